@@ -1,0 +1,94 @@
+// agent.yaml: what one host offers the controller. Everything an agent may touch — database,
+// asset roots, commands — is declared here; the controller can only name these things.
+import { Type, type Static } from '@sinclair/typebox';
+import { LogLevel, Port, TlsFiles } from '../shared/config/common.js';
+import { SecretRef } from '../shared/config/secret.js';
+import { loadConfigFile } from '../shared/config/load.js';
+
+const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
+
+export const AgentConfigSchema = Type.Object(
+  {
+    name: Name,
+    listen: Type.Object(
+      { host: Type.String({ default: '0.0.0.0' }), port: Type.Optional(Port) },
+      { additionalProperties: false, default: {} },
+    ),
+    tls: Type.Optional(TlsFiles),
+    insecure: Type.Boolean({ default: false, description: 'plaintext gRPC; refused unless listen.host is loopback' }),
+    stateFile: Type.String({ minLength: 1, default: '/var/lib/switchyard/agent.sqlite' }),
+    logLevel: LogLevel,
+    database: Type.Optional(
+      Type.Object(
+        {
+          host: Type.String({ default: '127.0.0.1' }),
+          port: Type.Integer({ minimum: 1, maximum: 65535, default: 3306 }),
+          socket: Type.Optional(Type.String()),
+          user: Type.String({ minLength: 1 }),
+          password: Type.Optional(SecretRef),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    assets: Type.Record(
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }),
+      Type.Object(
+        {
+          path: Type.String({ minLength: 1 }),
+          allowExternalSymlinks: Type.Boolean({ default: false }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: {} },
+    ),
+    maintenance: Type.Optional(
+      Type.Object(
+        {
+          flagFile: Type.String({ minLength: 1 }),
+          content: Type.String({ default: '' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    envFiles: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    tlsHosts: Type.Array(
+      Type.Object(
+        {
+          host: Type.String({ minLength: 1 }),
+          port: Type.Integer({ minimum: 1, maximum: 65535, default: 443 }),
+          connectTo: Type.Optional(Type.String({ description: 'address to connect to instead of resolving host' })),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    commands: Type.Record(
+      Name,
+      Type.Object(
+        {
+          argv: Type.Array(Type.String(), { minItems: 1 }),
+          cwd: Type.Optional(Type.String()),
+          timeoutSeconds: Type.Integer({ minimum: 1, default: 300 }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: {} },
+    ),
+    binaries: Type.Object(
+      {
+        php: Type.String({ default: 'php' }),
+        nginx: Type.String({ default: 'nginx' }),
+        apache: Type.String({ default: 'apache2ctl' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    accessLog: Type.Optional(Type.String({ description: 'the site\'s access log (combined format), for monitor' })),
+  },
+  { additionalProperties: false },
+);
+
+export type AgentConfig = Static<typeof AgentConfigSchema>;
+
+export function loadAgentConfig(path: string): AgentConfig {
+  return loadConfigFile(path, AgentConfigSchema);
+}

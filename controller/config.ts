@@ -1,0 +1,76 @@
+// controller.yaml: the agents it drives, who may call it, and the DNS providers it may change.
+import { Type, type Static } from '@sinclair/typebox';
+import { LogLevel, Port, TlsFiles } from '../shared/config/common.js';
+import { SecretRef } from '../shared/config/secret.js';
+import { loadConfigFile } from '../shared/config/load.js';
+
+const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
+
+export const DnsProviderSchema = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal('cloudflare'),
+      apiToken: SecretRef,
+      baseUrl: Type.String({ default: 'https://api.cloudflare.com/client/v4' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('powerdns'),
+      url: Type.String({ minLength: 1, description: 'PowerDNS API base, e.g. http://127.0.0.1:8081' }),
+      apiKey: SecretRef,
+      serverId: Type.String({ default: 'localhost' }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+export const ControllerConfigSchema = Type.Object(
+  {
+    listen: Type.Object(
+      { host: Type.String({ default: '127.0.0.1' }), port: Type.Integer({ minimum: 0, maximum: 65535, default: 7700 }) },
+      { additionalProperties: false, default: {} },
+    ),
+    stateFile: Type.String({ minLength: 1, default: '/var/lib/switchyard/controller.sqlite' }),
+    logLevel: LogLevel,
+    tls: Type.Optional(TlsFiles),
+    insecure: Type.Boolean({ default: false, description: 'plaintext gRPC to agents; only to loopback addresses' }),
+    agents: Type.Array(
+      Type.Object(
+        {
+          name: Name,
+          address: Type.String({ minLength: 3, description: 'host:port of the agent gRPC server' }),
+          serverName: Type.Optional(Type.String({ description: 'name the agent certificate must carry, if not the address host' })),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    tokens: Type.Array(
+      Type.Object(
+        {
+          name: Name,
+          role: Type.Union([Type.Literal('viewer'), Type.Literal('operator')]),
+          hash: Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'sha256:<hex> of the token; see `switchyard token new`' }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    dnsProviders: Type.Record(Name, DnsProviderSchema, { default: {} }),
+    resolvers: Type.Array(Type.String(), {
+      default: ['1.1.1.1', '8.8.8.8', '9.9.9.9', '208.67.222.222'],
+      description: 'recursive resolvers queried during propagate (ip or ip:port)',
+    }),
+    agentTimeoutMs: Type.Integer({ minimum: 100, default: 10000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type ControllerConfig = Static<typeof ControllerConfigSchema>;
+export type DnsProviderConfig = Static<typeof DnsProviderSchema>;
+
+export function loadControllerConfig(path: string): ControllerConfig {
+  return loadConfigFile(path, ControllerConfigSchema);
+}

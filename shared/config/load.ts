@@ -1,0 +1,58 @@
+// Config files are YAML (JSON is YAML too), validated once at start-up against a TypeBox
+// schema. The first problem is reported with the dotted key that holds it, so an operator
+// can fix the file without reading code.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { TSchema, Static } from '@sinclair/typebox';
+import { Value, type ValueError } from '@sinclair/typebox/value';
+import { SwitchyardError } from '../errors.js';
+
+/** `/grpc/listen/0/port` → `grpc.listen[0].port` */
+export function pointerToKey(pointer: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let key = '';
+  for (const p of parts) key += /^\d+$/.test(p) ? `[${p}]` : key === '' ? p : `.${p}`;
+  return key === '' ? '(top level)' : key;
+}
+
+function describe(err: ValueError): { key: string; why: string } {
+  // An unknown key is reported on the object that holds it; name the key itself.
+  if (err.schema && (err.schema as { additionalProperties?: unknown }).additionalProperties === false && err.message.includes('additional')) {
+    const extra = Object.keys((err.value ?? {}) as object).find((k) => !Object.prototype.hasOwnProperty.call((err.schema as { properties?: object }).properties ?? {}, k));
+    if (extra !== undefined) return { key: pointerToKey(`${err.path}/${extra}`), why: 'unknown key' };
+  }
+  const got = err.value === undefined ? 'missing' : `got ${JSON.stringify(err.value)?.slice(0, 60)}`;
+  return { key: pointerToKey(err.path), why: `${err.message.toLowerCase()} (${got})` };
+}
+
+/** Validates `data` against `schema` (defaults applied first) or throws naming the bad key. */
+export function validate<S extends TSchema>(schema: S, data: unknown, what: string, code: 'SY_CONFIG_INVALID' | 'SY_VALIDATION' = 'SY_CONFIG_INVALID'): Static<S> {
+  const withDefaults = Value.Default(schema, structuredClone(data ?? {})) as unknown;
+  // Unions report a vague error at the union itself; prefer the deepest error.
+  const errors = [...Value.Errors(schema, withDefaults)];
+  if (errors.length > 0) {
+    const deepest = errors.reduce((a, b) => (b.path.length > a.path.length ? b : a));
+    const { key, why } = describe(deepest);
+    throw new SwitchyardError(code, `${what}: key ${key}: ${why}`, { field: key });
+  }
+  return withDefaults as Static<S>;
+}
+
+export function parseYaml(text: string, what: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new SwitchyardError('SY_CONFIG_INVALID', `${what}: not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
+  }
+  return doc.toJS();
+}
+
+export function loadConfigFile<S extends TSchema>(path: string, schema: S): Static<S> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new SwitchyardError('SY_CONFIG_UNREADABLE', `${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err)}`, { cause: err });
+  }
+  return validate(schema, parseYaml(text, path), path);
+}

@@ -1,0 +1,39 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { AgentClient as _switchyard_v1_AgentClient, AgentDefinition as _switchyard_v1_AgentDefinition } from './switchyard/v1/Agent.js';
+import type { DatabaseFacts as _switchyard_v1_DatabaseFacts, DatabaseFacts__Output as _switchyard_v1_DatabaseFacts__Output } from './switchyard/v1/DatabaseFacts.js';
+import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from './switchyard/v1/DiskFacts.js';
+import type { EnvVarDigest as _switchyard_v1_EnvVarDigest, EnvVarDigest__Output as _switchyard_v1_EnvVarDigest__Output } from './switchyard/v1/EnvVarDigest.js';
+import type { Facts as _switchyard_v1_Facts, Facts__Output as _switchyard_v1_Facts__Output } from './switchyard/v1/Facts.js';
+import type { GetFactsRequest as _switchyard_v1_GetFactsRequest, GetFactsRequest__Output as _switchyard_v1_GetFactsRequest__Output } from './switchyard/v1/GetFactsRequest.js';
+import type { HelloRequest as _switchyard_v1_HelloRequest, HelloRequest__Output as _switchyard_v1_HelloRequest__Output } from './switchyard/v1/HelloRequest.js';
+import type { HelloResponse as _switchyard_v1_HelloResponse, HelloResponse__Output as _switchyard_v1_HelloResponse__Output } from './switchyard/v1/HelloResponse.js';
+import type { OsFacts as _switchyard_v1_OsFacts, OsFacts__Output as _switchyard_v1_OsFacts__Output } from './switchyard/v1/OsFacts.js';
+import type { PhpFacts as _switchyard_v1_PhpFacts, PhpFacts__Output as _switchyard_v1_PhpFacts__Output } from './switchyard/v1/PhpFacts.js';
+import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from './switchyard/v1/TlsCertificateFacts.js';
+import type { WebServerFacts as _switchyard_v1_WebServerFacts, WebServerFacts__Output as _switchyard_v1_WebServerFacts__Output } from './switchyard/v1/WebServerFacts.js';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  switchyard: {
+    v1: {
+      Agent: SubtypeConstructor<typeof grpc.Client, _switchyard_v1_AgentClient> & { service: _switchyard_v1_AgentDefinition }
+      DatabaseFacts: MessageTypeDefinition<_switchyard_v1_DatabaseFacts, _switchyard_v1_DatabaseFacts__Output>
+      DiskFacts: MessageTypeDefinition<_switchyard_v1_DiskFacts, _switchyard_v1_DiskFacts__Output>
+      EnvVarDigest: MessageTypeDefinition<_switchyard_v1_EnvVarDigest, _switchyard_v1_EnvVarDigest__Output>
+      Facts: MessageTypeDefinition<_switchyard_v1_Facts, _switchyard_v1_Facts__Output>
+      GetFactsRequest: MessageTypeDefinition<_switchyard_v1_GetFactsRequest, _switchyard_v1_GetFactsRequest__Output>
+      HelloRequest: MessageTypeDefinition<_switchyard_v1_HelloRequest, _switchyard_v1_HelloRequest__Output>
+      HelloResponse: MessageTypeDefinition<_switchyard_v1_HelloResponse, _switchyard_v1_HelloResponse__Output>
+      OsFacts: MessageTypeDefinition<_switchyard_v1_OsFacts, _switchyard_v1_OsFacts__Output>
+      PhpFacts: MessageTypeDefinition<_switchyard_v1_PhpFacts, _switchyard_v1_PhpFacts__Output>
+      TlsCertificateFacts: MessageTypeDefinition<_switchyard_v1_TlsCertificateFacts, _switchyard_v1_TlsCertificateFacts__Output>
+      WebServerFacts: MessageTypeDefinition<_switchyard_v1_WebServerFacts, _switchyard_v1_WebServerFacts__Output>
+    }
+  }
+}
+

@@ -1,0 +1,14 @@
+// Original file: /work/main/proto/switchyard/v1/agent.proto
+
+
+export interface EnvVarDigest {
+  'file'?: (string);
+  'name'?: (string);
+  'digest'?: (string);
+}
+
+export interface EnvVarDigest__Output {
+  'file': (string);
+  'name': (string);
+  'digest': (string);
+}

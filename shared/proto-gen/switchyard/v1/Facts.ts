@@ -1,0 +1,35 @@
+// Original file: /work/main/proto/switchyard/v1/agent.proto
+
+import type { OsFacts as _switchyard_v1_OsFacts, OsFacts__Output as _switchyard_v1_OsFacts__Output } from '../../switchyard/v1/OsFacts.js';
+import type { DatabaseFacts as _switchyard_v1_DatabaseFacts, DatabaseFacts__Output as _switchyard_v1_DatabaseFacts__Output } from '../../switchyard/v1/DatabaseFacts.js';
+import type { PhpFacts as _switchyard_v1_PhpFacts, PhpFacts__Output as _switchyard_v1_PhpFacts__Output } from '../../switchyard/v1/PhpFacts.js';
+import type { WebServerFacts as _switchyard_v1_WebServerFacts, WebServerFacts__Output as _switchyard_v1_WebServerFacts__Output } from '../../switchyard/v1/WebServerFacts.js';
+import type { EnvVarDigest as _switchyard_v1_EnvVarDigest, EnvVarDigest__Output as _switchyard_v1_EnvVarDigest__Output } from '../../switchyard/v1/EnvVarDigest.js';
+import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from '../../switchyard/v1/TlsCertificateFacts.js';
+import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from '../../switchyard/v1/DiskFacts.js';
+
+export interface Facts {
+  'agent_name'?: (string);
+  'collected_at'?: (string);
+  'os'?: (_switchyard_v1_OsFacts | null);
+  'database'?: (_switchyard_v1_DatabaseFacts | null);
+  'php'?: (_switchyard_v1_PhpFacts | null);
+  'web_servers'?: (_switchyard_v1_WebServerFacts)[];
+  'env'?: (_switchyard_v1_EnvVarDigest)[];
+  'tls'?: (_switchyard_v1_TlsCertificateFacts)[];
+  'disks'?: (_switchyard_v1_DiskFacts)[];
+  'notes'?: (string)[];
+}
+
+export interface Facts__Output {
+  'agent_name': (string);
+  'collected_at': (string);
+  'os': (_switchyard_v1_OsFacts__Output | null);
+  'database': (_switchyard_v1_DatabaseFacts__Output | null);
+  'php': (_switchyard_v1_PhpFacts__Output | null);
+  'web_servers': (_switchyard_v1_WebServerFacts__Output)[];
+  'env': (_switchyard_v1_EnvVarDigest__Output)[];
+  'tls': (_switchyard_v1_TlsCertificateFacts__Output)[];
+  'disks': (_switchyard_v1_DiskFacts__Output)[];
+  'notes': (string)[];
+}

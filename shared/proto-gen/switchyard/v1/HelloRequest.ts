@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/switchyard/v1/agent.proto
+
+
+export interface HelloRequest {
+}
+
+export interface HelloRequest__Output {
+}

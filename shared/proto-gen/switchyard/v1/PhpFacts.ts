@@ -1,0 +1,18 @@
+// Original file: /work/main/proto/switchyard/v1/agent.proto
+
+
+export interface PhpFacts {
+  'present'?: (boolean);
+  'binary'?: (string);
+  'version'?: (string);
+  'modules'?: (string)[];
+  'error'?: (string);
+}
+
+export interface PhpFacts__Output {
+  'present': (boolean);
+  'binary': (string);
+  'version': (string);
+  'modules': (string)[];
+  'error': (string);
+}
