@@ -16,18 +16,36 @@ export function pointerToKey(pointer: string): string {
 }
 
 function describe(err: ValueError): { key: string; why: string } {
-  // An unknown key is reported on the object that holds it; name the key itself.
-  if (err.schema && (err.schema as { additionalProperties?: unknown }).additionalProperties === false && err.message.includes('additional')) {
-    const extra = Object.keys((err.value ?? {}) as object).find((k) => !Object.prototype.hasOwnProperty.call((err.schema as { properties?: object }).properties ?? {}, k));
-    if (extra !== undefined) return { key: pointerToKey(`${err.path}/${extra}`), why: 'unknown key' };
-  }
+  if (/unexpected property/i.test(err.message)) return { key: pointerToKey(err.path), why: 'unknown key' };
   const got = err.value === undefined ? 'missing' : `got ${JSON.stringify(err.value)?.slice(0, 60)}`;
   return { key: pointerToKey(err.path), why: `${err.message.toLowerCase()} (${got})` };
 }
 
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  patternProperties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+}
+
+// Value.Default does not descend into Record values; fill those in so `assets: {x: {path}}`
+// gets its per-entry defaults like any other object.
+function fillNestedDefaults(schema: SchemaNode, value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return schema.items ? value.map((v) => fillNestedDefaults(schema.items!, v)) : value;
+  const obj = value as Record<string, unknown>;
+  if (schema.patternProperties) {
+    const inner = Object.values(schema.patternProperties)[0];
+    if (inner) for (const k of Object.keys(obj)) obj[k] = fillNestedDefaults(inner, Value.Default(inner as TSchema, obj[k]));
+  }
+  if (schema.properties) {
+    for (const [k, s] of Object.entries(schema.properties)) if (k in obj) obj[k] = fillNestedDefaults(s, obj[k]);
+  }
+  return obj;
+}
+
 /** Validates `data` against `schema` (defaults applied first) or throws naming the bad key. */
 export function validate<S extends TSchema>(schema: S, data: unknown, what: string, code: 'SY_CONFIG_INVALID' | 'SY_VALIDATION' = 'SY_CONFIG_INVALID'): Static<S> {
-  const withDefaults = Value.Default(schema, structuredClone(data ?? {})) as unknown;
+  const withDefaults = fillNestedDefaults(schema as SchemaNode, Value.Default(schema, structuredClone(data ?? {})));
   // Unions report a vague error at the union itself; prefer the deepest error.
   const errors = [...Value.Errors(schema, withDefaults)];
   if (errors.length > 0) {
