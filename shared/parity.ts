@@ -1,0 +1,34 @@
+// The runtime parity table: produced by the controller's comparison, served by
+// GET /v1/parity/runtime and printed by the CLI. One TypeBox schema is both the REST
+// response schema and, through Static, the TypeScript type.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const ParityStatusSchema = Type.Union(
+  [Type.Literal('equal'), Type.Literal('differs'), Type.Literal('missing'), Type.Literal('allowed')],
+  { description: 'missing: present on one side only; allowed: differs, but the caller allowed it to' },
+);
+export type ParityStatus = Static<typeof ParityStatusSchema>;
+
+export const ParityRowSchema = Type.Object({
+  key: Type.String({ description: 'what is compared, e.g. mysql.time_zone or ENV:APP_KEY' }),
+  category: Type.String({ description: 'group of the key, e.g. os, database, php, env, tls, disk' }),
+  staging: Type.Union([Type.String(), Type.Null()], { description: 'value on staging; null when absent' }),
+  production: Type.Union([Type.String(), Type.Null()], { description: 'value on production; null when absent' }),
+  status: ParityStatusSchema,
+});
+export type ParityRow = Static<typeof ParityRowSchema>;
+
+export const ParityTableSchema = Type.Object(
+  {
+    staging: Type.String({ description: 'staging agent name' }),
+    production: Type.String({ description: 'production agent name' }),
+    rows: Type.Array(ParityRowSchema),
+    summary: Type.Object({
+      equal: Type.Integer({ minimum: 0 }),
+      differs: Type.Integer({ minimum: 0 }),
+      missing: Type.Integer({ minimum: 0 }),
+      allowed: Type.Integer({ minimum: 0 }),
+    }),
+  },
+);
+export type ParityTable = Static<typeof ParityTableSchema>;
