@@ -1,0 +1,245 @@
+// The asset manifest in the agent's sqlite file: one row per entry of each root, plus an index
+// from chunk hash to where that chunk lives, so production can reuse bytes it already has.
+// Rows are read in pages by path (never one long iterator), so callers stay bounded in memory
+// and the connection stays free for the watcher's writes between pages.
+import type { Db, Migration } from '../../shared/state/sqlite.js';
+import { HASH_BYTES } from './chunking.js';
+
+export type EntryType = 'file' | 'dir' | 'symlink';
+
+export interface Entry {
+  path: string;
+  type: EntryType;
+  /** Permission bits only (mode & 0o7777). */
+  mode: number;
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+  sha256: Buffer | null;
+  chunks: Buffer | null;
+  target: string | null;
+}
+
+export interface RootState {
+  root: string;
+  scanComplete: boolean;
+  scannedAt: string | null;
+  fullHashAt: string | null;
+  digest: string | null;
+}
+
+export const ASSET_MIGRATIONS: Migration[] = [
+  {
+    id: 400,
+    name: 'assets-manifest',
+    sql: `
+      CREATE TABLE asset_entries (
+        root TEXT NOT NULL,
+        path TEXT NOT NULL,
+        parent TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('file', 'dir', 'symlink')),
+        mode INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns TEXT NOT NULL,
+        ctime_ns TEXT NOT NULL,
+        ino TEXT NOT NULL,
+        sha256 BLOB,
+        chunks BLOB,
+        target TEXT,
+        PRIMARY KEY (root, path)
+      ) WITHOUT ROWID;
+      CREATE INDEX asset_entries_parent ON asset_entries (root, parent);
+      CREATE INDEX asset_entries_sha ON asset_entries (root, sha256) WHERE type = 'file';
+      CREATE TABLE asset_chunk_index (
+        hash BLOB NOT NULL,
+        root TEXT NOT NULL,
+        path TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        PRIMARY KEY (hash, root, path, idx)
+      ) WITHOUT ROWID;
+      CREATE INDEX asset_chunk_index_path ON asset_chunk_index (root, path);
+      CREATE TABLE asset_roots (
+        root TEXT PRIMARY KEY,
+        scan_complete INTEGER NOT NULL DEFAULT 0,
+        scanned_at TEXT,
+        full_hash_at TEXT,
+        digest TEXT
+      );
+    `,
+  },
+];
+
+interface Row {
+  path: string;
+  type: EntryType;
+  mode: number;
+  size: number;
+  mtime_ns: string;
+  ctime_ns: string;
+  ino: string;
+  sha256: Buffer | null;
+  chunks: Buffer | null;
+  target: string | null;
+}
+
+function toEntry(r: Row): Entry {
+  return {
+    path: r.path,
+    type: r.type,
+    mode: r.mode,
+    size: r.size,
+    mtimeNs: r.mtime_ns,
+    ctimeNs: r.ctime_ns,
+    ino: r.ino,
+    sha256: r.sha256,
+    chunks: r.chunks,
+    target: r.target,
+  };
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Byte order of the UTF-8 encoding (SQLite's BINARY collation), not JavaScript's UTF-16 order. */
+export function comparePaths(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+export class ManifestStore {
+  private readonly s;
+
+  constructor(readonly db: Db) {
+    const cols = 'path, type, mode, size, mtime_ns, ctime_ns, ino, sha256, chunks, target';
+    this.s = {
+      get: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path = ?`),
+      upsert: db.prepare(
+        `INSERT INTO asset_entries (root, path, parent, type, mode, size, mtime_ns, ctime_ns, ino, sha256, chunks, target)
+         VALUES (@root, @path, @parent, @type, @mode, @size, @mtime_ns, @ctime_ns, @ino, @sha256, @chunks, @target)
+         ON CONFLICT (root, path) DO UPDATE SET type = excluded.type, mode = excluded.mode, size = excluded.size,
+           mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, ino = excluded.ino, sha256 = excluded.sha256,
+           chunks = excluded.chunks, target = excluded.target`,
+      ),
+      del: db.prepare('DELETE FROM asset_entries WHERE root = ? AND path = ?'),
+      delTree: db.prepare('DELETE FROM asset_entries WHERE root = ? AND path >= ? AND path < ?'),
+      delChunks: db.prepare('DELETE FROM asset_chunk_index WHERE root = ? AND path = ?'),
+      delChunksTree: db.prepare('DELETE FROM asset_chunk_index WHERE root = ? AND path >= ? AND path < ?'),
+      addChunk: db.prepare('INSERT OR IGNORE INTO asset_chunk_index (hash, root, path, idx) VALUES (?, ?, ?, ?)'),
+      children: db.prepare('SELECT path, type FROM asset_entries WHERE root = ? AND parent = ?'),
+      page: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`),
+      byChunk: db.prepare('SELECT path, idx FROM asset_chunk_index WHERE hash = ? AND root = ? LIMIT 4'),
+      bySha: db.prepare("SELECT path FROM asset_entries WHERE root = ? AND sha256 = ? AND type = 'file' LIMIT 4"),
+      rootGet: db.prepare('SELECT root, scan_complete, scanned_at, full_hash_at, digest FROM asset_roots WHERE root = ?'),
+      rootEnsure: db.prepare('INSERT OR IGNORE INTO asset_roots (root) VALUES (?)'),
+      invalidate: db.prepare('UPDATE asset_roots SET digest = NULL WHERE root = ? AND digest IS NOT NULL'),
+      count: db.prepare('SELECT count(*) AS n FROM asset_entries WHERE root = ?'),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  get(root: string, path: string): Entry | undefined {
+    const r = this.s.get.get(root, path) as Row | undefined;
+    return r === undefined ? undefined : toEntry(r);
+  }
+
+  upsert(root: string, e: Entry): void {
+    this.s.upsert.run({
+      root,
+      path: e.path,
+      parent: parentOf(e.path),
+      type: e.type,
+      mode: e.mode,
+      size: e.size,
+      mtime_ns: e.mtimeNs,
+      ctime_ns: e.ctimeNs,
+      ino: e.ino,
+      sha256: e.sha256,
+      chunks: e.chunks,
+      target: e.target,
+    });
+    this.s.delChunks.run(root, e.path);
+    // Single-chunk files are found through their whole-file sha256; only larger ones need rows here.
+    if (e.type === 'file' && e.chunks !== null && e.chunks.length > HASH_BYTES) {
+      for (let i = 0; i * HASH_BYTES < e.chunks.length; i++) {
+        this.s.addChunk.run(e.chunks.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), root, e.path, i);
+      }
+    }
+    this.s.invalidate.run(root);
+  }
+
+  delete(root: string, path: string): void {
+    this.s.del.run(root, path);
+    this.s.delChunks.run(root, path);
+    this.s.invalidate.run(root);
+  }
+
+  /** The entry and everything below it. */
+  deleteTree(root: string, path: string): void {
+    this.delete(root, path);
+    // '0' is the character after '/', so [p/, p0) is exactly the subtree.
+    this.s.delTree.run(root, `${path}/`, `${path}0`);
+    this.s.delChunksTree.run(root, `${path}/`, `${path}0`);
+  }
+
+  children(root: string, parent: string): Array<{ path: string; type: EntryType }> {
+    return this.s.children.all(root, parent) as Array<{ path: string; type: EntryType }>;
+  }
+
+  page(root: string, after: string, limit: number): Entry[] {
+    return (this.s.page.all(root, after, limit) as Row[]).map(toEntry);
+  }
+
+  /** All entries in path order, fetched a page at a time. */
+  *iterate(root: string, pageSize = 1000): Generator<Entry> {
+    let after = '';
+    for (;;) {
+      const rows = this.page(root, after, pageSize);
+      yield* rows;
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.path;
+    }
+  }
+
+  /** Where a chunk with this hash may be found locally: [path, chunk index]. Candidates only; re-check the bytes. */
+  chunkLocations(root: string, hash: Buffer): Array<{ path: string; idx: number }> {
+    const multi = this.s.byChunk.all(hash, root) as Array<{ path: string; idx: number }>;
+    const whole = (this.s.bySha.all(root, hash) as Array<{ path: string }>).map((r) => ({ path: r.path, idx: 0 }));
+    return [...multi, ...whole];
+  }
+
+  count(root: string): number {
+    return (this.s.count.get(root) as { n: number }).n;
+  }
+
+  rootState(root: string): RootState {
+    this.s.rootEnsure.run(root);
+    const r = this.s.rootGet.get(root) as { root: string; scan_complete: number; scanned_at: string | null; full_hash_at: string | null; digest: string | null };
+    return { root: r.root, scanComplete: r.scan_complete === 1, scannedAt: r.scanned_at, fullHashAt: r.full_hash_at, digest: r.digest };
+  }
+
+  setRootState(root: string, patch: Partial<Omit<RootState, 'root'>>): void {
+    this.s.rootEnsure.run(root);
+    const map: Record<string, string> = { scanComplete: 'scan_complete', scannedAt: 'scanned_at', fullHashAt: 'full_hash_at', digest: 'digest' };
+    for (const [k, v] of Object.entries(patch)) {
+      const col = map[k];
+      if (col === undefined) continue;
+      this.db.prepare(`UPDATE asset_roots SET ${col} = ? WHERE root = ?`).run(typeof v === 'boolean' ? (v ? 1 : 0) : v, root);
+    }
+  }
+}

@@ -1,0 +1,248 @@
+// Brings a root's manifest in line with the disk. Every entry is lstat'ed; a file is hashed
+// again only when its size, mtime, ctime or inode moved (or always, with `full`). Rows are
+// committed a batch at a time, so a scan that is killed resumes where it was: the rerun only
+// stats what it had already hashed. Memory holds one directory listing and the hash pool.
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { posix } from 'node:path';
+import { CHUNK_SIZE, FileChangedError, hashFile } from './chunking.js';
+import type { Entry, EntryType, ManifestStore } from './manifest-store.js';
+import { isPartName, relativePathProblem } from './path-safety.js';
+
+export interface ScanOptions {
+  /** Re-hash every file, trusting nothing the manifest says. */
+  full?: boolean;
+  /** Files hashed at once; I/O overlaps even where hashing shares one core. */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (s: ScanStats) => void;
+}
+
+export interface ScanStats {
+  entries: number;
+  hashed: number;
+  hashedBytes: number;
+  removed: number;
+  /** Names that cannot be mirrored (not UTF-8, sockets, devices) or vanished mid-scan. */
+  skipped: number;
+  /** Leftover temporary files of an interrupted transfer, relative paths. */
+  partFiles: string[];
+  seconds: number;
+}
+
+const BATCH = 256;
+const STAT_PARALLEL = 64;
+
+export function typeOf(st: BigIntStats): EntryType | undefined {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  return undefined;
+}
+
+export function entryFromStat(path: string, st: BigIntStats, extra: Partial<Entry> = {}): Entry {
+  const type = typeOf(st) ?? 'file';
+  return {
+    path,
+    type,
+    mode: Number(st.mode & 0o7777n),
+    size: type === 'file' ? Number(st.size) : 0,
+    mtimeNs: st.mtimeNs.toString(),
+    ctimeNs: st.ctimeNs.toString(),
+    ino: st.ino.toString(),
+    sha256: null,
+    chunks: null,
+    target: null,
+    ...extra,
+  };
+}
+
+/** The stored entry still describes the file on disk, so its hashes can be trusted. */
+export function statMatches(e: Entry | undefined, st: BigIntStats): boolean {
+  return (
+    e !== undefined &&
+    e.type === typeOf(st) &&
+    e.sha256 !== null &&
+    e.size === Number(st.size) &&
+    e.mtimeNs === st.mtimeNs.toString() &&
+    e.ctimeNs === st.ctimeNs.toString() &&
+    e.ino === st.ino.toString() &&
+    e.mode === Number(st.mode & 0o7777n)
+  );
+}
+
+/** Hashes one file into a manifest entry, retrying a few times if it is being written to. */
+export async function hashEntry(abs: string, rel: string, buf?: Buffer): Promise<Entry | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const h = await hashFile(abs, buf);
+      return entryFromStat(rel, h.stat, { sha256: h.sha256, chunks: h.chunks });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return undefined;
+      if (err instanceof FileChangedError && attempt < 4) continue;
+      throw err;
+    }
+  }
+}
+
+/** Re-reads one path (file, dir or link) into the manifest, or removes it if gone. */
+export async function refreshPath(store: ManifestStore, root: string, rootAbs: string, rel: string): Promise<Entry | undefined> {
+  const abs = posix.join(rootAbs, rel);
+  let st: BigIntStats;
+  try {
+    st = await lstat(abs, { bigint: true });
+  } catch {
+    store.transaction(() => store.deleteTree(root, rel));
+    return undefined;
+  }
+  const type = typeOf(st);
+  if (type === undefined) {
+    store.transaction(() => store.deleteTree(root, rel));
+    return undefined;
+  }
+  const known = store.get(root, rel);
+  let entry: Entry | undefined;
+  if (type === 'file') entry = statMatches(known, st) ? known : await hashEntry(abs, rel);
+  else if (type === 'symlink') entry = entryFromStat(rel, st, { target: await readlink(abs).catch(() => '') });
+  else entry = entryFromStat(rel, st);
+  const e = entry;
+  store.transaction(() => {
+    if (e === undefined) store.deleteTree(root, rel);
+    else {
+      if (known !== undefined && known.type === 'dir' && e.type !== 'dir') store.deleteTree(root, rel);
+      store.upsert(root, e);
+    }
+  });
+  return e;
+}
+
+export async function scanRoot(store: ManifestStore, root: string, rootPath: string, opts: ScanOptions = {}): Promise<ScanStats> {
+  const started = performance.now();
+  const rootAbs = await realpath(rootPath);
+  const stats: ScanStats = { entries: 0, hashed: 0, hashedBytes: 0, removed: 0, skipped: 0, partFiles: [], seconds: 0 };
+  const concurrency = opts.concurrency ?? 4;
+  store.setRootState(root, { scanComplete: false });
+
+  let pending: Entry[] = [];
+  const removals: string[] = [];
+  const flush = (): void => {
+    if (pending.length === 0 && removals.length === 0) return;
+    const rows = pending;
+    const gone = removals.splice(0);
+    pending = [];
+    store.transaction(() => {
+      for (const p of gone) store.deleteTree(root, p);
+      for (const e of rows) {
+        const known = store.get(root, e.path);
+        if (known !== undefined && known.type === 'dir' && e.type !== 'dir') store.deleteTree(root, e.path);
+        store.upsert(root, e);
+      }
+    });
+  };
+  const put = (e: Entry): void => {
+    pending.push(e);
+    if (pending.length >= BATCH) flush();
+  };
+
+  const inFlight = new Set<Promise<void>>();
+  const buffers: Buffer[] = [];
+  let failure: unknown;
+  const hashInto = (abs: string, rel: string): void => {
+    const p = (async () => {
+      const buf = buffers.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
+      try {
+        const e = await hashEntry(abs, rel, buf);
+        if (e === undefined) {
+          stats.skipped++;
+          removals.push(rel);
+          return;
+        }
+        stats.hashed++;
+        stats.hashedBytes += e.size;
+        put(e);
+      } catch (err) {
+        failure ??= err;
+      } finally {
+        buffers.push(buf);
+      }
+    })();
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  };
+
+  const dirs: string[] = [''];
+  while (dirs.length > 0) {
+    opts.signal?.throwIfAborted();
+    const dir = dirs.pop()!;
+    const dirAbs = dir === '' ? rootAbs : posix.join(rootAbs, dir);
+    let names: string[];
+    try {
+      names = await readdir(dirAbs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        if (dir !== '') removals.push(dir);
+        continue;
+      }
+      throw err;
+    }
+    const seen = new Set<string>();
+    for (let i = 0; i < names.length; i += STAT_PARALLEL) {
+      const group = names.slice(i, i + STAT_PARALLEL);
+      const stated = await Promise.all(
+        group.map(async (name) => {
+          const rel = dir === '' ? name : `${dir}/${name}`;
+          if (isPartName(name)) return { rel, name, st: undefined, part: true };
+          if (relativePathProblem(rel) !== undefined) return { rel, name, st: undefined, part: false };
+          const st = await lstat(posix.join(dirAbs, name), { bigint: true }).catch(() => undefined);
+          return { rel, name, st, part: false };
+        }),
+      );
+      for (const { rel, st, part } of stated) {
+        if (part) {
+          if (stats.partFiles.length < 100_000) stats.partFiles.push(rel);
+          continue;
+        }
+        const type = st === undefined ? undefined : typeOf(st);
+        if (st === undefined || type === undefined) {
+          stats.skipped++;
+          continue;
+        }
+        seen.add(rel);
+        stats.entries++;
+        const known = store.get(root, rel);
+        if (type === 'dir') {
+          dirs.push(rel);
+          const e = entryFromStat(rel, st);
+          if (known === undefined || known.type !== 'dir' || known.mode !== e.mode || known.mtimeNs !== e.mtimeNs || known.ino !== e.ino) put(e);
+        } else if (type === 'symlink') {
+          if (known === undefined || known.type !== 'symlink' || known.mtimeNs !== st.mtimeNs.toString() || known.ino !== st.ino.toString()) {
+            const target = await readlink(posix.join(rootAbs, rel)).catch(() => undefined);
+            if (target === undefined) stats.skipped++;
+            else put(entryFromStat(rel, st, { target }));
+          }
+        } else if (opts.full === true || !statMatches(known, st)) {
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (failure !== undefined) throw failure;
+          hashInto(posix.join(rootAbs, rel), rel);
+        }
+      }
+    }
+    for (const child of store.children(root, dir)) {
+      if (!seen.has(child.path)) {
+        removals.push(child.path);
+        stats.removed++;
+      }
+    }
+    if (removals.length > 0) flush();
+    opts.onProgress?.(stats);
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+  flush();
+  const now = new Date().toISOString();
+  store.setRootState(root, { scanComplete: true, scannedAt: now, ...(opts.full === true ? { fullHashAt: now } : {}) });
+  stats.seconds = (performance.now() - started) / 1000;
+  return stats;
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/switchyard/v1/assets.proto
+
+
+export interface AssetAuthorizeTransferResponse {
+  'expires_at'?: (string);
+}
+
+export interface AssetAuthorizeTransferResponse__Output {
+  'expires_at': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/switchyard/v1/assets.proto
+
+
+export interface AssetChunkData {
+  'index'?: (number);
+  'data'?: (Buffer | Uint8Array | string);
+}
+
+export interface AssetChunkData__Output {
+  'index': (number);
+  'data': (Buffer);
+}

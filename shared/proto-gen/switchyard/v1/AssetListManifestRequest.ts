@@ -1,0 +1,17 @@
+// Original file: /work/main/proto/switchyard/v1/assets.proto
+
+import type { AssetRefresh as _switchyard_v1_AssetRefresh, AssetRefresh__Output as _switchyard_v1_AssetRefresh__Output } from '../../switchyard/v1/AssetRefresh.js';
+
+export interface AssetListManifestRequest {
+  'token'?: (string);
+  'root'?: (string);
+  'refresh'?: (_switchyard_v1_AssetRefresh);
+  'paths'?: (string)[];
+}
+
+export interface AssetListManifestRequest__Output {
+  'token': (string);
+  'root': (string);
+  'refresh': (_switchyard_v1_AssetRefresh__Output);
+  'paths': (string)[];
+}

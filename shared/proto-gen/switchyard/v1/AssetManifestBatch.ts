@@ -1,0 +1,16 @@
+// Original file: /work/main/proto/switchyard/v1/assets.proto
+
+import type { AssetManifestEntry as _switchyard_v1_AssetManifestEntry, AssetManifestEntry__Output as _switchyard_v1_AssetManifestEntry__Output } from '../../switchyard/v1/AssetManifestEntry.js';
+import type { AssetTreeSummary as _switchyard_v1_AssetTreeSummary, AssetTreeSummary__Output as _switchyard_v1_AssetTreeSummary__Output } from '../../switchyard/v1/AssetTreeSummary.js';
+
+export interface AssetManifestBatch {
+  'entries'?: (_switchyard_v1_AssetManifestEntry)[];
+  'summary'?: (_switchyard_v1_AssetTreeSummary | null);
+  'chunk_size'?: (number);
+}
+
+export interface AssetManifestBatch__Output {
+  'entries': (_switchyard_v1_AssetManifestEntry__Output)[];
+  'summary': (_switchyard_v1_AssetTreeSummary__Output | null);
+  'chunk_size': (number);
+}

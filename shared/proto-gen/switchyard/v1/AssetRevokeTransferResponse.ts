@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/switchyard/v1/assets.proto
+
+
+export interface AssetRevokeTransferResponse {
+}
+
+export interface AssetRevokeTransferResponse__Output {
+}

@@ -1,0 +1,19 @@
+// Original file: /work/main/proto/switchyard/v1/assets.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface AssetTreeSummary {
+  'digest'?: (string);
+  'files'?: (number | string | Long);
+  'dirs'?: (number | string | Long);
+  'symlinks'?: (number | string | Long);
+  'bytes'?: (number | string | Long);
+}
+
+export interface AssetTreeSummary__Output {
+  'digest': (string);
+  'files': (string);
+  'dirs': (string);
+  'symlinks': (string);
+  'bytes': (string);
+}
