@@ -1,0 +1,141 @@
+// The agents the controller config names, and typed gRPC clients for them. Credentials are
+// built once at construction, so a bad certificate path or a plaintext non-loopback target
+// stops the controller at start-up rather than at the first cutover step.
+import * as grpc from '@grpc/grpc-js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { splitHostPort } from '../../shared/grpc/address.js';
+import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
+import { loadProto } from '../../shared/grpc/load.js';
+import type { Logger } from '../../shared/logger.js';
+import type { AgentClient } from '../../shared/proto-gen/switchyard/v1/Agent.js';
+import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { HelloResponse__Output } from '../../shared/proto-gen/switchyard/v1/HelloResponse.js';
+import type { HealthClient } from '../../shared/proto-gen/grpc/health/v1/Health.js';
+import type { HealthCheckResponse__Output } from '../../shared/proto-gen/grpc/health/v1/HealthCheckResponse.js';
+import type { ControllerConfig } from '../config.js';
+import { callUnary, type UnaryMethod } from './unary.js';
+
+export type AgentEntry = ControllerConfig['agents'][number];
+
+/** Any generated client class: `loadProto().switchyard.v1.Assets`, for example. */
+export type ServiceClientConstructor<C extends grpc.Client> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => C;
+
+export interface AgentHealth {
+  reachable: boolean;
+  error?: string;
+  latencyMs: number;
+}
+
+interface Target {
+  entry: AgentEntry;
+  credentials: grpc.ChannelCredentials;
+  options: grpc.ChannelOptions;
+  channel?: grpc.Channel;
+  clients: Map<ServiceClientConstructor<grpc.Client>, grpc.Client>;
+}
+
+export class AgentDirectory {
+  readonly #targets = new Map<string, Target>();
+  readonly #timeoutMs: number;
+  readonly #log: Logger;
+
+  constructor(opts: { config: ControllerConfig; logger: Logger }) {
+    const { config } = opts;
+    this.#timeoutMs = config.agentTimeoutMs;
+    this.#log = opts.logger.child({ component: 'agents' });
+    config.agents.forEach((entry, i) => {
+      const field = `agents[${i}].address`;
+      if (this.#targets.has(entry.name)) throw new SwitchyardError('SY_CONFIG_INVALID', `agents[${i}].name: ${entry.name} is listed twice`, { field: `agents[${i}].name` });
+      const { host } = splitHostPort(entry.address, field);
+      const credentials = channelCredentials({ tls: config.tls, insecure: config.insecure, targetHost: host, hostField: field });
+      this.#targets.set(entry.name, { entry, credentials, options: channelOptions(entry.serverName), clients: new Map() });
+    });
+  }
+
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  list(): AgentEntry[] {
+    return [...this.#targets.values()].map((t) => ({ ...t.entry }));
+  }
+
+  has(name: string): boolean {
+    return this.#targets.has(name);
+  }
+
+  /** `field` names where the name came from (a plan key, a route parameter) for the error. */
+  get(name: string, field = 'agent'): AgentEntry {
+    return { ...this.#target(name, field).entry };
+  }
+
+  #target(name: string, field: string): Target {
+    const t = this.#targets.get(name);
+    if (t === undefined) {
+      const known = [...this.#targets.keys()].join(', ') || 'none configured';
+      throw new SwitchyardError('SY_AGENT_UNKNOWN', `${field}: no agent named ${JSON.stringify(name)} in the controller config (known: ${known})`, { field });
+    }
+    return t;
+  }
+
+  /** The one channel (one HTTP/2 connection) every service client of this agent shares. */
+  channelFor(name: string, field = 'agent'): grpc.Channel {
+    const t = this.#target(name, field);
+    t.channel ??= new grpc.Channel(t.entry.address, t.credentials, t.options);
+    return t.channel;
+  }
+
+  /** A client of any service on the agent, same address and credentials, cached per class. */
+  makeClient<C extends grpc.Client>(name: string, ctor: ServiceClientConstructor<C>, field = 'agent'): C {
+    const t = this.#target(name, field);
+    let client = t.clients.get(ctor);
+    if (client === undefined) {
+      client = new ctor(t.entry.address, t.credentials, { ...t.options, channelOverride: this.channelFor(name, field) });
+      t.clients.set(ctor, client);
+    }
+    return client as C;
+  }
+
+  client(name: string, field = 'agent'): AgentClient {
+    return this.makeClient(name, loadProto().switchyard.v1.Agent, field);
+  }
+
+  /** Unary call on any client with this directory's deadline and typed errors. */
+  call<C extends grpc.Client, Req, Res>(name: string, client: C, method: UnaryMethod<Req, Res>, request: Req, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<Res> {
+    return callUnary(client, method, request, { timeoutMs: opts.timeoutMs ?? this.#timeoutMs, context: `agent ${name}`, ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
+  hello(name: string, field = 'agent'): Promise<HelloResponse__Output> {
+    const c = this.client(name, field);
+    return this.call<AgentClient, object, HelloResponse__Output>(name, c, c.Hello, {});
+  }
+
+  facts(name: string, salt: string, field = 'agent'): Promise<Facts__Output> {
+    const c = this.client(name, field);
+    return this.call<AgentClient, object, Facts__Output>(name, c, c.GetFacts, { env_salt: salt });
+  }
+
+  /** Never throws for an unreachable agent: that is an answer, reported with the reason. */
+  async health(name: string, field = 'agent'): Promise<AgentHealth> {
+    const c = this.makeClient<HealthClient>(name, loadProto().grpc.health.v1.Health, field);
+    const started = performance.now();
+    const latency = (): number => Math.round((performance.now() - started) * 10) / 10;
+    try {
+      const res = await this.call<HealthClient, object, HealthCheckResponse__Output>(name, c, c.Check, { service: '' });
+      if (res.status === 'SERVING') return { reachable: true, latencyMs: latency() };
+      return { reachable: false, error: `agent ${name} reports ${res.status}`, latencyMs: latency() };
+    } catch (err) {
+      this.#log.debug({ agent: name, err }, 'health check failed');
+      return { reachable: false, error: (err as Error).message, latencyMs: latency() };
+    }
+  }
+
+  close(): void {
+    // Every client of an agent rides its one channel, so closing the channel closes them all.
+    for (const t of this.#targets.values()) {
+      t.clients.clear();
+      t.channel?.close();
+      delete t.channel;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// Starts a real agent gRPC server on 127.0.0.1 port 0 and a controller AgentDirectory that
+// talks to it; both are closed after the test.
+import { AgentConfigSchema, type AgentConfig } from '../../agent/config.js';
+import { AgentRpcService } from '../../agent/agent-service.js';
+import { startAgentServer, type RunningAgentServer } from '../../agent/server.js';
+import type { AgentService } from '../../agent/service.js';
+import { ControllerConfigSchema, type ControllerConfig } from '../../controller/config.js';
+import { AgentDirectory } from '../../controller/agents/agent-directory.js';
+import { validate } from '../../shared/config/load.js';
+import type { TlsFiles } from '../../shared/config/common.js';
+import { silentLogger } from '../../shared/logger.js';
+import type { Facts } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+
+interface Cleanup {
+  after: (fn: () => void | Promise<void>) => void;
+}
+
+export interface TestAgentOptions {
+  name?: string;
+  host?: string;
+  tls?: TlsFiles;
+  insecure?: boolean;
+  /** Extra agent.yaml keys (assets, commands, database...). */
+  config?: Record<string, unknown>;
+  getFacts?: (salt: string) => Promise<Facts>;
+  services?: AgentService[];
+}
+
+export async function startTestAgent(t: Cleanup, opts: TestAgentOptions = {}): Promise<RunningAgentServer & { config: AgentConfig }> {
+  const config = validate(AgentConfigSchema, {
+    name: opts.name ?? 'agent-1',
+    listen: { host: opts.host ?? '127.0.0.1', port: 0 },
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    insecure: opts.insecure ?? false,
+    ...opts.config,
+  }, 'test agent config');
+  const logger = silentLogger();
+  const getFacts = opts.getFacts ?? (async (salt: string): Promise<Facts> => ({ agent_name: config.name, notes: [`salt ${salt}`] }));
+  const server = await startAgentServer({ config, logger, services: [new AgentRpcService({ config, logger, getFacts }), ...(opts.services ?? [])] });
+  t.after(() => server.close());
+  return { ...server, config };
+}
+
+export function testDirectory(t: Cleanup, config: Record<string, unknown>): AgentDirectory {
+  const cfg: ControllerConfig = validate(ControllerConfigSchema, config, 'test controller config');
+  const dir = new AgentDirectory({ config: cfg, logger: silentLogger() });
+  t.after(() => dir.close());
+  return dir;
+}

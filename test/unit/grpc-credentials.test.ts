@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { isLoopbackHost, splitHostPort, joinHostPort } from '../../shared/grpc/address.js';
+import { channelCredentials, serverCredentials } from '../../shared/grpc/credentials.js';
+import { makePki } from '../helpers/pki.js';
+
+function isError(code: string, check: (e: SwitchyardError) => void = () => {}) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof SwitchyardError, String(err));
+    assert.equal(err.code, code, err.message);
+    check(err);
+    return true;
+  };
+}
+
+test('loopback means 127.0.0.0/8, ::1 and localhost, nothing else', () => {
+  for (const h of ['127.0.0.1', '127.0.0.2', '127.255.0.9', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.3', 'localhost', 'LOCALHOST']) {
+    assert.equal(isLoopbackHost(h), true, h);
+  }
+  for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '192.168.1.10', 'fe80::1', '::ffff:10.0.0.1', 'localhost.example.com', 'evil.localhost', '']) {
+    assert.equal(isLoopbackHost(h), false, h);
+  }
+});
+
+test('insecure is refused on a non-loopback address, naming the address and key', () => {
+  for (const listenHost of ['0.0.0.0', '10.0.0.1', '::']) {
+    assert.throws(
+      () => serverCredentials({ insecure: true, listenHost }),
+      isError('SY_INSECURE_NON_LOOPBACK', (e) => {
+        assert.ok(e.message.includes(`address ${listenHost} `), e.message);
+        assert.equal(e.field, 'listen.host');
+      }),
+    );
+  }
+  assert.throws(
+    () => channelCredentials({ insecure: true, targetHost: '10.0.0.1', hostField: 'agents[1].address' }),
+    isError('SY_INSECURE_NON_LOOPBACK', (e) => {
+      assert.match(e.message, /10\.0\.0\.1 \(agents\[1\]\.address\)/);
+      assert.equal(e.field, 'agents[1].address');
+    }),
+  );
+  assert.ok(serverCredentials({ insecure: true, listenHost: '127.0.0.2' }) instanceof grpc.ServerCredentials);
+  assert.ok(channelCredentials({ insecure: true, targetHost: 'localhost' }) instanceof grpc.ChannelCredentials);
+});
+
+test('neither tls nor insecure names the tls key; both at once is refused', async (t) => {
+  assert.throws(() => serverCredentials({ insecure: false, listenHost: '127.0.0.1' }), isError('SY_CONFIG_INVALID', (e) => assert.equal(e.field, 'tls')));
+  const pki = await makePki(t);
+  const tls = await pki.issue('agent', ['127.0.0.1'], 'both');
+  assert.throws(() => serverCredentials({ tls, insecure: true, listenHost: '127.0.0.1' }), isError('SY_CONFIG_INVALID', (e) => assert.equal(e.field, 'insecure')));
+});
+
+test('missing, non-PEM or mismatched files name the file and the config key', async (t) => {
+  const pki = await makePki(t);
+  const tls = await pki.issue('agent', ['127.0.0.1'], 'both');
+  const other = await pki.issue('other', ['127.0.0.1'], 'both');
+  const missing = join(pki.dir, 'nope.pem');
+  assert.throws(
+    () => serverCredentials({ tls: { ...tls, cert: missing }, insecure: false, listenHost: '0.0.0.0' }),
+    isError('SY_TLS_MATERIAL', (e) => {
+      assert.equal(e.field, 'tls.cert');
+      assert.ok(e.message.includes(missing) && e.message.includes('no such file'), e.message);
+    }),
+  );
+  const junk = join(pki.dir, 'junk.pem');
+  writeFileSync(junk, 'not a pem');
+  assert.throws(() => channelCredentials({ tls: { ...tls, ca: junk }, insecure: false, targetHost: 'a' }), isError('SY_TLS_MATERIAL', (e) => assert.equal(e.field, 'tls.ca')));
+  assert.throws(
+    () => channelCredentials({ tls: { ...tls, key: other.key }, insecure: false, targetHost: 'a' }),
+    isError('SY_TLS_MATERIAL', (e) => {
+      assert.equal(e.field, 'tls.key');
+      assert.match(e.message, /is not the key of tls\.cert/);
+    }),
+  );
+  assert.ok(serverCredentials({ tls, insecure: false, listenHost: '0.0.0.0' })._isSecure());
+});
+
+test('host:port parsing keeps IPv6 in brackets and rejects the rest', () => {
+  assert.deepEqual(splitHostPort('[::1]:7701'), { host: '::1', port: 7701 });
+  assert.deepEqual(splitHostPort('agent.lan:7701'), { host: 'agent.lan', port: 7701 });
+  assert.equal(joinHostPort('::1', 5), '[::1]:5');
+  assert.throws(() => splitHostPort('agent.lan', 'agents[0].address'), isError('SY_CONFIG_INVALID', (e) => assert.equal(e.field, 'agents[0].address')));
+  assert.throws(() => splitHostPort('::1:7701'), isError('SY_CONFIG_INVALID'));
+});
