@@ -12,6 +12,9 @@ export const DnsProviderSchema = Type.Union([
       type: Type.Literal('cloudflare'),
       apiToken: SecretRef,
       baseUrl: Type.String({ default: 'https://api.cloudflare.com/client/v4' }),
+      authoritative: Type.Optional(
+        Type.Array(Type.String({ minLength: 1 }), { description: 'host[:port] of the authoritative servers; default: the zone\'s NS records' }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -21,6 +24,9 @@ export const DnsProviderSchema = Type.Union([
       url: Type.String({ minLength: 1, description: 'PowerDNS API base, e.g. http://127.0.0.1:8081' }),
       apiKey: SecretRef,
       serverId: Type.String({ default: 'localhost' }),
+      authoritative: Type.Optional(
+        Type.Array(Type.String({ minLength: 1 }), { description: 'host[:port] of the authoritative servers; default: the zone\'s NS records' }),
+      ),
     },
     { additionalProperties: false },
   ),

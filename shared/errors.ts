@@ -27,6 +27,7 @@ export const ERRORS = {
   SY_PATH_UNSAFE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, title: 'Path is outside the allowed root' },
   SY_DB: { http: 502, grpc: GrpcStatus.INTERNAL, title: 'Database operation failed' },
   SY_DNS_PROVIDER: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'DNS provider call failed' },
+  SY_DNS_QUERY: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'DNS query failed' },
   SY_COMMAND_UNKNOWN: { http: 400, grpc: GrpcStatus.PERMISSION_DENIED, title: 'Command not declared in agent config' },
   SY_INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, title: 'Internal error' },
 } as const satisfies Record<string, ErrorDef>;

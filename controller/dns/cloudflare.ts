@@ -1,0 +1,109 @@
+// Cloudflare API v4. Cloudflare keeps one object per record, not per set, so a set is the list
+// of dns_records with that name and type, and replacing it patches records in place (adding or
+// deleting only when the number of values changes), keeping the name answered throughout.
+import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type ProviderClient, type RetryPolicy } from './http.js';
+import { normalizeName, type DnsProvider, type RecordSet } from './provider.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+export interface CloudflareProviderOptions {
+  name: string;
+  apiToken: string;
+  baseUrl?: string;
+  authoritative?: string[];
+  policy?: Partial<RetryPolicy>;
+}
+
+interface CfRecord {
+  id: string;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  proxied?: boolean;
+}
+
+interface CfEnvelope<T> {
+  success?: boolean;
+  errors?: { code?: number; message?: string }[];
+  result?: T;
+}
+
+function cfErrorText(body: unknown, text: string): string {
+  const errors = (body as CfEnvelope<unknown> | undefined)?.errors;
+  if (Array.isArray(errors) && errors.length > 0) return errors.map((e) => `${e.message ?? 'error'}${e.code === undefined ? '' : ` (${e.code})`}`).join('; ');
+  return text.trim() || 'no message';
+}
+
+export class CloudflareProvider implements DnsProvider {
+  readonly kind = 'cloudflare';
+  readonly name: string;
+  readonly authoritative: string[] | undefined;
+  private readonly base: string;
+  private readonly token: string;
+  private readonly client: ProviderClient;
+  private readonly zoneIds = new Map<string, string>();
+
+  constructor(opts: CloudflareProviderOptions) {
+    this.name = opts.name;
+    this.authoritative = opts.authoritative;
+    this.token = opts.apiToken;
+    this.base = (opts.baseUrl ?? 'https://api.cloudflare.com/client/v4').replace(/\/+$/, '');
+    this.client = { label: `cloudflare ${opts.name}`, policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy }, secrets: [opts.apiToken], errorText: cfErrorText };
+  }
+
+  private async call<T>(method: ProviderCall['method'], path: string, body?: unknown, accept?: number[]): Promise<T | undefined> {
+    const res = await providerRequest(this.client, { method, url: `${this.base}${path}`, headers: { Authorization: `Bearer ${this.token}` }, body, accept });
+    if (accept?.includes(res.status)) return undefined;
+    const env = res.body as CfEnvelope<T> | undefined;
+    if (env?.success !== true) {
+      throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: ${method} ${path} unsuccessful: ${cfErrorText(env, '')}`);
+    }
+    return env.result;
+  }
+
+  private async zoneId(zone: string): Promise<string> {
+    const key = normalizeName(zone);
+    const cached = this.zoneIds.get(key);
+    if (cached !== undefined) return cached;
+    const zones = (await this.call<{ id: string; name: string }[]>('GET', `/zones?name=${encodeURIComponent(key)}`)) ?? [];
+    const found = zones.find((z) => normalizeName(z.name) === key);
+    if (found === undefined) throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: zone ${key} not found for this token`);
+    this.zoneIds.set(key, found.id);
+    return found.id;
+  }
+
+  private async list(zoneId: string, name: string, type: string): Promise<CfRecord[]> {
+    const qs = new URLSearchParams({ type: type.toUpperCase(), name: normalizeName(name) });
+    const records = (await this.call<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}`)) ?? [];
+    return records.filter((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase()).sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null> {
+    const records = await this.list(await this.zoneId(zone), name, type);
+    const first = records[0];
+    if (first === undefined) return null;
+    // Cloudflare lets records of one set differ in ttl/proxied; the set takes the first's.
+    return { name: normalizeName(name), type: type.toUpperCase(), ttl: first.ttl, records: records.map((r) => r.content).sort(), proxied: first.proxied ?? false };
+  }
+
+  async replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
+    const zoneId = await this.zoneId(zone);
+    const existing = await this.list(zoneId, rrset.name, rrset.type);
+    const wanted = [...new Set(rrset.records)];
+    const settings = (r: CfRecord) => r.ttl === rrset.ttl && (rrset.proxied === undefined || (r.proxied ?? false) === rrset.proxied);
+    const extra = { ttl: rrset.ttl, ...(rrset.proxied === undefined ? {} : { proxied: rrset.proxied }) };
+
+    // Records already holding a wanted value stay (patched only if ttl/proxied differ).
+    const keep = existing.filter((r) => wanted.includes(r.content));
+    const reusable = existing.filter((r) => !wanted.includes(r.content));
+    const missing = wanted.filter((c) => !keep.some((r) => r.content === c));
+    for (const r of keep) if (!settings(r)) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, extra);
+    for (const [i, content] of missing.entries()) {
+      const target = reusable[i];
+      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, { content, ...extra });
+      else await this.call('POST', `/zones/${zoneId}/dns_records`, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...extra });
+    }
+    // Deleting last, so the name never goes unanswered; a 404 means an earlier attempt removed it.
+    for (const r of reusable.slice(missing.length)) await this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, undefined, [404]);
+  }
+}

@@ -1,0 +1,105 @@
+// One HTTP call to a DNS provider's API: a timeout per attempt, retries with exponential backoff
+// on what may pass (5xx, 429, timeouts, connection errors), none on a 4xx, which will not.
+import { SwitchyardError } from '../../shared/errors.js';
+
+export interface RetryPolicy {
+  timeoutMs: number;
+  /** Attempts after the first. */
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, retries: 4, baseDelayMs: 300, maxDelayMs: 8_000 };
+
+export interface ProviderCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** Statuses returned to the caller instead of thrown (e.g. 404 on a DELETE retried after it landed). */
+  accept?: number[];
+}
+
+export interface ProviderClient {
+  /** Provider name for messages, e.g. "powerdns pdns-main". */
+  label: string;
+  policy: RetryPolicy;
+  /** Strings scrubbed from every message (the token or API key). */
+  secrets: string[];
+  /** The provider's own error text from a failed response body. */
+  errorText(body: unknown, text: string): string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ProviderResponse {
+  status: number;
+  body: unknown;
+}
+
+const RETRY_STATUS = (s: number) => s >= 500 || s === 429;
+// A POST that may have reached the server is not repeated blindly: it could create a duplicate.
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function scrub(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length > 0) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+function delayFor(attempt: number, policy: RetryPolicy, retryAfter: string | null): number {
+  const hinted = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+  const backoff = policy.baseDelayMs * 2 ** attempt * (0.75 + Math.random() * 0.5);
+  return Math.min(policy.maxDelayMs, hinted ?? backoff);
+}
+
+function networkCode(err: unknown): string {
+  const e = err as { name?: string; cause?: { code?: string }; code?: string };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'TIMEOUT';
+  return e.cause?.code ?? e.code ?? 'NETWORK';
+}
+
+export async function providerRequest(client: ProviderClient, call: ProviderCall): Promise<ProviderResponse> {
+  const sleep = client.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const path = new URL(call.url).pathname + new URL(call.url).search;
+  const where = `${client.label}: ${call.method} ${path}`;
+  const headers = { Accept: 'application/json', ...call.headers, ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+  let last = '';
+  let attempts = 0;
+  for (let attempt = 0; ; attempt++) {
+    attempts = attempt + 1;
+    const final = attempt >= client.policy.retries;
+    let res: Response;
+    try {
+      res = await fetch(call.url, {
+        method: call.method,
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: AbortSignal.timeout(client.policy.timeoutMs),
+      });
+    } catch (err) {
+      const code = networkCode(err);
+      last = code === 'TIMEOUT' ? `no answer in ${client.policy.timeoutMs} ms` : `${code} ${scrub((err as Error).message, client.secrets)}`;
+      const retryable = call.method !== 'POST' || NOT_SENT.has(code);
+      if (final || !retryable) break;
+      await sleep(delayFor(attempt, client.policy, null));
+      continue;
+    }
+    const text = await res.text().catch(() => '');
+    let body: unknown = undefined;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (res.ok || call.accept?.includes(res.status)) return { status: res.status, body };
+    last = `HTTP ${res.status}: ${scrub(client.errorText(body, text).slice(0, 500), client.secrets)}`;
+    // 429 means the request was refused unprocessed, so even a POST may be repeated.
+    const retryable = RETRY_STATUS(res.status) && (call.method !== 'POST' || res.status === 429);
+    if (final || !retryable) {
+      throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempt + 1} attempt(s): ${last}`, { details: { status: res.status, attempts: attempt + 1 } });
+    }
+    await sleep(delayFor(attempt, client.policy, res.headers.get('retry-after')));
+  }
+  throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempts} attempt(s): ${last}`, { details: { attempts } });
+}

@@ -1,0 +1,73 @@
+// PowerDNS Authoritative over its HTTP API: GET the zone filtered to one rrset, PATCH the rrset
+// with changetype REPLACE (DELETE when it must go). Names on the wire are canonical, with the dot.
+import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderClient, type RetryPolicy } from './http.js';
+import { normalizeName, type DnsProvider, type RecordSet } from './provider.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+export interface PowerDnsProviderOptions {
+  name: string;
+  /** API base, e.g. http://127.0.0.1:8081 (a trailing /api/v1 is accepted too). */
+  url: string;
+  apiKey: string;
+  serverId?: string;
+  authoritative?: string[];
+  policy?: Partial<RetryPolicy>;
+}
+
+interface PdnsRRSet {
+  name: string;
+  type: string;
+  ttl: number;
+  records: { content: string; disabled?: boolean }[];
+}
+
+const canonical = (name: string) => `${normalizeName(name)}.`;
+
+export class PowerDnsProvider implements DnsProvider {
+  readonly kind = 'powerdns';
+  readonly name: string;
+  readonly authoritative: string[] | undefined;
+  private readonly base: string;
+  private readonly client: ProviderClient;
+  private readonly apiKey: string;
+
+  constructor(opts: PowerDnsProviderOptions) {
+    this.name = opts.name;
+    this.authoritative = opts.authoritative;
+    this.apiKey = opts.apiKey;
+    const root = opts.url.replace(/\/+$/, '').replace(/\/api\/v1$/, '');
+    this.base = `${root}/api/v1/servers/${encodeURIComponent(opts.serverId ?? 'localhost')}`;
+    this.client = {
+      label: `powerdns ${opts.name}`,
+      policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy },
+      secrets: [opts.apiKey],
+      errorText: (body, text) => (typeof (body as { error?: unknown })?.error === 'string' ? (body as { error: string }).error : text.trim() || 'no message'),
+    };
+  }
+
+  private zoneUrl(zone: string): string {
+    return `${this.base}/zones/${encodeURIComponent(canonical(zone))}`;
+  }
+
+  async getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null> {
+    const qs = new URLSearchParams({ rrset_name: canonical(name), rrset_type: type.toUpperCase() });
+    const res = await providerRequest(this.client, { method: 'GET', url: `${this.zoneUrl(zone)}?${qs}`, headers: { 'X-API-Key': this.apiKey } });
+    const rrsets = (res.body as { rrsets?: PdnsRRSet[] } | undefined)?.rrsets;
+    if (!Array.isArray(rrsets)) throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: zone ${zone} answer has no rrsets`);
+    // Servers older than 4.8 ignore the rrset_* filters and return the whole zone.
+    const found = rrsets.find((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase());
+    if (found === undefined) return null;
+    const records = found.records.filter((r) => r.disabled !== true).map((r) => r.content).sort();
+    if (records.length === 0) return null;
+    return { name: normalizeName(found.name), type: found.type.toUpperCase(), ttl: found.ttl, records };
+  }
+
+  async replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
+    const base = { name: canonical(rrset.name), type: rrset.type.toUpperCase() };
+    const change =
+      rrset.records.length === 0
+        ? { ...base, changetype: 'DELETE' }
+        : { ...base, ttl: rrset.ttl, changetype: 'REPLACE', records: rrset.records.map((content) => ({ content, disabled: false })) };
+    await providerRequest(this.client, { method: 'PATCH', url: this.zoneUrl(zone), headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] } });
+  }
+}

@@ -1,0 +1,88 @@
+// Watches a switched record spread: the authoritative servers must answer the new value first
+// (else resolvers would only re-cache the old one), then every resolver is polled concurrently
+// until it answers it too, or time runs out. Each server keeps its last answer, TTL and latency.
+import { queryDns } from './query.js';
+import { normalizeName } from './provider.js';
+
+export interface PropagationOptions {
+  name: string;
+  type?: string;
+  /** The values every server must answer (order free). */
+  expected: string[];
+  authoritative: string[];
+  resolvers: string[];
+  timeoutMs: number;
+  intervalMs?: number;
+  /** An answer slower than this does not count; the server is asked again next round. */
+  maxLatencyMs?: number;
+  queryTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called after each round with every server's state, for progress events. */
+  onRound?: (servers: ServerResult[]) => void;
+}
+
+export interface ServerResult {
+  server: string;
+  role: 'authoritative' | 'resolver';
+  answer: string[];
+  ttl: number | null;
+  latencyMs: number | null;
+  ok: boolean;
+  error: string | null;
+  attempts: number;
+}
+
+export interface PropagationResult {
+  ok: boolean;
+  elapsedMs: number;
+  servers: ServerResult[];
+  /** Share of servers whose last query failed (timeout, refused, SERVFAIL). */
+  errorRate: number;
+}
+
+const same = (a: string[], b: string[]) => {
+  const norm = (xs: string[]) => [...new Set(xs.map(normalizeName))].sort().join(',');
+  return norm(a) === norm(b);
+};
+
+async function probe(s: ServerResult, o: PropagationOptions): Promise<void> {
+  s.attempts++;
+  try {
+    const a = await queryDns(s.server, o.name, o.type ?? 'A', { timeoutMs: o.queryTimeoutMs ?? 2000 });
+    s.answer = a.answers;
+    s.ttl = a.ttl;
+    s.latencyMs = a.latencyMs;
+    const slow = o.maxLatencyMs !== undefined && a.latencyMs > o.maxLatencyMs;
+    s.ok = same(a.answers, o.expected) && !slow;
+    s.error = slow ? `latency ${a.latencyMs} ms over ${o.maxLatencyMs} ms` : null;
+  } catch (err) {
+    s.ok = false;
+    s.error = (err as Error).message;
+    s.latencyMs = null;
+  }
+}
+
+export async function waitForPropagation(o: PropagationOptions): Promise<PropagationResult> {
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
+  const interval = o.intervalMs ?? 2000;
+  const mk = (server: string, role: ServerResult['role']): ServerResult => ({ server, role, answer: [], ttl: null, latencyMs: null, ok: false, error: null, attempts: 0 });
+  const auth = o.authoritative.map((s) => mk(s, 'authoritative'));
+  const res = o.resolvers.map((s) => mk(s, 'resolver'));
+  const all = [...auth, ...res];
+
+  for (;;) {
+    const authDone = auth.every((s) => s.ok);
+    // Servers that answered right are not asked again: a later cached answer can only be the same.
+    const round = authDone ? res.filter((s) => !s.ok) : auth.filter((s) => !s.ok);
+    await Promise.all(round.map((s) => probe(s, o)));
+    o.onRound?.(all.map((s) => ({ ...s })));
+    if (all.every((s) => s.ok)) break;
+    if (auth.every((s) => s.ok) && !authDone) continue; // go straight on to the resolvers
+    if (Date.now() + interval > deadline || o.signal?.aborted) break;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  for (const s of res) if (s.attempts === 0) s.error = 'not queried: authoritative servers never answered the new value';
+  const failed = all.filter((s) => s.attempts > 0 && s.latencyMs === null).length;
+  return { ok: all.every((s) => s.ok), elapsedMs: Date.now() - started, servers: all, errorRate: all.length ? failed / all.length : 0 };
+}

@@ -1,0 +1,47 @@
+// What the cutover needs from a DNS provider: read one record set, replace it whole. Anything
+// that can do these two (Route 53 ChangeResourceRecordSets UPSERT, an RFC 2136 update) fits.
+
+/** All records of one name and type. Names are absolute, lower case, without the trailing dot. */
+export interface RecordSet {
+  name: string;
+  type: string;
+  /** As the provider stores it; Cloudflare's 1 means "automatic". */
+  ttl: number;
+  /** Record contents as the provider returns them, sorted. */
+  records: string[];
+  /** Cloudflare only: the record is served through Cloudflare's edge, DNS shows Cloudflare's IPs. */
+  proxied?: boolean;
+}
+
+export interface RecordKey {
+  zone: string;
+  name: string;
+  type: string;
+}
+
+export interface DnsProvider {
+  /** The name it has in controller.yaml `dnsProviders`. */
+  readonly name: string;
+  readonly kind: string;
+  /** host[:port] of the zone's authoritative servers when set in config; else found by NS lookup. */
+  readonly authoritative?: string[];
+  getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null>;
+  /** Makes the set exactly `rrset`; an empty `records` removes it. Idempotent. */
+  replaceRecordSet(zone: string, rrset: RecordSet): Promise<void>;
+}
+
+export function normalizeName(name: string): string {
+  return name.trim().replace(/\.$/, '').toLowerCase();
+}
+
+export function sameRecordSet(a: RecordSet | null, b: RecordSet | null): boolean {
+  if (a === null || b === null) return a === b;
+  const recs = (r: RecordSet) => [...r.records].sort().join('\n');
+  return (
+    normalizeName(a.name) === normalizeName(b.name) &&
+    a.type.toUpperCase() === b.type.toUpperCase() &&
+    a.ttl === b.ttl &&
+    recs(a) === recs(b) &&
+    (a.proxied ?? false) === (b.proxied ?? false)
+  );
+}

@@ -1,0 +1,120 @@
+// The DNS switch with its way back: the record set is snapshotted (and the snapshot handed to the
+// store) before anything changes, and rollback puts exactly that snapshot back.
+import { SwitchyardError } from '../../shared/errors.js';
+import { normalizeName, sameRecordSet, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
+
+export interface DnsSnapshot {
+  provider: string;
+  zone: string;
+  name: string;
+  type: string;
+  /** The set as it was; null when the name had no record of this type (rollback deletes it). */
+  rrset: RecordSet | null;
+  takenAt: string;
+}
+
+export interface SwitchOptions {
+  /** Default: keep the current TTL (300 when the record did not exist). */
+  ttl?: number;
+  /** Cloudflare: default keeps the current proxied flag. */
+  proxied?: boolean;
+}
+
+export interface SwitchPlan {
+  before: DnsSnapshot;
+  after: RecordSet;
+  /** false when the record already holds `after`. */
+  changes: boolean;
+}
+
+/**
+ * Persists the snapshot before the provider is called. The store keeps the FIRST snapshot of a
+ * cutover and returns it: after a crash between snapshot and change, the re-run reads the
+ * already-switched record, and the stored original is the one rollback must restore.
+ */
+export type RecordSnapshot = (snapshot: DnsSnapshot) => Promise<DnsSnapshot | void> | DnsSnapshot | void;
+
+function key(k: RecordKey): RecordKey {
+  return { zone: normalizeName(k.zone), name: normalizeName(k.name), type: k.type.toUpperCase() };
+}
+
+async function snapshot(provider: DnsProvider, k: RecordKey): Promise<DnsSnapshot> {
+  const rrset = await provider.getRecordSet(k.zone, k.name, k.type);
+  return { provider: provider.name, zone: k.zone, name: k.name, type: k.type, rrset, takenAt: new Date().toISOString() };
+}
+
+async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet | null, what: string): Promise<void> {
+  const now = await provider.getRecordSet(k.zone, k.name, k.type);
+  if (!sameRecordSet(now, expected)) {
+    throw new SwitchyardError('SY_DNS_PROVIDER', `${provider.name}: ${what} of ${k.name} ${k.type} accepted, but the provider now holds ${JSON.stringify(now?.records ?? null)} (ttl ${now?.ttl ?? '-'})`);
+  }
+}
+
+/** The change a switch would make, without making it (dry run). */
+export async function planSwitch(provider: DnsProvider, target: RecordKey, newContent: string | string[], opts: SwitchOptions = {}): Promise<SwitchPlan> {
+  const k = key(target);
+  const records = [...new Set(Array.isArray(newContent) ? newContent : [newContent])].sort();
+  if (records.length === 0) throw new SwitchyardError('SY_VALIDATION', 'switch needs at least one record value', { field: 'production.ip' });
+  const before = await snapshot(provider, k);
+  const after: RecordSet = { name: k.name, type: k.type, ttl: opts.ttl ?? before.rrset?.ttl ?? 300, records };
+  const proxied = opts.proxied ?? before.rrset?.proxied;
+  if (proxied !== undefined) after.proxied = proxied;
+  return { before, after, changes: !sameRecordSet(before.rrset, after) };
+}
+
+export interface SwitchResult {
+  /** The snapshot rollback restores (the stored one if the store already had it). */
+  before: DnsSnapshot;
+  after: RecordSet;
+  changed: boolean;
+}
+
+export async function applySwitch(
+  provider: DnsProvider,
+  target: RecordKey,
+  newContent: string | string[],
+  opts: SwitchOptions & { recordSnapshot: RecordSnapshot },
+): Promise<SwitchResult> {
+  const plan = await planSwitch(provider, target, newContent, opts);
+  const stored = (await opts.recordSnapshot(plan.before)) ?? plan.before;
+  if (!plan.changes) return { before: stored, after: plan.after, changed: false };
+  const k = key(target);
+  await provider.replaceRecordSet(k.zone, plan.after);
+  await verify(provider, k, plan.after, 'switch');
+  return { before: stored, after: plan.after, changed: true };
+}
+
+/** Puts the snapshot back exactly; a no-op when it is already in place, so safe to repeat. */
+export async function restoreSnapshot(provider: DnsProvider, snap: DnsSnapshot): Promise<{ changed: boolean }> {
+  if (snap.provider !== provider.name) {
+    throw new SwitchyardError('SY_PRECONDITION', `snapshot was taken from DNS provider '${snap.provider}', not '${provider.name}'`);
+  }
+  const k = key(snap);
+  const now = await provider.getRecordSet(k.zone, k.name, k.type);
+  if (sameRecordSet(now, snap.rrset)) return { changed: false };
+  await provider.replaceRecordSet(k.zone, snap.rrset ?? { name: k.name, type: k.type, ttl: now?.ttl ?? 300, records: [] });
+  await verify(provider, k, snap.rrset, 'restore');
+  return { changed: true };
+}
+
+export interface LowerTtlResult {
+  before: RecordSet | null;
+  after: RecordSet | null;
+  changed: boolean;
+}
+
+/**
+ * Brings the record's TTL down to `maxTtl` ahead of the switch (the TTL lead), values untouched.
+ * The caller records when it did so: resolvers may hold the old TTL until that long has passed.
+ */
+export async function lowerTtl(provider: DnsProvider, target: RecordKey, maxTtl: number): Promise<LowerTtlResult> {
+  const k = key(target);
+  const before = await provider.getRecordSet(k.zone, k.name, k.type);
+  if (before === null) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
+  // Cloudflare's 1 is "automatic" (300 s); proxied records are answered by the edge anyway.
+  if (before.ttl <= maxTtl || before.proxied === true) return { before, after: before, changed: false };
+  const after: RecordSet = { ...before, ttl: maxTtl };
+  await provider.replaceRecordSet(k.zone, after);
+  await verify(provider, k, after, 'TTL change');
+  return { before, after, changed: true };
+}

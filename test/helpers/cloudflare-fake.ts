@@ -1,0 +1,128 @@
+// A FAKE of the Cloudflare API v4 (the subset Switchyard calls), on loopback port 0. It follows
+// the documented shapes — the {success, errors, messages, result} envelope, bearer auth, zones by
+// name, dns_records filtered by type and name, PATCH/POST/DELETE of one record — and records
+// every request so tests can assert method, path, auth header and body exactly.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+
+export interface FakeRecord {
+  id: string;
+  zone_id: string;
+  name: string;
+  type: string;
+  content: string;
+  ttl: number;
+  proxied: boolean;
+}
+
+export interface SeenRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+export interface Fault {
+  /** Only requests with this method (default: any). */
+  method?: string;
+  status?: number;
+  /** Body text instead of the usual error envelope. */
+  body?: string;
+  /** Hold the answer this long (to provoke a client timeout). */
+  delayMs?: number;
+  headers?: Record<string, string>;
+}
+
+export interface CloudflareFake {
+  baseUrl: string;
+  token: string;
+  zones: { id: string; name: string }[];
+  records: FakeRecord[];
+  requests: SeenRequest[];
+  /** Faults consumed one per matching request, in order. */
+  faults: Fault[];
+  close(): Promise<void>;
+}
+
+const envelope = (result: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ success: true, errors: [], messages: [], result, ...extra });
+const failure = (code: number, message: string) => JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null });
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token = 'cf-test-token-0123456789abcdef'): Promise<CloudflareFake> {
+  let nextId = 100;
+  const fake: Omit<CloudflareFake, 'baseUrl' | 'close'> = { token, zones: [], records: [], requests: [], faults: [] };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const body = await readBody(req);
+    fake.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: req.headers.authorization, body });
+    const send = (status: number, text: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+      res.end(text);
+    };
+
+    const faultIdx = fake.faults.findIndex((f) => f.method === undefined || f.method === req.method);
+    if (faultIdx >= 0) {
+      const [f] = fake.faults.splice(faultIdx, 1);
+      if (f?.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
+      if (f?.status !== undefined) return send(f.status, f.body ?? failure(f.status === 429 ? 10013 : 10001, f.status === 429 ? 'Rate limited' : 'Internal server error'), f.headers);
+    }
+    if (req.headers.authorization !== `Bearer ${token}`) return send(403, failure(10000, 'Authentication error'));
+
+    const parts = url.pathname.replace(/^\/client\/v4/, '').split('/').filter(Boolean);
+    if (req.method === 'GET' && parts.length === 1 && parts[0] === 'zones') {
+      const name = url.searchParams.get('name');
+      const zones = fake.zones.filter((z) => name === null || z.name === name);
+      return send(200, envelope(zones, { result_info: { page: 1, per_page: 20, count: zones.length, total_count: zones.length, total_pages: 1 } }));
+    }
+    if (parts[0] !== 'zones' || parts[2] !== 'dns_records' || !fake.zones.some((z) => z.id === parts[1])) return send(404, failure(7003, 'Could not route to the requested resource'));
+    const zoneId = parts[1]!;
+    const recId = parts[3];
+    if (req.method === 'GET' && recId === undefined) {
+      const type = url.searchParams.get('type');
+      const name = url.searchParams.get('name');
+      const found = fake.records.filter((r) => r.zone_id === zoneId && (type === null || r.type === type) && (name === null || r.name === name));
+      return send(200, envelope(found, { result_info: { page: 1, per_page: 100, count: found.length, total_count: found.length, total_pages: 1 } }));
+    }
+    if (req.method === 'POST' && recId === undefined) {
+      const b = body as Partial<FakeRecord>;
+      const rec: FakeRecord = { id: `rec${nextId++}`, zone_id: zoneId, name: b.name ?? '', type: b.type ?? '', content: b.content ?? '', ttl: b.ttl ?? 1, proxied: b.proxied ?? false };
+      fake.records.push(rec);
+      return send(200, envelope(rec));
+    }
+    const rec = fake.records.find((r) => r.zone_id === zoneId && r.id === recId);
+    if (rec === undefined) return send(404, failure(81044, 'Record does not exist.'));
+    if (req.method === 'PATCH') {
+      Object.assign(rec, body as Partial<FakeRecord>);
+      return send(200, envelope(rec));
+    }
+    if (req.method === 'DELETE') {
+      fake.records.splice(fake.records.indexOf(rec), 1);
+      return send(200, envelope({ id: rec.id }));
+    }
+    return send(405, failure(10000, 'Method not allowed'));
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  ctx.after(close);
+  return Object.assign(fake, { baseUrl: `http://127.0.0.1:${port}/client/v4`, close }) as CloudflareFake;
+}

@@ -1,0 +1,204 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { withPowerDns, type PowerDnsInstance } from '../helpers/powerdns.js';
+import { PowerDnsProvider } from '../../controller/dns/powerdns.js';
+import { applySwitch, lowerTtl, planSwitch, restoreSnapshot, type DnsSnapshot } from '../../controller/dns/switch.js';
+import { authoritativeServers, queryDns } from '../../controller/dns/query.js';
+import { waitForPropagation } from '../../controller/dns/propagation.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+const KEY = { zone: 'example.test', name: 'www.example.test', type: 'A' };
+let pdns: PowerDnsInstance;
+let provider: PowerDnsProvider;
+// Hooks registered from inside before() would run right after it; the suite's own after() stops it.
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const c of cleanups) await c();
+});
+
+before(async () => {
+  pdns = await withPowerDns((fn) => cleanups.push(fn), {
+    host: '127.0.0.4',
+    zones: [
+      {
+        name: 'example.test',
+        records: [
+          { name: 'www.example.test', type: 'A', ttl: 3600, content: '127.0.0.2' },
+          { name: 'ns1.example.test', type: 'A', ttl: 3600, content: '127.0.0.4' },
+        ],
+      },
+    ],
+  });
+  provider = new PowerDnsProvider({ name: 'pdns-test', url: pdns.apiUrl, apiKey: pdns.apiKey, policy: { retries: 1, baseDelayMs: 10 } });
+});
+
+const ask = () => queryDns(pdns.dnsServer, 'www.example.test', 'A', { timeoutMs: 2000 });
+
+/** dig is a second, independent DNS client; present on this machine (package dnsutils). */
+function dig(): string[] | null {
+  const r = spawnSync('dig', ['+short', '+norecurse', '+time=2', '+tries=1', `@${pdns.dnsHost}`, '-p', String(pdns.dnsPort), 'www.example.test', 'A'], { encoding: 'utf8' });
+  if (r.error !== undefined) return null;
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter(Boolean).sort();
+}
+
+test('the provider reads the record set the server answers', async () => {
+  const set = await provider.getRecordSet('example.test', 'WWW.example.test.', 'a');
+  assert.deepEqual(set, { name: 'www.example.test', type: 'A', ttl: 3600, records: ['127.0.0.2'] });
+  assert.equal(await provider.getRecordSet('example.test', 'nope.example.test', 'A'), null);
+  const a = await ask();
+  assert.deepEqual(a.answers, ['127.0.0.2']);
+  assert.equal(a.ttl, 3600);
+});
+
+test('NS lookup through the server finds it as the authoritative server', async () => {
+  const servers = await authoritativeServers('example.test', { via: [pdns.dnsServer], port: pdns.dnsPort });
+  assert.deepEqual(servers, [pdns.dnsServer]);
+  assert.deepEqual(await authoritativeServers('example.test', { override: ['10.9.9.9:53'] }), ['10.9.9.9:53']);
+});
+
+test('switch: dry run changes nothing, apply moves the record, restore puts back exactly the snapshot', async () => {
+  const plan = await planSwitch(provider, KEY, '127.0.0.3');
+  assert.equal(plan.changes, true);
+  assert.deepEqual(plan.before.rrset?.records, ['127.0.0.2']);
+  assert.deepEqual(plan.after, { name: 'www.example.test', type: 'A', ttl: 3600, records: ['127.0.0.3'] });
+  assert.deepEqual((await ask()).answers, ['127.0.0.2'], 'dry run must not touch the record');
+
+  // The snapshot must be in the store before the provider is called.
+  const order: string[] = [];
+  let stored: DnsSnapshot | undefined;
+  const realReplace = provider.replaceRecordSet.bind(provider);
+  provider.replaceRecordSet = async (zone, rrset) => {
+    order.push('replace');
+    return realReplace(zone, rrset);
+  };
+  try {
+    const res = await applySwitch(provider, KEY, '127.0.0.3', {
+      ttl: 60,
+      recordSnapshot: (s) => {
+        order.push('snapshot');
+        stored = s;
+      },
+    });
+    assert.equal(res.changed, true);
+  } finally {
+    provider.replaceRecordSet = realReplace;
+  }
+  assert.deepEqual(order, ['snapshot', 'replace']);
+  assert.ok(stored);
+  assert.deepEqual(stored.rrset, { name: 'www.example.test', type: 'A', ttl: 3600, records: ['127.0.0.2'] });
+
+  const now = await ask();
+  assert.deepEqual(now.answers, ['127.0.0.3']);
+  assert.equal(now.ttl, 60);
+  const viaDig = dig();
+  if (viaDig !== null) assert.deepEqual(viaDig, ['127.0.0.3']);
+
+  // A re-run after a crash: the store hands back the first snapshot, nothing changes again.
+  const again = await applySwitch(provider, KEY, '127.0.0.3', { ttl: 60, recordSnapshot: () => stored });
+  assert.equal(again.changed, false);
+  assert.deepEqual(again.before.rrset?.records, ['127.0.0.2']);
+
+  assert.deepEqual(await restoreSnapshot(provider, stored), { changed: true });
+  const back = await ask();
+  assert.deepEqual(back.answers, ['127.0.0.2']);
+  assert.equal(back.ttl, 3600, 'the original TTL comes back too');
+  if (dig() !== null) assert.deepEqual(dig(), ['127.0.0.2']);
+  assert.deepEqual(await restoreSnapshot(provider, stored), { changed: false }, 'restore is idempotent');
+});
+
+test('two concurrent restores end in the snapshot', async () => {
+  const snap = (await planSwitch(provider, KEY, '127.0.0.3')).before;
+  await applySwitch(provider, KEY, '127.0.0.3', { recordSnapshot: () => undefined });
+  const results = await Promise.all([restoreSnapshot(provider, snap), restoreSnapshot(provider, snap)]);
+  assert.ok(results.some((r) => r.changed));
+  assert.deepEqual((await ask()).answers, ['127.0.0.2']);
+});
+
+test('restoring a snapshot of an absent record deletes what the switch created', async () => {
+  const key = { zone: 'example.test', name: 'new.example.test', type: 'A' };
+  let snap: DnsSnapshot | undefined;
+  await applySwitch(provider, key, ['127.0.0.3', '127.0.0.5'], { recordSnapshot: (s) => void (snap = s) });
+  assert.ok(snap);
+  assert.equal(snap.rrset, null);
+  assert.deepEqual((await queryDns(pdns.dnsServer, 'new.example.test', 'A')).answers, ['127.0.0.3', '127.0.0.5']);
+  await restoreSnapshot(provider, snap);
+  assert.deepEqual((await queryDns(pdns.dnsServer, 'new.example.test', 'A')).answers, []);
+});
+
+test('lowerTtl brings the TTL down and leaves the values', async () => {
+  const res = await lowerTtl(provider, KEY, 300);
+  assert.equal(res.changed, true);
+  const a = await ask();
+  assert.deepEqual(a.answers, ['127.0.0.2']);
+  assert.equal(a.ttl, 300);
+  assert.equal((await lowerTtl(provider, KEY, 300)).changed, false);
+  await provider.replaceRecordSet('example.test', { name: 'www.example.test', type: 'A', ttl: 3600, records: ['127.0.0.2'] });
+});
+
+test('propagation: authoritative then resolvers, each with answer, TTL and latency', async () => {
+  await applySwitch(provider, KEY, '127.0.0.3', { ttl: 60, recordSnapshot: () => undefined });
+  const rounds: number[] = [];
+  const res = await waitForPropagation({
+    name: 'www.example.test',
+    expected: ['127.0.0.3'],
+    authoritative: [pdns.dnsServer],
+    // The same server stands in for two resolvers: this test has no network beyond loopback.
+    resolvers: [pdns.dnsServer, `${pdns.dnsHost}:${pdns.dnsPort}`],
+    timeoutMs: 5000,
+    intervalMs: 100,
+    maxLatencyMs: 1000,
+    onRound: (s) => rounds.push(s.filter((x) => x.ok).length),
+  });
+  assert.equal(res.ok, true);
+  assert.equal(res.errorRate, 0);
+  assert.deepEqual(rounds, [1, 3], 'authoritative round first, then the resolvers together');
+  for (const s of res.servers) {
+    assert.equal(s.ok, true);
+    assert.deepEqual(s.answer, ['127.0.0.3']);
+    assert.equal(s.ttl, 60);
+    assert.equal(typeof s.latencyMs, 'number');
+    assert.ok(s.latencyMs! >= 0 && s.latencyMs! < 1000);
+  }
+  assert.deepEqual(res.servers.map((s) => s.role), ['authoritative', 'resolver', 'resolver']);
+  await provider.replaceRecordSet('example.test', { name: 'www.example.test', type: 'A', ttl: 3600, records: ['127.0.0.2'] });
+});
+
+test('propagation times out when a server keeps the old value or does not answer', async () => {
+  const res = await waitForPropagation({
+    name: 'www.example.test',
+    expected: ['127.0.0.3'],
+    authoritative: [pdns.dnsServer],
+    resolvers: ['127.0.0.1:9'],
+    timeoutMs: 600,
+    intervalMs: 100,
+    queryTimeoutMs: 300,
+  });
+  assert.equal(res.ok, false);
+  const [auth, resolver] = res.servers;
+  assert.deepEqual(auth?.answer, ['127.0.0.2']);
+  assert.equal(auth?.ok, false);
+  assert.match(resolver?.error ?? '', /not queried/);
+
+  const dead = await waitForPropagation({ name: 'www.example.test', expected: ['127.0.0.2'], authoritative: [pdns.dnsServer], resolvers: ['127.0.0.1:9'], timeoutMs: 500, intervalMs: 100, queryTimeoutMs: 200 });
+  assert.equal(dead.ok, false);
+  assert.equal(dead.servers[0]?.ok, true);
+  assert.match(dead.servers[1]?.error ?? '', /127\.0\.0\.1:9/);
+  assert.equal(dead.errorRate, 0.5);
+});
+
+test('a wrong API key fails with SY_DNS_PROVIDER, no retry, and the key is not in the message', async () => {
+  const wrongKey = 'definitely-not-the-key-12345';
+  const bad = new PowerDnsProvider({ name: 'pdns-bad', url: pdns.apiUrl, apiKey: wrongKey, policy: { retries: 3, baseDelayMs: 500 } });
+  const t0 = Date.now();
+  await assert.rejects(bad.getRecordSet('example.test', 'www.example.test', 'A'), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.equal(err.code, 'SY_DNS_PROVIDER');
+    assert.match(err.message, /HTTP 401/);
+    assert.match(err.message, /1 attempt/);
+    assert.doesNotMatch(err.message, new RegExp(wrongKey));
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 500, 'a 401 is not retried');
+});

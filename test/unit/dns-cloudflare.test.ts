@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { startCloudflareFake, type CloudflareFake } from '../helpers/cloudflare-fake.js';
+import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
+import { buildDnsProviders, requireDnsProvider } from '../../controller/dns/registry.js';
+import { applySwitch, planSwitch, restoreSnapshot, type DnsSnapshot } from '../../controller/dns/switch.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+const KEY = { zone: 'example.com', name: 'www.example.com', type: 'A' };
+const FAST = { baseDelayMs: 5, maxDelayMs: 20, retries: 3, timeoutMs: 2000 };
+
+async function setup(t: TestContext, opts: { proxied?: boolean } = {}) {
+  const fake = await startCloudflareFake(t);
+  fake.zones.push({ id: 'zone123', name: 'example.com' });
+  fake.records.push({ id: 'rec1', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.10', ttl: opts.proxied ? 1 : 300, proxied: opts.proxied ?? false });
+  const provider = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: FAST });
+  return { fake, provider };
+}
+
+const calls = (fake: CloudflareFake) => fake.requests.map((r) => `${r.method} ${r.path}`);
+
+test('reads a record set: zone id by name, then dns_records by type and name, bearer token on each', async (t) => {
+  const { fake, provider } = await setup(t);
+  const set = await provider.getRecordSet('example.com', 'www.example.com', 'A');
+  assert.deepEqual(set, { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.10'], proxied: false });
+  assert.deepEqual(fake.requests, [
+    { method: 'GET', path: '/client/v4/zones?name=example.com', authorization: `Bearer ${fake.token}`, body: undefined },
+    { method: 'GET', path: '/client/v4/zones/zone123/dns_records?type=A&name=www.example.com', authorization: `Bearer ${fake.token}`, body: undefined },
+  ]);
+  assert.equal(await provider.getRecordSet('example.com', 'shop.example.com', 'A'), null);
+  assert.equal(fake.requests.filter((r) => r.path.startsWith('/client/v4/zones?')).length, 1, 'zone id is looked up once');
+});
+
+test('switch PATCHes content/ttl/proxied of the record; restore PATCHes the snapshot back', async (t) => {
+  const { fake, provider } = await setup(t);
+  const dry = await planSwitch(provider, KEY, '203.0.113.20');
+  assert.equal(dry.changes, true);
+  assert.ok(fake.requests.every((r) => r.method === 'GET'), 'a dry run only reads');
+
+  fake.requests.length = 0;
+  let snap: DnsSnapshot | undefined;
+  const res = await applySwitch(provider, KEY, '203.0.113.20', { recordSnapshot: (s) => void (snap = s) });
+  assert.equal(res.changed, true);
+  assert.deepEqual(snap?.rrset, { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.10'], proxied: false });
+  const patch = fake.requests.find((r) => r.method === 'PATCH');
+  assert.deepEqual(patch, {
+    method: 'PATCH',
+    path: '/client/v4/zones/zone123/dns_records/rec1',
+    authorization: `Bearer ${fake.token}`,
+    body: { content: '203.0.113.20', ttl: 300, proxied: false },
+  });
+  const list = 'GET /client/v4/zones/zone123/dns_records?type=A&name=www.example.com';
+  // snapshot read, read before replacing, the PATCH, then the read-back that verifies it
+  assert.deepEqual(calls(fake), [list, list, 'PATCH /client/v4/zones/zone123/dns_records/rec1', list]);
+  assert.equal(fake.records[0]?.content, '203.0.113.20');
+
+  fake.requests.length = 0;
+  assert.deepEqual(await restoreSnapshot(provider, snap!), { changed: true });
+  assert.deepEqual(
+    fake.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.path, r.body]),
+    [['PATCH', '/client/v4/zones/zone123/dns_records/rec1', { content: '203.0.113.10', ttl: 300, proxied: false }]],
+  );
+  assert.equal(fake.records[0]?.content, '203.0.113.10');
+  fake.requests.length = 0;
+  assert.deepEqual(await restoreSnapshot(provider, snap!), { changed: false });
+  assert.ok(fake.requests.every((r) => r.method === 'GET'), 'a second restore changes nothing');
+});
+
+test('a proxied record stays proxied with automatic TTL', async (t) => {
+  const { fake, provider } = await setup(t, { proxied: true });
+  await applySwitch(provider, KEY, '203.0.113.20', { recordSnapshot: () => undefined });
+  assert.deepEqual(fake.requests.find((r) => r.method === 'PATCH')?.body, { content: '203.0.113.20', ttl: 1, proxied: true });
+});
+
+test('a set growing or shrinking: PATCH in place, POST the extra value, DELETE the surplus last', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.requests.length = 0;
+  await provider.replaceRecordSet('example.com', { name: 'www.example.com', type: 'A', ttl: 120, records: ['203.0.113.20', '203.0.113.21'] });
+  assert.deepEqual(
+    fake.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.path, r.body]),
+    [
+      ['PATCH', '/client/v4/zones/zone123/dns_records/rec1', { content: '203.0.113.20', ttl: 120 }],
+      ['POST', '/client/v4/zones/zone123/dns_records', { type: 'A', name: 'www.example.com', content: '203.0.113.21', ttl: 120 }],
+    ],
+  );
+  fake.requests.length = 0;
+  await provider.replaceRecordSet('example.com', { name: 'www.example.com', type: 'A', ttl: 120, records: ['203.0.113.21'] });
+  assert.deepEqual(
+    fake.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`),
+    ['DELETE /client/v4/zones/zone123/dns_records/rec1'],
+    'the record already holding the wanted value stays; the other goes',
+  );
+  assert.deepEqual(fake.records.map((r) => r.content), ['203.0.113.21']);
+});
+
+test('a 500 is retried and the change lands once', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.faults.push({ method: 'PATCH', status: 500 });
+  await provider.replaceRecordSet('example.com', { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.20'], proxied: false });
+  const patches = fake.requests.filter((r) => r.method === 'PATCH');
+  assert.equal(patches.length, 2);
+  assert.deepEqual(patches[1]?.body, { content: '203.0.113.20', ttl: 300, proxied: false });
+  assert.equal(fake.records[0]?.content, '203.0.113.20');
+});
+
+test('a 429 and a timeout are retried too', async (t) => {
+  const { fake } = await setup(t);
+  const slow = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: { ...FAST, timeoutMs: 150 } });
+  fake.faults.push({ method: 'GET', status: 429, headers: { 'Retry-After': '0' } }, { method: 'GET', delayMs: 400 });
+  const set = await slow.getRecordSet('example.com', 'www.example.com', 'A');
+  assert.deepEqual(set?.records, ['203.0.113.10']);
+  assert.deepEqual(calls(fake).slice(0, 3), ['GET /client/v4/zones?name=example.com', 'GET /client/v4/zones?name=example.com', 'GET /client/v4/zones?name=example.com']);
+});
+
+test('retries give up after the policy, with the provider message', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.faults.push(...Array.from({ length: 4 }, () => ({ method: 'GET', status: 503 })));
+  await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A'), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.equal(err.code, 'SY_DNS_PROVIDER');
+    assert.match(err.message, /after 4 attempt\(s\): HTTP 503: Internal server error \(10001\)/);
+    return true;
+  });
+  assert.equal(fake.requests.length, 4);
+});
+
+test('a 403 is not retried; the error carries Cloudflare\'s message and never the token', async (t) => {
+  const { fake } = await setup(t);
+  const wrong = 'wrong-token-SECRET-abcdef0123456789';
+  const bad = new CloudflareProvider({ name: 'cf-main', apiToken: wrong, baseUrl: fake.baseUrl, policy: FAST });
+  await assert.rejects(bad.getRecordSet('example.com', 'www.example.com', 'A'), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.equal(err.code, 'SY_DNS_PROVIDER');
+    assert.match(err.message, /HTTP 403: Authentication error \(10000\)/);
+    assert.ok(!err.message.includes(wrong));
+    assert.ok(!JSON.stringify(err.details).includes(wrong));
+    return true;
+  });
+  assert.equal(fake.requests.length, 1, 'no retry on a 4xx');
+  assert.equal(fake.requests[0]?.authorization, `Bearer ${wrong}`);
+});
+
+test('a token echoed back in an error body is scrubbed from the message', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.faults.push({ status: 400, body: JSON.stringify({ success: false, errors: [{ code: 6003, message: `Invalid request headers: Bearer ${fake.token}` }], messages: [], result: null }) });
+  await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A'), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.match(err.message, /Invalid request headers: Bearer \[redacted\]/);
+    assert.ok(!err.message.includes(fake.token));
+    return true;
+  });
+});
+
+test('a POST that failed with a 500 is not repeated (it may have created the record)', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.faults.push({ method: 'POST', status: 500 });
+  await assert.rejects(provider.replaceRecordSet('example.com', { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.10', '203.0.113.11'] }), /HTTP 500/);
+  assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 1);
+});
+
+test('providers are built from controller config with secrets resolved; unknown names are refused by field', async (t) => {
+  const { fake } = await setup(t);
+  const providers = buildDnsProviders({ 'cf-main': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN_TEST' }, baseUrl: fake.baseUrl } }, { env: { CF_TOKEN_TEST: fake.token }, policy: FAST });
+  const p = requireDnsProvider(providers, 'cf-main');
+  assert.equal(p.kind, 'cloudflare');
+  assert.deepEqual((await p.getRecordSet('example.com', 'www.example.com', 'A'))?.records, ['203.0.113.10']);
+  assert.throws(() => requireDnsProvider(providers, 'nope'), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_VALIDATION' && err.field === 'dns.provider');
+  assert.throws(
+    () => buildDnsProviders({ 'cf-main': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN_UNSET' }, baseUrl: fake.baseUrl } }, { env: {} }),
+    (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_SECRET_UNRESOLVED' && err.field === 'dnsProviders.cf-main.apiToken',
+  );
+});
