@@ -1,0 +1,53 @@
+// `switchyard agents` and `switchyard parity`: read-only views through the controller's REST API.
+import type { Command } from 'commander';
+import { RestClient, clientOptionsFrom } from '../client/rest.js';
+import type { ParityTable } from '../../shared/parity.js';
+import { formatParityTable } from '../../shared/parity-format.js';
+
+interface AgentRow {
+  name: string;
+  address: string;
+  reachable: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+export function addClientOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'controller base URL (default: $SWITCHYARD_URL or http://127.0.0.1:7700)')
+    .option('--token <token>', 'bearer token (default: $SWITCHYARD_TOKEN)')
+    .option('--json', 'print the raw JSON answer');
+}
+
+export function formatAgents(rows: AgentRow[]): string {
+  const w = Math.max(4, ...rows.map((r) => r.name.length));
+  const a = Math.max(7, ...rows.map((r) => r.address.length));
+  const lines = [`${'NAME'.padEnd(w)}  ${'ADDRESS'.padEnd(a)}  STATUS`];
+  for (const r of rows) {
+    const status = r.reachable ? `reachable (${r.latencyMs ?? '?'} ms)` : `UNREACHABLE: ${r.error ?? 'unknown'}`;
+    lines.push(`${r.name.padEnd(w)}  ${r.address.padEnd(a)}  ${status}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerAgentsCommand(program: Command): void {
+  addClientOptions(program.command('agents').description('list the configured agents and whether the controller reaches them'))
+    .action(async (o: { url?: string; token?: string; json?: boolean }) => {
+      const res = await new RestClient(clientOptionsFrom(o)).get<{ agents: AgentRow[] }>('/v1/agents');
+      process.stdout.write(`${o.json ? JSON.stringify(res, null, 2) : formatAgents(res.agents)}\n`);
+    });
+
+  addClientOptions(
+    program
+      .command('parity')
+      .description('runtime parity table of two agents (equal / differs / missing / allowed)')
+      .requiredOption('--staging <agent>', 'staging agent name')
+      .requiredOption('--production <agent>', 'production agent name')
+      .option('--allow-differ <keys>', 'comma-separated keys allowed to differ, e.g. ENV:APP_URL,os.kernel'),
+  ).action(async (o: { staging: string; production: string; allowDiffer?: string; url?: string; token?: string; json?: boolean }) => {
+    const q = new URLSearchParams({ staging: o.staging, production: o.production });
+    if (o.allowDiffer) q.set('allowDiffer', o.allowDiffer);
+    const table = await new RestClient(clientOptionsFrom(o)).get<ParityTable>(`/v1/parity/runtime?${q}`);
+    process.stdout.write(`${o.json ? JSON.stringify(table, null, 2) : formatParityTable(table)}\n`);
+  });
+}

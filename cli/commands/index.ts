@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { registerServeCommands } from './serve.js';
+import { registerCertsCommand } from './certs.js';
+import { registerAgentsCommand } from './agents.js';
+import { registerDemoCommand } from './demo.js';
+
+/** Every verb of the `switchyard` binary, in the order `--help` lists them. */
+export function registerCommands(program: Command): void {
+  registerServeCommands(program);
+  registerAgentsCommand(program);
+  registerCertsCommand(program);
+  registerDemoCommand(program);
+}

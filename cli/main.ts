@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// `switchyard` — one binary for the agent, the controller and the operator's client verbs.
+import { Command, CommanderError } from 'commander';
+import { SwitchyardError } from '../shared/errors.js';
+import { packageVersion } from '../shared/paths.js';
+import { registerCommands } from './commands/index.js';
+
+function fail(err: unknown): never {
+  const line = err instanceof SwitchyardError ? `switchyard: ${err.message} [${err.code}]` : `switchyard: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${line.split('\n')[0]}\n`);
+  process.exit(1);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('switchyard')
+    .description('Move a website from a validated staging host to a new production host, prove parity, then switch DNS — with a way back.')
+    .version(packageVersion())
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit 0; usage errors have already printed their one line.
+      process.exit(err.exitCode);
+    }
+    fail(err);
+  }
+}
+
+process.on('unhandledRejection', fail);
+await main(process.argv);

@@ -1,0 +1,38 @@
+// Composition root of the controller process: config → logger → state → agents → REST.
+import { createLogger, type Logger } from '../shared/logger.js';
+import { loadControllerConfig, type ControllerConfig } from './config.js';
+import { AgentDirectory } from './agents/agent-directory.js';
+import { RuntimeParityService } from './parity/service.js';
+import { buildApp, type ApiApp } from './api/app.js';
+
+export interface RunningController {
+  config: ControllerConfig;
+  app: ApiApp;
+  /** Base URL the API listens on, e.g. http://127.0.0.1:7700 */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startController(config: ControllerConfig, opts: { logger?: Logger } = {}): Promise<RunningController> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, name: 'switchyard-controller' });
+  const agents = new AgentDirectory({ config, logger });
+  const parity = new RuntimeParityService(agents);
+  const app = buildApp({ config, logger, agents, parity });
+  await app.listen({ host: config.listen.host, port: config.listen.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr !== null ? addr.port : config.listen.port;
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+  return {
+    config,
+    app,
+    url: `http://${host}:${port}`,
+    async close() {
+      await app.close();
+      agents.close();
+    },
+  };
+}
+
+export async function runController(configPath: string): Promise<RunningController> {
+  return startController(loadControllerConfig(configPath));
+}
