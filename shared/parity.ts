@@ -30,5 +30,6 @@ export const ParityTableSchema = Type.Object(
       allowed: Type.Integer({ minimum: 0 }),
     }),
   },
+  { description: 'one row per compared key, with a count per status' },
 );
 export type ParityTable = Static<typeof ParityTableSchema>;

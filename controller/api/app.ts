@@ -1,0 +1,76 @@
+// Builds the controller's REST app; never listens. The server entry owns config loading,
+// listening and shutdown; tests call app.inject() on what this returns. Cross-cutting
+// concerns (auth, metrics, problem documents, the OpenAPI generator) are installed on the
+// root instance so they cover every route; routes are plugins, one per resource.
+import { fastify, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Registry } from 'prom-client';
+import type { ControllerConfig } from '../config.js';
+import type { Logger } from '../../shared/logger.js';
+import { packageVersion } from '../../shared/paths.js';
+import { installAuth } from './auth.js';
+import { installMetrics } from './metrics.js';
+import { installProblemHandlers } from './problem.js';
+import type { AgentsPort, RuntimeParityPort } from './ports.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { openapiRoutes } from './routes/openapi.js';
+import { agentsRoutes } from './routes/agents.js';
+import { parityRoutes } from './routes/parity.js';
+
+export interface ApiDeps {
+  config: ControllerConfig;
+  logger: Logger;
+  agents: AgentsPort;
+  parity: RuntimeParityPort;
+  /** Where metrics go; a fresh registry when absent (tests build many apps). */
+  registry?: Registry;
+}
+
+export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** The API version prefix; later resources (cutovers) register under it too. */
+export const API_PREFIX = '/v1';
+
+export function buildApp(deps: ApiDeps): ApiApp {
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'api' });
+  const app = fastify({ loggerInstance }).withTypeProvider<TypeBoxTypeProvider>();
+  const registry = deps.registry ?? new Registry();
+
+  installProblemHandlers(app);
+  installAuth(app, deps.config.tokens);
+  installMetrics(app, registry);
+
+  // Route auth lives in route config; mirror it into the document so it cannot disagree.
+  app.addHook('onRoute', (route) => {
+    const schema = (route.schema ??= {}) as { security?: unknown[]; description?: string };
+    if (route.config?.public === true) schema.security = [];
+    else if (route.config?.role === 'operator') schema.description = [schema.description, 'Requires the operator role.'].filter(Boolean).join(' ');
+  });
+
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchyard controller',
+        version: packageVersion(),
+        description: 'Errors are application/problem+json (RFC 9457) with a `code` and the `field` at fault.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'a token from `switchyard token new`; viewer reads, operator also acts' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  void app.register(healthRoutes);
+  void app.register(metricsRoutes, { registry });
+  void app.register(openapiRoutes);
+  void app.register(agentsRoutes, { prefix: API_PREFIX, agents: deps.agents });
+  void app.register(parityRoutes, { prefix: API_PREFIX, agents: deps.agents, parity: deps.parity });
+  return app;
+}

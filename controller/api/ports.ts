@@ -1,0 +1,34 @@
+// What the REST edge needs from the rest of the controller. Routes depend on these small
+// interfaces, never on the gRPC directory or the comparison code, so each side can be built
+// and tested alone; tests pass fakes.
+import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { ParityTable } from '../../shared/parity.js';
+
+export interface AgentSummary {
+  name: string;
+  address: string;
+}
+
+export interface AgentHealth {
+  reachable: boolean;
+  latencyMs?: number;
+  error?: string;
+}
+
+export interface AgentsPort {
+  /** The agents in the controller config, in config order. */
+  list(): AgentSummary[];
+  /** Never rejects for an unreachable agent: that is `reachable: false` with the reason. */
+  health(name: string): Promise<AgentHealth>;
+  /** Throws SwitchyardError (SY_AGENT_UNKNOWN, SY_AGENT_UNREACHABLE, SY_AGENT_TIMEOUT, ...). */
+  facts(name: string, salt: string): Promise<Facts__Output>;
+}
+
+export interface RuntimeParityOptions {
+  /** Row keys (e.g. `ENV:FOO`, `mysql.time_zone`) whose difference is expected. */
+  allowDiffer?: string[];
+}
+
+export interface RuntimeParityPort {
+  compare(staging: string, production: string, opts: RuntimeParityOptions): Promise<ParityTable>;
+}

@@ -1,0 +1,101 @@
+// The one place where the REST edge turns errors into RFC 9457 problem documents. Every
+// error response — ours, Fastify's validation and parser errors, unknown routes and bugs —
+// leaves through here, so clients see one shape with a `code` and, where it can be named,
+// the `field` of the request that is wrong.
+import { Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { ERRORS, SwitchyardError, toProblem, type ErrorCode, type Problem } from '../../shared/errors.js';
+import { pointerToKey } from '../../shared/config/load.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(ERRORS), description: 'see the README error table' }),
+    field: Type.Optional(Type.String({ description: 'the request field at fault, e.g. staging or plan.site' })),
+    instance: Type.Optional(Type.String()),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem document' },
+);
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The request is invalid; `field` names the part',
+  401: 'No or unknown bearer token',
+  403: 'The token\'s role may not do this',
+  404: 'Not found',
+  409: 'Conflict with the current state',
+  500: 'Internal error',
+  502: 'An agent or provider failed',
+  504: 'An agent did not answer in time',
+};
+
+/** Problem responses for a route schema, so the OpenAPI document lists them with their media type. */
+export function problemResponses(...statuses: number[]): Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> {
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: STATUS_TEXT[s] ?? 'Error', content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } }]),
+  );
+}
+
+const PART: Record<string, string> = { querystring: 'query parameter', body: 'body field', params: 'path parameter', headers: 'header' };
+
+/** The request field an Ajv error is about: a missing property is named, not its parent. */
+function fieldOf(v: FastifySchemaValidationError, context: string | undefined): string {
+  const p = v.params;
+  const child = p.missingProperty ?? p.additionalProperty ?? p.propertyName;
+  const pointer = typeof child === 'string' ? `${v.instancePath}/${child}` : v.instancePath;
+  return pointer === '' ? (context ?? 'request') : pointerToKey(pointer);
+}
+
+/** Fastify's own errors (validation, body parsing) are the client's fault when they carry a 4xx. */
+function fromFastifyError(err: FastifyError): SwitchyardError | undefined {
+  const first = err.validation?.[0];
+  if (first !== undefined) {
+    const field = fieldOf(first, err.validationContext);
+    const where = PART[err.validationContext ?? ''] ?? 'field';
+    const why = first.keyword === 'required' ? 'is required' : (first.message ?? first.keyword);
+    const message = field === err.validationContext ? `${field} ${why}` : `${where} ${field} ${why}`;
+    return new SwitchyardError('SY_VALIDATION', message, { field });
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Content-type parser errors (bad JSON, wrong media type, too large) are about the body.
+    const field = typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_') ? 'body' : undefined;
+    return new SwitchyardError('SY_VALIDATION', err.message, field === undefined ? {} : { field });
+  }
+  return undefined;
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+function instanceOf(request: FastifyRequest): string {
+  // The path only: a query string may carry values nobody asked to see echoed.
+  return request.url.split('?')[0] ?? request.url;
+}
+
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | SwitchyardError | Error, request, reply) => {
+    const known = err instanceof SwitchyardError ? err : fromFastifyError(err as FastifyError);
+    if (known !== undefined) {
+      const problem = toProblem(known, instanceOf(request));
+      if (problem.status >= 500) request.log.error({ err: known }, known.message);
+      else request.log.info({ code: known.code, field: known.field }, known.message);
+      return sendProblem(reply, problem);
+    }
+    // A bug: log everything, answer nothing the client could use to probe internals.
+    request.log.error({ err }, 'unhandled error');
+    const internal = new SwitchyardError('SY_INTERNAL', `internal error; the controller log has the details under request id ${request.id}`);
+    return sendProblem(reply, toProblem(internal, instanceOf(request)));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = new SwitchyardError('SY_NOT_FOUND', `no route ${request.method} ${instanceOf(request)}`);
+    return sendProblem(reply, toProblem(err, instanceOf(request)));
+  });
+}

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { SwitchyardError } from '../../shared/errors.js';
+import { bearer, buildTestApp, VIEWER_TOKEN } from '../helpers/api-app.js';
+import { fakeAgents, fakeParity, sampleParityTable } from '../helpers/api-fakes.js';
+import { mockFacts } from '../helpers/facts.js';
+import { splitList } from '../../controller/api/routes/parity.js';
+
+const auth = bearer(VIEWER_TOKEN);
+
+test('GET /healthz answers without a token', async (t) => {
+  const app = await buildTestApp(t);
+  const res = await app.inject({ url: '/healthz' });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { status: 'ok' });
+});
+
+test('GET /metrics answers without a token, in Prometheus text, counting requests by route template', async (t) => {
+  const registry = new Registry();
+  const app = await buildTestApp(t, { registry });
+  await app.inject({ url: '/v1/agents/staging-1/facts', headers: auth });
+  await app.inject({ url: '/v1/agents/prod-1/facts', headers: auth });
+  await app.inject({ url: '/v1/agents' });
+  const res = await app.inject({ url: '/metrics' });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+  assert.match(res.body, /^switchyard_http_requests_total\{method="GET",route="\/v1\/agents\/:name\/facts",status="200"\} 2$/m);
+  assert.match(res.body, /^switchyard_http_requests_total\{method="GET",route="\/v1\/agents",status="401"\} 1$/m);
+  assert.match(res.body, /^switchyard_http_request_duration_seconds_count\{method="GET",route="\/v1\/agents\/:name\/facts",status="200"\} 2$/m);
+  assert.match(res.body, /^process_cpu_user_seconds_total /m, 'default process metrics are there');
+});
+
+test('two apps can share one metrics registry', async (t) => {
+  const registry = new Registry();
+  const a = await buildTestApp(t, { registry });
+  const b = await buildTestApp(t, { registry });
+  await a.inject({ url: '/healthz' });
+  await b.inject({ url: '/healthz' });
+  assert.match((await a.inject({ url: '/metrics' })).body, /route="\/healthz",status="200"\} 2$/m);
+});
+
+test('GET /v1/agents lists every agent with its reachability, a failing check included', async (t) => {
+  const agents = fakeAgents([
+    { name: 'staging-1', address: '127.0.0.2:7701', health: { reachable: true, latencyMs: 4 } },
+    { name: 'prod-1', address: '127.0.0.3:7701', health: { reachable: false, error: 'connect ECONNREFUSED' } },
+    { name: 'odd-1', address: '127.0.0.4:7701', health: new Error('directory bug') },
+  ]);
+  const app = await buildTestApp(t, { agents });
+  const res = await app.inject({ url: '/v1/agents', headers: auth });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), {
+    agents: [
+      { name: 'staging-1', address: '127.0.0.2:7701', reachable: true, latencyMs: 4 },
+      { name: 'prod-1', address: '127.0.0.3:7701', reachable: false, error: 'connect ECONNREFUSED' },
+      { name: 'odd-1', address: '127.0.0.4:7701', reachable: false, error: 'directory bug' },
+    ],
+  });
+});
+
+test('GET /v1/agents asks every agent at once, not one after another', async (t) => {
+  let inFlight = 0;
+  let most = 0;
+  const base = fakeAgents();
+  const agents = {
+    ...base,
+    health: async (name: string) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight--;
+      return base.health(name);
+    },
+  };
+  const app = await buildTestApp(t, { agents });
+  assert.equal((await app.inject({ url: '/v1/agents', headers: auth })).statusCode, 200);
+  assert.equal(most, 2);
+});
+
+test('GET /v1/agents/:name/facts serves every fact field and a fresh salt per request', async (t) => {
+  const facts = mockFacts('staging-1', {
+    env: [{ file: '/srv/www/.env', name: 'APP_KEY', digest: 'a'.repeat(64) }],
+    tls: [{ host: 'www.example.com', port: 443, error: '', subject: 'CN=www.example.com', issuer: 'CN=R3', sans: ['www.example.com'], valid_from: '2024-01-01', valid_to: '2024-04-01', key_type: 'ec', key_bits: 256, fingerprint_sha256: 'ff', connect_to: '127.0.0.2' }],
+    notes: ['php: not found'],
+  });
+  const agents = fakeAgents([{ name: 'staging-1', address: '127.0.0.2:7701', facts }]);
+  const app = await buildTestApp(t, { agents });
+  const res = await app.inject({ url: '/v1/agents/staging-1/facts', headers: auth });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), facts, 'serialization drops no field');
+  await app.inject({ url: '/v1/agents/staging-1/facts', headers: auth });
+  assert.equal(agents.factsCalls.length, 2);
+  assert.match(agents.factsCalls[0]!.salt, /^[0-9a-f]{32}$/);
+  assert.notEqual(agents.factsCalls[0]!.salt, agents.factsCalls[1]!.salt);
+});
+
+test('GET /v1/parity/runtime passes both agents and the allowed differences to the comparison', async (t) => {
+  const parity = fakeParity();
+  const app = await buildTestApp(t, { parity });
+  const res = await app.inject({ url: '/v1/parity/runtime?staging=staging-1&production=prod-1&allowDiffer=ENV:FOO,mysql.time_zone&allowDiffer=php.version', headers: auth });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), sampleParityTable('staging-1', 'prod-1'));
+  assert.deepEqual(parity.calls, [{ staging: 'staging-1', production: 'prod-1', opts: { allowDiffer: ['ENV:FOO', 'mysql.time_zone', 'php.version'] } }]);
+  await app.inject({ url: '/v1/parity/runtime?staging=staging-1&production=prod-1', headers: auth });
+  assert.deepEqual(parity.calls[1]?.opts, { allowDiffer: [] });
+});
+
+test('a comparison that fails keeps its error code', async (t) => {
+  const parity = { compare: async () => { throw new SwitchyardError('SY_AGENT_TIMEOUT', 'prod-1 did not answer in 10000 ms'); } };
+  const app = await buildTestApp(t, { parity });
+  const res = await app.inject({ url: '/v1/parity/runtime?staging=staging-1&production=prod-1', headers: auth });
+  assert.equal(res.statusCode, 504);
+  assert.equal(res.json().code, 'SY_AGENT_TIMEOUT');
+});
+
+test('splitList takes comma lists and repeats, dropping blanks', () => {
+  assert.deepEqual(splitList(['a, b', '', 'c,,']), ['a', 'b', 'c']);
+  assert.deepEqual(splitList(undefined), []);
+});
