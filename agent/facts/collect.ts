@@ -1,0 +1,63 @@
+// All runtime facts of this host, gathered concurrently. One source failing never fails the
+// rest: what could not be gathered becomes an error field or a note, in plain words.
+import type { AgentConfig } from '../config.js';
+import type { Facts } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Collected } from './collected.js';
+import { errorMessage, type ToolEnv } from './exec.js';
+import { collectOsFacts } from './os.js';
+import { collectDatabaseFacts } from './database.js';
+import { collectPhpFacts } from './php.js';
+import { collectWebServerFacts } from './webserver.js';
+import { collectEnvFacts, requireEnvSalt } from './env.js';
+import { collectTlsFacts, TLS_TIMEOUT_MS } from './tls.js';
+import { collectDiskFacts } from './disk.js';
+
+export interface CollectOptions {
+  /** PATH and timeout for php/nginx/apache lookups; tests put fakes first on PATH. */
+  tools?: ToolEnv;
+  tlsTimeoutMs?: number;
+  osReleasePath?: string;
+}
+
+async function guarded<T>(source: string, fallback: T, run: () => Promise<Collected<T>>, logger: Logger): Promise<Collected<T>> {
+  try {
+    return await run();
+  } catch (err) {
+    const message = errorMessage(err);
+    logger.warn({ source, err: message }, 'fact collector failed');
+    return { facts: fallback, notes: [`${source}: failed: ${message}`] };
+  }
+}
+
+/**
+ * Rejects only for a bad request: env files are configured and `salt` is empty (SY_VALIDATION,
+ * field env_salt). Everything else resolves.
+ */
+export async function collectFacts(config: AgentConfig, salt: string, logger: Logger, opts: CollectOptions = {}): Promise<Facts> {
+  if (config.envFiles.length > 0) requireEnvSalt(salt);
+  const started = Date.now();
+  const [os, database, php, web, env, tls, disks] = await Promise.all([
+    guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
+    guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
+    guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
+    guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools), logger),
+    guarded('env', [], () => (config.envFiles.length === 0 ? Promise.resolve({ facts: [], notes: [] }) : collectEnvFacts(config.envFiles, salt)), logger),
+    guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
+    guarded('disk', [], () => collectDiskFacts(config.assets), logger),
+  ]);
+  const notes = [os, database, php, web, env, tls, disks].flatMap((c) => c.notes);
+  logger.debug({ ms: Date.now() - started, notes: notes.length }, 'facts collected');
+  return {
+    agent_name: config.name,
+    collected_at: new Date().toISOString(),
+    os: os.facts,
+    database: database.facts,
+    php: php.facts,
+    web_servers: web.facts,
+    env: env.facts,
+    tls: tls.facts,
+    disks: disks.facts,
+    notes,
+  };
+}

@@ -1,0 +1,61 @@
+// Builders for runtime facts as the controller receives them (Facts__Output), for tests that
+// compare or serve facts without an agent.
+import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { AgentConfig } from '../../agent/config.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+
+
+/** A plausible Debian/MariaDB/PHP/nginx host; pass fields to change, whole sections replace. */
+export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {}): Facts__Output {
+  return {
+    agent_name: agentName,
+    collected_at: '2024-05-01T12:00:00.000Z',
+    os: {
+      platform: 'linux',
+      distro: 'Debian GNU/Linux 12 (bookworm)',
+      kernel: '6.1.0-18-amd64',
+      arch: 'x64',
+      hostname: `${agentName}.example.net`,
+      agent_version: '0.1.0',
+      node_version: '20.20.2',
+    },
+    database: {
+      configured: true,
+      reachable: true,
+      error: '',
+      version: '10.11.6-MariaDB-0+deb12u1',
+      flavor: 'mariadb',
+      variables: { sql_mode: 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone: 'SYSTEM', max_allowed_packet: '16777216' },
+    },
+    php: { present: true, binary: '/usr/bin/php', version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '' },
+    web_servers: [{ kind: 'nginx', binary: '/usr/sbin/nginx', version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], error: '' }],
+    env: [],
+    tls: [],
+    disks: [{ root: 'uploads', path: '/srv/www/uploads', free_bytes: '53687091200', total_bytes: '107374182400', error: '' }],
+    notes: [],
+    ...patch,
+  };
+}
+
+/** An agent config with every default filled in, for calling collectors directly. */
+export function testAgentConfig(patch: Partial<AgentConfig> = {}): AgentConfig {
+  return {
+    name: 'test-agent',
+    listen: { host: '127.0.0.1', port: 0 },
+    insecure: true,
+    stateFile: ':memory:',
+    logLevel: 'silent',
+    assets: {},
+    envFiles: [],
+    tlsHosts: [],
+    commands: {},
+    binaries: { php: 'php', nginx: 'nginx', apache: 'apache2ctl' },
+    ...patch,
+  };
+}
+
+/** A logger that keeps every line it writes, to prove what never reaches a log. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: createLogger({ level: 'trace', destination: { write: (s: string) => void lines.push(s) } }), lines };
+}

@@ -1,0 +1,126 @@
+// Host tools are asked for facts through fakes: shell scripts named like the real binary,
+// first on PATH, printing what the real ones print. The real php/nginx are not installed here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { collectPhpFacts } from '../../agent/facts/php.js';
+import { collectWebServerFacts } from '../../agent/facts/webserver.js';
+import { collectDiskFacts } from '../../agent/facts/disk.js';
+import { collectTlsFacts } from '../../agent/facts/tls.js';
+import { collectFacts } from '../../agent/facts/collect.js';
+import { capturingLogger, testAgentConfig } from '../helpers/facts.js';
+
+function fakeBin(t: TestContext, scripts: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-fakebin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
+
+const FAKE_PHP = `case "$1" in
+  -r) printf '8.2.18' ;;
+  -m) printf '[PHP Modules]\\nCore\\ngd\\nmysqli\\nZend OPcache\\n\\n[Zend Modules]\\nZend OPcache\\n\\n' ;;
+  *) exit 2 ;;
+esac`;
+
+const FAKE_NGINX = `[ "$1" = "-V" ] || exit 2
+echo 'nginx version: nginx/1.22.1' >&2
+echo "configure arguments: --with-cc-opt='-g -O2' --with-http_ssl_module --with-http_v2_module" >&2`;
+
+const FAKE_APACHE = `case "$1" in
+  -v) printf 'Server version: Apache/2.4.57 (Debian)\\nServer built:   2023-04-13T03:26:51\\n' ;;
+  -M) echo 'AH00534: apache2: Configuration error: No MPM loaded.' >&2; exit 1 ;;
+esac`;
+
+test('php absent from the host is a note, not a failure', async (t) => {
+  const empty = fakeBin(t, {});
+  const { facts, notes } = await collectPhpFacts('php', { path: empty });
+  assert.deepEqual(facts, { present: false, binary: 'php' });
+  assert.deepEqual(notes, ['php not found on this host']);
+});
+
+test('a fake php first on PATH is asked for its version and modules', async (t) => {
+  const dir = fakeBin(t, { php: FAKE_PHP });
+  const { facts, notes } = await collectPhpFacts('php', { path: `${dir}:/usr/bin:/bin` });
+  assert.deepEqual(facts, { present: true, binary: join(dir, 'php'), version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'] });
+  assert.deepEqual(notes, []);
+});
+
+test('a php that fails is reported with its error and the command', async (t) => {
+  const dir = fakeBin(t, { php: 'echo "PHP Fatal error: broken ini" >&2; exit 255' });
+  const { facts, notes } = await collectPhpFacts('php', { path: dir });
+  assert.equal(facts.present, true);
+  assert.match(facts.error!, /php -r echo PHP_VERSION;: exited with 255: PHP Fatal error: broken ini|php -m: exited with 255/);
+  assert.equal(notes.length, 1);
+});
+
+test('a php that hangs is cut off by the deadline', async (t) => {
+  const dir = fakeBin(t, { php: 'exec /bin/sleep 30' });
+  const started = Date.now();
+  const { facts } = await collectPhpFacts('php', { path: dir, timeoutMs: 300 });
+  assert.match(facts.error!, /timed out after 300 ms/);
+  assert.ok(Date.now() - started < 5_000);
+});
+
+test('web servers: fake nginx reports modules, fake apache keeps its version when -M fails, absent ones are noted', async (t) => {
+  const dir = fakeBin(t, { nginx: FAKE_NGINX, apache2ctl: FAKE_APACHE });
+  const both = await collectWebServerFacts({ nginx: 'nginx', apache: 'apache2ctl' }, { path: dir });
+  assert.deepEqual(both.facts[0], { kind: 'nginx', binary: join(dir, 'nginx'), version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'] });
+  assert.equal(both.facts[1]!.kind, 'apache');
+  assert.equal(both.facts[1]!.version, '2.4.57');
+  assert.match(both.facts[1]!.error!, /No MPM loaded/);
+  assert.deepEqual(both.notes, [`apache: modules unknown: ${both.facts[1]!.error}`]);
+
+  const none = await collectWebServerFacts({ nginx: '/nonexistent/nginx', apache: '/nonexistent/apache2ctl' }, { path: fakeBin(t, {}) });
+  assert.deepEqual(none.facts, []);
+  assert.deepEqual(none.notes, ['nginx: /nonexistent/nginx not found on this host', 'apache: /nonexistent/apache2ctl not found on this host']);
+});
+
+test('disk: a temp root has free space, a missing root is an error', async (t) => {
+  const dir = fakeBin(t, {});
+  const { facts, notes } = await collectDiskFacts({ uploads: { path: dir, allowExternalSymlinks: false }, gone: { path: join(dir, 'nope'), allowExternalSymlinks: false } });
+  assert.equal(facts[0]!.root, 'uploads');
+  assert.ok(BigInt(facts[0]!.free_bytes as string) > 0n);
+  assert.ok(BigInt(facts[0]!.total_bytes as string) >= BigInt(facts[0]!.free_bytes as string));
+  assert.deepEqual(facts[1], { root: 'gone', path: join(dir, 'nope'), error: `${join(dir, 'nope')} does not exist` });
+  assert.deepEqual(notes, [`disk: gone: ${join(dir, 'nope')} does not exist`]);
+});
+
+test('tls: a server that never completes the handshake becomes an error field after the deadline', async (t) => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((s) => sockets.add(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.2', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  });
+  const port = (silent.address() as { port: number }).port;
+  const { facts, notes } = await collectTlsFacts([{ host: 'www.example.test', port, connectTo: '127.0.0.2' }], 300);
+  assert.equal(facts[0]!.error, `no TLS handshake with 127.0.0.2:${port} within 300 ms`);
+  assert.equal(notes[0], `tls: www.example.test:${port} via 127.0.0.2: no TLS handshake with 127.0.0.2:${port} within 300 ms`);
+});
+
+test('collectFacts never throws for a broken source: an unreachable database is an error field and a note', async (t) => {
+  const dir = fakeBin(t, { php: FAKE_PHP });
+  const { logger } = capturingLogger();
+  const facts = await collectFacts(
+    testAgentConfig({ name: 'lonely', database: { host: '127.0.0.2', port: 1, user: 'nobody' }, binaries: { php: 'php', nginx: '/nonexistent/nginx', apache: '/nonexistent/apache2ctl' } }),
+    'salt-salt-salt-salt',
+    logger,
+    { tools: { path: dir } },
+  );
+  assert.equal(facts.agent_name, 'lonely');
+  assert.equal(facts.php!.version, '8.2.18');
+  assert.equal(facts.os!.distro !== '' || facts.notes!.some((n) => n.startsWith('os:')), true);
+  assert.equal(facts.database!.configured, true);
+  assert.equal(facts.database!.reachable, false);
+  assert.match(facts.database!.error!, /ECONNREFUSED/);
+  assert.ok(facts.notes!.some((n) => n.startsWith('database: 127.0.0.2:1: ')));
+});

@@ -1,0 +1,153 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
+import { RuntimeParityService } from '../../controller/parity/service.js';
+import { formatParityTable } from '../../shared/parity-format.js';
+import type { ParityTable } from '../../shared/parity.js';
+import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { TlsCertificateFacts__Output } from '../../shared/proto-gen/switchyard/v1/TlsCertificateFacts.js';
+import { mockFacts } from '../helpers/facts.js';
+
+const names = { stagingName: 'staging-1', productionName: 'prod-1' };
+
+function row(table: ParityTable, key: string) {
+  const r = table.rows.find((x) => x.key === key);
+  assert.ok(r, `row ${key} is missing; rows: ${table.rows.map((x) => x.key).join(' ')}`);
+  return r;
+}
+
+function withDb(f: Facts__Output, variables: Record<string, string>): Facts__Output {
+  return { ...f, database: { ...f.database!, variables: { ...f.database!.variables, ...variables } } };
+}
+
+const DIGEST_A = 'a'.repeat(12) + '0123456789abcdef'.repeat(3) + '0123';
+const DIGEST_B = 'b'.repeat(12) + 'fedcba9876543210'.repeat(3) + '3210';
+
+test('two identical hosts are equal everywhere except what is host-specific by nature', () => {
+  const t = compareRuntimeFacts(mockFacts('staging-1'), mockFacts('prod-1'), names);
+  assert.equal(t.staging, 'staging-1');
+  assert.equal(t.production, 'prod-1');
+  assert.equal(row(t, 'os.distro').status, 'equal');
+  assert.equal(row(t, 'mysql.version').status, 'equal');
+  assert.equal(row(t, 'php.module.gd').status, 'equal');
+  assert.equal(row(t, 'nginx.version').status, 'equal');
+  assert.equal(row(t, 'os.hostname').status, 'allowed');
+  assert.deepEqual(t.summary, { equal: t.rows.length - 1, differs: 0, missing: 0, allowed: 1 });
+});
+
+test('a different value differs, a one-sided key is missing, an absent module reads "absent"', () => {
+  const s = withDb(mockFacts('s'), { innodb_strict_mode: 'ON' });
+  const base = withDb(mockFacts('p'), { sql_mode: 'ANSI' });
+  const p: Facts__Output = { ...base, php: { ...base.php!, modules: ['core', 'mysqli', 'zend opcache'] } };
+  const t = compareRuntimeFacts(s, p, names);
+  assert.deepEqual(
+    { ...row(t, 'mysql.sql_mode') },
+    { key: 'mysql.sql_mode', category: 'database', staging: 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', production: 'ANSI', status: 'differs' },
+  );
+  assert.equal(row(t, 'mysql.innodb_strict_mode').status, 'missing');
+  assert.equal(row(t, 'mysql.innodb_strict_mode').production, null);
+  const gd = row(t, 'php.module.gd');
+  assert.deepEqual([gd.staging, gd.production, gd.status], ['present', 'absent', 'differs']);
+  assert.equal(t.summary.differs, 2);
+  assert.equal(t.summary.missing, 1);
+});
+
+test('software missing on one side makes its rows missing rather than absent', () => {
+  const t = compareRuntimeFacts(mockFacts('s'), mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '' } }), names);
+  assert.equal(row(t, 'php.version').status, 'missing');
+  assert.equal(row(t, 'php.module.gd').production, null);
+  assert.equal(row(t, 'php.module.gd').status, 'missing');
+});
+
+test('allowDiffer takes exact keys and ENV:NAME for that variable in any env file; missing stays missing', () => {
+  const s = withDb(mockFacts('s', { env: [
+    { file: '/srv/staging/.env', name: 'APP_URL', digest: DIGEST_A },
+    { file: '/srv/staging/.env', name: 'MAIL_HOST', digest: DIGEST_A },
+  ] }), { time_zone: 'UTC' });
+  const p = mockFacts('p', { env: [{ file: '/var/www/site/.env', name: 'APP_URL', digest: DIGEST_B }] });
+  const without = compareRuntimeFacts(s, p, names);
+  assert.equal(row(without, 'mysql.time_zone').status, 'differs');
+  assert.equal(row(without, 'env..env:APP_URL').status, 'differs');
+
+  const t = compareRuntimeFacts(s, p, { ...names, allowDiffer: ['mysql.time_zone', 'ENV:APP_URL', 'ENV:MAIL_HOST'] });
+  assert.equal(row(t, 'mysql.time_zone').status, 'allowed');
+  assert.equal(row(t, 'env..env:APP_URL').status, 'allowed');
+  assert.equal(row(t, 'env..env:MAIL_HOST').status, 'missing', 'allowed to differ is not allowed to be absent');
+  assert.equal(t.summary.differs, 0);
+});
+
+test('env digests compare in full yet are shown as 12 hex chars, in the table and in its text', () => {
+  const nearTwin = DIGEST_A.slice(0, 60) + 'ffff';
+  const s = mockFacts('s', { env: [{ file: '/a/.env', name: 'DB_PASSWORD', digest: DIGEST_A }, { file: '/a/.env', name: 'APP_KEY', digest: DIGEST_B }] });
+  const p = mockFacts('p', { env: [{ file: '/b/.env', name: 'DB_PASSWORD', digest: nearTwin }, { file: '/b/.env', name: 'APP_KEY', digest: DIGEST_B }] });
+  const t = compareRuntimeFacts(s, p, names);
+  const pw = row(t, 'env..env:DB_PASSWORD');
+  assert.equal(pw.status, 'differs', 'a difference past the shown prefix still differs');
+  assert.equal(pw.staging, DIGEST_A.slice(0, 12));
+  assert.equal(row(t, 'env..env:APP_KEY').status, 'equal');
+  const text = formatParityTable(t);
+  for (const out of [JSON.stringify(t), text]) {
+    for (const d of [DIGEST_A, DIGEST_B, nearTwin]) assert.equal(out.includes(d.slice(0, 13)), false, 'more than 12 digest chars shown');
+  }
+});
+
+test('two env files of one basename on a side are told apart by their directory', () => {
+  const f = mockFacts('s', { env: [{ file: '/srv/app/.env', name: 'X', digest: DIGEST_A }, { file: '/srv/api/.env', name: 'X', digest: DIGEST_B }] });
+  const t = compareRuntimeFacts(f, f, names);
+  assert.equal(row(t, 'env.app/.env:X').status, 'equal');
+  assert.equal(row(t, 'env.api/.env:X').status, 'equal');
+});
+
+test('TLS: issuer and SANs are parity, a re-issued fingerprint or expiry is only informational', () => {
+  const cert = (issuer: string, fingerprint: string, validTo: string): TlsCertificateFacts__Output => ({
+    host: 'www.example.com', port: 443, connect_to: '127.0.0.1', error: '', subject: 'CN=www.example.com', issuer,
+    sans: ['DNS:www.example.com', 'DNS:example.com'], valid_from: '2024-01-01T00:00:00.000Z', valid_to: validTo,
+    key_type: 'RSA', key_bits: 2048, fingerprint_sha256: fingerprint,
+  });
+  const s = mockFacts('s', { tls: [cert("C=US, O=Let's Encrypt, CN=R3", 'AA:BB', '2024-08-01T00:00:00.000Z')] });
+  const p = mockFacts('p', { tls: [{ ...cert('CN=Self Signed', 'CC:DD', '2024-09-01T00:00:00.000Z'), sans: ['DNS:example.com', 'DNS:www.example.com'] }] });
+  const t = compareRuntimeFacts(s, p, names);
+  assert.equal(row(t, 'tls.www.example.com.issuer').status, 'differs');
+  assert.equal(row(t, 'tls.www.example.com.sans').status, 'equal', 'SAN order is not a difference');
+  assert.equal(row(t, 'tls.www.example.com.key_type').staging, 'RSA 2048');
+  assert.equal(row(t, 'tls.www.example.com.fingerprint').status, 'allowed');
+  assert.equal(row(t, 'tls.www.example.com.valid_to').status, 'allowed');
+});
+
+test('free disk space is shown but never differs', () => {
+  const p = mockFacts('p', { disks: [{ root: 'uploads', path: '/data/uploads', free_bytes: '1024', total_bytes: '2048', error: '' }] });
+  const t = compareRuntimeFacts(mockFacts('s'), p, names);
+  const d = row(t, 'disk.uploads.free_bytes');
+  assert.deepEqual([d.staging, d.production, d.status], ['50.0 GiB', '1.0 KiB', 'allowed']);
+});
+
+test('the text table groups by category, marks differing rows and ends with the summary', () => {
+  const t = compareRuntimeFacts(mockFacts('s'), withDb(mockFacts('p'), { sql_mode: 'ANSI' }), names);
+  const text = formatParityTable(t);
+  const lines = text.split('\n');
+  const diff = lines.find((l) => l.includes('mysql.sql_mode'));
+  assert.ok(diff, text);
+  assert.match(diff, /^≠ mysql\.sql_mode\s+STRICT_TRANS_TABLES,\s+ANSI\s+differs$/);
+  // A long value wraps after a comma onto the next line instead of being cut.
+  assert.match(lines[lines.indexOf(diff) + 1]!, /^\s+NO_ENGINE_SUBSTITUTION$/);
+  assert.ok(lines.indexOf('[database]') < lines.indexOf(diff) && lines.indexOf('[os]') < lines.indexOf('[database]'));
+  assert.match(lines.find((l) => l.includes('mysql.version'))!, /^  mysql\.version .* equal$/);
+  assert.match(text, new RegExp(`${t.rows.length} rows: ${t.summary.equal} equal, 1 differs, 0 missing, 1 allowed to differ$`));
+});
+
+test('the service sends both agents one fresh salt per comparison', async () => {
+  const calls: Array<[string, string]> = [];
+  const svc = new RuntimeParityService({
+    facts: async (name, salt) => {
+      calls.push([name, salt]);
+      return mockFacts(name);
+    },
+  });
+  const t1 = await svc.compare('staging-1', 'prod-1', { allowDiffer: [] });
+  await svc.compare('staging-1', 'prod-1', {});
+  assert.equal(t1.summary.differs, 0);
+  assert.deepEqual(calls.map((c) => c[0]).sort(), ['prod-1', 'prod-1', 'staging-1', 'staging-1']);
+  assert.match(calls[0]![1], /^[0-9a-f]{32}$/);
+  assert.equal(calls[0]![1], calls[1]![1]);
+  assert.notEqual(calls[0]![1], calls[2]![1]);
+});
