@@ -1,6 +1,7 @@
 // Builders for runtime facts as the controller receives them (Facts__Output), for tests that
 // compare or serve facts without an agent.
-import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { Facts, Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import { loadProto } from '../../shared/grpc/load.js';
 import type { AgentConfig } from '../../agent/config.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 
@@ -58,4 +59,15 @@ export function testAgentConfig(patch: Partial<AgentConfig> = {}): AgentConfig {
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   return { logger: createLogger({ level: 'trace', destination: { write: (s: string) => void lines.push(s) } }), lines };
+}
+
+interface FactsCodec {
+  responseSerialize(f: Facts): Buffer;
+  responseDeserialize(b: Buffer): Facts__Output;
+}
+
+/** Facts as the controller receives them: through the real GetFacts protobuf codec. */
+export function overTheWire(facts: Facts): Facts__Output {
+  const codec = (loadProto() as unknown as { switchyard: { v1: { Agent: { service: { GetFacts: FactsCodec } } } } }).switchyard.v1.Agent.service.GetFacts;
+  return codec.responseDeserialize(codec.responseSerialize(facts));
 }

@@ -13,11 +13,11 @@ import { RuntimeParityService } from '../../controller/parity/service.js';
 import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
 import { formatParityTable } from '../../shared/parity-format.js';
 import type { AgentConfig } from '../../agent/config.js';
-import type { Facts, Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { Facts } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { ParityTable } from '../../shared/parity.js';
 import { requireBinary } from '../../cli/devenv/process.js';
 import { withTwoMariaDbs } from '../helpers/mariadb.js';
-import { capturingLogger, testAgentConfig } from '../helpers/facts.js';
+import { capturingLogger, overTheWire, testAgentConfig } from '../helpers/facts.js';
 
 const HOST = 'shop.example.test';
 
@@ -38,23 +38,6 @@ async function tlsEndpoint(t: TestContext, address: string, material: { key: str
   await new Promise<void>((r) => server.listen(0, address, r));
   t.after(() => new Promise<void>((r) => server.close(() => r())));
   return (server.address() as { port: number }).port;
-}
-
-/** The wire turns Facts into Facts__Output (defaults filled, uint64 as strings); do the same here. */
-function asReceived(f: Facts): Facts__Output {
-  const d = <T>(v: T | undefined, def: T) => (v === undefined ? def : v);
-  return {
-    agent_name: d(f.agent_name, ''),
-    collected_at: d(f.collected_at, ''),
-    os: f.os ? { platform: '', distro: '', kernel: '', arch: '', hostname: '', agent_version: '', node_version: '', ...f.os } as Facts__Output['os'] : null,
-    database: f.database ? { configured: false, reachable: false, error: '', version: '', flavor: '', variables: {}, ...f.database } as Facts__Output['database'] : null,
-    php: f.php ? { present: false, binary: '', version: '', modules: [], error: '', ...f.php } as Facts__Output['php'] : null,
-    web_servers: (f.web_servers ?? []).map((w) => ({ kind: '', binary: '', version: '', modules: [], error: '', ...w }) as Facts__Output['web_servers'][number]),
-    env: (f.env ?? []).map((e) => ({ file: '', name: '', digest: '', ...e }) as Facts__Output['env'][number]),
-    tls: (f.tls ?? []).map((x) => ({ host: '', port: 0, error: '', subject: '', issuer: '', sans: [], valid_from: '', valid_to: '', key_type: '', key_bits: 0, fingerprint_sha256: '', connect_to: '', ...x }) as Facts__Output['tls'][number]),
-    disks: (f.disks ?? []).map((x) => ({ root: '', path: '', error: '', ...x, free_bytes: String(x.free_bytes ?? '0'), total_bytes: String(x.total_bytes ?? '0') })),
-    notes: f.notes ?? [],
-  };
 }
 
 function row(table: ParityTable, key: string) {
@@ -109,7 +92,7 @@ test('runtime facts of a staging and a production host, compared: what differs s
       const f = await collectFacts(configs[name]!, salt, logger);
       collected[name] = f;
       // Ports differ only because both "hosts" share one machine; a real pair serves 443 on both.
-      return asReceived({ ...f, tls: f.tls!.map((x) => ({ ...x, port: 443 })) });
+      return overTheWire({ ...f, tls: f.tls!.map((x) => ({ ...x, port: 443 })) });
     },
   });
   const table = await service.compare('staging-1', 'prod-1', { allowDiffer: ['ENV:APP_URL'] });
@@ -153,7 +136,7 @@ test('runtime facts of a staging and a production host, compared: what differs s
   for (const e of [...s.env!, ...p.env!]) assert.equal(text.includes(e.digest!.slice(0, 13)), false, 'a digest shown beyond 12 chars');
 
   // The same facts compared directly give the same table: the service adds only the salt.
-  const again = compareRuntimeFacts(asReceived({ ...s, tls: s.tls!.map((x) => ({ ...x, port: 443 })) }), asReceived({ ...p, tls: p.tls!.map((x) => ({ ...x, port: 443 })) }), {
+  const again = compareRuntimeFacts(overTheWire({ ...s, tls: s.tls!.map((x) => ({ ...x, port: 443 })) }), overTheWire({ ...p, tls: p.tls!.map((x) => ({ ...x, port: 443 })) }), {
     stagingName: 'staging-1', productionName: 'prod-1', allowDiffer: ['ENV:APP_URL'],
   });
   assert.deepEqual(again, table);
