@@ -13,6 +13,7 @@ import { packageVersion } from '../../shared/paths.js';
 import { installAuth } from './auth.js';
 import { installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problem.js';
+import { installRequestLog } from './request-log.js';
 import type { AgentsPort, RuntimeParityPort } from './ports.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -36,12 +37,13 @@ export const API_PREFIX = '/v1';
 
 export function buildApp(deps: ApiDeps): ApiApp {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'api' });
-  const app = fastify({ loggerInstance }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = fastify({ loggerInstance, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();
 
   installProblemHandlers(app);
   installAuth(app, deps.config.tokens);
   installMetrics(app, registry);
+  installRequestLog(app);
 
   // Route auth lives in route config; mirror it into the document so it cannot disagree.
   app.addHook('onRoute', (route) => {

@@ -30,7 +30,8 @@ test('a bearer token never reaches the log, valid or not, whatever the level', a
 
   const log = lines.join('');
   // The log was written and holds the requests, so absence below means redaction, not silence.
-  assert.match(log, /"msg":"incoming request"/);
+  assert.match(log, /"path":"\/v1\/agents","route":"\/v1\/agents","status":200,"ms":[0-9.]+,"principal":"alice-viewer","msg":"request completed"/);
+  assert.match(log, /"status":401,"ms":[0-9.]+,"principal":null,"msg":"request completed"/);
   assert.match(log, /"msg":"headers as received"/);
   assert.match(log, /"msg":"unhandled error"/);
   assert.match(log, /"component":"api"/);
