@@ -36,6 +36,9 @@ export interface DemoEnvironment {
 export interface DemoOptions {
   log?: (line: string) => void;
   keep?: boolean;
+  /** Tests introduce runtime differences through these. */
+  mariadbArgs?: { staging?: string[]; production?: string[] };
+  extraEnv?: { staging?: string; production?: string };
 }
 
 const SIDES = [
@@ -61,7 +64,7 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
     await certsIssue({ dir: pki, name: 'controller', role: 'controller' });
     log('made a CA and certificates for staging-1, prod-1 and the controller');
 
-    const started = await Promise.all(SIDES.map((s) => startMariaDb({ host: s.ip, databases: [s.database], baseDir: dir })));
+    const started = await Promise.all(SIDES.map((s) => startMariaDb({ host: s.ip, databases: [s.database], baseDir: dir, extraArgs: opts.mariadbArgs?.[s.key] ?? [] })));
     dbs.push(...started);
     log(`MariaDB staging on ${started[0]!.host}:${started[0]!.port}, production on ${started[1]!.host}:${started[1]!.port}`);
 
@@ -72,7 +75,7 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
       const assetsDir = join(home, 'uploads');
       mkdirSync(assetsDir, { recursive: true });
       // The site's env file: same keys on both sides, values that differ where they must.
-      writeFileSync(join(home, '.env'), `APP_URL=${s.appUrl}\nDB_NAME=${s.database}\nDB_PASSWORD=${db.site.password}-${s.key}\nAUTH_SALT=demo-shared-salt\n`);
+      writeFileSync(join(home, '.env'), `APP_URL=${s.appUrl}\nDB_NAME=${s.database}\nDB_PASSWORD=${db.site.password}-${s.key}\nAUTH_SALT=demo-shared-salt\n${opts.extraEnv?.[s.key] ?? ''}`);
       const port = await freePort(s.ip);
       const config = {
         name: s.agentName,
