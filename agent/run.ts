@@ -5,10 +5,12 @@ import { startAgentServer, type RunningAgentServer } from './server.js';
 import { AgentRpcService } from './agent-service.js';
 import { collectFacts } from './facts/collect.js';
 import type { AgentService } from './service.js';
+import { openAgentState, type AgentState } from './state.js';
 
 export interface RunningAgent {
   config: AgentConfig;
   server: RunningAgentServer;
+  state: AgentState;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -16,17 +18,27 @@ export interface RunningAgent {
 export async function runAgent(configPath: string, opts: { logger?: Logger } = {}): Promise<RunningAgent> {
   const config = loadAgentConfig(configPath);
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: `switchyard-agent` }).child({ agent: config.name });
+  const state = openAgentState(config.stateFile, config.name);
+  logger.info({ stateFile: config.stateFile, runs: state.runs }, 'agent state opened');
   const services: AgentService[] = [
     new AgentRpcService({ config, logger, getFacts: (salt) => collectFacts(config, salt, logger.child({ component: 'facts' })) }),
   ];
-  const server = await startAgentServer({ config, logger, services });
+  let server: RunningAgentServer;
+  try {
+    server = await startAgentServer({ config, logger, services });
+  } catch (err) {
+    state.close();
+    throw err;
+  }
   return {
     config,
     server,
+    state,
     logger,
     async close() {
       await server.close();
       await Promise.all(services.map((s) => s.close?.()));
+      state.close();
     },
   };
 }

@@ -13,7 +13,10 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
-  if (value instanceof Error) return value;
+  // Only plain objects are copied: requests, errors and other class instances are left to
+  // pino's serializers (copying them would drop their getters and prototype).
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && typeof v !== 'boolean' ? REDACTED : scrub(v, depth + 1, seen);
