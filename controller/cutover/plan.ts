@@ -1,0 +1,191 @@
+// The plan: what a cutover moves and how it proves it, exactly as SPEC shows it. The schema
+// checks shapes and fills defaults; parsePlan then checks what a schema cannot know — that the
+// agents and the DNS provider are ones this controller is configured with.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isIP } from 'node:net';
+import { Type, type Static } from '@sinclair/typebox';
+import { SwitchyardError } from '../../shared/errors.js';
+import { parseYaml, validate } from '../../shared/config/load.js';
+import { parseRedirectsCsv, RedirectRule } from './redirects-csv.js';
+
+const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
+const NonEmpty = Type.String({ minLength: 1 });
+
+const Side = Type.Object(
+  {
+    agent: Name,
+    origin: Type.String({ pattern: '^https?://[^\\s/]+', description: 'base URL of the site on this side' }),
+    ip: Type.String({ minLength: 2, description: 'the address the DNS record points at for this side' }),
+  },
+  { additionalProperties: false },
+);
+
+export const PlanSchema = Type.Object(
+  {
+    site: NonEmpty,
+    staging: Side,
+    production: Side,
+    database: Type.Optional(
+      Type.Object({ staging: NonEmpty, production: NonEmpty }, { additionalProperties: false, description: 'schema names on each agent\'s server' }),
+    ),
+    assets: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { staging: Name, production: Name, delete: Type.Boolean({ default: false, description: 'delete production files staging lacks' }) },
+          { additionalProperties: false },
+        ),
+        { description: 'named asset roots in each agent\'s config' },
+      ),
+    ),
+    rewrite: Type.Array(
+      Type.Object(
+        { from: NonEmpty, to: NonEmpty, skipColumns: Type.Array(NonEmpty, { default: ['guid'] }) },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    dns: Type.Object(
+      {
+        provider: Name,
+        zone: NonEmpty,
+        name: NonEmpty,
+        type: Type.Union([Type.Literal('A'), Type.Literal('AAAA')], { default: 'A' }),
+        ttl: Type.Optional(Type.Integer({ minimum: 1, description: 'TTL of the switched record; default: checks.maxTtl' })),
+      },
+      { additionalProperties: false },
+    ),
+    checks: Type.Object(
+      {
+        pages: Type.Optional(Type.Array(Type.String({ pattern: '^/' }), { minItems: 1 })),
+        sitemap: Type.Optional(Type.String({ pattern: '^/' })),
+        top: Type.Optional(Type.Integer({ minimum: 1 })),
+        maxErrorRate: Type.Number({ minimum: 0, maximum: 1, default: 0.02 }),
+        maxResolverLatencyMs: Type.Integer({ minimum: 1, default: 500 }),
+        maxTtl: Type.Integer({ minimum: 1, default: 300 }),
+        ttlLeadHours: Type.Number({ minimum: 0, default: 48 }),
+        monitorMinutes: Type.Number({ minimum: 0, default: 15 }),
+        regression: Type.Array(Type.String({ pattern: '^[^:]+:.+$', description: 'agent:command' }), { default: [] }),
+        redirects: Type.Optional(
+          Type.Union([NonEmpty, Type.Array(RedirectRule)], { description: 'a CSV file (from,to,status) or its rows' }),
+        ),
+        allowDiffer: Type.Optional(Type.Array(NonEmpty, { description: 'runtime parity keys whose difference is expected' })),
+        minSamples: Type.Optional(Type.Integer({ minimum: 1, description: 'requests in the window before the 5xx share counts' })),
+      },
+      { additionalProperties: false },
+    ),
+    productionOnlyRows: Type.Optional(Type.Union([Type.Literal('keep'), Type.Literal('discard')])),
+    cdn: Type.Optional(
+      Type.Object({ provider: Name, zone: NonEmpty, purge: Type.Boolean({ default: true }) }, { additionalProperties: false }),
+    ),
+    fallbackHours: Type.Number({ minimum: 0, default: 24 }),
+  },
+  { additionalProperties: false },
+);
+
+export type Plan = Static<typeof PlanSchema>;
+
+export interface PlanContext {
+  /** Agent names in the controller config. */
+  agentNames: readonly string[];
+  /** DNS provider names in the controller config. */
+  dnsProviders: readonly string[];
+}
+
+function invalid(field: string, message: string): SwitchyardError {
+  return new SwitchyardError('SY_VALIDATION', `plan: key ${field}: ${message}`, { field });
+}
+
+function checkIp(plan: Plan, side: 'staging' | 'production'): void {
+  const ip = plan[side].ip;
+  const family = isIP(ip);
+  if (family === 0) throw invalid(`${side}.ip`, `${JSON.stringify(ip)} is not an IP address`);
+  const wanted = plan.dns.type === 'AAAA' ? 6 : 4;
+  if (family !== wanted) throw invalid(`${side}.ip`, `${ip} is IPv${family} but dns.type is ${plan.dns.type}`);
+}
+
+function checkOrigin(plan: Plan, side: 'staging' | 'production'): void {
+  try {
+    new URL(plan[side].origin);
+  } catch {
+    throw invalid(`${side}.origin`, `${JSON.stringify(plan[side].origin)} is not a URL`);
+  }
+}
+
+/** Validates a plan from a request body or file against the schema and this controller's config. */
+export function parsePlan(input: unknown, ctx: PlanContext): Plan {
+  const plan = validate(PlanSchema, input, 'plan', 'SY_VALIDATION');
+  const agents = new Set(ctx.agentNames);
+  for (const side of ['staging', 'production'] as const) {
+    if (!agents.has(plan[side].agent)) {
+      throw invalid(`${side}.agent`, `unknown agent ${JSON.stringify(plan[side].agent)}; configured: ${[...agents].join(', ') || '(none)'}`);
+    }
+    checkOrigin(plan, side);
+    checkIp(plan, side);
+  }
+  if (plan.staging.agent === plan.production.agent) {
+    throw invalid('production.agent', `staging and production are the same agent ${JSON.stringify(plan.staging.agent)}`);
+  }
+  if (plan.staging.ip === plan.production.ip) {
+    throw invalid('production.ip', `staging and production have the same IP ${plan.staging.ip}; the switch would change nothing`);
+  }
+  const providers = new Set(ctx.dnsProviders);
+  if (!providers.has(plan.dns.provider)) {
+    throw invalid('dns.provider', `unknown DNS provider ${JSON.stringify(plan.dns.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
+  }
+  if (plan.cdn !== undefined && !providers.has(plan.cdn.provider)) {
+    throw invalid('cdn.provider', `unknown provider ${JSON.stringify(plan.cdn.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
+  }
+  if (plan.checks.pages === undefined && plan.checks.sitemap === undefined) {
+    throw invalid('checks.pages', 'name the landing pages (pages: [/, ...]) or a sitemap (sitemap: /sitemap.xml, top: N)');
+  }
+  if (plan.checks.top !== undefined && plan.checks.sitemap === undefined) {
+    throw invalid('checks.top', 'top needs a sitemap to pick the pages from');
+  }
+  plan.checks.regression.forEach((entry, i) => {
+    const agent = entry.slice(0, entry.indexOf(':'));
+    if (!agents.has(agent)) throw invalid(`checks.regression[${i}]`, `unknown agent ${JSON.stringify(agent)} in ${JSON.stringify(entry)}`);
+  });
+  if (plan.dns.ttl !== undefined && plan.dns.ttl > plan.checks.maxTtl) {
+    throw invalid('dns.ttl', `${plan.dns.ttl} is above checks.maxTtl ${plan.checks.maxTtl}`);
+  }
+  return plan;
+}
+
+/**
+ * Reads a plan file (YAML or JSON) for the CLI's --plan. Shapes and defaults are checked here
+ * so a typo fails before any request; agents and providers are checked by the controller.
+ * A `checks.redirects` CSV path is read relative to the plan file and sent as rows, because
+ * the controller may run on another host than the file.
+ */
+export function loadPlanFile(path: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err);
+    throw new SwitchyardError('SY_VALIDATION', `plan ${path}: ${why}`, { field: 'plan', cause: err });
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text, path);
+  } catch (err) {
+    throw new SwitchyardError('SY_VALIDATION', (err as Error).message, { field: 'plan', cause: err });
+  }
+  const plan = validate(PlanSchema, data, `plan ${path}`, 'SY_VALIDATION');
+  const redirects = plan.checks.redirects;
+  if (typeof redirects === 'string') {
+    const csvPath = isAbsolute(redirects) ? redirects : resolve(dirname(path), redirects);
+    let csv: string;
+    try {
+      csv = readFileSync(csvPath, 'utf8');
+    } catch (err) {
+      throw new SwitchyardError('SY_VALIDATION', `plan ${path}: key checks.redirects: cannot read ${csvPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        field: 'checks.redirects',
+        cause: err,
+      });
+    }
+    plan.checks.redirects = parseRedirectsCsv(csv, csvPath);
+  }
+  return plan;
+}

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SwitchyardError } from '../../shared/errors.js';
+import { loadPlanFile, parsePlan } from '../../controller/cutover/plan.js';
+import { PLAN_CONTEXT, planInput, tempDir } from '../helpers/cutover-fakes.js';
+
+function refusal(input: unknown): SwitchyardError {
+  try {
+    parsePlan(input, PLAN_CONTEXT);
+  } catch (err) {
+    assert.ok(err instanceof SwitchyardError, String(err));
+    assert.equal(err.code, 'SY_VALIDATION');
+    return err;
+  }
+  assert.fail('plan was accepted');
+}
+
+test('a valid plan gets the SPEC defaults', () => {
+  const input = planInput();
+  delete (input.checks as Record<string, unknown>).regression;
+  const plan = parsePlan(input, PLAN_CONTEXT);
+  assert.equal(plan.dns.type, 'A');
+  assert.deepEqual(plan.rewrite[0]!.skipColumns, ['guid']);
+  assert.equal(plan.checks.maxErrorRate, 0.02);
+  assert.equal(plan.checks.maxResolverLatencyMs, 500);
+  assert.equal(plan.checks.maxTtl, 300);
+  assert.equal(plan.checks.ttlLeadHours, 48);
+  assert.equal(plan.checks.monitorMinutes, 15);
+  assert.deepEqual(plan.checks.regression, []);
+  assert.equal(plan.fallbackHours, 24);
+  assert.equal(plan.assets![0]!.delete, true);
+});
+
+test('database and assets are optional', () => {
+  const input = planInput();
+  delete input.database;
+  delete input.assets;
+  delete input.rewrite;
+  const plan = parsePlan(input, PLAN_CONTEXT);
+  assert.equal(plan.database, undefined);
+  assert.deepEqual(plan.rewrite, []);
+});
+
+test('an unknown agent is refused naming staging.agent', () => {
+  const input = planInput();
+  (input.staging as Record<string, unknown>).agent = 'staging-9';
+  const err = refusal(input);
+  assert.equal(err.field, 'staging.agent');
+  assert.match(err.message, /staging-9/);
+});
+
+test('an unknown DNS provider is refused naming dns.provider', () => {
+  const input = planInput();
+  (input.dns as Record<string, unknown>).provider = 'route53';
+  assert.equal(refusal(input).field, 'dns.provider');
+});
+
+test('a missing dns section is refused naming dns', () => {
+  const input = planInput();
+  delete input.dns;
+  assert.equal(refusal(input).field, 'dns');
+});
+
+test('wrong types and unknown keys are refused naming the key', () => {
+  const a = planInput();
+  (a.checks as Record<string, unknown>).maxErrorRate = 'high';
+  assert.equal(refusal(a).field, 'checks.maxErrorRate');
+  const b = planInput();
+  b.fallbackHourz = 3;
+  assert.equal(refusal(b).field, 'fallbackHourz');
+  const c = planInput();
+  c.productionOnlyRows = 'merge';
+  assert.equal(refusal(c).field, 'productionOnlyRows');
+});
+
+test('the same agent on both sides, bad IPs and an unknown regression agent are refused', () => {
+  const same = planInput();
+  (same.production as Record<string, unknown>).agent = 'staging-1';
+  assert.equal(refusal(same).field, 'production.agent');
+
+  const badIp = planInput();
+  (badIp.production as Record<string, unknown>).ip = '203.0.113.300';
+  assert.equal(refusal(badIp).field, 'production.ip');
+
+  const v6 = planInput();
+  (v6.production as Record<string, unknown>).ip = '2001:db8::1';
+  assert.match(refusal(v6).message, /IPv6 but dns.type is A/);
+
+  const reg = planInput();
+  (reg.checks as Record<string, unknown>).regression = ['prod-1:smoke', 'ghost:smoke'];
+  assert.equal(refusal(reg).field, 'checks.regression[1]');
+});
+
+test('checks need landing pages or a sitemap', () => {
+  const input = planInput();
+  delete (input.checks as Record<string, unknown>).pages;
+  assert.equal(refusal(input).field, 'checks.pages');
+  (input.checks as Record<string, unknown>).sitemap = '/sitemap.xml';
+  (input.checks as Record<string, unknown>).top = 100;
+  assert.equal(parsePlan(input, PLAN_CONTEXT).checks.top, 100);
+});
+
+test('loadPlanFile reads YAML and inlines the redirects CSV relative to the plan file', (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'redirects.csv'), 'from,to,status\n/old/,/new/,301\n# comment\n/shop,/store/\n');
+  const path = join(dir, 'plan.yaml');
+  writeFileSync(
+    path,
+    [
+      'site: example.com',
+      'staging:    { agent: staging-1, origin: https://staging.example.com, ip: 203.0.113.10 }',
+      'production: { agent: prod-1,    origin: https://www.example.com,     ip: 203.0.113.20 }',
+      'dns: { provider: cf-main, zone: example.com, name: www.example.com, type: A }',
+      'checks:',
+      '  pages: [/, /about/]',
+      '  redirects: redirects.csv',
+    ].join('\n'),
+  );
+  const plan = loadPlanFile(path);
+  assert.deepEqual(plan.checks.redirects, [
+    { from: '/old/', to: '/new/', status: 301 },
+    { from: '/shop', to: '/store/', status: 301 },
+  ]);
+  // What the CLI sends is accepted by the controller as is.
+  assert.deepEqual(parsePlan(plan, PLAN_CONTEXT).checks.redirects, plan.checks.redirects);
+});
+
+test('loadPlanFile names the bad key and a missing file', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'plan.json');
+  writeFileSync(path, JSON.stringify({ ...planInput(), fallbackHours: -1 }));
+  assert.throws(() => loadPlanFile(path), (e: SwitchyardError) => e.code === 'SY_VALIDATION' && e.field === 'fallbackHours');
+  assert.throws(() => loadPlanFile(join(dir, 'nope.yaml')), /no such file/);
+});
