@@ -26,6 +26,10 @@ export const AgentConfigSchema = Type.Object(
           socket: Type.Optional(Type.String()),
           user: Type.String({ minLength: 1 }),
           password: Type.Optional(SecretRef),
+          schemas: Type.Optional(
+            Type.Array(Type.String({ minLength: 1 }), { description: 'schemas the controller may name for copy, lock, rewrite; unset: any' }),
+          ),
+          localInfile: Type.Optional(Type.Boolean({ description: 'false: restore with multi-row INSERT only; default: LOAD DATA LOCAL INFILE, INSERT where the server refuses it' })),
         },
         { additionalProperties: false },
       ),

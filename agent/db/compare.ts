@@ -1,0 +1,216 @@
+// sync and verify on the production agent. Staging walks each table in key order, picks chunk
+// boundaries and checksums them; this side checksums the same ranges as they stream in. With
+// `repair`, differing chunks are re-copied (DELETE the range, load staging's rows, one
+// transaction per chunk), tables whose DDL changed are re-copied whole, objects re-created.
+import type { Connection } from 'mysql2/promise';
+import type { Logger } from '../../shared/logger.js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { connect, dbError, rows, type DbTarget } from './connect.js';
+import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
+import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type Table } from './inspect.js';
+import { checksumChunk } from './checksum.js';
+import { rangeFromWire, keyText } from './convert.js';
+import { loadRows } from './load-rows.js';
+import { copyTablesInto, prepareLoadSession } from './pull.js';
+import { createObjects, dropAllObjects, objectsEqual } from './objects.js';
+import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
+import type { RemoteSnapshot, SourcePeer } from './peer.js';
+import { trashSchema } from './swap.js';
+
+export interface TableParity {
+  table: string;
+  chunks: number;
+  differingChunks: number;
+  stagingRows: number;
+  productionRows: number;
+  equal: boolean;
+  note: string;
+  rowsCopied: number;
+  differing: RangeBounds[];
+}
+
+export interface ParityReport {
+  equal: boolean;
+  tables: TableParity[];
+  objectsDiffering: string[];
+  seconds: number;
+}
+
+export interface CompareOptions {
+  target: DbTarget;
+  peer: SourcePeer;
+  sourceSchema: string;
+  targetSchema: string;
+  repair: boolean;
+  parallelism: number;
+  targetMs: number;
+  logger: Logger;
+  onProgress?: ProgressSink;
+}
+
+/** Same columns, same key, same DDL apart from the counter: chunk-comparable. */
+function schemaNote(s: Table, p: Table | undefined): string {
+  if (p === undefined) return 'missing on production';
+  if (normalizeCreate(s.createSql) !== normalizeCreate(p.createSql)) return 'schema differs';
+  if (s.keyColumns.join(',') !== p.keyColumns.join(',')) return 'key differs';
+  return '';
+}
+
+export async function compareDatabases(opts: CompareOptions): Promise<ParityReport> {
+  const started = Date.now();
+  checkSchemaName(opts.targetSchema, 'peer.target_schema');
+  const log = opts.logger.child({ component: opts.repair ? 'db-sync' : 'db-verify', target: opts.targetSchema });
+  const snap = await opts.peer.openSnapshot(Math.max(1, opts.parallelism));
+  const meta = await connect(opts.target);
+  const pool: Connection[] = [];
+  try {
+    const prod = await inspectSchema(meta, opts.targetSchema);
+    if (!prod.exists) throw new SwitchyardError('SY_PRECONDITION', `schema ${opts.targetSchema} does not exist on production; run presync first`);
+    const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
+    const report = new Map<string, TableParity>();
+    const comparable: Table[] = [];
+    const recopy: Table[] = [];
+    for (const s of snap.tables) {
+      const note = schemaNote(s, prodByName.get(s.name));
+      report.set(s.name, { table: s.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: 0, equal: note === '', note, rowsCopied: 0, differing: [] });
+      if (note === '') comparable.push(prodByName.get(s.name)!);
+      else recopy.push(s);
+    }
+    const extra = prod.tables.filter((t) => !snap.tables.some((s) => s.name === t.name));
+    for (const t of extra) report.set(t.name, { table: t.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: t.approxRows, equal: false, note: 'missing on staging', rowsCopied: 0, differing: [] });
+    const objectsDiffering = objectsEqual(snap.objects, prod.objects, opts.sourceSchema, opts.targetSchema);
+
+    for (let i = 0; i < Math.max(1, opts.parallelism); i++) pool.push(await connect(opts.target, { raw: true }));
+    const free = [...pool];
+    const waiters: Array<(c: Connection) => void> = [];
+    const take = async () => free.pop() ?? new Promise<Connection>((r) => waiters.push(r));
+    const give = (c: Connection) => (waiters.length > 0 ? waiters.shift()!(c) : free.push(c));
+
+    const byLocal = new Map(comparable.map((t) => [t.name, t]));
+    const inflight: Array<Promise<void>> = [];
+    if (comparable.length > 0) {
+      for await (const c of opts.peer.checksumChunks(snap.snapshotId, comparable.map((t) => t.name), opts.targetMs)) {
+        const t = byLocal.get(c.table);
+        const entry = report.get(c.table);
+        if (t === undefined || entry === undefined) throw new SwitchyardError('SY_DB', `staging sent a chunk for unknown table ${c.table}`);
+        const range = rangeFromWire(c.range) ?? {};
+        const conn = await take();
+        inflight.push(
+          (async () => {
+            try {
+              const mine = await checksumChunk(conn, opts.targetSchema, t, range);
+              entry.chunks++;
+              entry.stagingRows += Number(c.rows);
+              entry.productionRows += mine.rows;
+              if (mine.rows !== Number(c.rows) || mine.checksum !== c.checksum) {
+                entry.differingChunks++;
+                entry.equal = false;
+                entry.differing.push(range);
+              }
+            } finally {
+              give(conn);
+            }
+          })(),
+        );
+      }
+    }
+    await Promise.all(inflight);
+
+    if (opts.repair) await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log);
+    const tables = [...report.values()].sort((a, b) => a.table.localeCompare(b.table));
+    const equal = tables.every((t) => t.equal) && objectsDiffering.length === 0;
+    for (const t of tables.filter((x) => !x.equal)) log.info({ table: t.table, note: t.note, differing: t.differing.slice(0, 5).map((r) => `${keyText(r.lower)}..${keyText(r.upper)}`) }, 'table differs');
+    return { equal, tables, objectsDiffering, seconds: (Date.now() - started) / 1000 };
+  } catch (err) {
+    throw dbError(err, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
+  } finally {
+    await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
+    await Promise.all(pool.map((c) => c.end().catch(() => c.destroy())));
+    await meta.end().catch(() => meta.destroy());
+  }
+}
+
+async function repair(
+  opts: CompareOptions,
+  snap: RemoteSnapshot,
+  prod: SchemaInfo,
+  report: Map<string, TableParity>,
+  recopy: Table[],
+  extra: Table[],
+  objectsDiffering: string[],
+  log: Logger,
+): Promise<void> {
+  const target = opts.targetSchema;
+  const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
+  const chunks = [...report.values()].flatMap((e) => e.differing.map((range) => ({ e, range })));
+  const meter = new ProgressMeter('sync', recopy.length + chunks.length, 0, opts.onProgress);
+  const workers: Connection[] = [];
+  const meta = await connect(opts.target);
+  try {
+    const structural = recopy.length > 0 || extra.length > 0 || objectsDiffering.length > 0;
+    // Triggers block cross-schema RENAME and may fire on our DELETEs: off while we repair, all
+    // objects re-created from staging's definitions afterwards.
+    if (structural) await dropAllObjects(meta, target, prod.objects);
+    else await dropAllObjects(meta, target, prod.objects.filter((o) => o.kind === 'TRIGGER'));
+
+    for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, chunks.length)); i++) {
+      const c = await connect(opts.target);
+      await prepareLoadSession(c, target);
+      workers.push(c);
+    }
+    await runPool(chunks, workers.length, async ({ e, range }, w) => {
+      const conn = workers[w]!;
+      const t = prodByName.get(e.table)!;
+      const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
+      await conn.query('START TRANSACTION');
+      try {
+        await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
+        const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
+        await conn.query('COMMIT');
+        e.rowsCopied += r.rows;
+        meter.add(t.name, r.rows, 0);
+        meter.tableDone(t.name);
+      } catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+
+    if (recopy.length > 0) {
+      const shadow = shadowSchema(target);
+      const trash = trashSchema(target);
+      await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
+      await meta.query(`CREATE DATABASE ${qi(shadow)} CHARACTER SET ${snap.defaultCharset} COLLATE ${snap.defaultCollation}`);
+      await copyTablesInto(opts, snap, shadow, recopy, meter);
+      await meta.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
+      await meta.query(`CREATE DATABASE ${qi(trash)}`);
+      const moves = recopy.flatMap((t) => [...(prodByName.has(t.name) ? [`${qt(target, t.name)} TO ${qt(trash, t.name)}`] : []), `${qt(shadow, t.name)} TO ${qt(target, t.name)}`]);
+      await meta.query(`RENAME TABLE ${moves.join(', ')}`);
+      await meta.query(`DROP DATABASE ${qi(trash)}`);
+      await meta.query(`DROP DATABASE ${qi(shadow)}`);
+      for (const t of recopy) {
+        const e = report.get(t.name)!;
+        e.rowsCopied = Number((await rows<{ n: number }>(meta, `SELECT COUNT(*) AS n FROM ${qt(target, t.name)}`))[0]!.n);
+      }
+    }
+    for (const t of extra) await meta.query(`DROP TABLE ${qt(target, t.name)}`);
+    if (structural) await createObjects(meta, target, snap.objects, opts.sourceSchema);
+    else await createObjects(meta, target, snap.objects.filter((o) => o.kind === 'TRIGGER'), opts.sourceSchema);
+    await alignAutoIncrement(meta, target, snap.tables);
+    log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name) }, 'delta applied');
+  } finally {
+    await Promise.all(workers.map((c) => c.end().catch(() => c.destroy())));
+    await meta.end().catch(() => meta.destroy());
+  }
+}
+
+/** AUTO_INCREMENT counters follow staging's, so the next id on production is the one staging would have used. */
+async function alignAutoIncrement(meta: Connection, target: string, tables: Table[]): Promise<void> {
+  const cur = await rows<{ n: string; ai: string | null }>(meta, 'SELECT TABLE_NAME AS n, AUTO_INCREMENT AS ai FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [target]);
+  const map = new Map(cur.map((r) => [r.n, r.ai === null ? '' : String(r.ai)]));
+  for (const t of tables) {
+    if (t.autoIncrement === '' || !/^\d+$/.test(t.autoIncrement)) continue;
+    const mine = map.get(t.name);
+    if (mine !== undefined && mine !== '' && BigInt(mine) < BigInt(t.autoIncrement)) await meta.query(`ALTER TABLE ${qt(target, t.name)} AUTO_INCREMENT = ${t.autoIncrement}`);
+  }
+}

@@ -1,0 +1,127 @@
+// The write freeze on staging: the site's maintenance flag file, then read_only=ON (and
+// super_read_only where the server has it). The prior state is recorded before anything
+// changes — in the agent's state file and in the reply — and unlock restores exactly that.
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, basename } from 'node:path';
+import type { Connection } from 'mysql2/promise';
+import type { Db, Migration } from '../../shared/state/sqlite.js';
+import { connect, dbError, rows, type DbTarget } from './connect.js';
+
+export interface FreezeState {
+  readOnly: boolean;
+  /** '' when the server has no super_read_only (MariaDB). */
+  superReadOnly: string;
+  flagFile: string;
+  flagFileExisted: boolean;
+  flagFileContent: Buffer;
+  lockedAt: string;
+}
+
+export interface FreezeStore {
+  get(): FreezeState | undefined;
+  set(s: FreezeState): void;
+  clear(): void;
+}
+
+export const DB_MIGRATIONS: Migration[] = [
+  { id: 300, name: 'db_freeze', sql: 'CREATE TABLE db_freeze (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)' },
+  { id: 301, name: 'db_production_only', sql: 'CREATE TABLE db_production_only (schema_name TEXT NOT NULL, table_name TEXT NOT NULL, keys TEXT NOT NULL, recorded_at TEXT NOT NULL, PRIMARY KEY (schema_name, table_name))' },
+];
+
+const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });
+const fromJson = (j: string): FreezeState => {
+  const o = JSON.parse(j) as FreezeState & { flagFileContent: string };
+  return { ...o, flagFileContent: Buffer.from(o.flagFileContent, 'base64') };
+};
+
+export class SqliteFreezeStore implements FreezeStore {
+  constructor(private readonly db: Db) {}
+  get(): FreezeState | undefined {
+    const r = this.db.prepare('SELECT state FROM db_freeze WHERE id = 1').get() as { state: string } | undefined;
+    return r === undefined ? undefined : fromJson(r.state);
+  }
+  set(s: FreezeState): void {
+    this.db.prepare('INSERT INTO db_freeze (id, state) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state').run(toJson(s));
+  }
+  clear(): void {
+    this.db.prepare('DELETE FROM db_freeze WHERE id = 1').run();
+  }
+}
+
+export class MemoryFreezeStore implements FreezeStore {
+  private s: FreezeState | undefined;
+  get = () => this.s;
+  set = (s: FreezeState) => void (this.s = s);
+  clear = () => void (this.s = undefined);
+}
+
+export interface Maintenance {
+  flagFile: string;
+  content: string;
+}
+
+function writeAtomic(path: string, content: Buffer | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.switchyard-tmp`);
+  writeFileSync(tmp, content);
+  renameSync(tmp, path);
+}
+
+async function superReadOnly(conn: Connection): Promise<string> {
+  try {
+    const [r] = await rows<{ v: unknown }>(conn, 'SELECT @@GLOBAL.super_read_only AS v');
+    return String(r!.v);
+  } catch {
+    return '';
+  }
+}
+
+async function readPrior(conn: Connection, m: Maintenance | undefined): Promise<FreezeState> {
+  const [ro] = await rows<{ v: unknown }>(conn, 'SELECT @@GLOBAL.read_only AS v');
+  const existed = m !== undefined && existsSync(m.flagFile);
+  return {
+    readOnly: Number(ro!.v) === 1,
+    superReadOnly: await superReadOnly(conn),
+    flagFile: m?.flagFile ?? '',
+    flagFileExisted: existed,
+    flagFileContent: existed ? readFileSync(m!.flagFile) : Buffer.alloc(0),
+    lockedAt: new Date().toISOString(),
+  };
+}
+
+export async function lockWrites(target: DbTarget, m: Maintenance | undefined, store: FreezeStore): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+  const conn = await connect(target);
+  try {
+    const recorded = store.get();
+    const prior = recorded ?? (await readPrior(conn, m));
+    if (recorded === undefined) store.set(prior);
+    if (m !== undefined) writeAtomic(m.flagFile, m.content);
+    await conn.query('SET GLOBAL read_only = ON');
+    if (prior.superReadOnly !== '') await conn.query('SET GLOBAL super_read_only = ON');
+    return { prior, alreadyLocked: recorded !== undefined };
+  } catch (err) {
+    throw dbError(err, 'lock writes');
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
+}
+
+export async function unlockWrites(target: DbTarget, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
+  const prior = store.get() ?? fromController;
+  if (prior === undefined) return { restored: undefined, wasLocked: false };
+  const conn = await connect(target);
+  try {
+    // super_read_only=ON forces read_only; it must go first.
+    if (prior.superReadOnly !== '') await conn.query(`SET GLOBAL super_read_only = ${prior.superReadOnly === '1' || prior.superReadOnly === 'ON' ? 'ON' : 'OFF'}`);
+    await conn.query(`SET GLOBAL read_only = ${prior.readOnly ? 'ON' : 'OFF'}`);
+    if (prior.flagFile !== '') {
+      if (prior.flagFileExisted) writeAtomic(prior.flagFile, prior.flagFileContent);
+      else if (existsSync(prior.flagFile)) unlinkSync(prior.flagFile);
+    }
+    store.clear();
+    return { restored: prior, wasLocked: true };
+  } catch (err) {
+    throw dbError(err, 'unlock writes');
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
+}

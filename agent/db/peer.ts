@@ -1,0 +1,94 @@
+// The production agent's view of the staging agent during one transfer. The gRPC client uses
+// the agent's own mTLS material (agent certificates carry clientAuth) or plaintext on loopback.
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from '../../shared/grpc/load.js';
+import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
+import { splitHostPort } from '../../shared/grpc/address.js';
+import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
+import type { ProtoGrpcType as DatabaseProto } from '../../shared/proto-gen/database.js';
+import type { DatabaseClient } from '../../shared/proto-gen/switchyard/v1/Database.js';
+import type { ChunkChecksum__Output } from '../../shared/proto-gen/switchyard/v1/ChunkChecksum.js';
+import type { PeerTransfer__Output } from '../../shared/proto-gen/switchyard/v1/PeerTransfer.js';
+import type { TlsFiles } from '../../shared/config/common.js';
+import { keyFromWire, rangeToWire, snapshotFromWire, type Key } from './convert.js';
+import type { RangeBounds } from './sql.js';
+
+export type RemoteSnapshot = ReturnType<typeof snapshotFromWire>;
+
+export interface SourcePeer {
+  openSnapshot(parallelism: number): Promise<RemoteSnapshot>;
+  streamTable(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Buffer>;
+  checksumChunks(snapshotId: string, tables: string[], targetMs: number): AsyncIterable<ChunkChecksum__Output>;
+  streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]>;
+  closeSnapshot(snapshotId: string): Promise<void>;
+  close(): void;
+}
+
+export interface PeerTransport {
+  tls?: TlsFiles | undefined;
+  insecure: boolean;
+}
+
+export function createDatabaseClient(address: string, transport: PeerTransport, serverName?: string): DatabaseClient {
+  const { host } = splitHostPort(address, 'peer.peer_address');
+  const proto = loadProto<DatabaseProto>();
+  // An agent with tls configured always presents it; plaintext only toward loopback.
+  const creds = channelCredentials({ tls: transport.tls, insecure: transport.tls === undefined, targetHost: host, hostField: 'peer.peer_address' });
+  return new proto.switchyard.v1.Database(address, creds, { ...channelOptions(serverName), 'grpc.max_receive_message_length': 256 << 20 });
+}
+
+function unary<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(req, (err, res) => (err !== null ? reject(fromGrpcError(err, 'staging agent')) : resolve(res as Res)));
+  });
+}
+
+async function* streamOf<T>(call: grpc.ClientReadableStream<T>): AsyncGenerator<T> {
+  try {
+    for await (const m of call) yield m as T;
+  } catch (err) {
+    throw fromGrpcError(err, 'staging agent');
+  } finally {
+    call.cancel();
+  }
+}
+
+export class GrpcSourcePeer implements SourcePeer {
+  private readonly client: DatabaseClient;
+  private readonly token: string;
+
+  constructor(peer: PeerTransfer__Output, transport: PeerTransport) {
+    if (peer.peer_address === '' || peer.transfer_token === '') throw new SwitchyardError('SY_VALIDATION', 'peer.peer_address and peer.transfer_token are required', { field: 'peer' });
+    this.client = createDatabaseClient(peer.peer_address, transport, peer.peer_server_name);
+    this.token = peer.transfer_token;
+  }
+
+  async openSnapshot(parallelism: number): Promise<RemoteSnapshot> {
+    const info = await unary(this.client.OpenSnapshot.bind(this.client), { token: this.token, parallelism });
+    return snapshotFromWire(info);
+  }
+
+  async *streamTable(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Buffer> {
+    for await (const m of streamOf(this.client.StreamTable({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null }))) {
+      if (m.data.length > 0) yield m.data;
+    }
+  }
+
+  checksumChunks(snapshotId: string, tables: string[], targetMs: number): AsyncIterable<ChunkChecksum__Output> {
+    return streamOf(this.client.ChecksumChunks({ token: this.token, snapshot_id: snapshotId, tables, target_ms: targetMs }));
+  }
+
+  async *streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]> {
+    for await (const b of streamOf(this.client.StreamKeys({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null }))) {
+      yield b.keys.map((k) => keyFromWire(k)!);
+    }
+  }
+
+  async closeSnapshot(snapshotId: string): Promise<void> {
+    await unary(this.client.CloseSnapshot.bind(this.client), { token: this.token, snapshot_id: snapshotId });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

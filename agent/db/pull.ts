@@ -1,0 +1,126 @@
+// presync on the production agent: the whole schema from the staging snapshot into
+// `<db>__sy_shadow`, then one atomic swap. Production is untouched until the swap; a failed or
+// killed run leaves only the shadow schema, which the next run drops first.
+import type { Connection } from 'mysql2/promise';
+import type { Logger } from '../../shared/logger.js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { connect, dbError, type DbTarget } from './connect.js';
+import { qi, shadowSchema, checkSchemaName } from './sql.js';
+import { inspectSchema, dataColumns, type Table, type SchemaInfo } from './inspect.js';
+import { loadRows, type LoadMethod } from './load-rows.js';
+import { swapIn } from './swap.js';
+import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
+import type { SourcePeer, RemoteSnapshot } from './peer.js';
+
+export interface PullOptions {
+  target: DbTarget;
+  peer: SourcePeer;
+  sourceSchema: string;
+  targetSchema: string;
+  parallelism: number;
+  logger: Logger;
+  onProgress?: ProgressSink;
+  /** Test hook / config: skip LOAD DATA LOCAL INFILE. */
+  loadMethod?: 'auto' | 'insert';
+}
+
+export interface PullResult {
+  tables: string[];
+  rows: number;
+  bytes: number;
+  seconds: number;
+  keptAside: string;
+  loadMethods: LoadMethod[];
+}
+
+/** Staging's CREATE TABLE, run only as what it claims to be, in the schema we chose. */
+export async function createTableFrom(conn: Connection, schema: string, t: Table): Promise<void> {
+  const head = `CREATE TABLE ${qi(t.name)} `;
+  if (!t.createSql.startsWith(head)) throw new SwitchyardError('SY_VALIDATION', `table ${t.name}: DDL does not start with ${head.trim()}`);
+  await conn.query(`USE ${qi(schema)}`);
+  await conn.query(t.createSql);
+}
+
+export async function prepareLoadSession(conn: Connection, schema: string): Promise<void> {
+  await conn.query(`USE ${qi(schema)}`);
+  // Rows arrive in any table order; the source already enforced its constraints.
+  await conn.query('SET SESSION foreign_key_checks = 0, SESSION unique_checks = 0');
+}
+
+/** The shadow's own column lists must be staging's, or the row stream would land in the wrong columns. */
+function checkColumns(local: Table, remote: Table): void {
+  const a = dataColumns(local).map((c) => c.name).join(',');
+  const b = dataColumns(remote).map((c) => c.name).join(',');
+  if (a !== b) throw new SwitchyardError('SY_DB', `table ${local.name}: columns differ after create (${a} vs ${b})`);
+}
+
+export async function copyTablesInto(
+  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod'>,
+  snap: RemoteSnapshot,
+  schema: string,
+  tables: Table[],
+  meter: ProgressMeter,
+): Promise<Set<LoadMethod>> {
+  const meta = await connect(opts.target);
+  const methods = new Set<LoadMethod>();
+  try {
+    for (const t of tables) await createTableFrom(meta, schema, t);
+    const local = await inspectSchema(meta, schema, { objects: false });
+    const byName = new Map(local.tables.map((t) => [t.name, t]));
+    for (const t of tables) checkColumns(byName.get(t.name)!, t);
+    const workers: Connection[] = [];
+    try {
+      for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, tables.length)); i++) {
+        const c = await connect(opts.target);
+        workers.push(c);
+        await prepareLoadSession(c, schema);
+      }
+      const order = [...tables].sort((a, b) => b.approxBytes - a.approxBytes);
+      await runPool(order, workers.length, async (t, w) => {
+        const localT = byName.get(t.name)!;
+        const source = async function* () {
+          for await (const chunk of opts.peer.streamTable(snap.snapshotId, t.name)) {
+            meter.add(t.name, 0, chunk.length);
+            yield chunk;
+          }
+        };
+        const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'));
+        methods.add(r.method);
+        meter.add(t.name, r.rows, 0);
+        meter.tableDone(t.name);
+      });
+    } finally {
+      await Promise.all(workers.map((c) => c.end().catch(() => c.destroy())));
+    }
+  } finally {
+    await meta.end().catch(() => meta.destroy());
+  }
+  return methods;
+}
+
+export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
+  const started = Date.now();
+  checkSchemaName(opts.targetSchema, 'peer.target_schema');
+  const shadow = shadowSchema(opts.targetSchema);
+  const snap = await opts.peer.openSnapshot(Math.max(1, opts.parallelism));
+  const log = opts.logger.child({ component: 'db-pull', target: opts.targetSchema });
+  log.info({ tables: snap.tables.length, sharedView: snap.sharedView, parallelism: snap.parallelism }, 'snapshot open on staging');
+  const meta = await connect(opts.target);
+  try {
+    await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
+    await meta.query(`CREATE DATABASE ${qi(shadow)} CHARACTER SET ${snap.defaultCharset} COLLATE ${snap.defaultCollation}`);
+    const meter = new ProgressMeter('presync', snap.tables.length, snap.tables.reduce((s, t) => s + t.approxBytes, 0), opts.onProgress);
+    const methods = await copyTablesInto({ ...opts, parallelism: Math.min(opts.parallelism, snap.parallelism) }, snap, shadow, snap.tables, meter);
+    await opts.peer.closeSnapshot(snap.snapshotId).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the staging snapshot failed'));
+    const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log);
+    const seconds = (Date.now() - started) / 1000;
+    log.info({ rows: meter.rows, bytes: meter.bytes, seconds }, 'copy swapped in');
+    return { tables: snap.tables.map((t) => t.name), rows: meter.rows, bytes: meter.bytes, seconds, keptAside: swap.keptAside, loadMethods: [...methods] };
+  } catch (err) {
+    await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
+    await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`).catch(() => undefined);
+    throw dbError(err, `copy ${opts.sourceSchema} → ${opts.targetSchema}`);
+  } finally {
+    await meta.end().catch(() => meta.destroy());
+  }
+}

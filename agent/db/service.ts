@@ -1,0 +1,240 @@
+// The Database gRPC service of an agent. Staging-side RPCs serve the production agent under a
+// transfer token; production-side RPCs are driven by the controller and stream progress events.
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../shared/logger.js';
+import { SwitchyardError, toGrpcError } from '../../shared/errors.js';
+import { loadProto } from '../../shared/grpc/load.js';
+import type { Db } from '../../shared/state/sqlite.js';
+import type { AgentService } from '../service.js';
+import type { AgentConfig } from '../config.js';
+import type { ProtoGrpcType as DatabaseProto } from '../../shared/proto-gen/database.js';
+import type { DatabaseHandlers } from '../../shared/proto-gen/switchyard/v1/Database.js';
+import type { DbEvent } from '../../shared/proto-gen/switchyard/v1/DbEvent.js';
+import type { PeerTransfer__Output } from '../../shared/proto-gen/switchyard/v1/PeerTransfer.js';
+import type { FreezeState as WireFreeze } from '../../shared/proto-gen/switchyard/v1/FreezeState.js';
+import type { FreezeState__Output } from '../../shared/proto-gen/switchyard/v1/FreezeState.js';
+import { dbTargetFromConfig, connect, type DbTarget } from './connect.js';
+import { checkSchemaName } from './sql.js';
+import { snapshotToWire } from './convert.js';
+import { TransferSource } from './source.js';
+import { GrpcSourcePeer, type SourcePeer } from './peer.js';
+import { pullDatabase } from './pull.js';
+import { compareDatabases, type ParityReport } from './compare.js';
+import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
+import { rollbackSwap, releaseKept } from './swap.js';
+import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly } from './preflight.js';
+import { rewriteDatabase } from './rewrite/rewrite-db.js';
+import type { ProgressEvent } from './progress.js';
+
+export interface DatabaseServiceOptions {
+  config: AgentConfig;
+  logger: Logger;
+  /** The agent's state file (with DB_MIGRATIONS applied); without it, state lives in memory only. */
+  state?: Db;
+  /** Tests: build the staging peer differently. */
+  peerFactory?: (peer: PeerTransfer__Output) => SourcePeer;
+}
+
+function freezeToWire(s: FreezeState | undefined): WireFreeze | null {
+  if (s === undefined) return null;
+  return { read_only: s.readOnly, super_read_only: s.superReadOnly, flag_file_existed: s.flagFileExisted, flag_file_content: s.flagFileContent, flag_file: s.flagFile, locked_at: s.lockedAt };
+}
+
+function freezeFromWire(s: FreezeState__Output | null | undefined, flagFile: string): FreezeState | undefined {
+  if (s === null || s === undefined || s.locked_at === '') return undefined;
+  // The flag file path is ours (config), never the caller's.
+  return { readOnly: s.read_only, superReadOnly: s.super_read_only, flagFile, flagFileExisted: s.flag_file_existed, flagFileContent: Buffer.from(s.flag_file_content), lockedAt: s.locked_at };
+}
+
+export function parityToWire(r: ParityReport) {
+  return {
+    equal: r.equal,
+    seconds: r.seconds,
+    objects_differing: r.objectsDiffering,
+    tables: r.tables.map((t) => ({ table: t.table, chunks: t.chunks, differing_chunks: t.differingChunks, staging_rows: t.stagingRows, production_rows: t.productionRows, equal: t.equal, note: t.note, rows_copied: t.rowsCopied })),
+  };
+}
+
+const progressToWire = (p: ProgressEvent): DbEvent => ({
+  progress: { phase: p.phase, table: p.table, rows: p.rows, bytes: p.bytes, tables_done: p.tablesDone, tables_total: p.tablesTotal, rate_bytes_per_second: p.rateBytesPerSecond, total_bytes_estimate: p.totalBytesEstimate },
+});
+
+export class DatabaseService implements AgentService {
+  private readonly source: TransferSource;
+  private readonly freeze: FreezeStore;
+  private readonly productionOnly: ProductionOnlyStore;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DatabaseServiceOptions) {
+    this.log = opts.logger.child({ component: 'db' });
+    this.source = new TransferSource(() => this.target(), this.log);
+    this.freeze = opts.state !== undefined ? new SqliteFreezeStore(opts.state) : new MemoryFreezeStore();
+    this.productionOnly = new ProductionOnlyStore(opts.state);
+  }
+
+  private target(): DbTarget {
+    return dbTargetFromConfig(this.opts.config.database);
+  }
+
+  private allowed(schema: string, field: string): string {
+    checkSchemaName(schema, field);
+    const list = this.target().schemas;
+    if (list !== undefined && list.length > 0 && !list.includes(schema)) throw new SwitchyardError('SY_FORBIDDEN', `${field}: schema ${schema} is not in this agent's database.schemas`, { field });
+    return schema;
+  }
+
+  private peer(p: PeerTransfer__Output | null): SourcePeer {
+    if (p === null) throw new SwitchyardError('SY_VALIDATION', 'peer: required', { field: 'peer' });
+    this.allowed(p.target_schema, 'peer.target_schema');
+    if (this.opts.peerFactory !== undefined) return this.opts.peerFactory(p);
+    return new GrpcSourcePeer(p, { tls: this.opts.config.tls, insecure: this.opts.config.insecure });
+  }
+
+  private unary<Req, Res>(name: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    return (call, cb) => {
+      fn(call.request).then(
+        (res) => cb(null, res),
+        (err: unknown) => {
+          this.log.warn({ rpc: name, err: (err as Error).message }, 'database rpc failed');
+          cb(toGrpcError(err));
+        },
+      );
+    };
+  }
+
+  private streaming<Req, Res>(name: string, fn: (req: Req, call: grpc.ServerWritableStream<Req, Res>) => Promise<void>): grpc.handleServerStreamingCall<Req, Res> {
+    return (call) => {
+      fn(call.request, call).then(
+        () => call.end(),
+        (err: unknown) => {
+          this.log.warn({ rpc: name, err: (err as Error).message }, 'database rpc failed');
+          call.destroy(Object.assign(new Error((err as Error).message), toGrpcError(err)));
+        },
+      );
+    };
+  }
+
+  handlers(): DatabaseHandlers {
+    return {
+      AuthorizeTransfer: this.unary('AuthorizeTransfer', async (req) => {
+        const schema = this.allowed(req.schema, 'schema');
+        return { expires_at: this.source.auth.authorize(req.token, schema, req.ttl_seconds || 6 * 3600).toISOString() };
+      }),
+      RevokeTransfer: this.unary('RevokeTransfer', async (req) => {
+        await this.source.snapshots.closeForToken(req.token);
+        return { revoked: this.source.auth.revoke(req.token) };
+      }),
+      LockWrites: this.unary('LockWrites', async () => {
+        const r = await lockWrites(this.target(), this.opts.config.maintenance, this.freeze);
+        this.log.info({ alreadyLocked: r.alreadyLocked }, 'writes locked');
+        return { prior: freezeToWire(r.prior), already_locked: r.alreadyLocked };
+      }),
+      UnlockWrites: this.unary('UnlockWrites', async (req) => {
+        const r = await unlockWrites(this.target(), this.freeze, freezeFromWire(req.prior, this.opts.config.maintenance?.flagFile ?? ''));
+        this.log.info({ wasLocked: r.wasLocked }, 'writes unlocked');
+        return { restored: freezeToWire(r.restored), was_locked: r.wasLocked };
+      }),
+      OpenSnapshot: this.unary('OpenSnapshot', async (req) => {
+        const s = await this.source.open(req.token, req.parallelism);
+        return snapshotToWire(s.id, s.info, s.sharedView, s.parallelism);
+      }),
+      StreamTable: this.streaming('StreamTable', async (req, call) => {
+        const snap = this.source.snapshot(req.token, req.snapshot_id);
+        await this.source.streamTable(snap, this.source.table(snap, req.table), TransferSource.rangeOf(req.range), call as never);
+      }),
+      ChecksumChunks: this.streaming('ChecksumChunks', async (req, call) => {
+        const snap = this.source.snapshot(req.token, req.snapshot_id);
+        await this.source.checksums(snap, req.tables, req.target_ms, (c) => call.write(c));
+      }),
+      StreamKeys: this.streaming('StreamKeys', async (req, call) => {
+        const snap = this.source.snapshot(req.token, req.snapshot_id);
+        await this.source.keys(snap, this.source.table(snap, req.table), TransferSource.rangeOf(req.range), (keys) => call.write({ keys: keys.map(TransferSource.keyMsg) }));
+      }),
+      CloseSnapshot: this.unary('CloseSnapshot', async (req) => {
+        this.source.snapshot(req.token, req.snapshot_id);
+        await this.source.snapshots.close(req.snapshot_id);
+        return {};
+      }),
+      PullDatabase: this.streaming('PullDatabase', async (req, call) => {
+        const peer = this.peer(req.peer);
+        try {
+          const r = await pullDatabase({
+            target: this.target(),
+            peer,
+            sourceSchema: req.peer!.source_schema,
+            targetSchema: req.peer!.target_schema,
+            parallelism: req.parallelism || 2,
+            logger: this.log,
+            onProgress: (p) => call.write(progressToWire(p)),
+          });
+          call.write({ copy: { tables: r.tables, rows: r.rows, bytes: r.bytes, seconds: r.seconds, kept_aside_schema: r.keptAside, load_methods: r.loadMethods } });
+        } finally {
+          peer.close();
+        }
+      }),
+      SyncDatabase: this.streaming('SyncDatabase', async (req, call) => {
+        const peer = this.peer(req.peer);
+        try {
+          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: true, parallelism: req.parallelism || 2, targetMs: req.target_ms || 500, logger: this.log, onProgress: (p) => call.write(progressToWire(p)) });
+          call.write({ parity: parityToWire(r) });
+        } finally {
+          peer.close();
+        }
+      }),
+      VerifyDatabase: this.streaming('VerifyDatabase', async (req, call) => {
+        const peer = this.peer(req.peer);
+        try {
+          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: false, parallelism: 2, targetMs: req.target_ms || 500, logger: this.log });
+          call.write({ parity: parityToWire(r) });
+        } finally {
+          peer.close();
+        }
+      }),
+      PreflightDatabase: this.unary('PreflightDatabase', async (req) => {
+        const peer = this.peer(req.peer);
+        try {
+          return await preflightDatabase({ target: this.target(), peer, targetSchema: req.peer!.target_schema, store: this.productionOnly, logger: this.log });
+        } finally {
+          peer.close();
+        }
+      }),
+      MergeProductionOnlyRows: this.unary('MergeProductionOnlyRows', async (req) => {
+        const schema = this.allowed(req.target_schema, 'target_schema');
+        if (req.mode !== 'keep' && req.mode !== 'discard') throw new SwitchyardError('SY_VALIDATION', 'mode: keep or discard', { field: 'mode' });
+        const r = await mergeProductionOnly(this.target(), schema, req.mode, this.productionOnly);
+        return { rows_merged: r.rowsMerged, tables: r.tables };
+      }),
+      RewriteUrls: this.unary('RewriteUrls', async (req) => {
+        const schema = this.allowed(req.schema, 'schema');
+        return rewriteDatabase(this.target(), schema, req.rules.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skip_columns })), req.dry_run, this.log);
+      }),
+      RollbackDatabase: this.unary('RollbackDatabase', async (req) => {
+        const schema = this.allowed(req.target_schema, 'target_schema');
+        const conn = await connect(this.target());
+        try {
+          return { tables: await rollbackSwap(conn, schema) };
+        } finally {
+          await conn.end();
+        }
+      }),
+      ReleaseDatabase: this.unary('ReleaseDatabase', async (req) => {
+        const schema = this.allowed(req.target_schema, 'target_schema');
+        const conn = await connect(this.target());
+        try {
+          return { dropped: await releaseKept(conn, schema) };
+        } finally {
+          await conn.end();
+        }
+      }),
+    };
+  }
+
+  addToServer(server: grpc.Server): void {
+    const proto = loadProto<DatabaseProto>();
+    server.addService(proto.switchyard.v1.Database.service, this.handlers());
+  }
+
+  async close(): Promise<void> {
+    await this.source.close();
+  }
+}

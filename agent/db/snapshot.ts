@@ -1,0 +1,155 @@
+// The staging side of a transfer: N reader connections that share one consistent view.
+// FLUSH TABLES WITH READ LOCK is held only while the readers start their
+// REPEATABLE READ + WITH CONSISTENT SNAPSHOT transactions (as mydumper does), so every reader
+// sees the same committed state; without the RELOAD privilege there is one reader.
+import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import type { Logger } from '../../shared/logger.js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { connect, dbError, type DbTarget } from './connect.js';
+import { inspectSchema, type SchemaInfo } from './inspect.js';
+
+export class Snapshot {
+  readonly id = randomUUID();
+  lastUsed = Date.now();
+  private free: Connection[];
+  private waiters: Array<(c: Connection) => void> = [];
+  private closed = false;
+
+  constructor(
+    readonly schema: string,
+    readonly info: SchemaInfo,
+    readonly sharedView: boolean,
+    private readonly conns: Connection[],
+    readonly token: string,
+  ) {
+    this.free = [...conns];
+  }
+
+  /** No reader is lent out: safe for the idle sweep to close. */
+  get idle(): boolean {
+    return this.free.length === this.conns.length;
+  }
+
+  get parallelism(): number {
+    return this.conns.length;
+  }
+
+  async acquire(): Promise<Connection> {
+    if (this.closed) throw new SwitchyardError('SY_CONFLICT', `snapshot ${this.id} is closed`);
+    this.lastUsed = Date.now();
+    const c = this.free.pop();
+    if (c !== undefined) return c;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  release(c: Connection): void {
+    this.lastUsed = Date.now();
+    const w = this.waiters.shift();
+    if (w !== undefined) w(c);
+    else this.free.push(c);
+  }
+
+  /** A reader whose stream was cut mid-result cannot be reused: its transaction view is lost with it. */
+  discard(c: Connection): void {
+    c.destroy();
+    const i = this.conns.indexOf(c);
+    if (i >= 0) this.conns.splice(i, 1);
+    if (this.conns.length === 0) this.closed = true;
+    for (const w of this.waiters.splice(0)) void this.acquire().then(w, () => undefined);
+  }
+
+  async withReader<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+    const c = await this.acquire();
+    try {
+      const r = await fn(c);
+      this.release(c);
+      return r;
+    } catch (err) {
+      this.discard(c);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed && this.conns.length === 0) return;
+    this.closed = true;
+    await Promise.all(this.conns.map((c) => c.end().catch(() => c.destroy())));
+    this.conns.length = 0;
+  }
+}
+
+export async function openSnapshot(target: DbTarget, schema: string, parallelism: number, token: string, logger: Logger): Promise<Snapshot> {
+  const meta = await connect(target);
+  const readers: Connection[] = [];
+  try {
+    let shared = parallelism > 1;
+    if (shared) {
+      try {
+        await meta.query('SET SESSION lock_wait_timeout = 30');
+        await meta.query('FLUSH TABLES WITH READ LOCK');
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'FLUSH TABLES WITH READ LOCK refused; one reader, one snapshot');
+        shared = false;
+      }
+    }
+    const n = shared ? parallelism : 1;
+    for (let i = 0; i < n; i++) {
+      const c = await connect(target, { raw: true });
+      readers.push(c);
+      await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    }
+    // Read under the lock so the DDL is the DDL of the data the readers see.
+    const info = await inspectSchema(meta, schema);
+    if (shared) await meta.query('UNLOCK TABLES');
+    if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
+    return new Snapshot(schema, info, shared, readers, token);
+  } catch (err) {
+    await Promise.all(readers.map((c) => c.end().catch(() => c.destroy())));
+    throw dbError(err, `open snapshot of ${schema}`);
+  } finally {
+    await meta.end().catch(() => meta.destroy());
+  }
+}
+
+/** Open snapshots by id; idle ones are closed so a vanished peer never pins a transaction for long. */
+export class SnapshotRegistry {
+  private readonly snaps = new Map<string, Snapshot>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly idleMs = 15 * 60_000) {
+    this.timer = setInterval(() => void this.sweep(), Math.min(60_000, idleMs));
+    this.timer.unref();
+  }
+
+  add(s: Snapshot): void {
+    this.snaps.set(s.id, s);
+  }
+
+  get(id: string, token: string): Snapshot {
+    const s = this.snaps.get(id);
+    if (s === undefined || s.token !== token) throw new SwitchyardError('SY_NOT_FOUND', `no open snapshot ${id} for this transfer`, { field: 'snapshot_id' });
+    return s;
+  }
+
+  async close(id: string): Promise<void> {
+    const s = this.snaps.get(id);
+    this.snaps.delete(id);
+    await s?.close();
+  }
+
+  async closeForToken(token: string): Promise<void> {
+    for (const s of [...this.snaps.values()]) if (s.token === token) await this.close(s.id);
+  }
+
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const s of [...this.snaps.values()]) if (s.idle && now - s.lastUsed > this.idleMs) await this.close(s.id);
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.timer);
+    for (const id of [...this.snaps.keys()]) await this.close(id);
+  }
+}

@@ -1,0 +1,117 @@
+// The atomic part of a full copy. Tables restored into `<db>__sy_shadow` replace the live
+// ones with ONE `RENAME TABLE` statement: either every table moves or none does. The tables
+// they replace move to `<db>__sy_prev` (with a record of the schema's views, triggers,
+// routines and events) and stay there for an instant DB rollback until release.
+import type { Connection } from 'mysql2/promise';
+import type { Logger } from '../../shared/logger.js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { qi, qt, prevSchema, shadowSchema } from './sql.js';
+import { inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
+import { createObjects, dropAllObjects } from './objects.js';
+import { rows } from './connect.js';
+
+export const KEPT_TABLE = '__sy_kept';
+export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
+
+async function schemaExists(conn: Connection, schema: string): Promise<boolean> {
+  return (await rows(conn, 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])).length > 0;
+}
+
+export async function hasKeptAside(conn: Connection, target: string): Promise<boolean> {
+  return (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prevSchema(target), KEPT_TABLE])).length > 0;
+}
+
+export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
+  const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
+    conn,
+    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind <> 'TABLE' ORDER BY seq`,
+  );
+  return r.map((x) => ({ kind: x.kind as SchemaObject['kind'], name: x.name, createSql: x.create_sql, sqlMode: x.sql_mode, characterSetClient: x.cs, collationConnection: x.coll, timeZone: x.tz }));
+}
+
+async function recordKept(conn: Connection, target: string, current: SchemaInfo): Promise<void> {
+  const prev = prevSchema(target);
+  await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`);
+  await conn.query(`CREATE DATABASE ${qi(prev)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
+  await conn.query(
+    `CREATE TABLE ${qt(prev, KEPT_TABLE)} (seq INT PRIMARY KEY, kind VARCHAR(16) NOT NULL, name VARCHAR(255) NOT NULL, create_sql LONGTEXT NOT NULL, sql_mode TEXT NOT NULL, tz VARCHAR(64) NOT NULL DEFAULT '', cs VARCHAR(64) NOT NULL, coll VARCHAR(64) NOT NULL, existed TINYINT NOT NULL) CHARACTER SET utf8mb4`,
+  );
+  const entries = [
+    ...current.tables.map((t) => ['TABLE', t.name, '', '', '', '', '']),
+    ...current.objects.map((o) => [o.kind, o.name, o.createSql, o.sqlMode, o.timeZone ?? '', o.characterSetClient, o.collationConnection]),
+  ];
+  let seq = 0;
+  for (const e of entries) await conn.query(`INSERT INTO ${qt(prev, KEPT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [seq++, ...e, current.exists ? 1 : 0]);
+}
+
+export interface SwapResult {
+  keptAside: string;
+  replaced: string[];
+}
+
+/**
+ * Moves every table of the shadow schema into `target` in one RENAME TABLE, then re-creates the
+ * staging objects there. On the first full copy the replaced tables are kept in `<db>__sy_prev`;
+ * on a rerun the original production is already kept there and the tables replaced are dropped.
+ */
+export async function swapIn(conn: Connection, target: string, staging: SchemaInfo, sourceSchema: string, logger: Logger): Promise<SwapResult> {
+  const shadow = shadowSchema(target);
+  const prev = prevSchema(target);
+  const current = await inspectSchema(conn, target);
+  const firstCopy = !(await hasKeptAside(conn, target));
+  if (firstCopy) await recordKept(conn, target, current);
+  const dest = firstCopy ? prev : trashSchema(target);
+  if (!firstCopy) {
+    await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
+    await conn.query(`CREATE DATABASE ${qi(dest)}`);
+  }
+  if (!current.exists) await conn.query(`CREATE DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
+  else await conn.query(`ALTER DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
+
+  // Triggers cannot travel between schemas with their table, and a view may share a name with
+  // an incoming table: both go first, and come back if the swap fails.
+  const blocking = current.objects.filter((o) => o.kind === 'TRIGGER' || o.kind === 'VIEW');
+  await dropAllObjects(conn, target, blocking);
+  const moves = [
+    ...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(dest, t.name)}`),
+    ...staging.tables.map((t) => `${qt(shadow, t.name)} TO ${qt(target, t.name)}`),
+  ];
+  try {
+    if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'swap failed; restoring the views and triggers of the live schema');
+    await createObjects(conn, target, blocking, target).catch((e: unknown) => logger.error({ err: (e as Error).message }, 'could not restore objects'));
+    throw new SwitchyardError('SY_DB', `swap into ${target} failed, production unchanged: ${(err as Error).message}`, { cause: err });
+  }
+  await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));
+  await createObjects(conn, target, staging.objects, sourceSchema);
+  await conn.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
+  if (!firstCopy) await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
+  return { keptAside: prev, replaced: current.tables.map((t) => t.name) };
+}
+
+/** Puts the kept-aside production tables and objects back (instant DB rollback). */
+export async function rollbackSwap(conn: Connection, target: string): Promise<string[]> {
+  if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
+  const prev = prevSchema(target);
+  const trash = trashSchema(target);
+  const current = await inspectSchema(conn, target);
+  const keptObjects = await readKeptObjects(conn, target);
+  const kept = (await inspectSchema(conn, prev, { objects: false })).tables.filter((t) => t.name !== KEPT_TABLE);
+  await conn.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
+  await conn.query(`CREATE DATABASE ${qi(trash)}`);
+  await dropAllObjects(conn, target, current.objects);
+  const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(trash, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
+  if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
+  await createObjects(conn, target, keptObjects, target);
+  await conn.query(`DROP DATABASE ${qi(prev)}`);
+  await conn.query(`DROP DATABASE ${qi(trash)}`);
+  return kept.map((t) => t.name);
+}
+
+export async function releaseKept(conn: Connection, target: string): Promise<boolean> {
+  const prev = prevSchema(target);
+  const existed = await schemaExists(conn, prev);
+  await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`);
+  return existed;
+}

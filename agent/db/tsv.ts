@@ -1,0 +1,126 @@
+// The row format on the wire and into LOAD DATA: fields \t, lines \n, escape \\, NULL as \N.
+// Values are the server's own text-protocol bytes, so nothing is parsed or transcoded between
+// the two servers; the fallback path parses the same bytes back into rows for INSERT.
+
+const TAB = 0x09;
+const NL = 0x0a;
+const BS = 0x5c;
+const CR = 0x0d;
+const NUL = 0x00;
+const SUB = 0x1a;
+
+const ESCAPED: Record<number, number> = { [TAB]: 0x74, [NL]: 0x6e, [BS]: BS, [CR]: 0x72, [NUL]: 0x30, [SUB]: 0x5a };
+const UNESCAPED: Record<number, number> = { 0x74: TAB, 0x6e: NL, [BS]: BS, 0x72: CR, 0x30: NUL, 0x5a: SUB, 0x62: 0x08 };
+
+/** Accumulates encoded rows into buffers of about `chunkSize` bytes and hands each one on. */
+export class TsvEncoder {
+  private buf: Buffer;
+  private pos = 0;
+  rows = 0;
+  bytes = 0;
+
+  constructor(private readonly chunkSize: number, private readonly emit: (chunk: Buffer, rows: number) => void) {
+    this.buf = Buffer.allocUnsafe(chunkSize);
+  }
+
+  private rowsInBuf = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+
+  writeRow(values: ReadonlyArray<Buffer | null>): void {
+    for (let i = 0; i < values.length; i++) {
+      if (i > 0) this.byte(TAB);
+      const v = values[i];
+      if (v === null || v === undefined) {
+        this.ensure(2);
+        this.buf[this.pos++] = BS;
+        this.buf[this.pos++] = 0x4e; // N
+        continue;
+      }
+      this.ensure(v.length * 2);
+      let start = 0;
+      for (let j = 0; j < v.length; j++) {
+        const e = ESCAPED[v[j]!];
+        if (e === undefined) continue;
+        if (j > start) this.pos += v.copy(this.buf, this.pos, start, j);
+        this.buf[this.pos++] = BS;
+        this.buf[this.pos++] = e;
+        start = j + 1;
+      }
+      if (start < v.length) this.pos += v.copy(this.buf, this.pos, start, v.length);
+    }
+    this.byte(NL);
+    this.rows++;
+    this.rowsInBuf++;
+    if (this.pos >= this.chunkSize) this.flush();
+  }
+
+  private byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    this.bytes += out.length;
+    const rows = this.rowsInBuf;
+    this.pos = 0;
+    this.rowsInBuf = 0;
+    if (this.buf.length > this.chunkSize * 4) this.buf = Buffer.allocUnsafe(this.chunkSize);
+    this.emit(out, rows);
+  }
+}
+
+/** Parses the stream back into rows; feed chunks in order, then call end(). */
+export class TsvDecoder {
+  private field: number[] = [];
+  private row: Array<Buffer | null> = [];
+  private escape = false;
+  private isNull = false;
+
+  constructor(private readonly onRow: (row: Array<Buffer | null>) => void) {}
+
+  write(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (this.escape) {
+        this.escape = false;
+        if (b === 0x4e && this.field.length === 0) {
+          this.isNull = true;
+          continue;
+        }
+        const u = UNESCAPED[b];
+        this.field.push(u === undefined ? b : u);
+        continue;
+      }
+      if (b === BS) {
+        this.escape = true;
+      } else if (b === TAB) {
+        this.endField();
+      } else if (b === NL) {
+        this.endField();
+        const row = this.row;
+        this.row = [];
+        this.onRow(row);
+      } else {
+        this.field.push(b);
+      }
+    }
+  }
+
+  private endField(): void {
+    this.row.push(this.isNull ? null : Buffer.from(this.field));
+    this.field = [];
+    this.isNull = false;
+  }
+
+  end(): void {
+    if (this.field.length > 0 || this.row.length > 0 || this.escape) throw new Error('row format: stream ended inside a row');
+  }
+}

@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface AuthorizeTransferResponse {
+  'expires_at'?: (string);
+}
+
+export interface AuthorizeTransferResponse__Output {
+  'expires_at': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface CloseSnapshotResponse {
+}
+
+export interface CloseSnapshotResponse__Output {
+}

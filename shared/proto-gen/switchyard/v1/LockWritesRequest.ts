@@ -1,0 +1,8 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface LockWritesRequest {
+}
+
+export interface LockWritesRequest__Output {
+}

@@ -1,0 +1,13 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface MergeReport {
+  'rows_merged'?: (number | string | Long);
+  'tables'?: (string)[];
+}
+
+export interface MergeReport__Output {
+  'rows_merged': (string);
+  'tables': (string)[];
+}

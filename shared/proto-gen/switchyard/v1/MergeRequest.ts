@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface MergeRequest {
+  'target_schema'?: (string);
+  'mode'?: (string);
+}
+
+export interface MergeRequest__Output {
+  'target_schema': (string);
+  'mode': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface OpenSnapshotRequest {
+  'token'?: (string);
+  'parallelism'?: (number);
+}
+
+export interface OpenSnapshotRequest__Output {
+  'token': (string);
+  'parallelism': (number);
+}

@@ -1,0 +1,17 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+import type { TableParity as _switchyard_v1_TableParity, TableParity__Output as _switchyard_v1_TableParity__Output } from '../../switchyard/v1/TableParity.js';
+
+export interface ParityReport {
+  'equal'?: (boolean);
+  'tables'?: (_switchyard_v1_TableParity)[];
+  'objects_differing'?: (string)[];
+  'seconds'?: (number | string);
+}
+
+export interface ParityReport__Output {
+  'equal': (boolean);
+  'tables': (_switchyard_v1_TableParity__Output)[];
+  'objects_differing': (string)[];
+  'seconds': (number);
+}

@@ -1,0 +1,18 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface PeerTransfer {
+  'peer_address'?: (string);
+  'peer_server_name'?: (string);
+  'transfer_token'?: (string);
+  'source_schema'?: (string);
+  'target_schema'?: (string);
+}
+
+export interface PeerTransfer__Output {
+  'peer_address': (string);
+  'peer_server_name': (string);
+  'transfer_token': (string);
+  'source_schema': (string);
+  'target_schema': (string);
+}

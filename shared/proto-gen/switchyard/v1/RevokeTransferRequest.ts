@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface RevokeTransferRequest {
+  'token'?: (string);
+}
+
+export interface RevokeTransferRequest__Output {
+  'token': (string);
+}

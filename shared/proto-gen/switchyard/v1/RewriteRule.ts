@@ -1,0 +1,14 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+
+export interface RewriteRule {
+  'from'?: (string);
+  'to'?: (string);
+  'skip_columns'?: (string)[];
+}
+
+export interface RewriteRule__Output {
+  'from': (string);
+  'to': (string);
+  'skip_columns': (string)[];
+}

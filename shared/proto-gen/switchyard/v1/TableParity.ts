@@ -1,0 +1,25 @@
+// Original file: /work/main/proto/switchyard/v1/database.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface TableParity {
+  'table'?: (string);
+  'chunks'?: (number);
+  'differing_chunks'?: (number);
+  'staging_rows'?: (number | string | Long);
+  'production_rows'?: (number | string | Long);
+  'equal'?: (boolean);
+  'note'?: (string);
+  'rows_copied'?: (number | string | Long);
+}
+
+export interface TableParity__Output {
+  'table': (string);
+  'chunks': (number);
+  'differing_chunks': (number);
+  'staging_rows': (string);
+  'production_rows': (string);
+  'equal': (boolean);
+  'note': (string);
+  'rows_copied': (string);
+}

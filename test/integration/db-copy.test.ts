@@ -1,0 +1,106 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { withTwoMariaDbs } from '../helpers/mariadb.js';
+import { agentConfig, checksumTables, dump, loadFixture, startDbAgent, startDbAgentProcess, streamCall, unaryCall } from '../helpers/db-fixture.js';
+
+async function prepare(t: TestContext) {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  // Production already holds something: it must be kept aside, never lost.
+  await p.query('CREATE TABLE shop.legacy (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO shop.legacy VALUES (1, "old")');
+  await p.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, note TEXT); INSERT INTO shop.orders VALUES (1, "prod order")');
+  await p.query('CREATE TRIGGER shop.legacy_trg BEFORE INSERT ON shop.legacy FOR EACH ROW SET NEW.v = UPPER(NEW.v)');
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  return { staging, production, s, p, stagingAgent, peer };
+}
+
+test('presync copies every hard case agent to agent; production is identical by CHECKSUM TABLE and mariadb-dump; old tables kept aside', async (t) => {
+  const { staging, production, s, p, peer } = await prepare(t);
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const events = await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 3 });
+  const copy = events.find((e) => e.copy)?.copy;
+  assert.ok(copy, 'a copy result arrives');
+  assert.ok(events.some((e) => e.progress && Number(e.progress.bytes) > 0), 'progress events flow');
+  assert.equal(copy.kept_aside_schema, 'shop__sy_prev');
+  assert.deepEqual(copy.load_methods, ['load-data']);
+  assert.ok(Number(copy.rows) > 23000);
+
+  assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
+  assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+
+  // The replaced production tables (and their trigger's record) wait in the kept-aside schema.
+  const [legacy] = await p.query('SELECT v FROM shop__sy_prev.legacy');
+  assert.deepEqual(legacy, [{ v: 'old' }]);
+  const [shadow] = await p.query("SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop__sy_shadow'");
+  assert.equal((shadow as Array<{ n: number }>)[0]!.n, 0);
+
+  // The agent's own two-sided chunk checksums agree.
+  const verify = await streamCall(prodAgent.client, 'VerifyDatabase', { peer, target_ms: 50 });
+  const parity = verify.find((e) => e.parity)!.parity!;
+  assert.equal(parity.equal, true, JSON.stringify(parity.tables.filter((x) => !x.equal)));
+  assert.ok(parity.tables.find((x) => x.table === 'orders')!.chunks > 1, 'orders is checked in several chunks');
+
+  // Objects work on production: trigger fires, view, routine.
+  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('new', 1, NOW())");
+  const [[audit]] = (await p.query("SELECT COUNT(*) AS n FROM shop.audit WHERE msg LIKE 'order %'")) as unknown as [[{ n: number }]];
+  assert.equal(audit.n, 1);
+  const [[dbl]] = (await p.query('SELECT shop.f_double(21) AS v')) as unknown as [[{ v: number }]];
+  assert.equal(dbl.v, 42);
+
+  // Instant rollback puts production's own tables back, with their trigger.
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  const [tables] = await p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' ORDER BY 1");
+  assert.deepEqual((tables as Array<{ n: string }>).map((r) => r.n), ['legacy', 'orders']);
+  await p.query("INSERT INTO shop.legacy VALUES (2, 'abc')");
+  const [[up]] = (await p.query('SELECT v FROM shop.legacy WHERE id = 2')) as unknown as [[{ v: string }]];
+  assert.equal(up.v, 'ABC');
+});
+
+test('the INSERT fallback copies the same bytes when LOAD DATA LOCAL is off', async (t) => {
+  const { staging, production, s, p, peer } = await prepare(t);
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production, { database: { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password, localInfile: false } }));
+  const events = await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  assert.deepEqual(events.find((e) => e.copy)!.copy!.load_methods, ['insert']);
+  assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
+  assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+});
+
+test('a restore killed midway leaves production exactly as it was, and a rerun succeeds', async (t) => {
+  const { staging, production, s, p, peer } = await prepare(t);
+  // Enough rows that the copy is still streaming when the first progress event arrives.
+  await s.query("SET SESSION max_recursive_iterations = 10000000");
+  await s.query("CREATE TABLE shop.bulk (id INT PRIMARY KEY, pad VARCHAR(255)) SELECT n AS id, REPEAT(MD5(n), 7) AS pad FROM (WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM q WHERE n < 150000) SELECT n FROM q) x");
+  const before = { sums: await checksumTables(p, 'shop'), dump: dump(production, 'shop') };
+  const { address, child } = await startDbAgentProcess(t, agentConfig('prod-1', production));
+  const { dbClient } = await import('../helpers/db-fixture.js');
+  const client = dbClient(address);
+  let killed = false;
+  await assert.rejects(
+    streamCall(client, 'PullDatabase', { peer, parallelism: 2 }, (e) => {
+      if (!killed && e.progress && Number(e.progress.bytes) > 0) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    }),
+  );
+  client.close();
+  assert.equal(killed, true, 'the agent was killed during the copy');
+  assert.deepEqual(await checksumTables(p, 'shop'), before.sums);
+  assert.equal(dump(production, 'shop'), before.dump);
+
+  const rerun = await startDbAgent(t, agentConfig('prod-1b', production));
+  const events = await streamCall(rerun.client, 'PullDatabase', { peer, parallelism: 2 });
+  assert.ok(events.find((e) => e.copy));
+  assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
+  assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+});
