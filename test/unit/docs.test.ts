@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../shared/paths.js';
+import { configKeys } from '../../shared/config/keys.js';
+import { AgentConfigSchema } from '../../agent/config.js';
+import { ControllerConfigSchema } from '../../controller/config.js';
+
+const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+const section = (title: string) => readme.split(`### ${title}`)[1]?.split('\n### ')[0] ?? '';
+
+test('every agent.yaml key is in the README config reference', () => {
+  const doc = section('agent.yaml');
+  assert.deepEqual(configKeys(AgentConfigSchema).filter((k) => !doc.includes(`\`${k}\``)), []);
+});
+
+test('every controller.yaml key is in the README config reference', () => {
+  const doc = section('controller.yaml');
+  assert.deepEqual(configKeys(ControllerConfigSchema).filter((k) => !doc.includes(`\`${k}\``)), []);
+});
+
+test('the README quick start has exactly the two set-up commands', () => {
+  assert.match(readme, /npm ci && npm run demo/);
+  assert.match(readme, /^npm test\b/m);
+});
