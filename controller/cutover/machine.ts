@@ -1,0 +1,792 @@
+// The cutover engine: runs a cutover's steps in order, one run per cutover at a time, with every
+// step's start, end, result and error committed to the store in a transaction, and with an
+// idempotent, resumable rollback. The engine knows the order and the rules; executors know
+// the work. A controller killed mid-step finds the step marked interrupted on restart and never
+// re-runs it by itself.
+import { randomBytes } from 'node:crypto';
+import { SwitchyardError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Plan } from './plan.js';
+import { MID_TRANSITION, STEP_NAMES, isStepName, stepIndex, type CutoverState, type StepName, type StepState } from './states.js';
+import type { CutoverStore, CutoverPatch, CutoverRow, ErrorRecord, AuditAction, StepRow } from './store/index.js';
+import {
+  systemClock,
+  type Clock,
+  type EvidenceRecord,
+  type Progress,
+  type RollbackContext,
+  type RollbackExecutor,
+  type StepContext,
+  type StepExecutor,
+  type StepExecutors,
+  type StepResult,
+} from './executor.js';
+import { EventHub, type CutoverEvent, type CutoverEventType } from './events.js';
+import { buildView, nextStepOf, type CutoverView } from './view.js';
+import { fallbackExecutor } from './steps/fallback.js';
+import { buildReport, type CutoverReport } from './report.js';
+
+/** Lowers the plan's DNS record TTL ahead of the switch (POST /v1/cutovers/:id/prepare). */
+export interface TtlPort {
+  lower(dns: Plan['dns'], ttl: number): Promise<{ previousTtl: number | null; ttl: number; changed: boolean }>;
+}
+
+export interface CutoverEngineOptions {
+  store: CutoverStore;
+  executors: StepExecutors;
+  rollback?: RollbackExecutor;
+  ttl?: TtlPort;
+  logger: Logger;
+  clock?: Clock;
+  /** Least time between two persisted progress events of one step (default 250 ms). */
+  progressIntervalMs?: number;
+  /** How long an aborted step may take to stop before the rollback goes ahead anyway (default 10 s). */
+  abortGraceMs?: number;
+  newId?: () => string;
+}
+
+export interface AdvanceOptions {
+  /**
+   * Re-run an interrupted step that is not idempotent, or a failed one outside the freeze,
+   * after the operator has checked by hand that it is safe.
+   */
+  force?: boolean;
+}
+
+export interface RollbackOptions {
+  automatic?: boolean;
+  evidence?: Record<string, unknown>;
+}
+
+/** An accepted request: the cutover as it is now, and a promise of how it ends (never rejects). */
+export interface Started {
+  cutover: CutoverView;
+  done: Promise<CutoverView>;
+}
+
+export interface PrepareResult {
+  previousTtl: number | null;
+  ttl: number;
+  changed: boolean;
+  /** Since when the controller has seen the TTL at or below checks.maxTtl. */
+  lowSince: string | null;
+  /** lowSince + checks.ttlLeadHours: the earliest switch preflight accepts. */
+  switchNotBefore: string | null;
+}
+
+/** Actor recorded for rollbacks the engine starts itself; `:` cannot occur in a token name. */
+export const automaticActor = (step: StepName): string => `system:${step}`;
+
+type AbortReason = 'rollback' | 'shutdown';
+
+interface Activity {
+  kind: 'run' | 'rollback';
+  abort: AbortController;
+  abortReason?: AbortReason;
+  /** Resolves when the run has recorded its last step and released the lock. */
+  settled: Promise<void>;
+  done: Promise<CutoverView>;
+}
+
+type StepOutcome =
+  | { kind: 'ok' }
+  | { kind: 'failed' }
+  | { kind: 'aborted' }
+  | { kind: 'auto-rollback'; step: StepName; reason: string; evidence: Record<string, unknown> };
+
+interface Tx {
+  event(cutoverId: string, type: CutoverEventType, data: Record<string, unknown>): void;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** Details that cannot be stored as JSON (cycles, sockets) are dropped rather than losing the whole record. */
+function storableDetails(details: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (details === undefined) return undefined;
+  try {
+    JSON.stringify(details, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return details;
+  } catch {
+    return undefined;
+  }
+}
+
+export function errorRecord(err: unknown, step?: StepName): ErrorRecord {
+  let rec: ErrorRecord;
+  if (err instanceof SwitchyardError) {
+    const details = storableDetails(err.details);
+    rec = { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }), ...(details === undefined ? {} : { details }) };
+  } else {
+    rec = { code: 'SY_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  }
+  if (step !== undefined) rec.step = step;
+  return rec;
+}
+
+const conflict = (message: string): SwitchyardError => new SwitchyardError('SY_CONFLICT', message);
+
+export class CutoverEngine {
+  /** Holder name written to the run lock column while this engine runs something. */
+  readonly instanceId: string;
+  private readonly store: CutoverStore;
+  private readonly executors: StepExecutors;
+  private readonly rollbackExecutor: RollbackExecutor | undefined;
+  private readonly ttl: TtlPort | undefined;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly progressIntervalMs: number;
+  private readonly abortGraceMs: number;
+  private readonly newId: () => string;
+  private readonly hub = new EventHub();
+  private readonly active = new Map<string, Activity>();
+  private closed = false;
+
+  constructor(opts: CutoverEngineOptions) {
+    this.store = opts.store;
+    this.executors = { fallback: fallbackExecutor, ...opts.executors };
+    this.rollbackExecutor = opts.rollback;
+    this.ttl = opts.ttl;
+    this.logger = opts.logger.child({ component: 'cutover' });
+    this.clock = opts.clock ?? systemClock;
+    this.progressIntervalMs = opts.progressIntervalMs ?? 250;
+    this.abortGraceMs = opts.abortGraceMs ?? 10_000;
+    this.newId = opts.newId ?? (() => `co_${randomBytes(8).toString('hex')}`);
+    this.instanceId = `engine-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.recover();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  get(id: string): CutoverView {
+    return buildView(this.store, this.row(id), this.active.has(id));
+  }
+
+  list(limit = 100): CutoverView[] {
+    return this.store.cutovers.list(limit).map((r) => buildView(this.store, r, this.active.has(r.id)));
+  }
+
+  report(id: string): CutoverReport {
+    return buildReport(this.store, this.get(id), this.clock.now());
+  }
+
+  /** Stored events after `after`, then live ones until `signal` aborts (SSE with Last-Event-ID). */
+  events(id: string, opts: { after?: number; signal?: AbortSignal } = {}): AsyncGenerator<CutoverEvent> {
+    this.row(id);
+    return this.hub.subscribe(id, opts.after ?? 0, (seq, limit) => this.store.events.after(id, seq, limit), opts.signal);
+  }
+
+  /** Resolves when nothing is in flight for `id` (or for any cutover). */
+  async idle(id?: string): Promise<void> {
+    for (;;) {
+      const acts = id === undefined ? [...this.active.values()] : [this.active.get(id)].filter((a): a is Activity => a !== undefined);
+      if (acts.length === 0) return;
+      await Promise.all(acts.map((a) => a.done));
+    }
+  }
+
+  // ---------------------------------------------------------------- mutations
+
+  create(plan: Plan, actor: string): CutoverView {
+    this.assertOpen();
+    const id = this.newId();
+    const at = this.now();
+    this.commit((tx) => {
+      this.store.cutovers.insert({ id, site: plan.site, plan, createdBy: actor, at });
+      this.store.steps.insertAll(id);
+      this.store.audit.append({ at, tokenName: actor, action: 'create', cutoverId: id, detail: { site: plan.site } });
+      tx.event(id, 'created', { site: plan.site, by: actor, state: 'planned' });
+    });
+    this.logger.info({ cutover: id, site: plan.site, actor }, 'cutover created');
+    return this.get(id);
+  }
+
+  /** Starts a run of the next steps up to and including `until`; returns at once. */
+  advance(id: string, until: string, actor: string, opts: AdvanceOptions = {}): Started {
+    this.assertOpen();
+    if (!isStepName(until)) {
+      throw new SwitchyardError('SY_VALIDATION', `until: ${JSON.stringify(until)} is not a step; steps: ${STEP_NAMES.join(', ')}`, { field: 'until' });
+    }
+    const row = this.row(id);
+    const refuse = (message: string): never => this.refuse(id, 'advance', actor, message, { until });
+    const inFlight = this.active.get(id);
+    if (inFlight !== undefined) refuse(`a ${inFlight.kind} of cutover ${id} is in flight; wait for it or watch GET /v1/cutovers/${id}/events`);
+    const steps = this.store.steps.list(id);
+    const next = nextStepOf(steps);
+    this.checkAdvance(row, next, until, opts, refuse);
+    const first = next!;
+
+    const at = this.now();
+    this.commit((tx) => {
+      if (!this.store.cutovers.acquire(id, this.instanceId, at)) throw conflict(`cutover ${id} is locked by another controller process`);
+      this.setState(tx, row, 'running', { error: null }, at);
+      this.store.audit.append({ at, tokenName: actor, action: 'advance', cutoverId: id, detail: { until, from: first.name, ...(opts.force === true ? { force: true } : {}) } });
+    });
+    this.logger.info({ cutover: id, from: first.name, until, actor }, 'run started');
+
+    const settled = deferred();
+    const act = { kind: 'run', abort: new AbortController(), settled: settled.promise } as Activity;
+    this.active.set(id, act);
+    act.done = this.runLoop(id, until, act, settled.resolve);
+    return { cutover: this.get(id), done: act.done };
+  }
+
+  /**
+   * Reverts what the cutover changed. Safe to call twice at once (the second joins the first),
+   * again after it finished (no-op), and again after it failed part-way (resumes).
+   */
+  rollback(id: string, reason: string | undefined, actor: string, opts: RollbackOptions = {}): Started {
+    this.assertOpen();
+    const row = this.row(id);
+    const why = reason?.trim() || (opts.automatic === true ? 'automatic rollback' : `requested by ${actor}`);
+    const current = this.active.get(id);
+    if (current?.kind === 'rollback') {
+      this.auditOnly(id, 'rollback', actor, { reason: why, joined: true });
+      return { cutover: this.get(id), done: current.done };
+    }
+    if (row.state === 'rolled_back') {
+      this.auditOnly(id, 'rollback', actor, { reason: why, alreadyRolledBack: true });
+      const view = this.get(id);
+      return { cutover: view, done: Promise.resolve(view) };
+    }
+    if (row.state === 'completed') {
+      this.refuse(id, 'rollback', actor, `cutover ${id} was released (completed); its fallback window is over and staging may be gone`, { reason: why });
+    }
+    if (current === undefined && row.runOwner !== null) {
+      this.refuse(id, 'rollback', actor, `cutover ${id} is locked by another controller process (${row.runOwner})`, { reason: why });
+    }
+
+    const at = this.now();
+    this.commit((tx) => {
+      this.store.audit.append({ at, tokenName: actor, action: 'rollback', cutoverId: id, detail: { reason: why, automatic: opts.automatic === true } });
+      tx.event(id, 'rollback-requested', { reason: why, by: actor, automatic: opts.automatic === true });
+      this.setState(tx, row, 'rolling_back', {}, at);
+    });
+    this.logger.warn({ cutover: id, reason: why, actor, automatic: opts.automatic === true }, 'rollback requested');
+
+    const act = { kind: 'rollback', abort: new AbortController() } as Activity;
+    this.active.set(id, act);
+    if (current !== undefined) {
+      current.abortReason = 'rollback';
+      current.abort.abort(new SwitchyardError('SY_CONFLICT', `aborted: rollback requested (${why})`));
+    }
+    act.done = (async () => {
+      if (current !== undefined) await current.settled;
+      return this.runRollback(id, why, actor, opts, act);
+    })();
+    act.settled = act.done.then(() => undefined);
+    return { cutover: this.get(id), done: act.done };
+  }
+
+  /** Ends the fallback window: fallback → completed. */
+  release(id: string, actor: string): CutoverView {
+    this.assertOpen();
+    const row = this.row(id);
+    if (this.active.has(id)) this.refuse(id, 'release', actor, `a ${this.active.get(id)!.kind} of cutover ${id} is in flight`);
+    if (row.state !== 'fallback') {
+      this.refuse(id, 'release', actor, `only a cutover in its fallback window can be released; ${id} is ${row.state}`);
+    }
+    const at = this.now();
+    this.commit((tx) => {
+      this.store.audit.append({ at, tokenName: actor, action: 'release', cutoverId: id, detail: { fallbackUntil: row.fallbackUntil } });
+      tx.event(id, 'released', { by: actor });
+      this.setState(tx, row, 'completed', {}, at);
+    });
+    this.logger.info({ cutover: id, actor }, 'cutover released');
+    return this.get(id);
+  }
+
+  /** Lowers the record's TTL now, so that `ttlLeadHours` later preflight finds it low long enough. */
+  async prepare(id: string, actor: string): Promise<PrepareResult> {
+    this.assertOpen();
+    const row = this.row(id);
+    const plan = row.plan;
+    const switchStep = this.store.steps.get(id, 'switch');
+    if (['rolling_back', 'rollback_failed', 'rolled_back', 'completed'].includes(row.state)) {
+      this.refuse(id, 'prepare', actor, `cutover ${id} is ${row.state}; lowering its TTL ahead makes no sense now`);
+    }
+    if (switchStep !== undefined && switchStep.state !== 'pending') {
+      this.refuse(id, 'prepare', actor, `cutover ${id} has reached the switch; lower the TTL before it, not after`);
+    }
+    if (this.ttl === undefined) {
+      this.refuse(id, 'prepare', actor, 'prepare is not available in this build: no DNS TTL port is registered', {}, 'SY_PRECONDITION');
+    }
+    const target = Math.min(plan.dns.ttl ?? plan.checks.maxTtl, plan.checks.maxTtl);
+    let r: Awaited<ReturnType<TtlPort['lower']>>;
+    try {
+      r = await this.ttl!.lower(plan.dns, target);
+    } catch (err) {
+      this.auditOnly(id, 'prepare', actor, { ttl: target, failed: errorRecord(err) });
+      throw err;
+    }
+    const at = this.now();
+    this.commit((tx) => {
+      this.store.ttlLowered.record({ zone: plan.dns.zone, name: plan.dns.name, type: plan.dns.type, ttl: r.ttl, at, cutoverId: id, source: 'prepare' });
+      this.store.audit.append({ at, tokenName: actor, action: 'prepare', cutoverId: id, detail: { previousTtl: r.previousTtl, ttl: r.ttl, changed: r.changed } });
+      tx.event(id, 'ttl-lowered', { previousTtl: r.previousTtl, ttl: r.ttl, changed: r.changed, by: actor });
+    });
+    const lowSince = this.store.ttlLowered.lowSince(plan.dns.zone, plan.dns.name, plan.dns.type, plan.checks.maxTtl) ?? null;
+    const switchNotBefore = lowSince === null ? null : new Date(Date.parse(lowSince) + plan.checks.ttlLeadHours * 3_600_000).toISOString();
+    return { previousTtl: r.previousTtl, ttl: r.ttl, changed: r.changed, lowSince, switchNotBefore };
+  }
+
+  /** Stops runs (their steps become interrupted) and waits for rollbacks in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const act of this.active.values()) {
+      if (act.kind === 'run' && act.abortReason === undefined) {
+        act.abortReason = 'shutdown';
+        act.abort.abort(new SwitchyardError('SY_CONFLICT', 'aborted: the controller is shutting down'));
+      }
+    }
+    await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+
+  // ---------------------------------------------------------------- advance rules
+
+  private checkAdvance(row: CutoverRow, next: StepRow | undefined, until: StepName, opts: AdvanceOptions, refuse: (m: string) => never): void {
+    const id = row.id;
+    const rollbackHint = `roll back with POST /v1/cutovers/${id}/rollback`;
+    switch (row.state) {
+      case 'planned':
+      case 'paused':
+        break;
+      case 'interrupted': {
+        const exec = next === undefined ? undefined : this.executors[next.name];
+        if (next !== undefined && exec?.idempotent !== true && opts.force !== true) {
+          refuse(`step ${next.name} was interrupted and is not idempotent (it may have half-run); check it by hand and advance with force, or ${rollbackHint}`);
+        }
+        break;
+      }
+      case 'failed': {
+        if (next === undefined) break;
+        if (MID_TRANSITION.has(next.name)) {
+          refuse(`cutover failed at ${next.name} with staging frozen; nothing is patched mid-transition: ${rollbackHint}, then create a new cutover`);
+        }
+        if (this.executors[next.name]?.idempotent !== true && opts.force !== true) {
+          refuse(`step ${next.name} failed and is not idempotent; check it by hand and advance with force, or ${rollbackHint}`);
+        }
+        break;
+      }
+      case 'running':
+      case 'rolling_back':
+        refuse(`cutover ${id} is ${row.state} (held by ${row.runOwner ?? 'another process'})`);
+        break;
+      case 'fallback':
+        refuse(`cutover ${id} has run every step; release it (POST /v1/cutovers/${id}/release) or roll it back`);
+        break;
+      case 'rollback_failed':
+        refuse(`a rollback of ${id} stopped part-way; run rollback again to finish it`);
+        break;
+      case 'completed':
+      case 'rolled_back':
+        refuse(`cutover ${id} is ${row.state}; create a new cutover`);
+        break;
+    }
+    if (next === undefined) refuse(`cutover ${id} has run every step`);
+    if (stepIndex(next!.name) > stepIndex(until)) refuse(`cutover ${id} is already past ${until}; its next step is ${next!.name}`);
+  }
+
+  // ---------------------------------------------------------------- the run
+
+  private async runLoop(id: string, until: StepName, act: Activity, settle: () => void): Promise<CutoverView> {
+    let auto: Extract<StepOutcome, { kind: 'auto-rollback' }> | undefined;
+    try {
+      for (;;) {
+        const next = nextStepOf(this.store.steps.list(id));
+        if (next === undefined || stepIndex(next.name) > stepIndex(until)) break;
+        if (act.abort.signal.aborted) {
+          this.endAborted(id, act, null);
+          break;
+        }
+        const outcome = await this.runStep(id, next.name, until, act);
+        if (outcome.kind === 'auto-rollback') auto = outcome;
+        if (outcome.kind !== 'ok') break;
+      }
+    } catch (err) {
+      // A store failure or an engine bug; record it if the store still answers.
+      this.logger.error({ err, cutover: id }, 'cutover run failed outside a step');
+      try {
+        const at = this.now();
+        this.commit((tx) => this.setState(tx, this.row(id), act.abortReason === 'rollback' ? 'rolling_back' : 'failed', { error: errorRecord(err) }, at));
+      } catch (e2) {
+        this.logger.error({ err: e2, cutover: id }, 'cannot record the run failure');
+      }
+    } finally {
+      try {
+        this.store.cutovers.release(id, this.instanceId, this.now());
+      } catch (err) {
+        this.logger.error({ err, cutover: id }, 'cannot release the run lock');
+      }
+      if (this.active.get(id) === act) this.active.delete(id);
+      settle();
+    }
+    // Whoever waits for this run waits for the rollback that stopped it.
+    const successor = this.active.get(id);
+    if (act.abortReason === 'rollback' && successor?.kind === 'rollback') return successor.done;
+    // Started after the run left `active`, so a manual rollback arriving now joins this one.
+    if (auto !== undefined && act.abortReason === undefined && !this.closed) {
+      try {
+        return await this.rollback(id, auto.reason, automaticActor(auto.step), { automatic: true, evidence: { step: auto.step, ...auto.evidence } }).done;
+      } catch (err) {
+        this.logger.error({ err, cutover: id }, 'automatic rollback could not start');
+      }
+    }
+    return this.get(id);
+  }
+
+  private executorFor(name: StepName): StepExecutor | undefined {
+    return this.executors[name];
+  }
+
+  private async runStep(id: string, name: StepName, until: StepName, act: Activity): Promise<StepOutcome> {
+    const exec = this.executorFor(name);
+    const startedAt = this.now();
+    const row = this.row(id);
+    this.commit((tx) => {
+      this.store.steps.start(id, name, startedAt);
+      this.store.cutovers.update(id, { currentStep: name }, startedAt);
+      const attempt = this.store.steps.get(id, name)!.attempt;
+      tx.event(id, 'step-started', { step: name, attempt });
+    });
+    const log = this.logger.child({ cutover: id, step: name });
+    log.info('step started');
+
+    if (exec === undefined) {
+      const err = new SwitchyardError('SY_PRECONDITION', `step ${name} is not available in this build: no executor is registered for it`);
+      this.finishStep(id, name, 'failed', startedAt, null, errorRecord(err, name), act, until);
+      log.error(err.message);
+      return { kind: 'failed' };
+    }
+
+    const evidence: Record<string, unknown> = {};
+    let finished = false;
+    let lastProgress = 0;
+    let pendingProgress: Progress | undefined;
+    const persistProgress = (p: Progress): void => {
+      this.commit((tx) => tx.event(id, 'progress', { step: name, ...p }));
+      lastProgress = Date.now();
+      pendingProgress = undefined;
+    };
+    const record: EvidenceRecord = {
+      step: (s) => this.store.steps.get(id, s),
+      get: (key) => evidence[key],
+      put: (key, value) => {
+        if (finished) return;
+        evidence[key] = value;
+        this.store.steps.setResult(id, name, { evidence });
+      },
+    };
+    const ctx: StepContext = {
+      cutover: this.get(id),
+      plan: row.plan,
+      step: name,
+      attempt: this.store.steps.get(id, name)!.attempt,
+      signal: act.abort.signal,
+      emit: (p) => {
+        if (finished) return;
+        if (Date.now() - lastProgress >= this.progressIntervalMs) persistProgress(p);
+        else pendingProgress = p;
+      },
+      record,
+      store: this.store,
+      logger: log,
+      clock: this.clock,
+    };
+
+    const work = (async () => exec.run(ctx))();
+    work.catch(() => undefined); // observed below; keeps a late rejection after abort from going unhandled
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      if (act.abort.signal.aborted) resolve('aborted');
+      else act.abort.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const first = await Promise.race([work.then((r) => ({ r }), (e: unknown) => ({ e })), aborted]);
+    act.abort.signal.removeEventListener('abort', onAbort!);
+
+    const flush = (): void => {
+      if (pendingProgress !== undefined) persistProgress(pendingProgress);
+      finished = true;
+    };
+
+    if (first === 'aborted') {
+      let timer: NodeJS.Timeout | undefined;
+      const stopped = await Promise.race([
+        work.then(() => true, () => true),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(false), this.abortGraceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      flush();
+      if (!stopped) log.warn({ graceMs: this.abortGraceMs }, 'step did not stop after abort; going on without it');
+      const reason = act.abort.signal.reason instanceof Error ? act.abort.signal.reason.message : 'aborted';
+      const err = errorRecord(new SwitchyardError('SY_CONFLICT', reason), name);
+      this.endAborted(id, act, { name, startedAt, evidence, err });
+      log.warn(reason);
+      return { kind: 'aborted' };
+    }
+    flush();
+
+    if ('e' in first) {
+      const err = errorRecord(first.e, name);
+      this.finishStep(id, name, 'failed', startedAt, Object.keys(evidence).length > 0 ? { evidence } : null, err, act, until);
+      log.error({ err: first.e }, `step failed: ${err.message}`);
+      return { kind: 'failed' };
+    }
+
+    const result: StepResult = first.r ?? {};
+    const stored = {
+      ...(result.summary === undefined ? {} : { summary: result.summary }),
+      ...(Object.keys(evidence).length > 0 || result.evidence !== undefined ? { evidence: { ...evidence, ...result.evidence } } : {}),
+    };
+    if (result.rollback !== undefined) {
+      const err = errorRecord(new SwitchyardError('SY_PRECONDITION', `automatic rollback: ${result.rollback.reason}`), name);
+      this.finishStep(id, name, 'failed', startedAt, stored, err, act, until);
+      log.warn({ reason: result.rollback.reason }, 'step asks for automatic rollback');
+      return { kind: 'auto-rollback', step: name, reason: result.rollback.reason, evidence: result.rollback.evidence ?? result.evidence ?? {} };
+    }
+    if (result.outcome === 'failed') {
+      const err = errorRecord(new SwitchyardError('SY_PRECONDITION', result.error ?? `step ${name} failed`), name);
+      this.finishStep(id, name, 'failed', startedAt, stored, err, act, until);
+      log.error(`step failed: ${err.message}`);
+      return { kind: 'failed' };
+    }
+    const state: StepState = result.outcome === 'skipped' ? 'skipped' : 'succeeded';
+    this.finishStep(id, name, state, startedAt, stored, null, act, until);
+    log.info({ summary: result.summary }, `step ${state}`);
+    return { kind: 'ok' };
+  }
+
+  /**
+   * Records a step's end and, when the run stops here, the cutover's resulting state in the
+   * same transaction, so no restart can find a finished step under a cutover still "running".
+   */
+  private finishStep(id: string, name: StepName, state: StepState, startedAt: string, result: unknown, error: ErrorRecord | null, act: Activity, until: StepName): void {
+    const at = this.now();
+    this.commit((tx) => {
+      this.store.steps.finish(id, name, state, at, result, error);
+      tx.event(id, 'step-finished', {
+        step: name,
+        state,
+        durationMs: Math.max(0, Date.parse(at) - Date.parse(startedAt)),
+        ...(result !== null && typeof (result as { summary?: unknown }).summary === 'string' ? { summary: (result as { summary: string }).summary } : {}),
+        ...(error === null ? {} : { error }),
+      });
+      const row = this.row(id);
+      if (act.abortReason === 'rollback') return;
+      if (error !== null) {
+        this.setState(tx, row, 'failed', { error }, at);
+        return;
+      }
+      if (name === 'fallback') {
+        const until = new Date(Date.parse(at) + row.plan.fallbackHours * 3_600_000).toISOString();
+        this.setState(tx, row, 'fallback', { fallbackUntil: until }, at);
+      } else if (name === until) {
+        this.setState(tx, row, 'paused', {}, at);
+      }
+    });
+  }
+
+  /** A run stopped by abort: the running step (if any) becomes interrupted. */
+  private endAborted(id: string, act: Activity, step: { name: StepName; startedAt: string; evidence: Record<string, unknown>; err: ErrorRecord } | null): void {
+    const at = this.now();
+    this.commit((tx) => {
+      if (step !== null) {
+        this.store.steps.finish(id, step.name, 'interrupted', at, Object.keys(step.evidence).length > 0 ? { evidence: step.evidence } : null, step.err);
+        tx.event(id, 'step-finished', { step: step.name, state: 'interrupted', durationMs: Math.max(0, Date.parse(at) - Date.parse(step.startedAt)), error: step.err });
+      }
+      // A rollback owns the state from here; a shutdown leaves it for the next start to see.
+      if (act.abortReason === 'shutdown') {
+        const row = this.row(id);
+        this.setState(tx, row, step === null ? (this.store.steps.list(id).some((s) => s.state !== 'pending') ? 'paused' : 'planned') : 'interrupted', step === null ? {} : { error: step.err }, at);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- rollback
+
+  private async runRollback(id: string, reason: string, actor: string, opts: RollbackOptions, act: Activity): Promise<CutoverView> {
+    const log = this.logger.child({ cutover: id, rollback: true });
+    try {
+      const lock = this.store.steps.get(id, 'lock');
+      // Before the freeze began nothing is held: rolling back is cancelling.
+      const cancelled = lock === undefined || lock.state === 'pending';
+      const executor = this.rollbackExecutor;
+      const startedAt = this.now();
+      this.commit((tx) => {
+        if (!this.store.cutovers.acquire(id, this.instanceId, startedAt)) throw conflict(`cutover ${id} is locked by another controller process`);
+        this.store.rollbacks.begin({ cutoverId: id, reason, automatic: opts.automatic === true, requestedBy: actor, evidence: opts.evidence, cancelled, at: startedAt });
+        if (!cancelled && executor !== undefined) this.store.rollbackParts.ensure(id, executor.parts.map((p) => p.name));
+        const rb = this.store.rollbacks.get(id)!;
+        tx.event(id, 'rollback-started', { reason: rb.reason, automatic: rb.automatic, attempt: rb.attempt, cancelled });
+      });
+
+      if (cancelled) {
+        this.endRollback(id, null);
+        log.info('cutover cancelled before the freeze; nothing to undo');
+        return this.get(id);
+      }
+      if (executor === undefined) {
+        this.endRollback(id, errorRecord(new SwitchyardError('SY_PRECONDITION', 'rollback is not available in this build: no rollback executor is registered; staging is still locked')));
+        return this.get(id);
+      }
+
+      const rb = this.store.rollbacks.get(id)!;
+      const rowNow = this.row(id);
+      const ctx: RollbackContext = {
+        cutover: this.get(id),
+        plan: rowNow.plan,
+        reason: rb.reason,
+        automatic: rb.automatic,
+        attempt: rb.attempt,
+        step: (s) => this.store.steps.get(id, s),
+        emit: (p) => this.commit((tx) => tx.event(id, 'progress', { rollback: true, ...p })),
+        store: this.store,
+        logger: log,
+        clock: this.clock,
+      };
+      for (const part of executor.parts) {
+        const prior = this.store.rollbackParts.list(id).find((p) => p.name === part.name);
+        if (prior !== undefined && (prior.state === 'done' || prior.state === 'skipped')) continue;
+        const partStarted = this.now();
+        this.commit((tx) => {
+          this.store.rollbackParts.start(id, part.name, partStarted);
+          tx.event(id, 'rollback-part', { part: part.name, state: 'running' });
+        });
+        let result;
+        try {
+          result = (await part.run(ctx)) ?? {};
+        } catch (err) {
+          const rec = errorRecord(err);
+          const at = this.now();
+          this.commit((tx) => {
+            this.store.rollbackParts.finish(id, part.name, 'failed', at, null, rec);
+            tx.event(id, 'rollback-part', { part: part.name, state: 'failed', error: rec });
+          });
+          log.error({ err, part: part.name }, 'rollback part failed');
+          this.endRollback(id, { ...rec, message: `rollback part ${part.name} failed: ${rec.message}` });
+          return this.get(id);
+        }
+        const state = result.outcome === 'skipped' ? 'skipped' : 'done';
+        const at = this.now();
+        this.commit((tx) => {
+          this.store.rollbackParts.finish(id, part.name, state, at, result.detail ?? null, null);
+          tx.event(id, 'rollback-part', { part: part.name, state });
+        });
+        log.info({ part: part.name, state }, 'rollback part finished');
+      }
+      this.endRollback(id, null);
+      log.warn('cutover rolled back');
+    } catch (err) {
+      log.error({ err }, 'rollback failed outside a part');
+      try {
+        this.endRollback(id, errorRecord(err));
+      } catch (e2) {
+        log.error({ err: e2 }, 'cannot record the rollback failure');
+      }
+    } finally {
+      if (this.active.get(id) === act) this.active.delete(id);
+    }
+    return this.get(id);
+  }
+
+  private endRollback(id: string, error: ErrorRecord | null): void {
+    const at = this.now();
+    this.commit((tx) => {
+      this.store.rollbacks.finish(id, error === null ? 'done' : 'failed', at, error);
+      tx.event(id, 'rollback-finished', { state: error === null ? 'done' : 'failed', ...(error === null ? {} : { error }) });
+      this.setState(tx, this.row(id), error === null ? 'rolled_back' : 'rollback_failed', error === null ? {} : { error }, at);
+      this.store.cutovers.release(id, this.instanceId, at);
+    });
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * A new engine on an existing store: whatever was running when the last process stopped did
+   * not finish. Steps left running become interrupted (never re-run here); a rollback left
+   * running becomes rollback_failed so the operator runs it again; run locks are cleared.
+   */
+  private recover(): void {
+    const at = this.now();
+    const recovered: string[] = [];
+    this.commit((tx) => {
+      for (const s of this.store.steps.running()) {
+        const err: ErrorRecord = { code: 'SY_INTERNAL', message: `the controller stopped while step ${s.name} ran; it may have half-run`, step: s.name };
+        this.store.steps.finish(s.cutoverId, s.name, 'interrupted', at, s.result, err);
+        tx.event(s.cutoverId, 'step-finished', { step: s.name, state: 'interrupted', error: err });
+        const row = this.row(s.cutoverId);
+        if (row.state !== 'rolling_back') this.setState(tx, row, 'interrupted', { currentStep: s.name, error: err }, at);
+        recovered.push(s.cutoverId);
+      }
+      for (const row of this.store.cutovers.withState('running')) {
+        const steps = this.store.steps.list(row.id);
+        const state: CutoverState = steps.some((s) => s.state === 'failed') ? 'failed' : steps.every((s) => s.state === 'pending') ? 'planned' : 'paused';
+        this.setState(tx, row, state, {}, at);
+        recovered.push(row.id);
+      }
+      for (const row of this.store.cutovers.withState('rolling_back')) {
+        const err: ErrorRecord = { code: 'SY_INTERNAL', message: 'the controller stopped during the rollback; run rollback again to finish it' };
+        this.store.rollbackParts.interruptRunning(row.id, at, err);
+        if (this.store.rollbacks.get(row.id)?.state === 'running') this.store.rollbacks.finish(row.id, 'failed', at, err);
+        tx.event(row.id, 'rollback-finished', { state: 'failed', error: err });
+        this.setState(tx, row, 'rollback_failed', { error: err }, at);
+        recovered.push(row.id);
+      }
+      this.store.cutovers.clearAllOwners();
+    });
+    for (const id of new Set(recovered)) this.logger.warn({ cutover: id, state: this.row(id).state }, 'cutover was in flight when the controller stopped');
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private row(id: string): CutoverRow {
+    const row = this.store.cutovers.get(id);
+    if (row === undefined) throw new SwitchyardError('SY_NOT_FOUND', `no cutover ${id}`, { field: 'id' });
+    return row;
+  }
+
+  private now(): string {
+    return this.clock.now().toISOString();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new SwitchyardError('SY_CONFLICT', 'the cutover engine is shutting down');
+  }
+
+  /** Runs `fn` in one transaction and publishes its events only after it committed. */
+  private commit<T>(fn: (tx: Tx) => T): T {
+    const pending: CutoverEvent[] = [];
+    const tx: Tx = {
+      event: (cutoverId, type, data) => {
+        pending.push(this.store.events.append({ cutoverId, at: this.now(), type, data }));
+      },
+    };
+    const result = this.store.transaction(() => fn(tx));
+    for (const e of pending) this.hub.publish(e);
+    return result;
+  }
+
+  private setState(tx: Tx, row: CutoverRow, to: CutoverState, patch: Omit<CutoverPatch, 'state'>, at: string): void {
+    this.store.cutovers.update(row.id, { ...patch, state: to }, at);
+    if (row.state !== to) tx.event(row.id, 'state-changed', { from: row.state, to, ...(patch.error ? { error: patch.error } : {}) });
+    row.state = to;
+  }
+
+  private auditOnly(id: string, action: AuditAction, actor: string, detail: Record<string, unknown>): void {
+    this.store.audit.append({ at: this.now(), tokenName: actor, action, cutoverId: id, detail });
+  }
+
+  /** Refused requests are audited too: who tried what, and why it was refused. */
+  private refuse(id: string, action: AuditAction, actor: string, message: string, detail: Record<string, unknown> = {}, code: 'SY_CONFLICT' | 'SY_PRECONDITION' = 'SY_CONFLICT'): never {
+    this.auditOnly(id, action, actor, { ...detail, refused: message });
+    throw new SwitchyardError(code, message);
+  }
+}
