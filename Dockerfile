@@ -1,5 +1,7 @@
-# One image for both roles: `docker run IMAGE agent --config /etc/switchyard/agent.yaml`
-# or `docker run IMAGE controller --config /etc/switchyard/controller.yaml`.
+# One image for both roles; the config path comes from SWITCHYARD_CONFIG so the HEALTHCHECK
+# reads the same file as the process it checks:
+#   docker run -v /etc/switchyard:/etc/switchyard -e SWITCHYARD_CONFIG=/etc/switchyard/agent.yaml IMAGE agent
+#   docker run -v /etc/switchyard:/etc/switchyard -e SWITCHYARD_CONFIG=/etc/switchyard/controller.yaml -p 7700:7700 IMAGE controller
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
@@ -26,7 +28,7 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/proto ./proto
 RUN ln -s /opt/switchyard/dist/cli/main.js /usr/local/bin/switchyard && chmod +x dist/cli/main.js
 USER switchyard
-ENV NODE_ENV=production
+ENV SWITCHYARD_CONFIG=/etc/switchyard/switchyard.yaml
 EXPOSE 7700 7701
 # The controller answers /healthz; an agent answers the standard gRPC health check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \

@@ -10,6 +10,7 @@ import { loadTlsMaterial } from '../../shared/grpc/credentials.js';
 import { joinHostPort } from '../../shared/grpc/address.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { configPath } from './serve.js';
 
 const DEFAULT_AGENT_PORT = 7701;
 
@@ -61,8 +62,7 @@ export function registerHealthcheckCommand(program: Command): void {
     .description('exit 0 when the agent or controller configured in FILE answers its health check')
     .option('--config <file>', 'agent.yaml or controller.yaml (default: $SWITCHYARD_CONFIG)')
     .action(async (o: { config?: string }) => {
-      const path = o.config ?? process.env.SWITCHYARD_CONFIG;
-      if (!path) throw new SwitchyardError('SY_VALIDATION', 'healthcheck: pass --config FILE or set SWITCHYARD_CONFIG', { field: 'config' });
+      const path = configPath(o.config);
       // An agent config names the agent; a controller config never has a top-level `name`.
       const raw = parseYaml(readFileSync(path, 'utf8'), path) as { name?: unknown } | null;
       const line = raw !== null && typeof raw === 'object' && 'name' in raw ? await checkAgent(path) : await checkController(path);

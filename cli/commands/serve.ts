@@ -2,6 +2,14 @@
 import type { Command } from 'commander';
 import { runAgent } from '../../agent/run.js';
 import { runController } from '../../controller/run.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+/** --config, else $SWITCHYARD_CONFIG (how the container image passes it to every verb). */
+export function configPath(flag: string | undefined): string {
+  const path = flag ?? process.env.SWITCHYARD_CONFIG;
+  if (path === undefined || path === '') throw new SwitchyardError('SY_VALIDATION', 'pass --config FILE or set SWITCHYARD_CONFIG', { field: 'config' });
+  return path;
+}
 
 function untilSignal(close: () => Promise<void>): Promise<void> {
   return new Promise((resolve) => {
@@ -19,18 +27,18 @@ export function registerServeCommands(program: Command): void {
   program
     .command('agent')
     .description('run the agent on a staging or production host (gRPC, mutual TLS)')
-    .requiredOption('--config <file>', 'agent.yaml')
-    .action(async (o: { config: string }) => {
-      const agent = await runAgent(o.config);
+    .option('--config <file>', 'agent.yaml (default: $SWITCHYARD_CONFIG)')
+    .action(async (o: { config?: string }) => {
+      const agent = await runAgent(configPath(o.config));
       await untilSignal(() => agent.close());
     });
 
   program
     .command('controller')
     .description('run the controller (REST API, drives agents, owns the DNS switch)')
-    .requiredOption('--config <file>', 'controller.yaml')
-    .action(async (o: { config: string }) => {
-      const controller = await runController(o.config);
+    .option('--config <file>', 'controller.yaml (default: $SWITCHYARD_CONFIG)')
+    .action(async (o: { config?: string }) => {
+      const controller = await runController(configPath(o.config));
       await untilSignal(() => controller.close());
     });
 }

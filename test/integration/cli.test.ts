@@ -63,3 +63,48 @@ test('a client verb against a controller that is not there fails with one clear 
   assert.equal(r.status, 1);
   assert.match(r.stderr.trim(), /^switchyard: cannot reach the controller at http:\/\/127\.0\.0\.1:9/);
 });
+
+test('healthcheck answers for a running mTLS agent and a controller, and fails for a stopped one', async (t) => {
+  const { makePki } = await import('../helpers/pki.js');
+  const { runAgent } = await import('../../agent/run.js');
+  const { startController } = await import('../../controller/run.js');
+  const { silentLogger } = await import('../../shared/logger.js');
+  const { stringify } = await import('yaml');
+  const { spawn } = await import('node:child_process');
+  const dir = tmp(t);
+  const pki = await makePki(t);
+  const tls = await pki.issue('s1', ['IP:127.0.0.2'], 'both');
+  const agentCfg = join(dir, 'agent.yaml');
+  writeFileSync(agentCfg, stringify({ name: 's1', listen: { host: '127.0.0.2', port: 0 }, tls, stateFile: join(dir, 'a.sqlite') }));
+  const agent = await runAgent(agentCfg, { logger: silentLogger() });
+  // The healthcheck reads the port from the file, so write the one actually bound.
+  writeFileSync(agentCfg, stringify({ name: 's1', listen: { host: '127.0.0.2', port: agent.server.port }, tls, stateFile: join(dir, 'a.sqlite') }));
+  const controller = await startController(
+    { listen: { host: '127.0.0.1', port: 0 }, stateFile: join(dir, 'c.sqlite'), logLevel: 'silent', insecure: false, agents: [], tokens: [], dnsProviders: {}, resolvers: [], agentTimeoutMs: 1000 },
+    { logger: silentLogger() },
+  );
+  t.after(() => controller.close());
+  const ctlCfg = join(dir, 'controller.yaml');
+  writeFileSync(ctlCfg, stringify({ listen: { host: '127.0.0.1', port: Number(new URL(controller.url).port) } }));
+
+  // Async spawn: the agent serves from this same process, so a blocking spawnSync would starve it.
+  const runAsync = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      c.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+  const a = await runAsync(['healthcheck'], { SWITCHYARD_CONFIG: agentCfg });
+  assert.equal(a.status, 0, a.stderr);
+  assert.match(a.stdout, /agent s1 at 127\.0\.0\.2:\d+: SERVING/);
+  const c = await runAsync(['healthcheck', '--config', ctlCfg]);
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, /controller at .*healthz: ok/);
+  await agent.close();
+  const down = await runAsync(['healthcheck', '--config', agentCfg]);
+  assert.equal(down.status, 1);
+  assert.match(down.stderr, /^switchyard: agent at 127\.0\.0\.2:\d+/);
+});
