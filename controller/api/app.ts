@@ -20,12 +20,17 @@ import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { agentsRoutes } from './routes/agents.js';
 import { parityRoutes } from './routes/parity.js';
+import { cutoverRoutes, type CutoversPort } from './routes/cutovers/index.js';
 
 export interface ApiDeps {
   config: ControllerConfig;
   logger: Logger;
   agents: AgentsPort;
   parity: RuntimeParityPort;
+  /** The cutover engine; without it the /v1/cutovers routes are not registered. */
+  cutovers?: CutoversPort;
+  /** Time between keep-alive comments on event streams (default 15 s). */
+  sseHeartbeatMs?: number;
   /** Where metrics go; a fresh registry when absent (tests build many apps). */
   registry?: Registry;
 }
@@ -74,5 +79,14 @@ export function buildApp(deps: ApiDeps): ApiApp {
   void app.register(openapiRoutes);
   void app.register(agentsRoutes, { prefix: API_PREFIX, agents: deps.agents });
   void app.register(parityRoutes, { prefix: API_PREFIX, agents: deps.agents, parity: deps.parity });
+  if (deps.cutovers !== undefined) {
+    const planContext = () => ({ agentNames: deps.agents.list().map((a) => a.name), dnsProviders: Object.keys(deps.config.dnsProviders) });
+    void app.register(cutoverRoutes, {
+      prefix: API_PREFIX,
+      cutovers: deps.cutovers,
+      planContext,
+      ...(deps.sseHeartbeatMs === undefined ? {} : { heartbeatMs: deps.sseHeartbeatMs }),
+    });
+  }
   return app;
 }

@@ -175,6 +175,12 @@ export class CutoverEngine {
     return buildReport(this.store, this.get(id), this.clock.now());
   }
 
+  /** Stored events after `after`, oldest first, at most `limit`. */
+  history(id: string, after = 0, limit = 1000): CutoverEvent[] {
+    this.row(id);
+    return this.store.events.after(id, after, limit);
+  }
+
   /** Stored events after `after`, then live ones until `signal` aborts (SSE with Last-Event-ID). */
   events(id: string, opts: { after?: number; signal?: AbortSignal } = {}): AsyncGenerator<CutoverEvent> {
     this.row(id);

@@ -1,0 +1,249 @@
+// Cutovers over REST: create from a plan, read, advance, roll back, release, lower the TTL
+// ahead, watch as Server-Sent Events, and the report. Reads need a viewer token, everything
+// that acts an operator token; the engine writes every action to the audit log under the
+// token's name.
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyContextConfig } from 'fastify';
+import { requirePrincipal } from '../../auth.js';
+import { problemResponses } from '../../problem.js';
+import type { CutoverEngine } from '../../../cutover/machine.js';
+import { parsePlan, PlanSchema, type PlanContext } from '../../../cutover/plan.js';
+import { STEP_NAMES } from '../../../cutover/states.js';
+import { CutoverViewSchema } from '../../../cutover/view.js';
+import { resumeAfter, streamEvents } from './sse.js';
+
+/** What these routes need of the engine; tests may pass a fake with the same shape. */
+export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events'>;
+
+export interface CutoverRoutesOptions {
+  cutovers: CutoversPort;
+  /** Agent and DNS provider names a plan may use, read per request so a reload is seen. */
+  planContext: () => PlanContext;
+  /** Time between SSE keep-alive comments (default 15 s). */
+  heartbeatMs?: number;
+}
+
+const operator: FastifyContextConfig = { role: 'operator' };
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'cutover id, e.g. co_3f9a…' }) });
+
+const AdvanceBody = Type.Object(
+  {
+    until: Type.String({ description: `the last step to run: ${STEP_NAMES.join(', ')}` }),
+    force: Type.Optional(Type.Boolean({ description: 're-run an interrupted step that is not idempotent, after checking it by hand' })),
+  },
+  { additionalProperties: false },
+);
+
+const RollbackBody = Type.Union(
+  [Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }, { additionalProperties: false }), Type.Null()],
+  { description: 'optional; a bare POST with no body rolls back too' },
+);
+
+const PrepareResultSchema = Type.Object({
+  previousTtl: Type.Union([Type.Integer(), Type.Null()]),
+  ttl: Type.Integer(),
+  changed: Type.Boolean(),
+  lowSince: Type.Union([Type.String(), Type.Null()], { description: 'since when the controller has seen the TTL at or below checks.maxTtl' }),
+  switchNotBefore: Type.Union([Type.String(), Type.Null()], { description: 'lowSince + checks.ttlLeadHours' }),
+});
+
+const ReportSchema = Type.Object(
+  {
+    generatedAt: Type.String(),
+    cutover: Type.Unknown(),
+    timings: Type.Unknown(),
+    steps: Type.Unknown(),
+    parity: Type.Unknown({ description: 'runtime, database and assets parity tables' }),
+    preflightChecks: Type.Unknown(),
+    validation: Type.Unknown(),
+    dns: Type.Unknown({ description: 'the change and the record sets as they were before it' }),
+    propagation: Type.Unknown({ description: 'answer, remaining TTL and latency per resolver' }),
+    monitor: Type.Unknown(),
+    fallback: Type.Unknown(),
+    audit: Type.Unknown(),
+  },
+  { additionalProperties: true },
+);
+
+export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = async (app, opts) => {
+  const { cutovers, planContext } = opts;
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const streams = new Set<() => void>();
+  // Before the server waits for open connections to finish: event streams only end when told.
+  app.addHook('preClose', async () => {
+    for (const stop of streams) stop();
+  });
+
+  // `curl -X POST -H 'Content-Type: application/json' URL` with no data must still roll back:
+  // inside this plugin an empty JSON body is no body, anything else parses as usual.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+
+  app.post(
+    '/cutovers',
+    {
+      config: operator,
+      schema: {
+        tags: ['cutovers'],
+        summary: 'Create a cutover from a plan',
+        body: PlanSchema,
+        response: { 201: CutoverViewSchema, ...problemResponses(400, 401, 403) },
+      },
+      // The plan is checked by parsePlan, which fills defaults, refuses unknown keys instead of
+      // dropping them, and knows the configured agents; the schema above documents it.
+      validatorCompiler: () => (data) => ({ value: data }),
+    },
+    async (request, reply) => {
+      const plan = parsePlan(request.body, planContext());
+      const created = cutovers.create(plan, requirePrincipal(request).name);
+      return reply.code(201).header('location', `${request.url.split('?')[0]}/${created.id}`).send(created);
+    },
+  );
+
+  app.get(
+    '/cutovers',
+    {
+      schema: {
+        tags: ['cutovers'],
+        summary: 'Cutovers, newest first',
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+        response: { 200: Type.Object({ cutovers: Type.Array(CutoverViewSchema) }), ...problemResponses(400, 401) },
+      },
+    },
+    async (request) => ({ cutovers: cutovers.list(request.query.limit) }),
+  );
+
+  app.get(
+    '/cutovers/:id',
+    {
+      schema: {
+        tags: ['cutovers'],
+        summary: 'A cutover: state, every step with state, timings, result and error, and its rollback',
+        params: IdParams,
+        response: { 200: CutoverViewSchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => cutovers.get(request.params.id),
+  );
+
+  app.post(
+    '/cutovers/:id/advance',
+    {
+      config: operator,
+      schema: {
+        tags: ['cutovers'],
+        summary: 'Run the next steps up to and including `until`; returns at once',
+        params: IdParams,
+        body: AdvanceBody,
+        response: { 202: CutoverViewSchema, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { until, force } = request.body;
+      const started = cutovers.advance(request.params.id, until, requirePrincipal(request).name, force === true ? { force } : {});
+      return reply.code(202).send(started.cutover);
+    },
+  );
+
+  app.post(
+    '/cutovers/:id/rollback',
+    {
+      config: operator,
+      schema: {
+        tags: ['cutovers'],
+        summary: 'Revert DNS if switched, swap tables back if asked, unlock staging; idempotent, safe twice at once',
+        params: IdParams,
+        body: RollbackBody,
+        response: { 202: CutoverViewSchema, ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const reason = request.body?.reason;
+      const started = cutovers.rollback(request.params.id, reason, requirePrincipal(request).name);
+      return reply.code(202).send(started.cutover);
+    },
+  );
+
+  app.post(
+    '/cutovers/:id/release',
+    {
+      config: operator,
+      schema: {
+        tags: ['cutovers'],
+        summary: 'End the fallback window: fallback → completed',
+        params: IdParams,
+        body: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()])),
+        response: { 200: CutoverViewSchema, ...problemResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => cutovers.release(request.params.id, requirePrincipal(request).name),
+  );
+
+  app.post(
+    '/cutovers/:id/prepare',
+    {
+      config: operator,
+      schema: {
+        tags: ['cutovers'],
+        summary: 'Lower the record TTL now, ahead of the switch, so preflight finds it low for ttlLeadHours',
+        params: IdParams,
+        body: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()])),
+        response: { 200: PrepareResultSchema, ...problemResponses(401, 403, 404, 409, 502) },
+      },
+    },
+    async (request) => cutovers.prepare(request.params.id, requirePrincipal(request).name),
+  );
+
+  app.get(
+    '/cutovers/:id/events',
+    {
+      schema: {
+        tags: ['cutovers'],
+        summary: 'Server-Sent Events: state and step changes, progress (bytes, rows, files, rate, ETA), rollback',
+        description: 'Each event has `id:` = its sequence number; reconnect with Last-Event-ID (or ?after=N) to resume. `?follow=false` sends the stored events and ends.',
+        params: IdParams,
+        querystring: Type.Object({
+          after: Type.Optional(Type.Integer({ minimum: 0, description: 'send events after this sequence number' })),
+          follow: Type.Boolean({ default: true, description: 'keep the stream open for live events' }),
+        }),
+        produces: ['text/event-stream'],
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...problemResponses(401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      cutovers.get(id); // 404 as problem+json before the stream starts
+      const after = resumeAfter(request, request.query.after);
+      const stop = streamEvents(
+        request,
+        reply,
+        { history: (seq) => cutovers.history(id, seq), live: (seq, signal) => cutovers.events(id, { after: seq, signal }) },
+        after,
+        { heartbeatMs, follow: request.query.follow },
+      );
+      streams.add(stop);
+      reply.raw.on('close', () => streams.delete(stop));
+      return reply;
+    },
+  );
+
+  app.get(
+    '/cutovers/:id/report',
+    {
+      schema: {
+        tags: ['cutovers'],
+        summary: 'Parity tables, DNS change and propagation, validation, timings, rollback and audit trail',
+        params: IdParams,
+        response: { 200: ReportSchema, ...problemResponses(401, 404) },
+      },
+    },
+    async (request) => cutovers.report(request.params.id),
+  );
+};

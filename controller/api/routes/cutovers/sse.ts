@@ -1,0 +1,92 @@
+// Server-Sent Events for a cutover's event log. Each event carries its per-cutover sequence
+// number as the SSE id, so a client reconnecting with Last-Event-ID resumes exactly after the
+// last event it saw; comment lines keep idle proxies from closing the stream.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { CutoverEvent } from '../../../cutover/events.js';
+
+export interface SseOptions {
+  /** Time between keep-alive comments. */
+  heartbeatMs: number;
+  /** false: send the stored events and end (for scripts: `curl …/events?follow=false`). */
+  follow: boolean;
+}
+
+export function formatEvent(e: CutoverEvent): string {
+  const payload = JSON.stringify({ seq: e.seq, at: e.at, type: e.type, ...e.data }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  // JSON.stringify never emits raw newlines, so one data line holds the whole event.
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${payload}\n\n`;
+}
+
+/** Where to resume: the Last-Event-ID header wins over ?after=, both mean "events after this seq". */
+export function resumeAfter(request: FastifyRequest, after: number | undefined): number {
+  const header = request.headers['last-event-id'];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined && /^\d+$/.test(value.trim())) return Number(value.trim());
+  return after ?? 0;
+}
+
+/** Where the events come from: stored ones (`history`) and stored-then-live ones (`live`). */
+export interface EventSource {
+  history(after: number): CutoverEvent[];
+  live(after: number, signal: AbortSignal): AsyncIterable<CutoverEvent>;
+}
+
+/**
+ * Takes over the response and streams events until the client goes away (or, without follow,
+ * until the stored ones are sent). Returns a function that ends the stream, for shutdown: a
+ * server waits for open connections, and an event stream never ends by itself.
+ */
+export function streamEvents(request: FastifyRequest, reply: FastifyReply, source: EventSource, after: number, opts: SseOptions): () => void {
+  const ac = new AbortController();
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  raw.write(': switchyard cutover events\nretry: 2000\n\n');
+  if (!opts.follow) {
+    let last = after;
+    for (let page = source.history(last); page.length > 0; page = source.history(last)) {
+      for (const e of page) raw.write(formatEvent(e));
+      last = page.at(-1)!.seq;
+    }
+    raw.end();
+    return () => undefined;
+  }
+  const heartbeat = setInterval(() => raw.write(': ping\n\n'), opts.heartbeatMs);
+  const stop = (): void => {
+    clearInterval(heartbeat);
+    ac.abort();
+  };
+  request.raw.on('close', stop);
+  raw.on('close', stop);
+  void (async () => {
+    try {
+      for await (const e of source.live(after, ac.signal)) {
+        if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
+      }
+    } catch (err) {
+      request.log.warn({ err }, 'event stream ended with an error');
+    } finally {
+      stop();
+      if (!raw.writableEnded) raw.end();
+    }
+  })();
+  return stop;
+}
+
+/** A slow client gets no more than the socket buffer ahead of it; a gone one ends the wait. */
+function drainedOrClosed(raw: FastifyReply['raw']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+}

@@ -1,0 +1,308 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { buildApp, type ApiApp } from '../../controller/api/app.js';
+import { hashToken } from '../../controller/api/auth.js';
+import { ControllerConfigSchema } from '../../controller/config.js';
+import { validate } from '../../shared/config/load.js';
+import { silentLogger } from '../../shared/logger.js';
+import type { CutoverEngine } from '../../controller/cutover/machine.js';
+import { bearer, OPERATOR_TOKEN, VIEWER_TOKEN } from '../helpers/api-app.js';
+import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
+import { FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
+import type { CutoverEngineOptions } from '../../controller/cutover/machine.js';
+
+const op = bearer(OPERATOR_TOKEN);
+const viewer = bearer(VIEWER_TOKEN);
+
+interface Harness {
+  app: ApiApp;
+  engine: CutoverEngine;
+  world: FakeWorld;
+}
+
+async function harness(t: TestContext, engineOpts: Partial<CutoverEngineOptions> = {}, withCutovers = true): Promise<Harness> {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), ...engineOpts });
+  const config = validate(
+    ControllerConfigSchema,
+    {
+      tokens: [
+        { name: 'alice-viewer', role: 'viewer', hash: hashToken(VIEWER_TOKEN) },
+        { name: 'ci-operator', role: 'operator', hash: hashToken(OPERATOR_TOKEN) },
+      ],
+      dnsProviders: { 'cf-main': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN' } } },
+    },
+    'test controller config',
+  );
+  const app = buildApp({
+    config,
+    logger: silentLogger(),
+    agents: fakeAgents(),
+    parity: fakeParity(),
+    registry: new Registry(),
+    sseHeartbeatMs: 20,
+    ...(withCutovers ? { cutovers: engine } : {}),
+  });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  await app.ready();
+  return { app, engine, world };
+}
+
+async function create(app: ApiApp): Promise<string> {
+  const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: planInput() });
+  assert.equal(res.statusCode, 201, res.body);
+  return (res.json() as { id: string }).id;
+}
+
+test('POST /v1/cutovers creates from a plan: 201 planned, with every step and the plan defaults', async (t) => {
+  const { app } = await harness(t);
+  const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: planInput() });
+  assert.equal(res.statusCode, 201);
+  const body = res.json() as { id: string; state: string; createdBy: string; steps: { name: string; state: string }[]; plan: { dns: { type: string }; checks: { maxTtl: number } } };
+  assert.equal(body.state, 'planned');
+  assert.equal(body.createdBy, 'ci-operator');
+  assert.equal(body.steps.length, 11);
+  assert.equal(body.plan.dns.type, 'A');
+  assert.equal(body.plan.checks.maxTtl, 300);
+  assert.equal(res.headers.location, `/v1/cutovers/${body.id}`);
+});
+
+test('an invalid plan is refused as problem+json naming the field', async (t) => {
+  const { app } = await harness(t);
+  const cases: Array<[(p: Record<string, Record<string, unknown>>) => void, string]> = [
+    [(p) => void (p.staging!.agent = 'nobody'), 'staging.agent'],
+    [(p) => void (p.dns!.provider = 'route53'), 'dns.provider'],
+    [(p) => void (p.checks!.maxErrorRate = 'lots'), 'checks.maxErrorRate'],
+    [(p) => void ((p as Record<string, unknown>).surprise = 1), 'surprise'],
+  ];
+  for (const [mutate, field] of cases) {
+    const plan = planInput() as Record<string, Record<string, unknown>>;
+    mutate(plan);
+    const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: plan });
+    assert.equal(res.statusCode, 400, field);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const problem = res.json() as { code: string; field: string };
+    assert.equal(problem.code, 'SY_VALIDATION');
+    assert.equal(problem.field, field);
+  }
+  const bad = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: '{"site": ' });
+  assert.equal(bad.statusCode, 400);
+  assert.equal((bad.json() as { field: string }).field, 'body');
+});
+
+test('reads need a token, actions need the operator role', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  assert.equal((await app.inject({ url: `/v1/cutovers/${id}` })).statusCode, 401);
+  assert.equal((await app.inject({ url: `/v1/cutovers/${id}`, headers: viewer })).statusCode, 200);
+  for (const [url, payload] of [
+    ['/v1/cutovers', planInput()],
+    [`/v1/cutovers/${id}/advance`, { until: 'preflight' }],
+    [`/v1/cutovers/${id}/rollback`, undefined],
+    [`/v1/cutovers/${id}/release`, undefined],
+    [`/v1/cutovers/${id}/prepare`, undefined],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url, headers: viewer, ...(payload === undefined ? {} : { payload }) });
+    assert.equal(res.statusCode, 403, url);
+  }
+});
+
+test('GET /v1/cutovers lists newest first; GET of an unknown id is 404', async (t) => {
+  const { app } = await harness(t);
+  const a = await create(app);
+  const b = await create(app);
+  const list = await app.inject({ url: '/v1/cutovers', headers: viewer });
+  assert.equal(list.statusCode, 200);
+  const ids = (list.json() as { cutovers: { id: string }[] }).cutovers.map((c) => c.id);
+  assert.deepEqual(new Set(ids), new Set([a, b]));
+  const one = await app.inject({ url: '/v1/cutovers?limit=1', headers: viewer });
+  assert.equal((one.json() as { cutovers: unknown[] }).cutovers.length, 1);
+  const missing = await app.inject({ url: '/v1/cutovers/co_nope', headers: viewer });
+  assert.equal(missing.statusCode, 404);
+  assert.equal((missing.json() as { code: string }).code, 'SY_NOT_FOUND');
+});
+
+test('advance answers 202 at once, 409 while the run is in flight, 400 for an unknown step', async (t) => {
+  const world = new FakeWorld();
+  const hold = gate();
+  const { app, engine } = await harness(t, { executors: fakeSteps(world, { preflight: fakeStep(world, 'preflight', { run: () => hold.promise }) }) });
+  const id = await create(app);
+  const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'lock' } });
+  assert.equal(res.statusCode, 202);
+  assert.equal((res.json() as { state: string; running: boolean }).state, 'running');
+
+  const again = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'lock' } });
+  assert.equal(again.statusCode, 409);
+  assert.equal((again.json() as { code: string }).code, 'SY_CONFLICT');
+
+  const badStep = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'teleport' } });
+  assert.equal(badStep.statusCode, 400);
+  assert.equal((badStep.json() as { field: string }).field, 'until');
+  const noUntil = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: {} });
+  assert.equal(noUntil.statusCode, 400);
+  assert.equal((noUntil.json() as { field: string }).field, 'until');
+
+  hold.open();
+  await engine.idle(id);
+  const after = (await app.inject({ url: `/v1/cutovers/${id}`, headers: viewer })).json() as { state: string; currentStep: string };
+  assert.deepEqual([after.state, after.currentStep], ['paused', 'lock']);
+});
+
+test('rollback works as a bare curl POST: no body and no content type, or an empty JSON body', async (t) => {
+  const { app, engine, world } = await harness(t);
+  const id = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'switch' } });
+  await engine.idle(id);
+  assert.equal(world.dnsValue, '203.0.113.20');
+
+  const bare = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: op });
+  assert.equal(bare.statusCode, 202, bare.body);
+  const emptyJson = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: { ...op, 'content-type': 'application/json' }, payload: '' });
+  assert.equal(emptyJson.statusCode, 202, emptyJson.body);
+  await engine.idle(id);
+  const view = (await app.inject({ url: `/v1/cutovers/${id}`, headers: viewer })).json() as { state: string; rollback: { reason: string; requestedBy: string } };
+  assert.equal(view.state, 'rolled_back');
+  assert.equal(view.rollback.requestedBy, 'ci-operator');
+  assert.equal(view.rollback.reason, 'requested by ci-operator');
+  assert.equal(world.dnsValue, '203.0.113.10');
+  assert.equal(world.count('rollback:dns'), 1);
+
+  const id2 = await create(app);
+  const withReason = await app.inject({ method: 'POST', url: `/v1/cutovers/${id2}/rollback`, headers: op, payload: { reason: 'wrong plan' } });
+  assert.equal(withReason.statusCode, 202);
+  await engine.idle(id2);
+  assert.equal(engine.get(id2).rollback!.reason, 'wrong plan');
+});
+
+test('release is 409 outside the fallback window and completes inside it', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const early = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
+  assert.equal(early.statusCode, 409);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'fallback' } });
+  await engine.idle(id);
+  const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.equal((res.json() as { state: string }).state, 'completed');
+});
+
+test('prepare lowers the TTL through the injected port; without one it says so', async (t) => {
+  const lowered: number[] = [];
+  const { app } = await harness(t, { ttl: { lower: async (_dns, ttl) => (lowered.push(ttl), { previousTtl: 3600, ttl, changed: true }) } });
+  const id = await create(app);
+  const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/prepare`, headers: op });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json() as { previousTtl: number; ttl: number; lowSince: string; switchNotBefore: string };
+  assert.deepEqual([body.previousTtl, body.ttl], [3600, 300]);
+  assert.equal(Date.parse(body.switchNotBefore) - Date.parse(body.lowSince), 48 * 3_600_000);
+  assert.deepEqual(lowered, [300]);
+
+  const bare = await harness(t, { ttl: undefined });
+  const id2 = await create(bare.app);
+  const none = await bare.app.inject({ method: 'POST', url: `/v1/cutovers/${id2}/prepare`, headers: op });
+  assert.equal(none.statusCode, 412);
+});
+
+test('events: stored ones as text/event-stream with ids, resumable with Last-Event-ID', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'preflight' } });
+  await engine.idle(id);
+
+  const res = await app.inject({ url: `/v1/cutovers/${id}/events?follow=false`, headers: viewer });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+  const ids = [...res.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.deepEqual(ids, [1, 2, 3, 4, 5]);
+  assert.match(res.body, /^id: 1\nevent: created\ndata: \{"seq":1,"at":"[^"]+","type":"created","site":"example.com"/m);
+  assert.match(res.body, /event: step-finished\ndata: \{[^\n]*"step":"preflight","state":"succeeded"/);
+
+  const resumed = await app.inject({ url: `/v1/cutovers/${id}/events?follow=false`, headers: { ...viewer, 'last-event-id': '3' } });
+  assert.deepEqual([...resumed.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [4, 5]);
+  const byQuery = await app.inject({ url: `/v1/cutovers/${id}/events?follow=false&after=4`, headers: viewer });
+  assert.deepEqual([...byQuery.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [5]);
+
+  const missing = await app.inject({ url: '/v1/cutovers/co_nope/events', headers: viewer });
+  assert.equal(missing.statusCode, 404);
+  assert.match(String(missing.headers['content-type']), /^application\/problem\+json/);
+});
+
+test('events: a live stream replays, then follows the run, with heartbeat comments', async (t) => {
+  const world = new FakeWorld();
+  const hold = gate();
+  const { app, engine } = await harness(t, { executors: fakeSteps(world, { presync: fakeStep(world, 'presync', { run: () => hold.promise }) }) });
+  const id = await create(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+
+  let text = '';
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/cutovers/${id}/events`, headers: viewer }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  t.after(() => res.destroy());
+  assert.equal(res.statusCode, 200);
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    text += chunk;
+  });
+
+  await until(() => /event: created/.test(text));
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'presync' } });
+  await until(() => /"step":"presync"/.test(text));
+  hold.open();
+  await engine.idle(id);
+  await until(() => /"to":"paused"/.test(text));
+  await until(() => /^: ping$/m.test(text));
+  const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.deepEqual(ids, ids.map((_, i) => i + 1), 'every event once, in order');
+});
+
+test('GET /v1/cutovers/:id/report has steps with timings, DNS snapshots and the audit trail', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'switch' } });
+  await engine.idle(id);
+  const res = await app.inject({ url: `/v1/cutovers/${id}/report`, headers: viewer });
+  assert.equal(res.statusCode, 200);
+  const report = res.json() as {
+    timings: { steps: { name: string; state: string; durationMs: number | null }[]; totalMs: number };
+    dns: { snapshots: { rrsetBefore: unknown; appliedAt: string }[] };
+    audit: { tokenName: string; action: string }[];
+  };
+  assert.equal(report.timings.steps.find((s) => s.name === 'switch')!.state, 'succeeded');
+  assert.equal(typeof report.timings.totalMs, 'number');
+  assert.deepEqual(report.dns.snapshots[0]!.rrsetBefore, { records: ['203.0.113.10'], ttl: 300 });
+  assert.deepEqual(report.audit.map((a) => [a.tokenName, a.action]), [
+    ['ci-operator', 'create'],
+    ['ci-operator', 'advance'],
+  ]);
+});
+
+test('the OpenAPI document lists the cutover routes; an app without an engine has none', async (t) => {
+  const { app } = await harness(t);
+  const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  for (const [path, method] of [
+    ['/v1/cutovers', 'post'],
+    ['/v1/cutovers', 'get'],
+    ['/v1/cutovers/{id}', 'get'],
+    ['/v1/cutovers/{id}/advance', 'post'],
+    ['/v1/cutovers/{id}/rollback', 'post'],
+    ['/v1/cutovers/{id}/release', 'post'],
+    ['/v1/cutovers/{id}/prepare', 'post'],
+    ['/v1/cutovers/{id}/events', 'get'],
+    ['/v1/cutovers/{id}/report', 'get'],
+  ] as const) {
+    assert.ok(doc.paths[path]?.[method], `${method.toUpperCase()} ${path}`);
+  }
+  const without = await harness(t, {}, false);
+  assert.equal((await without.app.inject({ url: '/v1/cutovers', headers: viewer })).statusCode, 404);
+});
