@@ -59,6 +59,11 @@ export const ASSET_MIGRATIONS: Migration[] = [
         PRIMARY KEY (hash, root, path, idx)
       ) WITHOUT ROWID;
       CREATE INDEX asset_chunk_index_path ON asset_chunk_index (root, path);
+      CREATE TABLE asset_parts (
+        root TEXT NOT NULL,
+        path TEXT NOT NULL,
+        PRIMARY KEY (root, path)
+      ) WITHOUT ROWID;
       CREATE TABLE asset_roots (
         root TEXT PRIMARY KEY,
         scan_complete INTEGER NOT NULL DEFAULT 0,
@@ -145,6 +150,9 @@ export class ManifestStore {
       rootGet: db.prepare('SELECT root, scan_complete, scanned_at, full_hash_at, digest FROM asset_roots WHERE root = ?'),
       rootEnsure: db.prepare('INSERT OR IGNORE INTO asset_roots (root) VALUES (?)'),
       invalidate: db.prepare('UPDATE asset_roots SET digest = NULL WHERE root = ? AND digest IS NOT NULL'),
+      partAdd: db.prepare('INSERT OR IGNORE INTO asset_parts (root, path) VALUES (?, ?)'),
+      partDel: db.prepare('DELETE FROM asset_parts WHERE root = ? AND path = ?'),
+      parts: db.prepare('SELECT path FROM asset_parts WHERE root = ? LIMIT ?'),
       count: db.prepare('SELECT count(*) AS n FROM asset_entries WHERE root = ?'),
     };
   }
@@ -223,6 +231,19 @@ export class ManifestStore {
     return [...multi, ...whole];
   }
 
+  /** Temporary files are recorded before they exist, so a crash never leaves one unknown. */
+  addPart(root: string, path: string): void {
+    this.s.partAdd.run(root, path);
+  }
+
+  removePart(root: string, path: string): void {
+    this.s.partDel.run(root, path);
+  }
+
+  parts(root: string, limit = 1000): string[] {
+    return (this.s.parts.all(root, limit) as Array<{ path: string }>).map((r) => r.path);
+  }
+
   count(root: string): number {
     return (this.s.count.get(root) as { n: number }).n;
   }
@@ -241,5 +262,40 @@ export class ManifestStore {
       if (col === undefined) continue;
       this.db.prepare(`UPDATE asset_roots SET ${col} = ? WHERE root = ?`).run(typeof v === 'boolean' ? (v ? 1 : 0) : v, root);
     }
+  }
+}
+
+/** Groups row changes into one transaction per batch: a commit per file would dominate a copy of many small files. */
+export class ManifestBatcher {
+  private ops: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: ManifestStore,
+    private readonly root: string,
+    private readonly max = 512,
+    private readonly delayMs = 200,
+  ) {}
+
+  upsert(e: Entry): void {
+    this.push(() => this.store.upsert(this.root, e));
+  }
+
+  deleteTree(path: string): void {
+    this.push(() => this.store.deleteTree(this.root, path));
+  }
+
+  private push(op: () => void): void {
+    this.ops.push(op);
+    if (this.ops.length >= this.max) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const ops = this.ops;
+    this.ops = [];
+    if (ops.length > 0) this.store.transaction(() => ops.forEach((op) => op()));
   }
 }

@@ -1,0 +1,201 @@
+// Puts one file from staging at its path on production, safely: bytes go to a temporary file in
+// the same directory (named after the path and the wanted content, so a rerun finds and resumes
+// it), chunks come from the resumed temporary file, from any local file that has them, or from
+// staging; the whole file's SHA-256 is checked, mode and mtime set, then it is made durable and
+// renamed into place. No partial file ever sits at the final path.
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open, realpath, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { SwitchyardError } from '../../shared/errors.js';
+import { CHUNK_SIZE, chunkCount, chunkHash, chunkLength, readFully, sha256 } from './chunking.js';
+import { fromWireEntry } from './convert.js';
+import type { DurableCommitter } from './durable-commit.js';
+import type { Fetcher } from './fetcher.js';
+import type { Entry, ManifestBatcher, ManifestStore } from './manifest-store.js';
+import { PART_PREFIX, resolveInside } from './path-safety.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { AssetRoot } from './roots.js';
+import { entryFromStat } from './scanner.js';
+
+export interface CopyCounters {
+  filesDone: number;
+  bytesDone: number;
+  bytesWire: number;
+  bytesReused: number;
+  bytesResumed: number;
+}
+
+export interface CopyContext {
+  root: AssetRoot;
+  store: ManifestStore;
+  batcher: ManifestBatcher;
+  fetcher: Fetcher;
+  limiter: RateLimiter;
+  committer: DurableCommitter;
+  counters: CopyCounters;
+  /** Keeps a commit that finishes after copyFile returned; its failure fails the pull. */
+  track: (p: Promise<void>) => void;
+}
+
+export type CopyOutcome = { status: 'ok' } | { status: 'changed'; current: Entry | undefined } | { status: 'vanished' };
+
+const LARGE_FILE = 4 * 1024 * 1024;
+
+export function partName(path: string, sha: Buffer): string {
+  return `${PART_PREFIX}${createHash('sha256').update(path).digest('hex').slice(0, 16)}-${sha.toString('hex').slice(0, 16)}`;
+}
+
+/** Throws unless every directory from the root down to `dirRel` is a real directory, no link. */
+export async function assertRealDir(root: AssetRoot, dirRel: string): Promise<string> {
+  const abs = dirRel === '' ? root.path : resolveInside(root.path, dirRel, 'path');
+  const real = await realpath(abs).catch(() => undefined);
+  if (real !== abs) throw new SwitchyardError('SY_PATH_UNSAFE', `path ${JSON.stringify(dirRel)}: parent is not a directory inside the root`, { field: 'path' });
+  return abs;
+}
+
+/** Reads a chunk with this hash from some local file into `buf`; true when the bytes check out. */
+async function readLocalChunk(ctx: CopyContext, hash: Buffer, len: number, buf: Buffer): Promise<boolean> {
+  for (const loc of ctx.store.chunkLocations(ctx.root.name, hash)) {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(resolveInside(ctx.root.path, loc.path), constants.O_RDONLY | constants.O_NOFOLLOW);
+      const got = await readFully(fh, buf, len, loc.idx * CHUNK_SIZE);
+      if (got === len && sha256(buf.subarray(0, len)).equals(hash)) return true;
+    } catch {
+      // Moved or gone since the manifest saw it: try the next place, or the network.
+    } finally {
+      await fh?.close();
+    }
+  }
+  return false;
+}
+
+async function hashHandle(fh: FileHandle, size: number, buf: Buffer): Promise<Buffer> {
+  const h = createHash('sha256');
+  for (let pos = 0; pos < size; ) {
+    const got = await readFully(fh, buf, Math.min(CHUNK_SIZE, size - pos), pos);
+    if (got === 0) break;
+    h.update(buf.subarray(0, got));
+    pos += got;
+  }
+  return h.digest();
+}
+
+export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome> {
+  const { root } = ctx;
+  const sha = s.sha256!;
+  const chunks = s.chunks!;
+  const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
+  const dirAbs = await assertRealDir(root, dirRel);
+  const abs = resolveInside(root.path, s.path);
+  const tmpRel = dirRel === '' ? partName(s.path, sha) : `${dirRel}/${partName(s.path, sha)}`;
+  const tmp = posix.join(dirAbs, partName(s.path, sha));
+  ctx.store.addPart(root.name, tmpRel);
+
+  let fh: FileHandle;
+  let resumed = false;
+  try {
+    fh = await open(tmp, constants.O_RDWR | constants.O_NOFOLLOW);
+    resumed = (await fh.stat()).isFile();
+  } catch {
+    await rm(tmp, { force: true, recursive: true });
+    fh = await open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  }
+  // Kept after an error (staging gone, disk full): the rerun resumes from it. Dropped when the
+  // content it was meant for no longer exists.
+  let discard = false;
+  try {
+    await fh.truncate(s.size);
+    const n = chunkCount(s.size);
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    const need: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const h = chunkHash(chunks, i);
+      const len = chunkLength(s.size, i);
+      if (resumed) {
+        const got = await readFully(fh, buf, len, i * CHUNK_SIZE);
+        if (got === len && sha256(buf.subarray(0, len)).equals(h)) {
+          ctx.counters.bytesResumed += len;
+          ctx.counters.bytesDone += len;
+          continue;
+        }
+      }
+      if (await readLocalChunk(ctx, h, len, buf)) {
+        await fh.write(buf, 0, len, i * CHUNK_SIZE);
+        ctx.counters.bytesReused += len;
+        ctx.counters.bytesDone += len;
+        continue;
+      }
+      need.push(i);
+    }
+
+    // When every chunk comes from the network in order, hash as it arrives instead of re-reading.
+    let running = need.length === n && n > 0 ? createHash('sha256') : undefined;
+    let next = 0;
+    if (need.length > 0) {
+      const end = await ctx.fetcher.fetch({
+        path: s.path,
+        indexes: need,
+        expectedSha256: sha,
+        expectedSize: s.size,
+        onChunk: async (index, data) => {
+          if (!need.includes(index) || data.length !== chunkLength(s.size, index)) {
+            throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
+          }
+          await ctx.limiter.take(data.length);
+          await fh.write(data, 0, data.length, index * CHUNK_SIZE);
+          if (running !== undefined) {
+            if (index === next) {
+              running.update(data);
+              next++;
+            } else running = undefined;
+          }
+          ctx.counters.bytesWire += data.length;
+          ctx.counters.bytesDone += data.length;
+        },
+      });
+      if (end.status === 'vanished' || end.status === 'changed') discard = true;
+      if (end.status === 'vanished') return { status: 'vanished' };
+      if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
+      if (end.status !== 'ok') throw new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${s.path}: ${end.error}`);
+    }
+    const digest = running !== undefined && next === n ? running.digest() : n === 0 ? sha256(Buffer.alloc(0)) : await hashHandle(fh, s.size, buf);
+    if (!digest.equals(sha)) {
+      discard = true;
+      return { status: 'changed', current: undefined };
+    }
+
+    await fh.chmod(s.mode);
+    const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+    await fh.utimes(mtime, mtime);
+    const large = s.size >= LARGE_FILE;
+    if (large) await fh.sync();
+    await fh.close();
+    const existing = await lstat(abs).catch(() => undefined);
+    if (existing?.isDirectory()) {
+      await rm(abs, { recursive: true, force: true });
+      ctx.batcher.deleteTree(s.path);
+    }
+    const done = async (): Promise<void> => {
+      ctx.store.removePart(root.name, tmpRel);
+      const st = await lstat(abs, { bigint: true });
+      ctx.batcher.upsert(entryFromStat(s.path, st, { sha256: sha, chunks }));
+      ctx.counters.filesDone++;
+    };
+    if (large) {
+      await rename(tmp, abs);
+      await done();
+    } else {
+      // The slot is free for the next file while the batch waits for its syncfs.
+      ctx.track(ctx.committer.commit(tmp, abs).then(done));
+    }
+    return { status: 'ok' };
+  } finally {
+    await fh.close().catch(() => undefined);
+    if (discard) {
+      await unlink(tmp).catch(() => undefined);
+      ctx.store.removePart(root.name, tmpRel);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// Makes a finished temporary file durable, then renames it into place. An fsync per small
+// file costs ~4 ms here (0.8 ms with 16 in flight), which alone would make a tree of tens of
+// thousands of files slower than rsync (which never fsyncs). So small files are committed in
+// batches: one syncfs(2) of the file system (coreutils `sync -f`) makes every temporary file
+// of the batch durable, and only then are they renamed. Large files are fsynced on their own,
+// where the cost is the data itself. Either way no rename happens before the bytes are on disk,
+// and a crash leaves only temporary files, which the next run verifies and resumes.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { open, rename } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+
+/**
+ * One long-lived shell that runs `sync -f` on request: spawning from Node costs tens of
+ * milliseconds of main-thread time per call, a fork from a small shell almost nothing.
+ */
+class SyncfsHelper {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private waiting: Array<(ok: boolean) => void> = [];
+
+  private start(): ChildProcessWithoutNullStreams {
+    const child = spawn('sh', ['-c', 'while IFS= read -r p; do if sync -f "$p"; then echo ok; else echo fail; fi; done'], { stdio: 'pipe' });
+    createInterface({ input: child.stdout }).on('line', (line) => this.waiting.shift()?.(line === 'ok'));
+    const failAll = (): void => {
+      for (const w of this.waiting.splice(0)) w(false);
+      this.child = undefined;
+    };
+    child.on('exit', failAll);
+    child.on('error', failAll);
+    child.stdin.on('error', failAll);
+    return child;
+  }
+
+  syncfs(path: string): Promise<boolean> {
+    if (path.includes('\n')) return Promise.resolve(false);
+    this.child ??= this.start();
+    const child = this.child;
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      child.stdin.write(`${path}\n`);
+    });
+  }
+
+  close(): void {
+    this.child?.stdin.end();
+    this.child = undefined;
+  }
+}
+
+interface Item {
+  tmp: string;
+  final: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class DurableCommitter {
+  private batch: Item[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private syncfsWorks = true;
+  private readonly helper = new SyncfsHelper();
+
+  constructor(
+    private readonly rootPath: string,
+    private readonly maxBatch = 512,
+    private readonly maxDelayMs = 50,
+  ) {}
+
+  /** The file at `tmp` is written and closed; resolves once it is durable at `final`. */
+  commit(tmp: string, final: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ tmp, final, resolve, reject });
+      if (this.batch.length >= this.maxBatch) this.flushSoon(0);
+      else this.flushSoon(this.maxDelayMs);
+    });
+  }
+
+  private flushSoon(delay: number): void {
+    if (this.timer !== undefined && delay > 0) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delay);
+  }
+
+  flush(): Promise<void> {
+    const items = this.batch;
+    this.batch = [];
+    this.flushing = this.flushing.then(() => this.commitBatch(items));
+    return this.flushing;
+  }
+
+  /** Commits what is queued and stops the helper shell. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.helper.close();
+  }
+
+  private async commitBatch(items: Item[]): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      if (this.syncfsWorks) this.syncfsWorks = await this.helper.syncfs(this.rootPath);
+      if (!this.syncfsWorks) {
+        // Without syncfs: fsync each file; still durable before the rename, just slower.
+        await Promise.all(
+          items.map(async (it) => {
+            const fh = await open(it.tmp, 'r');
+            try {
+              await fh.sync();
+            } finally {
+              await fh.close();
+            }
+          }),
+        );
+      }
+    } catch (err) {
+      for (const it of items) it.reject(err);
+      return;
+    }
+    for (const it of items) {
+      try {
+        await rename(it.tmp, it.final);
+        it.resolve();
+      } catch (err) {
+        it.reject(err);
+      }
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// Several Fetch streams to the staging agent, each carrying a few pipelined requests so small
+// files do not pay a round trip each. Responses are consumed one at a time and the consumer's
+// disk write is awaited before the next message is read: a slow disk slows the reads, the
+// HTTP/2 window fills, and staging's writes wait on 'drain'. No unbounded buffering anywhere.
+import type * as grpc from '@grpc/grpc-js';
+import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
+import type { AssetFetchRequest } from '../../shared/proto-gen/switchyard/v1/AssetFetchRequest.js';
+import type { AssetFetchResponse__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchResponse.js';
+import type { AssetFetchEnd__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchEnd.js';
+import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
+
+export interface FetchJob {
+  path: string;
+  indexes: number[];
+  expectedSha256: Buffer;
+  expectedSize: number;
+  onChunk: (index: number, data: Buffer) => Promise<void>;
+}
+
+interface Pending {
+  id: string;
+  job: FetchJob;
+  resolve: (end: AssetFetchEnd__Output) => void;
+  reject: (err: unknown) => void;
+}
+
+class FetchStream {
+  readonly pending: Pending[] = [];
+  private readonly call: grpc.ClientDuplexStream<AssetFetchRequest, AssetFetchResponse__Output>;
+  private failed: unknown;
+  private readonly done: Promise<void>;
+
+  constructor(client: AssetsClient, private readonly token: string, private readonly root: string) {
+    this.call = client.Fetch();
+    this.done = this.readLoop();
+  }
+
+  /**
+   * Reads with 'data' events, pausing the stream while a chunk is written: the pause is what
+   * pushes back on staging. The call's 'status' marks the end (an async iterator over a client
+   * duplex stream did not always finish once the server had ended).
+   */
+  private readLoop(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let chain = Promise.resolve();
+      const failAll = (err: unknown): void => {
+        this.failed ??= err instanceof SwitchyardError ? err : fromGrpcError(err, 'staging Fetch');
+        for (const p of this.pending.splice(0)) p.reject(this.failed);
+      };
+      this.call.on('data', (msg: AssetFetchResponse__Output) => {
+        this.call.pause();
+        chain = chain.then(async () => {
+          if (this.failed !== undefined) return;
+          const head = this.pending[0];
+          if (head === undefined || head.id !== msg.request_id) {
+            failAll(new SwitchyardError('SY_INTERNAL', `Fetch: unexpected response ${msg.request_id}`));
+            this.call.cancel();
+            return;
+          }
+          if (msg.chunk) {
+            try {
+              await head.job.onChunk(msg.chunk.index, msg.chunk.data);
+            } catch (err) {
+              // The job is lost, the stream stays usable; its remaining chunks are drained unread.
+              head.reject(err);
+              head.job.onChunk = async () => undefined;
+              head.reject = () => undefined;
+              head.resolve = () => undefined;
+            }
+          } else if (msg.end) {
+            this.pending.shift();
+            head.resolve(msg.end);
+          }
+        });
+        void chain.then(() => this.call.resume());
+      });
+      this.call.on('error', (err) => {
+        void chain.then(() => {
+          failAll(err);
+          resolve();
+        });
+      });
+      this.call.on('status', () => {
+        void chain.then(() => {
+          if (this.pending.length > 0) failAll(new SwitchyardError('SY_AGENT_UNREACHABLE', 'Fetch stream ended early'));
+          resolve();
+        });
+      });
+    });
+  }
+
+  send(id: string, job: FetchJob): Promise<AssetFetchEnd__Output> {
+    if (this.failed !== undefined) return Promise.reject(this.failed);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ id, job, resolve, reject });
+      this.call.write({
+        token: this.token,
+        root: this.root,
+        path: job.path,
+        chunk_indexes: job.indexes,
+        expected_sha256: job.expectedSha256,
+        expected_size: job.expectedSize,
+        request_id: id,
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.call.end();
+    await this.done;
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+}
+
+export class Fetcher {
+  private readonly streams: FetchStream[];
+  private nextId = 1;
+
+  constructor(client: AssetsClient, token: string, root: string, parallelism: number) {
+    this.streams = Array.from({ length: Math.max(1, parallelism) }, () => new FetchStream(client, token, root));
+  }
+
+  /** Sends on the least busy stream; resolves with staging's end status for the file. */
+  fetch(job: FetchJob): Promise<AssetFetchEnd__Output> {
+    let best = this.streams[0]!;
+    for (const s of this.streams) if (s.pending.length < best.pending.length) best = s;
+    return best.send(String(this.nextId++), job);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.streams.map((s) => s.close()));
+  }
+
+  cancel(): void {
+    for (const s of this.streams) s.cancel();
+  }
+}

@@ -1,0 +1,160 @@
+// The pull plan: staging's listing merged with production's manifest, both in path byte order,
+// written to a temporary table instead of memory, so a tree of a million entries costs pages,
+// not a million objects. Each row says what to do with one path.
+import { SwitchyardError } from '../../shared/errors.js';
+import type { Db } from '../../shared/state/sqlite.js';
+import { comparePaths, type Entry, type ManifestStore } from './manifest-store.js';
+import { entryRecord } from './tree-digest.js';
+
+export type PlanKind = 'dir' | 'file' | 'symlink' | 'meta' | 'delete';
+
+export interface PlanTotals {
+  files: number;
+  bytes: number;
+  dirs: number;
+  symlinks: number;
+  meta: number;
+  deletes: number;
+}
+
+function encode(e: Entry): string {
+  return JSON.stringify({ ...e, sha256: e.sha256?.toString('hex') ?? null, chunks: e.chunks?.toString('base64') ?? null });
+}
+
+function decode(s: string): Entry {
+  const o = JSON.parse(s) as Entry & { sha256: string | null; chunks: string | null };
+  return { ...o, sha256: o.sha256 === null ? null : Buffer.from(o.sha256, 'hex'), chunks: o.chunks === null ? null : Buffer.from(o.chunks, 'base64') };
+}
+
+let nextPlanId = 1;
+
+export class Plan {
+  readonly id = nextPlanId++;
+  readonly totals: PlanTotals = { files: 0, bytes: 0, dirs: 0, symlinks: 0, meta: 0, deletes: 0 };
+  private readonly s;
+  private seq = 0;
+
+  constructor(private readonly db: Db) {
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS asset_plan (plan INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, entry TEXT, PRIMARY KEY (plan, seq));
+             CREATE INDEX IF NOT EXISTS temp.asset_plan_kind ON asset_plan (plan, kind, path);
+             CREATE TEMP TABLE IF NOT EXISTS asset_plan_dirs (plan INTEGER NOT NULL, path TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (plan, path));`);
+    this.s = {
+      add: db.prepare('INSERT INTO asset_plan (plan, seq, kind, path, entry) VALUES (?, ?, ?, ?, ?)'),
+      addDir: db.prepare('INSERT OR REPLACE INTO asset_plan_dirs (plan, path, entry) VALUES (?, ?, ?)'),
+      dir: db.prepare('SELECT entry FROM asset_plan_dirs WHERE plan = ? AND path = ?'),
+      page: db.prepare('SELECT seq, path, entry FROM asset_plan WHERE plan = ? AND kind = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      pageDesc: db.prepare('SELECT seq, path, entry FROM asset_plan WHERE plan = ? AND kind = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      drop: db.prepare('DELETE FROM asset_plan WHERE plan = ?'),
+      dropDirs: db.prepare('DELETE FROM asset_plan_dirs WHERE plan = ?'),
+    };
+  }
+
+  add(kind: PlanKind, path: string, e: Entry | null): void {
+    this.s.add.run(this.id, ++this.seq, kind, path, e === null ? null : encode(e));
+    if (kind === 'file') {
+      this.totals.files++;
+      this.totals.bytes += e?.size ?? 0;
+    } else if (kind === 'dir') this.totals.dirs++;
+    else if (kind === 'symlink') this.totals.symlinks++;
+    else if (kind === 'meta') this.totals.meta++;
+    else this.totals.deletes++;
+  }
+
+  addStagingDir(e: Entry): void {
+    this.s.addDir.run(this.id, e.path, encode(e));
+  }
+
+  stagingDir(path: string): Entry | undefined {
+    const r = this.s.dir.get(this.id, path) as { entry: string } | undefined;
+    return r === undefined ? undefined : decode(r.entry);
+  }
+
+  /** Rows of one kind in path order (or reverse), a page at a time. */
+  *rows(kind: PlanKind, reverse = false, pageSize = 500): Generator<{ path: string; entry: Entry | null }> {
+    let cursor = reverse ? Number.MAX_SAFE_INTEGER : 0;
+    for (;;) {
+      const rows = (reverse ? this.s.pageDesc : this.s.page).all(this.id, kind, cursor, pageSize) as Array<{ seq: number; path: string; entry: string | null }>;
+      for (const r of rows) yield { path: r.path, entry: r.entry === null ? null : decode(r.entry) };
+      if (rows.length < pageSize) return;
+      cursor = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  drop(): void {
+    this.s.drop.run(this.id);
+    this.s.dropDirs.run(this.id);
+  }
+}
+
+/** Paged cursor over production's manifest, so the merge never holds a long-lived iterator. */
+class LocalCursor {
+  private buf: Entry[] = [];
+  private i = 0;
+  private after = '';
+  private done = false;
+
+  constructor(private readonly store: ManifestStore, private readonly root: string) {}
+
+  peek(): Entry | undefined {
+    if (this.i >= this.buf.length && !this.done) {
+      this.buf = this.store.page(this.root, this.after, 1000);
+      this.i = 0;
+      if (this.buf.length < 1000) this.done = true;
+      if (this.buf.length > 0) this.after = this.buf[this.buf.length - 1]!.path;
+    }
+    return this.buf[this.i];
+  }
+
+  next(): void {
+    this.i++;
+  }
+}
+
+/**
+ * Merges staging's entries (validated, in strictly increasing path order — checked, since the
+ * merge relies on it) with production's manifest into the plan.
+ */
+export async function buildPlan(plan: Plan, staging: AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean): Promise<void> {
+  const local = new LocalCursor(store, root);
+  let prev: string | undefined;
+  const rows: Array<[PlanKind, string, Entry | null]> = [];
+  const flush = (): void => {
+    store.transaction(() => {
+      for (const [k, p, e] of rows) plan.add(k, p, e);
+    });
+    rows.length = 0;
+  };
+  const extra = (l: Entry): void => {
+    if (withDelete) rows.push(['delete', l.path, null]);
+  };
+  for await (const s of staging) {
+    if (prev !== undefined && comparePaths(prev, s.path) >= 0) {
+      throw new SwitchyardError('SY_VALIDATION', `staging manifest out of order at ${JSON.stringify(s.path)}`, { field: 'entries' });
+    }
+    prev = s.path;
+    if (s.type === 'dir') plan.addStagingDir(s);
+    let l = local.peek();
+    while (l !== undefined && comparePaths(l.path, s.path) < 0) {
+      extra(l);
+      local.next();
+      l = local.peek();
+    }
+    const same = l !== undefined && l.path === s.path ? l : undefined;
+    if (same !== undefined) local.next();
+    if (same !== undefined && entryRecord(same) === entryRecord(s)) {
+      if (s.type !== 'dir' && same.mtimeNs !== s.mtimeNs && s.type === 'file') rows.push(['meta', s.path, s]);
+      else if (s.type === 'dir' && same.mtimeNs !== s.mtimeNs) rows.push(['dir', s.path, s]);
+    } else if (s.type === 'file' && same?.type === 'file' && same.sha256?.equals(s.sha256!) === true) {
+      rows.push(['meta', s.path, s]);
+    } else {
+      rows.push([s.type, s.path, s]);
+    }
+    if (rows.length >= 500) flush();
+  }
+  for (let l = local.peek(); l !== undefined; l = local.peek()) {
+    extra(l);
+    local.next();
+    if (rows.length >= 500) flush();
+  }
+  flush();
+}

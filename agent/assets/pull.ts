@@ -1,0 +1,353 @@
+// Production pulls one asset root from staging: compare tree digests (equal: done), else plan
+// from staging's listing and the local manifest, then mirror directories, files (chunk by
+// chunk, reusing what is already here), symlinks and metadata, delete what staging lacks when
+// asked, and finish with both digests. Progress is reported as it goes.
+import { lstat, lutimes, mkdir, readlink, rename, rm, symlink, unlink, chmod, utimes } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
+import type { AssetManifestBatch__Output } from '../../shared/proto-gen/switchyard/v1/AssetManifestBatch.js';
+import type { AssetTreeSummary__Output } from '../../shared/proto-gen/switchyard/v1/AssetTreeSummary.js';
+import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { CHUNK_SIZE } from './chunking.js';
+import { fromWireEntry, fromWireSummary, refreshToWire } from './convert.js';
+import { assertRealDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
+import { DurableCommitter } from './durable-commit.js';
+import { Fetcher } from './fetcher.js';
+import { ManifestBatcher, type Entry } from './manifest-store.js';
+import { resolveInside, resolveLinkProblem, symlinkTargetProblem } from './path-safety.js';
+import { buildPlan, Plan } from './plan.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
+import { entryFromStat } from './scanner.js';
+import { manifestDigest, type TreeSummary } from './tree-digest.js';
+
+export interface PullParams {
+  peer: AssetsClient;
+  token: string;
+  stagingRoot: string;
+  root: AssetRoot;
+  delete: boolean;
+  parallelism?: number;
+  bandwidthLimit?: number;
+  stagingRefresh?: RefreshMode;
+  productionRefresh?: RefreshMode;
+  onProgress?: (p: PullProgress) => void;
+  progressIntervalMs?: number;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+export interface PullProgress {
+  phase: string;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  bytesWire: number;
+  rateBytesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface PullResult {
+  filesCopied: number;
+  bytesCopied: number;
+  bytesWire: number;
+  bytesReused: number;
+  bytesResumed: number;
+  entriesDeleted: number;
+  metadataFixed: number;
+  filesChangedDuringCopy: number;
+  filesVanishedDuringCopy: number;
+  refused: string[];
+  staging: TreeSummary;
+  production: TreeSummary;
+  equal: boolean;
+  seconds: number;
+}
+
+const MAX_RETRIES = 3;
+
+export function unary<Req, Res>(fn: (req: Req, cb: (err: unknown, res?: Res) => void) => unknown, req: Req, what: string): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(req, (err, res) => (err ? reject(fromGrpcError(err, what)) : resolve(res as Res)));
+  });
+}
+
+export async function stagingDigest(peer: AssetsClient, root: string, refresh: RefreshMode): Promise<TreeSummary> {
+  const res = await unary<object, AssetTreeSummary__Output>((r, cb) => peer.TreeDigest(r, cb), { root, refresh: refreshToWire(refresh) }, 'staging TreeDigest');
+  return fromWireSummary(res);
+}
+
+/** Staging's entries for the whole root (or some paths), validated on arrival; the summary via the callback. */
+export async function* stagingEntries(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, paths: string[], onSummary?: (s: TreeSummary) => void): AsyncGenerator<Entry> {
+  const call = peer.ListManifest({ token, root, refresh: refreshToWire(refresh), paths });
+  try {
+    for await (const batch of call as AsyncIterable<AssetManifestBatch__Output>) {
+      if (batch.chunk_size !== CHUNK_SIZE) throw new SwitchyardError('SY_PRECONDITION', `staging uses ${batch.chunk_size}-byte chunks, this agent ${CHUNK_SIZE}`);
+      for (const w of batch.entries) yield fromWireEntry(w, 'entries');
+      if (batch.summary) onSummary?.(fromWireSummary(batch.summary));
+    }
+  } catch (err) {
+    call.cancel();
+    throw err instanceof SwitchyardError ? err : fromGrpcError(err, 'staging ListManifest');
+  }
+}
+
+/** Runs fn over items with at most `limit` in flight; the first error stops new work and is thrown. */
+async function pool<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  for (const item of items) {
+    if (failure !== undefined) break;
+    const p = fn(item).catch((err: unknown) => {
+      failure ??= err;
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+}
+
+export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<PullResult> {
+  const started = performance.now();
+  const { root, peer } = p;
+  const store = roots.store;
+  const counters: CopyCounters = { filesDone: 0, bytesDone: 0, bytesWire: 0, bytesReused: 0, bytesResumed: 0 };
+  const result: PullResult = {
+    filesCopied: 0, bytesCopied: 0, bytesWire: 0, bytesReused: 0, bytesResumed: 0, entriesDeleted: 0, metadataFixed: 0,
+    filesChangedDuringCopy: 0, filesVanishedDuringCopy: 0, refused: [],
+    staging: fromWireSummary(undefined), production: fromWireSummary(undefined), equal: false, seconds: 0,
+  };
+  let phase = 'scan';
+  let totals = { files: 0, bytes: 0 };
+  let lastRate = { t: performance.now(), bytes: 0, rate: 0 };
+  const report = (): void => {
+    if (p.onProgress === undefined) return;
+    const now = performance.now();
+    const dt = (now - lastRate.t) / 1000;
+    if (dt >= 0.2) {
+      const inst = (counters.bytesDone - lastRate.bytes) / dt;
+      lastRate = { t: now, bytes: counters.bytesDone, rate: lastRate.rate === 0 ? inst : lastRate.rate * 0.7 + inst * 0.3 };
+    }
+    const left = Math.max(0, totals.bytes - counters.bytesDone);
+    p.onProgress({
+      phase, filesDone: counters.filesDone, filesTotal: totals.files, bytesDone: counters.bytesDone, bytesTotal: totals.bytes,
+      bytesWire: counters.bytesWire, rateBytesPerSecond: lastRate.rate, etaSeconds: lastRate.rate > 0 ? left / lastRate.rate : 0,
+    });
+  };
+  const ticker = setInterval(report, p.progressIntervalMs ?? 500);
+  const plan = new Plan(store.db);
+  const batcher = new ManifestBatcher(store, root.name);
+  let fetcher: Fetcher | undefined;
+  let succeeded = false;
+  let committer: DurableCommitter | undefined;
+  try {
+    // Both sides bring their manifests up to date at once; equal digests end the pull here.
+    const [staging] = await Promise.all([stagingDigest(peer, p.stagingRoot, p.stagingRefresh ?? 'watched'), roots.refresh(root, p.productionRefresh ?? 'watched')]);
+    result.staging = staging;
+    const before = manifestDigest(store, root.name);
+    if (before.digest === staging.digest && store.parts(root.name, 1).length === 0) {
+      result.production = before;
+      result.equal = true;
+      return result;
+    }
+
+    phase = 'plan';
+    report();
+    let listed: TreeSummary | undefined;
+    await buildPlan(plan, stagingEntries(peer, p.token, p.stagingRoot, 'none', [], (s) => (listed = s)), store, root.name, p.delete);
+    if (listed === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', 'staging listing ended without its summary');
+    result.staging = listed;
+    totals = { files: plan.totals.files, bytes: plan.totals.bytes };
+
+    phase = 'copy';
+    report();
+    const touchedDirs = new Set<string>();
+    const commits = new Set<Promise<void>>();
+    let commitFailure: unknown;
+    const touch = (path: string): void => {
+      const d = posix.dirname(path);
+      touchedDirs.add(d === '.' ? '' : d);
+    };
+    const parallelism = p.parallelism !== undefined && p.parallelism > 0 ? p.parallelism : 4;
+    fetcher = new Fetcher(peer, p.token, p.stagingRoot, parallelism);
+    const ctx: CopyContext = {
+      root, store, batcher, fetcher,
+      limiter: new RateLimiter(p.bandwidthLimit ?? 0),
+      committer: (committer = new DurableCommitter(root.path)),
+      counters,
+      track: (pr) => {
+        const t = pr.catch((err: unknown) => {
+          commitFailure ??= err;
+        });
+        commits.add(t);
+        void t.finally(() => commits.delete(t));
+      },
+    };
+    const settleCommits = async (): Promise<void> => {
+      await ctx.committer.close();
+      await Promise.all(commits);
+      if (commitFailure !== undefined) throw commitFailure;
+    };
+
+    // Directories first, parents before children; writable by us until their final mode is set.
+    for (const { path } of plan.rows('dir')) {
+      p.signal?.throwIfAborted();
+      const abs = resolveInside(root.path, path);
+      await assertRealDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path));
+      const cur = await lstat(abs).catch(() => undefined);
+      if (cur !== undefined && !cur.isDirectory()) {
+        await rm(abs, { force: true });
+        batcher.deleteTree(path);
+      }
+      if (cur === undefined || !cur.isDirectory()) await mkdir(abs, { mode: 0o700 });
+      touchedDirs.add(path);
+      touch(path);
+    }
+
+    const removeLocal = async (path: string): Promise<void> => {
+      const abs = resolveInside(root.path, path);
+      await assertRealDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path)).catch(() => undefined);
+      await rm(abs, { recursive: true, force: true });
+      batcher.deleteTree(path);
+      touch(path);
+    };
+
+    const copyOne = async (s: Entry): Promise<void> => {
+      let want: Entry | undefined = s;
+      for (let attempt = 0; want !== undefined; attempt++) {
+        const out = await copyFile(ctx, want);
+        if (out.status === 'ok') {
+          result.filesCopied++;
+          result.bytesCopied += want.size;
+          touch(want.path);
+          return;
+        }
+        if (attempt === 0) result.filesChangedDuringCopy += out.status === 'changed' ? 1 : 0;
+        if (out.status === 'vanished') break;
+        if (attempt >= MAX_RETRIES) throw new SwitchyardError('SY_CONFLICT', `${want.path} keeps changing on staging while being copied`, { field: 'path' });
+        // Changed: take staging's current entry (or ask for it) and go again.
+        let current = out.current;
+        if (current === undefined) {
+          for await (const e of stagingEntries(peer, p.token, p.stagingRoot, 'none', [want.path])) current = e;
+        }
+        if (current === undefined || current.type !== 'file' || current.path !== want.path) break;
+        totals.bytes += current.size - want.size;
+        want = current;
+      }
+      // Deleted on staging while we copied: staging no longer has it, so neither should production.
+      result.filesVanishedDuringCopy++;
+      if (p.delete) await removeLocal(s.path);
+    };
+
+    const symlinksMade: string[] = [];
+    const linkOne = async (s: Entry): Promise<void> => {
+      const target = s.target!;
+      const why = symlinkTargetProblem(s.path, target);
+      if (why !== undefined && !root.allowExternalSymlinks) {
+        result.refused.push(`${s.path}: ${why}`);
+        return;
+      }
+      const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
+      const dirAbs = await assertRealDir(root, dirRel);
+      const abs = resolveInside(root.path, s.path);
+      const tmp = posix.join(dirAbs, partName(s.path, Buffer.from(target)));
+      await rm(tmp, { force: true });
+      await symlink(target, tmp);
+      const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+      await lutimes(tmp, mtime, mtime).catch(() => undefined);
+      const cur = await lstat(abs).catch(() => undefined);
+      if (cur?.isDirectory()) await rm(abs, { recursive: true, force: true });
+      await rename(tmp, abs);
+      batcher.upsert(entryFromStat(s.path, await lstat(abs, { bigint: true }), { target: await readlink(abs) }));
+      symlinksMade.push(s.path);
+      touch(s.path);
+    };
+
+    const metaOne = async (s: Entry): Promise<void> => {
+      const abs = resolveInside(root.path, s.path);
+      await assertRealDir(root, posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path));
+      const cur = await lstat(abs);
+      if (!cur.isFile()) throw new SwitchyardError('SY_CONFLICT', `${s.path} is no longer a file on production`);
+      await chmod(abs, s.mode);
+      const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+      await utimes(abs, mtime, mtime);
+      const known = store.get(root.name, s.path);
+      batcher.upsert(entryFromStat(s.path, await lstat(abs, { bigint: true }), { sha256: known?.sha256 ?? s.sha256, chunks: known?.chunks ?? s.chunks }));
+      result.metadataFixed++;
+    };
+
+    const concurrency = parallelism * 4;
+    await pool(plan.rows('file'), concurrency, async (r) => copyOne(r.entry!));
+    await settleCommits();
+    await pool(plan.rows('symlink'), 8, async (r) => linkOne(r.entry!));
+    await pool(plan.rows('meta'), 16, async (r) => metaOne(r.entry!));
+
+    if (p.delete) {
+      phase = 'delete';
+      // Children before parents; a path inside an already removed directory is simply gone.
+      for (const { path } of plan.rows('delete', true)) {
+        await removeLocal(path);
+        result.entriesDeleted++;
+      }
+    }
+
+    // A link may pass the lexical check and still escape through another link: check on disk.
+    if (!root.allowExternalSymlinks) {
+      for (const path of symlinksMade) {
+        const why = await resolveLinkProblem(root.path, path);
+        if (why !== undefined) {
+          await unlink(resolveInside(root.path, path)).catch(() => undefined);
+          batcher.deleteTree(path);
+          result.refused.push(`${path}: ${why}`);
+        }
+      }
+    }
+
+    phase = 'finish';
+    // Directory modes and mtimes last, deepest first: writing inside a directory moves its mtime.
+    const dirs = [...touchedDirs].sort().reverse();
+    for (const d of dirs) {
+      const s = d === '' ? undefined : plan.stagingDir(d);
+      if (s === undefined) continue;
+      const abs = resolveInside(root.path, d);
+      const cur = await lstat(abs).catch(() => undefined);
+      if (cur === undefined || !cur.isDirectory()) continue;
+      await chmod(abs, s.mode);
+      const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+      await utimes(abs, mtime, mtime);
+      batcher.upsert(entryFromStat(d, await lstat(abs, { bigint: true })));
+    }
+
+    // Temporary files of earlier, interrupted runs that this run did not finish: not needed now.
+    for (let parts = store.parts(root.name); parts.length > 0; parts = store.parts(root.name)) {
+      for (const part of parts) {
+        await unlink(resolveInside(root.path, part)).catch(() => undefined);
+        store.removePart(root.name, part);
+      }
+    }
+    batcher.flush();
+    result.production = manifestDigest(store, root.name);
+    result.equal = result.production.digest === result.staging.digest;
+    succeeded = true;
+    return result;
+  } finally {
+    clearInterval(ticker);
+    await committer?.close().catch(() => undefined);
+    batcher.flush();
+    plan.drop();
+    if (fetcher !== undefined) {
+      if (!succeeded) fetcher.cancel();
+      await fetcher.close().catch(() => undefined);
+    }
+    result.bytesWire = counters.bytesWire;
+    result.bytesReused = counters.bytesReused;
+    result.bytesResumed = counters.bytesResumed;
+    result.seconds = (performance.now() - started) / 1000;
+    phase = 'done';
+    report();
+  }
+}

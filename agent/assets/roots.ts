@@ -1,0 +1,103 @@
+// The asset roots an agent's config names, and the one place that brings a root's manifest up
+// to date. Refreshes of one root run one at a time, so two callers never scan the same tree at
+// once; the second waits and then gets a manifest at least as fresh as it asked for.
+import { mkdir, realpath } from 'node:fs/promises';
+import { SwitchyardError } from '../../shared/errors.js';
+import type { ManifestStore } from './manifest-store.js';
+import { scanRoot, type ScanStats } from './scanner.js';
+
+export type RefreshMode = 'watched' | 'stat' | 'full' | 'none';
+
+export interface AssetRootConfig {
+  path: string;
+  allowExternalSymlinks: boolean;
+}
+
+export interface AssetRoot {
+  name: string;
+  /** Resolved once, so a root that is itself a symlink is followed and nothing below is. */
+  path: string;
+  allowExternalSymlinks: boolean;
+}
+
+/** What a live watcher offers: apply every change it has seen so far. */
+export interface RootWatcher {
+  settle(): Promise<void>;
+}
+
+export class AssetRoots {
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly watched = new Map<string, RootWatcher>();
+
+  constructor(
+    private readonly config: Record<string, AssetRootConfig>,
+    readonly store: ManifestStore,
+    private readonly scanConcurrency = 4,
+  ) {}
+
+  private readonly writing = new Set<string>();
+
+  /** Marks the root as being written by a pull, so the watcher holds its events until done. */
+  async writingTo<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    this.writing.add(name);
+    try {
+      return await fn();
+    } finally {
+      this.writing.delete(name);
+    }
+  }
+
+  isWriting(name: string): boolean {
+    return this.writing.has(name);
+  }
+
+  names(): string[] {
+    return Object.keys(this.config);
+  }
+
+  /** The root by name; `create` makes a missing directory (production receiving its first copy). */
+  async get(name: string, field = 'root', create = false): Promise<AssetRoot> {
+    const cfg = Object.prototype.hasOwnProperty.call(this.config, name) ? this.config[name] : undefined;
+    if (cfg === undefined) throw new SwitchyardError('SY_NOT_FOUND', `${field}: no asset root named ${JSON.stringify(name)} in this agent's config`, { field });
+    if (create) await mkdir(cfg.path, { recursive: true });
+    try {
+      return { name, path: await realpath(cfg.path), allowExternalSymlinks: cfg.allowExternalSymlinks };
+    } catch (err) {
+      throw new SwitchyardError('SY_PRECONDITION', `asset root ${name}: ${cfg.path} is not accessible: ${(err as Error).message}`, { field: `assets.${name}.path`, cause: err });
+    }
+  }
+
+  /** Called by the watcher: while set, 'watched' refreshes trust the manifest without a walk. */
+  setWatched(name: string, watcher: RootWatcher | undefined): void {
+    if (watcher !== undefined) this.watched.set(name, watcher);
+    else this.watched.delete(name);
+  }
+
+  isWatched(name: string): boolean {
+    return this.watched.has(name);
+  }
+
+  /** Serialises work on one root (scans, pulls that write it). */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(name) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.queues.set(name, tail);
+    void tail.then(() => {
+      if (this.queues.get(name) === tail) this.queues.delete(name);
+    });
+    return run;
+  }
+
+  /** Brings the manifest to the freshness asked for; returns the scan's figures when one ran. */
+  async refresh(root: AssetRoot, mode: RefreshMode): Promise<ScanStats | undefined> {
+    if (mode === 'none') return undefined;
+    const state = this.store.rootState(root.name);
+    const watcher = this.watched.get(root.name);
+    if (mode === 'watched' && watcher !== undefined && state.scanComplete) {
+      await watcher.settle();
+      if (this.watched.has(root.name)) return undefined;
+    }
+    return scanRoot(this.store, root.name, root.path, { full: mode === 'full', concurrency: this.scanConcurrency });
+  }
+}

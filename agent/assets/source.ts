@@ -1,0 +1,182 @@
+// The staging side of a transfer: lists the manifest and serves chunks to a peer holding a
+// transfer token. A requested path is re-checked here too (a compromised production agent must
+// not read outside the root either), and a file whose stat no longer matches its manifest row
+// is re-hashed and answered with "changed" and its current entry, never served half-new.
+import { constants } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
+import { posix } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import type { AssetFetchRequest__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchRequest.js';
+import type { AssetFetchResponse } from '../../shared/proto-gen/switchyard/v1/AssetFetchResponse.js';
+import type { AssetManifestBatch } from '../../shared/proto-gen/switchyard/v1/AssetManifestBatch.js';
+import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
+import { SwitchyardError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat } from './chunking.js';
+import { toWireEntry, toWireSummary } from './convert.js';
+import type { Entry } from './manifest-store.js';
+import { checkRelativePath } from './path-safety.js';
+import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
+import { refreshPath, statMatches } from './scanner.js';
+import type { TransferTokens } from './transfer-tokens.js';
+import { DigestBuilder } from './tree-digest.js';
+
+const BATCH_BYTES = 512 * 1024;
+const BATCH_ENTRIES = 2000;
+
+/** Writes one message, waiting for the peer to drain when the transport says so. */
+export async function writeWithBackpressure<T>(call: { write(msg: T): boolean } & NodeJS.EventEmitter, msg: T): Promise<void> {
+  if (call.write(msg)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      call.off('error', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+    call.on('error', done);
+    call.on('close', done);
+  });
+}
+
+function wireSize(w: AssetManifestEntry): number {
+  return Buffer.byteLength(w.path ?? '') + (w.chunks as Buffer).length + 64;
+}
+
+export class AssetSource {
+  constructor(
+    private readonly roots: AssetRoots,
+    private readonly tokens: TransferTokens,
+    private readonly logger: Logger,
+  ) {}
+
+  private get store() {
+    return this.roots.store;
+  }
+
+  async authorizedRoot(token: string, rootName: string): Promise<AssetRoot> {
+    this.tokens.check(token, rootName);
+    return this.roots.get(rootName);
+  }
+
+  /** Batches of entries in path order; the last batch carries the summary of what was sent. */
+  async *listManifest(token: string, rootName: string, mode: RefreshMode, paths: string[]): AsyncGenerator<AssetManifestBatch> {
+    const root = await this.authorizedRoot(token, rootName);
+    if (paths.length > 0) {
+      // Asked by a puller that saw a file change: read these from disk now.
+      const entries: AssetManifestEntry[] = [];
+      for (const [i, p] of paths.entries()) {
+        const rel = checkRelativePath(p, `paths[${i}]`);
+        const e = await this.roots.exclusive(root.name, () => refreshPath(this.store, root.name, root.path, rel));
+        if (e !== undefined) entries.push(toWireEntry(e));
+      }
+      yield { entries, chunk_size: CHUNK_SIZE };
+      return;
+    }
+    await this.roots.exclusive(root.name, () => this.roots.refresh(root, mode));
+    const digest = new DigestBuilder();
+    let batch: AssetManifestEntry[] = [];
+    let bytes = 0;
+    for (const e of this.store.iterate(root.name, 2000)) {
+      digest.add(e);
+      const w = toWireEntry(e);
+      batch.push(w);
+      bytes += wireSize(w);
+      if (bytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) {
+        yield { entries: batch, chunk_size: CHUNK_SIZE };
+        batch = [];
+        bytes = 0;
+      }
+    }
+    yield { entries: batch, summary: toWireSummary(digest.finish()), chunk_size: CHUNK_SIZE };
+  }
+
+  /** Serves one Fetch stream: requests one after another, responses in the same order. */
+  async serveFetch(call: grpc.ServerDuplexStream<AssetFetchRequest__Output, AssetFetchResponse>): Promise<void> {
+    let cancelled = false;
+    call.on('cancelled', () => {
+      cancelled = true;
+    });
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    let authorized: { token: string; root: AssetRoot } | undefined;
+    // destroyOnReturn: false — the default iterator destroys the stream when the client
+    // half-closes, and a destroyed call can no longer send its OK status.
+    for await (const req of call.iterator({ destroyOnReturn: false }) as AsyncIterable<AssetFetchRequest__Output>) {
+      if (cancelled) return;
+      if (authorized === undefined || authorized.token !== req.token || authorized.root.name !== req.root) {
+        authorized = { token: req.token, root: await this.authorizedRoot(req.token, req.root) };
+      }
+      await this.serveOne(call, authorized.root, req, buf, () => cancelled);
+    }
+    call.end();
+  }
+
+  private async serveOne(
+    call: grpc.ServerDuplexStream<AssetFetchRequest__Output, AssetFetchResponse>,
+    root: AssetRoot,
+    req: AssetFetchRequest__Output,
+    buf: Buffer,
+    isCancelled: () => boolean,
+  ): Promise<void> {
+    const id = req.request_id;
+    const end = (status: string, current?: Entry, error?: string): Promise<void> =>
+      writeWithBackpressure(call, { request_id: id, end: { status, current: current === undefined ? null : toWireEntry(current), error: error ?? '' } });
+    const rel = checkRelativePath(req.path, 'path');
+    const changed = async (): Promise<void> => {
+      const now = await this.roots.exclusive(root.name, () => refreshPath(this.store, root.name, root.path, rel));
+      if (now === undefined || now.type !== 'file') return end('vanished');
+      return end('changed', now);
+    };
+    const abs = posix.join(root.path, rel);
+    // The parent chain must be real directories: a symlinked directory inside the root would
+    // let a request for a/b read wherever a points.
+    const parentReal = await realpath(posix.dirname(abs)).catch(() => undefined);
+    if (parentReal !== posix.dirname(abs)) return changed();
+    const known = this.store.get(root.name, rel);
+    let fh;
+    try {
+      fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      return changed();
+    }
+    try {
+      const before = await fh.stat({ bigint: true });
+      const expected = Buffer.from(req.expected_sha256);
+      if (!before.isFile() || !statMatches(known, before) || known?.sha256?.equals(expected) !== true || known.size !== Number(req.expected_size)) {
+        await fh.close();
+        fh = undefined;
+        return changed();
+      }
+      const n = chunkCount(known.size);
+      for (const index of req.chunk_indexes) {
+        if (isCancelled()) return;
+        if (!Number.isInteger(index) || index < 0 || index >= n) throw new SwitchyardError('SY_VALIDATION', `chunk_indexes: ${index} out of range for ${rel}`, { field: 'chunk_indexes' });
+        const len = chunkLength(known.size, index);
+        const got = await readFully(fh, buf, len, index * CHUNK_SIZE);
+        if (got !== len) {
+          await fh.close();
+          fh = undefined;
+          return changed();
+        }
+        // Copied: the message is queued, and the buffer is reused for the next chunk.
+        await writeWithBackpressure(call, { request_id: id, chunk: { index, data: Buffer.from(buf.subarray(0, len)) } });
+      }
+      const after = await fh.stat({ bigint: true });
+      if (!sameContentStat(before, after)) {
+        await fh.close();
+        fh = undefined;
+        return changed();
+      }
+      return end('ok');
+    } catch (err) {
+      if (err instanceof SwitchyardError) throw err;
+      this.logger.warn({ err, path: rel }, 'serving chunks failed');
+      return end('error', undefined, (err as Error).message);
+    } finally {
+      await fh?.close();
+    }
+  }
+}

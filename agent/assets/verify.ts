@@ -1,0 +1,75 @@
+// The proof: both agents bring their manifests up to date from the disk (an lstat of every
+// entry with a re-hash of whatever moved, or with `full` a re-read of every byte) and compare
+// tree digests. When they differ, staging's listing is merged with production's to name each
+// differing path.
+import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
+import { comparePaths, type Entry } from './manifest-store.js';
+import { stagingDigest, stagingEntries } from './pull.js';
+import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
+import { entryRecord, manifestDigest, type TreeSummary } from './tree-digest.js';
+
+export interface Difference {
+  path: string;
+  kind: 'missing' | 'extra' | 'differs';
+  staging: string;
+  production: string;
+}
+
+export interface VerifyReport {
+  equal: boolean;
+  staging: TreeSummary;
+  production: TreeSummary;
+  differences: Difference[];
+  differenceCount: number;
+}
+
+function describe(e: Entry): string {
+  return entryRecord(e).trimEnd().replace(/\0/g, ' ');
+}
+
+export async function verifyAgainstPeer(
+  roots: AssetRoots,
+  opts: { peer: AssetsClient; token: string; stagingRoot: string; root: AssetRoot; refresh: RefreshMode; maxDifferences?: number },
+): Promise<VerifyReport> {
+  const mode: RefreshMode = opts.refresh === 'full' ? 'full' : 'stat';
+  const [staging] = await Promise.all([
+    stagingDigest(opts.peer, opts.stagingRoot, mode),
+    roots.exclusive(opts.root.name, () => roots.refresh(opts.root, mode)),
+  ]);
+  const production = manifestDigest(roots.store, opts.root.name);
+  const report: VerifyReport = { equal: staging.digest === production.digest, staging, production, differences: [], differenceCount: 0 };
+  if (report.equal) return report;
+
+  const max = opts.maxDifferences !== undefined && opts.maxDifferences > 0 ? opts.maxDifferences : 1000;
+  const add = (d: Difference): void => {
+    report.differenceCount++;
+    if (report.differences.length < max) report.differences.push(d);
+  };
+  const local = roots.store;
+  let page = local.page(opts.root.name, '', 1000);
+  let i = 0;
+  const peek = (): Entry | undefined => {
+    if (i >= page.length && page.length === 1000) {
+      page = local.page(opts.root.name, page[page.length - 1]!.path, 1000);
+      i = 0;
+    }
+    return page[i];
+  };
+  for await (const s of stagingEntries(opts.peer, opts.token, opts.stagingRoot, 'none', [])) {
+    let l = peek();
+    while (l !== undefined && comparePaths(l.path, s.path) < 0) {
+      add({ path: l.path, kind: 'extra', staging: '', production: describe(l) });
+      i++;
+      l = peek();
+    }
+    if (l !== undefined && l.path === s.path) {
+      i++;
+      if (entryRecord(l) !== entryRecord(s)) add({ path: s.path, kind: 'differs', staging: describe(s), production: describe(l) });
+    } else add({ path: s.path, kind: 'missing', staging: describe(s), production: '' });
+  }
+  for (let l = peek(); l !== undefined; l = peek()) {
+    add({ path: l.path, kind: 'extra', staging: '', production: describe(l) });
+    i++;
+  }
+  return report;
+}

@@ -1,0 +1,101 @@
+// Keeps one root's manifest current between scans, so at freeze time the diff is ready without
+// reading the tree. chokidar reports paths; each is re-read with refreshPath, which trusts a
+// row only while size, mtime, ctime and inode still match and re-hashes otherwise. Should the
+// watcher fail, the root stops counting as watched and every 'watched' refresh walks the tree.
+import { watch, type FSWatcher } from 'chokidar';
+import { basename, relative, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../../shared/logger.js';
+import { isPartName } from './path-safety.js';
+import type { AssetRoot, AssetRoots, RootWatcher } from './roots.js';
+import { refreshPath } from './scanner.js';
+
+const DEBOUNCE_MS = 50;
+
+export class AssetWatcher implements RootWatcher {
+  private watcher: FSWatcher | undefined;
+  private readonly queue = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> = Promise.resolve();
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly roots: AssetRoots,
+    private readonly root: AssetRoot,
+    logger: Logger,
+  ) {
+    this.logger = logger.child({ root: root.name });
+  }
+
+  /** First scan (resumable), then watch; resolves when events are flowing. */
+  async start(): Promise<void> {
+    this.watcher = watch(this.root.path, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      ignored: (p: string) => isPartName(basename(p)),
+    });
+    this.watcher.on('all', (_event, path) => this.enqueue(path));
+    this.watcher.on('error', (err) => {
+      this.logger.warn({ err }, 'asset watcher failed; falling back to scans');
+      this.roots.setWatched(this.root.name, undefined);
+    });
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    // Scan after the watcher is ready: anything changed during the scan is also queued.
+    await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
+    this.roots.setWatched(this.root.name, this);
+  }
+
+  private enqueue(abs: string): void {
+    const rel = relative(this.root.path, abs).split(sep).join('/');
+    if (rel === '' || rel.startsWith('..')) return;
+    this.queue.add(rel);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.drain();
+    }, DEBOUNCE_MS);
+  }
+
+  /**
+   * Applies queued paths. Not under the root's exclusive lock: refresh() calls settle() while
+   * holding it, and re-reading a path from disk is safe beside a scan. While a pull writes the
+   * root, events wait (the pull records what it writes); afterwards they cost a stat each.
+   */
+  private drain(force = false): Promise<void> {
+    if (!force && this.roots.isWriting(this.root.name)) {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        void this.drain();
+      }, 200);
+      return this.draining;
+    }
+    this.draining = this.draining.then(async () => {
+      while (this.queue.size > 0) {
+        const paths = [...this.queue].slice(0, 1000);
+        for (const p of paths) this.queue.delete(p);
+        for (const p of paths) {
+          await refreshPath(this.roots.store, this.root.name, this.root.path, p).catch((err: unknown) => {
+            this.logger.warn({ err, path: p }, 'could not refresh manifest entry');
+          });
+        }
+      }
+    });
+    return this.draining;
+  }
+
+  /** Lets events already under way arrive, then applies everything queued. */
+  async settle(): Promise<void> {
+    await sleep(DEBOUNCE_MS);
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    await this.drain(true);
+  }
+
+  async close(): Promise<void> {
+    this.roots.setWatched(this.root.name, undefined);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await this.watcher?.close();
+    await this.draining;
+  }
+}
