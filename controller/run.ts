@@ -1,13 +1,17 @@
-// Composition root of the controller process: config → logger → state → agents → REST.
+// Composition root of the controller process: config → logger → state → agents → engine → REST.
 import { createLogger, type Logger } from '../shared/logger.js';
 import { loadControllerConfig, type ControllerConfig } from './config.js';
 import { AgentDirectory } from './agents/agent-directory.js';
 import { RuntimeParityService } from './parity/service.js';
 import { buildApp, type ApiApp } from './api/app.js';
+import { CutoverStore } from './cutover/store/index.js';
+import { CutoverEngine } from './cutover/machine.js';
+import { buildCutoverWiring } from './cutover/wiring.js';
 
 export interface RunningController {
   config: ControllerConfig;
   app: ApiApp;
+  engine: CutoverEngine;
   /** Base URL the API listens on, e.g. http://127.0.0.1:7700 */
   url: string;
   close(): Promise<void>;
@@ -17,17 +21,31 @@ export async function startController(config: ControllerConfig, opts: { logger?:
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: 'switchyard-controller' });
   const agents = new AgentDirectory({ config, logger });
   const parity = new RuntimeParityService(agents);
-  const app = buildApp({ config, logger, agents, parity });
-  await app.listen({ host: config.listen.host, port: config.listen.port });
+  // One controller process per state file: crash recovery in the engine assumes it alone runs.
+  const store = CutoverStore.open(config.stateFile);
+  const wiring = buildCutoverWiring({ config, agents, parity, logger });
+  const engine = new CutoverEngine({ store, executors: wiring.executors, rollback: wiring.rollback, ...(wiring.ttl ? { ttl: wiring.ttl } : {}), logger: logger.child({ component: 'cutover' }) });
+  const app = buildApp({ config, logger, agents, parity, cutovers: engine });
+  try {
+    await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    await engine.close();
+    store.close();
+    agents.close();
+    throw err;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
   return {
     config,
     app,
+    engine,
     url: `http://${host}:${port}`,
     async close() {
       await app.close();
+      await engine.close();
+      store.close();
       agents.close();
     },
   };

@@ -1,0 +1,176 @@
+// `switchyard cutover …`: the operator's verbs, all through the controller's REST API.
+import type { Command } from 'commander';
+import { RestClient, clientOptionsFrom, type ClientOptions } from '../client/rest.js';
+import { readEvents, type SseEvent } from '../client/sse.js';
+import { loadPlanFile } from '../../controller/cutover/plan.js';
+import { STEP_NAMES } from '../../controller/cutover/states.js';
+import { addClientOptions } from './agents.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+interface StepLike {
+  name: string;
+  state: string;
+  durationMs: number | null;
+  summary: string | null;
+  error: { code: string; message: string } | null;
+}
+interface CutoverLike {
+  id: string;
+  site: string;
+  state: string;
+  steps: StepLike[];
+  error?: { code: string; message: string; step?: string } | null;
+  rollback?: { state: string; reason: string; parts: Array<{ name: string; state: string }> } | null;
+}
+
+type Flags = { url?: string; token?: string; json?: boolean };
+const out = (s: string): void => void process.stdout.write(`${s}\n`);
+
+const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: ' ' };
+
+export function formatCutover(c: CutoverLike): string {
+  const lines = [`cutover ${c.id} (${c.site}): ${c.state}`];
+  for (const s of c.steps) {
+    const d = s.durationMs === null ? '' : ` ${(s.durationMs / 1000).toFixed(1)}s`;
+    const tail = s.error ? `  ${s.error.code}: ${s.error.message}` : s.summary ? `  ${s.summary}` : '';
+    lines.push(`  ${MARK[s.state] ?? '?'} ${s.name.padEnd(10)} ${s.state.padEnd(11)}${d}${tail}`);
+  }
+  if (c.error) lines.push(`error: ${c.error.code}: ${c.error.message}`);
+  if (c.rollback) lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ')}`);
+  return lines.join('\n');
+}
+
+function bar(done: number, total: number, width = 24): string {
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  const n = Math.round(f * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}] ${(f * 100).toFixed(0).padStart(3)}%`;
+}
+
+function human(n: number): string {
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) (n /= 1024), i++;
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
+}
+
+export function formatEvent(e: SseEvent): string {
+  const d = e.data;
+  const step = typeof d.step === 'string' ? d.step : '';
+  switch (e.type) {
+    case 'progress': {
+      const parts: string[] = [];
+      if (typeof d.bytes === 'number') parts.push(typeof d.bytesTotal === 'number' ? `${bar(d.bytes, d.bytesTotal)} ${human(d.bytes)}/${human(d.bytesTotal)}` : human(d.bytes));
+      if (typeof d.rows === 'number') parts.push(typeof d.rowsTotal === 'number' ? `rows ${d.rows}/${d.rowsTotal}` : `rows ${d.rows}`);
+      if (typeof d.files === 'number') parts.push(typeof d.filesTotal === 'number' ? `files ${d.files}/${d.filesTotal}` : `files ${d.files}`);
+      if (typeof d.rate === 'number') parts.push(`${human(d.rate)}/s`);
+      if (typeof d.etaSeconds === 'number') parts.push(`ETA ${Math.ceil(d.etaSeconds)}s`);
+      return `  ${step.padEnd(10)} ${typeof d.phase === 'string' ? `${d.phase} ` : ''}${parts.join('  ')}${typeof d.message === 'string' ? ` ${d.message}` : ''}`;
+    }
+    case 'step-started':
+      return `▶ ${step}`;
+    case 'step-finished':
+      return `${d.state === 'failed' ? '✘' : d.state === 'skipped' ? '–' : '✔'} ${step} ${String(d.state ?? '')}${typeof d.summary === 'string' ? `: ${d.summary}` : ''}${typeof d.error === 'object' && d.error !== null ? `: ${(d.error as { message?: string }).message ?? ''}` : ''}`;
+    case 'state-changed':
+      return `state → ${String(d.state ?? d.to ?? '')}`;
+    default:
+      return `${e.type}${Object.keys(d).length > 3 ? ` ${JSON.stringify(Object.fromEntries(Object.entries(d).filter(([k]) => !['seq', 'at', 'type'].includes(k))))}` : ''}`;
+  }
+}
+
+const RESTING = new Set(['planned', 'paused', 'failed', 'interrupted', 'fallback', 'completed', 'rolled_back', 'rollback_failed']);
+
+export async function watch(opts: ClientOptions, id: string, write: (s: string) => void = out): Promise<CutoverLike> {
+  const client = new RestClient(opts);
+  const ac = new AbortController();
+  const tty = process.stdout.isTTY === true;
+  let lastProgress = false;
+  const reader = (async () => {
+    for await (const e of readEvents(opts, `/v1/cutovers/${encodeURIComponent(id)}/events`, ac.signal)) {
+      const line = formatEvent(e);
+      if (tty && e.type === 'progress') {
+        process.stdout.write(`\r\x1b[2K${line}`);
+        lastProgress = true;
+      } else {
+        if (tty && lastProgress) process.stdout.write('\n');
+        lastProgress = false;
+        write(line);
+      }
+      if (e.type === 'state-changed' && RESTING.has(String(e.data.state ?? e.data.to ?? ''))) break;
+    }
+  })();
+  await reader.catch((err: unknown) => {
+    if (!ac.signal.aborted) throw err;
+  });
+  ac.abort();
+  return client.get<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}`);
+}
+
+export function registerCutoverCommand(program: Command): void {
+  const cutover = program.command('cutover').description('create, advance, watch and roll back cutovers');
+
+  addClientOptions(cutover.command('create').description('create a cutover from a plan (YAML or JSON)').requiredOption('--plan <file>', 'plan file')).action(
+    async (o: Flags & { plan: string }) => {
+      const plan = loadPlanFile(o.plan);
+      const c = await new RestClient(clientOptionsFrom(o)).post<CutoverLike>('/v1/cutovers', plan);
+      out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
+    },
+  );
+
+  addClientOptions(
+    cutover
+      .command('advance <id>')
+      .description('run the next steps up to and including --until')
+      .requiredOption('--until <step>', `one of ${STEP_NAMES.join(', ')}`)
+      .option('--wait', 'watch until the run stops, exit non-zero if it failed')
+      .option('--force', 'also re-run a non-idempotent interrupted step'),
+  ).action(async (id: string, o: Flags & { until: string; wait?: boolean; force?: boolean }) => {
+    if (!(STEP_NAMES as readonly string[]).includes(o.until)) throw new SwitchyardError('SY_VALIDATION', `--until: unknown step ${o.until}; one of ${STEP_NAMES.join(', ')}`, { field: 'until' });
+    const opts = clientOptionsFrom(o);
+    const started = await new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/advance`, { until: o.until, ...(o.force ? { force: true } : {}) });
+    if (!o.wait) return out(o.json ? JSON.stringify(started, null, 2) : `${started.id}\t${started.state}`);
+    const end = await watch(opts, id);
+    out(formatCutover(end));
+    if (['failed', 'interrupted', 'rolled_back', 'rollback_failed'].includes(end.state)) process.exitCode = 1;
+  });
+
+  addClientOptions(cutover.command('status <id>').description('state, every step with state, timings, result and error')).action(async (id: string, o: Flags) => {
+    const c = await new RestClient(clientOptionsFrom(o)).get<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}`);
+    out(o.json ? JSON.stringify(c, null, 2) : formatCutover(c));
+  });
+
+  addClientOptions(cutover.command('list').description('recent cutovers')).action(async (o: Flags) => {
+    const res = await new RestClient(clientOptionsFrom(o)).get<{ cutovers: CutoverLike[] }>('/v1/cutovers');
+    out(o.json ? JSON.stringify(res, null, 2) : res.cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));
+  });
+
+  addClientOptions(cutover.command('watch <id>').description('live progress from the event stream until the cutover rests')).action(async (id: string, o: Flags) => {
+    const end = await watch(clientOptionsFrom(o), id);
+    out(formatCutover(end));
+  });
+
+  addClientOptions(
+    cutover.command('rollback <id>').description('revert DNS if switched, unlock staging; safe to repeat').option('--reason <text>', 'why, for the audit log').option('--wait', 'watch until it ends'),
+  ).action(async (id: string, o: Flags & { reason?: string; wait?: boolean }) => {
+    const opts = clientOptionsFrom(o);
+    const c = await new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/rollback`, o.reason ? { reason: o.reason } : {});
+    if (!o.wait) return out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
+    const end = await watch(opts, id);
+    out(formatCutover(end));
+    if (end.state !== 'rolled_back') process.exitCode = 1;
+  });
+
+  addClientOptions(cutover.command('release <id>').description('end the fallback window → completed')).action(async (id: string, o: Flags) => {
+    const c = await new RestClient(clientOptionsFrom(o)).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/release`);
+    out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
+  });
+
+  addClientOptions(cutover.command('prepare <id>').description('lower the record TTL ahead of the switch (ttlLeadHours)')).action(async (id: string, o: Flags) => {
+    const r = await new RestClient(clientOptionsFrom(o)).post<Record<string, unknown>>(`/v1/cutovers/${encodeURIComponent(id)}/prepare`);
+    out(JSON.stringify(r, null, o.json ? 2 : 0));
+  });
+
+  addClientOptions(cutover.command('report <id>').description('parity tables, DNS propagation, validation, timings')).action(async (id: string, o: Flags) => {
+    const r = await new RestClient(clientOptionsFrom(o)).get<Record<string, unknown>>(`/v1/cutovers/${encodeURIComponent(id)}/report`);
+    out(JSON.stringify(r, null, 2));
+  });
+}
