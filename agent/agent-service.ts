@@ -1,7 +1,7 @@
 // The base Agent service: Hello (who this agent is and what it offers) and GetFacts, whose
 // gathering is injected so this file stays about the RPC edge.
 import type * as grpc from '@grpc/grpc-js';
-import { toGrpcError } from '../shared/errors.js';
+import { SwitchyardError, toGrpcError } from '../shared/errors.js';
 import { loadProto } from '../shared/grpc/load.js';
 import { packageVersion } from '../shared/paths.js';
 import type { Logger } from '../shared/logger.js';
@@ -10,6 +10,8 @@ import type { Facts } from '../shared/proto-gen/switchyard/v1/Facts.js';
 import type { HelloResponse } from '../shared/proto-gen/switchyard/v1/HelloResponse.js';
 import type { AgentConfig } from './config.js';
 import type { AgentService } from './service.js';
+import { runDeclaredCommand } from './commands/run-command.js';
+import { DEFAULT_INTERVAL_MS, streamStatusCounts } from './monitor/access-log-stream.js';
 
 export interface AgentRpcServiceOptions {
   config: AgentConfig;
@@ -22,6 +24,8 @@ export interface AgentRpcServiceOptions {
 export class AgentRpcService implements AgentService {
   readonly #opts: AgentRpcServiceOptions;
   readonly #hello: HelloResponse;
+  /** Open access-log tails, ended on close so a shutdown is not held up by a stream. */
+  readonly #streams = new Set<AbortController>();
 
   constructor(opts: AgentRpcServiceOptions) {
     this.#opts = opts;
@@ -34,6 +38,10 @@ export class AgentRpcService implements AgentService {
       commands: Object.keys(config.commands).sort(),
       database_configured: config.database !== undefined,
     };
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#streams) s.abort();
   }
 
   hello(): HelloResponse {
@@ -55,6 +63,43 @@ export class AgentRpcService implements AgentService {
           },
           (err: unknown) => {
             log.warn({ err }, 'facts failed');
+            callback(toGrpcError(err));
+          },
+        );
+      },
+      TailAccessLog: (call) => {
+        const path = this.#opts.config.accessLog;
+        if (path === undefined) {
+          call.emit('error', toGrpcError(new SwitchyardError('SY_PRECONDITION', `agent ${this.#hello.name} has no accessLog in its config`, { field: 'accessLog' })));
+          return;
+        }
+        const abort = new AbortController();
+        this.#streams.add(abort);
+        call.on('cancelled', () => abort.abort());
+        call.on('close', () => abort.abort());
+        log.info({ path }, 'access log tail started');
+        streamStatusCounts({ path, intervalMs: call.request.interval_ms || DEFAULT_INTERVAL_MS, send: (c) => call.write(c), signal: abort.signal }).then(
+          () => {
+            log.info({ path }, 'access log tail ended');
+            call.end();
+          },
+          (err: unknown) => {
+            log.warn({ err, path }, 'access log tail failed');
+            call.emit('error', toGrpcError(err));
+          },
+        ).finally(() => this.#streams.delete(abort));
+      },
+      RunCommand: (call, callback) => {
+        const name = call.request.name;
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        runDeclaredCommand(this.#opts.config.commands, name, { signal: abort.signal }).then(
+          (res) => {
+            log.info({ command: name, exitCode: res.exit_code, signal: res.signal || undefined, timedOut: res.timed_out, ms: res.duration_ms }, 'command ran');
+            callback(null, res);
+          },
+          (err: unknown) => {
+            log.warn({ err, command: name }, 'command refused or failed to start');
             callback(toGrpcError(err));
           },
         );

@@ -11,6 +11,10 @@ import type { HelloRequest as _switchyard_v1_HelloRequest, HelloRequest__Output 
 import type { HelloResponse as _switchyard_v1_HelloResponse, HelloResponse__Output as _switchyard_v1_HelloResponse__Output } from './switchyard/v1/HelloResponse.js';
 import type { OsFacts as _switchyard_v1_OsFacts, OsFacts__Output as _switchyard_v1_OsFacts__Output } from './switchyard/v1/OsFacts.js';
 import type { PhpFacts as _switchyard_v1_PhpFacts, PhpFacts__Output as _switchyard_v1_PhpFacts__Output } from './switchyard/v1/PhpFacts.js';
+import type { RunCommandRequest as _switchyard_v1_RunCommandRequest, RunCommandRequest__Output as _switchyard_v1_RunCommandRequest__Output } from './switchyard/v1/RunCommandRequest.js';
+import type { RunCommandResponse as _switchyard_v1_RunCommandResponse, RunCommandResponse__Output as _switchyard_v1_RunCommandResponse__Output } from './switchyard/v1/RunCommandResponse.js';
+import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from './switchyard/v1/StatusCounts.js';
+import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from './switchyard/v1/TailAccessLogRequest.js';
 import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from './switchyard/v1/TlsCertificateFacts.js';
 import type { WebServerFacts as _switchyard_v1_WebServerFacts, WebServerFacts__Output as _switchyard_v1_WebServerFacts__Output } from './switchyard/v1/WebServerFacts.js';
 
@@ -31,6 +35,10 @@ export interface ProtoGrpcType {
       HelloResponse: MessageTypeDefinition<_switchyard_v1_HelloResponse, _switchyard_v1_HelloResponse__Output>
       OsFacts: MessageTypeDefinition<_switchyard_v1_OsFacts, _switchyard_v1_OsFacts__Output>
       PhpFacts: MessageTypeDefinition<_switchyard_v1_PhpFacts, _switchyard_v1_PhpFacts__Output>
+      RunCommandRequest: MessageTypeDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandRequest__Output>
+      RunCommandResponse: MessageTypeDefinition<_switchyard_v1_RunCommandResponse, _switchyard_v1_RunCommandResponse__Output>
+      StatusCounts: MessageTypeDefinition<_switchyard_v1_StatusCounts, _switchyard_v1_StatusCounts__Output>
+      TailAccessLogRequest: MessageTypeDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_TailAccessLogRequest__Output>
       TlsCertificateFacts: MessageTypeDefinition<_switchyard_v1_TlsCertificateFacts, _switchyard_v1_TlsCertificateFacts__Output>
       WebServerFacts: MessageTypeDefinition<_switchyard_v1_WebServerFacts, _switchyard_v1_WebServerFacts__Output>
     }

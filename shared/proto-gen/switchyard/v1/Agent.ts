@@ -6,6 +6,10 @@ import type { Facts as _switchyard_v1_Facts, Facts__Output as _switchyard_v1_Fac
 import type { GetFactsRequest as _switchyard_v1_GetFactsRequest, GetFactsRequest__Output as _switchyard_v1_GetFactsRequest__Output } from '../../switchyard/v1/GetFactsRequest.js';
 import type { HelloRequest as _switchyard_v1_HelloRequest, HelloRequest__Output as _switchyard_v1_HelloRequest__Output } from '../../switchyard/v1/HelloRequest.js';
 import type { HelloResponse as _switchyard_v1_HelloResponse, HelloResponse__Output as _switchyard_v1_HelloResponse__Output } from '../../switchyard/v1/HelloResponse.js';
+import type { RunCommandRequest as _switchyard_v1_RunCommandRequest, RunCommandRequest__Output as _switchyard_v1_RunCommandRequest__Output } from '../../switchyard/v1/RunCommandRequest.js';
+import type { RunCommandResponse as _switchyard_v1_RunCommandResponse, RunCommandResponse__Output as _switchyard_v1_RunCommandResponse__Output } from '../../switchyard/v1/RunCommandResponse.js';
+import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from '../../switchyard/v1/StatusCounts.js';
+import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from '../../switchyard/v1/TailAccessLogRequest.js';
 
 export interface AgentClient extends grpc.Client {
   GetFacts(argument: _switchyard_v1_GetFactsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_Facts__Output>): grpc.ClientUnaryCall;
@@ -26,6 +30,20 @@ export interface AgentClient extends grpc.Client {
   hello(argument: _switchyard_v1_HelloRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_HelloResponse__Output>): grpc.ClientUnaryCall;
   hello(argument: _switchyard_v1_HelloRequest, callback: grpc.requestCallback<_switchyard_v1_HelloResponse__Output>): grpc.ClientUnaryCall;
   
+  RunCommand(argument: _switchyard_v1_RunCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  RunCommand(argument: _switchyard_v1_RunCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  RunCommand(argument: _switchyard_v1_RunCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  RunCommand(argument: _switchyard_v1_RunCommandRequest, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  runCommand(argument: _switchyard_v1_RunCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  runCommand(argument: _switchyard_v1_RunCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  runCommand(argument: _switchyard_v1_RunCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  runCommand(argument: _switchyard_v1_RunCommandRequest, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
+  
+  TailAccessLog(argument: _switchyard_v1_TailAccessLogRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_switchyard_v1_StatusCounts__Output>;
+  TailAccessLog(argument: _switchyard_v1_TailAccessLogRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_switchyard_v1_StatusCounts__Output>;
+  tailAccessLog(argument: _switchyard_v1_TailAccessLogRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_switchyard_v1_StatusCounts__Output>;
+  tailAccessLog(argument: _switchyard_v1_TailAccessLogRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_switchyard_v1_StatusCounts__Output>;
+  
 }
 
 export interface AgentHandlers extends grpc.UntypedServiceImplementation {
@@ -33,9 +51,15 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   
   Hello: grpc.handleUnaryCall<_switchyard_v1_HelloRequest__Output, _switchyard_v1_HelloResponse>;
   
+  RunCommand: grpc.handleUnaryCall<_switchyard_v1_RunCommandRequest__Output, _switchyard_v1_RunCommandResponse>;
+  
+  TailAccessLog: grpc.handleServerStreamingCall<_switchyard_v1_TailAccessLogRequest__Output, _switchyard_v1_StatusCounts>;
+  
 }
 
 export interface AgentDefinition extends grpc.ServiceDefinition {
   GetFacts: MethodDefinition<_switchyard_v1_GetFactsRequest, _switchyard_v1_Facts, _switchyard_v1_GetFactsRequest__Output, _switchyard_v1_Facts__Output>
   Hello: MethodDefinition<_switchyard_v1_HelloRequest, _switchyard_v1_HelloResponse, _switchyard_v1_HelloRequest__Output, _switchyard_v1_HelloResponse__Output>
+  RunCommand: MethodDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandResponse, _switchyard_v1_RunCommandRequest__Output, _switchyard_v1_RunCommandResponse__Output>
+  TailAccessLog: MethodDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_StatusCounts, _switchyard_v1_TailAccessLogRequest__Output, _switchyard_v1_StatusCounts__Output>
 }

@@ -1,0 +1,54 @@
+// The TailAccessLog stream: a tailer on the configured access log and one StatusCounts message
+// per interval — sent even when empty, so the controller can tell a quiet site from a dead stream.
+import { SwitchyardError } from '../../shared/errors.js';
+import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+import { LogTailer } from './log-tailer.js';
+import { StatusCounter } from './status-counter.js';
+
+export const DEFAULT_INTERVAL_MS = 10_000;
+export const MIN_INTERVAL_MS = 100;
+
+export interface AccessLogStreamOptions {
+  path: string;
+  intervalMs: number;
+  send: (counts: StatusCounts) => void;
+  signal: AbortSignal;
+  pollMs?: number;
+}
+
+/** Runs until `signal` aborts. Rejects at once when the log cannot be opened. */
+export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<void> {
+  const intervalMs = Math.max(MIN_INTERVAL_MS, opts.intervalMs);
+  const counter = new StatusCounter();
+  const tailer = new LogTailer(opts.path, {
+    onLines: (lines) => counter.addLines(lines),
+    onRotate: (kind) => counter.rotated(kind),
+    // Frequent enough to notice a copytruncate before the file regrows past the old offset.
+    pollMs: Math.min(250, intervalMs),
+  });
+  try {
+    await tailer.start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SwitchyardError('SY_PRECONDITION', `access log ${opts.path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`, { field: 'accessLog', cause: err });
+  }
+  try {
+    while (!opts.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, intervalMs);
+        function done(): void {
+          clearTimeout(timer);
+          opts.signal.removeEventListener('abort', done);
+          resolve();
+        }
+        opts.signal.addEventListener('abort', done, { once: true });
+      });
+      if (opts.signal.aborted) break;
+      // Read what is there now, so the interval's counts include lines written up to its end.
+      await tailer.poll().catch(() => undefined);
+      opts.send(counter.take(new Date(), opts.path));
+    }
+  } finally {
+    await tailer.close();
+  }
+}

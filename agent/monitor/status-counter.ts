@@ -1,0 +1,56 @@
+// Counts access-log lines by status for one interval at a time; `take` hands the interval's
+// counts over and starts the next.
+import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+import { parseAccessLogLine, statusClass } from './access-log-parser.js';
+import type { Rotation } from './log-tailer.js';
+
+export class StatusCounter {
+  #start: Date;
+  #total = 0;
+  #unparsed = 0;
+  #byClass: Record<string, number> = {};
+  #byStatus: Record<number, number> = {};
+  #rotations: Rotation[] = [];
+
+  constructor(now: Date = new Date()) {
+    this.#start = now;
+  }
+
+  addLines(lines: string[]): void {
+    for (const line of lines) {
+      const e = parseAccessLogLine(line);
+      if (e === null) {
+        this.#unparsed++;
+        continue;
+      }
+      this.#total++;
+      const cls = statusClass(e.status);
+      this.#byClass[cls] = (this.#byClass[cls] ?? 0) + 1;
+      this.#byStatus[e.status] = (this.#byStatus[e.status] ?? 0) + 1;
+    }
+  }
+
+  rotated(kind: Rotation): void {
+    this.#rotations.push(kind);
+  }
+
+  take(now: Date, path: string): StatusCounts {
+    const out: StatusCounts = {
+      window_start: this.#start.toISOString(),
+      interval_ms: Math.max(0, now.getTime() - this.#start.getTime()),
+      total: this.#total,
+      by_class: this.#byClass,
+      by_status: this.#byStatus,
+      unparsed: this.#unparsed,
+      rotations: this.#rotations,
+      path,
+    };
+    this.#start = now;
+    this.#total = 0;
+    this.#unparsed = 0;
+    this.#byClass = {};
+    this.#byStatus = {};
+    this.#rotations = [];
+    return out;
+  }
+}

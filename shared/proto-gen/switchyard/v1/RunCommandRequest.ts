@@ -1,0 +1,10 @@
+// Original file: /work/main/proto/switchyard/v1/agent.proto
+
+
+export interface RunCommandRequest {
+  'name'?: (string);
+}
+
+export interface RunCommandRequest__Output {
+  'name': (string);
+}

@@ -1,0 +1,125 @@
+// The tailer against real files: driven by explicit polls so each rotation is seen at a known point.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogTailer, type Rotation } from '../../agent/monitor/log-tailer.js';
+import { streamStatusCounts } from '../../agent/monitor/access-log-stream.js';
+import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+function setup(t: TestContext): { dir: string; log: string; lines: string[]; rotations: Rotation[]; tailer: LogTailer } {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, 'old 1\nold 2\n');
+  const lines: string[] = [];
+  const rotations: Rotation[] = [];
+  // A long poll interval: the test's own poll() calls decide when the file is looked at.
+  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onRotate: (k) => rotations.push(k), pollMs: 60_000 });
+  t.after(() => tailer.close());
+  return { dir, log, lines, rotations, tailer };
+}
+
+test('starts at the end of the file and hands over only complete lines', async (t) => {
+  const { log, lines, tailer } = setup(t);
+  await tailer.start();
+  await tailer.poll();
+  assert.deepEqual(lines, [], 'lines before the start are history, not traffic');
+  appendFileSync(log, 'a\r\nb\npart');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a', 'b']);
+  appendFileSync(log, 'ial\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a', 'b', 'partial']);
+});
+
+test('rename rotation: the rest of the old file is read, then the new file from its start', async (t) => {
+  const { log, lines, rotations, tailer } = setup(t);
+  await tailer.start();
+  appendFileSync(log, 'before\n');
+  await tailer.poll();
+  // The server writes to the old inode until it reopens; logrotate renames meanwhile.
+  appendFileSync(log, 'late write to old\n');
+  renameSync(log, `${log}.1`);
+  appendFileSync(`${log}.1`, 'still old, no newline');
+  await tailer.poll();
+  assert.deepEqual(rotations, ['rename']);
+  assert.deepEqual(lines, ['before', 'late write to old', 'still old, no newline']);
+  // The new file appears after the poll that saw the old one go: read from its first byte.
+  writeFileSync(log, 'new 1\n');
+  await tailer.poll();
+  appendFileSync(log, 'new 2\n');
+  await tailer.poll();
+  assert.deepEqual(lines.slice(3), ['new 1', 'new 2']);
+  // The rotated file is not followed any more.
+  appendFileSync(`${log}.1`, 'ignored\n');
+  await tailer.poll();
+  assert.deepEqual(lines.slice(3), ['new 1', 'new 2']);
+});
+
+test('rename with the new file already in place at the next poll (create option)', async (t) => {
+  const { log, lines, rotations, tailer } = setup(t);
+  await tailer.start();
+  appendFileSync(log, 'x1\n');
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'y1\ny2\n');
+  await tailer.poll();
+  assert.deepEqual(rotations, ['rename']);
+  assert.deepEqual(lines, ['x1', 'y1', 'y2']);
+});
+
+test('copytruncate: the shrunken file is read again from offset 0', async (t) => {
+  const { log, lines, rotations, tailer } = setup(t);
+  await tailer.start();
+  appendFileSync(log, 'one\ntwo\n');
+  await tailer.poll();
+  copyFileSync(log, `${log}.1`);
+  truncateSync(log, 0);
+  appendFileSync(log, 'three\n');
+  await tailer.poll();
+  assert.deepEqual(rotations, ['truncate']);
+  assert.deepEqual(lines, ['one', 'two', 'three']);
+  appendFileSync(log, 'four\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['one', 'two', 'three', 'four']);
+});
+
+test('a deleted log that comes back later is picked up', async (t) => {
+  const { log, lines, tailer } = setup(t);
+  await tailer.start();
+  unlinkSync(log);
+  await tailer.poll();
+  await tailer.poll();
+  writeFileSync(log, 'back\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['back']);
+});
+
+test('the stream sends one count per interval across a rotation, and refuses a missing log', async (t) => {
+  const { dir, log } = setup(t);
+  const got: StatusCounts[] = [];
+  const abort = new AbortController();
+  const running = streamStatusCounts({ path: log, intervalMs: 150, send: (c) => got.push(c), signal: abort.signal });
+  const line = (s: number) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  await new Promise((r) => setTimeout(r, 50));
+  appendFileSync(log, line(200) + line(500));
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, line(502) + 'garbage\n');
+  await new Promise((r) => setTimeout(r, 500));
+  abort.abort();
+  await running;
+  assert.ok(got.length >= 2, `intervals sent: ${got.length}`);
+  const sum = (k: string) => got.reduce((n, c) => n + (c.by_class?.[k] ?? 0), 0);
+  assert.equal(got.reduce((n, c) => n + (c.total ?? 0), 0), 3);
+  assert.equal(sum('5xx'), 2);
+  assert.equal(sum('2xx'), 1);
+  assert.equal(got.reduce((n, c) => n + (c.unparsed ?? 0), 0), 1);
+  assert.deepEqual(got.flatMap((c) => c.rotations ?? []), ['rename']);
+
+  await assert.rejects(
+    streamStatusCounts({ path: join(dir, 'nope.log'), intervalMs: 100, send: () => undefined, signal: new AbortController().signal }),
+    (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_PRECONDITION' && /no such file/.test(err.message),
+  );
+});
