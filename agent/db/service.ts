@@ -108,7 +108,8 @@ export class DatabaseService implements AgentService {
         () => call.end(),
         (err: unknown) => {
           this.log.warn({ rpc: name, err: (err as Error).message }, 'database rpc failed');
-          call.destroy(Object.assign(new Error((err as Error).message), toGrpcError(err)));
+          // grpc-js turns an 'error' event on a server stream into the call's status.
+          call.emit('error', toGrpcError(err));
         },
       );
     };

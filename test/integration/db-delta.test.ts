@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { withTwoMariaDbs } from '../helpers/mariadb.js';
+import { agentConfig, checksumTables, dump, loadFixture, startDbAgent, streamCall, unaryCall } from '../helpers/db-fixture.js';
+
+test('writes during presync, then lock, then the delta: every committed row arrives and parity is proven', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  const dir = mkdtempSync(join(tmpdir(), 'sy-maint-'));
+  t.after(async () => {
+    await s.end();
+    await p.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await loadFixture(s, 'shop');
+  const flagFile = join(dir, '.maintenance');
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging, { maintenance: { flagFile, content: '<?php $upgrading = 1; ?>' } }));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+
+  // The site keeps writing through its ordinary user: inserts, updates, deletes, a new option.
+  const site = await createConnection({ host: staging.host, port: staging.port, user: staging.site.user, password: staging.site.password, database: 'shop' });
+  t.after(() => site.end());
+  const committed = new Set<number>();
+  const deleted = new Set<number>();
+  let writerError: unknown;
+  let stop = false;
+  const writer = (async () => {
+    for (let i = 0; !stop; i++) {
+      try {
+        const [r] = await site.query("INSERT INTO orders (customer, total, created) VALUES (?, ?, NOW())", [`live${i}`, i]);
+        committed.add((r as { insertId: number }).insertId);
+        await site.query('UPDATE orders SET total = total + 1 WHERE id = ?', [1 + ((i * 37) % 500)]);
+        if (i % 5 === 0) {
+          await site.query('DELETE FROM orders WHERE id = ?', [19000 - i]);
+          deleted.add(19000 - i);
+        }
+        if (i % 50 === 0) await site.query('INSERT INTO wp_options (option_name, option_value) VALUES (?, ?)', [`live_opt_${i}`, 'a:1:{i:0;s:1:"x";}']);
+      } catch (err) {
+        writerError = err;
+        return;
+      }
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  const pull = await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  assert.ok(pull.find((e) => e.copy));
+  await new Promise((r) => setTimeout(r, 300));
+
+  // lock while the site is still writing: its next write fails with read-only.
+  const locked = await unaryCall<object, { prior: { read_only: boolean; flag_file_existed: boolean }; already_locked: boolean }>(stagingAgent.client, 'LockWrites', {});
+  assert.equal(locked.prior.read_only, false);
+  assert.equal(locked.prior.flag_file_existed, false);
+  await writer;
+  stop = true;
+  assert.match(String((writerError as Error | undefined)?.message), /read-only|read_only/i, 'the site user was stopped by read_only');
+  assert.ok(committed.size > 5, `the writer committed rows during presync (${committed.size})`);
+  await assert.rejects(site.query("INSERT INTO orders (customer, total, created) VALUES ('late', 1, NOW())"), /read-only|read_only/i);
+  assert.equal(readFileSync(flagFile, 'utf8'), '<?php $upgrading = 1; ?>');
+  const again = await unaryCall<object, { already_locked: boolean; prior: { read_only: boolean } }>(stagingAgent.client, 'LockWrites', {});
+  assert.equal(again.already_locked, true);
+  assert.equal(again.prior.read_only, false, 'a second lock keeps the first prior state');
+
+  // Staging changed its schema after presync, too: that table is re-copied whole.
+  await s.query('SET GLOBAL read_only = OFF');
+  await s.query('ALTER TABLE shop.docs ADD COLUMN extra INT DEFAULT 7');
+  await s.query('SET GLOBAL read_only = ON');
+
+  const sync = await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2, target_ms: 50 });
+  const syncReport = sync.find((e) => e.parity)!.parity!;
+  const orders = syncReport.tables.find((x) => x.table === 'orders')!;
+  assert.ok(orders.differing_chunks > 0 && orders.differing_chunks < orders.chunks, `only some chunks of orders moved (${orders.differing_chunks}/${orders.chunks})`);
+  assert.equal(syncReport.tables.find((x) => x.table === 'docs')!.note, 'schema differs');
+
+  const verify = await streamCall(prodAgent.client, 'VerifyDatabase', { peer, target_ms: 50 });
+  const parity = verify.find((e) => e.parity)!.parity!;
+  assert.equal(parity.equal, true, JSON.stringify(parity.tables.filter((x) => !x.equal)));
+
+  const [rows] = await p.query('SELECT id FROM shop.orders');
+  const ids = new Set((rows as Array<{ id: number }>).map((r) => r.id));
+  for (const id of committed) assert.ok(ids.has(id), `committed order ${id} arrived`);
+  for (const id of deleted) assert.ok(!ids.has(id), `deleted order ${id} is gone`);
+  assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
+  assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+
+  // unlock restores exactly the prior state: read_only OFF, no flag file; the site writes again.
+  const unlocked = await unaryCall<object, { was_locked: boolean }>(stagingAgent.client, 'UnlockWrites', {});
+  assert.equal(unlocked.was_locked, true);
+  assert.equal(existsSync(flagFile), false);
+  const [[ro]] = (await s.query('SELECT @@GLOBAL.read_only AS v')) as unknown as [[{ v: number }]];
+  assert.equal(ro.v, 0);
+  await site.query("INSERT INTO orders (customer, total, created) VALUES ('after', 1, NOW())");
+});
+
+test('unlock restores a prior read_only=ON and an existing flag file byte for byte', async (t) => {
+  const { staging } = await withTwoMariaDbs(t, { staging: ['shop'], production: [] });
+  const s = await staging.rootConnection();
+  const dir = mkdtempSync(join(tmpdir(), 'sy-maint-'));
+  t.after(async () => {
+    await s.end();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const flagFile = join(dir, '.maintenance');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(flagFile, Buffer.from([0xff, 0x00, 0x41]));
+  await s.query('SET GLOBAL read_only = ON');
+  const agent = await startDbAgent(t, agentConfig('staging-1', staging, { maintenance: { flagFile, content: 'down' } }));
+  await unaryCall(agent.client, 'LockWrites', {});
+  assert.equal(readFileSync(flagFile, 'utf8'), 'down');
+  await unaryCall(agent.client, 'UnlockWrites', {});
+  assert.deepEqual(readFileSync(flagFile), Buffer.from([0xff, 0x00, 0x41]));
+  const [[ro]] = (await s.query('SELECT @@GLOBAL.read_only AS v')) as unknown as [[{ v: number }]];
+  assert.equal(ro.v, 1, 'read_only was ON before the lock and stays ON');
+  const second = await unaryCall<object, { was_locked: boolean }>(agent.client, 'UnlockWrites', {});
+  assert.equal(second.was_locked, false, 'unlock is idempotent');
+});
