@@ -2,7 +2,7 @@
 // of dns_records with that name and type, and replacing it patches records in place (adding or
 // deleting only when the number of values changes), keeping the name answered throughout.
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type ProviderClient, type RetryPolicy } from './http.js';
-import { normalizeName, type DnsProvider, type RecordSet } from './provider.js';
+import { normalizeName, type CachePurger, type DnsProvider, type RecordSet } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
 export interface CloudflareProviderOptions {
@@ -34,7 +34,7 @@ function cfErrorText(body: unknown, text: string): string {
   return text.trim() || 'no message';
 }
 
-export class CloudflareProvider implements DnsProvider {
+export class CloudflareProvider implements DnsProvider, CachePurger {
   readonly kind = 'cloudflare';
   readonly name: string;
   readonly authoritative: string[] | undefined;
@@ -105,5 +105,15 @@ export class CloudflareProvider implements DnsProvider {
     }
     // Deleting last, so the name never goes unanswered; a 404 means an earlier attempt removed it.
     for (const r of reusable.slice(missing.length)) await this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, undefined, [404]);
+  }
+
+  /**
+   * Purges everything the edge cached for the zone: after a switch it may hold pages fetched
+   * from the old origin. Purging twice does no harm, so a retried request is safe.
+   */
+  async purgeCache(zone: string): Promise<{ id: string | null }> {
+    const zoneId = await this.zoneId(zone);
+    const res = await this.call<{ id?: string }>('POST', `/zones/${zoneId}/purge_cache`, { purge_everything: true });
+    return { id: res?.id ?? null };
   }
 }

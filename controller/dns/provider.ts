@@ -30,6 +30,16 @@ export interface DnsProvider {
   replaceRecordSet(zone: string, rrset: RecordSet): Promise<void>;
 }
 
+/** A provider that also fronts the site with a cache (Cloudflare): the switch purges it. */
+export interface CachePurger {
+  /** Empties the zone's whole edge cache; resolves with the provider's id for the purge. */
+  purgeCache(zone: string): Promise<{ id: string | null }>;
+}
+
+export function canPurgeCache(p: DnsProvider): p is DnsProvider & CachePurger {
+  return typeof (p as Partial<CachePurger>).purgeCache === 'function';
+}
+
 export function normalizeName(name: string): string {
   return name.trim().replace(/\.$/, '').toLowerCase();
 }

@@ -1,7 +1,8 @@
 // A FAKE of the Cloudflare API v4 (the subset Switchyard calls), on loopback port 0. It follows
 // the documented shapes — the {success, errors, messages, result} envelope, bearer auth, zones by
 // name, dns_records filtered by type and name, PATCH/POST/DELETE of one record — and records
-// every request so tests can assert method, path, auth header and body exactly.
+// every request so tests can assert method, path, auth header and body exactly. POST
+// /zones/:id/purge_cache accepts a purge and records it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
@@ -40,6 +41,8 @@ export interface CloudflareFake {
   zones: { id: string; name: string }[];
   records: FakeRecord[];
   requests: SeenRequest[];
+  /** Cache purges the fake accepted, in order. */
+  purges: { zoneId: string; body: unknown }[];
   /** Faults consumed one per matching request, in order. */
   faults: Fault[];
   close(): Promise<void>;
@@ -57,7 +60,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token = 'cf-test-token-0123456789abcdef'): Promise<CloudflareFake> {
   let nextId = 100;
-  const fake: Omit<CloudflareFake, 'baseUrl' | 'close'> = { token, zones: [], records: [], requests: [], faults: [] };
+  const fake: Omit<CloudflareFake, 'baseUrl' | 'close'> = { token, zones: [], records: [], requests: [], purges: [], faults: [] };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -81,6 +84,13 @@ export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token
       const name = url.searchParams.get('name');
       const zones = fake.zones.filter((z) => name === null || z.name === name);
       return send(200, envelope(zones, { result_info: { page: 1, per_page: 20, count: zones.length, total_count: zones.length, total_pages: 1 } }));
+    }
+    if (req.method === 'POST' && parts[0] === 'zones' && parts[2] === 'purge_cache' && parts.length === 3 && fake.zones.some((z) => z.id === parts[1])) {
+      // The API wants exactly one purge mode; purge_everything is the one Switchyard uses.
+      const b = body as { purge_everything?: unknown; files?: unknown } | undefined;
+      if (b?.purge_everything !== true && !Array.isArray(b?.files)) return send(400, failure(1012, 'Request must contain one of "purge_everything", "files", "tags", "hosts" or "prefixes"'));
+      fake.purges.push({ zoneId: parts[1]!, body: b });
+      return send(200, envelope({ id: `purge-${parts[1]}-${fake.purges.length}` }));
     }
     if (parts[0] !== 'zones' || parts[2] !== 'dns_records' || !fake.zones.some((z) => z.id === parts[1])) return send(404, failure(7003, 'Could not route to the requested resource'));
     const zoneId = parts[1]!;

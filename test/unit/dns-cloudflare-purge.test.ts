@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCloudflareFake } from '../helpers/cloudflare-fake.js';
+import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
+import { PowerDnsProvider } from '../../controller/dns/powerdns.js';
+import { canPurgeCache } from '../../controller/dns/provider.js';
+import { SwitchyardError } from '../../shared/errors.js';
+
+const FAST = { baseDelayMs: 5, maxDelayMs: 20, retries: 2, timeoutMs: 2000 };
+
+test('purgeCache: POST /zones/{id}/purge_cache {purge_everything: true} with the bearer token', async (t) => {
+  const fake = await startCloudflareFake(t);
+  fake.zones.push({ id: 'zone123', name: 'example.com' });
+  const provider = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: FAST });
+  assert.equal(canPurgeCache(provider), true);
+  const res = await provider.purgeCache('Example.com.');
+  assert.deepEqual(res, { id: 'purge-zone123-1' });
+  assert.deepEqual(fake.requests, [
+    { method: 'GET', path: '/client/v4/zones?name=example.com', authorization: `Bearer ${fake.token}`, body: undefined },
+    { method: 'POST', path: '/client/v4/zones/zone123/purge_cache', authorization: `Bearer ${fake.token}`, body: { purge_everything: true } },
+  ]);
+  assert.deepEqual(fake.purges, [{ zoneId: 'zone123', body: { purge_everything: true } }]);
+});
+
+test('purgeCache: a rate-limited (429) purge is sent again; a wrong token fails with the provider error', async (t) => {
+  const fake = await startCloudflareFake(t);
+  fake.zones.push({ id: 'zone123', name: 'example.com' });
+  const provider = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: FAST });
+  await provider.purgeCache('example.com');
+  fake.faults.push({ method: 'POST', status: 429 });
+  await provider.purgeCache('example.com');
+  assert.equal(fake.purges.length, 2);
+  assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 3, 'the rate-limited POST was sent again');
+
+  const wrong = new CloudflareProvider({ name: 'cf-main', apiToken: 'not-the-token', baseUrl: fake.baseUrl, policy: FAST });
+  await assert.rejects(wrong.purgeCache('example.com'), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_DNS_PROVIDER' && /Authentication error/.test(err.message) && !err.message.includes('not-the-token'));
+});
+
+test('a provider without an edge cache cannot purge', () => {
+  const pdns = new PowerDnsProvider({ name: 'pdns', url: 'http://127.0.0.1:1', apiKey: 'k' });
+  assert.equal(canPurgeCache(pdns), false);
+});
