@@ -1,0 +1,84 @@
+// A compromised staging agent: its listing names ../../etc/x, an absolute path, and a symlink
+// followed by a file "inside" it. Production must refuse with SY_PATH_UNSAFE and write nothing
+// outside its root.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from '../../shared/grpc/load.js';
+import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
+import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
+import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
+import { pull, startAssetsAgent } from '../helpers/tree-fixture.js';
+
+const DATA = Buffer.from('owned\n');
+const SHA = createHash('sha256').update(DATA).digest();
+
+function file(path: string): AssetManifestEntry {
+  return { path, type: 'file', mode: 0o644, size: DATA.length, mtime_ns: '1700000000000000000', sha256: SHA, chunks: Buffer.alloc(0), target: '' };
+}
+
+async function fakeStaging(entries: AssetManifestEntry[]): Promise<{ address: string; stop: () => Promise<void> }> {
+  const proto = loadProto<AssetsProto>();
+  const server = new grpc.Server();
+  const unimplemented = (_call: unknown, cb: (err: { code: number }) => void) => cb({ code: grpc.status.UNIMPLEMENTED });
+  server.addService(proto.switchyard.v1.Assets.service, {
+    AuthorizeTransfer: unimplemented,
+    RevokeTransfer: unimplemented,
+    ScanRoot: unimplemented,
+    PullAssets: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
+    VerifyAssets: unimplemented,
+    TreeDigest: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { digest: 'evil', files: 1 }),
+    ListManifest: (call: grpc.ServerWritableStream<unknown, object>) => {
+      call.write({ entries, chunk_size: CHUNK_SIZE, summary: { digest: 'evil' } });
+      call.end();
+    },
+    Fetch: (call: grpc.ServerDuplexStream<{ request_id: string; chunk_indexes: number[] }, object>) => {
+      call.on('data', (req) => {
+        for (const index of req.chunk_indexes) call.write({ request_id: req.request_id, chunk: { index, data: DATA } });
+        call.write({ request_id: req.request_id, end: { status: 'ok' } });
+      });
+      call.on('end', () => call.end());
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.2:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { address: `127.0.0.2:${port}`, stop: () => new Promise((r) => server.tryShutdown(() => r())) };
+}
+
+const cases: Array<[string, AssetManifestEntry[], boolean]> = [
+  ['../../etc/x', [file('../../etc/x')], false],
+  ['an absolute path', [file('/tmp/sy-evil-absolute')], false],
+  ['a NUL byte', [file('a\0b')], false],
+  ['a file behind an escaping symlink', [{ ...file('evil'), type: 'symlink', target: '../outside', size: 0, sha256: Buffer.alloc(0) }, file('evil/x')], false],
+  ['a file behind an allowed external symlink', [{ ...file('evil'), type: 'symlink', target: '../outside', size: 0, sha256: Buffer.alloc(0) }, file('evil/x')], true],
+];
+
+for (const [name, entries, allowExternal] of cases) {
+  test(`a peer sending ${name} is refused and nothing is written outside the root`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-evil-'));
+    const root = join(dir, 'a', 'b', 'root');
+    const outside = join(dir, 'a', 'b', 'outside');
+    mkdirSync(root, { recursive: true });
+    mkdirSync(outside, { recursive: true });
+    const evil = await fakeStaging(entries);
+    const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: root, allowExternalSymlinks: allowExternal } });
+    t.after(async () => {
+      await production.stop();
+      await evil.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await assert.rejects(
+      pull(production.client, { peer_address: evil.address, transfer_token: 'x'.repeat(20), staging_root: 'uploads', production_root: 'uploads', delete: true }),
+      (err: grpc.ServiceError) => err.code === grpc.status.INVALID_ARGUMENT && err.metadata.get('switchyard-error-code')[0] === 'SY_PATH_UNSAFE',
+    );
+    assert.deepEqual(readdirSync(outside), [], 'nothing written beside the root');
+    assert.ok(!existsSync(join(dir, 'etc')) && !existsSync('/tmp/sy-evil-absolute'));
+    const leftovers = readdirSync(root).filter((n) => n !== 'evil');
+    assert.deepEqual(leftovers, [], 'no file landed in the root either');
+  });
+}
