@@ -6,6 +6,8 @@ import { AgentRpcService } from './agent-service.js';
 import { collectFacts } from './facts/collect.js';
 import type { AgentService } from './service.js';
 import { openAgentState, type AgentState } from './state.js';
+import { DatabaseService } from './db/service.js';
+import { AssetsService } from './assets/service.js';
 
 export interface RunningAgent {
   config: AgentConfig;
@@ -22,6 +24,8 @@ export async function runAgent(configPath: string, opts: { logger?: Logger } = {
   logger.info({ stateFile: config.stateFile, runs: state.runs }, 'agent state opened');
   const services: AgentService[] = [
     new AgentRpcService({ config, logger, getFacts: (salt) => collectFacts(config, salt, logger.child({ component: 'facts' })) }),
+    new DatabaseService({ config, logger, state: state.db }),
+    new AssetsService({ config, logger, db: state.db }),
   ];
   let server: RunningAgentServer;
   try {

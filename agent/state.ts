@@ -3,6 +3,7 @@
 import { openDatabase, type Db, type Migration } from '../shared/state/sqlite.js';
 import { packageVersion } from '../shared/paths.js';
 import { ASSET_MIGRATIONS } from './assets/manifest-store.js';
+import { DB_MIGRATIONS } from './db/freeze.js';
 
 const CORE_MIGRATIONS: Migration[] = [
   {
@@ -12,7 +13,7 @@ const CORE_MIGRATIONS: Migration[] = [
   },
 ];
 
-export const AGENT_MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...ASSET_MIGRATIONS];
+export const AGENT_MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...ASSET_MIGRATIONS, ...DB_MIGRATIONS];
 
 export interface AgentState {
   db: Db;

@@ -2,6 +2,7 @@
 // staging agent on 127.0.0.2 and a production agent on 127.0.0.3 over mutual TLS, and a
 // controller on 127.0.0.1 — each a real `switchyard` process with its own config file.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,10 +12,19 @@ import { freePort, waitFor } from '../devenv/process.js';
 import { generateToken, hashToken } from '../../controller/api/auth.js';
 import { assertAlive, spawnSwitchyard, type ChildHandle } from './processes.js';
 import { RestClient } from '../client/rest.js';
+import { startPowerDns, type PowerDnsInstance } from '../devenv/powerdns.js';
+import { startDemoSite, type DemoSite } from './site.js';
+import { seedWordPress } from './wordpress-fixture.js';
+import { createConnection } from 'mysql2/promise';
+import { randomBytes } from 'node:crypto';
 
 export interface DemoSide {
   agentName: string;
   ip: string;
+  origin: string;
+  site: DemoSite;
+  accessLog: string;
+  maintenanceFlag: string;
   db: MariaDbInstance;
   database: string;
   assetsDir: string;
@@ -27,6 +37,11 @@ export interface DemoEnvironment {
   staging: DemoSide;
   production: DemoSide;
   controllerUrl: string;
+  dns: PowerDnsInstance;
+  /** The record the cutover switches, e.g. www.example.test */
+  dnsName: string;
+  dnsZone: string;
+  dnsProvider: string;
   operatorToken: string;
   viewerToken: string;
   client: RestClient;
@@ -41,19 +56,46 @@ export interface DemoOptions {
   extraEnv?: { staging?: string; production?: string };
 }
 
+const ZONE = 'example.test';
+const DNS_NAME = `www.${ZONE}`;
+const DNS_HOST = '127.0.0.4';
+const PROVIDER = 'pdns-demo';
 const SIDES = [
-  { key: 'staging', agentName: 'staging-1', ip: '127.0.0.2', database: 'wp_staging', appUrl: 'https://staging.example.test' },
-  { key: 'production', agentName: 'prod-1', ip: '127.0.0.3', database: 'wp_production', appUrl: 'https://www.example.test' },
+  { key: 'staging', agentName: 'staging-1', ip: '127.0.0.2', database: 'wp_staging', hostName: `staging.${ZONE}` },
+  { key: 'production', agentName: 'prod-1', ip: '127.0.0.3', database: 'wp_production', hostName: DNS_NAME },
 ] as const;
+
+/** A port free on every one of `hosts`, so both sites can share it (the origin URL names it). */
+async function portFreeOnAll(hosts: readonly string[]): Promise<number> {
+  for (let i = 0; i < 20; i++) {
+    const port = await freePort(hosts[0]);
+    const ok = await Promise.all(
+      hosts.slice(1).map(
+        (h) =>
+          new Promise<boolean>((resolve) => {
+            const srv = createServer();
+            srv.once('error', () => resolve(false));
+            srv.listen(port, h, () => srv.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (ok.every(Boolean)) return port;
+  }
+  throw new Error('no port free on all demo hosts');
+}
 
 export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<DemoEnvironment> {
   const log = opts.log ?? (() => {});
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-demo-'));
   const children: ChildHandle[] = [];
   const dbs: MariaDbInstance[] = [];
+  const sites: DemoSite[] = [];
+  let dns: PowerDnsInstance | undefined;
   const stop = async () => {
     await Promise.allSettled(children.reverse().map((c) => c.stop()));
+    await Promise.allSettled(sites.map((x) => x.close()));
     await Promise.allSettled(dbs.map((d) => d.stop()));
+    await dns?.stop().catch(() => {});
     if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -68,14 +110,31 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
     dbs.push(...started);
     log(`MariaDB staging on ${started[0]!.host}:${started[0]!.port}, production on ${started[1]!.host}:${started[1]!.port}`);
 
+    const sitePort = await portFreeOnAll(SIDES.map((s) => s.ip));
+    const origin = (s: (typeof SIDES)[number]) => `http://${s.hostName}:${sitePort}`;
+    // The record starts at staging, as it would before a cutover; TTL already low.
+    dns = await startPowerDns({ host: DNS_HOST, baseDir: dir, zones: [{ name: ZONE, records: [{ name: DNS_NAME, type: 'A', ttl: 60, content: SIDES[0].ip }, { name: SIDES[0].hostName, type: 'A', ttl: 60, content: SIDES[0].ip }] }] });
+    log(`PowerDNS authoritative for ${ZONE} on ${dns.dnsServer}: ${DNS_NAME} A ${SIDES[0].ip}`);
+
+    const seed = await createConnection({ socketPath: started[0]!.socket, user: 'root', database: SIDES[0].database, multipleStatements: true });
+    await seedWordPress(seed, origin(SIDES[0]));
+    await seed.end();
+    log(`seeded a WordPress-like shop into ${SIDES[0].database} on staging`);
+
     const sides: DemoSide[] = [];
     for (const [i, s] of SIDES.entries()) {
       const db = started[i]!;
       const home = join(dir, s.key);
       const assetsDir = join(home, 'uploads');
       mkdirSync(assetsDir, { recursive: true });
+      if (s.key === 'staging') seedUploads(assetsDir);
+      const accessLog = join(home, 'access.log');
+      writeFileSync(accessLog, '');
+      const maintenanceFlag = join(home, '.maintenance');
+      const site = await startDemoSite({ host: s.ip, port: sitePort, accessLog, maintenanceFlag, db: { host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: s.database } });
+      sites.push(site);
       // The site's env file: same keys on both sides, values that differ where they must.
-      writeFileSync(join(home, '.env'), `APP_URL=${s.appUrl}\nDB_NAME=${s.database}\nDB_PASSWORD=${db.site.password}-${s.key}\nAUTH_SALT=demo-shared-salt\n${opts.extraEnv?.[s.key] ?? ''}`);
+      writeFileSync(join(home, '.env'), `APP_URL=${origin(s)}\nDB_NAME=${s.database}\nDB_PASSWORD=${db.site.password}-${s.key}\nAUTH_SALT=demo-shared-salt\n${opts.extraEnv?.[s.key] ?? ''}`);
       const port = await freePort(s.ip);
       const config = {
         name: s.agentName,
@@ -85,13 +144,14 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
         logLevel: 'info',
         database: { host: db.host, port: db.port, user: db.admin.user, password: { env: 'SWITCHYARD_DB_PASSWORD' } },
         assets: { uploads: { path: assetsDir } },
-        maintenance: { flagFile: join(home, '.maintenance'), content: '<?php $upgrading = time(); ?>' },
+        maintenance: { flagFile: maintenanceFlag, content: '<?php $upgrading = time(); ?>' },
         envFiles: [join(home, '.env')],
+        accessLog,
       };
       const agentConfig = join(home, 'agent.yaml');
       writeFileSync(agentConfig, stringify(config));
       children.push(spawnSwitchyard(s.agentName, ['agent', '--config', agentConfig], join(home, 'agent.log'), { SWITCHYARD_DB_PASSWORD: db.admin.password }));
-      sides.push({ agentName: s.agentName, ip: s.ip, db, database: s.database, assetsDir, agentConfig, agentAddress: `${s.ip}:${port}` });
+      sides.push({ agentName: s.agentName, ip: s.ip, origin: origin(s), site, accessLog, maintenanceFlag, db, database: s.database, assetsDir, agentConfig, agentAddress: `${s.ip}:${port}` });
     }
 
     const operatorToken = generateToken();
@@ -105,13 +165,16 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
         stateFile: join(dir, 'controller.sqlite'),
         tls: { ca: join(pki, 'ca.pem'), cert: join(pki, 'controller.pem'), key: join(pki, 'controller-key.pem') },
         agents: sides.map((s) => ({ name: s.agentName, address: s.agentAddress })),
+        dnsProviders: { [PROVIDER]: { type: 'powerdns', url: dns.apiUrl, apiKey: { env: 'SWITCHYARD_PDNS_API_KEY' }, serverId: dns.serverId, authoritative: [dns.dnsServer] } },
+        // No internet here: the authoritative server is the only resolver there is to ask.
+        resolvers: [dns.dnsServer],
         tokens: [
           { name: 'demo-operator', role: 'operator', hash: hashToken(operatorToken) },
           { name: 'demo-viewer', role: 'viewer', hash: hashToken(viewerToken) },
         ],
       }),
     );
-    const controller = spawnSwitchyard('controller', ['controller', '--config', controllerConfig], join(dir, 'controller.log'));
+    const controller = spawnSwitchyard('controller', ['controller', '--config', controllerConfig], join(dir, 'controller.log'), { SWITCHYARD_PDNS_API_KEY: dns.apiKey });
     children.push(controller);
     const controllerUrl = `http://127.0.0.1:${controllerPort}`;
     const client = new RestClient({ url: controllerUrl, token: operatorToken });
@@ -121,9 +184,19 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
       return res.agents.length === 2 && res.agents.every((a) => a.reachable) ? true : undefined;
     });
     log(`controller on ${controllerUrl}; agents staging-1 (${sides[0]!.agentAddress}) and prod-1 (${sides[1]!.agentAddress}) reachable over mutual TLS`);
-    return { dir, staging: sides[0]!, production: sides[1]!, controllerUrl, operatorToken, viewerToken, client, stop };
+    return { dir, staging: sides[0]!, production: sides[1]!, controllerUrl, dns, dnsName: DNS_NAME, dnsZone: ZONE, dnsProvider: PROVIDER, operatorToken, viewerToken, client, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** Uploads as a site has them: images, a larger media file, nested folders, a unicode name. */
+function seedUploads(root: string): void {
+  mkdirSync(join(root, '2026', '11'), { recursive: true });
+  writeFileSync(join(root, 'logo.png'), randomBytes(24 * 1024));
+  for (let i = 0; i < 20; i++) writeFileSync(join(root, `img-${i}.jpg`), randomBytes(8 * 1024 + i * 512));
+  writeFileSync(join(root, '2026', '11', 'promo video.mp4'), randomBytes(6 * 1024 * 1024));
+  writeFileSync(join(root, '2026', '11', 'café-menü.pdf'), randomBytes(64 * 1024));
+  writeFileSync(join(root, 'empty.txt'), '');
 }
