@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withMariaDb } from '../helpers/mariadb.js';
+import { agentConfig, loadFixture, phpSerialize, startDbAgent, unaryCall, PRODUCTION_ORIGIN as P, STAGING_ORIGIN as S, SERIALIZED_OPTIONS } from '../helpers/db-fixture.js';
+import type { RewriteReport__Output } from '../../shared/proto-gen/switchyard/v1/RewriteReport.js';
+
+test('URL rewrite on production: dry run counts, then a serialization-safe rewrite that proves itself', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const root = await db.rootConnection();
+  t.after(() => root.end());
+  await loadFixture(root, 'shop');
+  const agent = await startDbAgent(t, agentConfig('prod-1', db));
+  const rules = [{ from: S, to: P, skip_columns: ['guid'] }];
+  const option = async (name: string) => {
+    const [[r]] = (await root.query('SELECT option_value AS v FROM shop.wp_options WHERE option_name = ?', [name])) as unknown as [[{ v: string }]];
+    return r.v;
+  };
+  const original = new Map(SERIALIZED_OPTIONS);
+
+  const dry = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: true });
+  assert.equal(dry.dry_run, true);
+  const optCol = dry.columns.find((c) => c.table === 'wp_options' && c.column === 'option_value')!;
+  assert.equal(Number(optCol.values_changed), 8, 'siteurl, home, nested, object, serialized-in-serialized, mixed, json, urlencoded');
+  assert.ok(Number(optCol.serialized_values) >= 4);
+  assert.ok(dry.columns.some((c) => c.table === 'wp_posts' && c.column === 'post_content'));
+  assert.ok(!dry.columns.some((c) => c.column === 'guid'), 'guid is skipped');
+  assert.deepEqual(dry.broken.map((b) => [b.table, b.column]), [['wp_options', 'option_value']]);
+  assert.equal(await option('siteurl'), S, 'a dry run changes nothing');
+
+  const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: false });
+  assert.equal(Number(done.values_changed), Number(dry.values_changed));
+  assert.equal(Number(done.origins_left), 0, done.problems.join('; '));
+  assert.equal(Number(done.structure_changed), 0);
+  assert.deepEqual(done.problems, []);
+
+  assert.equal(await option('siteurl'), P);
+  assert.equal(await option('widget_nested'), phpSerialize({ title: 'Links', urls: [`${P}/a`, `${P}/b/😀`], deep: { deeper: { url: `${P}/deep`, n: 3, f: 1.5, ok: true, none: null } } }));
+  assert.equal(await option('serialized_in_serialized'), phpSerialize({ inner: phpSerialize({ url: `${P}/inner`, list: [`${P}/x`] }) }));
+  assert.equal(await option('mixed_text'), `prefix ${P}/p and then ${phpSerialize({ url: `${P}/m` })} suffix`);
+  assert.equal(await option('broken_serialized'), original.get('broken_serialized'), 'broken value untouched');
+  assert.equal(await option('json_escaped'), JSON.stringify({ url: `${P}/json`, nested: { u: `${P}/n` } }).replace(/\//g, '\\/'));
+  assert.equal(await option('url_encoded'), `redirect=${encodeURIComponent(`${P}/enc?x=1`)}`);
+  const [[post]] = (await root.query('SELECT guid, post_content FROM shop.wp_posts WHERE ID = 1')) as unknown as [[{ guid: string; post_content: string }]];
+  assert.equal(post.guid, `${S}/?p=1`);
+  assert.equal(post.post_content, `<a href="${P}/hello">x</a> ${P}/img.png`);
+  const [[doc]] = (await root.query('SELECT JSON_VALUE(doc, "$.url") AS u, JSON_VALID(doc) AS ok FROM shop.docs WHERE id = 1')) as unknown as [[{ u: string; ok: number }]];
+  assert.deepEqual([doc.u, doc.ok], [`${P}/j`, 1]);
+
+  const again = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: false });
+  assert.equal(Number(again.values_changed), 0, 'a second run has nothing left to do');
+});
