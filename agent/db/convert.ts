@@ -34,6 +34,8 @@ export function snapshotToWire(id: string, info: SchemaInfo, sharedView: boolean
     parallelism,
     default_charset: info.defaultCharset,
     default_collation: info.defaultCollation,
+    auto_increment_increment: info.autoIncrementIncrement ?? 1,
+    auto_increment_offset: info.autoIncrementOffset ?? 1,
     tables: info.tables.map((t) => ({
       name: t.name,
       create_sql: t.createSql,
@@ -58,6 +60,8 @@ export function snapshotFromWire(s: SnapshotInfo__Output): SchemaInfo & { snapsh
     exists: true,
     defaultCharset: charsetOk(s.default_charset, 'utf8mb4'),
     defaultCollation: charsetOk(s.default_collation, 'utf8mb4_general_ci'),
+    autoIncrementIncrement: s.auto_increment_increment,
+    autoIncrementOffset: s.auto_increment_offset,
     tables: s.tables.map(
       (t): Table => ({
         name: t.name,

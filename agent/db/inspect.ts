@@ -45,6 +45,8 @@ export interface SchemaInfo {
   defaultCollation: string;
   tables: Table[];
   objects: SchemaObject[];
+  autoIncrementIncrement?: number;
+  autoIncrementOffset?: number;
 }
 
 type Row = Record<string, unknown>;

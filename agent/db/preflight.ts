@@ -1,18 +1,230 @@
+// Preflight on the production agent: AUTO_INCREMENT counters and auto_increment_increment/offset
+// on both sides, and the rows that exist only on production (test orders, webhooks that already
+// reached the new host) — a full copy would destroy them. Staging's keys are loaded into a
+// temporary table here and anti-joined in SQL, so key order and equality follow the column's
+// own collation. What was found is recorded, so `keep` can merge those rows back after the copy.
+import type { Connection } from 'mysql2/promise';
 import type { Db } from '../../shared/state/sqlite.js';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import type { DbTarget } from './connect.js';
-import type { SourcePeer } from './peer.js';
 import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
+import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
+import { connect, dbError, rows, type DbTarget } from './connect.js';
+import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
+import { inspectSchema, keyColumnTypes, dataColumns, type Table } from './inspect.js';
+import { TsvEncoder } from './tsv.js';
+import { loadRows } from './load-rows.js';
+import { keyText, keyToWire, type Key } from './convert.js';
+import { lastSchema } from './swap.js';
+import type { SourcePeer } from './peer.js';
 
+/** Production-only keys per table, from the last preflight; in the state file when there is one. */
 export class ProductionOnlyStore {
+  private readonly mem = new Map<string, Map<string, Key[]>>();
   constructor(private readonly db?: Db) {}
+
+  set(schema: string, table: string, keys: Key[]): void {
+    const enc = JSON.stringify(keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex')))));
+    if (this.db !== undefined) {
+      this.db.prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT(schema_name, table_name) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at').run(schema, table, enc, new Date().toISOString());
+    } else {
+      if (!this.mem.has(schema)) this.mem.set(schema, new Map());
+      this.mem.get(schema)!.set(table, keys);
+    }
+  }
+
+  clear(schema: string): void {
+    if (this.db !== undefined) this.db.prepare('DELETE FROM db_production_only WHERE schema_name = ?').run(schema);
+    else this.mem.delete(schema);
+  }
+
+  get(schema: string): Map<string, Key[]> {
+    if (this.db === undefined) return this.mem.get(schema) ?? new Map();
+    const out = new Map<string, Key[]>();
+    for (const r of this.db.prepare('SELECT table_name, keys FROM db_production_only WHERE schema_name = ?').all(schema) as Array<{ table_name: string; keys: string }>) {
+      out.set(r.table_name, (JSON.parse(r.keys) as Array<Array<string | null>>).map((k) => k.map((v) => (v === null ? null : Buffer.from(v, 'hex')))));
+    }
+    return out;
+  }
 }
 
-export async function preflightDatabase(_o: { target: DbTarget; peer: SourcePeer; targetSchema: string; store: ProductionOnlyStore; logger: Logger }): Promise<PreflightReport> {
-  throw new SwitchyardError('SY_INTERNAL', 'not yet');
+const TMP = '__sy_staging_keys';
+
+async function productionOnlyKeys(conn: Connection, schema: string, t: Table, stagingKeys: AsyncIterable<Key[]>): Promise<Key[]> {
+  const cols = t.keyColumns.map(qi).join(', ');
+  await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, TMP)}`);
+  await conn.query(`CREATE TEMPORARY TABLE ${qt(schema, TMP)} ENGINE=InnoDB SELECT ${cols} FROM ${qt(schema, t.name)} LIMIT 0`);
+  await conn.query(`ALTER TABLE ${qt(schema, TMP)} ADD PRIMARY KEY (${cols})`);
+  const tmp: Table = { ...t, name: TMP, columns: t.keyColumns.map((k) => t.columns.find((c) => c.name === k)!), keyName: 'PRIMARY' };
+  const source = async function* () {
+    const out: Buffer[] = [];
+    const enc = new TsvEncoder(1 << 20, (b) => out.push(b));
+    for await (const batch of stagingKeys) {
+      for (const k of batch) enc.writeRow(k);
+      yield* out.splice(0);
+    }
+    enc.flush();
+    yield* out.splice(0);
+  };
+  await loadRows(conn, schema, tmp, source);
+  const on = t.keyColumns.map((k) => `p.${qi(k)} = s.${qi(k)}`).join(' AND ');
+  const [r] = await conn.query({
+    sql: `SELECT ${t.keyColumns.map((k) => `p.${qi(k)}`).join(', ')} FROM ${qt(schema, t.name)} p LEFT JOIN ${qt(schema, TMP)} s ON ${on} WHERE s.${qi(t.keyColumns[0]!)} IS NULL ORDER BY ${t.keyColumns.map((k) => `p.${qi(k)}`).join(', ')}`,
+    rowsAsArray: true,
+    typeCast: (f: { buffer(): Buffer | null }) => f.buffer(),
+  } as never);
+  await conn.query(`DROP TEMPORARY TABLE ${qt(schema, TMP)}`);
+  return r as unknown as Key[];
 }
 
-export async function mergeProductionOnly(_t: DbTarget, _s: string, _m: string, _st: ProductionOnlyStore): Promise<{ rowsMerged: number; tables: string[] }> {
-  throw new SwitchyardError('SY_INTERNAL', 'not yet');
+/** Consecutive integer keys collapse into one range; other keys form runs in key order. */
+export function toRanges(t: Table, keys: Key[], max = 50): KeyRange[] {
+  const ranges: Array<{ first: Key; last: Key; count: number }> = [];
+  const intKey = t.keyColumns.length === 1 && isNumericType(keyColumnTypes(t)[0]!.dataType) && keys.every((k) => /^-?\d+$/.test(k[0]!.toString()));
+  for (const k of keys) {
+    const cur = ranges[ranges.length - 1];
+    if (cur !== undefined && intKey && BigInt(k[0]!.toString()) === BigInt(cur.last[0]!.toString()) + 1n) {
+      cur.last = k;
+      cur.count++;
+    } else if (cur !== undefined && !intKey && ranges.length >= max) {
+      cur.last = k;
+      cur.count++;
+    } else {
+      ranges.push({ first: k, last: k, count: 1 });
+    }
+  }
+  return ranges.slice(0, max).map((r) => ({ first: keyToWire(r.first), last: keyToWire(r.last), count: r.count, text: r.count === 1 ? keyText(r.first) : `${keyText(r.first)}..${keyText(r.last)}` }));
+}
+
+export interface PreflightOptions {
+  target: DbTarget;
+  peer: SourcePeer;
+  targetSchema: string;
+  store: ProductionOnlyStore;
+  logger: Logger;
+}
+
+export async function preflightDatabase(opts: PreflightOptions): Promise<PreflightReport> {
+  checkSchemaName(opts.targetSchema, 'peer.target_schema');
+  const snap = await opts.peer.openSnapshot(1);
+  const conn = await connect(opts.target);
+  try {
+    const prod = await inspectSchema(conn, opts.targetSchema, { objects: false });
+    const [v] = await rows<{ inc: number; off: number }>(conn, 'SELECT @@GLOBAL.auto_increment_increment AS inc, @@GLOBAL.auto_increment_offset AS off');
+    const report: PreflightReport = {
+      staging_auto_increment_increment: snap.autoIncrementIncrement ?? 1,
+      staging_auto_increment_offset: snap.autoIncrementOffset ?? 1,
+      production_auto_increment_increment: Number(v!.inc),
+      production_auto_increment_offset: Number(v!.off),
+      auto_increment: [],
+      production_only: [],
+      production_only_rows: 0,
+      notes: [],
+    };
+    if (report.staging_auto_increment_increment !== report.production_auto_increment_increment || report.staging_auto_increment_offset !== report.production_auto_increment_offset) {
+      report.notes!.push('auto_increment_increment/offset differ between staging and production: ids generated after the switch follow a different sequence');
+    }
+    opts.store.clear(opts.targetSchema);
+    const byName = new Map(prod.tables.map((t) => [t.name, t]));
+    for (const s of snap.tables) {
+      const p = byName.get(s.name);
+      if (p === undefined) continue;
+      if (s.autoIncrement !== '' || p.autoIncrement !== '') {
+        const risk = p.autoIncrement !== '' && s.autoIncrement !== '' && BigInt(p.autoIncrement) > BigInt(s.autoIncrement);
+        report.auto_increment!.push({ table: s.name, staging: s.autoIncrement, production: p.autoIncrement, risk });
+      }
+      if (p.approxRows === 0 && (await rows<{ n: number }>(conn, `SELECT COUNT(*) AS n FROM ${qt(opts.targetSchema, p.name)}`))[0]!.n === 0) continue;
+      if (p.keyColumns.length === 0 || p.keyColumns.join(',') !== s.keyColumns.join(',')) {
+        report.notes!.push(`${s.name}: no common key on both sides; production-only rows cannot be told apart`);
+        continue;
+      }
+      const keys = await productionOnlyKeys(conn, opts.targetSchema, p, opts.peer.streamKeys(snap.snapshotId, s.name));
+      if (keys.length === 0) continue;
+      opts.store.set(opts.targetSchema, s.name, keys);
+      report.production_only!.push({ table: s.name, rows: keys.length, ranges: toRanges(p, keys), key_columns: p.keyColumns });
+      report.production_only_rows = Number(report.production_only_rows) + keys.length;
+    }
+    for (const p of prod.tables.filter((t) => !snap.tables.some((s) => s.name === t.name))) {
+      const [c] = await rows<{ n: number }>(conn, `SELECT COUNT(*) AS n FROM ${qt(opts.targetSchema, p.name)}`);
+      if (Number(c!.n) > 0) {
+        report.production_only!.push({ table: p.name, rows: Number(c!.n), ranges: [], key_columns: p.keyColumns });
+        report.production_only_rows = Number(report.production_only_rows) + Number(c!.n);
+        report.notes!.push(`${p.name}: exists only on production (${c!.n} rows); the copy moves it aside, keep does not bring it back`);
+      }
+    }
+    opts.logger.info({ component: 'db-preflight', schema: opts.targetSchema, productionOnlyRows: report.production_only_rows }, 'preflight done');
+    return report;
+  } catch (err) {
+    throw dbError(err, `preflight ${opts.targetSchema}`);
+  } finally {
+    await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
+    await conn.end().catch(() => conn.destroy());
+  }
+}
+
+/**
+ * keep: the rows preflight found only on production come back from the kept-aside tables, unless
+ * staging now has a different row under the same key — then nothing is merged and the error names
+ * the colliding keys. discard: the record is dropped.
+ */
+export async function mergeProductionOnly(target: DbTarget, schema: string, mode: 'keep' | 'discard', store: ProductionOnlyStore): Promise<{ rowsMerged: number; tables: string[] }> {
+  const recorded = store.get(schema);
+  if (mode === 'discard') {
+    store.clear(schema);
+    return { rowsMerged: 0, tables: [] };
+  }
+  const conn = await connect(target);
+  try {
+    // The tables the latest copy replaced: `__sy_last` after a rerun, else the first copy's `__sy_prev`.
+    const lastInfo = await inspectSchema(conn, lastSchema(schema), { objects: false });
+    const prev = lastInfo.exists ? lastSchema(schema) : prevSchema(schema);
+    const live = new Map((await inspectSchema(conn, schema, { objects: false })).tables.map((t) => [t.name, t]));
+    const kept = new Map((lastInfo.exists ? lastInfo : await inspectSchema(conn, prev, { objects: false })).tables.map((t) => [t.name, t]));
+    const collisions: string[] = [];
+    const plan: Array<{ t: Table; keys: Key[] }> = [];
+    for (const [name, keys] of recorded) {
+      const t = live.get(name);
+      const old = kept.get(name);
+      if (t === undefined || old === undefined) throw new SwitchyardError('SY_PRECONDITION', `${name}: not found in ${schema} and ${prev}; was presync run after preflight?`);
+      const cols = dataColumns(t).map((c) => c.name);
+      if (cols.join(',') !== dataColumns(old).map((c) => c.name).join(',')) throw new SwitchyardError('SY_CONFLICT', `${name}: columns differ between staging's and production's table; rows cannot be merged`, { details: { table: name } });
+      const todo: Key[] = [];
+      for (const k of keys) {
+        const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
+        const [[a]] = (await conn.query(`SELECT MD5(CONCAT_WS('#', ${cols.map((c) => `IFNULL(MD5(${qi(c)}),'-')`).join(', ')})) AS h FROM ${qt(schema, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
+        if (a === undefined) {
+          todo.push(k);
+          continue;
+        }
+        const [[b]] = (await conn.query(`SELECT MD5(CONCAT_WS('#', ${cols.map((c) => `IFNULL(MD5(${qi(c)}),'-')`).join(', ')})) AS h FROM ${qt(prev, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
+        if (b !== undefined && b.h !== a.h) collisions.push(`${name}:${keyText(k)}`);
+      }
+      plan.push({ t, keys: todo });
+    }
+    if (collisions.length > 0) {
+      throw new SwitchyardError('SY_CONFLICT', `production-only rows collide with staging rows under the same key: ${collisions.slice(0, 20).join(', ')}${collisions.length > 20 ? ` (+${collisions.length - 20} more)` : ''}`, { details: { collisions } });
+    }
+    let merged = 0;
+    await conn.query('START TRANSACTION');
+    try {
+      for (const { t, keys } of plan) {
+        const list = dataColumns(t).map((c) => qi(c.name)).join(', ');
+        for (const k of keys) {
+          const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
+          const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(prev, t.name)} WHERE ${where}`);
+          merged += (res as { affectedRows: number }).affectedRows;
+        }
+      }
+      await conn.query('COMMIT');
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    store.clear(schema);
+    return { rowsMerged: merged, tables: plan.filter((p) => p.keys.length > 0).map((p) => p.t.name) };
+  } catch (err) {
+    throw dbError(err, `merge production-only rows into ${schema}`);
+  } finally {
+    await conn.end().catch(() => conn.destroy());
+  }
 }

@@ -102,6 +102,10 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     }
     // Read under the lock so the DDL is the DDL of the data the readers see.
     const info = await inspectSchema(meta, schema);
+    const [vars] = await meta.query('SELECT @@GLOBAL.auto_increment_increment AS inc, @@GLOBAL.auto_increment_offset AS off');
+    const v = (vars as Array<{ inc: number; off: number }>)[0]!;
+    info.autoIncrementIncrement = Number(v.inc);
+    info.autoIncrementOffset = Number(v.off);
     if (shared) await meta.query('UNLOCK TABLES');
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
     return new Snapshot(schema, info, shared, readers, token);

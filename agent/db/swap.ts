@@ -12,6 +12,8 @@ import { rows } from './connect.js';
 
 export const KEPT_TABLE = '__sy_kept';
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
+/** On a rerun, the tables the rerun replaced: production-only rows recorded since the first copy live there. */
+export const lastSchema = (schema: string): string => `${schema}__sy_last`;
 
 async function schemaExists(conn: Connection, schema: string): Promise<boolean> {
   return (await rows(conn, 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])).length > 0;
@@ -86,7 +88,14 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));
   await createObjects(conn, target, staging.objects, sourceSchema);
   await conn.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
-  if (!firstCopy) await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
+  if (!firstCopy) {
+    const last = lastSchema(target);
+    await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`);
+    await conn.query(`CREATE DATABASE ${qi(last)}`);
+    const left = (await inspectSchema(conn, dest, { objects: false })).tables;
+    if (left.length > 0) await conn.query(`RENAME TABLE ${left.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
+    await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
+  }
   return { keptAside: prev, replaced: current.tables.map((t) => t.name) };
 }
 
@@ -106,6 +115,7 @@ export async function rollbackSwap(conn: Connection, target: string): Promise<st
   await createObjects(conn, target, keptObjects, target);
   await conn.query(`DROP DATABASE ${qi(prev)}`);
   await conn.query(`DROP DATABASE ${qi(trash)}`);
+  await conn.query(`DROP DATABASE IF EXISTS ${qi(lastSchema(target))}`);
   return kept.map((t) => t.name);
 }
 
@@ -113,5 +123,6 @@ export async function releaseKept(conn: Connection, target: string): Promise<boo
   const prev = prevSchema(target);
   const existed = await schemaExists(conn, prev);
   await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`);
+  await conn.query(`DROP DATABASE IF EXISTS ${qi(lastSchema(target))}`);
   return existed;
 }

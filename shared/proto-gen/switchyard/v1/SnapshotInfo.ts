@@ -12,6 +12,8 @@ export interface SnapshotInfo {
   'parallelism'?: (number);
   'default_charset'?: (string);
   'default_collation'?: (string);
+  'auto_increment_increment'?: (number);
+  'auto_increment_offset'?: (number);
 }
 
 export interface SnapshotInfo__Output {
@@ -23,4 +25,6 @@ export interface SnapshotInfo__Output {
   'parallelism': (number);
   'default_charset': (string);
   'default_collation': (string);
+  'auto_increment_increment': (number);
+  'auto_increment_offset': (number);
 }

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { withTwoMariaDbs } from '../helpers/mariadb.js';
+import { agentConfig, loadFixture, startDbAgent, streamCall, unaryCall } from '../helpers/db-fixture.js';
+import type { PreflightReport__Output } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
+
+test('preflight finds production-only rows and auto-increment risk; keep merges them back, a key collision fails naming the key', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  await loadFixture(p, 'shop');
+  // Orders and an option that reached the new host only.
+  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01'), ('test', 2, '2024-05-01'), ('test2', 3, '2024-05-01')");
+  await p.query("INSERT INTO shop.wp_options (option_name, option_value) VALUES ('prod_only', 'x')");
+  // InnoDB hands out AUTO_INCREMENT in blocks for INSERT ... SELECT, so read the ids it chose.
+  const [[ids]] = (await p.query("SELECT MIN(id) AS lo, MAX(id) AS hi FROM shop.orders WHERE customer IN ('webhook', 'test', 'test2')")) as unknown as [[{ lo: number; hi: number }]];
+  const [[sAi]] = (await s.query("SELECT AUTO_INCREMENT AS ai FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'orders'")) as unknown as [[{ ai: number }]];
+
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  const orders = pre.production_only.find((x) => x.table === 'orders')!;
+  assert.equal(Number(orders.rows), 3);
+  assert.equal(ids.hi - ids.lo, 2);
+  assert.deepEqual(orders.ranges.map((r) => r.text), [`${ids.lo}..${ids.hi}`]);
+  assert.equal(Number(pre.production_only.find((x) => x.table === 'wp_options')!.rows), 1);
+  assert.equal(Number(pre.production_only.find((x) => x.table === 'audit')!.rows), 3, 'the trigger wrote audit rows on production only');
+  assert.equal(Number(pre.production_only_rows), 7);
+  const ai = pre.auto_increment.find((x) => x.table === 'orders')!;
+  assert.deepEqual([ai.staging, ai.production, ai.risk], [String(sAi.ai), String(ids.hi + 1), true]);
+  assert.equal(pre.staging_auto_increment_increment, 1);
+
+  // Staging takes the webhook's id for a different order while presync runs: keep must refuse and name the key.
+  await s.query("INSERT INTO shop.orders (customer, total, created) VALUES ('staging-new', 9, '2024-06-01')");
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const [[copied]] = (await p.query("SELECT COUNT(*) AS n FROM shop.orders WHERE customer IN ('webhook', 'test', 'test2')")) as unknown as [[{ n: number }]];
+  assert.equal(copied.n, 0, 'the copy alone drops the production-only rows');
+  await assert.rejects(unaryCall(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.match(err.message, new RegExp(`orders:${ids.lo}\\b`));
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT']);
+    return true;
+  });
+  const [[untouched]] = (await p.query("SELECT COUNT(*) AS n FROM shop.orders WHERE customer IN ('webhook', 'test', 'test2')")) as unknown as [[{ n: number }]];
+  assert.equal(untouched.n, 0, 'a refused merge merges nothing');
+  const discarded = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'discard' });
+  assert.equal(Number(discarded.rows_merged), 0);
+
+  // A clean keep: two more orders land on production only; preflight, copy again, merge back.
+  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('late-webhook', 5, '2024-07-01'), ('late-test', 6, '2024-07-01')");
+  const pre2 = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(pre2.production_only.find((x) => x.table === 'orders')!.rows), 2);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const merged = await unaryCall<object, { rows_merged: string; tables: string[] }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), Number(pre2.production_only_rows));
+  const [[after]] = (await p.query("SELECT COUNT(*) AS n FROM shop.orders WHERE customer IN ('late-webhook', 'late-test', 'staging-new')")) as unknown as [[{ n: number }]];
+  assert.equal(after.n, 3, 'staging rows and the kept rows side by side');
+});
