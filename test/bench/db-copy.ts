@@ -1,0 +1,140 @@
+// Benchmark: Switchyard's agent-to-agent copy and final delta against
+// `mariadb-dump --single-transaction --routines --triggers | mariadb` on one generated database
+// (default ≥ 1 GB across several tables), on this machine, in one run. Agents run as separate
+// processes so their peak RSS can be read. Not part of `npm test`:
+//   npm run build && node dist/test/bench/db-copy.js [--gb 1.0] [--parallelism 4]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { startMariaDb, type MariaDbInstance } from '../../cli/devenv/mariadb.js';
+import { agentConfig, dbClient, streamCall, unaryCall } from '../helpers/db-fixture.js';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const GB = arg('gb', 1.0);
+const PAR = arg('parallelism', 4);
+
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+async function generate(db: MariaDbInstance): Promise<void> {
+  const c = await db.rootConnection('shop');
+  const n = (x: number) => Math.max(1, Math.round(x * GB));
+  await c.query(`
+    CREATE TABLE posts (id INT UNSIGNED PRIMARY KEY, title VARCHAR(200) NOT NULL, content LONGTEXT NOT NULL, status VARCHAR(20) NOT NULL, created DATETIME NOT NULL, KEY (created)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+    CREATE TABLE postmeta (meta_id BIGINT UNSIGNED PRIMARY KEY, post_id INT UNSIGNED NOT NULL, meta_key VARCHAR(255) NOT NULL, meta_value LONGTEXT, KEY (post_id), KEY (meta_key(191))) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+    CREATE TABLE orders (id INT UNSIGNED PRIMARY KEY AUTO_INCREMENT, customer VARCHAR(64) NOT NULL, total DECIMAL(10,2) NOT NULL, status VARCHAR(16) NOT NULL, created DATETIME NOT NULL, KEY (customer)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+    CREATE TABLE media (id INT UNSIGNED PRIMARY KEY, name VARCHAR(100) NOT NULL, data LONGBLOB NOT NULL) ENGINE=InnoDB;
+  `);
+  const t0 = Date.now();
+  await c.query(`INSERT INTO posts SELECT seq, CONCAT('Post ', seq, ' ', MD5(seq)), REPEAT(CONCAT(MD5(seq), ' lorem ipsum dolor sit amet 😀 ', SHA1(seq)), 24), IF(seq % 7 = 0, 'draft', 'publish'), '2020-01-01' + INTERVAL seq MINUTE FROM seq_1_to_${n(260000)}`);
+  await c.query(`INSERT INTO postmeta SELECT seq, seq DIV 8 + 1, CONCAT('_meta_', seq % 40), CONCAT('a:2:{s:3:"url";s:40:"', SHA1(seq), '";s:1:"n";i:', seq, ';}', REPEAT('x', 60)) FROM seq_1_to_${n(2000000)}`);
+  await c.query(`INSERT INTO orders SELECT seq, CONCAT('customer', seq % 50000), (seq % 10000) / 7, ELT(1 + seq % 3, 'paid', 'shipped', 'refunded'), '2021-01-01' + INTERVAL seq SECOND FROM seq_1_to_${n(1000000)}`);
+  await c.query(`INSERT INTO media SELECT seq, CONCAT('file', seq, '.bin'), REPEAT(UNHEX(SHA2(seq, 256)), 2048) FROM seq_1_to_${n(2000)}`);
+  await c.query(`CREATE TRIGGER orders_bi BEFORE INSERT ON orders FOR EACH ROW SET NEW.status = LOWER(NEW.status)`);
+  await c.query(`CREATE PROCEDURE count_orders(OUT n INT) BEGIN SELECT COUNT(*) INTO n FROM orders; END`);
+  await c.query('ANALYZE TABLE posts, postmeta, orders, media');
+  const [[size]] = (await c.query("SELECT SUM(DATA_LENGTH + INDEX_LENGTH) AS b, SUM(DATA_LENGTH) AS d FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop'")) as unknown as [[{ b: string; d: string }]];
+  console.log(`generated: ${(Number(size.b) / 2 ** 30).toFixed(2)} GiB on disk (data ${(Number(size.d) / 2 ** 30).toFixed(2)} GiB) in ${secs(Date.now() - t0)} s`);
+  await c.end();
+}
+
+function pipeline(src: MariaDbInstance, dst: MariaDbInstance, schema: string): Promise<number> {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const dump = spawn('mariadb-dump', ['--no-defaults', `-h${src.host}`, `-P${src.port}`, `-u${src.admin.user}`, `-p${src.admin.password}`, '--single-transaction', '--routines', '--triggers', 'shop'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const load = spawn('mariadb', ['--no-defaults', `-h${dst.host}`, `-P${dst.port}`, `-u${dst.admin.user}`, `-p${dst.admin.password}`, schema], { stdio: ['pipe', 'inherit', 'inherit'] });
+    dump.stdout!.pipe(load.stdin!);
+    let left = 2;
+    const done = (code: number | null) => {
+      if (code !== 0) reject(new Error(`pipeline exited ${code}`));
+      else if (--left === 0) resolve(Date.now() - t0);
+    };
+    dump.on('exit', done);
+    load.on('exit', done);
+  });
+}
+
+function agentProcess(config: object): Promise<{ address: string; child: ChildProcess }> {
+  const script = fileURLToPath(new URL(`../helpers/db-agent-process${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /LISTENING (\S+)/.exec(out);
+      if (m) resolve({ address: m[1]!, child });
+    });
+    child.once('exit', (code) => reject(new Error(`agent exited ${code}`)));
+  });
+}
+
+const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+async function main(): Promise<void> {
+  const extra = ['--innodb-buffer-pool-size=1G', '--innodb-log-file-size=512M'];
+  const [staging, production] = await Promise.all([
+    startMariaDb({ host: '127.0.0.2', databases: ['shop'], extraArgs: extra }),
+    startMariaDb({ host: '127.0.0.3', databases: ['shop', 'shop_dump'], extraArgs: extra }),
+  ]);
+  const agents: ChildProcess[] = [];
+  try {
+    await generate(staging);
+
+    const pipeMs = await pipeline(staging, production, 'shop_dump');
+    console.log(`mariadb-dump | mariadb: ${secs(pipeMs)} s`);
+
+    const s = await agentProcess(agentConfig('staging-1', staging));
+    const p = await agentProcess(agentConfig('prod-1', production));
+    agents.push(s.child, p.child);
+    const sc = dbClient(s.address);
+    const pc = dbClient(p.address);
+    const token = randomBytes(24).toString('hex');
+    await unaryCall(sc, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 3600 });
+    const peer = { peer_address: s.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+
+    let t0 = Date.now();
+    const ev = await streamCall(pc, 'PullDatabase', { peer, parallelism: PAR });
+    const copyMs = Date.now() - t0;
+    const copy = ev.find((e) => e.copy)!.copy!;
+    console.log(`switchyard presync: ${secs(copyMs)} s (${copy.rows} rows, ${(Number(copy.bytes) / 2 ** 30).toFixed(2)} GiB streamed, ${copy.load_methods.join('+')})`);
+
+    // 1% of rows change the way a live shop changes: new rows appended, recent rows edited.
+    const c = await staging.rootConnection('shop');
+    const [[cnt]] = (await c.query('SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM postmeta) + (SELECT COUNT(*) FROM orders) + (SELECT COUNT(*) FROM media) AS n')) as unknown as [[{ n: number }]];
+    const onePct = Math.round(Number(cnt.n) / 100);
+    await c.query(`INSERT INTO orders (customer, total, status, created) SELECT CONCAT('new', seq), 1, 'PAID', NOW() FROM seq_1_to_${Math.round(onePct / 2)}`);
+    await c.query(`UPDATE postmeta SET meta_value = CONCAT(meta_value, '!') ORDER BY meta_id DESC LIMIT ${Math.round(onePct / 2)}`);
+    await c.end();
+    console.log(`changed: ${onePct} rows (1% of ${cnt.n})`);
+
+    t0 = Date.now();
+    await unaryCall(sc, 'LockWrites', {});
+    const sync = (await streamCall(pc, 'SyncDatabase', { peer, parallelism: PAR, target_ms: 500 })).find((e) => e.parity)!.parity!;
+    const syncMs = Date.now() - t0;
+    const verify = (await streamCall(pc, 'VerifyDatabase', { peer, target_ms: 500 })).find((e) => e.parity)!.parity!;
+    const freezeMs = Date.now() - t0;
+    await unaryCall(sc, 'UnlockWrites', {});
+    const moved = sync.tables.reduce((n, x) => n + x.differing_chunks, 0);
+    const chunks = sync.tables.reduce((n, x) => n + x.chunks, 0);
+    console.log(`switchyard delta: lock+sync ${secs(syncMs)} s (${moved}/${chunks} chunks re-copied), verify done at ${secs(freezeMs)} s, parity ${verify.equal ? 'EQUAL' : 'DIFFERS'}`);
+
+    console.log('');
+    console.log(`full copy:   ${secs(pipeMs)} s pipeline vs ${secs(copyMs)} s switchyard -> ${(pipeMs / copyMs).toFixed(2)}x faster (goal 2x)`);
+    console.log(`final delta: ${secs(pipeMs)} s pipeline vs ${secs(freezeMs)} s sync+verify -> ${(pipeMs / freezeMs).toFixed(2)}x faster (goal 10x)`);
+    console.log(`freeze window (lock -> verify done): ${secs(freezeMs)} s = ${((100 * freezeMs) / pipeMs).toFixed(1)}% of the pipeline's time`);
+    console.log(`peak RSS: staging agent ${peakRss(s.child.pid!).toFixed(0)} MiB, production agent ${peakRss(p.child.pid!).toFixed(0)} MiB`);
+    sc.close();
+    pc.close();
+  } finally {
+    for (const a of agents) a.kill('SIGKILL');
+    await Promise.all([staging.stop(), production.stop()]);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
