@@ -1,0 +1,88 @@
+// The production agent's TailAccessLog stream, kept open for the whole monitor step: each
+// message is handed over as it comes, and a broken stream (agent restarted, network blip) is
+// reopened after a pause. The agent starts each stream at the log's end, so a reconnect never
+// counts a line twice.
+import { status as GrpcStatus, type ClientReadableStream } from '@grpc/grpc-js';
+import { fromGrpcError, SwitchyardError } from '../../../shared/errors.js';
+import type { AgentClient } from '../../../shared/proto-gen/switchyard/v1/Agent.js';
+import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+
+export interface FeedState {
+  agent: string;
+  connects: number;
+  messages: number;
+  /** The agent said it cannot tail (no accessLog configured, file missing): not retried. */
+  unavailable: string | null;
+  errors: { at: string; message: string }[];
+  rotations: { at: string; kind: string }[];
+}
+
+export interface AccessLogFeedOptions {
+  agent: string;
+  client: AgentClient;
+  intervalMs: number;
+  onCounts: (c: StatusCounts__Output) => void;
+  reconnectMs?: number;
+  now?: () => Date;
+}
+
+const MAX_ERRORS_KEPT = 20;
+
+export class AccessLogFeed {
+  readonly state: FeedState;
+  #opts: AccessLogFeedOptions;
+  #call: ClientReadableStream<StatusCounts__Output> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(opts: AccessLogFeedOptions) {
+    this.#opts = opts;
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [] };
+  }
+
+  start(): void {
+    this.#connect();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#call?.cancel();
+    this.#call = undefined;
+  }
+
+  #now(): string {
+    return (this.#opts.now?.() ?? new Date()).toISOString();
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    this.state.connects++;
+    const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs });
+    this.#call = call;
+    call.on('data', (c: StatusCounts__Output) => {
+      this.state.messages++;
+      for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
+      this.#opts.onCounts(c);
+    });
+    let over = false;
+    const retry = (message: string, permanent: boolean): void => {
+      if (over || this.#stopped || this.#call !== call) return;
+      over = true;
+      this.state.errors.push({ at: this.#now(), message });
+      if (this.state.errors.length > MAX_ERRORS_KEPT) this.state.errors.shift();
+      if (permanent) {
+        this.state.unavailable = message;
+        return;
+      }
+      this.#timer = setTimeout(() => this.#connect(), this.#opts.reconnectMs ?? Math.max(1000, this.#opts.intervalMs));
+    };
+    call.on('error', (err: Error) => {
+      const e = fromGrpcError(err, `agent ${this.#opts.agent} TailAccessLog`);
+      // An agent too old for this RPC will not learn it by being asked again.
+      const permanent = (err as { code?: number }).code === GrpcStatus.UNIMPLEMENTED || (e instanceof SwitchyardError && (e.code === 'SY_PRECONDITION' || e.code === 'SY_CONFIG_INVALID'));
+      retry(e.message, permanent);
+    });
+    call.on('end', () => retry('the stream ended', false));
+  }
+}

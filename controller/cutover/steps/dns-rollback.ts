@@ -1,0 +1,36 @@
+// The DNS part of a rollback: every record this cutover snapshotted goes back to its first
+// snapshot, exactly. Restoring a record already in that state changes nothing, so a retried or
+// doubled rollback is safe; a snapshot taken just before a crash (provider maybe called, maybe
+// not) is restored all the same.
+import { requireDnsProvider } from '../../dns/registry.js';
+import { restoreSnapshot } from '../../dns/switch.js';
+import type { RecordSet } from '../../dns/provider.js';
+import type { RollbackPart } from '../executor.js';
+import type { DnsSnapshotRow } from '../store/index.js';
+import type { StepDeps } from './deps.js';
+import { snapshotOfRow } from './switch.js';
+
+export function dnsRollbackPart(deps: Pick<StepDeps, 'dns'>): RollbackPart {
+  return {
+    name: 'dns',
+    async run(ctx) {
+      const firsts = new Map<string, DnsSnapshotRow<RecordSet | null>>();
+      for (const row of ctx.store.dnsSnapshots.forCutover<RecordSet | null>(ctx.cutover.id)) {
+        const key = `${row.provider}/${row.zone}/${row.name}/${row.type}`;
+        if (!firsts.has(key)) firsts.set(key, row);
+      }
+      if (firsts.size === 0) return { outcome: 'skipped', detail: { reason: 'no DNS snapshot: the record was never switched' } };
+      const restored: Record<string, unknown>[] = [];
+      for (const row of firsts.values()) {
+        const provider = requireDnsProvider(deps.dns, row.provider, 'dns.provider');
+        ctx.emit({ phase: 'dns', message: `restoring ${row.name} ${row.type}` });
+        const r = await restoreSnapshot(provider, snapshotOfRow(row));
+        const at = ctx.clock.now().toISOString();
+        ctx.store.dnsSnapshots.markRestored(row.id, at);
+        ctx.logger.warn({ name: row.name, type: row.type, records: row.rrsetBefore?.records ?? null, changed: r.changed }, 'DNS record restored from its snapshot');
+        restored.push({ snapshotId: row.id, name: row.name, type: row.type, restoredTo: row.rrsetBefore, changed: r.changed, at });
+      }
+      return { detail: { restored } };
+    },
+  };
+}

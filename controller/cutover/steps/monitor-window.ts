@@ -1,0 +1,71 @@
+// The 5xx share over a sliding window of samples (access-log intervals and synthetic probes),
+// and the verdict the monitor step acts on. Pure, so the rule can be read and tested alone.
+
+export interface Sample {
+  /** When the controller received it (ms since epoch): one clock for every source. */
+  at: number;
+  source: 'log' | 'probe';
+  /** Requests the sample stands for. */
+  total: number;
+  /** Of those, 5xx answers (for a probe: also no answer at all). */
+  errors: number;
+}
+
+export interface WindowStats {
+  from: string;
+  to: string;
+  total: number;
+  errors: number;
+  /** errors / total; 0 when empty. */
+  errorRate: number;
+  log: { total: number; errors: number };
+  probes: { total: number; errors: number };
+}
+
+export type Verdict =
+  | { kind: 'ok'; stats: WindowStats }
+  | { kind: 'too-few'; stats: WindowStats; needed: number }
+  | { kind: 'rollback'; stats: WindowStats; reason: string };
+
+export class SlidingWindow {
+  #samples: Sample[] = [];
+  constructor(readonly windowMs: number) {}
+
+  add(sample: Sample): void {
+    this.#samples.push(sample);
+  }
+
+  /** Drops samples older than the window ending at `now`; returns what remains. */
+  stats(now: number): WindowStats {
+    const from = now - this.windowMs;
+    this.#samples = this.#samples.filter((s) => s.at > from);
+    const sum = (src?: Sample['source']) => {
+      const xs = src === undefined ? this.#samples : this.#samples.filter((s) => s.source === src);
+      return { total: xs.reduce((n, s) => n + s.total, 0), errors: xs.reduce((n, s) => n + s.errors, 0) };
+    };
+    const all = sum();
+    return {
+      from: new Date(from).toISOString(),
+      to: new Date(now).toISOString(),
+      total: all.total,
+      errors: all.errors,
+      errorRate: all.total === 0 ? 0 : all.errors / all.total,
+      log: sum('log'),
+      probes: sum('probe'),
+    };
+  }
+}
+
+/** Over maxErrorRate with at least minSamples requests in the window → roll back. */
+export function judge(stats: WindowStats, limits: { maxErrorRate: number; minSamples: number }): Verdict {
+  if (stats.total < limits.minSamples) return { kind: 'too-few', stats, needed: limits.minSamples };
+  if (stats.errorRate > limits.maxErrorRate) {
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    return {
+      kind: 'rollback',
+      stats,
+      reason: `5xx share ${pct(stats.errorRate)} (${stats.errors} of ${stats.total} requests: ${stats.log.errors}/${stats.log.total} in the access log, ${stats.probes.errors}/${stats.probes.total} probes) between ${stats.from} and ${stats.to} is over maxErrorRate ${pct(limits.maxErrorRate)}`,
+    };
+  }
+  return { kind: 'ok', stats };
+}

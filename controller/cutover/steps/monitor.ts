@@ -1,0 +1,171 @@
+// monitor: watches production for checks.monitorMinutes after the switch. Two sources feed one
+// sliding window (checks.monitorWindowSeconds, default 300 s or the whole watch if shorter):
+// the production agent's access-log counts (real visitors) and synthetic probes of the plan's
+// pages pinned to the production IP (traffic even on a quiet site). A window holding at least
+// checks.minSamples requests (default 50) with a 5xx share over maxErrorRate rolls the cutover
+// back automatically, with the window as evidence; fewer requests never do — three errors out of
+// four requests is noise, not an outage.
+import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
+import type { Plan } from '../plan.js';
+import type { StepDeps } from './deps.js';
+import { AccessLogFeed } from './access-log-feed.js';
+import { judge, SlidingWindow, type Verdict, type WindowStats } from './monitor-window.js';
+import { pageUrl, pinnedRequest } from './pinned-http.js';
+
+export const DEFAULT_MIN_SAMPLES = 50;
+export const DEFAULT_WINDOW_SECONDS = 300;
+export const DEFAULT_INTERVAL_SECONDS = 10;
+const PROBES_KEPT = 30;
+
+export interface MonitorSettings {
+  durationMs: number;
+  windowMs: number;
+  intervalMs: number;
+  minSamples: number;
+  maxErrorRate: number;
+  pages: string[];
+}
+
+export function monitorSettings(plan: Plan): MonitorSettings {
+  const durationMs = Math.round(plan.checks.monitorMinutes * 60_000);
+  const windowMs = Math.round((plan.checks.monitorWindowSeconds ?? Math.min(DEFAULT_WINDOW_SECONDS, plan.checks.monitorMinutes * 60)) * 1000);
+  return {
+    durationMs,
+    windowMs: Math.max(1, windowMs),
+    intervalMs: Math.max(50, Math.round((plan.checks.monitorIntervalSeconds ?? DEFAULT_INTERVAL_SECONDS) * 1000)),
+    minSamples: plan.checks.minSamples ?? DEFAULT_MIN_SAMPLES,
+    maxErrorRate: plan.checks.maxErrorRate,
+    // With only a sitemap in the plan, the home page stands in: validate has checked the rest.
+    pages: plan.checks.pages ?? ['/'],
+  };
+}
+
+export interface ProbeResult {
+  at: string;
+  path: string;
+  status: number | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+/** One probe; no answer at all counts as an error like a 5xx does. */
+export async function probePage(plan: Plan, path: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  const at = new Date().toISOString();
+  try {
+    const res = await pinnedRequest(pageUrl(plan.production.origin, path), plan.production.ip, { timeoutMs, maxBodyBytes: 256 * 1024, headers: { 'Cache-Control': 'no-cache' }, signal });
+    return { at, path, status: res.status, latencyMs: res.latencyMs, error: null };
+  } catch (err) {
+    return { at, path, status: null, latencyMs: null, error: (err as Error).message };
+  }
+}
+
+const isError = (p: ProbeResult): boolean => p.status === null || p.status >= 500;
+
+function sleep(ms: number, signal: AbortSignal, wake: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    void wake.then(done);
+  });
+}
+
+export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
+  return {
+    idempotent: true,
+    async run(ctx: StepContext): Promise<StepResult> {
+      const { plan } = ctx;
+      const s = monitorSettings(plan);
+      const started = Date.now();
+      const window = new SlidingWindow(s.windowMs);
+      const limits = { maxErrorRate: s.maxErrorRate, minSamples: s.minSamples };
+      const totals = { log: { total: 0, byClass: {} as Record<string, number>, byStatus: {} as Record<string, number>, unparsed: 0 }, probes: { total: 0, errors: 0 } };
+      const probes: ProbeResult[] = [];
+      let peak: WindowStats | null = null;
+      let verdict: Verdict = judge(window.stats(Date.now()), limits);
+      let trip!: () => void;
+      const tripped = new Promise<void>((r) => (trip = r));
+
+      const evaluate = (): void => {
+        verdict = judge(window.stats(Date.now()), limits);
+        if (verdict.kind !== 'too-few' && (peak === null || verdict.stats.errorRate > peak.errorRate)) peak = verdict.stats;
+        if (verdict.kind === 'rollback') trip();
+      };
+      const onCounts = (c: StatusCounts__Output): void => {
+        totals.log.total += c.total;
+        totals.log.unparsed += c.unparsed;
+        for (const [k, n] of Object.entries(c.by_class)) totals.log.byClass[k] = (totals.log.byClass[k] ?? 0) + n;
+        for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
+        window.add({ at: Date.now(), source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0 });
+        evaluate();
+      };
+
+      const agent = plan.production.agent;
+      const feed = new AccessLogFeed({ agent, client: deps.agents.client(agent, 'production.agent'), intervalMs: s.intervalMs, onCounts });
+      const evidence = (): Record<string, unknown> => ({
+        [EVIDENCE_KEYS.monitor]: {
+          settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
+          elapsedSeconds: Math.round((Date.now() - started) / 100) / 10,
+          verdict: verdict.kind,
+          window: verdict.stats,
+          peakWindow: peak,
+          errorRate: verdict.stats.errorRate,
+          totals,
+          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations] },
+          probes: probes.slice(-PROBES_KEPT),
+          failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
+        },
+      });
+
+      if (s.durationMs <= 0) {
+        return { summary: 'monitorMinutes is 0: production was not watched', evidence: evidence() };
+      }
+      feed.start();
+      try {
+        const deadline = started + s.durationMs;
+        for (;;) {
+          const round = await Promise.all(s.pages.map((p) => probePage(plan, p, Math.min(5000, Math.max(1000, s.intervalMs)), ctx.signal)));
+          for (const p of round) {
+            probes.push(p);
+            totals.probes.total++;
+            if (isError(p)) totals.probes.errors++;
+            window.add({ at: Date.now(), source: 'probe', total: 1, errors: isError(p) ? 1 : 0 });
+          }
+          if (probes.length > PROBES_KEPT * 4) probes.splice(0, probes.length - PROBES_KEPT * 2);
+          evaluate();
+          const v = verdict;
+          ctx.record.put(EVIDENCE_KEYS.monitor, evidence()[EVIDENCE_KEYS.monitor]);
+          ctx.emit({
+            phase: 'monitor',
+            rows: v.stats.total,
+            etaSeconds: Math.max(0, Math.round((deadline - Date.now()) / 1000)),
+            message: `${v.stats.errors}/${v.stats.total} 5xx in the last ${s.windowMs / 1000} s${v.kind === 'too-few' ? ` (fewer than ${s.minSamples} requests: not judged)` : ''}`,
+          });
+          if (v.kind === 'rollback' || ctx.signal.aborted || Date.now() >= deadline) break;
+          await sleep(Math.min(s.intervalMs, deadline - Date.now()), ctx.signal, tripped);
+          if (verdict.kind === 'rollback') break;
+        }
+      } finally {
+        feed.stop();
+      }
+
+      const ev = evidence();
+      if (verdict.kind === 'rollback') {
+        ctx.logger.warn({ window: verdict.stats }, 'production 5xx share over the limit');
+        return { rollback: { reason: verdict.reason, evidence: ev }, evidence: ev };
+      }
+      if (ctx.signal.aborted) return { outcome: 'failed', error: 'monitor aborted', evidence: ev };
+      const logNote = feed.state.unavailable !== null ? `; access log not watched: ${feed.state.unavailable}` : feed.state.messages === 0 ? '; no access-log counts arrived' : '';
+      const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+      return {
+        summary: `watched ${Math.round(s.durationMs / 1000)} s: ${totals.log.total} logged requests, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? 'never had enough requests to judge' : pct((peak as WindowStats).errorRate)}${logNote}`,
+        evidence: ev,
+      };
+    },
+  };
+}

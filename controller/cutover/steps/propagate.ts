@@ -1,0 +1,120 @@
+// propagate: the zone's authoritative servers first, then the configured resolvers, until all
+// answer the production IP or the time (checks.propagationTimeoutSeconds, default 600) runs
+// out. Evidence per server: answer, remaining TTL, latency. Slow or failing resolvers beyond the
+// plan's limits mean visitors cannot reach the site reliably: the cutover rolls back. For a
+// proxied Cloudflare record DNS only ever shows Cloudflare's addresses, so the origin is
+// confirmed over HTTP instead (the X-Switchyard-Origin header, see controller/dns/origin-check.ts).
+import { requireDnsProvider } from '../../dns/registry.js';
+import { authoritativeServers } from '../../dns/query.js';
+import { waitForPropagation, type ServerResult } from '../../dns/propagation.js';
+import { waitForOriginByHttp } from '../../dns/origin-check.js';
+import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
+import type { Plan } from '../plan.js';
+import type { StepDeps } from './deps.js';
+import { pageUrl } from './pinned-http.js';
+
+export const DEFAULT_PROPAGATION_TIMEOUT_SECONDS = 600;
+
+export interface PropagateOptions {
+  /** Between polling rounds; default 2 s, shorter when the timeout is short. */
+  intervalMs?: number;
+  queryTimeoutMs?: number;
+}
+
+export function propagationTimeoutMs(plan: Plan): number {
+  return Math.round((plan.checks.propagationTimeoutSeconds ?? DEFAULT_PROPAGATION_TIMEOUT_SECONDS) * 1000);
+}
+
+function serverView(s: ServerResult): Record<string, unknown> {
+  return { server: s.server, role: s.role, answer: s.answer, ttl: s.ttl, latencyMs: s.latencyMs, ok: s.ok, error: s.error, attempts: s.attempts };
+}
+
+async function viaHttp(ctx: StepContext, timeoutMs: number, intervalMs: number): Promise<StepResult> {
+  const { plan } = ctx;
+  const url = pageUrl(plan.production.origin, plan.checks.pages?.[0] ?? '/');
+  const check = await waitForOriginByHttp(url, plan.production.agent, { waitMs: timeoutMs, intervalMs, signal: ctx.signal });
+  const evidence = { [EVIDENCE_KEYS.propagation]: { mode: 'http-origin', proxied: true, expectedOrigin: plan.production.agent, check } };
+  if (check.ok) return { summary: `proxied record: the edge answers from ${plan.production.agent} (${url})`, evidence };
+  return {
+    outcome: 'failed',
+    error: `proxied record: the edge did not answer from ${plan.production.agent} within ${Math.round(timeoutMs / 1000)} s: ${check.error}; advance again to re-check or roll back`,
+    evidence,
+  };
+}
+
+export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: PropagateOptions = {}): StepExecutor {
+  return {
+    idempotent: true,
+    async run(ctx) {
+      const { plan } = ctx;
+      const provider = requireDnsProvider(deps.dns, plan.dns.provider);
+      const timeoutMs = propagationTimeoutMs(plan);
+      const intervalMs = opts.intervalMs ?? Math.max(100, Math.min(2000, Math.floor(timeoutMs / 10)));
+      const record = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
+      if (record?.proxied === true) return viaHttp(ctx, timeoutMs, intervalMs);
+
+      const authoritative = provider.authoritative !== undefined && provider.authoritative.length > 0 ? [...provider.authoritative] : await authoritativeServers(plan.dns.zone);
+      const resolvers = [...deps.config.resolvers];
+      const expected = [plan.production.ip];
+      const result = await waitForPropagation({
+        name: plan.dns.name,
+        type: plan.dns.type,
+        expected,
+        authoritative,
+        resolvers,
+        timeoutMs,
+        intervalMs,
+        queryTimeoutMs: opts.queryTimeoutMs ?? Math.max(plan.checks.maxResolverLatencyMs * 4, 2000),
+        signal: ctx.signal,
+        onRound: (servers) => {
+          const done = servers.filter((s) => s.ok).length;
+          ctx.emit({ phase: 'propagation', files: done, filesTotal: servers.length, message: `${done}/${servers.length} servers answer ${expected.join(', ')}` });
+        },
+      });
+
+      const maxLatency = plan.checks.maxResolverLatencyMs;
+      const slow = result.servers.filter((s) => s.latencyMs !== null && s.latencyMs > maxLatency);
+      const evidence = {
+        [EVIDENCE_KEYS.propagation]: {
+          mode: 'dns',
+          expected,
+          ok: result.ok,
+          elapsedMs: result.elapsedMs,
+          timeoutMs,
+          errorRate: result.errorRate,
+          maxErrorRate: plan.checks.maxErrorRate,
+          maxResolverLatencyMs: maxLatency,
+          servers: result.servers.map(serverView),
+        },
+      };
+      const names = (xs: ServerResult[]) => xs.map((s) => `${s.server}${s.latencyMs !== null ? ` (${s.latencyMs} ms)` : s.error ? ` (${s.error})` : ''}`).join(', ');
+      if (ctx.signal.aborted) return { outcome: 'failed', error: 'propagation check aborted', evidence };
+
+      if (result.errorRate > plan.checks.maxErrorRate) {
+        const failing = result.servers.filter((s) => s.attempts > 0 && s.latencyMs === null);
+        const reason = `DNS failures at ${(result.errorRate * 100).toFixed(1)}% of servers (over maxErrorRate ${(plan.checks.maxErrorRate * 100).toFixed(1)}%): ${names(failing)}`;
+        return { rollback: { reason, evidence }, evidence };
+      }
+      if (slow.length > 0) {
+        const reason = `resolver latency over maxResolverLatencyMs ${maxLatency} ms: ${names(slow)}`;
+        return { rollback: { reason, evidence }, evidence };
+      }
+      const authBad = result.servers.filter((s) => s.role === 'authoritative' && !s.ok);
+      if (authBad.length > 0) {
+        // The provider took the change but the zone's own servers do not serve it: the switch
+        // did not happen for the world, and staging is frozen meanwhile.
+        const reason = `authoritative servers still do not answer ${expected.join(', ')} after ${Math.round(timeoutMs / 1000)} s: ${authBad.map((s) => `${s.server} → ${s.answer.join(', ') || s.error || 'nothing'}`).join('; ')}`;
+        return { rollback: { reason, evidence }, evidence };
+      }
+      const lagging = result.servers.filter((s) => !s.ok);
+      if (lagging.length > 0) {
+        return {
+          outcome: 'failed',
+          error: `after ${Math.round(timeoutMs / 1000)} s these resolvers still answer the old value: ${lagging.map((s) => `${s.server} → ${s.answer.join(', ') || s.error || 'nothing'} (ttl ${s.ttl ?? '-'})`).join('; ')}; advance again to re-check or roll back`,
+          evidence,
+        };
+      }
+      return { summary: `${result.servers.length} servers answer ${expected.join(', ')} after ${(result.elapsedMs / 1000).toFixed(1)} s`, evidence };
+    },
+  };
+}

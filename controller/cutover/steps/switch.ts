@@ -1,0 +1,137 @@
+// switch: the plan's record to the production IP, the way back recorded first. The record set is
+// snapshotted into the store before the provider is called; the store keeps the FIRST snapshot
+// of the cutover, so a re-run after a crash (which reads the already-switched record) still
+// hands rollback the original. Re-running is safe: a record already holding the production IP
+// is left alone, which makes this step idempotent.
+import { SwitchyardError } from '../../../shared/errors.js';
+import { requireDnsProvider } from '../../dns/registry.js';
+import { canPurgeCache, normalizeName, type DnsProvider, type RecordSet } from '../../dns/provider.js';
+import { applySwitch, planSwitch, type DnsSnapshot } from '../../dns/switch.js';
+import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
+import type { Plan } from '../plan.js';
+import type { CutoverStore, DnsSnapshotRow } from '../store/index.js';
+import type { StepDeps } from './deps.js';
+
+export type SwitchDeps = Pick<StepDeps, 'dns'>;
+
+/** The TTL the switched record gets: the plan's, else the current one capped at maxTtl. */
+export function switchTtl(plan: Plan, current: RecordSet | null): number {
+  if (plan.dns.ttl !== undefined) return Math.min(plan.dns.ttl, plan.checks.maxTtl);
+  return current === null ? plan.checks.maxTtl : Math.min(current.ttl, plan.checks.maxTtl);
+}
+
+export function snapshotOfRow(row: DnsSnapshotRow<RecordSet | null>): DnsSnapshot {
+  return { provider: row.provider, zone: row.zone, name: row.name, type: row.type, rrset: row.rrsetBefore, takenAt: row.takenAt };
+}
+
+/** Insert-or-ignore: the first snapshot of this record in this cutover wins and is returned. */
+export function keepFirstSnapshot(store: CutoverStore, cutoverId: string, snap: DnsSnapshot): DnsSnapshotRow<RecordSet | null> {
+  return store.transaction(() => {
+    const key = [normalizeName(snap.zone), normalizeName(snap.name), snap.type.toUpperCase()] as const;
+    const existing = store.dnsSnapshots.original<RecordSet | null>(cutoverId, ...key);
+    if (existing !== undefined) return existing;
+    const id = store.dnsSnapshots.take({ cutoverId, provider: snap.provider, zone: key[0], name: key[1], type: key[2], rrsetBefore: snap.rrset, at: snap.takenAt });
+    return store.dnsSnapshots.get<RecordSet | null>(id)!;
+  });
+}
+
+/** The change switch would make, for validate's evidence (a dry run: nothing is written). */
+export async function previewSwitch(deps: SwitchDeps, plan: Plan): Promise<Record<string, unknown>> {
+  const provider = requireDnsProvider(deps.dns, plan.dns.provider);
+  const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
+  const p = await planSwitch(provider, plan.dns, plan.production.ip, { ttl: switchTtl(plan, current) });
+  return { provider: provider.name, zone: p.before.zone, name: p.before.name, type: p.before.type, before: p.before.rrset, after: p.after, changes: p.changes };
+}
+
+/**
+ * Wraps another step's executor (validate) so its result also shows the planned DNS change;
+ * a provider that cannot even be read now fails the step, before the switch would.
+ */
+export function withSwitchPreview(inner: StepExecutor, deps: SwitchDeps): StepExecutor {
+  return {
+    idempotent: inner.idempotent,
+    async run(ctx) {
+      const result: StepResult = (await inner.run(ctx)) ?? {};
+      try {
+        const preview = await previewSwitch(deps, ctx.plan);
+        return { ...result, evidence: { ...result.evidence, switchPreview: preview } };
+      } catch (err) {
+        const message = `DNS provider ${ctx.plan.dns.provider} cannot be read, so the switch would fail: ${(err as Error).message}`;
+        return {
+          ...result,
+          outcome: 'failed',
+          error: result.outcome === 'failed' ? `${result.error ?? 'failed'}; ${message}` : message,
+          evidence: { ...result.evidence, switchPreview: { error: (err as Error).message } },
+        };
+      }
+    },
+  };
+}
+
+async function purgeCdn(deps: SwitchDeps, plan: Plan): Promise<Record<string, unknown> | undefined> {
+  const cdn = plan.cdn;
+  if (cdn === undefined || !cdn.purge) return undefined;
+  const provider: DnsProvider | undefined = deps.dns.get(cdn.provider);
+  if (provider === undefined || !canPurgeCache(provider)) {
+    return { provider: cdn.provider, zone: cdn.zone, ok: false, error: `provider ${cdn.provider} ${provider === undefined ? 'is not configured' : `(${provider.kind}) has no edge cache to purge`}` };
+  }
+  try {
+    const r = await provider.purgeCache(cdn.zone);
+    return { provider: cdn.provider, zone: cdn.zone, ok: true, purgeId: r.id };
+  } catch (err) {
+    return { provider: cdn.provider, zone: cdn.zone, ok: false, error: (err as Error).message };
+  }
+}
+
+export function switchExecutor(deps: SwitchDeps): StepExecutor {
+  return {
+    idempotent: true,
+    async run(ctx: StepContext): Promise<StepResult> {
+      const { plan, store } = ctx;
+      const provider = requireDnsProvider(deps.dns, plan.dns.provider);
+      const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
+      const ttl = switchTtl(plan, current);
+      const unexpected = current !== null && !current.records.every((r) => r === plan.staging.ip || r === plan.production.ip);
+      if (unexpected) {
+        ctx.logger.warn({ records: current.records, staging: plan.staging.ip }, 'the record does not point at the staging IP; rollback restores it as found');
+      }
+
+      let snapshotRow: DnsSnapshotRow<RecordSet | null> | undefined;
+      const result = await applySwitch(provider, plan.dns, plan.production.ip, {
+        ttl,
+        recordSnapshot: (snap) => {
+          snapshotRow = keepFirstSnapshot(store, ctx.cutover.id, snap);
+          ctx.record.put('snapshotId', snapshotRow.id);
+          // Last point before the provider call: a rollback asked for meanwhile must win, or
+          // the record could move after the rollback restored it.
+          if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new SwitchyardError('SY_CONFLICT', 'aborted before the DNS change');
+          return snapshotOfRow(snapshotRow);
+        },
+      });
+      const at = ctx.clock.now().toISOString();
+      store.transaction(() => {
+        store.dnsSnapshots.markApplied(snapshotRow!.id, at, result.after);
+        store.ttlLowered.record({ zone: snapshotRow!.zone, name: snapshotRow!.name, type: snapshotRow!.type, ttl: result.after.ttl, at, cutoverId: ctx.cutover.id, source: 'switch' });
+      });
+
+      const cdnPurge = await purgeCdn(deps, plan);
+      const change = {
+        provider: provider.name,
+        zone: snapshotRow!.zone,
+        name: snapshotRow!.name,
+        type: snapshotRow!.type,
+        before: result.before.rrset,
+        after: result.after,
+        changed: result.changed,
+        snapshotId: snapshotRow!.id,
+        snapshotTakenAt: snapshotRow!.takenAt,
+        appliedAt: at,
+        ...(unexpected ? { warning: `before the switch the record held ${current!.records.join(', ')}, not the staging IP ${plan.staging.ip}; rollback restores it as it was` } : {}),
+        ...(cdnPurge === undefined ? {} : { cdnPurge }),
+      };
+      const parts = [`${change.name} ${change.type} → ${plan.production.ip} (ttl ${result.after.ttl})${result.changed ? '' : ', already in place'}`];
+      if (cdnPurge !== undefined) parts.push(cdnPurge.ok === true ? `edge cache of ${plan.cdn!.zone} purged` : `edge cache NOT purged (${String(cdnPurge.error)}): purge it by hand`);
+      return { summary: parts.join('; '), evidence: { [EVIDENCE_KEYS.dnsChange]: change } };
+    },
+  };
+}

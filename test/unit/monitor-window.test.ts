@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SlidingWindow, judge } from '../../controller/cutover/steps/monitor-window.js';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const limits = { maxErrorRate: 0.02, minSamples: 50 };
+
+test('old samples leave the window; the share is over what remains', () => {
+  const w = new SlidingWindow(60_000);
+  w.add({ at: T0, source: 'log', total: 100, errors: 50 });
+  w.add({ at: T0 + 30_000, source: 'log', total: 100, errors: 1 });
+  w.add({ at: T0 + 30_000, source: 'probe', total: 1, errors: 1 });
+  let s = w.stats(T0 + 59_000);
+  assert.equal(s.total, 201);
+  assert.equal(s.errors, 52);
+  assert.deepEqual(s.log, { total: 200, errors: 51 });
+  assert.deepEqual(s.probes, { total: 1, errors: 1 });
+  assert.equal(judge(s, limits).kind, 'rollback');
+  // The burst at T0 ages out exactly one window later.
+  s = w.stats(T0 + 60_000);
+  assert.equal(s.total, 101);
+  assert.equal(s.errors, 2);
+  assert.equal(s.from, '2030-01-01T00:00:00.000Z');
+  assert.equal(judge(s, limits).kind, 'ok');
+  s = w.stats(T0 + 90_001);
+  assert.equal(s.total, 0);
+  assert.equal(s.errorRate, 0);
+});
+
+test('under minSamples even an all-5xx window is no reason to roll back', () => {
+  const w = new SlidingWindow(60_000);
+  w.add({ at: T0, source: 'log', total: 49, errors: 49 });
+  const v = judge(w.stats(T0 + 1), limits);
+  assert.equal(v.kind, 'too-few');
+  w.add({ at: T0 + 2, source: 'probe', total: 1, errors: 1 });
+  const v2 = judge(w.stats(T0 + 3), limits);
+  assert.equal(v2.kind, 'rollback');
+  assert.match(v2.kind === 'rollback' ? v2.reason : '', /5xx share 100\.0% \(50 of 50 requests: 49\/49 in the access log, 1\/1 probes\).*over maxErrorRate 2\.0%/);
+});
+
+test('exactly at maxErrorRate is still fine; just over is not', () => {
+  const w = new SlidingWindow(60_000);
+  w.add({ at: T0, source: 'log', total: 100, errors: 2 });
+  assert.equal(judge(w.stats(T0 + 1), limits).kind, 'ok');
+  w.add({ at: T0 + 1, source: 'probe', total: 1, errors: 1 }); // 3 of 101
+  assert.equal(judge(w.stats(T0 + 2), limits).kind, 'rollback');
+});
