@@ -24,7 +24,7 @@ export async function startController(config: ControllerConfig, opts: { logger?:
   // One controller process per state file: crash recovery in the engine assumes it alone runs.
   const store = CutoverStore.open(config.stateFile);
   const wiring = buildCutoverWiring({ config, agents, parity, logger });
-  const engine = new CutoverEngine({ store, executors: wiring.executors, rollback: wiring.rollback, ...(wiring.ttl ? { ttl: wiring.ttl } : {}), logger: logger.child({ component: 'cutover' }) });
+  const engine = new CutoverEngine({ store, executors: wiring.executors, rollback: wiring.rollback, ...(wiring.ttl ? { ttl: wiring.ttl } : {}), ...(wiring.onRelease ? { onRelease: wiring.onRelease } : {}), logger: logger.child({ component: 'cutover' }) });
   const app = buildApp({ config, logger, agents, parity, cutovers: engine });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });

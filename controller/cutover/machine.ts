@@ -31,11 +31,19 @@ export interface TtlPort {
   lower(dns: Plan['dns'], ttl: number): Promise<{ previousTtl: number | null; ttl: number; changed: boolean }>;
 }
 
+/**
+ * Clean-up once a cutover is released (fallback → completed), e.g. dropping the production
+ * tables kept aside for an instant DB rollback. Runs after the release is committed; a failure
+ * is recorded as an event and logged, and never undoes the release.
+ */
+export type ReleaseHook = (ctx: { cutover: CutoverView; plan: Plan; logger: Logger }) => Promise<Record<string, unknown> | void>;
+
 export interface CutoverEngineOptions {
   store: CutoverStore;
   executors: StepExecutors;
   rollback?: RollbackExecutor;
   ttl?: TtlPort;
+  onRelease?: ReleaseHook;
   logger: Logger;
   clock?: Clock;
   /** Least time between two persisted progress events of one step (default 250 ms). */
@@ -138,6 +146,9 @@ export class CutoverEngine {
   private readonly executors: StepExecutors;
   private readonly rollbackExecutor: RollbackExecutor | undefined;
   private readonly ttl: TtlPort | undefined;
+  private readonly onRelease: ReleaseHook | undefined;
+  /** Release clean-ups in flight; idle() and close() wait for them. */
+  private readonly releasing = new Map<string, Promise<void>>();
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly progressIntervalMs: number;
@@ -152,6 +163,7 @@ export class CutoverEngine {
     this.executors = { fallback: fallbackExecutor, ...opts.executors };
     this.rollbackExecutor = opts.rollback;
     this.ttl = opts.ttl;
+    this.onRelease = opts.onRelease;
     this.logger = opts.logger.child({ component: 'cutover' });
     this.clock = opts.clock ?? systemClock;
     this.progressIntervalMs = opts.progressIntervalMs ?? 250;
@@ -191,8 +203,9 @@ export class CutoverEngine {
   async idle(id?: string): Promise<void> {
     for (;;) {
       const acts = id === undefined ? [...this.active.values()] : [this.active.get(id)].filter((a): a is Activity => a !== undefined);
-      if (acts.length === 0) return;
-      await Promise.all(acts.map((a) => a.done));
+      const releases = id === undefined ? [...this.releasing.values()] : [this.releasing.get(id)].filter((p): p is Promise<void> => p !== undefined);
+      if (acts.length === 0 && releases.length === 0) return;
+      await Promise.all([...acts.map((a) => a.done), ...releases]);
     }
   }
 
@@ -304,7 +317,27 @@ export class CutoverEngine {
       this.setState(tx, row, 'completed', {}, at);
     });
     this.logger.info({ cutover: id, actor }, 'cutover released');
+    if (this.onRelease !== undefined) {
+      const p = this.runReleaseHook(id, this.onRelease).finally(() => this.releasing.delete(id));
+      this.releasing.set(id, p);
+    }
     return this.get(id);
+  }
+
+  private async runReleaseHook(id: string, hook: ReleaseHook): Promise<void> {
+    const log = this.logger.child({ cutover: id, release: true });
+    try {
+      const detail = (await hook({ cutover: this.get(id), plan: this.row(id).plan, logger: log })) ?? {};
+      this.commit((tx) => tx.event(id, 'progress', { phase: 'release', message: 'release clean-up done', ...detail }));
+    } catch (err) {
+      const error = errorRecord(err);
+      log.error({ err }, 'release clean-up failed');
+      try {
+        this.commit((tx) => tx.event(id, 'progress', { phase: 'release', message: `release clean-up failed: ${error.message}`, error }));
+      } catch (e2) {
+        log.error({ err: e2 }, 'cannot record the release clean-up failure');
+      }
+    }
   }
 
   /** Lowers the record's TTL now, so that `ttlLeadHours` later preflight finds it low long enough. */
@@ -350,7 +383,7 @@ export class CutoverEngine {
         act.abort.abort(new SwitchyardError('SY_CONFLICT', 'aborted: the controller is shutting down'));
       }
     }
-    await Promise.all([...this.active.values()].map((a) => a.done));
+    await Promise.all([...[...this.active.values()].map((a) => a.done), ...this.releasing.values()]);
   }
 
   // ---------------------------------------------------------------- advance rules

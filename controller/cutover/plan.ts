@@ -27,7 +27,16 @@ export const PlanSchema = Type.Object(
     staging: Side,
     production: Side,
     database: Type.Optional(
-      Type.Object({ staging: NonEmpty, production: NonEmpty }, { additionalProperties: false, description: 'schema names on each agent\'s server' }),
+      Type.Object(
+        {
+          staging: NonEmpty,
+          production: NonEmpty,
+          rollbackSwap: Type.Optional(
+            Type.Boolean({ default: false, description: 'rollback swaps the production tables the copy replaced back in (kept aside until release)' }),
+          ),
+        },
+        { additionalProperties: false, description: 'schema names on each agent\'s server' },
+      ),
     ),
     assets: Type.Optional(
       Type.Array(

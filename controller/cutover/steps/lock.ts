@@ -1,0 +1,86 @@
+// lock: the write freeze on staging — its maintenance flag file, then read_only=ON on its
+// MySQL. The staging agent reads the state before it changes anything and answers with it;
+// that prior state is the first thing this step writes to the store, so a rollback after any
+// crash from here on knows exactly what to restore.
+//
+// Not idempotent: a forced rerun is safe only because the agent keeps its first record and
+// answers `already_locked` with it; an agent that lost its state would read the locked state
+// as "prior", which is why an operator has to look first.
+import { SwitchyardError } from '../../../shared/errors.js';
+import type { FreezeState, FreezeState__Output } from '../../../shared/proto-gen/switchyard/v1/FreezeState.js';
+import type { LockWritesResponse__Output } from '../../../shared/proto-gen/switchyard/v1/LockWritesResponse.js';
+import type { StepExecutor, StepResult } from '../executor.js';
+import type { StepRow } from '../store/index.js';
+import { databaseClient, unary, type DataStepDeps } from './data-agents.js';
+
+/** The freeze's prior state as stored in the lock step's evidence (flag content as base64). */
+export interface FreezeEvidence {
+  readOnly: boolean;
+  /** '' when the server has no super_read_only (MariaDB). */
+  superReadOnly: string;
+  flagFile: string;
+  flagFileExisted: boolean;
+  flagFileContentBase64: string;
+  lockedAt: string;
+}
+
+export const PRIOR_KEY = 'prior';
+
+export function freezeEvidence(s: FreezeState__Output): FreezeEvidence {
+  return {
+    readOnly: s.read_only,
+    superReadOnly: s.super_read_only,
+    flagFile: s.flag_file,
+    flagFileExisted: s.flag_file_existed,
+    flagFileContentBase64: Buffer.from(s.flag_file_content).toString('base64'),
+    lockedAt: s.locked_at,
+  };
+}
+
+export function freezeToWire(e: FreezeEvidence): FreezeState {
+  return {
+    read_only: e.readOnly,
+    super_read_only: e.superReadOnly,
+    flag_file: e.flagFile,
+    flag_file_existed: e.flagFileExisted,
+    flag_file_content: Buffer.from(e.flagFileContentBase64, 'base64'),
+    locked_at: e.lockedAt,
+  };
+}
+
+/** The prior state the lock step recorded, if it got that far. */
+export function recordedPrior(lock: StepRow | undefined): FreezeEvidence | undefined {
+  const ev = lock?.result?.evidence;
+  if (ev === null || typeof ev !== 'object') return undefined;
+  const prior = (ev as Record<string, unknown>)[PRIOR_KEY];
+  if (prior === null || typeof prior !== 'object' || typeof (prior as FreezeEvidence).lockedAt !== 'string') return undefined;
+  return prior as FreezeEvidence;
+}
+
+export function lockExecutor(deps: DataStepDeps): StepExecutor {
+  return {
+    idempotent: false,
+    async run(ctx): Promise<StepResult> {
+      const { plan } = ctx;
+      if (plan.database === undefined) {
+        return { outcome: 'skipped', summary: 'the plan has no database: there are no writes to freeze' };
+      }
+      const agent = plan.staging.agent;
+      const client = databaseClient(deps, agent, 'staging.agent');
+      const res = await unary<typeof client, object, LockWritesResponse__Output>(deps, agent, client, 'LockWrites', {}, { signal: ctx.signal });
+      if (res.prior === null) {
+        throw new SwitchyardError('SY_INTERNAL', `LockWrites on agent ${agent} answered without the prior state; staging may be locked — roll back to restore it`);
+      }
+      const prior = freezeEvidence(res.prior);
+      ctx.record.put(PRIOR_KEY, prior);
+      ctx.record.put('alreadyLocked', res.already_locked);
+
+      const flag = prior.flagFile === '' ? 'no maintenance flag configured on the agent' : `maintenance flag ${prior.flagFile}${prior.flagFileExisted ? ' (existed before)' : ''}`;
+      const ro = `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})`;
+      return {
+        summary: `staging writes frozen: ${flag}, ${ro}${res.already_locked ? '; the agent was already locked and kept its first record' : ''}`,
+        evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, agent },
+      };
+    },
+  };
+}

@@ -1,0 +1,88 @@
+// rewrite: staging URLs become production URLs in the production database, PHP-serialization
+// safe, the plan's skipColumns left alone. A dry run first, so the evidence shows what would
+// change per table and column before anything does; then the real run, whose report carries
+// the agent's own proof: no staging origin left, every value that parsed before still parses
+// with the same structure. Values that look serialized but do not parse are left exactly as they
+// were and listed.
+//
+// Not idempotent: with a `to` that contains its `from` (example.com → example.com.au) a second
+// pass would rewrite the rewritten values.
+import type { RewriteReport__Output } from '../../../shared/proto-gen/switchyard/v1/RewriteReport.js';
+import type { StepContext, StepExecutor, StepResult } from '../executor.js';
+import { databaseClient, longCallMs, toNumber, unary, type DataStepDeps } from './data-agents.js';
+
+export interface RewriteEvidence {
+  dryRun: boolean;
+  valuesChanged: number;
+  columns: Array<{ table: string; column: string; valuesChanged: number; serializedValues: number; occurrences: number }>;
+  broken: Array<{ table: string; column: string; key: string; reason: string }>;
+  originsLeft: number;
+  structureChanged: number;
+  problems: string[];
+}
+
+export function rewriteEvidence(r: RewriteReport__Output): RewriteEvidence {
+  return {
+    dryRun: r.dry_run,
+    valuesChanged: toNumber(r.values_changed),
+    columns: r.columns.map((c) => ({
+      table: c.table,
+      column: c.column,
+      valuesChanged: toNumber(c.values_changed),
+      serializedValues: toNumber(c.serialized_values),
+      occurrences: toNumber(c.occurrences),
+    })),
+    broken: r.broken.map((b) => ({ table: b.table, column: b.column, key: b.key, reason: b.reason })),
+    originsLeft: toNumber(r.origins_left),
+    structureChanged: toNumber(r.structure_changed),
+    problems: r.problems,
+  };
+}
+
+async function rewriteUrls(deps: DataStepDeps, ctx: StepContext, dryRun: boolean): Promise<RewriteEvidence> {
+  const { plan } = ctx;
+  const agent = plan.production.agent;
+  const client = databaseClient(deps, agent, 'production.agent');
+  const request = {
+    schema: plan.database!.production,
+    rules: plan.rewrite.map((r) => ({ from: r.from, to: r.to, skip_columns: r.skipColumns })),
+    dry_run: dryRun,
+  };
+  const res = await unary<typeof client, typeof request, RewriteReport__Output>(deps, agent, client, 'RewriteUrls', request, { signal: ctx.signal, timeoutMs: longCallMs(deps) });
+  return rewriteEvidence(res);
+}
+
+const brokenLine = (b: RewriteEvidence['broken'][number]): string => `${b.table}.${b.column} [${b.key}]: ${b.reason}`;
+
+export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
+  return {
+    idempotent: false,
+    async run(ctx): Promise<StepResult> {
+      const { plan } = ctx;
+      if (plan.database === undefined) return { outcome: 'skipped', summary: 'the plan has no database' };
+      if (plan.rewrite.length === 0) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
+      const rules = plan.rewrite.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skipColumns }));
+
+      ctx.emit({ phase: 'rewrite dry run', message: `rewrite: counting ${rules.map((r) => `${r.from} → ${r.to}`).join(', ')}` });
+      const dry = await rewriteUrls(deps, ctx, true);
+      ctx.record.put('dryRun', dry);
+      ctx.emit({ phase: 'rewrite', message: `rewrite: ${dry.valuesChanged} values in ${dry.columns.length} columns` });
+      const done = await rewriteUrls(deps, ctx, false);
+
+      const postCheck = { originsLeft: done.originsLeft, structureChanged: done.structureChanged, problems: done.problems, passed: done.originsLeft === 0 && done.structureChanged === 0 && done.problems.length === 0 };
+      const evidence = { rules, dryRun: dry, rewrite: done, postCheck, broken: done.broken };
+      const summary =
+        `${done.valuesChanged} values rewritten in ${done.columns.filter((c) => c.valuesChanged > 0).length} columns` +
+        (done.broken.length > 0 ? `; ${done.broken.length} unparseable serialized values left as they were: ${done.broken.slice(0, 5).map(brokenLine).join('; ')}` : '');
+      if (!postCheck.passed) {
+        const why = [
+          ...(done.originsLeft > 0 ? [`${done.originsLeft} staging origins left`] : []),
+          ...(done.structureChanged > 0 ? [`${done.structureChanged} serialized values changed structure`] : []),
+          ...done.problems,
+        ];
+        return { outcome: 'failed', summary, evidence, error: `rewrite post-check failed: ${why.join('; ')}` };
+      }
+      return { summary, evidence };
+    },
+  };
+}
