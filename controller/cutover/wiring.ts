@@ -4,10 +4,12 @@ import type { Logger } from '../../shared/logger.js';
 import type { ControllerConfig } from '../config.js';
 import type { AgentDirectory } from '../agents/agent-directory.js';
 import type { RuntimeParityService } from '../parity/service.js';
+import { buildDnsProviders } from '../dns/registry.js';
 import type { RollbackExecutor, StepExecutors } from './executor.js';
 import type { ReleaseHook, TtlPort } from './machine.js';
 import { fallbackExecutor } from './steps/fallback.js';
 import { buildDataSteps } from './steps/data-steps.js';
+import { buildRollbackParts, buildStepExecutors, dnsTtlPort, named, type StepDeps } from './steps/index.js';
 
 export interface WiringDeps {
   config: ControllerConfig;
@@ -24,14 +26,18 @@ export interface CutoverWiring {
 }
 
 export function buildCutoverWiring(deps: WiringDeps): CutoverWiring {
+  const stepDeps: StepDeps = { agents: deps.agents, dns: buildDnsProviders(deps.config.dnsProviders), parity: deps.parity, config: deps.config, logger: deps.logger };
   const data = buildDataSteps({ agents: deps.agents, logger: deps.logger.child({ component: 'cutover-data' }) });
-  // Merge point: the preflight, validate, switch, propagate and monitor executors and the DNS
-  // rollback part (steps/index.ts buildStepExecutors) join here; preflight takes
-  // `data.preflightChecks` among its checks. Rollback order matters: DNS first (traffic back to
-  // staging), then production tables, then staging unlocked.
   return {
-    executors: { fallback: fallbackExecutor, ...data.executors },
-    rollback: { parts: [data.rollbackParts.database, data.rollbackParts.unlockStaging] },
+    // validate joins here when its executor lands.
+    executors: {
+      ...buildStepExecutors(stepDeps, { preflight: { extraChecks: [named('database', data.preflightChecks)] } }),
+      ...data.executors,
+      fallback: fallbackExecutor,
+    },
+    // Order matters: DNS first (traffic back to staging), then production tables, then staging unlocked.
+    rollback: { parts: [...buildRollbackParts(stepDeps), data.rollbackParts.database, data.rollbackParts.unlockStaging] },
+    ttl: dnsTtlPort(stepDeps),
     onRelease: data.onRelease,
   };
 }
