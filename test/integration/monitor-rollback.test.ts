@@ -1,0 +1,118 @@
+// monitor against a REAL agent (gRPC on 127.0.0.3) tailing a temp access log, plus real probes of
+// a small production web server on 127.0.0.3: a 5xx burst appended to the log rolls the cutover
+// back automatically; a burst under minSamples does not. Every other step is a FAKE.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, writeFileSync, renameSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
+import { FakeWorld, fakeRollback, fakeSteps, newEngine, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
+import { parsePlan } from '../../controller/cutover/plan.js';
+import { monitorExecutor } from '../../controller/cutover/steps/index.js';
+import type { CutoverEngine } from '../../controller/cutover/machine.js';
+import type { CutoverStore } from '../../controller/cutover/store/index.js';
+
+const HOST = '127.0.0.3';
+
+const logLine = (status: number, path = '/') => `203.0.113.9 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${status} 512 "-" "Mozilla/5.0"\n`;
+
+async function productionSite(t: TestContext): Promise<{ port: number; hits: string[] }> {
+  const hits: string[] = [];
+  const server = createServer((req, res) => {
+    hits.push(`${req.headers.host} ${req.url}`);
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end('<h1>ok</h1>');
+  });
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  t.after(() => new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  }));
+  return { port: (server.address() as AddressInfo).port, hits };
+}
+
+async function setup(t: TestContext, checks: Record<string, unknown>): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
+  const dir = tempDir(t, 'sy-monitor-');
+  const log = join(dir, 'access.log');
+  writeFileSync(log, logLine(500).repeat(200)); // history before the watch: must not count
+  const agent = await startTestAgent(t, { name: 'prod-1', host: HOST, insecure: true, config: { accessLog: log } });
+  const agents = testDirectory(t, { insecure: true, agents: [{ name: 'prod-1', address: agent.address }, { name: 'staging-1', address: agent.address }] });
+  const site = await productionSite(t);
+  const plan = parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '127.0.0.2' },
+      production: { agent: 'prod-1', origin: `http://www.example.test:${site.port}`, ip: HOST },
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { pages: ['/', '/about/'], maxErrorRate: 0.02, ...checks },
+      fallbackHours: 1,
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world, { monitor: monitorExecutor({ agents }) }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  const id = engine.create(plan, 'tester').id;
+  return { engine, store, world, log, hits: site.hits, port: site.port, id };
+}
+
+/** Waits until the monitor step has received counts from the agent: its tail is open. */
+async function streamOpen(store: CutoverStore, id: string): Promise<void> {
+  await until(() => {
+    const ev = (store.steps.get(id, 'monitor')?.result as { evidence?: { monitor?: { accessLog?: { messages?: number } } } } | null)?.evidence?.monitor;
+    return (ev?.accessLog?.messages ?? 0) >= 1;
+  }, 10_000);
+}
+
+type MonitorEvidence = { verdict: string; window: { total: number; errors: number; log: { errors: number } }; totals: { log: { total: number; byClass: Record<string, number> }; probes: { total: number; errors: number } }; accessLog: { rotations: { kind: string }[] } };
+
+test('a 5xx burst in the access log over maxErrorRate rolls the cutover back automatically', async (t) => {
+  const { engine, store, world, log, hits, port, id } = await setup(t, { monitorMinutes: 0.5, monitorWindowSeconds: 5, monitorIntervalSeconds: 0.2, minSamples: 50 });
+  const run = engine.advance(id, 'monitor', 'tester');
+  await streamOpen(store, id);
+  // Healthy traffic first, across a rename rotation, then the burst.
+  appendFileSync(log, logLine(200).repeat(30));
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, logLine(200).repeat(20) + logLine(503).repeat(40) + logLine(502).repeat(10));
+  const started = Date.now();
+  const view = await run.done;
+  assert.ok(Date.now() - started < 10_000, 'rolled back well before monitorMinutes ended');
+  assert.equal(view.state, 'rolled_back', JSON.stringify(view.error));
+  const step = view.steps.find((s) => s.name === 'monitor')!;
+  assert.equal(step.state, 'failed');
+  assert.match(step.error?.message ?? '', /automatic rollback: 5xx share .* over maxErrorRate 2\.0%/);
+  assert.ok(world.calls.includes('rollback:dns') && world.calls.includes('rollback:staging'));
+  assert.equal(world.count('fallback'), 0);
+
+  const rb = store.rollbacks.get(id)!;
+  assert.equal(rb.automatic, true);
+  assert.match(rb.reason, /5xx share/);
+  const ev = (rb.evidence as { monitor: MonitorEvidence }).monitor;
+  assert.equal(ev.verdict, 'rollback');
+  assert.equal(ev.window.log.errors, 50);
+  assert.equal(ev.totals.log.byClass['5xx'], 50, 'the 200 lines of history before the watch were not counted');
+  assert.equal(ev.totals.log.byClass['2xx'], 50);
+  assert.deepEqual(ev.accessLog.rotations.map((r) => r.kind), ['rename']);
+  assert.ok(ev.totals.probes.total >= 2 && ev.totals.probes.errors === 0, 'the probes reached production and were fine');
+  assert.ok(hits.includes(`www.example.test:${port} /about/`) && hits.includes(`www.example.test:${port} /`), 'probes carry the site Host header and the plan pages');
+});
+
+test('a 5xx burst under minSamples does not roll back; the watch ends with its evidence', async (t) => {
+  const { engine, store, world, log, id } = await setup(t, { monitorMinutes: 0.05, monitorWindowSeconds: 2, monitorIntervalSeconds: 0.25, minSamples: 50 });
+  const run = engine.advance(id, 'monitor', 'tester');
+  await streamOpen(store, id);
+  appendFileSync(log, logLine(500).repeat(10));
+  const view = await run.done;
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  const step = view.steps.find((s) => s.name === 'monitor')!;
+  assert.equal(step.state, 'succeeded');
+  assert.equal(store.rollbacks.get(id), undefined, 'no rollback happened');
+  assert.equal(world.calls.filter((c) => c.startsWith('rollback:')).length, 0);
+  const ev = (step.result as { evidence: { monitor: MonitorEvidence } }).evidence.monitor;
+  assert.equal(ev.totals.log.byClass['5xx'], 10, 'the burst was seen');
+  assert.ok(ev.totals.probes.total >= 4);
+  assert.match((step.result as { summary?: string }).summary ?? '', /watched 3 s: 10 logged requests/);
+});
