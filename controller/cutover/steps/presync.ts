@@ -7,9 +7,8 @@
 // tables of the first swap aside; asset pulls only move what still differs.
 import { SwitchyardError } from '../../../shared/errors.js';
 import type { StepExecutor, StepResult } from '../executor.js';
-import { hasAssets, longCallMs, databaseClient, unary, withDatabaseTransfer, type DataStepDeps } from './data-agents.js';
+import { hasAssets, withDatabaseTransfer, type DataStepDeps } from './data-agents.js';
 import { copyEvidence, databaseStream, formatBytes, pullAssetRoot, type AssetPullEvidence } from './data-pull.js';
-import type { MergeReport__Output } from '../../../shared/proto-gen/switchyard/v1/MergeReport.js';
 
 export function presyncExecutor(deps: DataStepDeps): StepExecutor {
   return {
@@ -32,22 +31,6 @@ export function presyncExecutor(deps: DataStepDeps): StepExecutor {
         ctx.record.put('database', db);
         evidence.database = db;
         lines.push(`database ${plan.database.staging} → ${plan.database.production}: ${db.tables.length} tables, ${db.rows} rows, ${formatBytes(db.bytes)} in ${db.seconds.toFixed(1)} s`);
-
-        if (plan.productionOnlyRows !== undefined) {
-          const prod = databaseClient(deps, plan.production.agent, 'production.agent');
-          const merge = await unary<typeof prod, object, MergeReport__Output>(
-            deps,
-            plan.production.agent,
-            prod,
-            'MergeProductionOnlyRows',
-            { target_schema: plan.database.production, mode: plan.productionOnlyRows },
-            { signal: ctx.signal, timeoutMs: longCallMs(deps) },
-          );
-          const merged = { mode: plan.productionOnlyRows, rowsMerged: Number(merge.rows_merged), tables: merge.tables };
-          ctx.record.put('productionOnlyRows', merged);
-          evidence.productionOnlyRows = merged;
-          if (plan.productionOnlyRows === 'keep') lines.push(`production-only rows kept: ${merged.rowsMerged} merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}`);
-        }
       }
 
       const assets: AssetPullEvidence[] = [];

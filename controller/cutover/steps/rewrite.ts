@@ -5,8 +5,13 @@
 // with the same structure. Values that look serialized but do not parse are left exactly as they
 // were and listed.
 //
+// The production-only rows the plan keeps are merged back first: only now, after the delta and
+// its proof, do they stay (earlier, sync would delete them as differing chunks); and merged
+// before the rewrite, they get their URLs rewritten like every other row.
+//
 // Not idempotent: with a `to` that contains its `from` (example.com → example.com.au) a second
 // pass would rewrite the rewritten values.
+import type { MergeReport__Output } from '../../../shared/proto-gen/switchyard/v1/MergeReport.js';
 import type { RewriteReport__Output } from '../../../shared/proto-gen/switchyard/v1/RewriteReport.js';
 import type { StepContext, StepExecutor, StepResult } from '../executor.js';
 import { databaseClient, longCallMs, toNumber, unary, type DataStepDeps } from './data-agents.js';
@@ -52,6 +57,28 @@ async function rewriteUrls(deps: DataStepDeps, ctx: StepContext, dryRun: boolean
   return rewriteEvidence(res);
 }
 
+export interface MergeEvidence {
+  mode: 'keep' | 'discard';
+  rowsMerged: number;
+  tables: string[];
+}
+
+/** Production-only rows found by preflight: merged back (`keep`) or forgotten (`discard`). */
+async function mergeProductionOnlyRows(deps: DataStepDeps, ctx: StepContext, mode: 'keep' | 'discard'): Promise<MergeEvidence> {
+  const agent = ctx.plan.production.agent;
+  const client = databaseClient(deps, agent, 'production.agent');
+  ctx.emit({ phase: 'merge production-only rows', message: `rewrite: production-only rows: ${mode}` });
+  const res = await unary<typeof client, object, MergeReport__Output>(
+    deps,
+    agent,
+    client,
+    'MergeProductionOnlyRows',
+    { target_schema: ctx.plan.database!.production, mode },
+    { signal: ctx.signal, timeoutMs: longCallMs(deps) },
+  );
+  return { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables };
+}
+
 const brokenLine = (b: RewriteEvidence['broken'][number]): string => `${b.table}.${b.column} [${b.key}]: ${b.reason}`;
 
 export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
@@ -60,7 +87,16 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
     async run(ctx): Promise<StepResult> {
       const { plan } = ctx;
       if (plan.database === undefined) return { outcome: 'skipped', summary: 'the plan has no database' };
-      if (plan.rewrite.length === 0) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
+      let merged: MergeEvidence | undefined;
+      if (plan.productionOnlyRows !== undefined) {
+        merged = await mergeProductionOnlyRows(deps, ctx, plan.productionOnlyRows);
+        ctx.record.put('productionOnlyRows', merged);
+      }
+      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}` : undefined;
+      if (plan.rewrite.length === 0) {
+        if (merged === undefined) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
+        return { summary: `${mergedLine ?? 'production-only rows discarded'}; no rewrite rules`, evidence: { productionOnlyRows: merged } };
+      }
       const rules = plan.rewrite.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skipColumns }));
 
       ctx.emit({ phase: 'rewrite dry run', message: `rewrite: counting ${rules.map((r) => `${r.from} → ${r.to}`).join(', ')}` });
@@ -70,8 +106,9 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
       const done = await rewriteUrls(deps, ctx, false);
 
       const postCheck = { originsLeft: done.originsLeft, structureChanged: done.structureChanged, problems: done.problems, passed: done.originsLeft === 0 && done.structureChanged === 0 && done.problems.length === 0 };
-      const evidence = { rules, dryRun: dry, rewrite: done, postCheck, broken: done.broken };
+      const evidence = { rules, dryRun: dry, rewrite: done, postCheck, broken: done.broken, ...(merged === undefined ? {} : { productionOnlyRows: merged }) };
       const summary =
+        (mergedLine === undefined ? '' : `${mergedLine}; `) +
         `${done.valuesChanged} values rewritten in ${done.columns.filter((c) => c.valuesChanged > 0).length} columns` +
         (done.broken.length > 0 ? `; ${done.broken.length} unparseable serialized values left as they were: ${done.broken.slice(0, 5).map(brokenLine).join('; ')}` : '');
       if (!postCheck.passed) {

@@ -2,7 +2,7 @@
 // compares both sides (through a one-off transfer from staging) and reports each table's
 // AUTO_INCREMENT, the auto_increment_increment/offset variables, and the rows that exist only on
 // production — test orders, webhooks that already reached the new host. Those rows block the
-// cutover until the plan says `productionOnlyRows: keep` (merged back after presync) or
+// cutover until the plan says `productionOnlyRows: keep` (merged back once the copy is proven) or
 // `discard`.
 import type { PreflightReport__Output } from '../../../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import { databaseClient, longCallMs, toNumber, unary, withDatabaseTransfer, type DataStepDeps } from '../data-agents.js';
@@ -71,7 +71,7 @@ function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | 'discard
       evidence,
     );
   }
-  if (mode === 'keep') return warn(PRODUCTION_ONLY, `${total} production-only rows will be merged back after presync — ${listed}`, evidence);
+  if (mode === 'keep') return warn(PRODUCTION_ONLY, `${total} production-only rows will be merged back once the final delta is proven (rewrite step) — ${listed}`, evidence);
   return warn(PRODUCTION_ONLY, `${total} production-only rows will be discarded by the copy (plan: discard) — ${listed}`, evidence);
 }
 

@@ -1,0 +1,477 @@
+// The database and asset steps of a cutover, end to end through the engine: two real MariaDB
+// servers, two real agents (Database + Assets services) on 127.0.0.2/.3, the controller's
+// executors talking to them over gRPC, fakes only for the steps that are not about data.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
+import { PRODUCTION_ORIGIN, SERIALIZED_OPTIONS, STAGING_ORIGIN } from '../helpers/db-fixture.js';
+import { FakeWorld, fakeSteps } from '../helpers/cutover-fakes.js';
+import { AgentConfigSchema } from '../../agent/config.js';
+import { startAgentServer } from '../../agent/server.js';
+import { openAgentState } from '../../agent/state.js';
+import { DatabaseService } from '../../agent/db/service.js';
+import { AssetsService } from '../../agent/assets/service.js';
+import { ControllerConfigSchema } from '../../controller/config.js';
+import { AgentDirectory } from '../../controller/agents/agent-directory.js';
+import { RuntimeParityService } from '../../controller/parity/service.js';
+import { CutoverStore } from '../../controller/cutover/store/index.js';
+import { CutoverEngine } from '../../controller/cutover/machine.js';
+import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
+import { EVIDENCE_KEYS } from '../../controller/cutover/executor.js';
+import { buildDataSteps, type DataSteps } from '../../controller/cutover/steps/data-steps.js';
+import { named, preflightExecutor } from '../../controller/cutover/steps/index.js';
+import type { CutoverView } from '../../controller/cutover/view.js';
+import { validate } from '../../shared/config/load.js';
+import { silentLogger } from '../../shared/logger.js';
+
+const SCHEMA = 'wp';
+const FLAG_CONTENT = '<?php $upgrading = 1700000000; ?>';
+const PRODUCTION_ONLY_ID = 100000;
+
+// ---- an independent PHP unserialize: byte lengths checked, nothing borrowed from the agent ----
+
+type Php = null | boolean | number | string | Php[] | { [k: string]: Php };
+
+function unserialize(text: string): Php {
+  const buf = Buffer.from(text, 'utf8');
+  let at = 0;
+  const bad = (why: string): never => {
+    throw new Error(`not PHP-serialized at byte ${at}: ${why}`);
+  };
+  const expect = (s: string): void => {
+    if (buf.toString('latin1', at, at + s.length) !== s) bad(`expected ${s}`);
+    at += s.length;
+  };
+  const until = (ch: string): string => {
+    const end = buf.indexOf(ch, at);
+    if (end < 0) bad(`no ${ch}`);
+    const v = buf.toString('latin1', at, end);
+    at = end + 1;
+    return v;
+  };
+  const str = (): string => {
+    const len = Number(until(':'));
+    expect('"');
+    const v = buf.toString('utf8', at, at + len);
+    at += len;
+    expect('"');
+    return v;
+  };
+  const value = (): Php => {
+    const t = String.fromCharCode(buf[at] ?? 0);
+    at += 2;
+    switch (t) {
+      case 'N':
+        return null;
+      case 'b':
+        return until(';') === '1';
+      case 'i':
+      case 'd':
+        return Number(until(';'));
+      case 's': {
+        const v = str();
+        expect(';');
+        return v;
+      }
+      case 'a':
+      case 'O': {
+        if (t === 'O') {
+          str();
+          expect(':');
+        }
+        const n = Number(until(':'));
+        expect('{');
+        const out: Record<string, Php> = {};
+        for (let i = 0; i < n; i++) {
+          const k = value();
+          out[String(k)] = value();
+        }
+        expect('}');
+        return out;
+      }
+      default:
+        return bad(`type ${t}`);
+    }
+  };
+  const v = value();
+  if (at !== buf.length) bad('trailing bytes');
+  return v;
+}
+
+// ---- the site ------------------------------------------------------------------------------
+
+const q = (s: string): string => "'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
+
+const WP_TABLES = [
+  `CREATE TABLE wp_options (option_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, option_name VARCHAR(191) NOT NULL DEFAULT '', option_value LONGTEXT NOT NULL, autoload VARCHAR(20) NOT NULL DEFAULT 'yes', PRIMARY KEY (option_id), UNIQUE KEY option_name (option_name)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE wp_posts (ID BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, post_title TEXT NOT NULL, post_content LONGTEXT NOT NULL, guid VARCHAR(255) NOT NULL DEFAULT '') ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  `CREATE TABLE wp_comments (comment_ID BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, comment_post_ID BIGINT UNSIGNED NOT NULL, comment_content TEXT NOT NULL, comment_date DATETIME NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+];
+
+async function loadStagingSite(conn: Connection): Promise<void> {
+  await conn.query(`USE ${SCHEMA}`);
+  for (const s of WP_TABLES) await conn.query(s);
+  await conn.query(`INSERT INTO wp_options VALUES ${SERIALIZED_OPTIONS.map(([n, v], i) => `(${i + 1}, ${q(n)}, ${q(v)}, 'yes')`).join(', ')}`);
+  const posts = Array.from({ length: 40 }, (_, i) => `(${q(`Post ${i} 😀`)}, ${q(`<a href="${STAGING_ORIGIN}/p/${i}/">x</a> <img src="${STAGING_ORIGIN}/wp-content/uploads/2024/01/a.jpg">`)}, ${q(`${STAGING_ORIGIN}/?p=${i + 1}`)})`);
+  await conn.query(`INSERT INTO wp_posts (post_title, post_content, guid) VALUES ${posts.join(', ')}`);
+  await conn.query(`INSERT INTO wp_comments (comment_post_ID, comment_content, comment_date) VALUES (1, 'first', '2024-01-01 00:00:00'), (2, 'second', '2024-01-02 00:00:00')`);
+}
+
+/** The old production site: same tables, older content, keys that staging also has. */
+async function loadProductionSite(conn: Connection, productionOnly: boolean): Promise<void> {
+  await conn.query(`USE ${SCHEMA}`);
+  for (const s of WP_TABLES) await conn.query(s);
+  await conn.query(`INSERT INTO wp_options VALUES (1, 'siteurl', 'https://old.example.com', 'yes'), (2, 'home', 'https://old.example.com/', 'yes')`);
+  await conn.query(`INSERT INTO wp_posts (ID, post_title, post_content, guid) VALUES (1, 'Old home', 'old', 'https://old.example.com/?p=1')`);
+  if (productionOnly) {
+    // A webhook that already reached the new host: a row staging will never have.
+    await conn.query(`INSERT INTO wp_comments VALUES (${PRODUCTION_ONLY_ID}, 1, 'order webhook on production', '2024-02-01 00:00:00')`);
+  }
+}
+
+interface Env {
+  staging: MariaDbInstance;
+  production: MariaDbInstance;
+  stagingRoot: Connection;
+  productionRoot: Connection;
+  stagingUploads: string;
+  productionUploads: string;
+  flagFile: string;
+  engine: CutoverEngine;
+  data: DataSteps;
+  world: FakeWorld;
+  site(): Promise<Connection>;
+  plan(extra?: Record<string, unknown>): Plan;
+}
+
+async function startAgent(t: TestContext, name: string, host: string, db: MariaDbInstance, dir: string, extra: Record<string, unknown>) {
+  const config = validate(AgentConfigSchema, {
+    name,
+    listen: { host, port: 0 },
+    insecure: true,
+    stateFile: join(dir, `${name}.sqlite`),
+    logLevel: 'silent',
+    database: { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password, schemas: [SCHEMA] },
+    ...extra,
+  }, `agent ${name}`);
+  const logger = silentLogger();
+  const state = openAgentState(config.stateFile, name);
+  const services = [new DatabaseService({ config, logger, state: state.db }), new AssetsService({ config, logger, db: state.db, watch: false })];
+  const server = await startAgentServer({ config, logger, services });
+  t.after(async () => {
+    await server.close();
+    await Promise.all(services.map((s) => s.close()));
+    state.close();
+  });
+  return server;
+}
+
+async function setup(t: TestContext, opts: { productionOnly?: boolean } = {}): Promise<Env> {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: [SCHEMA], production: [SCHEMA] });
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cutover-data-'));
+  const stagingRoot = await staging.rootConnection();
+  const productionRoot = await production.rootConnection();
+  const open: Connection[] = [];
+  t.after(async () => {
+    for (const c of [stagingRoot, productionRoot, ...open]) await c.end().catch(() => c.destroy());
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await loadStagingSite(stagingRoot);
+  await loadProductionSite(productionRoot, opts.productionOnly === true);
+
+  const stagingUploads = join(dir, 'staging-uploads');
+  const productionUploads = join(dir, 'production-uploads');
+  mkdirSync(join(stagingUploads, '2024/01'), { recursive: true });
+  mkdirSync(productionUploads, { recursive: true });
+  writeFileSync(join(stagingUploads, '2024/01/a.jpg'), randomBytes(300_000));
+  writeFileSync(join(stagingUploads, '2024/01/menu card.pdf'), randomBytes(70_000));
+  writeFileSync(join(stagingUploads, 'index.php'), '<?php // Silence is golden.\n');
+  writeFileSync(join(productionUploads, 'stale-from-old-site.txt'), 'old');
+  const flagFile = join(dir, 'staging-site', '.maintenance');
+  mkdirSync(join(dir, 'staging-site'));
+
+  const stagingAgent = await startAgent(t, 'staging-1', '127.0.0.2', staging, dir, {
+    assets: { uploads: { path: stagingUploads } },
+    maintenance: { flagFile, content: FLAG_CONTENT },
+  });
+  const productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { assets: { uploads: { path: productionUploads } } });
+
+  const controllerConfig = validate(ControllerConfigSchema, {
+    insecure: true,
+    agents: [
+      { name: 'staging-1', address: stagingAgent.address },
+      { name: 'prod-1', address: productionAgent.address },
+    ],
+  }, 'controller config');
+  const logger = silentLogger();
+  const agents = new AgentDirectory({ config: controllerConfig, logger });
+  t.after(() => agents.close());
+  const data = buildDataSteps({ agents, logger, chunkTargetMs: 50 });
+  const world = new FakeWorld();
+  const preflight = preflightExecutor({ agents, dns: new Map(), parity: new RuntimeParityService(agents) }, { checks: [named('database', data.preflightChecks)] });
+  const store = CutoverStore.open(join(dir, 'controller.sqlite'));
+  const engine = new CutoverEngine({
+    store,
+    // validate, switch, propagate and monitor are not about data: fakes stand in for them.
+    executors: { ...fakeSteps(world), preflight, ...data.executors },
+    rollback: { parts: [data.rollbackParts.database, data.rollbackParts.unlockStaging] },
+    onRelease: data.onRelease,
+    logger,
+    progressIntervalMs: 0,
+  });
+  t.after(async () => {
+    await engine.close();
+    store.close();
+  });
+
+  return {
+    staging,
+    production,
+    stagingRoot,
+    productionRoot,
+    stagingUploads,
+    productionUploads,
+    flagFile,
+    engine,
+    data,
+    world,
+    async site() {
+      const c = await createConnection({ host: staging.host, port: staging.port, user: staging.site.user, password: staging.site.password, database: SCHEMA });
+      open.push(c);
+      return c;
+    },
+    plan(extra = {}) {
+      return parsePlan(
+        {
+          site: 'example.com',
+          staging: { agent: 'staging-1', origin: STAGING_ORIGIN, ip: '203.0.113.10' },
+          production: { agent: 'prod-1', origin: PRODUCTION_ORIGIN, ip: '203.0.113.20' },
+          database: { staging: SCHEMA, production: SCHEMA },
+          assets: [{ staging: 'uploads', production: 'uploads', delete: true }],
+          rewrite: [{ from: STAGING_ORIGIN, to: PRODUCTION_ORIGIN }],
+          dns: { provider: 'pdns', zone: 'example.com', name: 'www.example.com' },
+          checks: { pages: ['/'] },
+          fallbackHours: 24,
+          ...extra,
+        },
+        { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns'] },
+      );
+    },
+  };
+}
+
+async function advance(env: Env, id: string, until: string): Promise<CutoverView> {
+  return env.engine.advance(id, until, 'tester').done;
+}
+
+function step(view: CutoverView, name: string) {
+  const s = view.steps.find((x) => x.name === name);
+  assert.ok(s, `step ${name}`);
+  return s;
+}
+
+function evidence(view: CutoverView, name: string): Record<string, unknown> {
+  return (step(view, name).result?.evidence ?? {}) as Record<string, unknown>;
+}
+
+async function query<T>(conn: Connection, sql: string, params: unknown[] = []): Promise<T[]> {
+  const [rows] = await conn.query(sql, params);
+  return rows as T[];
+}
+
+async function readOnly(conn: Connection): Promise<number> {
+  return Number((await query<{ v: number }>(conn, 'SELECT @@GLOBAL.read_only AS v'))[0]!.v);
+}
+
+test('presync → lock → sync → verify → rewrite on real agents; production-only rows kept; rollback unlocks staging', async (t) => {
+  const env = await setup(t, { productionOnly: true });
+
+  // Preflight finds the production-only row and stops a plan that does not say what to do with it.
+  const blind = env.engine.create(env.plan(), 'tester');
+  const refused = await advance(env, blind.id, 'preflight');
+  assert.equal(refused.state, 'failed');
+  assert.match(step(refused, 'preflight').error?.message ?? '', /database production-only rows/);
+  const checks = evidence(refused, 'preflight')[EVIDENCE_KEYS.checks] as Array<{ name: string; status: string; message: string }>;
+  const po = checks.find((c) => c.name === 'database production-only rows')!;
+  assert.equal(po.status, 'fail');
+  assert.match(po.message, /wp_comments: 1 row/);
+  assert.match(po.message, new RegExp(String(PRODUCTION_ONLY_ID)));
+  assert.match(po.message, /productionOnlyRows: keep/);
+  assert.ok(checks.some((c) => c.name === 'database auto-increment'), 'auto-increment alignment is reported');
+  // Cancelled before the freeze: nothing to undo.
+  assert.equal((await env.engine.rollback(blind.id, 'plan incomplete', 'tester').done).state, 'rolled_back');
+
+  const view0 = env.engine.create(env.plan({ productionOnlyRows: 'keep' }), 'tester');
+  const id = view0.id;
+  assert.equal(step(await advance(env, id, 'preflight'), 'preflight').state, 'succeeded');
+
+  // The site keeps writing through its ordinary user while presync copies.
+  const site = await env.site();
+  const committed: number[] = [];
+  let duringPresync = 0;
+  let presyncDone = false;
+  let writerError: unknown;
+  const writer = (async () => {
+    for (let i = 0; ; i++) {
+      try {
+        const [r] = await site.query('INSERT INTO wp_comments (comment_post_ID, comment_content, comment_date) VALUES (?, ?, NOW())', [1 + (i % 40), `live comment ${i}`]);
+        committed.push((r as { insertId: number }).insertId);
+        if (!presyncDone) duringPresync++;
+        if (i % 10 === 0) await site.query('UPDATE wp_posts SET post_title = ? WHERE ID = ?', [`Edited ${i}`, 1 + (i % 40)]);
+      } catch (err) {
+        writerError = err;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+
+  const afterPresync = await advance(env, id, 'presync');
+  presyncDone = true;
+  assert.equal(step(afterPresync, 'presync').state, 'succeeded', JSON.stringify(step(afterPresync, 'presync').error));
+  assert.ok(duringPresync > 0, 'the site wrote while presync ran');
+  const presync = evidence(afterPresync, 'presync') as { database: { tables: string[]; rows: number; keptAsideSchema: string }; assets: Array<{ filesCopied: number; entriesDeleted: number }> };
+  assert.deepEqual([...presync.database.tables].sort(), ['wp_comments', 'wp_options', 'wp_posts']);
+  assert.ok(presync.database.rows > 40);
+  assert.ok(presync.database.keptAsideSchema !== '', 'the replaced tables are kept aside');
+  assert.equal(presync.assets[0]!.filesCopied, 3);
+  assert.equal(presync.assets[0]!.entriesDeleted, 1, 'delete: true removes what staging lacks');
+  assert.equal(existsSync(join(env.productionUploads, 'stale-from-old-site.txt')), false);
+  const progress = env.engine.history(id).filter((e) => e.type === 'progress' && e.data.step === 'presync');
+  assert.ok(progress.some((e) => typeof e.data.bytes === 'number' && String(e.data.phase).startsWith('database')), 'database progress with bytes');
+  assert.ok(progress.some((e) => typeof e.data.files === 'number' && String(e.data.phase).startsWith('assets')), 'asset progress with files');
+
+  // Staging changes after presync: a new upload, a replaced one.
+  writeFileSync(join(env.stagingUploads, '2024/01/late upload ✓.jpg'), randomBytes(50_000));
+  writeFileSync(join(env.stagingUploads, 'index.php'), '<?php // changed after presync\n');
+  await new Promise((r) => setTimeout(r, 200));
+
+  // lock: the site user is refused from now on, and the maintenance flag is up.
+  const locked = await advance(env, id, 'lock');
+  assert.equal(step(locked, 'lock').state, 'succeeded');
+  await writer;
+  assert.match(String((writerError as Error | undefined)?.message), /read-only|read_only/i, 'read_only stopped the site user');
+  await assert.rejects(site.query("INSERT INTO wp_comments (comment_post_ID, comment_content, comment_date) VALUES (1, 'late', NOW())"), /read-only|read_only/i);
+  assert.equal(readFileSync(env.flagFile, 'utf8'), FLAG_CONTENT);
+  const prior = evidence(locked, 'lock').prior as { readOnly: boolean; flagFileExisted: boolean; flagFile: string };
+  assert.equal(prior.readOnly, false);
+  assert.equal(prior.flagFileExisted, false);
+  assert.equal(prior.flagFile, env.flagFile);
+
+  // sync, verify, rewrite.
+  const done = await advance(env, id, 'rewrite');
+  for (const s of ['sync', 'verify', 'rewrite']) assert.equal(step(done, s).state, 'succeeded', `${s}: ${JSON.stringify(step(done, s).error)}`);
+  assert.equal(done.state, 'paused');
+
+  const sync = evidence(done, 'sync') as { database: { tables: Array<{ table: string; rowsCopied: number }> }; assets: Array<{ filesCopied: number }> };
+  assert.ok(sync.database.tables.find((x) => x.table === 'wp_comments')!.rowsCopied > 0, 'the delta moved the comments written during presync');
+  assert.equal(sync.assets[0]!.filesCopied, 2, 'only the changed and the new upload move');
+
+  const verify = evidence(done, 'verify');
+  const dbParity = verify[EVIDENCE_KEYS.databaseParity] as { equal: boolean; tables: Array<{ equal: boolean }> };
+  assert.equal(dbParity.equal, true);
+  assert.equal(dbParity.tables.length, 3);
+  const assetParity = verify[EVIDENCE_KEYS.assetsParity] as Array<{ equal: boolean; staging: { digest: string }; production: { digest: string } }>;
+  assert.equal(assetParity[0]!.equal, true);
+  assert.equal(assetParity[0]!.staging.digest, assetParity[0]!.production.digest);
+  const report = env.engine.report(id);
+  assert.deepEqual(report.parity.database, dbParity);
+  assert.deepEqual(report.parity.assets, assetParity);
+
+  // Every comment the site committed before the freeze is on production.
+  const onProduction = new Set((await query<{ id: number }>(env.productionRoot, `SELECT comment_ID AS id FROM ${SCHEMA}.wp_comments`)).map((r) => Number(r.id)));
+  for (const c of committed) assert.ok(onProduction.has(c), `comment ${c} arrived`);
+  // The production-only row was merged back after the parity proof.
+  assert.ok(onProduction.has(PRODUCTION_ONLY_ID), 'the kept production-only row survives the copy, the delta and the proof');
+  assert.equal(onProduction.size, committed.length + 2 + 1);
+  assert.equal(readFileSync(join(env.productionUploads, 'index.php'), 'utf8'), '<?php // changed after presync\n');
+  assert.ok(existsSync(join(env.productionUploads, '2024/01/late upload ✓.jpg')));
+
+  // The rewrite: no staging origin left but in skipped columns and the listed broken value.
+  const rw = evidence(done, 'rewrite') as {
+    dryRun: { valuesChanged: number; columns: Array<{ table: string; column: string; valuesChanged: number }> };
+    rewrite: { valuesChanged: number };
+    postCheck: { passed: boolean; originsLeft: number };
+    broken: Array<{ table: string; column: string; key: string }>;
+  };
+  assert.equal(rw.postCheck.passed, true);
+  assert.ok(rw.dryRun.valuesChanged > 0);
+  assert.equal(rw.rewrite.valuesChanged, rw.dryRun.valuesChanged, 'the dry run counted what the rewrite changed');
+  assert.ok(rw.dryRun.columns.some((c) => c.table === 'wp_posts' && c.column === 'post_content' && c.valuesChanged === 40));
+  assert.ok(!rw.dryRun.columns.some((c) => c.column === 'guid' && c.valuesChanged > 0), 'guid is skipped by default');
+  assert.deepEqual(rw.broken.map((b) => `${b.table}.${b.column}`), ['wp_options.option_value']);
+
+  const options = new Map((await query<{ n: string; v: string }>(env.productionRoot, `SELECT option_name AS n, option_value AS v FROM ${SCHEMA}.wp_options`)).map((r) => [r.n, r.v]));
+  const broken = SERIALIZED_OPTIONS.find(([n]) => n === 'broken_serialized')![1];
+  assert.equal(options.get('broken_serialized'), broken, 'a value that does not parse is left exactly as it was');
+  for (const [name, value] of options) {
+    if (name === 'broken_serialized') continue;
+    assert.ok(!value.includes('staging.example.com'), `${name} still mentions staging: ${value}`);
+    assert.ok(!value.includes(encodeURIComponent(STAGING_ORIGIN)), `${name} keeps a URL-encoded staging origin`);
+  }
+  assert.equal(options.get('siteurl'), PRODUCTION_ORIGIN);
+  const nested = unserialize(options.get('widget_nested')!) as { urls: Record<string, string>; deep: { deeper: { url: string } } };
+  assert.equal(nested.urls['1'], `${PRODUCTION_ORIGIN}/b/😀`);
+  assert.equal(nested.deep.deeper.url, `${PRODUCTION_ORIGIN}/deep`);
+  assert.equal((unserialize(options.get('theme_mods')!) as { logo: string }).logo, `${PRODUCTION_ORIGIN}/logo.png`);
+  const outer = unserialize(options.get('serialized_in_serialized')!) as { inner: string };
+  assert.deepEqual(unserialize(outer.inner), { url: `${PRODUCTION_ORIGIN}/inner`, list: { '0': `${PRODUCTION_ORIGIN}/x` } });
+  const embedded = /a:1:\{.*\}/.exec(options.get('mixed_text')!)![0];
+  assert.deepEqual(unserialize(embedded), { url: `${PRODUCTION_ORIGIN}/m` });
+  const posts = await query<{ c: string; g: string }>(env.productionRoot, `SELECT post_content AS c, guid AS g FROM ${SCHEMA}.wp_posts`);
+  assert.ok(posts.every((p) => !p.c.includes(STAGING_ORIGIN) && p.c.includes(PRODUCTION_ORIGIN)));
+  assert.ok(posts.every((p) => p.g.startsWith(STAGING_ORIGIN)), 'guid keeps the staging origin (skipColumns)');
+
+  // Rollback: the database part has nothing to do by default, staging comes back writable.
+  const rolled = await env.engine.rollback(id, 'test rollback', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back');
+  const parts = Object.fromEntries(rolled.rollback!.parts.map((p) => [p.name, p]));
+  assert.equal(parts.database!.state, 'skipped');
+  assert.equal(parts['unlock-staging']!.state, 'done');
+  assert.equal((parts['unlock-staging']!.detail as { wasLocked: boolean }).wasLocked, true);
+  assert.equal(existsSync(env.flagFile), false, 'the maintenance flag is gone');
+  assert.equal(await readOnly(env.stagingRoot), 0);
+  await site.query("INSERT INTO wp_comments (comment_post_ID, comment_content, comment_date) VALUES (1, 'after rollback', NOW())");
+
+  // Rolling back again changes nothing and fails nothing.
+  assert.equal((await env.engine.rollback(id, 'again', 'tester').done).state, 'rolled_back');
+});
+
+test('rollback with database.rollbackSwap puts production tables back; release drops the kept-aside tables', async (t) => {
+  const env = await setup(t);
+  const oldSiteurl = async () => (await query<{ v: string }>(env.productionRoot, `SELECT option_value AS v FROM ${SCHEMA}.wp_options WHERE option_name = 'siteurl'`))[0]?.v;
+  const schemas = async () => (await query<{ s: string }>(env.productionRoot, `SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${SCHEMA}\\_\\_%'`)).map((r) => r.s);
+
+  // First cutover: copied, frozen, then rolled back with the swap.
+  const first = env.engine.create(env.plan({ database: { staging: SCHEMA, production: SCHEMA, rollbackSwap: true } }), 'tester');
+  const locked = await advance(env, first.id, 'lock');
+  assert.equal(step(locked, 'lock').state, 'succeeded', JSON.stringify(locked.error));
+  assert.equal(await oldSiteurl(), STAGING_ORIGIN, 'production holds the copy');
+  assert.equal(await readOnly(env.stagingRoot), 1);
+  const rolled = await env.engine.rollback(first.id, 'changed our mind', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  const parts = Object.fromEntries(rolled.rollback!.parts.map((p) => [p.name, p]));
+  assert.equal(parts.database!.state, 'done');
+  assert.deepEqual([...(parts.database!.detail as { tablesRestored: string[] }).tablesRestored].sort(), ['wp_comments', 'wp_options', 'wp_posts']);
+  assert.equal(await oldSiteurl(), 'https://old.example.com', 'production has its own tables back');
+  assert.equal(await readOnly(env.stagingRoot), 0);
+  assert.equal(existsSync(env.flagFile), false);
+
+  // Second cutover: all the way to the fallback window, then released.
+  const second = env.engine.create(env.plan(), 'tester');
+  const fallback = await advance(env, second.id, 'fallback');
+  assert.equal(fallback.state, 'fallback', JSON.stringify(fallback.error));
+  assert.equal(await oldSiteurl(), PRODUCTION_ORIGIN, 'copied and rewritten');
+  assert.ok((await schemas()).length > 0, 'the replaced tables are kept aside during the fallback window');
+  assert.equal(env.engine.release(second.id, 'tester').state, 'completed');
+  await env.engine.idle(second.id);
+  assert.deepEqual(await schemas(), [], 'release dropped the kept-aside tables');
+  const cleanup = env.engine.history(second.id).find((e) => e.type === 'progress' && e.data.phase === 'release');
+  assert.equal(cleanup?.data.keptAsideDropped, true, JSON.stringify(cleanup?.data));
+  assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
+});
