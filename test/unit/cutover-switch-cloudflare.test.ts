@@ -1,0 +1,126 @@
+// The switch and propagate executors against the Cloudflare FAKE (test/helpers/cloudflare-fake.ts):
+// the record PATCH, the edge-cache purge right after, a proxied record confirmed over HTTP, and
+// the dry-run preview validate carries. Other steps are FAKES.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startCloudflareFake, type CloudflareFake } from '../helpers/cloudflare-fake.js';
+import { FakeWorld, fakeRollback, fakeSteps, newEngine, planInput, tempStore } from '../helpers/cutover-fakes.js';
+import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
+import type { DnsProvider } from '../../controller/dns/provider.js';
+import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
+import { ControllerConfigSchema } from '../../controller/config.js';
+import { validate } from '../../shared/config/load.js';
+import { dnsRollbackPart, propagateExecutor, switchExecutor, withSwitchPreview } from '../../controller/cutover/steps/index.js';
+import { ORIGIN_HEADER } from '../../controller/dns/origin-check.js';
+
+const FAST = { baseDelayMs: 5, maxDelayMs: 20, retries: 2, timeoutMs: 2000 };
+
+async function setup(t: TestContext, opts: { proxied?: boolean; origin?: string } = {}): Promise<{ fake: CloudflareFake; dns: Map<string, DnsProvider>; plan: Plan; world: FakeWorld; store: ReturnType<typeof tempStore>['store'] }> {
+  const fake = await startCloudflareFake(t);
+  fake.zones.push({ id: 'zone123', name: 'example.com' });
+  fake.records.push({ id: 'rec1', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.10', ttl: opts.proxied ? 1 : 3600, proxied: opts.proxied ?? false });
+  const dns = new Map<string, DnsProvider>([['cf-main', new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: FAST })]]);
+  const input = planInput();
+  input.cdn = { provider: 'cf-main', zone: 'example.com', purge: true };
+  if (opts.origin !== undefined) (input.production as Record<string, unknown>).origin = opts.origin;
+  (input.checks as Record<string, unknown>).propagationTimeoutSeconds = 1;
+  const plan = parsePlan(input, { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['cf-main'] });
+  const { store } = tempStore(t);
+  return { fake, dns, plan, world: new FakeWorld(), store };
+}
+
+test('switch PATCHes the record (TTL capped at maxTtl) and then purges the edge cache; rollback PATCHes it back', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  const view = await engine.advance(co.id, 'switch', 'tester').done;
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  const writes = fake.requests.filter((r) => r.method !== 'GET');
+  assert.deepEqual(writes, [
+    { method: 'PATCH', path: '/client/v4/zones/zone123/dns_records/rec1', authorization: `Bearer ${fake.token}`, body: { content: '203.0.113.20', ttl: 300, proxied: false } },
+    { method: 'POST', path: '/client/v4/zones/zone123/purge_cache', authorization: `Bearer ${fake.token}`, body: { purge_everything: true } },
+  ]);
+  const step = view.steps.find((s) => s.name === 'switch')!;
+  assert.match(step.summary ?? '', /www\.example\.com A → 203\.0\.113\.20 \(ttl 300\); edge cache of example\.com purged/);
+  const change = (step.result as { evidence: { dnsChange: { cdnPurge: { ok: boolean; purgeId: string } } } }).evidence.dnsChange;
+  assert.deepEqual(change.cdnPurge, { provider: 'cf-main', zone: 'example.com', ok: true, purgeId: 'purge-zone123-1' });
+
+  assert.equal((await engine.rollback(co.id, 'back', 'tester').done).state, 'rolled_back');
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
+});
+
+test('a failed purge does not undo a good switch: the step says to purge by hand', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  fake.faults.push({ method: 'POST', status: 500 });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }) });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'switch', 'tester').done;
+  assert.equal(view.state, 'paused');
+  const step = view.steps.find((s) => s.name === 'switch')!;
+  assert.match(step.summary ?? '', /edge cache NOT purged .*HTTP 500.*purge it by hand/);
+  assert.equal(fake.records[0]!.content, '203.0.113.20');
+});
+
+async function originServer(t: TestContext, name: string): Promise<number> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { [ORIGIN_HEADER]: name });
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.3', r));
+  t.after(() => new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  }));
+  return (server.address() as AddressInfo).port;
+}
+
+test('propagate: a proxied record is confirmed by the origin header over HTTP, not by DNS', async (t) => {
+  const port = await originServer(t, 'prod-1');
+  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
+  const config = validate(ControllerConfigSchema, { resolvers: ['127.0.0.9:9'] }, 'test controller config');
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { intervalMs: 100 }) }) });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  const step = view.steps.find((s) => s.name === 'propagate')!;
+  const ev = (step.result as { evidence: { propagation: { mode: string; check: { ok: boolean; origin: string } } } }).evidence.propagation;
+  assert.equal(ev.mode, 'http-origin');
+  assert.equal(ev.check.origin, 'prod-1');
+});
+
+test('propagate: a proxied record still answered by staging fails after the timeout', async (t) => {
+  const port = await originServer(t, 'staging-1');
+  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
+  const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
+  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { intervalMs: 100 }) }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  assert.equal(view.state, 'failed');
+  assert.match(view.steps.find((s) => s.name === 'propagate')!.error?.message ?? '', /did not answer from prod-1 within 1 s: X-Switchyard-Origin is 'staging-1', expected 'prod-1'/);
+});
+
+test('validate carries the planned DNS change (a dry run), and fails when the provider cannot be read', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  const validateFake = { idempotent: true, run: async () => ({ summary: 'pages fine', evidence: { validation: { findings: [] } } }) };
+  const engine = newEngine(store, { executors: fakeSteps(world, { validate: withSwitchPreview(validateFake, { dns }) }) });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'validate', 'tester').done;
+  assert.equal(view.state, 'paused');
+  const ev = (view.steps.find((s) => s.name === 'validate')!.result as { evidence: { switchPreview: { before: { records: string[] }; after: { records: string[]; ttl: number }; changes: boolean }; validation: unknown } }).evidence;
+  assert.deepEqual(ev.switchPreview.before.records, ['203.0.113.10']);
+  assert.deepEqual(ev.switchPreview.after.records, ['203.0.113.20']);
+  assert.equal(ev.switchPreview.after.ttl, 300);
+  assert.equal(ev.switchPreview.changes, true);
+  assert.deepEqual(ev.validation, { findings: [] }, 'the wrapped step keeps its own evidence');
+  assert.ok(fake.requests.every((r) => r.method === 'GET'), 'a preview writes nothing');
+
+  const broken = new Map<string, DnsProvider>([['cf-main', new CloudflareProvider({ name: 'cf-main', apiToken: 'wrong', baseUrl: fake.baseUrl, policy: FAST })]]);
+  const engine2 = newEngine(store, { executors: fakeSteps(world, { validate: withSwitchPreview(validateFake, { dns: broken }) }), rollback: fakeRollback(world) });
+  t.after(() => engine2.close());
+  const v2 = await engine2.advance(engine2.create(plan, 'tester').id, 'validate', 'tester').done;
+  assert.equal(v2.state, 'failed');
+  assert.match(v2.steps.find((s) => s.name === 'validate')!.error?.message ?? '', /DNS provider cf-main cannot be read, so the switch would fail/);
+});
