@@ -33,11 +33,11 @@ async function productionSite(t: TestContext): Promise<{ port: number; hits: str
   return { port: (server.address() as AddressInfo).port, hits };
 }
 
-async function setup(t: TestContext, checks: Record<string, unknown>): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
+async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
   const dir = tempDir(t, 'sy-monitor-');
   const log = join(dir, 'access.log');
   writeFileSync(log, logLine(500).repeat(200)); // history before the watch: must not count
-  const agent = await startTestAgent(t, { name: 'prod-1', host: HOST, insecure: true, config: { accessLog: log } });
+  const agent = await startTestAgent(t, { name: 'prod-1', host: HOST, insecure: true, config: opts.accessLog === false ? {} : { accessLog: log } });
   const agents = testDirectory(t, { insecure: true, agents: [{ name: 'prod-1', address: agent.address }, { name: 'staging-1', address: agent.address }] });
   const site = await productionSite(t);
   const plan = parsePlan(
@@ -115,4 +115,16 @@ test('a 5xx burst under minSamples does not roll back; the watch ends with its e
   assert.equal(ev.totals.log.byClass['5xx'], 10, 'the burst was seen');
   assert.ok(ev.totals.probes.total >= 4);
   assert.match((step.result as { summary?: string }).summary ?? '', /watched 3 s: 10 logged requests/);
+});
+
+test('without an access log on the agent, monitor says so and watches with probes alone', async (t) => {
+  const { engine, id } = await setup(t, { monitorMinutes: 0.02, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.2, minSamples: 5 }, { accessLog: false });
+  const view = await engine.advance(id, 'monitor', 'tester').done;
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  const step = view.steps.find((s) => s.name === 'monitor')!;
+  assert.match((step.result as { summary?: string }).summary ?? '', /access log not watched: .*has no accessLog in its config/);
+  const ev = (step.result as { evidence: { monitor: MonitorEvidence & { accessLog: { connects: number; unavailable: string | null } } } }).evidence.monitor;
+  assert.equal(ev.accessLog.connects, 1, 'a configuration gap is not retried');
+  assert.ok(ev.totals.probes.total >= 4);
+  assert.equal(ev.verdict, 'ok');
 });
