@@ -447,12 +447,24 @@ test('rollback with database.rollbackSwap puts production tables back; release d
   const oldSiteurl = async () => (await query<{ v: string }>(env.productionRoot, `SELECT option_value AS v FROM ${SCHEMA}.wp_options WHERE option_name = 'siteurl'`))[0]?.v;
   const schemas = async () => (await query<{ s: string }>(env.productionRoot, `SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${SCHEMA}\\_\\_%'`)).map((r) => r.s);
 
-  // First cutover: copied, frozen, then rolled back with the swap.
+  // First cutover: copied, frozen, synced — then production is touched behind its back, verify
+  // names every difference and stops, and the rollback swaps production's own tables back.
   const first = env.engine.create(env.plan({ database: { staging: SCHEMA, production: SCHEMA, rollbackSwap: true } }), 'tester');
-  const locked = await advance(env, first.id, 'lock');
-  assert.equal(step(locked, 'lock').state, 'succeeded', JSON.stringify(locked.error));
+  const synced = await advance(env, first.id, 'sync');
+  assert.equal(step(synced, 'sync').state, 'succeeded', JSON.stringify(synced.error));
   assert.equal(await oldSiteurl(), STAGING_ORIGIN, 'production holds the copy');
   assert.equal(await readOnly(env.stagingRoot), 1);
+  await env.productionRoot.query(`UPDATE ${SCHEMA}.wp_posts SET post_title = 'tampered' WHERE ID = 7`);
+  writeFileSync(join(env.productionUploads, 'extra.txt'), 'not on staging');
+  const unproven = await advance(env, first.id, 'verify');
+  assert.equal(unproven.state, 'failed');
+  const verifyError = step(unproven, 'verify').error?.message ?? '';
+  assert.match(verifyError, /parity not proven/);
+  assert.match(verifyError, /table wp_posts: 1 of \d+ chunks differ/);
+  assert.match(verifyError, /assets uploads: 1 differences: extra\.txt extra/);
+  const failedParity = evidence(unproven, 'verify')[EVIDENCE_KEYS.databaseParity] as { equal: boolean; tables: Array<{ table: string; equal: boolean }> };
+  assert.deepEqual(failedParity.tables.filter((x) => !x.equal).map((x) => x.table), ['wp_posts']);
+  await assert.rejects(async () => env.engine.advance(first.id, 'rewrite', 'tester'), /nothing is patched mid-transition/);
   const rolled = await env.engine.rollback(first.id, 'changed our mind', 'tester').done;
   assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
   const parts = Object.fromEntries(rolled.rollback!.parts.map((p) => [p.name, p]));
