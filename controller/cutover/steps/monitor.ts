@@ -130,6 +130,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         const deadline = started + s.durationMs;
         for (;;) {
           const round = await Promise.all(s.pages.map((p) => probePage(plan, p, Math.min(5000, Math.max(1000, s.intervalMs)), ctx.signal)));
+          // Probes cut short by the abort failed for our reason, not production's.
+          if (ctx.signal.aborted) break;
           for (const p of round) {
             probes.push(p);
             totals.probes.total++;
