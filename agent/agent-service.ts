@@ -12,6 +12,7 @@ import type { AgentConfig } from './config.js';
 import type { AgentService } from './service.js';
 import { runDeclaredCommand } from './commands/run-command.js';
 import { DEFAULT_INTERVAL_MS, streamStatusCounts } from './monitor/access-log-stream.js';
+import { scanText } from './scan/scan-text.js';
 
 export interface AgentRpcServiceOptions {
   config: AgentConfig;
@@ -100,6 +101,26 @@ export class AgentRpcService implements AgentService {
           },
           (err: unknown) => {
             log.warn({ err, command: name }, 'command refused or failed to start');
+            callback(toGrpcError(err));
+          },
+        );
+      },
+      ScanText: (call, callback) => {
+        const { root, needle, extensions, max_matches } = call.request;
+        const cfg = Object.prototype.hasOwnProperty.call(this.#opts.config.assets, root) ? this.#opts.config.assets[root] : undefined;
+        if (cfg === undefined) {
+          callback(toGrpcError(new SwitchyardError('SY_NOT_FOUND', `root: no asset root named ${JSON.stringify(root)} in agent ${this.#hello.name}'s config`, { field: 'root' })));
+          return;
+        }
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        scanText(cfg.path, needle, { extensions, maxMatches: max_matches, signal: abort.signal }).then(
+          (r) => {
+            log.info({ root, files: r.filesScanned, matches: r.matches.length }, 'text scan done');
+            callback(null, { matches: r.matches, files_scanned: r.filesScanned, truncated: r.truncated, skipped: r.skipped });
+          },
+          (err: unknown) => {
+            log.warn({ err, root }, 'text scan failed');
             callback(toGrpcError(err));
           },
         );

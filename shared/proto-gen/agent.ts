@@ -13,6 +13,9 @@ import type { OsFacts as _switchyard_v1_OsFacts, OsFacts__Output as _switchyard_
 import type { PhpFacts as _switchyard_v1_PhpFacts, PhpFacts__Output as _switchyard_v1_PhpFacts__Output } from './switchyard/v1/PhpFacts.js';
 import type { RunCommandRequest as _switchyard_v1_RunCommandRequest, RunCommandRequest__Output as _switchyard_v1_RunCommandRequest__Output } from './switchyard/v1/RunCommandRequest.js';
 import type { RunCommandResponse as _switchyard_v1_RunCommandResponse, RunCommandResponse__Output as _switchyard_v1_RunCommandResponse__Output } from './switchyard/v1/RunCommandResponse.js';
+import type { ScanTextMatch as _switchyard_v1_ScanTextMatch, ScanTextMatch__Output as _switchyard_v1_ScanTextMatch__Output } from './switchyard/v1/ScanTextMatch.js';
+import type { ScanTextRequest as _switchyard_v1_ScanTextRequest, ScanTextRequest__Output as _switchyard_v1_ScanTextRequest__Output } from './switchyard/v1/ScanTextRequest.js';
+import type { ScanTextResponse as _switchyard_v1_ScanTextResponse, ScanTextResponse__Output as _switchyard_v1_ScanTextResponse__Output } from './switchyard/v1/ScanTextResponse.js';
 import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from './switchyard/v1/StatusCounts.js';
 import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from './switchyard/v1/TailAccessLogRequest.js';
 import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from './switchyard/v1/TlsCertificateFacts.js';
@@ -37,6 +40,9 @@ export interface ProtoGrpcType {
       PhpFacts: MessageTypeDefinition<_switchyard_v1_PhpFacts, _switchyard_v1_PhpFacts__Output>
       RunCommandRequest: MessageTypeDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandRequest__Output>
       RunCommandResponse: MessageTypeDefinition<_switchyard_v1_RunCommandResponse, _switchyard_v1_RunCommandResponse__Output>
+      ScanTextMatch: MessageTypeDefinition<_switchyard_v1_ScanTextMatch, _switchyard_v1_ScanTextMatch__Output>
+      ScanTextRequest: MessageTypeDefinition<_switchyard_v1_ScanTextRequest, _switchyard_v1_ScanTextRequest__Output>
+      ScanTextResponse: MessageTypeDefinition<_switchyard_v1_ScanTextResponse, _switchyard_v1_ScanTextResponse__Output>
       StatusCounts: MessageTypeDefinition<_switchyard_v1_StatusCounts, _switchyard_v1_StatusCounts__Output>
       TailAccessLogRequest: MessageTypeDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_TailAccessLogRequest__Output>
       TlsCertificateFacts: MessageTypeDefinition<_switchyard_v1_TlsCertificateFacts, _switchyard_v1_TlsCertificateFacts__Output>

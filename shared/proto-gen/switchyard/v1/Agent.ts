@@ -8,6 +8,8 @@ import type { HelloRequest as _switchyard_v1_HelloRequest, HelloRequest__Output 
 import type { HelloResponse as _switchyard_v1_HelloResponse, HelloResponse__Output as _switchyard_v1_HelloResponse__Output } from '../../switchyard/v1/HelloResponse.js';
 import type { RunCommandRequest as _switchyard_v1_RunCommandRequest, RunCommandRequest__Output as _switchyard_v1_RunCommandRequest__Output } from '../../switchyard/v1/RunCommandRequest.js';
 import type { RunCommandResponse as _switchyard_v1_RunCommandResponse, RunCommandResponse__Output as _switchyard_v1_RunCommandResponse__Output } from '../../switchyard/v1/RunCommandResponse.js';
+import type { ScanTextRequest as _switchyard_v1_ScanTextRequest, ScanTextRequest__Output as _switchyard_v1_ScanTextRequest__Output } from '../../switchyard/v1/ScanTextRequest.js';
+import type { ScanTextResponse as _switchyard_v1_ScanTextResponse, ScanTextResponse__Output as _switchyard_v1_ScanTextResponse__Output } from '../../switchyard/v1/ScanTextResponse.js';
 import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from '../../switchyard/v1/StatusCounts.js';
 import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from '../../switchyard/v1/TailAccessLogRequest.js';
 
@@ -39,6 +41,15 @@ export interface AgentClient extends grpc.Client {
   runCommand(argument: _switchyard_v1_RunCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
   runCommand(argument: _switchyard_v1_RunCommandRequest, callback: grpc.requestCallback<_switchyard_v1_RunCommandResponse__Output>): grpc.ClientUnaryCall;
   
+  ScanText(argument: _switchyard_v1_ScanTextRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  ScanText(argument: _switchyard_v1_ScanTextRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  ScanText(argument: _switchyard_v1_ScanTextRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  ScanText(argument: _switchyard_v1_ScanTextRequest, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  scanText(argument: _switchyard_v1_ScanTextRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  scanText(argument: _switchyard_v1_ScanTextRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  scanText(argument: _switchyard_v1_ScanTextRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  scanText(argument: _switchyard_v1_ScanTextRequest, callback: grpc.requestCallback<_switchyard_v1_ScanTextResponse__Output>): grpc.ClientUnaryCall;
+  
   TailAccessLog(argument: _switchyard_v1_TailAccessLogRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_switchyard_v1_StatusCounts__Output>;
   TailAccessLog(argument: _switchyard_v1_TailAccessLogRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_switchyard_v1_StatusCounts__Output>;
   tailAccessLog(argument: _switchyard_v1_TailAccessLogRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_switchyard_v1_StatusCounts__Output>;
@@ -53,6 +64,8 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
   
   RunCommand: grpc.handleUnaryCall<_switchyard_v1_RunCommandRequest__Output, _switchyard_v1_RunCommandResponse>;
   
+  ScanText: grpc.handleUnaryCall<_switchyard_v1_ScanTextRequest__Output, _switchyard_v1_ScanTextResponse>;
+  
   TailAccessLog: grpc.handleServerStreamingCall<_switchyard_v1_TailAccessLogRequest__Output, _switchyard_v1_StatusCounts>;
   
 }
@@ -61,5 +74,6 @@ export interface AgentDefinition extends grpc.ServiceDefinition {
   GetFacts: MethodDefinition<_switchyard_v1_GetFactsRequest, _switchyard_v1_Facts, _switchyard_v1_GetFactsRequest__Output, _switchyard_v1_Facts__Output>
   Hello: MethodDefinition<_switchyard_v1_HelloRequest, _switchyard_v1_HelloResponse, _switchyard_v1_HelloRequest__Output, _switchyard_v1_HelloResponse__Output>
   RunCommand: MethodDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandResponse, _switchyard_v1_RunCommandRequest__Output, _switchyard_v1_RunCommandResponse__Output>
+  ScanText: MethodDefinition<_switchyard_v1_ScanTextRequest, _switchyard_v1_ScanTextResponse, _switchyard_v1_ScanTextRequest__Output, _switchyard_v1_ScanTextResponse__Output>
   TailAccessLog: MethodDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_StatusCounts, _switchyard_v1_TailAccessLogRequest__Output, _switchyard_v1_StatusCounts__Output>
 }
