@@ -79,30 +79,53 @@ export function formatEvent(e: SseEvent): string {
 
 const RESTING = new Set(['planned', 'paused', 'failed', 'interrupted', 'fallback', 'completed', 'rolled_back', 'rollback_failed']);
 
-export async function watch(opts: ClientOptions, id: string, write: (s: string) => void = out): Promise<CutoverLike> {
+/** The sequence number of the newest stored event, so a watch can start after it. */
+async function lastSeq(opts: ClientOptions, id: string): Promise<number> {
+  let seq = 0;
+  for await (const e of readEvents(opts, `/v1/cutovers/${encodeURIComponent(id)}/events?follow=false`)) seq = Math.max(seq, e.id);
+  return seq;
+}
+
+export interface WatchOptions {
+  /** Only events after this sequence number (default: from the first). */
+  after?: number;
+}
+
+/**
+ * Prints events until the cutover rests. A resting state seen in replayed history does not end
+ * the watch while the cutover is running again, so `watch` right after `advance` waits for it.
+ */
+export async function watch(opts: ClientOptions, id: string, write: (s: string) => void = out, wo: WatchOptions = {}): Promise<CutoverLike> {
   const client = new RestClient(opts);
+  const path = `/v1/cutovers/${encodeURIComponent(id)}`;
   const ac = new AbortController();
-  const tty = process.stdout.isTTY === true;
+  const tty = process.stdout.isTTY === true && write === out;
   let lastProgress = false;
-  const reader = (async () => {
-    for await (const e of readEvents(opts, `/v1/cutovers/${encodeURIComponent(id)}/events`, ac.signal)) {
-      const line = formatEvent(e);
-      if (tty && e.type === 'progress') {
-        process.stdout.write(`\r\x1b[2K${line}`);
-        lastProgress = true;
-      } else {
-        if (tty && lastProgress) process.stdout.write('\n');
-        lastProgress = false;
-        write(line);
-      }
-      if (e.type === 'state-changed' && RESTING.has(String(e.data.state ?? e.data.to ?? ''))) break;
+  const events = `${path}/events${wo.after ? `?after=${wo.after}` : ''}`;
+  for await (const e of readEvents(opts, events, ac.signal)) {
+    const line = formatEvent(e);
+    if (tty && e.type === 'progress') {
+      process.stdout.write(`\r\x1b[2K${line}`);
+      lastProgress = true;
+    } else {
+      if (tty && lastProgress) process.stdout.write('\n');
+      lastProgress = false;
+      write(line);
     }
-  })();
-  await reader.catch((err: unknown) => {
-    if (!ac.signal.aborted) throw err;
-  });
+    if (e.type === 'state-changed' && RESTING.has(String(e.data.state ?? e.data.to ?? ''))) {
+      const now = await client.get<CutoverLike>(path);
+      if (RESTING.has(now.state)) break;
+    }
+  }
   ac.abort();
-  return client.get<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}`);
+  return client.get<CutoverLike>(path);
+}
+
+/** Starts something and watches only what it causes. */
+export async function actAndWatch(opts: ClientOptions, id: string, act: () => Promise<unknown>, write: (s: string) => void = out): Promise<CutoverLike> {
+  const after = await lastSeq(opts, id);
+  await act();
+  return watch(opts, id, write, { after });
 }
 
 export function registerCutoverCommand(program: Command): void {
@@ -126,9 +149,12 @@ export function registerCutoverCommand(program: Command): void {
   ).action(async (id: string, o: Flags & { until: string; wait?: boolean; force?: boolean }) => {
     if (!(STEP_NAMES as readonly string[]).includes(o.until)) throw new SwitchyardError('SY_VALIDATION', `--until: unknown step ${o.until}; one of ${STEP_NAMES.join(', ')}`, { field: 'until' });
     const opts = clientOptionsFrom(o);
-    const started = await new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/advance`, { until: o.until, ...(o.force ? { force: true } : {}) });
-    if (!o.wait) return out(o.json ? JSON.stringify(started, null, 2) : `${started.id}\t${started.state}`);
-    const end = await watch(opts, id);
+    const advance = () => new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/advance`, { until: o.until, ...(o.force ? { force: true } : {}) });
+    if (!o.wait) {
+      const started = await advance();
+      return out(o.json ? JSON.stringify(started, null, 2) : `${started.id}\t${started.state}`);
+    }
+    const end = await actAndWatch(opts, id, advance);
     out(formatCutover(end));
     if (['failed', 'interrupted', 'rolled_back', 'rollback_failed'].includes(end.state)) process.exitCode = 1;
   });
@@ -152,9 +178,12 @@ export function registerCutoverCommand(program: Command): void {
     cutover.command('rollback <id>').description('revert DNS if switched, unlock staging; safe to repeat').option('--reason <text>', 'why, for the audit log').option('--wait', 'watch until it ends'),
   ).action(async (id: string, o: Flags & { reason?: string; wait?: boolean }) => {
     const opts = clientOptionsFrom(o);
-    const c = await new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/rollback`, o.reason ? { reason: o.reason } : {});
-    if (!o.wait) return out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
-    const end = await watch(opts, id);
+    const rollback = () => new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/rollback`, o.reason ? { reason: o.reason } : {});
+    if (!o.wait) {
+      const c = await rollback();
+      return out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
+    }
+    const end = await actAndWatch(opts, id, rollback);
     out(formatCutover(end));
     if (end.state !== 'rolled_back') process.exitCode = 1;
   });

@@ -8,7 +8,7 @@ import { createConnection } from 'mysql2/promise';
 import type { DemoEnvironment } from './environment.js';
 import { resolveA } from './dns-check.js';
 import { addOrders } from './wordpress-fixture.js';
-import { formatCutover, watch } from '../commands/cutover.js';
+import { actAndWatch, formatCutover } from '../commands/cutover.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
 interface CutoverBody {
@@ -73,10 +73,11 @@ export async function runDemoCutover(env: DemoEnvironment, say: (line: string) =
 
   // Presync while the shop is live; orders keep arriving during and after it.
   say('\n── preflight and presync (staging still live) ──');
-  await env.client.post(`/v1/cutovers/${created.id}/advance`, { until: 'presync' });
   const site = await createConnection({ host: env.staging.db.host, port: env.staging.db.port, user: env.staging.db.site.user, password: env.staging.db.site.password, database: env.staging.database });
-  await addOrders(site, 250, 'during-presync');
-  let c = await watch(opts, created.id, say);
+  let c = await actAndWatch(opts, created.id, async () => {
+    await env.client.post(`/v1/cutovers/${created.id}/advance`, { until: 'presync' });
+    await addOrders(site, 250, 'during-presync');
+  }, say);
   if (c.state !== 'paused') {
     await site.end();
     say(formatCutover(c));
@@ -87,8 +88,7 @@ export async function runDemoCutover(env: DemoEnvironment, say: (line: string) =
   say('  · 370 orders were placed on staging during and after presync');
 
   say('\n── lock → sync → verify → rewrite → validate → switch → propagate → monitor → fallback ──');
-  await env.client.post(`/v1/cutovers/${created.id}/advance`, { until: 'fallback' });
-  c = await watch(opts, created.id, say);
+  c = await actAndWatch(opts, created.id, () => env.client.post(`/v1/cutovers/${created.id}/advance`, { until: 'fallback' }), say);
   say(`\n${formatCutover(c)}`);
   if (c.state !== 'fallback') throw new SwitchyardError('SY_PRECONDITION', `the demo cutover stopped at ${c.state}`);
 
@@ -103,9 +103,10 @@ export async function runDemoCutover(env: DemoEnvironment, say: (line: string) =
   const url = `${env.controllerUrl}/v1/cutovers/${created.id}/rollback`;
   say('\n── rollback, by hand, as the README shows it ──');
   say(`$ curl -X POST -H "Authorization: Bearer $T" ${url}`);
-  const answer = execFileSync('curl', ['-sS', '-X', 'POST', '-H', `Authorization: Bearer ${env.operatorToken}`, url], { encoding: 'utf8' });
-  say(`  ${answer.slice(0, 160)}${answer.length > 160 ? '…' : ''}`);
-  c = await watch(opts, created.id, say);
+  c = await actAndWatch(opts, created.id, async () => {
+    const answer = execFileSync('curl', ['-sS', '-X', 'POST', '-H', `Authorization: Bearer ${env.operatorToken}`, url], { encoding: 'utf8' });
+    say(`  ${answer.slice(0, 160)}${answer.length > 160 ? '…' : ''}`);
+  }, say);
   say(formatCutover(c));
   const back = await resolveA(env.dns.dnsServer, env.dnsName);
   say(`DNS after rollback: ${env.dnsName} A ${back.addresses.join(', ')} (TTL ${back.ttl}) — staging again`);

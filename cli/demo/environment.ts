@@ -116,10 +116,15 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
     dns = await startPowerDns({ host: DNS_HOST, baseDir: dir, zones: [{ name: ZONE, records: [{ name: DNS_NAME, type: 'A', ttl: 60, content: SIDES[0].ip }, { name: SIDES[0].hostName, type: 'A', ttl: 60, content: SIDES[0].ip }] }] });
     log(`PowerDNS authoritative for ${ZONE} on ${dns.dnsServer}: ${DNS_NAME} A ${SIDES[0].ip}`);
 
-    const seed = await createConnection({ socketPath: started[0]!.socket, user: 'root', database: SIDES[0].database, multipleStatements: true });
-    await seedWordPress(seed, origin(SIDES[0]));
-    await seed.end();
-    log(`seeded a WordPress-like shop into ${SIDES[0].database} on staging`);
+    // Staging holds the validated site; production holds an older test install of it, as a new
+    // host usually does before its cutover.
+    for (const [i, size] of [{ posts: 2000, orders: 5000 }, { posts: 1500, orders: 3000 }].entries()) {
+      const side = SIDES[i]!;
+      const seed = await createConnection({ socketPath: started[i]!.socket, user: 'root', database: side.database, multipleStatements: true });
+      await seedWordPress(seed, origin(side), size);
+      await seed.end();
+    }
+    log(`seeded a WordPress-like shop into ${SIDES[0].database} on staging (and an older copy on production)`);
 
     const sides: DemoSide[] = [];
     for (const [i, s] of SIDES.entries()) {
