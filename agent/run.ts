@@ -22,10 +22,11 @@ export async function runAgent(configPath: string, opts: { logger?: Logger } = {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: `switchyard-agent` }).child({ agent: config.name });
   const state = openAgentState(config.stateFile, config.name);
   logger.info({ stateFile: config.stateFile, runs: state.runs }, 'agent state opened');
+  const assets = new AssetsService({ config, logger, db: state.db });
   const services: AgentService[] = [
     new AgentRpcService({ config, logger, getFacts: (salt) => collectFacts(config, salt, logger.child({ component: 'facts' })) }),
     new DatabaseService({ config, logger, state: state.db }),
-    new AssetsService({ config, logger, db: state.db }),
+    assets,
   ];
   let server: RunningAgentServer;
   try {
@@ -34,6 +35,8 @@ export async function runAgent(configPath: string, opts: { logger?: Logger } = {
     state.close();
     throw err;
   }
+  // The first scan of a large root takes a while; serve meanwhile, the manifest catches up.
+  void assets.start().catch((err: unknown) => logger.error({ err }, 'asset watchers failed to start'));
   return {
     config,
     server,
