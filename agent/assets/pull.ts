@@ -179,6 +179,7 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
       limiter: new RateLimiter(p.bandwidthLimit ?? 0),
       committer: (committer = new DurableCommitter(root.path)),
       counters,
+      realDirs: new Map(),
       track: (pr) => {
         const t = pr.catch((err: unknown) => {
           commitFailure ??= err;

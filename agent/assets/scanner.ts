@@ -102,8 +102,11 @@ export async function refreshPath(store: ManifestStore, root: string, rootAbs: s
     return undefined;
   }
   const known = store.get(root, rel);
+  // Unchanged: leave the row (and the cached tree digest) alone.
+  if (type === 'file' && statMatches(known, st)) return known;
+  if (type === 'dir' && known?.type === 'dir' && known.mode === Number(st.mode & 0o7777n) && known.mtimeNs === st.mtimeNs.toString() && known.ino === st.ino.toString()) return known;
   let entry: Entry | undefined;
-  if (type === 'file') entry = statMatches(known, st) ? known : await hashEntry(abs, rel);
+  if (type === 'file') entry = await hashEntry(abs, rel);
   else if (type === 'symlink') entry = entryFromStat(rel, st, { target: await readlink(abs).catch(() => '') });
   else entry = entryFromStat(rel, st);
   const e = entry;
