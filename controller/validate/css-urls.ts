@@ -1,0 +1,63 @@
+// The url(...) references in CSS text (a style attribute or a <style> element), read with a
+// small tokenizer that knows strings, escapes and comments — enough to find every url()
+// and @import target without taking a quoted ')' or a commented-out rule for one.
+
+export function cssUrls(css: string): string[] {
+  const urls: string[] = [];
+  let i = 0;
+  const n = css.length;
+  const readString = (quote: string): string => {
+    let out = '';
+    i++; // opening quote
+    while (i < n && css[i] !== quote) {
+      if (css[i] === '\\' && i + 1 < n) {
+        out += css[i + 1];
+        i += 2;
+        continue;
+      }
+      if (css[i] === '\n') break; // unterminated string ends at the line, as in CSS
+      out += css[i++];
+    }
+    i++; // closing quote
+    return out;
+  };
+  const skipSpace = (): void => {
+    while (i < n && /\s/.test(css[i] as string)) i++;
+  };
+  while (i < n) {
+    const c = css[i] as string;
+    if (c === '/' && css[i + 1] === '*') {
+      const end = css.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      readString(c);
+      continue;
+    }
+    if ((c === 'u' || c === 'U') && css.slice(i, i + 4).toLowerCase() === 'url(' && !/[\w-]/.test(css[i - 1] ?? ' ')) {
+      i += 4;
+      skipSpace();
+      let value: string;
+      if (css[i] === '"' || css[i] === "'") {
+        value = readString(css[i] as string);
+      } else {
+        const start = i;
+        while (i < n && css[i] !== ')' && !/\s/.test(css[i] as string)) i++;
+        value = css.slice(start, i);
+      }
+      skipSpace();
+      if (css[i] === ')') i++;
+      if (value !== '') urls.push(value);
+      continue;
+    }
+    if (c === '@' && css.slice(i, i + 7).toLowerCase() === '@import') {
+      i += 7;
+      skipSpace();
+      if (css[i] === '"' || css[i] === "'") urls.push(readString(css[i] as string));
+      continue;
+    }
+    i++;
+  }
+  return urls;
+}

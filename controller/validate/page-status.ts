@@ -1,0 +1,46 @@
+// A page's final status and its redirect chain on production: the page must end where the plan
+// expects (200 unless mapped), in at most one permanent redirect, on the production host.
+import { findingsFor, type Finding } from './types.js';
+import { PERMANENT_REDIRECTS, redirectCount, type Chain } from './redirect-chain.js';
+import { isStagingUrl, type Side } from './sides.js';
+
+export function hopsEvidence(chain: Chain): Array<{ url: string; status: number; location: string | null; ttfbMs: number }> {
+  return chain.hops.map((h) => ({ url: h.url, status: h.status, location: h.location, ttfbMs: h.ttfbMs }));
+}
+
+export function statusFindings(chain: Chain, path: string, expected: number, sides: { production: Side; staging: Side }, stagingChain: Chain | null): Finding[] {
+  const st = findingsFor('status', path);
+  const rc = findingsFor('redirect-chain', path);
+  const hops = hopsEvidence(chain);
+  const baseline = stagingChain === null ? undefined : stagingChain.final?.status ?? (stagingChain.error !== undefined ? `error: ${stagingChain.error.message}` : null);
+  const evidence = { expected, hops, stagingStatus: baseline };
+  const out: Finding[] = [];
+
+  if (chain.error !== undefined) {
+    const what = chain.error.timedOut ? 'timed out' : 'failed';
+    return [st.fail(`request ${what}: ${chain.error.url}: ${chain.error.message}`, { ...evidence, error: chain.error })];
+  }
+  if (chain.loop !== undefined) return [rc.fail(`redirect loop: back to ${chain.loop} after ${chain.hops.length} hops`, evidence)];
+  if (chain.tooManyHops === true) return [rc.fail(`more than ${chain.hops.length - 1} redirects without reaching a page`, evidence)];
+  if (chain.badLocation !== undefined) return [rc.fail(`redirect with an unusable Location ${JSON.stringify(chain.badLocation)}`, evidence)];
+  if (chain.leftTo !== undefined) {
+    const target = new URL(chain.leftTo);
+    if (isStagingUrl(target, sides.staging, sides.production)) return [rc.fail(`redirects to the staging site: ${chain.leftTo}`, evidence)];
+    out.push(rc.warn(`redirects off the production host to ${chain.leftTo}; not followed`, evidence));
+    return out;
+  }
+
+  const final = chain.final;
+  if (final === null) return [st.fail('no final response', evidence)];
+  if (final.status === expected) out.push(st.pass(`${final.status} as expected`, evidence));
+  else out.push(st.fail(`final status ${final.status}, expected ${expected}${typeof baseline === 'number' ? ` (staging: ${baseline})` : ''}`, evidence));
+
+  const redirects = redirectCount(chain);
+  const temporary = chain.hops.filter((h) => h.location !== null && !PERMANENT_REDIRECTS.has(h.status));
+  if (temporary.length > 0) {
+    out.push(rc.warn(`temporary redirect (${temporary.map((h) => `${h.status} ${h.url} → ${h.location}`).join(', ')}); search engines keep the old URL, use 301`, evidence));
+  }
+  if (redirects > 1) out.push(rc.warn(`${redirects} redirects before the page; make it one hop`, evidence));
+  if (redirects > 0 && temporary.length === 0 && redirects === 1) out.push(rc.pass('one permanent redirect', evidence));
+  return out;
+}

@@ -1,0 +1,162 @@
+// One HTTP(S) request sent to a chosen IP while the URL's name goes in the Host header and the
+// TLS SNI — what `curl --resolve host:port:ip` does — so the production origin answers as it
+// will once DNS points at it. Redirects are not followed here (redirect-chain.ts records every
+// hop). Certificates are not judged here: tls-check.ts does that with its own evidence, and a
+// page check must still see the page behind an expired certificate.
+//
+// Never throws for what a server does: a refused connection, a reset or a server that never
+// answers comes back as `{ ok: false }` with the reason, so one bad page is a finding and the
+// step goes on. Every request has a deadline covering connect, headers and body.
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+
+export interface FetchOk {
+  ok: true;
+  url: string;
+  /** The address the request went to; undefined when the name was resolved normally. */
+  ip: string | undefined;
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** The body was longer than maxBodyBytes and cut. */
+  truncated: boolean;
+  /** From sending the request (including connect and TLS) to the response headers, like curl's time_starttransfer. */
+  ttfbMs: number;
+  totalMs: number;
+}
+
+export interface FetchFailed {
+  ok: false;
+  url: string;
+  ip: string | undefined;
+  error: string;
+  timedOut: boolean;
+  totalMs: number;
+}
+
+export type FetchResult = FetchOk | FetchFailed;
+
+export interface FetchOptions {
+  /** Send the request here instead of resolving the URL's name. */
+  ip?: string;
+  method?: 'GET' | 'HEAD';
+  timeoutMs?: number;
+  maxBodyBytes?: number;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+const USER_AGENT = 'Mozilla/5.0 (compatible; switchyard-validate/1; +https://github.com/switchyard)';
+
+function decode(body: Buffer, encoding: string | undefined): Buffer {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return gunzipSync(body);
+    case 'deflate':
+      return inflateSync(body);
+    case 'br':
+      return brotliDecompressSync(body);
+    default:
+      return body;
+  }
+}
+
+function readBody(res: IncomingMessage, maxBody: number): Promise<{ body: Buffer; truncated: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      const room = maxBody - size;
+      if (c.length > room) {
+        chunks.push(c.subarray(0, room));
+        size = maxBody;
+        // Stop pulling a body we will not read; the socket is ours alone (agent: false).
+        res.destroy();
+        resolve({ body: Buffer.concat(chunks), truncated: true });
+        return;
+      }
+      chunks.push(c);
+      size += c.length;
+    });
+    res.once('end', () => resolve({ body: Buffer.concat(chunks), truncated: false }));
+    res.once('error', reject);
+    res.once('aborted', () => reject(new Error('connection closed before the body ended')));
+  });
+}
+
+export function pinnedFetch(url: string, opts: FetchOptions = {}): Promise<FetchResult> {
+  const u = new URL(url);
+  const https = u.protocol === 'https:';
+  const hostname = u.hostname.replace(/^\[|\]$/g, '');
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const ip = opts.ip;
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+
+  return new Promise<FetchResult>((resolve) => {
+    let settled = false;
+    const finish = (r: FetchResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    const fail = (error: string, timedOut = false): void => {
+      finish({ ok: false, url, ip, error, timedOut, totalMs: elapsed() });
+      req.destroy();
+    };
+    const onAbort = (): void => fail('cancelled');
+
+    const req = (https ? httpsRequest : httpRequest)({
+      host: ip ?? hostname,
+      port: u.port === '' ? (https ? 443 : 80) : Number(u.port),
+      path: `${u.pathname}${u.search}`,
+      method: opts.method ?? 'GET',
+      headers: { host: u.host, 'user-agent': USER_AGENT, accept: '*/*', 'accept-encoding': 'identity', ...opts.headers },
+      // SNI carries names only; an IP there is a protocol error.
+      ...(https ? { servername: isIP(hostname) === 0 ? hostname : '', rejectUnauthorized: false } : {}),
+      agent: false,
+    });
+    const timer = setTimeout(() => fail(`no complete answer within ${timeoutMs} ms`, true), timeoutMs);
+    if (opts.signal?.aborted) return fail('cancelled');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    req.once('error', (err: NodeJS.ErrnoException) => fail(err.code !== undefined ? `${err.code}: ${err.message}` : err.message));
+    req.once('response', (res) => {
+      const ttfbMs = elapsed();
+      readBody(res, maxBody).then(
+        ({ body, truncated }) => {
+          let decoded = body;
+          try {
+            if (!truncated) decoded = decode(body, res.headers['content-encoding']);
+          } catch (err) {
+            return fail(`body does not decode as ${res.headers['content-encoding']}: ${(err as Error).message}`);
+          }
+          finish({ ok: true, url, ip, status: res.statusCode ?? 0, headers: res.headers, body: decoded, truncated, ttfbMs, totalMs: elapsed() });
+        },
+        (err: Error) => fail(err.message),
+      );
+    });
+    req.end();
+  });
+}
+
+/** The header's value as one string (repeated headers joined), or undefined. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Every value of a header that may repeat. */
+export function headerValues(headers: IncomingHttpHeaders, name: string): string[] {
+  const v = headers[name.toLowerCase()];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}

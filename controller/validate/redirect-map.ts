@@ -1,0 +1,42 @@
+// The SEO migration's URL map, entry by entry on production: the old path answers the planned
+// status with the planned target in one hop, and the target itself is a page (200), not the
+// start of another chain.
+import { findingsFor, type Finding } from './types.js';
+import type { HttpContext } from './http-context.js';
+import { headerValue } from './pinned-client.js';
+import { redirectCount } from './redirect-chain.js';
+import { urlOn, type Side } from './sides.js';
+import type { RedirectRule } from '../cutover/redirects-csv.js';
+import { mapLimit } from './limit.js';
+
+export async function redirectMapFindings(http: HttpContext, production: Side, rules: readonly RedirectRule[], concurrency: number): Promise<Finding[]> {
+  const results = await mapLimit(rules, concurrency, async (rule): Promise<Finding[]> => {
+    const f = findingsFor('redirect-map', rule.from);
+    const from = urlOn(production, rule.from);
+    const want = new URL(rule.to, production.origin).toString();
+    const res = await http.fetch(from, production.ip);
+    if (!res.ok) return [f.fail(`${rule.from}: ${res.error}`, { rule })];
+    const location = headerValue(res.headers, 'location');
+    let got: string | null = null;
+    try {
+      got = location === undefined ? null : new URL(location, from).toString();
+    } catch {
+      got = location ?? null;
+    }
+    const evidence = { rule, status: res.status, location: got };
+    const out: Finding[] = [];
+    if (res.status !== rule.status) out.push(f.fail(`${rule.from} answers ${res.status}${got === null ? '' : ` → ${got}`}, expected ${rule.status} → ${want}`, evidence));
+    if (got !== want) out.push(f.fail(`${rule.from} redirects to ${got ?? '(no Location)'}, expected ${want}`, evidence));
+    if (out.length > 0) return out;
+    const target = await http.chain(production, want);
+    const targetEvidence = { ...evidence, target: target.hops.map((h) => ({ url: h.url, status: h.status, location: h.location })) };
+    if (target.leftTo !== undefined) return [f.pass(`${rule.status} → ${want} (off-site, not followed)`, targetEvidence)];
+    if (target.error !== undefined) return [f.fail(`target ${want} did not answer: ${target.error.message}`, targetEvidence)];
+    const hops = redirectCount(target);
+    if (hops > 0) return [f.warn(`${rule.from} → ${want} takes ${hops + 1} hops; the target redirects again to ${target.hops.at(-1)?.url}`, targetEvidence)];
+    const st = target.final?.status;
+    if (st !== 200) return [f.fail(`target ${want} answers ${st ?? 'nothing'}`, targetEvidence)];
+    return [f.pass(`${rule.status} → ${want} in one hop`, targetEvidence)];
+  });
+  return results.flat();
+}

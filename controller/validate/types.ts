@@ -1,0 +1,66 @@
+// What validation produces: findings with a status and the evidence behind them, and the
+// report that gathers them. The validate step, the post-switch re-check and the report
+// renderings all read these shapes.
+
+export type FindingStatus = 'pass' | 'warn' | 'fail';
+
+export interface Finding {
+  /** Which check, e.g. `canonical`, `tls-expiry`; stable names the report groups by. */
+  check: string;
+  /** The page path (or host, for TLS) the finding is about. */
+  page?: string;
+  status: FindingStatus;
+  message: string;
+  evidence?: Record<string, unknown>;
+}
+
+export interface ValidationSummary {
+  pass: number;
+  warn: number;
+  fail: number;
+}
+
+/** One row of the report's page table. */
+export interface PageRow {
+  path: string;
+  status: number | null;
+  stagingStatus: number | null;
+  redirects: number;
+  ttfbMs: number | null;
+  stagingTtfbMs: number | null;
+  error?: string;
+}
+
+export interface ValidationReport {
+  startedAt: string;
+  durationMs: number;
+  /** `pinned`: requests sent to the plan's IPs like `curl --resolve`; `dns`: resolved normally. */
+  mode: 'pinned' | 'dns';
+  production: { origin: string; ip: string };
+  staging: { origin: string; ip: string };
+  /** Paths checked on both sides. */
+  pages: string[];
+  pageTable: PageRow[];
+  /** Checks left out of this run on purpose (e.g. the asset scan after the switch). */
+  skipped: string[];
+  findings: Finding[];
+  summary: ValidationSummary;
+}
+
+export function summarize(findings: readonly Finding[]): ValidationSummary {
+  const s: ValidationSummary = { pass: 0, warn: 0, fail: 0 };
+  for (const f of findings) s[f.status]++;
+  return s;
+}
+
+/** A finding builder bound to one check and page, so checks read as a list of verdicts. */
+export function findingsFor(check: string, page?: string) {
+  const make = (status: FindingStatus) => (message: string, evidence?: Record<string, unknown>): Finding => ({
+    check,
+    ...(page === undefined ? {} : { page }),
+    status,
+    message,
+    ...(evidence === undefined ? {} : { evidence }),
+  });
+  return { pass: make('pass'), warn: make('warn'), fail: make('fail') };
+}
