@@ -42,9 +42,11 @@ export function cssUrls(css: string): string[] {
       if (css[i] === '"' || css[i] === "'") {
         value = readString(css[i] as string);
       } else {
-        const start = i;
-        while (i < n && css[i] !== ')' && !/\s/.test(css[i] as string)) i++;
-        value = css.slice(start, i);
+        value = '';
+        while (i < n && css[i] !== ')' && !/\s/.test(css[i] as string)) {
+          if (css[i] === '\\' && i + 1 < n) i++;
+          value += css[i++];
+        }
       }
       skipSpace();
       if (css[i] === ')') i++;

@@ -1,0 +1,82 @@
+// The small parsers validation relies on: hreflang codes, CSS url(), srcset, robots directives,
+// Link headers, Cache-Control cacheability, and the concurrency gate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hreflangProblem } from '../../controller/validate/hreflang-code.js';
+import { cssUrls } from '../../controller/validate/css-urls.js';
+import { srcsetUrls } from '../../controller/validate/srcset.js';
+import { headerDirectives, metaDirectives } from '../../controller/validate/robots-directives.js';
+import { linkHeader } from '../../controller/validate/link-header.js';
+import { cacheability } from '../../controller/validate/admin-cache.js';
+import { Limiter, mapLimit } from '../../controller/validate/limit.js';
+import { parseHtml } from '../../controller/validate/html-doc.js';
+import { parseSitemap } from '../../controller/validate/sitemap.js';
+
+test('hreflang codes: valid forms pass, the usual mistakes are named', () => {
+  for (const ok of ['en', 'de-AT', 'x-default', 'zh-Hant-TW', 'pt-br', 'fil']) assert.equal(hreflangProblem(ok), null, ok);
+  assert.match(hreflangProblem('en-UK') ?? '', /did you mean en-GB/);
+  assert.match(hreflangProblem('en_GB') ?? '', /uses "_"/);
+  assert.match(hreflangProblem('xx') ?? '', /unknown language/);
+  assert.match(hreflangProblem('en-EU') ?? '', /not an ISO 3166-1/);
+  assert.match(hreflangProblem('de-DE-1996') ?? '', /only language, script and region/);
+  assert.match(hreflangProblem('') ?? '', /empty/);
+});
+
+test('CSS url(): quoted, unquoted, @import; comments and strings are not URLs', () => {
+  const css = `/* url(commented.png) */ a{background:url( "a b.png" )} b{background:URL(c.png)} @import 'd.css'; e{content:"url(not.png)"} f{mask:url(e\\).svg)}`;
+  assert.deepEqual(cssUrls(css), ['a b.png', 'c.png', 'd.css', 'e).svg']);
+});
+
+test('srcset: commas inside URLs are kept, descriptors dropped', () => {
+  assert.deepEqual(srcsetUrls('a.png 1x, https://cdn/x,y.png 2x,c.png'), ['a.png', 'https://cdn/x,y.png', 'c.png']);
+  assert.deepEqual(srcsetUrls('  img.jpg  '), ['img.jpg']);
+});
+
+test('robots directives: per-crawler X-Robots-Tag, none, valued directives, meta', () => {
+  assert.deepEqual(headerDirectives(['googlebot: noindex, nofollow']).map((d) => `${d.agent}:${d.directive}`), ['googlebot:noindex', 'googlebot:nofollow']);
+  assert.deepEqual(headerDirectives(['none']).map((d) => d.directive), ['noindex', 'nofollow']);
+  assert.deepEqual(headerDirectives(['max-snippet: 20, unavailable_after: 2030-01-01']), []);
+  const doc = parseHtml('<html><head><meta name="ROBOTS" content="NOINDEX"><meta name="googlebot" content="nofollow"><meta name="description" content="noindex"></head></html>', 'https://x/');
+  assert.deepEqual(metaDirectives(doc).map((d) => `${d.agent}:${d.directive}`), ['*:noindex', 'googlebot:nofollow']);
+});
+
+test('Link header: targets with commas, quoted params', () => {
+  const l = linkHeader(['<https://a/x,y>; rel="canonical", <https://a/de>; rel=alternate; hreflang=de']);
+  assert.deepEqual(l.map((x) => [x.target, x.rel.join(' '), x.params.hreflang ?? '']), [['https://a/x,y', 'canonical', ''], ['https://a/de', 'alternate', 'de']]);
+});
+
+test('Cache-Control: public, s-maxage and max-age cache; private/no-store/no-cache do not; absent is unspecified', () => {
+  assert.equal(cacheability('public, max-age=600').verdict, 'public');
+  assert.equal(cacheability('s-maxage=60').verdict, 'public');
+  assert.equal(cacheability('max-age=60').verdict, 'public');
+  assert.equal(cacheability('private, max-age=600').verdict, 'private');
+  assert.equal(cacheability('no-store').verdict, 'private');
+  assert.equal(cacheability('max-age=0').verdict, 'private');
+  assert.equal(cacheability(null).verdict, 'unspecified');
+});
+
+test('sitemap XML: urlset and sitemapindex; malformed XML is an error', () => {
+  assert.deepEqual(parseSitemap('<urlset><url><loc> https://a/?x=1&amp;y=2 </loc></url><url><loc>https://a/b</loc></url></urlset>'), { kind: 'urlset', locs: ['https://a/?x=1&y=2', 'https://a/b'] });
+  assert.deepEqual(parseSitemap('<sitemapindex><sitemap><loc>https://a/s.xml</loc></sitemap></sitemapindex>'), { kind: 'sitemapindex', locs: ['https://a/s.xml'] });
+  assert.throws(() => parseSitemap('<urlset><url></urlset>'), /not well-formed/);
+  assert.throws(() => parseSitemap('<html></html>'), /neither/);
+});
+
+test('concurrency: never more than n at once, results in order', async () => {
+  const gate = new Limiter(2);
+  let active = 0;
+  let peak = 0;
+  const job = (i: number) =>
+    gate.run(async () => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 5 + (i % 3)));
+      active--;
+      return i;
+    });
+  const out = await Promise.all(Array.from({ length: 12 }, (_, i) => job(i)));
+  assert.deepEqual(out, Array.from({ length: 12 }, (_, i) => i));
+  assert.equal(peak, 2);
+  const mapped = await mapLimit([3, 1, 2], 2, async (x) => x * 2);
+  assert.deepEqual(mapped, [6, 2, 4]);
+});
