@@ -45,6 +45,10 @@ export interface DemoEnvironment {
   operatorToken: string;
   viewerToken: string;
   client: RestClient;
+  /** SIGKILL the controller process, as a crash would. */
+  killController(): Promise<void>;
+  /** Start it again on the same config and state file. */
+  restartController(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -179,7 +183,9 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
         ],
       }),
     );
-    const controller = spawnSwitchyard('controller', ['controller', '--config', controllerConfig], join(dir, 'controller.log'), { SWITCHYARD_PDNS_API_KEY: dns.apiKey });
+    const pdnsKey = dns.apiKey;
+    const spawnController = () => spawnSwitchyard('controller', ['controller', '--config', controllerConfig], join(dir, 'controller.log'), { SWITCHYARD_PDNS_API_KEY: pdnsKey });
+    let controller = spawnController();
     children.push(controller);
     const controllerUrl = `http://127.0.0.1:${controllerPort}`;
     const client = new RestClient({ url: controllerUrl, token: operatorToken });
@@ -189,7 +195,22 @@ export async function startDemoEnvironment(opts: DemoOptions = {}): Promise<Demo
       return res.agents.length === 2 && res.agents.every((a) => a.reachable) ? true : undefined;
     });
     log(`controller on ${controllerUrl}; agents staging-1 (${sides[0]!.agentAddress}) and prod-1 (${sides[1]!.agentAddress}) reachable over mutual TLS`);
-    return { dir, staging: sides[0]!, production: sides[1]!, controllerUrl, dns, dnsName: DNS_NAME, dnsZone: ZONE, dnsProvider: PROVIDER, operatorToken, viewerToken, client, stop };
+    const killController = async () => {
+      const exited = new Promise<void>((r) => controller.child.once('exit', () => r()));
+      controller.child.kill('SIGKILL');
+      await exited;
+    };
+    const restartController = async () => {
+      children.splice(children.indexOf(controller), 1);
+      controller = spawnController();
+      children.push(controller);
+      await waitFor('the restarted controller', 30_000, async () => {
+        assertAlive(controller);
+        await client.get('/v1/agents');
+        return true;
+      });
+    };
+    return { dir, staging: sides[0]!, production: sides[1]!, controllerUrl, dns, dnsName: DNS_NAME, dnsZone: ZONE, dnsProvider: PROVIDER, operatorToken, viewerToken, client, killController, restartController, stop };
   } catch (err) {
     await stop();
     throw err;
