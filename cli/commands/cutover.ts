@@ -6,6 +6,7 @@ import { loadPlanFile } from '../../controller/cutover/plan.js';
 import { STEP_NAMES } from '../../controller/cutover/states.js';
 import { addClientOptions } from './agents.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { formatReportText } from '../../controller/report/text.js';
 
 interface StepLike {
   name: string;
@@ -198,8 +199,8 @@ export function registerCutoverCommand(program: Command): void {
     out(JSON.stringify(r, null, o.json ? 2 : 0));
   });
 
-  addClientOptions(cutover.command('report <id>').description('parity tables, DNS propagation, validation, timings')).action(async (id: string, o: Flags) => {
+  addClientOptions(cutover.command('report <id>').description('steps timeline, parity, validation findings, DNS propagation (--json: the raw report)')).action(async (id: string, o: Flags) => {
     const r = await new RestClient(clientOptionsFrom(o)).get<Record<string, unknown>>(`/v1/cutovers/${encodeURIComponent(id)}/report`);
-    out(JSON.stringify(r, null, 2));
+    out(o.json ? JSON.stringify(r, null, 2) : formatReportText(r));
   });
 }

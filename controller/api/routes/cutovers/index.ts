@@ -11,6 +11,7 @@ import { parsePlan, PlanSchema, type PlanContext } from '../../../cutover/plan.j
 import { STEP_NAMES } from '../../../cutover/states.js';
 import { CutoverViewSchema } from '../../../cutover/view.js';
 import { resumeAfter, streamEvents } from './sse.js';
+import { reportHtmlRoutes } from './report-html.js';
 
 /** What these routes need of the engine; tests may pass a fake with the same shape. */
 export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events'>;
@@ -246,4 +247,6 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     },
     async (request) => cutovers.report(request.params.id),
   );
+
+  await app.register(reportHtmlRoutes, { cutovers });
 };

@@ -1,0 +1,130 @@
+// The cutover report as one self-contained HTML page (GET /v1/cutovers/:id/report.html): step
+// timeline, parity tables, preflight and validation findings grouped by status, DNS change,
+// propagation, monitoring, rollback and audit trail. No script, no external resources; every
+// value from the report — which carries text from web pages, agents and operators — is escaped.
+import { reportModel, type FindingModel, type ReportModel } from './model.js';
+import { bytes, duration } from './text.js';
+
+export function escapeHtml(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+const e = escapeHtml;
+
+const STYLE = `
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#1d1d1f}
+h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
+th{background:#f5f5f7;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+code,.mono{font-family:ui-monospace,monospace;font-size:.92em;word-break:break-all}
+.badge{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:.85em;font-weight:600}
+.s-pass,.s-succeeded,.s-equal{background:#e3f5e6;color:#17692a}.s-warn,.s-allowed,.s-interrupted,.s-running{background:#fff4d6;color:#7a5600}
+.s-fail,.s-failed,.s-differs,.s-missing{background:#fde5e4;color:#a3150f}.s-skipped,.s-pending{background:#eee;color:#555}
+.bar{height:.6rem;background:#4a7bd0;border-radius:.3rem;min-width:2px}.muted{color:#777}.err{color:#a3150f}
+details summary{cursor:pointer}`;
+
+const badge = (s: string): string => `<span class="badge s-${e(s.replace(/[^a-z_-]/gi, ''))}">${e(s)}</span>`;
+const table = (head: string[], rows: string[][], numeric: number[] = []): string =>
+  `<table><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+
+function timeline(m: ReportModel): string {
+  const longest = Math.max(1, ...m.timeline.map((s) => s.durationMs ?? 0));
+  const rows = m.timeline.map((s) => [
+    e(s.name),
+    badge(s.state),
+    s.attempt > 1 ? e(s.attempt) : '',
+    `<span class="mono">${e(s.startedAt ?? '')}</span>`,
+    e(duration(s.durationMs)),
+    s.durationMs === null ? '' : `<div class="bar" style="width:${Math.round((s.durationMs / longest) * 100)}%"></div>`,
+    s.error !== null ? `<span class="err">${e(s.error)}</span>` : e(s.summary ?? ''),
+  ]);
+  return `<h2>Steps</h2>${table(['step', 'state', 'attempt', 'started', 'took', '', 'result'], rows, [2, 4])}`;
+}
+
+function parity(m: ReportModel): string {
+  const out: string[] = [];
+  const rp = m.runtimeParity;
+  if (rp !== null) {
+    const s = rp.summary;
+    out.push(`<h3>Runtime (${e(rp.staging)} → ${e(rp.production)})</h3><p>${badge('equal')} ${e(s.equal)} ${badge('differs')} ${e(s.differs)} ${badge('missing')} ${e(s.missing)} ${badge('allowed')} ${e(s.allowed)}</p>`);
+    if (rp.rows.length > 0) out.push(table(['key', 'category', 'staging', 'production', 'status'], rp.rows.map((r) => [`<code>${e(r.key)}</code>`, e(r.category), `<code>${e(r.staging ?? '(absent)')}</code>`, `<code>${e(r.production ?? '(absent)')}</code>`, badge(r.status)])));
+  }
+  const db = m.databaseParity;
+  if (db !== null) {
+    out.push(`<h3>Database ${badge(db.equal ? 'equal' : 'differs')}</h3>`);
+    out.push(table(['table', 'chunks', 'differing', 'staging rows', 'production rows', 'status', 'note'], db.tables.map((t) => [e(t.table), e(t.chunks), e(t.differingChunks), e(t.stagingRows), e(t.productionRows), badge(t.equal ? 'equal' : 'differs'), e(t.note)]), [1, 2, 3, 4]));
+    if (db.objectsDiffering.length > 0) out.push(`<p class="err">objects differing: ${db.objectsDiffering.map((o) => `<code>${e(o)}</code>`).join(', ')}</p>`);
+  }
+  if (m.assetsParity !== null && m.assetsParity.length > 0) {
+    out.push('<h3>Assets</h3>');
+    out.push(table(['root', 'status', 'files', 'size', 'digest', 'differences'], m.assetsParity.map((a) => [e(a.root), badge(a.equal ? 'equal' : 'differs'), e(a.files ?? '?'), e(bytes(a.bytes)), `<code>${e((a.digest ?? '').slice(0, 16))}</code>`, a.differenceCount === 0 ? '0' : `${e(a.differenceCount)}: ${a.differences.slice(0, 20).map((d) => `<code>${e(d.path)}</code> (${e(d.kind)})`).join(', ')}`]), [2]));
+  }
+  return out.length === 0 ? '' : `<h2>Parity</h2>${out.join('')}`;
+}
+
+function findingTable(list: readonly FindingModel[]): string {
+  return table(['check', 'page', 'status', 'message'], list.map((f) => [`<code>${e(f.check)}</code>`, `<code>${e(f.page ?? '')}</code>`, badge(f.status), e(f.message)]));
+}
+
+function grouped(title: string, all: readonly FindingModel[], counts?: { pass: number; warn: number; fail: number }): string {
+  const by = (s: string) => all.filter((f) => f.status === s);
+  const c = counts ?? { fail: by('fail').length, warn: by('warn').length, pass: by('pass').length };
+  const parts = [`<h2>${e(title)}</h2><p>${badge('fail')} ${e(c.fail)} failed ${badge('warn')} ${e(c.warn)} warnings ${badge('pass')} ${e(c.pass)} passed</p>`];
+  if (by('fail').length > 0) parts.push(`<h3>Failed</h3>${findingTable(by('fail'))}`);
+  if (by('warn').length > 0) parts.push(`<h3>Warnings</h3>${findingTable(by('warn'))}`);
+  if (by('pass').length > 0) parts.push(`<details><summary>Passed (${by('pass').length})</summary>${findingTable(by('pass'))}</details>`);
+  return parts.join('');
+}
+
+function validation(m: ReportModel): string {
+  const v = m.validation;
+  if (v === null) return '';
+  const all = [...v.byStatus.fail, ...v.byStatus.warn, ...v.byStatus.pass];
+  const head = grouped(`Validation (${v.mode}, ${v.pages} pages${v.durationMs === null ? '' : `, ${duration(v.durationMs)}`})`, all, v.summary);
+  const pages =
+    v.pageTable.length === 0
+      ? ''
+      : `<details><summary>Pages (${v.pageTable.length})</summary>${table(
+          ['path', 'production', 'staging', 'redirects', 'TTFB production', 'TTFB staging'],
+          v.pageTable.map((r) => [`<code>${e(r.path)}</code>`, r.error !== null ? `<span class="err">${e(r.error)}</span>` : e(r.status ?? ''), e(r.stagingStatus ?? ''), e(r.redirects), r.ttfbMs === null ? '' : `${e(r.ttfbMs)} ms`, r.stagingTtfbMs === null ? '' : `${e(r.stagingTtfbMs)} ms`]),
+          [3, 4, 5],
+        )}</details>`;
+  return head + pages;
+}
+
+function dns(m: ReportModel): string {
+  const out: string[] = [];
+  if (m.dnsChange !== null) {
+    const d = m.dnsChange;
+    out.push(`<p><code>${e(d.name)} ${e(d.type)}</code>: <code>${e(d.before)}</code> → <code>${e(d.after)}</code>${d.appliedAt === null ? '' : ` at <span class="mono">${e(d.appliedAt)}</span>`}</p>`);
+    if (d.warning !== null) out.push(`<p class="err">${e(d.warning)}</p>`);
+  }
+  if (m.propagation !== null) {
+    const p = m.propagation;
+    out.push(`<h3>Propagation ${badge(p.ok === true ? 'pass' : p.ok === false ? 'fail' : 'pending')}${p.elapsedMs === null ? '' : ` <span class="muted">${e(duration(p.elapsedMs))}</span>`}</h3>`);
+    out.push(table(['server', 'role', 'answer', 'latency', ''], p.servers.map((s) => [`<code>${e(s.server)}</code>`, e(s.role), `<code>${e(s.answer || s.error || '')}</code>`, s.latencyMs === null ? '' : `${e(s.latencyMs)} ms`, badge(s.ok ? 'pass' : 'fail')]), [3]));
+  }
+  return out.length === 0 ? '' : `<h2>DNS</h2>${out.join('')}`;
+}
+
+export function renderReportHtml(report: unknown): string {
+  const m = reportModel(report);
+  const body: string[] = [];
+  body.push(`<h1>Cutover <code>${e(m.id)}</code> — ${e(m.site)} ${badge(m.state)}</h1>`);
+  body.push(`<p class="muted">created ${e(m.createdAt ?? '?')} by ${e(m.createdBy ?? '?')}${m.totalMs === null ? '' : ` · took ${e(duration(m.totalMs))}`} · report generated ${e(m.generatedAt ?? '')}</p>`);
+  if (m.error !== null) body.push(`<p class="err">${e(m.error)}</p>`);
+  body.push(timeline(m), parity(m));
+  if (m.preflight.length > 0) body.push(grouped('Preflight checks', m.preflight));
+  body.push(validation(m), dns(m));
+  if (m.monitor !== null) body.push(`<h2>Monitor</h2><p>${badge(m.monitor.verdict === 'rollback' ? 'fail' : m.monitor.verdict === 'ok' ? 'pass' : 'warn')} ${e(m.monitor.verdict)} — ${e(m.monitor.summary)}</p>`);
+  if (m.fallbackUntil !== null) body.push(`<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span></p>`);
+  if (m.rollback !== null) {
+    const r = m.rollback;
+    body.push(`<h2>Rollback ${badge(r.state === 'done' ? 'succeeded' : r.state)}</h2><p>${r.automatic ? 'automatic: ' : ''}${e(r.reason)}</p>${table(['part', 'state'], r.parts.map((p) => [e(p.name), badge(p.state)]))}`);
+  }
+  for (const [name, raw] of Object.entries(m.unknown)) body.push(`<h2>${e(name)}</h2><pre class="mono">${e(JSON.stringify(raw, null, 2))}</pre>`);
+  if (m.audit.length > 0) body.push(`<details><summary>Audit trail (${m.audit.length})</summary>${table(['at', 'who', 'action'], m.audit.map((a) => [`<span class="mono">${e(a.at)}</span>`, e(a.tokenName), e(a.action)]))}</details>`);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Cutover ${e(m.id)} — ${e(m.site)}</title><style>${STYLE}</style></head><body>${body.join('\n')}</body></html>`;
+}

@@ -1,0 +1,245 @@
+// The cutover report (GET /v1/cutovers/:id/report) reduced to what a person reads: the step
+// timeline, parity summaries, preflight checks, validation findings grouped by status, the DNS
+// change, propagation, monitoring and rollback. Works on the report as JSON — the CLI has it
+// only that way — and tolerates sections a step did not write (null) or wrote in a shape this
+// build does not know (shown as raw JSON rather than dropped).
+
+type Json = Record<string, unknown>;
+
+export type Verdict = 'pass' | 'warn' | 'fail';
+
+export interface TimelineRow {
+  name: string;
+  state: string;
+  attempt: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  summary: string | null;
+  error: string | null;
+}
+
+export interface RuntimeParityModel {
+  staging: string;
+  production: string;
+  summary: { equal: number; differs: number; missing: number; allowed: number };
+  /** Rows that are not equal; equal rows are only counted. */
+  rows: Array<{ key: string; category: string; staging: string | null; production: string | null; status: string }>;
+}
+
+export interface DatabaseParityModel {
+  equal: boolean;
+  tables: Array<{ table: string; equal: boolean; chunks: number; differingChunks: number; stagingRows: number; productionRows: number; note: string }>;
+  objectsDiffering: string[];
+}
+
+export interface AssetsParityModel {
+  root: string;
+  equal: boolean;
+  files: number | null;
+  bytes: number | null;
+  digest: string | null;
+  differenceCount: number;
+  differences: Array<{ path: string; kind: string }>;
+}
+
+export interface FindingModel {
+  check: string;
+  page: string | null;
+  status: Verdict;
+  message: string;
+}
+
+export interface ValidationModel {
+  mode: string;
+  durationMs: number | null;
+  pages: number;
+  summary: { pass: number; warn: number; fail: number };
+  byStatus: Record<Verdict, FindingModel[]>;
+  pageTable: Array<{ path: string; status: number | null; stagingStatus: number | null; redirects: number; ttfbMs: number | null; stagingTtfbMs: number | null; error: string | null }>;
+}
+
+export interface ReportModel {
+  id: string;
+  site: string;
+  state: string;
+  createdAt: string | null;
+  createdBy: string | null;
+  generatedAt: string | null;
+  error: string | null;
+  fallbackUntil: string | null;
+  totalMs: number | null;
+  timeline: TimelineRow[];
+  runtimeParity: RuntimeParityModel | null;
+  databaseParity: DatabaseParityModel | null;
+  assetsParity: AssetsParityModel[] | null;
+  /** Sections present in a shape this build does not read, by name. */
+  unknown: Record<string, unknown>;
+  preflight: FindingModel[];
+  validation: ValidationModel | null;
+  dnsChange: { name: string; type: string; before: string; after: string; appliedAt: string | null; warning: string | null } | null;
+  propagation: { ok: boolean | null; elapsedMs: number | null; servers: Array<{ server: string; role: string; answer: string; latencyMs: number | null; ok: boolean; error: string | null }> } | null;
+  monitor: { verdict: string; errorRate: number | null; summary: string } | null;
+  rollback: { state: string; reason: string; automatic: boolean; parts: Array<{ name: string; state: string }> } | null;
+  audit: Array<{ at: string; tokenName: string; action: string }>;
+}
+
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : null);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const verdict = (v: unknown): Verdict => (v === 'fail' || v === 'warn' ? v : 'pass');
+
+/** A DNS record set in one line: its records and TTL when recognisable, else JSON. */
+export function brief(v: unknown): string {
+  if (v === null || v === undefined) return '(none)';
+  if (isObj(v) && Array.isArray(v.records)) return `${v.records.map(String).join(', ') || '(empty)'}${num(v.ttl) !== null ? ` ttl ${num(v.ttl)}` : ''}`;
+  if (Array.isArray(v)) return v.map((x) => brief(x)).join(', ');
+  if (typeof v !== 'object') return String(v);
+  const s = JSON.stringify(v);
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+function errorText(e: unknown): string | null {
+  if (!isObj(e)) return null;
+  const code = str(e.code);
+  const message = str(e.message) ?? '';
+  return code === null ? message : `${code}: ${message}`;
+}
+
+function runtimeParity(v: unknown): RuntimeParityModel | null {
+  if (!isObj(v) || !Array.isArray(v.rows) || !isObj(v.summary)) return null;
+  const s = v.summary;
+  return {
+    staging: str(v.staging) ?? '?',
+    production: str(v.production) ?? '?',
+    summary: { equal: num(s.equal) ?? 0, differs: num(s.differs) ?? 0, missing: num(s.missing) ?? 0, allowed: num(s.allowed) ?? 0 },
+    rows: v.rows.filter(isObj).filter((r) => r.status !== 'equal').map((r) => ({ key: str(r.key) ?? '?', category: str(r.category) ?? '', staging: str(r.staging), production: str(r.production), status: str(r.status) ?? '?' })),
+  };
+}
+
+function databaseParity(v: unknown): DatabaseParityModel | null {
+  if (!isObj(v) || !Array.isArray(v.tables)) return null;
+  return {
+    equal: v.equal === true,
+    tables: v.tables.filter(isObj).map((t) => ({
+      table: str(t.table) ?? '?',
+      equal: t.equal === true,
+      chunks: num(t.chunks) ?? 0,
+      differingChunks: num(t.differingChunks) ?? 0,
+      stagingRows: num(t.stagingRows) ?? 0,
+      productionRows: num(t.productionRows) ?? 0,
+      note: str(t.note) ?? '',
+    })),
+    objectsDiffering: arr(v.objectsDiffering).map(String),
+  };
+}
+
+function assetsParity(v: unknown): AssetsParityModel[] | null {
+  if (!Array.isArray(v)) return null;
+  return v.filter(isObj).map((a) => {
+    const side = isObj(a.production) ? a.production : isObj(a.staging) ? a.staging : {};
+    return {
+      root: str(a.root) ?? '?',
+      equal: a.equal === true,
+      files: num(side.files),
+      bytes: num(side.bytes),
+      digest: str(side.digest),
+      differenceCount: num(a.differenceCount) ?? arr(a.differences).length,
+      differences: arr(a.differences).filter(isObj).map((d) => ({ path: str(d.path) ?? '?', kind: str(d.kind) ?? '?' })),
+    };
+  });
+}
+
+function findings(v: unknown, nameKey: 'check' | 'name'): FindingModel[] {
+  return arr(v).filter(isObj).map((f) => ({ check: str(f[nameKey]) ?? '?', page: str(f.page), status: verdict(f.status), message: str(f.message) ?? '' }));
+}
+
+function validation(v: unknown): ValidationModel | null {
+  if (!isObj(v) || !Array.isArray(v.findings)) return null;
+  const all = findings(v.findings, 'check');
+  const s = isObj(v.summary) ? v.summary : {};
+  return {
+    mode: str(v.mode) ?? 'pinned',
+    durationMs: num(v.durationMs),
+    pages: arr(v.pages).length,
+    summary: { pass: num(s.pass) ?? all.filter((f) => f.status === 'pass').length, warn: num(s.warn) ?? all.filter((f) => f.status === 'warn').length, fail: num(s.fail) ?? all.filter((f) => f.status === 'fail').length },
+    byStatus: { fail: all.filter((f) => f.status === 'fail'), warn: all.filter((f) => f.status === 'warn'), pass: all.filter((f) => f.status === 'pass') },
+    pageTable: arr(v.pageTable).filter(isObj).map((r) => ({
+      path: str(r.path) ?? '?',
+      status: num(r.status),
+      stagingStatus: num(r.stagingStatus),
+      redirects: num(r.redirects) ?? 0,
+      ttfbMs: num(r.ttfbMs),
+      stagingTtfbMs: num(r.stagingTtfbMs),
+      error: str(r.error),
+    })),
+  };
+}
+
+function monitorModel(v: unknown): ReportModel['monitor'] {
+  if (!isObj(v)) return null;
+  const rate = num(v.errorRate);
+  const totals = isObj(v.totals) && isObj(v.totals.log) ? v.totals.log : null;
+  const parts = [rate === null ? null : `5xx share ${(rate * 100).toFixed(2)}%`, totals !== null && num(totals.total) !== null ? `${num(totals.total)} logged requests` : null, num(v.elapsedSeconds) !== null ? `over ${num(v.elapsedSeconds)} s` : null];
+  return { verdict: str(v.verdict) ?? '?', errorRate: rate, summary: parts.filter((p) => p !== null).join(', ') };
+}
+
+export function reportModel(report: unknown): ReportModel {
+  const r = isObj(report) ? report : {};
+  const c = isObj(r.cutover) ? r.cutover : {};
+  const timings = isObj(r.timings) ? r.timings : {};
+  const steps = arr(r.steps).filter(isObj);
+  const parity = isObj(r.parity) ? r.parity : {};
+  const unknown: Record<string, unknown> = {};
+  const keep = <T>(name: string, raw: unknown, model: T | null): T | null => {
+    if (model === null && raw !== null && raw !== undefined) unknown[name] = raw;
+    return model;
+  };
+  const dns = isObj(r.dns) ? r.dns : {};
+  const change = isObj(dns.change) ? dns.change : null;
+  const prop = isObj(r.propagation) ? r.propagation : null;
+  const rb = isObj(c.rollback) ? c.rollback : null;
+  return {
+    id: str(c.id) ?? '?',
+    site: str(c.site) ?? '?',
+    state: str(c.state) ?? '?',
+    createdAt: str(c.createdAt),
+    createdBy: str(c.createdBy),
+    generatedAt: str(r.generatedAt),
+    error: errorText(c.error),
+    fallbackUntil: str(c.fallbackUntil),
+    totalMs: num(timings.totalMs),
+    timeline: steps.map((s) => ({
+      name: str(s.name) ?? '?',
+      state: str(s.state) ?? '?',
+      attempt: num(s.attempt) ?? 0,
+      startedAt: str(s.startedAt),
+      endedAt: str(s.endedAt),
+      durationMs: num(s.durationMs),
+      summary: str(s.summary),
+      error: errorText(s.error),
+    })),
+    runtimeParity: keep('runtime parity', parity.runtime, runtimeParity(parity.runtime)),
+    databaseParity: keep('database parity', parity.database, databaseParity(parity.database)),
+    assetsParity: keep('assets parity', parity.assets, assetsParity(parity.assets)),
+    unknown,
+    preflight: findings(r.preflightChecks, 'name'),
+    validation: keep('validation', r.validation, validation(r.validation)),
+    dnsChange:
+      change === null
+        ? null
+        : { name: str(change.name) ?? '?', type: str(change.type) ?? '?', before: brief(change.before), after: brief(change.after), appliedAt: str(change.appliedAt), warning: str(change.warning) },
+    propagation:
+      prop === null
+        ? null
+        : {
+            ok: typeof prop.ok === 'boolean' ? prop.ok : null,
+            elapsedMs: num(prop.elapsedMs),
+            servers: arr(prop.servers).filter(isObj).map((s) => ({ server: str(s.server) ?? '?', role: str(s.role) ?? '', answer: arr(s.answer).map(String).join(', '), latencyMs: num(s.latencyMs), ok: s.ok === true, error: str(s.error) })),
+          },
+    monitor: monitorModel(r.monitor),
+    rollback: rb === null ? null : { state: str(rb.state) ?? '?', reason: str(rb.reason) ?? '', automatic: rb.automatic === true, parts: arr(rb.parts).filter(isObj).map((p) => ({ name: str(p.name) ?? '?', state: str(p.state) ?? '?' })) },
+    audit: arr(r.audit).filter(isObj).map((a) => ({ at: str(a.at) ?? '', tokenName: str(a.tokenName) ?? '', action: str(a.action) ?? '' })),
+  };
+}

@@ -1,0 +1,117 @@
+// The cutover report as terminal text for `switchyard cutover report ID`: step timeline,
+// parity summaries, preflight and validation findings grouped by status (failures first,
+// passes only counted), DNS change, propagation, monitoring, rollback.
+import { reportModel, type FindingModel, type ReportModel } from './model.js';
+
+const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '';
+  if (ms < 1000) return `${ms}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function bytes(n: number | null): string {
+  if (n === null) return '?';
+  const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < u.length - 1) (v /= 1024), i++;
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
+}
+
+const oneLine = (s: string, max = 160): string => {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+function findingLines(list: readonly FindingModel[], label: string): string[] {
+  if (list.length === 0) return [];
+  const w = Math.min(16, Math.max(...list.map((f) => f.check.length)));
+  return [`  ${label} (${list.length})`, ...list.map((f) => `    ${f.check.padEnd(w)}  ${f.page === null ? '' : `${f.page}  `}${oneLine(f.message)}`)];
+}
+
+function timeline(m: ReportModel): string[] {
+  const lines = ['Steps'];
+  for (const s of m.timeline) {
+    const tail = s.error !== null ? `  ${oneLine(s.error)}` : s.summary !== null ? `  ${oneLine(s.summary)}` : '';
+    const attempt = s.attempt > 1 ? ` (attempt ${s.attempt})` : '';
+    lines.push(`  ${MARK[s.state] ?? '?'} ${s.name.padEnd(10)} ${s.state.padEnd(11)} ${duration(s.durationMs).padStart(7)}${attempt}${tail}`);
+  }
+  return lines;
+}
+
+function parity(m: ReportModel): string[] {
+  const lines: string[] = [];
+  const rp = m.runtimeParity;
+  if (rp !== null) {
+    const s = rp.summary;
+    lines.push(`Runtime parity (${rp.staging} → ${rp.production}): ${s.equal} equal, ${s.differs} differ, ${s.missing} missing, ${s.allowed} allowed`);
+    const kw = Math.min(40, Math.max(3, ...rp.rows.map((r) => r.key.length)));
+    for (const r of rp.rows) lines.push(`  ${r.status.padEnd(8)} ${r.key.padEnd(kw)}  ${r.staging ?? '(absent)'} | ${r.production ?? '(absent)'}`);
+  }
+  const db = m.databaseParity;
+  if (db !== null) {
+    const chunks = db.tables.reduce((n, t) => n + t.chunks, 0);
+    lines.push(`Database parity: ${db.equal ? 'equal' : 'DIFFERS'} — ${db.tables.length} tables, ${chunks} chunks`);
+    for (const t of db.tables.filter((x) => !x.equal)) lines.push(`  differs  ${t.table}: ${t.differingChunks} of ${t.chunks} chunks (staging ${t.stagingRows} rows, production ${t.productionRows})${t.note === '' ? '' : ` ${t.note}`}`);
+    for (const o of db.objectsDiffering) lines.push(`  differs  object ${o}`);
+  }
+  for (const a of m.assetsParity ?? []) {
+    lines.push(`Assets parity ${a.root}: ${a.equal ? 'equal' : `DIFFERS in ${a.differenceCount} entries`} — ${a.files ?? '?'} files, ${bytes(a.bytes)}${a.digest !== null ? `, digest ${a.digest.slice(0, 16)}` : ''}`);
+    for (const d of a.differences.slice(0, 20)) lines.push(`  ${d.kind.padEnd(8)} ${d.path}`);
+  }
+  return lines;
+}
+
+function validation(m: ReportModel): string[] {
+  const v = m.validation;
+  if (v === null) return [];
+  const s = v.summary;
+  return [
+    `Validation (${v.mode}, ${v.pages} pages${v.durationMs === null ? '' : `, ${duration(v.durationMs)}`}): ${s.fail} failed, ${s.warn} warnings, ${s.pass} passed`,
+    ...findingLines(v.byStatus.fail, 'FAIL'),
+    ...findingLines(v.byStatus.warn, 'WARN'),
+    ...(s.pass > 0 ? [`  PASS (${s.pass}; --json lists them)`] : []),
+  ];
+}
+
+export function formatReportText(report: unknown): string {
+  const m = reportModel(report);
+  const out: string[] = [];
+  out.push(`cutover ${m.id} (${m.site}): ${m.state}${m.createdBy === null ? '' : ` — created ${m.createdAt ?? '?'} by ${m.createdBy}`}`);
+  if (m.totalMs !== null) out.push(`took ${duration(m.totalMs)}`);
+  if (m.error !== null) out.push(`error: ${m.error}`);
+  out.push('', ...timeline(m));
+  const p = parity(m);
+  if (p.length > 0) out.push('', ...p);
+  if (m.preflight.length > 0) {
+    const count = (st: string) => m.preflight.filter((f) => f.status === st).length;
+    out.push('', `Preflight checks: ${count('fail')} failed, ${count('warn')} warnings, ${count('pass')} passed`);
+    out.push(...findingLines(m.preflight.filter((f) => f.status === 'fail'), 'FAIL'), ...findingLines(m.preflight.filter((f) => f.status === 'warn'), 'WARN'));
+  }
+  const v = validation(m);
+  if (v.length > 0) out.push('', ...v);
+  if (m.dnsChange !== null) {
+    const d = m.dnsChange;
+    out.push('', `DNS: ${d.name} ${d.type}  ${d.before} → ${d.after}${d.appliedAt === null ? '' : ` at ${d.appliedAt}`}`);
+    if (d.warning !== null) out.push(`  warning: ${d.warning}`);
+  }
+  if (m.propagation !== null) {
+    const pr = m.propagation;
+    out.push('', `Propagation: ${pr.ok === true ? 'complete' : pr.ok === false ? 'INCOMPLETE' : '?'}${pr.elapsedMs === null ? '' : ` after ${duration(pr.elapsedMs)}`}`);
+    for (const s of pr.servers) out.push(`  ${s.ok ? '✔' : '✘'} ${s.server.padEnd(22)} ${s.role.padEnd(13)} ${(s.answer || s.error || '-').padEnd(18)} ${s.latencyMs === null ? '' : `${s.latencyMs} ms`}`);
+  }
+  if (m.monitor !== null) out.push('', `Monitor: ${m.monitor.verdict}${m.monitor.summary === '' ? '' : ` — ${m.monitor.summary}`}`);
+  if (m.fallbackUntil !== null) out.push('', `Fallback window until ${m.fallbackUntil}`);
+  if (m.rollback !== null) {
+    const r = m.rollback;
+    out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);
+  }
+  for (const [name, raw] of Object.entries(m.unknown)) out.push('', `${name} (raw): ${oneLine(JSON.stringify(raw), 400)}`);
+  return out.join('\n');
+}

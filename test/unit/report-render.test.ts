@@ -1,0 +1,165 @@
+// The report's human renderings: terminal text for `cutover report`, and the HTML page served at
+// /v1/cutovers/:id/report.html — timeline, parity, findings grouped by status, and every value
+// escaped (findings carry text straight from web pages).
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { buildApp } from '../../controller/api/app.js';
+import { hashToken } from '../../controller/api/auth.js';
+import { ControllerConfigSchema } from '../../controller/config.js';
+import { validate } from '../../shared/config/load.js';
+import { silentLogger } from '../../shared/logger.js';
+import { formatReportText } from '../../controller/report/text.js';
+import { escapeHtml, renderReportHtml } from '../../controller/report/html.js';
+import { validationResult } from '../../controller/cutover/steps/validate.js';
+import type { ValidationReport } from '../../controller/validate/index.js';
+import { bearer, OPERATOR_TOKEN, VIEWER_TOKEN } from '../helpers/api-app.js';
+import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
+import { FakeWorld, fakeRollback, fakeSteps, newEngine, planInput, tempStore } from '../helpers/cutover-fakes.js';
+
+const HOSTILE = '<script>alert("x")</script>';
+
+function validationReport(): ValidationReport {
+  return {
+    startedAt: '2030-01-01T00:00:00.000Z',
+    durationMs: 2300,
+    mode: 'pinned',
+    production: { origin: 'https://www.example.com', ip: '203.0.113.20' },
+    staging: { origin: 'https://staging.example.com', ip: '203.0.113.10' },
+    pages: ['/', '/about/'],
+    pageTable: [{ path: '/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 }],
+    skipped: [],
+    findings: [
+      { check: 'canonical', page: '/about/', status: 'fail', message: `<link rel=canonical> points to staging: https://staging.example.com/about/ ${HOSTILE}` },
+      { check: 'redirect-chain', page: '/old/', status: 'warn', message: '2 redirects before the page; make it one hop' },
+      { check: 'status', page: '/', status: 'pass', message: '200 as expected' },
+      { check: 'tls-expiry', page: 'www.example.com', status: 'pass', message: '80 days left' },
+    ],
+    summary: { pass: 2, warn: 1, fail: 1 },
+  };
+}
+
+function fullReport(): Record<string, unknown> {
+  return {
+    generatedAt: '2030-01-01T01:00:00.000Z',
+    cutover: { id: 'co_1', site: 'example.com', state: 'failed', createdAt: '2030-01-01T00:00:00.000Z', createdBy: 'ci-operator', fallbackUntil: null, error: { code: 'SY_STEP_FAILED', message: 'validate failed' }, rollback: null },
+    timings: { totalMs: 75_000 },
+    steps: [
+      { name: 'preflight', state: 'succeeded', attempt: 1, startedAt: '2030-01-01T00:00:00.000Z', endedAt: '2030-01-01T00:00:03.000Z', durationMs: 3000, summary: '10 passed', error: null },
+      { name: 'validate', state: 'failed', attempt: 2, startedAt: '2030-01-01T00:01:00.000Z', endedAt: '2030-01-01T00:01:12.000Z', durationMs: 12000, summary: null, error: { code: 'SY_STEP_FAILED', message: '1 validation check failed' } },
+      { name: 'switch', state: 'pending', attempt: 0, startedAt: null, endedAt: null, durationMs: null, summary: null, error: null },
+    ],
+    parity: {
+      runtime: {
+        staging: 'staging-1',
+        production: 'prod-1',
+        rows: [
+          { key: 'php.version', category: 'php', staging: '8.2.1', production: '8.2.3', status: 'differs' },
+          { key: 'os.name', category: 'os', staging: 'debian', production: 'debian', status: 'equal' },
+        ],
+        summary: { equal: 1, differs: 1, missing: 0, allowed: 0 },
+      },
+      database: { equal: false, seconds: 3, objectsDiffering: [], tables: [{ table: 'wp_posts', equal: false, chunks: 40, differingChunks: 2, stagingRows: 1000, productionRows: 998, rowsCopied: 0, note: '' }, { table: 'wp_options', equal: true, chunks: 1, differingChunks: 0, stagingRows: 10, productionRows: 10, rowsCopied: 0, note: '' }] },
+      assets: [{ root: 'uploads', equal: true, staging: { digest: 'abcdef0123456789ff', files: 1200, dirs: 4, symlinks: 0, bytes: 3 * 1024 ** 3 }, production: { digest: 'abcdef0123456789ff', files: 1200, dirs: 4, symlinks: 0, bytes: 3 * 1024 ** 3 }, differenceCount: 0, differences: [] }],
+    },
+    preflightChecks: [{ name: 'ttl', status: 'warn', message: 'TTL low for only 2 h' }],
+    validation: validationReport(),
+    dns: { change: { name: 'www.example.com', type: 'A', before: { records: ['203.0.113.10'], ttl: 300 }, after: { records: ['203.0.113.20'], ttl: 300 }, appliedAt: '2030-01-01T00:02:00.000Z' }, snapshots: [] },
+    propagation: { ok: true, elapsedMs: 4000, servers: [{ server: '127.0.0.1:5300', role: 'authoritative', answer: ['203.0.113.20'], latencyMs: 3, ok: true }] },
+    monitor: null,
+    fallback: { until: null, expired: false },
+    audit: [{ id: 1, at: '2030-01-01T00:00:00.000Z', tokenName: 'ci-operator', action: 'create', cutoverId: 'co_1', detail: null }],
+  };
+}
+
+test('text report: timeline, parity summaries, findings grouped by status with passes counted', () => {
+  const text = formatReportText(fullReport());
+  assert.match(text, /^cutover co_1 \(example\.com\): failed — created .* by ci-operator$/m);
+  assert.match(text, /✔ preflight\s+succeeded\s+3\.0s\s+10 passed/);
+  assert.match(text, /✘ validate\s+failed\s+12\.0s \(attempt 2\)\s+SY_STEP_FAILED: 1 validation check failed/);
+  assert.match(text, /Runtime parity \(staging-1 → prod-1\): 1 equal, 1 differ, 0 missing, 0 allowed/);
+  assert.match(text, /differs\s+php\.version\s+8\.2\.1 \| 8\.2\.3/);
+  assert.doesNotMatch(text, /os\.name/, 'equal rows are counted, not listed');
+  assert.match(text, /Database parity: DIFFERS — 2 tables, 41 chunks/);
+  assert.match(text, /wp_posts: 2 of 40 chunks/);
+  assert.match(text, /Assets parity uploads: equal — 1200 files, 3\.0 GiB/);
+  assert.match(text, /Preflight checks: 0 failed, 1 warnings, 0 passed/);
+  assert.match(text, /Validation \(pinned, 2 pages, 2\.3s\): 1 failed, 1 warnings, 2 passed/);
+  const section = text.slice(text.indexOf('Validation ('));
+  const fail = section.indexOf('  FAIL (1)');
+  const warn = section.indexOf('  WARN (1)');
+  assert.ok(fail > 0 && warn > fail, 'failures first, then warnings');
+  assert.match(text, /canonical\s+\/about\/\s+<link rel=canonical> points to staging/);
+  assert.match(text, /PASS \(2; --json lists them\)/);
+  assert.match(text, /DNS: www\.example\.com A {2}203\.0\.113\.10 ttl 300 → 203\.0\.113\.20 ttl 300/);
+  assert.match(text, /Propagation: complete after 4\.0s/);
+});
+
+test('text report: a fresh cutover with nothing run yet, and a section in an unknown shape shown raw', () => {
+  const text = formatReportText({ cutover: { id: 'co_2', site: 's', state: 'planned' }, steps: [{ name: 'preflight', state: 'pending', attempt: 0, durationMs: null }], parity: { runtime: { something: 'else' } }, validation: null });
+  assert.match(text, /cutover co_2 \(s\): planned/);
+  assert.match(text, /· preflight\s+pending/);
+  assert.match(text, /runtime parity \(raw\): \{"something":"else"\}/);
+  assert.doesNotMatch(text, /Validation/);
+});
+
+test('HTML report: sections present, every value escaped, no script possible', () => {
+  const html = renderReportHtml(fullReport());
+  assert.ok(html.startsWith('<!doctype html>'));
+  assert.ok(!html.includes(HOSTILE), 'hostile text never appears raw');
+  assert.ok(html.includes(escapeHtml(HOSTILE)));
+  assert.ok(!/<script/i.test(html), 'no script element at all');
+  for (const s of ['<h2>Steps</h2>', '<h2>Parity</h2>', 'Runtime (staging-1 → prod-1)', 'wp_posts', '<h2>Preflight checks</h2>', 'Validation (pinned, 2 pages, 2.3s)', '<h3>Failed</h3>', '<h3>Warnings</h3>', 'Passed (2)', '<h2>DNS</h2>', 'Audit trail (1)']) {
+    assert.ok(html.includes(s), `has ${s}`);
+  }
+  assert.equal(escapeHtml(`<a href="x" onclick='y'>&</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+});
+
+async function engineApp(t: TestContext) {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world, { validate: { idempotent: true, run: async () => validationResult(validationReport()) } }), rollback: fakeRollback(world) });
+  const config = validate(
+    ControllerConfigSchema,
+    {
+      tokens: [
+        { name: 'alice-viewer', role: 'viewer', hash: hashToken(VIEWER_TOKEN) },
+        { name: 'ci-operator', role: 'operator', hash: hashToken(OPERATOR_TOKEN) },
+      ],
+      dnsProviders: { 'cf-main': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN' } } },
+    },
+    'test controller config',
+  );
+  const app = buildApp({ config, logger: silentLogger(), agents: fakeAgents(), parity: fakeParity(), registry: new Registry(), cutovers: engine });
+  t.after(async () => {
+    await app.close();
+    await engine.close();
+  });
+  await app.ready();
+  return { app, engine };
+}
+
+test('GET /v1/cutovers/:id/report.html: a viewer reads the failed validation as a page; JSON report unchanged', async (t) => {
+  const { app, engine } = await engineApp(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: bearer(OPERATOR_TOKEN), payload: planInput() });
+  const id = (created.json() as { id: string }).id;
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: bearer(OPERATOR_TOKEN), payload: { until: 'switch' } });
+  await engine.idle(id);
+
+  const res = await app.inject({ url: `/v1/cutovers/${id}/report.html`, headers: bearer(VIEWER_TOKEN) });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.match(String(res.headers['content-type']), /^text\/html; charset=utf-8/);
+  assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
+  assert.ok(!res.body.includes(HOSTILE));
+  assert.ok(res.body.includes(escapeHtml(HOSTILE)));
+  assert.match(res.body, /class="badge s-failed">failed<\/span>/);
+  assert.ok(res.body.includes(`Cutover <code>${id}</code>`));
+
+  const json = await app.inject({ url: `/v1/cutovers/${id}/report`, headers: bearer(VIEWER_TOKEN) });
+  assert.equal((json.json() as { validation: ValidationReport }).validation.summary.fail, 1);
+
+  assert.equal((await app.inject({ url: `/v1/cutovers/${id}/report.html` })).statusCode, 401);
+  assert.equal((await app.inject({ url: '/v1/cutovers/co_nope/report.html', headers: bearer(VIEWER_TOKEN) })).statusCode, 404);
+  const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  assert.ok(doc.paths['/v1/cutovers/{id}/report.html']?.get);
+});
