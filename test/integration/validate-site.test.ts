@@ -140,7 +140,7 @@ function productionHandler(w: () => World) {
       case '/mixed/':
         return send(res, 200, html(`<link rel="canonical" href="${PROD}/mixed/"><script src="${PROD_HTTP}/app.js"></script>`, `<img src="http://cdn.example.test/x.png"><a href="http://example.org/">link is fine</a>`));
       case '/slow/':
-        setTimeout(() => send(res, 200, cleanPage(PROD, path)), 600);
+        setTimeout(() => send(res, 200, cleanPage(PROD, path)), 900);
         return;
       case '/hang/':
         return; // never answers
@@ -240,7 +240,7 @@ function plan(w: World, checks: Record<string, unknown>, extra: Record<string, u
       staging: { agent: 'staging-1', origin: w.STG, ip: STAGING_IP },
       production: { agent: 'prod-1', origin: w.PROD, ip: PRODUCTION_IP },
       dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
-      checks: { requestTimeoutMs: 1500, caFile: w.caFile, vitals: { enabled: true, ttfbMs: 300 }, ...checks },
+      checks: { requestTimeoutMs: 2500, caFile: w.caFile, vitals: { enabled: true, ttfbMs: 450 }, ...checks },
       ...extra,
     },
     { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
@@ -312,7 +312,7 @@ test('validate: every planted failure is found, the clean pages produce none', a
   one(r, 'status', '/missing/', 'fail', /final status 404, expected 200 \(staging: 200\)/);
   one(r, 'status', '/gone/', 'pass', /410/);
   const hang = one(r, 'status', '/hang/', 'fail', /timed out/);
-  assert.match(hang.message, /1500 ms/);
+  assert.match(hang.message, /2500 ms/);
 
   // Canonical.
   one(r, 'canonical', '/canonical-staging/', 'fail', /points to staging/);
@@ -376,7 +376,7 @@ test('validate: every planted failure is found, the clean pages produce none', a
   const parity = one(r, 'tls-parity', `parity.example.test:${w.prod.httpsPort}`, 'warn', /differs from staging/);
   assert.match(parity.message, /Some Other CA/);
   assert.match(parity.message, /rsa 2048 vs staging ec prime256v1/);
-  one(r, 'tls-handshake', `hang.example.test:${w.hangPort}`, 'fail', /no TLS handshake within 1500 ms/);
+  one(r, 'tls-handshake', `hang.example.test:${w.hangPort}`, 'fail', /no TLS handshake within 2500 ms/);
 
   // Asset files on the production agent.
   const assets = one(r, 'asset-urls', 'prod-1:uploads', 'fail', /name the staging host/);
