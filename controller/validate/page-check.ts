@@ -43,9 +43,12 @@ function robotsFindings(prod: RobotsDirective[], staging: RobotsDirective[], pat
 
 function ttfbFindings(prod: Chain, staging: Chain, path: string, limitMs: number): Finding[] {
   const p = prod.final?.ttfbMs;
-  const s = staging.final?.ttfbMs;
-  if (p === undefined || s === undefined) return [];
+  if (p === undefined) return [];
   const f = findingsFor('ttfb', path);
+  // A locked staging answers its maintenance page (503): quick, and no measure of the site.
+  const st = staging.final?.status;
+  if (st !== 200) return [f.pass(`TTFB ${p} ms; no staging baseline (staging ${st === undefined ? 'did not answer' : `answers ${st}`})`, { productionMs: p, stagingStatus: st ?? null })];
+  const s = staging.final?.ttfbMs as number;
   const evidence = { productionMs: p, stagingMs: s, limitMs };
   if (p - s > limitMs) return [f.warn(`TTFB ${p} ms on production vs ${s} ms on staging (+${p - s} ms, limit +${limitMs} ms)`, evidence)];
   return [f.pass(`TTFB ${p} ms (staging ${s} ms)`, evidence)];

@@ -11,6 +11,7 @@ import { cacheability } from '../../controller/validate/admin-cache.js';
 import { Limiter, mapLimit } from '../../controller/validate/limit.js';
 import { parseHtml } from '../../controller/validate/html-doc.js';
 import { parseSitemap } from '../../controller/validate/sitemap.js';
+import { compareVitals, type VitalsSample } from '../../controller/validate/vitals.js';
 
 test('hreflang codes: valid forms pass, the usual mistakes are named', () => {
   for (const ok of ['en', 'de-AT', 'x-default', 'zh-Hant-TW', 'pt-br', 'fil']) assert.equal(hreflangProblem(ok), null, ok);
@@ -79,4 +80,19 @@ test('concurrency: never more than n at once, results in order', async () => {
   assert.equal(peak, 2);
   const mapped = await mapLimit([3, 1, 2], 2, async (x) => x * 2);
   assert.deepEqual(mapped, [6, 2, 4]);
+});
+
+test('vitals verdict: regression against staging; a locked staging (503) gives no baseline, the "good" limits apply', () => {
+  const t = { lcpMs: 500, cls: 0.05, ttfbMs: 300 };
+  const sample = (o: Partial<VitalsSample>): VitalsSample => ({ url: 'https://x/', status: 200, ttfbMs: 50, lcpMs: 400, cls: 0, layoutShifts: 0, ...o });
+  assert.match(compareVitals('/', sample({ lcpMs: 1400 }), sample({}), t).message, /regression: LCP 1400 ms vs 400 ms on staging/);
+  assert.equal(compareVitals('/', sample({ cls: 0.04 }), sample({}), t).status, 'pass');
+  const locked = sample({ status: 503, lcpMs: 100 });
+  const bad = compareVitals('/', sample({ cls: 0.3 }), locked, t);
+  assert.equal(bad.status, 'warn');
+  assert.match(bad.message, /no staging baseline \(staging answers 503\).*CLS 0\.3 \(good: ≤ 0\.1\)/);
+  const ok = compareVitals('/', sample({}), locked, t);
+  assert.equal(ok.status, 'pass');
+  assert.match(ok.message, /no staging baseline/);
+  assert.match(compareVitals('/', sample({ status: null, lcpMs: null, cls: null, error: 'net::ERR_CONNECTION_REFUSED' }), sample({}), t).message, /not measured on production: net::ERR_CONNECTION_REFUSED/);
 });
