@@ -51,7 +51,7 @@ export interface FetchOptions {
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
-const USER_AGENT = 'Mozilla/5.0 (compatible; switchyard-validate/1; +https://github.com/switchyard)';
+const USER_AGENT = 'Mozilla/5.0 (compatible; switchyard-validate/1)';
 
 function decode(body: Buffer, encoding: string | undefined): Buffer {
   switch ((encoding ?? '').trim().toLowerCase()) {
