@@ -100,8 +100,11 @@ export class DurableCommitter {
   private async commitBatch(items: Item[]): Promise<void> {
     if (items.length === 0) return;
     try {
-      if (this.syncfsWorks) this.syncfsWorks = await this.helper.syncfs(this.rootPath);
-      if (!this.syncfsWorks) {
+      // A few files: fsync each (only their data is written). Many: one syncfs for all,
+      // though it also writes out whatever else is dirty on that file system.
+      const few = items.length <= 32;
+      if (!few && this.syncfsWorks) this.syncfsWorks = await this.helper.syncfs(this.rootPath);
+      if (few || !this.syncfsWorks) {
         // Without syncfs: fsync each file; still durable before the rename, just slower.
         await Promise.all(
           items.map(async (it) => {
