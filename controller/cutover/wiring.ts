@@ -9,7 +9,8 @@ import type { RollbackExecutor, StepExecutors } from './executor.js';
 import type { ReleaseHook, TtlPort } from './machine.js';
 import { fallbackExecutor } from './steps/fallback.js';
 import { buildDataSteps } from './steps/data-steps.js';
-import { buildRollbackParts, buildStepExecutors, dnsTtlPort, named, type StepDeps } from './steps/index.js';
+import { buildRollbackParts, buildStepExecutors, dnsTtlPort, named, withSwitchPreview, type StepDeps } from './steps/index.js';
+import { validateExecutor } from './steps/validate.js';
 
 export interface WiringDeps {
   config: ControllerConfig;
@@ -29,10 +30,11 @@ export function buildCutoverWiring(deps: WiringDeps): CutoverWiring {
   const stepDeps: StepDeps = { agents: deps.agents, dns: buildDnsProviders(deps.config.dnsProviders), parity: deps.parity, config: deps.config, logger: deps.logger };
   const data = buildDataSteps({ agents: deps.agents, logger: deps.logger.child({ component: 'cutover-data' }) });
   return {
-    // validate joins here when its executor lands.
     executors: {
       ...buildStepExecutors(stepDeps, { preflight: { extraChecks: [named('database', data.preflightChecks)] } }),
       ...data.executors,
+      // validate also shows the DNS change switch will make (a dry run), before any is made.
+      validate: withSwitchPreview(validateExecutor(stepDeps), stepDeps),
       fallback: fallbackExecutor,
     },
     // Order matters: DNS first (traffic back to staging), then production tables, then staging unlocked.
