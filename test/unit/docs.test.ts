@@ -24,3 +24,9 @@ test('the README quick start has exactly the two set-up commands', () => {
   assert.match(readme, /npm ci && npm run demo/);
   assert.match(readme, /^npm test\b/m);
 });
+
+test('every plan key is in the README plan reference', async () => {
+  const { PlanSchema } = await import('../../controller/cutover/plan.js');
+  const doc = section('Plan reference');
+  assert.deepEqual(configKeys(PlanSchema).filter((k) => !doc.includes(`\`${k}\``)), []);
+});
