@@ -38,6 +38,8 @@ export interface ValidationOptions {
   skip?: readonly CheckGroup[];
   emit?: (p: Progress) => void;
   now?: () => Date;
+  /** dns mode: the address production's name now resolves to through the configured resolvers. */
+  resolvedProductionIp?: string;
 }
 
 export async function runValidation(plan: Plan, opts: ValidationOptions = {}): Promise<ValidationReport> {
@@ -50,6 +52,9 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
   const timeoutMs = opts.timeoutMs ?? c.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const concurrency = opts.concurrency ?? c.concurrency ?? DEFAULT_CONCURRENCY;
   const sides = sidesOf(plan, mode);
+  // After the switch, ask what DNS answers (through the resolvers the controller trusts, which
+  // the caller already queried) rather than the controller host's own resolver cache.
+  if (mode === 'dns' && opts.resolvedProductionIp !== undefined) sides.production = { ...sides.production, ip: opts.resolvedProductionIp };
   const http = new HttpContext({ timeoutMs, concurrency, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
   const emit = opts.emit ?? (() => undefined);
   const findings: Finding[] = [];

@@ -76,7 +76,7 @@ test('switch → propagate moves the record; rollback restores exactly the snaps
   await resetRecord(provider);
   const config = validate(ControllerConfigSchema, { resolvers: [pdns.dnsServer] }, 'test controller config');
   const engine = newEngine(store, {
-    executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { intervalMs: 100 }) }),
+    executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }),
     rollback: rollbackWith(dns, world),
   });
   t.after(() => engine.close());
@@ -132,7 +132,7 @@ test('two rollbacks at once end in one rolled-back state with the record restore
     return realReplace(zone, rrset);
   };
   const engine = newEngine(store, {
-    executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { intervalMs: 100 }) }),
+    executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }),
     rollback: rollbackWith(dns, world),
   });
   t.after(() => engine.close());
@@ -231,7 +231,7 @@ test('propagate: a failing resolver over maxErrorRate rolls the cutover back aut
   // Nothing listens there: every query fails.
   const config = validate(ControllerConfigSchema, { resolvers: [pdns.dnsServer, '127.0.0.9:9'] }, 'test controller config');
   const engine = newEngine(store, {
-    executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { intervalMs: 100, queryTimeoutMs: 300 }) }),
+    executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100, queryTimeoutMs: 300 }) }),
     rollback: rollbackWith(dns, world),
   });
   t.after(() => engine.close());

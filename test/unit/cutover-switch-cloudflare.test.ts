@@ -81,7 +81,7 @@ test('propagate: a proxied record is confirmed by the origin header over HTTP, n
   const port = await originServer(t, 'prod-1');
   const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
   const config = validate(ControllerConfigSchema, { resolvers: ['127.0.0.9:9'] }, 'test controller config');
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { intervalMs: 100 }) }) });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }) });
   t.after(() => engine.close());
   const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
   assert.equal(view.state, 'paused', JSON.stringify(view.error));
@@ -95,7 +95,7 @@ test('propagate: a proxied record still answered by staging fails after the time
   const port = await originServer(t, 'staging-1');
   const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
   const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
-  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { intervalMs: 100 }) }), rollback: fakeRollback(world) });
+  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }), rollback: fakeRollback(world) });
   t.after(() => engine.close());
   const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
   assert.equal(view.state, 'failed');

@@ -12,6 +12,7 @@ import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } f
 import type { Plan } from '../plan.js';
 import type { StepDeps } from './deps.js';
 import { pageUrl } from './pinned-http.js';
+import { postSwitchValidation } from '../../validate/run-validation.js';
 
 export const DEFAULT_PROPAGATION_TIMEOUT_SECONDS = 600;
 
@@ -19,6 +20,8 @@ export interface PropagateOptions {
   /** Between polling rounds; default 2 s, shorter when the timeout is short. */
   intervalMs?: number;
   queryTimeoutMs?: number;
+  /** false: skip the validation re-run through DNS once all servers answer (tests of DNS alone). */
+  postSwitchValidation?: boolean;
 }
 
 export function propagationTimeoutMs(plan: Plan): number {
@@ -114,7 +117,18 @@ export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: 
           evidence,
         };
       }
-      return { summary: `${result.servers.length} servers answer ${expected.join(', ')} after ${(result.elapsedMs / 1000).toFixed(1)} s`, evidence };
+      const summary = `${result.servers.length} servers answer ${expected.join(', ')} after ${(result.elapsedMs / 1000).toFixed(1)} s`;
+      if (opts.postSwitchValidation === false) return { summary, evidence };
+      // The same checks as validate, now through the name as DNS answers it: anything that fails
+      // here is live for visitors and crawlers, so it rolls back rather than waits.
+      const answered = result.servers.find((s) => s.ok)?.answer[0] ?? expected[0];
+      const report = await postSwitchValidation(plan, { signal: ctx.signal, ...(answered === undefined ? {} : { resolvedProductionIp: answered }), emit: ctx.emit });
+      const withValidation = { ...evidence, postSwitchValidation: report };
+      if (report.summary.fail > 0) {
+        const failed = report.findings.filter((f) => f.status === 'fail').slice(0, 5).map((f) => `${f.check}${f.page ? ` ${f.page}` : ''}: ${f.message}`);
+        return { rollback: { reason: `post-switch validation failed: ${failed.join('; ')}`, evidence: withValidation }, evidence: withValidation };
+      }
+      return { summary: `${summary}; post-switch validation: ${report.summary.pass} passed, ${report.summary.warn} warnings`, evidence: withValidation };
     },
   };
 }
