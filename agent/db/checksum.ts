@@ -1,26 +1,46 @@
 // Chunk checksums in the manner of pt-table-checksum: COUNT(*) plus the BIT_XOR of a per-row
-// 128-bit hash (two 64-bit halves of an MD5) over all columns. Each column is hashed on its own
-// (MD5, or the number as text) with a NULL marker, so neither a separator inside a value nor a row
-// near max_allowed_packet can make two different rows hash alike. Both agents run the same SQL on
-// the same key ranges, with time_zone pinned, so equal rows hash equal.
+// hash over all columns with NULL flags. The row hash here is 64 bits (CRC32 and CRC32C of the
+// same row image, where the server has CRC32C; CRC32 alone otherwise), and the NULL flags carry
+// each string's length too, so a separator inside a value cannot make two rows look alike. The
+// checksum names its algorithm and the other side computes the same one, or refuses. Both agents
+// run the same SQL on the same key ranges with time_zone pinned, so equal rows hash equal.
 import type { Connection } from 'mysql2/promise';
+import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, rangeWhere, isNumericType, type RangeBounds } from './sql.js';
 import { keyColumnTypes, type Table, type Column } from './inspect.js';
 
-function columnHash(c: Column): string {
-  const n = qi(c.name);
-  if (isNumericType(c.dataType)) return `IFNULL(CAST(${n} AS CHAR), '-')`;
-  return `IFNULL(MD5(${n}), '-')`;
+export type ChecksumAlgo = 'crc64' | 'crc32';
+
+const probed = new WeakMap<Connection, ChecksumAlgo>();
+
+/** crc64 (CRC32 and CRC32C) where the server has CRC32C (MariaDB 10.8+), crc32 otherwise. */
+export async function bestAlgo(conn: Connection): Promise<ChecksumAlgo> {
+  const known = probed.get(conn);
+  if (known !== undefined) return known;
+  let algo: ChecksumAlgo = 'crc64';
+  try {
+    await conn.query("SELECT CRC32C('')");
+  } catch {
+    algo = 'crc32';
+  }
+  probed.set(conn, algo);
+  return algo;
 }
 
-export function rowHashExpr(t: Table): string {
-  return `MD5(CONCAT_WS('#', ${t.columns.map(columnHash).join(', ')}))`;
+function image(t: Table): string {
+  const val = (c: Column) => (isNumericType(c.dataType) ? qi(c.name) : `CAST(${qi(c.name)} AS BINARY)`);
+  const flags = `CONCAT(${t.columns.map((c) => `ISNULL(${qi(c.name)})`).join(', ')})`;
+  const lengths = t.columns.filter((c) => !isNumericType(c.dataType)).map((c) => `LENGTH(${qi(c.name)})`);
+  return `CONCAT_WS('#', ${[...t.columns.map(val), flags, ...(lengths.length > 0 ? [`CONCAT_WS(',', ${lengths.join(', ')})`] : [])].join(', ')})`;
 }
 
-export function checksumSql(schema: string, t: Table, range: RangeBounds | undefined): string {
+export function rowHashExpr(t: Table, algo: ChecksumAlgo): string {
+  return algo === 'crc64' ? '((CRC32(h) << 32) | CRC32C(h))' : 'CRC32(h)';
+}
+
+export function checksumSql(schema: string, t: Table, range: RangeBounds | undefined, algo: ChecksumAlgo): string {
   const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
-  const half = (from: number) => `LPAD(CONV(BIT_XOR(CAST(CONV(SUBSTRING(h, ${from}, 16), 16, 10) AS UNSIGNED)), 10, 16), 16, '0')`;
-  return `SELECT COUNT(*) AS cnt, LOWER(CONCAT(${half(1)}, ${half(17)})) AS crc FROM (SELECT ${rowHashExpr(t)} AS h FROM ${qt(schema, t.name)} WHERE ${where}) sy_rows`;
+  return `SELECT COUNT(*) AS cnt, BIT_XOR(${rowHashExpr(t, algo)}) AS crc FROM (SELECT ${image(t)} AS h FROM ${qt(schema, t.name)} WHERE ${where}) sy_rows`;
 }
 
 export interface ChunkSum {
@@ -28,14 +48,18 @@ export interface ChunkSum {
   checksum: string;
 }
 
-export async function checksumChunk(conn: Connection, schema: string, t: Table, range: RangeBounds | undefined): Promise<ChunkSum> {
+/** `algo` as the other side named it (from its checksum's prefix), or our best. */
+export async function checksumChunk(conn: Connection, schema: string, t: Table, range: RangeBounds | undefined, algo?: string): Promise<ChunkSum> {
+  const a = (algo ?? (await bestAlgo(conn))) as ChecksumAlgo;
+  if (a !== 'crc64' && a !== 'crc32') throw new SwitchyardError('SY_VALIDATION', `unknown checksum algorithm ${a}`);
+  if (a === 'crc64' && (await bestAlgo(conn)) !== 'crc64') throw new SwitchyardError('SY_PRECONDITION', 'staging checksums with CRC32C, which this server lacks');
   // Row arrays work on both our raw (snapshot) and plain connections.
-  const [res] = await conn.query({ sql: checksumSql(schema, t, range), rowsAsArray: true });
+  const [res] = await conn.query({ sql: checksumSql(schema, t, range, a), rowsAsArray: true });
   const [cntV, crcV] = (res as unknown[][])[0]!;
   const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : String(v));
   const cnt = Number(text(cntV));
   const crc = text(crcV);
-  return { rows: cnt, checksum: cnt === 0 ? '0' : crc };
+  return { rows: cnt, checksum: `${a}:${cnt === 0 ? '0' : crc}` };
 }
 
 /** The key of the row `offset` rows at or after `lower`: the next chunk's upper bound, or none. */

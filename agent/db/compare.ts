@@ -5,7 +5,7 @@
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { connect, dbError, rows, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
 import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type Table } from './inspect.js';
 import { checksumChunk } from './checksum.js';
@@ -98,7 +98,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
         inflight.push(
           (async () => {
             try {
-              const mine = await checksumChunk(conn, opts.targetSchema, t, range);
+              const mine = await checksumChunk(conn, opts.targetSchema, t, range, c.checksum.split(':')[0]);
               entry.chunks++;
               entry.stagingRows += Number(c.rows);
               entry.productionRows += mine.rows;
@@ -125,8 +125,8 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     throw dbError(err, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
   } finally {
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
-    await Promise.all(pool.map((c) => c.end().catch(() => c.destroy())));
-    await meta.end().catch(() => meta.destroy());
+    await Promise.all(pool.map((c) => closeConn(c)));
+    await closeConn(meta);
   }
 }
 
@@ -199,8 +199,8 @@ async function repair(
     await alignAutoIncrement(meta, target, snap.tables);
     log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name) }, 'delta applied');
   } finally {
-    await Promise.all(workers.map((c) => c.end().catch(() => c.destroy())));
-    await meta.end().catch(() => meta.destroy());
+    await Promise.all(workers.map((c) => closeConn(c)));
+    await closeConn(meta);
   }
 }
 

@@ -80,3 +80,15 @@ export async function rows<T>(conn: Connection, sql: string, params: unknown[] =
   const [r] = await conn.query(sql, params);
   return r as T[];
 }
+
+/** end() waits for the server's goodbye; a connection stuck mid-result must not hang us with it. */
+export async function closeConn(c: Connection, ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([c.end(), new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]);
+  } catch {
+    c.destroy();
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 
 import { dirname, join, basename } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Db, Migration } from '../../shared/state/sqlite.js';
-import { connect, dbError, rows, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 
 export interface FreezeState {
   readOnly: boolean;
@@ -101,7 +101,7 @@ export async function lockWrites(target: DbTarget, m: Maintenance | undefined, s
   } catch (err) {
     throw dbError(err, 'lock writes');
   } finally {
-    await conn.end().catch(() => conn.destroy());
+    await closeConn(conn);
   }
 }
 
@@ -122,6 +122,6 @@ export async function unlockWrites(target: DbTarget, store: FreezeStore, fromCon
   } catch (err) {
     throw dbError(err, 'unlock writes');
   } finally {
-    await conn.end().catch(() => conn.destroy());
+    await closeConn(conn);
   }
 }

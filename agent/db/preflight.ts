@@ -9,7 +9,7 @@ import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
-import { connect, dbError, rows, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
 import { inspectSchema, keyColumnTypes, dataColumns, type Table } from './inspect.js';
 import { TsvEncoder } from './tsv.js';
@@ -158,7 +158,7 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
     throw dbError(err, `preflight ${opts.targetSchema}`);
   } finally {
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
-    await conn.end().catch(() => conn.destroy());
+    await closeConn(conn);
   }
 }
 
@@ -225,6 +225,6 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
   } catch (err) {
     throw dbError(err, `merge production-only rows into ${schema}`);
   } finally {
-    await conn.end().catch(() => conn.destroy());
+    await closeConn(conn);
   }
 }

@@ -4,7 +4,7 @@
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { connect, dbError, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { qi, shadowSchema, checkSchemaName } from './sql.js';
 import { inspectSchema, dataColumns, type Table, type SchemaInfo } from './inspect.js';
 import { loadRows, type LoadMethod } from './load-rows.js';
@@ -55,7 +55,7 @@ function checkColumns(local: Table, remote: Table): void {
 }
 
 export async function copyTablesInto(
-  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod'>,
+  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod' | 'logger'>,
   snap: RemoteSnapshot,
   schema: string,
   tables: Table[],
@@ -68,6 +68,7 @@ export async function copyTablesInto(
     const local = await inspectSchema(meta, schema, { objects: false });
     const byName = new Map(local.tables.map((t) => [t.name, t]));
     for (const t of tables) checkColumns(byName.get(t.name)!, t);
+    opts.logger.debug({ tables: tables.length }, 'tables created');
     const workers: Connection[] = [];
     try {
       for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, tables.length)); i++) {
@@ -84,16 +85,18 @@ export async function copyTablesInto(
             yield chunk;
           }
         };
+        opts.logger.debug({ table: t.name, worker: w }, 'table load starts');
         const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'));
+        opts.logger.debug({ table: t.name, rows: r.rows, method: r.method }, 'table loaded');
         methods.add(r.method);
         meter.add(t.name, r.rows, 0);
         meter.tableDone(t.name);
       });
     } finally {
-      await Promise.all(workers.map((c) => c.end().catch(() => c.destroy())));
+      await Promise.all(workers.map((c) => closeConn(c)));
     }
   } finally {
-    await meta.end().catch(() => meta.destroy());
+    await closeConn(meta);
   }
   return methods;
 }
@@ -110,8 +113,10 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
     await meta.query(`CREATE DATABASE ${qi(shadow)} CHARACTER SET ${snap.defaultCharset} COLLATE ${snap.defaultCollation}`);
     const meter = new ProgressMeter('presync', snap.tables.length, snap.tables.reduce((s, t) => s + t.approxBytes, 0), opts.onProgress);
+    log.debug({ ms: Date.now() - started }, 'shadow schema ready');
     const methods = await copyTablesInto({ ...opts, parallelism: Math.min(opts.parallelism, snap.parallelism) }, snap, shadow, snap.tables, meter);
     await opts.peer.closeSnapshot(snap.snapshotId).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the staging snapshot failed'));
+    log.debug({ ms: Date.now() - started }, 'rows loaded');
     const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log);
     const seconds = (Date.now() - started) / 1000;
     log.info({ rows: meter.rows, bytes: meter.bytes, seconds }, 'copy swapped in');
@@ -121,6 +126,6 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`).catch(() => undefined);
     throw dbError(err, `copy ${opts.sourceSchema} → ${opts.targetSchema}`);
   } finally {
-    await meta.end().catch(() => meta.destroy());
+    await closeConn(meta);
   }
 }

@@ -31,14 +31,17 @@ export async function readRows(
   const core = (conn as unknown as { connection: import('mysql2').Connection }).connection;
   const sql = selectRowsSql(schema, t, range);
   let paused = false;
+  let ended = false;
   const q = core.query({ sql, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
   const enc = new TsvEncoder(WIRE_CHUNK, (chunk, rows) => {
-    if (!send(chunk, rows) && !paused) {
+    // Pause the result only while it is still arriving: a connection left paused after its
+    // query ended would hang the next query on this reader.
+    if (!send(chunk, rows) && !paused && !ended) {
       paused = true;
       core.pause();
       void waitDrain().then(() => {
         paused = false;
-        core.resume();
+        if (!ended) core.resume();
       });
     }
   });
@@ -48,10 +51,13 @@ export async function readRows(
     q.on('result', (row: unknown) => enc.writeRow(row as Array<Buffer | null>));
     q.on('error', (err: unknown) => reject(dbError(err, `read ${t.name}`)));
     q.on('end', () => {
+      ended = true;
       signal?.removeEventListener('abort', onAbort);
       resolve();
     });
   });
+  if (paused) core.resume();
+  paused = false;
   enc.flush();
   return { rows: enc.rows, bytes: enc.bytes };
 }

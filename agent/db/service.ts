@@ -13,7 +13,7 @@ import type { DbEvent } from '../../shared/proto-gen/switchyard/v1/DbEvent.js';
 import type { PeerTransfer__Output } from '../../shared/proto-gen/switchyard/v1/PeerTransfer.js';
 import type { FreezeState as WireFreeze } from '../../shared/proto-gen/switchyard/v1/FreezeState.js';
 import type { FreezeState__Output } from '../../shared/proto-gen/switchyard/v1/FreezeState.js';
-import { dbTargetFromConfig, connect, type DbTarget } from './connect.js';
+import { closeConn, dbTargetFromConfig, connect, type DbTarget } from './connect.js';
 import { checkSchemaName } from './sql.js';
 import { snapshotToWire } from './convert.js';
 import { TransferSource } from './source.js';
@@ -215,7 +215,7 @@ export class DatabaseService implements AgentService {
         try {
           return { tables: await rollbackSwap(conn, schema) };
         } finally {
-          await conn.end();
+          await closeConn(conn);
         }
       }),
       ReleaseDatabase: this.unary('ReleaseDatabase', async (req) => {
@@ -224,7 +224,7 @@ export class DatabaseService implements AgentService {
         try {
           return { dropped: await releaseKept(conn, schema) };
         } finally {
-          await conn.end();
+          await closeConn(conn);
         }
       }),
     };

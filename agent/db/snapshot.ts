@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { connect, dbError, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { inspectSchema, type SchemaInfo } from './inspect.js';
 
 export class Snapshot {
@@ -74,7 +74,7 @@ export class Snapshot {
   async close(): Promise<void> {
     if (this.closed && this.conns.length === 0) return;
     this.closed = true;
-    await Promise.all(this.conns.map((c) => c.end().catch(() => c.destroy())));
+    await Promise.all(this.conns.map((c) => closeConn(c)));
     this.conns.length = 0;
   }
 }
@@ -110,10 +110,10 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
     return new Snapshot(schema, info, shared, readers, token);
   } catch (err) {
-    await Promise.all(readers.map((c) => c.end().catch(() => c.destroy())));
+    await Promise.all(readers.map((c) => closeConn(c)));
     throw dbError(err, `open snapshot of ${schema}`);
   } finally {
-    await meta.end().catch(() => meta.destroy());
+    await closeConn(meta);
   }
 }
 

@@ -7,7 +7,7 @@ import type { AgentConfig } from '../../agent/config.js';
 
 const config = JSON.parse(process.argv[2]!) as AgentConfig;
 const server = new grpc.Server();
-new DatabaseService({ config, logger: createLogger({ level: 'silent' }) }).addToServer(server);
+new DatabaseService({ config, logger: createLogger({ level: process.env.SWITCHYARD_LOG_LEVEL ?? 'silent', destination: process.stderr }) }).addToServer(server);
 server.bindAsync(`${config.listen.host}:0`, grpc.ServerCredentials.createInsecure(), (err, port) => {
   if (err) throw err;
   process.stdout.write(`LISTENING ${config.listen.host}:${port}\n`);

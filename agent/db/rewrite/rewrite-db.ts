@@ -7,7 +7,7 @@ import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../../shared/logger.js';
 import { SwitchyardError } from '../../../shared/errors.js';
 import type { RewriteReport } from '../../../shared/proto-gen/switchyard/v1/RewriteReport.js';
-import { connect, dbError, type DbTarget } from '../connect.js';
+import { closeConn, connect, dbError, type DbTarget } from '../connect.js';
 import { inspectSchema, keyColumnTypes, type Table } from '../inspect.js';
 import { qi, qt, keyLiteral } from '../sql.js';
 import { keyText } from '../convert.js';
@@ -65,7 +65,7 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
   const report: RewriteReport = { dry_run: dryRun, columns: [], broken: [], values_changed: 0, origins_left: 0, structure_changed: 0, problems: [] };
   try {
     const meta = await connect(target);
-    const info = await inspectSchema(meta, schema, { objects: false }).finally(() => meta.end());
+    const info = await inspectSchema(meta, schema, { objects: false }).finally(() => closeConn(meta));
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist`, { field: 'schema' });
     for (const t of info.tables) {
       const cols = t.columns.filter((c) => TEXT_TYPES.has(c.dataType) && !c.generated && !rules.every((r) => skipped(r, t.name, c.name)));
@@ -115,7 +115,7 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
   } catch (err) {
     throw dbError(err, `rewrite ${schema}`);
   } finally {
-    await conn.end().catch(() => conn.destroy());
+    await closeConn(conn);
   }
 }
 
