@@ -153,26 +153,39 @@ async function repair(
     if (structural) await dropAllObjects(meta, target, prod.objects);
     else await dropAllObjects(meta, target, prod.objects.filter((o) => o.kind === 'TRIGGER'));
 
-    for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, chunks.length)); i++) {
+    // Chunks of one table are repaired one after another (parallel DELETE+LOAD on one table
+    // deadlock on gap locks); tables run in parallel. A deadlock with anything else is retried.
+    const byTable = new Map<string, typeof chunks>();
+    for (const c of chunks) byTable.set(c.e.table, [...(byTable.get(c.e.table) ?? []), c]);
+    const groups = [...byTable.values()];
+    for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, groups.length)); i++) {
       const c = await connect(opts.target);
       await prepareLoadSession(c, target);
+      await c.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
       workers.push(c);
     }
-    await runPool(chunks, workers.length, async ({ e, range }, w) => {
+    await runPool(groups, workers.length, async (group, w) => {
       const conn = workers[w]!;
-      const t = prodByName.get(e.table)!;
-      const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
-      await conn.query('START TRANSACTION');
-      try {
-        await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
-        const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
-        await conn.query('COMMIT');
-        e.rowsCopied += r.rows;
-        meter.add(t.name, r.rows, 0);
-        meter.tableDone(t.name);
-      } catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        throw err;
+      for (const { e, range } of group) {
+        const t = prodByName.get(e.table)!;
+        const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
+        for (let attempt = 1; ; attempt++) {
+          await conn.query('START TRANSACTION');
+          try {
+            await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
+            const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
+            await conn.query('COMMIT');
+            e.rowsCopied += r.rows;
+            meter.add(t.name, r.rows, 0);
+            meter.tableDone(t.name);
+            break;
+          } catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            const code = (err as { cause?: { errno?: number }; errno?: number }).errno ?? (err as { cause?: { errno?: number } }).cause?.errno;
+            if ((code === 1213 || code === 1205 || /Deadlock|Lock wait timeout/.test((err as Error).message)) && attempt < 4) continue;
+            throw err;
+          }
+        }
       }
     });
 

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TsvDecoder, TsvEncoder } from '../../agent/db/tsv.js';
+import { keyCompare, keyLiteral, rangeWhere } from '../../agent/db/sql.js';
+import { TransferAuthorizations } from '../../agent/db/transfer-auth.js';
+
+test('row format: every byte value, NULL vs empty vs the text "\\N", across chunk boundaries', () => {
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const rows: Array<Array<Buffer | null>> = [
+    [all, null, Buffer.alloc(0)],
+    [Buffer.from('\\N'), Buffer.from('\t\n\\'), Buffer.from('😀')],
+    [null, null, null],
+  ];
+  const chunks: Buffer[] = [];
+  const enc = new TsvEncoder(7, (c) => chunks.push(c));
+  for (const r of rows) enc.writeRow(r);
+  enc.flush();
+  assert.equal(enc.rows, 3);
+  const out: Array<Array<Buffer | null>> = [];
+  const dec = new TsvDecoder((r) => out.push(r));
+  const joined = Buffer.concat(chunks);
+  for (let i = 0; i < joined.length; i += 3) dec.write(joined.subarray(i, i + 3)); // splits escapes too
+  dec.end();
+  assert.deepEqual(out, rows);
+  assert.ok(!joined.subarray(0, joined.indexOf(0x0a)).includes(0x00), 'NUL is escaped for LOAD DATA');
+});
+
+test('a stream cut inside a row is an error, never a silently shorter table', () => {
+  const dec = new TsvDecoder(() => undefined);
+  dec.write(Buffer.from('1\tab'));
+  assert.throws(() => dec.end(), /inside a row/);
+});
+
+test('key literals: hex with the column charset, numbers validated, composite ranges expanded', () => {
+  const int = { name: 'id', dataType: 'int', charset: null, collation: null };
+  const str = { name: 'k`x', dataType: 'varchar', charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' };
+  assert.equal(keyLiteral(int, Buffer.from('42')), '42');
+  assert.throws(() => keyLiteral(int, Buffer.from('1; DROP TABLE x')), /not a number/);
+  assert.equal(keyLiteral(str, Buffer.from("a'b")), "_utf8mb4 X'612762' COLLATE utf8mb4_unicode_ci");
+  assert.equal(keyLiteral({ ...str, charset: 'binary' }, Buffer.from('a')), "_binary X'61'");
+  assert.equal(keyCompare([int, str], [Buffer.from('1'), Buffer.from('a')], '>='), "((`id` >= 1) OR (`id` <=> 1 AND `k``x` >= _utf8mb4 X'61' COLLATE utf8mb4_unicode_ci))".replace('(`id` >= 1)', '(`id` > 1)'));
+  assert.equal(rangeWhere([int], {}), '1=1');
+  assert.equal(rangeWhere([int], { lower: [Buffer.from('5')], upper: [Buffer.from('9')] }), '(`id` >= 5) AND (`id` < 9)');
+});
+
+test('transfer tokens: short refused, unknown and revoked rejected, schema bound', () => {
+  const a = new TransferAuthorizations();
+  assert.throws(() => a.authorize('short', 'shop', 60), /16/);
+  a.authorize('x'.repeat(32), 'shop', 600);
+  assert.equal(a.check('x'.repeat(32)), 'shop');
+  assert.throws(() => a.check('y'.repeat(32)), /unknown or expired/);
+  assert.equal(a.revoke('x'.repeat(32)), true);
+  assert.throws(() => a.check('x'.repeat(32)), /unknown or expired/);
+});
