@@ -3,7 +3,7 @@
 // exactly the options shared/grpc/load.ts passes to loadSync. `--check DIR` writes to DIR
 // instead so a test can compare it with the committed copy.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync, rmSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, rmSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,3 +27,17 @@ execFileSync(
    '--grpcLib=@grpc/grpc-js', '--importFileExtension=.js', '--outDir', out, '--includeDirs', protoDir],
   { stdio: 'inherit' },
 );
+
+// The generator writes the absolute proto path into each file; keep it relative so the output
+// is the same in every checkout (and the drift test can compare them).
+function outputs(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? outputs(p) : [p];
+  });
+}
+for (const f of outputs(out)) {
+  const text = readFileSync(f, 'utf8');
+  const fixed = text.split(`${protoDir}/`).join('proto/');
+  if (fixed !== text) writeFileSync(f, fixed);
+}

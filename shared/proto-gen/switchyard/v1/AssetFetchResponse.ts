@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/assets.proto
+// Original file: proto/switchyard/v1/assets.proto
 
 import type { AssetChunkData as _switchyard_v1_AssetChunkData, AssetChunkData__Output as _switchyard_v1_AssetChunkData__Output } from '../../switchyard/v1/AssetChunkData.js';
 import type { AssetFetchEnd as _switchyard_v1_AssetFetchEnd, AssetFetchEnd__Output as _switchyard_v1_AssetFetchEnd__Output } from '../../switchyard/v1/AssetFetchEnd.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/assets.proto
+// Original file: proto/switchyard/v1/assets.proto
 
 import type { AssetRefresh as _switchyard_v1_AssetRefresh, AssetRefresh__Output as _switchyard_v1_AssetRefresh__Output } from '../../switchyard/v1/AssetRefresh.js';
 

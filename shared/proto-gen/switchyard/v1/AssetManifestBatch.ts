@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/assets.proto
+// Original file: proto/switchyard/v1/assets.proto
 
 import type { AssetManifestEntry as _switchyard_v1_AssetManifestEntry, AssetManifestEntry__Output as _switchyard_v1_AssetManifestEntry__Output } from '../../switchyard/v1/AssetManifestEntry.js';
 import type { AssetTreeSummary as _switchyard_v1_AssetTreeSummary, AssetTreeSummary__Output as _switchyard_v1_AssetTreeSummary__Output } from '../../switchyard/v1/AssetTreeSummary.js';

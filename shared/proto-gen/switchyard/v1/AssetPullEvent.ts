@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/assets.proto
+// Original file: proto/switchyard/v1/assets.proto
 
 import type { AssetPullProgress as _switchyard_v1_AssetPullProgress, AssetPullProgress__Output as _switchyard_v1_AssetPullProgress__Output } from '../../switchyard/v1/AssetPullProgress.js';
 import type { AssetPullResult as _switchyard_v1_AssetPullResult, AssetPullResult__Output as _switchyard_v1_AssetPullResult__Output } from '../../switchyard/v1/AssetPullResult.js';

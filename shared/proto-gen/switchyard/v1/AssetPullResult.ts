@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/assets.proto
+// Original file: proto/switchyard/v1/assets.proto
 
 import type { AssetTreeSummary as _switchyard_v1_AssetTreeSummary, AssetTreeSummary__Output as _switchyard_v1_AssetTreeSummary__Output } from '../../switchyard/v1/AssetTreeSummary.js';
 import type { Long } from '@grpc/proto-loader';

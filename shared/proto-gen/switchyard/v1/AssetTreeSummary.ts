@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/assets.proto
+// Original file: proto/switchyard/v1/assets.proto
 
 import type { Long } from '@grpc/proto-loader';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { Progress as _switchyard_v1_Progress, Progress__Output as _switchyard_v1_Progress__Output } from '../../switchyard/v1/Progress.js';
 import type { CopyResult as _switchyard_v1_CopyResult, CopyResult__Output as _switchyard_v1_CopyResult__Output } from '../../switchyard/v1/CopyResult.js';

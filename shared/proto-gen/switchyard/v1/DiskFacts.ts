@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/agent.proto
+// Original file: proto/switchyard/v1/agent.proto
 
 import type { Long } from '@grpc/proto-loader';
 

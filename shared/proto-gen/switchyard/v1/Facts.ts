@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/agent.proto
+// Original file: proto/switchyard/v1/agent.proto
 
 import type { OsFacts as _switchyard_v1_OsFacts, OsFacts__Output as _switchyard_v1_OsFacts__Output } from '../../switchyard/v1/OsFacts.js';
 import type { DatabaseFacts as _switchyard_v1_DatabaseFacts, DatabaseFacts__Output as _switchyard_v1_DatabaseFacts__Output } from '../../switchyard/v1/DatabaseFacts.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/agent.proto
+// Original file: proto/switchyard/v1/agent.proto
 
 
 export interface HelloResponse {

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { KeyPart as _switchyard_v1_KeyPart, KeyPart__Output as _switchyard_v1_KeyPart__Output } from '../../switchyard/v1/KeyPart.js';
 

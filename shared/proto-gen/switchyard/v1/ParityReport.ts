@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { TableParity as _switchyard_v1_TableParity, TableParity__Output as _switchyard_v1_TableParity__Output } from '../../switchyard/v1/TableParity.js';
 

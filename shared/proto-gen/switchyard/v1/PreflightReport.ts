@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { AutoIncrementRow as _switchyard_v1_AutoIncrementRow, AutoIncrementRow__Output as _switchyard_v1_AutoIncrementRow__Output } from '../../switchyard/v1/AutoIncrementRow.js';
 import type { ProductionOnlyTable as _switchyard_v1_ProductionOnlyTable, ProductionOnlyTable__Output as _switchyard_v1_ProductionOnlyTable__Output } from '../../switchyard/v1/ProductionOnlyTable.js';

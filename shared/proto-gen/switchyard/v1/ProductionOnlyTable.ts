@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { KeyRange as _switchyard_v1_KeyRange, KeyRange__Output as _switchyard_v1_KeyRange__Output } from '../../switchyard/v1/KeyRange.js';
 import type { Long } from '@grpc/proto-loader';

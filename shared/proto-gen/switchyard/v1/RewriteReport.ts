@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { ColumnRewrite as _switchyard_v1_ColumnRewrite, ColumnRewrite__Output as _switchyard_v1_ColumnRewrite__Output } from '../../switchyard/v1/ColumnRewrite.js';
 import type { BrokenValue as _switchyard_v1_BrokenValue, BrokenValue__Output as _switchyard_v1_BrokenValue__Output } from '../../switchyard/v1/BrokenValue.js';

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { RewriteRule as _switchyard_v1_RewriteRule, RewriteRule__Output as _switchyard_v1_RewriteRule__Output } from '../../switchyard/v1/RewriteRule.js';
 

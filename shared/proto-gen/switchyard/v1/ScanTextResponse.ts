@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/agent.proto
+// Original file: proto/switchyard/v1/agent.proto
 
 import type { ScanTextMatch as _switchyard_v1_ScanTextMatch, ScanTextMatch__Output as _switchyard_v1_ScanTextMatch__Output } from '../../switchyard/v1/ScanTextMatch.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { TableInfo as _switchyard_v1_TableInfo, TableInfo__Output as _switchyard_v1_TableInfo__Output } from '../../switchyard/v1/TableInfo.js';
 import type { SchemaObject as _switchyard_v1_SchemaObject, SchemaObject__Output as _switchyard_v1_SchemaObject__Output } from '../../switchyard/v1/SchemaObject.js';

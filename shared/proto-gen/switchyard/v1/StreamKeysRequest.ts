@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { ChunkRange as _switchyard_v1_ChunkRange, ChunkRange__Output as _switchyard_v1_ChunkRange__Output } from '../../switchyard/v1/ChunkRange.js';
 

@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { ColumnInfo as _switchyard_v1_ColumnInfo, ColumnInfo__Output as _switchyard_v1_ColumnInfo__Output } from '../../switchyard/v1/ColumnInfo.js';
 import type { Long } from '@grpc/proto-loader';

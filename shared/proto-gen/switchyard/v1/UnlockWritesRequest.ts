@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { FreezeState as _switchyard_v1_FreezeState, FreezeState__Output as _switchyard_v1_FreezeState__Output } from '../../switchyard/v1/FreezeState.js';
 

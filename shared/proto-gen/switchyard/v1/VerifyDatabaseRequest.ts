@@ -1,4 +1,4 @@
-// Original file: /work/main/proto/switchyard/v1/database.proto
+// Original file: proto/switchyard/v1/database.proto
 
 import type { PeerTransfer as _switchyard_v1_PeerTransfer, PeerTransfer__Output as _switchyard_v1_PeerTransfer__Output } from '../../switchyard/v1/PeerTransfer.js';
 
