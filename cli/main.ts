@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './threadpool-size.js';
 // `switchyard` — one binary for the agent, the controller and the operator's client verbs.
 import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../shared/errors.js';
