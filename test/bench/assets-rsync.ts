@@ -1,17 +1,24 @@
 // Asset transfer against rsync over loopback, in one run on this machine.
-//   node dist/test/bench/assets-rsync.js [--size MB] [--dir DIR] [--keep]
+//   npx tsc -p . && node dist/test/bench/assets-rsync.js [--size MB] [--dir DIR] [--keep] [--prof DIR]
 // Default 2048 MB: ~60% in large files (8–64 MB), the rest in small files (~32 KiB average,
-// tens of thousands of them). rsync runs as a daemon on 127.0.0.1; the agents on 127.0.0.2/.3.
-// Not part of `npm test`.
+// tens of thousands of them). rsync runs as a daemon on 127.0.0.1; the staging and production
+// agents are the real binary (`node dist/cli/main.js agent`), each its own process, on
+// 127.0.0.2/.3. Page cache: equally warm for both — the tree was just written and fits in RAM,
+// and `sync` runs (untimed) before every timed step so neither side pays the other's writeback.
+// --prof DIR writes a V8 CPU profile of each agent there. Not part of `npm test`.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { packageRoot } from '../../shared/paths.js';
+import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import type { VerifyAssetsResponse__Output } from '../../shared/proto-gen/switchyard/v1/VerifyAssetsResponse.js';
 import type { AssetScanRootResponse__Output } from '../../shared/proto-gen/switchyard/v1/AssetScanRootResponse.js';
-import { call, pull, startAssetsAgent, writeRandomFile } from '../helpers/tree-fixture.js';
+import { connectAssetsPeer } from '../../agent/assets/peer-client.js';
+import { call, pull, writeRandomFile } from '../helpers/tree-fixture.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,6 +26,7 @@ function arg(name: string, fallback: string): string {
 }
 
 const sizeMb = Number(arg('size', '2048'));
+const profDir = arg('prof', '');
 const base = mkdtempSync(join(arg('dir', tmpdir()), 'sy-bench-'));
 const src = join(base, 'staging');
 const ours = join(base, 'production');
@@ -71,6 +79,81 @@ async function startRsyncd(): Promise<{ child: ChildProcess; url: string }> {
   throw new Error('rsync daemon would not start');
 }
 
+interface AgentProcess {
+  name: string;
+  child: ChildProcess;
+  address: string;
+  client: AssetsClient;
+  /** Resolves when the asset root is scanned and watched (again, after a pull: `count` times in all). */
+  watched(count: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The real agent binary with a config of its own; its JSON log tells where it listens and when it watches. */
+async function startAgent(name: string, host: string, root: string): Promise<AgentProcess> {
+  const cfg = join(base, `${name}.yaml`);
+  writeFileSync(
+    cfg,
+    [
+      `name: ${name}`,
+      `listen: { host: ${host}, port: 0 }`,
+      'insecure: true',
+      `stateFile: ${join(base, `${name}.sqlite`)}`,
+      'logLevel: info',
+      'assets:',
+      `  site: { path: ${JSON.stringify(root)} }`,
+      '',
+    ].join('\n'),
+  );
+  const nodeArgs = profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`];
+  const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'dist', 'cli', 'main.js'), 'agent', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let onListen: (a: string) => void = () => undefined;
+  const listening = new Promise<string>((r) => (onListen = r));
+  const watchedTimes: number[] = [];
+  let onWatched = (): void => undefined;
+  const watched = async (count: number): Promise<number> => {
+    while (watchedTimes.length < count) await new Promise<void>((r) => (onWatched = r));
+    return watchedTimes[count - 1]!;
+  };
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let msg: { msg?: string; address?: string; seconds?: number; level?: number };
+    try {
+      msg = JSON.parse(line) as typeof msg;
+    } catch {
+      return;
+    }
+    if (msg.msg === 'agent gRPC server listening' && msg.address !== undefined) onListen(msg.address);
+    if (msg.msg === 'asset root watched') {
+      watchedTimes.push(msg.seconds ?? 0);
+      onWatched();
+    }
+    if ((msg.level ?? 0) >= 40) console.error(`[${name}] ${line}`);
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const address = await Promise.race([listening, exited.then(() => Promise.reject(new Error(`${name} agent exited before listening`)))]);
+  const client = connectAssetsPeer(address, {});
+  return {
+    name, child, address, client, watched,
+    async stop() {
+      client.close();
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Peak resident set of a live process, from the kernel's high-water mark. */
+function peakRssMb(pid: number | undefined): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? 0 : Number(m[1]) / 1024;
+}
+
+/** Bytes a process wrote through write/send syscalls: for the staging agent, what it put on its sockets (plus its few log lines). */
+function written(pid: number | undefined): number {
+  const m = /wchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+  return m === null ? 0 : Number(m[1]);
+}
+
 function rsync(args: string[]): { seconds: number; wire: number } {
   const t = performance.now();
   const out = execFileSync('rsync', [...args, '--stats', `${src}/`, rsyncUrl], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -82,11 +165,12 @@ function rsync(args: string[]): { seconds: number; wire: number } {
 
 function mutate(small: string[], large: string[], fraction: number, tag: string): void {
   const all = [...small, ...large];
+  const isLarge = new Set(large);
   const n = Math.max(2, Math.floor(all.length * fraction));
   for (let i = 0; i < n; i++) {
     const p = all[Math.floor(Math.random() * all.length)]!;
     if (i % 2 === 0) appendFileSync(p, randomBytes(4096 + Math.floor(Math.random() * 16384)));
-    else if (large.includes(p)) appendFileSync(p, randomBytes(65536));
+    else if (isLarge.has(p)) appendFileSync(p, randomBytes(65536));
     else writeFileSync(p, randomBytes(Math.floor(Math.random() * 64 * 1024)));
   }
   mkdirSync(join(src, 'uploads', `new-${tag}`), { recursive: true });
@@ -94,68 +178,100 @@ function mutate(small: string[], large: string[], fraction: number, tag: string)
 }
 
 const fmt = (x: number): string => x.toFixed(2);
+const mb = (b: number): string => `${(b / 1e6).toFixed(1)} MB`;
 let rsyncUrl = '';
+
+/** Untimed: writeback of the previous step must not land on the next one. */
+function settleDisk(): void {
+  execFileSync('sync');
+}
 
 async function main(): Promise<void> {
   requireBinary('rsync', 'rsync');
+  if (!existsSync(join(packageRoot(), 'dist', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p .');
+  if (profDir !== '') mkdirSync(profDir, { recursive: true });
   console.log(`tree: ${sizeMb} MB under ${base}`);
   let t = performance.now();
   const tree = makeBenchTree();
   console.log(`generated ${tree.small.length} small + ${tree.large.length} large files in ${fmt((performance.now() - t) / 1000)} s`);
   mkdirSync(theirs);
+  mkdirSync(ours);
   const rsyncd = await startRsyncd();
   rsyncUrl = rsyncd.url;
+  settleDisk();
 
-  t = performance.now();
-  const staging = await startAssetsAgent('127.0.0.2', join(base, 's.sqlite'), { site: { path: src } }, true);
-  const stagingScan = (performance.now() - t) / 1000;
-  const production = await startAssetsAgent('127.0.0.3', join(base, 'p.sqlite'), { site: { path: ours } }, true);
+  const staging = await startAgent('staging', '127.0.0.2', src);
+  const production = await startAgent('production', '127.0.0.3', ours);
+  const stagingScan = await staging.watched(1);
+  await production.watched(1);
+  // A pull pauses production's watcher; it restarts (with a stat scan) after the pull, off the
+  // clock. Each step waits for it, so no step pays for — or steals CPU from — the one before.
+  let productionWatches = 1;
+  const rewatched: number[] = [];
+  const awaitRewatch = async (): Promise<void> => {
+    productionWatches++;
+    rewatched.push(await production.watched(productionWatches));
+  };
   const token = randomBytes(16).toString('hex');
   await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token, root: 'site', ttl_seconds: 3600 });
   const req = { peer_address: staging.address, transfer_token: token, staging_root: 'site', production_root: 'site', delete: true };
   const verifyReq = { ...req, refresh: 'ASSET_REFRESH_STAT' as const };
-  const rows: Array<[string, string, string, string]> = [];
-  const row = (name: string, oursS: number, rsyncS: number, extra = ''): void => {
-    rows.push([name, fmt(oursS), fmt(rsyncS), `${fmt(rsyncS / oursS)}x${extra}`]);
+  const rows: string[][] = [];
+  const row = (name: string, goal: string, oursS: number, rsyncS: number, oursWire: string, rsyncWire: string): void => {
+    rows.push([name, goal, fmt(oursS), fmt(rsyncS), `${fmt(rsyncS / oursS)}×`, oursWire, rsyncWire]);
+  };
+  const ourPull = async (): Promise<{ seconds: number; result: Awaited<ReturnType<typeof pull>>['result']; wire: number }> => {
+    const w0 = written(staging.child.pid);
+    const t0 = performance.now();
+    const p = await pull(production.client, req);
+    return { seconds: (performance.now() - t0) / 1000, result: p.result, wire: written(staging.child.pid) - w0 };
   };
 
-  console.log(`staging first scan (before any freeze, watcher then keeps it): ${fmt(stagingScan)} s`);
+  console.log(`staging first scan (before any freeze; the watcher keeps it from then on): ${fmt(stagingScan)} s`);
   // 1. initial copy
+  settleDisk();
   const r1 = rsync(['-a', '--delete']);
-  t = performance.now();
-  const p1 = await pull(production.client, req);
-  row('initial copy', (performance.now() - t) / 1000, r1.seconds);
+  settleDisk();
+  const p1 = await ourPull();
   if (!p1.result.equal) throw new Error('initial copy not equal');
+  row('initial copy', '≥ 1×', p1.seconds, r1.seconds, mb(p1.wire), mb(r1.wire));
+  await awaitRewatch();
 
   // 2. delta after 1% replaced/appended and some added
   mutate(tree.small, tree.large, 0.01, 'a');
-  await sleep(300);
+  await sleep(500);
+  settleDisk();
   const r2 = rsync(['-a', '--delete']);
-  t = performance.now();
-  const p2 = await pull(production.client, req);
-  row('delta 1%', (performance.now() - t) / 1000, r2.seconds, `  wire ours/rsync ${fmt(Number(p2.result.bytes_wire) / r2.wire)} (${p2.result.bytes_wire} vs ${r2.wire})`);
+  settleDisk();
+  const p2 = await ourPull();
+  if (!p2.result.equal) throw new Error('delta not equal');
+  row('delta 1%', `≥ 1×, wire ≤ 1.5× (ours ${fmt(p2.wire / r2.wire)}×)`, p2.seconds, r2.seconds, mb(p2.wire), mb(r2.wire));
+  await awaitRewatch();
 
   // 3. freeze window: delta + proof
   mutate(tree.small, tree.large, 0.01, 'b');
-  await sleep(300);
+  await sleep(500);
+  settleDisk();
   t = performance.now();
   const r3a = rsync(['-a', '--delete']);
   const r3b = rsync(['-ac', '--delete', '--dry-run']);
   const rsyncFreeze = (performance.now() - t) / 1000;
-  void r3a;
-  void r3b;
+  settleDisk();
   t = performance.now();
+  const w3 = written(staging.child.pid);
   const p3 = await pull(production.client, req);
   const v3 = await call<object, VerifyAssetsResponse__Output>((r, cb) => production.client.VerifyAssets(r, cb), verifyReq);
-  row('freeze: delta + proof', (performance.now() - t) / 1000, rsyncFreeze);
+  const oursFreeze = (performance.now() - t) / 1000;
   if (!p3.result.equal || !v3.equal) throw new Error('freeze window not equal');
+  row('freeze window: delta + proof', '≥ 1×', oursFreeze, rsyncFreeze, mb(written(staging.child.pid) - w3), mb(r3a.wire + r3b.wire));
+  await awaitRewatch();
 
   // 4. nothing changed
+  settleDisk();
   const r4 = rsync(['-a', '--delete']);
-  t = performance.now();
-  const p4 = await pull(production.client, req);
-  row('re-sync, nothing changed', (performance.now() - t) / 1000, r4.seconds);
+  const p4 = await ourPull();
   if (Number(p4.result.bytes_wire) !== 0) throw new Error('no-change pull moved bytes');
+  row('re-sync, nothing changed', '≥ 3×', p4.seconds, r4.seconds, mb(p4.wire), mb(r4.wire));
 
   // 5. verify throughput: a full re-hash of one tree vs sha256sum over it
   t = performance.now();
@@ -164,18 +280,19 @@ async function main(): Promise<void> {
   t = performance.now();
   execFileSync('bash', ['-c', 'find . -type f -print0 | xargs -0 sha256sum > /dev/null'], { cwd: src });
   const shaS = (performance.now() - t) / 1000;
-  row('full re-hash (verify: full) vs sha256sum', oursHash, shaS, `  (${fmt(Number(scan.hashed_bytes) / oursHash / 1e6)} MB/s)`);
+  row(`full re-hash (verify: full) vs sha256sum, ${fmt(Number(scan.hashed_bytes) / oursHash / 1e6)} MB/s`, '≥ 0.8×', oursHash, shaS, '–', '–');
 
-  console.log('\n| case | switchyard s | rsync s | ratio (rsync/ours, >1 = faster) |\n| --- | --- | --- | --- |');
+  console.log('\n| case | goal | ours s | rsync s | ratio (rsync/ours, >1 = faster) | wire ours | wire rsync |\n| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(`\npeak RSS of this process (both agents + bench): ${fmt(process.resourceUsage().maxRSS / 1024)} MB`);
-  console.log(`delta pull: copied ${p2.result.files_copied} files, wire ${p2.result.bytes_wire} B, reused ${p2.result.bytes_reused} B`);
+  console.log(`\npeak RSS: staging agent ${fmt(peakRssMb(staging.child.pid))} MB, production agent ${fmt(peakRssMb(production.child.pid))} MB`);
+  console.log(`production watcher restart after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
+  console.log(`delta pull: copied ${p2.result.files_copied} files, chunk payload ${p2.result.bytes_wire} B, reused ${p2.result.bytes_reused} B`);
+  console.log('wire ours: bytes the staging agent wrote to its sockets (/proc/PID/io wchar, includes a few log lines); rsync: --stats sent + received');
 
   await production.stop();
   await staging.stop();
   rsyncd.child.kill('SIGTERM');
   if (!process.argv.includes('--keep')) rmSync(base, { recursive: true, force: true });
-  void readdirSync;
 }
 
 await main();
