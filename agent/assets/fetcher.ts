@@ -8,6 +8,7 @@ import type { AssetFetchRequest } from '../../shared/proto-gen/switchyard/v1/Ass
 import type { AssetFetchResponse__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchResponse.js';
 import type { AssetFetchEnd__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchEnd.js';
 import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
+import { CHUNK_SIZE } from './chunking.js';
 
 export interface FetchJob {
   path: string;
@@ -26,6 +27,7 @@ interface Pending {
 
 class FetchStream {
   readonly pending: Pending[] = [];
+  pendingBytes = 0;
   private readonly call: grpc.ClientDuplexStream<AssetFetchRequest, AssetFetchResponse__Output>;
   private failed: unknown;
   private readonly done: Promise<void>;
@@ -123,11 +125,18 @@ export class Fetcher {
     this.streams = Array.from({ length: Math.max(1, parallelism) }, () => new FetchStream(client, token, root));
   }
 
-  /** Sends on the least busy stream; resolves with staging's end status for the file. */
+  /**
+   * Sends on the stream with the fewest bytes still to come: counted in files, small files
+   * queued behind a large one on its stream and waited for all of it.
+   */
   fetch(job: FetchJob): Promise<AssetFetchEnd__Output> {
     let best = this.streams[0]!;
-    for (const s of this.streams) if (s.pending.length < best.pending.length) best = s;
-    return best.send(String(this.nextId++), job);
+    for (const s of this.streams) if (s.pendingBytes < best.pendingBytes || (s.pendingBytes === best.pendingBytes && s.pending.length < best.pending.length)) best = s;
+    const bytes = Math.min(job.expectedSize, job.indexes.length * CHUNK_SIZE) + 1;
+    best.pendingBytes += bytes;
+    return best.send(String(this.nextId++), job).finally(() => {
+      best.pendingBytes -= bytes;
+    });
   }
 
   async close(): Promise<void> {

@@ -19,5 +19,9 @@ export function connectAssetsPeer(address: string, transport: PeerTransport, ser
     ...channelOptions(serverName),
     // A listing batch of a huge file carries its chunk list; chunks themselves are 256 KiB.
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    // HTTP/2's default window of 64 KiB let staging send a quarter of a chunk per round trip:
+    // the copy waited on window updates, both agents idle. A few chunks' worth per stream keeps
+    // loopback and LAN links busy; backpressure still holds (the reader pauses, the window fills).
+    'grpc-node.flow_control_window': 4 * 1024 * 1024,
   });
 }

@@ -26,6 +26,17 @@ function decode(s: string): Entry {
   return { ...o, sha256: o.sha256 === null ? null : Buffer.from(o.sha256, 'hex'), chunks: o.chunks === null ? null : Buffer.from(o.chunks, 'base64') };
 }
 
+/**
+ * Mtimes equal as far as production can set them: utimes takes seconds as a double, which
+ * keeps microseconds at best (its rounding and ours cost up to ~1.3 µs). Compared exactly, every file looked touched on every
+ * pull and had its metadata set again.
+ */
+export function sameMtime(a: string, b: string): boolean {
+  if (a === b) return true;
+  const d = BigInt(a) - BigInt(b);
+  return d < 2000n && d > -2000n;
+}
+
 let nextPlanId = 1;
 
 export class Plan {
@@ -142,8 +153,8 @@ export async function buildPlan(plan: Plan, staging: AsyncIterable<Entry>, store
     const same = l !== undefined && l.path === s.path ? l : undefined;
     if (same !== undefined) local.next();
     if (same !== undefined && entryRecord(same) === entryRecord(s)) {
-      if (s.type !== 'dir' && same.mtimeNs !== s.mtimeNs && s.type === 'file') rows.push(['meta', s.path, s]);
-      else if (s.type === 'dir' && same.mtimeNs !== s.mtimeNs) rows.push(['dir', s.path, s]);
+      if (s.type === 'file' && !sameMtime(same.mtimeNs, s.mtimeNs)) rows.push(['meta', s.path, s]);
+      else if (s.type === 'dir' && !sameMtime(same.mtimeNs, s.mtimeNs)) rows.push(['dir', s.path, s]);
     } else if (s.type === 'file' && same?.type === 'file' && same.sha256?.equals(s.sha256!) === true) {
       rows.push(['meta', s.path, s]);
     } else {

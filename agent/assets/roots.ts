@@ -23,6 +23,10 @@ export interface AssetRoot {
 /** What a live watcher offers: apply every change it has seen so far. */
 export interface RootWatcher {
   settle(): Promise<void>;
+  /** Stops watching while a pull writes the root (which records its own writes). */
+  pause?(): Promise<void>;
+  /** Watches again; the root counts as watched only once a stat scan has caught up. */
+  resume?(): void;
 }
 
 export class AssetRoots {
@@ -37,14 +41,42 @@ export class AssetRoots {
 
   private readonly writing = new Set<string>();
 
+  private readonly owners = new Map<string, RootWatcher>();
+
   /** Marks the root as being written by a pull, so the watcher holds its events until done. */
   async writingTo<T>(name: string, fn: () => Promise<T>): Promise<T> {
     this.writing.add(name);
+    let paused: RootWatcher | undefined;
     try {
       return await fn();
     } finally {
       this.writing.delete(name);
+      paused = this.pausedForWrite.get(name);
+      this.pausedForWrite.delete(name);
+      paused?.resume?.();
     }
+  }
+
+  private readonly pausedForWrite = new Map<string, RootWatcher>();
+
+  /**
+   * Called by a pull once its manifest is current: the watcher stops until the pull ends.
+   * chokidar answers every file created in a directory by re-reading that directory with an
+   * lstat per entry, which cost a pull of a few thousand files seconds of CPU; the pull records
+   * every write in the manifest itself, and the watcher's restart ends with a stat scan that
+   * catches anything else changed meanwhile.
+   */
+  async pauseWatcherForWrite(name: string): Promise<void> {
+    const w = this.owners.get(name);
+    if (w?.pause === undefined || !this.writing.has(name) || this.pausedForWrite.has(name)) return;
+    this.pausedForWrite.set(name, w);
+    await w.pause();
+  }
+
+  /** The watcher that belongs to a root, paused or not. */
+  register(name: string, watcher: RootWatcher | undefined): void {
+    if (watcher !== undefined) this.owners.set(name, watcher);
+    else this.owners.delete(name);
   }
 
   isWriting(name: string): boolean {
