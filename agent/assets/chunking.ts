@@ -8,7 +8,7 @@
 // tail of an appended file small on the wire (the delta benchmark's wire bytes stayed within
 // 1.3–1.5x of rsync's) while a 2 GB tree still has only ~8k chunk hashes.
 import { createHash } from 'node:crypto';
-import { constants, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
 export const CHUNK_SIZE = 256 * 1024;
@@ -91,5 +91,32 @@ export async function hashFile(path: string, buf: Buffer = Buffer.allocUnsafe(CH
     return { size, sha256: digest, chunks, stat: after };
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * hashFile for a file of at most one chunk, with blocking calls: five promise round trips per
+ * small file cost more main-thread time than reading and hashing it. Same checks, same errors.
+ */
+export function hashSmallFileSync(path: string, buf: Buffer): HashedFile {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    if (!before.isFile()) throw new FileChangedError(`${path} is no longer a regular file`);
+    const size = Number(before.size);
+    if (size > buf.length) throw new FileChangedError(`${path} grew while being read`);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got !== size) throw new FileChangedError(`${path} shrank while being read`);
+    const digest = sha256(buf.subarray(0, size));
+    const after = fstatSync(fd, { bigint: true });
+    if (!sameContentStat(before, after)) throw new FileChangedError(`${path} changed while being read`);
+    return { size, sha256: digest, chunks: size === 0 ? Buffer.alloc(0) : Buffer.from(digest), stat: after };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -144,6 +144,7 @@ export class ManifestStore {
       delChunksTree: db.prepare('DELETE FROM asset_chunk_index WHERE root = ? AND path >= ? AND path < ?'),
       addChunk: db.prepare('INSERT OR IGNORE INTO asset_chunk_index (hash, root, path, idx) VALUES (?, ?, ?, ?)'),
       children: db.prepare('SELECT path, type FROM asset_entries WHERE root = ? AND parent = ?'),
+      childEntries: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND parent = ?`),
       page: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`),
       byChunk: db.prepare('SELECT path, idx FROM asset_chunk_index WHERE hash = ? AND root = ? LIMIT 4'),
       bySha: db.prepare("SELECT path FROM asset_entries WHERE root = ? AND sha256 = ? AND type = 'file' LIMIT 4"),
@@ -207,6 +208,11 @@ export class ManifestStore {
 
   children(root: string, parent: string): Array<{ path: string; type: EntryType }> {
     return this.s.children.all(root, parent) as Array<{ path: string; type: EntryType }>;
+  }
+
+  /** Full rows of one directory's entries (a directory's worth, read at once by the scanner). */
+  childEntries(root: string, parent: string): Entry[] {
+    return (this.s.childEntries.all(root, parent) as Row[]).map(toEntry);
   }
 
   page(root: string, after: string, limit: number): Entry[] {

@@ -11,6 +11,7 @@ import type { AssetRoot, AssetRoots, RootWatcher } from './roots.js';
 import { refreshPath } from './scanner.js';
 
 const DEBOUNCE_MS = 50;
+const RESTART_DELAY_MS = 1500;
 
 export class AssetWatcher implements RootWatcher {
   private watcher: FSWatcher | undefined;
@@ -28,6 +29,7 @@ export class AssetWatcher implements RootWatcher {
   }
 
   private closed = false;
+  private readonly stopping = new AbortController();
   private restarting: Promise<void> = Promise.resolve();
 
   /** First scan (resumable), then watch; resolves when events are flowing. */
@@ -66,11 +68,17 @@ export class AssetWatcher implements RootWatcher {
     await w?.close();
   }
 
+  /**
+   * Restarts a little later: a pull is usually followed at once by its proof, which should not
+   * share the CPU with chokidar's walk of the tree. Until then 'watched' refreshes stat-scan.
+   */
   resume(): void {
     if (this.closed) return;
-    this.restarting = this.open().catch((err: unknown) => {
-      this.logger.warn({ err }, 'asset watcher did not restart; falling back to scans');
-    });
+    this.restarting = sleep(RESTART_DELAY_MS, undefined, { signal: this.stopping.signal })
+      .then(() => (this.closed || this.roots.isWriting(this.root.name) ? undefined : this.open()))
+      .catch((err: unknown) => {
+        if (!this.closed) this.logger.warn({ err }, 'asset watcher did not restart; falling back to scans');
+      });
   }
 
   private enqueue(abs: string): void {
@@ -122,6 +130,7 @@ export class AssetWatcher implements RootWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     this.roots.setWatched(this.root.name, undefined);
     this.roots.register(this.root.name, undefined);
     await this.restarting;
