@@ -8,13 +8,14 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
 import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type Table } from './inspect.js';
-import { checksumChunk } from './checksum.js';
+import { checksumChunk, type ChunkSum } from './checksum.js';
+import { chunkCount, chunkRange, newTablePlan, sameSum, type ChunkCache, type TablePlan } from './chunk-cache.js';
 import { rangeFromWire, keyText } from './convert.js';
 import { loadRows } from './load-rows.js';
 import { copyTablesInto, prepareLoadSession } from './pull.js';
 import { createObjects, dropAllObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
-import type { RemoteSnapshot, SourcePeer } from './peer.js';
+import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
 import { trashSchema } from './swap.js';
 
 export interface TableParity {
@@ -34,6 +35,9 @@ export interface ParityReport {
   tables: TableParity[];
   objectsDiffering: string[];
   seconds: number;
+  stagingChunksChecked: number;
+  productionChunksChecked: number;
+  mode: 'full' | 'incremental';
 }
 
 export interface CompareOptions {
@@ -46,6 +50,9 @@ export interface CompareOptions {
   targetMs: number;
   logger: Logger;
   onProgress?: ProgressSink;
+  /** Verify: checksum every chunk on both sides; sync: every production chunk too. */
+  full?: boolean;
+  cache?: ChunkCache;
 }
 
 /** Same columns, same key, same DDL apart from the counter: chunk-comparable. */
@@ -86,27 +93,97 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     const take = async () => free.pop() ?? new Promise<Connection>((r) => waiters.push(r));
     const give = (c: Connection) => (waiters.length > 0 ? waiters.shift()!(c) : free.push(c));
 
+    // Chunk boundaries and sums remembered since presync (or the last sync / verify).
+    let cached = opts.cache?.get(opts.targetSchema);
+    if (cached === undefined) {
+      cached = { tables: new Map(), frozenSince: '', synced: false };
+      opts.cache?.set(opts.targetSchema, cached);
+    }
+    const plans = new Map<string, TablePlan>();
+    for (const t of comparable) {
+      const p = cached.tables.get(t.name);
+      if (p !== undefined && p.ddl === normalizeCreate(t.createSql) && p.keyColumns.join(',') === t.keyColumns.join(',')) plans.set(t.name, p);
+      else cached.tables.delete(t.name);
+    }
+    // Verify right after a sync under the same freeze: staging has not changed since sync read it
+    // and production only by our own repairs, so only re-copied chunks need checking again.
+    const incremental = !opts.repair && opts.full !== true && cached.synced && cached.frozenSince !== '' && cached.frozenSince === (snap.frozenSince ?? '');
+    if (opts.repair) {
+      cached.synced = false;
+      cached.frozenSince = snap.frozenSince ?? '';
+    }
+    const requests: TableChunksPlan[] = [];
+    for (const [name, p] of plans) {
+      const entry = report.get(name)!;
+      if (!incremental) {
+        requests.push({ table: name, boundaries: p.boundaries, only: [] });
+        continue;
+      }
+      const only: number[] = [];
+      for (let i = 0; i < chunkCount(p); i++) {
+        const st = p.staging[i];
+        const pr = p.prod[i];
+        if (st === undefined || pr === undefined) {
+          only.push(i);
+          continue;
+        }
+        entry.chunks++;
+        entry.stagingRows += st.rows;
+        entry.productionRows += pr.rows;
+        if (!sameSum(st, pr)) {
+          entry.differingChunks++;
+          entry.equal = false;
+          entry.differing.push(chunkRange(p, i));
+        }
+      }
+      if (only.length > 0) requests.push({ table: name, boundaries: p.boundaries, only });
+    }
+    const unplanned = comparable.filter((t) => !plans.has(t.name));
+    const fresh = new Map<string, Array<{ index: number; range: RangeBounds; staging: ChunkSum; prod: ChunkSum | undefined }>>(unplanned.map((t) => [t.name, []]));
+
     const byLocal = new Map(comparable.map((t) => [t.name, t]));
     const inflight: Array<Promise<void>> = [];
-    if (comparable.length > 0) {
-      for await (const c of opts.peer.checksumChunks(snap.snapshotId, comparable.map((t) => t.name), opts.targetMs)) {
+    let stagingChecked = 0;
+    let productionChecked = 0;
+    const record = (t: Table, entry: TableParity, index: number, range: RangeBounds, st: ChunkSum, pr: ChunkSum) => {
+      entry.chunks++;
+      entry.stagingRows += st.rows;
+      entry.productionRows += pr.rows;
+      const p = plans.get(t.name);
+      const differs = !sameSum(st, pr);
+      if (differs) {
+        entry.differingChunks++;
+        entry.equal = false;
+        entry.differing.push(range);
+      }
+      if (p !== undefined) {
+        p.staging[index] = st;
+        // A chunk about to be repaired has no known production sum until it is checked again.
+        p.prod[index] = differs && opts.repair ? undefined : pr;
+      } else fresh.get(t.name)?.push({ index, range, staging: st, prod: differs && opts.repair ? undefined : pr });
+    };
+    if (requests.length > 0 || unplanned.length > 0) {
+      for await (const c of opts.peer.checksumChunks(snap.snapshotId, unplanned.map((t) => t.name), opts.targetMs, requests)) {
         const t = byLocal.get(c.table);
         const entry = report.get(c.table);
         if (t === undefined || entry === undefined) throw new SwitchyardError('SY_DB', `staging sent a chunk for unknown table ${c.table}`);
-        const range = rangeFromWire(c.range) ?? {};
+        stagingChecked++;
+        const st: ChunkSum = { rows: Number(c.rows), checksum: c.checksum };
+        const algo = c.checksum.split(':')[0];
+        const p = plans.get(t.name);
+        const range = p !== undefined ? chunkRange(p, c.index) : (rangeFromWire(c.range) ?? {});
+        const known = p?.prod[c.index];
+        if (!incremental && opts.full !== true && known !== undefined && known.checksum.split(':')[0] === algo) {
+          record(t, entry, c.index, range, st, known);
+          continue;
+        }
         const conn = await take();
         inflight.push(
           (async () => {
             try {
-              const mine = await checksumChunk(conn, opts.targetSchema, t, range, c.checksum.split(':')[0]);
-              entry.chunks++;
-              entry.stagingRows += Number(c.rows);
-              entry.productionRows += mine.rows;
-              if (mine.rows !== Number(c.rows) || mine.checksum !== c.checksum) {
-                entry.differingChunks++;
-                entry.equal = false;
-                entry.differing.push(range);
-              }
+              const mine = await checksumChunk(conn, opts.targetSchema, t, t.keyColumns.length > 0 ? range : undefined, algo);
+              productionChecked++;
+              record(t, entry, c.index, range, st, mine);
             } finally {
               give(conn);
             }
@@ -115,12 +192,28 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       }
     }
     await Promise.all(inflight);
+    // Tables chunked on staging just now keep those boundaries for the next call.
+    for (const t of unplanned) {
+      const chunks = (fresh.get(t.name) ?? []).sort((a, b) => a.index - b.index);
+      if (chunks.length === 0 || chunks.some((c, i) => c.index !== i)) continue;
+      const p = newTablePlan(normalizeCreate(t.createSql), t.keyColumns, chunks.slice(0, -1).map((c) => c.range.upper!));
+      chunks.forEach((c, i) => {
+        p.staging[i] = c.staging;
+        p.prod[i] = c.prod;
+      });
+      cached.tables.set(t.name, p);
+    }
+    for (const t of recopy) cached.tables.delete(t.name);
 
-    if (opts.repair) await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log);
+    if (opts.repair) {
+      await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log);
+      cached.synced = true;
+    }
     const tables = [...report.values()].sort((a, b) => a.table.localeCompare(b.table));
     const equal = tables.every((t) => t.equal) && objectsDiffering.length === 0;
+    log.info({ mode: incremental ? 'incremental' : 'full', stagingChecked, productionChecked }, 'chunks checked');
     for (const t of tables.filter((x) => !x.equal)) log.info({ table: t.table, note: t.note, differing: t.differing.slice(0, 5).map((r) => `${keyText(r.lower)}..${keyText(r.upper)}`) }, 'table differs');
-    return { equal, tables, objectsDiffering, seconds: (Date.now() - started) / 1000 };
+    return { equal, tables, objectsDiffering, seconds: (Date.now() - started) / 1000, stagingChunksChecked: stagingChecked, productionChunksChecked: productionChecked, mode: incremental ? 'incremental' : 'full' };
   } catch (err) {
     throw dbError(err, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
   } finally {

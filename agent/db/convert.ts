@@ -36,6 +36,7 @@ export function snapshotToWire(id: string, info: SchemaInfo, sharedView: boolean
     default_collation: info.defaultCollation,
     auto_increment_increment: info.autoIncrementIncrement ?? 1,
     auto_increment_offset: info.autoIncrementOffset ?? 1,
+    frozen_since: info.frozenSince ?? '',
     tables: info.tables.map((t) => ({
       name: t.name,
       create_sql: t.createSql,
@@ -62,6 +63,7 @@ export function snapshotFromWire(s: SnapshotInfo__Output): SchemaInfo & { snapsh
     defaultCollation: charsetOk(s.default_collation, 'utf8mb4_general_ci'),
     autoIncrementIncrement: s.auto_increment_increment,
     autoIncrementOffset: s.auto_increment_offset,
+    frozenSince: s.frozen_since,
     tables: s.tables.map(
       (t): Table => ({
         name: t.name,

@@ -47,6 +47,8 @@ export interface SchemaInfo {
   objects: SchemaObject[];
   autoIncrementIncrement?: number;
   autoIncrementOffset?: number;
+  /** Staging snapshots: the write freeze's lock time when read_only was ON as the view opened. */
+  frozenSince?: string;
 }
 
 type Row = Record<string, unknown>;

@@ -10,15 +10,24 @@ import type { DatabaseClient } from '../../shared/proto-gen/switchyard/v1/Databa
 import type { ChunkChecksum__Output } from '../../shared/proto-gen/switchyard/v1/ChunkChecksum.js';
 import type { PeerTransfer__Output } from '../../shared/proto-gen/switchyard/v1/PeerTransfer.js';
 import type { TlsFiles } from '../../shared/config/common.js';
-import { keyFromWire, rangeToWire, snapshotFromWire, type Key } from './convert.js';
+import { keyFromWire, keyToWire, rangeToWire, snapshotFromWire, type Key } from './convert.js';
 import type { RangeBounds } from './sql.js';
 
 export type RemoteSnapshot = ReturnType<typeof snapshotFromWire>;
 
+export interface TableChunksPlan {
+  table: string;
+  boundaries: Key[];
+  /** Empty: every chunk. */
+  only: number[];
+}
+
 export interface SourcePeer {
   openSnapshot(parallelism: number): Promise<RemoteSnapshot>;
-  streamTable(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Buffer>;
-  checksumChunks(snapshotId: string, tables: string[], targetMs: number): AsyncIterable<ChunkChecksum__Output>;
+  /** `onBoundaries`: chunk boundaries staging picked from a whole-table stream, in key order. */
+  streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes?: number): AsyncIterable<Buffer>;
+  /** `plans`: tables whose chunk boundaries are known (see TableChunks); `tables`: chunked by staging. */
+  checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans?: TableChunksPlan[]): AsyncIterable<ChunkChecksum__Output>;
   streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]>;
   closeSnapshot(snapshotId: string): Promise<void>;
   close(): void;
@@ -68,14 +77,16 @@ export class GrpcSourcePeer implements SourcePeer {
     return snapshotFromWire(info);
   }
 
-  async *streamTable(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Buffer> {
-    for await (const m of streamOf(this.client.StreamTable({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null }))) {
+  async *streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes = 0): AsyncIterable<Buffer> {
+    for await (const m of streamOf(this.client.StreamTable({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null, chunk_bytes: chunkBytes }))) {
+      if (onBoundaries !== undefined && m.boundaries.length > 0) onBoundaries(m.boundaries.map((k) => keyFromWire(k)!));
       if (m.data.length > 0) yield m.data;
     }
   }
 
-  checksumChunks(snapshotId: string, tables: string[], targetMs: number): AsyncIterable<ChunkChecksum__Output> {
-    return streamOf(this.client.ChecksumChunks({ token: this.token, snapshot_id: snapshotId, tables, target_ms: targetMs }));
+  checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans: TableChunksPlan[] = []): AsyncIterable<ChunkChecksum__Output> {
+    const wire = plans.map((p) => ({ table: p.table, boundaries: p.boundaries.map(keyToWire), only: p.only }));
+    return streamOf(this.client.ChecksumChunks({ token: this.token, snapshot_id: snapshotId, tables, target_ms: targetMs, plans: wire }));
   }
 
   async *streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]> {

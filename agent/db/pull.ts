@@ -6,11 +6,14 @@ import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { qi, shadowSchema, checkSchemaName } from './sql.js';
-import { inspectSchema, dataColumns, type Table, type SchemaInfo } from './inspect.js';
+import { inspectSchema, dataColumns, normalizeCreate, type Table, type SchemaInfo } from './inspect.js';
 import { loadRows, type LoadMethod } from './load-rows.js';
 import { swapIn } from './swap.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { SourcePeer, RemoteSnapshot } from './peer.js';
+import type { Key } from './convert.js';
+import { checksumChunk } from './checksum.js';
+import { chunkCount, chunkRange, newTablePlan, type ChunkCache, type TablePlan } from './chunk-cache.js';
 
 export interface PullOptions {
   target: DbTarget;
@@ -22,6 +25,10 @@ export interface PullOptions {
   onProgress?: ProgressSink;
   /** Test hook / config: skip LOAD DATA LOCAL INFILE. */
   loadMethod?: 'auto' | 'insert';
+  /** Chunk boundaries and production's chunk sums are recorded here for sync and verify. */
+  cache?: ChunkCache;
+  /** Row bytes per checksum chunk; 0 or absent: staging's default. */
+  chunkBytes?: number;
 }
 
 export interface PullResult {
@@ -54,12 +61,18 @@ function checkColumns(local: Table, remote: Table): void {
   if (a !== b) throw new SwitchyardError('SY_DB', `table ${local.name}: columns differ after create (${a} vs ${b})`);
 }
 
+/**
+ * Loads `tables` from the snapshot into `schema`. With `plans`, each table's chunk boundaries
+ * (picked by staging from the stream) are recorded there with production's checksum of every
+ * chunk, taken right after the table loads, while other tables are still streaming.
+ */
 export async function copyTablesInto(
-  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod' | 'logger'>,
+  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod' | 'logger' | 'chunkBytes'>,
   snap: RemoteSnapshot,
   schema: string,
   tables: Table[],
   meter: ProgressMeter,
+  plans?: Map<string, TablePlan>,
 ): Promise<Set<LoadMethod>> {
   const meta = await connect(opts.target);
   const methods = new Set<LoadMethod>();
@@ -79,8 +92,10 @@ export async function copyTablesInto(
       const order = [...tables].sort((a, b) => b.approxBytes - a.approxBytes);
       await runPool(order, workers.length, async (t, w) => {
         const localT = byName.get(t.name)!;
+        const boundaries: Key[] = [];
         const source = async function* () {
-          for await (const chunk of opts.peer.streamTable(snap.snapshotId, t.name)) {
+          boundaries.length = 0;
+          for await (const chunk of opts.peer.streamTable(snap.snapshotId, t.name, undefined, (keys) => boundaries.push(...keys), opts.chunkBytes ?? 0)) {
             meter.add(t.name, 0, chunk.length);
             yield chunk;
           }
@@ -91,6 +106,14 @@ export async function copyTablesInto(
         methods.add(r.method);
         meter.add(t.name, r.rows, 0);
         meter.tableDone(t.name);
+        if (plans !== undefined) {
+          // A keyed table that came without boundaries (no primary key order) is left to sync,
+          // which chunks it on staging; a table without any key is one chunk by design.
+          if (t.keyColumns.length > 0 && t.keyName !== 'PRIMARY') return;
+          const plan = newTablePlan(normalizeCreate(t.createSql), t.keyColumns, [...boundaries]);
+          for (let i = 0; i < chunkCount(plan); i++) plan.prod[i] = await checksumChunk(workers[w]!, schema, localT, t.keyColumns.length > 0 ? chunkRange(plan, i) : undefined);
+          plans.set(t.name, plan);
+        }
       });
     } finally {
       await Promise.all(workers.map((c) => closeConn(c)));
@@ -114,10 +137,13 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     await meta.query(`CREATE DATABASE ${qi(shadow)} CHARACTER SET ${snap.defaultCharset} COLLATE ${snap.defaultCollation}`);
     const meter = new ProgressMeter('presync', snap.tables.length, snap.tables.reduce((s, t) => s + t.approxBytes, 0), opts.onProgress);
     log.debug({ ms: Date.now() - started }, 'shadow schema ready');
-    const methods = await copyTablesInto({ ...opts, parallelism: Math.min(opts.parallelism, snap.parallelism) }, snap, shadow, snap.tables, meter);
+    const plans = new Map<string, TablePlan>();
+    const methods = await copyTablesInto({ ...opts, parallelism: Math.min(opts.parallelism, snap.parallelism) }, snap, shadow, snap.tables, meter, plans);
     await opts.peer.closeSnapshot(snap.snapshotId).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the staging snapshot failed'));
     log.debug({ ms: Date.now() - started }, 'rows loaded');
+    opts.cache?.forget(opts.targetSchema);
     const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log);
+    opts.cache?.set(opts.targetSchema, { tables: plans, frozenSince: '', synced: false });
     const seconds = (Date.now() - started) / 1000;
     log.info({ rows: meter.rows, bytes: meter.bytes, seconds }, 'copy swapped in');
     return { tables: snap.tables.map((t) => t.name), rows: meter.rows, bytes: meter.bytes, seconds, keptAside: swap.keptAside, loadMethods: [...methods] };

@@ -20,6 +20,7 @@ import { TransferSource } from './source.js';
 import { GrpcSourcePeer, type SourcePeer } from './peer.js';
 import { pullDatabase } from './pull.js';
 import { compareDatabases, type ParityReport } from './compare.js';
+import { ChunkCache } from './chunk-cache.js';
 import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
 import { rollbackSwap, releaseKept } from './swap.js';
 import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly } from './preflight.js';
@@ -52,6 +53,9 @@ export function parityToWire(r: ParityReport) {
     seconds: r.seconds,
     objects_differing: r.objectsDiffering,
     tables: r.tables.map((t) => ({ table: t.table, chunks: t.chunks, differing_chunks: t.differingChunks, staging_rows: t.stagingRows, production_rows: t.productionRows, equal: t.equal, note: t.note, rows_copied: t.rowsCopied })),
+    staging_chunks_checked: r.stagingChunksChecked,
+    production_chunks_checked: r.productionChunksChecked,
+    mode: r.mode,
   };
 }
 
@@ -63,11 +67,12 @@ export class DatabaseService implements AgentService {
   private readonly source: TransferSource;
   private readonly freeze: FreezeStore;
   private readonly productionOnly: ProductionOnlyStore;
+  private readonly chunks = new ChunkCache();
   private readonly log: Logger;
 
   constructor(private readonly opts: DatabaseServiceOptions) {
     this.log = opts.logger.child({ component: 'db' });
-    this.source = new TransferSource(() => this.target(), this.log);
+    this.source = new TransferSource(() => this.target(), this.log, () => this.freeze.get()?.lockedAt);
     this.freeze = opts.state !== undefined ? new SqliteFreezeStore(opts.state) : new MemoryFreezeStore();
     this.productionOnly = new ProductionOnlyStore(opts.state);
   }
@@ -141,11 +146,11 @@ export class DatabaseService implements AgentService {
       }),
       StreamTable: this.streaming('StreamTable', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);
-        await this.source.streamTable(snap, this.source.table(snap, req.table), TransferSource.rangeOf(req.range), call as never);
+        await this.source.streamTable(snap, this.source.table(snap, req.table), TransferSource.rangeOf(req.range), call as never, req.chunk_bytes);
       }),
       ChecksumChunks: this.streaming('ChecksumChunks', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);
-        await this.source.checksums(snap, req.tables, req.target_ms, (c) => call.write(c));
+        await this.source.checksums(snap, req.tables, req.target_ms, (c) => call.write(c), req.plans);
       }),
       StreamKeys: this.streaming('StreamKeys', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);
@@ -167,6 +172,8 @@ export class DatabaseService implements AgentService {
             parallelism: req.parallelism || 2,
             logger: this.log,
             onProgress: (p) => call.write(progressToWire(p)),
+            cache: this.chunks,
+            chunkBytes: req.chunk_bytes,
           });
           call.write({ copy: { tables: r.tables, rows: r.rows, bytes: r.bytes, seconds: r.seconds, kept_aside_schema: r.keptAside, load_methods: r.loadMethods } });
         } finally {
@@ -176,7 +183,7 @@ export class DatabaseService implements AgentService {
       SyncDatabase: this.streaming('SyncDatabase', async (req, call) => {
         const peer = this.peer(req.peer);
         try {
-          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: true, parallelism: req.parallelism || 2, targetMs: req.target_ms || 500, logger: this.log, onProgress: (p) => call.write(progressToWire(p)) });
+          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: true, parallelism: req.parallelism || 2, targetMs: req.target_ms || 500, logger: this.log, onProgress: (p) => call.write(progressToWire(p)), full: req.full, cache: this.chunks });
           call.write({ parity: parityToWire(r) });
         } finally {
           peer.close();
@@ -185,7 +192,7 @@ export class DatabaseService implements AgentService {
       VerifyDatabase: this.streaming('VerifyDatabase', async (req, call) => {
         const peer = this.peer(req.peer);
         try {
-          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: false, parallelism: 2, targetMs: req.target_ms || 500, logger: this.log });
+          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: false, parallelism: req.parallelism || 2, targetMs: req.target_ms || 500, logger: this.log, full: req.full, cache: this.chunks });
           call.write({ parity: parityToWire(r) });
         } finally {
           peer.close();
@@ -202,15 +209,18 @@ export class DatabaseService implements AgentService {
       MergeProductionOnlyRows: this.unary('MergeProductionOnlyRows', async (req) => {
         const schema = this.allowed(req.target_schema, 'target_schema');
         if (req.mode !== 'keep' && req.mode !== 'discard') throw new SwitchyardError('SY_VALIDATION', 'mode: keep or discard', { field: 'mode' });
+        this.chunks.forget(schema);
         const r = await mergeProductionOnly(this.target(), schema, req.mode, this.productionOnly);
         return { rows_merged: r.rowsMerged, tables: r.tables };
       }),
       RewriteUrls: this.unary('RewriteUrls', async (req) => {
         const schema = this.allowed(req.schema, 'schema');
+        if (!req.dry_run) this.chunks.forget(schema);
         return rewriteDatabase(this.target(), schema, req.rules.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skip_columns })), req.dry_run, this.log);
       }),
       RollbackDatabase: this.unary('RollbackDatabase', async (req) => {
         const schema = this.allowed(req.target_schema, 'target_schema');
+        this.chunks.forget(schema);
         const conn = await connect(this.target());
         try {
           return { tables: await rollbackSwap(conn, schema) };

@@ -79,7 +79,7 @@ export class Snapshot {
   }
 }
 
-export async function openSnapshot(target: DbTarget, schema: string, parallelism: number, token: string, logger: Logger): Promise<Snapshot> {
+export async function openSnapshot(target: DbTarget, schema: string, parallelism: number, token: string, logger: Logger, lockedAt: () => string | undefined = () => undefined): Promise<Snapshot> {
   const meta = await connect(target);
   const readers: Connection[] = [];
   try {
@@ -102,10 +102,12 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     }
     // Read under the lock so the DDL is the DDL of the data the readers see.
     const info = await inspectSchema(meta, schema);
-    const [vars] = await meta.query('SELECT @@GLOBAL.auto_increment_increment AS inc, @@GLOBAL.auto_increment_offset AS off');
-    const v = (vars as Array<{ inc: number; off: number }>)[0]!;
+    const [vars] = await meta.query('SELECT @@GLOBAL.auto_increment_increment AS inc, @@GLOBAL.auto_increment_offset AS off, @@GLOBAL.read_only AS ro');
+    const v = (vars as Array<{ inc: number; off: number; ro: number | string }>)[0]!;
     info.autoIncrementIncrement = Number(v.inc);
     info.autoIncrementOffset = Number(v.off);
+    const ro = v.ro === 1 || v.ro === '1' || v.ro === 'ON';
+    info.frozenSince = ro ? (lockedAt() ?? '') : '';
     if (shared) await meta.query('UNLOCK TABLES');
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
     return new Snapshot(schema, info, shared, readers, token);

@@ -7,8 +7,10 @@ import type { DbTarget } from './connect.js';
 import { openSnapshot, SnapshotRegistry, type Snapshot } from './snapshot.js';
 import { TransferAuthorizations } from './transfer-auth.js';
 import { readRows } from './read-rows.js';
-import { planChunks } from './checksum.js';
-import { keyToWire, rangeFromWire, rangeToWire, type Key } from './convert.js';
+import { checksumChunk, planChunks } from './checksum.js';
+import { chunkCount, chunkRange } from './chunk-cache.js';
+import { keyFromWire, keyToWire, rangeFromWire, rangeToWire, type Key } from './convert.js';
+import type { TableChunks__Output } from '../../shared/proto-gen/switchyard/v1/TableChunks.js';
 import { qi, qt, rangeWhere, type RangeBounds } from './sql.js';
 import { keyColumnTypes, type Table } from './inspect.js';
 import { runPool } from './progress.js';
@@ -18,11 +20,15 @@ export class TransferSource {
   readonly auth = new TransferAuthorizations();
   readonly snapshots = new SnapshotRegistry();
 
-  constructor(private readonly target: () => DbTarget, private readonly logger: Logger) {}
+  constructor(
+    private readonly target: () => DbTarget,
+    private readonly logger: Logger,
+    private readonly lockedAt: () => string | undefined = () => undefined,
+  ) {}
 
   async open(token: string, parallelism: number): Promise<Snapshot> {
     const schema = this.auth.check(token);
-    const snap = await openSnapshot(this.target(), schema, Math.max(1, Math.min(parallelism || 2, 16)), token, this.logger);
+    const snap = await openSnapshot(this.target(), schema, Math.max(1, Math.min(parallelism || 2, 16)), token, this.logger, this.lockedAt);
     this.snapshots.add(snap);
     this.logger.info({ component: 'db-source', schema, snapshot: snap.id, readers: snap.parallelism, sharedView: snap.sharedView }, 'snapshot opened');
     return snap;
@@ -39,7 +45,7 @@ export class TransferSource {
     return t;
   }
 
-  async streamTable(snap: Snapshot, t: Table, range: RangeBounds | undefined, call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+  async streamTable(snap: Snapshot, t: Table, range: RangeBounds | undefined, call: grpc.ServerWritableStream<unknown, unknown>, chunkBytes = 0): Promise<void> {
     const ac = new AbortController();
     call.on('cancelled', () => ac.abort());
     await snap.withReader((conn) =>
@@ -48,22 +54,40 @@ export class TransferSource {
         snap.schema,
         t,
         t.keyColumns.length > 0 ? range : undefined,
-        (data, rows) => call.write({ data, rows }),
+        (data, rows, boundaries) => call.write({ data, rows, boundaries: boundaries.map(keyToWire) }),
         () => new Promise<void>((r) => call.once('drain', () => r())),
         ac.signal,
+        chunkBytes > 0 ? Math.max(1024, chunkBytes) : undefined,
       ),
     );
   }
 
-  async checksums(snap: Snapshot, tables: string[], targetMs: number, write: (c: ChunkChecksum) => void): Promise<void> {
-    const list = (tables.length > 0 ? tables : snap.info.tables.map((t) => t.name)).map((n) => this.table(snap, n));
-    await runPool(list, snap.parallelism, async (t) => {
-      await snap.withReader(async (conn) => {
-        for await (const c of planChunks(conn, snap.schema, t, targetMs > 0 ? targetMs : 500)) {
-          write({ table: t.name, index: c.index, range: rangeToWire(c.range) ?? null, rows: c.rows, checksum: c.checksum, last: c.last });
-        }
-      });
+  /**
+   * Tables in `plans` are checksummed on the boundaries given, every reader busy with a chunk of
+   * its own; the others (all, when both lists are empty) are walked and chunked here.
+   */
+  async checksums(snap: Snapshot, tables: string[], targetMs: number, write: (c: ChunkChecksum) => void, plans: TableChunks__Output[] = [], algo?: string): Promise<void> {
+    const list = (tables.length > 0 || plans.length > 0 ? tables : snap.info.tables.map((t) => t.name)).map((n) => this.table(snap, n));
+    const tasks = plans.flatMap((p) => {
+      const t = this.table(snap, p.table);
+      const plan = { boundaries: p.boundaries.map((k) => keyFromWire(k)!) };
+      const n = chunkCount(plan);
+      const idx = p.only.length > 0 ? p.only.filter((i) => i < n) : Array.from({ length: n }, (_, i) => i);
+      return idx.map((i) => ({ t, i, range: chunkRange(plan, i), last: i === n - 1 }));
     });
+    await Promise.all([
+      runPool(tasks, snap.parallelism, async ({ t, i, range, last }) => {
+        const sum = await snap.withReader((conn) => checksumChunk(conn, snap.schema, t, t.keyColumns.length > 0 ? range : undefined, algo));
+        write({ table: t.name, index: i, range: rangeToWire(range) ?? null, rows: sum.rows, checksum: sum.checksum, last });
+      }),
+      runPool(list, snap.parallelism, async (t) => {
+        await snap.withReader(async (conn) => {
+          for await (const c of planChunks(conn, snap.schema, t, targetMs > 0 ? targetMs : 500)) {
+            write({ table: t.name, index: c.index, range: rangeToWire(c.range) ?? null, rows: c.rows, checksum: c.checksum, last: c.last });
+          }
+        });
+      }),
+    ]);
   }
 
   async keys(snap: Snapshot, t: Table, range: RangeBounds | undefined, write: (keys: Key[]) => void): Promise<void> {

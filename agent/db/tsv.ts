@@ -25,6 +25,11 @@ export class TsvEncoder {
 
   private rowsInBuf = 0;
 
+  /** Bytes encoded so far, handed on or not. */
+  get total(): number {
+    return this.bytes + this.pos;
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));

@@ -46,6 +46,7 @@ import type { SnapshotInfo as _switchyard_v1_SnapshotInfo, SnapshotInfo__Output 
 import type { StreamKeysRequest as _switchyard_v1_StreamKeysRequest, StreamKeysRequest__Output as _switchyard_v1_StreamKeysRequest__Output } from './switchyard/v1/StreamKeysRequest.js';
 import type { StreamTableRequest as _switchyard_v1_StreamTableRequest, StreamTableRequest__Output as _switchyard_v1_StreamTableRequest__Output } from './switchyard/v1/StreamTableRequest.js';
 import type { SyncDatabaseRequest as _switchyard_v1_SyncDatabaseRequest, SyncDatabaseRequest__Output as _switchyard_v1_SyncDatabaseRequest__Output } from './switchyard/v1/SyncDatabaseRequest.js';
+import type { TableChunks as _switchyard_v1_TableChunks, TableChunks__Output as _switchyard_v1_TableChunks__Output } from './switchyard/v1/TableChunks.js';
 import type { TableData as _switchyard_v1_TableData, TableData__Output as _switchyard_v1_TableData__Output } from './switchyard/v1/TableData.js';
 import type { TableInfo as _switchyard_v1_TableInfo, TableInfo__Output as _switchyard_v1_TableInfo__Output } from './switchyard/v1/TableInfo.js';
 import type { TableParity as _switchyard_v1_TableParity, TableParity__Output as _switchyard_v1_TableParity__Output } from './switchyard/v1/TableParity.js';
@@ -105,6 +106,7 @@ export interface ProtoGrpcType {
       StreamKeysRequest: MessageTypeDefinition<_switchyard_v1_StreamKeysRequest, _switchyard_v1_StreamKeysRequest__Output>
       StreamTableRequest: MessageTypeDefinition<_switchyard_v1_StreamTableRequest, _switchyard_v1_StreamTableRequest__Output>
       SyncDatabaseRequest: MessageTypeDefinition<_switchyard_v1_SyncDatabaseRequest, _switchyard_v1_SyncDatabaseRequest__Output>
+      TableChunks: MessageTypeDefinition<_switchyard_v1_TableChunks, _switchyard_v1_TableChunks__Output>
       TableData: MessageTypeDefinition<_switchyard_v1_TableData, _switchyard_v1_TableData__Output>
       TableInfo: MessageTypeDefinition<_switchyard_v1_TableInfo, _switchyard_v1_TableInfo__Output>
       TableParity: MessageTypeDefinition<_switchyard_v1_TableParity, _switchyard_v1_TableParity__Output>

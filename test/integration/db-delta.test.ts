@@ -51,7 +51,8 @@ test('writes during presync, then lock, then the delta: every committed row arri
     }
   })();
   await new Promise((r) => setTimeout(r, 300));
-  const pull = await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // Small chunks, so that the delta moves some chunks of a table and not others.
+  const pull = await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2, chunk_bytes: 2048 });
   assert.ok(pull.find((e) => e.copy));
   await new Promise((r) => setTimeout(r, 300));
 
@@ -83,6 +84,14 @@ test('writes during presync, then lock, then the delta: every committed row arri
   const verify = await streamCall(prodAgent.client, 'VerifyDatabase', { peer, target_ms: 50 });
   const parity = verify.find((e) => e.parity)!.parity!;
   assert.equal(parity.equal, true, JSON.stringify(parity.tables.filter((x) => !x.equal)));
+  // Under the same freeze, verify checks again only what sync re-copied; a full pass agrees.
+  const totalChunks = parity.tables.reduce((n, x) => n + x.chunks, 0);
+  assert.equal(parity.mode, 'incremental');
+  assert.ok(parity.staging_chunks_checked > 0 && parity.staging_chunks_checked < totalChunks, `verify re-checked ${parity.staging_chunks_checked} of ${totalChunks} chunks`);
+  const full = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, target_ms: 50, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(full.mode, 'full');
+  assert.equal(full.equal, true);
+  assert.equal(full.staging_chunks_checked, full.tables.reduce((n, x) => n + x.chunks, 0));
 
   const [rows] = await p.query('SELECT id FROM shop.orders');
   const ids = new Set((rows as Array<{ id: number }>).map((r) => r.id));

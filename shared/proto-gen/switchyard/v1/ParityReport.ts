@@ -7,6 +7,9 @@ export interface ParityReport {
   'tables'?: (_switchyard_v1_TableParity)[];
   'objects_differing'?: (string)[];
   'seconds'?: (number | string);
+  'staging_chunks_checked'?: (number);
+  'production_chunks_checked'?: (number);
+  'mode'?: (string);
 }
 
 export interface ParityReport__Output {
@@ -14,4 +17,7 @@ export interface ParityReport__Output {
   'tables': (_switchyard_v1_TableParity__Output)[];
   'objects_differing': (string)[];
   'seconds': (number);
+  'staging_chunks_checked': (number);
+  'production_chunks_checked': (number);
+  'mode': (string);
 }

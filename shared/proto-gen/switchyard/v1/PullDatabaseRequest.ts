@@ -5,9 +5,11 @@ import type { PeerTransfer as _switchyard_v1_PeerTransfer, PeerTransfer__Output 
 export interface PullDatabaseRequest {
   'peer'?: (_switchyard_v1_PeerTransfer | null);
   'parallelism'?: (number);
+  'chunk_bytes'?: (number);
 }
 
 export interface PullDatabaseRequest__Output {
   'peer': (_switchyard_v1_PeerTransfer__Output | null);
   'parallelism': (number);
+  'chunk_bytes': (number);
 }

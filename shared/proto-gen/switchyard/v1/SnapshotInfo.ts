@@ -14,6 +14,7 @@ export interface SnapshotInfo {
   'default_collation'?: (string);
   'auto_increment_increment'?: (number);
   'auto_increment_offset'?: (number);
+  'frozen_since'?: (string);
 }
 
 export interface SnapshotInfo__Output {
@@ -27,4 +28,5 @@ export interface SnapshotInfo__Output {
   'default_collation': (string);
   'auto_increment_increment': (number);
   'auto_increment_offset': (number);
+  'frozen_since': (string);
 }

@@ -7,6 +7,7 @@ export interface StreamTableRequest {
   'snapshot_id'?: (string);
   'table'?: (string);
   'range'?: (_switchyard_v1_ChunkRange | null);
+  'chunk_bytes'?: (number);
 }
 
 export interface StreamTableRequest__Output {
@@ -14,4 +15,5 @@ export interface StreamTableRequest__Output {
   'snapshot_id': (string);
   'table': (string);
   'range': (_switchyard_v1_ChunkRange__Output | null);
+  'chunk_bytes': (number);
 }

@@ -6,10 +6,12 @@ export interface SyncDatabaseRequest {
   'peer'?: (_switchyard_v1_PeerTransfer | null);
   'parallelism'?: (number);
   'target_ms'?: (number);
+  'full'?: (boolean);
 }
 
 export interface SyncDatabaseRequest__Output {
   'peer': (_switchyard_v1_PeerTransfer__Output | null);
   'parallelism': (number);
   'target_ms': (number);
+  'full': (boolean);
 }
