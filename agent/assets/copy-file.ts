@@ -95,10 +95,10 @@ async function hashHandle(fh: FileHandle, size: number, buf: Buffer): Promise<Bu
 
 /** Reads a small local file that has exactly these bytes (a rename, a duplicate), blocking. */
 function readLocalWhole(ctx: CopyContext, sha: Buffer, size: number): Buffer | undefined {
-  for (const loc of ctx.store.chunkLocations(ctx.root.name, sha)) {
-    if (loc.idx !== 0) continue;
+  // Whole-file matches only: one indexed query per small file, not the chunk index as well.
+  for (const path of ctx.store.filesWithSha(ctx.root.name, sha)) {
     try {
-      const fd = openSync(resolveInside(ctx.root.path, loc.path), constants.O_RDONLY | constants.O_NOFOLLOW);
+      const fd = openSync(resolveInside(ctx.root.path, path), constants.O_RDONLY | constants.O_NOFOLLOW);
       try {
         const data = Buffer.allocUnsafe(size);
         const got = readSync(fd, data, 0, size, 0);
@@ -114,6 +114,27 @@ function readLocalWhole(ctx: CopyContext, sha: Buffer, size: number): Buffer | u
 }
 
 /**
+ * The file production has at this path, when staging's could be it appended to (smaller, one
+ * chunk): its bytes, checked against the manifest's hash, so staging need only send the rest.
+ */
+function appendBase(ctx: CopyContext, s: Entry, abs: string): { data: Buffer; sha256: Buffer } | undefined {
+  const cur = ctx.store.get(ctx.root.name, s.path);
+  if (cur?.type !== 'file' || cur.sha256 === null || cur.size === 0 || cur.size >= s.size) return undefined;
+  try {
+    const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const data = Buffer.allocUnsafe(cur.size);
+      const got = readSync(fd, data, 0, cur.size, 0);
+      return got === cur.size && sha256(data).equals(cur.sha256) ? { data, sha256: cur.sha256 } : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Files of one chunk or less: held in memory (at most one chunk per job) and written with
  * blocking calls, each a few microseconds where the promise API spends tens of microseconds of
  * main-thread time — for tens of thousands of small files that decides the race. No resume
@@ -126,15 +147,18 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
     ctx.counters.bytesReused += s.size;
   } else {
     let got: Buffer | undefined;
+    const base = appendBase(ctx, s, abs);
     const end = await ctx.fetcher.fetch({
       path: s.path,
       indexes: [0],
       expectedSha256: sha,
       expectedSize: s.size,
-      onChunk: async (index, chunk) => {
-        if (index !== 0 || chunk.length !== s.size) throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
+      ...(base === undefined ? {} : { base: { size: base.data.length, sha256: base.sha256 } }),
+      onChunk: async (index, chunk, offset) => {
+        const ok = index === 0 && (offset === 0 ? chunk.length === s.size : base !== undefined && offset === base.data.length && offset + chunk.length === s.size);
+        if (!ok) throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
         await ctx.limiter.take(chunk.length);
-        got = chunk;
+        got = offset === 0 ? chunk : Buffer.concat([base!.data, chunk]);
         ctx.counters.bytesWire += chunk.length;
       },
     });
@@ -240,8 +264,8 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
         indexes: need,
         expectedSha256: sha,
         expectedSize: s.size,
-        onChunk: async (index, data) => {
-          if (!need.includes(index) || data.length !== chunkLength(s.size, index)) {
+        onChunk: async (index, data, offset) => {
+          if (offset !== 0 || !need.includes(index) || data.length !== chunkLength(s.size, index)) {
             throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
           }
           await ctx.limiter.take(data.length);

@@ -121,13 +121,16 @@ export class DurableCommitter {
       for (const it of items) it.reject(err);
       return;
     }
-    for (const it of items) {
-      try {
-        await rename(it.tmp, it.final);
-        it.resolve();
-      } catch (err) {
-        it.reject(err);
-      }
-    }
+    // Renames at once: each waits on the thread pool, not on the one before it.
+    await Promise.all(
+      items.map(async (it) => {
+        try {
+          await rename(it.tmp, it.final);
+          it.resolve();
+        } catch (err) {
+          it.reject(err);
+        }
+      }),
+    );
   }
 }

@@ -15,7 +15,10 @@ export interface FetchJob {
   indexes: number[];
   expectedSha256: Buffer;
   expectedSize: number;
-  onChunk: (index: number, data: Buffer) => Promise<void>;
+  /** The first bytes of the file production already holds (a small file appended to). */
+  base?: { size: number; sha256: Buffer };
+  /** `offset`: where `data` starts within the chunk, non-zero only after a confirmed base. */
+  onChunk: (index: number, data: Buffer, offset: number) => Promise<void>;
 }
 
 interface Pending {
@@ -61,7 +64,7 @@ class FetchStream {
           }
           if (msg.chunk) {
             try {
-              await head.job.onChunk(msg.chunk.index, msg.chunk.data);
+              await head.job.onChunk(msg.chunk.index, msg.chunk.data, Number(msg.chunk.offset));
             } catch (err) {
               // The job is lost, the stream stays usable; its remaining chunks are drained unread.
               head.reject(err);
@@ -103,6 +106,8 @@ class FetchStream {
         expected_sha256: job.expectedSha256,
         expected_size: job.expectedSize,
         request_id: id,
+        base_size: job.base?.size ?? 0,
+        base_sha256: job.base?.sha256 ?? Buffer.alloc(0),
       });
     });
   }

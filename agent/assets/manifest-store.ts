@@ -237,6 +237,11 @@ export class ManifestStore {
     return [...multi, ...whole];
   }
 
+  /** Files whose whole content has this hash (a rename, a duplicate): candidates, re-check the bytes. */
+  filesWithSha(root: string, sha: Buffer): string[] {
+    return (this.s.bySha.all(root, sha) as Array<{ path: string }>).map((r) => r.path);
+  }
+
   /** Temporary files are recorded before they exist, so a crash never leaves one unknown. */
   addPart(root: string, path: string): void {
     this.s.partAdd.run(root, path);

@@ -12,7 +12,7 @@ import type { AssetManifestBatch } from '../../shared/proto-gen/switchyard/v1/As
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat } from './chunking.js';
+import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat, sha256 } from './chunking.js';
 import { toWireEntry, toWireSummary } from './convert.js';
 import type { Entry } from './manifest-store.js';
 import { checkRelativePath } from './path-safety.js';
@@ -139,7 +139,7 @@ export class AssetSource {
    * API costs tens of microseconds of main-thread time per call — for tens of thousands of small
    * files that is the difference. Undefined when it changed or vanished.
    */
-  private serveSmall(abs: string, known: Entry, req: AssetFetchRequest__Output): Array<{ chunk: { index: number; data: Buffer } }> | undefined {
+  private serveSmall(abs: string, known: Entry, req: AssetFetchRequest__Output): Array<{ chunk: { index: number; data: Buffer; offset?: number } }> | undefined {
     if (!this.isRealDir(posix.dirname(abs))) return undefined;
     if (!known.sha256?.equals(Buffer.from(req.expected_sha256)) || known.size !== Number(req.expected_size)) return undefined;
     let fd: number;
@@ -160,6 +160,11 @@ export class AssetSource {
       }
       const after = fstatSync(fd, { bigint: true });
       if (got !== known.size || !sameContentStat(before, after)) return undefined;
+      // An appended file: production has its old bytes, so only the new tail travels.
+      const base = Number(req.base_size);
+      if (base > 0 && base < known.size && req.chunk_indexes.length === 1 && sha256(data.subarray(0, base)).equals(Buffer.from(req.base_sha256))) {
+        return [{ chunk: { index: 0, data: data.subarray(base), offset: base } }];
+      }
       return req.chunk_indexes.map((index) => ({ chunk: { index, data } }));
     } finally {
       closeSync(fd);

@@ -10,6 +10,8 @@ export interface AssetFetchRequest {
   'expected_sha256'?: (Buffer | Uint8Array | string);
   'expected_size'?: (number | string | Long);
   'request_id'?: (number | string | Long);
+  'base_size'?: (number | string | Long);
+  'base_sha256'?: (Buffer | Uint8Array | string);
 }
 
 export interface AssetFetchRequest__Output {
@@ -20,4 +22,6 @@ export interface AssetFetchRequest__Output {
   'expected_sha256': (Buffer);
   'expected_size': (string);
   'request_id': (string);
+  'base_size': (string);
+  'base_sha256': (Buffer);
 }

@@ -1,0 +1,40 @@
+// A small file appended to on staging: only the new tail crosses the wire, and only when
+// production's old bytes really are the start of staging's file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { call, pull, snapshotTree, startAssetsAgent } from '../helpers/tree-fixture.js';
+
+const TOKEN = 'tok-append-0123456789abcdef';
+
+test('an appended small file sends only its tail; a production copy that is no prefix gets the whole file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  mkdirSync(stagingRoot);
+  writeFileSync(join(stagingRoot, 'log.txt'), randomBytes(10_000));
+  writeFileSync(join(stagingRoot, 'other.txt'), randomBytes(8_000));
+  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } });
+  t.after(async () => {
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  assert.equal((await pull(production.client, req)).result.equal, true);
+
+  appendFileSync(join(stagingRoot, 'log.txt'), randomBytes(3_000));
+  // Production's other.txt is changed behind the manifest's back: its bytes are no prefix of staging's.
+  appendFileSync(join(stagingRoot, 'other.txt'), randomBytes(1_000));
+  writeFileSync(join(productionRoot, 'other.txt'), randomBytes(8_000));
+  const { result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_STAT' });
+  assert.equal(result.equal, true);
+  assert.equal(Number(result.files_copied), 2);
+  assert.equal(Number(result.bytes_wire), 3_000 + 9_000, 'the tail of log.txt, all of other.txt');
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+});
