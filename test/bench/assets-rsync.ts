@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../../shared/paths.js';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
@@ -142,16 +143,32 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
   };
 }
 
+/**
+ * A TCP relay in front of the staging agent that counts every byte both ways: what our pulls
+ * put on the wire, framing and listing included, as rsync's --stats counts its own. Used for
+ * the delta-sized steps only; the initial copy goes direct (a relay would cost it CPU) and
+ * reports its chunk payload.
+ */
+async function countingRelay(target: string): Promise<{ address: string; bytes: () => number; close: () => void }> {
+  let bytes = 0;
+  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const server = createServer((client) => {
+    const upstream = connect(port, host);
+    client.on('data', (d: Buffer) => (bytes += d.length));
+    upstream.on('data', (d: Buffer) => (bytes += d.length));
+    client.pipe(upstream).on('error', () => client.destroy());
+    upstream.pipe(client).on('error', () => upstream.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.4', r));
+  return { address: `127.0.0.4:${(server.address() as AddressInfo).port}`, bytes: () => bytes, close: () => server.close() };
+}
+
 /** Peak resident set of a live process, from the kernel's high-water mark. */
 function peakRssMb(pid: number | undefined): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? 0 : Number(m[1]) / 1024;
-}
-
-/** Bytes a process wrote through write/send syscalls: for the staging agent, what it put on its sockets (plus its few log lines). */
-function written(pid: number | undefined): number {
-  const m = /wchar: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
-  return m === null ? 0 : Number(m[1]);
 }
 
 function rsync(args: string[]): { seconds: number; wire: number } {
@@ -220,11 +237,13 @@ async function main(): Promise<void> {
   const row = (name: string, goal: string, oursS: number, rsyncS: number, oursWire: string, rsyncWire: string): void => {
     rows.push([name, goal, fmt(oursS), fmt(rsyncS), `${fmt(rsyncS / oursS)}×`, oursWire, rsyncWire]);
   };
-  const ourPull = async (): Promise<{ seconds: number; result: Awaited<ReturnType<typeof pull>>['result']; wire: number }> => {
-    const w0 = written(staging.child.pid);
+  const relay = await countingRelay(staging.address);
+  const relayed = { ...req, peer_address: relay.address };
+  const ourPull = async (viaRelay = true): Promise<{ seconds: number; result: Awaited<ReturnType<typeof pull>>['result']; wire: number }> => {
+    const w0 = relay.bytes();
     const t0 = performance.now();
-    const p = await pull(production.client, req);
-    return { seconds: (performance.now() - t0) / 1000, result: p.result, wire: written(staging.child.pid) - w0 };
+    const p = await pull(production.client, viaRelay ? relayed : req);
+    return { seconds: (performance.now() - t0) / 1000, result: p.result, wire: relay.bytes() - w0 };
   };
 
   console.log(`staging first scan (before any freeze; the watcher keeps it from then on): ${fmt(stagingScan)} s`);
@@ -232,9 +251,9 @@ async function main(): Promise<void> {
   settleDisk();
   const r1 = rsync(['-a', '--delete']);
   settleDisk();
-  const p1 = await ourPull();
+  const p1 = await ourPull(false);
   if (!p1.result.equal) throw new Error('initial copy not equal');
-  row('initial copy', '≥ 1×', p1.seconds, r1.seconds, mb(p1.wire), mb(r1.wire));
+  row('initial copy', '≥ 1×', p1.seconds, r1.seconds, `${mb(Number(p1.result.bytes_wire))} payload`, mb(r1.wire));
   await awaitRewatch();
 
   // 2. delta after 1% replaced/appended and some added
@@ -258,12 +277,12 @@ async function main(): Promise<void> {
   const rsyncFreeze = (performance.now() - t) / 1000;
   settleDisk();
   t = performance.now();
-  const w3 = written(staging.child.pid);
-  const p3 = await pull(production.client, req);
-  const v3 = await call<object, VerifyAssetsResponse__Output>((r, cb) => production.client.VerifyAssets(r, cb), verifyReq);
+  const w3 = relay.bytes();
+  const p3 = await pull(production.client, relayed);
+  const v3 = await call<object, VerifyAssetsResponse__Output>((r, cb) => production.client.VerifyAssets(r, cb), { ...verifyReq, peer_address: relay.address });
   const oursFreeze = (performance.now() - t) / 1000;
   if (!p3.result.equal || !v3.equal) throw new Error('freeze window not equal');
-  row('freeze window: delta + proof', '≥ 1×', oursFreeze, rsyncFreeze, mb(written(staging.child.pid) - w3), mb(r3a.wire + r3b.wire));
+  row('freeze window: delta + proof', '≥ 1×', oursFreeze, rsyncFreeze, mb(relay.bytes() - w3), mb(r3a.wire + r3b.wire));
   await awaitRewatch();
 
   // 4. nothing changed
@@ -287,8 +306,9 @@ async function main(): Promise<void> {
   console.log(`\npeak RSS: staging agent ${fmt(peakRssMb(staging.child.pid))} MB, production agent ${fmt(peakRssMb(production.child.pid))} MB`);
   console.log(`production watcher restart after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
   console.log(`delta pull: copied ${p2.result.files_copied} files, chunk payload ${p2.result.bytes_wire} B, reused ${p2.result.bytes_reused} B`);
-  console.log('wire ours: bytes the staging agent wrote to its sockets (/proc/PID/io wchar, includes a few log lines); rsync: --stats sent + received');
+  console.log('wire ours: TCP payload both ways through a counting relay (initial copy: chunk payload, sent direct); rsync: --stats sent + received');
 
+  relay.close();
   await production.stop();
   await staging.stop();
   rsyncd.child.kill('SIGTERM');
