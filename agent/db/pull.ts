@@ -12,6 +12,7 @@ import { swapIn } from './swap.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { SourcePeer, RemoteSnapshot } from './peer.js';
 import type { Key } from './convert.js';
+import { addDeferred, deferrableIndexes, dropDeferred, type DeferredIndex } from './defer-indexes.js';
 import { checksumChunk } from './checksum.js';
 import { chunkCount, chunkRange, newTablePlan, type ChunkCache, type TablePlan } from './chunk-cache.js';
 
@@ -77,7 +78,13 @@ export async function copyTablesInto(
   const meta = await connect(opts.target);
   const methods = new Set<LoadMethod>();
   try {
-    for (const t of tables) await createTableFrom(meta, schema, t);
+    const deferred = new Map<string, DeferredIndex[]>();
+    for (const t of tables) {
+      await createTableFrom(meta, schema, t);
+      const keys = deferrableIndexes(t, snap.tables);
+      await dropDeferred(meta, schema, t, keys);
+      deferred.set(t.name, keys);
+    }
     const local = await inspectSchema(meta, schema, { objects: false });
     const byName = new Map(local.tables.map((t) => [t.name, t]));
     for (const t of tables) checkColumns(byName.get(t.name)!, t);
@@ -104,6 +111,7 @@ export async function copyTablesInto(
         const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'));
         opts.logger.debug({ table: t.name, rows: r.rows, method: r.method }, 'table loaded');
         methods.add(r.method);
+        await addDeferred(workers[w]!, schema, t, deferred.get(t.name) ?? []);
         meter.add(t.name, r.rows, 0);
         meter.tableDone(t.name);
         if (plans !== undefined) {

@@ -5,6 +5,7 @@
 //   npm run build && node dist/test/bench/db-copy.js [--gb 1.0] [--parallelism 4]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { startMariaDb, type MariaDbInstance } from '../../cli/devenv/mariadb.js';
@@ -71,6 +72,18 @@ function agentProcess(config: object): Promise<{ address: string; child: ChildPr
   });
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+const cpuSecs = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+async function serverPid(db: MariaDbInstance): Promise<number> {
+  const c = await db.rootConnection();
+  const [[r]] = (await c.query('SELECT @@pid_file AS f')) as unknown as [[{ f: string }]];
+  await c.end();
+  return Number(readFileSync(r.f, 'utf8').trim());
+}
+
 const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function main(): Promise<void> {
@@ -80,6 +93,10 @@ async function main(): Promise<void> {
     startMariaDb({ host: '127.0.0.3', databases: ['shop', 'shop_dump'], extraArgs: extra }),
   ]);
   const agents: ChildProcess[] = [];
+  // The machine is shared: the load average says how much else ran during the measurement.
+  const loads: number[] = [];
+  const sampler = setInterval(() => loads.push(loadavg()[0]!), 5000);
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   try {
     await generate(staging);
 
@@ -95,11 +112,15 @@ async function main(): Promise<void> {
     await unaryCall(sc, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 3600 });
     const peer = { peer_address: s.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
 
+    const pids = { 'staging agent': s.child.pid!, 'production agent': p.child.pid!, 'staging mariadbd': await serverPid(staging), 'production mariadbd': await serverPid(production) };
+    const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, v]) => [k, cpuSecs(v)]));
+    const cpuUsed = () => Object.entries(pids).map(([k, v]) => `${k} ${(cpuSecs(v) - cpu0[k]!).toFixed(1)}`).join(', ');
     let t0 = Date.now();
     const ev = await streamCall(pc, 'PullDatabase', { peer, parallelism: PAR });
     const copyMs = Date.now() - t0;
     const copy = ev.find((e) => e.copy)!.copy!;
     console.log(`switchyard presync: ${secs(copyMs)} s (${copy.rows} rows, ${(Number(copy.bytes) / 2 ** 30).toFixed(2)} GiB streamed, ${copy.load_methods.join('+')})`);
+    console.log(`  CPU seconds during presync: ${cpuUsed()}`);
 
     // 1% of rows change the way a live shop changes: new rows appended, recent rows edited.
     const c = await staging.rootConnection('shop');
@@ -114,21 +135,26 @@ async function main(): Promise<void> {
     await unaryCall(sc, 'LockWrites', {});
     const sync = (await streamCall(pc, 'SyncDatabase', { peer, parallelism: PAR, target_ms: 500 })).find((e) => e.parity)!.parity!;
     const syncMs = Date.now() - t0;
-    const verify = (await streamCall(pc, 'VerifyDatabase', { peer, target_ms: 500 })).find((e) => e.parity)!.parity!;
+    const verify = (await streamCall(pc, 'VerifyDatabase', { peer, target_ms: 500, parallelism: PAR })).find((e) => e.parity)!.parity!;
     const freezeMs = Date.now() - t0;
     await unaryCall(sc, 'UnlockWrites', {});
     const moved = sync.tables.reduce((n, x) => n + x.differing_chunks, 0);
     const chunks = sync.tables.reduce((n, x) => n + x.chunks, 0);
-    console.log(`switchyard delta: lock+sync ${secs(syncMs)} s (${moved}/${chunks} chunks re-copied), verify done at ${secs(freezeMs)} s, parity ${verify.equal ? 'EQUAL' : 'DIFFERS'}`);
+    console.log(`switchyard delta: lock+sync ${secs(syncMs)} s (${moved}/${chunks} chunks re-copied; checksummed ${sync.staging_chunks_checked} on staging, ${sync.production_chunks_checked} on production), verify done at ${secs(freezeMs)} s (${verify.mode}: ${verify.staging_chunks_checked}+${verify.production_chunks_checked} chunks), parity ${verify.equal ? 'EQUAL' : 'DIFFERS'}`);
+    t0 = Date.now();
+    const full = (await streamCall(pc, 'VerifyDatabase', { peer, target_ms: 500, parallelism: PAR, full: true })).find((e) => e.parity)!.parity!;
+    console.log(`(a full verify, every chunk on both sides, for comparison: ${secs(Date.now() - t0)} s, parity ${full.equal ? 'EQUAL' : 'DIFFERS'})`);
 
     console.log('');
     console.log(`full copy:   ${secs(pipeMs)} s pipeline vs ${secs(copyMs)} s switchyard -> ${(pipeMs / copyMs).toFixed(2)}x faster (goal 2x)`);
     console.log(`final delta: ${secs(pipeMs)} s pipeline vs ${secs(freezeMs)} s sync+verify -> ${(pipeMs / freezeMs).toFixed(2)}x faster (goal 10x)`);
     console.log(`freeze window (lock -> verify done): ${secs(freezeMs)} s = ${((100 * freezeMs) / pipeMs).toFixed(1)}% of the pipeline's time`);
     console.log(`peak RSS: staging agent ${peakRss(s.child.pid!).toFixed(0)} MiB, production agent ${peakRss(p.child.pid!).toFixed(0)} MiB`);
+    console.log(`load average (1 min) during the run: mean ${(loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length)).toFixed(2)}, max ${Math.max(0, ...loads).toFixed(2)}; at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     sc.close();
     pc.close();
   } finally {
+    clearInterval(sampler);
     for (const a of agents) a.kill('SIGKILL');
     await Promise.all([staging.stop(), production.stop()]);
   }
