@@ -143,8 +143,10 @@ export class ManifestStore {
       delChunks: db.prepare('DELETE FROM asset_chunk_index WHERE root = ? AND path = ?'),
       delChunksTree: db.prepare('DELETE FROM asset_chunk_index WHERE root = ? AND path >= ? AND path < ?'),
       addChunk: db.prepare('INSERT OR IGNORE INTO asset_chunk_index (hash, root, path, idx) VALUES (?, ?, ?, ?)'),
-      children: db.prepare('SELECT path, type FROM asset_entries WHERE root = ? AND parent = ?'),
-      childEntries: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND parent = ?`),
+      // INDEXED BY: left to itself SQLite scans the whole root by primary key (root = ?) for
+      // every directory — 26k rows per query on a 2 GB tree, seconds per stat walk.
+      children: db.prepare('SELECT path, type FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?'),
+      childEntries: db.prepare(`SELECT ${cols} FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?`),
       page: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`),
       byChunk: db.prepare('SELECT path, idx FROM asset_chunk_index WHERE hash = ? AND root = ? LIMIT 4'),
       bySha: db.prepare("SELECT path FROM asset_entries WHERE root = ? AND sha256 = ? AND type = 'file' LIMIT 4"),
