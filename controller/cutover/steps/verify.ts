@@ -35,7 +35,9 @@ const differenceLine = (d: AssetDifference__Output | AssetParityEvidence['differ
 
 async function verifyDatabase(deps: DataStepDeps, ctx: StepContext): Promise<DatabaseParityEvidence> {
   const { parity } = await withDatabaseTransfer(deps, ctx.plan, ctx.signal, (peer) =>
-    databaseStream(deps, ctx, 'VerifyDatabase', { peer, target_ms: deps.chunkTargetMs ?? 0 }),
+    // Always a full pass on both sides: production is not frozen (its site, webhooks or a person
+    // can write to it), so checksums remembered from presync or sync cannot stand in for a proof.
+    databaseStream(deps, ctx, 'VerifyDatabase', { peer, target_ms: deps.chunkTargetMs ?? 0, full: true }),
   );
   if (parity === undefined) throw new SwitchyardError('SY_INTERNAL', `VerifyDatabase on agent ${ctx.plan.production.agent} answered without a parity report`);
   return parityEvidence(parity);
