@@ -8,7 +8,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
 import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type Table } from './inspect.js';
-import { checksumChunk, type ChunkSum } from './checksum.js';
+import { bestAlgo, checksumChunk, type ChunkSum } from './checksum.js';
 import { chunkCount, chunkRange, newTablePlan, sameSum, type ChunkCache, type TablePlan } from './chunk-cache.js';
 import { rangeFromWire, keyText } from './convert.js';
 import { loadRows } from './load-rows.js';
@@ -71,6 +71,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
   const meta = await connect(opts.target);
   const pool: Connection[] = [];
   try {
+    log.debug({ ms: Date.now() - started }, 'staging snapshot open');
     const prod = await inspectSchema(meta, opts.targetSchema);
     if (!prod.exists) throw new SwitchyardError('SY_PRECONDITION', `schema ${opts.targetSchema} does not exist on production; run presync first`);
     const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
@@ -163,7 +164,10 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       } else fresh.get(t.name)?.push({ index, range, staging: st, prod: differs && opts.repair ? undefined : pr });
     };
     if (requests.length > 0 || unplanned.length > 0) {
-      for await (const c of opts.peer.checksumChunks(snap.snapshotId, unplanned.map((t) => t.name), opts.targetMs, requests)) {
+      // Staging hashes the way production's recorded sums did, so they stay usable.
+      const known = [...plans.values()].flatMap((p) => p.prod).find((x) => x !== undefined);
+      const algo = known?.checksum.split(':')[0] ?? (await bestAlgo(meta));
+      for await (const c of opts.peer.checksumChunks(snap.snapshotId, unplanned.map((t) => t.name), opts.targetMs, requests, algo)) {
         const t = byLocal.get(c.table);
         const entry = report.get(c.table);
         if (t === undefined || entry === undefined) throw new SwitchyardError('SY_DB', `staging sent a chunk for unknown table ${c.table}`);
@@ -192,6 +196,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       }
     }
     await Promise.all(inflight);
+    log.debug({ ms: Date.now() - started }, 'checksums compared');
     // Tables chunked on staging just now keep those boundaries for the next call.
     for (const t of unplanned) {
       const chunks = (fresh.get(t.name) ?? []).sort((a, b) => a.index - b.index);
@@ -208,6 +213,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     if (opts.repair) {
       await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log);
       cached.synced = true;
+      log.debug({ ms: Date.now() - started }, 'repaired');
     }
     const tables = [...report.values()].sort((a, b) => a.table.localeCompare(b.table));
     const equal = tables.every((t) => t.equal) && objectsDiffering.length === 0;
@@ -239,6 +245,8 @@ async function repair(
   const meter = new ProgressMeter('sync', recopy.length + chunks.length, 0, opts.onProgress);
   const workers: Connection[] = [];
   const meta = await connect(opts.target);
+  const t0 = Date.now();
+  const lap = (what: string) => log.debug({ ms: Date.now() - t0 }, what);
   try {
     const structural = recopy.length > 0 || extra.length > 0 || objectsDiffering.length > 0;
     // Triggers block cross-schema RENAME and may fire on our DELETEs: off while we repair, all
@@ -257,6 +265,7 @@ async function repair(
       await c.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
       workers.push(c);
     }
+    lap('repair: objects dropped, workers ready');
     await runPool(groups, workers.length, async (group, w) => {
       const conn = workers[w]!;
       for (const { e, range } of group) {
@@ -268,6 +277,7 @@ async function repair(
             await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
             const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
             await conn.query('COMMIT');
+            lap(`repair: ${t.name} chunk of ${r.rows} rows`);
             e.rowsCopied += r.rows;
             meter.add(t.name, r.rows, 0);
             meter.tableDone(t.name);
@@ -302,7 +312,9 @@ async function repair(
     for (const t of extra) await meta.query(`DROP TABLE ${qt(target, t.name)}`);
     if (structural) await createObjects(meta, target, snap.objects, opts.sourceSchema);
     else await createObjects(meta, target, snap.objects.filter((o) => o.kind === 'TRIGGER'), opts.sourceSchema);
+    lap('repair: objects re-created');
     await alignAutoIncrement(meta, target, snap.tables);
+    lap('repair: auto-increment aligned');
     log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name) }, 'delta applied');
   } finally {
     await Promise.all(workers.map((c) => closeConn(c)));

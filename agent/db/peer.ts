@@ -27,7 +27,7 @@ export interface SourcePeer {
   /** `onBoundaries`: chunk boundaries staging picked from a whole-table stream, in key order. */
   streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes?: number): AsyncIterable<Buffer>;
   /** `plans`: tables whose chunk boundaries are known (see TableChunks); `tables`: chunked by staging. */
-  checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans?: TableChunksPlan[]): AsyncIterable<ChunkChecksum__Output>;
+  checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans?: TableChunksPlan[], algo?: string): AsyncIterable<ChunkChecksum__Output>;
   streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]>;
   closeSnapshot(snapshotId: string): Promise<void>;
   close(): void;
@@ -84,9 +84,9 @@ export class GrpcSourcePeer implements SourcePeer {
     }
   }
 
-  checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans: TableChunksPlan[] = []): AsyncIterable<ChunkChecksum__Output> {
+  checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans: TableChunksPlan[] = [], algo = ''): AsyncIterable<ChunkChecksum__Output> {
     const wire = plans.map((p) => ({ table: p.table, boundaries: p.boundaries.map(keyToWire), only: p.only }));
-    return streamOf(this.client.ChecksumChunks({ token: this.token, snapshot_id: snapshotId, tables, target_ms: targetMs, plans: wire }));
+    return streamOf(this.client.ChecksumChunks({ token: this.token, snapshot_id: snapshotId, tables, target_ms: targetMs, plans: wire, algo }));
   }
 
   async *streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]> {

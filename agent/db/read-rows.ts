@@ -14,6 +14,11 @@ export const WIRE_CHUNK = 1 << 20;
  * few MiB a chunk checksums in tens of milliseconds and re-copies in well under a second.
  */
 export const CHUNK_BYTES = 4 << 20;
+/**
+ * And at most this many rows: a chunk of small rows that differs is re-copied whole (DELETE the
+ * range, load it again), and rows appended since presync all land in the table's last chunk.
+ */
+export const CHUNK_ROWS = 10_000;
 
 export function selectRowsSql(schema: string, t: Table, range: RangeBounds | undefined): string {
   const where = t.keyColumns.length > 0 && range !== undefined ? ` WHERE ${rangeWhere(keyColumnTypes(t), range)}` : '';
@@ -46,6 +51,7 @@ export async function readRows(
   const withBoundaries = keyIdx !== undefined && keyIdx.every((i) => i >= 0) ? keyIdx : undefined;
   const boundaries: Array<Array<Buffer | null>> = [];
   let nextBoundaryAt = chunkBytes;
+  let nextBoundaryRow = CHUNK_ROWS;
   const enc = new TsvEncoder(WIRE_CHUNK, (chunk, rows) => {
     // Pause the result only while it is still arriving: a connection left paused after its
     // query ended would hang the next query on this reader.
@@ -63,10 +69,11 @@ export async function readRows(
     signal?.addEventListener('abort', onAbort, { once: true });
     q.on('result', (row: unknown) => {
       const r = row as Array<Buffer | null>;
-      if (withBoundaries !== undefined && enc.total >= nextBoundaryAt) {
+      if (withBoundaries !== undefined && (enc.total >= nextBoundaryAt || enc.rowsSoFar >= nextBoundaryRow)) {
         // Copied: the field buffers are views of a whole network packet.
         boundaries.push(withBoundaries.map((i) => (r[i] === null ? null : Buffer.from(r[i]!))));
         nextBoundaryAt = enc.total + chunkBytes;
+        nextBoundaryRow = enc.rowsSoFar + CHUNK_ROWS;
       }
       enc.writeRow(r);
     });

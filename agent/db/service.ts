@@ -150,7 +150,7 @@ export class DatabaseService implements AgentService {
       }),
       ChecksumChunks: this.streaming('ChecksumChunks', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);
-        await this.source.checksums(snap, req.tables, req.target_ms, (c) => call.write(c), req.plans);
+        await this.source.checksums(snap, req.tables, req.target_ms, (c) => call.write(c), req.plans, req.algo);
       }),
       StreamKeys: this.streaming('StreamKeys', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);

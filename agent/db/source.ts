@@ -82,7 +82,7 @@ export class TransferSource {
       }),
       runPool(list, snap.parallelism, async (t) => {
         await snap.withReader(async (conn) => {
-          for await (const c of planChunks(conn, snap.schema, t, targetMs > 0 ? targetMs : 500)) {
+          for await (const c of planChunks(conn, snap.schema, t, targetMs > 0 ? targetMs : 500, algo)) {
             write({ table: t.name, index: c.index, range: rangeToWire(c.range) ?? null, rows: c.rows, checksum: c.checksum, last: c.last });
           }
         });

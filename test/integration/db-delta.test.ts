@@ -131,3 +131,35 @@ test('unlock restores a prior read_only=ON and an existing flag file byte for by
   const second = await unaryCall<object, { was_locked: boolean }>(agent.client, 'UnlockWrites', {});
   assert.equal(second.was_locked, false, 'unlock is idempotent');
 });
+
+test('two rows changed the same way in one chunk do not cancel out (a BIT_XOR of CRC32 would miss them)', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  t.after(() => s.end());
+  await s.query("CREATE TABLE shop.pairs (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL, n DECIMAL(6,2) NOT NULL) ENGINE=InnoDB");
+  await s.query("INSERT INTO shop.pairs VALUES (1, 'aaaa', 10.00), (2, 'bbbb', 20.00), (3, 'cc', 3.00)");
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+
+  const linear = async () => {
+    const [[r]] = (await s.query("SELECT BIT_XOR(CRC32(CONCAT_WS('#', id, v, n))) AS x FROM shop.pairs")) as unknown as [[{ x: string }]];
+    return String(r.x);
+  };
+  const before = await linear();
+  // Same length, same bytes changed at the same place: CRC is affine, so the XOR is unchanged.
+  await s.query('UPDATE shop.pairs SET n = n + 5 WHERE id IN (1, 2)');
+  assert.equal(await linear(), before, 'the linear hash is fooled');
+
+  const parity = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  const pairs = parity.tables.find((x) => x.table === 'pairs')!;
+  assert.equal(pairs.equal, false, 'the change is seen');
+  assert.equal(pairs.differing_chunks, 1);
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  assert.equal(Number(sync.tables.find((x) => x.table === 'pairs')!.rows_copied), 3);
+  const after = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(after.equal, true);
+});

@@ -8,6 +8,7 @@ export interface ChecksumChunksRequest {
   'tables'?: (string)[];
   'target_ms'?: (number);
   'plans'?: (_switchyard_v1_TableChunks)[];
+  'algo'?: (string);
 }
 
 export interface ChecksumChunksRequest__Output {
@@ -16,4 +17,5 @@ export interface ChecksumChunksRequest__Output {
   'tables': (string)[];
   'target_ms': (number);
   'plans': (_switchyard_v1_TableChunks__Output)[];
+  'algo': (string);
 }
