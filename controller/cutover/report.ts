@@ -19,6 +19,8 @@ export interface CutoverReport {
   parity: { runtime: unknown; database: unknown; assets: unknown };
   preflightChecks: unknown;
   validation: unknown;
+  /** The same checks re-run after propagation, against the address DNS answered. */
+  postSwitchValidation: unknown;
   dns: { change: unknown; snapshots: DnsSnapshotRow[] };
   propagation: unknown;
   monitor: unknown;
@@ -56,6 +58,7 @@ export function buildReport(store: CutoverStore, view: CutoverView, now: Date): 
     },
     preflightChecks: evidenceOf(steps, 'preflight', EVIDENCE_KEYS.checks),
     validation: evidenceOf(steps, 'validate', EVIDENCE_KEYS.validation),
+    postSwitchValidation: evidenceOf(steps, 'propagate', 'postSwitchValidation'),
     dns: { change: evidenceOf(steps, 'switch', EVIDENCE_KEYS.dnsChange), snapshots: store.dnsSnapshots.forCutover(view.id) },
     propagation: evidenceOf(steps, 'propagate', EVIDENCE_KEYS.propagation),
     monitor: evidenceOf(steps, 'monitor', EVIDENCE_KEYS.monitor),

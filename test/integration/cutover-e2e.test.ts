@@ -51,6 +51,10 @@ test('controller killed mid-step comes back knowing where it was; rollback by RE
   assert.equal((await get(created.id)).state, 'running', 'the cutover reached monitor');
   assert.deepEqual((await resolveA(env.dns.dnsServer, env.dnsName)).addresses, [env.production.ip]);
   assert.equal(await stagingWritable(), false, 'staging is frozen');
+  const report = await env.client.get<{ postSwitchValidation: { summary: { pass: number; fail: number } } | null }>(`/v1/cutovers/${created.id}/report`);
+  assert.ok(report.postSwitchValidation, 'the report carries the post-switch validation');
+  assert.equal(report.postSwitchValidation.summary.fail, 0);
+  assert.ok(report.postSwitchValidation.summary.pass > 0);
 
   await env.killController();
   await env.restartController();

@@ -57,6 +57,7 @@ const ReportSchema = Type.Object(
     parity: Type.Unknown({ description: 'runtime, database and assets parity tables' }),
     preflightChecks: Type.Unknown(),
     validation: Type.Unknown(),
+    postSwitchValidation: Type.Unknown({ description: 'the validation checks re-run after propagation, through the address DNS answered' }),
     dns: Type.Unknown({ description: 'the change and the record sets as they were before it' }),
     propagation: Type.Unknown({ description: 'answer, remaining TTL and latency per resolver' }),
     monitor: Type.Unknown(),
