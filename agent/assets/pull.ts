@@ -122,6 +122,15 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
     staging: fromWireSummary(undefined), production: fromWireSummary(undefined), equal: false, seconds: 0,
   };
   let phase = 'scan';
+  // Seconds each phase took, logged at the end: where a slow pull spends its time.
+  const phaseSeconds: Record<string, number> = {};
+  let phaseStarted = started;
+  const enter = (next: string): void => {
+    const now = performance.now();
+    phaseSeconds[phase] = (phaseSeconds[phase] ?? 0) + (now - phaseStarted) / 1000;
+    phaseStarted = now;
+    phase = next;
+  };
   let totals = { files: 0, bytes: 0 };
   let lastRate = { t: performance.now(), bytes: 0, rate: 0 };
   const report = (): void => {
@@ -157,7 +166,7 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
 
     await roots.pauseWatcherForWrite(root.name);
 
-    phase = 'plan';
+    enter('plan');
     report();
     let listed: TreeSummary | undefined;
     await buildPlan(plan, stagingEntries(peer, p.token, p.stagingRoot, 'none', [], (s) => (listed = s)), store, root.name, p.delete);
@@ -165,7 +174,7 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
     result.staging = listed;
     totals = { files: plan.totals.files, bytes: plan.totals.bytes };
 
-    phase = 'copy';
+    enter('copy');
     report();
     const touchedDirs = new Set<string>();
     const commits = new Set<Promise<void>>();
@@ -287,13 +296,16 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
     // a loaded 2-core machine), so throughput is in-flight count over latency; 16 capped a tree
     // of small files at ~800 files/s. Memory: at most a chunk buffer per file.
     const concurrency = parallelism * 16;
+    enter('files');
     await pool(plan.rows('file'), concurrency, async (r) => copyOne(r.entry!));
+    enter('commit');
     await settleCommits();
+    enter('links');
     await pool(plan.rows('symlink'), 8, async (r) => linkOne(r.entry!));
     await pool(plan.rows('meta'), 16, async (r) => metaOne(r.entry!));
 
     if (p.delete) {
-      phase = 'delete';
+      enter('delete');
       // Children before parents; a path inside an already removed directory is simply gone.
       for (const { path } of plan.rows('delete', true)) {
         await removeLocal(path);
@@ -313,7 +325,7 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
       }
     }
 
-    phase = 'finish';
+    enter('finish');
     // Directory modes and mtimes last, deepest first: writing inside a directory moves its mtime.
     const dirs = [...touchedDirs].sort().reverse();
     for (const d of dirs) {
@@ -353,7 +365,8 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
     result.bytesReused = counters.bytesReused;
     result.bytesResumed = counters.bytesResumed;
     result.seconds = (performance.now() - started) / 1000;
-    phase = 'done';
+    enter('done');
     report();
+    p.logger.info({ root: root.name, phases: phaseSeconds, files: result.filesCopied, bytes: result.bytesCopied }, 'asset pull finished');
   }
 }

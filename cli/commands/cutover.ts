@@ -2,11 +2,9 @@
 import type { Command } from 'commander';
 import { RestClient, clientOptionsFrom, type ClientOptions } from '../client/rest.js';
 import { readEvents, type SseEvent } from '../client/sse.js';
-import { loadPlanFile } from '../../controller/cutover/plan.js';
 import { STEP_NAMES } from '../../controller/cutover/states.js';
 import { addClientOptions } from './agents.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { formatReportText } from '../../controller/report/text.js';
 
 interface StepLike {
   name: string;
@@ -134,6 +132,7 @@ export function registerCutoverCommand(program: Command): void {
 
   addClientOptions(cutover.command('create').description('create a cutover from a plan (YAML or JSON)').requiredOption('--plan <file>', 'plan file')).action(
     async (o: Flags & { plan: string }) => {
+      const { loadPlanFile } = await import('../../controller/cutover/plan.js');
       const plan = loadPlanFile(o.plan);
       const c = await new RestClient(clientOptionsFrom(o)).post<CutoverLike>('/v1/cutovers', plan);
       out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
@@ -201,6 +200,7 @@ export function registerCutoverCommand(program: Command): void {
 
   addClientOptions(cutover.command('report <id>').description('steps timeline, parity, validation findings, DNS propagation (--json: the raw report)')).action(async (id: string, o: Flags) => {
     const r = await new RestClient(clientOptionsFrom(o)).get<Record<string, unknown>>(`/v1/cutovers/${encodeURIComponent(id)}/report`);
+    const { formatReportText } = await import('../../controller/report/text.js');
     out(o.json ? JSON.stringify(r, null, 2) : formatReportText(r));
   });
 }

@@ -1,7 +1,6 @@
 // `switchyard demo`: the product on this one machine, end to end, for a first look.
 import type { Command } from 'commander';
-import { startDemoEnvironment, type DemoEnvironment } from '../demo/environment.js';
-import { runDemoCutover, writeDemoPlan } from '../demo/cutover-demo.js';
+import type { DemoEnvironment } from '../demo/environment.js';
 import { formatAgents } from './agents.js';
 import { formatParityTable } from '../../shared/parity-format.js';
 import type { ParityTable } from '../../shared/parity.js';
@@ -39,6 +38,8 @@ export function serveLines(env: DemoEnvironment, planPath: string): string[] {
 
 export async function runDemo(opts: { keep?: boolean; serve?: boolean }): Promise<void> {
   say('Switchyard demo — staging and production on this machine\n');
+  const { startDemoEnvironment } = await import('../demo/environment.js');
+  const { runDemoCutover, writeDemoPlan } = await import('../demo/cutover-demo.js');
   const env = await startDemoEnvironment({ log: (l) => say(`  · ${l}`), keep: opts.keep ?? false });
   try {
     await showParity(env);

@@ -1,7 +1,8 @@
 // `switchyard agent` and `switchyard controller`: long-running processes with graceful shutdown.
+// Each loads only its own code: an agent that also held the controller (fastify, the browser
+// driver, …) had a heap of 50 MB instead of 14, and every major GC — one per ~64 MB of chunk
+// buffers during a copy — marks all of it.
 import type { Command } from 'commander';
-import { runAgent } from '../../agent/run.js';
-import { runController } from '../../controller/run.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
 /** --config, else $SWITCHYARD_CONFIG (how the container image passes it to every verb). */
@@ -29,6 +30,7 @@ export function registerServeCommands(program: Command): void {
     .description('run the agent on a staging or production host (gRPC, mutual TLS)')
     .option('--config <file>', 'agent.yaml (default: $SWITCHYARD_CONFIG)')
     .action(async (o: { config?: string }) => {
+      const { runAgent } = await import('../../agent/run.js');
       const agent = await runAgent(configPath(o.config));
       await untilSignal(() => agent.close());
     });
@@ -38,6 +40,7 @@ export function registerServeCommands(program: Command): void {
     .description('run the controller (REST API, drives agents, owns the DNS switch)')
     .option('--config <file>', 'controller.yaml (default: $SWITCHYARD_CONFIG)')
     .action(async (o: { config?: string }) => {
+      const { runController } = await import('../../controller/run.js');
       const controller = await runController(configPath(o.config));
       await untilSignal(() => controller.close());
     });

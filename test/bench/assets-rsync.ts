@@ -28,6 +28,8 @@ function arg(name: string, fallback: string): string {
 
 const sizeMb = Number(arg('size', '2048'));
 const profDir = arg('prof', '');
+const only = arg('only', '');
+const smallShare = Number(arg('small-share', '0.4'));
 const base = mkdtempSync(join(arg('dir', tmpdir()), 'sy-bench-'));
 const src = join(base, 'staging');
 const ours = join(base, 'production');
@@ -45,7 +47,7 @@ function requireBinary(bin: string, pkg: string): void {
 function makeBenchTree(): { small: string[]; large: string[] } {
   const small: string[] = [];
   const large: string[] = [];
-  const largeBudget = sizeMb * 1024 * 1024 * 0.6;
+  const largeBudget = sizeMb * 1024 * 1024 * (1 - smallShare);
   mkdirSync(join(src, 'media'), { recursive: true });
   for (let done = 0, i = 0; done < largeBudget; i++) {
     const size = (8 + Math.floor(Math.random() * 56)) * 1024 * 1024;
@@ -54,7 +56,7 @@ function makeBenchTree(): { small: string[]; large: string[] } {
     large.push(p);
     done += size;
   }
-  const smallBudget = sizeMb * 1024 * 1024 * 0.4;
+  const smallBudget = sizeMb * 1024 * 1024 * smallShare;
   for (let done = 0, i = 0; done < smallBudget; i++) {
     const dir = join(src, 'uploads', `${2020 + (Math.floor(i / 200) % 5)}`, `${String(Math.floor(i / 1000) % 12).padStart(2, '0')}`, `b${Math.floor(i / 12000)}`);
     if (i % 200 === 0) mkdirSync(dir, { recursive: true });
@@ -107,6 +109,8 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
     ].join('\n'),
   );
   const nodeArgs = profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`];
+  // BENCH_AGENT_NODE_ARGS="--trace-gc": extra V8/Node flags for both agents; their non-JSON output goes to BASE/NAME.out.
+  nodeArgs.push(...(process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
   const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'dist', 'cli', 'main.js'), 'agent', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
   let onListen: (a: string) => void = () => undefined;
   const listening = new Promise<string>((r) => (onListen = r));
@@ -121,6 +125,7 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
     try {
       msg = JSON.parse(line) as typeof msg;
     } catch {
+      appendFileSync(join(base, `${name}.out`), `${line}\n`);
       return;
     }
     if (msg.msg === 'agent gRPC server listening' && msg.address !== undefined) onListen(msg.address);
@@ -129,6 +134,7 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
       onWatched();
     }
     if ((msg.level ?? 0) >= 40) console.error(`[${name}] ${line}`);
+    if (msg.msg === 'asset pull finished') console.log(`  ${name} pull phases (s): ${JSON.stringify((msg as { phases?: unknown }).phases)}`);
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const address = await Promise.race([listening, exited.then(() => Promise.reject(new Error(`${name} agent exited before listening`)))]);
@@ -169,6 +175,12 @@ async function countingRelay(target: string): Promise<{ address: string; bytes: 
 function peakRssMb(pid: number | undefined): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? 0 : Number(m[1]) / 1024;
+}
+
+/** User + system CPU seconds a live process has used so far. */
+function cpuSeconds(pid: number | undefined, which: 'all' | 'sys' = 'all'): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((which === 'sys' ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
 function rsync(args: string[]): { seconds: number; wire: number } {
@@ -251,10 +263,23 @@ async function main(): Promise<void> {
   settleDisk();
   const r1 = rsync(['-a', '--delete']);
   settleDisk();
+  const c0s = cpuSeconds(staging.child.pid);
+  const c0p = cpuSeconds(production.child.pid);
+  const sys0 = cpuSeconds(production.child.pid, 'sys');
   const p1 = await ourPull(false);
   if (!p1.result.equal) throw new Error('initial copy not equal');
+  console.log(`initial copy CPU: staging ${fmt(cpuSeconds(staging.child.pid) - c0s)} s, production ${fmt(cpuSeconds(production.child.pid) - c0p)} s (system ${fmt(cpuSeconds(production.child.pid, 'sys') - sys0)} s); rsync wall ${fmt(r1.seconds)} s`);
   row('initial copy', '≥ 1×', p1.seconds, r1.seconds, `${mb(Number(p1.result.bytes_wire))} payload`, mb(r1.wire));
   await awaitRewatch();
+  if (only === 'initial') {
+    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    relay.close();
+    await production.stop();
+    await staging.stop();
+    rsyncd.child.kill('SIGTERM');
+    if (!process.argv.includes('--keep')) rmSync(base, { recursive: true, force: true });
+    return;
+  }
 
   // 2. delta after 1% replaced/appended and some added
   mutate(tree.small, tree.large, 0.01, 'a');
