@@ -1,5 +1,6 @@
 // The Assets gRPC service of an agent: staging side (tokens, listing, chunks), production side
 // (pull, verify) and either side (scan, digest). It never owns the server.
+import { withEncodedFetch } from './chunk-message.js';
 import type * as grpc from '@grpc/grpc-js';
 import { toGrpcError } from '../../shared/errors.js';
 import { loadProto } from '../../shared/grpc/load.js';
@@ -190,7 +191,7 @@ export class AssetsService implements AgentService {
 
   addToServer(server: grpc.Server): void {
     const proto = loadProto<AssetsProto>();
-    server.addService(proto.switchyard.v1.Assets.service, this.handlers);
+    server.addService(withEncodedFetch(proto.switchyard.v1.Assets.service), this.handlers);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/As
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat, sha256 } from './chunking.js';
+import { chunkResponse, type EncodedFetchResponse } from './chunk-message.js';
 import { toWireEntry, toWireSummary } from './convert.js';
 import type { Entry } from './manifest-store.js';
 import { checkRelativePath } from './path-safety.js';
@@ -41,6 +42,11 @@ export async function writeWithBackpressure<T>(call: { write(msg: T): boolean } 
     call.on('error', done);
     call.on('close', done);
   });
+}
+
+/** Pre-encoded responses travel as they are: the service's Fetch serializer (withEncodedFetch) knows them. */
+function asResponse(msg: EncodedFetchResponse | AssetFetchResponse): AssetFetchResponse {
+  return msg as AssetFetchResponse;
 }
 
 function wireSize(w: AssetManifestEntry): number {
@@ -101,7 +107,6 @@ export class AssetSource {
     call.on('cancelled', () => {
       cancelled = true;
     });
-    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
     let authorized: { token: string; root: AssetRoot } | undefined;
     // destroyOnReturn: false — the default iterator destroys the stream when the client
     // half-closes, and a destroyed call can no longer send its OK status.
@@ -110,7 +115,7 @@ export class AssetSource {
       if (authorized === undefined || authorized.token !== req.token || authorized.root.name !== req.root) {
         authorized = { token: req.token, root: await this.authorizedRoot(req.token, req.root) };
       }
-      await this.serveOne(call, authorized.root, req, buf, () => cancelled);
+      await this.serveOne(call, authorized.root, req, () => cancelled);
     }
     call.end();
   }
@@ -139,7 +144,7 @@ export class AssetSource {
    * API costs tens of microseconds of main-thread time per call — for tens of thousands of small
    * files that is the difference. Undefined when it changed or vanished.
    */
-  private serveSmall(abs: string, known: Entry, req: AssetFetchRequest__Output): Array<{ chunk: { index: number; data: Buffer; offset?: number } }> | undefined {
+  private serveSmall(abs: string, known: Entry, req: AssetFetchRequest__Output): Array<EncodedFetchResponse | { request_id: string; chunk: { index: number; data: Buffer; offset?: number } }> | undefined {
     if (!this.isRealDir(posix.dirname(abs))) return undefined;
     if (!known.sha256?.equals(Buffer.from(req.expected_sha256)) || known.size !== Number(req.expected_size)) return undefined;
     let fd: number;
@@ -151,7 +156,9 @@ export class AssetSource {
     try {
       const before = fstatSync(fd, { bigint: true });
       if (!before.isFile() || !statMatches(known, before)) return undefined;
-      const data = Buffer.allocUnsafe(known.size);
+      // Read straight into the response when it carries the whole file (the usual case).
+      const whole = req.chunk_indexes.length === 1 && Number(req.base_size) === 0 ? chunkResponse(req.request_id, 0, known.size) : undefined;
+      const data = whole?.data ?? Buffer.allocUnsafe(known.size);
       let got = 0;
       while (got < known.size) {
         const n = readSync(fd, data, got, known.size - got, got);
@@ -163,9 +170,10 @@ export class AssetSource {
       // An appended file: production has its old bytes, so only the new tail travels.
       const base = Number(req.base_size);
       if (base > 0 && base < known.size && req.chunk_indexes.length === 1 && sha256(data.subarray(0, base)).equals(Buffer.from(req.base_sha256))) {
-        return [{ chunk: { index: 0, data: data.subarray(base), offset: base } }];
+        return [{ request_id: req.request_id, chunk: { index: 0, data: data.subarray(base), offset: base } }];
       }
-      return req.chunk_indexes.map((index) => ({ chunk: { index, data } }));
+      if (whole !== undefined) return [whole.message];
+      return req.chunk_indexes.map((index) => ({ request_id: req.request_id, chunk: { index, data } }));
     } finally {
       closeSync(fd);
     }
@@ -175,7 +183,6 @@ export class AssetSource {
     call: grpc.ServerDuplexStream<AssetFetchRequest__Output, AssetFetchResponse>,
     root: AssetRoot,
     req: AssetFetchRequest__Output,
-    buf: Buffer,
     isCancelled: () => boolean,
   ): Promise<void> {
     const id = req.request_id;
@@ -193,7 +200,7 @@ export class AssetSource {
       if (req.chunk_indexes.some((i) => i !== 0)) throw new SwitchyardError('SY_VALIDATION', `chunk_indexes: out of range for ${rel}`, { field: 'chunk_indexes' });
       const served = this.serveSmall(abs, known0, req);
       if (served === undefined) return changed();
-      for (const msg of served) await writeWithBackpressure(call, { request_id: id, ...msg });
+      for (const msg of served) await writeWithBackpressure(call, asResponse(msg));
       return end('ok');
     }
     // The parent chain must be real directories: a symlinked directory inside the root would
@@ -220,14 +227,15 @@ export class AssetSource {
         if (isCancelled()) return;
         if (!Number.isInteger(index) || index < 0 || index >= n) throw new SwitchyardError('SY_VALIDATION', `chunk_indexes: ${index} out of range for ${rel}`, { field: 'chunk_indexes' });
         const len = chunkLength(known.size, index);
-        const got = await readFully(fh, buf, len, index * CHUNK_SIZE);
+        // Read into the message itself: a queued message owns its bytes, nothing is copied.
+        const out = chunkResponse(id, index, len);
+        const got = await readFully(fh, out.data, len, index * CHUNK_SIZE);
         if (got !== len) {
           await fh.close();
           fh = undefined;
           return changed();
         }
-        // Copied: the message is queued, and the buffer is reused for the next chunk.
-        await writeWithBackpressure(call, { request_id: id, chunk: { index, data: Buffer.from(buf.subarray(0, len)) } });
+        await writeWithBackpressure(call, asResponse(out.message));
       }
       const after = await fh.stat({ bigint: true });
       if (!sameContentStat(before, after)) {
