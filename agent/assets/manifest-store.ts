@@ -2,6 +2,7 @@
 // from chunk hash to where that chunk lives, so production can reuse bytes it already has.
 // Rows are read in pages by path (never one long iterator), so callers stay bounded in memory
 // and the connection stays free for the watcher's writes between pages.
+import { randomBytes } from 'node:crypto';
 import type { Db, Migration } from '../../shared/state/sqlite.js';
 import { HASH_BYTES } from './chunking.js';
 
@@ -73,7 +74,36 @@ export const ASSET_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    // The change journal: every row change takes the root's next sequence number, and a
+    // removed path leaves a tombstone with its own. A puller that remembers where the journal
+    // stood asks only for what changed since — the freeze-time listing grows with the change,
+    // not with the tree. The epoch tells a journal apart from one of a recreated state file.
+    id: 401,
+    name: 'assets-change-journal',
+    sql: `
+      ALTER TABLE asset_entries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE asset_roots ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE asset_roots ADD COLUMN epoch TEXT;
+      ALTER TABLE asset_roots ADD COLUMN peer_epoch TEXT;
+      ALTER TABLE asset_roots ADD COLUMN peer_seq INTEGER;
+      ALTER TABLE asset_roots ADD COLUMN local_seq INTEGER;
+      CREATE TABLE asset_tombstones (
+        root TEXT NOT NULL,
+        path TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (root, path)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
+
+/** Where a root's journal stood after the last pull that ended equal: the next pull's starting point. */
+export interface JournalMark {
+  peerEpoch: string;
+  peerSeq: number;
+  localSeq: number;
+}
 
 interface Row {
   path: string;
@@ -132,14 +162,24 @@ export class ManifestStore {
     this.s = {
       get: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path = ?`),
       upsert: db.prepare(
-        `INSERT INTO asset_entries (root, path, parent, type, mode, size, mtime_ns, ctime_ns, ino, sha256, chunks, target)
-         VALUES (@root, @path, @parent, @type, @mode, @size, @mtime_ns, @ctime_ns, @ino, @sha256, @chunks, @target)
+        `INSERT INTO asset_entries (root, path, parent, type, mode, size, mtime_ns, ctime_ns, ino, sha256, chunks, target, seq)
+         VALUES (@root, @path, @parent, @type, @mode, @size, @mtime_ns, @ctime_ns, @ino, @sha256, @chunks, @target, @seq)
          ON CONFLICT (root, path) DO UPDATE SET type = excluded.type, mode = excluded.mode, size = excluded.size,
            mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, ino = excluded.ino, sha256 = excluded.sha256,
-           chunks = excluded.chunks, target = excluded.target`,
+           chunks = excluded.chunks, target = excluded.target, seq = excluded.seq`,
       ),
       del: db.prepare('DELETE FROM asset_entries WHERE root = ? AND path = ?'),
       delTree: db.prepare('DELETE FROM asset_entries WHERE root = ? AND path >= ? AND path < ?'),
+      nextSeq: db.prepare('UPDATE asset_roots SET seq = seq + 1 WHERE root = ? RETURNING seq'),
+      curSeq: db.prepare('SELECT seq, epoch FROM asset_roots WHERE root = ?'),
+      setEpoch: db.prepare('UPDATE asset_roots SET epoch = ? WHERE root = ? AND epoch IS NULL'),
+      tomb: db.prepare('INSERT OR REPLACE INTO asset_tombstones (root, path, seq) VALUES (?, ?, ?)'),
+      tombTree: db.prepare('INSERT OR REPLACE INTO asset_tombstones (root, path, seq) SELECT root, path, ? FROM asset_entries WHERE root = ? AND path >= ? AND path < ?'),
+      untomb: db.prepare('DELETE FROM asset_tombstones WHERE root = ? AND path = ?'),
+      changedPage: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND seq > ? AND seq <= ? AND path > ? ORDER BY path LIMIT ?`),
+      tombPage: db.prepare('SELECT path FROM asset_tombstones WHERE root = ? AND seq > ? AND seq <= ? AND path > ? ORDER BY path LIMIT ?'),
+      markGet: db.prepare('SELECT peer_epoch, peer_seq, local_seq FROM asset_roots WHERE root = ?'),
+      markSet: db.prepare('UPDATE asset_roots SET peer_epoch = ?, peer_seq = ?, local_seq = ? WHERE root = ?'),
       delChunks: db.prepare('DELETE FROM asset_chunk_index WHERE root = ? AND path = ?'),
       delChunksTree: db.prepare('DELETE FROM asset_chunk_index WHERE root = ? AND path >= ? AND path < ?'),
       addChunk: db.prepare('INSERT OR IGNORE INTO asset_chunk_index (hash, root, path, idx) VALUES (?, ?, ?, ?)'),
@@ -169,8 +209,57 @@ export class ManifestStore {
     return r === undefined ? undefined : toEntry(r);
   }
 
+  /** The root's next journal position: every change to a row takes one. */
+  private nextSeq(root: string): number {
+    this.s.rootEnsure.run(root);
+    return (this.s.nextSeq.get(root) as { seq: number }).seq;
+  }
+
+  /** Where the root's change journal stands now, and its epoch (created on first use). */
+  journal(root: string): { epoch: string; seq: number } {
+    this.s.rootEnsure.run(root);
+    this.s.setEpoch.run(randomBytes(12).toString('hex'), root);
+    const r = this.s.curSeq.get(root) as { seq: number; epoch: string };
+    return { epoch: r.epoch, seq: r.seq };
+  }
+
+  /** Entries changed in (after, upTo] of the journal, in path order, a page at a time. */
+  *changedSince(root: string, after: number, upTo: number, pageSize = 1000): Generator<Entry> {
+    let last = '';
+    for (;;) {
+      const rows = (this.s.changedPage.all(root, after, upTo, last, pageSize) as Row[]).map(toEntry);
+      yield* rows;
+      if (rows.length < pageSize) return;
+      last = rows[rows.length - 1]!.path;
+    }
+  }
+
+  /** Paths removed in (after, upTo] of the journal, in path order, a page at a time. */
+  *removedSince(root: string, after: number, upTo: number, pageSize = 1000): Generator<string> {
+    let last = '';
+    for (;;) {
+      const rows = (this.s.tombPage.all(root, after, upTo, last, pageSize) as Array<{ path: string }>).map((r) => r.path);
+      yield* rows;
+      if (rows.length < pageSize) return;
+      last = rows[rows.length - 1]!;
+    }
+  }
+
+  journalMark(root: string): JournalMark | undefined {
+    this.s.rootEnsure.run(root);
+    const r = this.s.markGet.get(root) as { peer_epoch: string | null; peer_seq: number | null; local_seq: number | null };
+    return r.peer_epoch === null || r.peer_seq === null || r.local_seq === null ? undefined : { peerEpoch: r.peer_epoch, peerSeq: r.peer_seq, localSeq: r.local_seq };
+  }
+
+  setJournalMark(root: string, mark: JournalMark | undefined): void {
+    this.s.rootEnsure.run(root);
+    this.s.markSet.run(mark?.peerEpoch ?? null, mark?.peerSeq ?? null, mark?.localSeq ?? null, root);
+  }
+
   upsert(root: string, e: Entry): void {
+    this.s.untomb.run(root, e.path);
     this.s.upsert.run({
+      seq: this.nextSeq(root),
       root,
       path: e.path,
       parent: parentOf(e.path),
@@ -195,6 +284,7 @@ export class ManifestStore {
   }
 
   delete(root: string, path: string): void {
+    this.s.tomb.run(root, path, this.nextSeq(root));
     this.s.del.run(root, path);
     this.s.delChunks.run(root, path);
     this.s.invalidate.run(root);
@@ -204,6 +294,7 @@ export class ManifestStore {
   deleteTree(root: string, path: string): void {
     this.delete(root, path);
     // '0' is the character after '/', so [p/, p0) is exactly the subtree.
+    this.s.tombTree.run(this.nextSeq(root), root, `${path}/`, `${path}0`);
     this.s.delTree.run(root, `${path}/`, `${path}0`);
     this.s.delChunksTree.run(root, `${path}/`, `${path}0`);
   }

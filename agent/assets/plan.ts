@@ -121,6 +121,67 @@ class LocalCursor {
   }
 }
 
+/** What to do with a path staging has, given what production has there; undefined: nothing. */
+function rowKind(s: Entry, same: Entry | undefined): PlanKind | undefined {
+  if (same !== undefined && entryRecord(same) === entryRecord(s)) {
+    if (s.type === 'file' && !sameMtime(same.mtimeNs, s.mtimeNs)) return 'meta';
+    if (s.type === 'dir' && !sameMtime(same.mtimeNs, s.mtimeNs)) return 'dir';
+    return undefined;
+  }
+  if (s.type === 'file' && same?.type === 'file' && same.sha256?.equals(s.sha256!) === true) return 'meta';
+  return s.type;
+}
+
+export interface JournalChanges {
+  /** Staging's entries changed since the last pull. */
+  staging: Map<string, Entry>;
+  /** Paths staging removed since the last pull. */
+  removed: Set<string>;
+  /** Paths production's own journal shows changed or removed since the last pull. */
+  local: Set<string>;
+}
+
+/**
+ * The plan from both journals instead of both whole trees: every path either side changed
+ * since the last equal pull, and the directories holding them (whose modes and mtimes the
+ * pull sets), each compared like buildPlan compares. Paths staging did not list are asked for
+ * by name (`lookup`); one it does not return is gone on staging. Memory grows with the change
+ * (the caller caps it), never with the tree.
+ */
+export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean): Promise<void> {
+  const paths = new Set<string>([...changes.staging.keys(), ...changes.removed, ...changes.local]);
+  for (const p of [...paths]) {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+      const d = p.slice(0, i);
+      if (paths.has(d)) break;
+      paths.add(d);
+    }
+  }
+  const ask = [...paths].filter((p) => !changes.staging.has(p) && !changes.removed.has(p));
+  for (let i = 0; i < ask.length; i += 500) {
+    const wanted = new Set(ask.slice(i, i + 500));
+    for await (const e of lookup([...wanted])) {
+      if (!wanted.has(e.path)) throw new SwitchyardError('SY_VALIDATION', `staging answered for ${JSON.stringify(e.path)}, which was not asked for`, { field: 'entries' });
+      changes.staging.set(e.path, e);
+    }
+  }
+  const rows: Array<[PlanKind, string, Entry | null]> = [];
+  for (const path of [...paths].sort(comparePaths)) {
+    const s = changes.removed.has(path) && !changes.staging.has(path) ? undefined : changes.staging.get(path);
+    const l = store.get(root, path);
+    if (s === undefined) {
+      if (l !== undefined && withDelete) rows.push(['delete', path, null]);
+      continue;
+    }
+    if (s.type === 'dir') plan.addStagingDir(s);
+    const kind = rowKind(s, l);
+    if (kind !== undefined) rows.push([kind, path, s]);
+  }
+  store.transaction(() => {
+    for (const [k, p, e] of rows) plan.add(k, p, e);
+  });
+}
+
 /**
  * Merges staging's entries (validated, in strictly increasing path order — checked, since the
  * merge relies on it) with production's manifest into the plan.
@@ -152,14 +213,8 @@ export async function buildPlan(plan: Plan, staging: AsyncIterable<Entry>, store
     }
     const same = l !== undefined && l.path === s.path ? l : undefined;
     if (same !== undefined) local.next();
-    if (same !== undefined && entryRecord(same) === entryRecord(s)) {
-      if (s.type === 'file' && !sameMtime(same.mtimeNs, s.mtimeNs)) rows.push(['meta', s.path, s]);
-      else if (s.type === 'dir' && !sameMtime(same.mtimeNs, s.mtimeNs)) rows.push(['dir', s.path, s]);
-    } else if (s.type === 'file' && same?.type === 'file' && same.sha256?.equals(s.sha256!) === true) {
-      rows.push(['meta', s.path, s]);
-    } else {
-      rows.push([s.type, s.path, s]);
-    }
+    const kind = rowKind(s, same);
+    if (kind !== undefined) rows.push([kind, s.path, s]);
     if (rows.length >= 500) flush();
   }
   for (let l = local.peek(); l !== undefined; l = local.peek()) {

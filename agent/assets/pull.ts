@@ -5,18 +5,18 @@
 import { lstat, lutimes, mkdir, readlink, rename, rm, symlink, unlink, chmod, utimes } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
-import type { AssetManifestBatch__Output } from '../../shared/proto-gen/switchyard/v1/AssetManifestBatch.js';
 import type { AssetTreeSummary__Output } from '../../shared/proto-gen/switchyard/v1/AssetTreeSummary.js';
 import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { CHUNK_SIZE } from './chunking.js';
-import { fromWireEntry, fromWireSummary, refreshToWire } from './convert.js';
+import { fromWireSummary, refreshToWire } from './convert.js';
 import { assertRealDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
 import { DurableCommitter } from './durable-commit.js';
 import { Fetcher } from './fetcher.js';
 import { ManifestBatcher, type Entry } from './manifest-store.js';
 import { resolveInside, resolveLinkProblem, symlinkTargetProblem } from './path-safety.js';
-import { buildPlan, Plan } from './plan.js';
+import { stagingEntries } from './staging-listing.js';
+import { planPull } from './journal-plan.js';
+import { Plan } from './plan.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { entryFromStat } from './scanner.js';
@@ -64,6 +64,8 @@ export interface PullResult {
   production: TreeSummary;
   equal: boolean;
   seconds: number;
+  /** Planned from the change journals rather than whole listings. */
+  fromJournal: boolean;
 }
 
 const MAX_RETRIES = 3;
@@ -77,21 +79,6 @@ export function unary<Req, Res>(fn: (req: Req, cb: (err: unknown, res?: Res) => 
 export async function stagingDigest(peer: AssetsClient, root: string, refresh: RefreshMode): Promise<TreeSummary> {
   const res = await unary<object, AssetTreeSummary__Output>((r, cb) => peer.TreeDigest(r, cb), { root, refresh: refreshToWire(refresh) }, 'staging TreeDigest');
   return fromWireSummary(res);
-}
-
-/** Staging's entries for the whole root (or some paths), validated on arrival; the summary via the callback. */
-export async function* stagingEntries(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, paths: string[], onSummary?: (s: TreeSummary) => void): AsyncGenerator<Entry> {
-  const call = peer.ListManifest({ token, root, refresh: refreshToWire(refresh), paths });
-  try {
-    for await (const batch of call as AsyncIterable<AssetManifestBatch__Output>) {
-      if (batch.chunk_size !== CHUNK_SIZE) throw new SwitchyardError('SY_PRECONDITION', `staging uses ${batch.chunk_size}-byte chunks, this agent ${CHUNK_SIZE}`);
-      for (const w of batch.entries) yield fromWireEntry(w, 'entries');
-      if (batch.summary) onSummary?.(fromWireSummary(batch.summary));
-    }
-  } catch (err) {
-    call.cancel();
-    throw err instanceof SwitchyardError ? err : fromGrpcError(err, 'staging ListManifest');
-  }
 }
 
 /** Runs fn over items with at most `limit` in flight; the first error stops new work and is thrown. */
@@ -111,7 +98,22 @@ async function pool<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promi
   if (failure !== undefined) throw failure;
 }
 
+/**
+ * Pulls one root. Planned from both change journals when a previous pull ended equal; should
+ * such a pull not end equal (a journal missed something), it is redone from whole listings.
+ */
 export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<PullResult> {
+  const first = await pullOnce(roots, p, true);
+  if (first.equal || !first.fromJournal) return first;
+  p.logger.warn({ root: p.root.name }, 'pull planned from the change journals did not end equal; pulling again from whole listings');
+  const second = await pullOnce(roots, p, false);
+  for (const k of ['filesCopied', 'bytesCopied', 'bytesWire', 'bytesReused', 'bytesResumed', 'entriesDeleted', 'metadataFixed', 'filesChangedDuringCopy', 'filesVanishedDuringCopy'] as const) second[k] += first[k];
+  second.seconds += first.seconds;
+  second.refused = [...first.refused, ...second.refused];
+  return second;
+}
+
+async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): Promise<PullResult> {
   const started = performance.now();
   const { root, peer } = p;
   const store = roots.store;
@@ -119,7 +121,7 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
   const result: PullResult = {
     filesCopied: 0, bytesCopied: 0, bytesWire: 0, bytesReused: 0, bytesResumed: 0, entriesDeleted: 0, metadataFixed: 0,
     filesChangedDuringCopy: 0, filesVanishedDuringCopy: 0, refused: [],
-    staging: fromWireSummary(undefined), production: fromWireSummary(undefined), equal: false, seconds: 0,
+    staging: fromWireSummary(undefined), production: fromWireSummary(undefined), equal: false, seconds: 0, fromJournal: false,
   };
   let phase = 'scan';
   // Seconds each phase took, logged at the end: where a slow pull spends its time.
@@ -168,10 +170,12 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
 
     enter('plan');
     report();
-    let listed: TreeSummary | undefined;
-    await buildPlan(plan, stagingEntries(peer, p.token, p.stagingRoot, 'none', [], (s) => (listed = s)), store, root.name, p.delete);
-    if (listed === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', 'staging listing ended without its summary');
-    result.staging = listed;
+    const planned = await planPull(plan, {
+      peer, token: p.token, stagingRoot: p.stagingRoot, store, root: root.name, withDelete: p.delete,
+      mark: useJournal ? store.journalMark(root.name) : undefined,
+    });
+    result.staging = planned.summary;
+    result.fromJournal = planned.partial;
     totals = { files: plan.totals.files, bytes: plan.totals.bytes };
 
     enter('copy');
@@ -350,6 +354,8 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
     batcher.flush();
     result.production = manifestDigest(store, root.name);
     result.equal = result.production.digest === result.staging.digest;
+    // The next pull starts from here — or, when this one did not end equal, from whole listings.
+    store.setJournalMark(root.name, result.equal ? { peerEpoch: planned.journal.epoch, peerSeq: planned.journal.seq, localSeq: store.journal(root.name).seq } : undefined);
     succeeded = true;
     return result;
   } finally {
@@ -367,6 +373,6 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
     result.seconds = (performance.now() - started) / 1000;
     enter('done');
     report();
-    p.logger.info({ root: root.name, phases: phaseSeconds, files: result.filesCopied, bytes: result.bytesCopied }, 'asset pull finished');
+    p.logger.info({ root: root.name, phases: phaseSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
   }
 }

@@ -91,7 +91,7 @@ export class AssetsService implements AgentService {
     ListManifest: (call) => {
       void (async () => {
         const r = call.request;
-        for await (const batch of this.source.listManifest(r.token, r.root, refreshFromWire(r.refresh), r.paths)) {
+        for await (const batch of this.source.listManifest(r.token, r.root, refreshFromWire(r.refresh), r.paths, r.since_epoch === '' ? undefined : { epoch: r.since_epoch, seq: Number(r.since_seq) })) {
           if (call.cancelled) return;
           await writeWithBackpressure(call, batch);
         }
@@ -160,7 +160,7 @@ export class AssetsService implements AgentService {
               files_copied: res.filesCopied, bytes_copied: res.bytesCopied, bytes_wire: res.bytesWire, bytes_reused: res.bytesReused,
               bytes_resumed: res.bytesResumed, entries_deleted: res.entriesDeleted, metadata_fixed: res.metadataFixed,
               files_changed_during_copy: res.filesChangedDuringCopy, files_vanished_during_copy: res.filesVanishedDuringCopy,
-              refused: res.refused, staging: toWireSummary(res.staging), production: toWireSummary(res.production), equal: res.equal, seconds: res.seconds,
+              refused: res.refused, staging: toWireSummary(res.staging), production: toWireSummary(res.production), equal: res.equal, seconds: res.seconds, from_journal: res.fromJournal,
             },
           });
           call.end();

@@ -20,7 +20,7 @@ import { checkRelativePath } from './path-safety.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { refreshPath, statMatches } from './scanner.js';
 import type { TransferTokens } from './transfer-tokens.js';
-import { DigestBuilder } from './tree-digest.js';
+import { DigestBuilder, manifestDigest } from './tree-digest.js';
 
 const BATCH_BYTES = 512 * 1024;
 const SMALL_FILE = 256 * 1024;
@@ -69,8 +69,13 @@ export class AssetSource {
     return this.roots.get(rootName);
   }
 
-  /** Batches of entries in path order; the last batch carries the summary of what was sent. */
-  async *listManifest(token: string, rootName: string, mode: RefreshMode, paths: string[]): AsyncGenerator<AssetManifestBatch> {
+  /**
+   * Batches of entries in path order; the last batch carries the summary of what was sent.
+   * With `since` from an earlier listing of the same journal: only the entries changed and the
+   * paths removed since then, with the summary of the whole tree as of the journal position
+   * sent (both read at once, before the first batch).
+   */
+  async *listManifest(token: string, rootName: string, mode: RefreshMode, paths: string[], since?: { epoch: string; seq: number }): AsyncGenerator<AssetManifestBatch> {
     const root = await this.authorizedRoot(token, rootName);
     if (paths.length > 0) {
       // Asked by a puller that saw a file change: read these from disk now.
@@ -84,6 +89,33 @@ export class AssetSource {
       return;
     }
     await this.roots.exclusive(root.name, () => this.roots.refresh(root, mode));
+    const journal = this.store.journal(root.name);
+    const position = { journal_epoch: journal.epoch, journal_seq: journal.seq };
+    if (since !== undefined && since.epoch === journal.epoch && since.seq <= journal.seq) {
+      const summary = toWireSummary(manifestDigest(this.store, root.name));
+      let batch: AssetManifestEntry[] = [];
+      let bytes = 0;
+      for (const e of this.store.changedSince(root.name, since.seq, journal.seq)) {
+        const w = toWireEntry(e);
+        batch.push(w);
+        bytes += wireSize(w);
+        if (bytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) {
+          yield { entries: batch, complete: false, chunk_size: CHUNK_SIZE, ...position };
+          batch = [];
+          bytes = 0;
+        }
+      }
+      let deleted: string[] = [];
+      for (const path of this.store.removedSince(root.name, since.seq, journal.seq)) {
+        deleted.push(path);
+        if (deleted.length >= BATCH_ENTRIES) {
+          yield { entries: [], deleted, complete: false, chunk_size: CHUNK_SIZE, ...position };
+          deleted = [];
+        }
+      }
+      yield { entries: batch, deleted, summary, complete: false, chunk_size: CHUNK_SIZE, ...position };
+      return;
+    }
     const digest = new DigestBuilder();
     let batch: AssetManifestEntry[] = [];
     let bytes = 0;
@@ -93,12 +125,12 @@ export class AssetSource {
       batch.push(w);
       bytes += wireSize(w);
       if (bytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) {
-        yield { entries: batch, chunk_size: CHUNK_SIZE };
+        yield { entries: batch, complete: true, chunk_size: CHUNK_SIZE, ...position };
         batch = [];
         bytes = 0;
       }
     }
-    yield { entries: batch, summary: toWireSummary(digest.finish()), chunk_size: CHUNK_SIZE };
+    yield { entries: batch, summary: toWireSummary(digest.finish()), complete: true, chunk_size: CHUNK_SIZE, ...position };
   }
 
   /** Serves one Fetch stream: requests one after another, responses in the same order. */

@@ -4,7 +4,8 @@
 // differing path.
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import { comparePaths, type Entry } from './manifest-store.js';
-import { stagingDigest, stagingEntries } from './pull.js';
+import { stagingDigest } from './pull.js';
+import { stagingEntries } from './staging-listing.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { entryRecord, manifestDigest, type TreeSummary } from './tree-digest.js';
 

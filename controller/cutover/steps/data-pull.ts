@@ -122,6 +122,8 @@ export interface AssetPullEvidence {
   refused: string[];
   equal: boolean;
   seconds: number;
+  /** Planned from both change journals (only what changed since the last equal pull). */
+  fromJournal: boolean;
   staging: TreeSummaryEvidence | null;
   production: TreeSummaryEvidence | null;
 }
@@ -143,6 +145,7 @@ const pullEvidence = (root: AssetRootPlan, r: AssetPullResult__Output): AssetPul
   refused: r.refused,
   equal: r.equal,
   seconds: r.seconds,
+  fromJournal: r.from_journal,
   staging: summaryEvidence(r.staging),
   production: summaryEvidence(r.production),
 });

@@ -18,6 +18,7 @@ export interface AssetPullResult {
   'equal'?: (boolean);
   'seconds'?: (number | string);
   'metadata_fixed'?: (number | string | Long);
+  'from_journal'?: (boolean);
 }
 
 export interface AssetPullResult__Output {
@@ -35,4 +36,5 @@ export interface AssetPullResult__Output {
   'equal': (boolean);
   'seconds': (number);
   'metadata_fixed': (string);
+  'from_journal': (boolean);
 }

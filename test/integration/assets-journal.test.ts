@@ -1,0 +1,108 @@
+// Pulls planned from the change journals: after one equal pull, the next lists only what either
+// side changed since — and still ends in a tree equal byte for byte, checked with sha256sum, not
+// with the agents' digests. A journal that misses a change costs a second, whole-listing pull,
+// never a wrong tree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { call, pull, snapshotTree, startAssetsAgent } from '../helpers/tree-fixture.js';
+
+const TOKEN = 'tok-journal-0123456789abcdef';
+
+function writeTree(root: string): void {
+  for (const d of ['a', 'b/c', 'd']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(join(root, 'a', '1.txt'), randomBytes(5_000));
+  writeFileSync(join(root, 'a', '2.txt'), randomBytes(6_000));
+  writeFileSync(join(root, 'b', 'c', '3.txt'), randomBytes(7_000));
+  writeFileSync(join(root, 'b', 'c', '4.txt'), randomBytes(300_000));
+  writeFileSync(join(root, 'd', '5.txt'), randomBytes(8_000));
+  writeFileSync(join(root, 'top.txt'), randomBytes(9_000));
+}
+
+test('a pull after an equal one is planned from both journals and ends byte-identical; a missed change costs a whole listing, not a wrong tree', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  writeTree(stagingRoot);
+  const stagingState = join(dir, 's.sqlite');
+  const productionState = join(dir, 'p.sqlite');
+  const staging = await startAssetsAgent('127.0.0.2', stagingState, { uploads: { path: stagingRoot } });
+  const production = await startAssetsAgent('127.0.0.3', productionState, { uploads: { path: productionRoot } });
+  // A second connection to each state file, as an operator's sqlite3 would have.
+  const sdb = new Database(stagingState);
+  const pdb = new Database(productionState);
+  t.after(async () => {
+    sdb.close();
+    pdb.close();
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+  const req = {
+    peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true,
+    staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const,
+  };
+  const same = (): void => {
+    const s = snapshotTree(stagingRoot);
+    const p = snapshotTree(productionRoot);
+    assert.equal(p.files, s.files, 'sha256sum of every file');
+    assert.equal(p.modes, s.modes, 'types and modes of every entry');
+  };
+
+  const first = (await pull(production.client, req)).result;
+  assert.equal(first.equal, true);
+  assert.equal(first.from_journal, false, 'the first pull has no journal position to start from');
+  same();
+
+  // Staging: a change, an addition in new directories, a removed file, a removed directory, a rename.
+  appendFileSync(join(stagingRoot, 'a', '1.txt'), randomBytes(1_000));
+  mkdirSync(join(stagingRoot, 'new', 'x'), { recursive: true });
+  writeFileSync(join(stagingRoot, 'new', 'x', '6.txt'), randomBytes(4_000));
+  unlinkSync(join(stagingRoot, 'd', '5.txt'));
+  rmSync(join(stagingRoot, 'b', 'c'), { recursive: true });
+  renameSync(join(stagingRoot, 'top.txt'), join(stagingRoot, 'top2.txt'));
+  // Production: someone edited a file and left a stray one; only production's journal knows.
+  writeFileSync(join(productionRoot, 'a', '2.txt'), randomBytes(6_000));
+  writeFileSync(join(productionRoot, 'stray.txt'), 'not on staging');
+
+  const second = (await pull(production.client, req)).result;
+  assert.equal(second.equal, true);
+  assert.equal(second.from_journal, true, 'planned from the journals');
+  same();
+  assert.equal(Number(second.files_copied), 4, 'a/1.txt, a/2.txt (restored), new/x/6.txt, top2.txt');
+  assert.equal(Number(second.bytes_reused), 9_000, "top2.txt's bytes came from production's own top.txt");
+  assert.ok(Number(second.entries_deleted) >= 4, `d/5.txt, b/c and its files, top.txt, stray.txt removed (${second.entries_deleted})`);
+
+  // A journal that misses a change: production is told it has seen staging's journal up to
+  // where it now stands, after a change. The pull planned from it is not equal; a whole
+  // listing follows and the tree ends equal.
+  writeFileSync(join(stagingRoot, 'a', '1.txt'), randomBytes(5_500));
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  const stagingSeq = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
+  pdb.prepare('UPDATE asset_roots SET peer_seq = ? WHERE root = ?').run(stagingSeq, 'uploads');
+  const third = (await pull(production.client, req)).result;
+  assert.equal(third.equal, true);
+  assert.equal(third.from_journal, false, 'redone from whole listings');
+  same();
+
+  // Staging's state recreated (another epoch): it answers with the whole tree.
+  writeFileSync(join(stagingRoot, 'a', '7.txt'), randomBytes(2_000));
+  sdb.prepare('UPDATE asset_roots SET epoch = ? WHERE root = ?').run('another-epoch', 'uploads');
+  const fourth = (await pull(production.client, req)).result;
+  assert.equal(fourth.equal, true);
+  assert.equal(fourth.from_journal, false);
+  same();
+
+  // And the journal is used again from there on.
+  writeFileSync(join(stagingRoot, 'a', '8.txt'), randomBytes(2_000));
+  const fifth = (await pull(production.client, req)).result;
+  assert.equal(fifth.equal, true);
+  assert.equal(fifth.from_journal, true);
+  assert.equal(Number(fifth.files_copied), 1);
+  same();
+});
