@@ -34,6 +34,9 @@ const base = mkdtempSync(join(arg('dir', tmpdir()), 'sy-bench-'));
 const src = join(base, 'staging');
 const ours = join(base, 'production');
 const theirs = join(base, 'rsync-dst');
+// A second destination for rsync with --fsync: the same durability as ours (every file on disk
+// before it counts), shown beside the goal, which is against plain rsync.
+const theirsDurable = join(base, 'rsync-dst-fsync');
 
 function requireBinary(bin: string, pkg: string): void {
   try {
@@ -72,7 +75,7 @@ function makeBenchTree(): { small: string[]; large: string[] } {
 async function startRsyncd(): Promise<{ child: ChildProcess; url: string }> {
   const conf = join(base, 'rsyncd.conf');
   // Same user as the agents, so neither side gains or loses by permissions.
-  writeFileSync(conf, `use chroot = false\nread only = false\nuid = ${process.getuid?.() ?? 0}\ngid = ${process.getgid?.() ?? 0}\n[dst]\npath = ${theirs}\n`);
+  writeFileSync(conf, `use chroot = false\nread only = false\nuid = ${process.getuid?.() ?? 0}\ngid = ${process.getgid?.() ?? 0}\n[dst]\npath = ${theirs}\n[dstfsync]\npath = ${theirsDurable}\n`);
   for (let attempt = 0; attempt < 10; attempt++) {
     const port = 20000 + Math.floor(Math.random() * 30000);
     const child = spawn('rsync', ['--daemon', '--no-detach', `--config=${conf}`, '--port', String(port), '--address', '127.0.0.1'], { stdio: 'ignore' });
@@ -183,9 +186,9 @@ function cpuSeconds(pid: number | undefined, which: 'all' | 'sys' = 'all'): numb
   return ((which === 'sys' ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
-function rsync(args: string[]): { seconds: number; wire: number } {
+function rsync(args: string[], url = rsyncUrl): { seconds: number; wire: number } {
   const t = performance.now();
-  const out = execFileSync('rsync', [...args, '--stats', `${src}/`, rsyncUrl], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const out = execFileSync('rsync', [...args, '--stats', `${src}/`, url], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const seconds = (performance.now() - t) / 1000;
   const sent = Number(/Total bytes sent: ([\d,]+)/.exec(out)?.[1]?.replace(/,/g, '') ?? 0);
   const received = Number(/Total bytes received: ([\d,]+)/.exec(out)?.[1]?.replace(/,/g, '') ?? 0);
@@ -224,6 +227,7 @@ async function main(): Promise<void> {
   const tree = makeBenchTree();
   console.log(`generated ${tree.small.length} small + ${tree.large.length} large files in ${fmt((performance.now() - t) / 1000)} s`);
   mkdirSync(theirs);
+  mkdirSync(theirsDurable);
   mkdirSync(ours);
   const rsyncd = await startRsyncd();
   rsyncUrl = rsyncd.url;
@@ -243,7 +247,8 @@ async function main(): Promise<void> {
   };
   const token = randomBytes(16).toString('hex');
   await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token, root: 'site', ttl_seconds: 3600 });
-  const req = { peer_address: staging.address, transfer_token: token, staging_root: 'site', production_root: 'site', delete: true };
+  const parallelism = Number(arg('parallelism', '0'));
+  const req = { peer_address: staging.address, transfer_token: token, staging_root: 'site', production_root: 'site', delete: true, parallelism };
   const verifyReq = { ...req, refresh: 'ASSET_REFRESH_STAT' as const };
   const rows: string[][] = [];
   const row = (name: string, goal: string, oursS: number, rsyncS: number, oursWire: string, rsyncWire: string): void => {
@@ -270,6 +275,10 @@ async function main(): Promise<void> {
   if (!p1.result.equal) throw new Error('initial copy not equal');
   console.log(`initial copy CPU: staging ${fmt(cpuSeconds(staging.child.pid) - c0s)} s, production ${fmt(cpuSeconds(production.child.pid) - c0p)} s (system ${fmt(cpuSeconds(production.child.pid, 'sys') - sys0)} s); rsync wall ${fmt(r1.seconds)} s`);
   row('initial copy', '≥ 1×', p1.seconds, r1.seconds, `${mb(Number(p1.result.bytes_wire))} payload`, mb(r1.wire));
+  settleDisk();
+  const r1f = rsync(['-a', '--delete', '--fsync'], rsyncUrl.replace(/\/dst\/$/, '/dstfsync/'));
+  rmSync(theirsDurable, { recursive: true, force: true });
+  row('initial copy vs `rsync --fsync` (same durability; no goal)', '–', p1.seconds, r1f.seconds, '', mb(r1f.wire));
   await awaitRewatch();
   if (only === 'initial') {
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
