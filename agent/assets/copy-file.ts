@@ -38,6 +38,8 @@ export interface CopyContext {
   track: (p: Promise<void>) => void;
   /** Directories already found real during this pull. */
   realDirs: Map<string, string>;
+  /** Whether production's manifest held any file as the pull began (none: nothing to reuse). */
+  localFiles: boolean;
 }
 
 export type CopyOutcome = { status: 'ok' } | { status: 'changed'; current: Entry | undefined } | { status: 'vanished' };
@@ -117,8 +119,7 @@ function readLocalWhole(ctx: CopyContext, sha: Buffer, size: number): Buffer | u
  * The file production has at this path, when staging's could be it appended to (smaller, one
  * chunk): its bytes, checked against the manifest's hash, so staging need only send the rest.
  */
-function appendBase(ctx: CopyContext, s: Entry, abs: string): { data: Buffer; sha256: Buffer } | undefined {
-  const cur = ctx.store.get(ctx.root.name, s.path);
+function appendBase(ctx: CopyContext, s: Entry, abs: string, cur: Entry | undefined): { data: Buffer; sha256: Buffer } | undefined {
   if (cur?.type !== 'file' || cur.sha256 === null || cur.size === 0 || cur.size >= s.size) return undefined;
   try {
     const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -142,12 +143,15 @@ function appendBase(ctx: CopyContext, s: Entry, abs: string): { data: Buffer; sh
  */
 async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: string): Promise<CopyOutcome> {
   const sha = s.sha256!;
-  let data = s.size === 0 ? Buffer.alloc(0) : readLocalWhole(ctx, sha, s.size);
+  // What production's manifest (brought up to date as the pull began) has at this path.
+  const cur = ctx.store.get(ctx.root.name, s.path);
+  // A first copy has nothing local to reuse: no index lookup per file.
+  let data = s.size === 0 ? Buffer.alloc(0) : ctx.localFiles ? readLocalWhole(ctx, sha, s.size) : undefined;
   if (data !== undefined) {
     ctx.counters.bytesReused += s.size;
   } else {
     let got: Buffer | undefined;
-    const base = appendBase(ctx, s, abs);
+    const base = appendBase(ctx, s, abs, cur);
     const end = await ctx.fetcher.fetch({
       path: s.path,
       indexes: [0],
@@ -180,7 +184,10 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
   } finally {
     closeSync(fd);
   }
-  const existing = lstatSyncSafe(abs);
+  // Only where the manifest has a directory: an lstat per file cost more than its share here.
+  // A directory made at this path by someone else during the pull fails the rename (EISDIR),
+  // and with it the pull; the rerun's manifest knows the directory.
+  const existing = cur?.type === 'dir' ? lstatSyncSafe(abs) : undefined;
   if (existing?.isDirectory()) {
     await rm(abs, { recursive: true, force: true });
     ctx.batcher.deleteTree(s.path);

@@ -197,6 +197,7 @@ export class ManifestStore {
       partDel: db.prepare('DELETE FROM asset_parts WHERE root = ? AND path = ?'),
       parts: db.prepare('SELECT path FROM asset_parts WHERE root = ? LIMIT ?'),
       count: db.prepare('SELECT count(*) AS n FROM asset_entries WHERE root = ?'),
+      anyFile: db.prepare("SELECT 1 AS x FROM asset_entries WHERE root = ? AND type = 'file' LIMIT 1"),
     };
   }
 
@@ -346,6 +347,10 @@ export class ManifestStore {
 
   parts(root: string, limit = 1000): string[] {
     return (this.s.parts.all(root, limit) as Array<{ path: string }>).map((r) => r.path);
+  }
+
+  hasFiles(root: string): boolean {
+    return this.s.anyFile.get(root) !== undefined;
   }
 
   count(root: string): number {

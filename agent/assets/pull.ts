@@ -195,6 +195,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       committer: (committer = new DurableCommitter(root.path)),
       counters,
       realDirs: new Map(),
+      localFiles: store.hasFiles(root.name),
       track: (pr) => {
         const t = pr.catch((err: unknown) => {
           commitFailure ??= err;
@@ -226,8 +227,14 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
 
     const removeLocal = async (path: string): Promise<void> => {
       const abs = resolveInside(root.path, path);
-      await assertRealDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path)).catch(() => undefined);
-      await rm(abs, { recursive: true, force: true });
+      // A parent that is no real directory inside the root (a file by now, or a link) has
+      // nothing of ours below it — and rm must not follow a link out of the root.
+      const parentReal = await assertRealDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path)).then(() => true, () => false);
+      if (parentReal) {
+        await rm(abs, { recursive: true, force: true }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOTDIR') throw err;
+        });
+      }
       batcher.deleteTree(path);
       touch(path);
     };

@@ -106,3 +106,29 @@ test('a pull after an equal one is planned from both journals and ends byte-iden
   assert.equal(Number(fifth.files_copied), 1);
   same();
 });
+
+test('a directory on production where staging has a file (small or large) is replaced by the file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-dir2file-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  mkdirSync(stagingRoot);
+  writeFileSync(join(stagingRoot, 'small'), randomBytes(3_000));
+  writeFileSync(join(stagingRoot, 'large'), randomBytes(600_000));
+  for (const d of ['small', 'large']) {
+    mkdirSync(join(productionRoot, d, 'inner'), { recursive: true });
+    writeFileSync(join(productionRoot, d, 'inner', 'f.txt'), 'production only');
+  }
+  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } });
+  t.after(async () => {
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  const { result } = await pull(production.client, req);
+  assert.equal(result.equal, true);
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+  assert.equal(snapshotTree(productionRoot).modes, snapshotTree(stagingRoot).modes);
+});
