@@ -166,7 +166,12 @@ export class ManifestStore {
          VALUES (@root, @path, @parent, @type, @mode, @size, @mtime_ns, @ctime_ns, @ino, @sha256, @chunks, @target, @seq)
          ON CONFLICT (root, path) DO UPDATE SET type = excluded.type, mode = excluded.mode, size = excluded.size,
            mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns, ino = excluded.ino, sha256 = excluded.sha256,
-           chunks = excluded.chunks, target = excluded.target, seq = excluded.seq`,
+           chunks = excluded.chunks, target = excluded.target,
+           -- A row written again unchanged (a full re-hash) keeps its place in the journal.
+           seq = CASE WHEN asset_entries.type IS excluded.type AND asset_entries.mode IS excluded.mode AND asset_entries.size IS excluded.size
+             AND asset_entries.mtime_ns IS excluded.mtime_ns AND asset_entries.ctime_ns IS excluded.ctime_ns AND asset_entries.ino IS excluded.ino
+             AND asset_entries.sha256 IS excluded.sha256 AND asset_entries.chunks IS excluded.chunks AND asset_entries.target IS excluded.target
+             THEN asset_entries.seq ELSE excluded.seq END`,
       ),
       del: db.prepare('DELETE FROM asset_entries WHERE root = ? AND path = ?'),
       delTree: db.prepare('DELETE FROM asset_entries WHERE root = ? AND path >= ? AND path < ?'),

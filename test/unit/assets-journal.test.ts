@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../shared/state/sqlite.js';
+import { ASSET_MIGRATIONS, ManifestStore, type Entry } from '../../agent/assets/manifest-store.js';
+
+const file = (path: string, size = 1): Entry => ({
+  path, type: 'file', mode: 0o644, size, mtimeNs: '1', ctimeNs: '1', ino: '1', sha256: Buffer.alloc(32, size), chunks: Buffer.alloc(32, size), target: null,
+});
+
+test('the change journal records changes and removals, not rows written again unchanged', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-unit-'));
+  const db = openDatabase(join(dir, 'state.sqlite'), ASSET_MIGRATIONS);
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const store = new ManifestStore(db);
+  const changed = (since: number): string[] => [...store.changedSince('r', since, Number.MAX_SAFE_INTEGER)].map((e) => e.path);
+  const removed = (since: number): string[] => [...store.removedSince('r', since, Number.MAX_SAFE_INTEGER)];
+
+  store.upsert('r', { ...file('d'), type: 'dir', sha256: null, chunks: null });
+  for (const p of ['d/a', 'd/b', 'e']) store.upsert('r', file(p));
+  const j0 = store.journal('r');
+  assert.match(j0.epoch, /^[0-9a-f]{24}$/);
+  assert.deepEqual(changed(0), ['d', 'd/a', 'd/b', 'e']);
+
+  store.upsert('r', file('e')); // a full re-hash writes the same row again
+  assert.deepEqual(changed(j0.seq), [], 'an unchanged row keeps its place');
+  store.upsert('r', file('e', 2));
+  assert.deepEqual(changed(j0.seq), ['e']);
+
+  const j1 = store.journal('r');
+  store.deleteTree('r', 'd');
+  assert.deepEqual(removed(j1.seq), ['d', 'd/a', 'd/b'], 'every path of a removed tree');
+  assert.deepEqual(changed(j1.seq), []);
+  store.upsert('r', file('d'));
+  assert.deepEqual(removed(j1.seq), ['d/a', 'd/b'], 'created again: no longer removed');
+  assert.deepEqual(changed(j1.seq), ['d']);
+  assert.equal(store.journal('r').epoch, j0.epoch, 'the epoch stays with the state file');
+
+  assert.equal(store.journalMark('r'), undefined);
+  store.setJournalMark('r', { peerEpoch: 'x', peerSeq: 7, localSeq: 9 });
+  assert.deepEqual(store.journalMark('r'), { peerEpoch: 'x', peerSeq: 7, localSeq: 9 });
+});
