@@ -51,13 +51,25 @@ export class AssetWatcher implements RootWatcher {
       followSymlinks: false,
       ignored: (p: string) => isPartName(basename(p)),
     });
-    this.watcher.on('all', (_event, path) => this.enqueue(path));
-    this.watcher.on('error', (err) => {
-      this.logger.warn({ err }, 'asset watcher failed; falling back to scans');
-      this.roots.setWatched(this.root.name, undefined);
-    });
     const w = this.watcher;
-    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+    let failed = (): void => undefined;
+    w.on('all', (_event, path) => this.enqueue(path));
+    // Any error means some path may go unseen (at scale typically ENOSPC: chokidar takes an
+    // inotify watch per file, past fs.inotify.max_user_watches). Close it — its per-path state
+    // is thousands of bytes per file — and leave the root to stat scans until the next restart.
+    // Also before 'ready' or during the first scan, which must then not mark the root watched.
+    w.on('error', (err) => {
+      this.roots.setWatched(this.root.name, undefined);
+      if (this.watcher !== w) return;
+      this.logger.warn({ err }, 'asset watcher failed; falling back to scans');
+      this.watcher = undefined;
+      void w.close().catch(() => undefined);
+      failed();
+    });
+    await new Promise<void>((resolve) => {
+      failed = resolve;
+      w.once('ready', () => resolve());
+    });
     // Scan after the watcher is ready: anything changed during the scan is also queued.
     await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
     if (this.closed || this.watcher !== w) return;

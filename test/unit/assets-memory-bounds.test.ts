@@ -106,3 +106,37 @@ test('watcher: more changes than its queue holds fall back to a stat scan, and t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('watcher: an error during the first scan (e.g. out of inotify watches) leaves the root to stat scans and closes chokidar', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-watch-err-'));
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const root = { name: 'site', path: dir, allowExternalSymlinks: false };
+  const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false } }, new ManifestStore(db));
+  const watcher = new AssetWatcher(roots, root, createLogger({ level: 'silent' }));
+  const priv = watcher as unknown as { watcher: (NodeJS.EventEmitter & { closed?: boolean }) | undefined };
+  // chokidar reports ENOSPC for each file it cannot watch; here one arrives mid-scan.
+  const refresh = roots.refresh.bind(roots);
+  let chokidar: (NodeJS.EventEmitter & { closed?: boolean }) | undefined;
+  roots.refresh = async (r, mode) => {
+    chokidar = priv.watcher;
+    chokidar?.emit('error', Object.assign(new Error('inotify_add_watch: no space left on device'), { code: 'ENOSPC' }));
+    return refresh(r, mode);
+  };
+  try {
+    writeFileSync(join(dir, 'a.txt'), 'a');
+    await watcher.start();
+    assert.ok(chokidar !== undefined, 'the first scan ran with chokidar open');
+    assert.equal(roots.isWatched('site'), false, 'not counted as watched after the error');
+    assert.equal(priv.watcher, undefined, 'the failed chokidar instance is let go');
+    assert.equal(chokidar.closed, true, 'and closed, with its per-path state');
+    // Still correct: a 'watched' refresh walks the tree.
+    writeFileSync(join(dir, 'b.txt'), 'b');
+    roots.refresh = refresh;
+    await roots.refresh(root, 'watched');
+    assert.ok(roots.store.get('site', 'b.txt') !== undefined);
+  } finally {
+    await watcher.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
