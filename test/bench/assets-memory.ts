@@ -322,8 +322,8 @@ async function main(): Promise<void> {
       }
       console.log(`  load average: ${f.load}`);
     }
-    if (figs.length >= 2) {
-      const [a, b] = [figs[0]!, figs[figs.length - 1]!];
+    for (let i = 1; i < figs.length; i++) {
+      const [a, b] = [figs[i - 1]!, figs[i]!];
       console.log(`\nrows ${a.n} -> ${b.n} (peak over the phase; ratio and growth per entry):`);
       for (const name of ['tree digest', 'pull']) {
         for (const side of ['staging', 'production'] as const) {
@@ -363,16 +363,17 @@ async function main(): Promise<void> {
         if (!process.argv.includes('--keep')) rmSync(base, { recursive: true, force: true });
       }
     }
-    if (scans.length >= 2) {
-      const [a, b] = [scans[0]!, scans[scans.length - 1]!];
-      const [ca, cb] = [watches[0], watches[watches.length - 1]];
+    // Each step on its own: the first includes warm-up (SQLite's page cache, V8's heap settling).
+    for (let i = 1; i < scans.length; i++) {
+      const [a, b] = [scans[i - 1]!, scans[i]!];
+      const ca = watches.find((w) => w.n === a.n);
+      const cb = watches.find((w) => w.n === b.n);
       console.log(`\nfiles ${a.n} -> ${b.n}:`);
       console.log(ratioLine('scanner first scan, peak RSS', a.firstHwm!, b.firstHwm!, a.n, b.n));
       console.log(ratioLine('scanner first scan, peak heap', a.firstHeap!, b.firstHeap!, a.n, b.n));
       console.log(ratioLine('scanner stat scan, peak RSS', a.statHwm!, b.statHwm!, a.n, b.n));
       console.log(ratioLine('scanner stat scan, peak heap', a.statHeap!, b.statHeap!, a.n, b.n));
-      if (ca !== undefined && cb !== undefined && ca !== cb) {
-        console.log(`chokidar ${ca.n} -> ${cb.n}:`);
+      if (ca !== undefined && cb !== undefined) {
         console.log(ratioLine('chokidar, peak RSS', ca.hwm!, cb.hwm!, ca.n, cb.n));
         console.log(ratioLine('chokidar, heap retained after GC', ca.heap!, cb.heap!, ca.n, cb.n, ca.baseHeap));
         console.log(ratioLine('chokidar, RSS after GC', ca.rss!, cb.rss!, ca.n, cb.n));
