@@ -1,5 +1,6 @@
 // Peak memory of the asset code against the number of entries. Not part of `npm test`.
 //   npx tsc -p . && node dist/test/bench/assets-memory.js [--rows 100000,1000000] [--files 10000,100000] [--only rows|files] [--dir DIR] [--keep]
+//   … --only flat [--flat 100000,1000000]: the scanner over one directory holding every file.
 // rows: both agents are the real binary (`node dist/cli/main.js agent`), each its own process.
 //   N synthetic manifest rows (files of 1 KB, 500 to a directory, no bytes on disk) are written
 //   straight into both agents' SQLite manifests, equal on both sides, beside a few real files
@@ -281,15 +282,15 @@ async function measureRows(baseDir: string, n: number): Promise<RowFigures> {
 
 // ---------------------------------------------------------------- main
 
-function makeEmptyTree(root: string, n: number): void {
+function makeEmptyTree(root: string, n: number, flat = false): void {
   execFileSync('python3', ['-c', `
 import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
+root, n, flat = sys.argv[1], int(sys.argv[2]), sys.argv[3] == 'flat'
 for i in range(n):
-    d = os.path.join(root, 'd%03d' % (i // 50000), 'e%05d' % (i // 500))
+    d = os.path.join(root, 'all') if flat else os.path.join(root, 'd%03d' % (i // 50000), 'e%05d' % (i // 500))
     if i % 500 == 0: os.makedirs(d, exist_ok=True)
     os.close(os.open(os.path.join(d, 'f%03d.txt' % (i % 500)), os.O_CREAT | os.O_WRONLY, 0o644))
-`, root, String(n)]);
+`, root, String(n), flat ? 'flat' : 'tree']);
 }
 
 function ratioLine(label: string, small: number, large: number, nSmall: number, nLarge: number, baseline = 0): string {
@@ -378,6 +379,34 @@ async function main(): Promise<void> {
         console.log(ratioLine('chokidar, heap retained after GC', ca.heap!, cb.heap!, ca.n, cb.n, ca.baseHeap));
         console.log(ratioLine('chokidar, RSS after GC', ca.rss!, cb.rss!, ca.n, cb.n));
       }
+    }
+  }
+  if (only === 'flat') {
+    // One directory holding every file: the scanner's per-directory state at its worst.
+    const sizes = arg('flat', '100000,1000000').split(',').map(Number);
+    const scans: Array<ProbeResult & { n: number }> = [];
+    for (const n of sizes) {
+      const base = mkdtempSync(join(baseDir, `sy-mem-flat-${n}-`));
+      try {
+        const root = join(base, 'tree');
+        const t = performance.now();
+        makeEmptyTree(root, n, true);
+        console.log(`\nflat: ${n} empty files in one directory (made in ${((performance.now() - t) / 1000).toFixed(0)} s)`);
+        const s = runProbe('scan', root, join(base, 'scan.sqlite'));
+        scans.push({ ...s, n });
+        console.log(`  scanner first scan   peak RSS ${mb(s.firstHwm!)} heap ${mb(s.firstHeap!)} (${s.firstSeconds!.toFixed(1)} s); stat scan peak RSS ${mb(s.statHwm!)} heap ${mb(s.statHeap!)} (${s.statSeconds!.toFixed(1)} s, re-hashed ${s.rehashed}); baseline RSS ${mb(s.baseRss!)} heap ${mb(s.baseHeap!)}`);
+        console.log(`  load average: ${load()}`);
+      } finally {
+        if (!process.argv.includes('--keep')) rmSync(base, { recursive: true, force: true });
+      }
+    }
+    for (let i = 1; i < scans.length; i++) {
+      const [a, b] = [scans[i - 1]!, scans[i]!];
+      console.log(`\nflat ${a.n} -> ${b.n}:`);
+      console.log(ratioLine('scanner first scan, peak RSS', a.firstHwm!, b.firstHwm!, a.n, b.n));
+      console.log(ratioLine('scanner first scan, peak heap', a.firstHeap!, b.firstHeap!, a.n, b.n));
+      console.log(ratioLine('scanner stat scan, peak RSS', a.statHwm!, b.statHwm!, a.n, b.n));
+      console.log(ratioLine('scanner stat scan, peak heap', a.statHeap!, b.statHeap!, a.n, b.n));
     }
   }
   console.log(`\nload average at end: ${load()}`);
