@@ -124,11 +124,8 @@ export function comparePaths(a: string, b: string): number {
   return a.length - b.length;
 }
 
-let nextSeenSet = 1;
-
 export class ManifestStore {
   private readonly s;
-  private readonly seenStmts;
 
   constructor(readonly db: Db) {
     const cols = 'path, type, mode, size, mtime_ns, ctime_ns, ino, sha256, chunks, target';
@@ -160,17 +157,6 @@ export class ManifestStore {
       partDel: db.prepare('DELETE FROM asset_parts WHERE root = ? AND path = ?'),
       parts: db.prepare('SELECT path FROM asset_parts WHERE root = ? LIMIT ?'),
       count: db.prepare('SELECT count(*) AS n FROM asset_entries WHERE root = ?'),
-      childCount: db.prepare('SELECT count(*) AS n FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?'),
-    };
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS asset_scan_seen (scan INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (scan, path)) WITHOUT ROWID');
-    this.seenStmts = {
-      add: db.prepare('INSERT OR IGNORE INTO asset_scan_seen (scan, path) VALUES (?, ?)'),
-      unseen: db.prepare(
-        `SELECT e.path FROM asset_entries e INDEXED BY asset_entries_parent
-         WHERE e.root = ? AND e.parent = ? AND e.path > ? AND NOT EXISTS (SELECT 1 FROM asset_scan_seen s WHERE s.scan = ? AND s.path = e.path)
-         ORDER BY e.path LIMIT ?`,
-      ),
-      clear: db.prepare('DELETE FROM asset_scan_seen WHERE scan = ?'),
     };
   }
 
@@ -269,25 +255,6 @@ export class ManifestStore {
 
   parts(root: string, limit = 1000): string[] {
     return (this.s.parts.all(root, limit) as Array<{ path: string }>).map((r) => r.path);
-  }
-
-  /** How many entries the manifest has directly below `parent`. */
-  childCount(root: string, parent: string): number {
-    return (this.s.childCount.get(root, parent) as { n: number }).n;
-  }
-
-  /**
-   * A set of paths kept in the connection's temporary database: what a scan of a very large
-   * directory has seen, so the children that vanished can be found without holding either list.
-   */
-  seenSet(): { add(paths: string[]): void; unseenChildren(root: string, parent: string, after: string, limit: number): string[]; drop(): void } {
-    const id = nextSeenSet++;
-    const st = this.seenStmts;
-    return {
-      add: (paths) => this.transaction(() => paths.forEach((p) => st.add.run(id, p))),
-      unseenChildren: (root, parent, after, limit) => (st.unseen.all(root, parent, after, id, limit) as Array<{ path: string }>).map((r) => r.path),
-      drop: () => st.clear.run(id),
-    };
   }
 
   count(root: string): number {

@@ -2,8 +2,8 @@
 // again only when its size, mtime, ctime or inode moved (or always, with `full`). Rows are
 // committed a batch at a time, so a scan that is killed resumes where it was: the rerun only
 // stats what it had already hashed. Memory holds one directory listing and the hash pool.
-import { lstat, opendir, readlink, realpath } from 'node:fs/promises';
-import { lstatSync, type BigIntStats, type Dir } from 'node:fs';
+import { lstat, readdir, readlink, realpath } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { CHUNK_SIZE, FileChangedError, hashFile, hashSmallFileSync } from './chunking.js';
 import type { Entry, EntryType, ManifestStore } from './manifest-store.js';
@@ -16,8 +16,6 @@ export interface ScanOptions {
   concurrency?: number;
   signal?: AbortSignal;
   onProgress?: (s: ScanStats) => void;
-  /** Known children past which a directory is compared through SQLite (default 10,000; tests lower it). */
-  largeDir?: number;
 }
 
 export interface ScanStats {
@@ -35,8 +33,6 @@ export interface ScanStats {
 
 const BATCH = 256;
 const STAT_PARALLEL = 64;
-/** Known children past which a directory is compared with the manifest through SQLite, not a Map. */
-const LARGE_DIR = 10_000;
 
 export function typeOf(st: BigIntStats): EntryType | undefined {
   if (st.isFile()) return 'file';
@@ -227,20 +223,14 @@ export async function scanRoot(store: ManifestStore, root: string, rootPath: str
     void p.finally(() => inFlight.delete(p));
   };
 
-  const largeDir = opts.largeDir ?? LARGE_DIR;
   const dirs: string[] = [''];
   while (dirs.length > 0) {
     opts.signal?.throwIfAborted();
     const dir = dirs.pop()!;
     const dirAbs = dir === '' ? rootAbs : posix.join(rootAbs, dir);
-    // What the manifest knows of the directory comes in one query when it is of ordinary size
-    // (the rows also tell what vanished); a directory known to hold more is looked up row by row
-    // and what was seen goes to a temporary table, so a directory of a million files is not a
-    // million objects. The listing itself is read and stated a group at a time, never whole.
-    const knownHere = store.childCount(root, dir) <= largeDir ? new Map(store.childEntries(root, dir).map((e) => [e.path, e])) : undefined;
-    let handle: Dir;
+    let names: string[];
     try {
-      handle = await opendir(dirAbs, { bufferSize: 128 });
+      names = await readdir(dirAbs);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -250,87 +240,61 @@ export async function scanRoot(store: ManifestStore, root: string, rootPath: str
       throw err;
     }
     const seen = new Set<string>();
-    const seenDb = knownHere === undefined ? store.seenSet() : undefined;
-    try {
-      const statGroup = async (group: string[]): Promise<void> => {
-        const seenNow: string[] = [];
-        // Blocking lstat: a few microseconds from the inode cache, where a promise costs tens of
-        // microseconds of main-thread time — the whole stat walk of a freeze-time proof is these.
-        const stated = group.map((name) => {
-          const rel = dir === '' ? name : `${dir}/${name}`;
-          if (isPartName(name)) return { rel, name, st: undefined, part: true };
-          if (relativePathProblem(rel) !== undefined) return { rel, name, st: undefined, part: false };
-          let st: BigIntStats | undefined;
-          try {
-            st = lstatSync(posix.join(dirAbs, name), { bigint: true });
-          } catch {
-            st = undefined;
-          }
-          return { rel, name, st, part: false };
-        });
-        for (const { rel, st, part } of stated) {
-          if (part) {
-            stats.partFilesCount++;
-            if (stats.partFiles.length < 1000) stats.partFiles.push(rel);
-            continue;
-          }
-          const type = st === undefined ? undefined : typeOf(st);
-          if (st === undefined || type === undefined) {
-            stats.skipped++;
-            continue;
-          }
-          stats.entries++;
-          const known = knownHere !== undefined ? knownHere.get(rel) : store.get(root, rel);
-          if (knownHere === undefined) seenNow.push(rel);
-          else if (known !== undefined) seen.add(rel);
-          if (type === 'dir') {
-            dirs.push(rel);
-            const e = entryFromStat(rel, st);
-            if (known === undefined || known.type !== 'dir' || known.mode !== e.mode || known.mtimeNs !== e.mtimeNs || known.ino !== e.ino) put(e);
-          } else if (type === 'symlink') {
-            if (known === undefined || known.type !== 'symlink' || known.mtimeNs !== st.mtimeNs.toString() || known.ino !== st.ino.toString()) {
-              const target = await readlink(posix.join(rootAbs, rel)).catch(() => undefined);
-              if (target === undefined) stats.skipped++;
-              else put(entryFromStat(rel, st, { target }));
-            }
-          } else if (opts.full === true || !statMatches(known, st)) {
-            while (inFlight.size >= concurrency) await Promise.race(inFlight);
-            if (failure !== undefined) throw failure;
-            hashInto(posix.join(rootAbs, rel), rel, Number(st.size));
-          }
+    // One query per directory instead of one per entry; the rows also tell what vanished.
+    const knownHere = new Map(store.childEntries(root, dir).map((e) => [e.path, e]));
+    for (let i = 0; i < names.length; i += STAT_PARALLEL) {
+      const group = names.slice(i, i + STAT_PARALLEL);
+      // Blocking lstat: a few microseconds from the inode cache, where a promise costs tens of
+      // microseconds of main-thread time — the whole stat walk of a freeze-time proof is these.
+      const stated = group.map((name) => {
+        const rel = dir === '' ? name : `${dir}/${name}`;
+        if (isPartName(name)) return { rel, name, st: undefined, part: true };
+        if (relativePathProblem(rel) !== undefined) return { rel, name, st: undefined, part: false };
+        let st: BigIntStats | undefined;
+        try {
+          st = lstatSync(posix.join(dirAbs, name), { bigint: true });
+        } catch {
+          st = undefined;
         }
-        seenDb?.add(seenNow);
-      };
-      let group: string[] = [];
-      let groups = 0;
-      // Blocking reads of the listing too (128 names per getdents), for the same reason as lstat.
-      for (let d = handle.readSync(); d !== null; d = handle.readSync()) {
-        group.push(d.name);
-        if (group.length < STAT_PARALLEL) continue;
-        if (groups++ > 0) await new Promise<void>((r) => setImmediate(r));
-        await statGroup(group);
-        group = [];
+        return { rel, name, st, part: false };
+      });
+      if (i > 0) await new Promise<void>((r) => setImmediate(r));
+      for (const { rel, st, part } of stated) {
+        if (part) {
+          stats.partFilesCount++;
+          if (stats.partFiles.length < 1000) stats.partFiles.push(rel);
+          continue;
+        }
+        const type = st === undefined ? undefined : typeOf(st);
+        if (st === undefined || type === undefined) {
+          stats.skipped++;
+          continue;
+        }
+        seen.add(rel);
+        stats.entries++;
+        const known = knownHere.get(rel);
+        if (type === 'dir') {
+          dirs.push(rel);
+          const e = entryFromStat(rel, st);
+          if (known === undefined || known.type !== 'dir' || known.mode !== e.mode || known.mtimeNs !== e.mtimeNs || known.ino !== e.ino) put(e);
+        } else if (type === 'symlink') {
+          if (known === undefined || known.type !== 'symlink' || known.mtimeNs !== st.mtimeNs.toString() || known.ino !== st.ino.toString()) {
+            const target = await readlink(posix.join(rootAbs, rel)).catch(() => undefined);
+            if (target === undefined) stats.skipped++;
+            else put(entryFromStat(rel, st, { target }));
+          }
+        } else if (opts.full === true || !statMatches(known, st)) {
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (failure !== undefined) throw failure;
+          hashInto(posix.join(rootAbs, rel), rel, Number(st.size));
+        }
       }
-      if (group.length > 0) {
-        if (groups > 0) await new Promise<void>((r) => setImmediate(r));
-        await statGroup(group);
-      }
-      const vanished = (path: string): void => {
-        removals.push(path);
+    }
+    for (const child of knownHere.values()) {
+      if (!seen.has(child.path)) {
+        removals.push(child.path);
         stats.removed++;
-        if (removals.length >= BATCH) flush();
-      };
-      if (knownHere !== undefined) {
-        for (const child of knownHere.values()) if (!seen.has(child.path)) vanished(child.path);
-      } else {
-        for (let after = '', page = seenDb!.unseenChildren(root, dir, after, 1000); page.length > 0; page = seenDb!.unseenChildren(root, dir, after, 1000)) {
-          for (const p of page) vanished(p);
-          after = page[page.length - 1]!;
-        }
       }
-    } finally {
-      seenDb?.drop();
-      handle.closeSync();
     }
     if (removals.length > 0) flush();
     opts.onProgress?.(stats);

@@ -289,7 +289,7 @@ root, n, flat = sys.argv[1], int(sys.argv[2]), sys.argv[3] == 'flat'
 for i in range(n):
     d = os.path.join(root, 'all') if flat else os.path.join(root, 'd%03d' % (i // 50000), 'e%05d' % (i // 500))
     if i % 500 == 0: os.makedirs(d, exist_ok=True)
-    os.close(os.open(os.path.join(d, 'f%03d.txt' % (i % 500)), os.O_CREAT | os.O_WRONLY, 0o644))
+    os.close(os.open(os.path.join(d, ('f%07d.txt' % i) if flat else ('f%03d.txt' % (i % 500))), os.O_CREAT | os.O_WRONLY, 0o644))
 `, root, String(n), flat ? 'flat' : 'tree']);
 }
 
@@ -351,7 +351,7 @@ async function main(): Promise<void> {
         console.log(`\nfiles: ${n} empty files, 500 to a directory (made in ${((performance.now() - t) / 1000).toFixed(0)} s)`);
         const s = runProbe('scan', root, join(base, 'scan.sqlite'));
         scans.push({ ...s, n });
-        console.log(`  scanner first scan   peak RSS ${mb(s.firstHwm!)} heap ${mb(s.firstHeap!)} (${s.firstSeconds!.toFixed(1)} s); stat scan peak RSS ${mb(s.statHwm!)} heap ${mb(s.statHeap!)} (${s.statSeconds!.toFixed(1)} s, re-hashed ${s.rehashed}); baseline RSS ${mb(s.baseRss!)} heap ${mb(s.baseHeap!)}`);
+        console.log(`  scanner (${s.entries} entries) first scan peak RSS ${mb(s.firstHwm!)} heap ${mb(s.firstHeap!)} (${s.firstSeconds!.toFixed(1)} s); stat scan peak RSS ${mb(s.statHwm!)} heap ${mb(s.statHeap!)} (${s.statSeconds!.toFixed(1)} s, re-hashed ${s.rehashed}); baseline RSS ${mb(s.baseRss!)} heap ${mb(s.baseHeap!)}`);
         if (n > inotifyWatchLimit() * 0.75) {
           console.log(`  chokidar: not run — it takes an inotify watch per file and this machine allows ${inotifyWatchLimit()} per user (fs.inotify.max_user_watches)`);
           continue;
@@ -394,7 +394,7 @@ async function main(): Promise<void> {
         console.log(`\nflat: ${n} empty files in one directory (made in ${((performance.now() - t) / 1000).toFixed(0)} s)`);
         const s = runProbe('scan', root, join(base, 'scan.sqlite'));
         scans.push({ ...s, n });
-        console.log(`  scanner first scan   peak RSS ${mb(s.firstHwm!)} heap ${mb(s.firstHeap!)} (${s.firstSeconds!.toFixed(1)} s); stat scan peak RSS ${mb(s.statHwm!)} heap ${mb(s.statHeap!)} (${s.statSeconds!.toFixed(1)} s, re-hashed ${s.rehashed}); baseline RSS ${mb(s.baseRss!)} heap ${mb(s.baseHeap!)}`);
+        console.log(`  scanner (${s.entries} entries) first scan peak RSS ${mb(s.firstHwm!)} heap ${mb(s.firstHeap!)} (${s.firstSeconds!.toFixed(1)} s); stat scan peak RSS ${mb(s.statHwm!)} heap ${mb(s.statHeap!)} (${s.statSeconds!.toFixed(1)} s, re-hashed ${s.rehashed}); baseline RSS ${mb(s.baseRss!)} heap ${mb(s.baseHeap!)}`);
         console.log(`  load average: ${load()}`);
       } finally {
         if (!process.argv.includes('--keep')) rmSync(base, { recursive: true, force: true });

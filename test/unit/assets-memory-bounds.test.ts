@@ -15,7 +15,6 @@ import { Plan } from '../../agent/assets/plan.js';
 import { CappedList, cappedMessages } from '../../agent/assets/capped-list.js';
 import { AssetRoots } from '../../agent/assets/roots.js';
 import { AssetWatcher } from '../../agent/assets/watcher.js';
-import { scanRoot } from '../../agent/assets/scanner.js';
 
 test('plan marks: each path once, every directory before its parent, across pages and past the repeat cache', () => {
   const db = openDatabase(':memory:', ASSET_MIGRATIONS);
@@ -138,44 +137,6 @@ test('watcher: an error during the first scan (e.g. out of inotify watches) leav
   } finally {
     await watcher.close();
     db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('scanner: a directory past the large-directory threshold is compared through SQLite and ends exactly as an ordinary scan', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-scan-large-'));
-  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
-  const fresh = openDatabase(':memory:', ASSET_MIGRATIONS);
-  try {
-    const store = new ManifestStore(db);
-    mkdirSync(join(dir, 'big', 'sub'), { recursive: true });
-    mkdirSync(join(dir, 'small'));
-    for (let i = 0; i < 300; i++) writeFileSync(join(dir, 'big', `f${i}.txt`), `file ${i}`);
-    writeFileSync(join(dir, 'big', 'sub', 'inner.txt'), 'inner');
-    for (let i = 0; i < 5; i++) writeFileSync(join(dir, 'small', `s${i}.txt`), `small ${i}`);
-    const first = await scanRoot(store, 'site', dir, { largeDir: 50 });
-    assert.equal(first.entries, 300 + 1 + 1 + 1 + 5 + 1);
-
-    for (let i = 0; i < 120; i++) rmSync(join(dir, 'big', `f${i}.txt`));
-    for (let i = 0; i < 10; i++) writeFileSync(join(dir, 'big', `new${i}.txt`), `new ${i}`);
-    writeFileSync(join(dir, 'big', 'f200.txt'), 'changed, and longer than before');
-    rmSync(join(dir, 'big', 'f201.txt'));
-    mkdirSync(join(dir, 'big', 'f201.txt'));
-    rmSync(join(dir, 'small', 's0.txt'));
-    const again = await scanRoot(store, 'site', dir, { largeDir: 50 });
-    assert.equal(again.removed, 121, '120 files of the large directory and one of the small one');
-    assert.equal(again.hashed, 11, 'the new files and the changed one');
-    assert.equal((db.prepare('SELECT count(*) AS n FROM temp.asset_scan_seen').get() as { n: number }).n, 0, 'the seen set is dropped');
-
-    // The same tree scanned from nothing, the ordinary way: same rows.
-    const reference = new ManifestStore(fresh);
-    await scanRoot(reference, 'site', dir);
-    const rows = (s: ManifestStore): string[] => [...s.iterate('site')].map((e) => `${e.path} ${e.type} ${e.size} ${e.sha256?.toString('hex') ?? ''}`);
-    assert.deepEqual(rows(store), rows(reference));
-    assert.equal(store.get('site', 'big/f201.txt')?.type, 'dir');
-  } finally {
-    db.close();
-    fresh.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
