@@ -45,6 +45,7 @@ export interface CopyContext {
 export type CopyOutcome = { status: 'ok' } | { status: 'changed'; current: Entry | undefined } | { status: 'vanished' };
 
 const LARGE_FILE = 4 * 1024 * 1024;
+export const REAL_DIRS_KEPT = 10_000;
 
 export function partName(path: string, sha: Buffer): string {
   return `${PART_PREFIX}${createHash('sha256').update(path).digest('hex').slice(0, 16)}-${sha.toString('hex').slice(0, 16)}`;
@@ -63,6 +64,9 @@ async function assertRealDirCached(ctx: CopyContext, dirRel: string): Promise<st
   const hit = ctx.realDirs.get(dirRel);
   if (hit !== undefined) return hit;
   const abs = await assertRealDir(ctx.root, dirRel);
+  // Bounded: a tree of a million directories must not keep a million entries for the whole pull;
+  // files come in path order, so forgetting costs at most one realpath per directory again.
+  if (ctx.realDirs.size >= REAL_DIRS_KEPT) ctx.realDirs.clear();
   ctx.realDirs.set(dirRel, abs);
   return abs;
 }

@@ -7,6 +7,7 @@ import { comparePaths, type Entry, type ManifestStore } from './manifest-store.j
 import { entryRecord } from './tree-digest.js';
 
 export type PlanKind = 'dir' | 'file' | 'symlink' | 'meta' | 'delete';
+export type MarkTag = 'touched-dir' | 'link-made';
 
 export interface PlanTotals {
   files: number;
@@ -48,7 +49,8 @@ export class Plan {
   constructor(private readonly db: Db) {
     db.exec(`CREATE TEMP TABLE IF NOT EXISTS asset_plan (plan INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, entry TEXT, PRIMARY KEY (plan, seq));
              CREATE INDEX IF NOT EXISTS temp.asset_plan_kind ON asset_plan (plan, kind, path);
-             CREATE TEMP TABLE IF NOT EXISTS asset_plan_dirs (plan INTEGER NOT NULL, path TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (plan, path));`);
+             CREATE TEMP TABLE IF NOT EXISTS asset_plan_dirs (plan INTEGER NOT NULL, path TEXT NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (plan, path));
+             CREATE TEMP TABLE IF NOT EXISTS asset_plan_marks (plan INTEGER NOT NULL, tag TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (plan, tag, path)) WITHOUT ROWID;`);
     this.s = {
       add: db.prepare('INSERT INTO asset_plan (plan, seq, kind, path, entry) VALUES (?, ?, ?, ?, ?)'),
       addDir: db.prepare('INSERT OR REPLACE INTO asset_plan_dirs (plan, path, entry) VALUES (?, ?, ?)'),
@@ -57,6 +59,10 @@ export class Plan {
       pageDesc: db.prepare('SELECT seq, path, entry FROM asset_plan WHERE plan = ? AND kind = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
       drop: db.prepare('DELETE FROM asset_plan WHERE plan = ?'),
       dropDirs: db.prepare('DELETE FROM asset_plan_dirs WHERE plan = ?'),
+      mark: db.prepare('INSERT OR IGNORE INTO asset_plan_marks (plan, tag, path) VALUES (?, ?, ?)'),
+      marksFirst: db.prepare('SELECT path FROM asset_plan_marks WHERE plan = ? AND tag = ? ORDER BY path DESC LIMIT ?'),
+      marksAfter: db.prepare('SELECT path FROM asset_plan_marks WHERE plan = ? AND tag = ? AND path < ? ORDER BY path DESC LIMIT ?'),
+      dropMarks: db.prepare('DELETE FROM asset_plan_marks WHERE plan = ?'),
     };
   }
 
@@ -91,9 +97,34 @@ export class Plan {
     }
   }
 
+  // Paths the pull remembers for later (directories it wrote into, links it made): a set per
+  // tag in the temporary database, since a million files may touch a million directories. The
+  // small in-memory set only skips repeats — files arrive in path order, mostly one dir at a time.
+  private readonly recentMarks = new Set<string>();
+
+  mark(tag: MarkTag, path: string): void {
+    const key = `${tag}\0${path}`;
+    if (this.recentMarks.has(key)) return;
+    if (this.recentMarks.size >= 1024) this.recentMarks.clear();
+    this.recentMarks.add(key);
+    this.s.mark.run(this.id, tag, path);
+  }
+
+  /** Marked paths of one tag, each once, in reverse path byte order (children before parents), a page at a time. */
+  *marked(tag: MarkTag, pageSize = 500): Generator<string> {
+    let rows = this.s.marksFirst.all(this.id, tag, pageSize) as Array<{ path: string }>;
+    for (;;) {
+      for (const r of rows) yield r.path;
+      if (rows.length < pageSize) return;
+      rows = this.s.marksAfter.all(this.id, tag, rows[rows.length - 1]!.path, pageSize) as Array<{ path: string }>;
+    }
+  }
+
   drop(): void {
     this.s.drop.run(this.id);
     this.s.dropDirs.run(this.id);
+    this.s.dropMarks.run(this.id);
+    this.recentMarks.clear();
   }
 }
 

@@ -17,6 +17,7 @@ import { resolveInside, resolveLinkProblem, symlinkTargetProblem } from './path-
 import { stagingEntries } from './staging-listing.js';
 import { planPull } from './journal-plan.js';
 import { Plan } from './plan.js';
+import { CappedList, cappedMessages } from './capped-list.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { entryFromStat } from './scanner.js';
@@ -69,6 +70,7 @@ export interface PullResult {
 }
 
 const MAX_RETRIES = 3;
+const MAX_REFUSED_LISTED = 1000;
 
 export function unary<Req, Res>(fn: (req: Req, cb: (err: unknown, res?: Res) => void) => unknown, req: Req, what: string): Promise<Res> {
   return new Promise((resolve, reject) => {
@@ -180,12 +182,14 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
 
     enter('copy');
     report();
-    const touchedDirs = new Set<string>();
+    // Refused links are named up to a point and counted beyond it.
+    const refused = new CappedList<string>(MAX_REFUSED_LISTED);
     const commits = new Set<Promise<void>>();
     let commitFailure: unknown;
+    // Directories written into, kept in the plan's table (not a Set): their modes and mtimes are set last.
     const touch = (path: string): void => {
       const d = posix.dirname(path);
-      touchedDirs.add(d === '.' ? '' : d);
+      plan.mark('touched-dir', d === '.' ? '' : d);
     };
     const parallelism = p.parallelism !== undefined && p.parallelism > 0 ? p.parallelism : 4;
     fetcher = new Fetcher(peer, p.token, p.stagingRoot, parallelism);
@@ -221,7 +225,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
         batcher.deleteTree(path);
       }
       if (cur === undefined || !cur.isDirectory()) await mkdir(abs, { mode: 0o700 });
-      touchedDirs.add(path);
+      plan.mark('touched-dir', path);
       touch(path);
     }
 
@@ -266,12 +270,11 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       if (p.delete) await removeLocal(s.path);
     };
 
-    const symlinksMade: string[] = [];
     const linkOne = async (s: Entry): Promise<void> => {
       const target = s.target!;
       const why = symlinkTargetProblem(s.path, target);
       if (why !== undefined && !root.allowExternalSymlinks) {
-        result.refused.push(`${s.path}: ${why}`);
+        refused.push(`${s.path}: ${why}`);
         return;
       }
       const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
@@ -286,7 +289,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       if (cur?.isDirectory()) await rm(abs, { recursive: true, force: true });
       await rename(tmp, abs);
       batcher.upsert(entryFromStat(s.path, await lstat(abs, { bigint: true }), { target: await readlink(abs) }));
-      symlinksMade.push(s.path);
+      plan.mark('link-made', s.path);
       touch(s.path);
     };
 
@@ -326,20 +329,21 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
 
     // A link may pass the lexical check and still escape through another link: check on disk.
     if (!root.allowExternalSymlinks) {
-      for (const path of symlinksMade) {
+      for (const path of plan.marked('link-made')) {
         const why = await resolveLinkProblem(root.path, path);
         if (why !== undefined) {
           await unlink(resolveInside(root.path, path)).catch(() => undefined);
           batcher.deleteTree(path);
-          result.refused.push(`${path}: ${why}`);
+          refused.push(`${path}: ${why}`);
         }
       }
     }
 
     enter('finish');
     // Directory modes and mtimes last, deepest first: writing inside a directory moves its mtime.
-    const dirs = [...touchedDirs].sort().reverse();
-    for (const d of dirs) {
+    result.refused = cappedMessages(refused);
+    // Reverse byte order puts every directory before its parent.
+    for (const d of plan.marked('touched-dir')) {
       const s = d === '' ? undefined : plan.stagingDir(d);
       if (s === undefined) continue;
       const abs = resolveInside(root.path, d);

@@ -25,8 +25,9 @@ export interface ScanStats {
   removed: number;
   /** Names that cannot be mirrored (not UTF-8, sockets, devices) or vanished mid-scan. */
   skipped: number;
-  /** Leftover temporary files of an interrupted transfer, relative paths. */
+  /** Leftover temporary files of an interrupted transfer, relative paths (the first thousand). */
   partFiles: string[];
+  partFilesCount: number;
   seconds: number;
 }
 
@@ -148,7 +149,7 @@ function existsQuietly(abs: string): boolean {
 export async function scanRoot(store: ManifestStore, root: string, rootPath: string, opts: ScanOptions = {}): Promise<ScanStats> {
   const started = performance.now();
   const rootAbs = await realpath(rootPath);
-  const stats: ScanStats = { entries: 0, hashed: 0, hashedBytes: 0, removed: 0, skipped: 0, partFiles: [], seconds: 0 };
+  const stats: ScanStats = { entries: 0, hashed: 0, hashedBytes: 0, removed: 0, skipped: 0, partFiles: [], partFilesCount: 0, seconds: 0 };
   const concurrency = opts.concurrency ?? 4;
   store.setRootState(root, { scanComplete: false });
 
@@ -260,7 +261,8 @@ export async function scanRoot(store: ManifestStore, root: string, rootPath: str
       if (i > 0) await new Promise<void>((r) => setImmediate(r));
       for (const { rel, st, part } of stated) {
         if (part) {
-          if (stats.partFiles.length < 100_000) stats.partFiles.push(rel);
+          stats.partFilesCount++;
+          if (stats.partFiles.length < 1000) stats.partFiles.push(rel);
           continue;
         }
         const type = st === undefined ? undefined : typeOf(st);

@@ -42,9 +42,10 @@ export async function verifyAgainstPeer(
   if (report.equal) return report;
 
   const max = opts.maxDifferences !== undefined && opts.maxDifferences > 0 ? opts.maxDifferences : 1000;
-  const add = (d: Difference): void => {
+  // Only the first `max` differences are described and kept; the rest are counted.
+  const add = (path: string, kind: Difference['kind'], s: Entry | undefined, l: Entry | undefined): void => {
     report.differenceCount++;
-    if (report.differences.length < max) report.differences.push(d);
+    if (report.differences.length < max) report.differences.push({ path, kind, staging: s === undefined ? '' : describe(s), production: l === undefined ? '' : describe(l) });
   };
   const local = roots.store;
   let page = local.page(opts.root.name, '', 1000);
@@ -59,17 +60,17 @@ export async function verifyAgainstPeer(
   for await (const s of stagingEntries(opts.peer, opts.token, opts.stagingRoot, 'none', [])) {
     let l = peek();
     while (l !== undefined && comparePaths(l.path, s.path) < 0) {
-      add({ path: l.path, kind: 'extra', staging: '', production: describe(l) });
+      add(l.path, 'extra', undefined, l);
       i++;
       l = peek();
     }
     if (l !== undefined && l.path === s.path) {
       i++;
-      if (entryRecord(l) !== entryRecord(s)) add({ path: s.path, kind: 'differs', staging: describe(s), production: describe(l) });
-    } else add({ path: s.path, kind: 'missing', staging: describe(s), production: '' });
+      if (entryRecord(l) !== entryRecord(s)) add(s.path, 'differs', s, l);
+    } else add(s.path, 'missing', s, undefined);
   }
   for (let l = peek(); l !== undefined; l = peek()) {
-    add({ path: l.path, kind: 'extra', staging: '', production: describe(l) });
+    add(l.path, 'extra', undefined, l);
     i++;
   }
   return report;

@@ -12,6 +12,11 @@ import { refreshPath } from './scanner.js';
 
 const DEBOUNCE_MS = 50;
 const RESTART_DELAY_MS = 1500;
+/**
+ * Distinct paths waiting to be re-read. Past this a stat scan is the cheaper way to catch up
+ * (and the queue stays bounded: a whole tree rewritten must not mean a string per file).
+ */
+export const MAX_QUEUED = 50_000;
 
 export class AssetWatcher implements RootWatcher {
   private watcher: FSWatcher | undefined;
@@ -24,6 +29,7 @@ export class AssetWatcher implements RootWatcher {
     private readonly roots: AssetRoots,
     private readonly root: AssetRoot,
     logger: Logger,
+    private readonly maxQueued = MAX_QUEUED,
   ) {
     this.logger = logger.child({ root: root.name });
   }
@@ -45,16 +51,30 @@ export class AssetWatcher implements RootWatcher {
       followSymlinks: false,
       ignored: (p: string) => isPartName(basename(p)),
     });
-    this.watcher.on('all', (_event, path) => this.enqueue(path));
-    this.watcher.on('error', (err) => {
-      this.logger.warn({ err }, 'asset watcher failed; falling back to scans');
-      this.roots.setWatched(this.root.name, undefined);
-    });
     const w = this.watcher;
-    await new Promise<void>((resolve) => w.once('ready', () => resolve()));
+    let failed = (): void => undefined;
+    w.on('all', (_event, path) => this.enqueue(path));
+    // Any error means some path may go unseen (at scale typically ENOSPC: chokidar takes an
+    // inotify watch per file, past fs.inotify.max_user_watches). Close it — its per-path state
+    // is thousands of bytes per file — and leave the root to stat scans until the next restart.
+    // Also before 'ready' or during the first scan, which must then not mark the root watched.
+    w.on('error', (err) => {
+      this.roots.setWatched(this.root.name, undefined);
+      if (this.watcher !== w) return;
+      this.logger.warn({ err }, 'asset watcher failed; falling back to scans');
+      this.watcher = undefined;
+      void w.close().catch(() => undefined);
+      failed();
+    });
+    await new Promise<void>((resolve) => {
+      failed = resolve;
+      w.once('ready', () => resolve());
+    });
     // Scan after the watcher is ready: anything changed during the scan is also queued.
     await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
     if (this.closed || this.watcher !== w) return;
+    // An overflow during that scan dropped events: its catch-up scan marks the root watched.
+    if (this.rescan !== undefined) return;
     this.roots.setWatched(this.root.name, this);
     // Operators (and the benchmark) learn here that freeze-time diffs no longer walk the tree.
     this.logger.info({ seconds: (performance.now() - t) / 1000 }, 'asset root watched');
@@ -84,11 +104,45 @@ export class AssetWatcher implements RootWatcher {
   private enqueue(abs: string): void {
     const rel = relative(this.root.path, abs).split(sep).join('/');
     if (rel === '' || rel.startsWith('..')) return;
+    if (this.queue.size >= this.maxQueued && !this.queue.has(rel)) {
+      this.overflow();
+      return;
+    }
     this.queue.add(rel);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.drain();
     }, DEBOUNCE_MS);
+  }
+
+  private rescan: Promise<void> | undefined;
+  private rescanAgain = false;
+
+  /**
+   * Too many changes at once: forget the queue, stop counting as watched (so a 'watched'
+   * refresh walks the tree meanwhile) and stat-scan the root; events keep being queued and are
+   * applied after. Another overflow during the scan means one more scan.
+   */
+  private overflow(): void {
+    this.queue.clear();
+    this.roots.setWatched(this.root.name, undefined);
+    if (this.rescan !== undefined) {
+      this.rescanAgain = true;
+      return;
+    }
+    this.logger.warn({ queued: this.maxQueued }, 'too many changes queued; a stat scan catches up instead');
+    const w = this.watcher;
+    this.rescan = (async () => {
+      do {
+        this.rescanAgain = false;
+        await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
+      } while (this.rescanAgain && !this.closed);
+      if (!this.closed && this.watcher === w && w !== undefined) this.roots.setWatched(this.root.name, this);
+    })()
+      .catch((err: unknown) => this.logger.warn({ err }, 'catch-up scan failed; falling back to scans'))
+      .finally(() => {
+        this.rescan = undefined;
+      });
   }
 
   /**
@@ -106,7 +160,12 @@ export class AssetWatcher implements RootWatcher {
     }
     this.draining = this.draining.then(async () => {
       while (this.queue.size > 0) {
-        const paths = [...this.queue].slice(0, 1000);
+        // A thousand at a time, without copying the whole queue each round.
+        const paths: string[] = [];
+        for (const p of this.queue) {
+          paths.push(p);
+          if (paths.length >= 1000) break;
+        }
         for (const p of paths) this.queue.delete(p);
         for (const p of paths) {
           await refreshPath(this.roots.store, this.root.name, this.root.path, p).catch((err: unknown) => {
@@ -137,5 +196,6 @@ export class AssetWatcher implements RootWatcher {
     if (this.timer !== undefined) clearTimeout(this.timer);
     await this.watcher?.close();
     await this.draining;
+    await this.rescan;
   }
 }

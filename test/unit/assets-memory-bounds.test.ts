@@ -1,0 +1,142 @@
+// What keeps the asset code's memory bounded with the number of entries: paths the pull must
+// remember live in the plan's SQLite table, long lists are capped and counted, and the
+// watcher's queue gives way to a stat scan instead of growing with every changed file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../shared/logger.js';
+import { openDatabase } from '../../shared/state/sqlite.js';
+import { ASSET_MIGRATIONS, ManifestStore } from '../../agent/assets/manifest-store.js';
+import { Plan } from '../../agent/assets/plan.js';
+import { CappedList, cappedMessages } from '../../agent/assets/capped-list.js';
+import { AssetRoots } from '../../agent/assets/roots.js';
+import { AssetWatcher } from '../../agent/assets/watcher.js';
+
+test('plan marks: each path once, every directory before its parent, across pages and past the repeat cache', () => {
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  try {
+    const plan = new Plan(db);
+    const other = new Plan(db);
+    const want = new Set<string>(['']);
+    const order: string[] = [];
+    for (let a = 0; a < 40; a++) {
+      for (let b = 0; b < 40; b++) {
+        want.add(`d${a}`);
+        want.add(`d${a}/é${b}`);
+        // Each directory touched many times, interleaved, so repeats outlive the in-memory cache.
+        for (let k = 0; k < 3; k++) order.push(`d${a}/é${b}`, `d${a}`, '');
+      }
+    }
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = (i * 7919) % (i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const p of order) plan.mark('touched-dir', p);
+    other.mark('touched-dir', 'elsewhere');
+    plan.mark('link-made', 'd1/link');
+
+    const got = [...plan.marked('touched-dir', 7)];
+    assert.equal(got.length, want.size, 'each marked directory exactly once');
+    assert.deepEqual(new Set(got), want);
+    const at = new Map(got.map((p, i) => [p, i]));
+    for (const p of got) {
+      if (p === '') continue;
+      const parent = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
+      assert.ok(at.get(p)! < at.get(parent)!, `${p} comes before its parent ${JSON.stringify(parent)}`);
+    }
+    assert.deepEqual([...plan.marked('link-made')], ['d1/link'], 'tags are separate sets');
+    assert.deepEqual([...other.marked('touched-dir')], ['elsewhere'], 'plans are separate');
+
+    plan.drop();
+    assert.deepEqual([...plan.marked('touched-dir')], []);
+    assert.deepEqual([...other.marked('touched-dir')], ['elsewhere'], 'dropping one plan leaves the other');
+  } finally {
+    db.close();
+  }
+});
+
+test('capped list keeps the first items, counts all, and says how many it left out', () => {
+  const l = new CappedList<string>(3);
+  for (let i = 0; i < 10; i++) l.push(`p${i}`);
+  assert.deepEqual(l.items, ['p0', 'p1', 'p2']);
+  assert.equal(l.total, 10);
+  assert.deepEqual(cappedMessages(l), ['p0', 'p1', 'p2', '... and 7 more not listed']);
+  const short = new CappedList<string>(3);
+  short.push('only');
+  assert.deepEqual(cappedMessages(short), ['only']);
+});
+
+test('watcher: more changes than its queue holds fall back to a stat scan, and the manifest still ends complete', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-watch-cap-'));
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    }),
+  });
+  const root = { name: 'site', path: dir, allowExternalSymlinks: false };
+  const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false } }, new ManifestStore(db));
+  const watcher = new AssetWatcher(roots, root, logger, 20);
+  try {
+    writeFileSync(join(dir, 'before.txt'), 'x');
+    await watcher.start();
+    assert.ok(roots.isWatched('site'));
+    mkdirSync(join(dir, 'many'));
+    for (let i = 0; i < 300; i++) writeFileSync(join(dir, 'many', `f${i}.txt`), String(i));
+    // Wait until the catch-up scan has run and the root counts as watched again.
+    for (let i = 0; i < 200 && !(lines.some((l) => l.includes('too many changes queued')) && roots.isWatched('site')); i++) await sleep(50);
+    assert.ok(lines.some((l) => l.includes('too many changes queued')), 'the queue overflowed');
+    assert.ok(roots.isWatched('site'), 'watched again after the catch-up scan');
+    await roots.refresh(root, 'watched');
+    const paths = new Set([...roots.store.iterate('site')].map((e) => e.path));
+    for (let i = 0; i < 300; i++) assert.ok(paths.has(`many/f${i}.txt`), `many/f${i}.txt in the manifest`);
+    assert.ok(paths.has('before.txt'));
+  } finally {
+    await watcher.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('watcher: an error during the first scan (e.g. out of inotify watches) leaves the root to stat scans and closes chokidar', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-watch-err-'));
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const root = { name: 'site', path: dir, allowExternalSymlinks: false };
+  const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false } }, new ManifestStore(db));
+  const watcher = new AssetWatcher(roots, root, createLogger({ level: 'silent' }));
+  const priv = watcher as unknown as { watcher: (NodeJS.EventEmitter & { closed?: boolean }) | undefined };
+  // chokidar reports ENOSPC for each file it cannot watch; here one arrives mid-scan.
+  const refresh = roots.refresh.bind(roots);
+  let chokidar: (NodeJS.EventEmitter & { closed?: boolean }) | undefined;
+  roots.refresh = async (r, mode) => {
+    chokidar = priv.watcher;
+    chokidar?.emit('error', Object.assign(new Error('inotify_add_watch: no space left on device'), { code: 'ENOSPC' }));
+    return refresh(r, mode);
+  };
+  try {
+    writeFileSync(join(dir, 'a.txt'), 'a');
+    await watcher.start();
+    assert.ok(chokidar !== undefined, 'the first scan ran with chokidar open');
+    assert.equal(roots.isWatched('site'), false, 'not counted as watched after the error');
+    assert.equal(priv.watcher, undefined, 'the failed chokidar instance is let go');
+    assert.equal(chokidar.closed, true, 'and closed, with its per-path state');
+    // Still correct: a 'watched' refresh walks the tree.
+    writeFileSync(join(dir, 'b.txt'), 'b');
+    roots.refresh = refresh;
+    await roots.refresh(root, 'watched');
+    assert.ok(roots.store.get('site', 'b.txt') !== undefined);
+  } finally {
+    await watcher.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
