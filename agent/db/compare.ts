@@ -2,6 +2,10 @@
 // boundaries and checksums them; this side checksums the same ranges as they stream in. With
 // `repair`, differing chunks are re-copied (DELETE the range, load staging's rows, one
 // transaction per chunk), tables whose DDL changed are re-copied whole, objects re-created.
+// Sums recorded earlier (presync, a previous sync or verify) stand in for a side of a table only
+// while its UPDATE_TIME guard holds on that side (update-guard.ts); each table's report says
+// which side was read and why. A repaired table's production sums count again only once read
+// after a mark past our last write to it (the next call does that).
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
