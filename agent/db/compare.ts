@@ -156,6 +156,8 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     const inflight: Array<Promise<void>> = [];
     let stagingChecked = 0;
     let productionChecked = 0;
+    // Index of each entry.differing range in its table's plan, for sums a locked repair proves.
+    const differingIndex = new Map<string, number[]>();
     const record = (t: Table, entry: TableParity, index: number, range: RangeBounds, st: ChunkSum, pr: ChunkSum) => {
       entry.chunks++;
       entry.stagingRows += st.rows;
@@ -166,6 +168,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
         entry.differingChunks++;
         entry.equal = false;
         entry.differing.push(range);
+        differingIndex.set(t.name, [...(differingIndex.get(t.name) ?? []), index]);
       }
       if (p !== undefined) {
         p.staging[index] = st;
@@ -193,10 +196,10 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       if (verdicts.get(name)!.prod.holds) record(t, entry, index, chunkRange(p, index), st, p.prod[index]!);
       else inflight.push(checkProduction(t, entry, index, chunkRange(p, index), st));
     }
+    // Staging hashes the way production's recorded sums did, so they stay usable.
+    const knownSum = [...plans.values()].flatMap((p) => p.prod).find((x) => x !== undefined);
+    const algo = knownSum !== undefined ? algoOf(knownSum) : await bestAlgo(meta);
     if (requests.length > 0 || unplanned.length > 0) {
-      // Staging hashes the way production's recorded sums did, so they stay usable.
-      const known = [...plans.values()].flatMap((p) => p.prod).find((x) => x !== undefined);
-      const algo = known !== undefined ? algoOf(known) : await bestAlgo(meta);
       for await (const c of opts.peer.checksumChunks(snap.snapshotId, unplanned.map((t) => t.name), opts.targetMs, requests, algo)) {
         const t = byLocal.get(c.table);
         const entry = report.get(c.table);
@@ -244,13 +247,27 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     for (const t of recopy) cached.tables.delete(t.name);
 
     if (opts.repair) {
-      await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log);
-      // Production's sums of a repaired table are proven only by a read after a mark past this
-      // second: a foreign write racing the repair must not hide behind ours.
+      // The mark under which each planned table's production sums are true right now.
+      const base = new Map<string, SideMark | undefined>();
+      for (const [name, p] of plans) base.set(name, verdicts.get(name)!.prod.holds ? p.prodMark : prodMarkNow(name));
+      const proven = await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log, base, algo);
+      // Otherwise, production's sums of a repaired table are proven only by a read after a mark
+      // past this second: a foreign write racing the repair must not hide behind ours.
       const second = await serverSecond(meta);
       for (const e of report.values()) {
         const p = cached.tables.get(e.table);
         if (p === undefined || e.differingChunks === 0) continue;
+        const done = proven.get(e.table);
+        const idx = differingIndex.get(e.table) ?? [];
+        if (done !== undefined && idx.length === done.sums.length) {
+          idx.forEach((i, k) => (p.prod[i] = done.sums[k]));
+          p.prodMark = done.mark;
+          delete p.lastWrite;
+          e.productionCheck += `; repaired under LOCK TABLES, re-read: ${done.sums.length} chunks`;
+          e.productionChunksChecked += done.sums.length;
+          productionChecked += done.sums.length;
+          continue;
+        }
         delete p.prodMark;
         p.lastWrite = second;
       }
@@ -281,7 +298,10 @@ async function repair(
   extra: Table[],
   objectsDiffering: string[],
   log: Logger,
-): Promise<void> {
+  guardBase: Map<string, SideMark | undefined> = new Map(),
+  algo?: string,
+): Promise<Map<string, { sums: ChunkSum[]; mark: SideMark }>> {
+  const proven = new Map<string, { sums: ChunkSum[]; mark: SideMark }>();
   const target = opts.targetSchema;
   const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
   const chunks = [...report.values()].flatMap((e) => e.differing.map((range) => ({ e, range })));
@@ -309,13 +329,13 @@ async function repair(
       workers.push(c);
     }
     lap('repair: objects dropped, workers ready');
-    await runPool(groups, workers.length, async (group, w) => {
-      const conn = workers[w]!;
+    const repairChunks = async (conn: Connection, group: typeof chunks, locked: boolean) => {
       for (const { e, range } of group) {
         const t = prodByName.get(e.table)!;
         const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
         for (let attempt = 1; ; attempt++) {
-          await conn.query('START TRANSACTION');
+          // Under LOCK TABLES, START TRANSACTION would release the lock: autocommit is off instead.
+          if (!locked) await conn.query('START TRANSACTION');
           try {
             await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
             const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
@@ -331,6 +351,39 @@ async function repair(
             if ((code === 1213 || code === 1205 || /Deadlock|Lock wait timeout/.test((err as Error).message)) && attempt < 4) continue;
             throw err;
           }
+        }
+      }
+    };
+    await runPool(groups, workers.length, async (group, w) => {
+      const conn = workers[w]!;
+      const name = group[0]!.e.table;
+      // With the table locked against other writers, its production sums stay provable: the
+      // stamp shows nobody wrote it since the sums were read, nobody can while we repair, and the
+      // repaired chunks are read again before the lock goes.
+      const base = guardBase.get(name);
+      const locked = base !== undefined && (await lockForRepair(conn, target, name, log));
+      try {
+        const clean = locked && guard(base, (await readStamps(conn, target)).get(name)).holds;
+        await repairChunks(conn, group, locked);
+        if (clean) {
+          const t = prodByName.get(name)!;
+          const sums: ChunkSum[] = [];
+          for (const { range } of group) sums.push(await checksumChunk(conn, target, t, t.keyColumns.length > 0 ? range : undefined, algo));
+          await conn.query('COMMIT');
+          await waitPast(conn, await serverSecond(conn));
+          const markConn = await connect(opts.target);
+          try {
+            const mark = await takeMark(markConn);
+            const create = (await readStamps(conn, target)).get(name)?.create ?? null;
+            if (mark !== undefined) proven.set(name, { sums, mark: { mark, create, since: 'sync' } });
+          } finally {
+            await closeConn(markConn);
+          }
+        }
+      } finally {
+        if (locked) {
+          await conn.query('UNLOCK TABLES');
+          await conn.query('SET autocommit = 1');
         }
       }
     });
@@ -358,10 +411,25 @@ async function repair(
     lap('repair: objects re-created');
     await alignAutoIncrement(meta, target, snap.tables);
     lap('repair: auto-increment aligned');
-    log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name) }, 'delta applied');
+    log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name), proven: [...proven.keys()] }, 'delta applied');
   } finally {
     await Promise.all(workers.map((c) => closeConn(c)));
     await closeConn(meta);
+  }
+  return proven;
+}
+
+/** LOCK TABLES ... WRITE for a repair; false (repair unlocked) when it cannot be had soon. */
+async function lockForRepair(conn: Connection, schema: string, table: string, log: Logger): Promise<boolean> {
+  try {
+    await conn.query('SET SESSION lock_wait_timeout = 5');
+    await conn.query(`LOCK TABLES ${qt(schema, table)} WRITE`);
+    await conn.query('SET autocommit = 0');
+    return true;
+  } catch (err) {
+    log.info({ table, err: (err as Error).message }, 'table not locked for its repair; production is read again at verify');
+    await conn.query('UNLOCK TABLES').catch(() => undefined);
+    return false;
   }
 }
 

@@ -4,7 +4,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
-import { withTwoMariaDbs } from '../helpers/mariadb.js';
+import { withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
 import { agentConfig, checksumTables, loadFixture, startDbAgent, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
 import type { ParityReport__Output } from '../../shared/proto-gen/switchyard/v1/ParityReport.js';
 
@@ -16,6 +16,7 @@ interface Env {
   prodAgent: RunningAgent;
   stagingAgent: RunningAgent;
   peer: object;
+  production: MariaDbInstance;
 }
 
 /** Fixture on staging, presync (small chunks: several per table), staging written, then locked. */
@@ -40,7 +41,7 @@ async function presynced(t: TestContext, beforePresync?: (p: Connection, product
   // The site writes after presync: orders (and audit, by its trigger); then the lock.
   await s.query("INSERT INTO shop.orders (customer, total, created) VALUES ('late', 5, NOW())");
   await unaryCall(stagingAgent.client, 'LockWrites', {});
-  return { s, p, prodAgent, stagingAgent, peer };
+  return { s, p, prodAgent, stagingAgent, peer, production };
 }
 
 const parity = async (env: Env, rpc: 'SyncDatabase' | 'VerifyDatabase', extra: object = {}): Promise<ParityReport__Output> =>
@@ -58,19 +59,20 @@ test('a foreign write on production after presync, to a table the delta does not
 
   const sync = await parity(env, 'SyncDatabase');
   const compound = table(sync, 'compound');
-  assert.equal(compound.production_check, 'checksummed: written since presync');
+  // Repaired under LOCK TABLES: the one repaired chunk is read again before the lock goes.
+  assert.equal(compound.production_check, 'checksummed: written since presync; repaired under LOCK TABLES, re-read: 1 chunks');
   assert.equal(compound.staging_check, 'reused: unchanged since presync (UPDATE_TIME)');
   assert.ok(compound.chunks > 2, `compound has several chunks (${compound.chunks})`);
   assert.equal(compound.differing_chunks, 1, 'the one chunk written on production');
   assert.ok(Number(compound.rows_copied) > 0);
   assert.equal(compound.staging_chunks_checked, 0);
-  assert.equal(compound.production_chunks_checked, compound.chunks);
+  assert.equal(compound.production_chunks_checked, compound.chunks + 1);
   const orders = table(sync, 'orders');
   assert.equal(orders.staging_check, 'checksummed: written since presync');
   assert.equal(orders.staging_chunks_checked, orders.chunks);
-  assert.equal(orders.production_check, 'reused: unchanged since presync (UPDATE_TIME)');
-  assert.equal(orders.production_chunks_checked, 0);
   assert.ok(orders.differing_chunks >= 1);
+  assert.equal(orders.production_check, `reused: unchanged since presync (UPDATE_TIME); repaired under LOCK TABLES, re-read: ${orders.differing_chunks} chunks`);
+  assert.equal(orders.production_chunks_checked, orders.differing_chunks);
   // Nobody wrote these since presync, on either side: not one chunk read.
   for (const name of ['wp_posts', 'wp_options', 'dates', 'gen', 'files']) {
     const x = table(sync, name);
@@ -84,18 +86,17 @@ test('a foreign write on production after presync, to a table the delta does not
   assert.equal(sync.staging_chunks_checked, orders.chunks + table(sync, 'audit').chunks);
   // On production: compound, and audit — loaded empty by presync, so InnoDB never stamped it.
   assert.equal(table(sync, 'audit').production_check, 'checksummed: UPDATE_TIME unknown');
-  assert.deepEqual(sync.tables.filter((x) => x.production_chunks_checked > 0).map((x) => x.table).sort(), ['audit', 'compound']);
-  assert.equal(sync.production_chunks_checked, compound.chunks + table(sync, 'audit').production_chunks_checked);
+  assert.deepEqual(sync.tables.filter((x) => x.production_chunks_checked > 0).map((x) => x.table).sort(), ['audit', 'compound', 'orders']);
+  assert.equal(sync.production_chunks_checked, sync.tables.reduce((n, x) => n + x.production_chunks_checked, 0));
 
   const verify = await parity(env, 'VerifyDatabase');
   assert.equal(verify.mode, 'guarded');
   assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((x) => !x.equal)));
-  // What sync wrote is read again on production; staging, frozen since sync read it, is not.
+  // What sync repaired it proved under the lock; staging, frozen since sync read it, is not read either.
   for (const name of ['compound', 'orders']) {
     const x = table(verify, name);
-    assert.equal(x.production_check, 'checksummed: repaired by sync', name);
-    assert.equal(x.production_chunks_checked, x.chunks, name);
-    assert.equal(x.staging_chunks_checked, 0, name);
+    assert.equal(x.production_check, 'reused: unchanged since sync (UPDATE_TIME)', name);
+    assert.equal(x.production_chunks_checked + x.staging_chunks_checked, 0, name);
   }
   for (const name of ['wp_posts', 'dates', 'files']) assert.equal(table(verify, name).production_chunks_checked + table(verify, name).staging_chunks_checked, 0, name);
   assert.deepEqual(await checksumTables(env.p, 'shop'), await checksumTables(env.s, 'shop'));
@@ -172,8 +173,32 @@ test('a transaction open on production before presync\'s mark and committed afte
 
   const sync = await parity(env, 'SyncDatabase');
   const compound = table(sync, 'compound');
-  assert.equal(compound.production_check, 'checksummed: written since presync');
+  assert.match(compound.production_check, /^checksummed: written since presync/);
   assert.equal(compound.differing_chunks, 1);
   const verify = await parity(env, 'VerifyDatabase');
   assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((x) => !x.equal)));
+});
+
+test('a foreign write racing the repair of its table is not masked: sync locks the table, sees the stamp moved, and verify reads the table again', async (t) => {
+  const env = await presynced(t);
+  await env.p.query('UPDATE shop.compound SET c = -1 WHERE a = 1');
+  // Another writer on production, mid-transaction when sync starts, commits while sync waits to lock the table.
+  const [[last]] = (await env.p.query('SELECT MAX(a) AS a FROM shop.compound')) as unknown as [[{ a: number }]];
+  const x = await env.production.rootConnection();
+  t.after(() => x.end());
+  await x.query('START TRANSACTION');
+  await x.query('UPDATE shop.compound SET c = -3 WHERE a = ?', [last.a]);
+  const syncing = parity(env, 'SyncDatabase');
+  await sleep(1500);
+  await x.query('COMMIT');
+  const sync = await syncing;
+  const compound = table(sync, 'compound');
+  assert.equal(compound.differing_chunks, 1, 'sync saw only the first write (the other was not committed when it read)');
+  assert.doesNotMatch(compound.production_check, /repaired under LOCK TABLES/, 'the stamp moved while sync waited for the lock: nothing proven');
+
+  const verify = await parity(env, 'VerifyDatabase');
+  const v = table(verify, 'compound');
+  assert.equal(v.production_check, 'checksummed: repaired by sync');
+  assert.equal(v.equal, false, 'the racing write is found');
+  assert.equal(v.differing_chunks, 1);
 });
