@@ -365,6 +365,9 @@ async function repair(
       try {
         const clean = locked && guard(base, (await readStamps(conn, target)).get(name)).holds;
         await repairChunks(conn, group, locked);
+        // Aligned here, under the lock, the ALTER's new CREATE_TIME goes into the mark below
+        // instead of failing it at verify.
+        if (locked) await alignAutoIncrement(conn, target, snap.tables.filter((x) => x.name === name));
         if (clean) {
           const t = prodByName.get(name)!;
           const sums: ChunkSum[] = [];
