@@ -1,12 +1,14 @@
 // What the production agent remembers between presync, sync and verify of one target schema:
 // each table's chunk boundaries (picked on staging while presync streamed the rows) and the last
-// known checksum of every chunk on each side. Production's sums stay true for as long as nobody
-// but this agent writes the schema, which holds from presync until the switch; every write of
-// ours outside a chunk repair (rewrite, merge, rollback, another full copy) forgets the schema.
+// known checksum of every chunk on each side, with a mark per side (update-guard.ts): the sums
+// of that side stand for as long as the table's UPDATE_TIME shows no commit since the mark. Every
+// write of ours outside a chunk repair (rewrite, merge, rollback, another full copy) forgets the
+// schema; a repair drops that table's production mark until its sums are read again.
 // Memory only: after a restart, sync and verify fall back to checksumming everything.
 import type { Key } from './convert.js';
 import type { RangeBounds } from './sql.js';
 import type { ChunkSum } from './checksum.js';
+import type { SideMark } from './update-guard.js';
 
 export interface TablePlan {
   /** Normalized DDL the sums belong to; another DDL makes the plan unusable. */
@@ -16,14 +18,15 @@ export interface TablePlan {
   boundaries: Key[];
   prod: Array<ChunkSum | undefined>;
   staging: Array<ChunkSum | undefined>;
+  /** Set only when every chunk's sum of that side was read after the mark was taken. */
+  prodMark?: SideMark;
+  stagingMark?: SideMark;
+  /** Server second of our last write to the table (a repair); the next mark must be past it. */
+  lastWrite?: number;
 }
 
 export interface SchemaPlan {
   tables: Map<string, TablePlan>;
-  /** Staging's freeze (lock time) when the staging sums were taken; '' when it was not frozen. */
-  frozenSince: string;
-  /** A sync ran to its end under that freeze: every chunk's staging sum is known. */
-  synced: boolean;
 }
 
 export function chunkCount(p: Pick<TablePlan, 'boundaries'>): number {

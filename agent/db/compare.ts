@@ -2,6 +2,10 @@
 // boundaries and checksums them; this side checksums the same ranges as they stream in. With
 // `repair`, differing chunks are re-copied (DELETE the range, load staging's rows, one
 // transaction per chunk), tables whose DDL changed are re-copied whole, objects re-created.
+// Sums recorded earlier (presync, a previous sync or verify) stand in for a side of a table only
+// while its UPDATE_TIME guard holds on that side (update-guard.ts); each table's report says
+// which side was read and why. A repaired table's production sums count again only once read
+// after a mark past our last write to it (the next call does that).
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
@@ -10,6 +14,7 @@ import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } f
 import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type Table } from './inspect.js';
 import { bestAlgo, checksumChunk, type ChunkSum } from './checksum.js';
 import { chunkCount, chunkRange, newTablePlan, sameSum, type ChunkCache, type TablePlan } from './chunk-cache.js';
+import { guard, readStamps, serverSecond, takeMark, waitPast, type GuardVerdict, type SideMark } from './update-guard.js';
 import { rangeFromWire, keyText } from './convert.js';
 import { loadRows } from './load-rows.js';
 import { copyTablesInto, prepareLoadSession } from './pull.js';
@@ -28,6 +33,11 @@ export interface TableParity {
   note: string;
   rowsCopied: number;
   differing: RangeBounds[];
+  /** "reused: unchanged since presync (UPDATE_TIME)", "checksummed: written since sync", ... */
+  stagingCheck: string;
+  productionCheck: string;
+  stagingChunksChecked: number;
+  productionChunksChecked: number;
 }
 
 export interface ParityReport {
@@ -37,7 +47,7 @@ export interface ParityReport {
   seconds: number;
   stagingChunksChecked: number;
   productionChunksChecked: number;
-  mode: 'full' | 'incremental';
+  mode: 'full' | 'guarded';
 }
 
 export interface CompareOptions {
@@ -50,10 +60,12 @@ export interface CompareOptions {
   targetMs: number;
   logger: Logger;
   onProgress?: ProgressSink;
-  /** Verify: checksum every chunk on both sides; sync: every production chunk too. */
+  /** Checksum every chunk on both sides, ignoring recorded sums and their UPDATE_TIME guard. */
   full?: boolean;
   cache?: ChunkCache;
 }
+
+const algoOf = (s: ChunkSum | undefined): string => s?.checksum.split(':')[0] ?? '';
 
 /** Same columns, same key, same DDL apart from the counter: chunk-comparable. */
 function schemaNote(s: Table, p: Table | undefined): string {
@@ -80,12 +92,12 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     const recopy: Table[] = [];
     for (const s of snap.tables) {
       const note = schemaNote(s, prodByName.get(s.name));
-      report.set(s.name, { table: s.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: 0, equal: note === '', note, rowsCopied: 0, differing: [] });
+      report.set(s.name, { table: s.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: 0, equal: note === '', note, rowsCopied: 0, differing: [], stagingCheck: '', productionCheck: '', stagingChunksChecked: 0, productionChunksChecked: 0 });
       if (note === '') comparable.push(prodByName.get(s.name)!);
       else recopy.push(s);
     }
     const extra = prod.tables.filter((t) => !snap.tables.some((s) => s.name === t.name));
-    for (const t of extra) report.set(t.name, { table: t.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: t.approxRows, equal: false, note: 'missing on staging', rowsCopied: 0, differing: [] });
+    for (const t of extra) report.set(t.name, { table: t.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: t.approxRows, equal: false, note: 'missing on staging', rowsCopied: 0, differing: [], stagingCheck: '', productionCheck: '', stagingChunksChecked: 0, productionChunksChecked: 0 });
     const objectsDiffering = objectsEqual(snap.objects, prod.objects, opts.sourceSchema, opts.targetSchema);
 
     for (let i = 0; i < Math.max(1, opts.parallelism); i++) pool.push(await connect(opts.target, { raw: true }));
@@ -97,7 +109,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     // Chunk boundaries and sums remembered since presync (or the last sync / verify).
     let cached = opts.cache?.get(opts.targetSchema);
     if (cached === undefined) {
-      cached = { tables: new Map(), frozenSince: '', synced: false };
+      cached = { tables: new Map() };
       opts.cache?.set(opts.targetSchema, cached);
     }
     const plans = new Map<string, TablePlan>();
@@ -106,46 +118,46 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       if (p !== undefined && p.ddl === normalizeCreate(t.createSql) && p.keyColumns.join(',') === t.keyColumns.join(',')) plans.set(t.name, p);
       else cached.tables.delete(t.name);
     }
-    // Verify right after a sync under the same freeze: staging has not changed since sync read it
-    // and production only by our own repairs, so only re-copied chunks need checking again.
-    const incremental = !opts.repair && opts.full !== true && cached.synced && cached.frozenSince !== '' && cached.frozenSince === (snap.frozenSince ?? '');
-    if (opts.repair) {
-      cached.synced = false;
-      cached.frozenSince = snap.frozenSince ?? '';
-    }
+    const phase = opts.repair ? 'sync' : 'verify';
+    // Our own last writes (a sync's repairs) must fall in a second before the mark, or every
+    // table we repaired would look written by someone else from now on.
+    const ours = Math.max(0, ...[...plans.values()].map((p) => p.lastWrite ?? 0));
+    if (ours > 0) await waitPast(meta, ours);
+    const prodMark = await takeMark(meta);
+    const prodStamps = await readStamps(meta, opts.targetSchema);
+    const stagingStamps = new Map(snap.tables.map((t) => [t.name, t.stamp]));
+    const verdicts = new Map<string, { staging: GuardVerdict; prod: GuardVerdict }>();
+    const fullPass: GuardVerdict = { holds: false, reason: 'full pass asked' };
+    const complete = (p: TablePlan, xs: Array<ChunkSum | undefined>) => xs.length === chunkCount(p) && xs.every((x) => x !== undefined);
     const requests: TableChunksPlan[] = [];
+    const prodOnly: Array<{ name: string; index: number }> = [];
     for (const [name, p] of plans) {
+      let sv = opts.full === true ? fullPass : guard(p.stagingMark, stagingStamps.get(name));
+      if (sv.holds && !complete(p, p.staging)) sv = { holds: false, reason: 'sums incomplete' };
+      let pv = opts.full === true ? fullPass : p.prodMark === undefined && p.lastWrite !== undefined ? { holds: false, reason: 'repaired by sync' } : guard(p.prodMark, prodStamps.get(name));
+      if (pv.holds && !complete(p, p.prod)) pv = { holds: false, reason: 'sums incomplete' };
+      if (sv.holds && pv.holds && algoOf(p.staging[0]) !== algoOf(p.prod[0])) pv = { holds: false, reason: 'sums of another algorithm' };
+      verdicts.set(name, { staging: sv, prod: pv });
       const entry = report.get(name)!;
-      if (!incremental) {
-        requests.push({ table: name, boundaries: p.boundaries, only: [] });
-        continue;
-      }
-      const only: number[] = [];
-      for (let i = 0; i < chunkCount(p); i++) {
-        const st = p.staging[i];
-        const pr = p.prod[i];
-        if (st === undefined || pr === undefined) {
-          only.push(i);
-          continue;
-        }
-        entry.chunks++;
-        entry.stagingRows += st.rows;
-        entry.productionRows += pr.rows;
-        if (!sameSum(st, pr)) {
-          entry.differingChunks++;
-          entry.equal = false;
-          entry.differing.push(chunkRange(p, i));
-        }
-      }
-      if (only.length > 0) requests.push({ table: name, boundaries: p.boundaries, only });
+      entry.stagingCheck = `${sv.holds ? 'reused' : 'checksummed'}: ${sv.reason}`;
+      entry.productionCheck = `${pv.holds ? 'reused' : 'checksummed'}: ${pv.reason}`;
+      if (!sv.holds) requests.push({ table: name, boundaries: p.boundaries, only: [] });
+      else for (let i = 0; i < chunkCount(p); i++) prodOnly.push({ name, index: i });
     }
     const unplanned = comparable.filter((t) => !plans.has(t.name));
+    for (const t of unplanned) {
+      const entry = report.get(t.name)!;
+      entry.stagingCheck = 'checksummed: no sums recorded';
+      entry.productionCheck = 'checksummed: no sums recorded';
+    }
     const fresh = new Map<string, Array<{ index: number; range: RangeBounds; staging: ChunkSum; prod: ChunkSum | undefined }>>(unplanned.map((t) => [t.name, []]));
 
     const byLocal = new Map(comparable.map((t) => [t.name, t]));
     const inflight: Array<Promise<void>> = [];
     let stagingChecked = 0;
     let productionChecked = 0;
+    // Index of each entry.differing range in its table's plan, for sums a locked repair proves.
+    const differingIndex = new Map<string, number[]>();
     const record = (t: Table, entry: TableParity, index: number, range: RangeBounds, st: ChunkSum, pr: ChunkSum) => {
       entry.chunks++;
       entry.stagingRows += st.rows;
@@ -156,6 +168,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
         entry.differingChunks++;
         entry.equal = false;
         entry.differing.push(range);
+        differingIndex.set(t.name, [...(differingIndex.get(t.name) ?? []), index]);
       }
       if (p !== undefined) {
         p.staging[index] = st;
@@ -163,40 +176,61 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
         p.prod[index] = differs && opts.repair ? undefined : pr;
       } else fresh.get(t.name)?.push({ index, range, staging: st, prod: differs && opts.repair ? undefined : pr });
     };
+    const checkProduction = async (t: Table, entry: TableParity, index: number, range: RangeBounds, st: ChunkSum) => {
+      const conn = await take();
+      try {
+        const mine = await checksumChunk(conn, opts.targetSchema, t, t.keyColumns.length > 0 ? range : undefined, algoOf(st));
+        productionChecked++;
+        entry.productionChunksChecked++;
+        record(t, entry, index, range, st, mine);
+      } finally {
+        give(conn);
+      }
+    };
+    // Staging unchanged: its recorded sums stand; production's too where its guard holds.
+    for (const { name, index } of prodOnly) {
+      const p = plans.get(name)!;
+      const t = byLocal.get(name)!;
+      const entry = report.get(name)!;
+      const st = p.staging[index]!;
+      if (verdicts.get(name)!.prod.holds) record(t, entry, index, chunkRange(p, index), st, p.prod[index]!);
+      else inflight.push(checkProduction(t, entry, index, chunkRange(p, index), st));
+    }
+    // Staging hashes the way production's recorded sums did, so they stay usable.
+    const knownSum = [...plans.values()].flatMap((p) => p.prod).find((x) => x !== undefined);
+    const algo = knownSum !== undefined ? algoOf(knownSum) : await bestAlgo(meta);
     if (requests.length > 0 || unplanned.length > 0) {
-      // Staging hashes the way production's recorded sums did, so they stay usable.
-      const known = [...plans.values()].flatMap((p) => p.prod).find((x) => x !== undefined);
-      const algo = known?.checksum.split(':')[0] ?? (await bestAlgo(meta));
       for await (const c of opts.peer.checksumChunks(snap.snapshotId, unplanned.map((t) => t.name), opts.targetMs, requests, algo)) {
         const t = byLocal.get(c.table);
         const entry = report.get(c.table);
         if (t === undefined || entry === undefined) throw new SwitchyardError('SY_DB', `staging sent a chunk for unknown table ${c.table}`);
         stagingChecked++;
+        entry.stagingChunksChecked++;
         const st: ChunkSum = { rows: Number(c.rows), checksum: c.checksum };
-        const algo = c.checksum.split(':')[0];
         const p = plans.get(t.name);
         const range = p !== undefined ? chunkRange(p, c.index) : (rangeFromWire(c.range) ?? {});
         const known = p?.prod[c.index];
-        if (!incremental && opts.full !== true && known !== undefined && known.checksum.split(':')[0] === algo) {
+        if (verdicts.get(t.name)?.prod.holds === true && known !== undefined && algoOf(known) === algoOf(st)) {
           record(t, entry, c.index, range, st, known);
           continue;
         }
-        const conn = await take();
-        inflight.push(
-          (async () => {
-            try {
-              const mine = await checksumChunk(conn, opts.targetSchema, t, t.keyColumns.length > 0 ? range : undefined, algo);
-              productionChecked++;
-              record(t, entry, c.index, range, st, mine);
-            } finally {
-              give(conn);
-            }
-          })(),
-        );
+        inflight.push(checkProduction(t, entry, c.index, range, st));
       }
     }
     await Promise.all(inflight);
     log.debug({ ms: Date.now() - started }, 'checksums compared');
+    // A side read again in full in this call gets a new mark: staging's from this snapshot,
+    // production's from just before its reads.
+    const stagingMarkNow = (name: string): SideMark | undefined => (snap.guardMark === undefined ? undefined : { mark: snap.guardMark, create: stagingStamps.get(name)?.create ?? null, since: phase });
+    const prodMarkNow = (name: string): SideMark | undefined => (prodMark === undefined ? undefined : { mark: prodMark, create: prodStamps.get(name)?.create ?? null, since: phase });
+    for (const [name, p] of plans) {
+      const v = verdicts.get(name)!;
+      if (!v.staging.holds) p.stagingMark = complete(p, p.staging) ? stagingMarkNow(name) : undefined;
+      if (!v.prod.holds) {
+        p.prodMark = complete(p, p.prod) ? prodMarkNow(name) : undefined;
+        if (p.prodMark !== undefined) delete p.lastWrite;
+      }
+    }
     // Tables chunked on staging just now keep those boundaries for the next call.
     for (const t of unplanned) {
       const chunks = (fresh.get(t.name) ?? []).sort((a, b) => a.index - b.index);
@@ -206,20 +240,46 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
         p.staging[i] = c.staging;
         p.prod[i] = c.prod;
       });
+      if (complete(p, p.staging)) p.stagingMark = stagingMarkNow(t.name);
+      if (complete(p, p.prod)) p.prodMark = prodMarkNow(t.name);
       cached.tables.set(t.name, p);
     }
     for (const t of recopy) cached.tables.delete(t.name);
 
     if (opts.repair) {
-      await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log);
-      cached.synced = true;
+      // The mark under which each planned table's production sums are true right now.
+      const base = new Map<string, SideMark | undefined>();
+      for (const [name, p] of plans) base.set(name, verdicts.get(name)!.prod.holds ? p.prodMark : prodMarkNow(name));
+      const proven = await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log, base, algo);
+      // Otherwise, production's sums of a repaired table are proven only by a read after a mark
+      // past this second: a foreign write racing the repair must not hide behind ours.
+      const second = await serverSecond(meta);
+      for (const e of report.values()) {
+        const p = cached.tables.get(e.table);
+        if (p === undefined || e.differingChunks === 0) continue;
+        const done = proven.get(e.table);
+        const idx = differingIndex.get(e.table) ?? [];
+        if (done !== undefined && idx.length === done.sums.length) {
+          idx.forEach((i, k) => (p.prod[i] = done.sums[k]));
+          p.prodMark = done.mark;
+          delete p.lastWrite;
+          e.productionCheck += `; repaired under LOCK TABLES, re-read: ${done.sums.length} chunks`;
+          e.productionChunksChecked += done.sums.length;
+          productionChecked += done.sums.length;
+          continue;
+        }
+        delete p.prodMark;
+        p.lastWrite = second;
+      }
       log.debug({ ms: Date.now() - started }, 'repaired');
     }
     const tables = [...report.values()].sort((a, b) => a.table.localeCompare(b.table));
     const equal = tables.every((t) => t.equal) && objectsDiffering.length === 0;
-    log.info({ mode: incremental ? 'incremental' : 'full', stagingChecked, productionChecked }, 'chunks checked');
+    const mode = opts.full === true ? 'full' : 'guarded';
+    log.info({ mode, stagingChecked, productionChecked, guardMarks: { staging: snap.guardMark ?? null, production: prodMark ?? null } }, 'chunks checked');
+    for (const t of tables) log.debug({ table: t.table, staging: t.stagingCheck, production: t.productionCheck }, 'table checked');
     for (const t of tables.filter((x) => !x.equal)) log.info({ table: t.table, note: t.note, differing: t.differing.slice(0, 5).map((r) => `${keyText(r.lower)}..${keyText(r.upper)}`) }, 'table differs');
-    return { equal, tables, objectsDiffering, seconds: (Date.now() - started) / 1000, stagingChunksChecked: stagingChecked, productionChunksChecked: productionChecked, mode: incremental ? 'incremental' : 'full' };
+    return { equal, tables, objectsDiffering, seconds: (Date.now() - started) / 1000, stagingChunksChecked: stagingChecked, productionChunksChecked: productionChecked, mode };
   } catch (err) {
     throw dbError(err, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
   } finally {
@@ -238,7 +298,10 @@ async function repair(
   extra: Table[],
   objectsDiffering: string[],
   log: Logger,
-): Promise<void> {
+  guardBase: Map<string, SideMark | undefined> = new Map(),
+  algo?: string,
+): Promise<Map<string, { sums: ChunkSum[]; mark: SideMark }>> {
+  const proven = new Map<string, { sums: ChunkSum[]; mark: SideMark }>();
   const target = opts.targetSchema;
   const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
   const chunks = [...report.values()].flatMap((e) => e.differing.map((range) => ({ e, range })));
@@ -266,13 +329,13 @@ async function repair(
       workers.push(c);
     }
     lap('repair: objects dropped, workers ready');
-    await runPool(groups, workers.length, async (group, w) => {
-      const conn = workers[w]!;
+    const repairChunks = async (conn: Connection, group: typeof chunks, locked: boolean) => {
       for (const { e, range } of group) {
         const t = prodByName.get(e.table)!;
         const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
         for (let attempt = 1; ; attempt++) {
-          await conn.query('START TRANSACTION');
+          // Under LOCK TABLES, START TRANSACTION would release the lock: autocommit is off instead.
+          if (!locked) await conn.query('START TRANSACTION');
           try {
             await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
             const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
@@ -288,6 +351,42 @@ async function repair(
             if ((code === 1213 || code === 1205 || /Deadlock|Lock wait timeout/.test((err as Error).message)) && attempt < 4) continue;
             throw err;
           }
+        }
+      }
+    };
+    await runPool(groups, workers.length, async (group, w) => {
+      const conn = workers[w]!;
+      const name = group[0]!.e.table;
+      // With the table locked against other writers, its production sums stay provable: the
+      // stamp shows nobody wrote it since the sums were read, nobody can while we repair, and the
+      // repaired chunks are read again before the lock goes.
+      const base = guardBase.get(name);
+      const locked = base !== undefined && (await lockForRepair(conn, target, name, log));
+      try {
+        const clean = locked && guard(base, (await readStamps(conn, target)).get(name)).holds;
+        await repairChunks(conn, group, locked);
+        // Aligned here, under the lock, the ALTER's new CREATE_TIME goes into the mark below
+        // instead of failing it at verify.
+        if (locked) await alignAutoIncrement(conn, target, snap.tables.filter((x) => x.name === name));
+        if (clean) {
+          const t = prodByName.get(name)!;
+          const sums: ChunkSum[] = [];
+          for (const { range } of group) sums.push(await checksumChunk(conn, target, t, t.keyColumns.length > 0 ? range : undefined, algo));
+          await conn.query('COMMIT');
+          await waitPast(conn, await serverSecond(conn));
+          const markConn = await connect(opts.target);
+          try {
+            const mark = await takeMark(markConn);
+            const create = (await readStamps(conn, target)).get(name)?.create ?? null;
+            if (mark !== undefined) proven.set(name, { sums, mark: { mark, create, since: 'sync' } });
+          } finally {
+            await closeConn(markConn);
+          }
+        }
+      } finally {
+        if (locked) {
+          await conn.query('UNLOCK TABLES');
+          await conn.query('SET autocommit = 1');
         }
       }
     });
@@ -315,10 +414,25 @@ async function repair(
     lap('repair: objects re-created');
     await alignAutoIncrement(meta, target, snap.tables);
     lap('repair: auto-increment aligned');
-    log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name) }, 'delta applied');
+    log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name), proven: [...proven.keys()] }, 'delta applied');
   } finally {
     await Promise.all(workers.map((c) => closeConn(c)));
     await closeConn(meta);
+  }
+  return proven;
+}
+
+/** LOCK TABLES ... WRITE for a repair; false (repair unlocked) when it cannot be had soon. */
+async function lockForRepair(conn: Connection, schema: string, table: string, log: Logger): Promise<boolean> {
+  try {
+    await conn.query('SET SESSION lock_wait_timeout = 5');
+    await conn.query(`LOCK TABLES ${qt(schema, table)} WRITE`);
+    await conn.query('SET autocommit = 0');
+    return true;
+  } catch (err) {
+    log.info({ table, err: (err as Error).message }, 'table not locked for its repair; production is read again at verify');
+    await conn.query('UNLOCK TABLES').catch(() => undefined);
+    return false;
   }
 }
 

@@ -37,6 +37,7 @@ export function snapshotToWire(id: string, info: SchemaInfo, sharedView: boolean
     auto_increment_increment: info.autoIncrementIncrement ?? 1,
     auto_increment_offset: info.autoIncrementOffset ?? 1,
     frozen_since: info.frozenSince ?? '',
+    guard_mark: info.guardMark ?? 0,
     tables: info.tables.map((t) => ({
       name: t.name,
       create_sql: t.createSql,
@@ -46,6 +47,8 @@ export function snapshotToWire(id: string, info: SchemaInfo, sharedView: boolean
       approx_rows: t.approxRows,
       approx_bytes: t.approxBytes,
       auto_increment: t.autoIncrement,
+      update_time: t.stamp?.update ?? 0,
+      create_time: t.stamp?.create ?? 0,
     })),
     objects: info.objects.map((o) => ({ kind: o.kind, name: o.name, create_sql: o.createSql, sql_mode: o.sqlMode, character_set_client: o.characterSetClient, collation_connection: o.collationConnection, time_zone: o.timeZone ?? '' })),
   };
@@ -64,6 +67,7 @@ export function snapshotFromWire(s: SnapshotInfo__Output): SchemaInfo & { snapsh
     autoIncrementIncrement: s.auto_increment_increment,
     autoIncrementOffset: s.auto_increment_offset,
     frozenSince: s.frozen_since,
+    ...(Number(s.guard_mark) > 0 ? { guardMark: Number(s.guard_mark) } : {}),
     tables: s.tables.map(
       (t): Table => ({
         name: t.name,
@@ -74,6 +78,7 @@ export function snapshotFromWire(s: SnapshotInfo__Output): SchemaInfo & { snapsh
         approxRows: Number(t.approx_rows),
         approxBytes: Number(t.approx_bytes),
         autoIncrement: t.auto_increment,
+        stamp: { update: Number(t.update_time) > 0 ? Number(t.update_time) : null, create: Number(t.create_time) > 0 ? Number(t.create_time) : null },
       }),
     ),
     objects: s.objects.map((o): SchemaObject => ({ kind: o.kind as SchemaObject['kind'], name: o.name, createSql: o.create_sql, sqlMode: o.sql_mode, characterSetClient: o.character_set_client, collationConnection: o.collation_connection, timeZone: o.time_zone })),

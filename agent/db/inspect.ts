@@ -1,5 +1,6 @@
 // What a schema holds, read from information_schema and SHOW CREATE: tables with their exact
 // DDL, columns, the key used for chunking, and the other objects (views, triggers, routines, events).
+import type { TableStamp } from './update-guard.js';
 import type { Connection } from 'mysql2/promise';
 import { qi, qt, type KeyColumnType } from './sql.js';
 import { rows } from './connect.js';
@@ -23,6 +24,8 @@ export interface Table {
   approxRows: number;
   approxBytes: number;
   autoIncrement: string;
+  /** Staging snapshots: UPDATE_TIME / CREATE_TIME as the view opened (update-guard.ts). */
+  stamp?: TableStamp;
 }
 
 export type ObjectKind = 'VIEW' | 'TRIGGER' | 'PROCEDURE' | 'FUNCTION' | 'EVENT';
@@ -49,6 +52,8 @@ export interface SchemaInfo {
   autoIncrementOffset?: number;
   /** Staging snapshots: the write freeze's lock time when read_only was ON as the view opened. */
   frozenSince?: string;
+  /** Staging snapshots: the UPDATE_TIME mark taken just before the view opened. */
+  guardMark?: number;
 }
 
 type Row = Record<string, unknown>;

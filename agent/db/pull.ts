@@ -15,6 +15,7 @@ import type { Key } from './convert.js';
 import { addDeferred, deferrableIndexes, dropDeferred, type DeferredIndex } from './defer-indexes.js';
 import { checksumChunk } from './checksum.js';
 import { chunkCount, chunkRange, newTablePlan, type ChunkCache, type TablePlan } from './chunk-cache.js';
+import { readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
 
 export interface PullOptions {
   target: DbTarget;
@@ -121,6 +122,9 @@ export async function copyTablesInto(
           const plan = newTablePlan(normalizeCreate(t.createSql), t.keyColumns, [...boundaries]);
           for (let i = 0; i < chunkCount(plan); i++) plan.prod[i] = await checksumChunk(workers[w]!, schema, localT, t.keyColumns.length > 0 ? chunkRange(plan, i) : undefined);
           plans.set(t.name, plan);
+          // Staging's sums of the same chunks, in the same snapshot (so equal to what was just
+          // loaded): sync need not read a table staging has not written since (UPDATE_TIME guard).
+          if (snap.guardMark !== undefined) await recordStagingSums(opts, snap, t, plan).catch((err: unknown) => opts.logger.warn({ table: t.name, err: (err as Error).message }, 'staging chunk sums not recorded; sync will read them'));
         }
       });
     } finally {
@@ -130,6 +134,14 @@ export async function copyTablesInto(
     await closeConn(meta);
   }
   return methods;
+}
+
+async function recordStagingSums(opts: Pick<PullOptions, 'peer'>, snap: RemoteSnapshot, t: Table, plan: TablePlan): Promise<void> {
+  const algo = plan.prod[0]?.checksum.split(':')[0] ?? '';
+  for await (const c of opts.peer.checksumChunks(snap.snapshotId, [], 0, [{ table: t.name, boundaries: plan.boundaries, only: [] }], algo)) {
+    if (c.table === t.name && c.index < chunkCount(plan)) plan.staging[c.index] = { rows: Number(c.rows), checksum: c.checksum };
+  }
+  if (plan.staging.every((s) => s !== undefined)) plan.stagingMark = { mark: snap.guardMark!, create: t.stamp?.create ?? null, since: 'presync' };
 }
 
 export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
@@ -150,8 +162,19 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     await opts.peer.closeSnapshot(snap.snapshotId).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the staging snapshot failed'));
     log.debug({ ms: Date.now() - started }, 'rows loaded');
     opts.cache?.forget(opts.targetSchema);
+    // Production's sums were read from the shadow, which only we write; after the swap anyone may
+    // write these tables. The mark is taken past the second of our loads, before the swap.
+    let mark: number | undefined;
+    if (plans.size > 0) {
+      await waitPast(meta, await serverSecond(meta));
+      mark = await takeMark(meta);
+    }
     const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log);
-    opts.cache?.set(opts.targetSchema, { tables: plans, frozenSince: '', synced: false });
+    if (mark !== undefined) {
+      const stamps = await readStamps(meta, opts.targetSchema);
+      for (const [name, p] of plans) p.prodMark = { mark, create: stamps.get(name)?.create ?? null, since: 'presync' };
+    }
+    opts.cache?.set(opts.targetSchema, { tables: plans });
     const seconds = (Date.now() - started) / 1000;
     log.info({ rows: meter.rows, bytes: meter.bytes, seconds }, 'copy swapped in');
     return { tables: snap.tables.map((t) => t.name), rows: meter.rows, bytes: meter.bytes, seconds, keptAside: swap.keptAside, loadMethods: [...methods] };

@@ -52,7 +52,7 @@ export function parityToWire(r: ParityReport) {
     equal: r.equal,
     seconds: r.seconds,
     objects_differing: r.objectsDiffering,
-    tables: r.tables.map((t) => ({ table: t.table, chunks: t.chunks, differing_chunks: t.differingChunks, staging_rows: t.stagingRows, production_rows: t.productionRows, equal: t.equal, note: t.note, rows_copied: t.rowsCopied })),
+    tables: r.tables.map((t) => ({ table: t.table, chunks: t.chunks, differing_chunks: t.differingChunks, staging_rows: t.stagingRows, production_rows: t.productionRows, equal: t.equal, note: t.note, rows_copied: t.rowsCopied, staging_check: t.stagingCheck, production_check: t.productionCheck, staging_chunks_checked: t.stagingChunksChecked, production_chunks_checked: t.productionChunksChecked })),
     staging_chunks_checked: r.stagingChunksChecked,
     production_chunks_checked: r.productionChunksChecked,
     mode: r.mode,

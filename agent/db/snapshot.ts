@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { inspectSchema, type SchemaInfo } from './inspect.js';
+import { readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
 
 export class Snapshot {
   readonly id = randomUUID();
@@ -83,6 +84,18 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
   const meta = await connect(target);
   const readers: Connection[] = [];
   try {
+    // Frozen just now: the site's last writes may share the lock's second, and a mark in that
+    // second would count them as written after it. Past it, only a SUPER user's write (read_only
+    // does not stop those) stamps at or above the mark. Agent and server clocks may differ: wait
+    // only when the server's second is the lock's or just before it.
+    const locked = lockedAt();
+    if (locked !== undefined && locked !== '') {
+      const lockSecond = Math.floor(Date.parse(locked) / 1000);
+      const now = await serverSecond(meta);
+      if (now <= lockSecond && lockSecond - now <= 1) await waitPast(meta, lockSecond);
+    }
+    // Before the view opens: a commit the view misses then stamps at or above the mark.
+    const mark = await takeMark(meta);
     let shared = parallelism > 1;
     if (shared) {
       try {
@@ -108,6 +121,10 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     info.autoIncrementOffset = Number(v.off);
     const ro = v.ro === 1 || v.ro === '1' || v.ro === 'ON';
     info.frozenSince = ro ? (lockedAt() ?? '') : '';
+    // After the view opened: a stamp below an earlier mark means the view holds what that mark's sums saw.
+    const stamps = await readStamps(meta, schema);
+    for (const t of info.tables) t.stamp = stamps.get(t.name) ?? { update: null, create: null };
+    if (mark !== undefined) info.guardMark = mark;
     if (shared) await meta.query('UNLOCK TABLES');
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
     return new Snapshot(schema, info, shared, readers, token);

@@ -31,6 +31,9 @@ export const PlanSchema = Type.Object(
         {
           staging: NonEmpty,
           production: NonEmpty,
+          fullVerify: Type.Optional(
+            Type.Boolean({ default: false, description: 'verify checksums every chunk on both sides instead of reusing sums whose UPDATE_TIME guard holds' }),
+          ),
           rollbackSwap: Type.Optional(
             Type.Boolean({ default: false, description: 'rollback swaps the production tables the copy replaced back in (kept aside until release)' }),
           ),

@@ -53,8 +53,8 @@ function parity(m: ReportModel): string {
   }
   const db = m.databaseParity;
   if (db !== null) {
-    out.push(`<h3>Database ${badge(db.equal ? 'equal' : 'differs')}</h3>`);
-    out.push(table(['table', 'chunks', 'differing', 'staging rows', 'production rows', 'status', 'note'], db.tables.map((t) => [e(t.table), e(t.chunks), e(t.differingChunks), e(t.stagingRows), e(t.productionRows), badge(t.equal ? 'equal' : 'differs'), e(t.note)]), [1, 2, 3, 4]));
+    out.push(`<h3>Database ${badge(db.equal ? 'equal' : 'differs')}${db.mode === '' ? '' : ` <small>${e(db.mode)}</small>`}</h3>`);
+    out.push(table(['table', 'chunks', 'differing', 'staging rows', 'production rows', 'status', 'note', 'staging side', 'production side'], db.tables.map((t) => [e(t.table), e(t.chunks), e(t.differingChunks), e(t.stagingRows), e(t.productionRows), badge(t.equal ? 'equal' : 'differs'), e(t.note), e(t.stagingCheck), e(t.productionCheck)]), [1, 2, 3, 4]));
     if (db.objectsDiffering.length > 0) out.push(`<p class="err">objects differing: ${db.objectsDiffering.map((o) => `<code>${e(o)}</code>`).join(', ')}</p>`);
   }
   if (m.assetsParity !== null && m.assetsParity.length > 0) {

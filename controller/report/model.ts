@@ -29,7 +29,9 @@ export interface RuntimeParityModel {
 
 export interface DatabaseParityModel {
   equal: boolean;
-  tables: Array<{ table: string; equal: boolean; chunks: number; differingChunks: number; stagingRows: number; productionRows: number; note: string }>;
+  /** "full" or "guarded"; '' in reports from before the guard. */
+  mode: string;
+  tables: Array<{ table: string; equal: boolean; chunks: number; differingChunks: number; stagingRows: number; productionRows: number; note: string; stagingCheck: string; productionCheck: string }>;
   objectsDiffering: string[];
 }
 
@@ -122,6 +124,7 @@ function databaseParity(v: unknown): DatabaseParityModel | null {
   if (!isObj(v) || !Array.isArray(v.tables)) return null;
   return {
     equal: v.equal === true,
+    mode: str(v.mode) ?? '',
     tables: v.tables.filter(isObj).map((t) => ({
       table: str(t.table) ?? '?',
       equal: t.equal === true,
@@ -130,6 +133,8 @@ function databaseParity(v: unknown): DatabaseParityModel | null {
       stagingRows: num(t.stagingRows) ?? 0,
       productionRows: num(t.productionRows) ?? 0,
       note: str(t.note) ?? '',
+      stagingCheck: str(t.stagingCheck) ?? '',
+      productionCheck: str(t.productionCheck) ?? '',
     })),
     objectsDiffering: arr(v.objectsDiffering).map(String),
   };

@@ -57,7 +57,8 @@ function parity(m: ReportModel): string[] {
   const db = m.databaseParity;
   if (db !== null) {
     const chunks = db.tables.reduce((n, t) => n + t.chunks, 0);
-    lines.push(`Database parity: ${db.equal ? 'equal' : 'DIFFERS'} — ${db.tables.length} tables, ${chunks} chunks`);
+    lines.push(`Database parity: ${db.equal ? 'equal' : 'DIFFERS'} — ${db.tables.length} tables, ${chunks} chunks${db.mode === '' ? '' : ` (${db.mode})`}`);
+    for (const t of db.tables.filter((x) => x.stagingCheck !== '' || x.productionCheck !== '')) lines.push(`  checked  ${t.table}: staging ${t.stagingCheck}; production ${t.productionCheck}`);
     for (const t of db.tables.filter((x) => !x.equal)) lines.push(`  differs  ${t.table}: ${t.differingChunks} of ${t.chunks} chunks (staging ${t.stagingRows} rows, production ${t.productionRows})${t.note === '' ? '' : ` ${t.note}`}`);
     for (const o of db.objectsDiffering) lines.push(`  differs  object ${o}`);
   }

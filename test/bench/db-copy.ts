@@ -141,6 +141,9 @@ async function main(): Promise<void> {
     const moved = sync.tables.reduce((n, x) => n + x.differing_chunks, 0);
     const chunks = sync.tables.reduce((n, x) => n + x.chunks, 0);
     console.log(`switchyard delta: lock+sync ${secs(syncMs)} s (${moved}/${chunks} chunks re-copied; checksummed ${sync.staging_chunks_checked} on staging, ${sync.production_chunks_checked} on production), verify done at ${secs(freezeMs)} s (${verify.mode}: ${verify.staging_chunks_checked}+${verify.production_chunks_checked} chunks), parity ${verify.equal ? 'EQUAL' : 'DIFFERS'}`);
+    for (const [what, r] of [['sync', sync], ['verify', verify]] as const) {
+      for (const x of r.tables) console.log(`  ${what} ${x.table}: staging ${x.staging_chunks_checked}/${x.chunks} (${x.staging_check}); production ${x.production_chunks_checked}/${x.chunks} (${x.production_check})`);
+    }
     t0 = Date.now();
     const full = (await streamCall(pc, 'VerifyDatabase', { peer, target_ms: 500, parallelism: PAR, full: true })).find((e) => e.parity)!.parity!;
     console.log(`(a full verify, every chunk on both sides, for comparison: ${secs(Date.now() - t0)} s, parity ${full.equal ? 'EQUAL' : 'DIFFERS'})`);

@@ -84,10 +84,17 @@ test('writes during presync, then lock, then the delta: every committed row arri
   const verify = await streamCall(prodAgent.client, 'VerifyDatabase', { peer, target_ms: 50 });
   const parity = verify.find((e) => e.parity)!.parity!;
   assert.equal(parity.equal, true, JSON.stringify(parity.tables.filter((x) => !x.equal)));
-  // Under the same freeze, verify checks again only what sync re-copied; a full pass agrees.
+  // Staging is frozen since sync read it: verify reads on staging only the table sync re-copied
+  // whole (its sums went with it), and on production the same. A full pass agrees.
   const totalChunks = parity.tables.reduce((n, x) => n + x.chunks, 0);
-  assert.equal(parity.mode, 'incremental');
+  assert.equal(parity.mode, 'guarded');
   assert.ok(parity.staging_chunks_checked > 0 && parity.staging_chunks_checked < totalChunks, `verify re-checked ${parity.staging_chunks_checked} of ${totalChunks} chunks`);
+  const vOrders = parity.tables.find((x) => x.table === 'orders')!;
+  assert.match(vOrders.staging_check, /^reused: unchanged since sync \(UPDATE_TIME\)$/);
+  assert.equal(vOrders.staging_chunks_checked, 0);
+  // sync repaired orders under LOCK TABLES and read the repaired chunks again: proven since.
+  assert.equal(vOrders.production_check, 'reused: unchanged since sync (UPDATE_TIME)');
+  assert.equal(vOrders.production_chunks_checked, 0);
   const full = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, target_ms: 50, full: true })).find((e) => e.parity)!.parity!;
   assert.equal(full.mode, 'full');
   assert.equal(full.equal, true);

@@ -59,7 +59,7 @@ function fullReport(): Record<string, unknown> {
         ],
         summary: { equal: 1, differs: 1, missing: 0, allowed: 0 },
       },
-      database: { equal: false, seconds: 3, objectsDiffering: [], tables: [{ table: 'wp_posts', equal: false, chunks: 40, differingChunks: 2, stagingRows: 1000, productionRows: 998, rowsCopied: 0, note: '' }, { table: 'wp_options', equal: true, chunks: 1, differingChunks: 0, stagingRows: 10, productionRows: 10, rowsCopied: 0, note: '' }] },
+      database: { equal: false, seconds: 3, mode: 'guarded', objectsDiffering: [], tables: [{ table: 'wp_posts', equal: false, chunks: 40, differingChunks: 2, stagingRows: 1000, productionRows: 998, rowsCopied: 0, note: '', stagingCheck: 'reused: unchanged since sync (UPDATE_TIME)', productionCheck: 'checksummed: written since presync' }, { table: 'wp_options', equal: true, chunks: 1, differingChunks: 0, stagingRows: 10, productionRows: 10, rowsCopied: 0, note: '' }] },
       assets: [{ root: 'uploads', equal: true, staging: { digest: 'abcdef0123456789ff', files: 1200, dirs: 4, symlinks: 0, bytes: 3 * 1024 ** 3 }, production: { digest: 'abcdef0123456789ff', files: 1200, dirs: 4, symlinks: 0, bytes: 3 * 1024 ** 3 }, differenceCount: 0, differences: [] }],
     },
     preflightChecks: [{ name: 'ttl', status: 'warn', message: 'TTL low for only 2 h' }],
@@ -80,7 +80,10 @@ test('text report: timeline, parity summaries, findings grouped by status with p
   assert.match(text, /Runtime parity \(staging-1 → prod-1\): 1 equal, 1 differ, 0 missing, 0 allowed/);
   assert.match(text, /differs\s+php\.version\s+8\.2\.1 \| 8\.2\.3/);
   assert.doesNotMatch(text, /os\.name/, 'equal rows are counted, not listed');
-  assert.match(text, /Database parity: DIFFERS — 2 tables, 41 chunks/);
+  assert.match(text, /Database parity: DIFFERS — 2 tables, 41 chunks \(guarded\)/);
+  // Which side verify read again, and why (UPDATE_TIME guard); older reports without it print nothing.
+  assert.match(text, /checked\s+wp_posts: staging reused: unchanged since sync \(UPDATE_TIME\); production checksummed: written since presync/);
+  assert.doesNotMatch(text, /checked\s+wp_options/);
   assert.match(text, /wp_posts: 2 of 40 chunks/);
   assert.match(text, /Assets parity uploads: equal — 1200 files, 3\.0 GiB/);
   assert.match(text, /Preflight checks: 0 failed, 1 warnings, 0 passed/);
@@ -109,7 +112,7 @@ test('HTML report: sections present, every value escaped, no script possible', (
   assert.ok(!html.includes(HOSTILE), 'hostile text never appears raw');
   assert.ok(html.includes(escapeHtml(HOSTILE)));
   assert.ok(!/<script/i.test(html), 'no script element at all');
-  for (const s of ['<h2>Steps</h2>', '<h2>Parity</h2>', 'Runtime (staging-1 → prod-1)', 'wp_posts', '<h2>Preflight checks</h2>', 'Validation (pinned, 2 pages, 2.3s)', '<h3>Failed</h3>', '<h3>Warnings</h3>', 'Passed (2)', '<h2>DNS</h2>', 'Audit trail (1)']) {
+  for (const s of ['<h2>Steps</h2>', '<h2>Parity</h2>', 'Runtime (staging-1 → prod-1)', 'wp_posts', '<h2>Preflight checks</h2>', 'written since presync', '<small>guarded</small>', 'Validation (pinned, 2 pages, 2.3s)', '<h3>Failed</h3>', '<h3>Warnings</h3>', 'Passed (2)', '<h2>DNS</h2>', 'Audit trail (1)']) {
     assert.ok(html.includes(s), `has ${s}`);
   }
   assert.equal(escapeHtml(`<a href="x" onclick='y'>&</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;');

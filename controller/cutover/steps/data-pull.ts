@@ -42,11 +42,18 @@ export interface TableParityEvidence {
   productionRows: number;
   rowsCopied: number;
   note: string;
+  /** What was checksummed on each side in this call and why (the UPDATE_TIME guard's verdict). */
+  stagingCheck: string;
+  productionCheck: string;
+  stagingChunksChecked: number;
+  productionChunksChecked: number;
 }
 
 export interface DatabaseParityEvidence {
   equal: boolean;
   seconds: number;
+  /** "full": every chunk on both sides; "guarded": recorded sums reused where UPDATE_TIME allows. */
+  mode: string;
   tables: TableParityEvidence[];
   objectsDiffering: string[];
 }
@@ -63,6 +70,7 @@ export const copyEvidence = (c: CopyResult__Output): CopyEvidence => ({
 export const parityEvidence = (p: ParityReport__Output): DatabaseParityEvidence => ({
   equal: p.equal,
   seconds: p.seconds,
+  mode: p.mode,
   objectsDiffering: p.objects_differing,
   tables: p.tables.map((t) => ({
     table: t.table,
@@ -73,6 +81,10 @@ export const parityEvidence = (p: ParityReport__Output): DatabaseParityEvidence 
     productionRows: toNumber(t.production_rows),
     rowsCopied: toNumber(t.rows_copied),
     note: t.note,
+    stagingCheck: t.staging_check,
+    productionCheck: t.production_check,
+    stagingChunksChecked: t.staging_chunks_checked,
+    productionChunksChecked: t.production_chunks_checked,
   })),
 });
 

@@ -1,5 +1,6 @@
-// verify: parity proven, not assumed. Every table chunk's checksum is computed on both servers
-// and compared; every asset tree is digested from what is on disk on both sides (path, type,
+// verify: parity proven, not assumed. Every table chunk's checksum is compared between the two
+// servers — computed now, or recorded earlier where the UPDATE_TIME guard shows the table
+// unchanged on that side since; every asset tree is digested from what is on disk on both sides (path, type,
 // mode, size, SHA-256 of every entry). Any difference fails the step with the list — staging
 // stays frozen and the way out is rollback. Read-only, so safe to run again.
 import { SwitchyardError } from '../../../shared/errors.js';
@@ -35,9 +36,11 @@ const differenceLine = (d: AssetDifference__Output | AssetParityEvidence['differ
 
 async function verifyDatabase(deps: DataStepDeps, ctx: StepContext): Promise<DatabaseParityEvidence> {
   const { parity } = await withDatabaseTransfer(deps, ctx.plan, ctx.signal, (peer) =>
-    // Always a full pass on both sides: production is not frozen (its site, webhooks or a person
-    // can write to it), so checksums remembered from presync or sync cannot stand in for a proof.
-    databaseStream(deps, ctx, 'VerifyDatabase', { peer, target_ms: deps.chunkTargetMs ?? 0, full: true }),
+    // Production is not frozen (its site, webhooks or a person can write to it): a remembered
+    // sum stands in for a checksum only where that table's UPDATE_TIME shows no commit since it
+    // was read, on that side; everything else is checksummed now (agent/db/update-guard.ts).
+    // `database.fullVerify` asks for every chunk on both sides regardless.
+    databaseStream(deps, ctx, 'VerifyDatabase', { peer, target_ms: deps.chunkTargetMs ?? 0, parallelism: deps.parallelism ?? 0, full: ctx.plan.database?.fullVerify === true }),
   );
   if (parity === undefined) throw new SwitchyardError('SY_INTERNAL', `VerifyDatabase on agent ${ctx.plan.production.agent} answered without a parity report`);
   return parityEvidence(parity);

@@ -2,6 +2,7 @@
 
 import type { TableInfo as _switchyard_v1_TableInfo, TableInfo__Output as _switchyard_v1_TableInfo__Output } from '../../switchyard/v1/TableInfo.js';
 import type { SchemaObject as _switchyard_v1_SchemaObject, SchemaObject__Output as _switchyard_v1_SchemaObject__Output } from '../../switchyard/v1/SchemaObject.js';
+import type { Long } from '@grpc/proto-loader';
 
 export interface SnapshotInfo {
   'snapshot_id'?: (string);
@@ -15,6 +16,7 @@ export interface SnapshotInfo {
   'auto_increment_increment'?: (number);
   'auto_increment_offset'?: (number);
   'frozen_since'?: (string);
+  'guard_mark'?: (number | string | Long);
 }
 
 export interface SnapshotInfo__Output {
@@ -29,4 +31,5 @@ export interface SnapshotInfo__Output {
   'auto_increment_increment': (number);
   'auto_increment_offset': (number);
   'frozen_since': (string);
+  'guard_mark': (string);
 }

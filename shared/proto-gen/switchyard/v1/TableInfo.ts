@@ -12,6 +12,8 @@ export interface TableInfo {
   'approx_rows'?: (number | string | Long);
   'approx_bytes'?: (number | string | Long);
   'auto_increment'?: (string);
+  'update_time'?: (number | string | Long);
+  'create_time'?: (number | string | Long);
 }
 
 export interface TableInfo__Output {
@@ -23,4 +25,6 @@ export interface TableInfo__Output {
   'approx_rows': (string);
   'approx_bytes': (string);
   'auto_increment': (string);
+  'update_time': (string);
+  'create_time': (string);
 }

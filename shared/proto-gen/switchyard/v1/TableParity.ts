@@ -11,6 +11,10 @@ export interface TableParity {
   'equal'?: (boolean);
   'note'?: (string);
   'rows_copied'?: (number | string | Long);
+  'staging_check'?: (string);
+  'production_check'?: (string);
+  'staging_chunks_checked'?: (number);
+  'production_chunks_checked'?: (number);
 }
 
 export interface TableParity__Output {
@@ -22,4 +26,8 @@ export interface TableParity__Output {
   'equal': (boolean);
   'note': (string);
   'rows_copied': (string);
+  'staging_check': (string);
+  'production_check': (string);
+  'staging_chunks_checked': (number);
+  'production_chunks_checked': (number);
 }

@@ -1,0 +1,209 @@
+// The UPDATE_TIME guard on real servers: sums recorded at presync / sync stand in for a checksum
+// only where a table's UPDATE_TIME shows no commit since, on that side; anything else is read.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import { withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
+import { agentConfig, checksumTables, loadFixture, startDbAgent, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
+import type { ParityReport__Output } from '../../shared/proto-gen/switchyard/v1/ParityReport.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Env {
+  s: Connection;
+  p: Connection;
+  prodAgent: RunningAgent;
+  stagingAgent: RunningAgent;
+  peer: object;
+  production: MariaDbInstance;
+}
+
+/** Fixture on staging, presync (small chunks: several per table), staging written, then locked. */
+async function presynced(t: TestContext, beforePresync?: (p: Connection, production: { rootConnection(): Promise<Connection> }) => Promise<void>): Promise<Env> {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  // The fixture's own writes must fall in a second before presync's mark, as a site's would.
+  await sleep(1100);
+  await beforePresync?.(p, production);
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  assert.ok((await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2, chunk_bytes: 2048 })).find((e) => e.copy));
+  // The site writes after presync: orders (and audit, by its trigger); then the lock.
+  await s.query("INSERT INTO shop.orders (customer, total, created) VALUES ('late', 5, NOW())");
+  await unaryCall(stagingAgent.client, 'LockWrites', {});
+  return { s, p, prodAgent, stagingAgent, peer, production };
+}
+
+const parity = async (env: Env, rpc: 'SyncDatabase' | 'VerifyDatabase', extra: object = {}): Promise<ParityReport__Output> =>
+  (await streamCall(env.prodAgent.client, rpc, { peer: env.peer, parallelism: 2, target_ms: 50, ...extra })).find((e) => e.parity)!.parity!;
+
+const table = (r: ParityReport__Output, name: string) => {
+  const x = r.tables.find((t) => t.table === name);
+  assert.ok(x !== undefined, `table ${name} in the report`);
+  return x;
+};
+
+test('a foreign write on production after presync, to a table the delta does not touch, is found and repaired by sync; tables nobody wrote are not read again', async (t) => {
+  const env = await presynced(t);
+  await env.p.query('UPDATE shop.compound SET c = -1 WHERE a = 150');
+  // Staging's counter ran ahead (as InnoDB's bulk inserts make it): sync aligns production's with
+  // an ALTER, which changes CREATE_TIME — done under the repair's lock, it must not fail the mark.
+  await env.s.query('ALTER TABLE shop.orders AUTO_INCREMENT = 100000');
+
+  const sync = await parity(env, 'SyncDatabase');
+  const compound = table(sync, 'compound');
+  // Repaired under LOCK TABLES: the one repaired chunk is read again before the lock goes.
+  assert.equal(compound.production_check, 'checksummed: written since presync; repaired under LOCK TABLES, re-read: 1 chunks');
+  assert.equal(compound.staging_check, 'reused: unchanged since presync (UPDATE_TIME)');
+  assert.ok(compound.chunks > 2, `compound has several chunks (${compound.chunks})`);
+  assert.equal(compound.differing_chunks, 1, 'the one chunk written on production');
+  assert.ok(Number(compound.rows_copied) > 0);
+  assert.equal(compound.staging_chunks_checked, 0);
+  assert.equal(compound.production_chunks_checked, compound.chunks + 1);
+  const orders = table(sync, 'orders');
+  assert.equal(orders.staging_check, 'checksummed: table re-created or renamed since presync', 'the ALTER on staging');
+  assert.equal(orders.staging_chunks_checked, orders.chunks);
+  assert.ok(orders.differing_chunks >= 1);
+  assert.equal(orders.production_check, `reused: unchanged since presync (UPDATE_TIME); repaired under LOCK TABLES, re-read: ${orders.differing_chunks} chunks`);
+  assert.equal(orders.production_chunks_checked, orders.differing_chunks);
+  // Nobody wrote these since presync, on either side: not one chunk read.
+  for (const name of ['wp_posts', 'wp_options', 'dates', 'gen', 'files']) {
+    const x = table(sync, name);
+    assert.equal(x.staging_check, 'reused: unchanged since presync (UPDATE_TIME)', name);
+    assert.equal(x.production_check, 'reused: unchanged since presync (UPDATE_TIME)', name);
+    assert.equal(x.staging_chunks_checked + x.production_chunks_checked, 0, name);
+    assert.equal(x.equal, true, name);
+  }
+  // On staging, sync read exactly the tables the site wrote since presync: orders, and audit by its trigger.
+  assert.equal(table(sync, 'audit').staging_check, 'checksummed: written since presync');
+  assert.equal(sync.staging_chunks_checked, orders.chunks + table(sync, 'audit').chunks);
+  // On production: compound, and audit — loaded empty by presync, so InnoDB never stamped it.
+  assert.equal(table(sync, 'audit').production_check, 'checksummed: UPDATE_TIME unknown');
+  assert.deepEqual(sync.tables.filter((x) => x.production_chunks_checked > 0).map((x) => x.table).sort(), ['audit', 'compound', 'orders']);
+  assert.equal(sync.production_chunks_checked, sync.tables.reduce((n, x) => n + x.production_chunks_checked, 0));
+
+  const verify = await parity(env, 'VerifyDatabase');
+  assert.equal(verify.mode, 'guarded');
+  assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((x) => !x.equal)));
+  // What sync repaired it proved under the lock; staging, frozen since sync read it, is not read either.
+  for (const name of ['compound', 'orders']) {
+    const x = table(verify, name);
+    assert.equal(x.production_check, 'reused: unchanged since sync (UPDATE_TIME)', name);
+    assert.equal(x.production_chunks_checked + x.staging_chunks_checked, 0, name);
+  }
+  const [[ai]] = (await env.p.query("SELECT AUTO_INCREMENT AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'orders'")) as unknown as [[{ n: number }]];
+  assert.equal(Number(ai.n), 100000);
+  for (const name of ['wp_posts', 'dates', 'files']) assert.equal(table(verify, name).production_chunks_checked + table(verify, name).staging_chunks_checked, 0, name);
+  assert.deepEqual(await checksumTables(env.p, 'shop'), await checksumTables(env.s, 'shop'));
+});
+
+test('a write after sync is caught by the guarded verify: on production by anyone, on staging by a user read_only does not stop', async (t) => {
+  const env = await presynced(t);
+  const sync = await parity(env, 'SyncDatabase');
+  assert.equal(table(sync, 'dates').production_chunks_checked, 0, 'dates was not read by sync');
+  await env.p.query("UPDATE shop.dates SET f = 2.5 WHERE id = 1");
+  // root on staging bypasses read_only (SUPER): the freeze does not stop it, the guard sees it.
+  await env.s.query("UPDATE shop.wp_options SET autoload = 'no' WHERE option_id = 1");
+
+  const verify = await parity(env, 'VerifyDatabase');
+  assert.equal(verify.equal, false);
+  const dates = table(verify, 'dates');
+  assert.equal(dates.equal, false);
+  assert.equal(dates.differing_chunks, 1);
+  assert.equal(dates.production_check, 'checksummed: written since presync');
+  assert.equal(dates.staging_check, 'reused: unchanged since presync (UPDATE_TIME)');
+  const options = table(verify, 'wp_options');
+  assert.equal(options.equal, false);
+  assert.equal(options.staging_check, 'checksummed: written since presync');
+  assert.equal(options.production_check, 'reused: unchanged since presync (UPDATE_TIME)');
+  assert.deepEqual(verify.tables.filter((x) => !x.equal).map((x) => x.table).sort(), ['dates', 'wp_options']);
+});
+
+test('UPDATE_TIME unknown (NULL) counts as changed: that side is read again; FLUSH TABLES keeps it, a rebuild forgets it', async (t) => {
+  const env = await presynced(t);
+  await parity(env, 'SyncDatabase');
+  const stamp = async (c: Connection, name: string) => {
+    const [[r]] = (await c.query("SELECT UNIX_TIMESTAMP(UPDATE_TIME) AS u FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = ?", [name])) as unknown as [[{ u: unknown }]];
+    return r.u;
+  };
+  assert.notEqual(await stamp(env.p, 'gen'), null, 'gen was loaded by presync: its UPDATE_TIME is known');
+  await env.p.query('FLUSH TABLES');
+  assert.notEqual(await stamp(env.p, 'gen'), null, 'FLUSH TABLES does not make InnoDB forget it');
+  // A rebuild loads a new dictionary entry, as a restart or a cache eviction does: NULL.
+  await env.p.query('ALTER TABLE shop.gen FORCE');
+  assert.equal(await stamp(env.p, 'gen'), null);
+  await env.s.query('ALTER TABLE shop.files FORCE');
+  assert.equal(await stamp(env.s, 'files'), null);
+
+  const verify = await parity(env, 'VerifyDatabase');
+  assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((x) => !x.equal)));
+  const gen = table(verify, 'gen');
+  assert.equal(gen.production_check, 'checksummed: UPDATE_TIME unknown');
+  assert.equal(gen.production_chunks_checked, gen.chunks);
+  assert.equal(gen.staging_chunks_checked, 0);
+  const files = table(verify, 'files');
+  assert.equal(files.staging_check, 'checksummed: UPDATE_TIME unknown');
+  assert.equal(files.staging_chunks_checked, files.chunks);
+  assert.equal(files.production_chunks_checked, 0);
+  assert.equal(table(verify, 'wp_posts').staging_chunks_checked + table(verify, 'wp_posts').production_chunks_checked, 0);
+});
+
+test('a transaction open on production before presync\'s mark and committed after it is caught: UPDATE_TIME is its start, not its commit', async (t) => {
+  let open: Connection | undefined;
+  const env = await presynced(t, async (p, production) => {
+    await p.query('CREATE DATABASE other');
+    await p.query('CREATE TABLE other.t (id INT PRIMARY KEY) ENGINE=InnoDB');
+    await p.query('INSERT INTO other.t VALUES (1)');
+    open = await production.rootConnection();
+    t.after(() => open?.end());
+    // Its InnoDB transaction starts here, at its first read, seconds before presync's mark.
+    await open.query('START TRANSACTION');
+    await open.query('SELECT * FROM other.t FOR UPDATE');
+    await sleep(1100);
+  });
+  await open!.query('UPDATE shop.compound SET c = -2 WHERE a = 150');
+  await open!.query('COMMIT');
+  const [[r]] = (await env.p.query("SELECT UNIX_TIMESTAMP(UPDATE_TIME) AS u, UNIX_TIMESTAMP() AS now FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'compound'")) as unknown as [[{ u: number; now: number }]];
+  assert.ok(Number(r.u) < Number(r.now) - 1, `UPDATE_TIME (${r.u}) is the transaction's start, well before its commit (${r.now})`);
+
+  const sync = await parity(env, 'SyncDatabase');
+  const compound = table(sync, 'compound');
+  assert.match(compound.production_check, /^checksummed: written since presync/);
+  assert.equal(compound.differing_chunks, 1);
+  const verify = await parity(env, 'VerifyDatabase');
+  assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((x) => !x.equal)));
+});
+
+test('a foreign write racing the repair of its table is not masked: sync locks the table, sees the stamp moved, and verify reads the table again', async (t) => {
+  const env = await presynced(t);
+  await env.p.query('UPDATE shop.compound SET c = -1 WHERE a = 1');
+  // Another writer on production, mid-transaction when sync starts, commits while sync waits to lock the table.
+  const [[last]] = (await env.p.query('SELECT MAX(a) AS a FROM shop.compound')) as unknown as [[{ a: number }]];
+  const x = await env.production.rootConnection();
+  t.after(() => x.end());
+  await x.query('START TRANSACTION');
+  await x.query('UPDATE shop.compound SET c = -3 WHERE a = ?', [last.a]);
+  const syncing = parity(env, 'SyncDatabase');
+  await sleep(1500);
+  await x.query('COMMIT');
+  const sync = await syncing;
+  const compound = table(sync, 'compound');
+  assert.equal(compound.differing_chunks, 1, 'sync saw only the first write (the other was not committed when it read)');
+  assert.doesNotMatch(compound.production_check, /repaired under LOCK TABLES/, 'the stamp moved while sync waited for the lock: nothing proven');
+
+  const verify = await parity(env, 'VerifyDatabase');
+  const v = table(verify, 'compound');
+  assert.equal(v.production_check, 'checksummed: repaired by sync');
+  assert.equal(v.equal, false, 'the racing write is found');
+  assert.equal(v.differing_chunks, 1);
+});
