@@ -53,6 +53,23 @@ function wireSize(w: AssetManifestEntry): number {
   return Buffer.byteLength(w.path ?? '') + (w.chunks as Buffer).length + 64;
 }
 
+/** Entries in wire form, cut into batches by size and count; the last one (maybe empty) says so. */
+function* wireBatches(entries: Iterable<Entry>): Generator<{ entries: AssetManifestEntry[]; last: boolean }> {
+  let batch: AssetManifestEntry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const w = toWireEntry(e);
+    batch.push(w);
+    bytes += wireSize(w);
+    if (bytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) {
+      yield { entries: batch, last: false };
+      batch = [];
+      bytes = 0;
+    }
+  }
+  yield { entries: batch, last: true };
+}
+
 export class AssetSource {
   constructor(
     private readonly roots: AssetRoots,
@@ -94,16 +111,9 @@ export class AssetSource {
     if (since !== undefined && since.epoch === journal.epoch && since.seq <= journal.seq) {
       const summary = toWireSummary(manifestDigest(this.store, root.name));
       let batch: AssetManifestEntry[] = [];
-      let bytes = 0;
-      for (const e of this.store.changedSince(root.name, since.seq, journal.seq)) {
-        const w = toWireEntry(e);
-        batch.push(w);
-        bytes += wireSize(w);
-        if (bytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) {
-          yield { entries: batch, complete: false, chunk_size: CHUNK_SIZE, ...position };
-          batch = [];
-          bytes = 0;
-        }
+      for (const { entries, last } of wireBatches(this.store.changedSince(root.name, since.seq, journal.seq))) {
+        if (last) batch = entries;
+        else yield { entries, complete: false, chunk_size: CHUNK_SIZE, ...position };
       }
       let deleted: string[] = [];
       for (const path of this.store.removedSince(root.name, since.seq, journal.seq)) {
@@ -117,20 +127,16 @@ export class AssetSource {
       return;
     }
     const digest = new DigestBuilder();
-    let batch: AssetManifestEntry[] = [];
-    let bytes = 0;
-    for (const e of this.store.iterate(root.name, 2000)) {
-      digest.add(e);
-      const w = toWireEntry(e);
-      batch.push(w);
-      bytes += wireSize(w);
-      if (bytes >= BATCH_BYTES || batch.length >= BATCH_ENTRIES) {
-        yield { entries: batch, complete: true, chunk_size: CHUNK_SIZE, ...position };
-        batch = [];
-        bytes = 0;
+    const digested = function* (entries: Iterable<Entry>): Generator<Entry> {
+      for (const e of entries) {
+        digest.add(e);
+        yield e;
       }
+    };
+    for (const { entries, last } of wireBatches(digested(this.store.iterate(root.name, 2000)))) {
+      if (last) yield { entries, summary: toWireSummary(digest.finish()), complete: true, chunk_size: CHUNK_SIZE, ...position };
+      else yield { entries, complete: true, chunk_size: CHUNK_SIZE, ...position };
     }
-    yield { entries: batch, summary: toWireSummary(digest.finish()), complete: true, chunk_size: CHUNK_SIZE, ...position };
   }
 
   /** Serves one Fetch stream: requests one after another, responses in the same order. */

@@ -3,7 +3,7 @@
 // tree taken with find/sha256sum, not with the agents' own code.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TreeOptions {
@@ -166,4 +166,32 @@ export async function pull(
   }
   if (!result) throw new Error('PullAssets ended without a result');
   return { progress, result };
+}
+
+export interface AssetPair {
+  staging: AssetsAgent;
+  production: AssetsAgent;
+  stagingState: string;
+  productionState: string;
+  /** PullAssets request for the `uploads` root, transfer authorized, `delete: true`. */
+  req: { peer_address: string; transfer_token: string; staging_root: string; production_root: string; delete: boolean };
+}
+
+/**
+ * A staging agent on 127.0.0.2 and a production agent on 127.0.0.3 serving root `uploads`, their
+ * state files in `dir`, a transfer authorized with `token`; both stopped and `dir` removed after.
+ */
+export async function startAssetPair(t: { after(fn: () => Promise<void>): void }, dir: string, stagingRoot: string, productionRoot: string, token: string): Promise<AssetPair> {
+  const stagingState = join(dir, 's.sqlite');
+  const productionState = join(dir, 'p.sqlite');
+  const staging = await startAssetsAgent('127.0.0.2', stagingState, { uploads: { path: stagingRoot } });
+  const production = await startAssetsAgent('127.0.0.3', productionState, { uploads: { path: productionRoot } });
+  t.after(async () => {
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token, root: 'uploads', ttl_seconds: 600 });
+  const req = { peer_address: staging.address, transfer_token: token, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  return { staging, production, stagingState, productionState, req };
 }

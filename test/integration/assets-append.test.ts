@@ -2,11 +2,11 @@
 // production's old bytes really are the start of staging's file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { call, pull, snapshotTree, startAssetsAgent } from '../helpers/tree-fixture.js';
+import { pull, snapshotTree, startAssetPair } from '../helpers/tree-fixture.js';
 
 const TOKEN = 'tok-append-0123456789abcdef';
 
@@ -17,15 +17,7 @@ test('an appended small file sends only its tail; a production copy that is no p
   mkdirSync(stagingRoot);
   writeFileSync(join(stagingRoot, 'log.txt'), randomBytes(10_000));
   writeFileSync(join(stagingRoot, 'other.txt'), randomBytes(8_000));
-  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } });
-  t.after(async () => {
-    await production.stop();
-    await staging.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
-  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
   assert.equal((await pull(production.client, req)).result.equal, true);
 
   appendFileSync(join(stagingRoot, 'log.txt'), randomBytes(3_000));

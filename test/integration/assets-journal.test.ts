@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { call, pull, snapshotTree, startAssetsAgent } from '../helpers/tree-fixture.js';
+import { call, pull, snapshotTree, startAssetPair } from '../helpers/tree-fixture.js';
 
 const TOKEN = 'tok-journal-0123456789abcdef';
 
@@ -28,25 +28,15 @@ test('a pull after an equal one is planned from both journals and ends byte-iden
   const stagingRoot = join(dir, 'staging');
   const productionRoot = join(dir, 'production');
   writeTree(stagingRoot);
-  const stagingState = join(dir, 's.sqlite');
-  const productionState = join(dir, 'p.sqlite');
-  const staging = await startAssetsAgent('127.0.0.2', stagingState, { uploads: { path: stagingRoot } });
-  const production = await startAssetsAgent('127.0.0.3', productionState, { uploads: { path: productionRoot } });
+  const { staging, production, stagingState, productionState, req: base } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
   // A second connection to each state file, as an operator's sqlite3 would have.
   const sdb = new Database(stagingState);
   const pdb = new Database(productionState);
   t.after(async () => {
     sdb.close();
     pdb.close();
-    await production.stop();
-    await staging.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
-  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
-  const req = {
-    peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true,
-    staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const,
-  };
+  const req = { ...base, staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const };
   const same = (): void => {
     const s = snapshotTree(stagingRoot);
     const p = snapshotTree(productionRoot);
@@ -118,15 +108,7 @@ test('a directory on production where staging has a file (small or large) is rep
     mkdirSync(join(productionRoot, d, 'inner'), { recursive: true });
     writeFileSync(join(productionRoot, d, 'inner', 'f.txt'), 'production only');
   }
-  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } });
-  t.after(async () => {
-    await production.stop();
-    await staging.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
-  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
   const { result } = await pull(production.client, req);
   assert.equal(result.equal, true);
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import type { VerifyAssetsResponse__Output } from '../../shared/proto-gen/switchyard/v1/VerifyAssetsResponse.js';
-import { ESCAPING_LINKS, call, makeTree, pull, snapshotTree, startAssetsAgent, writeRandomFile, type AssetsAgent } from '../helpers/tree-fixture.js';
+import { ESCAPING_LINKS, call, makeTree, pull, snapshotTree, startAssetPair, writeRandomFile } from '../helpers/tree-fixture.js';
 
 const TOKEN = 'tok-0123456789abcdef-assets';
 
@@ -20,15 +20,7 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }, wit
   const productionRoot = join(dir, 'production');
   if (withTree) makeTree(stagingRoot, { smallFiles: 2000, largeFiles: [50 * 1024 * 1024] });
   else mkdirSync(stagingRoot);
-  const staging = await startAssetsAgent('127.0.0.2', join(dir, 'staging.sqlite'), { uploads: { path: stagingRoot } });
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'production.sqlite'), { uploads: { path: productionRoot } });
-  t.after(async () => {
-    await production.stop();
-    await staging.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
-  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  const { staging, production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
   return { dir, stagingRoot, productionRoot, staging, production, req };
 }
 
