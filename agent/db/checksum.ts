@@ -7,9 +7,16 @@
 // totals each +5, two orders each 'paid' -> 'sent'), CRC(a)^CRC(a') == CRC(b)^CRC(b') and the
 // changes cancel in the XOR. The delta test hit exactly that. So the row hash is the integer
 // product CRC32(h) * CRC32C(h) (64 bits, carries make it non-linear), where the server has CRC32C
-// (MariaDB 10.8+): about 1.7x the cost of one CRC32, as the image is built twice. Elsewhere the
-// first 64 bits of MD5(h) (about 2.5x). The checksum names its algorithm; the production side asks
-// staging for the one it used, or computes staging's.
+// (MariaDB 10.8+). Elsewhere the first 64 bits of MD5(h) (about 2.5x a CRC32). The checksum names
+// its algorithm; the production side asks staging for the one it used, or computes staging's.
+//
+// Building the row image is most of the cost (a bare scan is a fifth of it), and written as
+// `CRC32(h) * CRC32C(h)` over a derived table the server inlines h and builds it twice. Kept in a
+// user variable (`CRC32(@h := image) * CRC32C(@h)`) it is built once: the same value, about 30%
+// less server CPU for every chunk sum (presync, sync under the freeze, verify). That relies on the
+// server evaluating a product's left operand first, which MariaDB does but does not promise, so
+// each connection proves it once on two known rows before using it, and falls back to the derived
+// table where the probe disagrees.
 import type { Connection } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, rangeWhere, isNumericType, type RangeBounds } from './sql.js';
@@ -19,6 +26,7 @@ export type ChecksumAlgo = 'crcmul' | 'md5';
 const ALGOS: readonly string[] = ['crcmul', 'md5'];
 
 const probed = new WeakMap<Connection, boolean>();
+const singlePass = new WeakMap<Connection, boolean>();
 
 async function hasCrc32c(conn: Connection): Promise<boolean> {
   const known = probed.get(conn);
@@ -50,9 +58,41 @@ export function rowHashExpr(algo: ChecksumAlgo): string {
   return algo === 'crcmul' ? '(CRC32(h) * CRC32C(h))' : 'CAST(CONV(LEFT(MD5(h), 16), 16, 10) AS UNSIGNED)';
 }
 
-export function checksumSql(schema: string, t: Table, range: RangeBounds | undefined, algo: ChecksumAlgo): string {
+/** crcmul with the image built once per row; equal in value to rowHashExpr('crcmul') over h. */
+export function singlePassHashExpr(img: string): string {
+  return `(CRC32(@sy_h := ${img}) * CRC32C(@sy_h))`;
+}
+
+/** `singlePass`: crcmul with the image built once (only where the connection's probe passed). */
+export function checksumSql(schema: string, t: Table, range: RangeBounds | undefined, algo: ChecksumAlgo, singlePass = false): string {
   const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
+  if (algo === 'crcmul' && singlePass) return `SELECT COUNT(*) AS cnt, BIT_XOR(${singlePassHashExpr(image(t))}) AS crc FROM ${qt(schema, t.name)} WHERE ${where}`;
   return `SELECT COUNT(*) AS cnt, BIT_XOR(${rowHashExpr(algo)}) AS crc FROM (SELECT ${image(t)} AS h FROM ${qt(schema, t.name)} WHERE ${where}) sy_rows`;
+}
+
+/**
+ * Whether this connection's server evaluates the single-pass form as the derived-table form: two
+ * rows whose images differ, so a right operand read before the assignment (the previous row's
+ * image, or a stale one) would change the XOR.
+ */
+export async function singlePassWorks(conn: Connection): Promise<boolean> {
+  const known = singlePass.get(conn);
+  if (known !== undefined) return known;
+  const rows = "SELECT 'sy-probe-a' AS v UNION ALL SELECT 'sy-probe-bb' UNION ALL SELECT 'sy-probe-ccc'";
+  let ok = false;
+  try {
+    await conn.query("SET @sy_h = 'stale'");
+    const [res] = await conn.query({
+      sql: `SELECT (SELECT BIT_XOR(${singlePassHashExpr('CAST(v AS BINARY)')}) FROM (${rows}) p1) AS one, (SELECT BIT_XOR(${rowHashExpr('crcmul')}) FROM (SELECT CAST(v AS BINARY) AS h FROM (${rows}) p0) p2) AS two`,
+      rowsAsArray: true,
+    });
+    const [one, two] = (res as unknown[][])[0]!;
+    ok = one !== null && String(one) === String(two);
+  } catch {
+    ok = false;
+  }
+  singlePass.set(conn, ok);
+  return ok;
 }
 
 export interface ChunkSum {
@@ -66,7 +106,8 @@ export async function checksumChunk(conn: Connection, schema: string, t: Table, 
   if (!ALGOS.includes(a)) throw new SwitchyardError('SY_VALIDATION', `unknown checksum algorithm ${a}`);
   if (a === 'crcmul' && !(await hasCrc32c(conn))) throw new SwitchyardError('SY_PRECONDITION', 'the other side checksums with CRC32C, which this server lacks');
   // Row arrays work on both our raw (snapshot) and plain connections.
-  const [res] = await conn.query({ sql: checksumSql(schema, t, range, a), rowsAsArray: true });
+  const once = a === 'crcmul' && (await singlePassWorks(conn));
+  const [res] = await conn.query({ sql: checksumSql(schema, t, range, a, once), rowsAsArray: true });
   const [cntV, crcV] = (res as unknown[][])[0]!;
   const text = (v: unknown) => (Buffer.isBuffer(v) ? v.toString() : String(v));
   const cnt = Number(text(cntV));
