@@ -280,13 +280,16 @@ async function main(): Promise<void> {
   rmSync(theirsDurable, { recursive: true, force: true });
   row('initial copy vs `rsync --fsync` (same durability; no goal)', '–', p1.seconds, r1f.seconds, '', mb(r1f.wire));
   await awaitRewatch();
-  if (only === 'initial') {
+  const finish = async (): Promise<void> => {
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
     relay.close();
     await production.stop();
     await staging.stop();
     rsyncd.child.kill('SIGTERM');
     if (!process.argv.includes('--keep')) rmSync(base, { recursive: true, force: true });
+  };
+  if (only === 'initial') {
+    await finish();
     return;
   }
 
@@ -299,6 +302,11 @@ async function main(): Promise<void> {
   const p2 = await ourPull();
   if (!p2.result.equal) throw new Error('delta not equal');
   row('delta 1%', `≥ 1×, wire ≤ 1.5× (ours ${fmt(p2.wire / r2.wire)}×)`, p2.seconds, r2.seconds, mb(p2.wire), mb(r2.wire));
+  if (only === 'delta') {
+    // Stops right after the delta, so the tail of a --prof profile is the delta itself.
+    await finish();
+    return;
+  }
   await awaitRewatch();
 
   // 3. freeze window: delta + proof
