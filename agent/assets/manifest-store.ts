@@ -193,6 +193,7 @@ export class ManifestStore {
       children: db.prepare('SELECT path, type FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?'),
       childEntries: db.prepare(`SELECT ${cols} FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?`),
       page: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`),
+      digestRows: db.prepare('SELECT type, path, mode, size, sha256, target FROM asset_entries WHERE root = ? ORDER BY path').raw(),
       byChunk: db.prepare('SELECT path, idx FROM asset_chunk_index WHERE hash = ? AND root = ? LIMIT 4'),
       bySha: db.prepare("SELECT path FROM asset_entries WHERE root = ? AND sha256 = ? AND type = 'file' LIMIT 4"),
       rootGet: db.prepare('SELECT root, scan_complete, scanned_at, full_hash_at, digest FROM asset_roots WHERE root = ?'),
@@ -327,6 +328,14 @@ export class ManifestStore {
       if (rows.length < pageSize) return;
       after = rows[rows.length - 1]!.path;
     }
+  }
+
+  /**
+   * The digest's fields of every entry in path order, in one synchronous pass: nothing else can
+   * use the connection meanwhile, so it is one consistent read, bounded in memory (a row at a time).
+   */
+  forEachDigestRow(root: string, visit: (type: EntryType, path: string, mode: number, size: number, sha256: Buffer | null, target: string | null) => void): void {
+    for (const r of this.s.digestRows.iterate(root) as IterableIterator<[EntryType, string, number, number, Buffer | null, string | null]>) visit(r[0], r[1], r[2], r[3], r[4], r[5]);
   }
 
   /** Where a chunk with this hash may be found locally: [path, chunk index]. Candidates only; re-check the bytes. */
