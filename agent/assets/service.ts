@@ -4,6 +4,7 @@ import { withEncodedFetch } from './chunk-message.js';
 import type * as grpc from '@grpc/grpc-js';
 import { toGrpcError } from '../../shared/errors.js';
 import { loadProto } from '../../shared/grpc/load.js';
+import { ClientCache } from '../../shared/grpc/client-cache.js';
 import type { Logger } from '../../shared/logger.js';
 import { applyMigrations, openDatabase, type Db } from '../../shared/state/sqlite.js';
 import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
@@ -46,6 +47,7 @@ export class AssetsService implements AgentService {
   private readonly ownsDb: boolean;
   private readonly watchers: AssetWatcher[] = [];
   private readonly logger: Logger;
+  private readonly peers = new ClientCache<AssetsClient>();
 
   constructor(private readonly opts: AssetsServiceOptions) {
     this.logger = opts.logger.child({ component: 'assets' });
@@ -72,8 +74,12 @@ export class AssetsService implements AgentService {
     }
   }
 
-  private peer(address: string, serverName: string): AssetsClient {
-    return this.opts.connectPeer?.(address, serverName) ?? connectAssetsPeer(address, { tls: this.opts.config.tls }, serverName);
+  /** The peer's client and what to do with it after the call: kept for the next one, or closed. */
+  private peer(address: string, serverName: string): { client: AssetsClient; release: () => void } {
+    const injected = this.opts.connectPeer?.(address, serverName);
+    if (injected !== undefined) return { client: injected, release: () => injected.close() };
+    const client = this.peers.get(`${address}\0${serverName}`, () => connectAssetsPeer(address, { tls: this.opts.config.tls }, serverName));
+    return { client, release: () => undefined };
   }
 
   readonly handlers: AssetsHandlers = {
@@ -127,7 +133,7 @@ export class AssetsService implements AgentService {
       void (async () => {
         const r = call.request;
         const root = await this.roots.get(r.production_root, 'production_root', true);
-        const peer = this.peer(r.peer_address, r.peer_server_name);
+        const { client: peer, release } = this.peer(r.peer_address, r.peer_server_name);
         try {
           const res = await this.roots.exclusive(root.name, () => this.roots.writingTo(root.name, () =>
             pullAssets(this.roots, {
@@ -165,7 +171,7 @@ export class AssetsService implements AgentService {
           });
           call.end();
         } finally {
-          peer.close();
+          release();
         }
       })().catch((err: unknown) => fail(call, err));
     },
@@ -173,7 +179,7 @@ export class AssetsService implements AgentService {
       void (async () => {
         const r = call.request;
         const root = await this.roots.get(r.production_root, 'production_root');
-        const peer = this.peer(r.peer_address, r.peer_server_name);
+        const { client: peer, release } = this.peer(r.peer_address, r.peer_server_name);
         try {
           const rep = await verifyAgainstPeer(this.roots, {
             peer, token: r.transfer_token, stagingRoot: r.staging_root, root, refresh: refreshFromWire(r.refresh), maxDifferences: r.max_differences,
@@ -183,7 +189,7 @@ export class AssetsService implements AgentService {
             differences: rep.differences, difference_count: rep.differenceCount,
           };
         } finally {
-          peer.close();
+          release();
         }
       })().then((r) => cb(null, r), (err: unknown) => cb(toGrpcError(err)));
     },
@@ -195,6 +201,7 @@ export class AssetsService implements AgentService {
   }
 
   async close(): Promise<void> {
+    this.peers.closeAll();
     await Promise.all(this.watchers.map((w) => w.close()));
     if (this.ownsDb) this.db.close();
   }
