@@ -7,7 +7,7 @@ import { comparePaths, type Entry, type ManifestStore } from './manifest-store.j
 import { entryRecord } from './tree-digest.js';
 
 export type PlanKind = 'dir' | 'file' | 'symlink' | 'meta' | 'delete';
-export type MarkTag = 'touched-dir' | 'link-made';
+export type MarkTag = 'touched-dir' | 'link-made' | 'closed-dir';
 
 export interface PlanTotals {
   files: number;

@@ -35,6 +35,8 @@ export class AssetWatcher implements RootWatcher {
   }
 
   private closed = false;
+  /** When the file system last reported anything (chokidar's 'raw', before its own lstat). */
+  private lastRawAt = 0;
   private readonly stopping = new AbortController();
   private restarting: Promise<void> = Promise.resolve();
 
@@ -54,6 +56,9 @@ export class AssetWatcher implements RootWatcher {
     const w = this.watcher;
     let failed = (): void => undefined;
     w.on('all', (_event, path) => this.enqueue(path));
+    w.on('raw', () => {
+      this.lastRawAt = performance.now();
+    });
     // Any error means some path may go unseen (at scale typically ENOSPC: chokidar takes an
     // inotify watch per file, past fs.inotify.max_user_watches). Close it — its per-path state
     // is thousands of bytes per file — and leave the root to stat scans until the next restart.
@@ -177,9 +182,17 @@ export class AssetWatcher implements RootWatcher {
     return this.draining;
   }
 
-  /** Lets events already under way arrive, then applies everything queued. */
+  /**
+   * Lets events already under way arrive, then applies everything queued. The kernel queues an
+   * inotify event as the write returns, and the event loop's next poll hands it to chokidar; from
+   * there chokidar gets DEBOUNCE_MS to finish with it. So the wait runs from the last event seen,
+   * not from the call: on a quiet tree (every freeze-time pull) it is two turns, not 50 ms. Two,
+   * because a first setImmediate may run in this very iteration, before any further poll.
+   */
   async settle(): Promise<void> {
-    await sleep(DEBOUNCE_MS);
+    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const quietFor = performance.now() - this.lastRawAt;
+    if (quietFor < DEBOUNCE_MS) await sleep(DEBOUNCE_MS - quietFor);
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
