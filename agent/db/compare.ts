@@ -79,12 +79,23 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
   const started = Date.now();
   checkSchemaName(opts.targetSchema, 'peer.target_schema');
   const log = opts.logger.child({ component: opts.repair ? 'db-sync' : 'db-verify', target: opts.targetSchema });
-  const snap = await opts.peer.openSnapshot(Math.max(1, opts.parallelism));
-  const meta = await connect(opts.target);
+  // Production's side needs nothing from staging's snapshot, and staging's open may wait for
+  // the lock's second to pass (update-guard): read production's schema meanwhile.
+  const metaP = connect(opts.target);
+  const prodP = metaP.then((m) => inspectSchema(m, opts.targetSchema));
+  prodP.catch(() => undefined);
+  const [snapR, metaR] = await Promise.allSettled([opts.peer.openSnapshot(Math.max(1, opts.parallelism)), metaP]);
+  if (snapR.status === 'rejected' || metaR.status === 'rejected') {
+    if (snapR.status === 'fulfilled') await opts.peer.closeSnapshot(snapR.value.snapshotId).catch(() => undefined);
+    if (metaR.status === 'fulfilled') await closeConn(metaR.value);
+    throw snapR.status === 'rejected' ? snapR.reason : (metaR as PromiseRejectedResult).reason;
+  }
+  const snap = snapR.value;
+  const meta = metaR.value;
   const pool: Connection[] = [];
   try {
     log.debug({ ms: Date.now() - started }, 'staging snapshot open');
-    const prod = await inspectSchema(meta, opts.targetSchema);
+    const prod = await prodP;
     if (!prod.exists) throw new SwitchyardError('SY_PRECONDITION', `schema ${opts.targetSchema} does not exist on production; run presync first`);
     const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
     const report = new Map<string, TableParity>();
