@@ -2,13 +2,12 @@
 // reading the tree. chokidar reports paths; each is re-read with refreshPath, which trusts a
 // row only while size, mtime, ctime and inode still match and re-hashes otherwise. Should the
 // watcher fail, the root stops counting as watched and every 'watched' refresh walks the tree.
-import { watch, type FSWatcher } from 'chokidar';
-import { basename, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../shared/logger.js';
-import { isPartName } from './path-safety.js';
 import type { AssetRoot, AssetRoots, RootWatcher } from './roots.js';
 import { refreshPath } from './scanner.js';
+import { ThreadedWatcher } from './threaded-watcher.js';
 
 const DEBOUNCE_MS = 50;
 const RESTART_DELAY_MS = 1500;
@@ -19,7 +18,7 @@ const RESTART_DELAY_MS = 1500;
 export const MAX_QUEUED = 50_000;
 
 export class AssetWatcher implements RootWatcher {
-  private watcher: FSWatcher | undefined;
+  private watcher: ThreadedWatcher | undefined;
   private readonly queue = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> = Promise.resolve();
@@ -35,8 +34,6 @@ export class AssetWatcher implements RootWatcher {
   }
 
   private closed = false;
-  /** When the file system last reported anything (chokidar's 'raw', before its own lstat). */
-  private lastRawAt = 0;
   private readonly stopping = new AbortController();
   private restarting: Promise<void> = Promise.resolve();
 
@@ -48,22 +45,15 @@ export class AssetWatcher implements RootWatcher {
 
   private async open(): Promise<void> {
     const t = performance.now();
-    this.watcher = watch(this.root.path, {
-      ignoreInitial: true,
-      followSymlinks: false,
-      ignored: (p: string) => isPartName(basename(p)),
-    });
+    this.watcher = new ThreadedWatcher(this.root.path);
     const w = this.watcher;
     let failed = (): void => undefined;
-    w.on('all', (_event, path) => this.enqueue(path));
-    w.on('raw', () => {
-      this.lastRawAt = performance.now();
-    });
+    w.on('all', (_event: string, path: string) => this.enqueue(path));
     // Any error means some path may go unseen (at scale typically ENOSPC: chokidar takes an
     // inotify watch per file, past fs.inotify.max_user_watches). Close it — its per-path state
     // is thousands of bytes per file — and leave the root to stat scans until the next restart.
     // Also before 'ready' or during the first scan, which must then not mark the root watched.
-    w.on('error', (err) => {
+    w.on('error', (err: Error) => {
       this.roots.setWatched(this.root.name, undefined);
       if (this.watcher !== w) return;
       this.logger.warn({ err }, 'asset watcher failed; falling back to scans');
@@ -184,15 +174,19 @@ export class AssetWatcher implements RootWatcher {
 
   /**
    * Lets events already under way arrive, then applies everything queued. The kernel queues an
-   * inotify event as the write returns, and the event loop's next poll hands it to chokidar; from
-   * there chokidar gets DEBOUNCE_MS to finish with it. So the wait runs from the last event seen,
-   * not from the call: on a quiet tree (every freeze-time pull) it is two turns, not 50 ms. Two,
-   * because a first setImmediate may run in this very iteration, before any further poll.
+   * inotify event as the write returns, and the watcher thread's next poll hands it to chokidar;
+   * from there chokidar gets DEBOUNCE_MS to finish with it. So the wait runs from the last event
+   * seen, not from the call: on a quiet tree (every freeze-time pull) it is one question to the
+   * watcher thread, not 50 ms.
    */
   async settle(): Promise<void> {
-    for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
-    const quietFor = performance.now() - this.lastRawAt;
-    if (quietFor < DEBOUNCE_MS) await sleep(DEBOUNCE_MS - quietFor);
+    const w = this.watcher;
+    const quietFor = w === undefined ? 0 : await w.quietFor();
+    if (quietFor < DEBOUNCE_MS) {
+      await sleep(DEBOUNCE_MS - quietFor);
+      // What chokidar finished meanwhile is forwarded before this answer.
+      await w?.quietFor();
+    }
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;

@@ -1,0 +1,57 @@
+// The main thread's handle on a chokidar running in watch-worker: the events it forwards, and a
+// way to ask how long the file system has been quiet (what settle() waits on).
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { FromWatcher, ToWatcher } from './watch-worker.js';
+
+export class ThreadedWatcher extends EventEmitter {
+  closed = false;
+  private readonly worker: Worker;
+  private nextAsk = 1;
+  private readonly asks = new Map<number, (quietForMs: number) => void>();
+
+  constructor(root: string) {
+    super();
+    this.worker = new Worker(new URL('./watch-worker.js', import.meta.url), { workerData: { root } });
+    this.worker.on('message', (m: FromWatcher) => {
+      if (m.type === 'paths') for (const p of m.paths) this.emit('all', 'change', p);
+      else if (m.type === 'quiet') {
+        this.asks.get(m.id)?.(m.quietForMs);
+        this.asks.delete(m.id);
+      } else if (m.type === 'ready') this.emit('ready');
+      else if (m.type === 'error') this.emit('error', Object.assign(new Error(m.message), m.code === undefined ? {} : { code: m.code }));
+    });
+    this.worker.on('error', (err) => this.emit('error', err));
+    this.worker.on('exit', () => {
+      for (const resolve of this.asks.values()) resolve(Number.POSITIVE_INFINITY);
+      this.asks.clear();
+    });
+  }
+
+  /** Milliseconds since the last file-system event; every path seen before the call has been emitted. */
+  quietFor(): Promise<number> {
+    if (this.closed) return Promise.resolve(Number.POSITIVE_INFINITY);
+    const id = this.nextAsk++;
+    return new Promise((resolve) => {
+      this.asks.set(id, resolve);
+      this.worker.postMessage({ type: 'ask', id } satisfies ToWatcher);
+    });
+  }
+
+  /**
+   * Stops forwarding at once; chokidar's own close (a walk over every watch) finishes in the
+   * worker, which then exits. Nothing waits for it: the main thread goes on.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    this.removeAllListeners('all');
+    this.worker.postMessage({ type: 'close' } satisfies ToWatcher);
+    // A worker that does not exit on its own within a while is ended.
+    const timer = setTimeout(() => void this.worker.terminate(), 60_000);
+    timer.unref();
+    this.worker.once('exit', () => clearTimeout(timer));
+    this.worker.unref();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,61 @@
+// chokidar in a thread of its own. It keeps an inotify watch and a few KB of state per file, and
+// opening or closing it walks all of them: at 26k files a close held the agent's main thread for
+// half a second at the start of every pull, and a restart's walk for seconds after. Here that
+// work runs beside the main thread, which only receives the changed paths, in batches.
+import { parentPort, workerData } from 'node:worker_threads';
+import { basename } from 'node:path';
+import { watch } from 'chokidar';
+import { isPartName } from './path-safety.js';
+
+export type ToWatcher = { type: 'ask'; id: number } | { type: 'close' };
+export type FromWatcher =
+  | { type: 'ready' }
+  | { type: 'paths'; paths: string[] }
+  | { type: 'quiet'; id: number; quietForMs: number }
+  | { type: 'error'; message: string; code?: string }
+  | { type: 'closed' };
+
+const port = parentPort!;
+const { root } = workerData as { root: string };
+const send = (m: FromWatcher): void => port.postMessage(m);
+
+const w = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p: string) => isPartName(basename(p)) });
+let lastRawAt = 0;
+let batch: string[] = [];
+let flushing = false;
+const flush = (): void => {
+  flushing = false;
+  if (batch.length === 0) return;
+  send({ type: 'paths', paths: batch });
+  batch = [];
+};
+w.on('all', (_event, path) => {
+  batch.push(path);
+  if (!flushing) {
+    flushing = true;
+    setImmediate(flush);
+  }
+});
+w.on('raw', () => {
+  lastRawAt = performance.now();
+});
+w.on('error', (err) => send({ type: 'error', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code }));
+w.once('ready', () => send({ type: 'ready' }));
+
+port.on('message', (m: ToWatcher) => {
+  if (m.type === 'ask') {
+    // Two turns: the first may run before this iteration's poll; after the second, every
+    // inotify event queued before the question has reached chokidar. Paths so far go first.
+    setImmediate(() =>
+      setImmediate(() => {
+        flush();
+        send({ type: 'quiet', id: m.id, quietForMs: performance.now() - lastRawAt });
+      }),
+    );
+  } else if (m.type === 'close') {
+    void w.close().finally(() => {
+      send({ type: 'closed' });
+      port.close();
+    });
+  }
+});
