@@ -190,17 +190,10 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     const refused = new CappedList<string>(MAX_REFUSED_LISTED);
     const commits = new Set<Promise<void>>();
     let commitFailure: unknown;
-    // Directories written into, kept in the plan's table (not a Set): their modes and mtimes are
-    // set last. The last few marked are remembered, so a directory's files do not each pay an
-    // insert (a delta spent ~0.3 ms per file on them); bounded, forgetting only costs an insert.
-    const recentlyTouched = new Set<string>();
+    // Directories written into, kept in the plan's table (not a Set): their modes and mtimes are set last.
     const touch = (path: string): void => {
       const d = posix.dirname(path);
-      const dir = d === '.' ? '' : d;
-      if (recentlyTouched.has(dir)) return;
-      if (recentlyTouched.size >= 1024) recentlyTouched.clear();
-      recentlyTouched.add(dir);
-      plan.mark('touched-dir', dir);
+      plan.mark('touched-dir', d === '.' ? '' : d);
     };
     const parallelism = p.parallelism !== undefined && p.parallelism > 0 ? p.parallelism : 4;
     fetcher = new Fetcher(peer, p.token, p.stagingRoot, parallelism);
