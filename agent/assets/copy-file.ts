@@ -246,18 +246,32 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
     const n = chunkCount(s.size);
     const buf = Buffer.allocUnsafe(CHUNK_SIZE);
     const need: number[] = [];
+    // The whole file's SHA-256, taken as the bytes pass in chunk order (resumed or reused chunks
+    // first, then the network's, the usual shape of an append), so the file need not be read
+    // back; any gap or disorder falls back to reading it back at the end.
+    let running: ReturnType<typeof createHash> | undefined = n > 0 ? createHash('sha256') : undefined;
+    let next = 0;
+    const feed = (index: number, data: Buffer): void => {
+      if (running === undefined) return;
+      if (index === next) {
+        running.update(data);
+        next++;
+      } else running = undefined;
+    };
     for (let i = 0; i < n; i++) {
       const h = chunkHash(chunks, i);
       const len = chunkLength(s.size, i);
       if (resumed) {
         const got = await readFully(fh, buf, len, i * CHUNK_SIZE);
         if (got === len && sha256(buf.subarray(0, len)).equals(h)) {
+          feed(i, buf.subarray(0, len));
           ctx.counters.bytesResumed += len;
           ctx.counters.bytesDone += len;
           continue;
         }
       }
       if (await readLocalChunk(ctx, h, len, buf)) {
+        feed(i, buf.subarray(0, len));
         await fh.write(buf, 0, len, i * CHUNK_SIZE);
         ctx.counters.bytesReused += len;
         ctx.counters.bytesDone += len;
@@ -266,9 +280,6 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
       need.push(i);
     }
 
-    // When every chunk comes from the network in order, hash as it arrives instead of re-reading.
-    let running = need.length === n && n > 0 ? createHash('sha256') : undefined;
-    let next = 0;
     if (need.length > 0) {
       const end = await ctx.fetcher.fetch({
         path: s.path,
@@ -281,12 +292,7 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
           }
           await ctx.limiter.take(data.length);
           await fh.write(data, 0, data.length, index * CHUNK_SIZE);
-          if (running !== undefined) {
-            if (index === next) {
-              running.update(data);
-              next++;
-            } else running = undefined;
-          }
+          feed(index, data);
           ctx.counters.bytesWire += data.length;
           ctx.counters.bytesDone += data.length;
         },
