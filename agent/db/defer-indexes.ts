@@ -27,11 +27,14 @@ export function deferrableIndexes(t: Table, all: Table[]): DeferredIndex[] {
   return out;
 }
 
-export async function dropDeferred(conn: Connection, schema: string, t: Table, keys: DeferredIndex[]): Promise<void> {
-  if (keys.length > 0) await conn.query(`ALTER TABLE ${qt(schema, t.name)} ${keys.map((k) => `DROP KEY ${k.name}`).join(', ')}`);
+/** `also`: further ALTER TABLE clauses for the same statement (one ALTER, one table lock). */
+export async function dropDeferred(conn: Connection, schema: string, t: Table, keys: DeferredIndex[], also: string[] = []): Promise<void> {
+  const clauses = [...keys.map((k) => `DROP KEY ${k.name}`), ...also];
+  if (clauses.length > 0) await conn.query(`ALTER TABLE ${qt(schema, t.name)} ${clauses.join(', ')}`);
 }
 
 /** Re-adds them in their original order, so SHOW CREATE TABLE reads as on staging. */
-export async function addDeferred(conn: Connection, schema: string, t: Table, keys: DeferredIndex[]): Promise<void> {
-  if (keys.length > 0) await conn.query(`ALTER TABLE ${qt(schema, t.name)} ${keys.map((k) => `ADD ${k.definition}`).join(', ')}`);
+export async function addDeferred(conn: Connection, schema: string, t: Table, keys: DeferredIndex[], also: string[] = []): Promise<void> {
+  const clauses = [...keys.map((k) => `ADD ${k.definition}`), ...also];
+  if (clauses.length > 0) await conn.query(`ALTER TABLE ${qt(schema, t.name)} ${clauses.join(', ')}`);
 }
