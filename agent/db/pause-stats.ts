@@ -6,8 +6,10 @@
 // once, so production starts from statistics of the whole table.
 //
 // Only unpartitioned InnoDB tables: elsewhere the option means nothing or the ALTER that restores
-// it could rebuild the table.
+// it could rebuild the table. And none with generated columns (defer-indexes.ts: that ALTER would
+// lose the table's UPDATE_TIME).
 import type { Table } from './inspect.js';
+import { alterKeepsStamps } from './defer-indexes.js';
 
 export interface StatsPause {
   /** ALTER TABLE clause for before the load. */
@@ -25,7 +27,7 @@ function optionsLine(createSql: string): string {
 
 export function statsPause(t: Table): StatsPause | undefined {
   const options = optionsLine(t.createSql);
-  if (!/^\) ENGINE=InnoDB\b/.test(options) || /\bPARTITION BY\b/i.test(t.createSql)) return undefined;
+  if (!/^\) ENGINE=InnoDB\b/.test(options) || /\bPARTITION BY\b/i.test(t.createSql) || !alterKeepsStamps(t)) return undefined;
   const own = /\bSTATS_AUTO_RECALC=(\w+)/.exec(options)?.[1];
   if (own === '0') return undefined;
   return { off: 'STATS_AUTO_RECALC=0', restore: `STATS_AUTO_RECALC=${own ?? 'DEFAULT'}` };

@@ -143,11 +143,13 @@ export async function copyTablesInto(
 }
 
 /**
- * Engine statistics only: were the server set to collect engine-independent ones with every
- * ANALYZE, that would read the whole table once more.
+ * Engine statistics only: were a MariaDB server set to collect engine-independent ones with
+ * every ANALYZE, that would read the whole table once more. MySQL has no such setting (1193).
  */
 async function analyzeLoaded(conn: Connection, schema: string, t: Table): Promise<void> {
-  await conn.query("SET SESSION use_stat_tables = 'NEVER'");
+  await conn.query("SET SESSION use_stat_tables = 'NEVER'").catch((err: unknown) => {
+    if ((err as { errno?: number }).errno !== 1193) throw err;
+  });
   const [res] = await conn.query(`ANALYZE TABLE ${qt(schema, t.name)}`);
   const bad = (res as Array<{ Msg_type: string; Msg_text: string }>).filter((r) => r.Msg_type === 'error');
   if (bad.length > 0) throw new SwitchyardError('SY_DB', `analyze ${t.name}: ${bad.map((r) => r.Msg_text).join('; ')}`);

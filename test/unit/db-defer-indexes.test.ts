@@ -44,3 +44,10 @@ test('shadow tables load without background statistics and get their own setting
   assert.equal(statsPause(table('t', own.createSql.replace('InnoDB', 'Aria'))), undefined, 'not InnoDB');
   assert.equal(statsPause(table('t', `${own.createSql}\n PARTITION BY HASH (\`id\`)\nPARTITIONS 2`)), undefined, 'partitioned');
 });
+
+test('a table with generated columns is loaded as created: no ALTER after the load (it would lose UPDATE_TIME)', async () => {
+  const { statsPause } = await import('../../agent/db/pause-stats.js');
+  const gen: Table = { ...posts, columns: [{ name: 'v', dataType: 'int', columnType: 'int(11)', charset: null, collation: null, generated: true, nullable: true }] };
+  assert.deepEqual(deferrableIndexes(gen, [gen]), []);
+  assert.equal(statsPause(gen), undefined);
+});
