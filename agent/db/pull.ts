@@ -5,7 +5,7 @@ import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, type DbTarget } from './connect.js';
-import { qi, shadowSchema, checkSchemaName } from './sql.js';
+import { qi, qt, shadowSchema, checkSchemaName } from './sql.js';
 import { inspectSchema, dataColumns, normalizeCreate, type Table, type SchemaInfo } from './inspect.js';
 import { loadRows, type LoadMethod } from './load-rows.js';
 import { swapIn } from './swap.js';
@@ -14,6 +14,7 @@ import type { SourcePeer, RemoteSnapshot } from './peer.js';
 import type { Key } from './convert.js';
 import { addDeferred, deferrableIndexes, dropDeferred, type DeferredIndex } from './defer-indexes.js';
 import { checksumChunk } from './checksum.js';
+import { statsPause, type StatsPause } from './pause-stats.js';
 import { chunkCount, chunkRange, newTablePlan, type ChunkCache, type TablePlan } from './chunk-cache.js';
 import { readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
 
@@ -80,11 +81,14 @@ export async function copyTablesInto(
   const methods = new Set<LoadMethod>();
   try {
     const deferred = new Map<string, DeferredIndex[]>();
+    const paused = new Map<string, StatsPause>();
     for (const t of tables) {
       await createTableFrom(meta, schema, t);
       const keys = deferrableIndexes(t, snap.tables);
-      await dropDeferred(meta, schema, t, keys);
+      const pause = statsPause(t);
+      await dropDeferred(meta, schema, t, keys, pause === undefined ? [] : [pause.off]);
       deferred.set(t.name, keys);
+      if (pause !== undefined) paused.set(t.name, pause);
     }
     const local = await inspectSchema(meta, schema, { objects: false });
     const byName = new Map(local.tables.map((t) => [t.name, t]));
@@ -112,7 +116,9 @@ export async function copyTablesInto(
         const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'));
         opts.logger.debug({ table: t.name, rows: r.rows, method: r.method }, 'table loaded');
         methods.add(r.method);
-        await addDeferred(workers[w]!, schema, t, deferred.get(t.name) ?? []);
+        const pause = paused.get(t.name);
+        await addDeferred(workers[w]!, schema, t, deferred.get(t.name) ?? [], pause === undefined ? [] : [pause.restore]);
+        if (pause !== undefined) await analyzeLoaded(workers[w]!, schema, t);
         meter.add(t.name, r.rows, 0);
         meter.tableDone(t.name);
         if (plans !== undefined) {
@@ -134,6 +140,19 @@ export async function copyTablesInto(
     await closeConn(meta);
   }
   return methods;
+}
+
+/**
+ * Engine statistics only: were a MariaDB server set to collect engine-independent ones with
+ * every ANALYZE, that would read the whole table once more. MySQL has no such setting (1193).
+ */
+async function analyzeLoaded(conn: Connection, schema: string, t: Table): Promise<void> {
+  await conn.query("SET SESSION use_stat_tables = 'NEVER'").catch((err: unknown) => {
+    if ((err as { errno?: number }).errno !== 1193) throw err;
+  });
+  const [res] = await conn.query(`ANALYZE TABLE ${qt(schema, t.name)}`);
+  const bad = (res as Array<{ Msg_type: string; Msg_text: string }>).filter((r) => r.Msg_type === 'error');
+  if (bad.length > 0) throw new SwitchyardError('SY_DB', `analyze ${t.name}: ${bad.map((r) => r.Msg_text).join('; ')}`);
 }
 
 async function recordStagingSums(opts: Pick<PullOptions, 'peer'>, snap: RemoteSnapshot, t: Table, plan: TablePlan): Promise<void> {

@@ -5,6 +5,7 @@ import type { Connection } from 'mysql2/promise';
 import { qt, rangeWhere, type RangeBounds } from './sql.js';
 import { dataColumns, keyColumnTypes, orderBy, selectList, type Table } from './inspect.js';
 import { TsvEncoder } from './tsv.js';
+import { encodeTextRow, takeRowPackets, textRowValues } from './text-rows.js';
 import { dbError } from './connect.js';
 
 export const WIRE_CHUNK = 1 << 20;
@@ -44,7 +45,8 @@ export async function readRows(
   const sql = selectRowsSql(schema, t, range);
   let paused = false;
   let ended = false;
-  const q = core.query({ sql, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
+  // Row packets go straight to TSV (text-rows.ts); mysql2 only frames them.
+  const q = core.query({ sql, rowsAsArray: true } as never);
   // Boundaries come only from a whole-table stream in primary-key order (the order chunks use).
   const cols = dataColumns(t).map((c) => c.name);
   const keyIdx = range === undefined && t.keyName === 'PRIMARY' && t.keyColumns.length > 0 ? t.keyColumns.map((k) => cols.indexOf(k)) : undefined;
@@ -64,24 +66,32 @@ export async function readRows(
       });
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(new Error('stream cancelled'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    q.on('result', (row: unknown) => {
-      const r = row as Array<Buffer | null>;
+  const fields = cols.length;
+  // Thrown inside mysql2's packet handling, an error would not reach us: kept, and the rest of
+  // the result is read past.
+  let failed: unknown;
+  takeRowPackets(q, (p) => {
+    if (failed !== undefined) return;
+    try {
       if (withBoundaries !== undefined && (enc.total >= nextBoundaryAt || enc.rowsSoFar >= nextBoundaryRow)) {
-        // Copied: the field buffers are views of a whole network packet.
-        boundaries.push(withBoundaries.map((i) => (r[i] === null ? null : Buffer.from(r[i]!))));
+        boundaries.push(textRowValues(p, fields, withBoundaries));
         nextBoundaryAt = enc.total + chunkBytes;
         nextBoundaryRow = enc.rowsSoFar + CHUNK_ROWS;
       }
-      enc.writeRow(r);
-    });
+      encodeTextRow(enc, p, fields);
+    } catch (err) {
+      failed = err;
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new Error('stream cancelled'));
+    signal?.addEventListener('abort', onAbort, { once: true });
     q.on('error', (err: unknown) => reject(dbError(err, `read ${t.name}`)));
     q.on('end', () => {
       ended = true;
       signal?.removeEventListener('abort', onAbort);
-      resolve();
+      if (failed !== undefined) reject(dbError(failed, `read ${t.name}`));
+      else resolve();
     });
   });
   if (paused) core.resume();

@@ -57,31 +57,62 @@ export class TsvEncoder {
 
   writeRow(values: ReadonlyArray<Buffer | null>): void {
     for (let i = 0; i < values.length; i++) {
-      if (i > 0) this.byte(TAB);
       const v = values[i];
-      if (v === null || v === undefined) {
-        this.ensure(2);
-        this.buf[this.pos++] = BS;
-        this.buf[this.pos++] = 0x4e; // N
-        continue;
-      }
-      this.ensure(v.length * 2);
-      // Long values rarely hold a byte to escape: six native scans beat a loop over every byte.
-      if (v.length >= 64 && clean(v)) {
-        this.pos += v.copy(this.buf, this.pos);
-        continue;
-      }
-      let start = 0;
-      for (let j = 0; j < v.length; j++) {
-        const e = ESCAPE_TABLE[v[j]!]!;
-        if (e === 0) continue;
-        if (j > start) this.pos += v.copy(this.buf, this.pos, start, j);
-        this.buf[this.pos++] = BS;
-        this.buf[this.pos++] = e;
-        start = j + 1;
-      }
-      if (start < v.length) this.pos += v.copy(this.buf, this.pos, start, v.length);
+      if (v === null || v === undefined) this.nullField(i === 0);
+      else this.field(v, 0, v.length, i === 0);
     }
+    this.endRow();
+  }
+
+  /** NULL as the next field of the current row. */
+  nullField(first: boolean): void {
+    this.ensure(3);
+    if (!first) this.buf[this.pos++] = TAB;
+    this.buf[this.pos++] = BS;
+    this.buf[this.pos++] = 0x4e; // N
+  }
+
+  /** `src[start, end)` as the next field of the current row; `src` may be any larger buffer. */
+  field(src: Buffer, start: number, end: number, first: boolean): void {
+    const len = end - start;
+    this.ensure(1 + len * 2);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (!first) buf[pos++] = TAB;
+    if (len < 64) {
+      // Short values byte by byte: cheaper than a native call per value.
+      for (let j = start; j < end; j++) {
+        const b = src[j]!;
+        const e = ESCAPE_TABLE[b]!;
+        if (e === 0) buf[pos++] = b;
+        else {
+          buf[pos++] = BS;
+          buf[pos++] = e;
+        }
+      }
+      this.pos = pos;
+      return;
+    }
+    const v = start === 0 && end === src.length ? src : src.subarray(start, end);
+    // Long values rarely hold a byte to escape: six native scans beat a loop over every byte.
+    if (clean(v)) {
+      this.pos = pos + v.copy(buf, pos);
+      return;
+    }
+    let from = 0;
+    for (let j = 0; j < len; j++) {
+      const e = ESCAPE_TABLE[v[j]!]!;
+      if (e === 0) continue;
+      if (j > from) pos += v.copy(buf, pos, from, j);
+      buf[pos++] = BS;
+      buf[pos++] = e;
+      from = j + 1;
+    }
+    if (from < len) pos += v.copy(buf, pos, from, len);
+    this.pos = pos;
+  }
+
+  endRow(): void {
     this.byte(NL);
     this.rows++;
     this.rowsInBuf++;
