@@ -81,17 +81,17 @@ export async function takeMark(conn: Connection): Promise<number | undefined> {
     const [me] = await rows<{ id: unknown }>(conn, 'SELECT CONNECTION_ID() AS id');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
     try {
-      // The cache refreshes on the first read at least 100 ms after its last refresh: asking every
-      // 20 ms finds our transaction within ~20 ms of that, where a 120 ms step overshot by up to
-      // 120 ms — and a final delta takes a mark four or five times.
-      for (let attempt = 0; attempt < 75; attempt++) {
+      // The cache refreshes only on a read at least 100 ms after the previous read by anyone
+      // (CACHE_MIN_IDLE_TIME): asking more often keeps it stale for every taker — concurrent
+      // marks (one per repaired table) starved each other with 20 ms polling. So: 120 ms steps.
+      for (let attempt = 0; attempt < 10; attempt++) {
         const list = await rows<{ th: unknown; s: unknown }>(conn, 'SELECT trx_mysql_thread_id AS th, UNIX_TIMESTAMP(trx_started) AS s FROM information_schema.INNODB_TRX');
         if (list.some((x) => String(x.th) === String(me!.id))) {
           const starts = list.map((x) => num(x.s));
           if (starts.some((s) => s === null)) return undefined;
           return Math.min(...(starts as number[]));
         }
-        await new Promise((res) => setTimeout(res, 20));
+        await new Promise((res) => setTimeout(res, 120));
       }
       return undefined;
     } finally {
