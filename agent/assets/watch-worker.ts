@@ -12,8 +12,7 @@ export type FromWatcher =
   | { type: 'ready' }
   | { type: 'paths'; paths: string[] }
   | { type: 'quiet'; id: number; quietForMs: number }
-  | { type: 'error'; message: string; code?: string }
-  | { type: 'closed' };
+  | { type: 'error'; message: string; code?: string };
 
 const port = parentPort!;
 const { root } = workerData as { root: string };
@@ -53,9 +52,7 @@ port.on('message', (m: ToWatcher) => {
       }),
     );
   } else if (m.type === 'close') {
-    void w.close().finally(() => {
-      send({ type: 'closed' });
-      port.close();
-    });
+    // Closing the port lets the thread end once chokidar has let go of its watches.
+    void w.close().finally(() => port.close());
   }
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../shared/state/sqlite.js';
 import { ASSET_MIGRATIONS, ManifestStore, type Entry } from '../../agent/assets/manifest-store.js';
-import { DigestBuilder, manifestDigest } from '../../agent/assets/tree-digest.js';
+import { DigestBuilder, entryRecord, manifestDigest } from '../../agent/assets/tree-digest.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest();
 const file = (path: string, size: number, mode = 0o644): Entry => ({ path, type: 'file', mode, size, mtimeNs: '1', ctimeNs: '1', ino: '1', sha256: sha(path), chunks: sha(path), target: null });
@@ -31,6 +31,10 @@ test('manifestDigest equals the entry-by-entry digest over files, directories, l
   const expected = built.finish();
   const got = manifestDigest(store, 'site');
   assert.deepEqual(got, expected);
+  // And both are the SHA-256 of the records one after another, computed here without either.
+  const plain = createHash('sha256');
+  for (const e of [...store.iterate('site')]) plain.update(entryRecord(e));
+  assert.equal(got.digest, plain.digest('hex'));
   assert.equal(got.files, 3003);
   assert.equal(got.symlinks, 1);
   // Cached until a row changes; a changed mode changes the digest.
