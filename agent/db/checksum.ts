@@ -15,7 +15,7 @@
 // user variable (`CRC32(@h := image) * CRC32C(@h)`) it is built once: the same value, about 30%
 // less server CPU for every chunk sum (presync, sync under the freeze, verify). That relies on the
 // server evaluating a product's left operand first, which MariaDB does but does not promise, so
-// each connection proves it once on two known rows before using it, and falls back to the derived
+// each connection proves it once on three known rows before using it, and falls back to the derived
 // table where the probe disagrees.
 import type { Connection } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
@@ -71,7 +71,7 @@ export function checksumSql(schema: string, t: Table, range: RangeBounds | undef
 }
 
 /**
- * Whether this connection's server evaluates the single-pass form as the derived-table form: two
+ * Whether this connection's server evaluates the single-pass form as the derived-table form: three
  * rows whose images differ, so a right operand read before the assignment (the previous row's
  * image, or a stale one) would change the XOR.
  */
