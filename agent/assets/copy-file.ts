@@ -4,7 +4,7 @@
 // staging; the whole file's SHA-256 is checked, mode and mtime set, then it is made durable and
 // renamed into place. No partial file ever sits at the final path.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { lstat, open, realpath, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { SwitchyardError } from '../../shared/errors.js';
@@ -12,6 +12,7 @@ import { CHUNK_SIZE, chunkCount, chunkHash, chunkLength, readFully, sha256 } fro
 import { fromWireEntry } from './convert.js';
 import type { DurableCommitter } from './durable-commit.js';
 import type { Fetcher } from './fetcher.js';
+import type { SmallWriter } from './small-writer.js';
 import type { Entry, ManifestBatcher, ManifestStore } from './manifest-store.js';
 import { PART_PREFIX, resolveInside } from './path-safety.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -33,6 +34,8 @@ export interface CopyContext {
   fetcher: Fetcher;
   limiter: RateLimiter;
   committer: DurableCommitter;
+  /** Small files' hash check and writes, off the main thread. */
+  writer: SmallWriter;
   counters: CopyCounters;
   /** Keeps a commit that finishes after copyFile returned; its failure fails the pull. */
   track: (p: Promise<void>) => void;
@@ -175,19 +178,12 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
     if (end.status !== 'ok') throw new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${s.path}: ${end.error}`);
     data = got;
   }
-  if (data === undefined || !sha256(data).equals(sha)) return { status: 'changed', current: undefined };
-  ctx.counters.bytesDone += s.size;
+  if (data === undefined) return { status: 'changed', current: undefined };
   const tmp = posix.join(dirAbs, partName(s.path, sha));
-  // O_NOFOLLOW: a link planted at the temporary name is not followed; O_TRUNC: a leftover is replaced.
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-  try {
-    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off, off);
-    fchmodSync(fd, s.mode);
-    const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
-    futimesSync(fd, mtime, mtime);
-  } finally {
-    closeSync(fd);
-  }
+  // The hash check and the blocking writes run on the writer thread (see small-write-worker).
+  const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+  if ((await ctx.writer.write(tmp, data, sha, s.mode, mtime)) === 'hash-mismatch') return { status: 'changed', current: undefined };
+  ctx.counters.bytesDone += s.size;
   // Only where the manifest has a directory: an lstat per file cost more than its share here.
   // A directory made at this path by someone else during the pull fails the rename (EISDIR),
   // and with it the pull; the rerun's manifest knows the directory.

@@ -11,6 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import { fromWireSummary, refreshToWire } from './convert.js';
 import { assertRealDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
 import { DurableCommitter } from './durable-commit.js';
+import { sharedSmallWriter } from './small-writer.js';
 import { Fetcher } from './fetcher.js';
 import { ManifestBatcher, type Entry } from './manifest-store.js';
 import { resolveInside, resolveLinkProblem, symlinkTargetProblem } from './path-safety.js';
@@ -201,6 +202,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       root, store, batcher, fetcher,
       limiter: new RateLimiter(p.bandwidthLimit ?? 0),
       committer: (committer = new DurableCommitter(root.path)),
+      writer: sharedSmallWriter(),
       counters,
       realDirs: new Map(),
       localFiles: store.hasFiles(root.name),

@@ -1,0 +1,58 @@
+// The writer thread is where a small file's bytes are checked and written: what it refuses must
+// leave nothing behind, and what it writes must be exactly the bytes asked for, with mode and mtime.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SmallWriter } from '../../agent/assets/small-writer.js';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
+
+test('writes the bytes of a view (not its whole buffer) with mode and mtime; many at once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
+  const w = new SmallWriter();
+  t.after(async () => {
+    await w.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const big = randomBytes(100_000);
+  const jobs = Array.from({ length: 50 }, (_, i) => {
+    const data = big.subarray(i * 1000, i * 1000 + 500 + i);
+    return { path: join(dir, `f${i}`), data, promise: w.write(join(dir, `f${i}`), data, sha(data), 0o640, 1_600_000_000 + i + 0.5) };
+  });
+  assert.deepEqual(await Promise.all(jobs.map((j) => j.promise)), jobs.map(() => 'ok'));
+  for (const [i, j] of jobs.entries()) {
+    assert.deepEqual(readFileSync(j.path), Buffer.from(j.data));
+    const st = lstatSync(j.path);
+    assert.equal(st.mode & 0o7777, 0o640);
+    assert.equal(st.mtimeMs, (1_600_000_000 + i + 0.5) * 1000);
+  }
+  // The caller's buffer is untouched (copied, not transferred away).
+  assert.equal(big.length, 100_000);
+});
+
+test('a hash mismatch writes nothing; a leftover is truncated; a link at the name is not followed', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
+  const w = new SmallWriter();
+  t.after(async () => {
+    await w.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const data = Buffer.from('hello');
+  assert.equal(await w.write(join(dir, 'bad'), data, sha(Buffer.from('other')), 0o644, 1), 'hash-mismatch');
+  assert.equal(existsSync(join(dir, 'bad')), false);
+
+  writeFileSync(join(dir, 'left'), 'a much longer leftover from an interrupted run');
+  assert.equal(await w.write(join(dir, 'left'), data, sha(data), 0o644, 1), 'ok');
+  assert.equal(readFileSync(join(dir, 'left'), 'utf8'), 'hello');
+
+  writeFileSync(join(dir, 'victim'), 'keep me');
+  symlinkSync(join(dir, 'victim'), join(dir, 'planted'));
+  await assert.rejects(w.write(join(dir, 'planted'), data, sha(data), 0o644, 1), (err: NodeJS.ErrnoException) => err.code === 'ELOOP');
+  assert.equal(readFileSync(join(dir, 'victim'), 'utf8'), 'keep me');
+  assert.equal(readlinkSync(join(dir, 'planted')), join(dir, 'victim'));
+  // The thread is still usable after a failed job.
+  assert.equal(await w.write(join(dir, 'after'), data, sha(data), 0o644, 1), 'ok');
+});
