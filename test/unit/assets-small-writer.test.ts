@@ -10,9 +10,9 @@ import { SmallWriter } from '../../agent/assets/small-writer.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
-test('writes the bytes of a view (not its whole buffer) with mode and mtime; many at once', async (t) => {
+test('writes the bytes of a view (not its whole buffer) with mode and mtime; many at once, over two threads', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
-  const w = new SmallWriter();
+  const w = new SmallWriter(2);
   t.after(async () => {
     await w.close();
     rmSync(dir, { recursive: true, force: true });
