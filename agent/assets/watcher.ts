@@ -8,8 +8,15 @@ import type { Logger } from '../../shared/logger.js';
 import type { AssetRoot, AssetRoots, RootWatcher } from './roots.js';
 import { refreshPath } from './scanner.js';
 import { ThreadedWatcher } from './threaded-watcher.js';
+import { manifestDigest } from './tree-digest.js';
 
 const DEBOUNCE_MS = 50;
+/**
+ * After changes are applied and the tree has been quiet this long, the tree digest is computed
+ * ahead of the next pull or verify (it is O(entries): ~80 ms at 26k files, once per change).
+ * At freeze time staging stops changing, so the freeze's first question finds it ready.
+ */
+const WARM_DIGEST_MS = 300;
 const RESTART_DELAY_MS = 1500;
 /**
  * Distinct paths waiting to be re-read. Past this a stat scan is the cheaper way to catch up
@@ -21,6 +28,7 @@ export class AssetWatcher implements RootWatcher {
   private watcher: ThreadedWatcher | undefined;
   private readonly queue = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private warmTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
 
@@ -71,6 +79,7 @@ export class AssetWatcher implements RootWatcher {
     // An overflow during that scan dropped events: its catch-up scan marks the root watched.
     if (this.rescan !== undefined) return;
     this.roots.setWatched(this.root.name, this);
+    this.warmDigestSoon();
     // Operators (and the benchmark) learn here that freeze-time diffs no longer walk the tree.
     this.logger.info({ seconds: (performance.now() - t) / 1000 }, 'asset root watched');
   }
@@ -167,9 +176,25 @@ export class AssetWatcher implements RootWatcher {
             this.logger.warn({ err, path: p }, 'could not refresh manifest entry');
           });
         }
+        this.warmDigestSoon();
       }
     });
     return this.draining;
+  }
+
+  private warmDigestSoon(): void {
+    if (this.warmTimer !== undefined) clearTimeout(this.warmTimer);
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      if (this.closed || this.queue.size > 0 || this.timer !== undefined || this.roots.isWriting(this.root.name)) return;
+      // Synchronous: no row changes while it runs, and the result is cached until the next change.
+      try {
+        manifestDigest(this.roots.store, this.root.name);
+      } catch (err) {
+        this.logger.warn({ err }, 'tree digest not computed ahead');
+      }
+    }, WARM_DIGEST_MS);
+    this.warmTimer.unref();
   }
 
   /**
@@ -201,6 +226,7 @@ export class AssetWatcher implements RootWatcher {
     this.roots.register(this.root.name, undefined);
     await this.restarting;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.warmTimer !== undefined) clearTimeout(this.warmTimer);
     await this.watcher?.close();
     await this.draining;
     await this.rescan;
