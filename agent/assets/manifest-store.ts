@@ -6,6 +6,16 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Migration } from '../../shared/state/sqlite.js';
 import { HASH_BYTES } from './chunking.js';
 
+
+/**
+ * One entry's line of the tree digest, built by SQLite: the same bytes as recordOf() in
+ * tree-digest.ts (a unit test holds them equal), without a JS object and string per row —
+ * at 26k entries 35 ms instead of 60.
+ */
+const DIGEST_RECORD_SQL =
+  `CASE type WHEN 'file' THEN 'f' || char(0) || path || char(0) || printf('%o', mode & 4095) || char(0) || size || char(0) || coalesce(lower(hex(sha256)), '') || char(10) ` +
+  `WHEN 'dir' THEN 'd' || char(0) || path || char(0) || printf('%o', mode & 4095) || char(10) ` +
+  `ELSE 'l' || char(0) || path || char(0) || coalesce(target, '') || char(10) END`;
 export type EntryType = 'file' | 'dir' | 'symlink';
 
 export interface Entry {
@@ -193,7 +203,11 @@ export class ManifestStore {
       children: db.prepare('SELECT path, type FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?'),
       childEntries: db.prepare(`SELECT ${cols} FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?`),
       page: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`),
-      digestRows: db.prepare('SELECT type, path, mode, size, sha256, target FROM asset_entries WHERE root = ? ORDER BY path').raw(),
+      digestPage: db.prepare(
+        `SELECT group_concat(rec, '' ORDER BY path) AS block, max(path) AS last, count(*) AS n, sum(type = 'file') AS files, ` +
+          `sum(type = 'dir') AS dirs, sum(type = 'symlink') AS symlinks, sum(CASE WHEN type = 'file' THEN size ELSE 0 END) AS bytes ` +
+          `FROM (SELECT path, type, size, ${DIGEST_RECORD_SQL} AS rec FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?)`,
+      ),
       byChunk: db.prepare('SELECT path, idx FROM asset_chunk_index WHERE hash = ? AND root = ? LIMIT 4'),
       bySha: db.prepare("SELECT path FROM asset_entries WHERE root = ? AND sha256 = ? AND type = 'file' LIMIT 4"),
       rootGet: db.prepare('SELECT root, scan_complete, scanned_at, full_hash_at, digest FROM asset_roots WHERE root = ?'),
@@ -331,11 +345,19 @@ export class ManifestStore {
   }
 
   /**
-   * The digest's fields of every entry in path order, in one synchronous pass: nothing else can
-   * use the connection meanwhile, so it is one consistent read, bounded in memory (a row at a time).
+   * The digest's records of every entry in path order (see DIGEST_RECORD_SQL), as text blocks of
+   * up to `pageSize` entries with their counts, in one synchronous pass: nothing else can use the
+   * connection meanwhile, so it is one consistent read, bounded in memory (a page at a time).
    */
-  forEachDigestRow(root: string, visit: (type: EntryType, path: string, mode: number, size: number, sha256: Buffer | null, target: string | null) => void): void {
-    for (const r of this.s.digestRows.iterate(root) as IterableIterator<[EntryType, string, number, number, Buffer | null, string | null]>) visit(r[0], r[1], r[2], r[3], r[4], r[5]);
+  forEachDigestBlock(root: string, visit: (block: string, counts: { files: number; dirs: number; symlinks: number; bytes: number }) => void, pageSize = 2000): void {
+    let after = '';
+    for (;;) {
+      const r = this.s.digestPage.get(root, after, pageSize) as { block: string | null; last: string | null; n: number; files: number; dirs: number; symlinks: number; bytes: number };
+      if (r.n === 0) return;
+      visit(r.block ?? '', { files: r.files, dirs: r.dirs, symlinks: r.symlinks, bytes: r.bytes });
+      if (r.n < pageSize) return;
+      after = r.last!;
+    }
   }
 
   /** Where a chunk with this hash may be found locally: [path, chunk index]. Candidates only; re-check the bytes. */

@@ -62,16 +62,23 @@ export class DigestBuilder {
 }
 
 /**
- * The digest of what the manifest holds, cached until the next change to the root's rows. Read
- * straight from the rows (only the columns the digest covers, no entry objects): at 26k entries this is a third of walking the manifest as entries, and it
- * runs on both sides of every pull that changed something.
+ * The digest of what the manifest holds, cached until the next change to the root's rows. The
+ * records come from SQLite a page at a time (forEachDigestBlock); it runs on both sides of every
+ * pull that changed something.
  */
 export function manifestDigest(store: ManifestStore, root: string): TreeSummary {
   const cached = store.rootState(root).digest;
   if (cached !== null) return JSON.parse(cached) as TreeSummary;
-  const b = new DigestBuilder();
-  store.forEachDigestRow(root, (type, path, mode, size, sha256, target) => b.addFields(type, path, mode, size, sha256, target));
-  const summary = b.finish();
+  const hash = createHash('sha256');
+  const s = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  store.forEachDigestBlock(root, (block, counts) => {
+    hash.update(block);
+    s.files += counts.files;
+    s.dirs += counts.dirs;
+    s.symlinks += counts.symlinks;
+    s.bytes += counts.bytes;
+  });
+  const summary: TreeSummary = { digest: hash.digest('hex'), ...s };
   store.setRootState(root, { digest: JSON.stringify(summary) });
   return summary;
 }
