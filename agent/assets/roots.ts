@@ -83,6 +83,25 @@ export class AssetRoots {
     return this.writing.has(name);
   }
 
+  private readonly serving = new Map<string, number>();
+
+  /** Counts open Fetch streams reading the root (a peer's pull under way): background work waits. */
+  serve(name: string): () => void {
+    this.serving.set(name, (this.serving.get(name) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const n = (this.serving.get(name) ?? 1) - 1;
+      if (n <= 0) this.serving.delete(name);
+      else this.serving.set(name, n);
+    };
+  }
+
+  isServing(name: string): boolean {
+    return this.serving.has(name);
+  }
+
   names(): string[] {
     return Object.keys(this.config);
   }

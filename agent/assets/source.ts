@@ -146,16 +146,23 @@ export class AssetSource {
       cancelled = true;
     });
     let authorized: { token: string; root: AssetRoot } | undefined;
-    // destroyOnReturn: false — the default iterator destroys the stream when the client
-    // half-closes, and a destroyed call can no longer send its OK status.
-    for await (const req of call.iterator({ destroyOnReturn: false }) as AsyncIterable<AssetFetchRequest__Output>) {
-      if (cancelled) return;
-      if (authorized === undefined || authorized.token !== req.token || authorized.root.name !== req.root) {
-        authorized = { token: req.token, root: await this.authorizedRoot(req.token, req.root) };
+    let release = (): void => undefined;
+    try {
+      // destroyOnReturn: false — the default iterator destroys the stream when the client
+      // half-closes, and a destroyed call can no longer send its OK status.
+      for await (const req of call.iterator({ destroyOnReturn: false }) as AsyncIterable<AssetFetchRequest__Output>) {
+        if (cancelled) return;
+        if (authorized === undefined || authorized.token !== req.token || authorized.root.name !== req.root) {
+          authorized = { token: req.token, root: await this.authorizedRoot(req.token, req.root) };
+          release();
+          release = this.roots.serve(authorized.root.name);
+        }
+        await this.serveOne(call, authorized.root, req, () => cancelled);
       }
-      await this.serveOne(call, authorized.root, req, () => cancelled);
+      call.end();
+    } finally {
+      release();
     }
-    call.end();
   }
 
   private readonly realDirs = new Map<string, number>();

@@ -1,5 +1,6 @@
 // A watched root computes its tree digest ahead of the next question once changes have settled,
-// and that digest is the one a fresh computation gives (it covers the changes just applied).
+// and that digest is the one a fresh computation gives (it covers the changes just applied);
+// not while a peer is pulling from the root.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,17 @@ test('watcher: after changes settle the cached tree digest is ready and current'
     for (let i = 0; i < 100 && (cached() === undefined || store.get('site', 'a.txt')?.size !== 7); i++) await sleep(20);
     assert.equal(store.get('site', 'a.txt')?.size, 7);
     assert.notEqual(cached(), undefined, 'computed ahead, without anyone asking');
+    assert.equal(cached(), fresh());
+
+    // While a peer pulls from the root the warm-up waits, then runs once the pull is done.
+    const release = roots.serve('site');
+    writeFileSync(join(dir, 'c.txt'), 'c');
+    for (let i = 0; i < 100 && store.get('site', 'c.txt') === undefined; i++) await sleep(20);
+    assert.ok(store.get('site', 'c.txt') !== undefined);
+    await sleep(900);
+    assert.equal(cached(), undefined, 'not computed while serving');
+    release();
+    for (let i = 0; i < 100 && cached() === undefined; i++) await sleep(20);
     assert.equal(cached(), fresh());
   } finally {
     await watcher.close();
