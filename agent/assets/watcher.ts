@@ -21,6 +21,7 @@ const DEBOUNCE_MS = 50;
  */
 const WARM_DIGEST_MS = 300;
 const RESTART_DELAY_MS = 1500;
+const DRAIN_PARALLELISM = 8;
 /**
  * Distinct paths waiting to be re-read. Past this a stat scan is the cheaper way to catch up
  * (and the queue stays bounded: a whole tree rewritten must not mean a string per file).
@@ -175,11 +176,19 @@ export class AssetWatcher implements RootWatcher {
           if (paths.length >= 1000) break;
         }
         for (const p of paths) this.queue.delete(p);
-        for (const p of paths) {
-          await refreshPath(this.roots.store, this.root.name, this.root.path, p).catch((err: unknown) => {
-            this.logger.warn({ err, path: p }, 'could not refresh manifest entry');
-          });
-        }
+        // Several at a time: one after another, 260 changed files took 0.34 s here (a stat, a
+        // read and a hash each, mostly waiting on the thread pool), and a pull right after the
+        // freeze waits for them. Each path's row follows its own stat; distinct paths only.
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next < paths.length) {
+            const p = paths[next++]!;
+            await refreshPath(this.roots.store, this.root.name, this.root.path, p).catch((err: unknown) => {
+              this.logger.warn({ err, path: p }, 'could not refresh manifest entry');
+            });
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(DRAIN_PARALLELISM, paths.length) }, worker));
         this.warmDigestSoon();
       }
     });
