@@ -1,0 +1,118 @@
+// What the watcher keeps ready for the freeze: the tree digest, computed ahead once changes have
+// settled (and equal to a fresh one; not while a peer pulls from the root), and the whole subtree
+// of a directory that appears, without waiting for chokidar to list it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../shared/logger.js';
+import { openDatabase } from '../../shared/state/sqlite.js';
+import { ASSET_MIGRATIONS, ManifestStore } from '../../agent/assets/manifest-store.js';
+import { AssetRoots } from '../../agent/assets/roots.js';
+import { AssetWatcher } from '../../agent/assets/watcher.js';
+import { DigestBuilder } from '../../agent/assets/tree-digest.js';
+
+test('watcher: after changes settle the cached tree digest is ready and current', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-warm-'));
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const store = new ManifestStore(db);
+  const root = { name: 'site', path: dir, allowExternalSymlinks: false };
+  const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false } }, store);
+  const watcher = new AssetWatcher(roots, root, createLogger({ level: 'silent' }));
+  const fresh = (): string => {
+    const b = new DigestBuilder();
+    for (const e of store.iterate('site')) b.add(e);
+    return b.finish().digest;
+  };
+  const cached = (): string | undefined => {
+    const d = store.rootState('site').digest;
+    return d === null ? undefined : (JSON.parse(d) as { digest: string }).digest;
+  };
+  try {
+    writeFileSync(join(dir, 'a.txt'), 'a');
+    await watcher.start();
+    for (let i = 0; i < 100 && cached() === undefined; i++) await sleep(20);
+    assert.equal(cached(), fresh(), 'ready after the first scan');
+
+    writeFileSync(join(dir, 'b.txt'), 'b');
+    writeFileSync(join(dir, 'a.txt'), 'changed');
+    // The change invalidates the cache as it is applied; the warm-up follows once it is quiet.
+    for (let i = 0; i < 100 && store.get('site', 'b.txt') === undefined; i++) await sleep(20);
+    assert.ok(store.get('site', 'b.txt') !== undefined, 'the watcher applied the new file');
+    for (let i = 0; i < 100 && (cached() === undefined || store.get('site', 'a.txt')?.size !== 7); i++) await sleep(20);
+    assert.equal(store.get('site', 'a.txt')?.size, 7);
+    assert.notEqual(cached(), undefined, 'computed ahead, without anyone asking');
+    assert.equal(cached(), fresh());
+
+    // While a peer pulls from the root the warm-up waits, then runs once the pull is done.
+    const release = roots.serve('site');
+    writeFileSync(join(dir, 'c.txt'), 'c');
+    for (let i = 0; i < 100 && store.get('site', 'c.txt') === undefined; i++) await sleep(20);
+    assert.ok(store.get('site', 'c.txt') !== undefined);
+    await sleep(900);
+    assert.equal(cached(), undefined, 'not computed while serving');
+    release();
+    for (let i = 0; i < 100 && cached() === undefined; i++) await sleep(20);
+    assert.equal(cached(), fresh());
+  } finally {
+    await watcher.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('watcher: a directory tree moved in is complete in the manifest as soon as the watched refresh answers', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'sy-movein-'));
+  const dir = join(base, 'root');
+  const outside = join(base, 'outside');
+  mkdirSync(dir);
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const store = new ManifestStore(db);
+  const root = { name: 'site', path: dir, allowExternalSymlinks: false };
+  const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false } }, store);
+  const watcher = new AssetWatcher(roots, root, createLogger({ level: 'silent' }));
+  t.after(async () => {
+    await watcher.close();
+    db.close();
+    rmSync(base, { recursive: true, force: true });
+  });
+  await watcher.start();
+  // Built outside the root, then renamed in: one inotify event for the whole tree.
+  mkdirSync(join(outside, 'deep', 'er'), { recursive: true });
+  for (let i = 0; i < 5000; i++) writeFileSync(join(outside, i % 2 === 0 ? '' : 'deep/er', `f${i}.txt`), String(i));
+  renameSync(outside, join(dir, 'moved'));
+  // The rename's inotify event has reached the watcher thread; chokidar's own listing has not ended.
+  await sleep(20);
+  await roots.refresh(root, 'watched');
+  let count = 0;
+  for (const e of store.iterate('site')) if (e.type === 'file') count++;
+  assert.equal(count, 5000, 'every file of the moved-in tree');
+  assert.equal(store.get('site', 'moved/deep/er/f1.txt')?.size, 1);
+});
+
+test('watcher: an event for a new directory alone brings its whole subtree into the manifest', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-newdir-'));
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const store = new ManifestStore(db);
+  const root = { name: 'site', path: dir, allowExternalSymlinks: false };
+  const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false } }, store);
+  // Not started: no chokidar, so nothing but the one queued path can tell the watcher about the files.
+  const watcher = new AssetWatcher(roots, root, createLogger({ level: 'silent' }));
+  const priv = watcher as unknown as { queue: Set<string>; drain: (force: boolean) => Promise<void> };
+  t.after(async () => {
+    await watcher.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  mkdirSync(join(dir, 'new', 'sub', 'subsub'), { recursive: true });
+  for (let i = 0; i < 30; i++) writeFileSync(join(dir, 'new', ['', 'sub', 'sub/subsub'][i % 3]!, `f${i}`), String(i));
+  writeFileSync(join(dir, 'new', '.sy-part-leftover'), 'x');
+  priv.queue.add('new');
+  await priv.drain(true);
+  const files = [...store.iterate('site')].filter((e) => e.type === 'file').map((e) => e.path);
+  assert.equal(files.length, 30, files.join(', '));
+  assert.ok(store.get('site', 'new/sub/subsub')?.type === 'dir');
+  assert.equal(store.get('site', 'new/.sy-part-leftover'), undefined, 'our own part files stay out');
+});
