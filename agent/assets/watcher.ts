@@ -178,9 +178,9 @@ export class AssetWatcher implements RootWatcher {
           if (paths.length >= 1000) break;
         }
         for (const p of paths) this.queue.delete(p);
-        // Several at a time: one after another, 260 changed files took 0.34 s here (a stat, a
-        // read and a hash each, mostly waiting on the thread pool), and a pull right after the
-        // freeze waits for them. Each path's row follows its own stat; distinct paths only.
+        // A pull right after the freeze waits for these: in a 2 GB delta 232 changed files took
+        // 0.22 s eight at a time, where 258–260 one by one took 0.29–0.34 s. Distinct paths
+        // only, each row following its own stat.
         await this.refreshAll(paths);
         this.warmDigestSoon();
       }
