@@ -11,6 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import { fromWireSummary, refreshToWire } from './convert.js';
 import { assertRealDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
 import { DurableCommitter } from './durable-commit.js';
+import { pool } from './pool.js';
 import { sharedSmallWriter } from './small-writer.js';
 import { Fetcher } from './fetcher.js';
 import { ManifestBatcher, type Entry } from './manifest-store.js';
@@ -82,23 +83,6 @@ export function unary<Req, Res>(fn: (req: Req, cb: (err: unknown, res?: Res) => 
 export async function stagingDigest(peer: AssetsClient, root: string, refresh: RefreshMode): Promise<TreeSummary> {
   const res = await unary<object, AssetTreeSummary__Output>((r, cb) => peer.TreeDigest(r, cb), { root, refresh: refreshToWire(refresh) }, 'staging TreeDigest');
   return fromWireSummary(res);
-}
-
-/** Runs fn over items with at most `limit` in flight; the first error stops new work and is thrown. */
-async function pool<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  for (const item of items) {
-    if (failure !== undefined) break;
-    const p = fn(item).catch((err: unknown) => {
-      failure ??= err;
-    });
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= limit) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  if (failure !== undefined) throw failure;
 }
 
 /**

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../shared/logger.js';
 import type { AssetRoot, AssetRoots, RootWatcher } from './roots.js';
 import { isPartName, relativePathProblem } from './path-safety.js';
+import { pool } from './pool.js';
 import { refreshPath } from './scanner.js';
 import { ThreadedWatcher } from './threaded-watcher.js';
 import { manifestDigest } from './tree-digest.js';
@@ -198,20 +199,15 @@ export class AssetWatcher implements RootWatcher {
   private async refreshAll(paths: string[]): Promise<void> {
     const store = this.roots.store;
     const dirs: string[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < paths.length) {
-        const p = paths[next++]!;
-        const before = store.get(this.root.name, p);
-        const e = await refreshPath(store, this.root.name, this.root.path, p).catch((err: unknown) => {
-          this.logger.warn({ err, path: p }, 'could not refresh manifest entry');
-          return undefined;
-        });
-        // New directories only: an existing one is watched, its children's events come directly.
-        if (e?.type === 'dir' && before?.type !== 'dir') dirs.push(p);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DRAIN_PARALLELISM, paths.length) }, worker));
+    await pool(paths, DRAIN_PARALLELISM, async (p) => {
+      const before = store.get(this.root.name, p);
+      const e = await refreshPath(store, this.root.name, this.root.path, p).catch((err: unknown) => {
+        this.logger.warn({ err, path: p }, 'could not refresh manifest entry');
+        return undefined;
+      });
+      // New directories only: an existing one is watched, its children's events come directly.
+      if (e?.type === 'dir' && before?.type !== 'dir') dirs.push(p);
+    });
     for (const dir of dirs) {
       if (this.closed) return;
       const differing = await this.childrenDiffering(dir);
