@@ -140,6 +140,8 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
     if (msg.msg === 'asset pull finished') console.log(`  ${name} pull phases (s): ${JSON.stringify((msg as { phases?: unknown }).phases)}`);
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // Should the bench itself die, its agents go with it rather than watch a deleted tree forever.
+  process.once('exit', () => child.kill('SIGKILL'));
   const address = await Promise.race([listening, exited.then(() => Promise.reject(new Error(`${name} agent exited before listening`)))]);
   const client = connectAssetsPeer(address, {});
   return {
