@@ -1,6 +1,6 @@
 // The main thread's side of small-write-worker: jobs queued during one turn of the event loop go
-// over in one message per thread, and their answers come back the same way (a message per file
-// cost more than the write it carried).
+// over in one message, and their answers come back in one (a message per file cost more than
+// the write it carried). One thread: a second measured no faster and cost more system time.
 import { Worker } from 'node:worker_threads';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { SmallWriteJob, SmallWriteReply } from './small-write-worker.js';
@@ -12,32 +12,17 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-/** One writer thread and the number of its jobs still unanswered (it is unref'd at zero). */
-interface Thread {
-  worker: Worker;
-  open: number;
-}
-
 export class SmallWriter {
-  private readonly threads: Array<Thread | undefined>;
+  private worker: Worker | undefined;
   private nextId = 1;
+  /** Jobs sent and not yet answered; the thread holds the process open only while there are any. */
   private readonly waiting = new Map<number, Waiting>();
   private queued: SmallWriteJob[] = [];
-  private turn = 0;
   private flushScheduled = false;
 
-  constructor(threads = 1) {
-    this.threads = Array.from({ length: Math.max(1, threads) }, () => undefined);
-  }
-
-  private thread(slot: number): Thread {
-    const existing = this.threads[slot];
-    if (existing !== undefined) return existing;
-    const t: Thread = { worker: new Worker(new URL('./small-write-worker.js', import.meta.url)), open: 0 };
-    this.threads[slot] = t;
-    t.worker.on('message', (replies: SmallWriteReply[]) => {
-      t.open -= replies.length;
-      if (t.open === 0) t.worker.unref();
+  private start(): Worker {
+    const worker = new Worker(new URL('./small-write-worker.js', import.meta.url));
+    worker.on('message', (replies: SmallWriteReply[]) => {
       for (const r of replies) {
         const w = this.waiting.get(r.id);
         if (w === undefined) continue;
@@ -45,18 +30,18 @@ export class SmallWriter {
         if (r.status === 'error') w.reject(Object.assign(new Error(r.message), r.code === undefined ? {} : { code: r.code }));
         else w.resolve(r.status);
       }
+      if (this.waiting.size === 0) worker.unref();
     });
     const fail = (err: unknown): void => {
-      if (this.threads[slot] !== t) return;
-      this.threads[slot] = undefined;
-      // Which jobs were this thread's is not tracked: every unanswered one fails, and the pull with it.
+      if (this.worker !== worker) return;
+      this.worker = undefined;
       const e = new SwitchyardError('SY_INTERNAL', `small-file writer thread stopped: ${(err as Error)?.message ?? String(err)}`);
       for (const w of this.waiting.values()) w.reject(e);
       this.waiting.clear();
     };
-    t.worker.on('error', fail);
-    t.worker.on('exit', (code) => fail(new Error(`exit ${code}`)));
-    return t;
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit ${code}`)));
+    return worker;
   }
 
   /**
@@ -80,28 +65,21 @@ export class SmallWriter {
     this.flushScheduled = false;
     const jobs = this.queued;
     this.queued = [];
-    const n = this.threads.length;
-    const per = Math.ceil(jobs.length / n);
-    for (let i = 0; i < jobs.length; i += per) {
-      const part = jobs.slice(i, i + per);
-      const t = this.thread(this.turn);
-      this.turn = (this.turn + 1) % n;
-      t.open += part.length;
-      t.worker.ref();
-      t.worker.postMessage(part, part.map((j) => j.data.buffer as ArrayBuffer));
-    }
+    if (jobs.length === 0) return;
+    const worker = (this.worker ??= this.start());
+    worker.ref();
+    worker.postMessage(jobs, jobs.map((j) => j.data.buffer as ArrayBuffer));
   }
 
-  /** Ends the threads; pending writes fail. */
+  /** Ends the thread; pending writes fail (through its 'exit'). */
   async close(): Promise<void> {
-    const all = this.threads.splice(0, this.threads.length, ...this.threads.map(() => undefined));
-    await Promise.all(all.map((t) => t?.worker.terminate()));
+    await this.worker?.terminate();
   }
 }
 
 let shared: SmallWriter | undefined;
 
-/** The agent's writer threads: started by the first small file, idle (unref'd) between pulls. */
+/** The agent's writer thread: started by the first small file, idle (unref'd) between pulls. */
 export function sharedSmallWriter(): SmallWriter {
   return (shared ??= new SmallWriter());
 }

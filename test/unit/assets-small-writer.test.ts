@@ -10,9 +10,9 @@ import { SmallWriter } from '../../agent/assets/small-writer.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
-test('writes the bytes of a view (not its whole buffer) with mode and mtime; many at once, over two threads', async (t) => {
+test('writes the bytes of a view (not its whole buffer) with mode and mtime; many at once', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
-  const w = new SmallWriter(2);
+  const w = new SmallWriter();
   t.after(async () => {
     await w.close();
     rmSync(dir, { recursive: true, force: true });
@@ -55,4 +55,25 @@ test('a hash mismatch writes nothing; a leftover is truncated; a link at the nam
   assert.equal(readlinkSync(join(dir, 'planted')), join(dir, 'victim'));
   // The thread is still usable after a failed job.
   assert.equal(await w.write(join(dir, 'after'), data, sha(data), 0o644, 1), 'ok');
+});
+
+test('close fails what is still pending, and a later write starts a new thread', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
+  const w = new SmallWriter();
+  t.after(async () => {
+    await w.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const data = Buffer.from('x');
+  assert.equal(await w.write(join(dir, 'a'), data, sha(data), 0o644, 1), 'ok');
+  const pending = w.write(join(dir, 'b'), data, sha(data), 0o644, 1);
+  // The job is handed over on the next turn; close right after it.
+  await new Promise((r) => setImmediate(r));
+  await w.close();
+  await pending.then(
+    () => assert.ok(existsSync(join(dir, 'b')), 'answered before the thread ended: then it was written'),
+    (err: Error) => assert.match(err.message, /writer thread stopped/),
+  );
+  assert.equal(await w.write(join(dir, 'c'), data, sha(data), 0o644, 1), 'ok');
+  assert.equal(readFileSync(join(dir, 'c'), 'utf8'), 'x');
 });
