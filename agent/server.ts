@@ -6,6 +6,7 @@ import { joinHostPort } from '../shared/grpc/address.js';
 import { serverCredentials } from '../shared/grpc/credentials.js';
 import type { Logger } from '../shared/logger.js';
 import type { AgentConfig } from './config.js';
+import { guardControllerOnly } from './caller-role.js';
 import { HealthService } from './health-service.js';
 import type { AgentService } from './service.js';
 
@@ -29,10 +30,18 @@ export interface RunningAgentServer {
 class ServiceNamingServer extends grpc.Server {
   readonly serviceNames = new Set<string>();
 
+  /** `mutualTls`: controller-only methods refuse callers holding an agent certificate (caller-role.ts). */
+  constructor(
+    options: grpc.ServerOptions,
+    private readonly mutualTls: boolean,
+  ) {
+    super(options);
+  }
+
   override addService(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
     const first = Object.values(service)[0];
     if (first !== undefined) this.serviceNames.add(first.path.split('/')[1]!);
-    super.addService(service, implementation);
+    super.addService(service, this.mutualTls ? guardControllerOnly(service, implementation) : implementation);
   }
 }
 
@@ -60,7 +69,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
   const { config, logger } = opts;
   const log = logger.child({ component: 'grpc-server' });
   const creds = serverCredentials({ tls: config.tls, insecure: config.insecure, listenHost: config.listen.host });
-  const server = new ServiceNamingServer({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const server = new ServiceNamingServer({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 }, !config.insecure);
   const services = [new HealthService(() => server.serviceNames), ...opts.services];
   for (const s of services) s.addToServer(server);
 

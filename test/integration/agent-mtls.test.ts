@@ -2,14 +2,19 @@
 // health service, typed errors and deadlines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { packageVersion } from '../../shared/paths.js';
 import type { HelloResponse__Output } from '../../shared/proto-gen/switchyard/v1/HelloResponse.js';
+import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
+import { AssetsService } from '../../agent/assets/service.js';
 import { makePki, type TestPki } from '../helpers/pki.js';
+import { silentLogger } from '../../shared/logger.js';
 import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
 
 
@@ -183,4 +188,64 @@ test('plaintext works on loopback only, and a non-loopback plaintext target stop
     startTestAgent(t, { name: 'wide', insecure: true, host: '0.0.0.0' }),
     (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_INSECURE_NON_LOOPBACK' && err.message.includes('0.0.0.0'),
   );
+});
+
+test('a caller holding an agent certificate gets the pull protocol only; the controller keeps the rest', async (t) => {
+  const pki = await makePki(t);
+  const agentTls = await pki.issue('staging-1', ['127.0.0.1'], 'both');
+  // The other agent of the pair: same CA, server and client auth.
+  const peerTls = await pki.issue('prod-1', ['127.0.0.1'], 'both');
+  const controllerTls = await pki.issue('controller', [], 'client');
+  const work = mkdtempSync(join(tmpdir(), 'sy-roles-'));
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  mkdirSync(join(work, 'uploads'));
+  const assetsConfig = { uploads: { path: join(work, 'uploads'), allowExternalSymlinks: false } };
+  const assetsService = new AssetsService({ config: { assets: assetsConfig, stateFile: join(work, 'state.db'), tls: agentTls }, logger: silentLogger(), watch: false });
+  t.after(() => assetsService.close());
+  const agent = await startTestAgent(t, { name: 'staging-1', tls: agentTls, config: { assets: assetsConfig, commands: { smoke: { argv: ['true'] } } }, services: [assetsService] });
+  const creds = grpc.credentials.createSsl(pem(pki.caPath), pem(peerTls.key), pem(peerTls.cert));
+  const proto = loadProto();
+  const agentClient = new proto.switchyard.v1.Agent(agent.address, creds);
+  const assets = new (loadProto<AssetsProto>().switchyard.v1.Assets)(agent.address, creds);
+  const health = new proto.grpc.health.v1.Health(agent.address, creds);
+  t.after(() => {
+    agentClient.close();
+    assets.close();
+    health.close();
+  });
+  const unary = <Res>(fn: (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: object) =>
+    new Promise<Res>((resolve, reject) => fn(req, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!))));
+  const forbidden = (err: grpc.ServiceError): boolean => {
+    assert.equal(err.code, grpc.status.PERMISSION_DENIED, err.message);
+    assert.deepEqual(err.metadata.get('switchyard-error-code'), ['SY_FORBIDDEN']);
+    assert.match(err.details, /controller's to call/);
+    return true;
+  };
+  // Controller-only, unary: Hello, and a declared command that must not run.
+  await assert.rejects(unary(agentClient.Hello.bind(agentClient), {}), forbidden);
+  await assert.rejects(unary(agentClient.RunCommand.bind(agentClient), { name: 'smoke' }), forbidden);
+  await assert.rejects(unary(assets.AuthorizeTransfer.bind(assets), { token: 'x'.repeat(32), root: 'uploads', ttl_seconds: 60 }), forbidden);
+  // Controller-only, server streaming: a pull into this agent's root from wherever the caller says.
+  await assert.rejects(
+    new Promise<void>((resolve, reject) => {
+      const call = assets.PullAssets({ peer_address: '127.0.0.1:1', transfer_token: 'x', staging_root: 'uploads', production_root: 'uploads', delete: true });
+      call.on('data', () => undefined);
+      call.on('error', reject);
+      call.on('end', resolve);
+    }),
+    forbidden,
+  );
+  // The pull protocol is open to it (this one then fails on its own terms, not on the caller's role),
+  // and so is health.
+  await assert.rejects(unary(assets.TreeDigest.bind(assets), { root: 'nope', refresh: 'ASSET_REFRESH_NONE' }), (err: grpc.ServiceError) => {
+    assert.notEqual(err.code, grpc.status.PERMISSION_DENIED, err.message);
+    return true;
+  });
+  assert.equal((await unary<{ status: string }>(health.Check.bind(health), { service: '' })).status, 'SERVING');
+
+  // The controller's certificate (client auth only) is let through the same methods.
+  const asController = new (loadProto<AssetsProto>().switchyard.v1.Assets)(agent.address, grpc.credentials.createSsl(pem(pki.caPath), pem(controllerTls.key), pem(controllerTls.cert)));
+  t.after(() => asController.close());
+  const granted = await unary<{ expires_at: string }>(asController.AuthorizeTransfer.bind(asController), { token: 'x'.repeat(32), root: 'uploads', ttl_seconds: 60 });
+  assert.ok(!Number.isNaN(Date.parse(granted.expires_at)));
 });

@@ -1,0 +1,67 @@
+// Who may call what on an agent. Over mutual TLS every caller holds a certificate from the same
+// CA, the controller's and the other agent's alike, so a certificate alone would let a
+// compromised staging agent ask production to pull from anywhere with `delete: true`, unlock,
+// swap or roll back its database, or run a declared command. The two kinds differ in their
+// extended key usage (`switchyard certs issue`): an agent's certificate is for server and client
+// auth, the controller's for client auth only. A caller whose certificate can serve is an agent,
+// and an agent may call only what the pull protocol needs of its peer — listings, chunks, tree
+// digests, snapshot reads, all of them also bound to a transfer token the controller granted.
+import * as grpc from '@grpc/grpc-js';
+import { SwitchyardError, toGrpcError } from '../shared/errors.js';
+
+/** What one agent calls on the other during a pull; everything else is the controller's. */
+export const PEER_METHODS: ReadonlySet<string> = new Set([
+  '/switchyard.v1.Assets/ListManifest',
+  '/switchyard.v1.Assets/Fetch',
+  '/switchyard.v1.Assets/TreeDigest',
+  '/switchyard.v1.Database/OpenSnapshot',
+  '/switchyard.v1.Database/StreamTable',
+  '/switchyard.v1.Database/ChecksumChunks',
+  '/switchyard.v1.Database/StreamKeys',
+  '/switchyard.v1.Database/CloseSnapshot',
+  '/grpc.health.v1.Health/Check',
+  '/grpc.health.v1.Health/Watch',
+]);
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+
+type AnyCall = { getAuthContext?: () => { sslPeerCertificate?: { ext_key_usage?: string[] } } };
+
+/** 'agent' when the caller's certificate may serve (see above); 'controller' otherwise. */
+export function callerRole(call: AnyCall): 'agent' | 'controller' {
+  const cert = call.getAuthContext?.().sslPeerCertificate;
+  return cert?.ext_key_usage?.includes(SERVER_AUTH) === true ? 'agent' : 'controller';
+}
+
+function refuse(path: string): SwitchyardError {
+  return new SwitchyardError('SY_FORBIDDEN', `${path} is the controller's to call; this caller holds an agent certificate`);
+}
+
+/**
+ * The implementation with every controller-only method refusing agent callers. Only for a
+ * mutual-TLS server: without TLS (loopback, tests) there is no certificate to tell them apart.
+ */
+export function guardControllerOnly(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
+  const out: grpc.UntypedServiceImplementation = { ...implementation };
+  for (const [name, def] of Object.entries(service)) {
+    const handler = implementation[name] as unknown as ((call: AnyCall, cb?: grpc.sendUnaryData<unknown>) => void) | undefined;
+    if (handler === undefined || PEER_METHODS.has(def.path)) continue;
+    if (!def.responseStream) {
+      // Unary and client streaming answer through the callback.
+      out[name] = ((call: AnyCall, cb: grpc.sendUnaryData<unknown>) => {
+        if (callerRole(call) === 'agent') return cb(toGrpcError(refuse(def.path)));
+        return handler(call, cb);
+      }) as unknown as grpc.UntypedHandleCall;
+    } else {
+      out[name] = ((call: AnyCall & { emit(e: 'error', err: unknown): boolean }) => {
+        if (callerRole(call) === 'agent') {
+          const s = toGrpcError(refuse(def.path));
+          call.emit('error', Object.assign(new Error(s.details), s));
+          return;
+        }
+        return handler(call);
+      }) as unknown as grpc.UntypedHandleCall;
+    }
+  }
+  return out;
+}
