@@ -10,13 +10,19 @@ import { SmallWriter } from '../../agent/assets/small-writer.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
-test('writes the bytes of a view (not its whole buffer) with mode and mtime; many at once', async (t) => {
+/** A writer and a temp dir for it, both gone after the test. */
+function writerIn(t: { after: (fn: () => Promise<void>) => void }): { dir: string; w: SmallWriter } {
   const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
   const w = new SmallWriter();
   t.after(async () => {
     await w.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { dir, w };
+}
+
+test('writes the bytes of a view (not its whole buffer) with mode and mtime; many at once', async (t) => {
+  const { dir, w } = writerIn(t);
   const big = randomBytes(100_000);
   const jobs = Array.from({ length: 50 }, (_, i) => {
     const data = big.subarray(i * 1000, i * 1000 + 500 + i);
@@ -34,12 +40,7 @@ test('writes the bytes of a view (not its whole buffer) with mode and mtime; man
 });
 
 test('a hash mismatch writes nothing; a leftover is truncated; a link at the name is not followed', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
-  const w = new SmallWriter();
-  t.after(async () => {
-    await w.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, w } = writerIn(t);
   const data = Buffer.from('hello');
   assert.equal(await w.write(join(dir, 'bad'), data, sha(Buffer.from('other')), 0o644, 1), 'hash-mismatch');
   assert.equal(existsSync(join(dir, 'bad')), false);
@@ -58,12 +59,7 @@ test('a hash mismatch writes nothing; a leftover is truncated; a link at the nam
 });
 
 test('close fails what is still pending, and a later write starts a new thread', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
-  const w = new SmallWriter();
-  t.after(async () => {
-    await w.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, w } = writerIn(t);
   const data = Buffer.from('x');
   assert.equal(await w.write(join(dir, 'a'), data, sha(data), 0o644, 1), 'ok');
   const pending = w.write(join(dir, 'b'), data, sha(data), 0o644, 1);
