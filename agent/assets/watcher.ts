@@ -192,7 +192,7 @@ export class AssetWatcher implements RootWatcher {
   /**
    * Re-reads these paths, eight at a time. A directory new to the manifest is also listed here,
    * and so on down: chokidar reports the files of a directory created or moved in only after
-   * reading it itself, which under load took a second for 130 files — and the freeze-time settle,
+   * reading it itself, 0.8 s for 130 files in a traced 2 GB delta — and the freeze-time settle,
    * which waits for quiet inotify, not for chokidar, could answer without them. Bounded: one
    * directory's names at a time.
    */
