@@ -12,6 +12,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
 import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type Table } from './inspect.js';
+import { ConnPool } from './conn-pool.js';
 import { bestAlgo, checksumChunk, type ChunkSum } from './checksum.js';
 import { chunkCount, chunkRange, newTablePlan, sameSum, type ChunkCache, type TablePlan } from './chunk-cache.js';
 import { guard, readStamps, serverSecond, takeMark, waitPast, type GuardVerdict, type SideMark } from './update-guard.js';
@@ -92,7 +93,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
   }
   const snap = snapR.value;
   const meta = metaR.value;
-  const pool: Connection[] = [];
+  const pool = new ConnPool(() => connect(opts.target, { raw: true }), Math.max(1, opts.parallelism));
   try {
     log.debug({ ms: Date.now() - started }, 'staging snapshot open');
     const prod = await prodP;
@@ -111,11 +112,6 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     for (const t of extra) report.set(t.name, { table: t.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: t.approxRows, equal: false, note: 'missing on staging', rowsCopied: 0, differing: [], stagingCheck: '', productionCheck: '', stagingChunksChecked: 0, productionChunksChecked: 0 });
     const objectsDiffering = objectsEqual(snap.objects, prod.objects, opts.sourceSchema, opts.targetSchema);
 
-    for (let i = 0; i < Math.max(1, opts.parallelism); i++) pool.push(await connect(opts.target, { raw: true }));
-    const free = [...pool];
-    const waiters: Array<(c: Connection) => void> = [];
-    const take = async () => free.pop() ?? new Promise<Connection>((r) => waiters.push(r));
-    const give = (c: Connection) => (waiters.length > 0 ? waiters.shift()!(c) : free.push(c));
 
     // Chunk boundaries and sums remembered since presync (or the last sync / verify).
     let cached = opts.cache?.get(opts.targetSchema);
@@ -188,15 +184,10 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       } else fresh.get(t.name)?.push({ index, range, staging: st, prod: differs && opts.repair ? undefined : pr });
     };
     const checkProduction = async (t: Table, entry: TableParity, index: number, range: RangeBounds, st: ChunkSum) => {
-      const conn = await take();
-      try {
-        const mine = await checksumChunk(conn, opts.targetSchema, t, t.keyColumns.length > 0 ? range : undefined, algoOf(st));
-        productionChecked++;
-        entry.productionChunksChecked++;
-        record(t, entry, index, range, st, mine);
-      } finally {
-        give(conn);
-      }
+      const mine = await pool.use((conn) => checksumChunk(conn, opts.targetSchema, t, t.keyColumns.length > 0 ? range : undefined, algoOf(st)));
+      productionChecked++;
+      entry.productionChunksChecked++;
+      record(t, entry, index, range, st, mine);
     };
     // Staging unchanged: its recorded sums stand; production's too where its guard holds.
     for (const { name, index } of prodOnly) {
@@ -295,7 +286,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     throw dbError(err, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
   } finally {
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
-    await Promise.all(pool.map((c) => closeConn(c)));
+    await pool.close();
     await closeConn(meta);
   }
 }

@@ -13,7 +13,8 @@ import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { SourcePeer, RemoteSnapshot } from './peer.js';
 import type { Key } from './convert.js';
 import { addDeferred, deferrableIndexes, dropDeferred, type DeferredIndex } from './defer-indexes.js';
-import { checksumChunk } from './checksum.js';
+import { bestAlgo, checksumChunk } from './checksum.js';
+import { ConnPool } from './conn-pool.js';
 import { statsPause, type StatsPause } from './pause-stats.js';
 import { chunkCount, chunkRange, newTablePlan, type ChunkCache, type TablePlan } from './chunk-cache.js';
 import { readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
@@ -95,6 +96,8 @@ export async function copyTablesInto(
     for (const t of tables) checkColumns(byName.get(t.name)!, t);
     opts.logger.debug({ tables: tables.length }, 'tables created');
     const workers: Connection[] = [];
+    // Two: at the tail one table is left, and its sums should use both cores of a small host.
+    const sumPool = new ConnPool(() => connect(opts.target, { raw: true }), 2);
     try {
       for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, tables.length)); i++) {
         const c = await connect(opts.target);
@@ -116,25 +119,50 @@ export async function copyTablesInto(
         const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'));
         opts.logger.debug({ table: t.name, rows: r.rows, method: r.method }, 'table loaded');
         methods.add(r.method);
-        const pause = paused.get(t.name);
-        await addDeferred(workers[w]!, schema, t, deferred.get(t.name) ?? [], pause === undefined ? [] : [pause.restore]);
-        if (pause !== undefined) await analyzeLoaded(workers[w]!, schema, t);
-        meter.add(t.name, r.rows, 0);
-        meter.tableDone(t.name);
-        if (plans !== undefined) {
-          // A keyed table that came without boundaries (no primary key order) is left to sync,
-          // which chunks it on staging; a table without any key is one chunk by design.
-          if (t.keyColumns.length > 0 && t.keyName !== 'PRIMARY') return;
-          const plan = newTablePlan(normalizeCreate(t.createSql), t.keyColumns, [...boundaries]);
-          for (let i = 0; i < chunkCount(plan); i++) plan.prod[i] = await checksumChunk(workers[w]!, schema, localT, t.keyColumns.length > 0 ? chunkRange(plan, i) : undefined);
-          plans.set(t.name, plan);
+        // The chunks are known once the stream ends: staging sums them in its snapshot while
+        // production builds the keys, and production sums them on connections of their own
+        // while the key build runs (it reads the table online) — a big table's tail would
+        // otherwise run these one after another on one connection each.
+        // A keyed table that came without boundaries (no primary key order) is left to sync,
+        // which chunks it on staging; a table without any key is one chunk by design.
+        const plan = plans !== undefined && !(t.keyColumns.length > 0 && t.keyName !== 'PRIMARY') ? newTablePlan(normalizeCreate(t.createSql), t.keyColumns, [...boundaries]) : undefined;
+        let sums: Promise<void> = Promise.resolve();
+        if (plan !== undefined) {
+          const algo = await bestAlgo(workers[w]!);
+          const prodSums = Promise.all(
+            Array.from({ length: chunkCount(plan) }, (_, i) =>
+              sumPool.use(async (c) => {
+                plan.prod[i] = await checksumChunk(c, schema, localT, t.keyColumns.length > 0 ? chunkRange(plan, i) : undefined, algo);
+              }),
+            ),
+          );
           // Staging's sums of the same chunks, in the same snapshot (so equal to what was just
           // loaded): sync need not read a table staging has not written since (UPDATE_TIME guard).
-          if (snap.guardMark !== undefined) await recordStagingSums(opts, snap, t, plan).catch((err: unknown) => opts.logger.warn({ table: t.name, err: (err as Error).message }, 'staging chunk sums not recorded; sync will read them'));
+          const stagingSums =
+            snap.guardMark === undefined
+              ? Promise.resolve()
+              : recordStagingSums(opts, snap, t, plan, algo).catch((err: unknown) => opts.logger.warn({ table: t.name, err: (err as Error).message }, 'staging chunk sums not recorded; sync will read them'));
+          sums = Promise.allSettled([prodSums, stagingSums]).then(([p]) => {
+            if (p.status === 'rejected') throw p.reason;
+          });
         }
+        try {
+          const pause = paused.get(t.name);
+          await addDeferred(workers[w]!, schema, t, deferred.get(t.name) ?? [], pause === undefined ? [] : [pause.restore]);
+          if (pause !== undefined) await analyzeLoaded(workers[w]!, schema, t);
+          opts.logger.debug({ table: t.name }, 'table keys built');
+        } finally {
+          // Not left running against a shadow the caller is about to drop.
+          await sums.catch(() => undefined);
+        }
+        await sums;
+        opts.logger.debug({ table: t.name }, 'table chunk sums taken');
+        meter.add(t.name, r.rows, 0);
+        meter.tableDone(t.name);
+        if (plan !== undefined) plans!.set(t.name, plan);
       });
     } finally {
-      await Promise.all(workers.map((c) => closeConn(c)));
+      await Promise.all([...workers.map((c) => closeConn(c)), sumPool.close()]);
     }
   } finally {
     await closeConn(meta);
@@ -155,8 +183,7 @@ async function analyzeLoaded(conn: Connection, schema: string, t: Table): Promis
   if (bad.length > 0) throw new SwitchyardError('SY_DB', `analyze ${t.name}: ${bad.map((r) => r.Msg_text).join('; ')}`);
 }
 
-async function recordStagingSums(opts: Pick<PullOptions, 'peer'>, snap: RemoteSnapshot, t: Table, plan: TablePlan): Promise<void> {
-  const algo = plan.prod[0]?.checksum.split(':')[0] ?? '';
+async function recordStagingSums(opts: Pick<PullOptions, 'peer'>, snap: RemoteSnapshot, t: Table, plan: TablePlan, algo: string): Promise<void> {
   for await (const c of opts.peer.checksumChunks(snap.snapshotId, [], 0, [{ table: t.name, boundaries: plan.boundaries, only: [] }], algo)) {
     if (c.table === t.name && c.index < chunkCount(plan)) plan.staging[c.index] = { rows: Number(c.rows), checksum: c.checksum };
   }

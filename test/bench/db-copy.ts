@@ -17,6 +17,8 @@ const arg = (name: string, def: number) => {
 };
 const GB = arg('gb', 1.0);
 const PAR = arg('parallelism', 4);
+// --no-pipeline: skip the pipeline (for profiling presync alone; prints no ratios).
+const NO_PIPELINE = process.argv.includes('--no-pipeline');
 
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
   try {
     await generate(staging);
 
-    const pipeMs = await pipeline(staging, production, 'shop_dump');
+    const pipeMs = NO_PIPELINE ? NaN : await pipeline(staging, production, 'shop_dump');
     console.log(`mariadb-dump | mariadb: ${secs(pipeMs)} s`);
 
     const s = await agentProcess(agentConfig('staging-1', staging));
