@@ -1,21 +1,37 @@
-// The production side of a row stream: LOAD DATA LOCAL INFILE fed straight from the gRPC stream
-// (no temp file, no parsing), or, where the server refuses LOCAL INFILE, multi-row INSERTs
-// parsed from the same bytes. Any warning (a truncated or converted value) fails the load: a
-// copy that is not exact must not pass for one.
+// The production side of a row stream, one of three ways:
+// - LOAD DATA LOCAL INFILE fed straight from the gRPC stream (no temp file, no parsing here);
+// - prepared multi-row INSERTs over the binary protocol, each value a length-prefixed BLOB
+//   parameter cut from the same bytes: the server copies values instead of running LOAD DATA's
+//   per-byte field parser, which costs it more than twice the CPU on long values (2 KB text rows:
+//   2.9-3.0 vs 1.2 CPU-s for 150k rows; 125-byte rows: 1.35 vs 0.95, with the parameter encoding
+//   here eating most of that gain) — so long rows go this way, short ones by LOAD DATA;
+// - where the server refuses LOCAL INFILE and a row is too large for one packet, an INSERT
+//   with the value in hex.
+// Any warning (a truncated or converted value) fails the load: a copy that is not exact must
+// not pass for one.
 import { Readable } from 'node:stream';
-import type { Connection, ResultSetHeader } from 'mysql2/promise';
+import type { Connection, PreparedStatementInfo, ResultSetHeader } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt } from './sql.js';
 import { dataColumns, type Table } from './inspect.js';
-import { TsvDecoder } from './tsv.js';
+import { TsvDecoder, TsvEncoder, TsvSplitter } from './tsv.js';
 import { dbError, rows as queryRows } from './connect.js';
 
-export type LoadMethod = 'load-data' | 'insert';
+export type LoadMethod = 'load-data' | 'prepared' | 'insert';
 
 export interface LoadResult {
-  method: LoadMethod;
+  /** The ways rows went in, main one first (a row too large for a packet goes another way). */
+  methods: LoadMethod[];
   rows: number;
 }
+
+/** Average row length (bytes on the wire) from which the binary protocol beats LOAD DATA. */
+export const PREPARED_MIN_ROW_BYTES = 256;
+/** Rows per prepared statement at most, and bytes of values per statement at most. */
+const PREPARED_ROWS = 1000;
+const PREPARED_BYTES = 4 << 20;
+/** The protocol's limit on parameters of one statement. */
+const MAX_PARAMS = 65535;
 
 export function loadDataSql(schema: string, t: Table): string {
   const cols = dataColumns(t);
@@ -100,11 +116,152 @@ export async function loadViaInsert(conn: Connection, schema: string, t: Table, 
   return total;
 }
 
-/** LOAD DATA first; multi-row INSERT where the server (or our config) refuses LOCAL INFILE. */
-export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' = 'auto'): Promise<LoadResult> {
+/**
+ * Rows from `source` into `t`, on `conn` as it stands (inside the caller's transaction, if any).
+ * 'auto': LOAD DATA for short rows, the binary protocol for long ones (see above), the binary
+ * protocol wherever the server refuses LOCAL INFILE; 'insert': never LOAD DATA.
+ */
+export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' | 'load-data' | 'prepared' = 'auto'): Promise<LoadResult> {
+  let from = source;
+  let wantLoadData = prefer === 'load-data';
+  let stop: (() => Promise<void>) | undefined;
   if (prefer === 'auto') {
-    const r = await loadViaLoadData(conn, schema, t, source);
-    if (!r.refused) return { method: 'load-data', rows: r.rows };
+    // Decided on the rows themselves (statistics of a fresh table can say 0 rows): the first
+    // chunk's average row length, a row longer than the chunk counting as long.
+    const it = source()[Symbol.asyncIterator]();
+    stop = async () => void (await it.return?.());
+    const first = await it.next();
+    if (first.done === true) return { methods: [], rows: 0 };
+    const head = first.value;
+    let rows = 0;
+    for (let i = head.indexOf(0x0a); i >= 0; i = head.indexOf(0x0a, i + 1)) rows++;
+    wantLoadData = rows > 0 && head.length / rows < PREPARED_MIN_ROW_BYTES;
+    let used = false;
+    from = () => {
+      if (used) throw new SwitchyardError('SY_DB', `load ${t.name}: the row stream was read twice`);
+      used = true;
+      return (async function* () {
+        yield head;
+        for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value;
+      })();
+    };
   }
-  return { method: 'insert', rows: await loadViaInsert(conn, schema, t, source) };
+  try {
+    if (wantLoadData) {
+      const r = await loadViaLoadData(conn, schema, t, from);
+      if (!r.refused) return { methods: ['load-data'], rows: r.rows };
+    }
+    return await loadViaPrepared(conn, schema, t, from, { allowLoadData: prefer !== 'insert' });
+  } finally {
+    // A load that failed before it read the stream to its end must not leave it open on staging.
+    await stop?.();
+  }
+}
+
+/**
+ * Multi-row prepared INSERTs, values as BLOB parameters (binary, never transcoded: the same
+ * bytes LOAD DATA ... CHARACTER SET binary would store). A row too large for one packet goes by
+ * LOAD DATA (or, where refused, a hex INSERT) in between, in order, on the same connection.
+ */
+export async function loadViaPrepared(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, opts: { allowLoadData?: boolean; maxRowBytes?: number } = {}): Promise<LoadResult> {
+  const allowLoadData = opts.allowLoadData ?? true;
+  const cols = dataColumns(t);
+  const head = `INSERT INTO ${qt(schema, t.name)} (${cols.map((c) => qi(c.name)).join(', ')}) VALUES `;
+  const one = `(${cols.map((c) => (c.dataType === 'bit' ? 'CAST(? AS UNSIGNED)' : '?')).join(',')})`;
+  const [[mp]] = (await conn.query('SELECT @@max_allowed_packet AS m')) as unknown as [[{ m: string | number }]];
+  // Room for the statement's own framing: a length prefix and a type per value.
+  const maxRowBytes = opts.maxRowBytes ?? Math.floor(Number(mp.m) / 2) - 1024;
+  const perStatement = Math.max(1, Math.min(PREPARED_ROWS, Math.floor(MAX_PARAMS / cols.length)));
+  const statements = new Map<number, PreparedStatementInfo>();
+  const methods = new Set<LoadMethod>(['prepared']);
+  let batch: Array<Buffer | null> = [];
+  let batchRows = 0;
+  let batchBytes = 0;
+  let total = 0;
+  // Work found while splitting a chunk, run in order before the next chunk is split.
+  const queue: Array<{ params: Array<Buffer | null>; rows: number } | { big: Array<Buffer | null> }> = [];
+  const cut = () => {
+    if (batchRows === 0) return;
+    queue.push({ params: batch, rows: batchRows });
+    batch = [];
+    batchRows = 0;
+    batchBytes = 0;
+  };
+  const splitter = new TsvSplitter(cols.length, (row, bytes) => {
+    if (bytes > maxRowBytes) {
+      cut();
+      queue.push({ big: row });
+      return;
+    }
+    for (const v of row) batch.push(v);
+    batchRows++;
+    batchBytes += bytes;
+    if (batchRows >= perStatement || batchBytes >= PREPARED_BYTES) cut();
+  });
+  const statement = async (rows: number): Promise<PreparedStatementInfo> => {
+    let st = statements.get(rows);
+    if (st === undefined) {
+      st = await conn.prepare(head + Array(rows).fill(one).join(','));
+      statements.set(rows, st);
+    }
+    return st;
+  };
+  const run = async (params: Array<Buffer | null>, rows: number): Promise<void> => {
+    // A short batch goes as statements of power-of-two sizes, so that at most a handful of
+    // statements are ever prepared per table.
+    for (let done = 0; done < rows; ) {
+      const n = rows - done >= perStatement ? perStatement : 2 ** Math.floor(Math.log2(rows - done));
+      const st = await statement(n);
+      const [res] = await st.execute(params.slice(done * cols.length, (done + n) * cols.length));
+      await failOnWarnings(conn, res as ResultSetHeader, `insert into ${t.name}`);
+      done += n;
+    }
+    total += rows;
+  };
+  const runBig = async (row: Array<Buffer | null>): Promise<void> => {
+    const encoded: Buffer[] = [];
+    const enc = new TsvEncoder(1 << 20, (chunk) => encoded.push(chunk));
+    enc.writeRow(row);
+    enc.flush();
+    if (allowLoadData) {
+      const r = await loadViaLoadData(conn, schema, t, async function* () {
+        yield* encoded;
+      });
+      if (!r.refused) {
+        methods.add('load-data');
+        total += r.rows;
+        return;
+      }
+    }
+    total += await loadViaInsert(conn, schema, t, async function* () {
+      yield* encoded;
+    });
+    methods.add('insert');
+  };
+  try {
+    for await (const chunk of source()) {
+      splitter.write(chunk);
+      for (const job of queue.splice(0)) {
+        if ('big' in job) await runBig(job.big);
+        else await run(job.params, job.rows);
+      }
+    }
+    splitter.end();
+    cut();
+    for (const job of queue.splice(0)) {
+      if ('big' in job) await runBig(job.big);
+      else await run(job.params, job.rows);
+    }
+  } catch (err) {
+    throw dbError(err, `insert into ${t.name}`);
+  } finally {
+    for (const st of statements.values()) {
+      try {
+        await st.close();
+      } catch {
+        // the connection is gone, and its statements with it
+      }
+    }
+  }
+  return { methods: [...methods], rows: total };
 }

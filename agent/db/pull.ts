@@ -28,7 +28,7 @@ export interface PullOptions {
   logger: Logger;
   onProgress?: ProgressSink;
   /** Test hook / config: skip LOAD DATA LOCAL INFILE. */
-  loadMethod?: 'auto' | 'insert';
+  loadMethod?: 'auto' | 'insert' | 'load-data' | 'prepared';
   /** Chunk boundaries and production's chunk sums are recorded here for sync and verify. */
   cache?: ChunkCache;
   /** Row bytes per checksum chunk; 0 or absent: staging's default. */
@@ -116,9 +116,16 @@ export async function copyTablesInto(
           }
         };
         opts.logger.debug({ table: t.name, worker: w }, 'table load starts');
-        const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'));
-        opts.logger.debug({ table: t.name, rows: r.rows, method: r.method }, 'table loaded');
-        methods.add(r.method);
+        // One transaction for the table: InnoDB's bulk path for an empty table (no per-row undo)
+        // holds for every INSERT in it, not only the first statement's.
+        await workers[w]!.query('START TRANSACTION');
+        const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto')).catch(async (err: unknown) => {
+          await workers[w]!.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        });
+        await workers[w]!.query('COMMIT');
+        opts.logger.debug({ table: t.name, rows: r.rows, methods: r.methods }, 'table loaded');
+        for (const m of r.methods) methods.add(m);
         // The chunks are known once the stream ends: staging sums them in its snapshot while
         // production builds the keys, and production sums them on connections of their own
         // while the key build runs (it reads the table online) — a big table's tail would

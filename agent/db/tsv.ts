@@ -184,3 +184,79 @@ export class TsvDecoder {
     if (this.field.length > 0 || this.row.length > 0 || this.escape) throw new Error('row format: stream ended inside a row');
   }
 }
+
+/**
+ * Splits the stream into rows of `columns` fields for the binary-protocol load: a value without
+ * an escape is a view of the chunk it arrived in (no copy, no per-byte work in JavaScript — a
+ * native scan finds each separator); only values holding an escape are rebuilt.
+ */
+export class TsvSplitter {
+  private pieces: Buffer[] = [];
+
+  constructor(
+    private readonly columns: number,
+    private readonly onRow: (row: Array<Buffer | null>, bytes: number) => void,
+  ) {}
+
+  write(chunk: Buffer): void {
+    let start = 0;
+    if (this.pieces.length > 0) {
+      // A row that began in an earlier chunk: joined once, when its end arrives.
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        this.pieces.push(chunk);
+        return;
+      }
+      const row = Buffer.concat([...this.pieces, chunk.subarray(0, nl)]);
+      this.pieces = [];
+      this.split(row, 0, row.length);
+      start = nl + 1;
+    }
+    for (;;) {
+      const nl = chunk.indexOf(NL, start);
+      if (nl < 0) break;
+      this.split(chunk, start, nl);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.pieces.push(chunk.subarray(start));
+  }
+
+  end(): void {
+    if (this.pieces.length > 0) throw new Error('row format: stream ended inside a row');
+  }
+
+  private split(buf: Buffer, s: number, e: number): void {
+    const row = new Array<Buffer | null>(this.columns);
+    let pos = s;
+    const last = this.columns - 1;
+    for (let i = 0; i < last; i++) {
+      const tab = buf.indexOf(TAB, pos);
+      if (tab < 0 || tab > e) throw new Error(`row format: a row has ${i + 1} fields, expected ${this.columns}`);
+      row[i] = fieldValue(buf.subarray(pos, tab));
+      pos = tab + 1;
+    }
+    const tail = buf.subarray(pos, e);
+    if (tail.indexOf(TAB) >= 0) throw new Error(`row format: a row has more than ${this.columns} fields`);
+    row[last] = fieldValue(tail);
+    this.onRow(row, e - s + 1);
+  }
+}
+
+function fieldValue(v: Buffer): Buffer | null {
+  const bs = v.indexOf(BS);
+  if (bs < 0) return v;
+  if (v.length === 2 && v[1] === 0x4e) return null;
+  const out = Buffer.allocUnsafe(v.length);
+  let n = v.copy(out, 0, 0, bs);
+  for (let j = bs; j < v.length; j++) {
+    const b = v[j]!;
+    if (b !== BS) {
+      out[n++] = b;
+      continue;
+    }
+    if (++j >= v.length) throw new Error('row format: a value ends in an escape');
+    const u = UNESCAPED[v[j]!];
+    out[n++] = u === undefined ? v[j]! : u;
+  }
+  return out.subarray(0, n);
+}

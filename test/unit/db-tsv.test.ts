@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TsvDecoder, TsvEncoder } from '../../agent/db/tsv.js';
+import { TsvDecoder, TsvEncoder, TsvSplitter } from '../../agent/db/tsv.js';
 import { keyCompare, keyLiteral, rangeWhere } from '../../agent/db/sql.js';
 import { TransferAuthorizations } from '../../agent/db/transfer-auth.js';
 
@@ -23,6 +23,48 @@ test('row format: every byte value, NULL vs empty vs the text "\\N", across chun
   dec.end();
   assert.deepEqual(out, rows);
   assert.ok(!joined.subarray(0, joined.indexOf(0x0a)).includes(0x00), 'NUL is escaped for LOAD DATA');
+});
+
+test('splitter: the same rows as the decoder for every way of cutting the stream, clean values not copied', () => {
+  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const rows: Array<Array<Buffer | null>> = [
+    [all, null, Buffer.alloc(0)],
+    [Buffer.from('\\N'), Buffer.from('\t\n\\'), Buffer.from('😀')],
+    [null, null, null],
+    [Buffer.from('x'.repeat(300)), Buffer.from('N'), Buffer.from('\\')],
+    [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)],
+  ];
+  const chunks: Buffer[] = [];
+  const enc = new TsvEncoder(1 << 16, (c) => chunks.push(c));
+  for (const r of rows) enc.writeRow(r);
+  enc.flush();
+  const joined = Buffer.concat(chunks);
+  for (const step of [1, 2, 3, 5, 64, joined.length]) {
+    const out: Array<Array<Buffer | null>> = [];
+    const sizes: number[] = [];
+    const sp = new TsvSplitter(3, (r, bytes) => {
+      out.push(r.map((v) => (v === null ? null : Buffer.from(v))));
+      sizes.push(bytes);
+    });
+    for (let i = 0; i < joined.length; i += step) sp.write(joined.subarray(i, i + step));
+    sp.end();
+    assert.deepEqual(out, rows, `cut every ${step} bytes`);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), joined.length, 'row sizes add up to the stream');
+  }
+  // A clean value is a view of the chunk it came in, not a copy.
+  const chunk = Buffer.from('1\tabc\tdef\n');
+  let seen: Array<Buffer | null> = [];
+  new TsvSplitter(3, (r) => (seen = r)).write(chunk);
+  assert.equal(seen[1]!.buffer, chunk.buffer);
+});
+
+test('splitter: a row with too few or too many fields, or cut short, is an error', () => {
+  assert.throws(() => new TsvSplitter(3, () => undefined).write(Buffer.from('1\t2\n')), /2 fields, expected 3/);
+  assert.throws(() => new TsvSplitter(2, () => undefined).write(Buffer.from('1\t2\t3\n')), /more than 2 fields/);
+  const sp = new TsvSplitter(2, () => undefined);
+  sp.write(Buffer.from('1\t2'));
+  assert.throws(() => sp.end(), /inside a row/);
+  assert.throws(() => new TsvSplitter(1, () => undefined).write(Buffer.from('ab\\\n')), /ends in an escape/);
 });
 
 test('a stream cut inside a row is an error, never a silently shorter table', () => {
