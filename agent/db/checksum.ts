@@ -10,7 +10,14 @@
 // (MariaDB 10.8+). Elsewhere the first 64 bits of MD5(h) (about 2.5x a CRC32). The checksum names
 // its algorithm; the production side asks staging for the one it used, or computes staging's.
 //
-// Building the row image is most of the cost (a bare scan is a fifth of it), and written as
+// Building the row image is most of the cost (a bare scan is a fifth of it). Where the server has
+// the two-argument CRC32/CRC32C (MariaDB 10.8+: continue a CRC from a given value), 'crcchain'
+// feeds the values to both CRCs column by column instead of building an image (see chainExpr),
+// so no row-sized string is concatenated: 500k 125-byte rows 270 vs 390 ms. Very wide tables
+// feed columns in groups (one CONCAT each) so that the expression is not nested hundreds deep.
+// Both agents name the algorithms their servers compute and the best common one is used.
+//
+// For 'crcmul', the image is built, and written as
 // `CRC32(h) * CRC32C(h)` over a derived table the server inlines h and builds it twice. Kept in a
 // user variable (`CRC32(@h := image) * CRC32C(@h)`) it is built once: the same value, about 30%
 // less server CPU for every chunk sum (presync, sync under the freeze, verify). That relies on the
@@ -22,10 +29,11 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, rangeWhere, isNumericType, type RangeBounds } from './sql.js';
 import { keyColumnTypes, type Table, type Column } from './inspect.js';
 
-export type ChecksumAlgo = 'crcmul' | 'md5';
-const ALGOS: readonly string[] = ['crcmul', 'md5'];
+export type ChecksumAlgo = 'crcchain' | 'crcmul' | 'md5';
+const ALGOS: readonly string[] = ['crcchain', 'crcmul', 'md5'];
 
 const probed = new WeakMap<Connection, boolean>();
+const chainProbed = new WeakMap<Connection, boolean>();
 const singlePass = new WeakMap<Connection, boolean>();
 
 async function hasCrc32c(conn: Connection): Promise<boolean> {
@@ -41,9 +49,67 @@ async function hasCrc32c(conn: Connection): Promise<boolean> {
   return ok;
 }
 
-/** The cheapest sound algorithm this server computes. */
-export async function bestAlgo(conn: Connection): Promise<ChecksumAlgo> {
-  return (await hasCrc32c(conn)) ? 'crcmul' : 'md5';
+/** Whether CRC32 and CRC32C continue from a given value, as one CRC over the joined bytes. */
+async function hasCrcChain(conn: Connection): Promise<boolean> {
+  const known = chainProbed.get(conn);
+  if (known !== undefined) return known;
+  let ok = false;
+  try {
+    const [res] = await conn.query({
+      sql: "SELECT CRC32C(CRC32C(0, 'sy-'), 'probe') = CRC32C('sy-probe') AND CRC32(CRC32(0, 'sy-'), 'probe') = CRC32('sy-probe') AND CRC32C(0, 'x') = CRC32C('x') AS ok",
+      rowsAsArray: true,
+    });
+    ok = String((res as unknown[][])[0]![0]) === '1';
+  } catch {
+    ok = false;
+  }
+  chainProbed.set(conn, ok);
+  return ok;
+}
+
+/** The algorithms this server computes, cheapest sound one first. */
+export async function supportedAlgos(conn: Connection): Promise<ChecksumAlgo[]> {
+  const out: ChecksumAlgo[] = [];
+  if (await hasCrcChain(conn)) out.push('crcchain');
+  if (await hasCrc32c(conn)) out.push('crcmul');
+  out.push('md5');
+  return out;
+}
+
+/**
+ * The cheapest sound algorithm this server computes that the peer's does too (`peer`: its list,
+ * best first; empty from an agent too old to send one, which knew crcmul and md5).
+ */
+export async function bestAlgo(conn: Connection, peer: readonly string[] = []): Promise<ChecksumAlgo> {
+  const theirs = peer.length > 0 ? peer : ['crcmul', 'md5'];
+  return (await supportedAlgos(conn)).find((a) => theirs.includes(a)) ?? 'md5';
+}
+
+/** Columns fed one by one up to this many; wider tables in groups (see above). */
+const CHAIN_SINGLE_MAX = 48;
+
+/**
+ * One CRC fed column by column: '#' value '#' value ... For CRC32C the row's shape follows,
+ * '#' then the NULL flags of the nullable columns and the byte lengths of the non-NULL string
+ * columns, comma-separated: with it the bytes say which value is NULL and where each string ends
+ * (numbers hold no '#'), so two different rows never feed the same bytes. CRC32 goes without it:
+ * it is there for the product's non-linearity, and the shape, built as a string, costs as much
+ * as both chains.
+ */
+function chainExpr(fn: 'CRC32' | 'CRC32C', t: Table): string {
+  // _binary'': a NULL feeds nothing, and the value keeps its own bytes (a binary operand wins
+  // the charset aggregation, so nothing is converted).
+  const piece = (c: Column) => (c.nullable ? `IFNULL(${qi(c.name)}, _binary'')` : qi(c.name));
+  const group = t.columns.length <= CHAIN_SINGLE_MAX ? 1 : Math.ceil(t.columns.length / 24);
+  let e = '0';
+  for (let i = 0; i < t.columns.length; i += group) {
+    const g = t.columns.slice(i, i + group);
+    if (g.length === 1) e = `${fn}(${fn}(${e}, '#'), ${piece(g[0]!)})`;
+    else e = `${fn}(${e}, CONCAT(${g.map((c) => `_binary'#', CAST(${piece(c)} AS BINARY)`).join(', ')}))`;
+  }
+  const shape = [...t.columns.filter((c) => c.nullable).map((c) => `ISNULL(${qi(c.name)})`), ...t.columns.filter((c) => !isNumericType(c.dataType)).map((c) => `LENGTH(${qi(c.name)})`)];
+  if (fn === 'CRC32' || shape.length === 0) return e;
+  return `${fn}(${fn}(${e}, '#'), CONCAT_WS(',', ${shape.join(', ')}))`;
 }
 
 function image(t: Table): string {
@@ -66,6 +132,7 @@ export function singlePassHashExpr(img: string): string {
 /** `singlePass`: crcmul with the image built once (only where the connection's probe passed). */
 export function checksumSql(schema: string, t: Table, range: RangeBounds | undefined, algo: ChecksumAlgo, singlePass = false): string {
   const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
+  if (algo === 'crcchain') return `SELECT COUNT(*) AS cnt, BIT_XOR(${chainExpr('CRC32', t)} * ${chainExpr('CRC32C', t)}) AS crc FROM ${qt(schema, t.name)} WHERE ${where}`;
   if (algo === 'crcmul' && singlePass) return `SELECT COUNT(*) AS cnt, BIT_XOR(${singlePassHashExpr(image(t))}) AS crc FROM ${qt(schema, t.name)} WHERE ${where}`;
   return `SELECT COUNT(*) AS cnt, BIT_XOR(${rowHashExpr(algo)}) AS crc FROM (SELECT ${image(t)} AS h FROM ${qt(schema, t.name)} WHERE ${where}) sy_rows`;
 }
@@ -105,6 +172,7 @@ export async function checksumChunk(conn: Connection, schema: string, t: Table, 
   const a = (algo === undefined || algo === '' ? await bestAlgo(conn) : algo) as ChecksumAlgo;
   if (!ALGOS.includes(a)) throw new SwitchyardError('SY_VALIDATION', `unknown checksum algorithm ${a}`);
   if (a === 'crcmul' && !(await hasCrc32c(conn))) throw new SwitchyardError('SY_PRECONDITION', 'the other side checksums with CRC32C, which this server lacks');
+  if (a === 'crcchain' && !(await hasCrcChain(conn))) throw new SwitchyardError('SY_PRECONDITION', 'the other side checksums with two-argument CRC32/CRC32C (MariaDB 10.8+), which this server lacks');
   // Row arrays work on both our raw (snapshot) and plain connections.
   const once = a === 'crcmul' && (await singlePassWorks(conn));
   const [res] = await conn.query({ sql: checksumSql(schema, t, range, a, once), rowsAsArray: true });

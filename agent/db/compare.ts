@@ -200,7 +200,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     }
     // Staging hashes the way production's recorded sums did, so they stay usable.
     const knownSum = [...plans.values()].flatMap((p) => p.prod).find((x) => x !== undefined);
-    const algo = knownSum !== undefined ? algoOf(knownSum) : await bestAlgo(meta);
+    const algo = knownSum !== undefined ? algoOf(knownSum) : await bestAlgo(meta, snap.checksumAlgos);
     if (requests.length > 0 || unplanned.length > 0) {
       for await (const c of opts.peer.checksumChunks(snap.snapshotId, unplanned.map((t) => t.name), opts.targetMs, requests, algo)) {
         const t = byLocal.get(c.table);

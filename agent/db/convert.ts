@@ -38,6 +38,7 @@ export function snapshotToWire(id: string, info: SchemaInfo, sharedView: boolean
     auto_increment_offset: info.autoIncrementOffset ?? 1,
     frozen_since: info.frozenSince ?? '',
     guard_mark: info.guardMark ?? 0,
+    checksum_algos: info.checksumAlgos ?? [],
     tables: info.tables.map((t) => ({
       name: t.name,
       create_sql: t.createSql,
@@ -68,6 +69,7 @@ export function snapshotFromWire(s: SnapshotInfo__Output): SchemaInfo & { snapsh
     autoIncrementOffset: s.auto_increment_offset,
     frozenSince: s.frozen_since,
     ...(Number(s.guard_mark) > 0 ? { guardMark: Number(s.guard_mark) } : {}),
+    checksumAlgos: s.checksum_algos ?? [],
     tables: s.tables.map(
       (t): Table => ({
         name: t.name,

@@ -54,6 +54,8 @@ export interface SchemaInfo {
   frozenSince?: string;
   /** Staging snapshots: the UPDATE_TIME mark taken just before the view opened. */
   guardMark?: number;
+  /** Chunk checksum algorithms the server computes, best first (a snapshot's, for the peer). */
+  checksumAlgos?: string[];
 }
 
 type Row = Record<string, unknown>;

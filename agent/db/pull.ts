@@ -135,7 +135,7 @@ export async function copyTablesInto(
         const plan = plans !== undefined && !(t.keyColumns.length > 0 && t.keyName !== 'PRIMARY') ? newTablePlan(normalizeCreate(t.createSql), t.keyColumns, [...boundaries]) : undefined;
         let sums: Promise<void> = Promise.resolve();
         if (plan !== undefined) {
-          const algo = await bestAlgo(workers[w]!);
+          const algo = await bestAlgo(workers[w]!, snap.checksumAlgos);
           const prodSums = Promise.all(
             Array.from({ length: chunkCount(plan) }, (_, i) =>
               sumPool.use(async (c) => {

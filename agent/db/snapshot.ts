@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { inspectSchema, type SchemaInfo } from './inspect.js';
+import { supportedAlgos } from './checksum.js';
 import { readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
 
 export class Snapshot {
@@ -125,6 +126,7 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     const stamps = await readStamps(meta, schema);
     for (const t of info.tables) t.stamp = stamps.get(t.name) ?? { update: null, create: null };
     if (mark !== undefined) info.guardMark = mark;
+    info.checksumAlgos = await supportedAlgos(meta);
     if (shared) await meta.query('UNLOCK TABLES');
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
     return new Snapshot(schema, info, shared, readers, token);

@@ -17,6 +17,7 @@ export interface SnapshotInfo {
   'auto_increment_offset'?: (number);
   'frozen_since'?: (string);
   'guard_mark'?: (number | string | Long);
+  'checksum_algos'?: (string)[];
 }
 
 export interface SnapshotInfo__Output {
@@ -32,4 +33,5 @@ export interface SnapshotInfo__Output {
   'auto_increment_offset': (number);
   'frozen_since': (string);
   'guard_mark': (string);
+  'checksum_algos': (string)[];
 }
