@@ -54,7 +54,8 @@ export async function planPull(plan: Plan, o: PlanSource): Promise<PlannedPull> 
 /** Undefined when the journals cannot answer (another epoch, too many changes): plan in full. */
 async function planFromJournals(plan: Plan, o: PlanSource, mark: JournalMark): Promise<PlannedPull | undefined> {
   const now = o.store.journal(o.root).seq;
-  if (now < mark.localSeq) return undefined;
+  // Removals before the floor may be forgotten (tombstones pruned): whole listings then.
+  if (now < mark.localSeq || mark.localSeq < o.store.tombstoneFloor(o.root)) return undefined;
   const local = new Set<string>();
   for (const e of o.store.changedSince(o.root, mark.localSeq, now)) {
     local.add(e.path);

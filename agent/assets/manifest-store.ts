@@ -106,6 +106,17 @@ export const ASSET_MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Tombstones are kept for a bounded number of removals per root (see pruneTombstones):
+    // tomb_floor is the journal position up to which they may be gone, so a changes-only
+    // listing from before it is refused (the asker lists the whole tree instead).
+    id: 402,
+    name: 'assets-tombstone-floor',
+    sql: `
+      ALTER TABLE asset_roots ADD COLUMN tomb_floor INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX asset_tombstones_seq ON asset_tombstones (root, seq);
+    `,
+  },
 ];
 
 /** Where a root's journal stood after the last pull that ended equal: the next pull's starting point. */
@@ -164,10 +175,18 @@ export function comparePaths(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Tombstones kept per root before the oldest half goes (each a path and a number). */
+export const TOMBSTONES_KEPT = 100_000;
+
 export class ManifestStore {
   private readonly s;
+  /** Tombstones written since the last look at their number, per root. */
+  private readonly tombsSinceCheck = new Map<string, number>();
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    private readonly tombstonesKept = TOMBSTONES_KEPT,
+  ) {
     const cols = 'path, type, mode, size, mtime_ns, ctime_ns, ino, sha256, chunks, target';
     this.s = {
       get: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path = ?`),
@@ -191,6 +210,11 @@ export class ManifestStore {
       tomb: db.prepare('INSERT OR REPLACE INTO asset_tombstones (root, path, seq) VALUES (?, ?, ?)'),
       tombTree: db.prepare('INSERT OR REPLACE INTO asset_tombstones (root, path, seq) SELECT root, path, ? FROM asset_entries WHERE root = ? AND path >= ? AND path < ?'),
       untomb: db.prepare('DELETE FROM asset_tombstones WHERE root = ? AND path = ?'),
+      tombCount: db.prepare('SELECT COUNT(*) AS n FROM asset_tombstones WHERE root = ?'),
+      tombNth: db.prepare('SELECT seq FROM asset_tombstones INDEXED BY asset_tombstones_seq WHERE root = ? ORDER BY seq DESC LIMIT 1 OFFSET ?'),
+      tombPrune: db.prepare('DELETE FROM asset_tombstones WHERE root = ? AND seq <= ?'),
+      floorGet: db.prepare('SELECT tomb_floor AS f FROM asset_roots WHERE root = ?'),
+      floorRaise: db.prepare('UPDATE asset_roots SET tomb_floor = max(tomb_floor, ?) WHERE root = ?'),
       changedPage: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND seq > ? AND seq <= ? AND path > ? ORDER BY path LIMIT ?`),
       tombPage: db.prepare('SELECT path FROM asset_tombstones WHERE root = ? AND seq > ? AND seq <= ? AND path > ? ORDER BY path LIMIT ?'),
       markGet: db.prepare('SELECT peer_epoch, peer_seq, local_seq FROM asset_roots WHERE root = ?'),
@@ -266,6 +290,41 @@ export class ManifestStore {
     }
   }
 
+  /**
+   * The journal position up to which removals may have been forgotten: a changes-only listing
+   * must start at or after it.
+   */
+  tombstoneFloor(root: string): number {
+    const r = this.s.floorGet.get(root) as { f: number } | undefined;
+    return r?.f ?? 0;
+  }
+
+  private countTombs(root: string, n: number): void {
+    const since = (this.tombsSinceCheck.get(root) ?? 0) + n;
+    // Counting is a scan of the root's tombstones: done once per many removals, not per one.
+    if (since < Math.max(1, this.tombstonesKept >> 4)) {
+      this.tombsSinceCheck.set(root, since);
+      return;
+    }
+    this.tombsSinceCheck.set(root, 0);
+    this.pruneTombstones(root);
+  }
+
+  /**
+   * Keeps the newest half once a root holds more than its share of tombstones: a site that makes
+   * and deletes temporary files would otherwise grow the state file without end. A puller whose
+   * last position is older than what is kept plans from whole listings once (see tombstoneFloor).
+   */
+  pruneTombstones(root: string): number {
+    const n = (this.s.tombCount.get(root) as { n: number }).n;
+    if (n <= this.tombstonesKept) return 0;
+    const edge = this.s.tombNth.get(root, Math.floor(this.tombstonesKept / 2)) as { seq: number } | undefined;
+    if (edge === undefined) return 0;
+    this.s.rootEnsure.run(root);
+    this.s.floorRaise.run(edge.seq, root);
+    return this.s.tombPrune.run(root, edge.seq).changes;
+  }
+
   journalMark(root: string): JournalMark | undefined {
     this.s.rootEnsure.run(root);
     const r = this.s.markGet.get(root) as { peer_epoch: string | null; peer_seq: number | null; local_seq: number | null };
@@ -306,6 +365,7 @@ export class ManifestStore {
 
   delete(root: string, path: string): void {
     this.s.tomb.run(root, path, this.nextSeq(root));
+    this.countTombs(root, 1);
     this.s.del.run(root, path);
     this.s.delChunks.run(root, path);
     this.s.invalidate.run(root);
@@ -315,7 +375,7 @@ export class ManifestStore {
   deleteTree(root: string, path: string): void {
     this.delete(root, path);
     // '0' is the character after '/', so [p/, p0) is exactly the subtree.
-    this.s.tombTree.run(this.nextSeq(root), root, `${path}/`, `${path}0`);
+    this.countTombs(root, this.s.tombTree.run(this.nextSeq(root), root, `${path}/`, `${path}0`).changes);
     this.s.delTree.run(root, `${path}/`, `${path}0`);
     this.s.delChunksTree.run(root, `${path}/`, `${path}0`);
   }

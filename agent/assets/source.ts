@@ -108,7 +108,7 @@ export class AssetSource {
     await this.roots.exclusive(root.name, () => this.roots.refresh(root, mode));
     const journal = this.store.journal(root.name);
     const position = { journal_epoch: journal.epoch, journal_seq: journal.seq };
-    if (since !== undefined && since.epoch === journal.epoch && since.seq <= journal.seq) {
+    if (since !== undefined && since.epoch === journal.epoch && since.seq <= journal.seq && since.seq >= this.store.tombstoneFloor(root.name)) {
       const summary = toWireSummary(manifestDigest(this.store, root.name));
       let batch: AssetManifestEntry[] = [];
       for (const { entries, last } of wireBatches(this.store.changedSince(root.name, since.seq, journal.seq))) {

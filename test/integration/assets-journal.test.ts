@@ -95,6 +95,31 @@ test('a pull after an equal one is planned from both journals and ends byte-iden
   assert.equal(fifth.from_journal, true);
   assert.equal(Number(fifth.files_copied), 1);
   same();
+
+  // Staging forgot old removals (its tombstones pruned up to where it now stands, as a site that
+  // deletes many files makes it do): asked for changes since production's position, it answers
+  // with the whole tree, and the removed files still go on production.
+  const before = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
+  unlinkSync(join(stagingRoot, 'a', '8.txt'));
+  unlinkSync(join(stagingRoot, 'a', '7.txt'));
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  const after = (sdb.prepare('SELECT seq, epoch FROM asset_roots WHERE root = ?').get('uploads') as { seq: number; epoch: string });
+  assert.ok(after.seq > before, 'the removals took journal positions');
+  sdb.prepare('DELETE FROM asset_tombstones WHERE root = ?').run('uploads');
+  sdb.prepare('UPDATE asset_roots SET tomb_floor = ? WHERE root = ?').run(after.seq, 'uploads');
+  const listing = await new Promise<Array<{ complete: boolean; deleted: string[] }>>((resolve, reject) => {
+    const out: Array<{ complete: boolean; deleted: string[] }> = [];
+    const stream = staging.client.ListManifest({ token: TOKEN, root: 'uploads', refresh: 'ASSET_REFRESH_NONE', paths: [], since_epoch: after.epoch, since_seq: before });
+    stream.on('data', (b: { complete: boolean; deleted: string[] }) => out.push(b));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(out));
+  });
+  assert.ok(listing.length > 0 && listing.every((b) => b.complete), 'a changes-only listing from before the floor is refused: the whole tree comes');
+  const sixth = (await pull(production.client, req)).result;
+  assert.equal(sixth.equal, true);
+  assert.equal(sixth.from_journal, false);
+  assert.ok(Number(sixth.entries_deleted) >= 2, `a/7.txt and a/8.txt removed (${sixth.entries_deleted})`);
+  same();
 });
 
 test('a directory on production where staging has a file (small or large) is replaced by the file', async (t) => {

@@ -45,3 +45,36 @@ test('the change journal records changes and removals, not rows written again un
   store.setJournalMark('r', { peerEpoch: 'x', peerSeq: 7, localSeq: 9 });
   assert.deepEqual(store.journalMark('r'), { peerEpoch: 'x', peerSeq: 7, localSeq: 9 });
 });
+
+test('tombstones beyond the kept number are pruned, oldest first, and the floor says from where removals may be forgotten', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-prune-'));
+  const db = openDatabase(join(dir, 'state.sqlite'), ASSET_MIGRATIONS);
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const store = new ManifestStore(db, 8);
+  const count = () => (db.prepare("SELECT COUNT(*) AS n FROM asset_tombstones WHERE root = 'r'").get() as { n: number }).n;
+  for (let i = 0; i < 30; i++) store.upsert('r', file(`tmp/${String(i).padStart(2, '0')}`));
+  store.upsert('r', file('keep'));
+  assert.equal(store.tombstoneFloor('r'), 0, 'nothing forgotten yet');
+  const seqs: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    store.delete('r', `tmp/${String(i).padStart(2, '0')}`);
+    seqs.push(store.journal('r').seq);
+    assert.ok(count() <= 8, `at most the kept number after removal ${i} (${count()})`);
+  }
+  const floor = store.tombstoneFloor('r');
+  assert.ok(floor > 0 && floor < seqs[29]!, `floor ${floor}`);
+  // Every removal after the floor is still listed; the newest ones are never pruned.
+  const after = [...store.removedSince('r', floor, Number.MAX_SAFE_INTEGER)];
+  const expected = seqs.flatMap((s, i) => (s > floor ? [`tmp/${String(i).padStart(2, '0')}`] : []));
+  assert.deepEqual(after, expected);
+  assert.ok(after.includes('tmp/29'));
+  assert.ok(count() >= 4, 'the newest half is kept');
+  // Other roots are not touched.
+  store.upsert('other', file('x'));
+  store.delete('other', 'x');
+  assert.deepEqual([...store.removedSince('other', 0, Number.MAX_SAFE_INTEGER)], ['x']);
+  assert.equal(store.tombstoneFloor('other'), 0);
+});
