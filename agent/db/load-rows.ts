@@ -169,8 +169,10 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
   const head = `INSERT INTO ${qt(schema, t.name)} (${cols.map((c) => qi(c.name)).join(', ')}) VALUES `;
   const one = `(${cols.map((c) => (c.dataType === 'bit' ? 'CAST(? AS UNSIGNED)' : '?')).join(',')})`;
   const [[mp]] = (await conn.query('SELECT @@max_allowed_packet AS m')) as unknown as [[{ m: string | number }]];
-  // Room for the statement's own framing: a length prefix and a type per value.
+  // Room for the statement's own framing: a length prefix and a type per value. A statement
+  // holds at most half a packet of values, so a full batch never meets the server's limit.
   const maxRowBytes = opts.maxRowBytes ?? Math.floor(Number(mp.m) / 2) - 1024;
+  const statementBytes = Math.min(PREPARED_BYTES, Math.floor(Number(mp.m) / 2));
   const perStatement = Math.max(1, Math.min(PREPARED_ROWS, Math.floor(MAX_PARAMS / cols.length)));
   const statements = new Map<number, PreparedStatementInfo>();
   const methods = new Set<LoadMethod>(['prepared']);
@@ -193,10 +195,11 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
       queue.push({ big: row });
       return;
     }
+    if (batchRows > 0 && batchBytes + bytes > statementBytes) cut();
     for (const v of row) batch.push(v);
     batchRows++;
     batchBytes += bytes;
-    if (batchRows >= perStatement || batchBytes >= PREPARED_BYTES) cut();
+    if (batchRows >= perStatement) cut();
   });
   const statement = async (rows: number): Promise<PreparedStatementInfo> => {
     let st = statements.get(rows);
@@ -212,7 +215,7 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
     for (let done = 0; done < rows; ) {
       const n = rows - done >= perStatement ? perStatement : 2 ** Math.floor(Math.log2(rows - done));
       const st = await statement(n);
-      const [res] = await st.execute(params.slice(done * cols.length, (done + n) * cols.length));
+      const [res] = await st.execute(n === rows ? params : params.slice(done * cols.length, (done + n) * cols.length));
       await failOnWarnings(conn, res as ResultSetHeader, `insert into ${t.name}`);
       done += n;
     }

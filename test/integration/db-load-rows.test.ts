@@ -39,7 +39,7 @@ async function setUp(t: TestContext) {
   const conn = await connect({ host: db.host, port: db.port, user: db.admin.user, password: db.admin.password });
   t.after(() => conn.end());
   const table = (await inspectSchema(conn, 'shop', { objects: false })).tables.find((x) => x.name === 't')!;
-  return { root, conn, table };
+  return { db, root, conn, table };
 }
 
 async function stored(root: Awaited<ReturnType<typeof setUp>>['root']): Promise<string[]> {
@@ -93,4 +93,20 @@ test('a value the column cannot hold as sent fails the load, naming the warning'
     }),
     /warning\(s\), the copy would not be exact: 1265 Data truncated for column 's'/,
   );
+});
+
+test('with a small max_allowed_packet, statements stay within it and larger rows go by LOAD DATA', async (t) => {
+  const { db, root, table } = await setUp(t);
+  // Read by a session when it connects: a connection of its own, opened after the change.
+  await root.query('SET GLOBAL max_allowed_packet = 65536');
+  const conn = await connect({ host: db.host, port: db.port, user: db.admin.user, password: db.admin.password });
+  t.after(() => conn.end());
+  // 400 rows of ~1.5 KB (many statements' worth of a 32 KB half-packet) and two of 40 KB.
+  const rows = Array.from({ length: 400 }, (_, i) => [Buffer.from(String(i + 1)), randomBytes(i % 200 === 7 ? 40_000 : 1_500), Buffer.from('3'), Buffer.from([0x41, 0xe9, 0xff])]);
+  const r = await loadViaPrepared(conn, 'shop', table, async function* () {
+    yield* tsv(rows);
+  });
+  assert.equal(r.rows, 400);
+  assert.deepEqual(r.methods, ['prepared', 'load-data']);
+  assert.deepEqual(await stored(root), expected(rows));
 });
