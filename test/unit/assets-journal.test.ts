@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,14 +10,19 @@ const file = (path: string, size = 1): Entry => ({
   path, type: 'file', mode: 0o644, size, mtimeNs: '1', ctimeNs: '1', ino: '1', sha256: Buffer.alloc(32, size), chunks: Buffer.alloc(32, size), target: null,
 });
 
-test('the change journal records changes and removals, not rows written again unchanged', (t) => {
+/** A fresh state file and its store, removed after the test. */
+function openStore(t: TestContext, tombstonesKept?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'sy-journal-unit-'));
   const db = openDatabase(join(dir, 'state.sqlite'), ASSET_MIGRATIONS);
   t.after(() => {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const store = new ManifestStore(db);
+  return { db, store: new ManifestStore(db, tombstonesKept) };
+}
+
+test('the change journal records changes and removals, not rows written again unchanged', (t) => {
+  const { store } = openStore(t);
   const changed = (since: number): string[] => [...store.changedSince('r', since, Number.MAX_SAFE_INTEGER)].map((e) => e.path);
   const removed = (since: number): string[] => [...store.removedSince('r', since, Number.MAX_SAFE_INTEGER)];
 
@@ -47,13 +52,7 @@ test('the change journal records changes and removals, not rows written again un
 });
 
 test('tombstones beyond the kept number are pruned, oldest first, and the floor says from where removals may be forgotten', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-prune-'));
-  const db = openDatabase(join(dir, 'state.sqlite'), ASSET_MIGRATIONS);
-  t.after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const store = new ManifestStore(db, 8);
+  const { db, store } = openStore(t, 8);
   const count = () => (db.prepare("SELECT COUNT(*) AS n FROM asset_tombstones WHERE root = 'r'").get() as { n: number }).n;
   for (let i = 0; i < 30; i++) store.upsert('r', file(`tmp/${String(i).padStart(2, '0')}`));
   store.upsert('r', file('keep'));

@@ -4,13 +4,15 @@ import { TsvDecoder, TsvEncoder, TsvSplitter } from '../../agent/db/tsv.js';
 import { keyCompare, keyLiteral, rangeWhere } from '../../agent/db/sql.js';
 import { TransferAuthorizations } from '../../agent/db/transfer-auth.js';
 
+/** Every byte value, NULL vs empty vs the text "\\N", escapes, 4-byte UTF-8. */
+const HARD_ROWS: Array<Array<Buffer | null>> = [
+  [Buffer.from(Array.from({ length: 256 }, (_, i) => i)), null, Buffer.alloc(0)],
+  [Buffer.from('\\N'), Buffer.from('\t\n\\'), Buffer.from('😀')],
+  [null, null, null],
+];
+
 test('row format: every byte value, NULL vs empty vs the text "\\N", across chunk boundaries', () => {
-  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-  const rows: Array<Array<Buffer | null>> = [
-    [all, null, Buffer.alloc(0)],
-    [Buffer.from('\\N'), Buffer.from('\t\n\\'), Buffer.from('😀')],
-    [null, null, null],
-  ];
+  const rows = HARD_ROWS;
   const chunks: Buffer[] = [];
   const enc = new TsvEncoder(7, (c) => chunks.push(c));
   for (const r of rows) enc.writeRow(r);
@@ -26,11 +28,8 @@ test('row format: every byte value, NULL vs empty vs the text "\\N", across chun
 });
 
 test('splitter: the same rows as the decoder for every way of cutting the stream, clean values not copied', () => {
-  const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const rows: Array<Array<Buffer | null>> = [
-    [all, null, Buffer.alloc(0)],
-    [Buffer.from('\\N'), Buffer.from('\t\n\\'), Buffer.from('😀')],
-    [null, null, null],
+    ...HARD_ROWS,
     [Buffer.from('x'.repeat(300)), Buffer.from('N'), Buffer.from('\\')],
     [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)],
   ];
