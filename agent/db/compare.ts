@@ -112,7 +112,6 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     for (const t of extra) report.set(t.name, { table: t.name, chunks: 0, differingChunks: 0, stagingRows: 0, productionRows: t.approxRows, equal: false, note: 'missing on staging', rowsCopied: 0, differing: [], stagingCheck: '', productionCheck: '', stagingChunksChecked: 0, productionChunksChecked: 0 });
     const objectsDiffering = objectsEqual(snap.objects, prod.objects, opts.sourceSchema, opts.targetSchema);
 
-
     // Chunk boundaries and sums remembered since presync (or the last sync / verify).
     let cached = opts.cache?.get(opts.targetSchema);
     if (cached === undefined) {

@@ -121,9 +121,9 @@ export async function loadViaInsert(conn: Connection, schema: string, t: Table, 
  * 'auto': LOAD DATA for short rows, the binary protocol for long ones (see above), the binary
  * protocol wherever the server refuses LOCAL INFILE; 'insert': never LOAD DATA.
  */
-export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' | 'load-data' | 'prepared' = 'auto'): Promise<LoadResult> {
+export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' = 'auto'): Promise<LoadResult> {
   let from = source;
-  let wantLoadData = prefer === 'load-data';
+  let wantLoadData = false;
   let stop: (() => Promise<void>) | undefined;
   if (prefer === 'auto') {
     // Decided on the rows themselves (statistics of a fresh table can say 0 rows): the first

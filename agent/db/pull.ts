@@ -27,8 +27,8 @@ export interface PullOptions {
   parallelism: number;
   logger: Logger;
   onProgress?: ProgressSink;
-  /** Test hook / config: skip LOAD DATA LOCAL INFILE. */
-  loadMethod?: 'auto' | 'insert' | 'load-data' | 'prepared';
+  /** Test hook / config: 'insert' never uses LOAD DATA LOCAL INFILE. */
+  loadMethod?: 'auto' | 'insert';
   /** Chunk boundaries and production's chunk sums are recorded here for sync and verify. */
   cache?: ChunkCache;
   /** Row bytes per checksum chunk; 0 or absent: staging's default. */
