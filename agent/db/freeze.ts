@@ -5,6 +5,7 @@ import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 
 import { dirname, join, basename } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Db, Migration } from '../../shared/state/sqlite.js';
+import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 
 export interface FreezeState {
@@ -15,6 +16,8 @@ export interface FreezeState {
   flagFileExisted: boolean;
   flagFileContent: Buffer;
   lockedAt: string;
+  /** The agent has no database (an assets-only site): the freeze is the flag file alone. */
+  noDatabase?: boolean;
 }
 
 export interface FreezeStore {
@@ -75,12 +78,9 @@ async function superReadOnly(conn: Connection): Promise<string> {
   }
 }
 
-async function readPrior(conn: Connection, m: Maintenance | undefined): Promise<FreezeState> {
-  const [ro] = await rows<{ v: unknown }>(conn, 'SELECT @@GLOBAL.read_only AS v');
+function flagPrior(m: Maintenance | undefined): Pick<FreezeState, 'flagFile' | 'flagFileExisted' | 'flagFileContent' | 'lockedAt'> {
   const existed = m !== undefined && existsSync(m.flagFile);
   return {
-    readOnly: Number(ro!.v) === 1,
-    superReadOnly: await superReadOnly(conn),
     flagFile: m?.flagFile ?? '',
     flagFileExisted: existed,
     flagFileContent: existed ? readFileSync(m!.flagFile) : Buffer.alloc(0),
@@ -88,7 +88,20 @@ async function readPrior(conn: Connection, m: Maintenance | undefined): Promise<
   };
 }
 
-export async function lockWrites(target: DbTarget, m: Maintenance | undefined, store: FreezeStore): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+async function readPrior(conn: Connection, m: Maintenance | undefined): Promise<FreezeState> {
+  const [ro] = await rows<{ v: unknown }>(conn, 'SELECT @@GLOBAL.read_only AS v');
+  return { readOnly: Number(ro!.v) === 1, superReadOnly: await superReadOnly(conn), ...flagPrior(m) };
+}
+
+/** `target` undefined: the agent has no database, and the freeze is the maintenance flag alone. */
+export async function lockWrites(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+  if (target === undefined) {
+    const recorded = store.get();
+    const prior = recorded ?? { readOnly: false, superReadOnly: '', noDatabase: true, ...flagPrior(m) };
+    if (recorded === undefined) store.set(prior);
+    if (m !== undefined) writeAtomic(m.flagFile, m.content);
+    return { prior, alreadyLocked: recorded !== undefined };
+  }
   const conn = await connect(target);
   try {
     const recorded = store.get();
@@ -105,18 +118,27 @@ export async function lockWrites(target: DbTarget, m: Maintenance | undefined, s
   }
 }
 
-export async function unlockWrites(target: DbTarget, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
+function restoreFlag(prior: FreezeState): void {
+  if (prior.flagFile === '') return;
+  if (prior.flagFileExisted) writeAtomic(prior.flagFile, prior.flagFileContent);
+  else if (existsSync(prior.flagFile)) unlinkSync(prior.flagFile);
+}
+
+export async function unlockWrites(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
   const prior = store.get() ?? fromController;
   if (prior === undefined) return { restored: undefined, wasLocked: false };
+  if (prior.noDatabase === true) {
+    restoreFlag(prior);
+    store.clear();
+    return { restored: prior, wasLocked: true };
+  }
+  if (target === undefined) throw new SwitchyardError('SY_PRECONDITION', 'the recorded freeze set read_only on a database, but database: is not configured on this agent now; restore read_only by hand', { field: 'database' });
   const conn = await connect(target);
   try {
     // super_read_only=ON forces read_only; it must go first.
     if (prior.superReadOnly !== '') await conn.query(`SET GLOBAL super_read_only = ${prior.superReadOnly === '1' || prior.superReadOnly === 'ON' ? 'ON' : 'OFF'}`);
     await conn.query(`SET GLOBAL read_only = ${prior.readOnly ? 'ON' : 'OFF'}`);
-    if (prior.flagFile !== '') {
-      if (prior.flagFileExisted) writeAtomic(prior.flagFile, prior.flagFileContent);
-      else if (existsSync(prior.flagFile)) unlinkSync(prior.flagFile);
-    }
+    restoreFlag(prior);
     store.clear();
     return { restored: prior, wasLocked: true };
   } catch (err) {

@@ -38,13 +38,13 @@ export interface DatabaseServiceOptions {
 
 function freezeToWire(s: FreezeState | undefined): WireFreeze | null {
   if (s === undefined) return null;
-  return { read_only: s.readOnly, super_read_only: s.superReadOnly, flag_file_existed: s.flagFileExisted, flag_file_content: s.flagFileContent, flag_file: s.flagFile, locked_at: s.lockedAt };
+  return { read_only: s.readOnly, super_read_only: s.superReadOnly, flag_file_existed: s.flagFileExisted, flag_file_content: s.flagFileContent, flag_file: s.flagFile, locked_at: s.lockedAt, no_database: s.noDatabase === true };
 }
 
 function freezeFromWire(s: FreezeState__Output | null | undefined, flagFile: string): FreezeState | undefined {
   if (s === null || s === undefined || s.locked_at === '') return undefined;
   // The flag file path is ours (config), never the caller's.
-  return { readOnly: s.read_only, superReadOnly: s.super_read_only, flagFile, flagFileExisted: s.flag_file_existed, flagFileContent: Buffer.from(s.flag_file_content), lockedAt: s.locked_at };
+  return { readOnly: s.read_only, superReadOnly: s.super_read_only, flagFile, flagFileExisted: s.flag_file_existed, flagFileContent: Buffer.from(s.flag_file_content), lockedAt: s.locked_at, noDatabase: s.no_database };
 }
 
 export function parityToWire(r: ParityReport) {
@@ -79,6 +79,10 @@ export class DatabaseService implements AgentService {
 
   private target(): DbTarget {
     return dbTargetFromConfig(this.opts.config.database);
+  }
+
+  private optionalTarget(): DbTarget | undefined {
+    return this.opts.config.database === undefined ? undefined : this.target();
   }
 
   private allowed(schema: string, field: string): string {
@@ -131,12 +135,13 @@ export class DatabaseService implements AgentService {
         return { revoked: this.source.auth.revoke(req.token) };
       }),
       LockWrites: this.unary('LockWrites', async () => {
-        const r = await lockWrites(this.target(), this.opts.config.maintenance, this.freeze);
+        // Without a database (an assets-only site) the freeze is the maintenance flag alone.
+        const r = await lockWrites(this.optionalTarget(), this.opts.config.maintenance, this.freeze);
         this.log.info({ alreadyLocked: r.alreadyLocked }, 'writes locked');
         return { prior: freezeToWire(r.prior), already_locked: r.alreadyLocked };
       }),
       UnlockWrites: this.unary('UnlockWrites', async (req) => {
-        const r = await unlockWrites(this.target(), this.freeze, freezeFromWire(req.prior, this.opts.config.maintenance?.flagFile ?? ''));
+        const r = await unlockWrites(this.optionalTarget(), this.freeze, freezeFromWire(req.prior, this.opts.config.maintenance?.flagFile ?? ''));
         this.log.info({ wasLocked: r.wasLocked }, 'writes unlocked');
         return { restored: freezeToWire(r.restored), was_locked: r.wasLocked };
       }),

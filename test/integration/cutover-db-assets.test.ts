@@ -149,14 +149,15 @@ interface Env {
   plan(extra?: Record<string, unknown>): Plan;
 }
 
-async function startAgent(t: TestContext, name: string, host: string, db: MariaDbInstance, dir: string, extra: Record<string, unknown>) {
+/** `db` undefined: an agent with no database configured (an assets-only site). */
+async function startAgent(t: TestContext, name: string, host: string, db: MariaDbInstance | undefined, dir: string, extra: Record<string, unknown>) {
   const config = validate(AgentConfigSchema, {
     name,
     listen: { host, port: 0 },
     insecure: true,
     stateFile: join(dir, `${name}.sqlite`),
     logLevel: 'silent',
-    database: { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password, schemas: [SCHEMA] },
+    ...(db === undefined ? {} : { database: { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password, schemas: [SCHEMA] } }),
     ...extra,
   }, `agent ${name}`);
   const logger = silentLogger();
@@ -486,4 +487,68 @@ test('rollback with database.rollbackSwap puts production tables back; release d
   const cleanup = env.engine.history(second.id).find((e) => e.type === 'progress' && e.data.phase === 'release');
   assert.equal(cleanup?.data.keptAsideDropped, true, JSON.stringify(cleanup?.data));
   assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
+});
+
+test('an assets-only cutover still freezes staging: the maintenance flag goes up at lock, uploads after presync arrive at sync, rollback takes the flag down', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cutover-assets-only-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const stagingUploads = join(dir, 'staging-uploads');
+  const productionUploads = join(dir, 'production-uploads');
+  mkdirSync(stagingUploads);
+  mkdirSync(productionUploads);
+  writeFileSync(join(stagingUploads, 'a.jpg'), randomBytes(200_000));
+  mkdirSync(join(dir, 'site'));
+  const flagFile = join(dir, 'site', '.maintenance');
+  const stagingAgent = await startAgent(t, 'staging-1', '127.0.0.2', undefined, dir, { assets: { uploads: { path: stagingUploads } }, maintenance: { flagFile, content: FLAG_CONTENT } });
+  const productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', undefined, dir, { assets: { uploads: { path: productionUploads } } });
+  const controllerConfig = validate(ControllerConfigSchema, { insecure: true, agents: [{ name: 'staging-1', address: stagingAgent.address }, { name: 'prod-1', address: productionAgent.address }] }, 'controller config');
+  const logger = silentLogger();
+  const agents = new AgentDirectory({ config: controllerConfig, logger });
+  t.after(() => agents.close());
+  const data = buildDataSteps({ agents, logger, chunkTargetMs: 50 });
+  const store = CutoverStore.open(join(dir, 'controller.sqlite'));
+  const engine = new CutoverEngine({
+    store,
+    executors: { ...fakeSteps(new FakeWorld()), preflight: preflightExecutor({ agents, dns: new Map(), parity: new RuntimeParityService(agents) }, { checks: [named('database', data.preflightChecks)] }), ...data.executors },
+    rollback: { parts: [data.rollbackParts.database, data.rollbackParts.unlockStaging] },
+    onRelease: data.onRelease,
+    logger,
+    progressIntervalMs: 0,
+  });
+  t.after(async () => {
+    await engine.close();
+    store.close();
+  });
+  const plan = parsePlan(
+    {
+      site: 'example.com',
+      staging: { agent: 'staging-1', origin: STAGING_ORIGIN, ip: '203.0.113.10' },
+      production: { agent: 'prod-1', origin: PRODUCTION_ORIGIN, ip: '203.0.113.20' },
+      assets: [{ staging: 'uploads', production: 'uploads', delete: true }],
+      dns: { provider: 'pdns', zone: 'example.com', name: 'www.example.com' },
+      checks: { pages: ['/'] },
+      fallbackHours: 24,
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns'] },
+  );
+  const { id } = engine.create(plan, 'tester');
+  assert.equal((await engine.advance(id, 'presync', 'tester').done).state, 'paused');
+  // An upload while staging is still live, after the bulk copy.
+  writeFileSync(join(stagingUploads, 'late.png'), randomBytes(50_000));
+  const locked = await engine.advance(id, 'lock', 'tester').done;
+  assert.equal(step(locked, 'lock').state, 'succeeded', JSON.stringify(step(locked, 'lock')));
+  assert.match(String(step(locked, 'lock').result?.summary ?? ''), /maintenance flag .*\.maintenance, no database on the agent/);
+  assert.equal(readFileSync(flagFile, 'utf8'), FLAG_CONTENT);
+  const prior = evidence(locked, 'lock').prior as { noDatabase?: boolean; flagFileExisted: boolean };
+  assert.equal(prior.noDatabase, true);
+  assert.equal(prior.flagFileExisted, false);
+  const verified = await engine.advance(id, 'verify', 'tester').done;
+  assert.equal(step(verified, 'verify').state, 'succeeded', JSON.stringify(step(verified, 'verify').error));
+  assert.equal(readFileSync(join(productionUploads, 'late.png')).equals(readFileSync(join(stagingUploads, 'late.png'))), true, 'the late upload arrived');
+  const rolled = await engine.rollback(id, 'test rollback', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back');
+  const unlock = rolled.rollback!.parts.find((p) => p.name === 'unlock-staging')!;
+  assert.equal(unlock.state, 'done', JSON.stringify(unlock));
+  assert.equal((unlock.detail as { wasLocked?: boolean }).wasLocked, true);
+  assert.equal(existsSync(flagFile), false, 'the maintenance flag is gone');
 });

@@ -24,7 +24,7 @@ export function unlockStagingPart(deps: DataStepDeps): RollbackPart {
     name: 'unlock-staging',
     async run(ctx) {
       const lock = ctx.step('lock');
-      if (ctx.plan.database === undefined || !ranStep(lock?.state)) {
+      if (!ranStep(lock?.state)) {
         return { outcome: 'skipped', detail: { reason: 'staging was never locked' } };
       }
       const agent = ctx.plan.staging.agent;
@@ -38,7 +38,7 @@ export function unlockStagingPart(deps: DataStepDeps): RollbackPart {
         detail: {
           agent,
           wasLocked: res.was_locked,
-          restored: restored === null ? null : { readOnly: restored.readOnly, superReadOnly: restored.superReadOnly, flagFile: restored.flagFile, flagFileExisted: restored.flagFileExisted },
+          restored: restored === null ? null : { readOnly: restored.readOnly, superReadOnly: restored.superReadOnly, flagFile: restored.flagFile, flagFileExisted: restored.flagFileExisted, noDatabase: restored.noDatabase === true },
         },
       };
     },

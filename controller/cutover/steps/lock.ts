@@ -11,7 +11,7 @@ import type { FreezeState, FreezeState__Output } from '../../../shared/proto-gen
 import type { LockWritesResponse__Output } from '../../../shared/proto-gen/switchyard/v1/LockWritesResponse.js';
 import type { StepExecutor, StepResult } from '../executor.js';
 import type { StepRow } from '../store/index.js';
-import { databaseClient, unary, type DataStepDeps } from './data-agents.js';
+import { databaseClient, hasAssets, unary, type DataStepDeps } from './data-agents.js';
 
 /** The freeze's prior state as stored in the lock step's evidence (flag content as base64). */
 export interface FreezeEvidence {
@@ -22,6 +22,8 @@ export interface FreezeEvidence {
   flagFileExisted: boolean;
   flagFileContentBase64: string;
   lockedAt: string;
+  /** The staging agent has no database: the freeze was its maintenance flag alone. */
+  noDatabase?: boolean;
 }
 
 export const PRIOR_KEY = 'prior';
@@ -34,6 +36,7 @@ export function freezeEvidence(s: FreezeState__Output): FreezeEvidence {
     flagFileExisted: s.flag_file_existed,
     flagFileContentBase64: Buffer.from(s.flag_file_content).toString('base64'),
     lockedAt: s.locked_at,
+    ...(s.no_database ? { noDatabase: true } : {}),
   };
 }
 
@@ -45,6 +48,7 @@ export function freezeToWire(e: FreezeEvidence): FreezeState {
     flag_file_existed: e.flagFileExisted,
     flag_file_content: Buffer.from(e.flagFileContentBase64, 'base64'),
     locked_at: e.lockedAt,
+    no_database: e.noDatabase === true,
   };
 }
 
@@ -62,8 +66,10 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
     idempotent: false,
     async run(ctx): Promise<StepResult> {
       const { plan } = ctx;
-      if (plan.database === undefined) {
-        return { outcome: 'skipped', summary: 'the plan has no database: there are no writes to freeze' };
+      // An assets-only plan still freezes uploads: the staging agent sets its maintenance flag
+      // (and read_only, should it have a database configured).
+      if (plan.database === undefined && !hasAssets(plan)) {
+        return { outcome: 'skipped', summary: 'the plan has neither database nor assets: there are no writes to freeze' };
       }
       const agent = plan.staging.agent;
       const client = databaseClient(deps, agent, 'staging.agent');
@@ -76,7 +82,7 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       ctx.record.put('alreadyLocked', res.already_locked);
 
       const flag = prior.flagFile === '' ? 'no maintenance flag configured on the agent' : `maintenance flag ${prior.flagFile}${prior.flagFileExisted ? ' (existed before)' : ''}`;
-      const ro = `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})`;
+      const ro = prior.noDatabase === true ? 'no database on the agent' : `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})`;
       return {
         summary: `staging writes frozen: ${flag}, ${ro}${res.already_locked ? '; the agent was already locked and kept its first record' : ''}`,
         evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, agent },

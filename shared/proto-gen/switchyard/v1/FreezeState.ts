@@ -8,6 +8,7 @@ export interface FreezeState {
   'flag_file_content'?: (Buffer | Uint8Array | string);
   'flag_file'?: (string);
   'locked_at'?: (string);
+  'no_database'?: (boolean);
 }
 
 export interface FreezeState__Output {
@@ -17,4 +18,5 @@ export interface FreezeState__Output {
   'flag_file_content': (Buffer);
   'flag_file': (string);
   'locked_at': (string);
+  'no_database': (boolean);
 }

@@ -1,0 +1,36 @@
+// The freeze of an agent without a database (an assets-only site): its maintenance flag alone,
+// recorded and restored exactly; a recorded database freeze is never silently dropped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lockWrites, MemoryFreezeStore, unlockWrites } from '../../agent/db/freeze.js';
+
+test('without a database, lock sets the flag (keeping what was there) and unlock puts it back', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flagFile = join(dir, '.maintenance');
+  const store = new MemoryFreezeStore();
+  // No flag before: the lock writes it, a second lock keeps the first record, unlock removes it.
+  const first = await lockWrites(undefined, { flagFile, content: 'down' }, store);
+  assert.deepEqual([first.alreadyLocked, first.prior.noDatabase, first.prior.flagFileExisted], [false, true, false]);
+  assert.equal(readFileSync(flagFile, 'utf8'), 'down');
+  assert.equal((await lockWrites(undefined, { flagFile, content: 'down' }, store)).alreadyLocked, true);
+  const undone = await unlockWrites(undefined, store);
+  assert.equal(undone.wasLocked, true);
+  assert.equal(existsSync(flagFile), false);
+  assert.equal((await unlockWrites(undefined, store)).wasLocked, false, 'a second unlock has nothing to undo');
+  // A flag the site already had comes back byte for byte.
+  writeFileSync(flagFile, 'site own');
+  await lockWrites(undefined, { flagFile, content: 'down' }, store);
+  await unlockWrites(undefined, store);
+  assert.equal(readFileSync(flagFile, 'utf8'), 'site own');
+});
+
+test('a recorded freeze that set read_only is not dropped by an agent that has no database now', async () => {
+  const store = new MemoryFreezeStore();
+  store.set({ readOnly: false, superReadOnly: '', flagFile: '', flagFileExisted: false, flagFileContent: Buffer.alloc(0), lockedAt: '2026-11-26T00:00:00Z' });
+  await assert.rejects(unlockWrites(undefined, store), (err: Error & { code?: string }) => err.code === 'SY_PRECONDITION' && /read_only .*database/.test(err.message));
+  assert.notEqual(store.get(), undefined, 'the record stays for a later unlock');
+});
