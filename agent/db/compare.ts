@@ -377,7 +377,9 @@ async function repair(
           await waitPast(conn, await serverSecond(conn));
           const markConn = await connect(opts.target);
           try {
-            const mark = await takeMark(markConn);
+            // Sibling workers repair other tables, each under its own lock: their open
+            // transactions never write this one.
+            const mark = await takeMark(markConn, new Set(workers.filter((x) => x !== conn).map((x) => String(x.threadId))));
             const create = (await readStamps(conn, target)).get(name)?.create ?? null;
             if (mark !== undefined) proven.set(name, { sums, mark: { mark, create, since: 'sync' } });
           } finally {

@@ -76,7 +76,12 @@ export async function waitPast(conn: Connection, second: number): Promise<void> 
  * while others keep reading it: our own open transaction must be in the list, proving the list is
  * newer than its start.
  */
-export async function takeMark(conn: Connection): Promise<number | undefined> {
+/**
+ * `ignore`: connection ids whose open transactions are known not to write the tables this mark
+ * is for (the agent's own repair workers, each on a table of its own): their earlier starts
+ * would only pull the mark back and fail the guard of a table nobody else wrote.
+ */
+export async function takeMark(conn: Connection, ignore: ReadonlySet<string> = new Set()): Promise<number | undefined> {
   try {
     const [me] = await rows<{ id: unknown }>(conn, 'SELECT CONNECTION_ID() AS id');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
@@ -87,7 +92,7 @@ export async function takeMark(conn: Connection): Promise<number | undefined> {
       for (let attempt = 0; attempt < 10; attempt++) {
         const list = await rows<{ th: unknown; s: unknown }>(conn, 'SELECT trx_mysql_thread_id AS th, UNIX_TIMESTAMP(trx_started) AS s FROM information_schema.INNODB_TRX');
         if (list.some((x) => String(x.th) === String(me!.id))) {
-          const starts = list.map((x) => num(x.s));
+          const starts = list.filter((x) => !ignore.has(String(x.th))).map((x) => num(x.s));
           if (starts.some((s) => s === null)) return undefined;
           return Math.min(...(starts as number[]));
         }

@@ -4,7 +4,9 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
-import { withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
+import { withMariaDb, withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
+import { connect } from '../../agent/db/connect.js';
+import { takeMark } from '../../agent/db/update-guard.js';
 import { agentConfig, checksumTables, loadFixture, startDbAgent, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
 import type { ParityReport__Output } from '../../shared/proto-gen/switchyard/v1/ParityReport.js';
 
@@ -206,4 +208,38 @@ test('a foreign write racing the repair of its table is not masked: sync locks t
   assert.equal(v.production_check, 'checksummed: repaired by sync');
   assert.equal(v.equal, false, 'the racing write is found');
   assert.equal(v.differing_chunks, 1);
+});
+
+test('a mark leaves out the open transactions it is told never write its tables, and only those', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const [sibling, foreign] = await Promise.all([connect(target), connect(target)]);
+  t.after(async () => {
+    for (const c of [sibling, foreign]) await c.end();
+  });
+  // Each mark on a connection of its own, as the agent takes them: its own transaction proves
+  // INNODB_TRX fresh by its thread id.
+  const mark = async (ignore?: Set<string>) => {
+    const c = await connect(target);
+    try {
+      return await takeMark(c, ignore);
+    } finally {
+      await c.end();
+    }
+  };
+  // Two transactions open since before this second: a sibling repair worker's and anyone's.
+  await sibling.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+  await foreign.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+  const [[{ opened }]] = (await sibling.query('SELECT UNIX_TIMESTAMP() AS opened')) as unknown as [[{ opened: number }]];
+  await sleep(2100);
+  const siblingId = new Set([String(sibling.threadId)]);
+  const both = await mark();
+  const onlyForeign = await mark(siblingId);
+  assert.ok(both !== undefined && onlyForeign !== undefined);
+  assert.ok(both <= Number(opened) && onlyForeign <= Number(opened), 'the foreign transaction still holds the mark back');
+  await foreign.query('COMMIT');
+  const none = await mark(siblingId);
+  assert.ok(none !== undefined && none >= Number(opened) + 2, `with only the sibling open, the mark is now (${none} vs opened ${opened})`);
+  assert.ok((await mark())! <= Number(opened), 'not told to: the sibling holds it back');
+  await sibling.query('COMMIT');
 });
