@@ -37,7 +37,8 @@ export function guard(m: SideMark | undefined, s: TableStamp | undefined): Guard
   if (m === undefined) return { holds: false, reason: 'no sums recorded' };
   if (s === undefined || s.update === null) return { holds: false, reason: 'UPDATE_TIME unknown' };
   if (s.create !== m.create) return { holds: false, reason: `table re-created or renamed since ${m.since}` };
-  if (s.update >= m.mark) return { holds: false, reason: `written since ${m.since}` };
+  // The seconds go into the reason: a report that reads a table again says by how much.
+  if (s.update >= m.mark) return { holds: false, reason: `written since ${m.since} (UPDATE_TIME ${s.update - m.mark} s at or after the mark)` };
   return { holds: true, reason: `unchanged since ${m.since} (UPDATE_TIME)` };
 }
 
