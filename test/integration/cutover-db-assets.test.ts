@@ -172,6 +172,37 @@ async function startAgent(t: TestContext, name: string, host: string, db: MariaD
   return server;
 }
 
+/** The controller's engine with the real data steps against two agents; the other steps are fakes. */
+function controllerFor(t: TestContext, dir: string, stagingAddress: string, productionAddress: string, world: FakeWorld) {
+  const controllerConfig = validate(ControllerConfigSchema, {
+    insecure: true,
+    agents: [
+      { name: 'staging-1', address: stagingAddress },
+      { name: 'prod-1', address: productionAddress },
+    ],
+  }, 'controller config');
+  const logger = silentLogger();
+  const agents = new AgentDirectory({ config: controllerConfig, logger });
+  t.after(() => agents.close());
+  const data = buildDataSteps({ agents, logger, chunkTargetMs: 50 });
+  const preflight = preflightExecutor({ agents, dns: new Map(), parity: new RuntimeParityService(agents) }, { checks: [named('database', data.preflightChecks)] });
+  const store = CutoverStore.open(join(dir, 'controller.sqlite'));
+  const engine = new CutoverEngine({
+    store,
+    // validate, switch, propagate and monitor are not about data: fakes stand in for them.
+    executors: { ...fakeSteps(world), preflight, ...data.executors },
+    rollback: { parts: [data.rollbackParts.database, data.rollbackParts.unlockStaging] },
+    onRelease: data.onRelease,
+    logger,
+    progressIntervalMs: 0,
+  });
+  t.after(async () => {
+    await engine.close();
+    store.close();
+  });
+  return { engine, data };
+}
+
 async function setup(t: TestContext, opts: { productionOnly?: boolean } = {}): Promise<Env> {
   const { staging, production } = await withTwoMariaDbs(t, { staging: [SCHEMA], production: [SCHEMA] });
   const dir = mkdtempSync(join(tmpdir(), 'sy-cutover-data-'));
@@ -202,33 +233,8 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean } = {}): P
   });
   const productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { assets: { uploads: { path: productionUploads } } });
 
-  const controllerConfig = validate(ControllerConfigSchema, {
-    insecure: true,
-    agents: [
-      { name: 'staging-1', address: stagingAgent.address },
-      { name: 'prod-1', address: productionAgent.address },
-    ],
-  }, 'controller config');
-  const logger = silentLogger();
-  const agents = new AgentDirectory({ config: controllerConfig, logger });
-  t.after(() => agents.close());
-  const data = buildDataSteps({ agents, logger, chunkTargetMs: 50 });
   const world = new FakeWorld();
-  const preflight = preflightExecutor({ agents, dns: new Map(), parity: new RuntimeParityService(agents) }, { checks: [named('database', data.preflightChecks)] });
-  const store = CutoverStore.open(join(dir, 'controller.sqlite'));
-  const engine = new CutoverEngine({
-    store,
-    // validate, switch, propagate and monitor are not about data: fakes stand in for them.
-    executors: { ...fakeSteps(world), preflight, ...data.executors },
-    rollback: { parts: [data.rollbackParts.database, data.rollbackParts.unlockStaging] },
-    onRelease: data.onRelease,
-    logger,
-    progressIntervalMs: 0,
-  });
-  t.after(async () => {
-    await engine.close();
-    store.close();
-  });
+  const { engine, data } = controllerFor(t, dir, stagingAgent.address, productionAgent.address, world);
 
   return {
     staging,
@@ -501,24 +507,7 @@ test('an assets-only cutover still freezes staging: the maintenance flag goes up
   const flagFile = join(dir, 'site', '.maintenance');
   const stagingAgent = await startAgent(t, 'staging-1', '127.0.0.2', undefined, dir, { assets: { uploads: { path: stagingUploads } }, maintenance: { flagFile, content: FLAG_CONTENT } });
   const productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', undefined, dir, { assets: { uploads: { path: productionUploads } } });
-  const controllerConfig = validate(ControllerConfigSchema, { insecure: true, agents: [{ name: 'staging-1', address: stagingAgent.address }, { name: 'prod-1', address: productionAgent.address }] }, 'controller config');
-  const logger = silentLogger();
-  const agents = new AgentDirectory({ config: controllerConfig, logger });
-  t.after(() => agents.close());
-  const data = buildDataSteps({ agents, logger, chunkTargetMs: 50 });
-  const store = CutoverStore.open(join(dir, 'controller.sqlite'));
-  const engine = new CutoverEngine({
-    store,
-    executors: { ...fakeSteps(new FakeWorld()), preflight: preflightExecutor({ agents, dns: new Map(), parity: new RuntimeParityService(agents) }, { checks: [named('database', data.preflightChecks)] }), ...data.executors },
-    rollback: { parts: [data.rollbackParts.database, data.rollbackParts.unlockStaging] },
-    onRelease: data.onRelease,
-    logger,
-    progressIntervalMs: 0,
-  });
-  t.after(async () => {
-    await engine.close();
-    store.close();
-  });
+  const { engine } = controllerFor(t, dir, stagingAgent.address, productionAgent.address, new FakeWorld());
   const plan = parsePlan(
     {
       site: 'example.com',
