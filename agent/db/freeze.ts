@@ -102,6 +102,9 @@ export async function lockWrites(target: DbTarget | undefined, m: Maintenance | 
     if (m !== undefined) writeAtomic(m.flagFile, m.content);
     return { prior, alreadyLocked: recorded !== undefined };
   }
+  // A freeze recorded before the database was configured has no read_only to restore: setting
+  // it now would leave staging read-only after unlock.
+  if (store.get()?.noDatabase === true) throw new SwitchyardError('SY_PRECONDITION', 'staging was frozen while database: was not configured on this agent; unlock first, then lock again', { field: 'database' });
   const conn = await connect(target);
   try {
     const recorded = store.get();

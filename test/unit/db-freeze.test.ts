@@ -34,3 +34,11 @@ test('a recorded freeze that set read_only is not dropped by an agent that has n
   await assert.rejects(unlockWrites(undefined, store), (err: Error & { code?: string }) => err.code === 'SY_PRECONDITION' && /read_only .*database/.test(err.message));
   assert.notEqual(store.get(), undefined, 'the record stays for a later unlock');
 });
+
+test('a freeze recorded without a database is not extended to one configured since', async () => {
+  const store = new MemoryFreezeStore();
+  await lockWrites(undefined, undefined, store);
+  // No server is reached: the refusal comes first.
+  await assert.rejects(lockWrites({ host: '127.0.0.9', port: 1, user: 'x' }, undefined, store), (err: Error & { code?: string }) => err.code === 'SY_PRECONDITION' && /unlock first/.test(err.message));
+  assert.equal((await unlockWrites(undefined, store)).wasLocked, true);
+});
