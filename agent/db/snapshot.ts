@@ -126,8 +126,9 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     const stamps = await readStamps(meta, schema);
     for (const t of info.tables) t.stamp = stamps.get(t.name) ?? { update: null, create: null };
     if (mark !== undefined) info.guardMark = mark;
-    info.checksumAlgos = await supportedAlgos(meta);
     if (shared) await meta.query('UNLOCK TABLES');
+    // After the global read lock goes: the probes need not hold up the site's writes.
+    info.checksumAlgos = await supportedAlgos(meta);
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
     return new Snapshot(schema, info, shared, readers, token);
   } catch (err) {

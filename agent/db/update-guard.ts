@@ -76,8 +76,7 @@ export async function waitPast(conn: Connection, second: number): Promise<void> 
  * PROCESS privilege for INNODB_TRX). INNODB_TRX is a cache refreshed at most every 100 ms, and not
  * while others keep reading it: our own open transaction must be in the list, proving the list is
  * newer than its start.
- */
-/**
+ *
  * `ignore`: connection ids whose open transactions are known not to write the tables this mark
  * is for (the agent's own repair workers, each on a table of its own): their earlier starts
  * would only pull the mark back and fail the guard of a table nobody else wrote.
