@@ -88,12 +88,13 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     // Frozen just now: the site's last writes may share the lock's second, and a mark in that
     // second would count them as written after it. Past it, only a SUPER user's write (read_only
     // does not stop those) stamps at or above the mark. Agent and server clocks may differ: wait
-    // only when the server's second is the lock's or just before it.
+    // only when the server's second is the lock's, just before it, or the one just after (the
+    // coarse clock InnoDB stamps with may still be in the lock's second: see waitPast).
     const locked = lockedAt();
     if (locked !== undefined && locked !== '') {
       const lockSecond = Math.floor(Date.parse(locked) / 1000);
       const now = await serverSecond(meta);
-      if (now <= lockSecond && lockSecond - now <= 1) await waitPast(meta, lockSecond);
+      if (now <= lockSecond + 1 && lockSecond - now <= 1) await waitPast(meta, lockSecond);
     }
     // Before the view opens: a commit the view misses then stamps at or above the mark.
     const mark = await takeMark(meta);

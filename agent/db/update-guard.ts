@@ -61,13 +61,26 @@ export async function serverSecond(conn: Connection): Promise<number> {
   return Number(r!.s);
 }
 
-/** Waits until the server's clock is past `second` (so our writes in it stamp below the next mark). */
+/**
+ * How far into the next second waitPast waits. InnoDB stamps a transaction's start (and so its
+ * UPDATE_TIME and INNODB_TRX.trx_started) with time(), which reads the kernel's coarse clock: up
+ * to one timer tick (4 ms at HZ=250, 10 ms at HZ=100) behind NOW(6). A mark transaction begun
+ * a few milliseconds into the next second could still start in the old one and count our own
+ * writes as written since (seen on a test machine with 4 ms ticks: the delta read tables again).
+ */
+export const COARSE_CLOCK_MARGIN_S = 0.05;
+
+/**
+ * Waits until the server's clock is past `second` by COARSE_CLOCK_MARGIN_S (so our writes in it
+ * stamp below the next mark); returns at once when it already is.
+ */
 export async function waitPast(conn: Connection, second: number): Promise<void> {
+  const until = second + 1 + COARSE_CLOCK_MARGIN_S;
   for (let i = 0; i < 50; i++) {
     const [r] = await rows<{ s: unknown }>(conn, 'SELECT UNIX_TIMESTAMP(NOW(6)) AS s');
     const now = Number(r!.s);
-    if (Math.floor(now) > second) return;
-    await new Promise((res) => setTimeout(res, Math.max(10, Math.ceil((second + 1 - now) * 1000) + 5)));
+    if (now >= until) return;
+    await new Promise((res) => setTimeout(res, Math.max(10, Math.ceil((until - now) * 1000) + 2)));
   }
 }
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { withMariaDb, withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
 import { connect } from '../../agent/db/connect.js';
-import { takeMark } from '../../agent/db/update-guard.js';
+import { serverSecond, takeMark, waitPast } from '../../agent/db/update-guard.js';
 import { agentConfig, checksumTables, loadFixture, startDbAgent, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
 import type { ParityReport__Output } from '../../shared/proto-gen/switchyard/v1/ParityReport.js';
 
@@ -242,4 +242,32 @@ test('a mark leaves out the open transactions it is told never write its tables,
   assert.ok(none !== undefined && none >= Number(opened) + 2, `with only the sibling open, the mark is now (${none} vs opened ${opened})`);
   assert.ok((await mark())! <= Number(opened), 'not told to: the sibling holds it back');
   await sibling.query('COMMIT');
+});
+
+test('after waitPast, a transaction begun at once starts past the waited second as InnoDB stamps it (with a coarse clock)', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const [w, look] = await Promise.all([connect(target), connect(target)]);
+  t.after(async () => {
+    for (const c of [w, look]) await c.end();
+  });
+  // waitPast sleeps to just past the next second's boundary, so a mark's transaction begins a
+  // few milliseconds into it — where time(), which InnoDB stamps starts and UPDATE_TIME with,
+  // can still read the old second: our own writes of that second would then count as written
+  // after the mark. Several rounds, as the window is a few milliseconds wide.
+  for (let round = 0; round < 10; round++) {
+    const second = await serverSecond(w);
+    await waitPast(w, second);
+    await w.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    // INNODB_TRX is a cache refreshed at most every 100 ms: wait until it lists this one.
+    let started: number | undefined;
+    for (let i = 0; i < 20 && started === undefined; i++) {
+      const [list] = (await look.query('SELECT UNIX_TIMESTAMP(trx_started) AS s FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ?', [w.threadId])) as unknown as [Array<{ s: number }>];
+      if (list.length > 0) started = Number(list[0]!.s);
+      else await sleep(120);
+    }
+    await w.query('COMMIT');
+    assert.ok(started !== undefined, 'INNODB_TRX listed the transaction');
+    assert.ok(started > second, `round ${round}: started in ${started}, after the waited second ${second}`);
+  }
 });
