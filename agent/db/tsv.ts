@@ -9,15 +9,20 @@ const CR = 0x0d;
 const NUL = 0x00;
 const SUB = 0x1a;
 
-const ESCAPED: Record<number, number> = { [TAB]: 0x74, [NL]: 0x6e, [BS]: BS, [CR]: 0x72, [NUL]: 0x30, [SUB]: 0x5a };
+// Only what LOAD DATA (FIELDS TERMINATED BY '\t' ESCAPED BY '\\' LINES TERMINATED BY '\n')
+// would misread: the separators and the escape itself. NUL, CR and Ctrl-Z are read as they are
+// (SELECT ... INTO OUTFILE escapes them for readability, not because LOAD DATA needs it), and
+// every escape is one more scan of each long value on staging: 3 instead of 6.
+const ESCAPED: Record<number, number> = { [TAB]: 0x74, [NL]: 0x6e, [BS]: BS };
 // The same as a flat table (0: copied as is): the encoder looks at every byte of every value, and
 // an indexed typed array is several times cheaper per byte than an object lookup.
 const ESCAPE_TABLE = new Uint8Array(256);
 for (const [k, v] of Object.entries(ESCAPED)) ESCAPE_TABLE[Number(k)] = v;
+// Decoding still knows the escapes an older agent sent (\0 \r \Z) and \b.
 const UNESCAPED: Record<number, number> = { 0x74: TAB, 0x6e: NL, [BS]: BS, 0x72: CR, 0x30: NUL, 0x5a: SUB, 0x62: 0x08 };
 
 function clean(v: Buffer): boolean {
-  return v.indexOf(BS) < 0 && v.indexOf(TAB) < 0 && v.indexOf(NL) < 0 && v.indexOf(CR) < 0 && v.indexOf(NUL) < 0 && v.indexOf(SUB) < 0;
+  return v.indexOf(BS) < 0 && v.indexOf(TAB) < 0 && v.indexOf(NL) < 0;
 }
 
 /** Accumulates encoded rows into buffers of about `chunkSize` bytes and hands each one on. */
@@ -94,7 +99,7 @@ export class TsvEncoder {
       return;
     }
     const v = start === 0 && end === src.length ? src : src.subarray(start, end);
-    // Long values rarely hold a byte to escape: six native scans beat a loop over every byte.
+    // Long values rarely hold a byte to escape: three native scans beat a loop over every byte.
     if (clean(v)) {
       this.pos = pos + v.copy(buf, pos);
       return;

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { withMariaDb } from '../helpers/mariadb.js';
 import { connect } from '../../agent/db/connect.js';
 import { inspectSchema } from '../../agent/db/inspect.js';
-import { loadViaPrepared, loadRows } from '../../agent/db/load-rows.js';
+import { loadViaLoadData, loadViaPrepared, loadRows } from '../../agent/db/load-rows.js';
 import { TsvEncoder } from '../../agent/db/tsv.js';
 
 const ROWS = 2500;
@@ -82,6 +82,18 @@ test('the way in is chosen from the rows: short ones by LOAD DATA, long ones pre
   assert.deepEqual((await loadRows(conn, 'shop', table, async function* () { yield* tsv(short); })).methods, ['load-data']);
   assert.deepEqual((await loadRows(conn, 'shop', table, async function* () { yield* tsv(long); })).methods, ['prepared']);
   assert.deepEqual(await stored(root), expected([...short, ...long]));
+});
+
+test('LOAD DATA stores every byte value as sent: NUL, CR, CR LF and Ctrl-Z go unescaped, \\t \\n \\\\ and "\\N" escaped', async (t) => {
+  const { root, conn, table } = await setUp(t);
+  const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const values = [every, Buffer.from('a\r\nb\r'), Buffer.from([0x00]), Buffer.from([0x1a, 0x0d]), Buffer.from('\\N'), Buffer.from('\\'), Buffer.alloc(0), null, Buffer.concat([every, Buffer.from(every).reverse()])];
+  const rows = values.map((v, i) => [Buffer.from(String(i + 1)), v, Buffer.from('1'), Buffer.from([0x41, 0xe9, 0xff])]);
+  const r = await loadViaLoadData(conn, 'shop', table, async function* () {
+    yield* tsv(rows);
+  });
+  assert.deepEqual(r, { refused: false, rows: values.length });
+  assert.deepEqual(await stored(root), expected(rows));
 });
 
 test('a value the column cannot hold as sent fails the load, naming the warning', async (t) => {

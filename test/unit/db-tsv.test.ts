@@ -24,7 +24,10 @@ test('row format: every byte value, NULL vs empty vs the text "\\N", across chun
   for (let i = 0; i < joined.length; i += 3) dec.write(joined.subarray(i, i + 3)); // splits escapes too
   dec.end();
   assert.deepEqual(out, rows);
-  assert.ok(!joined.subarray(0, joined.indexOf(0x0a)).includes(0x00), 'NUL is escaped for LOAD DATA');
+  // Only what LOAD DATA would misread is escaped: the separators and the escape character.
+  const first = joined.subarray(0, joined.indexOf(0x0a));
+  for (const b of [0x00, 0x0d, 0x1a]) assert.equal(first.filter((x) => x === b).length, 1, `byte ${b} goes as it is`);
+  assert.equal(first.filter((x) => x === 0x09).length, 2, 'the two separators; the TAB in the value is escaped');
 });
 
 test('splitter: the same rows as the decoder for every way of cutting the stream, clean values not copied', () => {
