@@ -1,7 +1,8 @@
 // The production side of a row stream, one of three ways:
 // - LOAD DATA LOCAL INFILE fed straight from the gRPC stream (no temp file, no parsing here);
 // - prepared multi-row INSERTs over the binary protocol, each value a length-prefixed BLOB
-//   parameter cut from the same bytes: the server copies values instead of running LOAD DATA's
+//   parameter cut from the same bytes (text, or — for the tables presync asks that way — the
+//   server's own row packets, which need no unescaping; see TableData in database.proto): the server copies values instead of running LOAD DATA's
 //   per-byte field parser, which costs it more than twice the CPU on long values (2 KB text rows:
 //   2.9-3.0 vs 1.2 CPU-s for 150k rows; 125-byte rows: 1.35 vs 0.95, with the parameter encoding
 //   here eating most of that gain) — so long rows go this way, short ones by LOAD DATA;
@@ -16,6 +17,8 @@ import { qi, qt } from './sql.js';
 import { dataColumns, type Table } from './inspect.js';
 import { TsvDecoder, TsvEncoder, TsvSplitter } from './tsv.js';
 import { dbError, rows as queryRows } from './connect.js';
+import { framesToTsv, rowValues, RowFrameSplitter } from './text-rows.js';
+import type { RowFormat } from './read-rows.js';
 
 export type LoadMethod = 'load-data' | 'prepared' | 'insert';
 
@@ -121,7 +124,7 @@ export async function loadViaInsert(conn: Connection, schema: string, t: Table, 
  * 'auto': LOAD DATA for short rows, the binary protocol for long ones (see above), the binary
  * protocol wherever the server refuses LOCAL INFILE; 'insert': never LOAD DATA.
  */
-export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' = 'auto'): Promise<LoadResult> {
+export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' = 'auto', formatOf: () => RowFormat = () => 'tsv'): Promise<LoadResult> {
   let from = source;
   let wantLoadData = false;
   let stop: (() => Promise<void>) | undefined;
@@ -133,8 +136,7 @@ export async function loadRows(conn: Connection, schema: string, t: Table, sourc
     const first = await it.next();
     if (first.done === true) return { methods: [], rows: 0 };
     const head = first.value;
-    let rows = 0;
-    for (let i = head.indexOf(0x0a); i >= 0; i = head.indexOf(0x0a, i + 1)) rows++;
+    const rows = formatOf() === 'rows' ? framesIn(head) : linesIn(head);
     wantLoadData = rows > 0 && head.length / rows < PREPARED_MIN_ROW_BYTES;
     let used = false;
     from = () => {
@@ -148,14 +150,29 @@ export async function loadRows(conn: Connection, schema: string, t: Table, sourc
   }
   try {
     if (wantLoadData) {
-      const r = await loadViaLoadData(conn, schema, t, from);
+      const fields = dataColumns(t).length;
+      const r = await loadViaLoadData(conn, schema, t, formatOf() === 'rows' ? () => framesToTsv(from(), fields) : from);
       if (!r.refused) return { methods: ['load-data'], rows: r.rows };
     }
-    return await loadViaPrepared(conn, schema, t, from, { allowLoadData: prefer !== 'insert' });
+    return await loadViaPrepared(conn, schema, t, from, { allowLoadData: prefer !== 'insert', format: formatOf });
   } finally {
     // A load that failed before it read the stream to its end must not leave it open on staging.
     await stop?.();
   }
+}
+
+/** Whole lines in a text chunk. */
+function linesIn(chunk: Buffer): number {
+  let n = 0;
+  for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/** Rows that start in a "rows" chunk (the first chunk of a stream starts with one). */
+function framesIn(chunk: Buffer): number {
+  let n = 0;
+  for (let pos = 0; pos + 4 <= chunk.length; pos += 4 + chunk.readUInt32LE(pos)) n++;
+  return n;
 }
 
 /**
@@ -163,7 +180,7 @@ export async function loadRows(conn: Connection, schema: string, t: Table, sourc
  * bytes LOAD DATA ... CHARACTER SET binary would store). A row too large for one packet goes by
  * LOAD DATA (or, where refused, a hex INSERT) in between, in order, on the same connection.
  */
-export async function loadViaPrepared(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, opts: { allowLoadData?: boolean; maxRowBytes?: number } = {}): Promise<LoadResult> {
+export async function loadViaPrepared(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, opts: { allowLoadData?: boolean; maxRowBytes?: number; format?: () => RowFormat } = {}): Promise<LoadResult> {
   const allowLoadData = opts.allowLoadData ?? true;
   const cols = dataColumns(t);
   const head = `INSERT INTO ${qt(schema, t.name)} (${cols.map((c) => qi(c.name)).join(', ')}) VALUES `;
@@ -189,7 +206,7 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
     batchRows = 0;
     batchBytes = 0;
   };
-  const splitter = new TsvSplitter(cols.length, (row, bytes) => {
+  const onRow = (row: Array<Buffer | null>, bytes: number) => {
     if (bytes > maxRowBytes) {
       cut();
       queue.push({ big: row });
@@ -200,7 +217,11 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
     batchRows++;
     batchBytes += bytes;
     if (batchRows >= perStatement) cut();
-  });
+  };
+  // The format is known once the stream's first message is in.
+  let splitter: { write(chunk: Buffer): void; end(): void } | undefined;
+  const splitterFor = () =>
+    (opts.format?.() ?? 'tsv') === 'rows' ? new RowFrameSplitter((buf, s, e) => onRow(rowValues(buf, s, e, cols.length), e - s + 4)) : new TsvSplitter(cols.length, onRow);
   const statement = async (rows: number): Promise<PreparedStatementInfo> => {
     let st = statements.get(rows);
     if (st === undefined) {
@@ -243,13 +264,14 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
   };
   try {
     for await (const chunk of source()) {
+      splitter ??= splitterFor();
       splitter.write(chunk);
       for (const job of queue.splice(0)) {
         if ('big' in job) await runBig(job.big);
         else await run(job.params, job.rows);
       }
     }
-    splitter.end();
+    splitter?.end();
     cut();
     for (const job of queue.splice(0)) {
       if ('big' in job) await runBig(job.big);

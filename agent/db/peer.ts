@@ -12,6 +12,7 @@ import type { PeerTransfer__Output } from '../../shared/proto-gen/switchyard/v1/
 import type { TlsFiles } from '../../shared/config/common.js';
 import { keyFromWire, keyToWire, rangeToWire, snapshotFromWire, type Key } from './convert.js';
 import type { RangeBounds } from './sql.js';
+import type { RowFormat } from './read-rows.js';
 
 export type RemoteSnapshot = ReturnType<typeof snapshotFromWire>;
 
@@ -25,7 +26,11 @@ export interface TableChunksPlan {
 export interface SourcePeer {
   openSnapshot(parallelism: number): Promise<RemoteSnapshot>;
   /** `onBoundaries`: chunk boundaries staging picked from a whole-table stream, in key order. */
-  streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes?: number): AsyncIterable<Buffer>;
+  /**
+   * `rows`: ask for the "rows" format (see TableData); `onFormat` hears the format the reader
+   * chose (an older one always sends text) before the first chunk is yielded.
+   */
+  streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes?: number, rows?: { onFormat: (f: RowFormat) => void }): AsyncIterable<Buffer>;
   /** `plans`: tables whose chunk boundaries are known (see TableChunks); `tables`: chunked by staging. */
   checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans?: TableChunksPlan[], algo?: string): AsyncIterable<ChunkChecksum__Output>;
   streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]>;
@@ -77,8 +82,15 @@ export class GrpcSourcePeer implements SourcePeer {
     return snapshotFromWire(info);
   }
 
-  async *streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes = 0): AsyncIterable<Buffer> {
-    for await (const m of streamOf(this.client.StreamTable({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null, chunk_bytes: chunkBytes }))) {
+  async *streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes = 0, rows?: { onFormat: (f: RowFormat) => void }): AsyncIterable<Buffer> {
+    let told = false;
+    for await (const m of streamOf(this.client.StreamTable({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null, chunk_bytes: chunkBytes, format: rows === undefined ? '' : 'rows' }))) {
+      const format: RowFormat = m.format === 'rows' ? 'rows' : 'tsv';
+      if (!told) {
+        rows?.onFormat(format);
+        told = true;
+      }
+      if (format === 'rows' && rows === undefined) throw new SwitchyardError('SY_DB', `table ${table}: the staging agent sent rows in a format we did not ask for`);
       if (onBoundaries !== undefined && m.boundaries.length > 0) onBoundaries(m.boundaries.map((k) => keyFromWire(k)!));
       if (m.data.length > 0) yield m.data;
     }

@@ -7,7 +7,8 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { qi, qt, shadowSchema, checkSchemaName } from './sql.js';
 import { inspectSchema, dataColumns, normalizeCreate, type Table, type SchemaInfo } from './inspect.js';
-import { loadRows, type LoadMethod } from './load-rows.js';
+import { loadRows, PREPARED_MIN_ROW_BYTES, type LoadMethod } from './load-rows.js';
+import type { RowFormat } from './read-rows.js';
 import { swapIn } from './swap.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { SourcePeer, RemoteSnapshot } from './peer.js';
@@ -33,6 +34,12 @@ export interface PullOptions {
   cache?: ChunkCache;
   /** Row bytes per checksum chunk; 0 or absent: staging's default. */
   chunkBytes?: number;
+  /**
+   * Test hook: 'rows' asks every table in the "rows" format, 'tsv' none; 'auto' (default) the
+   * tables whose rows staging's statistics say are long (they load by prepared INSERTs, which
+   * take the values as they are: no escaping on staging, no unescaping here).
+   */
+  rowFormat?: 'auto' | 'tsv' | 'rows';
 }
 
 export interface PullResult {
@@ -42,6 +49,8 @@ export interface PullResult {
   seconds: number;
   keptAside: string;
   loadMethods: LoadMethod[];
+  /** The wire formats the tables came in. */
+  rowFormats: RowFormat[];
 }
 
 /** Staging's CREATE TABLE, run only as what it claims to be, in the schema we chose. */
@@ -71,12 +80,13 @@ function checkColumns(local: Table, remote: Table): void {
  * chunk, taken right after the table loads, while other tables are still streaming.
  */
 export async function copyTablesInto(
-  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod' | 'logger' | 'chunkBytes'>,
+  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod' | 'logger' | 'chunkBytes' | 'rowFormat'>,
   snap: RemoteSnapshot,
   schema: string,
   tables: Table[],
   meter: ProgressMeter,
   plans?: Map<string, TablePlan>,
+  formats?: Set<RowFormat>,
 ): Promise<Set<LoadMethod>> {
   const meta = await connect(opts.target);
   const methods = new Set<LoadMethod>();
@@ -108,9 +118,11 @@ export async function copyTablesInto(
       await runPool(order, workers.length, async (t, w) => {
         const localT = byName.get(t.name)!;
         const boundaries: Key[] = [];
+        let format: RowFormat = 'tsv';
+        const askRows = wantsRowFormat(t, opts.rowFormat ?? 'auto') ? { onFormat: (f: RowFormat) => (format = f) } : undefined;
         const source = async function* () {
           boundaries.length = 0;
-          for await (const chunk of opts.peer.streamTable(snap.snapshotId, t.name, undefined, (keys) => boundaries.push(...keys), opts.chunkBytes ?? 0)) {
+          for await (const chunk of opts.peer.streamTable(snap.snapshotId, t.name, undefined, (keys) => boundaries.push(...keys), opts.chunkBytes ?? 0, askRows)) {
             meter.add(t.name, 0, chunk.length);
             yield chunk;
           }
@@ -119,13 +131,14 @@ export async function copyTablesInto(
         // One transaction for the table: InnoDB's bulk path for an empty table (no per-row undo)
         // holds for every INSERT in it, not only the first statement's.
         await workers[w]!.query('START TRANSACTION');
-        const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto')).catch(async (err: unknown) => {
+        const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'), () => format).catch(async (err: unknown) => {
           await workers[w]!.query('ROLLBACK').catch(() => undefined);
           throw err;
         });
         await workers[w]!.query('COMMIT');
-        opts.logger.debug({ table: t.name, rows: r.rows, methods: r.methods }, 'table loaded');
+        opts.logger.debug({ table: t.name, rows: r.rows, methods: r.methods, format }, 'table loaded');
         for (const m of r.methods) methods.add(m);
+        if (r.rows > 0) formats?.add(format);
         // The chunks are known once the stream ends: staging sums them in its snapshot while
         // production builds the keys, and production sums them on connections of their own
         // while the key build runs (it reads the table online) — a big table's tail would
@@ -177,6 +190,13 @@ export async function copyTablesInto(
   return methods;
 }
 
+/** Whether to ask staging for `t`'s rows in the "rows" format (see PullOptions.rowFormat). */
+export function wantsRowFormat(t: Table, mode: 'auto' | 'tsv' | 'rows'): boolean {
+  if (mode !== 'auto') return mode === 'rows';
+  // Statistics of a table with no rows counted say nothing: text, and loadRows decides.
+  return t.approxRows > 0 && t.approxBytes / t.approxRows >= PREPARED_MIN_ROW_BYTES;
+}
+
 /**
  * Engine statistics only: were a MariaDB server set to collect engine-independent ones with
  * every ANALYZE, that would read the whole table once more. MySQL has no such setting (1193).
@@ -211,7 +231,8 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     const meter = new ProgressMeter('presync', snap.tables.length, snap.tables.reduce((s, t) => s + t.approxBytes, 0), opts.onProgress);
     log.debug({ ms: Date.now() - started }, 'shadow schema ready');
     const plans = new Map<string, TablePlan>();
-    const methods = await copyTablesInto({ ...opts, parallelism: Math.min(opts.parallelism, snap.parallelism) }, snap, shadow, snap.tables, meter, plans);
+    const formats = new Set<RowFormat>();
+    const methods = await copyTablesInto({ ...opts, parallelism: Math.min(opts.parallelism, snap.parallelism) }, snap, shadow, snap.tables, meter, plans, formats);
     await opts.peer.closeSnapshot(snap.snapshotId).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'closing the staging snapshot failed'));
     log.debug({ ms: Date.now() - started }, 'rows loaded');
     opts.cache?.forget(opts.targetSchema);
@@ -229,8 +250,8 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     }
     opts.cache?.set(opts.targetSchema, { tables: plans });
     const seconds = (Date.now() - started) / 1000;
-    log.info({ rows: meter.rows, bytes: meter.bytes, seconds }, 'copy swapped in');
-    return { tables: snap.tables.map((t) => t.name), rows: meter.rows, bytes: meter.bytes, seconds, keptAside: swap.keptAside, loadMethods: [...methods] };
+    log.info({ rows: meter.rows, bytes: meter.bytes, seconds, loadMethods: [...methods], rowFormats: [...formats] }, 'copy swapped in');
+    return { tables: snap.tables.map((t) => t.name), rows: meter.rows, bytes: meter.bytes, seconds, keptAside: swap.keptAside, loadMethods: [...methods], rowFormats: [...formats].sort() };
   } catch (err) {
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
     await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`).catch(() => undefined);

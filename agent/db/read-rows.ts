@@ -27,6 +27,9 @@ export function selectRowsSql(schema: string, t: Table, range: RangeBounds | und
   return `SELECT ${selectList(t)} FROM ${qt(schema, t.name)}${where}${order}`;
 }
 
+/** 'tsv': LOAD DATA text; 'rows': each row packet as the server sent it (TableData in database.proto). */
+export type RowFormat = 'tsv' | 'rows';
+
 /**
  * Calls `send` for each encoded chunk; `send` returns false when the consumer wants us to wait,
  * and `waitDrain` resolves when it may continue.
@@ -40,6 +43,7 @@ export async function readRows(
   waitDrain: () => Promise<void>,
   signal?: AbortSignal,
   chunkBytes = CHUNK_BYTES,
+  format: RowFormat = 'tsv',
 ): Promise<{ rows: number; bytes: number }> {
   const core = (conn as unknown as { connection: import('mysql2').Connection }).connection;
   const sql = selectRowsSql(schema, t, range);
@@ -78,7 +82,9 @@ export async function readRows(
         nextBoundaryAt = enc.total + chunkBytes;
         nextBoundaryRow = enc.rowsSoFar + CHUNK_ROWS;
       }
-      encodeTextRow(enc, p, fields);
+      // The reader of 'rows' checks each row's fields as it splits them.
+      if (format === 'rows') enc.frame(p.buffer, p.offset, p.end);
+      else encodeTextRow(enc, p, fields);
     } catch (err) {
       failed = err;
     }

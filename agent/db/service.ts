@@ -151,7 +151,7 @@ export class DatabaseService implements AgentService {
       }),
       StreamTable: this.streaming('StreamTable', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);
-        await this.source.streamTable(snap, this.source.table(snap, req.table), TransferSource.rangeOf(req.range), call as never, req.chunk_bytes);
+        await this.source.streamTable(snap, this.source.table(snap, req.table), TransferSource.rangeOf(req.range), call as never, req.chunk_bytes, req.format === 'rows' ? 'rows' : 'tsv');
       }),
       ChecksumChunks: this.streaming('ChecksumChunks', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);

@@ -6,7 +6,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import type { DbTarget } from './connect.js';
 import { openSnapshot, SnapshotRegistry, type Snapshot } from './snapshot.js';
 import { TransferAuthorizations } from './transfer-auth.js';
-import { readRows } from './read-rows.js';
+import { readRows, type RowFormat } from './read-rows.js';
 import { checksumChunk, planChunks } from './checksum.js';
 import { chunkCount, chunkRange } from './chunk-cache.js';
 import { keyFromWire, keyToWire, rangeFromWire, rangeToWire, type Key } from './convert.js';
@@ -45,7 +45,8 @@ export class TransferSource {
     return t;
   }
 
-  async streamTable(snap: Snapshot, t: Table, range: RangeBounds | undefined, call: grpc.ServerWritableStream<unknown, unknown>, chunkBytes = 0): Promise<void> {
+  async streamTable(snap: Snapshot, t: Table, range: RangeBounds | undefined, call: grpc.ServerWritableStream<unknown, unknown>, chunkBytes = 0, format: RowFormat = 'tsv'): Promise<void> {
+    const wire = format === 'rows' ? 'rows' : '';
     const ac = new AbortController();
     call.on('cancelled', () => ac.abort());
     await snap.withReader((conn) =>
@@ -54,10 +55,11 @@ export class TransferSource {
         snap.schema,
         t,
         t.keyColumns.length > 0 ? range : undefined,
-        (data, rows, boundaries) => call.write({ data, rows, boundaries: boundaries.map(keyToWire) }),
+        (data, rows, boundaries) => call.write({ data, rows, boundaries: boundaries.map(keyToWire), format: wire }),
         () => new Promise<void>((r) => call.once('drain', () => r())),
         ac.signal,
         chunkBytes > 0 ? Math.max(1024, chunkBytes) : undefined,
+        format,
       ),
     );
   }

@@ -3,7 +3,7 @@
 // which is all the copy needs: letting mysql2 parse the row first made a Buffer per field and an
 // array per row, and that was most of the staging agent's CPU during a full copy.
 import { SwitchyardError } from '../../shared/errors.js';
-import type { TsvEncoder } from './tsv.js';
+import { TsvEncoder } from './tsv.js';
 
 /** The part of a mysql2 row packet we read: the payload is buffer[offset, end). */
 export interface RowPacket {
@@ -89,4 +89,94 @@ export function takeRowPackets(query: unknown, onRow: (p: RowPacket) => void): v
     return row;
   };
   q.row = row;
+}
+
+/**
+ * Cuts a "rows" stream (each row a 4-byte little-endian length and a text-protocol row payload;
+ * see TableData in database.proto) back into payloads: `onRow(buf, start, end)` for each, the
+ * payload being buf[start, end). A payload inside one chunk is a view of it; one split across
+ * chunks is joined once.
+ */
+export class RowFrameSplitter {
+  /** The start of a frame that runs past the chunks seen so far. */
+  private pieces: Buffer[] = [];
+  private pending = 0;
+  /** That frame's whole length, length prefix included; -1 while its prefix is incomplete. */
+  private need = -1;
+
+  constructor(private readonly onRow: (buf: Buffer, start: number, end: number) => void) {}
+
+  write(chunk: Buffer): void {
+    let pos = 0;
+    if (this.pending > 0) {
+      if (this.need < 0) {
+        const take = Math.min(4 - this.pending, chunk.length);
+        this.pieces.push(chunk.subarray(0, take));
+        this.pending += take;
+        pos = take;
+        if (this.pending < 4) return;
+        this.need = 4 + Buffer.concat(this.pieces).readUInt32LE(0);
+      }
+      // Only the frame's own bytes are joined, not the rest of the chunk.
+      const take = Math.min(this.need - this.pending, chunk.length - pos);
+      this.pieces.push(chunk.subarray(pos, pos + take));
+      this.pending += take;
+      pos += take;
+      if (this.pending < this.need) return;
+      const frame = Buffer.concat(this.pieces, this.need);
+      this.pieces = [];
+      this.pending = 0;
+      this.need = -1;
+      this.onRow(frame, 4, frame.length);
+    }
+    while (pos + 4 <= chunk.length) {
+      const end = pos + 4 + chunk.readUInt32LE(pos);
+      if (end > chunk.length) break;
+      this.onRow(chunk, pos + 4, end);
+      pos = end;
+    }
+    if (pos < chunk.length) {
+      const rest = chunk.subarray(pos);
+      this.pieces.push(rest);
+      this.pending = rest.length;
+      this.need = rest.length >= 4 ? 4 + rest.readUInt32LE(0) : -1;
+    }
+  }
+
+  end(): void {
+    if (this.pending > 0) throw malformed('stream ended inside a row');
+  }
+}
+
+/** The values of the `fields` fields of payload buf[start, end): views of buf, null for NULL. */
+export function rowValues(buf: Buffer, start: number, end: number, fields: number): Array<Buffer | null> {
+  const row = new Array<Buffer | null>(fields);
+  let pos = start;
+  for (let i = 0; i < fields; i++) {
+    fieldAt(buf, pos, end, spot);
+    row[i] = spot.start < 0 ? null : buf.subarray(spot.start, spot.end);
+    pos = spot.end;
+  }
+  if (pos !== end) throw malformed('more fields than columns');
+  return row;
+}
+
+/** A "rows" stream as LOAD DATA text, for tables that load that way. */
+export async function* framesToTsv(source: AsyncIterable<Buffer>, fields: number, chunkSize = 1 << 20): AsyncGenerator<Buffer> {
+  const out: Buffer[] = [];
+  const enc = new TsvEncoder(chunkSize, (c) => out.push(c));
+  const packet: RowPacket = { buffer: Buffer.alloc(0), offset: 0, end: 0, isEOF: () => false };
+  const split = new RowFrameSplitter((buf, s, e) => {
+    packet.buffer = buf;
+    packet.offset = s;
+    packet.end = e;
+    encodeTextRow(enc, packet, fields);
+  });
+  for await (const chunk of source) {
+    split.write(chunk);
+    if (out.length > 0) yield* out.splice(0);
+  }
+  split.end();
+  enc.flush();
+  yield* out.splice(0);
 }

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { withTwoMariaDbs } from '../helpers/mariadb.js';
 import { agentConfig, checksumTables, dump, loadFixture, startDbAgent, startDbAgentProcess, streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { GrpcSourcePeer } from '../../agent/db/peer.js';
+import { pullDatabase } from '../../agent/db/pull.js';
+import { silentLogger } from '../../shared/logger.js';
 
 async function prepare(t: TestContext) {
   const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
@@ -112,4 +115,18 @@ test('a restore killed midway leaves production exactly as it was, and a rerun s
   assert.ok(events.find((e) => e.copy));
   assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
   assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+});
+
+test('the "rows" wire format copies every table exactly, short rows turned into LOAD DATA text here and long ones prepared, with and without LOCAL INFILE', async (t) => {
+  const { staging, production, s, p, peer } = await prepare(t);
+  const prodTarget = { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password };
+  for (const localInfile of [true, false]) {
+    const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' }, { insecure: true });
+    t.after(() => source.close());
+    const r = await pullDatabase({ target: { ...prodTarget, localInfile }, peer: source, sourceSchema: 'shop', targetSchema: 'shop', parallelism: 2, logger: silentLogger(), rowFormat: 'rows' });
+    assert.deepEqual([...r.loadMethods].sort(), localInfile ? ['load-data', 'prepared'] : ['prepared'], `local infile ${localInfile}`);
+    assert.deepEqual(r.rowFormats, ['rows'], 'every table came as row packets');
+    assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
+    assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+  }
 });

@@ -8,6 +8,7 @@ export interface StreamTableRequest {
   'table'?: (string);
   'range'?: (_switchyard_v1_ChunkRange | null);
   'chunk_bytes'?: (number);
+  'format'?: (string);
 }
 
 export interface StreamTableRequest__Output {
@@ -16,4 +17,5 @@ export interface StreamTableRequest__Output {
   'table': (string);
   'range': (_switchyard_v1_ChunkRange__Output | null);
   'chunk_bytes': (number);
+  'format': (string);
 }

@@ -7,10 +7,12 @@ export interface TableData {
   'data'?: (Buffer | Uint8Array | string);
   'rows'?: (number | string | Long);
   'boundaries'?: (_switchyard_v1_KeyValue)[];
+  'format'?: (string);
 }
 
 export interface TableData__Output {
   'data': (Buffer);
   'rows': (string);
   'boundaries': (_switchyard_v1_KeyValue__Output)[];
+  'format': (string);
 }
