@@ -1,11 +1,12 @@
 // The production side of a row stream, one of three ways:
 // - LOAD DATA LOCAL INFILE fed straight from the gRPC stream (no temp file, no parsing here);
 // - prepared multi-row INSERTs over the binary protocol, each value a length-prefixed BLOB
-//   parameter cut from the same bytes (text, or — for the tables presync asks that way — the
-//   server's own row packets, which need no unescaping; see TableData in database.proto): the server copies values instead of running LOAD DATA's
-//   per-byte field parser, which costs it more than twice the CPU on long values (2 KB text rows:
-//   2.9-3.0 vs 1.2 CPU-s for 150k rows; 125-byte rows: 1.35 vs 0.95, with the parameter encoding
-//   here eating most of that gain) — so long rows go this way, short ones by LOAD DATA;
+//   parameter cut from the same bytes (text, or the server's own row packets where presync asked
+//   for those: nothing to unescape; see TableData in database.proto): the server copies values
+//   instead of running LOAD DATA's per-byte field parser, which costs it more than twice the CPU
+//   on long values (2 KB text rows: 2.9-3.0 vs 1.2 CPU-s for 150k rows; 125-byte rows: 1.35 vs
+//   0.95, with the parameter encoding here eating most of that gain) — so long rows go this way,
+//   short ones by LOAD DATA;
 // - where the server refuses LOCAL INFILE and a row is too large for one packet, an INSERT
 //   with the value in hex.
 // Any warning (a truncated or converted value) fails the load: a copy that is not exact must

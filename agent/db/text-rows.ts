@@ -97,6 +97,9 @@ export function takeRowPackets(query: unknown, onRow: (p: RowPacket) => void): v
  * payload being buf[start, end). A payload inside one chunk is a view of it; one split across
  * chunks is joined once.
  */
+/** No row is larger than the protocol's largest packet (max_allowed_packet is at most 1 GiB). */
+const MAX_FRAME = 1 << 30;
+
 export class RowFrameSplitter {
   /** The start of a frame that runs past the chunks seen so far. */
   private pieces: Buffer[] = [];
@@ -115,7 +118,7 @@ export class RowFrameSplitter {
         this.pending += take;
         pos = take;
         if (this.pending < 4) return;
-        this.need = 4 + Buffer.concat(this.pieces).readUInt32LE(0);
+        this.need = frameLength(Buffer.concat(this.pieces), 0);
       }
       // Only the frame's own bytes are joined, not the rest of the chunk.
       const take = Math.min(this.need - this.pending, chunk.length - pos);
@@ -130,7 +133,7 @@ export class RowFrameSplitter {
       this.onRow(frame, 4, frame.length);
     }
     while (pos + 4 <= chunk.length) {
-      const end = pos + 4 + chunk.readUInt32LE(pos);
+      const end = pos + frameLength(chunk, pos);
       if (end > chunk.length) break;
       this.onRow(chunk, pos + 4, end);
       pos = end;
@@ -139,13 +142,20 @@ export class RowFrameSplitter {
       const rest = chunk.subarray(pos);
       this.pieces.push(rest);
       this.pending = rest.length;
-      this.need = rest.length >= 4 ? 4 + rest.readUInt32LE(0) : -1;
+      this.need = rest.length >= 4 ? frameLength(rest, 0) : -1;
     }
   }
 
   end(): void {
     if (this.pending > 0) throw malformed('stream ended inside a row');
   }
+}
+
+/** The whole length of the frame at buf[pos]; a length no row can have is an error, not a wait. */
+function frameLength(buf: Buffer, pos: number): number {
+  const len = buf.readUInt32LE(pos);
+  if (len > MAX_FRAME) throw malformed(`a row of ${len} bytes, more than any packet holds`);
+  return 4 + len;
 }
 
 /** The values of the `fields` fields of payload buf[start, end): views of buf, null for NULL. */

@@ -100,4 +100,11 @@ test('a "rows" stream cut inside a row, or a row with the wrong number of fields
   assert.throws(() => wrong.write(whole), /fewer fields than columns/);
   const more = new RowFrameSplitter((buf, s, e) => rowValues(buf, s, e, 2));
   assert.throws(() => more.write(whole), /more fields than columns/);
+  // A length no packet can have is refused at once, not waited for (it would hold the stream).
+  const huge = Buffer.alloc(8);
+  huge.writeUInt32LE(0xfffffff0, 0);
+  assert.throws(() => new RowFrameSplitter(() => undefined).write(huge), /more than any packet holds/);
+  const hugeCut = new RowFrameSplitter(() => undefined);
+  hugeCut.write(huge.subarray(0, 2));
+  assert.throws(() => hugeCut.write(huge.subarray(2)), /more than any packet holds/);
 });
