@@ -191,7 +191,7 @@ export async function copyTablesInto(
 }
 
 /** Whether to ask staging for `t`'s rows in the "rows" format (see PullOptions.rowFormat). */
-export function wantsRowFormat(t: Table, mode: 'auto' | 'tsv' | 'rows'): boolean {
+function wantsRowFormat(t: Table, mode: 'auto' | 'tsv' | 'rows'): boolean {
   if (mode !== 'auto') return mode === 'rows';
   // Statistics of a table with no rows counted say nothing: text, and loadRows decides.
   return t.approxRows > 0 && t.approxBytes / t.approxRows >= PREPARED_MIN_ROW_BYTES;

@@ -91,15 +91,15 @@ export function takeRowPackets(query: unknown, onRow: (p: RowPacket) => void): v
   q.row = row;
 }
 
+/** No row is larger than the protocol's largest packet (max_allowed_packet is at most 1 GiB). */
+const MAX_FRAME = 1 << 30;
+
 /**
  * Cuts a "rows" stream (each row a 4-byte little-endian length and a text-protocol row payload;
  * see TableData in database.proto) back into payloads: `onRow(buf, start, end)` for each, the
  * payload being buf[start, end). A payload inside one chunk is a view of it; one split across
  * chunks is joined once.
  */
-/** No row is larger than the protocol's largest packet (max_allowed_packet is at most 1 GiB). */
-const MAX_FRAME = 1 << 30;
-
 export class RowFrameSplitter {
   /** The start of a frame that runs past the chunks seen so far. */
   private pieces: Buffer[] = [];
