@@ -16,7 +16,11 @@ export interface FreezeState {
   flagFileExisted: boolean;
   flagFileContent: Buffer;
   lockedAt: string;
-  /** The agent has no database (an assets-only site): the freeze is the flag file alone. */
+  /**
+   * The freeze is the flag file alone and unlock leaves the database as it is: the agent has no
+   * database (an assets-only site), or the lock asked for the flag only (a plan that moves no
+   * database, whose server may serve more than this site).
+   */
   noDatabase?: boolean;
 }
 
@@ -93,10 +97,16 @@ async function readPrior(conn: Connection, m: Maintenance | undefined): Promise<
   return { readOnly: Number(ro!.v) === 1, superReadOnly: await superReadOnly(conn), ...flagPrior(m) };
 }
 
-/** `target` undefined: the agent has no database, and the freeze is the maintenance flag alone. */
-export async function lockWrites(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
-  if (target === undefined) {
+/**
+ * `target` undefined (the agent has no database) or `flagOnly`: the freeze is the maintenance flag
+ * alone. A repeated lock keeps the first record, but never changes what the freeze covers.
+ */
+export async function lockWrites(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: { flagOnly?: boolean } = {}): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+  if (target === undefined || opts.flagOnly === true) {
     const recorded = store.get();
+    if (recorded !== undefined && recorded.noDatabase !== true) {
+      throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen with read_only on its database, and this lock asks for the maintenance flag alone; unlock first, then lock again', { field: 'flag_only' });
+    }
     const prior = recorded ?? { readOnly: false, superReadOnly: '', noDatabase: true, ...flagPrior(m) };
     if (recorded === undefined) store.set(prior);
     if (m !== undefined) writeAtomic(m.flagFile, m.content);
@@ -104,7 +114,7 @@ export async function lockWrites(target: DbTarget | undefined, m: Maintenance | 
   }
   // A freeze recorded before the database was configured has no read_only to restore: setting
   // it now would leave staging read-only after unlock.
-  if (store.get()?.noDatabase === true) throw new SwitchyardError('SY_PRECONDITION', 'staging was frozen while database: was not configured on this agent; unlock first, then lock again', { field: 'database' });
+  if (store.get()?.noDatabase === true) throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen by its maintenance flag alone (database: was not configured then, or that lock asked for the flag only); unlock first, then lock again', { field: 'database' });
   const conn = await connect(target);
   try {
     const recorded = store.get();

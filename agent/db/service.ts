@@ -134,10 +134,10 @@ export class DatabaseService implements AgentService {
         await this.source.snapshots.closeForToken(req.token);
         return { revoked: this.source.auth.revoke(req.token) };
       }),
-      LockWrites: this.unary('LockWrites', async () => {
-        // Without a database (an assets-only site) the freeze is the maintenance flag alone.
-        const r = await lockWrites(this.optionalTarget(), this.opts.config.maintenance, this.freeze);
-        this.log.info({ alreadyLocked: r.alreadyLocked }, 'writes locked');
+      LockWrites: this.unary('LockWrites', async (req) => {
+        // Without a database (an assets-only site), or asked so, the freeze is the maintenance flag alone.
+        const r = await lockWrites(this.optionalTarget(), this.opts.config.maintenance, this.freeze, { flagOnly: req.flag_only });
+        this.log.info({ alreadyLocked: r.alreadyLocked, flagOnly: r.prior.noDatabase === true }, 'writes locked');
         return { prior: freezeToWire(r.prior), already_locked: r.alreadyLocked };
       }),
       UnlockWrites: this.unary('UnlockWrites', async (req) => {

@@ -146,11 +146,20 @@ interface Env {
   data: DataSteps;
   world: FakeWorld;
   site(): Promise<Connection>;
-  plan(extra?: Record<string, unknown>): Plan;
+  plan(extra?: Record<string, unknown>, opts?: { assetsOnly?: boolean }): Plan;
+}
+
+/** An agent from before LockWritesRequest.flag_only: it never sees the field. */
+class OlderDatabaseService extends DatabaseService {
+  override handlers(): ReturnType<DatabaseService['handlers']> {
+    const h = super.handlers();
+    const lock = h.LockWrites;
+    return { ...h, LockWrites: (call, cb) => lock(Object.create(call, { request: { value: {} } }) as typeof call, cb) };
+  }
 }
 
 /** `db` undefined: an agent with no database configured (an assets-only site). */
-async function startAgent(t: TestContext, name: string, host: string, db: MariaDbInstance | undefined, dir: string, extra: Record<string, unknown>) {
+async function startAgent(t: TestContext, name: string, host: string, db: MariaDbInstance | undefined, dir: string, extra: Record<string, unknown>, older = false) {
   const config = validate(AgentConfigSchema, {
     name,
     listen: { host, port: 0 },
@@ -162,7 +171,7 @@ async function startAgent(t: TestContext, name: string, host: string, db: MariaD
   }, `agent ${name}`);
   const logger = silentLogger();
   const state = openAgentState(config.stateFile, name);
-  const services = [new DatabaseService({ config, logger, state: state.db }), new AssetsService({ config, logger, db: state.db, watch: false })];
+  const services = [new (older ? OlderDatabaseService : DatabaseService)({ config, logger, state: state.db }), new AssetsService({ config, logger, db: state.db, watch: false })];
   const server = await startAgentServer({ config, logger, services });
   t.after(async () => {
     await server.close();
@@ -203,7 +212,7 @@ function controllerFor(t: TestContext, dir: string, stagingAddress: string, prod
   return { engine, data };
 }
 
-async function setup(t: TestContext, opts: { productionOnly?: boolean } = {}): Promise<Env> {
+async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStagingAgent?: boolean } = {}): Promise<Env> {
   const { staging, production } = await withTwoMariaDbs(t, { staging: [SCHEMA], production: [SCHEMA] });
   const dir = mkdtempSync(join(tmpdir(), 'sy-cutover-data-'));
   const stagingRoot = await staging.rootConnection();
@@ -230,7 +239,7 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean } = {}): P
   const stagingAgent = await startAgent(t, 'staging-1', '127.0.0.2', staging, dir, {
     assets: { uploads: { path: stagingUploads } },
     maintenance: { flagFile, content: FLAG_CONTENT },
-  });
+  }, opts.olderStagingAgent === true);
   const productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { assets: { uploads: { path: productionUploads } } });
 
   const world = new FakeWorld();
@@ -252,15 +261,15 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean } = {}): P
       open.push(c);
       return c;
     },
-    plan(extra = {}) {
+    plan(extra = {}, opts: { assetsOnly?: boolean } = {}) {
+      const data = opts.assetsOnly === true ? {} : { database: { staging: SCHEMA, production: SCHEMA }, rewrite: [{ from: STAGING_ORIGIN, to: PRODUCTION_ORIGIN }] };
       return parsePlan(
         {
           site: 'example.com',
           staging: { agent: 'staging-1', origin: STAGING_ORIGIN, ip: '203.0.113.10' },
           production: { agent: 'prod-1', origin: PRODUCTION_ORIGIN, ip: '203.0.113.20' },
-          database: { staging: SCHEMA, production: SCHEMA },
+          ...data,
           assets: [{ staging: 'uploads', production: 'uploads', delete: true }],
-          rewrite: [{ from: STAGING_ORIGIN, to: PRODUCTION_ORIGIN }],
           dns: { provider: 'pdns', zone: 'example.com', name: 'www.example.com' },
           checks: { pages: ['/'] },
           fallbackHours: 24,
@@ -526,7 +535,7 @@ test('an assets-only cutover still freezes staging: the maintenance flag goes up
   writeFileSync(join(stagingUploads, 'late.png'), randomBytes(50_000));
   const locked = await engine.advance(id, 'lock', 'tester').done;
   assert.equal(step(locked, 'lock').state, 'succeeded', JSON.stringify(step(locked, 'lock')));
-  assert.match(String(step(locked, 'lock').result?.summary ?? ''), /maintenance flag .*\.maintenance, no database on the agent/);
+  assert.match(String(step(locked, 'lock').result?.summary ?? ''), /maintenance flag .*\.maintenance, no database frozen \(the plan moves none\)/);
   assert.equal(readFileSync(flagFile, 'utf8'), FLAG_CONTENT);
   const prior = evidence(locked, 'lock').prior as { noDatabase?: boolean; flagFileExisted: boolean };
   assert.equal(prior.noDatabase, true);
@@ -540,4 +549,34 @@ test('an assets-only cutover still freezes staging: the maintenance flag goes up
   assert.equal(unlock.state, 'done', JSON.stringify(unlock));
   assert.equal((unlock.detail as { wasLocked?: boolean }).wasLocked, true);
   assert.equal(existsSync(flagFile), false, 'the maintenance flag is gone');
+});
+
+test('an assets-only plan leaves the staging agent\'s database writable (it may serve production too): the flag alone freezes', async (t) => {
+  const env = await setup(t);
+  const { id } = env.engine.create(env.plan({}, { assetsOnly: true }), 'tester');
+  const locked = await advance(env, id, 'lock');
+  assert.equal(step(locked, 'lock').state, 'succeeded', JSON.stringify(step(locked, 'lock')));
+  assert.match(String(step(locked, 'lock').result?.summary ?? ''), /no database frozen \(the plan moves none\)/);
+  assert.equal(readFileSync(env.flagFile, 'utf8'), FLAG_CONTENT, 'the maintenance flag is up');
+  assert.equal(await readOnly(env.stagingRoot), 0, 'read_only was not set');
+  const site = await env.site();
+  await site.query("INSERT INTO wp_comments (comment_post_ID, comment_content, comment_date) VALUES (1, 'through the freeze', NOW())");
+  const rolled = await env.engine.rollback(id, 'test rollback', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back');
+  assert.equal(existsSync(env.flagFile), false, 'the maintenance flag is gone');
+  assert.equal(await readOnly(env.stagingRoot), 0);
+});
+
+test('an agent that ignores flag_only (older than the field) fails the lock of an assets-only plan, and the rollback restores read_only from the record', async (t) => {
+  const env = await setup(t, { olderStagingAgent: true });
+  const { id } = env.engine.create(env.plan({}, { assetsOnly: true }), 'tester');
+  const failed = await advance(env, id, 'lock');
+  const lock = step(failed, 'lock');
+  assert.equal(lock.state, 'failed', JSON.stringify(lock));
+  assert.match(String(lock.error?.message), /set read_only on its database although this plan moves no database/);
+  assert.equal(await readOnly(env.stagingRoot), 1, 'the older agent did freeze its database');
+  const rolled = await env.engine.rollback(id, 'test rollback', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back');
+  assert.equal(await readOnly(env.stagingRoot), 0, 'the recorded prior read_only=OFF came back');
+  assert.equal(existsSync(env.flagFile), false);
 });

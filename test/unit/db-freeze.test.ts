@@ -42,3 +42,31 @@ test('a freeze recorded without a database is not extended to one configured sin
   await assert.rejects(lockWrites({ host: '127.0.0.9', port: 1, user: 'x' }, undefined, store), (err: Error & { code?: string }) => err.code === 'SY_PRECONDITION' && /unlock first/.test(err.message));
   assert.equal((await unlockWrites(undefined, store)).wasLocked, true);
 });
+
+test('a lock for the flag alone does not take over a recorded database freeze', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flagFile = join(dir, '.maintenance');
+  const store = new MemoryFreezeStore();
+  const recorded = { readOnly: false, superReadOnly: '', flagFile, flagFileExisted: false, flagFileContent: Buffer.alloc(0), lockedAt: '2026-11-26T00:00:00Z' };
+  store.set(recorded);
+  // No server is reached: the refusal comes first, before the flag is written.
+  await assert.rejects(lockWrites({ host: '127.0.0.9', port: 1, user: 'x' }, { flagFile, content: 'down' }, store, { flagOnly: true }), (err: Error & { code?: string }) => err.code === 'SY_PRECONDITION' && /read_only .*flag alone/.test(err.message));
+  assert.equal(existsSync(flagFile), false);
+  assert.deepEqual(store.get(), recorded);
+});
+
+test('a lock for the flag alone on an agent with a database records no database, and unlock never reaches the server', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flagFile = join(dir, '.maintenance');
+  const store = new MemoryFreezeStore();
+  // 127.0.0.9:1 answers nothing: any attempt to reach the server would fail these calls.
+  const target = { host: '127.0.0.9', port: 1, user: 'x' };
+  const locked = await lockWrites(target, { flagFile, content: 'down' }, store, { flagOnly: true });
+  assert.equal(locked.prior.noDatabase, true);
+  assert.equal(readFileSync(flagFile, 'utf8'), 'down');
+  const undone = await unlockWrites(target, store);
+  assert.equal(undone.wasLocked, true);
+  assert.equal(existsSync(flagFile), false);
+});

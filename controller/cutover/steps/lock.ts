@@ -8,6 +8,7 @@
 // as "prior", which is why an operator has to look first.
 import { SwitchyardError } from '../../../shared/errors.js';
 import type { FreezeState, FreezeState__Output } from '../../../shared/proto-gen/switchyard/v1/FreezeState.js';
+import type { LockWritesRequest } from '../../../shared/proto-gen/switchyard/v1/LockWritesRequest.js';
 import type { LockWritesResponse__Output } from '../../../shared/proto-gen/switchyard/v1/LockWritesResponse.js';
 import type { StepExecutor, StepResult } from '../executor.js';
 import type { StepRow } from '../store/index.js';
@@ -66,23 +67,29 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
     idempotent: false,
     async run(ctx): Promise<StepResult> {
       const { plan } = ctx;
-      // An assets-only plan still freezes uploads: the staging agent sets its maintenance flag
-      // (and read_only, should it have a database configured).
+      // An assets-only plan still freezes uploads, by the staging agent's maintenance flag alone:
+      // its database, if it has one, is not this plan's to freeze (it may serve production too).
       if (plan.database === undefined && !hasAssets(plan)) {
         return { outcome: 'skipped', summary: 'the plan has neither database nor assets: there are no writes to freeze' };
       }
+      const flagOnly = plan.database === undefined;
       const agent = plan.staging.agent;
       const client = databaseClient(deps, agent, 'staging.agent');
-      const res = await unary<typeof client, object, LockWritesResponse__Output>(deps, agent, client, 'LockWrites', {}, { signal: ctx.signal });
+      const res = await unary<typeof client, LockWritesRequest, LockWritesResponse__Output>(deps, agent, client, 'LockWrites', { flag_only: flagOnly }, { signal: ctx.signal });
       if (res.prior === null) {
         throw new SwitchyardError('SY_INTERNAL', `LockWrites on agent ${agent} answered without the prior state; staging may be locked — roll back to restore it`);
       }
       const prior = freezeEvidence(res.prior);
       ctx.record.put(PRIOR_KEY, prior);
       ctx.record.put('alreadyLocked', res.already_locked);
+      if (flagOnly && prior.noDatabase !== true) {
+        // An agent older than flag_only froze its database anyway; the record above lets the
+        // rollback restore it.
+        throw new SwitchyardError('SY_PRECONDITION', `agent ${agent} set read_only on its database although this plan moves no database (an agent older than the controller?); roll back to restore it, and upgrade the agent`);
+      }
 
       const flag = prior.flagFile === '' ? 'no maintenance flag configured on the agent' : `maintenance flag ${prior.flagFile}${prior.flagFileExisted ? ' (existed before)' : ''}`;
-      const ro = prior.noDatabase === true ? 'no database on the agent' : `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})`;
+      const ro = prior.noDatabase !== true ? `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})` : flagOnly ? 'no database frozen (the plan moves none)' : 'no database on the agent';
       return {
         summary: `staging writes frozen: ${flag}, ${ro}${res.already_locked ? '; the agent was already locked and kept its first record' : ''}`,
         evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, agent },

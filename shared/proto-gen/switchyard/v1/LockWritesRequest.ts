@@ -2,7 +2,9 @@
 
 
 export interface LockWritesRequest {
+  'flag_only'?: (boolean);
 }
 
 export interface LockWritesRequest__Output {
+  'flag_only': (boolean);
 }
