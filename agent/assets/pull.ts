@@ -113,6 +113,9 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
   let phase = 'scan';
   // Seconds each phase took, logged at the end: where a slow pull spends its time.
   const phaseSeconds: Record<string, number> = {};
+  // The scan phase's parts: staging's answer, production's own refresh (both at once), then
+  // production's tree digest (cached when its watcher computed it ahead).
+  const scanSeconds: Record<string, number> = {};
   let phaseStarted = started;
   const enter = (next: string): void => {
     const now = performance.now();
@@ -144,9 +147,22 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
   let committer: DurableCommitter | undefined;
   try {
     // Both sides bring their manifests up to date at once; equal digests end the pull here.
-    const [staging] = await Promise.all([stagingDigest(peer, p.stagingRoot, p.stagingRefresh ?? 'watched'), roots.refresh(root, p.productionRefresh ?? 'watched')]);
+    const timed = async <T>(key: string, work: Promise<T>): Promise<T> => {
+      const t = performance.now();
+      try {
+        return await work;
+      } finally {
+        scanSeconds[key] = (performance.now() - t) / 1000;
+      }
+    };
+    const [staging] = await Promise.all([
+      timed('staging', stagingDigest(peer, p.stagingRoot, p.stagingRefresh ?? 'watched')),
+      timed('production', roots.refresh(root, p.productionRefresh ?? 'watched')),
+    ]);
     result.staging = staging;
+    const digestStarted = performance.now();
     const before = manifestDigest(store, root.name);
+    scanSeconds.digest = (performance.now() - digestStarted) / 1000;
     if (before.digest === staging.digest && store.parts(root.name, 1).length === 0) {
       result.production = before;
       result.equal = true;
@@ -386,6 +402,6 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     result.seconds = (performance.now() - started) / 1000;
     enter('done');
     report();
-    p.logger.info({ root: root.name, phases: phaseSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
+    p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
   }
 }

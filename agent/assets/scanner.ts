@@ -106,18 +106,20 @@ export function hashSmallEntrySync(abs: string, rel: string, buf: Buffer): Entry
 /** Re-reads one path (file, dir or link) into the manifest, or removes it if gone. */
 export async function refreshPath(store: ManifestStore, root: string, rootAbs: string, rel: string): Promise<Entry | undefined> {
   const abs = posix.join(rootAbs, rel);
+  // A path the manifest does not hold has nothing to delete: no tombstone, and the cached tree
+  // digest stays (the watcher also hands over paths that were gone again by the time it looked).
+  const forget = (): undefined => {
+    if (store.get(root, rel) !== undefined) store.transaction(() => store.deleteTree(root, rel));
+    return undefined;
+  };
   let st: BigIntStats;
   try {
     st = await lstat(abs, { bigint: true });
   } catch {
-    store.transaction(() => store.deleteTree(root, rel));
-    return undefined;
+    return forget();
   }
   const type = typeOf(st);
-  if (type === undefined) {
-    store.transaction(() => store.deleteTree(root, rel));
-    return undefined;
-  }
+  if (type === undefined) return forget();
   const known = store.get(root, rel);
   // Unchanged: leave the row (and the cached tree digest) alone.
   if (type === 'file' && statMatches(known, st)) return known;

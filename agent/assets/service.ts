@@ -123,8 +123,13 @@ export class AssetsService implements AgentService {
     TreeDigest: (call, cb) => {
       void (async () => {
         const root = await this.roots.get(call.request.root, 'root');
+        const t0 = performance.now();
         await this.roots.exclusive(root.name, () => this.roots.refresh(root, refreshFromWire(call.request.refresh)));
-        return toWireSummary(manifestDigest(this.roots.store, root.name));
+        const t1 = performance.now();
+        const digest = manifestDigest(this.roots.store, root.name);
+        // A pull's first question waits for this answer: where the wait goes, in the log.
+        this.logger.info({ root: root.name, refresh: refreshFromWire(call.request.refresh), refreshSeconds: (t1 - t0) / 1000, digestSeconds: (performance.now() - t1) / 1000 }, 'tree digest answered');
+        return toWireSummary(digest);
       })().then((r) => cb(null, r), (err: unknown) => cb(toGrpcError(err)));
     },
     PullAssets: (call) => {

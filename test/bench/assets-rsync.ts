@@ -137,7 +137,19 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
       onWatched();
     }
     if ((msg.level ?? 0) >= 40) console.error(`[${name}] ${line}`);
-    if (msg.msg === 'asset pull finished') console.log(`  ${name} pull phases (s): ${JSON.stringify((msg as { phases?: unknown }).phases)}`);
+    if (msg.msg === 'watcher settled') {
+      const m = msg as { pending?: number; sample?: string[]; quietForMs?: number; seconds?: number };
+      console.log(`  ${name} watcher settled: ${m.pending} paths pending (${JSON.stringify(m.sample)}), quiet for ${m.quietForMs} ms, ${m.seconds?.toFixed(3)} s`);
+    }
+    if (msg.msg === 'tree digest answered') {
+      const m = msg as { refresh?: string; refreshSeconds?: number; digestSeconds?: number };
+      console.log(`  ${name} tree digest (${m.refresh}): refresh ${m.refreshSeconds?.toFixed(3)} s, digest ${m.digestSeconds?.toFixed(3)} s`);
+    }
+    if (msg.msg === 'asset pull finished') {
+      const m = msg as { phases?: Record<string, number>; scan?: Record<string, number> };
+      const round = (o: Record<string, number> | undefined): string => JSON.stringify(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, Number(v.toFixed(3))])));
+      console.log(`  ${name} pull phases (s): ${round(m.phases)}, scan parts: ${round(m.scan)}`);
+    }
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   // Should the bench itself die, its agents go with it rather than watch a deleted tree forever.

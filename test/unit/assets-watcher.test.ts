@@ -12,7 +12,7 @@ import { openDatabase } from '../../shared/state/sqlite.js';
 import { ASSET_MIGRATIONS, ManifestStore } from '../../agent/assets/manifest-store.js';
 import { AssetRoots } from '../../agent/assets/roots.js';
 import { AssetWatcher } from '../../agent/assets/watcher.js';
-import { DigestBuilder } from '../../agent/assets/tree-digest.js';
+import { DigestBuilder, manifestDigest } from '../../agent/assets/tree-digest.js';
 
 /** A root 'site' at `dir` with its manifest and (not yet started) watcher; `cleanup` is removed after. */
 function watchedRoot(t: { after: (fn: () => Promise<void>) => void }, dir: string, cleanup: string) {
@@ -103,4 +103,41 @@ test('watcher: an event for a new directory alone brings its whole subtree into 
   assert.equal(files.length, 30, files.join(', '));
   assert.ok(store.get('site', 'new/sub/subsub')?.type === 'dir');
   assert.equal(store.get('site', 'new/.sy-part-leftover'), undefined, 'our own part files stay out');
+});
+
+test('watcher: files created or rewritten in a new directory after the watcher listed it are in the manifest when settle answers', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freshdir-'));
+  // Not started: as for a directory chokidar has not watched yet, no event comes from inside it.
+  const { store, watcher } = watchedRoot(t, dir, dir);
+  const priv = watcher as unknown as { queue: Set<string>; drain: (force: boolean) => Promise<void> };
+  mkdirSync(join(dir, 'new'));
+  writeFileSync(join(dir, 'new', 'early.jpg'), '');
+  priv.queue.add('new');
+  await priv.drain(true);
+  assert.equal(store.get('site', 'new/early.jpg')?.size, 0, 'listed while still empty');
+  writeFileSync(join(dir, 'new', 'early.jpg'), 'the whole upload');
+  writeFileSync(join(dir, 'new', 'late.jpg'), 'late');
+  await watcher.settle();
+  assert.equal(store.get('site', 'new/early.jpg')?.size, 16, 'its final size');
+  assert.equal(store.get('site', 'new/late.jpg')?.size, 4, 'a file created after the first listing');
+});
+
+test('watcher: a path that is gone and was never in the manifest leaves no tombstone and keeps the cached digest', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-gone-'));
+  const { store, roots, root, watcher } = watchedRoot(t, dir, dir);
+  const priv = watcher as unknown as { queue: Set<string>; drain: (force: boolean) => Promise<void> };
+  writeFileSync(join(dir, 'a.txt'), 'a');
+  await roots.refresh(root, 'stat');
+  const { digest } = manifestDigest(store, 'site');
+  const seq = store.journal('site').seq;
+  priv.queue.add('was-here-briefly.tmp');
+  await priv.drain(true);
+  assert.notEqual(store.rootState('site').digest, null, 'the cached digest stays');
+  assert.equal(JSON.parse(store.rootState('site').digest!).digest, digest);
+  assert.equal(store.journal('site').seq, seq, 'no journal entry');
+  // A path the manifest did hold is still forgotten.
+  rmSync(join(dir, 'a.txt'));
+  priv.queue.add('a.txt');
+  await priv.drain(true);
+  assert.equal(store.get('site', 'a.txt'), undefined);
 });
