@@ -260,6 +260,11 @@ export class ManifestStore {
     return (this.s.nextSeq.get(root) as { seq: number }).seq;
   }
 
+  /** The root's last journal position (0 before any change): moves with every change to a row. */
+  changeSeq(root: string): number {
+    return (this.s.curSeq.get(root) as { seq: number } | undefined)?.seq ?? 0;
+  }
+
   /** Where the root's change journal stands now, and its epoch (created on first use). */
   journal(root: string): { epoch: string; seq: number } {
     this.s.rootEnsure.run(root);
