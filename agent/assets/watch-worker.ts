@@ -3,8 +3,9 @@
 // half a second at the start of every pull, and a restart's walk for seconds after. Here that
 // work runs beside the main thread, which only receives the changed paths, in batches.
 import { parentPort, workerData } from 'node:worker_threads';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { watch } from 'chokidar';
+import { divertChildChanges } from './child-change-diversion.js';
 import { isPartName } from './path-safety.js';
 import { rawEventPath } from './raw-event-path.js';
 
@@ -19,7 +20,6 @@ const port = parentPort!;
 const { root } = workerData as { root: string };
 const send = (m: FromWatcher): void => port.postMessage(m);
 
-const w = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p: string) => isPartName(basename(p)) });
 let lastRawAt = 0;
 let batch = new Set<string>();
 let flushing = false;
@@ -36,6 +36,12 @@ const push = (path: string): void => {
     setImmediate(flush);
   }
 };
+// Before chokidar's first watch: a child's content change is forwarded here, not re-read there.
+divertChildChanges((dir, name) => {
+  lastRawAt = performance.now();
+  if (!isPartName(name)) push(join(dir, name));
+});
+const w = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p: string) => isPartName(basename(p)) });
 w.on('all', (_event, path: string) => push(path));
 // The path of every raw event goes out at once, not only chokidar's own events: chokidar re-reads
 // a directory (an lstat per entry) before it reports what changed in it, and on 26k files under

@@ -375,10 +375,15 @@ export class AssetWatcher implements RootWatcher {
     }
     const pending = this.queue.size;
     const sample = [...this.queue].slice(0, 5);
+    const quiet = performance.now();
     await this.drain(true);
+    const drained = performance.now();
     await this.recheckFreshDirs();
     // Changes still being taken in when a pull or verify asked: what the answer waited for.
-    if (pending > 0 || quietFor < DEBOUNCE_MS) this.logger.info({ pending, sample, quietForMs: Math.round(quietFor), seconds: (performance.now() - started) / 1000 }, 'watcher settled');
+    if (pending > 0 || quietFor < DEBOUNCE_MS) {
+      const ms = (a: number, b: number): number => Math.round(b - a);
+      this.logger.info({ pending, sample, quietForMs: Math.round(quietFor), waitMs: ms(started, quiet), drainMs: ms(quiet, drained), recheckMs: ms(drained, performance.now()), seconds: (performance.now() - started) / 1000 }, 'watcher settled');
+    }
   }
 
   async close(): Promise<void> {

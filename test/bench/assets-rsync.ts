@@ -5,7 +5,7 @@
 // agents are the real binary (`node dist/cli/main.js agent`), each its own process, on
 // 127.0.0.2/.3. Page cache: equally warm for both — the tree was just written and fits in RAM,
 // and `sync` runs (untimed) before every timed step so neither side pays the other's writeback.
-// --prof DIR writes a V8 CPU profile of each agent there. Not part of `npm test`.
+// --prof DIR writes V8 CPU profiles of each agent under DIR/<agent>/, one per thread. Not part of `npm test`.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -111,7 +111,8 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
       '',
     ].join('\n'),
   );
-  const nodeArgs = profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`];
+  // A directory per agent, one profile per thread in it (the watcher runs in a thread of its own).
+  const nodeArgs = profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profDir, name)];
   // BENCH_AGENT_NODE_ARGS="--trace-gc": extra V8/Node flags for both agents; their non-JSON output goes to BASE/NAME.out.
   nodeArgs.push(...(process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
   const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'dist', 'cli', 'main.js'), 'agent', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -138,8 +139,8 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
     }
     if ((msg.level ?? 0) >= 40) console.error(`[${name}] ${line}`);
     if (msg.msg === 'watcher settled') {
-      const m = msg as { pending?: number; sample?: string[]; quietForMs?: number; seconds?: number };
-      console.log(`  ${name} watcher settled: ${m.pending} paths pending (${JSON.stringify(m.sample)}), quiet for ${m.quietForMs} ms, ${m.seconds?.toFixed(3)} s`);
+      const m = msg as { pending?: number; sample?: string[]; quietForMs?: number; waitMs?: number; drainMs?: number; recheckMs?: number; seconds?: number };
+      console.log(`  ${name} watcher settled: ${m.pending} paths pending (${JSON.stringify(m.sample)}), quiet for ${m.quietForMs} ms, ${m.seconds?.toFixed(3)} s (wait ${m.waitMs} ms, drain ${m.drainMs} ms, fresh dirs ${m.recheckMs} ms)`);
     }
     if (msg.msg === 'tree digest answered') {
       const m = msg as { refresh?: string; refreshSeconds?: number; digestSeconds?: number };

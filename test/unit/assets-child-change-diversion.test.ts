@@ -1,0 +1,57 @@
+// The watcher thread's fs.watch wrapper: a directory watch's 'change' about a child goes to the
+// agent, not to chokidar (which would re-read the whole directory for it); creations, removals
+// and a file watch's own events still reach the listener. chokidar calls fs.watch through an ESM
+// named import, so that is what these watches use too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { divertChildChanges } from '../../agent/assets/child-change-diversion.js';
+
+type Seen = Array<[string, string]>;
+
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await sleep(10);
+  assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
+test('divertChildChanges: a child file changed in a watched directory goes to the diversion; a new entry and a file watch still reach their listeners; undo restores fs.watch', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-divert-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'a.jpg'), 'one');
+  const original = watch;
+  const diverted: Seen = [];
+  const undo = divertChildChanges((watched, name) => diverted.push([watched, name]));
+  t.after(undo);
+  assert.notEqual(watch, original, 'the named import sees the wrapper (syncBuiltinESMExports)');
+
+  const dirEvents: Seen = [];
+  const fileEvents: Seen = [];
+  const dw = watch(dir, { persistent: false }, (event, name) => dirEvents.push([event, String(name)]));
+  const fw = watch(join(dir, 'a.jpg'), { persistent: false }, (event, name) => fileEvents.push([event, String(name)]));
+  t.after(() => {
+    dw.close();
+    fw.close();
+  });
+
+  appendFileSync(join(dir, 'a.jpg'), 'two');
+  await until('the diverted change', () => diverted.some(([w, n]) => w === dir && n === 'a.jpg'));
+  await until("the file watch's own change", () => fileEvents.some(([e, n]) => e === 'change' && n === 'a.jpg'));
+  writeFileSync(join(dir, 'b.jpg'), 'new');
+  await until('the creation', () => dirEvents.some(([e, n]) => e === 'rename' && n === 'b.jpg'));
+  assert.deepEqual(
+    dirEvents.filter(([e, n]) => e === 'change' && n === 'a.jpg'),
+    [],
+    "the directory's listener never heard of a.jpg's change",
+  );
+
+  undo();
+  assert.equal(watch, original, 'undone');
+  const after: Seen = [];
+  const dw2 = watch(dir, { persistent: false }, (event, name) => after.push([event, String(name)]));
+  t.after(() => dw2.close());
+  appendFileSync(join(dir, 'b.jpg'), 'more');
+  await until('the change, undiverted', () => after.some(([e, n]) => e === 'change' && n === 'b.jpg'));
+});
