@@ -23,9 +23,9 @@ export interface AssetRoot {
 /** What a live watcher offers: apply every change it has seen so far. */
 export interface RootWatcher {
   settle(): Promise<void>;
-  /** Stops watching while a pull writes the root (which records its own writes). */
+  /** Holds the watcher's own work while a pull writes the root (which records its own writes). */
   pause?(): Promise<void>;
-  /** Watches again; the root counts as watched only once a stat scan has caught up. */
+  /** Watches fully again; the root counts as watched only once a stat scan has caught up. */
   resume?(): void;
 }
 
@@ -60,11 +60,10 @@ export class AssetRoots {
   private readonly pausedForWrite = new Map<string, RootWatcher>();
 
   /**
-   * Called by a pull once its manifest is current: the watcher stops until the pull ends.
+   * Called by a pull once its manifest is current: the watcher is muted until the pull ends.
    * chokidar answers every file created in a directory by re-reading that directory with an
    * lstat per entry, which cost a pull of a few thousand files seconds of CPU; the pull records
-   * every write in the manifest itself, and the watcher's restart ends with a stat scan that
-   * catches anything else changed meanwhile.
+   * every write in the manifest itself, and after it the watcher catches up with a stat scan.
    */
   async pauseWatcherForWrite(name: string): Promise<void> {
     const w = this.owners.get(name);

@@ -15,8 +15,8 @@ export class ThreadedWatcher extends EventEmitter {
     this.worker = new Worker(new URL('./watch-worker.js', import.meta.url), { workerData: { root } });
     this.worker.on('message', (m: FromWatcher) => {
       if (m.type === 'paths') for (const p of m.paths) this.emit('all', 'change', p);
-      else if (m.type === 'quiet') {
-        this.asks.get(m.id)?.(m.quietForMs);
+      else if (m.type === 'quiet' || m.type === 'muted') {
+        this.asks.get(m.id)?.(m.type === 'quiet' ? m.quietForMs : 0);
         this.asks.delete(m.id);
       } else if (m.type === 'ready') this.emit('ready');
       else if (m.type === 'error') this.emit('error', Object.assign(new Error(m.message), m.code === undefined ? {} : { code: m.code }));
@@ -28,14 +28,35 @@ export class ThreadedWatcher extends EventEmitter {
     });
   }
 
-  /** Milliseconds since the last file-system event; every path seen before the call has been emitted. */
-  quietFor(): Promise<number> {
+  /**
+   * Milliseconds since the last file-system event (`of: 'chokidar'`: since chokidar's own last
+   * event); every path seen before the call has been emitted.
+   */
+  quietFor(of: 'raw' | 'chokidar' = 'raw'): Promise<number> {
     if (this.closed) return Promise.resolve(Number.POSITIVE_INFINITY);
     const id = this.nextAsk++;
     return new Promise((resolve) => {
       this.asks.set(id, resolve);
-      this.worker.postMessage({ type: 'ask', id } satisfies ToWatcher);
+      this.worker.postMessage({ type: 'ask', id, of } satisfies ToWatcher);
     });
+  }
+
+  /**
+   * Resolves once the watcher thread diverts every directory event (paths still come, chokidar
+   * re-reads nothing) — see child-change-diversion. A closed watcher has nothing to mute.
+   */
+  mute(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const id = this.nextAsk++;
+    return new Promise((resolve) => {
+      this.asks.set(id, () => resolve());
+      this.worker.postMessage({ type: 'mute', id } satisfies ToWatcher);
+    });
+  }
+
+  /** chokidar re-reads, once, each directory that had entries created, removed or moved while muted. */
+  unmute(): void {
+    if (!this.closed) this.worker.postMessage({ type: 'unmute' } satisfies ToWatcher);
   }
 
   /**

@@ -9,11 +9,12 @@ import { divertChildChanges } from './child-change-diversion.js';
 import { isPartName } from './path-safety.js';
 import { rawEventPath } from './raw-event-path.js';
 
-export type ToWatcher = { type: 'ask'; id: number } | { type: 'close' };
+export type ToWatcher = { type: 'ask'; id: number; of?: 'raw' | 'chokidar' } | { type: 'mute'; id: number } | { type: 'unmute' } | { type: 'close' };
 export type FromWatcher =
   | { type: 'ready' }
   | { type: 'paths'; paths: string[] }
   | { type: 'quiet'; id: number; quietForMs: number }
+  | { type: 'muted'; id: number }
   | { type: 'error'; message: string; code?: string };
 
 const port = parentPort!;
@@ -21,6 +22,8 @@ const { root } = workerData as { root: string };
 const send = (m: FromWatcher): void => port.postMessage(m);
 
 let lastRawAt = 0;
+/** chokidar's own last event: after an unmute, its re-reads of the muted directories report what they find. */
+let lastEventAt = 0;
 let batch = new Set<string>();
 let flushing = false;
 const flush = (): void => {
@@ -37,12 +40,15 @@ const push = (path: string): void => {
   }
 };
 // Before chokidar's first watch: a child's content change is forwarded here, not re-read there.
-divertChildChanges((dir, name) => {
+const diversion = divertChildChanges((dir, name) => {
   lastRawAt = performance.now();
   if (!isPartName(name)) push(join(dir, name));
 });
 const w = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p: string) => isPartName(basename(p)) });
-w.on('all', (_event, path: string) => push(path));
+w.on('all', (_event, path: string) => {
+  lastEventAt = performance.now();
+  push(path);
+});
 // The path of every raw event goes out at once, not only chokidar's own events: chokidar re-reads
 // a directory (an lstat per entry) before it reports what changed in it, and on 26k files under
 // load that put its events for a new directory's files 0.6–1.1 s behind the kernel's (measured).
@@ -63,9 +69,16 @@ port.on('message', (m: ToWatcher) => {
     setImmediate(() =>
       setImmediate(() => {
         flush();
-        send({ type: 'quiet', id: m.id, quietForMs: performance.now() - lastRawAt });
+        send({ type: 'quiet', id: m.id, quietForMs: performance.now() - (m.of === 'chokidar' ? lastEventAt : lastRawAt) });
       }),
     );
+  } else if (m.type === 'mute') {
+    // Paths so far go first; every event from here on is diverted (see child-change-diversion).
+    flush();
+    diversion.mute();
+    send({ type: 'muted', id: m.id });
+  } else if (m.type === 'unmute') {
+    diversion.unmute();
   } else if (m.type === 'close') {
     // Closing the port lets the thread end once chokidar has let go of its watches.
     void w.close().finally(() => port.close());

@@ -25,6 +25,9 @@ const DEBOUNCE_MS = 50;
 const WARM_DIGEST_MS = 300;
 const WARM_RETRY_MS = 100;
 const RESTART_DELAY_MS = 1500;
+/** After a pull: chokidar counts as done re-reading once its events have stopped this long (waited for at most CATCH_UP_MAX_MS). */
+const CATCH_UP_QUIET_MS = 300;
+const CATCH_UP_MAX_MS = 30_000;
 const DRAIN_PARALLELISM = 8;
 /**
  * Distinct paths waiting to be re-read. Past this a stat scan is the cheaper way to catch up
@@ -111,24 +114,51 @@ export class AssetWatcher implements RootWatcher {
     this.logger.info({ seconds: (performance.now() - t) / 1000 }, 'asset root watched');
   }
 
+  /**
+   * While a pull writes the root: chokidar stays open but muted (it would re-read a directory for
+   * nearly every file the pull creates in it); the paths of all events still come and wait in
+   * the queue. The root does not count as watched until resume() has caught up.
+   */
   async pause(): Promise<void> {
     this.roots.setWatched(this.root.name, undefined);
     await this.restarting;
-    const w = this.watcher;
-    this.watcher = undefined;
-    await w?.close();
+    await this.watcher?.mute();
   }
 
   /**
-   * Restarts a little later: a pull is usually followed at once by its proof, which should not
-   * share the CPU with chokidar's walk of the tree. Until then 'watched' refreshes stat-scan.
+   * A little later (a pull is usually followed at once by its proof, which should not share the
+   * CPU with this), chokidar re-reads, once, each directory that had entries created or removed
+   * while muted, and so starts watching the directories the pull made. A stat scan follows: files
+   * written into a new directory before chokidar watched it were reported by nothing. Then the
+   * root counts as watched again; until then 'watched' refreshes stat-scan. A watcher that had
+   * failed is started anew instead.
    */
   resume(): void {
     if (this.closed) return;
+    const w = this.watcher;
     this.restarting = sleep(RESTART_DELAY_MS, undefined, { signal: this.stopping.signal })
-      .then(() => (this.closed || this.roots.isWriting(this.root.name) ? undefined : this.open()))
+      .then(async () => {
+        if (this.closed || this.roots.isWriting(this.root.name)) return;
+        if (w === undefined || this.watcher !== w) {
+          await this.open();
+          return;
+        }
+        const t = performance.now();
+        w.unmute();
+        // chokidar's re-reads of the muted directories report every entry new to it (the pull's
+        // files, tens of thousands after an initial copy) and watch the new directories as they
+        // go: let them finish first.
+        for (let waited = 0; waited < CATCH_UP_MAX_MS && (await w.quietFor('chokidar')) < CATCH_UP_QUIET_MS; waited += CATCH_UP_QUIET_MS / 2) {
+          await sleep(CATCH_UP_QUIET_MS / 2, undefined, { signal: this.stopping.signal });
+        }
+        await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
+        if (this.closed || this.watcher !== w || this.rescan !== undefined || this.roots.isWriting(this.root.name)) return;
+        this.roots.setWatched(this.root.name, this);
+        this.warmDigestSoon();
+        this.logger.info({ seconds: (performance.now() - t) / 1000 }, 'asset root watched');
+      })
       .catch((err: unknown) => {
-        if (!this.closed) this.logger.warn({ err }, 'asset watcher did not restart; falling back to scans');
+        if (!this.closed) this.logger.warn({ err }, 'asset watcher did not catch up; falling back to scans');
       });
   }
 

@@ -1,7 +1,8 @@
 // The watcher thread's fs.watch wrapper: a directory watch's 'change' about a child goes to the
 // agent, not to chokidar (which would re-read the whole directory for it); creations, removals
-// and a file watch's own events still reach the listener. chokidar calls fs.watch through an ESM
-// named import, so that is what these watches use too.
+// and a file watch's own events still reach the listener — except while muted (a pull writing),
+// after which each directory with creations or removals is heard of once. chokidar calls
+// fs.watch through an ESM named import, so that is what these watches use too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
@@ -23,8 +24,8 @@ test('divertChildChanges: a child file changed in a watched directory goes to th
   writeFileSync(join(dir, 'a.jpg'), 'one');
   const original = watch;
   const diverted: Seen = [];
-  const undo = divertChildChanges((watched, name) => diverted.push([watched, name]));
-  t.after(undo);
+  const diversion = divertChildChanges((watched, name) => diverted.push([watched, name]));
+  t.after(diversion.undo);
   assert.notEqual(watch, original, 'the named import sees the wrapper (syncBuiltinESMExports)');
 
   const dirEvents: Seen = [];
@@ -47,11 +48,47 @@ test('divertChildChanges: a child file changed in a watched directory goes to th
     "the directory's listener never heard of a.jpg's change",
   );
 
-  undo();
+  diversion.undo();
   assert.equal(watch, original, 'undone');
   const after: Seen = [];
   const dw2 = watch(dir, { persistent: false }, (event, name) => after.push([event, String(name)]));
   t.after(() => dw2.close());
   appendFileSync(join(dir, 'b.jpg'), 'more');
   await until('the change, undiverted', () => after.some(([e, n]) => e === 'change' && n === 'b.jpg'));
+});
+
+test('divertChildChanges: muted, creations and removals are diverted too; unmute replays one event per directory that had any', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-divert-'));
+  const other = mkdtempSync(join(tmpdir(), 'sy-divert-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+  });
+  writeFileSync(join(dir, 'old.jpg'), 'x');
+  const diverted: Seen = [];
+  const diversion = divertChildChanges((watched, name) => diverted.push([watched, name]));
+  t.after(diversion.undo);
+  const heard: Seen = [];
+  const heardOther: Seen = [];
+  const dw = watch(dir, { persistent: false }, (event, name) => heard.push([event, String(name)]));
+  const ow = watch(other, { persistent: false }, (event, name) => heardOther.push([event, String(name)]));
+  t.after(() => {
+    dw.close();
+    ow.close();
+  });
+
+  diversion.mute();
+  for (let i = 0; i < 20; i++) writeFileSync(join(dir, `n${i}.jpg`), 'new');
+  rmSync(join(dir, 'old.jpg'));
+  await until('all twenty creations and the removal diverted', () => diverted.filter(([w]) => w === dir).length >= 21 && diverted.some(([, n]) => n === 'old.jpg'));
+  await sleep(50);
+  assert.equal(heard.length, 0, 'nothing reached the directory listener while muted');
+
+  assert.equal(diversion.unmute(), 1, 'one directory had creations; the other had nothing');
+  assert.equal(heard.length, 1, 'one event replayed, so one re-read');
+  assert.equal(heard[0]![0], 'rename');
+  assert.equal(heardOther.length, 0);
+
+  writeFileSync(join(dir, 'after.jpg'), 'x');
+  await until('a creation after unmute reaches the listener', () => heard.some(([e, n]) => e === 'rename' && n === 'after.jpg'));
 });

@@ -144,3 +144,36 @@ test('watcher: a path that is gone and was never in the manifest leaves no tombs
   await priv.drain(true);
   assert.equal(store.get('site', 'a.txt'), undefined);
 });
+
+test('watcher: muted while a pull writes (not watched meanwhile), it then watches the directories the pull made — a file written there later reaches the manifest without a scan', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-mute-'));
+  const { store, roots, watcher } = watchedRoot(t, dir, dir);
+  mkdirSync(join(dir, 'old'));
+  writeFileSync(join(dir, 'old', 'a.txt'), 'a');
+  await watcher.start();
+  assert.ok(roots.isWatched('site'));
+
+  await roots.writingTo('site', async () => {
+    await roots.pauseWatcherForWrite('site');
+    assert.equal(roots.isWatched('site'), false, 'a watched refresh must not trust the manifest during the pull');
+    // What a pull does: directories and files, then its own manifest rows.
+    mkdirSync(join(dir, 'new', 'deep'), { recursive: true });
+    for (let i = 0; i < 30; i++) writeFileSync(join(dir, 'new', 'deep', `f${i}.txt`), `${i}`);
+    writeFileSync(join(dir, 'old', 'b.txt'), 'b');
+    const r = await roots.get('site');
+    await roots.exclusive('site', () => roots.refresh(r, 'stat'));
+  });
+  for (let i = 0; i < 250 && !roots.isWatched('site'); i++) await sleep(20);
+  assert.ok(roots.isWatched('site'), 'watched again once it caught up');
+  assert.equal(store.get('site', 'new/deep/f29.txt')?.size, 2);
+
+  // Nothing but the watcher can bring these in: no refresh is called from here on.
+  writeFileSync(join(dir, 'new', 'deep', 'late.txt'), 'late');
+  writeFileSync(join(dir, 'new', 'deep', 'f0.txt'), 'rewritten');
+  writeFileSync(join(dir, 'old', 'c.txt'), 'c');
+  const seen = (): boolean => store.get('site', 'new/deep/late.txt') !== undefined && store.get('site', 'new/deep/f0.txt')?.size === 9 && store.get('site', 'old/c.txt') !== undefined;
+  for (let i = 0; i < 150 && !seen(); i++) await sleep(20);
+  assert.ok(store.get('site', 'new/deep/late.txt') !== undefined, 'a file created in a directory the pull made');
+  assert.equal(store.get('site', 'new/deep/f0.txt')?.size, 9, 'a file the pull wrote, rewritten');
+  assert.ok(store.get('site', 'old/c.txt') !== undefined);
+});
