@@ -363,7 +363,7 @@ async function main(): Promise<void> {
   console.log('\n| case | goal | ours s | rsync s | ratio (rsync/ours, >1 = faster) | wire ours | wire rsync |\n| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`\npeak RSS: staging agent ${fmt(peakRssMb(staging.child.pid))} MB, production agent ${fmt(peakRssMb(production.child.pid))} MB`);
-  console.log(`production watcher restart after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
+  console.log(`production watcher catch-up after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
   console.log(`delta pull: copied ${p2.result.files_copied} files, chunk payload ${p2.result.bytes_wire} B, reused ${p2.result.bytes_reused} B`);
   console.log('wire ours: TCP payload both ways through a counting relay (initial copy: chunk payload, sent direct); rsync: --stats sent + received');
 
