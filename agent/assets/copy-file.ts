@@ -74,14 +74,17 @@ async function assertRealDirCached(ctx: CopyContext, dirRel: string): Promise<st
   return abs;
 }
 
-/** Reads a chunk with this hash from some local file into `buf`; true when the bytes check out. */
-async function readLocalChunk(ctx: CopyContext, hash: Buffer, len: number, buf: Buffer): Promise<boolean> {
+/**
+ * Reads a chunk with this hash from some local file into `buf`; true when it was read (and, with
+ * `verify`, its bytes check out).
+ */
+async function readLocalChunk(ctx: CopyContext, hash: Buffer, len: number, buf: Buffer, verify: boolean): Promise<boolean> {
   for (const loc of ctx.store.chunkLocations(ctx.root.name, hash)) {
     let fh: FileHandle | undefined;
     try {
       fh = await open(resolveInside(ctx.root.path, loc.path), constants.O_RDONLY | constants.O_NOFOLLOW);
       const got = await readFully(fh, buf, len, loc.idx * CHUNK_SIZE);
-      if (got === len && sha256(buf.subarray(0, len)).equals(hash)) return true;
+      if (got === len && (!verify || sha256(buf.subarray(0, len)).equals(hash))) return true;
     } catch {
       // Moved or gone since the manifest saw it: try the next place, or the network.
     } finally {
@@ -211,11 +214,20 @@ function lstatSyncSafe(p: string): Stats | undefined {
 }
 
 export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome> {
-  const { root } = ctx;
   if (s.size <= CHUNK_SIZE) {
     const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
-    return copySmallFile(ctx, s, await assertRealDirCached(ctx, dirRel), resolveInside(root.path, s.path));
+    return copySmallFile(ctx, s, await assertRealDirCached(ctx, dirRel), resolveInside(ctx.root.path, s.path));
   }
+  // Chunks found in production's own files are taken on the manifest's word: the whole file's
+  // SHA-256 is checked before the rename anyway, and hashing each such chunk as well was a second
+  // pass over every reused byte on the main thread (a large file appended to: all of it). Should
+  // the file then not match, it is done again with every local chunk checked.
+  const out = await copyLargeFile(ctx, s, false);
+  return out === 'check-local' ? ((await copyLargeFile(ctx, s, true)) as CopyOutcome) : out;
+}
+
+async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): Promise<CopyOutcome | 'check-local'> {
+  const { root } = ctx;
   const sha = s.sha256!;
   const chunks = s.chunks!;
   const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
@@ -242,6 +254,9 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
     const n = chunkCount(s.size);
     const buf = Buffer.allocUnsafe(CHUNK_SIZE);
     const need: number[] = [];
+    let unchecked = 0;
+    // What this attempt added to the progress counters, taken back if it is done again.
+    const counted = { resumed: 0, reused: 0, wire: 0 };
     // The whole file's SHA-256, taken as the bytes pass in chunk order (resumed or reused chunks
     // first, then the network's, the usual shape of an append), so the file need not be read
     // back; any gap or disorder falls back to reading it back at the end.
@@ -263,14 +278,17 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
           feed(i, buf.subarray(0, len));
           ctx.counters.bytesResumed += len;
           ctx.counters.bytesDone += len;
+          counted.resumed += len;
           continue;
         }
       }
-      if (await readLocalChunk(ctx, h, len, buf)) {
+      if (await readLocalChunk(ctx, h, len, buf, checkLocal)) {
+        if (!checkLocal) unchecked++;
         feed(i, buf.subarray(0, len));
         await fh.write(buf, 0, len, i * CHUNK_SIZE);
         ctx.counters.bytesReused += len;
         ctx.counters.bytesDone += len;
+        counted.reused += len;
         continue;
       }
       need.push(i);
@@ -291,6 +309,7 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
           feed(index, data);
           ctx.counters.bytesWire += data.length;
           ctx.counters.bytesDone += data.length;
+          counted.wire += data.length;
         },
       });
       if (end.status === 'vanished' || end.status === 'changed') discard = true;
@@ -300,6 +319,13 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
     }
     const digest = running !== undefined && next === n ? running.digest() : n === 0 ? sha256(Buffer.alloc(0)) : await hashHandle(fh, s.size, buf);
     if (!digest.equals(sha)) {
+      // Kept: the next attempt resumes from it, checking each chunk it holds.
+      if (unchecked > 0) {
+        ctx.counters.bytesResumed -= counted.resumed;
+        ctx.counters.bytesReused -= counted.reused;
+        ctx.counters.bytesDone -= counted.resumed + counted.reused + counted.wire;
+        return 'check-local';
+      }
       discard = true;
       return { status: 'changed', current: undefined };
     }

@@ -1,8 +1,8 @@
-// A small file appended to on staging: only the new tail crosses the wire, and only when
-// production's old bytes really are the start of staging's file.
+// A file appended to on staging: only the new tail crosses the wire, and only when production's
+// old bytes really are the start of staging's file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, openSync, closeSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -28,5 +28,36 @@ test('an appended small file sends only its tail; a production copy that is no p
   assert.equal(result.equal, true);
   assert.equal(Number(result.files_copied), 2);
   assert.equal(Number(result.bytes_wire), 3_000 + 9_000, 'the tail of log.txt, all of other.txt');
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+});
+
+test("a large file appended to is rebuilt from production's own chunks, taken unchecked; one that no longer matches the manifest is caught by the whole-file hash and fetched", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  mkdirSync(stagingRoot);
+  const CHUNK = 256 * 1024;
+  writeFileSync(join(stagingRoot, 'video.bin'), randomBytes(12 * CHUNK));
+  writeFileSync(join(stagingRoot, 'clip.bin'), randomBytes(6 * CHUNK));
+  const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  assert.equal((await pull(production.client, req)).result.equal, true);
+
+  appendFileSync(join(stagingRoot, 'video.bin'), randomBytes(1000));
+  appendFileSync(join(stagingRoot, 'clip.bin'), randomBytes(1000));
+  // Chunk 5 of production's clip.bin is overwritten behind its manifest's back (same size, mtime
+  // put back), and the pull trusts the manifest (refresh none): its chunk index still names it.
+  const clip = join(productionRoot, 'clip.bin');
+  const before = statSync(clip);
+  const fd = openSync(clip, 'r+');
+  writeSync(fd, randomBytes(CHUNK), 0, CHUNK, 5 * CHUNK);
+  closeSync(fd);
+  utimesSync(clip, before.atime, before.mtime);
+
+  const { result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_NONE' });
+  assert.equal(result.equal, true);
+  assert.equal(Number(result.files_copied), 2);
+  assert.equal(Number(result.files_changed_during_copy), 0, 'a second, checked attempt is no change on staging');
+  // Each file's new last chunk (the 1000 bytes appended), and clip.bin's chunk 5 once checked.
+  assert.equal(Number(result.bytes_wire), 1000 + 1000 + CHUNK);
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
 });
