@@ -78,6 +78,8 @@ port.on('message', (m: ToWatcher) => {
     diversion.mute();
     send({ type: 'muted', id: m.id });
   } else if (m.type === 'unmute') {
+    // chokidar's quiet is counted from here: its re-reads have only begun.
+    lastEventAt = performance.now();
     diversion.unmute();
   } else if (m.type === 'close') {
     // Closing the port lets the thread end once chokidar has let go of its watches.

@@ -105,7 +105,8 @@ export class AssetWatcher implements RootWatcher {
     });
     // Scan after the watcher is ready: anything changed during the scan is also queued.
     await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
-    if (this.closed || this.watcher !== w) return;
+    // A pull that began meanwhile mutes and catches up after itself.
+    if (this.closed || this.watcher !== w || this.roots.isWriting(this.root.name)) return;
     // An overflow during that scan dropped events: its catch-up scan marks the root watched.
     if (this.rescan !== undefined) return;
     this.roots.setWatched(this.root.name, this);
@@ -121,9 +122,14 @@ export class AssetWatcher implements RootWatcher {
    */
   async pause(): Promise<void> {
     this.roots.setWatched(this.root.name, undefined);
-    await this.restarting;
+    // A catch-up under way stops at its next step. Not waited for: the pull calling this holds
+    // the root's exclusive lock, which that catch-up's stat scan may be queued for.
+    this.catchUp++;
     await this.watcher?.mute();
   }
+
+  /** Counts pauses and resumes; a catch-up goes on only while it is the latest. */
+  private catchUp = 0;
 
   /**
    * A little later (a pull is usually followed at once by its proof, which should not share the
@@ -136,9 +142,11 @@ export class AssetWatcher implements RootWatcher {
   resume(): void {
     if (this.closed) return;
     const w = this.watcher;
+    const mine = ++this.catchUp;
+    const current = (): boolean => !this.closed && mine === this.catchUp && !this.roots.isWriting(this.root.name);
     this.restarting = sleep(RESTART_DELAY_MS, undefined, { signal: this.stopping.signal })
       .then(async () => {
-        if (this.closed || this.roots.isWriting(this.root.name)) return;
+        if (!current()) return;
         if (w === undefined || this.watcher !== w) {
           await this.open();
           return;
@@ -149,10 +157,16 @@ export class AssetWatcher implements RootWatcher {
         // files, tens of thousands after an initial copy) and watch the new directories as they
         // go: let them finish first.
         for (let waited = 0; waited < CATCH_UP_MAX_MS && (await w.quietFor('chokidar')) < CATCH_UP_QUIET_MS; waited += CATCH_UP_QUIET_MS / 2) {
+          if (!current()) return;
           await sleep(CATCH_UP_QUIET_MS / 2, undefined, { signal: this.stopping.signal });
         }
-        await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
-        if (this.closed || this.watcher !== w || this.rescan !== undefined || this.roots.isWriting(this.root.name)) return;
+        let scanned = false;
+        await this.roots.exclusive(this.root.name, async () => {
+          if (!current()) return;
+          await this.roots.refresh(this.root, 'stat');
+          scanned = true;
+        });
+        if (!scanned || !current() || this.watcher !== w || this.rescan !== undefined) return;
         this.roots.setWatched(this.root.name, this);
         this.warmDigestSoon();
         this.logger.info({ seconds: (performance.now() - t) / 1000 }, 'asset root watched');

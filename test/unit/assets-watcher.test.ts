@@ -177,3 +177,29 @@ test('watcher: muted while a pull writes (not watched meanwhile), it then watche
   assert.equal(store.get('site', 'new/deep/f0.txt')?.size, 9, 'a file the pull wrote, rewritten');
   assert.ok(store.get('site', 'old/c.txt') !== undefined);
 });
+
+test("watcher: a pull that starts while the last one's catch-up waits for the root's lock is not held up by it", { timeout: 30_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-mute-'));
+  const { store, roots, watcher } = watchedRoot(t, dir, dir);
+  await watcher.start();
+  const aPull = (name: string) =>
+    roots.writingTo('site', async () => {
+      await roots.pauseWatcherForWrite('site');
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'f.txt'), name);
+    });
+  await roots.exclusive('site', () => aPull('first'));
+  // The next pull holds the lock (as a pull does) past the moment the catch-up (1.5 s after the
+  // first pull, then 300 ms of chokidar quiet) asks for it, and only then pauses the watcher.
+  const second = roots.exclusive('site', async () => {
+    await sleep(2_600);
+    await aPull('second');
+  });
+  const outcome = await Promise.race([second.then(() => 'done'), sleep(10_000).then(() => 'stuck')]);
+  assert.equal(outcome, 'done', 'the second pause waited on a catch-up that waited on the second pull');
+  for (let i = 0; i < 250 && !roots.isWatched('site'); i++) await sleep(20);
+  assert.ok(roots.isWatched('site'), 'watched again after the second pull');
+  writeFileSync(join(dir, 'second', 'late.txt'), 'late');
+  for (let i = 0; i < 150 && store.get('site', 'second/late.txt') === undefined; i++) await sleep(20);
+  assert.ok(store.get('site', 'second/late.txt') !== undefined, "chokidar watches the second pull's directory");
+});
