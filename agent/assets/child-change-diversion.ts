@@ -8,13 +8,13 @@
 // (an entry created, removed or moved in) and a watched path's events about itself. chokidar
 // keeps a watch of each file it knows, and that watch still reports the file's own change.
 //
-// While a pull writes the root, the thread is muted: every event a directory watch reports about
-// a child is diverted, creations and removals too, and each directory that had one is remembered;
+// While a pull writes the root, the thread is muted: every event a directory watch reports, about
+// a child or itself, is diverted, creations and removals too, and each directory that had one is remembered;
 // on unmute chokidar hears one event per such directory and re-reads it once, where it would have
 // re-read it for nearly every file the pull created (closing chokidar for the pull instead cost
 // ~0.8 s of a core during the delta, walking 26k watches, and a restart's walk after).
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type * as FsModule from 'node:fs';
 
 type WatchListener = (event: string, filename: string | Buffer | null) => void;
@@ -45,11 +45,37 @@ export function divertChildChanges(onChildEvent: (watchedPath: string, name: str
       const listener = rest[at] as WatchListener;
       const watched = String(path);
       const own = basename(watched);
+      // Learnt at its first event about itself: whether this watch is a directory's.
+      let isDir: boolean | undefined;
       rest[at] = (event: string, filename: string | Buffer | null): void => {
         const name = filename === null ? '' : String(filename);
+        if (name === '' || name === own) {
+          // About the watched path itself. A directory's own attribute change (the pull sets
+          // every directory's mode and mtime last) comes as 'rename', as its removal does; muted,
+          // it is diverted and heard of at the unmute, once. A file's own events go to chokidar,
+          // which keeps a watch per file.
+          if (!muted && event !== 'change') {
+            listener(event, filename);
+            return;
+          }
+          if (isDir === undefined) {
+            try {
+              isDir = fs.statSync(watched).isDirectory();
+            } catch {
+              isDir = false;
+            }
+          }
+          if (!isDir) {
+            listener(event, filename);
+            return;
+          }
+          onChildEvent(dirname(watched), own);
+          if (muted && event !== 'change') replay.set(listener, own);
+          return;
+        }
         // A name other than the watched path's own: this is a directory's watch speaking of a
-        // child. (A child named like its directory still goes to chokidar: one re-read more.)
-        if (name === '' || name === own || (event !== 'change' && !muted)) {
+        // child. (A child named like its directory counts as the directory itself.)
+        if (event !== 'change' && !muted) {
           listener(event, filename);
           return;
         }

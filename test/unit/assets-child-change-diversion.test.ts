@@ -5,7 +5,7 @@
 // fs.watch through an ESM named import, so that is what these watches use too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -91,4 +91,33 @@ test('divertChildChanges: muted, creations and removals are diverted too; unmute
 
   writeFileSync(join(dir, 'after.jpg'), 'x');
   await until('a creation after unmute reaches the listener', () => heard.some(([e, n]) => e === 'rename' && n === 'after.jpg'));
+});
+
+test("divertChildChanges: muted, a directory's change of its own attributes is diverted and replayed once; a file's own change still reaches its listener", async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'sy-divert-'));
+  t.after(() => rmSync(base, { recursive: true, force: true }));
+  const dir = join(base, 'photos');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'a.jpg'), 'x');
+  const diverted: Seen = [];
+  const diversion = divertChildChanges((watched, name) => diverted.push([watched, name]));
+  t.after(diversion.undo);
+  const heard: Seen = [];
+  const fileHeard: Seen = [];
+  const dw = watch(dir, { persistent: false }, (event, name) => heard.push([event, String(name)]));
+  const fw = watch(join(dir, 'a.jpg'), { persistent: false }, (event, name) => fileHeard.push([event, String(name)]));
+  t.after(() => {
+    dw.close();
+    fw.close();
+  });
+  diversion.mute();
+  // What a pull does last: each directory's mode and mtime (the kernel reports it as 'rename').
+  chmodSync(dir, 0o750);
+  await until("the directory's own change, diverted as its path", () => diverted.some(([w, n]) => w === base && n === 'photos'));
+  chmodSync(join(dir, 'a.jpg'), 0o640);
+  await until("the file's own change at its listener", () => fileHeard.some(([, n]) => n === 'a.jpg'));
+  await sleep(50);
+  assert.equal(heard.length, 0, 'the directory listener heard nothing while muted');
+  assert.equal(diversion.unmute(), 1);
+  assert.deepEqual(heard, [['rename', 'photos']], 'one event at the unmute: one re-read');
 });
