@@ -30,14 +30,15 @@ export class ThreadedWatcher extends EventEmitter {
 
   /**
    * Milliseconds since the last file-system event (`of: 'chokidar'`: since chokidar's own last
-   * event); every path seen before the call has been emitted.
+   * event); every path seen before the call has been emitted. `endsCatchUpAfterMs`: once chokidar
+   * has been quiet that long after an unmute, its events are forwarded again.
    */
-  quietFor(of: 'raw' | 'chokidar' = 'raw'): Promise<number> {
+  quietFor(of: 'raw' | 'chokidar' = 'raw', endsCatchUpAfterMs?: number): Promise<number> {
     if (this.closed) return Promise.resolve(Number.POSITIVE_INFINITY);
     const id = this.nextAsk++;
     return new Promise((resolve) => {
       this.asks.set(id, resolve);
-      this.worker.postMessage({ type: 'ask', id, of } satisfies ToWatcher);
+      this.worker.postMessage({ type: 'ask', id, of, ...(endsCatchUpAfterMs === undefined ? {} : { endsCatchUpAfterMs }) } satisfies ToWatcher);
     });
   }
 

@@ -9,7 +9,7 @@ import { divertChildChanges } from './child-change-diversion.js';
 import { isPartName } from './path-safety.js';
 import { rawEventPath } from './raw-event-path.js';
 
-export type ToWatcher = { type: 'ask'; id: number; of?: 'raw' | 'chokidar' } | { type: 'mute'; id: number } | { type: 'unmute' } | { type: 'close' };
+export type ToWatcher = { type: 'ask'; id: number; of?: 'raw' | 'chokidar'; endsCatchUpAfterMs?: number } | { type: 'mute'; id: number } | { type: 'unmute' } | { type: 'close' };
 export type FromWatcher =
   | { type: 'ready' }
   | { type: 'paths'; paths: string[] }
@@ -24,6 +24,13 @@ const send = (m: FromWatcher): void => port.postMessage(m);
 let lastRawAt = 0;
 /** chokidar's own last event: after an unmute, its re-reads of the muted directories report what they find. */
 let lastEventAt = 0;
+/**
+ * From an unmute until chokidar has been quiet for the asked time: its events only report what
+ * its re-reads discover — the pull's own files, tens of thousands after an initial copy, each a
+ * message and a re-read on the main thread — and the stat scan that ends the catch-up covers
+ * them. Raw events still go out.
+ */
+let catchingUp = false;
 let batch = new Set<string>();
 let flushing = false;
 const flush = (): void => {
@@ -47,7 +54,7 @@ const diversion = divertChildChanges((dir, name) => {
 const w = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p: string) => isPartName(basename(p)) });
 w.on('all', (_event, path: string) => {
   lastEventAt = performance.now();
-  push(path);
+  if (!catchingUp) push(path);
 });
 // The path of every raw event goes out at once, not only chokidar's own events: chokidar re-reads
 // a directory (an lstat per entry) before it reports what changed in it, and on 26k files under
@@ -69,17 +76,21 @@ port.on('message', (m: ToWatcher) => {
     setImmediate(() =>
       setImmediate(() => {
         flush();
-        send({ type: 'quiet', id: m.id, quietForMs: performance.now() - (m.of === 'chokidar' ? lastEventAt : lastRawAt) });
+        const quietForMs = performance.now() - (m.of === 'chokidar' ? lastEventAt : lastRawAt);
+        if (m.of === 'chokidar' && m.endsCatchUpAfterMs !== undefined && quietForMs >= m.endsCatchUpAfterMs) catchingUp = false;
+        send({ type: 'quiet', id: m.id, quietForMs });
       }),
     );
   } else if (m.type === 'mute') {
     // Paths so far go first; every event from here on is diverted (see child-change-diversion).
     flush();
+    catchingUp = false;
     diversion.mute();
     send({ type: 'muted', id: m.id });
   } else if (m.type === 'unmute') {
     // chokidar's quiet is counted from here: its re-reads have only begun.
     lastEventAt = performance.now();
+    catchingUp = true;
     diversion.unmute();
   } else if (m.type === 'close') {
     // Closing the port lets the thread end once chokidar has let go of its watches.

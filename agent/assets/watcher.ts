@@ -153,13 +153,15 @@ export class AssetWatcher implements RootWatcher {
         }
         const t = performance.now();
         w.unmute();
-        // chokidar's re-reads of the muted directories report every entry new to it (the pull's
-        // files, tens of thousands after an initial copy) and watch the new directories as they
-        // go: let them finish first.
-        for (let waited = 0; waited < CATCH_UP_MAX_MS && (await w.quietFor('chokidar')) < CATCH_UP_QUIET_MS; waited += CATCH_UP_QUIET_MS / 2) {
+        // chokidar's re-reads of the muted directories find every entry new to it (the pull's
+        // files, tens of thousands after an initial copy; not forwarded, the scan below covers
+        // them) and watch the new directories as they go: let them finish first.
+        for (let waited = 0; waited < CATCH_UP_MAX_MS && (await w.quietFor('chokidar', CATCH_UP_QUIET_MS)) < CATCH_UP_QUIET_MS; waited += CATCH_UP_QUIET_MS / 2) {
           if (!current()) return;
           await sleep(CATCH_UP_QUIET_MS / 2, undefined, { signal: this.stopping.signal });
         }
+        // Never quiet for long enough: chokidar's events are forwarded again from here all the same.
+        await w.quietFor('chokidar', 0);
         let scanned = false;
         await this.roots.exclusive(this.root.name, async () => {
           if (!current()) return;
