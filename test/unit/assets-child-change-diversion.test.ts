@@ -13,6 +13,14 @@ import { divertChildChanges } from '../../agent/assets/child-change-diversion.js
 
 type Seen = Array<[string, string]>;
 
+/** Watches `path` (through the possibly wrapped named import) until the test ends; events go into the list returned. */
+function watching(t: { after: (fn: () => void) => void }, path: string): Seen {
+  const seen: Seen = [];
+  const w = watch(path, { persistent: false }, (event, name) => seen.push([event, String(name)]));
+  t.after(() => w.close());
+  return seen;
+}
+
 async function until(what: string, cond: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !cond(); i++) await sleep(10);
   assert.ok(cond(), `timed out waiting for ${what}`);
@@ -28,14 +36,8 @@ test('divertChildChanges: a child file changed in a watched directory goes to th
   t.after(diversion.undo);
   assert.notEqual(watch, original, 'the named import sees the wrapper (syncBuiltinESMExports)');
 
-  const dirEvents: Seen = [];
-  const fileEvents: Seen = [];
-  const dw = watch(dir, { persistent: false }, (event, name) => dirEvents.push([event, String(name)]));
-  const fw = watch(join(dir, 'a.jpg'), { persistent: false }, (event, name) => fileEvents.push([event, String(name)]));
-  t.after(() => {
-    dw.close();
-    fw.close();
-  });
+  const dirEvents = watching(t, dir);
+  const fileEvents = watching(t, join(dir, 'a.jpg'));
 
   appendFileSync(join(dir, 'a.jpg'), 'two');
   await until('the diverted change', () => diverted.some(([w, n]) => w === dir && n === 'a.jpg'));
@@ -50,9 +52,7 @@ test('divertChildChanges: a child file changed in a watched directory goes to th
 
   diversion.undo();
   assert.equal(watch, original, 'undone');
-  const after: Seen = [];
-  const dw2 = watch(dir, { persistent: false }, (event, name) => after.push([event, String(name)]));
-  t.after(() => dw2.close());
+  const after = watching(t, dir);
   appendFileSync(join(dir, 'b.jpg'), 'more');
   await until('the change, undiverted', () => after.some(([e, n]) => e === 'change' && n === 'b.jpg'));
 });
@@ -68,14 +68,8 @@ test('divertChildChanges: muted, creations and removals are diverted too; unmute
   const diverted: Seen = [];
   const diversion = divertChildChanges((watched, name) => diverted.push([watched, name]));
   t.after(diversion.undo);
-  const heard: Seen = [];
-  const heardOther: Seen = [];
-  const dw = watch(dir, { persistent: false }, (event, name) => heard.push([event, String(name)]));
-  const ow = watch(other, { persistent: false }, (event, name) => heardOther.push([event, String(name)]));
-  t.after(() => {
-    dw.close();
-    ow.close();
-  });
+  const heard = watching(t, dir);
+  const heardOther = watching(t, other);
 
   diversion.mute();
   for (let i = 0; i < 20; i++) writeFileSync(join(dir, `n${i}.jpg`), 'new');
@@ -102,14 +96,8 @@ test("divertChildChanges: muted, a directory's change of its own attributes is d
   const diverted: Seen = [];
   const diversion = divertChildChanges((watched, name) => diverted.push([watched, name]));
   t.after(diversion.undo);
-  const heard: Seen = [];
-  const fileHeard: Seen = [];
-  const dw = watch(dir, { persistent: false }, (event, name) => heard.push([event, String(name)]));
-  const fw = watch(join(dir, 'a.jpg'), { persistent: false }, (event, name) => fileHeard.push([event, String(name)]));
-  t.after(() => {
-    dw.close();
-    fw.close();
-  });
+  const heard = watching(t, dir);
+  const fileHeard = watching(t, join(dir, 'a.jpg'));
   diversion.mute();
   // What a pull does last: each directory's mode and mtime (the kernel reports it as 'rename').
   chmodSync(dir, 0o750);
