@@ -44,7 +44,7 @@ export class ThreadedWatcher extends EventEmitter {
 
   /**
    * Resolves once the watcher thread diverts every directory event (paths still come, chokidar
-   * re-reads nothing) — see child-change-diversion. A closed watcher has nothing to mute.
+   * re-reads nothing) — see watch-event-diversion. A closed watcher has nothing to mute.
    */
   mute(): Promise<void> {
     if (this.closed) return Promise.resolve();

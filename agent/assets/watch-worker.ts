@@ -3,9 +3,9 @@
 // half a second at the start of every pull, and a restart's walk for seconds after. Here that
 // work runs beside the main thread, which only receives the changed paths, in batches.
 import { parentPort, workerData } from 'node:worker_threads';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { watch } from 'chokidar';
-import { divertChildChanges } from './child-change-diversion.js';
+import { divertWatchEvents } from './watch-event-diversion.js';
 import { isPartName } from './path-safety.js';
 import { rawEventPath } from './raw-event-path.js';
 
@@ -46,11 +46,13 @@ const push = (path: string): void => {
     setImmediate(flush);
   }
 };
-// Before chokidar's first watch: a child's content change is forwarded here, not re-read there.
-const diversion = divertChildChanges((dir, name) => {
+/** A raw file-system event's path: forwarded at once (see below). */
+const rawSeen = (path: string | undefined): void => {
   lastRawAt = performance.now();
-  if (!isPartName(name)) push(join(dir, name));
-});
+  if (path !== undefined && !isPartName(basename(path))) push(path);
+};
+// Before chokidar's first watch: a child's content change is forwarded here, not re-read there.
+const diversion = divertWatchEvents(rawSeen);
 const w = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p: string) => isPartName(basename(p)) });
 w.on('all', (_event, path: string) => {
   lastEventAt = performance.now();
@@ -61,11 +63,7 @@ w.on('all', (_event, path: string) => {
 // load that put its events for a new directory's files 0.6–1.1 s behind the kernel's (measured).
 // A settle that waits for quiet raw events must not answer before their paths are queued. The
 // main thread re-reads every path it gets, so a path that turns out unchanged costs one lstat.
-w.on('raw', (_event: string, name: unknown, details: unknown) => {
-  lastRawAt = performance.now();
-  const path = rawEventPath(name, details);
-  if (path !== undefined && !isPartName(basename(path))) push(path);
-});
+w.on('raw', (_event: string, name: unknown, details: unknown) => rawSeen(rawEventPath(name, details)));
 w.on('error', (err) => send({ type: 'error', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code }));
 w.once('ready', () => send({ type: 'ready' }));
 
@@ -82,7 +80,7 @@ port.on('message', (m: ToWatcher) => {
       }),
     );
   } else if (m.type === 'mute') {
-    // Paths so far go first; every event from here on is diverted (see child-change-diversion).
+    // Paths so far go first; every event from here on is diverted (see watch-event-diversion).
     flush();
     catchingUp = false;
     diversion.mute();

@@ -4,7 +4,7 @@
 // ~150 files) that kept the watcher thread busy for over 2 s (its CPU profile: readdirp's lstat
 // and GC), on a two-core host where the delta pull needed the CPU and the freeze's settle waited
 // for the thread's answer. Here a directory watch's 'change' event about a child goes to
-// `onChildEvent` instead of chokidar. What a re-read is for still reaches it: 'rename' events
+// `onDiverted` (as the child's path) instead of chokidar. What a re-read is for still reaches it: 'rename' events
 // (an entry created, removed or moved in) and a watched path's events about itself. chokidar
 // keeps a watch of each file it knows, and that watch still reports the file's own change.
 //
@@ -14,7 +14,7 @@
 // re-read it for nearly every file the pull created (closing chokidar for the pull instead cost
 // ~0.8 s of a core during the delta, walking 26k watches, and a restart's walk after).
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { basename, dirname } from 'node:path';
+import { basename, join } from 'node:path';
 import type * as FsModule from 'node:fs';
 
 type WatchListener = (event: string, filename: string | Buffer | null) => void;
@@ -33,7 +33,7 @@ export interface Diversion {
  * that calls this is affected). Listeners passed as an options-less second argument are covered
  * as well as the third-argument form chokidar uses.
  */
-export function divertChildChanges(onChildEvent: (watchedPath: string, name: string) => void): Diversion {
+export function divertWatchEvents(onDiverted: (path: string) => void): Diversion {
   const fs = createRequire(import.meta.url)('node:fs') as typeof FsModule;
   const original = fs.watch;
   let muted = false;
@@ -45,16 +45,16 @@ export function divertChildChanges(onChildEvent: (watchedPath: string, name: str
       const listener = rest[at] as WatchListener;
       const watched = String(path);
       const own = basename(watched);
-      // Learnt at its first event about itself: whether this watch is a directory's.
+      // Learnt at its first event about itself while muted: whether this watch is a directory's.
       let isDir: boolean | undefined;
       rest[at] = (event: string, filename: string | Buffer | null): void => {
         const name = filename === null ? '' : String(filename);
         if (name === '' || name === own) {
-          // About the watched path itself. A directory's own attribute change (the pull sets
-          // every directory's mode and mtime last) comes as 'rename', as its removal does; muted,
-          // it is diverted and heard of at the unmute, once. A file's own events go to chokidar,
-          // which keeps a watch per file.
-          if (!muted && event !== 'change') {
+          // About the watched path itself: to chokidar, except while muted. A directory's own
+          // attribute change (the pull sets every directory's mode and mtime last) comes as
+          // 'rename', as its removal does; muted, it is diverted and heard of at the unmute, once.
+          // A file's own events always go to chokidar, which keeps a watch per file.
+          if (!muted) {
             listener(event, filename);
             return;
           }
@@ -69,8 +69,8 @@ export function divertChildChanges(onChildEvent: (watchedPath: string, name: str
             listener(event, filename);
             return;
           }
-          onChildEvent(dirname(watched), own);
-          if (muted && event !== 'change') replay.set(listener, own);
+          onDiverted(watched);
+          if (event !== 'change') replay.set(listener, own);
           return;
         }
         // A name other than the watched path's own: this is a directory's watch speaking of a
@@ -79,7 +79,7 @@ export function divertChildChanges(onChildEvent: (watchedPath: string, name: str
           listener(event, filename);
           return;
         }
-        onChildEvent(watched, name);
+        onDiverted(join(watched, name));
         if (muted && event !== 'change') replay.set(listener, filename!);
       };
     }
