@@ -5,6 +5,8 @@
 // agents are the real binary (`node dist/cli/main.js agent`), each its own process, on
 // 127.0.0.2/.3. Page cache: equally warm for both — the tree was just written and fits in RAM,
 // and `sync` runs (untimed) before every timed step so neither side pays the other's writeback.
+// --deltas N runs the delta step N times (fresh changes each time).
+// --only initial|delta|append stops after that step (append: the delta, then 4 large files appended to).
 // --prof DIR writes V8 CPU profiles of each agent under DIR/<agent>/, one per thread. Not part of `npm test`.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -310,17 +312,42 @@ async function main(): Promise<void> {
     return;
   }
 
-  // 2. delta after 1% replaced/appended and some added
-  mutate(tree.small, tree.large, 0.01, 'a');
-  await sleep(500);
-  settleDisk();
-  const r2 = rsync(['-a', '--delete']);
-  settleDisk();
-  const p2 = await ourPull();
-  if (!p2.result.equal) throw new Error('delta not equal');
-  row('delta 1%', `≥ 1×, wire ≤ 1.5× (ours ${fmt(p2.wire / r2.wire)}×)`, p2.seconds, r2.seconds, mb(p2.wire), mb(r2.wire));
+  // 2. delta after 1% replaced/appended and some added (--deltas N: N of them, one after another)
+  const deltas = Math.max(1, Number(arg('deltas', '1')));
+  let p2: Awaited<ReturnType<typeof ourPull>> | undefined;
+  for (let k = 0; k < deltas; k++) {
+    if (k > 0) await awaitRewatch();
+    mutate(tree.small, tree.large, 0.01, k === 0 ? 'a' : `a${k}`);
+    await sleep(500);
+    settleDisk();
+    const r2 = rsync(['-a', '--delete']);
+    settleDisk();
+    const c2s = cpuSeconds(staging.child.pid);
+    const c2p = cpuSeconds(production.child.pid);
+    const sys2s = cpuSeconds(staging.child.pid, 'sys');
+    const sys2p = cpuSeconds(production.child.pid, 'sys');
+    p2 = await ourPull();
+    if (!p2.result.equal) throw new Error('delta not equal');
+    console.log(`delta CPU: staging ${fmt(cpuSeconds(staging.child.pid) - c2s)} s (system ${fmt(cpuSeconds(staging.child.pid, 'sys') - sys2s)} s), production ${fmt(cpuSeconds(production.child.pid) - c2p)} s (system ${fmt(cpuSeconds(production.child.pid, 'sys') - sys2p)} s)`);
+    row(k === 0 ? 'delta 1%' : `delta 1% (again, ${k + 1} of ${deltas})`, `≥ 1×, wire ≤ 1.5× (ours ${fmt(p2.wire / r2.wire)}×)`, p2.seconds, r2.seconds, mb(p2.wire), mb(r2.wire));
+  }
   if (only === 'delta') {
     // Stops right after the delta, so the tail of a --prof profile is the delta itself.
+    await finish();
+    return;
+  }
+  await awaitRewatch();
+
+  // 2b. the delta's costliest shape: large files appended to (each rebuilt whole on both sides)
+  for (const p of tree.large.slice(0, 4)) appendFileSync(p, randomBytes(65536));
+  await sleep(500);
+  settleDisk();
+  const r2b = rsync(['-a', '--delete']);
+  settleDisk();
+  const p2b = await ourPull();
+  if (!p2b.result.equal) throw new Error('large-file append not equal');
+  row('4 large files appended 64 KiB (part of the delta case; no goal of its own)', '–', p2b.seconds, r2b.seconds, mb(p2b.wire), mb(r2b.wire));
+  if (only === 'append') {
     await finish();
     return;
   }
@@ -364,7 +391,7 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`\npeak RSS: staging agent ${fmt(peakRssMb(staging.child.pid))} MB, production agent ${fmt(peakRssMb(production.child.pid))} MB`);
   console.log(`production watcher catch-up after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
-  console.log(`delta pull: copied ${p2.result.files_copied} files, chunk payload ${p2.result.bytes_wire} B, reused ${p2.result.bytes_reused} B`);
+  console.log(`delta pull: copied ${p2!.result.files_copied} files, chunk payload ${p2!.result.bytes_wire} B, reused ${p2!.result.bytes_reused} B`);
   console.log('wire ours: TCP payload both ways through a counting relay (initial copy: chunk payload, sent direct); rsync: --stats sent + received');
 
   relay.close();
