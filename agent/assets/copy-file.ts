@@ -5,7 +5,7 @@
 // renamed into place. No partial file ever sits at the final path.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, lstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { lstat, open, realpath, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile as copyWholeFile, lstat, open, realpath, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { SwitchyardError } from '../../shared/errors.js';
 import { CHUNK_SIZE, chunkCount, chunkHash, chunkLength, readFully, sha256 } from './chunking.js';
@@ -226,6 +226,42 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
   return out === 'check-local' ? ((await copyLargeFile(ctx, s, true)) as CopyOutcome) : out;
 }
 
+const CLONE_HASH_BLOCK = 4 * 1024 * 1024;
+
+/**
+ * A local file holding some of staging's chunks at the same indexes — the file at this path (an
+ * append, or a change in place), else one with the same content (a rename, a duplicate) — to be
+ * copied in whole by the kernel (copy_file_range) before the rest is fetched: chunk by chunk, a
+ * 50 MB file appended to took 0.6 s here (a lookup, an open and two copies through JavaScript per
+ * 256 KiB chunk). Its chunks are taken on the manifest's word, like any local chunk: the whole
+ * file's SHA-256 decides, and a mismatch redoes the file with each chunk checked. Only a regular
+ * file (lstat, so no link is followed) whose inode is the manifest's.
+ */
+async function cloneSource(ctx: CopyContext, s: Entry, abs: string): Promise<{ abs: string; indexes: number[] } | undefined> {
+  if (!ctx.localFiles) return undefined;
+  const chunks = s.chunks!;
+  const n = chunkCount(s.size);
+  const usable = async (path: string, e: Entry | undefined): Promise<boolean> => {
+    if (e?.type !== 'file' || e.chunks === null) return false;
+    const st = await lstat(path, { bigint: true }).catch(() => undefined);
+    return st !== undefined && st.isFile() && st.ino === BigInt(e.ino) && Number(st.size) === e.size;
+  };
+  const cur = ctx.store.get(ctx.root.name, s.path);
+  if (cur?.type === 'file' && cur.chunks !== null) {
+    const indexes: number[] = [];
+    for (let i = 0, m = Math.min(n, chunkCount(cur.size)); i < m; i++) if (chunkHash(cur.chunks, i).equals(chunkHash(chunks, i))) indexes.push(i);
+    if (indexes.length > 0 && (await usable(abs, cur))) return { abs, indexes };
+  }
+  for (const path of ctx.store.filesWithSha(ctx.root.name, s.sha256!)) {
+    if (path === s.path) continue;
+    const other = resolveInside(ctx.root.path, path);
+    const parent = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+    if (!(await assertRealDir(ctx.root, parent).then(() => true, () => false))) continue;
+    if (await usable(other, ctx.store.get(ctx.root.name, path))) return { abs: other, indexes: Array.from({ length: n }, (_, i) => i) };
+  }
+  return undefined;
+}
+
 async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): Promise<CopyOutcome | 'check-local'> {
   const { root } = ctx;
   const sha = s.sha256!;
@@ -237,14 +273,29 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
   const tmp = posix.join(dirAbs, partName(s.path, sha));
   ctx.store.addPart(root.name, tmpRel);
 
-  let fh: FileHandle;
+  let fh: FileHandle | undefined;
   let resumed = false;
+  // Chunks the temporary file already holds at their place: copied in by the kernel from a
+  // local file with the same chunks at the same indexes (see cloneSource).
+  let cloned: number[] = [];
   try {
     fh = await open(tmp, constants.O_RDWR | constants.O_NOFOLLOW);
     resumed = (await fh.stat()).isFile();
   } catch {
     await rm(tmp, { force: true, recursive: true });
-    fh = await open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    const source = checkLocal ? undefined : await cloneSource(ctx, s, abs);
+    if (source !== undefined) {
+      try {
+        // COPYFILE_EXCL: created with O_EXCL, so nothing planted at the temporary name is followed.
+        await copyWholeFile(source.abs, tmp, constants.COPYFILE_EXCL);
+        fh = await open(tmp, constants.O_RDWR | constants.O_NOFOLLOW);
+        cloned = source.indexes;
+      } catch {
+        await rm(tmp, { force: true });
+        fh = undefined;
+      }
+    }
+    fh ??= await open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   }
   // Kept after an error (staging gone, disk full): the rerun resumes from it. Dropped when the
   // content it was meant for no longer exists.
@@ -269,9 +320,37 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
         next++;
       } else running = undefined;
     };
+    // The cloned chunks leading the file are hashed from the temporary file now (read in large
+    // blocks), so the running hash goes on with the network's chunks; cloned chunks further in
+    // break the order and the file is read back at the end instead.
+    const isCloned = new Set(cloned);
+    let lead = 0;
+    while (isCloned.has(lead)) lead++;
+    // A large clone's bytes start for the disk now, while they are hashed (the commit's fsync
+    // would otherwise wait for all of them after the hash).
+    const early = cloned.length > 0 && s.size >= LARGE_FILE ? fh.datasync().catch(() => undefined) : undefined;
+    if (lead > 0 && running !== undefined) {
+      const end = Math.min(s.size, lead * CHUNK_SIZE);
+      const block = Buffer.allocUnsafe(CLONE_HASH_BLOCK);
+      for (let pos = 0; pos < end; ) {
+        const got = await readFully(fh, block, Math.min(CLONE_HASH_BLOCK, end - pos), pos);
+        if (got === 0) break;
+        running.update(block.subarray(0, got));
+        pos += got;
+      }
+      next = lead;
+    }
     for (let i = 0; i < n; i++) {
       const h = chunkHash(chunks, i);
       const len = chunkLength(s.size, i);
+      if (isCloned.has(i)) {
+        if (i >= lead) running = undefined;
+        unchecked++;
+        ctx.counters.bytesReused += len;
+        ctx.counters.bytesDone += len;
+        counted.reused += len;
+        continue;
+      }
       if (resumed) {
         const got = await readFully(fh, buf, len, i * CHUNK_SIZE);
         if (got === len && sha256(buf.subarray(0, len)).equals(h)) {
@@ -334,6 +413,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
     const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
     await fh.utimes(mtime, mtime);
     const large = s.size >= LARGE_FILE;
+    await early;
     if (large) await fh.sync();
     await fh.close();
     const existing = await lstat(abs).catch(() => undefined);

@@ -2,7 +2,8 @@
 // old bytes really are the start of staging's file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, openSync, closeSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, openSync, closeSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -59,5 +60,34 @@ test("a large file appended to is rebuilt from production's own chunks, taken un
   assert.equal(Number(result.files_changed_during_copy), 0, 'a second, checked attempt is no change on staging');
   // Each file's new last chunk (the 1000 bytes appended), and clip.bin's chunk 5 once checked.
   assert.equal(Number(result.bytes_wire), 1000 + 1000 + CHUNK);
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+});
+
+test('a large file appended to, or renamed, is copied in whole from the local file with its chunks at the same places, without the chunk index', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  mkdirSync(stagingRoot);
+  const CHUNK = 256 * 1024;
+  writeFileSync(join(stagingRoot, 'video.bin'), randomBytes(12 * CHUNK));
+  writeFileSync(join(stagingRoot, 'clip.bin'), randomBytes(6 * CHUNK));
+  const { production, productionState, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  assert.equal((await pull(production.client, req)).result.equal, true);
+
+  appendFileSync(join(stagingRoot, 'video.bin'), randomBytes(1000));
+  renameSync(join(stagingRoot, 'clip.bin'), join(stagingRoot, 'moved.bin'));
+  // Production's chunk index forgets every chunk: chunk by chunk, nothing local would be found
+  // and both files would cross the wire whole.
+  const db = new Database(productionState);
+  db.pragma('busy_timeout = 5000');
+  const forgotten = db.prepare('DELETE FROM asset_chunk_index').run().changes;
+  db.close();
+  assert.ok(forgotten >= 18, `chunk index rows removed: ${forgotten}`);
+
+  const { result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_NONE' });
+  assert.equal(result.equal, true);
+  assert.equal(Number(result.files_copied), 2);
+  assert.equal(Number(result.bytes_wire), 1000, "only video.bin's appended tail");
+  assert.equal(Number(result.bytes_reused), 12 * CHUNK + 6 * CHUNK);
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
 });
