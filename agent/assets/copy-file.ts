@@ -12,7 +12,7 @@ import { CHUNK_SIZE, chunkCount, chunkHash, chunkLength, readFully, sha256 } fro
 import { fromWireEntry } from './convert.js';
 import type { DurableCommitter } from './durable-commit.js';
 import type { Fetcher } from './fetcher.js';
-import type { SmallWriter } from './small-writer.js';
+import type { FileThread } from './file-thread.js';
 import type { Entry, ManifestBatcher, ManifestStore } from './manifest-store.js';
 import { PART_PREFIX, resolveInside } from './path-safety.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -35,7 +35,9 @@ export interface CopyContext {
   limiter: RateLimiter;
   committer: DurableCommitter;
   /** Small files' hash check and writes, off the main thread. */
-  writer: SmallWriter;
+  writer: FileThread;
+  /** Large files' whole-file SHA-256, off the main thread. */
+  hasher: FileThread;
   counters: CopyCounters;
   /** Keeps a commit that finishes after copyFile returned; its failure fails the pull. */
   track: (p: Promise<void>) => void;
@@ -92,17 +94,6 @@ async function readLocalChunk(ctx: CopyContext, hash: Buffer, len: number, buf: 
     }
   }
   return false;
-}
-
-async function hashHandle(fh: FileHandle, size: number, buf: Buffer): Promise<Buffer> {
-  const h = createHash('sha256');
-  for (let pos = 0; pos < size; ) {
-    const got = await readFully(fh, buf, Math.min(CHUNK_SIZE, size - pos), pos);
-    if (got === 0) break;
-    h.update(buf.subarray(0, got));
-    pos += got;
-  }
-  return h.digest();
 }
 
 /** Reads a small local file that has exactly these bytes (a rename, a duplicate), blocking. */
@@ -183,7 +174,7 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
   }
   if (data === undefined) return { status: 'changed', current: undefined };
   const tmp = posix.join(dirAbs, partName(s.path, sha));
-  // The hash check and the blocking writes run on the writer thread (see small-write-worker).
+  // The hash check and the blocking writes run on the writer thread (see file-thread-worker).
   const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
   if ((await ctx.writer.write(tmp, data, sha, s.mode, mtime)) === 'hash-mismatch') return { status: 'changed', current: undefined };
   ctx.counters.bytesDone += s.size;
@@ -225,8 +216,6 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
   const out = await copyLargeFile(ctx, s, false);
   return out === 'check-local' ? ((await copyLargeFile(ctx, s, true)) as CopyOutcome) : out;
 }
-
-const CLONE_HASH_BLOCK = 4 * 1024 * 1024;
 
 /**
  * A local file holding some of staging's chunks at the same indexes — the file at this path (an
@@ -308,43 +297,14 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
     let unchecked = 0;
     // What this attempt added to the progress counters, taken back if it is done again.
     const counted = { resumed: 0, reused: 0, wire: 0 };
-    // The whole file's SHA-256, taken as the bytes pass in chunk order (resumed or reused chunks
-    // first, then the network's, the usual shape of an append), so the file need not be read
-    // back; any gap or disorder falls back to reading it back at the end.
-    let running: ReturnType<typeof createHash> | undefined = n > 0 ? createHash('sha256') : undefined;
-    let next = 0;
-    const feed = (index: number, data: Buffer): void => {
-      if (running === undefined) return;
-      if (index === next) {
-        running.update(data);
-        next++;
-      } else running = undefined;
-    };
-    // The cloned chunks leading the file are hashed from the temporary file now (read in large
-    // blocks), so the running hash goes on with the network's chunks; cloned chunks further in
-    // break the order and the file is read back at the end instead.
     const isCloned = new Set(cloned);
-    let lead = 0;
-    while (isCloned.has(lead)) lead++;
-    // A large clone's bytes start for the disk now, while they are hashed (the commit's fsync
-    // would otherwise wait for all of them after the hash).
+    // A large clone's bytes start for the disk now, while the rest is fetched and the whole is
+    // hashed (the commit's fsync would otherwise wait for all of them at the end).
     const early = cloned.length > 0 && s.size >= LARGE_FILE ? fh.datasync().catch(() => undefined) : undefined;
-    if (lead > 0 && running !== undefined) {
-      const end = Math.min(s.size, lead * CHUNK_SIZE);
-      const block = Buffer.allocUnsafe(CLONE_HASH_BLOCK);
-      for (let pos = 0; pos < end; ) {
-        const got = await readFully(fh, block, Math.min(CLONE_HASH_BLOCK, end - pos), pos);
-        if (got === 0) break;
-        running.update(block.subarray(0, got));
-        pos += got;
-      }
-      next = lead;
-    }
     for (let i = 0; i < n; i++) {
       const h = chunkHash(chunks, i);
       const len = chunkLength(s.size, i);
       if (isCloned.has(i)) {
-        if (i >= lead) running = undefined;
         unchecked++;
         ctx.counters.bytesReused += len;
         ctx.counters.bytesDone += len;
@@ -354,7 +314,6 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       if (resumed) {
         const got = await readFully(fh, buf, len, i * CHUNK_SIZE);
         if (got === len && sha256(buf.subarray(0, len)).equals(h)) {
-          feed(i, buf.subarray(0, len));
           ctx.counters.bytesResumed += len;
           ctx.counters.bytesDone += len;
           counted.resumed += len;
@@ -363,7 +322,6 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       }
       if (await readLocalChunk(ctx, h, len, buf, checkLocal)) {
         if (!checkLocal) unchecked++;
-        feed(i, buf.subarray(0, len));
         await fh.write(buf, 0, len, i * CHUNK_SIZE);
         ctx.counters.bytesReused += len;
         ctx.counters.bytesDone += len;
@@ -385,7 +343,6 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
           }
           await ctx.limiter.take(data.length);
           await fh.write(data, 0, data.length, index * CHUNK_SIZE);
-          feed(index, data);
           ctx.counters.bytesWire += data.length;
           ctx.counters.bytesDone += data.length;
           counted.wire += data.length;
@@ -396,8 +353,10 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
       if (end.status !== 'ok') throw new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${s.path}: ${end.error}`);
     }
-    const digest = running !== undefined && next === n ? running.digest() : n === 0 ? sha256(Buffer.alloc(0)) : await hashHandle(fh, s.size, buf);
-    if (!digest.equals(sha)) {
+    // Read back and hashed on the hash thread, through this descriptor: hashing on the main
+    // thread as the chunks passed held up the small files behind a large one.
+    const { sha256: digest, bytes } = await ctx.hasher.hash(fh.fd, s.size);
+    if (bytes !== s.size || !digest.equals(sha)) {
       // Kept: the next attempt resumes from it, checking each chunk it holds.
       if (unchecked > 0) {
         ctx.counters.bytesResumed -= counted.resumed;

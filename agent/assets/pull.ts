@@ -12,7 +12,7 @@ import { fromWireSummary, refreshToWire } from './convert.js';
 import { assertRealDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
 import { DurableCommitter } from './durable-commit.js';
 import { pool } from './pool.js';
-import { sharedSmallWriter } from './small-writer.js';
+import { sharedFileThread } from './file-thread.js';
 import { Fetcher } from './fetcher.js';
 import { ManifestBatcher, type Entry } from './manifest-store.js';
 import { resolveInside, resolveLinkProblem, symlinkTargetProblem } from './path-safety.js';
@@ -202,7 +202,8 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       root, store, batcher, fetcher,
       limiter: new RateLimiter(p.bandwidthLimit ?? 0),
       committer: (committer = new DurableCommitter(root.path)),
-      writer: sharedSmallWriter(),
+      writer: sharedFileThread('small-writes'),
+      hasher: sharedFileThread('large-hashes'),
       counters,
       realDirs: new Map(),
       localFiles: store.hasFiles(root.name),

@@ -1,19 +1,20 @@
-// The writer thread is where a small file's bytes are checked and written: what it refuses must
-// leave nothing behind, and what it writes must be exactly the bytes asked for, with mode and mtime.
+// A file thread is where a small file's bytes are checked and written — what it refuses must
+// leave nothing behind, and what it writes must be exactly the bytes asked for, with mode and
+// mtime — and where a large file is hashed through the caller's descriptor.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SmallWriter } from '../../agent/assets/small-writer.js';
+import { FileThread } from '../../agent/assets/file-thread.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
 /** A writer and a temp dir for it, both gone after the test. */
-function writerIn(t: { after: (fn: () => Promise<void>) => void }): { dir: string; w: SmallWriter } {
+function writerIn(t: { after: (fn: () => Promise<void>) => void }): { dir: string; w: FileThread } {
   const dir = mkdtempSync(join(tmpdir(), 'sy-writer-'));
-  const w = new SmallWriter();
+  const w = new FileThread();
   t.after(async () => {
     await w.close();
     rmSync(dir, { recursive: true, force: true });
@@ -68,8 +69,29 @@ test('close fails what is still pending, and a later write starts a new thread',
   await w.close();
   await pending.then(
     () => assert.ok(existsSync(join(dir, 'b')), 'answered before the thread ended: then it was written'),
-    (err: Error) => assert.match(err.message, /writer thread stopped/),
+    (err: Error) => assert.match(err.message, /file thread stopped/),
   );
   assert.equal(await w.write(join(dir, 'c'), data, sha(data), 0o644, 1), 'ok');
   assert.equal(readFileSync(join(dir, 'c'), 'utf8'), 'x');
+});
+
+test('hashes the first bytes behind a descriptor the caller holds, and says how many there were', async (t) => {
+  const { dir, w } = writerIn(t);
+  const data = randomBytes(9 * 1024 * 1024 + 123);
+  writeFileSync(join(dir, 'big'), data);
+  const fd = openSync(join(dir, 'big'), 'r');
+  try {
+    assert.deepEqual(await w.hash(fd, data.length), { sha256: sha(data), bytes: data.length });
+    assert.deepEqual(await w.hash(fd, 5_000_000), { sha256: sha(data.subarray(0, 5_000_000)), bytes: 5_000_000 });
+    // Asked for more than the file holds: the hash of what is there, and the short count.
+    assert.deepEqual(await w.hash(fd, data.length + 10), { sha256: sha(data), bytes: data.length });
+    // Hashes and writes share the thread in one batch.
+    const small = Buffer.from('small');
+    const [h, wr] = await Promise.all([w.hash(fd, 10), w.write(join(dir, 'small'), small, sha(small), 0o600, 1)]);
+    assert.deepEqual(h.sha256, sha(data.subarray(0, 10)));
+    assert.equal(wr, 'ok');
+  } finally {
+    closeSync(fd);
+  }
+  await assert.rejects(w.hash(123456, 10), (err: NodeJS.ErrnoException) => err.code === 'EBADF');
 });

@@ -1,0 +1,106 @@
+// The main thread's side of file-thread-worker: jobs queued during one turn of the event loop go
+// over in one message, and their answers come back in one (a message per file cost more than
+// the write it carried). The agent keeps two such threads: one for small files' writes (a second
+// writer measured no faster and cost more system time) and one for large files' hashes, so a
+// write never waits behind a 60 MB hash.
+import { Worker } from 'node:worker_threads';
+import { SwitchyardError } from '../../shared/errors.js';
+import type { FileJob, FileReply } from './file-thread-worker.js';
+
+export type SmallWriteOutcome = 'ok' | 'hash-mismatch';
+
+interface Waiting {
+  resolve: (reply: FileReply) => void;
+  reject: (err: unknown) => void;
+}
+
+type NewJob = FileJob extends infer J ? (J extends FileJob ? Omit<J, 'id'> : never) : never;
+
+export class FileThread {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  /** Jobs sent and not yet answered; the thread holds the process open only while there are any. */
+  private readonly waiting = new Map<number, Waiting>();
+  private queued: FileJob[] = [];
+  private flushScheduled = false;
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./file-thread-worker.js', import.meta.url));
+    worker.on('message', (replies: FileReply[]) => {
+      for (const r of replies) {
+        const w = this.waiting.get(r.id);
+        if (w === undefined) continue;
+        this.waiting.delete(r.id);
+        if (r.status === 'error') w.reject(Object.assign(new Error(r.message), r.code === undefined ? {} : { code: r.code }));
+        else w.resolve(r);
+      }
+      if (this.waiting.size === 0) worker.unref();
+    });
+    const fail = (err: unknown): void => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      const e = new SwitchyardError('SY_INTERNAL', `file thread stopped: ${(err as Error)?.message ?? String(err)}`);
+      for (const w of this.waiting.values()) w.reject(e);
+      this.waiting.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit ${code}`)));
+    return worker;
+  }
+
+  private send(job: NewJob): Promise<FileReply> {
+    const id = this.nextId++;
+    this.queued.push({ ...job, id } as FileJob);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+    return new Promise((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+  }
+
+  /**
+   * Writes `data` to `tmp` (created, or truncated when left over) if its SHA-256 is `sha256`,
+   * with `mode` and `mtime` (seconds); 'hash-mismatch' writes nothing. The bytes are copied:
+   * `data` may be a view of a larger buffer the caller still uses.
+   */
+  async write(tmp: string, data: Uint8Array, sha256: Uint8Array, mode: number, mtime: number): Promise<SmallWriteOutcome> {
+    const own = new Uint8Array(data.length);
+    own.set(data);
+    const r = await this.send({ kind: 'write', tmp, data: own, sha256: Uint8Array.from(sha256), mode, mtime });
+    return r.status === 'hash-mismatch' ? 'hash-mismatch' : 'ok';
+  }
+
+  /** The SHA-256 of the first `size` bytes behind `fd` (kept open by the caller until this settles), and how many there were. */
+  async hash(fd: number, size: number): Promise<{ sha256: Buffer; bytes: number }> {
+    const r = await this.send({ kind: 'hash', fd, size });
+    if (r.status !== 'hashed') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a hash`);
+    return { sha256: Buffer.from(r.sha256), bytes: r.bytes };
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const jobs = this.queued;
+    this.queued = [];
+    if (jobs.length === 0) return;
+    const worker = (this.worker ??= this.start());
+    worker.ref();
+    worker.postMessage(
+      jobs,
+      jobs.flatMap((j) => (j.kind === 'write' ? [j.data.buffer as ArrayBuffer] : [])),
+    );
+  }
+
+  /** Ends the thread; pending jobs fail (through its 'exit'). */
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}
+
+const shared = new Map<string, FileThread>();
+
+/** One of the agent's file threads: started by its first job, idle (unref'd) between pulls. */
+export function sharedFileThread(use: 'small-writes' | 'large-hashes'): FileThread {
+  let t = shared.get(use);
+  if (t === undefined) shared.set(use, (t = new FileThread()));
+  return t;
+}
