@@ -353,7 +353,8 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const abs = resolveInside(root.path, d);
       const cur = await lstat(abs).catch(() => undefined);
       if (cur === undefined || !cur.isDirectory()) return;
-      await chmod(abs, mode);
+      // Most directories of a delta already have their mode; only their mtime moved.
+      if ((cur.mode & 0o7777) !== (mode & 0o7777)) await chmod(abs, mode);
       const mtime = Number(BigInt(mtimeNs) / 1000n) / 1e6;
       await utimes(abs, mtime, mtime);
       batcher.upsert(entryFromStat(d, await lstat(abs, { bigint: true })));
