@@ -68,8 +68,16 @@ function hash(job: HashJob): FileReply {
 }
 
 const port = parentPort!;
+/**
+ * Answers go back a few at a time as the batch proceeds, not all at its end: a batch of 60 small
+ * writes takes ~15 ms (their opens mostly), and the pull's slots held by its first files stayed
+ * taken until its last was written — the files then moved in convoys of 64.
+ */
+const REPLY_EVERY_MS = 1;
+
 port.on('message', (jobs: FileJob[]) => {
-  const replies: FileReply[] = [];
+  let replies: FileReply[] = [];
+  let sent = performance.now();
   for (const job of jobs) {
     try {
       replies.push(job.kind === 'hash' ? hash(job) : write(job));
@@ -77,6 +85,12 @@ port.on('message', (jobs: FileJob[]) => {
       const e = err as NodeJS.ErrnoException;
       replies.push({ id: job.id, status: 'error', message: e.message, ...(e.code === undefined ? {} : { code: e.code }) });
     }
+    const now = performance.now();
+    if (now - sent >= REPLY_EVERY_MS) {
+      port.postMessage(replies);
+      replies = [];
+      sent = now;
+    }
   }
-  port.postMessage(replies);
+  if (replies.length > 0) port.postMessage(replies);
 });
