@@ -1,8 +1,9 @@
 // The watcher thread's fs.watch wrapper: a directory watch's 'change' about a child goes to the
 // agent, not to chokidar (which would re-read the whole directory for it); creations, removals
 // and a file watch's own events still reach the listener — except while muted (a pull writing),
-// after which each directory with creations or removals is heard of once. chokidar calls
-// fs.watch through an ESM named import, so that is what these watches use too.
+// after which each directory with creations or removals, and each file with events of its own,
+// is heard of once. chokidar calls fs.watch through an ESM named import, so that is what these
+// watches use too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, rmSync, watch, writeFileSync } from 'node:fs';
@@ -87,7 +88,7 @@ test('divertWatchEvents: muted, creations and removals are diverted too; unmute 
   await until('a creation after unmute reaches the listener', () => heard.some(([e, n]) => e === 'rename' && n === 'after.jpg'));
 });
 
-test("divertWatchEvents: muted, a directory's change of its own attributes is diverted and replayed once; a file's own change still reaches its listener", async (t) => {
+test("divertWatchEvents: muted, a directory's change of its own attributes and a file's own events are diverted and replayed once each", async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'sy-divert-'));
   t.after(() => rmSync(base, { recursive: true, force: true }));
   const dir = join(base, 'photos');
@@ -103,9 +104,16 @@ test("divertWatchEvents: muted, a directory's change of its own attributes is di
   chmodSync(dir, 0o750);
   await until("the directory's own change, diverted as its path", () => diverted.includes(dir));
   chmodSync(join(dir, 'a.jpg'), 0o640);
-  await until("the file's own change at its listener", () => fileHeard.some(([, n]) => n === 'a.jpg'));
+  appendFileSync(join(dir, 'a.jpg'), 'y');
+  await until("the file's own events, diverted as its path", () => diverted.includes(join(dir, 'a.jpg')));
   await sleep(50);
   assert.equal(heard.length, 0, 'the directory listener heard nothing while muted');
-  assert.equal(diversion.unmute(), 1);
+  assert.equal(fileHeard.length, 0, 'the file listener heard nothing while muted');
+  assert.equal(diversion.unmute(), 2, 'the directory and the file');
   assert.deepEqual(heard, [['rename', 'photos']], 'one event at the unmute: one re-read');
+  assert.equal(fileHeard.length, 1, 'one event for the file at the unmute');
+  assert.equal(fileHeard[0]![1], 'a.jpg');
+  // Unmuted again, a file's own change reaches its listener at once.
+  appendFileSync(join(dir, 'a.jpg'), 'z');
+  await until("the file's own change at its listener", () => fileHeard.length > 1);
 });
