@@ -17,7 +17,7 @@ import type { Entry, ManifestBatcher, ManifestStore } from './manifest-store.js'
 import { PART_PREFIX, resolveInside } from './path-safety.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AssetRoot } from './roots.js';
-import { entryFromStat } from './scanner.js';
+import { entryFromStat, type StatLike } from './scanner.js';
 
 export interface CopyCounters {
   filesDone: number;
@@ -187,8 +187,7 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
     ctx.batcher.deleteTree(s.path);
   }
   ctx.track(
-    ctx.committer.commit(tmp, abs).then(() => {
-      const st = lstatSync(abs, { bigint: true });
+    ctx.committer.commit(tmp, abs).then((st) => {
       ctx.batcher.upsert(entryFromStat(s.path, st, { sha256: sha, chunks: s.chunks }));
       ctx.counters.filesDone++;
     }),
@@ -380,9 +379,9 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       await rm(abs, { recursive: true, force: true });
       ctx.batcher.deleteTree(s.path);
     }
-    const done = async (): Promise<void> => {
+    const done = async (committed?: StatLike): Promise<void> => {
       ctx.store.removePart(root.name, tmpRel);
-      const st = await lstat(abs, { bigint: true });
+      const st = committed ?? (await lstat(abs, { bigint: true }));
       ctx.batcher.upsert(entryFromStat(s.path, st, { sha256: sha, chunks }));
       ctx.counters.filesDone++;
     };

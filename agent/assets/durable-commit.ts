@@ -6,7 +6,9 @@
 // where the cost is the data itself. Either way no rename happens before the bytes are on disk,
 // and a crash leaves only temporary files, which the next run verifies and resumes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { open, rename } from 'node:fs/promises';
+import { lstat, open, rename } from 'node:fs/promises';
+import type { FileThread } from './file-thread.js';
+import type { StatLike } from './scanner.js';
 import { createInterface } from 'node:readline';
 
 /**
@@ -60,7 +62,7 @@ const sharedHelper = new SyncfsHelper();
 interface Item {
   tmp: string;
   final: string;
-  resolve: () => void;
+  resolve: (st: StatLike) => void;
   reject: (err: unknown) => void;
 }
 
@@ -73,12 +75,14 @@ export class DurableCommitter {
 
   constructor(
     private readonly rootPath: string,
+    /** Where the renames run (off the main thread); without one, the promise API. */
+    private readonly renamer?: FileThread,
     private readonly maxBatch = 512,
     private readonly maxDelayMs = 50,
   ) {}
 
-  /** The file at `tmp` is written and closed; resolves once it is durable at `final`. */
-  commit(tmp: string, final: string): Promise<void> {
+  /** The file at `tmp` is written and closed; resolves once it is durable at `final`, with what lstat finds there then. */
+  commit(tmp: string, final: string): Promise<StatLike> {
     return new Promise((resolve, reject) => {
       this.batch.push({ tmp, final, resolve, reject });
       if (this.batch.length >= this.maxBatch) this.flushSoon(0);
@@ -131,12 +135,16 @@ export class DurableCommitter {
       for (const it of items) it.reject(err);
       return;
     }
-    // Renames at once: each waits on the thread pool, not on the one before it.
+    // Renames at once: on the file thread, one message for the batch; else each on the thread
+    // pool, not waiting on the one before it.
     await Promise.all(
       items.map(async (it) => {
         try {
-          await rename(it.tmp, it.final);
-          it.resolve();
+          if (this.renamer !== undefined) it.resolve(await this.renamer.rename(it.tmp, it.final));
+          else {
+            await rename(it.tmp, it.final);
+            it.resolve(await lstat(it.final, { bigint: true }));
+          }
         } catch (err) {
           it.reject(err);
         }

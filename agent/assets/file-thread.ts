@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { FileJob, FileReply } from './file-thread-worker.js';
+import type { StatLike } from './scanner.js';
 
 export type SmallWriteOutcome = 'ok' | 'hash-mismatch';
 
@@ -75,6 +76,14 @@ export class FileThread {
     const r = await this.send({ kind: 'hash', fd, size });
     if (r.status !== 'hashed') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a hash`);
     return { sha256: Buffer.from(r.sha256), bytes: r.bytes };
+  }
+
+  /** Renames `from` to `to` and says what lstat then finds at `to`. */
+  async rename(from: string, to: string): Promise<StatLike> {
+    const r = await this.send({ kind: 'rename', from, to });
+    if (r.status !== 'renamed') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a rename`);
+    const { kind, mode, size, mtimeNs, ctimeNs, ino } = r.stat;
+    return { mode, size, mtimeNs, ctimeNs, ino, isFile: () => kind === 'file', isDirectory: () => kind === 'dir', isSymbolicLink: () => kind === 'symlink' };
   }
 
   private flush(): void {

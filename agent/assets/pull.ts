@@ -201,7 +201,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     const ctx: CopyContext = {
       root, store, batcher, fetcher,
       limiter: new RateLimiter(p.bandwidthLimit ?? 0),
-      committer: (committer = new DurableCommitter(root.path)),
+      committer: (committer = new DurableCommitter(root.path, sharedFileThread('small-writes'))),
       writer: sharedFileThread('small-writes'),
       hasher: sharedFileThread('large-hashes'),
       counters,

@@ -34,14 +34,17 @@ export interface ScanStats {
 const BATCH = 256;
 const STAT_PARALLEL = 64;
 
-export function typeOf(st: BigIntStats): EntryType | undefined {
+/** What an entry is made from: an lstat's answer (or the file thread's copy of one). */
+export type StatLike = Pick<BigIntStats, 'mode' | 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'isFile' | 'isDirectory' | 'isSymbolicLink'>;
+
+export function typeOf(st: StatLike): EntryType | undefined {
   if (st.isFile()) return 'file';
   if (st.isDirectory()) return 'dir';
   if (st.isSymbolicLink()) return 'symlink';
   return undefined;
 }
 
-export function entryFromStat(path: string, st: BigIntStats, extra: Partial<Entry> = {}): Entry {
+export function entryFromStat(path: string, st: StatLike, extra: Partial<Entry> = {}): Entry {
   const type = typeOf(st) ?? 'file';
   return {
     path,

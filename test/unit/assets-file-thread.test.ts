@@ -95,3 +95,16 @@ test('hashes the first bytes behind a descriptor the caller holds, and says how 
   }
   await assert.rejects(w.hash(123456, 10), (err: NodeJS.ErrnoException) => err.code === 'EBADF');
 });
+
+test('renames into place and answers with what lstat finds there; a missing source fails with its code', async (t) => {
+  const { dir, w } = writerIn(t);
+  writeFileSync(join(dir, 'new.part'), 'fresh');
+  writeFileSync(join(dir, 'photo.jpg'), 'old');
+  const st = await w.rename(join(dir, 'new.part'), join(dir, 'photo.jpg'));
+  assert.equal(readFileSync(join(dir, 'photo.jpg'), 'utf8'), 'fresh');
+  assert.equal(existsSync(join(dir, 'new.part')), false);
+  const real = lstatSync(join(dir, 'photo.jpg'), { bigint: true });
+  assert.deepEqual([st.ino, st.size, st.mode, st.mtimeNs, st.ctimeNs], [real.ino, real.size, real.mode, real.mtimeNs, real.ctimeNs]);
+  assert.deepEqual([st.isFile(), st.isDirectory(), st.isSymbolicLink()], [true, false, false]);
+  await assert.rejects(w.rename(join(dir, 'gone.part'), join(dir, 'x')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+});
