@@ -6,7 +6,7 @@
 // where the cost is the data itself. Either way no rename happens before the bytes are on disk,
 // and a crash leaves only temporary files, which the next run verifies and resumes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { lstat, open, rename } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { FileThread } from './file-thread.js';
 import type { StatLike } from './scanner.js';
 import { createInterface } from 'node:readline';
@@ -75,8 +75,8 @@ export class DurableCommitter {
 
   constructor(
     private readonly rootPath: string,
-    /** Where the renames run (off the main thread); without one, the promise API. */
-    private readonly renamer?: FileThread,
+    /** Where the renames run, off the main thread. */
+    private readonly renamer: FileThread,
     private readonly maxBatch = 512,
     private readonly maxDelayMs = 50,
   ) {}
@@ -135,16 +135,11 @@ export class DurableCommitter {
       for (const it of items) it.reject(err);
       return;
     }
-    // Renames at once: on the file thread, one message for the batch; else each on the thread
-    // pool, not waiting on the one before it.
+    // Renames at once: on the file thread, one message for the batch.
     await Promise.all(
       items.map(async (it) => {
         try {
-          if (this.renamer !== undefined) it.resolve(await this.renamer.rename(it.tmp, it.final));
-          else {
-            await rename(it.tmp, it.final);
-            it.resolve(await lstat(it.final, { bigint: true }));
-          }
+          it.resolve(await this.renamer.rename(it.tmp, it.final));
         } catch (err) {
           it.reject(err);
         }

@@ -15,7 +15,8 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
-type NewJob = FileJob extends infer J ? (J extends FileJob ? Omit<J, 'id'> : never) : never;
+/** A job before it has an id (Omit over each member of the union, not over the union). */
+type NewJob = FileJob extends infer J ? (J extends unknown ? Omit<J, 'id'> : never) : never;
 
 export class FileThread {
   private worker: Worker | undefined;
