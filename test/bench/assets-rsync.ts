@@ -273,6 +273,12 @@ async function main(): Promise<void> {
   const row = (name: string, goal: string, oursS: number, rsyncS: number, oursWire: string, rsyncWire: string): void => {
     rows.push([name, goal, fmt(oursS), fmt(rsyncS), `${fmt(rsyncS / oursS)}×`, oursWire, rsyncWire]);
   };
+  /** CPU seconds of both agents from now: call the result when the step is done. */
+  const agentsCpu = (): (() => string) => {
+    const pids = { staging: staging.child.pid, production: production.child.pid };
+    const at = Object.entries(pids).map(([name, pid]) => ({ name, pid, all: cpuSeconds(pid), sys: cpuSeconds(pid, 'sys') }));
+    return () => at.map((a) => `${a.name} ${fmt(cpuSeconds(a.pid) - a.all)} s (system ${fmt(cpuSeconds(a.pid, 'sys') - a.sys)} s)`).join(', ');
+  };
   const relay = await countingRelay(staging.address);
   const relayed = { ...req, peer_address: relay.address };
   const ourPull = async (viaRelay = true): Promise<{ seconds: number; result: Awaited<ReturnType<typeof pull>>['result']; wire: number }> => {
@@ -287,12 +293,10 @@ async function main(): Promise<void> {
   settleDisk();
   const r1 = rsync(['-a', '--delete']);
   settleDisk();
-  const c0s = cpuSeconds(staging.child.pid);
-  const c0p = cpuSeconds(production.child.pid);
-  const sys0 = cpuSeconds(production.child.pid, 'sys');
+  const cpu1 = agentsCpu();
   const p1 = await ourPull(false);
   if (!p1.result.equal) throw new Error('initial copy not equal');
-  console.log(`initial copy CPU: staging ${fmt(cpuSeconds(staging.child.pid) - c0s)} s, production ${fmt(cpuSeconds(production.child.pid) - c0p)} s (system ${fmt(cpuSeconds(production.child.pid, 'sys') - sys0)} s); rsync wall ${fmt(r1.seconds)} s`);
+  console.log(`initial copy CPU: ${cpu1()}; rsync wall ${fmt(r1.seconds)} s`);
   row('initial copy', '≥ 1×', p1.seconds, r1.seconds, `${mb(Number(p1.result.bytes_wire))} payload`, mb(r1.wire));
   settleDisk();
   const r1f = rsync(['-a', '--delete', '--fsync'], rsyncUrl.replace(/\/dst\/$/, '/dstfsync/'));
@@ -322,13 +326,10 @@ async function main(): Promise<void> {
     settleDisk();
     const r2 = rsync(['-a', '--delete']);
     settleDisk();
-    const c2s = cpuSeconds(staging.child.pid);
-    const c2p = cpuSeconds(production.child.pid);
-    const sys2s = cpuSeconds(staging.child.pid, 'sys');
-    const sys2p = cpuSeconds(production.child.pid, 'sys');
+    const cpu2 = agentsCpu();
     p2 = await ourPull();
     if (!p2.result.equal) throw new Error('delta not equal');
-    console.log(`delta CPU: staging ${fmt(cpuSeconds(staging.child.pid) - c2s)} s (system ${fmt(cpuSeconds(staging.child.pid, 'sys') - sys2s)} s), production ${fmt(cpuSeconds(production.child.pid) - c2p)} s (system ${fmt(cpuSeconds(production.child.pid, 'sys') - sys2p)} s)`);
+    console.log(`delta CPU: ${cpu2()}`);
     row(k === 0 ? 'delta 1%' : `delta 1% (again, ${k + 1} of ${deltas})`, `≥ 1×, wire ≤ 1.5× (ours ${fmt(p2.wire / r2.wire)}×)`, p2.seconds, r2.seconds, mb(p2.wire), mb(r2.wire));
   }
   if (only === 'delta') {

@@ -32,16 +32,23 @@ test('an appended small file sends only its tail; a production copy that is no p
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
 });
 
-test("a large file appended to is rebuilt from production's own chunks, taken unchecked; one that no longer matches the manifest is caught by the whole-file hash and fetched", async (t) => {
+const CHUNK = 256 * 1024;
+
+/** Staging with video.bin (12 chunks) and clip.bin (6 chunks), already pulled to production once. */
+async function largeFilesPulled(t: Parameters<typeof startAssetPair>[0]) {
   const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
   const stagingRoot = join(dir, 'staging');
   const productionRoot = join(dir, 'production');
   mkdirSync(stagingRoot);
-  const CHUNK = 256 * 1024;
   writeFileSync(join(stagingRoot, 'video.bin'), randomBytes(12 * CHUNK));
   writeFileSync(join(stagingRoot, 'clip.bin'), randomBytes(6 * CHUNK));
-  const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
-  assert.equal((await pull(production.client, req)).result.equal, true);
+  const pair = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  assert.equal((await pull(pair.production.client, pair.req)).result.equal, true);
+  return { stagingRoot, productionRoot, ...pair };
+}
+
+test("a large file appended to is rebuilt from production's own chunks, taken unchecked; one that no longer matches the manifest is caught by the whole-file hash and fetched", async (t) => {
+  const { stagingRoot, productionRoot, production, req } = await largeFilesPulled(t);
 
   appendFileSync(join(stagingRoot, 'video.bin'), randomBytes(1000));
   appendFileSync(join(stagingRoot, 'clip.bin'), randomBytes(1000));
@@ -64,15 +71,7 @@ test("a large file appended to is rebuilt from production's own chunks, taken un
 });
 
 test('a large file appended to, or renamed, is copied in whole from the local file with its chunks at the same places, without the chunk index', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
-  const stagingRoot = join(dir, 'staging');
-  const productionRoot = join(dir, 'production');
-  mkdirSync(stagingRoot);
-  const CHUNK = 256 * 1024;
-  writeFileSync(join(stagingRoot, 'video.bin'), randomBytes(12 * CHUNK));
-  writeFileSync(join(stagingRoot, 'clip.bin'), randomBytes(6 * CHUNK));
-  const { production, productionState, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
-  assert.equal((await pull(production.client, req)).result.equal, true);
+  const { stagingRoot, productionRoot, production, productionState, req } = await largeFilesPulled(t);
 
   appendFileSync(join(stagingRoot, 'video.bin'), randomBytes(1000));
   renameSync(join(stagingRoot, 'clip.bin'), join(stagingRoot, 'moved.bin'));
