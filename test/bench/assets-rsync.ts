@@ -170,27 +170,41 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
 }
 
 /**
- * A TCP relay in front of the staging agent that counts every byte both ways: what our pulls
- * put on the wire, framing and listing included, as rsync's --stats counts its own. Used for
- * the delta-sized steps only; the initial copy goes direct (a relay would cost it CPU) and
- * reports its chunk payload.
+ * TCP payload both ways so far on each of `pid`'s established connections to `port`, from the
+ * kernel's own per-socket counters (`ss -i`: tcp_info's bytes_sent and bytes_received): what our
+ * pulls put on the wire, framing and listing included, as rsync's --stats counts its own. Earlier
+ * sessions counted through a relay process in front of staging, which added a hop, an event-loop
+ * wake per segment and its CPU to every pull it measured — rsync's run had no such middleman.
  */
-async function countingRelay(target: string): Promise<{ address: string; bytes: () => number; close: () => void }> {
+function tcpCounters(pid: number, port: number): Map<string, number> {
+  const out = execFileSync('ss', ['-tinpH', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' });
+  const counters = new Map<string, number>();
+  let socket: string | undefined;
+  for (const line of out.split('\n')) {
+    if (/^\S/.test(line)) {
+      // "0 0 127.0.0.1:47698 127.0.0.2:34235 users:(("node",pid=19768,fd=20))"
+      socket = line.includes(`pid=${pid},`) ? line.split(/\s+/).slice(2, 4).join(' ') : undefined;
+      continue;
+    }
+    const sent = /bytes_sent:(\d+)/.exec(line);
+    const received = /bytes_received:(\d+)/.exec(line);
+    // The line under each socket holds its counters (none yet on a connection that moved nothing).
+    if (socket !== undefined && line.trim() !== '') counters.set(socket, Number(sent?.[1] ?? 0) + Number(received?.[1] ?? 0));
+  }
+  return counters;
+}
+
+/** Bytes on production's connections to staging since `before`; a connection that closed meanwhile would hide its bytes, so that fails. */
+function wireSince(before: Map<string, number>, pid: number, port: number): number {
+  const after = tcpCounters(pid, port);
   let bytes = 0;
-  const [host, port] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  // No Nagle on either leg: agents' small gRPC frames otherwise wait for the peer's delayed ACK
-  // here (measured: ~90 ms added to a delta's listing round trips), a cost only the relay adds.
-  const server = createServer({ noDelay: true }, (client) => {
-    const upstream = connect({ port, host, noDelay: true });
-    client.on('data', (d: Buffer) => (bytes += d.length));
-    upstream.on('data', (d: Buffer) => (bytes += d.length));
-    client.pipe(upstream).on('error', () => client.destroy());
-    upstream.pipe(client).on('error', () => upstream.destroy());
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.4', r));
-  return { address: `127.0.0.4:${(server.address() as AddressInfo).port}`, bytes: () => bytes, close: () => server.close() };
+  for (const [socket, n] of before) {
+    const now = after.get(socket);
+    if (now === undefined) throw new Error(`production's connection ${socket} to staging closed during the step: its bytes cannot be counted`);
+    bytes += now - n;
+  }
+  for (const [socket, n] of after) if (!before.has(socket)) bytes += n;
+  return bytes;
 }
 
 /** Peak resident set of a live process, from the kernel's high-water mark. */
@@ -239,6 +253,7 @@ function settleDisk(): void {
 
 async function main(): Promise<void> {
   requireBinary('rsync', 'rsync');
+  requireBinary('ss', 'iproute2');
   if (!existsSync(join(packageRoot(), 'dist', 'cli', 'main.js'))) throw new Error('build first: npx tsc -p .');
   if (profDir !== '') mkdirSync(profDir, { recursive: true });
   console.log(`tree: ${sizeMb} MB under ${base}`);
@@ -279,13 +294,17 @@ async function main(): Promise<void> {
     const at = Object.entries(pids).map(([name, pid]) => ({ name, pid, all: cpuSeconds(pid), sys: cpuSeconds(pid, 'sys') }));
     return () => at.map((a) => `${a.name} ${fmt(cpuSeconds(a.pid) - a.all)} s (system ${fmt(cpuSeconds(a.pid, 'sys') - a.sys)} s)`).join(', ');
   };
-  const relay = await countingRelay(staging.address);
-  const relayed = { ...req, peer_address: relay.address };
-  const ourPull = async (viaRelay = true): Promise<{ seconds: number; result: Awaited<ReturnType<typeof pull>>['result']; wire: number }> => {
-    const w0 = relay.bytes();
+  const stagingPort = Number(staging.address.slice(staging.address.lastIndexOf(':') + 1));
+  const wireMark = (): Map<string, number> => tcpCounters(production.child.pid!, stagingPort);
+  const wireAfter = (mark: Map<string, number>): number => wireSince(mark, production.child.pid!, stagingPort);
+  const ourPull = async (): Promise<{ seconds: number; result: Awaited<ReturnType<typeof pull>>['result']; wire: number }> => {
+    const w0 = wireMark();
     const t0 = performance.now();
-    const p = await pull(production.client, viaRelay ? relayed : req);
-    return { seconds: (performance.now() - t0) / 1000, result: p.result, wire: relay.bytes() - w0 };
+    const p = await pull(production.client, req);
+    const seconds = (performance.now() - t0) / 1000;
+    const wire = wireAfter(w0);
+    if (wire < Number(p.result.bytes_wire)) throw new Error(`counted ${wire} B on the wire for a pull that received ${p.result.bytes_wire} B of chunks: production's connection to staging was not found`);
+    return { seconds, result: p.result, wire };
   };
 
   console.log(`staging first scan (before any freeze; the watcher keeps it from then on): ${fmt(stagingScan)} s`);
@@ -294,10 +313,10 @@ async function main(): Promise<void> {
   const r1 = rsync(['-a', '--delete']);
   settleDisk();
   const cpu1 = agentsCpu();
-  const p1 = await ourPull(false);
+  const p1 = await ourPull();
   if (!p1.result.equal) throw new Error('initial copy not equal');
   console.log(`initial copy CPU: ${cpu1()}; rsync wall ${fmt(r1.seconds)} s`);
-  row('initial copy', '≥ 1×', p1.seconds, r1.seconds, `${mb(Number(p1.result.bytes_wire))} payload`, mb(r1.wire));
+  row('initial copy', '≥ 1×', p1.seconds, r1.seconds, mb(p1.wire), mb(r1.wire));
   settleDisk();
   const r1f = rsync(['-a', '--delete', '--fsync'], rsyncUrl.replace(/\/dst\/$/, '/dstfsync/'));
   rmSync(theirsDurable, { recursive: true, force: true });
@@ -305,7 +324,6 @@ async function main(): Promise<void> {
   await awaitRewatch();
   const finish = async (): Promise<void> => {
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-    relay.close();
     await production.stop();
     await staging.stop();
     rsyncd.child.kill('SIGTERM');
@@ -364,12 +382,12 @@ async function main(): Promise<void> {
   const rsyncFreeze = (performance.now() - t) / 1000;
   settleDisk();
   t = performance.now();
-  const w3 = relay.bytes();
-  const p3 = await pull(production.client, relayed);
-  const v3 = await call<object, VerifyAssetsResponse__Output>((r, cb) => production.client.VerifyAssets(r, cb), { ...verifyReq, peer_address: relay.address });
+  const w3 = wireMark();
+  const p3 = await pull(production.client, req);
+  const v3 = await call<object, VerifyAssetsResponse__Output>((r, cb) => production.client.VerifyAssets(r, cb), verifyReq);
   const oursFreeze = (performance.now() - t) / 1000;
   if (!p3.result.equal || !v3.equal) throw new Error('freeze window not equal');
-  row('freeze window: delta + proof', '≥ 1×', oursFreeze, rsyncFreeze, mb(relay.bytes() - w3), mb(r3a.wire + r3b.wire));
+  row('freeze window: delta + proof', '≥ 1×', oursFreeze, rsyncFreeze, mb(wireAfter(w3)), mb(r3a.wire + r3b.wire));
   await awaitRewatch();
 
   // 4. nothing changed
@@ -393,9 +411,8 @@ async function main(): Promise<void> {
   console.log(`\npeak RSS: staging agent ${fmt(peakRssMb(staging.child.pid))} MB, production agent ${fmt(peakRssMb(production.child.pid))} MB`);
   console.log(`production watcher catch-up after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
   console.log(`delta pull: copied ${p2!.result.files_copied} files, chunk payload ${p2!.result.bytes_wire} B, reused ${p2!.result.bytes_reused} B`);
-  console.log('wire ours: TCP payload both ways through a counting relay (initial copy: chunk payload, sent direct); rsync: --stats sent + received');
+  console.log('wire ours: TCP payload both ways on production\'s connections to staging (the kernel\'s tcp_info counters, read with ss); rsync: --stats sent + received');
 
-  relay.close();
   await production.stop();
   await staging.stop();
   rsyncd.child.kill('SIGTERM');
