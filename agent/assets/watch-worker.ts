@@ -4,8 +4,6 @@
 // work runs beside the main thread, which only receives the changed paths, in batches.
 import { parentPort, workerData } from 'node:worker_threads';
 import { basename } from 'node:path';
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { watch } from 'chokidar';
 import { divertWatchEvents } from './watch-event-diversion.js';
 import { isPartName } from './path-safety.js';
@@ -53,52 +51,6 @@ const rawSeen = (path: string | undefined): void => {
   lastRawAt = performance.now();
   if (path !== undefined && !isPartName(basename(path))) push(path);
 };
-/**
- * This thread's scheduling priority while muted. A pull renames its files over watched ones, and
- * chokidar then closes each old file's watch and opens one on the new file: ~0.25 s of this
- * thread's CPU during a 0.6 s delta on two cores (profiled), taken from the pull's own threads.
- * That bookkeeping is diverted and replayed at the unmute anyway, so while muted it runs only on
- * CPU the pull leaves idle. Linux's setpriority takes a thread id. Raising the priority back
- * needs CAP_SYS_NICE (or RLIMIT_NICE): where a probe at start finds it cannot, the thread is
- * never lowered (a watcher stuck low would catch up late as staging), and elsewhere than Linux
- * nothing changes either.
- */
-const MUTED_NICE = 19;
-const threadId = ((): number | undefined => {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
-  } catch {
-    return undefined;
-  }
-})();
-/** This thread's own priority, where it can be lowered and raised back to it. */
-const normalNice = ((): number | undefined => {
-  if (threadId === undefined) return undefined;
-  let normal: number;
-  try {
-    normal = getPriority(threadId);
-    if (normal >= MUTED_NICE) return undefined;
-    setPriority(threadId, normal + 1);
-  } catch {
-    return undefined;
-  }
-  try {
-    setPriority(threadId, normal);
-    return normal;
-  } catch {
-    return undefined; // left one step lower: harmless, and never lowered further
-  }
-})();
-const setNice = (nice: number): void => {
-  if (threadId === undefined || normalNice === undefined) return;
-  try {
-    setPriority(threadId, nice);
-  } catch {
-    // Only how soon the watcher catches up depends on it, not what it finds.
-  }
-};
-
 // Before chokidar's first watch: a child's content change is forwarded here, not re-read there.
 const diversion = divertWatchEvents(rawSeen);
 const w = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p: string) => isPartName(basename(p)) });
@@ -132,13 +84,11 @@ port.on('message', (m: ToWatcher) => {
     flush();
     catchingUp = false;
     diversion.mute();
-    setNice(MUTED_NICE);
     send({ type: 'muted', id: m.id });
   } else if (m.type === 'unmute') {
     // chokidar's quiet is counted from here: its re-reads have only begun.
     lastEventAt = performance.now();
     catchingUp = true;
-    if (normalNice !== undefined) setNice(normalNice);
     diversion.unmute();
   } else if (m.type === 'close') {
     // Closing the port lets the thread end once chokidar has let go of its watches.
