@@ -78,15 +78,15 @@ async function assertRealDirCached(ctx: CopyContext, dirRel: string): Promise<st
 
 /**
  * Reads a chunk with this hash from some local file into `buf`; true when it was read (and, with
- * `verify`, its bytes check out).
+ * `checkLocal`, its bytes check out).
  */
-async function readLocalChunk(ctx: CopyContext, hash: Buffer, len: number, buf: Buffer, verify: boolean): Promise<boolean> {
+async function readLocalChunk(ctx: CopyContext, hash: Buffer, len: number, buf: Buffer, checkLocal: boolean): Promise<boolean> {
   for (const loc of ctx.store.chunkLocations(ctx.root.name, hash)) {
     let fh: FileHandle | undefined;
     try {
       fh = await open(resolveInside(ctx.root.path, loc.path), constants.O_RDONLY | constants.O_NOFOLLOW);
       const got = await readFully(fh, buf, len, loc.idx * CHUNK_SIZE);
-      if (got === len && (!verify || sha256(buf.subarray(0, len)).equals(hash))) return true;
+      if (got === len && (!checkLocal || sha256(buf.subarray(0, len)).equals(hash))) return true;
     } catch {
       // Moved or gone since the manifest saw it: try the next place, or the network.
     } finally {

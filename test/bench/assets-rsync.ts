@@ -14,7 +14,6 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { connect, createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../../shared/paths.js';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
