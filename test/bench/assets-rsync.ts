@@ -213,8 +213,10 @@ function peakRssMb(pid: number | undefined): number {
 }
 
 /** User + system CPU seconds a live process has used so far. */
-function cpuSeconds(pid: number | undefined, which: 'all' | 'sys' = 'all'): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+function cpuSeconds(pid: number | undefined, which: 'all' | 'sys' | 'main' = 'all'): number {
+  // 'main': the main thread alone (its task has the process's id). A profile's busy thread can
+  // be its shutdown; the kernel's per-thread count cannot.
+  const f = readFileSync(which === 'main' ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((which === 'sys' ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
@@ -290,8 +292,8 @@ async function main(): Promise<void> {
   /** CPU seconds of both agents from now: call the result when the step is done. */
   const agentsCpu = (): (() => string) => {
     const pids = { staging: staging.child.pid, production: production.child.pid };
-    const at = Object.entries(pids).map(([name, pid]) => ({ name, pid, all: cpuSeconds(pid), sys: cpuSeconds(pid, 'sys') }));
-    return () => at.map((a) => `${a.name} ${fmt(cpuSeconds(a.pid) - a.all)} s (system ${fmt(cpuSeconds(a.pid, 'sys') - a.sys)} s)`).join(', ');
+    const at = Object.entries(pids).map(([name, pid]) => ({ name, pid, all: cpuSeconds(pid), sys: cpuSeconds(pid, 'sys'), main: cpuSeconds(pid, 'main') }));
+    return () => at.map((a) => `${a.name} ${fmt(cpuSeconds(a.pid) - a.all)} s (system ${fmt(cpuSeconds(a.pid, 'sys') - a.sys)} s, main thread ${fmt(cpuSeconds(a.pid, 'main') - a.main)} s)`).join(', ');
   };
   const stagingPort = Number(staging.address.slice(staging.address.lastIndexOf(':') + 1));
   const wireMark = (): Map<string, number> => tcpCounters(production.child.pid!, stagingPort);
