@@ -17,6 +17,7 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { basename, join } from 'node:path';
 import type * as FsModule from 'node:fs';
+import { rawEventPaths } from './raw-event-path.js';
 
 type WatchListener = (event: string, filename: string | Buffer | null) => void;
 
@@ -34,7 +35,7 @@ export interface Diversion {
  * that calls this is affected). Listeners passed as an options-less second argument are covered
  * as well as the third-argument form chokidar uses.
  */
-export function divertWatchEvents(onDiverted: (path: string) => void): Diversion {
+export function divertWatchEvents(onDiverted: (paths: readonly string[]) => void): Diversion {
   const fs = createRequire(import.meta.url)('node:fs') as typeof FsModule;
   const original = fs.watch;
   let muted = false;
@@ -60,17 +61,18 @@ export function divertWatchEvents(onDiverted: (path: string) => void): Diversion
             listener(event, filename);
             return;
           }
-          onDiverted(watched);
+          // A directory's event naming itself may be about a child of its own name (img/img).
+          onDiverted(rawEventPaths(name, { watchedPath: watched }));
           if (event !== 'change' || !replay.has(listener)) replay.set(listener, [event, filename ?? own]);
           return;
         }
         // A name other than the watched path's own: this is a directory's watch speaking of a
-        // child. (A child named like its directory counts as the directory itself.)
+        // child. (A child named like its directory is handled above, both paths diverted.)
         if (event !== 'change' && !muted) {
           listener(event, filename);
           return;
         }
-        onDiverted(join(watched, name));
+        onDiverted([join(watched, name)]);
         if (muted && event !== 'change') replay.set(listener, ['rename', filename!]);
       };
     }

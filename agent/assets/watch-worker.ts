@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { watch } from 'chokidar';
 import { divertWatchEvents } from './watch-event-diversion.js';
 import { isPartName } from './path-safety.js';
-import { rawEventPath } from './raw-event-path.js';
+import { rawEventPaths } from './raw-event-path.js';
 
 export type ToWatcher = { type: 'ask'; id: number; of?: 'raw' | 'chokidar'; endsCatchUpAfterMs?: number } | { type: 'mute'; id: number } | { type: 'unmute' } | { type: 'close' };
 export type FromWatcher =
@@ -47,9 +47,9 @@ const push = (path: string): void => {
   }
 };
 /** A raw file-system event's path: forwarded at once (see below). */
-const rawSeen = (path: string | undefined): void => {
+const rawSeen = (paths: readonly string[]): void => {
   lastRawAt = performance.now();
-  if (path !== undefined && !isPartName(basename(path))) push(path);
+  for (const path of paths) if (!isPartName(basename(path))) push(path);
 };
 // Before chokidar's first watch: a child's content change is forwarded here, not re-read there.
 const diversion = divertWatchEvents(rawSeen);
@@ -63,7 +63,7 @@ w.on('all', (_event, path: string) => {
 // load that put its events for a new directory's files 0.6–1.1 s behind the kernel's (measured).
 // A settle that waits for quiet raw events must not answer before their paths are queued. The
 // main thread re-reads every path it gets, so a path that turns out unchanged costs one lstat.
-w.on('raw', (_event: string, name: unknown, details: unknown) => rawSeen(rawEventPath(name, details)));
+w.on('raw', (_event: string, name: unknown, details: unknown) => rawSeen(rawEventPaths(name, details)));
 w.on('error', (err) => send({ type: 'error', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code }));
 w.once('ready', () => send({ type: 'ready' }));
 

@@ -33,7 +33,7 @@ test('divertWatchEvents: a child file changed in a watched directory goes to the
   writeFileSync(join(dir, 'a.jpg'), 'one');
   const original = watch;
   const diverted: string[] = [];
-  const diversion = divertWatchEvents((path) => diverted.push(path));
+  const diversion = divertWatchEvents((paths) => diverted.push(...paths));
   t.after(diversion.undo);
   assert.notEqual(watch, original, 'the named import sees the wrapper (syncBuiltinESMExports)');
 
@@ -67,7 +67,7 @@ test('divertWatchEvents: muted, creations and removals are diverted too; unmute 
   });
   writeFileSync(join(dir, 'old.jpg'), 'x');
   const diverted: string[] = [];
-  const diversion = divertWatchEvents((path) => diverted.push(path));
+  const diversion = divertWatchEvents((paths) => diverted.push(...paths));
   t.after(diversion.undo);
   const heard = watching(t, dir);
   const heardOther = watching(t, other);
@@ -95,7 +95,7 @@ test("divertWatchEvents: muted, a directory's change of its own attributes and a
   mkdirSync(dir);
   writeFileSync(join(dir, 'a.jpg'), 'x');
   const diverted: string[] = [];
-  const diversion = divertWatchEvents((path) => diverted.push(path));
+  const diversion = divertWatchEvents((paths) => diverted.push(...paths));
   t.after(diversion.undo);
   const heard = watching(t, dir);
   const fileHeard = watching(t, join(dir, 'a.jpg'));
