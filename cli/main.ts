@@ -1,7 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 import './threadpool-size.js';
 // `switchyard` — one binary for the agent, the controller and the operator's client verbs.
-// The shebang's Node.js flags, and why: node-flags.ts.
 import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../shared/errors.js';
 import { packageVersion } from '../shared/paths.js';
