@@ -1,6 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=128
 import './threadpool-size.js';
 // `switchyard` — one binary for the agent, the controller and the operator's client verbs.
+// The shebang's Node.js flags, and why: node-flags.ts.
 import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../shared/errors.js';
 import { packageVersion } from '../shared/paths.js';

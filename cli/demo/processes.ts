@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SwitchyardError } from '../../shared/errors.js';
+import { shebangNodeFlags } from '../node-flags.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
@@ -15,7 +16,7 @@ export interface ChildHandle {
 
 export function spawnSwitchyard(name: string, args: string[], logFile: string, env: Record<string, string> = {}): ChildHandle {
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...shebangNodeFlags(MAIN), MAIN, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
   let exited = child.exitCode !== null;
   child.once('exit', () => (exited = true));
   const killOnExit = () => child.kill('SIGKILL');

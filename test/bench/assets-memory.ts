@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { watch } from 'chokidar';
 import { packageRoot } from '../../shared/paths.js';
+import { shebangNodeFlags } from '../../cli/node-flags.js';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import { connectAssetsPeer } from '../../agent/assets/peer-client.js';
 import { ASSET_MIGRATIONS, ManifestStore } from '../../agent/assets/manifest-store.js';
@@ -143,7 +144,9 @@ interface Agent {
 async function startAgent(base: string, name: string, host: string, root: string): Promise<Agent> {
   const cfg = join(base, `${name}.yaml`);
   writeFileSync(cfg, [`name: ${name}`, `listen: { host: ${host}, port: 0 }`, 'insecure: true', `stateFile: ${join(base, `${name}.sqlite`)}`, 'logLevel: info', 'assets:', `  site: { path: ${JSON.stringify(root)} }`, ''].join('\n'));
-  const child: ChildProcess = spawn(process.execPath, ['--trace-gc', join(packageRoot(), 'dist', 'cli', 'main.js'), 'agent', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const main = join(packageRoot(), 'dist', 'cli', 'main.js');
+  // The flags the installed binary runs with (its shebang's), as in the other benches.
+  const child: ChildProcess = spawn(process.execPath, [...shebangNodeFlags(main), '--trace-gc', main, 'agent', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
   let heapPeak = 0;
   // Heap in use after the last GC: where a phase without any GC starts (and stays below its next peak).
   let heapAfter = 0;

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../../shared/paths.js';
+import { shebangNodeFlags } from '../../cli/node-flags.js';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import type { VerifyAssetsResponse__Output } from '../../shared/proto-gen/switchyard/v1/VerifyAssetsResponse.js';
 import type { AssetScanRootResponse__Output } from '../../shared/proto-gen/switchyard/v1/AssetScanRootResponse.js';
@@ -116,7 +117,9 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
   const nodeArgs = profDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profDir, name)];
   // BENCH_AGENT_NODE_ARGS="--trace-gc": extra V8/Node flags for both agents; their non-JSON output goes to BASE/NAME.out.
   nodeArgs.push(...(process.env.BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''));
-  const child = spawn(process.execPath, [...nodeArgs, join(packageRoot(), 'dist', 'cli', 'main.js'), 'agent', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const main = join(packageRoot(), 'dist', 'cli', 'main.js');
+  // The flags the installed binary runs with (its shebang's), then the bench's own (profiling).
+  const child = spawn(process.execPath, [...shebangNodeFlags(main), ...nodeArgs, main, 'agent', '--config', cfg], { stdio: ['ignore', 'pipe', 'inherit'] });
   let onListen: (a: string) => void = () => undefined;
   const listening = new Promise<string>((r) => (onListen = r));
   const watchedTimes: number[] = [];

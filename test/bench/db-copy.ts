@@ -9,6 +9,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { startMariaDb, type MariaDbInstance } from '../../cli/devenv/mariadb.js';
+import { shebangNodeFlags } from '../../cli/node-flags.js';
 import { agentConfig, dbClient, streamCall, unaryCall } from '../helpers/db-fixture.js';
 
 const arg = (name: string, def: number) => {
@@ -62,7 +63,8 @@ function pipeline(src: MariaDbInstance, dst: MariaDbInstance, schema: string): P
 
 function agentProcess(config: object): Promise<{ address: string; child: ChildProcess }> {
   const script = fileURLToPath(new URL(`../helpers/db-agent-process${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, script, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The flags the installed binary runs with (its shebang's), as the assets bench's agents do.
+  const child = spawn(process.execPath, [...shebangNodeFlags(), ...process.execArgv, script, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../shared/paths.js';
+import { packageRoot, packageVersion } from '../../shared/paths.js';
+import { shebangNodeFlags } from '../../cli/node-flags.js';
 
 const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -107,4 +108,16 @@ test('healthcheck answers for a running mTLS agent and a controller, and fails f
   const down = await runAsync(['healthcheck', '--config', agentCfg]);
   assert.equal(down.status, 1);
   assert.match(down.stderr, /^switchyard: agent at 127\.0\.0\.2:\d+/);
+});
+
+test('the binary run as installed (its own shebang, as systemd and the image run it) starts with the shebang\'s Node.js flags', () => {
+  // The demo and the benchmarks start it as `node <flags> main.js` with the flags read from that line.
+  assert.deepEqual(shebangNodeFlags(MAIN), ['--initial-old-space-size=128']);
+  // Executed directly: env -S splits the line, and node refuses a flag it does not know.
+  const r = spawnSync(MAIN, ['--version'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), packageVersion());
+  const bad = spawnSync(process.execPath, ['--initial-old-space-size=x', '-e', '0'], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0, 'a malformed flag is refused, so the direct run above proves the line is taken');
 });
