@@ -10,7 +10,8 @@
 // mark-compacts on the staging agent and 79 on production's, against 5 and 16 with the flag —
 // each one marking on the main thread and on V8's helper threads beside it. The cost is memory
 // that stays garbage for longer: peak RSS 444 / 592 MB in the 2 GB bench, against 398 / 550 MB
-// in the run before it (a constant, not per file).
+// in the run before it (one tree size measured; the flag sets where the limit starts, and it
+// still grows with what is live).
 // (--max-semi-space-size=32, tried first, left the scavenge count where it was.)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
