@@ -4,8 +4,8 @@
 // read from that line, so what is measured is what is installed.
 //
 // --initial-old-space-size=128: the agents' live heap is small (~20 MB), V8 sized its old
-// generation's limit to it, and while chunks streamed the limit was reached again and again: a
-// major GC every 50-100 ms, each finding the same ~20 MB live (--trace-gc: "Mark-Compact 19.6 ->
+// generation's limit to it, and while chunks streamed the limit was reached again and again: up
+// to seven major GCs a second, each finding the same ~20 MB live (--trace-gc: "Mark-Compact 19.6 ->
 // 19.4 MB ... GC in old space requested"). One 2 GB initial copy, whole agent lifetimes: 69
 // mark-compacts on the staging agent and 79 on production's, against 5 and 16 with the flag —
 // each one marking on the main thread and on V8's helper threads beside it. The cost is memory

@@ -44,7 +44,8 @@ test('rawEventPaths: a directory holding an entry of its own name (img/img) — 
     assert.equal(childName, 'img');
     assert.equal(selfName, 'img');
     assert.deepEqual(rawEventPaths(childName, { watchedPath: dir }), [dir, join(dir, 'img')], 'the child is among the paths forwarded');
-    // A plain directory's event about itself names only the directory.
+    // A plain directory's event about itself carries its own name too: the directory goes first
+    // (with a child of that name, which is not there and costs the reader one lstat).
     const plain = join(root, 'uploads');
     mkdirSync(plain);
     const plainName = await eventName(plain, () => chmodSync(plain, 0o750));
