@@ -1,11 +1,8 @@
 // Runs the real `switchyard` binary as child processes, as a sysadmin would on separate hosts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { SwitchyardError } from '../../shared/errors.js';
-import { shebangNodeFlags } from '../node-flags.js';
-
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+import { MAIN_SCRIPT, shebangNodeFlags } from '../node-flags.js';
 
 export interface ChildHandle {
   name: string;
@@ -16,7 +13,7 @@ export interface ChildHandle {
 
 export function spawnSwitchyard(name: string, args: string[], logFile: string, env: Record<string, string> = {}): ChildHandle {
   const out = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...shebangNodeFlags(MAIN), MAIN, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [...shebangNodeFlags(), MAIN_SCRIPT, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
   let exited = child.exitCode !== null;
   child.once('exit', () => (exited = true));
   const killOnExit = () => child.kill('SIGKILL');
