@@ -4,6 +4,7 @@
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type ProviderClient, type RetryPolicy } from './http.js';
 import { normalizeName, type CachePurger, type DnsProvider, type RecordSet } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { KeyedQueue } from '../../shared/keyed-queue.js';
 
 export interface CloudflareProviderOptions {
   name: string;
@@ -42,6 +43,10 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
   private readonly token: string;
   private readonly client: ProviderClient;
   private readonly zoneIds = new Map<string, string>();
+  // A replace reads the records, then changes them one request at a time; two at once on the same
+  // name (two rollbacks, a rollback racing a slow switch) would both see the old set and both
+  // POST, leaving two values. Within one controller, a name's replaces go one at a time.
+  private readonly writes = new KeyedQueue();
 
   constructor(opts: CloudflareProviderOptions) {
     this.name = opts.name;
@@ -86,7 +91,11 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     return { name: normalizeName(name), type: type.toUpperCase(), ttl: first.ttl, records: records.map((r) => r.content).sort(), proxied: first.proxied ?? false };
   }
 
-  async replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
+  replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
+    return this.writes.run(`${normalizeName(zone)}/${normalizeName(rrset.name)}/${rrset.type.toUpperCase()}`, () => this.replaceNow(zone, rrset));
+  }
+
+  private async replaceNow(zone: string, rrset: RecordSet): Promise<void> {
     const zoneId = await this.zoneId(zone);
     const existing = await this.list(zoneId, rrset.name, rrset.type);
     const wanted = [...new Set(rrset.records)];

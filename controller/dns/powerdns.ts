@@ -3,6 +3,7 @@
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderClient, type RetryPolicy } from './http.js';
 import { normalizeName, type DnsProvider, type RecordSet } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { KeyedQueue } from '../../shared/keyed-queue.js';
 
 export interface PowerDnsProviderOptions {
   name: string;
@@ -30,6 +31,10 @@ export class PowerDnsProvider implements DnsProvider {
   private readonly base: string;
   private readonly client: ProviderClient;
   private readonly apiKey: string;
+  // PowerDNS answers 500 to a PATCH that races another on the same zone (with the sqlite3 backend,
+  // two of five such pairs here): two rollbacks at once, or a rollback racing a slow switch, would
+  // spend their retries on each other. Within one controller, a zone's writes go one at a time.
+  private readonly writes = new KeyedQueue();
 
   constructor(opts: PowerDnsProviderOptions) {
     this.name = opts.name;
@@ -68,6 +73,7 @@ export class PowerDnsProvider implements DnsProvider {
       rrset.records.length === 0
         ? { ...base, changetype: 'DELETE' }
         : { ...base, ttl: rrset.ttl, changetype: 'REPLACE', records: rrset.records.map((content) => ({ content, disabled: false })) };
-    await providerRequest(this.client, { method: 'PATCH', url: this.zoneUrl(zone), headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] } });
+    const url = this.zoneUrl(zone);
+    await this.writes.run(url, () => providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] } }));
   }
 }

@@ -116,6 +116,21 @@ test('two concurrent restores end in the snapshot', async () => {
   assert.deepEqual((await ask()).answers, ['127.0.0.2']);
 });
 
+test('concurrent writes to one zone from one provider all succeed, without retries', async () => {
+  // PowerDNS (sqlite3 backend) answers 500 to a PATCH racing another on the zone — about two pairs
+  // in five here — so with no retries this fails unless the provider queues its own writes.
+  const strict = new PowerDnsProvider({ name: 'pdns-strict', url: pdns.apiUrl, apiKey: pdns.apiKey, policy: { retries: 0 } });
+  const key = { name: 'race.example.test', type: 'A' };
+  for (let round = 0; round < 5; round++) {
+    const values = ['127.0.0.2', '127.0.0.3', '127.0.0.5', '127.0.0.6'];
+    await Promise.all(values.map((v) => strict.replaceRecordSet('example.test', { ...key, ttl: 60, records: [v] })));
+    // Queued in call order, so the last call's value is the one that stays.
+    assert.deepEqual((await strict.getRecordSet('example.test', key.name, key.type))?.records, ['127.0.0.6']);
+  }
+  await strict.replaceRecordSet('example.test', { ...key, ttl: 60, records: [] });
+  assert.equal(await strict.getRecordSet('example.test', key.name, key.type), null);
+});
+
 test('restoring a snapshot of an absent record deletes what the switch created', async () => {
   const key = { zone: 'example.test', name: 'new.example.test', type: 'A' };
   let snap: DnsSnapshot | undefined;

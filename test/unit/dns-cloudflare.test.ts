@@ -94,6 +94,22 @@ test('a set growing or shrinking: PATCH in place, POST the extra value, DELETE t
   assert.deepEqual(fake.records.map((r) => r.content), ['203.0.113.21']);
 });
 
+test('two replaces of an absent name at once leave one value, the later call\'s (the fake records every request)', async (t) => {
+  const { fake, provider } = await setup(t);
+  await Promise.all([
+    provider.replaceRecordSet('example.com', { name: 'shop.example.com', type: 'A', ttl: 300, records: ['203.0.113.30'] }),
+    provider.replaceRecordSet('example.com', { name: 'shop.example.com', type: 'A', ttl: 300, records: ['203.0.113.31'] }),
+  ]);
+  assert.deepEqual(fake.records.filter((r) => r.name === 'shop.example.com').map((r) => r.content), ['203.0.113.31']);
+  // The second read the set after the first had written it: list, POST, then list, PATCH in place.
+  assert.deepEqual(calls(fake).filter((c) => !c.includes('/zones?')), [
+    'GET /client/v4/zones/zone123/dns_records?type=A&name=shop.example.com',
+    'POST /client/v4/zones/zone123/dns_records',
+    'GET /client/v4/zones/zone123/dns_records?type=A&name=shop.example.com',
+    `PATCH /client/v4/zones/zone123/dns_records/${fake.records.find((r) => r.name === 'shop.example.com')!.id}`,
+  ]);
+});
+
 test('a 500 is retried and the change lands once', async (t) => {
   const { fake, provider } = await setup(t);
   fake.faults.push({ method: 'PATCH', status: 500 });
