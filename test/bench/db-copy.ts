@@ -45,19 +45,19 @@ async function generate(db: MariaDbInstance): Promise<void> {
   await c.end();
 }
 
+/** Shell-quoted, so the pipeline below is the one an admin would type. */
+const sq = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
 function pipeline(src: MariaDbInstance, dst: MariaDbInstance, schema: string): Promise<number> {
   const t0 = Date.now();
+  // A shell pipe: the dump flows from one process to the other through the kernel, as
+  // `mariadb-dump | mariadb` does at a prompt, not relayed through this process.
+  const dump = ['mariadb-dump', '--no-defaults', `-h${src.host}`, `-P${src.port}`, `-u${src.admin.user}`, `-p${src.admin.password}`, '--single-transaction', '--routines', '--triggers', 'shop'];
+  const load = ['mariadb', '--no-defaults', `-h${dst.host}`, `-P${dst.port}`, `-u${dst.admin.user}`, `-p${dst.admin.password}`, schema];
   return new Promise((resolve, reject) => {
-    const dump = spawn('mariadb-dump', ['--no-defaults', `-h${src.host}`, `-P${src.port}`, `-u${src.admin.user}`, `-p${src.admin.password}`, '--single-transaction', '--routines', '--triggers', 'shop'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const load = spawn('mariadb', ['--no-defaults', `-h${dst.host}`, `-P${dst.port}`, `-u${dst.admin.user}`, `-p${dst.admin.password}`, schema], { stdio: ['pipe', 'inherit', 'inherit'] });
-    dump.stdout!.pipe(load.stdin!);
-    let left = 2;
-    const done = (code: number | null) => {
-      if (code !== 0) reject(new Error(`pipeline exited ${code}`));
-      else if (--left === 0) resolve(Date.now() - t0);
-    };
-    dump.on('exit', done);
-    load.on('exit', done);
+    const sh = spawn('bash', ['-o', 'pipefail', '-c', `${dump.map(sq).join(' ')} | ${load.map(sq).join(' ')}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+    sh.on('error', reject);
+    sh.on('exit', (code) => (code === 0 ? resolve(Date.now() - t0) : reject(new Error(`pipeline exited ${code}`))));
   });
 }
 
