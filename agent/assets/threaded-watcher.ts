@@ -9,6 +9,7 @@ export class ThreadedWatcher extends EventEmitter {
   private readonly worker: Worker;
   private nextAsk = 1;
   private readonly asks = new Map<number, (quietForMs: number) => void>();
+  private readonly watchAsks = new Map<number, (watched: string[]) => void>();
 
   constructor(root: string) {
     super();
@@ -18,6 +19,9 @@ export class ThreadedWatcher extends EventEmitter {
       else if (m.type === 'quiet' || m.type === 'muted') {
         this.asks.get(m.id)?.(m.type === 'quiet' ? m.quietForMs : 0);
         this.asks.delete(m.id);
+      } else if (m.type === 'watching') {
+        this.watchAsks.get(m.id)?.(m.watched);
+        this.watchAsks.delete(m.id);
       } else if (m.type === 'ready') this.emit('ready');
       else if (m.type === 'error') this.emit('error', Object.assign(new Error(m.message), m.code === undefined ? {} : { code: m.code }));
     });
@@ -25,6 +29,8 @@ export class ThreadedWatcher extends EventEmitter {
     this.worker.on('exit', () => {
       for (const resolve of this.asks.values()) resolve(Number.POSITIVE_INFINITY);
       this.asks.clear();
+      for (const resolve of this.watchAsks.values()) resolve([]);
+      this.watchAsks.clear();
     });
   }
 
@@ -39,6 +45,16 @@ export class ThreadedWatcher extends EventEmitter {
     return new Promise((resolve) => {
       this.asks.set(id, resolve);
       this.worker.postMessage({ type: 'ask', id, of, ...(endsCatchUpAfterMs === undefined ? {} : { endsCatchUpAfterMs }) } satisfies ToWatcher);
+    });
+  }
+
+  /** Which of these directories (relative to the root) chokidar watches now; none when it cannot tell. */
+  watching(paths: string[]): Promise<string[]> {
+    if (this.closed || paths.length === 0) return Promise.resolve([]);
+    const id = this.nextAsk++;
+    return new Promise((resolve) => {
+      this.watchAsks.set(id, resolve);
+      this.worker.postMessage({ type: 'watching', id, paths } satisfies ToWatcher);
     });
   }
 

@@ -3,18 +3,24 @@
 // half a second at the start of every pull, and a restart's walk for seconds after. Here that
 // work runs beside the main thread, which only receives the changed paths, in batches.
 import { parentPort, workerData } from 'node:worker_threads';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { watch } from 'chokidar';
 import { divertWatchEvents } from './watch-event-diversion.js';
 import { isPartName } from './path-safety.js';
 import { rawEventPaths } from './raw-event-path.js';
 
-export type ToWatcher = { type: 'ask'; id: number; of?: 'raw' | 'chokidar'; endsCatchUpAfterMs?: number } | { type: 'mute'; id: number } | { type: 'unmute' } | { type: 'close' };
+export type ToWatcher =
+  | { type: 'ask'; id: number; of?: 'raw' | 'chokidar'; endsCatchUpAfterMs?: number }
+  | { type: 'watching'; id: number; paths: string[] }
+  | { type: 'mute'; id: number }
+  | { type: 'unmute' }
+  | { type: 'close' };
 export type FromWatcher =
   | { type: 'ready' }
   | { type: 'paths'; paths: string[] }
   | { type: 'quiet'; id: number; quietForMs: number }
   | { type: 'muted'; id: number }
+  | { type: 'watching'; id: number; watched: string[] }
   | { type: 'error'; message: string; code?: string };
 
 const port = parentPort!;
@@ -67,6 +73,19 @@ w.on('raw', (_event: string, name: unknown, details: unknown) => rawSeen(rawEven
 w.on('error', (err) => send({ type: 'error', message: (err as Error).message, code: (err as NodeJS.ErrnoException).code }));
 w.once('ready', () => send({ type: 'ready' }));
 
+/**
+ * Whether chokidar holds a watch of this directory (relative to the root): it adds one to its
+ * `_closers` only once the watch is made, after its first read of the directory, and drops it
+ * when the path goes. Not public API (chokidar 4): where it is not there, nothing counts as
+ * watched and the caller keeps re-reading, as without this.
+ */
+const closers = (w as unknown as { _closers?: unknown })._closers;
+const hasWatch = (rel: string): boolean => {
+  if (!(closers instanceof Map)) return false;
+  const list: unknown = closers.get(rel === '' ? root : join(root, rel));
+  return Array.isArray(list) && list.length > 0;
+};
+
 port.on('message', (m: ToWatcher) => {
   if (m.type === 'ask') {
     // Two turns: the first may run before this iteration's poll; after the second, every
@@ -79,6 +98,8 @@ port.on('message', (m: ToWatcher) => {
         send({ type: 'quiet', id: m.id, quietForMs });
       }),
     );
+  } else if (m.type === 'watching') {
+    send({ type: 'watching', id: m.id, watched: m.paths.filter(hasWatch) });
   } else if (m.type === 'mute') {
     // Paths so far go first; every event from here on is diverted (see watch-event-diversion).
     flush();

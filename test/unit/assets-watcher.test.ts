@@ -125,6 +125,30 @@ test('watcher: files created or rewritten in a new directory after the watcher l
   assert.equal(store.get('site', 'new/early.jpg')?.size, 16, 'its final size');
 });
 
+test('watcher: a new directory stops being re-read at each settle once chokidar watches it, and what changes in it later still arrives', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freshdone-'));
+  const { store, roots, root, watcher } = watchedRoot(t, dir, dir);
+  const priv = watcher as unknown as { freshDirs: Map<string, number> };
+  await watcher.start();
+  mkdirSync(join(dir, 'new'));
+  for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'new', `f${i}.jpg`), String(i));
+  for (let i = 0; i < 100 && store.get('site', 'new/f19.jpg') === undefined; i++) await sleep(20);
+  assert.equal(store.get('site', 'new/f19.jpg')?.size, 2);
+  // Well within FRESH_DIR_MS (10 s): only chokidar's watch of it can let it go this soon.
+  const started = Date.now();
+  while (priv.freshDirs.has('new') && Date.now() - started < 5000) {
+    await roots.refresh(root, 'watched');
+    await sleep(100);
+  }
+  assert.equal(priv.freshDirs.has('new'), false, 'dropped once chokidar watches it');
+  // No longer re-read by settles: what happens in it now comes from chokidar's watch.
+  writeFileSync(join(dir, 'new', 'later.jpg'), 'later');
+  writeFileSync(join(dir, 'new', 'f3.jpg'), 'rewritten');
+  for (let i = 0; i < 100 && store.get('site', 'new/later.jpg') === undefined; i++) await roots.refresh(root, 'watched');
+  assert.equal(store.get('site', 'new/later.jpg')?.size, 5);
+  assert.equal(store.get('site', 'new/f3.jpg')?.size, 9);
+});
+
 test('watcher: a path that is gone and was never in the manifest leaves no tombstone and keeps the cached digest', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sy-gone-'));
   const { store, roots, root, watcher } = watchedRoot(t, dir, dir);
