@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { FileJob, FileReply } from './file-thread-worker.js';
 import type { StatLike } from './scanner.js';
+import type { TreeSummary } from './tree-digest.js';
 
 export type SmallWriteOutcome = 'ok' | 'hash-mismatch';
 
@@ -85,6 +86,13 @@ export class FileThread {
     if (r.status !== 'renamed') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a rename`);
     const { kind, mode, size, mtimeNs, ctimeNs, ino } = r.stat;
     return { mode, size, mtimeNs, ctimeNs, ino, isFile: () => kind === 'file', isDirectory: () => kind === 'dir', isSymbolicLink: () => kind === 'symlink' };
+  }
+
+  /** The tree digest of `root` in the state file at `db` (committed rows only), from this thread's own read-only connection. */
+  async digest(db: string, root: string): Promise<TreeSummary> {
+    const r = await this.send({ kind: 'digest', db, root });
+    if (r.status !== 'digest') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a digest`);
+    return r.summary;
   }
 
   private flush(): void {

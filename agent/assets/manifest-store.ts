@@ -16,6 +16,29 @@ const DIGEST_RECORD_SQL =
   `CASE type WHEN 'file' THEN 'f' || char(0) || path || char(0) || printf('%o', mode & 4095) || char(0) || size || char(0) || coalesce(lower(hex(sha256)), '') || char(10) ` +
   `WHEN 'dir' THEN 'd' || char(0) || path || char(0) || printf('%o', mode & 4095) || char(10) ` +
   `ELSE 'l' || char(0) || path || char(0) || coalesce(target, '') || char(10) END`;
+/** One page of the digest's records, joined in path order, with their counts (see forEachDigestBlock). */
+export const DIGEST_PAGE_SQL =
+  `SELECT group_concat(rec, '' ORDER BY path) AS block, max(path) AS last, count(*) AS n, sum(type = 'file') AS files, ` +
+  `sum(type = 'dir') AS dirs, sum(type = 'symlink') AS symlinks, sum(CASE WHEN type = 'file' THEN size ELSE 0 END) AS bytes ` +
+  `FROM (SELECT path, type, size, ${DIGEST_RECORD_SQL} AS rec FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?)`;
+
+export type DigestCounts = { files: number; dirs: number; symlinks: number; bytes: number };
+
+/**
+ * Every page of the digest's records through `page` (a statement of DIGEST_PAGE_SQL), in path
+ * order. For the agent's own store and for a second, read-only connection in a file thread.
+ */
+export function forEachDigestPage(page: { get(...args: unknown[]): unknown }, root: string, visit: (block: string, counts: DigestCounts) => void, pageSize = 2000): void {
+  let after = '';
+  for (;;) {
+    const r = page.get(root, after, pageSize) as { block: string | null; last: string | null; n: number; files: number | null; dirs: number | null; symlinks: number | null; bytes: number | null };
+    if (r.n === 0) return;
+    visit(r.block ?? '', { files: r.files ?? 0, dirs: r.dirs ?? 0, symlinks: r.symlinks ?? 0, bytes: r.bytes ?? 0 });
+    if (r.n < pageSize) return;
+    after = r.last!;
+  }
+}
+
 export type EntryType = 'file' | 'dir' | 'symlink';
 
 export interface Entry {
@@ -227,11 +250,7 @@ export class ManifestStore {
       children: db.prepare('SELECT path, type FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?'),
       childEntries: db.prepare(`SELECT ${cols} FROM asset_entries INDEXED BY asset_entries_parent WHERE root = ? AND parent = ?`),
       page: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`),
-      digestPage: db.prepare(
-        `SELECT group_concat(rec, '' ORDER BY path) AS block, max(path) AS last, count(*) AS n, sum(type = 'file') AS files, ` +
-          `sum(type = 'dir') AS dirs, sum(type = 'symlink') AS symlinks, sum(CASE WHEN type = 'file' THEN size ELSE 0 END) AS bytes ` +
-          `FROM (SELECT path, type, size, ${DIGEST_RECORD_SQL} AS rec FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?)`,
-      ),
+      digestPage: db.prepare(DIGEST_PAGE_SQL),
       byChunk: db.prepare('SELECT path, idx FROM asset_chunk_index WHERE hash = ? AND root = ? LIMIT 4'),
       bySha: db.prepare("SELECT path FROM asset_entries WHERE root = ? AND sha256 = ? AND type = 'file' LIMIT 4"),
       rootGet: db.prepare('SELECT root, scan_complete, scanned_at, full_hash_at, digest FROM asset_roots WHERE root = ?'),
@@ -414,15 +433,8 @@ export class ManifestStore {
    * up to `pageSize` entries with their counts, in one synchronous pass: nothing else can use the
    * connection meanwhile, so it is one consistent read, bounded in memory (a page at a time).
    */
-  forEachDigestBlock(root: string, visit: (block: string, counts: { files: number; dirs: number; symlinks: number; bytes: number }) => void, pageSize = 2000): void {
-    let after = '';
-    for (;;) {
-      const r = this.s.digestPage.get(root, after, pageSize) as { block: string | null; last: string | null; n: number; files: number; dirs: number; symlinks: number; bytes: number };
-      if (r.n === 0) return;
-      visit(r.block ?? '', { files: r.files, dirs: r.dirs, symlinks: r.symlinks, bytes: r.bytes });
-      if (r.n < pageSize) return;
-      after = r.last!;
-    }
+  forEachDigestBlock(root: string, visit: (block: string, counts: DigestCounts) => void, pageSize = 2000): void {
+    forEachDigestPage(this.s.digestPage, root, visit, pageSize);
   }
 
   /** Where a chunk with this hash may be found locally: [path, chunk index]. Candidates only; re-check the bytes. */

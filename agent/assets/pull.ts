@@ -23,7 +23,7 @@ import { CappedList, cappedMessages } from './capped-list.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { entryFromStat } from './scanner.js';
-import { manifestDigest, type TreeSummary } from './tree-digest.js';
+import { entryRecord, manifestDigest, type TreeSummary } from './tree-digest.js';
 
 export interface PullParams {
   peer: AssetsClient;
@@ -222,7 +222,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     };
 
     // Directories first, parents before children; writable by us until their final mode is set.
-    for (const { path } of plan.rows('dir')) {
+    for (const { path, entry } of plan.rows('dir')) {
       p.signal?.throwIfAborted();
       const abs = resolveInside(root.path, path);
       await assertRealDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path));
@@ -231,7 +231,16 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
         await rm(abs, { force: true });
         batcher.deleteTree(path);
       }
-      if (cur === undefined || !cur.isDirectory()) await mkdir(abs, { mode: 0o700 });
+      const made = cur === undefined || !cur.isDirectory();
+      if (made) await mkdir(abs, { mode: 0o700 });
+      // A mode that leaves us read, write and search is set now, and the row written, so the
+      // digest the finish reads ahead already has this directory as it stays (only its mtime
+      // moves after). A mode without them waits for the finish, which then digests again.
+      const want = entry ?? plan.stagingDir(path);
+      if (want !== undefined && (want.mode & 0o700) === 0o700 && (made || (cur!.mode & 0o7777) !== (want.mode & 0o7777))) {
+        await chmod(abs, want.mode & 0o7777);
+        batcher.upsert(entryFromStat(path, await lstat(abs, { bigint: true })));
+      }
       plan.mark('touched-dir', path);
       touch(path);
     }
@@ -349,6 +358,13 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     enter('finish');
     // Directory modes and mtimes last, deepest first: writing inside a directory moves its mtime.
     result.refused = cappedMessages(refused);
+    // The tree digest, read on a file thread from what the copy committed, while the directories
+    // are finished here: their mtimes are not in the digest, so unless a directory's record
+    // changes below (its mode, or a row the copy had not written) the answer stands. A manifest held in memory has no file for another connection to read.
+    batcher.flush();
+    const stateFile = store.db.memory ? undefined : store.db.name;
+    const digestAhead = stateFile === undefined ? undefined : ctx.hasher.digest(stateFile, root.name).catch(() => undefined);
+    let recordsChanged = false;
     const finishDir = async (d: string, mode: number, mtimeNs: string): Promise<void> => {
       const abs = resolveInside(root.path, d);
       const cur = await lstat(abs).catch(() => undefined);
@@ -357,7 +373,11 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       if ((cur.mode & 0o7777) !== (mode & 0o7777)) await chmod(abs, mode);
       const mtime = Number(BigInt(mtimeNs) / 1000n) / 1e6;
       await utimes(abs, mtime, mtime);
-      batcher.upsert(entryFromStat(d, await lstat(abs, { bigint: true })));
+      const now = entryFromStat(d, await lstat(abs, { bigint: true }));
+      // The row as the digest thread read it (nothing else writes it meanwhile): still the same record?
+      const was = store.get(root.name, d);
+      if (was === undefined || entryRecord(was) !== entryRecord(now)) recordsChanged = true;
+      batcher.upsert(now);
     };
     // Every write into these directories is done by now, and setting one directory's mode and
     // times does not move its parent's, so they go in parallel (one at a time, a delta spent a
@@ -383,6 +403,10 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       }
     }
     batcher.flush();
+    const ahead = await digestAhead;
+    // Since that read only directories' rows were written, and removals of temporary files the
+    // manifest does not list: unless a directory's record changed, the digest read ahead stands.
+    if (ahead !== undefined && !recordsChanged) store.setRootState(root.name, { digest: JSON.stringify(ahead) });
     result.production = manifestDigest(store, root.name);
     result.equal = result.production.digest === result.staging.digest;
     // The next pull starts from here — or, when this one did not end equal, from whole listings.

@@ -3,7 +3,7 @@
 // mode, since directory sizes are a property of the file system, not of the site). Mtimes are
 // left out on purpose: they are mirrored, but two trees with equal bytes are equal.
 import { createHash, type Hash } from 'node:crypto';
-import type { Entry, ManifestStore } from './manifest-store.js';
+import type { DigestCounts, Entry, ManifestStore } from './manifest-store.js';
 
 export interface TreeSummary {
   digest: string;
@@ -69,16 +69,21 @@ export class DigestBuilder {
 export function manifestDigest(store: ManifestStore, root: string): TreeSummary {
   const cached = store.rootState(root).digest;
   if (cached !== null) return JSON.parse(cached) as TreeSummary;
+  const summary = digestOfBlocks((visit) => store.forEachDigestBlock(root, visit));
+  store.setRootState(root, { digest: JSON.stringify(summary) });
+  return summary;
+}
+
+/** The digest of record blocks given in path order (see ManifestStore.forEachDigestBlock). */
+export function digestOfBlocks(walk: (visit: (block: string, counts: DigestCounts) => void) => void): TreeSummary {
   const hash = createHash('sha256');
   const s = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
-  store.forEachDigestBlock(root, (block, counts) => {
+  walk((block, counts) => {
     hash.update(block);
     s.files += counts.files;
     s.dirs += counts.dirs;
     s.symlinks += counts.symlinks;
     s.bytes += counts.bytes;
   });
-  const summary: TreeSummary = { digest: hash.digest('hex'), ...s };
-  store.setRootState(root, { digest: JSON.stringify(summary) });
-  return summary;
+  return { digest: hash.digest('hex'), ...s };
 }

@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import type { VerifyAssetsResponse__Output } from '../../shared/proto-gen/switchyard/v1/VerifyAssetsResponse.js';
+import Database from 'better-sqlite3';
+import { DIGEST_PAGE_SQL, forEachDigestPage } from '../../agent/assets/manifest-store.js';
+import { digestOfBlocks } from '../../agent/assets/tree-digest.js';
 import { ESCAPING_LINKS, call, makeTree, pull, snapshotTree, startAssetPair, writeRandomFile } from '../helpers/tree-fixture.js';
 
 const TOKEN = 'tok-0123456789abcdef-assets';
@@ -20,8 +23,26 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }, wit
   const productionRoot = join(dir, 'production');
   if (withTree) makeTree(stagingRoot, { smallFiles: 2000, largeFiles: [50 * 1024 * 1024] });
   else mkdirSync(stagingRoot);
-  const { staging, production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
-  return { dir, stagingRoot, productionRoot, staging, production, req };
+  const { staging, production, req, productionState } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  return { dir, stagingRoot, productionRoot, staging, production, req, productionState };
+}
+
+/**
+ * The digest production keeps cached for the root (the pull's own answer, read ahead on a file
+ * thread while directories were finished) is the digest of its manifest's rows as they are now.
+ */
+function assertCachedDigestCurrent(stateFile: string, equalTo: string | undefined): void {
+  const db = new Database(stateFile, { readonly: true });
+  try {
+    const cached = (db.prepare("SELECT digest FROM asset_roots WHERE root = 'uploads'").get() as { digest: string | null }).digest;
+    assert.notEqual(cached, null, 'the pull left its digest cached');
+    const page = db.prepare(DIGEST_PAGE_SQL);
+    const fresh = digestOfBlocks((visit) => forEachDigestPage(page, 'uploads', visit));
+    assert.deepEqual(JSON.parse(cached!), fresh);
+    if (equalTo !== undefined) assert.equal(fresh.digest, equalTo);
+  } finally {
+    db.close();
+  }
 }
 
 function assertSameTrees(stagingRoot: string, productionRoot: string): void {
@@ -33,7 +54,7 @@ function assertSameTrees(stagingRoot: string, productionRoot: string): void {
 }
 
 test('initial copy, delta with reuse, delete, and verify: trees identical by sha256sum, modes and link targets', async (t) => {
-  const { stagingRoot, productionRoot, staging, production, req } = await setup(t);
+  const { stagingRoot, productionRoot, staging, production, req, productionState } = await setup(t);
 
   const first = await pull(production.client, req);
   assert.ok(first.progress.length > 0, 'progress events flow');
@@ -60,6 +81,18 @@ test('initial copy, delta with reuse, delete, and verify: trees identical by sha
   assert.ok(Number(second.result.bytes_reused) >= 2 * 50 * 1024 * 1024, 'rename and duplicate come from local chunks');
   assert.ok(Number(second.result.entries_deleted) >= 2, 'old name and deleted file are gone');
   assertSameTrees(stagingRoot, productionRoot);
+  assertCachedDigestCurrent(productionState, second.result.staging?.digest);
+
+  // A directory's mode changed, a new directory: their rows change after the digest was read ahead.
+  chmodSync(join(stagingRoot, 'uploads/d0001'), 0o750);
+  mkdirSync(join(stagingRoot, 'fresh dir'), { mode: 0o700 });
+  writeFileSync(join(stagingRoot, 'fresh dir/a.txt'), 'a');
+  const modes = await pull(production.client, req);
+  assert.equal(modes.result.equal, true);
+  // Equal at its first ending: a wrong digest there would have been redone from whole listings.
+  assert.equal(modes.result.from_journal, true);
+  assertSameTrees(stagingRoot, productionRoot);
+  assertCachedDigestCurrent(productionState, modes.result.staging?.digest);
 
   // Nothing changed: the digests agree and nothing moves.
   const third = await pull(production.client, { ...req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });

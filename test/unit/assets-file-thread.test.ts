@@ -108,3 +108,30 @@ test('renames into place and answers with what lstat finds there; a missing sour
   assert.deepEqual([st.isFile(), st.isDirectory(), st.isSymbolicLink()], [true, false, false]);
   await assert.rejects(w.rename(join(dir, 'gone.part'), join(dir, 'x')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
 });
+
+test('reads the tree digest of a state file through its own connection: what the store committed, not what it holds back', async (t) => {
+  const { dir, w } = writerIn(t);
+  const { openDatabase } = await import('../../shared/state/sqlite.js');
+  const { ASSET_MIGRATIONS, ManifestStore } = await import('../../agent/assets/manifest-store.js');
+  const { manifestDigest } = await import('../../agent/assets/tree-digest.js');
+  const file = join(dir, 'state.db');
+  const db = openDatabase(file, ASSET_MIGRATIONS);
+  t.after(() => db.close());
+  const store = new ManifestStore(db);
+  const entry = (path: string, size: number) => ({ path, type: 'file' as const, mode: 0o644, size, mtimeNs: '1', ctimeNs: '1', ino: '1', sha256: sha(Buffer.from(path + size)), chunks: null, target: null });
+  store.transaction(() => {
+    for (let i = 0; i < 5000; i++) store.upsert('site', entry(`d${i % 7}/f${i}`, i));
+  });
+  assert.deepEqual(await w.digest(file, 'site'), manifestDigest(store, 'site'));
+  // A change inside an open transaction is not seen by the thread until it commits.
+  db.exec('BEGIN');
+  store.upsert('site', entry('d0/f0', 99));
+  const during = await w.digest(file, 'site');
+  db.exec('COMMIT');
+  assert.notEqual(during.digest, manifestDigest(store, 'site').digest);
+  assert.deepEqual(await w.digest(file, 'site'), manifestDigest(store, 'site'));
+  // Another root, and a root with nothing.
+  store.upsert('other', entry('x', 1));
+  assert.equal((await w.digest(file, 'other')).files, 1);
+  assert.equal((await w.digest(file, 'none')).files, 0);
+});
