@@ -360,7 +360,8 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     result.refused = cappedMessages(refused);
     // The tree digest, read on a file thread from what the copy committed, while the directories
     // are finished here: their mtimes are not in the digest, so unless a directory's record
-    // changes below (its mode, or a row the copy had not written) the answer stands. A manifest held in memory has no file for another connection to read.
+    // changes below (its mode, or a row the copy had not written) the answer stands. A manifest
+    // held in memory has no file for another connection to read.
     batcher.flush();
     const stateFile = store.db.memory ? undefined : store.db.name;
     const digestAhead = stateFile === undefined ? undefined : ctx.hasher.digest(stateFile, root.name).catch(() => undefined);
