@@ -3,6 +3,7 @@
 // once; the second waits and then gets a manifest at least as fresh as it asked for.
 import { mkdir, realpath } from 'node:fs/promises';
 import { SwitchyardError } from '../../shared/errors.js';
+import { KeyedQueue } from '../../shared/keyed-queue.js';
 import type { ManifestStore } from './manifest-store.js';
 import { scanRoot, type ScanStats } from './scanner.js';
 
@@ -30,7 +31,7 @@ export interface RootWatcher {
 }
 
 export class AssetRoots {
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new KeyedQueue();
   private readonly watched = new Map<string, RootWatcher>();
 
   constructor(
@@ -129,14 +130,7 @@ export class AssetRoots {
 
   /** Serialises work on one root (scans, pulls that write it). */
   exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(name) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.queues.set(name, tail);
-    void tail.then(() => {
-      if (this.queues.get(name) === tail) this.queues.delete(name);
-    });
-    return run;
+    return this.queues.run(name, fn);
   }
 
   /** Brings the manifest to the freshness asked for; returns the scan's figures when one ran. */
