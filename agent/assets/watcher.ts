@@ -317,12 +317,14 @@ export class AssetWatcher implements RootWatcher {
     this.draining = this.draining.then(async () => {
       // Asked before the re-read: a directory chokidar watches now reports whatever changes
       // after it, and this re-read covers what came before, so it is the last one it needs.
+      const seenAt = new Map(dirs.map((d) => [d, this.freshDirs.get(d)]));
       const watched = new Set(w === undefined ? [] : await w.watching(dirs));
       for (const dir of dirs) {
         if (this.closed) return;
         const names = await this.childrenOnDiskOrKnown(dir);
         if (names.length > 0) await this.refreshAll(names);
-        if (watched.has(dir)) this.freshDirs.delete(dir);
+        // Not if it appeared anew meanwhile (removed and made again): that one is not yet watched.
+        if (watched.has(dir) && this.freshDirs.get(dir) === seenAt.get(dir)) this.freshDirs.delete(dir);
       }
       this.changed();
     });
