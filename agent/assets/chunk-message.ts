@@ -29,11 +29,16 @@ function writeVarint(buf: Buffer, pos: number, v: bigint): number {
   return pos;
 }
 
+/** AssetFetchResponse.end = AssetFetchEnd { status: "ok" }: field 3, holding field 1 = "ok". */
+const END_OK = Buffer.from([0x1a, 0x04, 0x0a, 0x02, 0x6f, 0x6b]);
+
 /**
  * AssetFetchResponse { request_id, chunk: AssetChunkData { index, offset, data } } with room
  * for `length` data bytes: the caller fills `data` (a view into the message) before sending.
+ * With `endOk` the message also ends the request with status "ok" (for a client that asked
+ * for `end_with_chunk`).
  */
-export function chunkResponse(requestId: string | number, index: number, length: number, offset = 0): { message: EncodedFetchResponse; data: Buffer } {
+export function chunkResponse(requestId: string | number, index: number, length: number, offset = 0, endOk = false): { message: EncodedFetchResponse; data: Buffer } {
   const id = BigInt(requestId);
   // AssetChunkData: index = 1 (varint), data = 2 (bytes), offset = 3 (varint); zero values
   // are left out as proto3 does. Field order on the wire is free; offset goes before the data.
@@ -41,7 +46,7 @@ export function chunkResponse(requestId: string | number, index: number, length:
   const off = BigInt(offset);
   const len = BigInt(length);
   const chunkLen = (idx !== 0n ? 1 + varintLength(idx) : 0) + (off !== 0n ? 1 + varintLength(off) : 0) + 1 + varintLength(len) + length;
-  const total = (id !== 0n ? 1 + varintLength(id) : 0) + 1 + varintLength(BigInt(chunkLen)) + chunkLen;
+  const total = (id !== 0n ? 1 + varintLength(id) : 0) + 1 + varintLength(BigInt(chunkLen)) + chunkLen + (endOk ? END_OK.length : 0);
   const buf = Buffer.allocUnsafe(total);
   let pos = 0;
   if (id !== 0n) {
@@ -60,8 +65,9 @@ export function chunkResponse(requestId: string | number, index: number, length:
   }
   buf[pos++] = 0x12; // chunk.data
   pos = writeVarint(buf, pos, len);
-  if (pos + length !== total) throw new Error(`chunkResponse: encoded ${pos + length} of ${total} bytes`);
-  return { message: new EncodedFetchResponse(buf), data: buf.subarray(pos) };
+  if (endOk) END_OK.copy(buf, pos + length);
+  if (pos + length + (endOk ? END_OK.length : 0) !== total) throw new Error(`chunkResponse: encoded ${pos + length} of ${total} bytes`);
+  return { message: new EncodedFetchResponse(buf), data: buf.subarray(pos, pos + length) };
 }
 
 /** The Assets service definition with a Fetch serializer that lets pre-encoded responses through. */

@@ -88,7 +88,9 @@ class FetchStream {
               head.reject = () => undefined;
               head.resolve = () => undefined;
             }
-          } else if (msg.end) {
+          }
+          // An end may come in the same message as the request's last chunk (end_with_chunk).
+          if (msg.end) {
             this.pending.shift();
             head.resolve(msg.end);
           }
@@ -130,6 +132,7 @@ class FetchStream {
         request_id: id,
         base_size: job.base?.size ?? 0,
         base_sha256: job.base?.sha256 ?? Buffer.alloc(0),
+        end_with_chunk: true,
       });
     });
   }

@@ -49,6 +49,9 @@ function asResponse(msg: EncodedFetchResponse | AssetFetchResponse): AssetFetchR
   return msg as AssetFetchResponse;
 }
 
+/** An end with status "ok", sent in the last chunk's message to a client that asked for that. */
+const END_OK = { status: 'ok', current: null, error: '' };
+
 function wireSize(w: AssetManifestEntry): number {
   return Buffer.byteLength(w.path ?? '') + (w.chunks as Buffer).length + 64;
 }
@@ -189,7 +192,7 @@ export class AssetSource {
    * API costs tens of microseconds of main-thread time per call — for tens of thousands of small
    * files that is the difference. Undefined when it changed or vanished.
    */
-  private serveSmall(abs: string, known: Entry, req: AssetFetchRequest__Output): Array<EncodedFetchResponse | { request_id: string; chunk: { index: number; data: Buffer; offset?: number } }> | undefined {
+  private serveSmall(abs: string, known: Entry, req: AssetFetchRequest__Output): Array<EncodedFetchResponse | { request_id: string; chunk: { index: number; data: Buffer; offset?: number }; end?: typeof END_OK }> | undefined {
     if (!this.isRealDir(posix.dirname(abs))) return undefined;
     if (!known.sha256?.equals(Buffer.from(req.expected_sha256)) || known.size !== Number(req.expected_size)) return undefined;
     let fd: number;
@@ -201,8 +204,9 @@ export class AssetSource {
     try {
       const before = fstatSync(fd, { bigint: true });
       if (!before.isFile() || !statMatches(known, before)) return undefined;
-      // Read straight into the response when it carries the whole file (the usual case).
-      const whole = req.chunk_indexes.length === 1 && Number(req.base_size) === 0 ? chunkResponse(req.request_id, 0, known.size) : undefined;
+      // Read straight into the response when it carries the whole file (the usual case), and
+      // with the end in it too where the client takes that: one message per file, not two.
+      const whole = req.chunk_indexes.length === 1 && Number(req.base_size) === 0 ? chunkResponse(req.request_id, 0, known.size, 0, req.end_with_chunk) : undefined;
       const data = whole?.data ?? Buffer.allocUnsafe(known.size);
       let got = 0;
       while (got < known.size) {
@@ -215,10 +219,10 @@ export class AssetSource {
       // An appended file: production has its old bytes, so only the new tail travels.
       const base = Number(req.base_size);
       if (base > 0 && base < known.size && req.chunk_indexes.length === 1 && sha256(data.subarray(0, base)).equals(Buffer.from(req.base_sha256))) {
-        return [{ request_id: req.request_id, chunk: { index: 0, data: data.subarray(base), offset: base } }];
+        return [{ request_id: req.request_id, chunk: { index: 0, data: data.subarray(base), offset: base }, ...(req.end_with_chunk ? { end: END_OK } : {}) }];
       }
       if (whole !== undefined) return [whole.message];
-      return req.chunk_indexes.map((index) => ({ request_id: req.request_id, chunk: { index, data } }));
+      return req.chunk_indexes.map((index, i, all) => ({ request_id: req.request_id, chunk: { index, data }, ...(req.end_with_chunk && i === all.length - 1 ? { end: END_OK } : {}) }));
     } finally {
       closeSync(fd);
     }
@@ -246,6 +250,8 @@ export class AssetSource {
       const served = this.serveSmall(abs, known0, req);
       if (served === undefined) return changed();
       for (const msg of served) await writeWithBackpressure(call, asResponse(msg));
+      // The last chunk's message carried the end where the client asked for that.
+      if (req.end_with_chunk && served.length > 0) return;
       return end('ok');
     }
     // The parent chain must be real directories: a symlinked directory inside the root would

@@ -7,7 +7,7 @@ import { chunkResponse, EncodedFetchResponse, withEncodedFetch } from '../../age
 
 const service = loadProto<AssetsProto>().switchyard.v1.Assets.service;
 const fetch = service.Fetch;
-const decode = (b: Buffer) => fetch.responseDeserialize(b) as { request_id: string; chunk?: { index: number; data: Buffer; offset: string } | null; body?: string };
+const decode = (b: Buffer) => fetch.responseDeserialize(b) as { request_id: string; chunk?: { index: number; data: Buffer; offset: string } | null; end?: { status: string } | null };
 
 test('a hand-encoded chunk response decodes like the generated encoding, for every field size', () => {
   for (const [id, index, offset, size] of [
@@ -24,10 +24,25 @@ test('a hand-encoded chunk response decodes like the generated encoding, for eve
     const generic = fetch.responseSerialize({ request_id: id, chunk: { index, data: bytes, offset } });
     const ours = decode(message.bytes);
     assert.deepEqual(ours, decode(generic), `id ${id} index ${index} offset ${offset} size ${size}`);
-    assert.equal(ours.body, 'chunk');
+    assert.equal(ours.end ?? null, null, 'no end unless asked for');
     assert.ok(ours.chunk!.data.equals(bytes));
     assert.equal(ours.chunk!.index, index);
     assert.equal(ours.chunk!.offset, String(offset));
+  }
+});
+
+test('a hand-encoded chunk response with its end decodes like the generated encoding of both', () => {
+  for (const size of [0, 1, 1000, 262144]) {
+    const bytes = randomBytes(size);
+    const { message, data } = chunkResponse('42', 0, size, 0, true);
+    assert.equal(data.length, size);
+    bytes.copy(data);
+    const end = { status: 'ok', current: null, error: '' };
+    const generic = fetch.responseSerialize({ request_id: '42', chunk: { index: 0, data: bytes, offset: 0 }, end });
+    const ours = decode(message.bytes);
+    assert.deepEqual(ours, decode(generic), `size ${size}`);
+    assert.ok(ours.chunk!.data.equals(bytes));
+    assert.equal(ours.end?.status, 'ok');
   }
 });
 

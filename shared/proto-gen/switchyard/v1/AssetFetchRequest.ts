@@ -12,6 +12,7 @@ export interface AssetFetchRequest {
   'request_id'?: (number | string | Long);
   'base_size'?: (number | string | Long);
   'base_sha256'?: (Buffer | Uint8Array | string);
+  'end_with_chunk'?: (boolean);
 }
 
 export interface AssetFetchRequest__Output {
@@ -24,4 +25,5 @@ export interface AssetFetchRequest__Output {
   'request_id': (string);
   'base_size': (string);
   'base_sha256': (Buffer);
+  'end_with_chunk': (boolean);
 }

@@ -8,12 +8,10 @@ export interface AssetFetchResponse {
   'request_id'?: (number | string | Long);
   'chunk'?: (_switchyard_v1_AssetChunkData | null);
   'end'?: (_switchyard_v1_AssetFetchEnd | null);
-  'body'?: "chunk"|"end";
 }
 
 export interface AssetFetchResponse__Output {
   'request_id': (string);
-  'chunk'?: (_switchyard_v1_AssetChunkData__Output | null);
-  'end'?: (_switchyard_v1_AssetFetchEnd__Output | null);
-  'body'?: "chunk"|"end";
+  'chunk': (_switchyard_v1_AssetChunkData__Output | null);
+  'end': (_switchyard_v1_AssetFetchEnd__Output | null);
 }
