@@ -119,21 +119,12 @@ function readLocalWhole(ctx: CopyContext, sha: Buffer, size: number): Buffer | u
 /**
  * The file production has at this path, when staging's could be it appended to (smaller, one
  * chunk): its bytes, checked against the manifest's hash, so staging need only send the rest.
+ * Read and hashed on the writer thread, off the main one.
  */
-function appendBase(ctx: CopyContext, s: Entry, abs: string, cur: Entry | undefined): { data: Buffer; sha256: Buffer } | undefined {
+async function appendBase(ctx: CopyContext, s: Entry, abs: string, cur: Entry | undefined): Promise<{ data: Buffer; sha256: Buffer } | undefined> {
   if (cur?.type !== 'file' || cur.sha256 === null || cur.size === 0 || cur.size >= s.size) return undefined;
-  try {
-    const fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const data = Buffer.allocUnsafe(cur.size);
-      const got = readSync(fd, data, 0, cur.size, 0);
-      return got === cur.size && sha256(data).equals(cur.sha256) ? { data, sha256: cur.sha256 } : undefined;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
+  const data = await ctx.writer.readChecked(abs, cur.size, cur.sha256).catch(() => undefined);
+  return data === undefined ? undefined : { data, sha256: cur.sha256 };
 }
 
 /**
@@ -152,7 +143,7 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
     ctx.counters.bytesReused += s.size;
   } else {
     let got: Buffer | undefined;
-    const base = appendBase(ctx, s, abs, cur);
+    const base = await appendBase(ctx, s, abs, cur);
     const end = await ctx.fetcher.fetch({
       path: s.path,
       indexes: [0],

@@ -80,6 +80,14 @@ export class FileThread {
     return { sha256: Buffer.from(r.sha256), bytes: r.bytes };
   }
 
+  /** The first `size` bytes of the file at `path` (no link followed) if their SHA-256 is `sha256`; undefined if not, or unreadable. */
+  async readChecked(path: string, size: number, sha256: Uint8Array): Promise<Buffer | undefined> {
+    const r = await this.send({ kind: 'read', path, size, sha256: Uint8Array.from(sha256) });
+    if (r.status === 'unreadable') return undefined;
+    if (r.status !== 'read') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a read`);
+    return Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+  }
+
   /** Renames `from` to `to` and says what lstat then finds at `to`. */
   async rename(from: string, to: string): Promise<StatLike> {
     const r = await this.send({ kind: 'rename', from, to });

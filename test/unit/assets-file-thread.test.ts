@@ -96,6 +96,27 @@ test('hashes the first bytes behind a descriptor the caller holds, and says how 
   await assert.rejects(w.hash(123456, 10), (err: NodeJS.ErrnoException) => err.code === 'EBADF');
 });
 
+test('reads a file back only when its bytes hash as expected; a link, a missing file or other bytes answer nothing', async (t) => {
+  const { dir, w } = writerIn(t);
+  const data = randomBytes(70_000);
+  writeFileSync(join(dir, 'f'), data);
+  symlinkSync(join(dir, 'f'), join(dir, 'link'));
+  const [whole, head, viaLink, missing, wrong, short] = await Promise.all([
+    w.readChecked(join(dir, 'f'), data.length, sha(data)),
+    w.readChecked(join(dir, 'f'), 1000, sha(data.subarray(0, 1000))),
+    w.readChecked(join(dir, 'link'), data.length, sha(data)),
+    w.readChecked(join(dir, 'nothing'), 10, sha(Buffer.alloc(10))),
+    w.readChecked(join(dir, 'f'), data.length, sha(Buffer.alloc(data.length))),
+    w.readChecked(join(dir, 'f'), data.length + 1, sha(data)),
+  ]);
+  assert.ok(whole?.equals(data), 'the whole file');
+  assert.ok(head?.equals(data.subarray(0, 1000)), 'its first bytes');
+  assert.equal(viaLink, undefined, 'a link is not followed');
+  assert.equal(missing, undefined);
+  assert.equal(wrong, undefined, 'bytes that do not match the hash');
+  assert.equal(short, undefined, 'fewer bytes than asked for');
+});
+
 test('renames into place and answers with what lstat finds there; a missing source fails with its code', async (t) => {
   const { dir, w } = writerIn(t);
   writeFileSync(join(dir, 'new.part'), 'fresh');
