@@ -30,6 +30,8 @@ export interface PlanSource {
   withDelete: boolean;
   /** Where both journals stood after the last equal pull; none: plan from whole listings. */
   mark: JournalMark | undefined;
+  /** Seconds of the plan's parts, filled in as they end (for the pull's log). */
+  seconds?: Record<string, number>;
 }
 
 export async function planPull(plan: Plan, o: PlanSource): Promise<PlannedPull> {
@@ -66,6 +68,7 @@ async function planFromJournals(plan: Plan, o: PlanSource, mark: JournalMark): P
     if (local.size > JOURNAL_CAP) return undefined;
   }
   const changes: JournalChanges = { staging: new Map(), removed: new Set(), local };
+  const started = performance.now();
   let summary: TreeSummary | undefined;
   let journal: PlannedPull['journal'] | undefined;
   for await (const b of stagingBatches(o.peer, o.token, o.stagingRoot, 'none', [], { epoch: mark.peerEpoch, seq: mark.peerSeq })) {
@@ -79,6 +82,7 @@ async function planFromJournals(plan: Plan, o: PlanSource, mark: JournalMark): P
     if (b.summary !== undefined) summary = b.summary;
   }
   if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', 'staging listing ended without its summary');
-  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths), o.store, o.root, o.withDelete);
+  if (o.seconds !== undefined) o.seconds.journals = (performance.now() - started) / 1000;
+  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths), o.store, o.root, o.withDelete, o.seconds);
   return { summary, journal, partial: true };
 }

@@ -194,7 +194,8 @@ export interface JournalChanges {
  * by name (`lookup`); one it does not return is gone on staging. Memory grows with the change
  * (the caller caps it), never with the tree.
  */
-export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean): Promise<void> {
+export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean, seconds?: Record<string, number>): Promise<void> {
+  let t = performance.now();
   const paths = new Set<string>([...changes.staging.keys(), ...changes.removed, ...changes.local]);
   for (const p of [...paths]) {
     for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
@@ -210,6 +211,11 @@ export async function buildPartialPlan(plan: Plan, changes: JournalChanges, look
       if (!wanted.has(e.path)) throw new SwitchyardError('SY_VALIDATION', `staging answered for ${JSON.stringify(e.path)}, which was not asked for`, { field: 'entries' });
       changes.staging.set(e.path, e);
     }
+  }
+  if (seconds !== undefined) {
+    seconds.lookup = (performance.now() - t) / 1000;
+    seconds.asked = ask.length;
+    t = performance.now();
   }
   const rows: Array<[PlanKind, string, Entry | null]> = [];
   const dirs: Entry[] = [];
@@ -229,6 +235,7 @@ export async function buildPartialPlan(plan: Plan, changes: JournalChanges, look
     for (const d of dirs) plan.addStagingDir(d);
     for (const [k, p, e] of rows) plan.add(k, p, e);
   });
+  if (seconds !== undefined) seconds.rows = (performance.now() - t) / 1000;
 }
 
 /**

@@ -116,6 +116,10 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
   // The scan phase's parts: staging's answer, production's own refresh (both at once), then
   // production's tree digest (cached when its watcher computed it ahead).
   const scanSeconds: Record<string, number> = {};
+  // The plan's parts (from the journals: staging's changes, the lookup of their directories,
+  // the rows) and the finish's (directories, waiting for the digest read ahead).
+  const planSeconds: Record<string, number> = {};
+  const finishSeconds: Record<string, number> = {};
   let phaseStarted = started;
   const enter = (next: string): void => {
     const now = performance.now();
@@ -179,6 +183,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     const planned = await planPull(plan, {
       peer, token: p.token, stagingRoot: p.stagingRoot, store, root: root.name, withDelete: p.delete,
       mark: useJournal ? store.journalMark(root.name) : undefined,
+      seconds: planSeconds,
     });
     await pausing;
     result.staging = planned.summary;
@@ -395,6 +400,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const s = plan.stagingDir(d)!;
       await finishDir(d, s.mode, s.mtimeNs);
     }
+    finishSeconds.dirs = (performance.now() - phaseStarted) / 1000;
 
     // Temporary files of earlier, interrupted runs that this run did not finish: not needed now.
     for (let parts = store.parts(root.name); parts.length > 0; parts = store.parts(root.name)) {
@@ -404,7 +410,9 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       }
     }
     batcher.flush();
+    const waitStarted = performance.now();
     const ahead = await digestAhead;
+    finishSeconds.digestWait = (performance.now() - waitStarted) / 1000;
     // Since that read only directories' rows were written, and removals of temporary files the
     // manifest does not list: unless a directory's record changed, the digest read ahead stands.
     if (ahead !== undefined && !recordsChanged) store.setRootState(root.name, { digest: JSON.stringify(ahead) });
@@ -429,6 +437,6 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     result.seconds = (performance.now() - started) / 1000;
     enter('done');
     report();
-    p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
+    p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, plan: planSeconds, finish: finishSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
   }
 }

@@ -18,6 +18,7 @@ import { toWireEntry, toWireSummary } from './convert.js';
 import type { Entry } from './manifest-store.js';
 import { checkRelativePath } from './path-safety.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
+import { pool } from './pool.js';
 import { refreshPath, statMatches } from './scanner.js';
 import type { TransferTokens } from './transfer-tokens.js';
 import { DigestBuilder, manifestDigest } from './tree-digest.js';
@@ -25,6 +26,8 @@ import { DigestBuilder, manifestDigest } from './tree-digest.js';
 const BATCH_BYTES = 512 * 1024;
 const SMALL_FILE = 256 * 1024;
 const BATCH_ENTRIES = 2000;
+/** Paths asked for by name, re-read at once. */
+const LOOKUP_PARALLEL = 16;
 
 /** Writes one message, waiting for the peer to drain when the transport says so. */
 export async function writeWithBackpressure<T>(call: { write(msg: T): boolean } & NodeJS.EventEmitter, msg: T): Promise<void> {
@@ -98,14 +101,17 @@ export class AssetSource {
   async *listManifest(token: string, rootName: string, mode: RefreshMode, paths: string[], since?: { epoch: string; seq: number }): AsyncGenerator<AssetManifestBatch> {
     const root = await this.authorizedRoot(token, rootName);
     if (paths.length > 0) {
-      // Asked by a puller that saw a file change: read these from disk now.
-      const entries: AssetManifestEntry[] = [];
-      for (const [i, p] of paths.entries()) {
-        const rel = checkRelativePath(p, `paths[${i}]`);
-        const e = await this.roots.exclusive(root.name, () => refreshPath(this.store, root.name, root.path, rel));
-        if (e !== undefined) entries.push(toWireEntry(e));
-      }
-      yield { entries, chunk_size: CHUNK_SIZE };
+      // Asked by a puller that saw a file change: read these from disk now. Every name checked
+      // before any is read; then read under one hold of the root (not one each, which a pull's
+      // plan waited on: ~180 directories of a 1% delta took 15-100 ms one by one), several at once.
+      const rels = paths.map((p, i) => checkRelativePath(p, `paths[${i}]`));
+      const found: Array<Entry | undefined> = new Array(rels.length);
+      await this.roots.exclusive(root.name, () =>
+        pool(rels.keys(), LOOKUP_PARALLEL, async (i) => {
+          found[i] = await refreshPath(this.store, root.name, root.path, rels[i]!);
+        }),
+      );
+      yield { entries: found.flatMap((e) => (e === undefined ? [] : [toWireEntry(e)])), chunk_size: CHUNK_SIZE };
       return;
     }
     await this.roots.exclusive(root.name, () => this.roots.refresh(root, mode));

@@ -9,7 +9,7 @@
 // --only initial|delta|append stops after that step (append: the delta, then 4 large files appended to).
 // --prof DIR writes V8 CPU profiles of each agent under DIR/<agent>/, one per thread. Not part of `npm test`.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,9 +151,9 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
       console.log(`  ${name} tree digest (${m.refresh}): refresh ${m.refreshSeconds?.toFixed(3)} s, digest ${m.digestSeconds?.toFixed(3)} s`);
     }
     if (msg.msg === 'asset pull finished') {
-      const m = msg as { phases?: Record<string, number>; scan?: Record<string, number> };
+      const m = msg as { phases?: Record<string, number>; scan?: Record<string, number>; plan?: Record<string, number>; finish?: Record<string, number> };
       const round = (o: Record<string, number> | undefined): string => JSON.stringify(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, Number(v.toFixed(3))])));
-      console.log(`  ${name} pull phases (s): ${round(m.phases)}, scan parts: ${round(m.scan)}`);
+      console.log(`  ${name} pull phases (s): ${round(m.phases)}, scan parts: ${round(m.scan)}, plan parts: ${round(m.plan)}, finish parts: ${round(m.finish)}`);
     }
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -221,6 +221,32 @@ function cpuSeconds(pid: number | undefined, which: 'all' | 'sys' | 'main' = 'al
   // be its shutdown; the kernel's per-thread count cannot.
   const f = readFileSync(which === 'main' ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((which === 'sys' ? 0 : Number(f[11])) + Number(f[12])) / 100;
+}
+
+/** CPU seconds per thread of a process, keyed `tid name` (worker threads share the name "node"). */
+function threadCpu(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(`${tid === String(pid) ? 'main' : tid} ${name}`, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Threads that used at least 20 ms since `before`, busiest first (libuv's pool summed). */
+function threadCpuSince(pid: number | undefined, before: Map<string, number>): string {
+  const summed = new Map<string, number>();
+  for (const [k, v] of threadCpu(pid)) {
+    const d = v - (before.get(k) ?? 0);
+    const key = k.endsWith('libuv-worker') ? 'libuv pool' : k.includes('V8 ') || k.includes('DefaultWorker') ? 'V8 workers' : k;
+    summed.set(key, (summed.get(key) ?? 0) + d);
+  }
+  return [...summed].filter(([, v]) => v >= 0.02).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
 }
 
 function rsync(args: string[], url = rsyncUrl): { seconds: number; wire: number } {
@@ -351,9 +377,10 @@ async function main(): Promise<void> {
     const r2 = rsync(['-a', '--delete']);
     settleDisk();
     const cpu2 = agentsCpu();
+    const threads2 = threadCpu(production.child.pid);
     p2 = await ourPull();
     if (!p2.result.equal) throw new Error('delta not equal');
-    console.log(`delta CPU: ${cpu2()}`);
+    console.log(`delta CPU: ${cpu2()}; production's threads: ${threadCpuSince(production.child.pid, threads2)}`);
     // What the pull moved: a large file appended to (rebuilt whole on both sides) weighs on a delta.
     console.log(`delta pull: copied ${p2.result.files_copied} files (${p2.result.bytes_copied} B), chunk payload ${p2.result.bytes_wire} B, reused ${p2.result.bytes_reused} B`);
     row(k === 0 ? 'delta 1%' : `delta 1% (again, ${k + 1} of ${deltas})`, `≥ 1×, wire ≤ 1.5× (ours ${fmt(p2.wire / r2.wire)}×)`, p2.seconds, r2.seconds, mb(p2.wire), mb(r2.wire));
