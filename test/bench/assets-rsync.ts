@@ -142,6 +142,7 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
       onWatched();
     }
     if ((msg.level ?? 0) >= 40) console.error(`[${name}] ${line}`);
+    if (msg.msg === 'paths queued during the write dropped; the catch-up scan reads them') console.log(`  ${name}: ${(msg as { dropped?: number }).dropped} paths queued during the pull dropped (the catch-up scan reads every entry)`);
     if (msg.msg === 'watcher settled') {
       const m = msg as { pending?: number; sample?: string[]; quietForMs?: number; waitMs?: number; drainMs?: number; recheckMs?: number; seconds?: number };
       console.log(`  ${name} watcher settled: ${m.pending} paths pending (${JSON.stringify(m.sample)}), quiet for ${m.quietForMs} ms, ${m.seconds?.toFixed(3)} s (wait ${m.waitMs} ms, drain ${m.drainMs} ms, fresh dirs ${m.recheckMs} ms)`);
@@ -349,7 +350,9 @@ async function main(): Promise<void> {
   row('initial copy', '≥ 1×', p1.seconds, r1.seconds, mb(p1.wire), mb(r1.wire));
   // After production's catch-up: its stat scan of the tree just written (seconds of a core)
   // must not share the CPU with rsync's timed run.
+  const cpuCatchUp = agentsCpu();
   await awaitRewatch();
+  console.log(`production catch-up after the initial copy (off the clock): ${fmt(rewatched[rewatched.length - 1]!)} s; CPU from the pull's end: ${cpuCatchUp()}`);
   settleDisk();
   const r1f = rsync(['-a', '--delete', '--fsync'], rsyncUrl.replace(/\/dst\/$/, '/dstfsync/'));
   rmSync(theirsDurable, { recursive: true, force: true });

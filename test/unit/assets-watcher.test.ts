@@ -186,10 +186,19 @@ test('watcher: muted while a pull writes (not watched meanwhile), it then watche
     writeFileSync(join(dir, 'old', 'b.txt'), 'b');
     const r = await roots.get('site');
     await roots.exclusive('site', () => roots.refresh(r, 'stat'));
+    // Someone else writes beside the pull, after its last refresh: nothing records this but the watcher.
+    writeFileSync(join(dir, 'old', 'beside.txt'), 'beside');
+    writeFileSync(join(dir, 'new', 'deep', 'f1.txt'), 'beside the pull');
+    // Let the raw events of these writes reach the queue while the root is still being written.
+    await sleep(200);
   });
+  // The paths queued during the write are not re-read one by one: the catch-up's stat scan reads them all.
+  assert.equal((watcher as unknown as { queue: Set<string> }).queue.size, 0, 'queue dropped at the end of the write');
   for (let i = 0; i < 250 && !roots.isWatched('site'); i++) await sleep(20);
   assert.ok(roots.isWatched('site'), 'watched again once it caught up');
   assert.equal(store.get('site', 'new/deep/f29.txt')?.size, 2);
+  assert.equal(store.get('site', 'old/beside.txt')?.size, 6, 'a file written beside the pull, found by the catch-up');
+  assert.equal(store.get('site', 'new/deep/f1.txt')?.size, 15, "a pull's file rewritten beside it, found by the catch-up");
 
   // Nothing but the watcher can bring these in: no refresh is called from here on.
   writeFileSync(join(dir, 'new', 'deep', 'late.txt'), 'late');
