@@ -29,8 +29,10 @@ function writeVarint(buf: Buffer, pos: number, v: bigint): number {
   return pos;
 }
 
-/** AssetFetchResponse.end = AssetFetchEnd { status: "ok" }: field 3, holding field 1 = "ok". */
-const END_OK = Buffer.from([0x1a, 0x04, 0x0a, 0x02, 0x6f, 0x6b]);
+/** The end of a request served in full (AssetFetchEnd). */
+export const END_OK = { status: 'ok', current: null, error: '' };
+/** END_OK as the response's field 3 on the wire: field 1 = "ok" inside. */
+const END_OK_BYTES = Buffer.from([0x1a, 0x04, 0x0a, 0x02, 0x6f, 0x6b]);
 
 /**
  * AssetFetchResponse { request_id, chunk: AssetChunkData { index, offset, data } } with room
@@ -46,7 +48,7 @@ export function chunkResponse(requestId: string | number, index: number, length:
   const off = BigInt(offset);
   const len = BigInt(length);
   const chunkLen = (idx !== 0n ? 1 + varintLength(idx) : 0) + (off !== 0n ? 1 + varintLength(off) : 0) + 1 + varintLength(len) + length;
-  const total = (id !== 0n ? 1 + varintLength(id) : 0) + 1 + varintLength(BigInt(chunkLen)) + chunkLen + (endOk ? END_OK.length : 0);
+  const total = (id !== 0n ? 1 + varintLength(id) : 0) + 1 + varintLength(BigInt(chunkLen)) + chunkLen + (endOk ? END_OK_BYTES.length : 0);
   const buf = Buffer.allocUnsafe(total);
   let pos = 0;
   if (id !== 0n) {
@@ -65,8 +67,8 @@ export function chunkResponse(requestId: string | number, index: number, length:
   }
   buf[pos++] = 0x12; // chunk.data
   pos = writeVarint(buf, pos, len);
-  if (endOk) END_OK.copy(buf, pos + length);
-  if (pos + length + (endOk ? END_OK.length : 0) !== total) throw new Error(`chunkResponse: encoded ${pos + length} of ${total} bytes`);
+  if (endOk) END_OK_BYTES.copy(buf, pos + length);
+  if (pos + length + (endOk ? END_OK_BYTES.length : 0) !== total) throw new Error(`chunkResponse: encoded ${pos + length} of ${total} bytes`);
   return { message: new EncodedFetchResponse(buf), data: buf.subarray(pos, pos + length) };
 }
 

@@ -13,7 +13,7 @@ import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/As
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat, sha256 } from './chunking.js';
-import { chunkResponse, type EncodedFetchResponse } from './chunk-message.js';
+import { chunkResponse, END_OK, type EncodedFetchResponse } from './chunk-message.js';
 import { toWireEntry, toWireSummary } from './convert.js';
 import type { Entry } from './manifest-store.js';
 import { checkRelativePath } from './path-safety.js';
@@ -51,9 +51,6 @@ export async function writeWithBackpressure<T>(call: { write(msg: T): boolean } 
 function asResponse(msg: EncodedFetchResponse | AssetFetchResponse): AssetFetchResponse {
   return msg as AssetFetchResponse;
 }
-
-/** An end with status "ok", sent in the last chunk's message to a client that asked for that. */
-const END_OK = { status: 'ok', current: null, error: '' };
 
 function wireSize(w: AssetManifestEntry): number {
   return Buffer.byteLength(w.path ?? '') + (w.chunks as Buffer).length + 64;

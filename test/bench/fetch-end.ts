@@ -7,9 +7,8 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
-import type { AssetFetchRequest__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchRequest.js';
-import { chunkResponse, withEncodedFetch } from '../../agent/assets/chunk-message.js';
 import { Fetcher } from '../../agent/assets/fetcher.js';
+import { oneChunkFetchServer, type EndStyle as Style } from '../helpers/fetch-server.js';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -19,32 +18,10 @@ const files = arg('files', 26_000);
 const rounds = arg('rounds', 8);
 const data = randomBytes(32 * 1024);
 const proto = loadProto<AssetsProto>();
-type Style = 'combined' | 'separate';
-
-async function server(style: Style): Promise<{ port: number; stop: () => Promise<void> }> {
-  const s = new grpc.Server();
-  const unimplemented = (_call: unknown, cb: (err: { code: number }) => void): void => cb({ code: grpc.status.UNIMPLEMENTED });
-  s.addService(withEncodedFetch(proto.switchyard.v1.Assets.service), {
-    AuthorizeTransfer: unimplemented, RevokeTransfer: unimplemented, ScanRoot: unimplemented, PullAssets: unimplemented,
-    VerifyAssets: unimplemented, TreeDigest: unimplemented, ListManifest: unimplemented,
-    Fetch: (call: grpc.ServerDuplexStream<AssetFetchRequest__Output, object>) => {
-      call.on('data', (req: AssetFetchRequest__Output) => {
-        const combined = style === 'combined' && req.end_with_chunk;
-        const { message, data: into } = chunkResponse(req.request_id, 0, data.length, 0, combined);
-        data.copy(into);
-        call.write(message);
-        if (!combined) call.write({ request_id: req.request_id, end: { status: 'ok', current: null, error: '' } });
-      });
-      call.on('end', () => call.end());
-    },
-  });
-  const port = await new Promise<number>((resolve, reject) => s.bindAsync('127.0.0.2:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  return { port, stop: () => new Promise((r) => s.tryShutdown(() => r())) };
-}
 
 async function run(style: Style): Promise<number> {
-  const { port, stop } = await server(style);
-  const client = new proto.switchyard.v1.Assets(`127.0.0.2:${port}`, grpc.credentials.createInsecure());
+  const server = await oneChunkFetchServer(() => data, style);
+  const client = new proto.switchyard.v1.Assets(server.address, grpc.credentials.createInsecure());
   const fetcher = new Fetcher(client, 'token', 'site', 4);
   const before = process.cpuUsage();
   let next = 0;
@@ -61,7 +38,7 @@ async function run(style: Style): Promise<number> {
   const cpu = process.cpuUsage(before);
   await fetcher.close();
   client.close();
-  await stop();
+  await server.stop();
   return (cpu.user + cpu.system) / files;
 }
 
