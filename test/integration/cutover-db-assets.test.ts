@@ -357,6 +357,13 @@ test('presync → lock → sync → verify → rewrite on real agents; productio
   assert.ok(presync.database.keptAsideSchema !== '', 'the replaced tables are kept aside');
   assert.equal(presync.assets[0]!.filesCopied, 3);
   assert.equal(presync.assets[0]!.entriesDeleted, 1, 'delete: true removes what staging lacks');
+  // A first pass that copied files is followed by a second while staging is live; nothing
+  // changed in the uploads between them here, so it moves nothing and ends equal.
+  const secondPass = (presync.assets[0] as { secondPass?: { filesCopied: number; equal: boolean } }).secondPass;
+  assert.ok(secondPass !== undefined, 'a second pass after a first that copied files');
+  assert.equal(secondPass.equal, true);
+  assert.equal(secondPass.filesCopied, 0);
+  assert.match(String(step(afterPresync, 'presync').result?.summary ?? ''), /second pass 0 files/);
   assert.equal(existsSync(join(env.productionUploads, 'stale-from-old-site.txt')), false);
   const progress = env.engine.history(id).filter((e) => e.type === 'progress' && e.data.step === 'presync');
   assert.ok(progress.some((e) => typeof e.data.bytes === 'number' && String(e.data.phase).startsWith('database')), 'database progress with bytes');
