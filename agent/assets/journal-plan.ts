@@ -30,8 +30,8 @@ export interface PlanSource {
   withDelete: boolean;
   /** Where both journals stood after the last equal pull; none: plan from whole listings. */
   mark: JournalMark | undefined;
-  /** Seconds of the plan's parts, filled in as they end (for the pull's log). */
-  seconds?: Record<string, number>;
+  /** The plan's parts for the pull's log, filled in as they end: seconds each, and how many paths were looked up by name. */
+  parts?: Record<string, number>;
 }
 
 export async function planPull(plan: Plan, o: PlanSource): Promise<PlannedPull> {
@@ -82,7 +82,7 @@ async function planFromJournals(plan: Plan, o: PlanSource, mark: JournalMark): P
     if (b.summary !== undefined) summary = b.summary;
   }
   if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', 'staging listing ended without its summary');
-  if (o.seconds !== undefined) o.seconds.journals = (performance.now() - started) / 1000;
-  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths), o.store, o.root, o.withDelete, o.seconds);
+  if (o.parts !== undefined) o.parts.journals = (performance.now() - started) / 1000;
+  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths), o.store, o.root, o.withDelete, o.parts);
   return { summary, journal, partial: true };
 }

@@ -194,7 +194,7 @@ export interface JournalChanges {
  * by name (`lookup`); one it does not return is gone on staging. Memory grows with the change
  * (the caller caps it), never with the tree.
  */
-export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean, seconds?: Record<string, number>): Promise<void> {
+export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean, parts?: Record<string, number>): Promise<void> {
   let t = performance.now();
   const paths = new Set<string>([...changes.staging.keys(), ...changes.removed, ...changes.local]);
   for (const p of [...paths]) {
@@ -212,9 +212,9 @@ export async function buildPartialPlan(plan: Plan, changes: JournalChanges, look
       changes.staging.set(e.path, e);
     }
   }
-  if (seconds !== undefined) {
-    seconds.lookup = (performance.now() - t) / 1000;
-    seconds.asked = ask.length;
+  if (parts !== undefined) {
+    parts.lookup = (performance.now() - t) / 1000;
+    parts.asked = ask.length;
     t = performance.now();
   }
   const rows: Array<[PlanKind, string, Entry | null]> = [];
@@ -235,7 +235,7 @@ export async function buildPartialPlan(plan: Plan, changes: JournalChanges, look
     for (const d of dirs) plan.addStagingDir(d);
     for (const [k, p, e] of rows) plan.add(k, p, e);
   });
-  if (seconds !== undefined) seconds.rows = (performance.now() - t) / 1000;
+  if (parts !== undefined) parts.rows = (performance.now() - t) / 1000;
 }
 
 /**

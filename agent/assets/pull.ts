@@ -116,9 +116,9 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
   // The scan phase's parts: staging's answer, production's own refresh (both at once), then
   // production's tree digest (cached when its watcher computed it ahead).
   const scanSeconds: Record<string, number> = {};
-  // The plan's parts (from the journals: staging's changes, the lookup of their directories,
-  // the rows) and the finish's (directories, waiting for the digest read ahead).
-  const planSeconds: Record<string, number> = {};
+  // The plan's parts (from the journals: staging's changes, the lookup of their directories and
+  // how many, the rows) and the finish's (directories, waiting for the digest read ahead).
+  const planParts: Record<string, number> = {};
   const finishSeconds: Record<string, number> = {};
   let phaseStarted = started;
   const enter = (next: string): void => {
@@ -183,7 +183,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     const planned = await planPull(plan, {
       peer, token: p.token, stagingRoot: p.stagingRoot, store, root: root.name, withDelete: p.delete,
       mark: useJournal ? store.journalMark(root.name) : undefined,
-      seconds: planSeconds,
+      parts: planParts,
     });
     await pausing;
     result.staging = planned.summary;
@@ -437,6 +437,6 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     result.seconds = (performance.now() - started) / 1000;
     enter('done');
     report();
-    p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, plan: planSeconds, finish: finishSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
+    p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, plan: planParts, finish: finishSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
   }
 }

@@ -224,14 +224,17 @@ function cpuSeconds(pid: number | undefined, which: 'all' | 'sys' | 'main' = 'al
   return ((which === 'sys' ? 0 : Number(f[11])) + Number(f[12])) / 100;
 }
 
-/** CPU seconds per thread of a process, keyed `tid name` (worker threads share the name "node"). */
+/**
+ * CPU seconds per thread of a process, keyed by thread id ("main" for the main thread). On
+ * Node 20 every thread of the agent — workers, V8's helpers, libuv's pool — is named "node", so
+ * the id is all there is to tell them apart.
+ */
 function threadCpu(pid: number | undefined): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
       const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(`${tid === String(pid) ? 'main' : tid} ${name}`, (Number(f[11]) + Number(f[12])) / 100);
+      out.set(tid === String(pid) ? 'main' : tid, (Number(f[11]) + Number(f[12])) / 100);
     } catch {
       // the thread ended meanwhile
     }
@@ -239,15 +242,14 @@ function threadCpu(pid: number | undefined): Map<string, number> {
   return out;
 }
 
-/** Threads that used at least 20 ms since `before`, busiest first (libuv's pool summed). */
+/** Threads that used at least 20 ms since `before`, busiest first. */
 function threadCpuSince(pid: number | undefined, before: Map<string, number>): string {
-  const summed = new Map<string, number>();
-  for (const [k, v] of threadCpu(pid)) {
-    const d = v - (before.get(k) ?? 0);
-    const key = k.endsWith('libuv-worker') ? 'libuv pool' : k.includes('V8 ') || k.includes('DefaultWorker') ? 'V8 workers' : k;
-    summed.set(key, (summed.get(key) ?? 0) + d);
-  }
-  return [...summed].filter(([, v]) => v >= 0.02).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+  return [...threadCpu(pid)]
+    .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
+    .filter(([, d]) => d >= 0.02)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, d]) => `${k} ${fmt(d)}`)
+    .join(', ');
 }
 
 function rsync(args: string[], url = rsyncUrl): { seconds: number; wire: number } {
@@ -448,7 +450,6 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(`\npeak RSS: staging agent ${fmt(peakRssMb(staging.child.pid))} MB, production agent ${fmt(peakRssMb(production.child.pid))} MB`);
   console.log(`production watcher catch-up after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
-  console.log(`delta pull: copied ${p2!.result.files_copied} files, chunk payload ${p2!.result.bytes_wire} B, reused ${p2!.result.bytes_reused} B`);
   console.log('wire ours: TCP payload both ways on production\'s connections to staging (the kernel\'s tcp_info counters, read with ss); rsync: --stats sent + received');
 
   await production.stop();
