@@ -24,6 +24,7 @@ import { CutoverEngine } from '../../controller/cutover/machine.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { EVIDENCE_KEYS } from '../../controller/cutover/executor.js';
 import { buildDataSteps, type DataSteps } from '../../controller/cutover/steps/data-steps.js';
+import { assetsClient } from '../../controller/cutover/steps/data-agents.js';
 import { named, preflightExecutor } from '../../controller/cutover/steps/index.js';
 import type { CutoverView } from '../../controller/cutover/view.js';
 import { validate } from '../../shared/config/load.js';
@@ -209,7 +210,7 @@ function controllerFor(t: TestContext, dir: string, stagingAddress: string, prod
     await engine.close();
     store.close();
   });
-  return { engine, data };
+  return { engine, data, agents, logger };
 }
 
 async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStagingAgent?: boolean } = {}): Promise<Env> {
@@ -511,7 +512,7 @@ test('rollback with database.rollbackSwap puts production tables back; release d
   assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
 });
 
-test('an assets-only cutover still freezes staging: the maintenance flag goes up at lock, uploads after presync arrive at sync, rollback takes the flag down', async (t) => {
+test('an assets-only cutover: the second pull of presync takes an upload made after the first, the maintenance flag goes up at lock, uploads after presync arrive at sync, rollback takes the flag down', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sy-cutover-assets-only-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const stagingUploads = join(dir, 'staging-uploads');
@@ -523,7 +524,20 @@ test('an assets-only cutover still freezes staging: the maintenance flag goes up
   const flagFile = join(dir, 'site', '.maintenance');
   const stagingAgent = await startAgent(t, 'staging-1', '127.0.0.2', undefined, dir, { assets: { uploads: { path: stagingUploads } }, maintenance: { flagFile, content: FLAG_CONTENT } });
   const productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', undefined, dir, { assets: { uploads: { path: productionUploads } } });
-  const { engine } = controllerFor(t, dir, stagingAgent.address, productionAgent.address, new FakeWorld());
+  const { engine, agents, logger } = controllerFor(t, dir, stagingAgent.address, productionAgent.address, new FakeWorld());
+  // The site uploads a file after presync's first pull of the root has ended and before its
+  // second begins: the controller revokes the first pull's transfer token in between, so the
+  // write rides on that call (the controller's cached client for the staging agent's Assets).
+  const stagingAssets = assetsClient({ agents, logger }, 'staging-1', 'staging.agent');
+  const revoke = stagingAssets.RevokeTransfer;
+  const betweenPasses = randomBytes(80_000);
+  let revokes = 0;
+  Object.assign(stagingAssets, {
+    RevokeTransfer(this: unknown, ...args: unknown[]) {
+      if (revokes++ === 0) writeFileSync(join(stagingUploads, 'between passes.png'), betweenPasses);
+      return (revoke as (...a: unknown[]) => unknown).apply(this, args);
+    },
+  });
   const plan = parsePlan(
     {
       site: 'example.com',
@@ -537,7 +551,17 @@ test('an assets-only cutover still freezes staging: the maintenance flag goes up
     { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns'] },
   );
   const { id } = engine.create(plan, 'tester');
-  assert.equal((await engine.advance(id, 'presync', 'tester').done).state, 'paused');
+  const presynced = await engine.advance(id, 'presync', 'tester').done;
+  assert.equal(presynced.state, 'paused', JSON.stringify(step(presynced, 'presync').error));
+  assert.ok(revokes >= 2, 'both passes revoked their transfer tokens');
+  const passes = (evidence(presynced, 'presync').assets as Array<{ filesCopied: number; secondPass?: { filesCopied: number; entriesDeleted: number; equal: boolean } }>)[0]!;
+  assert.equal(passes.filesCopied, 1, 'the first pass copied a.jpg');
+  assert.ok(passes.secondPass !== undefined, 'a second pass after a first that copied a file');
+  assert.equal(passes.secondPass.filesCopied, 1, 'the second pass moved the upload made between the passes');
+  assert.equal(passes.secondPass.entriesDeleted, 0);
+  assert.equal(passes.secondPass.equal, true);
+  assert.match(String(step(presynced, 'presync').result?.summary ?? ''), /second pass 1 files/);
+  assert.equal(readFileSync(join(productionUploads, 'between passes.png')).equals(betweenPasses), true, 'the upload made between the passes is on production before the freeze');
   // An upload while staging is still live, after the bulk copy.
   writeFileSync(join(stagingUploads, 'late.png'), randomBytes(50_000));
   const locked = await engine.advance(id, 'lock', 'tester').done;
