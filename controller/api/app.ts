@@ -2,7 +2,7 @@
 // listening and shutdown; tests call app.inject() on what this returns. Cross-cutting
 // concerns (auth, metrics, problem documents, the OpenAPI generator) are installed on the
 // root instance so they cover every route; routes are plugins, one per resource.
-import { fastify, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
+import { fastify, LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -42,7 +42,7 @@ export const API_PREFIX = '/v1';
 
 export function buildApp(deps: ApiDeps): ApiApp {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'api' });
-  const app = fastify({ loggerInstance, disableRequestLogging: true }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();
 
   installProblemHandlers(app);

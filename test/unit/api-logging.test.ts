@@ -35,6 +35,8 @@ test('a bearer token never reaches the log, valid or not, whatever the level', a
   assert.match(log, /"msg":"headers as received"/);
   assert.match(log, /"msg":"unhandled error"/);
   assert.match(log, /"component":"api"/);
+  // Fastify's own per-request lines stay off (ours above carry route, status and principal).
+  assert.equal(log.includes('"msg":"incoming request"'), false, "fastify's own request log is on");
   for (const token of [VIEWER_TOKEN, OPERATOR_TOKEN, wrong]) {
     assert.equal(log.includes(token), false, 'token found in the log');
     assert.equal(log.includes(token.slice(3)), false, 'token body found in the log');
