@@ -53,7 +53,7 @@ export function createDatabaseClient(address: string, transport: PeerTransport, 
     'grpc.max_receive_message_length': 256 << 20,
     // Row chunks are 1 MiB messages: in HTTP/2's default 64 KiB window each took 16 window
     // updates from two busy processes, and the first chunk of every table reached production
-    // 0.6-0.9 s after its stream opened (0.10-0.15 s with this), production's server idle
+    // 0.6-1.1 s after its stream opened (0.10-0.15 s with this), production's server idle
     // meanwhile. The connection's window is the same 4 MiB: that much more in flight at most.
     'grpc-node.flow_control_window': 4 * 1024 * 1024,
   });
