@@ -374,7 +374,11 @@ async function repair(
           const sums: ChunkSum[] = [];
           for (const { range } of group) sums.push(await checksumChunk(conn, target, t, t.keyColumns.length > 0 ? range : undefined, algo));
           await conn.query('COMMIT');
-          await waitPast(conn, await serverSecond(conn));
+          // Past the second our repair stamped on the table (its last transaction's start, read
+          // back; nobody else can write it under the lock), not the current one: a repair begun
+          // in an earlier second needs no wait.
+          const stamped = (await readStamps(conn, target)).get(name)?.update;
+          await waitPast(conn, stamped ?? (await serverSecond(conn)));
           const markConn = await connect(opts.target);
           try {
             // Sibling workers repair other tables, each under its own lock: their open

@@ -9,7 +9,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { inspectSchema, type SchemaInfo } from './inspect.js';
 import { supportedAlgos } from './checksum.js';
-import { readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
+import { newestCommit, readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
 
 export class Snapshot {
   readonly id = randomUUID();
@@ -85,16 +85,22 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
   const meta = await connect(target);
   const readers: Connection[] = [];
   try {
-    // Frozen just now: the site's last writes may share the lock's second, and a mark in that
-    // second would count them as written after it. Past it, only a SUPER user's write (read_only
-    // does not stop those) stamps at or above the mark. Agent and server clocks may differ: wait
-    // only when the server's second is the lock's, just before it, or the one just after (the
-    // coarse clock InnoDB stamps with may still be in the lock's second: see waitPast).
+    // Frozen just now: the site's last commits may share the current second, and a mark in that
+    // second would count them as written after it (a needless re-read at verify, not a wrong
+    // answer: the mark is sound either way). So wait past the newest commit stamp, not past the
+    // lock's second — the site's writes often stopped seconds before it, and then nothing is
+    // waited for. After that, only a SUPER user's write (read_only does not stop those) stamps at
+    // or above the mark. Agent and server clocks may differ: only when the server's second is
+    // the lock's, just before it, or the one just after.
     const locked = lockedAt();
     if (locked !== undefined && locked !== '') {
       const lockSecond = Math.floor(Date.parse(locked) / 1000);
       const now = await serverSecond(meta);
-      if (now <= lockSecond + 1 && lockSecond - now <= 1) await waitPast(meta, lockSecond);
+      if (now <= lockSecond + 1 && lockSecond - now <= 1) {
+        const newest = newestCommit(await readStamps(meta, schema));
+        const waited = newest !== undefined && (await waitPast(meta, newest));
+        logger.debug({ newestCommit: newest ?? null, waited }, 'frozen snapshot: past the last commit second');
+      }
     }
     // Before the view opens: a commit the view misses then stamps at or above the mark.
     const mark = await takeMark(meta);

@@ -55,6 +55,13 @@ export async function readStamps(conn: Connection, schema: string): Promise<Map<
   return new Map(r.map((x) => [String(x.n), { update: String(x.e).toLowerCase() === 'innodb' ? num(x.u) : null, create: num(x.c) }]));
 }
 
+/** The latest UPDATE_TIME among `stamps`; undefined when none is known. */
+export function newestCommit(stamps: ReadonlyMap<string, TableStamp>): number | undefined {
+  let newest: number | undefined;
+  for (const s of stamps.values()) if (s.update !== null && (newest === undefined || s.update > newest)) newest = s.update;
+  return newest;
+}
+
 /** The server's current second. */
 export async function serverSecond(conn: Connection): Promise<number> {
   const [r] = await rows<{ s: unknown }>(conn, 'SELECT UNIX_TIMESTAMP() AS s');
@@ -72,16 +79,17 @@ export const COARSE_CLOCK_MARGIN_S = 0.05;
 
 /**
  * Waits until the server's clock is past `second` by COARSE_CLOCK_MARGIN_S (so our writes in it
- * stamp below the next mark); returns at once when it already is.
+ * stamp below the next mark); returns at once when it already is. Whether it had to wait.
  */
-export async function waitPast(conn: Connection, second: number): Promise<void> {
+export async function waitPast(conn: Connection, second: number): Promise<boolean> {
   const until = second + 1 + COARSE_CLOCK_MARGIN_S;
   for (let i = 0; i < 50; i++) {
     const [r] = await rows<{ s: unknown }>(conn, 'SELECT UNIX_TIMESTAMP(NOW(6)) AS s');
     const now = Number(r!.s);
-    if (now >= until) return;
+    if (now >= until) return i > 0;
     await new Promise((res) => setTimeout(res, Math.max(10, Math.ceil((until - now) * 1000) + 2)));
   }
+  return true;
 }
 
 /**

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { withMariaDb, withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
 import { connect } from '../../agent/db/connect.js';
-import { serverSecond, takeMark, waitPast } from '../../agent/db/update-guard.js';
+import { readStamps, serverSecond, takeMark, waitPast } from '../../agent/db/update-guard.js';
+import { openSnapshot } from '../../agent/db/snapshot.js';
+import { createLogger } from '../../shared/logger.js';
 import { agentConfig, checksumTables, loadFixture, startDbAgent, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
 import type { ParityReport__Output } from '../../shared/proto-gen/switchyard/v1/ParityReport.js';
 
@@ -297,4 +299,38 @@ test('the key builds and ANALYZE after a load leave UPDATE_TIME at the load\'s c
   await w.query('ANALYZE TABLE shop.k');
   assert.ok((await serverSecond(w)) > loaded);
   assert.equal(await stamp(), committed, 'the key builds and ANALYZE did not move it');
+});
+
+test('a snapshot right after the lock waits past the second of the last commit only: not at all when the site stopped writing seconds before', async (t) => {
+  const { target, conns: [w] } = await serverWithTwoConnections(t);
+  await w.query('CREATE TABLE shop.o (id INT PRIMARY KEY) ENGINE=InnoDB');
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (s: string) => void lines.push(s) } });
+  // Locked just now, as LockWrites records it; then the snapshot sync opens.
+  const open = async () => {
+    lines.length = 0;
+    const snap = await openSnapshot(target, 'shop', 1, 'token', logger, () => new Date().toISOString());
+    try {
+      const rec = lines.map((l) => JSON.parse(l) as { msg: string; waited?: boolean; newestCommit?: number }).find((r) => r.msg === 'frozen snapshot: past the last commit second');
+      assert.ok(rec !== undefined, 'the open logged its decision');
+      return { mark: snap.info.guardMark, waited: rec.waited, newest: rec.newestCommit };
+    } finally {
+      await snap.close();
+    }
+  };
+  // The site's last commit early in the current second: the open waits, and the mark falls
+  // after that commit, so the guard will not count it as written after the snapshot.
+  await waitPast(w, await serverSecond(w));
+  await w.query('INSERT INTO shop.o VALUES (1)');
+  const stamped = (await readStamps(w, 'shop')).get('o')!.update;
+  assert.ok(stamped !== null);
+  const a = await open();
+  assert.equal(a.newest, stamped);
+  assert.equal(a.waited, true, 'a commit in the current second is waited out');
+  assert.ok(a.mark !== undefined && a.mark > stamped, `mark ${a.mark} past the commit ${stamped}`);
+  // The last commit two seconds back: nothing to wait for, and the mark is still past it.
+  await sleep(2100);
+  const b = await open();
+  assert.equal(b.waited, false, 'no wait when every commit is in an earlier second');
+  assert.ok(b.mark !== undefined && b.mark > stamped, `mark ${b.mark} past the commit ${stamped}`);
 });
