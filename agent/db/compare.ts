@@ -18,11 +18,12 @@ import { chunkCount, chunkRange, newTablePlan, sameSum, type ChunkCache, type Ta
 import { guard, readStamps, serverSecond, takeMark, waitPast, type GuardVerdict, type SideMark } from './update-guard.js';
 import { rangeFromWire, keyText } from './convert.js';
 import { loadRows } from './load-rows.js';
-import { copyTablesInto, prepareLoadSession } from './pull.js';
+import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
 import { trashSchema } from './swap.js';
+import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
 
 export interface TableParity {
   table: string;
@@ -94,6 +95,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
   const snap = snapR.value;
   const meta = metaR.value;
   const pool = new ConnPool(() => connect(opts.target, { raw: true }), Math.max(1, opts.parallelism));
+  let early: EarlyLocks | undefined;
   try {
     log.debug({ ms: Date.now() - started }, 'staging snapshot open');
     const prod = await prodP;
@@ -150,6 +152,18 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       if (!sv.holds) requests.push({ table: name, boundaries: p.boundaries, only: [] });
       else for (let i = 0; i < chunkCount(p); i++) prodOnly.push({ name, index: i });
     }
+    // Tables sync will most likely repair, locked while staging's sums come (repair-lock.ts).
+    // Only where production's guard holds: this side then reads nothing of them before the repair.
+    early =
+      opts.repair
+        ? EarlyLocks.start(
+            opts.target,
+            opts.targetSchema,
+            [...verdicts].filter(([, v]) => !v.staging.holds && v.prod.holds).map(([name]) => name).slice(0, Math.max(1, opts.parallelism)),
+            prod.objects.filter((o) => o.kind === 'TRIGGER'),
+            log,
+          )
+        : undefined;
     const unplanned = comparable.filter((t) => !plans.has(t.name));
     for (const t of unplanned) {
       const entry = report.get(t.name)!;
@@ -183,7 +197,10 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       } else fresh.get(t.name)?.push({ index, range, staging: st, prod: differs && opts.repair ? undefined : pr });
     };
     const checkProduction = async (t: Table, entry: TableParity, index: number, range: RangeBounds, st: ChunkSum) => {
-      const mine = await pool.use((conn) => checksumChunk(conn, opts.targetSchema, t, t.keyColumns.length > 0 ? range : undefined, algoOf(st)));
+      // A table locked early can be read only through its lock's own connection.
+      const locked = await early?.get(t.name);
+      const sum = (conn: Connection) => checksumChunk(conn, opts.targetSchema, t, t.keyColumns.length > 0 ? range : undefined, algoOf(st));
+      const mine = locked !== undefined ? await sum(locked) : await pool.use(sum);
       productionChecked++;
       entry.productionChunksChecked++;
       record(t, entry, index, range, st, mine);
@@ -251,7 +268,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       // The mark under which each planned table's production sums are true right now.
       const base = new Map<string, SideMark | undefined>();
       for (const [name, p] of plans) base.set(name, verdicts.get(name)!.prod.holds ? p.prodMark : prodMarkNow(name));
-      const proven = await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log, base, algo);
+      const proven = await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log, base, algo, early);
       // Otherwise, production's sums of a repaired table are proven only by a read after a mark
       // past this second: a foreign write racing the repair must not hide behind ours.
       const second = await serverSecond(meta);
@@ -284,6 +301,7 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
   } catch (err) {
     throw dbError(err, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
   } finally {
+    await early?.release();
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
     await pool.close();
     await closeConn(meta);
@@ -301,6 +319,7 @@ async function repair(
   log: Logger,
   guardBase: Map<string, SideMark | undefined> = new Map(),
   algo?: string,
+  early?: EarlyLocks,
 ): Promise<Map<string, { sums: ChunkSum[]; mark: SideMark }>> {
   const proven = new Map<string, { sums: ChunkSum[]; mark: SideMark }>();
   const target = opts.targetSchema;
@@ -308,29 +327,45 @@ async function repair(
   const chunks = [...report.values()].flatMap((e) => e.differing.map((range) => ({ e, range })));
   const meter = new ProgressMeter('sync', recopy.length + chunks.length, 0, opts.onProgress);
   const workers: Connection[] = [];
+  // Tables locked since the comparison (repair-lock.ts), by name.
+  const lockedEarly = new Map<string, Connection>();
   const meta = await connect(opts.target);
   const t0 = Date.now();
   const lap = (what: string) => log.debug({ ms: Date.now() - t0 }, what);
   try {
     const structural = recopy.length > 0 || extra.length > 0 || objectsDiffering.length > 0;
-    // Triggers block cross-schema RENAME and may fire on our DELETEs: off while we repair, all
-    // objects re-created from staging's definitions afterwards.
-    if (structural) await dropAllObjects(meta, target, prod.objects);
-    else await dropAllObjects(meta, target, prod.objects.filter((o) => o.kind === 'TRIGGER'));
-
     // Chunks of one table are repaired one after another (parallel DELETE+LOAD on one table
     // deadlock on gap locks); tables run in parallel. A deadlock with anything else is retried.
     const byTable = new Map<string, typeof chunks>();
     for (const c of chunks) byTable.set(c.e.table, [...(byTable.get(c.e.table) ?? []), c]);
     const groups = [...byTable.values()];
-    for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, groups.length)); i++) {
-      const c = await connect(opts.target);
-      await prepareLoadSession(c, target);
-      await c.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      workers.push(c);
+    // The early locks of tables with chunks to repair are used; the others go now (their
+    // triggers back), before any DDL here could wait on them — all of them for a structural
+    // change, whose object and table DDL may touch any table.
+    const droppedEarly = new Set<string>();
+    if (early !== undefined) {
+      if (!structural) {
+        for (const g of groups) {
+          const name = g[0]!.e.table;
+          const c = await early.take(name);
+          if (c === undefined) continue;
+          lockedEarly.set(name, c);
+          for (const trg of early.droppedTriggers(name)) droppedEarly.add(trg);
+        }
+      }
+      await early.release();
     }
+    // Triggers block cross-schema RENAME and may fire on our DELETEs: off while we repair, all
+    // objects re-created from staging's definitions afterwards. (An early lock dropped its
+    // table's own already: from here they would wait on that lock.)
+    if (structural) await dropAllObjects(meta, target, prod.objects);
+    else await dropAllObjects(meta, target, prod.objects.filter((o) => o.kind === 'TRIGGER' && !droppedEarly.has(o.name)));
+
+    for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, groups.length - lockedEarly.size)); i++) workers.push(await repairSession(opts.target, target));
     lap('repair: objects dropped, workers ready');
-    const repairChunks = async (conn: Connection, group: typeof chunks, locked: boolean) => {
+    // oneTransaction: every chunk in the transaction the early lock began, so the table's stamp
+    // is that transaction's start; a failure rolls back the table's whole repair.
+    const repairChunks = async (conn: Connection, group: typeof chunks, locked: boolean, oneTransaction: boolean) => {
       for (const { e, range } of group) {
         const t = prodByName.get(e.table)!;
         const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
@@ -340,7 +375,7 @@ async function repair(
           try {
             await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
             const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
-            await conn.query('COMMIT');
+            if (!oneTransaction) await conn.query('COMMIT');
             lap(`repair: ${t.name} chunk of ${r.rows} rows`);
             e.rowsCopied += r.rows;
             meter.add(t.name, r.rows, 0);
@@ -349,23 +384,37 @@ async function repair(
           } catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
             const code = (err as { cause?: { errno?: number }; errno?: number }).errno ?? (err as { cause?: { errno?: number } }).cause?.errno;
-            if ((code === 1213 || code === 1205 || /Deadlock|Lock wait timeout/.test((err as Error).message)) && attempt < 4) continue;
+            if (!oneTransaction && (code === 1213 || code === 1205 || /Deadlock|Lock wait timeout/.test((err as Error).message)) && attempt < 4) continue;
             throw err;
           }
         }
       }
+      if (oneTransaction) await conn.query('COMMIT');
     };
-    await runPool(groups, workers.length, async (group, w) => {
-      const conn = workers[w]!;
+    // Open transactions of our own that never write a given table: every repair connection
+    // holds a lock on its own table only.
+    const ours = [...workers, ...lockedEarly.values()];
+    const free = [...workers];
+    await runPool(groups, Math.max(1, Math.min(opts.parallelism, groups.length)), async (group) => {
       const name = group[0]!.e.table;
+      const lockedSince = lockedEarly.get(name);
+      // As many workers as tables repaired at once without an early lock: one is always free.
+      const conn = lockedSince ?? free.pop()!;
+      try {
+        await repairTable(conn, group, name, lockedSince !== undefined);
+      } finally {
+        if (lockedSince === undefined) free.push(conn);
+      }
+    });
+    async function repairTable(conn: Connection, group: typeof chunks, name: string, lockedSince: boolean): Promise<void> {
       // With the table locked against other writers, its production sums stay provable: the
       // stamp shows nobody wrote it since the sums were read, nobody can while we repair, and the
       // repaired chunks are read again before the lock goes.
       const base = guardBase.get(name);
-      const locked = base !== undefined && (await lockForRepair(conn, target, name, log));
+      const locked = lockedSince || (base !== undefined && (await lockForRepair(conn, target, name, log)));
       try {
-        const clean = locked && guard(base, (await readStamps(conn, target)).get(name)).holds;
-        await repairChunks(conn, group, locked);
+        const clean = locked && base !== undefined && guard(base, (await readStamps(conn, target)).get(name)).holds;
+        await repairChunks(conn, group, locked, lockedSince);
         // Aligned here, under the lock, the ALTER's new CREATE_TIME goes into the mark below
         // instead of failing it at verify.
         if (locked) await alignAutoIncrement(conn, target, snap.tables.filter((x) => x.name === name));
@@ -378,12 +427,13 @@ async function repair(
           // back; nobody else can write it under the lock), not the current one: a repair begun
           // in an earlier second needs no wait.
           const stamped = (await readStamps(conn, target)).get(name)?.update;
-          await waitPast(conn, stamped ?? (await serverSecond(conn)));
+          const waited = await waitPast(conn, stamped ?? (await serverSecond(conn)));
+          log.debug({ table: name, stamped: stamped ?? null, lockedEarly: lockedSince, waited }, 'repair: past its stamp');
           const markConn = await connect(opts.target);
           try {
             // Sibling workers repair other tables, each under its own lock: their open
             // transactions never write this one.
-            const mark = await takeMark(markConn, new Set(workers.filter((x) => x !== conn).map((x) => String(x.threadId))));
+            const mark = await takeMark(markConn, new Set(ours.filter((x) => x !== conn).map((x) => String(x.threadId))));
             const create = (await readStamps(conn, target)).get(name)?.create ?? null;
             if (mark !== undefined) proven.set(name, { sums, mark: { mark, create, since: 'sync' } });
           } finally {
@@ -391,12 +441,9 @@ async function repair(
           }
         }
       } finally {
-        if (locked) {
-          await conn.query('UNLOCK TABLES');
-          await conn.query('SET autocommit = 1');
-        }
+        if (locked) await unlockRepair(conn);
       }
-    });
+    }
 
     if (recopy.length > 0) {
       const shadow = shadowSchema(target);
@@ -423,24 +470,10 @@ async function repair(
     lap('repair: auto-increment aligned');
     log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name), proven: [...proven.keys()] }, 'delta applied');
   } finally {
-    await Promise.all(workers.map((c) => closeConn(c)));
+    await Promise.all([...workers, ...lockedEarly.values()].map((c) => closeConn(c)));
     await closeConn(meta);
   }
   return proven;
-}
-
-/** LOCK TABLES ... WRITE for a repair; false (repair unlocked) when it cannot be had soon. */
-async function lockForRepair(conn: Connection, schema: string, table: string, log: Logger): Promise<boolean> {
-  try {
-    await conn.query('SET SESSION lock_wait_timeout = 5');
-    await conn.query(`LOCK TABLES ${qt(schema, table)} WRITE`);
-    await conn.query('SET autocommit = 0');
-    return true;
-  } catch (err) {
-    log.info({ table, err: (err as Error).message }, 'table not locked for its repair; production is read again at verify');
-    await conn.query('UNLOCK TABLES').catch(() => undefined);
-    return false;
-  }
 }
 
 /** AUTO_INCREMENT counters follow staging's, so the next id on production is the one staging would have used. */
