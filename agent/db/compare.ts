@@ -11,7 +11,7 @@ import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
-import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type Table } from './inspect.js';
+import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type SchemaObject, type Table } from './inspect.js';
 import { ConnPool } from './conn-pool.js';
 import { bestAlgo, checksumChunk, type ChunkSum } from './checksum.js';
 import { chunkCount, chunkRange, newTablePlan, sameSum, type ChunkCache, type TablePlan } from './chunk-cache.js';
@@ -356,10 +356,36 @@ async function repair(
       await early.release();
     }
     // Triggers block cross-schema RENAME and may fire on our DELETEs: off while we repair, all
-    // objects re-created from staging's definitions afterwards. (An early lock dropped its
-    // table's own already: from here they would wait on that lock.)
+    // objects re-created from staging's definitions afterwards. Without a structural change only
+    // the repaired tables' own triggers go, and each table's come back as soon as its repair is
+    // done, under its lock when it has one: foreign writes elsewhere never run without them.
+    // (An early lock dropped its table's own already: from here they would wait on that lock.)
+    const triggersOf = new Map<string, SchemaObject[]>();
     if (structural) await dropAllObjects(meta, target, prod.objects);
-    else await dropAllObjects(meta, target, prod.objects.filter((o) => o.kind === 'TRIGGER' && !droppedEarly.has(o.name)));
+    else {
+      const repaired = new Set(groups.map((g) => g[0]!.e.table));
+      const on = await rows<{ n: string; t: string }>(meta, 'SELECT TRIGGER_NAME AS n, EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [target]);
+      const tableOf = new Map(on.map((r) => [String(r.n), String(r.t)]));
+      for (const name of droppedEarly) tableOf.set(name, [...lockedEarly.keys()].find((t) => early!.droppedTriggers(t).includes(name))!);
+      for (const o of snap.objects.filter((x) => x.kind === 'TRIGGER')) {
+        const table = tableOf.get(o.name);
+        if (table !== undefined && repaired.has(table)) triggersOf.set(table, [...(triggersOf.get(table) ?? []), o]);
+      }
+      await dropAllObjects(meta, target, prod.objects.filter((o) => o.kind === 'TRIGGER' && !droppedEarly.has(o.name) && repaired.has(tableOf.get(o.name) ?? '')));
+    }
+    const restored = new Set<string>();
+    // A table's triggers back on the connection that repaired it; one that fails is left to the
+    // pass after all repairs.
+    const restoreTriggers = async (conn: Connection, name: string) => {
+      const defs = triggersOf.get(name) ?? [];
+      if (defs.length === 0) return;
+      try {
+        await createObjects(conn, target, defs, opts.sourceSchema);
+        for (const d of defs) restored.add(d.name);
+      } catch (err) {
+        log.info({ table: name, err: (err as Error).message }, 'triggers not put back with their repair; they are after all repairs');
+      }
+    };
 
     for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, groups.length - lockedEarly.size)); i++) workers.push(await repairSession(opts.target, target));
     lap('repair: objects dropped, workers ready');
@@ -418,6 +444,9 @@ async function repair(
         // Aligned here, under the lock, the ALTER's new CREATE_TIME goes into the mark below
         // instead of failing it at verify.
         if (locked) await alignAutoIncrement(conn, target, snap.tables.filter((x) => x.name === name));
+        // Each CREATE TRIGGER commits, which leaves LOCK TABLES in place; it writes no row, so
+        // the stamp below is still the repair's.
+        await restoreTriggers(conn, name);
         if (clean) {
           const t = prodByName.get(name)!;
           const sums: ChunkSum[] = [];
@@ -464,7 +493,7 @@ async function repair(
     }
     for (const t of extra) await meta.query(`DROP TABLE ${qt(target, t.name)}`);
     if (structural) await createObjects(meta, target, snap.objects, opts.sourceSchema);
-    else await createObjects(meta, target, snap.objects.filter((o) => o.kind === 'TRIGGER'), opts.sourceSchema);
+    else await createObjects(meta, target, [...triggersOf.values()].flat().filter((o) => !restored.has(o.name)), opts.sourceSchema);
     lap('repair: objects re-created');
     await alignAutoIncrement(meta, target, snap.tables);
     lap('repair: auto-increment aligned');

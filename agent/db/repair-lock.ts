@@ -36,14 +36,14 @@ export async function repairSession(target: DbTarget, schema: string): Promise<C
 }
 
 /** LOCK TABLES ... WRITE for a repair; false (repair unlocked) when it cannot be had soon. */
-export async function lockForRepair(conn: Connection, schema: string, table: string, log: Logger): Promise<boolean> {
+export async function lockForRepair(conn: Connection, schema: string, table: string, log: Logger, early = false): Promise<boolean> {
   try {
     await conn.query('SET SESSION lock_wait_timeout = 5');
     await conn.query(`LOCK TABLES ${qt(schema, table)} WRITE`);
     await conn.query('SET autocommit = 0');
     return true;
   } catch (err) {
-    log.info({ table, err: (err as Error).message }, 'table not locked for its repair; production is read again at verify');
+    log.info({ table, err: (err as Error).message }, early ? 'table not locked ahead of its repair; the repair tries again' : 'table not locked for its repair; production is read again at verify');
     await conn.query('UNLOCK TABLES').catch(() => undefined);
     return false;
   }
@@ -85,7 +85,7 @@ export class EarlyLocks {
 
   private async lockOne(name: string): Promise<Connection | undefined> {
     const c = await repairSession(this.target, this.schema);
-    if (!(await lockForRepair(c, this.schema, name, this.log))) {
+    if (!(await lockForRepair(c, this.schema, name, this.log, true))) {
       await closeConn(c);
       return undefined;
     }

@@ -212,6 +212,45 @@ test('a foreign write racing the repair of its table is not masked: sync locks t
   assert.equal(v.differing_chunks, 1);
 });
 
+test('a foreign transaction open before sync that writes a table sync locked ahead of its repair finds its triggers back and is not masked: verify reads the table again', async (t) => {
+  // orders was written on staging (presynced), so sync locks it on production while staging's
+  // sums stream in and drops its trigger for the repair. A production transaction begun earlier
+  // inserts an order once the lock goes: the trigger must be back by then, and its commit stamps
+  // its own, older start, which the repair's mark must not pass.
+  const env = await presynced(t);
+  const x = await env.production.rootConnection();
+  t.after(() => x.end());
+  // Begun on another table: a read of orders would hold off sync's lock until it ends.
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.compound');
+  await sleep(1100);
+  const syncing = parity(env, 'SyncDatabase');
+  // SHOW OPEN TABLES counts a LOCK TABLES holder as a user of the table.
+  for (let i = 0; ; i++) {
+    const [open] = (await env.p.query("SHOW OPEN TABLES FROM shop LIKE 'orders'")) as unknown as [Array<{ In_use: number }>];
+    if (open.some((o) => Number(o.In_use) > 0)) break;
+    assert.ok(i < 500, 'sync locked orders');
+    await sleep(5);
+  }
+  // Waits for sync's lock; its transaction stays open until sync is done, so sync must not
+  // wait on it in turn (putting the trigger back after the lock went would).
+  const insert = x.query("INSERT INTO shop.orders (customer, total, created) VALUES ('foreign', 7, NOW())");
+  const sync = await syncing;
+  const [res] = (await insert) as unknown as [{ insertId: number }];
+  await x.query('COMMIT');
+  const orders = table(sync, 'orders');
+  assert.equal(orders.differing_chunks, 1, 'sync repaired the late order');
+  assert.match(orders.production_check, /repaired under LOCK TABLES/);
+  const [audit] = (await env.p.query('SELECT COUNT(*) AS n FROM shop.audit WHERE msg = ?', [`order ${res.insertId}`])) as unknown as [[{ n: number }]];
+  assert.equal(Number(audit[0].n), 1, 'the trigger was back before the foreign insert ran');
+
+  const verify = await parity(env, 'VerifyDatabase');
+  const v = table(verify, 'orders');
+  assert.match(v.production_check, /^checksummed/, `production's orders read again (${v.production_check})`);
+  assert.equal(v.equal, false, 'the foreign write is found');
+  assert.equal(v.differing_chunks, 1);
+});
+
 /** One private server and two agent connections to it, closed after the test. */
 async function serverWithTwoConnections(t: TestContext) {
   const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
