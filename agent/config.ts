@@ -30,6 +30,13 @@ export const AgentConfigSchema = Type.Object(
             Type.Array(Type.String({ minLength: 1 }), { description: 'schemas the controller may name for copy, lock, rewrite; unset: any' }),
           ),
           localInfile: Type.Optional(Type.Boolean({ description: 'false: restore with multi-row INSERT only; default: LOAD DATA LOCAL INFILE, INSERT where the server refuses it' })),
+          lockWaitSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 86400,
+              description: 'longest any statement of the agent waits for a table another session holds (DDL, LOCK TABLES, read_only), default 60; then the step fails naming the open transactions',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -19,11 +19,12 @@ import { guard, readStamps, serverSecond, takeMark, waitPast, type GuardVerdict,
 import { rangeFromWire, keyText } from './convert.js';
 import { loadRows } from './load-rows.js';
 import { copyTablesInto } from './pull.js';
-import { createObjects, dropAllObjects, objectsEqual } from './objects.js';
+import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
 import { trashSchema } from './swap.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
+import { explainLockWait } from './lock-wait.js';
 
 export interface TableParity {
   table: string;
@@ -299,7 +300,9 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     for (const t of tables.filter((x) => !x.equal)) log.info({ table: t.table, note: t.note, differing: t.differing.slice(0, 5).map((r) => `${keyText(r.lower)}..${keyText(r.upper)}`) }, 'table differs');
     return { equal, tables, objectsDiffering, seconds: (Date.now() - started) / 1000, stagingChunksChecked: stagingChecked, productionChunksChecked: productionChecked, mode };
   } catch (err) {
-    throw dbError(err, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
+    // Our early locks' open transactions are still held here: not the ones to name.
+    const own = new Set((await early?.held())?.map((c) => c.threadId) ?? []);
+    throw dbError(await explainLockWait(err, opts.target, `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema} on production`, own), `${opts.repair ? 'sync' : 'verify'} ${opts.targetSchema}`);
   } finally {
     await early?.release();
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
@@ -332,6 +335,10 @@ async function repair(
   const meta = await connect(opts.target);
   const t0 = Date.now();
   const lap = (what: string) => log.debug({ ms: Date.now() - t0 }, what);
+  // Production's own definitions of every object this repair took off: a repair that fails puts
+  // back whichever of them is still missing, so production keeps them whatever happens.
+  const takenOff: SchemaObject[] = [];
+  let failed = false;
   try {
     const structural = recopy.length > 0 || extra.length > 0 || objectsDiffering.length > 0;
     // Chunks of one table are repaired one after another (parallel DELETE+LOAD on one table
@@ -355,14 +362,17 @@ async function repair(
       }
       await early.release();
     }
+    takenOff.push(...prod.objects.filter((o) => o.kind === 'TRIGGER' && droppedEarly.has(o.name)));
     // Triggers block cross-schema RENAME and may fire on our DELETEs: off while we repair, all
     // objects re-created from staging's definitions afterwards. Without a structural change only
     // the repaired tables' own triggers go, and each table's come back as soon as its repair is
     // done, under its lock when it has one: foreign writes elsewhere never run without them.
     // (An early lock dropped its table's own already: from here they would wait on that lock.)
     const triggersOf = new Map<string, SchemaObject[]>();
-    if (structural) await dropAllObjects(meta, target, prod.objects);
-    else {
+    if (structural) {
+      takenOff.push(...prod.objects);
+      await dropAllObjects(meta, target, prod.objects);
+    } else {
       const repaired = new Set(groups.map((g) => g[0]!.e.table));
       const on = await rows<{ n: string; t: string }>(meta, 'SELECT TRIGGER_NAME AS n, EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [target]);
       const tableOf = new Map(on.map((r) => [String(r.n), String(r.t)]));
@@ -371,7 +381,9 @@ async function repair(
         const table = tableOf.get(o.name);
         if (table !== undefined && repaired.has(table)) triggersOf.set(table, [...(triggersOf.get(table) ?? []), o]);
       }
-      await dropAllObjects(meta, target, prod.objects.filter((o) => o.kind === 'TRIGGER' && !droppedEarly.has(o.name) && repaired.has(tableOf.get(o.name) ?? '')));
+      const off = prod.objects.filter((o) => o.kind === 'TRIGGER' && !droppedEarly.has(o.name) && repaired.has(tableOf.get(o.name) ?? ''));
+      takenOff.push(...off);
+      await dropAllObjects(meta, target, off);
     }
     const restored = new Set<string>();
     // A table's triggers back on the connection that repaired it; one that fails is left to the
@@ -498,11 +510,34 @@ async function repair(
     await alignAutoIncrement(meta, target, snap.tables);
     lap('repair: auto-increment aligned');
     log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name), proven: [...proven.keys()] }, 'delta applied');
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
+    // Closing ends our locks first: putting a trigger back would wait on them.
     await Promise.all([...workers, ...lockedEarly.values()].map((c) => closeConn(c)));
     await closeConn(meta);
+    if (failed && takenOff.length > 0) await putBackMissing(opts.target, target, takenOff, log);
   }
   return proven;
+}
+
+/** Re-creates, from production's own definitions, those of `objects` that `schema` lacks now. */
+async function putBackMissing(t: DbTarget, schema: string, objects: SchemaObject[], log: Logger): Promise<void> {
+  let missing: SchemaObject[] = [];
+  try {
+    const c = await connect(t);
+    try {
+      const have = await existingObjects(c, schema);
+      missing = objects.filter((o) => !have.has(`${o.kind} ${o.name}`));
+      if (missing.length > 0) await createObjects(c, schema, missing, schema);
+      if (missing.length > 0) log.warn({ objects: missing.map((o) => `${o.kind} ${o.name}`) }, 'sync failed: the objects it had taken off are back as production had them');
+    } finally {
+      await closeConn(c);
+    }
+  } catch (err) {
+    log.error({ objects: missing.map((o) => `${o.kind} ${o.name}`), err: (err as Error).message }, 'sync failed and the objects it had taken off could not all be put back; the next sync re-creates them');
+  }
 }
 
 /** AUTO_INCREMENT counters follow staging's, so the next id on production is the one staging would have used. */

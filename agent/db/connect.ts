@@ -17,7 +17,12 @@ export interface DbTarget {
   /** Schemas the controller may name; empty: any. */
   schemas?: string[] | undefined;
   localInfile?: boolean | undefined;
+  /** lock_wait_timeout of every session (database.lockWaitSeconds). */
+  lockWaitSeconds?: number | undefined;
 }
+
+/** The server's own default is a year: a sync would hang on an idle open transaction. */
+export const DEFAULT_LOCK_WAIT_SECONDS = 60;
 
 export function dbTargetFromConfig(cfg: AgentConfig['database']): DbTarget {
   if (cfg === undefined) throw new SwitchyardError('SY_PRECONDITION', 'database: not configured on this agent', { field: 'database' });
@@ -30,6 +35,7 @@ export function dbTargetFromConfig(cfg: AgentConfig['database']): DbTarget {
     password: c.password === undefined ? undefined : resolveSecret(c.password, 'database.password'),
     schemas: c.schemas,
     localInfile: c.localInfile,
+    lockWaitSeconds: c.lockWaitSeconds,
   };
 }
 
@@ -63,9 +69,9 @@ export async function connect(t: DbTarget, opts: ConnectOptions = {}): Promise<C
     throw dbError(err, `connect to ${t.socket ?? `${t.host}:${t.port}`} as ${t.user}`);
   }
   await conn.query(
-    "SET time_zone = '+00:00', SESSION sql_mode = ?, SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600, SESSION wait_timeout = 28800" +
+    "SET time_zone = '+00:00', SESSION sql_mode = ?, SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600, SESSION wait_timeout = 28800, SESSION lock_wait_timeout = ?" +
       (opts.raw === true ? ', character_set_results = binary' : ''),
-    [RESTORE_SQL_MODE],
+    [RESTORE_SQL_MODE, t.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS],
   );
   return conn;
 }

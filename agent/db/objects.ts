@@ -85,3 +85,15 @@ export function objectsEqual(a: SchemaObject[], b: SchemaObject[], aSchema: stri
   for (const k of bm.keys()) diff.push(`${k}: extra`);
   return diff;
 }
+
+/** `KIND name` of every view, trigger, routine and event `schema` holds now. */
+export async function existingObjects(conn: Connection, schema: string): Promise<Set<string>> {
+  const [r] = await conn.query(
+    `SELECT CONCAT('TRIGGER ', TRIGGER_NAME) AS k FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
+     UNION ALL SELECT CONCAT(ROUTINE_TYPE, ' ', ROUTINE_NAME) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT CONCAT('VIEW ', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?
+     UNION ALL SELECT CONCAT('EVENT ', EVENT_NAME) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ?`,
+    [schema, schema, schema, schema],
+  );
+  return new Set((r as Array<{ k: string }>).map((x) => String(x.k)));
+}

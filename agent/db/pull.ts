@@ -15,6 +15,7 @@ import type { SourcePeer, RemoteSnapshot } from './peer.js';
 import type { Key } from './convert.js';
 import { addDeferred, deferrableIndexes, dropDeferred, type DeferredIndex } from './defer-indexes.js';
 import { bestAlgo, checksumChunk } from './checksum.js';
+import { explainLockWait } from './lock-wait.js';
 import { ConnPool } from './conn-pool.js';
 import { statsPause, type StatsPause } from './pause-stats.js';
 import { chunkCount, chunkRange, newTablePlan, type ChunkCache, type TablePlan } from './chunk-cache.js';
@@ -262,7 +263,7 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
   } catch (err) {
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
     await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`).catch(() => undefined);
-    throw dbError(err, `copy ${opts.sourceSchema} → ${opts.targetSchema}`);
+    throw dbError(await explainLockWait(err, opts.target, `copy ${opts.sourceSchema} → ${opts.targetSchema} on production`), `copy ${opts.sourceSchema} → ${opts.targetSchema}`);
   } finally {
     await closeConn(meta);
   }

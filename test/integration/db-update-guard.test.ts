@@ -10,6 +10,7 @@ import { readStamps, serverSecond, takeMark, waitPast } from '../../agent/db/upd
 import { openSnapshot } from '../../agent/db/snapshot.js';
 import { createLogger } from '../../shared/logger.js';
 import { agentConfig, checksumTables, loadFixture, startDbAgent, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
+import type { AgentConfig } from '../../agent/config.js';
 import type { ParityReport__Output } from '../../shared/proto-gen/switchyard/v1/ParityReport.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +25,11 @@ interface Env {
 }
 
 /** Fixture on staging, presync (small chunks: several per table), staging written, then locked. */
-async function presynced(t: TestContext, beforePresync?: (p: Connection, production: { rootConnection(): Promise<Connection> }) => Promise<void>): Promise<Env> {
+async function presynced(
+  t: TestContext,
+  beforePresync?: (p: Connection, production: { rootConnection(): Promise<Connection> }) => Promise<void>,
+  more: { staging?: (s: Connection) => Promise<void>; productionDb?: Partial<NonNullable<AgentConfig['database']>> } = {},
+): Promise<Env> {
   const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
   const s = await staging.rootConnection();
   const p = await production.rootConnection();
@@ -33,11 +38,13 @@ async function presynced(t: TestContext, beforePresync?: (p: Connection, product
     await p.end();
   });
   await loadFixture(s, 'shop');
+  await more.staging?.(s);
   // The fixture's own writes must fall in a second before presync's mark, as a site's would.
   await sleep(1100);
   await beforePresync?.(p, production);
   const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const prodCfg = agentConfig('prod-1', production);
+  const prodAgent = await startDbAgent(t, { ...prodCfg, database: { ...prodCfg.database!, ...more.productionDb } });
   const token = randomBytes(24).toString('hex');
   await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
   const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
@@ -249,6 +256,37 @@ test('a foreign transaction open before sync that writes a table sync locked ahe
   assert.match(v.production_check, /^checksummed/, `production's orders read again (${v.production_check})`);
   assert.equal(v.equal, false, 'the foreign write is found');
   assert.equal(v.differing_chunks, 1);
+});
+
+test('a sync held up by an open transaction on production gives up after lockWaitSeconds naming it, puts back the triggers it took off, and runs once it ends', async (t) => {
+  // Two triggers on tables the site writes: audit's goes with its early lock, orders' cannot
+  // (the transaction holds orders), and the failure must leave neither missing.
+  const env = await presynced(t, undefined, {
+    staging: (s) => s.query("CREATE TRIGGER shop.audit_tag BEFORE INSERT ON shop.audit FOR EACH ROW SET NEW.msg = CONCAT(NEW.msg, '')").then(() => undefined),
+    productionDb: { lockWaitSeconds: 2 },
+  });
+  const x = await env.production.rootConnection();
+  t.after(() => x.end());
+  const [[me]] = (await x.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.orders');
+  const triggers = async () =>
+    ((await env.p.query("SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop' ORDER BY 1")) as unknown as [Array<{ n: string }>])[0].map((r) => r.n);
+  assert.deepEqual(await triggers(), ['audit_tag', 'orders_audit']);
+
+  await assert.rejects(parity(env, 'SyncDatabase'), (err: Error) => {
+    assert.match(err.message, /gave up after 2 s \(database\.lockWaitSeconds\)/);
+    assert.match(err.message, new RegExp(`session ${me.id} root@\\S+ \\(transaction open \\d+ s, idle\\)`));
+    return true;
+  });
+  assert.deepEqual(await triggers(), ['audit_tag', 'orders_audit'], 'the triggers sync took off are back');
+
+  await x.query('COMMIT');
+  const sync = await parity(env, 'SyncDatabase');
+  assert.equal(table(sync, 'orders').differing_chunks, 1);
+  assert.deepEqual(await triggers(), ['audit_tag', 'orders_audit']);
+  const verify = await parity(env, 'VerifyDatabase');
+  assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((v) => !v.equal)));
 });
 
 /** One private server and two agent connections to it, closed after the test. */
