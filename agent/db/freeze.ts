@@ -7,6 +7,7 @@ import type { Connection } from 'mysql2/promise';
 import type { Db, Migration } from '../../shared/state/sqlite.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
+import { explainLockWait } from './lock-wait.js';
 
 export interface FreezeState {
   readOnly: boolean;
@@ -125,7 +126,7 @@ export async function lockWrites(target: DbTarget | undefined, m: Maintenance | 
     if (prior.superReadOnly !== '') await conn.query('SET GLOBAL super_read_only = ON');
     return { prior, alreadyLocked: recorded !== undefined };
   } catch (err) {
-    throw dbError(err, 'lock writes');
+    throw dbError(await explainLockWait(err, target, 'lock writes on staging'), 'lock writes');
   } finally {
     await closeConn(conn);
   }
