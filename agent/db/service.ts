@@ -23,6 +23,7 @@ import { compareDatabases, type ParityReport } from './compare.js';
 import { ChunkCache } from './chunk-cache.js';
 import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
 import { rollbackSwap, releaseKept } from './swap.js';
+import { explainLockWait } from './lock-wait.js';
 import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly } from './preflight.js';
 import { rewriteDatabase } from './rewrite/rewrite-db.js';
 import type { ProgressEvent } from './progress.js';
@@ -229,6 +230,8 @@ export class DatabaseService implements AgentService {
         const conn = await connect(this.target());
         try {
           return { tables: await rollbackSwap(conn, schema) };
+        } catch (err) {
+          throw await explainLockWait(err, this.target(), `roll back ${schema} on production`);
         } finally {
           await closeConn(conn);
         }
@@ -238,6 +241,8 @@ export class DatabaseService implements AgentService {
         const conn = await connect(this.target());
         try {
           return { dropped: await releaseKept(conn, schema) };
+        } catch (err) {
+          throw await explainLockWait(err, this.target(), `release ${schema}'s kept-aside tables`);
         } finally {
           await closeConn(conn);
         }

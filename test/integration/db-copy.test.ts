@@ -78,6 +78,33 @@ test('presync copies every hard case agent to agent; production is identical by 
   assert.equal(up.v, 'ABC');
 });
 
+
+test('a rollback held up by an open transaction on production gives up after lockWaitSeconds naming it, changes nothing, and works once it ends', async (t) => {
+  const { production, p, peer } = await prepare(t);
+  const cfg = agentConfig('prod-1', production);
+  const prodAgent = await startDbAgent(t, { ...cfg, database: { ...cfg.database!, lockWaitSeconds: 2 } });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const tables = async () => ((await p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' ORDER BY 1")) as unknown as [Array<{ n: string }>])[0].map((r) => r.n);
+  const copied = await tables();
+  assert.ok(copied.length > 2);
+
+  // A client left with a transaction open on a copied table.
+  const x = await production.rootConnection();
+  t.after(() => x.end());
+  const [[me]] = (await x.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.orders');
+  await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' }), (err: Error) => {
+    assert.match(err.message, /roll back shop on production: gave up after 2 s \(database\.lockWaitSeconds\)/);
+    assert.match(err.message, new RegExp(`session ${me.id} root@\\S+ \\(transaction open \\d+ s, idle\\)`));
+    return true;
+  });
+  assert.deepEqual(await tables(), copied, 'the RENAME moved nothing');
+
+  await x.query('COMMIT');
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual(await tables(), ['legacy', 'orders']);
+});
 test('binary-protocol INSERTs copy the same bytes when LOAD DATA LOCAL is off', async (t) => {
   const { staging, production, s, p, peer } = await prepare(t);
   const prodAgent = await startDbAgent(t, agentConfig('prod-1', production, { database: { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password, localInfile: false } }));
