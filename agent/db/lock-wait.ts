@@ -1,8 +1,9 @@
 // Every agent session gives up waiting for a table another session holds after
-// database.lockWaitSeconds (connect.ts). Then the step fails, and whoever reads the error at
-// 3 a.m. needs to know who holds it: the server's own message says only "Lock wait timeout
-// exceeded". A table is held by a metadata lock, which any transaction that touched it keeps
-// until it ends — most often an idle session with a transaction left open.
+// database.lockWaitSeconds (connect.ts), and for rows after the server's own
+// innodb_lock_wait_timeout. Then the step fails, and whoever reads the error at 3 a.m. needs to
+// know who holds it: the server's own message says only "Lock wait timeout exceeded". A table is
+// held by a metadata lock, which any transaction that touched it keeps until it ends — most
+// often an idle session with a transaction left open.
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, DEFAULT_LOCK_WAIT_SECONDS, rows, type DbTarget } from './connect.js';
 
@@ -28,9 +29,13 @@ export async function explainLockWait(err: unknown, target: DbTarget, what: stri
   if (errnoOf(err) !== 1205) return err;
   const seconds = target.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS;
   let holders: Holder[] = [];
+  let rowWait = '';
   try {
     const c = await connect(target);
     try {
+      // The same error ends a wait for rows (InnoDB's own timeout), which the statement alone
+      // does not tell apart: both limits are named.
+      rowWait = `, rows: the server's innodb_lock_wait_timeout = ${(await rows<{ v: number }>(c, 'SELECT @@innodb_lock_wait_timeout AS v'))[0]!.v} s`;
       holders = (
         await rows<Holder>(
           c,
@@ -50,7 +55,7 @@ export async function explainLockWait(err: unknown, target: DbTarget, what: stri
     .map((h) => `session ${h.id} ${h.user}@${h.host} (transaction open ${h.age} s, ${h.command === 'Sleep' ? 'idle' : `running: ${h.info ?? h.command}`})`)
     .join('; ');
   const message =
-    `${what}: gave up after ${seconds} s (database.lockWaitSeconds) waiting for a table another session holds` +
+    `${what}: gave up waiting for a lock another session holds (tables: database.lockWaitSeconds = ${seconds} s${rowWait})` +
     (named !== '' ? `; open transactions on this server, oldest first: ${named}` : '') +
     '. End them (COMMIT, ROLLBACK or KILL), or wait for them, and run the step again';
   return new SwitchyardError('SY_CONFLICT', message, { cause: err });
