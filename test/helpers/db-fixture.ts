@@ -120,7 +120,7 @@ export interface RunningAgent {
 /** A Database service on host:0, plaintext on loopback, with a client to it. */
 export async function startDbAgent(t: Pick<TestContext, 'after'>, config: AgentConfig): Promise<RunningAgent> {
   const server = new grpc.Server();
-  const service = new DatabaseService({ config, logger: createLogger({ level: 'silent' }) });
+  const service = new DatabaseService({ config, logger: createLogger({ level: process.env.SWITCHYARD_LOG_LEVEL ?? 'silent', destination: process.stderr }) });
   service.addToServer(server);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${config.listen.host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   const address = `${config.listen.host}:${port}`;
