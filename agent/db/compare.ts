@@ -422,7 +422,9 @@ async function repair(
           } catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
             const code = (err as { cause?: { errno?: number }; errno?: number }).errno ?? (err as { cause?: { errno?: number } }).cause?.errno;
-            if (!oneTransaction && (code === 1213 || code === 1205 || /Deadlock|Lock wait timeout/.test((err as Error).message)) && attempt < 4) continue;
+            // A deadlock victim may go again at once; a lock wait that timed out would only wait
+            // for the same holder again (innodb_lock_wait_timeout each time): it fails, named.
+            if (!oneTransaction && (code === 1213 || /Deadlock/.test((err as Error).message)) && attempt < 4) continue;
             throw err;
           }
         }

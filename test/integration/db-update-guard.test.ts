@@ -290,6 +290,34 @@ test('a sync held up by an open transaction on production gives up after lockWai
   assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((v) => !v.equal)));
 });
 
+test('a repair that waits out innodb_lock_wait_timeout on rows another session holds fails at once, naming it, instead of waiting again', async (t) => {
+  // audit's last chunk is repaired (the site's late order wrote a row there on staging), and
+  // the foreign transaction holds its last row: no table lock can be had, so the repair runs
+  // unlocked and its DELETE waits for that row.
+  const env = await presynced(t);
+  await env.p.query('SET GLOBAL innodb_lock_wait_timeout = 1');
+  const x = await env.production.rootConnection();
+  t.after(() => x.end());
+  const [[me]] = (await x.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
+  await x.query('START TRANSACTION');
+  await x.query('SELECT id FROM shop.audit ORDER BY id DESC LIMIT 1 FOR UPDATE');
+  const rowWaits = async () => Number(((await env.p.query("SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_waits'")) as unknown as [[{ Value: string }]])[0][0].Value);
+  const before = await rowWaits();
+  await assert.rejects(parity(env, 'SyncDatabase'), (err: Error) => {
+    assert.match(err.message, /rows: the server's innodb_lock_wait_timeout = 1 s\)/);
+    assert.match(err.message, new RegExp(`session ${me.id} root@\\S+ \\(transaction open \\d+ s, idle\\)`));
+    return true;
+  });
+  assert.equal((await rowWaits()) - before, 1, 'one wait for the row, not one per attempt');
+  const [[trg]] = (await env.p.query("SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'")) as unknown as [[{ n: number }]];
+  assert.equal(Number(trg.n), 1, 'orders_audit is in place');
+
+  await x.query('COMMIT');
+  await parity(env, 'SyncDatabase');
+  const verify = await parity(env, 'VerifyDatabase');
+  assert.equal(verify.equal, true, JSON.stringify(verify.tables.filter((v) => !v.equal)));
+});
+
 /** One private server and two agent connections to it, closed after the test. */
 async function serverWithTwoConnections(t: TestContext) {
   const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
