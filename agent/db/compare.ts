@@ -9,7 +9,7 @@
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, errnoOf, rows, type DbTarget } from './connect.js';
 import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
 import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type SchemaObject, type Table } from './inspect.js';
 import { ConnPool } from './conn-pool.js';
@@ -421,10 +421,9 @@ async function repair(
             break;
           } catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
-            const code = (err as { cause?: { errno?: number }; errno?: number }).errno ?? (err as { cause?: { errno?: number } }).cause?.errno;
             // A deadlock victim may go again at once; a lock wait that timed out would only wait
             // for the same holder again (innodb_lock_wait_timeout each time): it fails, named.
-            if (!oneTransaction && (code === 1213 || /Deadlock/.test((err as Error).message)) && attempt < 4) continue;
+            if (!oneTransaction && (errnoOf(err) === 1213 || /Deadlock/.test((err as Error).message)) && attempt < 4) continue;
             throw err;
           }
         }

@@ -76,6 +76,12 @@ export async function connect(t: DbTarget, opts: ConnectOptions = {}): Promise<C
   return conn;
 }
 
+/** The server's error number, on a driver error or on one we wrapped (as its cause). */
+export function errnoOf(err: unknown): number | undefined {
+  const e = err as { errno?: number; cause?: { errno?: number } };
+  return e.errno ?? e.cause?.errno;
+}
+
 export function dbError(err: unknown, what: string): SwitchyardError {
   if (err instanceof SwitchyardError) return err;
   const e = err as { code?: string; errno?: number; sqlMessage?: string; message?: string };

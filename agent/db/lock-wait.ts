@@ -5,12 +5,7 @@
 // held by a metadata lock, which any transaction that touched it keeps until it ends — most
 // often an idle session with a transaction left open.
 import { SwitchyardError } from '../../shared/errors.js';
-import { closeConn, connect, DEFAULT_LOCK_WAIT_SECONDS, rows, type DbTarget } from './connect.js';
-
-const errnoOf = (err: unknown): number | undefined => {
-  const e = err as { errno?: number; cause?: { errno?: number } };
-  return e.errno ?? e.cause?.errno;
-};
+import { closeConn, connect, DEFAULT_LOCK_WAIT_SECONDS, errnoOf, rows, type DbTarget } from './connect.js';
 
 interface Holder {
   id: number;
