@@ -349,7 +349,8 @@ async function repair(
     // The early locks of tables with chunks to repair are used; the others go now (their
     // triggers back), before any DDL here could wait on them — all of them for a structural
     // change, whose object and table DDL may touch any table.
-    const droppedEarly = new Set<string>();
+    // Trigger name → its table, for the triggers the early locks dropped.
+    const droppedEarly = new Map<string, string>();
     if (early !== undefined) {
       if (!structural) {
         for (const g of groups) {
@@ -357,7 +358,7 @@ async function repair(
           const c = await early.take(name);
           if (c === undefined) continue;
           lockedEarly.set(name, c);
-          for (const trg of early.droppedTriggers(name)) droppedEarly.add(trg);
+          for (const trg of early.droppedTriggers(name)) droppedEarly.set(trg, name);
         }
       }
       await early.release();
@@ -375,8 +376,7 @@ async function repair(
     } else {
       const repaired = new Set(groups.map((g) => g[0]!.e.table));
       const on = await rows<{ n: string; t: string }>(meta, 'SELECT TRIGGER_NAME AS n, EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [target]);
-      const tableOf = new Map(on.map((r) => [String(r.n), String(r.t)]));
-      for (const name of droppedEarly) tableOf.set(name, [...lockedEarly.keys()].find((t) => early!.droppedTriggers(t).includes(name))!);
+      const tableOf = new Map([...on.map((r): [string, string] => [String(r.n), String(r.t)]), ...droppedEarly]);
       for (const o of snap.objects.filter((x) => x.kind === 'TRIGGER')) {
         const table = tableOf.get(o.name);
         if (table !== undefined && repaired.has(table)) triggersOf.set(table, [...(triggersOf.get(table) ?? []), o]);

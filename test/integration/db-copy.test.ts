@@ -78,7 +78,6 @@ test('presync copies every hard case agent to agent; production is identical by 
   assert.equal(up.v, 'ABC');
 });
 
-
 test('a rollback held up by an open transaction on production gives up after lockWaitSeconds naming it, changes nothing, and works once it ends', async (t) => {
   const { production, p, peer } = await prepare(t);
   const cfg = agentConfig('prod-1', production);
@@ -105,6 +104,7 @@ test('a rollback held up by an open transaction on production gives up after loc
   await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
   assert.deepEqual(await tables(), ['legacy', 'orders']);
 });
+
 test('binary-protocol INSERTs copy the same bytes when LOAD DATA LOCAL is off', async (t) => {
   const { staging, production, s, p, peer } = await prepare(t);
   const prodAgent = await startDbAgent(t, agentConfig('prod-1', production, { database: { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password, localInfile: false } }));
