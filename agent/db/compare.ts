@@ -450,7 +450,7 @@ async function repair(
       // stamp shows nobody wrote it since the sums were read, nobody can while we repair, and the
       // repaired chunks are read again before the lock goes.
       const base = guardBase.get(name);
-      const locked = lockedSince || (base !== undefined && (await lockForRepair(conn, target, name, log)));
+      const locked = lockedSince || (base !== undefined && (await lockForRepair(conn, opts.target, target, name, log)));
       try {
         const clean = locked && base !== undefined && guard(base, (await readStamps(conn, target)).get(name)).holds;
         await repairChunks(conn, group, locked, lockedSince);

@@ -16,7 +16,7 @@
 // triggers itself, before its transaction begins, and puts them back if it is let go unused.
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
-import { closeConn, connect, rows, type DbTarget } from './connect.js';
+import { closeConn, connect, rows, DEFAULT_LOCK_WAIT_SECONDS, type DbTarget } from './connect.js';
 import { qt } from './sql.js';
 import { prepareLoadSession } from './pull.js';
 import { createObjects, dropObject } from './objects.js';
@@ -35,10 +35,18 @@ export async function repairSession(target: DbTarget, schema: string): Promise<C
   }
 }
 
-/** LOCK TABLES ... WRITE for a repair; false (repair unlocked) when it cannot be had soon. */
-export async function lockForRepair(conn: Connection, schema: string, table: string, log: Logger, early = false): Promise<boolean> {
+/** How long a repair waits for its table's lock before it goes on without one. */
+export const REPAIR_LOCK_WAIT_SECONDS = 5;
+
+/**
+ * LOCK TABLES ... WRITE for a repair; false (repair unlocked) when it cannot be had soon. The
+ * short wait is for this statement only: the connection goes on (an unlocked repair's DELETE, a
+ * trigger put back, the next table) under the configured lock_wait_timeout.
+ */
+export async function lockForRepair(conn: Connection, target: DbTarget, schema: string, table: string, log: Logger, early = false): Promise<boolean> {
+  const configured = target.lockWaitSeconds ?? DEFAULT_LOCK_WAIT_SECONDS;
   try {
-    await conn.query('SET SESSION lock_wait_timeout = 5');
+    await conn.query('SET SESSION lock_wait_timeout = ?', [Math.min(REPAIR_LOCK_WAIT_SECONDS, configured)]);
     await conn.query(`LOCK TABLES ${qt(schema, table)} WRITE`);
     await conn.query('SET autocommit = 0');
     return true;
@@ -46,6 +54,8 @@ export async function lockForRepair(conn: Connection, schema: string, table: str
     log.info({ table, err: (err as Error).message }, early ? 'table not locked ahead of its repair; the repair tries again' : 'table not locked for its repair; production is read again at verify');
     await conn.query('UNLOCK TABLES').catch(() => undefined);
     return false;
+  } finally {
+    await conn.query('SET SESSION lock_wait_timeout = ?', [configured]);
   }
 }
 
@@ -85,7 +95,7 @@ export class EarlyLocks {
 
   private async lockOne(name: string): Promise<Connection | undefined> {
     const c = await repairSession(this.target, this.schema);
-    if (!(await lockForRepair(c, this.schema, name, this.log, true))) {
+    if (!(await lockForRepair(c, this.target, this.schema, name, this.log, true))) {
       await closeConn(c);
       return undefined;
     }

@@ -8,7 +8,7 @@ import type { Connection } from 'mysql2/promise';
 import { withMariaDb } from '../helpers/mariadb.js';
 import { connect, rows } from '../../agent/db/connect.js';
 import { inspectSchema } from '../../agent/db/inspect.js';
-import { EarlyLocks, unlockRepair } from '../../agent/db/repair-lock.js';
+import { EarlyLocks, lockForRepair, REPAIR_LOCK_WAIT_SECONDS, repairSession, unlockRepair } from '../../agent/db/repair-lock.js';
 import { readStamps, serverSecond, waitPast } from '../../agent/db/update-guard.js';
 import { createLogger } from '../../shared/logger.js';
 
@@ -63,4 +63,44 @@ test('an early repair lock keeps writers out, starts the transaction the repair 
   await c.end();
   await early.release();
   assert.deepEqual(await triggersOn(other, 'o'), [], 'taken: the caller puts the triggers back, not the release');
+});
+
+test("a repair's lock attempt waits briefly and no longer than lockWaitSeconds, and the connection goes on under lockWaitSeconds", async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const base = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const holder = await connect(base);
+  t.after(() => holder.end());
+  await holder.query('CREATE TABLE shop.o (id INT PRIMARY KEY) ENGINE=InnoDB');
+  // A backup tool's read lock on production: no writer gets the table while it holds.
+  await holder.query('LOCK TABLES shop.o READ');
+  const timeout = async (c: Connection) => Number((await rows<{ w: string }>(c, 'SELECT @@SESSION.lock_wait_timeout AS w'))[0]!.w);
+
+  for (const lockWaitSeconds of [30, 2]) {
+    const target = { ...base, lockWaitSeconds };
+    const c = await repairSession(target, 'shop');
+    try {
+      const started = Date.now();
+      assert.equal(await lockForRepair(c, target, 'shop', 'o', logger), false, 'the table is held: the repair goes on unlocked');
+      const waited = (Date.now() - started) / 1000;
+      const expect = Math.min(REPAIR_LOCK_WAIT_SECONDS, lockWaitSeconds);
+      assert.ok(waited >= expect - 0.5 && waited < expect + 2.5, `gave up after ${waited.toFixed(1)} s, expected about ${expect} s`);
+      // What runs next on this connection (an unlocked repair's DELETE, a trigger put back, the
+      // next table) waits as long as the operator configured, not the attempt's few seconds.
+      assert.equal(await timeout(c), lockWaitSeconds);
+    } finally {
+      await c.end();
+    }
+  }
+
+  // Locked: the same, and the lock is really held.
+  await holder.query('UNLOCK TABLES');
+  const target = { ...base, lockWaitSeconds: 40 };
+  const c = await repairSession(target, 'shop');
+  t.after(() => c.end());
+  assert.equal(await lockForRepair(c, target, 'shop', 'o', logger), true);
+  assert.equal(await timeout(c), 40);
+  await holder.query('SET SESSION lock_wait_timeout = 1');
+  await assert.rejects(holder.query('INSERT INTO shop.o VALUES (1)'), /Lock wait timeout/);
+  await unlockRepair(c);
+  await holder.query('INSERT INTO shop.o VALUES (1)');
 });
