@@ -717,7 +717,8 @@ export class CutoverEngine {
         const at = this.now();
         this.commit((tx) => {
           this.store.rollbackParts.finish(id, part.name, state, at, result.detail ?? null, null);
-          tx.event(id, 'rollback-part', { part: part.name, state });
+          // The detail says why a part was skipped, for whoever watches the stream at 3 a.m.
+          tx.event(id, 'rollback-part', { part: part.name, state, ...(result.detail === undefined ? {} : { detail: result.detail }) });
         });
         log.info({ part: part.name, state }, 'rollback part finished');
       }

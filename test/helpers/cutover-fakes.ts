@@ -104,7 +104,7 @@ export function fakeSteps(world: FakeWorld, overrides: StepExecutors = {}): Step
 
 /** Fake rollback: DNS back to the snapshot, tables back, staging unlocked — each part recorded. */
 export function fakeRollback(world: FakeWorld, failOnce: Partial<Record<'dns' | 'database' | 'staging', Error>> = {}, delayMs = 0): RollbackExecutor {
-  const part = (name: 'dns' | 'database' | 'staging', undo: (ctx: Parameters<RollbackPart['run']>[0]) => { outcome?: 'done' | 'skipped' }): RollbackPart => ({
+  const part = (name: 'dns' | 'database' | 'staging', undo: (ctx: Parameters<RollbackPart['run']>[0]) => { outcome?: 'done' | 'skipped'; detail?: Record<string, unknown> }): RollbackPart => ({
     name,
     async run(ctx) {
       world.calls.push(`rollback:${name}`);
@@ -127,7 +127,7 @@ export function fakeRollback(world: FakeWorld, failOnce: Partial<Record<'dns' | 
         return {};
       }),
       part('database', () => {
-        if (!world.tablesSwapped) return { outcome: 'skipped' };
+        if (!world.tablesSwapped) return { outcome: 'skipped', detail: { reason: 'no tables were swapped' } };
         world.tablesSwapped = false;
         return {};
       }),

@@ -27,6 +27,13 @@ test('concurrent rollbacks end in one rolled_back state with each part run once'
   assert.equal(view.rollback!.reason, 'first');
   assert.equal(view.rollback!.attempt, 1);
   assert.notEqual(store.dnsSnapshots.forCutover(id)[0]!.restoredAt, null);
+  // Whoever follows the event stream (curl, `cutover watch`) learns why a part did nothing.
+  const parts = store.events.after(id, 0).filter((e) => e.type === 'rollback-part' && e.data.state !== 'running').map((e) => e.data);
+  assert.deepEqual(parts, [
+    { part: 'dns', state: 'done' },
+    { part: 'database', state: 'skipped', detail: { reason: 'no tables were swapped' } },
+    { part: 'staging', state: 'done' },
+  ]);
 
   // Once more, afterwards: a no-op that still answers with the rolled-back cutover.
   const again = await engine.rollback(id, undefined, 'dave').done;
