@@ -2,7 +2,7 @@
 // `mariadb-dump --single-transaction --routines --triggers | mariadb` on one generated database
 // (default ≥ 1 GB across several tables), on this machine, in one run. Agents run as separate
 // processes so their peak RSS can be read. Not part of `npm test`:
-//   npm run build && node dist/test/bench/db-copy.js [--gb 1.0] [--parallelism 4]
+//   npm run build && node dist/test/bench/db-copy.js [--gb 1.0] [--parallelism N]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -17,7 +17,8 @@ const arg = (name: string, def: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const GB = arg('gb', 1.0);
-const PAR = arg('parallelism', 4);
+// 0: none sent, so the agents use their own default, as a cutover does (the controller sends none).
+const PAR = arg('parallelism', 0);
 // --no-pipeline: skip the pipeline (for profiling presync alone; prints no ratios).
 const NO_PIPELINE = process.argv.includes('--no-pipeline');
 
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   // The machine is shared: the load average says how much else ran during the measurement.
   const loads: number[] = [];
   const sampler = setInterval(() => loads.push(loadavg()[0]!), 5000);
-  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; parallelism ${PAR > 0 ? PAR : "the agents' default, as a cutover runs"}`);
   try {
     await generate(staging);
 
