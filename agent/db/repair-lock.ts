@@ -55,7 +55,8 @@ export async function lockForRepair(conn: Connection, target: DbTarget, schema: 
     await conn.query('UNLOCK TABLES').catch(() => undefined);
     return false;
   } finally {
-    await conn.query('SET SESSION lock_wait_timeout = ?', [configured]);
+    // Never thrown from here: the callers count on a boolean (a broken connection fails its next statement).
+    await conn.query('SET SESSION lock_wait_timeout = ?', [configured]).catch(() => undefined);
   }
 }
 
