@@ -1,7 +1,14 @@
 // The staging side of a transfer: N reader connections that share one consistent view.
-// FLUSH TABLES WITH READ LOCK is held only while the readers start their
-// REPEATABLE READ + WITH CONSISTENT SNAPSHOT transactions (as mydumper does), so every reader
-// sees the same committed state; without the RELOAD privilege there is one reader.
+// Commits are held back only while the readers start their REPEATABLE READ + WITH CONSISTENT
+// SNAPSHOT transactions, so every reader sees the same committed state; without the RELOAD
+// privilege there is one reader.
+//
+// Held back how: on MariaDB 10.4+ by BACKUP STAGE BLOCK_COMMIT, which waits only for commits
+// already under way. FLUSH TABLES WITH READ LOCK (what mydumper uses, and our way on other
+// servers) waits for every running write statement first, and every write the site sends in the
+// meantime queues behind it: measured on 10.11, a 4 s UPDATE held FTWRL for 4 s and an INSERT
+// sent meanwhile for 3.9 s; BLOCK_COMMIT was taken in 3 ms beside it. The presync runs while
+// staging is live, so that stall would be the site's.
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
@@ -104,16 +111,8 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     }
     // Before the view opens: a commit the view misses then stamps at or above the mark.
     const mark = await takeMark(meta);
-    let shared = parallelism > 1;
-    if (shared) {
-      try {
-        await meta.query('SET SESSION lock_wait_timeout = 30');
-        await meta.query('FLUSH TABLES WITH READ LOCK');
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'FLUSH TABLES WITH READ LOCK refused; one reader, one snapshot');
-        shared = false;
-      }
-    }
+    const held = parallelism > 1 ? await holdCommits(meta, logger) : undefined;
+    const shared = held !== undefined;
     const n = shared ? parallelism : 1;
     for (let i = 0; i < n; i++) {
       const c = await connect(target, { raw: true });
@@ -133,7 +132,7 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     const stamps = await readStamps(meta, schema);
     for (const t of info.tables) t.stamp = stamps.get(t.name) ?? { update: null, create: null };
     if (mark !== undefined) info.guardMark = mark;
-    if (shared) await meta.query('UNLOCK TABLES');
+    if (held !== undefined) await meta.query(held === 'backup-stage' ? 'BACKUP STAGE END' : 'UNLOCK TABLES');
     // After the global read lock goes: the probes need not hold up the site's writes.
     info.checksumAlgos = await supportedAlgos(meta);
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
@@ -143,6 +142,35 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     throw dbError(err, `open snapshot of ${schema}`);
   } finally {
     await closeConn(meta);
+  }
+}
+
+/**
+ * Holds back every commit on the server, so that readers started now share one view; undefined
+ * when it cannot (then one reader is used). How it was held says how to let go.
+ */
+async function holdCommits(meta: Connection, logger: Logger): Promise<'backup-stage' | 'ftwrl' | undefined> {
+  await meta.query('SET SESSION lock_wait_timeout = 30');
+  try {
+    await meta.query('BACKUP STAGE START');
+    try {
+      await meta.query('BACKUP STAGE BLOCK_COMMIT');
+      return 'backup-stage';
+    } catch (err) {
+      await meta.query('BACKUP STAGE END').catch(() => undefined);
+      throw err;
+    }
+  } catch (err) {
+    // MySQL and MariaDB before 10.4 have no BACKUP STAGE; it is also refused while another
+    // session (a running mariadb-backup) holds one.
+    logger.info({ err: (err as Error).message }, 'BACKUP STAGE not taken; FLUSH TABLES WITH READ LOCK instead');
+  }
+  try {
+    await meta.query('FLUSH TABLES WITH READ LOCK');
+    return 'ftwrl';
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'FLUSH TABLES WITH READ LOCK refused; one reader, one snapshot');
+    return undefined;
   }
 }
 

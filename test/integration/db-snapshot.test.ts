@@ -1,0 +1,66 @@
+// The staging snapshot's parallel readers share one view (snapshot.ts), lined up while staging is
+// live: on a real server, that must not hold up the site's writes behind a long-running statement,
+// and every reader must still see the same rows while the site keeps writing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createConnection } from 'mysql2/promise';
+import { withMariaDb } from '../helpers/mariadb.js';
+import { openSnapshot } from '../../agent/db/snapshot.js';
+import { createLogger } from '../../shared/logger.js';
+
+const logger = createLogger({ level: 'silent' });
+
+test("a snapshot's readers line up beside a long-running write without holding up the site's writes, and all see one view", async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
+  const root = await db.rootConnection('shop');
+  t.after(() => root.end());
+  await root.query('CREATE TABLE report (id INT PRIMARY KEY, n INT) ENGINE=InnoDB');
+  await root.query('INSERT INTO report VALUES (1, 0)');
+  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
+  const site = () => createConnection({ host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: 'shop' });
+
+  // A cron job's slow statement that writes, still running when the presync starts.
+  const cron = await site();
+  t.after(() => cron.end());
+  const started = Date.now();
+  const slow = cron.query('UPDATE report SET n = n + 1 WHERE SLEEP(6) = 0');
+
+  // The shop keeps taking orders all along.
+  const shop = await site();
+  t.after(() => shop.end());
+  let open = true;
+  const latencies: number[] = [];
+  const orders = (async () => {
+    while (open) {
+      const t0 = Date.now();
+      await shop.query('INSERT INTO orders (total) VALUES (1)');
+      latencies.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+
+  await new Promise((r) => setTimeout(r, 300));
+  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const snap = await openSnapshot(target, 'shop', 3, 'token', logger);
+  t.after(() => snap.close());
+  const openedAfter = Date.now() - started;
+  await new Promise((r) => setTimeout(r, 300));
+  open = false;
+  await orders;
+  await slow;
+
+  assert.equal(snap.sharedView, true, 'the readers share one view');
+  assert.equal(snap.parallelism, 3);
+  // FLUSH TABLES WITH READ LOCK waited for the 6 s UPDATE, and the shop's INSERTs behind it.
+  assert.ok(openedAfter < 3000, `the snapshot opened ${openedAfter} ms after the slow UPDATE began, not after it ended`);
+  assert.ok(Math.max(...latencies) < 2000, `the shop's INSERTs took at most ${Math.max(...latencies)} ms (${latencies.length} of them)`);
+
+  // Every reader sees the same orders, though more were committed before and after it opened.
+  const readers = await Promise.all([snap.acquire(), snap.acquire(), snap.acquire()]);
+  const counts = await Promise.all(readers.map(async (c) => String(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0])));
+  for (const c of readers) snap.release(c);
+  const seen = Number(counts[0]);
+  assert.deepEqual(counts, [counts[0], counts[0], counts[0]], 'one view across the readers');
+  const [[now]] = (await root.query('SELECT COUNT(*) AS n FROM orders')) as unknown as [[{ n: number }]];
+  assert.ok(seen > 0 && Number(now.n) > seen, `orders committed before the view (${seen}) and after it (${now.n} now)`);
+});
