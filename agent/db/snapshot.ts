@@ -111,17 +111,22 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     }
     // Before the view opens: a commit the view misses then stamps at or above the mark.
     const mark = await takeMark(meta);
-    const held = parallelism > 1 ? await holdCommits(meta, logger) : undefined;
-    const shared = held !== undefined;
-    const n = shared ? parallelism : 1;
-    for (let i = 0; i < n; i++) {
+    const lineUp = parallelism > 1 ? await blockDdl(meta, logger) : undefined;
+    const shared = lineUp !== undefined;
+    // Connected first, so that only their transactions' start happens while commits are held.
+    for (let i = 0; i < (shared ? parallelism : 1); i++) {
       const c = await connect(target, { raw: true });
       readers.push(c);
       await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     }
-    // Read under the lock so the DDL is the DDL of the data the readers see.
-    const info = await inspectSchema(meta, schema);
+    // The DDL must be the DDL of the data the readers see. Under BACKUP STAGE, DDL is blocked from
+    // here to the end and commits still flow, so the definitions (a second or more for a few
+    // thousand tables) are read before the commits are held; FLUSH TABLES WITH READ LOCK holds
+    // both at once, and without a lock there is no telling.
+    const early = lineUp === 'backup-stage' ? await inspectSchema(meta, schema) : undefined;
+    if (lineUp === 'backup-stage') await meta.query('BACKUP STAGE BLOCK_COMMIT');
+    for (const c of readers) await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const info = early ?? (await inspectSchema(meta, schema));
     const [vars] = await meta.query('SELECT @@GLOBAL.auto_increment_increment AS inc, @@GLOBAL.auto_increment_offset AS off, @@GLOBAL.read_only AS ro');
     const v = (vars as Array<{ inc: number; off: number; ro: number | string }>)[0]!;
     info.autoIncrementIncrement = Number(v.inc);
@@ -132,7 +137,7 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     const stamps = await readStamps(meta, schema);
     for (const t of info.tables) t.stamp = stamps.get(t.name) ?? { update: null, create: null };
     if (mark !== undefined) info.guardMark = mark;
-    if (held !== undefined) await meta.query(held === 'backup-stage' ? 'BACKUP STAGE END' : 'UNLOCK TABLES');
+    if (lineUp !== undefined) await meta.query(lineUp === 'backup-stage' ? 'BACKUP STAGE END' : 'UNLOCK TABLES');
     // After the global read lock goes: the probes need not hold up the site's writes.
     info.checksumAlgos = await supportedAlgos(meta);
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
@@ -146,15 +151,18 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
 }
 
 /**
- * Holds back every commit on the server, so that readers started now share one view; undefined
- * when it cannot (then one reader is used). How it was held says how to let go.
+ * Blocks DDL on the server, so that readers lined up under it see the definitions read under it:
+ * 'backup-stage' (BACKUP STAGE up to BLOCK_DDL; the caller then holds commits with BLOCK_COMMIT
+ * while the readers start) or 'ftwrl' (commits held too, already); undefined when neither is
+ * allowed (then one reader is used). Either ends with the session, or with BACKUP STAGE END /
+ * UNLOCK TABLES.
  */
-async function holdCommits(meta: Connection, logger: Logger): Promise<'backup-stage' | 'ftwrl' | undefined> {
+async function blockDdl(meta: Connection, logger: Logger): Promise<'backup-stage' | 'ftwrl' | undefined> {
   await meta.query('SET SESSION lock_wait_timeout = 30');
   try {
     await meta.query('BACKUP STAGE START');
     try {
-      await meta.query('BACKUP STAGE BLOCK_COMMIT');
+      await meta.query('BACKUP STAGE BLOCK_DDL');
       return 'backup-stage';
     } catch (err) {
       await meta.query('BACKUP STAGE END').catch(() => undefined);

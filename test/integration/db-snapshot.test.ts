@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { createConnection } from 'mysql2/promise';
 import { withMariaDb } from '../helpers/mariadb.js';
 import { openSnapshot } from '../../agent/db/snapshot.js';
+import { connect } from '../../agent/db/connect.js';
+import { inspectSchema } from '../../agent/db/inspect.js';
 import { createLogger } from '../../shared/logger.js';
 
 const logger = createLogger({ level: 'silent' });
@@ -63,4 +65,46 @@ test("a snapshot's readers line up beside a long-running write without holding u
   assert.deepEqual(counts, [counts[0], counts[0], counts[0]], 'one view across the readers');
   const [[now]] = (await root.query('SELECT COUNT(*) AS n FROM orders')) as unknown as [[{ n: number }]];
   assert.ok(seen > 0 && Number(now.n) > seen, `orders committed before the view (${seen}) and after it (${now.n} now)`);
+});
+
+test("with a few hundred tables, the definitions are read while the site's commits still flow; commits wait only for the readers' start", async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
+  const root = await db.rootConnection('shop');
+  t.after(() => root.end());
+  // A multisite's worth of tables: reading their definitions takes a while.
+  for (let i = 0; i < 800; i++) await root.query(`CREATE TABLE wp_${i}_posts (ID BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, post_title TEXT, post_status VARCHAR(20), KEY (post_status)) ENGINE=InnoDB`);
+  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
+  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const probe = await connect(target);
+  await inspectSchema(probe, 'shop');
+  const t0 = Date.now();
+  await inspectSchema(probe, 'shop');
+  const inspecting = Date.now() - t0;
+  await probe.end();
+  assert.ok(inspecting >= 80, `reading 801 definitions took ${inspecting} ms: too quick for this test to tell anything`);
+
+  const shop = await createConnection({ host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: 'shop' });
+  t.after(() => shop.end());
+  let open = true;
+  const latencies: number[] = [];
+  const orders = (async () => {
+    while (open) {
+      const s = Date.now();
+      await shop.query('INSERT INTO orders (total) VALUES (1)');
+      latencies.push(Date.now() - s);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 100));
+  const snap = await openSnapshot(target, 'shop', 3, 'token', logger);
+  t.after(() => snap.close());
+  await new Promise((r) => setTimeout(r, 100));
+  open = false;
+  await orders;
+
+  assert.equal(snap.sharedView, true);
+  assert.equal(snap.info.tables.length, 801);
+  // Held while the definitions were read, a commit would have waited about that long.
+  const worst = Math.max(...latencies);
+  assert.ok(worst < inspecting / 2, `the shop's slowest INSERT took ${worst} ms of ${latencies.length}; reading the definitions takes ${inspecting} ms`);
 });
