@@ -108,3 +108,23 @@ test("with a few hundred tables, the definitions are read while the site's commi
   const worst = Math.max(...latencies);
   assert.ok(worst < inspecting / 2, `the shop's slowest INSERT took ${worst} ms of ${latencies.length}; reading the definitions takes ${inspecting} ms`);
 });
+
+test('without RELOAD the snapshot has one reader, and nothing of the refused line-up is left held', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
+  const root = await db.rootConnection('shop');
+  t.after(() => root.end());
+  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
+  await root.query('INSERT INTO orders (total) VALUES (1), (2)');
+  await root.query("CREATE USER 'reader'@'%' IDENTIFIED BY 'pw-reader'");
+  await root.query("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, PROCESS ON *.* TO 'reader'@'%'");
+  const snap = await openSnapshot({ host: db.host, port: db.port, user: 'reader', password: 'pw-reader' }, 'shop', 3, 'token', logger);
+  t.after(() => snap.close());
+  assert.equal(snap.sharedView, false);
+  assert.equal(snap.parallelism, 1);
+  assert.equal(await snap.withReader(async (c) => String(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0])), '2');
+  // Writes and a backup of the operator's own go through at once: no stage or read lock lingers.
+  await root.query('SET SESSION lock_wait_timeout = 2');
+  await root.query('INSERT INTO orders (total) VALUES (3)');
+  await root.query('BACKUP STAGE START');
+  await root.query('BACKUP STAGE END');
+});
