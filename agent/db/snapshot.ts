@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { closeConn, connect, dbError, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, errnoOf, type DbTarget } from './connect.js';
 import { inspectSchema, type SchemaInfo } from './inspect.js';
 import { supportedAlgos } from './checksum.js';
 import { newestCommit, readStamps, serverSecond, takeMark, waitPast } from './update-guard.js';
@@ -150,6 +150,11 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
   }
 }
 
+/** How long the line-up waits for another backup's stage or a running DDL before one reader is used. */
+const BACKUP_STAGE_WAIT_SECONDS = 10;
+/** And for FTWRL, which holds the site's writes while it waits: a short stall at most. */
+const FTWRL_WAIT_SECONDS = 5;
+
 /**
  * Blocks DDL on the server, so that readers lined up under it see the definitions read under it:
  * 'backup-stage' (BACKUP STAGE up to BLOCK_DDL; the caller then holds commits with BLOCK_COMMIT
@@ -158,7 +163,7 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
  * UNLOCK TABLES.
  */
 async function blockDdl(meta: Connection, logger: Logger): Promise<'backup-stage' | 'ftwrl' | undefined> {
-  await meta.query('SET SESSION lock_wait_timeout = 30');
+  await meta.query('SET SESSION lock_wait_timeout = ?', [BACKUP_STAGE_WAIT_SECONDS]);
   try {
     await meta.query('BACKUP STAGE START');
     try {
@@ -169,11 +174,17 @@ async function blockDdl(meta: Connection, logger: Logger): Promise<'backup-stage
       throw err;
     }
   } catch (err) {
-    // MySQL and MariaDB before 10.4 have no BACKUP STAGE; it is also refused while another
-    // session (a running mariadb-backup) holds one.
-    logger.info({ err: (err as Error).message }, 'BACKUP STAGE not taken; FLUSH TABLES WITH READ LOCK instead');
+    // Only a server without BACKUP STAGE (MySQL, MariaDB before 10.4) goes on to FTWRL. One that
+    // has it but could not give it now (another session's stage, a long DDL) would keep FTWRL
+    // waiting just as long, with the site's writes queued behind it; nor would it be allowed
+    // without RELOAD.
+    if (errnoOf(err) !== 1064) {
+      logger.warn({ err: (err as Error).message }, 'BACKUP STAGE not taken; one reader, one snapshot');
+      return undefined;
+    }
   }
   try {
+    await meta.query('SET SESSION lock_wait_timeout = ?', [FTWRL_WAIT_SECONDS]);
     await meta.query('FLUSH TABLES WITH READ LOCK');
     return 'ftwrl';
   } catch (err) {

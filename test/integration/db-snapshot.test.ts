@@ -128,3 +128,37 @@ test('without RELOAD the snapshot has one reader, and nothing of the refused lin
   await root.query('BACKUP STAGE START');
   await root.query('BACKUP STAGE END');
 });
+
+test("while another session holds a backup stage, the snapshot goes on with one reader instead of queueing the site's writes behind a read lock", async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
+  const root = await db.rootConnection('shop');
+  t.after(() => root.end());
+  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
+  // A nightly mariadb-backup in its first stage: the site's writes go on meanwhile.
+  const backup = await db.rootConnection('shop');
+  t.after(() => backup.end());
+  await backup.query('BACKUP STAGE START');
+  const shop = await createConnection({ host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: 'shop' });
+  t.after(() => shop.end());
+  let open = true;
+  const latencies: number[] = [];
+  const orders = (async () => {
+    while (open) {
+      const s = Date.now();
+      await shop.query('INSERT INTO orders (total) VALUES (1)');
+      latencies.push(Date.now() - s);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const snap = await openSnapshot(target, 'shop', 3, 'token', logger);
+  t.after(() => snap.close());
+  open = false;
+  await orders;
+  await backup.query('BACKUP STAGE END');
+
+  assert.equal(snap.sharedView, false, 'one reader: no stage to be had, and no read lock to stall the site with');
+  assert.equal(snap.parallelism, 1);
+  assert.ok(Math.max(...latencies) < 2000, `the shop's INSERTs took at most ${Math.max(...latencies)} ms while the snapshot waited`);
+  assert.ok(Number(await snap.withReader(async (c) => String(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0]))) > 0);
+});
