@@ -3,7 +3,7 @@
 // and every reader must still see the same rows while the site keeps writing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createConnection } from 'mysql2/promise';
+import { createConnection, type Connection } from 'mysql2/promise';
 import { withMariaDb } from '../helpers/mariadb.js';
 import { openSnapshot } from '../../agent/db/snapshot.js';
 import { connect } from '../../agent/db/connect.js';
@@ -12,6 +12,34 @@ import { createLogger } from '../../shared/logger.js';
 
 const logger = createLogger({ level: 'silent' });
 
+type Db = Awaited<ReturnType<typeof withMariaDb>>;
+
+/** The site's own user, as the shop writes with it. */
+const siteConnection = (db: Db) => createConnection({ host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: 'shop' });
+
+/** The shop taking orders one after another until stopped; stop() gives each INSERT's milliseconds. */
+function takeOrders(shop: Connection, pauseMs: number): { stop(): Promise<number[]> } {
+  let open = true;
+  const latencies: number[] = [];
+  const loop = (async () => {
+    while (open) {
+      const t0 = Date.now();
+      await shop.query('INSERT INTO orders (total) VALUES (1)');
+      latencies.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  })();
+  return {
+    async stop() {
+      open = false;
+      await loop;
+      return latencies;
+    },
+  };
+}
+
+const countOrders = async (c: Connection): Promise<number> => Number(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0]);
+
 test("a snapshot's readers line up beside a long-running write without holding up the site's writes, and all see one view", async (t) => {
   const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
   const root = await db.rootConnection('shop');
@@ -19,27 +47,16 @@ test("a snapshot's readers line up beside a long-running write without holding u
   await root.query('CREATE TABLE report (id INT PRIMARY KEY, n INT) ENGINE=InnoDB');
   await root.query('INSERT INTO report VALUES (1, 0)');
   await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
-  const site = () => createConnection({ host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: 'shop' });
-
   // A cron job's slow statement that writes, still running when the presync starts.
-  const cron = await site();
+  const cron = await siteConnection(db);
   t.after(() => cron.end());
   const started = Date.now();
   const slow = cron.query('UPDATE report SET n = n + 1 WHERE SLEEP(6) = 0');
 
   // The shop keeps taking orders all along.
-  const shop = await site();
+  const shop = await siteConnection(db);
   t.after(() => shop.end());
-  let open = true;
-  const latencies: number[] = [];
-  const orders = (async () => {
-    while (open) {
-      const t0 = Date.now();
-      await shop.query('INSERT INTO orders (total) VALUES (1)');
-      latencies.push(Date.now() - t0);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  })();
+  const orders = takeOrders(shop, 5);
 
   await new Promise((r) => setTimeout(r, 300));
   const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
@@ -47,8 +64,7 @@ test("a snapshot's readers line up beside a long-running write without holding u
   t.after(() => snap.close());
   const openedAfter = Date.now() - started;
   await new Promise((r) => setTimeout(r, 300));
-  open = false;
-  await orders;
+  const latencies = await orders.stop();
   await slow;
 
   assert.equal(snap.sharedView, true, 'the readers share one view');
@@ -59,9 +75,9 @@ test("a snapshot's readers line up beside a long-running write without holding u
 
   // Every reader sees the same orders, though more were committed before and after it opened.
   const readers = await Promise.all([snap.acquire(), snap.acquire(), snap.acquire()]);
-  const counts = await Promise.all(readers.map(async (c) => String(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0])));
+  const counts = await Promise.all(readers.map(countOrders));
   for (const c of readers) snap.release(c);
-  const seen = Number(counts[0]);
+  const seen = counts[0]!;
   assert.deepEqual(counts, [counts[0], counts[0], counts[0]], 'one view across the readers');
   const [[now]] = (await root.query('SELECT COUNT(*) AS n FROM orders')) as unknown as [[{ n: number }]];
   assert.ok(seen > 0 && Number(now.n) > seen, `orders committed before the view (${seen}) and after it (${now.n} now)`);
@@ -83,24 +99,14 @@ test("with a few hundred tables, the definitions are read while the site's commi
   await probe.end();
   assert.ok(inspecting >= 80, `reading 801 definitions took ${inspecting} ms: too quick for this test to tell anything`);
 
-  const shop = await createConnection({ host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: 'shop' });
+  const shop = await siteConnection(db);
   t.after(() => shop.end());
-  let open = true;
-  const latencies: number[] = [];
-  const orders = (async () => {
-    while (open) {
-      const s = Date.now();
-      await shop.query('INSERT INTO orders (total) VALUES (1)');
-      latencies.push(Date.now() - s);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  })();
+  const orders = takeOrders(shop, 2);
   await new Promise((r) => setTimeout(r, 100));
   const snap = await openSnapshot(target, 'shop', 3, 'token', logger);
   t.after(() => snap.close());
   await new Promise((r) => setTimeout(r, 100));
-  open = false;
-  await orders;
+  const latencies = await orders.stop();
 
   assert.equal(snap.sharedView, true);
   assert.equal(snap.info.tables.length, 801);
@@ -121,7 +127,7 @@ test('without RELOAD the snapshot has one reader, and nothing of the refused lin
   t.after(() => snap.close());
   assert.equal(snap.sharedView, false);
   assert.equal(snap.parallelism, 1);
-  assert.equal(await snap.withReader(async (c) => String(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0])), '2');
+  assert.equal(await snap.withReader(countOrders), 2);
   // Writes and a backup of the operator's own go through at once: no stage or read lock lingers.
   await root.query('SET SESSION lock_wait_timeout = 2');
   await root.query('INSERT INTO orders (total) VALUES (3)');
@@ -138,27 +144,17 @@ test("while another session holds a backup stage, the snapshot goes on with one 
   const backup = await db.rootConnection('shop');
   t.after(() => backup.end());
   await backup.query('BACKUP STAGE START');
-  const shop = await createConnection({ host: db.host, port: db.port, user: db.site.user, password: db.site.password, database: 'shop' });
+  const shop = await siteConnection(db);
   t.after(() => shop.end());
-  let open = true;
-  const latencies: number[] = [];
-  const orders = (async () => {
-    while (open) {
-      const s = Date.now();
-      await shop.query('INSERT INTO orders (total) VALUES (1)');
-      latencies.push(Date.now() - s);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
+  const orders = takeOrders(shop, 20);
   const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
   const snap = await openSnapshot(target, 'shop', 3, 'token', logger);
   t.after(() => snap.close());
-  open = false;
-  await orders;
+  const latencies = await orders.stop();
   await backup.query('BACKUP STAGE END');
 
   assert.equal(snap.sharedView, false, 'one reader: no stage to be had, and no read lock to stall the site with');
   assert.equal(snap.parallelism, 1);
   assert.ok(Math.max(...latencies) < 2000, `the shop's INSERTs took at most ${Math.max(...latencies)} ms while the snapshot waited`);
-  assert.ok(Number(await snap.withReader(async (c) => String(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0]))) > 0);
+  assert.ok((await snap.withReader(countOrders)) > 0);
 });
