@@ -1,7 +1,7 @@
 // The staging snapshot's parallel readers share one view (snapshot.ts), lined up while staging is
 // live: on a real server, that must not hold up the site's writes behind a long-running statement,
 // and every reader must still see the same rows while the site keeps writing.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { withMariaDb } from '../helpers/mariadb.js';
@@ -40,13 +40,22 @@ function takeOrders(shop: Connection, pauseMs: number): { stop(): Promise<number
 
 const countOrders = async (c: Connection): Promise<number> => Number(((await c.query({ sql: 'SELECT COUNT(*) FROM shop.orders', rowsAsArray: true }))[0] as unknown[][])[0]![0]);
 
-test("a snapshot's readers line up beside a long-running write without holding up the site's writes, and all see one view", async (t) => {
+/** Staging's server with the shop's orders table, and a root connection for set-up and checks. */
+async function shopServer(t: TestContext): Promise<{ db: Db; root: Connection }> {
   const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
   const root = await db.rootConnection('shop');
   t.after(() => root.end());
+  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
+  return { db, root };
+}
+
+/** The staging agent's own user. */
+const adminTarget = (db: Db) => ({ host: db.host, port: db.port, user: db.admin.user, password: db.admin.password });
+
+test("a snapshot's readers line up beside a long-running write without holding up the site's writes, and all see one view", async (t) => {
+  const { db, root } = await shopServer(t);
   await root.query('CREATE TABLE report (id INT PRIMARY KEY, n INT) ENGINE=InnoDB');
   await root.query('INSERT INTO report VALUES (1, 0)');
-  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
   // A cron job's slow statement that writes, still running when the presync starts.
   const cron = await siteConnection(db);
   t.after(() => cron.end());
@@ -59,7 +68,7 @@ test("a snapshot's readers line up beside a long-running write without holding u
   const orders = takeOrders(shop, 5);
 
   await new Promise((r) => setTimeout(r, 300));
-  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const target = adminTarget(db);
   const snap = await openSnapshot(target, 'shop', 3, 'token', logger);
   t.after(() => snap.close());
   const openedAfter = Date.now() - started;
@@ -84,13 +93,10 @@ test("a snapshot's readers line up beside a long-running write without holding u
 });
 
 test("with a few hundred tables, the definitions are read while the site's commits still flow; commits wait only for the readers' start", async (t) => {
-  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
-  const root = await db.rootConnection('shop');
-  t.after(() => root.end());
+  const { db, root } = await shopServer(t);
   // A multisite's worth of tables: reading their definitions takes a while.
   for (let i = 0; i < 800; i++) await root.query(`CREATE TABLE wp_${i}_posts (ID BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, post_title TEXT, post_status VARCHAR(20), KEY (post_status)) ENGINE=InnoDB`);
-  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
-  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const target = adminTarget(db);
   const probe = await connect(target);
   await inspectSchema(probe, 'shop');
   const t0 = Date.now();
@@ -116,10 +122,7 @@ test("with a few hundred tables, the definitions are read while the site's commi
 });
 
 test('without RELOAD the snapshot has one reader, and nothing of the refused line-up is left held', async (t) => {
-  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
-  const root = await db.rootConnection('shop');
-  t.after(() => root.end());
-  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
+  const { db, root } = await shopServer(t);
   await root.query('INSERT INTO orders (total) VALUES (1), (2)');
   await root.query("CREATE USER 'reader'@'%' IDENTIFIED BY 'pw-reader'");
   await root.query("GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, PROCESS ON *.* TO 'reader'@'%'");
@@ -136,10 +139,7 @@ test('without RELOAD the snapshot has one reader, and nothing of the refused lin
 });
 
 test("while another session holds a backup stage, the snapshot goes on with one reader instead of queueing the site's writes behind a read lock", async (t) => {
-  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
-  const root = await db.rootConnection('shop');
-  t.after(() => root.end());
-  await root.query('CREATE TABLE orders (id INT AUTO_INCREMENT PRIMARY KEY, total INT) ENGINE=InnoDB');
+  const { db, root } = await shopServer(t);
   // A nightly mariadb-backup in its first stage: the site's writes go on meanwhile.
   const backup = await db.rootConnection('shop');
   t.after(() => backup.end());
@@ -147,7 +147,7 @@ test("while another session holds a backup stage, the snapshot goes on with one 
   const shop = await siteConnection(db);
   t.after(() => shop.end());
   const orders = takeOrders(shop, 20);
-  const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const target = adminTarget(db);
   const snap = await openSnapshot(target, 'shop', 3, 'token', logger);
   t.after(() => snap.close());
   const latencies = await orders.stop();
