@@ -89,6 +89,32 @@ async function serverPid(db: MariaDbInstance): Promise<number> {
   return Number(readFileSync(r.f, 'utf8').trim());
 }
 
+/**
+ * Waits until the server has no background work left from what ran before (InnoDB's purge of a
+ * bulk of inserted rows resets each row's transaction id, and on this 2-core machine that takes
+ * seconds of a core after the statements themselves returned): each timed step starts on a quiet
+ * server, not on the previous step's leftovers. Prints what it waited for.
+ */
+async function settle(db: MariaDbInstance, pid: number, label: string): Promise<void> {
+  const c = await db.rootConnection();
+  const t0 = Date.now();
+  const cpu0 = cpuSecs(pid);
+  try {
+    let history = 0;
+    for (;;) {
+      const [[h]] = (await c.query("SHOW GLOBAL STATUS LIKE 'Innodb_history_list_length'")) as unknown as [[{ Value: string }]];
+      history = Number(h.Value);
+      const before = cpuSecs(pid);
+      await new Promise((r) => setTimeout(r, 500));
+      const busy = (cpuSecs(pid) - before) / 0.5;
+      if ((history === 0 && busy < 0.05) || Date.now() - t0 > 300_000) break;
+    }
+    console.log(`  ${label} settled in ${secs(Date.now() - t0)} s (${(cpuSecs(pid) - cpu0).toFixed(1)} CPU-s of leftover work; history list ${history})`);
+  } finally {
+    await c.end();
+  }
+}
+
 const peakRss = (pid: number) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function main(): Promise<void> {
@@ -104,6 +130,9 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; parallelism ${PAR > 0 ? PAR : "the agents' default, as a cutover runs"}`);
   try {
     await generate(staging);
+    const serverPids = { staging: await serverPid(staging), production: await serverPid(production) };
+    const settleBoth = () => Promise.all([settle(staging, serverPids.staging, 'staging server'), settle(production, serverPids.production, 'production server')]);
+    await settleBoth();
 
     const pipeMs = NO_PIPELINE ? NaN : await pipeline(staging, production, 'shop_dump');
     if (!NO_PIPELINE) console.log(`mariadb-dump | mariadb: ${secs(pipeMs)} s`);
@@ -117,7 +146,8 @@ async function main(): Promise<void> {
     await unaryCall(sc, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 3600 });
     const peer = { peer_address: s.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
 
-    const pids = { 'staging agent': s.child.pid!, 'production agent': p.child.pid!, 'staging mariadbd': await serverPid(staging), 'production mariadbd': await serverPid(production) };
+    await settleBoth();
+    const pids = { 'staging agent': s.child.pid!, 'production agent': p.child.pid!, 'staging mariadbd': serverPids.staging, 'production mariadbd': serverPids.production };
     const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, v]) => [k, cpuSecs(v)]));
     const cpuUsed = () => Object.entries(pids).map(([k, v]) => `${k} ${(cpuSecs(v) - cpu0[k]!).toFixed(1)}`).join(', ');
     let t0 = Date.now();
