@@ -25,8 +25,9 @@ const NO_PIPELINE = process.argv.includes('--no-pipeline');
 // buffer pool has been written through once: a fresh server's first write to each page of its
 // pool costs it a page fault the next run does not pay (measured: the timed pipeline 30.9 s after
 // the warm-up against 32.3 s for the warm-up itself, and 33.8-34.5 s when it ran first; our
-// presync 16.1-16.3 s on a fresh server against 14.7-15.2 s after a pipeline). --cold skips it.
-const WARM = !process.argv.includes('--cold') && !NO_PIPELINE;
+// presync 16.1-16.3 s on a fresh server against 14.7-15.2 s after a pipeline). --cold skips it;
+// --no-pipeline skips it too unless --warm is given.
+const WARM = process.argv.includes('--warm') || (!process.argv.includes('--cold') && !NO_PIPELINE);
 
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 
