@@ -88,7 +88,19 @@ export class Snapshot {
   }
 }
 
-export async function openSnapshot(target: DbTarget, schema: string, parallelism: number, token: string, logger: Logger, lockedAt: () => string | undefined = () => undefined): Promise<Snapshot> {
+/**
+ * `lineUp`: 'auto' uses BACKUP STAGE where the server has it; 'ftwrl' goes straight to the way
+ * taken on servers without it (MySQL, MariaDB before 10.4), so that way can be tested on ours.
+ */
+export async function openSnapshot(
+  target: DbTarget,
+  schema: string,
+  parallelism: number,
+  token: string,
+  logger: Logger,
+  lockedAt: () => string | undefined = () => undefined,
+  lineUp: 'auto' | 'ftwrl' = 'auto',
+): Promise<Snapshot> {
   const meta = await connect(target);
   const readers: Connection[] = [];
   try {
@@ -111,8 +123,8 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     }
     // Before the view opens: a commit the view misses then stamps at or above the mark.
     const mark = await takeMark(meta);
-    const lineUp = parallelism > 1 ? await blockDdl(meta, logger) : undefined;
-    const shared = lineUp !== undefined;
+    const held = parallelism > 1 ? await blockDdl(meta, logger, lineUp === 'auto') : undefined;
+    const shared = held !== undefined;
     // Connected first, so that only their transactions' start happens while commits are held.
     for (let i = 0; i < (shared ? parallelism : 1); i++) {
       const c = await connect(target, { raw: true });
@@ -123,8 +135,8 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     // here to the end and commits still flow, so the definitions (a second or more for a few
     // thousand tables) are read before the commits are held; FLUSH TABLES WITH READ LOCK holds
     // both at once, and without a lock there is no telling.
-    const early = lineUp === 'backup-stage' ? await inspectSchema(meta, schema) : undefined;
-    if (lineUp === 'backup-stage') await meta.query('BACKUP STAGE BLOCK_COMMIT');
+    const early = held === 'backup-stage' ? await inspectSchema(meta, schema) : undefined;
+    if (held === 'backup-stage') await meta.query('BACKUP STAGE BLOCK_COMMIT');
     for (const c of readers) await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
     const info = early ?? (await inspectSchema(meta, schema));
     const [vars] = await meta.query('SELECT @@GLOBAL.auto_increment_increment AS inc, @@GLOBAL.auto_increment_offset AS off, @@GLOBAL.read_only AS ro');
@@ -137,7 +149,7 @@ export async function openSnapshot(target: DbTarget, schema: string, parallelism
     const stamps = await readStamps(meta, schema);
     for (const t of info.tables) t.stamp = stamps.get(t.name) ?? { update: null, create: null };
     if (mark !== undefined) info.guardMark = mark;
-    if (lineUp !== undefined) await meta.query(lineUp === 'backup-stage' ? 'BACKUP STAGE END' : 'UNLOCK TABLES');
+    if (held !== undefined) await meta.query(held === 'backup-stage' ? 'BACKUP STAGE END' : 'UNLOCK TABLES');
     // After the global read lock goes: the probes need not hold up the site's writes.
     info.checksumAlgos = await supportedAlgos(meta);
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist on this server`, { field: 'schema' });
@@ -162,7 +174,22 @@ const FTWRL_WAIT_SECONDS = 5;
  * allowed (then one reader is used). Either ends with the session, or with BACKUP STAGE END /
  * UNLOCK TABLES.
  */
-async function blockDdl(meta: Connection, logger: Logger): Promise<'backup-stage' | 'ftwrl' | undefined> {
+async function blockDdl(meta: Connection, logger: Logger, tryBackupStage: boolean): Promise<'backup-stage' | 'ftwrl' | undefined> {
+  if (tryBackupStage) {
+    const staged = await backupStageBlockDdl(meta, logger);
+    if (staged !== 'no-such-statement') return staged;
+  }
+  try {
+    await meta.query('SET SESSION lock_wait_timeout = ?', [FTWRL_WAIT_SECONDS]);
+    await meta.query('FLUSH TABLES WITH READ LOCK');
+    return 'ftwrl';
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'FLUSH TABLES WITH READ LOCK refused; one reader, one snapshot');
+    return undefined;
+  }
+}
+
+async function backupStageBlockDdl(meta: Connection, logger: Logger): Promise<'backup-stage' | 'no-such-statement' | undefined> {
   await meta.query('SET SESSION lock_wait_timeout = ?', [BACKUP_STAGE_WAIT_SECONDS]);
   try {
     await meta.query('BACKUP STAGE START');
@@ -178,17 +205,8 @@ async function blockDdl(meta: Connection, logger: Logger): Promise<'backup-stage
     // has it but could not give it now (another session's stage, a long DDL) would keep FTWRL
     // waiting just as long, with the site's writes queued behind it; nor would it be allowed
     // without RELOAD.
-    if (errnoOf(err) !== 1064) {
-      logger.warn({ err: (err as Error).message }, 'BACKUP STAGE not taken; one reader, one snapshot');
-      return undefined;
-    }
-  }
-  try {
-    await meta.query('SET SESSION lock_wait_timeout = ?', [FTWRL_WAIT_SECONDS]);
-    await meta.query('FLUSH TABLES WITH READ LOCK');
-    return 'ftwrl';
-  } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'FLUSH TABLES WITH READ LOCK refused; one reader, one snapshot');
+    if (errnoOf(err) === 1064) return 'no-such-statement';
+    logger.warn({ err: (err as Error).message }, 'BACKUP STAGE not taken; one reader, one snapshot');
     return undefined;
   }
 }
