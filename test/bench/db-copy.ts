@@ -2,7 +2,7 @@
 // `mariadb-dump --single-transaction --routines --triggers | mariadb` on one generated database
 // (default ≥ 1 GB across several tables), on this machine, in one run. Agents run as separate
 // processes so their peak RSS can be read. Not part of `npm test`:
-//   npm run build && node dist/test/bench/db-copy.js [--gb 1.0] [--parallelism N] [--cold] [--no-pipeline]
+//   npm run build && node dist/test/bench/db-copy.js [--gb 1.0] [--parallelism N] [--cold] [--no-pipeline [--warm]]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -23,9 +23,9 @@ const PAR = arg('parallelism', 0);
 const NO_PIPELINE = process.argv.includes('--no-pipeline');
 // The pipeline runs once untimed first, so that both timed runs meet a production server whose
 // buffer pool has been written through once: a fresh server's first write to each page of its
-// pool costs it a page fault the next run does not pay (measured: the timed pipeline 30.9 s after
-// the warm-up against 32.3 s for the warm-up itself, and 33.8-34.5 s when it ran first; our
-// presync 16.1-16.3 s on a fresh server against 14.7-15.2 s after a pipeline). --cold skips it;
+// pool costs it a page fault the next run does not pay (measured: the timed pipeline 30.4-31.0 s
+// after the warm-up against 31.0-34.5 s when it ran first; our presync 16.1-16.4 s on a fresh
+// server against 14.7-15.2 s after a pipeline). --cold skips it;
 // --no-pipeline skips it too unless --warm is given.
 const WARM = process.argv.includes('--warm') || (!process.argv.includes('--cold') && !NO_PIPELINE);
 
@@ -97,10 +97,10 @@ async function serverPid(db: MariaDbInstance): Promise<number> {
 }
 
 /**
- * Waits until the server has no background work left from what ran before (InnoDB's purge of a
- * bulk of inserted rows resets each row's transaction id, and on this 2-core machine that takes
- * seconds of a core after the statements themselves returned): each timed step starts on a quiet
- * server, not on the previous step's leftovers. Prints what it waited for.
+ * Waits until the server has no background work left from what ran before (InnoDB's history to
+ * purge, and under 5% of a core busy): each timed step starts on a quiet server, not on the
+ * previous step's leftovers. A guard: the eighteenth session's runs found the servers quiet at
+ * once. Prints what it waited for.
  */
 async function settle(db: MariaDbInstance, pid: number, label: string): Promise<void> {
   const c = await db.rootConnection();
