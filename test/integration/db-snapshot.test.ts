@@ -52,15 +52,29 @@ async function shopServer(t: TestContext): Promise<{ db: Db; root: Connection }>
 /** The staging agent's own user. */
 const adminTarget = (db: Db) => ({ host: db.host, port: db.port, user: db.admin.user, password: db.admin.password });
 
-test("a snapshot's readers line up beside a long-running write without holding up the site's writes, and all see one view", async (t) => {
-  const { db, root } = await shopServer(t);
-  await root.query('CREATE TABLE report (id INT PRIMARY KEY, n INT) ENGINE=InnoDB');
-  await root.query('INSERT INTO report VALUES (1, 0)');
-  // A cron job's slow statement that writes, still running when the presync starts.
+/** A cron job's slow statement that writes, still running when the presync starts; resolves when it ends. */
+async function slowCronUpdate(t: TestContext, db: Db, seconds: number): Promise<{ started: number; done: Promise<unknown> }> {
   const cron = await siteConnection(db);
   t.after(() => cron.end());
-  const started = Date.now();
-  const slow = cron.query('UPDATE report SET n = n + 1 WHERE SLEEP(6) = 0');
+  await cron.query('CREATE TABLE report (id INT PRIMARY KEY, n INT) ENGINE=InnoDB');
+  await cron.query('INSERT INTO report VALUES (1, 0)');
+  return { started: Date.now(), done: cron.query(`UPDATE report SET n = n + 1 WHERE SLEEP(${seconds}) = 0`) };
+}
+
+/** Every reader sees the same orders, though more were committed before and after the view opened. */
+async function assertOneView(snap: Awaited<ReturnType<typeof openSnapshot>>, root: Connection): Promise<void> {
+  const readers = await Promise.all([snap.acquire(), snap.acquire(), snap.acquire()]);
+  const counts = await Promise.all(readers.map(countOrders));
+  for (const c of readers) snap.release(c);
+  const seen = counts[0]!;
+  assert.deepEqual(counts, [seen, seen, seen], 'one view across the readers');
+  const [[now]] = (await root.query('SELECT COUNT(*) AS n FROM orders')) as unknown as [[{ n: number }]];
+  assert.ok(seen > 0 && Number(now.n) > seen, `orders committed before the view (${seen}) and after it (${now.n} now)`);
+}
+
+test("a snapshot's readers line up beside a long-running write without holding up the site's writes, and all see one view", async (t) => {
+  const { db, root } = await shopServer(t);
+  const { started, done: slow } = await slowCronUpdate(t, db, 6);
 
   // The shop keeps taking orders all along.
   const shop = await siteConnection(db);
@@ -82,14 +96,7 @@ test("a snapshot's readers line up beside a long-running write without holding u
   assert.ok(openedAfter < 3000, `the snapshot opened ${openedAfter} ms after the slow UPDATE began, not after it ended`);
   assert.ok(Math.max(...latencies) < 2000, `the shop's INSERTs took at most ${Math.max(...latencies)} ms (${latencies.length} of them)`);
 
-  // Every reader sees the same orders, though more were committed before and after it opened.
-  const readers = await Promise.all([snap.acquire(), snap.acquire(), snap.acquire()]);
-  const counts = await Promise.all(readers.map(countOrders));
-  for (const c of readers) snap.release(c);
-  const seen = counts[0]!;
-  assert.deepEqual(counts, [counts[0], counts[0], counts[0]], 'one view across the readers');
-  const [[now]] = (await root.query('SELECT COUNT(*) AS n FROM orders')) as unknown as [[{ n: number }]];
-  assert.ok(seen > 0 && Number(now.n) > seen, `orders committed before the view (${seen}) and after it (${now.n} now)`);
+  await assertOneView(snap, root);
 });
 
 test("with a few hundred tables, the definitions are read while the site's commits still flow; commits wait only for the readers' start", async (t) => {
@@ -174,12 +181,7 @@ test('on a server without BACKUP STAGE, a read lock lines the readers up: one vi
 
   assert.equal(snap.sharedView, true, 'the readers share one view');
   assert.equal(snap.parallelism, 3);
-  const readers = await Promise.all([snap.acquire(), snap.acquire(), snap.acquire()]);
-  const counts = await Promise.all(readers.map(countOrders));
-  for (const c of readers) snap.release(c);
-  assert.deepEqual(counts, [counts[0], counts[0], counts[0]], 'one view across the readers');
-  const [[now]] = (await root.query('SELECT COUNT(*) AS n FROM orders')) as unknown as [[{ n: number }]];
-  assert.ok(counts[0]! > 0 && Number(now.n) > counts[0]!, `orders committed before the view (${counts[0]}) and after it (${now.n} now)`);
+  await assertOneView(snap, root);
   assert.ok(latencies.length > 10, `the shop went on taking orders (${latencies.length})`);
   // Nothing held: a write, and a read lock of the operator's own, go through at once.
   await root.query('SET SESSION lock_wait_timeout = 2');
@@ -190,12 +192,7 @@ test('on a server without BACKUP STAGE, a read lock lines the readers up: one vi
 
 test("beside a long-running write, the read lock is given up after 5 s for one reader, so the site's writes queue no longer than that", async (t) => {
   const { db } = await shopServer(t);
-  const cron = await siteConnection(db);
-  t.after(() => cron.end());
-  await cron.query('CREATE TABLE report (id INT PRIMARY KEY, n INT) ENGINE=InnoDB');
-  await cron.query('INSERT INTO report VALUES (1, 0)');
-  const started = Date.now();
-  const slow = cron.query('UPDATE report SET n = n + 1 WHERE SLEEP(9) = 0');
+  const { started, done: slow } = await slowCronUpdate(t, db, 9);
   const shop = await siteConnection(db);
   t.after(() => shop.end());
   await new Promise((r) => setTimeout(r, 300));
