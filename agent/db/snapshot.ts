@@ -174,7 +174,7 @@ const FTWRL_WAIT_SECONDS = 5;
  * allowed (then one reader is used). Either ends with the session, or with BACKUP STAGE END /
  * UNLOCK TABLES.
  */
-async function blockDdl(meta: Connection, logger: Logger, tryBackupStage: boolean): Promise<'backup-stage' | 'ftwrl' | undefined> {
+export async function blockDdl(meta: Connection, logger: Logger, tryBackupStage: boolean): Promise<'backup-stage' | 'ftwrl' | undefined> {
   if (tryBackupStage) {
     const staged = await backupStageBlockDdl(meta, logger);
     if (staged !== 'no-such-statement') return staged;
