@@ -19,6 +19,7 @@ import { dataColumns, type Table } from './inspect.js';
 import { TsvDecoder, TsvEncoder, TsvSplitter } from './tsv.js';
 import { dbError, rows as queryRows } from './connect.js';
 import { framesToTsv, rowValues, RowFrameSplitter } from './text-rows.js';
+import { ExecuteRows, executeRaw, rawExecuteUsable } from './raw-execute.js';
 import type { RowFormat } from './read-rows.js';
 
 export type LoadMethod = 'load-data' | 'prepared' | 'insert';
@@ -125,7 +126,7 @@ export async function loadViaInsert(conn: Connection, schema: string, t: Table, 
  * 'auto': LOAD DATA for short rows, the binary protocol for long ones (see above), the binary
  * protocol wherever the server refuses LOCAL INFILE; 'insert': never LOAD DATA.
  */
-export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' = 'auto', formatOf: () => RowFormat = () => 'tsv'): Promise<LoadResult> {
+export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' = 'auto', formatOf: () => RowFormat = () => 'tsv', rawExecute = true): Promise<LoadResult> {
   let from = source;
   let wantLoadData = false;
   let stop: (() => Promise<void>) | undefined;
@@ -138,7 +139,10 @@ export async function loadRows(conn: Connection, schema: string, t: Table, sourc
     if (first.done === true) return { methods: [], rows: 0 };
     const head = first.value;
     const rows = formatOf() === 'rows' ? framesIn(head) : linesIn(head);
-    wantLoadData = rows > 0 && head.length / rows < PREPARED_MIN_ROW_BYTES;
+    // Row packets written into execute packets as they came cost the server less than LOAD
+    // DATA's parser at any row length, and us about as little as feeding LOAD DATA.
+    const raw = formatOf() === 'rows' && rawExecute && rawExecuteUsable(conn);
+    wantLoadData = rows > 0 && head.length / rows < PREPARED_MIN_ROW_BYTES && !raw;
     let used = false;
     from = () => {
       if (used) throw new SwitchyardError('SY_DB', `load ${t.name}: the row stream was read twice`);
@@ -155,7 +159,7 @@ export async function loadRows(conn: Connection, schema: string, t: Table, sourc
       const r = await loadViaLoadData(conn, schema, t, formatOf() === 'rows' ? () => framesToTsv(from(), fields) : from);
       if (!r.refused) return { methods: ['load-data'], rows: r.rows };
     }
-    return await loadViaPrepared(conn, schema, t, from, { allowLoadData: prefer !== 'insert', format: formatOf });
+    return await loadViaPrepared(conn, schema, t, from, { allowLoadData: prefer !== 'insert', format: formatOf, raw: rawExecute });
   } finally {
     // A load that failed before it read the stream to its end must not leave it open on staging.
     await stop?.();
@@ -181,7 +185,7 @@ function framesIn(chunk: Buffer): number {
  * bytes LOAD DATA ... CHARACTER SET binary would store). A row too large for one packet goes by
  * LOAD DATA (or, where refused, a hex INSERT) in between, in order, on the same connection.
  */
-export async function loadViaPrepared(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, opts: { allowLoadData?: boolean; maxRowBytes?: number; format?: () => RowFormat } = {}): Promise<LoadResult> {
+export async function loadViaPrepared(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, opts: { allowLoadData?: boolean; maxRowBytes?: number; format?: () => RowFormat; raw?: boolean } = {}): Promise<LoadResult> {
   const allowLoadData = opts.allowLoadData ?? true;
   const cols = dataColumns(t);
   const head = `INSERT INTO ${qt(schema, t.name)} (${cols.map((c) => qi(c.name)).join(', ')}) VALUES `;
@@ -193,14 +197,26 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
   const statementBytes = Math.min(PREPARED_BYTES, Math.floor(Number(mp.m) / 2));
   const perStatement = Math.max(1, Math.min(PREPARED_ROWS, Math.floor(MAX_PARAMS / cols.length)));
   const statements = new Map<number, PreparedStatementInfo>();
+  const sqlFor = (rows: number) => head + Array(rows).fill(one).join(',');
   const methods = new Set<LoadMethod>(['prepared']);
+  // The format is known once the stream's first message is in. "rows" streams go into execute
+  // packets as they are (raw-execute.ts) where mysql2 lets us; `raw: false` is a test's way round.
+  let rowsFormat = false;
+  let raw = false;
   let batch: Array<Buffer | null> = [];
+  let rawBatch = new ExecuteRows(cols.length);
   let batchRows = 0;
   let batchBytes = 0;
   let total = 0;
   // Work found while splitting a chunk, run in order before the next chunk is split.
-  const queue: Array<{ params: Array<Buffer | null>; rows: number } | { big: Array<Buffer | null> }> = [];
+  const queue: Array<{ params: Array<Buffer | null>; rows: number } | { raw: ExecuteRows } | { big: Array<Buffer | null> }> = [];
   const cut = () => {
+    if (raw) {
+      if (rawBatch.rows === 0) return;
+      queue.push({ raw: rawBatch });
+      rawBatch = new ExecuteRows(cols.length);
+      return;
+    }
     if (batchRows === 0) return;
     queue.push({ params: batch, rows: batchRows });
     batch = [];
@@ -219,30 +235,45 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
     batchBytes += bytes;
     if (batchRows >= perStatement) cut();
   };
-  // The format is known once the stream's first message is in.
+  const onFrame = (buf: Buffer, s: number, e: number) => {
+    if (e - s + 4 > maxRowBytes) {
+      cut();
+      queue.push({ big: rowValues(buf, s, e, cols.length) });
+      return;
+    }
+    if (rawBatch.rows > 0 && rawBatch.bytes + (e - s) > statementBytes) cut();
+    rawBatch.add(buf, s, e);
+    if (rawBatch.rows >= perStatement) cut();
+  };
   let splitter: { write(chunk: Buffer): void; end(): void } | undefined;
   const splitterFor = () =>
-    (opts.format?.() ?? 'tsv') === 'rows' ? new RowFrameSplitter((buf, s, e) => onRow(rowValues(buf, s, e, cols.length), e - s + 4)) : new TsvSplitter(cols.length, onRow);
-  const statement = async (rows: number): Promise<PreparedStatementInfo> => {
-    let st = statements.get(rows);
-    if (st === undefined) {
-      st = await conn.prepare(head + Array(rows).fill(one).join(','));
-      statements.set(rows, st);
-    }
-    return st;
-  };
-  const run = async (params: Array<Buffer | null>, rows: number): Promise<void> => {
-    // A short batch goes as statements of power-of-two sizes, so that at most a handful of
-    // statements are ever prepared per table.
-    for (let done = 0; done < rows; ) {
-      const n = rows - done >= perStatement ? perStatement : 2 ** Math.floor(Math.log2(rows - done));
-      const st = await statement(n);
-      const [res] = await st.execute(n === rows ? params : params.slice(done * cols.length, (done + n) * cols.length));
+    raw
+      ? new RowFrameSplitter(onFrame)
+      : rowsFormat
+        ? new RowFrameSplitter((buf, s, e) => onRow(rowValues(buf, s, e, cols.length), e - s + 4))
+        : new TsvSplitter(cols.length, onRow);
+  // A short batch goes as statements of power-of-two sizes, so that at most a handful of
+  // statements are ever prepared per table.
+  const sizes = (rows: number, each: (done: number, n: number) => Promise<void>) =>
+    (async () => {
+      for (let done = 0; done < rows; ) {
+        const n = rows - done >= perStatement ? perStatement : 2 ** Math.floor(Math.log2(rows - done));
+        await each(done, n);
+        done += n;
+      }
+      total += rows;
+    })();
+  const run = (params: Array<Buffer | null>, rows: number): Promise<void> =>
+    sizes(rows, async (done, n) => {
+      const [res] = await (await statement(n)).execute(n === rows ? params : params.slice(done * cols.length, (done + n) * cols.length));
       await failOnWarnings(conn, res as ResultSetHeader, `insert into ${t.name}`);
-      done += n;
-    }
-    total += rows;
-  };
+    });
+  const runRaw = (rows: ExecuteRows): Promise<void> =>
+    sizes(rows.rows, async (done, n) => {
+      const st = await statement(n);
+      const res = await executeRaw(st, (id) => rows.packet(id, done, n));
+      await failOnWarnings(conn, res, `insert into ${t.name}`);
+    });
   const runBig = async (row: Array<Buffer | null>): Promise<void> => {
     const encoded: Buffer[] = [];
     const enc = new TsvEncoder(1 << 20, (chunk) => encoded.push(chunk));
@@ -263,27 +294,36 @@ export async function loadViaPrepared(conn: Connection, schema: string, t: Table
     });
     methods.add('insert');
   };
+  const statement = async (rows: number): Promise<PreparedStatementInfo> => {
+    let st = statements.get(rows);
+    if (st === undefined) {
+      st = await conn.prepare(sqlFor(rows));
+      statements.set(rows, st);
+    }
+    return st;
+  };
+  const runJob = (job: (typeof queue)[number]): Promise<void> => ('big' in job ? runBig(job.big) : 'raw' in job ? runRaw(job.raw) : run(job.params, job.rows));
   try {
     for await (const chunk of source()) {
-      splitter ??= splitterFor();
-      splitter.write(chunk);
-      for (const job of queue.splice(0)) {
-        if ('big' in job) await runBig(job.big);
-        else await run(job.params, job.rows);
+      if (splitter === undefined) {
+        rowsFormat = (opts.format?.() ?? 'tsv') === 'rows';
+        raw = rowsFormat && opts.raw !== false && rawExecuteUsable(conn);
+        splitter = splitterFor();
       }
+      splitter.write(chunk);
+      for (const job of queue.splice(0)) await runJob(job);
     }
     splitter?.end();
     cut();
-    for (const job of queue.splice(0)) {
-      if ('big' in job) await runBig(job.big);
-      else await run(job.params, job.rows);
-    }
+    for (const job of queue.splice(0)) await runJob(job);
   } catch (err) {
     throw dbError(err, `insert into ${t.name}`);
   } finally {
-    for (const st of statements.values()) {
+    // unprepare, not close: mysql2 keeps a prepared statement by its SQL, and would hand a closed
+    // one to the next load of this table on this connection (a rerun, a second chunk).
+    for (const rows of statements.keys()) {
       try {
-        await st.close();
+        conn.unprepare(sqlFor(rows));
       } catch {
         // the connection is gone, and its statements with it
       }

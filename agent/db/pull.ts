@@ -8,6 +8,7 @@ import { closeConn, connect, dbError, type DbTarget } from './connect.js';
 import { qi, qt, shadowSchema, checkSchemaName } from './sql.js';
 import { inspectSchema, dataColumns, normalizeCreate, type Table, type SchemaInfo } from './inspect.js';
 import { loadRows, PREPARED_MIN_ROW_BYTES, type LoadMethod } from './load-rows.js';
+import { rawExecuteUsable } from './raw-execute.js';
 import type { RowFormat } from './read-rows.js';
 import { swapIn } from './swap.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
@@ -41,6 +42,11 @@ export interface PullOptions {
    * take the values as they are: no escaping on staging, no unescaping here).
    */
   rowFormat?: 'auto' | 'tsv' | 'rows';
+  /**
+   * Test hook: false hands mysql2 the parameters of "rows" tables one by one instead of writing
+   * the row packets into execute packets, as on a server that expects query attributes.
+   */
+  rawExecute?: boolean;
 }
 
 export interface PullResult {
@@ -81,7 +87,7 @@ function checkColumns(local: Table, remote: Table): void {
  * chunk, taken right after the table loads, while other tables are still streaming.
  */
 export async function copyTablesInto(
-  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod' | 'logger' | 'chunkBytes' | 'rowFormat'>,
+  opts: Pick<PullOptions, 'target' | 'peer' | 'parallelism' | 'loadMethod' | 'logger' | 'chunkBytes' | 'rowFormat' | 'rawExecute'>,
   snap: RemoteSnapshot,
   schema: string,
   tables: Table[],
@@ -122,7 +128,8 @@ export async function copyTablesInto(
         const localT = byName.get(t.name)!;
         const boundaries: Key[] = [];
         let format: RowFormat = 'tsv';
-        const askRows = wantsRowFormat(t, opts.rowFormat ?? 'auto') ? { onFormat: (f: RowFormat) => (format = f) } : undefined;
+        const raw = opts.rawExecute !== false && rawExecuteUsable(workers[w]!);
+        const askRows = wantsRowFormat(t, opts.rowFormat ?? 'auto', raw) ? { onFormat: (f: RowFormat) => (format = f) } : undefined;
         const source = async function* () {
           boundaries.length = 0;
           for await (const chunk of opts.peer.streamTable(snap.snapshotId, t.name, undefined, (keys) => boundaries.push(...keys), opts.chunkBytes ?? 0, askRows)) {
@@ -134,7 +141,7 @@ export async function copyTablesInto(
         // One transaction for the table: InnoDB's bulk path for an empty table (no per-row undo)
         // holds for every INSERT in it, not only the first statement's.
         await workers[w]!.query('START TRANSACTION');
-        const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'), () => format).catch(async (err: unknown) => {
+        const r = await loadRows(workers[w]!, schema, localT, source, opts.loadMethod ?? (opts.target.localInfile === false ? 'insert' : 'auto'), () => format, raw).catch(async (err: unknown) => {
           await workers[w]!.query('ROLLBACK').catch(() => undefined);
           throw err;
         });
@@ -195,8 +202,10 @@ export async function copyTablesInto(
 }
 
 /** Whether to ask staging for `t`'s rows in the "rows" format (see PullOptions.rowFormat). */
-function wantsRowFormat(t: Table, mode: 'auto' | 'tsv' | 'rows'): boolean {
+function wantsRowFormat(t: Table, mode: 'auto' | 'tsv' | 'rows', raw: boolean): boolean {
   if (mode !== 'auto') return mode === 'rows';
+  // Row packets go into execute packets as they are, whatever their length (load-rows.ts).
+  if (raw) return true;
   // Statistics of a table with no rows counted say nothing: text, and loadRows decides.
   return t.approxRows > 0 && t.approxBytes / t.approxRows >= PREPARED_MIN_ROW_BYTES;
 }

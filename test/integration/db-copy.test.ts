@@ -36,8 +36,8 @@ test('presync copies every hard case agent to agent; production is identical by 
   assert.ok(copy, 'a copy result arrives');
   assert.ok(events.some((e) => e.progress && Number(e.progress.bytes) > 0), 'progress events flow');
   assert.equal(copy.kept_aside_schema, 'shop__sy_prev');
-  // Short rows by LOAD DATA, long ones (by staging's statistics) over the binary protocol.
-  assert.deepEqual([...copy.load_methods].sort(), ['load-data', 'prepared']);
+  // Every table's row packets written into execute packets, short rows and long.
+  assert.deepEqual([...copy.load_methods].sort(), ['prepared']);
   assert.ok(Number(copy.rows) > 23000);
 
   assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
@@ -144,16 +144,25 @@ test('a restore killed midway leaves production exactly as it was, and a rerun s
   assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
 });
 
-test('the "rows" wire format copies every table exactly, short rows turned into LOAD DATA text here and long ones prepared, with and without LOCAL INFILE', async (t) => {
+test('every way in copies every table exactly: row packets as execute packets, or through mysql2, or as LOAD DATA text; text from staging; with and without LOCAL INFILE', async (t) => {
   const { staging, production, s, p, peer } = await prepare(t);
   const prodTarget = { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password };
-  for (const localInfile of [true, false]) {
+  const ways = [
+    // Short rows as LOAD DATA text made here where the raw packet cannot be used.
+    { rowFormat: 'rows', rawExecute: false, localInfile: true, methods: ['load-data', 'prepared'], formats: ['rows'] },
+    { rowFormat: 'rows', rawExecute: true, localInfile: true, methods: ['prepared'], formats: ['rows'] },
+    { rowFormat: 'rows', rawExecute: false, localInfile: false, methods: ['prepared'], formats: ['rows'] },
+    // An older staging agent's text: short rows by LOAD DATA, long ones prepared.
+    { rowFormat: 'tsv', rawExecute: true, localInfile: true, methods: ['load-data', 'prepared'], formats: ['tsv'] },
+  ] as const;
+  for (const w of ways) {
     const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' }, { insecure: true });
     t.after(() => source.close());
-    const r = await pullDatabase({ target: { ...prodTarget, localInfile }, peer: source, sourceSchema: 'shop', targetSchema: 'shop', parallelism: 2, logger: silentLogger(), rowFormat: 'rows' });
-    assert.deepEqual([...r.loadMethods].sort(), localInfile ? ['load-data', 'prepared'] : ['prepared'], `local infile ${localInfile}`);
-    assert.deepEqual(r.rowFormats, ['rows'], 'every table came as row packets');
-    assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
-    assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+    const r = await pullDatabase({ target: { ...prodTarget, localInfile: w.localInfile }, peer: source, sourceSchema: 'shop', targetSchema: 'shop', parallelism: 2, logger: silentLogger(), rowFormat: w.rowFormat, rawExecute: w.rawExecute });
+    const what = JSON.stringify(w);
+    assert.deepEqual([...r.loadMethods].sort(), w.methods, what);
+    assert.deepEqual(r.rowFormats, w.formats, what);
+    assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'), what);
+    assert.equal(dump(production, 'shop'), dump(staging, 'shop'), what);
   }
 });

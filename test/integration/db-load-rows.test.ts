@@ -9,6 +9,7 @@ import { connect } from '../../agent/db/connect.js';
 import { inspectSchema } from '../../agent/db/inspect.js';
 import { loadViaLoadData, loadViaPrepared, loadRows } from '../../agent/db/load-rows.js';
 import { TsvEncoder } from '../../agent/db/tsv.js';
+import { ExecuteRows, executeRaw, rawExecuteUsable } from '../../agent/db/raw-execute.js';
 
 const ROWS = 2500;
 const BIG = 4096;
@@ -121,4 +122,64 @@ test('with a small max_allowed_packet, statements stay within it and larger rows
   assert.equal(r.rows, 400);
   assert.deepEqual(r.methods, ['prepared', 'load-data']);
   assert.deepEqual(await stored(root), expected(rows));
+});
+
+/** The "rows" format: each row as a 4-byte length and the server's text-protocol row payload. */
+function frames(rows: Array<Array<Buffer | null>>): Buffer[] {
+  const parts: Buffer[] = [];
+  for (const r of rows) {
+    const fields = r.map((v) => {
+      if (v === null) return Buffer.from([0xfb]);
+      if (v.length < 251) return Buffer.concat([Buffer.from([v.length]), v]);
+      if (v.length < 1 << 16) return Buffer.concat([Buffer.from([0xfc, v.length & 0xff, v.length >> 8]), v]);
+      return Buffer.concat([Buffer.from([0xfd, v.length & 0xff, (v.length >> 8) & 0xff, v.length >> 16]), v]);
+    });
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(fields.reduce((s, f) => s + f.length, 0));
+    parts.push(len, ...fields);
+  }
+  const all = Buffer.concat(parts);
+  // Small chunks: frames, the big ones most of all, span several.
+  return Array.from({ length: Math.ceil(all.length / 1000) }, (_, i) => all.subarray(i * 1000, (i + 1) * 1000));
+}
+
+test('row packets go into execute packets as they are: exact bytes, NULLs, big rows by LOAD DATA in order, as mysql2 would store them', async (t) => {
+  const { root, conn, table } = await setUp(t);
+  assert.equal(rawExecuteUsable(conn), true, 'MariaDB expects no query attributes: the raw packet is usable');
+  const rows = rowsFor(ROWS);
+  for (const raw of [true, false]) {
+    await root.query('TRUNCATE t');
+    await conn.query('START TRANSACTION');
+    const r = await loadViaPrepared(conn, 'shop', table, async function* () {
+      yield* frames(rows);
+    }, { maxRowBytes: BIG, format: () => 'rows', raw });
+    await conn.query('COMMIT');
+    assert.equal(r.rows, ROWS, `raw ${raw}`);
+    assert.deepEqual(r.methods, ['prepared', 'load-data'], `raw ${raw}`);
+    assert.deepEqual(await stored(root), expected(rows), `raw ${raw}`);
+  }
+});
+
+test('a raw execute packet runs on the real server, and a warning it raises fails the load', async (t) => {
+  const { root, conn, table } = await setUp(t);
+  const sql = 'INSERT INTO shop.t (id, v, b, s) VALUES (?,?,CAST(? AS UNSIGNED),?),(?,?,CAST(? AS UNSIGNED),?)';
+  const st = await conn.prepare(sql);
+  const rows = [
+    [Buffer.from('1'), null, Buffer.from('31'), Buffer.from([0x41, 0xe9, 0xff])],
+    [Buffer.from('2'), randomBytes(300), Buffer.from('0'), Buffer.from([0x41, 0xe9, 0xff])],
+  ];
+  const x = new ExecuteRows(4);
+  const f = Buffer.concat(frames(rows));
+  for (let pos = 0; pos < f.length; pos += 4 + f.readUInt32LE(pos)) x.add(f, pos + 4, pos + 4 + f.readUInt32LE(pos));
+  const res = await executeRaw(st, (id) => x.packet(id, 0, 2));
+  assert.equal(res.affectedRows, 2);
+  assert.equal(res.warningStatus, 0);
+  conn.unprepare(sql);
+  assert.deepEqual(await stored(root), expected(rows));
+  await assert.rejects(
+    loadViaPrepared(conn, 'shop', table, async function* () {
+      yield* frames([[Buffer.from('3'), randomBytes(600), Buffer.from('1'), Buffer.from('much too long for eight')]]);
+    }, { format: () => 'rows' }),
+    /warning\(s\), the copy would not be exact: 1265 Data truncated for column 's'/,
+  );
 });
