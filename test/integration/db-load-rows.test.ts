@@ -183,3 +183,14 @@ test('a raw execute packet runs on the real server, and a warning it raises fail
     /warning\(s\), the copy would not be exact: 1265 Data truncated for column 's'/,
   );
 });
+
+test("two loads of one table on one connection both go in, as sync's repair of two chunks does (a closed statement is not handed out again)", async (t) => {
+  const { root, conn, table } = await setUp(t);
+  const long = (from: number) => Array.from({ length: 20 }, (_, i) => [Buffer.from(String(from + i)), randomBytes(2000), Buffer.from('1'), Buffer.from([0x41, 0xe9, 0xff])]);
+  const a = long(1);
+  const b = long(101);
+  // Long rows: the prepared way, the same statements both times.
+  assert.deepEqual((await loadRows(conn, 'shop', table, async function* () { yield* tsv(a); })).methods, ['prepared']);
+  assert.deepEqual((await loadRows(conn, 'shop', table, async function* () { yield* tsv(b); })).methods, ['prepared']);
+  assert.deepEqual(await stored(root), expected([...a, ...b]));
+});
