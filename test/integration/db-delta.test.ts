@@ -170,3 +170,27 @@ test('two rows changed the same way in one chunk do not cancel out (a BIT_XOR of
   const after = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
   assert.equal(after.equal, true);
 });
+
+test('sync repairs two chunks of a long-row table on one connection (prepared statements, not handed out closed)', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  t.after(() => s.end());
+  // Rows of ~2 KB: loaded by prepared INSERTs, in the repair as in presync.
+  await s.query('CREATE TABLE shop.articles (id INT PRIMARY KEY, body TEXT NOT NULL) ENGINE=InnoDB');
+  for (let i = 1; i <= 200; i++) await s.query('INSERT INTO shop.articles VALUES (?, ?)', [i, `${i}:` + 'x'.repeat(2000)]);
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 1, chunk_bytes: 20_000 });
+
+  // Two posts edited far apart: two chunks of the same table differ.
+  await s.query("UPDATE shop.articles SET body = CONCAT(body, ' edited') WHERE id IN (5, 150)");
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 1, target_ms: 50 })).find((e) => e.parity)!.parity!;
+  const articles = sync.tables.find((x) => x.table === 'articles')!;
+  assert.equal(articles.differing_chunks, 2, JSON.stringify(articles));
+  const after = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(after.equal, true);
+  assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+});
