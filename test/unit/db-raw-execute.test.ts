@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ExecuteRows } from '../../agent/db/raw-execute.js';
+import type { Connection } from 'mysql2/promise';
+import { ExecuteRows, rawExecuteUsable } from '../../agent/db/raw-execute.js';
 
 // mysql2's own encoder of an execute packet, the reference our packets must equal.
 const req = createRequire(import.meta.url);
@@ -71,4 +72,12 @@ test('a malformed row packet is refused whole and leaves the batch as it was', (
   assert.equal(x.rows, 2);
   assert.deepEqual(ours(x, 1, 0, 2), reference(1, [[Buffer.from('a'), null], [Buffer.from('b'), Buffer.from('c')]]));
   assert.throws(() => x.packet(1, 1, 2), /rows 1\+2 of 2/);
+});
+
+test('a server that expects query attributes (MySQL 8.0.23+) gets mysql2\'s own encoding, not our packet', () => {
+  const QUERY_ATTRIBUTES = 1 << 27;
+  const conn = (server: number) => ({ connection: { config: { clientFlags: QUERY_ATTRIBUTES | 1 }, serverCapabilityFlags: server, addCommand: () => undefined } }) as unknown as Connection;
+  assert.equal(rawExecuteUsable(conn(QUERY_ATTRIBUTES | 1)), false);
+  assert.equal(rawExecuteUsable(conn(1)), true);
+  assert.equal(rawExecuteUsable({} as Connection), false, 'no mysql2 core connection: not usable');
 });
