@@ -5,8 +5,9 @@
 //   for those: nothing to unescape; see TableData in database.proto): the server copies values
 //   instead of running LOAD DATA's per-byte field parser, which costs it more than twice the CPU
 //   on long values (2 KB text rows: 2.9-3.0 vs 1.2 CPU-s for 150k rows; 125-byte rows: 1.35 vs
-//   0.95, with the parameter encoding here eating most of that gain) — so long rows go this way,
-//   short ones by LOAD DATA;
+//   0.95, with mysql2's parameter encoding eating most of that gain) — so long rows go this way,
+//   short ones by LOAD DATA, unless they came as row packets, which go into execute packets as
+//   they are (raw-execute.ts) at almost no cost here, short or long;
 // - where the server refuses LOCAL INFILE and a row is too large for one packet, an INSERT
 //   with the value in hex.
 // Any warning (a truncated or converted value) fails the load: a copy that is not exact must
@@ -123,8 +124,10 @@ export async function loadViaInsert(conn: Connection, schema: string, t: Table, 
 
 /**
  * Rows from `source` into `t`, on `conn` as it stands (inside the caller's transaction, if any).
- * 'auto': LOAD DATA for short rows, the binary protocol for long ones (see above), the binary
- * protocol wherever the server refuses LOCAL INFILE; 'insert': never LOAD DATA.
+ * 'auto': LOAD DATA for short rows, the binary protocol for long ones and for row packets we
+ * can write into execute packets ourselves (see above), the binary protocol wherever the server
+ * refuses LOCAL INFILE; 'insert': never LOAD DATA. `rawExecute` false, a test's hook, takes the
+ * way of a server that expects query attributes.
  */
 export async function loadRows(conn: Connection, schema: string, t: Table, source: () => AsyncIterable<Buffer>, prefer: 'auto' | 'insert' = 'auto', formatOf: () => RowFormat = () => 'tsv', rawExecute = true): Promise<LoadResult> {
   let from = source;
