@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Connection, PreparedStatementInfo, ResultSetHeader } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
+import { fieldAt } from './text-rows.js';
 
 const COM_STMT_EXECUTE = 0x17;
 const TYPE_BLOB = 0xfc;
@@ -24,6 +25,7 @@ const CLIENT_QUERY_ATTRIBUTES = 1 << 27;
 const FIXED = 4 + 1 + 4 + 1 + 4;
 
 const malformed = (what: string) => new SwitchyardError('SY_DB', `row packet: ${what}`);
+const spot = { start: 0, end: 0 };
 
 /** Rows collected for one or more execute packets: views of the chunks they arrived in. */
 export class ExecuteRows {
@@ -44,27 +46,16 @@ export class ExecuteRows {
   add(buf: Buffer, start: number, end: number): void {
     let pos = start;
     const mark = this.nullAt.length;
-    for (let i = 0; i < this.fields; i++) {
-      if (pos >= end) {
-        this.nullAt.length = mark;
-        throw malformed('fewer fields than columns');
+    try {
+      for (let i = 0; i < this.fields; i++) {
+        fieldAt(buf, pos, end, spot);
+        if (spot.start < 0) this.nullAt.push(i, pos);
+        pos = spot.end;
       }
-      const b = buf[pos]!;
-      if (b < 0xfb) pos += 1 + b;
-      else if (b === 0xfb) {
-        this.nullAt.push(i, pos);
-        pos += 1;
-      } else if (b === 0xfc) pos += 3 + (buf[pos + 1]! | (buf[pos + 2]! << 8));
-      else if (b === 0xfd) pos += 4 + (buf[pos + 1]! | (buf[pos + 2]! << 8) | (buf[pos + 3]! << 16));
-      else if (b === 0xfe && pos + 9 <= end) pos += 9 + buf.readUInt32LE(pos + 1) + buf.readUInt32LE(pos + 5) * 2 ** 32;
-      else {
-        this.nullAt.length = mark;
-        throw malformed(`bad length prefix 0x${b.toString(16)}`);
-      }
-    }
-    if (pos !== end) {
+      if (pos !== end) throw malformed('more fields than columns');
+    } catch (err) {
       this.nullAt.length = mark;
-      throw malformed(pos > end ? 'field runs past the packet' : 'more fields than columns');
+      throw err;
     }
     this.bufs.push(buf);
     this.starts.push(start);

@@ -15,8 +15,11 @@ export interface RowPacket {
 
 const malformed = (what: string) => new SwitchyardError('SY_DB', `row packet: ${what}`);
 
-/** Where field `i`'s value starts, or -1 for NULL; `next` gets where the field after it starts. */
-function fieldAt(buf: Buffer, pos: number, end: number, out: { start: number; end: number }): void {
+/**
+ * The field at buf[pos] of a row packet ending at `end`: `out.start` where its value starts (-1
+ * for NULL), `out.end` where it ends, which is where the next field starts.
+ */
+export function fieldAt(buf: Buffer, pos: number, end: number, out: { start: number; end: number }): void {
   if (pos >= end) throw malformed('fewer fields than columns');
   const b = buf[pos]!;
   let len: number;
