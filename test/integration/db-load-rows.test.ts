@@ -10,6 +10,7 @@ import { inspectSchema } from '../../agent/db/inspect.js';
 import { loadViaLoadData, loadViaPrepared, loadRows } from '../../agent/db/load-rows.js';
 import { TsvEncoder } from '../../agent/db/tsv.js';
 import { ExecuteRows, executeRaw, rawExecuteUsable } from '../../agent/db/raw-execute.js';
+import { rowPayload } from '../helpers/row-packet.js';
 
 const ROWS = 2500;
 const BIG = 4096;
@@ -128,15 +129,10 @@ test('with a small max_allowed_packet, statements stay within it and larger rows
 function frames(rows: Array<Array<Buffer | null>>): Buffer[] {
   const parts: Buffer[] = [];
   for (const r of rows) {
-    const fields = r.map((v) => {
-      if (v === null) return Buffer.from([0xfb]);
-      if (v.length < 251) return Buffer.concat([Buffer.from([v.length]), v]);
-      if (v.length < 1 << 16) return Buffer.concat([Buffer.from([0xfc, v.length & 0xff, v.length >> 8]), v]);
-      return Buffer.concat([Buffer.from([0xfd, v.length & 0xff, (v.length >> 8) & 0xff, v.length >> 16]), v]);
-    });
+    const payload = rowPayload(r);
     const len = Buffer.alloc(4);
-    len.writeUInt32LE(fields.reduce((s, f) => s + f.length, 0));
-    parts.push(len, ...fields);
+    len.writeUInt32LE(payload.length);
+    parts.push(len, payload);
   }
   const all = Buffer.concat(parts);
   // Small chunks: frames, the big ones most of all, span several.

@@ -5,23 +5,12 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { ExecuteRows, rawExecuteUsable } from '../../agent/db/raw-execute.js';
+import { rowPayload } from '../helpers/row-packet.js';
 
 // mysql2's own encoder of an execute packet, the reference our packets must equal.
 const req = createRequire(import.meta.url);
 const root = dirname(req.resolve('mysql2'));
 const Mysql2Execute = req(join(root, 'lib/packets/execute.js')) as new (id: number, params: Array<Buffer | null>, charset: number) => { toPacket(): { buffer: Buffer } };
-
-/** A text-protocol row payload as the server sends it. */
-function payload(values: Array<Buffer | null>): Buffer {
-  const parts: Buffer[] = [];
-  for (const v of values) {
-    if (v === null) parts.push(Buffer.from([0xfb]));
-    else if (v.length < 251) parts.push(Buffer.from([v.length]), v);
-    else if (v.length < 1 << 16) parts.push(Buffer.from([0xfc, v.length & 0xff, v.length >> 8]), v);
-    else parts.push(Buffer.from([0xfd, v.length & 0xff, (v.length >> 8) & 0xff, v.length >> 16]), v);
-  }
-  return Buffer.concat(parts);
-}
 
 /** Rows added as views of one buffer, behind and between unrelated bytes, as a chunk holds them. */
 function collect(rows: Array<Array<Buffer | null>>): ExecuteRows {
@@ -30,7 +19,7 @@ function collect(rows: Array<Array<Buffer | null>>): ExecuteRows {
   const spans: Array<[number, number]> = [];
   let at = 3;
   for (const r of rows) {
-    const p = payload(r);
+    const p = rowPayload(r);
     spans.push([at, at + p.length]);
     parts.push(p, Buffer.from([9]));
     at += p.length + 1;
@@ -64,8 +53,8 @@ test("an execute packet from row packets is byte for byte mysql2's for the same 
 
 test('a malformed row packet is refused whole and leaves the batch as it was', () => {
   const x = collect([[Buffer.from('a'), null]]);
-  const good = payload([Buffer.from('b'), Buffer.from('c')]);
-  for (const bad of [payload([Buffer.from('b')]), payload([Buffer.from('b'), null, Buffer.from('c')]), Buffer.concat([payload([null]), Buffer.from([0xfc, 0x10])]), Buffer.from([0xff, 0x00])]) {
+  const good = rowPayload([Buffer.from('b'), Buffer.from('c')]);
+  for (const bad of [rowPayload([Buffer.from('b')]), rowPayload([Buffer.from('b'), null, Buffer.from('c')]), Buffer.concat([rowPayload([null]), Buffer.from([0xfc, 0x10])]), Buffer.from([0xff, 0x00])]) {
     assert.throws(() => x.add(bad, 0, bad.length), /row packet: (fewer fields|more fields|field runs past|bad length prefix)/);
   }
   x.add(good, 0, good.length);

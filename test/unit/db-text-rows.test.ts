@@ -1,24 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TsvEncoder } from '../../agent/db/tsv.js';
+import { rowPayload } from '../helpers/row-packet.js';
 import { encodeTextRow, framesToTsv, rowValues, RowFrameSplitter, textRowValues, type RowPacket } from '../../agent/db/text-rows.js';
 
 /** A text-protocol row packet as the server sends it, behind a few unrelated bytes. */
 function packet(values: Array<Buffer | null>): RowPacket {
-  const parts: Buffer[] = [Buffer.from([1, 2, 3, 4])];
-  for (const v of values) {
-    if (v === null) parts.push(Buffer.from([0xfb]));
-    else if (v.length < 251) parts.push(Buffer.from([v.length]), v);
-    else if (v.length < 1 << 16) parts.push(Buffer.from([0xfc, v.length & 0xff, v.length >> 8]), v);
-    else if (v.length < 1 << 24) parts.push(Buffer.from([0xfd, v.length & 0xff, (v.length >> 8) & 0xff, v.length >> 16]), v);
-    else {
-      const h = Buffer.alloc(9);
-      h[0] = 0xfe;
-      h.writeUInt32LE(v.length, 1);
-      parts.push(h, v);
-    }
-  }
-  const buffer = Buffer.concat([...parts, Buffer.from([9, 9])]);
+  const buffer = Buffer.concat([Buffer.from([1, 2, 3, 4]), rowPayload(values), Buffer.from([9, 9])]);
   return { buffer, offset: 4, end: buffer.length - 2, isEOF: () => false };
 }
 
