@@ -47,6 +47,12 @@ export const AgentConfigSchema = Type.Object(
         {
           path: Type.String({ minLength: 1 }),
           allowExternalSymlinks: Type.Boolean({ default: false }),
+          watchMaxEntries: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: 'largest tree (files, directories, links) kept current by a watcher, default 100000 (~5.9 KB of memory each); past it the root is stat-scanned instead; 0: never watched',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -12,6 +12,8 @@ export type RefreshMode = 'watched' | 'stat' | 'full' | 'none';
 export interface AssetRootConfig {
   path: string;
   allowExternalSymlinks: boolean;
+  /** Largest tree watched with chokidar; past it, stat scans (default DEFAULT_WATCH_MAX_ENTRIES). */
+  watchMaxEntries?: number;
 }
 
 export interface AssetRoot {
@@ -19,6 +21,7 @@ export interface AssetRoot {
   /** Resolved once, so a root that is itself a symlink is followed and nothing below is. */
   path: string;
   allowExternalSymlinks: boolean;
+  watchMaxEntries?: number;
 }
 
 /** What a live watcher offers: apply every change it has seen so far. */
@@ -112,7 +115,7 @@ export class AssetRoots {
     if (cfg === undefined) throw new SwitchyardError('SY_NOT_FOUND', `${field}: no asset root named ${JSON.stringify(name)} in this agent's config`, { field });
     if (create) await mkdir(cfg.path, { recursive: true });
     try {
-      return { name, path: await realpath(cfg.path), allowExternalSymlinks: cfg.allowExternalSymlinks };
+      return { name, path: await realpath(cfg.path), allowExternalSymlinks: cfg.allowExternalSymlinks, ...(cfg.watchMaxEntries === undefined ? {} : { watchMaxEntries: cfg.watchMaxEntries }) };
     } catch (err) {
       throw new SwitchyardError('SY_PRECONDITION', `asset root ${name}: ${cfg.path} is not accessible: ${(err as Error).message}`, { field: `assets.${name}.path`, cause: err });
     }

@@ -42,6 +42,15 @@ export const MAX_QUEUED = 50_000;
  * question of each delta pull 14–21 ms on staging.)
  */
 const FRESH_DIR_MS = 10_000;
+/**
+ * The largest tree (files, directories and links) watched by default. chokidar keeps an inotify
+ * watch and ~5.9 KB of memory per entry (131 → 637 MB RSS for 10k → 100k files, measured), so a
+ * tree past this is left to stat scans: what the agent holds stays bounded however many files
+ * the root gets. Per root: `watchMaxEntries` in agent.yaml.
+ */
+export const DEFAULT_WATCH_MAX_ENTRIES = 100_000;
+/** While watched, the entry count is looked at again after changes, at most this often (a COUNT over the root's rows). */
+const SIZE_CHECK_MS = 5_000;
 const MAX_FRESH_DIRS = 1000;
 /**
  * ...and also re-read a little after they appear, then every so often while they are young, so
@@ -85,6 +94,13 @@ export class AssetWatcher implements RootWatcher {
 
   private async open(): Promise<void> {
     const t = performance.now();
+    // Known to be too large (from an earlier scan), or never scanned: then its size is learned by
+    // a scan first, before chokidar walks the tree and takes its per-entry state.
+    if (this.tooLarge()) return;
+    if (this.roots.store.count(this.root.name) === 0) {
+      await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
+      if (this.closed || this.tooLarge()) return;
+    }
     this.watcher = new ThreadedWatcher(this.root.path);
     const w = this.watcher;
     let failed = (): void => undefined;
@@ -107,6 +123,10 @@ export class AssetWatcher implements RootWatcher {
     });
     // Scan after the watcher is ready: anything changed during the scan is also queued.
     await this.roots.exclusive(this.root.name, () => this.roots.refresh(this.root, 'stat'));
+    if (this.watcher === w && this.tooLarge()) {
+      await this.letGo(w);
+      return;
+    }
     // A pull that began meanwhile mutes and catches up after itself.
     if (this.closed || this.watcher !== w || this.roots.isWriting(this.root.name)) return;
     // An overflow during that scan dropped events: its catch-up scan marks the root watched.
@@ -164,6 +184,12 @@ export class AssetWatcher implements RootWatcher {
           await this.open();
           return;
         }
+        // Grown past the limit by the pull (a first copy, typically): let go before chokidar's
+        // re-reads watch every directory the pull made.
+        if (this.tooLarge()) {
+          await this.letGo(w);
+          return;
+        }
         const t = performance.now();
         w.unmute();
         // chokidar's re-reads of the muted directories find every entry new to it (the pull's
@@ -189,6 +215,48 @@ export class AssetWatcher implements RootWatcher {
       .catch((err: unknown) => {
         if (!this.closed) this.logger.warn({ err }, 'asset watcher did not catch up; falling back to scans');
       });
+  }
+
+  /** More entries in the manifest than this root may watch (or a limit of 0): logged once per size seen, and then true. */
+  private tooLarge(): boolean {
+    const limit = this.root.watchMaxEntries ?? DEFAULT_WATCH_MAX_ENTRIES;
+    const entries = this.roots.store.count(this.root.name);
+    if (entries <= limit && limit > 0) return false;
+    if (this.reportedTooLarge !== entries) {
+      this.reportedTooLarge = entries;
+      this.logger.warn({ entries, watchMaxEntries: limit }, 'asset root has more entries than watchMaxEntries: not watched, stat scans instead');
+    }
+    return true;
+  }
+
+  private reportedTooLarge: number | undefined;
+  private sizeCheckedAt = 0;
+  private sizeTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * After changes are in: a root the site itself grew past the limit is let go. At most one count
+   * every SIZE_CHECK_MS; a check that comes sooner is made when that time is up.
+   */
+  private async checkSize(): Promise<void> {
+    const w = this.watcher;
+    if (w === undefined || this.closed) return;
+    const wait = this.sizeCheckedAt + SIZE_CHECK_MS - performance.now();
+    if (wait > 0) {
+      this.sizeTimer ??= setTimeout(() => {
+        this.sizeTimer = undefined;
+        this.draining = this.draining.then(() => this.checkSize());
+      }, wait);
+      return;
+    }
+    this.sizeCheckedAt = performance.now();
+    if (this.tooLarge()) await this.letGo(w);
+  }
+
+  /** Closes chokidar (and its per-entry state); the root stays with stat scans until a restart finds it small enough. */
+  private async letGo(w: ThreadedWatcher): Promise<void> {
+    this.roots.setWatched(this.root.name, undefined);
+    this.watcher = undefined;
+    await w.close().catch(() => undefined);
   }
 
   private enqueue(abs: string): void {
@@ -263,6 +331,7 @@ export class AssetWatcher implements RootWatcher {
         await this.refreshAll(paths);
         this.changed();
       }
+      await this.checkSize();
     });
     return this.draining;
   }
@@ -461,6 +530,7 @@ export class AssetWatcher implements RootWatcher {
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.warmTimer !== undefined) clearTimeout(this.warmTimer);
     if (this.freshTimer !== undefined) clearTimeout(this.freshTimer);
+    if (this.sizeTimer !== undefined) clearTimeout(this.sizeTimer);
     await this.watcher?.close();
     await this.draining;
     await this.rescan;

@@ -118,8 +118,11 @@ test('watcher: an error during the first scan (e.g. out of inotify watches) leav
   const refresh = roots.refresh.bind(roots);
   let chokidar: (NodeJS.EventEmitter & { closed?: boolean }) | undefined;
   roots.refresh = async (r, mode) => {
-    chokidar = priv.watcher;
-    chokidar?.emit('error', Object.assign(new Error('inotify_add_watch: no space left on device'), { code: 'ENOSPC' }));
+    // (A root never scanned is scanned once before chokidar starts: the error comes in the next.)
+    if (priv.watcher !== undefined) {
+      chokidar = priv.watcher;
+      chokidar.emit('error', Object.assign(new Error('inotify_add_watch: no space left on device'), { code: 'ENOSPC' }));
+    }
     return refresh(r, mode);
   };
   try {
@@ -138,5 +141,118 @@ test('watcher: an error during the first scan (e.g. out of inotify watches) leav
     await watcher.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A root 'site' at a new directory, with `watchMaxEntries`, a log that is kept, and the count of stat scans run on it. */
+function limitedRoot(watchMaxEntries: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-watch-limit-'));
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const lines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    }),
+  });
+  const root = { name: 'site', path: dir, allowExternalSymlinks: false, watchMaxEntries };
+  const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false, watchMaxEntries } }, new ManifestStore(db));
+  const scans = { n: 0 };
+  const refresh = roots.refresh.bind(roots);
+  roots.refresh = async (r, mode) => {
+    if (mode === 'stat') scans.n++;
+    return refresh(r, mode);
+  };
+  const watcher = new AssetWatcher(roots, root, logger);
+  const priv = watcher as unknown as { watcher: object | undefined };
+  const tooLarge = (): Array<{ entries: number; watchMaxEntries: number }> =>
+    lines.filter((l) => l.includes('more entries than watchMaxEntries')).map((l) => JSON.parse(l) as { entries: number; watchMaxEntries: number });
+  const cleanup = async (): Promise<void> => {
+    await watcher.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, root, roots, watcher, priv, scans, tooLarge, cleanup };
+}
+
+test('watcher: a root with more entries than watchMaxEntries is scanned but never watched (no chokidar state), and stays correct by stat scans', async () => {
+  const { dir, root, roots, watcher, priv, scans, tooLarge, cleanup } = limitedRoot(5);
+  try {
+    mkdirSync(join(dir, 'd'));
+    for (let i = 0; i < 8; i++) writeFileSync(join(dir, 'd', `f${i}.txt`), String(i));
+    await watcher.start();
+    // One scan (the first, which learns the size); chokidar would have needed a second one after its walk.
+    assert.equal(scans.n, 1, 'only the first scan ran: chokidar never started');
+    assert.equal(priv.watcher, undefined);
+    assert.equal(roots.isWatched('site'), false);
+    assert.equal(roots.store.count('site'), 9);
+    assert.deepEqual(tooLarge().map((l) => [l.entries, l.watchMaxEntries]), [[9, 5]], 'the operator is told why, once');
+    // A 'watched' refresh walks the tree instead of trusting the manifest.
+    writeFileSync(join(dir, 'd', 'new.txt'), 'new');
+    await roots.refresh(root, 'watched');
+    assert.ok(roots.store.get('site', 'd/new.txt') !== undefined);
+    // A pull's resume asks again and still finds it too large: no chokidar, no second message for the same size.
+    await roots.writingTo('site', async () => roots.pauseWatcherForWrite('site'));
+    await sleep(2000);
+    assert.equal(priv.watcher, undefined);
+    assert.equal(roots.isWatched('site'), false);
+    assert.equal(tooLarge().length, 2, 'told again: the tree has one more entry now');
+  } finally {
+    await cleanup();
+  }
+});
+
+test('watcher: a pull that grows the root past watchMaxEntries lets chokidar go before its catch-up; a limit of 0 never watches', async () => {
+  const { dir, root, roots, watcher, priv, tooLarge, cleanup } = limitedRoot(10);
+  try {
+    await watcher.start();
+    assert.ok(roots.isWatched('site'), 'an empty root is watched');
+    assert.ok(priv.watcher !== undefined);
+    await roots.writingTo('site', async () => {
+      await roots.pauseWatcherForWrite('site');
+      // What a first copy does: many files, then its own manifest rows.
+      mkdirSync(join(dir, 'copied'));
+      for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'copied', `f${i}.txt`), String(i));
+      await roots.exclusive('site', () => roots.refresh(root, 'stat'));
+    });
+    for (let i = 0; i < 150 && priv.watcher !== undefined; i++) await sleep(20);
+    assert.equal(priv.watcher, undefined, 'chokidar closed after the pull');
+    assert.equal(roots.isWatched('site'), false);
+    assert.deepEqual(tooLarge().map((l) => l.entries), [21]);
+    writeFileSync(join(dir, 'copied', 'late.txt'), 'late');
+    await roots.refresh(root, 'watched');
+    assert.ok(roots.store.get('site', 'copied/late.txt') !== undefined, 'found by the walk a watched refresh now makes');
+  } finally {
+    await cleanup();
+  }
+  const never = limitedRoot(0);
+  try {
+    await never.watcher.start();
+    assert.equal(never.priv.watcher, undefined);
+    assert.equal(never.roots.isWatched('site'), false, 'watchMaxEntries 0: not even an empty root is watched');
+  } finally {
+    await never.cleanup();
+  }
+});
+
+test('watcher: a root the site itself grows past watchMaxEntries is let go once its changes are in', { timeout: 30_000 }, async () => {
+  const { dir, root, roots, watcher, priv, tooLarge, cleanup } = limitedRoot(10);
+  try {
+    writeFileSync(join(dir, 'a.txt'), 'a');
+    await watcher.start();
+    assert.ok(roots.isWatched('site'));
+    for (let i = 0; i < 15; i++) writeFileSync(join(dir, `up${i}.txt`), String(i));
+    // The watcher takes the new files in, then finds the root too large (counted at most every 5 s).
+    for (let i = 0; i < 500 && priv.watcher !== undefined; i++) await sleep(20);
+    assert.equal(priv.watcher, undefined, 'chokidar closed');
+    assert.equal(roots.isWatched('site'), false);
+    assert.deepEqual(tooLarge().map((l) => l.entries), [16]);
+    await roots.refresh(root, 'watched');
+    assert.equal(roots.store.count('site'), 16);
+  } finally {
+    await cleanup();
   }
 });

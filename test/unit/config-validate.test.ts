@@ -35,6 +35,13 @@ test('a valid agent config loads with defaults filled in', (t) => {
   assert.equal(cfg.logLevel, 'info');
 });
 
+test("an asset root's watch limit is a whole number of entries, named when it is not", (t) => {
+  const ok = tmpFile(t, 'agent.yaml', 'name: staging-1\nassets:\n  uploads: { path: /srv/uploads, watchMaxEntries: 250000 }\n');
+  assert.equal(loadAgentConfig(ok).assets.uploads?.watchMaxEntries, 250000);
+  const bad = tmpFile(t, 'agent.yaml', 'name: staging-1\nassets:\n  uploads: { path: /srv/uploads, watchMaxEntries: -1 }\n');
+  expectKey(() => loadAgentConfig(bad), 'assets.uploads.watchMaxEntries', /0|minimum|>=/);
+});
+
 test('a wrong type is refused naming the key', (t) => {
   const p = tmpFile(t, 'agent.yaml', 'name: staging-1\nlisten: { host: 127.0.0.2, port: "seven" }\n');
   expectKey(() => loadAgentConfig(p), 'listen.port', /integer/);
