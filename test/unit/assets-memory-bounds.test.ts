@@ -15,6 +15,7 @@ import { Plan } from '../../agent/assets/plan.js';
 import { CappedList, cappedMessages } from '../../agent/assets/capped-list.js';
 import { AssetRoots } from '../../agent/assets/roots.js';
 import { AssetWatcher } from '../../agent/assets/watcher.js';
+import { scanRoot } from '../../agent/assets/scanner.js';
 
 test('plan marks: each path once, every directory before its parent, across pages and past the repeat cache', () => {
   const db = openDatabase(':memory:', ASSET_MIGRATIONS);
@@ -256,3 +257,51 @@ test('watcher: a root the site itself grows past watchMaxEntries is let go once 
     await cleanup();
   }
 });
+
+for (const readWhole of [false, true]) {
+  test(`scanner: a directory larger than one piece is compared with its rows in pieces${readWhole ? ' (listed whole, as where directory sizes say nothing)' : ', read a piece at a time'}, and its manifest is the one a whole read makes — after adds, changes, removals and a type change`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-scan-pieces-'));
+    const pieces = new ManifestStore(openDatabase(':memory:', ASSET_MIGRATIONS));
+    const whole = new ManifestStore(openDatabase(':memory:', ASSET_MIGRATIONS));
+    const rows = (store: ManifestStore): string =>
+      JSON.stringify([...store.iterate('site')].map((e) => ({ ...e, sha256: e.sha256?.toString('hex'), chunks: e.chunks?.toString('hex') })));
+    try {
+      mkdirSync(join(dir, 'flat'));
+      for (let i = 0; i < 50; i++) writeFileSync(join(dir, 'flat', `f${String(i).padStart(2, '0')} ü.txt`), `file ${i}`);
+      mkdirSync(join(dir, 'flat', 'sub'));
+      writeFileSync(join(dir, 'flat', 'sub', 'x.txt'), 'x');
+      writeFileSync(join(dir, 'flat', '.sy-part-f00'), 'leftover');
+      // Which directories had all their rows read at once, and which were paged.
+      const wholeReads: string[] = [];
+      const paged = new Set<string>();
+      const childEntries = pieces.childEntries.bind(pieces);
+      const childPage = pieces.childPage.bind(pieces);
+      pieces.childEntries = (root, parent) => (wholeReads.push(parent), childEntries(root, parent));
+      pieces.childPage = (root, parent, after, limit) => (paged.add(parent), childPage(root, parent, after, limit));
+      const first = await scanRoot(pieces, 'site', dir, { dirPiece: 7, readWhole });
+      assert.deepEqual(wholeReads.sort(), ['', 'flat/sub'], 'the small directories are read whole');
+      assert.deepEqual([...paged], ['flat'], 'the large one in pieces, its rows paged');
+      await scanRoot(whole, 'site', dir);
+      assert.equal(first.entries, 53);
+      assert.equal(first.hashed, 51);
+      assert.equal(rows(pieces), rows(whole), 'first scan');
+
+      for (let i = 0; i < 5; i++) rmSync(join(dir, 'flat', `f${String(i * 7).padStart(2, '0')} ü.txt`));
+      for (let i = 0; i < 3; i++) writeFileSync(join(dir, 'flat', `f${String(i * 7 + 1).padStart(2, '0')} ü.txt`), `changed ${i}, longer`);
+      for (let i = 0; i < 4; i++) writeFileSync(join(dir, 'flat', `new${i}.txt`), `new ${i}`);
+      rmSync(join(dir, 'flat', 'sub'), { recursive: true });
+      writeFileSync(join(dir, 'flat', 'sub'), 'a file where a directory was');
+      const again = await scanRoot(pieces, 'site', dir, { dirPiece: 7, readWhole });
+      await scanRoot(whole, 'site', dir);
+      assert.equal(again.removed, 5, 'the five files removed are found by paging the rows');
+      assert.equal(rows(pieces), rows(whole), 'rescan');
+      assert.equal(pieces.get('site', 'flat/sub')?.type, 'file');
+      assert.equal(pieces.get('site', 'flat/sub/x.txt'), undefined);
+      assert.equal(pieces.count('site'), 1 + 50 - 5 + 4 + 1);
+    } finally {
+      pieces.db.close();
+      whole.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
