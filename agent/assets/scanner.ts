@@ -40,7 +40,7 @@ const BATCH = 256;
 const STAT_PARALLEL = 64;
 /**
  * A directory of fewer names is read whole and compared with its rows in memory (~1.8 KB per
- * entry: 150k names took 358 MB); a larger one is read and compared this many names at a time,
+ * entry: 150k names took 355 MB); a larger one is read and compared this many names at a time,
  * so one huge directory does not mean a row object per entry at once.
  */
 const DIR_PIECE = 20_000;

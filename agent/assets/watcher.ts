@@ -42,6 +42,13 @@ export const MAX_QUEUED = 50_000;
  * question of each delta pull 14–21 ms on staging.)
  */
 const FRESH_DIR_MS = 10_000;
+const MAX_FRESH_DIRS = 1000;
+/**
+ * ...and also re-read a little after they appear, then every so often while they are young, so
+ * the manifest (and the warm digest) catches up without waiting for chokidar or a settle.
+ */
+const FRESH_RECHECK_MS = 300;
+const FRESH_RECHECK_YOUNG_MS = 2_000;
 /**
  * The largest tree (files, directories and links) watched by default. chokidar keeps an inotify
  * watch and ~5.9 KB of memory per entry (131 → 637 MB RSS for 10k → 100k files, measured), so a
@@ -51,13 +58,6 @@ const FRESH_DIR_MS = 10_000;
 export const DEFAULT_WATCH_MAX_ENTRIES = 100_000;
 /** While watched, the entry count is looked at again after changes, at most this often (a COUNT over the root's rows). */
 const SIZE_CHECK_MS = 5_000;
-const MAX_FRESH_DIRS = 1000;
-/**
- * ...and also re-read a little after they appear, then every so often while they are young, so
- * the manifest (and the warm digest) catches up without waiting for chokidar or a settle.
- */
-const FRESH_RECHECK_MS = 300;
-const FRESH_RECHECK_YOUNG_MS = 2_000;
 
 export class AssetWatcher implements RootWatcher {
   private watcher: ThreadedWatcher | undefined;
@@ -252,7 +252,7 @@ export class AssetWatcher implements RootWatcher {
     if (this.tooLarge()) await this.letGo(w);
   }
 
-  /** Closes chokidar (and its per-entry state); the root stays with stat scans until a restart finds it small enough. */
+  /** Closes chokidar (and its per-entry state); the root stays with stat scans until a later open (after a pull, or at start) finds it small enough. */
   private async letGo(w: ThreadedWatcher): Promise<void> {
     this.roots.setWatched(this.root.name, undefined);
     this.watcher = undefined;
