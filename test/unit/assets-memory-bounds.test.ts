@@ -71,9 +71,8 @@ test('capped list keeps the first items, counts all, and says how many it left o
   assert.deepEqual(cappedMessages(short), ['only']);
 });
 
-test('watcher: more changes than its queue holds fall back to a stat scan, and the manifest still ends complete', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-watch-cap-'));
-  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+/** A logger whose lines are kept, for asserting on what the watcher told the operator. */
+function keptLog() {
   const lines: string[] = [];
   const logger = createLogger({
     level: 'info',
@@ -84,6 +83,13 @@ test('watcher: more changes than its queue holds fall back to a stat scan, and t
       },
     }),
   });
+  return { lines, logger };
+}
+
+test('watcher: more changes than its queue holds fall back to a stat scan, and the manifest still ends complete', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-watch-cap-'));
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  const { lines, logger } = keptLog();
   const root = { name: 'site', path: dir, allowExternalSymlinks: false };
   const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false } }, new ManifestStore(db));
   const watcher = new AssetWatcher(roots, root, logger, 20);
@@ -149,16 +155,7 @@ test('watcher: an error during the first scan (e.g. out of inotify watches) leav
 function limitedRoot(watchMaxEntries: number) {
   const dir = mkdtempSync(join(tmpdir(), 'sy-watch-limit-'));
   const db = openDatabase(':memory:', ASSET_MIGRATIONS);
-  const lines: string[] = [];
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        lines.push(chunk.toString());
-        cb();
-      },
-    }),
-  });
+  const { lines, logger } = keptLog();
   const root = { name: 'site', path: dir, allowExternalSymlinks: false, watchMaxEntries };
   const roots = new AssetRoots({ site: { path: dir, allowExternalSymlinks: false, watchMaxEntries } }, new ManifestStore(db));
   const scans = { n: 0 };
