@@ -2,11 +2,11 @@
 // on a real server, the lock keeps other writers out, its transaction — and so the repair's
 // UPDATE_TIME stamp — begins with the lock, and the triggers it dropped come back when it is let
 // go unused.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Connection } from 'mysql2/promise';
 import { withMariaDb } from '../helpers/mariadb.js';
-import { connect, rows } from '../../agent/db/connect.js';
+import { connect, rows, type DbTarget } from '../../agent/db/connect.js';
 import { inspectSchema } from '../../agent/db/inspect.js';
 import { EarlyLocks, lockForRepair, REPAIR_LOCK_WAIT_SECONDS, repairSession, unlockRepair } from '../../agent/db/repair-lock.js';
 import { readStamps, serverSecond, waitPast } from '../../agent/db/update-guard.js';
@@ -18,11 +18,17 @@ async function triggersOn(c: Connection, table: string): Promise<string[]> {
   return (await rows<{ n: string }>(c, "SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = 'shop' AND EVENT_OBJECT_TABLE = ? ORDER BY n", [table])).map((r) => String(r.n));
 }
 
-test('an early repair lock keeps writers out, starts the transaction the repair is stamped with, and puts back the triggers it dropped', async (t) => {
+/** A production server of its own with a `shop` schema, its admin target, and one admin connection closed after the test. */
+async function shopServer(t: TestContext): Promise<{ target: DbTarget; conn: Connection }> {
   const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
   const target = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
-  const other = await connect(target);
-  t.after(() => other.end());
+  const conn = await connect(target);
+  t.after(() => conn.end());
+  return { target, conn };
+}
+
+test('an early repair lock keeps writers out, starts the transaction the repair is stamped with, and puts back the triggers it dropped', async (t) => {
+  const { target, conn: other } = await shopServer(t);
   await other.query('CREATE TABLE shop.o (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
   await other.query('CREATE TABLE shop.o_log (id INT AUTO_INCREMENT PRIMARY KEY, o_id INT) ENGINE=InnoDB');
   await other.query('CREATE TRIGGER shop.o_ins AFTER INSERT ON shop.o FOR EACH ROW INSERT INTO shop.o_log (o_id) VALUES (NEW.id)');
@@ -66,10 +72,7 @@ test('an early repair lock keeps writers out, starts the transaction the repair 
 });
 
 test("a repair's lock attempt waits briefly and no longer than lockWaitSeconds, and the connection goes on under lockWaitSeconds", async (t) => {
-  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
-  const base = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
-  const holder = await connect(base);
-  t.after(() => holder.end());
+  const { target: base, conn: holder } = await shopServer(t);
   await holder.query('CREATE TABLE shop.o (id INT PRIMARY KEY) ENGINE=InnoDB');
   // A backup tool's read lock on production: no writer gets the table while it holds.
   await holder.query('LOCK TABLES shop.o READ');
