@@ -18,6 +18,8 @@ import { chunkCount, chunkRange, newTablePlan, sameSum, type ChunkCache, type Ta
 import { guard, readStamps, serverSecond, takeMark, waitPast, type GuardVerdict, type SideMark } from './update-guard.js';
 import { rangeFromWire, keyText } from './convert.js';
 import { loadRows } from './load-rows.js';
+import { rawExecuteUsable } from './raw-execute.js';
+import type { RowFormat } from './read-rows.js';
 import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
@@ -41,6 +43,8 @@ export interface TableParity {
   productionCheck: string;
   stagingChunksChecked: number;
   productionChunksChecked: number;
+  /** The wire formats the repaired chunks' rows came in (sync only; not sent to the controller). */
+  rowFormats?: RowFormat[];
 }
 
 export interface ParityReport {
@@ -66,6 +70,8 @@ export interface CompareOptions {
   /** Checksum every chunk on both sides, ignoring recorded sums and their UPDATE_TIME guard. */
   full?: boolean;
   cache?: ChunkCache;
+  /** Test hook: false repairs from staging's text (LOAD DATA or mysql2's parameters), as where execute packets cannot be written. */
+  rawExecute?: boolean;
 }
 
 const algoOf = (s: ChunkSum | undefined): string => s?.checksum.split(':')[0] ?? '';
@@ -412,9 +418,15 @@ async function repair(
           if (!locked) await conn.query('START TRANSACTION');
           try {
             await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
-            const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined), opts.target.localInfile === false ? 'insert' : 'auto');
+            // Staging's row packets written into execute packets where this connection can, as
+            // presync loads them: nothing escaped on staging, nothing parsed here.
+            let format: RowFormat = 'tsv';
+            const raw = opts.rawExecute !== false && rawExecuteUsable(conn);
+            const askRows = raw ? { onFormat: (f: RowFormat) => (format = f) } : undefined;
+            const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined, undefined, 0, askRows), opts.target.localInfile === false ? 'insert' : 'auto', () => format, raw);
+            if (r.rows > 0 && !(e.rowFormats ??= []).includes(format)) e.rowFormats.push(format);
             if (!oneTransaction) await conn.query('COMMIT');
-            lap(`repair: ${t.name} chunk of ${r.rows} rows`);
+            lap(`repair: ${t.name} chunk of ${r.rows} rows (${r.methods.join('+')}, ${format})`);
             e.rowsCopied += r.rows;
             meter.add(t.name, r.rows, 0);
             meter.tableDone(t.name);

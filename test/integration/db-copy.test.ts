@@ -5,7 +5,9 @@ import { withTwoMariaDbs } from '../helpers/mariadb.js';
 import { agentConfig, checksumTables, dump, loadFixture, startDbAgent, startDbAgentProcess, streamCall, unaryCall } from '../helpers/db-fixture.js';
 import { GrpcSourcePeer } from '../../agent/db/peer.js';
 import { pullDatabase } from '../../agent/db/pull.js';
+import { compareDatabases } from '../../agent/db/compare.js';
 import { silentLogger } from '../../shared/logger.js';
+import { ChunkCache } from '../../agent/db/chunk-cache.js';
 
 async function prepare(t: TestContext) {
   const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
@@ -162,6 +164,38 @@ test('every way in copies every table exactly: row packets as execute packets, o
     const what = JSON.stringify(w);
     assert.deepEqual([...r.loadMethods].sort(), w.methods, what);
     assert.deepEqual(r.rowFormats, w.formats, what);
+    assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'), what);
+    assert.equal(dump(production, 'shop'), dump(staging, 'shop'), what);
+  }
+});
+
+test('sync repairs chunks from staging\'s row packets where it can, and from text where it cannot: both exact on the hard cases', async (t) => {
+  const { staging, production, s, p, peer } = await prepare(t);
+  const prodTarget = { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password };
+  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' }, { insecure: true });
+  t.after(() => source.close());
+  const cache = new ChunkCache();
+  await pullDatabase({ target: prodTarget, peer: source, sourceSchema: 'shop', targetSchema: 'shop', parallelism: 2, logger: silentLogger(), cache });
+  const ways = [
+    { rawExecute: true, formats: ['rows'] },
+    { rawExecute: false, formats: ['tsv'] },
+  ] as const;
+  for (const [i, w] of ways.entries()) {
+    // Binary with NUL and 0xFF, NULLs, 4-byte text in JSON, microseconds, a keyless table, generated columns, a delete.
+    await s.query(`UPDATE shop.files SET data = UNHEX('00FF5C0A${i}0'), bin = NULL WHERE id = 1`);
+    await s.query(`INSERT INTO shop.docs VALUES (${100 + i}, '{"emoji": "😀", "n": [${i}, null]}', NULL)`);
+    await s.query(`UPDATE shop.dates SET dt = '2026-12-06 01:02:0${i}.456789' WHERE id = 2`);
+    await s.query(`INSERT INTO shop.nopk VALUES (${i}, NULL)`);
+    await s.query(`INSERT INTO shop.gen (id, price, qty) VALUES (${100 + i}, 1.25, ${i + 2})`);
+    await s.query(`DELETE FROM shop.compound ORDER BY a, b LIMIT 1`);
+    const r = await compareDatabases({ target: prodTarget, peer: source, sourceSchema: 'shop', targetSchema: 'shop', repair: true, parallelism: 2, targetMs: 50, logger: silentLogger(), cache, rawExecute: w.rawExecute });
+    const what = JSON.stringify(w);
+    const repaired = r.tables.filter((x) => x.rowsCopied > 0);
+    assert.deepEqual(repaired.map((x) => x.table).sort(), ['compound', 'dates', 'docs', 'files', 'gen', 'nopk'], what);
+    for (const x of repaired) assert.deepEqual(x.rowFormats, w.formats, `${what} ${x.table}`);
+    // Sync reports what it found; a full verify proves what is there now.
+    const v = await compareDatabases({ target: prodTarget, peer: source, sourceSchema: 'shop', targetSchema: 'shop', repair: false, full: true, parallelism: 2, targetMs: 50, logger: silentLogger(), cache });
+    assert.equal(v.equal, true, `${what} ${JSON.stringify(v.tables.filter((x) => !x.equal))}`);
     assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'), what);
     assert.equal(dump(production, 'shop'), dump(staging, 'shop'), what);
   }
