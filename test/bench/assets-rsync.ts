@@ -252,13 +252,28 @@ function threadCpuSince(pid: number | undefined, before: Map<string, number>): s
     .join(', ');
 }
 
-function rsync(args: string[], url = rsyncUrl): { seconds: number; wire: number } {
+/**
+ * User + system CPU seconds of the children `pid` has reaped: the rsync client's (this process
+ * waits for it) or the daemon's (it waits for the receiver it forked per connection).
+ */
+function reapedCpu(pid: number | 'self'): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[13]) + Number(f[14])) / 100;
+}
+
+let rsyncdPid = 0;
+
+function rsync(args: string[], url = rsyncUrl): { seconds: number; wire: number; cpu: () => string } {
+  const client0 = reapedCpu('self');
+  const daemon0 = reapedCpu(rsyncdPid);
   const t = performance.now();
   const out = execFileSync('rsync', [...args, '--stats', `${src}/`, url], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const seconds = (performance.now() - t) / 1000;
+  const client = reapedCpu('self') - client0;
   const sent = Number(/Total bytes sent: ([\d,]+)/.exec(out)?.[1]?.replace(/,/g, '') ?? 0);
   const received = Number(/Total bytes received: ([\d,]+)/.exec(out)?.[1]?.replace(/,/g, '') ?? 0);
-  return { seconds, wire: sent + received };
+  // The daemon's receiver may be reaped a moment after the client ends: read it when asked.
+  return { seconds, wire: sent + received, cpu: () => `client ${fmt(client)} s, daemon's receiver ${fmt(reapedCpu(rsyncdPid) - daemon0)} s` };
 }
 
 function mutate(small: string[], large: string[], fraction: number, tag: string): void {
@@ -298,6 +313,7 @@ async function main(): Promise<void> {
   mkdirSync(ours);
   const rsyncd = await startRsyncd();
   rsyncUrl = rsyncd.url;
+  rsyncdPid = rsyncd.child.pid!;
   settleDisk();
 
   const staging = await startAgent('staging', '127.0.0.2', src);
@@ -385,7 +401,7 @@ async function main(): Promise<void> {
     const threads2 = threadCpu(production.child.pid);
     p2 = await ourPull();
     if (!p2.result.equal) throw new Error('delta not equal');
-    console.log(`delta CPU: ${cpu2()}; production's threads: ${threadCpuSince(production.child.pid, threads2)}`);
+    console.log(`delta CPU: ${cpu2()}; production's threads: ${threadCpuSince(production.child.pid, threads2)}; rsync's: ${r2.cpu()}`);
     // What the pull moved: a large file appended to (rebuilt whole on both sides) weighs on a delta.
     console.log(`delta pull: copied ${p2.result.files_copied} files (${p2.result.bytes_copied} B), chunk payload ${p2.result.bytes_wire} B, reused ${p2.result.bytes_reused} B`);
     row(k === 0 ? 'delta 1%' : `delta 1% (again, ${k + 1} of ${deltas})`, `≥ 1×, wire ≤ 1.5× (ours ${fmt(p2.wire / r2.wire)}×)`, p2.seconds, r2.seconds, mb(p2.wire), mb(r2.wire));
