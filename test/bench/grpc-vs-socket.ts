@@ -87,9 +87,8 @@ async function receive(mode: Mode, port: number): Promise<number> {
 
 async function once(mode: Mode, total: number): Promise<{ wall: number; recv: number; send: number }> {
   const child = fork(process.argv[1]!, ['--sender', mode, '--bytes', String(total)]);
-  const messages: Array<Record<string, number>> = [];
-  const next = (): Promise<Record<string, number>> =>
-    messages.length > 0 ? Promise.resolve(messages.shift()!) : new Promise((r) => child.once('message', (m) => r(m as Record<string, number>)));
+  // The sender says one thing at a time, and only when asked (its port, then its CPU).
+  const next = (): Promise<Record<string, number>> => new Promise((r) => child.once('message', (m) => r(m as Record<string, number>)));
   const { port } = await next();
   const cpu0 = cpuSeconds();
   const t0 = performance.now();
