@@ -216,12 +216,21 @@ function peakRssMb(pid: number | undefined): number {
   return m === null ? 0 : Number(m[1]) / 1024;
 }
 
+/**
+ * The fields of a `/proc/…/stat` file after the command name, in seconds where they are clock
+ * ticks (100 per second here): utime, stime, and the reaped children's cutime, cstime.
+ */
+function procTimes(path: string): { utime: number; stime: number; cutime: number; cstime: number } {
+  const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  return { utime: Number(f[11]) / 100, stime: Number(f[12]) / 100, cutime: Number(f[13]) / 100, cstime: Number(f[14]) / 100 };
+}
+
 /** User + system CPU seconds a live process has used so far. */
 function cpuSeconds(pid: number | undefined, which: 'all' | 'sys' | 'main' = 'all'): number {
   // 'main': the main thread alone (its task has the process's id). A profile's busy thread can
   // be its shutdown; the kernel's per-thread count cannot.
-  const f = readFileSync(which === 'main' ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((which === 'sys' ? 0 : Number(f[11])) + Number(f[12])) / 100;
+  const t = procTimes(which === 'main' ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`);
+  return (which === 'sys' ? 0 : t.utime) + t.stime;
 }
 
 /**
@@ -233,8 +242,8 @@ function threadCpu(pid: number | undefined): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(tid === String(pid) ? 'main' : tid, (Number(f[11]) + Number(f[12])) / 100);
+      const t = procTimes(`/proc/${pid}/task/${tid}/stat`);
+      out.set(tid === String(pid) ? 'main' : tid, t.utime + t.stime);
     } catch {
       // the thread ended meanwhile
     }
@@ -257,8 +266,8 @@ function threadCpuSince(pid: number | undefined, before: Map<string, number>): s
  * waits for it) or the daemon's (it waits for the receiver it forked per connection).
  */
 function reapedCpu(pid: number | 'self'): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[13]) + Number(f[14])) / 100;
+  const t = procTimes(`/proc/${pid}/stat`);
+  return t.cutime + t.cstime;
 }
 
 let rsyncdPid = 0;
