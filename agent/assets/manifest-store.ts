@@ -201,8 +201,15 @@ export function comparePaths(a: string, b: string): number {
 /** Tombstones kept per root before the oldest half goes (each a path and a number). */
 export const TOMBSTONES_KEPT = 100_000;
 
+/** What the open transaction has taken: a journal position per root, roots whose digest it clears. */
+interface TxScope {
+  seqs: Map<string, number>;
+  dirty: Set<string>;
+}
+
 export class ManifestStore {
   private readonly s;
+  private scope: TxScope | undefined;
   /** Tombstones written since the last look at their number, per root. */
   private readonly tombsSinceCheck = new Map<string, number>();
 
@@ -266,8 +273,39 @@ export class ManifestStore {
     };
   }
 
+  /**
+   * Row changes inside one take one journal position per root and clear the cached digest once,
+   * at the end: a statement each per row (the root's row ensured, its sequence bumped, the
+   * digest cleared) was half of what a batch of upserts cost. Readers on other connections see
+   * the whole transaction or none of it, so one position for all of its rows tells them as much.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    if (this.scope !== undefined) {
+      try {
+        return this.db.transaction(fn)();
+      } catch (err) {
+        // A nested part rolled back may have taken the position itself: take a new one after.
+        this.scope.seqs.clear();
+        throw err;
+      }
+    }
+    const scope: TxScope = { seqs: new Map(), dirty: new Set() };
+    this.scope = scope;
+    try {
+      return this.db.transaction(() => {
+        const out = fn();
+        for (const root of scope.dirty) this.s.invalidate.run(root);
+        return out;
+      })();
+    } finally {
+      this.scope = undefined;
+    }
+  }
+
+  /** The cached digest no longer holds: now, or at the end of the open transaction. */
+  private invalidate(root: string): void {
+    if (this.scope !== undefined) this.scope.dirty.add(root);
+    else this.s.invalidate.run(root);
   }
 
   get(root: string, path: string): Entry | undefined {
@@ -277,8 +315,12 @@ export class ManifestStore {
 
   /** The root's next journal position: every change to a row takes one. */
   private nextSeq(root: string): number {
+    const taken = this.scope?.seqs.get(root);
+    if (taken !== undefined) return taken;
     this.s.rootEnsure.run(root);
-    return (this.s.nextSeq.get(root) as { seq: number }).seq;
+    const seq = (this.s.nextSeq.get(root) as { seq: number }).seq;
+    this.scope?.seqs.set(root, seq);
+    return seq;
   }
 
   /** The root's last journal position (0 before any change): moves with every change to a row. */
@@ -386,7 +428,7 @@ export class ManifestStore {
         this.s.addChunk.run(e.chunks.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES), root, e.path, i);
       }
     }
-    this.s.invalidate.run(root);
+    this.invalidate(root);
   }
 
   delete(root: string, path: string): void {
@@ -394,7 +436,7 @@ export class ManifestStore {
     this.countTombs(root, 1);
     this.s.del.run(root, path);
     this.s.delChunks.run(root, path);
-    this.s.invalidate.run(root);
+    this.invalidate(root);
   }
 
   /** The entry and everything below it. */
@@ -485,7 +527,9 @@ export class ManifestStore {
   rootState(root: string): RootState {
     this.s.rootEnsure.run(root);
     const r = this.s.rootGet.get(root) as { root: string; scan_complete: number; scanned_at: string | null; full_hash_at: string | null; digest: string | null };
-    return { root: r.root, scanComplete: r.scan_complete === 1, scannedAt: r.scanned_at, fullHashAt: r.full_hash_at, digest: r.digest };
+    // Rows changed earlier in the open transaction: the digest is cleared when it ends.
+    const digest = this.scope?.dirty.has(root) === true ? null : r.digest;
+    return { root: r.root, scanComplete: r.scan_complete === 1, scannedAt: r.scanned_at, fullHashAt: r.full_hash_at, digest };
   }
 
   setRootState(root: string, patch: Partial<Omit<RootState, 'root'>>): void {

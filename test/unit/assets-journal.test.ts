@@ -77,3 +77,49 @@ test('tombstones beyond the kept number are pruned, oldest first, and the floor 
   assert.deepEqual([...store.removedSince('other', 0, Number.MAX_SAFE_INTEGER)], ['x']);
   assert.equal(store.tombstoneFloor('other'), 0);
 });
+
+test('the rows one transaction changes share a journal position; the cached digest is cleared at its end, and reads inside see it cleared', (t) => {
+  const { db, store } = openStore(t);
+  const seqOf = (p: string) => (db.prepare("SELECT seq FROM asset_entries WHERE root = 'r' AND path = ?").get(p) as { seq: number }).seq;
+  const cached = () => (db.prepare("SELECT digest FROM asset_roots WHERE root = 'r'").get() as { digest: string | null }).digest;
+  store.upsert('r', file('a'));
+  const j0 = store.journal('r');
+  store.setRootState('r', { digest: 'known' });
+
+  store.transaction(() => {
+    store.upsert('r', file('b'));
+    store.deleteTree('r', 'a');
+    store.upsert('r', file('c'));
+    assert.equal(cached(), 'known', 'the column is cleared once, at the end');
+    assert.equal(store.rootState('r').digest, null, 'but no reader inside takes it as current');
+  });
+  assert.equal(cached(), null);
+  assert.equal(seqOf('b'), seqOf('c'));
+  const j1 = store.journal('r');
+  assert.equal(j1.seq, j0.seq + 1, 'one position for the whole transaction');
+  assert.deepEqual([...store.changedSince('r', j0.seq, j1.seq)].map((e) => e.path), ['b', 'c']);
+  assert.deepEqual([...store.removedSince('r', j0.seq, j1.seq)], ['a']);
+
+  // A nested part that fails rolls back its own rows and the position it took; the next rows take a new one.
+  store.setRootState('r', { digest: 'known' });
+  store.transaction(() => {
+    assert.throws(() =>
+      store.transaction(() => {
+        store.upsert('r', file('d'));
+        throw new Error('boom');
+      }),
+    );
+    store.upsert('r', file('e'));
+  });
+  assert.equal(store.get('r', 'd'), undefined);
+  const j2 = store.journal('r');
+  assert.equal(seqOf('e'), j2.seq);
+  assert.ok(j2.seq > j1.seq);
+  assert.deepEqual([...store.changedSince('r', j1.seq, j2.seq)].map((e) => e.path), ['e']);
+  assert.equal(cached(), null);
+
+  // Outside a transaction each change takes its own position, as before.
+  store.upsert('r', file('f'));
+  store.upsert('r', file('g'));
+  assert.equal(seqOf('g'), seqOf('f') + 1);
+});
