@@ -117,8 +117,12 @@ export function hashSmallEntrySync(abs: string, rel: string, buf: Buffer): Entry
   }
 }
 
-/** Re-reads one path (file, dir or link) into the manifest, or removes it if gone. */
-export async function refreshPath(store: ManifestStore, root: string, rootAbs: string, rel: string): Promise<Entry | undefined> {
+/**
+ * Re-reads one path (file, dir or link) into the manifest, or removes it if gone. `blockingStat`:
+ * its lstat blocks (microseconds on a local disk) instead of going through the promise API,
+ * whose round trip through the thread pool cost more main-thread time than the call itself.
+ */
+export async function refreshPath(store: ManifestStore, root: string, rootAbs: string, rel: string, blockingStat = false): Promise<Entry | undefined> {
   const abs = posix.join(rootAbs, rel);
   // A path the manifest does not hold has nothing to delete: no tombstone, and the cached tree
   // digest stays (the watcher also hands over paths that were gone again by the time it looked).
@@ -126,12 +130,13 @@ export async function refreshPath(store: ManifestStore, root: string, rootAbs: s
     if (store.get(root, rel) !== undefined) store.transaction(() => store.deleteTree(root, rel));
     return undefined;
   };
-  let st: BigIntStats;
+  let st: BigIntStats | undefined;
   try {
-    st = await lstat(abs, { bigint: true });
+    st = blockingStat ? lstatSync(abs, { bigint: true, throwIfNoEntry: false }) : await lstat(abs, { bigint: true });
   } catch {
-    return forget();
+    st = undefined;
   }
+  if (st === undefined) return forget();
   const type = typeOf(st);
   if (type === undefined) return forget();
   const known = store.get(root, rel);

@@ -105,7 +105,7 @@ export class AssetSource {
       const found: Array<Entry | undefined> = new Array(rels.length);
       await this.roots.exclusive(root.name, () =>
         pool(rels.keys(), LOOKUP_PARALLEL, async (i) => {
-          found[i] = await refreshPath(this.store, root.name, root.path, rels[i]!);
+          found[i] = await refreshPath(this.store, root.name, root.path, rels[i]!, true);
         }),
       );
       yield { entries: found.flatMap((e) => (e === undefined ? [] : [toWireEntry(e)])), chunk_size: CHUNK_SIZE };
