@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Migration } from '../../shared/state/sqlite.js';
 import { HASH_BYTES } from './chunking.js';
+import { DIGEST_CACHE_MAX_ENTRIES, DigestCache, type DigestCacheOp, type DigestRecord } from './digest-cache.js';
+import type { TreeSummary } from './tree-digest.js';
 
 
 /**
@@ -201,15 +203,21 @@ export function comparePaths(a: string, b: string): number {
 /** Tombstones kept per root before the oldest half goes (each a path and a number). */
 export const TOMBSTONES_KEPT = 100_000;
 
-/** What the open transaction has taken: a journal position per root, roots whose digest it clears. */
+/**
+ * What the open transaction has taken: a journal position per root, roots whose digest it
+ * clears, and the changes its roots' digest copies take when it commits.
+ */
 interface TxScope {
   seqs: Map<string, number>;
   dirty: Set<string>;
+  ops: Array<{ root: string; op: DigestCacheOp }>;
 }
 
 export class ManifestStore {
   private readonly s;
   private scope: TxScope | undefined;
+  /** Per root, its digest's records in memory (see digest-cache.ts); made by the first digest asked for. */
+  private readonly digestCopies = new Map<string, DigestCache>();
   /** Tombstones written since the last look at their number, per root. */
   private readonly tombsSinceCheck = new Map<string, number>();
 
@@ -260,6 +268,7 @@ export class ManifestStore {
       getMany: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path IN (SELECT value FROM json_each(?))`),
       page: db.prepare(`SELECT ${cols} FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`),
       digestPage: db.prepare(DIGEST_PAGE_SQL),
+      digestRecs: db.prepare(`SELECT path, type, size, ${DIGEST_RECORD_SQL} AS rec FROM asset_entries WHERE root = ? AND path > ? ORDER BY path LIMIT ?`).raw(),
       byChunk: db.prepare('SELECT path, idx FROM asset_chunk_index WHERE hash = ? AND root = ? LIMIT 4'),
       bySha: db.prepare("SELECT path FROM asset_entries WHERE root = ? AND sha256 = ? AND type = 'file' LIMIT 4"),
       rootGet: db.prepare('SELECT root, scan_complete, scanned_at, full_hash_at, digest FROM asset_roots WHERE root = ?'),
@@ -281,25 +290,90 @@ export class ManifestStore {
    */
   transaction<T>(fn: () => T): T {
     if (this.scope !== undefined) {
+      const opsBefore = this.scope.ops.length;
       try {
         return this.db.transaction(fn)();
       } catch (err) {
         // A nested part rolled back may have taken the position itself: take a new one after.
+        // Its rows are back as they were, so the digest copies take none of its changes.
         this.scope.seqs.clear();
+        this.scope.ops.length = opsBefore;
         throw err;
       }
     }
-    const scope: TxScope = { seqs: new Map(), dirty: new Set() };
+    const scope: TxScope = { seqs: new Map(), dirty: new Set(), ops: [] };
     this.scope = scope;
+    let out: T;
     try {
-      return this.db.transaction(() => {
-        const out = fn();
+      out = this.db.transaction(() => {
+        const r = fn();
         for (const root of scope.dirty) this.s.invalidate.run(root);
-        return out;
+        return r;
       })();
     } finally {
       this.scope = undefined;
     }
+    // Committed: the copies take the changes (rolled back, they were never applied).
+    const byRoot = new Map<string, DigestCacheOp[]>();
+    for (const { root, op } of scope.ops) {
+      let list = byRoot.get(root);
+      if (list === undefined) byRoot.set(root, (list = []));
+      list.push(op);
+    }
+    for (const [root, ops] of byRoot) this.patchDigestCopy(root, ops);
+    return out;
+  }
+
+  /** A row change for the root's digest copy: at commit when a transaction is open, else now. */
+  private digestChange(root: string, op: DigestCacheOp): void {
+    if (!this.digestCopies.has(root)) return;
+    if (this.scope !== undefined) this.scope.ops.push({ root, op });
+    else this.patchDigestCopy(root, [op]);
+  }
+
+  private patchDigestCopy(root: string, ops: DigestCacheOp[]): void {
+    const copy = this.digestCopies.get(root);
+    if (copy === undefined) return;
+    if (!copy.apply(ops)) {
+      this.digestCopies.delete(root);
+      return;
+    }
+    copy.seq = this.changeSeq(root);
+  }
+
+  /**
+   * The root's tree digest from its copy in memory, made first when there is none and the root
+   * is small enough (undefined otherwise: the caller reads the rows). Never inside an open
+   * transaction: a copy made from rows that then roll back would be wrong.
+   */
+  digestFromCopy(root: string): TreeSummary | undefined {
+    if (this.scope !== undefined) return undefined;
+    const copy = this.digestCopies.get(root);
+    if (copy !== undefined) {
+      if (copy.seq === this.changeSeq(root)) return copy.summary();
+      // Rows changed that it did not see: made again below.
+      this.digestCopies.delete(root);
+    }
+    if (this.count(root) > DIGEST_CACHE_MAX_ENTRIES) return undefined;
+    const made = this.transaction(() => {
+      const recs: DigestRecord[] = [];
+      let after = '';
+      for (;;) {
+        const rows = this.s.digestRecs.all(root, after, 2000) as Array<[string, EntryType, number, string]>;
+        for (const [path, type, size, rec] of rows) recs.push({ path, type, size: type === 'file' ? size : 0, rec });
+        if (rows.length < 2000) break;
+        after = rows[rows.length - 1]![0];
+      }
+      return new DigestCache(recs, this.changeSeq(root));
+    });
+    if (made.size > DIGEST_CACHE_MAX_ENTRIES) return undefined;
+    this.digestCopies.set(root, made);
+    return made.summary();
+  }
+
+  /** Whether the root's digest is held in memory and current (the next digest is a pass over it). */
+  hasDigestCopy(root: string): boolean {
+    return this.digestCopies.get(root)?.seq === this.changeSeq(root);
   }
 
   /** The cached digest no longer holds: now, or at the end of the open transaction. */
@@ -429,6 +503,7 @@ export class ManifestStore {
       }
     }
     this.invalidate(root);
+    this.digestChange(root, { op: 'put', entry: e });
   }
 
   delete(root: string, path: string): void {
@@ -437,6 +512,7 @@ export class ManifestStore {
     this.s.del.run(root, path);
     this.s.delChunks.run(root, path);
     this.invalidate(root);
+    this.digestChange(root, { op: 'remove', path });
   }
 
   /** The entry and everything below it. */
@@ -446,6 +522,7 @@ export class ManifestStore {
     this.countTombs(root, this.s.tombTree.run(this.nextSeq(root), root, `${path}/`, `${path}0`).changes);
     this.s.delTree.run(root, `${path}/`, `${path}0`);
     this.s.delChunksTree.run(root, `${path}/`, `${path}0`);
+    this.digestChange(root, { op: 'remove-tree', path });
   }
 
   children(root: string, parent: string): Array<{ path: string; type: EntryType }> {

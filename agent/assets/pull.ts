@@ -100,6 +100,9 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
   return second;
 }
 
+/** How long after a pull its root's digest records are read into memory (see digest-cache.ts). */
+const DIGEST_COPY_AFTER_MS = 200;
+
 async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): Promise<PullResult> {
   const started = performance.now();
   const { root, peer } = p;
@@ -365,10 +368,11 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     result.refused = cappedMessages(refused);
     // The tree digest, read on a file thread from what the copy committed, while the directories
     // are finished here: their mtimes are not in the digest, so unless a directory's record
-    // changes below (its mode, or a row the copy had not written) the answer stands. A manifest
-    // held in memory has no file for another connection to read.
+    // changes below (its mode, or a row the copy had not written) the answer stands. Not needed
+    // where the store holds the root's digest records in memory (a pass over them at the end is
+    // a few ms), nor possible for a manifest held in memory (no file for another connection).
     batcher.flush();
-    const stateFile = store.db.memory ? undefined : store.db.name;
+    const stateFile = store.db.memory || store.hasDigestCopy(root.name) ? undefined : store.db.name;
     const digestAhead = stateFile === undefined ? undefined : ctx.hasher.digest(stateFile, root.name).catch(() => undefined);
     let recordsChanged = false;
     const finishDir = async (d: string, mode: number, mtimeNs: string): Promise<void> => {
@@ -421,6 +425,17 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     // The next pull starts from here — or, when this one did not end equal, from whole listings.
     store.setJournalMark(root.name, result.equal ? { peerEpoch: planned.journal.epoch, peerSeq: planned.journal.seq, localSeq: store.journal(root.name).seq } : undefined);
     succeeded = true;
+    // The next pull's digest from the records in memory: made shortly after this one when this
+    // one had none (a first pull, or one too large to patch them) — off its clock, once.
+    if (!store.hasDigestCopy(root.name)) {
+      setTimeout(() => {
+        try {
+          store.digestFromCopy(root.name);
+        } catch {
+          // The state file closed meanwhile (the agent stopping): the next digest reads the rows.
+        }
+      }, DIGEST_COPY_AFTER_MS).unref();
+    }
     return result;
   } finally {
     clearInterval(ticker);

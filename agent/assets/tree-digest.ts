@@ -63,13 +63,14 @@ export class DigestBuilder {
 
 /**
  * The digest of what the manifest holds, cached until the next change to the root's rows. The
- * records come from SQLite a page at a time (forEachDigestBlock); it runs on both sides of every
- * pull that changed something.
+ * records come from the store's copy in memory (patched as rows change; see digest-cache.ts), or,
+ * for a root too large for one, from SQLite a page at a time (forEachDigestBlock); it runs on
+ * both sides of every pull that changed something.
  */
 export function manifestDigest(store: ManifestStore, root: string): TreeSummary {
   const cached = store.rootState(root).digest;
   if (cached !== null) return JSON.parse(cached) as TreeSummary;
-  const summary = digestOfBlocks((visit) => store.forEachDigestBlock(root, visit));
+  const summary = store.digestFromCopy(root) ?? digestOfBlocks((visit) => store.forEachDigestBlock(root, visit));
   store.setRootState(root, { digest: JSON.stringify(summary) });
   return summary;
 }
