@@ -5,7 +5,7 @@
 // write never waits behind a 60 MB hash.
 import { Worker } from 'node:worker_threads';
 import { SwitchyardError } from '../../shared/errors.js';
-import type { FileJob, FileReply } from './file-thread-worker.js';
+import type { FileJob, FileReply, StatFields } from './file-thread-worker.js';
 import type { StatLike } from './scanner.js';
 import type { TreeSummary } from './tree-digest.js';
 
@@ -92,8 +92,17 @@ export class FileThread {
   async rename(from: string, to: string): Promise<StatLike> {
     const r = await this.send({ kind: 'rename', from, to });
     if (r.status !== 'renamed') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a rename`);
-    const { kind, mode, size, mtimeNs, ctimeNs, ino } = r.stat;
-    return { mode, size, mtimeNs, ctimeNs, ino, isFile: () => kind === 'file', isDirectory: () => kind === 'dir', isSymbolicLink: () => kind === 'symlink' };
+    return statLike(r.stat);
+  }
+
+  /**
+   * Gives each directory its mode and mtime (seconds), in the order given, and says what lstat
+   * then finds there; undefined for one that is no directory now (left alone).
+   */
+  async finishDirs(dirs: Array<{ abs: string; mode: number; mtime: number }>): Promise<Array<StatLike | undefined>> {
+    const r = await this.send({ kind: 'dirs', dirs });
+    if (r.status !== 'dirs') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to directories`);
+    return r.stats.map((s) => (s === null ? undefined : statLike(s)));
   }
 
   /** The tree digest of `root` in the state file at `db` (committed rows only), from this thread's own read-only connection. */
@@ -120,6 +129,11 @@ export class FileThread {
   async close(): Promise<void> {
     await this.worker?.terminate();
   }
+}
+
+function statLike(s: StatFields): StatLike {
+  const { kind, mode, size, mtimeNs, ctimeNs, ino } = s;
+  return { mode, size, mtimeNs, ctimeNs, ino, isFile: () => kind === 'file', isDirectory: () => kind === 'dir', isSymbolicLink: () => kind === 'symlink' };
 }
 
 const shared = new Map<string, FileThread>();

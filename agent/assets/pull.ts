@@ -100,6 +100,9 @@ export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<Pull
   return second;
 }
 
+/** Directories given their modes and times per job of the writer thread, at the end of a pull. */
+const DIRS_PER_JOB = 512;
+
 /** How long after a pull its root's digest records are read into memory (see digest-cache.ts). */
 const DIGEST_COPY_AFTER_MS = 200;
 
@@ -375,35 +378,44 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     const stateFile = store.db.memory || store.hasDigestCopy(root.name) ? undefined : store.db.name;
     const digestAhead = stateFile === undefined ? undefined : ctx.hasher.digest(stateFile, root.name).catch(() => undefined);
     let recordsChanged = false;
-    const finishDir = async (d: string, mode: number, mtimeNs: string): Promise<void> => {
-      const abs = resolveInside(root.path, d);
-      const cur = await lstat(abs).catch(() => undefined);
-      if (cur === undefined || !cur.isDirectory()) return;
-      // Most directories of a delta already have their mode; only their mtime moved.
-      if ((cur.mode & 0o7777) !== (mode & 0o7777)) await chmod(abs, mode);
-      const mtime = Number(BigInt(mtimeNs) / 1000n) / 1e6;
-      await utimes(abs, mtime, mtime);
-      const now = entryFromStat(d, await lstat(abs, { bigint: true }));
-      // The row as the digest thread read it (nothing else writes it meanwhile): still the same record?
-      const was = store.get(root.name, d);
-      if (was === undefined || entryRecord(was) !== entryRecord(now)) recordsChanged = true;
-      batcher.upsert(now);
-    };
     // Every write into these directories is done by now, and setting one directory's mode and
-    // times does not move its parent's, so they go in parallel (one at a time, a delta spent a
-    // few ms each). Except a directory whose mode takes away our own search permission: nothing
-    // below it could be reached after it, so those go last, deepest first, one at a time.
-    await pool(plan.marked('touched-dir'), 16, async (d) => {
+    // times does not move its parent's: the writer thread sets them, a batch per job, with
+    // blocking calls (through the promise API, three calls each cost the main thread ~30 ms of
+    // a 1% delta). Except a directory whose mode takes away our own search permission: nothing
+    // below it could be reached after it, so those go last, deepest first, in order.
+    const finishDirs = async (batch: Array<{ d: string; s: Entry }>): Promise<void> => {
+      if (batch.length === 0) return;
+      const stats = await ctx.writer.finishDirs(batch.map(({ d, s }) => ({ abs: resolveInside(root.path, d), mode: s.mode, mtime: Number(BigInt(s.mtimeNs) / 1000n) / 1e6 })));
+      batch.forEach(({ d }, i) => {
+        const st = stats[i];
+        if (st === undefined) return;
+        const now = entryFromStat(d, st);
+        // The row as the digest thread read it (nothing else writes it meanwhile): still the same record?
+        const was = store.get(root.name, d);
+        if (was === undefined || entryRecord(was) !== entryRecord(now)) recordsChanged = true;
+        batcher.upsert(now);
+      });
+    };
+    let batch: Array<{ d: string; s: Entry }> = [];
+    for (const d of plan.marked('touched-dir')) {
       const s = d === '' ? undefined : plan.stagingDir(d);
-      if (s === undefined) return;
+      if (s === undefined) continue;
       if ((s.mode & 0o100) === 0) plan.mark('closed-dir', d);
-      else await finishDir(d, s.mode, s.mtimeNs);
-    });
+      else batch.push({ d, s });
+      if (batch.length >= DIRS_PER_JOB) {
+        await finishDirs(batch);
+        batch = [];
+      }
+    }
     // Reverse byte order puts every directory before its parent.
     for (const d of plan.marked('closed-dir')) {
-      const s = plan.stagingDir(d)!;
-      await finishDir(d, s.mode, s.mtimeNs);
+      batch.push({ d, s: plan.stagingDir(d)! });
+      if (batch.length >= DIRS_PER_JOB) {
+        await finishDirs(batch);
+        batch = [];
+      }
     }
+    await finishDirs(batch);
     finishSeconds.dirs = (performance.now() - phaseStarted) / 1000;
 
     // Temporary files of earlier, interrupted runs that this run did not finish: not needed now.

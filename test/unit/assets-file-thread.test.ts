@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileThread } from '../../agent/assets/file-thread.js';
@@ -155,4 +155,38 @@ test('reads the tree digest of a state file through its own connection: what the
   store.upsert('other', entry('x', 1));
   assert.equal((await w.digest(file, 'other')).files, 1);
   assert.equal((await w.digest(file, 'none')).files, 0);
+});
+
+test('gives directories their modes and mtimes in the order asked; a path that is no directory now is left alone', async (t) => {
+  const { dir, w } = writerIn(t);
+  for (const d of ['a', 'a/b', 'c']) mkdirSync(join(dir, d));
+  writeFileSync(join(dir, 'f'), 'x');
+  symlinkSync('a', join(dir, 'l'));
+  t.after(() => {
+    for (const d of ['a', 'a/b', 'c']) if (existsSync(join(dir, d))) chmodSync(join(dir, d), 0o755);
+  });
+  const fileMode = lstatSync(join(dir, 'f')).mode & 0o7777;
+  const stats = await w.finishDirs([
+    { abs: join(dir, 'c'), mode: 0o750, mtime: 1_600_000_000.25 },
+    { abs: join(dir, 'f'), mode: 0o700, mtime: 1_600_000_001 },
+    { abs: join(dir, 'l'), mode: 0o700, mtime: 1_600_000_001 },
+    { abs: join(dir, 'gone'), mode: 0o700, mtime: 1_600_000_001 },
+    // The child first: once 'a' is 0o600, nothing below it can be reached (but by root).
+    { abs: join(dir, 'a/b'), mode: 0o711, mtime: 1_600_000_002.5 },
+    { abs: join(dir, 'a'), mode: 0o600, mtime: 1_600_000_003 },
+  ]);
+  assert.deepEqual(stats.map((s) => s === undefined), [false, true, true, true, false, false]);
+  assert.equal(lstatSync(join(dir, 'f')).mode & 0o7777, fileMode, "a file at a directory's path is not touched");
+  assert.ok(lstatSync(join(dir, 'l')).isSymbolicLink());
+  const c = lstatSync(join(dir, 'c'), { bigint: true });
+  assert.equal(c.mode & 0o7777n, 0o750n);
+  assert.equal(c.mtimeMs, 1_600_000_000_250n);
+  assert.equal(stats[0]!.mtimeNs, c.mtimeNs, 'the answer is what lstat found after');
+  assert.ok(stats[0]!.isDirectory());
+  assert.equal(stats[5]!.mode & 0o7777n, 0o600n);
+  chmodSync(join(dir, 'a'), 0o700);
+  const b = lstatSync(join(dir, 'a/b'), { bigint: true });
+  assert.equal(b.mode & 0o7777n, 0o711n);
+  assert.equal(b.mtimeMs, 1_600_000_002_500n);
+  assert.equal(stats[4]!.mtimeNs, b.mtimeNs);
 });
