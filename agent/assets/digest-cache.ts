@@ -1,8 +1,8 @@
 // The tree digest's records of one root, in path order, held in memory and patched as the
 // manifest's rows change: the digest at the end of a pull is then a pass over strings (a few
 // ms at 26k entries) instead of every row read back and its record built again (40-90 ms, the
-// largest fixed cost of a 1% delta). Bounded: roots above DIGEST_CACHE_MAX_ENTRIES (~250 bytes
-// an entry) keep reading the rows, and more changes since the copy was made than it has entries
+// largest fixed cost of a 1% delta). Bounded: roots above DIGEST_CACHE_MAX_ENTRIES (~330 bytes
+// of heap an entry) keep reading the rows, and more changes since the copy was made than it has entries
 // (an initial copy) drop it until the next digest builds it again. The store checks it against
 // the root's journal position before each use, so a row changed without it (another
 // connection) drops it instead of going unseen.

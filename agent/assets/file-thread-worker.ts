@@ -14,9 +14,10 @@
 // - the directories a pull wrote into, given staging's modes and mtimes at its end: three calls
 //   each (lstat, utimes, lstat) through the promise API cost the main thread ~30 ms of a 1% delta
 //   (~180 directories), and the finish waited for them.
-// - the tree digest of a root, read through a read-only connection of this thread's own, while
-//   the main thread sets the directories' modes and times at the end of a pull (35-45 ms of a
-//   26k-entry manifest that the pull's last phase otherwise spent on the main thread after them).
+// - the tree digest of a root whose records the store does not hold in memory (see
+//   digest-cache.ts), read through a read-only connection of this thread's own at the end of a
+//   pull (35-45 ms of a 26k-entry manifest that the pull's last phase otherwise spent on the main
+//   thread).
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, readSync, renameSync, statSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { parentPort } from 'node:worker_threads';

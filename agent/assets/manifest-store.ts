@@ -320,7 +320,14 @@ export class ManifestStore {
       if (list === undefined) byRoot.set(root, (list = []));
       list.push(op);
     }
-    for (const [root, ops] of byRoot) this.patchDigestCopy(root, ops);
+    for (const [root, ops] of byRoot) {
+      try {
+        this.patchDigestCopy(root, ops);
+      } catch {
+        // Committed all the same: a copy that could not follow is dropped, not trusted.
+        this.digestCopies.delete(root);
+      }
+    }
     return out;
   }
 
