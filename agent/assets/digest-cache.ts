@@ -6,9 +6,8 @@
 // (an initial copy) drop it until the next digest builds it again. The store checks it against
 // the root's journal position before each use, so a row changed without it (another
 // connection) drops it instead of going unseen.
-import { createHash } from 'node:crypto';
 import { comparePaths, type Entry, type EntryType } from './manifest-store.js';
-import { recordOf, type TreeSummary } from './tree-digest.js';
+import { DigestBuilder, recordOf, type TreeSummary } from './tree-digest.js';
 
 export const DIGEST_CACHE_MAX_ENTRIES = 100_000;
 
@@ -49,23 +48,9 @@ export class DigestCache {
   }
 
   summary(): TreeSummary {
-    const hash = createHash('sha256');
-    const s = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
-    let block = '';
-    for (const r of this.recs) {
-      block += r.rec;
-      if (block.length >= 64 * 1024) {
-        hash.update(block);
-        block = '';
-      }
-      if (r.type === 'file') {
-        s.files++;
-        s.bytes += r.size;
-      } else if (r.type === 'dir') s.dirs++;
-      else s.symlinks++;
-    }
-    hash.update(block);
-    return { digest: hash.digest('hex'), ...s };
+    const d = new DigestBuilder();
+    for (const r of this.recs) d.addRecord(r.type, r.size, r.rec);
+    return d.finish();
   }
 
   /** The first index whose path is at or after `path` in byte order. */

@@ -42,7 +42,12 @@ export class DigestBuilder {
   }
 
   addFields(type: string, path: string, mode: number, size: number, sha256: Buffer | null, target: string | null): void {
-    this.block += recordOf(type, path, mode, size, sha256, target);
+    this.addRecord(type, size, recordOf(type, path, mode, size, sha256, target));
+  }
+
+  /** A record already built (recordOf's line), with its entry's type and size for the counts. */
+  addRecord(type: string, size: number, record: string): void {
+    this.block += record;
     if (this.block.length >= 64 * 1024) {
       this.hash.update(this.block);
       this.block = '';
