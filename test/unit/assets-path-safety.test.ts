@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SwitchyardError } from '../../shared/errors.js';
@@ -11,6 +11,7 @@ import {
   resolveLinkProblem,
   symlinkTargetProblem,
 } from '../../agent/assets/path-safety.js';
+import { assertRealDir } from '../../agent/assets/copy-file.js';
 
 test('plain relative paths pass, unicode and spaces included', () => {
   for (const p of ['a', 'a/b/c.jpg', 'with space/ü ñ 日本.txt', '.hidden', '..dots', 'a..b/c', '…', 'emoji 😀/x', 'back\\slash']) {
@@ -86,4 +87,25 @@ test('a chain of links that each look inside but escape together is caught on di
     assert.equal(await resolveLinkProblem(root, 'dangling'), undefined);
     assert.match((await resolveLinkProblem(root, 'loop1')) ?? '', /too long/);
   })();
+});
+
+test('a pull writes only below real paths: a linked or missing parent, or one under a file, is refused', async (t) => {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'sy-realdir-')));
+  const outside = mkdtempSync(join(tmpdir(), 'sy-realdir-out-'));
+  t.after(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+  mkdirSync(join(root, 'a/b'), { recursive: true });
+  symlinkSync(outside, join(root, 'out'));
+  symlinkSync('a', join(root, 'alias'));
+  writeFileSync(join(root, 'file'), 'x');
+  const r = { name: 'site', path: root, allowExternalSymlinks: false };
+  assert.equal(await assertRealDir(r, ''), root);
+  assert.equal(await assertRealDir(r, 'a/b'), join(root, 'a/b'));
+  // (A file itself passes: it is its own real path, and a write below it fails with ENOTDIR.)
+  for (const bad of ['out', 'alias', 'alias/b', 'file/sub', 'missing', 'a/missing']) {
+    await assert.rejects(assertRealDir(r, bad), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_PATH_UNSAFE', bad);
+  }
+  await assert.rejects(assertRealDir(r, '../x'), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_PATH_UNSAFE');
 });
