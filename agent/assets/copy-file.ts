@@ -12,7 +12,7 @@ import { CHUNK_SIZE, chunkCount, chunkHash, chunkLength, readFully, sha256 } fro
 import { fromWireEntry } from './convert.js';
 import type { DurableCommitter } from './durable-commit.js';
 import type { Fetcher } from './fetcher.js';
-import type { FileThread } from './file-thread.js';
+import type { AppendOutcome, FileThread } from './file-thread.js';
 import type { Entry, ManifestBatcher, ManifestStore } from './manifest-store.js';
 import { PART_PREFIX, resolveInside } from './path-safety.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -128,13 +128,38 @@ function readLocalWhole(ctx: CopyContext, sha: Buffer, size: number): Buffer | u
 
 /**
  * The file production has at this path, when staging's could be it appended to (smaller, one
- * chunk): its bytes, checked against the manifest's hash, so staging need only send the rest.
- * Read and hashed on the writer thread, off the main one.
+ * chunk): its size and hash as the manifest has them, so staging need only send the rest. Taken
+ * on the manifest's word here; the writer thread reads the old bytes and checks them before
+ * using them (see FileThread.append).
  */
-async function appendBase(ctx: CopyContext, s: Entry, abs: string, cur: Entry | undefined): Promise<{ data: Buffer; sha256: Buffer } | undefined> {
+function appendBase(s: Entry, cur: Entry | undefined): { size: number; sha256: Buffer } | undefined {
   if (cur?.type !== 'file' || cur.sha256 === null || cur.size === 0 || cur.size >= s.size) return undefined;
-  const data = await ctx.writer.readChecked(abs, cur.size, cur.sha256).catch(() => undefined);
-  return data === undefined ? undefined : { data, sha256: cur.sha256 };
+  return { size: cur.size, sha256: cur.sha256 };
+}
+
+type SmallFetch = { status: 'whole'; data: Buffer } | { status: 'tail'; data: Buffer } | { status: 'vanished' } | { status: 'changed'; current: Entry | undefined };
+
+/** A small file from staging: whole, or only what follows `base` when staging's file starts with it. */
+async function fetchSmall(ctx: CopyContext, s: Entry, base: { size: number; sha256: Buffer } | undefined): Promise<SmallFetch> {
+  let got: SmallFetch | undefined;
+  const end = await ctx.fetcher.fetch({
+    path: s.path,
+    indexes: [0],
+    expectedSha256: s.sha256!,
+    expectedSize: s.size,
+    ...(base === undefined ? {} : { base }),
+    onChunk: async (index, chunk, offset) => {
+      const ok = index === 0 && (offset === 0 ? chunk.length === s.size : base !== undefined && offset === base.size && offset + chunk.length === s.size);
+      if (!ok) throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
+      await ctx.limiter.take(chunk.length);
+      got = { status: offset === 0 ? 'whole' : 'tail', data: chunk };
+      ctx.counters.bytesWire += chunk.length;
+    },
+  });
+  if (end.status === 'vanished') return { status: 'vanished' };
+  if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
+  if (end.status !== 'ok') throw new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${s.path}: ${end.error}`);
+  return got ?? { status: 'changed', current: undefined };
 }
 
 /**
@@ -147,37 +172,28 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
   const sha = s.sha256!;
   // What production's manifest (brought up to date as the pull began) has at this path.
   const cur = ctx.store.get(ctx.root.name, s.path);
-  // A first copy has nothing local to reuse: no index lookup per file.
-  let data = s.size === 0 ? Buffer.alloc(0) : ctx.localFiles ? readLocalWhole(ctx, sha, s.size) : undefined;
-  if (data !== undefined) {
-    ctx.counters.bytesReused += s.size;
-  } else {
-    let got: Buffer | undefined;
-    const base = await appendBase(ctx, s, abs, cur);
-    const end = await ctx.fetcher.fetch({
-      path: s.path,
-      indexes: [0],
-      expectedSha256: sha,
-      expectedSize: s.size,
-      ...(base === undefined ? {} : { base: { size: base.data.length, sha256: base.sha256 } }),
-      onChunk: async (index, chunk, offset) => {
-        const ok = index === 0 && (offset === 0 ? chunk.length === s.size : base !== undefined && offset === base.data.length && offset + chunk.length === s.size);
-        if (!ok) throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
-        await ctx.limiter.take(chunk.length);
-        got = offset === 0 ? chunk : Buffer.concat([base!.data, chunk]);
-        ctx.counters.bytesWire += chunk.length;
-      },
-    });
-    if (end.status === 'vanished') return { status: 'vanished' };
-    if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
-    if (end.status !== 'ok') throw new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${s.path}: ${end.error}`);
-    data = got;
-  }
-  if (data === undefined) return { status: 'changed', current: undefined };
   const tmp = posix.join(dirAbs, partName(s.path, sha));
-  // The hash check and the blocking writes run on the writer thread (see file-thread-worker).
   const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
-  if ((await ctx.writer.write(tmp, data, sha, s.mode, mtime)) === 'hash-mismatch') return { status: 'changed', current: undefined };
+  // The hash checks and the blocking writes run on the writer thread (see file-thread-worker).
+  let written: AppendOutcome | undefined;
+  // A first copy has nothing local to reuse: no index lookup per file.
+  const local = s.size === 0 ? Buffer.alloc(0) : ctx.localFiles ? readLocalWhole(ctx, sha, s.size) : undefined;
+  if (local !== undefined) {
+    ctx.counters.bytesReused += s.size;
+    written = await ctx.writer.write(tmp, local, sha, s.mode, mtime);
+  } else {
+    let base = appendBase(s, cur);
+    for (;;) {
+      const got = await fetchSmall(ctx, s, base);
+      if (got.status === 'vanished' || got.status === 'changed') return got;
+      if (got.status === 'whole') written = await ctx.writer.write(tmp, got.data, sha, s.mode, mtime);
+      else written = await ctx.writer.append(abs, base!.size, base!.sha256, got.data, tmp, sha, s.mode, mtime);
+      // Production's old file is not what its manifest says (changed behind its back): the whole file, then.
+      if (written !== 'base-mismatch') break;
+      base = undefined;
+    }
+  }
+  if (written !== 'ok') return { status: 'changed', current: undefined };
   ctx.counters.bytesDone += s.size;
   // Only where the manifest has a directory: an lstat per file cost more than its share here.
   // A directory made at this path by someone else during the pull fails the rename (EISDIR),

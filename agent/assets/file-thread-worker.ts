@@ -6,9 +6,11 @@
 // - a large file's SHA-256, read back through the descriptor the main thread wrote it with (the
 //   thread shares the process's descriptors): on the main thread, hashing the large files of a
 //   delta held up every small file behind them.
-// - the bytes of a small file production holds, checked against the manifest's hash: the old
-//   version of a file appended to (only the new tail then travels). Read on the main thread,
-//   131 such files of a 1% delta held it for ~50 ms (reads and hashes), a tenth of its busy time.
+// - a small file appended to on staging (only the new tail travels): production's old version
+//   read here, checked against the manifest's hash, and written with the tail as a write is.
+//   Read on the main thread, 131 such files of a 1% delta held it for ~50 ms (reads and hashes);
+//   read here and handed to the main thread, each came back with the whole file before the
+//   write, another message and two copies of the old bytes, hashed a second time.
 // - a durable file's rename into place, and the lstat of what is there then: through the promise
 //   API each cost the main thread tens of microseconds per file.
 // - the directories a pull wrote into, given staging's modes and mtimes at its end: three calls
@@ -44,13 +46,24 @@ export interface HashJob {
   size: number;
 }
 
-/** The first `size` bytes of the file at `path` (no link followed), if their SHA-256 is `sha256`. */
-export interface ReadJob {
-  kind: 'read';
+/**
+ * A small file appended to: the first `baseSize` bytes of the file at `base` (production's old
+ * version; no link followed), which must hash as `baseSha256`, then `tail`; written to `tmp` as a
+ * write job is when the whole hashes as `sha256`. 'base-mismatch': the old file is not what the
+ * manifest says; 'hash-mismatch': the whole is not what staging listed. Either writes nothing.
+ */
+export interface AppendJob {
+  kind: 'append';
   id: number;
-  path: string;
-  size: number;
+  base: string;
+  baseSize: number;
+  baseSha256: Uint8Array;
+  tail: Uint8Array;
+  tmp: string;
   sha256: Uint8Array;
+  mode: number;
+  /** Seconds, fractional: what futimes takes. */
+  mtime: number;
 }
 
 /** rename(from, to), then lstat(to). */
@@ -80,7 +93,7 @@ export interface DirsJob {
   dirs: Array<{ abs: string; mode: number; /** Seconds, fractional: what utimes takes. */ mtime: number }>;
 }
 
-export type FileJob = SmallWriteJob | HashJob | ReadJob | RenameJob | DigestJob | DirsJob;
+export type FileJob = SmallWriteJob | HashJob | AppendJob | RenameJob | DigestJob | DirsJob;
 
 /** What lstat says, in a form a message can carry. */
 export interface StatFields {
@@ -93,10 +106,8 @@ export interface StatFields {
 }
 
 export type FileReply =
-  | { id: number; status: 'ok' | 'hash-mismatch' }
+  | { id: number; status: 'ok' | 'hash-mismatch' | 'base-mismatch' }
   | { id: number; status: 'hashed'; sha256: Uint8Array; bytes: number }
-  | { id: number; status: 'read'; data: Uint8Array }
-  | { id: number; status: 'unreadable' }
   | { id: number; status: 'renamed'; stat: StatFields }
   | { id: number; status: 'digest'; summary: TreeSummary }
   | { id: number; status: 'dirs'; stats: Array<StatFields | null> }
@@ -105,16 +116,20 @@ export type FileReply =
 function write(job: SmallWriteJob): FileReply {
   const got = createHash('sha256').update(job.data).digest();
   if (!got.equals(job.sha256)) return { id: job.id, status: 'hash-mismatch' };
+  writeTemp(job.tmp, job.data, job.mode, job.mtime);
+  return { id: job.id, status: 'ok' };
+}
+
+function writeTemp(tmp: string, data: Uint8Array, mode: number, mtime: number): void {
   // O_TRUNC: a leftover from an interrupted run is replaced.
-  const fd = openSync(job.tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
-    for (let off = 0; off < job.data.length; ) off += writeSync(fd, job.data, off, job.data.length - off, off);
-    fchmodSync(fd, job.mode);
-    futimesSync(fd, job.mtime, job.mtime);
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off, off);
+    fchmodSync(fd, mode);
+    futimesSync(fd, mtime, mtime);
   } finally {
     closeSync(fd);
   }
-  return { id: job.id, status: 'ok' };
 }
 
 const HASH_BLOCK = 4 * 1024 * 1024;
@@ -133,29 +148,35 @@ function hash(job: HashJob): FileReply {
   return { id: job.id, status: 'hashed', sha256: h.digest(), bytes: pos };
 }
 
-function read(job: ReadJob): FileReply {
+function append(job: AppendJob): FileReply {
+  const mismatch: FileReply = { id: job.id, status: 'base-mismatch' };
   let fd: number;
   try {
-    fd = openSync(job.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(job.base, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
-    return { id: job.id, status: 'unreadable' };
+    return mismatch;
   }
+  const data = Buffer.allocUnsafe(job.baseSize + job.tail.length);
+  let got = 0;
   try {
-    // Its own ArrayBuffer (never a slice of Buffer's pool): it is handed over, not copied.
-    const data = new Uint8Array(job.size);
-    let got = 0;
-    while (got < job.size) {
-      const n = readSync(fd, data, got, job.size - got, got);
+    while (got < job.baseSize) {
+      const n = readSync(fd, data, got, job.baseSize - got, got);
       if (n === 0) break;
       got += n;
     }
-    if (got !== job.size || !createHash('sha256').update(data).digest().equals(job.sha256)) return { id: job.id, status: 'unreadable' };
-    return { id: job.id, status: 'read', data };
   } catch {
-    return { id: job.id, status: 'unreadable' };
+    return mismatch;
   } finally {
     closeSync(fd);
   }
+  if (got !== job.baseSize) return mismatch;
+  // One pass over the old bytes serves both hashes: the old version's, and (continued) the whole's.
+  const h = createHash('sha256').update(data.subarray(0, got));
+  if (!h.copy().digest().equals(job.baseSha256)) return mismatch;
+  data.set(job.tail, got);
+  if (!h.update(job.tail).digest().equals(job.sha256)) return { id: job.id, status: 'hash-mismatch' };
+  writeTemp(job.tmp, data, job.mode, job.mtime);
+  return { id: job.id, status: 'ok' };
 }
 
 function statFields(st: BigIntStats): StatFields {
@@ -214,8 +235,8 @@ function run(job: FileJob): FileReply {
   switch (job.kind) {
     case 'hash':
       return hash(job);
-    case 'read':
-      return read(job);
+    case 'append':
+      return append(job);
     case 'rename':
       return rename(job);
     case 'digest':
@@ -231,7 +252,7 @@ port.on('message', (jobs: FileJob[]) => {
   let replies: FileReply[] = [];
   let sent = performance.now();
   const send = (): void => {
-    port.postMessage(replies, replies.flatMap((r) => (r.status === 'read' ? [r.data.buffer as ArrayBuffer] : [])));
+    port.postMessage(replies);
     replies = [];
   };
   for (const job of jobs) {

@@ -10,6 +10,7 @@ import type { StatLike } from './scanner.js';
 import type { TreeSummary } from './tree-digest.js';
 
 export type SmallWriteOutcome = 'ok' | 'hash-mismatch';
+export type AppendOutcome = SmallWriteOutcome | 'base-mismatch';
 
 interface Waiting {
   resolve: (reply: FileReply) => void;
@@ -80,12 +81,17 @@ export class FileThread {
     return { sha256: Buffer.from(r.sha256), bytes: r.bytes };
   }
 
-  /** The first `size` bytes of the file at `path` (no link followed) if their SHA-256 is `sha256`; undefined if not, or unreadable. */
-  async readChecked(path: string, size: number, sha256: Uint8Array): Promise<Buffer | undefined> {
-    const r = await this.send({ kind: 'read', path, size, sha256: Uint8Array.from(sha256) });
-    if (r.status === 'unreadable') return undefined;
-    if (r.status !== 'read') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to a read`);
-    return Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+  /**
+   * Writes to `tmp` the first `baseSize` bytes of the file at `base` (no link followed) followed
+   * by `tail`, if the old bytes hash as `baseSha256` ('base-mismatch' if not, or unreadable) and
+   * the whole as `sha256` ('hash-mismatch'), with `mode` and `mtime` (seconds). `tail` is copied.
+   */
+  async append(base: string, baseSize: number, baseSha256: Uint8Array, tail: Uint8Array, tmp: string, sha256: Uint8Array, mode: number, mtime: number): Promise<AppendOutcome> {
+    const own = new Uint8Array(tail.length);
+    own.set(tail);
+    const r = await this.send({ kind: 'append', base, baseSize, baseSha256: Uint8Array.from(baseSha256), tail: own, tmp, sha256: Uint8Array.from(sha256), mode, mtime });
+    if (r.status === 'ok' || r.status === 'hash-mismatch' || r.status === 'base-mismatch') return r.status;
+    throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to an append`);
   }
 
   /** Renames `from` to `to` and says what lstat then finds at `to`. */
@@ -121,7 +127,7 @@ export class FileThread {
     worker.ref();
     worker.postMessage(
       jobs,
-      jobs.flatMap((j) => (j.kind === 'write' ? [j.data.buffer as ArrayBuffer] : [])),
+      jobs.flatMap((j) => (j.kind === 'write' ? [j.data.buffer as ArrayBuffer] : j.kind === 'append' ? [j.tail.buffer as ArrayBuffer] : [])),
     );
   }
 

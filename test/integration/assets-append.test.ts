@@ -32,6 +32,37 @@ test('an appended small file sends only its tail; a production copy that is no p
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
 });
 
+test("an appended small file whose production copy changed behind the manifest (same size, mtime put back) is fetched whole, never built on those bytes", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  mkdirSync(stagingRoot);
+  writeFileSync(join(stagingRoot, 'log.txt'), randomBytes(10_000));
+  writeFileSync(join(stagingRoot, 'plain.txt'), randomBytes(6_000));
+  const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  assert.equal((await pull(production.client, req)).result.equal, true);
+
+  appendFileSync(join(stagingRoot, 'log.txt'), randomBytes(3_000));
+  appendFileSync(join(stagingRoot, 'plain.txt'), randomBytes(500));
+  // Production's log.txt still matches its manifest in size and mtime, and the pull trusts the
+  // manifest (refresh none): staging, whose file does start with what the manifest says, sends
+  // only the tail — which must not be put after production's other bytes.
+  const log = join(productionRoot, 'log.txt');
+  const before = statSync(log);
+  const fd = openSync(log, 'r+');
+  writeSync(fd, randomBytes(100), 0, 100, 0);
+  closeSync(fd);
+  utimesSync(log, before.atime, before.mtime);
+
+  const { result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_NONE' });
+  assert.equal(result.equal, true);
+  assert.equal(Number(result.files_copied), 2);
+  assert.equal(Number(result.files_changed_during_copy), 0, 'production\'s own change is no change on staging');
+  // log.txt: its tail, then (the old bytes refused) the whole file; plain.txt: its tail.
+  assert.equal(Number(result.bytes_wire), 3_000 + 13_000 + 500);
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+});
+
 const CHUNK = 256 * 1024;
 
 /** Staging with video.bin (12 chunks) and clip.bin (6 chunks), already pulled to production once. */

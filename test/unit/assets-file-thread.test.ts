@@ -96,25 +96,37 @@ test('hashes the first bytes behind a descriptor the caller holds, and says how 
   await assert.rejects(w.hash(123456, 10), (err: NodeJS.ErrnoException) => err.code === 'EBADF');
 });
 
-test('reads a file back only when its bytes hash as expected; a link, a missing file or other bytes answer nothing', async (t) => {
+test("appends a tail to production's old bytes only when they hash as the manifest says; otherwise writes nothing", async (t) => {
   const { dir, w } = writerIn(t);
-  const data = randomBytes(70_000);
-  writeFileSync(join(dir, 'f'), data);
+  const old = randomBytes(70_000);
+  const tail = randomBytes(5_000);
+  const whole = Buffer.concat([old, tail]);
+  writeFileSync(join(dir, 'f'), old);
+  writeFileSync(join(dir, 'other'), randomBytes(old.length));
+  writeFileSync(join(dir, 'short'), old.subarray(0, 1000));
   symlinkSync(join(dir, 'f'), join(dir, 'link'));
-  const [whole, head, viaLink, missing, wrong, short] = await Promise.all([
-    w.readChecked(join(dir, 'f'), data.length, sha(data)),
-    w.readChecked(join(dir, 'f'), 1000, sha(data.subarray(0, 1000))),
-    w.readChecked(join(dir, 'link'), data.length, sha(data)),
-    w.readChecked(join(dir, 'nothing'), 10, sha(Buffer.alloc(10))),
-    w.readChecked(join(dir, 'f'), data.length, sha(Buffer.alloc(data.length))),
-    w.readChecked(join(dir, 'f'), data.length + 1, sha(data)),
+  mkdirSync(join(dir, 'adir'));
+  const at = (name: string) => join(dir, `${name}.part`);
+  const outcomes = await Promise.all([
+    w.append(join(dir, 'f'), old.length, sha(old), tail, at('ok'), sha(whole), 0o640, 1_600_000_000.25),
+    // A tail that is a view of a larger buffer: only the view's bytes.
+    w.append(join(dir, 'f'), old.length, sha(old), Buffer.concat([Buffer.from('xx'), tail]).subarray(2), at('view'), sha(whole), 0o600, 1_600_000_000),
+    w.append(join(dir, 'f'), 1000, sha(old.subarray(0, 1000)), tail, at('prefix'), sha(Buffer.concat([old.subarray(0, 1000), tail])), 0o600, 1_600_000_000),
+    w.append(join(dir, 'other'), old.length, sha(old), tail, at('other'), sha(whole), 0o600, 1_600_000_000),
+    w.append(join(dir, 'short'), old.length, sha(old), tail, at('short'), sha(whole), 0o600, 1_600_000_000),
+    w.append(join(dir, 'link'), old.length, sha(old), tail, at('link'), sha(whole), 0o600, 1_600_000_000),
+    w.append(join(dir, 'nothing'), old.length, sha(old), tail, at('nothing'), sha(whole), 0o600, 1_600_000_000),
+    w.append(join(dir, 'adir'), old.length, sha(old), tail, at('adir'), sha(whole), 0o600, 1_600_000_000),
+    w.append(join(dir, 'f'), old.length, sha(old), tail, at('wrong'), sha(old), 0o600, 1_600_000_000),
   ]);
-  assert.ok(whole?.equals(data), 'the whole file');
-  assert.ok(head?.equals(data.subarray(0, 1000)), 'its first bytes');
-  assert.equal(viaLink, undefined, 'a link is not followed');
-  assert.equal(missing, undefined);
-  assert.equal(wrong, undefined, 'bytes that do not match the hash');
-  assert.equal(short, undefined, 'fewer bytes than asked for');
+  assert.deepEqual(outcomes, ['ok', 'ok', 'ok', 'base-mismatch', 'base-mismatch', 'base-mismatch', 'base-mismatch', 'base-mismatch', 'hash-mismatch']);
+  assert.ok(readFileSync(at('ok')).equals(whole));
+  assert.equal(lstatSync(at('ok')).mode & 0o777, 0o640);
+  assert.equal(lstatSync(at('ok'), { bigint: true }).mtimeNs, 1_600_000_000_250_000_000n);
+  assert.ok(readFileSync(at('view')).equals(whole));
+  assert.ok(readFileSync(at('prefix')).equals(Buffer.concat([old.subarray(0, 1000), tail])));
+  for (const name of ['other', 'short', 'link', 'nothing', 'adir', 'wrong']) assert.equal(existsSync(at(name)), false, `${name}: nothing written`);
+  assert.ok(readFileSync(join(dir, 'f')).equals(old), 'the old file is left as it was');
 });
 
 test('renames into place and answers with what lstat finds there; a missing source fails with its code', async (t) => {
