@@ -11,15 +11,29 @@ import { pull, snapshotTree, startAssetPair } from '../helpers/tree-fixture.js';
 
 const TOKEN = 'tok-append-0123456789abcdef';
 
-test('an appended small file sends only its tail; a production copy that is no prefix gets the whole file', async (t) => {
+/** Staging with these files of random bytes (name: size), already pulled to production once. */
+async function smallFilesPulled(t: Parameters<typeof startAssetPair>[0], files: Record<string, number>) {
   const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
   const stagingRoot = join(dir, 'staging');
   const productionRoot = join(dir, 'production');
   mkdirSync(stagingRoot);
-  writeFileSync(join(stagingRoot, 'log.txt'), randomBytes(10_000));
-  writeFileSync(join(stagingRoot, 'other.txt'), randomBytes(8_000));
-  const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
-  assert.equal((await pull(production.client, req)).result.equal, true);
+  for (const [name, size] of Object.entries(files)) writeFileSync(join(stagingRoot, name), randomBytes(size));
+  const pair = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  assert.equal((await pull(pair.production.client, pair.req)).result.equal, true);
+  return { stagingRoot, productionRoot, ...pair };
+}
+
+/** Overwrites `length` bytes at `offset` with random ones, size and mtime as they were: a change a manifest trusting both cannot see. */
+function overwriteBehindManifest(path: string, offset: number, length: number): void {
+  const before = statSync(path);
+  const fd = openSync(path, 'r+');
+  writeSync(fd, randomBytes(length), 0, length, offset);
+  closeSync(fd);
+  utimesSync(path, before.atime, before.mtime);
+}
+
+test('an appended small file sends only its tail; a production copy that is no prefix gets the whole file', async (t) => {
+  const { stagingRoot, productionRoot, production, req } = await smallFilesPulled(t, { 'log.txt': 10_000, 'other.txt': 8_000 });
 
   appendFileSync(join(stagingRoot, 'log.txt'), randomBytes(3_000));
   // Production's other.txt is changed behind the manifest's back: its bytes are no prefix of staging's.
@@ -33,26 +47,14 @@ test('an appended small file sends only its tail; a production copy that is no p
 });
 
 test("an appended small file whose production copy changed behind the manifest (same size, mtime put back) is fetched whole, never built on those bytes", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-append-'));
-  const stagingRoot = join(dir, 'staging');
-  const productionRoot = join(dir, 'production');
-  mkdirSync(stagingRoot);
-  writeFileSync(join(stagingRoot, 'log.txt'), randomBytes(10_000));
-  writeFileSync(join(stagingRoot, 'plain.txt'), randomBytes(6_000));
-  const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
-  assert.equal((await pull(production.client, req)).result.equal, true);
+  const { stagingRoot, productionRoot, production, req } = await smallFilesPulled(t, { 'log.txt': 10_000, 'plain.txt': 6_000 });
 
   appendFileSync(join(stagingRoot, 'log.txt'), randomBytes(3_000));
   appendFileSync(join(stagingRoot, 'plain.txt'), randomBytes(500));
   // Production's log.txt still matches its manifest in size and mtime, and the pull trusts the
   // manifest (refresh none): staging, whose file does start with what the manifest says, sends
   // only the tail — which must not be put after production's other bytes.
-  const log = join(productionRoot, 'log.txt');
-  const before = statSync(log);
-  const fd = openSync(log, 'r+');
-  writeSync(fd, randomBytes(100), 0, 100, 0);
-  closeSync(fd);
-  utimesSync(log, before.atime, before.mtime);
+  overwriteBehindManifest(join(productionRoot, 'log.txt'), 0, 100);
 
   const { result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_NONE' });
   assert.equal(result.equal, true);
@@ -85,12 +87,7 @@ test("a large file appended to is rebuilt from production's own chunks, taken un
   appendFileSync(join(stagingRoot, 'clip.bin'), randomBytes(1000));
   // Chunk 5 of production's clip.bin is overwritten behind its manifest's back (same size, mtime
   // put back), and the pull trusts the manifest (refresh none): its chunk index still names it.
-  const clip = join(productionRoot, 'clip.bin');
-  const before = statSync(clip);
-  const fd = openSync(clip, 'r+');
-  writeSync(fd, randomBytes(CHUNK), 0, CHUNK, 5 * CHUNK);
-  closeSync(fd);
-  utimesSync(clip, before.atime, before.mtime);
+  overwriteBehindManifest(join(productionRoot, 'clip.bin'), 5 * CHUNK, CHUNK);
 
   const { result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_NONE' });
   assert.equal(result.equal, true);
