@@ -9,8 +9,8 @@
 // - a small file appended to on staging (only the new tail travels): production's old version
 //   read here, checked against the manifest's hash, and written with the tail as a write is.
 //   Read on the main thread, 131 such files of a 1% delta held it for ~50 ms (reads and hashes);
-//   read here and handed to the main thread, each came back with the whole file before the
-//   write, another message and two copies of the old bytes, hashed a second time.
+//   read here but handed to the main thread, the old bytes came back with the tail in a second
+//   job, to be hashed again and written.
 // - a durable file's rename into place, and the lstat of what is there then: through the promise
 //   API each cost the main thread tens of microseconds per file.
 // - the directories a pull wrote into, given staging's modes and mtimes at its end: three calls
