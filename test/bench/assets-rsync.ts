@@ -128,7 +128,10 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
     while (watchedTimes.length < count) await new Promise<void>((r) => (onWatched = r));
     return watchedTimes[count - 1]!;
   };
+  // With extra flags (--trace-gc), the JSON lines go to NAME.out too, in order with the flags' output.
+  const keepAll = nodeArgs.length > 0 && profDir === '';
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (keepAll && line.startsWith('{')) appendFileSync(join(base, `${name}.out`), `${line}\n`);
     let msg: { msg?: string; address?: string; seconds?: number; level?: number };
     try {
       msg = JSON.parse(line) as typeof msg;
@@ -212,7 +215,12 @@ function wireSince(before: Map<string, number>, pid: number, port: number): numb
 
 /** Peak resident set of a live process, from the kernel's high-water mark. */
 function peakRssMb(pid: number | undefined): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return statusMb(pid, 'VmHWM');
+}
+
+/** A `/proc/PID/status` size field (VmHWM, VmRSS) in MB. */
+function statusMb(pid: number | undefined, field: string): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m === null ? 0 : Number(m[1]) / 1024;
 }
 
@@ -386,6 +394,12 @@ async function main(): Promise<void> {
   row('initial copy vs `rsync --fsync` (same durability; no goal)', '–', p1.seconds, r1f.seconds, '', mb(r1f.wire));
   const finish = async (): Promise<void> => {
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    // --idle S: what each agent holds once it has sat idle for S seconds, as between presync and the freeze.
+    const idle = Number(arg('idle', '0'));
+    if (idle > 0) {
+      await sleep(idle * 1000);
+      for (const a of [staging, production]) console.log(`${a.name} agent after ${idle} s idle: RSS ${fmt(statusMb(a.child.pid, 'VmRSS'))} MB (peak ${fmt(peakRssMb(a.child.pid))} MB)`);
+    }
     await production.stop();
     await staging.stop();
     rsyncd.child.kill('SIGTERM');
