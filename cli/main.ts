@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=128 --min-semi-space-size=8
+#!/usr/bin/env -S node --initial-old-space-size=128
 import './threadpool-size.js';
 // `switchyard` — one binary for the agent, the controller and the operator's client verbs.
 // The shebang's Node.js flags, and why: node-flags.ts.

@@ -13,14 +13,6 @@
 // in the run before it (one tree size measured; the flag sets where the limit starts, and it
 // still grows with what is live).
 // (--max-semi-space-size=32, tried first, left the scavenge count where it was.)
-//
-// --min-semi-space-size=8: an agent that has sat idle (as between presync and the freeze) meets
-// its next pull with the young generation shrunk to 1 MB — V8 shrinks it at a GC when little is
-// being allocated — and grows it back only as objects survive: the first delta after an idle
-// spell ran 10–19 scavenges on production's main thread (40–52 ms) where the deltas after it ran
-// 2–4; with the floor at 8 MB, 2–3 (15–25 ms). Idle RSS did not move beyond its run-to-run spread
-// (a 2 GB tree, 30 s idle: production 419–522 MB either way); a busy agent's young generation
-// grows past 8 MB anyway.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

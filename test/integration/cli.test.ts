@@ -112,7 +112,7 @@ test('healthcheck answers for a running mTLS agent and a controller, and fails f
 
 test('the binary run as installed (its own shebang, as systemd and the image run it) starts with the shebang\'s Node.js flags', () => {
   // The demo and the benchmarks start it as `node <flags> main.js` with the flags read from that line.
-  assert.deepEqual(shebangNodeFlags(MAIN), ['--initial-old-space-size=128', '--min-semi-space-size=8']);
+  assert.deepEqual(shebangNodeFlags(MAIN), ['--initial-old-space-size=128']);
   // Executed directly: env -S splits the line, and node refuses a flag it does not know.
   const r = spawnSync(MAIN, ['--version'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.error, undefined, String(r.error));
