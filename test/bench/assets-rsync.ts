@@ -8,6 +8,7 @@
 // --deltas N runs the delta step N times (fresh changes each time).
 // --only initial|delta|append stops after that step (append: the delta, then 4 large files appended to).
 // --prof DIR writes V8 CPU profiles of each agent under DIR/<agent>/, one per thread. Not part of `npm test`.
+// --idle S waits S seconds at the end, then prints each agent's RSS (what it holds at rest).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -392,14 +393,16 @@ async function main(): Promise<void> {
   const r1f = rsync(['-a', '--delete', '--fsync'], rsyncUrl.replace(/\/dst\/$/, '/dstfsync/'));
   rmSync(theirsDurable, { recursive: true, force: true });
   row('initial copy vs `rsync --fsync` (same durability; no goal)', '–', p1.seconds, r1f.seconds, '', mb(r1f.wire));
+  // --idle S: what each agent holds once it has sat idle for S seconds, as between presync and the freeze.
+  const reportIdle = async (): Promise<void> => {
+    const idle = Number(arg('idle', '0'));
+    if (idle <= 0) return;
+    await sleep(idle * 1000);
+    for (const a of [staging, production]) console.log(`${a.name} agent after ${idle} s idle: RSS ${fmt(statusMb(a.child.pid, 'VmRSS'))} MB (peak ${fmt(peakRssMb(a.child.pid))} MB)`);
+  };
   const finish = async (): Promise<void> => {
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-    // --idle S: what each agent holds once it has sat idle for S seconds, as between presync and the freeze.
-    const idle = Number(arg('idle', '0'));
-    if (idle > 0) {
-      await sleep(idle * 1000);
-      for (const a of [staging, production]) console.log(`${a.name} agent after ${idle} s idle: RSS ${fmt(statusMb(a.child.pid, 'VmRSS'))} MB (peak ${fmt(peakRssMb(a.child.pid))} MB)`);
-    }
+    await reportIdle();
     await production.stop();
     await staging.stop();
     rsyncd.child.kill('SIGTERM');
@@ -490,6 +493,7 @@ async function main(): Promise<void> {
   console.log(`\npeak RSS: staging agent ${fmt(peakRssMb(staging.child.pid))} MB, production agent ${fmt(peakRssMb(production.child.pid))} MB`);
   console.log(`production watcher catch-up after each pull (off the clock): ${rewatched.map(fmt).join(', ')} s`);
   console.log('wire ours: TCP payload both ways on production\'s connections to staging (the kernel\'s tcp_info counters, read with ss); rsync: --stats sent + received');
+  await reportIdle();
 
   await production.stop();
   await staging.stop();
