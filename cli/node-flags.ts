@@ -15,8 +15,9 @@
 // (--max-semi-space-size=32, tried first, left the scavenge count where it was.)
 // (--min-semi-space-size=8, tried in the twenty-fourth session: after an idle spell V8 shrinks the
 // young generation to 1 MB, and the floor took the first pull's scavenges from 10-19 to 2-3 —
-// ~25 ms of production's main thread, no wall time we could measure — while production's peak
-// RSS in the assets bench went 515 -> 537 / 594 MB. Not kept.)
+// ~25 ms of production's main thread, no wall time we could measure; production's peak RSS in
+// the assets bench 490-594 MB with it against 485-515 without, no clear cost. Nothing to gain,
+// so not kept.)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
