@@ -4,7 +4,7 @@
 // never a wrong tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -120,6 +120,52 @@ test('a pull after an equal one is planned from both journals and ends byte-iden
   assert.equal(sixth.from_journal, false);
   assert.ok(Number(sixth.entries_deleted) >= 2, `a/7.txt and a/8.txt removed (${sixth.entries_deleted})`);
   same();
+});
+
+test('a changes-only listing also names the directories holding what changed, as the disk has them, so the puller need not ask for them by name', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-dirs-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  writeTree(stagingRoot);
+  const { staging, production, stagingState, productionState, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  const sdb = new Database(stagingState);
+  const pdb = new Database(productionState);
+  t.after(async () => {
+    sdb.close();
+    pdb.close();
+  });
+  assert.equal((await pull(production.client, req)).result.equal, true);
+  const mark = pdb.prepare('SELECT peer_epoch AS epoch, peer_seq AS seq FROM asset_roots WHERE root = ?').get('uploads') as { epoch: string; seq: number };
+
+  // A content change (its directory's mtime stays) and a removal (its directory's moves), taken
+  // into staging's manifest; then a's mtime changed on disk behind the manifest's back.
+  appendFileSync(join(stagingRoot, 'b', 'c', '4.txt'), randomBytes(1_000));
+  unlinkSync(join(stagingRoot, 'd', '5.txt'));
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  const journalSeq = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
+  utimesSync(join(stagingRoot, 'b'), 1_000_000_000, 1_000_000_000);
+
+  const batches = await new Promise<Array<{ entries: Array<{ path: string; mtime_ns: string }>; deleted: string[]; complete: boolean }>>((resolve, reject) => {
+    const out: Array<{ entries: Array<{ path: string; mtime_ns: string }>; deleted: string[]; complete: boolean }> = [];
+    const stream = staging.client.ListManifest({ token: TOKEN, root: 'uploads', refresh: 'ASSET_REFRESH_NONE', paths: [], since_epoch: mark.epoch, since_seq: mark.seq });
+    stream.on('data', (b: (typeof out)[number]) => out.push(b));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(out));
+  });
+  assert.ok(batches.every((b) => !b.complete), 'a changes-only listing');
+  const entries = batches.flatMap((b) => b.entries);
+  const paths = entries.map((e) => e.path).sort();
+  assert.deepEqual(paths, ['b', 'b/c', 'b/c/4.txt', 'd'], "the changed file, the removal's directory, and every directory holding the change — each once; a and the root's other entries not at all");
+  assert.deepEqual(batches.flatMap((b) => b.deleted), ['d/5.txt']);
+  assert.equal(entries.find((e) => e.path === 'b')!.mtime_ns, String(1_000_000_000n * 1_000_000_000n), "b's mtime as the disk has it, not as the manifest had it");
+  const afterSeq = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
+  assert.ok(afterSeq > journalSeq, "reading b from disk brought staging's manifest up to date (a journal position of its own)");
+
+  const second = (await pull(production.client, req)).result;
+  assert.equal(second.equal, true);
+  assert.equal(second.from_journal, true);
+  assert.equal(statSync(join(productionRoot, 'b')).mtimeMs, statSync(join(stagingRoot, 'b')).mtimeMs, "b's mtime on production is staging's");
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
 });
 
 test('a directory on production where staging has a file (small or large) is replaced by the file', async (t) => {
