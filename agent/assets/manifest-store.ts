@@ -179,6 +179,15 @@ function toEntry(r: Row): Entry {
   };
 }
 
+/** Adds every directory above `path` (the root aside) to `dirs`, stopping at one already there: its own are too. */
+export function addAncestors(dirs: Set<string>, path: string): void {
+  for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+    const d = path.slice(0, i);
+    if (dirs.has(d)) return;
+    dirs.add(d);
+  }
+}
+
 export function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);

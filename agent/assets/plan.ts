@@ -3,7 +3,7 @@
 // not a million objects. Each row says what to do with one path.
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Db } from '../../shared/state/sqlite.js';
-import { comparePaths, type Entry, type ManifestStore } from './manifest-store.js';
+import { addAncestors, comparePaths, type Entry, type ManifestStore } from './manifest-store.js';
 import { entryRecord } from './tree-digest.js';
 
 export type PlanKind = 'dir' | 'file' | 'symlink' | 'meta' | 'delete';
@@ -197,13 +197,8 @@ export interface JournalChanges {
 export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean, parts?: Record<string, number>): Promise<void> {
   let t = performance.now();
   const paths = new Set<string>([...changes.staging.keys(), ...changes.removed, ...changes.local]);
-  for (const p of [...paths]) {
-    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
-      const d = p.slice(0, i);
-      if (paths.has(d)) break;
-      paths.add(d);
-    }
-  }
+  // A path met here that is itself in the set has its directories added when its turn comes.
+  for (const p of [...paths]) addAncestors(paths, p);
   const ask = [...paths].filter((p) => !changes.staging.has(p) && !changes.removed.has(p));
   for (let i = 0; i < ask.length; i += 500) {
     const wanted = new Set(ask.slice(i, i + 500));

@@ -15,7 +15,7 @@ import type { Logger } from '../../shared/logger.js';
 import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat, sha256 } from './chunking.js';
 import { chunkResponse, END_OK, type EncodedFetchResponse } from './chunk-message.js';
 import { toWireEntry, toWireSummary } from './convert.js';
-import { comparePaths, type Entry } from './manifest-store.js';
+import { addAncestors, comparePaths, type Entry } from './manifest-store.js';
 import { JOURNAL_CAP } from './journal-plan.js';
 import { checkRelativePath } from './path-safety.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
@@ -89,11 +89,7 @@ class HoldingDirs {
   note(path: string, isDir: boolean): void {
     if (++this.count > this.cap) return;
     if (isDir) this.listed.add(path);
-    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
-      const d = path.slice(0, i);
-      if (this.dirs.has(d)) break;
-      this.dirs.add(d);
-    }
+    addAncestors(this.dirs, path);
   }
 
   unlisted(): string[] {
