@@ -122,7 +122,7 @@ test('a pull after an equal one is planned from both journals and ends byte-iden
   same();
 });
 
-test('a changes-only listing also names the directories holding what changed, as the disk has them, so the puller need not ask for them by name', async (t) => {
+test('a changes-only listing also names the directories holding what changed, as the disk has them, and the pull that follows sets their mtimes on production', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sy-journal-dirs-'));
   const stagingRoot = join(dir, 'staging');
   const productionRoot = join(dir, 'production');
