@@ -2,6 +2,7 @@
 // certificate when it has one; plaintext only towards a loopback address (tests, the demo).
 import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
 import { splitHostPort } from '../../shared/grpc/address.js';
+import { acceptLargeFrames } from '../../shared/grpc/large-frames.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
@@ -15,6 +16,7 @@ export function connectAssetsPeer(address: string, transport: PeerTransport, ser
   const { host } = splitHostPort(address, 'peer_address');
   const creds = channelCredentials({ tls: transport.tls, insecure: transport.tls === undefined, targetHost: host, hostField: 'peer_address' });
   const proto = loadProto<AssetsProto>();
+  acceptLargeFrames();
   return new proto.switchyard.v1.Assets(address, creds, {
     ...channelOptions(serverName),
     // A listing batch of a huge file carries its chunk list; chunks themselves are 256 KiB.

@@ -1,5 +1,6 @@
 // The production agent's view of the staging agent during one transfer. The gRPC client uses
 // the agent's own mTLS material (agent certificates carry clientAuth) or plaintext on loopback.
+import { acceptLargeFrames } from '../../shared/grpc/large-frames.js';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
@@ -46,6 +47,7 @@ export interface PeerTransport {
 export function createDatabaseClient(address: string, transport: PeerTransport, serverName?: string): DatabaseClient {
   const { host } = splitHostPort(address, 'peer.peer_address');
   const proto = loadProto<DatabaseProto>();
+  acceptLargeFrames();
   // An agent with tls configured always presents it; plaintext only toward loopback.
   const creds = channelCredentials({ tls: transport.tls, insecure: transport.tls === undefined, targetHost: host, hostField: 'peer.peer_address' });
   return new proto.switchyard.v1.Database(address, creds, {

@@ -1,11 +1,14 @@
 // What gRPC itself costs to move bulk bytes between two processes: the same bytes over one
 // grpc-js server stream (256 KiB messages, the pull's flow-control window, no protobuf — the
-// messages are the bytes) against one plain TCP socket. Sender and receiver are separate
+// messages are the bytes), the same stream with the receiver accepting 1 MiB HTTP/2 frames (what
+// the agents' peer channels announce, shared/grpc/large-frames.ts) instead of HTTP/2's default
+// 16 KiB, and one plain TCP socket. Sender and receiver are separate
 // processes on loopback (127.0.0.2 → this process), as staging and production are; each
 // reports its own CPU. The figure behind the README's "what is left in the initial copy".
 // Not part of `npm test`.
 //   npx tsc -p . && node dist/test/bench/grpc-vs-socket.js [--mb 2048] [--rounds 2]
 import { fork } from 'node:child_process';
+import http2 from 'node:http2';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 
@@ -25,7 +28,7 @@ const cpuSeconds = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
-type Mode = 'grpc' | 'socket';
+type Mode = 'grpc' | 'grpc-frames' | 'socket';
 
 /** Writes `total` bytes to `out` as fast as it drains, then ends it. */
 function pump(total: number, write: (b: Buffer) => boolean, onDrain: (f: () => void) => void, end: () => void): void {
@@ -44,7 +47,7 @@ function pump(total: number, write: (b: Buffer) => boolean, onDrain: (f: () => v
 /** The sending process: serves one transfer, then answers with its CPU seconds. */
 async function sender(mode: Mode, total: number): Promise<void> {
   const send = (m: unknown): void => void process.send!(m);
-  if (mode === 'grpc') {
+  if (mode !== 'socket') {
     const server = new grpc.Server();
     server.addService(service, {
       Get: (call: grpc.ServerWritableStream<Buffer, Buffer>) => pump(total, (b) => call.write(b), (f) => call.once('drain', f), () => call.end()),
@@ -62,10 +65,17 @@ async function sender(mode: Mode, total: number): Promise<void> {
   });
 }
 
+// The agents' patch (shared/grpc/large-frames.ts) is once for the process; this one is switched per round.
+let bigFrames = false;
+const connect = http2.connect.bind(http2);
+(http2 as { connect: unknown }).connect = (authority: string, options: http2.ClientSessionOptions, listener?: () => void) =>
+  connect(authority, bigFrames ? { ...options, settings: { ...options?.settings, maxFrameSize: 1024 * 1024 } } : options, listener);
+
 async function receive(mode: Mode, port: number): Promise<number> {
   let got = 0;
   await new Promise<void>((resolve, reject) => {
-    if (mode === 'grpc') {
+    if (mode !== 'socket') {
+      bigFrames = mode === 'grpc-frames';
       const Client = grpc.makeGenericClientConstructor(service, 'Bulk');
       const client = new Client(`${HOST}:${port}`, grpc.credentials.createInsecure(), { 'grpc-node.flow_control_window': 4 * 1024 * 1024 });
       const call = (client as unknown as { Get: (req: Buffer) => grpc.ClientReadableStream<Buffer> }).Get(Buffer.alloc(0));
@@ -109,9 +119,10 @@ async function main(): Promise<void> {
   console.log(`${(total / 2 ** 20).toFixed(0)} MiB in ${MESSAGE / 1024} KiB messages, sender and receiver in separate processes on loopback`);
   for (let r = 1; r <= rounds; r++) {
     const g = await once('grpc', total);
+    const f = await once('grpc-frames', total);
     const t = await once('socket', total);
     const line = (name: string, x: typeof g): string => `${name}: ${x.wall.toFixed(2)} s, receiver ${x.recv.toFixed(2)} CPU-s, sender ${x.send.toFixed(2)} CPU-s`;
-    console.log(`round ${r}: ${line('grpc-js stream', g)}; ${line('TCP socket', t)}`);
+    console.log(`round ${r}: ${line('grpc-js stream', g)}; ${line('grpc-js, 1 MiB frames', f)}; ${line('TCP socket', t)}`);
     console.log(`  grpc-js against the socket: ${(t.wall / g.wall).toFixed(2)}x the speed, ${((g.recv + g.send) / (t.recv + t.send)).toFixed(2)}x the CPU`);
   }
 }
