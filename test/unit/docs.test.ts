@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths.js';
 import { configKeys } from '../../shared/config/keys.js';
@@ -29,4 +29,16 @@ test('every plan key is in the README plan reference', async () => {
   const { PlanSchema } = await import('../../controller/cutover/plan.js');
   const doc = section('Plan reference');
   assert.deepEqual(configKeys(PlanSchema).filter((k) => !doc.includes(`\`${k}\``)), []);
+});
+
+test('every file an npm script runs from dist/ has its source in the repo', () => {
+  const scripts = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const missing: string[] = [];
+  for (const [name, command] of Object.entries(scripts)) {
+    for (const m of command.matchAll(/dist\/([\w/.-]+)\.js/g)) {
+      if (m[1]!.includes('*')) continue;
+      if (!existsSync(join(packageRoot(), `${m[1]}.ts`))) missing.push(`${name}: ${m[0]}`);
+    }
+  }
+  assert.deepEqual(missing, []);
 });
