@@ -119,6 +119,8 @@ export async function startAssetsAgent(
   stateFile: string,
   assets: Record<string, { path: string; allowExternalSymlinks?: boolean }>,
   watch = false,
+  /** How this agent reaches its peer (the service's own client when not given). */
+  connectPeer?: (address: string, serverName: string) => AssetsClient,
 ): Promise<AssetsAgent> {
   const db = openDatabase(stateFile, ASSET_MIGRATIONS);
   const config = {
@@ -126,7 +128,7 @@ export async function startAssetsAgent(
     tls: undefined,
     assets: Object.fromEntries(Object.entries(assets).map(([k, v]) => [k, { path: v.path, allowExternalSymlinks: v.allowExternalSymlinks ?? false }])),
   };
-  const service = new AssetsService({ config, logger: silentLogger(), db, watch });
+  const service = new AssetsService({ config, logger: silentLogger(), db, watch, ...(connectPeer ? { connectPeer } : {}) });
   await service.start();
   const server = new grpc.Server();
   service.addToServer(server);

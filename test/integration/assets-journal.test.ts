@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { call, pull, snapshotTree, startAssetPair } from '../helpers/tree-fixture.js';
+import { call, pull, snapshotTree, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
+import { connectAssetsPeer } from '../../agent/assets/peer-client.js';
+import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
+import type { AssetListManifestRequest } from '../../shared/proto-gen/switchyard/v1/AssetListManifestRequest.js';
+import type { AssetManifestBatch__Output } from '../../shared/proto-gen/switchyard/v1/AssetManifestBatch.js';
 
 const TOKEN = 'tok-journal-0123456789abcdef';
 
@@ -182,6 +186,70 @@ test('a directory on production where staging has a file (small or large) is rep
   const { production, req } = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
   const { result } = await pull(production.client, req);
   assert.equal(result.equal, true);
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+  assert.equal(snapshotTree(productionRoot).modes, snapshotTree(stagingRoot).modes);
+});
+
+/**
+ * A staging agent from before the listing named the directories holding a change: its
+ * changes-only listing carries the journal's own paths and no directory beside them. Production
+ * then asks for those directories by name, as it always did.
+ */
+function asOlderStaging(real: AssetsClient, askedByName: string[][]): AssetsClient {
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'ListManifest') {
+        return (req: AssetListManifestRequest) => {
+          if ((req.paths ?? []).length > 0) askedByName.push([...req.paths!].sort());
+          const call = target.ListManifest(req);
+          if ((req.since_epoch ?? '') === '') return call;
+          return {
+            cancel: () => call.cancel(),
+            async *[Symbol.asyncIterator]() {
+              for await (const b of call as AsyncIterable<AssetManifestBatch__Output>) yield { ...b, entries: b.entries.filter((e) => e.type !== 'dir') };
+            },
+          };
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+test('against a staging agent whose changes-only listing names no directories, production asks for them by name and ends equal, their mtimes set', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-older-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  writeTree(stagingRoot);
+  mkdirSync(productionRoot);
+  const askedByName: string[][] = [];
+  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } }, false, (address) => asOlderStaging(connectAssetsPeer(address, {}), askedByName));
+  t.after(async () => {
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  assert.equal((await pull(production.client, req)).result.equal, true);
+
+  appendFileSync(join(stagingRoot, 'b', 'c', '4.txt'), randomBytes(1_000));
+  unlinkSync(join(stagingRoot, 'd', '5.txt'));
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  utimesSync(join(stagingRoot, 'b'), 1_000_000_000, 1_000_000_000);
+  askedByName.length = 0;
+
+  const second = (await pull(production.client, req)).result;
+  assert.equal(second.equal, true);
+  assert.equal(second.from_journal, true, 'still planned from the journals');
+  const asked = [...new Set(askedByName.flat())].sort();
+  for (const d of ['b', 'b/c', 'd']) assert.ok(asked.includes(d), `production asked staging for ${d} by name (asked: ${asked.join(', ')})`);
+  assert.equal(statSync(join(productionRoot, 'b')).mtimeMs, statSync(join(stagingRoot, 'b')).mtimeMs, "b's mtime on production is staging's");
+  // Set through Node's utimes, which takes seconds as a double: the microsecond is kept, not the nanosecond.
+  const drift = statSync(join(productionRoot, 'd'), { bigint: true }).mtimeNs - statSync(join(stagingRoot, 'd'), { bigint: true }).mtimeNs;
+  assert.ok(drift > -1000n && drift < 1000n, `d's mtime (moved by the removal) on production is staging's to the microsecond (off by ${drift} ns)`);
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
   assert.equal(snapshotTree(productionRoot).modes, snapshotTree(stagingRoot).modes);
 });
