@@ -1,7 +1,7 @@
 // The production agent's view of the staging agent during one transfer. The gRPC client uses
 // the agent's own mTLS material (agent certificates carry clientAuth) or plaintext on loopback.
-import { acceptLargeFrames } from '../../shared/grpc/large-frames.js';
 import * as grpc from '@grpc/grpc-js';
+import { acceptLargeFrames } from '../../shared/grpc/large-frames.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
 import { splitHostPort } from '../../shared/grpc/address.js';

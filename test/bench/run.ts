@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// The sources sit beside the build as test/bench/*.ts two levels above dist/.
+// This file runs from dist/test/bench/; the sources (for each one's header line) are test/bench/*.ts.
 const sources = join(here, '..', '..', '..', 'test', 'bench');
 
 function benches(): Array<{ name: string; about: string }> {
