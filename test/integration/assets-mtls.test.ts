@@ -1,6 +1,7 @@
 // The pull as production runs it: two agents, each with its own certificate from one CA, the
 // production agent fetching from the staging agent over mutual TLS (every other asset test runs
-// plaintext on loopback). Staging's 1 MiB HTTP/2 frames cross TLS's 16 KiB records here.
+// plaintext on loopback). Production's client announces 1 MiB HTTP/2 frames here as on plaintext
+// (shared/grpc/large-frames.ts patches http2.connect whatever the scheme); this test checks the bytes, not the frames.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -4,7 +4,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { connectAssetsPeer } from '../../agent/assets/peer-client.js';
 import { createDatabaseClient } from '../../agent/db/peer.js';
-import { LARGE_FRAME_SIZE } from '../../shared/grpc/large-frames.js';
+import { acceptLargeFrames, LARGE_FRAME_SIZE } from '../../shared/grpc/large-frames.js';
 
 /**
  * A bare HTTP/2 server standing where the staging agent would be: it answers nothing useful,
@@ -53,7 +53,7 @@ test('a client that names its own frame size keeps it', async () => {
     server.on('session', (session) => session.once('remoteSettings', (s) => resolve(s.maxFrameSize)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  // The patch is installed by the tests above (the module is shared by the whole file).
+  acceptLargeFrames(); // installed here too, so this test holds when run alone
   const session = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { settings: { maxFrameSize: 32768 } });
   try {
     assert.equal(await announced, 32768);
