@@ -14,6 +14,7 @@ import type { DurableCommitter } from './durable-commit.js';
 import type { Fetcher } from './fetcher.js';
 import type { AppendOutcome, FileThread } from './file-thread.js';
 import type { Entry, ManifestBatcher, ManifestStore } from './manifest-store.js';
+import { utimesArg } from './mtime.js';
 import { PART_PREFIX, resolveInside } from './path-safety.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { AssetRoot } from './roots.js';
@@ -173,7 +174,7 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
   // What production's manifest (brought up to date as the pull began) has at this path.
   const cur = ctx.store.get(ctx.root.name, s.path);
   const tmp = posix.join(dirAbs, partName(s.path, sha));
-  const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+  const mtime = utimesArg(s.mtimeNs);
   // The hash checks and the blocking writes run on the writer thread (see file-thread-worker).
   let written: AppendOutcome | undefined;
   // A first copy has nothing local to reuse: no index lookup per file.
@@ -385,7 +386,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
     }
 
     await fh.chmod(s.mode);
-    const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+    const mtime = utimesArg(s.mtimeNs);
     await fh.utimes(mtime, mtime);
     const large = s.size >= LARGE_FILE;
     await early;

@@ -26,6 +26,7 @@ import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DIGEST_PAGE_SQL, forEachDigestPage } from './manifest-store.js';
 import { digestOfBlocks, type TreeSummary } from './tree-digest.js';
+import type { UtimesArg } from './mtime.js';
 
 export interface SmallWriteJob {
   kind: 'write';
@@ -34,8 +35,8 @@ export interface SmallWriteJob {
   data: Uint8Array;
   sha256: Uint8Array;
   mode: number;
-  /** Seconds, fractional: what futimes takes. */
-  mtime: number;
+  /** From utimesArg: staging's microsecond. */
+  mtime: UtimesArg;
 }
 
 /** The SHA-256 of the first `size` bytes behind `fd` (open for reading; not closed here). */
@@ -62,8 +63,8 @@ export interface AppendJob {
   tmp: string;
   sha256: Uint8Array;
   mode: number;
-  /** Seconds, fractional: what futimes takes. */
-  mtime: number;
+  /** From utimesArg: staging's microsecond. */
+  mtime: UtimesArg;
 }
 
 /** rename(from, to), then lstat(to). */
@@ -90,7 +91,7 @@ export interface DigestJob {
 export interface DirsJob {
   kind: 'dirs';
   id: number;
-  dirs: Array<{ abs: string; mode: number; /** Seconds, fractional: what utimes takes. */ mtime: number }>;
+  dirs: Array<{ abs: string; mode: number; /** From utimesArg. */ mtime: UtimesArg }>;
 }
 
 export type FileJob = SmallWriteJob | HashJob | AppendJob | RenameJob | DigestJob | DirsJob;
@@ -120,7 +121,7 @@ function write(job: SmallWriteJob): FileReply {
   return { id: job.id, status: 'ok' };
 }
 
-function writeTemp(tmp: string, data: Uint8Array, mode: number, mtime: number): void {
+function writeTemp(tmp: string, data: Uint8Array, mode: number, mtime: UtimesArg): void {
   // O_TRUNC: a leftover from an interrupted run is replaced.
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {

@@ -8,6 +8,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import type { FileJob, FileReply, StatFields } from './file-thread-worker.js';
 import type { StatLike } from './scanner.js';
 import type { TreeSummary } from './tree-digest.js';
+import type { UtimesArg } from './mtime.js';
 
 export type SmallWriteOutcome = 'ok' | 'hash-mismatch';
 export type AppendOutcome = SmallWriteOutcome | 'base-mismatch';
@@ -64,10 +65,10 @@ export class FileThread {
 
   /**
    * Writes `data` to `tmp` (created, or truncated when left over) if its SHA-256 is `sha256`,
-   * with `mode` and `mtime` (seconds); 'hash-mismatch' writes nothing. The bytes are copied:
+   * with `mode` and `mtime` (from utimesArg); 'hash-mismatch' writes nothing. The bytes are copied:
    * `data` may be a view of a larger buffer the caller still uses.
    */
-  async write(tmp: string, data: Uint8Array, sha256: Uint8Array, mode: number, mtime: number): Promise<SmallWriteOutcome> {
+  async write(tmp: string, data: Uint8Array, sha256: Uint8Array, mode: number, mtime: UtimesArg): Promise<SmallWriteOutcome> {
     const own = new Uint8Array(data.length);
     own.set(data);
     const r = await this.send({ kind: 'write', tmp, data: own, sha256: Uint8Array.from(sha256), mode, mtime });
@@ -84,9 +85,9 @@ export class FileThread {
   /**
    * Writes to `tmp` the first `baseSize` bytes of the file at `base` (no link followed) followed
    * by `tail`, if the old bytes hash as `baseSha256` ('base-mismatch' if not, or unreadable) and
-   * the whole as `sha256` ('hash-mismatch'), with `mode` and `mtime` (seconds). `tail` is copied.
+   * the whole as `sha256` ('hash-mismatch'), with `mode` and `mtime` (from utimesArg). `tail` is copied.
    */
-  async append(base: string, baseSize: number, baseSha256: Uint8Array, tail: Uint8Array, tmp: string, sha256: Uint8Array, mode: number, mtime: number): Promise<AppendOutcome> {
+  async append(base: string, baseSize: number, baseSha256: Uint8Array, tail: Uint8Array, tmp: string, sha256: Uint8Array, mode: number, mtime: UtimesArg): Promise<AppendOutcome> {
     const own = new Uint8Array(tail.length);
     own.set(tail);
     const r = await this.send({ kind: 'append', base, baseSize, baseSha256: Uint8Array.from(baseSha256), tail: own, tmp, sha256: Uint8Array.from(sha256), mode, mtime });
@@ -102,10 +103,10 @@ export class FileThread {
   }
 
   /**
-   * Gives each directory its mode and mtime (seconds), in the order given, and says what lstat
+   * Gives each directory its mode and mtime (from utimesArg), in the order given, and says what lstat
    * then finds there; undefined for one that is no directory now (left alone).
    */
-  async finishDirs(dirs: Array<{ abs: string; mode: number; mtime: number }>): Promise<Array<StatLike | undefined>> {
+  async finishDirs(dirs: Array<{ abs: string; mode: number; mtime: UtimesArg }>): Promise<Array<StatLike | undefined>> {
     const r = await this.send({ kind: 'dirs', dirs });
     if (r.status !== 'dirs') throw new SwitchyardError('SY_INTERNAL', `file thread answered ${r.status} to directories`);
     return r.stats.map((s) => (s === null ? undefined : statLike(s)));

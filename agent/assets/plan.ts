@@ -5,6 +5,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import type { Db } from '../../shared/state/sqlite.js';
 import { addAncestors, comparePaths, type Entry, type ManifestStore } from './manifest-store.js';
 import { entryRecord } from './tree-digest.js';
+import { sameMtime } from './mtime.js';
 
 export type PlanKind = 'dir' | 'file' | 'symlink' | 'meta' | 'delete';
 export type MarkTag = 'touched-dir' | 'link-made' | 'closed-dir';
@@ -25,17 +26,6 @@ function encode(e: Entry): string {
 function decode(s: string): Entry {
   const o = JSON.parse(s) as Entry & { sha256: string | null; chunks: string | null };
   return { ...o, sha256: o.sha256 === null ? null : Buffer.from(o.sha256, 'hex'), chunks: o.chunks === null ? null : Buffer.from(o.chunks, 'base64') };
-}
-
-/**
- * Mtimes equal as far as production can set them: utimes takes seconds as a double, which
- * keeps microseconds at best (its rounding and ours cost up to ~1.3 µs). Compared exactly, every file looked touched on every
- * pull and had its metadata set again.
- */
-export function sameMtime(a: string, b: string): boolean {
-  if (a === b) return true;
-  const d = BigInt(a) - BigInt(b);
-  return d < 2000n && d > -2000n;
 }
 
 let nextPlanId = 1;

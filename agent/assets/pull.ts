@@ -18,6 +18,7 @@ import { ManifestBatcher, type Entry } from './manifest-store.js';
 import { resolveInside, resolveLinkProblem, symlinkTargetProblem } from './path-safety.js';
 import { stagingEntries } from './staging-listing.js';
 import { planPull } from './journal-plan.js';
+import { utimesArg } from './mtime.js';
 import { Plan } from './plan.js';
 import { CappedList, cappedMessages } from './capped-list.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -310,7 +311,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const tmp = posix.join(dirAbs, partName(s.path, Buffer.from(target)));
       await rm(tmp, { force: true });
       await symlink(target, tmp);
-      const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+      const mtime = utimesArg(s.mtimeNs);
       await lutimes(tmp, mtime, mtime).catch(() => undefined);
       const cur = await lstat(abs).catch(() => undefined);
       if (cur?.isDirectory()) await rm(abs, { recursive: true, force: true });
@@ -326,7 +327,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const cur = await lstat(abs);
       if (!cur.isFile()) throw new SwitchyardError('SY_CONFLICT', `${s.path} is no longer a file on production`);
       await chmod(abs, s.mode);
-      const mtime = Number(BigInt(s.mtimeNs) / 1000n) / 1e6;
+      const mtime = utimesArg(s.mtimeNs);
       await utimes(abs, mtime, mtime);
       const known = store.get(root.name, s.path);
       batcher.upsert(entryFromStat(s.path, await lstat(abs, { bigint: true }), { sha256: known?.sha256 ?? s.sha256, chunks: known?.chunks ?? s.chunks }));
@@ -385,7 +386,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     // below it could be reached after it, so those go last, deepest first, in order.
     const finishDirs = async (batch: Array<{ d: string; s: Entry }>): Promise<void> => {
       if (batch.length === 0) return;
-      const stats = await ctx.writer.finishDirs(batch.map(({ d, s }) => ({ abs: resolveInside(root.path, d), mode: s.mode, mtime: Number(BigInt(s.mtimeNs) / 1000n) / 1e6 })));
+      const stats = await ctx.writer.finishDirs(batch.map(({ d, s }) => ({ abs: resolveInside(root.path, d), mode: s.mode, mtime: utimesArg(s.mtimeNs) })));
       batch.forEach(({ d }, i) => {
         const st = stats[i];
         if (st === undefined) return;

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { call, pull, snapshotTree, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
 import { connectAssetsPeer } from '../../agent/assets/peer-client.js';
-import { sameMtime } from '../../agent/assets/plan.js';
+import { sameMtime } from '../../agent/assets/mtime.js';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import type { AssetListManifestRequest } from '../../shared/proto-gen/switchyard/v1/AssetListManifestRequest.js';
 import type { AssetManifestBatch__Output } from '../../shared/proto-gen/switchyard/v1/AssetManifestBatch.js';
@@ -248,10 +248,11 @@ test('against a staging agent whose changes-only listing names no directories, p
   const asked = [...new Set(askedByName.flat())].sort();
   for (const d of ['b', 'b/c', 'd']) assert.ok(asked.includes(d), `production asked staging for ${d} by name (asked: ${asked.join(', ')})`);
   assert.equal(statSync(join(productionRoot, 'b')).mtimeMs, statSync(join(stagingRoot, 'b')).mtimeMs, "b's mtime on production is staging's");
-  // Set through Node's utimes, which takes seconds as a double: equal as far as production can set it (plan.ts).
+  // Set through Node's utimes, which keeps microseconds: staging's, exactly (mtime.ts).
   const [pd, sd] = [statSync(join(productionRoot, 'd'), { bigint: true }).mtimeNs, statSync(join(stagingRoot, 'd'), { bigint: true }).mtimeNs];
-  assert.ok(sameMtime(String(pd), String(sd)), `d's mtime (moved by the removal) on production is staging's (off by ${pd - sd} ns)`);
-  assert.ok(!sameMtime(String(pd), String(sd - 1_000_000n)), 'and a millisecond off would not count as equal');
+  assert.equal(pd, (sd / 1000n) * 1000n, `d's mtime (moved by the removal) on production is staging's microsecond (off by ${pd - sd} ns)`);
+  assert.ok(sameMtime(pd, sd) && !sameMtime(pd, sd - 1000n), 'which the plan counts as equal, and a microsecond off not');
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
   assert.equal(snapshotTree(productionRoot).modes, snapshotTree(stagingRoot).modes);
 });
+
