@@ -82,8 +82,13 @@ export function unary<Req, Res>(fn: (req: Req, cb: (err: unknown, res?: Res) => 
 }
 
 export async function stagingDigest(peer: AssetsClient, root: string, refresh: RefreshMode): Promise<TreeSummary> {
+  return (await stagingDigestAndJournal(peer, root, refresh)).summary;
+}
+
+/** Staging's digest, and where its change journal stood then (undefined from an older agent). */
+async function stagingDigestAndJournal(peer: AssetsClient, root: string, refresh: RefreshMode): Promise<{ summary: TreeSummary; journal: { epoch: string; seq: number } | undefined }> {
   const res = await unary<object, AssetTreeSummary__Output>((r, cb) => peer.TreeDigest(r, cb), { root, refresh: refreshToWire(refresh) }, 'staging TreeDigest');
-  return fromWireSummary(res);
+  return { summary: fromWireSummary(res), journal: res.journal_epoch === '' ? undefined : { epoch: res.journal_epoch, seq: Number(res.journal_seq) } };
 }
 
 /**
@@ -166,15 +171,22 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
         scanSeconds[key] = (performance.now() - t) / 1000;
       }
     };
-    const [staging] = await Promise.all([
-      timed('staging', stagingDigest(peer, p.stagingRoot, p.stagingRefresh ?? 'watched')),
+    const [{ summary: staging, journal: stagingJournal }] = await Promise.all([
+      timed('staging', stagingDigestAndJournal(peer, p.stagingRoot, p.stagingRefresh ?? 'watched')),
       timed('production', roots.refresh(root, p.productionRefresh ?? 'watched')),
     ]);
     result.staging = staging;
     const digestStarted = performance.now();
     const before = manifestDigest(store, root.name);
     scanSeconds.digest = (performance.now() - digestStarted) / 1000;
-    if (before.digest === staging.digest && store.parts(root.name, 1).length === 0) {
+    // Equal digests prove equal bytes, modes and links, not equal mtimes: the pull ends here only
+    // when neither journal moved since the last pull that ended equal (an older staging, which
+    // does not say where its journal stands, is taken at its digest as before).
+    const mark = store.journalMark(root.name);
+    const unmoved =
+      stagingJournal === undefined ||
+      (mark !== undefined && mark.peerEpoch === stagingJournal.epoch && mark.peerSeq === stagingJournal.seq && mark.localSeq === store.journal(root.name).seq);
+    if (before.digest === staging.digest && unmoved && store.parts(root.name, 1).length === 0) {
       result.production = before;
       result.equal = true;
       return result;

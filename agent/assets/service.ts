@@ -127,9 +127,11 @@ export class AssetsService implements AgentService {
         await this.roots.exclusive(root.name, () => this.roots.refresh(root, refreshFromWire(call.request.refresh)));
         const t1 = performance.now();
         const digest = manifestDigest(this.roots.store, root.name);
+        // Read with the digest, nothing between: the journal position the digest stands for.
+        const journal = this.roots.store.journal(root.name);
         // A pull's first question waits for this answer: where the wait goes, in the log.
         this.logger.info({ root: root.name, refresh: refreshFromWire(call.request.refresh), refreshSeconds: (t1 - t0) / 1000, digestSeconds: (performance.now() - t1) / 1000 }, 'tree digest answered');
-        return toWireSummary(digest);
+        return { ...toWireSummary(digest), journal_epoch: journal.epoch, journal_seq: journal.seq };
       })().then((r) => cb(null, r), (err: unknown) => cb(toGrpcError(err)));
     },
     PullAssets: (call) => {

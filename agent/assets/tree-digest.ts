@@ -1,7 +1,8 @@
 // The proof of equal trees: one SHA-256 over every entry in path byte order, each entry given
 // by path, type, mode, size and content hash (a symlink by its target; a directory by its
 // mode, since directory sizes are a property of the file system, not of the site). Mtimes are
-// left out on purpose: they are mirrored, but two trees with equal bytes are equal.
+// left out on purpose: they are mirrored, but two trees with equal bytes are equal. That is why
+// equal digests alone do not end a pull (pull.ts): a touched file moves the journal, not this.
 import { createHash, type Hash } from 'node:crypto';
 import type { DigestCounts, Entry, ManifestStore } from './manifest-store.js';
 

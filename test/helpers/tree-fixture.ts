@@ -71,6 +71,8 @@ export interface TreeSnapshot {
   files: string;
   /** `type mode path` of every entry (symlinks' modes left out: Linux ignores them). */
   modes: string;
+  /** `type mtime path` of every entry, the mtime in seconds cut to the microsecond production can set. */
+  mtimes: string;
   /** `path -> target` of every symlink. */
   links: string;
 }
@@ -92,6 +94,7 @@ export function snapshotTree(root: string, exclude: string[] = []): TreeSnapshot
   return {
     files: drop(sh(root, 'find . -type f -print0 | sort -z | xargs -0 -r sha256sum')),
     modes: drop(sh(root, "find . -mindepth 1 \\( -type l -printf 'l - %p\\n' \\) -o \\( -printf '%y %m %p\\n' \\) | sort")),
+    mtimes: drop(sh(root, "find . -mindepth 1 -printf '%y %T@ %p\\n' | sort -k3")).replace(/^(\S+ -?\d+\.\d{6})\d*/gm, '$1'),
     links: drop(sh(root, "find . -type l -printf '%p -> %l\\n' | sort")),
   };
 }

@@ -8,6 +8,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, u
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { call, pull, snapshotTree, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
 import { connectAssetsPeer } from '../../agent/assets/peer-client.js';
@@ -256,3 +257,59 @@ test('against a staging agent whose changes-only listing names no directories, p
   assert.equal(snapshotTree(productionRoot).modes, snapshotTree(stagingRoot).modes);
 });
 
+/** The real client, counting the listings production asks staging for. */
+function countingListings(real: AssetsClient, listings: { count: number }): AssetsClient {
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'ListManifest') {
+        return (req: AssetListManifestRequest) => {
+          listings.count++;
+          return target.ListManifest(req);
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+test('a file and a directory only touched on staging (same bytes, new mtime) get that mtime on production; with nothing changed the pull ends at the digests', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-touch-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  writeTree(stagingRoot);
+  mkdirSync(productionRoot);
+  const listings = { count: 0 };
+  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } }, false, (address) => countingListings(connectAssetsPeer(address, {}), listings));
+  t.after(async () => {
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+  const req = {
+    peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true,
+    staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const,
+  };
+  assert.equal((await pull(production.client, req)).result.equal, true);
+  listings.count = 0;
+  assert.equal((await pull(production.client, req)).result.equal, true);
+  assert.equal(listings.count, 0, 'nothing changed: the digests and journals agree and staging is asked for no listing');
+
+  // Nanoseconds on staging, as a file system keeps them; production can set the microsecond.
+  execFileSync('touch', ['-m', '-d', '@1500000000.123456789', join(stagingRoot, 'a', '1.txt')]);
+  execFileSync('touch', ['-m', '-d', '@1400000000.987654321', join(stagingRoot, 'b')]);
+  const touched = (await pull(production.client, req)).result;
+  assert.equal(touched.equal, true);
+  assert.ok(listings.count > 0, 'the journals moved, so production listed what changed although the digests were equal');
+  assert.equal(Number(touched.files_copied), 0, 'no bytes to copy');
+  assert.ok(Number(touched.metadata_fixed) >= 1, JSON.stringify(touched));
+  assert.equal(statSync(join(productionRoot, 'a', '1.txt'), { bigint: true }).mtimeNs, 1_500_000_000_123_456_000n);
+  assert.equal(statSync(join(productionRoot, 'b'), { bigint: true }).mtimeNs, 1_400_000_000_987_654_000n);
+  assert.equal(snapshotTree(productionRoot).mtimes, snapshotTree(stagingRoot).mtimes);
+
+  listings.count = 0;
+  assert.equal((await pull(production.client, req)).result.equal, true);
+  assert.equal(listings.count, 0, 'and once mirrored, the next pull ends at the digests again');
+});

@@ -51,6 +51,7 @@ function assertSameTrees(stagingRoot: string, productionRoot: string): void {
   assert.equal(b.files, a.files, 'sha256sum of every file');
   assert.equal(b.modes, a.modes, 'types and modes');
   assert.equal(b.links, a.links, 'symlink targets');
+  assert.equal(b.mtimes, a.mtimes, "every entry's mtime, to the microsecond");
 }
 
 test('initial copy, delta with reuse, delete, and verify: trees identical by sha256sum, modes and link targets', async (t) => {

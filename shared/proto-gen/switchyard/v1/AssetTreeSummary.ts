@@ -8,6 +8,8 @@ export interface AssetTreeSummary {
   'dirs'?: (number | string | Long);
   'symlinks'?: (number | string | Long);
   'bytes'?: (number | string | Long);
+  'journal_epoch'?: (string);
+  'journal_seq'?: (number | string | Long);
 }
 
 export interface AssetTreeSummary__Output {
@@ -16,4 +18,6 @@ export interface AssetTreeSummary__Output {
   'dirs': (string);
   'symlinks': (string);
   'bytes': (string);
+  'journal_epoch': (string);
+  'journal_seq': (string);
 }
