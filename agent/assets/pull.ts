@@ -132,6 +132,9 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
   // how many, the rows) and the finish's (directories, waiting for the digest read ahead).
   const planParts: Record<string, number> = {};
   const finishSeconds: Record<string, number> = {};
+  // Set when the digests were equal but a journal had moved (a touch, or no mark yet): why this
+  // pull went on to list, for its log.
+  let journalsMoved: { staging: boolean; production: boolean } | undefined;
   let phaseStarted = started;
   const enter = (next: string): void => {
     const now = performance.now();
@@ -183,10 +186,10 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     // when neither journal moved since the last pull that ended equal (an older staging, which
     // does not say where its journal stands, is taken at its digest as before).
     const mark = store.journalMark(root.name);
-    const unmoved =
-      stagingJournal === undefined ||
-      (mark !== undefined && mark.peerEpoch === stagingJournal.epoch && mark.peerSeq === stagingJournal.seq && mark.localSeq === store.journal(root.name).seq);
-    if (before.digest === staging.digest && unmoved && store.parts(root.name, 1).length === 0) {
+    const stagingMoved = stagingJournal !== undefined && (mark === undefined || mark.peerEpoch !== stagingJournal.epoch || mark.peerSeq !== stagingJournal.seq);
+    const productionMoved = stagingJournal !== undefined && (mark === undefined || mark.localSeq !== store.journal(root.name).seq);
+    if (before.digest === staging.digest && (stagingMoved || productionMoved)) journalsMoved = { staging: stagingMoved, production: productionMoved };
+    if (before.digest === staging.digest && !stagingMoved && !productionMoved && store.parts(root.name, 1).length === 0) {
       result.production = before;
       result.equal = true;
       return result;
@@ -477,6 +480,6 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     result.seconds = (performance.now() - started) / 1000;
     enter('done');
     report();
-    p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, plan: planParts, finish: finishSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal }, 'asset pull finished');
+    p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, plan: planParts, finish: finishSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal, journalsMoved }, 'asset pull finished');
   }
 }

@@ -15,14 +15,14 @@ import type { Logger } from '../../shared/logger.js';
 import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat, sha256 } from './chunking.js';
 import { chunkResponse, END_OK, type EncodedFetchResponse } from './chunk-message.js';
 import { toWireEntry, toWireSummary } from './convert.js';
-import { addAncestors, comparePaths, type Entry } from './manifest-store.js';
+import { addAncestors, comparePaths, type Entry, type ManifestStore } from './manifest-store.js';
 import { JOURNAL_CAP } from './journal-plan.js';
 import { checkRelativePath } from './path-safety.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { pool } from './pool.js';
 import { refreshPath, statMatches } from './scanner.js';
 import type { TransferTokens } from './transfer-tokens.js';
-import { DigestBuilder, manifestDigest } from './tree-digest.js';
+import { DigestBuilder, entryRecord, manifestDigest } from './tree-digest.js';
 
 const BATCH_BYTES = 512 * 1024;
 const SMALL_FILE = 256 * 1024;
@@ -131,9 +131,9 @@ export class AssetSource {
     }
     await this.roots.exclusive(root.name, () => this.roots.refresh(root, mode));
     const journal = this.store.journal(root.name);
-    const position = { journal_epoch: journal.epoch, journal_seq: journal.seq };
+    let position = { journal_epoch: journal.epoch, journal_seq: journal.seq };
     if (since !== undefined && since.epoch === journal.epoch && since.seq <= journal.seq && since.seq >= this.store.tombstoneFloor(root.name)) {
-      const summary = toWireSummary(manifestDigest(this.store, root.name));
+      let summary = toWireSummary(manifestDigest(this.store, root.name));
       const holders = new HoldingDirs(JOURNAL_CAP);
       const noted = function* (entries: Iterable<Entry>): Generator<Entry> {
         for (const e of entries) {
@@ -159,8 +159,19 @@ export class AssetSource {
       // disk, as that lookup reads them: a child's creation or removal moves a directory's mtime
       // without an event of its own.
       const dirs = holders.unlisted();
+      const read = dirs.length === 0 ? [] : await this.readFromDisk(root, dirs);
+      // Those reads wrote what they found to the manifest, moving the journal past the position
+      // above. When nothing else moved it (every row changed since is one of these directories,
+      // nothing removed), this answer covers the journal up to where it is now — checked and
+      // summed in one synchronous stretch, so no write comes between — and the next pull does not
+      // list them again (it did, and so never ended at the digests right after a delta).
+      const moved = this.store.journal(root.name);
+      if (moved.epoch === journal.epoch && moved.seq > journal.seq && onlyThese(this.store, root.name, journal.seq, moved.seq, read)) {
+        position = { journal_epoch: moved.epoch, journal_seq: moved.seq };
+        summary = toWireSummary(manifestDigest(this.store, root.name));
+      }
       let batch: AssetManifestEntry[] = [];
-      for (const { entries, last } of wireBatches(dirs.length === 0 ? [] : await this.readFromDisk(root, dirs))) {
+      for (const { entries, last } of wireBatches(read)) {
         if (last) batch = entries;
         else yield { entries, complete: false, chunk_size: CHUNK_SIZE, ...position };
       }
@@ -356,4 +367,18 @@ export class AssetSource {
       await fh?.close();
     }
   }
+}
+
+/**
+ * Whether the journal's changes in (after, upTo] are exactly rows as `read` has them: no removal,
+ * no other path, no row changed again since it was read.
+ */
+function onlyThese(store: ManifestStore, root: string, after: number, upTo: number, read: readonly Entry[]): boolean {
+  for (const _ of store.removedSince(root, after, upTo, 1)) return false;
+  const sent = new Map(read.map((e) => [e.path, e]));
+  for (const e of store.changedSince(root, after, upTo)) {
+    const r = sent.get(e.path);
+    if (r === undefined || entryRecord(r) !== entryRecord(e) || r.mtimeNs !== e.mtimeNs) return false;
+  }
+  return true;
 }

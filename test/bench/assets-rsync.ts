@@ -156,9 +156,9 @@ async function startAgent(name: string, host: string, root: string): Promise<Age
       console.log(`  ${name} tree digest (${m.refresh}): refresh ${m.refreshSeconds?.toFixed(3)} s, digest ${m.digestSeconds?.toFixed(3)} s`);
     }
     if (msg.msg === 'asset pull finished') {
-      const m = msg as { phases?: Record<string, number>; scan?: Record<string, number>; plan?: Record<string, number>; finish?: Record<string, number> };
+      const m = msg as { phases?: Record<string, number>; scan?: Record<string, number>; plan?: Record<string, number>; finish?: Record<string, number>; journalsMoved?: object };
       const round = (o: Record<string, number> | undefined): string => JSON.stringify(Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, Number(v.toFixed(3))])));
-      console.log(`  ${name} pull phases (s): ${round(m.phases)}, scan parts: ${round(m.scan)}, plan parts: ${round(m.plan)}, finish parts: ${round(m.finish)}`);
+      console.log(`  ${name} pull phases (s): ${round(m.phases)}, scan parts: ${round(m.scan)}, plan parts: ${round(m.plan)}, finish parts: ${round(m.finish)}${m.journalsMoved ? `, digests equal but journals moved: ${JSON.stringify(m.journalsMoved)}` : ''}`);
     }
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -313,3 +313,39 @@ test('a file and a directory only touched on staging (same bytes, new mtime) get
   assert.equal((await pull(production.client, req)).result.equal, true);
   assert.equal(listings.count, 0, 'and once mirrored, the next pull ends at the digests again');
 });
+
+test("the directories a changes-only listing reads from disk do not make the next pull list again: with nothing changed since, it ends at the digests", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-dirs-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  writeTree(stagingRoot);
+  mkdirSync(productionRoot);
+  const listings = { count: 0 };
+  // Staging watched, as an agent runs: a file's creation reaches the manifest by its event, its
+  // directory's new mtime only when something reads the directory (the listing does).
+  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } }, true);
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } }, false, (address) => countingListings(connectAssetsPeer(address, {}), listings));
+  t.after(async () => {
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  assert.equal((await pull(production.client, req)).result.equal, true);
+
+  writeFileSync(join(stagingRoot, 'b', 'c', 'new.txt'), randomBytes(2_000));
+  appendFileSync(join(stagingRoot, 'a', '2.txt'), randomBytes(100));
+  listings.count = 0;
+  const delta = (await pull(production.client, req)).result;
+  assert.equal(delta.equal, true);
+  assert.equal(delta.from_journal, true);
+  assert.equal(Number(delta.files_copied), 2);
+  assert.ok(listings.count > 0);
+  assert.equal(snapshotTree(productionRoot).mtimes, snapshotTree(stagingRoot).mtimes, 'b/c and a have their new mtimes on production');
+
+  listings.count = 0;
+  const again = (await pull(production.client, req)).result;
+  assert.equal(again.equal, true);
+  assert.equal(listings.count, 0, 'nothing changed since the delta: no listing');
+});
