@@ -193,41 +193,17 @@ test('a directory on production where staging has a file (small or large) is rep
 });
 
 /**
- * A staging agent from before the listing named the directories holding a change: its
- * changes-only listing carries the journal's own paths and no directory beside them. Production
- * then asks for those directories by name, as it always did.
+ * A staging agent and a production agent whose client to staging is `wrapPeer` around the real
+ * one, staging authorized for a pull, over a fresh copy of writeTree.
  */
-function asOlderStaging(real: AssetsClient, askedByName: string[][]): AssetsClient {
-  return new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'ListManifest') {
-        return (req: AssetListManifestRequest) => {
-          if ((req.paths ?? []).length > 0) askedByName.push([...req.paths!].sort());
-          const call = target.ListManifest(req);
-          if ((req.since_epoch ?? '') === '') return call;
-          return {
-            cancel: () => call.cancel(),
-            async *[Symbol.asyncIterator]() {
-              for await (const b of call as AsyncIterable<AssetManifestBatch__Output>) yield { ...b, entries: b.entries.filter((e) => e.type !== 'dir') };
-            },
-          };
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-}
-
-test('against a staging agent whose changes-only listing names no directories, production asks for them by name and ends equal, their mtimes set', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-older-'));
+async function pairWithPeer(t: { after(fn: () => Promise<void>): void }, prefix: string, wrapPeer: (real: AssetsClient) => AssetsClient, stagingWatched = false) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const stagingRoot = join(dir, 'staging');
   const productionRoot = join(dir, 'production');
   writeTree(stagingRoot);
   mkdirSync(productionRoot);
-  const askedByName: string[][] = [];
-  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } }, false, (address) => asOlderStaging(connectAssetsPeer(address, {}), askedByName));
+  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } }, stagingWatched);
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } }, false, (address) => wrapPeer(connectAssetsPeer(address, {})));
   t.after(async () => {
     await production.stop();
     await staging.stop();
@@ -235,6 +211,42 @@ test('against a staging agent whose changes-only listing names no directories, p
   });
   await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
   const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  return { stagingRoot, productionRoot, staging, production, req };
+}
+
+/**
+ * A staging agent from before the listing named the directories holding a change: its
+ * changes-only listing carries the journal's own paths and no directory beside them. Production
+ * then asks for those directories by name, as it always did.
+ */
+function asOlderStaging(real: AssetsClient, askedByName: string[][]): AssetsClient {
+  return withListManifest(real, (req) => {
+    if ((req.paths ?? []).length > 0) askedByName.push([...req.paths!].sort());
+    const call = real.ListManifest(req);
+    if ((req.since_epoch ?? '') === '') return call;
+    return {
+      cancel: () => call.cancel(),
+      async *[Symbol.asyncIterator]() {
+        for await (const b of call as AsyncIterable<AssetManifestBatch__Output>) yield { ...b, entries: b.entries.filter((e) => e.type !== 'dir') };
+      },
+    };
+  });
+}
+
+/** The real client with its ListManifest replaced; every other call passes through. */
+function withListManifest(real: AssetsClient, listManifest: (req: AssetListManifestRequest) => unknown): AssetsClient {
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === 'ListManifest') return listManifest;
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+test('against a staging agent whose changes-only listing names no directories, production asks for them by name and ends equal, their mtimes set', async (t) => {
+  const askedByName: string[][] = [];
+  const { stagingRoot, productionRoot, staging, production, req } = await pairWithPeer(t, 'sy-journal-older-', (real) => asOlderStaging(real, askedByName));
   assert.equal((await pull(production.client, req)).result.equal, true);
 
   appendFileSync(join(stagingRoot, 'b', 'c', '4.txt'), randomBytes(1_000));
@@ -259,39 +271,16 @@ test('against a staging agent whose changes-only listing names no directories, p
 
 /** The real client, counting the listings production asks staging for. */
 function countingListings(real: AssetsClient, listings: { count: number }): AssetsClient {
-  return new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'ListManifest') {
-        return (req: AssetListManifestRequest) => {
-          listings.count++;
-          return target.ListManifest(req);
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
+  return withListManifest(real, (req) => {
+    listings.count++;
+    return real.ListManifest(req);
   });
 }
 
 test('a file and a directory only touched on staging (same bytes, new mtime) get that mtime on production; with nothing changed the pull ends at the digests', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-touch-'));
-  const stagingRoot = join(dir, 'staging');
-  const productionRoot = join(dir, 'production');
-  writeTree(stagingRoot);
-  mkdirSync(productionRoot);
   const listings = { count: 0 };
-  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } }, false, (address) => countingListings(connectAssetsPeer(address, {}), listings));
-  t.after(async () => {
-    await production.stop();
-    await staging.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
-  const req = {
-    peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true,
-    staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const,
-  };
+  const { stagingRoot, productionRoot, production, req: base } = await pairWithPeer(t, 'sy-journal-touch-', (real) => countingListings(real, listings));
+  const req = { ...base, staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const };
   assert.equal((await pull(production.client, req)).result.equal, true);
   listings.count = 0;
   assert.equal((await pull(production.client, req)).result.equal, true);
@@ -315,23 +304,10 @@ test('a file and a directory only touched on staging (same bytes, new mtime) get
 });
 
 test("the directories a changes-only listing reads from disk do not make the next pull list again: with nothing changed since, it ends at the digests", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-journal-dirs-'));
-  const stagingRoot = join(dir, 'staging');
-  const productionRoot = join(dir, 'production');
-  writeTree(stagingRoot);
-  mkdirSync(productionRoot);
   const listings = { count: 0 };
   // Staging watched, as an agent runs: a file's creation reaches the manifest by its event, its
   // directory's new mtime only when something reads the directory (the listing does).
-  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } }, true);
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } }, false, (address) => countingListings(connectAssetsPeer(address, {}), listings));
-  t.after(async () => {
-    await production.stop();
-    await staging.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
-  const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+  const { stagingRoot, productionRoot, production, req } = await pairWithPeer(t, 'sy-journal-dirs-', (real) => countingListings(real, listings), true);
   assert.equal((await pull(production.client, req)).result.equal, true);
 
   writeFileSync(join(stagingRoot, 'b', 'c', 'new.txt'), randomBytes(2_000));
