@@ -4,7 +4,7 @@
 // never a wrong tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -281,6 +281,9 @@ test('a file and a directory only touched on staging (same bytes, new mtime) get
   const listings = { count: 0 };
   const { stagingRoot, productionRoot, production, req: base } = await pairWithPeer(t, 'sy-journal-touch-', (real) => countingListings(real, listings));
   const req = { ...base, staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const };
+  // The root itself is production's own (README): its mode is not staging's.
+  chmodSync(stagingRoot, 0o711);
+  chmodSync(productionRoot, 0o750);
   assert.equal((await pull(production.client, req)).result.equal, true);
   listings.count = 0;
   assert.equal((await pull(production.client, req)).result.equal, true);
@@ -301,6 +304,7 @@ test('a file and a directory only touched on staging (same bytes, new mtime) get
   listings.count = 0;
   assert.equal((await pull(production.client, req)).result.equal, true);
   assert.equal(listings.count, 0, 'and once mirrored, the next pull ends at the digests again');
+  assert.equal(statSync(productionRoot).mode & 0o7777, 0o750, "production's root keeps its own mode");
 });
 
 test("the directories a changes-only listing reads from disk do not make the next pull list again: with nothing changed since, it ends at the digests", async (t) => {
