@@ -4,7 +4,7 @@
 // never a wrong tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -328,4 +328,36 @@ test("the directories a changes-only listing reads from disk do not make the nex
   const again = (await pull(production.client, req)).result;
   assert.equal(again.equal, true);
   assert.equal(listings.count, 0, 'nothing changed since the delta: no listing');
+});
+
+test('mtimes before 1970 reach production to the microsecond, on every path that sets one: a small file, a large file, a touched file, a directory, a symlink', async (t) => {
+  const { stagingRoot, productionRoot, production, req: base } = await pairWithPeer(t, 'sy-journal-1969-', (real) => real);
+  const req = { ...base, staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const };
+  mkdirSync(join(stagingRoot, 'old'));
+  writeFileSync(join(stagingRoot, 'old', 'small.txt'), randomBytes(3_000));
+  writeFileSync(join(stagingRoot, 'old', 'large.bin'), randomBytes(5 * 1024 * 1024));
+  symlinkSync('small.txt', join(stagingRoot, 'old', 'link'));
+  // `touch -h` sets the link's own time; the directory last, after its children were made.
+  const stamp = (rel: string, at: string, link = false) => execFileSync('touch', [...(link ? ['-h'] : []), '-m', '-d', at, join(stagingRoot, rel)]);
+  stamp('old/small.txt', '@-86400.123456789');
+  stamp('old/large.bin', '@-1.000000001');
+  stamp('old/link', '@-999.5', true);
+  stamp('old', '@-31536000.000000999');
+  const expected: Record<string, bigint> = {
+    'old/small.txt': -86_400_123_457_000n, // the microsecond it falls in, as production can set it
+    'old/large.bin': -1_000_001_000n,
+    'old/link': -999_500_000_000n,
+    old: -31_536_000_000_001_000n,
+  };
+  const mtimeOf = (root: string, rel: string) => lstatSync(join(root, rel), { bigint: true }).mtimeNs;
+  assert.equal(mtimeOf(stagingRoot, 'old/small.txt'), -86_400_123_456_789n, 'this file system keeps nanoseconds before 1970');
+  assert.equal((await pull(production.client, req)).result.equal, true);
+  for (const [rel, ns] of Object.entries(expected)) assert.equal(mtimeOf(productionRoot, rel), ns, rel);
+
+  // Only touched, further back: set again by the metadata path.
+  stamp('a/1.txt', '@-5.25');
+  const touched = (await pull(production.client, req)).result;
+  assert.equal(touched.equal, true);
+  assert.equal(Number(touched.files_copied), 0);
+  assert.equal(mtimeOf(productionRoot, 'a/1.txt'), -5_250_000_000n);
 });
