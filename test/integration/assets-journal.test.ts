@@ -16,6 +16,7 @@ import { sameMtime } from '../../agent/assets/mtime.js';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import type { AssetListManifestRequest } from '../../shared/proto-gen/switchyard/v1/AssetListManifestRequest.js';
 import type { AssetManifestBatch__Output } from '../../shared/proto-gen/switchyard/v1/AssetManifestBatch.js';
+import type { AssetTreeSummary__Output } from '../../shared/proto-gen/switchyard/v1/AssetTreeSummary.js';
 
 const TOKEN = 'tok-journal-0123456789abcdef';
 
@@ -360,4 +361,30 @@ test('mtimes before 1970 reach production to the microsecond, on every path that
   assert.equal(touched.equal, true);
   assert.equal(Number(touched.files_copied), 0);
   assert.equal(mtimeOf(productionRoot, 'a/1.txt'), -5_250_000_000n);
+});
+
+test('against a staging agent that does not say where its journal stands, equal digests end the pull, as they did before', async (t) => {
+  const listings = { count: 0 };
+  // TreeDigest answered without the journal fields, as an agent before them answers.
+  const older = (real: AssetsClient): AssetsClient => {
+    const counting = countingListings(real, listings);
+    return new Proxy(counting, {
+      get(target, prop) {
+        if (prop === 'TreeDigest') {
+          return (req: object, cb: (err: unknown, res?: AssetTreeSummary__Output) => void) =>
+            real.TreeDigest(req, (err: unknown, res?: AssetTreeSummary__Output) => cb(err, res && { ...res, journal_epoch: '', journal_seq: '0' }));
+        }
+        return Reflect.get(target, prop, target);
+      },
+    });
+  };
+  const { stagingRoot, productionRoot, production, req: base } = await pairWithPeer(t, 'sy-journal-nojournal-', older);
+  const req = { ...base, staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const };
+  assert.equal((await pull(production.client, req)).result.equal, true);
+  execFileSync('touch', ['-m', '-d', '@1500000000.5', join(stagingRoot, 'a', '1.txt')]);
+  listings.count = 0;
+  const r = (await pull(production.client, req)).result;
+  assert.equal(r.equal, true);
+  assert.equal(listings.count, 0, 'no listing: the digests were equal and staging named no journal');
+  assert.notEqual(statSync(join(productionRoot, 'a', '1.txt'), { bigint: true }).mtimeNs, 1_500_000_000_500_000_000n, 'so the touch is not carried over (the limit of such a staging agent)');
 });
