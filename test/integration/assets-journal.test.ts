@@ -306,6 +306,13 @@ test('a file and a directory only touched on staging (same bytes, new mtime) get
   assert.equal((await pull(production.client, req)).result.equal, true);
   assert.equal(listings.count, 0, 'and once mirrored, the next pull ends at the digests again');
   assert.equal(statSync(productionRoot).mode & 0o7777, 0o750, "production's root keeps its own mode");
+
+  // Touched on production instead: production's own journal moved, and staging's mtime comes back.
+  execFileSync('touch', ['-m', '-d', '@1600000000.5', join(productionRoot, 'top.txt')]);
+  const back = (await pull(production.client, req)).result;
+  assert.equal(back.equal, true);
+  assert.equal(Number(back.files_copied), 0);
+  assert.equal(statSync(join(productionRoot, 'top.txt'), { bigint: true }).mtimeNs / 1000n, statSync(join(stagingRoot, 'top.txt'), { bigint: true }).mtimeNs / 1000n);
 });
 
 test("the directories a changes-only listing reads from disk do not make the next pull list again: with nothing changed since, it ends at the digests", async (t) => {
