@@ -183,11 +183,12 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     const before = manifestDigest(store, root.name);
     scanSeconds.digest = (performance.now() - digestStarted) / 1000;
     // Equal digests prove equal bytes, modes and links, not equal mtimes: the pull ends here only
-    // when neither journal moved since the last pull that ended equal (an older staging, which
-    // does not say where its journal stands, is taken at its digest as before).
+    // when neither journal moved since the last pull that ended equal. Without such a pull to
+    // start from, only an older staging (which does not say where its journal stands) is taken
+    // at its digest, as before; production's own journal counts whatever staging's age.
     const mark = store.journalMark(root.name);
     const stagingMoved = stagingJournal !== undefined && (mark === undefined || mark.peerEpoch !== stagingJournal.epoch || mark.peerSeq !== stagingJournal.seq);
-    const productionMoved = stagingJournal !== undefined && (mark === undefined || mark.localSeq !== store.journal(root.name).seq);
+    const productionMoved = mark === undefined ? stagingJournal !== undefined : mark.localSeq !== store.journal(root.name).seq;
     if (before.digest === staging.digest && (stagingMoved || productionMoved)) journalsMoved = { staging: stagingMoved, production: productionMoved };
     if (before.digest === staging.digest && !stagingMoved && !productionMoved && store.parts(root.name, 1).length === 0) {
       result.production = before;

@@ -71,7 +71,11 @@ export interface TreeSnapshot {
   files: string;
   /** `type mode path` of every entry (symlinks' modes left out: Linux ignores them). */
   modes: string;
-  /** `type mtime path` of every entry, the mtime in seconds cut to the microsecond production can set. */
+  /**
+   * `type mtime path` of every entry, the mtime in seconds cut to the microsecond production can
+   * set (the text is cut, which for an mtime before 1970 rounds toward zero, not down: compare
+   * those with lstat).
+   */
   mtimes: string;
   /** `path -> target` of every symlink. */
   links: string;

@@ -394,4 +394,11 @@ test('against a staging agent that does not say where its journal stands, equal 
   assert.equal(r.equal, true);
   assert.equal(listings.count, 0, 'no listing: the digests were equal and staging named no journal');
   assert.notEqual(statSync(join(productionRoot, 'a', '1.txt'), { bigint: true }).mtimeNs, 1_500_000_000_500_000_000n, 'so the touch is not carried over (the limit of such a staging agent)');
+
+  // Production's own journal needs nothing from staging: a file touched there still gets staging's mtime back.
+  execFileSync('touch', ['-m', '-d', '@1600000000.5', join(productionRoot, 'top.txt')]);
+  const back = (await pull(production.client, req)).result;
+  assert.equal(back.equal, true);
+  assert.ok(listings.count > 0, 'production listed what its own journal shows changed');
+  assert.equal(statSync(join(productionRoot, 'top.txt'), { bigint: true }).mtimeNs / 1000n, statSync(join(stagingRoot, 'top.txt'), { bigint: true }).mtimeNs / 1000n);
 });
