@@ -49,3 +49,43 @@ test('URL rewrite on production: dry run counts, then a serialization-safe rewri
   const again = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: false });
   assert.equal(Number(again.values_changed), 0, 'a second run has nothing left to do');
 });
+
+test('URL rewrite finds every spelling of an origin, leaves look-alike hosts alone, and lists what it cannot rewrite safely', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const root = await db.rootConnection();
+  t.after(() => root.end());
+  const agent = await startDbAgent(t, agentConfig('prod-1', db));
+  const PORT = 'http://staging.example.com:8080';
+  const IDN = 'https://bücher.example';
+  const payload = `x:i:0;a:1:{i:0;s:${S.length + 2}:"${S}/c";};m:a:0:{}`;
+  const cObj = `C:11:"ArrayObject":${payload.length}:{${payload}}`;
+  const escaped = JSON.stringify({ opt: phpSerialize({ u: `${S}/j` }) });
+  const rows: Array<[string, string, string]> = [
+    // name, value before, value after
+    ['lookalike', `${S}.evil.net/x https://staging.example.community/ ${S}-old/`, `${S}.evil.net/x https://staging.example.community/ ${S}-old/`],
+    ['upper', 'HTTPS://STAGING.EXAMPLE.COM/a', `${P}/a`],
+    ['port_encoded', `r=${encodeURIComponent(`${PORT}/a`)}`, `r=${encodeURIComponent(`${P}/a`)}`],
+    ['idn', phpSerialize({ u: `${IDN}/ü` }), phpSerialize({ u: `${P}/ü` })],
+    ['serializable', `a:2:{i:0;${cObj}i:1;s:${S.length}:"${S}";}`, `a:2:{i:0;${cObj}i:1;s:${P.length}:"${P}";}`],
+    ['escaped', escaped, escaped],
+    ['scalar_text', `b: see ${S}/page`, `b: see ${P}/page`],
+  ];
+  await root.query('CREATE TABLE shop.opts (name VARCHAR(64) PRIMARY KEY, v LONGTEXT) DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  for (const [name, v] of rows) await root.query('INSERT INTO shop.opts VALUES (?, ?)', [name, v]);
+  const rules = [
+    { from: S, to: P, skip_columns: [] },
+    { from: PORT, to: P, skip_columns: [] },
+    { from: IDN, to: P, skip_columns: [] },
+  ];
+  const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: false });
+  const [got] = (await root.query('SELECT name, v FROM shop.opts')) as unknown as [Array<{ name: string; v: string }>];
+  const byName = new Map(got.map((r) => [r.name, r.v]));
+  for (const [name, , after] of rows) assert.equal(byName.get(name), after, name);
+  // The two values with an origin left in them are listed, each with its reason; nothing else is.
+  assert.deepEqual(done.broken.map((b) => b.key).sort(), ['escaped', 'serializable']);
+  assert.match(done.broken.find((b) => b.key === 'serializable')!.reason, /C: \(Serializable\) payload/);
+  assert.match(done.broken.find((b) => b.key === 'escaped')!.reason, /escaped text/);
+  assert.equal(Number(done.origins_left), 0, done.problems.join('; '));
+  assert.deepEqual(done.problems, []);
+  assert.equal(Number(done.values_changed), 5);
+});

@@ -110,3 +110,101 @@ test('binary-safe: raw bytes that are not UTF-8 survive', () => {
   assert.equal(containsOrigin(r.value, forms(reps)), false);
   assert.equal(phpBytes('x'), 's:1:"x";');
 });
+
+test('an origin is matched where its name ends: longer hosts, other ports and longer paths are left alone', () => {
+  const keep = [`${S}.evil.net/x`, 'https://staging.example.community/', `${S}:8443/a`, `${S}-old/`, `${S}_x`, encodeURIComponent(`${S}:8443/a`)];
+  for (const v of keep) {
+    const r = rewriteText(`see ${v} now`, reps);
+    assert.equal(r.value, `see ${v} now`, v);
+    assert.equal(containsOrigin(toBytes(v), forms(reps)), false, v);
+  }
+  // Inside serialized data too: the string and its length stay as they were.
+  const ser = phpSerialize({ u: `${S}.evil.net/` });
+  assert.equal(rewriteText(ser, reps).value, ser);
+  // What does end the name: a path, a query, quotes, escapes, punctuation, the end of the text.
+  for (const [a, b] of [
+    [`${S}/p`, `${P}/p`],
+    [`${S}?q=1`, `${P}?q=1`],
+    [`"${S}"`, `"${P}"`],
+    [`${S}.`, `${P}.`],
+    [`(${S})`, `(${P})`],
+    [`${S}:x`, `${P}:x`],
+    [S, P],
+  ]) assert.equal(rewriteText(a!, reps).value, b, a);
+  // A rule with a path: /staging is not the start of /staging2.
+  const pathRule = [{ from: 'https://example.com/staging', to: 'https://example.com' }];
+  assert.equal(rewriteText('https://example.com/staging2/x and https://example.com/staging/y', pathRule).value, 'https://example.com/staging2/x and https://example.com/y');
+  // A rule with a port matches that port only.
+  const portRule = [{ from: 'http://staging.example.com:8080', to: P }];
+  assert.equal(rewriteText('http://staging.example.com:8080/a http://staging.example.com:80801/b', portRule).value, `${P}/a http://staging.example.com:80801/b`);
+  assert.equal(rewriteText(`r=${encodeURIComponent('http://staging.example.com:8080/a')}`, portRule).value, `r=${encodeURIComponent(`${P}/a`)}`);
+  // A rule that ends in a slash needs no end of name.
+  assert.equal(rewriteText(`${S}/x`, [{ from: `${S}/`, to: `${P}/` }]).value, `${P}/x`);
+  assert.equal(rewriteText(encodeURIComponent(`${S}/x`), [{ from: `${S}/`, to: `${P}/` }]).value, encodeURIComponent(`${P}/x`));
+  assert.equal(rewriteText(`${S}/x`.replace(/\//g, '\\/'), [{ from: `${S}/`, to: `${P}/` }]).value, `${P}/x`.replace(/\//g, '\\/'));
+});
+
+test('scheme and host match whatever their case; a path keeps its case', () => {
+  assert.equal(rewriteText('<a href="HTTPS://Staging.Example.COM/x">', reps).value, `<a href="${P}/x">`);
+  assert.equal(rewriteText('r=HTTPS%3A%2F%2FSTAGING.EXAMPLE.COM%2Fx', reps).value, `r=${encodeURIComponent(P)}%2Fx`);
+  assert.equal(containsOrigin(toBytes('https://STAGING.example.com'), forms(reps)), true);
+  const pathRule = [{ from: 'https://example.com/Staging', to: 'https://example.com' }];
+  assert.equal(rewriteText('HTTPS://EXAMPLE.COM/Staging/a https://example.com/staging/b', pathRule).value, 'https://example.com/a https://example.com/staging/b');
+});
+
+test('several rules in one pass: what one rule wrote is not rewritten by the next', () => {
+  const chain = [
+    { from: S, to: 'https://example.com' },
+    { from: 'https://example.com', to: P },
+  ];
+  assert.equal(rewriteText(`${S}/a https://example.com/b`, chain).value, `https://example.com/a ${P}/b`);
+});
+
+test('an IDN host matches as written and in punycode', () => {
+  const idn = [{ from: 'https://bücher.example', to: P }];
+  assert.equal(rewriteText('https://bücher.example/a https://xn--bcher-kva.example/b', idn).value, `${P}/a ${P}/b`);
+  const ser = phpSerialize({ u: 'https://bücher.example/ü' });
+  const r = rewriteText(ser, idn);
+  assert.equal(r.value, phpSerialize({ u: `${P}/ü` }));
+});
+
+test('a C: (Serializable) payload is never resized: carried over and listed when it holds an origin', () => {
+  const payload = `x:i:0;a:1:{i:0;s:${S.length + 2}:"${S}/c";};m:a:0:{}`;
+  const c = `C:11:"ArrayObject":${payload.length}:{${payload}}`;
+  // Mixed with text: the a:/s: inside the payload are not rewritten (that broke the C: length).
+  const mixed = rewriteText(`cache ${c} and ${S}/d`, reps);
+  assert.equal(mixed.value, `cache ${c} and ${P}/d`);
+  assert.equal(mixed.opaque, true);
+  assert.ok(parseExact(toBytes(c)));
+  // Whole, or nested in an array: the rest is rewritten, the payload kept and listed.
+  const whole = rewriteText(c, reps);
+  assert.equal(whole.value, c);
+  assert.equal(whole.opaque, true);
+  const nested = rewriteText(`a:2:{i:0;${c}i:1;s:${S.length}:"${S}";}`, reps);
+  assert.equal(nested.value, `a:2:{i:0;${c}i:1;s:${P.length}:"${P}";}`);
+  assert.equal(nested.opaque, true);
+  assert.ok(parseExact(toBytes(nested.value)));
+  // A payload without an origin is not listed.
+  assert.equal(rewriteText(`C:3:"Foo":5:{abcde} ${S}`, reps).opaque, false);
+});
+
+test('serialized data inside escaped text (JSON) with an origin: left whole and listed, never given wrong lengths', () => {
+  const v = JSON.stringify({ opt: phpSerialize({ u: S }) });
+  const r = rewriteText(v, reps);
+  assert.equal(r.value, v);
+  assert.equal(r.changed, false);
+  assert.equal(r.escaped, true);
+  // Without one it is not listed.
+  assert.equal(rewriteText(JSON.stringify({ opt: phpSerialize({ u: 'x' }) }), reps).escaped, false);
+});
+
+test('text that merely starts like a scalar is text: rewritten, not listed as broken', () => {
+  for (const head of ['b: see', 'i:', 'd: draft', 'i:5 items at']) {
+    const r = rewriteText(`${head} ${S}/page`, reps);
+    assert.equal(r.value, `${head} ${P}/page`, head);
+    assert.equal(r.broken, false, head);
+  }
+  for (const s of ['b:1;', 'i:-3;', 'd:0.5;', 'd:-INF;', 'd:1.0E+25;']) assert.equal(looksSerialized(s), true, s);
+  // Trailing text after a whole scalar still begins like one: left and listed, as before.
+  assert.equal(rewriteText(`i:5;${S}`, reps).broken, true);
+});

@@ -159,9 +159,12 @@ export function parseExact(s: string): PhpValue | undefined {
   }
 }
 
-/** Begins like a serialized value (what WordPress's is_serialized looks for). */
+/**
+ * Begins like a serialized value (what WordPress's is_serialized looks for). A scalar counts only
+ * written out whole (b:0; i:-3; d:0.5;): text such as "b: see https://…" is text, and rewritten as such.
+ */
 export function looksSerialized(s: string): boolean {
-  return /^(?:[aO]:\d+:[{"]|[sSCE]:\d+:"|[bi]:-?\d*;?|d:[^;]*;|N;$|[rR]:\d+;)/.test(s);
+  return /^(?:[aO]:\d+:[{"]|[sSCE]:\d+:"|b:[01];|i:[+-]?\d+;|d:(?:[+-]?INF|NAN|[0-9.E+-]+);|N;$|[rR]:\d+;)/.test(s);
 }
 
 const len = (s: string) => s.length; // byte strings: one char per byte

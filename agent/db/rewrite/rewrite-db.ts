@@ -28,12 +28,20 @@ function skipped(rule: RewriteRule, t: string, c: string): boolean {
   return list.some((s) => s === c || s === `${t}.${c}`);
 }
 
-function hostOf(origin: string): string {
+/**
+ * What the candidate rows are searched for: the host name alone (a port is URL-encoded in some
+ * spellings, %3A8080), as written and as the URL parser spells it (punycode for an IDN host).
+ * The rewrite itself decides what is an origin; this only has to find every row that may hold one.
+ */
+function hostsOf(origin: string): string[] {
+  let u: URL;
   try {
-    return new URL(origin).host;
+    u = new URL(origin);
   } catch {
     throw new SwitchyardError('SY_VALIDATION', `rewrite: ${JSON.stringify(origin)} is not an origin URL`, { field: 'rules.from' });
   }
+  const written = /^[a-z][a-z0-9+.-]*:\/\/([^/?#:]*)/i.exec(origin)?.[1];
+  return [...new Set([u.hostname, ...(written ? [written] : [])])];
 }
 
 interface Candidate {
@@ -60,7 +68,7 @@ function keyWhere(t: Table, key: Array<Buffer | null>, col: string, before: stri
 export async function rewriteDatabase(target: DbTarget, schema: string, rules: RewriteRule[], dryRun: boolean, logger: Logger): Promise<RewriteReport> {
   if (rules.length === 0) throw new SwitchyardError('SY_VALIDATION', 'rules: at least one rewrite rule', { field: 'rules' });
   const fs = forms(rules.map((r) => ({ from: r.from, to: r.to })));
-  const hosts = [...new Set(rules.map((r) => hostOf(r.from)))];
+  const hosts = [...new Set(rules.flatMap((r) => hostsOf(r.from)))];
   const conn = await connect(target, { raw: true });
   const report: RewriteReport = { dry_run: dryRun, columns: [], broken: [], values_changed: 0, origins_left: 0, structure_changed: 0, problems: [] };
   try {
@@ -77,6 +85,8 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
         for (const cand of await candidates(conn, schema, t, c.name, hosts)) {
           const r = rewriteBytes(cand.value, fs);
           if (r.broken) report.broken!.push({ table: t.name, column: c.name, key: keyText(cand.key), reason: 'begins like PHP-serialized data but does not parse; left as it was' });
+          if (r.opaque) report.broken!.push({ table: t.name, column: c.name, key: keyText(cand.key), reason: "an origin inside a C: (Serializable) payload, whose format is its class's own; that payload left as it was, the rest rewritten" });
+          if (r.escaped) report.broken!.push({ table: t.name, column: c.name, key: keyText(cand.key), reason: 'serialized data inside escaped text (JSON) holds an origin; its lengths cannot be fixed there, so the value is left as it was' });
           if (!r.changed) continue;
           if (r.serialized) serialized++;
           occurrences += r.occurrences;

@@ -19,51 +19,148 @@ export interface RewriteOutcome {
   serialized: boolean;
   /** Begins like serialized data but does not parse: left exactly as it was. */
   broken: boolean;
+  /** An origin sits in a C: (Serializable) payload, whose format is the class's own: that payload is left as it was, the rest rewritten. */
+  opaque: boolean;
+  /** Serialized data inside escaped text (JSON) holding an origin: its lengths cannot be fixed from here, so the whole value is left as it was. */
+  escaped: boolean;
 }
 
 /** UTF-8 text → byte string (one char per byte), the form every function here works on. */
 export const toBytes = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
 export const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
-interface Form {
+/**
+ * One spelling of one origin. Its first `ci` bytes (scheme, host and port) match whatever their
+ * letter case — hosts are case-insensitive — and the rest exactly. A spelling that ends in a name
+ * character matches only where the name ends too: https://staging.example.com is not a prefix of
+ * https://staging.example.com.evil.net, https://staging.example.community or …:8443.
+ */
+export interface Form {
   from: string;
   to: string;
+  /** `to` with lowercase percent escapes, for a match spelled that way. */
+  toLowerHex: string;
+  ci: number;
+  lowerHead: string;
+  bounded: boolean;
 }
 
-/** Raw, JSON-escaped and URL-encoded spellings of each replacement, longest first. */
+const asciiLower = (s: string): string => (/[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s);
+const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+
+/** scheme://host[:port] of an origin as written, or the whole text. */
+function headOf(origin: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(origin)?.[0] ?? origin;
+}
+
+/** The same origin with its host spelled as the URL parser spells it (punycode for IDN), when that differs. */
+function asciiSpelling(origin: string): string | undefined {
+  try {
+    const u = new URL(origin);
+    const head = headOf(origin);
+    const host = head.slice(head.indexOf('//') + 2);
+    const ascii = u.port === '' ? u.hostname : `${u.hostname}:${u.port}`;
+    return asciiLower(host) === ascii ? undefined : head.slice(0, head.indexOf('//') + 2) + ascii + origin.slice(head.length);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Raw, JSON-escaped and URL-encoded spellings of each replacement (and the punycode spelling of an IDN host), longest first. */
 export function forms(reps: Replacement[]): Form[] {
   const out: Form[] = [];
-  for (const r of reps) {
-    const f = toBytes(r.from);
-    const t = toBytes(r.to);
-    out.push({ from: f, to: t });
-    if (f.includes('/')) out.push({ from: f.replace(/\//g, '\\/'), to: t.replace(/\//g, '\\/') });
-    const ef = encodeURIComponent(r.from);
-    const et = encodeURIComponent(r.to);
-    if (ef !== r.from) {
-      out.push({ from: ef, to: et });
-      if (ef.toLowerCase() !== ef) out.push({ from: ef.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()), to: et.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()) });
+  // Whether a match must end a name is the rule's own property (…com needs it, …com/ does not), not its spelling's (%2F ends in a letter).
+  let bounded = true;
+  const add = (from: string, to: string, head: string): void => {
+    if (from === '') return;
+    out.push({ from, to, toLowerHex: lowerHex(to), ci: head.length, lowerHead: asciiLower(head), bounded });
+  };
+  for (const r0 of reps) {
+    bounded = /[A-Za-z0-9_~.-]$/.test(r0.from);
+    for (const from of [r0.from, asciiSpelling(r0.from)]) {
+      if (from === undefined) continue;
+      const head = headOf(from);
+      add(toBytes(from), toBytes(r0.to), toBytes(head));
+      if (from.includes('/')) add(toBytes(from).replace(/\//g, '\\/'), toBytes(r0.to).replace(/\//g, '\\/'), toBytes(head).replace(/\//g, '\\/'));
+      const ef = encodeURIComponent(from);
+      if (ef !== from) add(ef, encodeURIComponent(r0.to), encodeURIComponent(head));
     }
   }
   const seen = new Set<string>();
-  return out.filter((x) => x.from !== '' && !seen.has(x.from) && seen.add(x.from)).sort((a, b) => b.from.length - a.from.length);
+  return out.filter((x) => !seen.has(asciiLower(x.from)) && seen.add(asciiLower(x.from))).sort((a, b) => b.from.length - a.from.length);
+}
+
+/** Where a name ends: the byte after a match cannot continue a host, a port or a path segment. */
+function endsName(s: string, e: number): boolean {
+  if (e >= s.length) return true;
+  const ch = s.charCodeAt(e);
+  const next = e + 1 < s.length ? s[e + 1]! : '';
+  if (/[A-Za-z0-9_~]/.test(s[e]!)) return false;
+  if ((ch === 0x2e || ch === 0x2d) && /[A-Za-z0-9]/.test(next)) return false; // . or -: a longer host
+  if (ch === 0x3a && /[0-9]/.test(next)) return false; // :port the rule does not name
+  if (ch === 0x25 && /^%3a[0-9]/i.test(s.slice(e, e + 4))) return false; // the same, URL-encoded
+  return true;
+}
+
+/** Finds the forms' matches in one value, left to right, each form's next match kept until passed. */
+class Matcher {
+  private readonly lower: string;
+  private readonly next: number[];
+
+  constructor(
+    private readonly s: string,
+    private readonly fs: Form[],
+  ) {
+    this.lower = asciiLower(s);
+    this.next = fs.map(() => -2);
+  }
+
+  private findForm(i: number, from: number): number {
+    const f = this.fs[i]!;
+    const tail = f.from.slice(f.ci);
+    for (let at = this.lower.indexOf(f.lowerHead, from); at >= 0; at = this.lower.indexOf(f.lowerHead, at + 1)) {
+      if (tail !== '' && !this.s.startsWith(tail, at + f.ci)) continue;
+      if (f.bounded && !endsName(this.s, at + f.from.length)) continue;
+      return at;
+    }
+    return -1;
+  }
+
+  /** The leftmost match at or after `from` (the longest where two start together). */
+  find(from: number): { at: number; f: Form } | undefined {
+    let best: { at: number; f: Form } | undefined;
+    for (let i = 0; i < this.fs.length; i++) {
+      let at = this.next[i]!;
+      if (at === -1) continue;
+      if (at < from) at = this.next[i] = this.findForm(i, from);
+      if (at < 0) continue;
+      const f = this.fs[i]!;
+      if (best === undefined || at < best.at || (at === best.at && f.from.length > best.f.from.length)) best = { at, f };
+    }
+    return best;
+  }
 }
 
 class Counter {
   occurrences = 0;
   serialized = false;
   broken = false;
+  opaque = false;
+  escaped = false;
 }
 
+/** One pass over the text for every rule at once: the output of one rule is never fed to another. */
 function replaceText(s: string, fs: Form[], c: Counter): string {
-  let out = s;
-  for (const f of fs) {
-    if (!out.includes(f.from)) continue;
-    const parts = out.split(f.from);
-    c.occurrences += parts.length - 1;
-    out = parts.join(f.to);
+  const m = new Matcher(s, fs);
+  let out = '';
+  let last = 0;
+  for (let hit = m.find(0); hit !== undefined; hit = m.find(last)) {
+    const matched = s.slice(hit.at, hit.at + hit.f.from.length);
+    out += s.slice(last, hit.at) + (/%(?:[a-f][0-9a-f]|[0-9][a-f])/.test(matched) ? hit.f.toLowerHex : hit.f.to);
+    last = hit.at + hit.f.from.length;
+    c.occurrences++;
   }
-  return out;
+  return last === 0 ? s : out + s.slice(last);
 }
 
 function rewriteValue(v: PhpValue, fs: Form[], c: Counter): PhpValue {
@@ -74,25 +171,43 @@ function rewriteValue(v: PhpValue, fs: Form[], c: Counter): PhpValue {
       return { t: 'a', items: v.items.map(([k, x]) => [k, rewriteValue(x, fs, c)]) };
     case 'O':
       return { t: 'O', cls: v.cls, items: v.items.map(([k, x]) => [k, rewriteValue(x, fs, c)]) };
+    case 'C':
+      // A Serializable payload is in its class's own format: left as it is, and listed if it holds an origin.
+      if (containsOrigin(v.data, fs)) c.opaque = true;
+      return v;
     default:
-      // C: (Serializable) payloads are opaque to us; numbers, refs and enums carry no URL.
+      // Numbers, refs and enums carry no URL.
       return v;
   }
 }
 
-const EMBEDDED = /[aO]:\d+:[{"]|s:\d+:"/g;
+const EMBEDDED = /[aO]:\d+:[{"]|[sC]:\d+:"/g;
+/** A serialized string inside escaped text (JSON's \"): its declared length counts bytes of the unescaped text. */
+const ESCAPED_SERIALIZED = /[sS]:\d+:\\+"/;
 
 /** Text that may contain serialized fragments: each fragment that parses is rewritten as data. */
 function rewriteMixed(s: string, fs: Form[], c: Counter): string {
-  if (!fs.some((f) => s.includes(f.from))) return s;
+  if (!containsOrigin(s, fs)) return s;
+  if (ESCAPED_SERIALIZED.test(s)) {
+    c.escaped = true;
+    return s;
+  }
   let out = '';
   let last = 0;
   EMBEDDED.lastIndex = 0;
   for (let m = EMBEDDED.exec(s); m !== null; m = EMBEDDED.exec(s)) {
     try {
       const { value, end } = parseAt(s, m.index);
-      if (value.t === 's' && !fs.some((f) => value.v.includes(f.from))) continue;
+      if (value.t === 's' && !containsOrigin(value.v, fs)) continue;
       out += replaceText(s.slice(last, m.index), fs, c);
+      if (value.t === 'C') {
+        // Carried over byte for byte: the a:/s: pieces inside its payload are not ours to resize.
+        rewriteValue(value, fs, c);
+        out += s.slice(m.index, end);
+        last = end;
+        EMBEDDED.lastIndex = end;
+        continue;
+      }
       c.serialized = true;
       out += serialize(rewriteValue(value, fs, c));
       last = end;
@@ -123,7 +238,8 @@ export function rewriteBytes(value: string, fs: Form[]): RewriteOutcome {
   const out = rewriteString(value, fs, c);
   // A broken piece nested inside valid data is carried over byte for byte (its s:N length is
   // still right); only the parts that parsed change.
-  return { value: out, changed: out !== value, occurrences: out === value ? 0 : c.occurrences, serialized: c.serialized, broken: c.broken };
+  if (c.escaped) return { value, changed: false, occurrences: 0, serialized: false, broken: false, opaque: false, escaped: true };
+  return { value: out, changed: out !== value, occurrences: out === value ? 0 : c.occurrences, serialized: c.serialized, broken: c.broken, opaque: c.opaque, escaped: false };
 }
 
 /** Convenience for UTF-8 text (tests, small values). */
@@ -134,5 +250,5 @@ export function rewriteText(value: string, reps: Replacement[]): RewriteOutcome 
 
 /** Any spelling of any origin left in the value. */
 export function containsOrigin(value: string, fs: Form[]): boolean {
-  return fs.some((f) => value.includes(f.from));
+  return new Matcher(value, fs).find(0) !== undefined;
 }
