@@ -18,7 +18,8 @@ export async function main(argv: string[]): Promise<void> {
     .name('switchyard')
     .description('Move a website from a validated staging host to a new production host, prove parity, then switch DNS — with a way back.')
     .version(packageVersion())
-    .showHelpAfterError()
+    // A usage error is one line on stderr (the whole help after it buried the line that matters).
+    .configureOutput({ outputError: (str, write) => write(`switchyard: ${str.replace(/^error: /, '').trim()} (see --help)\n`) })
     .exitOverride();
   registerCommands(program);
   try {
@@ -33,4 +34,9 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 process.on('unhandledRejection', fail);
+// A reader that stops early (`| head`) is not an error of ours: end quietly instead of a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  fail(err);
+});
 await main(process.argv);

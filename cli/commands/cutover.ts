@@ -17,6 +17,8 @@ interface CutoverLike {
   id: string;
   site: string;
   state: string;
+  /** A run or rollback is in flight. */
+  running?: boolean;
   steps: StepLike[];
   error?: { code: string; message: string; step?: string } | null;
   rollback?: { state: string; reason: string; parts: Array<{ name: string; state: string }> } | null;
@@ -77,6 +79,7 @@ export function formatEvent(e: SseEvent): string {
 }
 
 const RESTING = new Set(['planned', 'paused', 'failed', 'interrupted', 'fallback', 'completed', 'rolled_back', 'rollback_failed']);
+const resting = (c: CutoverLike): boolean => RESTING.has(c.state) && c.running !== true;
 
 /** The sequence number of the newest stored event, so a watch can start after it. */
 async function lastSeq(opts: ClientOptions, id: string): Promise<number> {
@@ -93,6 +96,9 @@ export interface WatchOptions {
 /**
  * Prints events until the cutover rests. A resting state seen in replayed history does not end
  * the watch while the cutover is running again, so `watch` right after `advance` waits for it.
+ * A cutover already at rest (planned, rolled back, a rollback repeated that had nothing left to
+ * do) gets its stored events printed, all of them, and the watch ends: the server keeps a
+ * following stream open, so waiting for a change there would wait forever.
  */
 export async function watch(opts: ClientOptions, id: string, write: (s: string) => void = out, wo: WatchOptions = {}): Promise<CutoverLike> {
   const client = new RestClient(opts);
@@ -100,7 +106,11 @@ export async function watch(opts: ClientOptions, id: string, write: (s: string) 
   const ac = new AbortController();
   const tty = process.stdout.isTTY === true && write === out;
   let lastProgress = false;
-  const events = `${path}/events${wo.after ? `?after=${wo.after}` : ''}`;
+  // Read before the stream starts: what rests now has nothing more to say; anything that runs
+  // after this read is in the stream, which replays history from `after` first.
+  const follow = !resting(await client.get<CutoverLike>(path));
+  const query = [wo.after ? `after=${wo.after}` : '', follow ? '' : 'follow=false'].filter((x) => x !== '').join('&');
+  const events = `${path}/events${query === '' ? '' : `?${query}`}`;
   for await (const e of readEvents(opts, events, ac.signal)) {
     const line = formatEvent(e);
     if (tty && e.type === 'progress') {
@@ -111,9 +121,9 @@ export async function watch(opts: ClientOptions, id: string, write: (s: string) 
       lastProgress = false;
       write(line);
     }
-    if (e.type === 'state-changed' && RESTING.has(String(e.data.state ?? e.data.to ?? ''))) {
-      const now = await client.get<CutoverLike>(path);
-      if (RESTING.has(now.state)) break;
+    // The state alone here: a run records its resting state a moment before it stops counting as running.
+    if (follow && e.type === 'state-changed' && RESTING.has(String(e.data.state ?? e.data.to ?? ''))) {
+      if (RESTING.has((await client.get<CutoverLike>(path)).state)) break;
     }
   }
   ac.abort();
