@@ -42,7 +42,9 @@ export const API_PREFIX = '/v1';
 
 export function buildApp(deps: ApiDeps): ApiApp {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'api' });
-  const app = fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
+  // removeAdditional off: a schema that says additionalProperties: false refuses an unknown key
+  // (a typo such as "froce") with a 400 naming it, instead of Ajv dropping it without a word.
+  const app = fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }), ajv: { customOptions: { removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();
 
   installProblemHandlers(app);

@@ -87,7 +87,10 @@ export const PlanSchema = Type.Object(
         monitorWindowSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'length of the sliding window the 5xx share is taken over; default 300 (or monitorMinutes if shorter)' })),
         monitorIntervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'how often monitor takes access-log counts and probes the pages; default 10' })),
         expectStatus: Type.Optional(
-          Type.Record(Type.String({ pattern: '^/' }), Type.Integer({ minimum: 100, maximum: 599 }), { description: 'final status a checked page must end with when not 200, e.g. {"/gone/": 410}' }),
+          Type.Record(Type.String({ pattern: '^/' }), Type.Integer({ minimum: 100, maximum: 599 }), {
+            additionalProperties: false,
+            description: 'final status a checked page must end with when not 200, e.g. {"/gone/": 410}; each key a path starting with /',
+          }),
         ),
         blockedPaths: Type.Optional(Type.Array(Type.String({ pattern: '^/' }), { description: 'paths robots.txt is meant to block; validate does not fail on them' })),
         adminPaths: Type.Optional(Type.Array(Type.String({ pattern: '^/' }), { description: 'admin/API paths that must not be publicly cacheable; default [/wp-admin/, /wp-json/]' })),
@@ -184,6 +187,10 @@ export function parsePlan(input: unknown, ctx: PlanContext): Plan {
     const agent = entry.slice(0, entry.indexOf(':'));
     if (!agents.has(agent)) throw invalid(`checks.regression[${i}]`, `unknown agent ${JSON.stringify(agent)} in ${JSON.stringify(entry)}`);
   });
+  if (typeof plan.checks.redirects === 'string') {
+    // Only the CLI reads the file (beside the plan); a name sent here would be a check that never runs.
+    throw invalid('checks.redirects', `${JSON.stringify(plan.checks.redirects)} is a file name; the controller cannot read your files: send its rows ([{from, to, status}]), or create the cutover with switchyard cutover create --plan, which reads the file`);
+  }
   if (plan.dns.ttl !== undefined && plan.dns.ttl > plan.checks.maxTtl) {
     throw invalid('dns.ttl', `${plan.dns.ttl} is above checks.maxTtl ${plan.checks.maxTtl}`);
   }

@@ -181,6 +181,68 @@ test('rollback works as a bare curl POST: no body and no content type, or an emp
   assert.equal(engine.get(id2).rollback!.reason, 'wrong plan');
 });
 
+test("rollback works the ways curl sends it: -d '' and -d '{json}' without a JSON content type", async (t) => {
+  const { app, engine, world } = await harness(t);
+  const form = { ...op, 'content-type': 'application/x-www-form-urlencoded' };
+  const id = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'switch' } });
+  await engine.idle(id);
+  const empty = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: form, payload: '' });
+  assert.equal(empty.statusCode, 202, empty.body);
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'rolled_back');
+  assert.equal(world.dnsValue, '203.0.113.10');
+
+  const id2 = await create(app);
+  const json = await app.inject({ method: 'POST', url: `/v1/cutovers/${id2}/rollback`, headers: form, payload: '{"reason":"DNS broken"}' });
+  assert.equal(json.statusCode, 202, json.body);
+  await engine.idle(id2);
+  assert.equal(engine.get(id2).rollback!.reason, 'DNS broken');
+
+  // A body that is not JSON is refused, naming what to send; nothing is rolled back.
+  const id3 = await create(app);
+  const bad = await app.inject({ method: 'POST', url: `/v1/cutovers/${id3}/rollback`, headers: form, payload: 'reason=x' });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.headers['content-type'], 'application/problem+json; charset=utf-8');
+  const problem = bad.json() as { code: string; field: string; detail: string };
+  assert.equal(problem.field, 'body');
+  assert.match(problem.detail, /application\/json/);
+  assert.equal(engine.get(id3).state, 'planned');
+});
+
+test('an unknown key in an action body is refused by name, not dropped', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const advance = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'preflight', froce: true } });
+  assert.equal(advance.statusCode, 400, advance.body);
+  assert.match((advance.json() as { detail: string }).detail, /froce/);
+  const rollback = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: op, payload: { reasn: 'DNS broken' } });
+  assert.equal(rollback.statusCode, 400, rollback.body);
+  assert.match((rollback.json() as { detail: string }).detail, /reasn/);
+  assert.equal(engine.get(id).state, 'planned', 'neither ran');
+});
+
+test('a plan over REST: a redirects file name and a malformed expectStatus key are refused by field', async (t) => {
+  const { app } = await harness(t);
+  const withFile = planInput();
+  (withFile.checks as Record<string, unknown>).redirects = 'redirects.csv';
+  const file = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: withFile });
+  assert.equal(file.statusCode, 400, file.body);
+  assert.equal((file.json() as { field: string }).field, 'checks.redirects');
+  assert.match((file.json() as { detail: string }).detail, /send its rows/);
+
+  const badKey = planInput();
+  (badKey.checks as Record<string, unknown>).expectStatus = { 'gone/': 410 };
+  const key = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: badKey });
+  assert.equal(key.statusCode, 400, key.body);
+  assert.match((key.json() as { field: string }).field, /^checks\.expectStatus/);
+
+  const good = planInput();
+  (good.checks as Record<string, unknown>).expectStatus = { '/gone/': 410 };
+  (good.checks as Record<string, unknown>).redirects = [{ from: '/old/', to: '/new/', status: 301 }];
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: good })).statusCode, 201);
+});
+
 test('release is 409 outside the fallback window and completes inside it', async (t) => {
   const { app, engine } = await harness(t);
   const id = await create(app);

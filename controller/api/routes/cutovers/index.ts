@@ -12,6 +12,7 @@ import { STEP_NAMES } from '../../../cutover/states.js';
 import { CutoverViewSchema } from '../../../cutover/view.js';
 import { resumeAfter, streamEvents } from './sse.js';
 import { reportHtmlRoutes } from './report-html.js';
+import { SwitchyardError } from '../../../../shared/errors.js';
 
 /** What these routes need of the engine; tests may pass a fake with the same shape. */
 export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events'>;
@@ -86,6 +87,21 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       return;
     }
     parseJson(request, body as string, done);
+  });
+  // curl sends -d data as application/x-www-form-urlencoded unless told otherwise, and -d '' is
+  // a body of that type too: at 3 a.m. neither may stand between an operator and a rollback. An
+  // empty body of any type is no body; any other body must be JSON, whatever its label says.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : String(body);
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text) as unknown);
+    } catch {
+      done(new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}); send JSON with -H 'Content-Type: application/json', or no body`, { field: 'body' }), undefined);
+    }
   });
 
   app.post(
