@@ -26,13 +26,8 @@ export class RestClient {
       throw new SwitchyardError('SY_AGENT_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? String(err)}`);
     }
     const text = await res.text();
-    const parsed = text === '' ? undefined : (JSON.parse(text) as unknown);
-    if (!res.ok) {
-      const p = (parsed ?? {}) as { code?: string; detail?: string; title?: string; field?: string };
-      const code = isErrorCode(p.code) ? p.code : 'SY_INTERNAL';
-      throw new SwitchyardError(code, `${res.status} ${p.title ?? res.statusText}: ${p.detail ?? text}`, p.field === undefined ? {} : { field: p.field });
-    }
-    return parsed as T;
+    if (!res.ok) throw problemError(res.status, res.statusText, text);
+    return (text === '' ? undefined : (JSON.parse(text) as unknown)) as T;
   }
 
   get<T>(path: string): Promise<T> {
@@ -42,4 +37,16 @@ export class RestClient {
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('POST', path, body ?? {});
   }
+}
+
+/** A problem+json answer (or whatever came instead) as one clear error: its code, title and detail. */
+export function problemError(status: number, statusText: string, text: string): SwitchyardError {
+  let p: { code?: string; detail?: string; title?: string; field?: string } = {};
+  try {
+    p = (text === '' ? {} : JSON.parse(text)) as typeof p;
+  } catch {
+    p = {};
+  }
+  const code = isErrorCode(p.code) ? p.code : 'SY_INTERNAL';
+  return new SwitchyardError(code, `${status} ${p.title ?? statusText}: ${p.detail ?? text.slice(0, 200)}`, p.field === undefined ? {} : { field: p.field });
 }

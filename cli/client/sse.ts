@@ -1,7 +1,7 @@
 // Reads a Server-Sent Events stream from the controller with fetch, resuming after the last
 // id seen if the connection drops.
 import { SwitchyardError } from '../../shared/errors.js';
-import type { ClientOptions } from './rest.js';
+import { problemError, type ClientOptions } from './rest.js';
 
 export interface SseEvent {
   id: number;
@@ -25,8 +25,7 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
       void err;
     }
     if (!res.ok || !res.body) {
-      const text = await res.text();
-      throw new SwitchyardError(res.status === 404 ? 'SY_NOT_FOUND' : 'SY_INTERNAL', `${res.status}: ${text.slice(0, 200)}`);
+      throw problemError(res.status, res.statusText, await res.text());
     }
     const decoder = new TextDecoder();
     let buf = '';

@@ -103,6 +103,12 @@ test('a usage error is one line on stderr, and a reader that stops early ends th
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /^switchyard: .*\(see --help\)$/m);
   }
+  // An error from the event stream reads like any other: one line, its code, the problem's detail.
+  const unknown = await cli(url, ['cutover', 'rollback', 'co_nope', '--wait']);
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.stderr.trim().split('\n').length, 1, unknown.stderr);
+  assert.match(unknown.stderr, /\[SY_NOT_FOUND\]/);
+  assert.doesNotMatch(unknown.stderr, /\{"type"/);
   const id = (await cli(url, ['cutover', 'create', '--plan', planFile])).stdout.split('\t')[0]!;
   // stdout closed before the answer arrives: the write fails with EPIPE.
   const child = spawn(process.execPath, [MAIN, 'cutover', 'status', id, '--json'], { env: { ...process.env, SWITCHYARD_URL: url, SWITCHYARD_TOKEN: OPERATOR_TOKEN }, stdio: ['ignore', 'pipe', 'pipe'] });
