@@ -13,6 +13,7 @@ import type { DnsProvider } from '../../controller/dns/provider.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { dnsTtlPort, preflightExecutor, prepareTtl, named } from '../../controller/cutover/steps/index.js';
 import { dnsTtlCheck } from '../../controller/cutover/steps/preflight/dns-ttl.js';
+import { dnsNameCheck } from '../../controller/cutover/steps/preflight/dns-name.js';
 import { robotsCheck } from '../../controller/cutover/steps/preflight/robots.js';
 import { regressionCheck } from '../../controller/cutover/steps/preflight/regression.js';
 import type { Check, PreflightCheck } from '../../controller/cutover/steps/preflight.js';
@@ -28,7 +29,9 @@ after(async () => {
 before(async () => {
   pdns = await withPowerDns((fn) => cleanups.push(fn), {
     host: '127.0.0.4',
-    zones: [{ name: 'example.test', records: [{ name: NAME, type: 'A', ttl: 86400, content: '127.0.0.2' }, { name: 'ns1.example.test', type: 'A', ttl: 3600, content: '127.0.0.4' }] }],
+    zones: [{ name: 'example.test', records: [{ name: NAME, type: 'A', ttl: 86400, content: '127.0.0.2' }, { name: 'ns1.example.test', type: 'A', ttl: 3600, content: '127.0.0.4' },
+      { name: 'dual.example.test', type: 'A', ttl: 300, content: '127.0.0.2' }, { name: 'dual.example.test', type: 'AAAA', ttl: 300, content: '2001:db8::10' },
+      { name: 'alias.example.test', type: 'CNAME', ttl: 300, content: 'www.example.test.' }] }],
   });
   provider = new PowerDnsProvider({ name: 'pdns-test', url: pdns.apiUrl, apiKey: pdns.apiKey, authoritative: [pdns.dnsServer], policy: { retries: 1, baseDelayMs: 10 } });
 });
@@ -94,6 +97,26 @@ test('dns ttl: over maxTtl fails pointing at prepare; after prepare it passes an
   const later = await runChecks(t, store, plan, [ttlCheck], clock);
   assert.equal(byName(later.checks, 'dns ttl lead').status, 'pass');
   assert.match(byName(later.checks, 'dns ttl lead').message, /longer than the old TTL 86400 s/);
+});
+
+test('dns name: an AAAA beside the A record, or a CNAME at the name, fails preflight before anything is frozen', async (t) => {
+  const { store } = tempStore(t);
+  const dns = new Map<string, DnsProvider>([['pdns-test', provider]]);
+  const check = named('dns name', dnsNameCheck(dns));
+  const at = (name: string): Plan => {
+    const p = planFor();
+    return { ...p, dns: { ...p.dns, name } };
+  };
+  const dual = await runChecks(t, store, at('dual.example.test'), [check]);
+  assert.equal(dual.state, 'failed');
+  assert.equal(byName(dual.checks, 'dns name').status, 'fail');
+  assert.match(byName(dual.checks, 'dns name').message, /also has AAAA 2001:db8::10/);
+  const alias = await runChecks(t, store, at('alias.example.test'), [check]);
+  assert.equal(byName(alias.checks, 'dns name').status, 'fail');
+  assert.match(byName(alias.checks, 'dns name').message, /is a CNAME \(→ www\.example\.test\./);
+  const plain = await runChecks(t, store, at(NAME), [check]);
+  assert.equal(byName(plain.checks, 'dns name').status, 'pass');
+  assert.equal(plain.state, 'succeeded');
 });
 
 test('prepareTtl (standalone) lowers the TTL and records the sighting; a record already low is left alone', async (t) => {

@@ -8,6 +8,7 @@ import { EVIDENCE_KEYS, type StepExecutor } from '../executor.js';
 import type { StepDeps } from './deps.js';
 import { cdnCheck } from './preflight/cdn.js';
 import { dnsTtlCheck, type DnsTtlCheckOptions } from './preflight/dns-ttl.js';
+import { dnsNameCheck } from './preflight/dns-name.js';
 import { freeDiskCheck, type FreeDiskOptions } from './preflight/free-disk.js';
 import { regressionCheck } from './preflight/regression.js';
 import { robotsCheck } from './preflight/robots.js';
@@ -32,6 +33,7 @@ export function builtinPreflightChecks(deps: Pick<StepDeps, 'agents' | 'dns' | '
     named('runtime parity', runtimeParityCheck(deps.parity)),
     named('tls parity', tlsParityCheck()),
     named('dns ttl', dnsTtlCheck(deps.dns, opts.dnsTtl)),
+    named('dns name', dnsNameCheck(deps.dns)),
     named('free disk', freeDiskCheck(opts.freeDisk)),
     named('robots.txt', robotsCheck()),
     named('cdn purge', cdnCheck(deps.dns)),
