@@ -70,8 +70,26 @@ export interface Maintenance {
 
 function writeAtomic(path: string, content: Buffer | string): void {
   const tmp = join(dirname(path), `.${basename(path)}.switchyard-tmp`);
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+    throw new SwitchyardError('SY_CONFIG_INVALID', `maintenance.flagFile ${path}: cannot write it: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { field: 'maintenance.flagFile', cause: err });
+  }
+}
+
+// One lock or unlock at a time: two locks at once would each read the prior state, and the second
+// would record the first one's maintenance flag as what staging had before.
+let serial: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = serial.then(fn, fn);
+  serial = run.catch(() => undefined);
+  return run;
 }
 
 async function superReadOnly(conn: Connection): Promise<string> {
@@ -102,7 +120,11 @@ async function readPrior(conn: Connection, m: Maintenance | undefined): Promise<
  * `target` undefined (the agent has no database) or `flagOnly`: the freeze is the maintenance flag
  * alone. A repeated lock keeps the first record, but never changes what the freeze covers.
  */
-export async function lockWrites(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: { flagOnly?: boolean } = {}): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+export function lockWrites(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: { flagOnly?: boolean } = {}): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+  return oneAtATime(() => lockNow(target, m, store, opts));
+}
+
+async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: { flagOnly?: boolean }): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
   if (target === undefined || opts.flagOnly === true) {
     const recorded = store.get();
     if (recorded !== undefined && recorded.noDatabase !== true) {
@@ -110,7 +132,12 @@ export async function lockWrites(target: DbTarget | undefined, m: Maintenance | 
     }
     const prior = recorded ?? { readOnly: false, superReadOnly: '', noDatabase: true, ...flagPrior(m) };
     if (recorded === undefined) store.set(prior);
-    if (m !== undefined) writeAtomic(m.flagFile, m.content);
+    try {
+      if (m !== undefined) writeAtomic(m.flagFile, m.content);
+    } catch (err) {
+      if (recorded === undefined) store.clear();
+      throw err;
+    }
     return { prior, alreadyLocked: recorded !== undefined };
   }
   // A freeze recorded before the database was configured has no read_only to restore: setting
@@ -121,11 +148,23 @@ export async function lockWrites(target: DbTarget | undefined, m: Maintenance | 
     const recorded = store.get();
     const prior = recorded ?? (await readPrior(conn, m));
     if (recorded === undefined) store.set(prior);
-    if (m !== undefined) writeAtomic(m.flagFile, m.content);
-    await conn.query('SET GLOBAL read_only = ON');
-    if (prior.superReadOnly !== '') await conn.query('SET GLOBAL super_read_only = ON');
+    try {
+      if (m !== undefined) writeAtomic(m.flagFile, m.content);
+      await conn.query('SET GLOBAL read_only = ON');
+      if (prior.superReadOnly !== '') await conn.query('SET GLOBAL super_read_only = ON');
+    } catch (err) {
+      // A lock that did not take (no READ_ONLY ADMIN, say) must not leave the site in maintenance
+      // with a recorded freeze behind it: put back what this call changed, then report why.
+      if (recorded === undefined) {
+        await conn.query(`SET GLOBAL read_only = ${prior.readOnly ? 'ON' : 'OFF'}`).catch(() => undefined);
+        restoreFlag(prior);
+        store.clear();
+      }
+      throw err;
+    }
     return { prior, alreadyLocked: recorded !== undefined };
   } catch (err) {
+    if (err instanceof SwitchyardError) throw err;
     throw dbError(await explainLockWait(err, target, 'lock writes on staging'), 'lock writes');
   } finally {
     await closeConn(conn);
@@ -138,7 +177,11 @@ function restoreFlag(prior: FreezeState): void {
   else if (existsSync(prior.flagFile)) unlinkSync(prior.flagFile);
 }
 
-export async function unlockWrites(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
+export function unlockWrites(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
+  return oneAtATime(() => unlockNow(target, store, fromController));
+}
+
+async function unlockNow(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
   const prior = store.get() ?? fromController;
   if (prior === undefined) return { restored: undefined, wasLocked: false };
   if (prior.noDatabase === true) {
@@ -150,8 +193,14 @@ export async function unlockWrites(target: DbTarget | undefined, store: FreezeSt
   const conn = await connect(target);
   try {
     // super_read_only=ON forces read_only; it must go first.
-    if (prior.superReadOnly !== '') await conn.query(`SET GLOBAL super_read_only = ${prior.superReadOnly === '1' || prior.superReadOnly === 'ON' ? 'ON' : 'OFF'}`);
-    await conn.query(`SET GLOBAL read_only = ${prior.readOnly ? 'ON' : 'OFF'}`);
+    // Only what differs is set: a server already as it was needs no privilege to stay so, and
+    // the flag file still comes down.
+    if (prior.superReadOnly !== '') {
+      const want = prior.superReadOnly === '1' || prior.superReadOnly === 'ON' ? 'ON' : 'OFF';
+      if ((await superReadOnly(conn)) !== prior.superReadOnly) await conn.query(`SET GLOBAL super_read_only = ${want}`);
+    }
+    const [ro] = await rows<{ v: unknown }>(conn, 'SELECT @@GLOBAL.read_only AS v');
+    if ((Number(ro!.v) === 1) !== prior.readOnly) await conn.query(`SET GLOBAL read_only = ${prior.readOnly ? 'ON' : 'OFF'}`);
     restoreFlag(prior);
     store.clear();
     return { restored: prior, wasLocked: true };

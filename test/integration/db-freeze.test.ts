@@ -1,0 +1,55 @@
+// The write freeze against a real server when something goes wrong: a lock that cannot set
+// read_only leaves staging as it was (no maintenance page left up, nothing recorded), two locks
+// at once record what staging had before either, and a flag file that cannot be written is named.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withMariaDb } from '../helpers/mariadb.js';
+import { lockWrites, MemoryFreezeStore, unlockWrites } from '../../agent/db/freeze.js';
+import type { DbTarget } from '../../agent/db/connect.js';
+
+test('write freeze: a lock that fails undoes itself, concurrent locks keep the true prior state, a bad flag path is named', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
+  const root = await db.rootConnection();
+  t.after(() => root.end());
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flagFile = join(dir, '.maintenance');
+  const readOnly = async () => Number(((await root.query('SELECT @@GLOBAL.read_only AS v')) as unknown as [[{ v: number }]])[0][0].v);
+  const admin: DbTarget = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+
+  // An agent user without READ_ONLY ADMIN: the lock fails, and leaves no flag and no record.
+  await root.query("CREATE USER 'weak'@'%' IDENTIFIED BY 'weakpw'");
+  await root.query("GRANT SELECT, PROCESS, RELOAD ON *.* TO 'weak'@'%'");
+  const weak: DbTarget = { host: db.host, port: db.port, user: 'weak', password: 'weakpw' };
+  const store = new MemoryFreezeStore();
+  await assert.rejects(lockWrites(weak, { flagFile, content: 'MAINT' }, store), (err: Error & { code?: string }) => err.code === 'SY_DB' && /READ_ONLY ADMIN|SUPER|denied/i.test(err.message));
+  assert.equal(existsSync(flagFile), false, 'no maintenance page left up');
+  assert.equal(store.get(), undefined, 'no freeze recorded');
+  assert.equal(await readOnly(), 0);
+  assert.equal((await unlockWrites(weak, store)).wasLocked, false);
+
+  // Unlock sets only what differs: with read_only already as it was, a user without the
+  // privilege still takes the maintenance flag down.
+  await lockWrites(admin, { flagFile, content: 'MAINT' }, store);
+  await root.query('SET GLOBAL read_only = OFF');
+  assert.equal((await unlockWrites(weak, store)).wasLocked, true);
+  assert.equal(existsSync(flagFile), false);
+
+  // Two locks at once: the second must not record the first one's flag as staging's own.
+  for (let i = 0; i < 5; i++) {
+    await Promise.all([lockWrites(admin, { flagFile, content: 'MAINT' }, store), lockWrites(admin, { flagFile, content: 'MAINT' }, store)]);
+    assert.equal(store.get()!.flagFileExisted, false);
+    await unlockWrites(admin, store);
+    assert.equal(existsSync(flagFile), false, 'unlock took the flag down');
+    assert.equal(await readOnly(), 0);
+  }
+
+  // A flag file in a directory that does not exist: named, and nothing left locked.
+  const missing = join(dir, 'no-such-dir', '.maintenance');
+  await assert.rejects(lockWrites(admin, { flagFile: missing, content: 'MAINT' }, store), (err: Error & { code?: string; field?: string }) => err.code === 'SY_CONFIG_INVALID' && err.field === 'maintenance.flagFile' && err.message.includes(missing));
+  assert.equal(store.get(), undefined);
+  assert.equal(await readOnly(), 0);
+});
