@@ -5,7 +5,7 @@ import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
 
-const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|private[-_]?key|credential|^env$|^value$|dsn/i;
+export const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|private[-_]?key|credential|^env$|^value$|dsn/i;
 export const REDACTED = '[REDACTED]';
 
 function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {

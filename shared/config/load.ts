@@ -6,6 +6,7 @@ import { parseDocument } from 'yaml';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { SwitchyardError } from '../errors.js';
+import { redactSecrets, SECRET_KEY } from '../logger.js';
 
 /** `/grpc/listen/0/port` → `grpc.listen[0].port` */
 export function pointerToKey(pointer: string): string {
@@ -15,10 +16,45 @@ export function pointerToKey(pointer: string): string {
   return key === '' ? '(top level)' : key;
 }
 
+/** What was found, for the message: never a secret's value (a config error goes to stderr and logs). */
+function shown(key: string, value: unknown): string {
+  if (value === undefined) return 'missing';
+  const secretKey = SECRET_KEY.test(key.split(/[.[\]]/).filter((part) => part !== '').at(-1) ?? '');
+  if (secretKey && (value === null || typeof value !== 'object')) return `got a ${value === null ? 'null' : typeof value}`;
+  const text = JSON.stringify(typeof value === 'object' && value !== null ? redactSecrets(value) : value) ?? String(value);
+  // user:password@ in a URL-like string
+  return `got ${text.replace(/(\/\/[^/:@\s"]*):[^@\s"]*@/g, '$1:[redacted]@').slice(0, 60)}`;
+}
+
 function describe(err: ValueError): { key: string; why: string } {
   if (/unexpected property/i.test(err.message)) return { key: pointerToKey(err.path), why: 'unknown key' };
-  const got = err.value === undefined ? 'missing' : `got ${JSON.stringify(err.value)?.slice(0, 60)}`;
-  return { key: pointerToKey(err.path), why: `${err.message.toLowerCase()} (${got})` };
+  const key = pointerToKey(err.path);
+  // Lower-case the first letter only: a pattern such as ^[A-Za-z]+$ must read as written.
+  return { key, why: `${err.message.charAt(0).toLowerCase()}${err.message.slice(1)} (${shown(key, err.value)})` };
+}
+
+interface UnionNode {
+  anyOf?: Array<{ properties?: Record<string, { const?: unknown }> }>;
+}
+
+/**
+ * A union (a DNS provider: cloudflare | powerdns) reports one vague error at itself. Where the
+ * value says which member it means (its `type`), that member's own error names the key.
+ */
+function sharpen(err: ValueError): ValueError {
+  const members = (err.schema as UnionNode).anyOf;
+  const v = err.value as { type?: unknown } | null;
+  if (members === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) return err;
+  const kinds = members.map((m) => m.properties?.type?.const).filter((k): k is string => typeof k === 'string');
+  if (kinds.length === 0) return err;
+  const member = members.find((m) => m.properties?.type?.const === v.type);
+  if (member === undefined) {
+    return { ...err, path: `${err.path}/type`, value: v.type, message: `Expected one of ${kinds.join(', ')}` };
+  }
+  const inner = [...Value.Errors(member as unknown as TSchema, Value.Default(member as unknown as TSchema, structuredClone(v)))];
+  if (inner.length === 0) return err;
+  const deepest = inner.reduce((a, b) => (b.path.length > a.path.length ? b : a));
+  return sharpen({ ...deepest, path: `${err.path}${deepest.path}` });
 }
 
 interface SchemaNode {
@@ -49,7 +85,7 @@ export function validate<S extends TSchema>(schema: S, data: unknown, what: stri
   // Unions report a vague error at the union itself; prefer the deepest error.
   const errors = [...Value.Errors(schema, withDefaults)];
   if (errors.length > 0) {
-    const deepest = errors.reduce((a, b) => (b.path.length > a.path.length ? b : a));
+    const deepest = sharpen(errors.reduce((a, b) => (b.path.length > a.path.length ? b : a)));
     const { key, why } = describe(deepest);
     throw new SwitchyardError(code, `${what}: key ${key}: ${why}`, { field: key });
   }

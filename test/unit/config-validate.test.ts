@@ -72,3 +72,31 @@ test('secrets resolve from env and file, and a missing env var names the key, no
   assert.equal(resolveSecret({ env: 'SY_TEST_PW' }, 'database.password', { SY_TEST_PW: 'from-env' }), 'from-env');
   assert.throws(() => resolveSecret({ env: 'SY_TEST_MISSING' }, 'database.password', {}), /database\.password: environment variable SY_TEST_MISSING is not set/);
 });
+
+test('a config error never shows a secret: not a password, not a token inside the object around it, not a URL password', (t) => {
+  const cases: Array<[() => unknown, string]> = [
+    [() => loadAgentConfig(tmpFile(t, 'a1.yaml', 'name: s1\ndatabase: { user: u, password: 98765432 }\n')), '98765432'],
+    [() => loadAgentConfig(tmpFile(t, 'a2.yaml', 'name: s1\ndatabase: "mysql://u:hunter2secret@h/db"\n')), 'hunter2secret'],
+    [() => loadControllerConfig(tmpFile(t, 'c1.yaml', 'tokens: []\ndnsProviders:\n  cf: { type: cloudflare, apiToken: { env: NOPE_X, value: cfSECRETtoken123 } }\n')), 'cfSECRETtoken123'],
+  ];
+  for (const [fn, secret] of cases) {
+    assert.throws(fn, (err: unknown) => {
+      assert.ok(err instanceof SwitchyardError);
+      assert.equal(err.code, 'SY_CONFIG_INVALID');
+      assert.ok(!err.message.includes(secret), err.message);
+      return true;
+    });
+  }
+});
+
+test('an error inside a DNS provider names its key, not just the provider', (t) => {
+  const c = (body: string) => () => loadControllerConfig(tmpFile(t, 'c.yaml', `tokens: []\ndnsProviders:\n  p: ${body}\n`));
+  expectKey(c('{ type: cloudflare, apiToken: x, bogus: 1 }'), 'dnsProviders.p.bogus', /unknown key/);
+  expectKey(c('{ type: cloudflare }'), 'dnsProviders.p.apiToken', /required/);
+  expectKey(c('{ type: powerdns, url: 5, apiKey: k }'), 'dnsProviders.p.url', /expected string \(got 5\)/);
+  expectKey(c('{ type: route53 }'), 'dnsProviders.p.type', /one of cloudflare, powerdns/);
+});
+
+test('a pattern in a config error reads as written (only the first letter is lower-cased)', (t) => {
+  expectKey(() => loadAgentConfig(tmpFile(t, 'a.yaml', 'name: "bad name!"\n')), 'name', /\[A-Za-z0-9\]/);
+});
