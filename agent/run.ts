@@ -1,6 +1,7 @@
 // Composition root of the agent process: config → logger → state → services → gRPC server.
 import { createLogger, type Logger } from '../shared/logger.js';
 import { loadAgentConfig, type AgentConfig } from './config.js';
+import { resolveSecret } from '../shared/config/secret.js';
 import { startAgentServer, type RunningAgentServer } from './server.js';
 import { AgentRpcService } from './agent-service.js';
 import { collectFacts } from './facts/collect.js';
@@ -19,6 +20,10 @@ export interface RunningAgent {
 
 export async function runAgent(configPath: string, opts: { logger?: Logger } = {}): Promise<RunningAgent> {
   const config = loadAgentConfig(configPath);
+  // A secret reference that cannot be resolved fails now, naming its key — not at the first
+  // database call, which may be the lock step in the middle of a cutover. (It is read again at
+  // each use, so a rotated password file is picked up.)
+  if (config.database?.password !== undefined) resolveSecret(config.database.password, 'database.password');
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: `switchyard-agent` }).child({ agent: config.name });
   const state = openAgentState(config.stateFile, config.name);
   logger.info({ stateFile: config.stateFile, runs: state.runs }, 'agent state opened');

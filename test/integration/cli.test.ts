@@ -40,6 +40,20 @@ test('a config with a wrong type stops the agent with one stderr line naming the
   assert.match(lines[0]!, /key envFiles: expected array/);
 });
 
+test('a database password from an environment variable that is not set stops the agent at start-up, naming the key', (t) => {
+  const dir = tmp(t);
+  const cfg = join(dir, 'agent.yaml');
+  writeFileSync(cfg, `name: s1\nlisten: { host: 127.0.0.2, port: 7709 }\ninsecure: true\nstateFile: ${join(dir, 's.sqlite')}\ndatabase: { user: shop, password: { env: SY_TEST_NOT_SET_ANYWHERE } }\n`);
+  const env = { ...process.env };
+  delete env.SY_TEST_NOT_SET_ANYWHERE;
+  const r = spawnSync(process.execPath, [MAIN, 'agent', '--config', cfg], { encoding: 'utf8', env, timeout: 30_000 });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /database\.password/);
+  assert.match(lines[0]!, /SY_TEST_NOT_SET_ANYWHERE/);
+});
+
 test('plaintext gRPC on a non-loopback address is refused at start-up', (t) => {
   const dir = tmp(t);
   const cfg = join(dir, 'agent.yaml');
