@@ -27,6 +27,7 @@ interface CfEnvelope<T> {
   success?: boolean;
   errors?: { code?: number; message?: string }[];
   result?: T;
+  result_info?: { page?: number; total_pages?: number };
 }
 
 function cfErrorText(body: unknown, text: string): string {
@@ -57,13 +58,17 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
   }
 
   private async call<T>(method: ProviderCall['method'], path: string, body?: unknown, accept?: number[]): Promise<T | undefined> {
+    return (await this.envelope<T>(method, path, body, accept))?.result;
+  }
+
+  private async envelope<T>(method: ProviderCall['method'], path: string, body?: unknown, accept?: number[]): Promise<CfEnvelope<T> | undefined> {
     const res = await providerRequest(this.client, { method, url: `${this.base}${path}`, headers: { Authorization: `Bearer ${this.token}` }, body, accept });
     if (accept?.includes(res.status)) return undefined;
     const env = res.body as CfEnvelope<T> | undefined;
     if (env?.success !== true) {
       throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: ${method} ${path} unsuccessful: ${cfErrorText(env, '')}`);
     }
-    return env.result;
+    return env;
   }
 
   private async zoneId(zone: string): Promise<string> {
@@ -79,7 +84,12 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
 
   private async list(zoneId: string, name: string, type: string): Promise<CfRecord[]> {
     const qs = new URLSearchParams({ type: type.toUpperCase(), name: normalizeName(name) });
-    const records = (await this.call<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}`)) ?? [];
+    // The list comes a page (100 by default) at a time: a set larger than that, read from its
+    // first page alone, would leave the rest live beside the new value and out of the snapshot.
+    const first = await this.envelope<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}`);
+    const records = [...(first?.result ?? [])];
+    const pages = first?.result_info?.total_pages ?? 1;
+    for (let page = 2; page <= pages; page++) records.push(...((await this.call<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}&page=${page}`)) ?? []));
     return records.filter((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase()).sort((a, b) => a.id.localeCompare(b.id));
   }
 

@@ -99,7 +99,11 @@ export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token
       const type = url.searchParams.get('type');
       const name = url.searchParams.get('name');
       const found = fake.records.filter((r) => r.zone_id === zoneId && (type === null || r.type === type) && (name === null || r.name === name));
-      return send(200, envelope(found, { result_info: { page: 1, per_page: 100, count: found.length, total_count: found.length, total_pages: 1 } }));
+      // Paged as the API documents it: page from 1, per_page 100 unless asked.
+      const page = Number(url.searchParams.get('page') ?? 1);
+      const perPage = Number(url.searchParams.get('per_page') ?? 100);
+      const slice = found.slice((page - 1) * perPage, page * perPage);
+      return send(200, envelope(slice, { result_info: { page, per_page: perPage, count: slice.length, total_count: found.length, total_pages: Math.max(1, Math.ceil(found.length / perPage)) } }));
     }
     if (req.method === 'POST' && recId === undefined) {
       const b = body as Partial<FakeRecord>;

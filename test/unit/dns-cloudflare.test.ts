@@ -187,3 +187,17 @@ test('providers are built from controller config with secrets resolved; unknown 
     (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_SECRET_UNRESOLVED' && err.field === 'dnsProviders.cf-main.apiToken',
   );
 });
+
+test('a record set longer than one page (the fake pages 100 at a time, as the API does) is read whole, switched whole and restored whole', async (t) => {
+  const { fake, provider } = await setup(t);
+  for (let i = 0; i < 104; i++) fake.records.push({ id: `rr${String(i).padStart(3, '0')}`, zone_id: 'zone123', name: 'www.example.com', type: 'A', content: `198.51.100.${i + 1}`, ttl: 300, proxied: false });
+  const set = await provider.getRecordSet('example.com', 'www.example.com', 'A');
+  assert.equal(set?.records.length, 105);
+  assert.ok(calls(fake).includes('GET /client/v4/zones/zone123/dns_records?type=A&name=www.example.com&page=2'), 'the second page was asked for');
+  let snap: DnsSnapshot | undefined;
+  await applySwitch(provider, KEY, '203.0.113.20', { recordSnapshot: (s) => void (snap = s) });
+  assert.equal(snap?.rrset?.records.length, 105, 'the snapshot holds every value');
+  assert.deepEqual(fake.records.filter((r) => r.name === 'www.example.com').map((r) => r.content), ['203.0.113.20'], 'no value left live beside the new one');
+  await restoreSnapshot(provider, snap!);
+  assert.equal((await provider.getRecordSet('example.com', 'www.example.com', 'A'))?.records.length, 105);
+});
