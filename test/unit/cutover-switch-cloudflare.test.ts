@@ -124,3 +124,13 @@ test('validate carries the planned DNS change (a dry run), and fails when the pr
   assert.equal(v2.state, 'failed');
   assert.match(v2.steps.find((s) => s.name === 'validate')!.error?.message ?? '', /DNS provider cf-main cannot be read, so the switch would fail/);
 });
+
+test("a proxied record keeps Cloudflare's automatic TTL (1) through the switch, whatever the plan's dns.ttl", async () => {
+  const { switchTtl } = await import('../../controller/cutover/steps/switch.js');
+  const { fakePlan } = await import('../helpers/cutover-fakes.js');
+  const base = fakePlan();
+  const plan = { ...base, dns: { ...base.dns, ttl: 60 } };
+  const current = { name: 'www.example.com', type: 'A', ttl: 1, records: ['203.0.113.10'], proxied: true };
+  assert.equal(switchTtl(plan, current), 1);
+  assert.equal(switchTtl(plan, { ...current, ttl: 300, proxied: false }), 60, 'a DNS-only record gets the plan TTL');
+});

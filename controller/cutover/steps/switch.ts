@@ -14,8 +14,14 @@ import type { StepDeps } from './deps.js';
 
 export type SwitchDeps = Pick<StepDeps, 'dns'>;
 
-/** The TTL the switched record gets: the plan's, else the current one capped at maxTtl. */
+/**
+ * The TTL the switched record gets: the plan's, else the current one capped at maxTtl. A record
+ * Cloudflare proxies keeps 1 ("automatic"): resolvers see the edge with Cloudflare's own TTL, and
+ * the API keeps a proxied record at 1 whatever is sent, so any other value would fail the
+ * read-back that verifies the switch.
+ */
 export function switchTtl(plan: Plan, current: RecordSet | null): number {
+  if (current?.proxied === true) return 1;
   if (plan.dns.ttl !== undefined) return Math.min(plan.dns.ttl, plan.checks.maxTtl);
   return current === null ? plan.checks.maxTtl : Math.min(current.ttl, plan.checks.maxTtl);
 }
