@@ -28,12 +28,16 @@ export interface FreezeState {
 export interface FreezeStore {
   get(): FreezeState | undefined;
   set(s: FreezeState): void;
+  /** Forgets the freeze, remembering when the freeze it undid was taken (see `released`). */
   clear(): void;
+  /** lockedAt of the last freeze an unlock undid: the controller's copy of it is then history. */
+  released(): string | undefined;
 }
 
 export const DB_MIGRATIONS: Migration[] = [
   { id: 300, name: 'db_freeze', sql: 'CREATE TABLE db_freeze (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)' },
   { id: 301, name: 'db_production_only', sql: 'CREATE TABLE db_production_only (schema_name TEXT NOT NULL, table_name TEXT NOT NULL, keys TEXT NOT NULL, recorded_at TEXT NOT NULL, PRIMARY KEY (schema_name, table_name))' },
+  { id: 302, name: 'db_freeze_released', sql: 'CREATE TABLE db_freeze_released (id INTEGER PRIMARY KEY CHECK (id = 1), locked_at TEXT NOT NULL)' },
 ];
 
 const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });
@@ -52,15 +56,27 @@ export class SqliteFreezeStore implements FreezeStore {
     this.db.prepare('INSERT INTO db_freeze (id, state) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET state = excluded.state').run(toJson(s));
   }
   clear(): void {
-    this.db.prepare('DELETE FROM db_freeze WHERE id = 1').run();
+    const s = this.get();
+    this.db.transaction(() => {
+      if (s !== undefined) this.db.prepare('INSERT INTO db_freeze_released (id, locked_at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET locked_at = excluded.locked_at').run(s.lockedAt);
+      this.db.prepare('DELETE FROM db_freeze WHERE id = 1').run();
+    })();
+  }
+  released(): string | undefined {
+    return (this.db.prepare('SELECT locked_at FROM db_freeze_released WHERE id = 1').get() as { locked_at: string } | undefined)?.locked_at;
   }
 }
 
 export class MemoryFreezeStore implements FreezeStore {
   private s: FreezeState | undefined;
+  private undone: string | undefined;
   get = () => this.s;
   set = (s: FreezeState) => void (this.s = s);
-  clear = () => void (this.s = undefined);
+  clear = () => {
+    if (this.s !== undefined) this.undone = this.s.lockedAt;
+    this.s = undefined;
+  };
+  released = () => this.undone;
 }
 
 export interface Maintenance {
@@ -182,7 +198,12 @@ export function unlockWrites(target: DbTarget | undefined, store: FreezeStore, f
 }
 
 async function unlockNow(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
-  const prior = store.get() ?? fromController;
+  const recorded = store.get();
+  // The controller sends its copy of the prior state in case this agent lost its own; a copy of a
+  // freeze this agent already undid is history, and applying it again would undo whatever was
+  // changed by hand since (a repeated rollback must be a no-op).
+  if (recorded === undefined && fromController !== undefined && fromController.lockedAt === store.released()) return { restored: undefined, wasLocked: false };
+  const prior = recorded ?? fromController;
   if (prior === undefined) return { restored: undefined, wasLocked: false };
   if (prior.noDatabase === true) {
     restoreFlag(prior);

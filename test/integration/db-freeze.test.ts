@@ -3,7 +3,7 @@
 // at once record what staging had before either, and a flag file that cannot be written is named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withMariaDb } from '../helpers/mariadb.js';
@@ -46,6 +46,20 @@ test('write freeze: a lock that fails undoes itself, concurrent locks keep the t
     assert.equal(existsSync(flagFile), false, 'unlock took the flag down');
     assert.equal(await readOnly(), 0);
   }
+
+  // A repeated unlock carrying the controller's copy of a freeze already undone changes nothing,
+  // not even what was set by hand since; an agent that lost its record still uses that copy.
+  const { prior } = await lockWrites(admin, { flagFile, content: 'MAINT' }, store);
+  assert.equal((await unlockWrites(admin, store, prior)).wasLocked, true);
+  await root.query('SET GLOBAL read_only = ON');
+  writeFileSync(flagFile, 'by hand');
+  assert.equal((await unlockWrites(admin, store, prior)).wasLocked, false);
+  assert.equal(await readOnly(), 1, 'read_only set by hand stays');
+  assert.equal(readFileSync(flagFile, 'utf8'), 'by hand');
+  const lost = new MemoryFreezeStore();
+  assert.equal((await unlockWrites(admin, lost, prior)).wasLocked, true, "an agent without its record restores the controller's copy");
+  assert.equal(await readOnly(), 0);
+  assert.equal(existsSync(flagFile), false);
 
   // A flag file in a directory that does not exist: named, and nothing left locked.
   const missing = join(dir, 'no-such-dir', '.maintenance');
