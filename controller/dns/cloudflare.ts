@@ -2,7 +2,7 @@
 // of dns_records with that name and type, and replacing it patches records in place (adding or
 // deleting only when the number of values changes), keeping the name answered throughout.
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type ProviderClient, type RetryPolicy } from './http.js';
-import { normalizeName, type CachePurger, type DnsProvider, type RecordSet } from './provider.js';
+import { normalizeName, type CachePurger, type DnsProvider, type RecordSet, type RecordSettings } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 
@@ -21,6 +21,7 @@ interface CfRecord {
   content: string;
   ttl: number;
   proxied?: boolean;
+  comment?: string | null;
 }
 
 interface CfEnvelope<T> {
@@ -97,8 +98,16 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     const records = await this.list(await this.zoneId(zone), name, type);
     const first = records[0];
     if (first === undefined) return null;
-    // Cloudflare lets records of one set differ in ttl/proxied; the set takes the first's.
-    return { name: normalizeName(name), type: type.toUpperCase(), ttl: first.ttl, records: records.map((r) => r.content).sort(), proxied: first.proxied ?? false };
+    // Cloudflare lets records of one set differ in ttl/proxied; the set takes the first's, and
+    // keeps each record's own where they differ or carry a comment.
+    const set: RecordSet = { name: normalizeName(name), type: type.toUpperCase(), ttl: first.ttl, records: records.map((r) => r.content).sort(), proxied: first.proxied ?? false };
+    const differ = records.some((r) => r.ttl !== first.ttl || (r.proxied ?? false) !== (first.proxied ?? false) || (r.comment ?? '') !== '');
+    if (differ) {
+      set.perRecord = records
+        .map((r): RecordSettings => ({ content: r.content, ttl: r.ttl, proxied: r.proxied ?? false, ...((r.comment ?? '') === '' ? {} : { comment: r.comment! }) }))
+        .sort((a, b) => a.content.localeCompare(b.content));
+    }
+    return set;
   }
 
   replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
@@ -109,18 +118,27 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     const zoneId = await this.zoneId(zone);
     const existing = await this.list(zoneId, rrset.name, rrset.type);
     const wanted = [...new Set(rrset.records)];
-    const settings = (r: CfRecord) => r.ttl === rrset.ttl && (rrset.proxied === undefined || (r.proxied ?? false) === rrset.proxied);
-    const extra = { ttl: rrset.ttl, ...(rrset.proxied === undefined ? {} : { proxied: rrset.proxied }) };
+    // What each value's record gets: the set's ttl/proxied, or its own where the set names it (a
+    // snapshot of records that differed), its comment too.
+    const extraFor = (content: string): { ttl: number; proxied?: boolean; comment?: string } => {
+      const own = rrset.perRecord?.find((p) => p.content === content);
+      if (own !== undefined) return { ttl: own.ttl, proxied: own.proxied, ...(own.comment === undefined ? {} : { comment: own.comment }) };
+      return { ttl: rrset.ttl, ...(rrset.proxied === undefined ? {} : { proxied: rrset.proxied }) };
+    };
+    const settings = (r: CfRecord) => {
+      const x = extraFor(r.content);
+      return r.ttl === x.ttl && (x.proxied === undefined || (r.proxied ?? false) === x.proxied) && (x.comment === undefined || r.comment === x.comment);
+    };
 
     // Records already holding a wanted value stay (patched only if ttl/proxied differ).
     const keep = existing.filter((r) => wanted.includes(r.content));
     const reusable = existing.filter((r) => !wanted.includes(r.content));
     const missing = wanted.filter((c) => !keep.some((r) => r.content === c));
-    for (const r of keep) if (!settings(r)) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, extra);
+    for (const r of keep) if (!settings(r)) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, extraFor(r.content));
     for (const [i, content] of missing.entries()) {
       const target = reusable[i];
-      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, { content, ...extra });
-      else await this.call('POST', `/zones/${zoneId}/dns_records`, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...extra });
+      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, { content, ...extraFor(content) });
+      else await this.call('POST', `/zones/${zoneId}/dns_records`, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...extraFor(content) });
     }
     // Deleting last, so the name never goes unanswered; a 404 means an earlier attempt removed it.
     for (const r of reusable.slice(missing.length)) await this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, undefined, [404]);

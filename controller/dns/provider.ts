@@ -11,6 +11,18 @@ export interface RecordSet {
   records: string[];
   /** Cloudflare only: the record is served through Cloudflare's edge, DNS shows Cloudflare's IPs. */
   proxied?: boolean;
+  /**
+   * Cloudflare only, and only where the set's records differ from each other in ttl or proxied,
+   * or carry comments: each record's own, so a snapshot puts every record back as it was.
+   */
+  perRecord?: RecordSettings[];
+}
+
+export interface RecordSettings {
+  content: string;
+  ttl: number;
+  proxied: boolean;
+  comment?: string;
 }
 
 export interface RecordKey {

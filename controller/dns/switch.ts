@@ -112,8 +112,11 @@ export async function lowerTtl(provider: DnsProvider, target: RecordKey, maxTtl:
   const before = await provider.getRecordSet(k.zone, k.name, k.type);
   if (before === null) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
   // Cloudflare's 1 is "automatic" (300 s); proxied records are answered by the edge anyway.
-  if (before.ttl <= maxTtl || before.proxied === true) return { before, after: before, changed: false };
-  const after: RecordSet = { ...before, ttl: maxTtl };
+  // A Cloudflare set whose records differ counts by its highest; each keeps its own settings, capped.
+  const highest = Math.max(before.ttl, ...(before.perRecord ?? []).map((p) => p.ttl));
+  if (highest <= maxTtl || before.proxied === true) return { before, after: before, changed: false };
+  const after: RecordSet = { ...before, ttl: Math.min(before.ttl, maxTtl) };
+  if (before.perRecord !== undefined) after.perRecord = before.perRecord.map((p) => ({ ...p, ttl: Math.min(p.ttl, maxTtl) }));
   await provider.replaceRecordSet(k.zone, after);
   await verify(provider, k, after, 'TTL change');
   return { before, after, changed: true };

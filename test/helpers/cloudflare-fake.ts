@@ -15,6 +15,7 @@ export interface FakeRecord {
   content: string;
   ttl: number;
   proxied: boolean;
+  comment?: string;
 }
 
 export interface SeenRequest {
@@ -107,7 +108,7 @@ export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token
     }
     if (req.method === 'POST' && recId === undefined) {
       const b = body as Partial<FakeRecord>;
-      const rec: FakeRecord = { id: `rec${nextId++}`, zone_id: zoneId, name: b.name ?? '', type: b.type ?? '', content: b.content ?? '', ttl: b.ttl ?? 1, proxied: b.proxied ?? false };
+      const rec: FakeRecord = { id: `rec${nextId++}`, zone_id: zoneId, name: b.name ?? '', type: b.type ?? '', content: b.content ?? '', ttl: b.ttl ?? 1, proxied: b.proxied ?? false, ...(b.comment === undefined ? {} : { comment: b.comment }) };
       fake.records.push(rec);
       return send(200, envelope(rec));
     }

@@ -4,7 +4,7 @@ import type { TestContext } from 'node:test';
 import { startCloudflareFake, type CloudflareFake } from '../helpers/cloudflare-fake.js';
 import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
 import { buildDnsProviders, requireDnsProvider } from '../../controller/dns/registry.js';
-import { applySwitch, planSwitch, restoreSnapshot, type DnsSnapshot } from '../../controller/dns/switch.js';
+import { applySwitch, lowerTtl, planSwitch, restoreSnapshot, type DnsSnapshot } from '../../controller/dns/switch.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
 const KEY = { zone: 'example.com', name: 'www.example.com', type: 'A' };
@@ -200,4 +200,32 @@ test('a record set longer than one page (the fake pages 100 at a time, as the AP
   assert.deepEqual(fake.records.filter((r) => r.name === 'www.example.com').map((r) => r.content), ['203.0.113.20'], 'no value left live beside the new one');
   await restoreSnapshot(provider, snap!);
   assert.equal((await provider.getRecordSet('example.com', 'www.example.com', 'A'))?.records.length, 105);
+});
+
+test('round robin whose records differ: the switch and the restore put each record back with its own ttl, proxied and comment', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.records[0]!.ttl = 3600;
+  fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.11', ttl: 600, proxied: false, comment: 'lb node 2' });
+  let snap: DnsSnapshot | undefined;
+  await applySwitch(provider, KEY, '203.0.113.20', { ttl: 300, recordSnapshot: (s) => void (snap = s) });
+  assert.deepEqual(fake.records.filter((r) => r.name === 'www.example.com').map((r) => [r.content, r.ttl]), [['203.0.113.20', 300]]);
+  assert.deepEqual(snap?.rrset?.perRecord, [
+    { content: '203.0.113.10', ttl: 3600, proxied: false },
+    { content: '203.0.113.11', ttl: 600, proxied: false, comment: 'lb node 2' },
+  ]);
+  await restoreSnapshot(provider, snap!);
+  const back = fake.records.filter((r) => r.name === 'www.example.com').map((r) => ({ content: r.content, ttl: r.ttl, proxied: r.proxied, comment: r.comment })).sort((a, b) => a.content.localeCompare(b.content));
+  assert.deepEqual(back, [
+    { content: '203.0.113.10', ttl: 3600, proxied: false, comment: undefined },
+    { content: '203.0.113.11', ttl: 600, proxied: false, comment: 'lb node 2' },
+  ]);
+});
+
+test('lowering the TTL of a set whose records differ caps each record and keeps its comment', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.records[0]!.ttl = 3600;
+  fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.11', ttl: 120, proxied: false, comment: 'lb node 2' });
+  const r = await lowerTtl(provider, KEY, 300);
+  assert.equal(r.changed, true);
+  assert.deepEqual(fake.records.map((x) => [x.content, x.ttl, x.comment]), [['203.0.113.10', 300, undefined], ['203.0.113.11', 120, 'lb node 2']]);
 });
