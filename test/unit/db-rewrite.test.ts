@@ -150,6 +150,8 @@ test('scheme and host match whatever their case; a path keeps its case', () => {
   assert.equal(containsOrigin(toBytes('https://STAGING.example.com'), forms(reps)), true);
   const pathRule = [{ from: 'https://example.com/Staging', to: 'https://example.com' }];
   assert.equal(rewriteText('HTTPS://EXAMPLE.COM/Staging/a https://example.com/staging/b', pathRule).value, 'https://example.com/a https://example.com/staging/b');
+  // Percent escapes match in either case, in the path too.
+  assert.equal(rewriteText('r=https%3a%2f%2fexample.com%2fStaging%2fx', pathRule).value, 'r=https%3a%2f%2fexample.com%2fx');
 });
 
 test('several rules in one pass: what one rule wrote is not rewritten by the next', () => {

@@ -119,7 +119,8 @@ class Matcher {
     const f = this.fs[i]!;
     const tail = f.from.slice(f.ci);
     for (let at = this.lower.indexOf(f.lowerHead, from); at >= 0; at = this.lower.indexOf(f.lowerHead, at + 1)) {
-      if (tail !== '' && !this.s.startsWith(tail, at + f.ci)) continue;
+      // The rest exactly, but for the case of percent escapes (%2F and %2f are the same byte).
+      if (tail !== '' && !this.s.startsWith(tail, at + f.ci) && lowerHex(this.s.slice(at + f.ci, at + f.ci + tail.length)) !== lowerHex(tail)) continue;
       if (f.bounded && !endsName(this.s, at + f.from.length)) continue;
       return at;
     }
