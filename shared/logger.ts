@@ -7,6 +7,7 @@ export type { Logger } from 'pino';
 
 export const SECRET_KEY = /pass(word)?|secret|token|api[-_]?key|authorization|cookie|private[-_]?key|credential|^env$|^value$|dsn/i;
 export const REDACTED = '[REDACTED]';
+const BINDING_SECRETS = ['password', 'passwd', 'pwd', 'token', 'apiToken', 'apiKey', 'api_key', 'secret', 'authorization', 'cookie', 'privateKey', 'credentials', 'dsn'];
 
 function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (value === null || typeof value !== 'object' || depth > 8) return value;
@@ -40,8 +41,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     {
       name: opts.name ?? 'switchyard',
       level: opts.level ?? process.env.SWITCHYARD_LOG_LEVEL ?? 'info',
-      // Paths pino can redact cheaply; scrub() below catches the same keys at any depth.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'], censor: REDACTED },
+      // Paths pino can redact cheaply; scrub() below catches the same keys at any depth in what is
+      // logged. A child logger's own fields (`logger.child({...})`) never pass through that
+      // formatter (pino resets the bindings formatter for children), only through these paths:
+      // the usual secret names at the top and one level down.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', ...BINDING_SECRETS.flatMap((k) => [k, `*.${k}`])], censor: REDACTED },
       formatters: { log: (obj) => redactSecrets(obj) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -28,3 +28,15 @@ test('errors keep their serializer output (message and stack)', () => {
   assert.equal(rec.err.message, 'boom');
   assert.match(rec.err.stack, /Error: boom/);
 });
+
+test("a child logger's own fields are scrubbed too", () => {
+  const { lines, logger } = capture();
+  logger.child({ component: 'db', password: 'CHILD-SECRET', conn: { apiToken: 'NESTED-SECRET', host: 'h' } }).info('x');
+  const out = lines.join('');
+  assert.ok(!out.includes('CHILD-SECRET'), out);
+  assert.ok(!out.includes('NESTED-SECRET'), out);
+  const rec = JSON.parse(out) as { component: string; password: string; conn: { host: string } };
+  assert.equal(rec.component, 'db');
+  assert.equal(rec.password, '[REDACTED]');
+  assert.equal(rec.conn.host, 'h');
+});
