@@ -1,7 +1,7 @@
 // The write freeze on staging: the site's maintenance flag file, then read_only=ON (and
 // super_read_only where the server has it). The prior state is recorded before anything
 // changes — in the agent's state file and in the reply — and unlock restores exactly that.
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { Db, Migration } from '../../shared/state/sqlite.js';
@@ -16,6 +16,8 @@ export interface FreezeState {
   flagFile: string;
   flagFileExisted: boolean;
   flagFileContent: Buffer;
+  /** The flag file's permission bits when it existed (this agent's own record only; not on the wire). */
+  flagFileMode?: number;
   lockedAt: string;
   /**
    * The freeze is the flag file alone and unlock leaves the database as it is: the agent has no
@@ -117,12 +119,13 @@ async function superReadOnly(conn: Connection): Promise<string> {
   }
 }
 
-function flagPrior(m: Maintenance | undefined): Pick<FreezeState, 'flagFile' | 'flagFileExisted' | 'flagFileContent' | 'lockedAt'> {
+function flagPrior(m: Maintenance | undefined): Pick<FreezeState, 'flagFile' | 'flagFileExisted' | 'flagFileContent' | 'flagFileMode' | 'lockedAt'> {
   const existed = m !== undefined && existsSync(m.flagFile);
   return {
     flagFile: m?.flagFile ?? '',
     flagFileExisted: existed,
     flagFileContent: existed ? readFileSync(m!.flagFile) : Buffer.alloc(0),
+    ...(existed ? { flagFileMode: statSync(m!.flagFile).mode & 0o7777 } : {}),
     lockedAt: new Date().toISOString(),
   };
 }
@@ -189,7 +192,11 @@ async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined,
 
 function restoreFlag(prior: FreezeState): void {
   if (prior.flagFile === '') return;
-  if (prior.flagFileExisted) writeAtomic(prior.flagFile, prior.flagFileContent);
+  if (prior.flagFileExisted) {
+    writeAtomic(prior.flagFile, prior.flagFileContent);
+    // The restored file is a new one: give it the mode the site's own had.
+    if (prior.flagFileMode !== undefined) chmodSync(prior.flagFile, prior.flagFileMode);
+  }
   else if (existsSync(prior.flagFile)) unlinkSync(prior.flagFile);
 }
 

@@ -2,7 +2,7 @@
 // recorded and restored exactly; a recorded database freeze is never silently dropped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockWrites, MemoryFreezeStore, unlockWrites } from '../../agent/db/freeze.js';
@@ -22,10 +22,12 @@ test('without a database, lock sets the flag (keeping what was there) and unlock
   assert.equal(existsSync(flagFile), false);
   assert.equal((await unlockWrites(undefined, store)).wasLocked, false, 'a second unlock has nothing to undo');
   // A flag the site already had comes back byte for byte.
-  writeFileSync(flagFile, 'site own');
+  writeFileSync(flagFile, 'site own', { mode: 0o600 });
+  chmodSync(flagFile, 0o600);
   await lockWrites(undefined, { flagFile, content: 'down' }, store);
   await unlockWrites(undefined, store);
   assert.equal(readFileSync(flagFile, 'utf8'), 'site own');
+  assert.equal(statSync(flagFile).mode & 0o777, 0o600, 'and its mode');
 });
 
 test('a recorded freeze that set read_only is not dropped by an agent that has no database now', async () => {
