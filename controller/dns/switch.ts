@@ -84,8 +84,12 @@ export async function applySwitch(
   return { before: stored, after: plan.after, changed: true };
 }
 
-/** Puts the snapshot back exactly; a no-op when it is already in place, so safe to repeat. */
-export async function restoreSnapshot(provider: DnsProvider, snap: DnsSnapshot): Promise<{ changed: boolean }> {
+/**
+ * Puts the snapshot back exactly; a no-op when it is already in place, so safe to repeat.
+ * `replaced` is what the record held just before (so a caller can tell whether someone changed it
+ * after the switch).
+ */
+export async function restoreSnapshot(provider: DnsProvider, snap: DnsSnapshot): Promise<{ changed: boolean; replaced?: RecordSet | null }> {
   if (snap.provider !== provider.name) {
     throw new SwitchyardError('SY_PRECONDITION', `snapshot was taken from DNS provider '${snap.provider}', not '${provider.name}'`);
   }
@@ -94,7 +98,7 @@ export async function restoreSnapshot(provider: DnsProvider, snap: DnsSnapshot):
   if (sameRecordSet(now, snap.rrset)) return { changed: false };
   await provider.replaceRecordSet(k.zone, snap.rrset ?? { name: k.name, type: k.type, ttl: now?.ttl ?? 300, records: [] });
   await verify(provider, k, snap.rrset, 'restore');
-  return { changed: true };
+  return { changed: true, replaced: now };
 }
 
 export interface LowerTtlResult {

@@ -246,3 +246,27 @@ test('propagate: a failing resolver over maxErrorRate rolls the cutover back aut
   const rb = store.rollbacks.get(co.id)!;
   assert.equal(rb.automatic, true);
 });
+
+test('a record changed by hand after the switch: rollback restores the snapshot over it and records what it overwrote', async (t) => {
+  const { provider, dns, plan, store, world } = setup(t);
+  await resetRecord(provider);
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: rollbackWith(dns, world) });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  assert.equal((await engine.advance(co.id, 'switch', 'tester').done).state, 'paused');
+  // Someone points the name elsewhere by hand.
+  await provider.replaceRecordSet('example.test', { name: NAME, type: 'A', ttl: 60, records: ['127.0.0.9'] });
+  const rolled = await engine.rollback(co.id, 'test says so', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.deepEqual((await ask()).answers, [STAGING_IP]);
+  const part = rolled.rollback!.parts.find((p) => p.name === 'dns')!;
+  const restored = (part.detail as { restored: Array<{ overwrote?: { records: string[] } }> }).restored;
+  assert.deepEqual(restored[0]!.overwrote?.records, ['127.0.0.9']);
+  // A plain rollback (the record as the switch left it) records no such thing.
+  await resetRecord(provider);
+  const co2 = engine.create(plan, 'tester');
+  await engine.advance(co2.id, 'switch', 'tester').done;
+  const plain = await engine.rollback(co2.id, 'again', 'tester').done;
+  const restored2 = (plain.rollback!.parts.find((p) => p.name === 'dns')!.detail as { restored: Array<{ overwrote?: unknown }> }).restored;
+  assert.equal(restored2[0]!.overwrote, undefined);
+});

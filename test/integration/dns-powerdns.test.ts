@@ -100,7 +100,8 @@ test('switch: dry run changes nothing, apply moves the record, restore puts back
   assert.equal(again.changed, false);
   assert.deepEqual(again.before.rrset?.records, ['127.0.0.2']);
 
-  assert.deepEqual(await restoreSnapshot(provider, stored), { changed: true });
+  // It reports what it replaced: the set the switch wrote.
+  assert.deepEqual(await restoreSnapshot(provider, stored), { changed: true, replaced: { name: 'www.example.test', type: 'A', ttl: 60, records: ['127.0.0.3'] } });
   const back = await ask();
   assert.deepEqual(back.answers, ['127.0.0.2']);
   assert.equal(back.ttl, 3600, 'the original TTL comes back too');

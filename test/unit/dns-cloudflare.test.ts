@@ -56,7 +56,7 @@ test('switch PATCHes content/ttl/proxied of the record; restore PATCHes the snap
   assert.equal(fake.records[0]?.content, '203.0.113.20');
 
   fake.requests.length = 0;
-  assert.deepEqual(await restoreSnapshot(provider, snap!), { changed: true });
+  assert.deepEqual(await restoreSnapshot(provider, snap!), { changed: true, replaced: { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.20'], proxied: false } });
   assert.deepEqual(
     fake.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.path, r.body]),
     [['PATCH', '/client/v4/zones/zone123/dns_records/rec1', { content: '203.0.113.10', ttl: 300, proxied: false }]],

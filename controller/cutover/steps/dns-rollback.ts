@@ -4,7 +4,7 @@
 // not) is restored all the same.
 import { requireDnsProvider } from '../../dns/registry.js';
 import { restoreSnapshot } from '../../dns/switch.js';
-import type { RecordSet } from '../../dns/provider.js';
+import { sameRecordSet, type RecordSet } from '../../dns/provider.js';
 import type { RollbackPart } from '../executor.js';
 import type { DnsSnapshotRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
@@ -27,8 +27,15 @@ export function dnsRollbackPart(deps: Pick<StepDeps, 'dns'>): RollbackPart {
         const r = await restoreSnapshot(provider, snapshotOfRow(row));
         const at = ctx.clock.now().toISOString();
         ctx.store.dnsSnapshots.markRestored(row.id, at);
+        // The record held neither what the switch wrote nor the snapshot: someone changed it since.
+        // The restore goes ahead (the way back is the snapshot), and says what it replaced.
+        const foreign = r.changed && r.replaced !== undefined && row.rrsetAfter !== null && !sameRecordSet(r.replaced, row.rrsetAfter);
+        if (foreign) {
+          ctx.emit({ phase: 'dns', message: `${row.name} ${row.type} had been changed since the switch (${r.replaced?.records.join(', ') ?? 'absent'}); restored over it` });
+          ctx.logger.warn({ name: row.name, type: row.type, replaced: r.replaced?.records ?? null, switchedTo: row.rrsetAfter?.records ?? null }, 'DNS record had been changed since the switch; restored over it');
+        }
         ctx.logger.warn({ name: row.name, type: row.type, records: row.rrsetBefore?.records ?? null, changed: r.changed }, 'DNS record restored from its snapshot');
-        restored.push({ snapshotId: row.id, name: row.name, type: row.type, restoredTo: row.rrsetBefore, changed: r.changed, at });
+        restored.push({ snapshotId: row.id, name: row.name, type: row.type, restoredTo: row.rrsetBefore, changed: r.changed, at, ...(foreign ? { overwrote: r.replaced } : {}) });
       }
       return { detail: { restored } };
     },
