@@ -58,12 +58,17 @@ export function normalizeName(name: string): string {
 
 export function sameRecordSet(a: RecordSet | null, b: RecordSet | null): boolean {
   if (a === null || b === null) return a === b;
-  const recs = (r: RecordSet) => [...r.records].sort().join('\n');
-  return (
-    normalizeName(a.name) === normalizeName(b.name) &&
-    a.type.toUpperCase() === b.type.toUpperCase() &&
-    a.ttl === b.ttl &&
-    recs(a) === recs(b) &&
-    (a.proxied ?? false) === (b.proxied ?? false)
-  );
+  return normalizeName(a.name) === normalizeName(b.name) && a.type.toUpperCase() === b.type.toUpperCase() && settingsKey(a) === settingsKey(b);
+}
+
+/**
+ * Every record with its own settings, in a stable order: a set whose records differ is compared
+ * record by record (the set's own ttl/proxied are only its first record's, in the provider's order).
+ */
+function settingsKey(r: RecordSet): string {
+  const each = r.perRecord ?? r.records.map((content) => ({ content, ttl: r.ttl, proxied: r.proxied ?? false }));
+  return each
+    .map((p) => `${p.content}\t${p.ttl}\t${p.proxied ?? false}\t${'comment' in p ? (p.comment ?? '') : ''}`)
+    .sort()
+    .join('\n');
 }

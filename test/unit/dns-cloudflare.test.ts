@@ -229,3 +229,17 @@ test('lowering the TTL of a set whose records differ caps each record and keeps 
   assert.equal(r.changed, true);
   assert.deepEqual(fake.records.map((x) => [x.content, x.ttl, x.comment]), [['203.0.113.10', 300, undefined], ['203.0.113.11', 120, 'lb node 2']]);
 });
+
+test('record sets compare record by record where their records differ, whatever order the provider lists them in', async () => {
+  const { sameRecordSet } = await import('../../controller/dns/provider.js');
+  const base = { name: 'www.example.com', type: 'A', records: ['203.0.113.10', '203.0.113.11'], proxied: false };
+  const a = { ...base, ttl: 3600, perRecord: [{ content: '203.0.113.10', ttl: 3600, proxied: false }, { content: '203.0.113.11', ttl: 600, proxied: false }] };
+  // The same records listed the other way round: the set's own ttl (its first record's) differs.
+  const b = { ...base, ttl: 600, perRecord: [{ content: '203.0.113.11', ttl: 600, proxied: false }, { content: '203.0.113.10', ttl: 3600, proxied: false }] };
+  assert.equal(sameRecordSet(a, b), true);
+  // One record's TTL off: different, though values and first TTL agree.
+  assert.equal(sameRecordSet(a, { ...a, perRecord: [a.perRecord[0]!, { ...a.perRecord[1]!, ttl: 300 }] }), false);
+  // A comment counts; a uniform set equals its record-by-record spelling.
+  assert.equal(sameRecordSet(a, { ...a, perRecord: [a.perRecord[0]!, { ...a.perRecord[1]!, comment: 'x' }] }), false);
+  assert.equal(sameRecordSet({ ...base, ttl: 300 }, { ...base, ttl: 300, perRecord: base.records.map((content) => ({ content, ttl: 300, proxied: false })) }), true);
+});
