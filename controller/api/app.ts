@@ -5,6 +5,7 @@
 import { fastify, LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
+import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Registry } from 'prom-client';
 import type { ControllerConfig } from '../config.js';
@@ -40,11 +41,34 @@ export type ApiApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerRe
 /** The API version prefix; later resources (cutovers) register under it too. */
 export const API_PREFIX = '/v1';
 
+/**
+ * Fastify's own Ajv compiler, twice over the same options: query, path and header values arrive
+ * as text, so "300" must read as 300 and "false" as false there; a JSON body already carries its
+ * types, and coercing them made {"force": 1} a forced re-run of a step that is not idempotent and
+ * {"reason": ["x"]} a reason. A body field of the wrong type is a 400 naming it instead.
+ * Fastify counts this as a custom compiler and so stops lower-casing header schema keys; no
+ * route validates headers today, and one that does must write its keys in lower case.
+ */
+function bodyStrictValidator(): ValidatorFactory {
+  const build = AjvCompiler();
+  return (externalSchemas, options) => {
+    const coercing = build(externalSchemas, options);
+    // JTD mode has no coercion to turn off.
+    const strict = options?.mode === 'JTD' ? coercing : build(externalSchemas, { ...options, customOptions: { ...options?.customOptions, coerceTypes: false } });
+    return (route) => (route.httpPart === 'body' ? strict(route) : coercing(route));
+  };
+}
+
 export function buildApp(deps: ApiDeps): ApiApp {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'api' });
-  // removeAdditional off: a schema that says additionalProperties: false refuses an unknown key
-  // (a typo such as "froce") with a 400 naming it, instead of Ajv dropping it without a word.
-  const app = fastify({ loggerInstance, logController: new LogController({ disableRequestLogging: true }), ajv: { customOptions: { removeAdditional: false } } }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = fastify({
+    loggerInstance,
+    logController: new LogController({ disableRequestLogging: true }),
+    // removeAdditional off: a schema that says additionalProperties: false refuses an unknown key
+    // (a typo such as "froce") with a 400 naming it, instead of Ajv dropping it without a word.
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: bodyStrictValidator() } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();
 
   installProblemHandlers(app);

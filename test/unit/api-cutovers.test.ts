@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
+import { Type } from '@sinclair/typebox';
 import { buildApp, type ApiApp } from '../../controller/api/app.js';
 import { hashToken } from '../../controller/api/auth.js';
 import { ControllerConfigSchema } from '../../controller/config.js';
 import { validate } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { CutoverEngine } from '../../controller/cutover/machine.js';
-import { bearer, OPERATOR_TOKEN, VIEWER_TOKEN } from '../helpers/api-app.js';
+import { bearer, buildTestApp, OPERATOR_TOKEN, VIEWER_TOKEN } from '../helpers/api-app.js';
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
 import { FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 import type { CutoverEngineOptions } from '../../controller/cutover/machine.js';
@@ -220,6 +221,123 @@ test('an unknown key in an action body is refused by name, not dropped', async (
   assert.equal(rollback.statusCode, 400, rollback.body);
   assert.match((rollback.json() as { detail: string }).detail, /reasn/);
   assert.equal(engine.get(id).state, 'planned', 'neither ran');
+});
+
+test('a body field of the wrong type is a 400 naming it, never coerced into a value that acts', async (t) => {
+  const { app, engine } = await harness(t);
+  const json = { ...op, 'content-type': 'application/json' };
+  const cases: Array<[string, string, string]> = [
+    // 1 and "true" are not true: a forced re-run of a step that is not idempotent must be asked for as such.
+    ['advance', '{"until":"preflight","force":1}', 'force'],
+    ['advance', '{"until":"preflight","force":"true"}', 'force'],
+    ['advance', '{"until":["preflight"]}', 'until'],
+    ['rollback', '{"force":1}', 'force'],
+    ['rollback', '{"reason":5}', 'reason'],
+    ['rollback', '{"reason":["DNS broken"]}', 'reason'],
+    ['rollback', '{"reason":null}', 'reason'],
+  ];
+  const seen: string[] = [];
+  const ids: string[] = [];
+  for (const [action, payload] of cases) {
+    const id = await create(app);
+    ids.push(id);
+    const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/${action}`, headers: json, payload });
+    const problem = res.json() as { code?: string; field?: string; detail?: string };
+    const named = problem.field !== undefined && (problem.detail ?? '').includes(problem.field);
+    seen.push(`${action} ${payload} → ${res.statusCode} ${String(res.headers['content-type']).split(';')[0]} ${problem.code} ${problem.field} ${named ? 'named' : 'unnamed'}`);
+  }
+  assert.deepEqual(seen, cases.map(([action, payload, field]) => `${action} ${payload} → 400 application/problem+json SY_VALIDATION ${field} named`));
+  for (const id of ids) await engine.idle(id);
+  assert.deepEqual(ids.map((id) => engine.get(id).state), ids.map(() => 'planned'), 'nothing ran');
+
+  const right = await app.inject({ method: 'POST', url: `/v1/cutovers/${ids[0]}/advance`, headers: json, payload: '{"until":"preflight","force":true}' });
+  assert.equal(right.statusCode, 202, right.body);
+});
+
+test('an action body that is a bare false, 0 or "" is a 400 on body, not taken for no body', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const json = { ...op, 'content-type': 'application/json' };
+  const seen: string[] = [];
+  const expected: string[] = [];
+  for (const action of ['rollback', 'release', 'prepare']) {
+    for (const payload of ['false', '0', '""']) {
+      const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/${action}`, headers: json, payload });
+      seen.push(`${action} ${payload} → ${res.statusCode} ${(res.json() as { field?: string }).field}`);
+      expected.push(`${action} ${payload} → 400 body`);
+    }
+  }
+  assert.deepEqual(seen, expected);
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing was rolled back');
+  // null is in the rollback schema: a client that sends no reason as null still rolls back.
+  const nothing = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: json, payload: 'null' });
+  assert.equal(nothing.statusCode, 202, nothing.body);
+});
+
+test('a plan field of the wrong type is a 400 naming it (numbers and booleans are not read from strings)', async (t) => {
+  // POST /v1/cutovers bypasses Ajv for parsePlan, so the body validator's strictness does not reach it.
+  const { app } = await harness(t);
+  const cases: Array<[(p: Record<string, Record<string, unknown>>) => void, string]> = [
+    [(p) => void (p.checks!.maxTtl = '300'), 'checks.maxTtl'],
+    [(p) => void (p.dns!.ttl = '60'), 'dns.ttl'],
+    [(p) => void ((p as Record<string, unknown>).fallbackHours = '24'), 'fallbackHours'],
+    [(p) => void (p.database!.fullVerify = 'true'), 'database.fullVerify'],
+  ];
+  for (const [mutate, field] of cases) {
+    const plan = planInput() as Record<string, Record<string, unknown>>;
+    mutate(plan);
+    const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: plan });
+    assert.equal(res.statusCode, 400, `${field}: ${res.body}`);
+    assert.equal((res.json() as { field: string }).field, field);
+  }
+});
+
+test('query parameters arrive as text and are still read as the numbers, booleans and lists a route takes', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await create(app);
+  const one = await app.inject({ url: '/v1/cutovers?limit=1', headers: viewer });
+  assert.equal(one.statusCode, 200, one.body);
+  assert.equal((one.json() as { cutovers: unknown[] }).cutovers.length, 1);
+
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'preflight' } });
+  await engine.idle(id);
+  const events = await app.inject({ url: `/v1/cutovers/${id}/events?follow=false&after=4`, headers: viewer });
+  assert.equal(events.statusCode, 200, events.body);
+  assert.deepEqual([...events.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [5]);
+
+  const parity = await app.inject({ url: '/v1/parity/runtime?staging=staging-1&production=prod-1&allowDiffer=ENV:FOO', headers: viewer });
+  assert.equal(parity.statusCode, 200, parity.body);
+
+  const bad = await app.inject({ url: '/v1/cutovers?limit=lots', headers: viewer });
+  assert.equal(bad.statusCode, 400);
+  assert.equal((bad.json() as { field: string }).field, 'limit');
+});
+
+test('the body validator keeps the Ajv options the query one has (formats, defaults, unknown keys refused); only coercion differs', async (t) => {
+  const Probe = Type.Object(
+    { at: Type.Optional(Type.String({ format: 'date-time' })), n: Type.Integer({ default: 3 }), tags: Type.Optional(Type.Array(Type.String())) },
+    { additionalProperties: false },
+  );
+  const app = await buildTestApp(t, {
+    extend: (a) => {
+      a.post('/v1/test-probe', { schema: { body: Probe, querystring: Probe } }, async (request) => ({ body: request.body, query: request.query }));
+    },
+  });
+  const probe = async (query: string, payload: Record<string, unknown>) => {
+    const res = await app.inject({ method: 'POST', url: `/v1/test-probe?${query}`, headers: op, payload });
+    return { status: res.statusCode, json: res.json() as { field?: string } };
+  };
+  const ok = await probe('n=5&tags=a', {});
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  assert.deepEqual(ok.json, { body: { n: 3 }, query: { n: 5, tags: ['a'] } });
+  const badQuery = await probe('at=yesterday', {});
+  assert.deepEqual([badQuery.status, badQuery.json.field], [400, 'at']);
+  for (const [payload, field] of [[{ at: 'yesterday' }, 'at'], [{ n: 3, extra: 1 }, 'extra'], [{ n: '3' }, 'n'], [{ tags: 'a' }, 'tags']] as const) {
+    const res = await probe('', payload);
+    assert.deepEqual([res.status, res.json.field], [400, field], JSON.stringify(payload));
+  }
 });
 
 test('a plan over REST: a redirects file name and a malformed expectStatus key are refused by field', async (t) => {
