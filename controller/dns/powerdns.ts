@@ -1,4 +1,4 @@
-// PowerDNS Authoritative over its HTTP API: GET the zone filtered to one rrset, PATCH the rrset
+// PowerDNS Authoritative over its HTTP API: GET the zone and pick the rrset, PATCH the rrset
 // with changetype REPLACE (DELETE when it must go). Names on the wire are canonical, with the dot.
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderClient, type RetryPolicy } from './http.js';
 import { normalizeName, type DnsProvider, type RecordSet } from './provider.js';
@@ -55,24 +55,25 @@ export class PowerDnsProvider implements DnsProvider {
   }
 
   async getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null> {
-    const qs = new URLSearchParams({ rrset_name: canonical(name), rrset_type: type.toUpperCase() });
-    const res = await providerRequest(this.client, { method: 'GET', url: `${this.zoneUrl(zone)}?${qs}`, headers: { 'X-API-Key': this.apiKey } });
+    // The whole zone, not ?rrset_name=&rrset_type=: that filtered listing (4.7 on, PowerDNS issue
+    // #11473) leaves disabled records out (and for a set with only disabled ones, 4.7.3 answered
+    // an empty rrset of another name); a snapshot read from it would lose them for good on restore.
+    const res = await providerRequest(this.client, { method: 'GET', url: this.zoneUrl(zone), headers: { 'X-API-Key': this.apiKey } });
     const rrsets = (res.body as { rrsets?: PdnsRRSet[] } | undefined)?.rrsets;
     if (!Array.isArray(rrsets)) throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: zone ${zone} answer has no rrsets`);
-    // Servers older than 4.8 ignore the rrset_* filters and return the whole zone.
     const found = rrsets.find((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase());
     if (found === undefined) return null;
     const records = found.records.filter((r) => r.disabled !== true).map((r) => r.content).sort();
-    if (records.length === 0) return null;
-    return { name: normalizeName(found.name), type: found.type.toUpperCase(), ttl: found.ttl, records };
+    const disabled = found.records.filter((r) => r.disabled === true).map((r) => r.content).sort();
+    if (records.length === 0 && disabled.length === 0) return null;
+    return { name: normalizeName(found.name), type: found.type.toUpperCase(), ttl: found.ttl, records, ...(disabled.length === 0 ? {} : { disabled }) };
   }
 
   async replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
     const base = { name: canonical(rrset.name), type: rrset.type.toUpperCase() };
-    const change =
-      rrset.records.length === 0
-        ? { ...base, changetype: 'DELETE' }
-        : { ...base, ttl: rrset.ttl, changetype: 'REPLACE', records: rrset.records.map((content) => ({ content, disabled: false })) };
+    const records = [...rrset.records.map((content) => ({ content, disabled: false })), ...(rrset.disabled ?? []).map((content) => ({ content, disabled: true }))];
+    // REPLACE without a `comments` key leaves the rrset's comments as they are.
+    const change = records.length === 0 ? { ...base, changetype: 'DELETE' } : { ...base, ttl: rrset.ttl, changetype: 'REPLACE', records };
     const url = this.zoneUrl(zone);
     await this.writes.run(url, () => providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] } }));
   }

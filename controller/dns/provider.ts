@@ -16,6 +16,11 @@ export interface RecordSet {
    * or carry comments: each record's own, so a snapshot puts every record back as it was.
    */
   perRecord?: RecordSettings[];
+  /**
+   * PowerDNS only, and only when there are any: records the set keeps but does not serve (marked
+   * disabled), sorted. They are part of the way back: a restore without them would delete them.
+   */
+  disabled?: string[];
 }
 
 export interface RecordSettings {
@@ -38,7 +43,7 @@ export interface DnsProvider {
   /** host[:port] of the zone's authoritative servers when set in config; else found by NS lookup. */
   readonly authoritative?: string[];
   getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null>;
-  /** Makes the set exactly `rrset`; an empty `records` removes it. Idempotent. */
+  /** Makes the set exactly `rrset`; with no `records` and no `disabled` it removes it. Idempotent. */
   replaceRecordSet(zone: string, rrset: RecordSet): Promise<void>;
 }
 
@@ -56,6 +61,14 @@ export function normalizeName(name: string): string {
   return name.trim().replace(/\.$/, '').toLowerCase();
 }
 
+/**
+ * DNS answers as if the set were not there: it is absent, or every record in it is disabled.
+ * A disabled CNAME does not block an A beside it either (PowerDNS 4.7 accepts the A).
+ */
+export function servesNothing(set: RecordSet | null): boolean {
+  return set === null || set.records.length === 0;
+}
+
 export function sameRecordSet(a: RecordSet | null, b: RecordSet | null): boolean {
   if (a === null || b === null) return a === b;
   return normalizeName(a.name) === normalizeName(b.name) && a.type.toUpperCase() === b.type.toUpperCase() && settingsKey(a) === settingsKey(b);
@@ -64,11 +77,11 @@ export function sameRecordSet(a: RecordSet | null, b: RecordSet | null): boolean
 /**
  * Every record with its own settings, in a stable order: a set whose records differ is compared
  * record by record (the set's own ttl/proxied are only its first record's, in the provider's order).
+ * Disabled records count too, or a restore that lost them would read back as done.
  */
 function settingsKey(r: RecordSet): string {
   const each = r.perRecord ?? r.records.map((content) => ({ content, ttl: r.ttl, proxied: r.proxied ?? false }));
-  return each
-    .map((p) => `${p.content}\t${p.ttl}\t${p.proxied ?? false}\t${'comment' in p ? (p.comment ?? '') : ''}`)
-    .sort()
-    .join('\n');
+  const served = each.map((p) => `on\t${p.content}\t${p.ttl}\t${p.proxied ?? false}\t${'comment' in p ? (p.comment ?? '') : ''}`);
+  const kept = (r.disabled ?? []).map((content) => `off\t${content}\t${r.ttl}`);
+  return [...served, ...kept].sort().join('\n');
 }

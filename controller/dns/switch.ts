@@ -1,7 +1,7 @@
 // The DNS switch with its way back: the record set is snapshotted (and the snapshot handed to the
 // store) before anything changes, and rollback puts exactly that snapshot back.
 import { SwitchyardError } from '../../shared/errors.js';
-import { normalizeName, sameRecordSet, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
+import { normalizeName, sameRecordSet, servesNothing, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
 
 export interface DnsSnapshot {
   provider: string;
@@ -46,7 +46,8 @@ async function snapshot(provider: DnsProvider, k: RecordKey): Promise<DnsSnapsho
 async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet | null, what: string): Promise<void> {
   const now = await provider.getRecordSet(k.zone, k.name, k.type);
   if (!sameRecordSet(now, expected)) {
-    throw new SwitchyardError('SY_DNS_PROVIDER', `${provider.name}: ${what} of ${k.name} ${k.type} accepted, but the provider now holds ${JSON.stringify(now?.records ?? null)} (ttl ${now?.ttl ?? '-'})`);
+    const off = now?.disabled === undefined ? '' : `, disabled ${JSON.stringify(now.disabled)}`;
+    throw new SwitchyardError('SY_DNS_PROVIDER', `${provider.name}: ${what} of ${k.name} ${k.type} accepted, but the provider now holds ${JSON.stringify(now?.records ?? null)}${off} (ttl ${now?.ttl ?? '-'})`);
   }
 }
 
@@ -59,6 +60,11 @@ export async function planSwitch(provider: DnsProvider, target: RecordKey, newCo
   const after: RecordSet = { name: k.name, type: k.type, ttl: opts.ttl ?? before.rrset?.ttl ?? 300, records };
   const proxied = opts.proxied ?? before.rrset?.proxied;
   if (proxied !== undefined) after.proxied = proxied;
+  // Disabled records are not served, so the switch has no reason to drop them: they stay as they
+  // were (the snapshot has them either way). One holding a new value is enabled instead, as
+  // PowerDNS refuses a value twice in one set.
+  const disabled = (before.rrset?.disabled ?? []).filter((c) => !records.includes(c));
+  if (disabled.length > 0) after.disabled = disabled;
   return { before, after, changes: !sameRecordSet(before.rrset, after) };
 }
 
@@ -114,7 +120,7 @@ export interface LowerTtlResult {
 export async function lowerTtl(provider: DnsProvider, target: RecordKey, maxTtl: number): Promise<LowerTtlResult> {
   const k = key(target);
   const before = await provider.getRecordSet(k.zone, k.name, k.type);
-  if (before === null) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
+  if (before === null || servesNothing(before)) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
   // Cloudflare's 1 is "automatic" (300 s); proxied records are answered by the edge anyway.
   // A Cloudflare set whose records differ counts by its highest; each keeps its own settings, capped.
   const highest = Math.max(before.ttl, ...(before.perRecord ?? []).map((p) => p.ttl));

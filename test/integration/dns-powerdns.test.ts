@@ -143,6 +143,83 @@ test('restoring a snapshot of an absent record deletes what the switch created',
   assert.deepEqual((await queryDns(pdns.dnsServer, 'new.example.test', 'A')).answers, []);
 });
 
+/** The rrset as the server's zone listing holds it, disabled records included: read past the provider under test. */
+async function listed(name: string, type: string): Promise<{ ttl: number; records: { content: string; disabled: boolean }[] } | null> {
+  const res = await fetch(`${pdns.apiUrl}/api/v1/servers/localhost/zones/example.test.`, { headers: { 'X-API-Key': pdns.apiKey } });
+  assert.equal(res.status, 200);
+  const zone = (await res.json()) as { rrsets: { name: string; type: string; ttl: number; records: { content: string; disabled: boolean }[] }[] };
+  const found = zone.rrsets.find((r) => r.name === `${name}.` && r.type === type);
+  return found === undefined ? null : { ttl: found.ttl, records: [...found.records].sort((a, b) => a.content.localeCompare(b.content)) };
+}
+
+async function putRRSet(name: string, ttl: number, records: { content: string; disabled: boolean }[]): Promise<void> {
+  const res = await fetch(`${pdns.apiUrl}/api/v1/servers/localhost/zones/example.test.`, {
+    method: 'PATCH',
+    headers: { 'X-API-Key': pdns.apiKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ rrsets: [{ name: `${name}.`, type: 'A', ttl, changetype: 'REPLACE', records }] }),
+  });
+  assert.equal(res.status, 204, await res.text());
+}
+
+test('a disabled record survives the switch and the restore puts it back disabled', async () => {
+  const key = { zone: 'example.test', name: 'mixed.example.test', type: 'A' };
+  const original = [
+    { content: '127.0.0.2', disabled: false },
+    { content: '127.0.0.7', disabled: true },
+  ];
+  await putRRSet(key.name, 600, original);
+  assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, ['127.0.0.2'], 'a disabled record is not served');
+
+  let snap: DnsSnapshot | undefined;
+  await applySwitch(provider, key, '127.0.0.3', { ttl: 60, recordSnapshot: (s) => void (snap = s) });
+  assert.ok(snap);
+  assert.deepEqual(snap.rrset, { name: key.name, type: 'A', ttl: 600, records: ['127.0.0.2'], disabled: ['127.0.0.7'] }, 'the way back holds the disabled record');
+  const switched = await queryDns(pdns.dnsServer, key.name, 'A');
+  assert.deepEqual(switched.answers, ['127.0.0.3']);
+  assert.equal(switched.ttl, 60);
+  // Only the served value moves; the disabled one stays in the set as it was.
+  assert.deepEqual((await listed(key.name, 'A'))?.records, [
+    { content: '127.0.0.3', disabled: false },
+    { content: '127.0.0.7', disabled: true },
+  ]);
+
+  assert.equal((await restoreSnapshot(provider, snap)).changed, true);
+  assert.deepEqual(await listed(key.name, 'A'), { ttl: 600, records: original });
+  assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, ['127.0.0.2']);
+  assert.deepEqual(await restoreSnapshot(provider, snap), { changed: false }, 'restore is idempotent');
+
+  // The already-in-place check sees disabled records: one lost since is put back, not taken as done.
+  await putRRSet(key.name, 600, [{ content: '127.0.0.2', disabled: false }]);
+  assert.equal((await restoreSnapshot(provider, snap)).changed, true);
+  assert.deepEqual(await listed(key.name, 'A'), { ttl: 600, records: original });
+});
+
+test('a set with every record disabled is snapshotted, not taken for absent; the production value is enabled, then disabled again', async () => {
+  const key = { zone: 'example.test', name: 'parked.example.test', type: 'A' };
+  const original = [
+    { content: '127.0.0.3', disabled: true },
+    { content: '127.0.0.6', disabled: true },
+  ];
+  await putRRSet(key.name, 900, original);
+  assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, []);
+
+  let snap: DnsSnapshot | undefined;
+  await applySwitch(provider, key, '127.0.0.3', { ttl: 60, recordSnapshot: (s) => void (snap = s) });
+  assert.ok(snap);
+  assert.deepEqual(snap.rrset, { name: key.name, type: 'A', ttl: 900, records: [], disabled: ['127.0.0.3', '127.0.0.6'] });
+  assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, ['127.0.0.3']);
+  // PowerDNS holds a value once per set: the production one is enabled rather than duplicated.
+  assert.deepEqual((await listed(key.name, 'A'))?.records, [
+    { content: '127.0.0.3', disabled: false },
+    { content: '127.0.0.6', disabled: true },
+  ]);
+
+  assert.equal((await restoreSnapshot(provider, snap)).changed, true);
+  assert.deepEqual(await listed(key.name, 'A'), { ttl: 900, records: original }, 'restored, not deleted');
+  assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, []);
+  assert.deepEqual(await restoreSnapshot(provider, snap), { changed: false });
+});
+
 test('lowerTtl brings the TTL down and leaves the values', async () => {
   const res = await lowerTtl(provider, KEY, 300);
   assert.equal(res.changed, true);

@@ -119,6 +119,37 @@ test('dns name: an AAAA beside the A record, or a CNAME at the name, fails prefl
   assert.equal(plain.state, 'succeeded');
 });
 
+test('dns name: a disabled AAAA or CNAME at the name answers nothing, so it does not fail preflight', async (t) => {
+  const { store } = tempStore(t);
+  const dns = new Map<string, DnsProvider>([['pdns-test', provider]]);
+  const check = named('dns name', dnsNameCheck(dns));
+  const at = (name: string): Plan => {
+    const p = planFor();
+    return { ...p, dns: { ...p.dns, name } };
+  };
+  for (const [name, type, value] of [
+    ['parked6.example.test', 'AAAA', '2001:db8::10'],
+    ['parkedcname.example.test', 'CNAME', 'www.example.test.'],
+  ] as const) {
+    await provider.replaceRecordSet('example.test', { name, type, ttl: 300, records: [], disabled: [value] });
+    await provider.replaceRecordSet('example.test', { name, type: 'A', ttl: 300, records: ['127.0.0.2'] });
+    const r = await runChecks(t, store, at(name), [check]);
+    assert.equal(byName(r.checks, 'dns name').status, 'pass', `${type}: ${byName(r.checks, 'dns name').message}`);
+  }
+});
+
+test('dns record: a set with only disabled records is shown as such, and as what rollback puts back', async (t) => {
+  const { store } = tempStore(t);
+  const dns = new Map<string, DnsProvider>([['pdns-test', provider]]);
+  const name = 'parked.example.test';
+  await provider.replaceRecordSet('example.test', { name, type: 'A', ttl: 300, records: [], disabled: ['127.0.0.2'] });
+  const p = planFor();
+  const r = await runChecks(t, store, { ...p, dns: { ...p.dns, name } }, [named('dns ttl', dnsTtlCheck(dns))]);
+  const record = byName(r.checks, 'dns record');
+  assert.equal(record.status, 'warn');
+  assert.match(record.message, /holds only disabled A records for parked\.example\.test \(127\.0\.0\.2\).*rollback will put the set back/);
+});
+
 test('prepareTtl (standalone) lowers the TTL and records the sighting; a record already low is left alone', async (t) => {
   await provider.replaceRecordSet('example.test', { name: NAME, type: 'A', ttl: 7200, records: ['127.0.0.2'] });
   const { store } = tempStore(t);

@@ -4,7 +4,7 @@
 // that reports success, and a CNAME at the name makes the switch itself fail — after staging
 // was locked.
 import { requireDnsProvider } from '../../../dns/registry.js';
-import type { DnsProvider } from '../../../dns/provider.js';
+import { servesNothing, type DnsProvider } from '../../../dns/provider.js';
 import { fail, pass, type PreflightCheck } from './types.js';
 
 export function dnsNameCheck(dns: ReadonlyMap<string, DnsProvider>): PreflightCheck {
@@ -13,7 +13,8 @@ export function dnsNameCheck(dns: ReadonlyMap<string, DnsProvider>): PreflightCh
     const provider = requireDnsProvider(dns, step.plan.dns.provider);
     const other = type === 'A' ? 'AAAA' : 'A';
     const [cname, beside] = await Promise.all([provider.getRecordSet(zone, name, 'CNAME'), provider.getRecordSet(zone, name, other)]);
-    if (cname !== null) {
+    // A set whose records are all disabled (PowerDNS) answers nothing and blocks nothing.
+    if (cname !== null && !servesNothing(cname)) {
       return [
         fail('dns name', `${name} is a CNAME (→ ${cname.records.join(', ')}) at ${provider.name}: no ${type} record can sit beside it, so the switch would fail after staging is frozen; switch the name the CNAME points to, or replace the CNAME with a ${type} record first`, {
           provider: provider.name,
@@ -21,7 +22,7 @@ export function dnsNameCheck(dns: ReadonlyMap<string, DnsProvider>): PreflightCh
         }),
       ];
     }
-    if (beside !== null) {
+    if (beside !== null && !servesNothing(beside)) {
       return [
         fail('dns name', `${name} also has ${other} ${beside.records.join(', ')} at ${provider.name}: the switch moves only the ${type} record, so visitors over ${other === 'AAAA' ? 'IPv6' : 'IPv4'} would keep reaching that address; remove the ${other} record (or move it by hand to production) before the cutover`, {
           provider: provider.name,

@@ -3,7 +3,7 @@
 // the switch, and a rollback would take as long to reach them), and how long it has been low.
 // Every answer seen here is recorded as a sighting, so the lead time counts from the first time
 // the controller saw it low even when someone lowered it by hand.
-import type { DnsProvider } from '../../../dns/provider.js';
+import { servesNothing, type DnsProvider } from '../../../dns/provider.js';
 import { requireDnsProvider } from '../../../dns/registry.js';
 import { authoritativeServers, queryDns, type DnsAnswer } from '../../../dns/query.js';
 import { fail, pass, warn, type Check, type PreflightCheck } from './types.js';
@@ -27,6 +27,12 @@ export function dnsTtlCheck(dns: ReadonlyMap<string, DnsProvider>, opts: DnsTtlC
     const providerView = await provider.getRecordSet(zone, name, type);
     const recordCheck = (): Check => {
       if (providerView === null) return warn('dns record', `${provider.name} has no ${type} record ${name}: the switch will create it and rollback will delete it again`);
+      if (servesNothing(providerView)) {
+        return warn('dns record', `${provider.name} holds only disabled ${type} records for ${name} (${providerView.disabled?.join(', ') ?? ''}): the switch will add the served one and rollback will put the set back as it is`, {
+          provider: provider.name,
+          disabled: providerView.disabled ?? [],
+        });
+      }
       const atStaging = providerView.records.length > 0 && providerView.records.every((r) => r === plan.staging.ip);
       const ev = { provider: provider.name, records: providerView.records, ttl: providerView.ttl, proxied: providerView.proxied ?? false };
       return atStaging
