@@ -82,6 +82,83 @@ test('JSON-escaped and URL-encoded forms, both hex cases', () => {
   assert.equal(rewriteText(v, reps).value, phpSerialize({ json: JSON.stringify({ u: `${P}/j` }).replace(/\//g, '\\/') }));
 });
 
+// JSON whose encoder writes every slash as \u002F (to keep </script> out of inline JSON), and a URL encoded twice.
+const uEsc = (s: string) => s.replace(/\//g, '\\u002F');
+const enc2 = (s: string) => encodeURIComponent(encodeURIComponent(s));
+
+test('\\u002F-escaped slashes in JSON: rewritten in the same spelling, either hex case', () => {
+  // The other \u escapes (& < > as block attributes write them) are the rest of the URL and carried over.
+  const attrs = (o: string) => `{"url":"${uEsc(`${o}/img.jpg`)}","link":"${uEsc(`${o}/?a=1`)}\\u0026b=2","t":"\\u003Cb\\u003E"}`;
+  const r = rewriteText(attrs(S), reps);
+  assert.equal(r.value, attrs(P));
+  assert.equal(r.occurrences, 2);
+  assert.equal(rewriteText('u=https:\\u002f\\u002fstaging.example.com\\u002fx', reps).value, 'u=https:\\u002f\\u002fwww.example.com\\u002fx');
+  assert.equal(rewriteText('u=HTTPS:\\u002F\\u002FStaging.Example.COM\\u002Fx', reps).value, `u=${uEsc(`${P}/x`)}`);
+  // A path rule: the escapes in the path match in either case too; what follows keeps its spelling.
+  const pathRule = [{ from: 'https://example.com/staging', to: 'https://example.com' }];
+  assert.equal(rewriteText('https:\\u002f\\u002fexample.com\\u002fstaging\\u002fx', pathRule).value, 'https:\\u002f\\u002fexample.com\\u002fx');
+});
+
+test('\\u002F-escaped slashes inside serialized data: the string lengths follow the new bytes', () => {
+  const v = phpSerialize({ block: `{"url":"${uEsc(`${S}/😀`)}"}`, n: 1 });
+  const r = rewriteText(v, reps);
+  assert.equal(r.value, phpSerialize({ block: `{"url":"${uEsc(`${P}/😀`)}"}`, n: 1 }));
+  // 8 + 33 (the production origin with two \u002F) + 6 + 4 (the emoji) + 2 bytes, 4 fewer than before.
+  assert.match(r.value, /s:53:"\{"url":"https:\\u002F\\u002Fwww\.example\.com\\u002F😀"\}"/);
+  assert.match(v, /s:57:"/);
+  assert.equal(structure(parseExact(toBytes(r.value))!), structure(parseExact(toBytes(v))!));
+});
+
+test('double URL-encoding (a URL in a parameter of a URL in a parameter): rewritten in the same spelling, either hex case', () => {
+  const track = (o: string) => `https://t.example/c?u=${encodeURIComponent(`https://r.example/?to=${encodeURIComponent(`${o}/p?x=1`)}`)}`;
+  assert.equal(rewriteText(track(S), reps).value, track(P));
+  assert.equal(rewriteText(`r=${enc2(`${S}/e`)}`, reps).value, `r=${enc2(`${P}/e`)}`);
+  assert.equal(rewriteText('r=https%253a%252f%252fstaging.example.com%252fx', reps).value, 'r=https%253a%252f%252fwww.example.com%252fx');
+  assert.equal(rewriteText('r=HTTPS%253A%252F%252FSTAGING.EXAMPLE.COM%252Fx', reps).value, `r=${enc2(P)}%252Fx`);
+  const pathRule = [{ from: 'https://example.com/staging', to: 'https://example.com' }];
+  assert.equal(rewriteText('r=https%253a%252f%252fexample.com%252fstaging%252fx', pathRule).value, 'r=https%253a%252f%252fexample.com%252fx');
+  // A port rule matches its port, encoded twice.
+  const portRule = [{ from: 'http://staging.example.com:8080', to: P }];
+  assert.equal(rewriteText(`r=${enc2('http://staging.example.com:8080/a')}`, portRule).value, `r=${enc2(`${P}/a`)}`);
+  // Inside serialized data the length follows.
+  assert.equal(rewriteText(phpSerialize({ u: enc2(`${S}/s`) }), reps).value, phpSerialize({ u: enc2(`${P}/s`) }));
+});
+
+test('\\u002F and double-encoded spellings end where the name ends, like the others', () => {
+  for (const spell of [uEsc, enc2]) {
+    const keep = [`${S}.evil.net/x`, 'https://staging.example.community/', `${S}:8443/a`, `${S}-old/`, `${S}_x`];
+    for (const v of keep.map(spell)) {
+      assert.equal(rewriteText(`see ${v} now`, reps).value, `see ${v} now`, v);
+      assert.equal(containsOrigin(toBytes(v), forms(reps)), false, v);
+    }
+    const pathRule = [{ from: 'https://example.com/staging', to: 'https://example.com' }];
+    assert.equal(rewriteText(spell('https://example.com/staging2/x'), pathRule).value, spell('https://example.com/staging2/x'));
+    assert.equal(rewriteText(spell('https://example.com/staging/y'), pathRule).value, spell('https://example.com/y'));
+    const portRule = [{ from: 'http://staging.example.com:8080', to: P }];
+    assert.equal(rewriteText(spell('http://staging.example.com:80801/b'), portRule).value, spell('http://staging.example.com:80801/b'));
+    // A rule that ends in a slash needs no end of name, whatever the slash is spelled as.
+    assert.equal(rewriteText(spell(`${S}/x`), [{ from: `${S}/`, to: `${P}/` }]).value, spell(`${P}/x`));
+    // What does end the name.
+    for (const tail of ['/p', '?q=1', '']) assert.equal(rewriteText(`"${spell(S + tail)}"`, reps).value, `"${spell(P + tail)}"`, spell(S + tail));
+  }
+  // An IDN host, as written and in punycode.
+  const idn = [{ from: 'https://bücher.example', to: P }];
+  assert.equal(rewriteText(`${uEsc('https://bücher.example/a')} ${enc2('https://xn--bcher-kva.example/b')} ${enc2('https://bücher.example/c')}`, idn).value, `${uEsc(`${P}/a`)} ${enc2(`${P}/b`)} ${enc2(`${P}/c`)}`);
+});
+
+test('the final check sees an origin left in the \\u002F and double-encoded spellings, and an unsafe one is listed', () => {
+  for (const v of [uEsc(`${S}/x`), 'https:\\u002f\\u002fstaging.example.com', enc2(S), 'https%253a%252f%252fstaging.example.com%252f']) assert.equal(containsOrigin(toBytes(v), forms(reps)), true, v);
+  // In a C: payload: carried over and listed.
+  const payload = `x:i:0;a:1:{i:0;s:${uEsc(S).length + 6}:"${uEsc(`${S}/c`)}";};m:a:0:{}`;
+  const c = `C:11:"ArrayObject":${payload.length}:{${payload}}`;
+  const r = rewriteText(`a:2:{i:0;${c}i:1;s:${uEsc(S).length}:"${uEsc(S)}";}`, reps);
+  assert.equal(r.value, `a:2:{i:0;${c}i:1;s:${uEsc(P).length}:"${uEsc(P)}";}`);
+  assert.equal(r.opaque, true);
+  // In serialized data within escaped text: left whole and listed.
+  const escaped = JSON.stringify({ opt: phpSerialize({ u: enc2(S) }) });
+  assert.deepEqual([rewriteText(escaped, reps).value, rewriteText(escaped, reps).escaped], [escaped, true]);
+});
+
 test('a longer replacement target than source and several rules', () => {
   const r = rewriteText(phpSerialize([`${S}/a`, 'http://cdn.staging.example.com/b']), [
     { from: S, to: 'https://a-much-longer-production-name.example.org' },

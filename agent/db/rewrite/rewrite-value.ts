@@ -1,8 +1,9 @@
 // Replaces one origin with another inside a single column value, safely for PHP-serialized data
 // at any depth (serialized strings inside serialized values, serialized fragments inside other
-// text), JSON-escaped (https:\/\/…) and URL-encoded forms. Works on byte strings (latin1-decoded
-// buffers) so re-serialized lengths are byte lengths. A value that begins like serialized data
-// but does not parse is returned untouched and reported as broken.
+// text), JSON-escaped (https:\/\/… and https:\u002F\u002F…), URL-encoded and double
+// URL-encoded forms. Works on byte strings (latin1-decoded buffers) so re-serialized lengths are
+// byte lengths. A value that begins like serialized data but does not parse is returned untouched
+// and reported as broken.
 import { looksSerialized, parseAt, parseExact, serialize, PhpParseError, type PhpValue } from './php-serialize.js';
 
 export interface Replacement {
@@ -38,7 +39,7 @@ export const fromBytes = (s: string): string => Buffer.from(s, 'latin1').toStrin
 export interface Form {
   from: string;
   to: string;
-  /** `to` with lowercase percent escapes, for a match spelled that way. */
+  /** `to` with lowercase hex in its escapes (%2f, %252f, \u002f), for a match spelled that way. */
   toLowerHex: string;
   ci: number;
   lowerHead: string;
@@ -46,7 +47,26 @@ export interface Form {
 }
 
 const asciiLower = (s: string): string => (/[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s);
-const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+// A percent escape, a percent escape of a percent escape (%252F) or a JSON \u escape: the hex in
+// each names the same byte whatever its case, so matching and output must not depend on it.
+const ESCAPE = /%(?:25)?([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})/g;
+const lowerHex = (s: string): string => s.replace(ESCAPE, (m) => m.toLowerCase());
+/** The match spelled its escapes in lowercase: the replacement follows it. */
+const usesLowerHex = (s: string): boolean => [...s.matchAll(ESCAPE)].some((m) => /[a-f]/.test(m[1] ?? m[2]!));
+
+/**
+ * How stored text spells a URL. JSON has two escapes for a slash: PHP's json_encode writes \/,
+ * encoders that keep </script> out of inline JSON write \u002F (serialize-javascript and its
+ * kind, some plugins). A URL passed as a query parameter of a URL that is itself a parameter
+ * (redirects, tracking) is encoded twice.
+ */
+const SPELLINGS: Array<(s: string) => string> = [
+  (s) => s,
+  (s) => s.replace(/\//g, '\\/'),
+  (s) => s.replace(/\//g, '\\u002F'),
+  encodeURIComponent,
+  (s) => encodeURIComponent(encodeURIComponent(s)),
+];
 
 /** scheme://host[:port] of an origin as written, or the whole text. */
 function headOf(origin: string): string {
@@ -66,7 +86,7 @@ function asciiSpelling(origin: string): string | undefined {
   }
 }
 
-/** Raw, JSON-escaped and URL-encoded spellings of each replacement (and the punycode spelling of an IDN host), longest first. */
+/** Every SPELLINGS entry of each replacement (and of the punycode spelling of an IDN host), longest first. */
 export function forms(reps: Replacement[]): Form[] {
   const out: Form[] = [];
   // Whether a match must end a name is the rule's own property (…com needs it, …com/ does not), not its spelling's (%2F ends in a letter).
@@ -80,10 +100,8 @@ export function forms(reps: Replacement[]): Form[] {
     for (const from of [r0.from, asciiSpelling(r0.from)]) {
       if (from === undefined) continue;
       const head = headOf(from);
-      add(toBytes(from), toBytes(r0.to), toBytes(head));
-      if (from.includes('/')) add(toBytes(from).replace(/\//g, '\\/'), toBytes(r0.to).replace(/\//g, '\\/'), toBytes(head).replace(/\//g, '\\/'));
-      const ef = encodeURIComponent(from);
-      if (ef !== from) add(ef, encodeURIComponent(r0.to), encodeURIComponent(head));
+      // A spelling that changes nothing repeats the raw one and is dropped below.
+      for (const spell of SPELLINGS) add(toBytes(spell(from)), toBytes(spell(r0.to)), toBytes(spell(head)));
     }
   }
   const seen = new Set<string>();
@@ -98,7 +116,7 @@ function endsName(s: string, e: number): boolean {
   if (/[A-Za-z0-9_~]/.test(s[e]!)) return false;
   if ((ch === 0x2e || ch === 0x2d) && /[A-Za-z0-9]/.test(next)) return false; // . or -: a longer host
   if (ch === 0x3a && /[0-9]/.test(next)) return false; // :port the rule does not name
-  if (ch === 0x25 && /^%3a[0-9]/i.test(s.slice(e, e + 4))) return false; // the same, URL-encoded
+  if (ch === 0x25 && /^%(?:25)?3a[0-9]/i.test(s.slice(e, e + 6))) return false; // the same, URL-encoded once or twice
   return true;
 }
 
@@ -119,7 +137,7 @@ class Matcher {
     const f = this.fs[i]!;
     const tail = f.from.slice(f.ci);
     for (let at = this.lower.indexOf(f.lowerHead, from); at >= 0; at = this.lower.indexOf(f.lowerHead, at + 1)) {
-      // The rest exactly, but for the case of percent escapes (%2F and %2f are the same byte).
+      // The rest exactly, but for the case of escapes (%2F and %2f, \u002F and \u002f are the same byte).
       if (tail !== '' && !this.s.startsWith(tail, at + f.ci) && lowerHex(this.s.slice(at + f.ci, at + f.ci + tail.length)) !== lowerHex(tail)) continue;
       if (f.bounded && !endsName(this.s, at + f.from.length)) continue;
       return at;
@@ -157,7 +175,7 @@ function replaceText(s: string, fs: Form[], c: Counter): string {
   let last = 0;
   for (let hit = m.find(0); hit !== undefined; hit = m.find(last)) {
     const matched = s.slice(hit.at, hit.at + hit.f.from.length);
-    out += s.slice(last, hit.at) + (/%(?:[a-f][0-9a-f]|[0-9][a-f])/.test(matched) ? hit.f.toLowerHex : hit.f.to);
+    out += s.slice(last, hit.at) + (usesLowerHex(matched) ? hit.f.toLowerHex : hit.f.to);
     last = hit.at + hit.f.from.length;
     c.occurrences++;
   }
