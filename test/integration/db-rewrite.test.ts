@@ -4,6 +4,10 @@ import { withMariaDb } from '../helpers/mariadb.js';
 import { agentConfig, loadFixture, phpSerialize, startDbAgent, unaryCall, PRODUCTION_ORIGIN as P, STAGING_ORIGIN as S, SERIALIZED_OPTIONS } from '../helpers/db-fixture.js';
 import type { RewriteReport__Output } from '../../shared/proto-gen/switchyard/v1/RewriteReport.js';
 
+// JSON whose encoder writes every slash as \u002F (to keep </script> out of inline JSON), and a URL encoded twice.
+const uEsc = (s: string) => s.replace(/\//g, '\\u002F');
+const enc2 = (s: string) => encodeURIComponent(encodeURIComponent(s));
+
 test('URL rewrite on production: dry run counts, then a serialization-safe rewrite that proves itself', async (t) => {
   const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
   const root = await db.rootConnection();
@@ -60,6 +64,10 @@ test('URL rewrite finds every spelling of an origin, leaves look-alike hosts alo
   const payload = `x:i:0;a:1:{i:0;s:${S.length + 2}:"${S}/c";};m:a:0:{}`;
   const cObj = `C:11:"ArrayObject":${payload.length}:{${payload}}`;
   const escaped = JSON.stringify({ opt: phpSerialize({ u: `${S}/j` }) });
+  const uPayload = `x:i:0;a:1:{i:0;s:${uEsc(S).length}:"${uEsc(S)}";};m:a:0:{}`;
+  const uObj = `C:11:"ArrayObject":${uPayload.length}:{${uPayload}}`;
+  const json = (o: string) => `{"url":"${uEsc(`${o}/img.jpg`)}","link":"${uEsc(`${o}/?a=1`)}\\u0026b=2"}`;
+  const track = (o: string) => `https://t.example/c?u=${encodeURIComponent(`https://r.example/?to=${encodeURIComponent(`${o}/p`)}`)}`;
   const rows: Array<[string, string, string]> = [
     // name, value before, value after
     ['lookalike', `${S}.evil.net/x https://staging.example.community/ ${S}-old/`, `${S}.evil.net/x https://staging.example.community/ ${S}-old/`],
@@ -69,6 +77,14 @@ test('URL rewrite finds every spelling of an origin, leaves look-alike hosts alo
     ['serializable', `a:2:{i:0;${cObj}i:1;s:${S.length}:"${S}";}`, `a:2:{i:0;${cObj}i:1;s:${P.length}:"${P}";}`],
     ['escaped', escaped, escaped],
     ['scalar_text', `b: see ${S}/page`, `b: see ${P}/page`],
+    ['u002f', json(S), json(P)],
+    ['u002f_lower', 'https:\\u002f\\u002fstaging.example.com\\u002fx', 'https:\\u002f\\u002fwww.example.com\\u002fx'],
+    ['u002f_serialized', phpSerialize({ json: json(S), n: 1 }), phpSerialize({ json: json(P), n: 1 })],
+    ['double_encoded', track(S), track(P)],
+    ['double_encoded_lower', 'r=https%253a%252f%252fstaging.example.com%252fx', 'r=https%253a%252f%252fwww.example.com%252fx'],
+    ['double_encoded_port', `r=${enc2(`${PORT}/a`)}`, `r=${enc2(`${P}/a`)}`],
+    ['lookalike_spelled', [uEsc, enc2].map((f) => f(`${S}.evil.net/x ${S}:8443/y`)).join(' '), [uEsc, enc2].map((f) => f(`${S}.evil.net/x ${S}:8443/y`)).join(' ')],
+    ['serializable_u002f', `a:2:{i:0;${uObj}i:1;s:${enc2(S).length}:"${enc2(S)}";}`, `a:2:{i:0;${uObj}i:1;s:${enc2(P).length}:"${enc2(P)}";}`],
   ];
   await root.query('CREATE TABLE shop.opts (name VARCHAR(64) PRIMARY KEY, v LONGTEXT) DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci');
   for (const [name, v] of rows) await root.query('INSERT INTO shop.opts VALUES (?, ?)', [name, v]);
@@ -81,11 +97,30 @@ test('URL rewrite finds every spelling of an origin, leaves look-alike hosts alo
   const [got] = (await root.query('SELECT name, v FROM shop.opts')) as unknown as [Array<{ name: string; v: string }>];
   const byName = new Map(got.map((r) => [r.name, r.v]));
   for (const [name, , after] of rows) assert.equal(byName.get(name), after, name);
-  // The two values with an origin left in them are listed, each with its reason; nothing else is.
-  assert.deepEqual(done.broken.map((b) => b.key).sort(), ['escaped', 'serializable']);
+  // The values with an origin left in them are listed, each with its reason; nothing else is.
+  assert.deepEqual(done.broken.map((b) => b.key).sort(), ['escaped', 'serializable', 'serializable_u002f']);
+  assert.match(done.broken.find((b) => b.key === 'serializable_u002f')!.reason, /C: \(Serializable\) payload/);
   assert.match(done.broken.find((b) => b.key === 'serializable')!.reason, /C: \(Serializable\) payload/);
   assert.match(done.broken.find((b) => b.key === 'escaped')!.reason, /escaped text/);
   assert.equal(Number(done.origins_left), 0, done.problems.join('; '));
   assert.deepEqual(done.problems, []);
-  assert.equal(Number(done.values_changed), 5);
+  assert.equal(Number(done.values_changed), 12);
+});
+
+test('the final check finds an origin left in the \\u002F and double-encoded spellings', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const root = await db.rootConnection();
+  t.after(() => root.end());
+  const agent = await startDbAgent(t, agentConfig('prod-1', db));
+  // Array keys are left as they are (as wp search-replace does), so an origin in one survives the rewrite.
+  const key = (url: string) => `a:1:{s:${url.length}:"${url}";i:1;}`;
+  await root.query('CREATE TABLE shop.opts (name VARCHAR(64) PRIMARY KEY, v LONGTEXT, skipped TEXT) DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  for (const [name, url] of [
+    ['key_u002f', uEsc(`${S}/k`)],
+    ['key_double', enc2(`${S}/k`)],
+  ]) await root.query('INSERT INTO shop.opts VALUES (?, ?, ?)', [name, key(url!), key(url!)]);
+  const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules: [{ from: S, to: P, skip_columns: ['skipped'] }], dry_run: false });
+  assert.equal(Number(done.values_changed), 0);
+  assert.equal(Number(done.origins_left), 2);
+  assert.deepEqual(done.problems.sort(), ['opts.v key key_double: origin still present after rewrite', 'opts.v key key_u002f: origin still present after rewrite']);
 });
