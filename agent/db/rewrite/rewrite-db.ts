@@ -30,7 +30,8 @@ function skipped(rule: RewriteRule, t: string, c: string): boolean {
 
 /**
  * What the candidate rows are searched for: the host name alone (a port is URL-encoded in some
- * spellings, %3A8080), as written and as the URL parser spells it (punycode for an IDN host).
+ * spellings, %3A8080), as written and as the URL parser spells it (punycode for an IDN host), and
+ * an IDN host as written URL-encoded once and twice (b%C3%BCcher), the spellings the rewrite knows.
  * The rewrite itself decides what is an origin; this only has to find every row that may hold one.
  */
 function hostsOf(origin: string): string[] {
@@ -41,7 +42,8 @@ function hostsOf(origin: string): string[] {
     throw new SwitchyardError('SY_VALIDATION', `rewrite: ${JSON.stringify(origin)} is not an origin URL`, { field: 'rules.from' });
   }
   const written = /^[a-z][a-z0-9+.-]*:\/\/([^/?#:]*)/i.exec(origin)?.[1];
-  return [...new Set([u.hostname, ...(written ? [written] : [])])];
+  const spelled = written ? [written, encodeURIComponent(written), encodeURIComponent(encodeURIComponent(written))] : [];
+  return [...new Set([u.hostname, ...spelled])];
 }
 
 interface Candidate {
