@@ -275,6 +275,9 @@ test('serialized data inside escaped text (JSON) with an origin: left whole and 
   assert.equal(r.escaped, true);
   // Without one it is not listed.
   assert.equal(rewriteText(JSON.stringify({ opt: phpSerialize({ u: 'x' }) }), reps).escaped, false);
+  // Block editor attributes write a quote inside a string as \u0022: the same.
+  const attr = `<!-- wp:x {"opt":"${phpSerialize({ u: S }).replace(/"/g, '\\u0022')}"} --> ${S}/p`;
+  assert.deepEqual([rewriteText(attr, reps).value, rewriteText(attr, reps).escaped], [attr, true]);
 });
 
 test('text that merely starts like a scalar is text: rewritten, not listed as broken', () => {

@@ -201,8 +201,11 @@ function rewriteValue(v: PhpValue, fs: Form[], c: Counter): PhpValue {
 }
 
 const EMBEDDED = /[aO]:\d+:[{"]|[sC]:\d+:"/g;
-/** A serialized string inside escaped text (JSON's \"): its declared length counts bytes of the unescaped text. */
-const ESCAPED_SERIALIZED = /[sS]:\d+:\\+"/;
+/**
+ * A serialized string inside escaped text (JSON's \", or \u0022 as block editor attributes write a
+ * quote): its declared length counts bytes of the unescaped text.
+ */
+const ESCAPED_SERIALIZED = /[sS]:\d+:\\+(?:"|u0022)/;
 
 /** Text that may contain serialized fragments: each fragment that parses is rewritten as data. */
 function rewriteMixed(s: string, fs: Form[], c: Counter): string {
