@@ -92,6 +92,10 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const tripped = new Promise<void>((r) => (trip = r));
 
       const evaluate = (): void => {
+        // Once a window was over the limit the decision stands: the probes of a round still in
+        // flight could bring the share back under, which would skip the rollback and, with
+        // `tripped` already resolved, leave every later sleep a no-op (probes back to back).
+        if (verdict.kind === 'rollback') return;
         verdict = judge(window.stats(Date.now()), limits);
         if (verdict.kind !== 'too-few' && (peak === null || verdict.stats.errorRate > peak.errorRate)) peak = verdict.stats;
         if (verdict.kind === 'rollback') trip();

@@ -1,0 +1,123 @@
+// The monitor step on its own (no engine): a FAKE production agent whose TailAccessLog stream the
+// test drives, and a REAL little production web server on 127.0.0.1 for the probes.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parsePlan } from '../../controller/cutover/plan.js';
+import { monitorExecutor } from '../../controller/cutover/steps/monitor.js';
+import type { StepContext, StepResult } from '../../controller/cutover/executor.js';
+import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+import { silentLogger } from '../../shared/logger.js';
+
+const HOST = '127.0.0.1';
+
+interface FakeCall extends EventEmitter {
+  cancel(): void;
+  cancelled: boolean;
+}
+
+/** A production agent whose access-log stream sends what `onOpen` schedules. */
+function fakeAgents(onOpen: (call: FakeCall, n: number) => void): { agents: never; calls: FakeCall[] } {
+  const calls: FakeCall[] = [];
+  const client = {
+    TailAccessLog: () => {
+      const call = new EventEmitter() as FakeCall;
+      call.cancelled = false;
+      call.cancel = () => {
+        call.cancelled = true;
+      };
+      calls.push(call);
+      onOpen(call, calls.length);
+      return call;
+    },
+  };
+  return { agents: { client: () => client } as never, calls };
+}
+
+function counts(total: number, fivexx: number): StatusCounts__Output {
+  return {
+    window_start: new Date().toISOString(),
+    interval_ms: 100,
+    total,
+    by_class: fivexx > 0 ? { '2xx': total - fivexx, '5xx': fivexx } : { '2xx': total },
+    by_status: {},
+    unparsed: 0,
+    rotations: [],
+    path: '/var/log/site.log',
+  };
+}
+
+async function site(t: TestContext, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; hits: () => number }> {
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits++;
+    handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  t.after(() => new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  }));
+  return { port: (server.address() as AddressInfo).port, hits: () => hits };
+}
+
+/** A port nothing listens on: every probe is refused, as with production's web server down. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+function planFor(port: number, checks: Record<string, unknown>) {
+  return parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '127.0.0.2' },
+      production: { agent: 'prod-1', origin: `http://www.example.test:${port}`, ip: HOST },
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { maxErrorRate: 0.02, ...checks },
+      fallbackHours: 1,
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+}
+
+function ctxFor(plan: ReturnType<typeof planFor>, signal = new AbortController().signal): StepContext {
+  const evidence: Record<string, unknown> = {};
+  return {
+    plan,
+    signal,
+    step: 'monitor',
+    attempt: 1,
+    emit: () => undefined,
+    record: { step: () => undefined, get: (k: string) => evidence[k], put: (k: string, v: unknown) => void (evidence[k] = v) },
+    logger: silentLogger(),
+    clock: { now: () => new Date() },
+  } as unknown as StepContext;
+}
+
+type MonitorEvidence = { verdict: string; window: { total: number; errors: number; log: { total: number; errors: number } } };
+const monitorOf = (r: StepResult) => (r.evidence as { monitor: MonitorEvidence }).monitor;
+
+test('a window once over maxErrorRate rolls back, even if the next probes bring the share under again', async (t) => {
+  // Probes answer 200 slowly, so the agent's counts arrive while the first round is in flight.
+  const prod = await site(t, (_req, res) => setTimeout(() => res.end('ok'), 400));
+  const { agents } = fakeAgents((call, n) => {
+    // 2 of 99 is 2.02%: over 2%. Two good probes later it is 2 of 101, 1.98%.
+    if (n === 1) setTimeout(() => call.emit('data', counts(99, 2)), 100);
+  });
+  const plan = planFor(prod.port, { pages: ['/', '/a/'], monitorMinutes: 3 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 1, minSamples: 50 });
+  const started = Date.now();
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.ok(result.rollback !== undefined, `no rollback: ${result.summary}`);
+  assert.match(result.rollback.reason, /2 of 99 requests/);
+  assert.equal(monitorOf(result).verdict, 'rollback');
+  assert.equal(monitorOf(result).window.errors, 2);
+  assert.ok(Date.now() - started < 2500, 'rolled back without waiting for the watch to end');
+  // No round after the one in flight: the verdict is acted on, not probed over and over.
+  assert.ok(prod.hits() <= 2, `probe requests: ${prod.hits()}`);
+});
