@@ -121,3 +121,38 @@ test('a window once over maxErrorRate rolls back, even if the next probes bring 
   // No round after the one in flight: the verdict is acted on, not probed over and over.
   assert.ok(prod.hits() <= 2, `probe requests: ${prod.hits()}`);
 });
+
+test('production down on a quiet site: no window fills up, so the watch so far is judged and rolls back', async (t) => {
+  // One page (a sitemap-only plan probes just the home page) and windows that never reach
+  // minSamples: 10 probes a window against 20 needed, as 30 a window against 50 with the defaults.
+  const port = await deadPort();
+  const { agents } = fakeAgents((call) => {
+    // The agent is fine and the log is quiet: nothing reaches the dead web server.
+    const timer = setInterval(() => call.emit('data', counts(0, 0)), 100);
+    const stop = () => clearInterval(timer);
+    call.cancel = stop;
+    t.after(stop);
+  });
+  const plan = planFor(port, { pages: ['/'], monitorMinutes: 4 / 60, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.1, minSamples: 20 });
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.ok(result.rollback !== undefined, `no rollback: ${result.summary}`);
+  assert.match(result.rollback.reason, /whole watch/);
+  assert.match(result.rollback.reason, /5xx share 100\.0%/);
+  const ev = monitorOf(result) as MonitorEvidence & { scope: string };
+  assert.equal(ev.verdict, 'rollback');
+  assert.equal(ev.scope, 'watch');
+  assert.ok(ev.window.total >= 20 && ev.window.errors === ev.window.total, JSON.stringify(ev.window));
+});
+
+test('a quiet healthy site with one failed probe is judged over the watch and passes', async (t) => {
+  let n = 0;
+  const prod = await site(t, (_req, res) => {
+    res.statusCode = ++n === 1 ? 502 : 200; // the first request meets a cold upstream
+    res.end();
+  });
+  const { agents } = fakeAgents(() => undefined);
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 6 / 60, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.equal(result.rollback, undefined, result.rollback?.reason);
+  assert.match(result.summary ?? '', /whole watch 1 5xx of \d+/);
+});

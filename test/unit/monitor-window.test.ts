@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SlidingWindow, judge } from '../../controller/cutover/steps/monitor-window.js';
+import { SlidingWindow, WatchTotals, judge } from '../../controller/cutover/steps/monitor-window.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const limits = { maxErrorRate: 0.02, minSamples: 50 };
@@ -44,4 +44,13 @@ test('exactly at maxErrorRate is still fine; just over is not', () => {
   assert.equal(judge(w.stats(T0 + 1), limits).kind, 'ok');
   w.add({ at: T0 + 1, source: 'probe', total: 1, errors: 1 }); // 3 of 101
   assert.equal(judge(w.stats(T0 + 2), limits).kind, 'rollback');
+});
+
+test('the whole watch sums every sample since its start, by source', () => {
+  const w = new WatchTotals(T0);
+  w.add({ at: T0 + 1, source: 'probe', total: 1, errors: 1 });
+  w.add({ at: T0 + 400_000, source: 'log', total: 60, errors: 0 });
+  const s = w.stats(T0 + 900_000);
+  assert.deepEqual(s, { from: '2030-01-01T00:00:00.000Z', to: '2030-01-01T00:15:00.000Z', total: 61, errors: 1, errorRate: 1 / 61, log: { total: 60, errors: 0 }, probes: { total: 1, errors: 1 } });
+  assert.equal(judge(s, limits).kind, 'ok');
 });

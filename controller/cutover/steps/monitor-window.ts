@@ -56,6 +56,36 @@ export class SlidingWindow {
   }
 }
 
+/**
+ * Every sample since `since`, kept as running sums: the whole watch, judged when the sliding
+ * window holds too few requests. Sums, not samples, so a long watch costs nothing per look.
+ */
+export class WatchTotals {
+  #log = { total: 0, errors: 0 };
+  #probes = { total: 0, errors: 0 };
+  constructor(readonly since: number) {}
+
+  add(sample: Sample): void {
+    const into = sample.source === 'log' ? this.#log : this.#probes;
+    into.total += sample.total;
+    into.errors += sample.errors;
+  }
+
+  stats(now: number): WindowStats {
+    const total = this.#log.total + this.#probes.total;
+    const errors = this.#log.errors + this.#probes.errors;
+    return {
+      from: new Date(this.since).toISOString(),
+      to: new Date(now).toISOString(),
+      total,
+      errors,
+      errorRate: total === 0 ? 0 : errors / total,
+      log: { ...this.#log },
+      probes: { ...this.#probes },
+    };
+  }
+}
+
 /** Over maxErrorRate with at least minSamples requests in the window → roll back. */
 export function judge(stats: WindowStats, limits: { maxErrorRate: number; minSamples: number }): Verdict {
   if (stats.total < limits.minSamples) return { kind: 'too-few', stats, needed: limits.minSamples };

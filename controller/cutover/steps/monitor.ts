@@ -4,13 +4,15 @@
 // pages pinned to the production IP (traffic even on a quiet site). A window holding at least
 // checks.minSamples requests (default 50) with a 5xx share over maxErrorRate rolls the cutover
 // back automatically, with the window as evidence; fewer requests never do — three errors out of
-// four requests is noise, not an outage.
+// four requests is noise, not an outage. While the window holds too few, the watch so far is
+// judged the same way instead: a quiet site whose windows never fill (one page probed every 10 s
+// is 30 requests in 300 s) must still roll back when production stops answering at all.
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
 import type { StepDeps } from './deps.js';
 import { AccessLogFeed } from './access-log-feed.js';
-import { judge, SlidingWindow, type Verdict, type WindowStats } from './monitor-window.js';
+import { judge, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
 import { pageUrl, pinnedRequest } from './pinned-http.js';
 
 export const DEFAULT_MIN_SAMPLES = 50;
@@ -83,11 +85,15 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const s = monitorSettings(plan);
       const started = Date.now();
       const window = new SlidingWindow(s.windowMs);
+      const watch = new WatchTotals(started);
       const limits = { maxErrorRate: s.maxErrorRate, minSamples: s.minSamples };
       const totals = { log: { total: 0, byClass: {} as Record<string, number>, byStatus: {} as Record<string, number>, unparsed: 0 }, probes: { total: 0, errors: 0 } };
       const probes: ProbeResult[] = [];
       let peak: WindowStats | null = null;
       let verdict: Verdict = judge(window.stats(Date.now()), limits);
+      /** What `verdict` was taken over: the sliding window, or the whole watch so far when the window held too few. */
+      let scope = 'window' as 'window' | 'watch';
+      let watchStats: WindowStats = watch.stats(Date.now());
       let trip!: () => void;
       const tripped = new Promise<void>((r) => (trip = r));
 
@@ -96,16 +102,30 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         // flight could bring the share back under, which would skip the rollback and, with
         // `tripped` already resolved, leave every later sleep a no-op (probes back to back).
         if (verdict.kind === 'rollback') return;
-        verdict = judge(window.stats(Date.now()), limits);
+        const now = Date.now();
+        verdict = judge(window.stats(now), limits);
+        scope = 'window';
+        watchStats = watch.stats(now);
         if (verdict.kind !== 'too-few' && (peak === null || verdict.stats.errorRate > peak.errorRate)) peak = verdict.stats;
+        if (verdict.kind === 'too-few') {
+          const whole = judge(watchStats, limits);
+          if (whole.kind !== 'too-few') {
+            scope = 'watch';
+            verdict = whole.kind === 'rollback' ? { ...whole, reason: `over the whole watch (no ${s.windowMs / 1000} s window reached minSamples ${s.minSamples}): ${whole.reason}` } : whole;
+          }
+        }
         if (verdict.kind === 'rollback') trip();
+      };
+      const add = (sample: Sample): void => {
+        window.add(sample);
+        watch.add(sample);
       };
       const onCounts = (c: StatusCounts__Output): void => {
         totals.log.total += c.total;
         totals.log.unparsed += c.unparsed;
         for (const [k, n] of Object.entries(c.by_class)) totals.log.byClass[k] = (totals.log.byClass[k] ?? 0) + n;
         for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
-        window.add({ at: Date.now(), source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0 });
+        add({ at: Date.now(), source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0 });
         evaluate();
       };
 
@@ -116,7 +136,9 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
           elapsedSeconds: Math.round((Date.now() - started) / 100) / 10,
           verdict: verdict.kind,
+          scope,
           window: verdict.stats,
+          watch: watchStats,
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
           totals,
@@ -140,7 +162,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
             probes.push(p);
             totals.probes.total++;
             if (isError(p)) totals.probes.errors++;
-            window.add({ at: Date.now(), source: 'probe', total: 1, errors: isError(p) ? 1 : 0 });
+            add({ at: Date.now(), source: 'probe', total: 1, errors: isError(p) ? 1 : 0 });
           }
           if (probes.length > PROBES_KEPT * 4) probes.splice(0, probes.length - PROBES_KEPT * 2);
           evaluate();
@@ -150,7 +172,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
             phase: 'monitor',
             rows: v.stats.total,
             etaSeconds: Math.max(0, Math.round((deadline - Date.now()) / 1000)),
-            message: `${v.stats.errors}/${v.stats.total} 5xx in the last ${s.windowMs / 1000} s${v.kind === 'too-few' ? ` (fewer than ${s.minSamples} requests: not judged)` : ''}`,
+            message: `${v.stats.errors}/${v.stats.total} 5xx ${scope === 'watch' ? 'since the watch began (no window had enough requests)' : `in the last ${s.windowMs / 1000} s`}${v.kind === 'too-few' ? ` (fewer than ${s.minSamples} requests: not judged)` : ''}`,
           });
           if (v.kind === 'rollback' || ctx.signal.aborted || Date.now() >= deadline) break;
           await sleep(Math.min(s.intervalMs, deadline - Date.now()), ctx.signal, tripped);
@@ -169,7 +191,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const logNote = feed.state.unavailable !== null ? `; access log not watched: ${feed.state.unavailable}` : feed.state.messages === 0 ? '; no access-log counts arrived' : '';
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       return {
-        summary: `watched ${Math.round(s.durationMs / 1000)} s: ${totals.log.total} logged requests, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? 'never had enough requests to judge' : pct((peak as WindowStats).errorRate)}${logNote}`,
+        summary: `watched ${Math.round(s.durationMs / 1000)} s: ${totals.log.total} logged requests, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
         evidence: ev,
       };
     },
