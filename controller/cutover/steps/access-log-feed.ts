@@ -1,7 +1,10 @@
 // The production agent's TailAccessLog stream, kept open for the whole monitor step: each
 // message is handed over as it comes, and a broken stream (agent restarted, network blip) is
 // reopened after a pause. The agent starts each stream at the log's end, so a reconnect never
-// counts a line twice.
+// counts a line twice. The agent sends a message every interval even when the log is quiet, so a
+// stream silent for several intervals is dead even though it neither ended nor failed (a frozen
+// agent, a connection dropped without a reset — gRPC sends no keepalives here): it is given up and
+// reopened like a broken one.
 import { status as GrpcStatus, type ClientReadableStream } from '@grpc/grpc-js';
 import { fromGrpcError, SwitchyardError } from '../../../shared/errors.js';
 import type { AgentClient } from '../../../shared/proto-gen/switchyard/v1/Agent.js';
@@ -23,6 +26,8 @@ export interface AccessLogFeedOptions {
   intervalMs: number;
   onCounts: (c: StatusCounts__Output) => void;
   reconnectMs?: number;
+  /** Silence after which an open stream counts as dead; default 3 intervals + 2 s. */
+  stallMs?: number;
   now?: () => Date;
 }
 
@@ -33,6 +38,7 @@ export class AccessLogFeed {
   #opts: AccessLogFeedOptions;
   #call: ClientReadableStream<StatusCounts__Output> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(opts: AccessLogFeedOptions) {
@@ -47,6 +53,7 @@ export class AccessLogFeed {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#watchdog);
     this.#call?.cancel();
     this.#call = undefined;
   }
@@ -60,7 +67,18 @@ export class AccessLogFeed {
     this.state.connects++;
     const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs });
     this.#call = call;
+    const stallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
+    const watch = (): void => {
+      clearTimeout(this.#watchdog);
+      this.#watchdog = setTimeout(() => {
+        retry(`no access-log counts for ${Math.round(stallMs / 100) / 10} s (the agent sends one every ${this.#opts.intervalMs / 1000} s): the stream looks dead`, false);
+        // Set aside first: the CANCELLED error the cancel brings is this feed's own doing.
+        if (this.#call === call) this.#call = undefined;
+        call.cancel();
+      }, stallMs);
+    };
     call.on('data', (c: StatusCounts__Output) => {
+      watch();
       this.state.messages++;
       for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
       this.#opts.onCounts(c);
@@ -69,6 +87,7 @@ export class AccessLogFeed {
     const retry = (message: string, permanent: boolean): void => {
       if (over || this.#stopped || this.#call !== call) return;
       over = true;
+      clearTimeout(this.#watchdog);
       this.state.errors.push({ at: this.#now(), message });
       if (this.state.errors.length > MAX_ERRORS_KEPT) this.state.errors.shift();
       if (permanent) {
@@ -84,5 +103,6 @@ export class AccessLogFeed {
       retry(e.message, permanent);
     });
     call.on('end', () => retry('the stream ended', false));
+    watch();
   }
 }
