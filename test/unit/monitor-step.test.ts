@@ -156,3 +156,26 @@ test('a quiet healthy site with one failed probe is judged over the watch and pa
   assert.equal(result.rollback, undefined, result.rollback?.reason);
   assert.match(result.summary ?? '', /whole watch 1 5xx of \d+/);
 });
+
+test('a wall-clock step during the watch neither ends it early nor empties the window', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const { agents } = fakeAgents(() => undefined);
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 2 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 5 });
+  const realNow = Date.now;
+  t.after(() => {
+    Date.now = realNow;
+  });
+  // NTP stepping the clock an hour ahead (or a VM resumed) half a second in.
+  const step = setTimeout(() => {
+    Date.now = () => realNow() + 3_600_000;
+  }, 500);
+  t.after(() => clearTimeout(step));
+  const started = performance.now();
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  const took = performance.now() - started;
+  Date.now = realNow;
+  assert.equal(result.rollback, undefined);
+  assert.ok(took >= 1900, `the 2 s watch ended after ${Math.round(took)} ms`);
+  const ev = monitorOf(result);
+  assert.ok(ev.window.total >= 10, `the window kept the probes from before the step: ${JSON.stringify(ev.window)}`);
+});

@@ -7,6 +7,7 @@
 // four requests is noise, not an outage. While the window holds too few, the watch so far is
 // judged the same way instead: a quiet site whose windows never fill (one page probed every 10 s
 // is 30 requests in 300 s) must still roll back when production stops answering at all.
+import { performance } from 'node:perf_hooks';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
@@ -83,17 +84,23 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
     async run(ctx: StepContext): Promise<StepResult> {
       const { plan } = ctx;
       const s = monitorSettings(plan);
-      const started = Date.now();
+      // The watch's own clock: wall time at its start plus monotonic time since. A step of the
+      // system clock (NTP, a VM resumed) would otherwise end the watch at once or stretch it by
+      // the step, and empty the window or keep samples in it for as long.
+      const wall0 = Date.now();
+      const mono0 = performance.now();
+      const clock = (): number => wall0 + (performance.now() - mono0);
+      const started = clock();
       const window = new SlidingWindow(s.windowMs);
       const watch = new WatchTotals(started);
       const limits = { maxErrorRate: s.maxErrorRate, minSamples: s.minSamples };
       const totals = { log: { total: 0, byClass: {} as Record<string, number>, byStatus: {} as Record<string, number>, unparsed: 0 }, probes: { total: 0, errors: 0 } };
       const probes: ProbeResult[] = [];
       let peak: WindowStats | null = null;
-      let verdict: Verdict = judge(window.stats(Date.now()), limits);
+      let verdict: Verdict = judge(window.stats(clock()), limits);
       /** What `verdict` was taken over: the sliding window, or the whole watch so far when the window held too few. */
       let scope = 'window' as 'window' | 'watch';
-      let watchStats: WindowStats = watch.stats(Date.now());
+      let watchStats: WindowStats = watch.stats(clock());
       let trip!: () => void;
       const tripped = new Promise<void>((r) => (trip = r));
 
@@ -102,7 +109,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         // flight could bring the share back under, which would skip the rollback and, with
         // `tripped` already resolved, leave every later sleep a no-op (probes back to back).
         if (verdict.kind === 'rollback') return;
-        const now = Date.now();
+        const now = clock();
         verdict = judge(window.stats(now), limits);
         scope = 'window';
         watchStats = watch.stats(now);
@@ -125,7 +132,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         totals.log.unparsed += c.unparsed;
         for (const [k, n] of Object.entries(c.by_class)) totals.log.byClass[k] = (totals.log.byClass[k] ?? 0) + n;
         for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
-        add({ at: Date.now(), source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0 });
+        add({ at: clock(), source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0 });
         evaluate();
       };
 
@@ -134,7 +141,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const evidence = (): Record<string, unknown> => ({
         [EVIDENCE_KEYS.monitor]: {
           settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
-          elapsedSeconds: Math.round((Date.now() - started) / 100) / 10,
+          elapsedSeconds: Math.round((clock() - started) / 100) / 10,
           verdict: verdict.kind,
           scope,
           window: verdict.stats,
@@ -162,7 +169,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
             probes.push(p);
             totals.probes.total++;
             if (isError(p)) totals.probes.errors++;
-            add({ at: Date.now(), source: 'probe', total: 1, errors: isError(p) ? 1 : 0 });
+            add({ at: clock(), source: 'probe', total: 1, errors: isError(p) ? 1 : 0 });
           }
           if (probes.length > PROBES_KEPT * 4) probes.splice(0, probes.length - PROBES_KEPT * 2);
           evaluate();
@@ -171,11 +178,11 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           ctx.emit({
             phase: 'monitor',
             rows: v.stats.total,
-            etaSeconds: Math.max(0, Math.round((deadline - Date.now()) / 1000)),
+            etaSeconds: Math.max(0, Math.round((deadline - clock()) / 1000)),
             message: `${v.stats.errors}/${v.stats.total} 5xx ${scope === 'watch' ? 'since the watch began (no window had enough requests)' : `in the last ${s.windowMs / 1000} s`}${v.kind === 'too-few' ? ` (fewer than ${s.minSamples} requests: not judged)` : ''}`,
           });
-          if (v.kind === 'rollback' || ctx.signal.aborted || Date.now() >= deadline) break;
-          await sleep(Math.min(s.intervalMs, deadline - Date.now()), ctx.signal, tripped);
+          if (v.kind === 'rollback' || ctx.signal.aborted || clock() >= deadline) break;
+          await sleep(Math.min(s.intervalMs, deadline - clock()), ctx.signal, tripped);
           if (verdict.kind === 'rollback') break;
         }
       } finally {
