@@ -43,10 +43,11 @@ export async function confirmOriginByHttp(url: string, expectOrigin: string, opt
 
 /** Polls until the edge answers from `expectOrigin` or `timeoutMs` passes; returns the last check. */
 export async function waitForOriginByHttp(url: string, expectOrigin: string, opts: OriginCheckOptions & { waitMs: number; intervalMs?: number; signal?: AbortSignal }): Promise<OriginCheck> {
-  const deadline = Date.now() + opts.waitMs;
+  // Monotonic, like the DNS wait: a clock step must not cut the wait short.
+  const deadline = performance.now() + opts.waitMs;
   for (;;) {
     const check = await confirmOriginByHttp(url, expectOrigin, opts);
-    if (check.ok || Date.now() + (opts.intervalMs ?? 2000) > deadline || opts.signal?.aborted) return check;
+    if (check.ok || performance.now() + (opts.intervalMs ?? 2000) > deadline || opts.signal?.aborted) return check;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 2000));
   }
 }

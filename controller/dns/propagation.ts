@@ -1,6 +1,7 @@
 // Watches a switched record spread: the authoritative servers must answer the new value first
 // (else resolvers would only re-cache the old one), then every resolver is polled concurrently
 // until it answers it too, or time runs out. Each server keeps its last answer, TTL and latency.
+import { performance } from 'node:perf_hooks';
 import { queryDns } from './query.js';
 import { normalizeName } from './provider.js';
 
@@ -63,7 +64,9 @@ async function probe(s: ServerResult, o: PropagationOptions): Promise<void> {
 }
 
 export async function waitForPropagation(o: PropagationOptions): Promise<PropagationResult> {
-  const started = Date.now();
+  // Monotonic: a step of the system clock (NTP, a VM resumed) must not end the wait, which would
+  // read as servers that never answered and roll a good switch back, nor stretch it by the step.
+  const started = performance.now();
   const deadline = started + o.timeoutMs;
   const interval = o.intervalMs ?? 2000;
   const mk = (server: string, role: ServerResult['role']): ServerResult => ({ server, role, answer: [], ttl: null, latencyMs: null, ok: false, error: null, attempts: 0 });
@@ -79,10 +82,10 @@ export async function waitForPropagation(o: PropagationOptions): Promise<Propaga
     o.onRound?.(all.map((s) => ({ ...s })));
     if (all.every((s) => s.ok)) break;
     if (auth.every((s) => s.ok) && !authDone) continue; // go straight on to the resolvers
-    if (Date.now() + interval > deadline || o.signal?.aborted) break;
+    if (performance.now() + interval > deadline || o.signal?.aborted) break;
     await new Promise((r) => setTimeout(r, interval));
   }
   for (const s of res) if (s.attempts === 0) s.error = 'not queried: authoritative servers never answered the new value';
   const failed = all.filter((s) => s.attempts > 0 && s.latencyMs === null).length;
-  return { ok: all.every((s) => s.ok), elapsedMs: Date.now() - started, servers: all, errorRate: all.length ? failed / all.length : 0 };
+  return { ok: all.every((s) => s.ok), elapsedMs: Math.round(performance.now() - started), servers: all, errorRate: all.length ? failed / all.length : 0 };
 }

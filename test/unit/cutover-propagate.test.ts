@@ -1,0 +1,69 @@
+// Propagation polling against a REAL tiny DNS server on 127.0.0.1 (UDP, A records only) whose
+// answer the test changes, standing in for both the authoritative server and a resolver.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { waitForPropagation } from '../../controller/dns/propagation.js';
+import { waitForOriginByHttp } from '../../controller/dns/origin-check.js';
+
+/** Answers every A query with `answer()`; authoritative flag set, TTL 60. */
+async function dnsServer(t: TestContext, answer: () => string): Promise<string> {
+  const sock = createSocket('udp4');
+  sock.on('message', (q, rinfo) => {
+    let i = 12;
+    while (q[i] !== 0) i += q[i]! + 1;
+    const question = q.subarray(12, i + 5);
+    const header = Buffer.from([q[0]!, q[1]!, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0]);
+    const rr = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...answer().split('.').map(Number)]);
+    sock.send(Buffer.concat([header, question, rr]), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  t.after(() => sock.close());
+  return `127.0.0.1:${sock.address().port}`;
+}
+
+test('a wall-clock step while waiting does not end the wait (which would read as servers never answering)', async (t) => {
+  const t0 = performance.now();
+  // The zone's server moves to the new address a second in.
+  const server = await dnsServer(t, () => (performance.now() - t0 < 1000 ? '203.0.113.10' : '203.0.113.20'));
+  const realNow = Date.now;
+  t.after(() => {
+    Date.now = realNow;
+  });
+  const step = setTimeout(() => {
+    Date.now = () => realNow() + 3_600_000;
+  }, 300);
+  t.after(() => clearTimeout(step));
+  const result = await waitForPropagation({ name: 'www.example.test', expected: ['203.0.113.20'], authoritative: [server], resolvers: [server], timeoutMs: 10_000, intervalMs: 100 });
+  Date.now = realNow;
+  assert.equal(result.ok, true, JSON.stringify(result.servers));
+  assert.ok(result.elapsedMs >= 900 && result.elapsedMs < 10_000, `elapsedMs ${result.elapsedMs}`);
+});
+
+test('the same for a proxied record confirmed over HTTP: a clock step does not end the wait', async (t) => {
+  const t0 = performance.now();
+  // The edge serves staging's origin for a second, then production's.
+  const server = createServer((_req, res) => {
+    res.setHeader('X-Switchyard-Origin', performance.now() - t0 < 1000 ? 'staging-1' : 'prod-1');
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  }));
+  const realNow = Date.now;
+  t.after(() => {
+    Date.now = realNow;
+  });
+  const step = setTimeout(() => {
+    Date.now = () => realNow() + 3_600_000;
+  }, 300);
+  t.after(() => clearTimeout(step));
+  const check = await waitForOriginByHttp(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 'prod-1', { waitMs: 10_000, intervalMs: 100 });
+  Date.now = realNow;
+  assert.equal(check.ok, true, JSON.stringify(check));
+});
