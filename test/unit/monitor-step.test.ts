@@ -179,3 +179,25 @@ test('a wall-clock step during the watch neither ends it early nor empties the w
   const ev = monitorOf(result);
   assert.ok(ev.window.total >= 10, `the window kept the probes from before the step: ${JSON.stringify(ev.window)}`);
 });
+
+test('the summary says when the access log was not what was counted: other formats, a broken stream', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  // The agent's log is in some other format (JSON lines, say): every line unparsed.
+  const { agents } = fakeAgents((call, n) => {
+    const timer = setInterval(() => call.emit('data', { ...counts(0, 0), unparsed: 40, by_class: {} }), 100);
+    const stop = () => clearInterval(timer);
+    call.cancel = stop;
+    t.after(stop);
+    // The first stream breaks after a few messages (agent restarted); the feed reconnects.
+    if (n === 1) setTimeout(() => {
+      stop();
+      call.emit('error', Object.assign(new Error('14 UNAVAILABLE: Connection dropped'), { code: 14, details: 'Connection dropped' }));
+    }, 350);
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 2 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 5 });
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.equal(result.rollback, undefined);
+  assert.match(result.summary ?? '', /0 logged requests/);
+  assert.match(result.summary ?? '', /\d+ access-log lines not in combined format, not counted/);
+  assert.match(result.summary ?? '', /access-log stream broke 1 time/);
+});

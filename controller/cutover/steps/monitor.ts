@@ -195,7 +195,15 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         return { rollback: { reason: verdict.reason, evidence: ev }, evidence: ev };
       }
       if (ctx.signal.aborted) return { outcome: 'failed', error: 'monitor aborted', evidence: ev };
-      const logNote = feed.state.unavailable !== null ? `; access log not watched: ${feed.state.unavailable}` : feed.state.messages === 0 ? '; no access-log counts arrived' : '';
+      // Whatever kept visitors' requests out of the count is said here, or '0 logged requests'
+      // reads as a quiet site while the log was in another format or the stream was down.
+      const notes: string[] = [];
+      if (feed.state.unavailable !== null) notes.push(`access log not watched: ${feed.state.unavailable}`);
+      else if (feed.state.messages === 0) notes.push('no access-log counts arrived');
+      if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format, not counted`);
+      const breaks = feed.state.connects - 1;
+      if (breaks > 0) notes.push(`access-log stream broke ${breaks} time${breaks === 1 ? '' : 's'} (lines written while it was down are not counted)`);
+      const logNote = notes.map((n) => `; ${n}`).join('');
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       return {
         summary: `watched ${Math.round(s.durationMs / 1000)} s: ${totals.log.total} logged requests, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
