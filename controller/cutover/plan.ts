@@ -143,6 +143,14 @@ function checkIp(plan: Plan, side: 'staging' | 'production'): void {
   if (family === 0) throw invalid(`${side}.ip`, `${JSON.stringify(ip)} is not an IP address`);
   const wanted = plan.dns.type === 'AAAA' ? 6 : 4;
   if (family !== wanted) throw invalid(`${side}.ip`, `${ip} is IPv${family} but dns.type is ${plan.dns.type}`);
+  // DNS answers and providers spell an IPv6 address in its compressed form (RFC 5952); a plan's
+  // 2001:db8:0:0::1 compared as text would never match them: propagation would wait out its
+  // timeout and roll a good switch back, and the same address on both sides would pass.
+  if (family === 6) plan[side].ip = canonicalIpv6(ip);
+}
+
+function canonicalIpv6(ip: string): string {
+  return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
 }
 
 function checkOrigin(plan: Plan, side: 'staging' | 'production'): void {

@@ -134,3 +134,18 @@ test('loadPlanFile names the bad key and a missing file', (t) => {
   assert.throws(() => loadPlanFile(path), (e: SwitchyardError) => e.code === 'SY_VALIDATION' && e.field === 'fallbackHours');
   assert.throws(() => loadPlanFile(join(dir, 'nope.yaml')), /no such file/);
 });
+
+test('an IPv6 address is kept in its compressed form, so it compares with DNS answers and the other side', () => {
+  const input = planInput();
+  (input.dns as Record<string, unknown>).type = 'AAAA';
+  (input.staging as Record<string, unknown>).ip = '2001:DB8:0:0:0:0:0:10';
+  (input.production as Record<string, unknown>).ip = '2001:db8:0::0:20';
+  const plan = parsePlan(input, PLAN_CONTEXT);
+  assert.equal(plan.staging.ip, '2001:db8::10');
+  assert.equal(plan.production.ip, '2001:db8::20');
+  const same = planInput();
+  (same.dns as Record<string, unknown>).type = 'AAAA';
+  (same.staging as Record<string, unknown>).ip = '2001:db8::10';
+  (same.production as Record<string, unknown>).ip = '2001:0db8:0:0::0010';
+  assert.equal(refusal(same).field, 'production.ip');
+});
