@@ -21,7 +21,7 @@
 //   pull (35-45 ms of a 26k-entry manifest that the pull's last phase otherwise spent on the main
 //   thread).
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, readSync, renameSync, statSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, readSync, realpathSync, renameSync, statSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DIGEST_PAGE_SQL, forEachDigestPage } from './manifest-store.js';
@@ -86,7 +86,8 @@ export interface DigestJob {
 /**
  * Directories given their final mode and mtime, one after another in the order given (a
  * directory that takes away our own search permission must come after everything below it).
- * Each is lstat'ed first: one that is no directory now is left alone (its answer null).
+ * Each is lstat'ed first: one that is no directory now, or is reached through a link, is left
+ * alone (its answer null).
  */
 export interface DirsJob {
   kind: 'dirs';
@@ -190,11 +191,27 @@ function rename(job: RenameJob): FileReply {
   return { id: job.id, status: 'renamed', stat: statFields(lstatSync(job.to, { bigint: true })) };
 }
 
+/** Whether `abs` (under a root already resolved) is its own real path: no link on the way down. */
+function reachedWithoutLinks(abs: string): boolean {
+  try {
+    return realpathSync.native(abs) === abs;
+  } catch {
+    return false;
+  }
+}
+
 function dirs(job: DirsJob): FileReply {
   const stats: Array<StatFields | null> = [];
   for (const d of job.dirs) {
     const cur = lstatSync(d.abs, { throwIfNoEntry: false });
     if (cur === undefined || !cur.isDirectory()) {
+      stats.push(null);
+      continue;
+    }
+    // lstat follows every component but the last: a directory above this one replaced by a link
+    // during the pull (staging listing a link and, below it, a directory) would have this chmod
+    // and utimes land wherever that link leads, outside the root too.
+    if (!reachedWithoutLinks(d.abs)) {
       stats.push(null);
       continue;
     }

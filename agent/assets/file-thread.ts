@@ -104,7 +104,7 @@ export class FileThread {
 
   /**
    * Gives each directory its mode and mtime (from utimesArg), in the order given, and says what lstat
-   * then finds there; undefined for one that is no directory now (left alone).
+   * then finds there; undefined for one that is no directory now or is reached through a link (left alone).
    */
   async finishDirs(dirs: Array<{ abs: string; mode: number; mtime: UtimesArg }>): Promise<Array<StatLike | undefined>> {
     const r = await this.send({ kind: 'dirs', dirs });

@@ -1,0 +1,109 @@
+// Production's write and delete paths against a hostile or awkward staging: a staging agent faked
+// here (its listing and its bytes are whatever the test says), or a real one whose tree the test
+// shapes. Nothing may be written, chmod'ed or deleted outside production's root.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from '../../shared/grpc/load.js';
+import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
+import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
+import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
+import { pull, startAssetsAgent } from '../helpers/tree-fixture.js';
+
+interface FakeEntry {
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode?: number;
+  data?: Buffer;
+  target?: string;
+}
+
+function wire(e: FakeEntry): AssetManifestEntry {
+  const mtime = '1700000000000000000';
+  if (e.type === 'file') {
+    const data = e.data ?? Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    for (let off = 0; off < data.length; off += CHUNK_SIZE) chunks.push(createHash('sha256').update(data.subarray(off, off + CHUNK_SIZE)).digest());
+    return { path: e.path, type: 'file', mode: e.mode ?? 0o644, size: data.length, mtime_ns: mtime, sha256: createHash('sha256').update(data).digest(), chunks: chunks.length > 1 ? Buffer.concat(chunks) : Buffer.alloc(0), target: '' };
+  }
+  return { path: e.path, type: e.type, mode: e.mode ?? (e.type === 'dir' ? 0o755 : 0o777), size: 0, mtime_ns: mtime, sha256: Buffer.alloc(0), chunks: Buffer.alloc(0), target: e.target ?? '' };
+}
+
+/** A staging agent that lists `tree.entries` (settable between pulls) and serves their bytes. */
+async function fakeStaging(tree: { entries: FakeEntry[]; served?: Map<string, Buffer> }): Promise<{ address: string; stop: () => Promise<void> }> {
+  const proto = loadProto<AssetsProto>();
+  const server = new grpc.Server();
+  const unimplemented = (_call: unknown, cb: (err: { code: number }) => void) => cb({ code: grpc.status.UNIMPLEMENTED });
+  server.addService(proto.switchyard.v1.Assets.service, {
+    AuthorizeTransfer: unimplemented,
+    RevokeTransfer: unimplemented,
+    ScanRoot: unimplemented,
+    PullAssets: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
+    VerifyAssets: unimplemented,
+    TreeDigest: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { digest: 'fake', files: 1 }),
+    ListManifest: (call: grpc.ServerWritableStream<{ paths: string[] }, object>) => {
+      const wanted = call.request.paths;
+      const entries = tree.entries.filter((e) => wanted.length === 0 || wanted.includes(e.path)).map(wire);
+      call.write({ entries, chunk_size: CHUNK_SIZE, summary: { digest: 'fake' }, journal_epoch: 'e', journal_seq: 1, complete: true });
+      call.end();
+    },
+    Fetch: (call: grpc.ServerDuplexStream<{ request_id: string; path: string; chunk_indexes: number[] }, object>) => {
+      call.on('data', (req) => {
+        const e = tree.entries.find((x) => x.path === req.path);
+        const data = tree.served?.get(req.path) ?? e?.data ?? Buffer.alloc(0);
+        for (const index of req.chunk_indexes) call.write({ request_id: req.request_id, chunk: { index, data: data.subarray(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE) } });
+        call.write({ request_id: req.request_id, end: { status: 'ok' } });
+      });
+      call.on('end', () => call.end());
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.2:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return { address: `127.0.0.2:${port}`, stop: () => new Promise((r) => server.tryShutdown(() => r())) };
+}
+
+async function fakePair(t: { after: (fn: () => Promise<void>) => void }, allowExternalSymlinks: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-wsafe-'));
+  const root = join(dir, 'root');
+  const outside = join(dir, 'outside');
+  mkdirSync(root);
+  mkdirSync(outside);
+  const tree: { entries: FakeEntry[]; served?: Map<string, Buffer> } = { entries: [] };
+  const evil = await fakeStaging(tree);
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: root, allowExternalSymlinks } });
+  t.after(async () => {
+    await production.stop();
+    await evil.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const req = { peer_address: evil.address, transfer_token: 'x'.repeat(20), staging_root: 'uploads', production_root: 'uploads', delete: true };
+  return { dir, root, outside, tree, production, req };
+}
+
+test('a directory listed below a link made in the same pull is not finished through that link', async (t) => {
+  // allowExternalSymlinks: the link itself may point outside; nothing may be written through it.
+  const { root, outside, tree, production, req } = await fakePair(t, true);
+  mkdirSync(join(outside, 'victim'));
+  chmodSync(join(outside, 'victim'), 0o755);
+  const before = statSync(join(outside, 'victim'));
+  tree.entries = [{ path: 'a', type: 'dir' }];
+  await pull(production.client, req);
+  assert.ok(lstatSync(join(root, 'a')).isDirectory());
+  // Staging now says `a` is a link out of the root, and lists a directory "below" it: the
+  // directory is made while `a` is still a real directory, then `a` is replaced by the link,
+  // and the directories' modes and mtimes are set last.
+  tree.entries = [
+    { path: 'a', type: 'symlink', target: outside },
+    { path: 'a/victim', type: 'dir', mode: 0o777 },
+  ];
+  await pull(production.client, req).catch(() => undefined);
+  assert.ok(lstatSync(join(root, 'a')).isSymbolicLink());
+  const after = statSync(join(outside, 'victim'));
+  assert.equal((after.mode & 0o7777).toString(8), '755', 'the mode of a directory outside the root is untouched');
+  assert.equal(after.mtimeMs, before.mtimeMs, 'its mtime too');
+});
