@@ -330,7 +330,12 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const mtime = utimesArg(s.mtimeNs);
       await lutimes(tmp, mtime, mtime).catch(() => undefined);
       const cur = await lstat(abs).catch(() => undefined);
-      if (cur?.isDirectory()) await rm(abs, { recursive: true, force: true });
+      if (cur?.isDirectory()) {
+        await rm(abs, { recursive: true, force: true });
+        // Its rows go with it: kept, the digest still counted the files that were below it, and
+        // a pull without delete did not end equal though the disk was.
+        batcher.deleteTree(s.path);
+      }
       await rename(tmp, abs);
       batcher.upsert(entryFromStat(s.path, await lstat(abs, { bigint: true }), { target: await readlink(abs) }));
       plan.mark('link-made', s.path);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -12,7 +12,7 @@ import { loadProto } from '../../shared/grpc/load.js';
 import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
-import { pull, startAssetsAgent } from '../helpers/tree-fixture.js';
+import { pull, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
 
 interface FakeEntry {
   path: string;
@@ -85,6 +85,18 @@ async function fakePair(t: { after: (fn: () => Promise<void>) => void }, allowEx
   return { dir, root, outside, tree, production, req };
 }
 
+const TOKEN = 'tok-0123456789abcdef-wsafe';
+
+/** A real staging agent and a production agent, both over empty roots. */
+async function realPair(t: { after: (fn: () => Promise<void>) => void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-wsafe-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  mkdirSync(stagingRoot);
+  const pair = await startAssetPair(t, dir, stagingRoot, productionRoot, TOKEN);
+  return { dir, stagingRoot, productionRoot, ...pair };
+}
+
 test('a directory listed below a link made in the same pull is not finished through that link', async (t) => {
   // allowExternalSymlinks: the link itself may point outside; nothing may be written through it.
   const { root, outside, tree, production, req } = await fakePair(t, true);
@@ -106,4 +118,20 @@ test('a directory listed below a link made in the same pull is not finished thro
   const after = statSync(join(outside, 'victim'));
   assert.equal((after.mode & 0o7777).toString(8), '755', 'the mode of a directory outside the root is untouched');
   assert.equal(after.mtimeMs, before.mtimeMs, 'its mtime too');
+});
+
+test('a directory replaced by a link on staging: its old rows leave the manifest, and a pull without delete ends equal', async (t) => {
+  const { stagingRoot, productionRoot, production, req } = await realPair(t);
+  mkdirSync(join(stagingRoot, 'a'));
+  writeFileSync(join(stagingRoot, 'a/x'), 'x');
+  mkdirSync(join(stagingRoot, 'b'));
+  const first = await pull(production.client, { ...req, delete: false });
+  assert.equal(first.result.equal, true);
+  rmSync(join(stagingRoot, 'a'), { recursive: true });
+  symlinkSync('b', join(stagingRoot, 'a'));
+  const second = await pull(production.client, { ...req, delete: false });
+  assert.ok(lstatSync(join(productionRoot, 'a')).isSymbolicLink());
+  assert.deepEqual(readdirSync(join(productionRoot, 'a')), [], 'the link leads to the empty b');
+  assert.equal(second.result.production?.files, '0', 'a/x is gone from the manifest with its directory');
+  assert.equal(second.result.equal, true);
 });
