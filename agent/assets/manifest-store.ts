@@ -288,6 +288,7 @@ export class ManifestStore {
       parts: db.prepare('SELECT path FROM asset_parts WHERE root = ? LIMIT ?'),
       count: db.prepare('SELECT count(*) AS n FROM asset_entries WHERE root = ?'),
       anyFile: db.prepare("SELECT 1 AS x FROM asset_entries WHERE root = ? AND type = 'file' LIMIT 1"),
+      linkPage: db.prepare("SELECT path, target FROM asset_entries WHERE root = ? AND type = 'symlink' AND path > ? ORDER BY path LIMIT ?"),
     };
   }
 
@@ -607,6 +608,11 @@ export class ManifestStore {
 
   parts(root: string, limit = 1000): string[] {
     return (this.s.parts.all(root, limit) as Array<{ path: string }>).map((r) => r.path);
+  }
+
+  /** The root's symlinks after `after`, in path order, a page at a time (one pass over the root's rows in all). */
+  linkPage(root: string, after: string, limit: number): Array<{ path: string; target: string }> {
+    return this.s.linkPage.all(root, after, limit) as Array<{ path: string; target: string }>;
   }
 
   hasFiles(root: string): boolean {

@@ -378,12 +378,33 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
 
     // A link may pass the lexical check and still escape through another link: check on disk.
     if (!root.allowExternalSymlinks) {
+      const refuse = async (path: string, why: string): Promise<void> => {
+        await unlink(resolveInside(root.path, path)).catch(() => undefined);
+        batcher.deleteTree(path);
+        refused.push(`${path}: ${why}`);
+      };
+      let linksMade = false;
       for (const path of plan.marked('link-made')) {
+        linksMade = true;
         const why = await resolveLinkProblem(root.path, path);
-        if (why !== undefined) {
-          await unlink(resolveInside(root.path, path)).catch(() => undefined);
-          batcher.deleteTree(path);
-          refused.push(`${path}: ${why}`);
+        if (why !== undefined) await refuse(path, why);
+      }
+      // A link made now also changes where older links lead through it: `t -> a/b/s/..` stayed
+      // inside while a/b/s was a directory and leads out of the root once a/b/s is a link to
+      // `../..` — and t, unchanged, was never looked at again. Only a `..` can climb out (a walk
+      // down through links that each stay inside stays inside), so the links whose targets have
+      // one are followed again; those that already fail the lexical check (absolute, or climbing
+      // out on their own — production's own, with delete off) are not this pull's doing.
+      if (linksMade) {
+        batcher.flush();
+        for (let after: string | undefined = ''; after !== undefined; ) {
+          const page = store.linkPage(root.name, after, 500);
+          after = page.length < 500 ? undefined : page[page.length - 1]!.path;
+          for (const { path, target } of page) {
+            if (!target.split('/').includes('..') || symlinkTargetProblem(path, target) !== undefined) continue;
+            const why = await resolveLinkProblem(root.path, path);
+            if (why !== undefined) await refuse(path, why);
+          }
         }
       }
     }
