@@ -50,6 +50,19 @@ export function resolveInside(root: string, rel: string, field = 'path'): string
   return abs;
 }
 
+/** Set-user-ID and set-group-ID: a pull never puts them on a file (see fileModeFromPeer). */
+export const SETID_BITS = 0o6000;
+
+/**
+ * The mode a file from the peer gets on production: staging's, without set-ID bits. With them a
+ * compromised staging could plant a program that runs as the agent's user (the one holding its
+ * keys and state) or group for anyone allowed to execute it; asset trees hold no such programs.
+ * Directories keep theirs (set-group-ID on a directory only passes its group on).
+ */
+export function fileModeFromPeer(mode: number): number {
+  return mode & 0o7777 & ~SETID_BITS;
+}
+
 export function isPartName(name: string): boolean {
   return name.startsWith(PART_PREFIX);
 }

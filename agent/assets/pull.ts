@@ -15,7 +15,7 @@ import { pool } from './pool.js';
 import { sharedFileThread } from './file-thread.js';
 import { Fetcher } from './fetcher.js';
 import { ManifestBatcher, type Entry } from './manifest-store.js';
-import { resolveInside, resolveLinkProblem, symlinkTargetProblem } from './path-safety.js';
+import { fileModeFromPeer, resolveInside, resolveLinkProblem, SETID_BITS, symlinkTargetProblem } from './path-safety.js';
 import { stagingEntries } from './staging-listing.js';
 import { planPull } from './journal-plan.js';
 import { utimesArg } from './mtime.js';
@@ -287,10 +287,16 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       touch(path);
     };
 
+    // Named each pull: the file is there without the bits, so its mode differs from staging's.
+    const refuseSetId = (s: Entry): void => {
+      if ((s.mode & SETID_BITS) !== 0) refused.push(`${s.path}: set-user-ID/set-group-ID bits not mirrored`);
+    };
+
     const copyOne = async (s: Entry): Promise<void> => {
+      refuseSetId(s);
       let want: Entry | undefined = s;
       for (let attempt = 0; want !== undefined; attempt++) {
-        const out = await copyFile(ctx, want);
+        const out = await copyFile(ctx, { ...want, mode: fileModeFromPeer(want.mode) });
         if (out.status === 'ok') {
           result.filesCopied++;
           result.bytesCopied += want.size;
@@ -347,7 +353,8 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       await assertRealDir(root, posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path));
       const cur = await lstat(abs);
       if (!cur.isFile()) throw new SwitchyardError('SY_CONFLICT', `${s.path} is no longer a file on production`);
-      await chmod(abs, s.mode);
+      refuseSetId(s);
+      await chmod(abs, fileModeFromPeer(s.mode));
       const mtime = utimesArg(s.mtimeNs);
       await utimes(abs, mtime, mtime);
       const known = store.get(root.name, s.path);

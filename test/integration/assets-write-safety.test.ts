@@ -155,3 +155,26 @@ test('a link left from an earlier pull that a link made now leads out of the roo
   assert.deepEqual([...new Set(second.result.refused.map((r) => r.split(':')[0]))], ['t']);
   assert.equal(second.result.equal, false, 'production lacks t, which staging has');
 });
+
+test('set-user-ID and set-group-ID bits from staging are not put on production files, and the pull says so', async (t) => {
+  const { stagingRoot, productionRoot, production, req } = await realPair(t);
+  writeFileSync(join(stagingRoot, 'tool'), '#!/bin/sh\nid\n');
+  chmodSync(join(stagingRoot, 'tool'), 0o6755);
+  writeFileSync(join(stagingRoot, 'big-tool'), Buffer.alloc(2 * CHUNK_SIZE, 1));
+  chmodSync(join(stagingRoot, 'big-tool'), 0o4711);
+  mkdirSync(join(stagingRoot, 'shared'));
+  chmodSync(join(stagingRoot, 'shared'), 0o2775);
+  const modeOf = (p: string): string => (statSync(join(productionRoot, p)).mode & 0o7777).toString(8);
+  const first = await pull(production.client, req);
+  assert.equal(modeOf('tool'), '755');
+  assert.equal(modeOf('big-tool'), '711');
+  assert.equal(modeOf('shared'), '2775', "a directory's set-group-ID bit is mirrored");
+  assert.deepEqual(first.result.refused.map((r) => r.split(':')[0]).sort(), ['big-tool', 'tool']);
+  assert.equal(first.result.equal, false, 'the modes differ from staging');
+  // The next pull fixes metadata only — and again leaves the bits off, and says so.
+  const second = await pull(production.client, req);
+  assert.equal(Number(second.result.files_copied), 0);
+  assert.equal(modeOf('tool'), '755');
+  assert.equal(modeOf('big-tool'), '711');
+  assert.deepEqual([...new Set(second.result.refused.map((r) => r.split(':')[0]))].sort(), ['big-tool', 'tool']);
+});
