@@ -6,7 +6,7 @@ import type { AssetRefresh__Output } from '../../shared/proto-gen/switchyard/v1/
 import { SwitchyardError } from '../../shared/errors.js';
 import { chunkCount, HASH_BYTES } from './chunking.js';
 import type { Entry } from './manifest-store.js';
-import { checkRelativePath } from './path-safety.js';
+import { checkRelativePath, isPartName } from './path-safety.js';
 import type { TreeSummary } from './tree-digest.js';
 import type { RefreshMode } from './roots.js';
 
@@ -26,6 +26,10 @@ export function toWireEntry(e: Entry): AssetManifestEntry {
 /** A peer's entry, validated: safe path, known type, hashes of the right length. */
 export function fromWireEntry(w: AssetManifestEntry__Output, field = 'entry'): Entry {
   const path = checkRelativePath(w.path, `${field}.path`);
+  // Staging's scanner never lists a temporary file's name, and production's skips it: a file
+  // written under one would be in no manifest, no digest and no verify — a place for a
+  // compromised staging to leave something that nothing would ever show or delete.
+  if (path.split('/').some(isPartName)) throw new SwitchyardError('SY_PATH_UNSAFE', `${field}.path ${JSON.stringify(path)}: temporary file name`, { field: `${field}.path` });
   const bad = (why: string): SwitchyardError => new SwitchyardError('SY_VALIDATION', `${field} ${JSON.stringify(path)}: ${why}`, { field });
   if (w.type !== 'file' && w.type !== 'dir' && w.type !== 'symlink') throw bad(`unknown type ${JSON.stringify(w.type)}`);
   const size = Number(w.size);

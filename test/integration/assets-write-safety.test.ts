@@ -178,3 +178,13 @@ test('set-user-ID and set-group-ID bits from staging are not put on production f
   assert.equal(modeOf('big-tool'), '711');
   assert.deepEqual([...new Set(second.result.refused.map((r) => r.split(':')[0]))].sort(), ['big-tool', 'tool']);
 });
+
+test('a peer listing a path with a temporary file name is refused: production would never see that file again', async (t) => {
+  const { root, tree, production, req } = await fakePair(t, false);
+  const part = '.sy-part-0123456789abcdef-0123456789abcdef';
+  for (const path of [part, `d/${part}/x.php`]) {
+    tree.entries = [{ path: 'd', type: 'dir' }, { path, type: 'file', data: Buffer.from('<?php evil();') }].sort((a, b) => (a.path < b.path ? -1 : 1)) as FakeEntry[];
+    await assert.rejects(pull(production.client, req), (err: grpc.ServiceError) => err.code === grpc.status.INVALID_ARGUMENT && err.metadata.get('switchyard-error-code')[0] === 'SY_PATH_UNSAFE', path);
+    assert.ok(!existsSync(join(root, path)), `${path} not written`);
+  }
+});
