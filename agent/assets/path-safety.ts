@@ -10,6 +10,12 @@ export const MAX_PATH_BYTES = 4095;
 export const MAX_NAME_BYTES = 255;
 /** Temporary files of an unfinished transfer; never listed, never served, never verified. */
 export const PART_PREFIX = '.sy-part-';
+/**
+ * A temporary file's whole name as partName (copy-file.ts) makes it: the path's hash, then the
+ * content's (a link's target: its first bytes, 1 to 8). Any name with the prefix was skipped
+ * before, so a site's own `.sy-part-notes.txt` was never copied and verify still said equal.
+ */
+const PART_NAME = /^\.sy-part-[0-9a-f]{16}-(?:[0-9a-f]{2}){1,8}$/;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -64,7 +70,7 @@ export function fileModeFromPeer(mode: number): number {
 }
 
 export function isPartName(name: string): boolean {
-  return name.startsWith(PART_PREFIX);
+  return PART_NAME.test(name);
 }
 
 /**

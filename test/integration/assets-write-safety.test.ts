@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
+import type { VerifyAssetsResponse__Output } from '../../shared/proto-gen/switchyard/v1/VerifyAssetsResponse.js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
-import { pull, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
+import { call, pull, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
 
 interface FakeEntry {
   path: string;
@@ -187,4 +188,24 @@ test('a peer listing a path with a temporary file name is refused: production wo
     await assert.rejects(pull(production.client, req), (err: grpc.ServiceError) => err.code === grpc.status.INVALID_ARGUMENT && err.metadata.get('switchyard-error-code')[0] === 'SY_PATH_UNSAFE', path);
     assert.ok(!existsSync(join(root, path)), `${path} not written`);
   }
+});
+
+test("a site's own file whose name merely starts like a temporary file's is mirrored and verified", async (t) => {
+  const { stagingRoot, productionRoot, staging, production, req } = await realPair(t);
+  writeFileSync(join(stagingRoot, '.sy-part-notes.txt'), 'the site keeps notes here');
+  mkdirSync(join(stagingRoot, '.sy-part-old'));
+  writeFileSync(join(stagingRoot, '.sy-part-old/x'), 'x');
+  // A real temporary file's name (a leftover on staging, from when it was a pull's target) stays out.
+  writeFileSync(join(stagingRoot, '.sy-part-0123456789abcdef-0123456789abcdef'), 'half a file');
+  const { result } = await pull(production.client, req);
+  assert.equal(result.equal, true);
+  assert.deepEqual(readdirSync(productionRoot).sort(), ['.sy-part-notes.txt', '.sy-part-old']);
+  assert.equal(result.production?.files, '2');
+  // verify from disk sees a difference in such a file
+  writeFileSync(join(productionRoot, '.sy-part-notes.txt'), 'changed on production');
+  const verify = await call<object, VerifyAssetsResponse__Output>((r, cb) => production.client.VerifyAssets(r, cb), {
+    peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', refresh: 'ASSET_REFRESH_STAT',
+  });
+  assert.equal(verify.equal, false);
+  assert.deepEqual(verify.differences.map((d) => d.path), ['.sy-part-notes.txt']);
 });

@@ -267,7 +267,7 @@ for (const readWhole of [false, true]) {
       for (let i = 0; i < 50; i++) writeFileSync(join(dir, 'flat', `f${String(i).padStart(2, '0')} ü.txt`), `file ${i}`);
       mkdirSync(join(dir, 'flat', 'sub'));
       writeFileSync(join(dir, 'flat', 'sub', 'x.txt'), 'x');
-      writeFileSync(join(dir, 'flat', '.sy-part-f00'), 'leftover');
+      writeFileSync(join(dir, 'flat', '.sy-part-0123456789abcdef-0123456789abcdef'), 'leftover');
       // Which directories had all their rows read at once, and which were paged.
       const wholeReads: string[] = [];
       const paged = new Set<string>();

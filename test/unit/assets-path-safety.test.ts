@@ -109,3 +109,11 @@ test('a pull writes only below real paths: a linked or missing parent, or one un
   }
   await assert.rejects(assertRealDir(r, '../x'), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_PATH_UNSAFE');
 });
+
+test('temporary file names: every name partName makes, and no other name with the prefix', async () => {
+  const { partName } = await import('../../agent/assets/copy-file.js');
+  const { isPartName } = await import('../../agent/assets/path-safety.js');
+  const sha = Buffer.alloc(32, 0xab);
+  for (const name of [partName('a/b.jpg', sha), partName('l', Buffer.from('x')), partName('l', Buffer.from('a/long/target/path'))]) assert.ok(isPartName(name), name);
+  for (const name of ['.sy-part-notes.txt', '.sy-part-', '.sy-part-0123456789abcdef', '.sy-part-0123456789abcdef-', '.sy-part-0123456789ABCDEF-00', 'x.sy-part-0123456789abcdef-00']) assert.ok(!isPartName(name), name);
+});

@@ -96,13 +96,13 @@ test('watcher: an event for a new directory alone brings its whole subtree into 
   const priv = watcher as unknown as { queue: Set<string>; drain: (force: boolean) => Promise<void> };
   mkdirSync(join(dir, 'new', 'sub', 'subsub'), { recursive: true });
   for (let i = 0; i < 30; i++) writeFileSync(join(dir, 'new', ['', 'sub', 'sub/subsub'][i % 3]!, `f${i}`), String(i));
-  writeFileSync(join(dir, 'new', '.sy-part-leftover'), 'x');
+  writeFileSync(join(dir, 'new', '.sy-part-0123456789abcdef-0123456789abcdef'), 'x');
   priv.queue.add('new');
   await priv.drain(true);
   const files = [...store.iterate('site')].filter((e) => e.type === 'file').map((e) => e.path);
   assert.equal(files.length, 30, files.join(', '));
   assert.ok(store.get('site', 'new/sub/subsub')?.type === 'dir');
-  assert.equal(store.get('site', 'new/.sy-part-leftover'), undefined, 'our own part files stay out');
+  assert.equal(store.get('site', 'new/.sy-part-0123456789abcdef-0123456789abcdef'), undefined, 'our own part files stay out');
 });
 
 test('watcher: files created or rewritten in a new directory after the watcher listed it reach the manifest soon after, and surely when settle answers', async (t) => {
