@@ -471,7 +471,10 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     // Temporary files of earlier, interrupted runs that this run did not finish: not needed now.
     for (let parts = store.parts(root.name); parts.length > 0; parts = store.parts(root.name)) {
       for (const part of parts) {
-        await unlink(resolveInside(root.path, part)).catch(() => undefined);
+        // Not through a link: its directory may have been replaced by one during this pull, and
+        // the unlink would then remove a file of that name wherever the link leads.
+        const dir = posix.dirname(part) === '.' ? '' : posix.dirname(part);
+        if (await assertRealDir(root, dir).then(() => true, () => false)) await unlink(resolveInside(root.path, part)).catch(() => undefined);
         store.removePart(root.name, part);
       }
     }

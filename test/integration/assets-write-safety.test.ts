@@ -13,6 +13,7 @@ import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets
 import type { VerifyAssetsResponse__Output } from '../../shared/proto-gen/switchyard/v1/VerifyAssetsResponse.js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
+import { partName } from '../../agent/assets/copy-file.js';
 import { call, pull, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
 
 interface FakeEntry {
@@ -208,4 +209,22 @@ test("a site's own file whose name merely starts like a temporary file's is mirr
   });
   assert.equal(verify.equal, false);
   assert.deepEqual(verify.differences.map((d) => d.path), ['.sy-part-notes.txt']);
+});
+
+test('a temporary file left in a directory that became a link is not removed through the link', async (t) => {
+  const { root, outside, tree, production, req } = await fakePair(t, true);
+  const big = Buffer.alloc(2 * CHUNK_SIZE, 3);
+  tree.entries = [{ path: 'a', type: 'dir' }, { path: 'a/big', type: 'file', data: big }];
+  // Staging breaks off mid-file (a short chunk): the temporary file stays, recorded, for a resume.
+  tree.served = new Map([['a/big', big.subarray(0, CHUNK_SIZE + 5)]]);
+  await assert.rejects(pull(production.client, req));
+  const part = partName('a/big', createHash('sha256').update(big).digest());
+  assert.ok(existsSync(join(root, 'a', part)), 'left for a resume');
+  // Outside the root, a file of the same name (another root's own leftover, say).
+  writeFileSync(join(outside, part), 'not the pull\'s to remove');
+  tree.served = undefined;
+  tree.entries = [{ path: 'a', type: 'symlink', target: outside }];
+  await pull(production.client, req);
+  assert.ok(lstatSync(join(root, 'a')).isSymbolicLink());
+  assert.ok(existsSync(join(outside, part)), 'the file outside the root is still there');
 });
