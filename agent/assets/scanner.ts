@@ -359,6 +359,12 @@ export async function scanRoot(store: ManifestStore, root: string, rootPath: str
       const rowOf = rowsOf(stated.map((x) => x.rel));
       for (const { rel, st, part } of stated) {
         if (part) {
+          // Recorded like the large files' own (addPart), so the next pull into this root
+          // removes it unless it finishes it: a small file's or a link's temporary file, left
+          // by a crash, whose file then changed or went on staging, was otherwise never removed
+          // (nothing else renames it, and no manifest lists it). Scans run under the root's lock,
+          // a pull's own before it writes: whatever one sees is left from an earlier run.
+          store.addPart(root, rel);
           stats.partFilesCount++;
           if (stats.partFiles.length < 1000) stats.partFiles.push(rel);
           continue;

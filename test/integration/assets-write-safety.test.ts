@@ -228,3 +228,21 @@ test('a temporary file left in a directory that became a link is not removed thr
   assert.ok(lstatSync(join(root, 'a')).isSymbolicLink());
   assert.ok(existsSync(join(outside, part)), 'the file outside the root is still there');
 });
+
+test('temporary files a crash left, for files that changed since, are removed by the next pull', async (t) => {
+  const { stagingRoot, productionRoot, production, req } = await realPair(t);
+  mkdirSync(join(stagingRoot, 'd'));
+  writeFileSync(join(stagingRoot, 'd/f'), 'v1');
+  symlinkSync('f', join(stagingRoot, 'd/l'));
+  await pull(production.client, req);
+  // What a kill between writing and renaming leaves: a small file's and a link's temporary files,
+  // for versions staging no longer has.
+  const smallPart = partName('d/f', createHash('sha256').update('v2').digest());
+  const linkPart = partName('d/l', Buffer.from('g'));
+  writeFileSync(join(productionRoot, 'd', smallPart), 'v2');
+  symlinkSync('g', join(productionRoot, 'd', linkPart));
+  writeFileSync(join(stagingRoot, 'd/f'), 'v3');
+  const { result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_STAT' });
+  assert.equal(result.equal, true);
+  assert.deepEqual(readdirSync(join(productionRoot, 'd')).sort(), ['f', 'l']);
+});
