@@ -4,8 +4,8 @@
 // staging; the whole file's SHA-256 is checked, mode and mtime set, then it is made durable and
 // renamed into place. No partial file ever sits at the final path.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, lstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
-import { copyFile as copyWholeFile, lstat, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { accessSync, closeSync, constants, lstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
+import { chmod, copyFile as copyWholeFile, lstat, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { SwitchyardError } from '../../shared/errors.js';
 import { CHUNK_SIZE, chunkCount, chunkHash, chunkLength, readFully, sha256 } from './chunking.js';
@@ -42,8 +42,10 @@ export interface CopyContext {
   counters: CopyCounters;
   /** Keeps a commit that finishes after copyFile returned; its failure fails the pull. */
   track: (p: Promise<void>) => void;
-  /** Directories already found real during this pull. */
+  /** Directories already found real (and writable) during this pull. */
   realDirs: Map<string, string>;
+  /** A directory made writable for the pull (see assertWritableDir): its mode is set again at the end. */
+  openedDir: (dirRel: string) => void;
   /** Whether production's manifest held any file as the pull began (none: nothing to reuse). */
   localFiles: boolean;
 }
@@ -75,11 +77,33 @@ export async function assertRealDir(root: AssetRoot, dirRel: string): Promise<st
   return abs;
 }
 
-/** assertRealDir, remembered for the pull: directories are created by the pull itself, before the files. */
+/**
+ * assertRealDir, and the directory opened to us (u+rwx) where we may not create or remove entries
+ * in it: staging keeps it read-only (0555, say), its mode came over with it, and the agent is no
+ * root — every later change inside it failed with EACCES. `opened` hears of each directory so
+ * changed, for the finish to give it staging's mode again. The root's mode is production's own.
+ */
+export async function assertWritableDir(root: AssetRoot, dirRel: string, opened: (dirRel: string) => void): Promise<string> {
+  const abs = await assertRealDir(root, dirRel);
+  if (dirRel === '') return abs;
+  try {
+    accessSync(abs, constants.W_OK | constants.X_OK);
+  } catch {
+    // A file at its end passes assertRealDir (a write below it fails with ENOTDIR): not to be opened.
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (st?.isDirectory() !== true) return abs;
+    opened(dirRel);
+    // Not ours to open (another owner): the write itself then says why it cannot be done.
+    await chmod(abs, (st.mode & 0o7777) | 0o700).catch(() => undefined);
+  }
+  return abs;
+}
+
+/** assertWritableDir, remembered for the pull: directories are created by the pull itself, before the files. */
 async function assertRealDirCached(ctx: CopyContext, dirRel: string): Promise<string> {
   const hit = ctx.realDirs.get(dirRel);
   if (hit !== undefined) return hit;
-  const abs = await assertRealDir(ctx.root, dirRel);
+  const abs = await assertWritableDir(ctx.root, dirRel, ctx.openedDir);
   // Bounded: a tree of a million directories must not keep a million entries for the whole pull;
   // files come in path order, so forgetting costs at most one realpath per directory again.
   if (ctx.realDirs.size >= REAL_DIRS_KEPT) ctx.realDirs.clear();
@@ -273,7 +297,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
   const sha = s.sha256!;
   const chunks = s.chunks!;
   const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
-  const dirAbs = await assertRealDir(root, dirRel);
+  const dirAbs = await assertWritableDir(root, dirRel, ctx.openedDir);
   const abs = resolveInside(root.path, s.path);
   const tmpRel = dirRel === '' ? partName(s.path, sha) : `${dirRel}/${partName(s.path, sha)}`;
   const tmp = posix.join(dirAbs, partName(s.path, sha));

@@ -9,7 +9,7 @@ import type { AssetTreeSummary__Output } from '../../shared/proto-gen/switchyard
 import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { fromWireSummary, refreshToWire } from './convert.js';
-import { assertRealDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
+import { assertRealDir, assertWritableDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
 import { DurableCommitter } from './durable-commit.js';
 import { pool } from './pool.js';
 import { sharedFileThread } from './file-thread.js';
@@ -224,6 +224,8 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const d = posix.dirname(path);
       plan.mark('touched-dir', d === '.' ? '' : d);
     };
+    // A directory opened to us to write in: the finish gives it staging's mode again.
+    const opened = (d: string): void => plan.mark('touched-dir', d);
     const parallelism = p.parallelism !== undefined && p.parallelism > 0 ? p.parallelism : 4;
     fetcher = new Fetcher(peer, p.token, p.stagingRoot, parallelism);
     const ctx: CopyContext = {
@@ -234,6 +236,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       hasher: sharedFileThread('large-hashes'),
       counters,
       realDirs: new Map(),
+      openedDir: opened,
       localFiles: store.hasFiles(root.name),
       track: (pr) => {
         const t = pr.catch((err: unknown) => {
@@ -253,7 +256,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     for (const { path, entry } of plan.rows('dir')) {
       p.signal?.throwIfAborted();
       const abs = resolveInside(root.path, path);
-      await assertRealDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path));
+      await assertWritableDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path), opened);
       const cur = await lstat(abs).catch(() => undefined);
       if (cur !== undefined && !cur.isDirectory()) {
         await rm(abs, { force: true });
@@ -277,7 +280,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const abs = resolveInside(root.path, path);
       // A parent that is no real directory inside the root (a file by now, or a link) has
       // nothing of ours below it — and rm must not follow a link out of the root.
-      const parentReal = await assertRealDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path)).then(() => true, () => false);
+      const parentReal = await assertWritableDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path), opened).then(() => true, () => false);
       if (parentReal) {
         await rm(abs, { recursive: true, force: true }).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOTDIR') throw err;
@@ -328,7 +331,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
         return;
       }
       const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
-      const dirAbs = await assertRealDir(root, dirRel);
+      const dirAbs = await assertWritableDir(root, dirRel, opened);
       const abs = resolveInside(root.path, s.path);
       const tmp = posix.join(dirAbs, partName(s.path, Buffer.from(target)));
       await rm(tmp, { force: true });

@@ -1,0 +1,102 @@
+// A directory staging keeps read-only (mode 0555), and the production agent as an ordinary user
+// (not root, whom no mode stops): files added to, changed in or removed from that directory
+// on staging must reach production too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { loadProto } from '../../shared/grpc/load.js';
+import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
+import { call, pull, startAssetsAgent } from '../helpers/tree-fixture.js';
+
+const CHILD = 'SY_ASSETS_READONLY_CHILD';
+const TOKEN = 'readonly-token-0123456789';
+const NOBODY = 65534;
+
+if (process.env[CHILD] !== undefined) {
+  // Child: the production agent, as an unprivileged user.
+  const [stateFile, root] = JSON.parse(process.env[CHILD]) as [string, string];
+  const agent = await startAssetsAgent('127.0.0.3', stateFile, { uploads: { path: root } });
+  process.stdout.write(`${agent.address}\n`);
+} else {
+  test('a read-only directory on staging: later changes inside it still reach a production agent that is not root', { skip: process.getuid?.() !== 0 ? 'needs root to start the agent as another user' : false }, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+    chmodSync(dir, 0o755);
+    const stagingRoot = join(dir, 'staging');
+    const productionDir = join(dir, 'p');
+    mkdirSync(join(stagingRoot, 'ro'), { recursive: true });
+    writeFileSync(join(stagingRoot, 'ro/a'), 'a');
+    writeFileSync(join(stagingRoot, 'ro/gone'), 'gone');
+    chmodSync(join(stagingRoot, 'ro'), 0o555);
+    mkdirSync(productionDir);
+    chownSync(productionDir, NOBODY, NOBODY);
+    const productionRoot = join(productionDir, 'root');
+    const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+      env: { ...process.env, [CHILD]: JSON.stringify([join(productionDir, 'p.sqlite'), productionRoot]) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      uid: NOBODY,
+      gid: NOBODY,
+    });
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    const proto = loadProto<AssetsProto>();
+    const production = new proto.switchyard.v1.Assets(line.trim(), grpc.credentials.createInsecure());
+    t.after(async () => {
+      production.close();
+      child.kill('SIGKILL');
+      await staging.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+    const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+    const modeOf = (p: string): number => statSync(join(productionRoot, p)).mode & 0o7777;
+    const first = await pull(production, req);
+    assert.equal(first.result.equal, true);
+    assert.equal(modeOf('ro'), 0o555);
+
+    // On staging the directory is opened, changed and closed again.
+    chmodSync(join(stagingRoot, 'ro'), 0o755);
+    writeFileSync(join(stagingRoot, 'ro/a'), 'a, changed');
+    writeFileSync(join(stagingRoot, 'ro/new'), 'new');
+    rmSync(join(stagingRoot, 'ro/gone'));
+    chmodSync(join(stagingRoot, 'ro'), 0o555);
+    const second = await pull(production, { ...req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
+    assert.equal(second.result.equal, true);
+    assert.deepEqual(readdirSync(join(productionRoot, 'ro')).sort(), ['a', 'new']);
+    assert.equal(readFileSync(join(productionRoot, 'ro/a'), 'utf8'), 'a, changed');
+    assert.equal(modeOf('ro'), 0o555);
+
+    // A file changed in place (the directory's own mtime stays), and a new directory inside.
+    writeFileSync(join(stagingRoot, 'ro/a'), 'a, changed again');
+    chmodSync(join(stagingRoot, 'ro'), 0o755);
+    mkdirSync(join(stagingRoot, 'ro/sub'));
+    writeFileSync(join(stagingRoot, 'ro/sub/x'), 'x');
+    chmodSync(join(stagingRoot, 'ro/sub'), 0o555);
+    chmodSync(join(stagingRoot, 'ro'), 0o555);
+    const third = await pull(production, { ...req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
+    assert.equal(third.result.equal, true);
+    assert.equal(readFileSync(join(productionRoot, 'ro/a'), 'utf8'), 'a, changed again');
+    assert.equal(readFileSync(join(productionRoot, 'ro/sub/x'), 'utf8'), 'x');
+    assert.equal(modeOf('ro'), 0o555);
+    assert.equal(modeOf('ro/sub'), 0o555);
+    writeFileSync(join(stagingRoot, 'ro/sub/x'), 'x, changed in place');
+    const fourth = await pull(production, { ...req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
+    assert.equal(fourth.result.equal, true);
+    assert.equal(readFileSync(join(productionRoot, 'ro/sub/x'), 'utf8'), 'x, changed in place');
+    assert.equal(modeOf('ro/sub'), 0o555);
+
+    // The whole read-only tree removed on staging.
+    chmodSync(join(stagingRoot, 'ro'), 0o755);
+    chmodSync(join(stagingRoot, 'ro/sub'), 0o755);
+    rmSync(join(stagingRoot, 'ro'), { recursive: true });
+    const fifth = await pull(production, { ...req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
+    assert.equal(fifth.result.equal, true);
+    assert.deepEqual(readdirSync(productionRoot), []);
+  });
+}
