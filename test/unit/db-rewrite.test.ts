@@ -290,3 +290,142 @@ test('text that merely starts like a scalar is text: rewritten, not listed as br
   // Trailing text after a whole scalar still begins like one: left and listed, as before.
   assert.equal(rewriteText(`i:5;${S}`, reps).broken, true);
 });
+
+// The staging origin with the other web scheme and scheme-less, and what each becomes.
+const H = 'http://staging.example.com';
+const HP = 'http://www.example.com';
+const R = '//staging.example.com';
+const RP = '//www.example.com';
+const jsonEsc = (s: string) => s.replace(/\//g, '\\/');
+const SPELL: Array<[string, (s: string) => string]> = [
+  ['plain', (s) => s],
+  ['\\/', jsonEsc],
+  ['\\u002F', uEsc],
+  ['URL-encoded', encodeURIComponent],
+  ['double URL-encoded', enc2],
+];
+
+test('the other web scheme and scheme-less (//host) are rewritten too, each keeping the scheme it was found with', () => {
+  const page = (o: string, h: string, r: string) => `<a href="${o}/a">x</a> <a href="${h}/old-post/">y</a> <img src="${r}/wp-content/uploads/i.jpg"> url(${r}/bg.png)`;
+  const r = rewriteText(page(S, H, R), reps);
+  assert.equal(r.value, page(P, HP, RP));
+  assert.equal(r.occurrences, 4);
+  assert.equal(rewriteText('HTTP://Staging.Example.COM/x //STAGING.EXAMPLE.COM/y', reps).value, `${HP}/x ${RP}/y`);
+  // A rule from http to https: its own origin gets to's scheme, the others keep theirs.
+  const up = [{ from: H, to: P }];
+  assert.equal(rewriteText(`${H}/a ${S}/b ${R}/c`, up).value, `${P}/a ${P}/b ${RP}/c`);
+  // A port and a path are part of the origin in every scheme.
+  const portRule = [{ from: 'http://staging.example.com:8080', to: P }];
+  assert.equal(rewriteText('https://staging.example.com:8080/a //staging.example.com:8080/b //staging.example.com/c', portRule).value, `${P}/a ${RP}/b //staging.example.com/c`);
+  const pathRule = [{ from: 'https://example.com/staging', to: 'https://example.com' }];
+  assert.equal(rewriteText('http://example.com/staging/x //example.com/staging/y //example.com/staging2/z', pathRule).value, 'http://example.com/x //example.com/y //example.com/staging2/z');
+  // An IDN host: as written and in punycode, in every scheme.
+  const idn = [{ from: 'https://bücher.example', to: P }];
+  assert.equal(rewriteText('http://bücher.example/a //xn--bcher-kva.example/b', idn).value, `${HP}/a ${RP}/b`);
+});
+
+test('the other web scheme and //host in every spelling: rewritten into the same spelling, either hex case', () => {
+  for (const [name, spell] of SPELL) {
+    for (const [from, to] of [
+      [H, HP],
+      [R, RP],
+    ]) {
+      const v = `see ${spell(`${from}/x?y=1`)} now`;
+      assert.equal(rewriteText(v, reps).value, `see ${spell(`${to}/x?y=1`)} now`, `${name}: ${from}`);
+      assert.equal(containsOrigin(toBytes(spell(`${from}/x`)), forms(reps)), true, `${name}: ${from}`);
+    }
+  }
+  assert.equal(rewriteText('r=%2f%2fstaging.example.com%2fx', reps).value, 'r=%2f%2fwww.example.com%2fx');
+  assert.equal(rewriteText('r=http%253a%252f%252fstaging.example.com%252fx', reps).value, 'r=http%253a%252f%252fwww.example.com%252fx');
+  assert.equal(rewriteText('u=\\u002f\\u002fstaging.example.com\\u002fx', reps).value, 'u=\\u002f\\u002fwww.example.com\\u002fx');
+});
+
+test('//host starts only a scheme-less URL, and every scheme ends where the name ends', () => {
+  const keep = [
+    // Another name that merely contains the host, or continues it.
+    '//xstaging.example.com/a',
+    '//old.staging.example.com/a',
+    '//staging.example.com.evil.net/a',
+    '//staging.example.community/',
+    '//staging.example.com-old/',
+    `${H}.evil.net/a`,
+    'http://old.staging.example.com/a',
+    // A port the rule does not name.
+    '//staging.example.com:8443/a',
+    `${H}:8443/a`,
+    // Another scheme's URL is not the web origin; after a slash, // is not followed by a host.
+    'ftp://staging.example.com/a',
+    'wss://staging.example.com/socket',
+    'file:///staging.example.com/a',
+  ];
+  for (const [name, spell] of SPELL) {
+    for (const k of keep) {
+      const v = `see ${spell(k)} now`;
+      assert.equal(rewriteText(v, reps).value, v, `${name}: ${k}`);
+      assert.equal(containsOrigin(toBytes(spell(k)), forms(reps)), false, `${name}: ${k}`);
+    }
+  }
+  // What does start and end it: quotes, brackets, spaces, a path, a query, the ends of the text.
+  for (const [a, b] of [
+    [R, RP],
+    [`"${R}"`, `"${RP}"`],
+    [`(${R}/p)`, `(${RP}/p)`],
+    [`x ${R}?q=1`, `x ${RP}?q=1`],
+    [`srcset="${R}/a.jpg 1x, ${R}/b.jpg 2x"`, `srcset="${RP}/a.jpg 1x, ${RP}/b.jpg 2x"`],
+    [`${H}.`, `${HP}.`],
+  ]) assert.equal(rewriteText(a!, reps).value, b, a);
+});
+
+test('the other scheme and //host in serialized data: the string lengths follow the new bytes', () => {
+  const v = phpSerialize({ old: `${H}/😀`, img: `${R}/i.jpg`, json: `{"u":"${jsonEsc(`${R}/j`)}"}`, n: 1 });
+  const r = rewriteText(v, reps);
+  assert.equal(r.value, phpSerialize({ old: `${HP}/😀`, img: `${RP}/i.jpg`, json: `{"u":"${jsonEsc(`${RP}/j`)}"}`, n: 1 }));
+  // 22 + 1 + 4 (the emoji) bytes, 4 fewer than before; 17 + 6, 4 fewer.
+  assert.match(r.value, /s:27:"http:\/\/www\.example\.com\/😀"/);
+  assert.match(v, /s:31:"http:\/\/staging/);
+  assert.match(r.value, /s:23:"\/\/www\.example\.com\/i\.jpg"/);
+  assert.match(v, /s:27:"\/\/staging/);
+  assert.equal(r.occurrences, 3);
+  assert.equal(structure(parseExact(toBytes(r.value))!), structure(parseExact(toBytes(v))!));
+});
+
+test('the final check finds the other scheme and //host where they are left: a C: payload, an array key', () => {
+  const payload = `x:i:0;a:1:{i:0;s:${R.length + 2}:"${R}/c";};m:a:0:{}`;
+  const c = `C:11:"ArrayObject":${payload.length}:{${payload}}`;
+  const r = rewriteText(`a:2:{i:0;${c}i:1;s:${H.length}:"${H}";}`, reps);
+  assert.equal(r.value, `a:2:{i:0;${c}i:1;s:${HP.length}:"${HP}";}`);
+  assert.equal(r.opaque, true);
+  assert.equal(containsOrigin(toBytes(r.value), forms(reps)), true);
+  const key = `a:1:{s:${H.length + 2}:"${H}/k";i:1;}`;
+  assert.equal(rewriteText(key, reps).value, key);
+  assert.equal(containsOrigin(toBytes(key), forms(reps)), true);
+});
+
+test('rules and schemes: a rule naming an origin wins over another rule\'s scheme variant, and is followed', () => {
+  // http://staging has its own rule: that one applies.
+  const own = [
+    { from: S, to: P },
+    { from: H, to: 'https://legacy.example.com' },
+  ];
+  assert.equal(rewriteText(`${S}/a ${H}/b ${R}/c`, own).value, `${P}/a https://legacy.example.com/b ${RP}/c`);
+  // A rule for the origin the variant would write (http://www → https://www) is followed, so nothing is left for the final check.
+  const upgrade = [
+    { from: S, to: P },
+    { from: HP, to: P },
+  ];
+  const r = rewriteText(`${H}/a ${HP}/b ${R}/c`, upgrade);
+  assert.equal(r.value, `${P}/a ${P}/b ${RP}/c`);
+  assert.equal(containsOrigin(toBytes(r.value), forms(upgrade)), false);
+  // A scheme upgrade alone: https://example.com is what it writes, not an origin left.
+  const https = [{ from: 'http://example.com', to: 'https://example.com' }];
+  const u = rewriteText('http://example.com/a https://example.com/b //example.com/c', https);
+  assert.deepEqual([u.value, u.occurrences], ['https://example.com/a https://example.com/b //example.com/c', 1]);
+  assert.equal(containsOrigin(toBytes(u.value), forms(https)), false);
+});
+
+test('schemes: exact matches the origin only as written', () => {
+  const exact = [{ from: S, to: P, schemes: 'exact' as const }];
+  const v = `${S}/a ${H}/b ${R}/c ${enc2(`${R}/d`)}`;
+  assert.equal(rewriteText(v, exact).value, `${P}/a ${H}/b ${R}/c ${enc2(`${R}/d`)}`);
+  assert.equal(containsOrigin(toBytes(`${H}/b ${R}/c`), forms(exact)), false);
+});

@@ -1,14 +1,23 @@
 // Replaces one origin with another inside a single column value, safely for PHP-serialized data
 // at any depth (serialized strings inside serialized values, serialized fragments inside other
 // text), JSON-escaped (https:\/\/… and https:\u002F\u002F…), URL-encoded and double
-// URL-encoded forms. Works on byte strings (latin1-decoded buffers) so re-serialized lengths are
+// URL-encoded forms; an http(s) origin also with the other web scheme and scheme-less (//host). Works on byte strings (latin1-decoded buffers) so re-serialized lengths are
 // byte lengths. A value that begins like serialized data but does not parse is returned untouched
 // and reported as broken.
 import { looksSerialized, parseAt, parseExact, serialize, PhpParseError, type PhpValue } from './php-serialize.js';
 
+/**
+ * `all`: an http(s) origin is matched with either web scheme and scheme-less (//host) too, each
+ * keeping the scheme it was found with; `exact`: only as written.
+ */
+export type Schemes = 'all' | 'exact';
+export const SCHEMES: readonly Schemes[] = ['all', 'exact'];
+
 export interface Replacement {
   from: string;
   to: string;
+  /** Default `all`. */
+  schemes?: Schemes;
 }
 
 export interface RewriteOutcome {
@@ -44,6 +53,8 @@ export interface Form {
   ci: number;
   lowerHead: string;
   bounded: boolean;
+  /** Begins with the `//` of a scheme-less URL: must not be the rest of another scheme's URL. */
+  schemeless: boolean;
 }
 
 const asciiLower = (s: string): string => (/[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s);
@@ -68,9 +79,9 @@ const SPELLINGS: Array<(s: string) => string> = [
   (s) => encodeURIComponent(encodeURIComponent(s)),
 ];
 
-/** scheme://host[:port] of an origin as written, or the whole text. */
+/** scheme://host[:port] (or //host[:port]) of an origin as written, or the whole text. */
 function headOf(origin: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(origin)?.[0] ?? origin;
+  return /^(?:[a-z][a-z0-9+.-]*:)?\/\/[^/?#]*/i.exec(origin)?.[0] ?? origin;
 }
 
 /** The same origin with its host spelled as the URL parser spells it (punycode for IDN), when that differs. */
@@ -86,26 +97,69 @@ function asciiSpelling(origin: string): string | undefined {
   }
 }
 
-/** Every SPELLINGS entry of each replacement (and of the punycode spelling of an IDN host), longest first. */
+const WEB = /^(https?:)(\/\/[^]*)$/i;
+
+/**
+ * The origin with the other web scheme and with none, each mapped to `to` in the scheme it was
+ * found with: production's server sends http on to https, and a scheme-less URL takes the page's,
+ * so we never invent one. Only where both sides are web origins.
+ */
+function schemeVariants(from: string, to: string): Array<[string, string]> {
+  const f = WEB.exec(from);
+  const t = WEB.exec(to);
+  if (f === null || t === null) return [];
+  const other = f[1]!.toLowerCase() === 'https:' ? 'http:' : 'https:';
+  return [
+    [other + f[2]!, other + t[2]!],
+    [f[2]!, t[2]!],
+  ];
+}
+
+/** Equal but for the letter case of scheme and host. */
+const sameUrl = (a: string, b: string): boolean => asciiLower(headOf(a)) === asciiLower(headOf(b)) && a.slice(headOf(a).length) === b.slice(headOf(b).length);
+
+/** A rule's origin as written and as the URL parser spells it. */
+const originsOf = (r: Replacement): string[] => [r.from, asciiSpelling(r.from)].filter((x): x is string => x !== undefined);
+
+/**
+ * Every SPELLINGS entry of each replacement (and of the punycode spelling of an IDN host), with
+ * the other web scheme and scheme-less unless the rule says `schemes: exact`, longest first.
+ */
 export function forms(reps: Replacement[]): Form[] {
   const out: Form[] = [];
-  // Whether a match must end a name is the rule's own property (…com needs it, …com/ does not), not its spelling's (%2F ends in a letter).
-  let bounded = true;
-  const add = (from: string, to: string, head: string): void => {
-    if (from === '') return;
-    out.push({ from, to, toLowerHex: lowerHex(to), ci: head.length, lowerHead: asciiLower(head), bounded });
-  };
-  for (const r0 of reps) {
-    bounded = /[A-Za-z0-9_~.-]$/.test(r0.from);
-    for (const from of [r0.from, asciiSpelling(r0.from)]) {
-      if (from === undefined) continue;
-      const head = headOf(from);
+  const add = (r: Replacement, from: string, to: string): void => {
+    // Whether a match must end a name is the rule's own property (…com needs it, …com/ does not), not its spelling's (%2F ends in a letter).
+    const bounded = /[A-Za-z0-9_~.-]$/.test(r.from);
+    const head = headOf(from);
+    for (const spell of SPELLINGS) {
+      const f = toBytes(spell(from));
       // A spelling that changes nothing repeats the raw one and is dropped below.
-      for (const spell of SPELLINGS) add(toBytes(spell(from)), toBytes(spell(r0.to)), toBytes(spell(head)));
+      if (f !== '') out.push({ from: f, to: toBytes(spell(to)), toLowerHex: lowerHex(toBytes(spell(to))), ci: toBytes(spell(head)).length, lowerHead: asciiLower(toBytes(spell(head))), bounded, schemeless: from.startsWith('//') });
+    }
+  };
+  for (const r of reps) for (const from of originsOf(r)) add(r, from, r.to);
+  // After every rule's own origin, so a rule naming http://x wins over another's derived http://x.
+  const exact = [...out];
+  for (const r of reps.filter((x) => x.schemes !== 'exact')) {
+    for (const [from, to0] of originsOf(r).flatMap((o) => schemeVariants(o, r.to))) {
+      // A rule for the origin we would write (http://www → https://www) is followed, or the final check would find what we wrote.
+      const to = fromBytes(replaceText(toBytes(to0), exact, new Counter()));
+      // From http://x → https://x, https://x → https://x would change nothing but be found "left" in every value.
+      if (!sameUrl(from, to)) add(r, from, to);
     }
   }
   const seen = new Set<string>();
   return out.filter((x) => !seen.has(asciiLower(x.from)) && seen.add(asciiLower(x.from))).sort((a, b) => b.from.length - a.from.length);
+}
+
+/**
+ * Whether a `//host` at `at` does not start a scheme-less URL: after a colon it is the rest of a
+ * URL with a scheme (http(s) ones are matched from their scheme on; another's, ftp:// or wss://,
+ * is not the web origin the rule names), after a slash (file:///x, a path's //x) what follows is
+ * not a host. Either in any spelling.
+ */
+function continuesUrl(s: string, at: number): boolean {
+  return /(?:[:/]|%(?:25)?(?:3a|2f)|\\u00(?:3a|2f))$/i.test(s.slice(Math.max(0, at - 6), at));
 }
 
 /** Where a name ends: the byte after a match cannot continue a host, a port or a path segment. */
@@ -140,6 +194,7 @@ class Matcher {
       // The rest exactly, but for the case of escapes (%2F and %2f, \u002F and \u002f are the same byte).
       if (tail !== '' && !this.s.startsWith(tail, at + f.ci) && lowerHex(this.s.slice(at + f.ci, at + f.ci + tail.length)) !== lowerHex(tail)) continue;
       if (f.bounded && !endsName(this.s, at + f.from.length)) continue;
+      if (f.schemeless && continuesUrl(this.s, at)) continue;
       return at;
     }
     return -1;
