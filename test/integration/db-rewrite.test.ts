@@ -7,6 +7,12 @@ import type { RewriteReport__Output } from '../../shared/proto-gen/switchyard/v1
 // JSON whose encoder writes every slash as \u002F (to keep </script> out of inline JSON), and a URL encoded twice.
 const uEsc = (s: string) => s.replace(/\//g, '\\u002F');
 const enc2 = (s: string) => encodeURIComponent(encodeURIComponent(s));
+const jsonEsc = (s: string) => s.replace(/\//g, '\\/');
+// The staging origin with the other web scheme and scheme-less, and what each becomes.
+const H = 'http://staging.example.com';
+const HP = 'http://www.example.com';
+const R = '//staging.example.com';
+const RP = '//www.example.com';
 
 test('URL rewrite on production: dry run counts, then a serialization-safe rewrite that proves itself', async (t) => {
   const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
@@ -86,6 +92,13 @@ test('URL rewrite finds every spelling of an origin, leaves look-alike hosts alo
     ['double_encoded_port', `r=${enc2(`${PORT}/a`)}`, `r=${enc2(`${P}/a`)}`],
     ['lookalike_spelled', [uEsc, enc2].map((f) => f(`${S}.evil.net/x ${S}:8443/y`)).join(' '), [uEsc, enc2].map((f) => f(`${S}.evil.net/x ${S}:8443/y`)).join(' ')],
     ['serializable_u002f', `a:2:{i:0;${uObj}i:1;s:${enc2(S).length}:"${enc2(S)}";}`, `a:2:{i:0;${uObj}i:1;s:${enc2(P).length}:"${enc2(P)}";}`],
+    // The other web scheme and scheme-less: each keeps the scheme it was found with.
+    ['other_scheme', `<a href="${H}/old-post/">old</a>`, `<a href="${HP}/old-post/">old</a>`],
+    ['schemeless', `<img src="${R}/wp-content/uploads/a.jpg" srcset="${R}/b.jpg 2x">`, `<img src="${RP}/wp-content/uploads/a.jpg" srcset="${RP}/b.jpg 2x">`],
+    ['schemeless_serialized', phpSerialize({ logo: `${R}/logo.png`, old: `${H}/😀`, n: 1 }), phpSerialize({ logo: `${RP}/logo.png`, old: `${HP}/😀`, n: 1 })],
+    ['schemeless_spelled', `{"u":"${jsonEsc(`${R}/j`)}","v":"${uEsc(`${H}/k`)}"} r=${encodeURIComponent(`${R}/e`)}&s=${enc2(`${H}/f`)}`, `{"u":"${jsonEsc(`${RP}/j`)}","v":"${uEsc(`${HP}/k`)}"} r=${encodeURIComponent(`${RP}/e`)}&s=${enc2(`${HP}/f`)}`],
+    ['schemeless_port', `${R}:8080/p https://staging.example.com:8080/q`, `${RP}/p ${P}/q`],
+    ['schemeless_lookalike', `//xstaging.example.com/a //old.staging.example.com/b ${R}:8443/c ${R}.evil.net/d ftp://staging.example.com/e`, `//xstaging.example.com/a //old.staging.example.com/b ${R}:8443/c ${R}.evil.net/d ftp://staging.example.com/e`],
   ];
   await root.query('CREATE TABLE shop.opts (name VARCHAR(64) PRIMARY KEY, v LONGTEXT) DEFAULT CHARSET utf8mb4 COLLATE utf8mb4_unicode_ci');
   for (const [name, v] of rows) await root.query('INSERT INTO shop.opts VALUES (?, ?)', [name, v]);
@@ -94,7 +107,18 @@ test('URL rewrite finds every spelling of an origin, leaves look-alike hosts alo
     { from: PORT, to: P, skip_columns: [] },
     { from: IDN, to: P, skip_columns: [] },
   ];
+  // Counts per column include every scheme: 3 here, 1 of each.
+  await root.query('CREATE TABLE shop.pages (id INT PRIMARY KEY, body TEXT) DEFAULT CHARSET utf8mb4');
+  await root.query('INSERT INTO shop.pages VALUES (1, ?), (2, ?)', [`${S}/a ${H}/b ${R}/c`, 'no origin']);
+  const dry = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: true });
+  assert.deepEqual(
+    dry.columns.filter((c) => c.table === 'pages').map((c) => [c.column, Number(c.values_changed), Number(c.occurrences)]),
+    [['body', 1, 3]],
+  );
   const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: false });
+  assert.deepEqual(done.columns, dry.columns, 'the dry run counted what was done');
+  const [[page]] = (await root.query('SELECT body FROM shop.pages WHERE id = 1')) as unknown as [[{ body: string }]];
+  assert.equal(page.body, `${P}/a ${HP}/b ${RP}/c`);
   const [got] = (await root.query('SELECT name, v FROM shop.opts')) as unknown as [Array<{ name: string; v: string }>];
   const byName = new Map(got.map((r) => [r.name, r.v]));
   for (const [name, , after] of rows) assert.equal(byName.get(name), after, name);
@@ -105,10 +129,10 @@ test('URL rewrite finds every spelling of an origin, leaves look-alike hosts alo
   assert.match(done.broken.find((b) => b.key === 'escaped')!.reason, /escaped text/);
   assert.equal(Number(done.origins_left), 0, done.problems.join('; '));
   assert.deepEqual(done.problems, []);
-  assert.equal(Number(done.values_changed), 13);
+  assert.equal(Number(done.values_changed), 13 + 5 + 1);
 });
 
-test('the final check finds an origin left in the \\u002F and double-encoded spellings', async (t) => {
+test('the final check finds an origin left in the \\u002F and double-encoded spellings, with the other scheme and scheme-less', async (t) => {
   const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
   const root = await db.rootConnection();
   t.after(() => root.end());
@@ -119,9 +143,15 @@ test('the final check finds an origin left in the \\u002F and double-encoded spe
   for (const [name, url] of [
     ['key_u002f', uEsc(`${S}/k`)],
     ['key_double', enc2(`${S}/k`)],
+    ['key_http', `${H}/k`],
+    ['key_schemeless', `${R}/k`],
+    ['key_schemeless_encoded', encodeURIComponent(`${R}/k`)],
   ]) await root.query('INSERT INTO shop.opts VALUES (?, ?, ?)', [name, key(url!), key(url!)]);
   const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules: [{ from: S, to: P, skip_columns: ['skipped'] }], dry_run: false });
   assert.equal(Number(done.values_changed), 0);
-  assert.equal(Number(done.origins_left), 2);
-  assert.deepEqual(done.problems.sort(), ['opts.v key key_double: origin still present after rewrite', 'opts.v key key_u002f: origin still present after rewrite']);
+  assert.equal(Number(done.origins_left), 5);
+  assert.deepEqual(
+    done.problems.sort(),
+    ['key_double', 'key_http', 'key_schemeless', 'key_schemeless_encoded', 'key_u002f'].map((k) => `opts.v key ${k}: origin still present after rewrite`),
+  );
 });
