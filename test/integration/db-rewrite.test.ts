@@ -155,3 +155,26 @@ test('the final check finds an origin left in the \\u002F and double-encoded spe
     ['key_double', 'key_http', 'key_schemeless', 'key_schemeless_encoded', 'key_u002f'].map((k) => `opts.v key ${k}: origin still present after rewrite`),
   );
 });
+
+test('a column one rule skips is rewritten by the other rules only', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const root = await db.rootConnection();
+  t.after(() => root.end());
+  const agent = await startDbAgent(t, agentConfig('prod-1', db));
+  const CDN = 'https://cdn.staging.example.com';
+  await root.query('CREATE TABLE shop.wp_posts (ID INT PRIMARY KEY, guid VARCHAR(255), post_content TEXT) DEFAULT CHARSET utf8mb4');
+  await root.query('INSERT INTO shop.wp_posts VALUES (1, ?, ?)', [`${S}/?p=1 ${CDN}/a.jpg`, `${S}/p ${H}/q ${CDN}/b.jpg`]);
+  const rules = [
+    { from: S, to: P, skip_columns: ['guid'] },
+    { from: CDN, to: 'https://cdn.example.com', skip_columns: ['post_content'] },
+  ];
+  const dry = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: true });
+  assert.deepEqual(dry.columns.map((c) => [c.column, Number(c.occurrences)]).sort(), [['guid', 1], ['post_content', 2]]);
+  const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: false });
+  const [[post]] = (await root.query('SELECT guid, post_content FROM shop.wp_posts')) as unknown as [[{ guid: string; post_content: string }]];
+  assert.equal(post.guid, `${S}/?p=1 https://cdn.example.com/a.jpg`);
+  assert.equal(post.post_content, `${P}/p ${HP}/q ${CDN}/b.jpg`);
+  // Neither is an origin left: each column is checked for the rules that apply to it.
+  assert.equal(Number(done.origins_left), 0, done.problems.join('; '));
+  assert.deepEqual(done.problems, []);
+});

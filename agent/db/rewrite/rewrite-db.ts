@@ -11,7 +11,7 @@ import { closeConn, connect, dbError, type DbTarget } from '../connect.js';
 import { inspectSchema, keyColumnTypes, type Table } from '../inspect.js';
 import { qi, qt, keyLiteral } from '../sql.js';
 import { keyText } from '../convert.js';
-import { forms, rewriteBytes, containsOrigin } from './rewrite-value.js';
+import { forms, rewriteBytes, containsOrigin, type Form } from './rewrite-value.js';
 import { parseExact, structure, looksSerialized } from './php-serialize.js';
 
 export interface RewriteRule {
@@ -46,6 +46,26 @@ function hostsOf(origin: string): string[] {
   return [...new Set([u.hostname, ...spelled])];
 }
 
+/**
+ * The rules a column is rewritten by (those that do not skip it), with their forms and the host
+ * names its rows are searched for; one set per distinct list of rules.
+ */
+function rulesOfColumns(rules: RewriteRule[]): (t: string, c: string) => { fs: Form[]; hosts: string[] } | undefined {
+  const hosts = rules.map((r) => hostsOf(r.from));
+  const sets = new Map<string, { fs: Form[]; hosts: string[] }>();
+  return (t, c) => {
+    const idx = rules.flatMap((r, i) => (skipped(r, t, c) ? [] : [i]));
+    if (idx.length === 0) return undefined;
+    const id = idx.join(',');
+    let set = sets.get(id);
+    if (set === undefined) {
+      set = { fs: forms(idx.map((i) => ({ from: rules[i]!.from, to: rules[i]!.to }))), hosts: [...new Set(idx.flatMap((i) => hosts[i]!))] };
+      sets.set(id, set);
+    }
+    return set;
+  };
+}
+
 interface Candidate {
   key: Array<Buffer | null>;
   before: string;
@@ -69,8 +89,8 @@ function keyWhere(t: Table, key: Array<Buffer | null>, col: string, before: stri
 
 export async function rewriteDatabase(target: DbTarget, schema: string, rules: RewriteRule[], dryRun: boolean, logger: Logger): Promise<RewriteReport> {
   if (rules.length === 0) throw new SwitchyardError('SY_VALIDATION', 'rules: at least one rewrite rule', { field: 'rules' });
-  const fs = forms(rules.map((r) => ({ from: r.from, to: r.to })));
-  const hosts = [...new Set(rules.flatMap((r) => hostsOf(r.from)))];
+  // A column one rule skips is still rewritten by the others, with their forms only.
+  const rulesOf = rulesOfColumns(rules);
   const conn = await connect(target, { raw: true });
   const report: RewriteReport = { dry_run: dryRun, columns: [], broken: [], values_changed: 0, origins_left: 0, structure_changed: 0, problems: [] };
   try {
@@ -78,9 +98,10 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
     const info = await inspectSchema(meta, schema, { objects: false }).finally(() => closeConn(meta));
     if (!info.exists) throw new SwitchyardError('SY_NOT_FOUND', `schema ${schema} does not exist`, { field: 'schema' });
     for (const t of info.tables) {
-      const cols = t.columns.filter((c) => TEXT_TYPES.has(c.dataType) && !c.generated && !rules.every((r) => skipped(r, t.name, c.name)));
-      if (cols.length === 0) continue;
-      for (const c of cols) {
+      for (const c of t.columns.filter((x) => TEXT_TYPES.has(x.dataType) && !x.generated)) {
+        const set = rulesOf(t.name, c.name);
+        if (set === undefined) continue;
+        const { fs, hosts } = set;
         const done: Candidate[] = [];
         let serialized = 0;
         let occurrences = 0;
@@ -106,16 +127,18 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
           await conn.query('ROLLBACK').catch(() => undefined);
           throw err;
         }
-        await selfCheck(conn, schema, t, c.name, done, fs, report);
+        await selfCheck(conn, schema, t, c.name, done, report);
       }
     }
     if (!dryRun) {
       // Anything still carrying an origin that is not a listed broken value is a failure of the rewrite.
       const brokenKeys = new Set(report.broken!.map((b) => `${b.table}\0${b.column}\0${b.key}`));
       for (const t of info.tables) {
-        for (const c of t.columns.filter((x) => TEXT_TYPES.has(x.dataType) && !x.generated && !rules.every((r) => skipped(r, t.name, x.name)))) {
-          for (const cand of await candidates(conn, schema, t, c.name, hosts)) {
-            if (!containsOrigin(cand.value, fs) || brokenKeys.has(`${t.name}\0${c.name}\0${keyText(cand.key)}`)) continue;
+        for (const c of t.columns.filter((x) => TEXT_TYPES.has(x.dataType) && !x.generated)) {
+          const set = rulesOf(t.name, c.name);
+          if (set === undefined) continue;
+          for (const cand of await candidates(conn, schema, t, c.name, set.hosts)) {
+            if (!containsOrigin(cand.value, set.fs) || brokenKeys.has(`${t.name}\0${c.name}\0${keyText(cand.key)}`)) continue;
             report.origins_left = Number(report.origins_left) + 1;
             report.problems!.push(`${t.name}.${c.name} key ${keyText(cand.key)}: origin still present after rewrite`);
           }
@@ -132,7 +155,7 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
 }
 
 /** Re-reads what was written: it must be what we computed, and serialized data must keep its shape. */
-async function selfCheck(conn: Connection, schema: string, t: Table, col: string, done: Candidate[], fs: ReturnType<typeof forms>, report: RewriteReport): Promise<void> {
+async function selfCheck(conn: Connection, schema: string, t: Table, col: string, done: Candidate[], report: RewriteReport): Promise<void> {
   for (const d of done) {
     const [r] = await conn.query({ sql: `SELECT ${qi(col)} FROM ${qt(schema, t.name)} WHERE ${t.keyColumns.length === 0 ? `CAST(${qi(col)} AS BINARY) = _binary X'${Buffer.from(d.after, 'latin1').toString('hex')}'` : keyWhere(t, d.key, col, d.before)} LIMIT 1`, rowsAsArray: true });
     const now = ((r as Array<Array<Buffer | null>>)[0]?.[0] ?? Buffer.alloc(0)).toString('latin1');
@@ -145,6 +168,5 @@ async function selfCheck(conn: Connection, schema: string, t: Table, col: string
         report.problems!.push(`${t.name}.${col} key ${keyText(d.key)}: serialized structure changed`);
       }
     }
-    void fs;
   }
 }
