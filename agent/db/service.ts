@@ -228,7 +228,7 @@ export class DatabaseService implements AgentService {
       RewriteUrls: this.unary('RewriteUrls', async (req) => {
         const schema = this.allowed(req.schema, 'schema');
         if (!req.dry_run) this.chunks.forget(schema);
-        return rewriteDatabase(this.target(), schema, req.rules.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skip_columns })), req.dry_run, this.log);
+        return rewriteDatabase(this.target(), schema, req.rules.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skip_columns, schemes: r.schemes })), req.dry_run, this.log);
       }),
       RollbackDatabase: this.unary('RollbackDatabase', async (req) => {
         const schema = this.allowed(req.target_schema, 'target_schema');

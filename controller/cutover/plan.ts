@@ -52,7 +52,15 @@ export const PlanSchema = Type.Object(
     ),
     rewrite: Type.Array(
       Type.Object(
-        { from: NonEmpty, to: NonEmpty, skipColumns: Type.Array(NonEmpty, { default: ['guid'] }) },
+        {
+          from: NonEmpty,
+          to: NonEmpty,
+          skipColumns: Type.Array(NonEmpty, { default: ['guid'] }),
+          schemes: Type.Union([Type.Literal('all'), Type.Literal('exact')], {
+            default: 'all',
+            description: 'all: an http(s) origin also with the other web scheme and scheme-less (//host), each keeping the scheme found; exact: only as written',
+          }),
+        },
         { additionalProperties: false },
       ),
       { default: [] },

@@ -149,3 +149,24 @@ test('an IPv6 address is kept in its compressed form, so it compares with DNS an
   (same.production as Record<string, unknown>).ip = '2001:0db8:0:0::0010';
   assert.equal(refusal(same).field, 'production.ip');
 });
+
+test('rewrite[].schemes: all by default, exact from YAML, anything else refused naming the key', (t) => {
+  assert.equal(parsePlan(planInput(), PLAN_CONTEXT).rewrite[0]!.schemes, 'all');
+  const dir = tempDir(t);
+  const path = join(dir, 'plan.yaml');
+  writeFileSync(
+    path,
+    [
+      'site: example.com',
+      'staging:    { agent: staging-1, origin: https://staging.example.com, ip: 203.0.113.10 }',
+      'production: { agent: prod-1,    origin: https://www.example.com,     ip: 203.0.113.20 }',
+      'rewrite:    [ { from: https://staging.example.com, to: https://www.example.com, schemes: exact } ]',
+      'dns: { provider: cf-main, zone: example.com, name: www.example.com, type: A }',
+      'checks: { pages: [/] }',
+    ].join('\n'),
+  );
+  assert.equal(parsePlan(loadPlanFile(path), PLAN_CONTEXT).rewrite[0]!.schemes, 'exact');
+  const input = planInput();
+  (input.rewrite as Array<Record<string, unknown>>)[0]!.schemes = 'both';
+  assert.equal(refusal(input).field, 'rewrite[0].schemes');
+});

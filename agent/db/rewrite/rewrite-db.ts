@@ -11,13 +11,15 @@ import { closeConn, connect, dbError, type DbTarget } from '../connect.js';
 import { inspectSchema, keyColumnTypes, type Table } from '../inspect.js';
 import { qi, qt, keyLiteral } from '../sql.js';
 import { keyText } from '../convert.js';
-import { forms, rewriteBytes, containsOrigin, type Form } from './rewrite-value.js';
+import { forms, rewriteBytes, containsOrigin, SCHEMES, type Form, type Schemes } from './rewrite-value.js';
 import { parseExact, structure, looksSerialized } from './php-serialize.js';
 
 export interface RewriteRule {
   from: string;
   to: string;
   skipColumns: string[];
+  /** `all` or `exact` (see Schemes); empty, as a request that does not set it sends, means `all`. */
+  schemes?: string;
 }
 
 const TEXT_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'json']);
@@ -46,11 +48,19 @@ function hostsOf(origin: string): string[] {
   return [...new Set([u.hostname, ...spelled])];
 }
 
+/** A request from an older controller does not set it (proto3 sends ""): that is the default. */
+function checkSchemes(rule: RewriteRule): Schemes {
+  const s = rule.schemes === undefined || rule.schemes === '' ? 'all' : rule.schemes;
+  if (!(SCHEMES as readonly string[]).includes(s)) throw new SwitchyardError('SY_VALIDATION', `rewrite: schemes ${JSON.stringify(s)} is not one of ${SCHEMES.join(', ')}`, { field: 'rules.schemes' });
+  return s as Schemes;
+}
+
 /**
  * The rules a column is rewritten by (those that do not skip it), with their forms and the host
  * names its rows are searched for; one set per distinct list of rules.
  */
 function rulesOfColumns(rules: RewriteRule[]): (t: string, c: string) => { fs: Form[]; hosts: string[] } | undefined {
+  const schemes = rules.map(checkSchemes);
   const hosts = rules.map((r) => hostsOf(r.from));
   const sets = new Map<string, { fs: Form[]; hosts: string[] }>();
   return (t, c) => {
@@ -59,7 +69,7 @@ function rulesOfColumns(rules: RewriteRule[]): (t: string, c: string) => { fs: F
     const id = idx.join(',');
     let set = sets.get(id);
     if (set === undefined) {
-      set = { fs: forms(idx.map((i) => ({ from: rules[i]!.from, to: rules[i]!.to }))), hosts: [...new Set(idx.flatMap((i) => hosts[i]!))] };
+      set = { fs: forms(idx.map((i) => ({ from: rules[i]!.from, to: rules[i]!.to, schemes: schemes[i] }))), hosts: [...new Set(idx.flatMap((i) => hosts[i]!))] };
       sets.set(id, set);
     }
     return set;

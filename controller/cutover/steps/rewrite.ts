@@ -50,7 +50,7 @@ async function rewriteUrls(deps: DataStepDeps, ctx: StepContext, dryRun: boolean
   const client = databaseClient(deps, agent, 'production.agent');
   const request = {
     schema: plan.database!.production,
-    rules: plan.rewrite.map((r) => ({ from: r.from, to: r.to, skip_columns: r.skipColumns })),
+    rules: plan.rewrite.map((r) => ({ from: r.from, to: r.to, skip_columns: r.skipColumns, schemes: r.schemes })),
     dry_run: dryRun,
   };
   const res = await unary<typeof client, typeof request, RewriteReport__Output>(deps, agent, client, 'RewriteUrls', request, { signal: ctx.signal, timeoutMs: longCallMs(deps) });
@@ -97,7 +97,7 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
         if (merged === undefined) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
         return { summary: `${mergedLine ?? 'production-only rows discarded'}; no rewrite rules`, evidence: { productionOnlyRows: merged } };
       }
-      const rules = plan.rewrite.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skipColumns }));
+      const rules = plan.rewrite.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skipColumns, schemes: r.schemes }));
 
       ctx.emit({ phase: 'rewrite dry run', message: `rewrite: counting ${rules.map((r) => `${r.from} → ${r.to}`).join(', ')}` });
       const dry = await rewriteUrls(deps, ctx, true);
