@@ -1,8 +1,8 @@
 // Replaces one origin with another inside a single column value, safely for PHP-serialized data
 // at any depth (serialized strings inside serialized values, serialized fragments inside other
 // text), JSON-escaped (https:\/\/… and https:\u002F\u002F…), URL-encoded and double
-// URL-encoded forms; an http(s) origin also with the other web scheme and scheme-less (//host). Works on byte strings (latin1-decoded buffers) so re-serialized lengths are
-// byte lengths. A value that begins like serialized data but does not parse is returned untouched
+// URL-encoded forms; an http(s) origin also with the other web scheme and scheme-less (//host).
+// Works on byte strings (latin1-decoded buffers) so re-serialized lengths are byte lengths. A value that begins like serialized data but does not parse is returned untouched
 // and reported as broken.
 import { looksSerialized, parseAt, parseExact, serialize, PhpParseError, type PhpValue } from './php-serialize.js';
 
@@ -121,6 +121,13 @@ const sameUrl = (a: string, b: string): boolean => asciiLower(headOf(a)) === asc
 /** A rule's origin as written and as the URL parser spells it. */
 const originsOf = (r: Replacement): string[] => [r.from, asciiSpelling(r.from)].filter((x): x is string => x !== undefined);
 
+/** One spelling of from → to; `bounded` belongs to the rule: whether its origin must end a name. */
+function formOf(spell: (s: string) => string, from: string, to: string, bounded: boolean): Form {
+  const head = toBytes(spell(headOf(from)));
+  const t = toBytes(spell(to));
+  return { from: toBytes(spell(from)), to: t, toLowerHex: lowerHex(t), ci: head.length, lowerHead: asciiLower(head), bounded, schemeless: from.startsWith('//') };
+}
+
 /**
  * Every SPELLINGS entry of each replacement (and of the punycode spelling of an IDN host), with
  * the other web scheme and scheme-less unless the rule says `schemes: exact`, longest first.
@@ -130,20 +137,16 @@ export function forms(reps: Replacement[]): Form[] {
   const add = (r: Replacement, from: string, to: string): void => {
     // Whether a match must end a name is the rule's own property (…com needs it, …com/ does not), not its spelling's (%2F ends in a letter).
     const bounded = /[A-Za-z0-9_~.-]$/.test(r.from);
-    const head = headOf(from);
-    for (const spell of SPELLINGS) {
-      const f = toBytes(spell(from));
-      // A spelling that changes nothing repeats the raw one and is dropped below.
-      if (f !== '') out.push({ from: f, to: toBytes(spell(to)), toLowerHex: lowerHex(toBytes(spell(to))), ci: toBytes(spell(head)).length, lowerHead: asciiLower(toBytes(spell(head))), bounded, schemeless: from.startsWith('//') });
-    }
+    // A spelling that changes nothing repeats the raw one and is dropped below.
+    for (const spell of SPELLINGS) if (from !== '') out.push(formOf(spell, from, to, bounded));
   };
   for (const r of reps) for (const from of originsOf(r)) add(r, from, r.to);
   // After every rule's own origin, so a rule naming http://x wins over another's derived http://x.
-  const exact = [...out];
+  const own = [...out];
   for (const r of reps.filter((x) => x.schemes !== 'exact')) {
     for (const [from, to0] of originsOf(r).flatMap((o) => schemeVariants(o, r.to))) {
       // A rule for the origin we would write (http://www → https://www) is followed, or the final check would find what we wrote.
-      const to = fromBytes(replaceText(toBytes(to0), exact, new Counter()));
+      const to = fromBytes(replaceText(toBytes(to0), own, new Counter()));
       // From http://x → https://x, https://x → https://x would change nothing but be found "left" in every value.
       if (!sameUrl(from, to)) add(r, from, to);
     }
