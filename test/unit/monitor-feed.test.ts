@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events';
 import { AccessLogFeed, type AccessLogFeedOptions } from '../../controller/cutover/steps/access-log-feed.js';
 import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { until } from '../helpers/cutover-fakes.js';
+import { SwitchyardError, toGrpcError } from '../../shared/errors.js';
 
 interface FakeCall extends EventEmitter {
   cancel(): void;
@@ -54,4 +55,38 @@ test('a stream that goes silent (agent frozen, connection half-open) is noticed 
   assert.equal(feed.state.unavailable, null);
   assert.ok(feed.state.errors.some((e) => /no access-log counts for/.test(e.message)), JSON.stringify(feed.state.errors));
   assert.equal(feed.state.errors.length, 1, 'the cancel of the silent stream is not a second error');
+});
+
+const noLog = (): Error => {
+  const g = toGrpcError(new SwitchyardError('SY_PRECONDITION', 'access log /var/log/site.log: no such file', { field: 'accessLog' }));
+  return Object.assign(new Error(g.details), g);
+};
+
+test('a log missing on a reconnect (caught mid-rotation) is asked for again; one missing from the start is not', async (t) => {
+  const got: StatusCounts__Output[] = [];
+  // Stream 1 works and then breaks; stream 2 finds the log gone (renamed, not yet re-created); stream 3 works.
+  const { client, calls } = fakeClient((call, n) => {
+    setImmediate(() => {
+      if (n === 1) {
+        call.emit('data', empty());
+        call.emit('error', Object.assign(new Error('14 UNAVAILABLE: connection reset'), { code: 14 }));
+      } else if (n === 2) call.emit('error', noLog());
+      else call.emit('data', empty());
+    });
+  });
+  const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, reconnectMs: 20, onCounts: (c) => got.push(c) });
+  t.after(() => feed.stop());
+  feed.start();
+  await until(() => got.length >= 2, 5000);
+  assert.equal(calls.length, 3);
+  assert.equal(feed.state.unavailable, null);
+
+  const never = fakeClient((call) => setImmediate(() => call.emit('error', noLog())));
+  const missing = new AccessLogFeed({ agent: 'prod-1', client: never.client, intervalMs: 100, reconnectMs: 20, onCounts: () => undefined });
+  t.after(() => missing.stop());
+  missing.start();
+  await until(() => missing.state.unavailable !== null, 5000);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(never.calls.length, 1, 'a log that was never there is not asked for again');
+  assert.match(missing.state.unavailable!, /no such file/);
 });

@@ -98,8 +98,12 @@ export class AccessLogFeed {
     };
     call.on('error', (err: Error) => {
       const e = fromGrpcError(err, `agent ${this.#opts.agent} TailAccessLog`);
-      // An agent too old for this RPC will not learn it by being asked again.
-      const permanent = (err as { code?: number }).code === GrpcStatus.UNIMPLEMENTED || (e instanceof SwitchyardError && (e.code === 'SY_PRECONDITION' || e.code === 'SY_CONFIG_INVALID'));
+      // An agent too old for this RPC will not learn it by being asked again, nor one whose log
+      // was never there. Once the log has been read, though, a missing file on a reconnect is a
+      // rotation caught between rename and create: it is asked for again, not given up for the
+      // rest of the watch.
+      const noLog = e instanceof SwitchyardError && (e.code === 'SY_PRECONDITION' || e.code === 'SY_CONFIG_INVALID');
+      const permanent = (err as { code?: number }).code === GrpcStatus.UNIMPLEMENTED || (noLog && this.state.messages === 0);
       retry(e.message, permanent);
     });
     call.on('end', () => retry('the stream ended', false));
