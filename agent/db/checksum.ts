@@ -1,6 +1,7 @@
 // Chunk checksums in the manner of pt-table-checksum: COUNT(*) plus the BIT_XOR of a per-row
-// hash over all columns with NULL flags; the image carries each string's length besides the NULL
-// flags, so a separator inside a value cannot make two rows look alike.
+// hash over all columns with NULL flags (the SUM, for a table without a key: see combine); the
+// image carries each string's length besides the NULL flags, so a separator inside a value
+// cannot make two rows look alike.
 //
 // The per-row hash must not be linear. pt-table-checksum's default, BIT_XOR of CRC32, is: CRC is
 // affine over GF(2), so when two rows of equal image length in one chunk change the same way (two
@@ -129,12 +130,21 @@ export function singlePassHashExpr(img: string): string {
   return `(CRC32(@sy_h := ${img}) * CRC32C(@sy_h))`;
 }
 
+/**
+ * How a chunk's row hashes are combined. A key makes every row distinct, and BIT_XOR is cheap.
+ * Without one, a table may hold the same row twice, and in a XOR two equal hashes cancel: (a, a)
+ * and (b, b) both sum to 0, so duplicates changed alike on staging went unseen. SUM (exact: the
+ * server adds integers as DECIMAL) counts every copy.
+ */
+const combine = (t: Table): string => (t.keyColumns.length > 0 ? 'BIT_XOR' : 'SUM');
+
 /** `singlePass`: crcmul with the image built once (only where the connection's probe passed). */
 export function checksumSql(schema: string, t: Table, range: RangeBounds | undefined, algo: ChecksumAlgo, singlePass = false): string {
   const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
-  if (algo === 'crcchain') return `SELECT COUNT(*) AS cnt, BIT_XOR(${chainExpr('CRC32', t)} * ${chainExpr('CRC32C', t)}) AS crc FROM ${qt(schema, t.name)} WHERE ${where}`;
-  if (algo === 'crcmul' && singlePass) return `SELECT COUNT(*) AS cnt, BIT_XOR(${singlePassHashExpr(image(t))}) AS crc FROM ${qt(schema, t.name)} WHERE ${where}`;
-  return `SELECT COUNT(*) AS cnt, BIT_XOR(${rowHashExpr(algo)}) AS crc FROM (SELECT ${image(t)} AS h FROM ${qt(schema, t.name)} WHERE ${where}) sy_rows`;
+  const agg = combine(t);
+  if (algo === 'crcchain') return `SELECT COUNT(*) AS cnt, ${agg}(${chainExpr('CRC32', t)} * ${chainExpr('CRC32C', t)}) AS crc FROM ${qt(schema, t.name)} WHERE ${where}`;
+  if (algo === 'crcmul' && singlePass) return `SELECT COUNT(*) AS cnt, ${agg}(${singlePassHashExpr(image(t))}) AS crc FROM ${qt(schema, t.name)} WHERE ${where}`;
+  return `SELECT COUNT(*) AS cnt, ${agg}(${rowHashExpr(algo)}) AS crc FROM (SELECT ${image(t)} AS h FROM ${qt(schema, t.name)} WHERE ${where}) sy_rows`;
 }
 
 /**

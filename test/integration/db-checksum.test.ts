@@ -68,7 +68,7 @@ function crc32c(b: Buffer): number {
 /**
  * crcchain as documented, computed here from the rows' bytes: CRC32 over '#' v '#' v ..., CRC32C
  * over the same followed by '#' and the NULL flags of nullable columns and lengths of non-NULL
- * string columns, comma-separated.
+ * string columns, comma-separated; XORed per chunk, or added up for a table without a key.
  */
 async function referenceChain(raw: Connection, schema: string, t: Table): Promise<string> {
   const [res] = await raw.query({ sql: `SELECT ${t.columns.map((c) => qi(c.name)).join(', ')} FROM ${qt(schema, t.name)}`, rowsAsArray: true });
@@ -82,7 +82,9 @@ async function referenceChain(raw: Connection, schema: string, t: Table): Promis
     const lengths = t.columns.flatMap((c, i) => (isNumericType(c.dataType) || row[i] === null ? [] : [String(row[i]!.length)]));
     const shape = [...flags, ...lengths].join(',');
     const withShape = t.columns.some((c) => c.nullable || !isNumericType(c.dataType)) ? Buffer.concat([values, Buffer.from(`#${shape}`)]) : values;
-    x ^= BigInt(crc32(values)) * BigInt(crc32c(withShape));
+    const h = BigInt(crc32(values)) * BigInt(crc32c(withShape));
+    // Rows of a table without a key are added up (two equal rows would cancel in a XOR).
+    x = t.keyColumns.length > 0 ? x ^ h : x + h;
     n++;
   }
   return `${n}:${n === 0 ? '0' : x.toString()}`;

@@ -194,3 +194,33 @@ test('sync repairs two chunks of a long-row table on one connection (prepared st
   assert.equal(after.equal, true);
   assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
 });
+
+test('a table without a key: duplicate rows changed alike on staging are seen and moved (two equal rows cancel in a BIT_XOR)', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  // A log-like table: no key, the same row twice.
+  await s.query('CREATE TABLE shop.tags (post INT, tag VARCHAR(20)) ENGINE=InnoDB');
+  await s.query("INSERT INTO shop.tags VALUES (1, 'draft'), (1, 'draft'), (2, 'b')");
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+
+  // Both copies change the same way: same count, and each pair's hashes would XOR to 0.
+  await s.query("UPDATE shop.tags SET tag = 'published' WHERE post = 1");
+  const before = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(before.tables.find((x) => x.table === 'tags')!.equal, false, 'the change is seen');
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  assert.equal(Number(sync.tables.find((x) => x.table === 'tags')!.rows_copied), 3);
+  const rowsOf = async (c: typeof s) => (await c.query('SELECT post, tag FROM shop.tags ORDER BY post, tag'))[0];
+  assert.deepEqual(await rowsOf(p), await rowsOf(s));
+  const after = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(after.equal, true);
+});
