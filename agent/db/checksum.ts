@@ -28,7 +28,7 @@
 import type { Connection } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, rangeWhere, isNumericType, type RangeBounds } from './sql.js';
-import { keyColumnTypes, type Table, type Column } from './inspect.js';
+import { exactValue, keyColumnTypes, type Table, type Column } from './inspect.js';
 
 export type ChecksumAlgo = 'crcchain' | 'crcmul' | 'md5';
 const ALGOS: readonly string[] = ['crcchain', 'crcmul', 'md5'];
@@ -95,12 +95,13 @@ const CHAIN_SINGLE_MAX = 48;
  * columns, comma-separated: with it the bytes say which value is NULL and where each string ends
  * (numbers hold no '#'), so two different rows never feed the same bytes. CRC32 goes without it:
  * it is there for the product's non-linearity, and the shape, built as a string, costs as much
- * as both chains.
+ * as both chains. A FLOAT goes as its DOUBLE text (exactValue): its own text drops digits, so
+ * two different values fed the same bytes.
  */
 function chainExpr(fn: 'CRC32' | 'CRC32C', t: Table): string {
   // _binary'': a NULL feeds nothing, and the value keeps its own bytes (a binary operand wins
   // the charset aggregation, so nothing is converted).
-  const piece = (c: Column) => (c.nullable ? `IFNULL(${qi(c.name)}, _binary'')` : qi(c.name));
+  const piece = (c: Column) => (c.nullable ? `IFNULL(${exactValue(c)}, _binary'')` : exactValue(c));
   const group = t.columns.length <= CHAIN_SINGLE_MAX ? 1 : Math.ceil(t.columns.length / 24);
   let e = '0';
   for (let i = 0; i < t.columns.length; i += group) {
@@ -114,7 +115,7 @@ function chainExpr(fn: 'CRC32' | 'CRC32C', t: Table): string {
 }
 
 function image(t: Table): string {
-  const val = (c: Column) => (isNumericType(c.dataType) ? qi(c.name) : `CAST(${qi(c.name)} AS BINARY)`);
+  const val = (c: Column) => (isNumericType(c.dataType) ? exactValue(c) : `CAST(${qi(c.name)} AS BINARY)`);
   const flags = `CONCAT(${t.columns.map((c) => `ISNULL(${qi(c.name)})`).join(', ')})`;
   const lengths = t.columns.filter((c) => !isNumericType(c.dataType)).map((c) => `LENGTH(${qi(c.name)})`);
   return `CONCAT_WS('#', ${[...t.columns.map(val), flags, ...(lengths.length > 0 ? [`CONCAT_WS(',', ${lengths.join(', ')})`] : [])].join(', ')})`;

@@ -167,10 +167,20 @@ export function keyColumnTypes(t: Table): KeyColumnType[] {
 /** Columns that carry data (generated ones are recomputed by the server). */
 export const dataColumns = (t: Table): Column[] => t.columns.filter((c) => !c.generated);
 
-/** SELECT list for the row stream: BIT as an unsigned number, everything else as stored. */
+/**
+ * A column's value as text that reads back exactly. The server writes a FLOAT with 6 significant
+ * digits (1234567 as 1234570, 1.0000001 as 1), so the copy changed it and the checksums could not
+ * tell; widened to DOUBLE, whose text the server writes in full (shortest round trip), every
+ * FLOAT value is written exactly and parses back to the same FLOAT.
+ */
+export function exactValue(c: Column): string {
+  return c.dataType === 'float' ? `CAST(${qi(c.name)} AS DOUBLE)` : qi(c.name);
+}
+
+/** SELECT list for the row stream: BIT as an unsigned number, FLOAT widened (exactValue), everything else as stored. */
 export function selectList(t: Table): string {
   return dataColumns(t)
-    .map((c) => (c.dataType === 'bit' ? `CAST(${qi(c.name)} AS UNSIGNED)` : qi(c.name)))
+    .map((c) => (c.dataType === 'bit' ? `CAST(${qi(c.name)} AS UNSIGNED)` : exactValue(c)))
     .join(', ');
 }
 

@@ -1,8 +1,9 @@
 // A WordPress-like schema with the cases that break naive copies and search-replace:
 // serialized options (nested, objects, serialized-in-serialized, mixed text, broken), JSON,
 // BLOB/BIT/binary, 4-byte emoji, latin1, control bytes, a table without a key, generated columns,
-// zero dates, composite keys, a trigger, a view, routines and an event. Plus helpers that run
-// agents' Database services on loopback for the integration tests.
+// a FLOAT whose text drops digits (1234567 is written 1234570), zero dates, composite keys, a
+// trigger, a view, routines and an event. Plus helpers that run agents' Database services on
+// loopback for the integration tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +68,7 @@ export function fixtureStatements(): string[] {
     `CREATE TABLE gen (id INT PRIMARY KEY, price DECIMAL(10,2), qty INT, total DECIMAL(12,2) AS (price * qty) STORED, dbl INT AS (qty * 2) VIRTUAL) ENGINE=InnoDB`,
     `INSERT INTO gen (id, price, qty) VALUES (1, 9.99, 3), (2, 0.01, 100), (3, NULL, 1)`,
     `CREATE TABLE dates (id INT PRIMARY KEY, d DATE, dt DATETIME(6), ts TIMESTAMP NULL DEFAULT NULL, z DATETIME NOT NULL DEFAULT '0000-00-00 00:00:00', y YEAR, t TIME(3), f FLOAT, dd DOUBLE) ENGINE=InnoDB`,
-    `INSERT INTO dates VALUES (1, '0000-00-00', '0000-00-00 00:00:00.000000', NULL, '0000-00-00 00:00:00', 0000, '-838:59:59.000', 3.14159, 0.1), (2, '2024-01-31', '2024-01-31 23:59:59.123456', '2024-03-10 02:30:00', '2024-01-01 00:00:00', 2024, '12:00:00.5', -1.5e-10, 1e308), (3, '2024-00-10', NULL, '1970-01-01 00:00:01', '0000-00-00 00:00:00', NULL, NULL, NULL, NULL)`,
+    `INSERT INTO dates VALUES (1, '0000-00-00', '0000-00-00 00:00:00.000000', NULL, '0000-00-00 00:00:00', 0000, '-838:59:59.000', 1234567, 0.1), (2, '2024-01-31', '2024-01-31 23:59:59.123456', '2024-03-10 02:30:00', '2024-01-01 00:00:00', 2024, '12:00:00.5', -1.5e-10, 1e308), (3, '2024-00-10', NULL, '1970-01-01 00:00:01', '0000-00-00 00:00:00', NULL, NULL, NULL, NULL)`,
     `CREATE TABLE compound (a INT NOT NULL, b VARCHAR(20) NOT NULL, c INT, PRIMARY KEY (a, b)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
     `INSERT INTO compound SELECT n DIV 10, CONCAT('k', n MOD 10, CASE WHEN n MOD 3 = 0 THEN 'É' ELSE 'e' END), n FROM (WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 3000) SELECT n FROM s) x`,
     `CREATE TABLE orders (id INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, customer VARCHAR(64) NOT NULL, total DECIMAL(10,2) NOT NULL, created DATETIME NOT NULL, KEY customer (customer)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,

@@ -66,12 +66,14 @@ function crc32c(b: Buffer): number {
 }
 
 /**
- * crcchain as documented, computed here from the rows' bytes: CRC32 over '#' v '#' v ..., CRC32C
- * over the same followed by '#' and the NULL flags of nullable columns and lengths of non-NULL
- * string columns, comma-separated; XORed per chunk, or added up for a table without a key.
+ * crcchain as documented, computed here from the rows' bytes: CRC32 over '#' v '#' v ... (a FLOAT
+ * as its DOUBLE text), CRC32C over the same followed by '#' and the NULL flags of nullable columns
+ * and lengths of non-NULL string columns, comma-separated; XORed per chunk, or added up for a
+ * table without a key.
  */
 async function referenceChain(raw: Connection, schema: string, t: Table): Promise<string> {
-  const [res] = await raw.query({ sql: `SELECT ${t.columns.map((c) => qi(c.name)).join(', ')} FROM ${qt(schema, t.name)}`, rowsAsArray: true });
+  // A FLOAT's own text keeps 6 digits; its DOUBLE text is exact.
+  const [res] = await raw.query({ sql: `SELECT ${t.columns.map((c) => (c.dataType === 'float' ? `CAST(${qi(c.name)} AS DOUBLE)` : qi(c.name))).join(', ')} FROM ${qt(schema, t.name)}`, rowsAsArray: true });
   let x = 0n;
   let n = 0;
   for (const row of res as Array<Array<Buffer | null>>) {

@@ -224,3 +224,36 @@ test('a table without a key: duplicate rows changed alike on staging are seen an
   const after = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
   assert.equal(after.equal, true);
 });
+
+test('FLOAT values arrive exactly and a change the server\'s 6-digit text hides is seen and moved', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await s.query('CREATE TABLE shop.geo (id INT PRIMARY KEY, f FLOAT, fu FLOAT UNSIGNED NOT NULL, fd FLOAT(9,4), d DOUBLE) ENGINE=InnoDB');
+  // As text the server writes these 1234570, 52.52, 1, 1: each would load as another value.
+  await s.query('INSERT INTO shop.geo VALUES (1, 1234567, 16777215, 12345.6789, 0.1), (2, 52.520008, 1.0000001, -0.0001, 1e-320), (3, NULL, 0, NULL, NULL)');
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const exact = 'SELECT id, CAST(f AS DOUBLE) AS f, CAST(fu AS DOUBLE) AS fu, CAST(fd AS DOUBLE) AS fd, d FROM shop.geo ORDER BY id';
+  const valuesOf = async (c: typeof s) => (await c.query(exact))[0];
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  assert.deepEqual(await valuesOf(p), await valuesOf(s), 'presync copies every FLOAT exactly');
+  assert.deepEqual(await checksumTables(p, 'shop'), await checksumTables(s, 'shop'));
+
+  // 1234567 -> 1234568 and 1.0000001 -> 1.0000002: the same 6-digit text before and after.
+  await s.query('UPDATE shop.geo SET f = 1234568 WHERE id = 1');
+  await s.query('UPDATE shop.geo SET fu = 1.0000002 WHERE id = 2');
+  const seen = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(seen.tables.find((x) => x.table === 'geo')!.equal, false, 'the change is seen');
+  await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 });
+  assert.deepEqual(await valuesOf(p), await valuesOf(s), 'sync moves the changed FLOATs exactly');
+  const after = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(after.equal, true);
+});
