@@ -11,7 +11,8 @@ import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/Prefl
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
-import { inspectSchema, keyColumnTypes, dataColumns, type Table } from './inspect.js';
+import { inspectSchema, inspectObjects, keyColumnTypes, dataColumns, type Table } from './inspect.js';
+import { createObjects, dropObject } from './objects.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
@@ -165,7 +166,7 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
 /**
  * keep: the rows preflight found only on production come back from the kept-aside tables, unless
  * staging now has a different row under the same key — then nothing is merged and the error names
- * the colliding keys. discard: the record is dropped.
+ * the colliding keys. Their tables' triggers do not fire. discard: the record is dropped.
  */
 export async function mergeProductionOnly(target: DbTarget, schema: string, mode: 'keep' | 'discard', store: ProductionOnlyStore): Promise<{ rowsMerged: number; tables: string[] }> {
   const recorded = store.get(schema);
@@ -205,20 +206,43 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       throw new SwitchyardError('SY_CONFLICT', `production-only rows collide with staging rows under the same key: ${collisions.slice(0, 20).join(', ')}${collisions.length > 20 ? ` (+${collisions.length - 20} more)` : ''}`, { details: { collisions } });
     }
     let merged = 0;
-    await conn.query('START TRANSACTION');
-    try {
-      for (const { t, keys } of plan) {
-        const list = dataColumns(t).map((c) => qi(c.name)).join(', ');
-        for (const k of keys) {
-          const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
-          const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(prev, t.name)} WHERE ${where}`);
-          merged += (res as { affectedRows: number }).affectedRows;
+    const into = plan.filter((p) => p.keys.length > 0);
+    if (into.length > 0) {
+      // The rows come back as production held them, and so does what their triggers wrote then
+      // (an audit row, say): those rows are production-only too and merged themselves. Fired
+      // again, the triggers would write it all a second time. So the triggers of the tables the
+      // rows go into are off meanwhile, under LOCK TABLES: no other write runs without them.
+      const names = new Set(into.map((p) => p.t.name));
+      const on = await rows<{ n: string; t: string }>(conn, 'SELECT TRIGGER_NAME AS n, EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [schema]);
+      const off = new Set(on.filter((r) => names.has(String(r.t))).map((r) => String(r.n)));
+      const triggers = off.size === 0 ? [] : (await inspectObjects(conn, schema)).filter((o) => o.kind === 'TRIGGER' && off.has(o.name));
+      await conn.query(`LOCK TABLES ${[...into.map((p) => `${qt(schema, p.t.name)} WRITE`), ...into.map((p) => `${qt(prev, p.t.name)} READ`)].join(', ')}`);
+      try {
+        // Under LOCK TABLES, START TRANSACTION would release the locks: autocommit is off instead.
+        await conn.query('SET autocommit = 0');
+        // Each DROP commits; nothing is written yet.
+        for (const o of triggers) await dropObject(conn, schema, 'TRIGGER', o.name);
+        try {
+          for (const { t, keys } of into) {
+            const list = dataColumns(t).map((c) => qi(c.name)).join(', ');
+            for (const k of keys) {
+              const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
+              const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(prev, t.name)} WHERE ${where}`);
+              merged += (res as { affectedRows: number }).affectedRows;
+            }
+          }
+          await conn.query('COMMIT');
+        } catch (err) {
+          await conn.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        } finally {
+          // Back before the lock goes, merged or not (CREATE TRIGGER leaves LOCK TABLES in place).
+          await createObjects(conn, schema, triggers, schema);
         }
+      } finally {
+        await conn.query('UNLOCK TABLES');
+        await conn.query('SET autocommit = 1');
       }
-      await conn.query('COMMIT');
-    } catch (err) {
-      await conn.query('ROLLBACK').catch(() => undefined);
-      throw err;
     }
     store.clear(schema);
     return { rowsMerged: merged, tables: plan.filter((p) => p.keys.length > 0).map((p) => p.t.name) };

@@ -65,3 +65,38 @@ test('preflight finds production-only rows and auto-increment risk; keep merges 
   const [[after]] = (await p.query("SELECT COUNT(*) AS n FROM shop.orders WHERE customer IN ('late-webhook', 'late-test', 'staging-new')")) as unknown as [[{ n: number }]];
   assert.equal(after.n, 3, 'staging rows and the kept rows side by side');
 });
+
+test('keep merges rows back without firing their triggers again (what the triggers wrote is merged too); the triggers are back and fire afterwards', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  await loadFixture(p, 'shop');
+  // Two orders reach production only; its trigger writes an audit row for each.
+  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01'), ('test', 2, '2024-05-01')");
+  const auditOf = async () => (await p.query('SELECT id, msg FROM shop.audit ORDER BY id'))[0] as Array<{ id: number; msg: string }>;
+  const before = await auditOf();
+  assert.equal(before.length, 2);
+
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(pre.production_only_rows), 4, 'two orders and their two audit rows');
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const merged = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 4);
+  assert.deepEqual(await auditOf(), before, 'the audit rows as production had them, none written twice');
+
+  // The trigger is back, exactly as it was, and fires for the next order.
+  const [[trg]] = (await p.query("SELECT ACTION_STATEMENT AS a FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop' AND TRIGGER_NAME = 'orders_audit'")) as unknown as [[{ a: string }]];
+  assert.match(trg.a, /INSERT INTO audit/);
+  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('after', 3, '2024-05-02')");
+  assert.equal((await auditOf()).length, 3);
+});
