@@ -40,6 +40,8 @@ export const DB_MIGRATIONS: Migration[] = [
   { id: 300, name: 'db_freeze', sql: 'CREATE TABLE db_freeze (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL)' },
   { id: 301, name: 'db_production_only', sql: 'CREATE TABLE db_production_only (schema_name TEXT NOT NULL, table_name TEXT NOT NULL, keys TEXT NOT NULL, recorded_at TEXT NOT NULL, PRIMARY KEY (schema_name, table_name))' },
   { id: 302, name: 'db_freeze_released', sql: 'CREATE TABLE db_freeze_released (id INTEGER PRIMARY KEY CHECK (id = 1), locked_at TEXT NOT NULL)' },
+  // Where the copy keeps the recorded rows ('prev' or 'last'); '' in records made before.
+  { id: 303, name: 'db_production_only_kept_in', sql: "ALTER TABLE db_production_only ADD COLUMN kept_in TEXT NOT NULL DEFAULT ''" },
 ];
 
 const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });

@@ -16,27 +16,48 @@ import { createObjects, dropObject } from './objects.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
-import { lastSchema } from './swap.js';
+import { hasKeptAside, lastSchema } from './swap.js';
 import type { SourcePeer } from './peer.js';
+
+/**
+ * Where the copy puts the rows preflight found: the first copy moves production's tables to
+ * `__sy_prev`, where they stay however often presync runs again; a copy after that moves the
+ * tables it replaces (an earlier copy, with what production wrote since) to `__sy_last`.
+ */
+export type KeptIn = 'prev' | 'last';
 
 /** Production-only keys per table, from the last preflight; in the state file when there is one. */
 export class ProductionOnlyStore {
   private readonly mem = new Map<string, Map<string, Key[]>>();
+  private readonly memKeptIn = new Map<string, KeptIn>();
   constructor(private readonly db?: Db) {}
 
-  set(schema: string, table: string, keys: Key[]): void {
+  set(schema: string, table: string, keys: Key[], keptIn: KeptIn): void {
     const enc = JSON.stringify(keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex')))));
     if (this.db !== undefined) {
-      this.db.prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at) VALUES (?, ?, ?, ?) ON CONFLICT(schema_name, table_name) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at').run(schema, table, enc, new Date().toISOString());
+      this.db
+        .prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in) VALUES (?, ?, ?, ?, ?) ON CONFLICT(schema_name, table_name) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at, kept_in = excluded.kept_in')
+        .run(schema, table, enc, new Date().toISOString(), keptIn);
     } else {
       if (!this.mem.has(schema)) this.mem.set(schema, new Map());
       this.mem.get(schema)!.set(table, keys);
+      this.memKeptIn.set(schema, keptIn);
     }
+  }
+
+  /** Where the recorded rows are once copied; undefined for a record from an agent that did not say. */
+  keptIn(schema: string): KeptIn | undefined {
+    if (this.db === undefined) return this.memKeptIn.get(schema);
+    const r = this.db.prepare("SELECT kept_in FROM db_production_only WHERE schema_name = ? AND kept_in <> '' LIMIT 1").get(schema) as { kept_in: string } | undefined;
+    return r?.kept_in === 'prev' || r?.kept_in === 'last' ? r.kept_in : undefined;
   }
 
   clear(schema: string): void {
     if (this.db !== undefined) this.db.prepare('DELETE FROM db_production_only WHERE schema_name = ?').run(schema);
-    else this.mem.delete(schema);
+    else {
+      this.mem.delete(schema);
+      this.memKeptIn.delete(schema);
+    }
   }
 
   get(schema: string): Map<string, Key[]> {
@@ -126,6 +147,9 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
       report.notes!.push('auto_increment_increment/offset differ between staging and production: ids generated after the switch follow a different sequence');
     }
     opts.store.clear(opts.targetSchema);
+    // The rows found now are production's own tables (no copy yet: they go to __sy_prev) or an
+    // earlier copy's (they go to __sy_last).
+    const keptIn: KeptIn = (await hasKeptAside(conn, opts.targetSchema)) ? 'last' : 'prev';
     const byName = new Map(prod.tables.map((t) => [t.name, t]));
     for (const s of snap.tables) {
       const p = byName.get(s.name);
@@ -141,7 +165,7 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
       }
       const keys = await productionOnlyKeys(conn, opts.targetSchema, p, opts.peer.streamKeys(snap.snapshotId, s.name));
       if (keys.length === 0) continue;
-      opts.store.set(opts.targetSchema, s.name, keys);
+      opts.store.set(opts.targetSchema, s.name, keys, keptIn);
       report.production_only!.push({ table: s.name, rows: keys.length, ranges: toRanges(p, keys), key_columns: p.keyColumns });
       report.production_only_rows = Number(report.production_only_rows) + keys.length;
     }
@@ -176,11 +200,16 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
   }
   const conn = await connect(target);
   try {
-    // The tables the latest copy replaced: `__sy_last` after a rerun, else the first copy's `__sy_prev`.
-    const lastInfo = await inspectSchema(conn, lastSchema(schema), { objects: false });
-    const prev = lastInfo.exists ? lastSchema(schema) : prevSchema(schema);
+    // Where preflight said the rows would be. A preflight before any copy found production's own
+    // tables: the first copy keeps them in `__sy_prev`, and a rerun of presync leaves them there
+    // (its `__sy_last` holds the first copy, without the rows). Otherwise, and for a record that
+    // does not say: the tables the latest copy replaced, `__sy_last` after a rerun, else `__sy_prev`.
+    const keptIn = store.keptIn(schema);
+    const lastInfo = keptIn === 'prev' ? undefined : await inspectSchema(conn, lastSchema(schema), { objects: false });
+    const fromLast = lastInfo?.exists === true;
+    const prev = fromLast ? lastSchema(schema) : prevSchema(schema);
     const live = new Map((await inspectSchema(conn, schema, { objects: false })).tables.map((t) => [t.name, t]));
-    const kept = new Map((lastInfo.exists ? lastInfo : await inspectSchema(conn, prev, { objects: false })).tables.map((t) => [t.name, t]));
+    const kept = new Map((fromLast ? lastInfo! : await inspectSchema(conn, prev, { objects: false })).tables.map((t) => [t.name, t]));
     const collisions: string[] = [];
     const plan: Array<{ t: Table; keys: Key[] }> = [];
     for (const [name, keys] of recorded) {

@@ -100,3 +100,30 @@ test('keep merges rows back without firing their triggers again (what the trigge
   await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('after', 3, '2024-05-02')");
   assert.equal((await auditOf()).length, 3);
 });
+
+test('keep after presync ran twice (a retried step) still merges the rows preflight found: they are in the first copy\'s kept-aside tables', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  await loadFixture(p, 'shop');
+  await p.query("INSERT INTO shop.wp_options (option_name, option_value) VALUES ('prod_only', 'kept')");
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(pre.production_only.find((x) => x.table === 'wp_options')!.rows), 1);
+  // presync, then presync again: the rerun keeps the first copy in __sy_last, production's own tables stay in __sy_prev.
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const merged = await unaryCall<object, { rows_merged: string; tables: string[] }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), Number(pre.production_only_rows));
+  const [back] = await p.query("SELECT option_value FROM shop.wp_options WHERE option_name = 'prod_only'");
+  assert.deepEqual(back, [{ option_value: 'kept' }]);
+});

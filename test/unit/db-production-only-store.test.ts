@@ -1,0 +1,35 @@
+// The record of production-only rows in the agent's state file: keys and where the copy keeps
+// the rows survive a restart, and a record made before the agent said where reads as unknown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openDatabase } from '../../shared/state/sqlite.js';
+import { DB_MIGRATIONS } from '../../agent/db/freeze.js';
+import { ProductionOnlyStore } from '../../agent/db/preflight.js';
+
+test('the state file keeps production-only keys and where the copy keeps their rows', () => {
+  const db = openDatabase(':memory:', DB_MIGRATIONS);
+  const store = new ProductionOnlyStore(db);
+  assert.equal(store.keptIn('shop'), undefined);
+  store.set('shop', 'orders', [[Buffer.from('7')], [Buffer.from('8')]], 'prev');
+  store.set('shop', 'wp_options', [[Buffer.from('12')]], 'prev');
+  const again = new ProductionOnlyStore(db);
+  assert.equal(again.keptIn('shop'), 'prev');
+  assert.deepEqual([...again.get('shop').get('orders')!].map((k) => k[0]!.toString()), ['7', '8']);
+  store.set('shop', 'orders', [[Buffer.from('9')]], 'last');
+  store.set('shop', 'wp_options', [[Buffer.from('12')]], 'last');
+  assert.equal(again.keptIn('shop'), 'last');
+  store.clear('shop');
+  assert.equal(again.keptIn('shop'), undefined);
+  assert.equal(again.get('shop').size, 0);
+  // A record from before kept_in existed.
+  db.prepare("INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at) VALUES ('shop', 't', '[]', 'x')").run();
+  assert.equal(again.keptIn('shop'), undefined);
+});
+
+test('in memory too', () => {
+  const store = new ProductionOnlyStore();
+  store.set('shop', 'orders', [[Buffer.from('7')]], 'last');
+  assert.equal(store.keptIn('shop'), 'last');
+  store.clear('shop');
+  assert.equal(store.keptIn('shop'), undefined);
+});
