@@ -407,40 +407,86 @@ async function repair(
 
     for (let i = 0; i < Math.max(1, Math.min(opts.parallelism, groups.length - lockedEarly.size)); i++) workers.push(await repairSession(opts.target, target));
     lap('repair: objects dropped, workers ready');
+    // One chunk's range deleted on production, or staging's rows for it loaded; the rows loaded.
+    const deleteChunk = async (conn: Connection, t: Table, range: RangeBounds) => {
+      await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1'}`);
+    };
+    const loadChunk = async (conn: Connection, e: TableParity, t: Table, range: RangeBounds): Promise<number> => {
+      // Staging's row packets written into execute packets where this connection can, as
+      // presync loads them: nothing escaped on staging, nothing parsed here.
+      let format: RowFormat = 'tsv';
+      const raw = opts.rawExecute !== false && rawExecuteUsable(conn);
+      const askRows = raw ? { onFormat: (f: RowFormat) => (format = f) } : undefined;
+      const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined, undefined, 0, askRows), opts.target.localInfile === false ? 'insert' : 'auto', () => format, raw);
+      if (r.rows > 0 && !(e.rowFormats ??= []).includes(format)) e.rowFormats.push(format);
+      lap(`repair: ${t.name} chunk of ${r.rows} rows (${r.methods.join('+')}, ${format})`);
+      return r.rows;
+    };
+    const counted = (e: TableParity, rows: number) => {
+      e.rowsCopied += rows;
+      meter.add(e.table, rows, 0);
+      meter.tableDone(e.table);
+    };
+    const deadlocked = (err: unknown) => errnoOf(err) === 1213 || /Deadlock/.test((err as Error).message);
+    const duplicate = (err: unknown) => errnoOf(err) === 1062 || /ER_DUP_ENTRY|Duplicate entry/.test((err as Error).message);
     // oneTransaction: every chunk in the transaction the early lock began, so the table's stamp
     // is that transaction's start; a failure rolls back the table's whole repair.
     const repairChunks = async (conn: Connection, group: typeof chunks, locked: boolean, oneTransaction: boolean) => {
-      for (const { e, range } of group) {
+      const pending: Array<{ e: TableParity; rows: number }> = [];
+      for (let i = 0; i < group.length; i++) {
+        const { e, range } = group[i]!;
         const t = prodByName.get(e.table)!;
-        const where = t.keyColumns.length > 0 ? rangeWhere(keyColumnTypes(t), range) : '1=1';
         for (let attempt = 1; ; attempt++) {
           // Under LOCK TABLES, START TRANSACTION would release the lock: autocommit is off instead.
           if (!locked) await conn.query('START TRANSACTION');
           try {
-            await conn.query(`DELETE FROM ${qt(target, t.name)} WHERE ${where}`);
-            // Staging's row packets written into execute packets where this connection can, as
-            // presync loads them: nothing escaped on staging, nothing parsed here.
-            let format: RowFormat = 'tsv';
-            const raw = opts.rawExecute !== false && rawExecuteUsable(conn);
-            const askRows = raw ? { onFormat: (f: RowFormat) => (format = f) } : undefined;
-            const r = await loadRows(conn, target, t, () => opts.peer.streamTable(snap.snapshotId, t.name, t.keyColumns.length > 0 ? range : undefined, undefined, 0, askRows), opts.target.localInfile === false ? 'insert' : 'auto', () => format, raw);
-            if (r.rows > 0 && !(e.rowFormats ??= []).includes(format)) e.rowFormats.push(format);
-            if (!oneTransaction) await conn.query('COMMIT');
-            lap(`repair: ${t.name} chunk of ${r.rows} rows (${r.methods.join('+')}, ${format})`);
-            e.rowsCopied += r.rows;
-            meter.add(t.name, r.rows, 0);
-            meter.tableDone(t.name);
+            await deleteChunk(conn, t, range);
+            const rows = await loadChunk(conn, e, t, range);
+            if (oneTransaction) pending.push({ e, rows });
+            else {
+              await conn.query('COMMIT');
+              counted(e, rows);
+            }
             break;
           } catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
+            // A unique value that moved on staging from a row of a later chunk to one of this
+            // chunk is still held by that row here: those chunks go together (below).
+            if (duplicate(err)) {
+              log.info({ table: e.table, chunks: group.length - (oneTransaction ? 0 : i), err: (err as Error).message }, 'a unique key value moved between chunks: the rest of the table repaired in one transaction');
+              await repairTogether(conn, oneTransaction ? group : group.slice(i), locked);
+              return;
+            }
             // A deadlock victim may go again at once; a lock wait that timed out would only wait
             // for the same holder again (innodb_lock_wait_timeout each time): it fails, named.
-            if (!oneTransaction && (errnoOf(err) === 1213 || /Deadlock/.test((err as Error).message)) && attempt < 4) continue;
+            if (!oneTransaction && deadlocked(err) && attempt < 4) continue;
             throw err;
           }
         }
       }
-      if (oneTransaction) await conn.query('COMMIT');
+      if (oneTransaction) {
+        await conn.query('COMMIT');
+        for (const p of pending) counted(p.e, p.rows);
+      }
+    };
+    // Every range deleted before any is loaded, in one transaction: once all of them are gone, the
+    // table holds only rows equal to staging's, so staging's rows for them cannot collide.
+    const repairTogether = async (conn: Connection, group: typeof chunks, locked: boolean) => {
+      for (let attempt = 1; ; attempt++) {
+        if (!locked) await conn.query('START TRANSACTION');
+        try {
+          for (const { e, range } of group) await deleteChunk(conn, prodByName.get(e.table)!, range);
+          const done: Array<{ e: TableParity; rows: number }> = [];
+          for (const { e, range } of group) done.push({ e, rows: await loadChunk(conn, e, prodByName.get(e.table)!, range) });
+          await conn.query('COMMIT');
+          for (const d of done) counted(d.e, d.rows);
+          return;
+        } catch (err) {
+          await conn.query('ROLLBACK').catch(() => undefined);
+          if (deadlocked(err) && attempt < 4) continue;
+          throw err;
+        }
+      }
     };
     // Open transactions of our own that never write a given table: every repair connection
     // holds a lock on its own table only.

@@ -257,3 +257,37 @@ test('FLOAT values arrive exactly and a change the server\'s 6-digit text hides 
   const after = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
   assert.equal(after.equal, true);
 });
+
+test('a unique value that moved on staging to a row of an earlier chunk is repaired (the chunks go together), locked ahead or not', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  t.after(() => s.end());
+  await s.query('CREATE TABLE shop.users (id INT PRIMARY KEY, email VARCHAR(64) NOT NULL, pad VARCHAR(200), UNIQUE KEY email (email)) ENGINE=InnoDB');
+  await s.query("INSERT INTO shop.users SELECT seq, CONCAT('u', seq, '@x'), REPEAT('p', 150) FROM shop.seq_1_to_2000");
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2, chunk_bytes: 4096 });
+
+  // User 1900 gives up an address and user 5 takes it; then two users swap theirs.
+  await s.query("UPDATE shop.users SET email = 'gone@x' WHERE id = 1900");
+  await s.query("UPDATE shop.users SET email = 'u1900@x' WHERE id = 5");
+  const swap = async (a: number, b: number) => {
+    await s.query(`UPDATE shop.users SET email = 'swapping' WHERE id = ${b}`);
+    await s.query(`UPDATE shop.users SET email = 'u${b}@x' WHERE id = ${a}`);
+    await s.query(`UPDATE shop.users SET email = 'u${a}@x' WHERE id = ${b}`);
+  };
+  await swap(10, 1800);
+  // First the table locked ahead of its repair (one transaction), then a full pass (a transaction per chunk).
+  for (const full of [false, true]) {
+    const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2, target_ms: 20, full })).find((e) => e.parity)!.parity!;
+    const users = sync.tables.find((x) => x.table === 'users')!;
+    assert.ok(users.differing_chunks >= 2 && users.differing_chunks < users.chunks, JSON.stringify(users));
+    const v = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+    assert.equal(v.equal, true, JSON.stringify(v.tables.filter((x) => !x.equal)));
+    assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+    await swap(20, 1700);
+  }
+});
