@@ -100,6 +100,9 @@ export async function copyTablesInto(
   const meta = await connect(opts.target);
   const methods = new Set<LoadMethod>();
   try {
+    // Tables are created in name order: a child before the parent its FOREIGN KEY names (WooCommerce's
+    // wc_download_log before woocommerce_downloadable_product_permissions) fails with errno 150.
+    await meta.query('SET SESSION foreign_key_checks = 0');
     const deferred = new Map<string, DeferredIndex[]>();
     const paused = new Map<string, StatsPause>();
     for (const t of tables) {

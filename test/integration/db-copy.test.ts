@@ -200,3 +200,31 @@ test('sync repairs chunks from staging\'s row packets where it can, and from tex
     assert.equal(dump(production, 'shop'), dump(staging, 'shop'), what);
   }
 });
+
+test('presync copies tables tied by foreign keys whatever their names\' order (a child named before its parent)', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  // As WooCommerce's wc_download_log names woocommerce_downloadable_product_permissions.
+  await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
+  await s.query('CREATE TABLE shop.items (id INT PRIMARY KEY, order_id INT NOT NULL, CONSTRAINT fk_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE) ENGINE=InnoDB');
+  await s.query("INSERT INTO shop.orders VALUES (1, 'x'), (2, 'y')");
+  await s.query('INSERT INTO shop.items VALUES (10, 1), (11, 2)');
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+  const v = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(v.equal, true, JSON.stringify(v.tables.filter((x) => !x.equal)));
+  // The constraint names production's own orders and works.
+  await p.query('DELETE FROM shop.orders WHERE id = 1');
+  assert.deepEqual((await p.query('SELECT id FROM shop.items'))[0], [{ id: 11 }]);
+  await assert.rejects(p.query('INSERT INTO shop.items VALUES (12, 99)'), /foreign key constraint fails/);
+});
