@@ -272,6 +272,13 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     for (const t of recopy) cached.tables.delete(t.name);
 
     if (opts.repair) {
+      for (const t of tiedByForeignKeys(recopy, snap.tables, prod.tables)) {
+        const e = report.get(t.name)!;
+        log.info({ table: t.name }, 'tied by a foreign key to a table re-copied whole: re-copied with it');
+        e.note = 'tied by a foreign key to a table re-copied whole';
+        recopy.push(t);
+        cached.tables.delete(t.name);
+      }
       // The mark under which each planned table's production sums are true right now.
       const base = new Map<string, SideMark | undefined>();
       for (const [name, p] of plans) base.set(name, verdicts.get(name)!.prod.holds ? p.prodMark : prodMarkNow(name));
@@ -333,7 +340,8 @@ async function repair(
   const proven = new Map<string, { sums: ChunkSum[]; mark: SideMark }>();
   const target = opts.targetSchema;
   const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
-  const chunks = [...report.values()].flatMap((e) => e.differing.map((range) => ({ e, range })));
+  const whole = new Set(recopy.map((t) => t.name));
+  const chunks = [...report.values()].filter((e) => !whole.has(e.table)).flatMap((e) => e.differing.map((range) => ({ e, range })));
   const meter = new ProgressMeter('sync', recopy.length + chunks.length, 0, opts.onProgress);
   const workers: Connection[] = [];
   // Tables locked since the comparison (repair-lock.ts), by name.
@@ -548,6 +556,8 @@ async function repair(
     if (recopy.length > 0) {
       const shadow = shadowSchema(target);
       const trash = trashSchema(target);
+      // The replaced tables' constraints name each other in the trash schema, dropped whole.
+      await meta.query('SET SESSION foreign_key_checks = 0');
       await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
       await meta.query(`CREATE DATABASE ${qi(shadow)} CHARACTER SET ${snap.defaultCharset} COLLATE ${snap.defaultCollation}`);
       await copyTablesInto(opts, snap, shadow, recopy, meter);
@@ -579,6 +589,46 @@ async function repair(
     if (failed && takenOff.length > 0) await putBackMissing(opts.target, target, takenOff, log);
   }
   return proven;
+}
+
+/** Tables of the same schema that a CREATE TABLE's FOREIGN KEYs name. */
+export function referencedTables(createSql: string): string[] {
+  const out: string[] = [];
+  // `other_db`.`t` names another schema's table: not moved by us.
+  for (const m of createSql.matchAll(/\bREFERENCES `((?:[^`]|``)+)`(\.)?/g)) if (m[2] === undefined) out.push(m[1]!.replace(/``/g, '`'));
+  return out;
+}
+
+/**
+ * Staging's tables tied to `whole` (tables re-copied whole) by FOREIGN KEYs on either side, either
+ * way, transitively. A re-copy swaps tables by RENAME, and InnoDB takes along the constraints that
+ * name a renamed table: a child left in place would name the replaced parent in the trash schema
+ * (whose DROP then failed, the new parent in place and the child's constraint on the old one),
+ * and a child created in the shadow names the shadow's parent. Swapped together, every
+ * constraint lands on the new tables.
+ */
+export function tiedByForeignKeys(whole: Table[], staging: Table[], production: Table[]): Table[] {
+  const edges = new Map<string, Set<string>>();
+  const link = (a: string, b: string) => {
+    if (!edges.has(a)) edges.set(a, new Set());
+    edges.get(a)!.add(b);
+  };
+  for (const t of [...staging, ...production]) {
+    for (const r of referencedTables(t.createSql)) {
+      link(t.name, r);
+      link(r, t.name);
+    }
+  }
+  const seen = new Set(whole.map((t) => t.name));
+  const todo = [...seen];
+  while (todo.length > 0) {
+    for (const n of edges.get(todo.pop()!) ?? []) {
+      if (seen.has(n)) continue;
+      seen.add(n);
+      todo.push(n);
+    }
+  }
+  return staging.filter((t) => seen.has(t.name) && !whole.some((w) => w.name === t.name));
 }
 
 /** Re-creates, from production's own definitions, those of `objects` that `schema` lacks now. */

@@ -291,3 +291,50 @@ test('a unique value that moved on staging to a row of an earlier chunk is repai
     await swap(20, 1700);
   }
 });
+
+test('a table re-copied for a schema change takes the tables tied to it by foreign keys along: their constraints name the new tables', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  // a_orders <- b_items <- c_notes, and an unrelated table.
+  await s.query('CREATE TABLE shop.a_orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
+  await s.query('CREATE TABLE shop.b_items (id INT PRIMARY KEY, order_id INT NOT NULL, CONSTRAINT fk_order FOREIGN KEY (order_id) REFERENCES a_orders (id) ON DELETE CASCADE) ENGINE=InnoDB');
+  await s.query('CREATE TABLE shop.c_notes (id INT PRIMARY KEY, item_id INT NOT NULL, CONSTRAINT fk_item FOREIGN KEY (item_id) REFERENCES b_items (id) ON DELETE CASCADE) ENGINE=InnoDB');
+  await s.query('CREATE TABLE shop.d_other (id INT PRIMARY KEY) ENGINE=InnoDB');
+  await s.query("INSERT INTO shop.a_orders VALUES (1, 'x'), (2, 'y')");
+  await s.query('INSERT INTO shop.b_items VALUES (10, 1), (11, 2)');
+  await s.query('INSERT INTO shop.c_notes VALUES (100, 10), (101, 11)');
+  await s.query('INSERT INTO shop.d_other VALUES (1)');
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+
+  const schemas = async () => ((await p.query("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop%' ORDER BY 1"))[0] as Array<{ n: string }>).map((r) => r.n);
+  const refs = async () => (await p.query("SELECT TABLE_NAME AS t, UNIQUE_CONSTRAINT_SCHEMA AS s, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'shop' ORDER BY 1"))[0];
+  // First the parent's definition changes, then the middle table's.
+  for (const alter of ['ALTER TABLE shop.a_orders ADD COLUMN w INT DEFAULT 1', 'ALTER TABLE shop.b_items ADD COLUMN qty INT DEFAULT 2']) {
+    await s.query(alter);
+    const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+    const notes = Object.fromEntries(sync.tables.map((x) => [x.table, x.note]));
+    assert.equal(notes.d_other, '', 'an unrelated table stays');
+    assert.equal(Object.values(notes).filter((n) => n === 'schema differs').length, 1, JSON.stringify(notes));
+    const v = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+    assert.equal(v.equal, true, `${alter}: ${JSON.stringify(v.tables.filter((x) => !x.equal))}`);
+    assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
+    assert.deepEqual(await refs(), [
+      { t: 'b_items', s: 'shop', r: 'a_orders' },
+      { t: 'c_notes', s: 'shop', r: 'b_items' },
+    ]);
+    assert.deepEqual(await schemas(), ['shop', 'shop__sy_prev'], 'no trash or shadow schema left');
+  }
+  // The constraints work on the new tables.
+  await p.query('DELETE FROM shop.a_orders WHERE id = 1');
+  assert.deepEqual((await p.query('SELECT id FROM shop.c_notes'))[0], [{ id: 101 }]);
+});
