@@ -13,6 +13,7 @@ import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
 import { inspectSchema, inspectObjects, keyColumnTypes, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
+import { referencedTables } from './compare.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
@@ -188,6 +189,30 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
 }
 
 /**
+ * Tables ordered so that the ones a FOREIGN KEY names come before the tables naming them: the
+ * constraints are checked row by row as the kept rows go in, and a production-only order item
+ * named before its production-only order (in the order preflight recorded them, by name) failed
+ * the merge. Tables in a cycle keep their order.
+ */
+function parentsFirst<T extends { t: Table }>(list: T[]): T[] {
+  const names = new Set(list.map((x) => x.t.name));
+  const parents = new Map(list.map((x) => [x.t.name, new Set(referencedTables(x.t.createSql).filter((r) => r !== x.t.name && names.has(r)))]));
+  const out: T[] = [];
+  const placed = new Set<string>();
+  let rest = [...list];
+  while (rest.length > 0) {
+    const ready = rest.filter((x) => [...parents.get(x.t.name)!].every((r) => placed.has(r)));
+    const next = ready.length > 0 ? ready : [rest[0]!];
+    for (const x of next) {
+      out.push(x);
+      placed.add(x.t.name);
+    }
+    rest = rest.filter((x) => !placed.has(x.t.name));
+  }
+  return out;
+}
+
+/**
  * keep: the rows preflight found only on production come back from the kept-aside tables, unless
  * staging now has a different row under the same key — then nothing is merged and the error names
  * the colliding keys. Their tables' triggers do not fire. discard: the record is dropped.
@@ -235,7 +260,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       throw new SwitchyardError('SY_CONFLICT', `production-only rows collide with staging rows under the same key: ${collisions.slice(0, 20).join(', ')}${collisions.length > 20 ? ` (+${collisions.length - 20} more)` : ''}`, { details: { collisions } });
     }
     let merged = 0;
-    const into = plan.filter((p) => p.keys.length > 0);
+    const into = parentsFirst(plan.filter((p) => p.keys.length > 0));
     if (into.length > 0) {
       // The rows come back as production held them, and so does what their triggers wrote then
       // (an audit row, say): those rows are production-only too and merged themselves. Fired

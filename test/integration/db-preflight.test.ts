@@ -127,3 +127,39 @@ test('keep after presync ran twice (a retried step) still merges the rows prefli
   const [back] = await p.query("SELECT option_value FROM shop.wp_options WHERE option_name = 'prod_only'");
   assert.deepEqual(back, [{ option_value: 'kept' }]);
 });
+
+test('keep merges production-only rows that reference each other across tables: parents before children, whatever the names', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  for (const c of [s, p]) {
+    await c.query('CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB');
+    await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, customer_id INT NOT NULL, CONSTRAINT fk_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB');
+    // Named before its parent, as WooCommerce's wc_download_log.
+    await c.query('CREATE TABLE shop.items (id INT PRIMARY KEY, order_id INT NOT NULL, customer_id INT NOT NULL, CONSTRAINT fk_item_order FOREIGN KEY (order_id) REFERENCES orders (id), CONSTRAINT fk_item_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB');
+    await c.query("INSERT INTO shop.customers VALUES (1, 'ann')");
+    await c.query('INSERT INTO shop.orders VALUES (1, 1)');
+    await c.query('INSERT INTO shop.items VALUES (10, 1, 1)');
+  }
+  // A webhook's order and its item reached production only; the customer is on both sides.
+  await p.query('INSERT INTO shop.orders VALUES (2, 1)');
+  await p.query('INSERT INTO shop.items VALUES (11, 2, 1)');
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(pre.production_only_rows), 2);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const merged = await unaryCall<object, { rows_merged: string; tables: string[] }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 2);
+  assert.deepEqual((await p.query('SELECT id, customer_id FROM shop.orders ORDER BY id'))[0], [{ id: 1, customer_id: 1 }, { id: 2, customer_id: 1 }]);
+  assert.deepEqual((await p.query('SELECT id, order_id FROM shop.items ORDER BY id'))[0], [{ id: 10, order_id: 1 }, { id: 11, order_id: 2 }]);
+  // The constraints are still checked: nothing was merged around them.
+  await assert.rejects(p.query('INSERT INTO shop.items VALUES (12, 99, 1)'), /foreign key constraint fails/);
+});
