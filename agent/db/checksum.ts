@@ -28,7 +28,7 @@
 import type { Connection } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, rangeWhere, isNumericType, type RangeBounds } from './sql.js';
-import { exactValue, keyColumnTypes, type Table, type Column } from './inspect.js';
+import { exactValue, keyColumnTypes, keySelect, type Table, type Column } from './inspect.js';
 
 export type ChecksumAlgo = 'crcchain' | 'crcmul' | 'md5';
 const ALGOS: readonly string[] = ['crcchain', 'crcmul', 'md5'];
@@ -197,7 +197,7 @@ export async function checksumChunk(conn: Connection, schema: string, t: Table, 
 /** The key of the row `offset` rows at or after `lower`: the next chunk's upper bound, or none. */
 export async function nextBoundary(conn: Connection, schema: string, t: Table, lower: Array<Buffer | null> | undefined, offset: number): Promise<Array<Buffer | null> | undefined> {
   const where = rangeWhere(keyColumnTypes(t), { lower });
-  const sql = `SELECT ${t.keyColumns.map(qi).join(', ')} FROM ${qt(schema, t.name)} WHERE ${where} ORDER BY ${t.keyColumns.map(qi).join(', ')} LIMIT 1 OFFSET ${Math.floor(offset)}`;
+  const sql = `SELECT ${keySelect(t)} FROM ${qt(schema, t.name)} WHERE ${where} ORDER BY ${t.keyColumns.map(qi).join(', ')} LIMIT 1 OFFSET ${Math.floor(offset)}`;
   const [r] = await conn.query({ sql, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
   const list = r as Array<Array<Buffer | null>>;
   return list.length === 0 ? undefined : list[0];

@@ -173,15 +173,30 @@ export const dataColumns = (t: Table): Column[] => t.columns.filter((c) => !c.ge
  * tell; widened to DOUBLE, whose text the server writes in full (shortest round trip), every
  * FLOAT value is written exactly and parses back to the same FLOAT.
  */
-export function exactValue(c: Column): string {
-  return c.dataType === 'float' ? `CAST(${qi(c.name)} AS DOUBLE)` : qi(c.name);
+export function exactValue(c: Column, alias = ''): string {
+  const col = alias === '' ? qi(c.name) : `${alias}.${qi(c.name)}`;
+  return c.dataType === 'float' ? `CAST(${col} AS DOUBLE)` : col;
 }
 
-/** SELECT list for the row stream: BIT as an unsigned number, FLOAT widened (exactValue), everything else as stored. */
+/** A column as the row stream selects it: BIT as an unsigned number, FLOAT widened (exactValue), everything else as stored. */
+export function streamValue(c: Column, alias = ''): string {
+  return c.dataType === 'bit' ? `CAST(${alias === '' ? qi(c.name) : `${alias}.${qi(c.name)}`} AS UNSIGNED)` : exactValue(c, alias);
+}
+
+/** SELECT list for the row stream. */
 export function selectList(t: Table): string {
   return dataColumns(t)
-    .map((c) => (c.dataType === 'bit' ? `CAST(${qi(c.name)} AS UNSIGNED)` : exactValue(c)))
+    .map((c) => streamValue(c))
     .join(', ');
+}
+
+/**
+ * The key columns as the row stream selects them, for key values that become literals
+ * (keyLiteral) or go into a load: a BIT key's own value is raw bytes, which keyLiteral refuses
+ * and a load would read as another number.
+ */
+export function keySelect(t: Table, alias = ''): string {
+  return t.keyColumns.map((k) => streamValue(t.columns.find((c) => c.name === k)!, alias)).join(', ');
 }
 
 /** DDL compared across servers: without the AUTO_INCREMENT counter, which differs legitimately. */

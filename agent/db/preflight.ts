@@ -11,7 +11,7 @@ import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/Prefl
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
-import { inspectSchema, inspectObjects, keyColumnTypes, dataColumns, type Table } from './inspect.js';
+import { inspectSchema, inspectObjects, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
 import { referencedTables } from './compare.js';
 import { TsvEncoder } from './tsv.js';
@@ -92,7 +92,7 @@ async function productionOnlyKeys(conn: Connection, schema: string, t: Table, st
   await loadRows(conn, schema, tmp, source);
   const on = t.keyColumns.map((k) => `p.${qi(k)} = s.${qi(k)}`).join(' AND ');
   const [r] = await conn.query({
-    sql: `SELECT ${t.keyColumns.map((k) => `p.${qi(k)}`).join(', ')} FROM ${qt(schema, t.name)} p LEFT JOIN ${qt(schema, TMP)} s ON ${on} WHERE s.${qi(t.keyColumns[0]!)} IS NULL ORDER BY ${t.keyColumns.map((k) => `p.${qi(k)}`).join(', ')}`,
+    sql: `SELECT ${keySelect(t, 'p')} FROM ${qt(schema, t.name)} p LEFT JOIN ${qt(schema, TMP)} s ON ${on} WHERE s.${qi(t.keyColumns[0]!)} IS NULL ORDER BY ${t.keyColumns.map((k) => `p.${qi(k)}`).join(', ')}`,
     rowsAsArray: true,
     typeCast: (f: { buffer(): Buffer | null }) => f.buffer(),
   } as never);

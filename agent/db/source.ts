@@ -12,7 +12,7 @@ import { chunkCount, chunkRange } from './chunk-cache.js';
 import { keyFromWire, keyToWire, rangeFromWire, rangeToWire, type Key } from './convert.js';
 import type { TableChunks__Output } from '../../shared/proto-gen/switchyard/v1/TableChunks.js';
 import { qi, qt, rangeWhere, type RangeBounds } from './sql.js';
-import { keyColumnTypes, type Table } from './inspect.js';
+import { keyColumnTypes, keySelect, type Table } from './inspect.js';
 import { runPool } from './progress.js';
 import type { ChunkChecksum } from '../../shared/proto-gen/switchyard/v1/ChunkChecksum.js';
 
@@ -98,7 +98,7 @@ export class TransferSource {
       const where = range === undefined ? '1=1' : rangeWhere(keyColumnTypes(t), range);
       const cols = t.keyColumns.map(qi).join(', ');
       const core = (conn as unknown as { connection: import('mysql2').Connection }).connection;
-      const q = core.query({ sql: `SELECT ${cols} FROM ${qt(snap.schema, t.name)} WHERE ${where} ORDER BY ${cols}`, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
+      const q = core.query({ sql: `SELECT ${keySelect(t)} FROM ${qt(snap.schema, t.name)} WHERE ${where} ORDER BY ${cols}`, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
       let batch: Key[] = [];
       await new Promise<void>((resolve, reject) => {
         q.on('result', (row: unknown) => {

@@ -163,3 +163,36 @@ test('keep merges production-only rows that reference each other across tables: 
   // The constraints are still checked: nothing was merged around them.
   await assert.rejects(p.query('INSERT INTO shop.items VALUES (12, 99, 1)'), /foreign key constraint fails/);
 });
+
+test('a table keyed by a BIT column: preflight finds its production-only rows, sync and verify chunk it on staging, keep merges the rows back', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  // No primary key: chunked on the unique BIT key, whose boundaries presync does not record.
+  for (const c of [s, p]) {
+    await c.query('CREATE TABLE shop.flags (b BIT(16) NOT NULL, v INT, UNIQUE KEY b (b)) ENGINE=InnoDB');
+    await c.query('INSERT INTO shop.flags SELECT seq, seq FROM shop.seq_0_to_5000');
+  }
+  await p.query("INSERT INTO shop.flags VALUES (b'1111111111111111', -1)");
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.deepEqual(pre.production_only.map((x) => [x.table, Number(x.rows), x.ranges.map((r) => r.text)]), [['flags', 1, ['65535']]]);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await s.query('UPDATE shop.flags SET v = 0 WHERE v = 4000');
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2, target_ms: 1 })).find((e) => e.parity)!.parity!;
+  const flags = sync.tables.find((x) => x.table === 'flags')!;
+  assert.ok(flags.chunks > 1 && flags.differing_chunks === 1, JSON.stringify(flags));
+  const v = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true, target_ms: 1 })).find((e) => e.parity)!.parity!;
+  assert.equal(v.equal, true, JSON.stringify(v.tables.filter((x) => !x.equal)));
+  const merged = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual((await p.query('SELECT v FROM shop.flags WHERE b = 65535'))[0], [{ v: -1 }]);
+});
