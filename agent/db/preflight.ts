@@ -11,7 +11,7 @@ import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/Prefl
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
 import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
 import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
-import { inspectSchema, inspectObjects, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
+import { inspectSchema, inspectObjects, exactValue, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
 import { referencedTables } from './compare.js';
 import { TsvEncoder } from './tsv.js';
@@ -244,14 +244,16 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       const cols = dataColumns(t).map((c) => c.name);
       if (cols.join(',') !== dataColumns(old).map((c) => c.name).join(',')) throw new SwitchyardError('SY_CONFLICT', `${name}: columns differ between staging's and production's table; rows cannot be merged`, { details: { table: name } });
       const todo: Key[] = [];
+      // A FLOAT as its exact text (exactValue): its own drops digits, and a different row would look the same.
+      const rowHash = (x: Table) => `MD5(CONCAT_WS('#', ${dataColumns(x).map((c) => `IFNULL(MD5(${exactValue(c)}),'-')`).join(', ')}))`;
       for (const k of keys) {
         const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
-        const [[a]] = (await conn.query(`SELECT MD5(CONCAT_WS('#', ${cols.map((c) => `IFNULL(MD5(${qi(c)}),'-')`).join(', ')})) AS h FROM ${qt(schema, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
+        const [[a]] = (await conn.query(`SELECT ${rowHash(t)} AS h FROM ${qt(schema, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
         if (a === undefined) {
           todo.push(k);
           continue;
         }
-        const [[b]] = (await conn.query(`SELECT MD5(CONCAT_WS('#', ${cols.map((c) => `IFNULL(MD5(${qi(c)}),'-')`).join(', ')})) AS h FROM ${qt(prev, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
+        const [[b]] = (await conn.query(`SELECT ${rowHash(old)} AS h FROM ${qt(prev, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
         if (b !== undefined && b.h !== a.h) collisions.push(`${name}:${keyText(k)}`);
       }
       plan.push({ t, keys: todo });

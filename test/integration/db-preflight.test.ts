@@ -196,3 +196,32 @@ test('a table keyed by a BIT column: preflight finds its production-only rows, s
   assert.equal(Number(merged.rows_merged), 1);
   assert.deepEqual((await p.query('SELECT v FROM shop.flags WHERE b = 65535'))[0], [{ v: -1 }]);
 });
+
+test('keep reports a collision where staging\'s row under a production-only key differs only in a FLOAT\'s digits past the sixth', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  for (const c of [s, p]) {
+    await c.query('CREATE TABLE shop.prices (id INT PRIMARY KEY, amount FLOAT NOT NULL) ENGINE=InnoDB');
+    await c.query('INSERT INTO shop.prices VALUES (1, 10)');
+  }
+  await p.query('INSERT INTO shop.prices VALUES (2, 1234567)');
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  // Staging takes key 2 for another row; as text both amounts are 1234570.
+  await s.query('INSERT INTO shop.prices VALUES (2, 1234568)');
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await assert.rejects(unaryCall(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.match(err.message, /prices:2\b/);
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT']);
+    return true;
+  });
+});
