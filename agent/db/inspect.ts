@@ -175,7 +175,9 @@ export const dataColumns = (t: Table): Column[] => t.columns.filter((c) => !c.ge
  */
 export function exactValue(c: Column, alias = ''): string {
   const col = alias === '' ? qi(c.name) : `${alias}.${qi(c.name)}`;
-  return c.dataType === 'float' ? `CAST(${col} AS DOUBLE)` : col;
+  // `+ 0e0` is DOUBLE arithmetic, the same value and text as CAST(... AS DOUBLE), which MySQL
+  // before 8.0.17 cannot parse.
+  return c.dataType === 'float' ? `(${col} + 0e0)` : col;
 }
 
 /** A column as the row stream selects it: BIT as an unsigned number, FLOAT widened (exactValue), everything else as stored. */
