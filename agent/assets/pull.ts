@@ -308,7 +308,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
         }
         if (attempt === 0) result.filesChangedDuringCopy += out.status === 'changed' ? 1 : 0;
         if (out.status === 'vanished') break;
-        if (attempt >= MAX_RETRIES) throw new SwitchyardError('SY_CONFLICT', `${want.path} keeps changing on staging while being copied`, { field: 'path' });
+        if (attempt >= MAX_RETRIES) throw new SwitchyardError('SY_CONFLICT', `${want.path}: what staging sent did not match the SHA-256 it listed, ${attempt + 1} times — the file keeps changing on staging while being copied, or staging's agent sends data that is not the file it lists; nothing was written at its path`, { field: 'path' });
         // Changed: take staging's current entry (or ask for it) and go again.
         let current = out.current;
         if (current === undefined) {

@@ -21,7 +21,7 @@ function file(path: string): AssetManifestEntry {
   return { path, type: 'file', mode: 0o644, size: DATA.length, mtime_ns: '1700000000000000000', sha256: SHA, chunks: Buffer.alloc(0), target: '' };
 }
 
-async function fakeStaging(entries: AssetManifestEntry[]): Promise<{ address: string; stop: () => Promise<void> }> {
+async function fakeStaging(entries: AssetManifestEntry[], sent: Buffer = DATA): Promise<{ address: string; stop: () => Promise<void> }> {
   const proto = loadProto<AssetsProto>();
   const server = new grpc.Server();
   const unimplemented = (_call: unknown, cb: (err: { code: number }) => void) => cb({ code: grpc.status.UNIMPLEMENTED });
@@ -38,7 +38,7 @@ async function fakeStaging(entries: AssetManifestEntry[]): Promise<{ address: st
     },
     Fetch: (call: grpc.ServerDuplexStream<{ request_id: string; chunk_indexes: number[] }, object>) => {
       call.on('data', (req) => {
-        for (const index of req.chunk_indexes) call.write({ request_id: req.request_id, chunk: { index, data: DATA } });
+        for (const index of req.chunk_indexes) call.write({ request_id: req.request_id, chunk: { index, data: sent } });
         call.write({ request_id: req.request_id, end: { status: 'ok' } });
       });
       call.on('end', () => call.end());
@@ -82,3 +82,21 @@ for (const [name, entries, allowExternal] of cases) {
     assert.deepEqual(leftovers, [], 'no file landed in the root either');
   });
 }
+
+test('a peer whose bytes do not match the SHA-256 it lists is refused, saying so, and nothing lands at the path', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-evil-'));
+  const root = join(dir, 'root');
+  mkdirSync(root, { recursive: true });
+  const evil = await fakeStaging([file('x')], Buffer.from('other\n'));
+  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: root } });
+  t.after(async () => {
+    await production.stop();
+    await evil.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await assert.rejects(
+    pull(production.client, { peer_address: evil.address, transfer_token: 'x'.repeat(20), staging_root: 'uploads', production_root: 'uploads', delete: true }),
+    (err: grpc.ServiceError) => err.metadata.get('switchyard-error-code')[0] === 'SY_CONFLICT' && /x: what staging sent did not match the SHA-256 it listed/.test(err.details) && /sends data that is not the file it lists/.test(err.details),
+  );
+  assert.deepEqual(readdirSync(root), [], 'neither the file nor a temporary file is left');
+});
