@@ -95,7 +95,11 @@ const verdict = (v: unknown): Verdict => (v === 'fail' || v === 'warn' ? v : 'pa
 /** A DNS record set in one line: its records and TTL when recognisable, else JSON. */
 export function brief(v: unknown): string {
   if (v === null || v === undefined) return '(none)';
-  if (isObj(v) && Array.isArray(v.records)) return `${v.records.map(String).join(', ') || '(empty)'}${num(v.ttl) !== null ? ` ttl ${num(v.ttl)}` : ''}`;
+  if (isObj(v) && Array.isArray(v.records)) {
+    // Disabled records (PowerDNS) are part of what a restore puts back, so the report shows them.
+    const off = Array.isArray(v.disabled) && v.disabled.length > 0 ? ` (disabled: ${v.disabled.map(String).join(', ')})` : '';
+    return `${v.records.map(String).join(', ') || '(empty)'}${off}${num(v.ttl) !== null ? ` ttl ${num(v.ttl)}` : ''}`;
+  }
   if (Array.isArray(v)) return v.map((x) => brief(x)).join(', ');
   if (typeof v !== 'object') return String(v);
   const s = JSON.stringify(v);

@@ -10,6 +10,7 @@ import { ControllerConfigSchema } from '../../controller/config.js';
 import { validate } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/logger.js';
 import { formatReportText } from '../../controller/report/text.js';
+import { brief } from '../../controller/report/model.js';
 import { escapeHtml, renderReportHtml } from '../../controller/report/html.js';
 import { validationResult } from '../../controller/cutover/steps/validate.js';
 import type { ValidationReport } from '../../controller/validate/index.js';
@@ -165,4 +166,9 @@ test('GET /v1/cutovers/:id/report.html: a viewer reads the failed validation as 
   assert.equal((await app.inject({ url: '/v1/cutovers/co_nope/report.html', headers: bearer(VIEWER_TOKEN) })).statusCode, 404);
   const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
   assert.ok(doc.paths['/v1/cutovers/{id}/report.html']?.get);
+});
+
+test('a DNS record set in the report names its disabled records, which a restore puts back too', () => {
+  assert.equal(brief({ name: 'www.example.com', type: 'A', ttl: 60, records: ['203.0.113.20'], disabled: ['203.0.113.99'] }), '203.0.113.20 (disabled: 203.0.113.99) ttl 60');
+  assert.equal(brief({ name: 'www.example.com', type: 'A', ttl: 60, records: ['203.0.113.20'] }), '203.0.113.20 ttl 60');
 });

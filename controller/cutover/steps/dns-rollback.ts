@@ -34,7 +34,7 @@ export function dnsRollbackPart(deps: Pick<StepDeps, 'dns'>): RollbackPart {
           ctx.emit({ phase: 'dns', message: `${row.name} ${row.type} had been changed since the switch (${r.replaced?.records.join(', ') ?? 'absent'}); restored over it` });
           ctx.logger.warn({ name: row.name, type: row.type, replaced: r.replaced?.records ?? null, switchedTo: row.rrsetAfter?.records ?? null }, 'DNS record had been changed since the switch; restored over it');
         }
-        ctx.logger.warn({ name: row.name, type: row.type, records: row.rrsetBefore?.records ?? null, changed: r.changed }, 'DNS record restored from its snapshot');
+        ctx.logger.warn({ name: row.name, type: row.type, records: row.rrsetBefore?.records ?? null, ...(row.rrsetBefore?.disabled === undefined ? {} : { disabled: row.rrsetBefore.disabled }), changed: r.changed }, 'DNS record restored from its snapshot');
         restored.push({ snapshotId: row.id, name: row.name, type: row.type, restoredTo: row.rrsetBefore, changed: r.changed, at, ...(foreign ? { overwrote: r.replaced } : {}) });
       }
       return { detail: { restored } };
