@@ -83,7 +83,7 @@ export async function tlsFindings(targets: readonly TlsTarget[], sides: { produc
     const chain = findingsFor('tls-chain', t.label);
     out.push(prod.chainValid ? chain.pass(`chain valid (${prod.chain.join(' ← ')})`, evidence) : chain.fail(`certificate chain not valid: ${prod.chainError}`, evidence));
     const name = findingsFor('tls-name', t.label);
-    out.push(cert.coversName ? name.pass(`covers ${t.host}`, evidence) : name.fail(`certificate does not cover ${t.host} (names: ${cert.sans.join(', ') || 'none'}; subject ${cert.subject})`, evidence));
+    out.push(cert.coversName ? name.pass(`covers ${t.host}`, evidence) : name.fail(`certificate does not cover ${t.host} (${cert.sans.length > 0 ? `names: ${cert.sans.join(', ')}` : 'no subjectAltName; browsers ignore the subject CN'}; subject ${cert.subject})`, evidence));
     const exp = findingsFor('tls-expiry', t.label);
     if (cert.daysLeft < 0) out.push(exp.fail(`certificate expired on ${cert.validTo}`, evidence));
     else if (cert.daysLeft < opts.minCertDays) out.push(exp.fail(`certificate expires in ${cert.daysLeft} days (${cert.validTo}); at least ${opts.minCertDays} wanted`, evidence));

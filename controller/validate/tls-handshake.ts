@@ -43,7 +43,9 @@ function keyTypeOf(x: X509Certificate): string {
 }
 
 export function certInfo(x: X509Certificate, host: string, now: Date): CertInfo {
-  const covers = isIP(host) === 0 ? x.checkHost(host, { wildcards: true, partialWildcards: false }) !== undefined : x.checkIP(host) !== undefined;
+  // subject 'never': Node would fall back to the subject CN when there is no DNS SAN, but
+  // browsers stopped doing that years ago (Chrome 58), so a CN-only certificate breaks for visitors.
+  const covers = isIP(host) === 0 ? x.checkHost(host, { subject: 'never', wildcards: true, partialWildcards: false }) !== undefined : x.checkIP(host) !== undefined;
   return {
     subject: x.subject.replace(/\n/g, ', '),
     issuer: x.issuer.replace(/\n/g, ', '),

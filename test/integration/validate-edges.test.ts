@@ -1,0 +1,123 @@
+// validate against real local sites (staging on 127.0.0.2, production on 127.0.0.3, both over
+// https with certificates made here) for the cases where it used to pass a production that
+// would break for visitors or crawlers, or fail a good one. Each test sets up only the routes it
+// needs; every other path is a clean page with its canonical on its own side.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
+import { runValidation, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
+import { tempDir } from '../helpers/cutover-fakes.js';
+import { makeWebCa } from '../helpers/web-certs.js';
+import { startWebSite, type WebSite } from '../helpers/web-site.js';
+
+const STAGING_IP = '127.0.0.2';
+const PRODUCTION_IP = '127.0.0.3';
+const ALL: CheckGroup[] = ['pages', 'admin', 'redirects', 'robots', 'sitemaps', 'tls', 'assets', 'vitals'];
+
+type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+interface World {
+  prod: WebSite;
+  stg: WebSite;
+  PROD: string;
+  STG: string;
+  caFile: string;
+  /** Routes by path (query left out); anything else is a clean page. */
+  prodRoutes: Map<string, Route>;
+  stgRoutes: Map<string, Route>;
+  /** Staging locked for the cutover: every request answers the maintenance page. */
+  stagingLocked: boolean;
+}
+
+const page = (origin: string, path: string): string =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>Shop</title><link rel="canonical" href="${origin}${path}"></head><body><a href="/about/">About</a></body></html>`;
+
+function send(res: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
+  res.end(body);
+}
+
+function redirect(location: string, status = 301): Route {
+  return (_req, res) => {
+    res.writeHead(status, { location, 'content-type': 'text/plain' });
+    res.end();
+  };
+}
+
+async function world(t: TestContext, extraNames: Record<string, { sans: string[] }> = {}): Promise<World> {
+  const dir = tempDir(t, 'sy-validate-edges-');
+  const ca = await makeWebCa('Validate Edges CA');
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, ca.certPem);
+  const byName: Record<string, Awaited<ReturnType<typeof ca.issue>>> = {};
+  for (const [name, o] of Object.entries(extraNames)) byName[name] = await ca.issue({ cn: name, sans: o.sans });
+  const prodCerts = { default: await ca.issue({ cn: 'www.example.test', sans: ['www.example.test'] }), byName };
+  const stgCerts = { default: await ca.issue({ cn: 'staging.example.test', sans: ['staging.example.test'] }), byName };
+  let w: World | undefined;
+  const handler = (side: 'prod' | 'stg') => (req: IncomingMessage, res: ServerResponse) => {
+    const x = w as World;
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (side === 'stg' && x.stagingLocked) return send(res, 503, '<h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1>', { 'retry-after': '60' });
+    const route = (side === 'prod' ? x.prodRoutes : x.stgRoutes).get(path);
+    if (route !== undefined) return route(req, res);
+    if (path === '/robots.txt') return send(res, 200, 'User-agent: *\nDisallow: /wp-admin/\n', { 'content-type': 'text/plain' });
+    return send(res, 200, page(side === 'prod' ? x.PROD : x.STG, path));
+  };
+  const prod = await startWebSite(t, PRODUCTION_IP, prodCerts, handler('prod'));
+  const stg = await startWebSite(t, STAGING_IP, stgCerts, handler('stg'), { http: prod.httpPort, https: prod.httpsPort });
+  w = {
+    prod,
+    stg,
+    PROD: `https://www.example.test:${prod.httpsPort}`,
+    STG: `https://staging.example.test:${stg.httpsPort}`,
+    caFile,
+    prodRoutes: new Map(),
+    stgRoutes: new Map(),
+    stagingLocked: false,
+  };
+  return w;
+}
+
+function plan(w: World, checks: Record<string, unknown>): Plan {
+  return parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: w.STG, ip: STAGING_IP },
+      production: { agent: 'prod-1', origin: w.PROD, ip: PRODUCTION_IP },
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { requestTimeoutMs: 5000, caFile: w.caFile, adminPaths: [], vitals: { enabled: false }, ...checks },
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+}
+
+/** Runs only the named check groups. */
+function only(p: Plan, groups: CheckGroup[]): Promise<ValidationReport> {
+  return runValidation(p, { skip: ALL.filter((g) => !groups.includes(g)) });
+}
+
+function pick(r: ValidationReport, check: string, page?: string): Finding[] {
+  return r.findings.filter((f) => f.check === check && (page === undefined || f.page === page));
+}
+
+function show(r: ValidationReport): string {
+  return JSON.stringify(r.findings.map((f) => `${f.status} ${f.check} ${f.page ?? ''}: ${f.message}`), null, 1);
+}
+
+function one(r: ValidationReport, check: string, page: string | undefined, status: Finding['status'], message: RegExp): Finding {
+  const found = pick(r, check, page).filter((f) => f.status === status && message.test(f.message));
+  assert.ok(found.length >= 1, `expected a ${status} ${check} finding on ${page ?? '(no page)'} matching ${message}; got ${show(r)}`);
+  return found[0] as Finding;
+}
+
+test('tls: a certificate naming the host only in its subject CN (no SAN) fails; browsers ignore the CN', async (t) => {
+  const w = await world(t, { 'cn-only.example.test': { sans: [] } });
+  const host = `cn-only.example.test:${w.prod.httpsPort}`;
+  const r = await only(plan(w, { pages: ['/'], tlsHosts: [host] }), ['tls']);
+  one(r, 'tls-name', host, 'fail', /does not cover cn-only\.example\.test.*no subjectAltName/);
+  one(r, 'tls-name', `www.example.test:${w.prod.httpsPort}`, 'pass', /covers www\.example\.test/);
+});
