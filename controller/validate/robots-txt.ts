@@ -1,8 +1,9 @@
 // robots.txt on production, read with a real robots.txt parser: it must not keep `*` or
 // Googlebot away from / or from any checked page, except paths the plan says are meant to be
 // blocked. A robots.txt copied from staging (`Disallow: /`) is the classic cutover disaster,
-// so what staging serves is no excuse. A 5xx or no answer counts as blocking everything, as
-// Google treats it; a 4xx means no rules.
+// so what staging serves is no excuse. A 5xx, a 429 or no answer counts as blocking everything,
+// as Google treats it (a rate limiter in front of robots.txt stops the crawl); any other 4xx
+// means no rules.
 import { parseRobots } from './robots-parser.js';
 import { findingsFor, type Finding } from './types.js';
 import type { HttpContext } from './http-context.js';
@@ -24,7 +25,7 @@ export async function robotsTxtFindings(http: HttpContext, production: Side, pag
   if (chain.error !== undefined) return { findings: [f.fail(`robots.txt did not answer (${chain.error.message}); crawlers treat that as "disallow everything"`, { hops })], sitemaps: [] };
   const res = chain.final;
   if (res === null) return { findings: [f.fail(`robots.txt gave no answer (${chain.leftTo !== undefined ? `redirects off the host to ${chain.leftTo}` : 'redirect problem'})`, { hops })], sitemaps: [] };
-  if (res.status >= 500) return { findings: [f.fail(`robots.txt answers ${res.status}; crawlers treat that as "disallow everything"`, { hops })], sitemaps: [] };
+  if (res.status >= 500 || res.status === 429) return { findings: [f.fail(`robots.txt answers ${res.status}; crawlers treat that as "disallow everything"`, { hops })], sitemaps: [] };
   if (res.status >= 400) return { findings: [f.pass(`no robots.txt (${res.status}): everything may be crawled`, { hops })], sitemaps: [] };
   if (res.status !== 200) return { findings: [f.warn(`robots.txt answers ${res.status}`, { hops })], sitemaps: [] };
 

@@ -121,3 +121,12 @@ test('tls: a certificate naming the host only in its subject CN (no SAN) fails; 
   one(r, 'tls-name', host, 'fail', /does not cover cn-only\.example\.test.*no subjectAltName/);
   one(r, 'tls-name', `www.example.test:${w.prod.httpsPort}`, 'pass', /covers www\.example\.test/);
 });
+
+test('robots.txt answering 429 fails like a 5xx (Google stops crawling); a 404 still means no rules', async (t) => {
+  const w = await world(t);
+  const p = plan(w, { pages: ['/'] });
+  w.prodRoutes.set('/robots.txt', (_req, res) => send(res, 429, 'Too Many Requests', { 'content-type': 'text/plain', 'retry-after': '120' }));
+  one(await only(p, ['robots']), 'robots-txt', '/robots.txt', 'fail', /answers 429.*disallow everything/);
+  w.prodRoutes.set('/robots.txt', (_req, res) => send(res, 404, 'not found', { 'content-type': 'text/plain' }));
+  one(await only(p, ['robots']), 'robots-txt', '/robots.txt', 'pass', /no robots\.txt \(404\)/);
+});
