@@ -84,7 +84,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
   }
   if (!skip.has('redirects') && Array.isArray(c.redirects) && c.redirects.length > 0) {
     emit({ phase: 'redirect map', filesTotal: c.redirects.length });
-    findings.push(...(await redirectMapFindings(http, sides.production, c.redirects, concurrency)));
+    findings.push(...(await redirectMapFindings(http, sides, c.redirects, concurrency)));
   }
   let declaredSitemaps: string[] = [];
   if (!skip.has('robots')) {

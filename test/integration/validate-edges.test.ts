@@ -130,3 +130,27 @@ test('robots.txt answering 429 fails like a 5xx (Google stops crawling); a 404 s
   w.prodRoutes.set('/robots.txt', (_req, res) => send(res, 404, 'not found', { 'content-type': 'text/plain' }));
   one(await only(p, ['robots']), 'robots-txt', '/robots.txt', 'pass', /no robots\.txt \(404\)/);
 });
+
+test('redirect map: a target that redirects on to staging, to a 404 or into a loop fails; a working extra hop only warns', async (t) => {
+  const w = await world(t);
+  w.prodRoutes.set('/old-a', redirect('/new-a/'));
+  w.prodRoutes.set('/new-a/', redirect(`${w.STG}/new-a/`));
+  w.prodRoutes.set('/old-b', redirect('/new-b/'));
+  w.prodRoutes.set('/new-b/', redirect('/newer-b/'));
+  w.prodRoutes.set('/newer-b/', (_req, res) => send(res, 404, 'not found'));
+  w.prodRoutes.set('/old-c', redirect('/new-c/'));
+  w.prodRoutes.set('/new-c/', redirect('/loop-c/'));
+  w.prodRoutes.set('/loop-c/', redirect('/new-c/'));
+  w.prodRoutes.set('/old-d', redirect('/new-d/'));
+  w.prodRoutes.set('/new-d/', redirect('/newer-d/'));
+  const p = plan(w, {
+    pages: ['/'],
+    redirects: ['a', 'b', 'c', 'd'].map((x) => ({ from: `/old-${x}`, to: `/new-${x}/`, status: 301 })),
+  });
+  const r = await only(p, ['redirects']);
+  one(r, 'redirect-map', '/old-a', 'fail', /target .*\/new-a\/ redirects to the staging site/);
+  one(r, 'redirect-map', '/old-b', 'fail', /target .*\/new-b\/ ends at 404/);
+  one(r, 'redirect-map', '/old-c', 'fail', /target .*\/new-c\/ .*redirect loop/);
+  one(r, 'redirect-map', '/old-d', 'warn', /takes 2 hops/);
+  assert.equal(pick(r, 'redirect-map').length, 4, show(r));
+});
