@@ -61,7 +61,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
   const extraCa = await loadExtraCa(c.caFile);
 
   emit({ phase: 'pages', message: c.pages !== undefined ? `${c.pages.length} pages from the plan` : `reading ${c.sitemap} on staging` });
-  const list = await pageList(plan, http, sides.staging);
+  const list = await pageList(plan, http, sides);
   findings.push(...list.findings);
   const pages = list.pages;
 

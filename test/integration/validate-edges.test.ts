@@ -154,3 +154,35 @@ test('redirect map: a target that redirects on to staging, to a 404 or into a lo
   one(r, 'redirect-map', '/old-d', 'warn', /takes 2 hops/);
   assert.equal(pick(r, 'redirect-map').length, 4, show(r));
 });
+
+const urlset = (urls: string[]): string =>
+  `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.map((u) => `<url><loc>${u}</loc></url>`).join('')}</urlset>`;
+
+test('pages from the sitemap while staging is locked (maintenance 503 everywhere): production\'s sitemap gives the list, with a warning', async (t) => {
+  const w = await world(t);
+  const xml = (origin: string): string => urlset([`${origin}/`, `${origin}/about/`, `${origin}/shop/`]);
+  w.stgRoutes.set('/wp-sitemap.xml', (_req, res) => send(res, 200, xml(w.STG), { 'content-type': 'application/xml' }));
+  w.prodRoutes.set('/wp-sitemap.xml', (_req, res) => send(res, 200, xml(w.PROD), { 'content-type': 'application/xml' }));
+  const p = plan(w, { sitemap: '/wp-sitemap.xml', top: 10 });
+
+  // Unlocked, staging's sitemap is the reference, as before.
+  const before = await only(p, ['pages']);
+  assert.deepEqual(before.pages, ['/', '/about/', '/shop/']);
+  one(before, 'pages', '/wp-sitemap.xml', 'pass', /3 pages from the staging sitemap/);
+
+  // validate runs after lock: a WordPress staging answers its maintenance page for the sitemap too.
+  w.stagingLocked = true;
+  const r = await only(p, ['pages']);
+  assert.deepEqual(r.pages, ['/', '/about/', '/shop/']);
+  one(r, 'pages', '/wp-sitemap.xml', 'warn', /staging.*503.*production's sitemap/);
+  assert.deepEqual(r.findings.filter((f) => f.status === 'fail'), [], show(r));
+  for (const path of r.pages) one(r, 'status', path, 'pass', /200 as expected/);
+
+  // Neither side has one: still a failure, naming both.
+  w.prodRoutes.set('/wp-sitemap.xml', (_req, res) => send(res, 404, 'not found'));
+  const none = await only(p, ['pages']);
+  assert.deepEqual(none.pages, []);
+  const f = one(none, 'pages', '/wp-sitemap.xml', 'fail', /no pages to check/);
+  assert.match(f.message, /503/);
+  assert.match(f.message, /404/);
+});
