@@ -22,24 +22,28 @@ export class HttpContext {
     this.#limiter = new Limiter(opts.concurrency);
   }
 
-  fetch(url: string, ip: string | undefined, extra: { method?: 'GET' | 'HEAD' } = {}): Promise<FetchResult> {
+  fetch(url: string, ip: string | undefined, extra: { method?: 'GET' | 'HEAD'; maxBodyBytes?: number } = {}): Promise<FetchResult> {
+    const maxBodyBytes = extra.maxBodyBytes ?? this.opts.maxBodyBytes;
     return this.#limiter.run(() =>
       pinnedFetch(url, {
         ...(ip === undefined ? {} : { ip }),
         timeoutMs: this.opts.timeoutMs,
-        ...(this.opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: this.opts.maxBodyBytes }),
+        ...(maxBodyBytes === undefined ? {} : { maxBodyBytes }),
         ...(this.opts.signal === undefined ? {} : { signal: this.opts.signal }),
         ...(extra.method === undefined ? {} : { method: extra.method }),
       }),
     );
   }
 
-  /** The redirect chain from `url` on `side`, followed while it stays on the side's host. */
-  chain(side: Side, url: string): Promise<Chain> {
-    const key = `${side.name} ${url}`;
+  /**
+   * The redirect chain from `url` on `side`, followed while it stays on the side's host.
+   * `maxBodyBytes` raises the body limit for documents allowed to be larger than a page (sitemaps).
+   */
+  chain(side: Side, url: string, extra: { maxBodyBytes?: number } = {}): Promise<Chain> {
+    const key = `${side.name} ${url}${extra.maxBodyBytes === undefined ? '' : ` ${extra.maxBodyBytes}`}`;
     let c = this.#chains.get(key);
     if (c === undefined) {
-      c = followChain(url, routeFor(side), (u, ip) => this.fetch(u, ip));
+      c = followChain(url, routeFor(side), (u, ip) => this.fetch(u, ip, extra));
       this.#chains.set(key, c);
     }
     return c;

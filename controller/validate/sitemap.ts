@@ -1,6 +1,7 @@
 // Sitemaps read with an XML parser: a <urlset> gives page URLs, a <sitemapindex> names more
 // sitemaps, which are followed (breadth first, bounded) while they stay on the side's host.
-// Gzipped sitemaps (.xml.gz) are unpacked.
+// Gzipped sitemaps (.xml.gz) are unpacked. A sitemap may hold 50,000 URLs in 50 MB, far more
+// than the body limit of a page, so sitemaps are read up to that limit instead.
 import { gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { HttpContext } from './http-context.js';
@@ -20,6 +21,9 @@ export interface SitemapRead {
   /** Child sitemaps on another host, not followed. */
   offHost: string[];
 }
+
+/** The sitemap protocol's size limit (uncompressed), sitemaps.org. */
+export const SITEMAP_MAX_BYTES = 50 * 1024 * 1024;
 
 const parser = new XMLParser({ ignoreAttributes: true, removeNSPrefix: true, parseTagValue: false, trimValues: true, isArray: (name) => name === 'url' || name === 'sitemap' });
 
@@ -49,7 +53,7 @@ export async function readSitemaps(http: HttpContext, side: Side, start: string,
       out.offHost.push(url);
       continue;
     }
-    const chain = await http.chain(side, url);
+    const chain = await http.chain(side, url, { maxBodyBytes: SITEMAP_MAX_BYTES });
     const res = chain.final;
     if (res === null) {
       out.files.push({ url, status: null, kind: null, entries: 0, error: chain.error?.message ?? (chain.leftTo !== undefined ? `redirects off the host to ${chain.leftTo}` : 'no answer') });
@@ -59,9 +63,20 @@ export async function readSitemaps(http: HttpContext, side: Side, start: string,
       out.files.push({ url, status: res.status, kind: null, entries: 0, error: `answers ${res.status}` });
       continue;
     }
+    const tooBig = `larger than ${SITEMAP_MAX_BYTES / 1024 / 1024} MiB, the sitemap protocol's limit`;
+    if (res.truncated) {
+      out.files.push({ url, status: res.status, kind: null, entries: 0, error: tooBig });
+      continue;
+    }
     try {
       const gz = res.body[0] === 0x1f && res.body[1] === 0x8b;
-      const parsed = parseSitemap((gz ? gunzipSync(res.body) : res.body).toString('utf8'));
+      let xml: Buffer;
+      try {
+        xml = gz ? gunzipSync(res.body, { maxOutputLength: SITEMAP_MAX_BYTES }) : res.body;
+      } catch (err) {
+        throw new Error((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `${tooBig} once unpacked` : `gzip does not unpack: ${(err as Error).message}`);
+      }
+      const parsed = parseSitemap(xml.toString('utf8'));
       out.files.push({ url, status: res.status, kind: parsed.kind, entries: parsed.locs.length });
       if (parsed.kind === 'urlset') out.urls.push(...parsed.locs.slice(0, maxUrls - out.urls.length));
       else queue.push(...parsed.locs);

@@ -186,3 +186,21 @@ test('pages from the sitemap while staging is locked (maintenance 503 everywhere
   assert.match(f.message, /503/);
   assert.match(f.message, /404/);
 });
+
+test('a sitemap over 4 MiB (50,000 URLs with lastmod, within the protocol\'s 50 MB) is read whole on both sides, plain and gzipped', async (t) => {
+  const w = await world(t);
+  const big = (origin: string): string =>
+    `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${Array.from({ length: 50_000 }, (_, i) => `<url><loc>${origin}/products/a-fairly-long-product-name-${String(i).padStart(5, '0')}/</loc><lastmod>2024-05-01T12:00:00+00:00</lastmod></url>`).join('\n')}</urlset>`;
+  const stgXml = big(w.STG);
+  const prodXml = big(w.PROD);
+  assert.ok(Buffer.byteLength(prodXml) > 5 * 1024 * 1024, `${Buffer.byteLength(prodXml)} bytes`);
+  w.stgRoutes.set('/sitemap.xml', (_req, res) => send(res, 200, stgXml, { 'content-type': 'application/xml' }));
+  w.prodRoutes.set('/sitemap.xml', (_req, res) => send(res, 200, prodXml, { 'content-type': 'application/xml' }));
+  w.prodRoutes.set('/sitemap.xml.gz', (_req, res) => send(res, 200, gzipSync(prodXml), { 'content-type': 'application/gzip' }));
+  w.prodRoutes.set('/robots.txt', (_req, res) => send(res, 200, `User-agent: *\nDisallow:\nSitemap: ${w.PROD}/sitemap.xml.gz\n`, { 'content-type': 'text/plain' }));
+  const r = await only(plan(w, { sitemap: '/sitemap.xml', top: 2 }), ['pages', 'robots', 'sitemaps']);
+  assert.deepEqual(r.pages, ['/products/a-fairly-long-product-name-00000/', '/products/a-fairly-long-product-name-00001/']);
+  one(r, 'pages', '/sitemap.xml', 'pass', /2 pages from the staging sitemap/);
+  one(r, 'sitemap', `${w.PROD}/sitemap.xml`, 'pass', /50000 URLs, all on the production origin/);
+  one(r, 'sitemap', `${w.PROD}/sitemap.xml.gz`, 'pass', /50000 URLs, all on the production origin/);
+});
