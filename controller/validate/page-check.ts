@@ -1,6 +1,6 @@
 // Everything checked about one page: fetched on production and on staging (the baseline),
-// then its status and redirects, canonical, hreflang, robots directives, leftover staging
-// URLs, mixed content and TTFB against staging's.
+// then its status and redirects, what it is (HTML, not PHP source or a download), canonical,
+// hreflang, robots directives, leftover staging URLs, mixed content and TTFB against staging's.
 import { findingsFor, type Finding, type PageRow } from './types.js';
 import { canonicalFindings } from './canonical.js';
 import { hreflangFindings } from './hreflang.js';
@@ -41,6 +41,32 @@ function robotsFindings(prod: RobotsDirective[], staging: RobotsDirective[], pat
   return [f.fail(`production page tells crawlers ${what}${also}`, { production: prod, staging })];
 }
 
+// The start of an unexecuted PHP file; `<?xml` and HTML never start like this.
+const PHP_SOURCE = /^(?:\uFEFF)?\s*<\?(?:php\b|=)/i;
+
+/**
+ * What the page is, as a browser receives it: PHP source (no PHP handler on the production
+ * vhost, so every visitor downloads code, secrets included) or a page staging serves as HTML
+ * arriving as something else. Status and canonical checks cannot see either: the status is 200
+ * and there is no HTML to read. Only failures are reported.
+ */
+function contentFindings(prod: FetchOk, staging: FetchOk | null, path: string): Finding[] {
+  if (prod.status < 200 || prod.status >= 300) return [];
+  const f = findingsFor('content', path);
+  const type = headerValue(prod.headers, 'content-type');
+  if (PHP_SOURCE.test(prod.body.subarray(0, 256).toString('utf8'))) {
+    return [f.fail(`production serves PHP source instead of running it (Content-Type ${type ?? 'none'}): PHP is not wired to this vhost, and the code, with any secrets in it, is public`, { contentType: type ?? null, excerpt: prod.body.subarray(0, 120).toString('utf8') })];
+  }
+  // A locked staging answers an HTML maintenance page (503): no baseline then.
+  if (staging === null || staging.status !== 200) return [];
+  const stagingType = headerValue(staging.headers, 'content-type');
+  // Without any Content-Type browsers sniff, more widely than looksLikeHtml does: no verdict.
+  if (type !== undefined && looksLikeHtml(stagingType, staging.body) && !looksLikeHtml(type, prod.body)) {
+    return [f.fail(`production answers Content-Type ${type} where staging serves ${stagingType ?? 'HTML'}: browsers download it or show it as text`, { contentType: type, stagingContentType: stagingType ?? null })];
+  }
+  return [];
+}
+
 function ttfbFindings(prod: Chain, staging: Chain, path: string, limitMs: number): Finding[] {
   const p = prod.final?.ttfbMs;
   if (p === undefined) return [];
@@ -71,6 +97,7 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   const final = prod.final;
   if (final === null) return { findings, row };
 
+  findings.push(...contentFindings(final, staging.final, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);
   findings.push(...robotsFindings(directivesOf(final, doc), directivesOf(staging.final, stagingDoc), path));

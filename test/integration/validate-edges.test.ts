@@ -204,3 +204,31 @@ test('a sitemap over 4 MiB (50,000 URLs with lastmod, within the protocol\'s 50 
   one(r, 'sitemap', `${w.PROD}/sitemap.xml`, 'pass', /50000 URLs, all on the production origin/);
   one(r, 'sitemap', `${w.PROD}/sitemap.xml.gz`, 'pass', /50000 URLs, all on the production origin/);
 });
+
+test('a production that serves PHP source instead of running it (no PHP handler on the vhost) fails, whatever its Content-Type', async (t) => {
+  const w = await world(t);
+  const source = '<?php\n/**\n * Front to the WordPress application.\n */\ndefine( \'WP_USE_THEMES\', true );\nrequire __DIR__ . \'/wp-blog-header.php\';\n';
+  // nginx without a fastcgi location serves index.php as a file: a download for visitors.
+  w.prodRoutes.set('/', (_req, res) => send(res, 200, source, { 'content-type': 'application/octet-stream' }));
+  w.prodRoutes.set('/plain/', (_req, res) => send(res, 200, source, { 'content-type': 'text/plain' }));
+  w.prodRoutes.set('/html/', (_req, res) => send(res, 200, `\uFEFF  ${source}`));
+  const p = plan(w, { pages: ['/', '/plain/', '/html/', '/about/'] });
+  const r = await only(p, ['pages']);
+  for (const path of ['/', '/plain/', '/html/']) one(r, 'content', path, 'fail', /PHP source/);
+  assert.deepEqual(r.findings.filter((f) => f.page === '/about/' && f.status !== 'pass'), [], show(r));
+
+  // Staging locked (no baseline): the source is still caught.
+  w.stagingLocked = true;
+  const locked = await only(p, ['pages']);
+  one(locked, 'content', '/', 'fail', /PHP source/);
+});
+
+test('a page staging serves as HTML that production serves as something else (a download, plain text) fails', async (t) => {
+  const w = await world(t);
+  w.prodRoutes.set('/shop/', (_req, res) => send(res, 200, page(w.PROD, '/shop/'), { 'content-type': 'application/octet-stream' }));
+  w.prodRoutes.set('/feed.json', (_req, res) => send(res, 200, '{}', { 'content-type': 'application/json' }));
+  w.stgRoutes.set('/feed.json', (_req, res) => send(res, 200, '{}', { 'content-type': 'application/json' }));
+  const r = await only(plan(w, { pages: ['/shop/', '/feed.json'] }), ['pages']);
+  one(r, 'content', '/shop/', 'fail', /application\/octet-stream.*staging.*text\/html/);
+  assert.deepEqual(r.findings.filter((f) => f.page === '/feed.json' && f.status !== 'pass'), [], show(r));
+});
