@@ -35,12 +35,18 @@ export function statusFindings(chain: Chain, path: string, expected: number, sid
   if (final.status === expected) out.push(st.pass(`${final.status} as expected`, evidence));
   else out.push(st.fail(`final status ${final.status}, expected ${expected}${typeof baseline === 'number' ? ` (staging: ${baseline})` : ''}`, evidence));
 
+  // A site served over https that sends visitors down to http: browsers holding its HSTS policy
+  // upgrade the request again and loop, the rest lose the padlock and secure cookies, and
+  // crawlers are told the http URL is the page.
+  const downgrades = chain.hops.filter((h) => h.location !== null && new URL(h.url).protocol === 'https:' && new URL(h.location).protocol === 'http:');
+  if (downgrades.length > 0) out.push(rc.fail(`redirects from https to http (${downgrades.map((h) => `${h.status} ${h.url} → ${h.location}`).join(', ')}); HSTS browsers loop and crawlers index the insecure URL`, evidence));
+
   const redirects = redirectCount(chain);
   const temporary = chain.hops.filter((h) => h.location !== null && !PERMANENT_REDIRECTS.has(h.status));
   if (temporary.length > 0) {
     out.push(rc.warn(`temporary redirect (${temporary.map((h) => `${h.status} ${h.url} → ${h.location}`).join(', ')}); search engines keep the old URL, use 301`, evidence));
   }
   if (redirects > 1) out.push(rc.warn(`${redirects} redirects before the page; make it one hop`, evidence));
-  if (redirects > 0 && temporary.length === 0 && redirects === 1) out.push(rc.pass('one permanent redirect', evidence));
+  if (redirects > 0 && temporary.length === 0 && redirects === 1 && downgrades.length === 0) out.push(rc.pass('one permanent redirect', evidence));
   return out;
 }

@@ -232,3 +232,16 @@ test('a page staging serves as HTML that production serves as something else (a 
   one(r, 'content', '/shop/', 'fail', /application\/octet-stream.*staging.*text\/html/);
   assert.deepEqual(r.findings.filter((f) => f.page === '/feed.json' && f.status !== 'pass'), [], show(r));
 });
+
+test('a production page that redirects from https down to http fails (HSTS browsers loop, crawlers index http)', async (t) => {
+  const w = await world(t);
+  const PROD_HTTP = `http://www.example.test:${w.prod.httpPort}`;
+  w.prodRoutes.set('/account/', (req, res) => {
+    // Over https it sends visitors to http, as a proxy without X-Forwarded-Proto makes WordPress do.
+    if ((req.socket as { encrypted?: boolean }).encrypted === true) return redirect(`${PROD_HTTP}/account/`)(req, res);
+    send(res, 200, page(w.PROD, '/account/'));
+  });
+  const r = await only(plan(w, { pages: ['/account/', '/about/'] }), ['pages']);
+  one(r, 'redirect-chain', '/account/', 'fail', /from https to http/);
+  assert.deepEqual(r.findings.filter((f) => f.page === '/about/' && f.status !== 'pass'), [], show(r));
+});
