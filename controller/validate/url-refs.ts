@@ -35,7 +35,7 @@ function linkKind(el: HtmlElement): RefKind {
 function kindOf(el: HtmlElement, attr: string): RefKind {
   const t = el.tag;
   if (attr === 'style') return 'passive';
-  if (t === 'a' || t === 'area') return 'navigation';
+  if (t === 'a' || t === 'area' || (t === 'meta' && (el.attrs.get('http-equiv') ?? '').trim().toLowerCase() === 'refresh')) return 'navigation';
   if (t === 'link' && attr === 'href') return linkKind(el);
   if (t === 'link' && attr === 'imagesrcset') return 'passive';
   if (t === 'script' && attr === 'src') return 'active';
@@ -47,8 +47,22 @@ function kindOf(el: HtmlElement, attr: string): RefKind {
   return 'metadata';
 }
 
+/**
+ * The URL of `<meta http-equiv=refresh content="5; url='…'">` (HTML's "shared declarative
+ * refresh steps"): after the delay, `url=` and quotes are optional. Read as a whole the value is
+ * a relative path on the page's own origin, so a refresh to staging would go unseen.
+ */
+function refreshUrl(content: string): string[] {
+  const m = /^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['"]?)(.*)$/is.exec(content);
+  if (m === null) return [];
+  let url = (m[2] ?? '').trim();
+  if (m[1] !== '' && url.includes(m[1] as string)) url = url.slice(0, url.indexOf(m[1] as string));
+  return url === '' ? [] : [url];
+}
+
 /** Candidate URL strings in one attribute value. */
-function valuesOf(attr: string, value: string): string[] {
+function valuesOf(el: HtmlElement, attr: string, value: string): string[] {
+  if (el.tag === 'meta' && attr === 'content' && (el.attrs.get('http-equiv') ?? '').trim().toLowerCase() === 'refresh') return refreshUrl(value);
   if (SRCSET_ATTRS.has(attr)) return srcsetUrls(value);
   if (attr === 'style') return cssUrls(value);
   return [value];
@@ -63,7 +77,7 @@ export function urlRefs(doc: HtmlDoc): UrlRef[] {
   const refs: UrlRef[] = [];
   for (const el of doc.elements) {
     for (const [attr, value] of el.attrs) {
-      for (const raw of valuesOf(attr, value)) {
+      for (const raw of valuesOf(el, attr, value)) {
         const url = resolveUrl(raw, doc.baseUrl);
         if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) continue;
         refs.push({ raw, url, tag: el.tag, attr, kind: kindOf(el, attr) });

@@ -245,3 +245,16 @@ test('a production page that redirects from https down to http fails (HSTS brows
   one(r, 'redirect-chain', '/account/', 'fail', /from https to http/);
   assert.deepEqual(r.findings.filter((f) => f.page === '/about/' && f.status !== 'pass'), [], show(r));
 });
+
+test('a meta refresh that sends visitors to staging is a staging URL left in the page', async (t) => {
+  const w = await world(t);
+  const withHead = (head: string): string => page(w.PROD, '/moved/').replace('</head>', `${head}</head>`);
+  w.prodRoutes.set('/moved/', (_req, res) => send(res, 200, withHead(`<meta http-equiv="Refresh" content="0; URL='${w.STG}/moved/'">`)));
+  w.prodRoutes.set('/moved-bare/', (_req, res) => send(res, 200, withHead(`<meta http-equiv="refresh" content="3;${w.STG}/x/">`)));
+  w.prodRoutes.set('/moved-ok/', (_req, res) => send(res, 200, withHead('<meta http-equiv="refresh" content="0; url=/about/">')));
+  const r = await only(plan(w, { pages: ['/moved/', '/moved-bare/', '/moved-ok/'] }), ['pages']);
+  const hit = one(r, 'staging-urls', '/moved/', 'fail', /1 reference to the staging origin .*meta\[content\]/);
+  assert.deepEqual((hit.evidence?.references as Array<{ url?: string }>).map((x) => x.url), [`${w.STG}/moved/`]);
+  one(r, 'staging-urls', '/moved-bare/', 'fail', /meta\[content\]/);
+  one(r, 'staging-urls', '/moved-ok/', 'pass', /no staging URLs/);
+});
