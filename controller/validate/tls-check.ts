@@ -50,6 +50,24 @@ export async function loadExtraCa(path: string | undefined): Promise<string | un
   }
 }
 
+// What the usual OpenSSL verdicts mean for whoever has to fix the server at 3 a.m. Browsers
+// may fetch a missing intermediate themselves (AIA); apps, API clients, curl and many crawlers
+// do not, so a chain without it fails here as it does for them.
+const CHAIN_HINTS: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server sends only its own certificate, without the intermediate that links it to a trusted root: serve the full chain (e.g. fullchain.pem), or, for a private CA, name it in checks.caFile',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the chain the server sends stops at an issuer that is not trusted: an intermediate is missing from it, or, for a private CA, name it in checks.caFile',
+  UNABLE_TO_GET_ISSUER_CERT: 'the chain the server sends stops at an issuer that is not trusted: an intermediate is missing from it, or, for a private CA, name it in checks.caFile',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'a self-signed certificate (a placeholder such as snakeoil, often a default vhost), not one from a trusted CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends at a self-signed root that is not trusted; for a private CA, name it in checks.caFile',
+  CERT_HAS_EXPIRED: 'a certificate in the chain has expired',
+  CERT_NOT_YET_VALID: 'a certificate in the chain is not valid yet',
+};
+
+function chainMessage(error: string | null): string {
+  const hint = error === null ? undefined : CHAIN_HINTS[error];
+  return `certificate chain not valid: ${error ?? 'unknown reason'}${hint === undefined ? '' : ` — ${hint}`}`;
+}
+
 function parityFindings(label: string, prod: Handshake & { ok: true }, staging: Handshake): Finding[] {
   const f = findingsFor('tls-parity', label);
   if (!staging.ok) return [];
@@ -81,7 +99,7 @@ export async function tlsFindings(targets: readonly TlsTarget[], sides: { produc
     const evidence = { ip: prod.ip, port: prod.port, protocol: prod.protocol, chain: prod.chain, ...cert };
     const out: Finding[] = [];
     const chain = findingsFor('tls-chain', t.label);
-    out.push(prod.chainValid ? chain.pass(`chain valid (${prod.chain.join(' ← ')})`, evidence) : chain.fail(`certificate chain not valid: ${prod.chainError}`, evidence));
+    out.push(prod.chainValid ? chain.pass(`chain valid (${prod.chain.join(' ← ')})`, evidence) : chain.fail(chainMessage(prod.chainError), evidence));
     const name = findingsFor('tls-name', t.label);
     out.push(cert.coversName ? name.pass(`covers ${t.host}`, evidence) : name.fail(`certificate does not cover ${t.host} (${cert.sans.length > 0 ? `names: ${cert.sans.join(', ')}` : 'no subjectAltName; browsers ignore the subject CN'}; subject ${cert.subject})`, evidence));
     const exp = findingsFor('tls-expiry', t.label);

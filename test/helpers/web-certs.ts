@@ -11,10 +11,19 @@ export interface WebCa extends PemPair {
   issue(opts: { cn: string; sans: string[]; notBefore?: Date; notAfter?: Date; days?: number; rsa?: boolean }): Promise<PemPair>;
 }
 
+/** A root (certPem: what a client trusts) and an intermediate under it that signs the leaves. */
+export interface WebCaChain extends WebCa {
+  /** The intermediate's certificate, which a server must send after its leaf. */
+  intermediatePem: string;
+}
+
 const RSA = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
 
 export async function makeWebCa(name = 'Validate Test CA'): Promise<WebCa> {
-  const ca = await createCa({ commonName: name, days: 30 });
+  return webCaFrom(await createCa({ commonName: name, days: 30 }), name);
+}
+
+async function webCaFrom(ca: PemPair, name: string): Promise<WebCa> {
   const caCert = new x509.X509Certificate(ca.certPem);
   const caKey = await subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), KEY_ALGORITHM, false, ['sign']);
   return {
@@ -47,4 +56,38 @@ export async function makeWebCa(name = 'Validate Test CA'): Promise<WebCa> {
       return { certPem: cert.toString('pem'), keyPem };
     },
   };
+}
+
+/** Like a public CA: leaves are signed by an intermediate, so a server that sends only its leaf cannot be verified. */
+export async function makeWebCaChain(name = 'Validate Test Root'): Promise<WebCaChain> {
+  const rootKeys = (await subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const now = Date.now();
+  const window = { notBefore: new Date(now - 60_000), notAfter: new Date(now + 30 * DAY_MS) };
+  const root = await x509.X509CertificateGenerator.createSelfSigned({
+    name: `CN=${name}`,
+    keys: rootKeys,
+    signingAlgorithm: SIGNING_ALGORITHM,
+    ...window,
+    extensions: [new x509.BasicConstraintsExtension(true, 1, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true), await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey)],
+  });
+  const interKeys = (await subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const inter = await x509.X509CertificateGenerator.create({
+    subject: `CN=${name} Intermediate`,
+    issuer: root.subject,
+    publicKey: interKeys.publicKey,
+    signingKey: rootKeys.privateKey,
+    signingAlgorithm: SIGNING_ALGORITHM,
+    ...window,
+    serialNumber: Math.floor(Math.random() * 1e12).toString(16),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(interKeys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(root.publicKey),
+    ],
+  });
+  const keyPem = async (k: CryptoKey): Promise<string> => x509.PemConverter.encode(await subtle.exportKey('pkcs8', k), 'PRIVATE KEY');
+  // The intermediate signs; makeWebCa's issue() does the rest once given its certificate and key.
+  const signer = await webCaFrom({ certPem: inter.toString('pem'), keyPem: await keyPem(interKeys.privateKey) }, `${name} Intermediate`);
+  return { certPem: root.toString('pem'), keyPem: await keyPem(rootKeys.privateKey), name, issue: signer.issue, intermediatePem: inter.toString('pem') };
 }

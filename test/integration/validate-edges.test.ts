@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { runValidation, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
 import { tempDir } from '../helpers/cutover-fakes.js';
-import { makeWebCa } from '../helpers/web-certs.js';
+import { makeWebCa, makeWebCaChain } from '../helpers/web-certs.js';
 import { startWebSite, type WebSite } from '../helpers/web-site.js';
 
 const STAGING_IP = '127.0.0.2';
@@ -257,4 +257,32 @@ test('a meta refresh that sends visitors to staging is a staging URL left in the
   assert.deepEqual((hit.evidence?.references as Array<{ url?: string }>).map((x) => x.url), [`${w.STG}/moved/`]);
   one(r, 'staging-urls', '/moved-bare/', 'fail', /meta\[content\]/);
   one(r, 'staging-urls', '/moved-ok/', 'pass', /no staging URLs/);
+});
+
+test('tls: a server that sends its leaf without the intermediate fails with a message that says so; the full chain passes', async (t) => {
+  const dir = tempDir(t, 'sy-validate-chain-');
+  const ca = await makeWebCaChain('Edges Root');
+  const caFile = join(dir, 'root.pem');
+  writeFileSync(caFile, ca.certPem);
+  const leaf = await ca.issue({ cn: 'www.example.test', sans: ['www.example.test', 'full.example.test'] });
+  const ok = (_req: IncomingMessage, res: ServerResponse): void => send(res, 200, 'ok');
+  const prod = await startWebSite(t, PRODUCTION_IP, { default: leaf, byName: { 'full.example.test': { certPem: `${leaf.certPem.trimEnd()}\n${ca.intermediatePem}`, keyPem: leaf.keyPem } } }, ok);
+  const stg = await startWebSite(t, STAGING_IP, { default: { certPem: `${leaf.certPem.trimEnd()}\n${ca.intermediatePem}`, keyPem: leaf.keyPem } }, ok, { https: prod.httpsPort });
+  void stg;
+  const full = `full.example.test:${prod.httpsPort}`;
+  const p = parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: `https://staging.example.test:${prod.httpsPort}`, ip: STAGING_IP },
+      production: { agent: 'prod-1', origin: `https://www.example.test:${prod.httpsPort}`, ip: PRODUCTION_IP },
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { pages: ['/'], caFile, tlsHosts: [full], vitals: { enabled: false } },
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+  const r = await only(p, ['tls']);
+  const site = `www.example.test:${prod.httpsPort}`;
+  const bad = one(r, 'tls-chain', site, 'fail', /UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+  assert.match(bad.message, /sends only its own certificate.*intermediate/);
+  one(r, 'tls-chain', full, 'pass', /chain valid \(www\.example\.test ← Edges Root Intermediate ← Edges Root\)/);
 });
