@@ -33,8 +33,11 @@ function directivesOf(res: FetchOk | null, doc: HtmlDoc | null): RobotsDirective
   return [...headerDirectives(headerValues(res.headers, 'x-robots-tag')), ...(doc === null ? [] : metaDirectives(doc))];
 }
 
-function robotsFindings(prod: RobotsDirective[], staging: RobotsDirective[], path: string): Finding[] {
+function robotsFindings(prod: RobotsDirective[], staging: RobotsDirective[], path: string, status: number): Finding[] {
   const f = findingsFor('noindex', path);
+  // Search engines index only successful pages: a 404/410 the plan expects is dropped whatever
+  // it says, and SEO plugins (Yoast) put noindex on exactly those pages.
+  if (status < 200 || status >= 300) return [f.pass(`answers ${status}, not indexed anyway: robots directives do not matter`, { production: prod })];
   if (prod.length === 0) return [f.pass('no noindex/nofollow')];
   const what = prod.map((d) => `${d.source}${d.agent === '*' ? '' : ` (${d.agent})`}: ${d.directive}`).join(', ');
   const also = staging.length > 0 ? ' — staging has it too, which is no excuse: production would drop out of search' : '';
@@ -100,7 +103,7 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   findings.push(...contentFindings(final, staging.final, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);
-  findings.push(...robotsFindings(directivesOf(final, doc), directivesOf(staging.final, stagingDoc), path));
+  findings.push(...robotsFindings(directivesOf(final, doc), directivesOf(staging.final, stagingDoc), path, final.status));
   findings.push(...canonicalFindings(doc, headerValues(final.headers, 'link'), final.url, path, sides));
   if (doc !== null) {
     const refs = urlRefs(doc);

@@ -286,3 +286,15 @@ test('tls: a server that sends its leaf without the intermediate fails with a me
   assert.match(bad.message, /sends only its own certificate.*intermediate/);
   one(r, 'tls-chain', full, 'pass', /chain valid \(www\.example\.test ← Edges Root Intermediate ← Edges Root\)/);
 });
+
+test('noindex on a page the plan expects to be gone (410/404) is no failure: such pages are not indexed anyway, and WordPress SEO plugins mark them so', async (t) => {
+  const w = await world(t);
+  const notFound = (origin: string) => (_req: IncomingMessage, res: ServerResponse): void => send(res, 410, page(origin, '/discontinued/').replace('</head>', '<meta name="robots" content="noindex, follow"></head>'), { 'x-robots-tag': 'noindex' });
+  w.prodRoutes.set('/discontinued/', notFound(w.PROD));
+  w.stgRoutes.set('/discontinued/', notFound(w.STG));
+  w.prodRoutes.set('/hidden/', (_req, res) => send(res, 200, page(w.PROD, '/hidden/').replace('</head>', '<meta name="robots" content="noindex, follow"></head>')));
+  const r = await only(plan(w, { pages: ['/discontinued/', '/hidden/'], expectStatus: { '/discontinued/': 410 } }), ['pages']);
+  one(r, 'status', '/discontinued/', 'pass', /410 as expected/);
+  assert.deepEqual(r.findings.filter((f) => f.page === '/discontinued/' && f.status !== 'pass'), [], show(r));
+  one(r, 'noindex', '/hidden/', 'fail', /meta name=robots: noindex/);
+});
