@@ -155,6 +155,23 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The Location header as browsers and curl read it. Node hands header bytes over as Latin-1, so
+ * a server writing the target in raw UTF-8 (nginx `return 301 /café/;`) would send us to
+ * /caf%C3%83%C2%A9/ where a browser goes to /caf%C3%A9/. Bytes that are not UTF-8 stay Latin-1.
+ */
+export function locationOf(headers: IncomingHttpHeaders): string | undefined {
+  const raw = headerValue(headers, 'location');
+  if (raw === undefined || !/[\u0080-\u00ff]/.test(raw)) return raw;
+  try {
+    return utf8.decode(Buffer.from(raw, 'latin1'));
+  } catch {
+    return raw;
+  }
+}
+
 /** Every value of a header that may repeat. */
 export function headerValues(headers: IncomingHttpHeaders, name: string): string[] {
   const v = headers[name.toLowerCase()];

@@ -2,7 +2,7 @@
 // Location, timing and Cache-Control. Only hops on the side's own host are followed (they
 // must go to the pinned IP); a redirect elsewhere ends the chain and says where it went.
 import type { FetchOk, FetchResult } from './pinned-client.js';
-import { headerValue } from './pinned-client.js';
+import { headerValue, locationOf } from './pinned-client.js';
 
 export const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** Redirects search engines treat as the URL having moved for good. */
@@ -63,7 +63,7 @@ export async function followChain(start: string, route: Route, fetch: Fetch, max
       chain.error = { url, message: res.error, timedOut: res.timedOut };
       return chain;
     }
-    const rawLocation = headerValue(res.headers, 'location');
+    const rawLocation = locationOf(res.headers);
     let location: string | null = null;
     if (REDIRECT_STATUSES.has(res.status) && rawLocation !== undefined) {
       try {

@@ -3,7 +3,7 @@
 // start of another chain.
 import { findingsFor, type Finding } from './types.js';
 import type { HttpContext } from './http-context.js';
-import { headerValue } from './pinned-client.js';
+import { locationOf } from './pinned-client.js';
 import { redirectCount } from './redirect-chain.js';
 import { isStagingUrl, urlOn, type Side } from './sides.js';
 import type { RedirectRule } from '../cutover/redirects-csv.js';
@@ -17,7 +17,7 @@ export async function redirectMapFindings(http: HttpContext, sides: { production
     const want = new URL(rule.to, production.origin).toString();
     const res = await http.fetch(from, production.ip);
     if (!res.ok) return [f.fail(`${rule.from}: ${res.error}`, { rule })];
-    const location = headerValue(res.headers, 'location');
+    const location = locationOf(res.headers);
     let got: string | null = null;
     try {
       got = location === undefined ? null : new URL(location, from).toString();

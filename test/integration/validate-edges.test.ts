@@ -298,3 +298,20 @@ test('noindex on a page the plan expects to be gone (410/404) is no failure: suc
   assert.deepEqual(r.findings.filter((f) => f.page === '/discontinued/' && f.status !== 'pass'), [], show(r));
   one(r, 'noindex', '/hidden/', 'fail', /meta name=robots: noindex/);
 });
+
+test('a Location header with raw UTF-8 (nginx `return 301 /café/;`) is followed as browsers and curl do, not read as Latin-1', async (t) => {
+  const w = await world(t);
+  // Node writes header strings as Latin-1: this sends the UTF-8 bytes of /café/ on the wire.
+  const rawUtf8 = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
+  w.prodRoutes.set('/cafe/', (_req, res) => {
+    res.writeHead(301, { location: rawUtf8('/café/') });
+    res.end();
+  });
+  w.prodRoutes.set('/caf%C3%A9/', (_req, res) => send(res, 200, page(w.PROD, '/caf%C3%A9/')));
+  // Where the bytes read as Latin-1 lead: no such page.
+  w.prodRoutes.set('/caf%C3%83%C2%A9/', (_req, res) => send(res, 404, 'not found'));
+  w.stgRoutes.set('/caf%C3%A9/', (_req, res) => send(res, 200, page(w.STG, '/caf%C3%A9/')));
+  const r = await only(plan(w, { pages: ['/cafe/'], redirects: [{ from: '/cafe/', to: '/café/', status: 301 }] }), ['pages', 'redirects']);
+  one(r, 'status', '/cafe/', 'pass', /200 as expected/);
+  one(r, 'redirect-map', '/cafe/', 'pass', /301 → .*\/caf%C3%A9\/ in one hop/);
+});
