@@ -1,5 +1,5 @@
 // Everything checked about one page: fetched on production and on staging (the baseline),
-// then its status and redirects, what it is (HTML, not PHP source or a download), canonical,
+// then its status and redirects, what it is (HTML, not PHP source, a blank or a download), canonical,
 // hreflang, robots directives, leftover staging URLs, mixed content and TTFB against staging's.
 import { findingsFor, type Finding, type PageRow } from './types.js';
 import { canonicalFindings } from './canonical.js';
@@ -49,9 +49,9 @@ const PHP_SOURCE = /^(?:\uFEFF)?\s*<\?(?:php\b|=)/i;
 
 /**
  * What the page is, as a browser receives it: PHP source (no PHP handler on the production
- * vhost, so every visitor downloads code, secrets included) or a page staging serves as HTML
- * arriving as something else. Status and canonical checks cannot see either: the status is 200
- * and there is no HTML to read. Only failures are reported.
+ * vhost, so every visitor downloads code, secrets included), a blank page, or a page staging
+ * serves as HTML arriving as something else. The status and canonical checks see none of them:
+ * the status is 200 and there is no HTML to read. Only failures are reported.
  */
 function contentFindings(prod: FetchOk, staging: FetchOk | null, path: string): Finding[] {
   if (prod.status < 200 || prod.status >= 300) return [];
@@ -59,6 +59,13 @@ function contentFindings(prod: FetchOk, staging: FetchOk | null, path: string): 
   const type = headerValue(prod.headers, 'content-type');
   if (PHP_SOURCE.test(prod.body.subarray(0, 256).toString('utf8'))) {
     return [f.fail(`production serves PHP source instead of running it (Content-Type ${type ?? 'none'}): PHP is not wired to this vhost, and the code, with any secrets in it, is public`, { contentType: type ?? null, excerpt: prod.body.subarray(0, 120).toString('utf8') })];
+  }
+  // nginx passing PHP-FPM no SCRIPT_FILENAME (fastcgi_params where fastcgi.conf was meant) gets
+  // a 200 with nothing in it: a blank page for every visitor. A page blank on staging too is
+  // the site's own business.
+  const blank = (r: FetchOk): boolean => r.body.length < 1024 && r.body.toString('utf8').trim() === '';
+  if (prod.status !== 204 && prod.status !== 205 && blank(prod) && !(staging !== null && staging.status === 200 && blank(staging))) {
+    return [f.fail(`production answers ${prod.status} with an empty body: a blank page for visitors (with PHP-FPM, typically SCRIPT_FILENAME not passed)`, { contentType: type ?? null, bytes: prod.body.length })];
   }
   // A locked staging answers an HTML maintenance page (503): no baseline then.
   if (staging === null || staging.status !== 200) return [];

@@ -315,3 +315,19 @@ test('a Location header with raw UTF-8 (nginx `return 301 /café/;`) is followed
   one(r, 'status', '/cafe/', 'pass', /200 as expected/);
   one(r, 'redirect-map', '/cafe/', 'pass', /301 → .*\/caf%C3%A9\/ in one hop/);
 });
+
+test('a blank 200 page (PHP-FPM without SCRIPT_FILENAME answers nothing, with 200) fails; a page empty on staging too is left alone', async (t) => {
+  const w = await world(t);
+  w.prodRoutes.set('/', (_req, res) => send(res, 200, ''));
+  w.prodRoutes.set('/ws/', (_req, res) => send(res, 200, ' \n'));
+  w.prodRoutes.set('/ping/', (_req, res) => send(res, 200, '', { 'content-type': 'text/plain' }));
+  w.stgRoutes.set('/ping/', (_req, res) => send(res, 200, '', { 'content-type': 'text/plain' }));
+  const p = plan(w, { pages: ['/', '/ws/', '/ping/', '/about/'] });
+  const r = await only(p, ['pages']);
+  one(r, 'content', '/', 'fail', /empty body/);
+  one(r, 'content', '/ws/', 'fail', /empty body/);
+  assert.deepEqual(r.findings.filter((f) => (f.page === '/ping/' || f.page === '/about/') && f.status !== 'pass'), [], show(r));
+  // Staging locked: no baseline, and a blank landing page is still no page.
+  w.stagingLocked = true;
+  one(await only(p, ['pages']), 'content', '/', 'fail', /empty body/);
+});
