@@ -197,6 +197,7 @@ test('robots.txt is fetched pinned to the production IP and fails when it shuts 
     [{ status: 200, body: 'User-agent: *\nDisallow: /wp-admin/\n' }, 'pass', /crawlers may fetch \/, \/shop\//],
     [null, 'pass', /answers 404: no robots\.txt/],
     [{ status: 503, body: 'down' }, 'fail', /answers 503: crawlers treat an unreachable robots\.txt as "disallow everything"/],
+    [{ status: 429, body: 'slow down' }, 'fail', /answers 429: crawlers treat an unreachable robots\.txt as "disallow everything"/],
   ];
   for (const [robots, status, message] of cases) {
     const s = await site(t, robots);

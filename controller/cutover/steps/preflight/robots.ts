@@ -1,7 +1,8 @@
 // robots.txt as production serves it, fetched pinned to the production IP before any DNS
 // change. A file that shuts out every crawler (`Disallow: /` for `*` or Googlebot) — typically
 // copied from a staging host that hid itself — de-indexes the site within days, so it fails.
-// Per RFC 9309 a 5xx for robots.txt makes crawlers assume everything is disallowed: fails too.
+// Per RFC 9309 a 5xx for robots.txt makes crawlers assume everything is disallowed (Google reads
+// a 429 so too): fails too.
 import { pageUrl, pinnedRequest, type PinnedResponse } from '../pinned-http.js';
 import { parseRobotsTxt, robotsDecision } from './robots-txt.js';
 import { fail, pass, warn, type PreflightCheck } from './types.js';
@@ -34,7 +35,8 @@ export function robotsCheck(opts: { timeoutMs?: number } = {}): PreflightCheck {
       return [fail(NAME, `production (${plan.production.ip}) did not serve ${url}: ${(err as Error).message}`, { url })];
     }
     const ev = { url, status: res.status, hops, bytes: res.body.length };
-    if (res.status >= 500) return [fail(NAME, `${url} answers ${res.status}: crawlers treat an unreachable robots.txt as "disallow everything"`, ev)];
+    // Google reads a 429 (Too Many Requests) for robots.txt like a 5xx and stops crawling.
+    if (res.status >= 500 || res.status === 429) return [fail(NAME, `${url} answers ${res.status}: crawlers treat an unreachable robots.txt as "disallow everything"`, ev)];
     if (res.status >= 400) return [pass(NAME, `${url} answers ${res.status}: no robots.txt, crawlers may fetch everything`, ev)];
     const robots = parseRobotsTxt(res.body.toString('utf8'));
     const paths = [...new Set(['/', ...(plan.checks.pages ?? [])])];
