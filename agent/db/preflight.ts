@@ -9,7 +9,7 @@ import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
-import { closeConn, connect, dbError, rows, type DbTarget } from './connect.js';
+import { closeConn, connect, dbError, errnoOf, rows, type DbTarget } from './connect.js';
 import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
 import { inspectSchema, inspectObjects, exactValue, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
@@ -212,10 +212,38 @@ function parentsFirst<T extends { t: Table }>(list: T[]): T[] {
   return out;
 }
 
+const ER_DUP_ENTRY = 1062;
+
+interface UniqueCollision {
+  table: string;
+  keyColumns: string[];
+  key: string;
+  /** The UNIQUE key the row collides on and its values, as the server names them. */
+  uniqueKey: string;
+  values: string;
+}
+
+function uniqueCollision(t: Table, k: Key, err: unknown): UniqueCollision {
+  const msg = (err as { sqlMessage?: string; message?: string }).sqlMessage ?? (err as Error).message;
+  // "Duplicate entry 'a@b.c-1' for key 'email'" (MySQL 8 writes the key as 'table.email').
+  const m = /^Duplicate entry '([\s\S]*)' for key '([^']*)'$/.exec(msg);
+  return { table: t.name, keyColumns: t.keyColumns, key: keyText(k), uniqueKey: m?.[2]?.replace(/^.*\./, '') ?? '?', values: m?.[1] ?? msg };
+}
+
+function uniqueConflict(list: UniqueCollision[]): SwitchyardError {
+  const text = (c: UniqueCollision) => `${c.table}: ${c.keyColumns.join(',')} ${c.key} takes ${c.uniqueKey} '${c.values}' from a staging row`;
+  return new SwitchyardError(
+    'SY_CONFLICT',
+    `production-only rows collide with staging rows on a unique key, nothing merged: ${list.slice(0, 20).map(text).join('; ')}${list.length > 20 ? ` (+${list.length - 20} more)` : ''}`,
+    { details: { collisions: list } },
+  );
+}
+
 /**
  * keep: the rows preflight found only on production come back from the kept-aside tables, unless
- * staging now has a different row under the same key — then nothing is merged and the error names
- * the colliding keys. Their tables' triggers do not fire. discard: the record is dropped.
+ * staging now has a different row under the same key, or a row holding the same value of another
+ * UNIQUE key — then nothing is merged and the error (SY_CONFLICT) names the colliding keys and
+ * values. Their tables' triggers do not fire. discard: the record is dropped.
  */
 export async function mergeProductionOnly(target: DbTarget, schema: string, mode: 'keep' | 'discard', store: ProductionOnlyStore): Promise<{ rowsMerged: number; tables: string[] }> {
   const recorded = store.get(schema);
@@ -279,14 +307,24 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         // Each DROP commits; nothing is written yet.
         for (const o of triggers) await dropObject(conn, schema, 'TRIGGER', o.name);
         try {
+          // A row whose key is free may still take a value staging gave another row under a
+          // secondary UNIQUE key (a transient's option_name, a user's email). InnoDB undoes only
+          // the failing statement, so every such row is found before the whole merge is undone.
+          const unique: UniqueCollision[] = [];
           for (const { t, keys } of into) {
             const list = dataColumns(t).map((c) => qi(c.name)).join(', ');
             for (const k of keys) {
               const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
-              const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(prev, t.name)} WHERE ${where}`);
-              merged += (res as { affectedRows: number }).affectedRows;
+              try {
+                const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(prev, t.name)} WHERE ${where}`);
+                merged += (res as { affectedRows: number }).affectedRows;
+              } catch (err) {
+                if (errnoOf(err) !== ER_DUP_ENTRY) throw err;
+                unique.push(uniqueCollision(t, k, err));
+              }
             }
           }
+          if (unique.length > 0) throw uniqueConflict(unique);
           await conn.query('COMMIT');
         } catch (err) {
           await conn.query('ROLLBACK').catch(() => undefined);

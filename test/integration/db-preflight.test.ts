@@ -225,3 +225,49 @@ test('keep reports a collision where staging\'s row under a production-only key 
     return true;
   });
 });
+
+/** Both agents on the two servers, a transfer authorised, and the peer to hand the production agent. */
+async function twoAgents(t: import('node:test').TestContext, staging: import('../helpers/mariadb.js').MariaDbInstance, production: import('../helpers/mariadb.js').MariaDbInstance) {
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  return { stagingAgent, prodAgent, peer };
+}
+
+test('keep: a production-only row that takes a unique value staging gave another row fails SY_CONFLICT naming table, key and value; nothing merged, triggers back', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  await loadFixture(p, 'shop');
+  // A cron on production wrote a transient; staging wrote one of the same name, under another id.
+  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01')");
+  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (500, '_transient_doing_cron', 'prod')");
+  const { prodAgent, peer } = await twoAgents(t, staging, production);
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(pre.production_only.find((x) => x.table === 'wp_options')!.rows), 1);
+  await s.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (400, '_transient_doing_cron', 'staging')");
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await assert.rejects(unaryCall(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT'], err.message);
+    assert.match(err.message, /wp_options/);
+    assert.match(err.message, /option_name/);
+    assert.match(err.message, /_transient_doing_cron/);
+    assert.match(err.message, /\b500\b/, 'the production-only row named by its key');
+    return true;
+  });
+  const [[merged]] = (await p.query("SELECT (SELECT COUNT(*) FROM shop.orders WHERE customer = 'webhook') + (SELECT COUNT(*) FROM shop.wp_options WHERE option_id = 500) AS n")) as unknown as [[{ n: number }]];
+  assert.equal(Number(merged.n), 0, 'nothing merged, in any table');
+  const [trg] = await p.query("SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'");
+  assert.deepEqual(trg, [{ n: 'orders_audit' }], 'the triggers are back');
+  // And the rows are still there to merge once the conflict is resolved.
+  await p.query("DELETE FROM shop.wp_options WHERE option_name = '_transient_doing_cron'");
+  const ok = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(ok.rows_merged), Number(pre.production_only_rows));
+});
