@@ -178,12 +178,29 @@ export interface ChunkSum {
   checksum: string;
 }
 
-/** `algo` as the other side named it (from its checksum's prefix), or our best. */
-export async function checksumChunk(conn: Connection, schema: string, t: Table, range: RangeBounds | undefined, algo?: string): Promise<ChunkSum> {
+/** `algo` as the other side named it, checked against what this server computes; or our best. */
+export async function usableAlgo(conn: Connection, algo?: string): Promise<ChecksumAlgo> {
   const a = (algo === undefined || algo === '' ? await bestAlgo(conn) : algo) as ChecksumAlgo;
   if (!ALGOS.includes(a)) throw new SwitchyardError('SY_VALIDATION', `unknown checksum algorithm ${a}`);
   if (a === 'crcmul' && !(await hasCrc32c(conn))) throw new SwitchyardError('SY_PRECONDITION', 'the other side checksums with CRC32C, which this server lacks');
   if (a === 'crcchain' && !(await hasCrcChain(conn))) throw new SwitchyardError('SY_PRECONDITION', 'the other side checksums with two-argument CRC32/CRC32C (MariaDB 10.8+), which this server lacks');
+  return a;
+}
+
+/**
+ * One row's hash as the chunk checksums compute it (BIGINT UNSIGNED), for comparing tables
+ * without a key as multisets of rows. The image is built twice for crcmul: no user variable, so
+ * it stays sound inside GROUP BY.
+ */
+export function rowHashSql(t: Table, algo: ChecksumAlgo): string {
+  if (algo === 'crcchain') return `(${chainExpr('CRC32', t)} * ${chainExpr('CRC32C', t)})`;
+  const img = image(t);
+  return algo === 'crcmul' ? `(CRC32(${img}) * CRC32C(${img}))` : `CAST(CONV(LEFT(MD5(${img}), 16), 16, 10) AS UNSIGNED)`;
+}
+
+/** `algo` as the other side named it (from its checksum's prefix), or our best. */
+export async function checksumChunk(conn: Connection, schema: string, t: Table, range: RangeBounds | undefined, algo?: string): Promise<ChunkSum> {
+  const a = await usableAlgo(conn, algo);
   // Row arrays work on both our raw (snapshot) and plain connections.
   const once = a === 'crcmul' && (await singlePassWorks(conn));
   const [res] = await conn.query({ sql: checksumSql(schema, t, range, a, once), rowsAsArray: true });

@@ -42,6 +42,9 @@ export const DB_MIGRATIONS: Migration[] = [
   { id: 302, name: 'db_freeze_released', sql: 'CREATE TABLE db_freeze_released (id INTEGER PRIMARY KEY CHECK (id = 1), locked_at TEXT NOT NULL)' },
   // Where the copy keeps the recorded rows ('prev' or 'last'); '' in records made before.
   { id: 303, name: 'db_production_only_kept_in', sql: "ALTER TABLE db_production_only ADD COLUMN kept_in TEXT NOT NULL DEFAULT ''" },
+  // For a table without a key: the checksum algorithm whose row hashes `keys` holds, each with how
+  // many more copies of that row production had; '' where `keys` are keys.
+  { id: 304, name: 'db_production_only_row_hash', sql: "ALTER TABLE db_production_only ADD COLUMN row_hash TEXT NOT NULL DEFAULT ''" },
 ];
 
 const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });

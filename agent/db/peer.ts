@@ -35,6 +35,8 @@ export interface SourcePeer {
   /** `plans`: tables whose chunk boundaries are known (see TableChunks); `tables`: chunked by staging. */
   checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans?: TableChunksPlan[], algo?: string): AsyncIterable<ChunkChecksum__Output>;
   streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]>;
+  /** The table's rows as [row hash, rows with it] pairs, both decimal (see StreamKeysRequest.row_hashes). */
+  streamRowHashes(snapshotId: string, table: string, algo: string): AsyncIterable<Key[]>;
   closeSnapshot(snapshotId: string): Promise<void>;
   close(): void;
 }
@@ -114,6 +116,13 @@ export class GrpcSourcePeer implements SourcePeer {
 
   async *streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]> {
     for await (const b of streamOf(this.client.StreamKeys({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null }))) {
+      yield b.keys.map((k) => keyFromWire(k)!);
+    }
+  }
+
+  async *streamRowHashes(snapshotId: string, table: string, algo: string): AsyncIterable<Key[]> {
+    for await (const b of streamOf(this.client.StreamKeys({ token: this.token, snapshot_id: snapshotId, table, row_hashes: true, algo }))) {
+      if (!b.row_hashes) throw new SwitchyardError('SY_PRECONDITION', `table ${table}: the staging agent sent keys, not row hashes; it is older than comparing tables without a key by their rows — upgrade it`);
       yield b.keys.map((k) => keyFromWire(k)!);
     }
   }

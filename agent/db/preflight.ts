@@ -14,6 +14,7 @@ import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from '
 import { inspectSchema, inspectObjects, exactValue, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
 import { referencedTables } from './compare.js';
+import { bestAlgo, rowHashSql, type ChecksumAlgo } from './checksum.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
@@ -31,19 +32,29 @@ export type KeptIn = 'prev' | 'last';
 export class ProductionOnlyStore {
   private readonly mem = new Map<string, Map<string, Key[]>>();
   private readonly memKeptIn = new Map<string, KeptIn>();
+  private readonly memRowHash = new Map<string, string>();
   constructor(private readonly db?: Db) {}
 
-  set(schema: string, table: string, keys: Key[], keptIn: KeptIn): void {
+  /** `rowHash`: for a table without a key, the algorithm of the [row hash, copies] pairs in `keys`. */
+  set(schema: string, table: string, keys: Key[], keptIn: KeptIn, rowHash = ''): void {
     const enc = JSON.stringify(keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex')))));
     if (this.db !== undefined) {
       this.db
-        .prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in) VALUES (?, ?, ?, ?, ?) ON CONFLICT(schema_name, table_name) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at, kept_in = excluded.kept_in')
-        .run(schema, table, enc, new Date().toISOString(), keptIn);
+        .prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in, row_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(schema_name, table_name) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at, kept_in = excluded.kept_in, row_hash = excluded.row_hash')
+        .run(schema, table, enc, new Date().toISOString(), keptIn, rowHash);
     } else {
       if (!this.mem.has(schema)) this.mem.set(schema, new Map());
       this.mem.get(schema)!.set(table, keys);
       this.memKeptIn.set(schema, keptIn);
+      this.memRowHash.set(`${schema}.${table}`, rowHash);
     }
+  }
+
+  /** The row-hash algorithm of a table's record; '' for a record of keys. */
+  rowHash(schema: string, table: string): string {
+    if (this.db === undefined) return this.memRowHash.get(`${schema}.${table}`) ?? '';
+    const r = this.db.prepare('SELECT row_hash FROM db_production_only WHERE schema_name = ? AND table_name = ?').get(schema, table) as { row_hash: string } | undefined;
+    return r?.row_hash ?? '';
   }
 
   /** Where the recorded rows are once copied; undefined for a record from an agent that did not say. */
@@ -58,6 +69,7 @@ export class ProductionOnlyStore {
     else {
       this.mem.delete(schema);
       this.memKeptIn.delete(schema);
+      for (const k of [...this.memRowHash.keys()]) if (k.startsWith(`${schema}.`)) this.memRowHash.delete(k);
     }
   }
 
@@ -100,6 +112,55 @@ async function productionOnlyKeys(conn: Connection, schema: string, t: Table, st
   return r as unknown as Key[];
 }
 
+/** Different production-only rows of one table without a key recorded at most, for `keep`. */
+export const MAX_ROW_HASHES = 100_000;
+/** The record of a table whose rows were too many to record: keep refuses it, discard does not care. */
+const TOO_MANY = 'too-many';
+const TMP_ROWS = '__sy_staging_rows';
+const digits = (v: Buffer | null | undefined): v is Buffer => v !== null && v !== undefined && /^\d{1,20}$/.test(v.toString('latin1'));
+
+/** Same columns, types, charsets and nullability: the row hashes of both sides are comparable. */
+const sameColumns = (a: Table, b: Table): boolean => {
+  const sig = (t: Table) => JSON.stringify(t.columns.map((c) => [c.name, c.columnType.toLowerCase(), c.charset ?? '', c.nullable, c.generated]));
+  return sig(a) === sig(b);
+};
+
+async function loadRowHashes(conn: Connection, schema: string, tmp: string, pairs: AsyncIterable<Key[]>, table: string): Promise<void> {
+  await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, tmp)}`);
+  await conn.query(`CREATE TEMPORARY TABLE ${qt(schema, tmp)} (h BIGINT UNSIGNED NOT NULL PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB`);
+  for await (const batch of pairs) {
+    for (let i = 0; i < batch.length; i += 1000) {
+      const values = batch.slice(i, i + 1000).map((k) => {
+        // Numbers only, so they can stand in the statement as they are.
+        if (k.length !== 2 || !digits(k[0]) || !digits(k[1])) throw new SwitchyardError('SY_DB', `table ${table}: a row hash from staging is not a pair of numbers`);
+        return `(${k[0].toString('latin1')}, ${k[1].toString('latin1')})`;
+      });
+      await conn.query(`INSERT INTO ${qt(schema, tmp)} VALUES ${values.join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Production's rows of a table without a key that staging lacks, as a multiset: each row hash
+ * production has more copies of than staging, with how many more. Staging's [hash, copies] pairs
+ * go into a temporary table, production's are grouped by its server, and the two are joined in
+ * SQL: neither table is held in this process. At most `max` pairs are read back; past that only
+ * the count is (`pairs` undefined).
+ */
+async function productionOnlyRowHashes(conn: Connection, schema: string, t: Table, algo: ChecksumAlgo, staging: AsyncIterable<Key[]>, max: number): Promise<{ rows: number; pairs: Key[] | undefined }> {
+  await loadRowHashes(conn, schema, TMP_ROWS, staging, t.name);
+  const from = `FROM (SELECT h, COUNT(*) AS n FROM (SELECT ${rowHashSql(t, algo)} AS h FROM ${qt(schema, t.name)}) sy_rows GROUP BY h) p LEFT JOIN ${qt(schema, TMP_ROWS)} s ON s.h = p.h WHERE p.n > IFNULL(s.n, 0)`;
+  try {
+    const [r] = await conn.query({ sql: `SELECT p.h, p.n - IFNULL(s.n, 0) ${from} LIMIT ${max + 1}`, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
+    const pairs = r as unknown as Key[];
+    if (pairs.length <= max) return { rows: pairs.reduce((n, k) => n + Number(k[1]!.toString()), 0), pairs };
+    const [c] = await rows<{ n: string }>(conn, `SELECT SUM(p.n - IFNULL(s.n, 0)) AS n ${from}`);
+    return { rows: Number(c!.n), pairs: undefined };
+  } finally {
+    await conn.query(`DROP TEMPORARY TABLE ${qt(schema, TMP_ROWS)}`);
+  }
+}
+
 /** Consecutive integer keys collapse into one range; other keys form runs in key order. */
 export function toRanges(t: Table, keys: Key[], max = 50): KeyRange[] {
   const ranges: Array<{ first: Key; last: Key; count: number }> = [];
@@ -125,6 +186,8 @@ export interface PreflightOptions {
   targetSchema: string;
   store: ProductionOnlyStore;
   logger: Logger;
+  /** Test hook: MAX_ROW_HASHES. */
+  maxRowHashes?: number;
 }
 
 export async function preflightDatabase(opts: PreflightOptions): Promise<PreflightReport> {
@@ -152,6 +215,7 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
     // earlier copy's (they go to __sy_last).
     const keptIn: KeptIn = (await hasKeptAside(conn, opts.targetSchema)) ? 'last' : 'prev';
     const byName = new Map(prod.tables.map((t) => [t.name, t]));
+    let rowHashAlgo: ChecksumAlgo | undefined;
     for (const s of snap.tables) {
       const p = byName.get(s.name);
       if (p === undefined) continue;
@@ -161,7 +225,24 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
       }
       if (p.approxRows === 0 && (await rows<{ n: number }>(conn, `SELECT COUNT(*) AS n FROM ${qt(opts.targetSchema, p.name)}`))[0]!.n === 0) continue;
       if (p.keyColumns.length === 0 || p.keyColumns.join(',') !== s.keyColumns.join(',')) {
-        report.notes!.push(`${s.name}: no common key on both sides; production-only rows cannot be told apart`);
+        // Without a common key a row is known by its content alone: both sides' rows compared as
+        // multisets of whole-row hashes. Left out, the copy discarded production's own rows
+        // without a word (a log table without a primary key).
+        if (!sameColumns(p, s)) {
+          report.notes!.push(`${s.name}: no common key and different columns on both sides; production-only rows cannot be told apart`);
+          continue;
+        }
+        rowHashAlgo ??= await bestAlgo(conn, snap.checksumAlgos);
+        const found = await productionOnlyRowHashes(conn, opts.targetSchema, p, rowHashAlgo, olderAgentSays(opts.peer.streamRowHashes(snap.snapshotId, s.name, rowHashAlgo), s.name), opts.maxRowHashes ?? MAX_ROW_HASHES);
+        if (found.rows === 0) continue;
+        opts.store.set(opts.targetSchema, s.name, found.pairs ?? [], keptIn, found.pairs === undefined ? TOO_MANY : rowHashAlgo);
+        report.production_only!.push({ table: s.name, rows: found.rows, ranges: [], key_columns: [], too_many_to_keep: found.pairs === undefined });
+        report.production_only_rows = Number(report.production_only_rows) + found.rows;
+        report.notes!.push(
+          found.pairs === undefined
+            ? `${s.name}: no common key; rows compared whole: ${found.rows} rows only production has, more than ${opts.maxRowHashes ?? MAX_ROW_HASHES} different ones — too many to record, so keep cannot merge them back (discard can; or give the table a primary key on both sides)`
+            : `${s.name}: no common key; rows compared whole: ${found.rows} rows only production has (copies of ${found.pairs.length} different rows)`,
+        );
         continue;
       }
       const keys = await productionOnlyKeys(conn, opts.targetSchema, p, opts.peer.streamKeys(snap.snapshotId, s.name));
@@ -185,6 +266,16 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
   } finally {
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
     await closeConn(conn);
+  }
+}
+
+/** An older staging agent refuses row hashes of a table without a key as "no usable key": said plainly. */
+async function* olderAgentSays(pairs: AsyncIterable<Key[]>, table: string): AsyncIterable<Key[]> {
+  try {
+    yield* pairs;
+  } catch (err) {
+    if (/has no usable key/.test((err as Error).message)) throw new SwitchyardError('SY_PRECONDITION', `table ${table} has no key: the staging agent cannot compare its rows whole (it is older than that); upgrade it`, { cause: err });
+    throw err;
   }
 }
 
@@ -227,11 +318,11 @@ function uniqueCollision(t: Table, k: Key, err: unknown): UniqueCollision {
   const msg = (err as { sqlMessage?: string; message?: string }).sqlMessage ?? (err as Error).message;
   // "Duplicate entry 'a@b.c-1' for key 'email'" (MySQL 8 writes the key as 'table.email').
   const m = /^Duplicate entry '([\s\S]*)' for key '([^']*)'$/.exec(msg);
-  return { table: t.name, keyColumns: t.keyColumns, key: keyText(k), uniqueKey: m?.[2]?.replace(/^.*\./, '') ?? '?', values: m?.[1] ?? msg };
+  return { table: t.name, keyColumns: t.keyColumns, key: t.keyColumns.length > 0 ? keyText(k) : `row hash ${keyText(k.slice(0, 1))}`, uniqueKey: m?.[2]?.replace(/^.*\./, '') ?? '?', values: m?.[1] ?? msg };
 }
 
 function uniqueConflict(list: UniqueCollision[]): SwitchyardError {
-  const text = (c: UniqueCollision) => `${c.table}: ${c.keyColumns.join(',')} ${c.key} takes ${c.uniqueKey} '${c.values}' from a staging row`;
+  const text = (c: UniqueCollision) => `${c.table}: ${[c.keyColumns.join(','), c.key].filter((x) => x !== '').join(' ')} takes ${c.uniqueKey} '${c.values}' from a staging row`;
   return new SwitchyardError(
     'SY_CONFLICT',
     `production-only rows collide with staging rows on a unique key, nothing merged: ${list.slice(0, 20).map(text).join('; ')}${list.length > 20 ? ` (+${list.length - 20} more)` : ''}`,
@@ -264,13 +355,24 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     const live = new Map((await inspectSchema(conn, schema, { objects: false })).tables.map((t) => [t.name, t]));
     const kept = new Map((fromLast ? lastInfo! : await inspectSchema(conn, prev, { objects: false })).tables.map((t) => [t.name, t]));
     const collisions: string[] = [];
-    const plan: Array<{ t: Table; keys: Key[] }> = [];
+    // rowHash: a table without a key, `keys` its [row hash, copies] pairs; `old` hashes as preflight did.
+    const plan: Array<{ t: Table; keys: Key[]; rowHash?: { algo: ChecksumAlgo; old: Table } }> = [];
     for (const [name, keys] of recorded) {
+      const algo = store.rowHash(schema, name);
+      if (algo === TOO_MANY) {
+        throw new SwitchyardError('SY_PRECONDITION', `${name}: preflight found more than ${MAX_ROW_HASHES} different rows only production has in this table without a key, too many to record: keep cannot merge them back (discard them, or give the table a primary key on both sides and run preflight again)`, { details: { table: name } });
+      }
       const t = live.get(name);
       const old = kept.get(name);
       if (t === undefined || old === undefined) throw new SwitchyardError('SY_PRECONDITION', `${name}: not found in ${schema} and ${prev}; was presync run after preflight?`);
       const cols = dataColumns(t).map((c) => c.name);
       if (cols.join(',') !== dataColumns(old).map((c) => c.name).join(',')) throw new SwitchyardError('SY_CONFLICT', `${name}: columns differ between staging's and production's table; rows cannot be merged`, { details: { table: name } });
+      if (algo !== '') {
+        // No key, so none to collide on: the extra copies come back (a UNIQUE key staging's
+        // table may have is caught as the rows go in).
+        plan.push({ t, keys, rowHash: { algo: algo as ChecksumAlgo, old } });
+        continue;
+      }
       const todo: Key[] = [];
       // A FLOAT as its exact text (exactValue): its own drops digits, and a different row would look the same.
       const rowHash = (x: Table) => `MD5(CONCAT_WS('#', ${dataColumns(x).map((c) => `IFNULL(MD5(${exactValue(c)}),'-')`).join(', ')}))`;
@@ -300,6 +402,23 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       const on = await rows<{ n: string; t: string }>(conn, 'SELECT TRIGGER_NAME AS n, EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [schema]);
       const off = new Set(on.filter((r) => names.has(String(r.t))).map((r) => String(r.n)));
       const triggers = off.size === 0 ? [] : (await inspectObjects(conn, schema)).filter((o) => o.kind === 'TRIGGER' && off.has(o.name));
+      // A table without a key: its kept rows whose hash was recorded, hashed once, into a
+      // temporary table indexed by the hash (free of LOCK TABLES), so each recorded hash is one
+      // lookup rather than a scan of the kept table.
+      const hashedRows = new Map<string, string>();
+      for (const [i, x] of into.entries()) {
+        if (x.rowHash === undefined) continue;
+        const tmp = `__sy_merge_rows_${i}`;
+        const list = dataColumns(x.t).map((c) => qi(c.name)).join(', ');
+        await loadRowHashes(conn, schema, '__sy_merge_hashes', (async function* () { yield x.keys; })(), x.t.name);
+        await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, tmp)}`);
+        await conn.query(
+          `CREATE TEMPORARY TABLE ${qt(schema, tmp)} ENGINE=InnoDB SELECT * FROM (SELECT ${list}, ${rowHashSql(x.rowHash.old, x.rowHash.algo)} AS __sy_h FROM ${qt(prev, x.t.name)}) r WHERE __sy_h IN (SELECT h FROM ${qt(schema, '__sy_merge_hashes')})`,
+        );
+        await conn.query(`ALTER TABLE ${qt(schema, tmp)} ADD KEY (__sy_h)`);
+        await conn.query(`DROP TEMPORARY TABLE ${qt(schema, '__sy_merge_hashes')}`);
+        hashedRows.set(x.t.name, tmp);
+      }
       await conn.query(`LOCK TABLES ${[...into.map((p) => `${qt(schema, p.t.name)} WRITE`), ...into.map((p) => `${qt(prev, p.t.name)} READ`)].join(', ')}`);
       try {
         // Under LOCK TABLES, START TRANSACTION would release the locks: autocommit is off instead.
@@ -311,8 +430,21 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
           // secondary UNIQUE key (a transient's option_name, a user's email). InnoDB undoes only
           // the failing statement, so every such row is found before the whole merge is undone.
           const unique: UniqueCollision[] = [];
-          for (const { t, keys } of into) {
+          for (const { t, keys, rowHash } of into) {
             const list = dataColumns(t).map((c) => qi(c.name)).join(', ');
+            if (rowHash !== undefined) {
+              for (const k of keys) {
+                try {
+                  // As many copies as production had more than staging (fewer where production deleted some since).
+                  const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(schema, hashedRows.get(t.name)!)} WHERE __sy_h = ${k[0]!.toString('latin1')} LIMIT ${k[1]!.toString('latin1')}`);
+                  merged += (res as { affectedRows: number }).affectedRows;
+                } catch (err) {
+                  if (errnoOf(err) !== ER_DUP_ENTRY) throw err;
+                  unique.push(uniqueCollision({ ...t, keyColumns: [] }, k, err));
+                }
+              }
+              continue;
+            }
             for (const k of keys) {
               const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
               try {

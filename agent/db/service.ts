@@ -166,6 +166,14 @@ export class DatabaseService implements AgentService {
       }),
       StreamKeys: this.streaming('StreamKeys', async (req, call) => {
         const snap = this.source.snapshot(req.token, req.snapshot_id);
+        if (req.row_hashes) {
+          await this.source.rowHashes(snap, this.source.table(snap, req.table), req.algo, (pairs) => call.write({ keys: pairs.map(TransferSource.keyMsg), row_hashes: true }), () => new Promise<void>((r) => {
+            // A cancelled call drains no more; the paused result must not hold the reader forever.
+            call.once('drain', () => r());
+            call.once('cancelled', () => r());
+          }));
+          return;
+        }
         await this.source.keys(snap, this.source.table(snap, req.table), TransferSource.rangeOf(req.range), (keys) => call.write({ keys: keys.map(TransferSource.keyMsg) }));
       }),
       CloseSnapshot: this.unary('CloseSnapshot', async (req) => {

@@ -7,7 +7,7 @@ import type { DbTarget } from './connect.js';
 import { openSnapshot, SnapshotRegistry, type Snapshot } from './snapshot.js';
 import { TransferAuthorizations } from './transfer-auth.js';
 import { readRows, type RowFormat } from './read-rows.js';
-import { checksumChunk, planChunks } from './checksum.js';
+import { checksumChunk, planChunks, rowHashSql, usableAlgo } from './checksum.js';
 import { chunkCount, chunkRange } from './chunk-cache.js';
 import { keyFromWire, keyToWire, rangeFromWire, rangeToWire, type Key } from './convert.js';
 import type { TableChunks__Output } from '../../shared/proto-gen/switchyard/v1/TableChunks.js';
@@ -112,6 +112,38 @@ export class TransferSource {
         q.on('end', () => resolve());
       });
       if (batch.length > 0) write(batch);
+    });
+  }
+
+  /**
+   * A table's rows as a multiset: each row hash (rowHashSql under `algo`) with how many rows have
+   * it, grouped by the server, so the table's size costs staging's server a sort, never this
+   * process. While gRPC's buffer is full the result is paused: production may load them slower.
+   */
+  async rowHashes(snap: Snapshot, t: Table, algo: string, write: (pairs: Key[]) => boolean, drain: () => Promise<void>): Promise<void> {
+    await snap.withReader(async (conn) => {
+      const a = await usableAlgo(conn, algo);
+      const core = (conn as unknown as { connection: import('mysql2').Connection & { pause(): void; resume(): void } }).connection;
+      const q = core.query({ sql: `SELECT h, COUNT(*) FROM (SELECT ${rowHashSql(t, a)} AS h FROM ${qt(snap.schema, t.name)}) sy_rows GROUP BY h`, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
+      let batch: Key[] = [];
+      const flush = () => {
+        if (batch.length === 0) return;
+        const more = write(batch);
+        batch = [];
+        if (!more) {
+          core.pause();
+          void drain().then(() => core.resume());
+        }
+      };
+      await new Promise<void>((resolve, reject) => {
+        q.on('result', (row: unknown) => {
+          batch.push(row as Key);
+          if (batch.length >= 5000) flush();
+        });
+        q.on('error', reject);
+        q.on('end', () => resolve());
+      });
+      flush();
     });
   }
 

@@ -4,6 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { withTwoMariaDbs } from '../helpers/mariadb.js';
 import { agentConfig, loadFixture, startDbAgent, streamCall, unaryCall } from '../helpers/db-fixture.js';
 import type { PreflightReport__Output } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
+import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
+import { preflightDatabase, mergeProductionOnly, ProductionOnlyStore } from '../../agent/db/preflight.js';
+import { GrpcSourcePeer } from '../../agent/db/peer.js';
+import { dbTargetFromConfig } from '../../agent/db/connect.js';
+import { createLogger } from '../../shared/logger.js';
+import type { SwitchyardError } from '../../shared/errors.js';
+import { productionOnlyCheck } from '../../controller/cutover/steps/preflight/database.js';
+
+/** A report as the agent returns it, as the controller reads it off the wire. */
+const toOutput = (r: PreflightReport): PreflightReport__Output => JSON.parse(JSON.stringify({ notes: [], auto_increment: [], ...r, production_only: (r.production_only ?? []).map((x) => ({ ranges: [], key_columns: [], too_many_to_keep: false, ...x, rows: String(x.rows) })), production_only_rows: String(r.production_only_rows) })) as PreflightReport__Output;
 
 test('preflight finds production-only rows and auto-increment risk; keep merges them back, a key collision fails naming the key', async (t) => {
   const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
@@ -235,6 +245,98 @@ async function twoAgents(t: import('node:test').TestContext, staging: import('..
   const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   return { stagingAgent, prodAgent, peer };
 }
+
+test('a table without a key: the row copies only production has are found, counted, and kept ones merged back (as many copies as production had more)', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  for (const c of [s, p]) {
+    await c.query('CREATE TABLE shop.hits (a INT, b VARCHAR(10), f FLOAT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
+    await c.query("INSERT INTO shop.hits VALUES (1, 'x', 1.5), (1, 'x', 1.5), (2, NULL, NULL)");
+  }
+  // A third copy of a duplicate, two copies of a new row, and a FLOAT whose text equals another's.
+  await p.query("INSERT INTO shop.hits VALUES (1, 'x', 1.5), (3, 'z', NULL), (3, 'z', NULL), (4, 'f', 1234567)");
+  await s.query("INSERT INTO shop.hits VALUES (4, 'f', 1234568)");
+  const { prodAgent, peer } = await twoAgents(t, staging, production);
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  const hits = pre.production_only.find((x) => x.table === 'hits');
+  assert.ok(hits !== undefined, `hits not reported: ${JSON.stringify(pre)}`);
+  assert.equal(Number(hits.rows), 4);
+  assert.deepEqual(hits.key_columns, []);
+  assert.equal(Number(pre.production_only_rows), 4);
+  // Staging writes a row of its own before the copy: it stays, beside the kept ones.
+  await s.query("INSERT INTO shop.hits VALUES (5, 'staging', NULL)");
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const merged = await unaryCall<object, { rows_merged: string; tables: string[] }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 4);
+  assert.deepEqual(merged.tables, ['hits']);
+  const [got] = await p.query('SELECT a, b, f + 0e0 AS f, COUNT(*) AS n FROM shop.hits GROUP BY a, b, f ORDER BY a, f');
+  assert.deepEqual(got, [
+    { a: 1, b: 'x', f: 1.5, n: 3 },
+    { a: 2, b: null, f: null, n: 1 },
+    { a: 3, b: 'z', f: null, n: 2 },
+    { a: 4, b: 'f', f: 1234567, n: 1 },
+    { a: 4, b: 'f', f: 1234568, n: 1 },
+    { a: 5, b: 'staging', f: null, n: 1 },
+  ]);
+});
+
+test('a table without a key: past the limit of rows to record, the count is still told, keep refuses (preflight check and merge), discard goes; staging\'s UNIQUE key catches a kept copy', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  for (const c of [s, p]) {
+    await c.query('CREATE TABLE shop.log (a INT, b VARCHAR(10)) ENGINE=InnoDB');
+    await c.query("INSERT INTO shop.log VALUES (1, 'x')");
+  }
+  await p.query("INSERT INTO shop.log VALUES (2, 'a'), (3, 'b'), (3, 'b'), (4, 'c')");
+  const { prodAgent, peer } = await twoAgents(t, staging, production);
+  const target = dbTargetFromConfig(agentConfig('prod-1', production).database);
+  const logger = createLogger({ level: 'silent' });
+  const store = new ProductionOnlyStore();
+  const pre = (max: number) => {
+    const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' } as never, { insecure: true });
+    return preflightDatabase({ target, peer: source, targetSchema: 'shop', store, logger, maxRowHashes: max }).finally(() => source.close());
+  };
+  const over = await pre(2);
+  assert.deepEqual(over.production_only!.map((x) => [x.table, Number(x.rows), x.too_many_to_keep]), [['log', 4, true]]);
+  assert.match(over.notes!.join('\n'), /log: .*more than 2 different .*keep cannot merge them back/);
+  const refused = productionOnlyCheck(toOutput(over), 'keep');
+  assert.equal(refused.status, 'fail');
+  assert.match(refused.message, /log \(4 rows\).*productionOnlyRows: discard/);
+  assert.equal(productionOnlyCheck(toOutput(over), 'discard').status, 'warn');
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await assert.rejects(mergeProductionOnly(target, 'shop', 'keep', store), (err: SwitchyardError) => {
+    assert.equal(err.code, 'SY_PRECONDITION');
+    assert.match(err.message, /log: .*too many to record/);
+    return true;
+  });
+  assert.deepEqual(await mergeProductionOnly(target, 'shop', 'discard', store), { rowsMerged: 0, tables: [] });
+
+  // Within the limit, and staging has put a UNIQUE key on the table since: the rows are compared
+  // whole all the same, and a kept copy that takes a unique value staging holds is named.
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  await s.query('ALTER TABLE shop.log ADD UNIQUE KEY a (a)');
+  await s.query("INSERT INTO shop.log VALUES (4, 'staging')");
+  const found = await pre(10);
+  assert.deepEqual(found.production_only!.map((x) => [x.table, Number(x.rows), x.too_many_to_keep]), [['log', 4, false]]);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await assert.rejects(mergeProductionOnly(target, 'shop', 'keep', store), (err: SwitchyardError) => {
+    assert.equal(err.code, 'SY_CONFLICT');
+    assert.match(err.message, /log: row hash \d+ takes a '4' from a staging row/);
+    assert.match(err.message, /log: row hash \d+ takes a '3' from a staging row/, 'the second copy of (3, b) collides with the first');
+    return true;
+  });
+  assert.deepEqual((await p.query('SELECT a, b FROM shop.log ORDER BY a'))[0], [{ a: 1, b: 'x' }, { a: 4, b: 'staging' }], 'nothing merged');
+});
 
 test('keep: a production-only row that takes a unique value staging gave another row fails SY_CONFLICT naming table, key and value; nothing merged, triggers back', async (t) => {
   const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });

@@ -16,11 +16,13 @@ interface ProductionOnlyTable {
   rows: number;
   keyColumns: string[];
   ranges: Array<{ text: string; count: number }>;
+  /** A table without a key whose rows were too many different ones to record for keep. */
+  tooManyToKeep: boolean;
 }
 
 function productionOnlyTables(r: PreflightReport__Output): ProductionOnlyTable[] {
   return r.production_only
-    .map((t) => ({ table: t.table, rows: toNumber(t.rows), keyColumns: t.key_columns, ranges: t.ranges.map((k) => ({ text: k.text, count: toNumber(k.count) })) }))
+    .map((t) => ({ table: t.table, rows: toNumber(t.rows), keyColumns: t.key_columns, ranges: t.ranges.map((k) => ({ text: k.text, count: toNumber(k.count) })), tooManyToKeep: t.too_many_to_keep }))
     .filter((t) => t.rows > 0);
 }
 
@@ -58,7 +60,7 @@ function autoIncrementCheck(r: PreflightReport__Output, productionOnly: Readonly
   return collides ? warn(AUTO_INCREMENT, `${msg} — rows staging creates before the freeze may take the keys of production-only rows`, evidence) : warn(AUTO_INCREMENT, msg, evidence);
 }
 
-function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | 'discard' | undefined): Check {
+export function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | 'discard' | undefined): Check {
   const tables = productionOnlyTables(r);
   const total = toNumber(r.production_only_rows) || tables.reduce((n, t) => n + t.rows, 0);
   const evidence = { rows: total, tables, mode: mode ?? null };
@@ -68,6 +70,14 @@ function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | 'discard
     return fail(
       PRODUCTION_ONLY,
       `production has ${total} rows that staging lacks — ${listed}; the copy would destroy them: set productionOnlyRows: keep (merge them back after the copy) or discard in the plan`,
+      evidence,
+    );
+  }
+  const unkeepable = tables.filter((t) => t.tooManyToKeep);
+  if (mode === 'keep' && unkeepable.length > 0) {
+    return fail(
+      PRODUCTION_ONLY,
+      `keep cannot merge back the rows only production has in ${unkeepable.map((t) => `${t.table} (${t.rows} rows)`).join(', ')}: tables without a key, with too many different rows to record — set productionOnlyRows: discard, or give ${unkeepable.length === 1 ? 'it' : 'them'} a primary key on both sides and run preflight again`,
       evidence,
     );
   }

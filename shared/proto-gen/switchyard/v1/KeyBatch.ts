@@ -4,8 +4,10 @@ import type { KeyValue as _switchyard_v1_KeyValue, KeyValue__Output as _switchya
 
 export interface KeyBatch {
   'keys'?: (_switchyard_v1_KeyValue)[];
+  'row_hashes'?: (boolean);
 }
 
 export interface KeyBatch__Output {
   'keys': (_switchyard_v1_KeyValue__Output)[];
+  'row_hashes': (boolean);
 }

@@ -8,6 +8,7 @@ export interface ProductionOnlyTable {
   'rows'?: (number | string | Long);
   'ranges'?: (_switchyard_v1_KeyRange)[];
   'key_columns'?: (string)[];
+  'too_many_to_keep'?: (boolean);
 }
 
 export interface ProductionOnlyTable__Output {
@@ -15,4 +16,5 @@ export interface ProductionOnlyTable__Output {
   'rows': (string);
   'ranges': (_switchyard_v1_KeyRange__Output)[];
   'key_columns': (string)[];
+  'too_many_to_keep': (boolean);
 }

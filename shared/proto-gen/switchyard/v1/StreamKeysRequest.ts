@@ -7,6 +7,8 @@ export interface StreamKeysRequest {
   'snapshot_id'?: (string);
   'table'?: (string);
   'range'?: (_switchyard_v1_ChunkRange | null);
+  'row_hashes'?: (boolean);
+  'algo'?: (string);
 }
 
 export interface StreamKeysRequest__Output {
@@ -14,4 +16,6 @@ export interface StreamKeysRequest__Output {
   'snapshot_id': (string);
   'table': (string);
   'range': (_switchyard_v1_ChunkRange__Output | null);
+  'row_hashes': (boolean);
+  'algo': (string);
 }
