@@ -24,7 +24,7 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { trashSchema } from './swap.js';
+import { asideSchemas, moveAside, trashSchema } from './swap.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
 import { explainLockWait } from './lock-wait.js';
 
@@ -354,6 +354,8 @@ async function repair(
   const takenOff: SchemaObject[] = [];
   let failed = false;
   try {
+    // Chosen before anything changes: a table that cannot be kept aside stops sync untouched.
+    const aside = await asideSchemas(meta, target, extra.map((t) => t.name));
     const structural = recopy.length > 0 || extra.length > 0 || objectsDiffering.length > 0;
     // Chunks of one table are repaired one after another (parallel DELETE+LOAD on one table
     // deadlock on gap locks); tables run in parallel. A deadlock with anything else is retried.
@@ -572,13 +574,20 @@ async function repair(
         e.rowsCopied = Number((await rows<{ n: number }>(meta, `SELECT COUNT(*) AS n FROM ${qt(target, t.name)}`))[0]!.n);
       }
     }
-    for (const t of extra) await meta.query(`DROP TABLE ${qt(target, t.name)}`);
+    // Created on production after presync (a plugin's tables, a webhook's): moved aside as
+    // presync moves the tables only production has, not dropped; their triggers went above.
+    await moveAside(meta, target, aside);
+    for (const [name, schema] of aside) {
+      const e = report.get(name);
+      if (e !== undefined) e.note = `missing on staging: moved aside to ${schema}`;
+      log.warn({ table: name, movedTo: schema }, 'a table only production has was moved aside');
+    }
     if (structural) await createObjects(meta, target, snap.objects, opts.sourceSchema);
     else await createObjects(meta, target, [...triggersOf.values()].flat().filter((o) => !restored.has(o.name)), opts.sourceSchema);
     lap('repair: objects re-created');
     await alignAutoIncrement(meta, target, snap.tables);
     lap('repair: auto-increment aligned');
-    log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), dropped: extra.map((t) => t.name), proven: [...proven.keys()] }, 'delta applied');
+    log.info({ chunks: chunks.length, recopied: recopy.map((t) => t.name), movedAside: Object.fromEntries(aside), proven: [...proven.keys()] }, 'delta applied');
   } catch (err) {
     failed = true;
     throw err;

@@ -99,6 +99,35 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   return { keptAside: prev, replaced: current.tables.map((t) => t.name) };
 }
 
+/**
+ * Where tables only production has go when sync finds them (created there after presync): beside
+ * the tables presync kept aside, never dropped. `<db>__sy_prev` first (rollback puts its tables
+ * back, release drops them), else `<db>__sy_last`, whichever lacks the name; with both taken
+ * nothing is moved and the error names the table, for a person to settle.
+ */
+export async function asideSchemas(conn: Connection, target: string, names: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (names.length === 0) return out;
+  const candidates = [...((await hasKeptAside(conn, target)) ? [prevSchema(target)] : []), lastSchema(target)];
+  const taken = new Map<string, Set<string>>();
+  for (const c of candidates) taken.set(c, new Set((await rows<{ n: string }>(conn, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [c])).map((r) => String(r.n))));
+  for (const n of names) {
+    const dest = candidates.find((c) => !taken.get(c)!.has(n));
+    if (dest === undefined) {
+      throw new SwitchyardError('SY_CONFLICT', `table ${target}.${n} exists only on production and both ${candidates.join(' and ')} already hold a table of that name: nothing was moved; rename or move one of them by hand and run sync again`, { details: { table: n, schemas: candidates } });
+    }
+    out.set(n, dest);
+  }
+  return out;
+}
+
+/** Moves tables only production has into the schemas asideSchemas chose, in one RENAME TABLE. */
+export async function moveAside(conn: Connection, target: string, dest: Map<string, string>): Promise<void> {
+  if (dest.size === 0) return;
+  for (const schema of new Set(dest.values())) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(schema)}`);
+  await conn.query(`RENAME TABLE ${[...dest].map(([n, schema]) => `${qt(target, n)} TO ${qt(schema, n)}`).join(', ')}`);
+}
+
 /** Puts the kept-aside production tables and objects back (instant DB rollback). */
 export async function rollbackSwap(conn: Connection, target: string): Promise<string[]> {
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);

@@ -338,3 +338,52 @@ test('a table re-copied for a schema change takes the tables tied to it by forei
   await p.query('DELETE FROM shop.a_orders WHERE id = 1');
   assert.deepEqual((await p.query('SELECT id FROM shop.c_notes'))[0], [{ id: 101 }]);
 });
+
+test('a table created on production after presync is not dropped by sync: it is moved aside beside the tables presync kept, and the report names it', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
+  await s.query("INSERT INTO shop.orders VALUES (1, 'x')");
+  // Production had a table of that name before the copy too: presync keeps it in __sy_prev.
+  await p.query('CREATE TABLE shop.plugin_log (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.plugin_log VALUES (1, 'before presync')");
+  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
+  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
+  const token = randomBytes(24).toString('hex');
+  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
+  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // A plugin activated on production after the copy creates its tables and writes to them.
+  await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.webhooks VALUES (1, 'paid'), (2, 'refunded')");
+  await p.query('CREATE TABLE shop.plugin_log (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.plugin_log VALUES (1, 'after presync')");
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  const [found] = await p.query("SELECT TABLE_SCHEMA AS s FROM information_schema.TABLES WHERE TABLE_SCHEMA LIKE 'shop%' AND TABLE_NAME = 'webhooks'");
+  assert.equal((found as unknown[]).length, 1, 'the table production created is still somewhere');
+  const notes = Object.fromEntries(sync.tables.map((x) => [x.table, x.note]));
+  assert.match(notes.webhooks ?? '', /moved aside to shop__sy_\w+/, JSON.stringify(notes));
+  assert.match(notes.plugin_log ?? '', /moved aside to shop__sy_\w+/, JSON.stringify(notes));
+  const where = (note: string) => /moved aside to (shop__sy_\w+)/.exec(note)![1]!;
+  assert.deepEqual((await p.query(`SELECT id, payload FROM \`${where(notes.webhooks!)}\`.webhooks ORDER BY id`))[0], [{ id: 1, payload: 'paid' }, { id: 2, payload: 'refunded' }]);
+  assert.deepEqual((await p.query(`SELECT msg FROM \`${where(notes.plugin_log!)}\`.plugin_log`))[0], [{ msg: 'after presync' }]);
+  assert.deepEqual((await p.query('SELECT msg FROM shop__sy_prev.plugin_log'))[0], [{ msg: 'before presync' }], 'what presync kept stays as it was');
+  const [left] = await p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' ORDER BY 1");
+  assert.deepEqual(left, [{ n: 'orders' }]);
+  const v = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;
+  assert.equal(v.equal, true, JSON.stringify(v.tables.filter((x) => !x.equal)));
+  // Created a third time: both kept-aside schemas hold that name, so sync stops and moves nothing.
+  await p.query('CREATE TABLE shop.plugin_log (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.plugin_log VALUES (1, 'third')");
+  await assert.rejects(streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT'], err.message);
+    assert.match(err.message, /shop\.plugin_log exists only on production/);
+    return true;
+  });
+  assert.deepEqual((await p.query('SELECT msg FROM shop.plugin_log'))[0], [{ msg: 'third' }]);
+});

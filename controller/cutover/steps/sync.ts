@@ -30,10 +30,13 @@ export function syncExecutor(deps: DataStepDeps): StepExecutor {
           const moved = db.tables.filter((t) => t.differingChunks > 0 || t.note !== '');
           const chunks = moved.reduce((n, t) => n + t.differingChunks, 0);
           const rows = db.tables.reduce((n, t) => n + t.rowsCopied, 0);
-          const recopied = moved.filter((t) => t.note !== '').map((t) => `${t.table} (${t.note})`);
+          // Tables only production has are not copied: sync moves them aside, and says where.
+          const aside = moved.filter((t) => t.note.startsWith('missing on staging'));
+          const recopied = moved.filter((t) => t.note !== '' && !aside.includes(t)).map((t) => `${t.table} (${t.note})`);
           lines.push(
-            `database: ${chunks} chunks in ${moved.length} of ${db.tables.length} tables re-copied, ${rows} rows` +
-              (recopied.length > 0 ? `; whole tables: ${recopied.join(', ')}` : ''),
+            `database: ${chunks} chunks in ${moved.length - aside.length} of ${db.tables.length - aside.length} tables re-copied, ${rows} rows` +
+              (recopied.length > 0 ? `; whole tables: ${recopied.join(', ')}` : '') +
+              (aside.length > 0 ? `; tables only production has, kept: ${aside.map((t) => `${t.table} (${t.note.replace(/^missing on staging: /, '')})`).join(', ')}` : ''),
           );
         }
       }
