@@ -25,8 +25,10 @@ import type { SourcePeer } from './peer.js';
  * Where the copy puts the rows preflight found: the first copy moves production's tables to
  * `__sy_prev`, where they stay however often presync runs again; a copy after that moves the
  * tables it replaces (an earlier copy, with what production wrote since) to `__sy_last`.
+ * 'last-kept': that copy has run, the rows are in `__sy_last`, and later copies leave it alone
+ * (a third presync replaced it, and keep found nothing to merge).
  */
-export type KeptIn = 'prev' | 'last';
+export type KeptIn = 'prev' | 'last' | 'last-kept';
 
 /** Production-only keys per table, from the last preflight; in the state file when there is one. */
 export class ProductionOnlyStore {
@@ -61,7 +63,17 @@ export class ProductionOnlyStore {
   keptIn(schema: string): KeptIn | undefined {
     if (this.db === undefined) return this.memKeptIn.get(schema);
     const r = this.db.prepare("SELECT kept_in FROM db_production_only WHERE schema_name = ? AND kept_in <> '' LIMIT 1").get(schema) as { kept_in: string } | undefined;
-    return r?.kept_in === 'prev' || r?.kept_in === 'last' ? r.kept_in : undefined;
+    return r?.kept_in === 'prev' || r?.kept_in === 'last' || r?.kept_in === 'last-kept' ? r.kept_in : undefined;
+  }
+
+  /**
+   * A copy was swapped in: rows recorded as 'last' (still in the live tables) are now where it
+   * put the tables it replaced — `__sy_prev` on a first copy (after a rollback), else `__sy_last`.
+   */
+  landed(schema: string, firstCopy: boolean): void {
+    const now: KeptIn = firstCopy ? 'prev' : 'last-kept';
+    if (this.db !== undefined) this.db.prepare("UPDATE db_production_only SET kept_in = ? WHERE schema_name = ? AND kept_in = 'last'").run(now, schema);
+    else if (this.memKeptIn.get(schema) === 'last') this.memKeptIn.set(schema, now);
   }
 
   clear(schema: string): void {

@@ -11,6 +11,7 @@ import { loadRows, PREPARED_MIN_ROW_BYTES, type LoadMethod } from './load-rows.j
 import { rawExecuteUsable } from './raw-execute.js';
 import type { RowFormat } from './read-rows.js';
 import { swapIn } from './swap.js';
+import type { ProductionOnlyStore } from './preflight.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { SourcePeer, RemoteSnapshot } from './peer.js';
 import type { Key } from './convert.js';
@@ -34,6 +35,8 @@ export interface PullOptions {
   loadMethod?: 'auto' | 'insert';
   /** Chunk boundaries and production's chunk sums are recorded here for sync and verify. */
   cache?: ChunkCache;
+  /** Preflight's record of production-only rows: told where the swap put them, and kept there. */
+  productionOnly?: ProductionOnlyStore;
   /** Row bytes per checksum chunk; 0 or absent: staging's default. */
   chunkBytes?: number;
   /**
@@ -263,7 +266,8 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
       await waitPast(meta, lastLoad.second > 0 ? lastLoad.second : await serverSecond(meta));
       mark = await takeMark(meta);
     }
-    const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log);
+    const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log, { keepLast: opts.productionOnly?.keptIn(opts.targetSchema) === 'last-kept' });
+    opts.productionOnly?.landed(opts.targetSchema, swap.firstCopy);
     if (mark !== undefined) {
       const stamps = await readStamps(meta, opts.targetSchema);
       for (const [name, p] of plans) p.prodMark = { mark, create: stamps.get(name)?.create ?? null, since: 'presync' };

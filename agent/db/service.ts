@@ -193,6 +193,7 @@ export class DatabaseService implements AgentService {
             logger: this.log,
             onProgress: (p) => call.write(progressToWire(p)),
             cache: this.chunks,
+            productionOnly: this.productionOnly,
             chunkBytes: req.chunk_bytes,
           });
           call.write({ copy: { tables: r.tables, rows: r.rows, bytes: r.bytes, seconds: r.seconds, kept_aside_schema: r.keptAside, load_methods: r.loadMethods } });

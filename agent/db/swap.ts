@@ -49,6 +49,8 @@ async function recordKept(conn: Connection, target: string, current: SchemaInfo)
 export interface SwapResult {
   keptAside: string;
   replaced: string[];
+  /** Production's own tables went to `<db>__sy_prev`; otherwise the replaced ones to `__sy_last`. */
+  firstCopy: boolean;
 }
 
 /**
@@ -56,7 +58,7 @@ export interface SwapResult {
  * staging objects there. On the first full copy the replaced tables are kept in `<db>__sy_prev`;
  * on a rerun the original production is already kept there and the tables replaced are dropped.
  */
-export async function swapIn(conn: Connection, target: string, staging: SchemaInfo, sourceSchema: string, logger: Logger): Promise<SwapResult> {
+export async function swapIn(conn: Connection, target: string, staging: SchemaInfo, sourceSchema: string, logger: Logger, opts: { keepLast?: boolean } = {}): Promise<SwapResult> {
   const shadow = shadowSchema(target);
   const prev = prevSchema(target);
   const current = await inspectSchema(conn, target);
@@ -90,13 +92,23 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   await conn.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
   if (!firstCopy) {
     const last = lastSchema(target);
-    await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`);
-    await conn.query(`CREATE DATABASE ${qi(last)}`);
     const left = (await inspectSchema(conn, dest, { objects: false })).tables;
-    if (left.length > 0) await conn.query(`RENAME TABLE ${left.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
+    if (opts.keepLast === true && (await schemaExists(conn, last))) {
+      // `__sy_last` holds production-only rows preflight recorded, moved there by an earlier
+      // rerun: it stays as it is (replacing it lost them for good). Of the tables replaced now,
+      // those whose names it lacks join it (a table only production has); the rest were copies.
+      const have = new Set((await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name));
+      const join = left.filter((t) => !have.has(t.name));
+      if (join.length > 0) await conn.query(`RENAME TABLE ${join.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
+      logger.info({ kept: last, joined: join.map((t) => t.name), dropped: left.filter((t) => have.has(t.name)).map((t) => t.name) }, 'kept-aside tables with recorded production-only rows left in place');
+    } else {
+      await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`);
+      await conn.query(`CREATE DATABASE ${qi(last)}`);
+      if (left.length > 0) await conn.query(`RENAME TABLE ${left.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
+    }
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
   }
-  return { keptAside: prev, replaced: current.tables.map((t) => t.name) };
+  return { keptAside: prev, replaced: current.tables.map((t) => t.name), firstCopy };
 }
 
 /**

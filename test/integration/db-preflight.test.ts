@@ -373,3 +373,52 @@ test('keep: a production-only row that takes a unique value staging gave another
   const ok = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
   assert.equal(Number(ok.rows_merged), Number(pre.production_only_rows));
 });
+
+test('keep after preflight ran between copies and presync ran twice more: the recorded rows survive the third copy', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  await loadFixture(p, 'shop');
+  const { prodAgent, peer } = await twoAgents(t, staging, production);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // A webhook reaches the new host after the first copy; preflight (again) finds it.
+  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (700, 'webhook_seen', 'yes')");
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(pre.production_only_rows), 1);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const merged = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual((await p.query('SELECT option_value FROM shop.wp_options WHERE option_id = 700'))[0], [{ option_value: 'yes' }]);
+});
+
+test('keep after preflight ran between copies, then a rollback and two more copies: the rows are found where the first new copy put them', async (t) => {
+  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
+  const s = await staging.rootConnection();
+  const p = await production.rootConnection();
+  t.after(async () => {
+    await s.end();
+    await p.end();
+  });
+  await loadFixture(s, 'shop');
+  await loadFixture(p, 'shop');
+  const { prodAgent, peer } = await twoAgents(t, staging, production);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (700, 'webhook_seen', 'yes')");
+  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(pre.production_only_rows), 1);
+  // Rolled back: production's own tables are live again and the row went with the copy it was
+  // written into; the webhook's retry writes it again. The next copy is a first one: __sy_prev.
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (700, 'webhook_seen', 'yes')");
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const merged = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual((await p.query('SELECT option_value FROM shop.wp_options WHERE option_id = 700'))[0], [{ option_value: 'yes' }]);
+});

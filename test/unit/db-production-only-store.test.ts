@@ -45,3 +45,20 @@ test('a table without a key is recorded as row hashes under the algorithm that m
     assert.equal(store.rowHash('shop', 'hits'), '');
   }
 });
+
+test('a copy swapped in after preflight says where the rows recorded as \'last\' landed; a later one changes nothing', () => {
+  for (const store of [new ProductionOnlyStore(openDatabase(':memory:', DB_MIGRATIONS)), new ProductionOnlyStore()]) {
+    store.set('shop', 'orders', [[Buffer.from('7')]], 'last');
+    store.landed('shop', false);
+    assert.equal(store.keptIn('shop'), 'last-kept');
+    store.landed('shop', false);
+    assert.equal(store.keptIn('shop'), 'last-kept');
+    // After a rollback the next copy is a first one again: production's tables, rows and all, go to __sy_prev.
+    store.set('shop', 'orders', [[Buffer.from('7')]], 'last');
+    store.landed('shop', true);
+    assert.equal(store.keptIn('shop'), 'prev');
+    store.set('shop', 'orders', [[Buffer.from('7')]], 'prev');
+    store.landed('shop', false);
+    assert.equal(store.keptIn('shop'), 'prev');
+  }
+});
