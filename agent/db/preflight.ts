@@ -266,9 +266,10 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
     for (const p of prod.tables.filter((t) => !snap.tables.some((s) => s.name === t.name))) {
       const [c] = await rows<{ n: number }>(conn, `SELECT COUNT(*) AS n FROM ${qt(opts.targetSchema, p.name)}`);
       if (Number(c!.n) > 0) {
-        report.production_only!.push({ table: p.name, rows: Number(c!.n), ranges: [], key_columns: p.keyColumns });
+        report.production_only!.push({ table: p.name, rows: Number(c!.n), ranges: [], key_columns: p.keyColumns, only_on_production: true });
         report.production_only_rows = Number(report.production_only_rows) + Number(c!.n);
-        report.notes!.push(`${p.name}: exists only on production (${c!.n} rows); the copy moves it aside, keep does not bring it back`);
+        const aside = keptIn === 'prev' ? prevSchema(opts.targetSchema) : lastSchema(opts.targetSchema);
+        report.notes!.push(`${p.name}: exists only on production (${c!.n} rows); the copy moves it aside to ${aside}, kept there until release; keep does not bring it back`);
       }
     }
     opts.logger.info({ component: 'db-preflight', schema: opts.targetSchema, productionOnlyRows: report.production_only_rows }, 'preflight done');

@@ -132,6 +132,9 @@ async function loadProductionSite(conn: Connection, productionOnly: boolean): Pr
   if (productionOnly) {
     // A webhook that already reached the new host: a row staging will never have.
     await conn.query(`INSERT INTO wp_comments VALUES (${PRODUCTION_ONLY_ID}, 1, 'order webhook on production', '2024-02-01 00:00:00')`);
+    // A plugin installed on production only: its table is moved aside by the copy, never merged.
+    await conn.query('CREATE TABLE wp_prod_plugin_log (id INT PRIMARY KEY, msg VARCHAR(50)) ENGINE=InnoDB');
+    await conn.query("INSERT INTO wp_prod_plugin_log VALUES (1, 'a'), (2, 'b')");
   }
 }
 
@@ -325,7 +328,14 @@ test('presync → lock → sync → verify → rewrite on real agents; productio
 
   const view0 = env.engine.create(env.plan({ productionOnlyRows: 'keep' }), 'tester');
   const id = view0.id;
-  assert.equal(step(await advance(env, id, 'preflight'), 'preflight').state, 'succeeded');
+  const kept = await advance(env, id, 'preflight');
+  assert.equal(step(kept, 'preflight').state, 'succeeded');
+  // Only the rows of tables both sides have are merged back; the message says what becomes of the others.
+  const keptCheck = (evidence(kept, 'preflight')[EVIDENCE_KEYS.checks] as Array<{ name: string; message: string }>).find((c) => c.name === 'database production-only rows')!;
+  assert.match(keptCheck.message, /^1 production-only rows? will be merged back/, keptCheck.message);
+  assert.match(keptCheck.message, /wp_prod_plugin_log: 2 rows/);
+  assert.match(keptCheck.message, /not merged back/);
+  assert.match(keptCheck.message, /wp__sy_prev/);
 
   // The site keeps writing through its ordinary user while presync copies.
   const site = await env.site();

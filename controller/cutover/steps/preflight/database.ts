@@ -18,11 +18,13 @@ interface ProductionOnlyTable {
   ranges: Array<{ text: string; count: number }>;
   /** A table without a key whose rows were too many different ones to record for keep. */
   tooManyToKeep: boolean;
+  /** The whole table exists only on production: moved aside by the copy, never merged. */
+  onlyOnProduction: boolean;
 }
 
 function productionOnlyTables(r: PreflightReport__Output): ProductionOnlyTable[] {
   return r.production_only
-    .map((t) => ({ table: t.table, rows: toNumber(t.rows), keyColumns: t.key_columns, ranges: t.ranges.map((k) => ({ text: k.text, count: toNumber(k.count) })), tooManyToKeep: t.too_many_to_keep }))
+    .map((t) => ({ table: t.table, rows: toNumber(t.rows), keyColumns: t.key_columns, ranges: t.ranges.map((k) => ({ text: k.text, count: toNumber(k.count) })), tooManyToKeep: t.too_many_to_keep, onlyOnProduction: t.only_on_production }))
     .filter((t) => t.rows > 0);
 }
 
@@ -60,7 +62,7 @@ function autoIncrementCheck(r: PreflightReport__Output, productionOnly: Readonly
   return collides ? warn(AUTO_INCREMENT, `${msg} — rows staging creates before the freeze may take the keys of production-only rows`, evidence) : warn(AUTO_INCREMENT, msg, evidence);
 }
 
-export function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | 'discard' | undefined): Check {
+export function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | 'discard' | undefined, schema = 'the database'): Check {
   const tables = productionOnlyTables(r);
   const total = toNumber(r.production_only_rows) || tables.reduce((n, t) => n + t.rows, 0);
   const evidence = { rows: total, tables, mode: mode ?? null };
@@ -81,8 +83,19 @@ export function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | '
       evidence,
     );
   }
-  if (mode === 'keep') return warn(PRODUCTION_ONLY, `${total} production-only rows will be merged back once the final delta is proven (rewrite step) — ${listed}`, evidence);
-  return warn(PRODUCTION_ONLY, `${total} production-only rows will be discarded by the copy (plan: discard) — ${listed}`, evidence);
+  // Tables only production has are not merged by keep (nor dropped by discard): the copy moves
+  // them aside. Counted among the rows to merge, they made the message promise what keep never did.
+  const whole = tables.filter((t) => t.onlyOnProduction);
+  const rowsIn = tables.filter((t) => !t.onlyOnProduction);
+  const rowCount = rowsIn.reduce((n, t) => n + t.rows, 0);
+  const list = (ts: ProductionOnlyTable[]) => ts.slice(0, 10).map(describe).join('; ') + (ts.length > 10 ? `; … ${ts.length - 10} more tables` : '');
+  const aside =
+    whole.length === 0
+      ? ''
+      : `tables only production has are not merged back: ${list(whole)} — the copy moves ${whole.length === 1 ? 'it' : 'them'} aside to ${schema}__sy_prev (${schema}__sy_last after an earlier copy), kept there until release`;
+  const join = (rowsPart: string) => [rowsPart, aside].filter((x) => x !== '').join('; ');
+  if (mode === 'keep') return warn(PRODUCTION_ONLY, join(rowCount === 0 ? '' : `${rowCount} production-only rows will be merged back once the final delta is proven (rewrite step) — ${list(rowsIn)}`), evidence);
+  return warn(PRODUCTION_ONLY, join(rowCount === 0 ? '' : `${rowCount} production-only rows will be discarded by the copy (plan: discard) — ${list(rowsIn)}`), evidence);
 }
 
 /**
@@ -107,7 +120,7 @@ export function databasePreflightChecks(deps: DataStepDeps): PreflightCheck {
       return [fail(AUTO_INCREMENT, message), fail(PRODUCTION_ONLY, message)];
     }
     const productionOnly = new Set(productionOnlyTables(report).map((t) => t.table));
-    const checks = [autoIncrementCheck(report, productionOnly), productionOnlyCheck(report, plan.productionOnlyRows)];
+    const checks = [autoIncrementCheck(report, productionOnly), productionOnlyCheck(report, plan.productionOnlyRows, plan.database.production)];
     if (report.notes.length > 0) checks.push(pass('database preflight notes', report.notes.join('; '), { notes: report.notes }));
     return checks;
   };

@@ -9,6 +9,7 @@ export interface ProductionOnlyTable {
   'ranges'?: (_switchyard_v1_KeyRange)[];
   'key_columns'?: (string)[];
   'too_many_to_keep'?: (boolean);
+  'only_on_production'?: (boolean);
 }
 
 export interface ProductionOnlyTable__Output {
@@ -17,4 +18,5 @@ export interface ProductionOnlyTable__Output {
   'ranges': (_switchyard_v1_KeyRange__Output)[];
   'key_columns': (string)[];
   'too_many_to_keep': (boolean);
+  'only_on_production': (boolean);
 }
