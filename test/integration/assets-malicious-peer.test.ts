@@ -4,15 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadProto } from '../../shared/grpc/load.js';
-import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
-import { pull, startAssetsAgent } from '../helpers/tree-fixture.js';
+import { pull } from '../helpers/tree-fixture.js';
+import { fakeAssetsStaging, productionFacing, type FakeStaging } from '../helpers/fake-staging.js';
 
 const DATA = Buffer.from('owned\n');
 const SHA = createHash('sha256').update(DATA).digest();
@@ -21,16 +20,8 @@ function file(path: string): AssetManifestEntry {
   return { path, type: 'file', mode: 0o644, size: DATA.length, mtime_ns: '1700000000000000000', sha256: SHA, chunks: Buffer.alloc(0), target: '' };
 }
 
-async function fakeStaging(entries: AssetManifestEntry[], sent: Buffer = DATA): Promise<{ address: string; stop: () => Promise<void> }> {
-  const proto = loadProto<AssetsProto>();
-  const server = new grpc.Server();
-  const unimplemented = (_call: unknown, cb: (err: { code: number }) => void) => cb({ code: grpc.status.UNIMPLEMENTED });
-  server.addService(proto.switchyard.v1.Assets.service, {
-    AuthorizeTransfer: unimplemented,
-    RevokeTransfer: unimplemented,
-    ScanRoot: unimplemented,
-    PullAssets: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
-    VerifyAssets: unimplemented,
+function fakeStaging(entries: AssetManifestEntry[], sent: Buffer = DATA): Promise<FakeStaging> {
+  return fakeAssetsStaging({
     TreeDigest: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { digest: 'evil', files: 1 }),
     ListManifest: (call: grpc.ServerWritableStream<unknown, object>) => {
       call.write({ entries, chunk_size: CHUNK_SIZE, summary: { digest: 'evil' } });
@@ -44,10 +35,6 @@ async function fakeStaging(entries: AssetManifestEntry[], sent: Buffer = DATA): 
       call.on('end', () => call.end());
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.2:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return { address: `127.0.0.2:${port}`, stop: () => new Promise((r) => server.tryShutdown(() => r())) };
 }
 
 const cases: Array<[string, AssetManifestEntry[], boolean]> = [
@@ -66,14 +53,9 @@ for (const [name, entries, allowExternal] of cases) {
     mkdirSync(root, { recursive: true });
     mkdirSync(outside, { recursive: true });
     const evil = await fakeStaging(entries);
-    const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: root, allowExternalSymlinks: allowExternal } });
-    t.after(async () => {
-      await production.stop();
-      await evil.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    const { production, req } = await productionFacing(t, dir, evil, { path: root, allowExternalSymlinks: allowExternal });
     await assert.rejects(
-      pull(production.client, { peer_address: evil.address, transfer_token: 'x'.repeat(20), staging_root: 'uploads', production_root: 'uploads', delete: true }),
+      pull(production.client, req),
       (err: grpc.ServiceError) => err.code === grpc.status.INVALID_ARGUMENT && err.metadata.get('switchyard-error-code')[0] === 'SY_PATH_UNSAFE',
     );
     assert.deepEqual(readdirSync(outside), [], 'nothing written beside the root');
@@ -88,14 +70,9 @@ test('a peer whose bytes do not match the SHA-256 it lists is refused, saying so
   const root = join(dir, 'root');
   mkdirSync(root, { recursive: true });
   const evil = await fakeStaging([file('x')], Buffer.from('other\n'));
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: root } });
-  t.after(async () => {
-    await production.stop();
-    await evil.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { production, req } = await productionFacing(t, dir, evil, { path: root });
   await assert.rejects(
-    pull(production.client, { peer_address: evil.address, transfer_token: 'x'.repeat(20), staging_root: 'uploads', production_root: 'uploads', delete: true }),
+    pull(production.client, req),
     (err: grpc.ServiceError) => err.metadata.get('switchyard-error-code')[0] === 'SY_CONFLICT' && /x: what staging sent did not match the SHA-256 it listed/.test(err.details) && /sends data that is not the file it lists/.test(err.details),
   );
   assert.deepEqual(readdirSync(root), [], 'neither the file nor a temporary file is left');

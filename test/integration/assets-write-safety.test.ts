@@ -8,13 +8,12 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadProto } from '../../shared/grpc/load.js';
-import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
 import type { VerifyAssetsResponse__Output } from '../../shared/proto-gen/switchyard/v1/VerifyAssetsResponse.js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
 import { partName } from '../../agent/assets/copy-file.js';
-import { call, pull, startAssetPair, startAssetsAgent } from '../helpers/tree-fixture.js';
+import { call, pull, startAssetPair } from '../helpers/tree-fixture.js';
+import { fakeAssetsStaging, productionFacing, type FakeStaging } from '../helpers/fake-staging.js';
 
 interface FakeEntry {
   path: string;
@@ -36,16 +35,8 @@ function wire(e: FakeEntry): AssetManifestEntry {
 }
 
 /** A staging agent that lists `tree.entries` (settable between pulls) and serves their bytes. */
-async function fakeStaging(tree: { entries: FakeEntry[]; served?: Map<string, Buffer> }): Promise<{ address: string; stop: () => Promise<void> }> {
-  const proto = loadProto<AssetsProto>();
-  const server = new grpc.Server();
-  const unimplemented = (_call: unknown, cb: (err: { code: number }) => void) => cb({ code: grpc.status.UNIMPLEMENTED });
-  server.addService(proto.switchyard.v1.Assets.service, {
-    AuthorizeTransfer: unimplemented,
-    RevokeTransfer: unimplemented,
-    ScanRoot: unimplemented,
-    PullAssets: (call: grpc.ServerWritableStream<unknown, unknown>) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
-    VerifyAssets: unimplemented,
+function fakeStaging(tree: { entries: FakeEntry[]; served?: Map<string, Buffer> }): Promise<FakeStaging> {
+  return fakeAssetsStaging({
     TreeDigest: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { digest: 'fake', files: 1 }),
     ListManifest: (call: grpc.ServerWritableStream<{ paths: string[] }, object>) => {
       const wanted = call.request.paths;
@@ -63,10 +54,6 @@ async function fakeStaging(tree: { entries: FakeEntry[]; served?: Map<string, Bu
       call.on('end', () => call.end());
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.2:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  return { address: `127.0.0.2:${port}`, stop: () => new Promise((r) => server.tryShutdown(() => r())) };
 }
 
 async function fakePair(t: { after: (fn: () => Promise<void>) => void }, allowExternalSymlinks: boolean) {
@@ -77,13 +64,7 @@ async function fakePair(t: { after: (fn: () => Promise<void>) => void }, allowEx
   mkdirSync(outside);
   const tree: { entries: FakeEntry[]; served?: Map<string, Buffer> } = { entries: [] };
   const evil = await fakeStaging(tree);
-  const production = await startAssetsAgent('127.0.0.3', join(dir, 'p.sqlite'), { uploads: { path: root, allowExternalSymlinks } });
-  t.after(async () => {
-    await production.stop();
-    await evil.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const req = { peer_address: evil.address, transfer_token: 'x'.repeat(20), staging_root: 'uploads', production_root: 'uploads', delete: true };
+  const { production, req } = await productionFacing(t, dir, evil, { path: root, allowExternalSymlinks });
   return { dir, root, outside, tree, production, req };
 }
 

@@ -1,8 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { withTwoMariaDbs } from '../helpers/mariadb.js';
 import { agentConfig, checksumTables, dump, loadFixture, startDbAgent, startDbAgentProcess, streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { authorizeTransfer, twoAgents, twoServers } from '../helpers/db-pair.js';
 import { GrpcSourcePeer } from '../../agent/db/peer.js';
 import { pullDatabase } from '../../agent/db/pull.js';
 import { compareDatabases } from '../../agent/db/compare.js';
@@ -10,22 +9,14 @@ import { silentLogger } from '../../shared/logger.js';
 import { ChunkCache } from '../../agent/db/chunk-cache.js';
 
 async function prepare(t: TestContext) {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
-  });
+  const { staging, production, s, p } = await twoServers(t);
   await loadFixture(s, 'shop');
   // Production already holds something: it must be kept aside, never lost.
   await p.query('CREATE TABLE shop.legacy (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO shop.legacy VALUES (1, "old")');
   await p.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, note TEXT); INSERT INTO shop.orders VALUES (1, "prod order")');
   await p.query('CREATE TRIGGER shop.legacy_trg BEFORE INSERT ON shop.legacy FOR EACH ROW SET NEW.v = UPPER(NEW.v)');
   const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const peer = await authorizeTransfer(stagingAgent);
   return { staging, production, s, p, stagingAgent, peer };
 }
 
@@ -202,23 +193,13 @@ test('sync repairs chunks from staging\'s row packets where it can, and from tex
 });
 
 test('presync copies tables tied by foreign keys whatever their names\' order (a child named before its parent)', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { staging, production, p, prodAgent, peer } = await twoAgents(t, async ({ s }) => {
+    // As WooCommerce's wc_download_log names woocommerce_downloadable_product_permissions.
+    await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
+    await s.query('CREATE TABLE shop.items (id INT PRIMARY KEY, order_id INT NOT NULL, CONSTRAINT fk_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE) ENGINE=InnoDB');
+    await s.query("INSERT INTO shop.orders VALUES (1, 'x'), (2, 'y')");
+    await s.query('INSERT INTO shop.items VALUES (10, 1), (11, 2)');
   });
-  // As WooCommerce's wc_download_log names woocommerce_downloadable_product_permissions.
-  await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
-  await s.query('CREATE TABLE shop.items (id INT PRIMARY KEY, order_id INT NOT NULL, CONSTRAINT fk_order FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE CASCADE) ENGINE=InnoDB');
-  await s.query("INSERT INTO shop.orders VALUES (1, 'x'), (2, 'y')");
-  await s.query('INSERT INTO shop.items VALUES (10, 1), (11, 2)');
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
   assert.equal(dump(production, 'shop'), dump(staging, 'shop'));
   const v = (await streamCall(prodAgent.client, 'VerifyDatabase', { peer, full: true })).find((e) => e.parity)!.parity!;

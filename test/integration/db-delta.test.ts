@@ -1,30 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { withTwoMariaDbs } from '../helpers/mariadb.js';
 import { agentConfig, checksumTables, dump, loadFixture, startDbAgent, streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { twoAgents } from '../helpers/db-pair.js';
 
 test('writes during presync, then lock, then the delta: every committed row arrives and parity is proven', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
   const dir = mkdtempSync(join(tmpdir(), 'sy-maint-'));
-  t.after(async () => {
-    await s.end();
-    await p.end();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await loadFixture(s, 'shop');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const flagFile = join(dir, '.maintenance');
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging, { maintenance: { flagFile, content: '<?php $upgrading = 1; ?>' } }));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const { staging, production, s, p, stagingAgent, prodAgent, peer } = await twoAgents(t, ({ s }) => loadFixture(s, 'shop'), {
+    stagingConfig: { maintenance: { flagFile, content: '<?php $upgrading = 1; ?>' } },
+  });
 
   // The site keeps writing through its ordinary user: inserts, updates, deletes, a new option.
   const site = await createConnection({ host: staging.host, port: staging.port, user: staging.site.user, password: staging.site.password, database: 'shop' });
@@ -140,16 +130,10 @@ test('unlock restores a prior read_only=ON and an existing flag file byte for by
 });
 
 test('two rows changed the same way in one chunk do not cancel out (a BIT_XOR of CRC32 would miss them)', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  t.after(() => s.end());
-  await s.query("CREATE TABLE shop.pairs (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL, n DECIMAL(6,2) NOT NULL) ENGINE=InnoDB");
-  await s.query("INSERT INTO shop.pairs VALUES (1, 'aaaa', 10.00), (2, 'bbbb', 20.00), (3, 'cc', 3.00)");
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const { s, prodAgent, peer } = await twoAgents(t, async ({ s }) => {
+    await s.query("CREATE TABLE shop.pairs (id INT PRIMARY KEY, v VARCHAR(10) NOT NULL, n DECIMAL(6,2) NOT NULL) ENGINE=InnoDB");
+    await s.query("INSERT INTO shop.pairs VALUES (1, 'aaaa', 10.00), (2, 'bbbb', 20.00), (3, 'cc', 3.00)");
+  });
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
 
   const linear = async () => {
@@ -172,17 +156,11 @@ test('two rows changed the same way in one chunk do not cancel out (a BIT_XOR of
 });
 
 test('sync repairs two chunks of a long-row table on one connection (prepared statements, not handed out closed)', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  t.after(() => s.end());
-  // Rows of ~2 KB: loaded by prepared INSERTs, in the repair as in presync.
-  await s.query('CREATE TABLE shop.articles (id INT PRIMARY KEY, body TEXT NOT NULL) ENGINE=InnoDB');
-  for (let i = 1; i <= 200; i++) await s.query('INSERT INTO shop.articles VALUES (?, ?)', [i, `${i}:` + 'x'.repeat(2000)]);
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const { staging, production, s, prodAgent, peer } = await twoAgents(t, async ({ s }) => {
+    // Rows of ~2 KB: loaded by prepared INSERTs, in the repair as in presync.
+    await s.query('CREATE TABLE shop.articles (id INT PRIMARY KEY, body TEXT NOT NULL) ENGINE=InnoDB');
+    for (let i = 1; i <= 200; i++) await s.query('INSERT INTO shop.articles VALUES (?, ?)', [i, `${i}:` + 'x'.repeat(2000)]);
+  });
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 1, chunk_bytes: 20_000 });
 
   // Two posts edited far apart: two chunks of the same table differ.
@@ -196,21 +174,11 @@ test('sync repairs two chunks of a long-row table on one connection (prepared st
 });
 
 test('a table without a key: duplicate rows changed alike on staging are seen and moved (two equal rows cancel in a BIT_XOR)', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s }) => {
+    // A log-like table: no key, the same row twice.
+    await s.query('CREATE TABLE shop.tags (post INT, tag VARCHAR(20)) ENGINE=InnoDB');
+    await s.query("INSERT INTO shop.tags VALUES (1, 'draft'), (1, 'draft'), (2, 'b')");
   });
-  // A log-like table: no key, the same row twice.
-  await s.query('CREATE TABLE shop.tags (post INT, tag VARCHAR(20)) ENGINE=InnoDB');
-  await s.query("INSERT INTO shop.tags VALUES (1, 'draft'), (1, 'draft'), (2, 'b')");
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
 
   // Both copies change the same way: same count, and each pair's hashes would XOR to 0.
@@ -226,21 +194,11 @@ test('a table without a key: duplicate rows changed alike on staging are seen an
 });
 
 test('FLOAT values arrive exactly and a change the server\'s 6-digit text hides is seen and moved', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s }) => {
+    await s.query('CREATE TABLE shop.geo (id INT PRIMARY KEY, f FLOAT, fu FLOAT UNSIGNED NOT NULL, fd FLOAT(9,4), d DOUBLE) ENGINE=InnoDB');
+    // As text the server writes these 1234570, 52.52, 1, 1: each would load as another value.
+    await s.query('INSERT INTO shop.geo VALUES (1, 1234567, 16777215, 12345.6789, 0.1), (2, 52.520008, 1.0000001, -0.0001, 1e-320), (3, NULL, 0, NULL, NULL)');
   });
-  await s.query('CREATE TABLE shop.geo (id INT PRIMARY KEY, f FLOAT, fu FLOAT UNSIGNED NOT NULL, fd FLOAT(9,4), d DOUBLE) ENGINE=InnoDB');
-  // As text the server writes these 1234570, 52.52, 1, 1: each would load as another value.
-  await s.query('INSERT INTO shop.geo VALUES (1, 1234567, 16777215, 12345.6789, 0.1), (2, 52.520008, 1.0000001, -0.0001, 1e-320), (3, NULL, 0, NULL, NULL)');
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   const exact = 'SELECT id, CAST(f AS DOUBLE) AS f, CAST(fu AS DOUBLE) AS fu, CAST(fd AS DOUBLE) AS fd, d FROM shop.geo ORDER BY id';
   const valuesOf = async (c: typeof s) => (await c.query(exact))[0];
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
@@ -259,16 +217,10 @@ test('FLOAT values arrive exactly and a change the server\'s 6-digit text hides 
 });
 
 test('a unique value that moved on staging to a row of an earlier chunk is repaired (the chunks go together), locked ahead or not', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  t.after(() => s.end());
-  await s.query('CREATE TABLE shop.users (id INT PRIMARY KEY, email VARCHAR(64) NOT NULL, pad VARCHAR(200), UNIQUE KEY email (email)) ENGINE=InnoDB');
-  await s.query("INSERT INTO shop.users SELECT seq, CONCAT('u', seq, '@x'), REPEAT('p', 150) FROM shop.seq_1_to_2000");
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const { staging, production, s, prodAgent, peer } = await twoAgents(t, async ({ s }) => {
+    await s.query('CREATE TABLE shop.users (id INT PRIMARY KEY, email VARCHAR(64) NOT NULL, pad VARCHAR(200), UNIQUE KEY email (email)) ENGINE=InnoDB');
+    await s.query("INSERT INTO shop.users SELECT seq, CONCAT('u', seq, '@x'), REPEAT('p', 150) FROM shop.seq_1_to_2000");
+  });
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2, chunk_bytes: 4096 });
 
   // User 1900 gives up an address and user 5 takes it; then two users swap theirs.
@@ -293,27 +245,17 @@ test('a unique value that moved on staging to a row of an earlier chunk is repai
 });
 
 test('a table re-copied for a schema change takes the tables tied to it by foreign keys along: their constraints name the new tables', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { staging, production, s, p, prodAgent, peer } = await twoAgents(t, async ({ s }) => {
+    // a_orders <- b_items <- c_notes, and an unrelated table.
+    await s.query('CREATE TABLE shop.a_orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
+    await s.query('CREATE TABLE shop.b_items (id INT PRIMARY KEY, order_id INT NOT NULL, CONSTRAINT fk_order FOREIGN KEY (order_id) REFERENCES a_orders (id) ON DELETE CASCADE) ENGINE=InnoDB');
+    await s.query('CREATE TABLE shop.c_notes (id INT PRIMARY KEY, item_id INT NOT NULL, CONSTRAINT fk_item FOREIGN KEY (item_id) REFERENCES b_items (id) ON DELETE CASCADE) ENGINE=InnoDB');
+    await s.query('CREATE TABLE shop.d_other (id INT PRIMARY KEY) ENGINE=InnoDB');
+    await s.query("INSERT INTO shop.a_orders VALUES (1, 'x'), (2, 'y')");
+    await s.query('INSERT INTO shop.b_items VALUES (10, 1), (11, 2)');
+    await s.query('INSERT INTO shop.c_notes VALUES (100, 10), (101, 11)');
+    await s.query('INSERT INTO shop.d_other VALUES (1)');
   });
-  // a_orders <- b_items <- c_notes, and an unrelated table.
-  await s.query('CREATE TABLE shop.a_orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
-  await s.query('CREATE TABLE shop.b_items (id INT PRIMARY KEY, order_id INT NOT NULL, CONSTRAINT fk_order FOREIGN KEY (order_id) REFERENCES a_orders (id) ON DELETE CASCADE) ENGINE=InnoDB');
-  await s.query('CREATE TABLE shop.c_notes (id INT PRIMARY KEY, item_id INT NOT NULL, CONSTRAINT fk_item FOREIGN KEY (item_id) REFERENCES b_items (id) ON DELETE CASCADE) ENGINE=InnoDB');
-  await s.query('CREATE TABLE shop.d_other (id INT PRIMARY KEY) ENGINE=InnoDB');
-  await s.query("INSERT INTO shop.a_orders VALUES (1, 'x'), (2, 'y')");
-  await s.query('INSERT INTO shop.b_items VALUES (10, 1), (11, 2)');
-  await s.query('INSERT INTO shop.c_notes VALUES (100, 10), (101, 11)');
-  await s.query('INSERT INTO shop.d_other VALUES (1)');
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
 
   const schemas = async () => ((await p.query("SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop%' ORDER BY 1"))[0] as Array<{ n: string }>).map((r) => r.n);
@@ -340,23 +282,13 @@ test('a table re-copied for a schema change takes the tables tied to it by forei
 });
 
 test('a table created on production after presync is not dropped by sync: it is moved aside beside the tables presync kept, and the report names it', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
+    await s.query("INSERT INTO shop.orders VALUES (1, 'x')");
+    // Production had a table of that name before the copy too: presync keeps it in __sy_prev.
+    await p.query('CREATE TABLE shop.plugin_log (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+    await p.query("INSERT INTO shop.plugin_log VALUES (1, 'before presync')");
   });
-  await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB');
-  await s.query("INSERT INTO shop.orders VALUES (1, 'x')");
-  // Production had a table of that name before the copy too: presync keeps it in __sy_prev.
-  await p.query('CREATE TABLE shop.plugin_log (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
-  await p.query("INSERT INTO shop.plugin_log VALUES (1, 'before presync')");
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
   // A plugin activated on production after the copy creates its tables and writes to them.
   await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');

@@ -1,8 +1,7 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { withTwoMariaDbs } from '../helpers/mariadb.js';
-import { agentConfig, loadFixture, startDbAgent, streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { agentConfig, loadFixture, streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { twoAgents, type TwoAgents } from '../helpers/db-pair.js';
 import type { PreflightReport__Output } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import { preflightDatabase, mergeProductionOnly, ProductionOnlyStore } from '../../agent/db/preflight.js';
@@ -16,27 +15,17 @@ import { productionOnlyCheck } from '../../controller/cutover/steps/preflight/da
 const toOutput = (r: PreflightReport): PreflightReport__Output => JSON.parse(JSON.stringify({ notes: [], auto_increment: [], ...r, production_only: (r.production_only ?? []).map((x) => ({ ranges: [], key_columns: [], too_many_to_keep: false, ...x, rows: String(x.rows) })), production_only_rows: String(r.production_only_rows) })) as PreflightReport__Output;
 
 test('preflight finds production-only rows and auto-increment risk; keep merges them back, a key collision fails naming the key', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { s, p, prodAgent, peer, setup: { ids, sAi } } = await twoAgents(t, async ({ s, p }) => {
+    await loadFixture(s, 'shop');
+    await loadFixture(p, 'shop');
+    // Orders and an option that reached the new host only.
+    await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01'), ('test', 2, '2024-05-01'), ('test2', 3, '2024-05-01')");
+    await p.query("INSERT INTO shop.wp_options (option_name, option_value) VALUES ('prod_only', 'x')");
+    // InnoDB hands out AUTO_INCREMENT in blocks for INSERT ... SELECT, so read the ids it chose.
+    const [[ids]] = (await p.query("SELECT MIN(id) AS lo, MAX(id) AS hi FROM shop.orders WHERE customer IN ('webhook', 'test', 'test2')")) as unknown as [[{ lo: number; hi: number }]];
+    const [[sAi]] = (await s.query("SELECT AUTO_INCREMENT AS ai FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'orders'")) as unknown as [[{ ai: number }]];
+    return { ids, sAi };
   });
-  await loadFixture(s, 'shop');
-  await loadFixture(p, 'shop');
-  // Orders and an option that reached the new host only.
-  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01'), ('test', 2, '2024-05-01'), ('test2', 3, '2024-05-01')");
-  await p.query("INSERT INTO shop.wp_options (option_name, option_value) VALUES ('prod_only', 'x')");
-  // InnoDB hands out AUTO_INCREMENT in blocks for INSERT ... SELECT, so read the ids it chose.
-  const [[ids]] = (await p.query("SELECT MIN(id) AS lo, MAX(id) AS hi FROM shop.orders WHERE customer IN ('webhook', 'test', 'test2')")) as unknown as [[{ lo: number; hi: number }]];
-  const [[sAi]] = (await s.query("SELECT AUTO_INCREMENT AS ai FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_NAME = 'orders'")) as unknown as [[{ ai: number }]];
-
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
 
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   const orders = pre.production_only.find((x) => x.table === 'orders')!;
@@ -77,26 +66,16 @@ test('preflight finds production-only rows and auto-increment risk; keep merges 
 });
 
 test('keep merges rows back without firing their triggers again (what the triggers wrote is merged too); the triggers are back and fire afterwards', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { p, prodAgent, peer, setup: { auditOf, before } } = await twoAgents(t, async ({ s, p }) => {
+    await loadFixture(s, 'shop');
+    await loadFixture(p, 'shop');
+    // Two orders reach production only; its trigger writes an audit row for each.
+    await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01'), ('test', 2, '2024-05-01')");
+    const auditOf = async () => (await p.query('SELECT id, msg FROM shop.audit ORDER BY id'))[0] as Array<{ id: number; msg: string }>;
+    const before = await auditOf();
+    assert.equal(before.length, 2);
+    return { auditOf, before };
   });
-  await loadFixture(s, 'shop');
-  await loadFixture(p, 'shop');
-  // Two orders reach production only; its trigger writes an audit row for each.
-  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01'), ('test', 2, '2024-05-01')");
-  const auditOf = async () => (await p.query('SELECT id, msg FROM shop.audit ORDER BY id'))[0] as Array<{ id: number; msg: string }>;
-  const before = await auditOf();
-  assert.equal(before.length, 2);
-
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   assert.equal(Number(pre.production_only_rows), 4, 'two orders and their two audit rows');
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
@@ -112,21 +91,11 @@ test('keep merges rows back without firing their triggers again (what the trigge
 });
 
 test('keep after presync ran twice (a retried step) still merges the rows preflight found: they are in the first copy\'s kept-aside tables', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    await loadFixture(s, 'shop');
+    await loadFixture(p, 'shop');
+    await p.query("INSERT INTO shop.wp_options (option_name, option_value) VALUES ('prod_only', 'kept')");
   });
-  await loadFixture(s, 'shop');
-  await loadFixture(p, 'shop');
-  await p.query("INSERT INTO shop.wp_options (option_name, option_value) VALUES ('prod_only', 'kept')");
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   assert.equal(Number(pre.production_only.find((x) => x.table === 'wp_options')!.rows), 1);
   // presync, then presync again: the rerun keeps the first copy in __sy_last, production's own tables stay in __sy_prev.
@@ -139,30 +108,20 @@ test('keep after presync ran twice (a retried step) still merges the rows prefli
 });
 
 test('keep merges production-only rows that reference each other across tables: parents before children, whatever the names', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB');
+      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, customer_id INT NOT NULL, CONSTRAINT fk_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB');
+      // Named before its parent, as WooCommerce's wc_download_log.
+      await c.query('CREATE TABLE shop.items (id INT PRIMARY KEY, order_id INT NOT NULL, customer_id INT NOT NULL, CONSTRAINT fk_item_order FOREIGN KEY (order_id) REFERENCES orders (id), CONSTRAINT fk_item_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.customers VALUES (1, 'ann')");
+      await c.query('INSERT INTO shop.orders VALUES (1, 1)');
+      await c.query('INSERT INTO shop.items VALUES (10, 1, 1)');
+    }
+    // A webhook's order and its item reached production only; the customer is on both sides.
+    await p.query('INSERT INTO shop.orders VALUES (2, 1)');
+    await p.query('INSERT INTO shop.items VALUES (11, 2, 1)');
   });
-  for (const c of [s, p]) {
-    await c.query('CREATE TABLE shop.customers (id INT PRIMARY KEY, name VARCHAR(20)) ENGINE=InnoDB');
-    await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, customer_id INT NOT NULL, CONSTRAINT fk_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB');
-    // Named before its parent, as WooCommerce's wc_download_log.
-    await c.query('CREATE TABLE shop.items (id INT PRIMARY KEY, order_id INT NOT NULL, customer_id INT NOT NULL, CONSTRAINT fk_item_order FOREIGN KEY (order_id) REFERENCES orders (id), CONSTRAINT fk_item_customer FOREIGN KEY (customer_id) REFERENCES customers (id)) ENGINE=InnoDB');
-    await c.query("INSERT INTO shop.customers VALUES (1, 'ann')");
-    await c.query('INSERT INTO shop.orders VALUES (1, 1)');
-    await c.query('INSERT INTO shop.items VALUES (10, 1, 1)');
-  }
-  // A webhook's order and its item reached production only; the customer is on both sides.
-  await p.query('INSERT INTO shop.orders VALUES (2, 1)');
-  await p.query('INSERT INTO shop.items VALUES (11, 2, 1)');
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   assert.equal(Number(pre.production_only_rows), 2);
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
@@ -175,24 +134,14 @@ test('keep merges production-only rows that reference each other across tables: 
 });
 
 test('a table keyed by a BIT column: preflight finds its production-only rows, sync and verify chunk it on staging, keep merges the rows back', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    // No primary key: chunked on the unique BIT key, whose boundaries presync does not record.
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.flags (b BIT(16) NOT NULL, v INT, UNIQUE KEY b (b)) ENGINE=InnoDB');
+      await c.query('INSERT INTO shop.flags SELECT seq, seq FROM shop.seq_0_to_5000');
+    }
+    await p.query("INSERT INTO shop.flags VALUES (b'1111111111111111', -1)");
   });
-  // No primary key: chunked on the unique BIT key, whose boundaries presync does not record.
-  for (const c of [s, p]) {
-    await c.query('CREATE TABLE shop.flags (b BIT(16) NOT NULL, v INT, UNIQUE KEY b (b)) ENGINE=InnoDB');
-    await c.query('INSERT INTO shop.flags SELECT seq, seq FROM shop.seq_0_to_5000');
-  }
-  await p.query("INSERT INTO shop.flags VALUES (b'1111111111111111', -1)");
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   assert.deepEqual(pre.production_only.map((x) => [x.table, Number(x.rows), x.ranges.map((r) => r.text)]), [['flags', 1, ['65535']]]);
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
@@ -208,23 +157,13 @@ test('a table keyed by a BIT column: preflight finds its production-only rows, s
 });
 
 test('keep reports a collision where staging\'s row under a production-only key differs only in a FLOAT\'s digits past the sixth', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { s, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.prices (id INT PRIMARY KEY, amount FLOAT NOT NULL) ENGINE=InnoDB');
+      await c.query('INSERT INTO shop.prices VALUES (1, 10)');
+    }
+    await p.query('INSERT INTO shop.prices VALUES (2, 1234567)');
   });
-  for (const c of [s, p]) {
-    await c.query('CREATE TABLE shop.prices (id INT PRIMARY KEY, amount FLOAT NOT NULL) ENGINE=InnoDB');
-    await c.query('INSERT INTO shop.prices VALUES (1, 10)');
-  }
-  await p.query('INSERT INTO shop.prices VALUES (2, 1234567)');
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
   await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   // Staging takes key 2 for another row; as text both amounts are 1234570.
   await s.query('INSERT INTO shop.prices VALUES (2, 1234568)');
@@ -236,32 +175,16 @@ test('keep reports a collision where staging\'s row under a production-only key 
   });
 });
 
-/** Both agents on the two servers, a transfer authorised, and the peer to hand the production agent. */
-async function twoAgents(t: import('node:test').TestContext, staging: import('../helpers/mariadb.js').MariaDbInstance, production: import('../helpers/mariadb.js').MariaDbInstance) {
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodAgent = await startDbAgent(t, agentConfig('prod-1', production));
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
-  return { stagingAgent, prodAgent, peer };
-}
-
 test('a table without a key: the row copies only production has are found, counted, and kept ones merged back (as many copies as production had more)', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.hits (a INT, b VARCHAR(10), f FLOAT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
+      await c.query("INSERT INTO shop.hits VALUES (1, 'x', 1.5), (1, 'x', 1.5), (2, NULL, NULL)");
+    }
+    // A third copy of a duplicate, two copies of a new row, and a FLOAT whose text equals another's.
+    await p.query("INSERT INTO shop.hits VALUES (1, 'x', 1.5), (3, 'z', NULL), (3, 'z', NULL), (4, 'f', 1234567)");
+    await s.query("INSERT INTO shop.hits VALUES (4, 'f', 1234568)");
   });
-  for (const c of [s, p]) {
-    await c.query('CREATE TABLE shop.hits (a INT, b VARCHAR(10), f FLOAT) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
-    await c.query("INSERT INTO shop.hits VALUES (1, 'x', 1.5), (1, 'x', 1.5), (2, NULL, NULL)");
-  }
-  // A third copy of a duplicate, two copies of a new row, and a FLOAT whose text equals another's.
-  await p.query("INSERT INTO shop.hits VALUES (1, 'x', 1.5), (3, 'z', NULL), (3, 'z', NULL), (4, 'f', 1234567)");
-  await s.query("INSERT INTO shop.hits VALUES (4, 'f', 1234568)");
-  const { prodAgent, peer } = await twoAgents(t, staging, production);
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   const hits = pre.production_only.find((x) => x.table === 'hits');
   assert.ok(hits !== undefined, `hits not reported: ${JSON.stringify(pre)}`);
@@ -286,19 +209,13 @@ test('a table without a key: the row copies only production has are found, count
 });
 
 test('a table without a key: past the limit of rows to record, the count is still told, keep refuses (preflight check and merge), discard goes; staging\'s UNIQUE key catches a kept copy', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { production, s, p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.log (a INT, b VARCHAR(10)) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.log VALUES (1, 'x')");
+    }
+    await p.query("INSERT INTO shop.log VALUES (2, 'a'), (3, 'b'), (3, 'b'), (4, 'c')");
   });
-  for (const c of [s, p]) {
-    await c.query('CREATE TABLE shop.log (a INT, b VARCHAR(10)) ENGINE=InnoDB');
-    await c.query("INSERT INTO shop.log VALUES (1, 'x')");
-  }
-  await p.query("INSERT INTO shop.log VALUES (2, 'a'), (3, 'b'), (3, 'b'), (4, 'c')");
-  const { prodAgent, peer } = await twoAgents(t, staging, production);
   const target = dbTargetFromConfig(agentConfig('prod-1', production).database);
   const logger = createLogger({ level: 'silent' });
   const store = new ProductionOnlyStore();
@@ -339,19 +256,13 @@ test('a table without a key: past the limit of rows to record, the count is stil
 });
 
 test('keep: a production-only row that takes a unique value staging gave another row fails SY_CONFLICT naming table, key and value; nothing merged, triggers back', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    await loadFixture(s, 'shop');
+    await loadFixture(p, 'shop');
+    // A cron on production wrote a transient; staging wrote one of the same name, under another id.
+    await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01')");
+    await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (500, '_transient_doing_cron', 'prod')");
   });
-  await loadFixture(s, 'shop');
-  await loadFixture(p, 'shop');
-  // A cron on production wrote a transient; staging wrote one of the same name, under another id.
-  await p.query("INSERT INTO shop.orders (customer, total, created) VALUES ('webhook', 1, '2024-05-01')");
-  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (500, '_transient_doing_cron', 'prod')");
-  const { prodAgent, peer } = await twoAgents(t, staging, production);
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   assert.equal(Number(pre.production_only.find((x) => x.table === 'wp_options')!.rows), 1);
   await s.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (400, '_transient_doing_cron', 'staging')");
@@ -374,51 +285,41 @@ test('keep: a production-only row that takes a unique value staging gave another
   assert.equal(Number(ok.rows_merged), Number(pre.production_only_rows));
 });
 
-test('keep after preflight ran between copies and presync ran twice more: the recorded rows survive the third copy', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
+/** Row a webhook writes on production only, after the first copy. */
+const WEBHOOK_ROW = "INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (700, 'webhook_seen', 'yes')";
+
+/** The fixture on both sides and a first copy; then a webhook reaches the new host and preflight (again) finds its row. */
+async function webhookAfterFirstCopy(t: TestContext) {
+  const env = await twoAgents(t, async ({ s, p }) => {
+    await loadFixture(s, 'shop');
+    await loadFixture(p, 'shop');
   });
-  await loadFixture(s, 'shop');
-  await loadFixture(p, 'shop');
-  const { prodAgent, peer } = await twoAgents(t, staging, production);
+  const { p, prodAgent, peer } = env;
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
-  // A webhook reaches the new host after the first copy; preflight (again) finds it.
-  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (700, 'webhook_seen', 'yes')");
+  await p.query(WEBHOOK_ROW);
   const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   assert.equal(Number(pre.production_only_rows), 1);
+  return env;
+}
+
+/** Two more copies, then keep: the webhook's row is merged back. */
+async function twoCopiesThenKeep({ p, prodAgent, peer }: TwoAgents<void>) {
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
   const merged = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
   assert.equal(Number(merged.rows_merged), 1);
   assert.deepEqual((await p.query('SELECT option_value FROM shop.wp_options WHERE option_id = 700'))[0], [{ option_value: 'yes' }]);
+}
+
+test('keep after preflight ran between copies and presync ran twice more: the recorded rows survive the third copy', async (t) => {
+  await twoCopiesThenKeep(await webhookAfterFirstCopy(t));
 });
 
 test('keep after preflight ran between copies, then a rollback and two more copies: the rows are found where the first new copy put them', async (t) => {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
-  });
-  await loadFixture(s, 'shop');
-  await loadFixture(p, 'shop');
-  const { prodAgent, peer } = await twoAgents(t, staging, production);
-  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
-  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (700, 'webhook_seen', 'yes')");
-  const pre = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
-  assert.equal(Number(pre.production_only_rows), 1);
+  const env = await webhookAfterFirstCopy(t);
   // Rolled back: production's own tables are live again and the row went with the copy it was
   // written into; the webhook's retry writes it again. The next copy is a first one: __sy_prev.
-  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
-  await p.query("INSERT INTO shop.wp_options (option_id, option_name, option_value) VALUES (700, 'webhook_seen', 'yes')");
-  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
-  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
-  const merged = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
-  assert.equal(Number(merged.rows_merged), 1);
-  assert.deepEqual((await p.query('SELECT option_value FROM shop.wp_options WHERE option_id = 700'))[0], [{ option_value: 'yes' }]);
+  await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  await env.p.query(WEBHOOK_ROW);
+  await twoCopiesThenKeep(env);
 });

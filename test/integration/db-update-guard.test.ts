@@ -2,14 +2,14 @@
 // only where a table's UPDATE_TIME shows no commit since, on that side; anything else is read.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
-import { withMariaDb, withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
+import { withMariaDb, type MariaDbInstance } from '../helpers/mariadb.js';
 import { connect } from '../../agent/db/connect.js';
 import { readStamps, serverSecond, takeMark, waitPast } from '../../agent/db/update-guard.js';
 import { openSnapshot } from '../../agent/db/snapshot.js';
 import { createLogger } from '../../shared/logger.js';
-import { agentConfig, checksumTables, loadFixture, startDbAgent, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
+import { checksumTables, loadFixture, streamCall, unaryCall, type RunningAgent } from '../helpers/db-fixture.js';
+import { twoAgents } from '../helpers/db-pair.js';
 import type { AgentConfig } from '../../agent/config.js';
 import type { ParityReport__Output } from '../../shared/proto-gen/switchyard/v1/ParityReport.js';
 
@@ -30,24 +30,17 @@ async function presynced(
   beforePresync?: (p: Connection, production: { rootConnection(): Promise<Connection> }) => Promise<void>,
   more: { staging?: (s: Connection) => Promise<void>; productionDb?: Partial<NonNullable<AgentConfig['database']>> } = {},
 ): Promise<Env> {
-  const { staging, production } = await withTwoMariaDbs(t, { staging: ['shop'], production: ['shop'] });
-  const s = await staging.rootConnection();
-  const p = await production.rootConnection();
-  t.after(async () => {
-    await s.end();
-    await p.end();
-  });
-  await loadFixture(s, 'shop');
-  await more.staging?.(s);
-  // The fixture's own writes must fall in a second before presync's mark, as a site's would.
-  await sleep(1100);
-  await beforePresync?.(p, production);
-  const stagingAgent = await startDbAgent(t, agentConfig('staging-1', staging));
-  const prodCfg = agentConfig('prod-1', production);
-  const prodAgent = await startDbAgent(t, { ...prodCfg, database: { ...prodCfg.database!, ...more.productionDb } });
-  const token = randomBytes(24).toString('hex');
-  await unaryCall(stagingAgent.client, 'AuthorizeTransfer', { token, schema: 'shop', ttl_seconds: 600 });
-  const peer = { peer_address: stagingAgent.address, transfer_token: token, source_schema: 'shop', target_schema: 'shop' };
+  const { production, s, p, stagingAgent, prodAgent, peer } = await twoAgents(
+    t,
+    async ({ production, s, p }) => {
+      await loadFixture(s, 'shop');
+      await more.staging?.(s);
+      // The fixture's own writes must fall in a second before presync's mark, as a site's would.
+      await sleep(1100);
+      await beforePresync?.(p, production);
+    },
+    { productionDatabase: more.productionDb },
+  );
   assert.ok((await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2, chunk_bytes: 2048 })).find((e) => e.copy));
   // The site writes after presync: orders (and audit, by its trigger); then the lock.
   await s.query("INSERT INTO shop.orders (customer, total, created) VALUES ('late', 5, NOW())");

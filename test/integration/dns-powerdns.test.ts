@@ -161,6 +161,14 @@ async function putRRSet(name: string, ttl: number, records: { content: string; d
   assert.equal(res.status, 204, await res.text());
 }
 
+/** Switches `key` to 127.0.0.3 with TTL 60; returns the snapshot the switch recorded for the way back. */
+async function switchRecording(key: typeof KEY): Promise<DnsSnapshot> {
+  let snap: DnsSnapshot | undefined;
+  await applySwitch(provider, key, '127.0.0.3', { ttl: 60, recordSnapshot: (s) => void (snap = s) });
+  assert.ok(snap);
+  return snap;
+}
+
 test('a disabled record survives the switch and the restore puts it back disabled', async () => {
   const key = { zone: 'example.test', name: 'mixed.example.test', type: 'A' };
   const original = [
@@ -170,9 +178,7 @@ test('a disabled record survives the switch and the restore puts it back disable
   await putRRSet(key.name, 600, original);
   assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, ['127.0.0.2'], 'a disabled record is not served');
 
-  let snap: DnsSnapshot | undefined;
-  await applySwitch(provider, key, '127.0.0.3', { ttl: 60, recordSnapshot: (s) => void (snap = s) });
-  assert.ok(snap);
+  const snap = await switchRecording(key);
   assert.deepEqual(snap.rrset, { name: key.name, type: 'A', ttl: 600, records: ['127.0.0.2'], disabled: ['127.0.0.7'] }, 'the way back holds the disabled record');
   const switched = await queryDns(pdns.dnsServer, key.name, 'A');
   assert.deepEqual(switched.answers, ['127.0.0.3']);
@@ -203,9 +209,7 @@ test('a set with every record disabled is snapshotted, not taken for absent; the
   await putRRSet(key.name, 900, original);
   assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, []);
 
-  let snap: DnsSnapshot | undefined;
-  await applySwitch(provider, key, '127.0.0.3', { ttl: 60, recordSnapshot: (s) => void (snap = s) });
-  assert.ok(snap);
+  const snap = await switchRecording(key);
   assert.deepEqual(snap.rrset, { name: key.name, type: 'A', ttl: 900, records: [], disabled: ['127.0.0.3', '127.0.0.6'] });
   assert.deepEqual((await queryDns(pdns.dnsServer, key.name, 'A')).answers, ['127.0.0.3']);
   // PowerDNS holds a value once per set: the production one is enabled rather than duplicated.

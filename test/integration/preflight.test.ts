@@ -49,6 +49,15 @@ function planFor(extra: Record<string, unknown> = {}, origin = 'http://www.examp
   );
 }
 
+/** planFor() for another record name. */
+function planAt(name: string): Plan {
+  const p = planFor();
+  return { ...p, dns: { ...p.dns, name } };
+}
+
+/** The dns-name check, asking the PowerDNS provider. */
+const dnsName = (): PreflightCheck => named('dns name', dnsNameCheck(new Map<string, DnsProvider>([['pdns-test', provider]])));
+
 /** Runs only the given checks as the preflight step of a fresh cutover; returns its findings. */
 async function runChecks(t: TestContext, store: CutoverStore, plan: Plan, checks: PreflightCheck[], clock?: FakeClock): Promise<{ id: string; checks: Check[]; state: string }> {
   const engine = newEngine(store, { executors: fakeSteps(new FakeWorld(), { preflight: preflightExecutor({ agents: {} as never, dns: new Map(), parity: {} as never }, { checks }) }), ...(clock ? { clock } : {}) });
@@ -101,39 +110,29 @@ test('dns ttl: over maxTtl fails pointing at prepare; after prepare it passes an
 
 test('dns name: an AAAA beside the A record, or a CNAME at the name, fails preflight before anything is frozen', async (t) => {
   const { store } = tempStore(t);
-  const dns = new Map<string, DnsProvider>([['pdns-test', provider]]);
-  const check = named('dns name', dnsNameCheck(dns));
-  const at = (name: string): Plan => {
-    const p = planFor();
-    return { ...p, dns: { ...p.dns, name } };
-  };
-  const dual = await runChecks(t, store, at('dual.example.test'), [check]);
+  const check = dnsName();
+  const dual = await runChecks(t, store, planAt('dual.example.test'), [check]);
   assert.equal(dual.state, 'failed');
   assert.equal(byName(dual.checks, 'dns name').status, 'fail');
   assert.match(byName(dual.checks, 'dns name').message, /also has AAAA 2001:db8::10/);
-  const alias = await runChecks(t, store, at('alias.example.test'), [check]);
+  const alias = await runChecks(t, store, planAt('alias.example.test'), [check]);
   assert.equal(byName(alias.checks, 'dns name').status, 'fail');
   assert.match(byName(alias.checks, 'dns name').message, /is a CNAME \(→ www\.example\.test\./);
-  const plain = await runChecks(t, store, at(NAME), [check]);
+  const plain = await runChecks(t, store, planAt(NAME), [check]);
   assert.equal(byName(plain.checks, 'dns name').status, 'pass');
   assert.equal(plain.state, 'succeeded');
 });
 
 test('dns name: a disabled AAAA or CNAME at the name answers nothing, so it does not fail preflight', async (t) => {
   const { store } = tempStore(t);
-  const dns = new Map<string, DnsProvider>([['pdns-test', provider]]);
-  const check = named('dns name', dnsNameCheck(dns));
-  const at = (name: string): Plan => {
-    const p = planFor();
-    return { ...p, dns: { ...p.dns, name } };
-  };
+  const check = dnsName();
   for (const [name, type, value] of [
     ['parked6.example.test', 'AAAA', '2001:db8::10'],
     ['parkedcname.example.test', 'CNAME', 'www.example.test.'],
   ] as const) {
     await provider.replaceRecordSet('example.test', { name, type, ttl: 300, records: [], disabled: [value] });
     await provider.replaceRecordSet('example.test', { name, type: 'A', ttl: 300, records: ['127.0.0.2'] });
-    const r = await runChecks(t, store, at(name), [check]);
+    const r = await runChecks(t, store, planAt(name), [check]);
     assert.equal(byName(r.checks, 'dns name').status, 'pass', `${type}: ${byName(r.checks, 'dns name').message}`);
   }
 });
@@ -143,8 +142,7 @@ test('dns record: a set with only disabled records is shown as such, and as what
   const dns = new Map<string, DnsProvider>([['pdns-test', provider]]);
   const name = 'parked.example.test';
   await provider.replaceRecordSet('example.test', { name, type: 'A', ttl: 300, records: [], disabled: ['127.0.0.2'] });
-  const p = planFor();
-  const r = await runChecks(t, store, { ...p, dns: { ...p.dns, name } }, [named('dns ttl', dnsTtlCheck(dns))]);
+  const r = await runChecks(t, store, planAt(name), [named('dns ttl', dnsTtlCheck(dns))]);
   const record = byName(r.checks, 'dns record');
   assert.equal(record.status, 'warn');
   assert.match(record.message, /holds only disabled A records for parked\.example\.test \(127\.0\.0\.2\).*rollback will put the set back/);

@@ -17,6 +17,21 @@ function refusal(input: unknown): SwitchyardError {
   assert.fail('plan was accepted');
 }
 
+/** Writes `dir`/plan.yaml: the site and its two sides, then `lines`; returns its path. */
+function writePlanYaml(dir: string, lines: string[]): string {
+  const path = join(dir, 'plan.yaml');
+  writeFileSync(
+    path,
+    [
+      'site: example.com',
+      'staging:    { agent: staging-1, origin: https://staging.example.com, ip: 203.0.113.10 }',
+      'production: { agent: prod-1,    origin: https://www.example.com,     ip: 203.0.113.20 }',
+      ...lines,
+    ].join('\n'),
+  );
+  return path;
+}
+
 test('a valid plan gets the SPEC defaults', () => {
   const input = planInput();
   delete (input.checks as Record<string, unknown>).regression;
@@ -105,19 +120,12 @@ test('checks need landing pages or a sitemap', () => {
 test('loadPlanFile reads YAML and inlines the redirects CSV relative to the plan file', (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'redirects.csv'), 'from,to,status\n/old/,/new/,301\n# comment\n/shop,/store/\n');
-  const path = join(dir, 'plan.yaml');
-  writeFileSync(
-    path,
-    [
-      'site: example.com',
-      'staging:    { agent: staging-1, origin: https://staging.example.com, ip: 203.0.113.10 }',
-      'production: { agent: prod-1,    origin: https://www.example.com,     ip: 203.0.113.20 }',
-      'dns: { provider: cf-main, zone: example.com, name: www.example.com, type: A }',
-      'checks:',
-      '  pages: [/, /about/]',
-      '  redirects: redirects.csv',
-    ].join('\n'),
-  );
+  const path = writePlanYaml(dir, [
+    'dns: { provider: cf-main, zone: example.com, name: www.example.com, type: A }',
+    'checks:',
+    '  pages: [/, /about/]',
+    '  redirects: redirects.csv',
+  ]);
   const plan = loadPlanFile(path);
   assert.deepEqual(plan.checks.redirects, [
     { from: '/old/', to: '/new/', status: 301 },
@@ -153,18 +161,11 @@ test('an IPv6 address is kept in its compressed form, so it compares with DNS an
 test('rewrite[].schemes: all by default, exact from YAML, anything else refused naming the key', (t) => {
   assert.equal(parsePlan(planInput(), PLAN_CONTEXT).rewrite[0]!.schemes, 'all');
   const dir = tempDir(t);
-  const path = join(dir, 'plan.yaml');
-  writeFileSync(
-    path,
-    [
-      'site: example.com',
-      'staging:    { agent: staging-1, origin: https://staging.example.com, ip: 203.0.113.10 }',
-      'production: { agent: prod-1,    origin: https://www.example.com,     ip: 203.0.113.20 }',
-      'rewrite:    [ { from: https://staging.example.com, to: https://www.example.com, schemes: exact } ]',
-      'dns: { provider: cf-main, zone: example.com, name: www.example.com, type: A }',
-      'checks: { pages: [/] }',
-    ].join('\n'),
-  );
+  const path = writePlanYaml(dir, [
+    'rewrite:    [ { from: https://staging.example.com, to: https://www.example.com, schemes: exact } ]',
+    'dns: { provider: cf-main, zone: example.com, name: www.example.com, type: A }',
+    'checks: { pages: [/] }',
+  ]);
   assert.equal(parsePlan(loadPlanFile(path), PLAN_CONTEXT).rewrite[0]!.schemes, 'exact');
   const input = planInput();
   (input.rewrite as Array<Record<string, unknown>>)[0]!.schemes = 'both';

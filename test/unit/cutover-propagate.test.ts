@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitForPropagation } from '../../controller/dns/propagation.js';
 import { waitForOriginByHttp } from '../../controller/dns/origin-check.js';
+import { stepWallClockAhead } from '../helpers/clock-step.js';
 
 /** Answers every A query with `answer()`; authoritative flag set, TTL 60. */
 async function dnsServer(t: TestContext, answer: () => string): Promise<string> {
@@ -29,16 +30,9 @@ test('a wall-clock step while waiting does not end the wait (which would read as
   const t0 = performance.now();
   // The zone's server moves to the new address a second in.
   const server = await dnsServer(t, () => (performance.now() - t0 < 1000 ? '203.0.113.10' : '203.0.113.20'));
-  const realNow = Date.now;
-  t.after(() => {
-    Date.now = realNow;
-  });
-  const step = setTimeout(() => {
-    Date.now = () => realNow() + 3_600_000;
-  }, 300);
-  t.after(() => clearTimeout(step));
+  const clock = stepWallClockAhead(t, 300);
   const result = await waitForPropagation({ name: 'www.example.test', expected: ['203.0.113.20'], authoritative: [server], resolvers: [server], timeoutMs: 10_000, intervalMs: 100 });
-  Date.now = realNow;
+  clock.restore();
   assert.equal(result.ok, true, JSON.stringify(result.servers));
   assert.ok(result.elapsedMs >= 900 && result.elapsedMs < 10_000, `elapsedMs ${result.elapsedMs}`);
 });
@@ -55,15 +49,8 @@ test('the same for a proxied record confirmed over HTTP: a clock step does not e
     server.closeAllConnections();
     server.close(() => r());
   }));
-  const realNow = Date.now;
-  t.after(() => {
-    Date.now = realNow;
-  });
-  const step = setTimeout(() => {
-    Date.now = () => realNow() + 3_600_000;
-  }, 300);
-  t.after(() => clearTimeout(step));
+  const clock = stepWallClockAhead(t, 300);
   const check = await waitForOriginByHttp(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 'prod-1', { waitMs: 10_000, intervalMs: 100 });
-  Date.now = realNow;
+  clock.restore();
   assert.equal(check.ok, true, JSON.stringify(check));
 });

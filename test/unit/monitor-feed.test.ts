@@ -1,33 +1,15 @@
 // The controller's side of TailAccessLog against a FAKE agent client the test drives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { AccessLogFeed, type AccessLogFeedOptions } from '../../controller/cutover/steps/access-log-feed.js';
 import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { until } from '../helpers/cutover-fakes.js';
+import { fakeTailAccessLog, type FakeCall } from '../helpers/fake-access-log.js';
 import { SwitchyardError, toGrpcError } from '../../shared/errors.js';
 
-interface FakeCall extends EventEmitter {
-  cancel(): void;
-  cancelled: boolean;
-}
-
+/** A cancelled call ends in a CANCELLED error, as grpc-js's do. */
 function fakeClient(onOpen: (call: FakeCall, n: number) => void): { client: AccessLogFeedOptions['client']; calls: FakeCall[] } {
-  const calls: FakeCall[] = [];
-  const client = {
-    TailAccessLog: () => {
-      const call = new EventEmitter() as FakeCall;
-      call.cancelled = false;
-      call.cancel = () => {
-        call.cancelled = true;
-        // What grpc-js does: a cancelled call ends in a CANCELLED error.
-        setImmediate(() => call.emit('error', Object.assign(new Error('1 CANCELLED: Cancelled on client'), { code: 1 })));
-      };
-      calls.push(call);
-      onOpen(call, calls.length);
-      return call;
-    },
-  };
+  const { client, calls } = fakeTailAccessLog(onOpen, { cancelFails: true });
   return { client: client as never, calls };
 }
 

@@ -2,7 +2,6 @@
 // test drives, and a REAL little production web server on 127.0.0.1 for the probes.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePlan } from '../../controller/cutover/plan.js';
@@ -10,29 +9,14 @@ import { monitorExecutor } from '../../controller/cutover/steps/monitor.js';
 import type { StepContext, StepResult } from '../../controller/cutover/executor.js';
 import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { silentLogger } from '../../shared/logger.js';
+import { fakeTailAccessLog, type FakeCall } from '../helpers/fake-access-log.js';
+import { stepWallClockAhead } from '../helpers/clock-step.js';
 
 const HOST = '127.0.0.1';
 
-interface FakeCall extends EventEmitter {
-  cancel(): void;
-  cancelled: boolean;
-}
-
 /** A production agent whose access-log stream sends what `onOpen` schedules. */
 function fakeAgents(onOpen: (call: FakeCall, n: number) => void): { agents: never; calls: FakeCall[] } {
-  const calls: FakeCall[] = [];
-  const client = {
-    TailAccessLog: () => {
-      const call = new EventEmitter() as FakeCall;
-      call.cancelled = false;
-      call.cancel = () => {
-        call.cancelled = true;
-      };
-      calls.push(call);
-      onOpen(call, calls.length);
-      return call;
-    },
-  };
+  const { client, calls } = fakeTailAccessLog(onOpen);
   return { agents: { client: () => client } as never, calls };
 }
 
@@ -161,19 +145,12 @@ test('a wall-clock step during the watch neither ends it early nor empties the w
   const prod = await site(t, (_req, res) => res.end('ok'));
   const { agents } = fakeAgents(() => undefined);
   const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 2 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 5 });
-  const realNow = Date.now;
-  t.after(() => {
-    Date.now = realNow;
-  });
   // NTP stepping the clock an hour ahead (or a VM resumed) half a second in.
-  const step = setTimeout(() => {
-    Date.now = () => realNow() + 3_600_000;
-  }, 500);
-  t.after(() => clearTimeout(step));
+  const clock = stepWallClockAhead(t, 500);
   const started = performance.now();
   const result = await monitorExecutor({ agents }).run(ctxFor(plan));
   const took = performance.now() - started;
-  Date.now = realNow;
+  clock.restore();
   assert.equal(result.rollback, undefined);
   assert.ok(took >= 1900, `the 2 s watch ended after ${Math.round(took)} ms`);
   const ev = monitorOf(result);
