@@ -4,7 +4,7 @@
 // so what staging serves is no excuse. A 5xx, a 429 or no answer counts as blocking everything,
 // as Google treats it (a rate limiter in front of robots.txt stops the crawl); any other 4xx
 // means no rules.
-import { parseRobots } from './robots-parser.js';
+import { parseRobots, robotsStatusMeaning } from './robots-parser.js';
 import { findingsFor, type Finding } from './types.js';
 import type { HttpContext } from './http-context.js';
 import { urlOn, type Side } from './sides.js';
@@ -25,8 +25,9 @@ export async function robotsTxtFindings(http: HttpContext, production: Side, pag
   if (chain.error !== undefined) return { findings: [f.fail(`robots.txt did not answer (${chain.error.message}); crawlers treat that as "disallow everything"`, { hops })], sitemaps: [] };
   const res = chain.final;
   if (res === null) return { findings: [f.fail(`robots.txt gave no answer (${chain.leftTo !== undefined ? `redirects off the host to ${chain.leftTo}` : 'redirect problem'})`, { hops })], sitemaps: [] };
-  if (res.status >= 500 || res.status === 429) return { findings: [f.fail(`robots.txt answers ${res.status}; crawlers treat that as "disallow everything"`, { hops })], sitemaps: [] };
-  if (res.status >= 400) return { findings: [f.pass(`no robots.txt (${res.status}): everything may be crawled`, { hops })], sitemaps: [] };
+  const meaning = robotsStatusMeaning(res.status);
+  if (meaning === 'disallow-all') return { findings: [f.fail(`robots.txt answers ${res.status}; crawlers treat that as "disallow everything"`, { hops })], sitemaps: [] };
+  if (meaning === 'no-rules') return { findings: [f.pass(`no robots.txt (${res.status}): everything may be crawled`, { hops })], sitemaps: [] };
   if (res.status !== 200) return { findings: [f.warn(`robots.txt answers ${res.status}`, { hops })], sitemaps: [] };
 
   const text = res.body.toString('utf8');

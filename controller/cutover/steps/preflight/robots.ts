@@ -5,6 +5,7 @@
 // a 429 so too): fails too.
 import { pageUrl, pinnedRequest, type PinnedResponse } from '../pinned-http.js';
 import { parseRobotsTxt, robotsDecision } from './robots-txt.js';
+import { robotsStatusMeaning } from '../../../validate/robots-parser.js';
 import { fail, pass, warn, type PreflightCheck } from './types.js';
 
 const NAME = 'robots.txt';
@@ -35,9 +36,9 @@ export function robotsCheck(opts: { timeoutMs?: number } = {}): PreflightCheck {
       return [fail(NAME, `production (${plan.production.ip}) did not serve ${url}: ${(err as Error).message}`, { url })];
     }
     const ev = { url, status: res.status, hops, bytes: res.body.length };
-    // Google reads a 429 (Too Many Requests) for robots.txt like a 5xx and stops crawling.
-    if (res.status >= 500 || res.status === 429) return [fail(NAME, `${url} answers ${res.status}: crawlers treat an unreachable robots.txt as "disallow everything"`, ev)];
-    if (res.status >= 400) return [pass(NAME, `${url} answers ${res.status}: no robots.txt, crawlers may fetch everything`, ev)];
+    const meaning = robotsStatusMeaning(res.status);
+    if (meaning === 'disallow-all') return [fail(NAME, `${url} answers ${res.status}: crawlers treat an unreachable robots.txt as "disallow everything"`, ev)];
+    if (meaning === 'no-rules') return [pass(NAME, `${url} answers ${res.status}: no robots.txt, crawlers may fetch everything`, ev)];
     const robots = parseRobotsTxt(res.body.toString('utf8'));
     const paths = [...new Set(['/', ...(plan.checks.pages ?? [])])];
     const blocked: string[] = [];
