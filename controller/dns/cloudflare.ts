@@ -22,6 +22,7 @@ interface CfRecord {
   ttl: number;
   proxied?: boolean;
   comment?: string | null;
+  tags?: string[] | null;
 }
 
 interface CfEnvelope<T> {
@@ -35,6 +36,11 @@ function cfErrorText(body: unknown, text: string): string {
   const errors = (body as CfEnvelope<unknown> | undefined)?.errors;
   if (Array.isArray(errors) && errors.length > 0) return errors.map((e) => `${e.message ?? 'error'}${e.code === undefined ? '' : ` (${e.code})`}`).join('; ');
   return text.trim() || 'no message';
+}
+
+/** A record's tags, sorted; the API answers [] (or leaves the field out) when it has none. */
+function tagsOf(r: CfRecord): string[] {
+  return [...(r.tags ?? [])].sort();
 }
 
 export class CloudflareProvider implements DnsProvider, CachePurger {
@@ -99,12 +105,18 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     const first = records[0];
     if (first === undefined) return null;
     // Cloudflare lets records of one set differ in ttl/proxied; the set takes the first's, and
-    // keeps each record's own where they differ or carry a comment.
+    // keeps each record's own where they differ or carry a comment or tags.
     const set: RecordSet = { name: normalizeName(name), type: type.toUpperCase(), ttl: first.ttl, records: records.map((r) => r.content).sort(), proxied: first.proxied ?? false };
-    const differ = records.some((r) => r.ttl !== first.ttl || (r.proxied ?? false) !== (first.proxied ?? false) || (r.comment ?? '') !== '');
+    const differ = records.some((r) => r.ttl !== first.ttl || (r.proxied ?? false) !== (first.proxied ?? false) || (r.comment ?? '') !== '' || tagsOf(r).length > 0);
     if (differ) {
       set.perRecord = records
-        .map((r): RecordSettings => ({ content: r.content, ttl: r.ttl, proxied: r.proxied ?? false, ...((r.comment ?? '') === '' ? {} : { comment: r.comment! }) }))
+        .map((r): RecordSettings => ({
+          content: r.content,
+          ttl: r.ttl,
+          proxied: r.proxied ?? false,
+          ...((r.comment ?? '') === '' ? {} : { comment: r.comment! }),
+          ...(tagsOf(r).length === 0 ? {} : { tags: tagsOf(r) }),
+        }))
         .sort((a, b) => a.content.localeCompare(b.content));
     }
     return set;
@@ -119,26 +131,46 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     const existing = await this.list(zoneId, rrset.name, rrset.type);
     const wanted = [...new Set(rrset.records)];
     // What each value's record gets: the set's ttl/proxied, or its own where the set names it (a
-    // snapshot of records that differed), its comment too.
-    const extraFor = (content: string): { ttl: number; proxied?: boolean; comment?: string } => {
-      const own = rrset.perRecord?.find((p) => p.content === content);
-      if (own !== undefined) return { ttl: own.ttl, proxied: own.proxied, ...(own.comment === undefined ? {} : { comment: own.comment }) };
+    // snapshot of records that differed), with exactly its comment and tags ('' and [] clear them).
+    const own = (content: string) => rrset.perRecord?.find((p) => p.content === content);
+    const settingsFor = (content: string): { ttl: number; proxied?: boolean } => {
+      const o = own(content);
+      if (o !== undefined) return { ttl: o.ttl, proxied: o.proxied };
       return { ttl: rrset.ttl, ...(rrset.proxied === undefined ? {} : { proxied: rrset.proxied }) };
     };
-    const settings = (r: CfRecord) => {
-      const x = extraFor(r.content);
-      return r.ttl === x.ttl && (x.proxied === undefined || (r.proxied ?? false) === x.proxied) && (x.comment === undefined || r.comment === x.comment);
+    // Record by record, notes are exact; else (a switch) a record keeps what it has.
+    const notesFor = (content: string): { comment: string; tags: string[] } | undefined => {
+      if (rrset.perRecord === undefined) return undefined;
+      const o = own(content);
+      return { comment: o?.comment ?? '', tags: [...(o?.tags ?? [])].sort() };
+    };
+    // The PATCH body that makes `r` hold `content` as the set wants it; empty when it already does.
+    const patchFor = (r: CfRecord, content: string): Record<string, unknown> => {
+      const x = settingsFor(content);
+      const n = notesFor(content);
+      const valueOff = r.content !== content || r.ttl !== x.ttl || (x.proxied !== undefined && (r.proxied ?? false) !== x.proxied);
+      const commentOff = n !== undefined && (r.comment ?? '') !== n.comment;
+      const tagsOff = n !== undefined && tagsOf(r).join('\n') !== n.tags.join('\n');
+      if (!valueOff && !commentOff && !tagsOff) return {};
+      return { ...(r.content === content ? {} : { content }), ...x, ...(commentOff ? { comment: n.comment } : {}), ...(tagsOff ? { tags: n.tags } : {}) };
     };
 
-    // Records already holding a wanted value stay (patched only if ttl/proxied differ).
+    // Records already holding a wanted value stay (patched only if their settings differ).
     const keep = existing.filter((r) => wanted.includes(r.content));
     const reusable = existing.filter((r) => !wanted.includes(r.content));
     const missing = wanted.filter((c) => !keep.some((r) => r.content === c));
-    for (const r of keep) if (!settings(r)) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, extraFor(r.content));
+    for (const r of keep) {
+      const body = patchFor(r, r.content);
+      if (Object.keys(body).length > 0) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, body);
+    }
     for (const [i, content] of missing.entries()) {
       const target = reusable[i];
-      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, { content, ...extraFor(content) });
-      else await this.call('POST', `/zones/${zoneId}/dns_records`, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...extraFor(content) });
+      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, patchFor(target, content));
+      else {
+        const n = notesFor(content);
+        const notes = { ...(n === undefined || n.comment === '' ? {} : { comment: n.comment }), ...(n === undefined || n.tags.length === 0 ? {} : { tags: n.tags }) };
+        await this.call('POST', `/zones/${zoneId}/dns_records`, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...settingsFor(content), ...notes });
+      }
     }
     // Deleting last, so the name never goes unanswered; a 404 means an earlier attempt removed it.
     for (const r of reusable.slice(missing.length)) await this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, undefined, [404]);

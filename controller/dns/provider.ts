@@ -13,7 +13,9 @@ export interface RecordSet {
   proxied?: boolean;
   /**
    * Cloudflare only, and only where the set's records differ from each other in ttl or proxied,
-   * or carry comments: each record's own, so a snapshot puts every record back as it was.
+   * or carry comments or tags: each record's own, so a snapshot puts every record back as it was.
+   * Given, it is exact: a record listed without a comment or tags has them cleared. Absent, each
+   * record keeps the comment and tags it has (a switch moves values, not the zone's notes).
    */
   perRecord?: RecordSettings[];
   /**
@@ -28,6 +30,8 @@ export interface RecordSettings {
   ttl: number;
   proxied: boolean;
   comment?: string;
+  /** Cloudflare's `name:value` tags, sorted; absent when none. */
+  tags?: string[];
 }
 
 export interface RecordKey {
@@ -69,9 +73,14 @@ export function servesNothing(set: RecordSet | null): boolean {
   return set === null || set.records.length === 0;
 }
 
-export function sameRecordSet(a: RecordSet | null, b: RecordSet | null): boolean {
+/**
+ * `ignoreNotes`: Cloudflare comments and tags do not count. They change no DNS answer, and a
+ * switch leaves them on the records it moves, so what it wrote is judged by values and settings.
+ */
+export function sameRecordSet(a: RecordSet | null, b: RecordSet | null, opts: { ignoreNotes?: boolean } = {}): boolean {
   if (a === null || b === null) return a === b;
-  return normalizeName(a.name) === normalizeName(b.name) && a.type.toUpperCase() === b.type.toUpperCase() && settingsKey(a) === settingsKey(b);
+  const notes = opts.ignoreNotes !== true;
+  return normalizeName(a.name) === normalizeName(b.name) && a.type.toUpperCase() === b.type.toUpperCase() && settingsKey(a, notes) === settingsKey(b, notes);
 }
 
 /**
@@ -79,9 +88,10 @@ export function sameRecordSet(a: RecordSet | null, b: RecordSet | null): boolean
  * record by record (the set's own ttl/proxied are only its first record's, in the provider's order).
  * Disabled records count too, or a restore that lost them would read back as done.
  */
-function settingsKey(r: RecordSet): string {
-  const each = r.perRecord ?? r.records.map((content) => ({ content, ttl: r.ttl, proxied: r.proxied ?? false }));
-  const served = each.map((p) => `on\t${p.content}\t${p.ttl}\t${p.proxied ?? false}\t${'comment' in p ? (p.comment ?? '') : ''}`);
+function settingsKey(r: RecordSet, notes: boolean): string {
+  const each: RecordSettings[] = r.perRecord ?? r.records.map((content) => ({ content, ttl: r.ttl, proxied: r.proxied ?? false }));
+  const note = (p: RecordSettings) => (notes ? `\t${p.comment ?? ''}\t${[...(p.tags ?? [])].sort().join(' ')}` : '');
+  const served = each.map((p) => `on\t${p.content}\t${p.ttl}\t${p.proxied ?? false}${note(p)}`);
   const kept = (r.disabled ?? []).map((content) => `off\t${content}\t${r.ttl}`);
   return [...served, ...kept].sort().join('\n');
 }

@@ -43,9 +43,9 @@ async function snapshot(provider: DnsProvider, k: RecordKey): Promise<DnsSnapsho
   return { provider: provider.name, zone: k.zone, name: k.name, type: k.type, rrset, takenAt: new Date().toISOString() };
 }
 
-async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet | null, what: string): Promise<void> {
+async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet | null, what: string, opts: { ignoreNotes?: boolean } = {}): Promise<void> {
   const now = await provider.getRecordSet(k.zone, k.name, k.type);
-  if (!sameRecordSet(now, expected)) {
+  if (!sameRecordSet(now, expected, opts)) {
     const off = now?.disabled === undefined ? '' : `, disabled ${JSON.stringify(now.disabled)}`;
     throw new SwitchyardError('SY_DNS_PROVIDER', `${provider.name}: ${what} of ${k.name} ${k.type} accepted, but the provider now holds ${JSON.stringify(now?.records ?? null)}${off} (ttl ${now?.ttl ?? '-'})`);
   }
@@ -65,7 +65,8 @@ export async function planSwitch(provider: DnsProvider, target: RecordKey, newCo
   // PowerDNS refuses a value twice in one set.
   const disabled = (before.rrset?.disabled ?? []).filter((c) => !records.includes(c));
   if (disabled.length > 0) after.disabled = disabled;
-  return { before, after, changes: !sameRecordSet(before.rrset, after) };
+  // Comments and tags stay on the records the switch moves, so they are no change to make.
+  return { before, after, changes: !sameRecordSet(before.rrset, after, { ignoreNotes: true }) };
 }
 
 export interface SwitchResult {
@@ -86,7 +87,7 @@ export async function applySwitch(
   if (!plan.changes) return { before: stored, after: plan.after, changed: false };
   const k = key(target);
   await provider.replaceRecordSet(k.zone, plan.after);
-  await verify(provider, k, plan.after, 'switch');
+  await verify(provider, k, plan.after, 'switch', { ignoreNotes: true });
   return { before: stored, after: plan.after, changed: true };
 }
 
@@ -102,9 +103,18 @@ export async function restoreSnapshot(provider: DnsProvider, snap: DnsSnapshot):
   const k = key(snap);
   const now = await provider.getRecordSet(k.zone, k.name, k.type);
   if (sameRecordSet(now, snap.rrset)) return { changed: false };
-  await provider.replaceRecordSet(k.zone, snap.rrset ?? { name: k.name, type: k.type, ttl: now?.ttl ?? 300, records: [] });
+  await provider.replaceRecordSet(k.zone, snap.rrset === null ? { name: k.name, type: k.type, ttl: now?.ttl ?? 300, records: [] } : recordByRecord(snap.rrset));
   await verify(provider, k, snap.rrset, 'restore');
   return { changed: true, replaced: now };
+}
+
+/**
+ * The set spelled record by record, which a provider writes exactly: a comment or tags the switch
+ * left on a record it gave another value (Cloudflare) are cleared, not carried to the old value.
+ */
+function recordByRecord(set: RecordSet): RecordSet {
+  if (set.perRecord !== undefined) return set;
+  return { ...set, perRecord: set.records.map((content) => ({ content, ttl: set.ttl, proxied: set.proxied ?? false })) };
 }
 
 export interface LowerTtlResult {

@@ -1,7 +1,8 @@
 // A FAKE of the Cloudflare API v4 (the subset Switchyard calls), on loopback port 0. It follows
 // the documented shapes — the {success, errors, messages, result} envelope, bearer auth, zones by
-// name, dns_records filtered by type and name, PATCH/POST/DELETE of one record — and records
-// every request so tests can assert method, path, auth header and body exactly. POST
+// name, dns_records filtered by type and name, PATCH/POST/DELETE of one record, comment and tags
+// (an empty comment clears it) — and records every request so tests can assert method, path,
+// auth header and body exactly. POST
 // /zones/:id/purge_cache accepts a purge and records it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ export interface FakeRecord {
   ttl: number;
   proxied: boolean;
   comment?: string;
+  /** `name:value` tags; the API answers [] for a record without. */
+  tags?: string[];
 }
 
 export interface SeenRequest {
@@ -49,6 +52,15 @@ export interface CloudflareFake {
   close(): Promise<void>;
 }
 
+// A record as the API shows it: `comment: null` and `tags: []` when it has none.
+const shown = (r: FakeRecord) => ({ ...r, comment: r.comment ?? null, tags: r.tags ?? [] });
+/** As the API applies a write: an empty (or null) comment clears it. */
+function applyWrite(rec: FakeRecord, b: Partial<Omit<FakeRecord, 'comment'>> & { comment?: string | null }): void {
+  const { comment, ...rest } = b;
+  Object.assign(rec, rest);
+  if (comment === '' || comment === null) delete rec.comment;
+  else if (comment !== undefined) rec.comment = comment;
+}
 const envelope = (result: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ success: true, errors: [], messages: [], result, ...extra });
 const failure = (code: number, message: string) => JSON.stringify({ success: false, errors: [{ code, message }], messages: [], result: null });
 
@@ -104,19 +116,21 @@ export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token
       const page = Number(url.searchParams.get('page') ?? 1);
       const perPage = Number(url.searchParams.get('per_page') ?? 100);
       const slice = found.slice((page - 1) * perPage, page * perPage);
-      return send(200, envelope(slice, { result_info: { page, per_page: perPage, count: slice.length, total_count: found.length, total_pages: Math.max(1, Math.ceil(found.length / perPage)) } }));
+      return send(200, envelope(slice.map(shown), { result_info: { page, per_page: perPage, count: slice.length, total_count: found.length, total_pages: Math.max(1, Math.ceil(found.length / perPage)) } }));
     }
     if (req.method === 'POST' && recId === undefined) {
       const b = body as Partial<FakeRecord>;
-      const rec: FakeRecord = { id: `rec${nextId++}`, zone_id: zoneId, name: b.name ?? '', type: b.type ?? '', content: b.content ?? '', ttl: b.ttl ?? 1, proxied: b.proxied ?? false, ...(b.comment === undefined ? {} : { comment: b.comment }) };
+      const rec: FakeRecord = { id: `rec${nextId++}`, zone_id: zoneId, name: b.name ?? '', type: b.type ?? '', content: b.content ?? '', ttl: b.ttl ?? 1, proxied: b.proxied ?? false };
+      applyWrite(rec, { ...(b.comment === undefined ? {} : { comment: b.comment }), ...(b.tags === undefined ? {} : { tags: b.tags }) });
       fake.records.push(rec);
-      return send(200, envelope(rec));
+      return send(200, envelope(shown(rec)));
     }
     const rec = fake.records.find((r) => r.zone_id === zoneId && r.id === recId);
     if (rec === undefined) return send(404, failure(81044, 'Record does not exist.'));
     if (req.method === 'PATCH') {
-      Object.assign(rec, body as Partial<FakeRecord>);
-      return send(200, envelope(rec));
+      // PATCH changes only the fields sent; the rest stay as they are.
+      applyWrite(rec, body as Partial<FakeRecord>);
+      return send(200, envelope(shown(rec)));
     }
     if (req.method === 'DELETE') {
       fake.records.splice(fake.records.indexOf(rec), 1);

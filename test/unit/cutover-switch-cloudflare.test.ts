@@ -134,3 +134,19 @@ test("a proxied record keeps Cloudflare's automatic TTL (1) through the switch, 
   assert.equal(switchTtl(plan, current), 1);
   assert.equal(switchTtl(plan, { ...current, ttl: 300, proxied: false }), 60, 'a DNS-only record gets the plan TTL');
 });
+
+test('a record with a comment: the switch step succeeds and the rollback restores it without calling it changed by hand', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  fake.records[0]!.comment = 'web origin';
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  const view = await engine.advance(co.id, 'switch', 'tester').done;
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  assert.deepEqual(fake.records.map((r) => [r.content, r.comment]), [['203.0.113.20', 'web origin']]);
+  const rolled = await engine.rollback(co.id, 'back', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl, r.comment]), [['203.0.113.10', 3600, 'web origin']]);
+  const restored = (rolled.rollback!.parts.find((p) => p.name === 'dns')!.detail as { restored: Array<{ overwrote?: unknown }> }).restored;
+  assert.equal(restored[0]!.overwrote, undefined, 'the record held what the switch wrote');
+});

@@ -243,3 +243,53 @@ test('record sets compare record by record where their records differ, whatever 
   assert.equal(sameRecordSet(a, { ...a, perRecord: [a.perRecord[0]!, { ...a.perRecord[1]!, comment: 'x' }] }), false);
   assert.equal(sameRecordSet({ ...base, ttl: 300 }, { ...base, ttl: 300, perRecord: base.records.map((content) => ({ content, ttl: 300, proxied: false })) }), true);
 });
+
+test('a record with a comment and tags is switched (they stay on it and are no change) and restored with them', async (t) => {
+  const { fake, provider } = await setup(t);
+  Object.assign(fake.records[0]!, { comment: 'web origin', tags: ['team:web'] });
+  let snap: DnsSnapshot | undefined;
+  const res = await applySwitch(provider, KEY, '203.0.113.20', { recordSnapshot: (s) => void (snap = s) });
+  assert.equal(res.changed, true);
+  assert.deepEqual(snap?.rrset?.perRecord, [{ content: '203.0.113.10', ttl: 300, proxied: false, comment: 'web origin', tags: ['team:web'] }]);
+  assert.deepEqual(
+    fake.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.path, r.body]),
+    [['PATCH', '/client/v4/zones/zone123/dns_records/rec1', { content: '203.0.113.20', ttl: 300, proxied: false }]],
+    'the switch sends the value and settings, nothing about the notes',
+  );
+  assert.deepEqual(fake.records.map((r) => [r.content, r.comment, r.tags]), [['203.0.113.20', 'web origin', ['team:web']]]);
+
+  // A re-run finds the value in place: the comment the record carries is no change to make.
+  fake.requests.length = 0;
+  assert.equal((await applySwitch(provider, KEY, '203.0.113.20', { recordSnapshot: () => snap })).changed, false);
+  assert.ok(fake.requests.every((r) => r.method === 'GET'));
+
+  assert.equal((await restoreSnapshot(provider, snap!)).changed, true);
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl, r.comment, r.tags]), [['203.0.113.10', 300, 'web origin', ['team:web']]]);
+  assert.deepEqual(await restoreSnapshot(provider, snap!), { changed: false });
+});
+
+test('round robin with notes on one record: the restore clears them from the record the switch reused and puts them back on their own value', async (t) => {
+  const { fake, provider } = await setup(t);
+  // rec1 (listed first, so reused by the switch) holds .11 with its notes; rec2 holds .10 without.
+  Object.assign(fake.records[0]!, { content: '203.0.113.11', comment: 'lb node 2', tags: ['pool:b'] });
+  fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.10', ttl: 300, proxied: false });
+  let snap: DnsSnapshot | undefined;
+  await applySwitch(provider, KEY, '203.0.113.20', { recordSnapshot: (s) => void (snap = s) });
+  assert.deepEqual(fake.records.map((r) => [r.id, r.content, r.comment]), [['rec1', '203.0.113.20', 'lb node 2']]);
+
+  fake.requests.length = 0;
+  await restoreSnapshot(provider, snap!);
+  assert.deepEqual(
+    fake.requests.filter((r) => r.method !== 'GET').map((r) => [r.method, r.path, r.body]),
+    [
+      ['PATCH', '/client/v4/zones/zone123/dns_records/rec1', { content: '203.0.113.10', ttl: 300, proxied: false, comment: '', tags: [] }],
+      ['POST', '/client/v4/zones/zone123/dns_records', { type: 'A', name: 'www.example.com', content: '203.0.113.11', ttl: 300, proxied: false, comment: 'lb node 2', tags: ['pool:b'] }],
+    ],
+  );
+  const back = fake.records.map((r) => ({ content: r.content, comment: r.comment, tags: r.tags ?? [] })).sort((a, b) => a.content.localeCompare(b.content));
+  assert.deepEqual(back, [
+    { content: '203.0.113.10', comment: undefined, tags: [] },
+    { content: '203.0.113.11', comment: 'lb node 2', tags: ['pool:b'] },
+  ]);
+  assert.deepEqual(await restoreSnapshot(provider, snap!), { changed: false });
+});

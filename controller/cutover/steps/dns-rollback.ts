@@ -28,8 +28,9 @@ export function dnsRollbackPart(deps: Pick<StepDeps, 'dns'>): RollbackPart {
         const at = ctx.clock.now().toISOString();
         ctx.store.dnsSnapshots.markRestored(row.id, at);
         // The record held neither what the switch wrote nor the snapshot: someone changed it since.
+        // Comments and tags do not count: the switch left them on the records it moved.
         // The restore goes ahead (the way back is the snapshot), and says what it replaced.
-        const foreign = r.changed && r.replaced !== undefined && row.rrsetAfter !== null && !sameRecordSet(r.replaced, row.rrsetAfter);
+        const foreign = r.changed && r.replaced !== undefined && row.rrsetAfter !== null && !sameRecordSet(r.replaced, row.rrsetAfter, { ignoreNotes: true });
         if (foreign) {
           ctx.emit({ phase: 'dns', message: `${row.name} ${row.type} had been changed since the switch (${r.replaced?.records.join(', ') ?? 'absent'}); restored over it` });
           ctx.logger.warn({ name: row.name, type: row.type, replaced: r.replaced?.records ?? null, switchedTo: row.rrsetAfter?.records ?? null }, 'DNS record had been changed since the switch; restored over it');
