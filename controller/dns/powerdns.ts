@@ -20,6 +20,7 @@ interface PdnsRRSet {
   type: string;
   ttl: number;
   records: { content: string; disabled?: boolean }[];
+  comments?: { content: string; account?: string; modified_at?: number }[];
 }
 
 const canonical = (name: string) => `${normalizeName(name)}.`;
@@ -54,14 +55,18 @@ export class PowerDnsProvider implements DnsProvider {
     return `${this.base}/zones/${encodeURIComponent(canonical(zone))}`;
   }
 
-  async getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null> {
+  private async rrset(zone: string, name: string, type: string): Promise<PdnsRRSet | undefined> {
     // The whole zone, not ?rrset_name=&rrset_type=: that filtered listing (4.7 on, PowerDNS issue
     // #11473) leaves disabled records out (and for a set with only disabled ones, 4.7.3 answered
     // an empty rrset of another name); a snapshot read from it would lose them for good on restore.
     const res = await providerRequest(this.client, { method: 'GET', url: this.zoneUrl(zone), headers: { 'X-API-Key': this.apiKey } });
     const rrsets = (res.body as { rrsets?: PdnsRRSet[] } | undefined)?.rrsets;
     if (!Array.isArray(rrsets)) throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: zone ${zone} answer has no rrsets`);
-    const found = rrsets.find((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase());
+    return rrsets.find((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase());
+  }
+
+  async getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null> {
+    const found = await this.rrset(zone, name, type);
     if (found === undefined) return null;
     const records = found.records.filter((r) => r.disabled !== true).map((r) => r.content).sort();
     const disabled = found.records.filter((r) => r.disabled === true).map((r) => r.content).sort();
@@ -72,9 +77,17 @@ export class PowerDnsProvider implements DnsProvider {
   async replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
     const base = { name: canonical(rrset.name), type: rrset.type.toUpperCase() };
     const records = [...rrset.records.map((content) => ({ content, disabled: false })), ...(rrset.disabled ?? []).map((content) => ({ content, disabled: true }))];
-    // REPLACE without a `comments` key leaves the rrset's comments as they are.
-    const change = records.length === 0 ? { ...base, changetype: 'DELETE' } : { ...base, ttl: rrset.ttl, changetype: 'REPLACE', records };
     const url = this.zoneUrl(zone);
-    await this.writes.run(url, () => providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] } }));
+    await this.writes.run(url, async () => {
+      // REPLACE without a `comments` key leaves the rrset's comments as they are. Emptying the set
+      // does not (DELETE, or REPLACE with no records, drops them too, 4.7.3): a name whose set held
+      // only comments, switched and rolled back, would lose them. They are sent back with it.
+      let change: Record<string, unknown> = { ...base, ttl: rrset.ttl, changetype: 'REPLACE', records };
+      if (records.length === 0) {
+        const comments = (await this.rrset(zone, rrset.name, rrset.type))?.comments ?? [];
+        change = comments.length === 0 ? { ...base, changetype: 'DELETE' } : { ...change, comments };
+      }
+      await providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] } });
+    });
   }
 }

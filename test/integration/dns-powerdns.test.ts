@@ -224,6 +224,51 @@ test('a set with every record disabled is snapshotted, not taken for absent; the
   assert.deepEqual(await restoreSnapshot(provider, snap), { changed: false });
 });
 
+/** The rrset's comments as the server holds them (account, content), read past the provider under test. */
+async function commentsOf(name: string): Promise<{ account: string; content: string }[] | null> {
+  const res = await fetch(`${pdns.apiUrl}/api/v1/servers/localhost/zones/example.test.`, { headers: { 'X-API-Key': pdns.apiKey } });
+  const zone = (await res.json()) as { rrsets: { name: string; type: string; comments: { account: string; content: string }[] }[] };
+  const found = zone.rrsets.find((r) => r.name === `${name}.` && r.type === 'A');
+  return found === undefined ? null : found.comments.map((c) => ({ account: c.account, content: c.content }));
+}
+
+async function patchZone(rrset: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${pdns.apiUrl}/api/v1/servers/localhost/zones/example.test.`, {
+    method: 'PATCH',
+    headers: { 'X-API-Key': pdns.apiKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ rrsets: [rrset] }),
+  });
+  assert.equal(res.status, 204, await res.text());
+}
+
+test('rrset comments survive the switch and the rollback, also on a name whose set held only comments', async () => {
+  const note = [{ account: 'ops', content: 'web origin, ticket 4711' }];
+  const key = { zone: 'example.test', name: 'noted.example.test', type: 'A' };
+  await patchZone({ name: `${key.name}.`, type: 'A', ttl: 600, changetype: 'REPLACE', records: [{ content: '127.0.0.2', disabled: false }], comments: note });
+  const snap = await switchRecording(key);
+  assert.deepEqual(await commentsOf(key.name), note, 'the switch leaves the comments');
+  assert.equal((await restoreSnapshot(provider, snap)).changed, true);
+  assert.deepEqual(await commentsOf(key.name), note, 'so does the restore');
+  assert.deepEqual((await listed(key.name, 'A'))?.records, [{ content: '127.0.0.2', disabled: false }]);
+
+  // No records, only a comment: the snapshot is "absent", and the rollback empties the set again.
+  const reserved = [{ account: 'ops', content: 'reserved for the new shop' }];
+  const empty = { zone: 'example.test', name: 'reserved.example.test', type: 'A' };
+  await patchZone({ name: `${empty.name}.`, type: 'A', ttl: 600, changetype: 'REPLACE', records: [], comments: reserved });
+  const snap2 = await switchRecording(empty);
+  assert.equal(snap2.rrset, null);
+  assert.deepEqual((await queryDns(pdns.dnsServer, empty.name, 'A')).answers, ['127.0.0.3']);
+  assert.equal((await restoreSnapshot(provider, snap2)).changed, true);
+  assert.deepEqual((await queryDns(pdns.dnsServer, empty.name, 'A')).answers, []);
+  assert.deepEqual(await commentsOf(empty.name), reserved, 'the records are gone, the comment stays');
+  assert.deepEqual(await restoreSnapshot(provider, snap2), { changed: false });
+
+  // A set with no comments is still deleted outright.
+  const plain = { zone: 'example.test', name: 'plain.example.test', type: 'A' };
+  await restoreSnapshot(provider, await switchRecording(plain));
+  assert.equal(await commentsOf(plain.name), null);
+});
+
 test('lowerTtl brings the TTL down and leaves the values', async () => {
   const res = await lowerTtl(provider, KEY, 300);
   assert.equal(res.changed, true);
