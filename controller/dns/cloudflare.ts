@@ -122,6 +122,11 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     return set;
   }
 
+  /** TTL 1 is "automatic", which Cloudflare's name servers answer with 300 s. */
+  servedTtl(ttl: number): number {
+    return ttl === 1 ? 300 : ttl;
+  }
+
   replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
     return this.writes.run(`${normalizeName(zone)}/${normalizeName(rrset.name)}/${rrset.type.toUpperCase()}`, () => this.replaceNow(zone, rrset));
   }

@@ -49,6 +49,13 @@ export interface DnsProvider {
   getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null>;
   /** Makes the set exactly `rrset`; with no `records` and no `disabled` it removes it. Idempotent. */
   replaceRecordSet(zone: string, rrset: RecordSet): Promise<void>;
+  /** The TTL resolvers get for a stored one, where they differ (Cloudflare's 1, "automatic"). */
+  servedTtl?(ttl: number): number;
+}
+
+/** Seconds a record with this stored TTL is cached for: what a TTL limit is about. */
+export function servedTtl(provider: Pick<DnsProvider, 'servedTtl'>, ttl: number): number {
+  return provider.servedTtl?.(ttl) ?? ttl;
 }
 
 /** A provider that also fronts the site with a cache (Cloudflare): the switch purges it. */

@@ -1,7 +1,7 @@
 // The DNS switch with its way back: the record set is snapshotted (and the snapshot handed to the
 // store) before anything changes, and rollback puts exactly that snapshot back.
 import { SwitchyardError } from '../../shared/errors.js';
-import { normalizeName, sameRecordSet, servesNothing, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
+import { normalizeName, sameRecordSet, servedTtl, servesNothing, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
 
 export interface DnsSnapshot {
   provider: string;
@@ -131,12 +131,15 @@ export async function lowerTtl(provider: DnsProvider, target: RecordKey, maxTtl:
   const k = key(target);
   const before = await provider.getRecordSet(k.zone, k.name, k.type);
   if (before === null || servesNothing(before)) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
-  // Cloudflare's 1 is "automatic" (300 s); proxied records are answered by the edge anyway.
+  // TTLs are judged as served: Cloudflare's 1 ("automatic") is 300 s, over a maxTtl of 60, and
+  // gets maxTtl; proxied records are answered by the edge anyway.
   // A Cloudflare set whose records differ counts by its highest; each keeps its own settings, capped.
-  const highest = Math.max(before.ttl, ...(before.perRecord ?? []).map((p) => p.ttl));
+  const served = (ttl: number) => servedTtl(provider, ttl);
+  const highest = Math.max(served(before.ttl), ...(before.perRecord ?? []).map((p) => served(p.ttl)));
   if (highest <= maxTtl || before.proxied === true) return { before, after: before, changed: false };
-  const after: RecordSet = { ...before, ttl: Math.min(before.ttl, maxTtl) };
-  if (before.perRecord !== undefined) after.perRecord = before.perRecord.map((p) => ({ ...p, ttl: Math.min(p.ttl, maxTtl) }));
+  const cap = (ttl: number) => (served(ttl) > maxTtl ? maxTtl : ttl);
+  const after: RecordSet = { ...before, ttl: cap(before.ttl) };
+  if (before.perRecord !== undefined) after.perRecord = before.perRecord.map((p) => ({ ...p, ttl: cap(p.ttl) }));
   await provider.replaceRecordSet(k.zone, after);
   await verify(provider, k, after, 'TTL change');
   return { before, after, changed: true };

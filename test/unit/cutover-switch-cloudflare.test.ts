@@ -135,6 +135,16 @@ test("a proxied record keeps Cloudflare's automatic TTL (1) through the switch, 
   assert.equal(switchTtl(plan, { ...current, ttl: 300, proxied: false }), 60, 'a DNS-only record gets the plan TTL');
 });
 
+test("a DNS-only record on Cloudflare's automatic TTL (served as 300 s) is switched with maxTtl when that is lower", async () => {
+  const { switchTtl } = await import('../../controller/cutover/steps/switch.js');
+  const { fakePlan } = await import('../helpers/cutover-fakes.js');
+  const base = fakePlan();
+  const cf = new CloudflareProvider({ name: 'cf-main', apiToken: 'unused', baseUrl: 'http://127.0.0.1:9' });
+  const auto = { name: 'www.example.com', type: 'A', ttl: 1, records: ['203.0.113.10'], proxied: false };
+  assert.equal(switchTtl({ ...base, checks: { ...base.checks, maxTtl: 60 } }, auto, cf), 60);
+  assert.equal(switchTtl({ ...base, checks: { ...base.checks, maxTtl: 300 } }, auto, cf), 1, 'automatic is within 300 s: kept');
+});
+
 test('a record with a comment: the switch step succeeds and the rollback restores it without calling it changed by hand', async (t) => {
   const { fake, dns, plan, world, store } = await setup(t);
   fake.records[0]!.comment = 'web origin';

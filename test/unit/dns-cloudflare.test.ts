@@ -293,3 +293,20 @@ test('round robin with notes on one record: the restore clears them from the rec
   ]);
   assert.deepEqual(await restoreSnapshot(provider, snap!), { changed: false });
 });
+
+test('a DNS-only record on automatic TTL (1, served as 300 s) is lowered to a maxTtl under 300; proxied or within it, it stays', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.records[0]!.ttl = 1;
+  assert.equal((await lowerTtl(provider, KEY, 300)).changed, false, '300 s is within a maxTtl of 300');
+  fake.requests.length = 0;
+  const r = await lowerTtl(provider, KEY, 60);
+  assert.equal(r.changed, true);
+  assert.deepEqual(
+    fake.requests.filter((x) => x.method !== 'GET').map((x) => [x.method, x.path, x.body]),
+    [['PATCH', '/client/v4/zones/zone123/dns_records/rec1', { ttl: 60, proxied: false }]],
+  );
+  assert.equal(fake.records[0]!.ttl, 60);
+
+  Object.assign(fake.records[0]!, { ttl: 1, proxied: true });
+  assert.equal((await lowerTtl(provider, KEY, 60)).changed, false, 'a proxied record is answered by the edge');
+});

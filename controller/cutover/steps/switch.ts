@@ -5,7 +5,7 @@
 // is left alone, which makes this step idempotent.
 import { SwitchyardError } from '../../../shared/errors.js';
 import { requireDnsProvider } from '../../dns/registry.js';
-import { canPurgeCache, normalizeName, type DnsProvider, type RecordSet } from '../../dns/provider.js';
+import { canPurgeCache, normalizeName, servedTtl, type DnsProvider, type RecordSet } from '../../dns/provider.js';
 import { applySwitch, planSwitch, type DnsSnapshot } from '../../dns/switch.js';
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
@@ -15,15 +15,17 @@ import type { StepDeps } from './deps.js';
 export type SwitchDeps = Pick<StepDeps, 'dns'>;
 
 /**
- * The TTL the switched record gets: the plan's, else the current one capped at maxTtl. A record
+ * The TTL the switched record gets: the plan's, else the current one capped at maxTtl (as served:
+ * a DNS-only Cloudflare record on "automatic", 1, is answered with 300 s). A record
  * Cloudflare proxies keeps 1 ("automatic"): resolvers see the edge with Cloudflare's own TTL, and
  * the API keeps a proxied record at 1 whatever is sent, so any other value would fail the
  * read-back that verifies the switch.
  */
-export function switchTtl(plan: Plan, current: RecordSet | null): number {
+export function switchTtl(plan: Plan, current: RecordSet | null, provider: Pick<DnsProvider, 'servedTtl'> = {}): number {
   if (current?.proxied === true) return 1;
   if (plan.dns.ttl !== undefined) return Math.min(plan.dns.ttl, plan.checks.maxTtl);
-  return current === null ? plan.checks.maxTtl : Math.min(current.ttl, plan.checks.maxTtl);
+  if (current === null) return plan.checks.maxTtl;
+  return servedTtl(provider, current.ttl) > plan.checks.maxTtl ? plan.checks.maxTtl : current.ttl;
 }
 
 export function snapshotOfRow(row: DnsSnapshotRow<RecordSet | null>): DnsSnapshot {
@@ -45,7 +47,7 @@ export function keepFirstSnapshot(store: CutoverStore, cutoverId: string, snap: 
 export async function previewSwitch(deps: SwitchDeps, plan: Plan): Promise<Record<string, unknown>> {
   const provider = requireDnsProvider(deps.dns, plan.dns.provider);
   const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
-  const p = await planSwitch(provider, plan.dns, plan.production.ip, { ttl: switchTtl(plan, current) });
+  const p = await planSwitch(provider, plan.dns, plan.production.ip, { ttl: switchTtl(plan, current, provider) });
   return { provider: provider.name, zone: p.before.zone, name: p.before.name, type: p.before.type, before: p.before.rrset, after: p.after, changes: p.changes };
 }
 
@@ -96,7 +98,7 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
       const { plan, store } = ctx;
       const provider = requireDnsProvider(deps.dns, plan.dns.provider);
       const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
-      const ttl = switchTtl(plan, current);
+      const ttl = switchTtl(plan, current, provider);
       const unexpected = current !== null && !current.records.every((r) => r === plan.staging.ip || r === plan.production.ip);
       if (unexpected) {
         ctx.logger.warn({ records: current.records, staging: plan.staging.ip }, 'the record does not point at the staging IP; rollback restores it as found');
