@@ -97,6 +97,10 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
     // 429 means the request was refused unprocessed, so even a POST may be repeated.
     const retryable = RETRY_STATUS(res.status) && (call.method !== 'POST' || res.status === 429);
     if (final || !retryable) {
+      // Cloudflare's rate limit blocks every call for minutes, longer than the retries wait: the
+      // operator re-running the step (or the rollback) needs to know how long.
+      const wait = res.headers.get('retry-after');
+      if (wait !== null && /^\d+$/.test(wait.trim())) last += `; the provider asks to wait ${wait.trim()} s before the next request (Retry-After)`;
       throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempt + 1} attempt(s): ${last}`, { details: { status: res.status, attempts: attempt + 1 } });
     }
     await sleep(delayFor(attempt, client.policy, res.headers.get('retry-after')));

@@ -310,3 +310,17 @@ test('a DNS-only record on automatic TTL (1, served as 300 s) is lowered to a ma
   Object.assign(fake.records[0]!, { ttl: 1, proxied: true });
   assert.equal((await lowerTtl(provider, KEY, 60)).changed, false, 'a proxied record is answered by the edge');
 });
+
+test('rate limited past the retries: the error says how long Cloudflare asks to wait', async (t) => {
+  const { fake, provider } = await setup(t);
+  const limited = { status: 429, headers: { 'Retry-After': '300' }, body: JSON.stringify({ success: false, errors: [{ code: 971, message: 'Please wait and consider throttling your request speed' }], messages: [], result: null }) };
+  fake.faults.push(...Array.from({ length: 4 }, () => ({ ...limited })));
+  const started = Date.now();
+  await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A'), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.match(err.message, /after 4 attempt\(s\): HTTP 429: Please wait and consider throttling your request speed \(971\); the provider asks to wait 300 s before the next request \(Retry-After\)/);
+    return true;
+  });
+  assert.equal(fake.requests.length, 4);
+  assert.ok(Date.now() - started < 1000, 'the waits stay within the policy (maxDelayMs), not the 300 s asked');
+});
