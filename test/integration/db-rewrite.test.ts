@@ -185,3 +185,43 @@ test('a column one rule skips is rewritten by the other rules only', async (t) =
   assert.equal(Number(done.origins_left), 0, done.problems.join('; '));
   assert.deepEqual(done.problems, []);
 });
+
+test('page-builder and escaper spellings: &#x2F;, the image proxy and WPBakery Raw HTML rewritten; an unknown spelling listed, not passed silently', async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.3', databases: ['shop'] });
+  const root = await db.rootConnection();
+  t.after(() => root.end());
+  const agent = await startDbAgent(t, agentConfig('prod-1', db));
+  const rawurlencode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const raw = (html: string) => Buffer.from(rawurlencode(html)).toString('base64');
+  const ent = (s: string) => s.replace(/\//g, '&#x2F;');
+  const proxy = (o: string) => `https://i0.wp.com/${o.slice(8)}/wp-content/uploads/a.jpg?ssl=1`;
+  const rawHtml = (o: string) => `[vc_raw_html]${raw(`<a href="${o}/p">it's</a>`)}[/vc_raw_html]`;
+  const unknown = 'https&colon;&sol;&sol;staging.example.com&sol;u';
+  await root.query('CREATE TABLE shop.wp_posts (ID INT PRIMARY KEY, post_content LONGTEXT) DEFAULT CHARSET utf8mb4');
+  await root.query('CREATE TABLE shop.wp_postmeta (meta_id INT PRIMARY KEY, meta_value LONGTEXT) DEFAULT CHARSET utf8mb4');
+  await root.query('INSERT INTO shop.wp_posts VALUES (1, ?), (2, ?), (3, ?), (4, ?)', [
+    `<iframe src="${ent(`${S}/embed`)}"></iframe>`,
+    `<img src="${proxy(S)}">`,
+    `[vc_row]${rawHtml(S)}[/vc_row]`,
+    `${unknown} and ${S}/k`,
+  ]);
+  // A saved WPBakery template: the Raw HTML inside serialized data, its lengths kept right.
+  await root.query('INSERT INTO shop.wp_postmeta VALUES (1, ?)', [phpSerialize({ tpl: rawHtml(S) })]);
+  const rules = [{ from: S, to: P, skip_columns: [] }];
+
+  const dry = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: true });
+  assert.deepEqual(dry.columns.map((c) => [c.table, Number(c.values_changed)]).sort(), [['wp_postmeta', 1], ['wp_posts', 4]]);
+  assert.deepEqual(dry.broken.map((b) => [b.table, b.key, /in a spelling the rewrite does not know/.test(b.reason)]), [['wp_posts', '4', true]]);
+
+  const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules, dry_run: false });
+  assert.equal(Number(done.origins_left), 0, done.problems.join('; '));
+  assert.deepEqual(done.problems, []);
+  assert.deepEqual(done.broken.map((b) => [b.table, b.key]), [['wp_posts', '4']]);
+  const [posts] = (await root.query('SELECT post_content AS v FROM shop.wp_posts ORDER BY ID')) as unknown as [Array<{ v: string }>];
+  assert.deepEqual(
+    posts.map((p) => p.v),
+    [`<iframe src="${ent(`${P}/embed`)}"></iframe>`, `<img src="${proxy(P)}">`, `[vc_row]${rawHtml(P)}[/vc_row]`, `${unknown} and ${P}/k`],
+  );
+  const [[meta]] = (await root.query('SELECT meta_value AS v FROM shop.wp_postmeta')) as unknown as [[{ v: string }]];
+  assert.equal(meta.v, phpSerialize({ tpl: rawHtml(P) }));
+});

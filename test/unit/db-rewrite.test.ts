@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rewriteText, forms, rewriteBytes, toBytes, containsOrigin } from '../../agent/db/rewrite/rewrite-value.js';
+import { rewriteText, forms, rewriteBytes, toBytes, containsOrigin, hiddenOrigin } from '../../agent/db/rewrite/rewrite-value.js';
 import { parseExact, serialize, structure, looksSerialized } from '../../agent/db/rewrite/php-serialize.js';
 import { phpSerialize } from '../helpers/db-fixture.js';
 
@@ -428,4 +428,88 @@ test('schemes: exact matches the origin only as written', () => {
   const v = `${S}/a ${H}/b ${R}/c ${enc2(`${R}/d`)}`;
   assert.equal(rewriteText(v, exact).value, `${P}/a ${H}/b ${R}/c ${enc2(`${R}/d`)}`);
   assert.equal(containsOrigin(toBytes(`${H}/b ${R}/c`), forms(exact)), false);
+});
+
+test('HTML-entity slashes (&#x2F; in either hex case, &#47;) are rewritten in their own spelling, every scheme', () => {
+  const ent = (s: string, e: string) => s.replace(/\//g, e);
+  // As mustache.js, Underscore or OWASP's encoder write an attribute, e.g. an embed snippet pasted into a post.
+  const v = `<iframe src="${ent(`${S}/embed?a=1&amp;b=2`, '&#x2F;')}"></iframe> ${ent(`${H}/h`, '&#x2f;')} ${ent(`${R}/r`, '&#47;')}`;
+  const r = rewriteText(v, reps);
+  assert.equal(r.value, `<iframe src="${ent(`${P}/embed?a=1&amp;b=2`, '&#x2F;')}"></iframe> ${ent(`${HP}/h`, '&#x2f;')} ${ent(`${RP}/r`, '&#47;')}`);
+  assert.equal(r.occurrences, 3);
+  assert.equal(r.hidden, false);
+  const fs = forms(reps);
+  assert.equal(containsOrigin(toBytes(v), fs), true);
+  // Look-alikes stay: another host, another port, a path's //host, another scheme.
+  for (const same of [ent(`${S}.evil.net/x`, '&#x2F;'), `${S}&#x3A;8443/x`, ent(`file:///staging.example.com/x`, '&#x2F;'), ent('ftp://staging.example.com/x', '&#47;')]) {
+    assert.equal(rewriteText(same, reps).value, same, same);
+    assert.equal(containsOrigin(toBytes(same), fs), false, same);
+    assert.equal(hiddenOrigin(toBytes(same), fs), false, same);
+  }
+});
+
+test('an origin in a spelling no form knows is left as it was but reported, in the value and by the final check', () => {
+  const fs = forms(reps);
+  for (const v of [
+    'https&colon;&sol;&sol;staging.example.com&sol;a', // PHP htmlentities(…, ENT_HTML5)
+    'https:&amp;#x2F;&amp;#x2F;staging.example.com/a', // an entity escaped once more
+    'https\\u003A\\/\\/staging.example.com\\/a', // a \u-escaped colon
+    'https:\\/\\u002Fstaging.example.com/a', // two spellings in one URL
+    'https:\\\\\\/\\\\\\/staging.example.com/a', // JSON inside JSON
+    encodeURIComponent(encodeURIComponent(encodeURIComponent(`${S}/a`))), // encoded three times
+    'http%3A//staging.example.com/a', // only the colon encoded
+  ]) {
+    const r = rewriteText(`${v} and ${S}/b`, reps);
+    assert.equal(r.value, `${v} and ${P}/b`, v);
+    assert.equal(r.hidden, true, v);
+    assert.equal(containsOrigin(toBytes(r.value), fs), false, v);
+    assert.equal(hiddenOrigin(toBytes(r.value), fs), true, v);
+  }
+  // Escapes elsewhere in a value whose origins are all rewritten are not a hidden origin.
+  const plain = rewriteText(`${S}/a?q=%3Cb%3E&amp;x=\\u0026 https:\\/\\/staging.example.com\\/c mailto:admin@staging.example.com`, reps);
+  assert.equal(plain.hidden, false);
+  assert.equal(plain.occurrences, 2);
+  // A colon written as an entity is not looked for: //host after it is rewritten as scheme-less.
+  assert.equal(rewriteText('https&#58;//staging.example.com/a', reps).value, 'https&#58;//www.example.com/a');
+});
+
+test("Jetpack's image proxy: a staging host after i0–i3.wp.com is rewritten to production's, in every spelling", () => {
+  const r = rewriteText(
+    `<img src="https://i0.wp.com/staging.example.com/wp-content/uploads/a.jpg?ssl=1" srcset="//I2.WP.COM/Staging.Example.COM/b.jpg 2x"> {"u":"https:\\/\\/i1.wp.com\\/staging.example.com\\/c.jpg"}`,
+    reps,
+  );
+  assert.equal(
+    r.value,
+    `<img src="https://i0.wp.com/www.example.com/wp-content/uploads/a.jpg?ssl=1" srcset="//i2.wp.com/www.example.com/b.jpg 2x"> {"u":"https:\\/\\/i1.wp.com\\/www.example.com\\/c.jpg"}`,
+  );
+  assert.equal(r.occurrences, 3);
+  const fs = forms(reps);
+  assert.equal(containsOrigin(toBytes('https://i3.wp.com/staging.example.com/d.jpg'), fs), true);
+  // Not another proxy host, not a longer host behind it, not with schemes: exact.
+  for (const same of ['https://xi0.wp.com/staging.example.com/a.jpg', 'https://i0.wp.com/staging.example.com.evil.net/a.jpg', 'https://i4.wp.com/staging.example.com/a.jpg']) {
+    assert.equal(rewriteText(same, reps).value, same);
+  }
+  const exact = 'https://i0.wp.com/staging.example.com/a.jpg';
+  assert.equal(rewriteText(exact, [{ from: S, to: P, schemes: 'exact' }]).value, exact);
+  // A rule with a path maps the path too.
+  assert.equal(rewriteText('https://i0.wp.com/example.com/staging/a.jpg', [{ from: 'https://example.com/staging', to: 'https://www.example.com/live' }]).value, 'https://i0.wp.com/www.example.com/live/a.jpg');
+});
+
+test("WPBakery's Raw HTML / Raw JS: origins inside the base64-encoded, URL-encoded payload are rewritten and found", () => {
+  // As WPBakery writes it: base64 of rawurlencode (encodeURIComponent with !'()* escaped too).
+  const rawurlencode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const enc = (html: string) => Buffer.from(rawurlencode(html)).toString('base64');
+  const html = (o: string) => `<a href="${o}/p?a=1&b=2">it's (ü)</a><img src="//${o.slice(8)}/i.png">`;
+  const v = `[vc_row][vc_column][vc_raw_html css=".vc_custom_1{}"]${enc(html(S))}[/vc_raw_html][vc_raw_js]${enc(`<script>var u="${S}"</script>`)}[/vc_raw_js][/vc_column][/vc_row] ${S}/t`;
+  const r = rewriteText(v, reps);
+  assert.equal(r.value, `[vc_row][vc_column][vc_raw_html css=".vc_custom_1{}"]${enc(html(P))}[/vc_raw_html][vc_raw_js]${enc(`<script>var u="${P}"</script>`)}[/vc_raw_js][/vc_column][/vc_row] ${P}/t`);
+  assert.equal(r.occurrences, 4);
+  const fs = forms(reps);
+  assert.equal(containsOrigin(toBytes(`[vc_raw_html]${enc(html(S))}[/vc_raw_html]`), fs), true);
+  assert.equal(containsOrigin(toBytes(r.value), fs), false);
+  // Inside serialized data (a saved template) the lengths follow.
+  const tpl = phpSerialize({ t: { name: 'x', template: `[vc_raw_html]${enc(html(S))}[/vc_raw_html]` } });
+  assert.equal(rewriteText(tpl, reps).value, phpSerialize({ t: { name: 'x', template: `[vc_raw_html]${enc(html(P))}[/vc_raw_html]` } }));
+  // An origin in a spelling no form knows inside the payload is reported.
+  assert.equal(rewriteText(`[vc_raw_html]${enc('https&colon;&sol;&sol;staging.example.com/a')}[/vc_raw_html]`, reps).hidden, true);
 });

@@ -11,7 +11,7 @@ import { closeConn, connect, dbError, type DbTarget } from '../connect.js';
 import { inspectSchema, keyColumnTypes, type Table } from '../inspect.js';
 import { qi, qt, keyLiteral } from '../sql.js';
 import { keyText } from '../convert.js';
-import { forms, rewriteBytes, containsOrigin, SCHEMES, type Form, type Schemes } from './rewrite-value.js';
+import { forms, rewriteBytes, containsOrigin, hiddenOrigin, RAW_BLOCK_MARK, SCHEMES, type Form, type Schemes } from './rewrite-value.js';
 import { parseExact, structure, looksSerialized } from './php-serialize.js';
 
 export interface RewriteRule {
@@ -34,7 +34,8 @@ function skipped(rule: RewriteRule, t: string, c: string): boolean {
  * What the candidate rows are searched for: the host name alone (a port is URL-encoded in some
  * spellings, %3A8080), as written and as the URL parser spells it (punycode for an IDN host), and
  * an IDN host as written URL-encoded once and twice (b%C3%BCcher), the spellings the rewrite knows.
- * The rewrite itself decides what is an origin; this only has to find every row that may hold one.
+ * The rewrite itself decides what is an origin; this only has to find every row that may hold one
+ * (with RAW_BLOCK_MARK, the rows whose origins are base64-encoded).
  */
 function hostsOf(origin: string): string[] {
   let u: URL;
@@ -69,12 +70,15 @@ function rulesOfColumns(rules: RewriteRule[]): (t: string, c: string) => { fs: F
     const id = idx.join(',');
     let set = sets.get(id);
     if (set === undefined) {
-      set = { fs: forms(idx.map((i) => ({ from: rules[i]!.from, to: rules[i]!.to, schemes: schemes[i] }))), hosts: [...new Set(idx.flatMap((i) => hosts[i]!))] };
+      set = { fs: forms(idx.map((i) => ({ from: rules[i]!.from, to: rules[i]!.to, schemes: schemes[i] }))), hosts: [...new Set([...idx.flatMap((i) => hosts[i]!), RAW_BLOCK_MARK])] };
       sets.set(id, set);
     }
     return set;
   };
 }
+
+const HIDDEN_LEFT = "in a spelling the rewrite does not know (an HTML entity other than &#x2F; or &#47;, a \\u-escaped colon or letter, escapes mixed in one URL, encoded three times or more)";
+const HIDDEN = `an origin ${HIDDEN_LEFT}: those occurrences left as they were, the rest rewritten`;
 
 interface Candidate {
   key: Array<Buffer | null>;
@@ -120,6 +124,7 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
           if (r.broken) report.broken!.push({ table: t.name, column: c.name, key: keyText(cand.key), reason: 'begins like PHP-serialized data but does not parse; left as it was' });
           if (r.opaque) report.broken!.push({ table: t.name, column: c.name, key: keyText(cand.key), reason: "an origin inside a C: (Serializable) payload, whose format is its class's own; that payload left as it was, the rest rewritten" });
           if (r.escaped) report.broken!.push({ table: t.name, column: c.name, key: keyText(cand.key), reason: 'serialized data inside escaped text (JSON) holds an origin; its lengths cannot be fixed there, so the value is left as it was' });
+          if (r.hidden) report.broken!.push({ table: t.name, column: c.name, key: keyText(cand.key), reason: HIDDEN });
           if (!r.changed) continue;
           if (r.serialized) serialized++;
           occurrences += r.occurrences;
@@ -148,9 +153,11 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
           const set = rulesOf(t.name, c.name);
           if (set === undefined) continue;
           for (const cand of await candidates(conn, schema, t, c.name, set.hosts)) {
-            if (!containsOrigin(cand.value, set.fs) || brokenKeys.has(`${t.name}\0${c.name}\0${keyText(cand.key)}`)) continue;
+            if (brokenKeys.has(`${t.name}\0${c.name}\0${keyText(cand.key)}`)) continue;
+            const left = containsOrigin(cand.value, set.fs) ? 'origin still present after rewrite' : hiddenOrigin(cand.value, set.fs) ? `origin still present after rewrite, ${HIDDEN_LEFT}` : undefined;
+            if (left === undefined) continue;
             report.origins_left = Number(report.origins_left) + 1;
-            report.problems!.push(`${t.name}.${c.name} key ${keyText(cand.key)}: origin still present after rewrite`);
+            report.problems!.push(`${t.name}.${c.name} key ${keyText(cand.key)}: ${left}`);
           }
         }
       }

@@ -1,7 +1,8 @@
 // Replaces one origin with another inside a single column value, safely for PHP-serialized data
 // at any depth (serialized strings inside serialized values, serialized fragments inside other
-// text), JSON-escaped (https:\/\/… and https:\u002F\u002F…), URL-encoded and double
-// URL-encoded forms; an http(s) origin also with the other web scheme and scheme-less (//host).
+// text), JSON-escaped (https:\/\/… and https:\u002F\u002F…), HTML-entity (https:&#x2F;&#x2F;…,
+// https:&#47;&#47;…), URL-encoded and double URL-encoded forms; an http(s) origin also with the
+// other web scheme, scheme-less (//host) and behind Jetpack's image proxy (i0.wp.com/host/…).
 // Works on byte strings (latin1-decoded buffers) so re-serialized lengths are byte lengths. A value that begins like serialized data but does not parse is returned untouched
 // and reported as broken.
 import { looksSerialized, parseAt, parseExact, serialize, PhpParseError, type PhpValue } from './php-serialize.js';
@@ -25,6 +26,11 @@ export interface RewriteOutcome {
   changed: boolean;
   /** Occurrences replaced, all forms. */
   occurrences: number;
+  /**
+   * An origin is left in a spelling no form knows (another HTML entity, a \u-escaped colon or
+   * letter, escapes mixed in one URL, a URL encoded three times): found by decoding the value.
+   */
+  hidden: boolean;
   /** The value (or a part of it) was serialized data that we unserialized and re-serialized. */
   serialized: boolean;
   /** Begins like serialized data but does not parse: left exactly as it was. */
@@ -58,23 +64,27 @@ export interface Form {
 }
 
 const asciiLower = (s: string): string => (/[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s);
-// A percent escape, a percent escape of a percent escape (%252F) or a JSON \u escape: the hex in
-// each names the same byte whatever its case, so matching and output must not depend on it.
-const ESCAPE = /%(?:25)?([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})/g;
+// A percent escape, a percent escape of a percent escape (%252F), a JSON \u escape or a hex HTML
+// entity: the hex in each names the same byte whatever its case, so matching and output must not
+// depend on it.
+const ESCAPE = /%(?:25)?([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|&#[xX]([0-9A-Fa-f]{2});/g;
 const lowerHex = (s: string): string => s.replace(ESCAPE, (m) => m.toLowerCase());
 /** The match spelled its escapes in lowercase: the replacement follows it. */
-const usesLowerHex = (s: string): boolean => [...s.matchAll(ESCAPE)].some((m) => /[a-f]/.test(m[1] ?? m[2]!));
+const usesLowerHex = (s: string): boolean => [...s.matchAll(ESCAPE)].some((m) => /[a-f]/.test(m[1] ?? m[2] ?? m[3]!));
 
 /**
  * How stored text spells a URL. JSON has two escapes for a slash: PHP's json_encode writes \/,
  * encoders that keep </script> out of inline JSON write \u002F (serialize-javascript and its
- * kind, some plugins). A URL passed as a query parameter of a URL that is itself a parameter
- * (redirects, tracking) is encoded twice.
+ * kind, some plugins). HTML escapers that also escape the slash (mustache.js, Underscore, OWASP's)
+ * write &#x2F;, found in embed snippets pasted into posts; some write &#47;. A URL passed as a
+ * query parameter of a URL that is itself a parameter (redirects, tracking) is encoded twice.
  */
 const SPELLINGS: Array<(s: string) => string> = [
   (s) => s,
   (s) => s.replace(/\//g, '\\/'),
   (s) => s.replace(/\//g, '\\u002F'),
+  (s) => s.replace(/\//g, '&#x2F;'),
+  (s) => s.replace(/\//g, '&#47;'),
   encodeURIComponent,
   (s) => encodeURIComponent(encodeURIComponent(s)),
 ];
@@ -115,17 +125,38 @@ function schemeVariants(from: string, to: string): Array<[string, string]> {
   ];
 }
 
+/**
+ * Jetpack's image proxy (Photon, "Site Accelerator") writes an image's URL as its host and path
+ * after one of its own hosts, the scheme dropped: https://i0.wp.com/staging.example.com/a.jpg.
+ * Left alone it keeps fetching from staging, so it follows the rule: i0.wp.com/www.example.com/a.jpg
+ * (its ?ssl=1 says which scheme to fetch with, and is kept). Only web origins without a port, as
+ * the proxy takes no other; [from, to, the part matched in any letter case].
+ */
+const PROXY_HOSTS = ['i0.wp.com', 'i1.wp.com', 'i2.wp.com', 'i3.wp.com'];
+function imageProxied(from: string, to: string): Array<[string, string, string]> {
+  const f = WEB.exec(from);
+  const t = WEB.exec(to);
+  if (f === null || t === null || /^\/\/[^/?#]*:/.test(f[2]!) || /^\/\/[^/?#]*:/.test(t[2]!)) return [];
+  const fromRest = f[2]!.slice(2);
+  const toRest = t[2]!.slice(2);
+  return PROXY_HOSTS.map((p) => [`//${p}/${fromRest}`, `//${p}/${toRest}`, `//${p}/${headOf(f[2]!).slice(2)}`]);
+}
+
 /** Equal but for the letter case of scheme and host. */
 const sameUrl = (a: string, b: string): boolean => asciiLower(headOf(a)) === asciiLower(headOf(b)) && a.slice(headOf(a).length) === b.slice(headOf(b).length);
 
 /** A rule's origin as written and as the URL parser spells it. */
 const originsOf = (r: Replacement): string[] => [r.from, asciiSpelling(r.from)].filter((x): x is string => x !== undefined);
 
-/** One spelling of from → to; `bounded` belongs to the rule: whether its origin must end a name. */
-function formOf(spell: (s: string) => string, from: string, to: string, bounded: boolean): Form {
-  const head = toBytes(spell(headOf(from)));
+/**
+ * One spelling of from → to; `bounded` belongs to the rule: whether its origin must end a name.
+ * `proxyHead`, for an image proxy's form: the part matched in any letter case (scheme, host and
+ * port by default); its `//` is the proxy URL's own, whatever scheme comes before it.
+ */
+function formOf(spell: (s: string) => string, from: string, to: string, bounded: boolean, proxyHead?: string): Form {
+  const head = toBytes(spell(proxyHead ?? headOf(from)));
   const t = toBytes(spell(to));
-  return { from: toBytes(spell(from)), to: t, toLowerHex: lowerHex(t), ci: head.length, lowerHead: asciiLower(head), bounded, schemeless: from.startsWith('//') };
+  return { from: toBytes(spell(from)), to: t, toLowerHex: lowerHex(t), ci: head.length, lowerHead: asciiLower(head), bounded, schemeless: proxyHead === undefined && from.startsWith('//') };
 }
 
 /**
@@ -134,11 +165,11 @@ function formOf(spell: (s: string) => string, from: string, to: string, bounded:
  */
 export function forms(reps: Replacement[]): Form[] {
   const out: Form[] = [];
-  const add = (r: Replacement, from: string, to: string): void => {
+  const add = (r: Replacement, from: string, to: string, proxyHead?: string): void => {
     // Whether a match must end a name is the rule's own property (…com needs it, …com/ does not), not its spelling's (%2F ends in a letter).
     const bounded = /[A-Za-z0-9_~.-]$/.test(r.from);
     // A spelling that changes nothing repeats the raw one and is dropped below.
-    for (const spell of SPELLINGS) if (from !== '') out.push(formOf(spell, from, to, bounded));
+    for (const spell of SPELLINGS) if (from !== '') out.push(formOf(spell, from, to, bounded, proxyHead));
   };
   for (const r of reps) for (const from of originsOf(r)) add(r, from, r.to);
   // After every rule's own origin, so a rule naming http://x wins over another's derived http://x.
@@ -150,6 +181,7 @@ export function forms(reps: Replacement[]): Form[] {
       // From http://x → https://x, https://x → https://x would change nothing but be found "left" in every value.
       if (!sameUrl(from, to)) add(r, from, to);
     }
+    for (const [from, to, head] of originsOf(r).flatMap((o) => imageProxied(o, r.to))) add(r, from, to, head);
   }
   const seen = new Set<string>();
   return out.filter((x) => !seen.has(asciiLower(x.from)) && seen.add(asciiLower(x.from))).sort((a, b) => b.from.length - a.from.length);
@@ -159,10 +191,11 @@ export function forms(reps: Replacement[]): Form[] {
  * Whether a `//host` at `at` does not start a scheme-less URL: after a colon it is the rest of a
  * URL with a scheme (http(s) ones are matched from their scheme on; another's, ftp:// or wss://,
  * is not the web origin the rule names), after a slash (file:///x, a path's //x) what follows is
- * not a host. Either in any spelling.
+ * not a host. Either in any spelling; a colon written as an HTML entity is not looked for, so
+ * `https&#58;//host` is rewritten as a scheme-less origin, the `https&#58;` before it kept.
  */
 function continuesUrl(s: string, at: number): boolean {
-  return /(?:[:/]|%(?:25)?(?:3a|2f)|\\u00(?:3a|2f))$/i.test(s.slice(Math.max(0, at - 6), at));
+  return /(?:[:/]|%(?:25)?(?:3a|2f)|\\u00(?:3a|2f)|&#(?:x2f|47);)$/i.test(s.slice(Math.max(0, at - 6), at));
 }
 
 /** Where a name ends: the byte after a match cannot continue a host, a port or a path segment. */
@@ -174,6 +207,7 @@ function endsName(s: string, e: number): boolean {
   if ((ch === 0x2e || ch === 0x2d) && /[A-Za-z0-9]/.test(next)) return false; // . or -: a longer host
   if (ch === 0x3a && /[0-9]/.test(next)) return false; // :port the rule does not name
   if (ch === 0x25 && /^%(?:25)?3a[0-9]/i.test(s.slice(e, e + 6))) return false; // the same, URL-encoded once or twice
+  if (ch === 0x26 && /^&#(?:x3a|58);[0-9]/i.test(s.slice(e, e + 7))) return false; // or as an HTML entity
   return true;
 }
 
@@ -240,6 +274,39 @@ function replaceText(s: string, fs: Form[], c: Counter): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
+/**
+ * WPBakery's Raw HTML and Raw JS elements keep their code base64-encoded in the post, URL-encoded
+ * inside that (rawurldecode(base64_decode(…)) gives it back): [vc_raw_html]JTNDYSUyMGhyZWYl…[/vc_raw_html].
+ * No search for the host name sees an origin in there.
+ */
+const RAW_BLOCK = /(\[vc_raw_(?:html|js)\b[^\]]*\])([A-Za-z0-9+/]+={0,2})(?=\[\/vc_raw_(?:html|js)\])/g;
+/** What the products' searches for candidate rows look for besides the host names. */
+export const RAW_BLOCK_MARK = '[vc_raw_';
+
+/** The payload base64-decoded, if it is base64 as written (encoding it again gives it back). */
+function rawPayload(b64: string): string | undefined {
+  const bytes = Buffer.from(b64, 'base64');
+  return bytes.toString('base64') === b64 ? bytes.toString('latin1') : undefined;
+}
+
+/** Each Raw HTML/JS element's decoded payload, for the checks. */
+function rawPayloads(s: string): string[] {
+  if (!s.includes(RAW_BLOCK_MARK)) return [];
+  return [...s.matchAll(RAW_BLOCK)].flatMap((m) => rawPayload(m[2]!) ?? []);
+}
+
+/** replaceText, and inside each Raw HTML/JS element's payload too, encoded back as it was. */
+function replaceTextAndRaw(s: string, fs: Form[], c: Counter): string {
+  const out = replaceText(s, fs, c);
+  if (!out.includes(RAW_BLOCK_MARK)) return out;
+  return out.replace(RAW_BLOCK, (m, open: string, b64: string) => {
+    const payload = rawPayload(b64);
+    if (payload === undefined) return m;
+    const next = replaceText(payload, fs, c);
+    return next === payload ? m : open + Buffer.from(next, 'latin1').toString('base64');
+  });
+}
+
 function rewriteValue(v: PhpValue, fs: Form[], c: Counter): PhpValue {
   switch (v.t) {
     case 's':
@@ -279,7 +346,7 @@ function rewriteMixed(s: string, fs: Form[], c: Counter): string {
     try {
       const { value, end } = parseAt(s, m.index);
       if (value.t === 's' && !containsOrigin(value.v, fs)) continue;
-      out += replaceText(s.slice(last, m.index), fs, c);
+      out += replaceTextAndRaw(s.slice(last, m.index), fs, c);
       if (value.t === 'C') {
         // Carried over byte for byte: the a:/s: pieces inside its payload are not ours to resize.
         rewriteValue(value, fs, c);
@@ -296,7 +363,7 @@ function rewriteMixed(s: string, fs: Form[], c: Counter): string {
       if (!(err instanceof PhpParseError)) throw err;
     }
   }
-  return out + replaceText(s.slice(last), fs, c);
+  return out + replaceTextAndRaw(s.slice(last), fs, c);
 }
 
 function rewriteString(s: string, fs: Form[], c: Counter): string {
@@ -318,8 +385,57 @@ export function rewriteBytes(value: string, fs: Form[]): RewriteOutcome {
   const out = rewriteString(value, fs, c);
   // A broken piece nested inside valid data is carried over byte for byte (its s:N length is
   // still right); only the parts that parsed change.
-  if (c.escaped) return { value, changed: false, occurrences: 0, serialized: false, broken: false, opaque: false, escaped: true };
-  return { value: out, changed: out !== value, occurrences: out === value ? 0 : c.occurrences, serialized: c.serialized, broken: c.broken, opaque: c.opaque, escaped: false };
+  if (c.escaped) return { value, changed: false, occurrences: 0, serialized: false, broken: false, opaque: false, escaped: true, hidden: false };
+  return { value: out, changed: out !== value, occurrences: out === value ? 0 : c.occurrences, serialized: c.serialized, broken: c.broken, opaque: c.opaque, escaped: false, hidden: hiddenOrigin(out, fs) };
+}
+
+// Named entities HTML5's htmlentities writes for a URL's punctuation (https&colon;&sol;&sol;…),
+// and &amp; (an entity escaped once more). Names are case-sensitive (&Colon; is another character).
+const NAMED: Record<string, string> = { amp: '&', AMP: '&', colon: ':', sol: '/', period: '.', lowbar: '_', hyphen: '-', dash: '-', quest: '?', num: '#', percnt: '%', bsol: '\\' };
+const ESCAPED_CHAR = /&#(?:[xX]([0-9A-Fa-f]{1,6})|([0-9]{1,7}));|&([A-Za-z]+);|\\u([0-9A-Fa-f]{4})|\\([\\/])|%([0-9A-Fa-f]{2})/g;
+
+function codePointBytes(m: string, cp: number): string {
+  return cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? m : toBytes(String.fromCodePoint(cp));
+}
+
+/**
+ * The value with every escape of a character undone, again and again (JSON inside JSON, a URL
+ * encoded three times, &amp;#x2F;): HTML entities, JSON's \/, \\ and \uXXXX, percent escapes.
+ * Not a faithful decoding of any one format, only a way to see an origin whatever its spelling.
+ */
+function unescapeAll(s: string): string {
+  for (let pass = 0; pass < 6; pass++) {
+    const next = s.replace(ESCAPED_CHAR, (m, hex?: string, dec?: string, name?: string, u?: string, json?: string, pct?: string) => {
+      if (pct !== undefined) return String.fromCharCode(parseInt(pct, 16));
+      if (json !== undefined) return json;
+      if (name !== undefined) return NAMED[name] ?? m;
+      if (dec !== undefined) return codePointBytes(m, parseInt(dec, 10));
+      return codePointBytes(m, parseInt((hex ?? u)!, 16));
+    });
+    if (next === s) break;
+    s = next;
+  }
+  return s;
+}
+
+function countOrigins(s: string, fs: Form[]): number {
+  const m = new Matcher(s, fs);
+  let n = 0;
+  for (let hit = m.find(0); hit !== undefined; hit = m.find(hit.at + hit.f.from.length)) n++;
+  return n;
+}
+
+/**
+ * An origin in a spelling no form knows (another HTML entity, a \u-escaped colon or host letter,
+ * two spellings mixed in one URL, a URL encoded three times): undoing every escape shows more
+ * origins than the forms find. Such a value can't be rewritten from here, but must not pass the
+ * final check unnoticed.
+ */
+export function hiddenOrigin(value: string, fs: Form[]): boolean {
+  return [value, ...rawPayloads(value)].some((v) => {
+    const plain = unescapeAll(v);
+    return plain !== v && countOrigins(plain, fs) > countOrigins(v, fs);
+  });
 }
 
 /** Convenience for UTF-8 text (tests, small values). */
@@ -330,5 +446,5 @@ export function rewriteText(value: string, reps: Replacement[]): RewriteOutcome 
 
 /** Any spelling of any origin left in the value. */
 export function containsOrigin(value: string, fs: Form[]): boolean {
-  return new Matcher(value, fs).find(0) !== undefined;
+  return [value, ...rawPayloads(value)].some((v) => new Matcher(v, fs).find(0) !== undefined);
 }

@@ -110,7 +110,7 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
       const summary =
         (mergedLine === undefined ? '' : `${mergedLine}; `) +
         `${done.valuesChanged} values rewritten in ${done.columns.filter((c) => c.valuesChanged > 0).length} columns` +
-        (done.broken.length > 0 ? `; ${done.broken.length} unparseable serialized values left as they were: ${done.broken.slice(0, 5).map(brokenLine).join('; ')}` : '');
+        (done.broken.length > 0 ? `; ${done.broken.length} values not (fully) rewritten, listed: ${done.broken.slice(0, 5).map(brokenLine).join('; ')}` : '');
       if (!postCheck.passed) {
         const why = [
           ...(done.originsLeft > 0 ? [`${done.originsLeft} staging origins left`] : []),
