@@ -150,11 +150,14 @@ test('the final check finds an origin left in the \\u002F and double-encoded spe
   // schemes: exact checks for the origin only as written; anything but all or exact is refused.
   const exact = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules: [{ from: S, to: P, skip_columns: ['skipped'], schemes: 'exact' }], dry_run: false });
   assert.deepEqual(exact.problems.sort(), ['key_double', 'key_u002f'].map((k) => `opts.v key ${k}: origin still present after rewrite`));
+  // Said back, so the controller can tell this agent from an older one that ignores the field.
+  assert.deepEqual(exact.schemes_applied, ['exact']);
   await assert.rejects(
     unaryCall(agent.client, 'RewriteUrls', { schema: 'shop', rules: [{ from: S, to: P, skip_columns: [], schemes: 'both' }], dry_run: true }),
     /schemes "both" is not one of all, exact/,
   );
   const done = await unaryCall<object, RewriteReport__Output>(agent.client, 'RewriteUrls', { schema: 'shop', rules: [{ from: S, to: P, skip_columns: ['skipped'] }], dry_run: false });
+  assert.deepEqual(done.schemes_applied, ['all'], 'a request without schemes means all');
   assert.equal(Number(done.values_changed), 0);
   assert.equal(Number(done.origins_left), 5);
   assert.deepEqual(

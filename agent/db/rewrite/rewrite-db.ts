@@ -106,7 +106,8 @@ export async function rewriteDatabase(target: DbTarget, schema: string, rules: R
   // A column one rule skips is still rewritten by the others, with their forms only.
   const rulesOf = rulesOfColumns(rules);
   const conn = await connect(target, { raw: true });
-  const report: RewriteReport = { dry_run: dryRun, columns: [], broken: [], values_changed: 0, origins_left: 0, structure_changed: 0, problems: [] };
+  // Said back so a controller can tell this agent from one that ignores `schemes`.
+  const report: RewriteReport = { dry_run: dryRun, columns: [], broken: [], values_changed: 0, origins_left: 0, structure_changed: 0, problems: [], schemes_applied: rules.map(checkSchemes) };
   try {
     const meta = await connect(target);
     const info = await inspectSchema(meta, schema, { objects: false }).finally(() => closeConn(meta));

@@ -13,6 +13,7 @@
 // pass would rewrite the rewritten values.
 import type { MergeReport__Output } from '../../../shared/proto-gen/switchyard/v1/MergeReport.js';
 import type { RewriteReport__Output } from '../../../shared/proto-gen/switchyard/v1/RewriteReport.js';
+import { SwitchyardError } from '../../../shared/errors.js';
 import type { StepContext, StepExecutor, StepResult } from '../executor.js';
 import { databaseClient, longCallMs, toNumber, unary, type DataStepDeps } from './data-agents.js';
 
@@ -44,6 +45,27 @@ export function rewriteEvidence(r: RewriteReport__Output): RewriteEvidence {
   };
 }
 
+const WEB_ORIGIN = /^https?:\/\//i;
+
+/**
+ * An agent older than `schemes` ignores it (proto3 drops the unknown field) and rewrites every
+ * rule only as written: http://… and //… forms of a rule asking for `all` would stay, and its own
+ * final check would not look for them. It does not say which schemes it applied; a current one
+ * does. Checked on the dry run, before anything is written.
+ */
+function checkSchemesApplied(ctx: StepContext, res: RewriteReport__Output): void {
+  // `all` changes nothing where the rule has no web origin on either side.
+  const needed = ctx.plan.rewrite.flatMap((r, i) => (r.schemes === 'all' && WEB_ORIGIN.test(r.from) && WEB_ORIGIN.test(r.to) ? [i] : []));
+  const agent = ctx.plan.production.agent;
+  if (needed.length > 0 && res.schemes_applied.length === 0) {
+    throw new SwitchyardError(
+      'SY_PRECONDITION',
+      `rewrite: production agent ${agent} is older than this controller (its rewrite report does not say which schemes it applied): an agent that predates rewrite[].schemes rewrites ${needed.map((i) => ctx.plan.rewrite[i]!.from).join(', ')} only as written, leaving the other scheme and scheme-less (//host) forms unrewritten and unchecked; upgrade the agent, or set schemes: exact on those rules to accept that`,
+      { field: `rewrite[${needed[0]}].schemes` },
+    );
+  }
+}
+
 async function rewriteUrls(deps: DataStepDeps, ctx: StepContext, dryRun: boolean): Promise<RewriteEvidence> {
   const { plan } = ctx;
   const agent = plan.production.agent;
@@ -54,6 +76,7 @@ async function rewriteUrls(deps: DataStepDeps, ctx: StepContext, dryRun: boolean
     dry_run: dryRun,
   };
   const res = await unary<typeof client, typeof request, RewriteReport__Output>(deps, agent, client, 'RewriteUrls', request, { signal: ctx.signal, timeoutMs: longCallMs(deps) });
+  checkSchemesApplied(ctx, res);
   return rewriteEvidence(res);
 }
 

@@ -12,6 +12,7 @@ export interface RewriteReport {
   'origins_left'?: (number | string | Long);
   'structure_changed'?: (number | string | Long);
   'problems'?: (string)[];
+  'schemes_applied'?: (string)[];
 }
 
 export interface RewriteReport__Output {
@@ -22,4 +23,5 @@ export interface RewriteReport__Output {
   'origins_left': (string);
   'structure_changed': (string);
   'problems': (string)[];
+  'schemes_applied': (string)[];
 }
