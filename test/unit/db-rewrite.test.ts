@@ -469,6 +469,10 @@ test('an origin in a spelling no form knows is left as it was but reported, in t
   const plain = rewriteText(`${S}/a?q=%3Cb%3E&amp;x=\\u0026 https:\\/\\/staging.example.com\\/c mailto:admin@staging.example.com`, reps);
   assert.equal(plain.hidden, false);
   assert.equal(plain.occurrences, 2);
+  // An IDN host as json_encode writes it by default: its non-ASCII letter \u-escaped.
+  const idn = [{ from: 'https://bücher.example', to: 'https://books.example' }];
+  const j = rewriteText('{"u":"https:\\/\\/b\\u00fccher.example\\/x"} https://bücher.example/y', idn);
+  assert.deepEqual([j.value, j.hidden], ['{"u":"https:\\/\\/b\\u00fccher.example\\/x"} https://books.example/y', true]);
   // A colon written as an entity is not looked for: //host after it is rewritten as scheme-less.
   assert.equal(rewriteText('https&#58;//staging.example.com/a', reps).value, 'https&#58;//www.example.com/a');
 });

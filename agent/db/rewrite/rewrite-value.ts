@@ -61,6 +61,12 @@ export interface Form {
   bounded: boolean;
   /** Begins with the `//` of a scheme-less URL: must not be the rest of another scheme's URL. */
   schemeless: boolean;
+  /**
+   * A piece of lowerHead (the host name, where written as is) and where it sits in it: a value is
+   * scanned once per distinct anchor, not once per form, and most forms share the host's.
+   */
+  anchor: string;
+  anchorAt: number;
 }
 
 const asciiLower = (s: string): string => (/[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s);
@@ -154,9 +160,13 @@ const originsOf = (r: Replacement): string[] => [r.from, asciiSpelling(r.from)].
  * port by default); its `//` is the proxy URL's own, whatever scheme comes before it.
  */
 function formOf(spell: (s: string) => string, from: string, to: string, bounded: boolean, proxyHead?: string): Form {
-  const head = toBytes(spell(proxyHead ?? headOf(from)));
+  const plainHead = proxyHead ?? headOf(from);
+  const head = toBytes(spell(plainHead));
   const t = toBytes(spell(to));
-  return { from: toBytes(spell(from)), to: t, toLowerHex: lowerHex(t), ci: head.length, lowerHead: asciiLower(head), bounded, schemeless: proxyHead === undefined && from.startsWith('//') };
+  const lowerHead = asciiLower(head);
+  const host = asciiLower(toBytes(plainHead.slice(plainHead.lastIndexOf('/') + 1).replace(/:[0-9]*$/, '')));
+  const anchor = host !== '' && lowerHead.includes(host) ? host : lowerHead;
+  return { from: toBytes(spell(from)), to: t, toLowerHex: lowerHex(t), ci: head.length, lowerHead, bounded, schemeless: proxyHead === undefined && from.startsWith('//'), anchor, anchorAt: lowerHead.indexOf(anchor) };
 }
 
 /**
@@ -211,10 +221,16 @@ function endsName(s: string, e: number): boolean {
   return true;
 }
 
-/** Finds the forms' matches in one value, left to right, each form's next match kept until passed. */
+/**
+ * Finds the forms' matches in one value, left to right, each form's next match kept until passed.
+ * `find` is called with a `from` that never decreases.
+ */
 class Matcher {
   private readonly lower: string;
   private readonly next: number[];
+  /** Per form, the index of the first of its anchor's positions not yet looked at. */
+  private readonly seen: number[];
+  private readonly anchors = new Map<string, number[]>();
 
   constructor(
     private readonly s: string,
@@ -222,18 +238,34 @@ class Matcher {
   ) {
     this.lower = asciiLower(s);
     this.next = fs.map(() => -2);
+    this.seen = fs.map(() => 0);
+  }
+
+  private positions(anchor: string): number[] {
+    let pos = this.anchors.get(anchor);
+    if (pos === undefined) {
+      pos = [];
+      for (let p = this.lower.indexOf(anchor); p >= 0; p = this.lower.indexOf(anchor, p + 1)) pos.push(p);
+      this.anchors.set(anchor, pos);
+    }
+    return pos;
   }
 
   private findForm(i: number, from: number): number {
     const f = this.fs[i]!;
     const tail = f.from.slice(f.ci);
-    for (let at = this.lower.indexOf(f.lowerHead, from); at >= 0; at = this.lower.indexOf(f.lowerHead, at + 1)) {
+    const pos = this.positions(f.anchor);
+    for (let k = this.seen[i]!; k < pos.length; k++) {
+      const at = pos[k]! - f.anchorAt;
+      if (at < from || !this.lower.startsWith(f.lowerHead, at)) continue;
+      this.seen[i] = k + 1;
       // The rest exactly, but for the case of escapes (%2F and %2f, \u002F and \u002f are the same byte).
       if (tail !== '' && !this.s.startsWith(tail, at + f.ci) && lowerHex(this.s.slice(at + f.ci, at + f.ci + tail.length)) !== lowerHex(tail)) continue;
       if (f.bounded && !endsName(this.s, at + f.from.length)) continue;
       if (f.schemeless && continuesUrl(this.s, at)) continue;
       return at;
     }
+    this.seen[i] = pos.length;
     return -1;
   }
 
@@ -418,11 +450,33 @@ function unescapeAll(s: string): string {
   return s;
 }
 
-function countOrigins(s: string, fs: Form[]): number {
+/** Where the forms match, in order: [start, end) pairs. */
+function matches(s: string, fs: Form[]): Array<[number, number]> {
   const m = new Matcher(s, fs);
-  let n = 0;
-  for (let hit = m.find(0); hit !== undefined; hit = m.find(hit.at + hit.f.from.length)) n++;
-  return n;
+  const out: Array<[number, number]> = [];
+  for (let hit = m.find(0); hit !== undefined; hit = m.find(hit.at + hit.f.from.length)) out.push([hit.at, hit.at + hit.f.from.length]);
+  return out;
+}
+
+/**
+ * The longest piece of each form's anchor that no escape can split (letters, digits, . and -):
+ * the host name, or the ASCII part of an IDN host its \u or % escapes leave written as is.
+ */
+function hostPieces(fs: Form[]): string[] {
+  return [...new Set(fs.map((f) => (f.anchor.match(/[a-z0-9.-]+/g) ?? ['']).reduce((a, b) => (b.length > a.length ? b : a))))].filter((x) => x !== '');
+}
+
+/** Whether some occurrence of a host piece lies outside every match: only then can an origin be hidden. */
+function unexplainedHost(s: string, fs: Form[], found: Array<[number, number]>): boolean {
+  const lower = asciiLower(s);
+  return hostPieces(fs).some((piece) => {
+    let k = 0;
+    for (let p = lower.indexOf(piece); p >= 0; p = lower.indexOf(piece, p + 1)) {
+      while (k < found.length && found[k]![1] <= p) k++;
+      if (k === found.length || found[k]![0] > p) return true;
+    }
+    return false;
+  });
 }
 
 /**
@@ -433,8 +487,11 @@ function countOrigins(s: string, fs: Form[]): number {
  */
 export function hiddenOrigin(value: string, fs: Form[]): boolean {
   return [value, ...rawPayloads(value)].some((v) => {
+    const found = matches(v, fs);
+    // Every host name inside an origin the forms know: nothing for a decoding to add (the common case, and the cheap one).
+    if (!unexplainedHost(v, fs, found)) return false;
     const plain = unescapeAll(v);
-    return plain !== v && countOrigins(plain, fs) > countOrigins(v, fs);
+    return plain !== v && matches(plain, fs).length > found.length;
   });
 }
 
