@@ -1,5 +1,6 @@
 // The URL rewrite on the production database: every text column of every table (but the plan's
-// skipColumns, `guid` by default), only rows whose value mentions an origin host, each value
+// skipColumns, `guid` by default), only rows whose value mentions an origin host (or holds a
+// WPBakery Raw HTML/JS element, base64 inside), each value
 // rewritten by rewrite-value.ts and written back by key. A dry run only counts. Afterwards the
 // agent proves its own work: no origin left outside the values it listed as broken, and every
 // value that parsed as serialized data before parses again with the same structure.
