@@ -13,10 +13,18 @@ export interface RobotsDirective {
 
 // Directives that carry a value after a colon; anything else before a colon names a crawler.
 const VALUED = new Set(['max-snippet', 'max-image-preview', 'max-video-preview', 'unavailable_after', 'indexifembedded']);
+// A crawler's name is one word; a colon after anything else (the time in the date of
+// `unavailable_after: Wednesday, 03-Jan-2024 15:00:00 GMT`) names no crawler.
+const AGENT = /^[a-z0-9][a-z0-9_.-]*$/;
 
-function directivesOf(tokens: string[]): Array<'noindex' | 'nofollow'> {
+function directivesOf(values: string[]): Array<'noindex' | 'nofollow'> {
   const out = new Set<'noindex' | 'nofollow'>();
-  for (const t of tokens) {
+  // Google reads `noindex nofollow` (spaces) like `noindex, nofollow`; a stray `;` is read as a
+  // separator too, since taking `noindex;nofollow` for no directive at all would pass a page
+  // that crawlers may well drop.
+  // A valued directive's value is no directive: `max-image-preview: none` leaves indexing alone.
+  const bare = values.map((v) => v.replace(/\b(?:max-snippet|max-image-preview|max-video-preview|unavailable_after)\s*:\s*[^,;\s]*/g, ' '));
+  for (const t of bare.flatMap((v) => v.split(/[\s,;]+/))) {
     if (t === 'noindex' || t === 'none') out.add('noindex');
     if (t === 'nofollow' || t === 'none') out.add('nofollow');
   }
@@ -31,7 +39,7 @@ export function headerDirectives(values: readonly string[]): RobotsDirective[] {
     for (const part of value.split(',')) {
       let p = part.trim().toLowerCase();
       const colon = p.indexOf(':');
-      if (colon > 0 && !VALUED.has(p.slice(0, colon).trim())) {
+      if (colon > 0 && !VALUED.has(p.slice(0, colon).trim()) && AGENT.test(p.slice(0, colon).trim())) {
         agent = p.slice(0, colon).trim();
         p = p.slice(colon + 1).trim();
       }
@@ -50,8 +58,7 @@ export function metaDirectives(doc: HtmlDoc): RobotsDirective[] {
     if (el.tag !== 'meta') continue;
     const name = (el.attrs.get('name') ?? '').trim().toLowerCase();
     if (name !== 'robots' && !name.endsWith('bot') && name !== 'googlebot-news') continue;
-    const tokens = (el.attrs.get('content') ?? '').split(',').map((t) => t.trim().toLowerCase());
-    for (const d of directivesOf(tokens)) found.push({ source: `meta name=${name}`, agent: name === 'robots' ? '*' : name, directive: d });
+    for (const d of directivesOf([(el.attrs.get('content') ?? '').toLowerCase()])) found.push({ source: `meta name=${name}`, agent: name === 'robots' ? '*' : name, directive: d });
   }
   return found;
 }

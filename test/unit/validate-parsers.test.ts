@@ -41,6 +41,20 @@ test('robots directives: per-crawler X-Robots-Tag, none, valued directives, meta
   assert.deepEqual(metaDirectives(doc).map((d) => `${d.agent}:${d.directive}`), ['*:noindex', 'googlebot:nofollow']);
 });
 
+test('robots directives: space- and semicolon-separated lists, crawler names and valued directives are read as Google reads them', () => {
+  const meta = (content: string): string[] => metaDirectives(parseHtml(`<html><head><meta name="robots" content="${content}"></head></html>`, 'https://x/')).map((d) => d.directive);
+  const header = (...values: string[]): string[] => headerDirectives(values).map((d) => `${d.agent}:${d.directive}`);
+  assert.deepEqual(meta('noindex nofollow'), ['noindex', 'nofollow']);
+  assert.deepEqual(meta('NOINDEX;nofollow'), ['noindex', 'nofollow']);
+  assert.deepEqual(meta('index, follow, max-image-preview:large'), []);
+  assert.deepEqual(header('noindex nofollow'), ['*:noindex', '*:nofollow']);
+  assert.deepEqual(header('Googlebot: noindex nofollow'), ['googlebot:noindex', 'googlebot:nofollow']);
+  // The comma and the time inside a date do not make "03-jan-2024 15" a crawler.
+  assert.deepEqual(header('unavailable_after: Wednesday, 03-Jan-2024 15:00:00 GMT, noindex'), ['*:noindex']);
+  assert.deepEqual(header('max-image-preview: none'), []);
+  assert.deepEqual(header('max-image-preview: none, noindex'), ['*:noindex']);
+});
+
 test('Link header: targets with commas, quoted params', () => {
   const l = linkHeader(['<https://a/x,y>; rel="canonical", <https://a/de>; rel=alternate; hreflang=de']);
   assert.deepEqual(l.map((x) => [x.target, x.rel.join(' '), x.params.hreflang ?? '']), [['https://a/x,y', 'canonical', ''], ['https://a/de', 'alternate', 'de']]);
