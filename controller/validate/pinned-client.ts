@@ -76,9 +76,10 @@ function readBody(res: IncomingMessage, maxBody: number): Promise<{ body: Buffer
       if (c.length > room) {
         chunks.push(c.subarray(0, room));
         size = maxBody;
+        // Settled before the destroy, which reports the cut body as 'aborted' there and then.
+        resolve({ body: Buffer.concat(chunks), truncated: true });
         // Stop pulling a body we will not read; the socket is ours alone (agent: false).
         res.destroy();
-        resolve({ body: Buffer.concat(chunks), truncated: true });
         return;
       }
       chunks.push(c);

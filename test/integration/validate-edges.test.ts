@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { runValidation, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
 import { tempDir } from '../helpers/cutover-fakes.js';
@@ -330,4 +331,15 @@ test('a blank 200 page (PHP-FPM without SCRIPT_FILENAME answers nothing, with 20
   // Staging locked: no baseline, and a blank landing page is still no page.
   w.stagingLocked = true;
   one(await only(p, ['pages']), 'content', '/', 'fail', /empty body/);
+});
+
+test('a page over the 4 MiB page limit is checked on what was read, not failed as a broken connection', async (t) => {
+  const w = await world(t);
+  const big = `<!doctype html><html><head><title>Shop</title><link rel="canonical" href="${w.PROD}/big/"><meta name="robots" content="noindex"></head><body>${'<p>catalogue</p>'.repeat(600_000)}</body></html>`;
+  assert.ok(big.length > 8 * 1024 * 1024, `${big.length} bytes`);
+  w.prodRoutes.set('/big/', (_req, res) => send(res, 200, big));
+  const r = await only(plan(w, { pages: ['/big/'] }), ['pages']);
+  one(r, 'status', '/big/', 'pass', /200 as expected/);
+  one(r, 'noindex', '/big/', 'fail', /meta name=robots: noindex/);
+  one(r, 'canonical', '/big/', 'pass', /canonical/);
 });
