@@ -107,6 +107,11 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   const final = prod.final;
   if (final === null) return { findings, row };
 
+  if (final.truncated) {
+    const enc = headerValue(final.headers, 'content-encoding');
+    const mib = `${final.body.length / 1024 / 1024} MiB`;
+    findings.push(findingsFor('content', path).warn(`production page is larger than ${mib}${enc === undefined ? '' : ` once its Content-Encoding ${enc} is undone`}; only its first ${mib} were checked`, { bytesRead: final.body.length, contentEncoding: enc ?? null }));
+  }
   findings.push(...contentFindings(final, staging.final, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);

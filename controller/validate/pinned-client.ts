@@ -11,7 +11,8 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 export interface FetchOk {
   ok: true;
@@ -21,7 +22,7 @@ export interface FetchOk {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
-  /** The body was longer than maxBodyBytes and cut. */
+  /** The body, once decoded, was longer than maxBodyBytes and cut there. */
   truncated: boolean;
   /** From sending the request (including connect and TLS) to the response headers, like curl's time_starttransfer. */
   ttfbMs: number;
@@ -50,21 +51,67 @@ export interface FetchOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
+/** How much of a page is read (decoded); sitemaps ask for more. */
+export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const USER_AGENT = 'Mozilla/5.0 (compatible; switchyard-validate/1)';
 
-function decode(body: Buffer, encoding: string | undefined): Buffer {
+function decoderFor(encoding: string | undefined): Transform | null {
+  // Sync flush at the end: a body cut at the size limit still gives what it holds so far.
   switch ((encoding ?? '').trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
-      return gunzipSync(body);
+      return createGunzip({ finishFlush: zlib.Z_SYNC_FLUSH });
     case 'deflate':
-      return inflateSync(body);
+      return createInflate({ finishFlush: zlib.Z_SYNC_FLUSH });
     case 'br':
-      return brotliDecompressSync(body);
+      return createBrotliDecompress({ finishFlush: zlib.BROTLI_OPERATION_FLUSH });
     default:
-      return body;
+      return null;
   }
+}
+
+/**
+ * The body with its Content-Encoding undone, at most `maxBody` bytes of it: the limit holds for
+ * what is decoded, not only for what came over the wire, so a small gzip of gigabytes of zeros
+ * (or a page that is simply huge) is cut like any other body over the limit, never unpacked
+ * whole into memory. A body already cut on the wire is decoded as far as it goes.
+ */
+export function decodeBody(body: Buffer, encoding: string | undefined, maxBody: number, cutOnWire: boolean): Promise<{ body: Buffer; truncated: boolean }> {
+  const z = decoderFor(encoding);
+  if (z === null) return Promise.resolve({ body, truncated: cutOnWire });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (truncated: boolean): void => {
+      if (settled) return;
+      settled = true;
+      resolve({ body: Buffer.concat(chunks), truncated });
+    };
+    z.on('data', (c: Buffer) => {
+      if (settled) return;
+      const room = maxBody - size;
+      if (c.length > room) {
+        chunks.push(c.subarray(0, room));
+        size = maxBody;
+        z.destroy();
+        settle(true);
+        return;
+      }
+      chunks.push(c);
+      size += c.length;
+    });
+    z.once('end', () => settle(cutOnWire));
+    z.once('error', (err) => {
+      // A stream cut on the wire may break off mid-block: keep what decoded.
+      if (cutOnWire) settle(true);
+      else if (!settled) {
+        settled = true;
+        reject(err);
+      }
+    });
+    z.end(body);
+  });
 }
 
 function readBody(res: IncomingMessage, maxBody: number): Promise<{ body: Buffer; truncated: boolean }> {
@@ -134,15 +181,11 @@ export function pinnedFetch(url: string, opts: FetchOptions = {}): Promise<Fetch
     req.once('response', (res) => {
       const ttfbMs = elapsed();
       readBody(res, maxBody).then(
-        ({ body, truncated }) => {
-          let decoded = body;
-          try {
-            if (!truncated) decoded = decode(body, res.headers['content-encoding']);
-          } catch (err) {
-            return fail(`body does not decode as ${res.headers['content-encoding']}: ${(err as Error).message}`);
-          }
-          finish({ ok: true, url, ip, status: res.statusCode ?? 0, headers: res.headers, body: decoded, truncated, ttfbMs, totalMs: elapsed() });
-        },
+        ({ body, truncated: cut }) =>
+          decodeBody(body, res.headers['content-encoding'], maxBody, cut).then(
+            (d) => finish({ ok: true, url, ip, status: res.statusCode ?? 0, headers: res.headers, body: d.body, truncated: d.truncated, ttfbMs, totalMs: elapsed() }),
+            (err: Error) => fail(`body does not decode as ${res.headers['content-encoding']}: ${err.message}`),
+          ),
         (err: Error) => fail(err.message),
       );
     });

@@ -342,4 +342,28 @@ test('a page over the 4 MiB page limit is checked on what was read, not failed a
   one(r, 'status', '/big/', 'pass', /200 as expected/);
   one(r, 'noindex', '/big/', 'fail', /meta name=robots: noindex/);
   one(r, 'canonical', '/big/', 'pass', /canonical/);
+  one(r, 'content', '/big/', 'warn', /larger than 4 MiB; only its first 4 MiB were checked/);
+});
+
+test('a compressed page is read only up to the page limit once decoded (a gzip bomb cannot fill memory), and its head is still checked', async (t) => {
+  const w = await world(t);
+  const head = (origin: string, path: string): string => `<!doctype html><html><head><title>Shop</title><link rel="canonical" href="${origin}${path}"><meta name="robots" content="noindex"></head><body>`;
+  // 64 MiB of spaces in 64 KiB of gzip: the limit must hold for what it unpacks to.
+  const bomb = gzipSync(Buffer.concat([Buffer.from(head(w.PROD, '/bomb/')), Buffer.alloc(64 * 1024 * 1024, 0x20)]));
+  assert.ok(bomb.length < 1024 * 1024, `${bomb.length} bytes`);
+  w.prodRoutes.set('/bomb/', (_req, res) => send(res, 200, bomb, { 'content-encoding': 'gzip' }));
+  w.prodRoutes.set('/br-bomb/', (_req, res) => send(res, 200, brotliCompressSync(Buffer.concat([Buffer.from(head(w.PROD, '/br-bomb/')), Buffer.alloc(16 * 1024 * 1024, 0x20)])), { 'content-encoding': 'br' }));
+  // Over 4 MiB even compressed (random text): cut on the wire, and what arrived is still unpacked
+  // and read, not parsed as gzip bytes (where the noindex would go unseen).
+  const large = gzipSync(Buffer.concat([Buffer.from(head(w.PROD, '/large/')), Buffer.from(randomBytes(6 * 1024 * 1024).toString('base64'))]));
+  assert.ok(large.length > 4 * 1024 * 1024, `${large.length} bytes`);
+  w.prodRoutes.set('/large/', (_req, res) => send(res, 200, large, { 'content-encoding': 'gzip' }));
+  const r = await only(plan(w, { pages: ['/bomb/', '/br-bomb/', '/large/'] }), ['pages']);
+  one(r, 'content', '/bomb/', 'warn', /larger than 4 MiB once its Content-Encoding gzip is undone; only its first 4 MiB were checked/);
+  one(r, 'content', '/br-bomb/', 'warn', /larger than 4 MiB once its Content-Encoding br is undone/);
+  one(r, 'content', '/large/', 'warn', /larger than 4 MiB once its Content-Encoding gzip is undone/);
+  for (const path of ['/bomb/', '/br-bomb/', '/large/']) {
+    one(r, 'noindex', path, 'fail', /meta name=robots: noindex/);
+    one(r, 'canonical', path, 'pass', /canonical/);
+  }
 });
