@@ -1,5 +1,6 @@
 // Everything checked about one page: fetched on production and on staging (the baseline),
-// then its status and redirects, what it is (HTML, not PHP source, a blank or a download), canonical,
+// then its status and redirects, what it is (HTML, not PHP source, a blank or a download), whether
+// it is this site at all (not the default vhost's page), canonical,
 // hreflang, robots directives, leftover staging URLs, mixed content and TTFB against staging's.
 import { findingsFor, type Finding, type PageRow } from './types.js';
 import { canonicalFindings } from './canonical.js';
@@ -12,6 +13,7 @@ import { headerValue, headerValues, type FetchOk } from './pinned-client.js';
 import { redirectCount, type Chain } from './redirect-chain.js';
 import { headerDirectives, metaDirectives, type RobotsDirective } from './robots-directives.js';
 import { statusFindings } from './page-status.js';
+import { siteIdentityFindings } from './site-identity.js';
 import { urlOn, type Side } from './sides.js';
 import { urlRefs } from './url-refs.js';
 
@@ -115,6 +117,7 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   findings.push(...contentFindings(final, staging.final, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);
+  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides));
   findings.push(...robotsFindings(directivesOf(final, doc), directivesOf(staging.final, stagingDoc), path, final.status));
   findings.push(...canonicalFindings(doc, headerValues(final.headers, 'link'), final.url, path, sides));
   if (doc !== null) {

@@ -367,3 +367,32 @@ test('a compressed page is read only up to the page limit once decoded (a gzip b
     one(r, 'canonical', path, 'pass', /canonical/);
   }
 });
+
+test('production answering with another site (the default vhost: "It works", a directory listing, a neighbour site) fails, though its status and certificate pass', async (t) => {
+  const w = await world(t);
+  const apache = '<!DOCTYPE html><html><head><title>Apache2 Ubuntu Default Page: It works</title></head><body><div class="page_header">It works!</div></body></html>';
+  w.prodRoutes.set('/', (_req, res) => send(res, 200, apache));
+  w.prodRoutes.set('/shop/', (_req, res) => send(res, 200, '<!doctype html><html><head><title>Other Client Ltd</title><meta name="viewport" content="width=device-width"></head><body>Hello</body></html>'));
+  w.prodRoutes.set('/files/', (_req, res) => send(res, 200, '<html><head><title>Index of /files</title></head><body><h1>Index of /files</h1></body></html>'));
+  // The rewrite put production's name where staging's was: the same page.
+  w.stgRoutes.set('/about/', (_req, res) => send(res, 200, `<html><head><title>About – staging.example.test</title></head><body></body></html>`));
+  w.prodRoutes.set('/about/', (_req, res) => send(res, 200, `<html><head><title>About  –  www.example.test</title></head><body></body></html>`));
+  const p = plan(w, { pages: ['/', '/shop/', '/files/', '/about/'] });
+  const r = await only(p, ['pages', 'tls']);
+  one(r, 'status', '/', 'pass', /200 as expected/);
+  one(r, 'tls-name', `www.example.test:${w.prod.httpsPort}`, 'pass', /covers www\.example\.test/);
+  one(r, 'same-site', '/', 'fail', /another site.*placeholder page \(title "Apache2 Ubuntu Default Page: It works"\) where staging has "Shop".*default vhost/);
+  one(r, 'same-site', '/shop/', 'fail', /another site.*title "Other Client Ltd" where staging has "Shop"/);
+  one(r, 'same-site', '/files/', 'fail', /placeholder page \(title "Index of \/files"\) where staging has "Shop"/);
+  one(r, 'same-site', '/about/', 'pass', /as on staging/);
+
+  // Staging locked (maintenance 503, no baseline): the placeholders are still recognised,
+  // Apache's bare index.html too; a neighbour site cannot be told apart, and the report says so.
+  w.stagingLocked = true;
+  w.prodRoutes.set('/about/', (_req, res) => send(res, 200, '<html><body><h1>It works!</h1></body></html>'));
+  const locked = await only(p, ['pages']);
+  one(locked, 'same-site', '/', 'fail', /placeholder page \(title "Apache2 Ubuntu Default Page: It works"\), not the site/);
+  one(locked, 'same-site', '/files/', 'fail', /placeholder page/);
+  one(locked, 'same-site', '/about/', 'fail', /placeholder page \("It works!"\)/);
+  one(locked, 'same-site', '/shop/', 'pass', /not compared \(staging answers 503, no baseline\)/);
+});
