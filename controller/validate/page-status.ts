@@ -26,8 +26,15 @@ export function statusFindings(chain: Chain, path: string, expected: number, sid
   if (chain.leftTo !== undefined) {
     const target = new URL(chain.leftTo);
     if (isStagingUrl(target, sides.staging, sides.production)) return [rc.fail(`redirects to the staging site: ${chain.leftTo}`, evidence)];
-    out.push(rc.warn(`redirects off the production host to ${chain.leftTo}; not followed`, evidence));
-    return out;
+    const first = chain.hops[0]?.status;
+    if (first !== undefined && first === expected) return [rc.pass(`${first} off the production host to ${chain.leftTo}, as checks.expectStatus says; not followed`, evidence)];
+    // The site's own redirect to elsewhere (staging sends it to the same place) is its business;
+    // production alone sending the page away — a canonical-host or https rule naming another
+    // host — means the page is not served at the production origin at all, so nothing about it
+    // (status, canonical, noindex) can pass.
+    if (stagingChain?.leftTo === chain.leftTo) return [rc.warn(`redirects off the production host to ${chain.leftTo}, as staging does; not followed`, evidence)];
+    const was = stagingChain?.leftTo !== undefined ? `staging redirects to ${stagingChain.leftTo}` : typeof baseline === 'number' ? `staging answers ${baseline}` : baseline === undefined || baseline === null ? 'no staging baseline' : `staging: ${baseline}`;
+    return [rc.fail(`redirects off the production host to ${chain.leftTo} (${was}): the page is not served at ${sides.production.origin.origin}; if it is meant to, set its status in checks.expectStatus`, evidence)];
   }
 
   const final = chain.final;

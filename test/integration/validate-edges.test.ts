@@ -396,3 +396,22 @@ test('production answering with another site (the default vhost: "It works", a d
   one(locked, 'same-site', '/about/', 'fail', /placeholder page \("It works!"\)/);
   one(locked, 'same-site', '/shop/', 'pass', /not compared \(staging answers 503, no baseline\)/);
 });
+
+test('a page production alone redirects off its host (a canonical-host rule naming another name) fails; the same redirect on staging, or one the plan expects, does not', async (t) => {
+  const w = await world(t);
+  // www → apex on production only: after the switch every visitor leaves the site's name.
+  w.prodRoutes.set('/', redirect(`https://example.test:${w.prod.httpsPort}/`));
+  w.prodRoutes.set('/partner/', redirect('https://partner.example.org/offer'));
+  w.stgRoutes.set('/partner/', redirect('https://partner.example.org/offer'));
+  w.prodRoutes.set('/go/', redirect('https://shop.example.org/', 302));
+  const p = plan(w, { pages: ['/', '/partner/', '/go/'], expectStatus: { '/go/': 302 } });
+  const r = await only(p, ['pages']);
+  one(r, 'redirect-chain', '/', 'fail', /redirects off the production host to https:\/\/example\.test:\d+\/ \(staging answers 200\): the page is not served at/);
+  one(r, 'redirect-chain', '/partner/', 'warn', /as staging does/);
+  one(r, 'redirect-chain', '/go/', 'pass', /302 off the production host .* as checks\.expectStatus says/);
+  assert.deepEqual(r.findings.filter((f) => f.page !== '/' && f.status === 'fail'), [], show(r));
+
+  // Staging locked: no baseline, and production still sends the page away.
+  w.stagingLocked = true;
+  one(await only(p, ['pages']), 'redirect-chain', '/', 'fail', /off the production host .*\(staging answers 503\)/);
+});
