@@ -2,8 +2,19 @@
 // small tokenizer that knows strings, escapes and comments — enough to find every url()
 // and @import target without taking a quoted ')' or a commented-out rule for one.
 
+export interface CssUrl {
+  url: string;
+  /** An @import target: a stylesheet, which browsers block on an https page when it is http:. */
+  imported: boolean;
+}
+
 export function cssUrls(css: string): string[] {
-  const urls: string[] = [];
+  return cssRefs(css).map((r) => r.url);
+}
+
+export function cssRefs(css: string): CssUrl[] {
+  const urls: CssUrl[] = [];
+  let importing = false;
   let i = 0;
   const n = css.length;
   const readString = (quote: string): string => {
@@ -50,13 +61,16 @@ export function cssUrls(css: string): string[] {
       }
       skipSpace();
       if (css[i] === ')') i++;
-      if (value !== '') urls.push(value);
+      if (value !== '') urls.push({ url: value, imported: importing });
+      importing = false;
       continue;
     }
     if (c === '@' && css.slice(i, i + 7).toLowerCase() === '@import') {
       i += 7;
       skipSpace();
-      if (css[i] === '"' || css[i] === "'") urls.push(readString(css[i] as string));
+      if (css[i] === '"' || css[i] === "'") urls.push({ url: readString(css[i] as string), imported: true });
+      // `@import url(…)`: the url() right after is the import.
+      else importing = css.slice(i, i + 4).toLowerCase() === 'url(';
       continue;
     }
     i++;

@@ -3,7 +3,7 @@
 // Content rules: `active` subresources (scripts, stylesheets, frames) are blocked by browsers
 // on an https page, `passive` ones (images, media) are upgraded or warned about, and
 // `navigation`/`metadata` references load nothing.
-import { cssUrls } from './css-urls.js';
+import { cssRefs, cssUrls } from './css-urls.js';
 import { relTokens, resolveUrl, type HtmlDoc, type HtmlElement } from './html-doc.js';
 import { srcsetUrls } from './srcset.js';
 
@@ -84,9 +84,9 @@ export function urlRefs(doc: HtmlDoc): UrlRef[] {
       }
     }
     if (el.tag === 'style') {
-      for (const raw of cssUrls(el.text)) {
+      for (const { url: raw, imported } of cssRefs(el.text)) {
         const url = resolveUrl(raw, doc.baseUrl);
-        if (url !== null && (url.protocol === 'http:' || url.protocol === 'https:')) refs.push({ raw, url, tag: 'style', attr: '#text', kind: 'passive' });
+        if (url !== null && (url.protocol === 'http:' || url.protocol === 'https:')) refs.push({ raw, url, tag: 'style', attr: '#text', kind: imported ? 'active' : 'passive' });
       }
     }
   }

@@ -11,6 +11,8 @@ import { cacheability } from '../../controller/validate/admin-cache.js';
 import { Limiter, mapLimit } from '../../controller/validate/limit.js';
 import { parseHtml } from '../../controller/validate/html-doc.js';
 import { parseSitemap } from '../../controller/validate/sitemap.js';
+import { urlRefs } from '../../controller/validate/url-refs.js';
+import { mixedContentFindings } from '../../controller/validate/mixed-content.js';
 import { compareVitals, type VitalsSample } from '../../controller/validate/vitals.js';
 
 test('hreflang codes: valid forms pass, the usual mistakes are named', () => {
@@ -53,6 +55,14 @@ test('robots directives: space- and semicolon-separated lists, crawler names and
   assert.deepEqual(header('unavailable_after: Wednesday, 03-Jan-2024 15:00:00 GMT, noindex'), ['*:noindex']);
   assert.deepEqual(header('max-image-preview: none'), []);
   assert.deepEqual(header('max-image-preview: none, noindex'), ['*:noindex']);
+});
+
+test('mixed content: an http: stylesheet @imported in a <style> element is active (browsers block it), its url() images passive', () => {
+  const doc = parseHtml('<html><head><style>@import url(http://cdn.test/a.css); @import "http://cdn.test/b.css"; body{background:url(http://cdn.test/bg.png)}</style></head></html>', 'https://www.test/');
+  assert.deepEqual(urlRefs(doc).map((r) => `${r.kind} ${r.raw}`), ['active http://cdn.test/a.css', 'active http://cdn.test/b.css', 'passive http://cdn.test/bg.png']);
+  const findings = mixedContentFindings('https://www.test/', urlRefs(doc), '/');
+  assert.deepEqual(findings.map((f) => f.status), ['fail', 'warn']);
+  assert.match(findings[0]?.message ?? '', /2 http: script\/stylesheet\/frame .*a\.css, http:\/\/cdn\.test\/b\.css/);
 });
 
 test('Link header: targets with commas, quoted params', () => {
