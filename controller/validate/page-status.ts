@@ -42,6 +42,18 @@ export function statusFindings(chain: Chain, path: string, expected: number, sid
   if (final.status === expected) out.push(st.pass(`${final.status} as expected`, evidence));
   else out.push(st.fail(`final status ${final.status}, expected ${expected}${typeof baseline === 'number' ? ` (staging: ${baseline})` : ''}`, evidence));
 
+  // Production ending somewhere staging does not — a login page, the home page, a path with or
+  // without its trailing slash — is a URL change for every visitor and crawler, whatever status
+  // the page it lands on answers. Staging, where it answers, is what the page should do.
+  const stagingFinal = stagingChain?.final;
+  if (stagingFinal !== undefined && stagingFinal !== null && stagingFinal.status === 200) {
+    const at = (u: string): string => {
+      const x = new URL(u);
+      return `${x.pathname}${x.search}`;
+    };
+    if (at(final.url) !== at(stagingFinal.url)) out.push(rc.fail(`production ends at ${at(final.url)} where staging serves ${at(stagingFinal.url)}`, evidence));
+  }
+
   // A site served over https that sends visitors down to http: browsers holding its HSTS policy
   // upgrade the request again and loop, the rest lose the padlock and secure cookies, and
   // crawlers are told the http URL is the page.
@@ -54,6 +66,6 @@ export function statusFindings(chain: Chain, path: string, expected: number, sid
     out.push(rc.warn(`temporary redirect (${temporary.map((h) => `${h.status} ${h.url} → ${h.location}`).join(', ')}); search engines keep the old URL, use 301`, evidence));
   }
   if (redirects > 1) out.push(rc.warn(`${redirects} redirects before the page; make it one hop`, evidence));
-  if (redirects > 0 && temporary.length === 0 && redirects === 1 && downgrades.length === 0) out.push(rc.pass('one permanent redirect', evidence));
+  if (redirects > 0 && temporary.length === 0 && redirects === 1 && !out.some((x) => x.status === 'fail')) out.push(rc.pass('one permanent redirect', evidence));
   return out;
 }

@@ -415,3 +415,19 @@ test('a page production alone redirects off its host (a canonical-host rule nami
   w.stagingLocked = true;
   one(await only(p, ['pages']), 'redirect-chain', '/', 'fail', /off the production host .*\(staging answers 503\)/);
 });
+
+test('a page production sends to another path (a login page, an added trailing slash) where staging serves it fails, whatever the page there answers', async (t) => {
+  const w = await world(t);
+  w.prodRoutes.set('/account/', redirect('/wp-login.php?redirect_to=%2Faccount%2F', 302));
+  w.prodRoutes.set('/wp-login.php', (_req, res) => send(res, 200, page(w.PROD, '/account/')));
+  w.prodRoutes.set('/shop', redirect('/shop/'));
+  // Both sides move /old/ to /new/: the site's own redirect.
+  w.prodRoutes.set('/old/', redirect('/new/'));
+  w.stgRoutes.set('/old/', redirect('/new/'));
+  const r = await only(plan(w, { pages: ['/account/', '/shop', '/old/'] }), ['pages']);
+  one(r, 'redirect-chain', '/account/', 'fail', /production ends at \/wp-login\.php\?redirect_to=%2Faccount%2F where staging serves \/account\//);
+  one(r, 'redirect-chain', '/shop', 'fail', /production ends at \/shop\/ where staging serves \/shop$/);
+  one(r, 'redirect-chain', '/old/', 'pass', /one permanent redirect/);
+  assert.deepEqual(pick(r, 'redirect-chain', '/shop').filter((f) => f.status === 'pass'), [], show(r));
+  assert.deepEqual(r.findings.filter((f) => f.page === '/old/' && f.status !== 'pass'), [], show(r));
+});
