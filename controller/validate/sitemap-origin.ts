@@ -2,7 +2,7 @@
 // URLs: a sitemap still full of staging URLs tells crawlers to index the old host.
 import { findingsFor, type Finding } from './types.js';
 import type { HttpContext } from './http-context.js';
-import { readSitemaps } from './sitemap.js';
+import { readSitemaps, SITEMAP_MAX_FILES, SITEMAP_MAX_URLS } from './sitemap.js';
 import { isStagingUrl, onSide, sameOrigin, urlOn, type Side } from './sides.js';
 
 export async function productionSitemapFindings(http: HttpContext, sides: { production: Side; staging: Side }, declared: readonly string[], planSitemap: string | undefined): Promise<Finding[]> {
@@ -54,6 +54,12 @@ export async function productionSitemapFindings(http: HttpContext, sides: { prod
       );
     }
     if (read.offHost.length > 0) out.push(f.fail(`sitemap index names sitemaps off the production host: ${read.offHost.join(', ')}`, evidence));
+    // A pass must not speak for sitemaps nobody read.
+    if (read.unread.length > 0 || read.droppedUrls > 0) {
+      const filesLeft = read.unread.length > 0 ? `${read.unread.length} sitemap file${read.unread.length === 1 ? '' : 's'} (${read.unread.slice(0, 3).join(', ')}${read.unread.length > 3 ? ', …' : ''})` : '';
+      const urls = read.droppedUrls > 0 ? `${read.droppedUrls} URLs past the first ${read.urls.length}` : '';
+      out.push(f.warn(`not all of the sitemap was checked: ${[urls, filesLeft].filter((x) => x !== '').join(' and ')} left unread (limits: ${SITEMAP_MAX_FILES} files, ${SITEMAP_MAX_URLS} URLs)`, { ...evidence, unread: read.unread.slice(0, 50), unreadCount: read.unread.length, droppedUrls: read.droppedUrls }));
+    }
     if (out.length === before) out.push(f.pass(`${read.urls.length} URLs, all on the production origin`, evidence));
   }
   return out;

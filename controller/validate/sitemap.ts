@@ -20,7 +20,15 @@ export interface SitemapRead {
   files: SitemapFile[];
   /** Child sitemaps on another host, not followed. */
   offHost: string[];
+  /** Sitemaps named but left unread because maxFiles or maxUrls was reached. */
+  unread: string[];
+  /** URLs of read sitemaps left out of `urls` past maxUrls. */
+  droppedUrls: number;
 }
+
+/** How much of a site's sitemaps one check reads: one full sitemap's worth of URLs, 50 files. */
+export const SITEMAP_MAX_URLS = 50_000;
+export const SITEMAP_MAX_FILES = 50;
 
 /** The sitemap protocol's size limit (uncompressed), sitemaps.org. */
 export const SITEMAP_MAX_BYTES = 50 * 1024 * 1024;
@@ -40,9 +48,9 @@ export function parseSitemap(xml: string): { kind: 'urlset' | 'sitemapindex'; lo
 }
 
 export async function readSitemaps(http: HttpContext, side: Side, start: string, opts: { maxUrls?: number; maxFiles?: number } = {}): Promise<SitemapRead> {
-  const maxUrls = opts.maxUrls ?? 50_000;
-  const maxFiles = opts.maxFiles ?? 50;
-  const out: SitemapRead = { urls: [], files: [], offHost: [] };
+  const maxUrls = opts.maxUrls ?? SITEMAP_MAX_URLS;
+  const maxFiles = opts.maxFiles ?? SITEMAP_MAX_FILES;
+  const out: SitemapRead = { urls: [], files: [], offHost: [], unread: [], droppedUrls: 0 };
   const queue = [start];
   const seen = new Set<string>();
   while (queue.length > 0 && out.files.length < maxFiles && out.urls.length < maxUrls) {
@@ -78,11 +86,16 @@ export async function readSitemaps(http: HttpContext, side: Side, start: string,
       }
       const parsed = parseSitemap(xml.toString('utf8'));
       out.files.push({ url, status: res.status, kind: parsed.kind, entries: parsed.locs.length });
-      if (parsed.kind === 'urlset') out.urls.push(...parsed.locs.slice(0, maxUrls - out.urls.length));
+      if (parsed.kind === 'urlset') {
+        const room = maxUrls - out.urls.length;
+        out.urls.push(...parsed.locs.slice(0, room));
+        out.droppedUrls += Math.max(0, parsed.locs.length - room);
+      }
       else queue.push(...parsed.locs);
     } catch (err) {
       out.files.push({ url, status: res.status, kind: null, entries: 0, error: (err as Error).message });
     }
   }
+  out.unread = [...new Set(queue.filter((u) => !seen.has(u)))];
   return out;
 }

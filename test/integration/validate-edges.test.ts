@@ -431,3 +431,21 @@ test('a page production sends to another path (a login page, an added trailing s
   assert.deepEqual(pick(r, 'redirect-chain', '/shop').filter((f) => f.status === 'pass'), [], show(r));
   assert.deepEqual(r.findings.filter((f) => f.page === '/old/' && f.status !== 'pass'), [], show(r));
 });
+
+test('a production sitemap too big to read whole warns that part of it went unchecked, instead of passing for all of it', async (t) => {
+  const w = await world(t);
+  const children = Array.from({ length: 55 }, (_, i) => `${w.PROD}/post-sitemap${i + 1}.xml`);
+  w.prodRoutes.set('/sitemap_index.xml', (_req, res) =>
+    send(res, 200, `<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${children.map((c) => `<sitemap><loc>${c}</loc></sitemap>`).join('')}</sitemapindex>`, { 'content-type': 'application/xml' }),
+  );
+  for (let i = 1; i <= 55; i++) {
+    // The last ones, never read, still name staging.
+    const origin = i > 50 ? w.STG : w.PROD;
+    w.prodRoutes.set(`/post-sitemap${i}.xml`, (_req, res) => send(res, 200, urlset([`${origin}/post-${i}/`]), { 'content-type': 'application/xml' }));
+  }
+  w.prodRoutes.set('/robots.txt', (_req, res) => send(res, 200, `User-agent: *\nDisallow:\nSitemap: ${w.PROD}/sitemap_index.xml\n`, { 'content-type': 'text/plain' }));
+  const r = await only(plan(w, { pages: ['/'] }), ['robots', 'sitemaps']);
+  const sm = `${w.PROD}/sitemap_index.xml`;
+  one(r, 'sitemap', sm, 'warn', /not all of the sitemap was checked: 6 sitemap files \(.*post-sitemap50\.xml.*\) left unread \(limits: 50 files, 50000 URLs\)/);
+  assert.deepEqual(pick(r, 'sitemap', sm).filter((f) => f.status === 'pass'), [], show(r));
+});
