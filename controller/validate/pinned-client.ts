@@ -55,16 +55,18 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const USER_AGENT = 'Mozilla/5.0 (compatible; switchyard-validate/1)';
 
-function decoderFor(encoding: string | undefined): Transform | null {
-  // Sync flush at the end: a body cut at the size limit still gives what it holds so far.
+function decoderFor(encoding: string | undefined, cutOnWire: boolean): Transform | null {
+  // A body cut at the size limit ends mid-stream: flush what it holds instead of calling that an
+  // error. A whole body that ends mid-stream is the server's fault and stays an error.
+  const flush = cutOnWire ? { finishFlush: zlib.Z_SYNC_FLUSH } : {};
   switch ((encoding ?? '').trim().toLowerCase()) {
     case 'gzip':
     case 'x-gzip':
-      return createGunzip({ finishFlush: zlib.Z_SYNC_FLUSH });
+      return createGunzip(flush);
     case 'deflate':
-      return createInflate({ finishFlush: zlib.Z_SYNC_FLUSH });
+      return createInflate(flush);
     case 'br':
-      return createBrotliDecompress({ finishFlush: zlib.BROTLI_OPERATION_FLUSH });
+      return createBrotliDecompress(cutOnWire ? { finishFlush: zlib.BROTLI_OPERATION_FLUSH } : {});
     default:
       return null;
   }
@@ -77,7 +79,8 @@ function decoderFor(encoding: string | undefined): Transform | null {
  * whole into memory. A body already cut on the wire is decoded as far as it goes.
  */
 export function decodeBody(body: Buffer, encoding: string | undefined, maxBody: number, cutOnWire: boolean): Promise<{ body: Buffer; truncated: boolean }> {
-  const z = decoderFor(encoding);
+  // No body at all (a redirect or a HEAD answer still naming its encoding) has nothing to undo.
+  const z = body.length === 0 ? null : decoderFor(encoding, cutOnWire);
   if (z === null) return Promise.resolve({ body, truncated: cutOnWire });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -94,8 +97,8 @@ export function decodeBody(body: Buffer, encoding: string | undefined, maxBody: 
       if (c.length > room) {
         chunks.push(c.subarray(0, room));
         size = maxBody;
-        z.destroy();
         settle(true);
+        z.destroy();
         return;
       }
       chunks.push(c);

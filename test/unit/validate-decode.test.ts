@@ -1,0 +1,35 @@
+// Content-Encoding undone within the page limit: what decodes, what is cut, what is an error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { decodeBody } from '../../controller/validate/pinned-client.js';
+
+const text = 'hello world, '.repeat(100);
+
+test('gzip, deflate and br decode whole within the limit; an unknown encoding is left as it came', async () => {
+  for (const [enc, body] of [['gzip', gzipSync(text)], ['x-gzip', gzipSync(text)], ['deflate', deflateSync(text)], [' BR ', brotliCompressSync(text)]] as const) {
+    const r = await decodeBody(body, enc, 1 << 20, false);
+    assert.equal(r.body.toString(), text, enc);
+    assert.equal(r.truncated, false, enc);
+  }
+  assert.deepEqual(await decodeBody(Buffer.from('x'), 'zstd', 10, false), { body: Buffer.from('x'), truncated: false });
+});
+
+test('the limit holds for the decoded size: a small gzip of much more is cut at the limit, exactly the limit is not cut', async () => {
+  const bomb = gzipSync(Buffer.alloc(32 * 1024 * 1024));
+  const r = await decodeBody(bomb, 'gzip', 1024 * 1024, false);
+  assert.equal(r.body.length, 1024 * 1024);
+  assert.equal(r.truncated, true);
+  const exact = await decodeBody(gzipSync(Buffer.alloc(4096, 0x61)), 'gzip', 4096, false);
+  assert.deepEqual([exact.body.length, exact.truncated], [4096, false]);
+});
+
+test('a body cut on the wire decodes as far as it goes; a whole body that ends mid-stream is an error; no body is no error', async () => {
+  const gz = gzipSync(text);
+  const cut = await decodeBody(gz.subarray(0, Math.floor(gz.length / 2)), 'gzip', 1 << 20, true);
+  assert.equal(cut.truncated, true);
+  assert.ok(text.startsWith(cut.body.toString()), cut.body.toString());
+  await assert.rejects(decodeBody(gz.subarray(0, Math.floor(gz.length / 2)), 'gzip', 1 << 20, false), /unexpected end of file/);
+  await assert.rejects(decodeBody(Buffer.from('not gzip'), 'gzip', 1 << 20, false), /incorrect header check/);
+  assert.deepEqual(await decodeBody(Buffer.alloc(0), 'gzip', 10, false), { body: Buffer.alloc(0), truncated: false });
+});
