@@ -449,3 +449,21 @@ test('a production sitemap too big to read whole warns that part of it went unch
   one(r, 'sitemap', sm, 'warn', /not all of the sitemap was checked: 6 sitemap files \(.*post-sitemap50\.xml.*\) left unread \(limits: 50 files, 50000 URLs\)/);
   assert.deepEqual(pick(r, 'sitemap', sm).filter((f) => f.status === 'pass'), [], show(r));
 });
+
+test('a redirect with no body that still names Content-Encoding: gzip is followed like browsers do, not failed as undecodable', async (t) => {
+  const w = await world(t);
+  for (const route of ['/moved', '/moved/']) {
+    // Both sides move it the same way; only production's answer carries the stray header.
+    const to = '/moved-here/';
+    w.stgRoutes.set(route, redirect(to));
+    w.prodRoutes.set(route, (_req, res) => {
+      res.writeHead(301, { location: to, 'content-encoding': 'gzip', 'content-length': '0' });
+      res.end();
+    });
+  }
+  const r = await only(plan(w, { pages: ['/moved', '/moved/'] }), ['pages']);
+  for (const path of ['/moved', '/moved/']) {
+    one(r, 'status', path, 'pass', /200 as expected/);
+    one(r, 'redirect-chain', path, 'pass', /one permanent redirect/);
+  }
+});
