@@ -49,6 +49,11 @@ export interface StepContext {
   readonly step: StepName;
   /** 1 on the first run of this step, higher when re-run after a failure or interruption. */
   readonly attempt: number;
+  /**
+   * This step as its last attempt left it (state, result with the evidence put so far, error);
+   * absent on the first attempt. A watch cut short by a restart carries on from it.
+   */
+  readonly previousAttempt?: StepRow;
   /** Aborted when a rollback is requested or the controller shuts down; stop promptly. */
   readonly signal: AbortSignal;
   readonly emit: (progress: Progress) => void;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Plan } from './plan.js';
-import { MID_TRANSITION, STEP_NAMES, isStepName, stepIndex, type CutoverState, type StepName, type StepState } from './states.js';
+import { MID_TRANSITION, STEP_NAMES, WATCH_STEPS, isStepName, stepIndex, type CutoverState, type StepName, type StepState } from './states.js';
 import type { CutoverStore, CutoverPatch, CutoverRow, ErrorRecord, AuditAction, StepRow } from './store/index.js';
 import {
   systemClock,
@@ -84,6 +84,17 @@ export interface PrepareResult {
 
 /** Actor recorded for rollbacks the engine starts itself; `:` cannot occur in a token name. */
 export const automaticActor = (step: StepName): string => `system:${step}`;
+
+/** Actor recorded for a watch the engine resumes after a restart. */
+export const RECOVERY_ACTOR = 'system:recovery';
+
+/** What the operator sees on a step a restart cut short, with what to do next. */
+function interruptedMessage(id: string, step: StepName, idempotent: boolean): string {
+  const rollback = `POST /v1/cutovers/${id}/rollback`;
+  if (WATCH_STEPS.has(step)) return `the controller stopped while step ${step} watched production after the DNS switch; the watch resumes on restart, or roll back with ${rollback}`;
+  if (idempotent) return `the controller stopped while step ${step} ran; advance to run it again (it is safe to repeat), or roll back with ${rollback}`;
+  return `the controller stopped while step ${step} ran; it may have half-run: check it by hand and advance with "force": true, or roll back with ${rollback}`;
+}
 
 type AbortReason = 'rollback' | 'shutdown';
 
@@ -238,15 +249,20 @@ export class CutoverEngine {
     const steps = this.store.steps.list(id);
     const next = nextStepOf(steps);
     this.checkAdvance(row, next, until, opts, refuse);
-    const first = next!;
+    return this.startRun(row, next!.name, until, actor, opts.force === true ? { force: true } : {});
+  }
 
+  /** Takes the run lock, records who started the run, and runs from `from` up to `until`. */
+  private startRun(row: CutoverRow, from: StepName, until: StepName, actor: string, detail: Record<string, unknown>, note?: string): Started {
+    const id = row.id;
     const at = this.now();
     this.commit((tx) => {
-      if (!this.store.cutovers.acquire(id, this.instanceId, at)) throw conflict(`cutover ${id} is locked by another controller process`);
+      if (!this.store.cutovers.acquire(id, this.instanceId, at)) throw conflict(`cutover ${id} is locked by another controller process; only one controller may use a state file: stop the other one`);
       this.setState(tx, row, 'running', { error: null }, at);
-      this.store.audit.append({ at, tokenName: actor, action: 'advance', cutoverId: id, detail: { until, from: first.name, ...(opts.force === true ? { force: true } : {}) } });
+      this.store.audit.append({ at, tokenName: actor, action: 'advance', cutoverId: id, detail: { until, from, ...detail } });
+      if (note !== undefined) tx.event(id, 'progress', { step: from, phase: 'resume', message: note });
     });
-    this.logger.info({ cutover: id, from: first.name, until, actor }, 'run started');
+    this.logger.info({ cutover: id, from, until, actor }, 'run started');
 
     const settled = deferred();
     const act = { kind: 'run', abort: new AbortController(), settled: settled.promise } as Activity;
@@ -277,7 +293,7 @@ export class CutoverEngine {
       this.refuse(id, 'rollback', actor, `cutover ${id} was released (completed); its fallback window is over and staging may be gone`, { reason: why });
     }
     if (current === undefined && row.runOwner !== null) {
-      this.refuse(id, 'rollback', actor, `cutover ${id} is locked by another controller process (${row.runOwner})`, { reason: why });
+      this.refuse(id, 'rollback', actor, `cutover ${id} is locked by another controller process (${row.runOwner}); only one controller may use a state file: stop the other one, or roll back through it`, { reason: why });
     }
 
     const at = this.now();
@@ -487,6 +503,8 @@ export class CutoverEngine {
     const exec = this.executorFor(name);
     const startedAt = this.now();
     const row = this.row(id);
+    const before = this.store.steps.get(id, name);
+    const previousAttempt = before === undefined || before.attempt === 0 ? undefined : before;
     this.commit((tx) => {
       this.store.steps.start(id, name, startedAt);
       this.store.cutovers.update(id, { currentStep: name }, startedAt);
@@ -526,6 +544,7 @@ export class CutoverEngine {
       plan: row.plan,
       step: name,
       attempt: this.store.steps.get(id, name)!.attempt,
+      ...(previousAttempt === undefined ? {} : { previousAttempt }),
       signal: act.abort.signal,
       emit: (p) => {
         if (finished) return;
@@ -759,7 +778,7 @@ export class CutoverEngine {
     const recovered: string[] = [];
     this.commit((tx) => {
       for (const s of this.store.steps.running()) {
-        const err: ErrorRecord = { code: 'SY_INTERNAL', message: `the controller stopped while step ${s.name} ran; it may have half-run`, step: s.name };
+        const err: ErrorRecord = { code: 'SY_INTERNAL', message: interruptedMessage(s.cutoverId, s.name, this.executors[s.name]?.idempotent === true), step: s.name };
         this.store.steps.finish(s.cutoverId, s.name, 'interrupted', at, s.result, err);
         tx.event(s.cutoverId, 'step-finished', { step: s.name, state: 'interrupted', error: err });
         const row = this.row(s.cutoverId);
@@ -783,6 +802,36 @@ export class CutoverEngine {
       this.store.cutovers.clearAllOwners();
     });
     for (const id of new Set(recovered)) this.logger.warn({ cutover: id, state: this.row(id).state }, 'cutover was in flight when the controller stopped');
+    for (const row of this.store.cutovers.withState('interrupted')) this.resumeWatch(row);
+  }
+
+  /**
+   * A cutover interrupted while it watched production after the switch (propagate, monitor)
+   * has visitors on production and nobody judging its 5xx share: the watch starts again at once,
+   * up to where the interrupted run was going, and monitor watches only the time still owed.
+   */
+  private resumeWatch(row: CutoverRow): void {
+    const step = row.currentStep;
+    if (step === null || !WATCH_STEPS.has(step)) return;
+    const next = nextStepOf(this.store.steps.list(row.id));
+    if (next?.name !== step || next.state !== 'interrupted') return;
+    const until = this.interruptedRunUntil(row.id, step);
+    const note = `the controller restarted while ${step} watched production after the DNS switch; ${step} resumes by itself (run until ${until})`;
+    try {
+      this.startRun(row, step, until, RECOVERY_ACTOR, { resumed: true, reason: note }, note);
+      this.logger.warn({ cutover: row.id, step, until }, 'watch resumed after a restart');
+    } catch (err) {
+      this.logger.error({ err, cutover: row.id, step }, 'cannot resume the watch; the cutover stays interrupted');
+    }
+  }
+
+  /** The `until` of the last accepted advance, so a resumed run ends where the operator asked. */
+  private interruptedRunUntil(id: string, step: StepName): StepName {
+    const last = this.store.audit
+      .forCutover(id)
+      .filter((a) => a.action === 'advance' && a.detail?.refused === undefined)
+      .at(-1)?.detail?.until;
+    return isStepName(last) && stepIndex(last) >= stepIndex(step) ? last : step;
   }
 
   // ---------------------------------------------------------------- helpers

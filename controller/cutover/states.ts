@@ -54,6 +54,13 @@ export type CutoverState = (typeof CUTOVER_STATES)[number];
  */
 export const MID_TRANSITION: ReadonlySet<StepName> = new Set(['lock', 'sync', 'verify', 'rewrite', 'validate', 'switch']);
 
+/**
+ * Steps after the DNS switch that watch live production and roll back on their own when it
+ * fails. Visitors are on production while they run, so a restarted controller resumes them
+ * itself instead of leaving production unwatched until someone notices.
+ */
+export const WATCH_STEPS: ReadonlySet<StepName> = new Set(['propagate', 'monitor']);
+
 export const ROLLBACK_PART_STATES = ['pending', 'running', 'done', 'skipped', 'failed', 'interrupted'] as const;
 export type RollbackPartState = (typeof ROLLBACK_PART_STATES)[number];
 

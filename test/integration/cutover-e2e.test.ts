@@ -42,7 +42,7 @@ async function stagingWritable(): Promise<boolean> {
   }
 }
 
-test('controller killed mid-step comes back knowing where it was; rollback by REST restores DNS and unlocks staging', async () => {
+test('controller killed mid-monitor comes back watching production again; rollback by REST restores DNS and unlocks staging', async () => {
   const plan = demoPlan(env) as { checks: Record<string, unknown> };
   plan.checks.monitorMinutes = 2; // long enough to be killed in
   const created = await env.client.post<Cutover>('/v1/cutovers', plan);
@@ -58,10 +58,14 @@ test('controller killed mid-step comes back knowing where it was; rollback by RE
 
   await env.killController();
   await env.restartController();
+  // Production takes the traffic: the restarted controller watches it again by itself.
   const back = await get(created.id);
-  assert.equal(back.state, 'interrupted');
-  assert.equal(back.steps.find((s) => s.name === 'monitor')?.state, 'interrupted');
+  assert.equal(back.state, 'running');
+  const monitor = back.steps.find((s) => s.name === 'monitor') as { state: string; attempt: number } | undefined;
+  assert.deepEqual([monitor?.state, monitor?.attempt], ['running', 2]);
   assert.equal(back.steps.find((s) => s.name === 'switch')?.state, 'succeeded');
+  const events = await fetch(`${env.controllerUrl}/v1/cutovers/${created.id}/events?follow=false`, { headers: { authorization: `Bearer ${env.operatorToken}` } }).then((r) => r.text());
+  assert.match(events, /the controller restarted while monitor watched production after the DNS switch/);
 
   // Two rollbacks at once end in one rolled-back cutover.
   const [a, b] = await Promise.all([

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../shared/errors.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { FakeWorld, fakePlan, fakeRollback, fakeStep, fakeSteps, gate, newEngine, tempStore, until } from '../helpers/cutover-fakes.js';
+import type { StepContext } from '../../controller/cutover/executor.js';
 
 /** Runs a cutover until `step` hangs in flight, then "restarts" on the same file. */
 async function killDuring(t: TestContext, step: 'sync' | 'verify') {
@@ -98,4 +99,97 @@ test('a controller stopped during a rollback comes back rollback_failed, and rol
   assert.deepEqual(world2.calls, ['rollback:database', 'rollback:staging'], 'the DNS part already done is not repeated');
   assert.equal(done.rollback!.attempt, 2);
   assert.equal(done.rollback!.reason, 'bad');
+});
+
+/** Runs a cutover (until `runUntil`) until monitor watches, then "restarts" on the same file. */
+async function killDuringMonitor(t: TestContext, runUntil: 'monitor' | 'fallback', monitor2: Parameters<typeof fakeStep>[2], opts: { graceful?: boolean } = {}) {
+  const { store, file } = tempStore(t);
+  const world = new FakeWorld();
+  const never = gate();
+  const first = newEngine(store, {
+    executors: fakeSteps(world, {
+      monitor: fakeStep(world, 'monitor', {
+        run: (ctx) => {
+          ctx.record.put('monitor', { watchedSeconds: 42 });
+          return opts.graceful === true ? new Promise((r) => ctx.signal.addEventListener('abort', () => r({}))) : never.promise;
+        },
+      }),
+    }),
+  });
+  const { id } = first.create(fakePlan(), 'alice');
+  void first.advance(id, runUntil, 'alice');
+  await until(() => store.steps.get(id, 'monitor')?.result !== null && store.steps.get(id, 'monitor')?.state === 'running');
+  if (opts.graceful === true) {
+    await first.close();
+    assert.equal(store.cutovers.get(id)!.state, 'interrupted', 'a shutdown leaves the watch interrupted');
+  }
+  assert.equal(world.dnsValue, '203.0.113.20', 'DNS was switched to production');
+
+  const store2 = CutoverStore.open(file);
+  t.after(() => store2.close());
+  const world2 = new FakeWorld();
+  world2.stagingLocked = world.stagingLocked;
+  world2.dnsValue = world.dnsValue;
+  const second = newEngine(store2, { executors: fakeSteps(world2, { monitor: fakeStep(world2, 'monitor', monitor2) }), rollback: fakeRollback(world2) });
+  t.after(() => second.close());
+  return { id, second, world2, store2 };
+}
+
+test('a controller restarted while monitor watched production resumes the watch by itself, up to where the run was going', async (t) => {
+  let previous: StepContext['previousAttempt'];
+  const { id, second, store2 } = await killDuringMonitor(t, 'fallback', {
+    run: (ctx) => {
+      previous = ctx.previousAttempt;
+      return { summary: 'watched the rest' };
+    },
+  });
+  // Straight after the restart, before anyone asks: production is watched again.
+  const view = second.get(id);
+  assert.equal(view.state, 'running');
+  assert.equal(view.running, true);
+  const monitor = view.steps.find((s) => s.name === 'monitor')!;
+  assert.equal(monitor.state, 'running');
+  assert.equal(monitor.attempt, 2);
+  const audit = store2.audit.forCutover(id).at(-1)!;
+  assert.equal(audit.tokenName, 'system:recovery');
+  assert.deepEqual([audit.action, audit.detail!.until, audit.detail!.from, audit.detail!.resumed], ['advance', 'fallback', 'monitor', true]);
+  const note = store2.events.after(id, 0).find((e) => e.type === 'progress' && e.data.phase === 'resume');
+  assert.match(String(note?.data.message), /restarted while monitor watched production after the DNS switch/);
+  const interrupted = store2.events.after(id, 0).find((e) => e.type === 'step-finished' && e.data.state === 'interrupted');
+  assert.match(String((interrupted?.data.error as { message: string }).message), /watch resumes on restart, or roll back with POST \/v1\/cutovers\/co_\w+\/rollback/);
+
+  await second.idle(id);
+  const done = second.get(id);
+  assert.equal(done.state, 'fallback', 'the resumed run went on to the until the operator gave');
+  assert.equal(previous?.state, 'interrupted');
+  assert.deepEqual((previous?.result as { evidence: unknown }).evidence, { monitor: { watchedSeconds: 42 } }, 'the new attempt sees how much was watched');
+});
+
+test('a watch interrupted by a clean shutdown resumes too, and a rollback during it restores DNS and unlocks staging', async (t) => {
+  const { id, second, world2 } = await killDuringMonitor(
+    t,
+    'monitor',
+    { run: (ctx) => new Promise((r) => ctx.signal.addEventListener('abort', () => r({}))) },
+    { graceful: true },
+  );
+  await until(() => second.get(id).steps.find((s) => s.name === 'monitor')!.state === 'running' && world2.count('monitor') === 1);
+  assert.equal(second.get(id).state, 'running');
+
+  const back = await second.rollback(id, 'rolling back by hand during the resumed watch', 'alice').done;
+  assert.equal(back.state, 'rolled_back');
+  assert.equal(world2.dnsValue, '203.0.113.10', 'DNS back to the snapshot');
+  assert.equal(world2.stagingLocked, false);
+  assert.equal(back.steps.find((s) => s.name === 'monitor')!.state, 'interrupted');
+});
+
+test('a monitor resumed after a restart that finds 5xx rolls back automatically', async (t) => {
+  const { id, second, world2 } = await killDuringMonitor(t, 'fallback', {
+    run: () => ({ rollback: { reason: '5xx share 40% over maxErrorRate 2%' } }),
+  });
+  await second.idle(id);
+  const done = second.get(id);
+  assert.equal(done.state, 'rolled_back');
+  assert.equal(done.rollback!.automatic, true);
+  assert.equal(done.rollback!.requestedBy, 'system:monitor');
+  assert.equal(world2.dnsValue, '203.0.113.10');
 });

@@ -178,3 +178,30 @@ test('the summary says when the access log was not what was counted: other forma
   assert.match(result.summary ?? '', /\d+ access-log lines not in combined format, not counted/);
   assert.match(result.summary ?? '', /access-log stream broke 1 time/);
 });
+
+test('a watch cut short by a restart resumes with only the time still owed, and says so', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const { agents } = fakeAgents(() => undefined);
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 10 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 5 });
+  // The attempt the restart cut short had watched 9 of the 10 s (its evidence, as put each round).
+  const previousAttempt = {
+    cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 1, startedAt: null, endedAt: null, error: null,
+    result: { evidence: { monitor: { elapsedSeconds: 9, watchedSeconds: 9 } } },
+  };
+  const started = performance.now();
+  const result = await monitorExecutor({ agents }).run({ ...ctxFor(plan), attempt: 2, previousAttempt } as StepContext);
+  const took = performance.now() - started;
+  assert.equal(result.rollback, undefined, result.rollback?.reason);
+  assert.ok(took >= 900 && took < 4000, `owed 1 s, watched ${Math.round(took)} ms`);
+  const ev = (result.evidence as { monitor: { watchedSeconds: number; resumed?: { watchedBeforeSeconds: number; owedSeconds: number } } }).monitor;
+  assert.deepEqual(ev.resumed && [ev.resumed.watchedBeforeSeconds, ev.resumed.owedSeconds], [9, 1]);
+  assert.ok(ev.watchedSeconds >= 10, `watched ${ev.watchedSeconds} s in all`);
+  assert.match(result.summary ?? '', /watched 10 s \(9 s before an interruption, 1 s after it/);
+
+  // An attempt that had watched it all before the restart owes nothing.
+  const done = { ...previousAttempt, result: { evidence: { monitor: { watchedSeconds: 10.4 } } } };
+  const hits = prod.hits();
+  const again = await monitorExecutor({ agents }).run({ ...ctxFor(plan), attempt: 3, previousAttempt: done } as StepContext);
+  assert.match(again.summary ?? '', /already complete/);
+  assert.equal(prod.hits(), hits, 'no probe sent for a watch already done');
+});

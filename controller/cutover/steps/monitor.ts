@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
+import type { StepRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 import { AccessLogFeed } from './access-log-feed.js';
 import { judge, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
@@ -78,6 +79,18 @@ function sleep(ms: number, signal: AbortSignal, wake: Promise<void>): Promise<vo
   });
 }
 
+/**
+ * Seconds of the watch done by earlier attempts that a restart or shutdown cut short: the watch
+ * owes only the rest. A failed attempt counts nothing (its re-run is a new watch).
+ */
+export function watchedBefore(previous: StepRow | undefined): number {
+  if (previous?.state !== 'interrupted') return 0;
+  const evidence = previous.result?.evidence as Record<string, unknown> | undefined;
+  const m = evidence?.[EVIDENCE_KEYS.monitor] as { watchedSeconds?: unknown; elapsedSeconds?: unknown } | undefined;
+  const v = typeof m?.watchedSeconds === 'number' ? m.watchedSeconds : typeof m?.elapsedSeconds === 'number' ? m.elapsedSeconds : 0;
+  return Number.isFinite(v) && v > 0 ? v : 0;
+}
+
 export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
   return {
     idempotent: true,
@@ -91,6 +104,9 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const mono0 = performance.now();
       const clock = (): number => wall0 + (performance.now() - mono0);
       const started = clock();
+      const before = watchedBefore(ctx.previousAttempt);
+      const owedMs = Math.max(0, s.durationMs - before * 1000);
+      const seconds = (ms: number): number => Math.round(ms / 100) / 10;
       const window = new SlidingWindow(s.windowMs);
       const watch = new WatchTotals(started);
       const limits = { maxErrorRate: s.maxErrorRate, minSamples: s.minSamples };
@@ -141,7 +157,10 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const evidence = (): Record<string, unknown> => ({
         [EVIDENCE_KEYS.monitor]: {
           settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
-          elapsedSeconds: Math.round((clock() - started) / 100) / 10,
+          elapsedSeconds: seconds(clock() - started),
+          /** This attempt and the ones a restart cut short: what the next resume counts as done. */
+          watchedSeconds: Math.round((before + seconds(clock() - started)) * 10) / 10,
+          ...(before > 0 ? { resumed: { watchedBeforeSeconds: before, owedSeconds: seconds(owedMs), note: 'resumed after an interruption: production was not watched while the controller was down; the counts here are since the resume' } } : {}),
           verdict: verdict.kind,
           scope,
           window: verdict.stats,
@@ -158,9 +177,12 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       if (s.durationMs <= 0) {
         return { summary: 'monitorMinutes is 0: production was not watched', evidence: evidence() };
       }
+      if (owedMs <= 0) {
+        return { summary: `watched ${Math.round(s.durationMs / 1000)} s before an interruption: the watch was already complete`, evidence: evidence() };
+      }
       feed.start();
       try {
-        const deadline = started + s.durationMs;
+        const deadline = started + owedMs;
         for (;;) {
           const round = await Promise.all(s.pages.map((p) => probePage(plan, p, Math.min(5000, Math.max(1000, s.intervalMs)), ctx.signal)));
           // Probes cut short by the abort failed for our reason, not production's.
@@ -206,7 +228,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const logNote = notes.map((n) => `; ${n}`).join('');
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       return {
-        summary: `watched ${Math.round(s.durationMs / 1000)} s: ${totals.log.total} logged requests, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
+        summary: `watched ${Math.round(s.durationMs / 1000)} s${before > 0 ? ` (${Math.round(before)} s before an interruption, ${Math.round(owedMs / 1000)} s after it; counts since the resume)` : ''}: ${totals.log.total} logged requests, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
         evidence: ev,
       };
     },
