@@ -129,13 +129,20 @@ export interface RollbackPartResult {
 /** One thing to undo. Must be idempotent: a retry after a crash may run it again. */
 export interface RollbackPart {
   readonly name: string;
+  /**
+   * The parts after this one are unsafe until it is done (DNS: unlocking staging while the
+   * record still sends visitors to production splits the writes); when it fails they wait
+   * for the next rollback call. Other parts' failures do not stop the ones after them.
+   */
+  readonly gate?: boolean;
   run(ctx: RollbackContext): Promise<RollbackPartResult | void>;
 }
 
 /**
  * The undo, in order: typically DNS back to the snapshot first (traffic returns to staging),
- * then production tables swapped back if asked, then staging unlocked. A part that throws stops
- * the rollback; the next rollback call resumes at that part.
+ * then production tables swapped back if asked, then staging unlocked. A part that throws is
+ * recorded as failed and the rollback ends `rollback_failed` after the others ran (all but those
+ * behind a failed gate); the next rollback call runs only the parts not done.
  */
 export interface RollbackExecutor {
   readonly parts: readonly RollbackPart[];

@@ -148,6 +148,27 @@ export function errorRecord(err: unknown, step?: StepName): ErrorRecord {
   return rec;
 }
 
+/**
+ * One error for a rollback that left parts undone: what failed and why, what is done, what did
+ * not run, and what the operator does next.
+ */
+function rollbackFailure(id: string, failed: Array<{ name: string; error: ErrorRecord }>, parts: ReadonlyArray<{ name: string; state: string }>, blockedBy: string | undefined): ErrorRecord {
+  const names = (state: string): string[] => parts.filter((p) => p.state === state).map((p) => p.name);
+  const done = [...names('done'), ...names('skipped')];
+  const notRun = names('pending');
+  const message = [
+    failed.map((f) => `rollback part ${f.name} failed: ${f.error.message}`).join('; '),
+    done.length > 0 ? `done: ${done.join(', ')}` : 'no part is done',
+    ...(notRun.length > 0 ? [`not run${blockedBy === undefined ? '' : ` (they wait for ${blockedBy})`}: ${notRun.join(', ')}`] : []),
+    `fix the cause and POST /v1/cutovers/${id}/rollback again; parts already done are not repeated`,
+  ].join('. ');
+  return {
+    code: failed[0]!.error.code,
+    message,
+    details: { failed: failed.map((f) => f.name), done, notRun, parts: Object.fromEntries(parts.map((p) => [p.name, p.state])) },
+  };
+}
+
 const conflict = (message: string): SwitchyardError => new SwitchyardError('SY_CONFLICT', message);
 
 export class CutoverEngine {
@@ -300,7 +321,9 @@ export class CutoverEngine {
     this.commit((tx) => {
       this.store.audit.append({ at, tokenName: actor, action: 'rollback', cutoverId: id, detail: { reason: why, automatic: opts.automatic === true } });
       tx.event(id, 'rollback-requested', { reason: why, by: actor, automatic: opts.automatic === true });
-      this.setState(tx, row, 'rolling_back', {}, at);
+      // The failure of the last attempt is history (events, parts) once a new attempt starts; left
+      // on the cutover it would still read as the current problem after the retry succeeded.
+      this.setState(tx, row, 'rolling_back', row.state === 'rollback_failed' ? { error: null } : {}, at);
     });
     this.logger.warn({ cutover: id, reason: why, actor, automatic: opts.automatic === true }, 'rollback requested');
 
@@ -710,9 +733,13 @@ export class CutoverEngine {
         logger: log,
         clock: this.clock,
       };
+      const failed: Array<{ name: string; error: ErrorRecord }> = [];
+      /** A failed gate part: the parts after it would be unsafe without it, so they wait. */
+      let blockedBy: string | undefined;
       for (const part of executor.parts) {
         const prior = this.store.rollbackParts.list(id).find((p) => p.name === part.name);
         if (prior !== undefined && (prior.state === 'done' || prior.state === 'skipped')) continue;
+        if (blockedBy !== undefined) continue;
         const partStarted = this.now();
         this.commit((tx) => {
           this.store.rollbackParts.start(id, part.name, partStarted);
@@ -729,8 +756,11 @@ export class CutoverEngine {
             tx.event(id, 'rollback-part', { part: part.name, state: 'failed', error: rec });
           });
           log.error({ err, part: part.name }, 'rollback part failed');
-          this.endRollback(id, { ...rec, message: `rollback part ${part.name} failed: ${rec.message}` });
-          return this.get(id);
+          failed.push({ name: part.name, error: rec });
+          // Later parts that do not depend on this one still run: a production agent that cannot
+          // swap its tables back must not keep staging, which has the traffic again, locked.
+          if (part.gate === true) blockedBy = part.name;
+          continue;
         }
         const state = result.outcome === 'skipped' ? 'skipped' : 'done';
         const at = this.now();
@@ -740,6 +770,10 @@ export class CutoverEngine {
           tx.event(id, 'rollback-part', { part: part.name, state, ...(result.detail === undefined ? {} : { detail: result.detail }) });
         });
         log.info({ part: part.name, state }, 'rollback part finished');
+      }
+      if (failed.length > 0) {
+        this.endRollback(id, rollbackFailure(id, failed, this.store.rollbackParts.list(id), blockedBy));
+        return this.get(id);
       }
       this.endRollback(id, null);
       log.warn('cutover rolled back');

@@ -106,6 +106,8 @@ export function fakeSteps(world: FakeWorld, overrides: StepExecutors = {}): Step
 export function fakeRollback(world: FakeWorld, failOnce: Partial<Record<'dns' | 'database' | 'staging', Error>> = {}, delayMs = 0): RollbackExecutor {
   const part = (name: 'dns' | 'database' | 'staging', undo: (ctx: Parameters<RollbackPart['run']>[0]) => { outcome?: 'done' | 'skipped'; detail?: Record<string, unknown> }): RollbackPart => ({
     name,
+    // As the real DNS part: the others wait for it.
+    gate: name === 'dns',
     async run(ctx) {
       world.calls.push(`rollback:${name}`);
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));

@@ -150,6 +150,11 @@ interface Env {
   data: DataSteps;
   world: FakeWorld;
   site(): Promise<Connection>;
+  /** Stops the production agent (host down); `startProductionAgent` brings it back on the same address. */
+  stopProductionAgent(): Promise<void>;
+  startProductionAgent(): Promise<void>;
+  /** What `GET /v1/agents` says of the production agent. */
+  productionReachable(): Promise<boolean>;
   plan(extra?: Record<string, unknown>, opts?: { assetsOnly?: boolean }): Plan;
 }
 
@@ -244,10 +249,11 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStag
     assets: { uploads: { path: stagingUploads } },
     maintenance: { flagFile, content: FLAG_CONTENT },
   }, opts.olderStagingAgent === true);
-  const productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { assets: { uploads: { path: productionUploads } } });
+  let productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { assets: { uploads: { path: productionUploads } } });
+  const productionPort = productionAgent.port;
 
   const world = new FakeWorld();
-  const { engine, data } = controllerFor(t, dir, stagingAgent.address, productionAgent.address, world);
+  const { engine, data, agents } = controllerFor(t, dir, stagingAgent.address, productionAgent.address, world);
 
   return {
     staging,
@@ -260,6 +266,15 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStag
     engine,
     data,
     world,
+    async stopProductionAgent() {
+      await productionAgent.close();
+    },
+    async startProductionAgent() {
+      productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { listen: { host: '127.0.0.3', port: productionPort }, assets: { uploads: { path: productionUploads } } });
+    },
+    async productionReachable() {
+      return (await agents.health('prod-1')).reachable;
+    },
     async site() {
       const c = await createConnection({ host: staging.host, port: staging.port, user: staging.site.user, password: staging.site.password, database: SCHEMA });
       open.push(c);
@@ -520,6 +535,42 @@ test('rollback with database.rollbackSwap puts production tables back; release d
   const cleanup = env.engine.history(second.id).find((e) => e.type === 'progress' && e.data.phase === 'release');
   assert.equal(cleanup?.data.keptAsideDropped, true, JSON.stringify(cleanup?.data));
   assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
+});
+
+test('production agent down during a rollback: staging is unlocked anyway, the report says the database part is not done, and a retry once it is back finishes', async (t) => {
+  const env = await setup(t);
+  const siteurl = async () => (await query<{ v: string }>(env.productionRoot, `SELECT option_value AS v FROM ${SCHEMA}.wp_options WHERE option_name = 'siteurl'`))[0]?.v;
+  const co = env.engine.create(env.plan({ database: { staging: SCHEMA, production: SCHEMA, rollbackSwap: true } }), 'tester');
+  const synced = await advance(env, co.id, 'sync');
+  assert.equal(step(synced, 'sync').state, 'succeeded', JSON.stringify(synced.error));
+  assert.equal(await readOnly(env.stagingRoot), 1);
+  assert.equal(existsSync(env.flagFile), true);
+
+  await env.stopProductionAgent();
+  const failed = await env.engine.rollback(co.id, 'production host lost', 'tester').done;
+  assert.equal(failed.state, 'rollback_failed');
+  const parts = Object.fromEntries(failed.rollback!.parts.map((p) => [p.name, p]));
+  assert.equal(parts.database!.state, 'failed');
+  assert.equal(parts.database!.error!.code, 'SY_AGENT_UNREACHABLE', JSON.stringify(parts.database!.error));
+  assert.equal(parts['unlock-staging']!.state, 'done', 'staging does not wait for the production host');
+  assert.equal(await readOnly(env.stagingRoot), 0, 'staging takes writes again');
+  assert.equal(existsSync(env.flagFile), false);
+  assert.match(failed.error!.message, /^rollback part database failed: .*prod-1.*\. done: unlock-staging\. fix the cause and POST \/v1\/cutovers\/co_\w+\/rollback again/);
+  assert.equal(await siteurl(), STAGING_ORIGIN, 'production still holds the copy');
+
+  await env.startProductionAgent();
+  // As an operator would: GET /v1/agents until the host answers again (the channel's reconnect
+  // backoff may hold it for a moment), then the same curl once more.
+  const deadline = Date.now() + 30_000;
+  while (!(await env.productionReachable())) {
+    assert.ok(Date.now() < deadline, 'the production agent never answered again');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const done = await env.engine.rollback(co.id, undefined, 'tester').done;
+  assert.equal(done.state, 'rolled_back', JSON.stringify(done.error));
+  const again = Object.fromEntries(done.rollback!.parts.map((p) => [p.name, p]));
+  assert.deepEqual([again.database!.state, again.database!.attempt, again['unlock-staging']!.attempt], ['done', 2, 1]);
+  assert.equal(await siteurl(), 'https://old.example.com', 'production has its own tables back');
 });
 
 test('an assets-only cutover: the second pull of presync takes an upload made after the first, the maintenance flag goes up at lock, uploads after presync arrive at sync, rollback takes the flag down', async (t) => {

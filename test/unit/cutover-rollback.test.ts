@@ -43,7 +43,7 @@ test('concurrent rollbacks end in one rolled_back state with each part run once'
   assert.throws(() => engine.advance(id, 'fallback', 'alice'), (e: SwitchyardError) => e.httpStatus === 409 && /rolled_back/.test(e.message));
 });
 
-test('a rollback that fails part-way records what is done, and a retry finishes the rest', async (t) => {
+test('a rollback whose database part fails still unlocks staging, says what is done and what not, and a retry finishes the rest', async (t) => {
   const { store } = tempStore(t);
   const world = new FakeWorld();
   const engine = newEngine(store, {
@@ -54,26 +54,31 @@ test('a rollback that fails part-way records what is done, and a retry finishes 
         },
       }),
     }),
-    rollback: fakeRollback(world, { database: new SwitchyardError('SY_DB', 'production MariaDB is not answering') }),
+    rollback: fakeRollback(world, { database: new SwitchyardError('SY_AGENT_UNREACHABLE', 'agent prod-1 is unreachable') }),
   });
   const { id } = engine.create(fakePlan(), 'alice');
   await engine.advance(id, 'propagate', 'alice').done;
 
   const failed = await engine.rollback(id, '5xx from the new origin', 'alice').done;
   assert.equal(failed.state, 'rollback_failed');
+  // DNS sends visitors to staging again: staging must take their writes, whatever production's agent does.
   assert.deepEqual(failed.rollback!.parts.map((p) => [p.name, p.state]), [
     ['dns', 'done'],
     ['database', 'failed'],
-    ['staging', 'pending'],
+    ['staging', 'done'],
   ]);
-  assert.equal(failed.rollback!.parts[1]!.error!.code, 'SY_DB');
-  assert.match(failed.error!.message, /rollback part database failed: production MariaDB is not answering/);
+  assert.equal(failed.rollback!.parts[1]!.error!.code, 'SY_AGENT_UNREACHABLE');
+  assert.equal(failed.error!.code, 'SY_AGENT_UNREACHABLE');
+  assert.match(failed.error!.message, /^rollback part database failed: agent prod-1 is unreachable\. done: dns, staging\. fix the cause and POST \/v1\/cutovers\/co_\w+\/rollback again; parts already done are not repeated$/);
+  assert.deepEqual(failed.error!.details, { failed: ['database'], done: ['dns', 'staging'], notRun: [], parts: { dns: 'done', database: 'failed', staging: 'done' } });
   assert.equal(world.dnsValue, '203.0.113.10');
-  assert.equal(world.stagingLocked, true);
+  assert.equal(world.stagingLocked, false);
+  assert.equal(world.tablesSwapped, true);
   assert.throws(() => engine.advance(id, 'fallback', 'alice'), /rollback .* stopped part-way/);
 
   const done = await engine.rollback(id, undefined, 'alice').done;
   assert.equal(done.state, 'rolled_back');
+  assert.equal(done.error, null);
   assert.equal(done.rollback!.attempt, 2);
   assert.equal(done.rollback!.state, 'done');
   assert.deepEqual(done.rollback!.parts.map((p) => [p.name, p.state, p.attempt]), [
@@ -82,7 +87,34 @@ test('a rollback that fails part-way records what is done, and a retry finishes 
     ['staging', 'done', 1],
   ]);
   assert.equal(world.count('rollback:dns'), 1);
+  assert.equal(world.count('rollback:staging'), 1);
   assert.equal(world.tablesSwapped, false);
+});
+
+test('a rollback whose DNS part fails leaves staging locked (visitors still reach production) and says the rest waits for DNS', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, {
+    executors: fakeSteps(world),
+    rollback: fakeRollback(world, { dns: new SwitchyardError('SY_DNS_PROVIDER', 'PowerDNS answered 503') }),
+  });
+  const { id } = engine.create(fakePlan(), 'alice');
+  await engine.advance(id, 'monitor', 'alice').done;
+
+  const failed = await engine.rollback(id, undefined, 'alice').done;
+  assert.equal(failed.state, 'rollback_failed');
+  assert.deepEqual(failed.rollback!.parts.map((p) => [p.name, p.state]), [
+    ['dns', 'failed'],
+    ['database', 'pending'],
+    ['staging', 'pending'],
+  ]);
+  assert.equal(world.stagingLocked, true, 'no split writes: staging stays frozen while DNS points at production');
+  assert.equal(world.count('rollback:staging'), 0);
+  assert.match(failed.error!.message, /rollback part dns failed: PowerDNS answered 503\. no part is done\. not run \(they wait for dns\): database, staging\. fix the cause and POST/);
+
+  const done = await engine.rollback(id, undefined, 'alice').done;
+  assert.equal(done.state, 'rolled_back');
+  assert.equal(world.dnsValue, '203.0.113.10');
   assert.equal(world.stagingLocked, false);
 });
 

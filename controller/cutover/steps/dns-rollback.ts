@@ -13,6 +13,8 @@ import { snapshotOfRow } from './switch.js';
 export function dnsRollbackPart(deps: Pick<StepDeps, 'dns'>): RollbackPart {
   return {
     name: 'dns',
+    // Until the record is back, production has the visitors: staging must stay locked.
+    gate: true,
     async run(ctx) {
       const firsts = new Map<string, DnsSnapshotRow<RecordSet | null>>();
       for (const row of ctx.store.dnsSnapshots.forCutover<RecordSet | null>(ctx.cutover.id)) {
