@@ -311,7 +311,7 @@ export class CutoverEngine {
       return { cutover: view, done: Promise.resolve(view) };
     }
     if (row.state === 'completed') {
-      this.refuse(id, 'rollback', actor, `cutover ${id} was released (completed); its fallback window is over and staging may be gone`, { reason: why });
+      this.refuse(id, 'rollback', actor, `cutover ${id} was released (completed): its fallback window is over and staging may no longer be the site, so it is not rolled back automatically; to go back anyway, set the DNS record by hand to what it was before the switch (GET /v1/cutovers/${id}/report, under dns)`, { reason: why });
     }
     if (current === undefined && row.runOwner !== null) {
       this.refuse(id, 'rollback', actor, `cutover ${id} is locked by another controller process (${row.runOwner}); only one controller may use a state file: stop the other one, or roll back through it`, { reason: why });
@@ -459,7 +459,7 @@ export class CutoverEngine {
         refuse(`cutover ${id} has run every step; release it (POST /v1/cutovers/${id}/release) or roll it back`);
         break;
       case 'rollback_failed':
-        refuse(`a rollback of ${id} stopped part-way; run rollback again to finish it`);
+        refuse(`a rollback of ${id} stopped part-way; finish it with POST /v1/cutovers/${id}/rollback (GET /v1/cutovers/${id} shows which parts are not done and why)`);
         break;
       case 'completed':
       case 'rolled_back':
@@ -826,7 +826,7 @@ export class CutoverEngine {
         recovered.push(row.id);
       }
       for (const row of this.store.cutovers.withState('rolling_back')) {
-        const err: ErrorRecord = { code: 'SY_INTERNAL', message: 'the controller stopped during the rollback; run rollback again to finish it' };
+        const err: ErrorRecord = { code: 'SY_INTERNAL', message: `the controller stopped during the rollback; finish it with POST /v1/cutovers/${row.id}/rollback (parts already done are not repeated)` };
         this.store.rollbackParts.interruptRunning(row.id, at, err);
         if (this.store.rollbacks.get(row.id)?.state === 'running') this.store.rollbacks.finish(row.id, 'failed', at, err);
         tx.event(row.id, 'rollback-finished', { state: 'failed', error: err });
@@ -872,7 +872,7 @@ export class CutoverEngine {
 
   private row(id: string): CutoverRow {
     const row = this.store.cutovers.get(id);
-    if (row === undefined) throw new SwitchyardError('SY_NOT_FOUND', `no cutover ${id}`, { field: 'id' });
+    if (row === undefined) throw new SwitchyardError('SY_NOT_FOUND', `no cutover ${id}; GET /v1/cutovers lists them`, { field: 'id' });
     return row;
   }
 
@@ -881,7 +881,7 @@ export class CutoverEngine {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new SwitchyardError('SY_CONFLICT', 'the cutover engine is shutting down');
+    if (this.closed) throw new SwitchyardError('SY_CONFLICT', 'the controller is shutting down; send the request again once it is back up');
   }
 
   /** Runs `fn` in one transaction and publishes its events only after it committed. */

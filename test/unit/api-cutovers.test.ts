@@ -14,6 +14,7 @@ import { bearer, buildTestApp, OPERATOR_TOKEN, VIEWER_TOKEN } from '../helpers/a
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
 import { FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 import type { CutoverEngineOptions } from '../../controller/cutover/machine.js';
+import { SwitchyardError } from '../../shared/errors.js';
 
 const op = bearer(OPERATOR_TOKEN);
 const viewer = bearer(VIEWER_TOKEN);
@@ -24,10 +25,11 @@ interface Harness {
   world: FakeWorld;
 }
 
-async function harness(t: TestContext, engineOpts: Partial<CutoverEngineOptions> = {}, withCutovers = true): Promise<Harness> {
+/** `engineOpts` as a function gets the world the fakes act on, for executors or parts of its own. */
+async function harness(t: TestContext, engineOpts: Partial<CutoverEngineOptions> | ((world: FakeWorld) => Partial<CutoverEngineOptions>) = {}, withCutovers = true): Promise<Harness> {
   const { store } = tempStore(t);
   const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), ...engineOpts });
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), ...(typeof engineOpts === 'function' ? engineOpts(world) : engineOpts) });
   const config = validate(
     ControllerConfigSchema,
     {
@@ -485,4 +487,69 @@ test('the OpenAPI document lists the cutover routes; an app without an engine ha
   }
   const without = await harness(t, {}, false);
   assert.equal((await without.app.inject({ url: '/v1/cutovers', headers: viewer })).statusCode, 404);
+});
+
+test('the 3 a.m. curl path: rollback during a running step twice, a part failing, the retry; every refusal is problem+json saying what to do next', async (t) => {
+  let hold = true;
+  const { app, engine, world: w } = await harness(t, (world) => ({
+    // monitor watches until the rollback stops it; the staging agent does not answer the first time.
+    executors: fakeSteps(world, { monitor: fakeStep(world, 'monitor', { run: (ctx) => (hold ? new Promise((r) => ctx.signal.addEventListener('abort', () => r({}))) : {}) }) }),
+    rollback: fakeRollback(world, { staging: new SwitchyardError('SY_AGENT_UNREACHABLE', 'agent staging-1 is unreachable') }),
+  }));
+  const id = await create(app);
+  const problem = (res: { statusCode: number; headers: Record<string, unknown>; json(): unknown }) => {
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    return res.json() as { status: number; code: string; detail: string };
+  };
+
+  const started = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'fallback' } });
+  assert.equal(started.statusCode, 202, started.body);
+  await until(() => engine.get(id).steps.find((s) => s.name === 'monitor')!.state === 'running');
+  assert.equal(w.dnsValue, '203.0.113.20');
+
+  // Twice, while monitor runs: both accepted, one rollback. The staging agent is unreachable.
+  const [a, b] = await Promise.all([1, 2].map(() => app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: op })));
+  assert.deepEqual([a!.statusCode, b!.statusCode], [202, 202]);
+  await engine.idle(id);
+  const failed = (await app.inject({ url: `/v1/cutovers/${id}`, headers: viewer })).json() as {
+    state: string;
+    error: { code: string; message: string; details: { parts: Record<string, string> } };
+    rollback: { parts: Array<{ name: string; state: string; error: { code: string } | null }> };
+  };
+  assert.equal(failed.state, 'rollback_failed');
+  assert.equal(failed.error.code, 'SY_AGENT_UNREACHABLE');
+  assert.deepEqual(failed.error.details.parts, { dns: 'done', database: 'skipped', staging: 'failed' });
+  assert.match(failed.error.message, new RegExp(`rollback part staging failed: agent staging-1 is unreachable\\. done: dns, database\\. fix the cause and POST /v1/cutovers/${id}/rollback again`));
+  assert.equal(w.count('rollback:dns'), 1);
+
+  const advance = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'fallback' } });
+  assert.equal(advance.statusCode, 409);
+  const p = problem(advance);
+  assert.equal(p.code, 'SY_CONFLICT');
+  assert.match(p.detail, new RegExp(`finish it with POST /v1/cutovers/${id}/rollback \\(GET /v1/cutovers/${id} shows which parts are not done`));
+
+  // The agent is back: the same curl again finishes, and once more changes nothing.
+  for (let i = 0; i < 2; i++) {
+    const again = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: op });
+    assert.equal(again.statusCode, 202);
+    await engine.idle(id);
+  }
+  const done = engine.get(id);
+  assert.equal(done.state, 'rolled_back');
+  assert.equal(done.error, null, 'the failure of the first attempt is no longer the cutover\'s error');
+  assert.deepEqual([w.count('rollback:dns'), w.count('rollback:staging'), w.stagingLocked], [1, 2, false]);
+
+  const unknown = await app.inject({ method: 'POST', url: '/v1/cutovers/co_nope/rollback', headers: op });
+  assert.equal(unknown.statusCode, 404);
+  assert.match(problem(unknown).detail, /no cutover co_nope; GET \/v1\/cutovers lists them/);
+
+  hold = false;
+  const id2 = await create(app);
+  await engine.advance(id2, 'fallback', 'ci-operator').done;
+  engine.release(id2, 'ci-operator');
+  const late = await app.inject({ method: 'POST', url: `/v1/cutovers/${id2}/rollback`, headers: op });
+  assert.equal(late.statusCode, 409);
+  const lp = problem(late);
+  assert.equal(lp.code, 'SY_CONFLICT');
+  assert.match(lp.detail, new RegExp(`set the DNS record by hand to what it was before the switch \\(GET /v1/cutovers/${id2}/report, under dns\\)`));
 });
