@@ -696,9 +696,14 @@ export class CutoverEngine {
   private async runRollback(id: string, reason: string, actor: string, opts: RollbackOptions, act: Activity): Promise<CutoverView> {
     const log = this.logger.child({ cutover: id, rollback: true });
     try {
-      const lock = this.store.steps.get(id, 'lock');
-      // Before the freeze began nothing is held: rolling back is cancelling.
-      const cancelled = lock === undefined || lock.state === 'pending';
+      // Before presync and the freeze nothing is held or moved: rolling back is cancelling. Once
+      // presync ran, the parts run and each decides from the steps whether it has anything to
+      // undo (with database.rollbackSwap, production's tables go back although staging was never locked).
+      const untouched = (name: StepName): boolean => {
+        const s = this.store.steps.get(id, name);
+        return s === undefined || s.state === 'pending' || s.state === 'skipped';
+      };
+      const cancelled = untouched('presync') && untouched('lock');
       const executor = this.rollbackExecutor;
       const startedAt = this.now();
       this.commit((tx) => {

@@ -537,6 +537,22 @@ test('rollback with database.rollbackSwap puts production tables back; release d
   assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
 });
 
+test('a rollback after presync but before lock, with database.rollbackSwap, puts production tables back instead of only cancelling', async (t) => {
+  const env = await setup(t);
+  const siteurl = async () => (await query<{ v: string }>(env.productionRoot, `SELECT option_value AS v FROM ${SCHEMA}.wp_options WHERE option_name = 'siteurl'`))[0]?.v;
+  const co = env.engine.create(env.plan({ database: { staging: SCHEMA, production: SCHEMA, rollbackSwap: true } }), 'tester');
+  const copied = await advance(env, co.id, 'presync');
+  assert.equal(step(copied, 'presync').state, 'succeeded', JSON.stringify(copied.error));
+  assert.equal(await siteurl(), STAGING_ORIGIN, 'presync put the copy in place of production\'s tables');
+  assert.equal(await readOnly(env.stagingRoot), 0, 'staging was never frozen');
+
+  const rolled = await env.engine.rollback(co.id, 'not tonight', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  const parts = Object.fromEntries(rolled.rollback!.parts.map((p) => [p.name, p.state]));
+  assert.deepEqual(parts, { database: 'done', 'unlock-staging': 'skipped' });
+  assert.equal(await siteurl(), 'https://old.example.com', 'production has its own tables back');
+});
+
 test('production agent down during a rollback: staging is unlocked anyway, the report says the database part is not done, and a retry once it is back finishes', async (t) => {
   const env = await setup(t);
   const siteurl = async () => (await query<{ v: string }>(env.productionRoot, `SELECT option_value AS v FROM ${SCHEMA}.wp_options WHERE option_name = 'siteurl'`))[0]?.v;
