@@ -2,7 +2,8 @@
 // step's start, end, result and error committed to the store in a transaction, and with an
 // idempotent, resumable rollback. The engine knows the order and the rules; executors know
 // the work. A controller killed mid-step finds the step marked interrupted on restart and never
-// re-runs it by itself.
+// re-runs it by itself — except the watch after the DNS switch (propagate, monitor) and a
+// rollback, which a restart resumes: production has the visitors while they are undone.
 import { randomBytes } from 'node:crypto';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -85,7 +86,7 @@ export interface PrepareResult {
 /** Actor recorded for rollbacks the engine starts itself; `:` cannot occur in a token name. */
 export const automaticActor = (step: StepName): string => `system:${step}`;
 
-/** Actor recorded for a watch the engine resumes after a restart. */
+/** Actor recorded for a watch or a rollback the engine resumes after a restart. */
 export const RECOVERY_ACTOR = 'system:recovery';
 
 /** What the operator sees on a step a restart cut short, with what to do next. */
@@ -809,12 +810,14 @@ export class CutoverEngine {
 
   /**
    * A new engine on an existing store: whatever was running when the last process stopped did
-   * not finish. Steps left running become interrupted (never re-run here); a rollback left
-   * running becomes rollback_failed so the operator runs it again; run locks are cleared.
+   * not finish. Steps left running become interrupted (re-run here only for the watch after the
+   * switch); a rollback left running is recorded as cut short and started again; run locks are
+   * cleared.
    */
   private recover(): void {
     const at = this.now();
     const recovered: string[] = [];
+    const rollbacks: string[] = [];
     this.commit((tx) => {
       for (const s of this.store.steps.running()) {
         const err: ErrorRecord = { code: 'SY_INTERNAL', message: interruptedMessage(s.cutoverId, s.name, this.executors[s.name]?.idempotent === true), step: s.name };
@@ -831,16 +834,26 @@ export class CutoverEngine {
         recovered.push(row.id);
       }
       for (const row of this.store.cutovers.withState('rolling_back')) {
-        const err: ErrorRecord = { code: 'SY_INTERNAL', message: `the controller stopped during the rollback; finish it with POST /v1/cutovers/${row.id}/rollback (parts already done are not repeated)` };
+        const err: ErrorRecord = { code: 'SY_INTERNAL', message: `the controller stopped during the rollback; it goes on by itself on restart, or finish it with POST /v1/cutovers/${row.id}/rollback (parts already done are not repeated)` };
         this.store.rollbackParts.interruptRunning(row.id, at, err);
         if (this.store.rollbacks.get(row.id)?.state === 'running') this.store.rollbacks.finish(row.id, 'failed', at, err);
         tx.event(row.id, 'rollback-finished', { state: 'failed', error: err });
         this.setState(tx, row, 'rollback_failed', { error: err }, at);
         recovered.push(row.id);
+        rollbacks.push(row.id);
       }
       this.store.cutovers.clearAllOwners();
     });
     for (const id of new Set(recovered)) this.logger.warn({ cutover: id, state: this.row(id).state }, 'cutover was in flight when the controller stopped');
+    // A rollback someone (or the monitor) decided on is finished, not left for whoever looks next:
+    // every part is safe to run again, and until DNS is back visitors may be on a failing production.
+    for (const id of rollbacks) {
+      try {
+        this.rollback(id, 'the controller restarted during the rollback; finishing it', RECOVERY_ACTOR);
+      } catch (err) {
+        this.logger.error({ err, cutover: id }, 'cannot resume the rollback; run it again by hand');
+      }
+    }
     for (const row of this.store.cutovers.withState('interrupted')) this.resumeWatch(row);
   }
 

@@ -72,7 +72,7 @@ test('an interrupted idempotent step is re-run on advance', async (t) => {
   assert.deepEqual(world2.calls, ['verify']);
 });
 
-test('a controller stopped during a rollback comes back rollback_failed, and rollback again finishes', async (t) => {
+test('a controller stopped during a rollback finishes it by itself on restart, without repeating the parts done', async (t) => {
   const { store, file } = tempStore(t);
   const world = new FakeWorld();
   const never = gate();
@@ -89,16 +89,30 @@ test('a controller stopped during a rollback comes back rollback_failed, and rol
   t.after(() => store2.close());
   const world2 = new FakeWorld();
   world2.stagingLocked = true;
+  world2.tablesSwapped = true;
   const second = newEngine(store2, { executors: fakeSteps(world2), rollback: fakeRollback(world2) });
-  const view = second.get(id);
-  assert.equal(view.state, 'rollback_failed');
-  assert.deepEqual(view.rollback!.parts.map((p) => p.state), ['done', 'interrupted', 'pending']);
+  t.after(() => second.close());
+  // Straight after the restart the rollback is under way again; nobody had to ask.
+  assert.equal(second.get(id).state, 'rolling_back');
+  assert.equal(second.get(id).running, true);
+  await second.idle(id);
 
-  const done = await second.rollback(id, undefined, 'bob').done;
+  const done = second.get(id);
   assert.equal(done.state, 'rolled_back');
+  assert.equal(done.error, null);
   assert.deepEqual(world2.calls, ['rollback:database', 'rollback:staging'], 'the DNS part already done is not repeated');
+  assert.deepEqual(done.rollback!.parts.map((p) => [p.name, p.state, p.attempt]), [
+    ['dns', 'done', 1],
+    ['database', 'done', 2],
+    ['staging', 'done', 1],
+  ]);
+  assert.deepEqual([world2.tablesSwapped, world2.stagingLocked], [false, false]);
   assert.equal(done.rollback!.attempt, 2);
-  assert.equal(done.rollback!.reason, 'bad');
+  assert.equal(done.rollback!.reason, 'bad', 'the rollback keeps its reason and who asked');
+  assert.equal(done.rollback!.requestedBy, 'alice');
+  const cut = store2.events.after(id, 0).find((e) => e.type === 'rollback-finished' && e.data.state === 'failed');
+  assert.match(String((cut?.data.error as { message: string }).message), /controller stopped during the rollback; it goes on by itself on restart/);
+  assert.equal(store2.audit.forCutover(id).filter((a) => a.action === 'rollback').at(-1)!.tokenName, 'system:recovery');
 });
 
 /** Runs a cutover (until `runUntil`) until monitor watches, then "restarts" on the same file. */
