@@ -34,6 +34,9 @@ export async function startController(config: ControllerConfig, opts: { logger?:
     agents.close();
     throw err;
   }
+  // Only once this process holds the port: a second one started by mistake on the same state
+  // file stops at listen above instead of running the same rollback or watch a second time.
+  engine.resumeAfterRestart();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;

@@ -190,6 +190,8 @@ export class CutoverEngine {
   private readonly hub = new EventHub();
   private readonly active = new Map<string, Activity>();
   private closed = false;
+  /** Rollbacks cut short by the last process, until resumeAfterRestart() takes them. */
+  private toResume: string[] | undefined;
 
   constructor(opts: CutoverEngineOptions) {
     this.store = opts.store;
@@ -845,6 +847,20 @@ export class CutoverEngine {
       this.store.cutovers.clearAllOwners();
     });
     for (const id of new Set(recovered)) this.logger.warn({ cutover: id, state: this.row(id).state }, 'cutover was in flight when the controller stopped');
+    this.toResume = rollbacks;
+  }
+
+  /**
+   * Picks up, once, what the last process left half done and must not wait for a person: the
+   * rollbacks it was running and the watch after the DNS switch. Called by the controller once
+   * it listens — not in the constructor, so a second process started by mistake on the same
+   * state file (it fails to bind the same port) does not run them next to the first.
+   */
+  resumeAfterRestart(): void {
+    this.assertOpen();
+    const rollbacks = this.toResume ?? [];
+    if (this.toResume === undefined) return;
+    this.toResume = undefined;
     // A rollback someone (or the monitor) decided on is finished, not left for whoever looks next:
     // every part is safe to run again, and until DNS is back visitors may be on a failing production.
     for (const id of rollbacks) {

@@ -92,6 +92,8 @@ test('a controller stopped during a rollback finishes it by itself on restart, w
   world2.tablesSwapped = true;
   const second = newEngine(store2, { executors: fakeSteps(world2), rollback: fakeRollback(world2) });
   t.after(() => second.close());
+  assert.equal(second.get(id).state, 'rollback_failed', 'a process that has not taken over (not listening yet) leaves it alone');
+  second.resumeAfterRestart();
   // Straight after the restart the rollback is under way again; nobody had to ask.
   assert.equal(second.get(id).state, 'rolling_back');
   assert.equal(second.get(id).running, true);
@@ -146,6 +148,9 @@ async function killDuringMonitor(t: TestContext, runUntil: 'monitor' | 'fallback
   world2.dnsValue = world.dnsValue;
   const second = newEngine(store2, { executors: fakeSteps(world2, { monitor: fakeStep(world2, 'monitor', monitor2) }), rollback: fakeRollback(world2) });
   t.after(() => second.close());
+  assert.equal(second.get(id).state, 'interrupted', 'a process that has not taken over (not listening yet) leaves it alone');
+  assert.equal(world2.count('monitor'), 0);
+  second.resumeAfterRestart();
   return { id, second, world2, store2 };
 }
 

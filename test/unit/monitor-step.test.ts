@@ -205,3 +205,22 @@ test('a watch cut short by a restart resumes with only the time still owed, and 
   assert.match(again.summary ?? '', /already complete/);
   assert.equal(prod.hits(), hits, 'no probe sent for a watch already done');
 });
+
+test('a resumed watch cut short again before its first round still records the time watched before', async (t) => {
+  // Probes hang: the first round never ends before the abort.
+  const prod = await site(t, () => undefined);
+  const { agents } = fakeAgents(() => undefined);
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 10 / 60, monitorIntervalSeconds: 1, minSamples: 5 });
+  const previousAttempt = {
+    cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 2, startedAt: null, endedAt: null, error: null,
+    result: { evidence: { monitor: { watchedSeconds: 7 } } },
+  };
+  const abort = new AbortController();
+  const ctx = { ...ctxFor(plan, abort.signal), attempt: 3, previousAttempt } as StepContext;
+  const run = monitorExecutor({ agents }).run(ctx);
+  await new Promise((r) => setTimeout(r, 100));
+  const put = ctx.record.get('monitor') as { watchedSeconds: number } | undefined;
+  abort.abort();
+  await run;
+  assert.ok(put !== undefined && put.watchedSeconds >= 7, `recorded before the first round: ${JSON.stringify(put)}`);
+});

@@ -181,6 +181,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         return { summary: `watched ${Math.round(s.durationMs / 1000)} s before an interruption: the watch was already complete`, evidence: evidence() };
       }
       feed.start();
+      // Before the first round: a restart cut short again before it still knows the time watched.
+      ctx.record.put(EVIDENCE_KEYS.monitor, evidence()[EVIDENCE_KEYS.monitor]);
       try {
         const deadline = started + owedMs;
         for (;;) {
