@@ -858,8 +858,8 @@ export class CutoverEngine {
    */
   resumeAfterRestart(): void {
     this.assertOpen();
-    const rollbacks = this.toResume ?? [];
-    if (this.toResume === undefined) return;
+    const rollbacks = this.toResume;
+    if (rollbacks === undefined) return;
     this.toResume = undefined;
     // A rollback someone (or the monitor) decided on is finished, not left for whoever looks next:
     // every part is safe to run again, and until DNS is back visitors may be on a failing production.
