@@ -100,7 +100,15 @@ export function channelCredentials(opts: ChannelCredentialsOptions): grpc.Channe
   return grpc.credentials.createSsl(m.ca, m.key, m.cert);
 }
 
+/**
+ * grpc-js backs off up to 120 s between reconnect attempts by default, failing every call at once
+ * in the meantime: an agent back after a few minutes down would refuse the retried rollback for
+ * up to two more. Capped so a retry a few seconds after the agent is back reaches it.
+ */
+export const MAX_RECONNECT_BACKOFF_MS = 5_000;
+
 /** Channel options; `serverName` is the name the server certificate must carry instead of the address host. */
 export function channelOptions(serverName?: string): grpc.ChannelOptions {
-  return serverName === undefined || serverName === '' ? {} : { 'grpc.ssl_target_name_override': serverName };
+  const backoff = { 'grpc.max_reconnect_backoff_ms': MAX_RECONNECT_BACKOFF_MS };
+  return serverName === undefined || serverName === '' ? backoff : { ...backoff, 'grpc.ssl_target_name_override': serverName };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { isLoopbackHost, splitHostPort, joinHostPort } from '../../shared/grpc/address.js';
-import { channelCredentials, serverCredentials } from '../../shared/grpc/credentials.js';
+import { channelCredentials, channelOptions, serverCredentials } from '../../shared/grpc/credentials.js';
 import { makePki } from '../helpers/pki.js';
 
 function isError(code: string, check: (e: SwitchyardError) => void = () => {}) {
@@ -85,4 +85,15 @@ test('host:port parsing keeps IPv6 in brackets and rejects the rest', () => {
   assert.equal(joinHostPort('::1', 5), '[::1]:5');
   assert.throws(() => splitHostPort('agent.lan', 'agents[0].address'), isError('SY_CONFIG_INVALID', (e) => assert.equal(e.field, 'agents[0].address')));
   assert.throws(() => splitHostPort('::1:7701'), isError('SY_CONFIG_INVALID'));
+});
+
+// grpc-js fails every call at once while it waits to reconnect, and by default waits up to 120 s:
+// an operator retrying a rollback right after the agent came back would be refused for minutes.
+test('agent channels reconnect within seconds of a peer coming back, with or without a server name', () => {
+  for (const opts of [channelOptions(), channelOptions('agent.example')]) {
+    const cap = opts['grpc.max_reconnect_backoff_ms'];
+    assert.equal(typeof cap, 'number');
+    assert.ok((cap as number) <= 10_000, `reconnect backoff capped at ${String(cap)} ms`);
+  }
+  assert.equal(channelOptions('agent.example')['grpc.ssl_target_name_override'], 'agent.example');
 });
