@@ -24,7 +24,15 @@ export async function startController(config: ControllerConfig, opts: { logger?:
   // One controller process per state file: crash recovery in the engine assumes it alone runs.
   const store = CutoverStore.open(config.stateFile);
   const wiring = buildCutoverWiring({ config, agents, parity, logger });
-  const engine = new CutoverEngine({ store, executors: wiring.executors, rollback: wiring.rollback, ...(wiring.ttl ? { ttl: wiring.ttl } : {}), ...(wiring.onRelease ? { onRelease: wiring.onRelease } : {}), logger: logger.child({ component: 'cutover' }) });
+  const engine = new CutoverEngine({
+    store,
+    executors: wiring.executors,
+    rollback: wiring.rollback,
+    ...(wiring.ttl ? { ttl: wiring.ttl } : {}),
+    ...(wiring.onRelease ? { onRelease: wiring.onRelease } : {}),
+    logger: logger.child({ component: 'cutover' }),
+    deferRecovery: true,
+  });
   const app = buildApp({ config, logger, agents, parity, cutovers: engine });
   try {
     await app.listen({ host: config.listen.host, port: config.listen.port });
@@ -35,7 +43,9 @@ export async function startController(config: ControllerConfig, opts: { logger?:
     throw err;
   }
   // Only once this process holds the port: a second one started by mistake on the same state
-  // file stops at listen above instead of running the same rollback or watch a second time.
+  // file stops at listen above before it marks the first one's running steps interrupted, clears
+  // its run locks, or runs the same rollback or watch a second time. (A request in the instant
+  // before this line sees the state as the last process left it: a run lock refuses it.)
   engine.resumeAfterRestart();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.listen.port;

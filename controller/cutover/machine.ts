@@ -52,6 +52,12 @@ export interface CutoverEngineOptions {
   /** How long an aborted step may take to stop before the rollback goes ahead anyway (default 10 s). */
   abortGraceMs?: number;
   newId?: () => string;
+  /**
+   * Leave the crash recovery (steps left running marked interrupted, run locks cleared) to
+   * resumeAfterRestart(). The controller process asks for this so that only the process that
+   * got the port touches what another one may still be running.
+   */
+  deferRecovery?: boolean;
 }
 
 export interface AdvanceOptions {
@@ -192,6 +198,7 @@ export class CutoverEngine {
   private closed = false;
   /** Rollbacks cut short by the last process, until resumeAfterRestart() takes them. */
   private toResume: string[] | undefined;
+  private recoveryDeferred: boolean;
 
   constructor(opts: CutoverEngineOptions) {
     this.store = opts.store;
@@ -205,7 +212,8 @@ export class CutoverEngine {
     this.abortGraceMs = opts.abortGraceMs ?? 10_000;
     this.newId = opts.newId ?? (() => `co_${randomBytes(8).toString('hex')}`);
     this.instanceId = `engine-${process.pid}-${randomBytes(4).toString('hex')}`;
-    this.recover();
+    this.recoveryDeferred = opts.deferRecovery === true;
+    if (!this.recoveryDeferred) this.recover();
   }
 
   // ---------------------------------------------------------------- reads
@@ -858,6 +866,10 @@ export class CutoverEngine {
    */
   resumeAfterRestart(): void {
     this.assertOpen();
+    if (this.recoveryDeferred) {
+      this.recoveryDeferred = false;
+      this.recover();
+    }
     const rollbacks = this.toResume;
     if (rollbacks === undefined) return;
     this.toResume = undefined;

@@ -212,3 +212,28 @@ test('a monitor resumed after a restart that finds 5xx rolls back automatically'
   assert.equal(done.rollback!.requestedBy, 'system:monitor');
   assert.equal(world2.dnsValue, '203.0.113.10');
 });
+
+test('a second controller started by mistake on the same state file and port changes nothing of the running one', async (t) => {
+  const { createServer } = await import('node:net');
+  const { startController } = await import('../../controller/run.js');
+  const { silentLogger } = await import('../../shared/logger.js');
+  const { store, file } = tempStore(t);
+  const world = new FakeWorld();
+  const never = gate();
+  const first = newEngine(store, { executors: fakeSteps(world, { sync: fakeStep(world, 'sync', { run: () => never.promise }) }) });
+  const { id } = first.create(fakePlan(), 'alice');
+  void first.advance(id, 'validate', 'alice');
+  await until(() => store.steps.get(id, 'sync')?.state === 'running');
+
+  // The port the first controller holds.
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  t.after(() => busy.close());
+  const port = (busy.address() as { port: number }).port;
+  const config = { listen: { host: '127.0.0.1', port }, stateFile: file, logLevel: 'silent' as const, insecure: false, agents: [], tokens: [], dnsProviders: {}, resolvers: [], agentTimeoutMs: 1000 };
+  await assert.rejects(startController(config, { logger: silentLogger() }), /EADDRINUSE/);
+
+  assert.equal(store.steps.get(id, 'sync')!.state, 'running', 'the running step is not marked interrupted');
+  assert.equal(store.cutovers.get(id)!.runOwner, first.instanceId, 'the run lock stays with the running process');
+  assert.equal(store.cutovers.get(id)!.state, 'running');
+});
