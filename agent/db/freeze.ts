@@ -45,6 +45,16 @@ export const DB_MIGRATIONS: Migration[] = [
   // For a table without a key: the checksum algorithm whose row hashes `keys` holds, each with how
   // many more copies of that row production had; '' where `keys` are keys.
   { id: 304, name: 'db_production_only_row_hash', sql: "ALTER TABLE db_production_only ADD COLUMN row_hash TEXT NOT NULL DEFAULT ''" },
+  // One record per table and place: rows a copy moved aside stay recorded when preflight runs
+  // again and finds others in the live tables.
+  {
+    id: 305,
+    name: 'db_production_only_per_place',
+    sql: `CREATE TABLE db_production_only_v2 (schema_name TEXT NOT NULL, table_name TEXT NOT NULL, keys TEXT NOT NULL, recorded_at TEXT NOT NULL, kept_in TEXT NOT NULL DEFAULT '', row_hash TEXT NOT NULL DEFAULT '', PRIMARY KEY (schema_name, table_name, kept_in));
+      INSERT INTO db_production_only_v2 (schema_name, table_name, keys, recorded_at, kept_in, row_hash) SELECT schema_name, table_name, keys, recorded_at, kept_in, row_hash FROM db_production_only;
+      DROP TABLE db_production_only;
+      ALTER TABLE db_production_only_v2 RENAME TO db_production_only;`,
+  },
 ];
 
 const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });

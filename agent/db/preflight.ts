@@ -4,7 +4,8 @@
 // temporary table here and anti-joined in SQL, so key order and equality follow the column's
 // own collation. What was found is recorded, so `keep` can merge those rows back after the copy.
 import type { Connection } from 'mysql2/promise';
-import type { Db } from '../../shared/state/sqlite.js';
+import { openDatabase, type Db } from '../../shared/state/sqlite.js';
+import { DB_MIGRATIONS } from './freeze.js';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
@@ -19,85 +20,144 @@ import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
 import { hasKeptAside, lastSchema } from './swap.js';
+import { TOO_MANY } from './last-rows.js';
 import type { SourcePeer } from './peer.js';
 
 /**
- * Where the copy puts the rows preflight found: the first copy moves production's tables to
- * `__sy_prev`, where they stay however often presync runs again; a copy after that moves the
- * tables it replaces (an earlier copy, with what production wrote since) to `__sy_last`.
- * 'last-kept': that copy has run, the rows are in `__sy_last`, and later copies leave it alone
- * (a third presync replaced it, and keep found nothing to merge).
+ * Where the rows of one record are. 'prev': in production's own tables — live until the first
+ * copy moves them to `__sy_prev`, where they stay however often presync runs again, until a DB
+ * rollback puts them back. 'last': in the live tables of an earlier copy (preflight ran after
+ * it); the next copy moves them to `__sy_last`, as does a DB rollback. 'last-kept': in
+ * `__sy_last`, which only `release` drops. A record keeps its place when preflight runs again:
+ * its rows are no longer in the live tables for preflight to find.
  */
 export type KeptIn = 'prev' | 'last' | 'last-kept';
 
-/** Production-only keys per table, from the last preflight; in the state file when there is one. */
+export interface ProductionOnlyRecord {
+  table: string;
+  keys: Key[];
+  /** '' in a record from an agent that did not say. */
+  keptIn: KeptIn | '';
+  /** For a table without a key: the algorithm of the [row hash, copies] pairs in `keys`; '' for keys. */
+  rowHash: string;
+}
+
+const encodeKeys = (keys: Key[]): string => JSON.stringify(keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex')))));
+const decodeKeys = (j: string): Key[] => (JSON.parse(j) as Array<Array<string | null>>).map((k) => k.map((v) => (v === null ? null : Buffer.from(v, 'hex'))));
+
+/**
+ * Production-only keys per table and place, from the preflights since the last merge: in the
+ * state file when there is one, else in memory.
+ */
 export class ProductionOnlyStore {
-  private readonly mem = new Map<string, Map<string, Key[]>>();
-  private readonly memKeptIn = new Map<string, KeptIn>();
-  private readonly memRowHash = new Map<string, string>();
-  constructor(private readonly db?: Db) {}
+  private readonly db: Db;
+  constructor(db?: Db) {
+    this.db = db ?? openDatabase(':memory:', DB_MIGRATIONS);
+  }
 
   /** `rowHash`: for a table without a key, the algorithm of the [row hash, copies] pairs in `keys`. */
   set(schema: string, table: string, keys: Key[], keptIn: KeptIn, rowHash = ''): void {
-    const enc = JSON.stringify(keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex')))));
-    if (this.db !== undefined) {
-      this.db
-        .prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in, row_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(schema_name, table_name) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at, kept_in = excluded.kept_in, row_hash = excluded.row_hash')
-        .run(schema, table, enc, new Date().toISOString(), keptIn, rowHash);
-    } else {
-      if (!this.mem.has(schema)) this.mem.set(schema, new Map());
-      this.mem.get(schema)!.set(table, keys);
-      this.memKeptIn.set(schema, keptIn);
-      this.memRowHash.set(`${schema}.${table}`, rowHash);
-    }
+    this.db
+      .prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in, row_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(schema_name, table_name, kept_in) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at, row_hash = excluded.row_hash')
+      .run(schema, table, encodeKeys(keys), new Date().toISOString(), keptIn, rowHash);
+  }
+
+  records(schema: string): ProductionOnlyRecord[] {
+    const r = this.db.prepare('SELECT table_name, keys, kept_in, row_hash FROM db_production_only WHERE schema_name = ? ORDER BY table_name, kept_in').all(schema) as Array<{ table_name: string; keys: string; kept_in: string; row_hash: string }>;
+    return r.map((x) => ({ table: x.table_name, keys: decodeKeys(x.keys), keptIn: x.kept_in === 'prev' || x.kept_in === 'last' || x.kept_in === 'last-kept' ? x.kept_in : '', rowHash: x.row_hash }));
   }
 
   /** The row-hash algorithm of a table's record; '' for a record of keys. */
   rowHash(schema: string, table: string): string {
-    if (this.db === undefined) return this.memRowHash.get(`${schema}.${table}`) ?? '';
-    const r = this.db.prepare('SELECT row_hash FROM db_production_only WHERE schema_name = ? AND table_name = ?').get(schema, table) as { row_hash: string } | undefined;
-    return r?.row_hash ?? '';
+    return this.records(schema).find((r) => r.table === table)?.rowHash ?? '';
   }
 
-  /** Where the recorded rows are once copied; undefined for a record from an agent that did not say. */
+  /** Where the rows of the schema's first record are; undefined without one that says. */
   keptIn(schema: string): KeptIn | undefined {
-    if (this.db === undefined) return this.memKeptIn.get(schema);
-    const r = this.db.prepare("SELECT kept_in FROM db_production_only WHERE schema_name = ? AND kept_in <> '' LIMIT 1").get(schema) as { kept_in: string } | undefined;
-    return r?.kept_in === 'prev' || r?.kept_in === 'last' || r?.kept_in === 'last-kept' ? r.kept_in : undefined;
+    const r = this.records(schema).find((x) => x.keptIn !== '');
+    return r === undefined || r.keptIn === '' ? undefined : r.keptIn;
+  }
+
+  /** Some recorded rows are in `__sy_last`: a copy or rollback must add to it, never replace it. */
+  keepsLast(schema: string): boolean {
+    return this.records(schema).some((r) => r.keptIn === 'last-kept');
   }
 
   /**
-   * A copy was swapped in: rows recorded as 'last' (still in the live tables) are now where it
-   * put the tables it replaced — `__sy_prev` on a first copy (after a rollback), else `__sy_last`.
+   * Preflight runs again: the records of rows still in the live tables go (it finds them again);
+   * those of rows a copy moved aside stay. `copied`: a copy is in place (`__sy_prev` exists), so
+   * 'prev' rows are kept aside; without one they are live again (a DB rollback put them back).
+   */
+  forgetLive(schema: string, copied: boolean): void {
+    this.db.prepare(`DELETE FROM db_production_only WHERE schema_name = ? AND kept_in IN ('', 'last'${copied ? '' : ", 'prev'"})`).run(schema);
+  }
+
+  /**
+   * The rows recorded as 'last' (in the live tables) moved: to `__sy_prev` with production's
+   * own tables on a first copy (after a rollback), else to `__sy_last`. A table recorded there
+   * already gets the keys added to its record.
    */
   landed(schema: string, firstCopy: boolean): void {
-    const now: KeptIn = firstCopy ? 'prev' : 'last-kept';
-    if (this.db !== undefined) this.db.prepare("UPDATE db_production_only SET kept_in = ? WHERE schema_name = ? AND kept_in = 'last'").run(now, schema);
-    else if (this.memKeptIn.get(schema) === 'last') this.memKeptIn.set(schema, now);
+    this.move(schema, 'last', firstCopy ? 'prev' : 'last-kept');
+  }
+
+  private move(schema: string, from: KeptIn, to: KeptIn): void {
+    this.db.transaction(() => {
+      for (const r of this.records(schema).filter((x) => x.keptIn === from)) {
+        const there = this.records(schema).find((x) => x.table === r.table && x.keptIn === to);
+        this.db.prepare('DELETE FROM db_production_only WHERE schema_name = ? AND table_name = ? AND kept_in = ?').run(schema, r.table, from);
+        this.set(schema, r.table, there === undefined ? r.keys : joinKeys(there, r), to, there?.rowHash === TOO_MANY ? TOO_MANY : r.rowHash);
+      }
+    })();
+  }
+
+  /** A DB rollback moved the live tables' recorded rows into `__sy_last`. */
+  rolledBack(schema: string): void {
+    this.move(schema, 'last', 'last-kept');
   }
 
   clear(schema: string): void {
-    if (this.db !== undefined) this.db.prepare('DELETE FROM db_production_only WHERE schema_name = ?').run(schema);
-    else {
-      this.mem.delete(schema);
-      this.memKeptIn.delete(schema);
-      for (const k of [...this.memRowHash.keys()]) if (k.startsWith(`${schema}.`)) this.memRowHash.delete(k);
-    }
+    this.db.prepare('DELETE FROM db_production_only WHERE schema_name = ?').run(schema);
   }
 
+  /** Every recorded key per table, wherever its rows are. */
   get(schema: string): Map<string, Key[]> {
-    if (this.db === undefined) return this.mem.get(schema) ?? new Map();
     const out = new Map<string, Key[]>();
-    for (const r of this.db.prepare('SELECT table_name, keys FROM db_production_only WHERE schema_name = ?').all(schema) as Array<{ table_name: string; keys: string }>) {
-      out.set(r.table_name, (JSON.parse(r.keys) as Array<Array<string | null>>).map((k) => k.map((v) => (v === null ? null : Buffer.from(v, 'hex')))));
-    }
+    for (const r of this.records(schema)) out.set(r.table, [...(out.get(r.table) ?? []), ...r.keys]);
     return out;
   }
 }
 
+/** How many rows a record stands for. */
+function recordedRows(r: ProductionOnlyRecord): number {
+  if (r.rowHash === TOO_MANY) return Number(r.keys[0]?.[0]?.toString('latin1') ?? 0);
+  return r.rowHash === '' ? r.keys.length : r.keys.reduce((a, k) => a + Number(k[1]!.toString('latin1')), 0);
+}
+
+/**
+ * The keys of two records of one table in one place: the newer's rows replaced any under the
+ * same key. For a table without a key, the copies of each row hash add up.
+ */
+function joinKeys(older: ProductionOnlyRecord, newer: ProductionOnlyRecord): Key[] {
+  if (newer.rowHash === TOO_MANY || older.rowHash === TOO_MANY) return [[Buffer.from(String(recordedRows(older) + recordedRows(newer)))]];
+  const text = (k: Key) => k.map((v) => (v === null ? '\\N' : v.toString('hex'))).join(',');
+  if (newer.rowHash === '') {
+    const seen = new Set(newer.keys.map(text));
+    return [...older.keys.filter((k) => !seen.has(text(k))), ...newer.keys];
+  }
+  const n = new Map<string, bigint>();
+  for (const k of [...older.keys, ...newer.keys]) n.set(k[0]!.toString('latin1'), (n.get(k[0]!.toString('latin1')) ?? 0n) + BigInt(k[1]!.toString('latin1')));
+  return [...n].map(([h, c]) => [Buffer.from(h, 'latin1'), Buffer.from(String(c), 'latin1')]);
+}
+
 const TMP = '__sy_staging_keys';
 
-async function productionOnlyKeys(conn: Connection, schema: string, t: Table, stagingKeys: AsyncIterable<Key[]>): Promise<Key[]> {
+/**
+ * Production's keys staging lacks, in key order: at most `max` are read back (a table with
+ * millions of them would fill this process and the state file); past that only the count is
+ * (`keys` undefined).
+ */
+async function productionOnlyKeys(conn: Connection, schema: string, t: Table, stagingKeys: AsyncIterable<Key[]>, max: number): Promise<{ rows: number; keys: Key[] | undefined }> {
   const cols = t.keyColumns.map(qi).join(', ');
   await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, TMP)}`);
   await conn.query(`CREATE TEMPORARY TABLE ${qt(schema, TMP)} ENGINE=InnoDB SELECT ${cols} FROM ${qt(schema, t.name)} LIMIT 0`);
@@ -113,21 +173,28 @@ async function productionOnlyKeys(conn: Connection, schema: string, t: Table, st
     enc.flush();
     yield* out.splice(0);
   };
-  await loadRows(conn, schema, tmp, source);
-  const on = t.keyColumns.map((k) => `p.${qi(k)} = s.${qi(k)}`).join(' AND ');
-  const [r] = await conn.query({
-    sql: `SELECT ${keySelect(t, 'p')} FROM ${qt(schema, t.name)} p LEFT JOIN ${qt(schema, TMP)} s ON ${on} WHERE s.${qi(t.keyColumns[0]!)} IS NULL ORDER BY ${t.keyColumns.map((k) => `p.${qi(k)}`).join(', ')}`,
-    rowsAsArray: true,
-    typeCast: (f: { buffer(): Buffer | null }) => f.buffer(),
-  } as never);
-  await conn.query(`DROP TEMPORARY TABLE ${qt(schema, TMP)}`);
-  return r as unknown as Key[];
+  try {
+    await loadRows(conn, schema, tmp, source);
+    const on = t.keyColumns.map((k) => `p.${qi(k)} = s.${qi(k)}`).join(' AND ');
+    const from = `FROM ${qt(schema, t.name)} p LEFT JOIN ${qt(schema, TMP)} s ON ${on} WHERE s.${qi(t.keyColumns[0]!)} IS NULL`;
+    const [r] = await conn.query({
+      sql: `SELECT ${keySelect(t, 'p')} ${from} ORDER BY ${t.keyColumns.map((k) => `p.${qi(k)}`).join(', ')} LIMIT ${max + 1}`,
+      rowsAsArray: true,
+      typeCast: (f: { buffer(): Buffer | null }) => f.buffer(),
+    } as never);
+    const keys = r as unknown as Key[];
+    if (keys.length <= max) return { rows: keys.length, keys };
+    const [c] = await rows<{ n: string }>(conn, `SELECT COUNT(*) AS n ${from}`);
+    return { rows: Number(c!.n), keys: undefined };
+  } finally {
+    await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, TMP)}`);
+  }
 }
 
 /** Different production-only rows of one table without a key recorded at most, for `keep`. */
 export const MAX_ROW_HASHES = 100_000;
-/** The record of a table whose rows were too many to record: keep refuses it, discard does not care. */
-const TOO_MANY = 'too-many';
+/** Production-only keys of one table recorded at most, for `keep` (as many as row hashes). */
+export const MAX_KEYS = 100_000;
 const TMP_ROWS = '__sy_staging_rows';
 const digits = (v: Buffer | null | undefined): v is Buffer => v !== null && v !== undefined && /^\d{1,20}$/.test(v.toString('latin1'));
 
@@ -200,6 +267,8 @@ export interface PreflightOptions {
   logger: Logger;
   /** Test hook: MAX_ROW_HASHES. */
   maxRowHashes?: number;
+  /** Test hook: MAX_KEYS. */
+  maxKeys?: number;
 }
 
 export async function preflightDatabase(opts: PreflightOptions): Promise<PreflightReport> {
@@ -222,11 +291,23 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
     if (report.staging_auto_increment_increment !== report.production_auto_increment_increment || report.staging_auto_increment_offset !== report.production_auto_increment_offset) {
       report.notes!.push('auto_increment_increment/offset differ between staging and production: ids generated after the switch follow a different sequence');
     }
-    opts.store.clear(opts.targetSchema);
-    // The rows found now are production's own tables (no copy yet: they go to __sy_prev) or an
-    // earlier copy's (they go to __sy_last).
-    const keptIn: KeptIn = (await hasKeptAside(conn, opts.targetSchema)) ? 'last' : 'prev';
+    // The rows found now are in production's own tables (no copy yet: they go to __sy_prev) or
+    // an earlier copy's (they go to __sy_last). Those an earlier copy moved aside are not in the
+    // live tables to be found again: their records stay, and are told again below (forgotten,
+    // keep merged nothing of them and release dropped them).
     const byName = new Map(prod.tables.map((t) => [t.name, t]));
+    const copied = await hasKeptAside(conn, opts.targetSchema);
+    const keptIn: KeptIn = copied ? 'last' : 'prev';
+    opts.store.forgetLive(opts.targetSchema, copied);
+    for (const r of opts.store.records(opts.targetSchema)) {
+      const where = r.keptIn === 'prev' ? prevSchema(opts.targetSchema) : lastSchema(opts.targetSchema);
+      const n = recordedRows(r);
+      const t = byName.get(r.table);
+      const tooMany = r.rowHash === TOO_MANY;
+      report.production_only!.push({ table: r.table, rows: n, ranges: t !== undefined && r.rowHash === '' && t.keyColumns.length > 0 ? toRanges(t, r.keys) : [], key_columns: r.rowHash === '' ? (t?.keyColumns ?? []) : [], too_many_to_keep: tooMany });
+      report.production_only_rows = Number(report.production_only_rows) + n;
+      report.notes!.push(`${r.table}: ${n} rows only production had, recorded by an earlier preflight, are kept aside in ${where} by an earlier copy: keep merges them back with the rows found now, discard forgets them`);
+    }
     let rowHashAlgo: ChecksumAlgo | undefined;
     for (const s of snap.tables) {
       const p = byName.get(s.name);
@@ -247,7 +328,7 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
         rowHashAlgo ??= await bestAlgo(conn, snap.checksumAlgos);
         const found = await productionOnlyRowHashes(conn, opts.targetSchema, p, rowHashAlgo, olderAgentSays(opts.peer.streamRowHashes(snap.snapshotId, s.name, rowHashAlgo), s.name), opts.maxRowHashes ?? MAX_ROW_HASHES);
         if (found.rows === 0) continue;
-        opts.store.set(opts.targetSchema, s.name, found.pairs ?? [], keptIn, found.pairs === undefined ? TOO_MANY : rowHashAlgo);
+        opts.store.set(opts.targetSchema, s.name, found.pairs ?? [[Buffer.from(String(found.rows))]], keptIn, found.pairs === undefined ? TOO_MANY : rowHashAlgo);
         report.production_only!.push({ table: s.name, rows: found.rows, ranges: [], key_columns: [], too_many_to_keep: found.pairs === undefined });
         report.production_only_rows = Number(report.production_only_rows) + found.rows;
         report.notes!.push(
@@ -257,11 +338,15 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
         );
         continue;
       }
-      const keys = await productionOnlyKeys(conn, opts.targetSchema, p, opts.peer.streamKeys(snap.snapshotId, s.name));
-      if (keys.length === 0) continue;
-      opts.store.set(opts.targetSchema, s.name, keys, keptIn);
-      report.production_only!.push({ table: s.name, rows: keys.length, ranges: toRanges(p, keys), key_columns: p.keyColumns });
-      report.production_only_rows = Number(report.production_only_rows) + keys.length;
+      const maxKeys = opts.maxKeys ?? MAX_KEYS;
+      const found = await productionOnlyKeys(conn, opts.targetSchema, p, opts.peer.streamKeys(snap.snapshotId, s.name), maxKeys);
+      if (found.rows === 0) continue;
+      opts.store.set(opts.targetSchema, s.name, found.keys ?? [[Buffer.from(String(found.rows))]], keptIn, found.keys === undefined ? TOO_MANY : '');
+      report.production_only!.push({ table: s.name, rows: found.rows, ranges: found.keys === undefined ? [] : toRanges(p, found.keys), key_columns: p.keyColumns, too_many_to_keep: found.keys === undefined });
+      report.production_only_rows = Number(report.production_only_rows) + found.rows;
+      if (found.keys === undefined) {
+        report.notes!.push(`${s.name}: ${found.rows} rows only production has, more than ${maxKeys} — too many to record, so keep cannot merge them back (discard can)`);
+      }
     }
     for (const p of prod.tables.filter((t) => !snap.tables.some((s) => s.name === t.name))) {
       const [c] = await rows<{ n: number }>(conn, `SELECT COUNT(*) AS n FROM ${qt(opts.targetSchema, p.name)}`);
@@ -311,7 +396,8 @@ function parentsFirst<T extends { t: Table }>(list: T[]): T[] {
       out.push(x);
       placed.add(x.t.name);
     }
-    rest = rest.filter((x) => !placed.has(x.t.name));
+    // By entry, not name: one table may have records in two places.
+    rest = rest.filter((x) => !out.includes(x));
   }
   return out;
 }
@@ -343,68 +429,84 @@ function uniqueConflict(list: UniqueCollision[]): SwitchyardError {
   );
 }
 
+export interface MergeResult {
+  rowsMerged: number;
+  tables: string[];
+  /** Recorded rows missing from the tables they were kept in: not merged. */
+  rowsNotFound: number;
+  notFound: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
+}
+
 /**
  * keep: the rows preflight found only on production come back from the kept-aside tables, unless
  * staging now has a different row under the same key, or a row holding the same value of another
  * UNIQUE key — then nothing is merged and the error (SY_CONFLICT) names the colliding keys and
  * values. Their tables' triggers do not fire. discard: the record is dropped.
  */
-export async function mergeProductionOnly(target: DbTarget, schema: string, mode: 'keep' | 'discard', store: ProductionOnlyStore): Promise<{ rowsMerged: number; tables: string[] }> {
-  const recorded = store.get(schema);
+export async function mergeProductionOnly(target: DbTarget, schema: string, mode: 'keep' | 'discard', store: ProductionOnlyStore): Promise<MergeResult> {
+  const recorded = store.records(schema);
   if (mode === 'discard') {
     store.clear(schema);
-    return { rowsMerged: 0, tables: [] };
+    return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [] };
   }
   const conn = await connect(target);
   try {
-    // Where preflight said the rows would be. A preflight before any copy found production's own
-    // tables: the first copy keeps them in `__sy_prev`, and a rerun of presync leaves them there
-    // (its `__sy_last` holds the first copy, without the rows). Otherwise, and for a record that
-    // does not say: the tables the latest copy replaced, `__sy_last` after a rerun, else `__sy_prev`.
-    const keptIn = store.keptIn(schema);
-    const lastInfo = keptIn === 'prev' ? undefined : await inspectSchema(conn, lastSchema(schema), { objects: false });
-    const fromLast = lastInfo?.exists === true;
-    const prev = fromLast ? lastSchema(schema) : prevSchema(schema);
+    // Each record's rows are where preflight said: production's own tables in `__sy_prev`
+    // (however often presync ran since: a rerun's `__sy_last` holds the first copy, without the
+    // rows), or `__sy_last`. A record that does not say: the tables the latest copy replaced,
+    // `__sy_last` after a rerun, else `__sy_prev`.
+    const lastInfo = await inspectSchema(conn, lastSchema(schema), { objects: false });
+    const placeOf = (r: ProductionOnlyRecord) => (r.keptIn === 'last-kept' || ((r.keptIn === 'last' || r.keptIn === '') && lastInfo.exists) ? lastSchema(schema) : prevSchema(schema));
+    const kept = new Map<string, Map<string, Table>>([[lastSchema(schema), new Map(lastInfo.tables.map((t) => [t.name, t]))]]);
+    if (recorded.some((r) => placeOf(r) === prevSchema(schema))) kept.set(prevSchema(schema), new Map((await inspectSchema(conn, prevSchema(schema), { objects: false })).tables.map((t) => [t.name, t])));
     const live = new Map((await inspectSchema(conn, schema, { objects: false })).tables.map((t) => [t.name, t]));
-    const kept = new Map((fromLast ? lastInfo! : await inspectSchema(conn, prev, { objects: false })).tables.map((t) => [t.name, t]));
     const collisions: string[] = [];
+    // Recorded rows that are not where they were kept (deleted by production before the copy, or
+    // the kept-aside tables changed by hand): nothing to merge, and said so.
+    const notFound: Array<{ table: string; schema: string; rows: number; keys: string[] }> = [];
     // rowHash: a table without a key, `keys` its [row hash, copies] pairs; `old` hashes as preflight did.
-    const plan: Array<{ t: Table; keys: Key[]; rowHash?: { algo: ChecksumAlgo; old: Table } }> = [];
-    for (const [name, keys] of recorded) {
-      const algo = store.rowHash(schema, name);
+    const plan: Array<{ t: Table; from: string; keys: Key[]; rowHash?: { algo: ChecksumAlgo; old: Table } }> = [];
+    for (const r of recorded) {
+      const { table: name, keys } = r;
+      const algo = r.rowHash;
       if (algo === TOO_MANY) {
-        throw new SwitchyardError('SY_PRECONDITION', `${name}: preflight found more than ${MAX_ROW_HASHES} different rows only production has in this table without a key, too many to record: keep cannot merge them back (discard them, or give the table a primary key on both sides and run preflight again)`, { details: { table: name } });
+        throw new SwitchyardError('SY_PRECONDITION', `${name}: preflight found ${recordedRows(r)} rows only production has in this table, too many to record: keep cannot merge them back (discard them — they stay in ${placeOf(r)} until release, to merge by hand — or, for a table without a key, give it a primary key on both sides and run preflight again)`, { details: { table: name } });
       }
+      const prev = placeOf(r);
       const t = live.get(name);
-      const old = kept.get(name);
+      const old = kept.get(prev)?.get(name);
       if (t === undefined || old === undefined) throw new SwitchyardError('SY_PRECONDITION', `${name}: not found in ${schema} and ${prev}; was presync run after preflight?`);
       const cols = dataColumns(t).map((c) => c.name);
       if (cols.join(',') !== dataColumns(old).map((c) => c.name).join(',')) throw new SwitchyardError('SY_CONFLICT', `${name}: columns differ between staging's and production's table; rows cannot be merged`, { details: { table: name } });
       if (algo !== '') {
         // No key, so none to collide on: the extra copies come back (a UNIQUE key staging's
         // table may have is caught as the rows go in).
-        plan.push({ t, keys, rowHash: { algo: algo as ChecksumAlgo, old } });
+        plan.push({ t, from: prev, keys, rowHash: { algo: algo as ChecksumAlgo, old } });
         continue;
       }
       const todo: Key[] = [];
+      const missing: Key[] = [];
       // A FLOAT as its exact text (exactValue): its own drops digits, and a different row would look the same.
       const rowHash = (x: Table) => `MD5(CONCAT_WS('#', ${dataColumns(x).map((c) => `IFNULL(MD5(${exactValue(c)}),'-')`).join(', ')}))`;
       for (const k of keys) {
         const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
         const [[a]] = (await conn.query(`SELECT ${rowHash(t)} AS h FROM ${qt(schema, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
-        if (a === undefined) {
-          todo.push(k);
-          continue;
-        }
         const [[b]] = (await conn.query(`SELECT ${rowHash(old)} AS h FROM ${qt(prev, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
-        if (b !== undefined && b.h !== a.h) collisions.push(`${name}:${keyText(k)}`);
+        // A key the live table has already: nothing to merge, unless the rows differ.
+        if (a !== undefined) {
+          if (b !== undefined && b.h !== a.h) collisions.push(`${name}:${keyText(k)}`);
+        } else if (b === undefined) missing.push(k);
+        else todo.push(k);
       }
-      plan.push({ t, keys: todo });
+      if (missing.length > 0) notFound.push({ table: name, schema: prev, rows: missing.length, keys: missing.slice(0, 20).map(keyText) });
+      plan.push({ t, from: prev, keys: todo });
     }
     if (collisions.length > 0) {
       throw new SwitchyardError('SY_CONFLICT', `production-only rows collide with staging rows under the same key: ${collisions.slice(0, 20).join(', ')}${collisions.length > 20 ? ` (+${collisions.length - 20} more)` : ''}`, { details: { collisions } });
     }
     let merged = 0;
+    // Copies of a row without a key that the kept-aside table no longer has as many of.
+    const hashesShort: Array<{ table: string; schema: string; rows: number; key: string }> = [];
     const into = parentsFirst(plan.filter((p) => p.keys.length > 0));
     if (into.length > 0) {
       // The rows come back as production held them, and so does what their triggers wrote then
@@ -418,7 +520,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       // A table without a key: its kept rows whose hash was recorded, hashed once, into a
       // temporary table indexed by the hash (free of LOCK TABLES), so each recorded hash is one
       // lookup rather than a scan of the kept table.
-      const hashedRows = new Map<string, string>();
+      const hashedRows = new Map<(typeof into)[number], string>();
       for (const [i, x] of into.entries()) {
         if (x.rowHash === undefined) continue;
         const tmp = `__sy_merge_rows_${i}`;
@@ -426,13 +528,14 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         await loadRowHashes(conn, schema, '__sy_merge_hashes', (async function* () { yield x.keys; })(), x.t.name);
         await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, tmp)}`);
         await conn.query(
-          `CREATE TEMPORARY TABLE ${qt(schema, tmp)} ENGINE=InnoDB SELECT * FROM (SELECT ${list}, ${rowHashSql(x.rowHash.old, x.rowHash.algo)} AS __sy_h FROM ${qt(prev, x.t.name)}) r WHERE __sy_h IN (SELECT h FROM ${qt(schema, '__sy_merge_hashes')})`,
+          `CREATE TEMPORARY TABLE ${qt(schema, tmp)} ENGINE=InnoDB SELECT * FROM (SELECT ${list}, ${rowHashSql(x.rowHash.old, x.rowHash.algo)} AS __sy_h FROM ${qt(x.from, x.t.name)}) r WHERE __sy_h IN (SELECT h FROM ${qt(schema, '__sy_merge_hashes')})`,
         );
         await conn.query(`ALTER TABLE ${qt(schema, tmp)} ADD KEY (__sy_h)`);
         await conn.query(`DROP TEMPORARY TABLE ${qt(schema, '__sy_merge_hashes')}`);
-        hashedRows.set(x.t.name, tmp);
+        hashedRows.set(x, tmp);
       }
-      await conn.query(`LOCK TABLES ${[...into.map((p) => `${qt(schema, p.t.name)} WRITE`), ...into.map((p) => `${qt(prev, p.t.name)} READ`)].join(', ')}`);
+      const locks = new Set([...into.map((p) => `${qt(schema, p.t.name)} WRITE`), ...into.map((p) => `${qt(p.from, p.t.name)} READ`)]);
+      await conn.query(`LOCK TABLES ${[...locks].join(', ')}`);
       try {
         // Under LOCK TABLES, START TRANSACTION would release the locks: autocommit is off instead.
         await conn.query('SET autocommit = 0');
@@ -443,14 +546,19 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
           // secondary UNIQUE key (a transient's option_name, a user's email). InnoDB undoes only
           // the failing statement, so every such row is found before the whole merge is undone.
           const unique: UniqueCollision[] = [];
-          for (const { t, keys, rowHash } of into) {
+          hashesShort.length = 0;
+          for (const x of into) {
+            const { t, keys, rowHash, from } = x;
             const list = dataColumns(t).map((c) => qi(c.name)).join(', ');
             if (rowHash !== undefined) {
               for (const k of keys) {
                 try {
                   // As many copies as production had more than staging (fewer where production deleted some since).
-                  const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(schema, hashedRows.get(t.name)!)} WHERE __sy_h = ${k[0]!.toString('latin1')} LIMIT ${k[1]!.toString('latin1')}`);
-                  merged += (res as { affectedRows: number }).affectedRows;
+                  const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(schema, hashedRows.get(x)!)} WHERE __sy_h = ${k[0]!.toString('latin1')} LIMIT ${k[1]!.toString('latin1')}`);
+                  const n = (res as { affectedRows: number }).affectedRows;
+                  merged += n;
+                  const short = Number(k[1]!.toString('latin1')) - n;
+                  if (short > 0) hashesShort.push({ table: t.name, schema: from, rows: short, key: `row hash ${k[0]!.toString('latin1')}` });
                 } catch (err) {
                   if (errnoOf(err) !== ER_DUP_ENTRY) throw err;
                   unique.push(uniqueCollision({ ...t, keyColumns: [] }, k, err));
@@ -461,7 +569,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
             for (const k of keys) {
               const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
               try {
-                const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(prev, t.name)} WHERE ${where}`);
+                const [res] = await conn.query(`INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${list} FROM ${qt(from, t.name)} WHERE ${where}`);
                 merged += (res as { affectedRows: number }).affectedRows;
               } catch (err) {
                 if (errnoOf(err) !== ER_DUP_ENTRY) throw err;
@@ -483,8 +591,16 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         await conn.query('SET autocommit = 1');
       }
     }
+    for (const h of hashesShort) {
+      const e = notFound.find((x) => x.table === h.table && x.schema === h.schema);
+      if (e === undefined) notFound.push({ table: h.table, schema: h.schema, rows: h.rows, keys: [h.key] });
+      else {
+        e.rows += h.rows;
+        if (e.keys.length < 20) e.keys.push(h.key);
+      }
+    }
     store.clear(schema);
-    return { rowsMerged: merged, tables: plan.filter((p) => p.keys.length > 0).map((p) => p.t.name) };
+    return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound };
   } catch (err) {
     throw dbError(err, `merge production-only rows into ${schema}`);
   } finally {

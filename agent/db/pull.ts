@@ -266,7 +266,7 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
       await waitPast(meta, lastLoad.second > 0 ? lastLoad.second : await serverSecond(meta));
       mark = await takeMark(meta);
     }
-    const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log, { keepLast: opts.productionOnly?.keptIn(opts.targetSchema) === 'last-kept' });
+    const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log, { liveRecords: opts.productionOnly?.records(opts.targetSchema).filter((r) => r.keptIn === 'last') });
     opts.productionOnly?.landed(opts.targetSchema, swap.firstCopy);
     if (mark !== undefined) {
       const stamps = await readStamps(meta, opts.targetSchema);

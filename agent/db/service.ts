@@ -232,7 +232,7 @@ export class DatabaseService implements AgentService {
         if (req.mode !== 'keep' && req.mode !== 'discard') throw new SwitchyardError('SY_VALIDATION', 'mode: keep or discard', { field: 'mode' });
         this.chunks.forget(schema);
         const r = await mergeProductionOnly(this.target(), schema, req.mode, this.productionOnly);
-        return { rows_merged: r.rowsMerged, tables: r.tables };
+        return { rows_merged: r.rowsMerged, tables: r.tables, rows_not_found: r.rowsNotFound, not_found: r.notFound.map((x) => `${x.table}: ${x.rows} row${x.rows === 1 ? '' : 's'} not in ${x.schema} (${x.keys.join(', ')}${x.rows > x.keys.length ? ', …' : ''})`) };
       }),
       RewriteUrls: this.unary('RewriteUrls', async (req) => {
         const schema = this.allowed(req.schema, 'schema');
@@ -244,7 +244,9 @@ export class DatabaseService implements AgentService {
         this.chunks.forget(schema);
         const conn = await connect(this.target());
         try {
-          return { tables: await rollbackSwap(conn, schema) };
+          const tables = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((r) => r.keptIn === 'last'));
+          this.productionOnly.rolledBack(schema);
+          return { tables };
         } catch (err) {
           throw await explainLockWait(err, this.target(), `roll back ${schema} on production`);
         } finally {

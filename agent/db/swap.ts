@@ -9,6 +9,7 @@ import { qi, qt, prevSchema, shadowSchema } from './sql.js';
 import { inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects } from './objects.js';
 import { rows } from './connect.js';
+import { joinRecordedRows, type LiveRecord } from './last-rows.js';
 
 export const KEPT_TABLE = '__sy_kept';
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
@@ -46,6 +47,30 @@ async function recordKept(conn: Connection, target: string, current: SchemaInfo)
   for (const e of entries) await conn.query(`INSERT INTO ${qt(prev, KEPT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [seq++, ...e, current.exists ? 1 : 0]);
 }
 
+/**
+ * The recorded rows of the live tables that `__sy_last` already holds a table of the same name
+ * for, copied into it (last-rows.ts); returns the names of the live tables that hold recorded
+ * rows and can move to `__sy_last` whole.
+ */
+async function joinLast(conn: Connection, target: string, current: SchemaInfo, records: LiveRecord[], logger: Logger): Promise<Set<string>> {
+  const last = lastSchema(target);
+  const kept = new Map((await inspectSchema(conn, last, { objects: false })).tables.map((t) => [t.name, t]));
+  const live = new Map(current.tables.map((t) => [t.name, t]));
+  const whole = new Set<string>();
+  for (const r of records) {
+    const t = live.get(r.table);
+    if (t === undefined) continue;
+    const k = kept.get(r.table);
+    if (k === undefined) {
+      whole.add(r.table);
+      continue;
+    }
+    const n = await joinRecordedRows(conn, target, last, t, k, r);
+    logger.info({ table: r.table, kept: last, rows: n }, 'recorded production-only rows joined the kept-aside table');
+  }
+  return whole;
+}
+
 export interface SwapResult {
   keptAside: string;
   replaced: string[];
@@ -56,13 +81,17 @@ export interface SwapResult {
 /**
  * Moves every table of the shadow schema into `target` in one RENAME TABLE, then re-creates the
  * staging objects there. On the first full copy the replaced tables are kept in `<db>__sy_prev`;
- * on a rerun the original production is already kept there and the tables replaced are dropped.
+ * on a rerun the original production is already kept there and the tables replaced go to
+ * `<db>__sy_last` where it lacks their names, else are dropped (their recorded rows joined first).
  */
-export async function swapIn(conn: Connection, target: string, staging: SchemaInfo, sourceSchema: string, logger: Logger, opts: { keepLast?: boolean } = {}): Promise<SwapResult> {
+export async function swapIn(conn: Connection, target: string, staging: SchemaInfo, sourceSchema: string, logger: Logger, opts: { liveRecords?: LiveRecord[] } = {}): Promise<SwapResult> {
   const shadow = shadowSchema(target);
   const prev = prevSchema(target);
   const current = await inspectSchema(conn, target);
   const firstCopy = !(await hasKeptAside(conn, target));
+  // A rerun moves the live tables to `__sy_last`: rows recorded in one it cannot move there join
+  // the table of that name first.
+  if (!firstCopy) await joinLast(conn, target, current, opts.liveRecords ?? [], logger);
   if (firstCopy) await recordKept(conn, target, current);
   const dest = firstCopy ? prev : trashSchema(target);
   if (!firstCopy) {
@@ -91,21 +120,17 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   await createObjects(conn, target, staging.objects, sourceSchema);
   await conn.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
   if (!firstCopy) {
+    // `__sy_last` is only added to, never replaced, until release: it may hold production-only
+    // rows preflight recorded (replacing it lost them for good) and tables only production had,
+    // moved there by sync. Of the tables replaced now, those whose names it lacks join it (a
+    // table only production has); the rest were copies, their recorded rows joined above.
     const last = lastSchema(target);
     const left = (await inspectSchema(conn, dest, { objects: false })).tables;
-    if (opts.keepLast === true && (await schemaExists(conn, last))) {
-      // `__sy_last` holds production-only rows preflight recorded, moved there by an earlier
-      // rerun: it stays as it is (replacing it lost them for good). Of the tables replaced now,
-      // those whose names it lacks join it (a table only production has); the rest were copies.
-      const have = new Set((await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name));
-      const join = left.filter((t) => !have.has(t.name));
-      if (join.length > 0) await conn.query(`RENAME TABLE ${join.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
-      logger.info({ kept: last, joined: join.map((t) => t.name), dropped: left.filter((t) => have.has(t.name)).map((t) => t.name) }, 'kept-aside tables with recorded production-only rows left in place');
-    } else {
-      await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`);
-      await conn.query(`CREATE DATABASE ${qi(last)}`);
-      if (left.length > 0) await conn.query(`RENAME TABLE ${left.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
-    }
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+    const have = new Set((await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name));
+    const join = left.filter((t) => !have.has(t.name));
+    if (join.length > 0) await conn.query(`RENAME TABLE ${join.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
+    logger.info({ kept: last, joined: join.map((t) => t.name), dropped: left.filter((t) => have.has(t.name)).map((t) => t.name) }, 'replaced tables kept aside where new');
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
   }
   return { keptAside: prev, replaced: current.tables.map((t) => t.name), firstCopy };
@@ -140,25 +165,34 @@ export async function moveAside(conn: Connection, target: string, dest: Map<stri
   await conn.query(`RENAME TABLE ${[...dest].map(([n, schema]) => `${qt(target, n)} TO ${qt(schema, n)}`).join(', ')}`);
 }
 
-/** Puts the kept-aside production tables and objects back (instant DB rollback). */
-export async function rollbackSwap(conn: Connection, target: string): Promise<string[]> {
+/**
+ * Puts the kept-aside production tables and objects back (instant DB rollback). The live tables
+ * that hold production-only rows preflight recorded (`liveRecords`) go to `__sy_last` instead of
+ * being dropped with the rest of the copy, their rows joining a table of that name kept there;
+ * `__sy_last` itself stays until release: a later cutover's keep merges from it.
+ */
+export async function rollbackSwap(conn: Connection, target: string, logger?: Logger, liveRecords: LiveRecord[] = []): Promise<string[]> {
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
   const trash = trashSchema(target);
+  const last = lastSchema(target);
   const current = await inspectSchema(conn, target);
   const keptObjects = await readKeptObjects(conn, target);
   const kept = (await inspectSchema(conn, prev, { objects: false })).tables.filter((t) => t.name !== KEPT_TABLE);
+  const whole = await joinLast(conn, target, current, liveRecords, logger ?? silent);
   await conn.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
   await conn.query(`CREATE DATABASE ${qi(trash)}`);
+  if (whole.size > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   await dropAllObjects(conn, target, current.objects);
-  const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(trash, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
+  const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(whole.has(t.name) ? last : trash, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
   if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
   await createObjects(conn, target, keptObjects, target);
   await conn.query(`DROP DATABASE ${qi(prev)}`);
   await conn.query(`DROP DATABASE ${qi(trash)}`);
-  await conn.query(`DROP DATABASE IF EXISTS ${qi(lastSchema(target))}`);
   return kept.map((t) => t.name);
 }
+
+const silent = { info: () => undefined } as unknown as Logger;
 
 export async function releaseKept(conn: Connection, target: string): Promise<boolean> {
   const prev = prevSchema(target);

@@ -2,7 +2,7 @@
 // the rows survive a restart, and a record made before the agent said where reads as unknown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDatabase } from '../../shared/state/sqlite.js';
+import { applyMigrations, openDatabase } from '../../shared/state/sqlite.js';
 import { DB_MIGRATIONS } from '../../agent/db/freeze.js';
 import { ProductionOnlyStore } from '../../agent/db/preflight.js';
 
@@ -46,19 +46,57 @@ test('a table without a key is recorded as row hashes under the algorithm that m
   }
 });
 
+const places = (store: ProductionOnlyStore) => store.records('shop').map((r) => [r.table, r.keptIn, r.keys.map((k) => k[0]!.toString()).join(',')]);
+
 test('a copy swapped in after preflight says where the rows recorded as \'last\' landed; a later one changes nothing', () => {
   for (const store of [new ProductionOnlyStore(openDatabase(':memory:', DB_MIGRATIONS)), new ProductionOnlyStore()]) {
     store.set('shop', 'orders', [[Buffer.from('7')]], 'last');
     store.landed('shop', false);
     assert.equal(store.keptIn('shop'), 'last-kept');
     store.landed('shop', false);
-    assert.equal(store.keptIn('shop'), 'last-kept');
+    assert.deepEqual(places(store), [['orders', 'last-kept', '7']]);
+    // Found later in the live tables, the next copy moves them beside the first: one record, both keys (8 replaced).
+    store.set('shop', 'orders', [[Buffer.from('8')], [Buffer.from('9')]], 'last');
+    store.set('shop', 'wp_options', [[Buffer.from('3')]], 'last');
+    store.landed('shop', false);
+    assert.deepEqual(places(store), [['orders', 'last-kept', '7,8,9'], ['wp_options', 'last-kept', '3']]);
+    store.set('shop', 'orders', [[Buffer.from('8')]], 'last');
+    store.landed('shop', false);
+    assert.deepEqual(places(store), [['orders', 'last-kept', '7,9,8'], ['wp_options', 'last-kept', '3']]);
     // After a rollback the next copy is a first one again: production's tables, rows and all, go to __sy_prev.
+    store.clear('shop');
     store.set('shop', 'orders', [[Buffer.from('7')]], 'last');
     store.landed('shop', true);
     assert.equal(store.keptIn('shop'), 'prev');
-    store.set('shop', 'orders', [[Buffer.from('7')]], 'prev');
     store.landed('shop', false);
     assert.equal(store.keptIn('shop'), 'prev');
   }
+});
+
+test('preflight run again forgets only the records of rows still in the live tables; a rollback moves the live ones to __sy_last', () => {
+  for (const store of [new ProductionOnlyStore(openDatabase(':memory:', DB_MIGRATIONS)), new ProductionOnlyStore()]) {
+    store.set('shop', 'orders', [[Buffer.from('1')]], 'prev');
+    store.set('shop', 'orders', [[Buffer.from('2')]], 'last-kept');
+    store.set('shop', 'orders', [[Buffer.from('3')]], 'last');
+    // A copy is in place: the 'prev' rows are in __sy_prev, not to be found again.
+    store.forgetLive('shop', true);
+    assert.deepEqual(places(store), [['orders', 'last-kept', '2'], ['orders', 'prev', '1']]);
+    store.set('shop', 'orders', [[Buffer.from('3')]], 'last');
+    store.rolledBack('shop');
+    assert.deepEqual(places(store), [['orders', 'last-kept', '2,3'], ['orders', 'prev', '1']]);
+    assert.equal(store.keepsLast('shop'), true);
+    // No copy in place (rolled back): production's own rows are live again, to be found again.
+    store.forgetLive('shop', false);
+    assert.deepEqual(places(store), [['orders', 'last-kept', '2,3']]);
+  }
+});
+
+test('a state file from before records had a place per table opens with its records', () => {
+  const db = openDatabase(':memory:', DB_MIGRATIONS.filter((m) => m.id < 305));
+  db.prepare("INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in, row_hash) VALUES ('shop', 'orders', ?, 'x', 'last-kept', '')").run(JSON.stringify([[Buffer.from('7').toString('hex')]]));
+  applyMigrations(db, DB_MIGRATIONS);
+  const store = new ProductionOnlyStore(db);
+  assert.deepEqual(places(store), [['orders', 'last-kept', '7']]);
+  store.set('shop', 'orders', [[Buffer.from('8')]], 'last');
+  assert.equal(store.records('shop').length, 2);
 });

@@ -84,6 +84,9 @@ export interface MergeEvidence {
   mode: 'keep' | 'discard';
   rowsMerged: number;
   tables: string[];
+  /** Recorded rows missing from the tables they were kept in (deleted before the copy, say): not merged. */
+  rowsNotFound: number;
+  notFound: string[];
 }
 
 /** Production-only rows found by preflight: merged back (`keep`) or forgotten (`discard`). */
@@ -99,7 +102,9 @@ async function mergeProductionOnlyRows(deps: DataStepDeps, ctx: StepContext, mod
     { target_schema: ctx.plan.database!.production, mode },
     { signal: ctx.signal, timeoutMs: longCallMs(deps) },
   );
-  return { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables };
+  const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [] };
+  if (merged.rowsNotFound > 0) ctx.logger.warn({ agent, rowsNotFound: merged.rowsNotFound, notFound: merged.notFound }, 'recorded production-only rows not found where they were kept: not merged');
+  return merged;
 }
 
 const brokenLine = (b: RewriteEvidence['broken'][number]): string => `${b.table}.${b.column} [${b.key}]: ${b.reason}`;
@@ -115,7 +120,8 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
         merged = await mergeProductionOnlyRows(deps, ctx, plan.productionOnlyRows);
         ctx.record.put('productionOnlyRows', merged);
       }
-      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}` : undefined;
+      const missing = merged === undefined || merged.rowsNotFound === 0 ? '' : ` — ${merged.rowsNotFound} recorded rows not found where they were kept, not merged: ${merged.notFound.slice(0, 5).join('; ')}${merged.notFound.length > 5 ? '; …' : ''}`;
+      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}` : undefined;
       if (plan.rewrite.length === 0) {
         if (merged === undefined) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
         return { summary: `${mergedLine ?? 'production-only rows discarded'}; no rewrite rules`, evidence: { productionOnlyRows: merged } };

@@ -16,7 +16,7 @@ interface ProductionOnlyTable {
   rows: number;
   keyColumns: string[];
   ranges: Array<{ text: string; count: number }>;
-  /** A table without a key whose rows were too many different ones to record for keep. */
+  /** A table whose production-only rows were too many to record for keep. */
   tooManyToKeep: boolean;
   /** The whole table exists only on production: moved aside by the copy, never merged. */
   onlyOnProduction: boolean;
@@ -79,7 +79,7 @@ export function productionOnlyCheck(r: PreflightReport__Output, mode: 'keep' | '
   if (mode === 'keep' && unkeepable.length > 0) {
     return fail(
       PRODUCTION_ONLY,
-      `keep cannot merge back the rows only production has in ${unkeepable.map((t) => `${t.table} (${t.rows} rows)`).join(', ')}: tables without a key, with too many different rows to record — set productionOnlyRows: discard, or give ${unkeepable.length === 1 ? 'it' : 'them'} a primary key on both sides and run preflight again`,
+      `keep cannot merge back the rows only production has in ${unkeepable.map((t) => `${t.table} (${t.rows} rows)`).join(', ')}: too many different rows to record — set productionOnlyRows: discard (the copy keeps them aside until release, to merge by hand), or give a table without a key a primary key on both sides and run preflight again`,
       evidence,
     );
   }

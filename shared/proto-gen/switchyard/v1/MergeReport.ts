@@ -5,9 +5,13 @@ import type { Long } from '@grpc/proto-loader';
 export interface MergeReport {
   'rows_merged'?: (number | string | Long);
   'tables'?: (string)[];
+  'rows_not_found'?: (number | string | Long);
+  'not_found'?: (string)[];
 }
 
 export interface MergeReport__Output {
   'rows_merged': (string);
   'tables': (string)[];
+  'rows_not_found': (string);
+  'not_found': (string)[];
 }

@@ -1,0 +1,141 @@
+// Production-only rows across retried cutovers: preflight run again, presync run again, a DB
+// rollback between attempts. Whatever an earlier copy moved aside stays recorded and merged, and
+// what cannot be merged is said.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Connection } from 'mysql2/promise';
+import { agentConfig, streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { twoAgents } from '../helpers/db-pair.js';
+import type { PreflightReport__Output } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
+import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
+import type { MergeReport__Output } from '../../shared/proto-gen/switchyard/v1/MergeReport.js';
+import { preflightDatabase, mergeProductionOnly, ProductionOnlyStore } from '../../agent/db/preflight.js';
+import { GrpcSourcePeer } from '../../agent/db/peer.js';
+import { dbTargetFromConfig } from '../../agent/db/connect.js';
+import { createLogger } from '../../shared/logger.js';
+import type { SwitchyardError } from '../../shared/errors.js';
+import { productionOnlyCheck } from '../../controller/cutover/steps/preflight/database.js';
+
+/** The same small shop on both sides. */
+async function shop({ s, p }: { s: Connection; p: Connection }): Promise<void> {
+  for (const c of [s, p]) {
+    await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await c.query("INSERT INTO shop.orders VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+  }
+}
+
+const ordersOf = async (p: Connection, ids: number[]) => (await p.query(`SELECT id, v FROM shop.orders WHERE id IN (${ids.join(', ')}) ORDER BY id`))[0];
+
+test('preflight run again after a copy keeps the record of the rows that copy moved aside: keep merges them with the ones found later, over three attempts', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const preflight = () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+
+  await p.query("INSERT INTO shop.orders VALUES (10, 'before any copy')");
+  assert.equal(Number((await preflight()).production_only_rows), 1);
+  await copy();
+  // The first attempt failed before rewrite; a webhook reaches the new host; the next attempt starts with preflight.
+  await p.query("INSERT INTO shop.orders VALUES (11, 'after copy 1')");
+  const second = await preflight();
+  assert.equal(Number(second.production_only_rows), 2, 'the row kept aside in __sy_prev is told again with the new one');
+  assert.match(second.notes.join('\n'), /orders: 1 rows only production had, recorded by an earlier preflight, are kept aside in shop__sy_prev/);
+  assert.equal(productionOnlyCheck(second, undefined).status, 'fail', 'the kept-aside rows still need a decision');
+  await copy();
+  // A third attempt: another row in the same table, whose earlier rows __sy_last already holds.
+  await p.query("INSERT INTO shop.orders VALUES (12, 'after copy 2')");
+  assert.equal(Number((await preflight()).production_only_rows), 3);
+  await copy();
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual(await ordersOf(p, [10, 11, 12]), [
+    { id: 10, v: 'before any copy' },
+    { id: 11, v: 'after copy 1' },
+    { id: 12, v: 'after copy 2' },
+  ]);
+});
+
+test('a DB rollback keeps the recorded rows of the copy it swaps out (in __sy_last, and from the live copy): the next attempt merges them', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const preflight = () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const rollback = () => unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+
+  await copy();
+  await p.query("INSERT INTO shop.orders VALUES (11, 'kept in last')");
+  assert.equal(Number((await preflight()).production_only_rows), 1);
+  await copy(); // row 11 now in shop__sy_last
+  // Recorded, still in the live copy when the rollback comes.
+  await p.query("INSERT INTO shop.orders VALUES (12, 'live at rollback')");
+  assert.equal(Number((await preflight()).production_only_rows), 2);
+  await rollback();
+  assert.deepEqual(await ordersOf(p, [11, 12]), [], "production's own tables are back");
+
+  // The next attempt: preflight finds nothing in production's own tables, but tells the kept rows.
+  const again = await preflight();
+  assert.equal(Number(again.production_only_rows), 2);
+  await copy();
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 2);
+  assert.deepEqual(await ordersOf(p, [11, 12]), [
+    { id: 11, v: 'kept in last' },
+    { id: 12, v: 'live at rollback' },
+  ]);
+});
+
+test('a DB rollback between two copies leaves __sy_last, and the rows recorded there, for the retried copy to merge from', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await copy();
+  await p.query("INSERT INTO shop.orders VALUES (11, 'webhook')");
+  assert.equal(Number((await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer })).production_only_rows), 1);
+  await copy(); // row 11 now in shop__sy_last
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await p.query('SELECT v FROM shop__sy_last.orders WHERE id = 11'))[0], [{ v: 'webhook' }], 'the rollback left it');
+  await copy();
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual(await ordersOf(p, [11]), [{ id: 11, v: 'webhook' }]);
+});
+
+test('keep says how many recorded rows were not where they were kept, and which, instead of merging 0 of them silently', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  await p.query("INSERT INTO shop.orders VALUES (10, 'kept'), (20, 'gone')");
+  assert.equal(Number((await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer })).production_only_rows), 2);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // Gone from where the copy kept it (deleted by hand, say).
+  await p.query('DELETE FROM shop__sy_prev.orders WHERE id = 20');
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.equal(Number(merged.rows_not_found), 1);
+  assert.deepEqual(merged.not_found, ['orders: 1 row not in shop__sy_prev (20)']);
+  assert.deepEqual(await ordersOf(p, [10, 20]), [{ id: 10, v: 'kept' }]);
+});
+
+test('a keyed table with more production-only rows than can be recorded: the count is told, the keys are not all held, keep refuses, discard goes', async (t) => {
+  const { production, p, prodAgent, peer } = await twoAgents(t, shop);
+  await p.query("INSERT INTO shop.orders VALUES (10, 'x'), (11, 'x'), (12, 'x'), (13, 'x'), (20, 'x')");
+  const target = dbTargetFromConfig(agentConfig('prod-1', production).database);
+  const store = new ProductionOnlyStore();
+  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' } as never, { insecure: true });
+  let report: PreflightReport;
+  try {
+    report = await preflightDatabase({ target, peer: source, targetSchema: 'shop', store, logger: createLogger({ level: 'silent' }), maxKeys: 3 });
+  } finally {
+    source.close();
+  }
+  assert.deepEqual(report.production_only!.map((x) => [x.table, Number(x.rows), x.too_many_to_keep]), [['orders', 5, true]]);
+  assert.match(report.notes!.join('\n'), /orders: 5 rows only production has, more than 3 — too many to record, so keep cannot merge them back/);
+  assert.ok(store.records('shop').every((r) => r.keys.length <= 3), 'at most the limit held');
+  const wire = JSON.parse(JSON.stringify({ notes: [], auto_increment: [], ...report, production_only: report.production_only!.map((x) => ({ ranges: [], key_columns: [], ...x, rows: String(x.rows) })), production_only_rows: String(report.production_only_rows) })) as PreflightReport__Output;
+  const check = productionOnlyCheck(wire, 'keep');
+  assert.equal(check.status, 'fail');
+  assert.match(check.message, /orders \(5 rows\).*too many different rows to record.*productionOnlyRows: discard/);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await assert.rejects(mergeProductionOnly(target, 'shop', 'keep', store), (err: SwitchyardError) => {
+    assert.equal(err.code, 'SY_PRECONDITION');
+    assert.match(err.message, /orders: preflight found 5 rows .*too many to record: keep cannot merge them back/);
+    return true;
+  });
+  assert.equal((await mergeProductionOnly(target, 'shop', 'discard', store)).rowsMerged, 0);
+});
