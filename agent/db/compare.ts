@@ -24,7 +24,7 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { asideSchemas, moveAside, trashSchema } from './swap.js';
+import { asideSchemas, keepTriggersAside, moveAside, trashSchema, triggersOn } from './swap.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
 import { explainLockWait } from './lock-wait.js';
 
@@ -356,6 +356,7 @@ async function repair(
   try {
     // Chosen before anything changes: a table that cannot be kept aside stops sync untouched.
     const aside = await asideSchemas(meta, target, extra.map((t) => t.name));
+    const asideTriggers = await triggersOn(meta, target, prod.objects, [...aside.keys()]);
     const structural = recopy.length > 0 || extra.length > 0 || objectsDiffering.length > 0;
     // Chunks of one table are repaired one after another (parallel DELETE+LOAD on one table
     // deadlock on gap locks); tables run in parallel. A deadlock with anything else is retried.
@@ -577,6 +578,7 @@ async function repair(
     // Created on production after presync (a plugin's tables, a webhook's): moved aside as
     // presync moves the tables only production has, not dropped; their triggers went above.
     await moveAside(meta, target, aside);
+    await keepTriggersAside(meta, target, aside, asideTriggers, log);
     for (const [name, schema] of aside) {
       const e = report.get(name);
       if (e !== undefined) e.note = `missing on staging: moved aside to ${schema}`;

@@ -165,6 +165,42 @@ export async function moveAside(conn: Connection, target: string, dest: Map<stri
   await conn.query(`RENAME TABLE ${[...dest].map(([n, schema]) => `${qt(target, n)} TO ${qt(schema, n)}`).join(', ')}`);
 }
 
+/** The triggers of `tables` among `objects`, by the table each fires on; read before they are dropped. */
+export async function triggersOn(conn: Connection, target: string, objects: SchemaObject[], tables: string[]): Promise<Map<string, SchemaObject[]>> {
+  const out = new Map<string, SchemaObject[]>();
+  if (tables.length === 0) return out;
+  const on = new Map((await rows<{ n: string; t: string }>(conn, 'SELECT TRIGGER_NAME AS n, EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [target])).map((r) => [String(r.n), String(r.t)]));
+  for (const o of objects) {
+    const t = on.get(o.name);
+    if (o.kind === 'TRIGGER' && t !== undefined && tables.includes(t)) out.set(t, [...(out.get(t) ?? []), o]);
+  }
+  return out;
+}
+
+/**
+ * A trigger cannot follow its table to another schema, so the triggers of the tables moveAside
+ * moved are recorded beside the objects presync kept: a DB rollback, which puts the tables in
+ * `__sy_prev` back, re-creates them too (they were lost). For a table in `__sy_last`, which no
+ * rollback brings back, the definitions are logged.
+ */
+export async function keepTriggersAside(conn: Connection, target: string, dest: Map<string, string>, triggers: Map<string, SchemaObject[]>, logger: Logger): Promise<void> {
+  const prev = prevSchema(target);
+  for (const [table, list] of triggers) {
+    if (dest.get(table) === prev && (await hasKeptAside(conn, target))) {
+      for (const o of list) {
+        await conn.query(
+          `INSERT INTO ${qt(prev, KEPT_TABLE)} SELECT COALESCE(MAX(seq), -1) + 1, ?, ?, ?, ?, ?, ?, ?, 1 FROM ${qt(prev, KEPT_TABLE)}`,
+          [o.kind, o.name, o.createSql, o.sqlMode, o.timeZone ?? '', o.characterSetClient, o.collationConnection],
+        );
+      }
+      logger.info({ table, triggers: list.map((o) => o.name), kept: prev }, 'triggers of a table moved aside recorded: a rollback re-creates them');
+    } else {
+      logger.warn({ table, movedTo: dest.get(table), triggers: list.map((o) => ({ name: o.name, createSql: o.createSql })) }, 'triggers of a table moved aside are not kept with it: their definitions');
+    }
+  }
+}
+
+/** Puts the kept-aside production tables and objects back (instant DB rollback). */
 /**
  * Puts the kept-aside production tables and objects back (instant DB rollback). The live tables
  * that hold production-only rows preflight recorded (`liveRecords`) go to `__sy_last` instead of

@@ -139,3 +139,20 @@ test('a keyed table with more production-only rows than can be recorded: the cou
   });
   assert.equal((await mergeProductionOnly(target, 'shop', 'discard', store)).rowsMerged, 0);
 });
+
+test('a table only production has, moved aside by sync, comes back with its triggers on a DB rollback', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // A plugin activated on production after the copy: its tables and a trigger.
+  await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  await p.query('CREATE TABLE shop.webhook_log (id INT AUTO_INCREMENT PRIMARY KEY, msg VARCHAR(40)) ENGINE=InnoDB');
+  await p.query("CREATE TRIGGER shop.webhooks_log AFTER INSERT ON shop.webhooks FOR EACH ROW INSERT INTO webhook_log (msg) VALUES (CONCAT('hook ', NEW.id))");
+  await p.query("INSERT INTO shop.webhooks VALUES (1, 'paid')");
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  assert.match(sync.tables.find((x) => x.table === 'webhooks')?.note ?? '', /moved aside to shop__sy_prev/);
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  const [trg] = await p.query("SELECT TRIGGER_NAME AS n, EVENT_OBJECT_TABLE AS t FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'");
+  assert.deepEqual(trg, [{ n: 'webhooks_log', t: 'webhooks' }]);
+  await p.query("INSERT INTO shop.webhooks VALUES (2, 'refunded')");
+  assert.deepEqual((await p.query('SELECT msg FROM shop.webhook_log ORDER BY id'))[0], [{ msg: 'hook 1' }, { msg: 'hook 2' }], 'the trigger fires again');
+});
