@@ -33,7 +33,7 @@ export async function joinRecordedRows(conn: Connection, schema: string, last: s
   if (cols.join(',') !== dataColumns(kept).map((c) => c.name).join(',')) {
     throw new SwitchyardError(
       'SY_CONFLICT',
-      `${live.name}: production-only rows recorded since the last copy cannot join those kept in ${last}.${live.name}, whose columns differ; nothing was changed — merge them (productionOnlyRows: keep) or discard them first, or move ${last}.${live.name} aside by hand`,
+      `${live.name}: production-only rows recorded since the last copy cannot join those kept in ${last}.${live.name}, whose columns differ (staging changed the table since); nothing was changed — rename or move ${last}.${live.name} by hand (keep could not merge its rows into the changed table either) and run this again`,
       { details: { table: live.name, schema: last } },
     );
   }

@@ -437,6 +437,8 @@ test('presync → lock → sync → verify → rewrite on real agents; productio
   for (const c of committed) assert.ok(onProduction.has(c), `comment ${c} arrived`);
   // The production-only row was merged back after the parity proof.
   assert.ok(onProduction.has(PRODUCTION_ONLY_ID), 'the kept production-only row survives the copy, the delta and the proof');
+  const merge = (evidence(done, 'rewrite') as { productionOnlyRows: { rowsMerged: number; rowsNotFound: number; notFound: string[] } }).productionOnlyRows;
+  assert.deepEqual([merge.rowsMerged, merge.rowsNotFound, merge.notFound], [1, 0, []], 'every recorded row found and merged, and so reported');
   assert.equal(onProduction.size, committed.length + 2 + 1);
   assert.equal(readFileSync(join(env.productionUploads, 'index.php'), 'utf8'), '<?php // changed after presync\n');
   assert.ok(existsSync(join(env.productionUploads, '2024/01/late upload ✓.jpg')));

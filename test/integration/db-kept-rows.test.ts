@@ -98,6 +98,27 @@ test('a DB rollback between two copies leaves __sy_last, and the rows recorded t
   assert.deepEqual(await ordersOf(p, [11]), [{ id: 11, v: 'webhook' }]);
 });
 
+test('rows recorded in a table __sy_last holds with other columns (staging changed it): the rerun copy stops before any change, naming the table', async (t) => {
+  const { s, p, prodAgent, peer } = await twoAgents(t, shop);
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const preflight = () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  await copy();
+  await p.query("INSERT INTO shop.orders VALUES (11, 'first webhook')");
+  await preflight();
+  await copy(); // row 11 in shop__sy_last.orders, with the old columns
+  await s.query("ALTER TABLE shop.orders ADD COLUMN note VARCHAR(10) NOT NULL DEFAULT ''");
+  await copy();
+  await p.query("INSERT INTO shop.orders (id, v) VALUES (12, 'second webhook')");
+  assert.equal(Number((await preflight()).production_only_rows), 2);
+  await assert.rejects(copy(), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT'], err.message);
+    assert.match(err.message, /orders: production-only rows recorded since the last copy cannot join those kept in shop__sy_last\.orders, whose columns differ/);
+    return true;
+  });
+  assert.deepEqual(await ordersOf(p, [11, 12]), [{ id: 12, v: 'second webhook' }], 'the live tables untouched');
+  assert.deepEqual((await p.query('SELECT id, v FROM shop__sy_last.orders WHERE id IN (11, 12)'))[0], [{ id: 11, v: 'first webhook' }]);
+});
+
 test('keep says how many recorded rows were not where they were kept, and which, instead of merging 0 of them silently', async (t) => {
   const { p, prodAgent, peer } = await twoAgents(t, shop);
   await p.query("INSERT INTO shop.orders VALUES (10, 'kept'), (20, 'gone')");
