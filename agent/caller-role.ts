@@ -3,8 +3,9 @@
 // compromised staging agent ask production to pull from anywhere with `delete: true`, unlock,
 // swap or roll back its database, or run a declared command. The two kinds differ in their
 // extended key usage (`switchyard certs issue`): an agent's certificate is for server and client
-// auth, the controller's for client auth only. A caller whose certificate can serve is an agent,
-// and an agent may call only what the pull protocol needs of its peer — listings, chunks, tree
+// auth, the controller's for client auth only. A caller whose certificate can serve is an agent —
+// and so is one whose certificate has no extended key usage at all, or anyExtendedKeyUsage, since
+// such a certificate may serve too (another PKI may issue those) — and an agent may call only what the pull protocol needs of its peer — listings, chunks, tree
 // digests, snapshot reads, all of them also bound to a transfer token the controller granted.
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError, toGrpcError } from '../shared/errors.js';
@@ -24,17 +25,23 @@ export const PEER_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_USAGE = '2.5.29.37.0';
 
 type AnyCall = { getAuthContext?: () => { sslPeerCertificate?: { ext_key_usage?: string[] } } };
 
-/** 'agent' when the caller's certificate may serve (see above); 'controller' otherwise. */
+/** 'controller' only for a certificate restricted to client auth; 'agent' for anything that may serve. */
 export function callerRole(call: AnyCall): 'agent' | 'controller' {
-  const cert = call.getAuthContext?.().sslPeerCertificate;
-  return cert?.ext_key_usage?.includes(SERVER_AUTH) === true ? 'agent' : 'controller';
+  const usages = call.getAuthContext?.().sslPeerCertificate?.ext_key_usage;
+  const clientOnly = Array.isArray(usages) && usages.includes(CLIENT_AUTH) && !usages.includes(SERVER_AUTH) && !usages.includes(ANY_USAGE);
+  return clientOnly ? 'controller' : 'agent';
 }
 
 function refuse(path: string): SwitchyardError {
-  return new SwitchyardError('SY_FORBIDDEN', `${path} is the controller's to call; this caller holds an agent certificate`);
+  return new SwitchyardError(
+    'SY_FORBIDDEN',
+    `${path} is the controller's to call; this caller's certificate may serve, as an agent's does (the controller's must be for client auth only: switchyard certs issue --role controller)`,
+  );
 }
 
 /**

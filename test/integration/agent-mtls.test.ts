@@ -249,3 +249,33 @@ test('a caller holding an agent certificate gets the pull protocol only; the con
   const granted = await unary<{ expires_at: string }>(asController.AuthorizeTransfer.bind(asController), { token: 'x'.repeat(32), root: 'uploads', ttl_seconds: 60 });
   assert.ok(!Number.isNaN(Date.parse(granted.expires_at)));
 });
+
+test('a certificate that may serve — no extended key usage, or anyExtendedKeyUsage — is an agent to the role check', async (t) => {
+  // Another PKI than `switchyard certs` may issue agent certificates without the extension (good
+  // for any use, serving included); such a holder must not get the controller's methods.
+  const pki = await makePki(t);
+  const agentTls = await pki.issue('staging-1', ['127.0.0.1'], 'both');
+  const agent = await startTestAgent(t, { name: 'staging-1', tls: agentTls, config: { commands: { smoke: { argv: ['true'] } } } });
+  const callers = {
+    'no extended key usage': await pki.issueWithExtendedUsages('peer-plain', ['127.0.0.1'], undefined),
+    anyExtendedKeyUsage: await pki.issueWithExtendedUsages('peer-any', ['127.0.0.1'], ['2.5.29.37.0', '1.3.6.1.5.5.7.3.2']),
+  };
+  for (const [what, tls] of Object.entries(callers)) {
+    const client = new (loadProto().switchyard.v1.Agent)(agent.address, grpc.credentials.createSsl(pem(pki.caPath), pem(tls.key), pem(tls.cert)));
+    t.after(() => client.close());
+    await assert.rejects(
+      new Promise((resolve, reject) => client.RunCommand({ name: 'smoke' }, { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res)))),
+      (err: grpc.ServiceError) => {
+        assert.equal(err.code, grpc.status.PERMISSION_DENIED, `${what}: ${err.message}`);
+        assert.match(err.details, /--role controller/, what);
+        return true;
+      },
+    );
+  }
+  // A controller certificate from the same PKI, client auth only, still runs it.
+  const controllerTls = await pki.issueWithExtendedUsages('controller', [], ['1.3.6.1.5.5.7.3.2']);
+  const client = new (loadProto().switchyard.v1.Agent)(agent.address, grpc.credentials.createSsl(pem(pki.caPath), pem(controllerTls.key), pem(controllerTls.cert)));
+  t.after(() => client.close());
+  const res = await new Promise<{ exit_code: number }>((resolve, reject) => client.RunCommand({ name: 'smoke' }, { deadline: Date.now() + 5000 }, (err, r) => (err ? reject(err) : resolve(r!))));
+  assert.equal(res.exit_code, 0);
+});
