@@ -81,13 +81,13 @@ export function unary<Req, Res>(fn: (req: Req, cb: (err: unknown, res?: Res) => 
   });
 }
 
-export async function stagingDigest(peer: AssetsClient, root: string, refresh: RefreshMode): Promise<TreeSummary> {
-  return (await stagingDigestAndJournal(peer, root, refresh)).summary;
+export async function stagingDigest(peer: AssetsClient, token: string, root: string, refresh: RefreshMode): Promise<TreeSummary> {
+  return (await stagingDigestAndJournal(peer, token, root, refresh)).summary;
 }
 
 /** Staging's digest, and where its change journal stood then (undefined from an older agent). */
-async function stagingDigestAndJournal(peer: AssetsClient, root: string, refresh: RefreshMode): Promise<{ summary: TreeSummary; journal: { epoch: string; seq: number } | undefined }> {
-  const res = await unary<object, AssetTreeSummary__Output>((r, cb) => peer.TreeDigest(r, cb), { root, refresh: refreshToWire(refresh) }, 'staging TreeDigest');
+async function stagingDigestAndJournal(peer: AssetsClient, token: string, root: string, refresh: RefreshMode): Promise<{ summary: TreeSummary; journal: { epoch: string; seq: number } | undefined }> {
+  const res = await unary<object, AssetTreeSummary__Output>((r, cb) => peer.TreeDigest(r, cb), { root, refresh: refreshToWire(refresh), token }, 'staging TreeDigest');
   return { summary: fromWireSummary(res), journal: res.journal_epoch === '' ? undefined : { epoch: res.journal_epoch, seq: Number(res.journal_seq) } };
 }
 
@@ -175,7 +175,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       }
     };
     const [{ summary: staging, journal: stagingJournal }] = await Promise.all([
-      timed('staging', stagingDigestAndJournal(peer, p.stagingRoot, p.stagingRefresh ?? 'watched')),
+      timed('staging', stagingDigestAndJournal(peer, p.token, p.stagingRoot, p.stagingRefresh ?? 'watched')),
       timed('production', roots.refresh(root, p.productionRefresh ?? 'watched')),
     ]);
     result.staging = staging;

@@ -122,7 +122,9 @@ export class AssetsService implements AgentService {
     },
     TreeDigest: (call, cb) => {
       void (async () => {
-        const root = await this.roots.get(call.request.root, 'root');
+        // The peer's question during a transfer, so under its token: without one anybody holding
+        // a certificate could make this agent re-hash a whole tree, and learn its size.
+        const root = await this.source.authorizedRoot(call.request.token, call.request.root);
         const t0 = performance.now();
         await this.roots.exclusive(root.name, () => this.roots.refresh(root, refreshFromWire(call.request.refresh)));
         const t1 = performance.now();

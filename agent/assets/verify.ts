@@ -34,7 +34,7 @@ export async function verifyAgainstPeer(
 ): Promise<VerifyReport> {
   const mode: RefreshMode = opts.refresh === 'full' ? 'full' : 'stat';
   const [staging] = await Promise.all([
-    stagingDigest(opts.peer, opts.stagingRoot, mode),
+    stagingDigest(opts.peer, opts.token, opts.stagingRoot, mode),
     roots.exclusive(opts.root.name, () => roots.refresh(opts.root, mode)),
   ]);
   const production = manifestDigest(roots.store, opts.root.name);

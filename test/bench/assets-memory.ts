@@ -261,11 +261,12 @@ async function measureRows(baseDir: string, n: number): Promise<RowFigures> {
       insertSyntheticRows(join(base, 'staging.sqlite'), n, seed);
       insertSyntheticRows(join(base, 'production.sqlite'), n, seed);
     });
-    await phase('tree digest', () =>
-      Promise.all([staging, production].map((a) => call((r, cb) => a.client.TreeDigest(r, cb), { root: 'site', refresh: 'ASSET_REFRESH_NONE' as const }))),
-    );
+    // A tree digest is answered under a transfer token, as a pull asks for it.
     const token = randomBytes(16).toString('hex');
-    await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token, root: 'site', ttl_seconds: 3600 });
+    for (const a of [staging, production]) await call((r, cb) => a.client.AuthorizeTransfer(r, cb), { token, root: 'site', ttl_seconds: 3600 });
+    await phase('tree digest', () =>
+      Promise.all([staging, production].map((a) => call((r, cb) => a.client.TreeDigest(r, cb), { root: 'site', refresh: 'ASSET_REFRESH_NONE' as const, token }))),
+    );
     await phase('pull', async () => {
       const { result } = await pull(production.client, {
         peer_address: staging.address, transfer_token: token, staging_root: 'site', production_root: 'site', delete: true,

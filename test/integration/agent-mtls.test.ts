@@ -199,7 +199,8 @@ test('a caller holding an agent certificate gets the pull protocol only; the con
   const work = mkdtempSync(join(tmpdir(), 'sy-roles-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
   mkdirSync(join(work, 'uploads'));
-  const assetsConfig = { uploads: { path: join(work, 'uploads'), allowExternalSymlinks: false } };
+  mkdirSync(join(work, 'private'));
+  const assetsConfig = { uploads: { path: join(work, 'uploads'), allowExternalSymlinks: false }, private: { path: join(work, 'private'), allowExternalSymlinks: false } };
   const assetsService = new AssetsService({ config: { assets: assetsConfig, stateFile: join(work, 'state.db'), tls: agentTls }, logger: silentLogger(), watch: false });
   t.after(() => assetsService.close());
   const agent = await startTestAgent(t, { name: 'staging-1', tls: agentTls, config: { assets: assetsConfig, commands: { smoke: { argv: ['true'] } } }, services: [assetsService] });
@@ -248,6 +249,22 @@ test('a caller holding an agent certificate gets the pull protocol only; the con
   t.after(() => asController.close());
   const granted = await unary<{ expires_at: string }>(asController.AuthorizeTransfer.bind(asController), { token: 'x'.repeat(32), root: 'uploads', ttl_seconds: 60 });
   assert.ok(!Number.isNaN(Date.parse(granted.expires_at)));
+
+  // A tree digest, too, is the transfer's: without the granted token, or for another root, the
+  // peer learns nothing and cannot make this agent re-hash a tree.
+  const digest = (req: object) => unary<{ files: string }>(assets.TreeDigest.bind(assets), req);
+  const unauthenticated = (err: grpc.ServiceError): boolean => {
+    assert.equal(err.code, grpc.status.UNAUTHENTICATED, err.message);
+    return true;
+  };
+  await assert.rejects(digest({ root: 'uploads', refresh: 'ASSET_REFRESH_FULL' }), unauthenticated);
+  await assert.rejects(digest({ root: 'uploads', refresh: 'ASSET_REFRESH_NONE', token: 'y'.repeat(32) }), unauthenticated);
+  await assert.rejects(digest({ root: 'private', refresh: 'ASSET_REFRESH_NONE', token: 'x'.repeat(32) }), (err: grpc.ServiceError) => {
+    assert.equal(err.code, grpc.status.PERMISSION_DENIED, err.message);
+    assert.match(err.details, /does not cover asset root private/);
+    return true;
+  });
+  assert.equal(Number((await digest({ root: 'uploads', refresh: 'ASSET_REFRESH_STAT', token: 'x'.repeat(32) })).files), 0);
 });
 
 test('a certificate that may serve — no extended key usage, or anyExtendedKeyUsage — is an agent to the role check', async (t) => {

@@ -79,7 +79,7 @@ test('a pull after an equal one is planned from both journals and ends byte-iden
   // where it now stands, after a change. The pull planned from it is not equal; a whole
   // listing follows and the tree ends equal.
   writeFileSync(join(stagingRoot, 'a', '1.txt'), randomBytes(5_500));
-  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const, token: TOKEN });
   const stagingSeq = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
   pdb.prepare('UPDATE asset_roots SET peer_seq = ? WHERE root = ?').run(stagingSeq, 'uploads');
   const third = (await pull(production.client, req)).result;
@@ -109,7 +109,7 @@ test('a pull after an equal one is planned from both journals and ends byte-iden
   const before = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
   unlinkSync(join(stagingRoot, 'a', '8.txt'));
   unlinkSync(join(stagingRoot, 'a', '7.txt'));
-  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const, token: TOKEN });
   const after = (sdb.prepare('SELECT seq, epoch FROM asset_roots WHERE root = ?').get('uploads') as { seq: number; epoch: string });
   assert.ok(after.seq > before, 'the removals took journal positions');
   sdb.prepare('DELETE FROM asset_tombstones WHERE root = ?').run('uploads');
@@ -148,7 +148,7 @@ test('a changes-only listing also names the directories holding what changed, as
   // into staging's manifest; then a's mtime changed on disk behind the manifest's back.
   appendFileSync(join(stagingRoot, 'b', 'c', '4.txt'), randomBytes(1_000));
   unlinkSync(join(stagingRoot, 'd', '5.txt'));
-  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const, token: TOKEN });
   const journalSeq = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
   utimesSync(join(stagingRoot, 'b'), 1_000_000_000, 1_000_000_000);
 
@@ -252,7 +252,7 @@ test('against a staging agent whose changes-only listing names no directories, p
 
   appendFileSync(join(stagingRoot, 'b', 'c', '4.txt'), randomBytes(1_000));
   unlinkSync(join(stagingRoot, 'd', '5.txt'));
-  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const, token: TOKEN });
   utimesSync(join(stagingRoot, 'b'), 1_000_000_000, 1_000_000_000);
   askedByName.length = 0;
 

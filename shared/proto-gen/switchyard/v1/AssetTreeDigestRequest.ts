@@ -5,9 +5,11 @@ import type { AssetRefresh as _switchyard_v1_AssetRefresh, AssetRefresh__Output 
 export interface AssetTreeDigestRequest {
   'root'?: (string);
   'refresh'?: (_switchyard_v1_AssetRefresh);
+  'token'?: (string);
 }
 
 export interface AssetTreeDigestRequest__Output {
   'root': (string);
   'refresh': (_switchyard_v1_AssetRefresh__Output);
+  'token': (string);
 }
