@@ -11,6 +11,7 @@ import type { HelloResponse } from '../shared/proto-gen/switchyard/v1/HelloRespo
 import type { AgentConfig } from './config.js';
 import type { AgentService } from './service.js';
 import { runDeclaredCommand } from './commands/run-command.js';
+import { resolveSecret } from '../shared/config/secret.js';
 import { DEFAULT_INTERVAL_MS, streamStatusCounts } from './monitor/access-log-stream.js';
 import { scanText } from './scan/scan-text.js';
 
@@ -43,6 +44,18 @@ export class AgentRpcService implements AgentService {
 
   async close(): Promise<void> {
     for (const s of this.#streams) s.abort();
+  }
+
+  /** This agent's own secrets, as they resolve now (a password file may have been rotated). */
+  #secrets(): string[] {
+    const password = this.#opts.config.database?.password;
+    if (password === undefined) return [];
+    try {
+      return [resolveSecret(password, 'database.password')];
+    } catch {
+      // Unresolvable now: then the command cannot have been handed it either.
+      return [];
+    }
   }
 
   hello(): HelloResponse {
@@ -94,7 +107,7 @@ export class AgentRpcService implements AgentService {
         const name = call.request.name;
         const abort = new AbortController();
         call.on('cancelled', () => abort.abort());
-        runDeclaredCommand(this.#opts.config.commands, name, { signal: abort.signal }).then(
+        runDeclaredCommand(this.#opts.config.commands, name, { signal: abort.signal, secrets: this.#secrets() }).then(
           (res) => {
             log.info({ command: name, exitCode: res.exit_code, signal: res.signal || undefined, timedOut: res.timed_out, ms: res.duration_ms }, 'command ran');
             callback(null, res);

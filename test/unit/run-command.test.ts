@@ -81,3 +81,33 @@ test('over gRPC: RunCommand answers a declared command and refuses others with S
   assert.equal(ok.stdout_tail, 'all green\n');
   await assert.rejects(run('reboot'), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_COMMAND_UNKNOWN' && /reboot/.test(err.message));
 });
+
+test("the agent's database password never leaves in a command's output, whole, URL-encoded or cut by the tail", async (t) => {
+  const secret = 'S3cr3t/pass word';
+  const env = 'SY_TEST_RUN_COMMAND_DB_PASSWORD';
+  process.env[env] = secret;
+  t.after(() => delete process.env[env]);
+  // A failing suite that dumps its environment, and a DSN it printed: both carry the agent's password.
+  const dump = `console.log("env: ${env}=" + process.env.${env}); console.error("mysql://u:" + encodeURIComponent(process.env.${env}) + "@db/x")`;
+  // The tail is cut inside the password: its last bytes alone must not show either.
+  const straddle = `process.stdout.write("a".repeat(5000) + process.env.${env} + "b".repeat(995))`;
+  const agent = await startTestAgent(t, {
+    name: 'prod-1',
+    insecure: true,
+    config: {
+      database: { user: 'site', password: { env } },
+      commands: { dump: { argv: [node, '-e', dump], timeoutSeconds: 10 }, straddle: { argv: [node, '-e', straddle], timeoutSeconds: 10 } },
+    },
+  });
+  const dir = testDirectory(t, { insecure: true, agents: [{ name: 'prod-1', address: agent.address }] });
+  const c = dir.client('prod-1');
+  const run = (name: string) => dir.call<AgentClient, { name: string }, RunCommandResponse__Output>('prod-1', c, c.RunCommand, { name });
+
+  const dumped = await run('dump');
+  assert.equal(dumped.stdout_tail, `env: ${env}=[redacted]\n`);
+  assert.equal(dumped.stderr_tail, 'mysql://u:[redacted]@db/x\n');
+
+  const cut = (await run('straddle')).stdout_tail ?? '';
+  assert.ok(cut.endsWith('b'.repeat(995)), 'the output after it is kept');
+  assert.ok(!cut.includes(secret.slice(-4)), `no part of the password: ${cut.slice(0, 40)}`);
+});
