@@ -20,7 +20,13 @@ export function pointerToKey(pointer: string): string {
 function shown(key: string, value: unknown): string {
   if (value === undefined) return 'missing';
   const secretKey = SECRET_KEY.test(key.split(/[.[\]]/).filter((part) => part !== '').at(-1) ?? '');
-  if (secretKey && (value === null || typeof value !== 'object')) return `got a ${value === null ? 'null' : typeof value}`;
+  if (secretKey) {
+    // Only the shape: a mistyped reference ({plain: …}, [ … ], an extra key next to env) holds
+    // the secret itself as often as not. Its keys say what was written wrong.
+    if (Array.isArray(value)) return 'got an array';
+    if (value !== null && typeof value === 'object') return `got an object with keys ${Object.keys(value).join(', ') || '(none)'}`;
+    return `got a ${value === null ? 'null' : typeof value}`;
+  }
   const text = JSON.stringify(typeof value === 'object' && value !== null ? redactSecrets(value) : value) ?? String(value);
   // user:password@ in a URL-like string
   return `got ${text.replace(/(\/\/[^/:@\s"]*):[^@\s"]*@/g, '$1:[redacted]@').slice(0, 60)}`;

@@ -89,6 +89,28 @@ test('a config error never shows a secret: not a password, not a token inside th
   }
 });
 
+test('a mistyped secret reference shows its shape, never what is inside it', (t) => {
+  const agent = (password: string) => () => loadAgentConfig(tmpFile(t, 'a.yaml', `name: s1\ndatabase: { user: u, password: ${password} }\n`));
+  const controller = (apiKey: string) => () => loadControllerConfig(tmpFile(t, 'c.yaml', `tokens: []\ndnsProviders:\n  p: { type: powerdns, url: http://127.0.0.1:8081, apiKey: ${apiKey} }\n`));
+  const cases: Array<[() => unknown, string, RegExp]> = [
+    [agent('[hunter2secret]'), 'database.password', /got an array/],
+    [agent('{ plain: hunter2secret }'), 'database.password', /got an object with keys plain/],
+    [agent('{ env: DB_PW, fallback: hunter2secret }'), 'database.password', /got an object with keys env, fallback/],
+    [agent('{ file: /etc/pw, default: hunter2secret }'), 'database.password', /got an object with keys file, default/],
+    [controller('{ literal: hunter2secret }'), 'dnsProviders.p.apiKey', /got an object with keys literal/],
+  ];
+  for (const [fn, key, shape] of cases) {
+    assert.throws(fn, (err: unknown) => {
+      assert.ok(err instanceof SwitchyardError, String(err));
+      assert.equal(err.code, 'SY_CONFIG_INVALID');
+      assert.ok(!err.message.includes('hunter2secret'), err.message);
+      assert.ok(err.message.includes(`key ${key}:`), err.message);
+      assert.match(err.message, shape);
+      return true;
+    });
+  }
+});
+
 test('an error inside a DNS provider names its key, not just the provider', (t) => {
   const c = (body: string) => () => loadControllerConfig(tmpFile(t, 'c.yaml', `tokens: []\ndnsProviders:\n  p: ${body}\n`));
   expectKey(c('{ type: cloudflare, apiToken: x, bogus: 1 }'), 'dnsProviders.p.bogus', /unknown key/);
