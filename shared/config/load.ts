@@ -20,6 +20,8 @@ export function pointerToKey(pointer: string): string {
 function shown(key: string, value: unknown): string {
   if (value === undefined) return 'missing';
   const secretKey = SECRET_KEY.test(key.split(/[.[\]]/).filter((part) => part !== '').at(-1) ?? '');
+  // A REST token pasted where its hash belongs (tokens[].hash): a secret in the wrong place.
+  if (typeof value === 'string' && /^sy_[A-Za-z0-9_-]{16,}$/.test(value.trim())) return 'got the token itself (sy_…); put its hash there, as `switchyard token new` prints it';
   if (secretKey) {
     // Only the shape: a mistyped reference ({plain: …}, [ … ], an extra key next to env) holds
     // the secret itself as often as not. Its keys say what was written wrong.

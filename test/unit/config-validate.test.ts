@@ -111,6 +111,17 @@ test('a mistyped secret reference shows its shape, never what is inside it', (t)
   }
 });
 
+test('a token pasted where its hash belongs is refused without echoing it', (t) => {
+  const token = 'sy_Q2xW9eRtY7uIo0pAsDfGhJkLzXcVbNm1234567890ab';
+  const p = tmpFile(t, 'c.yaml', `tokens:\n  - { name: alice, role: operator, hash: ${token} }\n`);
+  assert.throws(() => loadControllerConfig(p), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.ok(!err.message.includes(token.slice(3, 20)), err.message);
+    assert.match(err.message, /key tokens\[0\]\.hash: .*the token itself/);
+    return true;
+  });
+});
+
 test('an error inside a DNS provider names its key, not just the provider', (t) => {
   const c = (body: string) => () => loadControllerConfig(tmpFile(t, 'c.yaml', `tokens: []\ndnsProviders:\n  p: ${body}\n`));
   expectKey(c('{ type: cloudflare, apiToken: x, bogus: 1 }'), 'dnsProviders.p.bogus', /unknown key/);
