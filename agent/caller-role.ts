@@ -51,8 +51,12 @@ function refuse(path: string): SwitchyardError {
 export function guardControllerOnly(service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): grpc.UntypedServiceImplementation {
   const out: grpc.UntypedServiceImplementation = { ...implementation };
   for (const [name, def] of Object.entries(service)) {
-    const handler = implementation[name] as unknown as ((call: AnyCall, cb?: grpc.sendUnaryData<unknown>) => void) | undefined;
+    // grpc-js also serves a handler given under the method's original (camelCase) name; that one
+    // must not slip through unguarded, so it is replaced by the guarded one under `name`.
+    const alias = typeof def.originalName === 'string' && def.originalName !== name ? def.originalName : undefined;
+    const handler = (implementation[name] ?? (alias === undefined ? undefined : implementation[alias])) as unknown as ((call: AnyCall, cb?: grpc.sendUnaryData<unknown>) => void) | undefined;
     if (handler === undefined || PEER_METHODS.has(def.path)) continue;
+    if (alias !== undefined) delete out[alias];
     if (!def.responseStream) {
       // Unary and client streaming answer through the callback.
       out[name] = ((call: AnyCall, cb: grpc.sendUnaryData<unknown>) => {
