@@ -6,12 +6,17 @@ import { loadConfigFile } from '../shared/config/load.js';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
 
+// An http(s) base with no user:password@: fetch refuses credentials in a URL, and only at the
+// switch, with the URL in its message; the API key or token is the provider's one secret.
+const ApiBase = (description: string, dflt?: string) =>
+  Type.String({ pattern: '^https?://[^/@?#\\s]+(?:[/?#]\\S*)?$', description, ...(dflt === undefined ? {} : { default: dflt }) });
+
 export const DnsProviderSchema = Type.Union([
   Type.Object(
     {
       type: Type.Literal('cloudflare'),
       apiToken: SecretRef,
-      baseUrl: Type.String({ default: 'https://api.cloudflare.com/client/v4' }),
+      baseUrl: ApiBase('Cloudflare API base, http(s)://host[:port]/path, no user:password@', 'https://api.cloudflare.com/client/v4'),
       authoritative: Type.Optional(
         Type.Array(Type.String({ minLength: 1 }), { description: 'host[:port] of the authoritative servers; default: the zone\'s NS records' }),
       ),
@@ -21,7 +26,7 @@ export const DnsProviderSchema = Type.Union([
   Type.Object(
     {
       type: Type.Literal('powerdns'),
-      url: Type.String({ minLength: 1, description: 'PowerDNS API base, e.g. http://127.0.0.1:8081' }),
+      url: ApiBase('PowerDNS API base, http(s)://host[:port], e.g. http://127.0.0.1:8081; no user:password@'),
       apiKey: SecretRef,
       serverId: Type.String({ default: 'localhost' }),
       authoritative: Type.Optional(

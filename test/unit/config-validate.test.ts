@@ -130,6 +130,24 @@ test('an error inside a DNS provider names its key, not just the provider', (t) 
   expectKey(c('{ type: route53 }'), 'dnsProviders.p.type', /one of cloudflare, powerdns/);
 });
 
+// Caught at start-up, not at the switch: fetch refuses a URL with credentials (its error carries
+// the URL), and one without a scheme fails only when the first DNS call is made.
+test('a DNS provider URL must be http(s) without user:password@, and the password is not echoed', (t) => {
+  const c = (body: string) => () => loadControllerConfig(tmpFile(t, 'c.yaml', `tokens: []\ndnsProviders:\n  p: ${body}\n`));
+  expectKey(c('{ type: powerdns, url: "127.0.0.1:8081", apiKey: k }'), 'dnsProviders.p.url', /match/);
+  expectKey(c('{ type: powerdns, url: "ftp://127.0.0.1:8081", apiKey: k }'), 'dnsProviders.p.url', /match/);
+  expectKey(c('{ type: cloudflare, apiToken: x, baseUrl: "https://api.cloudflare.com client/v4" }'), 'dnsProviders.p.baseUrl', /match/);
+  assert.throws(c('{ type: powerdns, url: "http://admin:pdnsPW42@127.0.0.1:8081", apiKey: k }'), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.match(err.message, /dnsProviders\.p\.url/);
+    assert.doesNotMatch(err.message, /pdnsPW42/);
+    return true;
+  });
+  for (const ok of ['http://127.0.0.1:8081', 'https://pdns.example/api', 'http://[::1]:8081/']) {
+    assert.equal(c(`{ type: powerdns, url: "${ok}", apiKey: k }`)().dnsProviders.p!.type, 'powerdns');
+  }
+});
+
 test('a pattern in a config error reads as written (only the first letter is lower-cased)', (t) => {
   expectKey(() => loadAgentConfig(tmpFile(t, 'a.yaml', 'name: "bad name!"\n')), 'name', /\[A-Za-z0-9\]/);
 });
