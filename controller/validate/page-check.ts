@@ -13,7 +13,7 @@ import { headerValue, headerValues, type FetchOk } from './pinned-client.js';
 import { redirectCount, type Chain } from './redirect-chain.js';
 import { headerDirectives, metaDirectives, type RobotsDirective } from './robots-directives.js';
 import { statusFindings } from './page-status.js';
-import { siteIdentityFindings } from './site-identity.js';
+import { siteIdentityFindings, type RecordedPage } from './site-identity.js';
 import { urlOn, type Side } from './sides.js';
 import { urlRefs } from './url-refs.js';
 
@@ -24,9 +24,11 @@ export interface PageCheckEnv {
   expectedStatus: (path: string) => number;
   /** TTFB over staging's by more than this is a warning. */
   ttfbRegressionMs: number;
+  /** Staging's page as preflight recorded it, the baseline while staging is locked. */
+  recorded?: (path: string) => RecordedPage | undefined;
 }
 
-function htmlOf(res: FetchOk): HtmlDoc | null {
+export function htmlOf(res: FetchOk): HtmlDoc | null {
   return looksLikeHtml(headerValue(res.headers, 'content-type'), res.body) ? parseHtml(res.body.toString('utf8'), res.url) : null;
 }
 
@@ -117,7 +119,7 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   findings.push(...contentFindings(final, staging.final, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);
-  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides));
+  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides, env.recorded?.(path)));
   findings.push(...robotsFindings(directivesOf(final, doc), directivesOf(staging.final, stagingDoc), path, final.status));
   findings.push(...canonicalFindings(doc, headerValues(final.headers, 'link'), final.url, path, sides));
   if (doc !== null) {

@@ -11,7 +11,8 @@ import { findingsFor, type Finding } from './types.js';
 
 export const DEFAULT_TOP = 100;
 
-function pathsOf(read: SitemapRead, top: number): string[] {
+/** The sitemap's first `top` URLs as paths, each once. */
+export function pathsOf(read: SitemapRead, top: number): string[] {
   const pages: string[] = [];
   for (const loc of read.urls) {
     let u: URL;
@@ -27,7 +28,7 @@ function pathsOf(read: SitemapRead, top: number): string[] {
   return pages;
 }
 
-const problems = (read: SitemapRead): string => read.files.filter((x) => x.error !== undefined).map((b) => `${b.url}: ${b.error}`).join('; ');
+export const problems = (read: SitemapRead): string => read.files.filter((x) => x.error !== undefined).map((b) => `${b.url}: ${b.error}`).join('; ');
 
 export async function pageList(plan: Plan, http: HttpContext, sides: { production: Side; staging: Side }): Promise<{ pages: string[]; findings: Finding[]; sitemap?: SitemapRead }> {
   if (plan.checks.pages !== undefined) return { pages: [...new Set(plan.checks.pages)], findings: [] };

@@ -2,13 +2,15 @@
 // through to the server's default one: the distribution's "It works" page, an empty directory's
 // listing, or another site on the same machine — 200, often behind a wildcard certificate that
 // is valid for the name, so status and TLS pass. Production holds staging's database and files,
-// so each page's <title> matches staging's (host names aside); while staging is locked and
-// answers its maintenance page there is no baseline, and only the well-known placeholders are
-// recognised.
+// so each page's <title> matches staging's (host names aside). By validate staging is locked and
+// answers its maintenance page (a 503), so the baseline is then staging's page as preflight
+// recorded it while it was live; a page with neither is only checked against the well-known
+// placeholders.
 import { findingsFor, type Finding } from './types.js';
 import type { HtmlDoc } from './html-doc.js';
 import type { FetchOk } from './pinned-client.js';
 import type { Side } from './sides.js';
+import type { PageBaseline } from './staging-baseline.js';
 
 /** Titles of web servers' and hosting panels' own pages, never a site's. */
 const PLACEHOLDER_TITLES: readonly RegExp[] = [
@@ -46,22 +48,54 @@ function comparable(title: string, sides: { production: Side; staging: Side }): 
   return t;
 }
 
-export function siteIdentityFindings(prod: FetchOk, prodDoc: HtmlDoc | null, staging: FetchOk | null, stagingDoc: HtmlDoc | null, path: string, sides: { production: Side; staging: Side }): Finding[] {
+/** A page staging served while it was live, as preflight recorded it. */
+export interface RecordedPage {
+  page: PageBaseline;
+  recordedAt: string;
+}
+
+interface Baseline {
+  title: string | null;
+  placeholder: string | null;
+}
+
+export function siteIdentityFindings(
+  prod: FetchOk,
+  prodDoc: HtmlDoc | null,
+  staging: FetchOk | null,
+  stagingDoc: HtmlDoc | null,
+  path: string,
+  sides: { production: Side; staging: Side },
+  recorded?: RecordedPage,
+): Finding[] {
   if (prodDoc === null || prod.status < 200 || prod.status >= 300) return [];
   const f = findingsFor('same-site', path);
   const title = titleOf(prodDoc);
   const placeholder = placeholderOf(prodDoc);
-  const baseline = staging !== null && staging.status === 200 && stagingDoc !== null ? stagingDoc : null;
-  const stagingTitle = baseline === null ? null : titleOf(baseline);
-  const evidence = { title, stagingTitle, ...(placeholder === null ? {} : { placeholder }) };
+  const live: Baseline | null = staging !== null && staging.status === 200 && stagingDoc !== null ? { title: titleOf(stagingDoc), placeholder: placeholderOf(stagingDoc) } : null;
+  const rec: Baseline | null = recorded !== undefined && recorded.page.status === 200 && recorded.page.html ? recorded.page : null;
+  // A placeholder is this site only where staging's page was that placeholder too.
+  const matches = (b: Baseline): boolean => comparable(title ?? '', sides) === comparable(b.title ?? '', sides) && (placeholder === null || b.placeholder !== null);
+  const what = placeholder === null ? `title ${JSON.stringify(title ?? '')}` : `the web server's placeholder page (${placeholder})`;
   const fallThrough = "typically the server's default vhost answering because this site's vhost is missing, not enabled or does not match the name (server_name/ServerName)";
-  if (baseline !== null) {
-    const same = comparable(title ?? '', sides) === comparable(stagingTitle ?? '', sides);
-    if (same && (placeholder === null || placeholderOf(baseline) !== null)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging`, evidence)];
-    const what = placeholder === null ? `title ${JSON.stringify(title ?? '')}` : `the web server's placeholder page (${placeholder})`;
-    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(stagingTitle ?? '')} — ${fallThrough}`, evidence)];
+  const ph = placeholder === null ? {} : { placeholder };
+  const atPreflight = recorded === undefined ? {} : { recordedTitle: recorded.page.title, recordedStatus: recorded.page.status, recordedAt: recorded.recordedAt };
+  const whenRecorded = `when preflight recorded it (${recorded?.recordedAt ?? ''})`;
+  if (live !== null) {
+    const evidence = { title, stagingTitle: live.title, baseline: 'staging', ...atPreflight, ...ph };
+    if (matches(live)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging`, evidence)];
+    // A maintenance page served with a 200 is not the site either.
+    if (rec !== null && matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; staging now answers ${JSON.stringify(live.title ?? '')} (its maintenance page?)`, { ...evidence, baseline: 'preflight' })];
+    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(live.title ?? '')} — ${fallThrough}`, evidence)];
   }
   const why = staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
+  if (rec !== null) {
+    const evidence = { title, stagingTitle: rec.title, baseline: 'preflight', ...atPreflight, ...ph };
+    if (matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; ${why} now`, evidence)];
+    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging had ${JSON.stringify(rec.title ?? '')} ${whenRecorded} (${why} now) — ${fallThrough}`, evidence)];
+  }
+  const evidence = { title, stagingTitle: null, baseline: null, ...atPreflight, ...ph };
   if (placeholder !== null) return [f.fail(`production answers with the web server's placeholder page (${placeholder}), not the site — ${fallThrough}`, evidence)];
-  return [f.pass(`title ${JSON.stringify(title ?? '')}; not compared (${why}, no baseline)`, evidence)];
+  const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `nor did it answer at preflight${recorded.page.error === undefined ? '' : ` (${recorded.page.error})`}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} at preflight` : 'and its page was not HTML at preflight';
+  return [f.pass(`title ${JSON.stringify(title ?? '')}; not compared (${why}, ${none})`, evidence)];
 }

@@ -10,8 +10,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
-import { runValidation, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
-import { tempDir } from '../helpers/cutover-fakes.js';
+import { recordStagingBaseline, runValidation, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
+import type { StepExecutor } from '../../controller/cutover/executor.js';
+import { preflightExecutor, type PreflightCheck, type PreflightCheckContext, type StepDeps } from '../../controller/cutover/steps/index.js';
+import { stagingPagesCheck } from '../../controller/cutover/steps/preflight/staging-pages.js';
+import { validateExecutor } from '../../controller/cutover/steps/validate.js';
+import { FakeClock, FakeWorld, fakeStep, newEngine, tempDir, tempStore } from '../helpers/cutover-fakes.js';
 import { makeWebCa, makeWebCaChain } from '../helpers/web-certs.js';
 import { startWebSite, type WebSite } from '../helpers/web-site.js';
 
@@ -466,4 +470,128 @@ test('a redirect with no body that still names Content-Encoding: gzip is followe
     one(r, 'status', path, 'pass', /200 as expected/);
     one(r, 'redirect-chain', path, 'pass', /one permanent redirect/);
   }
+});
+
+/**
+ * A cutover engine over `w` up to validate: preflight with only the staging pages check (and
+ * `extra`), a lock that puts staging's maintenance page up, the data steps faked, and the real
+ * validate step (pages only).
+ */
+function engineOver(t: TestContext, w: World, extra: PreflightCheck[] = []) {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const noAgents = {} as Pick<StepDeps, 'agents' | 'dns' | 'parity'>;
+  const fake = (name: 'presync' | 'sync' | 'verify' | 'rewrite'): StepExecutor => fakeStep(world, name);
+  const clock = new FakeClock('2030-01-01T08:00:00.000Z');
+  const engine = newEngine(store, {
+    clock,
+    executors: {
+      preflight: preflightExecutor(noAgents, { checks: [stagingPagesCheck(), ...extra] }),
+      presync: fake('presync'),
+      lock: fakeStep(world, 'lock', {
+        run: () => {
+          w.stagingLocked = true;
+        },
+      }),
+      sync: fake('sync'),
+      verify: fake('verify'),
+      rewrite: fake('rewrite'),
+      validate: validateExecutor(noAgents, { skip: ALL.filter((g) => g !== 'pages') }),
+    },
+  });
+  t.after(() => engine.close());
+  return { engine, clock };
+}
+
+test('staging locked (maintenance 503) at validate: production answering with a neighbour site fails against the titles preflight recorded; the right site passes', async (t) => {
+  const w = await world(t);
+  const shop = (title: string): Route => (_req, res) => send(res, 200, `<!doctype html><html><head><title>${title}</title></head><body>Hello</body></html>`);
+  // The rewrite put production's name where staging's was: the same page.
+  w.stgRoutes.set('/about/', (_req, res) => send(res, 200, '<html><head><title>About – staging.example.test</title></head><body></body></html>'));
+  w.prodRoutes.set('/about/', (_req, res) => send(res, 200, '<html><head><title>About – www.example.test</title></head><body></body></html>'));
+  w.prodRoutes.set('/shop/', shop('Other Client Ltd'));
+  const p = plan(w, { pages: ['/', '/shop/', '/about/'] });
+  const { engine } = engineOver(t, w);
+
+  const wrong = engine.create(p, 'alice');
+  const failed = await engine.advance(wrong.id, 'validate', 'alice').done;
+  assert.equal(failed.state, 'failed');
+  const step = failed.steps.find((s) => s.name === 'validate');
+  assert.equal(step?.state, 'failed');
+  assert.match(step?.error?.message ?? '', /same-site \/shop\/: production answers with another site, not staging's copy: title "Other Client Ltd" where staging had "Shop" when preflight recorded it \(2030-01-01T08:00:00\.000Z\) \(staging answers 503 now\)/);
+  // The report carries the comparison: both titles and where staging's came from.
+  const checks = engine.report(wrong.id).preflightChecks as Array<{ name: string; status: string; message: string }>;
+  assert.deepEqual(checks.map((c) => [c.name, c.status]), [['staging pages', 'pass']]);
+  assert.match(checks[0]!.message, /^3 of 3 staging pages recorded with their titles/);
+  const report = engine.report(wrong.id).validation as ValidationReport;
+  const f = one(report, 'same-site', '/shop/', 'fail', /Other Client Ltd/);
+  assert.deepEqual({ title: f.evidence?.title, stagingTitle: f.evidence?.stagingTitle, baseline: f.evidence?.baseline }, { title: 'Other Client Ltd', stagingTitle: 'Shop', baseline: 'preflight' });
+  one(report, 'same-site', '/', 'pass', /title "Shop" as on staging when preflight recorded it .*staging answers 503 now/);
+  one(report, 'same-site', '/about/', 'pass', /as on staging when preflight recorded it/);
+  assert.equal(pick(report, 'same-site').filter((x) => x.status === 'fail').length, 1, show(report));
+
+  // The right site behind the name: the same cutover, run again from scratch, passes.
+  w.stagingLocked = false;
+  w.prodRoutes.set('/shop/', shop('Shop'));
+  const right = engine.create(p, 'alice');
+  const passed = await engine.advance(right.id, 'validate', 'alice').done;
+  assert.equal(passed.state, 'paused', JSON.stringify(passed.steps.find((s) => s.name === 'validate')?.error));
+  assert.equal(w.stagingLocked, true, 'validate ran with staging locked');
+  const ok = engine.report(right.id).validation as ValidationReport;
+  one(ok, 'same-site', '/shop/', 'pass', /title "Shop" as on staging when preflight recorded it/);
+});
+
+test('a preflight run again records staging\'s pages again: validate compares with the latest record', async (t) => {
+  const w = await world(t);
+  let failPreflight = true;
+  const flaky: PreflightCheck = async () => [{ name: 'flaky', status: failPreflight ? 'fail' : 'pass', message: failPreflight ? 'not yet' : 'ok' }];
+  const { engine } = engineOver(t, w, [flaky]);
+  const p = plan(w, { pages: ['/'] });
+  const c = engine.create(p, 'alice');
+  const first = await engine.advance(c.id, 'validate', 'alice').done;
+  assert.equal(first.state, 'failed');
+  assert.equal(first.steps.find((s) => s.name === 'preflight')?.state, 'failed');
+
+  // The site was retitled before the freeze; production holds the new title by validate.
+  const retitled: Route = (_req, res) => send(res, 200, '<html><head><title>Shop – new season</title></head><body></body></html>');
+  w.stgRoutes.set('/', retitled);
+  w.prodRoutes.set('/', retitled);
+  failPreflight = false;
+  const done = await engine.advance(c.id, 'validate', 'alice').done;
+  assert.equal(done.state, 'paused', JSON.stringify(done.steps.find((s) => s.name === 'validate')?.error));
+  const report = engine.report(c.id).validation as ValidationReport;
+  one(report, 'same-site', '/', 'pass', /title "Shop – new season" as on staging when preflight recorded it .*503 now/);
+});
+
+test('pages from the sitemap: preflight records staging\'s first `top` pages; a page production lists that preflight did not see is not compared', async (t) => {
+  const w = await world(t);
+  w.stgRoutes.set('/wp-sitemap.xml', (_req, res) => send(res, 200, urlset([`${w.STG}/`, `${w.STG}/shop/`, `${w.STG}/gone/`]), { 'content-type': 'application/xml' }));
+  w.stgRoutes.set('/gone/', (_req, res) => send(res, 404, '<html><head><title>Not found</title></head></html>'));
+  // Published between preflight and the lock: first in production's sitemap.
+  w.prodRoutes.set('/wp-sitemap.xml', (_req, res) => send(res, 200, urlset([`${w.PROD}/new-post/`, `${w.PROD}/`, `${w.PROD}/shop/`]), { 'content-type': 'application/xml' }));
+  w.prodRoutes.set('/shop/', (_req, res) => send(res, 200, '<html><head><title>Other Client Ltd</title></head></html>'));
+  const p = plan(w, { sitemap: '/wp-sitemap.xml', top: 3 });
+  const baseline = await recordStagingBaseline(p);
+  assert.deepEqual(
+    baseline.pages.map((x) => [x.path, x.status, x.title]),
+    [
+      ['/', 200, 'Shop'],
+      ['/shop/', 200, 'Shop'],
+      ['/gone/', 404, 'Not found'],
+    ],
+  );
+  // Preflight says which pages validate will have no title for.
+  const evidence: Record<string, unknown> = {};
+  const ctx = { step: { plan: p, clock: new FakeClock('2030-01-01T08:00:00.000Z') }, setEvidence: (k: string, v: unknown) => (evidence[k] = v) } as unknown as PreflightCheckContext;
+  const [check] = await stagingPagesCheck()(ctx);
+  assert.equal(check?.status, 'warn');
+  assert.match(check?.message ?? '', /^2 of 3 staging pages recorded with their titles.*; \/gone\/ answers 404 — validate, with staging locked, cannot tell/);
+  assert.equal((evidence.stagingBaseline as { recordedAt: string }).recordedAt, '2030-01-01T08:00:00.000Z');
+
+  w.stagingLocked = true;
+  const r = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline });
+  assert.deepEqual(r.pages, ['/new-post/', '/', '/shop/']);
+  one(r, 'same-site', '/', 'pass', /as on staging when preflight recorded it/);
+  one(r, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it/);
+  one(r, 'same-site', '/new-post/', 'pass', /not compared \(staging answers 503, no baseline\)/);
 });

@@ -13,6 +13,7 @@ import { freeDiskCheck, type FreeDiskOptions } from './preflight/free-disk.js';
 import { regressionCheck } from './preflight/regression.js';
 import { robotsCheck } from './preflight/robots.js';
 import { runtimeParityCheck } from './preflight/runtime-parity.js';
+import { stagingPagesCheck } from './preflight/staging-pages.js';
 import { tlsParityCheck } from './preflight/tls-parity.js';
 import { fail, named, type Check, type PreflightCheck, type PreflightCheckContext } from './preflight/types.js';
 
@@ -36,6 +37,7 @@ export function builtinPreflightChecks(deps: Pick<StepDeps, 'agents' | 'dns' | '
     named('dns name', dnsNameCheck(deps.dns)),
     named('free disk', freeDiskCheck(opts.freeDisk)),
     named('robots.txt', robotsCheck()),
+    named('staging pages', stagingPagesCheck()),
     named('cdn purge', cdnCheck(deps.dns)),
     named('regression', regressionCheck(deps.agents)),
   ];

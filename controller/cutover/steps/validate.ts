@@ -5,8 +5,8 @@ import type { AgentDirectory } from '../../agents/agent-directory.js';
 import type { AgentClient } from '../../../shared/proto-gen/switchyard/v1/Agent.js';
 import type { ScanTextRequest } from '../../../shared/proto-gen/switchyard/v1/ScanTextRequest.js';
 import type { ScanTextResponse__Output } from '../../../shared/proto-gen/switchyard/v1/ScanTextResponse.js';
-import { runValidation, type TextScanner, type ValidationOptions, type ValidationReport } from '../../validate/index.js';
-import { EVIDENCE_KEYS, type StepExecutor, type StepResult } from '../executor.js';
+import { runValidation, storedStagingBaseline, type StagingBaseline, type TextScanner, type ValidationOptions, type ValidationReport } from '../../validate/index.js';
+import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { StepDeps } from './deps.js';
 
 /** A whole-tree text scan can take a while on a large uploads root. */
@@ -18,6 +18,13 @@ export function agentTextScanner(agents: AgentDirectory, signal?: AbortSignal): 
     const res = await agents.call<AgentClient, ScanTextRequest, ScanTextResponse__Output>(agent, client, client.ScanText, { ...req, max_matches: 0 }, { timeoutMs: SCAN_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) });
     return { matches: res.matches.map((m) => ({ path: m.path, line: m.line, excerpt: m.excerpt })), filesScanned: res.files_scanned, truncated: res.truncated, skipped: res.skipped };
   };
+}
+
+/** Staging's pages as this cutover's last preflight recorded them, while staging was live. */
+export function preflightBaseline(ctx: Pick<StepContext, 'plan' | 'record'>): StagingBaseline | undefined {
+  const ev = ctx.record.step('preflight')?.result?.evidence;
+  if (ev === null || typeof ev !== 'object') return undefined;
+  return storedStagingBaseline((ev as Record<string, unknown>)[EVIDENCE_KEYS.stagingBaseline], ctx.plan);
 }
 
 export function validationResult(report: ValidationReport): StepResult {
@@ -34,9 +41,11 @@ export function validateExecutor(deps: Pick<StepDeps, 'agents'>, opts: Omit<Vali
   return {
     idempotent: true,
     async run(ctx) {
+      const baseline = preflightBaseline(ctx);
       const report = await runValidation(ctx.plan, {
         ...opts,
         mode: 'pinned',
+        ...(baseline === undefined ? {} : { stagingBaseline: baseline }),
         signal: ctx.signal,
         emit: ctx.emit,
         // Certificate expiry is judged on the real clock, never a test or replay clock.

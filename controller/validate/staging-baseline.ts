@@ -1,0 +1,88 @@
+// Staging's pages as they were while staging was still live: each page's status and <title>,
+// recorded by preflight. From lock on, staging answers its maintenance page (WordPress: a 503
+// for every URL), so validate — and the re-check after the switch — compare production's
+// titles with this record: without it a neighbour site answering for the name would pass.
+import type { Plan } from '../cutover/plan.js';
+import { HttpContext } from './http-context.js';
+import { mapLimit } from './limit.js';
+import { htmlOf } from './page-check.js';
+import { DEFAULT_TOP, pathsOf, problems } from './page-list.js';
+import { DEFAULT_TIMEOUT_MS } from './pinned-client.js';
+import { readSitemaps } from './sitemap.js';
+import { sidesOf, urlOn } from './sides.js';
+import { placeholderOf, titleOf } from './site-identity.js';
+import { DEFAULT_CONCURRENCY } from './run-validation.js';
+
+export interface PageBaseline {
+  path: string;
+  /** Final status after staging's own redirects; null when staging did not answer. */
+  status: number | null;
+  /** The page was HTML, so `title` is what a browser shows (null: it has no <title>). */
+  html: boolean;
+  title: string | null;
+  /** Staging's page is itself a server placeholder (it matches production's then). */
+  placeholder: string | null;
+  error?: string;
+}
+
+export interface StagingBaseline {
+  recordedAt: string;
+  /** The staging origin the pages were asked of; a record for another origin is not used. */
+  stagingOrigin: string;
+  /** `plan`: checks.pages; `sitemap`: the first checks.top URLs of staging's checks.sitemap. */
+  source: 'plan' | 'sitemap';
+  pages: PageBaseline[];
+  /** What went wrong reading staging's sitemap, '' when nothing did. */
+  sitemapProblems: string;
+}
+
+export interface RecordOptions {
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+export async function recordStagingBaseline(plan: Plan, opts: RecordOptions = {}): Promise<StagingBaseline> {
+  const c = plan.checks;
+  const concurrency = c.concurrency ?? DEFAULT_CONCURRENCY;
+  const http = new HttpContext({ timeoutMs: c.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS, concurrency, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
+  const { staging } = sidesOf(plan, 'pinned');
+  const recordedAt = (opts.now ?? (() => new Date()))().toISOString();
+  let paths: string[];
+  let sitemapProblems = '';
+  if (c.pages !== undefined) {
+    paths = [...new Set(c.pages)];
+  } else {
+    // validate takes the same first `top` URLs, from production's copy of the sitemap once
+    // staging's answers the maintenance page.
+    const top = c.top ?? DEFAULT_TOP;
+    const read = await readSitemaps(http, staging, urlOn(staging, c.sitemap as string), { maxUrls: top });
+    paths = pathsOf(read, top);
+    sitemapProblems = problems(read);
+  }
+  const pages = await mapLimit(paths, concurrency, async (path): Promise<PageBaseline> => {
+    const chain = await http.chain(staging, urlOn(staging, path));
+    const final = chain.final;
+    if (final === null) return { path, status: null, html: false, title: null, placeholder: null, ...(chain.error === undefined ? {} : { error: chain.error.message }) };
+    const doc = htmlOf(final);
+    return { path, status: final.status, html: doc !== null, title: doc === null ? null : titleOf(doc), placeholder: doc === null ? null : placeholderOf(doc) };
+  });
+  opts.signal?.throwIfAborted();
+  return { recordedAt, stagingOrigin: plan.staging.origin, source: c.pages !== undefined ? 'plan' : 'sitemap', pages, sitemapProblems };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const strOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+
+/**
+ * A baseline read back from stored evidence, or undefined when there is none usable: not
+ * recorded (a cutover created before this existed, preflight replaced by other checks) or
+ * recorded for another staging origin. Malformed entries are dropped one by one.
+ */
+export function storedStagingBaseline(v: unknown, plan: Plan): StagingBaseline | undefined {
+  if (!isObj(v) || typeof v.recordedAt !== 'string' || v.stagingOrigin !== plan.staging.origin || !Array.isArray(v.pages)) return undefined;
+  const pages = v.pages.filter(
+    (p): p is PageBaseline =>
+      isObj(p) && typeof p.path === 'string' && (p.status === null || typeof p.status === 'number') && typeof p.html === 'boolean' && strOrNull(p.title) && strOrNull(p.placeholder),
+  );
+  return { recordedAt: v.recordedAt, stagingOrigin: v.stagingOrigin, source: v.source === 'sitemap' ? 'sitemap' : 'plan', pages, sitemapProblems: typeof v.sitemapProblems === 'string' ? v.sitemapProblems : '' };
+}
