@@ -13,7 +13,7 @@ import { headerValue, headerValues, type FetchOk } from './pinned-client.js';
 import { redirectCount, type Chain } from './redirect-chain.js';
 import { headerDirectives, metaDirectives, type RobotsDirective } from './robots-directives.js';
 import { statusFindings } from './page-status.js';
-import { siteIdentityFindings, type RecordedPage } from './site-identity.js';
+import { siteIdentityFindings, type RecordedPage, type TitleRewrite } from './site-identity.js';
 import { urlOn, type Side } from './sides.js';
 import { urlRefs } from './url-refs.js';
 
@@ -26,6 +26,8 @@ export interface PageCheckEnv {
   ttfbRegressionMs: number;
   /** Staging's page as preflight recorded it, the baseline while staging is locked. */
   recorded?: (path: string) => RecordedPage | undefined;
+  /** The plan's rewrite rules, which production's titles went through. */
+  rewrite?: readonly TitleRewrite[];
 }
 
 export function htmlOf(res: FetchOk): HtmlDoc | null {
@@ -119,7 +121,7 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   findings.push(...contentFindings(final, staging.final, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);
-  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides, env.recorded?.(path)));
+  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides, { recorded: env.recorded?.(path), rewrite: env.rewrite ?? [] }));
   findings.push(...robotsFindings(directivesOf(final, doc), directivesOf(staging.final, stagingDoc), path, final.status));
   findings.push(...canonicalFindings(doc, headerValues(final.headers, 'link'), final.url, path, sides));
   if (doc !== null) {

@@ -75,7 +75,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
     const expected = c.expectStatus ?? {};
     const baseline = opts.stagingBaseline;
     const recorded = new Map<string, RecordedPage>((baseline?.pages ?? []).map((page) => [page.path, { page, recordedAt: baseline!.recordedAt }]));
-    const env = { http, ...sides, expectedStatus: (p: string) => expected[p] ?? 200, ttfbRegressionMs: c.vitals?.ttfbMs ?? DEFAULT_VITALS.ttfbMs, recorded: (p: string) => recorded.get(p) };
+    const env = { http, ...sides, expectedStatus: (p: string) => expected[p] ?? 200, ttfbRegressionMs: c.vitals?.ttfbMs ?? DEFAULT_VITALS.ttfbMs, recorded: (p: string) => recorded.get(p), rewrite: plan.rewrite };
     const results = await mapLimit(pages, concurrency, async (path) => {
       const r = await checkPage(env, path);
       emit({ phase: 'pages', files: ++done, filesTotal: pages.length, message: path });

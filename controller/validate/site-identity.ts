@@ -48,6 +48,21 @@ function comparable(title: string, sides: { production: Side; staging: Side }): 
   return t;
 }
 
+/** One of the plan's rewrite rules: what production's database holds in place of staging's text. */
+export interface TitleRewrite {
+  from: string;
+  to: string;
+}
+
+// A title from the database went through the rewrite: as written, a rule can change more than
+// the host (http://staging… → https://www…, or a rule for the site's name). The forms a rule
+// with `schemes: all` adds keep the scheme they find, so they differ only in the host.
+function rewritten(title: string, rules: readonly TitleRewrite[]): string {
+  let t = title;
+  for (const r of rules) t = t.split(r.from).join(r.to);
+  return t;
+}
+
 /** A page staging served while it was live, as preflight recorded it. */
 export interface RecordedPage {
   page: PageBaseline;
@@ -66,8 +81,9 @@ export function siteIdentityFindings(
   stagingDoc: HtmlDoc | null,
   path: string,
   sides: { production: Side; staging: Side },
-  recorded?: RecordedPage,
+  baselines: { recorded?: RecordedPage | undefined; rewrite?: readonly TitleRewrite[] } = {},
 ): Finding[] {
+  const { recorded, rewrite = [] } = baselines;
   if (prodDoc === null || prod.status < 200 || prod.status >= 300) return [];
   const f = findingsFor('same-site', path);
   const title = titleOf(prodDoc);
@@ -75,7 +91,9 @@ export function siteIdentityFindings(
   const live: Baseline | null = staging !== null && staging.status === 200 && stagingDoc !== null ? { title: titleOf(stagingDoc), placeholder: placeholderOf(stagingDoc) } : null;
   const rec: Baseline | null = recorded !== undefined && recorded.page.status === 200 && recorded.page.html ? recorded.page : null;
   // A placeholder is this site only where staging's page was that placeholder too.
-  const matches = (b: Baseline): boolean => comparable(title ?? '', sides) === comparable(b.title ?? '', sides) && (placeholder === null || b.placeholder !== null);
+  const ours = comparable(title ?? '', sides);
+  const sameTitle = (b: Baseline): boolean => [b.title ?? '', rewritten(b.title ?? '', rewrite)].some((t) => comparable(t, sides) === ours);
+  const matches = (b: Baseline): boolean => sameTitle(b) && (placeholder === null || b.placeholder !== null);
   const what = placeholder === null ? `title ${JSON.stringify(title ?? '')}` : `the web server's placeholder page (${placeholder})`;
   const fallThrough = "typically the server's default vhost answering because this site's vhost is missing, not enabled or does not match the name (server_name/ServerName)";
   const ph = placeholder === null ? {} : { placeholder };

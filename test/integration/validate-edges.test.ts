@@ -595,3 +595,33 @@ test('pages from the sitemap: preflight records staging\'s first `top` pages; a 
   one(r, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it/);
   one(r, 'same-site', '/new-post/', 'pass', /not compared \(staging answers 503, no baseline\)/);
 });
+
+test('a title the rewrite changed (staging on http, its URL in the title, rewritten to production\'s https one) is the same site, live or as preflight recorded it', async (t) => {
+  const w = await world(t);
+  const stgHttp = `http://staging.example.test:${w.stg.httpPort}`;
+  const p = parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: stgHttp, ip: STAGING_IP },
+      production: { agent: 'prod-1', origin: w.PROD, ip: PRODUCTION_IP },
+      rewrite: [{ from: stgHttp, to: w.PROD }],
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { pages: ['/', '/other/'], requestTimeoutMs: 5000, caFile: w.caFile, adminPaths: [], vitals: { enabled: false } },
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+  const titled = (title: string): Route => (_req, res) => send(res, 200, `<html><head><title>${title}</title></head><body></body></html>`);
+  w.stgRoutes.set('/', titled(`Shop – ${stgHttp}/`));
+  w.prodRoutes.set('/', titled(`Shop – ${w.PROD}/`));
+  w.stgRoutes.set('/other/', titled(`Shop – ${stgHttp}/`));
+  w.prodRoutes.set('/other/', titled(`Other Client Ltd – ${w.PROD}/`));
+  const live = await only(p, ['pages']);
+  one(live, 'same-site', '/', 'pass', /as on staging/);
+  one(live, 'same-site', '/other/', 'fail', /title "Other Client Ltd – https:\/\/www\.example\.test:\d+\/" where staging has "Shop – http:\/\/staging\.example\.test:\d+\/"/);
+
+  const baseline = await recordStagingBaseline(p);
+  w.stagingLocked = true;
+  const locked = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline });
+  one(locked, 'same-site', '/', 'pass', /as on staging when preflight recorded it/);
+  one(locked, 'same-site', '/other/', 'fail', /"Other Client Ltd – .*" where staging had "Shop – http:/);
+});
