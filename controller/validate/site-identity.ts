@@ -90,9 +90,9 @@ export function siteIdentityFindings(
   const placeholder = placeholderOf(prodDoc);
   const live: Baseline | null = staging !== null && staging.status === 200 && stagingDoc !== null ? { title: titleOf(stagingDoc), placeholder: placeholderOf(stagingDoc) } : null;
   const rec: Baseline | null = recorded !== undefined && recorded.page.status === 200 && recorded.page.html ? recorded.page : null;
-  // A placeholder is this site only where staging's page was that placeholder too.
   const ours = comparable(title ?? '', sides);
   const sameTitle = (b: Baseline): boolean => [b.title ?? '', rewritten(b.title ?? '', rewrite)].some((t) => comparable(t, sides) === ours);
+  // A placeholder is this site only where staging's page was that placeholder too.
   const matches = (b: Baseline): boolean => sameTitle(b) && (placeholder === null || b.placeholder !== null);
   const what = placeholder === null ? `title ${JSON.stringify(title ?? '')}` : `the web server's placeholder page (${placeholder})`;
   const fallThrough = "typically the server's default vhost answering because this site's vhost is missing, not enabled or does not match the name (server_name/ServerName)";

@@ -594,6 +594,13 @@ test('pages from the sitemap: preflight records staging\'s first `top` pages; a 
   one(r, 'same-site', '/', 'pass', /as on staging when preflight recorded it/);
   one(r, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it/);
   one(r, 'same-site', '/new-post/', 'pass', /not compared \(staging answers 503, no baseline\)/);
+
+  // A staging whose maintenance page answers 200: production matching the record passes.
+  w.stagingLocked = false;
+  w.stgRoutes.set('/', (_req, res) => send(res, 200, '<html><head><title>Down for maintenance</title></head></html>'));
+  const r200 = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline });
+  one(r200, 'same-site', '/', 'pass', /title "Shop" as on staging when preflight recorded it .*; staging now answers "Down for maintenance" \(its maintenance page\?\)/);
+  one(r200, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging has "Shop"/);
 });
 
 test('a title the rewrite changed (staging on http, its URL in the title, rewritten to production\'s https one) is the same site, live or as preflight recorded it', async (t) => {
