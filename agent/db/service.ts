@@ -244,9 +244,9 @@ export class DatabaseService implements AgentService {
         this.chunks.forget(schema);
         const conn = await connect(this.target());
         try {
-          const tables = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((r) => r.keptIn === 'last'));
+          const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true });
           this.productionOnly.rolledBack(schema);
-          return { tables };
+          return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })) };
         } catch (err) {
           throw await explainLockWait(err, this.target(), `roll back ${schema} on production`);
         } finally {

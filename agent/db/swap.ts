@@ -36,23 +36,29 @@ async function recordKept(conn: Connection, target: string, current: SchemaInfo)
   const prev = prevSchema(target);
   await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`);
   await conn.query(`CREATE DATABASE ${qi(prev)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
+  await recordObjects(conn, prev, current);
+}
+
+/** The tables, views, triggers, routines and events of `current`, recorded in `schema`.`__sy_kept`. */
+async function recordObjects(conn: Connection, schema: string, current: SchemaInfo): Promise<void> {
   await conn.query(
-    `CREATE TABLE ${qt(prev, KEPT_TABLE)} (seq INT PRIMARY KEY, kind VARCHAR(16) NOT NULL, name VARCHAR(255) NOT NULL, create_sql LONGTEXT NOT NULL, sql_mode TEXT NOT NULL, tz VARCHAR(64) NOT NULL DEFAULT '', cs VARCHAR(64) NOT NULL, coll VARCHAR(64) NOT NULL, existed TINYINT NOT NULL) CHARACTER SET utf8mb4`,
+    `CREATE TABLE ${qt(schema, KEPT_TABLE)} (seq INT PRIMARY KEY, kind VARCHAR(16) NOT NULL, name VARCHAR(255) NOT NULL, create_sql LONGTEXT NOT NULL, sql_mode TEXT NOT NULL, tz VARCHAR(64) NOT NULL DEFAULT '', cs VARCHAR(64) NOT NULL, coll VARCHAR(64) NOT NULL, existed TINYINT NOT NULL) CHARACTER SET utf8mb4`,
   );
   const entries = [
     ...current.tables.map((t) => ['TABLE', t.name, '', '', '', '', '']),
     ...current.objects.map((o) => [o.kind, o.name, o.createSql, o.sqlMode, o.timeZone ?? '', o.characterSetClient, o.collationConnection]),
   ];
   let seq = 0;
-  for (const e of entries) await conn.query(`INSERT INTO ${qt(prev, KEPT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [seq++, ...e, current.exists ? 1 : 0]);
+  for (const e of entries) await conn.query(`INSERT INTO ${qt(schema, KEPT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [seq++, ...e, current.exists ? 1 : 0]);
 }
 
 /**
  * The recorded rows of the live tables that `__sy_last` already holds a table of the same name
  * for, copied into it (last-rows.ts); returns the names of the live tables that hold recorded
- * rows and can move to `__sy_last` whole.
+ * rows and can move to `__sy_last` whole. With `copyAll` no table moves whole: the live tables
+ * are kept elsewhere, so a table `__sy_last` lacks is created there, empty, for the rows to join.
  */
-async function joinLast(conn: Connection, target: string, current: SchemaInfo, records: LiveRecord[], logger: Logger): Promise<Set<string>> {
+async function joinLast(conn: Connection, target: string, current: SchemaInfo, records: LiveRecord[], logger: Logger, copyAll = false): Promise<Set<string>> {
   const last = lastSchema(target);
   const kept = new Map((await inspectSchema(conn, last, { objects: false })).tables.map((t) => [t.name, t]));
   const live = new Map(current.tables.map((t) => [t.name, t]));
@@ -60,7 +66,12 @@ async function joinLast(conn: Connection, target: string, current: SchemaInfo, r
   for (const r of records) {
     const t = live.get(r.table);
     if (t === undefined) continue;
-    const k = kept.get(r.table);
+    let k = kept.get(r.table);
+    if (k === undefined && copyAll) {
+      await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+      await conn.query(`CREATE TABLE ${qt(last, t.name)} LIKE ${qt(target, t.name)}`);
+      k = t;
+    }
     if (k === undefined) {
       whole.add(r.table);
       continue;
@@ -200,32 +211,93 @@ export async function keepTriggersAside(conn: Connection, target: string, dest: 
   }
 }
 
-/** Puts the kept-aside production tables and objects back (instant DB rollback). */
+/** The `<db>__sy_served[N]` names a rollback may keep a live copy under, all within MySQL's 64 characters. */
+export const servedSchema = (schema: string, n = 1): string => `${schema}__sy_served${n === 1 ? '' : n}`;
+const MAX_SERVED = 99;
+
+export interface ServedCopy {
+  schema: string;
+  tables: Array<{ table: string; rows: number }>;
+}
+
+export interface RollbackResult {
+  /** The production tables put back. */
+  tables: string[];
+  /** With `keepLive`: where the live copy went, and the rows each of its tables holds. */
+  served?: ServedCopy;
+}
+
+/**
+ * A name no earlier rollback used: a served copy is the operator's to reconcile and drop, so it
+ * is never replaced. With all taken nothing has been touched yet.
+ */
+async function freeServedSchema(conn: Connection, target: string): Promise<string> {
+  for (let n = 1; n <= MAX_SERVED; n++) {
+    const name = servedSchema(target, n);
+    if (!(await schemaExists(conn, name))) return name;
+  }
+  throw new SwitchyardError(
+    'SY_CONFLICT',
+    `${servedSchema(target)} through ${servedSchema(target, MAX_SERVED)} all exist (live copies kept by earlier rollbacks): nothing was changed; reconcile and drop the ones you are done with, then roll back again`,
+    { details: { schema: target } },
+  );
+}
+
 /**
  * Puts the kept-aside production tables and objects back (instant DB rollback). The live tables
  * that hold production-only rows preflight recorded (`liveRecords`) go to `__sy_last` instead of
  * being dropped with the rest of the copy, their rows joining a table of that name kept there;
  * `__sy_last` itself stays until release: a later cutover's keep merges from it.
+ *
+ * With `keepLive` (DNS was switched: the copy may hold orders and sign-ups written on production
+ * since) nothing of the live copy is dropped: its tables move whole to a new `<db>__sy_served[N]`
+ * with a record of its views, triggers and routines (`__sy_kept`), for the operator to reconcile
+ * and drop. The recorded production-only rows are copied into `__sy_last` as well, where a later
+ * keep looks for them.
  */
-export async function rollbackSwap(conn: Connection, target: string, logger?: Logger, liveRecords: LiveRecord[] = []): Promise<string[]> {
+export async function rollbackSwap(conn: Connection, target: string, logger?: Logger, liveRecords: LiveRecord[] = [], opts: { keepLive?: boolean } = {}): Promise<RollbackResult> {
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
-  const trash = trashSchema(target);
   const last = lastSchema(target);
+  const keepLive = opts.keepLive === true;
+  const served = keepLive ? await freeServedSchema(conn, target) : undefined;
+  const dest = served ?? trashSchema(target);
   const current = await inspectSchema(conn, target);
   const keptObjects = await readKeptObjects(conn, target);
   const kept = (await inspectSchema(conn, prev, { objects: false })).tables.filter((t) => t.name !== KEPT_TABLE);
-  const whole = await joinLast(conn, target, current, liveRecords, logger ?? silent);
-  await conn.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
-  await conn.query(`CREATE DATABASE ${qi(trash)}`);
+  const whole = await joinLast(conn, target, current, liveRecords, logger ?? silent, keepLive);
+  if (served === undefined) {
+    await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
+    await conn.query(`CREATE DATABASE ${qi(dest)}`);
+  } else {
+    await conn.query(`CREATE DATABASE ${qi(served)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
+    // Triggers and views cannot follow their tables to another schema: their definitions stay beside them.
+    await recordObjects(conn, served, current);
+  }
   if (whole.size > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   await dropAllObjects(conn, target, current.objects);
-  const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(whole.has(t.name) ? last : trash, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
-  if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
+  const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(whole.has(t.name) ? last : dest, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
+  try {
+    if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
+  } catch (err) {
+    // Nothing moved: the new served schema holds only its record, and a retry would otherwise
+    // leave it behind, empty, and take the next name.
+    if (served !== undefined) await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
+    throw err;
+  }
   await createObjects(conn, target, keptObjects, target);
   await conn.query(`DROP DATABASE ${qi(prev)}`);
-  await conn.query(`DROP DATABASE ${qi(trash)}`);
-  return kept.map((t) => t.name);
+  if (served === undefined) {
+    await conn.query(`DROP DATABASE ${qi(dest)}`);
+    return { tables: kept.map((t) => t.name) };
+  }
+  const counts: ServedCopy['tables'] = [];
+  for (const t of current.tables) {
+    const [r] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(served, t.name)}`);
+    counts.push({ table: t.name, rows: Number(r?.n ?? 0) });
+  }
+  logger?.warn({ schema: target, served, tables: counts }, 'live copy kept after a rollback: it may hold rows written on production since the DNS switch');
+  return { tables: kept.map((t) => t.name), served: { schema: served, tables: counts } };
 }
 
 const silent = { info: () => undefined } as unknown as Logger;

@@ -82,7 +82,14 @@ export interface ReportModel {
   dnsChange: { name: string; type: string; before: string; after: string; appliedAt: string | null; warning: string | null } | null;
   propagation: { ok: boolean | null; elapsedMs: number | null; servers: Array<{ server: string; role: string; answer: string; latencyMs: number | null; ok: boolean; error: string | null }> } | null;
   monitor: { verdict: string; errorRate: number | null; summary: string } | null;
-  rollback: { state: string; reason: string; automatic: boolean; parts: Array<{ name: string; state: string }> } | null;
+  rollback: {
+    state: string;
+    reason: string;
+    automatic: boolean;
+    parts: Array<{ name: string; state: string }>;
+    /** Where the database part kept the copy production served after the switch, for the operator to reconcile. */
+    servedCopy: { schema: string; tables: Array<{ table: string; rows: number | null }> } | null;
+  } | null;
   audit: Array<{ at: string; tokenName: string; action: string }>;
 }
 
@@ -194,6 +201,13 @@ function monitorModel(v: unknown): ReportModel['monitor'] {
   return { verdict: str(v.verdict) ?? '?', errorRate: rate, summary: parts.filter((p) => p !== null).join(', ') };
 }
 
+function servedCopy(parts: unknown): NonNullable<ReportModel['rollback']>['servedCopy'] {
+  const db = arr(parts).filter(isObj).find((p) => p.name === 'database');
+  const copy = db !== undefined && isObj(db.detail) && isObj(db.detail.servedCopy) ? db.detail.servedCopy : null;
+  if (copy === null || str(copy.schema) === null || copy.schema === '') return null;
+  return { schema: str(copy.schema)!, tables: arr(copy.tables).filter(isObj).map((t) => ({ table: str(t.table) ?? '?', rows: num(t.rows) })) };
+}
+
 export function reportModel(report: unknown): ReportModel {
   const r = isObj(report) ? report : {};
   const c = isObj(r.cutover) ? r.cutover : {};
@@ -248,7 +262,16 @@ export function reportModel(report: unknown): ReportModel {
             servers: arr(prop.servers).filter(isObj).map((s) => ({ server: str(s.server) ?? '?', role: str(s.role) ?? '', answer: arr(s.answer).map(String).join(', '), latencyMs: num(s.latencyMs), ok: s.ok === true, error: str(s.error) })),
           },
     monitor: monitorModel(r.monitor),
-    rollback: rb === null ? null : { state: str(rb.state) ?? '?', reason: str(rb.reason) ?? '', automatic: rb.automatic === true, parts: arr(rb.parts).filter(isObj).map((p) => ({ name: str(p.name) ?? '?', state: str(p.state) ?? '?' })) },
+    rollback:
+      rb === null
+        ? null
+        : {
+            state: str(rb.state) ?? '?',
+            reason: str(rb.reason) ?? '',
+            automatic: rb.automatic === true,
+            parts: arr(rb.parts).filter(isObj).map((p) => ({ name: str(p.name) ?? '?', state: str(p.state) ?? '?' })),
+            servedCopy: servedCopy(rb.parts),
+          },
     audit: arr(r.audit).filter(isObj).map((a) => ({ at: str(a.at) ?? '', tokenName: str(a.tokenName) ?? '', action: str(a.action) ?? '' })),
   };
 }

@@ -42,6 +42,7 @@ import type { RewriteRule as _switchyard_v1_RewriteRule, RewriteRule__Output as 
 import type { RollbackDatabaseRequest as _switchyard_v1_RollbackDatabaseRequest, RollbackDatabaseRequest__Output as _switchyard_v1_RollbackDatabaseRequest__Output } from './switchyard/v1/RollbackDatabaseRequest.js';
 import type { RollbackDatabaseResponse as _switchyard_v1_RollbackDatabaseResponse, RollbackDatabaseResponse__Output as _switchyard_v1_RollbackDatabaseResponse__Output } from './switchyard/v1/RollbackDatabaseResponse.js';
 import type { SchemaObject as _switchyard_v1_SchemaObject, SchemaObject__Output as _switchyard_v1_SchemaObject__Output } from './switchyard/v1/SchemaObject.js';
+import type { ServedTable as _switchyard_v1_ServedTable, ServedTable__Output as _switchyard_v1_ServedTable__Output } from './switchyard/v1/ServedTable.js';
 import type { SnapshotInfo as _switchyard_v1_SnapshotInfo, SnapshotInfo__Output as _switchyard_v1_SnapshotInfo__Output } from './switchyard/v1/SnapshotInfo.js';
 import type { StreamKeysRequest as _switchyard_v1_StreamKeysRequest, StreamKeysRequest__Output as _switchyard_v1_StreamKeysRequest__Output } from './switchyard/v1/StreamKeysRequest.js';
 import type { StreamTableRequest as _switchyard_v1_StreamTableRequest, StreamTableRequest__Output as _switchyard_v1_StreamTableRequest__Output } from './switchyard/v1/StreamTableRequest.js';
@@ -102,6 +103,7 @@ export interface ProtoGrpcType {
       RollbackDatabaseRequest: MessageTypeDefinition<_switchyard_v1_RollbackDatabaseRequest, _switchyard_v1_RollbackDatabaseRequest__Output>
       RollbackDatabaseResponse: MessageTypeDefinition<_switchyard_v1_RollbackDatabaseResponse, _switchyard_v1_RollbackDatabaseResponse__Output>
       SchemaObject: MessageTypeDefinition<_switchyard_v1_SchemaObject, _switchyard_v1_SchemaObject__Output>
+      ServedTable: MessageTypeDefinition<_switchyard_v1_ServedTable, _switchyard_v1_ServedTable__Output>
       SnapshotInfo: MessageTypeDefinition<_switchyard_v1_SnapshotInfo, _switchyard_v1_SnapshotInfo__Output>
       StreamKeysRequest: MessageTypeDefinition<_switchyard_v1_StreamKeysRequest, _switchyard_v1_StreamKeysRequest__Output>
       StreamTableRequest: MessageTypeDefinition<_switchyard_v1_StreamTableRequest, _switchyard_v1_StreamTableRequest__Output>

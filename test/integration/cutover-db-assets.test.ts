@@ -522,6 +522,8 @@ test('rollback with database.rollbackSwap puts production tables back; release d
   assert.equal(parts.database!.state, 'done');
   assert.deepEqual([...(parts.database!.detail as { tablesRestored: string[] }).tablesRestored].sort(), ['wp_comments', 'wp_options', 'wp_posts']);
   assert.equal(await oldSiteurl(), 'https://old.example.com', 'production has its own tables back');
+  assert.match(String((parts.database!.detail as { liveCopy?: string }).liveCopy), /^dropped: DNS was never switched/);
+  assert.deepEqual(await schemas(), [], 'before the switch the copy served nothing: it is dropped, no served copy is kept');
   assert.equal(await readOnly(env.stagingRoot), 0);
   assert.equal(existsSync(env.flagFile), false);
 
@@ -537,6 +539,57 @@ test('rollback with database.rollbackSwap puts production tables back; release d
   const cleanup = env.engine.history(second.id).find((e) => e.type === 'progress' && e.data.phase === 'release');
   assert.equal(cleanup?.data.keptAsideDropped, true, JSON.stringify(cleanup?.data));
   assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
+});
+
+test('a rollback after the DNS switch keeps the live copy, with an order written on production since, in <db>__sy_served; a second rollback keeps the first; release leaves both', async (t) => {
+  const env = await setup(t);
+  const siteurl = async () => (await query<{ v: string }>(env.productionRoot, `SELECT option_value AS v FROM ${SCHEMA}.wp_options WHERE option_name = 'siteurl'`))[0]?.v;
+  const served = async (schema: string) => (await query<{ c: string }>(env.productionRoot, `SELECT comment_content AS c FROM ${schema}.wp_comments ORDER BY comment_ID`)).map((r) => r.c);
+  // Copied with the site: a trigger cannot follow its table to another schema, so it is recorded.
+  await env.stagingRoot.query(`CREATE TRIGGER ${SCHEMA}.wp_comments_bi BEFORE INSERT ON ${SCHEMA}.wp_comments FOR EACH ROW SET NEW.comment_content = NEW.comment_content`);
+
+  type Served = { schema: string; tables: Array<{ table: string; rows: number }> };
+  const cycle = async (order: string, keptIn: string): Promise<Served> => {
+    const co = env.engine.create(env.plan({ database: { staging: SCHEMA, production: SCHEMA, rollbackSwap: true } }), 'tester');
+    const live = await advance(env, co.id, 'monitor');
+    assert.equal(step(live, 'switch').state, 'succeeded', JSON.stringify(live.error));
+    assert.equal(await siteurl(), PRODUCTION_ORIGIN, 'production serves the copy');
+    // A visitor's order, written on production once DNS pointed there.
+    await env.productionRoot.query(`INSERT INTO ${SCHEMA}.wp_comments (comment_post_ID, comment_content, comment_date) VALUES (1, ?, NOW())`, [order]);
+    const rolled = await env.engine.rollback(co.id, '5xx above the limit', 'tester').done;
+    assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+    const db = rolled.rollback!.parts.find((p) => p.name === 'database')!;
+    assert.equal(db.state, 'done');
+    assert.equal(await siteurl(), 'https://old.example.com', 'production has its own tables back');
+    const orders = await query<{ n: number }>(env.productionRoot, 'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [keptIn, 'wp_comments']);
+    assert.equal(Number(orders[0]!.n), 1, `the live copy's wp_comments, with the order, is kept in ${keptIn}`);
+    assert.ok((await served(keptIn)).includes(order));
+    const copy = (db.detail as { servedCopy?: Served }).servedCopy;
+    assert.ok(copy !== undefined, `the rollback says where the served copy is: ${JSON.stringify(db.detail)}`);
+    // GET /v1/cutovers/:id shows the same.
+    assert.deepEqual((env.engine.get(co.id).rollback!.parts.find((p) => p.name === 'database')!.detail as { servedCopy: Served }).servedCopy, copy);
+    return copy;
+  };
+
+  const first = await cycle('order placed after the switch', `${SCHEMA}__sy_served`);
+  assert.equal(first.schema, `${SCHEMA}__sy_served`);
+  assert.deepEqual([...first.tables].sort((a, b) => a.table.localeCompare(b.table)), [{ table: 'wp_comments', rows: 3 }, { table: 'wp_options', rows: SERIALIZED_OPTIONS.length }, { table: 'wp_posts', rows: 40 }]);
+  assert.deepEqual(await served(first.schema), ['first', 'second', 'order placed after the switch'], 'the order written on production since the switch is kept');
+  const kept = await query<{ kind: string; name: string }>(env.productionRoot, `SELECT kind, name FROM ${first.schema}.__sy_kept WHERE kind <> 'TABLE'`);
+  assert.deepEqual(kept.map((k) => `${k.kind} ${k.name}`), ['TRIGGER wp_comments_bi'], 'the trigger the served tables had is recorded beside them');
+
+  const second = await cycle('second order', `${SCHEMA}__sy_served2`);
+  assert.equal(second.schema, `${SCHEMA}__sy_served2`, 'a second rollback never replaces the first served copy');
+  assert.deepEqual(await served(second.schema), ['first', 'second', 'second order']);
+  assert.deepEqual(await served(first.schema), ['first', 'second', 'order placed after the switch'], 'the first served copy is untouched');
+
+  // A later cutover released: release drops what its copy kept aside, never a served copy.
+  const later = env.engine.create(env.plan(), 'tester');
+  assert.equal((await advance(env, later.id, 'fallback')).state, 'fallback');
+  assert.equal(env.engine.release(later.id, 'tester').state, 'completed');
+  await env.engine.idle(later.id);
+  assert.deepEqual(await served(first.schema), ['first', 'second', 'order placed after the switch']);
+  assert.deepEqual(await served(second.schema), ['first', 'second', 'second order']);
 });
 
 test('a rollback after presync but before lock, with database.rollbackSwap, puts production tables back instead of only cancelling', async (t) => {

@@ -83,6 +83,27 @@ test('a DB rollback keeps the recorded rows of the copy it swaps out (in __sy_la
   ]);
 });
 
+test('a DB rollback that keeps the live copy (after the DNS switch) keeps all of it in __sy_served, and the recorded rows in __sy_last for the next attempt to merge', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await copy();
+  // Recorded by preflight, still in the live copy: __sy_last has no orders table yet.
+  await p.query("INSERT INTO shop.orders VALUES (12, 'recorded')");
+  assert.equal(Number((await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer })).production_only_rows), 1);
+  await p.query("INSERT INTO shop.orders VALUES (13, 'served')");
+  const res = await unaryCall<object, { tables: string[]; served_schema: string; served_tables: Array<{ table: string; rows: string }> }>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true });
+  assert.equal(res.served_schema, 'shop__sy_served');
+  assert.deepEqual(res.served_tables.map((x) => [x.table, Number(x.rows)]), [['orders', 5]]);
+  assert.deepEqual((await p.query('SELECT id FROM shop__sy_served.orders ORDER BY id'))[0], [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 12 }, { id: 13 }], 'the whole live copy is kept');
+  assert.deepEqual((await p.query('SELECT id, v FROM shop__sy_last.orders'))[0], [{ id: 12, v: 'recorded' }], 'the recorded row is where keep looks');
+  assert.deepEqual(await ordersOf(p, [12, 13]), [], "production's own tables are back");
+  assert.equal(Number((await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer })).production_only_rows), 1);
+  await copy();
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual(await ordersOf(p, [12]), [{ id: 12, v: 'recorded' }]);
+});
+
 test('a DB rollback between two copies leaves __sy_last, and the rows recorded there, for the retried copy to merge from', async (t) => {
   const { p, prodAgent, peer } = await twoAgents(t, shop);
   const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });

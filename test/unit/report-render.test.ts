@@ -172,3 +172,28 @@ test('a DNS record set in the report names its disabled records, which a restore
   assert.equal(brief({ name: 'www.example.com', type: 'A', ttl: 60, records: ['203.0.113.20'], disabled: ['203.0.113.99'] }), '203.0.113.20 (disabled: 203.0.113.99) ttl 60');
   assert.equal(brief({ name: 'www.example.com', type: 'A', ttl: 60, records: ['203.0.113.20'] }), '203.0.113.20 ttl 60');
 });
+
+test('a rollback that kept the live copy: text and HTML reports say where it is and how many rows each table holds', () => {
+  const report = fullReport();
+  const rollback: { state: string; reason: string; automatic: boolean; parts: Array<{ name: string; state: string; detail: Record<string, unknown> }> } = {
+    state: 'done',
+    reason: '5xx above the limit',
+    automatic: true,
+    parts: [
+      { name: 'dns', state: 'done', detail: { restored: [] } },
+      { name: 'database', state: 'done', detail: { agent: 'prod-1', schema: 'wp', tablesRestored: ['wp_posts'], servedCopy: { schema: 'wp__sy_served2', tables: [{ table: 'wp_posts', rows: 41 }, { table: `wp_${HOSTILE}`, rows: 3 }] } } },
+    ],
+  };
+  report.cutover = { ...(report.cutover as object), state: 'rolled_back', rollback };
+  const text = formatReportText(report);
+  assert.match(text, /Rollback: done \(automatic\) — 5xx above the limit/);
+  assert.match(text, /live copy kept in wp__sy_served2 .*: wp_posts 41 rows, .* 3 rows — reconcile, then drop it by hand/);
+  const html = renderReportHtml(report);
+  assert.ok(html.includes('Live copy kept in <span class="mono">wp__sy_served2</span>'));
+  assert.ok(html.includes('<td><span class="mono">wp_posts</span></td><td class="num">41</td>'), 'the row count of each table');
+  assert.ok(!html.includes(HOSTILE), 'a table name is escaped');
+
+  // A rollback that dropped the copy (before the switch) says nothing of one.
+  rollback.parts[1] = { name: 'database', state: 'done', detail: { agent: 'prod-1', schema: 'wp', tablesRestored: ['wp_posts'], liveCopy: 'dropped: DNS was never switched, so it served no traffic' } };
+  assert.doesNotMatch(formatReportText(report), /live copy kept/);
+});

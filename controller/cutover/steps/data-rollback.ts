@@ -48,7 +48,8 @@ export function unlockStagingPart(deps: DataStepDeps): RollbackPart {
 /**
  * Production's tables back to the ones the copy replaced — only when the plan asks for it
  * (`database.rollbackSwap: true`); by default production keeps the copy, which is harmless once
- * DNS points at staging again and saves a second copy on the next attempt.
+ * DNS points at staging again and saves a second copy on the next attempt. After the DNS switch
+ * the copy the agent swaps out is kept in `<db>__sy_served[N]`, not dropped.
  */
 export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
   return {
@@ -62,16 +63,39 @@ export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
       if (!ranStep(ctx.step('presync')?.state)) return { outcome: 'skipped', detail: { reason: 'presync never ran: production tables were not swapped' } };
       const agent = ctx.plan.production.agent;
       const client = databaseClient(deps, agent, 'production.agent');
-      ctx.emit({ phase: 'database', message: `swapping the kept-aside tables of ${db.production} back on ${agent}` });
+      // The switch snapshots the record just before it calls the provider: from then on production
+      // may have taken orders and sign-ups the copy alone holds, so the copy is kept, not dropped.
+      const switched = ctx.store.dnsSnapshots.forCutover(ctx.cutover.id).length > 0;
+      ctx.emit({ phase: 'database', message: `swapping the kept-aside tables of ${db.production} back on ${agent}${switched ? `; the live copy, which served traffic, is kept aside` : ''}` });
       try {
-        const res = await unary<typeof client, object, RollbackDatabaseResponse__Output>(deps, agent, client, 'RollbackDatabase', { target_schema: db.production }, { timeoutMs: longCallMs(deps) });
-        ctx.logger.warn({ agent, schema: db.production, tables: res.tables.length }, 'production tables swapped back');
-        return { detail: { agent, schema: db.production, tablesRestored: res.tables } };
+        const res = await unary<typeof client, object, RollbackDatabaseResponse__Output>(
+          deps,
+          agent,
+          client,
+          'RollbackDatabase',
+          { target_schema: db.production, keep_live_copy: switched },
+          { timeoutMs: longCallMs(deps) },
+        );
+        ctx.logger.warn({ agent, schema: db.production, tables: res.tables.length, servedSchema: res.served_schema || null }, 'production tables swapped back');
+        if (!switched) return { detail: { agent, schema: db.production, tablesRestored: res.tables, liveCopy: 'dropped: DNS was never switched, so it served no traffic' } };
+        if (res.served_schema === '') {
+          const liveCopy = 'not reported kept: the production agent predates keep_live_copy and dropped it; upgrade it before the next cutover';
+          ctx.logger.error({ agent }, liveCopy);
+          return { detail: { agent, schema: db.production, tablesRestored: res.tables, liveCopy } };
+        }
+        const servedCopy = {
+          schema: res.served_schema,
+          tables: res.served_tables.map((t) => ({ table: t.table, rows: Number(t.rows) })),
+          note: 'the copy production served after the DNS switch: reconcile rows written since (README, "Reconciling a served copy") and drop the schema by hand when done',
+        };
+        return { detail: { agent, schema: db.production, tablesRestored: res.tables, servedCopy } };
       } catch (err) {
         // Nothing kept aside: the swap never happened, or an earlier attempt of this part already
         // swapped back before the controller could record it.
         if (err instanceof SwitchyardError && err.code === 'SY_PRECONDITION') {
-          return { outcome: 'skipped', detail: { reason: err.message } };
+          // An earlier attempt that swapped back kept the live copy where its answer, lost, said.
+          const reason = switched ? `${err.message}; if an earlier attempt swapped back, the live copy it kept is in the newest ${db.production}__sy_served[N] schema` : err.message;
+          return { outcome: 'skipped', detail: { reason } };
         }
         throw err;
       }

@@ -3,8 +3,10 @@
 
 export interface RollbackDatabaseRequest {
   'target_schema'?: (string);
+  'keep_live_copy'?: (boolean);
 }
 
 export interface RollbackDatabaseRequest__Output {
   'target_schema': (string);
+  'keep_live_copy': (boolean);
 }
