@@ -6,7 +6,7 @@ import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, prevSchema, shadowSchema } from './sql.js';
-import { inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
+import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects } from './objects.js';
 import { rows } from './connect.js';
 import { joinRecordedRows, type LiveRecord } from './last-rows.js';
@@ -275,13 +275,16 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     await recordObjects(conn, served, current);
   }
   if (whole.size > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
-  await dropAllObjects(conn, target, current.objects);
   const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(whole.has(t.name) ? last : dest, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
   try {
+    await dropAllObjects(conn, target, current.objects);
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
   } catch (err) {
-    // Nothing moved: the new served schema holds only its record, and a retry would otherwise
-    // leave it behind, empty, and take the next name.
+    // A session holding a table (lock wait) stops the drop of its trigger or the RENAME: no table
+    // moved. The objects already dropped come back, and the new served schema, holding only its
+    // record, goes: a retry would otherwise leave it behind, empty, and take the next name.
+    const left = new Set((await inspectObjects(conn, target).catch(() => current.objects)).map((o) => `${o.kind} ${o.name}`));
+    await createObjects(conn, target, current.objects.filter((o) => !left.has(`${o.kind} ${o.name}`)), target).catch((e: unknown) => (logger ?? silent).error({ err: (e as Error).message }, 'could not restore objects'));
     if (served !== undefined) await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
     throw err;
   }
@@ -300,7 +303,7 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
   return { tables: kept.map((t) => t.name), served: { schema: served, tables: counts } };
 }
 
-const silent = { info: () => undefined } as unknown as Logger;
+const silent = { info: () => undefined, error: () => undefined } as unknown as Logger;
 
 export async function releaseKept(conn: Connection, target: string): Promise<boolean> {
   const prev = prevSchema(target);

@@ -98,6 +98,29 @@ test('a rollback held up by an open transaction on production gives up after loc
   assert.deepEqual(await tables(), ['legacy', 'orders']);
 });
 
+test('a rollback keeping the live copy, held up by an open transaction, leaves no empty served schema behind and the live triggers and views in place: the retry keeps the copy under the first name', async (t) => {
+  const { production, p, peer } = await prepare(t);
+  const cfg = agentConfig('prod-1', production);
+  const prodAgent = await startDbAgent(t, { ...cfg, database: { ...cfg.database!, lockWaitSeconds: 1 } });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const served = async () => ((await p.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop\\_\\_sy\\_served%'")) as unknown as [Array<{ s: string }>])[0].map((r) => r.s);
+  const x = await production.rootConnection();
+  t.after(() => x.end());
+  const objects = async () => ((await p.query("SELECT CONCAT(TRIGGER_NAME) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop' UNION ALL SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = 'shop' ORDER BY 1")) as unknown as [Array<{ n: string }>])[0].map((r) => r.n);
+  const before = await objects();
+  assert.ok(before.includes('orders_audit') && before.includes('v_big_orders'), before.join());
+  // Held: a table without triggers, so the triggers and views are dropped before the RENAME waits.
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.audit');
+  await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true }), /gave up waiting for a lock/);
+  assert.deepEqual(await served(), [], 'nothing moved, so no served schema is left');
+  assert.deepEqual(await objects(), before, 'the live schema keeps its triggers and views');
+  await x.query('COMMIT');
+  const res = await unaryCall<object, { served_schema: string }>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true });
+  assert.equal(res.served_schema, 'shop__sy_served');
+  assert.deepEqual(await served(), ['shop__sy_served']);
+});
+
 test('binary-protocol INSERTs copy the same bytes when LOAD DATA LOCAL is off', async (t) => {
   const { staging, production, s, p, peer } = await prepare(t);
   const prodAgent = await startDbAgent(t, agentConfig('prod-1', production, { database: { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password, localInfile: false } }));
