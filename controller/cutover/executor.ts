@@ -97,7 +97,7 @@ export type StepExecutors = Partial<Record<StepName, StepExecutor>>;
 export const EVIDENCE_KEYS = {
   runtimeParity: 'runtimeParity', // preflight: ParityTable from shared/parity.ts
   checks: 'checks', // preflight: [{name, status: pass|warn|fail, evidence}]
-  stagingBaseline: 'stagingBaseline', // preflight: staging's pages (status, <title>) while live, validate's baseline once it is locked
+  stagingBaseline: 'stagingBaseline', // preflight, lock (just before the freeze): staging's pages (status, <title>) while live, validate's baseline once it is locked
   databaseParity: 'databaseParity', // verify
   assetsParity: 'assetsParity', // verify
   validation: 'validation', // validate

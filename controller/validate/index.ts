@@ -3,4 +3,4 @@ export { runValidation, postSwitchValidation, type ValidationOptions, type Check
 export type { Finding, FindingStatus, PageRow, ValidationReport, ValidationSummary } from './types.js';
 export type { TextScanner, TextScanResult } from './asset-scan.js';
 export { CHROMIUM_PATH, NOT_INSTALLED } from './vitals.js';
-export { recordStagingBaseline, storedStagingBaseline, type PageBaseline, type StagingBaseline } from './staging-baseline.js';
+export { answeredNormally, recordStagingBaseline, recordedPages, storedStagingBaseline, type PageBaseline, type RecordedBy, type StagingBaseline } from './staging-baseline.js';

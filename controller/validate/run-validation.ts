@@ -14,8 +14,7 @@ import { DEFAULT_TIMEOUT_MS } from './pinned-client.js';
 import { redirectMapFindings } from './redirect-map.js';
 import { robotsTxtFindings } from './robots-txt.js';
 import { sidesOf } from './sides.js';
-import type { RecordedPage } from './site-identity.js';
-import type { StagingBaseline } from './staging-baseline.js';
+import { recordedPages, type StagingBaseline } from './staging-baseline.js';
 import { productionSitemapFindings } from './sitemap-origin.js';
 import { DEFAULT_MIN_CERT_DAYS, loadExtraCa, tlsFindings, tlsTargets } from './tls-check.js';
 import { summarize, type Finding, type PageRow, type ValidationReport } from './types.js';
@@ -42,8 +41,11 @@ export interface ValidationOptions {
   now?: () => Date;
   /** dns mode: the address production's name now resolves to through the configured resolvers. */
   resolvedProductionIp?: string;
-  /** Staging's pages as preflight recorded them, compared with production's while staging is locked. */
-  stagingBaseline?: StagingBaseline;
+  /**
+   * Staging's pages as preflight and lock recorded them (oldest first), compared with
+   * production's while staging is locked: per page, the latest record with a normal answer.
+   */
+  stagingBaseline?: StagingBaseline | readonly StagingBaseline[];
 }
 
 export async function runValidation(plan: Plan, opts: ValidationOptions = {}): Promise<ValidationReport> {
@@ -74,7 +76,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
     let done = 0;
     const expected = c.expectStatus ?? {};
     const baseline = opts.stagingBaseline;
-    const recorded = new Map<string, RecordedPage>((baseline?.pages ?? []).map((page) => [page.path, { page, recordedAt: baseline!.recordedAt }]));
+    const recorded = recordedPages(baseline === undefined ? [] : 'pages' in baseline ? [baseline] : baseline);
     const env = { http, ...sides, expectedStatus: (p: string) => expected[p] ?? 200, ttfbRegressionMs: c.vitals?.ttfbMs ?? DEFAULT_VITALS.ttfbMs, recorded: (p: string) => recorded.get(p), rewrite: plan.rewrite };
     const results = await mapLimit(pages, concurrency, async (path) => {
       const r = await checkPage(env, path);

@@ -3,14 +3,14 @@
 // listing, or another site on the same machine — 200, often behind a wildcard certificate that
 // is valid for the name, so status and TLS pass. Production holds staging's database and files,
 // so each page's <title> matches staging's (host names aside). By validate staging is locked and
-// answers its maintenance page (a 503), so the baseline is then staging's page as preflight
-// recorded it while it was live; a page with neither is only checked against the well-known
-// placeholders.
+// answers its maintenance page (a 503), so the baseline is then staging's page as lock (just
+// before the freeze) or else preflight recorded it while it was live; a page with neither is only
+// checked against the well-known placeholders.
 import { findingsFor, type Finding } from './types.js';
 import type { HtmlDoc } from './html-doc.js';
 import type { FetchOk } from './pinned-client.js';
 import type { Side } from './sides.js';
-import type { PageBaseline } from './staging-baseline.js';
+import type { PageBaseline, RecordedBy } from './staging-baseline.js';
 
 /** Titles of web servers' and hosting panels' own pages, never a site's. */
 const PLACEHOLDER_TITLES: readonly RegExp[] = [
@@ -63,10 +63,11 @@ function rewritten(title: string, rules: readonly TitleRewrite[]): string {
   return t;
 }
 
-/** A page staging served while it was live, as preflight recorded it. */
+/** A page staging served while it was live, as preflight or lock recorded it. */
 export interface RecordedPage {
   page: PageBaseline;
   recordedAt: string;
+  by: RecordedBy;
 }
 
 interface Baseline {
@@ -97,23 +98,25 @@ export function siteIdentityFindings(
   const what = placeholder === null ? `title ${JSON.stringify(title ?? '')}` : `the web server's placeholder page (${placeholder})`;
   const fallThrough = "typically the server's default vhost answering because this site's vhost is missing, not enabled or does not match the name (server_name/ServerName)";
   const ph = placeholder === null ? {} : { placeholder };
-  const atPreflight = recorded === undefined ? {} : { recordedTitle: recorded.page.title, recordedStatus: recorded.page.status, recordedAt: recorded.recordedAt };
-  const whenRecorded = `when preflight recorded it (${recorded?.recordedAt ?? ''})`;
+  const atRecord = recorded === undefined ? {} : { recordedTitle: recorded.page.title, recordedStatus: recorded.page.status, recordedAt: recorded.recordedAt, recordedBy: recorded.by };
+  const by = recorded?.by ?? 'preflight';
+  const whenRecorded = `when ${by} recorded it (${recorded?.recordedAt ?? ''})`;
   if (live !== null) {
-    const evidence = { title, stagingTitle: live.title, baseline: 'staging', ...atPreflight, ...ph };
+    const evidence = { title, stagingTitle: live.title, baseline: 'staging', ...atRecord, ...ph };
     if (matches(live)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging`, evidence)];
     // A maintenance page served with a 200 is not the site either.
-    if (rec !== null && matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; staging now answers ${JSON.stringify(live.title ?? '')} (its maintenance page?)`, { ...evidence, baseline: 'preflight' })];
+    if (rec !== null && matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; staging now answers ${JSON.stringify(live.title ?? '')} (its maintenance page?)`, { ...evidence, baseline: by })];
     return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(live.title ?? '')} — ${fallThrough}`, evidence)];
   }
   const why = staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
   if (rec !== null) {
-    const evidence = { title, stagingTitle: rec.title, baseline: 'preflight', ...atPreflight, ...ph };
+    const evidence = { title, stagingTitle: rec.title, baseline: by, ...atRecord, ...ph };
     if (matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; ${why} now`, evidence)];
     return [f.fail(`production answers with another site, not staging's copy: ${what} where staging had ${JSON.stringify(rec.title ?? '')} ${whenRecorded} (${why} now) — ${fallThrough}`, evidence)];
   }
-  const evidence = { title, stagingTitle: null, baseline: null, ...atPreflight, ...ph };
+  const evidence = { title, stagingTitle: null, baseline: null, ...atRecord, ...ph };
   if (placeholder !== null) return [f.fail(`production answers with the web server's placeholder page (${placeholder}), not the site — ${fallThrough}`, evidence)];
-  const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `nor did it answer at preflight${recorded.page.error === undefined ? '' : ` (${recorded.page.error})`}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} at preflight` : 'and its page was not HTML at preflight';
+  const at = `at ${by} (${recorded?.recordedAt ?? ''})`;
+  const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `nor did it answer ${at}${recorded.page.error === undefined ? '' : `: ${recorded.page.error}`}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} ${at}` : `and its page was not HTML ${at}`;
   return [f.pass(`title ${JSON.stringify(title ?? '')}; not compared (${why}, ${none})`, evidence)];
 }

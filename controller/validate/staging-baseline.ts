@@ -1,7 +1,8 @@
 // Staging's pages as they were while staging was still live: each page's status and <title>,
-// recorded by preflight. From lock on, staging answers its maintenance page (WordPress: a 503
-// for every URL), so validate — and the re-check after the switch — compare production's
-// titles with this record: without it a neighbour site answering for the name would pass.
+// recorded by preflight and again by lock just before the freeze. From lock on, staging answers
+// its maintenance page (WordPress: a 503 for every URL), so validate — and the re-check after the
+// switch — compare production's titles with these records: without them a neighbour site
+// answering for the name would pass.
 import type { Plan } from '../cutover/plan.js';
 import { HttpContext } from './http-context.js';
 import { mapLimit } from './limit.js';
@@ -10,7 +11,7 @@ import { DEFAULT_TOP, pathsOf, problems } from './page-list.js';
 import { DEFAULT_TIMEOUT_MS } from './pinned-client.js';
 import { readSitemaps } from './sitemap.js';
 import { sidesOf, urlOn } from './sides.js';
-import { placeholderOf, titleOf } from './site-identity.js';
+import { placeholderOf, titleOf, type RecordedPage } from './site-identity.js';
 import { DEFAULT_CONCURRENCY } from './run-validation.js';
 
 export interface PageBaseline {
@@ -34,11 +35,16 @@ export interface StagingBaseline {
   pages: PageBaseline[];
   /** What went wrong reading staging's sitemap, '' when nothing did. */
   sitemapProblems: string;
+  /** The step that recorded it, named in validate's findings; preflight when absent. */
+  by?: RecordedBy;
 }
+
+export type RecordedBy = 'preflight' | 'lock';
 
 export interface RecordOptions {
   signal?: AbortSignal;
   now?: () => Date;
+  by?: RecordedBy;
 }
 
 export async function recordStagingBaseline(plan: Plan, opts: RecordOptions = {}): Promise<StagingBaseline> {
@@ -67,22 +73,42 @@ export async function recordStagingBaseline(plan: Plan, opts: RecordOptions = {}
     return { path, status: final.status, html: doc !== null, title: doc === null ? null : titleOf(doc), placeholder: doc === null ? null : placeholderOf(doc) };
   });
   opts.signal?.throwIfAborted();
-  return { recordedAt, stagingOrigin: plan.staging.origin, source: c.pages !== undefined ? 'plan' : 'sitemap', pages, sitemapProblems };
+  return { recordedAt, stagingOrigin: plan.staging.origin, source: c.pages !== undefined ? 'plan' : 'sitemap', pages, sitemapProblems, ...(opts.by === undefined ? {} : { by: opts.by }) };
+}
+
+/** Staging answered the page as the site: a 200 HTML page, so its title is the site's. */
+export const answeredNormally = (p: PageBaseline): boolean => p.status === 200 && p.html;
+
+/**
+ * Each page's baseline from records given oldest first: the latest record in which staging
+ * answered it normally, else the latest that has it at all (its status says why there is no
+ * title). A page timing out at lock, or a forced re-run of lock that saw the maintenance page,
+ * falls back to the earlier record rather than losing the title.
+ */
+export function recordedPages(records: readonly StagingBaseline[]): Map<string, RecordedPage> {
+  const out = new Map<string, RecordedPage>();
+  for (const r of records) {
+    for (const page of r.pages) {
+      const had = out.get(page.path);
+      if (had === undefined || answeredNormally(page) || !answeredNormally(had.page)) out.set(page.path, { page, recordedAt: r.recordedAt, by: r.by ?? 'preflight' });
+    }
+  }
+  return out;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const strOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
 /**
- * A baseline read back from stored evidence, or undefined when there is none usable: not
- * recorded (a cutover created before this existed, preflight replaced by other checks) or
+ * A baseline read back from the evidence of step `by`, or undefined when there is none usable:
+ * not recorded (a cutover created before this existed, preflight replaced by other checks) or
  * recorded for another staging origin. Malformed entries are dropped one by one.
  */
-export function storedStagingBaseline(v: unknown, plan: Plan): StagingBaseline | undefined {
+export function storedStagingBaseline(v: unknown, plan: Plan, by: RecordedBy = 'preflight'): StagingBaseline | undefined {
   if (!isObj(v) || typeof v.recordedAt !== 'string' || v.stagingOrigin !== plan.staging.origin || !Array.isArray(v.pages)) return undefined;
   const pages = v.pages.filter(
     (p): p is PageBaseline =>
       isObj(p) && typeof p.path === 'string' && (p.status === null || typeof p.status === 'number') && typeof p.html === 'boolean' && strOrNull(p.title) && strOrNull(p.placeholder),
   );
-  return { recordedAt: v.recordedAt, stagingOrigin: v.stagingOrigin, source: v.source === 'sitemap' ? 'sitemap' : 'plan', pages, sitemapProblems: typeof v.sitemapProblems === 'string' ? v.sitemapProblems : '' };
+  return { recordedAt: v.recordedAt, stagingOrigin: v.stagingOrigin, source: v.source === 'sitemap' ? 'sitemap' : 'plan', pages, sitemapProblems: typeof v.sitemapProblems === 'string' ? v.sitemapProblems : '', by };
 }

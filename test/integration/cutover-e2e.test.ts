@@ -53,10 +53,11 @@ test('controller killed mid-monitor comes back watching production again; rollba
   assert.equal(await stagingWritable(), false, 'staging is frozen');
   type Findings = { findings: Array<{ check: string; status: string; message: string }> };
   const report = await env.client.get<{ validation: Findings; postSwitchValidation: ({ summary: { pass: number; fail: number } } & Findings) | null }>(`/v1/cutovers/${created.id}/report`);
-  // Staging answered its maintenance 503 by then: its titles came from what preflight recorded.
+  // Staging answered its maintenance 503 by then: its titles came from what lock recorded just
+  // before the freeze.
   for (const v of [report.validation, report.postSwitchValidation]) {
     const sameSite = v?.findings.filter((f) => f.check === 'same-site') ?? [];
-    assert.ok(sameSite.length > 0 && sameSite.every((f) => f.status === 'pass' && /as on staging when preflight recorded it .*staging answers 503 now/.test(f.message)), JSON.stringify(sameSite));
+    assert.ok(sameSite.length > 0 && sameSite.every((f) => f.status === 'pass' && /as on staging when lock recorded it .*staging answers 503 now/.test(f.message)), JSON.stringify(sameSite));
   }
   assert.ok(report.postSwitchValidation, 'the report carries the post-switch validation');
   assert.equal(report.postSwitchValidation.summary.fail, 0);

@@ -4,7 +4,7 @@
 // needs; every other path is a clean page with its canonical on its own side.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,17 @@ import type { StepExecutor } from '../../controller/cutover/executor.js';
 import { preflightExecutor, type PreflightCheck, type PreflightCheckContext, type StepDeps } from '../../controller/cutover/steps/index.js';
 import { stagingPagesCheck } from '../../controller/cutover/steps/preflight/staging-pages.js';
 import { validateExecutor } from '../../controller/cutover/steps/validate.js';
-import { FakeClock, FakeWorld, fakeStep, newEngine, tempDir, tempStore } from '../helpers/cutover-fakes.js';
+import { lockExecutor } from '../../controller/cutover/steps/lock.js';
+import type { CutoverStore } from '../../controller/cutover/store/index.js';
+import type { CutoverView } from '../../controller/cutover/view.js';
+import { AgentConfigSchema } from '../../agent/config.js';
+import { DatabaseService } from '../../agent/db/service.js';
+import { startAgentServer } from '../../agent/server.js';
+import { openAgentState } from '../../agent/state.js';
+import { validate } from '../../shared/config/load.js';
+import { silentLogger } from '../../shared/logger.js';
+import { testDirectory } from '../helpers/agent-server.js';
+import { FakeClock, FakeWorld, fakeStep, newEngine, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
 import { makeWebCa, makeWebCaChain } from '../helpers/web-certs.js';
 import { startWebSite, type WebSite } from '../helpers/web-site.js';
 
@@ -36,6 +46,10 @@ interface World {
   stgRoutes: Map<string, Route>;
   /** Staging locked for the cutover: every request answers the maintenance page. */
   stagingLocked: boolean;
+  /** Staging's maintenance flag (WordPress's .maintenance): while it exists, staging is locked. */
+  flagFile?: string;
+  /** What the maintenance page answers with: WordPress sends 503, some plugins 200. */
+  maintenanceStatus: number;
 }
 
 const page = (origin: string, path: string): string =>
@@ -66,7 +80,10 @@ async function world(t: TestContext, extraNames: Record<string, { sans: string[]
   const handler = (side: 'prod' | 'stg') => (req: IncomingMessage, res: ServerResponse) => {
     const x = w as World;
     const path = (req.url ?? '/').split('?')[0] as string;
-    if (side === 'stg' && x.stagingLocked) return send(res, 503, '<h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1>', { 'retry-after': '60' });
+    if (side === 'stg' && (x.stagingLocked || (x.flagFile !== undefined && existsSync(x.flagFile)))) {
+      if (x.maintenanceStatus === 200) return send(res, 200, '<html><head><title>Maintenance</title></head><body>Back soon</body></html>');
+      return send(res, x.maintenanceStatus, '<h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1>', { 'retry-after': '60' });
+    }
     const route = (side === 'prod' ? x.prodRoutes : x.stgRoutes).get(path);
     if (route !== undefined) return route(req, res);
     if (path === '/robots.txt') return send(res, 200, 'User-agent: *\nDisallow: /wp-admin/\n', { 'content-type': 'text/plain' });
@@ -83,6 +100,7 @@ async function world(t: TestContext, extraNames: Record<string, { sans: string[]
     prodRoutes: new Map(),
     stgRoutes: new Map(),
     stagingLocked: false,
+    maintenanceStatus: 503,
   };
   return w;
 }
@@ -631,4 +649,170 @@ test('a title the rewrite changed (staging on http, its URL in the title, rewrit
   const locked = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline });
   one(locked, 'same-site', '/', 'pass', /as on staging when preflight recorded it/);
   one(locked, 'same-site', '/other/', 'fail', /"Other Client Ltd – .*" where staging had "Shop – http:/);
+});
+
+/**
+ * The real lock step against a staging agent without a database whose maintenance flag is what
+ * puts staging's maintenance page up (`w.flagFile`); the plan moves assets, so lock freezes by
+ * the flag alone. Preflight records staging's pages, the data steps are faked, validate is real.
+ */
+async function withLockAgent(t: TestContext, w: World) {
+  const dir = tempDir(t, 'sy-validate-lock-');
+  mkdirSync(join(dir, 'site'));
+  w.flagFile = join(dir, 'site', '.maintenance');
+  const config = validate(AgentConfigSchema, {
+    name: 'staging-1',
+    listen: { host: '127.0.0.1', port: 0 },
+    insecure: true,
+    stateFile: join(dir, 'staging-1.sqlite'),
+    logLevel: 'silent',
+    maintenance: { flagFile: w.flagFile, content: '<?php $upgrading = time(); ?>' },
+  }, 'agent staging-1');
+  const state = openAgentState(config.stateFile, 'staging-1');
+  const db = new DatabaseService({ config, logger: silentLogger(), state: state.db });
+  const server = await startAgentServer({ config, logger: silentLogger(), services: [db] });
+  t.after(async () => {
+    await server.close();
+    await db.close();
+    state.close();
+  });
+  const agents = testDirectory(t, { insecure: true, agents: [{ name: 'staging-1', address: server.address }] });
+  const plan = (pages: string[]): Plan =>
+    parsePlan(
+      {
+        site: 'www.example.test',
+        staging: { agent: 'staging-1', origin: w.STG, ip: STAGING_IP },
+        production: { agent: 'prod-1', origin: w.PROD, ip: PRODUCTION_IP },
+        assets: [{ staging: 'uploads', production: 'uploads' }],
+        dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+        checks: { pages, requestTimeoutMs: 5000, caFile: w.caFile, adminPaths: [], vitals: { enabled: false } },
+      },
+      { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+    );
+  return { store: tempStore(t).store, clock: new FakeClock('2030-01-01T08:00:00.000Z'), lock: lockExecutor({ agents, logger: silentLogger() }), plan };
+}
+
+function engineWithLock(t: TestContext, store: CutoverStore, clock: FakeClock, lock: StepExecutor, opts: { abortGraceMs?: number } = {}) {
+  const world = new FakeWorld();
+  const noAgents = {} as Pick<StepDeps, 'agents' | 'dns' | 'parity'>;
+  const fake = (name: 'presync' | 'sync' | 'verify' | 'rewrite'): StepExecutor => fakeStep(world, name);
+  const engine = newEngine(store, {
+    clock,
+    ...opts,
+    executors: {
+      preflight: preflightExecutor(noAgents, { checks: [stagingPagesCheck()] }),
+      presync: fake('presync'),
+      lock,
+      sync: fake('sync'),
+      verify: fake('verify'),
+      rewrite: fake('rewrite'),
+      validate: validateExecutor(noAgents, { skip: ALL.filter((g) => g !== 'pages') }),
+    },
+  });
+  t.after(() => engine.close());
+  return engine;
+}
+
+const titledPage = (title: string): Route => (_req, res) => send(res, 200, `<!doctype html><html><head><title>${title}</title></head><body>Hello</body></html>`);
+const stepOf = (v: CutoverView, name: string) => v.steps.find((s) => s.name === name);
+
+test('a page retitled on staging between preflight and lock is compared with the titles lock recorded just before the freeze; a page lock could not fetch falls back to preflight\'s; a neighbour site still fails', async (t) => {
+  const w = await world(t);
+  const env = await withLockAgent(t, w);
+  const engine = engineWithLock(t, env.store, env.clock, env.lock);
+  const p = env.plan(['/', '/shop/', '/about/']);
+  const c = engine.create(p, 'alice');
+  const presynced = await engine.advance(c.id, 'presync', 'alice').done;
+  assert.equal(presynced.state, 'paused', JSON.stringify(stepOf(presynced, 'preflight')?.error));
+
+  // A day later (a long presync, a pause): the editors retitled the home page; production copies
+  // it at sync. /about/ errors on staging just then; /shop/ is a neighbour site on production.
+  env.clock.advance(24 * 3600_000);
+  w.stgRoutes.set('/', titledPage('Shop – new season'));
+  w.prodRoutes.set('/', titledPage('Shop – new season'));
+  w.stgRoutes.set('/about/', (_req, res) => send(res, 502, 'Bad Gateway', { 'content-type': 'text/plain' }));
+  w.prodRoutes.set('/shop/', titledPage('Other Client Ltd'));
+  const done = await engine.advance(c.id, 'validate', 'alice').done;
+  assert.equal(existsSync(w.flagFile!), true, 'the real lock put the maintenance flag up');
+  const lock = stepOf(done, 'lock');
+  assert.equal(lock?.state, 'succeeded', JSON.stringify(lock));
+  assert.match(String(lock?.result?.summary ?? ''), /staging writes frozen: maintenance flag .*; 2 of 3 staging pages recorded with their titles$/);
+  assert.equal(stepOf(done, 'validate')?.state, 'failed');
+
+  const report = engine.report(c.id).validation as ValidationReport;
+  const home = one(report, 'same-site', '/', 'pass', /^title "Shop – new season" as on staging when lock recorded it \(2030-01-02T08:00:00\.000Z\); staging answers 503 now$/);
+  assert.equal(home.evidence?.baseline, 'lock');
+  one(report, 'same-site', '/about/', 'pass', /^title "Shop" as on staging when preflight recorded it \(2030-01-01T08:00:00\.000Z\); staging answers 503 now$/);
+  const shop = one(report, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging had "Shop" when lock recorded it \(2030-01-02T08:00:00\.000Z\) \(staging answers 503 now\)/);
+  assert.deepEqual({ stagingTitle: shop.evidence?.stagingTitle, baseline: shop.evidence?.baseline }, { stagingTitle: 'Shop', baseline: 'lock' });
+  assert.equal(pick(report, 'same-site').filter((x) => x.status === 'fail').length, 1, show(report));
+});
+
+test('a forced re-run of lock after staging is already locked (the controller died mid-lock) keeps the record taken while staging was live, even where the maintenance page answers 200', async (t) => {
+  const w = await world(t);
+  const env = await withLockAgent(t, w);
+  // The first controller: its lock freezes staging, then the controller dies before the step ends.
+  let locked = false;
+  const dying: StepExecutor = {
+    idempotent: false,
+    async run(ctx) {
+      const r = await env.lock.run(ctx);
+      locked = true;
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+      return r;
+    },
+  };
+  const first = engineWithLock(t, env.store, env.clock, dying, { abortGraceMs: 100 });
+  const p = env.plan(['/', '/shop/']);
+  const c = first.create(p, 'alice');
+  const presynced = await first.advance(c.id, 'presync', 'alice').done;
+  assert.equal(presynced.state, 'paused', JSON.stringify(stepOf(presynced, 'preflight')?.error));
+  env.clock.advance(3600_000);
+  w.stgRoutes.set('/', titledPage('Shop – new season'));
+  w.prodRoutes.set('/', titledPage('Shop – new season'));
+  const run = first.advance(c.id, 'validate', 'alice');
+  await until(() => locked, 10_000);
+  await first.close();
+  await run.done;
+  assert.equal(first.get(c.id).state, 'interrupted');
+
+  // The operator checks and forces lock again; staging's maintenance page answers 200 here.
+  w.maintenanceStatus = 200;
+  env.clock.advance(3600_000);
+  const second = engineWithLock(t, env.store, env.clock, env.lock);
+  const done = await second.advance(c.id, 'validate', 'alice', { force: true }).done;
+  assert.equal(done.state, 'paused', JSON.stringify(stepOf(done, 'validate')?.error));
+  const lock = stepOf(done, 'lock');
+  assert.equal(lock?.attempt, 2);
+  assert.match(String(lock?.result?.summary ?? ''), /the agent was already locked and kept its first record; staging's pages as an earlier attempt recorded them \(2030-01-01T09:00:00\.000Z\) kept: staging was already locked$/);
+  const report = second.report(c.id).validation as ValidationReport;
+  one(report, 'same-site', '/', 'pass', /^title "Shop – new season" as on staging when lock recorded it \(2030-01-01T09:00:00\.000Z\); staging now answers "Maintenance" \(its maintenance page\?\)$/);
+  one(report, 'same-site', '/shop/', 'pass', /as on staging when lock recorded it \(2030-01-01T09:00:00\.000Z\)/);
+});
+
+test('per page, the latest record in which staging answered normally: a lock record taken with staging already locked (503s) falls back to preflight\'s, page by page', async (t) => {
+  const w = await world(t);
+  const p = plan(w, { pages: ['/', '/new/'] });
+  w.stgRoutes.set('/new/', (_req, res) => send(res, 404, '<html><head><title>Not found</title></head></html>'));
+  const atPreflight = await recordStagingBaseline(p, { now: () => new Date('2030-01-01T08:00:00.000Z') });
+  // Published after preflight; lock records it, then staging is locked on a forced re-run.
+  w.stgRoutes.set('/new/', titledPage('New post'));
+  const atLock = await recordStagingBaseline(p, { now: () => new Date('2030-01-02T08:00:00.000Z'), by: 'lock' });
+  w.stagingLocked = true;
+  const relocked = await recordStagingBaseline(p, { now: () => new Date('2030-01-02T09:00:00.000Z'), by: 'lock' });
+  assert.deepEqual(relocked.pages.map((x) => x.status), [503, 503]);
+  w.prodRoutes.set('/new/', titledPage('New post'));
+  const pagesOnly = { skip: ALL.filter((g) => g !== 'pages') };
+
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: [atPreflight, atLock, relocked] });
+  one(r, 'same-site', '/', 'pass', /^title "Shop" as on staging when lock recorded it \(2030-01-02T08:00:00\.000Z\); staging answers 503 now$/);
+  one(r, 'same-site', '/new/', 'pass', /^title "New post" as on staging when lock recorded it \(2030-01-02T08:00:00\.000Z\)/);
+  // Only preflight's and the locked re-run's: a page neither saw as the site is not compared,
+  // naming the latest answer.
+  const r2 = await runValidation(p, { ...pagesOnly, stagingBaseline: [atPreflight, relocked] });
+  one(r2, 'same-site', '/', 'pass', /^title "Shop" as on staging when preflight recorded it \(2030-01-01T08:00:00\.000Z\); staging answers 503 now$/);
+  one(r2, 'same-site', '/new/', 'pass', /^title "New post"; not compared \(staging answers 503, and it answered 503 at lock \(2030-01-02T09:00:00\.000Z\)\)$/);
+  w.prodRoutes.set('/', titledPage('Other Client Ltd'));
+  const r3 = await runValidation(p, { ...pagesOnly, stagingBaseline: [atPreflight, relocked] });
+  one(r3, 'same-site', '/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it \(2030-01-01T08:00:00\.000Z\) \(staging answers 503 now\)/);
 });

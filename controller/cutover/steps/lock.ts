@@ -3,6 +3,11 @@
 // that prior state is the first thing this step writes to the store, so a rollback after any
 // crash from here on knows exactly what to restore.
 //
+// Just before, while staging is still live, it records staging's pages again (status, <title>):
+// preflight's record may be days old by now, and validate compares production's titles with the
+// newest one once staging answers its maintenance page. That takes the same per-page limits as
+// preflight, runs before the freeze so it does not lengthen it, and never fails the lock.
+//
 // Not idempotent: a forced rerun is safe only because the agent keeps its first record and
 // answers `already_locked` with it; an agent that lost its state would read the locked state
 // as "prior", which is why an operator has to look first.
@@ -10,7 +15,8 @@ import { SwitchyardError } from '../../../shared/errors.js';
 import type { FreezeState, FreezeState__Output } from '../../../shared/proto-gen/switchyard/v1/FreezeState.js';
 import type { LockWritesRequest } from '../../../shared/proto-gen/switchyard/v1/LockWritesRequest.js';
 import type { LockWritesResponse__Output } from '../../../shared/proto-gen/switchyard/v1/LockWritesResponse.js';
-import type { StepExecutor, StepResult } from '../executor.js';
+import { answeredNormally, recordStagingBaseline, storedStagingBaseline, type StagingBaseline } from '../../validate/index.js';
+import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { StepRow } from '../store/index.js';
 import { databaseClient, hasAssets, unary, type DataStepDeps } from './data-agents.js';
 
@@ -53,13 +59,41 @@ export function freezeToWire(e: FreezeEvidence): FreezeState {
   };
 }
 
+function evidenceOf(row: StepRow | undefined): Record<string, unknown> {
+  const ev = row?.result?.evidence;
+  return ev === null || typeof ev !== 'object' ? {} : (ev as Record<string, unknown>);
+}
+
 /** The prior state the lock step recorded, if it got that far. */
 export function recordedPrior(lock: StepRow | undefined): FreezeEvidence | undefined {
-  const ev = lock?.result?.evidence;
-  if (ev === null || typeof ev !== 'object') return undefined;
-  const prior = (ev as Record<string, unknown>)[PRIOR_KEY];
+  const prior = evidenceOf(lock)[PRIOR_KEY];
   if (prior === null || typeof prior !== 'object' || typeof (prior as FreezeEvidence).lockedAt !== 'string') return undefined;
   return prior as FreezeEvidence;
+}
+
+/** Staging's pages now, or why there is no record; never throws but for the step's own abort. */
+async function recordPages(ctx: StepContext): Promise<StagingBaseline | string> {
+  try {
+    return await recordStagingBaseline(ctx.plan, { signal: ctx.signal, now: () => ctx.clock.now(), by: 'lock' });
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    ctx.logger.warn({ err }, "recording staging's pages before the freeze failed; validate falls back to preflight's record");
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/**
+ * The record this attempt keeps, and a note for the summary. Already locked, staging answered
+ * its maintenance page to what was just recorded — a 503, or a 200 page titled "Maintenance"
+ * that would pass for the site — so that record is dropped for the earlier attempt's, if any.
+ */
+function keptPages(fresh: StagingBaseline | string, earlier: StagingBaseline | undefined, alreadyLocked: boolean): { baseline?: StagingBaseline; note: string } {
+  if (typeof fresh !== 'string' && !alreadyLocked) {
+    return { baseline: fresh, note: `${fresh.pages.filter(answeredNormally).length} of ${fresh.pages.length} staging pages recorded with their titles` };
+  }
+  const why = typeof fresh === 'string' ? `recording them again failed (${fresh})` : 'staging was already locked';
+  if (earlier !== undefined) return { baseline: earlier, note: `staging's pages as an earlier attempt recorded them (${earlier.recordedAt}) kept: ${why}` };
+  return { note: `staging's pages not recorded: ${why}; validate compares with preflight's record` };
 }
 
 export function lockExecutor(deps: DataStepDeps): StepExecutor {
@@ -74,6 +108,9 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       }
       const flagOnly = plan.database === undefined;
       const agent = plan.staging.agent;
+      // An earlier attempt's record, taken while staging was live, outlives a forced re-run.
+      const earlier = storedStagingBaseline(evidenceOf(ctx.previousAttempt)[EVIDENCE_KEYS.stagingBaseline], plan, 'lock');
+      const fresh = await recordPages(ctx);
       const client = databaseClient(deps, agent, 'staging.agent');
       const res = await unary<typeof client, LockWritesRequest, LockWritesResponse__Output>(deps, agent, client, 'LockWrites', { flag_only: flagOnly }, { signal: ctx.signal });
       if (res.prior === null) {
@@ -82,6 +119,8 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       const prior = freezeEvidence(res.prior);
       ctx.record.put(PRIOR_KEY, prior);
       ctx.record.put('alreadyLocked', res.already_locked);
+      const pages = keptPages(fresh, earlier, res.already_locked);
+      if (pages.baseline !== undefined) ctx.record.put(EVIDENCE_KEYS.stagingBaseline, pages.baseline);
       if (flagOnly && prior.noDatabase !== true) {
         // An agent older than flag_only froze its database anyway; the record above lets the
         // rollback restore it.
@@ -91,7 +130,7 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       const flag = prior.flagFile === '' ? 'no maintenance flag configured on the agent' : `maintenance flag ${prior.flagFile}${prior.flagFileExisted ? ' (existed before)' : ''}`;
       const ro = prior.noDatabase !== true ? `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})` : flagOnly ? 'no database frozen (the plan moves none)' : 'no database on the agent';
       return {
-        summary: `staging writes frozen: ${flag}, ${ro}${res.already_locked ? '; the agent was already locked and kept its first record' : ''}`,
+        summary: `staging writes frozen: ${flag}, ${ro}${res.already_locked ? '; the agent was already locked and kept its first record' : ''}; ${pages.note}`,
         evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, agent },
       };
     },

@@ -13,7 +13,7 @@ import type { Plan } from '../plan.js';
 import type { StepDeps } from './deps.js';
 import { pageUrl } from './pinned-http.js';
 import { postSwitchValidation } from '../../validate/run-validation.js';
-import { preflightBaseline } from './validate.js';
+import { stagingBaselines } from './validate.js';
 
 export const DEFAULT_PROPAGATION_TIMEOUT_SECONDS = 600;
 
@@ -123,11 +123,10 @@ export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: 
       // The same checks as validate, now through the name as DNS answers it: anything that fails
       // here is live for visitors and crawlers, so it rolls back rather than waits.
       const answered = result.servers.find((s) => s.ok)?.answer[0] ?? expected[0];
-      const baseline = preflightBaseline(ctx);
       const report = await postSwitchValidation(plan, {
         signal: ctx.signal,
         ...(answered === undefined ? {} : { resolvedProductionIp: answered }),
-        ...(baseline === undefined ? {} : { stagingBaseline: baseline }),
+        stagingBaseline: stagingBaselines(ctx),
         emit: ctx.emit,
       });
       const withValidation = { ...evidence, postSwitchValidation: report };

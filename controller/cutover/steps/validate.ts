@@ -20,11 +20,20 @@ export function agentTextScanner(agents: AgentDirectory, signal?: AbortSignal): 
   };
 }
 
-/** Staging's pages as this cutover's last preflight recorded them, while staging was live. */
-export function preflightBaseline(ctx: Pick<StepContext, 'plan' | 'record'>): StagingBaseline | undefined {
-  const ev = ctx.record.step('preflight')?.result?.evidence;
-  if (ev === null || typeof ev !== 'object') return undefined;
-  return storedStagingBaseline((ev as Record<string, unknown>)[EVIDENCE_KEYS.stagingBaseline], ctx.plan);
+/**
+ * Staging's pages as this cutover recorded them while staging was live, oldest first: by its
+ * last preflight, then by lock just before the freeze (validate takes each page's latest
+ * normal answer).
+ */
+export function stagingBaselines(ctx: Pick<StepContext, 'plan' | 'record'>): StagingBaseline[] {
+  const out: StagingBaseline[] = [];
+  for (const step of ['preflight', 'lock'] as const) {
+    const ev = ctx.record.step(step)?.result?.evidence;
+    if (ev === null || typeof ev !== 'object') continue;
+    const b = storedStagingBaseline((ev as Record<string, unknown>)[EVIDENCE_KEYS.stagingBaseline], ctx.plan, step);
+    if (b !== undefined) out.push(b);
+  }
+  return out;
 }
 
 export function validationResult(report: ValidationReport): StepResult {
@@ -41,11 +50,10 @@ export function validateExecutor(deps: Pick<StepDeps, 'agents'>, opts: Omit<Vali
   return {
     idempotent: true,
     async run(ctx) {
-      const baseline = preflightBaseline(ctx);
       const report = await runValidation(ctx.plan, {
         ...opts,
         mode: 'pinned',
-        ...(baseline === undefined ? {} : { stagingBaseline: baseline }),
+        stagingBaseline: stagingBaselines(ctx),
         signal: ctx.signal,
         emit: ctx.emit,
         // Certificate expiry is judged on the real clock, never a test or replay clock.
