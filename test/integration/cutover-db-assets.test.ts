@@ -285,8 +285,8 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStag
       return parsePlan(
         {
           site: 'example.com',
-          staging: { agent: 'staging-1', origin: STAGING_ORIGIN, ip: '203.0.113.10' },
-          production: { agent: 'prod-1', origin: PRODUCTION_ORIGIN, ip: '203.0.113.20' },
+          staging: { agent: 'staging-1', origin: STAGING_ORIGIN, ip: '127.0.0.2' },
+          production: { agent: 'prod-1', origin: PRODUCTION_ORIGIN, ip: '127.0.0.3' },
           ...data,
           assets: [{ staging: 'uploads', production: 'uploads', delete: true }],
           dns: { provider: 'pdns', zone: 'example.com', name: 'www.example.com' },
@@ -673,8 +673,8 @@ test('an assets-only cutover: the second pull of presync takes an upload made af
   const plan = parsePlan(
     {
       site: 'example.com',
-      staging: { agent: 'staging-1', origin: STAGING_ORIGIN, ip: '203.0.113.10' },
-      production: { agent: 'prod-1', origin: PRODUCTION_ORIGIN, ip: '203.0.113.20' },
+      staging: { agent: 'staging-1', origin: STAGING_ORIGIN, ip: '127.0.0.2' },
+      production: { agent: 'prod-1', origin: PRODUCTION_ORIGIN, ip: '127.0.0.3' },
       assets: [{ staging: 'uploads', production: 'uploads', delete: true }],
       dns: { provider: 'pdns', zone: 'example.com', name: 'www.example.com' },
       checks: { pages: ['/'] },
