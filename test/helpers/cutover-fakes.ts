@@ -176,3 +176,21 @@ export function gate(): { promise: Promise<void>; open: () => void } {
   });
   return { promise, open };
 }
+
+/**
+ * A StepContext for calling one executor directly (no engine): its evidence goes to a plain
+ * object the test can read back, nothing is emitted, time is the wall clock.
+ */
+export function stepContextFor(plan: Plan, step: StepName, signal: AbortSignal = new AbortController().signal): StepContext {
+  const evidence: Record<string, unknown> = {};
+  return {
+    plan,
+    signal,
+    step,
+    attempt: 1,
+    emit: () => undefined,
+    record: { step: () => undefined, get: (k: string) => evidence[k], put: (k: string, v: unknown) => void (evidence[k] = v) },
+    logger: silentLogger(),
+    clock: { now: () => new Date() },
+  } as unknown as StepContext;
+}

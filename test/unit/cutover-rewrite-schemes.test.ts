@@ -14,6 +14,7 @@ import type { ProtoGrpcType as DatabaseProto } from '../../shared/proto-gen/data
 import type { RewriteRequest__Output } from '../../shared/proto-gen/switchyard/v1/RewriteRequest.js';
 import type { RewriteReport } from '../../shared/proto-gen/switchyard/v1/RewriteReport.js';
 import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
+import { stepContextFor } from '../helpers/cutover-fakes.js';
 
 /** A production agent whose RewriteUrls answers `answer(req)`; the requests it got are kept. */
 async function productionAgent(t: TestContext, answer: (req: RewriteRequest__Output) => RewriteReport) {
@@ -51,17 +52,7 @@ function ctxFor(rewrite: Array<Record<string, unknown>>): StepContext {
     },
     { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
   );
-  const evidence: Record<string, unknown> = {};
-  return {
-    plan,
-    signal: new AbortController().signal,
-    step: 'rewrite',
-    attempt: 1,
-    emit: () => undefined,
-    record: { step: () => undefined, get: (k: string) => evidence[k], put: (k: string, v: unknown) => void (evidence[k] = v) },
-    logger: silentLogger(),
-    clock: { now: () => new Date() },
-  } as unknown as StepContext;
+  return stepContextFor(plan, 'rewrite');
 }
 
 const S = 'https://staging.example.test';

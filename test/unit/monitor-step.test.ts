@@ -11,6 +11,7 @@ import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/
 import { silentLogger } from '../../shared/logger.js';
 import { fakeTailAccessLog, type FakeCall } from '../helpers/fake-access-log.js';
 import { stepWallClockAhead } from '../helpers/clock-step.js';
+import { stepContextFor } from '../helpers/cutover-fakes.js';
 
 const HOST = '127.0.0.1';
 
@@ -70,19 +71,7 @@ function planFor(port: number, checks: Record<string, unknown>) {
   );
 }
 
-function ctxFor(plan: ReturnType<typeof planFor>, signal = new AbortController().signal): StepContext {
-  const evidence: Record<string, unknown> = {};
-  return {
-    plan,
-    signal,
-    step: 'monitor',
-    attempt: 1,
-    emit: () => undefined,
-    record: { step: () => undefined, get: (k: string) => evidence[k], put: (k: string, v: unknown) => void (evidence[k] = v) },
-    logger: silentLogger(),
-    clock: { now: () => new Date() },
-  } as unknown as StepContext;
-}
+const ctxFor = (plan: ReturnType<typeof planFor>, signal?: AbortSignal): StepContext => stepContextFor(plan, 'monitor', signal);
 
 type MonitorEvidence = { verdict: string; window: { total: number; errors: number; log: { total: number; errors: number } } };
 const monitorOf = (r: StepResult) => (r.evidence as { monitor: MonitorEvidence }).monitor;
