@@ -176,11 +176,15 @@ export function pinnedFetch(url: string, opts: FetchOptions = {}): Promise<Fetch
       ...(https ? { servername: isIP(hostname) === 0 ? hostname : '', rejectUnauthorized: false } : {}),
       agent: false,
     });
+    // Listening before anything can destroy the request, and for every error: a request destroyed
+    // unanswered emits 'socket hang up' afterwards, and an error with no listener would take the
+    // whole controller down (a validate step cancelled by a rollback did, its queued pages
+    // starting with the signal already aborted).
+    req.on('error', (err: NodeJS.ErrnoException) => fail(err.code !== undefined ? `${err.code}: ${err.message}` : err.message));
     const timer = setTimeout(() => fail(`no complete answer within ${timeoutMs} ms`, true), timeoutMs);
     if (opts.signal?.aborted) return fail('cancelled');
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    req.once('error', (err: NodeJS.ErrnoException) => fail(err.code !== undefined ? `${err.code}: ${err.message}` : err.message));
     req.once('response', (res) => {
       const ttfbMs = elapsed();
       readBody(res, maxBody).then(

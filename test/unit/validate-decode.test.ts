@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { decodeBody } from '../../controller/validate/pinned-client.js';
+import { decodeBody, pinnedFetch } from '../../controller/validate/pinned-client.js';
 
 const text = 'hello world, '.repeat(100);
 
@@ -32,4 +32,26 @@ test('a body cut on the wire decodes as far as it goes; a whole body that ends m
   await assert.rejects(decodeBody(gz.subarray(0, Math.floor(gz.length / 2)), 'gzip', 1 << 20, false), /unexpected end of file/);
   await assert.rejects(decodeBody(Buffer.from('not gzip'), 'gzip', 1 << 20, false), /incorrect header check/);
   assert.deepEqual(await decodeBody(Buffer.alloc(0), 'gzip', 10, false), { body: Buffer.alloc(0), truncated: false });
+});
+
+// A validate step cancelled by a rollback starts its queued pages with the signal already
+// aborted: the request destroyed before it had an error listener then emitted 'socket hang up'
+// with none, an uncaught exception that would end the controller process.
+test('a fetch started with its signal already aborted ends cancelled, with no stray error', async (t) => {
+  const { createServer } = await import('node:http');
+  const server = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as { port: number }).port;
+  const stray: unknown[] = [];
+  const onUncaught = (err: unknown) => stray.push(err);
+  process.prependListener('uncaughtException', onUncaught);
+  t.after(() => process.removeListener('uncaughtException', onUncaught));
+  const abort = new AbortController();
+  abort.abort();
+  const r = await pinnedFetch(`http://127.0.0.1:${port}/`, { signal: abort.signal, timeoutMs: 2000 });
+  assert.equal(r.ok, false);
+  assert.equal(r.ok === false && r.error, 'cancelled');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(stray.map(String), []);
 });
