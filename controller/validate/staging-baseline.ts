@@ -3,6 +3,7 @@
 // its maintenance page (WordPress: a 503 for every URL), so validate — and the re-check after the
 // switch — compare production's titles with these records: without them a neighbour site
 // answering for the name would pass.
+import { SwitchyardError } from '../../shared/errors.js';
 import type { Plan } from '../cutover/plan.js';
 import { HttpContext } from './http-context.js';
 import { mapLimit } from './limit.js';
@@ -45,9 +46,27 @@ export interface RecordOptions {
   signal?: AbortSignal;
   now?: () => Date;
   by?: RecordedBy;
+  /**
+   * The whole record's time limit. Each request has its own (checks.requestTimeoutMs), but a
+   * hundred pages of a staging slow to answer could hold lock for minutes before the freeze.
+   */
+  withinMs?: number;
 }
 
 export async function recordStagingBaseline(plan: Plan, opts: RecordOptions = {}): Promise<StagingBaseline> {
+  if (opts.withinMs === undefined) return record(plan, opts);
+  const limit = AbortSignal.timeout(opts.withinMs);
+  try {
+    return await record(plan, { ...opts, signal: opts.signal === undefined ? limit : AbortSignal.any([opts.signal, limit]) });
+  } catch (err) {
+    if (opts.signal?.aborted !== true && limit.aborted) {
+      throw new SwitchyardError('SY_PRECONDITION', `staging's pages not recorded within ${opts.withinMs / 1000} s (staging slow to answer)`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function record(plan: Plan, opts: RecordOptions): Promise<StagingBaseline> {
   const c = plan.checks;
   const concurrency = c.concurrency ?? DEFAULT_CONCURRENCY;
   const http = new HttpContext({ timeoutMs: c.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS, concurrency, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });

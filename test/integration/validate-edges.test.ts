@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { SwitchyardError } from '../../shared/errors.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { recordStagingBaseline, runValidation, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
 import type { StepExecutor } from '../../controller/cutover/executor.js';
@@ -815,4 +816,19 @@ test('per page, the latest record in which staging answered normally: a lock rec
   w.prodRoutes.set('/', titledPage('Other Client Ltd'));
   const r3 = await runValidation(p, { ...pagesOnly, stagingBaseline: [atPreflight, relocked] });
   one(r3, 'same-site', '/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it \(2030-01-01T08:00:00\.000Z\) \(staging answers 503 now\)/);
+});
+
+// Lock records staging's pages just before the freeze; a staging slow to answer must not hold it
+// there for pages × requestTimeoutMs: the record gives up as a whole (lock then uses preflight's).
+test('recording staging pages stops at its overall limit when staging answers slowly', async (t) => {
+  const w = await world(t);
+  const hanging: Array<() => void> = [];
+  for (const path of ['/a/', '/b/', '/c/', '/d/', '/e/']) w.stgRoutes.set(path, (_req, res) => void hanging.push(() => res.destroy()));
+  t.after(() => hanging.forEach((end) => end()));
+  const p = plan(w, { pages: ['/a/', '/b/', '/c/', '/d/', '/e/'], concurrency: 1, requestTimeoutMs: 1000 });
+  await assert.rejects(recordStagingBaseline(p, { withinMs: 400 }), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError, String(err));
+    assert.match(err.message, /staging's pages not recorded within 0\.4 s/);
+    return true;
+  });
 });

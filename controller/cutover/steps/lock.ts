@@ -71,10 +71,13 @@ export function recordedPrior(lock: StepRow | undefined): FreezeEvidence | undef
   return prior as FreezeEvidence;
 }
 
+/** How long lock may spend recording staging's pages before it freezes anyway (preflight's record stands in). */
+export const LOCK_RECORD_LIMIT_MS = 30_000;
+
 /** Staging's pages now, or why there is no record; never throws but for the step's own abort. */
 async function recordPages(ctx: StepContext): Promise<StagingBaseline | string> {
   try {
-    return await recordStagingBaseline(ctx.plan, { signal: ctx.signal, now: () => ctx.clock.now(), by: 'lock' });
+    return await recordStagingBaseline(ctx.plan, { signal: ctx.signal, now: () => ctx.clock.now(), by: 'lock', withinMs: LOCK_RECORD_LIMIT_MS });
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     ctx.logger.warn({ err }, "recording staging's pages before the freeze failed; validate falls back to preflight's record");
