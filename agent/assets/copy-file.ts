@@ -17,6 +17,7 @@ import type { Entry, ManifestBatcher, ManifestStore } from './manifest-store.js'
 import { utimesArg } from './mtime.js';
 import { PART_PREFIX, resolveInside } from './path-safety.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { removeTree } from './remove-tree.js';
 import type { AssetRoot } from './roots.js';
 import { entryFromStat, type StatLike } from './scanner.js';
 
@@ -225,7 +226,7 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
   // and with it the pull; the rerun's manifest knows the directory.
   const existing = cur?.type === 'dir' ? lstatSyncSafe(abs) : undefined;
   if (existing?.isDirectory()) {
-    await rm(abs, { recursive: true, force: true });
+    await removeTree(abs);
     ctx.batcher.deleteTree(s.path);
   }
   ctx.track(
@@ -418,7 +419,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
     await fh.close();
     const existing = await lstat(abs).catch(() => undefined);
     if (existing?.isDirectory()) {
-      await rm(abs, { recursive: true, force: true });
+      await removeTree(abs);
       ctx.batcher.deleteTree(s.path);
     }
     const done = async (committed?: StatLike): Promise<void> => {

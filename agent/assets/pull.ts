@@ -22,6 +22,7 @@ import { utimesArg } from './mtime.js';
 import { Plan } from './plan.js';
 import { CappedList, cappedMessages } from './capped-list.js';
 import { RateLimiter } from './rate-limiter.js';
+import { removeTree } from './remove-tree.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { entryFromStat } from './scanner.js';
 import { entryRecord, manifestDigest, type TreeSummary } from './tree-digest.js';
@@ -282,7 +283,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       // nothing of ours below it — and rm must not follow a link out of the root.
       const parentReal = await assertWritableDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path), opened).then(() => true, () => false);
       if (parentReal) {
-        await rm(abs, { recursive: true, force: true }).catch((err: NodeJS.ErrnoException) => {
+        await removeTree(abs).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOTDIR') throw err;
         });
       }
@@ -340,7 +341,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       await lutimes(tmp, mtime, mtime).catch(() => undefined);
       const cur = await lstat(abs).catch(() => undefined);
       if (cur?.isDirectory()) {
-        await rm(abs, { recursive: true, force: true });
+        await removeTree(abs);
         // Its rows go with it: kept, the digest still counted the files that were below it, and
         // a pull without delete did not end equal though the disk was.
         batcher.deleteTree(s.path);

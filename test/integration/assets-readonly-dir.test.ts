@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,18 +27,8 @@ if (process.env[CHILD] !== undefined) {
 } else {
   // As root the production agent is started as nobody; run as anyone else, it already is not root.
   const asRoot = process.getuid?.() === 0;
-  test('a read-only directory on staging: later changes inside it still reach a production agent that is not root', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
-    chmodSync(dir, 0o755);
-    const stagingRoot = join(dir, 'staging');
-    const productionDir = join(dir, 'p');
-    mkdirSync(join(stagingRoot, 'ro'), { recursive: true });
-    writeFileSync(join(stagingRoot, 'ro/a'), 'a');
-    writeFileSync(join(stagingRoot, 'ro/gone'), 'gone');
-    chmodSync(join(stagingRoot, 'ro'), 0o555);
-    mkdirSync(productionDir);
-    if (asRoot) chownSync(productionDir, NOBODY, NOBODY);
-    const productionRoot = join(productionDir, 'root');
+  /** Staging as this process, production as a child process that is not root; `dir` removed after. */
+  const startPair = async (t: { after(fn: () => Promise<void>): void }, dir: string, stagingRoot: string, productionDir: string, productionRoot: string) => {
     const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
       env: { ...process.env, [CHILD]: JSON.stringify([join(productionDir, 'p.sqlite'), productionRoot]) },
@@ -52,10 +42,27 @@ if (process.env[CHILD] !== undefined) {
       production.close();
       child.kill('SIGKILL');
       await staging.stop();
+      // Read-only directories the test left on production: root can remove them, nobody could not.
       rmSync(dir, { recursive: true, force: true });
     });
     await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
     const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+    return { production, req };
+  };
+
+  test('a read-only directory on staging: later changes inside it still reach a production agent that is not root', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+    chmodSync(dir, 0o755);
+    const stagingRoot = join(dir, 'staging');
+    const productionDir = join(dir, 'p');
+    mkdirSync(join(stagingRoot, 'ro'), { recursive: true });
+    writeFileSync(join(stagingRoot, 'ro/a'), 'a');
+    writeFileSync(join(stagingRoot, 'ro/gone'), 'gone');
+    chmodSync(join(stagingRoot, 'ro'), 0o555);
+    mkdirSync(productionDir);
+    if (asRoot) chownSync(productionDir, NOBODY, NOBODY);
+    const productionRoot = join(productionDir, 'root');
+    const { production, req } = await startPair(t, dir, stagingRoot, productionDir, productionRoot);
     const modeOf = (p: string): number => statSync(join(productionRoot, p)).mode & 0o7777;
     const first = await pull(production, req);
     assert.equal(first.result.equal, true);
@@ -99,5 +106,39 @@ if (process.env[CHILD] !== undefined) {
     const fifth = await pull(production, { ...req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
     assert.equal(fifth.result.equal, true);
     assert.deepEqual(readdirSync(productionRoot), []);
+  });
+  test('a read-only directory on production replaced by a file or a link from staging, and removed with its read-only subdirectories, by an agent that is not root', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+    chmodSync(dir, 0o755);
+    const stagingRoot = join(dir, 'staging');
+    const productionDir = join(dir, 'p');
+    // Three read-only trees, each with a read-only subdirectory holding a file.
+    for (const d of ['to-file', 'to-link', 'removed']) {
+      mkdirSync(join(stagingRoot, d, 'sub'), { recursive: true });
+      writeFileSync(join(stagingRoot, d, 'sub/x'), 'x');
+      writeFileSync(join(stagingRoot, d, 'y'), 'y');
+      chmodSync(join(stagingRoot, d, 'sub'), 0o555);
+      chmodSync(join(stagingRoot, d), 0o555);
+    }
+    mkdirSync(productionDir);
+    if (asRoot) chownSync(productionDir, NOBODY, NOBODY);
+    const productionRoot = join(productionDir, 'root');
+    const { production, req } = await startPair(t, dir, stagingRoot, productionDir, productionRoot);
+    const first = await pull(production, req);
+    assert.equal(first.result.equal, true);
+    assert.equal(statSync(join(productionRoot, 'to-file/sub')).mode & 0o7777, 0o555);
+
+    for (const d of ['to-file', 'to-link', 'removed']) {
+      chmodSync(join(stagingRoot, d), 0o755);
+      chmodSync(join(stagingRoot, d, 'sub'), 0o755);
+      rmSync(join(stagingRoot, d), { recursive: true });
+    }
+    writeFileSync(join(stagingRoot, 'to-file'), 'now a file');
+    symlinkSync('to-file', join(stagingRoot, 'to-link'));
+    const second = await pull(production, { ...req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
+    assert.equal(second.result.equal, true);
+    assert.equal(readFileSync(join(productionRoot, 'to-file'), 'utf8'), 'now a file');
+    assert.equal(readlinkSync(join(productionRoot, 'to-link')), 'to-file');
+    assert.deepEqual(readdirSync(productionRoot).sort(), ['to-file', 'to-link']);
   });
 }
