@@ -25,6 +25,7 @@ export const ERRORS = {
   SY_CONFLICT: { http: 409, grpc: GrpcStatus.ABORTED, title: 'Conflict with the current state' },
   SY_PRECONDITION: { http: 412, grpc: GrpcStatus.FAILED_PRECONDITION, title: 'A precondition failed' },
   SY_PATH_UNSAFE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, title: 'Path is outside the allowed root' },
+  SY_FILESYSTEM: { http: 502, grpc: GrpcStatus.FAILED_PRECONDITION, title: 'A file system operation on an agent failed' },
   SY_DB: { http: 502, grpc: GrpcStatus.INTERNAL, title: 'Database operation failed' },
   SY_DNS_PROVIDER: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'DNS provider call failed' },
   SY_DNS_QUERY: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'DNS query failed' },
@@ -96,6 +97,30 @@ export function toProblem(err: SwitchyardError, instance?: string): Problem {
 
 const CODE_KEY = 'switchyard-error-code';
 const FIELD_KEY = 'switchyard-error-field';
+/** Binary (UTF-8 JSON): a path in the details may be any text, and text metadata must be ASCII. */
+const DETAILS_KEY = 'switchyard-error-details-bin';
+/** Larger details stay behind (the message still says it all): headers have a size limit. */
+const MAX_DETAILS_BYTES = 2048;
+
+function detailsBytes(details: Record<string, unknown> | undefined): Buffer | undefined {
+  if (details === undefined) return undefined;
+  try {
+    const b = Buffer.from(JSON.stringify(details), 'utf8');
+    return b.length <= MAX_DETAILS_BYTES ? b : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function detailsFrom(value: unknown): Record<string, unknown> | undefined {
+  if (!Buffer.isBuffer(value)) return undefined;
+  try {
+    const d: unknown = JSON.parse(value.toString('utf8'));
+    return d !== null && typeof d === 'object' && !Array.isArray(d) ? (d as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The gRPC status object a handler passes to its callback; the code travels in metadata. */
 export function toGrpcError(err: unknown): { code: GrpcStatus; details: string; metadata: Metadata } {
@@ -103,6 +128,8 @@ export function toGrpcError(err: unknown): { code: GrpcStatus; details: string; 
   const metadata = new Metadata();
   metadata.set(CODE_KEY, e.code);
   if (e.field !== undefined) metadata.set(FIELD_KEY, e.field);
+  const details = detailsBytes(e.details);
+  if (details !== undefined) metadata.set(DETAILS_KEY, details);
   return { code: e.grpcStatus, details: e.message, metadata };
 }
 
@@ -119,9 +146,10 @@ export function fromGrpcError(err: unknown, fallbackContext = 'agent call'): Swi
   const g = (err ?? {}) as GrpcLikeError;
   const codeValue = g.metadata?.get(CODE_KEY)[0];
   const fieldValue = g.metadata?.get(FIELD_KEY)[0];
+  const details = detailsFrom(g.metadata?.get(DETAILS_KEY)[0]);
   const detail = g.details ?? g.message ?? String(err);
   if (isErrorCode(codeValue)) {
-    return new SwitchyardError(codeValue, detail, fieldValue === undefined ? { cause: err } : { field: String(fieldValue), cause: err });
+    return new SwitchyardError(codeValue, detail, { ...(fieldValue === undefined ? {} : { field: String(fieldValue) }), ...(details === undefined ? {} : { details }), cause: err });
   }
   switch (g.code) {
     case GrpcStatus.UNAVAILABLE:

@@ -25,6 +25,19 @@ test('the error code survives a gRPC round trip through metadata, not message te
   assert.equal(unavailable.code, 'SY_AGENT_UNREACHABLE');
 });
 
+test('the details of an error survive the gRPC round trip (any text, as UTF-8); details too large for a header stay behind', () => {
+  const details = { errno: 'ENOSPC', root: 'uploads', path: 'fotos/año 2024/日本.jpg' };
+  const wire = toGrpcError(new SwitchyardError('SY_FILESYSTEM', 'no space left on device', { details }));
+  const back = fromGrpcError({ code: wire.code, details: 'x', metadata: wire.metadata });
+  assert.equal(back.code, 'SY_FILESYSTEM');
+  assert.deepEqual(back.details, details);
+  assert.deepEqual(toProblem(back).details, details);
+  const big = toGrpcError(new SwitchyardError('SY_CONFLICT', 'collisions', { details: { collisions: Array.from({ length: 500 }, (_, i) => `row ${i}`) } }));
+  const bigBack = fromGrpcError({ code: big.code, details: 'collisions', metadata: big.metadata });
+  assert.equal(bigBack.code, 'SY_CONFLICT');
+  assert.equal(bigBack.details, undefined);
+});
+
 test('every error code is documented in the README error table', () => {
   const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
   const missing = (Object.keys(ERRORS) as ErrorCode[]).filter((c) => !readme.includes(`\`${c}\``));
