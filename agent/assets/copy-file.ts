@@ -18,6 +18,7 @@ import { utimesArg } from './mtime.js';
 import { PART_PREFIX, resolveInside } from './path-safety.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { removeTree } from './remove-tree.js';
+import { fsError } from './fs-error.js';
 import type { AssetRoot } from './roots.js';
 import { entryFromStat, type StatLike } from './scanner.js';
 
@@ -230,10 +231,15 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
     ctx.batcher.deleteTree(s.path);
   }
   ctx.track(
-    ctx.committer.commit(tmp, abs).then((st) => {
-      ctx.batcher.upsert(entryFromStat(s.path, st, { sha256: sha, chunks: s.chunks }));
-      ctx.counters.filesDone++;
-    }),
+    ctx.committer.commit(tmp, abs).then(
+      (st) => {
+        ctx.batcher.upsert(entryFromStat(s.path, st, { sha256: sha, chunks: s.chunks }));
+        ctx.counters.filesDone++;
+      },
+      (err: unknown) => {
+        throw fsError(err, ctx.root, s.path);
+      },
+    ),
   );
   return { status: 'ok' };
 }
@@ -433,7 +439,11 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       await done();
     } else {
       // The slot is free for the next file while the batch waits for its syncfs.
-      ctx.track(ctx.committer.commit(tmp, abs).then(done));
+      ctx.track(
+        ctx.committer.commit(tmp, abs).then(done, (err: unknown) => {
+          throw fsError(err, root, s.path);
+        }),
+      );
     }
     return { status: 'ok' };
   } finally {

@@ -21,7 +21,7 @@
 //   pull (35-45 ms of a 26k-entry manifest that the pull's last phase otherwise spent on the main
 //   thread).
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, readSync, realpathSync, renameSync, statSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, readSync, realpathSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { DIGEST_PAGE_SQL, forEachDigestPage } from './manifest-store.js';
@@ -113,7 +113,7 @@ export type FileReply =
   | { id: number; status: 'renamed'; stat: StatFields }
   | { id: number; status: 'digest'; summary: TreeSummary }
   | { id: number; status: 'dirs'; stats: Array<StatFields | null> }
-  | { id: number; status: 'error'; message: string; code?: string };
+  | { id: number; status: 'error'; message: string; code?: string; syscall?: string; path?: string };
 
 function write(job: SmallWriteJob): FileReply {
   const got = createHash('sha256').update(job.data).digest();
@@ -129,6 +129,14 @@ function writeTemp(tmp: string, data: Uint8Array, mode: number, mtime: UtimesArg
     for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off, off);
     fchmodSync(fd, mode);
     futimesSync(fd, mtime, mtime);
+  } catch (err) {
+    // Disk full, most likely: what was written of it would only take space until the next pull.
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // The next pull removes it (a scan records it as a temporary file).
+    }
+    throw err;
   } finally {
     closeSync(fd);
   }
@@ -278,7 +286,7 @@ port.on('message', (jobs: FileJob[]) => {
       replies.push(run(job));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      replies.push({ id: job.id, status: 'error', message: e.message, ...(e.code === undefined ? {} : { code: e.code }) });
+      replies.push({ id: job.id, status: 'error', message: e.message, ...(e.code === undefined ? {} : { code: e.code }), ...(e.syscall === undefined ? {} : { syscall: e.syscall }), ...(e.path === undefined ? {} : { path: e.path }) });
     }
     const now = performance.now();
     if (now - sent >= REPLY_EVERY_MS) {

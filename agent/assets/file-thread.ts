@@ -36,7 +36,10 @@ export class FileThread {
         const w = this.waiting.get(r.id);
         if (w === undefined) continue;
         this.waiting.delete(r.id);
-        if (r.status === 'error') w.reject(Object.assign(new Error(r.message), r.code === undefined ? {} : { code: r.code }));
+        if (r.status === 'error') {
+          const { code, syscall, path } = r;
+          w.reject(Object.assign(new Error(r.message), code === undefined ? {} : { code }, syscall === undefined ? {} : { syscall }, path === undefined ? {} : { path }));
+        }
         else w.resolve(r);
       }
       if (this.waiting.size === 0) worker.unref();

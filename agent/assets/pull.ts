@@ -23,6 +23,7 @@ import { Plan } from './plan.js';
 import { CappedList, cappedMessages } from './capped-list.js';
 import { RateLimiter } from './rate-limiter.js';
 import { removeTree } from './remove-tree.js';
+import { fsError } from './fs-error.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { entryFromStat } from './scanner.js';
 import { entryRecord, manifestDigest, type TreeSummary } from './tree-digest.js';
@@ -227,6 +228,14 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     };
     // A directory opened to us to write in: the finish gives it staging's mode again.
     const opened = (d: string): void => plan.mark('touched-dir', d);
+    // A file-system error names the path it happened at (see fs-error.ts).
+    const named = async <T>(path: string, work: () => Promise<T>): Promise<T> => {
+      try {
+        return await work();
+      } catch (err) {
+        throw fsError(err, root, path);
+      }
+    };
     const parallelism = p.parallelism !== undefined && p.parallelism > 0 ? p.parallelism : 4;
     fetcher = new Fetcher(peer, p.token, p.stagingRoot, parallelism);
     const ctx: CopyContext = {
@@ -256,28 +265,30 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     // Directories first, parents before children; writable by us until their final mode is set.
     for (const { path, entry } of plan.rows('dir')) {
       p.signal?.throwIfAborted();
-      const abs = resolveInside(root.path, path);
-      await assertWritableDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path), opened);
-      const cur = await lstat(abs).catch(() => undefined);
-      if (cur !== undefined && !cur.isDirectory()) {
-        await rm(abs, { force: true });
-        batcher.deleteTree(path);
-      }
-      const made = cur === undefined || !cur.isDirectory();
-      if (made) await mkdir(abs, { mode: 0o700 });
-      // A mode that leaves us read, write and search is set now, and the row written, so the
-      // digest the finish reads ahead already has this directory as it stays (only its mtime
-      // moves after). A mode without them waits for the finish, which then digests again.
-      const want = entry ?? plan.stagingDir(path);
-      if (want !== undefined && (want.mode & 0o700) === 0o700 && (made || (cur!.mode & 0o7777) !== (want.mode & 0o7777))) {
-        await chmod(abs, want.mode & 0o7777);
-        batcher.upsert(entryFromStat(path, await lstat(abs, { bigint: true })));
-      }
-      plan.mark('touched-dir', path);
-      touch(path);
+      await named(path, async () => {
+        const abs = resolveInside(root.path, path);
+        await assertWritableDir(root, posix.dirname(path) === '.' ? '' : posix.dirname(path), opened);
+        const cur = await lstat(abs).catch(() => undefined);
+        if (cur !== undefined && !cur.isDirectory()) {
+          await rm(abs, { force: true });
+          batcher.deleteTree(path);
+        }
+        const made = cur === undefined || !cur.isDirectory();
+        if (made) await mkdir(abs, { mode: 0o700 });
+        // A mode that leaves us read, write and search is set now, and the row written, so the
+        // digest the finish reads ahead already has this directory as it stays (only its mtime
+        // moves after). A mode without them waits for the finish, which then digests again.
+        const want = entry ?? plan.stagingDir(path);
+        if (want !== undefined && (want.mode & 0o700) === 0o700 && (made || (cur!.mode & 0o7777) !== (want.mode & 0o7777))) {
+          await chmod(abs, want.mode & 0o7777);
+          batcher.upsert(entryFromStat(path, await lstat(abs, { bigint: true })));
+        }
+        plan.mark('touched-dir', path);
+        touch(path);
+      });
     }
 
-    const removeLocal = async (path: string): Promise<void> => {
+    const removeLocal = async (path: string): Promise<void> => named(path, async () => {
       const abs = resolveInside(root.path, path);
       // A parent that is no real directory inside the root (a file by now, or a link) has
       // nothing of ours below it — and rm must not follow a link out of the root.
@@ -289,7 +300,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       }
       batcher.deleteTree(path);
       touch(path);
-    };
+    });
 
     // Named each pull: the file is there without the bits, so its mode differs from staging's.
     const refuseSetId = (s: Entry): void => {
@@ -300,7 +311,12 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       refuseSetId(s);
       let want: Entry | undefined = s;
       for (let attempt = 0; want !== undefined; attempt++) {
-        const out = await copyFile(ctx, { ...want, mode: fileModeFromPeer(want.mode) });
+        let out: Awaited<ReturnType<typeof copyFile>>;
+        try {
+          out = await copyFile(ctx, { ...want, mode: fileModeFromPeer(want.mode) });
+        } catch (err) {
+          throw fsError(err, root, want.path);
+        }
         if (out.status === 'ok') {
           result.filesCopied++;
           result.bytesCopied += want.size;
@@ -324,7 +340,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       if (p.delete) await removeLocal(s.path);
     };
 
-    const linkOne = async (s: Entry): Promise<void> => {
+    const linkOne = async (s: Entry): Promise<void> => named(s.path, async () => {
       const target = s.target!;
       const why = symlinkTargetProblem(s.path, target);
       if (why !== undefined && !root.allowExternalSymlinks) {
@@ -350,9 +366,9 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       batcher.upsert(entryFromStat(s.path, await lstat(abs, { bigint: true }), { target: await readlink(abs) }));
       plan.mark('link-made', s.path);
       touch(s.path);
-    };
+    });
 
-    const metaOne = async (s: Entry): Promise<void> => {
+    const metaOne = async (s: Entry): Promise<void> => named(s.path, async () => {
       const abs = resolveInside(root.path, s.path);
       await assertRealDir(root, posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path));
       const cur = await lstat(abs);
@@ -364,7 +380,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       const known = store.get(root.name, s.path);
       batcher.upsert(entryFromStat(s.path, await lstat(abs, { bigint: true }), { sha256: known?.sha256 ?? s.sha256, chunks: known?.chunks ?? s.chunks }));
       result.metadataFixed++;
-    };
+    });
 
     // Files in flight: each small file is a round trip through two busy processes (~20 ms on
     // a loaded 2-core machine), so throughput is in-flight count over latency; 16 capped a tree
@@ -506,6 +522,9 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       }, DIGEST_COPY_AFTER_MS).unref();
     }
     return result;
+  } catch (err) {
+    // Where no step above named the path: the error's own, when it lies inside the root.
+    throw fsError(err, root);
   } finally {
     clearInterval(ticker);
     await committer?.close().catch(() => undefined);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { fromGrpcError } from '../../shared/errors.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
 import { call, pull, startAssetsAgent } from '../helpers/tree-fixture.js';
@@ -140,5 +141,38 @@ if (process.env[CHILD] !== undefined) {
     assert.equal(readFileSync(join(productionRoot, 'to-file'), 'utf8'), 'now a file');
     assert.equal(readlinkSync(join(productionRoot, 'to-link')), 'to-file');
     assert.deepEqual(readdirSync(productionRoot).sort(), ['to-file', 'to-link']);
+  });
+  test('an asset root the agent may not write: SY_FILESYSTEM naming EACCES, the path and the user the agent runs as; the pull run again once it may ends equal', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+    chmodSync(dir, 0o755);
+    const stagingRoot = join(dir, 'staging');
+    const productionDir = join(dir, 'p');
+    mkdirSync(stagingRoot);
+    writeFileSync(join(stagingRoot, 'a.txt'), 'a');
+    mkdirSync(productionDir);
+    const productionRoot = join(productionDir, 'root');
+    // The root's mode is production's own: a pull never opens it.
+    mkdirSync(productionRoot, { mode: 0o555 });
+    chmodSync(productionRoot, 0o555);
+    if (asRoot) {
+      chownSync(productionDir, NOBODY, NOBODY);
+      chownSync(productionRoot, NOBODY, NOBODY);
+    }
+    const { production, req } = await startPair(t, dir, stagingRoot, productionDir, productionRoot);
+    const err = await pull(production, req).then(
+      () => assert.fail('the pull succeeded'),
+      (e: unknown) => fromGrpcError(e),
+    );
+    assert.equal(err.code, 'SY_FILESYSTEM', err.message);
+    assert.match(err.message, /permission denied \(EACCES/);
+    assert.match(err.message, /at "a\.txt"/);
+    assert.match(err.message, new RegExp(`the agent runs as .*uid ${asRoot ? NOBODY : process.getuid!()}`));
+    assert.deepEqual(err.details, { errno: 'EACCES', syscall: 'open', root: 'uploads', path: 'a.txt' });
+    assert.deepEqual(readdirSync(productionRoot), []);
+
+    chmodSync(productionRoot, 0o755);
+    const again = await pull(production, req);
+    assert.equal(again.result.equal, true);
+    assert.equal(readFileSync(join(productionRoot, 'a.txt'), 'utf8'), 'a');
   });
 }
