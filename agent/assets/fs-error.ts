@@ -1,7 +1,7 @@
 // A file-system error during a pull, as a sysadmin needs it: what the errno means, where in the
 // asset root it happened, and what to do. Node's own message ("ENOSPC: no space left on device,
 // write") names no path for a write, and reached the controller as SY_INTERNAL.
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { posix } from 'node:path';
 import { SwitchyardError } from '../../shared/errors.js';
 
@@ -26,7 +26,7 @@ function agentUser(): string {
 const KNOWN: Record<string, Known> = {
   ENOSPC: { meaning: 'no space left on device', advice: (r) => `free space on the file system that holds ${r} (df -h ${r}; df -i ${r} when it is out of inodes), ${RERUN}` },
   EDQUOT: { meaning: 'disk quota exceeded', advice: (r) => `raise the disk quota of the agent's user, ${agentUser()}, on the file system that holds ${r}, or free space within it, ${RERUN}` },
-  EACCES: { meaning: 'permission denied', advice: () => `the agent runs as ${agentUser()}: make that user the owner of the asset root (chown -R) or give it write access to this path's directory, ${RERUN}` },
+  EACCES: { meaning: 'permission denied', advice: () => `the agent runs as ${agentUser()}: make that user the owner of the asset root (chown -R), or give it access to this path and its directory (read on staging, write on production), ${RERUN}` },
   EPERM: { meaning: 'operation not permitted', advice: () => `the agent runs as ${agentUser()}: make that user the owner of the asset root and its files (chown -R; an immutable or append-only attribute, lsattr, also refuses), ${RERUN}` },
   EROFS: {
     meaning: 'read-only file system',
@@ -59,8 +59,10 @@ export function fsError(err: unknown, root: { name: string; path: string }, rel?
   const known = KNOWN[code]!;
   const at = where === undefined ? '' : ` at ${JSON.stringify(where)}`;
   const syscall = e.syscall === undefined ? '' : `, ${e.syscall}`;
-  return new SwitchyardError('SY_FILESYSTEM', `asset root ${JSON.stringify(root.name)} (${root.path}): ${known.meaning} (${code}${syscall})${at} — ${known.advice(root.path)}`, {
-    details: { errno: code, ...(e.syscall === undefined ? {} : { syscall: e.syscall }), root: root.name, ...(where === undefined ? {} : { path: where }) },
+  // The host too: a pull's error may come from staging's agent as well as production's.
+  const host = hostname();
+  return new SwitchyardError('SY_FILESYSTEM', `asset root ${JSON.stringify(root.name)} (${root.path} on ${host}): ${known.meaning} (${code}${syscall})${at} — ${known.advice(root.path)}`, {
+    details: { errno: code, ...(e.syscall === undefined ? {} : { syscall: e.syscall }), host, root: root.name, ...(where === undefined ? {} : { path: where }) },
     cause: err,
   });
 }

@@ -3,6 +3,7 @@
 // once; the second waits and then gets a manifest at least as fresh as it asked for.
 import { mkdir, realpath } from 'node:fs/promises';
 import { SwitchyardError } from '../../shared/errors.js';
+import { fsError } from './fs-error.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 import type { ManifestStore } from './manifest-store.js';
 import { scanRoot, type ScanStats } from './scanner.js';
@@ -113,7 +114,15 @@ export class AssetRoots {
   async get(name: string, field = 'root', create = false): Promise<AssetRoot> {
     const cfg = Object.prototype.hasOwnProperty.call(this.config, name) ? this.config[name] : undefined;
     if (cfg === undefined) throw new SwitchyardError('SY_NOT_FOUND', `${field}: no asset root named ${JSON.stringify(name)} in this agent's config`, { field });
-    if (create) await mkdir(cfg.path, { recursive: true });
+    if (create) {
+      try {
+        await mkdir(cfg.path, { recursive: true });
+      } catch (err) {
+        const typed = fsError(err, { name, path: cfg.path });
+        if (typed instanceof SwitchyardError) throw typed;
+        throw new SwitchyardError('SY_PRECONDITION', `asset root ${name}: ${cfg.path} cannot be created: ${(err as Error).message}`, { field: `assets.${name}.path`, cause: err });
+      }
+    }
     try {
       return { name, path: await realpath(cfg.path), allowExternalSymlinks: cfg.allowExternalSymlinks, ...(cfg.watchMaxEntries === undefined ? {} : { watchMaxEntries: cfg.watchMaxEntries }) };
     } catch (err) {
@@ -145,6 +154,9 @@ export class AssetRoots {
       await watcher.settle();
       if (this.watched.has(root.name)) return undefined;
     }
-    return scanRoot(this.store, root.name, root.path, { full: mode === 'full', concurrency: this.scanConcurrency });
+    // A file the agent may not read (on staging, typically) named with its path and what to do.
+    return scanRoot(this.store, root.name, root.path, { full: mode === 'full', concurrency: this.scanConcurrency }).catch((err: unknown) => {
+      throw fsError(err, root);
+    });
   }
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -26,26 +26,32 @@ if (process.env[CHILD] !== undefined) {
   const agent = await startAssetsAgent('127.0.0.3', stateFile, { uploads: { path: root } });
   process.stdout.write(`${agent.address}\n`);
 } else {
-  // As root the production agent is started as nobody; run as anyone else, it already is not root.
+  // As root the child agent is started as nobody; run as anyone else, it already is not root.
   const asRoot = process.getuid?.() === 0;
-  /** Staging as this process, production as a child process that is not root; `dir` removed after. */
-  const startPair = async (t: { after(fn: () => Promise<void>): void }, dir: string, stagingRoot: string, productionDir: string, productionRoot: string) => {
-    const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+  /** An agent serving `root` as `uploads` in a child process that is not root, its state file in `stateDir`; `dir` removed after. */
+  const startChild = async (t: { after(fn: () => Promise<void>): void }, dir: string, stateDir: string, root: string) => {
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [CHILD]: JSON.stringify([join(productionDir, 'p.sqlite'), productionRoot]) },
+      env: { ...process.env, [CHILD]: JSON.stringify([join(stateDir, 'p.sqlite'), root]) },
       stdio: ['ignore', 'pipe', 'inherit'],
       ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
     });
     const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
     const proto = loadProto<AssetsProto>();
-    const production = new proto.switchyard.v1.Assets(line.trim(), grpc.credentials.createInsecure());
+    const client = new proto.switchyard.v1.Assets(line.trim(), grpc.credentials.createInsecure());
     t.after(async () => {
-      production.close();
+      client.close();
       child.kill('SIGKILL');
-      await staging.stop();
-      // Read-only directories the test left on production: root can remove them, nobody could not.
+      // Read-only directories the test left: root can remove them, nobody could not.
       rmSync(dir, { recursive: true, force: true });
     });
+    return { client, address: line.trim() };
+  };
+
+  /** Staging as this process, production as a child process that is not root; `dir` removed after. */
+  const startPair = async (t: { after(fn: () => Promise<void>): void }, dir: string, stagingRoot: string, productionDir: string, productionRoot: string) => {
+    const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+    t.after(() => staging.stop());
+    const { client: production } = await startChild(t, dir, productionDir, productionRoot);
     await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
     const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
     return { production, req };
@@ -167,12 +173,45 @@ if (process.env[CHILD] !== undefined) {
     assert.match(err.message, /permission denied \(EACCES/);
     assert.match(err.message, /at "a\.txt"/);
     assert.match(err.message, new RegExp(`the agent runs as .*uid ${asRoot ? NOBODY : process.getuid!()}`));
-    assert.deepEqual(err.details, { errno: 'EACCES', syscall: 'open', root: 'uploads', path: 'a.txt' });
+    assert.deepEqual(err.details, { errno: 'EACCES', syscall: 'open', host: hostname(), root: 'uploads', path: 'a.txt' });
     assert.deepEqual(readdirSync(productionRoot), []);
 
     chmodSync(productionRoot, 0o755);
     const again = await pull(production, req);
     assert.equal(again.result.equal, true);
     assert.equal(readFileSync(join(productionRoot, 'a.txt'), 'utf8'), 'a');
+  });
+  test('a file the staging agent may not read: the pull fails with SY_FILESYSTEM naming EACCES and the path on staging; once readable, the pull ends equal', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+    chmodSync(dir, 0o755);
+    const stagingDir = join(dir, 's');
+    const stagingRoot = join(stagingDir, 'root');
+    mkdirSync(join(stagingRoot, 'docs'), { recursive: true });
+    writeFileSync(join(stagingRoot, 'docs/open.txt'), 'open');
+    writeFileSync(join(stagingRoot, 'docs/secret.txt'), 'secret');
+    // Readable by its owner only, and the agent is not its owner.
+    chmodSync(join(stagingRoot, 'docs/secret.txt'), 0o600);
+    if (asRoot) chownSync(stagingDir, NOBODY, NOBODY);
+    else chmodSync(join(stagingRoot, 'docs/secret.txt'), 0o000);
+    const productionRoot = join(dir, 'production');
+    // The agent that is not root serves staging here; production runs in this process.
+    const staging = await startChild(t, dir, stagingDir, stagingRoot);
+    const production = await startAssetsAgent('127.0.0.2', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } });
+    t.after(() => production.stop());
+    await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+    const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true };
+    const err = await pull(production.client, req).then(
+      () => assert.fail('the pull succeeded'),
+      (e: unknown) => fromGrpcError(e),
+    );
+    assert.equal(err.code, 'SY_FILESYSTEM', err.message);
+    assert.match(err.message, /permission denied \(EACCES/);
+    assert.match(err.message, /at "docs\/secret\.txt"/);
+    assert.equal(err.details?.path, 'docs/secret.txt');
+
+    chmodSync(join(stagingRoot, 'docs/secret.txt'), 0o644);
+    const again = await pull(production.client, req);
+    assert.equal(again.result.equal, true);
+    assert.equal(readFileSync(join(productionRoot, 'docs/secret.txt'), 'utf8'), 'secret');
   });
 }

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../shared/errors.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../shared/state/sqlite.js';
 import { fsError } from '../../agent/assets/fs-error.js';
+import { ASSET_MIGRATIONS, ManifestStore } from '../../agent/assets/manifest-store.js';
+import { AssetRoots } from '../../agent/assets/roots.js';
 
 const root = { name: 'uploads', path: '/srv/www/uploads' };
 const errno = (code: string, syscall?: string, path?: string): NodeJS.ErrnoException =>
@@ -26,7 +32,8 @@ test('each file-system errno a sysadmin must act on becomes SY_FILESYSTEM with i
     assert.match(e.message, meaning, code);
     assert.match(e.message, advice, code);
     assert.ok(e.message.includes(`(${code}, write) at "img/a b.jpg"`), e.message);
-    assert.deepEqual(e.details, { errno: code, syscall: 'write', root: 'uploads', path: 'img/a b.jpg' });
+    assert.deepEqual(e.details, { errno: code, syscall: 'write', host: hostname(), root: 'uploads', path: 'img/a b.jpg' });
+    assert.ok(e.message.includes(`(/srv/www/uploads on ${hostname()})`), 'the message names the host: the error may come from either agent');
   }
 });
 
@@ -52,4 +59,21 @@ test('other errors are left as they are: typed ones, and errnos that are a race 
   }
   const plain = new Error('boom');
   assert.equal(fsError(plain, root, 'a'), plain);
+});
+
+test('a production root that cannot be created is a typed error naming the config key, not a bare errno', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-fs-error-'));
+  try {
+    writeFileSync(join(dir, 'file'), '');
+    const roots = new AssetRoots({ uploads: { path: join(dir, 'file/uploads'), allowExternalSymlinks: false } }, new ManifestStore(openDatabase(':memory:', ASSET_MIGRATIONS)));
+    await assert.rejects(roots.get('uploads', 'production_root', true), (err: unknown) => {
+      assert.ok(err instanceof SwitchyardError, String(err));
+      assert.equal(err.code, 'SY_PRECONDITION');
+      assert.equal(err.field, 'assets.uploads.path');
+      assert.match(err.message, /file\/uploads cannot be created: ENOTDIR/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
