@@ -39,19 +39,41 @@ const KNOWN: Record<string, Known> = {
 };
 
 /** The errno code of a file-system error this module explains, or undefined. */
-export function fsErrorCode(err: unknown): string | undefined {
+function fsErrorCode(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && Object.prototype.hasOwnProperty.call(KNOWN, code) ? code : undefined;
 }
 
 /**
+ * The agent's state file (the manifest) fails too when it shares the full or failing disk —
+ * /var/lib and /var/www are often one file system. better-sqlite3 gives SQLite's code, not an errno.
+ */
+function sqliteMeaning(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code === 'SQLITE_FULL') return 'database or disk is full';
+  if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) return 'input/output error';
+  return undefined;
+}
+
+/**
  * `err` as SY_FILESYSTEM when it is a file-system error a sysadmin must act on (disk full,
  * permissions, read-only, open-file limits, I/O), naming `rel` (the path inside the root being
- * written) or, without it, the error's own path when that lies inside the root; anything else
- * is returned as it is.
+ * written) or, without it, the error's own path when that lies inside the root — or the state
+ * file `stateFile` full or failing; anything else is returned as it is.
  */
-export function fsError(err: unknown, root: { name: string; path: string }, rel?: string): unknown {
+export function fsError(err: unknown, root: { name: string; path: string }, rel?: string, stateFile?: string): unknown {
   if (err instanceof SwitchyardError) return err;
+  // The host too: a pull's error may come from staging's agent as well as production's.
+  const host = hostname();
+  const sqlite = sqliteMeaning(err);
+  if (sqlite !== undefined) {
+    const code = String((err as { code: string }).code);
+    const file = stateFile ?? "(stateFile in the agent's config)";
+    return new SwitchyardError('SY_FILESYSTEM', `asset root ${JSON.stringify(root.name)} (${root.path} on ${host}): writing the agent's state file ${file}: ${sqlite} (${code}) — free space on (or check) the file system that holds it (df -h ${stateFile ?? '<stateFile>'}), ${RERUN}`, {
+      details: { errno: code, host, root: root.name, ...(stateFile === undefined ? {} : { stateFile }) },
+      cause: err,
+    });
+  }
   const code = fsErrorCode(err);
   if (code === undefined) return err;
   const e = err as NodeJS.ErrnoException;
@@ -59,8 +81,6 @@ export function fsError(err: unknown, root: { name: string; path: string }, rel?
   const known = KNOWN[code]!;
   const at = where === undefined ? '' : ` at ${JSON.stringify(where)}`;
   const syscall = e.syscall === undefined ? '' : `, ${e.syscall}`;
-  // The host too: a pull's error may come from staging's agent as well as production's.
-  const host = hostname();
   return new SwitchyardError('SY_FILESYSTEM', `asset root ${JSON.stringify(root.name)} (${root.path} on ${host}): ${known.meaning} (${code}${syscall})${at} — ${known.advice(root.path)}`, {
     details: { errno: code, ...(e.syscall === undefined ? {} : { syscall: e.syscall }), host, root: root.name, ...(where === undefined ? {} : { path: where }) },
     cause: err,

@@ -646,6 +646,8 @@ export class ManifestStore {
 export class ManifestBatcher {
   private ops: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
+  /** A flush run by the timer that failed (a full disk): thrown by the next flush, not from a timer, where it ended the agent. */
+  private failure: unknown;
 
   constructor(
     private readonly store: ManifestStore,
@@ -665,7 +667,14 @@ export class ManifestBatcher {
   private push(op: () => void): void {
     this.ops.push(op);
     if (this.ops.length >= this.max) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+    else
+      this.timer ??= setTimeout(() => {
+        try {
+          this.flush();
+        } catch (err) {
+          this.failure ??= err;
+        }
+      }, this.delayMs);
   }
 
   flush(): void {
@@ -673,6 +682,9 @@ export class ManifestBatcher {
     this.timer = undefined;
     const ops = this.ops;
     this.ops = [];
+    const failure = this.failure;
+    this.failure = undefined;
     if (ops.length > 0) this.store.transaction(() => ops.forEach((op) => op()));
+    if (failure !== undefined) throw failure;
   }
 }

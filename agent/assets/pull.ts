@@ -233,7 +233,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       try {
         return await work();
       } catch (err) {
-        throw fsError(err, root, path);
+        throw fsError(err, root, path, store.db.name);
       }
     };
     const parallelism = p.parallelism !== undefined && p.parallelism > 0 ? p.parallelism : 4;
@@ -315,7 +315,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
         try {
           out = await copyFile(ctx, { ...want, mode: fileModeFromPeer(want.mode) });
         } catch (err) {
-          throw fsError(err, root, want.path);
+          throw fsError(err, root, want.path, store.db.name);
         }
         if (out.status === 'ok') {
           result.filesCopied++;
@@ -524,11 +524,19 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     return result;
   } catch (err) {
     // Where no step above named the path: the error's own, when it lies inside the root.
-    throw fsError(err, root);
+    throw fsError(err, root, undefined, store.db.name);
   } finally {
     clearInterval(ticker);
     await committer?.close().catch(() => undefined);
-    batcher.flush();
+    // The rows of what was written: on a full disk that holds the state file this write fails
+    // too, which must neither hide the pull's own error nor skip the clean-up below (the fetch
+    // stream to staging stayed open, and the pull never ended).
+    let flushFailure: unknown;
+    try {
+      batcher.flush();
+    } catch (err) {
+      flushFailure = err;
+    }
     plan.drop();
     if (fetcher !== undefined) {
       if (!succeeded) fetcher.cancel();
@@ -541,5 +549,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     enter('done');
     report();
     p.logger.info({ root: root.name, phases: phaseSeconds, scan: scanSeconds, plan: planParts, finish: finishSeconds, files: result.filesCopied, bytes: result.bytesCopied, fromJournal: result.fromJournal, journalsMoved }, 'asset pull finished');
+    // A pull whose last rows were not kept did not succeed.
+    if (succeeded && flushFailure !== undefined) throw fsError(flushFailure, root, undefined, store.db.name);
   }
 }

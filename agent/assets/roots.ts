@@ -156,7 +156,7 @@ export class AssetRoots {
     }
     // A file the agent may not read (on staging, typically) named with its path and what to do.
     return scanRoot(this.store, root.name, root.path, { full: mode === 'full', concurrency: this.scanConcurrency }).catch((err: unknown) => {
-      throw fsError(err, root);
+      throw fsError(err, root, undefined, this.store.db.name);
     });
   }
 }

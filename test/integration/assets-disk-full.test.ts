@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromGrpcError, type SwitchyardError } from '../../shared/errors.js';
-import { pull, snapshotTree, startAssetPair, writeRandomFile } from '../helpers/tree-fixture.js';
+import { call, pull, snapshotTree, startAssetPair, startAssetsAgent, writeRandomFile } from '../helpers/tree-fixture.js';
 
 function mountTmpfs(t: { after(fn: () => void): void }, at: string, size: string): void {
   mkdirSync(at);
@@ -92,4 +92,39 @@ test('a disk full during a pull: SY_FILESYSTEM naming ENOSPC, the path and what 
   const rw = await pull(pair.production.client, { ...pair.req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
   assert.equal(rw.result.equal, true);
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+});
+
+// Before, this pull never ended: bounded, so that is a failure rather than a hang.
+test('the disk that fills holds the production agent\'s state file too: SY_FILESYSTEM, the agent lives on, and the rerun after freeing space ends equal', { timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-disk-full-'));
+  const mnt = join(dir, 'mnt');
+  mountTmpfs(t, mnt, '4m');
+  const stagingRoot = join(dir, 'staging');
+  mkdirSync(join(stagingRoot, 'small'), { recursive: true });
+  // Many small files: the manifest's rows grow the state file's log as the root fills.
+  for (let i = 0; i < 2000; i++) writeFileSync(join(stagingRoot, 'small', `f${String(i).padStart(4, '0')}`), randomBytes(2500));
+  const productionRoot = join(mnt, 'root');
+  mkdirSync(productionRoot);
+  const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
+  const production = await startAssetsAgent('127.0.0.3', join(mnt, 'p.sqlite'), { uploads: { path: productionRoot } });
+  t.after(async () => {
+    await production.stop();
+    await staging.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: 'state-full-token-0123456789', root: 'uploads', ttl_seconds: 600 });
+  const req = { peer_address: staging.address, transfer_token: 'state-full-token-0123456789', staging_root: 'uploads', production_root: 'uploads', delete: true };
+
+  const full = await pullError(pull(production.client, req));
+  assert.equal(full.code, 'SY_FILESYSTEM', full.message);
+  assert.match(full.message, /(no space left on device \(ENOSPC|database or disk is full \(SQLITE_FULL\))/);
+  assertNoPartialFile(stagingRoot, productionRoot);
+  // Still answering.
+  await call((r, cb) => production.client.ScanRoot(r, cb), { root: 'uploads' }).catch((err: unknown) => assert.equal(fromGrpcError(err).code, 'SY_FILESYSTEM'));
+
+  execFileSync('mount', ['-o', 'remount,size=32m', mnt]);
+  const again = await pull(production.client, req);
+  assert.equal(again.result.equal, true);
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+  assert.equal(partFiles(productionRoot), '');
 });

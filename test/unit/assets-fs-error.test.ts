@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../shared/state/sqlite.js';
 import { fsError } from '../../agent/assets/fs-error.js';
-import { ASSET_MIGRATIONS, ManifestStore } from '../../agent/assets/manifest-store.js';
+import { ASSET_MIGRATIONS, ManifestBatcher, ManifestStore } from '../../agent/assets/manifest-store.js';
 import { AssetRoots } from '../../agent/assets/roots.js';
 
 const root = { name: 'uploads', path: '/srv/www/uploads' };
@@ -76,4 +76,43 @@ test('a production root that cannot be created is a typed error naming the confi
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a manifest write that fails in the batcher\'s timer (the state file\'s disk full) does not end the agent: the next flush throws it', async () => {
+  const db = openDatabase(':memory:', ASSET_MIGRATIONS);
+  try {
+    const store = new ManifestStore(db);
+    const batcher = new ManifestBatcher(store, 'uploads', 512, 10);
+    const entry = { path: 'a.txt', type: 'file' as const, mode: 0o644, size: 1, mtimeNs: '0', ctimeNs: '0', ino: '1', sha256: null, chunks: null, target: null };
+    // Writes refused by SQLite itself, as on a full disk (here: a read-only connection's answer).
+    db.pragma('query_only = ON');
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      batcher.upsert(entry);
+      await new Promise((r) => setTimeout(r, 60));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    assert.deepEqual(uncaught, []);
+    assert.throws(() => batcher.flush(), (err: unknown) => (err as { code?: string }).code === 'SQLITE_READONLY');
+    db.pragma('query_only = OFF');
+    batcher.upsert(entry);
+    batcher.flush();
+    assert.equal(store.get('uploads', 'a.txt')?.size, 1);
+  } finally {
+    db.close();
+  }
+});
+
+test('the state file full (SQLite\'s code, not an errno) is SY_FILESYSTEM naming the state file', () => {
+  const full = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  const e = fsError(full, root, 'img/a.jpg', '/var/lib/switchyard/agent.sqlite') as SwitchyardError;
+  assert.equal(e.code, 'SY_FILESYSTEM');
+  assert.match(e.message, /writing the agent's state file \/var\/lib\/switchyard\/agent\.sqlite: database or disk is full \(SQLITE_FULL\)/);
+  assert.match(e.message, /free space on .*then run the pull again/);
+  assert.deepEqual(e.details, { errno: 'SQLITE_FULL', host: hostname(), root: 'uploads', stateFile: '/var/lib/switchyard/agent.sqlite' });
+  const other = Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT' });
+  assert.equal(fsError(other, root, 'a'), other);
 });
