@@ -102,6 +102,53 @@ test('propagate: a proxied record still answered by staging fails after the time
   assert.match(view.steps.find((s) => s.name === 'propagate')!.error?.message ?? '', /did not answer from prod-1 within 1 s: X-Switchyard-Origin is 'staging-1', expected 'prod-1'/);
 });
 
+/**
+ * A FAKE Cloudflare edge: "/" is a copy cached from staging (cf-cache-status HIT, query string
+ * ignored as with "Cache Everything, Ignore query string"); any other path goes to the origin,
+ * which is `origin` (null: the edge's own 522, origin unreachable, no origin header).
+ */
+async function cachingEdge(t: TestContext, origin: string | null): Promise<number> {
+  const server = createServer((req, res) => {
+    if (new URL(req.url ?? '/', 'http://x').pathname === '/') res.writeHead(200, { [ORIGIN_HEADER]: 'staging-1', 'cf-cache-status': 'HIT', Age: '600' });
+    else if (origin === null) res.writeHead(522);
+    else res.writeHead(404, { [ORIGIN_HEADER]: origin, 'cf-cache-status': 'MISS' });
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.3', r));
+  t.after(() => new Promise<void>((r) => {
+    server.closeAllConnections();
+    server.close(() => r());
+  }));
+  return (server.address() as AddressInfo).port;
+}
+
+test('propagate: a page the edge still serves from a cache filled by staging does not fail a good switch', async (t) => {
+  const port = await cachingEdge(t, 'prod-1');
+  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
+  const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
+  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  const step = view.steps.find((s) => s.name === 'propagate')!;
+  assert.match(step.summary ?? '', /the edge answers from prod-1 \(http:\/\/127\.0\.0\.3:\d+\/switchyard-probe-/);
+  const ev = (step.result as { evidence: { propagation: { check: { verdict: string; origin: string } } } }).evidence.propagation;
+  assert.deepEqual([ev.check.verdict, ev.check.origin], ['production', 'prod-1']);
+});
+
+test('propagate: answers that name no origin (cache, edge error) fail the step as unconfirmed, not as staging serving, and do not roll back', async (t) => {
+  const port = await cachingEdge(t, null);
+  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
+  const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
+  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  assert.equal(view.state, 'failed');
+  const message = view.steps.find((s) => s.name === 'propagate')!.error?.message ?? '';
+  assert.match(message, /could not confirm which origin the edge answers from within 1 s .*from its cache \(cf-cache-status HIT.*X-Switchyard-Origin is absent \(HTTP 522\).*nothing shows staging serving/);
+  assert.doesNotMatch(message, /did not answer from prod-1/);
+});
+
 test('validate carries the planned DNS change (a dry run), and fails when the provider cannot be read', async (t) => {
   const { fake, dns, plan, world, store } = await setup(t);
   const validateFake = { idempotent: true, run: async () => ({ summary: 'pages fine', evidence: { validation: { findings: [] } } }) };

@@ -38,10 +38,16 @@ async function viaHttp(ctx: StepContext, timeoutMs: number, intervalMs: number):
   const url = pageUrl(plan.production.origin, plan.checks.pages?.[0] ?? '/');
   const check = await waitForOriginByHttp(url, plan.production.agent, { waitMs: timeoutMs, intervalMs, signal: ctx.signal });
   const evidence = { [EVIDENCE_KEYS.propagation]: { mode: 'http-origin', proxied: true, expectedOrigin: plan.production.agent, check } };
-  if (check.ok) return { summary: `proxied record: the edge answers from ${plan.production.agent} (${url})`, evidence };
+  if (check.ok) return { summary: `proxied record: the edge answers from ${plan.production.agent} (${check.via.at(-1) ?? url})`, evidence };
+  const within = `within ${Math.round(timeoutMs / 1000)} s`;
+  if (check.verdict === 'other-origin') {
+    return { outcome: 'failed', error: `proxied record: the edge did not answer from ${plan.production.agent} ${within}: ${check.error}; advance again to re-check or roll back`, evidence };
+  }
+  // The edge only answered by itself: nothing shows staging serving, so this is the operator's to
+  // judge, not a reason to undo the switch.
   return {
     outcome: 'failed',
-    error: `proxied record: the edge did not answer from ${plan.production.agent} within ${Math.round(timeoutMs / 1000)} s: ${check.error}; advance again to re-check or roll back`,
+    error: `proxied record: could not confirm which origin the edge answers from ${within} (${url}): ${check.error}; nothing shows staging serving — let ${url} reach the origin uncached (purge the edge cache, or bypass it for ?switchyard-probe=) and advance again, or roll back`,
     evidence,
   };
 }
