@@ -50,6 +50,11 @@ export interface CopyContext {
   openedDir: (dirRel: string) => void;
   /** Whether production's manifest held any file as the pull began (none: nothing to reuse). */
   localFiles: boolean;
+  /**
+   * Temporary files left by earlier pulls, grouped by the path they were for (see stalePartKey);
+   * empty unless an earlier pull failed or was stopped.
+   */
+  staleParts: Map<string, string[]>;
 }
 
 export type CopyOutcome = { status: 'ok' } | { status: 'changed'; current: Entry | undefined } | { status: 'vanished' };
@@ -59,6 +64,40 @@ export const REAL_DIRS_KEPT = 10_000;
 
 export function partName(path: string, sha: Buffer): string {
   return `${PART_PREFIX}${createHash('sha256').update(path).digest('hex').slice(0, 16)}-${sha.toString('hex').slice(0, 16)}`;
+}
+
+/** What the temporary file names of every content of the file at `path` share (their path in the root, less the content's part). */
+export function stalePartKey(partRel: string): string {
+  return partRel.slice(0, -16);
+}
+
+/**
+ * The temporary files earlier pulls left for this path, for content other than `tmpRel`'s: the
+ * first one becomes `tmp` (when there is none yet) so that the chunks it holds which the new
+ * content still has are kept; the others are removed. Before, each content had its own, and a
+ * rerun after a disk-full failure wrote a second large file beside the first, which still took
+ * its space until the pull ended — and so ran out of space again. Without `tmp` (the file is
+ * small now) all are removed.
+ */
+async function takeOverStaleParts(ctx: CopyContext, dirAbs: string, tmpRel: string, tmp: string | undefined): Promise<void> {
+  const key = stalePartKey(tmpRel);
+  const stale = ctx.staleParts.get(key);
+  if (stale === undefined) return;
+  ctx.staleParts.delete(key);
+  // In `dirAbs`, found a real directory by the caller: nothing here goes through a link.
+  let free = tmp !== undefined && (await lstat(tmp).catch(() => undefined)) === undefined;
+  for (const rel of stale) {
+    if (rel === tmpRel) continue;
+    const abs = posix.join(dirAbs, posix.basename(rel));
+    if (free && (await rename(abs, tmp!).then(() => true, () => false))) {
+      free = false;
+      // Its row is tmpRel's now (added by the caller).
+      ctx.store.removePart(ctx.root.name, rel);
+      continue;
+    }
+    await unlink(abs).catch(() => undefined);
+    ctx.store.removePart(ctx.root.name, rel);
+  }
 }
 
 /**
@@ -255,7 +294,10 @@ function lstatSyncSafe(p: string): Stats | undefined {
 export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome> {
   if (s.size <= CHUNK_SIZE) {
     const dirRel = posix.dirname(s.path) === '.' ? '' : posix.dirname(s.path);
-    return copySmallFile(ctx, s, await assertRealDirCached(ctx, dirRel), resolveInside(ctx.root.path, s.path));
+    const dirAbs = await assertRealDirCached(ctx, dirRel);
+    // A large file's temporary file, left by an earlier pull, of a file that is small now.
+    if (ctx.staleParts.size > 0) await takeOverStaleParts(ctx, dirAbs, dirRel === '' ? partName(s.path, s.sha256!) : `${dirRel}/${partName(s.path, s.sha256!)}`, undefined);
+    return copySmallFile(ctx, s, dirAbs, resolveInside(ctx.root.path, s.path));
   }
   // Chunks found in production's own files are taken on the manifest's word: the whole file's
   // SHA-256 is checked before the rename anyway, and hashing each such chunk as well was a second
@@ -309,6 +351,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
   const tmpRel = dirRel === '' ? partName(s.path, sha) : `${dirRel}/${partName(s.path, sha)}`;
   const tmp = posix.join(dirAbs, partName(s.path, sha));
   ctx.store.addPart(root.name, tmpRel);
+  if (ctx.staleParts.size > 0) await takeOverStaleParts(ctx, dirAbs, tmpRel, tmp);
 
   let fh: FileHandle | undefined;
   let resumed = false;

@@ -24,6 +24,7 @@ import { CappedList, cappedMessages } from './capped-list.js';
 import { RateLimiter } from './rate-limiter.js';
 import { removeTree } from './remove-tree.js';
 import { fsError } from './fs-error.js';
+import { earlierParts, withPartialSpace } from './partials.js';
 import type { AssetRoot, AssetRoots, RefreshMode } from './roots.js';
 import { entryFromStat } from './scanner.js';
 import { entryRecord, manifestDigest, type TreeSummary } from './tree-digest.js';
@@ -248,6 +249,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       realDirs: new Map(),
       openedDir: opened,
       localFiles: store.hasFiles(root.name),
+      staleParts: earlierParts(store, root.name),
       track: (pr) => {
         const t = pr.catch((err: unknown) => {
           commitFailure ??= err;
@@ -524,7 +526,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     return result;
   } catch (err) {
     // Where no step above named the path: the error's own, when it lies inside the root.
-    throw fsError(err, root, undefined, store.db.name);
+    throw await withPartialSpace(fsError(err, root, undefined, store.db.name), root, store);
   } finally {
     clearInterval(ticker);
     await committer?.close().catch(() => undefined);

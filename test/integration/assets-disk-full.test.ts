@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromGrpcError, type SwitchyardError } from '../../shared/errors.js';
@@ -127,4 +127,37 @@ test('the disk that fills holds the production agent\'s state file too: SY_FILES
   assert.equal(again.result.equal, true);
   assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
   assert.equal(partFiles(productionRoot), '');
+});
+
+test('a large file changed on staging after a disk-full failure: the rerun reuses its partial file instead of writing a second one beside it, and the ENOSPC message says how much partial files hold', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-disk-full-'));
+  const mnt = join(dir, 'mnt');
+  mountTmpfs(t, mnt, '2m');
+  const stagingRoot = join(dir, 'staging');
+  mkdirSync(stagingRoot);
+  const big = join(stagingRoot, 'big.bin');
+  writeRandomFile(big, 3 * 1024 * 1024);
+  const productionRoot = join(mnt, 'root');
+  mkdirSync(productionRoot);
+  const pair = await startAssetPair(t, dir, stagingRoot, productionRoot, 'disk-full-token-0123456789');
+
+  const full = await pullError(pull(pair.production.client, pair.req));
+  assert.equal(full.code, 'SY_FILESYSTEM', full.message);
+  assert.equal(full.details?.errno, 'ENOSPC');
+  assert.match(full.message, /1 partial file kept to resume a large file \(\.sy-part-\* in the root\) holds [\d.]+ MB of that space/);
+  assert.ok(Number(full.details?.partialBytes) > 1024 * 1024, `partial bytes in the details: ${String(full.details?.partialBytes)}`);
+  assert.equal(partFiles(productionRoot).split('\n').length, 1);
+
+  // Staging changes the file's last bytes; production's disk gets room for one copy, not two.
+  const fd = openSync(big, 'r+');
+  writeSync(fd, randomBytes(100_000), 0, 100_000, 3 * 1024 * 1024 - 100_000);
+  closeSync(fd);
+  execFileSync('mount', ['-o', 'remount,size=4m', mnt]);
+  const again = await pull(pair.production.client, { ...pair.req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
+  assert.equal(again.result.equal, true);
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+  assert.equal(partFiles(productionRoot), '');
+  // The chunks the partial file held that the changed file still has were not fetched again.
+  assert.ok(Number(again.result.bytes_resumed) > 1024 * 1024, `resumed ${again.result.bytes_resumed}`);
+  assert.ok(Number(again.result.bytes_wire) < 2 * 1024 * 1024, `fetched ${again.result.bytes_wire}`);
 });
