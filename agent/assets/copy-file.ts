@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, closeSync, constants, lstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { chmod, copyFile as copyWholeFile, lstat, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
+import type { AssetFetchEnd__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchEnd.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { CHUNK_SIZE, chunkCount, chunkHash, chunkLength, readFully, sha256 } from './chunking.js';
 import { fromWireEntry } from './convert.js';
@@ -224,8 +225,19 @@ async function fetchSmall(ctx: CopyContext, s: Entry, base: { size: number; sha2
   });
   if (end.status === 'vanished') return { status: 'vanished' };
   if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
-  if (end.status !== 'ok') throw new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${s.path}: ${end.error}`);
+  if (end.status !== 'ok') throw sendFailure(s.path, end);
   return got ?? { status: 'changed', current: undefined };
+}
+
+/**
+ * Why staging ended a request without the file: a file it could not read (its errno given; a
+ * staging agent without the field gives none) is for its admin to fix, as SY_FILESYSTEM.
+ */
+function sendFailure(path: string, end: AssetFetchEnd__Output): SwitchyardError {
+  if (end.errno === '') return new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${path}: ${end.error}`);
+  return new SwitchyardError('SY_FILESYSTEM', `staging could not read ${path}: ${end.error}`, {
+    details: { errno: end.errno, ...(end.host === '' ? {} : { host: end.host }), path, side: 'staging' },
+  });
 }
 
 /**
@@ -442,7 +454,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       if (end.status === 'vanished' || end.status === 'changed') discard = true;
       if (end.status === 'vanished') return { status: 'vanished' };
       if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
-      if (end.status !== 'ok') throw new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${s.path}: ${end.error}`);
+      if (end.status !== 'ok') throw sendFailure(s.path, end);
     }
     // Read back and hashed on the hash thread, through this descriptor: hashing on the main
     // thread as the chunks passed held up the small files behind a large one.

@@ -4,6 +4,7 @@
 // is re-hashed and answered with "changed" and its current entry, never served half-new.
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { posix } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type { AssetFetchRequest__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchRequest.js';
@@ -15,6 +16,7 @@ import type { Logger } from '../../shared/logger.js';
 import { CHUNK_SIZE, chunkCount, chunkLength, readFully, sameContentStat, sha256 } from './chunking.js';
 import { chunkResponse, END_OK, type EncodedFetchResponse } from './chunk-message.js';
 import { toWireEntry, toWireSummary } from './convert.js';
+import { fsError } from './fs-error.js';
 import { addAncestors, comparePaths, type Entry, type ManifestStore } from './manifest-store.js';
 import { JOURNAL_CAP } from './journal-plan.js';
 import { checkRelativePath } from './path-safety.js';
@@ -262,8 +264,9 @@ export class AssetSource {
     let fd: number;
     try {
       fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch {
-      return undefined;
+    } catch (err) {
+      if (goneOrReplaced(err)) return undefined;
+      throw err;
     }
     try {
       const before = fstatSync(fd, { bigint: true });
@@ -292,16 +295,43 @@ export class AssetSource {
     }
   }
 
+  /**
+   * Serves one request. A file that cannot be read (EACCES since the scan, EIO) ends the request
+   * with "error" and the errno: production fails the pull with SY_FILESYSTEM naming this host and
+   * the path, where before it said staging could not be reached (or, with the stream ended, that
+   * something internal failed).
+   */
   private async serveOne(
     call: grpc.ServerDuplexStream<AssetFetchRequest__Output, AssetFetchResponse>,
     root: AssetRoot,
     req: AssetFetchRequest__Output,
     isCancelled: () => boolean,
   ): Promise<void> {
-    const id = req.request_id;
-    const end = (status: string, current?: Entry, error?: string): Promise<void> =>
-      writeWithBackpressure(call, { request_id: id, end: { status, current: current === undefined ? null : toWireEntry(current), error: error ?? '' } });
     const rel = checkRelativePath(req.path, 'path');
+    try {
+      await this.serveFile(call, root, req, rel, isCancelled);
+    } catch (err) {
+      if (err instanceof SwitchyardError) throw err;
+      this.logger.warn({ err, path: rel }, 'serving chunks failed');
+      const typed = fsError(err, root, rel);
+      const fsErr = typed instanceof SwitchyardError ? typed : undefined;
+      await writeWithBackpressure(call, {
+        request_id: req.request_id,
+        end: { status: 'error', current: null, error: fsErr?.message ?? (err as Error).message, errno: fsErr === undefined ? '' : String(fsErr.details?.errno ?? ''), host: fsErr === undefined ? '' : hostname() },
+      });
+    }
+  }
+
+  private async serveFile(
+    call: grpc.ServerDuplexStream<AssetFetchRequest__Output, AssetFetchResponse>,
+    root: AssetRoot,
+    req: AssetFetchRequest__Output,
+    rel: string,
+    isCancelled: () => boolean,
+  ): Promise<void> {
+    const id = req.request_id;
+    const end = (status: string, current?: Entry): Promise<void> =>
+      writeWithBackpressure(call, { request_id: id, end: { status, current: current === undefined ? null : toWireEntry(current), error: '' } });
     const changed = async (): Promise<void> => {
       const now = await this.roots.exclusive(root.name, () => refreshPath(this.store, root.name, root.path, rel));
       if (now === undefined || now.type !== 'file') return end('vanished');
@@ -326,8 +356,9 @@ export class AssetSource {
     let fh;
     try {
       fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch {
-      return changed();
+    } catch (err) {
+      if (goneOrReplaced(err)) return changed();
+      throw err;
     }
     try {
       const before = await fh.stat({ bigint: true });
@@ -359,14 +390,16 @@ export class AssetSource {
         return changed();
       }
       return end('ok');
-    } catch (err) {
-      if (err instanceof SwitchyardError) throw err;
-      this.logger.warn({ err, path: rel }, 'serving chunks failed');
-      return end('error', undefined, (err as Error).message);
     } finally {
       await fh?.close();
     }
   }
+}
+
+/** An open that failed because the file went or was replaced (by a link, a directory on the way): "changed", not an error. */
+function goneOrReplaced(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR';
 }
 
 /**

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -213,5 +214,45 @@ if (process.env[CHILD] !== undefined) {
     const again = await pull(production.client, req);
     assert.equal(again.result.equal, true);
     assert.equal(readFileSync(join(productionRoot, 'docs/secret.txt'), 'utf8'), 'secret');
+  });
+  test('a file that becomes unreadable on staging after its scan: the pull fails with SY_FILESYSTEM naming EACCES, the staging host and the path, for a small and a large file', async (t) => {
+    for (const [name, size] of [['small.txt', 1000], ['large.bin', 3 * 1024 * 1024]] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+      chmodSync(dir, 0o755);
+      const stagingDir = join(dir, 's');
+      const stagingRoot = join(stagingDir, 'root');
+      mkdirSync(join(stagingRoot, 'docs'), { recursive: true });
+      writeFileSync(join(stagingRoot, 'docs/open.txt'), 'open');
+      writeFileSync(join(stagingRoot, 'docs', name), randomBytes(size));
+      chmodSync(join(stagingRoot, 'docs', name), 0o644);
+      if (asRoot) chownSync(stagingDir, NOBODY, NOBODY);
+      const productionRoot = join(dir, 'production');
+      const staging = await startChild(t, dir, stagingDir, stagingRoot);
+      const production = await startAssetsAgent('127.0.0.2', join(dir, 'p.sqlite'), { uploads: { path: productionRoot } });
+      t.after(() => production.stop());
+      // Staging's manifest lists the file as readable; the pull below does not scan again.
+      await call((r, cb) => staging.client.ScanRoot(r, cb), { root: 'uploads' });
+      chmodSync(join(stagingRoot, 'docs', name), asRoot ? 0o600 : 0o000);
+      await call((r, cb) => staging.client.AuthorizeTransfer(r, cb), { token: TOKEN, root: 'uploads', ttl_seconds: 600 });
+      const req = { peer_address: staging.address, transfer_token: TOKEN, staging_root: 'uploads', production_root: 'uploads', delete: true, staging_refresh: 'ASSET_REFRESH_NONE' as const };
+      const err = await pull(production.client, req).then(
+        () => assert.fail('the pull succeeded'),
+        (e: unknown) => fromGrpcError(e),
+      );
+      assert.equal(err.code, 'SY_FILESYSTEM', `${name}: ${err.message}`);
+      assert.match(err.message, /staging/);
+      assert.match(err.message, /permission denied \(EACCES/);
+      assert.ok(err.message.includes(`at ${JSON.stringify(`docs/${name}`)}`), err.message);
+      assert.ok(err.message.includes(` on ${hostname()}`), err.message);
+      assert.equal(err.details?.errno, 'EACCES');
+      assert.equal(err.details?.path, `docs/${name}`);
+      assert.equal(err.details?.host, hostname());
+      assert.equal(err.details?.side, 'staging');
+
+      chmodSync(join(stagingRoot, 'docs', name), 0o644);
+      const again = await pull(production.client, { ...req, staging_refresh: 'ASSET_REFRESH_STAT' });
+      assert.equal(again.result.equal, true);
+      assert.ok(readFileSync(join(productionRoot, 'docs', name)).equals(readFileSync(join(stagingRoot, 'docs', name))));
+    }
   });
 }

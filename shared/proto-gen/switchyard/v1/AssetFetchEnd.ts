@@ -6,10 +6,14 @@ export interface AssetFetchEnd {
   'status'?: (string);
   'current'?: (_switchyard_v1_AssetManifestEntry | null);
   'error'?: (string);
+  'errno'?: (string);
+  'host'?: (string);
 }
 
 export interface AssetFetchEnd__Output {
   'status': (string);
   'current': (_switchyard_v1_AssetManifestEntry__Output | null);
   'error': (string);
+  'errno': (string);
+  'host': (string);
 }
