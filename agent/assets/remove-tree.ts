@@ -8,7 +8,9 @@ import { posix } from 'node:path';
 
 /**
  * rm -rf `abs` (never following a link), opening read-only directories inside it to us (u+rwx)
- * when the first attempt is refused. The parent of `abs` must be writable already.
+ * when the first attempt is refused. The parent of `abs` must be writable already. When even that
+ * fails (a directory inside that is not the agent's), the directories still there get their modes
+ * back: left open, they differed from staging's until some later pull ended.
  */
 export async function removeTree(abs: string): Promise<void> {
   try {
@@ -16,13 +18,20 @@ export async function removeTree(abs: string): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EACCES' && code !== 'EPERM') throw err;
-    openDirsBelow(abs);
-    await rm(abs, { recursive: true, force: true });
+    const opened: Array<{ abs: string; mode: number }> = [];
+    try {
+      openDirsBelow(abs, opened);
+      await rm(abs, { recursive: true, force: true });
+    } catch (again) {
+      // Deepest first: a parent given back a mode without u+x would hide its children.
+      for (const d of opened.reverse()) closeDir(d.abs, d.mode);
+      throw again;
+    }
   }
 }
 
-/** Gives every directory of the tree at `abs` u+rwx, top down; links are not followed, nor gone through. */
-function openDirsBelow(abs: string): void {
+/** Gives every directory of the tree at `abs` u+rwx, top down, noting each one changed; links are not followed, nor gone through. */
+function openDirsBelow(abs: string, opened: Array<{ abs: string; mode: number }>): void {
   const st = lstatSync(abs, { throwIfNoEntry: false });
   if (st === undefined || !st.isDirectory()) return;
   // lstat follows every component but the last: a directory above replaced by a link meanwhile
@@ -31,10 +40,21 @@ function openDirsBelow(abs: string): void {
   if ((st.mode & 0o700) !== 0o700) {
     try {
       chmodSync(abs, (st.mode & 0o7777) | 0o700);
+      opened.push({ abs, mode: st.mode & 0o7777 });
     } catch {
       // Not ours (another owner): the removal says why it cannot be done.
       return;
     }
   }
-  for (const name of readdirSync(abs)) openDirsBelow(posix.join(abs, name));
+  for (const name of readdirSync(abs)) openDirsBelow(posix.join(abs, name), opened);
+}
+
+/** `mode` again on the directory at `abs`, if it is still one there (not through a link). */
+function closeDir(abs: string, mode: number): void {
+  try {
+    if (lstatSync(abs, { throwIfNoEntry: false })?.isDirectory() !== true || realpathSync.native(abs) !== abs) return;
+    chmodSync(abs, mode);
+  } catch {
+    // Gone meanwhile, or not ours: nothing to give back.
+  }
 }

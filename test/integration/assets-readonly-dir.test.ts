@@ -255,4 +255,43 @@ if (process.env[CHILD] !== undefined) {
       assert.ok(readFileSync(join(productionRoot, 'docs', name)).equals(readFileSync(join(stagingRoot, 'docs', name))));
     }
   });
+  test('a read-only tree on production that cannot be removed (a directory in it the agent does not own): the pull fails with EACCES and the directories it opened get their modes back', async (t) => {
+    if (!asRoot) throw new Error('this test makes a directory the production agent (nobody) does not own, and needs to run as root for it');
+    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+    chmodSync(dir, 0o755);
+    const stagingRoot = join(dir, 'staging');
+    const productionDir = join(dir, 'p');
+    mkdirSync(join(stagingRoot, 'to-file/sub'), { recursive: true });
+    writeFileSync(join(stagingRoot, 'to-file/sub/x'), 'x');
+    chmodSync(join(stagingRoot, 'to-file/sub'), 0o555);
+    chmodSync(join(stagingRoot, 'to-file'), 0o555);
+    mkdirSync(productionDir);
+    chownSync(productionDir, NOBODY, NOBODY);
+    const productionRoot = join(productionDir, 'root');
+    const { production, req } = await startPair(t, dir, stagingRoot, productionDir, productionRoot);
+    assert.equal((await pull(production, req)).result.equal, true);
+    // Root's, inside the agent's read-only tree: what the agent cannot remove.
+    const foreign = join(productionRoot, 'to-file/sub/roots');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'f'), 'f');
+
+    chmodSync(join(stagingRoot, 'to-file'), 0o755);
+    chmodSync(join(stagingRoot, 'to-file/sub'), 0o755);
+    rmSync(join(stagingRoot, 'to-file'), { recursive: true });
+    writeFileSync(join(stagingRoot, 'to-file'), 'now a file');
+    const stat = { ...req, staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const };
+    const err = await pull(production, stat).then(
+      () => assert.fail('the pull succeeded'),
+      (e: unknown) => fromGrpcError(e),
+    );
+    assert.equal(err.code, 'SY_FILESYSTEM', err.message);
+    assert.equal(err.details?.errno, 'EACCES');
+    assert.equal(statSync(join(productionRoot, 'to-file')).mode & 0o7777, 0o555);
+    assert.equal(statSync(join(productionRoot, 'to-file/sub')).mode & 0o7777, 0o555);
+
+    chownSync(foreign, NOBODY, NOBODY);
+    chownSync(join(foreign, 'f'), NOBODY, NOBODY);
+    assert.equal((await pull(production, stat)).result.equal, true);
+    assert.equal(readFileSync(join(productionRoot, 'to-file'), 'utf8'), 'now a file');
+  });
 }
