@@ -161,3 +161,25 @@ test('a large file changed on staging after a disk-full failure: the rerun reuse
   assert.ok(Number(again.result.bytes_resumed) > 1024 * 1024, `resumed ${again.result.bytes_resumed}`);
   assert.ok(Number(again.result.bytes_wire) < 2 * 1024 * 1024, `fetched ${again.result.bytes_wire}`);
 });
+
+test('a large file made small on staging after a disk-full failure: the rerun removes its partial file before writing the small one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-disk-full-'));
+  const mnt = join(dir, 'mnt');
+  mountTmpfs(t, mnt, '2m');
+  const stagingRoot = join(dir, 'staging');
+  mkdirSync(stagingRoot);
+  writeRandomFile(join(stagingRoot, 'big.bin'), 3 * 1024 * 1024);
+  const productionRoot = join(mnt, 'root');
+  mkdirSync(productionRoot);
+  const pair = await startAssetPair(t, dir, stagingRoot, productionRoot, 'disk-full-token-0123456789');
+  const full = await pullError(pull(pair.production.client, pair.req));
+  assert.equal(full.details?.errno, 'ENOSPC', full.message);
+  assert.notEqual(partFiles(productionRoot), '');
+
+  // No space freed: the partial file alone fills the disk.
+  writeFileSync(join(stagingRoot, 'big.bin'), randomBytes(100_000));
+  const again = await pull(pair.production.client, { ...pair.req, staging_refresh: 'ASSET_REFRESH_STAT', production_refresh: 'ASSET_REFRESH_STAT' });
+  assert.equal(again.result.equal, true);
+  assert.equal(snapshotTree(productionRoot).files, snapshotTree(stagingRoot).files);
+  assert.equal(partFiles(productionRoot), '');
+});
