@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { CHUNK_SIZE, FileChangedError, hashFile, hashSmallFileSync } from './chunking.js';
 import type { Entry, EntryType, ManifestStore } from './manifest-store.js';
 import { isPartName, relativePathProblem } from './path-safety.js';
+import { fsError } from './fs-error.js';
 
 export interface ScanOptions {
   /** Re-hash every file, trusting nothing the manifest says. */
@@ -133,7 +134,12 @@ export async function refreshPath(store: ManifestStore, root: string, rootAbs: s
   let st: BigIntStats | undefined;
   try {
     st = blockingStat ? lstatSync(abs, { bigint: true, throwIfNoEntry: false }) : await lstat(abs, { bigint: true });
-  } catch {
+  } catch (err) {
+    // Only a path that cannot be there is gone. A directory on the way the agent may no longer
+    // search (EACCES) says nothing about the file: read as gone, the file would be deleted on
+    // production by a pull with `delete`, and the proof would then agree.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP' && code !== 'ENAMETOOLONG') throw fsError(err, { name: root, path: rootAbs }, rel);
     st = undefined;
   }
   if (st === undefined) return forget();
