@@ -40,6 +40,8 @@ export interface ProductionOnlyRecord {
   keptIn: KeptIn | '';
   /** For a table without a key: the algorithm of the [row hash, copies] pairs in `keys`; '' for keys. */
   rowHash: string;
+  /** When the rows were last recorded or moved (ISO): of a key kept in two places, the later holds production's newer row. */
+  recordedAt: string;
 }
 
 const encodeKeys = (keys: Key[]): string => JSON.stringify(keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex')))));
@@ -63,8 +65,8 @@ export class ProductionOnlyStore {
   }
 
   records(schema: string): ProductionOnlyRecord[] {
-    const r = this.db.prepare('SELECT table_name, keys, kept_in, row_hash FROM db_production_only WHERE schema_name = ? ORDER BY table_name, kept_in').all(schema) as Array<{ table_name: string; keys: string; kept_in: string; row_hash: string }>;
-    return r.map((x) => ({ table: x.table_name, keys: decodeKeys(x.keys), keptIn: x.kept_in === 'prev' || x.kept_in === 'last' || x.kept_in === 'last-kept' ? x.kept_in : '', rowHash: x.row_hash }));
+    const r = this.db.prepare('SELECT table_name, keys, kept_in, row_hash, recorded_at FROM db_production_only WHERE schema_name = ? ORDER BY table_name, kept_in').all(schema) as Array<{ table_name: string; keys: string; kept_in: string; row_hash: string; recorded_at: string }>;
+    return r.map((x) => ({ table: x.table_name, keys: decodeKeys(x.keys), keptIn: x.kept_in === 'prev' || x.kept_in === 'last' || x.kept_in === 'last-kept' ? x.kept_in : '', rowHash: x.row_hash, recordedAt: x.recorded_at }));
   }
 
   /** The row-hash algorithm of a table's record; '' for a record of keys. */
@@ -435,6 +437,8 @@ export interface MergeResult {
   /** Recorded rows missing from the tables they were kept in: not merged. */
   rowsNotFound: number;
   notFound: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
+  /** Older kept rows under a key a newer kept row took: not merged, left where they were kept. */
+  superseded: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
 }
 
 /**
@@ -447,7 +451,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
   const recorded = store.records(schema);
   if (mode === 'discard') {
     store.clear(schema);
-    return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [] };
+    return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [] };
   }
   const conn = await connect(target);
   try {
@@ -466,7 +470,15 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     const notFound: Array<{ table: string; schema: string; rows: number; keys: string[] }> = [];
     // rowHash: a table without a key, `keys` its [row hash, copies] pairs; `old` hashes as preflight did.
     const plan: Array<{ t: Table; from: string; keys: Key[]; rowHash?: { algo: ChecksumAlgo; old: Table } }> = [];
-    for (const r of recorded) {
+    // One key may be kept in two places: production's own row in `__sy_prev` and one written
+    // under the same key on a copy, now in `__sy_last` (a retried copy), or the other way round
+    // after a rollback. Both went in, and the second failed as a collision with a staging row.
+    // The newer record's row is the one production held last: it is merged, the same row in the
+    // other place is merged once, and a different older row is told (it stays kept aside).
+    const byKey = new Map<string, { from: string; h: string }>();
+    const superseded: MergeResult['superseded'] = [];
+    const newestFirst = [...recorded].sort((a, b) => (a.recordedAt < b.recordedAt ? 1 : a.recordedAt > b.recordedAt ? -1 : 0));
+    for (const r of newestFirst) {
       const { table: name, keys } = r;
       const algo = r.rowHash;
       if (algo === TOO_MANY) {
@@ -486,12 +498,20 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       }
       const todo: Key[] = [];
       const missing: Key[] = [];
+      const older: Key[] = [];
       // A FLOAT as its exact text (exactValue): its own drops digits, and a different row would look the same.
       const rowHash = (x: Table) => `MD5(CONCAT_WS('#', ${dataColumns(x).map((c) => `IFNULL(MD5(${exactValue(c)}),'-')`).join(', ')}))`;
       for (const k of keys) {
         const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
         const [[a]] = (await conn.query(`SELECT ${rowHash(t)} AS h FROM ${qt(schema, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
         const [[b]] = (await conn.query(`SELECT ${rowHash(old)} AS h FROM ${qt(prev, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
+        const id = `${name}\0${keyText(k)}`;
+        const newer = byKey.get(id);
+        if (newer !== undefined) {
+          if (b !== undefined && b.h !== newer.h) older.push(k);
+          continue;
+        }
+        if (b !== undefined) byKey.set(id, { from: prev, h: b.h });
         // A key the live table has already: nothing to merge, unless the rows differ.
         if (a !== undefined) {
           if (b !== undefined && b.h !== a.h) collisions.push(`${name}:${keyText(k)}`);
@@ -499,6 +519,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         else todo.push(k);
       }
       if (missing.length > 0) notFound.push({ table: name, schema: prev, rows: missing.length, keys: missing.slice(0, 20).map(keyText) });
+      if (older.length > 0) superseded.push({ table: name, schema: prev, rows: older.length, keys: older.slice(0, 20).map(keyText) });
       plan.push({ t, from: prev, keys: todo });
     }
     if (collisions.length > 0) {
@@ -600,7 +621,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       }
     }
     store.clear(schema);
-    return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound };
+    return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound, superseded };
   } catch (err) {
     throw dbError(err, `merge production-only rows into ${schema}`);
   } finally {

@@ -198,3 +198,42 @@ test('a table only production has, moved aside by sync, comes back with its trig
   await p.query("INSERT INTO shop.webhooks VALUES (2, 'refunded')");
   assert.deepEqual((await p.query('SELECT msg FROM shop.webhook_log ORDER BY id'))[0], [{ msg: 'hook 1' }, { msg: 'hook 2' }], 'the trigger fires again');
 });
+
+test('a key recorded in __sy_prev and again in __sy_last: the newer row is merged, the older one is told, no false conflict', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const preflight = () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.orders VALUES (10, 'before any copy')");
+  await preflight();
+  await copy();
+  // The copy's counter hands out id 10 again: a new order under the key kept aside in __sy_prev.
+  await p.query("INSERT INTO shop.orders VALUES (10, 'after copy 1')");
+  await preflight();
+  await copy();
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual(await ordersOf(p, [10]), [{ id: 10, v: 'after copy 1' }], 'the newer row wins');
+  assert.deepEqual(merged.superseded, ['orders: 1 row in shop__sy_prev under a key a newer kept row took, not merged (10)']);
+  assert.deepEqual((await p.query('SELECT v FROM shop__sy_prev.orders WHERE id = 10'))[0], [{ v: 'before any copy' }], 'the older row stays kept aside until release');
+});
+
+test('a key recorded in __sy_last before a rollback and in production’s own table after it: the row production held last wins; the same row in both is merged once', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const preflight = () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await copy();
+  await p.query("INSERT INTO shop.orders VALUES (11, 'on the copy'), (12, 'same on both')");
+  await preflight();
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true });
+  // The operator reconciles the served copy by hand: 12 as it was, 11 corrected.
+  await p.query("INSERT INTO shop.orders VALUES (11, 'reconciled'), (12, 'same on both')");
+  assert.equal(Number((await preflight()).production_only_rows), 4, 'both records are told');
+  await copy();
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 2);
+  assert.deepEqual(await ordersOf(p, [11, 12]), [
+    { id: 11, v: 'reconciled' },
+    { id: 12, v: 'same on both' },
+  ]);
+  assert.deepEqual(merged.superseded, ['orders: 1 row in shop__sy_last under a key a newer kept row took, not merged (11)']);
+});

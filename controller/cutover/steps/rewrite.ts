@@ -87,6 +87,8 @@ export interface MergeEvidence {
   /** Recorded rows missing from the tables they were kept in (deleted before the copy, say): not merged. */
   rowsNotFound: number;
   notFound: string[];
+  /** Older kept rows under a key a newer kept row took (kept by two attempts): not merged, left kept aside until release. */
+  superseded: string[];
 }
 
 /** Production-only rows found by preflight: merged back (`keep`) or forgotten (`discard`). */
@@ -102,7 +104,8 @@ async function mergeProductionOnlyRows(deps: DataStepDeps, ctx: StepContext, mod
     { target_schema: ctx.plan.database!.production, mode },
     { signal: ctx.signal, timeoutMs: longCallMs(deps) },
   );
-  const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [] };
+  const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [], superseded: res.superseded ?? [] };
+  if (merged.superseded.length > 0) ctx.logger.warn({ agent, superseded: merged.superseded }, 'older kept production-only rows under keys a newer kept row took: not merged, kept aside until release');
   if (merged.rowsNotFound > 0) ctx.logger.warn({ agent, rowsNotFound: merged.rowsNotFound, notFound: merged.notFound }, 'recorded production-only rows not found where they were kept: not merged');
   return merged;
 }
@@ -121,7 +124,8 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
         ctx.record.put('productionOnlyRows', merged);
       }
       const missing = merged === undefined || merged.rowsNotFound === 0 ? '' : ` — ${merged.rowsNotFound} recorded rows not found where they were kept, not merged: ${merged.notFound.slice(0, 5).join('; ')}${merged.notFound.length > 5 ? '; …' : ''}`;
-      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}` : undefined;
+      const older = merged === undefined || merged.superseded.length === 0 ? '' : ` — older kept rows under keys a newer kept row took, not merged (kept aside until release): ${merged.superseded.slice(0, 5).join('; ')}${merged.superseded.length > 5 ? '; …' : ''}`;
+      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}${older}` : undefined;
       if (plan.rewrite.length === 0) {
         if (merged === undefined) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
         return { summary: `${mergedLine ?? 'production-only rows discarded'}; no rewrite rules`, evidence: { productionOnlyRows: merged } };

@@ -7,6 +7,7 @@ export interface MergeReport {
   'tables'?: (string)[];
   'rows_not_found'?: (number | string | Long);
   'not_found'?: (string)[];
+  'superseded'?: (string)[];
 }
 
 export interface MergeReport__Output {
@@ -14,4 +15,5 @@ export interface MergeReport__Output {
   'tables': (string)[];
   'rows_not_found': (string);
   'not_found': (string)[];
+  'superseded': (string)[];
 }
