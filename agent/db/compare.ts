@@ -24,7 +24,7 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { asideSchemas, keepTriggersAside, moveAside, trashSchema, triggersOn } from './swap.js';
+import { asideSchemas, keepObjectsAside, keepTriggersAside, moveAside, productionsOwn, recordCopied, trashSchema, triggersOn } from './swap.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
 import { explainLockWait } from './lock-wait.js';
 
@@ -388,6 +388,16 @@ async function repair(
     // (An early lock dropped its table's own already: from here they would wait on that lock.)
     const triggersOf = new Map<string, SchemaObject[]>();
     if (structural) {
+      // Staging defines the objects: those only production has go too, but not unrecorded (they
+      // were lost without a word). The triggers of tables moved aside are kept with them below.
+      const stagingHas = new Set(snap.objects.map((o) => `${o.kind} ${o.name}`));
+      const ofAside = new Set([...asideTriggers.values()].flat().map((o) => o.name));
+      const only = await productionsOwn(meta, target, prod.objects.filter((o) => !stagingHas.has(`${o.kind} ${o.name}`) && !(o.kind === 'TRIGGER' && ofAside.has(o.name))));
+      const keptIn = await keepObjectsAside(meta, target, only, log);
+      const told = new Set(only.map((o) => `${o.kind} ${o.name}: extra`));
+      for (const [i, d] of objectsDiffering.entries()) {
+        if (told.has(d)) objectsDiffering[i] = `${d} — only production had it: dropped, ${keptIn === undefined ? 'its definition logged (nothing kept aside to record it in)' : `its definition kept in ${keptIn} (a DB rollback re-creates it)`}`;
+      }
       takenOff.push(...prod.objects);
       await dropAllObjects(meta, target, prod.objects);
     } else {
@@ -584,8 +594,10 @@ async function repair(
       if (e !== undefined) e.note = `missing on staging: moved aside to ${schema}`;
       log.warn({ table: name, movedTo: schema }, 'a table only production has was moved aside');
     }
-    if (structural) await createObjects(meta, target, snap.objects, opts.sourceSchema);
-    else await createObjects(meta, target, [...triggersOf.values()].flat().filter((o) => !restored.has(o.name)), opts.sourceSchema);
+    if (structural) {
+      await createObjects(meta, target, snap.objects, opts.sourceSchema);
+      await recordCopied(meta, target, snap.objects);
+    } else await createObjects(meta, target, [...triggersOf.values()].flat().filter((o) => !restored.has(o.name)), opts.sourceSchema);
     lap('repair: objects re-created');
     await alignAutoIncrement(meta, target, snap.tables);
     lap('repair: auto-increment aligned');

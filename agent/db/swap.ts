@@ -7,11 +7,13 @@ import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, prevSchema, shadowSchema } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
-import { createObjects, dropAllObjects } from './objects.js';
+import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { rows } from './connect.js';
 import { joinRecordedRows, type LiveRecord } from './last-rows.js';
 
 export const KEPT_TABLE = '__sy_kept';
+/** A `__sy_kept` entry naming ("KIND name") an object the copy created from staging's definitions: not production's. */
+const COPIED = 'COPIED';
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
 /** On a rerun, the tables the rerun replaced: production-only rows recorded since the first copy live there. */
 export const lastSchema = (schema: string): string => `${schema}__sy_last`;
@@ -27,7 +29,7 @@ export async function hasKeptAside(conn: Connection, target: string): Promise<bo
 export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
   const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
     conn,
-    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind <> 'TABLE' ORDER BY seq`,
+    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}') ORDER BY seq`,
   );
   return r.map((x) => ({ kind: x.kind as SchemaObject['kind'], name: x.name, createSql: x.create_sql, sqlMode: x.sql_mode, characterSetClient: x.cs, collationConnection: x.coll, timeZone: x.tz }));
 }
@@ -104,6 +106,17 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   // the table of that name first.
   if (!firstCopy) await joinLast(conn, target, current, opts.liveRecords ?? [], logger);
   if (firstCopy) await recordKept(conn, target, current);
+  else {
+    // Objects production added since the first copy are dropped with the copy's: recorded, as
+    // the first copy records production's. Those on tables going to `__sy_last`, which no
+    // rollback brings back, are logged.
+    const stagingHas = new Set(staging.objects.map((o) => `${o.kind} ${o.name}`));
+    const only = await productionsOwn(conn, target, current.objects.filter((o) => !stagingHas.has(`${o.kind} ${o.name}`)));
+    const leaving = await triggersOn(conn, target, only, current.tables.filter((t) => !staging.tables.some((x) => x.name === t.name)).map((t) => t.name));
+    const ofLeaving = new Set([...leaving.values()].flat().map((o) => o.name));
+    await keepObjectsAside(conn, target, only.filter((o) => !(o.kind === 'TRIGGER' && ofLeaving.has(o.name))), logger);
+    for (const [table, list] of leaving) logger.warn({ table, movedTo: lastSchema(target), triggers: list.map((o) => ({ name: o.name, createSql: o.createSql })) }, 'triggers of a table moved aside are not kept with it: their definitions');
+  }
   const dest = firstCopy ? prev : trashSchema(target);
   if (!firstCopy) {
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
@@ -129,6 +142,7 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   }
   await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));
   await createObjects(conn, target, staging.objects, sourceSchema);
+  await recordCopied(conn, target, staging.objects);
   await conn.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
   if (!firstCopy) {
     // `__sy_last` is only added to, never replaced, until release: it may hold production-only
@@ -198,15 +212,84 @@ export async function keepTriggersAside(conn: Connection, target: string, dest: 
   const prev = prevSchema(target);
   for (const [table, list] of triggers) {
     if (dest.get(table) === prev && (await hasKeptAside(conn, target))) {
-      for (const o of list) {
-        await conn.query(
-          `INSERT INTO ${qt(prev, KEPT_TABLE)} SELECT COALESCE(MAX(seq), -1) + 1, ?, ?, ?, ?, ?, ?, ?, 1 FROM ${qt(prev, KEPT_TABLE)}`,
-          [o.kind, o.name, o.createSql, o.sqlMode, o.timeZone ?? '', o.characterSetClient, o.collationConnection],
-        );
-      }
+      for (const o of list) await appendKept(conn, prev, o);
       logger.info({ table, triggers: list.map((o) => o.name), kept: prev }, 'triggers of a table moved aside recorded: a rollback re-creates them');
     } else {
       logger.warn({ table, movedTo: dest.get(table), triggers: list.map((o) => ({ name: o.name, createSql: o.createSql })) }, 'triggers of a table moved aside are not kept with it: their definitions');
+    }
+  }
+}
+
+/**
+ * Which objects of the live schema the copy (or a sync since) created from staging's: an object
+ * of the live schema that staging lacks is production's own addition only if it is not one of
+ * them (staging may have dropped one since), and only then does a rollback re-create it.
+ */
+export async function recordCopied(conn: Connection, target: string, objects: SchemaObject[]): Promise<void> {
+  if (!(await hasKeptAside(conn, target))) return;
+  const kept = qt(prevSchema(target), KEPT_TABLE);
+  await conn.query(`DELETE FROM ${kept} WHERE kind = '${COPIED}'`);
+  for (const o of objects) await conn.query(`INSERT INTO ${kept} SELECT COALESCE(MAX(seq), -1) + 1, '${COPIED}', ?, '', '', '', '', '', 1 FROM ${kept}`, [`${o.kind} ${o.name}`]);
+}
+
+async function appendKept(conn: Connection, prev: string, o: SchemaObject): Promise<void> {
+  await conn.query(
+    `INSERT INTO ${qt(prev, KEPT_TABLE)} SELECT COALESCE(MAX(seq), -1) + 1, ?, ?, ?, ?, ?, ?, ?, 1 FROM ${qt(prev, KEPT_TABLE)}`,
+    [o.kind, o.name, o.createSql, o.sqlMode, o.timeZone ?? '', o.characterSetClient, o.collationConnection],
+  );
+}
+
+/**
+ * Views, triggers, routines and events only production has (created there after presync), which
+ * sync is about to drop: staging defines the schema's objects. Recorded with the objects presync
+ * kept, so a DB rollback re-creates them with production's own tables, as it does production's
+ * objects of before the copy; one of a name already recorded is not (the object production had at
+ * the copy comes back). Without a record to join (released), their definitions are logged.
+ * Returns where they were recorded, or undefined.
+ */
+export async function keepObjectsAside(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<string | undefined> {
+  if (objects.length === 0) return undefined;
+  const prev = prevSchema(target);
+  const definitions = objects.map((o) => ({ kind: o.kind, name: o.name, createSql: o.createSql }));
+  if (!(await hasKeptAside(conn, target))) {
+    logger.warn({ schema: target, objects: definitions }, 'objects only production has dropped (staging defines the objects), with no copy kept aside to record them in: their definitions');
+    return undefined;
+  }
+  const have = new Set((await readKeptObjects(conn, target)).map((o) => `${o.kind} ${o.name}`));
+  for (const o of objects.filter((x) => !have.has(`${x.kind} ${x.name}`))) await appendKept(conn, prev, o);
+  logger.warn({ schema: target, kept: prev, objects: definitions }, 'objects only production has dropped (staging defines the objects): recorded, a DB rollback re-creates them');
+  return prev;
+}
+
+/** Of `objects` (the live schema's that staging lacks), those the copy did not create: production added them. */
+export async function productionsOwn(conn: Connection, target: string, objects: SchemaObject[]): Promise<SchemaObject[]> {
+  if (objects.length === 0 || !(await hasKeptAside(conn, target))) return objects;
+  const copied = new Set((await rows<{ name: string }>(conn, `SELECT name FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind = '${COPIED}'`)).map((r) => String(r.name)));
+  return objects.filter((o) => !copied.has(`${o.kind} ${o.name}`));
+}
+
+/**
+ * Re-creates the kept objects after a rollback put production's tables back. One recorded since
+ * the copy (a trigger production added to a table of the copy that its own tables lack) may not
+ * fit them: it is skipped with its definition logged, rather than stopping the rollback with
+ * the tables already back and the rest of the objects missing.
+ */
+async function recreateKept(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<void> {
+  try {
+    await createObjects(conn, target, objects, target);
+    return;
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'a kept object could not be re-created; re-creating the others one by one');
+  }
+  // Two passes: a view may name another created after it.
+  for (let pass = 0; pass < 2; pass++) {
+    const have = await existingObjects(conn, target);
+    for (const o of objects.filter((x) => !have.has(`${x.kind} ${x.name}`))) {
+      try {
+        await createObjects(conn, target, [o], target);
+      } catch (err) {
+        if (pass === 1) logger.warn({ schema: target, kind: o.kind, name: o.name, createSql: o.createSql, err: (err as Error).message }, 'a kept object does not fit the tables put back: not re-created, its definition');
+      }
     }
   }
 }
@@ -288,7 +371,7 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     if (served !== undefined) await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
     throw err;
   }
-  await createObjects(conn, target, keptObjects, target);
+  await recreateKept(conn, target, keptObjects, logger ?? silent);
   await conn.query(`DROP DATABASE ${qi(prev)}`);
   if (served === undefined) {
     await conn.query(`DROP DATABASE ${qi(dest)}`);
@@ -303,7 +386,7 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
   return { tables: kept.map((t) => t.name), served: { schema: served, tables: counts } };
 }
 
-const silent = { info: () => undefined, error: () => undefined } as unknown as Logger;
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;
 
 export async function releaseKept(conn: Connection, target: string): Promise<boolean> {
   const prev = prevSchema(target);

@@ -237,3 +237,51 @@ test('a key recorded in __sy_last before a rollback and in production’s own ta
   ]);
   assert.deepEqual(merged.superseded, ['orders: 1 row in shop__sy_last under a key a newer kept row took, not merged (11)']);
 });
+
+test('triggers production added after presync on tables both sides have: sync drops them (staging defines the objects) but keeps their definitions, says so, and a DB rollback re-creates those it can', async (t) => {
+  const { s, p, prodAgent, peer } = await twoAgents(t, async (pair) => {
+    await shop(pair);
+    // A table only staging has: production's own tables, put back by a rollback, lack it.
+    await pair.s.query('CREATE TABLE shop.reviews (id INT PRIMARY KEY, stars INT NOT NULL) ENGINE=InnoDB');
+    await pair.s.query("CREATE TRIGGER shop.orders_stamp BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.v = CONCAT(NEW.v, '!')");
+  });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // Staging's own trigger, dropped there since the copy: not production's, never re-created on it.
+  await s.query('DROP TRIGGER shop.orders_stamp');
+  await p.query("CREATE TRIGGER shop.orders_upper BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.v = UPPER(NEW.v)");
+  await p.query('CREATE TRIGGER shop.reviews_cap BEFORE INSERT ON shop.reviews FOR EACH ROW SET NEW.stars = LEAST(NEW.stars, 5)');
+  // Staging changes a table's definition: sync re-copies it and re-creates every object from staging's.
+  await s.query('ALTER TABLE shop.orders ADD COLUMN note VARCHAR(10) NULL');
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  const [left] = await p.query("SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'");
+  assert.deepEqual(left, [], "staging's objects only");
+  assert.deepEqual([...sync.objects_differing].sort(), [
+    'TRIGGER orders_stamp: extra',
+    'TRIGGER orders_upper: extra — only production had it: dropped, its definition kept in shop__sy_prev (a DB rollback re-creates it)',
+    'TRIGGER reviews_cap: extra — only production had it: dropped, its definition kept in shop__sy_prev (a DB rollback re-creates it)',
+  ]);
+  const [kept] = await p.query("SELECT name, create_sql FROM shop__sy_prev.__sy_kept WHERE kind = 'TRIGGER' ORDER BY name");
+  assert.deepEqual((kept as Array<{ name: string; create_sql: string }>).map((k) => [k.name, /UPPER\(NEW\.v\)|LEAST/.test(k.create_sql)]), [['orders_upper', true], ['reviews_cap', true]]);
+
+  // reviews is not among production's own tables: its trigger cannot come back, and does not stop the rollback.
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  const [back] = await p.query("SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'");
+  assert.deepEqual(back, [{ n: 'orders_upper' }]);
+  await p.query("INSERT INTO shop.orders VALUES (20, 'shout')");
+  assert.deepEqual(await ordersOf(p, [20]), [{ id: 20, v: 'SHOUT' }], 'the trigger fires again');
+});
+
+test('a trigger production added after the first copy, on a table both sides have: a rerun copy keeps its definition, and a DB rollback re-creates it', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await copy();
+  await p.query('CREATE TRIGGER shop.orders_upper BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.v = UPPER(NEW.v)');
+  await copy();
+  const [left] = await p.query("SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'");
+  assert.deepEqual(left, [], "staging's objects only");
+  const [kept] = await p.query("SELECT name FROM shop__sy_prev.__sy_kept WHERE kind = 'TRIGGER'");
+  assert.deepEqual(kept, [{ name: 'orders_upper' }]);
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  await p.query("INSERT INTO shop.orders VALUES (20, 'shout')");
+  assert.deepEqual(await ordersOf(p, [20]), [{ id: 20, v: 'SHOUT' }], 'the trigger is back and fires');
+});
