@@ -43,15 +43,32 @@ async function recordKept(conn: Connection, target: string, current: SchemaInfo)
 
 /** The tables, views, triggers, routines and events of `current`, recorded in `schema`.`__sy_kept`. */
 async function recordObjects(conn: Connection, schema: string, current: SchemaInfo): Promise<void> {
-  await conn.query(
-    `CREATE TABLE ${qt(schema, KEPT_TABLE)} (seq INT PRIMARY KEY, kind VARCHAR(16) NOT NULL, name VARCHAR(255) NOT NULL, create_sql LONGTEXT NOT NULL, sql_mode TEXT NOT NULL, tz VARCHAR(64) NOT NULL DEFAULT '', cs VARCHAR(64) NOT NULL, coll VARCHAR(64) NOT NULL, existed TINYINT NOT NULL) CHARACTER SET utf8mb4`,
-  );
+  await createKeptTable(conn, schema);
   const entries = [
     ...current.tables.map((t) => ['TABLE', t.name, '', '', '', '', '']),
     ...current.objects.map((o) => [o.kind, o.name, o.createSql, o.sqlMode, o.timeZone ?? '', o.characterSetClient, o.collationConnection]),
   ];
   let seq = 0;
   for (const e of entries) await conn.query(`INSERT INTO ${qt(schema, KEPT_TABLE)} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [seq++, ...e, current.exists ? 1 : 0]);
+}
+
+async function createKeptTable(conn: Connection, schema: string, ifNotExists = false): Promise<void> {
+  await conn.query(
+    `CREATE TABLE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${qt(schema, KEPT_TABLE)} (seq INT PRIMARY KEY, kind VARCHAR(16) NOT NULL, name VARCHAR(255) NOT NULL, create_sql LONGTEXT NOT NULL, sql_mode TEXT NOT NULL, tz VARCHAR(64) NOT NULL DEFAULT '', cs VARCHAR(64) NOT NULL, coll VARCHAR(64) NOT NULL, existed TINYINT NOT NULL) CHARACTER SET utf8mb4`,
+  );
+}
+
+/**
+ * The triggers of tables moved to `<db>__sy_last`, recorded beside them (`__sy_last`.`__sy_kept`,
+ * as a served copy keeps its objects): no rollback brings those tables back and keep does not
+ * merge them, so only a person restoring one needs them — and a log may be gone by then. They
+ * stay until `release` drops `__sy_last`.
+ */
+async function recordTriggersInLast(conn: Connection, target: string, table: string, list: SchemaObject[], logger: Logger): Promise<void> {
+  const last = lastSchema(target);
+  await createKeptTable(conn, last, true);
+  for (const o of list) await appendKept(conn, last, o);
+  logger.warn({ table, movedTo: last, triggers: list.map((o) => ({ name: o.name, createSql: o.createSql })) }, 'triggers of a table moved aside cannot follow it: their definitions are recorded beside it, for a person restoring it');
 }
 
 /**
@@ -105,6 +122,8 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   // A rerun moves the live tables to `__sy_last`: rows recorded in one it cannot move there join
   // the table of that name first.
   if (!firstCopy) await joinLast(conn, target, current, opts.liveRecords ?? [], logger);
+  // Triggers of the tables a rerun moves to `__sy_last` (only production has them), by table.
+  let leaving = new Map<string, SchemaObject[]>();
   if (firstCopy) await recordKept(conn, target, current);
   else {
     // Objects production added since the first copy are dropped with the copy's: recorded, as
@@ -112,10 +131,9 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     // rollback brings back, are logged.
     const stagingHas = new Set(staging.objects.map((o) => `${o.kind} ${o.name}`));
     const only = await productionsOwn(conn, target, current.objects.filter((o) => !stagingHas.has(`${o.kind} ${o.name}`)));
-    const leaving = await triggersOn(conn, target, only, current.tables.filter((t) => !staging.tables.some((x) => x.name === t.name)).map((t) => t.name));
+    leaving = await triggersOn(conn, target, only, current.tables.filter((t) => !staging.tables.some((x) => x.name === t.name)).map((t) => t.name));
     const ofLeaving = new Set([...leaving.values()].flat().map((o) => o.name));
     await keepObjectsAside(conn, target, only.filter((o) => !(o.kind === 'TRIGGER' && ofLeaving.has(o.name))), logger);
-    for (const [table, list] of leaving) logger.warn({ table, movedTo: lastSchema(target), triggers: list.map((o) => ({ name: o.name, createSql: o.createSql })) }, 'triggers of a table moved aside are not kept with it: their definitions');
   }
   const dest = firstCopy ? prev : trashSchema(target);
   if (!firstCopy) {
@@ -155,6 +173,10 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     const have = new Set((await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name));
     const join = left.filter((t) => !have.has(t.name));
     if (join.length > 0) await conn.query(`RENAME TABLE ${join.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
+    for (const t of join) {
+      const list = leaving.get(t.name);
+      if (list !== undefined) await recordTriggersInLast(conn, target, t.name, list, logger);
+    }
     logger.info({ kept: last, joined: join.map((t) => t.name), dropped: left.filter((t) => have.has(t.name)).map((t) => t.name) }, 'replaced tables kept aside where new');
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
   }
@@ -206,7 +228,7 @@ export async function triggersOn(conn: Connection, target: string, objects: Sche
  * A trigger cannot follow its table to another schema, so the triggers of the tables moveAside
  * moved are recorded beside the objects presync kept: a DB rollback, which puts the tables in
  * `__sy_prev` back, re-creates them too (they were lost). For a table in `__sy_last`, which no
- * rollback brings back, the definitions are logged.
+ * rollback brings back, they are recorded beside it there.
  */
 export async function keepTriggersAside(conn: Connection, target: string, dest: Map<string, string>, triggers: Map<string, SchemaObject[]>, logger: Logger): Promise<void> {
   const prev = prevSchema(target);
@@ -214,6 +236,8 @@ export async function keepTriggersAside(conn: Connection, target: string, dest: 
     if (dest.get(table) === prev && (await hasKeptAside(conn, target))) {
       for (const o of list) await appendKept(conn, prev, o);
       logger.info({ table, triggers: list.map((o) => o.name), kept: prev }, 'triggers of a table moved aside recorded: a rollback re-creates them');
+    } else if (dest.get(table) === lastSchema(target)) {
+      await recordTriggersInLast(conn, target, table, list, logger);
     } else {
       logger.warn({ table, movedTo: dest.get(table), triggers: list.map((o) => ({ name: o.name, createSql: o.createSql })) }, 'triggers of a table moved aside are not kept with it: their definitions');
     }

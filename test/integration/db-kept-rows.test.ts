@@ -285,3 +285,27 @@ test('a trigger production added after the first copy, on a table both sides hav
   await p.query("INSERT INTO shop.orders VALUES (20, 'shout')");
   assert.deepEqual(await ordersOf(p, [20]), [{ id: 20, v: 'SHOUT' }], 'the trigger is back and fires');
 });
+
+test('the triggers of tables only production has, moved to __sy_last (by sync, or by a rerun copy), are recorded beside them there until release', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, async (pair) => {
+    await shop(pair);
+    await pair.p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  });
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await copy(); // production's webhooks in shop__sy_prev
+  // Created again on production: sync finds __sy_prev holding the name and moves it to __sy_last.
+  await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  await p.query('CREATE TRIGGER shop.webhooks_upper BEFORE INSERT ON shop.webhooks FOR EACH ROW SET NEW.payload = UPPER(NEW.payload)');
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  assert.match(sync.tables.find((x) => x.table === 'webhooks')?.note ?? '', /moved aside to shop__sy_last/);
+  // Another table a plugin adds, then a rerun copy: it goes to __sy_last too.
+  await p.query('CREATE TABLE shop.hooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  await p.query('CREATE TRIGGER shop.hooks_upper BEFORE INSERT ON shop.hooks FOR EACH ROW SET NEW.payload = UPPER(NEW.payload)');
+  await copy();
+  const [inLast] = await p.query("SELECT name, create_sql FROM shop__sy_last.__sy_kept WHERE kind = 'TRIGGER' ORDER BY name");
+  assert.deepEqual((inLast as Array<{ name: string; create_sql: string }>).map((k) => [k.name, /UPPER\(NEW\.payload\)/.test(k.create_sql)]), [['hooks_upper', true], ['webhooks_upper', true]]);
+  const [inPrev] = await p.query("SELECT name FROM shop__sy_prev.__sy_kept WHERE name IN ('hooks_upper', 'webhooks_upper')");
+  assert.deepEqual(inPrev, [], 'not for a rollback to re-create: their tables do not come back');
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await p.query("SELECT COUNT(*) AS n FROM shop__sy_last.__sy_kept WHERE kind = 'TRIGGER'"))[0], [{ n: 2 }], 'kept past a rollback, until release');
+});
