@@ -475,7 +475,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     // after a rollback. Both went in, and the second failed as a collision with a staging row.
     // The newer record's row is the one production held last: it is merged, the same row in the
     // other place is merged once, and a different older row is told (it stays kept aside).
-    const byKey = new Map<string, { from: string; h: string }>();
+    const byKey = new Map<string, { h: string }>();
     const superseded: MergeResult['superseded'] = [];
     const newestFirst = [...recorded].sort((a, b) => (a.recordedAt < b.recordedAt ? 1 : a.recordedAt > b.recordedAt ? -1 : 0));
     for (const r of newestFirst) {
@@ -511,7 +511,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
           if (b !== undefined && b.h !== newer.h) older.push(k);
           continue;
         }
-        if (b !== undefined) byKey.set(id, { from: prev, h: b.h });
+        if (b !== undefined) byKey.set(id, { h: b.h });
         // A key the live table has already: nothing to merge, unless the rows differ.
         if (a !== undefined) {
           if (b !== undefined && b.h !== a.h) collisions.push(`${name}:${keyText(k)}`);
