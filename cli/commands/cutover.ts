@@ -79,6 +79,8 @@ export function formatEvent(e: SseEvent): string {
 }
 
 const RESTING = new Set(['planned', 'paused', 'failed', 'interrupted', 'fallback', 'completed', 'rolled_back', 'rollback_failed']);
+/** Where a run or a watch ends that did not go as planned: the command exits non-zero. */
+const UNSUCCESSFUL = new Set(['failed', 'interrupted', 'rolled_back', 'rollback_failed']);
 const resting = (c: CutoverLike): boolean => RESTING.has(c.state) && c.running !== true;
 
 /** The sequence number of the newest stored event, so a watch can start after it. */
@@ -166,7 +168,7 @@ export function registerCutoverCommand(program: Command): void {
     }
     const end = await actAndWatch(opts, id, advance);
     out(formatCutover(end));
-    if (['failed', 'interrupted', 'rolled_back', 'rollback_failed'].includes(end.state)) process.exitCode = 1;
+    if (UNSUCCESSFUL.has(end.state)) process.exitCode = 1;
   });
 
   addClientOptions(cutover.command('status <id>').description('state, every step with state, timings, result and error')).action(async (id: string, o: Flags) => {
@@ -182,6 +184,8 @@ export function registerCutoverCommand(program: Command): void {
   addClientOptions(cutover.command('watch <id>').description('live progress from the event stream until the cutover rests')).action(async (id: string, o: Flags) => {
     const end = await watch(clientOptionsFrom(o), id);
     out(formatCutover(end));
+    // A script waiting on `watch` learns from the exit code whether the cutover went wrong.
+    if (UNSUCCESSFUL.has(end.state)) process.exitCode = 1;
   });
 
   addClientOptions(

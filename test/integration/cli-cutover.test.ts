@@ -15,7 +15,8 @@ import { silentLogger } from '../../shared/logger.js';
 import { packageRoot } from '../../shared/paths.js';
 import { OPERATOR_TOKEN } from '../helpers/api-app.js';
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
-import { FakeWorld, fakeRollback, fakeSteps, newEngine, planInput, tempDir, tempStore } from '../helpers/cutover-fakes.js';
+import { FakeWorld, fakeRollback, fakeStep, fakeSteps, newEngine, planInput, tempDir, tempStore } from '../helpers/cutover-fakes.js';
+import type { StepExecutors } from '../../controller/cutover/executor.js';
 
 const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
 
@@ -27,10 +28,10 @@ interface Run {
   hung: boolean;
 }
 
-async function controller(t: TestContext): Promise<{ url: string; planFile: string }> {
+async function controller(t: TestContext, overrides: (world: FakeWorld) => StepExecutors = () => ({})): Promise<{ url: string; planFile: string }> {
   const { store } = tempStore(t);
   const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
+  const engine = newEngine(store, { executors: fakeSteps(world, overrides(world)), rollback: fakeRollback(world) });
   const config = validate(
     ControllerConfigSchema,
     {
@@ -118,4 +119,30 @@ test('a usage error is one line on stderr, and a reader that stops early ends th
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   assert.equal(stderr, '', 'no stack trace');
   assert.equal(code, 0);
+});
+
+test('watch exits non-zero when the cutover it watches fails or is rolled back, zero when it pauses', async (t) => {
+  const { url, planFile } = await controller(t, (world) => ({
+    presync: fakeStep(world, 'presync', {
+      run: async () => {
+        await new Promise((r) => setTimeout(r, 500));
+        throw new Error('disk full on prod-1');
+      },
+    }),
+  }));
+  const id = (await cli(url, ['cutover', 'create', '--plan', planFile])).stdout.split('\t')[0]!;
+  assert.equal((await cli(url, ['cutover', 'advance', id, '--until', 'preflight', '--wait'])).code, 0);
+  const paused = await cli(url, ['cutover', 'watch', id]);
+  assert.equal(paused.code, 0, 'a paused cutover is no failure');
+  assert.equal((await cli(url, ['cutover', 'advance', id, '--until', 'presync'])).code, 0);
+  // Started while presync still runs: the watch follows it to the failure.
+  const failed = await cli(url, ['cutover', 'watch', id]);
+  assert.equal(failed.hung, false);
+  assert.match(failed.stdout, /✘ presync failed/);
+  assert.match(failed.stdout, new RegExp(`cutover ${id} .*: failed`));
+  assert.equal(failed.code, 1, 'a watch that saw the cutover fail exits non-zero');
+  assert.equal((await cli(url, ['cutover', 'rollback', id, '--wait'])).code, 0);
+  const rolledBack = await cli(url, ['cutover', 'watch', id]);
+  assert.match(rolledBack.stdout, /: rolled_back/);
+  assert.equal(rolledBack.code, 1, 'a rolled-back cutover is no success either');
 });
