@@ -49,6 +49,12 @@ export const CUTOVER_STATES = [
 export type CutoverState = (typeof CUTOVER_STATES)[number];
 
 /**
+ * States nothing leaves: a rolled-back cutover stays rolled back (a repeated rollback only
+ * audits), a completed one is refused a rollback. Their event log is over.
+ */
+export const FINAL_STATES: ReadonlySet<CutoverState> = new Set(['completed', 'rolled_back']);
+
+/**
  * Steps between the freeze and the DNS switch. A failure here leaves staging locked and is
  * not retried in place (SPEC: nothing is patched mid-transition); the way out is rollback.
  */

@@ -553,3 +553,39 @@ test('the 3 a.m. curl path: rollback during a running step twice, a part failing
   assert.equal(lp.code, 'SY_CONFLICT');
   assert.match(lp.detail, new RegExp(`set the DNS record by hand to what it was before the switch \\(GET /v1/cutovers/${id2}/report, under dns\\)`));
 });
+
+test('events: a following stream ends once the cutover is over, and one opened after that ends at once', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const follow = (headers: Record<string, string> = {}) =>
+    new Promise<{ text: () => string; ended: () => boolean }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/cutovers/${id}/events`, headers: { ...viewer, ...headers } }, (res) => {
+        t.after(() => res.destroy());
+        let text = '';
+        let ended = false;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => (ended = true));
+        resolve({ text: () => text, ended: () => ended });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  const live = await follow();
+  await until(() => /event: created/.test(live.text()));
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: op, payload: { reason: 'not today' } });
+  await engine.idle(id);
+  await until(() => live.ended());
+  assert.match(live.text(), /"to":"rolled_back"[^\n]*\n\n$/, 'the final state change is the last event');
+
+  const last = Math.max(...[...live.text().matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])));
+  const resumed = await follow({ 'last-event-id': String(last) });
+  await until(() => resumed.ended());
+  assert.doesNotMatch(resumed.text(), /^id: /m, 'nothing after the final event');
+  const whole = await follow();
+  await until(() => whole.ended());
+  assert.equal([...whole.text().matchAll(/^id: (\d+)$/gm)].length, last, 'a stream of a finished cutover replays all of it, then ends');
+});

@@ -8,7 +8,7 @@ import { requirePrincipal } from '../../auth.js';
 import { problemResponses } from '../../problem.js';
 import type { CutoverEngine } from '../../../cutover/machine.js';
 import { parsePlan, PlanSchema, type PlanContext } from '../../../cutover/plan.js';
-import { STEP_NAMES } from '../../../cutover/states.js';
+import { FINAL_STATES, STEP_NAMES } from '../../../cutover/states.js';
 import { CutoverViewSchema } from '../../../cutover/view.js';
 import { resumeAfter, streamEvents } from './sse.js';
 import { reportHtmlRoutes } from './report-html.js';
@@ -225,7 +225,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       schema: {
         tags: ['cutovers'],
         summary: 'Server-Sent Events: state and step changes, progress (bytes, rows, files, rate, ETA), rollback',
-        description: 'Each event has `id:` = its sequence number; reconnect with Last-Event-ID (or ?after=N) to resume. `?follow=false` sends the stored events and ends.',
+        description: 'Each event has `id:` = its sequence number; reconnect with Last-Event-ID (or ?after=N) to resume. `?follow=false` sends the stored events and ends; a following stream ends after the cutover reaches a final state (completed, rolled_back).',
         params: IdParams,
         querystring: Type.Object({
           after: Type.Optional(Type.Integer({ minimum: 0, description: 'send events after this sequence number' })),
@@ -237,14 +237,17 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     },
     async (request, reply) => {
       const { id } = request.params;
-      cutovers.get(id); // 404 as problem+json before the stream starts
+      const current = cutovers.get(id); // 404 as problem+json before the stream starts
       const after = resumeAfter(request, request.query.after);
+      // A cutover already over has only stored events: a client resuming after its last one
+      // gets the end at once, not an open stream that will never carry anything.
+      const follow = request.query.follow && !FINAL_STATES.has(current.state);
       const stop = streamEvents(
         request,
         reply,
         { history: (seq) => cutovers.history(id, seq), live: (seq, signal) => cutovers.events(id, { after: seq, signal }) },
         after,
-        { heartbeatMs, follow: request.query.follow },
+        { heartbeatMs, follow },
       );
       streams.add(stop);
       reply.raw.on('close', () => streams.delete(stop));

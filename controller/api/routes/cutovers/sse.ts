@@ -3,11 +3,15 @@
 // last event it saw; comment lines keep idle proxies from closing the stream.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { CutoverEvent } from '../../../cutover/events.js';
+import { FINAL_STATES, type CutoverState } from '../../../cutover/states.js';
 
 export interface SseOptions {
   /** Time between keep-alive comments. */
   heartbeatMs: number;
-  /** false: send the stored events and end (for scripts: `curl …/events?follow=false`). */
+  /**
+   * false: send the stored events and end (for scripts: `curl …/events?follow=false`). A
+   * following stream ends too, once the cutover reaches a final state.
+   */
   follow: boolean;
 }
 
@@ -67,6 +71,8 @@ export function streamEvents(request: FastifyRequest, reply: FastifyReply, sourc
     try {
       for await (const e of source.live(after, ac.signal)) {
         if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
+        // Nothing follows a final state: `curl -N …/events` ends instead of waiting forever.
+        if (e.type === 'state-changed' && FINAL_STATES.has(e.data.to as CutoverState)) break;
       }
     } catch (err) {
       request.log.warn({ err }, 'event stream ended with an error');
