@@ -1,5 +1,5 @@
 // Reads a Server-Sent Events stream from the controller with fetch, resuming after the last
-// id seen if the connection drops.
+// id seen whenever the connection drops or the controller restarts.
 import { SwitchyardError } from '../../shared/errors.js';
 import { problemError, type ClientOptions } from './rest.js';
 
@@ -9,9 +9,47 @@ export interface SseEvent {
   data: Record<string, unknown>;
 }
 
-export async function* readEvents(opts: ClientOptions, path: string, signal?: AbortSignal): AsyncGenerator<SseEvent> {
+export interface ReadEventsOptions {
+  /**
+   * How long to keep reconnecting while the controller cannot be reached (default 120 s): a
+   * restart of the controller, recovery included, must not end a watch.
+   */
+  patienceMs?: number;
+}
+
+/** What a proxy in front of a restarting controller answers: worth waiting for, like a refused connection. */
+const PASSING = new Set([502, 503, 504]);
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function* readEvents(opts: ClientOptions, path: string, signal?: AbortSignal, ro: ReadEventsOptions = {}): AsyncGenerator<SseEvent> {
+  // Without follow the server sends what is stored and ends: that end is the answer, not a drop.
+  const follow = new URL(path, opts.url).searchParams.get('follow') !== 'false';
+  const patienceMs = ro.patienceMs ?? 120_000;
   let lastId = 0;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let lastHeard = Date.now();
+  let why = '';
+  // A following stream the server ended twice in a row without a new event has nothing more to
+  // send (the cutover is over); one end alone may be a controller shutting down for a restart.
+  let quietEnds = 0;
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) {
+      if (Date.now() - lastHeard > patienceMs) {
+        throw new SwitchyardError('SY_AGENT_UNREACHABLE', `event stream ${path}: the controller at ${opts.url} has not answered for ${Math.round(patienceMs / 1000)} s (${why})`);
+      }
+      await sleep(Math.min(500 * attempt, 5000), signal);
+      if (signal?.aborted) return;
+    }
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     if (lastId > 0) headers['last-event-id'] = String(lastId);
@@ -20,17 +58,25 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
       res = await fetch(new URL(path, opts.url), { headers, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) return;
-      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      why = (err as Error & { cause?: { code?: string } }).cause?.code ?? String(err);
       continue;
-      void err;
+    }
+    if (PASSING.has(res.status)) {
+      why = `${res.status} ${res.statusText}`;
+      await res.body?.cancel();
+      continue;
     }
     if (!res.ok || !res.body) {
       throw problemError(res.status, res.statusText, await res.text());
     }
+    lastHeard = Date.now();
+    attempt = 0;
+    let delivered = false;
     const decoder = new TextDecoder();
     let buf = '';
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        lastHeard = Date.now();
         buf += decoder.decode(chunk, { stream: true });
         let idx: number;
         while ((idx = buf.indexOf('\n\n')) >= 0) {
@@ -46,14 +92,18 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
           }
           if (data === '') continue; // heartbeat comment
           lastId = id;
+          delivered = true;
           yield { id, type, data: JSON.parse(data) as Record<string, unknown> };
         }
       }
-      return; // the server ended the stream: the cutover reached a resting state
+      if (!follow) return;
+      quietEnds = delivered ? 1 : quietEnds + 1;
+      if (quietEnds >= 2) return;
+      why = 'the controller ended the stream';
     } catch (err) {
       if (signal?.aborted) return;
-      void err;
+      quietEnds = 0;
+      why = (err as Error & { cause?: { code?: string } }).cause?.code ?? String(err);
     }
   }
-  throw new SwitchyardError('SY_AGENT_UNREACHABLE', `event stream ${path} kept dropping`);
 }

@@ -5,18 +5,21 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
 import { buildApp } from '../../controller/api/app.js';
 import { hashToken } from '../../controller/api/auth.js';
 import { ControllerConfigSchema } from '../../controller/config.js';
 import { validate } from '../../shared/config/load.js';
+import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { silentLogger } from '../../shared/logger.js';
 import { packageRoot } from '../../shared/paths.js';
 import { OPERATOR_TOKEN } from '../helpers/api-app.js';
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
-import { FakeWorld, fakeRollback, fakeStep, fakeSteps, newEngine, planInput, tempDir, tempStore } from '../helpers/cutover-fakes.js';
+import { FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
 import type { StepExecutors } from '../../controller/cutover/executor.js';
+import { watch } from '../../cli/commands/cutover.js';
+import { RestClient } from '../../cli/client/rest.js';
 
 const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
 
@@ -145,4 +148,91 @@ test('watch exits non-zero when the cutover it watches fails or is rolled back, 
   const rolledBack = await cli(url, ['cutover', 'watch', id]);
   assert.match(rolledBack.stdout, /: rolled_back/);
   assert.equal(rolledBack.code, 1, 'a rolled-back cutover is no success either');
+});
+
+test('watch survives a controller restart: it reconnects with Last-Event-ID and misses or repeats nothing', async (t) => {
+  const dir = tempDir(t, 'sy-cli-restart-');
+  const file = join(dir, 'controller.sqlite');
+  const config = validate(
+    ControllerConfigSchema,
+    {
+      tokens: [{ name: 'ci-operator', role: 'operator', hash: hashToken(OPERATOR_TOKEN) }],
+      dnsProviders: { 'cf-main': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN' } } },
+    },
+    'test controller config',
+  );
+  const hold = gate();
+  const start = async (port: number, executors: (world: FakeWorld) => StepExecutors) => {
+    const store = CutoverStore.open(file);
+    const world = new FakeWorld();
+    const engine = newEngine(store, { executors: fakeSteps(world, executors(world)), rollback: fakeRollback(world) });
+    const app = buildApp({ config, logger: silentLogger(), agents: fakeAgents(), parity: fakeParity(), registry: new Registry(), cutovers: engine, sseHeartbeatMs: 200 });
+    await app.listen({ host: '127.0.0.1', port });
+    const stop = async () => {
+      await app.close();
+      await engine.close();
+      store.close();
+    };
+    return { app, engine, stop, port: (app.server.address() as AddressInfo).port };
+  };
+  // presync waits until the controller shuts down; the restarted controller finds it interrupted.
+  const first = await start(0, (world) => ({ presync: fakeStep(world, 'presync', { run: (ctx) => Promise.race([hold.promise, new Promise<void>((_r, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason as Error)))]) }) }));
+  const url = `http://127.0.0.1:${first.port}`;
+  const id = first.engine.create(planInput() as never, 'ci-operator').id;
+  first.engine.advance(id, 'presync', 'ci-operator');
+  const lines: string[] = [];
+  const watching = watch({ url, token: OPERATOR_TOKEN }, id, (s) => lines.push(s));
+  await until(() => lines.includes('▶ presync'));
+  await first.stop();
+  // Down for a while, as a restart is: connections are refused meanwhile.
+  await new Promise((r) => setTimeout(r, 1500));
+  const second = await start(first.port, () => ({}));
+  t.after(() => second.stop());
+  const end = await watching;
+  assert.equal(end.state, 'interrupted');
+  assert.ok(lines.includes('state → interrupted'), lines.join('\n'));
+  assert.equal(lines.filter((l) => l === '▶ presync').length, 1, `every event once: ${lines.join(' | ')}`);
+  assert.equal(lines.filter((l) => l === 'state → running').length, 1, `every event once: ${lines.join(' | ')}`);
+});
+
+test('watch survives a connection that keeps dropping: each reconnect resumes after the last event seen', async (t) => {
+  const hold = gate();
+  const { url } = await controller(t, (world) => ({ presync: fakeStep(world, 'presync', { run: () => hold.promise }) }));
+  // A proxy between the CLI and the controller whose connections can be cut, as a flaky
+  // network or a load balancer recycling connections does.
+  const target = new URL(url);
+  const open = new Set<Socket>();
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    open.add(client);
+    client.on('close', () => open.delete(client));
+    // A cut goes through to the controller too, as a dropped TCP connection does.
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of open) s.destroy();
+    proxy.close();
+  });
+  const via = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const rest = new RestClient({ url, token: OPERATOR_TOKEN });
+  const id = (await rest.post<{ id: string }>('/v1/cutovers', planInput())).id;
+  await rest.post(`/v1/cutovers/${id}/advance`, { until: 'presync' });
+  const lines: string[] = [];
+  const watching = watch({ url: via, token: OPERATOR_TOKEN }, id, (s) => lines.push(s));
+  await until(() => lines.includes('▶ presync'));
+  for (let drop = 0; drop < 6; drop++) {
+    await until(() => open.size > 0, 10_000);
+    for (const s of open) s.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await until(() => open.size > 0, 10_000);
+  hold.open();
+  const end = await watching;
+  assert.equal(end.state, 'paused');
+  assert.deepEqual(lines.filter((l) => l.startsWith('▶') || l.startsWith('✔') || l.startsWith('state')), ['state → running', '▶ preflight', '✔ preflight succeeded: preflight ok', '▶ presync', '✔ presync succeeded', 'state → paused'], 'every event once, in order');
 });
