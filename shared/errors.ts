@@ -18,6 +18,7 @@ export const ERRORS = {
   SY_UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, title: 'Authentication required' },
   SY_FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, title: 'Not allowed for this role' },
   SY_VALIDATION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, title: 'The request is invalid' },
+  SY_TOO_LARGE: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, title: 'The request body is too large' },
   SY_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, title: 'Not found' },
   SY_AGENT_UNKNOWN: { http: 404, grpc: GrpcStatus.NOT_FOUND, title: 'Unknown agent' },
   SY_AGENT_UNREACHABLE: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'Agent unreachable' },

@@ -29,6 +29,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The token\'s role may not do this',
   404: 'Not found',
   409: 'Conflict with the current state',
+  413: 'The request body is over the route\'s size limit',
   500: 'Internal error',
   502: 'An agent or provider failed',
   504: 'An agent did not answer in time',
@@ -52,7 +53,7 @@ function fieldOf(v: FastifySchemaValidationError, context: string | undefined): 
 }
 
 /** Fastify's own errors (validation, body parsing) are the client's fault when they carry a 4xx. */
-function fromFastifyError(err: FastifyError): SwitchyardError | undefined {
+function fromFastifyError(err: FastifyError, request: FastifyRequest): SwitchyardError | undefined {
   const first = err.validation?.[0];
   if (first !== undefined) {
     const field = fieldOf(first, err.validationContext);
@@ -61,6 +62,10 @@ function fromFastifyError(err: FastifyError): SwitchyardError | undefined {
     const message = field === err.validationContext ? `${field} ${why}` : `${where} ${field} ${why}`;
     return new SwitchyardError('SY_VALIDATION', message, { field });
   }
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit;
+    return new SwitchyardError('SY_TOO_LARGE', `body: larger than this route's limit of ${limit === undefined ? 'the server' : bytes(limit)}`, { field: 'body' });
+  }
   const status = err.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     // Content-type parser errors (bad JSON, wrong media type, too large) are about the body.
@@ -68,6 +73,10 @@ function fromFastifyError(err: FastifyError): SwitchyardError | undefined {
     return new SwitchyardError('SY_VALIDATION', err.message, field === undefined ? {} : { field });
   }
   return undefined;
+}
+
+function bytes(n: number): string {
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
@@ -81,7 +90,7 @@ function instanceOf(request: FastifyRequest): string {
 
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | SwitchyardError | Error, request, reply) => {
-    const known = err instanceof SwitchyardError ? err : fromFastifyError(err as FastifyError);
+    const known = err instanceof SwitchyardError ? err : fromFastifyError(err as FastifyError, request);
     if (known !== undefined) {
       const problem = toProblem(known, instanceOf(request));
       if (problem.status >= 500) request.log.error({ err: known }, known.message);

@@ -589,3 +589,26 @@ test('events: a following stream ends once the cutover is over, and one opened a
   await until(() => whole.ended());
   assert.equal([...whole.text().matchAll(/^id: (\d+)$/gm)].length, last, 'a stream of a finished cutover replays all of it, then ends');
 });
+
+test('a plan with a large redirect map is accepted; a body over the limit is a 413 problem naming the body', async (t) => {
+  const { app } = await harness(t);
+  const plan = planInput() as { checks: Record<string, unknown> };
+  const redirects = Array.from({ length: 30_000 }, (_, i) => ({ from: `/old/category/page-number-${i}/a-long-slug-for-it`, to: `/new/category/page-number-${i}/a-long-slug-for-it/`, status: 301 }));
+  const payload = JSON.stringify({ ...plan, checks: { ...plan.checks, redirects } });
+  assert.ok(payload.length > 2 * 1024 * 1024, 'the map is larger than a default body limit');
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload });
+  assert.equal(created.statusCode, 201, created.body.slice(0, 300));
+
+  const huge = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: `{"site":"${'x'.repeat(17 * 1024 * 1024)}"}` });
+  assert.equal(huge.statusCode, 413);
+  assert.match(String(huge.headers['content-type']), /^application\/problem\+json/);
+  const problem = huge.json() as { code: string; field: string; detail: string };
+  assert.equal(problem.code, 'SY_TOO_LARGE');
+  assert.equal(problem.field, 'body');
+  assert.match(problem.detail, /16 MiB/);
+
+  const id = (created.json() as { id: string }).id;
+  const reason = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: { ...op, 'content-type': 'application/json' }, payload: JSON.stringify({ reason: 'x'.repeat(2 * 1024 * 1024) }) });
+  assert.equal(reason.statusCode, 413, 'other bodies keep the 1 MiB limit');
+  assert.match((reason.json() as { detail: string }).detail, /1 MiB/);
+});

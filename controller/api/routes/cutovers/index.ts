@@ -25,6 +25,9 @@ export interface CutoverRoutesOptions {
   heartbeatMs?: number;
 }
 
+/** Largest plan body: ~100k redirect rows. */
+export const PLAN_BODY_LIMIT = 16 * 1024 * 1024;
+
 const operator: FastifyContextConfig = { role: 'operator' };
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'cutover id, e.g. co_3f9a…' }) });
 
@@ -108,11 +111,14 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     '/cutovers',
     {
       config: operator,
+      // A plan carries its redirect map as rows: an SEO map of tens of thousands of URLs is
+      // several MiB, well past the 1 MiB every other body is held to.
+      bodyLimit: PLAN_BODY_LIMIT,
       schema: {
         tags: ['cutovers'],
         summary: 'Create a cutover from a plan',
         body: PlanSchema,
-        response: { 201: CutoverViewSchema, ...problemResponses(400, 401, 403) },
+        response: { 201: CutoverViewSchema, ...problemResponses(400, 401, 403, 413) },
       },
       // The plan is checked by parsePlan, which fills defaults, refuses unknown keys instead of
       // dropping them, and knows the configured agents; the schema above documents it.
