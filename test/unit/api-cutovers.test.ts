@@ -612,3 +612,15 @@ test('a plan with a large redirect map is accepted; a body over the limit is a 4
   assert.equal(reason.statusCode, 413, 'other bodies keep the 1 MiB limit');
   assert.match((reason.json() as { detail: string }).detail, /1 MiB/);
 });
+
+test('an unknown query parameter is a 400 naming it, not silently ignored', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  for (const url of ['/v1/cutovers?limt=5', `/v1/cutovers/${id}/events?folow=false`, '/v1/parity/runtime?staging=staging-1&production=prod-1&allowdiffer=ENV:FOO']) {
+    const res = await app.inject({ url, headers: viewer });
+    assert.equal(res.statusCode, 400, `${url}: ${res.body.slice(0, 200)}`);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const wrong = [...new URL(url, 'http://x').searchParams.keys()].find((k) => ['limt', 'folow', 'allowdiffer'].includes(k));
+    assert.equal((res.json() as { field: string }).field, wrong, url);
+  }
+});

@@ -18,7 +18,7 @@ const RuntimeQuery = Type.Object({
       description: 'row keys allowed to differ, comma-separated or repeated, e.g. ENV:FOO,mysql.time_zone',
     }),
   ),
-});
+}, { additionalProperties: false, description: 'an unknown parameter (a misspelt allowDiffer) is a 400 naming it, not a table judged without it' });
 
 /** `a,b` and `?x=a&x=b` both mean [a, b]; blanks are dropped. */
 export function splitList(values: readonly string[] | undefined): string[] {

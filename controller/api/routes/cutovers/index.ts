@@ -28,6 +28,8 @@ export interface CutoverRoutesOptions {
 /** Largest plan body: ~100k redirect rows. */
 export const PLAN_BODY_LIMIT = 16 * 1024 * 1024;
 
+// Query schemas refuse unknown parameters: `?folow=false` taken for a follow would keep a
+// script's stream open forever, `?limt=5` would answer fifty without a word.
 const operator: FastifyContextConfig = { role: 'operator' };
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'cutover id, e.g. co_3f9a…' }) });
 
@@ -137,7 +139,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       schema: {
         tags: ['cutovers'],
         summary: 'Cutovers, newest first',
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({ cutovers: Type.Array(CutoverViewSchema) }), ...problemResponses(400, 401) },
       },
     },
@@ -236,7 +238,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
         querystring: Type.Object({
           after: Type.Optional(Type.Integer({ minimum: 0, description: 'send events after this sequence number' })),
           follow: Type.Boolean({ default: true, description: 'keep the stream open for live events' }),
-        }),
+        }, { additionalProperties: false }),
         produces: ['text/event-stream'],
         response: { 200: Type.String({ description: 'text/event-stream' }), ...problemResponses(401, 404) },
       },
