@@ -6,10 +6,11 @@ import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../shared/errors.js';
 import { packageVersion } from '../shared/paths.js';
 import { registerCommands } from './commands/index.js';
+import { terminalSafe } from './terminal-safe.js';
 
 function fail(err: unknown): never {
   const line = err instanceof SwitchyardError ? `switchyard: ${err.message} [${err.code}]` : `switchyard: ${err instanceof Error ? err.message : String(err)}`;
-  process.stderr.write(`${line.split('\n')[0]}\n`);
+  process.stderr.write(`${terminalSafe(line.split('\n')[0]!)}\n`);
   process.exit(1);
 }
 

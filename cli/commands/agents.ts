@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { RestClient, clientOptionsFrom } from '../client/rest.js';
 import type { ParityTable } from '../../shared/parity.js';
 import { formatParityTable } from '../../shared/parity-format.js';
+import { terminalSafe } from '../terminal-safe.js';
 
 interface AgentRow {
   name: string;
@@ -34,7 +35,7 @@ export function registerAgentsCommand(program: Command): void {
   addClientOptions(program.command('agents').description('list the configured agents and whether the controller reaches them'))
     .action(async (o: { url?: string; token?: string; json?: boolean }) => {
       const res = await new RestClient(clientOptionsFrom(o)).get<{ agents: AgentRow[] }>('/v1/agents');
-      process.stdout.write(`${o.json ? JSON.stringify(res, null, 2) : formatAgents(res.agents)}\n`);
+      process.stdout.write(`${o.json ? JSON.stringify(res, null, 2) : terminalSafe(formatAgents(res.agents))}\n`);
     });
 
   addClientOptions(
@@ -48,6 +49,6 @@ export function registerAgentsCommand(program: Command): void {
     const q = new URLSearchParams({ staging: o.staging, production: o.production });
     if (o.allowDiffer) q.set('allowDiffer', o.allowDiffer);
     const table = await new RestClient(clientOptionsFrom(o)).get<ParityTable>(`/v1/parity/runtime?${q}`);
-    process.stdout.write(`${o.json ? JSON.stringify(table, null, 2) : formatParityTable(table)}\n`);
+    process.stdout.write(`${o.json ? JSON.stringify(table, null, 2) : terminalSafe(formatParityTable(table))}\n`);
   });
 }

@@ -5,6 +5,7 @@ import { readEvents, type SseEvent } from '../client/sse.js';
 import { STEP_NAMES } from '../../controller/cutover/states.js';
 import { addClientOptions } from './agents.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { terminalSafe } from '../terminal-safe.js';
 
 interface StepLike {
   name: string;
@@ -25,7 +26,7 @@ interface CutoverLike {
 }
 
 type Flags = { url?: string; token?: string; json?: boolean };
-const out = (s: string): void => void process.stdout.write(`${s}\n`);
+const out = (s: string): void => void process.stdout.write(`${terminalSafe(s)}\n`);
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: ' ' };
 
@@ -114,7 +115,7 @@ export async function watch(opts: ClientOptions, id: string, write: (s: string) 
   const query = [wo.after ? `after=${wo.after}` : '', follow ? '' : 'follow=false'].filter((x) => x !== '').join('&');
   const events = `${path}/events${query === '' ? '' : `?${query}`}`;
   for await (const e of readEvents(opts, events, ac.signal)) {
-    const line = formatEvent(e);
+    const line = terminalSafe(formatEvent(e));
     if (tty && e.type === 'progress') {
       process.stdout.write(`\r\x1b[2K${line}`);
       lastProgress = true;

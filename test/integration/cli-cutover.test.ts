@@ -13,6 +13,7 @@ import { ControllerConfigSchema } from '../../controller/config.js';
 import { validate } from '../../shared/config/load.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { silentLogger } from '../../shared/logger.js';
+import { SwitchyardError } from '../../shared/errors.js';
 import { packageRoot } from '../../shared/paths.js';
 import { OPERATOR_TOKEN } from '../helpers/api-app.js';
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
@@ -235,4 +236,26 @@ test('watch survives a connection that keeps dropping: each reconnect resumes af
   const end = await watching;
   assert.equal(end.state, 'paused');
   assert.deepEqual(lines.filter((l) => l.startsWith('▶') || l.startsWith('✔') || l.startsWith('state')), ['state → running', '▶ preflight', '✔ preflight succeeded: preflight ok', '▶ presync', '✔ presync succeeded', 'state → paused'], 'every event once, in order');
+});
+
+// Step errors carry text from elsewhere (a page, an agent, a DNS provider): an escape sequence in
+// it must not reach the operator's terminal as a command (clear the screen, rewrite the line).
+test('status, watch and an error line show control characters as codes, never send them to the terminal', async (t) => {
+  const hostile = 'title "\x1b]0;owned\x07\x1b[2J" from production';
+  const { url, planFile } = await controller(t, (world) => ({
+    preflight: fakeStep(world, 'preflight', {
+      run: () => {
+        throw new SwitchyardError('SY_PRECONDITION', hostile);
+      },
+    }),
+  }));
+  const created = await cli(url, ['cutover', 'create', '--plan', planFile]);
+  const id = created.stdout.split('\t')[0]!;
+  await cli(url, ['cutover', 'advance', id, '--until', 'preflight', '--wait']);
+  for (const args of [['cutover', 'status', id], ['cutover', 'watch', id], ['cutover', 'advance', id, '--until', 'preflight', '--wait']]) {
+    const run = await cli(url, args);
+    const printed = run.stdout + run.stderr;
+    assert.doesNotMatch(printed, /[\u0000-\u0008\u000b-\u001f\u007f]/, `${args.join(' ')}: ${JSON.stringify(printed)}`);
+    assert.ok(printed.includes('\\x1b]0;owned\\x07\\x1b[2J'), `${args.join(' ')}: ${JSON.stringify(printed)}`);
+  }
 });
