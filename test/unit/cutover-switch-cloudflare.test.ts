@@ -3,7 +3,7 @@
 // the dry-run preview validate carries. Other steps are FAKES.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCloudflareFake, type CloudflareFake } from '../helpers/cloudflare-fake.js';
 import { FakeWorld, fakeRollback, fakeSteps, newEngine, planInput, tempStore } from '../helpers/cutover-fakes.js';
@@ -64,17 +64,22 @@ test('a failed purge does not undo a good switch: the step says to purge by hand
   assert.equal(fake.records[0]!.content, '203.0.113.20');
 });
 
-async function originServer(t: TestContext, name: string): Promise<number> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { [ORIGIN_HEADER]: name });
-    res.end('ok');
-  });
+/** Serves on production's address for the test, closed after it; the port. */
+async function listenAsProduction(t: TestContext, server: Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.3', r));
   t.after(() => new Promise<void>((r) => {
     server.closeAllConnections();
     server.close(() => r());
   }));
   return (server.address() as AddressInfo).port;
+}
+
+async function originServer(t: TestContext, name: string): Promise<number> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { [ORIGIN_HEADER]: name });
+    res.end('ok');
+  });
+  return listenAsProduction(t, server);
 }
 
 test('propagate: a proxied record is confirmed by the origin header over HTTP, not by DNS', async (t) => {
@@ -114,12 +119,7 @@ async function cachingEdge(t: TestContext, origin: string | null): Promise<numbe
     else res.writeHead(404, { [ORIGIN_HEADER]: origin, 'cf-cache-status': 'MISS' });
     res.end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.3', r));
-  t.after(() => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  }));
-  return (server.address() as AddressInfo).port;
+  return listenAsProduction(t, server);
 }
 
 test('propagate: a page the edge still serves from a cache filled by staging does not fail a good switch', async (t) => {
