@@ -64,6 +64,16 @@ test('a failed purge does not undo a good switch: the step says to purge by hand
   assert.equal(fake.records[0]!.content, '203.0.113.20');
 });
 
+/** A cutover on a proxied record whose origin answers on `port`, run up to propagate (no resolvers: the origin header decides). */
+async function propagateProxied(t: TestContext, port: number) {
+  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
+  const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
+  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  return { view };
+}
+
 /** Serves on production's address for the test, closed after it; the port. */
 async function listenAsProduction(t: TestContext, server: Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.3', r));
@@ -98,11 +108,7 @@ test('propagate: a proxied record is confirmed by the origin header over HTTP, n
 
 test('propagate: a proxied record still answered by staging fails after the timeout', async (t) => {
   const port = await originServer(t, 'staging-1');
-  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
-  const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
-  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }), rollback: fakeRollback(world) });
-  t.after(() => engine.close());
-  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  const { view } = await propagateProxied(t, port);
   assert.equal(view.state, 'failed');
   assert.match(view.steps.find((s) => s.name === 'propagate')!.error?.message ?? '', /did not answer from prod-1 within 1 s: X-Switchyard-Origin is 'staging-1', expected 'prod-1'/);
 });
@@ -124,11 +130,7 @@ async function cachingEdge(t: TestContext, origin: string | null): Promise<numbe
 
 test('propagate: a page the edge still serves from a cache filled by staging does not fail a good switch', async (t) => {
   const port = await cachingEdge(t, 'prod-1');
-  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
-  const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
-  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }), rollback: fakeRollback(world) });
-  t.after(() => engine.close());
-  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  const { view } = await propagateProxied(t, port);
   assert.equal(view.state, 'paused', JSON.stringify(view.error));
   const step = view.steps.find((s) => s.name === 'propagate')!;
   assert.match(step.summary ?? '', /the edge answers from prod-1 \(http:\/\/127\.0\.0\.3:\d+\/switchyard-probe-/);
@@ -138,11 +140,7 @@ test('propagate: a page the edge still serves from a cache filled by staging doe
 
 test('propagate: answers that name no origin (cache, edge error) fail the step as unconfirmed, not as staging serving, and do not roll back', async (t) => {
   const port = await cachingEdge(t, null);
-  const { dns, plan, world, store } = await setup(t, { proxied: true, origin: `http://127.0.0.3:${port}` });
-  const config = validate(ControllerConfigSchema, { resolvers: [] }, 'test controller config');
-  const engine = newEngine(store, { executors: fakeSteps(world, { propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }), rollback: fakeRollback(world) });
-  t.after(() => engine.close());
-  const view = await engine.advance(engine.create(plan, 'tester').id, 'propagate', 'tester').done;
+  const { view } = await propagateProxied(t, port);
   assert.equal(view.state, 'failed');
   const message = view.steps.find((s) => s.name === 'propagate')!.error?.message ?? '';
   assert.match(message, /could not confirm which origin the edge answers from within 1 s .*from its cache \(cf-cache-status HIT.*X-Switchyard-Origin is absent \(HTTP 522\).*nothing shows staging serving/);
