@@ -48,6 +48,13 @@ if (process.env[CHILD] !== undefined) {
     return { client, address: line.trim() };
   };
 
+  /** A temporary directory the child agent (not root) may enter, with staging's root and production's directory named in it; removed by startChild's cleanup. */
+  const testDirs = (): { dir: string; stagingRoot: string; productionDir: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
+    chmodSync(dir, 0o755);
+    return { dir, stagingRoot: join(dir, 'staging'), productionDir: join(dir, 'p') };
+  };
+
   /** Staging as this process, production as a child process that is not root; `dir` removed after. */
   const startPair = async (t: { after(fn: () => Promise<void>): void }, dir: string, stagingRoot: string, productionDir: string, productionRoot: string) => {
     const staging = await startAssetsAgent('127.0.0.2', join(dir, 's.sqlite'), { uploads: { path: stagingRoot } });
@@ -59,10 +66,7 @@ if (process.env[CHILD] !== undefined) {
   };
 
   test('a read-only directory on staging: later changes inside it still reach a production agent that is not root', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
-    chmodSync(dir, 0o755);
-    const stagingRoot = join(dir, 'staging');
-    const productionDir = join(dir, 'p');
+    const { dir, stagingRoot, productionDir } = testDirs();
     mkdirSync(join(stagingRoot, 'ro'), { recursive: true });
     writeFileSync(join(stagingRoot, 'ro/a'), 'a');
     writeFileSync(join(stagingRoot, 'ro/gone'), 'gone');
@@ -116,10 +120,7 @@ if (process.env[CHILD] !== undefined) {
     assert.deepEqual(readdirSync(productionRoot), []);
   });
   test('a read-only directory on production replaced by a file or a link from staging, and removed with its read-only subdirectories, by an agent that is not root', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
-    chmodSync(dir, 0o755);
-    const stagingRoot = join(dir, 'staging');
-    const productionDir = join(dir, 'p');
+    const { dir, stagingRoot, productionDir } = testDirs();
     // Three read-only trees, each with a read-only subdirectory holding a file.
     for (const d of ['to-file', 'to-link', 'removed']) {
       mkdirSync(join(stagingRoot, d, 'sub'), { recursive: true });
@@ -150,10 +151,7 @@ if (process.env[CHILD] !== undefined) {
     assert.deepEqual(readdirSync(productionRoot).sort(), ['to-file', 'to-link']);
   });
   test('an asset root the agent may not write: SY_FILESYSTEM naming EACCES, the path and the user the agent runs as; the pull run again once it may ends equal', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
-    chmodSync(dir, 0o755);
-    const stagingRoot = join(dir, 'staging');
-    const productionDir = join(dir, 'p');
+    const { dir, stagingRoot, productionDir } = testDirs();
     mkdirSync(stagingRoot);
     writeFileSync(join(stagingRoot, 'a.txt'), 'a');
     mkdirSync(productionDir);
@@ -183,8 +181,7 @@ if (process.env[CHILD] !== undefined) {
     assert.equal(readFileSync(join(productionRoot, 'a.txt'), 'utf8'), 'a');
   });
   test('a file the staging agent may not read: the pull fails with SY_FILESYSTEM naming EACCES and the path on staging; once readable, the pull ends equal', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
-    chmodSync(dir, 0o755);
+    const { dir } = testDirs();
     const stagingDir = join(dir, 's');
     const stagingRoot = join(stagingDir, 'root');
     mkdirSync(join(stagingRoot, 'docs'), { recursive: true });
@@ -217,8 +214,7 @@ if (process.env[CHILD] !== undefined) {
   });
   test('a file that becomes unreadable on staging after its scan: the pull fails with SY_FILESYSTEM naming EACCES, the staging host and the path, for a small and a large file', async (t) => {
     for (const [name, size] of [['small.txt', 1000], ['large.bin', 3 * 1024 * 1024]] as const) {
-      const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
-      chmodSync(dir, 0o755);
+      const { dir } = testDirs();
       const stagingDir = join(dir, 's');
       const stagingRoot = join(stagingDir, 'root');
       mkdirSync(join(stagingRoot, 'docs'), { recursive: true });
@@ -257,10 +253,7 @@ if (process.env[CHILD] !== undefined) {
   });
   test('a read-only tree on production that cannot be removed (a directory in it the agent does not own): the pull fails with EACCES and the directories it opened get their modes back', async (t) => {
     if (!asRoot) throw new Error('this test makes a directory the production agent (nobody) does not own, and needs to run as root for it');
-    const dir = mkdtempSync(join(tmpdir(), 'sy-readonly-'));
-    chmodSync(dir, 0o755);
-    const stagingRoot = join(dir, 'staging');
-    const productionDir = join(dir, 'p');
+    const { dir, stagingRoot, productionDir } = testDirs();
     mkdirSync(join(stagingRoot, 'to-file/sub'), { recursive: true });
     writeFileSync(join(stagingRoot, 'to-file/sub/x'), 'x');
     chmodSync(join(stagingRoot, 'to-file/sub'), 0o555);
