@@ -28,6 +28,8 @@ export interface PageCheckEnv {
   recorded?: (path: string) => RecordedPage | undefined;
   /** The plan's rewrite rules, which production's titles went through. */
   rewrite?: readonly TitleRewrite[];
+  /** The cutover has locked staging: what it answers now is its maintenance page, even a 200. */
+  stagingLocked?: boolean;
 }
 
 export function htmlOf(res: FetchOk): HtmlDoc | null {
@@ -121,7 +123,7 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   findings.push(...contentFindings(final, staging.final, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);
-  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides, { recorded: env.recorded?.(path), rewrite: env.rewrite ?? [] }));
+  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides, { recorded: env.recorded?.(path), rewrite: env.rewrite ?? [], stagingLocked: env.stagingLocked === true }));
   findings.push(...robotsFindings(directivesOf(final, doc), directivesOf(staging.final, stagingDoc), path, final.status));
   findings.push(...canonicalFindings(doc, headerValues(final.headers, 'link'), final.url, path, sides));
   if (doc !== null) {

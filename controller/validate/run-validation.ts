@@ -46,6 +46,11 @@ export interface ValidationOptions {
    * production's while staging is locked: per page, the latest record with a normal answer.
    */
   stagingBaseline?: StagingBaseline | readonly StagingBaseline[];
+  /**
+   * The cutover's lock has frozen staging, so its answers are its maintenance page: one served
+   * with a 200 is not compared with production's titles as if it were the site.
+   */
+  stagingLocked?: boolean;
 }
 
 export async function runValidation(plan: Plan, opts: ValidationOptions = {}): Promise<ValidationReport> {
@@ -77,7 +82,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
     const expected = c.expectStatus ?? {};
     const baseline = opts.stagingBaseline;
     const recorded = recordedPages(baseline === undefined ? [] : 'pages' in baseline ? [baseline] : baseline);
-    const env = { http, ...sides, expectedStatus: (p: string) => expected[p] ?? 200, ttfbRegressionMs: c.vitals?.ttfbMs ?? DEFAULT_VITALS.ttfbMs, recorded: (p: string) => recorded.get(p), rewrite: plan.rewrite };
+    const env = { http, ...sides, expectedStatus: (p: string) => expected[p] ?? 200, ttfbRegressionMs: c.vitals?.ttfbMs ?? DEFAULT_VITALS.ttfbMs, recorded: (p: string) => recorded.get(p), rewrite: plan.rewrite, stagingLocked: opts.stagingLocked === true };
     const results = await mapLimit(pages, concurrency, async (path) => {
       const r = await checkPage(env, path);
       emit({ phase: 'pages', files: ++done, filesTotal: pages.length, message: path });

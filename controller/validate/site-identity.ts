@@ -5,7 +5,9 @@
 // so each page's <title> matches staging's (host names aside). By validate staging is locked and
 // answers its maintenance page (a 503), so the baseline is then staging's page as lock (just
 // before the freeze) or else preflight recorded it while it was live; a page with neither is only
-// checked against the well-known placeholders.
+// checked against the well-known placeholders, and warns that it was not compared. Some
+// maintenance plugins answer 200 with their own page: once the cutover has locked staging, such
+// a page is no more a baseline than the 503.
 import { findingsFor, type Finding } from './types.js';
 import type { HtmlDoc } from './html-doc.js';
 import type { FetchOk } from './pinned-client.js';
@@ -82,9 +84,9 @@ export function siteIdentityFindings(
   stagingDoc: HtmlDoc | null,
   path: string,
   sides: { production: Side; staging: Side },
-  baselines: { recorded?: RecordedPage | undefined; rewrite?: readonly TitleRewrite[] } = {},
+  baselines: { recorded?: RecordedPage | undefined; rewrite?: readonly TitleRewrite[]; stagingLocked?: boolean } = {},
 ): Finding[] {
-  const { recorded, rewrite = [] } = baselines;
+  const { recorded, rewrite = [], stagingLocked = false } = baselines;
   if (prodDoc === null || prod.status < 200 || prod.status >= 300) return [];
   const f = findingsFor('same-site', path);
   const title = titleOf(prodDoc);
@@ -106,17 +108,19 @@ export function siteIdentityFindings(
     if (matches(live)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging`, evidence)];
     // A maintenance page served with a 200 is not the site either.
     if (rec !== null && matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; staging now answers ${JSON.stringify(live.title ?? '')} (its maintenance page?)`, { ...evidence, baseline: by })];
-    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(live.title ?? '')} — ${fallThrough}`, evidence)];
+    if (!stagingLocked) return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(live.title ?? '')} — ${fallThrough}`, evidence)];
   }
-  const why = staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
+  const why =
+    live !== null ? `staging, locked, answers 200 with ${JSON.stringify(live.title ?? '')}` : staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
   if (rec !== null) {
     const evidence = { title, stagingTitle: rec.title, baseline: by, ...atRecord, ...ph };
     if (matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; ${why} now`, evidence)];
     return [f.fail(`production answers with another site, not staging's copy: ${what} where staging had ${JSON.stringify(rec.title ?? '')} ${whenRecorded} (${why} now) — ${fallThrough}`, evidence)];
   }
-  const evidence = { title, stagingTitle: null, baseline: null, ...atRecord, ...ph };
+  const evidence = { title, stagingTitle: null, baseline: null, ...(live === null ? {} : { stagingNowTitle: live.title }), ...atRecord, ...ph };
   if (placeholder !== null) return [f.fail(`production answers with the web server's placeholder page (${placeholder}), not the site — ${fallThrough}`, evidence)];
   const at = `at ${by} (${recorded?.recordedAt ?? ''})`;
   const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `nor did it answer ${at}${recorded.page.error === undefined ? '' : `: ${recorded.page.error}`}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} ${at}` : `and its page was not HTML ${at}`;
-  return [f.pass(`title ${JSON.stringify(title ?? '')}; not compared (${why}, ${none})`, evidence)];
+  // A check that could not be made is not a pass: the page may be a neighbour site's.
+  return [f.warn(`title ${JSON.stringify(title ?? '')} on ${path}; not compared (${why}, ${none}): this page may not be the site`, evidence)];
 }

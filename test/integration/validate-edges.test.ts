@@ -417,7 +417,7 @@ test('production answering with another site (the default vhost: "It works", a d
   one(locked, 'same-site', '/', 'fail', /placeholder page \(title "Apache2 Ubuntu Default Page: It works"\), not the site/);
   one(locked, 'same-site', '/files/', 'fail', /placeholder page/);
   one(locked, 'same-site', '/about/', 'fail', /placeholder page \("It works!"\)/);
-  one(locked, 'same-site', '/shop/', 'pass', /not compared \(staging answers 503, no baseline\)/);
+  one(locked, 'same-site', '/shop/', 'warn', /title "Other Client Ltd" on \/shop\/; not compared \(staging answers 503, no baseline\)/);
 });
 
 test('a page production alone redirects off its host (a canonical-host rule naming another name) fails; the same redirect on staging, or one the plan expects, does not', async (t) => {
@@ -612,7 +612,7 @@ test('pages from the sitemap: preflight records staging\'s first `top` pages; a 
   assert.deepEqual(r.pages, ['/new-post/', '/', '/shop/']);
   one(r, 'same-site', '/', 'pass', /as on staging when preflight recorded it/);
   one(r, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it/);
-  one(r, 'same-site', '/new-post/', 'pass', /not compared \(staging answers 503, no baseline\)/);
+  one(r, 'same-site', '/new-post/', 'warn', /not compared \(staging answers 503, no baseline\)/);
 
   // A staging whose maintenance page answers 200: production matching the record passes.
   w.stagingLocked = false;
@@ -620,6 +620,42 @@ test('pages from the sitemap: preflight records staging\'s first `top` pages; a 
   const r200 = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline });
   one(r200, 'same-site', '/', 'pass', /title "Shop" as on staging when preflight recorded it .*; staging now answers "Down for maintenance" \(its maintenance page\?\)/);
   one(r200, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging has "Shop"/);
+});
+
+test('staging locked with a maintenance page answering 200: a page no record has warns "no baseline" instead of failing against the maintenance title; a placeholder or a recorded title that differs still fails', async (t) => {
+  const w = await world(t);
+  w.maintenanceStatus = 200;
+  w.stgRoutes.set('/wp-sitemap.xml', (_req, res) => send(res, 200, urlset([`${w.STG}/`, `${w.STG}/shop/`]), { 'content-type': 'application/xml' }));
+  // Published after preflight's record: first in production's sitemap, never on staging's record.
+  w.prodRoutes.set('/wp-sitemap.xml', (_req, res) => send(res, 200, urlset([`${w.PROD}/new-post/`, `${w.PROD}/`, `${w.PROD}/shop/`]), { 'content-type': 'application/xml' }));
+  const p = plan(w, { sitemap: '/wp-sitemap.xml', top: 3 });
+  const { engine } = engineOver(t, w);
+  const c = engine.create(p, 'alice');
+  const done = await engine.advance(c.id, 'validate', 'alice').done;
+  assert.equal(done.state, 'paused', JSON.stringify(done.steps.find((s) => s.name === 'validate')?.error));
+  assert.equal(w.stagingLocked, true, 'validate ran with staging locked');
+  const report = engine.report(c.id).validation as ValidationReport;
+  assert.deepEqual(report.pages, ['/new-post/', '/', '/shop/']);
+  const f = one(report, 'same-site', '/new-post/', 'warn', /title "Shop" on \/new-post\/; not compared \(staging, locked, answers 200 with "Maintenance", no baseline\)/);
+  assert.deepEqual({ stagingTitle: f.evidence?.stagingTitle, stagingNowTitle: f.evidence?.stagingNowTitle }, { stagingTitle: null, stagingNowTitle: 'Maintenance' });
+  one(report, 'same-site', '/', 'pass', /title "Shop" as on staging when preflight recorded it/);
+
+  // The same staging, the same records: what shows another site still fails.
+  const baseline = await (async () => {
+    w.stagingLocked = false;
+    try {
+      return await recordStagingBaseline(p);
+    } finally {
+      w.stagingLocked = true;
+    }
+  })();
+  w.prodRoutes.set('/new-post/', (_req, res) => send(res, 200, '<html><head><title>Welcome to nginx!</title></head></html>'));
+  w.prodRoutes.set('/shop/', (_req, res) => send(res, 200, '<html><head><title>Other Client Ltd</title></head></html>'));
+  const r = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline, stagingLocked: true });
+  one(r, 'same-site', '/new-post/', 'fail', /placeholder page \(title "Welcome to nginx!"\), not the site/);
+  one(r, 'same-site', '/shop/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it .*\(staging, locked, answers 200 with "Maintenance" now\)/);
+  // Not known to be locked (a plan with nothing to freeze), staging's 200 page is the site.
+  one(await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline }), 'same-site', '/shop/', 'fail', /where staging has "Maintenance"/);
 });
 
 test('a title the rewrite changed (staging on http, its URL in the title, rewritten to production\'s https one) is the same site, live or as preflight recorded it', async (t) => {
@@ -812,7 +848,7 @@ test('per page, the latest record in which staging answered normally: a lock rec
   // naming the latest answer.
   const r2 = await runValidation(p, { ...pagesOnly, stagingBaseline: [atPreflight, relocked] });
   one(r2, 'same-site', '/', 'pass', /^title "Shop" as on staging when preflight recorded it \(2030-01-01T08:00:00\.000Z\); staging answers 503 now$/);
-  one(r2, 'same-site', '/new/', 'pass', /^title "New post"; not compared \(staging answers 503, and it answered 503 at lock \(2030-01-02T09:00:00\.000Z\)\)$/);
+  one(r2, 'same-site', '/new/', 'warn', /^title "New post" on \/new\/; not compared \(staging answers 503, and it answered 503 at lock \(2030-01-02T09:00:00\.000Z\)\): this page may not be the site$/);
   w.prodRoutes.set('/', titledPage('Other Client Ltd'));
   const r3 = await runValidation(p, { ...pagesOnly, stagingBaseline: [atPreflight, relocked] });
   one(r3, 'same-site', '/', 'fail', /title "Other Client Ltd" where staging had "Shop" when preflight recorded it \(2030-01-01T08:00:00\.000Z\) \(staging answers 503 now\)/);

@@ -13,7 +13,7 @@ import type { Plan } from '../plan.js';
 import type { StepDeps } from './deps.js';
 import { pageUrl } from './pinned-http.js';
 import { postSwitchValidation } from '../../validate/run-validation.js';
-import { stagingBaselines } from './validate.js';
+import { stagingBaselines, stagingLocked } from './validate.js';
 
 export const DEFAULT_PROPAGATION_TIMEOUT_SECONDS = 600;
 
@@ -133,6 +133,7 @@ export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: 
         signal: ctx.signal,
         ...(answered === undefined ? {} : { resolvedProductionIp: answered }),
         stagingBaseline: stagingBaselines(ctx),
+        stagingLocked: stagingLocked(ctx),
         emit: ctx.emit,
       });
       const withValidation = { ...evidence, postSwitchValidation: report };

@@ -36,6 +36,14 @@ export function stagingBaselines(ctx: Pick<StepContext, 'plan' | 'record'>): Sta
   return out;
 }
 
+/**
+ * Whether this cutover's lock froze staging: from then on staging answers its maintenance page
+ * (a skipped lock — nothing to freeze — leaves staging live, its pages a baseline).
+ */
+export function stagingLocked(ctx: Pick<StepContext, 'record'>): boolean {
+  return ctx.record.step('lock')?.state === 'succeeded';
+}
+
 export function validationResult(report: ValidationReport): StepResult {
   const { pass, warn, fail } = report.summary;
   const summary = `${report.pages.length} pages: ${fail} failed, ${warn} warnings, ${pass} passed`;
@@ -54,6 +62,7 @@ export function validateExecutor(deps: Pick<StepDeps, 'agents'>, opts: Omit<Vali
         ...opts,
         mode: 'pinned',
         stagingBaseline: stagingBaselines(ctx),
+        stagingLocked: stagingLocked(ctx),
         signal: ctx.signal,
         emit: ctx.emit,
         // Certificate expiry is judged on the real clock, never a test or replay clock.
