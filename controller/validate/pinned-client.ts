@@ -12,7 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Transform } from 'node:stream';
-import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { constants as zlib, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 
 export interface FetchOk {
   ok: true;
@@ -55,7 +55,17 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
 const USER_AGENT = 'Mozilla/5.0 (compatible; switchyard-validate/1)';
 
-function decoderFor(encoding: string | undefined, cutOnWire: boolean): Transform | null {
+/**
+ * The body starts with a zlib header (RFC 1950: method 8, window up to 32 KiB, check bits): what
+ * zlib's inflate reads first and refuses with "incorrect header check" when it is not there.
+ */
+function hasZlibHeader(body: Buffer): boolean {
+  if (body.length < 2) return true; // too short to tell: zlib, the encoding as specified
+  const cmf = body[0] as number;
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && ((cmf << 8) | (body[1] as number)) % 31 === 0;
+}
+
+function decoderFor(encoding: string | undefined, cutOnWire: boolean, body: Buffer): Transform | null {
   // A body cut at the size limit ends mid-stream: flush what it holds instead of calling that an
   // error. A whole body that ends mid-stream is the server's fault and stays an error.
   const flush = cutOnWire ? { finishFlush: zlib.Z_SYNC_FLUSH } : {};
@@ -64,7 +74,10 @@ function decoderFor(encoding: string | undefined, cutOnWire: boolean): Transform
     case 'x-gzip':
       return createGunzip(flush);
     case 'deflate':
-      return createInflate(flush);
+      // HTTP's deflate is zlib-wrapped, but some servers (old IIS, some PHP and Java stacks) send
+      // the raw stream; browsers and curl accept both, trying zlib first. The same bounded
+      // reading applies to either.
+      return hasZlibHeader(body) ? createInflate(flush) : createInflateRaw(flush);
     case 'br':
       return createBrotliDecompress(cutOnWire ? { finishFlush: zlib.BROTLI_OPERATION_FLUSH } : {});
     default:
@@ -80,7 +93,7 @@ function decoderFor(encoding: string | undefined, cutOnWire: boolean): Transform
  */
 export function decodeBody(body: Buffer, encoding: string | undefined, maxBody: number, cutOnWire: boolean): Promise<{ body: Buffer; truncated: boolean }> {
   // No body at all (a redirect or a HEAD answer still naming its encoding) has nothing to undo.
-  const z = body.length === 0 ? null : decoderFor(encoding, cutOnWire);
+  const z = body.length === 0 ? null : decoderFor(encoding, cutOnWire, body);
   if (z === null) return Promise.resolve({ body, truncated: cutOnWire });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
 // Content-Encoding undone within the page limit: what decodes, what is cut, what is an error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { decodeBody, pinnedFetch } from '../../controller/validate/pinned-client.js';
 
 const text = 'hello world, '.repeat(100);
@@ -13,6 +13,23 @@ test('gzip, deflate and br decode whole within the limit; an unknown encoding is
     assert.equal(r.truncated, false, enc);
   }
   assert.deepEqual(await decodeBody(Buffer.from('x'), 'zstd', 10, false), { body: Buffer.from('x'), truncated: false });
+});
+
+// Some servers send Content-Encoding: deflate as a raw deflate stream, without the zlib header
+// the encoding names; browsers and curl decode it, so a page that shows fine must not fail here.
+test('deflate sent raw (no zlib header) decodes like the zlib-wrapped form, within the same limit and cut the same way', async () => {
+  for (const level of [0, 1, 6, 9]) {
+    const r = await decodeBody(deflateRawSync(text, { level }), 'deflate', 1 << 20, false);
+    assert.equal(r.body.toString(), text, `level ${level}`);
+    assert.equal(r.truncated, false);
+  }
+  const bomb = await decodeBody(deflateRawSync(Buffer.alloc(32 * 1024 * 1024)), 'deflate', 1024 * 1024, false);
+  assert.deepEqual([bomb.body.length, bomb.truncated], [1024 * 1024, true]);
+  const raw = deflateRawSync(text);
+  const cut = await decodeBody(raw.subarray(0, Math.floor(raw.length / 2)), 'deflate', 1 << 20, true);
+  assert.equal(cut.truncated, true);
+  assert.ok(text.startsWith(cut.body.toString()), cut.body.toString());
+  await assert.rejects(decodeBody(raw.subarray(0, Math.floor(raw.length / 2)), 'deflate', 1 << 20, false), /unexpected end of file/);
 });
 
 test('the limit holds for the decoded size: a small gzip of much more is cut at the limit, exactly the limit is not cut', async () => {
