@@ -1,5 +1,6 @@
 // One validation run over a plan: the page list, every page on production against staging,
-// admin caching, the redirect map, robots.txt and sitemaps, TLS, asset files and web vitals.
+// admin caching, the redirect map, robots.txt and sitemaps, TLS, the http:// origin's redirect
+// to https, asset files and web vitals.
 // Used by the validate step (pinned to the production IP before the switch) and after the
 // switch (names resolved normally) with the same checks.
 import type { Progress } from '../cutover/executor.js';
@@ -7,6 +8,7 @@ import type { Plan } from '../cutover/plan.js';
 import { adminCacheFindings, DEFAULT_ADMIN_PATHS } from './admin-cache.js';
 import { assetScanFindings, type TextScanner } from './asset-scan.js';
 import { HttpContext } from './http-context.js';
+import { httpOriginFindings } from './http-origin.js';
 import { mapLimit } from './limit.js';
 import { checkPage } from './page-check.js';
 import { pageList } from './page-list.js';
@@ -22,7 +24,7 @@ import { DEFAULT_VITALS, vitalsFindings } from './vitals.js';
 
 export const DEFAULT_CONCURRENCY = 6;
 
-export type CheckGroup = 'pages' | 'admin' | 'redirects' | 'robots' | 'sitemaps' | 'tls' | 'assets' | 'vitals';
+export type CheckGroup = 'pages' | 'admin' | 'redirects' | 'robots' | 'sitemaps' | 'tls' | 'http' | 'assets' | 'vitals';
 
 export interface ValidationOptions {
   /** `pinned` (default): requests go to the plan's IPs. `dns`: production's name resolves normally (after the switch). */
@@ -51,6 +53,8 @@ export interface ValidationOptions {
    * with a 200 is not compared with production's titles as if it were the site.
    */
   stagingLocked?: boolean;
+  /** Where production's plain-http origin listens; 80 but in tests. */
+  httpPort?: number;
 }
 
 export async function runValidation(plan: Plan, opts: ValidationOptions = {}): Promise<ValidationReport> {
@@ -123,6 +127,10 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
         now: started,
       })),
     );
+  }
+  if (!skip.has('http')) {
+    emit({ phase: 'http origin' });
+    findings.push(...(await httpOriginFindings(http, sides.production, opts.httpPort)));
   }
   if (!skip.has('assets')) {
     emit({ phase: 'asset files' });

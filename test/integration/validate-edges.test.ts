@@ -6,6 +6,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -32,7 +33,7 @@ import { startWebSite, type WebSite } from '../helpers/web-site.js';
 
 const STAGING_IP = '127.0.0.2';
 const PRODUCTION_IP = '127.0.0.3';
-const ALL: CheckGroup[] = ['pages', 'admin', 'redirects', 'robots', 'sitemaps', 'tls', 'assets', 'vitals'];
+const ALL: CheckGroup[] = ['pages', 'admin', 'redirects', 'robots', 'sitemaps', 'tls', 'http', 'assets', 'vitals'];
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -146,6 +147,48 @@ test('tls: a certificate naming the host only in its subject CN (no SAN) fails; 
   one(r, 'tls-name', `www.example.test:${w.prod.httpsPort}`, 'pass', /covers www\.example\.test/);
 });
 
+test('the site\'s http:// origin on production\'s IP must redirect permanently to the https origin on the same host; a closed port 80 warns', async (t) => {
+  const w = await world(t);
+  let answer: Route = redirect(`${w.PROD}/`);
+  // Port 80 and 443 are the same site here: a plain-http request for / gets `answer`.
+  w.prodRoutes.set('/', (req, res) => ((req.socket as { encrypted?: boolean }).encrypted === true ? send(res, 200, page(w.PROD, '/')) : answer(req, res)));
+  const p = plan(w, { pages: ['/'] });
+  const from = `http://www.example.test:${w.prod.httpPort}/`;
+  const run = (httpPort = w.prod.httpPort): Promise<ValidationReport> => runValidation(p, { skip: ALL.filter((g) => g !== 'http'), httpPort });
+  const verdict = async (message: RegExp, status: Finding['status'] = 'fail'): Promise<Finding> => {
+    const r = await run();
+    assert.equal(pick(r, 'http-redirect').length, 1, show(r));
+    return one(r, 'http-redirect', from, status, message);
+  };
+
+  const ok = await verdict(new RegExp(`^301 → ${w.PROD}/$`), 'pass');
+  assert.deepEqual(ok.evidence, { url: from, ip: PRODUCTION_IP, status: 301, location: `${w.PROD}/`, expected: `${w.PROD}/` });
+  assert.ok(w.prod.hits.includes(`http www.example.test:${w.prod.httpPort} /`), 'asked production by its IP with the name in Host');
+  assert.ok(!w.stg.hits.some((h) => h.startsWith('http ')), 'staging is not asked');
+  answer = redirect(`${w.PROD}/`, 308);
+  await verdict(/^308 → /, 'pass');
+  answer = (_req, res) => send(res, 200, page(w.PROD, '/'));
+  await verdict(/answers 200 instead of redirecting to https:\/\/www\.example\.test:\d+\/: the site is served over plain http/);
+  answer = redirect(`${w.PROD}/`, 302);
+  await verdict(/with a temporary 302: search engines keep the http:\/\/ URL — send 301 or 308/);
+  // www → apex on port 80 only: visitors leave the site's name.
+  answer = redirect(`https://example.test:${w.prod.httpsPort}/`);
+  await verdict(/redirects to another host, https:\/\/example\.test:\d+\/, not to https:\/\/www\.example\.test:\d+\/.*www ↔ apex/);
+  answer = redirect(`http://www.example.test:${w.prod.httpPort}/index.php`);
+  await verdict(/redirects to http:\/\/www\.example\.test:\d+\/index\.php, not to https/);
+  answer = (_req, res) => send(res, 404, 'not found');
+  await verdict(/answers 404 instead of redirecting/);
+
+  // Nothing listening on port 80: a warning naming the address.
+  const r = await run(await closedPort(PRODUCTION_IP));
+  one(r, 'http-redirect', undefined, 'warn', /^http:\/\/www\.example\.test:\d+\/ at 127\.0\.0\.3 did not answer \(ECONNREFUSED.*\): visitors and links arriving over http:\/\/ get nothing/);
+  assert.deepEqual(pick(r, 'http-redirect').map((f) => f.status), ['warn'], show(r));
+
+  // A site planned on plain http has no http→https redirect to check.
+  const httpPlan = parsePlan({ ...structuredClone(p), production: { ...p.production, origin: `http://www.example.test:${w.prod.httpPort}` } } as unknown, { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] });
+  assert.deepEqual(pick(await runValidation(httpPlan, { skip: ALL.filter((g) => g !== 'http'), httpPort: w.prod.httpPort }), 'http-redirect'), []);
+});
+
 test('robots.txt answering 429 fails like a 5xx (Google stops crawling); a 404 still means no rules', async (t) => {
   const w = await world(t);
   const p = plan(w, { pages: ['/'] });
@@ -178,6 +221,15 @@ test('redirect map: a target that redirects on to staging, to a 404 or into a lo
   one(r, 'redirect-map', '/old-d', 'warn', /takes 2 hops/);
   assert.equal(pick(r, 'redirect-map').length, 4, show(r));
 });
+
+/** A port nothing listens on at `ip`: taken, then given back. */
+async function closedPort(ip: string): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((resolve) => srv.listen(0, ip, resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
 
 const urlset = (urls: string[]): string =>
   `<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${urls.map((u) => `<url><loc>${u}</loc></url>`).join('')}</urlset>`;
