@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { SwitchyardError } from '../../shared/errors.js';
 import { createCa, issueCertificate, type CertificateUsage } from '../../shared/tls/authority.js';
 import { describeCertificate } from '../../shared/tls/describe.js';
-import { refuseExisting, writeFileAtomic } from '../../shared/tls/write-file.js';
+import { refuseExisting, replaceTogether, writeFileAtomic } from '../../shared/tls/write-file.js';
 
 export type CertRole = 'agent' | 'controller';
 
@@ -33,9 +33,17 @@ const USAGE: Record<CertRole, CertificateUsage> = { agent: 'both', controller: '
 function writePair(dir: string, base: string, pair: { certPem: string; keyPem: string }, force: boolean): string[] {
   const certPath = join(dir, `${base}.pem`);
   const keyPath = join(dir, `${base}-key.pem`);
-  if (!force) refuseExisting([certPath, keyPath]);
-  writeFileAtomic(keyPath, pair.keyPem, { mode: 0o600, force });
-  writeFileAtomic(certPath, pair.certPem, { mode: 0o644, force });
+  if (force) {
+    // The old certificate and key stay in place together until the new pair replaces both.
+    replaceTogether(dir, base, [
+      { name: `${base}-key.pem`, data: pair.keyPem, mode: 0o600 },
+      { name: `${base}.pem`, data: pair.certPem, mode: 0o644 },
+    ]);
+    return [certPath, keyPath];
+  }
+  refuseExisting([certPath, keyPath]);
+  writeFileAtomic(keyPath, pair.keyPem, { mode: 0o600 });
+  writeFileAtomic(certPath, pair.certPem, { mode: 0o644 });
   return [certPath, keyPath];
 }
 

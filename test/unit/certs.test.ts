@@ -100,6 +100,77 @@ test('nothing is overwritten without force, and with force the file is replaced'
   assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left behind');
 });
 
+// `certs issue --force` used to write the key in place and then the certificate: a failure or a
+// crash between the two left the new key beside the old certificate, and the agent refused to
+// start. Every filesystem step of a replacement is made to fail in turn; whatever happens, the
+// two paths hold a pair that belongs together, and the next --force run completes.
+test('certs issue/init --force: a failure at any point of the replacement leaves a matching pair at the final paths, the old one until the new one is whole', async (t) => {
+  const dir = tmpDir(t);
+  await certsInit({ dir });
+  await certsIssue({ dir, name: 'prod-1', sans: ['prod-1.lan'] });
+  const cert = join(dir, 'prod-1.pem');
+  const key = join(dir, 'prod-1-key.pem');
+  const matching = (): boolean => new X509Certificate(readFileSync(cert)).checkPrivateKey(createPrivateKey(readFileSync(key)));
+  const fs = (await import('node:fs')).default as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const steps = ['writeSync', 'fsyncSync', 'renameSync', 'symlinkSync', 'copyFileSync', 'mkdirSync'] as const;
+  const real = Object.fromEntries(steps.map((n) => [n, fs[n]!])) as Record<(typeof steps)[number], (...a: unknown[]) => unknown>;
+  let calls = 0;
+  let failAt = -1;
+  for (const n of steps) {
+    fs[n] = (...a: unknown[]) => {
+      if (++calls === failAt) throw Object.assign(new Error(`injected failure in ${n}`), { code: 'EIO' });
+      return real[n](...a);
+    };
+  }
+  syncBuiltinESMExports();
+  t.after(() => {
+    Object.assign(fs, real);
+    syncBuiltinESMExports();
+  });
+
+  let failures = 0;
+  for (let k = 1; ; k++) {
+    const before = readFileSync(cert, 'utf8');
+    calls = 0;
+    failAt = k;
+    const done = await certsIssue({ dir, name: 'prod-1', sans: ['prod-1.lan'], force: true }).then(
+      () => true,
+      (err: Error) => {
+        assert.match(err.message, /injected failure/);
+        return false;
+      },
+    );
+    failAt = -1;
+    assert.ok(matching(), `step ${k}: ${cert} and ${key} do not belong together`);
+    if (done) break;
+    failures++;
+    assert.equal(readFileSync(cert, 'utf8'), before, `step ${k}: failed, yet the certificate changed`);
+  }
+  assert.ok(failures >= 5, `only ${failures} steps were made to fail`);
+  const after = readFileSync(cert, 'utf8');
+  await certsIssue({ dir, name: 'prod-1', sans: ['prod-1.lan'], force: true });
+  assert.notEqual(readFileSync(cert, 'utf8'), after);
+  assert.ok(matching());
+  assert.equal(statSync(key).mode & 0o777, 0o600);
+  assert.equal(statSync(cert).mode & 0o777, 0o644);
+  // Only the current set is left behind the paths; nothing a crash or a failure half made.
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.prod-1.')).length, 2, readdirSync(dir).join(' '));
+
+  // The CA pair the same way, and certificates issued afterwards chain to the new CA.
+  const caCert = join(dir, 'ca.pem');
+  const oldCa = readFileSync(caCert, 'utf8');
+  calls = 0;
+  failAt = 3;
+  await assert.rejects(certsInit({ dir, force: true }), /injected failure/);
+  failAt = -1;
+  assert.equal(readFileSync(caCert, 'utf8'), oldCa);
+  await certsInit({ dir, force: true });
+  await certsIssue({ dir, name: 'prod-1', sans: ['prod-1.lan'], force: true });
+  assert.ok(new X509Certificate(readFileSync(cert)).verify(new X509Certificate(readFileSync(caCert)).publicKey));
+  assert.ok(new X509Certificate(readFileSync(caCert)).checkPrivateKey(createPrivateKey(readFileSync(join(dir, 'ca-key.pem')))));
+});
+
 test('issue needs a CA in the dir and a SAN for an agent, and names what is wrong', async (t) => {
   const dir = tmpDir(t);
   await assert.rejects(certsIssue({ dir, name: 'a1', sans: ['a1'] }), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_TLS_MATERIAL' && err.message.includes(join(dir, 'ca.pem')));
