@@ -1,6 +1,6 @@
 // The demo's cutover: a plan for the seeded shop, every step run through the controller's REST
 // API with live progress, a real DNS query before and after, then the README's curl rollback.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -16,6 +16,17 @@ interface CutoverBody {
   site: string;
   state: string;
   steps: Parameters<typeof formatCutover>[0]['steps'];
+}
+
+/**
+ * POST with curl as a person would at 3 a.m. The token goes in on curl's stdin (`-H @-`), never
+ * in its arguments: those are public to every user of the host (`ps`, /proc/PID/cmdline).
+ */
+export function curlPost(url: string, token: string, curl = 'curl'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(curl, ['-sS', '-X', 'POST', '-H', '@-', url], { encoding: 'utf8' }, (err, stdout) => (err === null ? resolve(stdout) : reject(err)));
+    child.stdin?.end(`Authorization: Bearer ${token}\n`);
+  });
 }
 
 export function demoPlan(env: DemoEnvironment): Record<string, unknown> {
@@ -102,9 +113,9 @@ export async function runDemoCutover(env: DemoEnvironment, say: (line: string) =
   // The 3 a.m. path: nothing but curl.
   const url = `${env.controllerUrl}/v1/cutovers/${created.id}/rollback`;
   say('\n── rollback, by hand, as the README shows it ──');
-  say(`$ curl -X POST -H "Authorization: Bearer $T" ${url}`);
+  say(`$ printf 'Authorization: Bearer %s\\n' "$T" | curl -X POST -H @- ${url}`);
   c = await actAndWatch(opts, created.id, async () => {
-    const answer = execFileSync('curl', ['-sS', '-X', 'POST', '-H', `Authorization: Bearer ${env.operatorToken}`, url], { encoding: 'utf8' });
+    const answer = await curlPost(url, env.operatorToken);
     say(`  ${answer.slice(0, 160)}${answer.length > 160 ? '…' : ''}`);
   }, say);
   say(formatCutover(c));
