@@ -130,7 +130,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
   }
   if (!skip.has('http')) {
     emit({ phase: 'http origin' });
-    findings.push(...(await httpOriginFindings(http, sides.production, opts.httpPort)));
+    findings.push(...(await httpOriginFindings(http, sides, opts.httpPort)));
   }
   if (!skip.has('assets')) {
     emit({ phase: 'asset files' });

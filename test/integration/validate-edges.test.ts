@@ -152,6 +152,9 @@ test('the site\'s http:// origin on production\'s IP must redirect permanently t
   let answer: Route = redirect(`${w.PROD}/`);
   // Port 80 and 443 are the same site here: a plain-http request for / gets `answer`.
   w.prodRoutes.set('/', (req, res) => ((req.socket as { encrypted?: boolean }).encrypted === true ? send(res, 200, page(w.PROD, '/')) : answer(req, res)));
+  // Staging's own http:// origin, asked only when production falls short: does it do the same today?
+  let stagingAnswer: Route = redirect(`${w.STG}/`);
+  w.stgRoutes.set('/', (req, res) => ((req.socket as { encrypted?: boolean }).encrypted === true ? send(res, 200, page(w.STG, '/')) : stagingAnswer(req, res)));
   const p = plan(w, { pages: ['/'] });
   const from = `http://www.example.test:${w.prod.httpPort}/`;
   const run = (httpPort = w.prod.httpPort): Promise<ValidationReport> => runValidation(p, { skip: ALL.filter((g) => g !== 'http'), httpPort });
@@ -178,6 +181,20 @@ test('the site\'s http:// origin on production\'s IP must redirect permanently t
   await verdict(/redirects to http:\/\/www\.example\.test:\d+\/index\.php, not to https/);
   answer = (_req, res) => send(res, 404, 'not found');
   await verdict(/answers 404 instead of redirecting/);
+
+  // Production no worse than staging today: a warning naming what staging does, not a failure.
+  stagingAnswer = (_req, res) => send(res, 200, page(w.STG, '/'));
+  answer = (_req, res) => send(res, 200, page(w.PROD, '/'));
+  const same = await verdict(/answers 200 instead of redirecting.* — as staging's http:\/\/staging\.example\.test:\d+\/ does today \(200\), so the switch changes nothing here/, 'warn');
+  assert.deepEqual(same.evidence?.['staging'], { url: `http://staging.example.test:${w.stg.httpPort}/`, ip: STAGING_IP, status: 200, location: null });
+  assert.ok(w.stg.hits.includes(`http staging.example.test:${w.stg.httpPort} /`), 'asked staging by its IP with its name in Host');
+  stagingAnswer = redirect(`${w.STG}/`, 302);
+  answer = redirect(`${w.PROD}/`, 302);
+  await verdict(/with a temporary 302: .* — as staging's .* does today \(302 → https:\/\/staging\.example\.test:\d+\/\)/, 'warn');
+  // Staging doing something else wrong is no excuse: a canonical-host rule on production still fails.
+  stagingAnswer = (_req, res) => send(res, 200, page(w.STG, '/'));
+  answer = redirect(`https://example.test:${w.prod.httpsPort}/`);
+  await verdict(/redirects to another host/);
 
   // Nothing listening on port 80: a warning naming the address.
   const r = await run(await closedPort(PRODUCTION_IP));
