@@ -86,9 +86,62 @@ export async function applySwitch(
   const stored = (await opts.recordSnapshot(plan.before)) ?? plan.before;
   if (!plan.changes) return { before: stored, after: plan.after, changed: false };
   const k = key(target);
-  await provider.replaceRecordSet(k.zone, plan.after);
-  await verify(provider, k, plan.after, 'switch', { ignoreNotes: true });
+  try {
+    await provider.replaceRecordSet(k.zone, plan.after);
+    await verify(provider, k, plan.after, 'switch', { ignoreNotes: true });
+  } catch (err) {
+    throw await undoFailedSwitch(provider, stored, err);
+  }
   return { before: stored, after: plan.after, changed: true };
+}
+
+/** Values, then TTL, as an error message shows a set. */
+function showSet(set: RecordSet | null): string {
+  if (set === null || set.records.length === 0) return 'no record';
+  return `${set.records.join(', ')}, ttl ${set.ttl}${set.proxied === true ? ', proxied' : ''}`;
+}
+
+/** How the set now differs from the snapshot, value by value (or in settings when the values agree). */
+function offFromSnapshot(k: RecordKey, now: RecordSet | null, snap: RecordSet | null): string {
+  const have = now?.records ?? [];
+  const want = snap?.records ?? [];
+  const extra = have.filter((c) => !want.includes(c));
+  const lacking = want.filter((c) => !have.includes(c));
+  const parts = [
+    ...(extra.length === 0 ? [] : [`serves ${extra.join(', ')} (not in the snapshot)`]),
+    ...(lacking.length === 0 ? [] : [`lacks ${lacking.join(', ')} (in the snapshot)`]),
+  ];
+  if (parts.length === 0) return `${k.name} ${k.type} holds the snapshot's values but not its settings (now ${showSet(now)}; snapshot ${showSet(snap)})`;
+  return `${k.name} ${k.type} now ${parts.join(' and ')}`;
+}
+
+/**
+ * A switch that failed after the provider took part of it (Cloudflare changes a set one record
+ * at a time: the first PATCH accepted, the DELETE after it refused) would leave the name answering
+ * staging and production at once. The snapshot goes back at once; the error says whether it did,
+ * and if not, which values are off, since the operator has to finish by hand or by rollback.
+ */
+async function undoFailedSwitch(provider: DnsProvider, snap: DnsSnapshot, cause: unknown): Promise<SwitchyardError> {
+  const k = key(snap);
+  const why = (cause as Error).message;
+  try {
+    const r = await restoreSnapshot(provider, snap);
+    const how = r.changed ? 'undone' : 'nothing had changed';
+    return new SwitchyardError('SY_DNS_PROVIDER', `switch failed: ${why}; ${how}: ${k.name} ${k.type} is back to its snapshot (${showSet(snap.rrset)})`, {
+      cause,
+      details: { undone: true },
+    });
+  } catch (restoreErr) {
+    const now = await provider.getRecordSet(k.zone, k.name, k.type).then(
+      (set) => offFromSnapshot(k, set, snap.rrset),
+      (readErr: Error) => `what ${k.name} ${k.type} holds now is unknown (${readErr.message})`,
+    );
+    return new SwitchyardError(
+      'SY_DNS_PROVIDER',
+      `switch failed: ${why}; putting the snapshot back failed too: ${(restoreErr as Error).message}; ${now}; the snapshot is ${showSet(snap.rrset)}`,
+      { cause, details: { undone: false } },
+    );
+  }
 }
 
 /**

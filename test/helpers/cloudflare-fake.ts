@@ -37,6 +37,8 @@ export interface Fault {
   /** Hold the answer this long (to provoke a client timeout). */
   delayMs?: number;
   headers?: Record<string, string>;
+  /** Only requests this picks out (e.g. by body: the restore's PATCH, not the switch's). */
+  match?: (req: SeenRequest) => boolean;
 }
 
 export interface CloudflareFake {
@@ -84,7 +86,8 @@ export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token
       res.end(text);
     };
 
-    const faultIdx = fake.faults.findIndex((f) => f.method === undefined || f.method === req.method);
+    const seen = fake.requests.at(-1)!;
+    const faultIdx = fake.faults.findIndex((f) => (f.method === undefined || f.method === req.method) && (f.match === undefined || f.match(seen)));
     if (faultIdx >= 0) {
       const [f] = fake.faults.splice(faultIdx, 1);
       if (f?.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));

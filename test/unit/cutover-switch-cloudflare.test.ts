@@ -205,3 +205,48 @@ test('a record with a comment: the switch step succeeds and the rollback restore
   const restored = (rolled.rollback!.parts.find((p) => p.name === 'dns')!.detail as { restored: Array<{ overwrote?: unknown }> }).restored;
   assert.equal(restored[0]!.overwrote, undefined, 'the record held what the switch wrote');
 });
+
+const refused = (message: string) => ({ status: 403, body: JSON.stringify({ success: false, errors: [{ code: 10000, message }], messages: [], result: null }) });
+const values = (fake: CloudflareFake) => fake.records.filter((r) => r.name === 'www.example.com').map((r) => [r.content, r.ttl]).sort();
+
+test('a switch the provider refuses part-way (first record changed, second refused) is undone at once from the snapshot', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.11', ttl: 3600, proxied: false });
+  fake.faults.push({ method: 'DELETE', ...refused('DNS record deletion not allowed') });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'switch', 'tester').done;
+  assert.equal(view.state, 'failed');
+  const message = view.steps.find((s) => s.name === 'switch')!.error?.message ?? '';
+  assert.match(message, /DELETE .*rec2 .*HTTP 403: DNS record deletion not allowed/);
+  assert.match(message, /undone: www\.example\.com A is back to its snapshot \(203\.0\.113\.10, 203\.0\.113\.11, ttl 3600\)/);
+  assert.deepEqual(values(fake), [['203.0.113.10', 3600], ['203.0.113.11', 3600]], 'no visitor is left split between staging and production');
+  assert.deepEqual(
+    fake.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.replace('/client/v4/zones/zone123/dns_records', '')} ${JSON.stringify(r.body ?? null)}`),
+    ['PATCH /rec1 {"content":"203.0.113.20","ttl":300,"proxied":false}', 'DELETE /rec2 null', 'PATCH /rec1 {"content":"203.0.113.10","ttl":3600,"proxied":false}'],
+  );
+});
+
+test('a part-way switch whose undo is refused too says which records are off and how to finish', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.11', ttl: 3600, proxied: false });
+  fake.faults.push(
+    { method: 'DELETE', ...refused('DNS record deletion not allowed') },
+    { method: 'PATCH', match: (r) => (r.body as { content?: string } | undefined)?.content === '203.0.113.10', ...refused('Record update not allowed') },
+  );
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  const view = await engine.advance(co.id, 'switch', 'tester').done;
+  assert.equal(view.state, 'failed');
+  const message = view.steps.find((s) => s.name === 'switch')!.error?.message ?? '';
+  assert.match(message, /putting the snapshot back failed too: .*HTTP 403: Record update not allowed/);
+  assert.match(message, /www\.example\.com A now serves 203\.0\.113\.20 \(not in the snapshot\) and lacks 203\.0\.113\.10 \(in the snapshot\)/);
+  assert.match(message, new RegExp(`POST /v1/cutovers/${co.id}/rollback`));
+  assert.deepEqual(values(fake), [['203.0.113.11', 3600], ['203.0.113.20', 300]]);
+
+  // Once the provider takes changes again, the rollback the message names finishes the job.
+  const rolled = await engine.rollback(co.id, 'finish the undo', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.deepEqual(values(fake), [['203.0.113.10', 3600], ['203.0.113.11', 3600]]);
+});

@@ -91,6 +91,13 @@ async function purgeCdn(deps: SwitchDeps, plan: Plan): Promise<Record<string, un
   }
 }
 
+/** A switch that could not be undone either: the rollback restores the same snapshot once the provider takes changes. */
+function withFinishHint(err: unknown, cutoverId: string): unknown {
+  if (!(err instanceof SwitchyardError) || err.details?.undone !== false) return err;
+  const hint = `fix the cause, then roll back with POST /v1/cutovers/${cutoverId}/rollback (it restores that snapshot), or set the record to it by hand`;
+  return new SwitchyardError(err.code, `${err.message}; ${hint}`, { details: err.details, cause: err });
+}
+
 export function switchExecutor(deps: SwitchDeps): StepExecutor {
   return {
     idempotent: true,
@@ -115,6 +122,8 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
           if (ctx.signal.aborted) throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new SwitchyardError('SY_CONFLICT', 'aborted before the DNS change');
           return snapshotOfRow(snapshotRow);
         },
+      }).catch((err: unknown) => {
+        throw withFinishHint(err, ctx.cutover.id);
       });
       const at = ctx.clock.now().toISOString();
       store.transaction(() => {
