@@ -7,10 +7,17 @@ export interface RetryPolicy {
   /** Attempts after the first. */
   retries: number;
   baseDelayMs: number;
+  /** Cap of the backoff between attempts; a provider's Retry-After is not held to it. */
   maxDelayMs: number;
+  /**
+   * Most one call waits in all for the provider's Retry-After. A longer wait fails at once, saying
+   * when to try again: Cloudflare's rate limit blocks a token for up to five minutes, and retrying
+   * inside the block only spends the retries.
+   */
+  maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, retries: 4, baseDelayMs: 300, maxDelayMs: 8_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, retries: 4, baseDelayMs: 300, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
 
 export interface ProviderCall {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -47,10 +54,17 @@ function scrub(text: string, secrets: string[]): string {
   return out;
 }
 
-function delayFor(attempt: number, policy: RetryPolicy, retryAfter: string | null): number {
-  const hinted = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
-  const backoff = policy.baseDelayMs * 2 ** attempt * (0.75 + Math.random() * 0.5);
-  return Math.min(policy.maxDelayMs, hinted ?? backoff);
+function backoff(attempt: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt * (0.75 + Math.random() * 0.5));
+}
+
+/** What a Retry-After asks for, in ms: delta-seconds (Cloudflare's, rounded up) or an HTTP-date. */
+function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function networkCode(err: unknown): string {
@@ -66,6 +80,7 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
   const headers = { Accept: 'application/json', ...call.headers, ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }) };
   let last = '';
   let attempts = 0;
+  let waitedForProvider = 0;
   for (let attempt = 0; ; attempt++) {
     attempts = attempt + 1;
     const final = attempt >= client.policy.retries;
@@ -82,7 +97,7 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
       last = code === 'TIMEOUT' ? `no answer in ${client.policy.timeoutMs} ms` : `${code} ${scrub((err as Error).message, client.secrets)}`;
       const retryable = call.method !== 'POST' || NOT_SENT.has(code);
       if (final || !retryable) break;
-      await sleep(delayFor(attempt, client.policy, null));
+      await sleep(backoff(attempt, client.policy));
       continue;
     }
     const text = await res.text().catch(() => '');
@@ -96,14 +111,23 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
     last = `HTTP ${res.status}: ${scrub(client.errorText(body, text).slice(0, 500), client.secrets)}`;
     // 429 means the request was refused unprocessed, so even a POST may be repeated.
     const retryable = RETRY_STATUS(res.status) && (call.method !== 'POST' || res.status === 429);
-    if (final || !retryable) {
-      // Cloudflare's rate limit blocks every call for minutes, longer than the retries wait: the
-      // operator re-running the step (or the rollback) needs to know how long.
-      const wait = res.headers.get('retry-after');
-      if (wait !== null && /^\d+$/.test(wait.trim())) last += `; the provider asks to wait ${wait.trim()} s before the next request (Retry-After)`;
-      throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempt + 1} attempt(s): ${last}`, { details: { status: res.status, attempts: attempt + 1 } });
+    const now = Date.now();
+    const asked = retryAfterMs(res.headers.get('retry-after'), now);
+    const left = client.policy.maxRetryAfterMs - waitedForProvider;
+    const tooLong = retryable && !final && asked !== undefined && asked > left;
+    if (final || !retryable || tooLong) {
+      // The operator re-running the step (or the rollback) needs to know when the provider will
+      // take requests again.
+      if (asked !== undefined) {
+        const bound = waitedForProvider === 0 ? `the ${client.policy.maxRetryAfterMs / 1000} s a call waits for it` : `the ${left / 1000} s left of the ${client.policy.maxRetryAfterMs / 1000} s a call waits for it`;
+        last += `; the provider asks to wait ${Math.ceil(asked / 1000)} s before the next request (Retry-After)${tooLong ? `, longer than ${bound}` : ''}: try again after ${new Date(now + asked).toISOString()}`;
+      }
+      throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempt + 1} attempt(s): ${last}`, {
+        details: { status: res.status, attempts: attempt + 1, ...(asked === undefined ? {} : { retryAfterSeconds: Math.ceil(asked / 1000) }) },
+      });
     }
-    await sleep(delayFor(attempt, client.policy, res.headers.get('retry-after')));
+    if (asked !== undefined) waitedForProvider += asked;
+    await sleep(asked ?? backoff(attempt, client.policy));
   }
   throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempts} attempt(s): ${last}`, { details: { attempts } });
 }

@@ -51,6 +51,11 @@ export interface CloudflareFake {
   purges: { zoneId: string; body: unknown }[];
   /** Faults consumed one per matching request, in order. */
   faults: Fault[];
+  /**
+   * Until this time (ms since the epoch) every request is refused with 429 and a Retry-After of the
+   * seconds left, rounded up: Cloudflare's rate limit, which blocks a token for the rest of its window.
+   */
+  rateLimitedUntil?: number;
   close(): Promise<void>;
 }
 
@@ -86,6 +91,8 @@ export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token
       res.end(text);
     };
 
+    const blockedMs = (fake.rateLimitedUntil ?? 0) - Date.now();
+    if (blockedMs > 0) return send(429, failure(971, 'Please wait and consider throttling your request speed'), { 'Retry-After': String(Math.ceil(blockedMs / 1000)) });
     const seen = fake.requests.at(-1)!;
     const faultIdx = fake.faults.findIndex((f) => (f.method === undefined || f.method === req.method) && (f.match === undefined || f.match(seen)));
     if (faultIdx >= 0) {

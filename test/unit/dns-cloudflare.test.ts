@@ -311,16 +311,39 @@ test('a DNS-only record on automatic TTL (1, served as 300 s) is lowered to a ma
   assert.equal((await lowerTtl(provider, KEY, 60)).changed, false, 'a proxied record is answered by the edge');
 });
 
-test('rate limited past the retries: the error says how long Cloudflare asks to wait', async (t) => {
+test('rate limited for longer than a call waits (60 s): it fails at once, saying when to try again', async (t) => {
   const { fake, provider } = await setup(t);
-  const limited = { status: 429, headers: { 'Retry-After': '300' }, body: JSON.stringify({ success: false, errors: [{ code: 971, message: 'Please wait and consider throttling your request speed' }], messages: [], result: null }) };
-  fake.faults.push(...Array.from({ length: 4 }, () => ({ ...limited })));
+  fake.rateLimitedUntil = Date.now() + 300_000;
   const started = Date.now();
   await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A'), (err: unknown) => {
     assert.ok(err instanceof SwitchyardError);
-    assert.match(err.message, /after 4 attempt\(s\): HTTP 429: Please wait and consider throttling your request speed \(971\); the provider asks to wait 300 s before the next request \(Retry-After\)/);
+    assert.match(
+      err.message,
+      /after 1 attempt\(s\): HTTP 429: Please wait and consider throttling your request speed \(971\); the provider asks to wait 300 s before the next request \(Retry-After\), longer than the 60 s a call waits for it: try again after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/,
+    );
+    assert.equal(err.details?.retryAfterSeconds, 300);
     return true;
   });
-  assert.equal(fake.requests.length, 4);
-  assert.ok(Date.now() - started < 1000, 'the waits stay within the policy (maxDelayMs), not the 300 s asked');
+  assert.equal(fake.requests.length, 1, 'no retry into a block that outlasts the wait');
+  assert.ok(Date.now() - started < 1000);
+});
+
+test("a Retry-After within the bound is waited out in full, beyond the backoff's cap, and the call goes through", async (t) => {
+  const { fake, provider } = await setup(t);
+  // Blocked for 1.2 s: Cloudflare says 2 (seconds, rounded up). FAST caps the backoff at 20 ms,
+  // so retries spaced by the backoff alone would all land inside the block.
+  fake.rateLimitedUntil = Date.now() + 1200;
+  const started = Date.now();
+  const set = await provider.getRecordSet('example.com', 'www.example.com', 'A');
+  assert.deepEqual(set?.records, ['203.0.113.10']);
+  assert.ok(Date.now() - started >= 1900, `waited ${Date.now() - started} ms`);
+  assert.deepEqual(calls(fake), ['GET /client/v4/zones?name=example.com', 'GET /client/v4/zones?name=example.com', 'GET /client/v4/zones/zone123/dns_records?type=A&name=www.example.com']);
+});
+
+test('Retry-After waits count together against the bound: the one that would pass it fails the call', async (t) => {
+  const { fake } = await setup(t);
+  const provider = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: { ...FAST, maxRetryAfterMs: 1500 } });
+  fake.faults.push(...Array.from({ length: 2 }, () => ({ method: 'GET', status: 429, headers: { 'Retry-After': '1' } })));
+  await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A'), /after 2 attempt\(s\): HTTP 429: .*asks to wait 1 s before the next request \(Retry-After\), longer than the 0\.5 s left of the 1\.5 s a call waits for it/);
+  assert.equal(fake.requests.length, 2);
 });
