@@ -17,6 +17,9 @@ export const DnsProviderSchema = Type.Union([
       type: Type.Literal('cloudflare'),
       apiToken: SecretRef,
       baseUrl: ApiBase('Cloudflare API base, http(s)://host[:port]/path, no user:password@', 'https://api.cloudflare.com/client/v4'),
+      minTtl: Type.Optional(
+        Type.Integer({ minimum: 30, maximum: 86400, description: 'lowest TTL the zone accepts other than 1 (automatic); default 60, 30 on Enterprise zones' }),
+      ),
       authoritative: Type.Optional(
         Type.Array(Type.String({ minLength: 1 }), { description: 'host[:port] of the authoritative servers; default: the zone\'s NS records' }),
       ),

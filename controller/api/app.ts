@@ -22,6 +22,7 @@ import { openapiRoutes } from './routes/openapi.js';
 import { agentsRoutes } from './routes/agents.js';
 import { parityRoutes } from './routes/parity.js';
 import { cutoverRoutes, type CutoversPort } from './routes/cutovers/index.js';
+import { ttlLimitsByProvider } from '../dns/ttl-limits.js';
 
 export interface ApiDeps {
   config: ControllerConfig;
@@ -106,7 +107,11 @@ export function buildApp(deps: ApiDeps): ApiApp {
   void app.register(agentsRoutes, { prefix: API_PREFIX, agents: deps.agents });
   void app.register(parityRoutes, { prefix: API_PREFIX, agents: deps.agents, parity: deps.parity });
   if (deps.cutovers !== undefined) {
-    const planContext = () => ({ agentNames: deps.agents.list().map((a) => a.name), dnsProviders: Object.keys(deps.config.dnsProviders) });
+    const planContext = () => ({
+      agentNames: deps.agents.list().map((a) => a.name),
+      dnsProviders: Object.keys(deps.config.dnsProviders),
+      dnsTtlLimits: ttlLimitsByProvider(deps.config.dnsProviders),
+    });
     void app.register(cutoverRoutes, {
       prefix: API_PREFIX,
       cutovers: deps.cutovers,

@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { SwitchyardError } from '../../shared/errors.js';
 import { parseYaml, validate } from '../../shared/config/load.js';
 import { parseRedirectsCsv, RedirectRule } from './redirects-csv.js';
+import type { TtlLimits } from '../dns/ttl-limits.js';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
 const NonEmpty = Type.String({ minLength: 1 });
@@ -139,6 +140,8 @@ export interface PlanContext {
   agentNames: readonly string[];
   /** DNS provider names in the controller config. */
   dnsProviders: readonly string[];
+  /** TTLs the providers that have limits accept (Cloudflare), by name. */
+  dnsTtlLimits?: Readonly<Record<string, TtlLimits>>;
 }
 
 function invalid(field: string, message: string): SwitchyardError {
@@ -159,6 +162,31 @@ function checkIp(plan: Plan, side: 'staging' | 'production'): void {
 
 function canonicalIpv6(ip: string): string {
   return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+}
+
+/**
+ * The switch writes dns.ttl, and prepare and the switch write checks.maxTtl to a record above it;
+ * a provider refusing that TTL (Cloudflare: 400, code 9021) would fail the switch with staging
+ * frozen. A proxied record keeps Cloudflare's automatic TTL whatever the plan says, but the plan
+ * is checked before anyone knows whether it is proxied.
+ */
+function checkProviderTtl(plan: Plan, provider: string, limits: TtlLimits | undefined): void {
+  if (limits === undefined) return;
+  const { ttl } = plan.dns;
+  const maxTtl = plan.checks.maxTtl;
+  const auto = limits.automatic;
+  const lowest = `${limits.min}, the lowest TTL DNS provider ${provider} (${limits.kind}) accepts${auto === undefined ? '' : ` other than ${auto.ttl} (automatic)`}`;
+  if (ttl !== undefined && ttl === auto?.ttl) {
+    if (auto.servedAs > maxTtl) throw invalid('dns.ttl', `${ttl} is ${provider}'s automatic TTL, which it answers with ${auto.servedAs} s, above checks.maxTtl ${maxTtl}; give a TTL from ${limits.min} to ${maxTtl} instead`);
+    return;
+  }
+  if (ttl !== undefined && ttl < limits.min) {
+    const fix = maxTtl >= limits.min ? `give ${limits.min} to ${maxTtl}` : `give ${limits.min} or more, and raise checks.maxTtl to ${limits.min} or more too`;
+    throw invalid('dns.ttl', `${ttl} is below ${lowest}; ${fix}`);
+  }
+  if (maxTtl < limits.min) {
+    throw invalid('checks.maxTtl', `${maxTtl} is below ${lowest}; prepare and the switch set a record's TTL to it when it is higher: give ${limits.min} or more`);
+  }
 }
 
 function checkOrigin(plan: Plan, side: 'staging' | 'production'): void {
@@ -210,6 +238,7 @@ export function parsePlan(input: unknown, ctx: PlanContext): Plan {
   if (plan.dns.ttl !== undefined && plan.dns.ttl > plan.checks.maxTtl) {
     throw invalid('dns.ttl', `${plan.dns.ttl} is above checks.maxTtl ${plan.checks.maxTtl}`);
   }
+  checkProviderTtl(plan, plan.dns.provider, ctx.dnsTtlLimits?.[plan.dns.provider]);
   return plan;
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type Provider
 import { normalizeName, type CachePurger, type DnsProvider, type RecordSet, type RecordSettings } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
+import { CLOUDFLARE_AUTOMATIC } from './ttl-limits.js';
 
 export interface CloudflareProviderOptions {
   name: string;
@@ -124,7 +125,7 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
 
   /** TTL 1 is "automatic", which Cloudflare's name servers answer with 300 s. */
   servedTtl(ttl: number): number {
-    return ttl === 1 ? 300 : ttl;
+    return ttl === CLOUDFLARE_AUTOMATIC.ttl ? CLOUDFLARE_AUTOMATIC.servedAs : ttl;
   }
 
   replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {

@@ -624,3 +624,24 @@ test('an unknown query parameter is a 400 naming it, not silently ignored', asyn
     assert.equal((res.json() as { field: string }).field, wrong, url);
   }
 });
+
+test('a plan whose TTL Cloudflare would refuse (2..59; 1 is automatic, served as 300 s) is a 400 naming the key at submit, not a failed switch', async (t) => {
+  const { app } = await harness(t);
+  const post = (dns: Record<string, unknown>, checks: Record<string, unknown> = {}) => {
+    const input = planInput();
+    Object.assign(input.dns as Record<string, unknown>, dns);
+    Object.assign(input.checks as Record<string, unknown>, checks);
+    return app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: input });
+  };
+  const refused = async (res: Awaited<ReturnType<typeof post>>, field: string, message: RegExp) => {
+    assert.equal(res.statusCode, 400, res.body);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', field]);
+    assert.match(problem.detail, message);
+  };
+  await refused(await post({ ttl: 30 }), 'dns.ttl', /key dns\.ttl: 30 is below 60, the lowest TTL DNS provider cf-main \(cloudflare\) accepts other than 1 \(automatic\)/);
+  await refused(await post({ ttl: 1 }, { maxTtl: 120 }), 'dns.ttl', /key dns\.ttl: 1 is cf-main's automatic TTL, which it answers with 300 s, above checks\.maxTtl 120/);
+  await refused(await post({}, { maxTtl: 30 }), 'checks.maxTtl', /key checks\.maxTtl: 30 is below 60, the lowest TTL DNS provider cf-main \(cloudflare\) accepts other than 1 \(automatic\); prepare and the switch set a record's TTL to it/);
+  assert.equal((await post({ ttl: 60 }, { maxTtl: 60 })).statusCode, 201);
+  assert.equal((await post({ ttl: 1 })).statusCode, 201, 'automatic (300 s) within maxTtl 300');
+});

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SwitchyardError } from '../../shared/errors.js';
 import { loadPlanFile, parsePlan } from '../../controller/cutover/plan.js';
+import { ttlLimitsByProvider } from '../../controller/dns/ttl-limits.js';
 import { PLAN_CONTEXT, planInput, tempDir } from '../helpers/cutover-fakes.js';
 
 function refusal(input: unknown): SwitchyardError {
@@ -170,4 +171,15 @@ test('rewrite[].schemes: all by default, exact from YAML, anything else refused 
   const input = planInput();
   (input.rewrite as Array<Record<string, unknown>>)[0]!.schemes = 'both';
   assert.equal(refusal(input).field, 'rewrite[0].schemes');
+});
+
+test("TTL limits of the plan's DNS provider: Cloudflare's minimum is its config's minTtl (30 on Enterprise zones); PowerDNS has none", () => {
+  const input = planInput();
+  (input.dns as Record<string, unknown>).ttl = 30;
+  (input.checks as Record<string, unknown>).maxTtl = 30;
+  const cf = (minTtl?: number) => ({ ...PLAN_CONTEXT, dnsTtlLimits: ttlLimitsByProvider({ 'cf-main': { type: 'cloudflare', apiToken: 'x', baseUrl: 'https://api.cloudflare.com/client/v4', ...(minTtl === undefined ? {} : { minTtl }) } }) });
+  assert.throws(() => parsePlan(structuredClone(input), cf()), (err: unknown) => err instanceof SwitchyardError && err.field === 'dns.ttl' && /raise checks\.maxTtl to 60 or more too/.test(err.message));
+  assert.equal(parsePlan(structuredClone(input), cf(30)).dns.ttl, 30);
+  const pdns = { ...PLAN_CONTEXT, dnsTtlLimits: ttlLimitsByProvider({ 'cf-main': { type: 'powerdns', url: 'http://127.0.0.1:8081', apiKey: 'x', serverId: 'localhost' } }) };
+  assert.equal(parsePlan(structuredClone(input), pdns).dns.ttl, 30);
 });
