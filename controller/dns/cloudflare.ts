@@ -105,9 +105,11 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     const records = await this.list(await this.zoneId(zone), name, type);
     const first = records[0];
     if (first === undefined) return null;
-    // Cloudflare lets records of one set differ in ttl/proxied; the set takes the first's, and
-    // keeps each record's own where they differ or carry a comment or tags.
-    const set: RecordSet = { name: normalizeName(name), type: type.toUpperCase(), ttl: first.ttl, records: records.map((r) => r.content).sort(), proxied: first.proxied ?? false };
+    // Cloudflare lets records of one set differ in ttl/proxied; the set takes the first's ttl, and
+    // keeps each record's own where they differ or carry a comment or tags. One proxied record
+    // makes Cloudflare proxy every A/AAAA record of the name, so the set is proxied if any is:
+    // the switch then keeps the name on the edge instead of exposing the origin.
+    const set: RecordSet = { name: normalizeName(name), type: type.toUpperCase(), ttl: first.ttl, records: records.map((r) => r.content).sort(), proxied: records.some((r) => r.proxied === true) };
     const differ = records.some((r) => r.ttl !== first.ttl || (r.proxied ?? false) !== (first.proxied ?? false) || (r.comment ?? '') !== '' || tagsOf(r).length > 0);
     if (differ) {
       set.perRecord = records

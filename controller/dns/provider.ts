@@ -9,7 +9,10 @@ export interface RecordSet {
   ttl: number;
   /** Record contents as the provider returns them, sorted. */
   records: string[];
-  /** Cloudflare only: the record is served through Cloudflare's edge, DNS shows Cloudflare's IPs. */
+  /**
+   * Cloudflare only: the name is served through Cloudflare's edge, DNS shows Cloudflare's IPs.
+   * True when any record of the set is proxied: Cloudflare then proxies them all.
+   */
   proxied?: boolean;
   /**
    * Cloudflare only, and only where the set's records differ from each other in ttl or proxied,
@@ -92,7 +95,7 @@ export function sameRecordSet(a: RecordSet | null, b: RecordSet | null, opts: { 
 
 /**
  * Every record with its own settings, in a stable order: a set whose records differ is compared
- * record by record (the set's own ttl/proxied are only its first record's, in the provider's order).
+ * record by record (the set's own ttl is only its first record's, in the provider's order).
  * Disabled records count too, or a restore that lost them would read back as done.
  */
 function settingsKey(r: RecordSet, notes: boolean): string {

@@ -250,3 +250,22 @@ test('a part-way switch whose undo is refused too says which records are off and
   assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
   assert.deepEqual(values(fake), [['203.0.113.10', 3600], ['203.0.113.11', 3600]]);
 });
+
+test('a set mixing proxied and DNS-only records is served proxied (Cloudflare proxies them all): the switch keeps it proxied, the rollback puts each back as it was', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  // rec1 (listed first) is DNS-only; rec2 beside it is proxied, so Cloudflare proxies the name.
+  fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.11', ttl: 1, proxied: true });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  const view = await engine.advance(co.id, 'switch', 'tester').done;
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  assert.deepEqual(
+    fake.records.map((r) => [r.content, r.ttl, r.proxied]),
+    [['203.0.113.20', 1, true]],
+    'still proxied: a DNS-only record would take the site off the edge and show the origin address',
+  );
+  const rolled = await engine.rollback(co.id, 'back', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl, r.proxied]).sort(), [['203.0.113.10', 3600, false], ['203.0.113.11', 1, true]]);
+});
