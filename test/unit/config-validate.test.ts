@@ -151,3 +151,10 @@ test('a DNS provider URL must be http(s) without user:password@, and the passwor
 test('a pattern in a config error reads as written (only the first letter is lower-cased)', (t) => {
   expectKey(() => loadAgentConfig(tmpFile(t, 'a.yaml', 'name: "bad name!"\n')), 'name', /\[A-Za-z0-9\]/);
 });
+
+test("a Cloudflare provider's minTtl (30 on Enterprise zones) is checked at start-up, named when out of range", (t) => {
+  const c = (body: string) => loadControllerConfig(tmpFile(t, 'c.yaml', `tokens: []\ndnsProviders:\n  cf: ${body}\n`));
+  const cf = c('{ type: cloudflare, apiToken: x, minTtl: 30 }').dnsProviders.cf;
+  assert.equal(cf?.type === 'cloudflare' ? cf.minTtl : undefined, 30);
+  expectKey(() => c('{ type: cloudflare, apiToken: x, minTtl: 10 }'), 'dnsProviders.cf.minTtl', /greater or equal to 30 \(got 10\)/);
+});
