@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startCloudflareFake, type CloudflareFake } from '../helpers/cloudflare-fake.js';
-import { FakeWorld, fakeRollback, fakeSteps, newEngine, planInput, tempStore } from '../helpers/cutover-fakes.js';
+import { FakeWorld, fakeRollback, fakeSteps, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
 import type { DnsProvider } from '../../controller/dns/provider.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
@@ -268,4 +268,21 @@ test('a set mixing proxied and DNS-only records is served proxied (Cloudflare pr
   const rolled = await engine.rollback(co.id, 'back', 'tester').done;
   assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
   assert.deepEqual(fake.records.map((r) => [r.content, r.ttl, r.proxied]).sort(), [['203.0.113.10', 3600, false], ['203.0.113.11', 1, true]]);
+});
+
+test('a switch write that lands after a rollback was asked for (and the rollback found nothing to undo) is put back by the switch step', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  fake.faults.push({ method: 'PATCH', delayMs: 1500 });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] }, abortGraceMs: 100 });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  void engine.advance(co.id, 'switch', 'tester').done.catch(() => undefined);
+  await until(() => fake.requests.some((r) => r.method === 'PATCH'));
+  const patchSentAt = Date.now();
+  // The rollback reads the record while the PATCH is held: still the snapshot, so it writes nothing.
+  const rolled = await engine.rollback(co.id, 'abort the switch', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  await new Promise((r) => setTimeout(r, Math.max(0, patchSentAt + 1700 - Date.now())));
+  await until(() => fake.records[0]!.content === '203.0.113.10', 3000);
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
 });

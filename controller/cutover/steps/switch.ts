@@ -6,7 +6,7 @@
 import { SwitchyardError } from '../../../shared/errors.js';
 import { requireDnsProvider } from '../../dns/registry.js';
 import { canPurgeCache, normalizeName, servedTtl, type DnsProvider, type RecordSet } from '../../dns/provider.js';
-import { applySwitch, planSwitch, type DnsSnapshot } from '../../dns/switch.js';
+import { applySwitch, planSwitch, restoreSnapshot, type DnsSnapshot } from '../../dns/switch.js';
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
 import type { CutoverStore, DnsSnapshotRow } from '../store/index.js';
@@ -125,6 +125,13 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
       }).catch((err: unknown) => {
         throw withFinishHint(err, ctx.cutover.id);
       });
+      // A rollback asked for while the change was in flight may have read the record before it
+      // landed, found the snapshot in place and finished: the change would then outlive it.
+      if (ctx.signal.aborted && result.changed) {
+        await restoreSnapshot(provider, result.before);
+        ctx.logger.warn({ name: plan.dns.name, type: plan.dns.type }, 'DNS change landed after a rollback was asked for; put back to its snapshot');
+        throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new SwitchyardError('SY_CONFLICT', 'aborted during the DNS change; the change was put back');
+      }
       const at = ctx.clock.now().toISOString();
       store.transaction(() => {
         store.dnsSnapshots.markApplied(snapshotRow!.id, at, result.after);
