@@ -225,6 +225,10 @@ export class AssetSource {
           authorized = { token: req.token, root: await this.authorizedRoot(req.token, req.root) };
           release();
           release = this.roots.serve(authorized.root.name);
+        } else {
+          // Every request, not only the stream's first: a grant revoked or expired while the
+          // stream stays open must stop it (a hash and a map lookup).
+          this.tokens.check(req.token, req.root);
         }
         await this.serveOne(call, authorized.root, req, () => cancelled);
       }
