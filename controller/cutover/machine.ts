@@ -9,7 +9,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Plan } from './plan.js';
 import { MID_TRANSITION, STEP_NAMES, WATCH_STEPS, isStepName, stepIndex, type CutoverState, type StepName, type StepState } from './states.js';
-import type { CutoverStore, CutoverPatch, CutoverRow, ErrorRecord, AuditAction, StepRow } from './store/index.js';
+import type { CutoverStore, CutoverPatch, CutoverRow, ErrorRecord, AuditAction, StepRow, ListPosition } from './store/index.js';
 import {
   systemClock,
   type Clock,
@@ -222,8 +222,9 @@ export class CutoverEngine {
     return buildView(this.store, this.row(id), this.active.has(id));
   }
 
-  list(limit = 100): CutoverView[] {
-    return this.store.cutovers.list(limit).map((r) => buildView(this.store, r, this.active.has(r.id)));
+  /** Newest first; `after` continues a listing after the last cutover of the previous page. */
+  list(limit = 100, after?: ListPosition): CutoverView[] {
+    return this.store.cutovers.list(limit, after).map((r) => buildView(this.store, r, this.active.has(r.id)));
   }
 
   report(id: string): CutoverReport {

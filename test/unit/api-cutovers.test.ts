@@ -12,7 +12,7 @@ import { silentLogger } from '../../shared/logger.js';
 import type { CutoverEngine } from '../../controller/cutover/machine.js';
 import { bearer, buildTestApp, OPERATOR_TOKEN, VIEWER_TOKEN } from '../helpers/api-app.js';
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
-import { FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
+import { FakeClock, FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 import type { CutoverEngineOptions } from '../../controller/cutover/machine.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
@@ -644,4 +644,61 @@ test('a plan whose TTL Cloudflare would refuse (2..59; 1 is automatic, served as
   await refused(await post({}, { maxTtl: 30 }), 'checks.maxTtl', /key checks\.maxTtl: 30 is below 60, the lowest TTL DNS provider cf-main \(cloudflare\) accepts other than 1 \(automatic\); prepare and the switch set a record's TTL to it/);
   assert.equal((await post({ ttl: 60 }, { maxTtl: 60 })).statusCode, 201);
   assert.equal((await post({ ttl: 1 })).statusCode, 201, 'automatic (300 s) within maxTtl 300');
+});
+
+test('GET /v1/cutovers pages past 500 with a cursor: next link in body and Link header, stable when cutovers are created meanwhile', async (t) => {
+  // A clock that moves only now and then: many cutovers share a created time, so the order
+  // within one instant (by id) must hold across pages too.
+  const clock = new FakeClock();
+  const { app, engine } = await harness(t, { clock });
+  const made: string[] = [];
+  for (let i = 0; i < 503; i++) {
+    if (i % 7 === 0) clock.advance(1000);
+    made.push(engine.create(planInput() as never, 'ci-operator').id);
+  }
+  type Page = { cutovers: { id: string }[]; next: string | null; nextCursor: string | null };
+  const first = await app.inject({ url: '/v1/cutovers?limit=500', headers: viewer });
+  assert.equal(first.statusCode, 200, first.body);
+  const page1 = first.json() as Page;
+  assert.equal(page1.cutovers.length, 500);
+  assert.ok(page1.next !== null && page1.nextCursor !== null, 'a next page is announced');
+  assert.equal(page1.next, `/v1/cutovers?limit=500&cursor=${page1.nextCursor}`);
+  assert.equal(first.headers.link, `<${page1.next}>; rel="next"`);
+
+  // Created between two page reads: it belongs before page 1, and shifts nothing after it.
+  clock.advance(1000);
+  const late = engine.create(planInput() as never, 'ci-operator').id;
+  const second = await app.inject({ url: page1.next, headers: viewer });
+  assert.equal(second.statusCode, 200, second.body);
+  const page2 = second.json() as Page;
+  assert.deepEqual([page2.next, page2.nextCursor, second.headers.link], [null, null, undefined], 'the last page says so');
+  const listed = [...page1.cutovers, ...page2.cutovers].map((c) => c.id);
+  assert.equal(listed.length, 503);
+  assert.deepEqual(new Set(listed), new Set(made), 'every cutover once, the oldest too');
+  assert.ok(!listed.includes(late));
+  const again = (await app.inject({ url: '/v1/cutovers?limit=2', headers: viewer })).json() as Page;
+  assert.equal(again.cutovers[0]!.id, late, 'the first page shows the newest');
+
+  // Small pages walk the whole list in the same newest-first order as one big read.
+  const walked: string[] = [];
+  for (let url: string | null = '/v1/cutovers?limit=97'; url !== null; ) {
+    const page = (await app.inject({ url, headers: viewer })).json() as Page;
+    walked.push(...page.cutovers.map((c) => c.id));
+    url = page.next;
+  }
+  assert.deepEqual(walked, [late, ...listed]);
+});
+
+test('GET /v1/cutovers with a cursor it did not issue is a 400 problem naming cursor', async (t) => {
+  const { app } = await harness(t);
+  await create(app);
+  const forged = Buffer.from(JSON.stringify({ offset: 10 })).toString('base64url');
+  for (const cursor of ['nonsense!', 'bm90IGpzb24', forged, Buffer.from('["yesterday","co_x"]').toString('base64url')]) {
+    const res = await app.inject({ url: `/v1/cutovers?cursor=${encodeURIComponent(cursor)}`, headers: viewer });
+    assert.equal(res.statusCode, 400, `${cursor}: ${res.body}`);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', 'cursor'], cursor);
+    assert.match(problem.detail, /cursor: not a cursor from this API; use the `next` link/);
+  }
 });

@@ -64,10 +64,17 @@ export interface CutoverPatch {
   error?: ErrorRecord | null;
 }
 
+/** A place in the newest-first listing: the last cutover a page showed. */
+export interface ListPosition {
+  createdAt: string;
+  id: string;
+}
+
 export class CutoverRepo {
   private readonly insertStmt;
   private readonly getStmt;
   private readonly listStmt;
+  private readonly listBeforeStmt;
   private readonly byStateStmt;
   private readonly acquireStmt;
   private readonly releaseStmt;
@@ -81,6 +88,12 @@ export class CutoverRepo {
     );
     this.getStmt = db.prepare('SELECT * FROM cutovers WHERE id = ?');
     this.listStmt = db.prepare('SELECT * FROM cutovers ORDER BY created_at DESC, id DESC LIMIT ?');
+    // Keyset, not OFFSET: a cutover created while someone pages sorts before the page they hold,
+    // so it shifts nothing after it, and no row is shown twice or skipped.
+    this.listBeforeStmt = db.prepare(
+      `SELECT * FROM cutovers WHERE created_at < @createdAt OR (created_at = @createdAt AND id < @id)
+       ORDER BY created_at DESC, id DESC LIMIT @limit`,
+    );
     this.byStateStmt = db.prepare('SELECT * FROM cutovers WHERE state = ?');
     this.acquireStmt = db.prepare('UPDATE cutovers SET run_owner = ?, updated_at = ? WHERE id = ? AND run_owner IS NULL');
     this.releaseStmt = db.prepare('UPDATE cutovers SET run_owner = NULL, updated_at = ? WHERE id = ? AND run_owner = ?');
@@ -96,8 +109,10 @@ export class CutoverRepo {
     return r === undefined ? undefined : toRow(r);
   }
 
-  list(limit = 100): CutoverRow[] {
-    return (this.listStmt.all(limit) as Raw[]).map(toRow);
+  /** Newest first; with `after`, only those that sort after that position. */
+  list(limit = 100, after?: ListPosition): CutoverRow[] {
+    const raws = after === undefined ? this.listStmt.all(limit) : this.listBeforeStmt.all({ createdAt: after.createdAt, id: after.id, limit });
+    return (raws as Raw[]).map(toRow);
   }
 
   withState(state: CutoverState): CutoverRow[] {

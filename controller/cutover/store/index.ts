@@ -11,7 +11,7 @@ import { EventRepo } from './events.js';
 import { TtlLoweredRepo } from './ttl-lowered.js';
 
 export { CUTOVER_MIGRATIONS } from './migrations.js';
-export type { CutoverRow, CutoverPatch, ErrorRecord } from './cutovers.js';
+export type { CutoverRow, CutoverPatch, ErrorRecord, ListPosition } from './cutovers.js';
 export type { StepRow } from './steps.js';
 export type { RollbackRow, RollbackPartRow } from './rollbacks.js';
 export type { DnsSnapshotRow } from './dns-snapshots.js';

@@ -12,6 +12,7 @@ import { FINAL_STATES, STEP_NAMES } from '../../../cutover/states.js';
 import { CutoverViewSchema } from '../../../cutover/view.js';
 import { resumeAfter, streamEvents } from './sse.js';
 import { reportHtmlRoutes } from './report-html.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { SwitchyardError } from '../../../../shared/errors.js';
 
 /** What these routes need of the engine; tests may pass a fake with the same shape. */
@@ -24,6 +25,9 @@ export interface CutoverRoutesOptions {
   /** Time between SSE keep-alive comments (default 15 s). */
   heartbeatMs?: number;
 }
+
+/** Most cutovers on one page of GET /v1/cutovers; the rest are a `next` away. */
+const MAX_PAGE = 500;
 
 /** Largest plan body: ~100k redirect rows. */
 export const PLAN_BODY_LIMIT = 16 * 1024 * 1024;
@@ -138,12 +142,37 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     {
       schema: {
         tags: ['cutovers'],
-        summary: 'Cutovers, newest first',
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ cutovers: Type.Array(CutoverViewSchema) }), ...problemResponses(400, 401) },
+        summary: 'Cutovers, newest first, a page at a time',
+        description: 'When more follow, `next` (also a `Link: <…>; rel="next"` header) is the URL of the next page; a cutover created meanwhile does not shift the pages after the first.',
+        querystring: Type.Object(
+          {
+            limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 50, description: 'cutovers per page' }),
+            cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'nextCursor of the previous page' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            cutovers: Type.Array(CutoverViewSchema),
+            next: Type.Union([Type.String(), Type.Null()], { description: 'path and query of the next page; null on the last' }),
+            nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'the cursor in `next`, for a client that builds its own URLs' }),
+          }),
+          ...problemResponses(400, 401),
+        },
       },
     },
-    async (request) => ({ cutovers: cutovers.list(request.query.limit) }),
+    async (request, reply) => {
+      const { limit, cursor } = request.query;
+      // One more than asked: whether it comes back says if there is a next page, without a count.
+      const rows = cutovers.list(limit + 1, cursor === undefined ? undefined : decodeCursor(cursor));
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      if (rows.length <= limit || last === undefined) return { cutovers: page, next: null, nextCursor: null };
+      const nextCursor = encodeCursor({ createdAt: last.createdAt, id: last.id });
+      const next = `${request.url.split('?')[0]}?limit=${limit}&cursor=${nextCursor}`;
+      void reply.header('link', `<${next}>; rel="next"`);
+      return { cutovers: page, next, nextCursor };
+    },
   );
 
   app.get(
