@@ -20,6 +20,7 @@ export const ERRORS = {
   SY_VALIDATION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, title: 'The request is invalid' },
   SY_TOO_LARGE: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, title: 'The request body is too large' },
   SY_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, title: 'Not found' },
+  SY_METHOD_NOT_ALLOWED: { http: 405, grpc: GrpcStatus.UNIMPLEMENTED, title: 'Method not allowed on this path' },
   SY_AGENT_UNKNOWN: { http: 404, grpc: GrpcStatus.NOT_FOUND, title: 'Unknown agent' },
   SY_AGENT_UNREACHABLE: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'Agent unreachable' },
   SY_AGENT_TIMEOUT: { http: 504, grpc: GrpcStatus.DEADLINE_EXCEEDED, title: 'Agent did not answer in time' },

@@ -86,9 +86,16 @@ export function requirePrincipal(request: FastifyRequest): Principal {
 export function installAuth(app: FastifyInstance, tokens: readonly TokenEntry[]): void {
   const known = compile(tokens);
   app.decorateRequest('principal', null);
+  // OPTIONS or a wrong method on a public path (/healthz) is answered without a token like the
+  // path itself; public routes have literal paths, so a set of them is enough.
+  const publicPaths = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    if (route.config?.public === true) publicPaths.add(route.url);
+  });
   app.addHook('onRequest', async (request, reply) => {
-    // An unmatched URL has no route config; it still needs a token, so routes cannot be probed.
     if (request.routeOptions.config.public === true) return;
+    // An unmatched URL has no route config; it still needs a token, so routes cannot be probed.
+    if (request.is404 && publicPaths.has(request.url.split('?')[0] ?? '')) return;
     const presented = bearerOf(request);
     if (presented === undefined) {
       reply.header('www-authenticate', 'Bearer realm="switchyard"');

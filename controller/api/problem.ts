@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { ERRORS, SwitchyardError, toProblem, type ErrorCode, type Problem } from '../../shared/errors.js';
 import { pointerToKey } from '../../shared/config/load.js';
+import { allowedMethods } from './allow.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -28,6 +29,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No or unknown bearer token',
   403: 'The token\'s role may not do this',
   404: 'Not found',
+  405: 'The path does not take this method; `Allow` lists those it does',
   409: 'Conflict with the current state',
   413: 'The request body is over the route\'s size limit',
   500: 'Internal error',
@@ -104,7 +106,16 @@ export function installProblemHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const err = new SwitchyardError('SY_NOT_FOUND', `no route ${request.method} ${instanceOf(request)}`);
-    return sendProblem(reply, toProblem(err, instanceOf(request)));
+    const path = instanceOf(request);
+    // A path that exists with other methods: say which (RFC 9110 OPTIONS and 405), not "no route".
+    const allow = allowedMethods(app, path);
+    if (allow.length > 0) {
+      void reply.header('allow', allow.join(', '));
+      if (request.method === 'OPTIONS') return reply.code(204).send();
+      const err = new SwitchyardError('SY_METHOD_NOT_ALLOWED', `${path} does not take ${request.method}; it takes ${allow.join(', ')}`);
+      return sendProblem(reply, toProblem(err, path));
+    }
+    const err = new SwitchyardError('SY_NOT_FOUND', `no route ${request.method} ${path}`);
+    return sendProblem(reply, toProblem(err, path));
   });
 }

@@ -100,3 +100,33 @@ test('an unknown route is a 404 problem document', async (t) => {
   const body = isProblem(await app.inject({ url: '/v1/nothing', headers: auth }), 404, 'SY_NOT_FOUND');
   assert.match(String(body.detail), /GET \/v1\/nothing/);
 });
+
+test('OPTIONS on a route is 204 with Allow listing its methods; a method the path lacks is 405 problem+json with Allow', async (t) => {
+  const app = await buildTestApp(t, { extend: withTestRoutes });
+  const options = await app.inject({ method: 'OPTIONS', url: '/v1/agents/staging-1/facts', headers: auth });
+  assert.equal(options.statusCode, 204, options.body);
+  assert.equal(options.headers.allow, 'GET, HEAD, OPTIONS');
+  assert.equal(options.body, '');
+  assert.equal((await app.inject({ method: 'OPTIONS', url: '/v1/test-plan', headers: auth })).headers.allow, 'POST, OPTIONS');
+
+  const wrong = await app.inject({ method: 'DELETE', url: '/v1/agents?x=1', headers: auth });
+  const body = isProblem(wrong, 405, 'SY_METHOD_NOT_ALLOWED');
+  assert.equal(wrong.headers.allow, 'GET, HEAD, OPTIONS');
+  assert.match(String(body.detail), /\/v1\/agents does not take DELETE; it takes GET, HEAD, OPTIONS/);
+  assert.equal(isProblem(await app.inject({ method: 'GET', url: '/v1/test-plan', headers: auth }), 405, 'SY_METHOD_NOT_ALLOWED').instance, '/v1/test-plan');
+
+  // A path no route has stays a 404, whatever the method; OPTIONS there says nothing either.
+  isProblem(await app.inject({ method: 'OPTIONS', url: '/v1/nothing', headers: auth }), 404, 'SY_NOT_FOUND');
+  isProblem(await app.inject({ method: 'PUT', url: '/v1/nothing', headers: auth }), 404, 'SY_NOT_FOUND');
+});
+
+test('OPTIONS and 405 need a token where the path does, and none on a public path', async (t) => {
+  const app = await buildTestApp(t);
+  isProblem(await app.inject({ method: 'OPTIONS', url: '/v1/agents' }), 401, 'SY_UNAUTHENTICATED');
+  isProblem(await app.inject({ method: 'DELETE', url: '/v1/agents' }), 401, 'SY_UNAUTHENTICATED');
+  const health = await app.inject({ method: 'OPTIONS', url: '/healthz' });
+  assert.deepEqual([health.statusCode, health.headers.allow], [204, 'GET, HEAD, OPTIONS']);
+  const post = await app.inject({ method: 'POST', url: '/healthz' });
+  assert.equal(post.headers.allow, 'GET, HEAD, OPTIONS');
+  isProblem(post, 405, 'SY_METHOD_NOT_ALLOWED');
+});
