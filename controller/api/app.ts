@@ -67,7 +67,9 @@ export function buildApp(deps: ApiDeps): ApiApp {
     logController: new LogController({ disableRequestLogging: true }),
     // removeAdditional off: a schema that says additionalProperties: false refuses an unknown key
     // (a typo such as "froce") with a 400 naming it, instead of Ajv dropping it without a word.
-    ajv: { customOptions: { removeAdditional: false } },
+    // verbose: an error carries the schema it failed, so an unknown key can be answered with the
+    // known ones ("did you mean `force`?") and a wrong type with the type that came.
+    ajv: { customOptions: { removeAdditional: false, verbose: true } },
     schemaController: { compilersFactory: { buildValidator: bodyStrictValidator() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();

@@ -3,9 +3,9 @@
 // leaves through here, so clients see one shape with a `code` and, where it can be named,
 // the `field` of the request that is wrong.
 import { Type } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, SwitchyardError, toProblem, type ErrorCode, type Problem } from '../../shared/errors.js';
-import { pointerToKey } from '../../shared/config/load.js';
+import { describeFinding } from './validation-message.js';
 import { allowedMethods } from './allow.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -44,24 +44,11 @@ export function problemResponses(...statuses: number[]): Record<number, { descri
   );
 }
 
-const PART: Record<string, string> = { querystring: 'query parameter', body: 'body field', params: 'path parameter', headers: 'header' };
-
-/** The request field an Ajv error is about: a missing property is named, not its parent. */
-function fieldOf(v: FastifySchemaValidationError, context: string | undefined): string {
-  const p = v.params;
-  const child = p.missingProperty ?? p.additionalProperty ?? p.propertyName;
-  const pointer = typeof child === 'string' ? `${v.instancePath}/${child}` : v.instancePath;
-  return pointer === '' ? (context ?? 'request') : pointerToKey(pointer);
-}
-
 /** Fastify's own errors (validation, body parsing) are the client's fault when they carry a 4xx. */
 function fromFastifyError(err: FastifyError, request: FastifyRequest): SwitchyardError | undefined {
   const first = err.validation?.[0];
   if (first !== undefined) {
-    const field = fieldOf(first, err.validationContext);
-    const where = PART[err.validationContext ?? ''] ?? 'field';
-    const why = first.keyword === 'required' ? 'is required' : (first.message ?? first.keyword);
-    const message = field === err.validationContext ? `${field} ${why}` : `${where} ${field} ${why}`;
+    const { field, message } = describeFinding(first, err.validationContext);
     return new SwitchyardError('SY_VALIDATION', message, { field });
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -7,6 +7,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { Value, type ValueError } from '@sinclair/typebox/value';
 import { SwitchyardError } from '../errors.js';
 import { redactSecrets, SECRET_KEY } from '../logger.js';
+import { closest } from '../suggest.js';
 
 /** `/grpc/listen/0/port` → `grpc.listen[0].port` */
 export function pointerToKey(pointer: string): string {
@@ -35,7 +36,11 @@ function shown(key: string, value: unknown): string {
 }
 
 function describe(err: ValueError): { key: string; why: string } {
-  if (/unexpected property/i.test(err.message)) return { key: pointerToKey(err.path), why: 'unknown key' };
+  if (/unexpected property/i.test(err.message)) {
+    const known = Object.keys((err.schema as { properties?: Record<string, unknown> }).properties ?? {});
+    const guess = closest(err.path.split('/').at(-1)?.replace(/~1/g, '/').replace(/~0/g, '~') ?? '', known);
+    return { key: pointerToKey(err.path), why: guess === undefined ? 'unknown key' : `unknown key (did you mean ${guess}?)` };
+  }
   const key = pointerToKey(err.path);
   // Lower-case the first letter only: a pattern such as ^[A-Za-z]+$ must read as written.
   return { key, why: `${err.message.charAt(0).toLowerCase()}${err.message.slice(1)} (${shown(key, err.value)})` };

@@ -702,3 +702,33 @@ test('GET /v1/cutovers with a cursor it did not issue is a 400 problem naming cu
     assert.match(problem.detail, /cursor: not a cursor from this API; use the `next` link/);
   }
 });
+
+test('every 400 for a body or query names the key and says what is wrong in plain words, with a guess at a typo', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const json = { ...op, 'content-type': 'application/json' };
+  const plan = (extra: Record<string, unknown>) => JSON.stringify({ ...planInput(), ...extra });
+  const cases: Array<[string, string, string | undefined, string, string]> = [
+    ['POST', `/v1/cutovers/${id}/advance`, '{"until":"preflight","froce":true}', 'froce', 'unknown key `froce` in body (did you mean `force`?)'],
+    ['POST', `/v1/cutovers/${id}/advance`, '{"until":"preflight","colour":"red"}', 'colour', 'unknown key `colour` in body; known: until, force'],
+    ['POST', `/v1/cutovers/${id}/rollback`, '{"reasn":"DNS broken"}', 'reasn', 'unknown key `reasn` in body (did you mean `reason`?)'],
+    ['POST', `/v1/cutovers/${id}/release`, '{"now":true}', 'now', 'unknown key `now` in body; none are taken here'],
+    ['POST', `/v1/cutovers/${id}/advance`, '{"until":"preflight","force":"true"}', 'force', 'body field force must be a boolean, not a string'],
+    ['POST', `/v1/cutovers/${id}/rollback`, '{"reason":["DNS broken"]}', 'reason', 'body field reason must be a string, not an array'],
+    ['POST', `/v1/cutovers/${id}/advance`, '["preflight"]', 'body', 'body must be an object, not an array'],
+    ['POST', `/v1/cutovers/${id}/rollback`, JSON.stringify({ reason: 'x'.repeat(1001) }), 'reason', 'body field reason must be at most 1000 characters long'],
+    ['POST', '/v1/cutovers', plan({ dnss: {} }), 'dnss', 'plan: key dnss: unknown key (did you mean dns?)'],
+    ['GET', '/v1/cutovers?limt=5', undefined, 'limt', 'unknown query parameter `limt` (did you mean `limit`?)'],
+    ['GET', `/v1/cutovers/${id}/events?follow=maybe`, undefined, 'follow', 'query parameter follow must be a boolean (true or false)'],
+    ['GET', '/v1/parity/runtime?staging=staging-1&production=prod-1&allowdiffer=ENV:FOO', undefined, 'allowdiffer', 'unknown query parameter `allowdiffer` (did you mean `allowDiffer`?)'],
+  ];
+  const seen: string[] = [];
+  for (const [method, url, payload, , ] of cases) {
+    const res = await app.inject({ method: method as 'GET' | 'POST', url, headers: json, ...(payload === undefined ? {} : { payload }) });
+    const problem = res.json() as { field?: string; detail?: string };
+    seen.push(`${res.statusCode} ${problem.field} ${problem.detail}`);
+  }
+  assert.deepEqual(seen, cases.map(([, , , field, detail]) => `400 ${field} ${detail}`));
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing ran');
+});
