@@ -1,5 +1,6 @@
 // The CLI's client of the controller's REST API. A problem+json answer becomes one clear line.
 import { SwitchyardError, isErrorCode } from '../../shared/errors.js';
+import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason } from './retry.js';
 
 export interface ClientOptions {
   url: string;
@@ -12,6 +13,14 @@ export function clientOptionsFrom(flags: { url?: string; token?: string }, env: 
   return token === undefined ? { url } : { url, token };
 }
 
+/** Errors that mean the controller was not reached, or a proxy said it is away: a read may ask again. */
+const NOT_REACHED = new WeakSet<Error>();
+
+function notReached(err: SwitchyardError): SwitchyardError {
+  NOT_REACHED.add(err);
+  return err;
+}
+
 export class RestClient {
   constructor(private readonly opts: ClientOptions) {}
 
@@ -20,18 +29,39 @@ export class RestClient {
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
+    let text: string;
     try {
       res = await fetch(new URL(path, this.opts.url), { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+      text = await res.text();
     } catch (err) {
-      throw new SwitchyardError('SY_AGENT_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${(err as Error & { cause?: { code?: string } }).cause?.code ?? String(err)}`);
+      throw notReached(new SwitchyardError('SY_AGENT_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${transportReason(err)}`));
     }
-    const text = await res.text();
-    if (!res.ok) throw problemError(res.status, res.statusText, text);
+    if (!res.ok) {
+      const err = problemError(res.status, res.statusText, text);
+      throw PASSING.has(res.status) ? notReached(err) : err;
+    }
     return (text === '' ? undefined : (JSON.parse(text) as unknown)) as T;
   }
 
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
+  }
+
+  /**
+   * A GET that waits out a dropped connection or a restarting controller, with the pauses the
+   * event stream uses, for up to `patienceMs` without an answer. Only for reads: a POST
+   * retried after a drop may have acted already.
+   */
+  async getPatiently<T>(path: string, patienceMs = DEFAULT_PATIENCE_MS): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.get<T>(path);
+      } catch (err) {
+        if (!NOT_REACHED.has(err as Error) || Date.now() + backoffMs(attempt) - started > patienceMs) throw err;
+        await sleep(backoffMs(attempt));
+      }
+    }
   }
 
   post<T>(path: string, body?: unknown): Promise<T> {

@@ -2,6 +2,7 @@
 // id seen whenever the connection drops or the controller restarts.
 import { SwitchyardError } from '../../shared/errors.js';
 import { problemError, type ClientOptions } from './rest.js';
+import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason } from './retry.js';
 
 export interface SseEvent {
   id: number;
@@ -17,25 +18,10 @@ export interface ReadEventsOptions {
   patienceMs?: number;
 }
 
-/** What a proxy in front of a restarting controller answers: worth waiting for, like a refused connection. */
-const PASSING = new Set([502, 503, 504]);
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 export async function* readEvents(opts: ClientOptions, path: string, signal?: AbortSignal, ro: ReadEventsOptions = {}): AsyncGenerator<SseEvent> {
   // Without follow the server sends what is stored and ends: that end is the answer, not a drop.
   const follow = new URL(path, opts.url).searchParams.get('follow') !== 'false';
-  const patienceMs = ro.patienceMs ?? 120_000;
+  const patienceMs = ro.patienceMs ?? DEFAULT_PATIENCE_MS;
   let lastId = 0;
   let lastHeard = Date.now();
   let why = '';
@@ -47,7 +33,7 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
       if (Date.now() - lastHeard > patienceMs) {
         throw new SwitchyardError('SY_AGENT_UNREACHABLE', `event stream ${path}: the controller at ${opts.url} has not answered for ${Math.round(patienceMs / 1000)} s (${why})`);
       }
-      await sleep(Math.min(500 * attempt, 5000), signal);
+      await sleep(backoffMs(attempt), signal);
       if (signal?.aborted) return;
     }
     const headers: Record<string, string> = { accept: 'text/event-stream' };
@@ -58,7 +44,7 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
       res = await fetch(new URL(path, opts.url), { headers, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) return;
-      why = (err as Error & { cause?: { code?: string } }).cause?.code ?? String(err);
+      why = transportReason(err);
       continue;
     }
     if (PASSING.has(res.status)) {
@@ -103,7 +89,7 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
     } catch (err) {
       if (signal?.aborted) return;
       quietEnds = 0;
-      why = (err as Error & { cause?: { code?: string } }).cause?.code ?? String(err);
+      why = transportReason(err);
     }
   }
 }

@@ -111,7 +111,9 @@ export async function watch(opts: ClientOptions, id: string, write: (s: string) 
   let lastProgress = false;
   // Read before the stream starts: what rests now has nothing more to say; anything that runs
   // after this read is in the stream, which replays history from `after` first.
-  const follow = !resting(await client.get<CutoverLike>(path));
+  // Every read here waits out a drop or a restart as the stream does: the cutover runs on
+  // without the watch, and a watch ending on a connection error would say nothing of how.
+  const follow = !resting(await client.getPatiently<CutoverLike>(path));
   const query = [wo.after ? `after=${wo.after}` : '', follow ? '' : 'follow=false'].filter((x) => x !== '').join('&');
   const events = `${path}/events${query === '' ? '' : `?${query}`}`;
   for await (const e of readEvents(opts, events, ac.signal)) {
@@ -126,11 +128,11 @@ export async function watch(opts: ClientOptions, id: string, write: (s: string) 
     }
     // The state alone here: a run records its resting state a moment before it stops counting as running.
     if (follow && e.type === 'state-changed' && RESTING.has(String(e.data.state ?? e.data.to ?? ''))) {
-      if (RESTING.has((await client.get<CutoverLike>(path)).state)) break;
+      if (RESTING.has((await client.getPatiently<CutoverLike>(path)).state)) break;
     }
   }
   ac.abort();
-  return client.get<CutoverLike>(path);
+  return client.getPatiently<CutoverLike>(path);
 }
 
 /** Starts something and watches only what it causes. */
