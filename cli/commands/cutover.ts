@@ -142,6 +142,22 @@ export async function actAndWatch(opts: ClientOptions, id: string, act: () => Pr
   return watch(opts, id, write, { after });
 }
 
+/** The largest page the API serves. */
+const PAGE = 500;
+
+/** The newest `limit` cutovers, or every one when `limit` is undefined, following the API's `next` pages. */
+export async function listCutovers(client: RestClient, limit?: number, pageSize = PAGE): Promise<CutoverLike[]> {
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new SwitchyardError('SY_VALIDATION', `--limit: must be a whole number of at least 1, not ${String(limit)}`, { field: 'limit' });
+  const found: CutoverLike[] = [];
+  let next: string | null = `/v1/cutovers?limit=${Math.min(limit ?? pageSize, pageSize)}`;
+  while (next !== null && (limit === undefined || found.length < limit)) {
+    const page: { cutovers: CutoverLike[]; next: string | null } = await client.get(next);
+    found.push(...page.cutovers);
+    next = page.next;
+  }
+  return limit === undefined ? found : found.slice(0, limit);
+}
+
 export function registerCutoverCommand(program: Command): void {
   const cutover = program.command('cutover').description('create, advance, watch and roll back cutovers');
 
@@ -179,9 +195,11 @@ export function registerCutoverCommand(program: Command): void {
     out(o.json ? JSON.stringify(c, null, 2) : formatCutover(c));
   });
 
-  addClientOptions(cutover.command('list').description('recent cutovers')).action(async (o: Flags) => {
-    const res = await new RestClient(clientOptionsFrom(o)).get<{ cutovers: CutoverLike[] }>('/v1/cutovers');
-    out(o.json ? JSON.stringify(res, null, 2) : res.cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));
+  addClientOptions(
+    cutover.command('list').description('cutovers, newest first').option('--limit <n>', 'how many (default 50)').option('--all', 'every cutover, page after page'),
+  ).action(async (o: Flags & { limit?: string; all?: boolean }) => {
+    const cutovers = await listCutovers(new RestClient(clientOptionsFrom(o)), o.all === true ? undefined : Number(o.limit ?? 50));
+    out(o.json ? JSON.stringify({ cutovers }, null, 2) : cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));
   });
 
   addClientOptions(cutover.command('watch <id>').description('live progress from the event stream until the cutover rests')).action(async (id: string, o: Flags) => {

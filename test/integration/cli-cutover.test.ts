@@ -19,7 +19,7 @@ import { OPERATOR_TOKEN } from '../helpers/api-app.js';
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
 import { FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
 import type { StepExecutors } from '../../controller/cutover/executor.js';
-import { watch } from '../../cli/commands/cutover.js';
+import { listCutovers, watch } from '../../cli/commands/cutover.js';
 import { RestClient } from '../../cli/client/rest.js';
 
 const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
@@ -258,4 +258,23 @@ test('status, watch and an error line show control characters as codes, never se
     assert.doesNotMatch(printed, /[\u0000-\u0008\u000b-\u001f\u007f]/, `${args.join(' ')}: ${JSON.stringify(printed)}`);
     assert.ok(printed.includes('\\x1b]0;owned\\x07\\x1b[2J'), `${args.join(' ')}: ${JSON.stringify(printed)}`);
   }
+});
+
+test('cutover list follows the pages of GET /v1/cutovers: --all lists every cutover, --limit the newest', async (t) => {
+  const { url } = await controller(t);
+  const rest = new RestClient({ url, token: OPERATOR_TOKEN });
+  const made: string[] = [];
+  for (let i = 0; i < 5; i++) made.push((await rest.post<{ id: string }>('/v1/cutovers', planInput())).id);
+  const all = await listCutovers(rest, undefined, 2);
+  assert.deepEqual(new Set(all.map((c) => c.id)), new Set(made), 'three pages of two, every cutover once');
+  assert.equal(all.length, 5);
+  assert.deepEqual((await listCutovers(rest, 3, 2)).map((c) => c.id), all.slice(0, 3).map((c) => c.id));
+  const cli3 = await cli(url, ['cutover', 'list', '--limit', '3']);
+  assert.equal(cli3.code, 0, cli3.stderr);
+  assert.equal(cli3.stdout.trim().split('\n').length, 3);
+  const cliAll = await cli(url, ['cutover', 'list', '--all', '--json']);
+  assert.equal((JSON.parse(cliAll.stdout) as { cutovers: unknown[] }).cutovers.length, 5);
+  const bad = await cli(url, ['cutover', 'list', '--limit', 'lots']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /--limit/);
 });
