@@ -732,3 +732,19 @@ test('every 400 for a body or query names the key and says what is wrong in plai
   await engine.idle(id);
   assert.equal(engine.get(id).state, 'planned', 'nothing ran');
 });
+
+test('HEAD on the event stream (curl -I) answers its headers and ends, instead of hanging', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  for (const query of ['', '?follow=false']) {
+    const res = await Promise.race([
+      app.inject({ method: 'HEAD', url: `/v1/cutovers/${id}/events${query}`, headers: viewer }),
+      new Promise<'hung'>((r) => setTimeout(() => r('hung'), 2000).unref()),
+    ]);
+    assert.notEqual(res, 'hung', `HEAD …/events${query} ended`);
+    if (res === 'hung') return;
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+    assert.equal(res.body, '');
+  }
+});

@@ -50,6 +50,11 @@ export function streamEvents(request: FastifyRequest, reply: FastifyReply, sourc
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  // `curl -I`: the headers say what the stream is; a HEAD has no body, so nothing would ever end it.
+  if (request.method === 'HEAD') {
+    raw.end();
+    return () => undefined;
+  }
   raw.write(': switchyard cutover events\nretry: 2000\n\n');
   if (!opts.follow) {
     let last = after;
