@@ -6,13 +6,16 @@
 import type { Connection } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
 import { errnoOf } from './connect.js';
-import { qi, qt, keyLiteral } from './sql.js';
-import { dataColumns, keyColumnTypes, type Table } from './inspect.js';
+import { qi, qt } from './sql.js';
+import { dataColumns, type Table } from './inspect.js';
+import { dropKeyTable, keyJoin, loadKeyTable } from './key-table.js';
 import { rowHashSql, type ChecksumAlgo } from './checksum.js';
 import type { Key } from './convert.js';
 
 /** The record of a table whose rows were too many to record: keep refuses it, discard does not care. Its one "key" is the count. */
 export const TOO_MANY = 'too-many';
+
+const JOIN_KEYS = '__sy_join_keys';
 
 export interface LiveRecord {
   table: string;
@@ -39,21 +42,24 @@ export async function joinRecordedRows(conn: Connection, schema: string, last: s
   }
   const list = cols.map(qi).join(', ');
   let n = 0;
+  // A keyed record is joined in two statements, whatever its size: its keys in a temporary
+  // table, the kept rows under them deleted and the live ones copied in by joins against it.
+  if (rec.rowHash === '') await loadKeyTable(conn, schema, JOIN_KEYS, live, [rec.keys]);
   await conn.query('START TRANSACTION');
   try {
-    for (const k of rec.keys) {
-      if (rec.rowHash === '') {
-        const where = keyColumnTypes(live).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
-        await conn.query(`DELETE FROM ${qt(last, live.name)} WHERE ${where}`);
-        const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, live.name)} WHERE ${where}`);
-        n += (r as { affectedRows: number }).affectedRows;
-      } else {
-        const h = k[0]!.toString('latin1');
-        const copies = k[1]!.toString('latin1');
-        if (!/^\d{1,20}$/.test(h) || !/^\d{1,20}$/.test(copies)) throw new SwitchyardError('SY_INTERNAL', `${live.name}: a recorded row hash is not a pair of numbers`);
-        const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h = ${h} LIMIT ${copies}`);
-        n += (r as { affectedRows: number }).affectedRows;
-      }
+    if (rec.rowHash === '') {
+      // The kept table's key decides which of its rows a recorded key replaces ('abc' may be 'ABC' there).
+      // A multi-table DELETE names its alias without a schema, which needs a default database: a semi-join instead.
+      await conn.query(`DELETE FROM ${qt(last, live.name)} WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, qt(last, live.name), kept)})`);
+      const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, live.name)} l WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, 'l')})`);
+      n += (r as { affectedRows: number }).affectedRows;
+    }
+    for (const k of rec.rowHash === '' ? [] : rec.keys) {
+      const h = k[0]!.toString('latin1');
+      const copies = k[1]!.toString('latin1');
+      if (!/^\d{1,20}$/.test(h) || !/^\d{1,20}$/.test(copies)) throw new SwitchyardError('SY_INTERNAL', `${live.name}: a recorded row hash is not a pair of numbers`);
+      const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h = ${h} LIMIT ${copies}`);
+      n += (r as { affectedRows: number }).affectedRows;
     }
     await conn.query('COMMIT');
   } catch (err) {
@@ -62,6 +68,8 @@ export async function joinRecordedRows(conn: Connection, schema: string, last: s
       throw new SwitchyardError('SY_CONFLICT', `${live.name}: a production-only row recorded since the last copy takes a unique value of a row kept in ${last}.${live.name}; nothing was changed — merge or discard the recorded rows first (${(err as Error).message})`, { details: { table: live.name, schema: last }, cause: err });
     }
     throw err;
+  } finally {
+    await dropKeyTable(conn, schema, JOIN_KEYS).catch(() => undefined);
   }
   return n;
 }

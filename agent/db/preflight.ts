@@ -21,6 +21,7 @@ import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
 import { hasKeptAside, lastSchema } from './swap.js';
 import { TOO_MANY } from './last-rows.js';
+import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
 
 /**
@@ -454,6 +455,8 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [] };
   }
   const conn = await connect(target);
+  // The temporary tables of recorded keys, dropped whatever happens (the connection may be reused).
+  const keyTables: string[] = [];
   try {
     // Each record's rows are where preflight said: production's own tables in `__sy_prev`
     // (however often presync ran since: a rerun's `__sy_last` holds the first copy, without the
@@ -469,58 +472,74 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     // the kept-aside tables changed by hand): nothing to merge, and said so.
     const notFound: Array<{ table: string; schema: string; rows: number; keys: string[] }> = [];
     // rowHash: a table without a key, `keys` its [row hash, copies] pairs; `old` hashes as preflight did.
-    const plan: Array<{ t: Table; from: string; keys: Key[]; rowHash?: { algo: ChecksumAlgo; old: Table } }> = [];
+    // keyed: the record's keys in a temporary table (group `group`), those to merge marked.
+    const plan: Array<{ t: Table; from: string; keys: Key[]; rowHash?: { algo: ChecksumAlgo; old: Table }; keyed?: { tmp: string; group: number; alias: string } }> = [];
     // One key may be kept in two places: production's own row in `__sy_prev` and one written
     // under the same key on a copy, now in `__sy_last` (a retried copy), or the other way round
     // after a rollback. Both went in, and the second failed as a collision with a staging row.
     // The newer record's row is the one production held last: it is merged, the same row in the
     // other place is merged once, and a different older row is told (it stays kept aside).
-    const byKey = new Map<string, { h: string }>();
     const superseded: MergeResult['superseded'] = [];
     const newestFirst = [...recorded].sort((a, b) => (a.recordedAt < b.recordedAt ? 1 : a.recordedAt > b.recordedAt ? -1 : 0));
-    for (const r of newestFirst) {
-      const { table: name, keys } = r;
-      const algo = r.rowHash;
-      if (algo === TOO_MANY) {
-        throw new SwitchyardError('SY_PRECONDITION', `${name}: preflight found ${recordedRows(r)} rows only production has in this table, too many to record: keep cannot merge them back (discard them — they stay in ${placeOf(r)} until release, to merge by hand — or, for a table without a key, give it a primary key on both sides and run preflight again)`, { details: { table: name } });
+    // Checked first, in the order the records are told, before anything is asked of the server.
+    const places = newestFirst.map((r) => {
+      if (r.rowHash === TOO_MANY) {
+        throw new SwitchyardError('SY_PRECONDITION', `${r.table}: preflight found ${recordedRows(r)} rows only production has in this table, too many to record: keep cannot merge them back (discard them — they stay in ${placeOf(r)} until release, to merge by hand — or, for a table without a key, give it a primary key on both sides and run preflight again)`, { details: { table: r.table } });
       }
       const prev = placeOf(r);
-      const t = live.get(name);
-      const old = kept.get(prev)?.get(name);
-      if (t === undefined || old === undefined) throw new SwitchyardError('SY_PRECONDITION', `${name}: not found in ${schema} and ${prev}; was presync run after preflight?`);
-      const cols = dataColumns(t).map((c) => c.name);
-      if (cols.join(',') !== dataColumns(old).map((c) => c.name).join(',')) throw new SwitchyardError('SY_CONFLICT', `${name}: columns differ between staging's and production's table; rows cannot be merged`, { details: { table: name } });
+      const t = live.get(r.table);
+      const old = kept.get(prev)?.get(r.table);
+      if (t === undefined || old === undefined) throw new SwitchyardError('SY_PRECONDITION', `${r.table}: not found in ${schema} and ${prev}; was presync run after preflight?`);
+      if (dataColumns(t).map((c) => c.name).join(',') !== dataColumns(old).map((c) => c.name).join(',')) throw new SwitchyardError('SY_CONFLICT', `${r.table}: columns differ between staging's and production's table; rows cannot be merged`, { details: { table: r.table } });
+      return { r, t, old, prev };
+    });
+    // Each keyed table's recorded keys, newest record first, in one temporary table: where each
+    // is kept, whether the live table has it, and which record holds it first are read by joins.
+    const judged = new Map<string, { tmp: string; rows: KeyVerdict[] }>();
+    for (const x of places) {
+      if (x.r.rowHash !== '' || judged.has(x.r.table)) continue;
+      const mine = places.filter((y) => y.r.table === x.r.table);
+      const tmp = `__sy_merge_keys_${judged.size}`;
+      keyTables.push(tmp);
+      judged.set(x.r.table, { tmp, rows: await judgeKeys(conn, schema, x.t, tmp, mine.map((y) => ({ keys: y.r.keys, from: y.prev, old: y.old }))) });
+    }
+    const offsets = new Map<string, number>();
+    const groups = new Map<string, number>();
+    for (const { r, t, old, prev } of places) {
+      const { table: name, keys } = r;
+      const algo = r.rowHash;
       if (algo !== '') {
         // No key, so none to collide on: the extra copies come back (a UNIQUE key staging's
         // table may have is caught as the rows go in).
         plan.push({ t, from: prev, keys, rowHash: { algo: algo as ChecksumAlgo, old } });
         continue;
       }
-      const todo: Key[] = [];
+      const j = judged.get(name)!;
+      const g = groups.get(name) ?? 0;
+      groups.set(name, g + 1);
+      const at = offsets.get(name) ?? 0;
+      offsets.set(name, at + keys.length);
+      const todo: number[] = [];
       const missing: Key[] = [];
       const older: Key[] = [];
-      // A FLOAT as its exact text (exactValue): its own drops digits, and a different row would look the same.
-      const rowHash = (x: Table) => `MD5(CONCAT_WS('#', ${dataColumns(x).map((c) => `IFNULL(MD5(${exactValue(c)}),'-')`).join(', ')}))`;
-      for (const k of keys) {
-        const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
-        const [[a]] = (await conn.query(`SELECT ${rowHash(t)} AS h FROM ${qt(schema, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
-        const [[b]] = (await conn.query(`SELECT ${rowHash(old)} AS h FROM ${qt(prev, name)} WHERE ${where}`)) as unknown as [[{ h: string } | undefined]];
-        const id = `${name}\0${keyText(k)}`;
-        const newer = byKey.get(id);
-        if (newer !== undefined) {
-          if (b !== undefined && b.h !== newer.h) older.push(k);
+      for (const [n, k] of keys.entries()) {
+        const v = j.rows[at + n]!;
+        // Another record holds a row under this key, as the server compares keys: the first
+        // one that has it, newest first, is the row production held last.
+        if (v.first !== null && v.first < at + n) {
+          if (v.b !== null && v.b !== v.firstH) older.push(k);
           continue;
         }
-        if (b !== undefined) byKey.set(id, { h: b.h });
         // A key the live table has already: nothing to merge, unless the rows differ.
-        if (a !== undefined) {
-          if (b !== undefined && b.h !== a.h) collisions.push(`${name}:${keyText(k)}`);
-        } else if (b === undefined) missing.push(k);
-        else todo.push(k);
+        if (v.a !== null) {
+          if (v.b !== null && v.b !== v.a) collisions.push(`${name}:${keyText(k)}`);
+        } else if (v.b === null) missing.push(k);
+        else todo.push(at + n);
       }
       if (missing.length > 0) notFound.push({ table: name, schema: prev, rows: missing.length, keys: missing.slice(0, 20).map(keyText) });
       if (older.length > 0) superseded.push({ table: name, schema: prev, rows: older.length, keys: older.slice(0, 20).map(keyText) });
-      plan.push({ t, from: prev, keys: todo });
+      await markTodo(conn, schema, j.tmp, todo);
+      plan.push({ t, from: prev, keys: todo.map((n) => keys[n - at]!), keyed: { tmp: j.tmp, group: g, alias: `sy_x${plan.length}` } });
     }
     if (collisions.length > 0) {
       throw new SwitchyardError('SY_CONFLICT', `production-only rows collide with staging rows under the same key: ${collisions.slice(0, 20).join(', ')}${collisions.length > 20 ? ` (+${collisions.length - 20} more)` : ''}`, { details: { collisions } });
@@ -555,7 +574,8 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         await conn.query(`DROP TEMPORARY TABLE ${qt(schema, '__sy_merge_hashes')}`);
         hashedRows.set(x, tmp);
       }
-      const locks = new Set([...into.map((p) => `${qt(schema, p.t.name)} WRITE`), ...into.map((p) => `${qt(p.from, p.t.name)} READ`)]);
+      // A kept table is read under its own name (one row at a time, naming a collision) and under an alias of its own (a record's rows at once).
+      const locks = new Set([...into.map((p) => `${qt(schema, p.t.name)} WRITE`), ...into.map((p) => `${qt(p.from, p.t.name)} READ`), ...into.filter((p) => p.keyed !== undefined).map((p) => `${qt(p.from, p.t.name)} AS ${p.keyed!.alias} READ`)]);
       await conn.query(`LOCK TABLES ${[...locks].join(', ')}`);
       try {
         // Under LOCK TABLES, START TRANSACTION would release the locks: autocommit is off instead.
@@ -587,6 +607,19 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
               }
               continue;
             }
+            // All of a record's rows in one statement, in the order recorded (key order: a row
+            // naming another of the same table by a FOREIGN KEY comes after it, as before).
+            try {
+              const [res] = await conn.query(
+                `INSERT INTO ${qt(schema, t.name)} (${list}) SELECT ${dataColumns(t).map((c) => `${x.keyed!.alias}.${qi(c.name)}`).join(', ')} FROM ${qt(from, t.name)} ${x.keyed!.alias} JOIN ${qt(schema, x.keyed!.tmp)} k ON ${keyJoin(t, x.keyed!.alias)} WHERE k.__sy_g = ${x.keyed!.group} AND k.__sy_todo = 1 ORDER BY k.__sy_i`,
+              );
+              merged += (res as { affectedRows: number }).affectedRows;
+              continue;
+            } catch (err) {
+              if (errnoOf(err) !== ER_DUP_ENTRY) throw err;
+            }
+            // A row takes a unique value another row holds: the statement is undone whole, and the
+            // rows go in one by one to name every one that collides (the merge is undone anyway).
             for (const k of keys) {
               const where = keyColumnTypes(t).map((c, i) => `${qi(c.name)} = ${keyLiteral(c, k[i]!)}`).join(' AND ');
               try {
@@ -625,6 +658,53 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
   } catch (err) {
     throw dbError(err, `merge production-only rows into ${schema}`);
   } finally {
+    for (const tmp of keyTables) await dropKeyTable(conn, schema, tmp).catch(() => undefined);
     await closeConn(conn);
   }
+}
+
+/** One recorded key, as the server judged it: its row's hash in the live table (a) and where it was kept (b); the first key of the list under the same key, with its kept row's hash. */
+interface KeyVerdict {
+  a: string | null;
+  b: string | null;
+  first: number | null;
+  firstH: string | null;
+}
+
+/** A row's hash over its data columns; a FLOAT as its exact text (exactValue): its own drops digits, and a different row would look the same. */
+const rowHashOf = (x: Table, alias: string) => `MD5(CONCAT_WS('#', ${dataColumns(x).map((c) => `IFNULL(MD5(${exactValue(c, alias)}),'-')`).join(', ')}))`;
+
+/**
+ * The keys of a keyed table's records (newest first), judged by the server in a few statements
+ * whatever their number: loaded into `tmp` (kept for the merge to join against), each one's row
+ * hash in the live table and in the place it was kept, and, for keys the live table's collation
+ * makes one ('abc' and 'ABC'), the first of them kept. Verdicts in the order of the keys.
+ */
+async function judgeKeys(conn: Connection, schema: string, t: Table, tmp: string, recs: Array<{ keys: Key[]; from: string; old: Table }>): Promise<KeyVerdict[]> {
+  await loadKeyTable(conn, schema, tmp, t, recs.map((r) => r.keys));
+  const k0 = qi(t.keyColumns[0]!);
+  for (const [g, r] of recs.entries()) {
+    await conn.query(`UPDATE ${qt(schema, tmp)} k JOIN ${qt(r.from, t.name)} b ON ${keyJoin(t, 'b')} SET k.__sy_h = ${rowHashOf(r.old, 'b')} WHERE k.__sy_g = ${g}`);
+  }
+  const cols = t.keyColumns.map((_, i) => keyCol(i)).join(', ');
+  const first = '__sy_merge_first';
+  await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, first)}`);
+  await conn.query(`CREATE TEMPORARY TABLE ${qt(schema, first)} ENGINE=InnoDB SELECT ${cols}, __sy_i, __sy_h FROM ${qt(schema, tmp)} LIMIT 0`);
+  try {
+    // The live table's key decides which keys are one: its columns' collation, on the copy's key.
+    await conn.query(`ALTER TABLE ${qt(schema, first)} ADD PRIMARY KEY (${cols})`);
+    await conn.query(`INSERT IGNORE INTO ${qt(schema, first)} SELECT ${cols}, __sy_i, __sy_h FROM ${qt(schema, tmp)} WHERE __sy_h IS NOT NULL ORDER BY __sy_i`);
+    const [r] = await conn.query(
+      `SELECT k.__sy_i AS i, CASE WHEN a.${k0} IS NULL THEN NULL ELSE ${rowHashOf(t, 'a')} END AS a, k.__sy_h AS b, f.__sy_i AS first, f.__sy_h AS firstH FROM ${qt(schema, tmp)} k LEFT JOIN ${qt(schema, t.name)} a ON ${keyJoin(t, 'a')} LEFT JOIN ${qt(schema, first)} f ON ${t.keyColumns.map((_, i) => `f.${keyCol(i)} = k.${keyCol(i)}`).join(' AND ')} ORDER BY k.__sy_i`,
+    );
+    const out = r as Array<{ i: number; a: string | null; b: string | null; first: number | null; firstH: string | null }>;
+    return out.map((x) => ({ a: x.a, b: x.b, first: x.first === null ? null : Number(x.first), firstH: x.firstH }));
+  } finally {
+    await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, first)}`);
+  }
+}
+
+/** Marks the keys numbered `todo` in `tmp` as the ones to merge. */
+async function markTodo(conn: Connection, schema: string, tmp: string, todo: number[]): Promise<void> {
+  for (let i = 0; i < todo.length; i += 10_000) await conn.query(`UPDATE ${qt(schema, tmp)} SET __sy_todo = 1 WHERE __sy_i IN (${todo.slice(i, i + 10_000).join(', ')})`);
 }

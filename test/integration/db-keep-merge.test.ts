@@ -1,0 +1,63 @@
+// The keep merge and the rerun copy's join into `<db>__sy_last` at scale and at the edges: a few
+// statements per table however many keys were recorded, keys judged by the server's collation,
+// rows without a key kept in two places merged once, and a table only production has never
+// dropped because an earlier copy kept one of its name.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Connection } from 'mysql2/promise';
+import { streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { twoAgents } from '../helpers/db-pair.js';
+import type { PreflightReport__Output } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
+import type { MergeReport__Output } from '../../shared/proto-gen/switchyard/v1/MergeReport.js';
+
+type Agents = Awaited<ReturnType<typeof twoAgents>>;
+
+function calls({ prodAgent, peer }: Pick<Agents, 'prodAgent' | 'peer'>) {
+  return {
+    preflight: () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer }),
+    copy: () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 }),
+    keep: () => unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' }),
+    rollbackKeepingLive: () => unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true }),
+  };
+}
+
+/** The server's count of `names` statements run so far, by every client. */
+async function statements(p: Connection, names: string[]): Promise<number> {
+  const [r] = await p.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map((n) => `'${n}'`).join(', ')})`);
+  return (r as Array<{ Value: string }>).reduce((n, x) => n + Number(x.Value), 0);
+}
+
+test('thousands of recorded keys: the rerun copy joins them into __sy_last and keep merges them in a few statements, not one or two per key', async (t) => {
+  const env = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.orders VALUES (1, 'a'), (2, 'b')");
+    }
+  });
+  const { p } = env;
+  const { preflight, copy, keep } = calls(env);
+  const N = 3000;
+  await copy();
+  await p.query("INSERT INTO shop.orders VALUES (10, 'first webhook')");
+  await preflight();
+  await copy(); // orders, with row 10, now in shop__sy_last
+  // Row 10 again (production wrote it anew) and thousands more: the next copy joins them there.
+  await p.query("INSERT INTO shop.orders VALUES (10, 'rewritten')");
+  await p.query(`INSERT INTO shop.orders SELECT seq, CONCAT('w', seq) FROM shop.seq_1001_to_${1000 + N}`);
+  assert.equal(Number((await preflight()).production_only_rows), N + 1 + 1, 'the new rows, and the one kept earlier, told again');
+  const deletes = await statements(p, ['Com_delete', 'Com_delete_multi']);
+  await copy();
+  assert.ok((await statements(p, ['Com_delete', 'Com_delete_multi'])) - deletes < 20, 'the join into __sy_last deletes by one statement, not one per key');
+  assert.deepEqual((await p.query('SELECT COUNT(*) AS n FROM shop__sy_last.orders WHERE id >= 10'))[0], [{ n: N + 1 }]);
+  assert.deepEqual((await p.query('SELECT v FROM shop__sy_last.orders WHERE id = 10'))[0], [{ v: 'rewritten' }], 'the recorded row replaced the one under its key');
+
+  const selects = await statements(p, ['Com_select']);
+  const inserts = await statements(p, ['Com_insert', 'Com_insert_select']);
+  const merged = await keep();
+  assert.ok((await statements(p, ['Com_select'])) - selects < 200, `keep reads the keys by joins (${(await statements(p, ['Com_select'])) - selects} SELECTs)`);
+  assert.ok((await statements(p, ['Com_insert', 'Com_insert_select'])) - inserts < 50, 'keep writes the rows by joins');
+  assert.equal(Number(merged.rows_merged), N + 1);
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual((await p.query(`SELECT COUNT(*) AS n, MIN(id) AS lo, MAX(id) AS hi FROM shop.orders WHERE id > 1000`))[0], [{ n: N, lo: 1001, hi: 1000 + N }]);
+  assert.deepEqual((await p.query('SELECT v FROM shop.orders WHERE id IN (10, 2000) ORDER BY id'))[0], [{ v: 'rewritten' }, { v: 'w2000' }]);
+});
