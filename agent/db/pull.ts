@@ -61,6 +61,8 @@ export interface PullResult {
   loadMethods: LoadMethod[];
   /** The wire formats the tables came in. */
   rowFormats: RowFormat[];
+  /** What the swap kept where one would not look for it. */
+  notes: string[];
 }
 
 /** Staging's CREATE TABLE, run only as what it claims to be, in the schema we chose. */
@@ -275,7 +277,7 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     opts.cache?.set(opts.targetSchema, { tables: plans });
     const seconds = (Date.now() - started) / 1000;
     log.info({ rows: meter.rows, bytes: meter.bytes, seconds, loadMethods: [...methods], rowFormats: [...formats] }, 'copy swapped in');
-    return { tables: snap.tables.map((t) => t.name), rows: meter.rows, bytes: meter.bytes, seconds, keptAside: swap.keptAside, loadMethods: [...methods], rowFormats: [...formats].sort() };
+    return { tables: snap.tables.map((t) => t.name), rows: meter.rows, bytes: meter.bytes, seconds, keptAside: swap.keptAside, loadMethods: [...methods], rowFormats: [...formats].sort(), notes: swap.notes };
   } catch (err) {
     await opts.peer.closeSnapshot(snap.snapshotId).catch(() => undefined);
     await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`).catch(() => undefined);

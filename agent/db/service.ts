@@ -196,7 +196,7 @@ export class DatabaseService implements AgentService {
             productionOnly: this.productionOnly,
             chunkBytes: req.chunk_bytes,
           });
-          call.write({ copy: { tables: r.tables, rows: r.rows, bytes: r.bytes, seconds: r.seconds, kept_aside_schema: r.keptAside, load_methods: r.loadMethods } });
+          call.write({ copy: { tables: r.tables, rows: r.rows, bytes: r.bytes, seconds: r.seconds, kept_aside_schema: r.keptAside, load_methods: r.loadMethods, notes: r.notes } });
         } finally {
           peer.close();
         }

@@ -106,6 +106,8 @@ export interface SwapResult {
   replaced: string[];
   /** Production's own tables went to `<db>__sy_prev`; otherwise the replaced ones to `__sy_last`. */
   firstCopy: boolean;
+  /** What the swap kept where a reader would not look for it. */
+  notes: string[];
 }
 
 /**
@@ -119,6 +121,7 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   const prev = prevSchema(target);
   const current = await inspectSchema(conn, target);
   const firstCopy = !(await hasKeptAside(conn, target));
+  const notes: string[] = [];
   // A rerun moves the live tables to `__sy_last`: rows recorded in one it cannot move there join
   // the table of that name first.
   if (!firstCopy) await joinLast(conn, target, current, opts.liveRecords ?? [], logger);
@@ -171,16 +174,35 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     const left = (await inspectSchema(conn, dest, { objects: false })).tables;
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
     const have = new Set((await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name));
-    const join = left.filter((t) => !have.has(t.name));
-    if (join.length > 0) await conn.query(`RENAME TABLE ${join.map((t) => `${qt(dest, t.name)} TO ${qt(last, t.name)}`).join(', ')}`);
-    for (const t of join) {
-      const list = leaving.get(t.name);
-      if (list !== undefined) await recordTriggersInLast(conn, target, t.name, list, logger);
+    // A table only production has whose name `__sy_last` holds (kept by an earlier copy) is no
+    // copy: its rows were written on production since, and dropped they were lost. It is kept
+    // beside the earlier one under a free name, and said so.
+    const stagingHas = new Set(staging.tables.map((t) => t.name));
+    const join = left.filter((t) => !have.has(t.name)).map((t) => ({ table: t.name, as: t.name }));
+    for (const t of left.filter((x) => have.has(x.name) && !stagingHas.has(x.name))) join.push({ table: t.name, as: freeName(t.name, have) });
+    for (const j of join) have.add(j.as);
+    if (join.length > 0) await conn.query(`RENAME TABLE ${join.map((j) => `${qt(dest, j.table)} TO ${qt(last, j.as)}`).join(', ')}`);
+    for (const j of join) {
+      const list = leaving.get(j.table);
+      if (list !== undefined) await recordTriggersInLast(conn, target, j.as, list, logger);
     }
-    logger.info({ kept: last, joined: join.map((t) => t.name), dropped: left.filter((t) => have.has(t.name)).map((t) => t.name) }, 'replaced tables kept aside where new');
+    for (const j of join.filter((x) => x.as !== x.table)) {
+      notes.push(`${j.table}: only production has this table and ${last} already holds one of that name (kept by an earlier copy): kept beside it as ${last}.${j.as} until release, nothing dropped`);
+    }
+    if (notes.length > 0) logger.warn({ kept: last, notes }, 'tables only production has kept beside earlier ones of the same name');
+    logger.info({ kept: last, joined: join.map((j) => j.as), dropped: left.filter((t) => !join.some((j) => j.table === t.name)).map((t) => t.name) }, 'replaced tables kept aside where new');
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
   }
-  return { keptAside: prev, replaced: current.tables.map((t) => t.name), firstCopy };
+  return { keptAside: prev, replaced: current.tables.map((t) => t.name), firstCopy, notes };
+}
+
+/** A name `taken` lacks for another table called `name`: `name__sy_2`, `name__sy_3`, … within MySQL's 64 characters. */
+function freeName(name: string, taken: Set<string>): string {
+  for (let n = 2; ; n++) {
+    const suffix = `__sy_${n}`;
+    const candidate = name.slice(0, 64 - suffix.length) + suffix;
+    if (!taken.has(candidate)) return candidate;
+  }
 }
 
 /**

@@ -61,3 +61,24 @@ test('thousands of recorded keys: the rerun copy joins them into __sy_last and k
   assert.deepEqual((await p.query(`SELECT COUNT(*) AS n, MIN(id) AS lo, MAX(id) AS hi FROM shop.orders WHERE id > 1000`))[0], [{ n: N, lo: 1001, hi: 1000 + N }]);
   assert.deepEqual((await p.query('SELECT v FROM shop.orders WHERE id IN (10, 2000) ORDER BY id'))[0], [{ v: 'rewritten' }, { v: 'w2000' }]);
 });
+
+test('a table only production has, created again after an earlier copy kept one of its name in __sy_last: the rerun copy keeps both, and says so', async (t) => {
+  const env = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+  });
+  const { p } = env;
+  const { copy } = calls(env);
+  await copy();
+  // A plugin on production adds a table; the rerun copy moves it to shop__sy_last.
+  await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.webhooks VALUES (1, 'first')");
+  await copy();
+  // The plugin creates it again and takes more webhooks; a third copy must not drop them.
+  await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.webhooks VALUES (1, 'second'), (2, 'third')");
+  const events = await copy();
+  const result = events.find((e) => e.copy)!.copy!;
+  assert.deepEqual((await p.query('SELECT id, payload FROM shop__sy_last.webhooks ORDER BY id'))[0], [{ id: 1, payload: 'first' }], 'the earlier one stays');
+  assert.deepEqual((await p.query('SELECT id, payload FROM shop__sy_last.webhooks__sy_2 ORDER BY id'))[0], [{ id: 1, payload: 'second' }, { id: 2, payload: 'third' }], 'the new one is kept beside it');
+  assert.deepEqual(result.notes, ['webhooks: only production has this table and shop__sy_last already holds one of that name (kept by an earlier copy): kept beside it as shop__sy_last.webhooks__sy_2 until release, nothing dropped']);
+});

@@ -31,6 +31,8 @@ export interface CopyEvidence {
   seconds: number;
   keptAsideSchema: string;
   loadMethods: string[];
+  /** Tables only production has that the copy kept where one would not look (README, "Database"). */
+  notes: string[];
 }
 
 export interface TableParityEvidence {
@@ -65,6 +67,7 @@ export const copyEvidence = (c: CopyResult__Output): CopyEvidence => ({
   seconds: c.seconds,
   keptAsideSchema: c.kept_aside_schema,
   loadMethods: c.load_methods,
+  notes: c.notes,
 });
 
 export const parityEvidence = (p: ParityReport__Output): DatabaseParityEvidence => ({

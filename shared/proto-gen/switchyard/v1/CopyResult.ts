@@ -9,6 +9,7 @@ export interface CopyResult {
   'seconds'?: (number | string);
   'kept_aside_schema'?: (string);
   'load_methods'?: (string)[];
+  'notes'?: (string)[];
 }
 
 export interface CopyResult__Output {
@@ -18,4 +19,5 @@ export interface CopyResult__Output {
   'seconds': (number);
   'kept_aside_schema': (string);
   'load_methods': (string)[];
+  'notes': (string)[];
 }
