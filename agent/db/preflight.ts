@@ -503,6 +503,9 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       keyTables.push(tmp);
       judged.set(x.r.table, { tmp, rows: await judgeKeys(conn, schema, x.t, tmp, mine.map((y) => ({ keys: y.r.keys, from: y.prev, old: y.old }))) });
     }
+    // Row copies of a table without a key kept in two places (the same row production wrote
+    // again after a rollback): merged from the newer record only, as a keyed row is.
+    const hashesSeen = new Map<string, Map<string, bigint>>();
     const offsets = new Map<string, number>();
     const groups = new Map<string, number>();
     for (const { r, t, old, prev } of places) {
@@ -511,7 +514,24 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       if (algo !== '') {
         // No key, so none to collide on: the extra copies come back (a UNIQUE key staging's
         // table may have is caught as the rows go in).
-        plan.push({ t, from: prev, keys, rowHash: { algo: algo as ChecksumAlgo, old } });
+        const seen = hashesSeen.get(name) ?? new Map<string, bigint>();
+        hashesSeen.set(name, seen);
+        const mine: Key[] = [];
+        const over: string[] = [];
+        let overRows = 0;
+        for (const k of keys) {
+          const h = k[0]!.toString('latin1');
+          const n = BigInt(k[1]!.toString('latin1'));
+          const newer = seen.get(h);
+          if (newer === undefined) mine.push(k);
+          else if (n > newer) {
+            over.push(`row hash ${h}`);
+            overRows += Number(n - newer);
+          }
+        }
+        for (const k of mine) seen.set(k[0]!.toString('latin1'), BigInt(k[1]!.toString('latin1')));
+        if (over.length > 0) superseded.push({ table: name, schema: prev, rows: overRows, keys: over.slice(0, 20) });
+        plan.push({ t, from: prev, keys: mine, rowHash: { algo: algo as ChecksumAlgo, old } });
         continue;
       }
       const j = judged.get(name)!;
