@@ -109,3 +109,52 @@ test('a row of a table without a key recorded in __sy_last before a rollback and
   ]);
   assert.deepEqual(merged.superseded, []);
 });
+
+test('keys kept in two places are matched as the server matches them: one key under a case-insensitive collation, two where the text of the parts only looks alike', async (t) => {
+  const env = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.tags (name VARCHAR(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+      await c.query('CREATE TABLE shop.pairs (a VARCHAR(20) NOT NULL, b VARCHAR(20) NOT NULL, v VARCHAR(20) NOT NULL, PRIMARY KEY (a, b)) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.tags VALUES ('base', 'staging')");
+    }
+  });
+  const { p } = env;
+  const { preflight, copy, keep, rollbackKeepingLive } = calls(env);
+  await copy();
+  await p.query("INSERT INTO shop.tags VALUES ('abc', 'on the copy')");
+  await p.query("INSERT INTO shop.pairs VALUES ('x,y', 'z', 'on the copy')");
+  await preflight();
+  await rollbackKeepingLive(); // both rows now in shop__sy_last
+  // Reconciled by hand: the tag entered again in other case ('ABC' is 'abc' to this column), and
+  // another pair whose parts, joined with a comma, read the same as the first's.
+  await p.query("INSERT INTO shop.tags VALUES ('ABC', 'reconciled')");
+  await p.query("INSERT INTO shop.pairs VALUES ('x', 'y,z', 'reconciled')");
+  assert.equal(Number((await preflight()).production_only_rows), 4);
+  await copy();
+  const merged = await keep();
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.deepEqual((await p.query("SELECT name, v FROM shop.tags WHERE name <> 'base'"))[0], [{ name: 'ABC', v: 'reconciled' }], 'the newer row under the one key');
+  assert.deepEqual((await p.query('SELECT a, b, v FROM shop.pairs ORDER BY a'))[0], [
+    { a: 'x', b: 'y,z', v: 'reconciled' },
+    { a: 'x,y', b: 'z', v: 'on the copy' },
+  ], 'two keys, two rows');
+  assert.deepEqual(merged.superseded, ['tags: 1 row in shop__sy_last under a key a newer kept row took, not merged (abc)']);
+});
+
+test('a kept key staging now holds in other case, under a case-insensitive collation: SY_CONFLICT naming the key, nothing merged', async (t) => {
+  const env = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) await c.query('CREATE TABLE shop.tags (name VARCHAR(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await p.query("INSERT INTO shop.tags VALUES ('abc', 'production'), ('other', 'production')");
+  });
+  const { s, p } = env;
+  const { preflight, copy, keep } = calls(env);
+  assert.equal(Number((await preflight()).production_only_rows), 2);
+  await s.query("INSERT INTO shop.tags VALUES ('ABC', 'staging')");
+  await copy();
+  await assert.rejects(keep(), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT'], err.message);
+    assert.match(err.message, /tags:abc\b/);
+    return true;
+  });
+  assert.deepEqual((await p.query('SELECT name, v FROM shop.tags'))[0], [{ name: 'ABC', v: 'staging' }]);
+});
