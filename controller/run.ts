@@ -7,6 +7,7 @@ import { buildApp, type ApiApp } from './api/app.js';
 import { CutoverStore } from './cutover/store/index.js';
 import { CutoverEngine } from './cutover/machine.js';
 import { buildCutoverWiring } from './cutover/wiring.js';
+import { lockStateFile } from './state-lock.js';
 
 export interface RunningController {
   config: ControllerConfig;
@@ -17,12 +18,27 @@ export interface RunningController {
   close(): Promise<void>;
 }
 
-export async function startController(config: ControllerConfig, opts: { logger?: Logger } = {}): Promise<RunningController> {
+export interface StartOptions {
+  logger?: Logger;
+  /** Take the state file from a controller on another host the operator knows is gone. */
+  takeOver?: boolean;
+}
+
+export async function startController(config: ControllerConfig, opts: StartOptions = {}): Promise<RunningController> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: 'switchyard-controller' });
   const agents = new AgentDirectory({ config, logger });
   const parity = new RuntimeParityService(agents);
-  // One controller process per state file: crash recovery in the engine assumes it alone runs.
   const store = CutoverStore.open(config.stateFile);
+  // One controller per state file: crash recovery in the engine assumes it alone runs. Taken
+  // before anything reads the cutovers, so a second controller (any port) stops here.
+  let lock;
+  try {
+    lock = lockStateFile(store, config.stateFile, logger, opts.takeOver === true ? { takeOver: true } : {});
+  } catch (err) {
+    store.close();
+    agents.close();
+    throw err;
+  }
   const wiring = buildCutoverWiring({ config, agents, parity, logger });
   const engine = new CutoverEngine({
     store,
@@ -38,14 +54,14 @@ export async function startController(config: ControllerConfig, opts: { logger?:
     await app.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
     await engine.close();
+    lock.release();
     store.close();
     agents.close();
     throw err;
   }
-  // Only once this process holds the port: a second one started by mistake on the same state
-  // file stops at listen above before it marks the first one's running steps interrupted, clears
-  // its run locks, or runs the same rollback or watch a second time. (A request in the instant
-  // before this line sees the state as the last process left it: a run lock refuses it.)
+  // Only once this process holds the port too, so nothing is resumed by a process that is about
+  // to exit. (A request in the instant before this line sees the state as the last process left
+  // it: a run lock refuses it.)
   engine.resumeAfterRestart();
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.listen.port;
@@ -58,12 +74,13 @@ export async function startController(config: ControllerConfig, opts: { logger?:
     async close() {
       await app.close();
       await engine.close();
+      lock.release();
       store.close();
       agents.close();
     },
   };
 }
 
-export async function runController(configPath: string): Promise<RunningController> {
-  return startController(loadControllerConfig(configPath));
+export async function runController(configPath: string, opts: Omit<StartOptions, 'logger'> = {}): Promise<RunningController> {
+  return startController(loadControllerConfig(configPath), opts);
 }

@@ -39,9 +39,10 @@ export function registerServeCommands(program: Command): void {
     .command('controller')
     .description('run the controller (REST API, drives agents, owns the DNS switch)')
     .option('--config <file>', 'controller.yaml (default: $SWITCHYARD_CONFIG)')
-    .action(async (o: { config?: string }) => {
+    .option('--take-over', 'use the state file although a controller on another host holds it (only once that one is gone)')
+    .action(async (o: { config?: string; takeOver?: boolean }) => {
       const { runController } = await import('../../controller/run.js');
-      const controller = await runController(configPath(o.config));
+      const controller = await runController(configPath(o.config), o.takeOver === true ? { takeOver: true } : {});
       await untilSignal(() => controller.close());
     });
 }

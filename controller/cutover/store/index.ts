@@ -9,6 +9,7 @@ import { DnsSnapshotRepo } from './dns-snapshots.js';
 import { AuditLogRepo } from './audit-log.js';
 import { EventRepo } from './events.js';
 import { TtlLoweredRepo } from './ttl-lowered.js';
+import { ControllerLockRepo } from './controller-lock.js';
 
 export { CUTOVER_MIGRATIONS } from './migrations.js';
 export type { CutoverRow, CutoverPatch, ErrorRecord, ListPosition } from './cutovers.js';
@@ -18,6 +19,7 @@ export type { DnsSnapshotRow } from './dns-snapshots.js';
 export type { AuditRow, AuditAction } from './audit-log.js';
 export type { EventRow } from './events.js';
 export type { TtlRow } from './ttl-lowered.js';
+export type { LockHolder } from './controller-lock.js';
 
 export class CutoverStore {
   readonly cutovers: CutoverRepo;
@@ -28,6 +30,7 @@ export class CutoverStore {
   readonly audit: AuditLogRepo;
   readonly events: EventRepo;
   readonly ttlLowered: TtlLoweredRepo;
+  readonly controllerLock: ControllerLockRepo;
 
   /** Wraps an open database (shared with other features) and applies this feature's migrations. */
   constructor(readonly db: Db) {
@@ -40,6 +43,7 @@ export class CutoverStore {
     this.audit = new AuditLogRepo(db);
     this.events = new EventRepo(db);
     this.ttlLowered = new TtlLoweredRepo(db);
+    this.controllerLock = new ControllerLockRepo(db);
   }
 
   static open(path: string): CutoverStore {

@@ -113,4 +113,22 @@ export const CUTOVER_MIGRATIONS: Migration[] = [
       CREATE INDEX ttl_lowered_record ON ttl_lowered (zone, name, type, at);
     `,
   },
+  {
+    id: 201,
+    name: 'controller-lock',
+    // At most one row: the controller process that drives this state file's cutovers. Another
+    // one started on the same file refuses to start while that process lives.
+    sql: `
+      CREATE TABLE controller_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        token TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        -- the kernel's start time of that pid (Linux /proc), so a recycled pid is not taken for it
+        proc_start TEXT,
+        started_at TEXT NOT NULL,
+        taken_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
