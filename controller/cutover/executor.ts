@@ -82,10 +82,34 @@ export interface StepResult {
   rollback?: AutomaticRollbackRequest;
 }
 
+/** What a step cut short by a restart finds out about itself, before anyone acts on it. */
+export interface ReconcileContext {
+  readonly cutover: CutoverView;
+  readonly plan: Plan;
+  readonly step: StepName;
+  /** The interrupted attempt: its evidence put so far, and the error recovery recorded. */
+  readonly interrupted: StepRow;
+  readonly signal: AbortSignal;
+  readonly store: CutoverStore;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export type ReconcileResult =
+  /** What the step was to do is done: recorded as succeeded with this summary and evidence. */
+  | { outcome: 'succeeded'; summary: string; evidence?: Record<string, unknown> }
+  /** Nothing happened (`not-run`), or it cannot be told (`unknown`): the step stays interrupted with `message`. */
+  | { outcome: 'not-run' | 'unknown'; message: string };
+
 export interface StepExecutor {
   /** Safe to run again after an interruption without a person checking first. */
   readonly idempotent: boolean;
   run(ctx: StepContext): Promise<StepResult>;
+  /**
+   * After a restart, for this step left running by the last process: looks (never changes
+   * anything) whether its effect happened, e.g. whether the DNS provider took the switch.
+   */
+  reconcile?(ctx: ReconcileContext): Promise<ReconcileResult>;
 }
 
 export type StepExecutors = Partial<Record<StepName, StepExecutor>>;

@@ -3,7 +3,9 @@
 // idempotent, resumable rollback. The engine knows the order and the rules; executors know
 // the work. A controller killed mid-step finds the step marked interrupted on restart and never
 // re-runs it by itself — except the watch after the DNS switch (propagate, monitor) and a
-// rollback, which a restart resumes: production has the visitors while they are undone.
+// rollback, which a restart resumes: production has the visitors while they are undone. A step
+// that can look whether its effect happened (the switch: did the provider take it?) is settled
+// by looking, never by doing it again.
 import { randomBytes } from 'node:crypto';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -15,6 +17,7 @@ import {
   type Clock,
   type EvidenceRecord,
   type Progress,
+  type ReconcileResult,
   type RollbackContext,
   type RollbackExecutor,
   type StepContext,
@@ -861,7 +864,7 @@ export class CutoverEngine {
 
   /**
    * Picks up, once, what the last process left half done and must not wait for a person: the
-   * rollbacks it was running and the watch after the DNS switch. Called by the controller once
+   * rollbacks it was running, a step to reconcile (the switch) and the watch after the DNS switch. Called by the controller once
    * it listens — not in the constructor, so a second process started by mistake on the same
    * state file (it fails to bind the same port) does not run them next to the first.
    */
@@ -883,7 +886,92 @@ export class CutoverEngine {
         this.logger.error({ err, cutover: id }, 'cannot resume the rollback; run it again by hand');
       }
     }
-    for (const row of this.store.cutovers.withState('interrupted')) this.resumeWatch(row);
+    for (const row of this.store.cutovers.withState('interrupted')) {
+      if (!this.reconcile(row)) this.resumeWatch(row);
+    }
+  }
+
+  /**
+   * A step whose executor can tell from the world whether its effect happened (the DNS switch:
+   * the provider may have taken it before the controller recorded it) asks it, holding the
+   * cutover meanwhile as a run would. False when there is nothing to reconcile.
+   */
+  private reconcile(row: CutoverRow): boolean {
+    const step = row.currentStep;
+    const exec = step === null ? undefined : this.executors[step];
+    if (step === null || exec?.reconcile === undefined) return false;
+    const next = nextStepOf(this.store.steps.list(row.id));
+    if (next?.name !== step || next.state !== 'interrupted') return false;
+    if (!this.store.cutovers.acquire(row.id, this.instanceId, this.now())) return false;
+    const settled = deferred();
+    const act = { kind: 'run', abort: new AbortController(), settled: settled.promise } as Activity;
+    this.active.set(row.id, act);
+    act.done = this.runReconcile(row.id, step, next, exec.reconcile.bind(exec), act, settled.resolve);
+    return true;
+  }
+
+  private async runReconcile(id: string, step: StepName, interrupted: StepRow, reconcile: NonNullable<StepExecutor['reconcile']>, act: Activity, settle: () => void): Promise<CutoverView> {
+    const log = this.logger.child({ cutover: id, step, reconcile: true });
+    let verdict: ReconcileResult;
+    try {
+      const row = this.row(id);
+      verdict = await reconcile({ cutover: this.get(id), plan: row.plan, step, interrupted, signal: act.abort.signal, store: this.store, logger: log, clock: this.clock });
+    } catch (err) {
+      verdict = { outcome: 'unknown', message: `${interrupted.error?.message ?? `the controller stopped while step ${step} ran`} (on restart it could not tell whether ${step} happened: ${errorRecord(err).message})` };
+    }
+    let continueTo: StepName | undefined;
+    try {
+      // A rollback asked for meanwhile, or a shutdown, owns the cutover now; the next start looks again.
+      if (!act.abort.signal.aborted) continueTo = this.recordReconciled(id, step, interrupted, verdict, log);
+    } catch (err) {
+      log.error({ err }, 'cannot record what the restart found');
+    } finally {
+      try {
+        this.store.cutovers.release(id, this.instanceId, this.now());
+      } catch (err) {
+        log.error({ err }, 'cannot release the run lock');
+      }
+      if (this.active.get(id) === act) this.active.delete(id);
+      settle();
+    }
+    const successor = this.active.get(id);
+    if (successor !== undefined) return successor.done;
+    if (continueTo !== undefined && !this.closed) {
+      const next = nextStepOf(this.store.steps.list(id))!;
+      const note = `the controller restarted during ${step}, which had happened; ${next.name} runs by itself (run until ${continueTo}): production has the visitors`;
+      try {
+        return await this.startRun(this.row(id), next.name, continueTo, RECOVERY_ACTOR, { resumed: true, reason: note }, note).done;
+      } catch (err) {
+        log.error({ err }, `cannot go on with ${next.name}; the cutover stays paused`);
+      }
+    }
+    return this.get(id);
+  }
+
+  /** Records the verdict; returns the `until` to go on to when the run must carry on by itself. */
+  private recordReconciled(id: string, step: StepName, interrupted: StepRow, verdict: ReconcileResult, log: Logger): StepName | undefined {
+    const at = this.now();
+    if (verdict.outcome === 'succeeded') {
+      const until = this.interruptedRunUntil(id, step);
+      const before = (interrupted.result as { evidence?: Record<string, unknown> } | null)?.evidence ?? {};
+      this.commit((tx) => {
+        this.store.steps.finish(id, step, 'succeeded', at, { summary: verdict.summary, evidence: { ...before, ...verdict.evidence } }, null);
+        tx.event(id, 'step-finished', { step, state: 'succeeded', reconciled: true, summary: verdict.summary });
+        this.setState(tx, this.row(id), 'paused', { error: null }, at);
+      });
+      log.warn({ summary: verdict.summary }, `${step} was found done after the restart; recorded as succeeded`);
+      const next = nextStepOf(this.store.steps.list(id));
+      // As for an interrupted watch: once DNS points at production, nobody may be left not watching it.
+      return next !== undefined && WATCH_STEPS.has(next.name) && stepIndex(next.name) <= stepIndex(until) ? until : undefined;
+    }
+    const err: ErrorRecord = { code: 'SY_INTERNAL', message: verdict.message, step };
+    this.commit((tx) => {
+      this.store.steps.finish(id, step, 'interrupted', interrupted.endedAt ?? at, interrupted.result, err);
+      tx.event(id, 'progress', { step, phase: 'reconcile', outcome: verdict.outcome, message: verdict.message });
+      this.setState(tx, this.row(id), 'interrupted', { error: err }, at);
+    });
+    log.warn({ outcome: verdict.outcome }, verdict.message);
+    return undefined;
   }
 
   /**

@@ -51,20 +51,27 @@ async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet |
   }
 }
 
-/** The change a switch would make, without making it (dry run). */
-export async function planSwitch(provider: DnsProvider, target: RecordKey, newContent: string | string[], opts: SwitchOptions = {}): Promise<SwitchPlan> {
+/** The record set a switch writes over `before` (pure: a restart recomputes it from the stored snapshot). */
+export function switchTarget(target: RecordKey, before: RecordSet | null, newContent: string | string[], opts: SwitchOptions = {}): RecordSet {
   const k = key(target);
   const records = [...new Set(Array.isArray(newContent) ? newContent : [newContent])].sort();
   if (records.length === 0) throw new SwitchyardError('SY_VALIDATION', 'switch needs at least one record value', { field: 'production.ip' });
-  const before = await snapshot(provider, k);
-  const after: RecordSet = { name: k.name, type: k.type, ttl: opts.ttl ?? before.rrset?.ttl ?? 300, records };
-  const proxied = opts.proxied ?? before.rrset?.proxied;
+  const after: RecordSet = { name: k.name, type: k.type, ttl: opts.ttl ?? before?.ttl ?? 300, records };
+  const proxied = opts.proxied ?? before?.proxied;
   if (proxied !== undefined) after.proxied = proxied;
   // Disabled records are not served, so the switch has no reason to drop them: they stay as they
   // were (the snapshot has them either way). One holding a new value is enabled instead, as
   // PowerDNS refuses a value twice in one set.
-  const disabled = (before.rrset?.disabled ?? []).filter((c) => !records.includes(c));
+  const disabled = (before?.disabled ?? []).filter((c) => !records.includes(c));
   if (disabled.length > 0) after.disabled = disabled;
+  return after;
+}
+
+/** The change a switch would make, without making it (dry run). */
+export async function planSwitch(provider: DnsProvider, target: RecordKey, newContent: string | string[], opts: SwitchOptions = {}): Promise<SwitchPlan> {
+  const k = key(target);
+  const before = await snapshot(provider, k);
+  const after = switchTarget(k, before.rrset, newContent, opts);
   // Comments and tags stay on the records the switch moves, so they are no change to make.
   return { before, after, changes: !sameRecordSet(before.rrset, after, { ignoreNotes: true }) };
 }

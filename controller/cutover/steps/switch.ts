@@ -5,9 +5,9 @@
 // is left alone, which makes this step idempotent.
 import { SwitchyardError } from '../../../shared/errors.js';
 import { requireDnsProvider } from '../../dns/registry.js';
-import { canPurgeCache, normalizeName, servedTtl, type DnsProvider, type RecordSet } from '../../dns/provider.js';
-import { applySwitch, planSwitch, restoreSnapshot, type DnsSnapshot } from '../../dns/switch.js';
-import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
+import { canPurgeCache, normalizeName, sameRecordSet, servedTtl, type DnsProvider, type RecordSet } from '../../dns/provider.js';
+import { applySwitch, planSwitch, restoreSnapshot, switchTarget, type DnsSnapshot } from '../../dns/switch.js';
+import { EVIDENCE_KEYS, type ReconcileContext, type ReconcileResult, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
 import type { CutoverStore, DnsSnapshotRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
@@ -98,9 +98,63 @@ function withFinishHint(err: unknown, cutoverId: string): unknown {
   return new SwitchyardError(err.code, `${err.message}; ${hint}`, { details: err.details, cause: err });
 }
 
+const shown = (set: RecordSet | null): string => (set === null || set.records.length === 0 ? 'no record' : `${set.records.join(', ')} (ttl ${set.ttl})`);
+
+/**
+ * A switch the last process left running: the provider may have taken the change before the
+ * controller recorded it. The record as the provider holds it now decides, read only: the
+ * switch's target → the switch is recorded as done (its way back is the stored snapshot); the
+ * snapshot → it did not happen. Anything else is for a person to look at.
+ */
+export async function reconcileSwitch(deps: SwitchDeps, ctx: ReconcileContext): Promise<ReconcileResult> {
+  const { plan, store } = ctx;
+  const id = ctx.cutover.id;
+  const rollback = `POST /v1/cutovers/${id}/rollback`;
+  const snap = store.dnsSnapshots.original<RecordSet | null>(id, normalizeName(plan.dns.zone), normalizeName(plan.dns.name), plan.dns.type.toUpperCase());
+  // The snapshot is written before the provider is called: without one, it was not called.
+  if (snap === undefined) return { outcome: 'not-run', message: `the controller stopped during the switch before it called the DNS provider (no snapshot was taken); advance to run switch again (it is safe to repeat), or roll back with ${rollback}` };
+  const provider = requireDnsProvider(deps.dns, snap.provider, 'dns.provider');
+  const now = await provider.getRecordSet(snap.zone, snap.name, snap.type);
+  const target = switchTarget(snap, snap.rrsetBefore, plan.production.ip, { ttl: switchTtl(plan, snap.rrsetBefore, provider) });
+  const record = `${snap.name} ${snap.type}`;
+  if (sameRecordSet(now, target, { ignoreNotes: true })) {
+    const at = ctx.clock.now().toISOString();
+    store.transaction(() => {
+      if (snap.appliedAt === null) store.dnsSnapshots.markApplied(snap.id, at, target);
+      store.ttlLowered.record({ zone: snap.zone, name: snap.name, type: snap.type, ttl: target.ttl, at, cutoverId: id, source: 'switch' });
+    });
+    const cdnPurge = await purgeCdn(deps, plan);
+    const change = {
+      provider: provider.name,
+      zone: snap.zone,
+      name: snap.name,
+      type: snap.type,
+      before: snap.rrsetBefore,
+      after: target,
+      changed: !sameRecordSet(snap.rrsetBefore, target, { ignoreNotes: true }),
+      snapshotId: snap.id,
+      snapshotTakenAt: snap.takenAt,
+      appliedAt: snap.appliedAt ?? at,
+      reconciled: 'the controller stopped during the switch after the provider took it; on restart the provider held the target, so the switch is recorded as done',
+      ...(cdnPurge === undefined ? {} : { cdnPurge }),
+    };
+    const parts = [`${record} → ${plan.production.ip} (ttl ${target.ttl}), found in place after a restart`];
+    if (cdnPurge !== undefined) parts.push(cdnPurge.ok === true ? `edge cache of ${plan.cdn!.zone} purged` : `edge cache NOT purged (${String(cdnPurge.error)}): purge it by hand`);
+    return { outcome: 'succeeded', summary: parts.join('; '), evidence: { [EVIDENCE_KEYS.dnsChange]: change } };
+  }
+  if (sameRecordSet(now, snap.rrsetBefore, { ignoreNotes: true })) {
+    return { outcome: 'not-run', message: `the controller stopped during the switch; on restart the DNS provider still held ${record} as recorded before it (${shown(snap.rrsetBefore)}), so the switch did not happen: advance to run switch again (it is safe to repeat), or roll back with ${rollback}` };
+  }
+  return {
+    outcome: 'unknown',
+    message: `the controller stopped during the switch; on restart the DNS provider held ${record} as ${shown(now)}, neither the switch's target (${shown(target)}) nor the record before it (${shown(snap.rrsetBefore)}): someone changed it; check it by hand, then advance (switch is safe to repeat) or roll back with ${rollback} (it restores ${shown(snap.rrsetBefore)})`,
+  };
+}
+
 export function switchExecutor(deps: SwitchDeps): StepExecutor {
   return {
     idempotent: true,
+    reconcile: (ctx) => reconcileSwitch(deps, ctx),
     async run(ctx: StepContext): Promise<StepResult> {
       const { plan, store } = ctx;
       const provider = requireDnsProvider(deps.dns, plan.dns.provider);
