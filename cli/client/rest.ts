@@ -40,7 +40,19 @@ export class RestClient {
       const err = problemError(res.status, res.statusText, text);
       throw PASSING.has(res.status) ? notReached(err) : err;
     }
-    return (text === '' ? undefined : (JSON.parse(text) as unknown)) as T;
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // A proxy's login page or a web server's default page on the controller's URL answers 200
+      // too; say so instead of a bare JSON syntax error.
+      const type = res.headers.get('content-type') ?? 'no content-type';
+      const start = text.slice(0, 80).replace(/\s+/g, ' ');
+      throw new SwitchyardError(
+        'SY_INTERNAL',
+        `${method} ${new URL(path, this.opts.url).toString()} answered ${res.status} with something that is not JSON (${type}: ${JSON.stringify(start)}): is ${this.opts.url} the controller's API, not a proxy's or a web server's page?`,
+      );
+    }
   }
 
   get<T>(path: string): Promise<T> {
