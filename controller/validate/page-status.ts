@@ -3,17 +3,23 @@
 import { findingsFor, type Finding } from './types.js';
 import { PERMANENT_REDIRECTS, redirectCount, type Chain } from './redirect-chain.js';
 import { isStagingUrl, type Side } from './sides.js';
+import { baselineEvidence, pathOf, stagingDid, when, type Against } from './staging-answer.js';
 
 export function hopsEvidence(chain: Chain): Array<{ url: string; status: number; location: string | null; ttfbMs: number }> {
   return chain.hops.map((h) => ({ url: h.url, status: h.status, location: h.location, ttfbMs: h.ttfbMs }));
 }
 
-export function statusFindings(chain: Chain, path: string, expected: number, sides: { production: Side; staging: Side }, stagingChain: Chain | null): Finding[] {
+/**
+ * `stagingChain` is what staging answers now (the evidence shows it); `against` is what the page
+ * is compared with: the same answer, or once staging is locked its record (staging-answer.ts).
+ */
+export function statusFindings(chain: Chain, path: string, expected: number, sides: { production: Side; staging: Side }, stagingChain: Chain, against: Against): Finding[] {
   const st = findingsFor('status', path);
   const rc = findingsFor('redirect-chain', path);
   const hops = hopsEvidence(chain);
-  const baseline = stagingChain === null ? undefined : stagingChain.final?.status ?? (stagingChain.error !== undefined ? `error: ${stagingChain.error.message}` : null);
-  const evidence = { expected, hops, stagingStatus: baseline };
+  const now = stagingChain.final?.status ?? (stagingChain.error !== undefined ? `error: ${stagingChain.error.message}` : null);
+  const evidence = { expected, hops, stagingStatus: now, ...baselineEvidence(against) };
+  const was = against.answer;
   const out: Finding[] = [];
 
   if (chain.error !== undefined) {
@@ -31,27 +37,34 @@ export function statusFindings(chain: Chain, path: string, expected: number, sid
     // The site's own redirect to elsewhere (staging sends it to the same place) is its business;
     // production alone sending the page away — a canonical-host or https rule naming another
     // host — means the page is not served at the production origin at all, so nothing about it
-    // (status, canonical, noindex) can pass.
-    if (stagingChain?.leftTo === chain.leftTo) return [rc.warn(`redirects off the production host to ${chain.leftTo}, as staging does; not followed`, evidence)];
-    const was = stagingChain?.leftTo !== undefined ? `staging redirects to ${stagingChain.leftTo}` : typeof baseline === 'number' ? `staging answers ${baseline}` : baseline === undefined || baseline === null ? 'no staging baseline' : `staging: ${baseline}`;
-    return [rc.fail(`redirects off the production host to ${chain.leftTo} (${was}): the page is not served at ${sides.production.origin.origin}; if it is meant to, set its status in checks.expectStatus`, evidence)];
+    // (status, canonical, noindex) can pass. A locked staging's maintenance page shows neither:
+    // the page fails unless a record shows staging sending it to the same place.
+    if (was !== null && was.leftTo === chain.leftTo) return [rc.warn(`redirects off the production host to ${chain.leftTo}, as ${stagingDid(was, 'does', 'did')}; not followed`, evidence)];
+    const why =
+      was === null
+        ? against.why
+        : was.leftTo !== undefined
+          ? stagingDid(was, `redirects to ${was.leftTo}`, `redirected to ${was.leftTo}`)
+          : was.status !== null
+            ? stagingDid(was, `answers ${was.status}`, `answered ${was.status}`)
+            : stagingDid(was, 'gives no page', 'gave no page') + (was.error === undefined ? '' : ` (${was.error})`);
+    return [rc.fail(`redirects off the production host to ${chain.leftTo} (${why}): the page is not served at ${sides.production.origin.origin}; if it is meant to, set its status in checks.expectStatus`, evidence)];
   }
 
   const final = chain.final;
   if (final === null) return [st.fail('no final response', evidence)];
   if (final.status === expected) out.push(st.pass(`${final.status} as expected`, evidence));
-  else out.push(st.fail(`final status ${final.status}, expected ${expected}${typeof baseline === 'number' ? ` (staging: ${baseline})` : ''}`, evidence));
+  else out.push(st.fail(`final status ${final.status}, expected ${expected}${was !== null && was.status !== null ? ` (staging: ${was.status}${when(was)})` : ''}`, evidence));
 
   // Production ending somewhere staging does not — a login page, the home page, a path with or
   // without its trailing slash — is a URL change for every visitor and crawler, whatever status
   // the page it lands on answers. Staging, where it answers, is what the page should do.
-  const stagingFinal = stagingChain?.final;
-  if (stagingFinal !== undefined && stagingFinal !== null && stagingFinal.status === 200) {
-    const at = (u: string): string => {
-      const x = new URL(u);
-      return `${x.pathname}${x.search}`;
-    };
-    if (at(final.url) !== at(stagingFinal.url)) out.push(rc.fail(`production ends at ${at(final.url)} where staging serves ${at(stagingFinal.url)}`, evidence));
+  const ends = pathOf(final.url);
+  if (was !== null && was.status === 200 && was.finalPath !== undefined) {
+    if (ends !== was.finalPath) out.push(rc.fail(`production ends at ${ends} where ${stagingDid(was, `serves ${was.finalPath}`, `served ${was.finalPath}`)}`, evidence));
+  } else if (was === null && ends !== pathOf(chain.start)) {
+    // A locked staging's maintenance page ends wherever it was asked: no sign of where the page should.
+    out.push(rc.warn(`production ends at ${ends}; not compared with where staging ends (${against.why})`, evidence));
   }
 
   // A site served over https that sends visitors down to http: browsers holding its HSTS policy

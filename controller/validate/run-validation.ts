@@ -49,8 +49,9 @@ export interface ValidationOptions {
    */
   stagingBaseline?: StagingBaseline | readonly StagingBaseline[];
   /**
-   * The cutover's lock has frozen staging, so its answers are its maintenance page: one served
-   * with a 200 is not compared with production's titles as if it were the site.
+   * The cutover's lock has frozen staging, so its answers are its maintenance page: even one
+   * served with a 200 is no baseline. Pages are compared with staging's record (titles, status,
+   * where they end, Content-Type, TTFB) or not at all.
    */
   stagingLocked?: boolean;
   /** Where production's plain-http origin listens; 80 but in tests. */

@@ -9,10 +9,11 @@ import { HttpContext } from './http-context.js';
 import { mapLimit } from './limit.js';
 import { htmlOf } from './page-check.js';
 import { DEFAULT_TOP, pathsOf, problems } from './page-list.js';
-import { DEFAULT_TIMEOUT_MS } from './pinned-client.js';
+import { DEFAULT_TIMEOUT_MS, headerValue } from './pinned-client.js';
 import { readSitemaps } from './sitemap.js';
 import { sidesOf, urlOn } from './sides.js';
 import { placeholderOf, titleOf, type RecordedPage } from './site-identity.js';
+import { isBlank, pathOf } from './staging-answer.js';
 import { DEFAULT_CONCURRENCY } from './run-validation.js';
 
 export interface PageBaseline {
@@ -25,6 +26,17 @@ export interface PageBaseline {
   /** Staging's page is itself a server placeholder (it matches production's then). */
   placeholder: string | null;
   error?: string;
+  // What the other per-page checks compare with once staging answers its maintenance page.
+  // Records stored before these existed lack them: those comparisons are then not made.
+  /** Path and query where staging's own redirects ended (a 200 there: production should end there too). */
+  finalPath?: string;
+  /** Where staging's redirect sent the page off its host (status null then). */
+  leftTo?: string;
+  contentType?: string | null;
+  /** Under 1 KiB of whitespace: a blank page on staging too. */
+  blank?: boolean;
+  /** The final page's time to first byte, ms. */
+  ttfbMs?: number;
 }
 
 export interface StagingBaseline {
@@ -87,9 +99,21 @@ async function record(plan: Plan, opts: RecordOptions): Promise<StagingBaseline>
   const pages = await mapLimit(paths, concurrency, async (path): Promise<PageBaseline> => {
     const chain = await http.chain(staging, urlOn(staging, path));
     const final = chain.final;
-    if (final === null) return { path, status: null, html: false, title: null, placeholder: null, ...(chain.error === undefined ? {} : { error: chain.error.message }) };
+    if (final === null) {
+      return { path, status: null, html: false, title: null, placeholder: null, ...(chain.leftTo === undefined ? {} : { leftTo: chain.leftTo }), ...(chain.error === undefined ? {} : { error: chain.error.message }) };
+    }
     const doc = htmlOf(final);
-    return { path, status: final.status, html: doc !== null, title: doc === null ? null : titleOf(doc), placeholder: doc === null ? null : placeholderOf(doc) };
+    return {
+      path,
+      status: final.status,
+      html: doc !== null,
+      title: doc === null ? null : titleOf(doc),
+      placeholder: doc === null ? null : placeholderOf(doc),
+      finalPath: pathOf(final.url),
+      contentType: headerValue(final.headers, 'content-type') ?? null,
+      blank: isBlank(final),
+      ttfbMs: final.ttfbMs,
+    };
   });
   opts.signal?.throwIfAborted();
   return { recordedAt, stagingOrigin: plan.staging.origin, source: c.pages !== undefined ? 'plan' : 'sitemap', pages, sitemapProblems, ...(opts.by === undefined ? {} : { by: opts.by }) };
@@ -118,6 +142,18 @@ export function recordedPages(records: readonly StagingBaseline[]): Map<string, 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const strOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
+/** The optional fields of a stored page that have their type; a wrong one is left out, not the page. */
+function optionalFields(p: Record<string, unknown>): Partial<PageBaseline> {
+  return {
+    ...(typeof p.error === 'string' ? { error: p.error } : {}),
+    ...(typeof p.finalPath === 'string' && p.finalPath.startsWith('/') ? { finalPath: p.finalPath } : {}),
+    ...(typeof p.leftTo === 'string' ? { leftTo: p.leftTo } : {}),
+    ...(strOrNull(p.contentType) ? { contentType: p.contentType } : {}),
+    ...(typeof p.blank === 'boolean' ? { blank: p.blank } : {}),
+    ...(typeof p.ttfbMs === 'number' && Number.isFinite(p.ttfbMs) && p.ttfbMs >= 0 ? { ttfbMs: p.ttfbMs } : {}),
+  };
+}
+
 /**
  * A baseline read back from the evidence of step `by`, or undefined when there is none usable:
  * not recorded (a cutover created before this existed, preflight replaced by other checks) or
@@ -125,9 +161,11 @@ const strOrNull = (v: unknown): v is string | null => v === null || typeof v ===
  */
 export function storedStagingBaseline(v: unknown, plan: Plan, by: RecordedBy = 'preflight'): StagingBaseline | undefined {
   if (!isObj(v) || typeof v.recordedAt !== 'string' || v.stagingOrigin !== plan.staging.origin || !Array.isArray(v.pages)) return undefined;
-  const pages = v.pages.filter(
-    (p): p is PageBaseline =>
-      isObj(p) && typeof p.path === 'string' && (p.status === null || typeof p.status === 'number') && typeof p.html === 'boolean' && strOrNull(p.title) && strOrNull(p.placeholder),
-  );
+  const pages = v.pages
+    .filter(
+      (p): p is PageBaseline =>
+        isObj(p) && typeof p.path === 'string' && (p.status === null || typeof p.status === 'number') && typeof p.html === 'boolean' && strOrNull(p.title) && strOrNull(p.placeholder),
+    )
+    .map((p): PageBaseline => ({ path: p.path, status: p.status, html: p.html, title: p.title, placeholder: p.placeholder, ...optionalFields(p as unknown as Record<string, unknown>) }));
   return { recordedAt: v.recordedAt, stagingOrigin: v.stagingOrigin, source: v.source === 'sitemap' ? 'sitemap' : 'plan', pages, sitemapProblems: typeof v.sitemapProblems === 'string' ? v.sitemapProblems : '', by };
 }

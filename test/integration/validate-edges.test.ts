@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { SwitchyardError } from '../../shared/errors.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
-import { recordStagingBaseline, runValidation, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
+import { recordStagingBaseline, runValidation, storedStagingBaseline, type CheckGroup, type Finding, type ValidationReport } from '../../controller/validate/index.js';
 import type { StepExecutor } from '../../controller/cutover/executor.js';
 import { preflightExecutor, type PreflightCheck, type PreflightCheckContext, type StepDeps } from '../../controller/cutover/steps/index.js';
 import { stagingPagesCheck } from '../../controller/cutover/steps/preflight/staging-pages.js';
@@ -52,6 +52,8 @@ interface World {
   flagFile?: string;
   /** What the maintenance page answers with: WordPress sends 503, some plugins 200. */
   maintenanceStatus: number;
+  /** The 200 maintenance page's HTML (a plugin's own page). */
+  maintenancePage?: string;
 }
 
 const page = (origin: string, path: string): string =>
@@ -83,7 +85,7 @@ async function world(t: TestContext, extraNames: Record<string, { sans: string[]
     const x = w as World;
     const path = (req.url ?? '/').split('?')[0] as string;
     if (side === 'stg' && (x.stagingLocked || (x.flagFile !== undefined && existsSync(x.flagFile)))) {
-      if (x.maintenanceStatus === 200) return send(res, 200, '<html><head><title>Maintenance</title></head><body>Back soon</body></html>');
+      if (x.maintenanceStatus === 200) return send(res, 200, x.maintenancePage ?? '<html><head><title>Maintenance</title></head><body>Back soon</body></html>');
       return send(res, x.maintenanceStatus, '<h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1>', { 'retry-after': '60' });
     }
     const route = (side === 'prod' ? x.prodRoutes : x.stgRoutes).get(path);
@@ -936,4 +938,147 @@ test('recording staging pages stops at its overall limit when staging answers sl
     assert.match(err.message, /staging's pages not recorded within 0\.4 s/);
     return true;
   });
+});
+
+/** Staging's pages recorded while it is live (as preflight does), then staging locked again. */
+async function recordWhileLive(w: World, p: Plan): Promise<Awaited<ReturnType<typeof recordStagingBaseline>>> {
+  const was = w.stagingLocked;
+  w.stagingLocked = false;
+  try {
+    return await recordStagingBaseline(p, { now: () => new Date('2030-01-01T08:00:00.000Z') });
+  } finally {
+    w.stagingLocked = was;
+  }
+}
+
+const pagesOnly = { skip: ALL.filter((g) => g !== 'pages') };
+
+test('staging locked behind a 200 maintenance page: where a page ends and where it redirects off the host are compared with the record, not the maintenance page; a page with no record is not compared', async (t) => {
+  const w = await world(t);
+  w.maintenanceStatus = 200;
+  // The site's own redirects, on both sides: within the host, and off it.
+  w.stgRoutes.set('/old/', redirect('/new/'));
+  w.prodRoutes.set('/old/', redirect('/new/'));
+  w.stgRoutes.set('/partner/', redirect('https://partner.example.org/offer'));
+  w.prodRoutes.set('/partner/', redirect('https://partner.example.org/offer'));
+  // Production alone moves these.
+  w.prodRoutes.set('/shop', redirect('/shop/'));
+  w.prodRoutes.set('/', redirect(`https://example.test:${w.prod.httpsPort}/`));
+  // Published after the record: on production only, redirecting as the site does.
+  w.prodRoutes.set('/later/', redirect('/later-post/'));
+  w.prodRoutes.set('/gone-later/', redirect('https://partner.example.org/offer'));
+  const p = plan(w, { pages: ['/old/', '/partner/', '/shop', '/', '/later/', '/gone-later/'] });
+  const baseline = await recordWhileLive(w, plan(w, { pages: ['/old/', '/partner/', '/shop', '/'] }));
+  assert.deepEqual(
+    baseline.pages.map((x) => [x.path, x.status, x.finalPath, x.leftTo]),
+    [
+      ['/old/', 200, '/new/', undefined],
+      ['/partner/', null, undefined, 'https://partner.example.org/offer'],
+      ['/shop', 200, '/shop', undefined],
+      ['/', 200, '/', undefined],
+    ],
+  );
+  w.stagingLocked = true;
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline, stagingLocked: true });
+  // Staging's maintenance page ends where it was asked (/old/) and answers 200 there: no failure from it.
+  one(r, 'redirect-chain', '/old/', 'pass', /one permanent redirect/);
+  assert.deepEqual(pick(r, 'redirect-chain', '/old/').filter((f) => f.status !== 'pass'), [], show(r));
+  one(r, 'redirect-chain', '/partner/', 'warn', /^redirects off the production host to https:\/\/partner\.example\.org\/offer, as staging did when preflight recorded it \(2030-01-01T08:00:00\.000Z\); not followed$/);
+  // What production alone does still fails, against the record.
+  one(r, 'redirect-chain', '/shop', 'fail', /^production ends at \/shop\/ where staging served \/shop when preflight recorded it \(2030-01-01T08:00:00\.000Z\)$/);
+  const home = one(r, 'redirect-chain', '/', 'fail', /^redirects off the production host to https:\/\/example\.test:\d+\/ \(staging answered 200 when preflight recorded it \(2030-01-01T08:00:00\.000Z\)\): the page is not served at/);
+  assert.deepEqual({ baseline: home.evidence?.baseline, recordedStatus: home.evidence?.recordedStatus, stagingStatus: home.evidence?.stagingStatus }, { baseline: 'preflight', recordedStatus: 200, stagingStatus: 200 });
+  // No record: not compared with the maintenance page; a redirect off the host still fails on its own, saying why.
+  one(r, 'redirect-chain', '/later/', 'warn', /^production ends at \/later-post\/; not compared with where staging ends \(staging, locked, answers its maintenance page with a 200, and no record of this page was taken before the freeze\)$/);
+  assert.deepEqual(pick(r, 'redirect-chain', '/later/').filter((f) => f.status === 'fail'), [], show(r));
+  const later = one(r, 'redirect-chain', '/gone-later/', 'fail', /off the production host to https:\/\/partner\.example\.org\/offer \(staging, locked, answers its maintenance page with a 200, and no record/);
+  assert.doesNotMatch(later.message, /staging answers 200/);
+  assert.equal(r.findings.filter((f) => f.status === 'fail').length, 3, show(r));
+
+  // Not known to be locked (nothing frozen): staging's answer now is the baseline, as before.
+  const live = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline });
+  one(live, 'redirect-chain', '/old/', 'fail', /production ends at \/new\/ where staging serves \/old\//);
+  one(live, 'redirect-chain', '/partner/', 'fail', /\(staging answers 200\)/);
+});
+
+test('staging locked behind a 200 maintenance page: a feed, a JSON endpoint, an image or a blank page is compared with the type staging recorded, not with the HTML maintenance page; a page with no record warns', async (t) => {
+  const w = await world(t);
+  w.maintenanceStatus = 200;
+  const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+  const typed = (type: string, body: string | Buffer): Route => (_req, res) => send(res, 200, body, { 'content-type': type });
+  for (const routes of [w.stgRoutes, w.prodRoutes]) {
+    routes.set('/feed/', typed('application/rss+xml; charset=UTF-8', '<?xml version="1.0"?><rss version="2.0"><channel><title>Shop</title></channel></rss>'));
+    routes.set('/wp-json/', typed('application/json; charset=UTF-8', '{"name":"Shop"}'));
+    routes.set('/logo.png', typed('image/png', png));
+    routes.set('/ping/', typed('text/html; charset=utf-8', ''));
+  }
+  // Served as HTML on staging, as text on production: browsers show the source.
+  w.prodRoutes.set('/about/', typed('text/plain', page(w.PROD, '/about/')));
+  w.prodRoutes.set('/api/', typed('application/json', '{}'));
+  const p = plan(w, { pages: ['/feed/', '/wp-json/', '/logo.png', '/ping/', '/about/', '/api/'] });
+  const baseline = await recordWhileLive(w, plan(w, { pages: ['/feed/', '/wp-json/', '/logo.png', '/ping/', '/about/'] }));
+  const feed = baseline.pages.find((x) => x.path === '/feed/');
+  assert.deepEqual([feed?.html, feed?.contentType, feed?.blank], [false, 'application/rss+xml; charset=UTF-8', false]);
+  assert.equal(baseline.pages.find((x) => x.path === '/ping/')?.blank, true);
+  w.stagingLocked = true;
+
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline, stagingLocked: true });
+  for (const path of ['/feed/', '/wp-json/', '/logo.png', '/ping/']) assert.deepEqual(pick(r, 'content', path), [], show(r));
+  one(r, 'content', '/about/', 'fail', /^production answers Content-Type text\/plain where staging served text\/html; charset=utf-8 when preflight recorded it \(2030-01-01T08:00:00\.000Z\): browsers download it or show it as text$/);
+  one(r, 'content', '/api/', 'warn', /^production answers Content-Type application\/json; not compared with staging's \(staging, locked, answers its maintenance page with a 200, and no record of this page was taken before the freeze\)$/);
+  assert.equal(r.findings.filter((f) => f.status === 'fail').length, 1, show(r));
+
+  // Through the validate step: lock puts the 200 maintenance page up, and validate passes.
+  w.stagingLocked = false;
+  const { engine } = engineOver(t, w);
+  const c = engine.create(plan(w, { pages: ['/feed/', '/wp-json/', '/logo.png', '/ping/'] }), 'alice');
+  const done = await engine.advance(c.id, 'validate', 'alice').done;
+  assert.equal(done.state, 'paused', JSON.stringify(done.steps.find((s) => s.name === 'validate')?.error));
+  assert.equal(w.stagingLocked, true, 'validate ran with staging locked');
+});
+
+test('staging locked behind a 200 maintenance page: TTFB is compared with the TTFB staging recorded, not with the maintenance page\'s; a page with no record has no baseline', async (t) => {
+  const w = await world(t);
+  w.maintenanceStatus = 200;
+  const slow = (origin: () => string): Route => (_req, res) => void setTimeout(() => send(res, 200, page(origin(), '/heavy/')), 400);
+  w.stgRoutes.set('/heavy/', slow(() => w.STG));
+  w.prodRoutes.set('/heavy/', slow(() => w.PROD));
+  w.prodRoutes.set('/heavy-later/', slow(() => w.PROD));
+  const p = plan(w, { pages: ['/heavy/', '/heavy-later/'], vitals: { enabled: false, ttfbMs: 200 } });
+  const baseline = await recordWhileLive(w, plan(w, { pages: ['/heavy/'] }));
+  assert.ok((baseline.pages[0]?.ttfbMs ?? 0) >= 400, JSON.stringify(baseline.pages));
+  w.stagingLocked = true;
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline, stagingLocked: true });
+  const heavy = one(r, 'ttfb', '/heavy/', 'pass', /^TTFB \d+ ms \(staging \d+ ms when preflight recorded it \(2030-01-01T08:00:00\.000Z\)\)$/);
+  assert.equal(heavy.evidence?.stagingMs, baseline.pages[0]?.ttfbMs);
+  one(r, 'ttfb', '/heavy-later/', 'pass', /^TTFB \d+ ms; no staging baseline \(staging, locked, answers its maintenance page with a 200, and no record/);
+  assert.deepEqual(pick(r, 'ttfb').filter((f) => f.status !== 'pass'), [], show(r));
+});
+
+test('staging locked behind a 200 maintenance page that says noindex: production\'s noindex still fails, without claiming staging has it too; the final status names staging\'s recorded one', async (t) => {
+  const w = await world(t);
+  w.maintenanceStatus = 200;
+  w.maintenancePage = '<html><head><title>Maintenance</title><meta name="robots" content="noindex"></head><body>Back soon</body></html>';
+  w.prodRoutes.set('/', (_req, res) => send(res, 200, '<html><head><title>Shop</title><meta name="robots" content="noindex"></head></html>'));
+  w.stgRoutes.set('/gone/', (_req, res) => send(res, 404, page(w.STG, '/gone/')));
+  w.prodRoutes.set('/gone/', (_req, res) => send(res, 404, page(w.PROD, '/gone/')));
+  const p = plan(w, { pages: ['/', '/gone/'] });
+  const baseline = await recordWhileLive(w, p);
+  w.stagingLocked = true;
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline, stagingLocked: true });
+  const f = one(r, 'noindex', '/', 'fail', /^production page tells crawlers meta name=robots: noindex$/);
+  assert.equal(f.evidence?.staging, undefined, 'the maintenance page\'s directives are not staging\'s');
+  one(r, 'status', '/gone/', 'fail', /^final status 404, expected 200 \(staging: 404 when preflight recorded it \(2030-01-01T08:00:00\.000Z\)\)$/);
+});
+
+test('a stored record keeps where each page ended, its type, blankness and TTFB; a record from before those fields, or with one of the wrong type, keeps its pages without them', async (t) => {
+  const w = await world(t);
+  const p = plan(w, { pages: ['/'] });
+  const base = { recordedAt: '2030-01-01T08:00:00.000Z', stagingOrigin: p.staging.origin, source: 'plan', sitemapProblems: '' };
+  const page = { path: '/', status: 200, html: true, title: 'Shop', placeholder: null };
+  const full = { ...page, finalPath: '/', contentType: 'text/html', blank: false, ttfbMs: 12 };
+  assert.deepEqual(storedStagingBaseline(JSON.parse(JSON.stringify({ ...base, pages: [full] })), p)?.pages, [full]);
+  assert.deepEqual(storedStagingBaseline({ ...base, pages: [page] }, p)?.pages, [page]);
+  const odd = { ...page, finalPath: 'https://elsewhere/', contentType: 3, blank: 'no', ttfbMs: -1, leftTo: null, error: 'reset' };
+  assert.deepEqual(storedStagingBaseline({ ...base, pages: [odd] }, p)?.pages, [{ ...page, error: 'reset' }]);
 });
