@@ -51,7 +51,7 @@ export interface ValidationOptions {
   /**
    * The cutover's lock has frozen staging, so its answers are its maintenance page: even one
    * served with a 200 is no baseline. Pages are compared with staging's record (titles, status,
-   * where they end, Content-Type, TTFB) or not at all.
+   * where they end, Content-Type, TTFB) or not at all; web vitals hold production to the "good" limits.
    */
   stagingLocked?: boolean;
   /** Where production's plain-http origin listens; 80 but in tests. */
@@ -148,6 +148,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
         maxPages: v.maxPages ?? DEFAULT_VITALS.maxPages,
         timeoutMs: Math.max(timeoutMs * 3, 15_000),
         ...(opts.chromiumPath === undefined ? {} : { executablePath: opts.chromiumPath }),
+        stagingLocked: opts.stagingLocked === true,
         ...(opts.signal === undefined ? {} : { signal: opts.signal }),
       })),
     );

@@ -148,18 +148,20 @@ function overGood(prod: VitalsSample): string[] {
   return worse;
 }
 
-export function compareVitals(path: string, prod: VitalsSample, staging: VitalsSample, t: VitalsThresholds): Finding {
+/** `staging` null: staging is locked, and its maintenance page (even a 200) is no measure of the site. */
+export function compareVitals(path: string, prod: VitalsSample, staging: VitalsSample | null, t: VitalsThresholds): Finding {
   const f = findingsFor('vitals', path);
-  const baseline = staging.status === 200 && staging.error === undefined;
+  const baseline = staging !== null && staging.status === 200 && staging.error === undefined;
   const evidence = { production: prod, staging, thresholds: t, ...(baseline ? {} : { baseline: 'none', limits: GOOD_VITALS }) };
   if (prod.error !== undefined && prod.lcpMs === null && prod.cls === null) return f.warn(`not measured on production: ${prod.error}`, evidence);
-  const noBaseline = `no staging baseline (staging ${staging.status === null ? `did not load: ${staging.error ?? '?'}` : `answers ${staging.status}`}), held to the "good" limits`;
-  const worse = baseline ? regressions(prod, staging, t) : overGood(prod);
+  const why = staging === null ? 'staging is locked: its maintenance page is no measure of the site' : staging.status === null ? `staging did not load: ${staging.error ?? '?'}` : `staging answers ${staging.status}`;
+  const noBaseline = `no staging baseline (${why}), held to the "good" limits`;
+  const worse = baseline && staging !== null ? regressions(prod, staging, t) : overGood(prod);
   if (worse.length > 0) return f.warn(`${baseline ? 'regression' : noBaseline}: ${worse.join('; ')}`, evidence);
   const missing = [prod.lcpMs === null ? 'LCP' : null, prod.cls === null ? 'CLS' : null].filter((x) => x !== null);
   if (missing.length > 0) return f.warn(`${missing.join(' and ')} not reported by the browser${prod.error !== undefined ? ` (${prod.error})` : ''}`, evidence);
   const numbers = `TTFB ${prod.ttfbMs} ms, LCP ${prod.lcpMs} ms, CLS ${prod.cls}`;
-  return f.pass(baseline ? `${numbers} (staging ${staging.ttfbMs} / ${staging.lcpMs} / ${staging.cls})` : `${numbers}; ${noBaseline}`, evidence);
+  return f.pass(baseline && staging !== null ? `${numbers} (staging ${staging.ttfbMs} / ${staging.lcpMs} / ${staging.cls})` : `${numbers}; ${noBaseline}`, evidence);
 }
 
 export interface VitalsRun {
@@ -170,6 +172,8 @@ export interface VitalsRun {
   timeoutMs: number;
   executablePath?: string;
   signal?: AbortSignal;
+  /** The cutover has locked staging: it is not measured, production is held to the "good" limits. */
+  stagingLocked?: boolean;
 }
 
 export async function vitalsFindings(sides: { production: Side; staging: Side }, pages: readonly string[], run: VitalsRun): Promise<Finding[]> {
@@ -180,10 +184,10 @@ export async function vitalsFindings(sides: { production: Side; staging: Side },
   const chosen = pages.slice(0, run.maxPages);
   if (chosen.length === 0) return [];
   const opts: VitalsOptions = { executablePath: exe, settleMs: run.settleMs, timeoutMs: run.timeoutMs, ...(run.signal === undefined ? {} : { signal: run.signal }) };
-  let staging: VitalsSample[];
+  let staging: VitalsSample[] | null;
   let production: VitalsSample[];
   try {
-    staging = await measureSide(sides.staging, chosen, opts);
+    staging = run.stagingLocked === true ? null : await measureSide(sides.staging, chosen, opts);
     production = await measureSide(sides.production, chosen, opts);
   } catch (err) {
     return [f.warn(`not run: Chromium did not start: ${(err as Error).message.split('\n')[0]}`)];
@@ -191,7 +195,7 @@ export async function vitalsFindings(sides: { production: Side; staging: Side },
   const out: Finding[] = [];
   chosen.forEach((path, i) => {
     const p = production[i];
-    const s = staging[i];
+    const s = staging === null ? null : staging[i];
     if (p !== undefined && s !== undefined) out.push(compareVitals(path, p, s, run.thresholds));
   });
   if (pages.length > chosen.length) out.push(f.pass(`measured the first ${chosen.length} of ${pages.length} pages (checks.vitals.maxPages)`));

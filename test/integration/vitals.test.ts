@@ -66,3 +66,26 @@ test('vitals: the same steady page on both sides is a pass with the numbers', as
   assert.equal(sample?.cls, 0);
   assert.ok((sample?.lcpMs ?? 0) > 0);
 });
+
+test('vitals: with staging locked, its maintenance page (answering 200, quick) is not measured as the baseline; production is held to the "good" limits', async (t) => {
+  if (!(await chromiumAvailable())) assert.fail(`${CHROMIUM_PATH} not found: install the Debian package chromium (apt-get install chromium)`);
+  const ca = await makeWebCa();
+  // The site takes 400 ms to render: slow next to a static maintenance page, well within "good" (800 ms).
+  const prod = await startWebSite(t, '127.0.0.3', { default: await ca.issue({ cn: 'www.example.test', sans: ['www.example.test'] }) }, (req, res) => void setTimeout(() => handler(false)(req, res), 400));
+  const stg = await startWebSite(t, '127.0.0.2', { default: await ca.issue({ cn: 'staging.example.test', sans: ['staging.example.test'] }) }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><html><head><title>Maintenance</title></head><body><h1>Back soon</h1></body></html>');
+  });
+  const sides: { production: Side; staging: Side } = {
+    production: { name: 'production', origin: new URL(`https://www.example.test:${prod.httpsPort}`), ip: '127.0.0.3' },
+    staging: { name: 'staging', origin: new URL(`https://staging.example.test:${stg.httpsPort}`), ip: '127.0.0.2' },
+  };
+  const run = { enabled: true, thresholds: { lcpMs: 5000, cls: 0.05, ttfbMs: 200 }, settleMs: 300, maxPages: 10, timeoutMs: 30_000 };
+  const findings = await vitalsFindings(sides, ['/'], { ...run, stagingLocked: true });
+  assert.equal(findings.length, 1, JSON.stringify(findings));
+  const f = findings[0];
+  assert.equal(f?.status, 'pass', f?.message);
+  assert.match(f?.message ?? '', /^TTFB \d+ ms, LCP \d+ ms, CLS 0; no staging baseline \(staging is locked: its maintenance page is no measure of the site\), held to the "good" limits$/);
+  assert.ok(((f?.evidence as { production: { ttfbMs: number } }).production.ttfbMs) >= 400, JSON.stringify(f?.evidence));
+  assert.deepEqual(stg.hits, [], 'staging is not loaded at all');
+});
