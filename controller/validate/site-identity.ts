@@ -91,7 +91,10 @@ export function siteIdentityFindings(
   const f = findingsFor('same-site', path);
   const title = titleOf(prodDoc);
   const placeholder = placeholderOf(prodDoc);
-  const live: Baseline | null = staging !== null && staging.status === 200 && stagingDoc !== null ? { title: titleOf(stagingDoc), placeholder: placeholderOf(stagingDoc) } : null;
+  const answered: Baseline | null = staging !== null && staging.status === 200 && stagingDoc !== null ? { title: titleOf(stagingDoc), placeholder: placeholderOf(stagingDoc) } : null;
+  // Locked, staging's 200 page is its maintenance page: production showing the same page (a
+  // maintenance plugin's switch copied over in the database) is not the site either.
+  const live = stagingLocked ? null : answered;
   const rec: Baseline | null = recorded !== undefined && recorded.page.status === 200 && recorded.page.html ? recorded.page : null;
   const ours = comparable(title ?? '', sides);
   const sameTitle = (b: Baseline): boolean => [b.title ?? '', rewritten(b.title ?? '', rewrite)].some((t) => comparable(t, sides) === ours);
@@ -108,16 +111,16 @@ export function siteIdentityFindings(
     if (matches(live)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging`, evidence)];
     // A maintenance page served with a 200 is not the site either.
     if (rec !== null && matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; staging now answers ${JSON.stringify(live.title ?? '')} (its maintenance page?)`, { ...evidence, baseline: by })];
-    if (!stagingLocked) return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(live.title ?? '')} — ${fallThrough}`, evidence)];
+    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(live.title ?? '')} — ${fallThrough}`, evidence)];
   }
   const why =
-    live !== null ? `staging, locked, answers 200 with ${JSON.stringify(live.title ?? '')}` : staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
+    answered !== null ? `staging, locked, answers 200 with ${JSON.stringify(answered.title ?? '')}` : staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
   if (rec !== null) {
     const evidence = { title, stagingTitle: rec.title, baseline: by, ...atRecord, ...ph };
     if (matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; ${why} now`, evidence)];
     return [f.fail(`production answers with another site, not staging's copy: ${what} where staging had ${JSON.stringify(rec.title ?? '')} ${whenRecorded} (${why} now) — ${fallThrough}`, evidence)];
   }
-  const evidence = { title, stagingTitle: null, baseline: null, ...(live === null ? {} : { stagingNowTitle: live.title }), ...atRecord, ...ph };
+  const evidence = { title, stagingTitle: null, baseline: null, ...(answered === null ? {} : { stagingNowTitle: answered.title }), ...atRecord, ...ph };
   if (placeholder !== null) return [f.fail(`production answers with the web server's placeholder page (${placeholder}), not the site — ${fallThrough}`, evidence)];
   const at = `at ${by} (${recorded?.recordedAt ?? ''})`;
   const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `nor did it answer ${at}${recorded.page.error === undefined ? '' : `: ${recorded.page.error}`}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} ${at}` : `and its page was not HTML ${at}`;

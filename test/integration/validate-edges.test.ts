@@ -894,7 +894,7 @@ test('a forced re-run of lock after staging is already locked (the controller di
   assert.equal(lock?.attempt, 2);
   assert.match(String(lock?.result?.summary ?? ''), /the agent was already locked and kept its first record; staging's pages as an earlier attempt recorded them \(2030-01-01T09:00:00\.000Z\) kept: staging was already locked$/);
   const report = second.report(c.id).validation as ValidationReport;
-  one(report, 'same-site', '/', 'pass', /^title "Shop – new season" as on staging when lock recorded it \(2030-01-01T09:00:00\.000Z\); staging now answers "Maintenance" \(its maintenance page\?\)$/);
+  one(report, 'same-site', '/', 'pass', /^title "Shop – new season" as on staging when lock recorded it \(2030-01-01T09:00:00\.000Z\); staging, locked, answers 200 with "Maintenance" now$/);
   one(report, 'same-site', '/shop/', 'pass', /as on staging when lock recorded it \(2030-01-01T09:00:00\.000Z\)/);
 });
 
@@ -1081,4 +1081,18 @@ test('a stored record keeps where each page ended, its type, blankness and TTFB;
   assert.deepEqual(storedStagingBaseline({ ...base, pages: [page] }, p)?.pages, [page]);
   const odd = { ...page, finalPath: 'https://elsewhere/', contentType: 3, blank: 'no', ttfbMs: -1, leftTo: null, error: 'reset' };
   assert.deepEqual(storedStagingBaseline({ ...base, pages: [odd] }, p)?.pages, [{ ...page, error: 'reset' }]);
+});
+
+test('staging locked behind a 200 maintenance page: production showing that same maintenance page (the plugin\'s switch copied over with the database) is not "as on staging"; it fails against the recorded title', async (t) => {
+  const w = await world(t);
+  w.maintenanceStatus = 200;
+  const maintenance = '<html><head><title>Maintenance</title></head><body>Back soon</body></html>';
+  const p = plan(w, { pages: ['/', '/later/'] });
+  const baseline = await recordWhileLive(w, plan(w, { pages: ['/'] }));
+  w.stagingLocked = true;
+  for (const path of ['/', '/later/']) w.prodRoutes.set(path, (_req, res) => send(res, 200, maintenance));
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline, stagingLocked: true });
+  one(r, 'same-site', '/', 'fail', /^production answers with another site, not staging's copy: title "Maintenance" where staging had "Shop" when preflight recorded it \(2030-01-01T08:00:00\.000Z\) \(staging, locked, answers 200 with "Maintenance" now\)/);
+  one(r, 'same-site', '/later/', 'warn', /^title "Maintenance" on \/later\/; not compared \(staging, locked, answers 200 with "Maintenance", no baseline\)/);
+  assert.deepEqual(pick(r, 'same-site').filter((f) => f.status === 'pass'), [], show(r));
 });
