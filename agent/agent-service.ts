@@ -92,7 +92,7 @@ export class AgentRpcService implements AgentService {
         call.on('cancelled', () => abort.abort());
         call.on('close', () => abort.abort());
         log.info({ path }, 'access log tail started');
-        streamStatusCounts({ path, intervalMs: call.request.interval_ms || DEFAULT_INTERVAL_MS, send: (c) => call.write(c), signal: abort.signal }).then(
+        streamStatusCounts({ path, intervalMs: call.request.interval_ms || DEFAULT_INTERVAL_MS, excludeUserAgent: call.request.exclude_user_agent, send: (c) => call.write(c), signal: abort.signal }).then(
           () => {
             log.info({ path }, 'access log tail ended');
             call.end();

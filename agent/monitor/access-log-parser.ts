@@ -10,6 +10,8 @@ export interface AccessLogEntry {
   request: string;
   status: number;
   bytes: number | null;
+  /** As written between the quotes (escapes kept); null in common format. */
+  userAgent: string | null;
 }
 
 // Quoted fields may hold \" escapes (nginx escapes quotes as \x22, apache as \").
@@ -21,7 +23,7 @@ export function parseAccessLogLine(line: string): AccessLogEntry | null {
   if (m === null) return null;
   const status = Number(m[4]);
   if (status < 100 || status > 599) return null;
-  return { remote: m[1]!, time: m[2]!, request: m[3]!, status, bytes: m[5] === '-' ? null : Number(m[5]) };
+  return { remote: m[1]!, time: m[2]!, request: m[3]!, status, bytes: m[5] === '-' ? null : Number(m[5]), userAgent: m[7] ?? null };
 }
 
 /** "5xx" for 503; statuses are validated to 100..599 by the parser. */

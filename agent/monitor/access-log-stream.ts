@@ -11,6 +11,8 @@ export const MIN_INTERVAL_MS = 100;
 export interface AccessLogStreamOptions {
   path: string;
   intervalMs: number;
+  /** Lines from this user agent are set apart (the controller's probes); '' counts every line. */
+  excludeUserAgent?: string;
   send: (counts: StatusCounts) => void;
   signal: AbortSignal;
   pollMs?: number;
@@ -19,7 +21,7 @@ export interface AccessLogStreamOptions {
 /** Runs until `signal` aborts. Rejects at once when the log cannot be opened. */
 export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<void> {
   const intervalMs = Math.max(MIN_INTERVAL_MS, opts.intervalMs);
-  const counter = new StatusCounter();
+  const counter = new StatusCounter(new Date(), opts.excludeUserAgent ?? '');
   const tailer = new LogTailer(opts.path, {
     onLines: (lines) => counter.addLines(lines),
     onRotate: (kind) => counter.rotated(kind),

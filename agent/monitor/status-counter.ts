@@ -1,5 +1,7 @@
 // Counts access-log lines by status for one interval at a time; `take` hands the interval's
-// counts over and starts the next.
+// counts over and starts the next. Lines from the user agent the controller names (its own
+// probes, which it counts itself) are set apart: counted in both places, one failed probe would
+// weigh as two errors and a quiet site's window would look twice as full as it is.
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { parseAccessLogLine, statusClass } from './access-log-parser.js';
 import type { Rotation } from './log-tailer.js';
@@ -11,9 +13,12 @@ export class StatusCounter {
   #byClass: Record<string, number> = {};
   #byStatus: Record<number, number> = {};
   #rotations: Rotation[] = [];
+  #excluded = 0;
+  readonly #excludeUserAgent: string;
 
-  constructor(now: Date = new Date()) {
+  constructor(now: Date = new Date(), excludeUserAgent = '') {
     this.#start = now;
+    this.#excludeUserAgent = excludeUserAgent;
   }
 
   addLines(lines: string[]): void {
@@ -21,6 +26,10 @@ export class StatusCounter {
       const e = parseAccessLogLine(line);
       if (e === null) {
         this.#unparsed++;
+        continue;
+      }
+      if (this.#excludeUserAgent !== '' && e.userAgent === this.#excludeUserAgent) {
+        this.#excluded++;
         continue;
       }
       this.#total++;
@@ -44,10 +53,13 @@ export class StatusCounter {
       unparsed: this.#unparsed,
       rotations: this.#rotations,
       path,
+      excluded: this.#excluded,
+      excluded_user_agent: this.#excludeUserAgent,
     };
     this.#start = now;
     this.#total = 0;
     this.#unparsed = 0;
+    this.#excluded = 0;
     this.#byClass = {};
     this.#byStatus = {};
     this.#rotations = [];

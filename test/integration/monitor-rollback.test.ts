@@ -18,12 +18,15 @@ const HOST = '127.0.0.3';
 
 const logLine = (status: number, path = '/') => `203.0.113.9 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${status} 512 "-" "Mozilla/5.0"\n`;
 
-async function productionSite(t: TestContext): Promise<{ port: number; hits: string[] }> {
+/** The production web server; with `log`, it writes every request there as nginx would (combined format). */
+async function productionSite(t: TestContext, opts: { log?: string; status?: (n: number) => number } = {}): Promise<{ port: number; hits: string[] }> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     hits.push(`${req.headers.host} ${req.url}`);
-    res.writeHead(200, { 'Content-Type': 'text/html' });
+    const status = opts.status?.(hits.length) ?? 200;
+    res.writeHead(status, { 'Content-Type': 'text/html' });
     res.end('<h1>ok</h1>');
+    if (opts.log !== undefined) appendFileSync(opts.log, `${req.socket.remoteAddress} - - [01/Jan/2030:00:00:00 +0000] "${req.method} ${req.url} HTTP/1.1" ${status} 11 "-" "${req.headers['user-agent'] ?? '-'}"\n`);
   });
   await new Promise<void>((r) => server.listen(0, HOST, r));
   t.after(() => new Promise<void>((r) => {
@@ -33,20 +36,20 @@ async function productionSite(t: TestContext): Promise<{ port: number; hits: str
   return { port: (server.address() as AddressInfo).port, hits };
 }
 
-async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
+async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean; siteLogs?: boolean; status?: (n: number) => number } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
   const dir = tempDir(t, 'sy-monitor-');
   const log = join(dir, 'access.log');
   writeFileSync(log, logLine(500).repeat(200)); // history before the watch: must not count
   const agent = await startTestAgent(t, { name: 'prod-1', host: HOST, insecure: true, config: opts.accessLog === false ? {} : { accessLog: log } });
   const agents = testDirectory(t, { insecure: true, agents: [{ name: 'prod-1', address: agent.address }, { name: 'staging-1', address: agent.address }] });
-  const site = await productionSite(t);
+  const site = await productionSite(t, { ...(opts.siteLogs === true ? { log } : {}), ...(opts.status === undefined ? {} : { status: opts.status }) });
   const plan = parsePlan(
     {
       site: 'www.example.test',
       staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '127.0.0.2' },
       production: { agent: 'prod-1', origin: `http://www.example.test:${site.port}`, ip: HOST },
       dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
-      checks: { pages: ['/', '/about/'], maxErrorRate: 0.02, ...checks },
+      checks: { pages: opts.siteLogs === true ? ['/'] : ['/', '/about/'], maxErrorRate: 0.02, ...checks },
       fallbackHours: 1,
     },
     { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
@@ -127,4 +130,23 @@ test('without an access log on the agent, monitor says so and watches with probe
   assert.equal(ev.accessLog.connects, 1, 'a configuration gap is not retried');
   assert.ok(ev.totals.probes.total >= 4);
   assert.equal(ev.verdict, 'ok');
+});
+
+test('the probes, which production logs too, count once: one failed probe on a quiet site is not a 2-error window', async (t) => {
+  // As in production (and the demo): the probed web server writes its access log, which the agent
+  // tails. Counted in the log and as probes, ~30 probes a window looked like 60 requests with
+  // the one 502 weighing 2 (3.3%, over 2%): a healthy site rolled back. Counted once, no 3 s
+  // window reaches minSamples 50; the 6 s watch does, at 1 in ~60.
+  const { engine, store, id } = await setup(t, { monitorMinutes: 0.1, monitorWindowSeconds: 3, monitorIntervalSeconds: 0.1, minSamples: 50 }, { siteLogs: true, status: (n) => (n === 5 ? 502 : 200) });
+  const view = await engine.advance(id, 'monitor', 'tester').done;
+  assert.equal(store.rollbacks.get(id), undefined, `rolled back: ${store.rollbacks.get(id)?.reason}`);
+  assert.equal(view.state, 'paused', JSON.stringify(view.error));
+  const step = view.steps.find((s) => s.name === 'monitor')!;
+  const ev = (step.result as { evidence: { monitor: MonitorEvidence & { totals: { log: { probesSetApart: number } }; accessLog: { probeUserAgent: string; probesInLog: boolean } } } }).evidence.monitor;
+  assert.equal(ev.totals.log.total, 0, 'no visitor but the probes: nothing else was logged');
+  assert.ok(ev.totals.log.probesSetApart >= 40, `probes the agent set apart: ${ev.totals.log.probesSetApart}`);
+  assert.ok(ev.totals.probes.errors === 1 && ev.totals.probes.total >= 50, JSON.stringify(ev.totals.probes));
+  assert.match(ev.accessLog.probeUserAgent, /^switchyard-monitor\/[0-9a-f]{12}$/);
+  assert.equal(ev.accessLog.probesInLog, false);
+  assert.match((step.result as { summary?: string }).summary ?? '', /: 0 logged requests \(\d+ probe lines left out\), \d+ probes \(1 failed\); .*whole watch 1 5xx of \d+\)/);
 });

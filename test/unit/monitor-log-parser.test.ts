@@ -5,14 +5,14 @@ import { StatusCounter } from '../../agent/monitor/status-counter.js';
 
 test('combined format: nginx and apache lines give their status and size', () => {
   const nginx = '203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] "GET /shop/?a=1 HTTP/1.1" 503 1234 "https://www.example.com/" "Mozilla/5.0 (X11; Linux x86_64)"';
-  assert.deepEqual(parseAccessLogLine(nginx), { remote: '203.0.113.7', time: '10/Oct/2024:13:55:36 +0000', request: 'GET /shop/?a=1 HTTP/1.1', status: 503, bytes: 1234 });
+  assert.deepEqual(parseAccessLogLine(nginx), { remote: '203.0.113.7', time: '10/Oct/2024:13:55:36 +0000', request: 'GET /shop/?a=1 HTTP/1.1', status: 503, bytes: 1234, userAgent: 'Mozilla/5.0 (X11; Linux x86_64)' });
   const apache = '2001:db8::1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)"';
   assert.equal(parseAccessLogLine(apache)?.status, 200);
 });
 
 test('common format, "-" size, escaped quotes and appended fields still parse', () => {
   assert.deepEqual(parseAccessLogLine('127.0.0.1 - - [01/Jan/2025:00:00:00 +0000] "HEAD / HTTP/1.1" 304 -'), {
-    remote: '127.0.0.1', time: '01/Jan/2025:00:00:00 +0000', request: 'HEAD / HTTP/1.1', status: 304, bytes: null,
+    remote: '127.0.0.1', time: '01/Jan/2025:00:00:00 +0000', request: 'HEAD / HTTP/1.1', status: 304, bytes: null, userAgent: null,
   });
   const escaped = '10.0.0.1 - - [01/Jan/2025:00:00:00 +0000] "GET /a\\"b HTTP/1.1" 404 12 "-" "curl \\"x\\""';
   assert.equal(parseAccessLogLine(escaped)?.status, 404);
@@ -53,10 +53,23 @@ test('the counter groups by class and status, counts the unparsed, and restarts 
     unparsed: 1,
     rotations: ['rename'],
     path: '/var/log/site.log',
+    excluded: 0,
+    excluded_user_agent: '',
   });
   const second = c.take(new Date('2030-01-01T00:00:20Z'), '/var/log/site.log');
   assert.equal(second.window_start, '2030-01-01T00:00:10.000Z');
   assert.equal(second.total, 0);
   assert.deepEqual(second.by_class, {});
   assert.deepEqual(second.rotations, []);
+});
+
+test('lines from the user agent the controller names (its own probes) are set apart, not counted', () => {
+  const c = new StatusCounter(new Date('2030-01-01T00:00:00Z'), 'switchyard-monitor/0a1b2c');
+  const l = (s: number, ua: string) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "${ua}"`;
+  c.addLines([l(502, 'switchyard-monitor/0a1b2c'), l(200, 'switchyard-monitor/0a1b2c'), l(200, 'Mozilla/5.0'), l(503, 'switchyard-monitor/ffffff'), '10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" 200 1']);
+  const counts = c.take(new Date('2030-01-01T00:00:10Z'), '/var/log/site.log');
+  // Another watch's probes and a common-format line (no user agent) are visitors as far as this one knows.
+  assert.deepEqual([counts.total, counts.excluded, counts.excluded_user_agent], [3, 2, 'switchyard-monitor/0a1b2c']);
+  assert.deepEqual(counts.by_class, { '2xx': 2, '5xx': 1 });
+  assert.equal(c.take(new Date('2030-01-01T00:00:20Z'), '/var/log/site.log').excluded, 0, 'restarts per interval');
 });

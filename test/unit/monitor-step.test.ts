@@ -16,8 +16,8 @@ import { stepContextFor } from '../helpers/cutover-fakes.js';
 const HOST = '127.0.0.1';
 
 /** A production agent whose access-log stream sends what `onOpen` schedules. */
-function fakeAgents(onOpen: (call: FakeCall, n: number) => void): { agents: never; calls: FakeCall[] } {
-  const { client, calls } = fakeTailAccessLog(onOpen);
+function fakeAgents(onOpen: (call: FakeCall, n: number) => void, opts: { predatesExclusion?: boolean } = {}): { agents: never; calls: FakeCall[] } {
+  const { client, calls } = fakeTailAccessLog(onOpen, opts);
   return { agents: { client: () => client } as never, calls };
 }
 
@@ -31,6 +31,8 @@ function counts(total: number, fivexx: number): StatusCounts__Output {
     unparsed: 0,
     rotations: [],
     path: '/var/log/site.log',
+    excluded: 0,
+    excluded_user_agent: '',
   };
 }
 
@@ -212,4 +214,30 @@ test('a resumed watch cut short again before its first round still records the t
   abort.abort();
   await run;
   assert.ok(put !== undefined && put.watchedSeconds >= 7, `recorded before the first round: ${JSON.stringify(put)}`);
+});
+
+test('probes carry the user agent the agent is asked to leave out; an agent too old to do so is named', async (t) => {
+  const agents: string[] = [];
+  const prod = await site(t, (req, res) => {
+    agents.push(req.headers['user-agent'] ?? '');
+    res.end('ok');
+  });
+  const checks = { pages: ['/'], monitorMinutes: 0.6 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 5 };
+  const emitting = (call: FakeCall): void => {
+    const timer = setInterval(() => call.emit('data', counts(3, 0)), 100);
+    const stop = () => clearInterval(timer);
+    call.cancel = stop;
+    t.after(stop);
+  };
+  const current = fakeAgents(emitting);
+  const result = await monitorExecutor({ agents: current.agents }).run(ctxFor(planFor(prod.port, checks)));
+  const asked = current.calls[0]!.request.exclude_user_agent;
+  assert.match(asked ?? '', /^switchyard-monitor\/[0-9a-f]{12}$/);
+  assert.ok(agents.length > 0 && agents.every((a) => a === asked), `probe user agents: ${[...new Set(agents)].join(', ')}`);
+  assert.doesNotMatch(result.summary ?? '', /counted twice/);
+
+  const old = fakeAgents(emitting, { predatesExclusion: true });
+  const again = await monitorExecutor({ agents: old.agents }).run(ctxFor(planFor(prod.port, checks)));
+  assert.match(again.summary ?? '', /agent prod-1 predates leaving the probes out of its access-log counts: probes answered were counted twice \(upgrade the agent\)/);
+  assert.equal((again.evidence as { monitor: { accessLog: { probesInLog: boolean } } }).monitor.accessLog.probesInLog, true);
 });

@@ -24,6 +24,8 @@ export interface AccessLogFeedOptions {
   agent: string;
   client: AgentClient;
   intervalMs: number;
+  /** The user agent of the monitor's own probes, which the agent leaves out of its counts. */
+  excludeUserAgent?: string;
   onCounts: (c: StatusCounts__Output) => void;
   reconnectMs?: number;
   /** Silence after which an open stream counts as dead; default 3 intervals + 2 s. */
@@ -65,7 +67,7 @@ export class AccessLogFeed {
   #connect(): void {
     if (this.#stopped) return;
     this.state.connects++;
-    const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs });
+    const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '' });
     this.#call = call;
     const stallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
     const watch = (): void => {

@@ -7,6 +7,9 @@
 // four requests is noise, not an outage. While the window holds too few, the watch so far is
 // judged the same way instead: a quiet site whose windows never fill (one page probed every 10 s
 // is 30 requests in 300 s) must still roll back when production stops answering at all.
+// The probes land in production's access log too: the agent is asked to leave the probes' user
+// agent out of its counts, so each probe counts once.
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
@@ -53,11 +56,14 @@ export interface ProbeResult {
   error: string | null;
 }
 
+/** One watch's probe user agent: unique, so the agent sets apart only this watch's probes. */
+export const probeUserAgent = (): string => `switchyard-monitor/${randomBytes(6).toString('hex')}`;
+
 /** One probe; no answer at all counts as an error like a 5xx does. */
-export async function probePage(plan: Plan, path: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+export async function probePage(plan: Plan, path: string, timeoutMs: number, signal?: AbortSignal, userAgent = 'switchyard-monitor'): Promise<ProbeResult> {
   const at = new Date().toISOString();
   try {
-    const res = await pinnedRequest(pageUrl(plan.production.origin, path), plan.production.ip, { timeoutMs, maxBodyBytes: 256 * 1024, headers: { 'Cache-Control': 'no-cache' }, signal });
+    const res = await pinnedRequest(pageUrl(plan.production.origin, path), plan.production.ip, { timeoutMs, maxBodyBytes: 256 * 1024, headers: { 'Cache-Control': 'no-cache', 'User-Agent': userAgent }, signal });
     return { at, path, status: res.status, latencyMs: res.latencyMs, error: null };
   } catch (err) {
     return { at, path, status: null, latencyMs: null, error: (err as Error).message };
@@ -110,7 +116,10 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const window = new SlidingWindow(s.windowMs);
       const watch = new WatchTotals(started);
       const limits = { maxErrorRate: s.maxErrorRate, minSamples: s.minSamples };
-      const totals = { log: { total: 0, byClass: {} as Record<string, number>, byStatus: {} as Record<string, number>, unparsed: 0 }, probes: { total: 0, errors: 0 } };
+      const totals = { log: { total: 0, byClass: {} as Record<string, number>, byStatus: {} as Record<string, number>, unparsed: 0, probesSetApart: 0 }, probes: { total: 0, errors: 0 } };
+      const userAgent = probeUserAgent();
+      /** Counts from an agent that predates exclude_user_agent: the probes are in them too. */
+      let probesInLog = false;
       const probes: ProbeResult[] = [];
       let peak: WindowStats | null = null;
       let verdict: Verdict = judge(window.stats(clock()), limits);
@@ -146,6 +155,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const onCounts = (c: StatusCounts__Output): void => {
         totals.log.total += c.total;
         totals.log.unparsed += c.unparsed;
+        totals.log.probesSetApart += c.excluded ?? 0;
+        if (c.excluded_user_agent !== userAgent) probesInLog = true;
         for (const [k, n] of Object.entries(c.by_class)) totals.log.byClass[k] = (totals.log.byClass[k] ?? 0) + n;
         for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
         add({ at: clock(), source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0 });
@@ -153,7 +164,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       };
 
       const agent = plan.production.agent;
-      const feed = new AccessLogFeed({ agent, client: deps.agents.client(agent, 'production.agent'), intervalMs: s.intervalMs, onCounts });
+      const feed = new AccessLogFeed({ agent, client: deps.agents.client(agent, 'production.agent'), intervalMs: s.intervalMs, excludeUserAgent: userAgent, onCounts });
       const evidence = (): Record<string, unknown> => ({
         [EVIDENCE_KEYS.monitor]: {
           settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
@@ -168,7 +179,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
           totals,
-          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations] },
+          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations], probeUserAgent: userAgent, probesInLog },
           probes: probes.slice(-PROBES_KEPT),
           failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
         },
@@ -186,7 +197,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       try {
         const deadline = started + owedMs;
         for (;;) {
-          const round = await Promise.all(s.pages.map((p) => probePage(plan, p, Math.min(5000, Math.max(1000, s.intervalMs)), ctx.signal)));
+          const round = await Promise.all(s.pages.map((p) => probePage(plan, p, Math.min(5000, Math.max(1000, s.intervalMs)), ctx.signal, userAgent)));
           // Probes cut short by the abort failed for our reason, not production's.
           if (ctx.signal.aborted) break;
           for (const p of round) {
@@ -224,13 +235,14 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const notes: string[] = [];
       if (feed.state.unavailable !== null) notes.push(`access log not watched: ${feed.state.unavailable}`);
       else if (feed.state.messages === 0) notes.push('no access-log counts arrived');
+      if (probesInLog) notes.push(`agent ${agent} predates leaving the probes out of its access-log counts: probes answered were counted twice (upgrade the agent)`);
       if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format, not counted`);
       const breaks = feed.state.connects - 1;
       if (breaks > 0) notes.push(`access-log stream broke ${breaks} time${breaks === 1 ? '' : 's'} (lines written while it was down are not counted)`);
       const logNote = notes.map((n) => `; ${n}`).join('');
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       return {
-        summary: `watched ${Math.round(s.durationMs / 1000)} s${before > 0 ? ` (${Math.round(before)} s before an interruption, ${Math.round(owedMs / 1000)} s after it; counts since the resume)` : ''}: ${totals.log.total} logged requests, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
+        summary: `watched ${Math.round(s.durationMs / 1000)} s${before > 0 ? ` (${Math.round(before)} s before an interruption, ${Math.round(owedMs / 1000)} s after it; counts since the resume)` : ''}: ${totals.log.total} logged requests${totals.log.probesSetApart > 0 ? ` (${totals.log.probesSetApart} probe lines left out)` : ''}, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
         evidence: ev,
       };
     },

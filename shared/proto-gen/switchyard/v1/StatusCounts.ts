@@ -10,6 +10,8 @@ export interface StatusCounts {
   'unparsed'?: (number);
   'rotations'?: (string)[];
   'path'?: (string);
+  'excluded'?: (number);
+  'excluded_user_agent'?: (string);
 }
 
 export interface StatusCounts__Output {
@@ -21,4 +23,6 @@ export interface StatusCounts__Output {
   'unparsed': (number);
   'rotations': (string)[];
   'path': (string);
+  'excluded': (number);
+  'excluded_user_agent': (string);
 }

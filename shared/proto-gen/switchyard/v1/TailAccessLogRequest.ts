@@ -3,8 +3,10 @@
 
 export interface TailAccessLogRequest {
   'interval_ms'?: (number);
+  'exclude_user_agent'?: (string);
 }
 
 export interface TailAccessLogRequest__Output {
   'interval_ms': (number);
+  'exclude_user_agent': (string);
 }
