@@ -8,19 +8,29 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitForPropagation } from '../../controller/dns/propagation.js';
 import { waitForOriginByHttp } from '../../controller/dns/origin-check.js';
+import { propagateExecutor } from '../../controller/cutover/steps/propagate.js';
+import { parsePlan } from '../../controller/cutover/plan.js';
+import type { DnsProvider } from '../../controller/dns/provider.js';
+import { stepContextFor } from '../helpers/cutover-fakes.js';
 import { stepWallClockAhead } from '../helpers/clock-step.js';
 
-/** Answers every A query with `answer()`; authoritative flag set, TTL 60. */
-async function dnsServer(t: TestContext, answer: () => string): Promise<string> {
+/** Answers every A query with `answer()` after `delayMs(n)` for the n-th query (from 1); authoritative flag set, TTL 60. */
+async function dnsServer(t: TestContext, answer: () => string, delayMs: (n: number) => number = () => 0): Promise<string> {
   const sock = createSocket('udp4');
+  let queries = 0;
   sock.on('message', (q, rinfo) => {
+    const delay = delayMs(++queries);
+    if (delay > 0) setTimeout(() => reply(q, rinfo), delay);
+    else reply(q, rinfo);
+  });
+  const reply = (q: Buffer, rinfo: { port: number; address: string }): void => {
     let i = 12;
     while (q[i] !== 0) i += q[i]! + 1;
     const question = q.subarray(12, i + 5);
     const header = Buffer.from([q[0]!, q[1]!, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0]);
     const rr = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...answer().split('.').map(Number)]);
     sock.send(Buffer.concat([header, question, rr]), rinfo.port, rinfo.address);
-  });
+  };
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
   t.after(() => sock.close());
   return `127.0.0.1:${sock.address().port}`;
@@ -53,4 +63,33 @@ test('the same for a proxied record confirmed over HTTP: a clock step does not e
   const check = await waitForOriginByHttp(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 'prod-1', { waitMs: 10_000, intervalMs: 100 });
   clock.restore();
   assert.equal(check.ok, true, JSON.stringify(check));
+});
+
+test('propagate: one slow answer (a resolver resolving the new value cold) is asked again, not a rollback; a resolver slow every time still is', async (t) => {
+  const auth = await dnsServer(t, () => '203.0.113.20');
+  // The resolver's first answer after the switch is a cache miss: 700 ms, over the 300 ms limit.
+  const coldOnce = await dnsServer(t, () => '203.0.113.20', (n) => (n === 1 ? 700 : 0));
+  const alwaysSlow = await dnsServer(t, () => '203.0.113.20', () => 700);
+  const provider: DnsProvider = { name: 'pdns-test', kind: 'fake', authoritative: [auth], getRecordSet: async () => null, replaceRecordSet: async () => undefined };
+  const plan = parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '203.0.113.10' },
+      production: { agent: 'prod-1', origin: 'http://www.example.test', ip: '203.0.113.20' },
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { pages: ['/'], maxResolverLatencyMs: 300, propagationTimeoutSeconds: 3 },
+      fallbackHours: 1,
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+  const run = (resolvers: string[]) =>
+    propagateExecutor({ dns: new Map([['pdns-test', provider]]), config: { resolvers } as never }, { postSwitchValidation: false, intervalMs: 100 }).run(stepContextFor(plan, 'propagate'));
+
+  const cold = await run([coldOnce]);
+  assert.equal(cold.rollback, undefined, cold.rollback?.reason);
+  assert.equal(cold.outcome, undefined, cold.error);
+  assert.match(cold.summary ?? '', /2 servers answer 203\.0\.113\.20/);
+
+  const slow = await run([alwaysSlow]);
+  assert.match(slow.rollback?.reason ?? '', /resolver latency over maxResolverLatencyMs 300 ms: 127\.0\.0\.1:\d+ \(\d{3} ms\)/);
 });

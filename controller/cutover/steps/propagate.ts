@@ -74,6 +74,9 @@ export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: 
         resolvers,
         timeoutMs,
         intervalMs,
+        // A slow answer is asked again: the first one after the switch is often the resolver
+        // fetching the new value cold. Only a server slow until the time runs out rolls back.
+        maxLatencyMs: plan.checks.maxResolverLatencyMs,
         queryTimeoutMs: opts.queryTimeoutMs ?? Math.max(plan.checks.maxResolverLatencyMs * 4, 2000),
         signal: ctx.signal,
         onRound: (servers) => {
