@@ -55,7 +55,12 @@ function judge(res: FetchResult, from: string, origin: URL): { verdict: Verdict;
   return out({ kind: 'ok', message: `${res.status} → ${location.toString()}` });
 }
 
-export async function httpOriginFindings(http: HttpContext, sides: { production: Side; staging: Side }, port = DEFAULT_HTTP_PORT): Promise<Finding[]> {
+export async function httpOriginFindings(
+  http: HttpContext,
+  sides: { production: Side; staging: Side },
+  opts: { port?: number | undefined; stagingLocked?: boolean } = {},
+): Promise<Finding[]> {
+  const port = opts.port ?? DEFAULT_HTTP_PORT;
   const { production, staging } = sides;
   const origin = production.origin;
   if (origin.protocol !== 'https:') return [];
@@ -71,6 +76,12 @@ export async function httpOriginFindings(http: HttpContext, sides: { production:
   if (SAME_AS_STAGING_WARNS.has(v.kind) && staging.origin.protocol === 'https:') {
     const stgFrom = httpUrl(staging.origin, port);
     const stg = judge(await http.fetch(stgFrom, staging.ip), stgFrom, staging.origin);
+    // A locked staging answering without a redirect may be showing its maintenance page (a
+    // WordPress .maintenance 503, a plugin's 200) where its own redirect used to be: no baseline.
+    const maintenance = opts.stagingLocked === true && stg.verdict.kind === 'not-redirect';
+    if (maintenance) {
+      return [f.fail(`${v.message} (staging, locked, answers ${stg.status ?? ''} at ${stgFrom}: no baseline to compare with)`, evidence)];
+    }
     if (stg.verdict.kind === v.kind) {
       const stagingEvidence = { url: stgFrom, ip: staging.ip ?? null, status: stg.status ?? null, location: stg.location };
       return [f.warn(`${v.message} — as staging's ${stgFrom} does today (${stg.status ?? ''}${stg.location === null ? '' : ` → ${stg.location}`}), so the switch changes nothing here; worth fixing`, { ...evidence, staging: stagingEvidence })];

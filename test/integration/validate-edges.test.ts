@@ -190,9 +190,15 @@ test('the site\'s http:// origin on production\'s IP must redirect permanently t
   const same = await verdict(/answers 200 instead of redirecting.* — as staging's http:\/\/staging\.example\.test:\d+\/ does today \(200\), so the switch changes nothing here/, 'warn');
   assert.deepEqual(same.evidence?.['staging'], { url: `http://staging.example.test:${w.stg.httpPort}/`, ip: STAGING_IP, status: 200, location: null });
   assert.ok(w.stg.hits.includes(`http staging.example.test:${w.stg.httpPort} /`), 'asked staging by its IP with its name in Host');
+  // Staging locked: its answer without a redirect may be its maintenance page, where its own
+  // redirect used to be — no baseline, so production serving plain http fails again.
+  const locked = await runValidation(p, { skip: ALL.filter((g) => g !== 'http'), httpPort: w.prod.httpPort, stagingLocked: true });
+  one(locked, 'http-redirect', from, 'fail', /answers 200 instead of redirecting.* \(staging, locked, answers 200 at http:\/\/staging\.example\.test:\d+\/: no baseline to compare with\)$/);
   stagingAnswer = redirect(`${w.STG}/`, 302);
   answer = redirect(`${w.PROD}/`, 302);
   await verdict(/with a temporary 302: .* — as staging's .* does today \(302 → https:\/\/staging\.example\.test:\d+\/\)/, 'warn');
+  // A redirect is no maintenance page: locked or not, the same temporary redirect on both only warns.
+  one(await runValidation(p, { skip: ALL.filter((g) => g !== 'http'), httpPort: w.prod.httpPort, stagingLocked: true }), 'http-redirect', from, 'warn', /as staging's .* does today/);
   // Staging doing something else wrong is no excuse: a canonical-host rule on production still fails.
   stagingAnswer = (_req, res) => send(res, 200, page(w.STG, '/'));
   answer = redirect(`https://example.test:${w.prod.httpsPort}/`);
