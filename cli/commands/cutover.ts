@@ -23,6 +23,7 @@ interface CutoverLike {
   steps: StepLike[];
   error?: { code: string; message: string; step?: string } | null;
   rollback?: { state: string; reason: string; parts: Array<{ name: string; state: string }> } | null;
+  fallbackUntil?: string | null;
 }
 
 type Flags = { url?: string; token?: string; json?: boolean };
@@ -30,7 +31,17 @@ const out = (s: string): void => void process.stdout.write(`${terminalSafe(s)}\n
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: ' ' };
 
-export function formatCutover(c: CutoverLike): string {
+/**
+ * The fallback window in one line. Nothing is released when it passes — a release drops the
+ * copies an instant rollback needs — so once it is over the line says what is left to do.
+ */
+export function fallbackLine(c: Pick<CutoverLike, 'id' | 'state' | 'fallbackUntil'>, now = Date.now()): string | undefined {
+  if (c.state !== 'fallback' || typeof c.fallbackUntil !== 'string') return undefined;
+  if (Date.parse(c.fallbackUntil) > now) return `fallback window until ${c.fallbackUntil}: staging read-only and ready; rollback goes back`;
+  return `fallback window over since ${c.fallbackUntil}; staging is still held read-only and nothing is released on its own: release when sure (switchyard cutover release ${c.id}), or roll back`;
+}
+
+export function formatCutover(c: CutoverLike, now = Date.now()): string {
   const lines = [`cutover ${c.id} (${c.site}): ${c.state}`];
   for (const s of c.steps) {
     const d = s.durationMs === null ? '' : ` ${(s.durationMs / 1000).toFixed(1)}s`;
@@ -39,6 +50,8 @@ export function formatCutover(c: CutoverLike): string {
   }
   if (c.error) lines.push(`error: ${c.error.code}: ${c.error.message}`);
   if (c.rollback) lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ')}`);
+  const fallback = fallbackLine(c, now);
+  if (fallback !== undefined) lines.push(fallback);
   return lines.join('\n');
 }
 
