@@ -2,7 +2,7 @@
 // of dns_records with that name and type, and replacing it patches records in place (adding or
 // deleting only when the number of values changes), keeping the name answered throughout.
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type ProviderClient, type RetryPolicy } from './http.js';
-import { normalizeName, type CachePurger, type DnsProvider, type RecordSet, type RecordSettings } from './provider.js';
+import { normalizeName, type CachePurger, type CallOptions, type DnsProvider, type RecordSet, type RecordSettings } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 import { CLOUDFLARE_AUTOMATIC } from './ttl-limits.js';
@@ -65,12 +65,12 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     this.client = { label: `cloudflare ${opts.name}`, policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy }, secrets: [opts.apiToken], errorText: cfErrorText };
   }
 
-  private async call<T>(method: ProviderCall['method'], path: string, body?: unknown, accept?: number[]): Promise<T | undefined> {
-    return (await this.envelope<T>(method, path, body, accept))?.result;
+  private async call<T>(method: ProviderCall['method'], path: string, opts: CallOptions, body?: unknown, accept?: number[]): Promise<T | undefined> {
+    return (await this.envelope<T>(method, path, opts, body, accept))?.result;
   }
 
-  private async envelope<T>(method: ProviderCall['method'], path: string, body?: unknown, accept?: number[]): Promise<CfEnvelope<T> | undefined> {
-    const res = await providerRequest(this.client, { method, url: `${this.base}${path}`, headers: { Authorization: `Bearer ${this.token}` }, body, accept });
+  private async envelope<T>(method: ProviderCall['method'], path: string, opts: CallOptions, body?: unknown, accept?: number[]): Promise<CfEnvelope<T> | undefined> {
+    const res = await providerRequest(this.client, { method, url: `${this.base}${path}`, headers: { Authorization: `Bearer ${this.token}` }, body, accept, signal: opts.signal });
     if (accept?.includes(res.status)) return undefined;
     const env = res.body as CfEnvelope<T> | undefined;
     if (env?.success !== true) {
@@ -79,30 +79,30 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     return env;
   }
 
-  private async zoneId(zone: string): Promise<string> {
+  private async zoneId(zone: string, opts: CallOptions): Promise<string> {
     const key = normalizeName(zone);
     const cached = this.zoneIds.get(key);
     if (cached !== undefined) return cached;
-    const zones = (await this.call<{ id: string; name: string }[]>('GET', `/zones?name=${encodeURIComponent(key)}`)) ?? [];
+    const zones = (await this.call<{ id: string; name: string }[]>('GET', `/zones?name=${encodeURIComponent(key)}`, opts)) ?? [];
     const found = zones.find((z) => normalizeName(z.name) === key);
     if (found === undefined) throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: zone ${key} not found for this token`);
     this.zoneIds.set(key, found.id);
     return found.id;
   }
 
-  private async list(zoneId: string, name: string, type: string): Promise<CfRecord[]> {
+  private async list(zoneId: string, name: string, type: string, opts: CallOptions): Promise<CfRecord[]> {
     const qs = new URLSearchParams({ type: type.toUpperCase(), name: normalizeName(name) });
     // The list comes a page (100 by default) at a time: a set larger than that, read from its
     // first page alone, would leave the rest live beside the new value and out of the snapshot.
-    const first = await this.envelope<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}`);
+    const first = await this.envelope<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}`, opts);
     const records = [...(first?.result ?? [])];
     const pages = first?.result_info?.total_pages ?? 1;
-    for (let page = 2; page <= pages; page++) records.push(...((await this.call<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}&page=${page}`)) ?? []));
+    for (let page = 2; page <= pages; page++) records.push(...((await this.call<CfRecord[]>('GET', `/zones/${zoneId}/dns_records?${qs}&page=${page}`, opts)) ?? []));
     return records.filter((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase()).sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  async getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null> {
-    const records = await this.list(await this.zoneId(zone), name, type);
+  async getRecordSet(zone: string, name: string, type: string, opts: CallOptions = {}): Promise<RecordSet | null> {
+    const records = await this.list(await this.zoneId(zone, opts), name, type, opts);
     const first = records[0];
     if (first === undefined) return null;
     // Cloudflare lets records of one set differ in ttl/proxied; the set takes the first's ttl, and
@@ -130,13 +130,13 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     return ttl === CLOUDFLARE_AUTOMATIC.ttl ? CLOUDFLARE_AUTOMATIC.servedAs : ttl;
   }
 
-  replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
-    return this.writes.run(`${normalizeName(zone)}/${normalizeName(rrset.name)}/${rrset.type.toUpperCase()}`, () => this.replaceNow(zone, rrset));
+  replaceRecordSet(zone: string, rrset: RecordSet, opts: CallOptions = {}): Promise<void> {
+    return this.writes.run(`${normalizeName(zone)}/${normalizeName(rrset.name)}/${rrset.type.toUpperCase()}`, () => this.replaceNow(zone, rrset, opts));
   }
 
-  private async replaceNow(zone: string, rrset: RecordSet): Promise<void> {
-    const zoneId = await this.zoneId(zone);
-    const existing = await this.list(zoneId, rrset.name, rrset.type);
+  private async replaceNow(zone: string, rrset: RecordSet, opts: CallOptions): Promise<void> {
+    const zoneId = await this.zoneId(zone, opts);
+    const existing = await this.list(zoneId, rrset.name, rrset.type, opts);
     const wanted = [...new Set(rrset.records)];
     // What each value's record gets: the set's ttl/proxied, or its own where the set names it (a
     // snapshot of records that differed), with exactly its comment and tags ('' and [] clear them).
@@ -169,19 +169,19 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     const missing = wanted.filter((c) => !keep.some((r) => r.content === c));
     for (const r of keep) {
       const body = patchFor(r, r.content);
-      if (Object.keys(body).length > 0) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, body);
+      if (Object.keys(body).length > 0) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, opts, body);
     }
     for (const [i, content] of missing.entries()) {
       const target = reusable[i];
-      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, patchFor(target, content));
+      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, opts, patchFor(target, content));
       else {
         const n = notesFor(content);
         const notes = { ...(n === undefined || n.comment === '' ? {} : { comment: n.comment }), ...(n === undefined || n.tags.length === 0 ? {} : { tags: n.tags }) };
-        await this.call('POST', `/zones/${zoneId}/dns_records`, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...settingsFor(content), ...notes });
+        await this.call('POST', `/zones/${zoneId}/dns_records`, opts, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...settingsFor(content), ...notes });
       }
     }
     // Deleting last, so the name never goes unanswered; a 404 means an earlier attempt removed it.
-    for (const r of reusable.slice(missing.length)) await this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, undefined, [404]);
+    for (const r of reusable.slice(missing.length)) await this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, opts, undefined, [404]);
   }
 
   /**
@@ -189,8 +189,8 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
    * from the old origin. Purging twice does no harm, so a retried request is safe.
    */
   async purgeCache(zone: string): Promise<{ id: string | null }> {
-    const zoneId = await this.zoneId(zone);
-    const res = await this.call<{ id?: string }>('POST', `/zones/${zoneId}/purge_cache`, { purge_everything: true });
+    const zoneId = await this.zoneId(zone, {});
+    const res = await this.call<{ id?: string }>('POST', `/zones/${zoneId}/purge_cache`, {}, { purge_everything: true });
     return { id: res?.id ?? null };
   }
 }

@@ -26,6 +26,11 @@ export interface ProviderCall {
   body?: unknown;
   /** Statuses returned to the caller instead of thrown (e.g. 404 on a DELETE retried after it landed). */
   accept?: number[];
+  /**
+   * Once aborted, no attempt starts and a wait for the next one ends at once. The attempt in
+   * flight is let finish: a write cut off mid-way would leave what the provider holds unknown.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ProviderClient {
@@ -67,21 +72,52 @@ function retryAfterMs(value: string | null, now: number): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts (the timer is dropped, not left to run out). */
+function wait(ms: number, signal: AbortSignal | undefined, sleep: ((ms: number) => Promise<void>) | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    signal?.addEventListener('abort', done, { once: true });
+    if (sleep !== undefined) sleep(ms).then(done, done);
+    else timer = setTimeout(done, ms);
+  });
+}
+
 function networkCode(err: unknown): string {
   const e = err as { name?: string; cause?: { code?: string }; code?: string };
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'TIMEOUT';
   return e.cause?.code ?? e.code ?? 'NETWORK';
 }
 
+/**
+ * The provider did not act on the call: every attempt was refused unprocessed (a 4xx) or never
+ * sent. A timeout, a 5xx or a connection lost after sending may have landed, so they do not count.
+ */
+export function notApplied(err: unknown): boolean {
+  return err instanceof SwitchyardError && err.details?.applied === false;
+}
+
 export async function providerRequest(client: ProviderClient, call: ProviderCall): Promise<ProviderResponse> {
-  const sleep = client.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const path = new URL(call.url).pathname + new URL(call.url).search;
   const where = `${client.label}: ${call.method} ${path}`;
   const headers = { Accept: 'application/json', ...call.headers, ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }) };
   let last = '';
   let attempts = 0;
   let waitedForProvider = 0;
+  let mayHaveLanded = false;
   for (let attempt = 0; ; attempt++) {
+    if (call.signal?.aborted === true) {
+      const reason = call.signal.reason instanceof Error ? call.signal.reason.message : 'aborted';
+      const tried = attempt === 0 ? 'not sent' : `not retried after ${attempt} attempt(s) (${last})`;
+      throw new SwitchyardError('SY_CONFLICT', `${where}: ${tried}: ${reason}`, {
+        details: { aborted: true, attempts: attempt, ...(mayHaveLanded ? {} : { applied: false }) },
+      });
+    }
     attempts = attempt + 1;
     const final = attempt >= client.policy.retries;
     let res: Response;
@@ -95,9 +131,10 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
     } catch (err) {
       const code = networkCode(err);
       last = code === 'TIMEOUT' ? `no answer in ${client.policy.timeoutMs} ms` : `${code} ${scrub((err as Error).message, client.secrets)}`;
+      if (!NOT_SENT.has(code)) mayHaveLanded = true;
       const retryable = call.method !== 'POST' || NOT_SENT.has(code);
       if (final || !retryable) break;
-      await sleep(backoff(attempt, client.policy));
+      await wait(backoff(attempt, client.policy), call.signal, client.sleep);
       continue;
     }
     const text = await res.text().catch(() => '');
@@ -109,6 +146,7 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
     }
     if (res.ok || call.accept?.includes(res.status)) return { status: res.status, body };
     last = `HTTP ${res.status}: ${scrub(client.errorText(body, text).slice(0, 500), client.secrets)}`;
+    if (res.status >= 500) mayHaveLanded = true;
     // 429 means the request was refused unprocessed, so even a POST may be repeated.
     const retryable = RETRY_STATUS(res.status) && (call.method !== 'POST' || res.status === 429);
     const now = Date.now();
@@ -123,11 +161,11 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
         last += `; the provider asks to wait ${Math.ceil(asked / 1000)} s before the next request (Retry-After)${tooLong ? `, longer than ${bound}` : ''}: try again after ${new Date(now + asked).toISOString()}`;
       }
       throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempt + 1} attempt(s): ${last}`, {
-        details: { status: res.status, attempts: attempt + 1, ...(asked === undefined ? {} : { retryAfterSeconds: Math.ceil(asked / 1000) }) },
+        details: { status: res.status, attempts: attempt + 1, ...(asked === undefined ? {} : { retryAfterSeconds: Math.ceil(asked / 1000) }), ...(mayHaveLanded ? {} : { applied: false }) },
       });
     }
     if (asked !== undefined) waitedForProvider += asked;
-    await sleep(asked ?? backoff(attempt, client.policy));
+    await wait(asked ?? backoff(attempt, client.policy), call.signal, client.sleep);
   }
-  throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempts} attempt(s): ${last}`, { details: { attempts } });
+  throw new SwitchyardError('SY_DNS_PROVIDER', `${where} failed after ${attempts} attempt(s): ${last}`, { details: { attempts, ...(mayHaveLanded ? {} : { applied: false }) } });
 }

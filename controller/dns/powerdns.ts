@@ -1,7 +1,7 @@
 // PowerDNS Authoritative over its HTTP API: GET the zone and pick the rrset, PATCH the rrset
 // with changetype REPLACE (DELETE when it must go). Names on the wire are canonical, with the dot.
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderClient, type RetryPolicy } from './http.js';
-import { normalizeName, type DnsProvider, type RecordSet } from './provider.js';
+import { normalizeName, type CallOptions, type DnsProvider, type RecordSet } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 
@@ -55,18 +55,18 @@ export class PowerDnsProvider implements DnsProvider {
     return `${this.base}/zones/${encodeURIComponent(canonical(zone))}`;
   }
 
-  private async rrset(zone: string, name: string, type: string): Promise<PdnsRRSet | undefined> {
+  private async rrset(zone: string, name: string, type: string, opts: CallOptions): Promise<PdnsRRSet | undefined> {
     // The whole zone, not ?rrset_name=&rrset_type=: that filtered listing (4.7 on, PowerDNS issue
     // #11473) leaves disabled records out (and for a set with only disabled ones, 4.7.3 answered
     // an empty rrset of another name); a snapshot read from it would lose them for good on restore.
-    const res = await providerRequest(this.client, { method: 'GET', url: this.zoneUrl(zone), headers: { 'X-API-Key': this.apiKey } });
+    const res = await providerRequest(this.client, { method: 'GET', url: this.zoneUrl(zone), headers: { 'X-API-Key': this.apiKey }, signal: opts.signal });
     const rrsets = (res.body as { rrsets?: PdnsRRSet[] } | undefined)?.rrsets;
     if (!Array.isArray(rrsets)) throw new SwitchyardError('SY_DNS_PROVIDER', `${this.client.label}: zone ${zone} answer has no rrsets`);
     return rrsets.find((r) => normalizeName(r.name) === normalizeName(name) && r.type.toUpperCase() === type.toUpperCase());
   }
 
-  async getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null> {
-    const found = await this.rrset(zone, name, type);
+  async getRecordSet(zone: string, name: string, type: string, opts: CallOptions = {}): Promise<RecordSet | null> {
+    const found = await this.rrset(zone, name, type, opts);
     if (found === undefined) return null;
     const records = found.records.filter((r) => r.disabled !== true).map((r) => r.content).sort();
     const disabled = found.records.filter((r) => r.disabled === true).map((r) => r.content).sort();
@@ -74,7 +74,7 @@ export class PowerDnsProvider implements DnsProvider {
     return { name: normalizeName(found.name), type: found.type.toUpperCase(), ttl: found.ttl, records, ...(disabled.length === 0 ? {} : { disabled }) };
   }
 
-  async replaceRecordSet(zone: string, rrset: RecordSet): Promise<void> {
+  async replaceRecordSet(zone: string, rrset: RecordSet, opts: CallOptions = {}): Promise<void> {
     const base = { name: canonical(rrset.name), type: rrset.type.toUpperCase() };
     const records = [...rrset.records.map((content) => ({ content, disabled: false })), ...(rrset.disabled ?? []).map((content) => ({ content, disabled: true }))];
     const url = this.zoneUrl(zone);
@@ -84,10 +84,10 @@ export class PowerDnsProvider implements DnsProvider {
       // only comments, switched and rolled back, would lose them. They are sent back with it.
       let change: Record<string, unknown> = { ...base, ttl: rrset.ttl, changetype: 'REPLACE', records };
       if (records.length === 0) {
-        const comments = (await this.rrset(zone, rrset.name, rrset.type))?.comments ?? [];
+        const comments = (await this.rrset(zone, rrset.name, rrset.type, opts))?.comments ?? [];
         change = comments.length === 0 ? { ...base, changetype: 'DELETE' } : { ...change, comments };
       }
-      await providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] } });
+      await providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] }, signal: opts.signal });
     });
   }
 }

@@ -43,15 +43,23 @@ export interface RecordKey {
   type: string;
 }
 
+export interface CallOptions {
+  /**
+   * The step's: once aborted, no further request of the call is started and its waits end; it
+   * rejects. A request already in flight finishes.
+   */
+  signal?: AbortSignal;
+}
+
 export interface DnsProvider {
   /** The name it has in controller.yaml `dnsProviders`. */
   readonly name: string;
   readonly kind: string;
   /** host[:port] of the zone's authoritative servers when set in config; else found by NS lookup. */
   readonly authoritative?: string[];
-  getRecordSet(zone: string, name: string, type: string): Promise<RecordSet | null>;
+  getRecordSet(zone: string, name: string, type: string, opts?: CallOptions): Promise<RecordSet | null>;
   /** Makes the set exactly `rrset`; with no `records` and no `disabled` it removes it. Idempotent. */
-  replaceRecordSet(zone: string, rrset: RecordSet): Promise<void>;
+  replaceRecordSet(zone: string, rrset: RecordSet, opts?: CallOptions): Promise<void>;
   /** The TTL resolvers get for a stored one, where they differ (Cloudflare's 1, "automatic"). */
   servedTtl?(ttl: number): number;
 }

@@ -1,7 +1,7 @@
 // The DNS switch with its way back: the record set is snapshotted (and the snapshot handed to the
 // store) before anything changes, and rollback puts exactly that snapshot back.
 import { SwitchyardError } from '../../shared/errors.js';
-import { normalizeName, sameRecordSet, servedTtl, servesNothing, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
+import { normalizeName, sameRecordSet, servedTtl, servesNothing, type CallOptions, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
 
 export interface DnsSnapshot {
   provider: string;
@@ -13,7 +13,7 @@ export interface DnsSnapshot {
   takenAt: string;
 }
 
-export interface SwitchOptions {
+export interface SwitchOptions extends CallOptions {
   /** Default: keep the current TTL (300 when the record did not exist). */
   ttl?: number;
   /** Cloudflare: default keeps the current proxied flag. */
@@ -38,13 +38,13 @@ function key(k: RecordKey): RecordKey {
   return { zone: normalizeName(k.zone), name: normalizeName(k.name), type: k.type.toUpperCase() };
 }
 
-async function snapshot(provider: DnsProvider, k: RecordKey): Promise<DnsSnapshot> {
-  const rrset = await provider.getRecordSet(k.zone, k.name, k.type);
+async function snapshot(provider: DnsProvider, k: RecordKey, opts: CallOptions): Promise<DnsSnapshot> {
+  const rrset = await provider.getRecordSet(k.zone, k.name, k.type, opts);
   return { provider: provider.name, zone: k.zone, name: k.name, type: k.type, rrset, takenAt: new Date().toISOString() };
 }
 
-async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet | null, what: string, opts: { ignoreNotes?: boolean } = {}): Promise<void> {
-  const now = await provider.getRecordSet(k.zone, k.name, k.type);
+async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet | null, what: string, opts: { ignoreNotes?: boolean } & CallOptions = {}): Promise<void> {
+  const now = await provider.getRecordSet(k.zone, k.name, k.type, { signal: opts.signal });
   if (!sameRecordSet(now, expected, opts)) {
     const off = now?.disabled === undefined ? '' : `, disabled ${JSON.stringify(now.disabled)}`;
     throw new SwitchyardError('SY_DNS_PROVIDER', `${provider.name}: ${what} of ${k.name} ${k.type} accepted, but the provider now holds ${JSON.stringify(now?.records ?? null)}${off} (ttl ${now?.ttl ?? '-'})`);
@@ -70,7 +70,7 @@ export function switchTarget(target: RecordKey, before: RecordSet | null, newCon
 /** The change a switch would make, without making it (dry run). */
 export async function planSwitch(provider: DnsProvider, target: RecordKey, newContent: string | string[], opts: SwitchOptions = {}): Promise<SwitchPlan> {
   const k = key(target);
-  const before = await snapshot(provider, k);
+  const before = await snapshot(provider, k, { signal: opts.signal });
   const after = switchTarget(k, before.rrset, newContent, opts);
   // Comments and tags stay on the records the switch moves, so they are no change to make.
   return { before, after, changes: !sameRecordSet(before.rrset, after, { ignoreNotes: true }) };
@@ -94,9 +94,10 @@ export async function applySwitch(
   if (!plan.changes) return { before: stored, after: plan.after, changed: false };
   const k = key(target);
   try {
-    await provider.replaceRecordSet(k.zone, plan.after);
-    await verify(provider, k, plan.after, 'switch', { ignoreNotes: true });
+    await provider.replaceRecordSet(k.zone, plan.after, { signal: opts.signal });
+    await verify(provider, k, plan.after, 'switch', { ignoreNotes: true, signal: opts.signal });
   } catch (err) {
+    // The undo is not given the signal: an aborted switch must not stay half done.
     throw await undoFailedSwitch(provider, stored, err);
   }
   return { before: stored, after: plan.after, changed: true };

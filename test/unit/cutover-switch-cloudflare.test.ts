@@ -286,3 +286,24 @@ test('a switch write that lands after a rollback was asked for (and the rollback
   await until(() => fake.records[0]!.content === '203.0.113.10', 3000);
   assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
 });
+
+test('a rollback asked for while the switch waits out a Retry-After ends the wait at once: no write is sent after it, and the rollback does not wait for the step', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  // Within the 60 s a call waits for the provider, so the switch would sleep it out.
+  fake.faults.push({ method: 'PATCH', status: 429, headers: { 'Retry-After': '20' } });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] }, abortGraceMs: 8000 });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  const run = engine.advance(co.id, 'switch', 'tester').done;
+  await until(() => fake.requests.some((r) => r.method === 'PATCH'));
+  const askedAt = Date.now();
+  const rolled = await engine.rollback(co.id, 'abort the switch', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.ok(Date.now() - askedAt < 3000, `rollback took ${Date.now() - askedAt} ms: it waited for the step`);
+  await run;
+  const step = (await engine.get(co.id)).steps.find((s) => s.name === 'switch')!;
+  assert.notEqual(step.state, 'succeeded');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(fake.requests.filter((r) => r.method !== 'GET').map((r) => r.method), ['PATCH'], 'the refused PATCH is the only write');
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
+});

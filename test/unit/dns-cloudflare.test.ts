@@ -6,6 +6,7 @@ import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
 import { buildDnsProviders, requireDnsProvider } from '../../controller/dns/registry.js';
 import { applySwitch, lowerTtl, planSwitch, restoreSnapshot, type DnsSnapshot } from '../../controller/dns/switch.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { until } from '../helpers/cutover-fakes.js';
 
 const KEY = { zone: 'example.com', name: 'www.example.com', type: 'A' };
 const FAST = { baseDelayMs: 5, maxDelayMs: 20, retries: 3, timeoutMs: 2000 };
@@ -346,4 +347,26 @@ test('Retry-After waits count together against the bound: the one that would pas
   fake.faults.push(...Array.from({ length: 2 }, () => ({ method: 'GET', status: 429, headers: { 'Retry-After': '1' } })));
   await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A'), /after 2 attempt\(s\): HTTP 429: .*asks to wait 1 s before the next request \(Retry-After\), longer than the 0\.5 s left of the 1\.5 s a call waits for it/);
   assert.equal(fake.requests.length, 2);
+});
+
+test('an abort ends a Retry-After wait at once: no request is started after it, and the call rejects naming the abort', async (t) => {
+  const { fake, provider } = await setup(t);
+  // 20 s is within the 60 s a call waits for the provider: without the abort it would sleep it out.
+  fake.faults.push({ method: 'GET', status: 429, headers: { 'Retry-After': '20' } });
+  const ac = new AbortController();
+  const started = Date.now();
+  const read = provider.getRecordSet('example.com', 'www.example.com', 'A', { signal: ac.signal });
+  await until(() => fake.requests.length === 1);
+  ac.abort(new SwitchyardError('SY_CONFLICT', 'aborted: rollback requested (test)'));
+  await assert.rejects(read, (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.equal(err.code, 'SY_CONFLICT');
+    assert.match(err.message, /GET \/client\/v4\/zones\?name=example\.com: not retried after 1 attempt\(s\) \(HTTP 429: Rate limited \(10013\)\): aborted: rollback requested \(test\)/);
+    return true;
+  });
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(fake.requests.length, 1, 'nothing sent after the abort');
+  await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A', { signal: ac.signal }), /not sent: aborted/);
+  assert.equal(fake.requests.length, 1, 'an aborted signal sends nothing at all');
 });

@@ -60,7 +60,7 @@ export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: 
       const provider = requireDnsProvider(deps.dns, plan.dns.provider);
       const timeoutMs = propagationTimeoutMs(plan);
       const intervalMs = opts.intervalMs ?? Math.max(100, Math.min(2000, Math.floor(timeoutMs / 10)));
-      const record = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
+      const record = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type, { signal: ctx.signal });
       if (record?.proxied === true) return viaHttp(ctx, timeoutMs, intervalMs);
 
       const authoritative = provider.authoritative !== undefined && provider.authoritative.length > 0 ? [...provider.authoritative] : await authoritativeServers(plan.dns.zone);

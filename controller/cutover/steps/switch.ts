@@ -44,10 +44,10 @@ export function keepFirstSnapshot(store: CutoverStore, cutoverId: string, snap: 
 }
 
 /** The change switch would make, for validate's evidence (a dry run: nothing is written). */
-export async function previewSwitch(deps: SwitchDeps, plan: Plan): Promise<Record<string, unknown>> {
+export async function previewSwitch(deps: SwitchDeps, plan: Plan, signal?: AbortSignal): Promise<Record<string, unknown>> {
   const provider = requireDnsProvider(deps.dns, plan.dns.provider);
-  const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
-  const p = await planSwitch(provider, plan.dns, plan.production.ip, { ttl: switchTtl(plan, current, provider) });
+  const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type, { signal });
+  const p = await planSwitch(provider, plan.dns, plan.production.ip, { ttl: switchTtl(plan, current, provider), signal });
   return { provider: provider.name, zone: p.before.zone, name: p.before.name, type: p.before.type, before: p.before.rrset, after: p.after, changes: p.changes };
 }
 
@@ -61,7 +61,7 @@ export function withSwitchPreview(inner: StepExecutor, deps: SwitchDeps): StepEx
     async run(ctx) {
       const result: StepResult = (await inner.run(ctx)) ?? {};
       try {
-        const preview = await previewSwitch(deps, ctx.plan);
+        const preview = await previewSwitch(deps, ctx.plan, ctx.signal);
         return { ...result, evidence: { ...result.evidence, switchPreview: preview } };
       } catch (err) {
         const message = `DNS provider ${ctx.plan.dns.provider} cannot be read, so the switch would fail: ${(err as Error).message}`;
@@ -158,7 +158,7 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
     async run(ctx: StepContext): Promise<StepResult> {
       const { plan, store } = ctx;
       const provider = requireDnsProvider(deps.dns, plan.dns.provider);
-      const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type);
+      const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type, { signal: ctx.signal });
       const ttl = switchTtl(plan, current, provider);
       const unexpected = current !== null && !current.records.every((r) => r === plan.staging.ip || r === plan.production.ip);
       if (unexpected) {
@@ -168,6 +168,7 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
       let snapshotRow: DnsSnapshotRow<RecordSet | null> | undefined;
       const result = await applySwitch(provider, plan.dns, plan.production.ip, {
         ttl,
+        signal: ctx.signal,
         recordSnapshot: (snap) => {
           snapshotRow = keepFirstSnapshot(store, ctx.cutover.id, snap);
           ctx.record.put('snapshotId', snapshotRow.id);

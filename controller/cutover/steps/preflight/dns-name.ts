@@ -12,7 +12,7 @@ export function dnsNameCheck(dns: ReadonlyMap<string, DnsProvider>): PreflightCh
     const { zone, name, type } = step.plan.dns;
     const provider = requireDnsProvider(dns, step.plan.dns.provider);
     const other = type === 'A' ? 'AAAA' : 'A';
-    const [cname, beside] = await Promise.all([provider.getRecordSet(zone, name, 'CNAME'), provider.getRecordSet(zone, name, other)]);
+    const [cname, beside] = await Promise.all([provider.getRecordSet(zone, name, 'CNAME', { signal: step.signal }), provider.getRecordSet(zone, name, other, { signal: step.signal })]);
     // A set whose records are all disabled (PowerDNS) answers nothing and blocks nothing.
     if (cname !== null && !servesNothing(cname)) {
       return [

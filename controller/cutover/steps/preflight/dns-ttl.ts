@@ -24,7 +24,7 @@ export function dnsTtlCheck(dns: ReadonlyMap<string, DnsProvider>, opts: DnsTtlC
     const provider = requireDnsProvider(dns, plan.dns.provider);
     const out: Check[] = [];
 
-    const providerView = await provider.getRecordSet(zone, name, type);
+    const providerView = await provider.getRecordSet(zone, name, type, { signal: step.signal });
     const recordCheck = (): Check => {
       if (providerView === null) return warn('dns record', `${provider.name} has no ${type} record ${name}: the switch will create it and rollback will delete it again`);
       if (servesNothing(providerView)) {
