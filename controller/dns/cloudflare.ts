@@ -6,6 +6,7 @@ import { normalizeName, type CachePurger, type CallOptions, type DnsProvider, ty
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 import { CLOUDFLARE_AUTOMATIC } from './ttl-limits.js';
+import { trackWrites, type Write } from './write-tracking.js';
 
 export interface CloudflareProviderOptions {
   name: string;
@@ -131,10 +132,10 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
   }
 
   replaceRecordSet(zone: string, rrset: RecordSet, opts: CallOptions = {}): Promise<void> {
-    return this.writes.run(`${normalizeName(zone)}/${normalizeName(rrset.name)}/${rrset.type.toUpperCase()}`, () => this.replaceNow(zone, rrset, opts));
+    return this.writes.run(`${normalizeName(zone)}/${normalizeName(rrset.name)}/${rrset.type.toUpperCase()}`, () => trackWrites((write) => this.replaceNow(zone, rrset, opts, write)));
   }
 
-  private async replaceNow(zone: string, rrset: RecordSet, opts: CallOptions): Promise<void> {
+  private async replaceNow(zone: string, rrset: RecordSet, opts: CallOptions, write: Write): Promise<void> {
     const zoneId = await this.zoneId(zone, opts);
     const existing = await this.list(zoneId, rrset.name, rrset.type, opts);
     const wanted = [...new Set(rrset.records)];
@@ -169,19 +170,19 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     const missing = wanted.filter((c) => !keep.some((r) => r.content === c));
     for (const r of keep) {
       const body = patchFor(r, r.content);
-      if (Object.keys(body).length > 0) await this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, opts, body);
+      if (Object.keys(body).length > 0) await write(() => this.call('PATCH', `/zones/${zoneId}/dns_records/${r.id}`, opts, body));
     }
     for (const [i, content] of missing.entries()) {
       const target = reusable[i];
-      if (target !== undefined) await this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, opts, patchFor(target, content));
+      if (target !== undefined) await write(() => this.call('PATCH', `/zones/${zoneId}/dns_records/${target.id}`, opts, patchFor(target, content)));
       else {
         const n = notesFor(content);
         const notes = { ...(n === undefined || n.comment === '' ? {} : { comment: n.comment }), ...(n === undefined || n.tags.length === 0 ? {} : { tags: n.tags }) };
-        await this.call('POST', `/zones/${zoneId}/dns_records`, opts, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...settingsFor(content), ...notes });
+        await write(() => this.call('POST', `/zones/${zoneId}/dns_records`, opts, { type: rrset.type.toUpperCase(), name: normalizeName(rrset.name), content, ...settingsFor(content), ...notes }));
       }
     }
     // Deleting last, so the name never goes unanswered; a 404 means an earlier attempt removed it.
-    for (const r of reusable.slice(missing.length)) await this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, opts, undefined, [404]);
+    for (const r of reusable.slice(missing.length)) await write(() => this.call('DELETE', `/zones/${zoneId}/dns_records/${r.id}`, opts, undefined, [404]));
   }
 
   /**

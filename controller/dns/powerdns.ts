@@ -4,6 +4,7 @@ import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderClient, type RetryP
 import { normalizeName, type CallOptions, type DnsProvider, type RecordSet } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
+import { trackWrites } from './write-tracking.js';
 
 export interface PowerDnsProviderOptions {
   name: string;
@@ -78,7 +79,7 @@ export class PowerDnsProvider implements DnsProvider {
     const base = { name: canonical(rrset.name), type: rrset.type.toUpperCase() };
     const records = [...rrset.records.map((content) => ({ content, disabled: false })), ...(rrset.disabled ?? []).map((content) => ({ content, disabled: true }))];
     const url = this.zoneUrl(zone);
-    await this.writes.run(url, async () => {
+    await this.writes.run(url, () => trackWrites(async (write) => {
       // REPLACE without a `comments` key leaves the rrset's comments as they are. Emptying the set
       // does not (DELETE, or REPLACE with no records, drops them too, 4.7.3): a name whose set held
       // only comments, switched and rolled back, would lose them. They are sent back with it.
@@ -87,7 +88,7 @@ export class PowerDnsProvider implements DnsProvider {
         const comments = (await this.rrset(zone, rrset.name, rrset.type, opts))?.comments ?? [];
         change = comments.length === 0 ? { ...base, changetype: 'DELETE' } : { ...change, comments };
       }
-      await providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] }, signal: opts.signal });
-    });
+      await write(() => providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] }, signal: opts.signal }));
+    }));
   }
 }

@@ -58,7 +58,11 @@ export interface DnsProvider {
   /** host[:port] of the zone's authoritative servers when set in config; else found by NS lookup. */
   readonly authoritative?: string[];
   getRecordSet(zone: string, name: string, type: string, opts?: CallOptions): Promise<RecordSet | null>;
-  /** Makes the set exactly `rrset`; with no `records` and no `disabled` it removes it. Idempotent. */
+  /**
+   * Makes the set exactly `rrset`; with no `records` and no `disabled` it removes it. Idempotent.
+   * A failure that left the set as it was (no write sent, or each refused unprocessed) carries
+   * `details.unchanged` (write-tracking.ts).
+   */
   replaceRecordSet(zone: string, rrset: RecordSet, opts?: CallOptions): Promise<void>;
   /** The TTL resolvers get for a stored one, where they differ (Cloudflare's 1, "automatic"). */
   servedTtl?(ttl: number): number;

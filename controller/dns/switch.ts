@@ -1,6 +1,7 @@
 // The DNS switch with its way back: the record set is snapshotted (and the snapshot handed to the
 // store) before anything changes, and rollback puts exactly that snapshot back.
 import { SwitchyardError } from '../../shared/errors.js';
+import { leftUnchanged } from './write-tracking.js';
 import { normalizeName, sameRecordSet, servedTtl, servesNothing, type CallOptions, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
 
 export interface DnsSnapshot {
@@ -95,12 +96,26 @@ export async function applySwitch(
   const k = key(target);
   try {
     await provider.replaceRecordSet(k.zone, plan.after, { signal: opts.signal });
-    await verify(provider, k, plan.after, 'switch', { ignoreNotes: true, signal: opts.signal });
   } catch (err) {
+    // Refused outright: there is nothing to undo, and an undo would meet the same refusal (a rate
+    // limit blocks every request) and could only call the record's state unknown.
+    if (leftUnchanged(err)) throw nothingChanged(k, plan.before.rrset, err);
     // The undo is not given the signal: an aborted switch must not stay half done.
     throw await undoFailedSwitch(provider, stored, err);
   }
+  try {
+    await verify(provider, k, plan.after, 'switch', { ignoreNotes: true, signal: opts.signal });
+  } catch (err) {
+    throw await undoFailedSwitch(provider, stored, err);
+  }
   return { before: stored, after: plan.after, changed: true };
+}
+
+function nothingChanged(k: RecordKey, held: RecordSet | null, cause: unknown): SwitchyardError {
+  return new SwitchyardError('SY_DNS_PROVIDER', `switch failed: ${(cause as Error).message}; nothing changed: the provider took no write, so ${k.name} ${k.type} still holds ${showSet(held)}`, {
+    cause,
+    details: { unchanged: true },
+  });
 }
 
 /** Values, then TTL, as an error message shows a set. */

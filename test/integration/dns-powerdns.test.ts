@@ -344,3 +344,24 @@ test('a wrong API key fails with SY_DNS_PROVIDER, no retry, and the key is not i
   });
   assert.ok(Date.now() - t0 < 500, 'a 401 is not retried');
 });
+
+test('a switch PowerDNS refuses outright (422) says nothing changed and writes no undo', async () => {
+  let writes = 0;
+  const realReplace = provider.replaceRecordSet.bind(provider);
+  provider.replaceRecordSet = async (zone, rrset, opts) => {
+    writes++;
+    return realReplace(zone, rrset, opts);
+  };
+  try {
+    await assert.rejects(applySwitch(provider, KEY, '127.0.0.300', { recordSnapshot: () => undefined }), (err: unknown) => {
+      assert.ok(err instanceof SwitchyardError);
+      assert.match(err.message, /PATCH .* failed after 1 attempt\(s\): HTTP 422: .*; nothing changed: the provider took no write, so www\.example\.test A still holds 127\.0\.0\.2, ttl 3600$/);
+      assert.equal(err.details?.unchanged, true);
+      return true;
+    });
+  } finally {
+    provider.replaceRecordSet = realReplace;
+  }
+  assert.equal(writes, 1, 'the refused switch only: no undo write');
+  assert.deepEqual((await ask()).answers, ['127.0.0.2']);
+});

@@ -307,3 +307,41 @@ test('a rollback asked for while the switch waits out a Retry-After ends the wai
   assert.deepEqual(fake.requests.filter((r) => r.method !== 'GET').map((r) => r.method), ['PATCH'], 'the refused PATCH is the only write');
   assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
 });
+
+test('a switch whose first write is refused by a rate limit that blocks the token says nothing changed, and tries no undo into the block', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  // The reads pass; from the first PATCH on, the token is blocked for five minutes.
+  fake.faults.push({
+    method: 'PATCH',
+    status: 429,
+    headers: { 'Retry-After': '300' },
+    match: () => {
+      fake.rateLimitedUntil = Date.now() + 300_000;
+      return true;
+    },
+  });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'switch', 'tester').done;
+  assert.equal(view.state, 'failed');
+  const message = view.steps.find((s) => s.name === 'switch')!.error?.message ?? '';
+  assert.match(message, /PATCH .*rec1 failed after 1 attempt\(s\): HTTP 429: .*try again after/);
+  assert.match(message, /nothing changed: the provider took no write, so www\.example\.com A still holds 203\.0\.113\.10, ttl 3600/);
+  assert.doesNotMatch(message, /putting the snapshot back failed|unknown|roll back with/);
+  const patchAt = fake.requests.findIndex((r) => r.method === 'PATCH');
+  assert.deepEqual(fake.requests.slice(patchAt + 1), [], 'no request after the refused write: the block would refuse it too');
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
+});
+
+test('a first write that may have landed (a 500 on every attempt) is still checked and undone, not called unchanged', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  fake.faults.push(...Array.from({ length: 3 }, () => ({ method: 'PATCH', status: 500 })));
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
+  t.after(() => engine.close());
+  const view = await engine.advance(engine.create(plan, 'tester').id, 'switch', 'tester').done;
+  assert.equal(view.state, 'failed');
+  const message = view.steps.find((s) => s.name === 'switch')!.error?.message ?? '';
+  assert.match(message, /failed after 3 attempt\(s\): HTTP 500/);
+  assert.match(message, /nothing had changed: www\.example\.com A is back to its snapshot/, 'the undo read the record before saying so');
+  assert.ok(fake.requests.at(-1)!.method === 'GET', 'the undo read the record back');
+});
