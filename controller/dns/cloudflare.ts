@@ -2,7 +2,7 @@
 // of dns_records with that name and type, and replacing it patches records in place (adding or
 // deleting only when the number of values changes), keeping the name answered throughout.
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type ProviderClient, type RetryPolicy } from './http.js';
-import { normalizeName, type CachePurger, type CallOptions, type DnsProvider, type RecordSet, type RecordSettings } from './provider.js';
+import { normalizeName, type CachePurger, type CallOptions, type RecordUpdate, type DnsProvider, type RecordSet, type RecordSettings } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 import { CLOUDFLARE_AUTOMATIC } from './ttl-limits.js';
@@ -131,8 +131,22 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     return ttl === CLOUDFLARE_AUTOMATIC.ttl ? CLOUDFLARE_AUTOMATIC.servedAs : ttl;
   }
 
+  private writeKey(zone: string, name: string, type: string): string {
+    return `${normalizeName(zone)}/${normalizeName(name)}/${type.toUpperCase()}`;
+  }
+
   replaceRecordSet(zone: string, rrset: RecordSet, opts: CallOptions = {}): Promise<void> {
-    return this.writes.run(`${normalizeName(zone)}/${normalizeName(rrset.name)}/${rrset.type.toUpperCase()}`, () => trackWrites((write) => this.replaceNow(zone, rrset, opts, write)));
+    return this.writes.run(this.writeKey(zone, rrset.name, rrset.type), () => trackWrites((write) => this.replaceNow(zone, rrset, opts, write)));
+  }
+
+  updateRecordSet(zone: string, name: string, type: string, decide: (current: RecordSet | null) => RecordSet | undefined, opts: CallOptions = {}): Promise<RecordUpdate> {
+    return this.writes.run(this.writeKey(zone, name, type), async () => {
+      const before = await this.getRecordSet(zone, name, type, opts);
+      const next = decide(before);
+      if (next === undefined) return { before };
+      await trackWrites((write) => this.replaceNow(zone, { ...next, name, type }, opts, write));
+      return { before, after: await this.getRecordSet(zone, name, type, opts) };
+    });
   }
 
   private async replaceNow(zone: string, rrset: RecordSet, opts: CallOptions, write: Write): Promise<void> {

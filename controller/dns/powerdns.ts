@@ -1,7 +1,7 @@
 // PowerDNS Authoritative over its HTTP API: GET the zone and pick the rrset, PATCH the rrset
 // with changetype REPLACE (DELETE when it must go). Names on the wire are canonical, with the dot.
 import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderClient, type RetryPolicy } from './http.js';
-import { normalizeName, type CallOptions, type DnsProvider, type RecordSet } from './provider.js';
+import { normalizeName, type CallOptions, type DnsProvider, type RecordSet, type RecordUpdate } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 import { trackWrites } from './write-tracking.js';
@@ -75,11 +75,24 @@ export class PowerDnsProvider implements DnsProvider {
     return { name: normalizeName(found.name), type: found.type.toUpperCase(), ttl: found.ttl, records, ...(disabled.length === 0 ? {} : { disabled }) };
   }
 
-  async replaceRecordSet(zone: string, rrset: RecordSet, opts: CallOptions = {}): Promise<void> {
+  replaceRecordSet(zone: string, rrset: RecordSet, opts: CallOptions = {}): Promise<void> {
+    return this.writes.run(this.zoneUrl(zone), () => this.replaceNow(zone, rrset, opts));
+  }
+
+  updateRecordSet(zone: string, name: string, type: string, decide: (current: RecordSet | null) => RecordSet | undefined, opts: CallOptions = {}): Promise<RecordUpdate> {
+    return this.writes.run(this.zoneUrl(zone), async () => {
+      const before = await this.getRecordSet(zone, name, type, opts);
+      const next = decide(before);
+      if (next === undefined) return { before };
+      await this.replaceNow(zone, { ...next, name, type }, opts);
+      return { before, after: await this.getRecordSet(zone, name, type, opts) };
+    });
+  }
+
+  private replaceNow(zone: string, rrset: RecordSet, opts: CallOptions): Promise<void> {
     const base = { name: canonical(rrset.name), type: rrset.type.toUpperCase() };
     const records = [...rrset.records.map((content) => ({ content, disabled: false })), ...(rrset.disabled ?? []).map((content) => ({ content, disabled: true }))];
-    const url = this.zoneUrl(zone);
-    await this.writes.run(url, () => trackWrites(async (write) => {
+    return trackWrites(async (write) => {
       // REPLACE without a `comments` key leaves the rrset's comments as they are. Emptying the set
       // does not (DELETE, or REPLACE with no records, drops them too, 4.7.3): a name whose set held
       // only comments, switched and rolled back, would lose them. They are sent back with it.
@@ -88,7 +101,7 @@ export class PowerDnsProvider implements DnsProvider {
         const comments = (await this.rrset(zone, rrset.name, rrset.type, opts))?.comments ?? [];
         change = comments.length === 0 ? { ...base, changetype: 'DELETE' } : { ...change, comments };
       }
-      await write(() => providerRequest(this.client, { method: 'PATCH', url, headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] }, signal: opts.signal }));
-    }));
+      await write(() => providerRequest(this.client, { method: 'PATCH', url: this.zoneUrl(zone), headers: { 'X-API-Key': this.apiKey }, body: { rrsets: [change] }, signal: opts.signal }));
+    });
   }
 }

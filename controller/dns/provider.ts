@@ -51,6 +51,13 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface RecordUpdate {
+  /** The set as read for the decision. */
+  before: RecordSet | null;
+  /** The set read back after the write; absent when nothing was written. */
+  after?: RecordSet | null;
+}
+
 export interface DnsProvider {
   /** The name it has in controller.yaml `dnsProviders`. */
   readonly name: string;
@@ -64,6 +71,13 @@ export interface DnsProvider {
    * `details.unchanged` (write-tracking.ts).
    */
   replaceRecordSet(zone: string, rrset: RecordSet, opts?: CallOptions): Promise<void>;
+  /**
+   * Reads the set, writes what `decide` makes of it (nothing when it returns undefined) and reads
+   * it back, in one turn of the name's write queue: no other write of this controller lands
+   * between the read the decision is made on and the write. Providers without it are read and
+   * written in separate calls.
+   */
+  updateRecordSet?(zone: string, name: string, type: string, decide: (current: RecordSet | null) => RecordSet | undefined, opts?: CallOptions): Promise<RecordUpdate>;
   /** The TTL resolvers get for a stored one, where they differ (Cloudflare's 1, "automatic"). */
   servedTtl?(ttl: number): number;
 }

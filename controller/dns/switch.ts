@@ -2,7 +2,7 @@
 // store) before anything changes, and rollback puts exactly that snapshot back.
 import { SwitchyardError } from '../../shared/errors.js';
 import { leftUnchanged } from './write-tracking.js';
-import { normalizeName, sameRecordSet, servedTtl, servesNothing, type CallOptions, type DnsProvider, type RecordKey, type RecordSet } from './provider.js';
+import { normalizeName, sameRecordSet, servedTtl, servesNothing, type CallOptions, type DnsProvider, type RecordKey, type RecordSet, type RecordUpdate } from './provider.js';
 
 export interface DnsSnapshot {
   provider: string;
@@ -45,7 +45,10 @@ async function snapshot(provider: DnsProvider, k: RecordKey, opts: CallOptions):
 }
 
 async function verify(provider: DnsProvider, k: RecordKey, expected: RecordSet | null, what: string, opts: { ignoreNotes?: boolean } & CallOptions = {}): Promise<void> {
-  const now = await provider.getRecordSet(k.zone, k.name, k.type, { signal: opts.signal });
+  checkReadBack(provider, k, await provider.getRecordSet(k.zone, k.name, k.type, { signal: opts.signal }), expected, what, opts);
+}
+
+function checkReadBack(provider: DnsProvider, k: RecordKey, now: RecordSet | null, expected: RecordSet | null, what: string, opts: { ignoreNotes?: boolean } = {}): void {
   if (!sameRecordSet(now, expected, opts)) {
     const off = now?.disabled === undefined ? '' : `, disabled ${JSON.stringify(now.disabled)}`;
     throw new SwitchyardError('SY_DNS_PROVIDER', `${provider.name}: ${what} of ${k.name} ${k.type} accepted, but the provider now holds ${JSON.stringify(now?.records ?? null)}${off} (ttl ${now?.ttl ?? '-'})`);
@@ -177,11 +180,24 @@ export async function restoreSnapshot(provider: DnsProvider, snap: DnsSnapshot):
     throw new SwitchyardError('SY_PRECONDITION', `snapshot was taken from DNS provider '${snap.provider}', not '${provider.name}'`);
   }
   const k = key(snap);
-  const now = await provider.getRecordSet(k.zone, k.name, k.type);
-  if (sameRecordSet(now, snap.rrset)) return { changed: false };
-  await provider.replaceRecordSet(k.zone, snap.rrset === null ? { name: k.name, type: k.type, ttl: now?.ttl ?? 300, records: [] } : recordByRecord(snap.rrset));
-  await verify(provider, k, snap.rrset, 'restore');
-  return { changed: true, replaced: now };
+  // Decided and written in one turn of the name's write queue: a read taken outside it could
+  // miss a write still in flight (a slow switch) and leave that write standing after the restore.
+  const r = await update(provider, k, (now) => {
+    if (sameRecordSet(now, snap.rrset)) return undefined;
+    return snap.rrset === null ? { name: k.name, type: k.type, ttl: now?.ttl ?? 300, records: [] } : recordByRecord(snap.rrset);
+  });
+  if (r.after === undefined) return { changed: false };
+  checkReadBack(provider, k, r.after, snap.rrset, 'restore');
+  return { changed: true, replaced: r.before };
+}
+
+async function update(provider: DnsProvider, k: RecordKey, decide: (current: RecordSet | null) => RecordSet | undefined): Promise<RecordUpdate> {
+  if (provider.updateRecordSet !== undefined) return provider.updateRecordSet(k.zone, k.name, k.type, decide);
+  const before = await provider.getRecordSet(k.zone, k.name, k.type);
+  const next = decide(before);
+  if (next === undefined) return { before };
+  await provider.replaceRecordSet(k.zone, next);
+  return { before, after: await provider.getRecordSet(k.zone, k.name, k.type) };
 }
 
 /**

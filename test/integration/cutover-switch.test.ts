@@ -131,6 +131,13 @@ test('two rollbacks at once end in one rolled-back state with the record restore
     replaces++;
     return realReplace(zone, rrset);
   };
+  // A restore reads and writes in one call; it counts when it wrote.
+  const realUpdate = provider.updateRecordSet.bind(provider);
+  provider.updateRecordSet = async (...args) => {
+    const r = await realUpdate(...args);
+    if (r.after !== undefined) replaces++;
+    return r;
+  };
   const engine = newEngine(store, {
     executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100 }) }),
     rollback: rollbackWith(dns, world),

@@ -370,3 +370,22 @@ test('an abort ends a Retry-After wait at once: no request is started after it, 
   await assert.rejects(provider.getRecordSet('example.com', 'www.example.com', 'A', { signal: ac.signal }), /not sent: aborted/);
   assert.equal(fake.requests.length, 1, 'an aborted signal sends nothing at all');
 });
+
+test('a restore racing a write still in flight on the same name decides after it lands: the snapshot ends in place, and the restore says what it replaced', async (t) => {
+  const { fake, provider } = await setup(t);
+  const snap: DnsSnapshot = {
+    provider: 'cf-main',
+    ...KEY,
+    rrset: { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.10'], proxied: false },
+    takenAt: new Date().toISOString(),
+  };
+  // A slow switch: its PATCH is held while the restore starts.
+  fake.faults.push({ method: 'PATCH', delayMs: 800 });
+  const slowSwitch = provider.replaceRecordSet('example.com', { name: 'www.example.com', type: 'A', ttl: 60, records: ['203.0.113.20'], proxied: false });
+  await until(() => fake.requests.some((r) => r.method === 'PATCH'));
+  const restored = await restoreSnapshot(provider, snap);
+  await slowSwitch;
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 300]], 'the switch write does not outlive the restore');
+  assert.equal(restored.changed, true);
+  assert.deepEqual(restored.replaced?.records, ['203.0.113.20']);
+});
