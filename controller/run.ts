@@ -8,6 +8,8 @@ import { CutoverStore } from './cutover/store/index.js';
 import { CutoverEngine } from './cutover/machine.js';
 import { buildCutoverWiring } from './cutover/wiring.js';
 import { lockStateFile } from './state-lock.js';
+import { storedPlansRefused } from './cutover/plan-ttl.js';
+import { ttlLimitsByProvider } from './dns/ttl-limits.js';
 
 export interface RunningController {
   config: ControllerConfig;
@@ -63,6 +65,9 @@ export async function startController(config: ControllerConfig, opts: StartOptio
   // to exit. (A request in the instant before this line sees the state as the last process left
   // it: a run lock refuses it.)
   engine.resumeAfterRestart();
+  for (const p of storedPlansRefused(store, ttlLimitsByProvider(config.dnsProviders))) {
+    logger.warn({ cutover: p.cutoverId, state: p.state, field: p.field }, `cutover ${p.cutoverId} (${p.state}): ${p.message}; its prepare and preflight fail until then`);
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;

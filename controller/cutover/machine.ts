@@ -32,7 +32,8 @@ import { buildReport, type CutoverReport } from './report.js';
 
 /** Lowers the plan's DNS record TTL ahead of the switch (POST /v1/cutovers/:id/prepare). */
 export interface TtlPort {
-  lower(dns: Plan['dns'], ttl: number): Promise<{ previousTtl: number | null; ttl: number; changed: boolean }>;
+  /** `plan`: the whole stored plan, for checks beyond the record (its TTLs against the provider's limits). */
+  lower(dns: Plan['dns'], ttl: number, plan?: Plan): Promise<{ previousTtl: number | null; ttl: number; changed: boolean }>;
 }
 
 /**
@@ -412,7 +413,7 @@ export class CutoverEngine {
     const target = Math.min(plan.dns.ttl ?? plan.checks.maxTtl, plan.checks.maxTtl);
     let r: Awaited<ReturnType<TtlPort['lower']>>;
     try {
-      r = await this.ttl!.lower(plan.dns, target);
+      r = await this.ttl!.lower(plan.dns, target, plan);
     } catch (err) {
       this.auditOnly(id, 'prepare', actor, { ttl: target, failed: errorRecord(err) });
       throw err;

@@ -170,7 +170,7 @@ function canonicalIpv6(ip: string): string {
  * frozen. A proxied record keeps Cloudflare's automatic TTL whatever the plan says, but the plan
  * is checked before anyone knows whether it is proxied.
  */
-function checkProviderTtl(plan: Plan, provider: string, limits: TtlLimits | undefined): void {
+export function checkProviderTtl(plan: Plan, provider: string, limits: TtlLimits | undefined): void {
   if (limits === undefined) return;
   const { ttl } = plan.dns;
   const maxTtl = plan.checks.maxTtl;

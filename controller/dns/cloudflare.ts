@@ -5,7 +5,7 @@ import { DEFAULT_RETRY_POLICY, providerRequest, type ProviderCall, type Provider
 import { normalizeName, type CachePurger, type CallOptions, type RecordUpdate, type DnsProvider, type RecordSet, type RecordSettings } from './provider.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
-import { CLOUDFLARE_AUTOMATIC } from './ttl-limits.js';
+import { CLOUDFLARE_AUTOMATIC, cloudflareTtlLimits, type TtlLimits } from './ttl-limits.js';
 import { trackWrites, type Write } from './write-tracking.js';
 
 export interface CloudflareProviderOptions {
@@ -13,6 +13,8 @@ export interface CloudflareProviderOptions {
   apiToken: string;
   baseUrl?: string;
   authoritative?: string[];
+  /** Lowest TTL the zone accepts other than 1 (automatic); default 60. */
+  minTtl?: number;
   policy?: Partial<RetryPolicy>;
 }
 
@@ -49,6 +51,7 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
   readonly kind = 'cloudflare';
   readonly name: string;
   readonly authoritative: string[] | undefined;
+  readonly ttlLimits: TtlLimits;
   private readonly base: string;
   private readonly token: string;
   private readonly client: ProviderClient;
@@ -61,6 +64,7 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
   constructor(opts: CloudflareProviderOptions) {
     this.name = opts.name;
     this.authoritative = opts.authoritative;
+    this.ttlLimits = cloudflareTtlLimits(opts.minTtl);
     this.token = opts.apiToken;
     this.base = (opts.baseUrl ?? 'https://api.cloudflare.com/client/v4').replace(/\/+$/, '');
     this.client = { label: `cloudflare ${opts.name}`, policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy }, secrets: [opts.apiToken], errorText: cfErrorText };

@@ -1,5 +1,6 @@
 // What the cutover needs from a DNS provider: read one record set, replace it whole. Anything
 // that can do these two (Route 53 ChangeResourceRecordSets UPSERT, an RFC 2136 update) fits.
+import type { TtlLimits } from './ttl-limits.js';
 
 /** All records of one name and type. Names are absolute, lower case, without the trailing dot. */
 export interface RecordSet {
@@ -64,6 +65,8 @@ export interface DnsProvider {
   readonly kind: string;
   /** host[:port] of the zone's authoritative servers when set in config; else found by NS lookup. */
   readonly authoritative?: string[];
+  /** The TTLs it accepts, as configured now (Cloudflare); absent: any. */
+  readonly ttlLimits?: TtlLimits;
   getRecordSet(zone: string, name: string, type: string, opts?: CallOptions): Promise<RecordSet | null>;
   /**
    * Makes the set exactly `rrset`; with no `records` and no `disabled` it removes it. Idempotent.

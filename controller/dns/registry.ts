@@ -17,7 +17,7 @@ export function buildDnsProviders(
   for (const [name, p] of Object.entries(config)) {
     const key = `dnsProviders.${name}`;
     if (p.type === 'cloudflare') {
-      out.set(name, new CloudflareProvider({ name, apiToken: resolveSecret(p.apiToken, `${key}.apiToken`, opts.env), baseUrl: p.baseUrl, authoritative: p.authoritative, policy: opts.policy }));
+      out.set(name, new CloudflareProvider({ name, apiToken: resolveSecret(p.apiToken, `${key}.apiToken`, opts.env), baseUrl: p.baseUrl, authoritative: p.authoritative, minTtl: p.minTtl, policy: opts.policy }));
     } else {
       out.set(name, new PowerDnsProvider({ name, url: p.url, apiKey: resolveSecret(p.apiKey, `${key}.apiKey`, opts.env), serverId: p.serverId, authoritative: p.authoritative, policy: opts.policy }));
     }

@@ -14,9 +14,13 @@ export interface TtlLimits {
 export const CLOUDFLARE_MIN_TTL = 60;
 export const CLOUDFLARE_AUTOMATIC = { ttl: 1, servedAs: 300 } as const;
 
+export function cloudflareTtlLimits(minTtl: number | undefined): TtlLimits {
+  return { kind: 'cloudflare', min: minTtl ?? CLOUDFLARE_MIN_TTL, automatic: { ...CLOUDFLARE_AUTOMATIC } };
+}
+
 export function ttlLimitsOf(config: DnsProviderConfig): TtlLimits | undefined {
   if (config.type !== 'cloudflare') return undefined;
-  return { kind: 'cloudflare', min: config.minTtl ?? CLOUDFLARE_MIN_TTL, automatic: { ...CLOUDFLARE_AUTOMATIC } };
+  return cloudflareTtlLimits(config.minTtl);
 }
 
 /** Per provider name, for the providers that have limits. */

@@ -56,6 +56,11 @@ export interface CloudflareFake {
    * seconds left, rounded up: Cloudflare's rate limit, which blocks a token for the rest of its window.
    */
   rateLimitedUntil?: number;
+  /**
+   * When set, a POST or PATCH with a TTL other than 1 (automatic) below it is refused with 400
+   * and code 9021, as Cloudflare refuses one below the zone's minimum (60, 30 on Enterprise).
+   */
+  minTtl?: number;
   close(): Promise<void>;
 }
 
@@ -118,6 +123,10 @@ export async function startCloudflareFake(ctx: Pick<TestContext, 'after'>, token
     if (parts[0] !== 'zones' || parts[2] !== 'dns_records' || !fake.zones.some((z) => z.id === parts[1])) return send(404, failure(7003, 'Could not route to the requested resource'));
     const zoneId = parts[1]!;
     const recId = parts[3];
+    const ttl = (body as { ttl?: unknown } | undefined)?.ttl;
+    if ((req.method === 'POST' || req.method === 'PATCH') && fake.minTtl !== undefined && typeof ttl === 'number' && ttl !== 1 && ttl < fake.minTtl) {
+      return send(400, failure(9021, `Invalid TTL. Must be between ${fake.minTtl} and 86400 seconds, or 1 for Automatic.`));
+    }
     if (req.method === 'GET' && recId === undefined) {
       const type = url.searchParams.get('type');
       const name = url.searchParams.get('name');

@@ -15,6 +15,7 @@ import { robotsCheck } from './preflight/robots.js';
 import { runtimeParityCheck } from './preflight/runtime-parity.js';
 import { stagingPagesCheck } from './preflight/staging-pages.js';
 import { tlsParityCheck } from './preflight/tls-parity.js';
+import { ttlLimitsCheck } from './preflight/ttl-limits.js';
 import { fail, named, type Check, type PreflightCheck, type PreflightCheckContext } from './preflight/types.js';
 
 export { named } from './preflight/types.js';
@@ -34,6 +35,7 @@ export function builtinPreflightChecks(deps: Pick<StepDeps, 'agents' | 'dns' | '
     named('runtime parity', runtimeParityCheck(deps.parity)),
     named('tls parity', tlsParityCheck()),
     named('dns ttl', dnsTtlCheck(deps.dns, opts.dnsTtl)),
+    named('dns ttl limits', ttlLimitsCheck(deps.dns)),
     named('dns name', dnsNameCheck(deps.dns)),
     named('free disk', freeDiskCheck(opts.freeDisk)),
     named('robots.txt', robotsCheck()),

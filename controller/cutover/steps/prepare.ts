@@ -3,6 +3,7 @@
 // when — preflight's lead-time check counts from these rows.
 import { requireDnsProvider } from '../../dns/registry.js';
 import { lowerTtl } from '../../dns/switch.js';
+import { planTtlRefusal, storedPlanRefusal } from '../plan-ttl.js';
 import { systemClock, type Clock } from '../executor.js';
 import type { TtlPort } from '../machine.js';
 import type { Plan } from '../plan.js';
@@ -15,8 +16,11 @@ export const preparedTtl = (plan: Plan): number => Math.min(plan.dns.ttl ?? plan
 /** For `new CutoverEngine({ttl})`: engine.prepare() records the sighting and the audit itself. */
 export function dnsTtlPort(deps: Pick<StepDeps, 'dns'>): TtlPort {
   return {
-    async lower(dns, ttl) {
+    async lower(dns, ttl, plan) {
       const provider = requireDnsProvider(deps.dns, dns.provider);
+      // The provider would refuse the write: say which key of the stored plan, before sending it.
+      const refusal = plan === undefined ? undefined : planTtlRefusal(plan, provider.name, provider.ttlLimits);
+      if (refusal !== undefined) throw storedPlanRefusal(refusal, provider.name);
       const r = await lowerTtl(provider, dns, ttl);
       return { previousTtl: r.before?.ttl ?? null, ttl: r.after?.ttl ?? ttl, changed: r.changed };
     },
@@ -34,7 +38,7 @@ export interface PrepareTtlResult {
 /** Standalone: lowers the TTL and records the sighting (use this OR engine.prepare, not both). */
 export async function prepareTtl(deps: Pick<StepDeps, 'dns'> & { store: CutoverStore; clock?: Clock }, cutover: { id: string; plan: Plan }): Promise<PrepareTtlResult> {
   const { plan } = cutover;
-  const r = await dnsTtlPort(deps).lower(plan.dns, preparedTtl(plan));
+  const r = await dnsTtlPort(deps).lower(plan.dns, preparedTtl(plan), plan);
   const at = (deps.clock ?? systemClock).now().toISOString();
   deps.store.ttlLowered.record({ zone: plan.dns.zone, name: plan.dns.name, type: plan.dns.type, ttl: r.ttl, at, cutoverId: cutover.id, source: 'prepare' });
   const lowSince = deps.store.ttlLowered.lowSince(plan.dns.zone, plan.dns.name, plan.dns.type, plan.checks.maxTtl) ?? null;
