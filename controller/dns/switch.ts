@@ -221,18 +221,23 @@ export interface LowerTtlResult {
  */
 export async function lowerTtl(provider: DnsProvider, target: RecordKey, maxTtl: number): Promise<LowerTtlResult> {
   const k = key(target);
-  const before = await provider.getRecordSet(k.zone, k.name, k.type);
-  if (before === null || servesNothing(before)) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
   // TTLs are judged as served: Cloudflare's 1 ("automatic") is 300 s, over a maxTtl of 60, and
   // gets maxTtl; proxied records are answered by the edge anyway.
   // A Cloudflare set whose records differ counts by its highest; each keeps its own settings, capped.
   const served = (ttl: number) => servedTtl(provider, ttl);
-  const highest = Math.max(served(before.ttl), ...(before.perRecord ?? []).map((p) => served(p.ttl)));
-  if (highest <= maxTtl || before.proxied === true) return { before, after: before, changed: false };
   const cap = (ttl: number) => (served(ttl) > maxTtl ? maxTtl : ttl);
-  const after: RecordSet = { ...before, ttl: cap(before.ttl) };
-  if (before.perRecord !== undefined) after.perRecord = before.perRecord.map((p) => ({ ...p, ttl: cap(p.ttl) }));
-  await provider.replaceRecordSet(k.zone, after);
-  await verify(provider, k, after, 'TTL change');
-  return { before, after, changed: true };
+  let after: RecordSet | undefined;
+  // The values written back are the ones just read: read and write in one turn of the name's
+  // queue, or a switch landing between them would be undone by this TTL change.
+  const r = await update(provider, k, (before) => {
+    if (before === null || servesNothing(before)) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
+    const highest = Math.max(served(before.ttl), ...(before.perRecord ?? []).map((p) => served(p.ttl)));
+    if (highest <= maxTtl || before.proxied === true) return undefined;
+    after = { ...before, ttl: cap(before.ttl) };
+    if (before.perRecord !== undefined) after.perRecord = before.perRecord.map((p) => ({ ...p, ttl: cap(p.ttl) }));
+    return after;
+  });
+  if (r.after === undefined || after === undefined) return { before: r.before, after: r.before, changed: false };
+  checkReadBack(provider, k, r.after, after, 'TTL change');
+  return { before: r.before, after, changed: true };
 }

@@ -389,3 +389,15 @@ test('a restore racing a write still in flight on the same name decides after it
   assert.equal(restored.changed, true);
   assert.deepEqual(restored.replaced?.records, ['203.0.113.20']);
 });
+
+test('lowering the TTL while a switch write is in flight on the same name keeps the switched value: it reads after the write lands', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.faults.push({ method: 'PATCH', delayMs: 800 });
+  const slowSwitch = provider.replaceRecordSet('example.com', { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.20'], proxied: false });
+  await until(() => fake.requests.some((r) => r.method === 'PATCH'));
+  const lowered = await lowerTtl(provider, KEY, 60);
+  await slowSwitch;
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.20', 60]], 'the TTL change does not write back the value it read before the switch');
+  assert.deepEqual(lowered.before?.records, ['203.0.113.20']);
+  assert.equal(lowered.changed, true);
+});
