@@ -2,7 +2,7 @@
 // marker column so differences stand out without colour.
 import type { ParityStatus, ParityTable } from './parity.js';
 
-const MARKER: Record<ParityStatus, string> = { equal: ' ', allowed: ' ', differs: '≠', missing: '?' };
+const MARKER: Record<ParityStatus, string> = { equal: ' ', allowed: ' ', differs: '≠', missing: '?', unknown: '!' };
 const MAX_VALUE = 40;
 const MAX_KEY = 60;
 
@@ -60,7 +60,8 @@ export function formatParityTable(table: ParityTable): string {
       out.push(line(i === 0 ? MARKER[r.status] : ' ', r.k[i] ?? '', r.s[i] ?? '', r.p[i] ?? '', i === 0 ? r.status : ''));
     }
   }
-  const { equal, differs, missing, allowed } = table.summary;
-  out.push('', `${table.rows.length} rows: ${equal} equal, ${differs} differs, ${missing} missing, ${allowed} allowed to differ`);
+  const { equal, differs, missing, allowed, unknown = 0 } = table.summary;
+  out.push('', `${table.rows.length} rows: ${equal} equal, ${differs} differs, ${missing} missing, ${allowed} allowed to differ${unknown > 0 ? `, ${unknown} unknown` : ''}`);
+  for (const u of table.unreadable ?? []) out.push(`! could not read ${u.what} on ${u.agent} (${u.side}): ${u.error}`);
   return out.join('\n');
 }

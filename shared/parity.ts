@@ -4,8 +4,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 export const ParityStatusSchema = Type.Union(
-  [Type.Literal('equal'), Type.Literal('differs'), Type.Literal('missing'), Type.Literal('allowed')],
-  { description: 'missing: present on one side only; allowed: differs, but the caller allowed it to' },
+  [Type.Literal('equal'), Type.Literal('differs'), Type.Literal('missing'), Type.Literal('allowed'), Type.Literal('unknown')],
+  {
+    description:
+      'missing: present on one side only; allowed: differs, but the caller allowed it to; unknown: could not be read on a side (its tool failed or timed out, its database was unreachable), see `unreadable`',
+  },
 );
 export type ParityStatus = Static<typeof ParityStatusSchema>;
 
@@ -28,7 +31,19 @@ export const ParityTableSchema = Type.Object(
       differs: Type.Integer({ minimum: 0 }),
       missing: Type.Integer({ minimum: 0 }),
       allowed: Type.Integer({ minimum: 0 }),
+      unknown: Type.Optional(Type.Integer({ minimum: 0, description: 'absent from tables recorded before the status existed' })),
     }),
+    unreadable: Type.Optional(
+      Type.Array(
+        Type.Object({
+          side: Type.Union([Type.Literal('staging'), Type.Literal('production')]),
+          agent: Type.String(),
+          what: Type.String({ description: 'what could not be read, e.g. "apache modules (/usr/sbin/apache2ctl)"' }),
+          error: Type.String({ description: 'why, as the agent reported it' }),
+        }),
+        { description: 'sources a side could not read; their rows are `unknown`, not compared' },
+      ),
+    ),
   },
   { description: 'one row per compared key, with a count per status' },
 );

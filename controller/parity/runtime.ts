@@ -22,9 +22,23 @@ interface Value {
   compared?: string;
   /** Host-specific by nature (hostname, fingerprints, free space): never a 'differs'. */
   informational?: boolean;
+  /** Could not be read on this side (the tool failed or timed out): never equal, never allowed. */
+  unknown?: boolean;
 }
 
 type Flat = Map<string, Value>;
+
+/** What a side could not read: rows under `prefix` the other side has are unknown here, not absent. */
+interface Unreadable {
+  prefix: string;
+  what: string;
+  error: string;
+}
+
+interface Flattened {
+  flat: Flat;
+  unreadable: Unreadable[];
+}
 
 const CATEGORY_ORDER = ['os', 'database', 'php', 'web server', 'env', 'tls', 'disk'];
 
@@ -51,26 +65,52 @@ function humanBytes(n: bigint): string {
 }
 
 export function flattenFacts(f: Facts__Output): Flat {
+  return flattenWithGaps(f).flat;
+}
+
+function flattenWithGaps(f: Facts__Output): Flattened {
   const flat: Flat = new Map();
+  const unreadable: Unreadable[] = [];
   if (f.os) {
     for (const k of ['platform', 'distro', 'kernel', 'arch', 'agent_version', 'node_version'] as const) put(flat, `os.${k}`, 'os', f.os[k]);
     put(flat, 'os.hostname', 'os', f.os.hostname, { informational: true });
   }
   const db = f.database;
   if (db?.configured) {
-    put(flat, 'mysql.reachable', 'database', db.reachable ? 'yes' : `no: ${db.error}`, { compared: db.reachable ? 'yes' : 'no' });
     if (db.reachable) {
+      put(flat, 'mysql.reachable', 'database', 'yes');
       put(flat, 'mysql.flavor', 'database', db.flavor);
       put(flat, 'mysql.version', 'database', db.version);
       for (const [name, value] of Object.entries(db.variables ?? {})) put(flat, `mysql.${name}`, 'database', value);
+    } else {
+      put(flat, 'mysql.reachable', 'database', `no: ${db.error}`, { unknown: true });
+      unreadable.push({ prefix: 'mysql.', what: 'database', error: db.error });
     }
   }
   if (f.php?.present) {
-    put(flat, 'php.version', 'php', f.php.version || `unknown: ${f.php.error}`, { compared: f.php.version || 'unknown' });
-    for (const m of f.php.modules) put(flat, `php.module.${m}`, 'php', 'present');
+    if (f.php.error) {
+      // php -r and php -m run together; either failing leaves the whole answer in doubt.
+      put(flat, 'php.version', 'php', f.php.version || `unknown: ${f.php.error}`, { unknown: true });
+      unreadable.push({ prefix: 'php.', what: `php (${f.php.binary})`, error: f.php.error });
+    } else {
+      put(flat, 'php.version', 'php', f.php.version);
+      for (const m of f.php.modules) put(flat, `php.module.${m}`, 'php', 'present');
+    }
   }
   for (const ws of f.web_servers) {
-    put(flat, `${ws.kind}.version`, 'web server', ws.version || `unknown: ${ws.error}`, { compared: ws.version || 'unknown' });
+    if (!ws.version) {
+      const error = ws.error || 'no version in its output';
+      put(flat, `${ws.kind}.version`, 'web server', `unknown: ${error}`, { unknown: true });
+      unreadable.push({ prefix: `${ws.kind}.`, what: `${ws.kind} (${ws.binary})`, error });
+      continue;
+    }
+    put(flat, `${ws.kind}.version`, 'web server', ws.version);
+    if (ws.error) {
+      // Version known, modules not (apache2ctl -M parses the whole config and may need root).
+      put(flat, `${ws.kind}.modules`, 'web server', `unknown: ${ws.error}`, { unknown: true });
+      unreadable.push({ prefix: `${ws.kind}.module`, what: `${ws.kind} modules (${ws.binary})`, error: ws.error });
+      continue;
+    }
     for (const m of ws.modules) put(flat, `${ws.kind}.module.${m}`, 'web server', 'present');
   }
   const labels = envFileLabels(f.env.map((e) => e.file));
@@ -96,7 +136,17 @@ export function flattenFacts(f: Facts__Output): Flat {
     if (d.error) put(flat, `disk.${d.root}.error`, 'disk', d.error, { informational: true });
     else put(flat, `disk.${d.root}.free_bytes`, 'disk', humanBytes(BigInt(d.free_bytes)), { informational: true });
   }
-  return flat;
+  return { flat, unreadable };
+}
+
+/** A key the other side has and this side could not read is 'unknown' here, never 'absent' or missing. */
+function fillUnknown(a: Flattened, b: Flattened): void {
+  for (const [from, to] of [[a, b], [b, a]] as const) {
+    for (const [key, v] of from.flat) {
+      if (to.flat.has(key)) continue;
+      if (to.unreadable.some((u) => key.startsWith(u.prefix))) to.flat.set(key, { category: v.category, shown: 'unknown', unknown: true });
+    }
+  }
 }
 
 /** A module absent from one side's list is 'absent' there when that side has the software at all. */
@@ -120,14 +170,18 @@ function allowMatcher(allow: string[]): (key: string) => boolean {
 }
 
 function classify(s: Value | undefined, p: Value | undefined, allowed: boolean): ParityStatus {
+  if (s?.unknown || p?.unknown) return 'unknown';
   if (s === undefined || p === undefined) return 'missing';
   if ((s.compared ?? s.shown) === (p.compared ?? p.shown)) return 'equal';
   return allowed || s.informational || p.informational ? 'allowed' : 'differs';
 }
 
 export function compareRuntimeFacts(staging: Facts__Output, production: Facts__Output, opts: RuntimeCompareOptions): ParityTable {
-  const s = flattenFacts(staging);
-  const p = flattenFacts(production);
+  const sg = flattenWithGaps(staging);
+  const pg = flattenWithGaps(production);
+  fillUnknown(sg, pg);
+  const s = sg.flat;
+  const p = pg.flat;
   fillAbsentModules(s, p);
   const isAllowed = allowMatcher(opts.allowDiffer ?? []);
   const rows: ParityRow[] = [];
@@ -147,7 +201,11 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
     return i < 0 ? CATEGORY_ORDER.length : i;
   };
   rows.sort((a, b) => rank(a.category) - rank(b.category) || a.key.localeCompare(b.key));
-  const summary: Record<ParityStatus, number> = { equal: 0, differs: 0, missing: 0, allowed: 0 };
+  const summary: Record<ParityStatus, number> = { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 0 };
   for (const r of rows) summary[r.status]++;
-  return { staging: opts.stagingName, production: opts.productionName, rows, summary };
+  const unreadable = [
+    ...sg.unreadable.map((u) => ({ side: 'staging' as const, agent: opts.stagingName, what: u.what, error: u.error })),
+    ...pg.unreadable.map((u) => ({ side: 'production' as const, agent: opts.productionName, what: u.what, error: u.error })),
+  ];
+  return { staging: opts.stagingName, production: opts.productionName, rows, summary, unreadable };
 }

@@ -105,6 +105,19 @@ test('GET /v1/parity/runtime passes both agents and the allowed differences to t
   assert.deepEqual(parity.calls[1]?.opts, { allowDiffer: [] });
 });
 
+test('GET /v1/parity/runtime answers unknown rows and what a side could not read, as the comparison made them', async (t) => {
+  const table = {
+    ...sampleParityTable('staging-1', 'prod-1'),
+    rows: [{ key: 'apache.module.rewrite_module', category: 'web server', staging: 'present', production: 'unknown', status: 'unknown' as const }],
+    summary: { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 1 },
+    unreadable: [{ side: 'production' as const, agent: 'prod-1', what: 'apache modules (/usr/sbin/apache2ctl)', error: 'apache2ctl -M: exited with 1' }],
+  };
+  const app = await buildTestApp(t, { parity: fakeParity(() => table) });
+  const res = await app.inject({ url: '/v1/parity/runtime?staging=staging-1&production=prod-1', headers: auth });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), table);
+});
+
 test('a comparison that fails keeps its error code', async (t) => {
   const parity = { compare: async () => { throw new SwitchyardError('SY_AGENT_TIMEOUT', 'prod-1 did not answer in 10000 ms'); } };
   const app = await buildTestApp(t, { parity });

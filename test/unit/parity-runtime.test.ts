@@ -32,7 +32,7 @@ test('two identical hosts are equal everywhere except what is host-specific by n
   assert.equal(row(t, 'php.module.gd').status, 'equal');
   assert.equal(row(t, 'nginx.version').status, 'equal');
   assert.equal(row(t, 'os.hostname').status, 'allowed');
-  assert.deepEqual(t.summary, { equal: t.rows.length - 1, differs: 0, missing: 0, allowed: 1 });
+  assert.deepEqual(t.summary, { equal: t.rows.length - 1, differs: 0, missing: 0, allowed: 1, unknown: 0 });
 });
 
 test('a different value differs, a one-sided key is missing, an absent module reads "absent"', () => {

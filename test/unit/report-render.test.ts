@@ -73,12 +73,24 @@ function fullReport(): Record<string, unknown> {
   };
 }
 
+test('text and html report: rows a side could not read are counted as unknown and say what and why', () => {
+  const r = fullReport();
+  const runtime = (r.parity as { runtime: Record<string, unknown> }).runtime;
+  runtime.rows = [{ key: 'php.version', category: 'php', staging: '8.2.1', production: 'unknown: php -m: timed out after 10000 ms', status: 'unknown' }];
+  runtime.summary = { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 1 };
+  runtime.unreadable = [{ side: 'production', agent: 'prod-1', what: 'php (/usr/bin/php)', error: 'php -m: timed out after 10000 ms' }];
+  const text = formatReportText(r);
+  assert.match(text, /Runtime parity \(staging-1 → prod-1\): 0 equal, 0 differ, 0 missing, 0 allowed, 1 unknown$/m);
+  assert.match(text, /^  could not read php \(\/usr\/bin\/php\) on prod-1: php -m: timed out after 10000 ms$/m);
+  assert.match(renderReportHtml(r), /could not read php \(\/usr\/bin\/php\) on prod-1: php -m: timed out/);
+});
+
 test('text report: timeline, parity summaries, findings grouped by status with passes counted', () => {
   const text = formatReportText(fullReport());
   assert.match(text, /^cutover co_1 \(example\.com\): failed — created .* by ci-operator$/m);
   assert.match(text, /✔ preflight\s+succeeded\s+3\.0s\s+10 passed/);
   assert.match(text, /✘ validate\s+failed\s+12\.0s \(attempt 2\)\s+SY_STEP_FAILED: 1 validation check failed/);
-  assert.match(text, /Runtime parity \(staging-1 → prod-1\): 1 equal, 1 differ, 0 missing, 0 allowed/);
+  assert.match(text, /Runtime parity \(staging-1 → prod-1\): 1 equal, 1 differ, 0 missing, 0 allowed$/m);
   assert.match(text, /differs\s+php\.version\s+8\.2\.1 \| 8\.2\.3/);
   assert.doesNotMatch(text, /os\.name/, 'equal rows are counted, not listed');
   assert.match(text, /Database parity: DIFFERS — 2 tables, 41 chunks \(guarded\)/);

@@ -1,28 +1,76 @@
 // Runtime parity: versions, modules, key server variables and env value digests of the two
-// agents must match, apart from the keys the plan allows to differ.
+// agents must match, apart from the keys the plan allows to differ. What a side could not read
+// and software one side lacks are told as such, naming the host and what to do, so nobody hunts
+// forty "module absent" rows that are one failed command or one missing package.
 import { EVIDENCE_KEYS } from '../../executor.js';
 import type { RuntimeParityService } from '../../../parity/service.js';
+import type { ParityRow, ParityTable } from '../../../../shared/parity.js';
 import { fail, pass, type PreflightCheck } from './types.js';
 
 // TLS rows are keyed by host name, and staging and production serve different names, so they
 // never line up here; the TLS check pairs the two origins' certificates instead.
 const JUDGED_ELSEWHERE = new Set(['tls']);
 
+/** Software whose rows share a prefix, with the agent config key that points at it. */
+const SOFTWARE: Array<{ prefix: string; name: string; configKey: string }> = [
+  { prefix: 'php.', name: 'PHP', configKey: 'binaries.php' },
+  { prefix: 'nginx.', name: 'nginx', configKey: 'binaries.nginx' },
+  { prefix: 'apache.', name: 'Apache', configKey: 'binaries.apache' },
+  { prefix: 'mysql.', name: 'a database', configKey: 'database' },
+];
+
+const MAX_SHOWN = 10;
+
+function list(items: string[]): string {
+  return `${items.slice(0, MAX_SHOWN).join(', ')}${items.length > MAX_SHOWN ? `, … (${items.length} in all)` : ''}`;
+}
+
+/** One finding per software one side has and the other does not, replacing its one-sided rows. */
+function oneSidedSoftware(table: ParityTable, rows: ParityRow[]): { problems: string[]; covered: Set<ParityRow> } {
+  const problems: string[] = [];
+  const covered = new Set<ParityRow>();
+  for (const sw of SOFTWARE) {
+    const anchor = rows.find((r) => r.key === (sw.prefix === 'mysql.' ? 'mysql.reachable' : `${sw.prefix}version`) && r.status === 'missing');
+    if (anchor === undefined) continue;
+    const lacking = anchor.production === null ? table.production : table.staging;
+    const having = anchor.production === null ? table.staging : table.production;
+    const theirs = rows.filter((r) => r.key.startsWith(sw.prefix) && r.status === 'missing');
+    for (const r of theirs) covered.add(r);
+    if (sw.prefix === 'mysql.') {
+      problems.push(`no database is configured on ${lacking}'s agent (${having} has one) — set \`database\` in ${lacking}'s agent config`);
+      continue;
+    }
+    const version = (anchor.production ?? anchor.staging)!;
+    const modules = theirs.filter((r) => r.key.includes('.module.')).map((r) => r.key.slice(r.key.indexOf('.module.') + 8));
+    problems.push(
+      `${sw.name} is not installed on ${lacking} (${having} has ${version}${modules.length > 0 ? ` with modules ${list(modules)}` : ''}) — install it there, or set ${sw.configKey} in ${lacking}'s agent config if it is not on the agent's PATH`,
+    );
+  }
+  return { problems, covered };
+}
+
 export function runtimeParityCheck(parity: Pick<RuntimeParityService, 'compare'>): PreflightCheck {
   return async ({ step, setEvidence }) => {
     const { plan } = step;
     const table = await parity.compare(plan.staging.agent, plan.production.agent, { allowDiffer: plan.checks.allowDiffer ?? [] });
     setEvidence(EVIDENCE_KEYS.runtimeParity, table);
-    const bad = table.rows.filter((r) => (r.status === 'differs' || r.status === 'missing') && !JUDGED_ELSEWHERE.has(r.category));
-    if (bad.length === 0) {
+    const judged = table.rows.filter((r) => !JUDGED_ELSEWHERE.has(r.category));
+    const unknown = judged.filter((r) => r.status === 'unknown');
+    const { problems: software, covered } = oneSidedSoftware(table, judged);
+    const bad = judged.filter((r) => (r.status === 'differs' || r.status === 'missing') && !covered.has(r));
+    const unreadable = (table.unreadable ?? []).map(
+      (u) => `could not read ${u.what} on ${u.agent}: ${u.error} — make it answer on that host (install it, fix its configuration, or let the agent's user run it) and run preflight again`,
+    );
+    if (bad.length === 0 && unknown.length === 0 && software.length === 0) {
       return [pass('runtime parity', `${table.summary.equal} equal, ${table.summary.allowed} allowed to differ`, { summary: table.summary })];
     }
-    const shown = bad.slice(0, 10).map((r) => `${r.key}: ${r.staging ?? 'absent'} ≠ ${r.production ?? 'absent'}`);
-    return [
-      fail('runtime parity', `${bad.length} difference(s) between ${plan.staging.agent} and ${plan.production.agent}: ${shown.join('; ')}${bad.length > 10 ? '; …' : ''} — fix production, or list the key in checks.allowDiffer if the difference is meant`, {
-        summary: table.summary,
-        rows: bad,
-      }),
-    ];
+    const parts = [...unreadable, ...software];
+    if (bad.length > 0) {
+      const shown = bad.slice(0, MAX_SHOWN).map((r) => `${r.key}: ${r.staging ?? 'absent'} ≠ ${r.production ?? 'absent'}`);
+      parts.push(
+        `${bad.length} difference(s) between ${plan.staging.agent} and ${plan.production.agent}: ${shown.join('; ')}${bad.length > MAX_SHOWN ? '; …' : ''} — fix production, or list the key in checks.allowDiffer if the difference is meant`,
+      );
+    }
+    return [fail('runtime parity', parts.join(' · '), { summary: table.summary, rows: [...unknown, ...bad, ...covered], unreadable: table.unreadable ?? [] })];
   };
 }
