@@ -1,7 +1,57 @@
-// The PHP the site runs on: version and compiled/loaded modules, as the CLI binary reports them.
+// The PHP the site runs on: version, compiled/loaded modules and the settings that break a site
+// when they differ, as the CLI binary reports them.
 import type { PhpFacts } from '../../shared/proto-gen/switchyard/v1/PhpFacts.js';
 import type { Collected } from './collected.js';
 import { errorMessage, findOnPath, runTool, type ToolEnv } from './exec.js';
+
+/**
+ * Read by name and nothing else: a site fails after the switch when production has less memory,
+ * smaller uploads, a shorter time limit, another time zone, or a function disabled. Settings that
+ * can hold credentials (session.save_path with a Redis password, mysqli.default_pw) are not here
+ * and never leave the host.
+ */
+export const PHP_PARITY_INI = [
+  'memory_limit',
+  'upload_max_filesize',
+  'post_max_size',
+  'max_file_uploads',
+  'max_execution_time',
+  'max_input_time',
+  'max_input_vars',
+  'date.timezone',
+  'default_charset',
+  'intl.default_locale',
+  'disable_functions',
+  'disable_classes',
+  'allow_url_fopen',
+  'file_uploads',
+  'short_open_tag',
+  'output_buffering',
+  'display_errors',
+  'error_reporting',
+  'zend.assertions',
+  'serialize_precision',
+  'precision',
+  'pcre.backtrack_limit',
+  'pcre.jit',
+  'realpath_cache_size',
+  'session.save_handler',
+  'session.gc_maxlifetime',
+  'session.cookie_secure',
+  'session.cookie_samesite',
+  'opcache.enable',
+  'opcache.memory_consumption',
+  'opcache.max_accelerated_files',
+  'opcache.validate_timestamps',
+  'opcache.revalidate_freq',
+  'opcache.jit',
+] as const;
+
+// The CLI forces max_execution_time=0 and output_buffering=0 over php.ini, even in get_cfg_var;
+// the web SAPIs use the files' values, so those two are read from the loaded ini files (last one
+// wins, as PHP does). Missing settings (no opcache) are left out.
+const CLI_FORCED = ['max_execution_time', 'output_buffering'];
+const INI_SCRIPT = `$f=array_filter(array_merge([php_ini_loaded_file()],array_map('trim',explode(',',(string)php_ini_scanned_files()))));$fromFiles=[];foreach($f as $p){$a=@parse_ini_file($p,false,INI_SCANNER_RAW);if(is_array($a))foreach(${JSON.stringify(CLI_FORCED).replace(/"/g, "'")} as $k)if(array_key_exists($k,$a))$fromFiles[$k]=$a[$k];}$o=[];foreach(json_decode($argv[1]) as $k){$v=array_key_exists($k,$fromFiles)?$fromFiles[$k]:ini_get($k);if($v!==false)$o[$k]=(string)$v;}echo json_encode($o);`;
 
 /** Module names from `php -m`: both sections, lower-cased so "Zend OPcache" matches across builds. */
 export function parsePhpModules(output: string): string[] {
@@ -13,19 +63,43 @@ export function parsePhpModules(output: string): string[] {
   return [...new Set(names)].sort();
 }
 
+/** The settings object the INI script prints; anything else is an error naming what came back. */
+export function parsePhpIni(output: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output.trim());
+  } catch {
+    throw new Error(`php settings: not JSON: ${JSON.stringify(output.trim().slice(0, 60))}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('php settings: not a JSON object');
+  const wanted = new Set<string>(PHP_PARITY_INI);
+  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([k]) => wanted.has(k)).map(([k, v]) => [k, String(v)]));
+}
+
+async function readIni(binary: string, env: ToolEnv): Promise<{ ini: Record<string, string> } | { ini_error: string }> {
+  try {
+    const out = await runTool(binary, ['-r', INI_SCRIPT, JSON.stringify(PHP_PARITY_INI)], env);
+    return { ini: parsePhpIni(out.stdout) };
+  } catch (err) {
+    // The command line holds only the script: safe to report as runTool words it.
+    return { ini_error: errorMessage(err).replace(INI_SCRIPT, '<settings script>') };
+  }
+}
+
 export async function collectPhpFacts(binary: string, env: ToolEnv = {}): Promise<Collected<PhpFacts>> {
   const found = await findOnPath(binary, env);
   if (found === undefined) {
     return { facts: { present: false, binary }, notes: [`${binary} not found on this host`] };
   }
   try {
-    const [version, modules] = await Promise.all([
+    const [version, modules, settings] = await Promise.all([
       runTool(found, ['-r', 'echo PHP_VERSION;'], env),
       runTool(found, ['-m'], env),
+      readIni(found, env),
     ]);
     return {
-      facts: { present: true, binary: found, version: version.stdout.trim(), modules: parsePhpModules(modules.stdout) },
-      notes: [],
+      facts: { present: true, binary: found, version: version.stdout.trim(), modules: parsePhpModules(modules.stdout), ...settings },
+      notes: 'ini_error' in settings ? [`php: settings unknown: ${settings.ini_error}`] : [],
     };
   } catch (err) {
     const message = errorMessage(err);

@@ -33,6 +33,10 @@ interface Unreadable {
   prefix: string;
   what: string;
   error: string;
+  /** Worth telling only when the other side has rows under the prefix (an older agent). */
+  quiet?: boolean;
+  /** Set once a row of the other side was marked unknown through it. */
+  used?: boolean;
 }
 
 interface Flattened {
@@ -95,6 +99,7 @@ function flattenWithGaps(f: Facts__Output): Flattened {
     } else {
       put(flat, 'php.version', 'php', f.php.version);
       for (const m of f.php.modules) put(flat, `php.module.${m}`, 'php', 'present');
+      flattenPhpIni(f, flat, unreadable);
     }
   }
   for (const ws of f.web_servers) {
@@ -139,12 +144,44 @@ function flattenWithGaps(f: Facts__Output): Flattened {
   return { flat, unreadable };
 }
 
+/** php.ini settings written as sizes (256M, 268435456, 256m) are the same setting. */
+const SIZE_SETTINGS = new Set(['memory_limit', 'upload_max_filesize', 'post_max_size', 'realpath_cache_size']);
+
+/** PHP's shorthand bytes (K, M, G, case-insensitive) as a plain number; anything else as written. */
+export function phpSize(value: string): string {
+  const m = /^\s*(-?\d+)\s*([kmg]?)\s*$/i.exec(value);
+  if (!m) return value.trim();
+  const exp = { '': 0, k: 1, m: 2, g: 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return (BigInt(m[1]!) * 1024n ** BigInt(exp)).toString();
+}
+
+function flattenPhpIni(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
+  const php = f.php!;
+  if (php.ini_error) {
+    put(flat, 'php.ini', 'php', `unknown: ${php.ini_error}`, { unknown: true });
+    unreadable.push({ prefix: 'php.ini.', what: `php settings (${php.binary})`, error: php.ini_error });
+    return;
+  }
+  const ini = Object.entries(php.ini ?? {});
+  if (ini.length === 0) {
+    const agent = f.os?.agent_version ? ` ${f.os.agent_version}` : '';
+    unreadable.push({ prefix: 'php.ini.', what: 'php settings', error: `not reported by this agent${agent} — upgrade it`, quiet: true });
+    return;
+  }
+  for (const [name, value] of ini) {
+    put(flat, `php.ini.${name}`, 'php', value, SIZE_SETTINGS.has(name) ? { compared: phpSize(value) } : {});
+  }
+}
+
 /** A key the other side has and this side could not read is 'unknown' here, never 'absent' or missing. */
 function fillUnknown(a: Flattened, b: Flattened): void {
   for (const [from, to] of [[a, b], [b, a]] as const) {
     for (const [key, v] of from.flat) {
       if (to.flat.has(key)) continue;
-      if (to.unreadable.some((u) => key.startsWith(u.prefix))) to.flat.set(key, { category: v.category, shown: 'unknown', unknown: true });
+      const gap = to.unreadable.find((u) => key.startsWith(u.prefix));
+      if (gap === undefined) continue;
+      gap.used = true;
+      to.flat.set(key, { category: v.category, shown: 'unknown', unknown: true });
     }
   }
 }
@@ -204,8 +241,8 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
   const summary: Record<ParityStatus, number> = { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 0 };
   for (const r of rows) summary[r.status]++;
   const unreadable = [
-    ...sg.unreadable.map((u) => ({ side: 'staging' as const, agent: opts.stagingName, what: u.what, error: u.error })),
-    ...pg.unreadable.map((u) => ({ side: 'production' as const, agent: opts.productionName, what: u.what, error: u.error })),
+    ...sg.unreadable.filter((u) => !u.quiet || u.used).map((u) => ({ side: 'staging' as const, agent: opts.stagingName, what: u.what, error: u.error })),
+    ...pg.unreadable.filter((u) => !u.quiet || u.used).map((u) => ({ side: 'production' as const, agent: opts.productionName, what: u.what, error: u.error })),
   ];
   return { staging: opts.stagingName, production: opts.productionName, rows, summary, unreadable };
 }

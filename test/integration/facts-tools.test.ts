@@ -24,8 +24,13 @@ function fakeBin(t: TestContext, scripts: Record<string, string>): string {
   return dir;
 }
 
+// The settings script gets the names it wants as $3; this php answers one it was not asked for,
+// holding a password, which must not leave the agent.
 const FAKE_PHP = `case "$1" in
-  -r) printf '8.2.18' ;;
+  -r) case "$2" in
+    *PHP_VERSION*) printf '8.2.18' ;;
+    *) printf '{"memory_limit":"256M","date.timezone":"UTC","disable_functions":"exec","session.save_path":"tcp://redis:6379?auth=Redis-Pa55-91c2"}' ;;
+  esac ;;
   -m) printf '[PHP Modules]\\nCore\\ngd\\nmysqli\\nZend OPcache\\n\\n[Zend Modules]\\nZend OPcache\\n\\n' ;;
   *) exit 2 ;;
 esac`;
@@ -49,8 +54,25 @@ test('php absent from the host is a note, not a failure', async (t) => {
 test('a fake php first on PATH is asked for its version and modules', async (t) => {
   const dir = fakeBin(t, { php: FAKE_PHP });
   const { facts, notes } = await collectPhpFacts('php', { path: `${dir}:/usr/bin:/bin` });
-  assert.deepEqual(facts, { present: true, binary: join(dir, 'php'), version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'] });
+  assert.deepEqual(facts, {
+    present: true,
+    binary: join(dir, 'php'),
+    version: '8.2.18',
+    modules: ['core', 'gd', 'mysqli', 'zend opcache'],
+    ini: { memory_limit: '256M', 'date.timezone': 'UTC', disable_functions: 'exec' },
+  });
   assert.deepEqual(notes, []);
+  assert.equal(JSON.stringify(facts).includes('Redis-Pa55'), false, 'a setting not asked for never leaves the host');
+});
+
+test('php settings that cannot be read leave version and modules, with ini_error and a note', async (t) => {
+  const dir = fakeBin(t, { php: FAKE_PHP.replace(`*) printf '{"memory_limit"`, `*) echo 'PHP Warning: broken' >&2; exit 3; printf '{"memory_limit"`) });
+  const { facts, notes } = await collectPhpFacts('php', { path: dir });
+  assert.equal(facts.version, '8.2.18');
+  assert.equal(facts.error, undefined);
+  assert.deepEqual(facts.modules, ['core', 'gd', 'mysqli', 'zend opcache']);
+  assert.match(facts.ini_error!, /php -r <settings script> \["memory_limit",.*\]: exited with 3: PHP Warning: broken$/);
+  assert.deepEqual(notes, [`php: settings unknown: ${facts.ini_error}`]);
 });
 
 test('a php that fails is reported with its error and the command', async (t) => {

@@ -27,7 +27,10 @@ function fakeBin(t: TestContext, scripts: Record<string, string>): string {
 }
 
 const PHP = `case "$1" in
-  -r) printf '8.2.18' ;;
+  -r) case "$2" in
+    *PHP_VERSION*) printf '8.2.18' ;;
+    *) printf '{"memory_limit":"256M","upload_max_filesize":"64M","date.timezone":"UTC"}' ;;
+  esac ;;
   -m) printf '[PHP Modules]\\nCore\\ngd\\nintl\\nmysqli\\n\\n[Zend Modules]\\n\\n' ;;
   *) exit 2 ;;
 esac`;
@@ -92,4 +95,11 @@ test('php not installed on production is one finding naming the host, the versio
 test('both hosts alike through the same fake tools pass', async (t) => {
   const { check } = await judge(t, { php: PHP, apache2ctl: APACHE }, { php: PHP, apache2ctl: APACHE });
   assert.equal(check.status, 'pass', check.message);
+});
+
+test('production with a lower memory_limit fails preflight naming the setting and both values', async (t) => {
+  const { check, table } = await judge(t, { php: PHP }, { php: PHP.replace('"256M"', '"128M"').replace('"64M"', '"67108864"') });
+  assert.deepEqual(table.rows.filter((r) => r.status !== 'equal' && r.category === 'php').map((r) => [r.key, r.staging, r.production, r.status]), [['php.ini.memory_limit', '256M', '128M', 'differs']]);
+  assert.equal(check.status, 'fail');
+  assert.match(check.message, /^1 difference\(s\) between staging-1 and prod-1: php\.ini\.memory_limit: 256M ≠ 128M — /);
 });

@@ -53,10 +53,45 @@ test('a different value differs, a one-sided key is missing, an absent module re
 });
 
 test('software missing on one side makes its rows missing rather than absent', () => {
-  const t = compareRuntimeFacts(mockFacts('s'), mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '' } }), names);
+  const t = compareRuntimeFacts(mockFacts('s'), mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '' } }), names);
   assert.equal(row(t, 'php.version').status, 'missing');
   assert.equal(row(t, 'php.module.gd').production, null);
   assert.equal(row(t, 'php.module.gd').status, 'missing');
+});
+
+function withIni(f: Facts__Output, ini: Record<string, string>): Facts__Output {
+  return { ...f, php: { ...f.php!, ini: { ...f.php!.ini, ...ini } } };
+}
+
+test('php settings: a lower memory_limit, another time zone or a disabled function differs; sizes compare by bytes', () => {
+  const s = withIni(mockFacts('s'), { memory_limit: '256M', upload_max_filesize: '64M', post_max_size: '1G' });
+  const p = withIni(mockFacts('p'), { memory_limit: '128M', upload_max_filesize: '67108864', post_max_size: '1024m', 'date.timezone': 'Europe/Berlin', disable_functions: 'exec,proc_open' });
+  const t = compareRuntimeFacts(s, p, names);
+  assert.deepEqual({ ...row(t, 'php.ini.memory_limit') }, { key: 'php.ini.memory_limit', category: 'php', staging: '256M', production: '128M', status: 'differs' });
+  assert.equal(row(t, 'php.ini.date.timezone').status, 'differs');
+  assert.equal(row(t, 'php.ini.disable_functions').status, 'differs');
+  assert.equal(row(t, 'php.ini.upload_max_filesize').status, 'equal');
+  assert.equal(row(t, 'php.ini.post_max_size').status, 'equal');
+  assert.equal(t.summary.differs, 3);
+  assert.equal(compareRuntimeFacts(s, p, { ...names, allowDiffer: ['php.ini.memory_limit', 'php.ini.date.timezone', 'php.ini.disable_functions'] }).summary.differs, 0);
+});
+
+test('php settings unreadable on a side are unknown there; an agent too old to send them is named, unless neither sends them', () => {
+  const s = mockFacts('s');
+  const broken = mockFacts('p', { php: { ...s.php!, ini: {}, ini_error: 'php -r <settings script>: exited with 255' } });
+  const t = compareRuntimeFacts(s, broken, names);
+  assert.equal(row(t, 'php.ini.memory_limit').status, 'unknown');
+  assert.equal(row(t, 'php.ini').status, 'unknown');
+  assert.deepEqual(t.unreadable, [{ side: 'production', agent: 'prod-1', what: 'php settings (/usr/bin/php)', error: 'php -r <settings script>: exited with 255' }]);
+
+  const old = mockFacts('p', { php: { ...s.php!, ini: {}, ini_error: '' } });
+  const o = compareRuntimeFacts(s, old, names);
+  assert.equal(row(o, 'php.ini.memory_limit').status, 'unknown');
+  assert.equal(o.summary.missing + o.summary.differs, 0);
+  assert.deepEqual(o.unreadable, [{ side: 'production', agent: 'prod-1', what: 'php settings', error: 'not reported by this agent 0.1.0 — upgrade it' }]);
+  const bothOld = compareRuntimeFacts(old, old, names);
+  assert.deepEqual(bothOld.unreadable, []);
+  assert.equal(bothOld.summary.unknown, 0);
 });
 
 test('allowDiffer takes exact keys and ENV:NAME for that variable in any env file; missing stays missing', () => {

@@ -86,7 +86,7 @@ test('free disk: warns under 1 GiB or 10 %, fails for a root production does not
 test('runtime parity: a difference fails naming the key unless allowed; TLS rows are left to the TLS check', async () => {
   const plan = fakePlan();
   const staging = mockFacts('staging-1', { tls: [cert('staging.example.com')] });
-  const production = mockFacts('prod-1', { php: { present: true, binary: '/usr/bin/php', version: '8.3.1', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '' }, tls: [cert('www.example.com')] });
+  const production = mockFacts('prod-1', { php: { present: true, binary: '/usr/bin/php', version: '8.3.1', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: mockFacts('x').php!.ini, ini_error: '' }, tls: [cert('www.example.com')] });
   const parity = new RuntimeParityService({ facts: async (name) => (name === 'staging-1' ? staging : production) });
   const { ctx, evidence } = ctxFor(plan, { staging, production });
   const out = await runtimeParityCheck(parity)(ctx);

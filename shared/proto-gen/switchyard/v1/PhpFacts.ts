@@ -7,6 +7,8 @@ export interface PhpFacts {
   'version'?: (string);
   'modules'?: (string)[];
   'error'?: (string);
+  'ini'?: ({[key: string]: string});
+  'ini_error'?: (string);
 }
 
 export interface PhpFacts__Output {
@@ -15,4 +17,6 @@ export interface PhpFacts__Output {
   'version': (string);
   'modules': (string)[];
   'error': (string);
+  'ini': ({[key: string]: string});
+  'ini_error': (string);
 }
