@@ -90,7 +90,7 @@ export const PlanSchema = Type.Object(
         redirects: Type.Optional(
           Type.Union([NonEmpty, Type.Array(RedirectRule)], { description: 'a CSV file (from,to,status) or its rows' }),
         ),
-        allowDiffer: Type.Optional(Type.Array(NonEmpty, { description: 'runtime parity keys whose difference is expected' })),
+        allowDiffer: Type.Optional(Type.Array(NonEmpty, { description: 'runtime parity keys whose difference is expected; * matches any run of characters, KEY~patch allows only a difference past major.minor' })),
         minSamples: Type.Optional(Type.Integer({ minimum: 1, description: 'requests in the window before the 5xx share counts; default 50' })),
         propagationTimeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'how long propagate waits for every server to answer the new value; default 600' })),
         monitorWindowSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'length of the sliding window the 5xx share is taken over; default 300 (or monitorMinutes if shorter)' })),

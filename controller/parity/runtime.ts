@@ -196,13 +196,33 @@ function fillAbsentModules(a: Flat, b: Flat): void {
   }
 }
 
-function allowMatcher(allow: string[]): (key: string) => boolean {
-  const exact = new Set(allow);
+/** major.minor of a version string (8.2.18 → 8.2, 10.11.6-MariaDB-0+deb12u1 → 10.11), if it has one. */
+function minorOf(v: string | undefined): string | undefined {
+  return v === undefined ? undefined : /^\D*?(\d+\.\d+)/.exec(v)?.[1];
+}
+
+/**
+ * `KEY` exactly; `ENV:NAME` for that variable in any env file; `*` for any run of characters
+ * (`php.module.*`); a `~patch` suffix allows only a difference past major.minor (`php.version~patch`
+ * lets 8.2.18 meet 8.2.20, never 8.3.1), so a patch release need not allow every version.
+ */
+function allowMatcher(allow: string[]): (key: string, s: Value | undefined, p: Value | undefined) => boolean {
+  const patterns = allow.filter((a) => !a.startsWith('ENV:')).map((a) => {
+    const patchOnly = a.endsWith('~patch');
+    const glob = patchOnly ? a.slice(0, -'~patch'.length) : a;
+    const re = new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return { re, patchOnly };
+  });
   const envNames = new Set(allow.filter((a) => a.startsWith('ENV:')).map((a) => a.slice(4)));
-  return (key) => {
-    if (exact.has(key)) return true;
+  return (key, s, p) => {
     const env = /^env\..*:([^:]+)$/.exec(key);
-    return env !== null && envNames.has(env[1]!);
+    if (env !== null && envNames.has(env[1]!)) return true;
+    return patterns.some(({ re, patchOnly }) => {
+      if (!re.test(key)) return false;
+      if (!patchOnly) return true;
+      const a = minorOf(s?.shown);
+      return a !== undefined && a === minorOf(p?.shown);
+    });
   };
 }
 
@@ -230,7 +250,7 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
       category: (sv ?? pv)!.category,
       staging: sv?.shown ?? null,
       production: pv?.shown ?? null,
-      status: classify(sv, pv, isAllowed(key)),
+      status: classify(sv, pv, isAllowed(key, sv, pv)),
     });
   }
   const rank = (c: string) => {

@@ -111,6 +111,26 @@ test('allowDiffer takes exact keys and ENV:NAME for that variable in any env fil
   assert.equal(t.summary.differs, 0);
 });
 
+test('allowDiffer: KEY~patch allows a patch release only, * matches any run of characters', () => {
+  const s = mockFacts('s');
+  const withVersions = (php: string, db: string, modules: string[]) => mockFacts('p', { php: { ...s.php!, version: php, modules }, database: { ...s.database!, version: db } });
+  const allow = { ...names, allowDiffer: ['php.version~patch', 'mysql.version~patch', 'php.module.*'] };
+  const patch = compareRuntimeFacts(s, withVersions('8.2.20', '10.11.11-MariaDB-0+deb12u1', ['core', 'mysqli', 'zend opcache', 'intl']), allow);
+  assert.equal(row(patch, 'php.version').status, 'allowed');
+  assert.equal(row(patch, 'mysql.version').status, 'allowed');
+  assert.equal(row(patch, 'php.module.gd').status, 'allowed', 'absent on production, allowed by php.module.*');
+  assert.equal(row(patch, 'php.module.intl').status, 'allowed');
+  const minor = compareRuntimeFacts(s, withVersions('8.3.1', '11.4.2-MariaDB', s.php!.modules), allow);
+  assert.equal(row(minor, 'php.version').status, 'differs');
+  assert.equal(row(minor, 'mysql.version').status, 'differs');
+  // 10.1 is not 10.11: the minor is compared as a number string, whole.
+  assert.equal(row(compareRuntimeFacts(s, withVersions('8.2.18', '10.1.48-MariaDB', s.php!.modules), allow), 'mysql.version').status, 'differs');
+  assert.equal(row(compareRuntimeFacts(s, withVersions('8.3.1', s.database!.version, s.php!.modules), { ...names, allowDiffer: ['php.mod*', 'php.versio'] }), 'php.version').status, 'differs');
+  const dots = compareRuntimeFacts(s, withVersions('8.2.18', s.database!.version, ['core', 'gd', 'mysqli', 'zend_opcache']), { ...names, allowDiffer: ['php.module.zend opcache'] });
+  assert.equal(row(dots, 'php.module.zend opcache').status, 'allowed');
+  assert.equal(row(dots, 'php.module.zend_opcache').status, 'differs', 'a key is matched whole, not as a pattern of its own');
+});
+
 test('env digests compare in full yet are shown as 12 hex chars, in the table and in its text', () => {
   const nearTwin = DIGEST_A.slice(0, 60) + 'ffff';
   const s = mockFacts('s', { env: [{ file: '/a/.env', name: 'DB_PASSWORD', digest: DIGEST_A }, { file: '/a/.env', name: 'APP_KEY', digest: DIGEST_B }] });

@@ -94,7 +94,13 @@ test('runtime parity: a difference fails naming the key unless allowed; TLS rows
   assert.match(out[0]!.message, /php\.version: 8\.2\.18 ≠ 8\.3\.1/);
   assert.doesNotMatch(out[0]!.message, /tls\./);
   assert.ok((evidence.runtimeParity as ParityTable).rows.length > 0, 'the table goes to the step evidence');
+  assert.doesNotMatch(out[0]!.message, /~patch/, '8.2 → 8.3 is not a patch release');
   plan.checks.allowDiffer = ['php.version'];
+  assert.equal((await runtimeParityCheck(parity)(ctx))[0]!.status, 'pass');
+  production.php!.version = '8.2.20';
+  plan.checks.allowDiffer = [];
+  assert.match((await runtimeParityCheck(parity)(ctx))[0]!.message, /php\.version: 8\.2\.18 ≠ 8\.2\.20 — .* \(php\.version~patch allows a patch release only\)$/);
+  plan.checks.allowDiffer = ['php.version~patch'];
   assert.equal((await runtimeParityCheck(parity)(ctx))[0]!.status, 'pass');
 });
 

@@ -15,7 +15,7 @@ const RuntimeQuery = Type.Object({
   production: Type.String({ minLength: 1, description: 'production agent name' }),
   allowDiffer: Type.Optional(
     Type.Array(Type.String(), {
-      description: 'row keys allowed to differ, comma-separated or repeated, e.g. ENV:FOO,mysql.time_zone',
+      description: 'row keys allowed to differ, comma-separated or repeated, e.g. ENV:FOO,mysql.time_zone,php.module.*,php.version~patch',
     }),
   ),
 }, { additionalProperties: false, description: 'an unknown parameter (a misspelt allowDiffer) is a 400 naming it, not a table judged without it' });

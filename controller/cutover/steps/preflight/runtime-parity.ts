@@ -49,6 +49,12 @@ function oneSidedSoftware(table: ParityTable, rows: ParityRow[]): { problems: st
   return { problems, covered };
 }
 
+/** Versions on one major.minor line, so `KEY~patch` in allowDiffer would accept them. */
+function samePatchLine(a: string | null, b: string | null): boolean {
+  const minor = (v: string | null) => (v === null ? undefined : /^\D*?(\d+\.\d+)/.exec(v)?.[1]);
+  return minor(a) !== undefined && minor(a) === minor(b);
+}
+
 export function runtimeParityCheck(parity: Pick<RuntimeParityService, 'compare'>): PreflightCheck {
   return async ({ step, setEvidence }) => {
     const { plan } = step;
@@ -67,8 +73,9 @@ export function runtimeParityCheck(parity: Pick<RuntimeParityService, 'compare'>
     const parts = [...unreadable, ...software];
     if (bad.length > 0) {
       const shown = bad.slice(0, MAX_SHOWN).map((r) => `${r.key}: ${r.staging ?? 'absent'} ≠ ${r.production ?? 'absent'}`);
+      const patchOnly = bad.filter((r) => r.key.endsWith('.version') && samePatchLine(r.staging, r.production)).map((r) => `${r.key}~patch`);
       parts.push(
-        `${bad.length} difference(s) between ${plan.staging.agent} and ${plan.production.agent}: ${shown.join('; ')}${bad.length > MAX_SHOWN ? '; …' : ''} — fix production, or list the key in checks.allowDiffer if the difference is meant`,
+        `${bad.length} difference(s) between ${plan.staging.agent} and ${plan.production.agent}: ${shown.join('; ')}${bad.length > MAX_SHOWN ? '; …' : ''} — fix production, or list the key in checks.allowDiffer if the difference is meant${patchOnly.length > 0 ? ` (${patchOnly.join(', ')} allows a patch release only)` : ''}`,
       );
     }
     return [fail('runtime parity', parts.join(' · '), { summary: table.summary, rows: [...unknown, ...bad, ...covered], unreadable: table.unreadable ?? [] })];
