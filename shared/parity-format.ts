@@ -2,7 +2,7 @@
 // marker column so differences stand out without colour.
 import type { ParityStatus, ParityTable } from './parity.js';
 
-const MARKER: Record<ParityStatus, string> = { equal: ' ', allowed: ' ', differs: '≠', missing: '?', unknown: '!' };
+const MARKER: Record<ParityStatus, string> = { equal: ' ', allowed: ' ', differs: '≠', missing: '?' };
 const MAX_VALUE = 40;
 const MAX_KEY = 60;
 
@@ -57,11 +57,11 @@ export function formatParityTable(table: ParityTable): string {
     }
     const height = Math.max(r.k.length, r.s.length, r.p.length);
     for (let i = 0; i < height; i++) {
-      out.push(line(i === 0 ? MARKER[r.status] : ' ', r.k[i] ?? '', r.s[i] ?? '', r.p[i] ?? '', i === 0 ? r.status : ''));
+      out.push(line(i > 0 ? ' ' : r.unreadable === true ? '!' : MARKER[r.status], r.k[i] ?? '', r.s[i] ?? '', r.p[i] ?? '', i > 0 ? '' : r.unreadable === true ? `${r.status} (unreadable)` : r.status));
     }
   }
   const { equal, differs, missing, allowed, unknown = 0 } = table.summary;
-  out.push('', `${table.rows.length} rows: ${equal} equal, ${differs} differs, ${missing} missing, ${allowed} allowed to differ${unknown > 0 ? `, ${unknown} unknown` : ''}`);
+  out.push('', `${table.rows.length} rows: ${equal} equal, ${differs} differs${unknown > 0 ? ` (${unknown} of them unreadable)` : ''}, ${missing} missing, ${allowed} allowed to differ`);
   for (const u of table.unreadable ?? []) out.push(`! could not read ${u.what} on ${u.agent} (${u.side}): ${u.error}`);
   return out.join('\n');
 }

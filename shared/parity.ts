@@ -4,10 +4,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 export const ParityStatusSchema = Type.Union(
-  [Type.Literal('equal'), Type.Literal('differs'), Type.Literal('missing'), Type.Literal('allowed'), Type.Literal('unknown')],
+  [Type.Literal('equal'), Type.Literal('differs'), Type.Literal('missing'), Type.Literal('allowed')],
   {
     description:
-      'missing: present on one side only; allowed: differs, but the caller allowed it to; unknown: could not be read on a side (its tool failed or timed out, its database was unreachable), see `unreadable`',
+      'missing: present on one side only; allowed: differs, but the caller allowed it to; a row a side could not read is differs (not proven equal) with `unreadable: true`',
   },
 );
 export type ParityStatus = Static<typeof ParityStatusSchema>;
@@ -18,6 +18,12 @@ export const ParityRowSchema = Type.Object({
   staging: Type.Union([Type.String(), Type.Null()], { description: 'value on staging; null when absent' }),
   production: Type.Union([Type.String(), Type.Null()], { description: 'value on production; null when absent' }),
   status: ParityStatusSchema,
+  unreadable: Type.Optional(
+    Type.Boolean({
+      description:
+        'a side could not read this key (its tool failed or timed out, its database was unreachable; see the table\'s `unreadable`): status is differs, the value shown there is `unknown`, and nothing was compared',
+    }),
+  ),
 });
 export type ParityRow = Static<typeof ParityRowSchema>;
 
@@ -31,7 +37,7 @@ export const ParityTableSchema = Type.Object(
       differs: Type.Integer({ minimum: 0 }),
       missing: Type.Integer({ minimum: 0 }),
       allowed: Type.Integer({ minimum: 0 }),
-      unknown: Type.Optional(Type.Integer({ minimum: 0, description: 'absent from tables recorded before the status existed' })),
+      unknown: Type.Optional(Type.Integer({ minimum: 0, description: 'rows a side could not read (`unreadable: true`), also counted in differs; absent from older tables' })),
     }),
     unreadable: Type.Optional(
       Type.Array(
@@ -41,7 +47,7 @@ export const ParityTableSchema = Type.Object(
           what: Type.String({ description: 'what could not be read, e.g. "apache modules (/usr/sbin/apache2ctl)"' }),
           error: Type.String({ description: 'why, as the agent reported it' }),
         }),
-        { description: 'sources a side could not read; their rows are `unknown`, not compared' },
+        { description: 'sources a side could not read; their rows are differs with `unreadable: true`, not compared' },
       ),
     ),
   },

@@ -227,7 +227,8 @@ function allowMatcher(allow: string[]): (key: string, s: Value | undefined, p: V
 }
 
 function classify(s: Value | undefined, p: Value | undefined, allowed: boolean): ParityStatus {
-  if (s?.unknown || p?.unknown) return 'unknown';
+  // Not read is not proven equal: differs, flagged `unreadable` on the row (the API's four statuses hold).
+  if (s?.unknown || p?.unknown) return 'differs';
   if (s === undefined || p === undefined) return 'missing';
   if ((s.compared ?? s.shown) === (p.compared ?? p.shown)) return 'equal';
   return allowed || s.informational || p.informational ? 'allowed' : 'differs';
@@ -251,6 +252,7 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
       staging: sv?.shown ?? null,
       production: pv?.shown ?? null,
       status: classify(sv, pv, isAllowed(key, sv, pv)),
+      ...(sv?.unknown || pv?.unknown ? { unreadable: true } : {}),
     });
   }
   const rank = (c: string) => {
@@ -258,8 +260,11 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
     return i < 0 ? CATEGORY_ORDER.length : i;
   };
   rows.sort((a, b) => rank(a.category) - rank(b.category) || a.key.localeCompare(b.key));
-  const summary: Record<ParityStatus, number> = { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 0 };
-  for (const r of rows) summary[r.status]++;
+  const summary: Record<ParityStatus, number> & { unknown: number } = { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 0 };
+  for (const r of rows) {
+    summary[r.status]++;
+    if (r.unreadable === true) summary.unknown++;
+  }
   const unreadable = [
     ...sg.unreadable.filter((u) => !u.quiet || u.used).map((u) => ({ side: 'staging' as const, agent: opts.stagingName, what: u.what, error: u.error })),
     ...pg.unreadable.filter((u) => !u.quiet || u.used).map((u) => ({ side: 'production' as const, agent: opts.productionName, what: u.what, error: u.error })),

@@ -48,7 +48,7 @@ function parity(m: ReportModel): string {
   const rp = m.runtimeParity;
   if (rp !== null) {
     const s = rp.summary;
-    out.push(`<h3>Runtime (${e(rp.staging)} → ${e(rp.production)})</h3><p>${badge('equal')} ${e(s.equal)} ${badge('differs')} ${e(s.differs)} ${badge('missing')} ${e(s.missing)} ${badge('allowed')} ${e(s.allowed)}${s.unknown > 0 ? ` ${badge('unknown')} ${e(s.unknown)}` : ''}</p>`);
+    out.push(`<h3>Runtime (${e(rp.staging)} → ${e(rp.production)})</h3><p>${badge('equal')} ${e(s.equal)} ${badge('differs')} ${e(s.differs)}${s.unknown > 0 ? ` (${badge('unknown')} ${e(s.unknown)} of them unreadable)` : ''} ${badge('missing')} ${e(s.missing)} ${badge('allowed')} ${e(s.allowed)}</p>`);
     for (const u of rp.unreadable) out.push(`<p class="err">${e(u)}</p>`);
     if (rp.rows.length > 0) out.push(table(['key', 'category', 'staging', 'production', 'status'], rp.rows.map((r) => [`<code>${e(r.key)}</code>`, e(r.category), `<code>${e(r.staging ?? '(absent)')}</code>`, `<code>${e(r.production ?? '(absent)')}</code>`, badge(r.status)])));
   }

@@ -25,7 +25,7 @@ export interface RuntimeParityModel {
   summary: { equal: number; differs: number; missing: number; allowed: number; unknown: number };
   /** Rows that are not equal; equal rows are only counted. */
   rows: Array<{ key: string; category: string; staging: string | null; production: string | null; status: string }>;
-  /** What a side could not read (its rows are `unknown`), one line each. */
+  /** What a side could not read (its rows are differs, flagged unreadable, shown as unknown), one line each. */
   unreadable: string[];
 }
 
@@ -129,7 +129,7 @@ function runtimeParity(v: unknown): RuntimeParityModel | null {
     staging: str(v.staging) ?? '?',
     production: str(v.production) ?? '?',
     summary: { equal: num(s.equal) ?? 0, differs: num(s.differs) ?? 0, missing: num(s.missing) ?? 0, allowed: num(s.allowed) ?? 0, unknown: num(s.unknown) ?? 0 },
-    rows: v.rows.filter(isObj).filter((r) => r.status !== 'equal').map((r) => ({ key: str(r.key) ?? '?', category: str(r.category) ?? '', staging: str(r.staging), production: str(r.production), status: str(r.status) ?? '?' })),
+    rows: v.rows.filter(isObj).filter((r) => r.status !== 'equal').map((r) => ({ key: str(r.key) ?? '?', category: str(r.category) ?? '', staging: str(r.staging), production: str(r.production), status: r.unreadable === true ? 'unknown' : (str(r.status) ?? '?') })),
     unreadable: arr(v.unreadable).filter(isObj).map((u) => `could not read ${str(u.what) ?? '?'} on ${str(u.agent) ?? '?'}: ${str(u.error) ?? ''}`),
   };
 }

@@ -50,7 +50,7 @@ function parity(m: ReportModel): string[] {
   const rp = m.runtimeParity;
   if (rp !== null) {
     const s = rp.summary;
-    lines.push(`Runtime parity (${rp.staging} → ${rp.production}): ${s.equal} equal, ${s.differs} differ, ${s.missing} missing, ${s.allowed} allowed${s.unknown > 0 ? `, ${s.unknown} unknown` : ''}`);
+    lines.push(`Runtime parity (${rp.staging} → ${rp.production}): ${s.equal} equal, ${s.differs} differ${s.unknown > 0 ? ` (${s.unknown} of them unreadable)` : ''}, ${s.missing} missing, ${s.allowed} allowed`);
     for (const u of rp.unreadable) lines.push(`  ${u}`);
     const kw = Math.min(40, Math.max(3, ...rp.rows.map((r) => r.key.length)));
     for (const r of rp.rows) lines.push(`  ${r.status.padEnd(8)} ${r.key.padEnd(kw)}  ${r.staging ?? '(absent)'} | ${r.production ?? '(absent)'}`);

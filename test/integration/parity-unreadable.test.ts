@@ -61,23 +61,24 @@ async function judge(t: TestContext, staging: Record<string, string>, production
   return { check: check!, table: evidence.runtimeParity as ParityTable };
 }
 
-test('apache modules unreadable on production (apache2ctl -M fails): unknown there, named with the error, not modules "absent"', async (t) => {
+test('apache modules unreadable on production (apache2ctl -M fails): flagged unreadable there, named with the error, not modules "absent"', async (t) => {
   const { check, table } = await judge(t, { php: PHP, apache2ctl: APACHE }, { php: PHP, apache2ctl: APACHE_NO_ROOT });
   const rewrite = table.rows.find((r) => r.key === 'apache.module.rewrite_module')!;
-  assert.deepEqual([rewrite.staging, rewrite.production, rewrite.status], ['present', 'unknown', 'unknown']);
-  assert.equal(table.summary.differs, 0);
+  assert.deepEqual([rewrite.staging, rewrite.production, rewrite.status, rewrite.unreadable], ['present', 'unknown', 'differs', true]);
+  assert.equal(table.summary.differs, table.summary.unknown, 'the only rows that differ are the unreadable ones');
   assert.equal(table.rows.find((r) => r.key === 'apache.version')!.status, 'equal');
   assert.equal(check.status, 'fail');
   assert.match(check.message, /^could not read apache modules \(\/.*\/apache2ctl\) on prod-1: .*apache2ctl -M: exited with 1: AH00526: .*SSLCertificateFile: file is not readable/);
   assert.doesNotMatch(check.message, /difference|absent/);
   assert.match(formatParityTable(table), /^! could not read apache modules .* on prod-1 \(production\): /m);
+  assert.match(formatParityTable(table), /^! apache\.module\.rewrite_module\s+present\s+unknown\s+differs \(unreadable\)$/m);
 });
 
-test('php timing out on production is unknown, not a version or module difference', async (t) => {
+test('php timing out on production is flagged unreadable, not reported as a version or module difference', async (t) => {
   const { check, table } = await judge(t, { php: PHP }, { php: 'exec /bin/sleep 30' });
-  assert.equal(table.rows.find((r) => r.key === 'php.version')!.status, 'unknown');
-  assert.equal(table.rows.find((r) => r.key === 'php.module.intl')!.status, 'unknown');
-  assert.equal(table.summary.differs + table.summary.missing, 0);
+  for (const key of ['php.version', 'php.module.intl']) assert.equal(table.rows.find((r) => r.key === key)!.unreadable, true, key);
+  assert.equal(table.summary.differs, table.summary.unknown);
+  assert.equal(table.summary.missing, 0);
   assert.match(check.message, /^could not read php \(.*\/php\) on prod-1: .*timed out after 500 ms/);
   assert.doesNotMatch(check.message, /difference/);
 });

@@ -105,11 +105,11 @@ test('GET /v1/parity/runtime passes both agents and the allowed differences to t
   assert.deepEqual(parity.calls[1]?.opts, { allowDiffer: [] });
 });
 
-test('GET /v1/parity/runtime answers unknown rows and what a side could not read, as the comparison made them', async (t) => {
+test('GET /v1/parity/runtime answers rows a side could not read (differs, flagged unreadable) and what it could not read, as the comparison made them', async (t) => {
   const table = {
     ...sampleParityTable('staging-1', 'prod-1'),
-    rows: [{ key: 'apache.module.rewrite_module', category: 'web server', staging: 'present', production: 'unknown', status: 'unknown' as const }],
-    summary: { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 1 },
+    rows: [{ key: 'apache.module.rewrite_module', category: 'web server', staging: 'present', production: 'unknown', status: 'differs' as const, unreadable: true }],
+    summary: { equal: 0, differs: 1, missing: 0, allowed: 0, unknown: 1 },
     unreadable: [{ side: 'production' as const, agent: 'prod-1', what: 'apache modules (/usr/sbin/apache2ctl)', error: 'apache2ctl -M: exited with 1' }],
   };
   const app = await buildTestApp(t, { parity: fakeParity(() => table) });

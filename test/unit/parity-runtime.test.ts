@@ -76,18 +76,23 @@ test('php settings: a lower memory_limit, another time zone or a disabled functi
   assert.equal(compareRuntimeFacts(s, p, { ...names, allowDiffer: ['php.ini.memory_limit', 'php.ini.date.timezone', 'php.ini.disable_functions'] }).summary.differs, 0);
 });
 
-test('php settings unreadable on a side are unknown there; an agent too old to send them is named, unless neither sends them', () => {
+test('php settings unreadable on a side are flagged unreadable there (differs: not proven equal); an agent too old to send them is named, unless neither sends them', () => {
   const s = mockFacts('s');
   const broken = mockFacts('p', { php: { ...s.php!, ini: {}, ini_error: 'php -r <settings script>: exited with 255' } });
   const t = compareRuntimeFacts(s, broken, names);
-  assert.equal(row(t, 'php.ini.memory_limit').status, 'unknown');
-  assert.equal(row(t, 'php.ini').status, 'unknown');
+  for (const key of ['php.ini.memory_limit', 'php.ini']) {
+    assert.deepEqual([row(t, key).status, row(t, key).unreadable], ['differs', true], key);
+    assert.match(row(t, key).production ?? '', /^unknown/, key);
+  }
+  assert.equal(t.summary.unknown, t.rows.filter((r) => r.unreadable === true).length);
+  assert.ok(t.summary.differs >= t.summary.unknown, 'unreadable rows count among differs, so a script summing differs and missing does not pass them');
+  assert.equal(row(t, 'php.version').unreadable, undefined, 'rows that were read carry no flag');
   assert.deepEqual(t.unreadable, [{ side: 'production', agent: 'prod-1', what: 'php settings (/usr/bin/php)', error: 'php -r <settings script>: exited with 255' }]);
 
   const old = mockFacts('p', { php: { ...s.php!, ini: {}, ini_error: '' } });
   const o = compareRuntimeFacts(s, old, names);
-  assert.equal(row(o, 'php.ini.memory_limit').status, 'unknown');
-  assert.equal(o.summary.missing + o.summary.differs, 0);
+  assert.deepEqual([row(o, 'php.ini.memory_limit').status, row(o, 'php.ini.memory_limit').unreadable], ['differs', true]);
+  assert.equal(o.summary.differs, o.summary.unknown, 'only the unreadable rows differ');
   assert.deepEqual(o.unreadable, [{ side: 'production', agent: 'prod-1', what: 'php settings', error: 'not reported by this agent 0.1.0 — upgrade it' }]);
   const bothOld = compareRuntimeFacts(old, old, names);
   assert.deepEqual(bothOld.unreadable, []);

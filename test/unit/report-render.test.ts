@@ -76,11 +76,12 @@ function fullReport(): Record<string, unknown> {
 test('text and html report: rows a side could not read are counted as unknown and say what and why', () => {
   const r = fullReport();
   const runtime = (r.parity as { runtime: Record<string, unknown> }).runtime;
-  runtime.rows = [{ key: 'php.version', category: 'php', staging: '8.2.1', production: 'unknown: php -m: timed out after 10000 ms', status: 'unknown' }];
-  runtime.summary = { equal: 0, differs: 0, missing: 0, allowed: 0, unknown: 1 };
+  runtime.rows = [{ key: 'php.version', category: 'php', staging: '8.2.1', production: 'unknown', status: 'differs', unreadable: true }];
+  runtime.summary = { equal: 0, differs: 1, missing: 0, allowed: 0, unknown: 1 };
   runtime.unreadable = [{ side: 'production', agent: 'prod-1', what: 'php (/usr/bin/php)', error: 'php -m: timed out after 10000 ms' }];
   const text = formatReportText(r);
-  assert.match(text, /Runtime parity \(staging-1 → prod-1\): 0 equal, 0 differ, 0 missing, 0 allowed, 1 unknown$/m);
+  assert.match(text, /Runtime parity \(staging-1 → prod-1\): 0 equal, 1 differ \(1 of them unreadable\), 0 missing, 0 allowed$/m);
+  assert.match(text, /^  unknown\s+php\.version\s+8\.2\.1 \| unknown$/m);
   assert.match(text, /^  could not read php \(\/usr\/bin\/php\) on prod-1: php -m: timed out after 10000 ms$/m);
   assert.match(renderReportHtml(r), /could not read php \(\/usr\/bin\/php\) on prod-1: php -m: timed out/);
 });

@@ -61,9 +61,9 @@ export function runtimeParityCheck(parity: Pick<RuntimeParityService, 'compare'>
     const table = await parity.compare(plan.staging.agent, plan.production.agent, { allowDiffer: plan.checks.allowDiffer ?? [] });
     setEvidence(EVIDENCE_KEYS.runtimeParity, table);
     const judged = table.rows.filter((r) => !JUDGED_ELSEWHERE.has(r.category));
-    const unknown = judged.filter((r) => r.status === 'unknown');
+    const unknown = judged.filter((r) => r.unreadable === true);
     const { problems: software, covered } = oneSidedSoftware(table, judged);
-    const bad = judged.filter((r) => (r.status === 'differs' || r.status === 'missing') && !covered.has(r));
+    const bad = judged.filter((r) => (r.status === 'differs' || r.status === 'missing') && r.unreadable !== true && !covered.has(r));
     const unreadable = (table.unreadable ?? []).map(
       (u) => `could not read ${u.what} on ${u.agent}: ${u.error} — make it answer on that host (install it, fix its configuration, or let the agent's user run it) and run preflight again`,
     );
