@@ -55,6 +55,13 @@ export const DB_MIGRATIONS: Migration[] = [
       DROP TABLE db_production_only;
       ALTER TABLE db_production_only_v2 RENAME TO db_production_only;`,
   },
+  // The served copies a rollback kept (`<db>__sy_served[N]`), under the caller's name for the
+  // rollback: a retry whose answer was lost is told the exact schema (served-store.ts).
+  {
+    id: 306,
+    name: 'db_served',
+    sql: "CREATE TABLE db_served (id INTEGER PRIMARY KEY AUTOINCREMENT, schema_name TEXT NOT NULL, served_schema TEXT NOT NULL, attempt TEXT NOT NULL DEFAULT '', served_at TEXT NOT NULL)",
+  },
 ];
 
 const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });

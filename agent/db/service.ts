@@ -23,6 +23,7 @@ import { compareDatabases, type ParityReport } from './compare.js';
 import { ChunkCache } from './chunk-cache.js';
 import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
 import { rollbackSwap, releaseKept } from './swap.js';
+import { ServedStore } from './served-store.js';
 import { explainLockWait } from './lock-wait.js';
 import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly } from './preflight.js';
 import { rewriteDatabase } from './rewrite/rewrite-db.js';
@@ -74,6 +75,7 @@ export class DatabaseService implements AgentService {
   private readonly source: TransferSource;
   private readonly freeze: FreezeStore;
   private readonly productionOnly: ProductionOnlyStore;
+  private readonly served: ServedStore;
   private readonly chunks = new ChunkCache();
   private readonly log: Logger;
 
@@ -82,6 +84,7 @@ export class DatabaseService implements AgentService {
     this.source = new TransferSource(() => this.target(), this.log, () => this.freeze.get()?.lockedAt);
     this.freeze = opts.state !== undefined ? new SqliteFreezeStore(opts.state) : new MemoryFreezeStore();
     this.productionOnly = new ProductionOnlyStore(opts.state);
+    this.served = new ServedStore(opts.state);
   }
 
   private target(): DbTarget {
@@ -244,11 +247,12 @@ export class DatabaseService implements AgentService {
         this.chunks.forget(schema);
         const conn = await connect(this.target());
         try {
-          const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true });
+          const servedLog = { kept: (name: string) => this.served.kept(schema, name, req.attempt), forget: (name: string) => this.served.forget(schema, name) };
+          const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog });
           this.productionOnly.rolledBack(schema);
-          return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })) };
+          return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })), notes: r.notes };
         } catch (err) {
-          throw await explainLockWait(err, this.target(), `roll back ${schema} on production`);
+          throw await explainLockWait(this.alreadyServed(err, schema, req.attempt), this.target(), `roll back ${schema} on production`);
         } finally {
           await closeConn(conn);
         }
@@ -265,6 +269,21 @@ export class DatabaseService implements AgentService {
         }
       }),
     };
+  }
+
+  /**
+   * Nothing kept aside, but this rollback (by the caller's name for it) already kept the live
+   * copy: a retry whose answer was lost. The error names the schema, which is the first free N
+   * then, not necessarily the highest.
+   */
+  private alreadyServed(err: unknown, schema: string, attempt: string): unknown {
+    if (!(err instanceof SwitchyardError) || err.code !== 'SY_PRECONDITION') return err;
+    const rec = this.served.find(schema, attempt);
+    if (rec === undefined) return err;
+    return new SwitchyardError('SY_PRECONDITION', `${err.message}; this rollback already swapped back, at ${rec.servedAt}, keeping the live copy in ${rec.served}`, {
+      details: { ...err.details, servedSchema: rec.served, servedAt: rec.servedAt },
+      cause: err,
+    });
   }
 
   addToServer(server: grpc.Server): void {

@@ -354,6 +354,8 @@ export interface RollbackResult {
   tables: string[];
   /** With `keepLive`: where the live copy went, and the rows each of its tables holds. */
   served?: ServedCopy;
+  /** What the rollback kept where a reader would not look for it. */
+  notes: string[];
 }
 
 /**
@@ -384,11 +386,19 @@ async function freeServedSchema(conn: Connection, target: string): Promise<strin
  * and drop. The recorded production-only rows are copied into `__sy_last` as well, where a later
  * keep looks for them.
  */
-export async function rollbackSwap(conn: Connection, target: string, logger?: Logger, liveRecords: LiveRecord[] = [], opts: { keepLive?: boolean } = {}): Promise<RollbackResult> {
+export interface ServedLog {
+  /** Called before the live tables move to `served`: an agent stopped right after the move still knows where they went. */
+  kept(served: string): void;
+  /** The move failed and `served` is dropped again. */
+  forget(served: string): void;
+}
+
+export async function rollbackSwap(conn: Connection, target: string, logger?: Logger, liveRecords: LiveRecord[] = [], opts: { keepLive?: boolean; servedLog?: ServedLog } = {}): Promise<RollbackResult> {
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
   const last = lastSchema(target);
   const keepLive = opts.keepLive === true;
+  const notes: string[] = [];
   const served = keepLive ? await freeServedSchema(conn, target) : undefined;
   const dest = served ?? trashSchema(target);
   const current = await inspectSchema(conn, target);
@@ -402,6 +412,7 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     await conn.query(`CREATE DATABASE ${qi(served)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
     // Triggers and views cannot follow their tables to another schema: their definitions stay beside them.
     await recordObjects(conn, served, current);
+    opts.servedLog?.kept(served);
   }
   if (whole.size > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(whole.has(t.name) ? last : dest, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
@@ -414,14 +425,17 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     // record, goes: a retry would otherwise leave it behind, empty, and take the next name.
     const left = new Set((await inspectObjects(conn, target).catch(() => current.objects)).map((o) => `${o.kind} ${o.name}`));
     await createObjects(conn, target, current.objects.filter((o) => !left.has(`${o.kind} ${o.name}`)), target).catch((e: unknown) => (logger ?? silent).error({ err: (e as Error).message }, 'could not restore objects'));
-    if (served !== undefined) await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
+    if (served !== undefined) {
+      await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
+      opts.servedLog?.forget(served);
+    }
     throw err;
   }
   await recreateKept(conn, target, keptObjects, logger ?? silent);
   await conn.query(`DROP DATABASE ${qi(prev)}`);
   if (served === undefined) {
     await conn.query(`DROP DATABASE ${qi(dest)}`);
-    return { tables: kept.map((t) => t.name) };
+    return { tables: kept.map((t) => t.name), notes };
   }
   const counts: ServedCopy['tables'] = [];
   for (const t of current.tables) {
@@ -429,7 +443,7 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     counts.push({ table: t.name, rows: Number(r?.n ?? 0) });
   }
   logger?.warn({ schema: target, served, tables: counts }, 'live copy kept after a rollback: it may hold rows written on production since the DNS switch');
-  return { tables: kept.map((t) => t.name), served: { schema: served, tables: counts } };
+  return { tables: kept.map((t) => t.name), served: { schema: served, tables: counts }, notes };
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;

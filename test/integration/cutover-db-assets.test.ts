@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { withTwoMariaDbs, type MariaDbInstance } from '../helpers/mariadb.js';
-import { PRODUCTION_ORIGIN, SERIALIZED_OPTIONS, STAGING_ORIGIN } from '../helpers/db-fixture.js';
+import { PRODUCTION_ORIGIN, SERIALIZED_OPTIONS, STAGING_ORIGIN, dbClient, unaryCall } from '../helpers/db-fixture.js';
 import { FakeWorld, fakeSteps } from '../helpers/cutover-fakes.js';
 import { AgentConfigSchema } from '../../agent/config.js';
 import { startAgentServer } from '../../agent/server.js';
@@ -153,6 +153,8 @@ interface Env {
   /** Stops the production agent (host down); `startProductionAgent` brings it back on the same address. */
   stopProductionAgent(): Promise<void>;
   startProductionAgent(): Promise<void>;
+  /** A Database client straight to the production agent, as the controller's own calls reach it. */
+  productionAddress(): string;
   /** What `GET /v1/agents` says of the production agent. */
   productionReachable(): Promise<boolean>;
   plan(extra?: Record<string, unknown>, opts?: { assetsOnly?: boolean }): Plan;
@@ -271,6 +273,9 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStag
     },
     async startProductionAgent() {
       productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { listen: { host: '127.0.0.3', port: productionPort }, assets: { uploads: { path: productionUploads } } });
+    },
+    productionAddress() {
+      return productionAgent.address;
     },
     async productionReachable() {
       return (await agents.health('prod-1')).reachable;
@@ -590,6 +595,57 @@ test('a rollback after the DNS switch keeps the live copy, with an order written
   await env.engine.idle(later.id);
   assert.deepEqual(await served(first.schema), ['first', 'second', 'order placed after the switch']);
   assert.deepEqual(await served(second.schema), ['first', 'second', 'second order']);
+});
+
+/**
+ * A cutover with rollbackSwap up to monitor, an order written on production since the switch, and
+ * an operator's leftovers: `wp__sy_served2` kept from an earlier rollback, `wp__sy_served` dropped.
+ * Then the controller's first rollback attempt reaches the agent and dies before recording the
+ * answer (the call made here, under `attempt`), and the production agent restarts too.
+ */
+async function rollbackAnswerLost(t: TestContext, attempt: (id: string) => string) {
+  const env = await setup(t);
+  await env.productionRoot.query(`CREATE DATABASE ${SCHEMA}__sy_served2`);
+  await env.productionRoot.query(`CREATE TABLE ${SCHEMA}__sy_served2.__sy_kept (seq INT PRIMARY KEY)`);
+  const co = env.engine.create(env.plan({ database: { staging: SCHEMA, production: SCHEMA, rollbackSwap: true } }), 'tester');
+  const live = await advance(env, co.id, 'monitor');
+  assert.equal(step(live, 'switch').state, 'succeeded', JSON.stringify(live.error));
+  await env.productionRoot.query(`INSERT INTO ${SCHEMA}.wp_comments (comment_post_ID, comment_content, comment_date) VALUES (1, 'order after the switch', NOW())`);
+  const client = dbClient(env.productionAddress());
+  const first = await unaryCall<object, { served_schema: string }>(client, 'RollbackDatabase', { target_schema: SCHEMA, keep_live_copy: true, attempt: attempt(co.id) });
+  client.close();
+  assert.equal(first.served_schema, `${SCHEMA}__sy_served`, 'the first free name, below the one the operator kept');
+  await env.stopProductionAgent();
+  await env.startProductionAgent();
+  const deadline = Date.now() + 30_000;
+  while (!(await env.productionReachable())) {
+    assert.ok(Date.now() < deadline, 'the production agent never answered again');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const rolled = await env.engine.rollback(co.id, '5xx above the limit', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  return { env, part: rolled.rollback!.parts.find((p) => p.name === 'database')! };
+}
+
+test('a rollback whose first attempt swapped back and lost the answer: the retry names the exact served copy from the agent, not the newest-looking one', async (t) => {
+  const { env, part } = await rollbackAnswerLost(t, (id) => id);
+  assert.equal(part.state, 'done', JSON.stringify(part.detail));
+  const copy = (part.detail as { servedCopy?: { schema: string; keptAt: string | null } }).servedCopy;
+  assert.equal(copy?.schema, `${SCHEMA}__sy_served`, JSON.stringify(part.detail));
+  assert.match(copy?.keptAt ?? '', /^\d{4}-\d\d-\d\dT/);
+  const orders = await query<{ c: string }>(env.productionRoot, `SELECT comment_content AS c FROM ${copy!.schema}.wp_comments`);
+  assert.ok(orders.some((o) => o.c === 'order after the switch'), 'the schema named holds the order');
+});
+
+test('a rollback whose first attempt swapped back under no name the agent recorded: the hint finds the served copy by when it was kept, not by the highest N', async (t) => {
+  const { env, part } = await rollbackAnswerLost(t, () => '');
+  assert.equal(part.state, 'skipped');
+  const reason = (part.detail as { reason: string }).reason;
+  assert.doesNotMatch(reason, /newest/);
+  const sql = /(SELECT TABLE_SCHEMA, CREATE_TIME .*)$/.exec(reason)?.[1];
+  assert.ok(sql !== undefined, reason);
+  const [found] = await query<{ TABLE_SCHEMA: string }>(env.productionRoot, sql);
+  assert.equal(found?.TABLE_SCHEMA, `${SCHEMA}__sy_served`, 'the query in the hint finds the copy the rollback kept');
 });
 
 test('a rollback after presync but before lock, with database.rollbackSwap, puts production tables back instead of only cancelling', async (t) => {

@@ -73,11 +73,13 @@ export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
           agent,
           client,
           'RollbackDatabase',
-          { target_schema: db.production, keep_live_copy: switched },
+          { target_schema: db.production, keep_live_copy: switched, attempt: ctx.cutover.id },
           { timeoutMs: longCallMs(deps) },
         );
         ctx.logger.warn({ agent, schema: db.production, tables: res.tables.length, servedSchema: res.served_schema || null }, 'production tables swapped back');
-        if (!switched) return { detail: { agent, schema: db.production, tablesRestored: res.tables, liveCopy: 'dropped: DNS was never switched, so it served no traffic' } };
+        const notes = res.notes.length > 0 ? { notes: res.notes } : {};
+        if (res.notes.length > 0) ctx.logger.warn({ agent, schema: db.production, notes: res.notes }, 'the rollback kept tables aside');
+        if (!switched) return { detail: { agent, schema: db.production, tablesRestored: res.tables, liveCopy: 'dropped: DNS was never switched, so it served no traffic', ...notes } };
         if (res.served_schema === '') {
           const liveCopy = 'not reported kept: the production agent predates keep_live_copy and dropped it; upgrade it before the next cutover';
           ctx.logger.error({ agent }, liveCopy);
@@ -88,19 +90,39 @@ export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
           tables: res.served_tables.map((t) => ({ table: t.table, rows: Number(t.rows) })),
           note: 'the copy production served after the DNS switch: reconcile rows written since (README, "Reconciling a served copy") and drop the schema by hand when done',
         };
-        return { detail: { agent, schema: db.production, tablesRestored: res.tables, servedCopy } };
+        return { detail: { agent, schema: db.production, tablesRestored: res.tables, servedCopy, ...notes } };
       } catch (err) {
         // Nothing kept aside: the swap never happened, or an earlier attempt of this part already
         // swapped back before the controller could record it.
         if (err instanceof SwitchyardError && err.code === 'SY_PRECONDITION') {
-          // An earlier attempt that swapped back kept the live copy where its answer, lost, said.
-          const reason = switched ? `${err.message}; if an earlier attempt swapped back, the live copy it kept is in the newest ${db.production}__sy_served[N] schema` : err.message;
-          return { outcome: 'skipped', detail: { reason } };
+          // The agent records the served copy under the cutover's id and names it here: the
+          // earlier attempt's answer, lost, said the same.
+          const servedSchema = err.details?.servedSchema;
+          if (typeof servedSchema === 'string' && servedSchema !== '') {
+            ctx.logger.warn({ agent, schema: db.production, servedSchema }, 'an earlier attempt already swapped production tables back; the agent names the live copy it kept');
+            const servedCopy = {
+              schema: servedSchema,
+              keptAt: typeof err.details?.servedAt === 'string' ? err.details.servedAt : null,
+              note: 'kept by an earlier attempt of this rollback, whose answer was lost: the copy production served after the DNS switch; reconcile rows written since (README, "Reconciling a served copy") and drop the schema by hand when done',
+            };
+            return { detail: { agent, schema: db.production, swappedBackBy: 'an earlier attempt', servedCopy } };
+          }
+          return { outcome: 'skipped', detail: { reason: switched ? `${err.message}; ${servedHint(db.production)}` : err.message } };
         }
         throw err;
       }
     },
   };
+}
+
+/**
+ * Where the live copy is when an earlier attempt swapped back and the agent cannot say (older
+ * than its record of served copies, or its state file lost). Not the highest N: a rollback takes
+ * the first free one, and an operator may have dropped a lower one since.
+ */
+function servedHint(schema: string): string {
+  const like = `${schema}__sy_served`.replace(/[\\_%]/g, (c) => `\\${c}`);
+  return `if an earlier attempt swapped back, it kept the live copy in the ${schema}__sy_served[N] schema (N is the first number that was free, not the highest) whose __sy_kept table was created last: SELECT TABLE_SCHEMA, CREATE_TIME FROM information_schema.TABLES WHERE TABLE_NAME = '__sy_kept' AND TABLE_SCHEMA LIKE '${like}%' ORDER BY CREATE_TIME DESC LIMIT 1`;
 }
 
 export interface ReleaseContext {

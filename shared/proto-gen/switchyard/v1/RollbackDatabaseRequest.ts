@@ -4,9 +4,11 @@
 export interface RollbackDatabaseRequest {
   'target_schema'?: (string);
   'keep_live_copy'?: (boolean);
+  'attempt'?: (string);
 }
 
 export interface RollbackDatabaseRequest__Output {
   'target_schema': (string);
   'keep_live_copy': (boolean);
+  'attempt': (string);
 }

@@ -6,10 +6,12 @@ export interface RollbackDatabaseResponse {
   'tables'?: (string)[];
   'served_schema'?: (string);
   'served_tables'?: (_switchyard_v1_ServedTable)[];
+  'notes'?: (string)[];
 }
 
 export interface RollbackDatabaseResponse__Output {
   'tables': (string)[];
   'served_schema': (string);
   'served_tables': (_switchyard_v1_ServedTable__Output)[];
+  'notes': (string)[];
 }
