@@ -596,7 +596,7 @@ async function repair(
     }
     if (structural) {
       await createObjects(meta, target, snap.objects, opts.sourceSchema);
-      await recordCopied(meta, target, snap.objects);
+      await recordCopied(meta, target, snap.objects, snap.tables.map((t) => t.name));
     } else await createObjects(meta, target, [...triggersOf.values()].flat().filter((o) => !restored.has(o.name)), opts.sourceSchema);
     lap('repair: objects re-created');
     await alignAutoIncrement(meta, target, snap.tables);

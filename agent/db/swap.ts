@@ -163,7 +163,7 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   }
   await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));
   await createObjects(conn, target, staging.objects, sourceSchema);
-  await recordCopied(conn, target, staging.objects);
+  await recordCopied(conn, target, staging.objects, staging.tables.map((t) => t.name));
   await conn.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
   if (!firstCopy) {
     // `__sy_last` is only added to, never replaced, until release: it may hold production-only
@@ -267,15 +267,24 @@ export async function keepTriggersAside(conn: Connection, target: string, dest: 
 }
 
 /**
- * Which objects of the live schema the copy (or a sync since) created from staging's: an object
- * of the live schema that staging lacks is production's own addition only if it is not one of
- * them (staging may have dropped one since), and only then does a rollback re-create it.
+ * Which objects and tables of the live schema the copy (or a sync since) created from staging's:
+ * an object of the live schema that staging lacks is production's own addition only if it is not
+ * one of them (staging may have dropped one since), and only then does a rollback re-create it;
+ * a table not among them production created on the copy, and a rollback keeps it.
  */
-export async function recordCopied(conn: Connection, target: string, objects: SchemaObject[]): Promise<void> {
+export async function recordCopied(conn: Connection, target: string, objects: SchemaObject[], tables: string[]): Promise<void> {
   if (!(await hasKeptAside(conn, target))) return;
   const kept = qt(prevSchema(target), KEPT_TABLE);
   await conn.query(`DELETE FROM ${kept} WHERE kind = '${COPIED}'`);
-  for (const o of objects) await conn.query(`INSERT INTO ${kept} SELECT COALESCE(MAX(seq), -1) + 1, '${COPIED}', ?, '', '', '', '', '', 1 FROM ${kept}`, [`${o.kind} ${o.name}`]);
+  for (const name of [...objects.map((o) => `${o.kind} ${o.name}`), ...tables.map((t) => `TABLE ${t}`)]) {
+    await conn.query(`INSERT INTO ${kept} SELECT COALESCE(MAX(seq), -1) + 1, '${COPIED}', ?, '', '', '', '', '', 1 FROM ${kept}`, [name]);
+  }
+}
+
+/** The tables the copy (and syncs since) brought from staging; undefined for a copy made before they were recorded. */
+async function copiedTables(conn: Connection, target: string): Promise<Set<string> | undefined> {
+  const r = await rows<{ name: string }>(conn, `SELECT name FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind = '${COPIED}' AND name LIKE 'TABLE %'`);
+  return r.length === 0 ? undefined : new Set(r.map((x) => String(x.name).slice('TABLE '.length)));
 }
 
 async function appendKept(conn: Connection, prev: string, o: SchemaObject): Promise<void> {
@@ -405,6 +414,33 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
   const keptObjects = await readKeptObjects(conn, target);
   const kept = (await inspectSchema(conn, prev, { objects: false })).tables.filter((t) => t.name !== KEPT_TABLE);
   const whole = await joinLast(conn, target, current, liveRecords, logger ?? silent, keepLive);
+  // Tables production created on the copy (a plugin's, a webhook log's) hold rows only production
+  // wrote: not dropped with the copy. As sync treats the ones it finds, they stay in the live
+  // schema beside production's own tables, or, where those have one of the name, go to
+  // `__sy_last` (beside any of the name there), and are told. Their triggers follow them. With
+  // `keepLive` they go with the rest to the served copy. A copy from before the copied tables
+  // were recorded cannot tell them apart: they go with it, as they did.
+  const own = new Map<string, { schema: string; as: string }>();
+  const copied = keepLive ? undefined : await copiedTables(conn, target);
+  if (copied !== undefined) {
+    const theirs = new Set(kept.map((t) => t.name));
+    const taken = new Set([...(await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name), ...whole]);
+    for (const t of current.tables.filter((x) => !copied.has(x.name) && !whole.has(x.name))) {
+      if (!theirs.has(t.name)) {
+        own.set(t.name, { schema: target, as: t.name });
+        continue;
+      }
+      const as = taken.has(t.name) ? freeName(t.name, taken) : t.name;
+      taken.add(as);
+      own.set(t.name, { schema: last, as });
+    }
+  }
+  const ownTriggers = await triggersOn(conn, target, current.objects, [...own.keys()]);
+  // Other objects production created on the copy (since the copy or the last sync, which
+  // recorded the earlier ones): re-created where they fit, as sync's records are.
+  const keptKeys = new Set(keptObjects.map((o) => `${o.kind} ${o.name}`));
+  const ownTriggerNames = new Set([...ownTriggers.values()].flat().map((o) => o.name));
+  const added = copied === undefined ? [] : (await productionsOwn(conn, target, current.objects)).filter((o) => !keptKeys.has(`${o.kind} ${o.name}`) && !(o.kind === 'TRIGGER' && ownTriggerNames.has(o.name)));
   if (served === undefined) {
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
     await conn.query(`CREATE DATABASE ${qi(dest)}`);
@@ -414,8 +450,15 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     await recordObjects(conn, served, current);
     opts.servedLog?.kept(served);
   }
-  if (whole.size > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
-  const moves = [...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(whole.has(t.name) ? last : dest, t.name)}`), ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`)];
+  if (whole.size > 0 || [...own.values()].some((x) => x.schema === last)) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+  const to = (name: string) => {
+    const o = own.get(name);
+    return o !== undefined ? qt(o.schema, o.as) : qt(whole.has(name) ? last : dest, name);
+  };
+  const moves = [
+    ...current.tables.filter((t) => own.get(t.name)?.schema !== target).map((t) => `${qt(target, t.name)} TO ${to(t.name)}`),
+    ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`),
+  ];
   try {
     await dropAllObjects(conn, target, current.objects);
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
@@ -431,7 +474,18 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     }
     throw err;
   }
-  await recreateKept(conn, target, keptObjects, logger ?? silent);
+  const staying = [...own].filter(([, o]) => o.schema === target).flatMap(([name]) => ownTriggers.get(name) ?? []);
+  await recreateKept(conn, target, [...keptObjects, ...staying, ...added], logger ?? silent);
+  for (const [name, o] of own) {
+    const list = ownTriggers.get(name);
+    if (o.schema === last && list !== undefined) await recordTriggersInLast(conn, target, o.as, list, logger ?? silent);
+    notes.push(
+      o.schema === target
+        ? `${name}: only production has this table (created on the copy after it was swapped in): left in ${target} beside production's own tables, not dropped with the copy`
+        : `${name}: only production has this table (created on the copy after it was swapped in) and production's own tables have one of that name: kept in ${last}.${o.as} until release, not dropped with the copy`,
+    );
+  }
+  if (own.size > 0) (logger ?? silent).warn({ schema: target, tables: Object.fromEntries([...own].map(([n, o]) => [n, `${o.schema}.${o.as}`])), objects: added.map((o) => `${o.kind} ${o.name}`) }, 'tables production created on the copy kept by the rollback');
   await conn.query(`DROP DATABASE ${qi(prev)}`);
   if (served === undefined) {
     await conn.query(`DROP DATABASE ${qi(dest)}`);

@@ -309,3 +309,37 @@ test('the triggers of tables only production has, moved to __sy_last (by sync, o
   await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
   assert.deepEqual((await p.query("SELECT COUNT(*) AS n FROM shop__sy_last.__sy_kept WHERE kind = 'TRIGGER'"))[0], [{ n: 2 }], 'kept past a rollback, until release');
 });
+
+test('a DB rollback before the DNS switch keeps the tables production created on the copy (beside its own tables, or in __sy_last where they have the name) and says so; the copy’s tables, synced ones too, go', async (t) => {
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    await shop({ s, p });
+    // Production's own table, which staging lacks: the copy keeps it in __sy_prev.
+    await p.query('CREATE TABLE shop.audit (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+    await p.query("INSERT INTO shop.audit VALUES (1, 'before the copy')");
+  });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // Staging adds a table after presync: sync copies it (a copy's table, not production's).
+  await s.query('CREATE TABLE shop.coupons (id INT PRIMARY KEY) ENGINE=InnoDB');
+  await s.query('INSERT INTO shop.coupons VALUES (1)');
+  await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 });
+  assert.deepEqual((await p.query('SELECT id FROM shop.coupons'))[0], [{ id: 1 }]);
+  // Production, before the switch, on the copy: a payment plugin's webhook table with a trigger,
+  // and its audit table created again.
+  await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20), seen INT NOT NULL DEFAULT 0) ENGINE=InnoDB');
+  await p.query('CREATE TRIGGER shop.webhooks_seen BEFORE INSERT ON shop.webhooks FOR EACH ROW SET NEW.seen = 1');
+  await p.query("INSERT INTO shop.webhooks (id, payload) VALUES (1, 'test order paid')");
+  await p.query('CREATE TABLE shop.audit (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.audit VALUES (2, 'on the copy')");
+
+  const res = await unaryCall<object, { tables: string[]; notes: string[] }>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await p.query('SELECT id, payload FROM shop.webhooks'))[0], [{ id: 1, payload: 'test order paid' }], 'the webhook is not dropped with the copy');
+  assert.deepEqual((await p.query('SELECT msg FROM shop.audit'))[0], [{ msg: 'before the copy' }], "production's own table is back");
+  assert.deepEqual((await p.query('SELECT msg FROM shop__sy_last.audit'))[0], [{ msg: 'on the copy' }], 'the one of the same name created on the copy is kept aside');
+  await p.query("INSERT INTO shop.webhooks (id, payload) VALUES (2, 'refund')");
+  assert.deepEqual((await p.query('SELECT seen FROM shop.webhooks WHERE id = 2'))[0], [{ seen: 1 }], 'its trigger is back with it');
+  const [left] = await p.query("SELECT TABLE_SCHEMA AS s, TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_NAME = 'coupons'");
+  assert.deepEqual(left, [], "the table sync copied from staging goes with the copy");
+  assert.equal(res.notes.length, 2, res.notes.join('\n'));
+  assert.match(res.notes.join('\n'), /webhooks: only production has this table .*left in shop beside production's own tables/);
+  assert.match(res.notes.join('\n'), /audit: only production has this table .*kept in shop__sy_last\.audit until release/);
+});
