@@ -62,6 +62,10 @@ export const DB_MIGRATIONS: Migration[] = [
     name: 'db_served',
     sql: "CREATE TABLE db_served (id INTEGER PRIMARY KEY AUTOINCREMENT, schema_name TEXT NOT NULL, served_schema TEXT NOT NULL, attempt TEXT NOT NULL DEFAULT '', served_at TEXT NOT NULL)",
   },
+  // When each key (or row hash) of a record was recorded: a JSON array in the order of `keys`. A
+  // record joining another keeps each key's own time, so "newer" is per key, not per record. ''
+  // in records made before: every key takes `recorded_at`.
+  { id: 307, name: 'db_production_only_key_times', sql: "ALTER TABLE db_production_only ADD COLUMN key_times TEXT NOT NULL DEFAULT ''" },
 ];
 
 const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });

@@ -14,18 +14,22 @@ export const keyCol = (i: number): string => `__sy_k${i}`;
 /** Statement size a batch of keys stops at: well under the smallest max_allowed_packet (1 MiB on old servers). */
 const BATCH_BYTES = 512 * 1024;
 
+/** When a key was recorded (ISO 8601, as the agent writes it): only these characters stand in a statement. */
+const ISO_TIME = /^[0-9T:.Z+-]{0,40}$/;
+
 /**
  * Creates `schema`.`tmp` holding the keys of `groups` (one group per record): `__sy_i` numbers
- * every key in the order given across the groups, `__sy_g` is its group, `__sy_h` and `__sy_todo`
- * are for the caller. `t` is the live table in `schema`: the key columns take its types.
+ * every key in the order given across the groups, `__sy_g` is its group, `__sy_t` when it was
+ * recorded (`times`, in the same shape; '' without), `__sy_h` and `__sy_todo` are for the caller.
+ * `t` is the live table in `schema`: the key columns take its types.
  */
-export async function loadKeyTable(conn: Connection, schema: string, tmp: string, t: Table, groups: Key[][]): Promise<void> {
+export async function loadKeyTable(conn: Connection, schema: string, tmp: string, t: Table, groups: Key[][], times?: string[][]): Promise<void> {
   const cols = keyColumnTypes(t);
   await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, tmp)}`);
   await conn.query(
-    `CREATE TEMPORARY TABLE ${qt(schema, tmp)} (__sy_i INT UNSIGNED NOT NULL PRIMARY KEY, __sy_g INT UNSIGNED NOT NULL, __sy_h CHAR(32) CHARACTER SET ascii NULL, __sy_todo TINYINT NOT NULL DEFAULT 0) ENGINE=InnoDB SELECT ${cols.map((c, i) => `${qi(c.name)} AS ${keyCol(i)}`).join(', ')} FROM ${qt(schema, t.name)} LIMIT 0`,
+    `CREATE TEMPORARY TABLE ${qt(schema, tmp)} (__sy_i INT UNSIGNED NOT NULL PRIMARY KEY, __sy_g INT UNSIGNED NOT NULL, __sy_t VARCHAR(40) CHARACTER SET ascii NOT NULL DEFAULT '', __sy_h CHAR(32) CHARACTER SET ascii NULL, __sy_todo TINYINT NOT NULL DEFAULT 0) ENGINE=InnoDB SELECT ${cols.map((c, i) => `${qi(c.name)} AS ${keyCol(i)}`).join(', ')} FROM ${qt(schema, t.name)} LIMIT 0`,
   );
-  const head = `INSERT INTO ${qt(schema, tmp)} (__sy_i, __sy_g, ${cols.map((_, i) => keyCol(i)).join(', ')}) VALUES `;
+  const head = `INSERT INTO ${qt(schema, tmp)} (__sy_i, __sy_g, __sy_t, ${cols.map((_, i) => keyCol(i)).join(', ')}) VALUES `;
   let values: string[] = [];
   let bytes = 0;
   const flush = async () => {
@@ -35,9 +39,11 @@ export async function loadKeyTable(conn: Connection, schema: string, tmp: string
   };
   let i = 0;
   for (const [g, keys] of groups.entries()) {
-    for (const k of keys) {
+    for (const [n, k] of keys.entries()) {
       if (k.length !== cols.length) throw new SwitchyardError('SY_INTERNAL', `${t.name}: a recorded key has ${k.length} parts, the table's key ${cols.length}`);
-      const v = `(${i++}, ${g}, ${cols.map((c, j) => keyLiteral(c, k[j]!)).join(', ')})`;
+      const at = times?.[g]?.[n] ?? '';
+      if (!ISO_TIME.test(at)) throw new SwitchyardError('SY_INTERNAL', `${t.name}: a recorded key's time is not a timestamp`);
+      const v = `(${i++}, ${g}, '${at}', ${cols.map((c, j) => keyLiteral(c, k[j]!)).join(', ')})`;
       values.push(v);
       bytes += v.length;
       if (bytes >= BATCH_BYTES) await flush();

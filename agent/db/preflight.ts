@@ -41,8 +41,14 @@ export interface ProductionOnlyRecord {
   keptIn: KeptIn | '';
   /** For a table without a key: the algorithm of the [row hash, copies] pairs in `keys`; '' for keys. */
   rowHash: string;
-  /** When the rows were last recorded or moved (ISO): of a key kept in two places, the later holds production's newer row. */
+  /** The latest of `keyTimes` (ISO). */
   recordedAt: string;
+  /**
+   * When each key (or row hash) of `keys` was recorded (ISO), in their order: of a key kept in
+   * two places, the later holds production's newer row. A key keeps its time when its record
+   * joins another, which may hold keys recorded before or after it.
+   */
+  keyTimes: string[];
 }
 
 const encodeKeys = (keys: Key[]): string => JSON.stringify(keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex')))));
@@ -58,16 +64,26 @@ export class ProductionOnlyStore {
     this.db = db ?? openDatabase(':memory:', DB_MIGRATIONS);
   }
 
-  /** `rowHash`: for a table without a key, the algorithm of the [row hash, copies] pairs in `keys`. */
-  set(schema: string, table: string, keys: Key[], keptIn: KeptIn, rowHash = ''): void {
+  /**
+   * `rowHash`: for a table without a key, the algorithm of the [row hash, copies] pairs in `keys`.
+   * `keyTimes`: when each key was recorded (a record moved keeps them); default now.
+   */
+  set(schema: string, table: string, keys: Key[], keptIn: KeptIn, rowHash = '', keyTimes?: string[]): void {
+    const now = new Date().toISOString();
+    const times = keyTimes ?? keys.map(() => now);
+    const latest = times.reduce((a, b) => (b > a ? b : a), '') || now;
     this.db
-      .prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in, row_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(schema_name, table_name, kept_in) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at, row_hash = excluded.row_hash')
-      .run(schema, table, encodeKeys(keys), new Date().toISOString(), keptIn, rowHash);
+      .prepare('INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in, row_hash, key_times) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(schema_name, table_name, kept_in) DO UPDATE SET keys = excluded.keys, recorded_at = excluded.recorded_at, row_hash = excluded.row_hash, key_times = excluded.key_times')
+      .run(schema, table, encodeKeys(keys), latest, keptIn, rowHash, JSON.stringify(times));
   }
 
   records(schema: string): ProductionOnlyRecord[] {
-    const r = this.db.prepare('SELECT table_name, keys, kept_in, row_hash, recorded_at FROM db_production_only WHERE schema_name = ? ORDER BY table_name, kept_in').all(schema) as Array<{ table_name: string; keys: string; kept_in: string; row_hash: string; recorded_at: string }>;
-    return r.map((x) => ({ table: x.table_name, keys: decodeKeys(x.keys), keptIn: x.kept_in === 'prev' || x.kept_in === 'last' || x.kept_in === 'last-kept' ? x.kept_in : '', rowHash: x.row_hash, recordedAt: x.recorded_at }));
+    const r = this.db.prepare('SELECT table_name, keys, kept_in, row_hash, recorded_at, key_times FROM db_production_only WHERE schema_name = ? ORDER BY table_name, kept_in').all(schema) as Array<{ table_name: string; keys: string; kept_in: string; row_hash: string; recorded_at: string; key_times: string }>;
+    return r.map((x) => {
+      const keys = decodeKeys(x.keys);
+      const times = x.key_times === '' ? [] : (JSON.parse(x.key_times) as string[]);
+      return { table: x.table_name, keys, keptIn: x.kept_in === 'prev' || x.kept_in === 'last' || x.kept_in === 'last-kept' ? x.kept_in : '', rowHash: x.row_hash, recordedAt: x.recorded_at, keyTimes: times.length === keys.length ? times : keys.map(() => x.recorded_at) };
+    });
   }
 
   /** The row-hash algorithm of a table's record; '' for a record of keys. */
@@ -109,7 +125,8 @@ export class ProductionOnlyStore {
       for (const r of this.records(schema).filter((x) => x.keptIn === from)) {
         const there = this.records(schema).find((x) => x.table === r.table && x.keptIn === to);
         this.db.prepare('DELETE FROM db_production_only WHERE schema_name = ? AND table_name = ? AND kept_in = ?').run(schema, r.table, from);
-        this.set(schema, r.table, there === undefined ? r.keys : joinKeys(there, r), to, there?.rowHash === TOO_MANY ? TOO_MANY : r.rowHash);
+        const joined = there === undefined ? { keys: r.keys, times: r.keyTimes } : joinKeys(there, r);
+        this.set(schema, r.table, joined.keys, to, there?.rowHash === TOO_MANY ? TOO_MANY : r.rowHash, joined.times);
       }
     })();
   }
@@ -138,19 +155,28 @@ function recordedRows(r: ProductionOnlyRecord): number {
 }
 
 /**
- * The keys of two records of one table in one place: the newer's rows replaced any under the
- * same key. For a table without a key, the copies of each row hash add up.
+ * The keys of two records of one table in one place, each with when it was recorded: the newer's
+ * rows replaced any under the same key. For a table without a key, the copies of each row hash
+ * add up, recorded when the later of them was.
  */
-function joinKeys(older: ProductionOnlyRecord, newer: ProductionOnlyRecord): Key[] {
-  if (newer.rowHash === TOO_MANY || older.rowHash === TOO_MANY) return [[Buffer.from(String(recordedRows(older) + recordedRows(newer)))]];
+function joinKeys(older: ProductionOnlyRecord, newer: ProductionOnlyRecord): { keys: Key[]; times: string[] } {
+  const later = (a: string, b: string) => (b > a ? b : a);
+  if (newer.rowHash === TOO_MANY || older.rowHash === TOO_MANY) return { keys: [[Buffer.from(String(recordedRows(older) + recordedRows(newer)))]], times: [later(older.recordedAt, newer.recordedAt)] };
   const text = (k: Key) => k.map((v) => (v === null ? '\\N' : v.toString('hex'))).join(',');
   if (newer.rowHash === '') {
     const seen = new Set(newer.keys.map(text));
-    return [...older.keys.filter((k) => !seen.has(text(k))), ...newer.keys];
+    const kept = older.keys.map((k, i) => [k, older.keyTimes[i]!] as const).filter(([k]) => !seen.has(text(k)));
+    return { keys: [...kept.map(([k]) => k), ...newer.keys], times: [...kept.map(([, t]) => t), ...newer.keyTimes] };
   }
-  const n = new Map<string, bigint>();
-  for (const k of [...older.keys, ...newer.keys]) n.set(k[0]!.toString('latin1'), (n.get(k[0]!.toString('latin1')) ?? 0n) + BigInt(k[1]!.toString('latin1')));
-  return [...n].map(([h, c]) => [Buffer.from(h, 'latin1'), Buffer.from(String(c), 'latin1')]);
+  const n = new Map<string, { copies: bigint; at: string }>();
+  for (const r of [older, newer]) {
+    for (const [i, k] of r.keys.entries()) {
+      const h = k[0]!.toString('latin1');
+      const was = n.get(h);
+      n.set(h, { copies: (was?.copies ?? 0n) + BigInt(k[1]!.toString('latin1')), at: later(was?.at ?? '', r.keyTimes[i]!) });
+    }
+  }
+  return { keys: [...n].map(([h, x]) => [Buffer.from(h, 'latin1'), Buffer.from(String(x.copies), 'latin1')]), times: [...n.values()].map((x) => x.at) };
 }
 
 const TMP = '__sy_staging_keys';
@@ -495,41 +521,52 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     });
     // Each keyed table's recorded keys, newest record first, in one temporary table: where each
     // is kept, whether the live table has it, and which record holds it first are read by joins.
-    const judged = new Map<string, { tmp: string; rows: KeyVerdict[] }>();
+    const judged = new Map<string, { tmp: string; rows: KeyVerdict[]; times: string[] }>();
     for (const x of places) {
       if (x.r.rowHash !== '' || judged.has(x.r.table)) continue;
       const mine = places.filter((y) => y.r.table === x.r.table);
       const tmp = `__sy_merge_keys_${judged.size}`;
       keyTables.push(tmp);
-      judged.set(x.r.table, { tmp, rows: await judgeKeys(conn, schema, x.t, tmp, mine.map((y) => ({ keys: y.r.keys, from: y.prev, old: y.old }))) });
+      judged.set(x.r.table, { tmp, rows: await judgeKeys(conn, schema, x.t, tmp, mine.map((y) => ({ keys: y.r.keys, times: y.r.keyTimes, from: y.prev, old: y.old }))), times: mine.flatMap((y) => y.r.keyTimes) });
+    }
+    // Of the copies of one row without a key kept in several places, the ones recorded last: by
+    // row hash, where (index in `places`) and how many.
+    const hashWinner = new Map<string, Map<string, { place: number; at: string; copies: bigint }>>();
+    for (const [i, { r }] of places.entries()) {
+      if (r.rowHash === '') continue;
+      const won = hashWinner.get(r.table) ?? new Map<string, { place: number; at: string; copies: bigint }>();
+      hashWinner.set(r.table, won);
+      for (const [n, k] of r.keys.entries()) {
+        const h = k[0]!.toString('latin1');
+        const at = r.keyTimes[n]!;
+        const w = won.get(h);
+        if (w === undefined || at > w.at) won.set(h, { place: i, at, copies: BigInt(k[1]!.toString('latin1')) });
+      }
     }
     // Row copies of a table without a key kept in two places (the same row production wrote
     // again after a rollback): merged from the newer record only, as a keyed row is.
-    const hashesSeen = new Map<string, Map<string, bigint>>();
     const offsets = new Map<string, number>();
     const groups = new Map<string, number>();
-    for (const { r, t, old, prev } of places) {
+    for (const [i, { r, t, old, prev }] of places.entries()) {
       const { table: name, keys } = r;
       const algo = r.rowHash;
       if (algo !== '') {
         // No key, so none to collide on: the extra copies come back (a UNIQUE key staging's
         // table may have is caught as the rows go in).
-        const seen = hashesSeen.get(name) ?? new Map<string, bigint>();
-        hashesSeen.set(name, seen);
+        const won = hashWinner.get(name)!;
         const mine: Key[] = [];
         const over: string[] = [];
         let overRows = 0;
         for (const k of keys) {
           const h = k[0]!.toString('latin1');
           const n = BigInt(k[1]!.toString('latin1'));
-          const newer = seen.get(h);
-          if (newer === undefined) mine.push(k);
-          else if (n > newer) {
+          const w = won.get(h)!;
+          if (w.place === i) mine.push(k);
+          else if (n > w.copies) {
             over.push(`row hash ${h}`);
-            overRows += Number(n - newer);
+            overRows += Number(n - w.copies);
           }
         }
-        for (const k of mine) seen.set(k[0]!.toString('latin1'), BigInt(k[1]!.toString('latin1')));
         if (over.length > 0) superseded.push({ table: name, schema: prev, rows: overRows, keys: over.slice(0, 20) });
         plan.push({ t, from: prev, keys: mine, rowHash: { algo: algo as ChecksumAlgo, old } });
         continue;
@@ -542,11 +579,14 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       const todo: number[] = [];
       const missing: Key[] = [];
       const older: Key[] = [];
+      // Recorded after key `y`: later, or as late and told first (the newer record).
+      const newer = (x: number, y: number) => j.times[x]! > j.times[y]! || (j.times[x] === j.times[y] && x < y);
       for (const [n, k] of keys.entries()) {
         const v = j.rows[at + n]!;
-        // Another record holds a row under this key, as the server compares keys: the first
-        // one that has it, newest first, is the row production held last.
-        if (v.first !== null && v.first < at + n) {
+        // Another key holds a kept row under this key, as the server compares keys: the one
+        // recorded last holds the row production held last. This key's own row, kept, is older;
+        // missing where it was kept, it is told below only if it was recorded after that one.
+        if (v.first !== null && v.first !== at + n && (v.b !== null || !newer(at + n, v.first))) {
           if (v.b !== null && v.b !== v.firstH) older.push(k);
           continue;
         }
@@ -698,10 +738,11 @@ const rowHashOf = (x: Table, alias: string) => `MD5(CONCAT_WS('#', ${dataColumns
  * The keys of a keyed table's records (newest first), judged by the server in a few statements
  * whatever their number: loaded into `tmp` (kept for the merge to join against), each one's row
  * hash in the live table and in the place it was kept, and, for keys the live table's collation
- * makes one ('abc' and 'ABC'), the first of them kept. Verdicts in the order of the keys.
+ * makes one ('abc' and 'ABC'), the one of them recorded last (per key: a record holds keys recorded
+ * at different times) that has a kept row. Verdicts in the order of the keys.
  */
-async function judgeKeys(conn: Connection, schema: string, t: Table, tmp: string, recs: Array<{ keys: Key[]; from: string; old: Table }>): Promise<KeyVerdict[]> {
-  await loadKeyTable(conn, schema, tmp, t, recs.map((r) => r.keys));
+async function judgeKeys(conn: Connection, schema: string, t: Table, tmp: string, recs: Array<{ keys: Key[]; times: string[]; from: string; old: Table }>): Promise<KeyVerdict[]> {
+  await loadKeyTable(conn, schema, tmp, t, recs.map((r) => r.keys), recs.map((r) => r.times));
   const k0 = qi(t.keyColumns[0]!);
   for (const [g, r] of recs.entries()) {
     await conn.query(`UPDATE ${qt(schema, tmp)} k JOIN ${qt(r.from, t.name)} b ON ${keyJoin(t, 'b')} SET k.__sy_h = ${rowHashOf(r.old, 'b')} WHERE k.__sy_g = ${g}`);
@@ -713,7 +754,8 @@ async function judgeKeys(conn: Connection, schema: string, t: Table, tmp: string
   try {
     // The live table's key decides which keys are one: its columns' collation, on the copy's key.
     await conn.query(`ALTER TABLE ${qt(schema, first)} ADD PRIMARY KEY (${cols})`);
-    await conn.query(`INSERT IGNORE INTO ${qt(schema, first)} SELECT ${cols}, __sy_i, __sy_h FROM ${qt(schema, tmp)} WHERE __sy_h IS NOT NULL ORDER BY __sy_i`);
+    // The key recorded last goes in first and holds the place (records newest first break a tie).
+    await conn.query(`INSERT IGNORE INTO ${qt(schema, first)} SELECT ${cols}, __sy_i, __sy_h FROM ${qt(schema, tmp)} WHERE __sy_h IS NOT NULL ORDER BY __sy_t DESC, __sy_i`);
     const [r] = await conn.query(
       `SELECT k.__sy_i AS i, CASE WHEN a.${k0} IS NULL THEN NULL ELSE ${rowHashOf(t, 'a')} END AS a, k.__sy_h AS b, f.__sy_i AS first, f.__sy_h AS firstH FROM ${qt(schema, tmp)} k LEFT JOIN ${qt(schema, t.name)} a ON ${keyJoin(t, 'a')} LEFT JOIN ${qt(schema, first)} f ON ${t.keyColumns.map((_, i) => `f.${keyCol(i)} = k.${keyCol(i)}`).join(' AND ')} ORDER BY k.__sy_i`,
     );

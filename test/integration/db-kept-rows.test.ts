@@ -343,3 +343,28 @@ test('a DB rollback before the DNS switch keeps the tables production created on
   assert.match(res.notes.join('\n'), /webhooks: only production has this table .*left in shop beside production's own tables/);
   assert.match(res.notes.join('\n'), /audit: only production has this table .*kept in shop__sy_last\.audit until release/);
 });
+
+test('a key re-entered on production after a rollback that kept the live copy wins over the row kept before the rollback, though a later copy added other rows to that kept record', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  const preflight = () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await copy();
+  await p.query("INSERT INTO shop.orders VALUES (11, 'on the copy')");
+  await preflight();
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true });
+  // The operator reconciles the served copy: 11 re-entered, corrected, in production's own table.
+  await p.query("INSERT INTO shop.orders VALUES (11, 'reconciled')");
+  await preflight();
+  await copy();
+  // A new order on this copy, recorded, and the copy run again: it joins the record kept before the rollback.
+  await p.query("INSERT INTO shop.orders VALUES (20, 'after the copy')");
+  await preflight();
+  await copy();
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual(await ordersOf(p, [11, 20]), [
+    { id: 11, v: 'reconciled' },
+    { id: 20, v: 'after the copy' },
+  ]);
+  assert.equal(Number(merged.rows_merged), 2);
+  assert.deepEqual(merged.superseded, ['orders: 1 row in shop__sy_last under a key a newer kept row took, not merged (11)']);
+});

@@ -100,3 +100,25 @@ test('a state file from before records had a place per table opens with its reco
   store.set('shop', 'orders', [[Buffer.from('8')]], 'last');
   assert.equal(store.records('shop').length, 2);
 });
+
+test('a record joining another keeps each key’s own time: "newer" is per key, not the time of the move', () => {
+  const db = openDatabase(':memory:', DB_MIGRATIONS);
+  const store = new ProductionOnlyStore(db);
+  const k = (s: string) => [Buffer.from(s)];
+  store.set('shop', 'orders', [k('11')], 'last-kept', '', ['2026-01-01T00:00:00.000Z']);
+  store.set('shop', 'orders', [k('20'), k('11')], 'last', '', ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
+  store.set('shop', 'hits', [[Buffer.from('5'), Buffer.from('1')]], 'last-kept', 'crcchain', ['2026-01-01T00:00:00.000Z']);
+  store.set('shop', 'hits', [[Buffer.from('5'), Buffer.from('2')], [Buffer.from('6'), Buffer.from('1')]], 'last', 'crcchain', ['2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
+  store.landed('shop', false);
+  const orders = store.records('shop').find((r) => r.table === 'orders')!;
+  assert.equal(orders.keptIn, 'last-kept');
+  assert.deepEqual(orders.keys.map((x) => x[0]!.toString()), ['20', '11']);
+  assert.deepEqual(orders.keyTimes, ['2026-01-03T00:00:00.000Z', '2026-01-02T00:00:00.000Z'], 'the moved record’s 11 replaced the older one, each with its time');
+  assert.equal(orders.recordedAt, '2026-01-03T00:00:00.000Z', 'the latest key’s time, not the move’s');
+  const hits = store.records('shop').find((r) => r.table === 'hits')!;
+  assert.deepEqual(hits.keys.map((x) => `${x[0]!.toString()}x${x[1]!.toString()}`), ['5x3', '6x1']);
+  assert.deepEqual(hits.keyTimes, ['2026-01-02T00:00:00.000Z', '2026-01-02T00:00:00.000Z']);
+  // A record from before key times were kept: every key takes the record's time.
+  db.prepare("INSERT INTO db_production_only (schema_name, table_name, keys, recorded_at, kept_in) VALUES ('shop', 't', ?, '2025-05-05T00:00:00.000Z', 'prev')").run(JSON.stringify([['31'], ['32']]));
+  assert.deepEqual(store.records('shop').find((r) => r.table === 't')!.keyTimes, ['2025-05-05T00:00:00.000Z', '2025-05-05T00:00:00.000Z']);
+});
