@@ -656,12 +656,18 @@ test('a rollback after presync but before lock, with database.rollbackSwap, puts
   assert.equal(step(copied, 'presync').state, 'succeeded', JSON.stringify(copied.error));
   assert.equal(await siteurl(), STAGING_ORIGIN, 'presync put the copy in place of production\'s tables');
   assert.equal(await readOnly(env.stagingRoot), 0, 'staging was never frozen');
+  // A payment plugin on production, before the switch, logs a test order's webhook in a table of its own.
+  await env.productionRoot.query(`CREATE TABLE ${SCHEMA}.wp_pay_webhooks (id INT PRIMARY KEY, payload VARCHAR(40)) ENGINE=InnoDB`);
+  await env.productionRoot.query(`INSERT INTO ${SCHEMA}.wp_pay_webhooks VALUES (1, 'test order paid')`);
 
   const rolled = await env.engine.rollback(co.id, 'not tonight', 'tester').done;
   assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
   const parts = Object.fromEntries(rolled.rollback!.parts.map((p) => [p.name, p.state]));
   assert.deepEqual(parts, { database: 'done', 'unlock-staging': 'skipped' });
   assert.equal(await siteurl(), 'https://old.example.com', 'production has its own tables back');
+  assert.deepEqual(await query(env.productionRoot, `SELECT payload FROM ${SCHEMA}.wp_pay_webhooks`), [{ payload: 'test order paid' }], 'the table production created on the copy is not dropped with it');
+  const notes = (rolled.rollback!.parts.find((p) => p.name === 'database')!.detail as { notes?: string[] }).notes ?? [];
+  assert.match(notes.join('\n'), /wp_pay_webhooks: only production has this table .*left in wp beside production's own tables/);
 });
 
 test('production agent down during a rollback: staging is unlocked anyway, the report says the database part is not done, and a retry once it is back finishes', async (t) => {
