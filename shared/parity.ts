@@ -7,7 +7,7 @@ export const ParityStatusSchema = Type.Union(
   [Type.Literal('equal'), Type.Literal('differs'), Type.Literal('missing'), Type.Literal('allowed')],
   {
     description:
-      'missing: present on one side only; allowed: differs, but the caller allowed it to; a row a side could not read is differs (not proven equal) with `unreadable: true`',
+      'missing: present on one side only; allowed: differs or is on one side only, and the caller allowed it to (or the row is host-specific by nature: hostname, kernel, free space, …); a row a side could not read is differs (not proven equal) with `unreadable: true`',
   },
 );
 export type ParityStatus = Static<typeof ParityStatusSchema>;

@@ -7,7 +7,7 @@ import type { ParityRow, ParityStatus, ParityTable } from '../../shared/parity.j
 export interface RuntimeCompareOptions {
   stagingName: string;
   productionName: string;
-  /** Exact row keys; `ENV:NAME` means that variable in any env file. */
+  /** Row keys allowed to differ or be on one side only; `ENV:NAME` means that variable in any env file. */
   allowDiffer?: string[];
 }
 
@@ -20,7 +20,7 @@ interface Value {
   shown: string;
   /** What is compared, when it is not what is shown (full digest behind a short one). */
   compared?: string;
-  /** Host-specific by nature (hostname, fingerprints, free space): never a 'differs'. */
+  /** Host-specific by nature (hostname, kernel, fingerprints, free space): never a 'differs' or 'missing'. */
   informational?: boolean;
   /** Could not be read on this side (the tool failed or timed out): never equal, never allowed. */
   unknown?: boolean;
@@ -76,8 +76,11 @@ function flattenWithGaps(f: Facts__Output): Flattened {
   const flat: Flat = new Map();
   const unreadable: Unreadable[] = [];
   if (f.os) {
-    for (const k of ['platform', 'distro', 'kernel', 'arch', 'agent_version', 'node_version'] as const) put(flat, `os.${k}`, 'os', f.os[k]);
-    put(flat, 'os.hostname', 'os', f.os.hostname, { informational: true });
+    // Another OS or CPU architecture is a move the plan should own up to (compiled extensions,
+    // paths, integer sizes); the rest of this section differs between any two hosts, and what of
+    // it reaches the site is judged in its own rows (PHP, its modules and settings, the database).
+    for (const k of ['platform', 'arch'] as const) put(flat, `os.${k}`, 'os', f.os[k]);
+    for (const k of ['distro', 'kernel', 'hostname', 'agent_version', 'node_version'] as const) put(flat, `os.${k}`, 'os', f.os[k], { informational: true });
   }
   const db = f.database;
   if (db?.configured) {
@@ -202,9 +205,10 @@ function minorOf(v: string | undefined): string | undefined {
 }
 
 /**
- * `KEY` exactly; `ENV:NAME` for that variable in any env file; `*` for any run of characters
- * (`php.module.*`); a `~patch` suffix allows only a difference past major.minor (`php.version~patch`
- * lets 8.2.18 meet 8.2.20, never 8.3.1), so a patch release need not allow every version.
+ * Allows a key to differ or to be on one side only. `KEY` exactly; `ENV:NAME` for that variable in
+ * any env file; `*` for any run of characters (`php.module.*`); a `~patch` suffix allows only a
+ * difference past major.minor (`php.version~patch` lets 8.2.18 meet 8.2.20, never 8.3.1, nor a
+ * version on one side only), so a patch release need not allow every version.
  */
 function allowMatcher(allow: string[]): (key: string, s: Value | undefined, p: Value | undefined) => boolean {
   const patterns = allow.filter((a) => !a.startsWith('ENV:')).map((a) => {
@@ -229,9 +233,12 @@ function allowMatcher(allow: string[]): (key: string, s: Value | undefined, p: V
 function classify(s: Value | undefined, p: Value | undefined, allowed: boolean): ParityStatus {
   // Not read is not proven equal: differs, flagged `unreadable` on the row (the API's four statuses hold).
   if (s?.unknown || p?.unknown) return 'differs';
-  if (s === undefined || p === undefined) return 'missing';
+  const informational = s?.informational === true || p?.informational === true;
+  // Allowing a key covers it being on one side only: a variable one server version lacks, a
+  // web server staging has and the site does not use, a staging-only env variable.
+  if (s === undefined || p === undefined) return allowed || informational ? 'allowed' : 'missing';
   if ((s.compared ?? s.shown) === (p.compared ?? p.shown)) return 'equal';
-  return allowed || s.informational || p.informational ? 'allowed' : 'differs';
+  return allowed || informational ? 'allowed' : 'differs';
 }
 
 export function compareRuntimeFacts(staging: Facts__Output, production: Facts__Output, opts: RuntimeCompareOptions): ParityTable {

@@ -99,7 +99,7 @@ test('php settings unreadable on a side are flagged unreadable there (differs: n
   assert.equal(bothOld.summary.unknown, 0);
 });
 
-test('allowDiffer takes exact keys and ENV:NAME for that variable in any env file; missing stays missing', () => {
+test('allowDiffer takes exact keys and ENV:NAME for that variable in any env file, also when on one side only', () => {
   const s = withDb(mockFacts('s', { env: [
     { file: '/srv/staging/.env', name: 'APP_URL', digest: DIGEST_A },
     { file: '/srv/staging/.env', name: 'MAIL_HOST', digest: DIGEST_A },
@@ -112,8 +112,47 @@ test('allowDiffer takes exact keys and ENV:NAME for that variable in any env fil
   const t = compareRuntimeFacts(s, p, { ...names, allowDiffer: ['mysql.time_zone', 'ENV:APP_URL', 'ENV:MAIL_HOST'] });
   assert.equal(row(t, 'mysql.time_zone').status, 'allowed');
   assert.equal(row(t, 'env..env:APP_URL').status, 'allowed');
-  assert.equal(row(t, 'env..env:MAIL_HOST').status, 'missing', 'allowed to differ is not allowed to be absent');
+  assert.equal(row(t, 'env..env:MAIL_HOST').status, 'allowed', 'a staging-only variable the plan lists');
+  assert.equal(row(without, 'env..env:MAIL_HOST').status, 'missing');
   assert.equal(t.summary.differs, 0);
+  assert.equal(t.summary.missing, 0);
+});
+
+test('allowDiffer also accepts a key on one side only: a variable one server version lacks, software the site does not use; unlisted stays missing', () => {
+  const s = withDb(mockFacts('s', {
+    web_servers: [...mockFacts('s').web_servers, { kind: 'apache', binary: '/usr/sbin/apache2ctl', version: '2.4.57', modules: ['core_module', 'rewrite_module'], error: '' }],
+  }), { innodb_ft_min_token_size: '3', tx_isolation: 'REPEATABLE-READ' });
+  const p = withDb(mockFacts('p'), { sql_require_primary_key: 'OFF' });
+  const none = compareRuntimeFacts(s, p, names);
+  for (const key of ['mysql.innodb_ft_min_token_size', 'mysql.tx_isolation', 'mysql.sql_require_primary_key', 'apache.version', 'apache.module.rewrite_module']) {
+    assert.equal(row(none, key).status, 'missing', key);
+  }
+  const t = compareRuntimeFacts(s, p, { ...names, allowDiffer: ['mysql.innodb_ft_min_token_size', 'mysql.sql_require_primary_key', 'apache.*'] });
+  assert.deepEqual([row(t, 'mysql.sql_require_primary_key').staging, row(t, 'mysql.sql_require_primary_key').status], [null, 'allowed']);
+  assert.equal(row(t, 'mysql.innodb_ft_min_token_size').status, 'allowed');
+  assert.equal(row(t, 'apache.version').status, 'allowed');
+  assert.equal(row(t, 'apache.module.rewrite_module').status, 'allowed');
+  assert.equal(row(t, 'mysql.tx_isolation').status, 'missing', 'not listed');
+  assert.equal(t.summary.missing, 1);
+  // ~patch compares two versions; a version on one side only is not a patch release.
+  const noPhp = mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '' } });
+  assert.equal(row(compareRuntimeFacts(mockFacts('s'), noPhp, { ...names, allowDiffer: ['php.version~patch'] }), 'php.version').status, 'missing');
+});
+
+test('host-specific OS rows (kernel, distro, agent and Node.js versions) are informational; another platform or architecture differs', () => {
+  const p = mockFacts('p');
+  p.os = { ...p.os!, kernel: '6.1.0-21-amd64', distro: 'Debian GNU/Linux 12 (bookworm) 12.5', agent_version: '0.1.1', node_version: '20.11.0' };
+  const t = compareRuntimeFacts(mockFacts('s'), p, names);
+  for (const key of ['os.kernel', 'os.distro', 'os.agent_version', 'os.node_version', 'os.hostname']) assert.equal(row(t, key).status, 'allowed', key);
+  assert.equal(t.summary.differs, 0);
+  assert.equal(row(t, 'os.kernel').production, '6.1.0-21-amd64', 'still shown');
+  p.os = { ...p.os, platform: 'freebsd', arch: 'arm64' };
+  const other = compareRuntimeFacts(mockFacts('s'), p, names);
+  assert.equal(row(other, 'os.platform').status, 'differs');
+  assert.equal(row(other, 'os.arch').status, 'differs');
+  // What the site sees of the host is still judged in its own rows.
+  const php = compareRuntimeFacts(mockFacts('s'), mockFacts('p', { php: { ...p.php!, ini: { ...p.php!.ini, 'date.timezone': 'Europe/Paris' } } }), names);
+  assert.equal(row(php, 'php.ini.date.timezone').status, 'differs');
 });
 
 test('allowDiffer: KEY~patch allows a patch release only, * matches any run of characters', () => {
