@@ -18,7 +18,6 @@ import { DatabaseService } from '../../agent/db/service.js';
 import { AssetsService } from '../../agent/assets/service.js';
 import { ControllerConfigSchema } from '../../controller/config.js';
 import { AgentDirectory } from '../../controller/agents/agent-directory.js';
-import { RuntimeParityService } from '../../controller/parity/service.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { CutoverEngine } from '../../controller/cutover/machine.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
@@ -205,7 +204,7 @@ function controllerFor(t: TestContext, dir: string, stagingAddress: string, prod
   const agents = new AgentDirectory({ config: controllerConfig, logger });
   t.after(() => agents.close());
   const data = buildDataSteps({ agents, logger, chunkTargetMs: 50 });
-  const preflight = preflightExecutor({ agents, dns: new Map(), parity: new RuntimeParityService(agents) }, { checks: [named('database', data.preflightChecks)] });
+  const preflight = preflightExecutor({ agents, dns: new Map() }, { checks: [named('database', data.preflightChecks)] });
   const store = CutoverStore.open(join(dir, 'controller.sqlite'));
   const engine = new CutoverEngine({
     store,

@@ -8,7 +8,6 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectFacts } from '../../agent/facts/collect.js';
-import { RuntimeParityService } from '../../controller/parity/service.js';
 import { runtimeParityCheck } from '../../controller/cutover/steps/preflight/runtime-parity.js';
 import type { StepContext } from '../../controller/cutover/executor.js';
 import type { ParityTable } from '../../shared/parity.js';
@@ -49,15 +48,15 @@ esac`;
 async function judge(t: TestContext, staging: Record<string, string>, production: Record<string, string>) {
   const dirs = { 'staging-1': fakeBin(t, staging), 'prod-1': fakeBin(t, production) };
   const { logger } = capturingLogger();
-  const parity = new RuntimeParityService({
-    facts: async (name, salt) => {
-      const config = testAgentConfig({ name, binaries: { php: 'php', nginx: '/nonexistent/nginx', apache: 'apache2ctl' } });
-      return overTheWire(await collectFacts(config, salt, logger, { tools: { path: dirs[name as keyof typeof dirs], timeoutMs: 500 } }));
-    },
-  });
+  const plan = fakePlan();
+  const facts = async (side: 'staging' | 'production') => {
+    const name = plan[side].agent;
+    const config = testAgentConfig({ name, binaries: { php: 'php', nginx: '/nonexistent/nginx', apache: 'apache2ctl' } });
+    return overTheWire(await collectFacts(config, 'salt', logger, { tools: { path: dirs[name as keyof typeof dirs], timeoutMs: 500 } }));
+  };
   const evidence: Record<string, unknown> = {};
-  const step = { plan: fakePlan(), cutover: { id: 'co_test' }, signal: new AbortController().signal } as unknown as StepContext;
-  const [check] = await runtimeParityCheck(parity)({ step, facts: () => Promise.reject(new Error('not used')), setEvidence: (k, v) => (evidence[k] = v) });
+  const step = { plan, cutover: { id: 'co_test' }, signal: new AbortController().signal } as unknown as StepContext;
+  const [check] = await runtimeParityCheck()({ step, facts, setEvidence: (k, v) => (evidence[k] = v) });
   return { check: check!, table: evidence.runtimeParity as ParityTable };
 }
 
@@ -89,7 +88,7 @@ test('php not installed on production is one finding naming the host, the versio
   assert.equal(check.status, 'fail');
   assert.equal(
     check.message,
-    "PHP is not installed on prod-1 (staging-1 has 8.2.18 with modules core, gd, intl, mysqli) — install it there, or set binaries.php in prod-1's agent config if it is not on the agent's PATH",
+    "PHP is not installed on prod-1 (staging-1 has 8.2.18 with modules core, gd, intl, mysqli) — install it there, set binaries.php in prod-1's agent config if it is not on the agent's PATH, or list php.* in checks.allowDiffer if the site does not use it",
   );
 });
 

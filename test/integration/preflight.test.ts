@@ -60,7 +60,7 @@ const dnsName = (): PreflightCheck => named('dns name', dnsNameCheck(new Map<str
 
 /** Runs only the given checks as the preflight step of a fresh cutover; returns its findings. */
 async function runChecks(t: TestContext, store: CutoverStore, plan: Plan, checks: PreflightCheck[], clock?: FakeClock): Promise<{ id: string; checks: Check[]; state: string }> {
-  const engine = newEngine(store, { executors: fakeSteps(new FakeWorld(), { preflight: preflightExecutor({ agents: {} as never, dns: new Map(), parity: {} as never }, { checks }) }), ...(clock ? { clock } : {}) });
+  const engine = newEngine(store, { executors: fakeSteps(new FakeWorld(), { preflight: preflightExecutor({ agents: {} as never, dns: new Map() }, { checks }) }), ...(clock ? { clock } : {}) });
   t.after(() => engine.close());
   const id = engine.create(plan, 'tester').id;
   const view = await engine.advance(id, 'preflight', 'tester').done;

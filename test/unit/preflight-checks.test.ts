@@ -10,7 +10,8 @@ import { tlsParityCheck, sanCovers } from '../../controller/cutover/steps/prefli
 import { freeDiskCheck } from '../../controller/cutover/steps/preflight/free-disk.js';
 import { runtimeParityCheck } from '../../controller/cutover/steps/preflight/runtime-parity.js';
 import { cdnCheck } from '../../controller/cutover/steps/preflight/cdn.js';
-import { named, preflightExecutor, type Check, type PreflightCheckContext } from '../../controller/cutover/steps/preflight.js';
+import { builtinPreflightChecks, named, preflightExecutor, type Check, type PreflightCheckContext } from '../../controller/cutover/steps/preflight.js';
+import { EVIDENCE_KEYS } from '../../controller/cutover/executor.js';
 import { RuntimeParityService } from '../../controller/parity/service.js';
 import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
 import { PowerDnsProvider } from '../../controller/dns/powerdns.js';
@@ -87,21 +88,69 @@ test('runtime parity: a difference fails naming the key unless allowed; TLS rows
   const plan = fakePlan();
   const staging = mockFacts('staging-1', { tls: [cert('staging.example.com')] });
   const production = mockFacts('prod-1', { php: { present: true, binary: '/usr/bin/php', version: '8.3.1', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: mockFacts('x').php!.ini, ini_error: '' }, tls: [cert('www.example.com')] });
-  const parity = new RuntimeParityService({ facts: async (name) => (name === 'staging-1' ? staging : production) });
   const { ctx, evidence } = ctxFor(plan, { staging, production });
-  const out = await runtimeParityCheck(parity)(ctx);
+  const out = await runtimeParityCheck()(ctx);
   assert.equal(out[0]!.status, 'fail');
   assert.match(out[0]!.message, /php\.version: 8\.2\.18 ≠ 8\.3\.1/);
   assert.doesNotMatch(out[0]!.message, /tls\./);
   assert.ok((evidence.runtimeParity as ParityTable).rows.length > 0, 'the table goes to the step evidence');
   assert.doesNotMatch(out[0]!.message, /~patch/, '8.2 → 8.3 is not a patch release');
   plan.checks.allowDiffer = ['php.version'];
-  assert.equal((await runtimeParityCheck(parity)(ctx))[0]!.status, 'pass');
+  assert.equal((await runtimeParityCheck()(ctx))[0]!.status, 'pass');
   production.php!.version = '8.2.20';
   plan.checks.allowDiffer = [];
-  assert.match((await runtimeParityCheck(parity)(ctx))[0]!.message, /php\.version: 8\.2\.18 ≠ 8\.2\.20 — .* \(php\.version~patch allows a patch release only\)$/);
+  assert.match((await runtimeParityCheck()(ctx))[0]!.message, /php\.version: 8\.2\.18 ≠ 8\.2\.20 — .* \(php\.version~patch allows a patch release only\)$/);
   plan.checks.allowDiffer = ['php.version~patch'];
-  assert.equal((await runtimeParityCheck(parity)(ctx))[0]!.status, 'pass');
+  assert.equal((await runtimeParityCheck()(ctx))[0]!.status, 'pass');
+});
+
+test('runtime parity: a key on one side only fails saying how to allow it; listed, it passes; a kernel update alone passes', async () => {
+  const plan = fakePlan();
+  const staging = mockFacts('staging-1', {
+    env: [{ file: '/srv/staging/.env', name: 'DEBUGBAR_ENABLED', digest: 'a'.repeat(64) }],
+    database: { ...mockFacts('s').database!, variables: { ...mockFacts('s').database!.variables, innodb_ft_min_token_size: '3' } },
+  });
+  const production = mockFacts('prod-1');
+  production.os = { ...production.os!, kernel: '6.1.0-21-amd64' };
+  const { ctx } = ctxFor(plan, { staging, production });
+  const out = (await runtimeParityCheck()(ctx))[0]!;
+  assert.equal(out.status, 'fail');
+  assert.match(out.message, /2 key\(s\) on one side only: mysql\.innodb_ft_min_token_size \(staging-1 only\), env\.\.env:DEBUGBAR_ENABLED \(staging-1 only\) — add what is lacking, or list mysql\.innodb_ft_min_token_size, ENV:DEBUGBAR_ENABLED in checks\.allowDiffer to accept them on one side only$/);
+  assert.doesNotMatch(out.message, /kernel/);
+  plan.checks.allowDiffer = ['mysql.innodb_ft_*', 'ENV:DEBUGBAR_ENABLED'];
+  const ok = (await runtimeParityCheck()(ctx))[0]!;
+  assert.equal(ok.status, 'pass', ok.message);
+
+  const withApache = mockFacts('staging-1', { web_servers: [...staging.web_servers, { kind: 'apache', binary: '/usr/sbin/apache2ctl', version: '2.4.57', modules: ['core_module'], error: '' }] });
+  const apache = ctxFor(plan, { staging: withApache, production });
+  const unused = (await runtimeParityCheck()(apache.ctx))[0]!;
+  assert.match(unused.message, /^Apache is not installed on prod-1 \(staging-1 has 2\.4\.57 with modules core_module\) — .*, or list apache\.\* in checks\.allowDiffer if the site does not use it$/);
+  plan.checks.allowDiffer = ['apache.*'];
+  assert.equal((await runtimeParityCheck()(apache.ctx))[0]!.status, 'pass');
+});
+
+test('preflight fetches each agent\'s facts once, with one salt for both, fresh for each preflight', async () => {
+  const calls: Array<[string, string]> = [];
+  const agents = {
+    facts: async (name: string, salt: string) => {
+      calls.push([name, salt]);
+      return mockFacts(name);
+    },
+  };
+  // As the controller wires it: the parity service beside the agents (the API's parity route uses it).
+  const deps = { agents, dns: new Map(), parity: new RuntimeParityService(agents) } as unknown as Parameters<typeof builtinPreflightChecks>[0];
+  const checks = builtinPreflightChecks(deps).filter((c) => c.name === 'runtime parity' || c.name === 'tls parity');
+  assert.equal(checks.length, 2);
+  const step = { plan: fakePlan(), cutover: { id: 'co_test' }, signal: new AbortController().signal, clock: { now: () => NOW }, emit: () => undefined } as unknown as StepContext;
+  const first = await preflightExecutor(deps, { checks }).run(step);
+  assert.equal(first.outcome ?? 'succeeded', 'succeeded', first.error);
+  assert.ok(first.evidence?.[EVIDENCE_KEYS.runtimeParity], 'the table still goes to the step evidence');
+  assert.deepEqual(calls.map((c) => c[0]).sort(), ['prod-1', 'staging-1']);
+  assert.match(calls[0]![1], /^[0-9a-f]{32}$/);
+  assert.equal(calls[0]![1], calls[1]![1], 'env digests of both sides are keyed alike');
+  await preflightExecutor(deps, { checks }).run(step);
+  assert.equal(calls.length, 4);
+  assert.notEqual(calls[2]![1], calls[0]![1], 'a new preflight is a new comparison with its own salt');
 });
 
 test('cdn: a purge needs a provider that has an edge cache', async () => {

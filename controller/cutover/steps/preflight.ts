@@ -30,9 +30,9 @@ export interface PreflightOptions {
   freeDisk?: FreeDiskOptions;
 }
 
-export function builtinPreflightChecks(deps: Pick<StepDeps, 'agents' | 'dns' | 'parity'>, opts: PreflightOptions = {}): PreflightCheck[] {
+export function builtinPreflightChecks(deps: Pick<StepDeps, 'agents' | 'dns'>, opts: PreflightOptions = {}): PreflightCheck[] {
   return [
-    named('runtime parity', runtimeParityCheck(deps.parity)),
+    named('runtime parity', runtimeParityCheck()),
     named('tls parity', tlsParityCheck()),
     named('dns ttl', dnsTtlCheck(deps.dns, opts.dnsTtl)),
     named('dns ttl limits', ttlLimitsCheck(deps.dns)),
@@ -45,7 +45,7 @@ export function builtinPreflightChecks(deps: Pick<StepDeps, 'agents' | 'dns' | '
   ];
 }
 
-export function preflightExecutor(deps: Pick<StepDeps, 'agents' | 'dns' | 'parity'>, opts: PreflightOptions = {}): StepExecutor {
+export function preflightExecutor(deps: Pick<StepDeps, 'agents' | 'dns'>, opts: PreflightOptions = {}): StepExecutor {
   const checks = [...(opts.checks ?? builtinPreflightChecks(deps, opts)), ...(opts.extraChecks ?? [])];
   return {
     // Reads only (and runs the smoke suites, which must be safe to repeat by their nature).

@@ -3,7 +3,7 @@
 // and software one side lacks are told as such, naming the host and what to do, so nobody hunts
 // forty "module absent" rows that are one failed command or one missing package.
 import { EVIDENCE_KEYS } from '../../executor.js';
-import type { RuntimeParityService } from '../../../parity/service.js';
+import { compareRuntimeFacts } from '../../../parity/runtime.js';
 import type { ParityRow, ParityTable } from '../../../../shared/parity.js';
 import { fail, pass, type PreflightCheck } from './types.js';
 
@@ -37,13 +37,13 @@ function oneSidedSoftware(table: ParityTable, rows: ParityRow[]): { problems: st
     const theirs = rows.filter((r) => r.key.startsWith(sw.prefix) && r.status === 'missing');
     for (const r of theirs) covered.add(r);
     if (sw.prefix === 'mysql.') {
-      problems.push(`no database is configured on ${lacking}'s agent (${having} has one) — set \`database\` in ${lacking}'s agent config`);
+      problems.push(`no database is configured on ${lacking}'s agent (${having} has one) — set \`database\` in ${lacking}'s agent config, or list mysql.* in checks.allowDiffer if the site does not use it`);
       continue;
     }
     const version = (anchor.production ?? anchor.staging)!;
     const modules = theirs.filter((r) => r.key.includes('.module.')).map((r) => r.key.slice(r.key.indexOf('.module.') + 8));
     problems.push(
-      `${sw.name} is not installed on ${lacking} (${having} has ${version}${modules.length > 0 ? ` with modules ${list(modules)}` : ''}) — install it there, or set ${sw.configKey} in ${lacking}'s agent config if it is not on the agent's PATH`,
+      `${sw.name} is not installed on ${lacking} (${having} has ${version}${modules.length > 0 ? ` with modules ${list(modules)}` : ''}) — install it there, set ${sw.configKey} in ${lacking}'s agent config if it is not on the agent's PATH, or list ${sw.prefix}* in checks.allowDiffer if the site does not use it`,
     );
   }
   return { problems, covered };
@@ -55,19 +55,28 @@ function samePatchLine(a: string | null, b: string | null): boolean {
   return minor(a) !== undefined && minor(a) === minor(b);
 }
 
-export function runtimeParityCheck(parity: Pick<RuntimeParityService, 'compare'>): PreflightCheck {
-  return async ({ step, setEvidence }) => {
+/** What to list in checks.allowDiffer for this row: env rows by variable name, the rest by key. */
+function allowKey(key: string): string {
+  const env = /^env\..*:([^:]+)$/.exec(key);
+  return env === null ? key : `ENV:${env[1]}`;
+}
+
+/** The facts come from the preflight's shared fetch: one per agent, salted for this preflight alone. */
+export function runtimeParityCheck(): PreflightCheck {
+  return async ({ step, facts, setEvidence }) => {
     const { plan } = step;
-    const table = await parity.compare(plan.staging.agent, plan.production.agent, { allowDiffer: plan.checks.allowDiffer ?? [] });
+    const [s, p] = await Promise.all([facts('staging'), facts('production')]);
+    const table = compareRuntimeFacts(s, p, { stagingName: plan.staging.agent, productionName: plan.production.agent, allowDiffer: plan.checks.allowDiffer ?? [] });
     setEvidence(EVIDENCE_KEYS.runtimeParity, table);
     const judged = table.rows.filter((r) => !JUDGED_ELSEWHERE.has(r.category));
     const unknown = judged.filter((r) => r.unreadable === true);
     const { problems: software, covered } = oneSidedSoftware(table, judged);
-    const bad = judged.filter((r) => (r.status === 'differs' || r.status === 'missing') && r.unreadable !== true && !covered.has(r));
+    const bad = judged.filter((r) => r.status === 'differs' && r.unreadable !== true);
+    const oneSided = judged.filter((r) => r.status === 'missing' && !covered.has(r));
     const unreadable = (table.unreadable ?? []).map(
       (u) => `could not read ${u.what} on ${u.agent}: ${u.error} — make it answer on that host (install it, fix its configuration, or let the agent's user run it) and run preflight again`,
     );
-    if (bad.length === 0 && unknown.length === 0 && software.length === 0) {
+    if (bad.length === 0 && oneSided.length === 0 && unknown.length === 0 && software.length === 0) {
       return [pass('runtime parity', `${table.summary.equal} equal, ${table.summary.allowed} allowed to differ`, { summary: table.summary })];
     }
     const parts = [...unreadable, ...software];
@@ -78,6 +87,13 @@ export function runtimeParityCheck(parity: Pick<RuntimeParityService, 'compare'>
         `${bad.length} difference(s) between ${plan.staging.agent} and ${plan.production.agent}: ${shown.join('; ')}${bad.length > MAX_SHOWN ? '; …' : ''} — fix production, or list the key in checks.allowDiffer if the difference is meant${patchOnly.length > 0 ? ` (${patchOnly.join(', ')} allows a patch release only)` : ''}`,
       );
     }
-    return [fail('runtime parity', parts.join(' · '), { summary: table.summary, rows: [...unknown, ...bad, ...covered], unreadable: table.unreadable ?? [] })];
+    if (oneSided.length > 0) {
+      const shown = oneSided.slice(0, MAX_SHOWN).map((r) => `${r.key} (${r.production === null ? `${plan.staging.agent} only` : `${plan.production.agent} only`})`);
+      const allow = [...new Set(oneSided.map((r) => allowKey(r.key)))];
+      parts.push(
+        `${oneSided.length} key(s) on one side only: ${shown.join(', ')}${oneSided.length > MAX_SHOWN ? ', …' : ''} — add what is lacking, or list ${list(allow)} in checks.allowDiffer to accept ${oneSided.length === 1 ? 'it' : 'them'} on one side only`,
+      );
+    }
+    return [fail('runtime parity', parts.join(' · '), { summary: table.summary, rows: [...unknown, ...bad, ...oneSided, ...covered], unreadable: table.unreadable ?? [] })];
   };
 }
