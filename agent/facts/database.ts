@@ -45,9 +45,20 @@ export type DatabaseConfig = NonNullable<AgentConfig['database']>;
 
 const CONNECT_TIMEOUT_MS = 5_000;
 
-/** A driver message never carries the password today; this keeps it that way if one ever does. */
-function scrub(message: string, password: string | undefined): string {
-  return password !== undefined && password.length >= 4 ? message.split(password).join('[REDACTED]') : message;
+/** Long enough that its text turning up in a driver message by chance is not a concern. */
+const REDACT_IN_PLACE_MIN = 8;
+
+/**
+ * A driver message never carries the password today; this keeps it that way if one ever does.
+ * A short password is likely to turn up by chance ("a", "3306", "root"), and cutting it out then
+ * both garbles the message and tells what it was from what is left around the gap, so a message
+ * holding one is withheld whole: the driver's error code still says what went wrong.
+ */
+export function scrubPassword(message: string, password: string | undefined, code?: string): string {
+  if (password === undefined || password === '' || !message.includes(password)) return message;
+  if (password.length >= REDACT_IN_PLACE_MIN) return message.split(password).join('[REDACTED]');
+  const shown = code !== undefined && code !== '' && !code.includes(password) ? `${code}: ` : '';
+  return `${shown}error message withheld: it contains the text of the database password (a password under ${REDACT_IN_PLACE_MIN} characters cannot be cut out of it safely — a longer one can)`;
 }
 
 export async function collectDatabaseFacts(db: DatabaseConfig | undefined, logger: Logger): Promise<Collected<DatabaseFacts>> {
@@ -77,7 +88,7 @@ export async function collectDatabaseFacts(db: DatabaseConfig | undefined, logge
       notes: [],
     };
   } catch (err) {
-    const message = scrub(errorMessage(err), password);
+    const message = scrubPassword(errorMessage(err), password, err instanceof Error ? (err as NodeJS.ErrnoException).code : undefined);
     logger.warn({ where, user: db.user, err: message }, 'database facts unavailable');
     return { facts: { configured: true, reachable: false, error: message }, notes: [`database: ${where}: ${message}`] };
   } finally {
