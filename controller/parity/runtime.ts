@@ -81,6 +81,10 @@ function flattenWithGaps(f: Facts__Output): Flattened {
     // it reaches the site is judged in its own rows (PHP, its modules and settings, the database).
     for (const k of ['platform', 'arch'] as const) put(flat, `os.${k}`, 'os', f.os[k]);
     for (const k of ['distro', 'kernel', 'hostname', 'agent_version', 'node_version'] as const) put(flat, `os.${k}`, 'os', f.os[k], { informational: true });
+  } else {
+    // The agent's os collector failed (its note says why): the rows are unread there, not absent.
+    const note = f.notes.find((n) => n.startsWith('os: '));
+    unreadable.push({ prefix: 'os.', what: 'os facts', error: note?.slice(4) ?? 'not reported by this agent' });
   }
   const db = f.database;
   if (db?.configured) {

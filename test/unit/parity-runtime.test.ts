@@ -175,6 +175,14 @@ test('allowDiffer: KEY~patch allows a patch release only, * matches any run of c
   assert.equal(row(dots, 'php.module.zend_opcache').status, 'differs', 'a key is matched whole, not as a pattern of its own');
 });
 
+test('os facts a side failed to collect are unreadable there, named with its note, not a key on one side only', () => {
+  const p = mockFacts('p', { os: null, notes: ['os: failed: EMFILE: too many open files'] });
+  const t = compareRuntimeFacts(mockFacts('s'), p, names);
+  assert.deepEqual([row(t, 'os.platform').production, row(t, 'os.platform').status, row(t, 'os.platform').unreadable], ['unknown', 'differs', true]);
+  assert.equal(t.summary.missing, 0);
+  assert.deepEqual(t.unreadable, [{ side: 'production', agent: 'prod-1', what: 'os facts', error: 'failed: EMFILE: too many open files' }]);
+});
+
 test('env digests compare in full yet are shown as 12 hex chars, in the table and in its text', () => {
   const nearTwin = DIGEST_A.slice(0, 60) + 'ffff';
   const s = mockFacts('s', { env: [{ file: '/a/.env', name: 'DB_PASSWORD', digest: DIGEST_A }, { file: '/a/.env', name: 'APP_KEY', digest: DIGEST_B }] });
