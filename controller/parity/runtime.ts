@@ -46,6 +46,19 @@ interface Flattened {
 
 const CATEGORY_ORDER = ['os', 'database', 'php', 'web server', 'env', 'tls', 'disk'];
 
+/**
+ * The upstream release in a version string, without the distribution's packaging revision:
+ * `10.11.6-MariaDB-0+deb12u1` → `10.11.6-MariaDB`, PHP `8.1.2-1ubuntu2.14` → `8.1.2`. A security
+ * update the distribution ships as a new package revision of the same release is not a difference;
+ * another release (10.11.6 → 10.11.7) still is (`KEY~patch` allows that one).
+ */
+export function upstreamVersion(v: string): string {
+  const m = /^(\d+(?:\.\d+)+)(-(?:MariaDB|MySQL))?(?=$|[-+~ (])/i.exec(v.trim());
+  return m === null ? v : `${m[1]}${m[2] ?? ''}`;
+}
+
+const versionValue = (v: string): Partial<Value> => (upstreamVersion(v) === v ? {} : { compared: upstreamVersion(v) });
+
 function put(flat: Flat, key: string, category: string, shown: string, extra: Partial<Value> = {}): void {
   flat.set(key, { category, shown, ...extra });
 }
@@ -91,7 +104,7 @@ function flattenWithGaps(f: Facts__Output): Flattened {
     if (db.reachable) {
       put(flat, 'mysql.reachable', 'database', 'yes');
       put(flat, 'mysql.flavor', 'database', db.flavor);
-      put(flat, 'mysql.version', 'database', db.version);
+      put(flat, 'mysql.version', 'database', db.version, versionValue(db.version));
       for (const [name, value] of Object.entries(db.variables ?? {})) put(flat, `mysql.${name}`, 'database', value);
     } else {
       put(flat, 'mysql.reachable', 'database', `no: ${db.error}`, { unknown: true });
@@ -104,7 +117,7 @@ function flattenWithGaps(f: Facts__Output): Flattened {
       put(flat, 'php.version', 'php', f.php.version || `unknown: ${f.php.error}`, { unknown: true });
       unreadable.push({ prefix: 'php.', what: `php (${f.php.binary})`, error: f.php.error });
     } else {
-      put(flat, 'php.version', 'php', f.php.version);
+      put(flat, 'php.version', 'php', f.php.version, versionValue(f.php.version));
       for (const m of f.php.modules) put(flat, `php.module.${m}`, 'php', 'present');
       flattenPhpIni(f, flat, unreadable);
     }
@@ -116,7 +129,7 @@ function flattenWithGaps(f: Facts__Output): Flattened {
       unreadable.push({ prefix: `${ws.kind}.`, what: `${ws.kind} (${ws.binary})`, error });
       continue;
     }
-    put(flat, `${ws.kind}.version`, 'web server', ws.version);
+    put(flat, `${ws.kind}.version`, 'web server', ws.version, versionValue(ws.version));
     if (ws.error) {
       // Version known, modules not (apache2ctl -M parses the whole config and may need root).
       put(flat, `${ws.kind}.modules`, 'web server', `unknown: ${ws.error}`, { unknown: true });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
+import { compareRuntimeFacts, upstreamVersion } from '../../controller/parity/runtime.js';
 import { RuntimeParityService } from '../../controller/parity/service.js';
 import { formatParityTable } from '../../shared/parity-format.js';
 import type { ParityTable } from '../../shared/parity.js';
@@ -257,4 +257,23 @@ test('the service sends both agents one fresh salt per comparison', async () => 
   assert.match(calls[0]![1], /^[0-9a-f]{32}$/);
   assert.equal(calls[0]![1], calls[1]![1]);
   assert.notEqual(calls[0]![1], calls[2]![1]);
+});
+
+test('a distribution package revision of the same release is equal; another release differs', () => {
+  assert.equal(upstreamVersion('10.11.6-MariaDB-0+deb12u1'), '10.11.6-MariaDB');
+  assert.equal(upstreamVersion('8.0.36-0ubuntu0.22.04.1'), '8.0.36');
+  assert.equal(upstreamVersion('8.1.2-1ubuntu2.14'), '8.1.2');
+  assert.equal(upstreamVersion('8.2.18'), '8.2.18');
+  assert.equal(upstreamVersion('nginx-custom'), 'nginx-custom');
+  const at = (db: string, php: string, nginx: string): Facts__Output => {
+    const f = mockFacts('x');
+    return { ...f, database: { ...f.database!, version: db }, php: { ...f.php!, version: php }, web_servers: f.web_servers.map((w) => ({ ...w, version: nginx })) };
+  };
+  const same = compareRuntimeFacts(at('10.11.6-MariaDB-0+deb12u1', '8.1.2-1ubuntu2.14', '1.22.1'), at('10.11.6-MariaDB-0+deb12u2', '8.1.2-1ubuntu2.18', '1.22.1'), names);
+  for (const key of ['mysql.version', 'php.version']) assert.equal(row(same, key).status, 'equal', key);
+  assert.equal(row(same, 'mysql.version').production, '10.11.6-MariaDB-0+deb12u2', 'shown as each side reports it');
+  const other = compareRuntimeFacts(at('10.11.6-MariaDB-0+deb12u1', '8.1.2-1ubuntu2.14', '1.22.1'), at('10.11.7-MariaDB-0+deb12u1', '8.1.3', '1.24.0'), names);
+  for (const key of ['mysql.version', 'php.version', 'nginx.version']) assert.equal(row(other, key).status, 'differs', key);
+  // MySQL against MariaDB of the same number is not the same server.
+  assert.equal(row(compareRuntimeFacts(at('8.0.36-MariaDB', '8.2.18', '1.22.1'), at('8.0.36', '8.2.18', '1.22.1'), names), 'mysql.version').status, 'differs');
 });
