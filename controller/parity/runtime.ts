@@ -24,6 +24,8 @@ interface Value {
   informational?: boolean;
   /** Could not be read on this side (the tool failed or timed out): never equal, never allowed. */
   unknown?: boolean;
+  /** A limit the site needs at least as much of on production: more there is no failure. */
+  capacity?: bigint | 'unlimited';
 }
 
 type Flat = Map<string, Value>;
@@ -105,7 +107,7 @@ function flattenWithGaps(f: Facts__Output): Flattened {
       put(flat, 'mysql.reachable', 'database', 'yes');
       put(flat, 'mysql.flavor', 'database', db.flavor);
       put(flat, 'mysql.version', 'database', db.version, versionValue(db.version));
-      for (const [name, value] of Object.entries(db.variables ?? {})) put(flat, `mysql.${name}`, 'database', value);
+      for (const [name, value] of Object.entries(db.variables ?? {})) put(flat, `mysql.${name}`, 'database', value, withCapacity({}, value, Object.hasOwn(MYSQL_CAPACITY, name) ? MYSQL_CAPACITY[name] : undefined));
     } else {
       put(flat, 'mysql.reachable', 'database', `no: ${db.error}`, { unknown: true });
       unreadable.push({ prefix: 'mysql.', what: 'database', error: db.error });
@@ -167,6 +169,34 @@ function flattenWithGaps(f: Facts__Output): Flattened {
 /** php.ini settings written as sizes (256M, 268435456, 256m) are the same setting. */
 const SIZE_SETTINGS = new Set(['memory_limit', 'upload_max_filesize', 'post_max_size', 'realpath_cache_size']);
 
+/**
+ * Limits where production having more than staging is no risk to the site (a bigger server is the
+ * usual reason for a move) — only less is. The value that means "no limit" for each.
+ */
+const PHP_CAPACITY: Record<string, string | null> = {
+  memory_limit: '-1',
+  upload_max_filesize: null,
+  post_max_size: '0',
+  max_file_uploads: null,
+  max_execution_time: '0',
+  max_input_vars: null,
+  'pcre.backtrack_limit': null,
+  realpath_cache_size: null,
+};
+const MYSQL_CAPACITY: Record<string, string | null> = { max_allowed_packet: null, max_connections: null, wait_timeout: null, group_concat_max_len: null };
+
+/** The limit as a number (or unlimited) for the "at least" comparison; undefined when it is not a plain number. */
+function capacityOf(compared: string, unlimited: string | null): Value['capacity'] {
+  if (unlimited !== null && compared === unlimited) return 'unlimited';
+  return /^\d+$/.test(compared) ? BigInt(compared) : undefined;
+}
+
+function withCapacity(v: Partial<Value>, shown: string, unlimited: string | null | undefined): Partial<Value> {
+  if (unlimited === undefined) return v;
+  const capacity = capacityOf(v.compared ?? shown.trim(), unlimited);
+  return capacity === undefined ? v : { ...v, capacity };
+}
+
 /** PHP's shorthand bytes (K, M, G, case-insensitive) as a plain number; anything else as written. */
 export function phpSize(value: string): string {
   const m = /^\s*(-?\d+)\s*([kmg]?)\s*$/i.exec(value);
@@ -189,7 +219,7 @@ function flattenPhpIni(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): 
     return;
   }
   for (const [name, value] of ini) {
-    put(flat, `php.ini.${name}`, 'php', value, SIZE_SETTINGS.has(name) ? { compared: phpSize(value) } : {});
+    put(flat, `php.ini.${name}`, 'php', value, withCapacity(SIZE_SETTINGS.has(name) ? { compared: phpSize(value) } : {}, value, Object.hasOwn(PHP_CAPACITY, name) ? PHP_CAPACITY[name] : undefined));
   }
 }
 
@@ -255,7 +285,15 @@ function classify(s: Value | undefined, p: Value | undefined, allowed: boolean):
   // web server staging has and the site does not use, a staging-only env variable.
   if (s === undefined || p === undefined) return allowed || informational ? 'allowed' : 'missing';
   if ((s.compared ?? s.shown) === (p.compared ?? p.shown)) return 'equal';
-  return allowed || informational ? 'allowed' : 'differs';
+  if (allowed || informational || atLeast(s.capacity, p.capacity)) return 'allowed';
+  return 'differs';
+}
+
+/** Production's limit is staging's or more (unlimited counts as more than any number). */
+function atLeast(staging: Value['capacity'], production: Value['capacity']): boolean {
+  if (staging === undefined || production === undefined) return false;
+  if (production === 'unlimited') return true;
+  return staging !== 'unlimited' && production >= staging;
 }
 
 export function compareRuntimeFacts(staging: Facts__Output, production: Facts__Output, opts: RuntimeCompareOptions): ParityTable {

@@ -277,3 +277,22 @@ test('a distribution package revision of the same release is equal; another rele
   // MySQL against MariaDB of the same number is not the same server.
   assert.equal(row(compareRuntimeFacts(at('8.0.36-MariaDB', '8.2.18', '1.22.1'), at('8.0.36', '8.2.18', '1.22.1'), names), 'mysql.version').status, 'differs');
 });
+
+test('limits: production with more (or no limit) is allowed, with less differs — memory, uploads, time, connections, packet size', () => {
+  const s = withDb(withIni(mockFacts('s'), { memory_limit: '256M', upload_max_filesize: '64M', max_execution_time: '30', max_input_vars: '1000' }), { max_connections: '151', max_allowed_packet: '16777216' });
+  const bigger = withDb(withIni(mockFacts('p'), { memory_limit: '-1', upload_max_filesize: '128M', max_execution_time: '0', max_input_vars: '5000' }), { max_connections: '500', max_allowed_packet: '67108864' });
+  const up = compareRuntimeFacts(s, bigger, names);
+  for (const key of ['php.ini.memory_limit', 'php.ini.upload_max_filesize', 'php.ini.max_execution_time', 'php.ini.max_input_vars', 'mysql.max_connections', 'mysql.max_allowed_packet']) {
+    assert.equal(row(up, key).status, 'allowed', key);
+  }
+  const smaller = withDb(withIni(mockFacts('p'), { memory_limit: '128M', upload_max_filesize: '64M', max_execution_time: '30', max_input_vars: '1000' }), { max_connections: '100', max_allowed_packet: '16777216' });
+  const down = compareRuntimeFacts(s, smaller, names);
+  assert.deepEqual(down.rows.filter((r) => r.status === 'differs').map((r) => r.key).sort(), ['mysql.max_connections', 'php.ini.memory_limit']);
+  // No limit on staging, a limit on production: less.
+  const unlimited = withIni(mockFacts('s'), { memory_limit: '-1', max_execution_time: '0' });
+  const limited = withIni(mockFacts('p'), { memory_limit: '512M', max_execution_time: '300' });
+  const t = compareRuntimeFacts(unlimited, limited, names);
+  for (const key of ['php.ini.memory_limit', 'php.ini.max_execution_time']) assert.equal(row(t, key).status, 'differs', key);
+  // Not a limit: another time zone is never "more".
+  assert.equal(row(compareRuntimeFacts(withIni(mockFacts('s'), { 'date.timezone': 'UTC' }), withIni(mockFacts('p'), { 'date.timezone': 'Europe/Berlin' }), names), 'php.ini.date.timezone').status, 'differs');
+});
