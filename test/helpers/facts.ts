@@ -4,6 +4,21 @@ import type { Facts, Facts__Output } from '../../shared/proto-gen/switchyard/v1/
 import { loadProto } from '../../shared/grpc/load.js';
 import type { AgentConfig } from '../../agent/config.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+
+/** A directory of shell scripts standing in for php, apache2ctl, nginx…: put it first on PATH. */
+export function fakeBin(t: TestContext, scripts: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-fakebin-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
 
 
 /** A plausible Debian/MariaDB/PHP/nginx host; pass fields to change, whole sections replace. */

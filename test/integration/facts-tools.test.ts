@@ -2,27 +2,14 @@
 // first on PATH, printing what the real ones print. The real php/nginx are not installed here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { collectPhpFacts } from '../../agent/facts/php.js';
 import { collectWebServerFacts } from '../../agent/facts/webserver.js';
 import { collectDiskFacts } from '../../agent/facts/disk.js';
 import { collectTlsFacts } from '../../agent/facts/tls.js';
 import { collectFacts } from '../../agent/facts/collect.js';
-import { capturingLogger, testAgentConfig } from '../helpers/facts.js';
-
-function fakeBin(t: TestContext, scripts: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-fakebin-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, body] of Object.entries(scripts)) {
-    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(dir, name), 0o755);
-  }
-  return dir;
-}
+import { capturingLogger, fakeBin, testAgentConfig } from '../helpers/facts.js';
 
 // The settings script gets the names it wants as $3; this php answers one it was not asked for,
 // holding a password, which must not leave the agent.

@@ -4,26 +4,13 @@
 // told as such, naming the host, never as rows of differences.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { runtimeParityCheck } from '../../controller/cutover/steps/preflight/runtime-parity.js';
 import type { StepContext } from '../../controller/cutover/executor.js';
 import type { ParityTable } from '../../shared/parity.js';
 import { formatParityTable } from '../../shared/parity-format.js';
 import { fakePlan } from '../helpers/cutover-fakes.js';
-import { capturingLogger, overTheWire, testAgentConfig } from '../helpers/facts.js';
-
-function fakeBin(t: TestContext, scripts: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-fakebin-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  for (const [name, body] of Object.entries(scripts)) {
-    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
-    chmodSync(join(dir, name), 0o755);
-  }
-  return dir;
-}
+import { capturingLogger, fakeBin, overTheWire, testAgentConfig } from '../helpers/facts.js';
 
 const PHP = `case "$1" in
   -r) case "$2" in
