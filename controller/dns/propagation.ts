@@ -63,6 +63,19 @@ async function probe(s: ServerResult, o: PropagationOptions): Promise<void> {
   }
 }
 
+/** Ends early on abort: a rollback asked for during the wait must not sit out the interval. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 export async function waitForPropagation(o: PropagationOptions): Promise<PropagationResult> {
   // Monotonic: a step of the system clock (NTP, a VM resumed) must not end the wait, which would
   // read as servers that never answered and roll a good switch back, nor stretch it by the step.
@@ -83,7 +96,8 @@ export async function waitForPropagation(o: PropagationOptions): Promise<Propaga
     if (all.every((s) => s.ok)) break;
     if (auth.every((s) => s.ok) && !authDone) continue; // go straight on to the resolvers
     if (performance.now() + interval > deadline || o.signal?.aborted) break;
-    await new Promise((r) => setTimeout(r, interval));
+    await pause(interval, o.signal);
+    if (o.signal?.aborted) break;
   }
   for (const s of res) if (s.attempts === 0) s.error = 'not queried: authoritative servers never answered the new value';
   const failed = all.filter((s) => s.attempts > 0 && s.latencyMs === null).length;

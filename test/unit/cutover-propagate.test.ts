@@ -93,3 +93,15 @@ test('propagate: one slow answer (a resolver resolving the new value cold) is as
   const slow = await run([alwaysSlow]);
   assert.match(slow.rollback?.reason ?? '', /resolver latency over maxResolverLatencyMs 300 ms: 127\.0\.0\.1:\d+ \(\d{3} ms\)/);
 });
+
+test('an abort (a manual rollback) during the wait between rounds ends the wait at once, not after the interval', async (t) => {
+  // The server keeps answering the old value: without the abort the wait would go on for 20 s.
+  const server = await dnsServer(t, () => '203.0.113.10');
+  const ac = new AbortController();
+  const t0 = performance.now();
+  setTimeout(() => ac.abort(), 300);
+  const result = await waitForPropagation({ name: 'www.example.test', expected: ['203.0.113.20'], authoritative: [server], resolvers: [server], timeoutMs: 20_000, intervalMs: 5_000, signal: ac.signal });
+  const took = performance.now() - t0;
+  assert.equal(result.ok, false);
+  assert.ok(took < 1500, `returned ${Math.round(took)} ms after the start (abort at 300 ms, interval 5000 ms)`);
+});
