@@ -92,6 +92,7 @@ export const PlanSchema = Type.Object(
         ),
         allowDiffer: Type.Optional(Type.Array(NonEmpty, { description: 'runtime parity keys whose difference is expected; * matches any run of characters, KEY~patch allows only a difference past major.minor' })),
         minSamples: Type.Optional(Type.Integer({ minimum: 1, description: 'requests in the window before the 5xx share counts; default 50' })),
+        minResolversAgreeing: Type.Optional(Type.Integer({ minimum: 0, description: "configured resolvers that must answer the production IP for propagate to pass; default a majority (more than half) of controller.yaml's resolvers" })),
         propagationTimeoutSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'how long propagate waits for every server to answer the new value; default 600' })),
         monitorWindowSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'length of the sliding window the 5xx share is taken over; default 300 (or monitorMinutes if shorter)' })),
         monitorIntervalSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'how often monitor takes access-log counts and probes the pages; default 10' })),

@@ -20,6 +20,12 @@ export interface PropagationOptions {
   signal?: AbortSignal;
   /** Called after each round with every server's state, for progress events. */
   onRound?: (servers: ServerResult[]) => void;
+  /**
+   * A resolver that gave no answer this many rounds in a row is taken as unreachable from here
+   * (a network that blocks it) and no longer waited for; default 3. Authoritative servers are
+   * always waited for.
+   */
+  unreachableAfter?: number;
 }
 
 export interface ServerResult {
@@ -31,6 +37,8 @@ export interface ServerResult {
   ok: boolean;
   error: string | null;
   attempts: number;
+  /** Queries in a row that got no answer at all (timeout, refused, unreachable). */
+  failuresInRow: number;
 }
 
 export interface PropagationResult {
@@ -56,7 +64,9 @@ async function probe(s: ServerResult, o: PropagationOptions): Promise<void> {
     const slow = o.maxLatencyMs !== undefined && a.latencyMs > o.maxLatencyMs;
     s.ok = same(a.answers, o.expected) && !slow;
     s.error = slow ? `latency ${a.latencyMs} ms over ${o.maxLatencyMs} ms` : null;
+    s.failuresInRow = 0;
   } catch (err) {
+    s.failuresInRow++;
     s.ok = false;
     s.error = (err as Error).message;
     s.latencyMs = null;
@@ -82,7 +92,7 @@ export async function waitForPropagation(o: PropagationOptions): Promise<Propaga
   const started = performance.now();
   const deadline = started + o.timeoutMs;
   const interval = o.intervalMs ?? 2000;
-  const mk = (server: string, role: ServerResult['role']): ServerResult => ({ server, role, answer: [], ttl: null, latencyMs: null, ok: false, error: null, attempts: 0 });
+  const mk = (server: string, role: ServerResult['role']): ServerResult => ({ server, role, answer: [], ttl: null, latencyMs: null, ok: false, error: null, attempts: 0, failuresInRow: 0 });
   const auth = o.authoritative.map((s) => mk(s, 'authoritative'));
   const res = o.resolvers.map((s) => mk(s, 'resolver'));
   const all = [...auth, ...res];
@@ -94,6 +104,10 @@ export async function waitForPropagation(o: PropagationOptions): Promise<Propaga
     await Promise.all(round.map((s) => probe(s, o)));
     o.onRound?.(all.map((s) => ({ ...s })));
     if (all.every((s) => s.ok)) break;
+    // Every resolver that can be reached answers right: the rest are judged by the caller, not
+    // waited for until the timeout.
+    const unreachable = (s: ServerResult) => s.failuresInRow >= (o.unreachableAfter ?? 3);
+    if (authDone && res.every((s) => s.ok || unreachable(s))) break;
     if (auth.every((s) => s.ok) && !authDone) continue; // go straight on to the resolvers
     if (performance.now() + interval > deadline || o.signal?.aborted) break;
     await pause(interval, o.signal);

@@ -231,7 +231,7 @@ test('keepFirstSnapshot is insert-or-ignore per record', (t) => {
   assert.equal(store.dnsSnapshots.forCutover(co.id).length, 1);
 });
 
-test('propagate: a failing resolver over maxErrorRate rolls the cutover back automatically', async (t) => {
+test('propagate: too few resolvers answering to judge (one of two never answers) rolls the cutover back automatically', async (t) => {
   const { provider, dns, plan, store, world } = setup(t);
   await resetRecord(provider);
   plan.checks.propagationTimeoutSeconds = 1;
@@ -247,11 +247,31 @@ test('propagate: a failing resolver over maxErrorRate rolls the cutover back aut
   assert.equal(view.state, 'rolled_back', JSON.stringify(view.error));
   const prop = view.steps.find((s) => s.name === 'propagate')!;
   assert.equal(prop.state, 'failed');
-  assert.match(prop.error?.message ?? '', /automatic rollback: DNS failures at 33\.3% of servers.*127\.0\.0\.9:9/);
+  assert.match(prop.error?.message ?? '', /automatic rollback: only 1 of 2 resolvers answered \(minResolversAgreeing 2\): no answer from 127\.0\.0\.9:9/);
   assert.equal(world.count('monitor'), 0);
   assert.deepEqual((await ask()).answers, [STAGING_IP], 'the automatic rollback put the record back');
   const rb = store.rollbacks.get(co.id)!;
   assert.equal(rb.automatic, true);
+});
+
+test('propagate: one resolver of three that never answers (blocked from here) is a warning; the cutover goes on', async (t) => {
+  const { provider, dns, plan, store, world } = setup(t);
+  await resetRecord(provider);
+  plan.checks.propagationTimeoutSeconds = 30;
+  const config = validate(ControllerConfigSchema, { resolvers: [pdns.dnsServer, pdns.dnsServer, '127.0.0.9:9'] }, 'test controller config');
+  const engine = newEngine(store, {
+    executors: fakeSteps(world, { switch: switchExecutor({ dns }), propagate: propagateExecutor({ dns, config }, { postSwitchValidation: false, intervalMs: 100, queryTimeoutMs: 300 }) }),
+    rollback: rollbackWith(dns, world),
+  });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  const view = await engine.advance(co.id, 'propagate', 'tester').done;
+  const prop = view.steps.find((s) => s.name === 'propagate')!;
+  assert.equal(prop.state, 'succeeded', JSON.stringify(prop.error));
+  assert.match(prop.summary ?? '', /warning: no answer from 127\.0\.0\.9:9/);
+  assert.equal(store.rollbacks.get(co.id), undefined);
+  assert.deepEqual((await ask()).answers, [PRODUCTION_IP]);
+  await resetRecord(provider);
 });
 
 test('a record changed by hand after the switch: rollback restores the snapshot over it and records what it overwrote', async (t) => {

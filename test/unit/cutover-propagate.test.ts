@@ -105,3 +105,37 @@ test('an abort (a manual rollback) during the wait between rounds ends the wait 
   assert.equal(result.ok, false);
   assert.ok(took < 1500, `returned ${Math.round(took)} ms after the start (abort at 300 ms, interval 5000 ms)`);
 });
+
+test('propagate: a resolver the controller cannot reach is a warning, not a rollback, while a majority answers; too few answering rolls back', async (t) => {
+  const auth = await dnsServer(t, () => '203.0.113.20');
+  const good = [await dnsServer(t, () => '203.0.113.20'), await dnsServer(t, () => '203.0.113.20'), await dnsServer(t, () => '203.0.113.20')];
+  const blocked = '127.0.0.1:9'; // nothing answers there: as a resolver the network blocks
+  const provider: DnsProvider = { name: 'pdns-test', kind: 'fake', authoritative: [auth], getRecordSet: async () => null, replaceRecordSet: async () => undefined };
+  const plan = parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '203.0.113.10' },
+      production: { agent: 'prod-1', origin: 'http://www.example.test', ip: '203.0.113.20' },
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { pages: ['/'], maxErrorRate: 0.02, propagationTimeoutSeconds: 20 },
+      fallbackHours: 1,
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+  const run = (resolvers: string[]) =>
+    propagateExecutor({ dns: new Map([['pdns-test', provider]]), config: { resolvers } as never }, { postSwitchValidation: false, intervalMs: 100, queryTimeoutMs: 300 }).run(stepContextFor(plan, 'propagate'));
+
+  const t0 = performance.now();
+  const one = await run([...good, blocked]);
+  assert.equal(one.rollback, undefined, one.rollback?.reason);
+  assert.equal(one.outcome, undefined, one.error);
+  assert.match(one.summary ?? '', /4 of 5 servers answer 203\.0\.113\.20.*warning: no answer from 127\.0\.0\.1:9/);
+  // Not waited for until the 20 s timeout once it had failed a few rounds in a row.
+  assert.ok(performance.now() - t0 < 10_000, `took ${Math.round(performance.now() - t0)} ms`);
+  const ev = (one.evidence as { propagation: { unreachableResolvers: string[]; minResolversAgreeing: number } }).propagation;
+  assert.deepEqual(ev.unreachableResolvers, [blocked]);
+  assert.equal(ev.minResolversAgreeing, 3);
+
+  const few = await run([good[0]!, blocked, '127.0.0.1:7']);
+  assert.match(few.rollback?.reason ?? '', /only 1 of 3 resolvers answered \(minResolversAgreeing 2\): no answer from 127\.0\.0\.1:9/);
+});
