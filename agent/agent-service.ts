@@ -12,7 +12,7 @@ import type { AgentConfig } from './config.js';
 import type { AgentService } from './service.js';
 import { runDeclaredCommand } from './commands/run-command.js';
 import { resolveSecret } from '../shared/config/secret.js';
-import { DEFAULT_INTERVAL_MS, streamStatusCounts } from './monitor/access-log-stream.js';
+import { accessLogPosition, DEFAULT_INTERVAL_MS, streamStatusCounts } from './monitor/access-log-stream.js';
 import { scanText } from './scan/scan-text.js';
 
 export interface AgentRpcServiceOptions {
@@ -91,8 +91,10 @@ export class AgentRpcService implements AgentService {
         this.#streams.add(abort);
         call.on('cancelled', () => abort.abort());
         call.on('close', () => abort.abort());
-        log.info({ path }, 'access log tail started');
-        streamStatusCounts({ path, intervalMs: call.request.interval_ms || DEFAULT_INTERVAL_MS, excludeUserAgent: call.request.exclude_user_agent, send: (c) => call.write(c), signal: abort.signal }).then(
+        const { from_inode: inode, from_offset: offset } = call.request;
+        const from = /^\d+$/.test(inode) && /^\d+$/.test(offset) ? { inode: BigInt(inode), offset: Number(offset) } : undefined;
+        log.info({ path, from: from === undefined ? 'end' : `${inode}:${offset}` }, 'access log tail started');
+        streamStatusCounts({ path, intervalMs: call.request.interval_ms || DEFAULT_INTERVAL_MS, excludeUserAgent: call.request.exclude_user_agent, ...(from === undefined ? {} : { from }), send: (c) => call.write(c), signal: abort.signal }).then(
           () => {
             log.info({ path }, 'access log tail ended');
             call.end();
@@ -102,6 +104,17 @@ export class AgentRpcService implements AgentService {
             call.emit('error', toGrpcError(err));
           },
         ).finally(() => this.#streams.delete(abort));
+      },
+      AccessLogPosition: (_call, callback) => {
+        const path = this.#opts.config.accessLog;
+        if (path === undefined) {
+          callback(toGrpcError(new SwitchyardError('SY_PRECONDITION', `agent ${this.#hello.name} has no accessLog in its config`, { field: 'accessLog' })));
+          return;
+        }
+        accessLogPosition(path).then(
+          (p) => callback(null, p),
+          (err: unknown) => callback(toGrpcError(err)),
+        );
       },
       RunCommand: (call, callback) => {
         const name = call.request.name;

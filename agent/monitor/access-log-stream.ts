@@ -1,5 +1,6 @@
 // The TailAccessLog stream: a tailer on the configured access log and one StatusCounts message
 // per interval — sent even when empty, so the controller can tell a quiet site from a dead stream.
+import { stat } from 'node:fs/promises';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { LogTailer } from './log-tailer.js';
@@ -13,9 +14,22 @@ export interface AccessLogStreamOptions {
   intervalMs: number;
   /** Lines from this user agent are set apart (the controller's probes); '' counts every line. */
   excludeUserAgent?: string;
+  /** Count from this earlier position (AccessLogPosition's answer) instead of the end. */
+  from?: { inode: bigint; offset: number };
   send: (counts: StatusCounts) => void;
   signal: AbortSignal;
   pollMs?: number;
+}
+
+/** Where the log ends now: what `from` takes later. Rejects like streamStatusCounts when the log cannot be opened. */
+export async function accessLogPosition(path: string): Promise<{ path: string; inode: string; offset: number; at: string }> {
+  try {
+    const st = await stat(path, { bigint: true });
+    return { path, inode: st.ino.toString(), offset: Number(st.size), at: new Date().toISOString() };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SwitchyardError('SY_PRECONDITION', `access log ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`, { field: 'accessLog', cause: err });
+  }
 }
 
 /** Runs until `signal` aborts. Rejects at once when the log cannot be opened. */
@@ -27,9 +41,12 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
     onRotate: (kind) => counter.rotated(kind),
     // Frequent enough to notice a copytruncate before the file regrows past the old offset.
     pollMs: Math.min(250, intervalMs),
+    // logrotate's default names the rotated file <path>.1 (dateext, or compressed at once, is not followed).
+    ...(opts.from === undefined ? {} : { resume: { ino: opts.from.inode, offset: opts.from.offset, rotatedPaths: [`${opts.path}.1`] } }),
   });
+  let start: string;
   try {
-    await tailer.start();
+    start = await tailer.start();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SwitchyardError('SY_PRECONDITION', `access log ${opts.path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`, { field: 'accessLog', cause: err });
@@ -48,7 +65,7 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
       if (opts.signal.aborted) break;
       // Read what is there now, so the interval's counts include lines written up to its end.
       await tailer.poll().catch(() => undefined);
-      opts.send(counter.take(new Date(), opts.path));
+      opts.send({ ...counter.take(new Date(), opts.path), start });
     }
   } finally {
     await tailer.close();

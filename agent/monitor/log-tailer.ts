@@ -21,7 +21,16 @@ export interface LogTailerOptions {
   fromStart?: boolean;
   /** A partial line longer than this is dropped (default 64 KiB); counted in `droppedLines`. */
   maxLineBytes?: number;
+  /**
+   * Start at an earlier position instead: the file with inode `ino` at `offset`, found at the
+   * log's path or, renamed away by a rotation since, at one of `rotatedPaths` — read to its end,
+   * then the current log from its start, as any rename rotation. Not found: at the end.
+   */
+  resume?: { ino: bigint; offset: number; rotatedPaths: string[] };
 }
+
+/** Where start() began: 'end', 'start', 'position', or 'end: <why the position was not found>'. */
+export type StartedAt = string;
 
 const CHUNK = 64 * 1024;
 
@@ -42,10 +51,46 @@ export class LogTailer {
     this.#opts = opts;
   }
 
-  /** Opens the file (at its end unless fromStart) and starts polling. Fails if it does not exist. */
-  async start(): Promise<void> {
+  /** Opens the file (at its end unless fromStart or resume) and starts polling. Fails if it does not exist. */
+  async start(): Promise<StartedAt> {
+    const r = this.#opts.resume;
+    if (r !== undefined && (await this.#openAt(r))) {
+      this.#schedule();
+      return 'position';
+    }
     await this.#open(this.#opts.fromStart === true ? 'start' : 'end');
     this.#schedule();
+    if (r !== undefined) return `end: the log at that position (inode ${r.ino}) is neither ${[this.path, ...r.rotatedPaths].join(' nor ')} any more`;
+    return this.#opts.fromStart === true ? 'start' : 'end';
+  }
+
+  async #openAt(r: NonNullable<LogTailerOptions['resume']>): Promise<boolean> {
+    for (const candidate of [this.path, ...r.rotatedPaths]) {
+      let fh: FileHandle;
+      try {
+        fh = await open(candidate, 'r');
+      } catch {
+        continue;
+      }
+      const st = await fh.stat({ bigint: true });
+      if (st.ino !== r.ino) {
+        await fh.close().catch(() => undefined);
+        continue;
+      }
+      this.#fh = fh;
+      this.#ino = st.ino;
+      this.#partial = Buffer.alloc(0);
+      // Shorter than the position: truncated since (copytruncate), so all of it is newer.
+      if (Number(st.size) < r.offset) {
+        this.#pos = 0;
+        this.#opts.onRotate?.('truncate');
+      } else {
+        this.#pos = r.offset;
+      }
+      // A rotated-away file is finished on the first poll, which then opens the current log.
+      return true;
+    }
+    return false;
   }
 
   /** One poll now: rotation check and read to the current end. Serialised with the timer's. */

@@ -1,6 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AccessLogPositionRequest as _switchyard_v1_AccessLogPositionRequest, AccessLogPositionRequest__Output as _switchyard_v1_AccessLogPositionRequest__Output } from './switchyard/v1/AccessLogPositionRequest.js';
+import type { AccessLogPositionResponse as _switchyard_v1_AccessLogPositionResponse, AccessLogPositionResponse__Output as _switchyard_v1_AccessLogPositionResponse__Output } from './switchyard/v1/AccessLogPositionResponse.js';
 import type { AgentClient as _switchyard_v1_AgentClient, AgentDefinition as _switchyard_v1_AgentDefinition } from './switchyard/v1/Agent.js';
 import type { DatabaseFacts as _switchyard_v1_DatabaseFacts, DatabaseFacts__Output as _switchyard_v1_DatabaseFacts__Output } from './switchyard/v1/DatabaseFacts.js';
 import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from './switchyard/v1/DiskFacts.js';
@@ -28,6 +30,8 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   switchyard: {
     v1: {
+      AccessLogPositionRequest: MessageTypeDefinition<_switchyard_v1_AccessLogPositionRequest, _switchyard_v1_AccessLogPositionRequest__Output>
+      AccessLogPositionResponse: MessageTypeDefinition<_switchyard_v1_AccessLogPositionResponse, _switchyard_v1_AccessLogPositionResponse__Output>
       Agent: SubtypeConstructor<typeof grpc.Client, _switchyard_v1_AgentClient> & { service: _switchyard_v1_AgentDefinition }
       DatabaseFacts: MessageTypeDefinition<_switchyard_v1_DatabaseFacts, _switchyard_v1_DatabaseFacts__Output>
       DiskFacts: MessageTypeDefinition<_switchyard_v1_DiskFacts, _switchyard_v1_DiskFacts__Output>

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
 import { FakeWorld, fakeRollback, fakeSteps, newEngine, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
 import { parsePlan } from '../../controller/cutover/plan.js';
-import { monitorExecutor } from '../../controller/cutover/steps/index.js';
+import { monitorExecutor, propagateExecutor } from '../../controller/cutover/steps/index.js';
+import type { DnsProvider } from '../../controller/dns/provider.js';
+import type { AgentDirectory } from '../../controller/agents/agent-directory.js';
+import { tinyDnsServer } from '../helpers/tiny-dns.js';
 import type { CutoverEngine } from '../../controller/cutover/machine.js';
 import type { CutoverStore } from '../../controller/cutover/store/index.js';
 
@@ -36,7 +39,7 @@ async function productionSite(t: TestContext, opts: { log?: string; status?: (n:
   return { port: (server.address() as AddressInfo).port, hits };
 }
 
-async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean; siteLogs?: boolean; status?: (n: number) => number } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
+async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean; siteLogs?: boolean; status?: (n: number) => number; dnsAnswer?: () => string } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
   const dir = tempDir(t, 'sy-monitor-');
   const log = join(dir, 'access.log');
   writeFileSync(log, logLine(500).repeat(200)); // history before the watch: must not count
@@ -56,10 +59,18 @@ async function setup(t: TestContext, checks: Record<string, unknown>, opts: { ac
   );
   const { store } = tempStore(t);
   const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world, { monitor: monitorExecutor({ agents }) }), rollback: fakeRollback(world) });
+  // With dnsAnswer: the real propagate, the zone's one server answering it (no resolvers).
+  const propagate = opts.dnsAnswer === undefined ? {} : { propagate: await realPropagate(t, opts.dnsAnswer, agents) };
+  const engine = newEngine(store, { executors: fakeSteps(world, { monitor: monitorExecutor({ agents }), ...propagate }), rollback: fakeRollback(world) });
   t.after(() => engine.close());
   const id = engine.create(plan, 'tester').id;
   return { engine, store, world, log, hits: site.hits, port: site.port, id };
+}
+
+async function realPropagate(t: TestContext, answer: () => string, agents: AgentDirectory) {
+  const auth = await tinyDnsServer(t, answer);
+  const provider: DnsProvider = { name: 'pdns-test', kind: 'fake', authoritative: [auth], getRecordSet: async () => null, replaceRecordSet: async () => undefined };
+  return propagateExecutor({ dns: new Map([['pdns-test', provider]]), config: { resolvers: [] } as never, agents }, { postSwitchValidation: false, intervalMs: 100 });
 }
 
 /** Waits until the monitor step has received counts from the agent: its tail is open. */
@@ -149,4 +160,28 @@ test('the probes, which production logs too, count once: one failed probe on a q
   assert.match(ev.accessLog.probeUserAgent, /^switchyard-monitor\/[0-9a-f]{12}$/);
   assert.equal(ev.accessLog.probesInLog, false);
   assert.match((step.result as { summary?: string }).summary ?? '', /: 0 logged requests \(\d+ probe lines left out\), \d+ probes \(1 failed\); .*whole watch 1 5xx of \d+\)/);
+});
+
+test('a 5xx burst while DNS propagates (before monitor opens the log, across a rotation) is counted and rolls back', async (t) => {
+  let switched = false;
+  const { engine, store, world, log, id } = await setup(t, { monitorMinutes: 0.1, monitorWindowSeconds: 5, monitorIntervalSeconds: 0.2, minSamples: 50, propagationTimeoutSeconds: 30 }, { dnsAnswer: () => (switched ? HOST : '127.0.0.2') });
+  const run = engine.advance(id, 'monitor', 'tester');
+  // propagate runs (it takes the log's position as it starts); the zone still answers the old address.
+  await until(() => store.steps.get(id, 'propagate')?.state === 'running', 10_000);
+  await new Promise((r) => setTimeout(r, 500));
+  // Visitors reach production and get errors, the log rotates, more errors, then the burst is over.
+  appendFileSync(log, logLine(503).repeat(40) + logLine(200).repeat(10));
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, logLine(502).repeat(20) + logLine(200).repeat(10));
+  switched = true;
+  const view = await run.done;
+  assert.equal(view.state, 'rolled_back', JSON.stringify(view.error));
+  assert.equal(view.steps.find((s) => s.name === 'propagate')?.state, 'succeeded');
+  const step = view.steps.find((s) => s.name === 'monitor')!;
+  assert.match(step.error?.message ?? '', /automatic rollback: 5xx share .* over maxErrorRate 2\.0%/);
+  const ev = (store.rollbacks.get(id)!.evidence as { monitor: MonitorEvidence & { accessLog: { countedFrom: { agentStart: string } } } }).monitor;
+  assert.equal(ev.totals.log.byClass['5xx'], 60, 'the burst during propagate, in both files, and none of the 200 lines of history');
+  assert.equal(ev.totals.log.byClass['2xx'], 20);
+  assert.equal(ev.accessLog.countedFrom.agentStart, 'position');
+  assert.equal(world.count('fallback'), 0);
 });

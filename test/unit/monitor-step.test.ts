@@ -33,6 +33,7 @@ function counts(total: number, fivexx: number): StatusCounts__Output {
     path: '/var/log/site.log',
     excluded: 0,
     excluded_user_agent: '',
+    start: '',
   };
 }
 
@@ -240,4 +241,37 @@ test('probes carry the user agent the agent is asked to leave out; an agent too 
   const again = await monitorExecutor({ agents: old.agents }).run(ctxFor(planFor(prod.port, checks)));
   assert.match(again.summary ?? '', /agent prod-1 predates leaving the probes out of its access-log counts: probes answered were counted twice \(upgrade the agent\)/);
   assert.equal((again.evidence as { monitor: { accessLog: { probesInLog: boolean } } }).monitor.accessLog.probesInLog, true);
+});
+
+test('the switch position propagate took is asked for on the first stream only; an agent that predates it is noted, counting from monitor start', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const { agents, calls } = fakeAgents((call, n) => {
+    // The first stream sends once and breaks; the reopened one keeps sending.
+    if (n === 1) {
+      setTimeout(() => call.emit('data', counts(1, 0)), 50);
+      setTimeout(() => call.emit('end'), 100);
+    } else {
+      const timer = setInterval(() => call.emit('data', counts(0, 0)), 100);
+      call.cancel = () => clearInterval(timer);
+      t.after(() => clearInterval(timer));
+    }
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 2.5 / 60, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const propagate = { state: 'succeeded', result: { evidence: { accessLogStart: { path: '/var/log/site.log', inode: '1234', offset: '5678', at: new Date().toISOString() } } } };
+  const ctx = { ...ctxFor(plan), record: { ...ctxFor(plan).record, step: (name: string) => (name === 'propagate' ? propagate : undefined) } } as unknown as StepContext;
+  const result = await monitorExecutor({ agents }).run(ctx);
+  assert.ok(calls.length >= 2, `streams opened: ${calls.length}`);
+  const req = (i: number) => calls[i]!.request as { from_inode?: string; from_offset?: string };
+  assert.equal(req(0).from_inode, '1234');
+  assert.equal(req(0).from_offset, '5678');
+  assert.equal(req(1).from_inode, undefined, 'a reopened stream would count the lines since the switch twice');
+  // The fake's counts carry no `start`, as an agent that predates from_inode answers.
+  assert.match(result.summary ?? '', /agent prod-1 predates counting from the switch: access log counted from monitor's start only/);
+});
+
+test('takeAccessLogStart: an agent without AccessLogPosition (UNIMPLEMENTED) is recorded as such, not an error', async () => {
+  const { takeAccessLogStart } = await import('../../controller/cutover/steps/access-log-start.js');
+  const client = { AccessLogPosition: (_req: unknown, _opts: unknown, cb: (err: Error | null, res?: unknown) => void) => cb(Object.assign(new Error('12 UNIMPLEMENTED: The server does not implement the method AccessLogPosition'), { code: 12 })) };
+  const r = await takeAccessLogStart(() => client as never, 'prod-1');
+  assert.match((r as { unavailable: string }).unavailable, /agent prod-1 predates AccessLogPosition/);
 });

@@ -1,7 +1,8 @@
 // The production agent's TailAccessLog stream, kept open for the whole monitor step: each
 // message is handed over as it comes, and a broken stream (agent restarted, network blip) is
 // reopened after a pause. The agent starts each stream at the log's end, so a reconnect never
-// counts a line twice. The agent sends a message every interval even when the log is quiet, so a
+// counts a line twice — except the first, which may start at an earlier position (`from`, taken at
+// the switch): that is asked for only until counts have arrived. The agent sends a message every interval even when the log is quiet, so a
 // stream silent for several intervals is dead even though it neither ended nor failed (a frozen
 // agent, a connection dropped without a reset — gRPC sends no keepalives here): it is given up and
 // reopened like a broken one.
@@ -18,6 +19,8 @@ export interface FeedState {
   unavailable: string | null;
   errors: { at: string; message: string }[];
   rotations: { at: string; kind: string }[];
+  /** The agent's `start` of the first stream that sent counts ('' from an agent predating it); null before. */
+  start: string | null;
 }
 
 export interface AccessLogFeedOptions {
@@ -26,6 +29,8 @@ export interface AccessLogFeedOptions {
   intervalMs: number;
   /** The user agent of the monitor's own probes, which the agent leaves out of its counts. */
   excludeUserAgent?: string;
+  /** An AccessLogPosition answer to count from instead of the end. */
+  from?: { inode: string; offset: string };
   onCounts: (c: StatusCounts__Output) => void;
   reconnectMs?: number;
   /** Silence after which an open stream counts as dead; default 3 intervals + 2 s. */
@@ -45,7 +50,7 @@ export class AccessLogFeed {
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [] };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], start: null };
   }
 
   start(): void {
@@ -67,7 +72,9 @@ export class AccessLogFeed {
   #connect(): void {
     if (this.#stopped) return;
     this.state.connects++;
-    const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '' });
+    // Once counts arrived, lines from the position on were counted: a reopened stream starts at the end.
+    const from = this.#opts.from !== undefined && this.state.messages === 0 ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset } : {};
+    const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
     this.#call = call;
     const stallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
     const watch = (): void => {
@@ -81,6 +88,7 @@ export class AccessLogFeed {
     };
     call.on('data', (c: StatusCounts__Output) => {
       watch();
+      if (this.state.messages === 0) this.state.start = c.start ?? '';
       this.state.messages++;
       for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
       this.#opts.onCounts(c);

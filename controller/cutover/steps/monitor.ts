@@ -8,7 +8,8 @@
 // judged the same way instead: a quiet site whose windows never fill (one page probed every 10 s
 // is 30 requests in 300 s) must still roll back when production stops answering at all.
 // The probes land in production's access log too: the agent is asked to leave the probes' user
-// agent out of its counts, so each probe counts once.
+// agent out of its counts, so each probe counts once. The log is counted from where it ended at
+// the switch (taken by propagate), so a 5xx burst while DNS spread is judged with the first counts.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
@@ -17,6 +18,7 @@ import type { Plan } from '../plan.js';
 import type { StepRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 import { AccessLogFeed } from './access-log-feed.js';
+import { switchAccessLogStart } from './access-log-start.js';
 import { judge, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
 import { pageUrl, pinnedRequest } from './pinned-http.js';
 
@@ -164,7 +166,9 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       };
 
       const agent = plan.production.agent;
-      const feed = new AccessLogFeed({ agent, client: deps.agents.client(agent, 'production.agent'), intervalMs: s.intervalMs, excludeUserAgent: userAgent, onCounts });
+      // Only a first watch: a resumed or re-run one counted those lines already.
+      const from = before === 0 && ctx.previousAttempt === undefined ? switchAccessLogStart(ctx) : undefined;
+      const feed = new AccessLogFeed({ agent, client: deps.agents.client(agent, 'production.agent'), intervalMs: s.intervalMs, excludeUserAgent: userAgent, onCounts, ...(from === undefined ? {} : { from }) });
       const evidence = (): Record<string, unknown> => ({
         [EVIDENCE_KEYS.monitor]: {
           settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
@@ -179,7 +183,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
           totals,
-          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations], probeUserAgent: userAgent, probesInLog },
+          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations], probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { switchPosition: from, agentStart: feed.state.start } },
           probes: probes.slice(-PROBES_KEPT),
           failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
         },
@@ -235,6 +239,9 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const notes: string[] = [];
       if (feed.state.unavailable !== null) notes.push(`access log not watched: ${feed.state.unavailable}`);
       else if (feed.state.messages === 0) notes.push('no access-log counts arrived');
+      if (from === undefined && before === 0 && ctx.previousAttempt === undefined) notes.push('access log counted from monitor\'s start, not the switch (no position taken at the switch)');
+      else if (from !== undefined && feed.state.start === '') notes.push(`agent ${agent} predates counting from the switch: access log counted from monitor's start only (upgrade the agent)`);
+      else if (from !== undefined && feed.state.start?.startsWith('end') === true) notes.push(`access log counted from monitor's start: ${feed.state.start}`);
       if (probesInLog) notes.push(`agent ${agent} predates leaving the probes out of its access-log counts: probes answered were counted twice (upgrade the agent)`);
       if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format, not counted`);
       const breaks = feed.state.connects - 1;

@@ -15,6 +15,7 @@ import type { StepDeps } from './deps.js';
 import { pageUrl } from './pinned-http.js';
 import { postSwitchValidation } from '../../validate/run-validation.js';
 import { stagingBaselines, stagingLocked } from './validate.js';
+import { ACCESS_LOG_START_KEY, earlierAccessLogStart, takeAccessLogStart } from './access-log-start.js';
 
 export const DEFAULT_PROPAGATION_TIMEOUT_SECONDS = 600;
 
@@ -78,10 +79,24 @@ export function resolverVerdict(servers: ServerResult[], minResolversAgreeing: n
   return { resolvers: resolvers.length, minAgreeing, agreeing: resolvers.filter((s) => s.ok), reachable, unreachable };
 }
 
-export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: PropagateOptions = {}): StepExecutor {
+export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'> & Partial<Pick<StepDeps, 'agents'>>, opts: PropagateOptions = {}): StepExecutor {
+  const run = propagate(deps, opts);
   return {
     idempotent: true,
     async run(ctx) {
+      // First, right after the switch: monitor counts production's access log from here.
+      const start = earlierAccessLogStart(ctx) ?? (deps.agents === undefined ? undefined : await takeAccessLogStart(() => deps.agents!.client(ctx.plan.production.agent, 'production.agent'), ctx.plan.production.agent));
+      if (start === undefined) return run(ctx);
+      ctx.record.put(ACCESS_LOG_START_KEY, start);
+      const r = await run(ctx);
+      const withStart = (ev: Record<string, unknown> | undefined) => ({ ...ev, [ACCESS_LOG_START_KEY]: start });
+      return { ...r, evidence: withStart(r.evidence), ...(r.rollback === undefined ? {} : { rollback: { ...r.rollback, evidence: withStart(r.rollback.evidence) } }) };
+    },
+  };
+}
+
+function propagate(deps: Pick<StepDeps, 'dns' | 'config'>, opts: PropagateOptions): (ctx: StepContext) => Promise<StepResult> {
+  return async (ctx) => {
       const { plan } = ctx;
       const provider = requireDnsProvider(deps.dns, plan.dns.provider);
       const timeoutMs = propagationTimeoutMs(plan);
@@ -181,6 +196,5 @@ export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'>, opts: 
         return { rollback: { reason: `post-switch validation failed: ${failed.join('; ')}`, evidence: withValidation }, evidence: withValidation };
       }
       return { summary: `${summary}; post-switch validation: ${report.summary.pass} passed, ${report.summary.warn} warnings`, evidence: withValidation };
-    },
   };
 }

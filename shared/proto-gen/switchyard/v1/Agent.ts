@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AccessLogPositionRequest as _switchyard_v1_AccessLogPositionRequest, AccessLogPositionRequest__Output as _switchyard_v1_AccessLogPositionRequest__Output } from '../../switchyard/v1/AccessLogPositionRequest.js';
+import type { AccessLogPositionResponse as _switchyard_v1_AccessLogPositionResponse, AccessLogPositionResponse__Output as _switchyard_v1_AccessLogPositionResponse__Output } from '../../switchyard/v1/AccessLogPositionResponse.js';
 import type { Facts as _switchyard_v1_Facts, Facts__Output as _switchyard_v1_Facts__Output } from '../../switchyard/v1/Facts.js';
 import type { GetFactsRequest as _switchyard_v1_GetFactsRequest, GetFactsRequest__Output as _switchyard_v1_GetFactsRequest__Output } from '../../switchyard/v1/GetFactsRequest.js';
 import type { HelloRequest as _switchyard_v1_HelloRequest, HelloRequest__Output as _switchyard_v1_HelloRequest__Output } from '../../switchyard/v1/HelloRequest.js';
@@ -14,6 +16,15 @@ import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output 
 import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from '../../switchyard/v1/TailAccessLogRequest.js';
 
 export interface AgentClient extends grpc.Client {
+  AccessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  AccessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  AccessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  AccessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  accessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  accessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  accessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  accessLogPosition(argument: _switchyard_v1_AccessLogPositionRequest, callback: grpc.requestCallback<_switchyard_v1_AccessLogPositionResponse__Output>): grpc.ClientUnaryCall;
+  
   GetFacts(argument: _switchyard_v1_GetFactsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_Facts__Output>): grpc.ClientUnaryCall;
   GetFacts(argument: _switchyard_v1_GetFactsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_switchyard_v1_Facts__Output>): grpc.ClientUnaryCall;
   GetFacts(argument: _switchyard_v1_GetFactsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_switchyard_v1_Facts__Output>): grpc.ClientUnaryCall;
@@ -58,6 +69,8 @@ export interface AgentClient extends grpc.Client {
 }
 
 export interface AgentHandlers extends grpc.UntypedServiceImplementation {
+  AccessLogPosition: grpc.handleUnaryCall<_switchyard_v1_AccessLogPositionRequest__Output, _switchyard_v1_AccessLogPositionResponse>;
+  
   GetFacts: grpc.handleUnaryCall<_switchyard_v1_GetFactsRequest__Output, _switchyard_v1_Facts>;
   
   Hello: grpc.handleUnaryCall<_switchyard_v1_HelloRequest__Output, _switchyard_v1_HelloResponse>;
@@ -71,6 +84,7 @@ export interface AgentHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface AgentDefinition extends grpc.ServiceDefinition {
+  AccessLogPosition: MethodDefinition<_switchyard_v1_AccessLogPositionRequest, _switchyard_v1_AccessLogPositionResponse, _switchyard_v1_AccessLogPositionRequest__Output, _switchyard_v1_AccessLogPositionResponse__Output>
   GetFacts: MethodDefinition<_switchyard_v1_GetFactsRequest, _switchyard_v1_Facts, _switchyard_v1_GetFactsRequest__Output, _switchyard_v1_Facts__Output>
   Hello: MethodDefinition<_switchyard_v1_HelloRequest, _switchyard_v1_HelloResponse, _switchyard_v1_HelloRequest__Output, _switchyard_v1_HelloResponse__Output>
   RunCommand: MethodDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandResponse, _switchyard_v1_RunCommandRequest__Output, _switchyard_v1_RunCommandResponse__Output>

@@ -12,6 +12,7 @@ export interface StatusCounts {
   'path'?: (string);
   'excluded'?: (number);
   'excluded_user_agent'?: (string);
+  'start'?: (string);
 }
 
 export interface StatusCounts__Output {
@@ -25,4 +26,5 @@ export interface StatusCounts__Output {
   'path': (string);
   'excluded': (number);
   'excluded_user_agent': (string);
+  'start': (string);
 }

@@ -1,12 +1,17 @@
 // Original file: proto/switchyard/v1/agent.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface TailAccessLogRequest {
   'interval_ms'?: (number);
   'exclude_user_agent'?: (string);
+  'from_inode'?: (string);
+  'from_offset'?: (number | string | Long);
 }
 
 export interface TailAccessLogRequest__Output {
   'interval_ms': (number);
   'exclude_user_agent': (string);
+  'from_inode': (string);
+  'from_offset': (string);
 }

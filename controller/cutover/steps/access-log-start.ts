@@ -1,0 +1,46 @@
+// Where production's access log ended at the switch, taken by propagate as it starts and read by
+// monitor, whose tail then counts from there: the requests real visitors make while DNS spreads
+// (up to propagationTimeoutSeconds) are judged too, not only those after monitor opens the log.
+import { fromGrpcError } from '../../../shared/errors.js';
+import type { AgentClient } from '../../../shared/proto-gen/switchyard/v1/Agent.js';
+import type { StepContext } from '../executor.js';
+
+export const ACCESS_LOG_START_KEY = 'accessLogStart';
+
+export type AccessLogStart = { path: string; inode: string; offset: string; at: string } | { unavailable: string };
+
+/** Never throws: without a position monitor counts from its own start, as before. */
+export function takeAccessLogStart(clientFor: () => AgentClient, agent: string, timeoutMs = 5000): Promise<AccessLogStart> {
+  return new Promise((resolve) => {
+    let client: AgentClient;
+    try {
+      client = clientFor();
+    } catch (err) {
+      resolve({ unavailable: (err as Error).message });
+      return;
+    }
+    client.AccessLogPosition({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
+      if (err !== null || res === undefined) {
+        const e = err === null ? new Error('no answer') : fromGrpcError(err, `agent ${agent} AccessLogPosition`);
+        const old = (err as { code?: number } | null)?.code === 12; // UNIMPLEMENTED: an agent that predates it
+        resolve({ unavailable: old ? `agent ${agent} predates AccessLogPosition (upgrade it): the access log is counted from monitor's start only` : e.message });
+        return;
+      }
+      resolve({ path: res.path, inode: res.inode, offset: res.offset, at: res.at });
+    });
+  });
+}
+
+/** The position an earlier attempt of this step took, so a re-run keeps the one from the switch. */
+export function earlierAccessLogStart(ctx: Pick<StepContext, 'previousAttempt'>): AccessLogStart | undefined {
+  const ev = ctx.previousAttempt?.result?.evidence as Record<string, unknown> | undefined;
+  const v = ev?.[ACCESS_LOG_START_KEY] as { inode?: unknown } | undefined;
+  return typeof v?.inode === 'string' ? (v as AccessLogStart) : undefined;
+}
+
+/** The position propagate took, for monitor. */
+export function switchAccessLogStart(ctx: Pick<StepContext, 'record'>): { inode: string; offset: string } | undefined {
+  const ev = ctx.record.step('propagate')?.result?.evidence as Record<string, unknown> | undefined;
+  const v = ev?.[ACCESS_LOG_START_KEY] as { inode?: unknown; offset?: unknown } | undefined;
+  return typeof v?.inode === 'string' && typeof v.offset === 'string' ? { inode: v.inode, offset: v.offset } : undefined;
+}

@@ -1,0 +1,19 @@
+// A REAL tiny DNS server on 127.0.0.1 (UDP, A records only) answering what `answer()` returns
+// now: a zone's authoritative server whose record the test switches.
+import type { TestContext } from 'node:test';
+import { createSocket } from 'node:dgram';
+
+export async function tinyDnsServer(t: TestContext, answer: () => string): Promise<string> {
+  const sock = createSocket('udp4');
+  sock.on('message', (q, rinfo) => {
+    let i = 12;
+    while (q[i] !== 0) i += q[i]! + 1;
+    const question = q.subarray(12, i + 5);
+    const header = Buffer.from([q[0]!, q[1]!, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0]);
+    const rr = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...answer().split('.').map(Number)]);
+    sock.send(Buffer.concat([header, question, rr]), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  t.after(() => sock.close());
+  return `127.0.0.1:${sock.address().port}`;
+}
