@@ -123,3 +123,43 @@ test('the stream sends one count per interval across a rotation, and refuses a m
     (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_PRECONDITION' && /no such file/.test(err.message),
   );
 });
+
+test('resume: from an earlier position in the same file, in a file since truncated, or at the end (and says why) when that file is gone', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, 'old 1\nold 2\n');
+  const { statSync } = await import('node:fs');
+  const at = () => ({ ino: statSync(log, { bigint: true }).ino, offset: Number(statSync(log).size), rotatedPaths: [`${log}.1`] });
+  const tail = async (resume: ReturnType<typeof at>) => {
+    const lines: string[] = [];
+    const rotations: Rotation[] = [];
+    const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onRotate: (k) => rotations.push(k), pollMs: 60_000, resume });
+    t.after(() => tailer.close());
+    const started = await tailer.start();
+    await tailer.poll();
+    return { started, lines, rotations };
+  };
+
+  const here = at();
+  appendFileSync(log, 'since 1\n');
+  const same = await tail(here);
+  assert.equal(same.started, 'position');
+  assert.deepEqual(same.lines, ['since 1']);
+
+  const before = at();
+  truncateSync(log, 0);
+  writeFileSync(log, 'after truncate\n');
+  const truncated = await tail(before);
+  assert.equal(truncated.started, 'position');
+  assert.deepEqual(truncated.lines, ['after truncate']);
+  assert.deepEqual(truncated.rotations, ['truncate']);
+
+  const gone = at();
+  // Rotated under a name the agent does not look for (dateext): kept, so its inode is not reused.
+  renameSync(log, `${log}-20300101`);
+  writeFileSync(log, 'new file\n');
+  const lost = await tail(gone);
+  assert.match(lost.started, /^end: the log at that position \(inode \d+\) is neither .*access\.log nor .*access\.log\.1 any more$/);
+  assert.deepEqual(lost.lines, []);
+});

@@ -97,104 +97,104 @@ export function propagateExecutor(deps: Pick<StepDeps, 'dns' | 'config'> & Parti
 
 function propagate(deps: Pick<StepDeps, 'dns' | 'config'>, opts: PropagateOptions): (ctx: StepContext) => Promise<StepResult> {
   return async (ctx) => {
-      const { plan } = ctx;
-      const provider = requireDnsProvider(deps.dns, plan.dns.provider);
-      const timeoutMs = propagationTimeoutMs(plan);
-      const intervalMs = opts.intervalMs ?? Math.max(100, Math.min(2000, Math.floor(timeoutMs / 10)));
-      const record = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type, { signal: ctx.signal });
-      if (record?.proxied === true) return viaHttp(ctx, timeoutMs, intervalMs);
+    const { plan } = ctx;
+    const provider = requireDnsProvider(deps.dns, plan.dns.provider);
+    const timeoutMs = propagationTimeoutMs(plan);
+    const intervalMs = opts.intervalMs ?? Math.max(100, Math.min(2000, Math.floor(timeoutMs / 10)));
+    const record = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type, { signal: ctx.signal });
+    if (record?.proxied === true) return viaHttp(ctx, timeoutMs, intervalMs);
 
-      const authoritative = provider.authoritative !== undefined && provider.authoritative.length > 0 ? [...provider.authoritative] : await authoritativeServers(plan.dns.zone);
-      const resolvers = [...deps.config.resolvers];
-      const expected = [plan.production.ip];
-      const result = await waitForPropagation({
-        name: plan.dns.name,
-        type: plan.dns.type,
+    const authoritative = provider.authoritative !== undefined && provider.authoritative.length > 0 ? [...provider.authoritative] : await authoritativeServers(plan.dns.zone);
+    const resolvers = [...deps.config.resolvers];
+    const expected = [plan.production.ip];
+    const result = await waitForPropagation({
+      name: plan.dns.name,
+      type: plan.dns.type,
+      expected,
+      authoritative,
+      resolvers,
+      timeoutMs,
+      intervalMs,
+      // A slow answer is asked again: the first one after the switch is often the resolver
+      // fetching the new value cold. Only a server slow until the time runs out rolls back.
+      maxLatencyMs: plan.checks.maxResolverLatencyMs,
+      queryTimeoutMs: opts.queryTimeoutMs ?? Math.max(plan.checks.maxResolverLatencyMs * 4, 2000),
+      signal: ctx.signal,
+      onRound: (servers) => {
+        const done = servers.filter((s) => s.ok).length;
+        ctx.emit({ phase: 'propagation', files: done, filesTotal: servers.length, message: `${done}/${servers.length} servers answer ${expected.join(', ')}` });
+      },
+    });
+
+    const maxLatency = plan.checks.maxResolverLatencyMs;
+    const slow = result.servers.filter((s) => s.latencyMs !== null && s.latencyMs > maxLatency);
+    const verdict = resolverVerdict(result.servers, plan.checks.minResolversAgreeing);
+    const evidence = {
+      [EVIDENCE_KEYS.propagation]: {
+        mode: 'dns',
         expected,
-        authoritative,
-        resolvers,
+        ok: result.ok,
+        elapsedMs: result.elapsedMs,
         timeoutMs,
-        intervalMs,
-        // A slow answer is asked again: the first one after the switch is often the resolver
-        // fetching the new value cold. Only a server slow until the time runs out rolls back.
-        maxLatencyMs: plan.checks.maxResolverLatencyMs,
-        queryTimeoutMs: opts.queryTimeoutMs ?? Math.max(plan.checks.maxResolverLatencyMs * 4, 2000),
-        signal: ctx.signal,
-        onRound: (servers) => {
-          const done = servers.filter((s) => s.ok).length;
-          ctx.emit({ phase: 'propagation', files: done, filesTotal: servers.length, message: `${done}/${servers.length} servers answer ${expected.join(', ')}` });
-        },
-      });
+        /** Share of servers with no answer at the end; informative only (see resolverVerdict). */
+        errorRate: result.errorRate,
+        minResolversAgreeing: verdict.minAgreeing,
+        resolversAgreeing: verdict.agreeing.length,
+        unreachableResolvers: verdict.unreachable.map((s) => s.server),
+        maxResolverLatencyMs: maxLatency,
+        servers: result.servers.map(serverView),
+      },
+    };
+    const names = (xs: ServerResult[]) => xs.map((s) => `${s.server}${s.latencyMs !== null ? ` (${s.latencyMs} ms)` : s.error ? ` (${s.error})` : ''}`).join(', ');
+    if (ctx.signal.aborted) return { outcome: 'failed', error: 'propagation check aborted', evidence };
 
-      const maxLatency = plan.checks.maxResolverLatencyMs;
-      const slow = result.servers.filter((s) => s.latencyMs !== null && s.latencyMs > maxLatency);
-      const verdict = resolverVerdict(result.servers, plan.checks.minResolversAgreeing);
-      const evidence = {
-        [EVIDENCE_KEYS.propagation]: {
-          mode: 'dns',
-          expected,
-          ok: result.ok,
-          elapsedMs: result.elapsedMs,
-          timeoutMs,
-          /** Share of servers with no answer at the end; informative only (see resolverVerdict). */
-          errorRate: result.errorRate,
-          minResolversAgreeing: verdict.minAgreeing,
-          resolversAgreeing: verdict.agreeing.length,
-          unreachableResolvers: verdict.unreachable.map((s) => s.server),
-          maxResolverLatencyMs: maxLatency,
-          servers: result.servers.map(serverView),
-        },
+    if (slow.length > 0) {
+      const reason = `resolver latency over maxResolverLatencyMs ${maxLatency} ms: ${names(slow)}`;
+      return { rollback: { reason, evidence }, evidence };
+    }
+    const authBad = result.servers.filter((s) => s.role === 'authoritative' && !s.ok);
+    if (authBad.length > 0) {
+      // The provider took the change but the zone's own servers do not serve it: the switch
+      // did not happen for the world, and staging is frozen meanwhile.
+      const reason = `authoritative servers still do not answer ${expected.join(', ')} after ${Math.round(timeoutMs / 1000)} s: ${authBad.map((s) => `${s.server} → ${s.answer.join(', ') || s.error || 'nothing'}`).join('; ')}`;
+      return { rollback: { reason, evidence }, evidence };
+    }
+    if (verdict.reachable.length < verdict.minAgreeing) {
+      // Too few resolvers answer at all to tell whether the world sees the switch.
+      const reason = `only ${verdict.reachable.length} of ${verdict.resolvers} resolvers answered (minResolversAgreeing ${verdict.minAgreeing}): no answer from ${names(verdict.unreachable)}`;
+      return { rollback: { reason, evidence }, evidence };
+    }
+    const lagging = verdict.reachable.filter((s) => !s.ok);
+    const laggingText = lagging.map((s) => `${s.server} → ${s.answer.join(', ') || s.error || 'nothing'} (ttl ${s.ttl ?? '-'})`).join('; ');
+    if (verdict.agreeing.length < verdict.minAgreeing) {
+      return {
+        outcome: 'failed',
+        error: `after ${Math.round(timeoutMs / 1000)} s only ${verdict.agreeing.length} resolvers answer ${expected.join(', ')} (minResolversAgreeing ${verdict.minAgreeing}); these still answer the old value: ${laggingText}; advance again to re-check or roll back`,
+        evidence,
       };
-      const names = (xs: ServerResult[]) => xs.map((s) => `${s.server}${s.latencyMs !== null ? ` (${s.latencyMs} ms)` : s.error ? ` (${s.error})` : ''}`).join(', ');
-      if (ctx.signal.aborted) return { outcome: 'failed', error: 'propagation check aborted', evidence };
-
-      if (slow.length > 0) {
-        const reason = `resolver latency over maxResolverLatencyMs ${maxLatency} ms: ${names(slow)}`;
-        return { rollback: { reason, evidence }, evidence };
-      }
-      const authBad = result.servers.filter((s) => s.role === 'authoritative' && !s.ok);
-      if (authBad.length > 0) {
-        // The provider took the change but the zone's own servers do not serve it: the switch
-        // did not happen for the world, and staging is frozen meanwhile.
-        const reason = `authoritative servers still do not answer ${expected.join(', ')} after ${Math.round(timeoutMs / 1000)} s: ${authBad.map((s) => `${s.server} → ${s.answer.join(', ') || s.error || 'nothing'}`).join('; ')}`;
-        return { rollback: { reason, evidence }, evidence };
-      }
-      if (verdict.reachable.length < verdict.minAgreeing) {
-        // Too few resolvers answer at all to tell whether the world sees the switch.
-        const reason = `only ${verdict.reachable.length} of ${verdict.resolvers} resolvers answered (minResolversAgreeing ${verdict.minAgreeing}): no answer from ${names(verdict.unreachable)}`;
-        return { rollback: { reason, evidence }, evidence };
-      }
-      const lagging = verdict.reachable.filter((s) => !s.ok);
-      const laggingText = lagging.map((s) => `${s.server} → ${s.answer.join(', ') || s.error || 'nothing'} (ttl ${s.ttl ?? '-'})`).join('; ');
-      if (verdict.agreeing.length < verdict.minAgreeing) {
-        return {
-          outcome: 'failed',
-          error: `after ${Math.round(timeoutMs / 1000)} s only ${verdict.agreeing.length} resolvers answer ${expected.join(', ')} (minResolversAgreeing ${verdict.minAgreeing}); these still answer the old value: ${laggingText}; advance again to re-check or roll back`,
-          evidence,
-        };
-      }
-      const warnings: string[] = [];
-      if (verdict.unreachable.length > 0) warnings.push(`warning: no answer from ${names(verdict.unreachable)} (blocked from the controller's network?), not judged`);
-      if (lagging.length > 0) warnings.push(`warning: still the old value: ${laggingText}`);
-      if (warnings.length > 0) ctx.logger.warn({ unreachable: verdict.unreachable.map((s) => s.server), lagging: lagging.map((s) => s.server) }, 'propagate: some resolvers not judged or still old');
-      const okCount = result.servers.filter((s) => s.ok).length;
-      const summary = `${okCount} of ${result.servers.length} servers answer ${expected.join(', ')} after ${(result.elapsedMs / 1000).toFixed(1)} s${warnings.map((w) => `; ${w}`).join('')}`;
-      if (opts.postSwitchValidation === false) return { summary, evidence };
-      // The same checks as validate, now through the name as DNS answers it: anything that fails
-      // here is live for visitors and crawlers, so it rolls back rather than waits.
-      const answered = result.servers.find((s) => s.ok)?.answer[0] ?? expected[0];
-      const report = await postSwitchValidation(plan, {
-        signal: ctx.signal,
-        ...(answered === undefined ? {} : { resolvedProductionIp: answered }),
-        stagingBaseline: stagingBaselines(ctx),
-        stagingLocked: stagingLocked(ctx),
-        emit: ctx.emit,
-      });
-      const withValidation = { ...evidence, postSwitchValidation: report };
-      if (report.summary.fail > 0) {
-        const failed = report.findings.filter((f) => f.status === 'fail').slice(0, 5).map((f) => `${f.check}${f.page ? ` ${f.page}` : ''}: ${f.message}`);
-        return { rollback: { reason: `post-switch validation failed: ${failed.join('; ')}`, evidence: withValidation }, evidence: withValidation };
-      }
-      return { summary: `${summary}; post-switch validation: ${report.summary.pass} passed, ${report.summary.warn} warnings`, evidence: withValidation };
+    }
+    const warnings: string[] = [];
+    if (verdict.unreachable.length > 0) warnings.push(`warning: no answer from ${names(verdict.unreachable)} (blocked from the controller's network?), not judged`);
+    if (lagging.length > 0) warnings.push(`warning: still the old value: ${laggingText}`);
+    if (warnings.length > 0) ctx.logger.warn({ unreachable: verdict.unreachable.map((s) => s.server), lagging: lagging.map((s) => s.server) }, 'propagate: some resolvers not judged or still old');
+    const okCount = result.servers.filter((s) => s.ok).length;
+    const summary = `${okCount} of ${result.servers.length} servers answer ${expected.join(', ')} after ${(result.elapsedMs / 1000).toFixed(1)} s${warnings.map((w) => `; ${w}`).join('')}`;
+    if (opts.postSwitchValidation === false) return { summary, evidence };
+    // The same checks as validate, now through the name as DNS answers it: anything that fails
+    // here is live for visitors and crawlers, so it rolls back rather than waits.
+    const answered = result.servers.find((s) => s.ok)?.answer[0] ?? expected[0];
+    const report = await postSwitchValidation(plan, {
+      signal: ctx.signal,
+      ...(answered === undefined ? {} : { resolvedProductionIp: answered }),
+      stagingBaseline: stagingBaselines(ctx),
+      stagingLocked: stagingLocked(ctx),
+      emit: ctx.emit,
+    });
+    const withValidation = { ...evidence, postSwitchValidation: report };
+    if (report.summary.fail > 0) {
+      const failed = report.findings.filter((f) => f.status === 'fail').slice(0, 5).map((f) => `${f.check}${f.page ? ` ${f.page}` : ''}: ${f.message}`);
+      return { rollback: { reason: `post-switch validation failed: ${failed.join('; ')}`, evidence: withValidation }, evidence: withValidation };
+    }
+    return { summary: `${summary}; post-switch validation: ${report.summary.pass} passed, ${report.summary.warn} warnings`, evidence: withValidation };
   };
 }
