@@ -1,10 +1,11 @@
 // Counts access-log lines by status for one interval at a time; `take` hands the interval's
 // counts over and starts the next. Lines from the user agent the controller names (its own
-// probes, which it counts itself) are set apart: counted in both places, one failed probe would
+// probes, which it counts itself) and from its validation requests are set apart: counted in both places, one failed probe would
 // weigh as two errors and a quiet site's window would look twice as full as it is.
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { parseAccessLogLine, statusClass } from './access-log-parser.js';
 import type { Rotation } from './log-tailer.js';
+import { VALIDATE_USER_AGENT } from '../../shared/user-agents.js';
 
 export class StatusCounter {
   #start: Date;
@@ -28,7 +29,9 @@ export class StatusCounter {
         this.#unparsed++;
         continue;
       }
-      if (this.#excludeUserAgent !== '' && e.userAgent === this.#excludeUserAgent) {
+      // A controller that names its probes' user agent counts its own traffic itself: its
+      // validation requests (propagate's, after the switch) are set apart with the probes.
+      if (this.#excludeUserAgent !== '' && (e.userAgent === this.#excludeUserAgent || e.userAgent === VALIDATE_USER_AGENT)) {
         this.#excluded++;
         continue;
       }

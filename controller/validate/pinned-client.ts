@@ -13,6 +13,7 @@ import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Transform } from 'node:stream';
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate, createInflateRaw } from 'node:zlib';
+import { VALIDATE_USER_AGENT } from '../../shared/user-agents.js';
 
 export interface FetchOk {
   ok: true;
@@ -53,7 +54,7 @@ export interface FetchOptions {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** How much of a page is read (decoded); sitemaps ask for more. */
 export const DEFAULT_MAX_BODY = 4 * 1024 * 1024;
-const USER_AGENT = 'Mozilla/5.0 (compatible; switchyard-validate/1)';
+const USER_AGENT = VALIDATE_USER_AGENT;
 
 /**
  * The body starts with a zlib header (RFC 1950: method 8, window up to 32 KiB, check bits): what

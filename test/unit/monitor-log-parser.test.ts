@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAccessLogLine, statusClass } from '../../agent/monitor/access-log-parser.js';
 import { StatusCounter } from '../../agent/monitor/status-counter.js';
+import { VALIDATE_USER_AGENT } from '../../shared/user-agents.js';
 
 test('combined format: nginx and apache lines give their status and size', () => {
   const nginx = '203.0.113.7 - - [10/Oct/2024:13:55:36 +0000] "GET /shop/?a=1 HTTP/1.1" 503 1234 "https://www.example.com/" "Mozilla/5.0 (X11; Linux x86_64)"';
@@ -72,4 +73,16 @@ test('lines from the user agent the controller names (its own probes) are set ap
   assert.deepEqual([counts.total, counts.excluded, counts.excluded_user_agent], [3, 2, 'switchyard-monitor/0a1b2c']);
   assert.deepEqual(counts.by_class, { '2xx': 2, '5xx': 1 });
   assert.equal(c.take(new Date('2030-01-01T00:00:20Z'), '/var/log/site.log').excluded, 0, 'restarts per interval');
+});
+
+test("the controller's validation requests (propagate's, after the switch) are set apart with its probes; without a named user agent (an older controller) they count", () => {
+  const l = (s: number, ua: string) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "${ua}"`;
+  const lines = [l(200, VALIDATE_USER_AGENT), l(200, VALIDATE_USER_AGENT), l(503, 'Mozilla/5.0'), l(200, 'switchyard-monitor/0a1b2c')];
+  const c = new StatusCounter(new Date('2030-01-01T00:00:00Z'), 'switchyard-monitor/0a1b2c');
+  c.addLines(lines);
+  const counts = c.take(new Date('2030-01-01T00:00:10Z'), '/var/log/site.log');
+  assert.deepEqual([counts.total, counts.excluded, counts.by_class], [1, 3, { '5xx': 1 }], 'one visitor, and a 5xx share of 100%, not 33%');
+  const old = new StatusCounter(new Date('2030-01-01T00:00:00Z'));
+  old.addLines(lines);
+  assert.equal(old.take(new Date('2030-01-01T00:00:10Z'), '/var/log/site.log').total, 4);
 });
