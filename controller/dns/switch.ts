@@ -225,14 +225,17 @@ export async function lowerTtl(provider: DnsProvider, target: RecordKey, maxTtl:
   // gets maxTtl; proxied records are answered by the edge anyway.
   // A Cloudflare set whose records differ counts by its highest; each keeps its own settings, capped.
   const served = (ttl: number) => servedTtl(provider, ttl);
-  const cap = (ttl: number) => (served(ttl) > maxTtl ? maxTtl : ttl);
+  // The limit as served too: a maxTtl of 1 on Cloudflare (dns.ttl: 1, automatic) means 300 s, so a
+  // record at 120 s is already within it — writing 1 would raise it to 300 s, not lower it.
+  const limit = served(maxTtl);
+  const cap = (ttl: number) => (served(ttl) > limit ? maxTtl : ttl);
   let after: RecordSet | undefined;
   // The values written back are the ones just read: read and write in one turn of the name's
   // queue, or a switch landing between them would be undone by this TTL change.
   const r = await update(provider, k, (before) => {
     if (before === null || servesNothing(before)) throw new SwitchyardError('SY_PRECONDITION', `${provider.name}: ${k.name} has no ${k.type} record to lower the TTL of`);
     const highest = Math.max(served(before.ttl), ...(before.perRecord ?? []).map((p) => served(p.ttl)));
-    if (highest <= maxTtl || before.proxied === true) return undefined;
+    if (highest <= limit || before.proxied === true) return undefined;
     after = { ...before, ttl: cap(before.ttl) };
     if (before.perRecord !== undefined) after.perRecord = before.perRecord.map((p) => ({ ...p, ttl: cap(p.ttl) }));
     return after;

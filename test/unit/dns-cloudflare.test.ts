@@ -312,6 +312,22 @@ test('a DNS-only record on automatic TTL (1, served as 300 s) is lowered to a ma
   assert.equal((await lowerTtl(provider, KEY, 60)).changed, false, 'a proxied record is answered by the edge');
 });
 
+test('lowering to automatic (dns.ttl 1, served as 300 s) never raises a shorter TTL; a longer one is lowered to automatic', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.records[0]!.ttl = 120;
+  fake.requests.length = 0;
+  assert.equal((await lowerTtl(provider, KEY, 1)).changed, false, '120 s is shorter than automatic (300 s)');
+  assert.deepEqual(fake.requests.filter((x) => x.method !== 'GET'), [], 'nothing written');
+  assert.equal(fake.records[0]!.ttl, 120);
+  fake.records[0]!.ttl = 3600;
+  const r = await lowerTtl(provider, KEY, 1);
+  assert.equal(r.changed, true);
+  assert.deepEqual(
+    fake.requests.filter((x) => x.method !== 'GET').map((x) => [x.method, x.path, x.body]),
+    [['PATCH', '/client/v4/zones/zone123/dns_records/rec1', { ttl: 1, proxied: false }]],
+  );
+});
+
 test('rate limited for longer than a call waits (60 s): it fails at once, saying when to try again', async (t) => {
   const { fake, provider } = await setup(t);
   fake.rateLimitedUntil = Date.now() + 300_000;
