@@ -683,6 +683,11 @@ test('pages from the sitemap: preflight records staging\'s first `top` pages; a 
   assert.equal(check?.status, 'warn');
   assert.match(check?.message ?? '', /^2 of 3 staging pages recorded with their titles.*; \/gone\/ answers 404 — validate, with staging locked, cannot tell/);
   assert.equal((evidence.stagingBaseline as { recordedAt: string }).recordedAt, '2030-01-01T08:00:00.000Z');
+  // A page that leaves the site says where it goes, not that it "did not answer".
+  w.stgRoutes.set('/gone/', redirect('https://shop.elsewhere.test/'));
+  const [offSite] = await stagingPagesCheck()(ctx);
+  assert.match(offSite?.message ?? '', /; \/gone\/ redirects off the site, to https:\/\/shop\.elsewhere\.test\/ — validate/);
+  w.stgRoutes.set('/gone/', (_req, res) => send(res, 404, '<html><head><title>Not found</title></head></html>'));
 
   w.stagingLocked = true;
   const r = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline });

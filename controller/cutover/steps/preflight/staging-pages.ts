@@ -26,7 +26,7 @@ export function stagingPagesCheck(): PreflightCheck {
     }
     const titled = `${recorded.length} of ${baseline.pages.length} staging pages recorded with their titles, the baseline validate compares production with once staging is locked`;
     const problems = [
-      ...missing.map((p) => `${p.path} ${p.status === null ? `did not answer${p.error === undefined ? '' : ` (${p.error})`}` : `answers ${p.status}`}`),
+      ...missing.map((p) => `${p.path} ${p.status !== null ? `answers ${p.status}` : p.leftTo !== undefined ? `redirects off the site, to ${p.leftTo}` : `did not answer${p.error === undefined ? '' : ` (${p.error})`}`}`),
       ...(baseline.sitemapProblems === '' ? [] : [`sitemap: ${baseline.sitemapProblems}`]),
     ];
     if (problems.length > 0) return [warn(NAME, `${titled}; ${problems.join('; ')} — ${after}`, evidence)];
