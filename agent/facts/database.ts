@@ -33,6 +33,7 @@ export const PARITY_VARIABLES = [
   'lc_time_names',
   'event_scheduler',
   'log_bin_trust_function_creators',
+  // One setting under its MySQL 8.0 and its 5.7 name: the controller compares them as one row.
   'transaction_isolation',
   'tx_isolation',
   'binlog_format',

@@ -107,7 +107,7 @@ function flattenWithGaps(f: Facts__Output): Flattened {
       put(flat, 'mysql.reachable', 'database', 'yes');
       put(flat, 'mysql.flavor', 'database', db.flavor);
       put(flat, 'mysql.version', 'database', db.version, versionValue(db.version));
-      for (const [name, value] of Object.entries(db.variables ?? {})) put(flat, `mysql.${name}`, 'database', value, withCapacity({}, value, Object.hasOwn(MYSQL_CAPACITY, name) ? MYSQL_CAPACITY[name] : undefined));
+      for (const [name, value] of Object.entries(mysqlVariables(db.variables ?? {}))) put(flat, `mysql.${name}`, 'database', value, withCapacity({}, value, Object.hasOwn(MYSQL_CAPACITY, name) ? MYSQL_CAPACITY[name] : undefined));
     } else {
       put(flat, 'mysql.reachable', 'database', `no: ${db.error}`, { unknown: true });
       unreadable.push({ prefix: 'mysql.', what: 'database', error: db.error });
@@ -183,6 +183,24 @@ const PHP_CAPACITY: Record<string, string | null> = {
   'pcre.backtrack_limit': null,
   realpath_cache_size: null,
 };
+/**
+ * Server variables renamed between versions, old name → current one: one setting, so one row, or a
+ * 5.7 → 8.0 move shows the same isolation level as two one-sided rows. Only true renames belong
+ * here — `ft_min_word_len` (MyISAM) and `innodb_ft_min_token_size` (InnoDB) are two settings.
+ */
+export const MYSQL_RENAMED: Record<string, string> = { tx_isolation: 'transaction_isolation' };
+
+/** Variables under their current names; where a server reports both (5.7.20+, MariaDB 11.1+), the current one. */
+function mysqlVariables(vars: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    const current = Object.hasOwn(MYSQL_RENAMED, name) ? MYSQL_RENAMED[name]! : name;
+    if (current !== name && Object.hasOwn(vars, current)) continue;
+    out[current] = value;
+  }
+  return out;
+}
+
 const MYSQL_CAPACITY: Record<string, string | null> = { max_allowed_packet: null, max_connections: null, wait_timeout: null, group_concat_max_len: null };
 
 /** The limit as a number (or unlimited) for the "at least" comparison; undefined when it is not a plain number. */
@@ -265,11 +283,14 @@ function allowMatcher(allow: string[]): (key: string, s: Value | undefined, p: V
     return { re, patchOnly };
   });
   const envNames = new Set(allow.filter((a) => a.startsWith('ENV:')).map((a) => a.slice(4)));
+  // A plan written before a rename (`mysql.tx_isolation`) still allows the row under its current name.
+  const oldNames = new Map(Object.entries(MYSQL_RENAMED).map(([old, current]) => [`mysql.${current}`, `mysql.${old}`]));
   return (key, s, p) => {
     const env = /^env\..*:([^:]+)$/.exec(key);
     if (env !== null && envNames.has(env[1]!)) return true;
+    const old = oldNames.get(key);
     return patterns.some(({ re, patchOnly }) => {
-      if (!re.test(key)) return false;
+      if (!re.test(key) && (old === undefined || !re.test(old))) return false;
       if (!patchOnly) return true;
       const a = minorOf(s?.shown);
       return a !== undefined && a === minorOf(p?.shown);

@@ -118,13 +118,34 @@ test('allowDiffer takes exact keys and ENV:NAME for that variable in any env fil
   assert.equal(t.summary.missing, 0);
 });
 
+test('a variable renamed between server versions is one row: tx_isolation (5.7) meets transaction_isolation (8.0); other settings stay apart', () => {
+  const s = withDb(mockFacts('s'), { tx_isolation: 'REPEATABLE-READ', ft_min_word_len: '4' });
+  const p = withDb(mockFacts('p'), { transaction_isolation: 'REPEATABLE-READ', innodb_ft_min_token_size: '3' });
+  const t = compareRuntimeFacts(s, p, names);
+  const iso = row(t, 'mysql.transaction_isolation');
+  assert.deepEqual([iso.staging, iso.production, iso.status], ['REPEATABLE-READ', 'REPEATABLE-READ', 'equal']);
+  assert.equal(t.rows.find((r) => r.key === 'mysql.tx_isolation'), undefined, 'no one-sided row under the old name');
+  // Two different settings, not a rename: each is on one side only.
+  assert.equal(row(t, 'mysql.ft_min_word_len').status, 'missing');
+  assert.equal(row(t, 'mysql.innodb_ft_min_token_size').status, 'missing');
+  // Another level under the other name still differs.
+  const d = compareRuntimeFacts(s, withDb(mockFacts('p'), { transaction_isolation: 'READ-COMMITTED' }), names);
+  assert.equal(row(d, 'mysql.transaction_isolation').status, 'differs');
+  // A server reporting both names (5.7.20+, MariaDB 11.1+) gives one row, from the current name.
+  const both = compareRuntimeFacts(withDb(mockFacts('s'), { tx_isolation: 'READ-COMMITTED', transaction_isolation: 'REPEATABLE-READ' }), p, names);
+  assert.equal(row(both, 'mysql.transaction_isolation').status, 'equal');
+  assert.equal(both.rows.filter((r) => r.key.endsWith('_isolation')).length, 1);
+  // A plan that allowed the old name still allows the row.
+  assert.equal(row(compareRuntimeFacts(s, withDb(mockFacts('p'), { transaction_isolation: 'READ-COMMITTED' }), { ...names, allowDiffer: ['mysql.tx_isolation'] }), 'mysql.transaction_isolation').status, 'allowed');
+});
+
 test('allowDiffer also accepts a key on one side only: a variable one server version lacks, software the site does not use; unlisted stays missing', () => {
   const s = withDb(mockFacts('s', {
     web_servers: [...mockFacts('s').web_servers, { kind: 'apache', binary: '/usr/sbin/apache2ctl', version: '2.4.57', modules: ['core_module', 'rewrite_module'], error: '' }],
   }), { innodb_ft_min_token_size: '3', tx_isolation: 'REPEATABLE-READ' });
   const p = withDb(mockFacts('p'), { sql_require_primary_key: 'OFF' });
   const none = compareRuntimeFacts(s, p, names);
-  for (const key of ['mysql.innodb_ft_min_token_size', 'mysql.tx_isolation', 'mysql.sql_require_primary_key', 'apache.version', 'apache.module.rewrite_module']) {
+  for (const key of ['mysql.innodb_ft_min_token_size', 'mysql.transaction_isolation', 'mysql.sql_require_primary_key', 'apache.version', 'apache.module.rewrite_module']) {
     assert.equal(row(none, key).status, 'missing', key);
   }
   const t = compareRuntimeFacts(s, p, { ...names, allowDiffer: ['mysql.innodb_ft_min_token_size', 'mysql.sql_require_primary_key', 'apache.*'] });
@@ -132,7 +153,7 @@ test('allowDiffer also accepts a key on one side only: a variable one server ver
   assert.equal(row(t, 'mysql.innodb_ft_min_token_size').status, 'allowed');
   assert.equal(row(t, 'apache.version').status, 'allowed');
   assert.equal(row(t, 'apache.module.rewrite_module').status, 'allowed');
-  assert.equal(row(t, 'mysql.tx_isolation').status, 'missing', 'not listed');
+  assert.equal(row(t, 'mysql.transaction_isolation').status, 'missing', 'not listed');
   assert.equal(t.summary.missing, 1);
   // ~patch compares two versions; a version on one side only is not a patch release.
   const noPhp = mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '' } });
