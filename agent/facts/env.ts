@@ -3,6 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { EnvVarDigest } from '../../shared/proto-gen/switchyard/v1/EnvVarDigest.js';
+import { envUnreadableNote } from '../../shared/env-note.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Collected } from './collected.js';
 
@@ -93,7 +94,7 @@ export async function collectEnvFacts(files: string[], salt: string): Promise<Co
       try {
         text = await readFile(file, 'utf8');
       } catch (err) {
-        return { facts: [], notes: [`env: ${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`] };
+        return { facts: [], notes: [envUnreadableNote(file, (err as NodeJS.ErrnoException).code ?? 'error')] };
       }
       return digestEnvText(text, file, salt);
     }),

@@ -2,6 +2,7 @@
 // rules can be read and tested without any agent running.
 import { basename, dirname } from 'node:path';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import { parseEnvUnreadableNote } from '../../shared/env-note.js';
 import type { ParityRow, ParityStatus, ParityTable } from '../../shared/parity.js';
 
 export interface RuntimeCompareOptions {
@@ -140,7 +141,13 @@ function flattenWithGaps(f: Facts__Output): Flattened {
     }
     for (const m of ws.modules) put(flat, `${ws.kind}.module.${m}`, 'web server', 'present');
   }
-  const labels = envFileLabels(f.env.map((e) => e.file));
+  // An env file this side could not read: the other side's variables in it are unknown here, not
+  // missing. It takes part in labelling, so it lines up as a read file of that path would.
+  const envFailed = f.notes.find((n) => n.startsWith('env: failed: '));
+  if (envFailed !== undefined) unreadable.push({ prefix: 'env.', what: 'env files', error: envFailed.slice('env: '.length) });
+  const unreadEnv = f.notes.map(parseEnvUnreadableNote).filter((n) => n !== undefined);
+  const labels = envFileLabels([...f.env.map((e) => e.file), ...unreadEnv.map((n) => n.file)]);
+  for (const n of unreadEnv) unreadable.push({ prefix: `env.${labels.get(n.file)}:`, what: `env file ${n.file}`, error: n.error });
   for (const e of f.env) {
     put(flat, `env.${labels.get(e.file)}:${e.name}`, 'env', e.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: e.digest });
   }

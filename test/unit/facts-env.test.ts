@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectEnvFacts, digestEnvText, envDigest } from '../../agent/facts/env.js';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { capturingLogger, testAgentConfig } from '../helpers/facts.js';
+import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
+import { capturingLogger, overTheWire, testAgentConfig } from '../helpers/facts.js';
 
 const SALT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 
@@ -103,4 +104,22 @@ test('secret values appear nowhere: not in facts, not in notes, not in the log',
   assert.ok(facts.notes!.includes(`env: ${join(dir, 'absent.env')}: cannot read: ENOENT`));
   const everything = JSON.stringify(facts) + lines.join('');
   for (const s of [...secrets, 'line-secret-tail']) assert.equal(everything.includes(s), false, `secret leaked: ${s}`);
+});
+
+test('an env file production cannot read: its variables compare as unreadable there, not as staging-only', async (t) => {
+  const staging = tempDir(t);
+  const production = tempDir(t);
+  writeFileSync(join(staging, '.env'), 'APP_KEY=base64:abc\nDB_HOST=db\n');
+  // A directory where the file should be: unreadable whatever user the test runs as (root reads a chmod 000 file).
+  mkdirSync(join(production, '.env'));
+  const { logger } = capturingLogger();
+  const s = overTheWire(await collectFacts(testAgentConfig({ envFiles: [join(staging, '.env')] }), SALT, logger));
+  const p = overTheWire(await collectFacts(testAgentConfig({ envFiles: [join(production, '.env')] }), SALT, logger));
+  const table = compareRuntimeFacts(s, p, { stagingName: 's', productionName: 'p' });
+  const env = table.rows.filter((r) => r.category === 'env');
+  assert.deepEqual(env.map((r) => [r.key, r.production, r.status, r.unreadable]), [
+    ['env..env:APP_KEY', 'unknown', 'differs', true],
+    ['env..env:DB_HOST', 'unknown', 'differs', true],
+  ]);
+  assert.deepEqual(table.unreadable?.filter((u) => u.what.startsWith('env')), [{ side: 'production', agent: 'p', what: `env file ${join(production, '.env')}`, error: 'cannot read: EISDIR' }]);
 });

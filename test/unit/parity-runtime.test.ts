@@ -219,6 +219,23 @@ test('env digests compare in full yet are shown as 12 hex chars, in the table an
   }
 });
 
+test('an env file a side could not read makes its variables unreadable there, named with the note, not one-sided', () => {
+  const s = mockFacts('s', { env: [{ file: '/srv/staging/.env', name: 'APP_KEY', digest: DIGEST_A }, { file: '/srv/staging/.env', name: 'DB_HOST', digest: DIGEST_B }, { file: '/srv/staging/extra.env', name: 'X', digest: DIGEST_A }] });
+  const p = mockFacts('p', { env: [{ file: '/srv/www/extra.env', name: 'X', digest: DIGEST_A }], notes: ['env: /srv/www/.env: cannot read: EACCES'] });
+  const t = compareRuntimeFacts(s, p, names);
+  for (const key of ['env..env:APP_KEY', 'env..env:DB_HOST']) {
+    assert.deepEqual([row(t, key).production, row(t, key).status, row(t, key).unreadable], ['unknown', 'differs', true], key);
+  }
+  assert.equal(row(t, 'env.extra.env:X').status, 'equal', 'a file read on both sides is compared as before');
+  assert.equal(t.summary.missing, 0);
+  assert.equal(t.summary.unknown, 2);
+  assert.deepEqual(t.unreadable, [{ side: 'production', agent: 'prod-1', what: 'env file /srv/www/.env', error: 'cannot read: EACCES' }]);
+  // The whole env collector failing leaves every env row unknown on that side.
+  const failed = compareRuntimeFacts(s, mockFacts('p', { notes: ['env: failed: EMFILE: too many open files'] }), names);
+  assert.deepEqual(failed.rows.filter((r) => r.category === 'env').map((r) => [r.status, r.unreadable]), [['differs', true], ['differs', true], ['differs', true]]);
+  assert.deepEqual(failed.unreadable, [{ side: 'production', agent: 'prod-1', what: 'env files', error: 'failed: EMFILE: too many open files' }]);
+});
+
 test('two env files of one basename on a side are told apart by their directory', () => {
   const f = mockFacts('s', { env: [{ file: '/srv/app/.env', name: 'X', digest: DIGEST_A }, { file: '/srv/api/.env', name: 'X', digest: DIGEST_B }] });
   const t = compareRuntimeFacts(f, f, names);
