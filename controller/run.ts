@@ -66,7 +66,9 @@ export async function startController(config: ControllerConfig, opts: StartOptio
   // it: a run lock refuses it.)
   engine.resumeAfterRestart();
   for (const p of storedPlansRefused(store, ttlLimitsByProvider(config.dnsProviders))) {
-    logger.warn({ cutover: p.cutoverId, state: p.state, field: p.field }, `cutover ${p.cutoverId} (${p.state}): ${p.message}; its prepare and preflight fail until then`);
+    const message = `${p.message}; its prepare and preflight fail until then`;
+    logger.warn({ cutover: p.cutoverId, state: p.state, field: p.field }, `cutover ${p.cutoverId} (${p.state}): ${message}`);
+    engine.warn(p.cutoverId, message, { phase: 'startup', ...(p.field === undefined ? {} : { field: p.field }) });
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr !== null ? addr.port : config.listen.port;

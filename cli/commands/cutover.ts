@@ -87,6 +87,8 @@ export function formatEvent(e: SseEvent): string {
       return `${d.state === 'failed' ? '✘' : d.state === 'skipped' ? '–' : '✔'} ${step} ${String(d.state ?? '')}${typeof d.summary === 'string' ? `: ${d.summary}` : ''}${typeof d.error === 'object' && d.error !== null ? `: ${(d.error as { message?: string }).message ?? ''}` : ''}`;
     case 'state-changed':
       return `state → ${String(d.state ?? d.to ?? '')}`;
+    case 'warning':
+      return `⚠ ${typeof d.message === 'string' ? d.message : 'warning'}`;
     default:
       return `${e.type}${Object.keys(d).length > 3 ? ` ${JSON.stringify(Object.fromEntries(Object.entries(d).filter(([k]) => !['seq', 'at', 'type'].includes(k))))}` : ''}`;
   }

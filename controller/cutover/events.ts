@@ -16,7 +16,8 @@ export type CutoverEventType =
   | 'rollback-part'
   | 'rollback-finished'
   | 'ttl-lowered'
-  | 'released';
+  | 'released'
+  | 'warning';
 
 /** An event as stored and streamed; `seq` is the SSE id, increasing per cutover from 1. */
 export type CutoverEvent = EventRow;

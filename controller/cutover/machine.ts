@@ -357,6 +357,15 @@ export class CutoverEngine {
     return { cutover: this.get(id), done: act.done };
   }
 
+  /**
+   * A problem the controller found with a cutover outside any step (e.g. at start-up), put in
+   * its event stream: that is where an operator watching or checking the cutover looks.
+   */
+  warn(id: string, message: string, detail: Record<string, unknown> = {}): void {
+    this.row(id);
+    this.commit((tx) => tx.event(id, 'warning', { ...detail, message }));
+  }
+
   /** Ends the fallback window: fallback → completed. */
   release(id: string, actor: string): CutoverView {
     this.assertOpen();
