@@ -207,9 +207,9 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
    * Purges everything the edge cached for the zone: after a switch it may hold pages fetched
    * from the old origin. Purging twice does no harm, so a retried request is safe.
    */
-  async purgeCache(zone: string): Promise<{ id: string | null }> {
-    const zoneId = await this.zoneId(zone, {});
-    const res = await this.call<{ id?: string }>('POST', `/zones/${zoneId}/purge_cache`, {}, { purge_everything: true });
+  async purgeCache(zone: string, opts: CallOptions = {}): Promise<{ id: string | null }> {
+    const zoneId = await this.zoneId(zone, opts);
+    const res = await this.call<{ id?: string }>('POST', `/zones/${zoneId}/purge_cache`, opts, { purge_everything: true });
     return { id: res?.id ?? null };
   }
 }

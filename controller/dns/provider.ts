@@ -93,7 +93,7 @@ export function servedTtl(provider: Pick<DnsProvider, 'servedTtl'>, ttl: number)
 /** A provider that also fronts the site with a cache (Cloudflare): the switch purges it. */
 export interface CachePurger {
   /** Empties the zone's whole edge cache; resolves with the provider's id for the purge. */
-  purgeCache(zone: string): Promise<{ id: string | null }>;
+  purgeCache(zone: string, opts?: CallOptions): Promise<{ id: string | null }>;
 }
 
 export function canPurgeCache(p: DnsProvider): p is DnsProvider & CachePurger {

@@ -308,6 +308,25 @@ test('a rollback asked for while the switch waits out a Retry-After ends the wai
   assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
 });
 
+test('a rollback asked for while the edge-cache purge waits out a Retry-After ends the purge at once: the rollback does not wait for it, and the purge is not sent again', async (t) => {
+  const { fake, dns, plan, world, store } = await setup(t);
+  // Within the 60 s a call waits for the provider, so the purge would sleep it out.
+  fake.faults.push({ method: 'POST', status: 429, headers: { 'Retry-After': '20' } });
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] }, abortGraceMs: 8000 });
+  t.after(() => engine.close());
+  const co = engine.create(plan, 'tester');
+  const run = engine.advance(co.id, 'switch', 'tester').done;
+  await until(() => fake.requests.some((r) => r.method === 'POST' && r.path.endsWith('/purge_cache')));
+  const askedAt = Date.now();
+  const rolled = await engine.rollback(co.id, 'abort during the purge', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.ok(Date.now() - askedAt < 3000, `rollback took ${Date.now() - askedAt} ms: it waited for the purge`);
+  await run;
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 1, 'the rate-limited purge is not sent again after the rollback');
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
+});
+
 test('a switch whose first write is refused by a rate limit that blocks the token says nothing changed, and tries no undo into the block', async (t) => {
   const { fake, dns, plan, world, store } = await setup(t);
   // The reads pass; from the first PATCH on, the token is blocked for five minutes.

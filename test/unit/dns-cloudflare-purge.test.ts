@@ -36,6 +36,20 @@ test('purgeCache: a rate-limited (429) purge is sent again; a wrong token fails 
   await assert.rejects(wrong.purgeCache('example.com'), (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_DNS_PROVIDER' && /Authentication error/.test(err.message) && !err.message.includes('not-the-token'));
 });
 
+test('purgeCache: an abort ends a Retry-After wait at once, and the purge is not sent again', async (t) => {
+  const fake = await startCloudflareFake(t);
+  fake.zones.push({ id: 'zone123', name: 'example.com' });
+  fake.faults.push({ method: 'POST', status: 429, headers: { 'Retry-After': '20' } });
+  const provider = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: FAST });
+  const ac = new AbortController();
+  const started = Date.now();
+  const purge = provider.purgeCache('example.com', { signal: ac.signal });
+  setTimeout(() => ac.abort(new SwitchyardError('SY_CONFLICT', 'aborted: rollback requested')), 200);
+  await assert.rejects(purge, (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_CONFLICT' && /rollback requested/.test(err.message));
+  assert.ok(Date.now() - started < 3000, `the purge took ${Date.now() - started} ms after the abort`);
+  assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 1);
+});
+
 test('a provider without an edge cache cannot purge', () => {
   const pdns = new PowerDnsProvider({ name: 'pdns', url: 'http://127.0.0.1:1', apiKey: 'k' });
   assert.equal(canPurgeCache(pdns), false);

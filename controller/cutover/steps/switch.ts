@@ -76,7 +76,8 @@ export function withSwitchPreview(inner: StepExecutor, deps: SwitchDeps): StepEx
   };
 }
 
-async function purgeCdn(deps: SwitchDeps, plan: Plan): Promise<Record<string, unknown> | undefined> {
+/** `signal`: a rollback asked for meanwhile ends the purge (and its retries) instead of waiting for it. */
+async function purgeCdn(deps: SwitchDeps, plan: Plan, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
   const cdn = plan.cdn;
   if (cdn === undefined || !cdn.purge) return undefined;
   const provider: DnsProvider | undefined = deps.dns.get(cdn.provider);
@@ -84,7 +85,7 @@ async function purgeCdn(deps: SwitchDeps, plan: Plan): Promise<Record<string, un
     return { provider: cdn.provider, zone: cdn.zone, ok: false, error: `provider ${cdn.provider} ${provider === undefined ? 'is not configured' : `(${provider.kind}) has no edge cache to purge`}` };
   }
   try {
-    const r = await provider.purgeCache(cdn.zone);
+    const r = await provider.purgeCache(cdn.zone, { signal });
     return { provider: cdn.provider, zone: cdn.zone, ok: true, purgeId: r.id };
   } catch (err) {
     return { provider: cdn.provider, zone: cdn.zone, ok: false, error: (err as Error).message };
@@ -123,7 +124,7 @@ export async function reconcileSwitch(deps: SwitchDeps, ctx: ReconcileContext): 
       if (snap.appliedAt === null) store.dnsSnapshots.markApplied(snap.id, at, target);
       store.ttlLowered.record({ zone: snap.zone, name: snap.name, type: snap.type, ttl: target.ttl, at, cutoverId: id, source: 'switch' });
     });
-    const cdnPurge = await purgeCdn(deps, plan);
+    const cdnPurge = await purgeCdn(deps, plan, ctx.signal);
     const change = {
       provider: provider.name,
       zone: snap.zone,
@@ -193,7 +194,7 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
         store.ttlLowered.record({ zone: snapshotRow!.zone, name: snapshotRow!.name, type: snapshotRow!.type, ttl: result.after.ttl, at, cutoverId: ctx.cutover.id, source: 'switch' });
       });
 
-      const cdnPurge = await purgeCdn(deps, plan);
+      const cdnPurge = await purgeCdn(deps, plan, ctx.signal);
       const change = {
         provider: provider.name,
         zone: snapshotRow!.zone,
