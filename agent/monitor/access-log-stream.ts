@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { LogTailer } from './log-tailer.js';
+import { rotatedSiblings } from './rotated-logs.js';
 import { StatusCounter } from './status-counter.js';
 
 export const DEFAULT_INTERVAL_MS = 10_000;
@@ -41,8 +42,9 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
     onRotate: (kind) => counter.rotated(kind),
     // Frequent enough to notice a copytruncate before the file regrows past the old offset.
     pollMs: Math.min(250, intervalMs),
-    // logrotate's default names the rotated file <path>.1 (dateext, or compressed at once, is not followed).
-    ...(opts.from === undefined ? {} : { resume: { ino: opts.from.inode, offset: opts.from.offset, rotatedPaths: [`${opts.path}.1`] } }),
+    // Renamed away since the switch: found by inode whatever the rotation named it (a file
+    // compressed at once is gone, its lines not countable from the position).
+    ...(opts.from === undefined ? {} : { resume: { ino: opts.from.inode, offset: opts.from.offset, rotatedPaths: await rotatedSiblings(opts.path), rotatedLabel: `any uncompressed ${opts.path}.* or ${opts.path}-* beside it` } }),
   });
   let start: string;
   try {

@@ -25,8 +25,9 @@ export interface LogTailerOptions {
    * Start at an earlier position instead: the file with inode `ino` at `offset`, found at the
    * log's path or, renamed away by a rotation since, at one of `rotatedPaths` — read to its end,
    * then the current log from its start, as any rename rotation. Not found: at the end.
+   * `rotatedLabel` names the rotated candidates in that reason when listing them all would not do.
    */
-  resume?: { ino: bigint; offset: number; rotatedPaths: string[] };
+  resume?: { ino: bigint; offset: number; rotatedPaths: string[]; rotatedLabel?: string };
 }
 
 /** Where start() began: 'end', 'start', 'position', or 'end: <why the position was not found>'. */
@@ -60,12 +61,18 @@ export class LogTailer {
     }
     await this.#open(this.#opts.fromStart === true ? 'start' : 'end');
     this.#schedule();
-    if (r !== undefined) return `end: the log at that position (inode ${r.ino}) is neither ${[this.path, ...r.rotatedPaths].join(' nor ')} any more`;
+    if (r !== undefined) return `end: the log at that position (inode ${r.ino}) is neither ${[this.path, ...(r.rotatedLabel === undefined ? r.rotatedPaths : [r.rotatedLabel])].join(' nor ')} any more`;
     return this.#opts.fromStart === true ? 'start' : 'end';
   }
 
   async #openAt(r: NonNullable<LogTailerOptions['resume']>): Promise<boolean> {
     for (const candidate of [this.path, ...r.rotatedPaths]) {
+      // By stat first: opening every sibling would block on a FIFO and cost a descriptor each.
+      try {
+        if ((await stat(candidate, { bigint: true })).ino !== r.ino) continue;
+      } catch {
+        continue;
+      }
       let fh: FileHandle;
       try {
         fh = await open(candidate, 'r');

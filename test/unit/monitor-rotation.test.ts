@@ -1,7 +1,7 @@
 // The tailer against real files: driven by explicit polls so each rotation is seen at a known point.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer, type Rotation } from '../../agent/monitor/log-tailer.js';
@@ -162,4 +162,54 @@ test('resume: from an earlier position in the same file, in a file since truncat
   const lost = await tail(gone);
   assert.match(lost.started, /^end: the log at that position \(inode \d+\) is neither .*access\.log nor .*access\.log\.1 any more$/);
   assert.deepEqual(lost.lines, []);
+});
+
+test('resuming from the switch finds the log rotated away by inode under any name (dateext, delaycompress), and says why when none matches', async (t) => {
+  const { statSync } = await import('node:fs');
+  const line = (s: number) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  /** Rotates the log with `rotate` after taking the position, then streams from it: what was counted and where it started. */
+  const resumeAfter = async (rotate: (log: string) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const log = join(dir, 'access.log');
+    writeFileSync(log, line(200));
+    const from = { inode: statSync(log, { bigint: true }).ino, offset: statSync(log).size };
+    appendFileSync(log, line(500) + line(502));
+    rotate(log);
+    appendFileSync(log, line(200));
+    const got: StatusCounts[] = [];
+    const abort = new AbortController();
+    const running = streamStatusCounts({ path: log, intervalMs: 150, from, send: (c) => got.push(c), signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 400));
+    abort.abort();
+    await running;
+    return { start: got[0]?.start, total: got.reduce((n, c) => n + (c.total ?? 0), 0), fivexx: got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0) };
+  };
+
+  // dateext: access.log-YYYYMMDD, with an older compressed one beside it.
+  const dateext = await resumeAfter((log) => {
+    writeFileSync(`${log}-20301230.gz`, 'not a log');
+    renameSync(log, `${log}-20301231`);
+    writeFileSync(log, '');
+  });
+  assert.deepEqual(dateext, { start: 'position', total: 3, fivexx: 2 });
+
+  // delaycompress after an earlier rotation: .1 is compressed into .2.gz and the log becomes .1 again.
+  const delayed = await resumeAfter((log) => {
+    writeFileSync(`${log}.2.gz`, 'not a log');
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, '');
+  });
+  assert.deepEqual(delayed, { start: 'position', total: 3, fivexx: 2 });
+
+  // Compressed at once: the position's file is gone (moved elsewhere here, so its inode is not
+  // reused by the new log); counted from the end, with the reason.
+  const lost = await resumeAfter((log) => {
+    mkdirSync(join(log, '..', 'elsewhere'));
+    renameSync(log, join(log, '..', 'elsewhere', 'access.log-20301231'));
+    writeFileSync(`${log}-20301231.gz`, 'compressed');
+    writeFileSync(log, '');
+  });
+  assert.equal(lost.total, 0);
+  assert.match(lost.start ?? '', /^end: the log at that position \(inode \d+\) is neither .*access\.log nor any uncompressed .*access\.log\.\* or .*access\.log-\* beside it any more$/);
 });
