@@ -269,6 +269,25 @@ test('the switch position propagate took is asked for on the first stream only; 
   assert.match(result.summary ?? '', /agent prod-1 predates counting from the switch: access log counted from monitor's start only/);
 });
 
+test('the backlog since the switch is judged at once but leaves the window when counted live it would have, not a window after monitor starts', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => timers.forEach((x) => clearTimeout(x)));
+  const { agents } = fakeAgents((call, n) => {
+    if (n !== 1) return;
+    // 100 healthy requests logged over the minute since the switch, then a live 2 of 50 (4%).
+    timers.push(setTimeout(() => call.emit('data', { ...counts(100, 0), start: 'position' }), 50));
+    timers.push(setTimeout(() => call.emit('data', { ...counts(50, 2), start: 'position' }), 250));
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.7 / 60, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const propagate = { state: 'succeeded', result: { evidence: { accessLogStart: { path: '/var/log/site.log', inode: '1234', offset: '5678', at: new Date(Date.now() - 60_000).toISOString() } } } };
+  const ctx = { ...ctxFor(plan), record: { ...ctxFor(plan).record, step: (name: string) => (name === 'propagate' ? propagate : undefined) } } as unknown as StepContext;
+  const result = await monitorExecutor({ agents }).run(ctx);
+  // Kept a whole second after it arrived, the minute-old backlog would dilute 2 of 50 to 2 of 150+.
+  assert.ok(result.rollback !== undefined, `no rollback: ${result.summary}`);
+  assert.match(result.rollback.reason, /2\/50 in the access log/);
+});
+
 test('takeAccessLogStart: an agent without AccessLogPosition (UNIMPLEMENTED) is recorded as such, not an error', async () => {
   const { takeAccessLogStart } = await import('../../controller/cutover/steps/access-log-start.js');
   const client = { AccessLogPosition: (_req: unknown, _opts: unknown, cb: (err: Error | null, res?: unknown) => void) => cb(Object.assign(new Error('12 UNIMPLEMENTED: The server does not implement the method AccessLogPosition'), { code: 12 })) };

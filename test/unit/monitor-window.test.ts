@@ -54,3 +54,26 @@ test('the whole watch sums every sample since its start, by source', () => {
   assert.deepEqual(s, { from: '2030-01-01T00:00:00.000Z', to: '2030-01-01T00:15:00.000Z', total: 61, errors: 1, errorRate: 1 / 61, log: { total: 60, errors: 0 }, probes: { total: 1, errors: 1 } });
   assert.equal(judge(s, limits).kind, 'ok');
 });
+
+test('a backlog read at once is judged in the first look, then ages from when its requests began', () => {
+  const w = new SlidingWindow(60_000);
+  // Ten minutes of log since the switch, 60 of 100 5xx, arriving in one sample at T0.
+  w.add({ at: T0, since: T0 - 600_000, source: 'log', total: 100, errors: 60 });
+  const first = w.stats(T0 + 1);
+  assert.equal(first.total, 100, 'older than the window, yet judged: a burst while DNS spread rolls back at once');
+  assert.equal(first.from, new Date(T0 - 600_000).toISOString(), 'the share is said to be over the time the backlog covers');
+  assert.equal(judge(first, limits).kind, 'rollback');
+  // Counted live, all of it would have left the window by now: it does not linger a window after T0.
+  w.add({ at: T0 + 2, source: 'probe', total: 1, errors: 0 });
+  const next = w.stats(T0 + 3);
+  assert.equal(next.total, 1);
+  assert.equal(next.from, new Date(T0 + 3 - 60_000).toISOString());
+
+  // A backlog shorter than the window stays until its oldest requests are a window old.
+  const v = new SlidingWindow(60_000);
+  v.add({ at: T0, since: T0 - 20_000, source: 'log', total: 40, errors: 0 });
+  assert.equal(v.stats(T0 + 1).total, 40);
+  v.add({ at: T0 + 30_000, source: 'log', total: 10, errors: 0 });
+  assert.equal(v.stats(T0 + 39_999).total, 50, 'judged once enough samples, with the backlog still in');
+  assert.equal(v.stats(T0 + 40_000).total, 10);
+});

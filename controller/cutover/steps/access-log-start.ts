@@ -38,9 +38,21 @@ export function earlierAccessLogStart(ctx: Pick<StepContext, 'previousAttempt'>)
   return typeof v?.inode === 'string' ? (v as AccessLogStart) : undefined;
 }
 
-/** The position propagate took, for monitor. */
-export function switchAccessLogStart(ctx: Pick<StepContext, 'record'>): { inode: string; offset: string } | undefined {
+/** The position propagate took, for monitor; `at` is the agent's clock when it was taken. */
+export function switchAccessLogStart(ctx: Pick<StepContext, 'record'>): { inode: string; offset: string; at?: string } | undefined {
   const ev = ctx.record.step('propagate')?.result?.evidence as Record<string, unknown> | undefined;
-  const v = ev?.[ACCESS_LOG_START_KEY] as { inode?: unknown; offset?: unknown } | undefined;
-  return typeof v?.inode === 'string' && typeof v.offset === 'string' ? { inode: v.inode, offset: v.offset } : undefined;
+  const v = ev?.[ACCESS_LOG_START_KEY] as { inode?: unknown; offset?: unknown; at?: unknown } | undefined;
+  if (typeof v?.inode !== 'string' || typeof v.offset !== 'string') return undefined;
+  return { inode: v.inode, offset: v.offset, ...(typeof v.at === 'string' ? { at: v.at } : {}) };
+}
+
+/**
+ * How long before its arrival the first counts from the switch position began: from when the
+ * position was taken to the end of that first interval, both on the agent's clock (so no skew
+ * against the controller's). Undefined when the stream did not start there or the times are unusable.
+ */
+export function backlogSpanMs(first: { start?: string; window_start: string; interval_ms: number }, switchAt: string | undefined): number | undefined {
+  if (first.start !== 'position' || switchAt === undefined) return undefined;
+  const span = Date.parse(first.window_start) + first.interval_ms - Date.parse(switchAt);
+  return Number.isFinite(span) && span > 0 ? span : undefined;
 }

@@ -9,6 +9,12 @@ export interface Sample {
   total: number;
   /** Of those, 5xx answers (for a probe: also no answer at all). */
   errors: number;
+  /**
+   * When the requests it stands for began, if well before `at`: the access log's backlog since
+   * the switch, read at once when monitor starts. It ages from here, so it leaves the window when
+   * its oldest requests would have had they been counted live, not a whole window after `at`.
+   */
+  since?: number;
 }
 
 export interface WindowStats {
@@ -29,16 +35,22 @@ export type Verdict =
 
 export class SlidingWindow {
   #samples: Sample[] = [];
+  /** Added since the last look: each is in one look at least, so a backlog older than the window is still judged. */
+  #unseen = new Set<Sample>();
   constructor(readonly windowMs: number) {}
 
   add(sample: Sample): void {
     this.#samples.push(sample);
+    this.#unseen.add(sample);
   }
 
   /** Drops samples older than the window ending at `now`; returns what remains. */
   stats(now: number): WindowStats {
-    const from = now - this.windowMs;
-    this.#samples = this.#samples.filter((s) => s.at > from);
+    const windowFrom = now - this.windowMs;
+    this.#samples = this.#samples.filter((s) => (s.since ?? s.at) > windowFrom || this.#unseen.has(s));
+    this.#unseen.clear();
+    // A backlog reaching back further than the window widens what the share is said to be over.
+    const from = this.#samples.reduce((m, s) => Math.min(m, s.since ?? s.at), windowFrom);
     const sum = (src?: Sample['source']) => {
       const xs = src === undefined ? this.#samples : this.#samples.filter((s) => s.source === src);
       return { total: xs.reduce((n, s) => n + s.total, 0), errors: xs.reduce((n, s) => n + s.errors, 0) };

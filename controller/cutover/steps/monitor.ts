@@ -18,7 +18,7 @@ import type { Plan } from '../plan.js';
 import type { StepRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 import { AccessLogFeed } from './access-log-feed.js';
-import { switchAccessLogStart } from './access-log-start.js';
+import { backlogSpanMs, switchAccessLogStart } from './access-log-start.js';
 import { judge, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
 import { pageUrl, pinnedRequest } from './pinned-http.js';
 
@@ -161,13 +161,19 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         if (c.excluded_user_agent !== userAgent) probesInLog = true;
         for (const [k, n] of Object.entries(c.by_class)) totals.log.byClass[k] = (totals.log.byClass[k] ?? 0) + n;
         for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
-        add({ at: clock(), source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0 });
+        const now = clock();
+        // The first counts from the switch hold everything logged since: judged with this look,
+        // then aged from the switch as if counted live, not kept a whole window from now.
+        const span = backlogPending ? backlogSpanMs(c, from?.at) : undefined;
+        backlogPending = false;
+        add({ at: now, source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0, ...(span === undefined ? {} : { since: now - span }) });
         evaluate();
       };
 
       const agent = plan.production.agent;
       // Only a first watch: a resumed or re-run one counted those lines already.
       const from = before === 0 && ctx.previousAttempt === undefined ? switchAccessLogStart(ctx) : undefined;
+      let backlogPending = from !== undefined;
       const feed = new AccessLogFeed({ agent, client: deps.agents.client(agent, 'production.agent'), intervalMs: s.intervalMs, excludeUserAgent: userAgent, onCounts, ...(from === undefined ? {} : { from }) });
       const evidence = (): Record<string, unknown> => ({
         [EVIDENCE_KEYS.monitor]: {
