@@ -12,17 +12,7 @@ export function backoffMs(attempt: number): number {
   return Math.min(500 * attempt, 5000);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+export { sleep } from '../../shared/sleep.js';
 
 /** The short reason a request did not get through (ECONNREFUSED, UND_ERR_SOCKET), for the final error. */
 export function transportReason(err: unknown): string {

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { queryDns } from './query.js';
 import { normalizeName } from './provider.js';
+import { sleep } from '../../shared/sleep.js';
 
 export interface PropagationOptions {
   name: string;
@@ -73,18 +74,6 @@ async function probe(s: ServerResult, o: PropagationOptions): Promise<void> {
   }
 }
 
-/** Ends early on abort: a rollback asked for during the wait must not sit out the interval. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export async function waitForPropagation(o: PropagationOptions): Promise<PropagationResult> {
   // Monotonic: a step of the system clock (NTP, a VM resumed) must not end the wait, which would
@@ -110,7 +99,7 @@ export async function waitForPropagation(o: PropagationOptions): Promise<Propaga
     if (authDone && res.every((s) => s.ok || unreachable(s))) break;
     if (auth.every((s) => s.ok) && !authDone) continue; // go straight on to the resolvers
     if (performance.now() + interval > deadline || o.signal?.aborted) break;
-    await pause(interval, o.signal);
+    await sleep(interval, o.signal);
     if (o.signal?.aborted) break;
   }
   for (const s of res) if (s.attempts === 0) s.error = 'not queried: authoritative servers never answered the new value';

@@ -2,7 +2,6 @@
 // answer the test changes, standing in for both the authoritative server and a resolver.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,28 +11,24 @@ import { propagateExecutor } from '../../controller/cutover/steps/propagate.js';
 import { parsePlan } from '../../controller/cutover/plan.js';
 import type { DnsProvider } from '../../controller/dns/provider.js';
 import { stepContextFor } from '../helpers/cutover-fakes.js';
+import { tinyDnsServer } from '../helpers/tiny-dns.js';
 import { stepWallClockAhead } from '../helpers/clock-step.js';
 
-/** Answers every A query with `answer()` after `delayMs(n)` for the n-th query (from 1); authoritative flag set, TTL 60. */
-async function dnsServer(t: TestContext, answer: () => string, delayMs: (n: number) => number = () => 0): Promise<string> {
-  const sock = createSocket('udp4');
-  let queries = 0;
-  sock.on('message', (q, rinfo) => {
-    const delay = delayMs(++queries);
-    if (delay > 0) setTimeout(() => reply(q, rinfo), delay);
-    else reply(q, rinfo);
-  });
-  const reply = (q: Buffer, rinfo: { port: number; address: string }): void => {
-    let i = 12;
-    while (q[i] !== 0) i += q[i]! + 1;
-    const question = q.subarray(12, i + 5);
-    const header = Buffer.from([q[0]!, q[1]!, 0x84, 0x00, 0, 1, 0, 1, 0, 0, 0, 0]);
-    const rr = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, ...answer().split('.').map(Number)]);
-    sock.send(Buffer.concat([header, question, rr]), rinfo.port, rinfo.address);
-  };
-  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  t.after(() => sock.close());
-  return `127.0.0.1:${sock.address().port}`;
+const dnsServer = tinyDnsServer;
+
+/** A plan switching www.example.test from 203.0.113.10 to 203.0.113.20 through the fake provider `pdns-test`. */
+function propagatePlan(checks: Record<string, unknown>) {
+  return parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '203.0.113.10' },
+      production: { agent: 'prod-1', origin: 'http://www.example.test', ip: '203.0.113.20' },
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks,
+      fallbackHours: 1,
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
 }
 
 test('a wall-clock step while waiting does not end the wait (which would read as servers never answering)', async (t) => {
@@ -71,17 +66,7 @@ test('propagate: one slow answer (a resolver resolving the new value cold) is as
   const coldOnce = await dnsServer(t, () => '203.0.113.20', (n) => (n === 1 ? 700 : 0));
   const alwaysSlow = await dnsServer(t, () => '203.0.113.20', () => 700);
   const provider: DnsProvider = { name: 'pdns-test', kind: 'fake', authoritative: [auth], getRecordSet: async () => null, replaceRecordSet: async () => undefined };
-  const plan = parsePlan(
-    {
-      site: 'www.example.test',
-      staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '203.0.113.10' },
-      production: { agent: 'prod-1', origin: 'http://www.example.test', ip: '203.0.113.20' },
-      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
-      checks: { pages: ['/'], maxResolverLatencyMs: 300, propagationTimeoutSeconds: 3 },
-      fallbackHours: 1,
-    },
-    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
-  );
+  const plan = propagatePlan({ pages: ['/'], maxResolverLatencyMs: 300, propagationTimeoutSeconds: 3 });
   const run = (resolvers: string[]) =>
     propagateExecutor({ dns: new Map([['pdns-test', provider]]), config: { resolvers } as never }, { postSwitchValidation: false, intervalMs: 100 }).run(stepContextFor(plan, 'propagate'));
 
@@ -111,17 +96,7 @@ test('propagate: a resolver the controller cannot reach is a warning, not a roll
   const good = [await dnsServer(t, () => '203.0.113.20'), await dnsServer(t, () => '203.0.113.20'), await dnsServer(t, () => '203.0.113.20')];
   const blocked = '127.0.0.1:9'; // nothing answers there: as a resolver the network blocks
   const provider: DnsProvider = { name: 'pdns-test', kind: 'fake', authoritative: [auth], getRecordSet: async () => null, replaceRecordSet: async () => undefined };
-  const plan = parsePlan(
-    {
-      site: 'www.example.test',
-      staging: { agent: 'staging-1', origin: 'http://staging.example.test', ip: '203.0.113.10' },
-      production: { agent: 'prod-1', origin: 'http://www.example.test', ip: '203.0.113.20' },
-      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
-      checks: { pages: ['/'], maxErrorRate: 0.02, propagationTimeoutSeconds: 20 },
-      fallbackHours: 1,
-    },
-    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
-  );
+  const plan = propagatePlan({ pages: ['/'], maxErrorRate: 0.02, propagationTimeoutSeconds: 20 });
   const run = (resolvers: string[]) =>
     propagateExecutor({ dns: new Map([['pdns-test', provider]]), config: { resolvers } as never }, { postSwitchValidation: false, intervalMs: 100, queryTimeoutMs: 300 }).run(stepContextFor(plan, 'propagate'));
 
