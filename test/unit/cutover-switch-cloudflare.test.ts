@@ -31,10 +31,16 @@ async function setup(t: TestContext, opts: { proxied?: boolean; origin?: string 
   return { fake, dns, plan, world: new FakeWorld(), store };
 }
 
+/** An engine that runs the real switch step and rolls back with the real DNS part; closed after the test. */
+function switchEngine(t: TestContext, w: { dns: Map<string, DnsProvider>; world: FakeWorld; store: ReturnType<typeof tempStore>['store'] }, abortGraceMs?: number) {
+  const engine = newEngine(w.store, { executors: fakeSteps(w.world, { switch: switchExecutor({ dns: w.dns }) }), rollback: { parts: [dnsRollbackPart({ dns: w.dns })] }, ...(abortGraceMs === undefined ? {} : { abortGraceMs }) });
+  t.after(() => engine.close());
+  return engine;
+}
+
 test('switch PATCHes the record (TTL capped at maxTtl) and then purges the edge cache; rollback PATCHes it back', async (t) => {
   const { fake, dns, plan, world, store } = await setup(t);
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store });
   const co = engine.create(plan, 'tester');
   const view = await engine.advance(co.id, 'switch', 'tester').done;
   assert.equal(view.state, 'paused', JSON.stringify(view.error));
@@ -193,8 +199,7 @@ test("a DNS-only record on Cloudflare's automatic TTL (served as 300 s) is switc
 test('a record with a comment: the switch step succeeds and the rollback restores it without calling it changed by hand', async (t) => {
   const { fake, dns, plan, world, store } = await setup(t);
   fake.records[0]!.comment = 'web origin';
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store });
   const co = engine.create(plan, 'tester');
   const view = await engine.advance(co.id, 'switch', 'tester').done;
   assert.equal(view.state, 'paused', JSON.stringify(view.error));
@@ -213,8 +218,7 @@ test('a switch the provider refuses part-way (first record changed, second refus
   const { fake, dns, plan, world, store } = await setup(t);
   fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.11', ttl: 3600, proxied: false });
   fake.faults.push({ method: 'DELETE', ...refused('DNS record deletion not allowed') });
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store });
   const view = await engine.advance(engine.create(plan, 'tester').id, 'switch', 'tester').done;
   assert.equal(view.state, 'failed');
   const message = view.steps.find((s) => s.name === 'switch')!.error?.message ?? '';
@@ -234,8 +238,7 @@ test('a part-way switch whose undo is refused too says which records are off and
     { method: 'DELETE', ...refused('DNS record deletion not allowed') },
     { method: 'PATCH', match: (r) => (r.body as { content?: string } | undefined)?.content === '203.0.113.10', ...refused('Record update not allowed') },
   );
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store });
   const co = engine.create(plan, 'tester');
   const view = await engine.advance(co.id, 'switch', 'tester').done;
   assert.equal(view.state, 'failed');
@@ -255,8 +258,7 @@ test('a set mixing proxied and DNS-only records is served proxied (Cloudflare pr
   const { fake, dns, plan, world, store } = await setup(t);
   // rec1 (listed first) is DNS-only; rec2 beside it is proxied, so Cloudflare proxies the name.
   fake.records.push({ id: 'rec2', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.11', ttl: 1, proxied: true });
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store });
   const co = engine.create(plan, 'tester');
   const view = await engine.advance(co.id, 'switch', 'tester').done;
   assert.equal(view.state, 'paused', JSON.stringify(view.error));
@@ -273,8 +275,7 @@ test('a set mixing proxied and DNS-only records is served proxied (Cloudflare pr
 test('a switch write that lands after a rollback was asked for (and the rollback found nothing to undo) is put back by the switch step', async (t) => {
   const { fake, dns, plan, world, store } = await setup(t);
   fake.faults.push({ method: 'PATCH', delayMs: 1500 });
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] }, abortGraceMs: 100 });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store }, 100);
   const co = engine.create(plan, 'tester');
   void engine.advance(co.id, 'switch', 'tester').done.catch(() => undefined);
   await until(() => fake.requests.some((r) => r.method === 'PATCH'));
@@ -291,8 +292,7 @@ test('a rollback asked for while the switch waits out a Retry-After ends the wai
   const { fake, dns, plan, world, store } = await setup(t);
   // Within the 60 s a call waits for the provider, so the switch would sleep it out.
   fake.faults.push({ method: 'PATCH', status: 429, headers: { 'Retry-After': '20' } });
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] }, abortGraceMs: 8000 });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store }, 8000);
   const co = engine.create(plan, 'tester');
   const run = engine.advance(co.id, 'switch', 'tester').done;
   await until(() => fake.requests.some((r) => r.method === 'PATCH'));
@@ -312,8 +312,7 @@ test('a rollback asked for while the edge-cache purge waits out a Retry-After en
   const { fake, dns, plan, world, store } = await setup(t);
   // Within the 60 s a call waits for the provider, so the purge would sleep it out.
   fake.faults.push({ method: 'POST', status: 429, headers: { 'Retry-After': '20' } });
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] }, abortGraceMs: 8000 });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store }, 8000);
   const co = engine.create(plan, 'tester');
   const run = engine.advance(co.id, 'switch', 'tester').done;
   await until(() => fake.requests.some((r) => r.method === 'POST' && r.path.endsWith('/purge_cache')));
@@ -339,8 +338,7 @@ test('a switch whose first write is refused by a rate limit that blocks the toke
       return true;
     },
   });
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store });
   const view = await engine.advance(engine.create(plan, 'tester').id, 'switch', 'tester').done;
   assert.equal(view.state, 'failed');
   const message = view.steps.find((s) => s.name === 'switch')!.error?.message ?? '';
@@ -355,8 +353,7 @@ test('a switch whose first write is refused by a rate limit that blocks the toke
 test('a first write that may have landed (a 500 on every attempt) is still checked and undone, not called unchanged', async (t) => {
   const { fake, dns, plan, world, store } = await setup(t);
   fake.faults.push(...Array.from({ length: 3 }, () => ({ method: 'PATCH', status: 500 })));
-  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns })] } });
-  t.after(() => engine.close());
+  const engine = switchEngine(t, { dns, world, store });
   const view = await engine.advance(engine.create(plan, 'tester').id, 'switch', 'tester').done;
   assert.equal(view.state, 'failed');
   const message = view.steps.find((s) => s.name === 'switch')!.error?.message ?? '';
