@@ -272,8 +272,14 @@ function fillAbsentModules(a: Flat, b: Flat): void {
 }
 
 /** major.minor of a version string (8.2.18 → 8.2, 10.11.6-MariaDB-0+deb12u1 → 10.11), if it has one. */
-function minorOf(v: string | undefined): string | undefined {
-  return v === undefined ? undefined : /^\D*?(\d+\.\d+)/.exec(v)?.[1];
+function minorOf(v: string | null | undefined): string | undefined {
+  return v === undefined || v === null ? undefined : /^\D*?(\d+\.\d+)/.exec(v)?.[1];
+}
+
+/** Versions on one major.minor line, so `KEY~patch` in allowDiffer accepts them. */
+export function samePatchLine(a: string | null | undefined, b: string | null | undefined): boolean {
+  const m = minorOf(a);
+  return m !== undefined && m === minorOf(b);
 }
 
 /**
@@ -299,8 +305,7 @@ function allowMatcher(allow: string[]): (key: string, s: Value | undefined, p: V
     return patterns.some(({ re, patchOnly }) => {
       if (!re.test(key) && (old === undefined || !re.test(old))) return false;
       if (!patchOnly) return true;
-      const a = minorOf(s?.shown);
-      return a !== undefined && a === minorOf(p?.shown);
+      return samePatchLine(s?.shown, p?.shown);
     });
   };
 }

@@ -3,7 +3,7 @@
 // and software one side lacks are told as such, naming the host and what to do, so nobody hunts
 // forty "module absent" rows that are one failed command or one missing package.
 import { EVIDENCE_KEYS } from '../../executor.js';
-import { compareRuntimeFacts } from '../../../parity/runtime.js';
+import { compareRuntimeFacts, samePatchLine } from '../../../parity/runtime.js';
 import type { ParityRow, ParityTable } from '../../../../shared/parity.js';
 import { fail, pass, type PreflightCheck } from './types.js';
 
@@ -49,11 +49,6 @@ function oneSidedSoftware(table: ParityTable, rows: ParityRow[]): { problems: st
   return { problems, covered };
 }
 
-/** Versions on one major.minor line, so `KEY~patch` in allowDiffer would accept them. */
-function samePatchLine(a: string | null, b: string | null): boolean {
-  const minor = (v: string | null) => (v === null ? undefined : /^\D*?(\d+\.\d+)/.exec(v)?.[1]);
-  return minor(a) !== undefined && minor(a) === minor(b);
-}
 
 /** What to list in checks.allowDiffer for this row: env rows by variable name, the rest by key. */
 function allowKey(key: string): string {
