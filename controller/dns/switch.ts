@@ -122,7 +122,7 @@ function nothingChanged(k: RecordKey, held: RecordSet | null, cause: unknown): S
 }
 
 /** Values, then TTL, as an error message shows a set. */
-function showSet(set: RecordSet | null): string {
+export function showSet(set: RecordSet | null): string {
   if (set === null || set.records.length === 0) return 'no record';
   return `${set.records.join(', ')}, ttl ${set.ttl}${set.proxied === true ? ', proxied' : ''}`;
 }

@@ -6,7 +6,7 @@
 import { SwitchyardError } from '../../../shared/errors.js';
 import { requireDnsProvider } from '../../dns/registry.js';
 import { canPurgeCache, normalizeName, sameRecordSet, servedTtl, type DnsProvider, type RecordSet } from '../../dns/provider.js';
-import { applySwitch, planSwitch, restoreSnapshot, switchTarget, type DnsSnapshot } from '../../dns/switch.js';
+import { applySwitch, planSwitch, restoreSnapshot, showSet, switchTarget, type DnsSnapshot } from '../../dns/switch.js';
 import { EVIDENCE_KEYS, type ReconcileContext, type ReconcileResult, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
 import type { CutoverStore, DnsSnapshotRow } from '../store/index.js';
@@ -99,8 +99,6 @@ function withFinishHint(err: unknown, cutoverId: string): unknown {
   return new SwitchyardError(err.code, `${err.message}; ${hint}`, { details: err.details, cause: err });
 }
 
-const shown = (set: RecordSet | null): string => (set === null || set.records.length === 0 ? 'no record' : `${set.records.join(', ')} (ttl ${set.ttl})`);
-
 /**
  * A switch the last process left running: the provider may have taken the change before the
  * controller recorded it. The record as the provider holds it now decides, read only: the
@@ -144,11 +142,11 @@ export async function reconcileSwitch(deps: SwitchDeps, ctx: ReconcileContext): 
     return { outcome: 'succeeded', summary: parts.join('; '), evidence: { [EVIDENCE_KEYS.dnsChange]: change } };
   }
   if (sameRecordSet(now, snap.rrsetBefore, { ignoreNotes: true })) {
-    return { outcome: 'not-run', message: `the controller stopped during the switch; on restart the DNS provider still held ${record} as recorded before it (${shown(snap.rrsetBefore)}), so the switch did not happen: advance to run switch again (it is safe to repeat), or roll back with ${rollback}` };
+    return { outcome: 'not-run', message: `the controller stopped during the switch; on restart the DNS provider still held ${record} as recorded before it (${showSet(snap.rrsetBefore)}), so the switch did not happen: advance to run switch again (it is safe to repeat), or roll back with ${rollback}` };
   }
   return {
     outcome: 'unknown',
-    message: `the controller stopped during the switch; on restart the DNS provider held ${record} as ${shown(now)}, neither the switch's target (${shown(target)}) nor the record before it (${shown(snap.rrsetBefore)}): someone changed it; check it by hand, then advance (switch is safe to repeat) or roll back with ${rollback} (it restores ${shown(snap.rrsetBefore)})`,
+    message: `the controller stopped during the switch; on restart the DNS provider held ${record} as ${showSet(now)}, neither the switch's target (${showSet(target)}) nor the record before it (${showSet(snap.rrsetBefore)}): someone changed it; check it by hand, then advance (switch is safe to repeat) or roll back with ${rollback} (it restores ${showSet(snap.rrsetBefore)})`,
   };
 }
 
