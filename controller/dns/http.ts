@@ -27,8 +27,9 @@ export interface ProviderCall {
   /** Statuses returned to the caller instead of thrown (e.g. 404 on a DELETE retried after it landed). */
   accept?: number[];
   /**
-   * Once aborted, no attempt starts and a wait for the next one ends at once. The attempt in
-   * flight is let finish: a write cut off mid-way would leave what the provider holds unknown.
+   * Once aborted, no attempt starts and a wait for the next one ends at once. A GET in flight is
+   * cut at once: it changes nothing. Any other method in flight runs to its own timeout, see
+   * cutInFlight.
    */
   signal?: AbortSignal;
 }
@@ -102,6 +103,28 @@ export function notApplied(err: unknown): boolean {
   return err instanceof SwitchyardError && err.details?.applied === false;
 }
 
+/**
+ * Whether an abort ends an attempt already sent. Only a read: a write cut off client-side may
+ * still be applied by the provider, later and in an order nobody sees. The caller would then
+ * have to read back to learn what the provider holds, and that read could come before the cut
+ * write lands (PowerDNS and Cloudflare go on with a request whose client went away), so a
+ * restore deciding on it would leave the write standing after it. Let run, the write's answer
+ * says whether it landed, and a zone's writes stay one after another (the providers' write
+ * queues are released only once the provider has answered): the switch step restores a change
+ * that landed after an abort, and the rollback's restore queues behind it.
+ */
+function cutInFlight(method: ProviderCall['method']): boolean {
+  return method === 'GET';
+}
+
+function abortedError(where: string, signal: AbortSignal, attempt: number, last: string, detail: { inFlight: boolean; mayHaveLanded: boolean }): SwitchyardError {
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'aborted';
+  const tried = detail.inFlight ? `cut off in flight at attempt ${attempt + 1}` : attempt === 0 ? 'not sent' : `not retried after ${attempt} attempt(s) (${last})`;
+  return new SwitchyardError('SY_CONFLICT', `${where}: ${tried}: ${reason}`, {
+    details: { aborted: true, attempts: detail.inFlight ? attempt + 1 : attempt, ...(detail.mayHaveLanded ? {} : { applied: false }) },
+  });
+}
+
 export async function providerRequest(client: ProviderClient, call: ProviderCall): Promise<ProviderResponse> {
   const path = new URL(call.url).pathname + new URL(call.url).search;
   const where = `${client.label}: ${call.method} ${path}`;
@@ -111,24 +134,22 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
   let waitedForProvider = 0;
   let mayHaveLanded = false;
   for (let attempt = 0; ; attempt++) {
-    if (call.signal?.aborted === true) {
-      const reason = call.signal.reason instanceof Error ? call.signal.reason.message : 'aborted';
-      const tried = attempt === 0 ? 'not sent' : `not retried after ${attempt} attempt(s) (${last})`;
-      throw new SwitchyardError('SY_CONFLICT', `${where}: ${tried}: ${reason}`, {
-        details: { aborted: true, attempts: attempt, ...(mayHaveLanded ? {} : { applied: false }) },
-      });
-    }
+    if (call.signal?.aborted === true) throw abortedError(where, call.signal, attempt, last, { inFlight: false, mayHaveLanded });
     attempts = attempt + 1;
     const final = attempt >= client.policy.retries;
+    const timeout = AbortSignal.timeout(client.policy.timeoutMs);
+    const cut = call.signal !== undefined && cutInFlight(call.method) ? call.signal : undefined;
     let res: Response;
     try {
       res = await fetch(call.url, {
         method: call.method,
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(client.policy.timeoutMs),
+        signal: cut === undefined ? timeout : AbortSignal.any([cut, timeout]),
       });
     } catch (err) {
+      // Aborted with a reason, fetch rejects with that reason, not an AbortError.
+      if (cut?.aborted === true) throw abortedError(where, cut, attempt, last, { inFlight: true, mayHaveLanded });
       const code = networkCode(err);
       last = code === 'TIMEOUT' ? `no answer in ${client.policy.timeoutMs} ms` : `${code} ${scrub((err as Error).message, client.secrets)}`;
       if (!NOT_SENT.has(code)) mayHaveLanded = true;
@@ -138,6 +159,8 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
       continue;
     }
     const text = await res.text().catch(() => '');
+    // An answer cut off mid-body is no answer: it must not read as an empty one.
+    if (cut?.aborted === true) throw abortedError(where, cut, attempt, last, { inFlight: true, mayHaveLanded });
     let body: unknown = undefined;
     try {
       body = text === '' ? undefined : JSON.parse(text);

@@ -47,7 +47,8 @@ export interface RecordKey {
 export interface CallOptions {
   /**
    * The step's: once aborted, no further request of the call is started and its waits end; it
-   * rejects. A request already in flight finishes.
+   * rejects. A read already in flight is cut at once; a write in flight runs to its answer or its
+   * timeout, so whether it landed is known (http.ts cutInFlight).
    */
   signal?: AbortSignal;
 }

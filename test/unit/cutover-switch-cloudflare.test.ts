@@ -361,3 +361,22 @@ test('a first write that may have landed (a 500 on every attempt) is still check
   assert.match(message, /nothing had changed: www\.example\.com A is back to its snapshot/, 'the undo read the record before saying so');
   assert.ok(fake.requests.at(-1)!.method === 'GET', 'the undo read the record back');
 });
+
+test('a rollback asked for while the switch reads the record cuts the read at once: the rollback does not wait for the provider, and nothing is written', async (t) => {
+  const { fake, world, store, plan } = await setup(t);
+  // A request timeout well past the hold: without the cut the step would wait the provider out.
+  const dns = new Map<string, DnsProvider>([['cf-main', new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: { ...FAST, timeoutMs: 10_000 } })]]);
+  fake.faults.push({ method: 'GET', delayMs: 5000 });
+  const engine = switchEngine(t, { dns, world, store }, 8000);
+  const co = engine.create(plan, 'tester');
+  const run = engine.advance(co.id, 'switch', 'tester').done;
+  await until(() => fake.requests.length === 1);
+  const askedAt = Date.now();
+  const rolled = await engine.rollback(co.id, 'abort the switch', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.ok(Date.now() - askedAt < 2500, `rollback took ${Date.now() - askedAt} ms: it waited for the read in flight`);
+  await run;
+  assert.notEqual(engine.get(co.id).steps.find((s) => s.name === 'switch')!.state, 'succeeded');
+  assert.deepEqual(fake.requests.filter((r) => r.method !== 'GET'), [], 'no write');
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
+});

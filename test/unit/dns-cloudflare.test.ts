@@ -373,6 +373,8 @@ test('an abort ends a Retry-After wait at once: no request is started after it, 
   const started = Date.now();
   const read = provider.getRecordSet('example.com', 'www.example.com', 'A', { signal: ac.signal });
   await until(() => fake.requests.length === 1);
+  // The 429 reaches the client and it waits: an abort any sooner would cut the read in flight.
+  await new Promise((r) => setTimeout(r, 200));
   ac.abort(new SwitchyardError('SY_CONFLICT', 'aborted: rollback requested (test)'));
   await assert.rejects(read, (err: unknown) => {
     assert.ok(err instanceof SwitchyardError);
@@ -416,4 +418,39 @@ test('lowering the TTL while a switch write is in flight on the same name keeps 
   assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.20', 60]], 'the TTL change does not write back the value it read before the switch');
   assert.deepEqual(lowered.before?.records, ['203.0.113.20']);
   assert.equal(lowered.changed, true);
+});
+
+test('an abort cuts a read in flight at once instead of letting it run to its timeout, and it is not sent again', async (t) => {
+  const { fake } = await setup(t);
+  // A timeout well past the hold: without the cut the read would wait the provider out.
+  const provider = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: { ...FAST, timeoutMs: 10_000 } });
+  fake.faults.push({ method: 'GET', delayMs: 4000 });
+  const ac = new AbortController();
+  const read = provider.getRecordSet('example.com', 'www.example.com', 'A', { signal: ac.signal });
+  await until(() => fake.requests.length === 1);
+  const abortedAt = Date.now();
+  ac.abort(new SwitchyardError('SY_CONFLICT', 'aborted: rollback requested (test)'));
+  await assert.rejects(read, (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.equal(err.code, 'SY_CONFLICT');
+    assert.match(err.message, /GET \/client\/v4\/zones\?name=example\.com: cut off in flight at attempt 1: aborted: rollback requested \(test\)/);
+    assert.equal(err.details?.aborted, true);
+    return true;
+  });
+  assert.ok(Date.now() - abortedAt < 1000, `the read ended ${Date.now() - abortedAt} ms after the abort`);
+  assert.equal(fake.requests.length, 1, 'not retried after the cut');
+});
+
+test('an abort leaves a write in flight to its answer: the PATCH that landed is known to have landed, and nothing is sent after it', async (t) => {
+  const { fake, provider } = await setup(t);
+  fake.faults.push({ method: 'PATCH', delayMs: 600 });
+  const ac = new AbortController();
+  const started = Date.now();
+  const write = provider.replaceRecordSet('example.com', { name: 'www.example.com', type: 'A', ttl: 300, records: ['203.0.113.20'], proxied: false }, { signal: ac.signal });
+  await until(() => fake.requests.some((r) => r.method === 'PATCH'));
+  ac.abort(new SwitchyardError('SY_CONFLICT', 'aborted: rollback requested (test)'));
+  await write;
+  assert.ok(Date.now() - started >= 550, 'the PATCH was waited for');
+  assert.deepEqual(fake.records.map((r) => r.content), ['203.0.113.20']);
+  assert.deepEqual(fake.requests.filter((r) => r.method !== 'GET').map((r) => r.method), ['PATCH']);
 });
