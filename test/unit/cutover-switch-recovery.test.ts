@@ -4,22 +4,37 @@
 // Other steps are FAKES.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloudflareFake } from '../helpers/cloudflare-fake.js';
+import { startCloudflareFake, type CloudflareFake } from '../helpers/cloudflare-fake.js';
 import { FakeWorld, fakeRollback, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
 import type { DnsProvider } from '../../controller/dns/provider.js';
 import { parsePlan } from '../../controller/cutover/plan.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { dnsRollbackPart, switchExecutor } from '../../controller/cutover/steps/index.js';
+import type { ReconcileReads } from '../../controller/cutover/steps/switch.js';
+import type { RetryPolicy } from '../../controller/dns/http.js';
+import { SwitchyardError } from '../../shared/errors.js';
 
 const FAST = { baseDelayMs: 5, maxDelayMs: 20, retries: 2, timeoutMs: 2000 };
+
+interface RestartOptions {
+  /** The restarted controller's provider policy, over FAST. */
+  policy?: Partial<RetryPolicy>;
+  /** Wraps the restarted controller's provider. */
+  provider?: (real: DnsProvider) => DnsProvider;
+  reads?: ReconcileReads;
+  /** Just before the restart: faults for the fake. */
+  beforeRestart?: (fake: CloudflareFake) => void;
+  /** false: return while the reconcile is still going. */
+  settle?: boolean;
+}
 
 /**
  * Runs a cutover up to `propagate` and "kills" the controller in the switch's provider call:
  * `after` — once the provider took the change (the answer never reaches the controller);
  * `before` — before the request left.
  */
-async function dieInSwitch(t: TestContext, when: 'before' | 'after') {
+async function dieInSwitch(t: TestContext, when: 'before' | 'after', restart: RestartOptions = {}) {
   const fake = await startCloudflareFake(t);
   fake.zones.push({ id: 'zone123', name: 'example.com' });
   fake.records.push({ id: 'rec1', zone_id: 'zone123', name: 'www.example.com', type: 'A', content: '203.0.113.10', ttl: 3600, proxied: false });
@@ -47,12 +62,17 @@ async function dieInSwitch(t: TestContext, when: 'before' | 'after') {
   const store2 = CutoverStore.open(file);
   t.after(() => store2.close());
   const world2 = new FakeWorld();
-  const dns = new Map<string, DnsProvider>([['cf-main', provider()]]);
-  const second = newEngine(store2, { executors: fakeSteps(world2, { switch: switchExecutor({ dns }) }), rollback: { parts: [dnsRollbackPart({ dns }), ...fakeRollback(world2).parts.slice(1)] } });
+  const restarted = restart.policy === undefined ? provider() : new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: { ...FAST, ...restart.policy } });
+  const dns = new Map<string, DnsProvider>([['cf-main', restart.provider?.(restarted) ?? restarted]]);
+  const second = newEngine(store2, {
+    executors: fakeSteps(world2, { switch: switchExecutor({ dns, reconcileReads: restart.reads ?? { tries: 3, firstPauseMs: 20 } }) }),
+    rollback: { parts: [dnsRollbackPart({ dns }), ...fakeRollback(world2).parts.slice(1)] },
+  });
   t.after(() => second.close());
   const writesBefore = fake.requests.filter((r) => r.method !== 'GET').length;
+  restart.beforeRestart?.(fake);
   second.resumeAfterRestart();
-  await second.idle(id);
+  if (restart.settle !== false) await second.idle(id);
   return { id, fake, second, store2, world2, newWrites: () => fake.requests.filter((r) => r.method !== 'GET').slice(writesBefore) };
 }
 
@@ -127,4 +147,63 @@ test('a record someone else changed meanwhile is left for a person, naming all t
   assert.equal(view.state, 'interrupted');
   assert.match(view.error!.message, /held www\.example\.com A as 198\.51\.100\.7, ttl 120, neither the switch's target \(203\.0\.113\.20, ttl 300\) nor the record before it \(203\.0\.113\.10, ttl 3600\): someone changed it/);
   assert.equal(fake.requests.filter((r) => r.method !== 'GET').length, 0);
+});
+
+test('a restart that finds the DNS provider unreachable reads again with pauses, and records the switch once it answers', async (t) => {
+  let failing = 2;
+  const { id, second, newWrites } = await dieInSwitch(t, 'after', {
+    provider: (real) => {
+      const flaky = Object.create(real) as DnsProvider;
+      flaky.getRecordSet = async (...args) => {
+        if (failing > 0) {
+          failing--;
+          throw new SwitchyardError('SY_DNS_PROVIDER', 'cloudflare cf-main: GET /client/v4/zones failed after 3 attempt(s): ECONNREFUSED');
+        }
+        return real.getRecordSet(...args);
+      };
+      return flaky;
+    },
+  });
+  assert.equal(failing, 0);
+  assert.deepEqual(newWrites(), []);
+  const step = second.get(id).steps.find((s) => s.name === 'switch')!;
+  assert.equal(step.state, 'succeeded', JSON.stringify(step.error));
+  assert.match(step.summary ?? '', /found in place after a restart/);
+});
+
+test('a restart that cannot read the DNS provider at all leaves the switch for a person, saying how many times it tried', async (t) => {
+  let reads = 0;
+  const { id, second, newWrites } = await dieInSwitch(t, 'after', {
+    provider: (real) => {
+      const down = Object.create(real) as DnsProvider;
+      down.getRecordSet = async () => {
+        reads++;
+        throw new SwitchyardError('SY_DNS_PROVIDER', 'cloudflare cf-main: GET /client/v4/zones failed after 3 attempt(s): ECONNREFUSED');
+      };
+      return down;
+    },
+  });
+  assert.equal(reads, 3);
+  assert.deepEqual(newWrites(), []);
+  const view = second.get(id);
+  assert.equal(view.state, 'interrupted');
+  assert.match(view.error!.message, /on restart the DNS provider cf-main could not be read, tried 3 times over \d+ s \(last: .*ECONNREFUSED\), so whether the switch happened is unknown: check www\.example\.com A by hand \(the switch's target is 203\.0\.113\.20, ttl 300, the record before it 203\.0\.113\.10, ttl 3600\)/);
+  const event = second.history(id).find((e) => e.type === 'progress' && e.data.phase === 'reconcile');
+  assert.match(String(event?.data.message), /tried 3 times/);
+});
+
+test('a shutdown during the restart\'s read-back ends the read in flight at once, and the switch is left for the next start', async (t) => {
+  // A request timeout well past the hold: without the signal the read would wait the provider out.
+  const { id, fake, second, store2 } = await dieInSwitch(t, 'after', {
+    policy: { timeoutMs: 10_000 },
+    settle: false,
+    beforeRestart: (f) => f.faults.push({ method: 'GET', delayMs: 5000 }),
+  });
+  const gets = fake.requests.length;
+  await until(() => fake.requests.length > gets);
+  const started = Date.now();
+  await second.close();
+  assert.ok(Date.now() - started < 2000, `shutdown took ${Date.now() - started} ms: it waited for the read`);
+  assert.equal(store2.steps.get(id, 'switch')!.state, 'interrupted');
+  assert.equal(store2.dnsSnapshots.forCutover(id)[0]!.appliedAt, null, 'nothing recorded from a read cut short');
 });

@@ -4,6 +4,7 @@
 // hands rollback the original. Re-running is safe: a record already holding the production IP
 // is left alone, which makes this step idempotent.
 import { SwitchyardError } from '../../../shared/errors.js';
+import { sleep } from '../../../shared/sleep.js';
 import { requireDnsProvider } from '../../dns/registry.js';
 import { canPurgeCache, normalizeName, sameRecordSet, servedTtl, type DnsProvider, type RecordSet } from '../../dns/provider.js';
 import { applySwitch, planSwitch, restoreSnapshot, showSet, switchTarget, type DnsSnapshot } from '../../dns/switch.js';
@@ -12,7 +13,24 @@ import type { Plan } from '../plan.js';
 import type { CutoverStore, DnsSnapshotRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 
-export type SwitchDeps = Pick<StepDeps, 'dns'>;
+export type SwitchDeps = Pick<StepDeps, 'dns'> & {
+  /** How a restart's reconcile reads the provider back (default RECONCILE_READS). */
+  reconcileReads?: ReconcileReads;
+};
+
+export interface ReconcileReads {
+  /** Reads in all, each with the provider's own retries, before the switch is left for a person. */
+  tries: number;
+  /** Pause after the first failed read; doubles after each one. */
+  firstPauseMs: number;
+}
+
+/**
+ * Each read already retries a blip; these cover a provider that is down a while longer, like a
+ * PowerDNS on the same host starting after the controller when both come back from a reboot.
+ * About 35 s of pauses: an interrupted switch holds the cutover meanwhile (a rollback still ends it).
+ */
+export const RECONCILE_READS: ReconcileReads = { tries: 4, firstPauseMs: 5_000 };
 
 /**
  * The TTL the switched record gets: the plan's, else the current one capped at maxTtl (as served:
@@ -113,9 +131,16 @@ export async function reconcileSwitch(deps: SwitchDeps, ctx: ReconcileContext): 
   // The snapshot is written before the provider is called: without one, it was not called.
   if (snap === undefined) return { outcome: 'not-run', message: `the controller stopped during the switch before it called the DNS provider (no snapshot was taken); advance to run switch again (it is safe to repeat), or roll back with ${rollback}` };
   const provider = requireDnsProvider(deps.dns, snap.provider, 'dns.provider');
-  const now = await provider.getRecordSet(snap.zone, snap.name, snap.type);
   const target = switchTarget(snap, snap.rrsetBefore, plan.production.ip, { ttl: switchTtl(plan, snap.rrsetBefore, provider) });
   const record = `${snap.name} ${snap.type}`;
+  const read = await readBack(provider, snap, ctx, deps.reconcileReads ?? RECONCILE_READS);
+  if ('failed' in read) {
+    return {
+      outcome: 'unknown',
+      message: `the controller stopped during the switch; on restart the DNS provider ${provider.name} could not be read, tried ${read.tries} times over ${Math.round(read.ms / 1000)} s (last: ${read.failed}), so whether the switch happened is unknown: check ${record} by hand (the switch's target is ${showSet(target)}, the record before it ${showSet(snap.rrsetBefore)}), then advance (switch is safe to repeat) or roll back with ${rollback} (it restores ${showSet(snap.rrsetBefore)})`,
+    };
+  }
+  const now = read.set;
   if (sameRecordSet(now, target, { ignoreNotes: true })) {
     const at = ctx.clock.now().toISOString();
     store.transaction(() => {
@@ -148,6 +173,28 @@ export async function reconcileSwitch(deps: SwitchDeps, ctx: ReconcileContext): 
     outcome: 'unknown',
     message: `the controller stopped during the switch; on restart the DNS provider held ${record} as ${showSet(now)}, neither the switch's target (${showSet(target)}) nor the record before it (${showSet(snap.rrsetBefore)}): someone changed it; check it by hand, then advance (switch is safe to repeat) or roll back with ${rollback} (it restores ${showSet(snap.rrsetBefore)})`,
   };
+}
+
+/**
+ * The record as the provider holds it, read up to `tries` times with doubling pauses. The
+ * signal (a shutdown, or a rollback asked for) ends a read in flight and a pause at once: it
+ * rejects then, and the engine records nothing, leaving the switch to the next start.
+ */
+async function readBack(provider: DnsProvider, snap: DnsSnapshotRow<RecordSet | null>, ctx: ReconcileContext, reads: ReconcileReads): Promise<{ set: RecordSet | null } | { failed: string; tries: number; ms: number }> {
+  const started = Date.now();
+  let pause = reads.firstPauseMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { set: await provider.getRecordSet(snap.zone, snap.name, snap.type, { signal: ctx.signal }) };
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      const message = (err as Error).message;
+      if (attempt >= reads.tries) return { failed: message, tries: attempt, ms: Date.now() - started };
+      ctx.logger.warn({ attempt, of: reads.tries, retryInMs: pause }, `cannot read ${snap.name} ${snap.type} back from ${provider.name} to reconcile the interrupted switch (try ${attempt} of ${reads.tries}): ${message}`);
+      await sleep(pause, ctx.signal);
+      pause *= 2;
+    }
+  }
 }
 
 export function switchExecutor(deps: SwitchDeps): StepExecutor {
