@@ -11,7 +11,7 @@ import type { DnsProvider } from '../../controller/dns/provider.js';
 import { ttlLimitsByProvider } from '../../controller/dns/ttl-limits.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { storedPlansRefused } from '../../controller/cutover/plan-ttl.js';
-import { builtinPreflightChecks, dnsTtlPort, preflightExecutor } from '../../controller/cutover/steps/index.js';
+import { builtinPreflightChecks, dnsTtlPort, preflightExecutor, switchExecutor } from '../../controller/cutover/steps/index.js';
 import type { StepDeps } from '../../controller/cutover/steps/deps.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
@@ -83,4 +83,22 @@ test('start-up lists the open cutovers not yet switched whose plan the limits no
   assert.deepEqual(found.map((p) => [p.cutoverId, p.state, p.field]), [[bad.id, 'planned', 'dns.ttl']]);
   assert.match(found[0]!.message, /plan: key dns\.ttl: 30 is below 60/);
   assert.deepEqual(storedPlansRefused(store, ttlLimitsByProvider({ 'cf-main': { type: 'cloudflare', apiToken: 'x', baseUrl: 'https://api.cloudflare.com/client/v4', minTtl: 30 } })), []);
+});
+
+test('the switch re-checks the stored plan against the provider before any DNS change: refused, it fails naming the key, with nothing written', async (t) => {
+  const { fake, dns, store } = await setup(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world, { switch: switchExecutor({ dns }) }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  // Prepare and preflight passed under the earlier config; the controller restarted since with minTtl 60.
+  const co = engine.create(storedPlan(30), 'tester');
+  const view = await engine.advance(co.id, 'switch', 'tester').done;
+  assert.equal(view.state, 'failed');
+  const err = view.steps.find((s) => s.name === 'switch')!.error!;
+  assert.equal(err.code, 'SY_PRECONDITION');
+  assert.equal(err.field, 'dns.ttl');
+  assert.match(err.message, /^plan: key dns\.ttl: 30 is below 60, the lowest TTL DNS provider cf-main \(cloudflare\) accepts .*; the switch sent no DNS change, www\.example\.com A is as it was: roll back with POST \/v1\/cutovers\/co_\w+\/rollback, then create a new cutover/);
+  assert.deepEqual(fake.requests.filter((r) => r.method !== 'GET'), [], 'no write sent');
+  assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
+  assert.deepEqual(store.dnsSnapshots.forCutover(co.id), [], 'no snapshot: there is nothing to undo');
 });

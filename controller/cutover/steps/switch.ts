@@ -10,6 +10,7 @@ import { canPurgeCache, normalizeName, sameRecordSet, servedTtl, type DnsProvide
 import { applySwitch, planSwitch, restoreSnapshot, showSet, switchTarget, type DnsSnapshot } from '../../dns/switch.js';
 import { EVIDENCE_KEYS, type ReconcileContext, type ReconcileResult, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { Plan } from '../plan.js';
+import { planTtlRefusal } from '../plan-ttl.js';
 import type { CutoverStore, DnsSnapshotRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 
@@ -204,6 +205,14 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
     async run(ctx: StepContext): Promise<StepResult> {
       const { plan, store } = ctx;
       const provider = requireDnsProvider(deps.dns, plan.dns.provider);
+      // Prepare and preflight check this too, but the config may have changed since (minTtl
+      // raised, then a restart): the provider would refuse the write, or worse take part of a set.
+      const refusal = planTtlRefusal(plan, provider.name, provider.ttlLimits);
+      if (refusal !== undefined) {
+        // Staging is frozen by now and a failed switch is not advanced again: the way on is back.
+        const message = `${refusal.message} (the plan was accepted under an earlier controller config); the switch sent no DNS change, ${plan.dns.name} ${plan.dns.type} is as it was: roll back with POST /v1/cutovers/${ctx.cutover.id}/rollback, then create a new cutover with TTLs the provider takes`;
+        throw new SwitchyardError('SY_PRECONDITION', message, { field: refusal.field, cause: refusal, details: { unchanged: true } });
+      }
       const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type, { signal: ctx.signal });
       const ttl = switchTtl(plan, current, provider);
       const unexpected = current !== null && !current.records.every((r) => r === plan.staging.ip || r === plan.production.ip);
