@@ -24,6 +24,8 @@ interface CutoverLike {
   error?: { code: string; message: string; step?: string } | null;
   rollback?: { state: string; reason: string; parts: Array<{ name: string; state: string }> } | null;
   fallbackUntil?: string | null;
+  /** What the controller found wrong outside any step since it started (absent from older controllers). */
+  warnings?: Array<{ message: string }>;
 }
 
 type Flags = { url?: string; token?: string; json?: boolean };
@@ -49,6 +51,7 @@ export function formatCutover(c: CutoverLike, now = Date.now()): string {
     lines.push(`  ${MARK[s.state] ?? '?'} ${s.name.padEnd(10)} ${s.state.padEnd(11)}${d}${tail}`);
   }
   if (c.error) lines.push(`error: ${c.error.code}: ${c.error.message}`);
+  for (const w of c.warnings ?? []) lines.push(`⚠ ${w.message}`);
   if (c.rollback) lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ')}`);
   const fallback = fallbackLine(c, now);
   if (fallback !== undefined) lines.push(fallback);

@@ -26,7 +26,7 @@ import {
   type StepResult,
 } from './executor.js';
 import { EventHub, type CutoverEvent, type CutoverEventType } from './events.js';
-import { buildView, nextStepOf, type CutoverView } from './view.js';
+import { buildView, nextStepOf, type CutoverView, type WarningView } from './view.js';
 import { fallbackExecutor } from './steps/fallback.js';
 import { buildReport, type CutoverReport } from './report.js';
 
@@ -199,6 +199,11 @@ export class CutoverEngine {
   private readonly newId: () => string;
   private readonly hub = new EventHub();
   private readonly active = new Map<string, Activity>();
+  /**
+   * warn()'s, by cutover, for the view: only this process's, as each start-up checks afresh (a
+   * fixed config raises none). The event log keeps every one.
+   */
+  private readonly warnings = new Map<string, WarningView[]>();
   private closed = false;
   /** Rollbacks cut short by the last process, until resumeAfterRestart() takes them. */
   private toResume: string[] | undefined;
@@ -223,12 +228,12 @@ export class CutoverEngine {
   // ---------------------------------------------------------------- reads
 
   get(id: string): CutoverView {
-    return buildView(this.store, this.row(id), this.active.has(id));
+    return buildView(this.store, this.row(id), this.active.has(id), this.warnings.get(id));
   }
 
   /** Newest first; `after` continues a listing after the last cutover of the previous page. */
   list(limit = 100, after?: ListPosition): CutoverView[] {
-    return this.store.cutovers.list(limit, after).map((r) => buildView(this.store, r, this.active.has(r.id)));
+    return this.store.cutovers.list(limit, after).map((r) => buildView(this.store, r, this.active.has(r.id), this.warnings.get(r.id)));
   }
 
   report(id: string): CutoverReport {
@@ -363,7 +368,12 @@ export class CutoverEngine {
    */
   warn(id: string, message: string, detail: Record<string, unknown> = {}): void {
     this.row(id);
+    const at = this.now();
     this.commit((tx) => tx.event(id, 'warning', { ...detail, message }));
+    const seen: WarningView = { at, message };
+    if (typeof detail.field === 'string') seen.field = detail.field;
+    if (typeof detail.phase === 'string') seen.phase = detail.phase;
+    this.warnings.set(id, [...(this.warnings.get(id) ?? []), seen]);
   }
 
   /** Ends the fallback window: fallback → completed. */

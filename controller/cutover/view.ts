@@ -68,6 +68,17 @@ export const RollbackViewSchema = Type.Object(
 );
 export type RollbackView = Static<typeof RollbackViewSchema>;
 
+export const WarningViewSchema = Type.Object(
+  {
+    at: Type.String(),
+    message: Type.String(),
+    field: Type.Optional(Type.String({ description: 'the plan key the warning is about' })),
+    phase: Type.Optional(Type.String({ description: 'when the controller found it, e.g. startup' })),
+  },
+  { additionalProperties: false },
+);
+export type WarningView = Static<typeof WarningViewSchema>;
+
 export const CutoverViewSchema = Type.Object(
   {
     id: Type.String(),
@@ -84,6 +95,11 @@ export const CutoverViewSchema = Type.Object(
     plan: PlanSchema,
     steps: Type.Array(StepViewSchema),
     rollback: Nullable(RollbackViewSchema),
+    warnings: Type.Optional(
+      Type.Array(WarningViewSchema, {
+        description: 'what this controller found wrong with the cutover outside any step since it started (a stored plan the DNS provider now refuses); the same as its warning events; absent when none',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -138,7 +154,8 @@ export function nextStepOf(steps: readonly StepRow[]): StepRow | undefined {
   return steps.find((s) => s.state !== 'succeeded' && s.state !== 'skipped');
 }
 
-export function buildView(store: CutoverStore, row: CutoverRow, running: boolean): CutoverView {
+/** `warnings`: the ones this controller process raised (CutoverEngine.warn); none before it started. */
+export function buildView(store: CutoverStore, row: CutoverRow, running: boolean, warnings: readonly WarningView[] = []): CutoverView {
   const steps = store.steps.list(row.id);
   const rollback = store.rollbacks.get(row.id);
   return {
@@ -156,5 +173,6 @@ export function buildView(store: CutoverStore, row: CutoverRow, running: boolean
     plan: row.plan,
     steps: steps.map(stepView),
     rollback: rollback === undefined ? null : rollbackView(rollback, store.rollbackParts.list(row.id)),
+    ...(warnings.length === 0 ? {} : { warnings: [...warnings] }),
   };
 }

@@ -9,7 +9,9 @@ import type { ControllerConfig } from '../../controller/config.js';
 import { ttlLimitsByProvider } from '../../controller/dns/ttl-limits.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
-import { formatEvent } from '../../cli/commands/cutover.js';
+import { formatCutover, formatEvent } from '../../cli/commands/cutover.js';
+import { hashToken } from '../../controller/api/auth.js';
+import { VIEWER_TOKEN, bearer } from '../helpers/api-app.js';
 import { PLAN_CONTEXT, newEngine, planInput, tempStore } from '../helpers/cutover-fakes.js';
 
 const CF = { type: 'cloudflare' as const, apiToken: 'x', baseUrl: 'https://api.cloudflare.com/client/v4' };
@@ -21,7 +23,7 @@ function storedPlan(ttl: number): Plan {
 }
 
 function configFor(stateFile: string): ControllerConfig {
-  return { listen: { host: '127.0.0.1', port: 0 }, stateFile, logLevel: 'silent', insecure: false, agents: [], tokens: [], dnsProviders: { 'cf-main': CF }, resolvers: [], agentTimeoutMs: 1000 };
+  return { listen: { host: '127.0.0.1', port: 0 }, stateFile, logLevel: 'silent', insecure: false, agents: [], tokens: [{ name: 'alice-viewer', role: 'viewer', hash: hashToken(VIEWER_TOKEN) }], dnsProviders: { 'cf-main': CF }, resolvers: [], agentTimeoutMs: 1000 };
 }
 
 test('start-up puts a warning naming the key in the event stream of each open cutover whose stored plan the provider now refuses, once per start-up', async (t) => {
@@ -50,4 +52,39 @@ test('start-up puts a warning naming the key in the event stream of each open cu
   const after = CutoverStore.open(file);
   t.after(() => after.close());
   assert.equal(after.cutovers.get(bad.id)?.state, 'planned', 'the warning changes nothing else');
+});
+
+test('cutover status shows the start-up warnings of this controller: the view has them (REST too), the CLI prints them, once however often it restarted', async (t) => {
+  const { store, file } = tempStore(t);
+  const engine = newEngine(store);
+  const bad = engine.create(storedPlan(30), 'tester');
+  const good = engine.create(storedPlan(60), 'tester');
+  await engine.close();
+  store.close();
+
+  for (const start of [1, 2]) {
+    const running = await startController(configFor(file), { logger: silentLogger() });
+    try {
+      const view = running.engine.get(bad.id);
+      assert.equal(view.warnings?.length, 1, `start ${start}: this start-up's warning only`);
+      assert.equal(view.warnings![0]!.field, 'dns.ttl');
+      assert.equal(view.warnings![0]!.phase, 'startup');
+      assert.match(view.warnings![0]!.message, /key dns\.ttl: 30 is below 60.*prepare and preflight fail/);
+      assert.equal(running.engine.get(good.id).warnings, undefined, 'no field where there is nothing to say');
+
+      const res = await running.app.inject({ method: 'GET', url: `/v1/cutovers/${bad.id}`, headers: bearer(VIEWER_TOKEN) });
+      assert.equal(res.statusCode, 200, res.body);
+      const body = res.json() as { warnings?: Array<{ message: string; field?: string; at: string }> };
+      assert.deepEqual(body.warnings, view.warnings, 'the REST view carries them as the engine has them');
+      assert.ok(!Number.isNaN(Date.parse(body.warnings![0]!.at)));
+
+      const printed = formatCutover(body as Parameters<typeof formatCutover>[0]).split('\n');
+      assert.equal(printed.filter((l) => l.startsWith('⚠ ')).length, 1);
+      assert.match(printed.find((l) => l.startsWith('⚠ '))!, /^⚠ plan: key dns\.ttl: 30 is below 60/);
+      const fine = (await running.app.inject({ method: 'GET', url: `/v1/cutovers/${good.id}`, headers: bearer(VIEWER_TOKEN) })).json();
+      assert.ok(!formatCutover(fine).includes('⚠'));
+    } finally {
+      await running.close();
+    }
+  }
 });
