@@ -97,7 +97,7 @@ test('the switch re-checks the stored plan against the provider before any DNS c
   const err = view.steps.find((s) => s.name === 'switch')!.error!;
   assert.equal(err.code, 'SY_PRECONDITION');
   assert.equal(err.field, 'dns.ttl');
-  assert.match(err.message, /^plan: key dns\.ttl: 30 is below 60, the lowest TTL DNS provider cf-main \(cloudflare\) accepts .*; the switch sent no DNS change, www\.example\.com A is as it was: roll back with POST \/v1\/cutovers\/co_\w+\/rollback, then create a new cutover/);
+  assert.match(err.message, /^plan: key dns\.ttl: 30 is below 60, the lowest TTL DNS provider cf-main \(cloudflare\) accepts .*; the switch wrote nothing to www\.example\.com A: roll back with POST \/v1\/cutovers\/co_\w+\/rollback, then create a new cutover/);
   assert.deepEqual(fake.requests.filter((r) => r.method !== 'GET'), [], 'no write sent');
   assert.deepEqual(fake.records.map((r) => [r.content, r.ttl]), [['203.0.113.10', 3600]]);
   assert.deepEqual(store.dnsSnapshots.forCutover(co.id), [], 'no snapshot: there is nothing to undo');

@@ -210,7 +210,7 @@ export function switchExecutor(deps: SwitchDeps): StepExecutor {
       const refusal = planTtlRefusal(plan, provider.name, provider.ttlLimits);
       if (refusal !== undefined) {
         // Staging is frozen by now and a failed switch is not advanced again: the way on is back.
-        const message = `${refusal.message} (the plan was accepted under an earlier controller config); the switch sent no DNS change, ${plan.dns.name} ${plan.dns.type} is as it was: roll back with POST /v1/cutovers/${ctx.cutover.id}/rollback, then create a new cutover with TTLs the provider takes`;
+        const message = `${refusal.message} (the plan was accepted under an earlier controller config); the switch wrote nothing to ${plan.dns.name} ${plan.dns.type}: roll back with POST /v1/cutovers/${ctx.cutover.id}/rollback, then create a new cutover with TTLs the provider takes`;
         throw new SwitchyardError('SY_PRECONDITION', message, { field: refusal.field, cause: refusal, details: { unchanged: true } });
       }
       const current = await provider.getRecordSet(plan.dns.zone, plan.dns.name, plan.dns.type, { signal: ctx.signal });
