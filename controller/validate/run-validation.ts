@@ -131,7 +131,7 @@ export async function runValidation(plan: Plan, opts: ValidationOptions = {}): P
   }
   if (!skip.has('http')) {
     emit({ phase: 'http origin' });
-    findings.push(...(await httpOriginFindings(http, sides, { port: opts.httpPort, stagingLocked: opts.stagingLocked === true })));
+    findings.push(...(await httpOriginFindings(http, sides, { port: opts.httpPort, stagingLocked: opts.stagingLocked === true, plan })));
   }
   if (!skip.has('assets')) {
     emit({ phase: 'asset files' });

@@ -214,6 +214,81 @@ test('the site\'s http:// origin on production\'s IP must redirect permanently t
   assert.deepEqual(pick(await runValidation(httpPlan, { skip: ALL.filter((g) => g !== 'http'), httpPort: w.prod.httpPort }), 'http-redirect'), []);
 });
 
+test('the other of www and the apex, when the plan names it too (dns.name, checks.tlsHosts), must redirect from http:// to https on production as it does on staging today; a name the plan does not name is not asked', async (t) => {
+  const w = await world(t);
+  const encrypted = (req: IncomingMessage): boolean => (req.socket as { encrypted?: boolean }).encrypted === true;
+  const hostOf = (req: IncomingMessage): string => (req.headers.host ?? '').replace(/:\d+$/, '');
+  // Each side's server answers www's http:// with a 301 to its https origin, and the apex with `prodApex`/`stgApex`.
+  let prodApex: Route = redirect(`${w.PROD}/`);
+  let stgApex: Route = redirect(`${w.PROD}/`);
+  for (const [routes, origin, apex] of [[w.prodRoutes, () => w.PROD, () => prodApex], [w.stgRoutes, () => w.STG, () => stgApex]] as const) {
+    routes.set('/', (req, res) => {
+      if (encrypted(req)) return send(res, 200, page(origin(), '/'));
+      if (hostOf(req) === 'example.test') return apex()(req, res);
+      return redirect(`${origin()}/`)(req, res);
+    });
+  }
+  const base = plan(w, { pages: ['/'] });
+  const www = `http://www.example.test:${w.prod.httpPort}/`;
+  const apex = `http://example.test:${w.prod.httpPort}/`;
+  const run = (p: Plan, stagingLocked = false): Promise<ValidationReport> => runValidation(p, { skip: ALL.filter((g) => g !== 'http'), httpPort: w.prod.httpPort, stagingLocked });
+  const withPlan = (patch: (raw: Record<string, any>) => void): Plan => {
+    const raw = structuredClone(base) as unknown as Record<string, any>;
+    patch(raw);
+    return parsePlan(raw, { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] });
+  };
+
+  // The plan switches www only: the apex is none of its business.
+  const wwwOnly = await run(base);
+  assert.deepEqual(pick(wwwOnly, 'http-redirect').map((f) => `${f.status} ${f.page}`), [`pass ${www}`], show(wwwOnly));
+  assert.ok(!w.prod.hits.some((h) => h.startsWith('http example.test')), 'the apex is not asked');
+
+  // The switched record is the apex (www a CNAME to it): both names are asked, on production's IP.
+  const apexPlan = withPlan((raw) => (raw.dns.name = 'example.test'));
+  const verdict = async (p: Plan, status: Finding['status'], message: RegExp, stagingLocked = false): Promise<Finding> => {
+    const r = await run(p, stagingLocked);
+    assert.deepEqual(pick(r, 'http-redirect').map((f) => f.page), [www, apex], show(r));
+    return one(r, 'http-redirect', apex, status, message);
+  };
+  const ok = await verdict(apexPlan, 'pass', new RegExp(`^301 → ${w.PROD}/$`));
+  assert.deepEqual(ok.evidence, { url: apex, ip: PRODUCTION_IP, status: 301, location: `${w.PROD}/`, expected: `${w.PROD}/` });
+  assert.ok(w.prod.hits.includes(`http example.test:${w.prod.httpPort} /`), 'asked production by its IP with the apex in Host');
+  // A permanent redirect to https on its own name is fine too: the https site takes it from there.
+  prodApex = redirect(`https://example.test:${w.prod.httpsPort}/`, 308);
+  await verdict(apexPlan, 'pass', /^308 → https:\/\/example\.test:\d+\/$/);
+
+  // Production's vhost lacks the apex as an alias: the default vhost answers it, where staging's server redirects it.
+  prodApex = (_req, res) => send(res, 200, '<html><head><title>Apache2 Debian Default Page: It works</title></head></html>');
+  const dflt = await verdict(apexPlan, 'fail', /^http:\/\/example\.test:\d+\/ answers 200 instead of redirecting to https:\/\/www\.example\.test:\d+\/.*\(today staging's server answers 301 → https:\/\/www\.example\.test:\d+\/\)$/);
+  assert.deepEqual(dflt.evidence?.['staging'], { url: apex, ip: STAGING_IP, status: 301, location: `${w.PROD}/` });
+  assert.ok(w.stg.hits.includes(`http example.test:${w.stg.httpPort} /`), "asked staging's server for the apex by its IP");
+  prodApex = redirect('https://neighbour.test/');
+  await verdict(apexPlan, 'fail', /redirects to another host, https:\/\/neighbour\.test\/, not to https:\/\/www\.example\.test:\d+\/: visitors typing example\.test .* lacks example\.test as an alias/);
+  // The same shortfall on staging today only warns: the switch changes nothing there.
+  prodApex = redirect(`${w.PROD}/`, 302);
+  stgApex = redirect(`${w.PROD}/`, 302);
+  await verdict(apexPlan, 'warn', /with a temporary 302: .* — as staging's server answers it today \(302 → https:\/\/www\.example\.test:\d+\/\)/);
+  // Locked, staging's server answers the maintenance page for every name: no baseline, so production's plain page fails.
+  prodApex = (_req, res) => send(res, 200, page(w.PROD, '/'));
+  w.stagingLocked = true;
+  await verdict(apexPlan, 'fail', /answers 200 instead of redirecting.* \(staging, locked, answers 503 for it at 127\.0\.0\.2: no baseline to compare with\)$/, true);
+  w.stagingLocked = false;
+
+  // The apex named in checks.tlsHosts (production serves it over https) counts too; so does the
+  // reverse: a site on the apex whose plan names www.
+  prodApex = redirect(`${w.PROD}/`);
+  await verdict(withPlan((raw) => (raw.checks.tlsHosts = [`example.test:${w.prod.httpsPort}`])), 'pass', /^301 → /);
+  const onApex = withPlan((raw) => {
+    raw.production.origin = `https://example.test:${w.prod.httpsPort}`;
+    raw.dns.name = 'example.test';
+    raw.checks.tlsHosts = ['www.example.test'];
+  });
+  const r = await run(onApex);
+  assert.deepEqual(pick(r, 'http-redirect').map((f) => f.page), [apex, www], show(r));
+  // www's 301 goes to https://www.example.test: its own name over https.
+  one(r, 'http-redirect', www, 'pass', /^301 → https:\/\/www\.example\.test:\d+\/$/);
+});
+
 test('robots.txt answering 429 fails like a 5xx (Google stops crawling); a 404 still means no rules', async (t) => {
   const w = await world(t);
   const p = plan(w, { pages: ['/'] });
