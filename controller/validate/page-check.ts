@@ -15,7 +15,7 @@ import { redirectCount, type Chain } from './redirect-chain.js';
 import { headerDirectives, metaDirectives, type RobotsDirective } from './robots-directives.js';
 import { statusFindings } from './page-status.js';
 import { siteIdentityFindings, type RecordedPage, type TitleRewrite } from './site-identity.js';
-import { baselineEvidence, isBlank, stagingAgainst, stagingDid, when, type Against } from './staging-answer.js';
+import { baselineEvidence, isBlank, stagingAgainst, stagingDid, stagingNoPage, when, type Against } from './staging-answer.js';
 import { urlOn, type Side } from './sides.js';
 import { urlRefs } from './url-refs.js';
 
@@ -97,7 +97,7 @@ function ttfbFindings(prod: Chain, against: Against, path: string, limitMs: numb
   if (was === null) return [f.pass(`TTFB ${p} ms; no staging baseline (${against.why})`, { productionMs: p, ...baselineEvidence(against) })];
   // A staging answering its maintenance 503 is quick, and no measure of the site.
   if (was.status !== 200 || was.ttfbMs === undefined) {
-    const why = was.status !== 200 ? stagingDid(was, was.status === null ? 'did not answer' : `answers ${was.status}`, was.status === null ? 'did not answer' : `answered ${was.status}`) : `the record has no TTFB (taken by ${was.source} at ${was.recordedAt ?? ''})`;
+    const why = was.status === null ? stagingNoPage(was) : was.status !== 200 ? stagingDid(was, `answers ${was.status}`, `answered ${was.status}`) : `the record has no TTFB (taken by ${was.source} at ${was.recordedAt ?? ''})`;
     return [f.pass(`TTFB ${p} ms; no staging baseline (${why})`, { productionMs: p, stagingStatus: was.status, ...baselineEvidence(against) })];
   }
   const s = was.ttfbMs;

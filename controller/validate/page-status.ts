@@ -3,7 +3,7 @@
 import { findingsFor, type Finding } from './types.js';
 import { PERMANENT_REDIRECTS, redirectCount, type Chain } from './redirect-chain.js';
 import { isStagingUrl, type Side } from './sides.js';
-import { baselineEvidence, pathOf, stagingDid, when, type Against } from './staging-answer.js';
+import { baselineEvidence, pathOf, stagingNoPage, stagingDid, when, type Against } from './staging-answer.js';
 
 export function hopsEvidence(chain: Chain): Array<{ url: string; status: number; location: string | null; ttfbMs: number }> {
   return chain.hops.map((h) => ({ url: h.url, status: h.status, location: h.location, ttfbMs: h.ttfbMs }));
@@ -47,7 +47,7 @@ export function statusFindings(chain: Chain, path: string, expected: number, sid
           ? stagingDid(was, `redirects to ${was.leftTo}`, `redirected to ${was.leftTo}`)
           : was.status !== null
             ? stagingDid(was, `answers ${was.status}`, `answered ${was.status}`)
-            : stagingDid(was, 'gives no page', 'gave no page') + (was.error === undefined ? '' : ` (${was.error})`);
+            : stagingNoPage(was);
     return [rc.fail(`redirects off the production host to ${chain.leftTo} (${why}): the page is not served at ${sides.production.origin.origin}; if it is meant to, set its status in checks.expectStatus`, evidence)];
   }
 

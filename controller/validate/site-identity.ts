@@ -13,6 +13,7 @@ import type { HtmlDoc } from './html-doc.js';
 import type { FetchOk } from './pinned-client.js';
 import type { Side } from './sides.js';
 import type { PageBaseline, RecordedBy } from './staging-baseline.js';
+import { noPageText } from './staging-answer.js';
 
 /** Titles of web servers' and hosting panels' own pages, never a site's. */
 const PLACEHOLDER_TITLES: readonly RegExp[] = [
@@ -123,7 +124,7 @@ export function siteIdentityFindings(
   const evidence = { title, stagingTitle: null, baseline: null, ...(answered === null ? {} : { stagingNowTitle: answered.title }), ...atRecord, ...ph };
   if (placeholder !== null) return [f.fail(`production answers with the web server's placeholder page (${placeholder}), not the site — ${fallThrough}`, evidence)];
   const at = `at ${by} (${recorded?.recordedAt ?? ''})`;
-  const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `nor did it answer ${at}${recorded.page.error === undefined ? '' : `: ${recorded.page.error}`}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} ${at}` : `and its page was not HTML ${at}`;
+  const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `and it ${noPageText(recorded.page, true)} ${at}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} ${at}` : `and its page was not HTML ${at}`;
   // A check that could not be made is not a pass: the page may be a neighbour site's.
   return [f.warn(`title ${JSON.stringify(title ?? '')} on ${path}; not compared (${why}, ${none}): this page may not be the site`, evidence)];
 }

@@ -25,6 +25,8 @@ export interface StagingAnswer {
   blank?: boolean;
   ttfbMs?: number;
   error?: string;
+  /** A record older than `leftTo`: no status and no error may have been a redirect off the site. */
+  beforeLeftTo?: true;
   /** Where it comes from: staging now, or the step that recorded it (and when). */
   source: 'live' | RecordedBy;
   recordedAt?: string;
@@ -67,7 +69,28 @@ function fromRecord(r: RecordedPage): StagingAnswer {
     blank: p.blank,
     ttfbMs: p.ttfbMs,
     error: p.error,
+    ...(p.beforeLeftTo === true ? { beforeLeftTo: true as const } : {}),
   };
+}
+
+/**
+ * What a page without a final status did, for a message: where it redirected off the site, that
+ * it did not answer, or — in a record from before records kept where redirects went — that the
+ * record cannot say (it may well have been a redirect off the site), never a bare "no page" then.
+ */
+export function noPageText(a: { leftTo?: string | undefined; error?: string | undefined; beforeLeftTo?: true | undefined }, past: boolean): string {
+  if (a.leftTo !== undefined) return `${past ? 'redirected' : 'redirects'} off the site to ${a.leftTo}`;
+  if (a.error !== undefined) return `did not answer (${a.error})`;
+  if (a.beforeLeftTo === true) return `gave no page, ${OLD_RECORD}`;
+  return past ? 'gave no page' : 'gives no page';
+}
+
+const OLD_RECORD = "in a record from before Switchyard kept where staging's redirects went: it may have redirected off the site";
+
+/** noPageText as "staging …" with when it was recorded, for a message about a page staging gave no status. */
+export function stagingNoPage(a: StagingAnswer): string {
+  if (a.leftTo === undefined && a.error === undefined && a.beforeLeftTo === true) return `staging gave no page${when(a)}, ${OLD_RECORD}`;
+  return stagingDid(a, noPageText(a, false), noPageText(a, true));
 }
 
 /**
@@ -78,7 +101,7 @@ function fromRecord(r: RecordedPage): StagingAnswer {
 export function stagingAgainst(live: Chain, recorded: RecordedPage | undefined, locked: boolean): Against {
   if (!locked) return { answer: fromChain(live) };
   if (recorded !== undefined) return { answer: fromRecord(recorded) };
-  const now = live.final !== null ? `answers its maintenance page with a ${live.final.status},` : live.error !== undefined ? `did not answer: ${live.error.message};` : 'gave no page;';
+  const now = live.final !== null ? `answers its maintenance page with a ${live.final.status},` : live.error !== undefined ? `did not answer: ${live.error.message};` : `${noPageText({ leftTo: live.leftTo }, false)};`;
   return { answer: null, why: `staging, locked, ${now} and no record of this page was taken before the freeze` };
 }
 

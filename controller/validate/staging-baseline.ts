@@ -37,6 +37,12 @@ export interface PageBaseline {
   blank?: boolean;
   /** The final page's time to first byte, ms. */
   ttfbMs?: number;
+  /**
+   * Set when reading back a record stored before records kept where a page's redirects went
+   * (finalPath, leftTo, …): its page with no status and no error may have been a redirect off the
+   * site, which such a record could not say. Never stored.
+   */
+  beforeLeftTo?: true;
 }
 
 export interface StagingBaseline {
@@ -142,6 +148,9 @@ export function recordedPages(records: readonly StagingBaseline[]): Map<string, 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const strOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
 
+/** The fields records have kept per page since they say where a page's redirects went. */
+const DETAIL_FIELDS = ['finalPath', 'leftTo', 'contentType', 'blank', 'ttfbMs'] as const;
+
 /** The optional fields of a stored page that have their type; a wrong one is left out, not the page. */
 function optionalFields(p: Record<string, unknown>): Partial<PageBaseline> {
   return {
@@ -161,11 +170,17 @@ function optionalFields(p: Record<string, unknown>): Partial<PageBaseline> {
  */
 export function storedStagingBaseline(v: unknown, plan: Plan, by: RecordedBy = 'preflight'): StagingBaseline | undefined {
   if (!isObj(v) || typeof v.recordedAt !== 'string' || v.stagingOrigin !== plan.staging.origin || !Array.isArray(v.pages)) return undefined;
+  // Every page a newer version recorded has one of these (an answered page its finalPath), so a
+  // record where none has any was stored before them.
+  const older = !v.pages.some((p) => isObj(p) && DETAIL_FIELDS.some((k) => k in p));
   const pages = v.pages
     .filter(
       (p): p is PageBaseline =>
         isObj(p) && typeof p.path === 'string' && (p.status === null || typeof p.status === 'number') && typeof p.html === 'boolean' && strOrNull(p.title) && strOrNull(p.placeholder),
     )
-    .map((p): PageBaseline => ({ path: p.path, status: p.status, html: p.html, title: p.title, placeholder: p.placeholder, ...optionalFields(p as unknown as Record<string, unknown>) }));
+    .map((p): PageBaseline => {
+      const page: PageBaseline = { path: p.path, status: p.status, html: p.html, title: p.title, placeholder: p.placeholder, ...optionalFields(p as unknown as Record<string, unknown>) };
+      return older && page.status === null && page.error === undefined ? { ...page, beforeLeftTo: true } : page;
+    });
   return { recordedAt: v.recordedAt, stagingOrigin: v.stagingOrigin, source: v.source === 'sitemap' ? 'sitemap' : 'plan', pages, sitemapProblems: typeof v.sitemapProblems === 'string' ? v.sitemapProblems : '', by };
 }

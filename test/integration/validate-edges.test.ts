@@ -1169,6 +1169,39 @@ test('a stored record keeps where each page ended, its type, blankness and TTFB;
   assert.deepEqual(storedStagingBaseline({ ...base, pages: [odd] }, p)?.pages, [{ ...page, error: 'reset' }]);
 });
 
+test('a record stored before records kept where redirects went: a page staging redirected off the site reads as "recorded before …", not as staging giving no page or not answering', async (t) => {
+  const w = await world(t);
+  w.maintenanceStatus = 200;
+  // What such a version stored for a page redirecting off the site: no status, no error, nothing else.
+  const old = {
+    recordedAt: '2030-01-01T08:00:00.000Z',
+    stagingOrigin: `https://staging.example.test:${w.stg.httpsPort}`,
+    source: 'plan',
+    sitemapProblems: '',
+    pages: [
+      { path: '/', status: 200, html: true, title: 'Shop', placeholder: null },
+      { path: '/partner/', status: null, html: false, title: null, placeholder: null },
+      { path: '/down/', status: null, html: false, title: null, placeholder: null, error: 'ECONNRESET' },
+    ],
+  };
+  w.prodRoutes.set('/partner/', redirect('https://partner.example.org/offer'));
+  // Production serves the page where staging's old record has nothing to say: identity and TTFB name that.
+  const p = plan(w, { pages: ['/', '/partner/', '/down/'] });
+  const stored = storedStagingBaseline(JSON.parse(JSON.stringify(old)), p, 'lock');
+  assert.deepEqual(stored?.pages.map((x) => [x.path, x.beforeLeftTo]), [['/', undefined], ['/partner/', true], ['/down/', undefined]]);
+  // A record that has the fields says nothing of the kind: its page without status was a loop or the like.
+  const newer = storedStagingBaseline({ ...old, pages: [{ ...old.pages[0], finalPath: '/' }, old.pages[1]] }, p);
+  assert.equal(newer?.pages[1]?.beforeLeftTo, undefined);
+
+  w.stagingLocked = true;
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: stored, stagingLocked: true });
+  const f = one(r, 'redirect-chain', '/partner/', 'fail', /^redirects off the production host to https:\/\/partner\.example\.org\/offer \(staging gave no page when lock recorded it \(2030-01-01T08:00:00\.000Z\), in a record from before Switchyard kept where staging's redirects went: it may have redirected off the site\): the page is not served/);
+  assert.doesNotMatch(f.message, /did not answer/);
+  // A page that did not answer says so, as it always did.
+  one(r, 'ttfb', '/down/', 'pass', /no staging baseline \(staging did not answer \(ECONNRESET\) when lock recorded it/);
+  one(r, 'same-site', '/down/', 'warn', /and it did not answer \(ECONNRESET\) at lock/);
+});
+
 test('staging locked behind a 200 maintenance page: production showing that same maintenance page (the plugin\'s switch copied over with the database) is not "as on staging"; it fails against the recorded title', async (t) => {
   const w = await world(t);
   w.maintenanceStatus = 200;
