@@ -2,7 +2,7 @@
 // timeline, parity tables, preflight and validation findings grouped by status, DNS change,
 // propagation, monitoring, rollback and audit trail. No script, no external resources; every
 // value from the report — which carries text from web pages, agents and operators — is escaped.
-import { reportModel, type FindingModel, type ReportModel } from './model.js';
+import { reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 import { bytes, duration } from './text.js';
 
 export function escapeHtml(v: unknown): string {
@@ -79,6 +79,27 @@ function grouped(title: string, all: readonly FindingModel[], counts?: { pass: n
   return parts.join('');
 }
 
+/**
+ * Staging's cell: what the page's checks compared with. Once the cutover locked staging that is
+ * the page as preflight or lock recorded it (or nothing), and the maintenance page staging
+ * answers instead is set apart, not shown as the page's status.
+ */
+function stagingCell(r: PageRowModel): string {
+  const value =
+    r.stagingFrom === 'none'
+      ? '<span class="muted">not compared: no record of it from before the freeze</span>'
+      : r.stagingLeftTo !== null
+        ? `→ <code>${e(r.stagingLeftTo)}</code>`
+        : r.stagingStatus !== null
+          ? e(r.stagingStatus)
+          : r.stagingNote !== null
+            ? `<span class="muted">${e(r.stagingNote)}</span>`
+            : '';
+  const from = r.stagingFrom === 'preflight' || r.stagingFrom === 'lock' ? ` <span class="muted">as ${e(r.stagingFrom)} recorded it${r.stagingRecordedAt === null ? '' : ` (${e(r.stagingRecordedAt)})`}</span>` : '';
+  const now = r.stagingMaintenance ? `<br><span class="muted">now its maintenance page${r.stagingMaintenanceStatus === null ? ' (no answer)' : ` (${e(r.stagingMaintenanceStatus)})`}, not compared</span>` : '';
+  return value + from + now;
+}
+
 function validation(m: ReportModel): string {
   const v = m.validation;
   if (v === null) return '';
@@ -89,7 +110,7 @@ function validation(m: ReportModel): string {
       ? ''
       : `<details><summary>Pages (${v.pageTable.length})</summary>${table(
           ['path', 'production', 'staging', 'redirects', 'TTFB production', 'TTFB staging'],
-          v.pageTable.map((r) => [`<code>${e(r.path)}</code>`, r.error !== null ? `<span class="err">${e(r.error)}</span>` : e(r.status ?? ''), e(r.stagingStatus ?? ''), e(r.redirects), r.ttfbMs === null ? '' : `${e(r.ttfbMs)} ms`, r.stagingTtfbMs === null ? '' : `${e(r.stagingTtfbMs)} ms`]),
+          v.pageTable.map((r) => [`<code>${e(r.path)}</code>`, r.error !== null ? `<span class="err">${e(r.error)}</span>` : e(r.status ?? ''), stagingCell(r), e(r.redirects), r.ttfbMs === null ? '' : `${e(r.ttfbMs)} ms`, r.stagingTtfbMs === null ? '' : `${e(r.stagingTtfbMs)} ms`]),
           [3, 4, 5],
         )}</details>`;
   return head + pages;

@@ -60,7 +60,26 @@ export interface ValidationModel {
   pages: number;
   summary: { pass: number; warn: number; fail: number };
   byStatus: Record<Verdict, FindingModel[]>;
-  pageTable: Array<{ path: string; status: number | null; stagingStatus: number | null; redirects: number; ttfbMs: number | null; stagingTtfbMs: number | null; error: string | null }>;
+  pageTable: PageRowModel[];
+}
+
+export interface PageRowModel {
+  path: string;
+  status: number | null;
+  /** Staging's status the checks compared with (its record once locked); see stagingFrom. */
+  stagingStatus: number | null;
+  redirects: number;
+  ttfbMs: number | null;
+  stagingTtfbMs: number | null;
+  error: string | null;
+  /** `live` (also every row of a report from before the field), `preflight`/`lock` (recorded before the freeze), `none` (no record: not compared). */
+  stagingFrom: string;
+  stagingRecordedAt: string | null;
+  stagingLeftTo: string | null;
+  stagingNote: string | null;
+  /** Staging was locked: it answered its maintenance page, with `stagingMaintenanceStatus` (null: no answer). */
+  stagingMaintenance: boolean;
+  stagingMaintenanceStatus: number | null;
 }
 
 export interface ReportModel {
@@ -192,6 +211,12 @@ function validation(v: unknown): ValidationModel | null {
       ttfbMs: num(r.ttfbMs),
       stagingTtfbMs: num(r.stagingTtfbMs),
       error: str(r.error),
+      stagingFrom: str(r.stagingBaseline) ?? 'live',
+      stagingRecordedAt: str(r.stagingRecordedAt),
+      stagingLeftTo: str(r.stagingLeftTo),
+      stagingNote: str(r.stagingNote),
+      stagingMaintenance: 'stagingMaintenanceStatus' in r,
+      stagingMaintenanceStatus: num(r.stagingMaintenanceStatus),
     })),
   };
 }

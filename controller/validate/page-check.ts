@@ -15,7 +15,7 @@ import { redirectCount, type Chain } from './redirect-chain.js';
 import { headerDirectives, metaDirectives, type RobotsDirective } from './robots-directives.js';
 import { statusFindings } from './page-status.js';
 import { siteIdentityFindings, type RecordedPage, type TitleRewrite } from './site-identity.js';
-import { baselineEvidence, isBlank, stagingAgainst, stagingDid, stagingNoPage, when, type Against } from './staging-answer.js';
+import { baselineEvidence, isBlank, noPageText, stagingAgainst, stagingDid, stagingNoPage, when, type Against } from './staging-answer.js';
 import { urlOn, type Side } from './sides.js';
 import { urlRefs } from './url-refs.js';
 
@@ -107,22 +107,41 @@ function ttfbFindings(prod: Chain, against: Against, path: string, limitMs: numb
   return [f.pass(`TTFB ${p} ms (staging ${s} ms${when(was)})`, evidence)];
 }
 
+/**
+ * Staging's columns of the page table: the answer the checks compared with — once staging is
+ * locked, the page as recorded before the freeze (or none), with its maintenance page set apart.
+ */
+function stagingColumns(live: Chain, against: Against, locked: boolean): Pick<PageRow, 'stagingStatus' | 'stagingTtfbMs' | 'stagingBaseline' | 'stagingRecordedAt' | 'stagingLeftTo' | 'stagingNote' | 'stagingMaintenanceStatus'> {
+  const a = against.answer;
+  const maintenance = locked ? { stagingMaintenanceStatus: live.final?.status ?? null } : {};
+  if (a === null) return { stagingStatus: null, stagingTtfbMs: null, stagingBaseline: 'none', stagingNote: against.why, ...maintenance };
+  const past = a.source !== 'live';
+  return {
+    stagingStatus: a.status,
+    stagingTtfbMs: a.ttfbMs ?? null,
+    stagingBaseline: a.source,
+    ...(a.recordedAt === undefined ? {} : { stagingRecordedAt: a.recordedAt }),
+    ...(a.leftTo === undefined ? {} : { stagingLeftTo: a.leftTo }),
+    ...(a.status === null && a.leftTo === undefined ? { stagingNote: noPageText(a, past) } : {}),
+    ...maintenance,
+  };
+}
+
 export async function checkPage(env: PageCheckEnv, path: string): Promise<{ findings: Finding[]; row: PageRow }> {
   const sides = { production: env.production, staging: env.staging };
   const prodUrl = urlOn(env.production, path);
   const [prod, staging] = await Promise.all([env.http.chain(env.production, prodUrl), env.http.chain(env.staging, urlOn(env.staging, path))]);
-  const row: PageRow = {
-    path,
-    status: prod.final?.status ?? null,
-    stagingStatus: staging.final?.status ?? null,
-    redirects: redirectCount(prod),
-    ttfbMs: prod.final?.ttfbMs ?? null,
-    stagingTtfbMs: staging.final?.ttfbMs ?? null,
-    ...(prod.error === undefined ? {} : { error: prod.error.message }),
-  };
   const locked = env.stagingLocked === true;
   const recorded = env.recorded?.(path);
   const against = stagingAgainst(staging, recorded, locked);
+  const row: PageRow = {
+    path,
+    status: prod.final?.status ?? null,
+    redirects: redirectCount(prod),
+    ttfbMs: prod.final?.ttfbMs ?? null,
+    ...stagingColumns(staging, against, locked),
+    ...(prod.error === undefined ? {} : { error: prod.error.message }),
+  };
   const findings = statusFindings(prod, path, env.expectedStatus(path), sides, staging, against);
   const final = prod.final;
   if (final === null) return { findings, row };

@@ -24,11 +24,24 @@ export interface ValidationSummary {
 export interface PageRow {
   path: string;
   status: number | null;
+  /** Staging's status the checks compared with: its answer now, or once locked its recorded one. */
   stagingStatus: number | null;
   redirects: number;
   ttfbMs: number | null;
+  /** Like stagingStatus: the TTFB the checks compared with. */
   stagingTtfbMs: number | null;
   error?: string;
+  // Reports from before these fields have none: staging's columns were then its answer of the moment.
+  /** Where staging's columns come from: its answer now, the step that recorded the page before the freeze, or nothing (not compared). */
+  stagingBaseline?: 'live' | 'preflight' | 'lock' | 'none';
+  /** When that step recorded it. */
+  stagingRecordedAt?: string;
+  /** Where staging's redirect sent the page off its host (its status is null then). */
+  stagingLeftTo?: string;
+  /** Why staging's column has no status when it is not a redirect off the site: an error, or a record too old to say. */
+  stagingNote?: string;
+  /** Staging is locked: what it answers now is its maintenance page (this status, null when none), compared with nothing. */
+  stagingMaintenanceStatus?: number | null;
 }
 
 export interface ValidationReport {

@@ -30,6 +30,7 @@ import { testDirectory } from '../helpers/agent-server.js';
 import { FakeClock, FakeWorld, fakeStep, newEngine, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
 import { makeWebCa, makeWebCaChain } from '../helpers/web-certs.js';
 import { startWebSite, type WebSite } from '../helpers/web-site.js';
+import { escapeHtml, renderReportHtml } from '../../controller/report/html.js';
 
 const STAGING_IP = '127.0.0.2';
 const PRODUCTION_IP = '127.0.0.3';
@@ -1169,6 +1170,47 @@ test('a stored record keeps where each page ended, its type, blankness and TTFB;
   assert.deepEqual(storedStagingBaseline({ ...base, pages: [odd] }, p)?.pages, [{ ...page, error: 'reset' }]);
 });
 
+test("page table with staging locked: staging's columns are the record the checks compared with, not its maintenance page (set apart), in the data and in the rendered report", async (t) => {
+  const w = await world(t);
+  // A maintenance plugin's 200: the live answer looks like a page, and is none.
+  w.maintenanceStatus = 200;
+  for (const routes of [w.stgRoutes, w.prodRoutes]) {
+    routes.set('/partner/', redirect('https://partner.example.org/offer'));
+    routes.set('/gone/', (_req, res) => send(res, 404, '<html><head><title>Not found</title></head></html>'));
+  }
+  const p = plan(w, { pages: ['/', '/partner/', '/gone/', '/later/'], expectStatus: { '/gone/': 404 } });
+  const baseline = await recordWhileLive(w, plan(w, { pages: ['/', '/partner/', '/gone/'] }));
+  w.stagingLocked = true;
+  const r = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline, stagingLocked: true });
+  const row = (report: ValidationReport, path: string) => {
+    const x = report.pageTable.find((y) => y.path === path);
+    assert.ok(x !== undefined, path);
+    return x;
+  };
+  const at = '2030-01-01T08:00:00.000Z';
+  const recordedTtfb = (path: string): number | undefined => baseline.pages.find((x) => x.path === path)?.ttfbMs;
+  const { path: _p, status: _s, redirects: _r, ttfbMs: _t, ...gone } = row(r, '/gone/');
+  assert.deepEqual(gone, { stagingStatus: 404, stagingTtfbMs: recordedTtfb('/gone/'), stagingBaseline: 'preflight', stagingRecordedAt: at, stagingMaintenanceStatus: 200 });
+  assert.equal(row(r, '/').stagingStatus, 200);
+  assert.equal(row(r, '/').stagingTtfbMs, recordedTtfb('/'));
+  const partner = row(r, '/partner/');
+  assert.deepEqual([partner.stagingStatus, partner.stagingLeftTo, partner.stagingBaseline, partner.stagingMaintenanceStatus], [null, 'https://partner.example.org/offer', 'preflight', 200]);
+  const later = row(r, '/later/');
+  assert.deepEqual([later.stagingStatus, later.stagingTtfbMs, later.stagingBaseline, later.stagingMaintenanceStatus], [null, null, 'none', 200]);
+  assert.match(later.stagingNote ?? '', /no record of this page was taken before the freeze/);
+
+  const html = renderReportHtml({ validation: r });
+  assert.ok(html.includes(`<td>404 <span class="muted">as preflight recorded it (${at})</span><br><span class="muted">now its maintenance page (200), not compared</span></td>`), html);
+  assert.ok(html.includes(`<td>→ <code>https://partner.example.org/offer</code> <span class="muted">as preflight recorded it (${at})</span><br>`), html);
+  assert.ok(html.includes('<td><span class="muted">not compared: no record of it from before the freeze</span><br><span class="muted">now its maintenance page (200), not compared</span></td>'), html);
+
+  // Not locked (nothing frozen): staging's answer now, as before, with nothing set apart.
+  w.stagingLocked = false;
+  const live = await runValidation(p, { ...pagesOnly, stagingBaseline: baseline });
+  assert.deepEqual([row(live, '/gone/').stagingStatus, row(live, '/gone/').stagingBaseline, 'stagingMaintenanceStatus' in row(live, '/gone/')], [404, 'live', false]);
+  assert.ok(renderReportHtml({ validation: live }).includes('<td>404</td>'), 'a live answer is shown as it is');
+});
+
 test('a record stored before records kept where redirects went: a page staging redirected off the site reads as "recorded before …", not as staging giving no page or not answering', async (t) => {
   const w = await world(t);
   w.maintenanceStatus = 200;
@@ -1197,6 +1239,9 @@ test('a record stored before records kept where redirects went: a page staging r
   const r = await runValidation(p, { ...pagesOnly, stagingBaseline: stored, stagingLocked: true });
   const f = one(r, 'redirect-chain', '/partner/', 'fail', /^redirects off the production host to https:\/\/partner\.example\.org\/offer \(staging gave no page when lock recorded it \(2030-01-01T08:00:00\.000Z\), in a record from before Switchyard kept where staging's redirects went: it may have redirected off the site\): the page is not served/);
   assert.doesNotMatch(f.message, /did not answer/);
+  const row = r.pageTable.find((x) => x.path === '/partner/');
+  assert.deepEqual([row?.stagingStatus, row?.stagingBaseline, row?.stagingNote], [null, 'lock', "gave no page, in a record from before Switchyard kept where staging's redirects went: it may have redirected off the site"]);
+  assert.ok(renderReportHtml({ validation: r }).includes(`<span class="muted">${escapeHtml(row?.stagingNote)}</span> <span class="muted">as lock recorded it`));
   // A page that did not answer says so, as it always did.
   one(r, 'ttfb', '/down/', 'pass', /no staging baseline \(staging did not answer \(ECONNRESET\) when lock recorded it/);
   one(r, 'same-site', '/down/', 'warn', /and it did not answer \(ECONNRESET\) at lock/);

@@ -210,3 +210,16 @@ test('a rollback that kept the live copy: text and HTML reports say where it is 
   rollback.parts[1] = { name: 'database', state: 'done', detail: { agent: 'prod-1', schema: 'wp', tablesRestored: ['wp_posts'], liveCopy: 'dropped: DNS was never switched, so it served no traffic' } };
   assert.doesNotMatch(formatReportText(report), /live copy kept/);
 });
+
+test("HTML report's page table: a locked staging's row shows the record compared with and sets the maintenance page apart; a row from an older report shows its status as before", () => {
+  const v = validationReport();
+  v.pageTable = [
+    { path: '/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 },
+    { path: '/gone/', status: 410, stagingStatus: 410, redirects: 0, ttfbMs: 20, stagingTtfbMs: 18, stagingBaseline: 'lock', stagingRecordedAt: '2030-01-01T07:59:00.000Z', stagingMaintenanceStatus: 503 },
+    { path: '/new/', status: 200, stagingStatus: null, redirects: 0, ttfbMs: 20, stagingTtfbMs: null, stagingBaseline: 'none', stagingNote: 'no record', stagingMaintenanceStatus: null },
+  ];
+  const html = renderReportHtml({ ...fullReport(), validation: v });
+  assert.ok(html.includes('<td><code>/</code></td><td>200</td><td>200</td>'), html);
+  assert.ok(html.includes('<td>410 <span class="muted">as lock recorded it (2030-01-01T07:59:00.000Z)</span><br><span class="muted">now its maintenance page (503), not compared</span></td>'), html);
+  assert.ok(html.includes('<td><span class="muted">not compared: no record of it from before the freeze</span><br><span class="muted">now its maintenance page (no answer), not compared</span></td>'), html);
+});
