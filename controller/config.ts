@@ -78,6 +78,11 @@ export const ControllerConfigSchema = Type.Object(
       description: 'recursive resolvers queried during propagate (ip or ip:port)',
     }),
     agentTimeoutMs: Type.Integer({ minimum: 100, default: 10000 }),
+    trustedProxies: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'addresses or CIDR ranges of reverse proxies whose X-Forwarded-Prefix the API believes for the paths it hands out; none when absent',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -15,6 +15,7 @@ import { installAuth } from './auth.js';
 import { installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problem.js';
 import { installRequestLog } from './request-log.js';
+import { installPublicPath } from './public-path.js';
 import type { AgentsPort, RuntimeParityPort } from './ports.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -78,6 +79,7 @@ export function buildApp(deps: ApiDeps): ApiApp {
   installAuth(app, deps.config.tokens);
   installMetrics(app, registry);
   installRequestLog(app);
+  installPublicPath(app, deps.config.trustedProxies ?? []);
 
   // Route auth lives in route config; mirror it into the document so it cannot disagree.
   app.addHook('onRoute', (route) => {

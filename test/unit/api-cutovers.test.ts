@@ -26,7 +26,12 @@ interface Harness {
 }
 
 /** `engineOpts` as a function gets the world the fakes act on, for executors or parts of its own. */
-async function harness(t: TestContext, engineOpts: Partial<CutoverEngineOptions> | ((world: FakeWorld) => Partial<CutoverEngineOptions>) = {}, withCutovers = true): Promise<Harness> {
+async function harness(
+  t: TestContext,
+  engineOpts: Partial<CutoverEngineOptions> | ((world: FakeWorld) => Partial<CutoverEngineOptions>) = {},
+  withCutovers = true,
+  configExtra: Record<string, unknown> = {},
+): Promise<Harness> {
   const { store } = tempStore(t);
   const world = new FakeWorld();
   const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), ...(typeof engineOpts === 'function' ? engineOpts(world) : engineOpts) });
@@ -38,6 +43,7 @@ async function harness(t: TestContext, engineOpts: Partial<CutoverEngineOptions>
         { name: 'ci-operator', role: 'operator', hash: hashToken(OPERATOR_TOKEN) },
       ],
       dnsProviders: { 'cf-main': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN' } } },
+      ...configExtra,
     },
     'test controller config',
   );
@@ -687,6 +693,48 @@ test('GET /v1/cutovers pages past 500 with a cursor: next link in body and Link 
     url = page.next;
   }
   assert.deepEqual(walked, [late, ...listed]);
+});
+
+test('behind a trusted proxy serving the API under a prefix, Location, next and Link carry its X-Forwarded-Prefix; from anyone else the header is ignored', async (t) => {
+  const { app } = await harness(t, {}, true, { trustedProxies: ['10.0.0.0/8', '2001:db8::1'] });
+  const viaProxy = { ...op, 'x-forwarded-prefix': '/switchyard' };
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: viaProxy, remoteAddress: '10.1.2.3', payload: planInput() });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = (created.json() as { id: string }).id;
+  assert.equal(created.headers.location, `/switchyard/v1/cutovers/${id}`);
+  await create(app);
+
+  type Page = { next: string | null; nextCursor: string | null };
+  const listed = await app.inject({ url: '/v1/cutovers?limit=1', headers: { ...viewer, 'x-forwarded-prefix': '/ops/switchyard/' }, remoteAddress: '::ffff:10.9.9.9' });
+  const page = listed.json() as Page;
+  assert.equal(page.next, `/ops/switchyard/v1/cutovers?limit=1&cursor=${page.nextCursor}`, 'an IPv4-mapped peer in range counts; the trailing slash is not doubled');
+  assert.equal(listed.headers.link, `<${page.next}>; rel="next"`);
+  const v6 = (await app.inject({ url: '/v1/cutovers?limit=1', headers: { ...viewer, 'x-forwarded-prefix': '/sy' }, remoteAddress: '2001:db8::1' })).json() as Page;
+  assert.equal(v6.next, `/sy/v1/cutovers?limit=1&cursor=${v6.nextCursor}`);
+
+  // A client reaching the controller directly cannot steer where the links point.
+  const direct = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'x-forwarded-prefix': '/elsewhere' }, remoteAddress: '192.0.2.7', payload: planInput() });
+  assert.equal(direct.headers.location, `/v1/cutovers/${(direct.json() as { id: string }).id}`);
+  // Nor can a trusted proxy pass on something that is not a path: no other host, no query.
+  for (const bad of ['//evil.example', '/a/../b', 'switchyard', '/x?y=1', '/x\\y', 'https://evil.example/x']) {
+    const res = await app.inject({ url: '/v1/cutovers?limit=1', headers: { ...viewer, 'x-forwarded-prefix': bad }, remoteAddress: '10.0.0.1' });
+    const p = res.json() as Page;
+    assert.equal(p.next, `/v1/cutovers?limit=1&cursor=${p.nextCursor}`, bad);
+  }
+});
+
+test('without trustedProxies X-Forwarded-Prefix is ignored, and a trustedProxies entry that is not an address stops start-up naming it', async (t) => {
+  const { app } = await harness(t);
+  const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'x-forwarded-prefix': '/switchyard' }, payload: planInput() });
+  assert.equal(res.headers.location, `/v1/cutovers/${(res.json() as { id: string }).id}`);
+  for (const bad of ['proxy.example', '10.0.0.0/33', '10.0.0.0/8/8', 'fd00::/129']) {
+    const config = validate(ControllerConfigSchema, { trustedProxies: [bad] }, 'test controller config');
+    assert.throws(
+      () => buildApp({ config, logger: silentLogger(), agents: fakeAgents(), parity: fakeParity(), registry: new Registry() }),
+      (err: unknown) => err instanceof SwitchyardError && err.code === 'SY_CONFIG_INVALID' && err.field === 'trustedProxies' && err.message.includes(bad),
+      bad,
+    );
+  }
 });
 
 test('GET /v1/cutovers with a cursor it did not issue is a 400 problem naming cursor', async (t) => {

@@ -133,7 +133,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     async (request, reply) => {
       const plan = parsePlan(request.body, planContext());
       const created = cutovers.create(plan, requirePrincipal(request).name);
-      return reply.code(201).header('location', `${request.url.split('?')[0]}/${created.id}`).send(created);
+      return reply.code(201).header('location', request.publicPath(`${request.url.split('?')[0]}/${created.id}`)).send(created);
     },
   );
 
@@ -154,7 +154,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
         response: {
           200: Type.Object({
             cutovers: Type.Array(CutoverViewSchema),
-            next: Type.Union([Type.String(), Type.Null()], { description: 'path and query of the next page; null on the last' }),
+            next: Type.Union([Type.String(), Type.Null()], { description: 'path and query of the next page as the client addresses it (a trusted proxy\'s X-Forwarded-Prefix in front); null on the last' }),
             nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'the cursor in `next`, for a client that builds its own URLs' }),
           }),
           ...problemResponses(400, 401),
@@ -169,7 +169,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       const last = page.at(-1);
       if (rows.length <= limit || last === undefined) return { cutovers: page, next: null, nextCursor: null };
       const nextCursor = encodeCursor({ createdAt: last.createdAt, id: last.id });
-      const next = `${request.url.split('?')[0]}?limit=${limit}&cursor=${nextCursor}`;
+      const next = request.publicPath(`${request.url.split('?')[0]}?limit=${limit}&cursor=${nextCursor}`);
       void reply.header('link', `<${next}>; rel="next"`);
       return { cutovers: page, next, nextCursor };
     },
