@@ -2,6 +2,25 @@
 import { SwitchyardError, isErrorCode } from '../../shared/errors.js';
 import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason } from './retry.js';
 
+/**
+ * `path` (an API path such as `/v1/cutovers?limit=5`) under the controller's base URL, path
+ * included: behind a proxy that serves the API under a prefix the base is
+ * `https://ops.example/switchyard`, and `/v1/…` must land under it, not at the host's root.
+ */
+export function apiUrl(base: string, path: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(base);
+  } catch {
+    url = undefined;
+  }
+  // `ops.example:7700` parses too, as a URL of scheme `ops.example:`.
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new SwitchyardError('SY_VALIDATION', `controller URL ${JSON.stringify(base)} is not an http(s) URL; give --url or $SWITCHYARD_URL as http(s)://host:port[/prefix]`, { field: 'url' });
+  }
+  return new URL(`${url.pathname.replace(/\/+$/, '')}${path}`, url.origin);
+}
+
 export interface ClientOptions {
   url: string;
   token?: string;
@@ -28,10 +47,11 @@ export class RestClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const url = apiUrl(this.opts.url, path);
     let res: Response;
     let text: string;
     try {
-      res = await fetch(new URL(path, this.opts.url), { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+      res = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
       text = await res.text();
     } catch (err) {
       throw notReached(new SwitchyardError('SY_AGENT_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${transportReason(err)}`));
@@ -50,7 +70,7 @@ export class RestClient {
       const start = text.slice(0, 80).replace(/\s+/g, ' ');
       throw new SwitchyardError(
         'SY_INTERNAL',
-        `${method} ${new URL(path, this.opts.url).toString()} answered ${res.status} with something that is not JSON (${type}: ${JSON.stringify(start)}): is ${this.opts.url} the controller's API, not a proxy's or a web server's page?`,
+        `${method} ${url.toString()} answered ${res.status} with something that is not JSON (${type}: ${JSON.stringify(start)}): is ${this.opts.url} the controller's API, not a proxy's or a web server's page?`,
       );
     }
   }

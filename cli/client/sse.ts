@@ -1,7 +1,7 @@
 // Reads a Server-Sent Events stream from the controller with fetch, resuming after the last
 // id seen whenever the connection drops or the controller restarts.
 import { SwitchyardError } from '../../shared/errors.js';
-import { problemError, type ClientOptions } from './rest.js';
+import { apiUrl, problemError, type ClientOptions } from './rest.js';
 import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason } from './retry.js';
 
 export interface SseEvent {
@@ -20,7 +20,7 @@ export interface ReadEventsOptions {
 
 export async function* readEvents(opts: ClientOptions, path: string, signal?: AbortSignal, ro: ReadEventsOptions = {}): AsyncGenerator<SseEvent> {
   // Without follow the server sends what is stored and ends: that end is the answer, not a drop.
-  const follow = new URL(path, opts.url).searchParams.get('follow') !== 'false';
+  const follow = apiUrl(opts.url, path).searchParams.get('follow') !== 'false';
   const patienceMs = ro.patienceMs ?? DEFAULT_PATIENCE_MS;
   let lastId = 0;
   let lastHeard = Date.now();
@@ -41,7 +41,7 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
     if (lastId > 0) headers['last-event-id'] = String(lastId);
     let res: Response;
     try {
-      res = await fetch(new URL(path, opts.url), { headers, ...(signal ? { signal } : {}) });
+      res = await fetch(apiUrl(opts.url, path), { headers, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) return;
       why = transportReason(err);

@@ -167,11 +167,14 @@ const PAGE = 500;
 export async function listCutovers(client: RestClient, limit?: number, pageSize = PAGE): Promise<CutoverLike[]> {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new SwitchyardError('SY_VALIDATION', `--limit: must be a whole number of at least 1, not ${String(limit)}`, { field: 'limit' });
   const found: CutoverLike[] = [];
-  let next: string | null = `/v1/cutovers?limit=${Math.min(limit ?? pageSize, pageSize)}`;
+  const per = Math.min(limit ?? pageSize, pageSize);
+  // The next page from its cursor, under our own base URL: the `next` path is as the server
+  // sees the client, which behind a proxy with a prefix may not be how this base URL reads.
+  let next: string | null = `/v1/cutovers?limit=${per}`;
   while (next !== null && (limit === undefined || found.length < limit)) {
-    const page: { cutovers: CutoverLike[]; next: string | null } = await client.get(next);
+    const page: { cutovers: CutoverLike[]; nextCursor: string | null } = await client.get(next);
     found.push(...page.cutovers);
-    next = page.next;
+    next = page.nextCursor === null ? null : `/v1/cutovers?limit=${per}&cursor=${encodeURIComponent(page.nextCursor)}`;
   }
   return limit === undefined ? found : found.slice(0, limit);
 }
