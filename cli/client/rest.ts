@@ -21,6 +21,15 @@ export function apiUrl(base: string, path: string): URL {
   return new URL(`${url.pathname.replace(/\/+$/, '')}${path}`, url.origin);
 }
 
+export interface PatienceOptions {
+  /** Longest time to keep asking while the controller is not reached (default 120 s). */
+  patienceMs?: number;
+  /** Most tries in all, the first included (default: as many as the patience allows). */
+  attempts?: number;
+  /** Told before each retry, with why and when: the CLI says it on stderr. */
+  onRetry?: (line: string) => void;
+}
+
 export interface ClientOptions {
   url: string;
   token?: string;
@@ -84,14 +93,32 @@ export class RestClient {
    * event stream uses, for up to `patienceMs` without an answer. Only for reads: a POST
    * retried after a drop may have acted already.
    */
-  async getPatiently<T>(path: string, patienceMs = DEFAULT_PATIENCE_MS): Promise<T> {
+  getPatiently<T>(path: string, patience: number | PatienceOptions = DEFAULT_PATIENCE_MS): Promise<T> {
+    return this.patiently(() => this.get<T>(path), `GET ${path}`, typeof patience === 'number' ? { patienceMs: patience } : patience);
+  }
+
+  /**
+   * A POST the API declares idempotent (rollback: "idempotent; safe when called twice at
+   * once"), asked again like a read: if the lost try did act, the next one finds it done or
+   * in progress and says so. Never for advance, create, release or prepare.
+   */
+  postIdempotent<T>(path: string, body: unknown, patience: PatienceOptions): Promise<T> {
+    return this.patiently(() => this.post<T>(path, body), `POST ${path}`, patience);
+  }
+
+  private async patiently<T>(call: () => Promise<T>, what: string, po: PatienceOptions): Promise<T> {
     const started = Date.now();
+    const patienceMs = po.patienceMs ?? DEFAULT_PATIENCE_MS;
+    const attempts = po.attempts ?? Number.POSITIVE_INFINITY;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.get<T>(path);
+        return await call();
       } catch (err) {
-        if (!NOT_REACHED.has(err as Error) || Date.now() + backoffMs(attempt) - started > patienceMs) throw err;
-        await sleep(backoffMs(attempt));
+        const pause = backoffMs(attempt);
+        if (!NOT_REACHED.has(err as Error) || attempt >= attempts || Date.now() + pause - started > patienceMs) throw err;
+        const of = Number.isFinite(attempts) ? ` of ${attempts}` : '';
+        po.onRetry?.(`${what}: ${(err as Error).message}; trying again in ${(pause / 1000).toFixed(1)} s (try ${attempt + 1}${of})`);
+        await sleep(pause);
       }
     }
   }

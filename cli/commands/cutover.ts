@@ -1,6 +1,6 @@
 // `switchyard cutover …`: the operator's verbs, all through the controller's REST API.
 import type { Command } from 'commander';
-import { RestClient, clientOptionsFrom, type ClientOptions } from '../client/rest.js';
+import { RestClient, clientOptionsFrom, type ClientOptions, type PatienceOptions } from '../client/rest.js';
 import { readEvents, type SseEvent } from '../client/sse.js';
 import { STEP_NAMES } from '../../controller/cutover/states.js';
 import { addClientOptions } from './agents.js';
@@ -30,6 +30,14 @@ interface CutoverLike {
 
 type Flags = { url?: string; token?: string; json?: boolean };
 const out = (s: string): void => void process.stdout.write(`${terminalSafe(s)}\n`);
+const note = (s: string): void => void process.stderr.write(`switchyard: ${terminalSafe(s)}\n`);
+
+/**
+ * One-shot reads (status, report, list) ask again a few times, shortly, when the connection
+ * drops or a proxy answers 502/503/504, and say so on stderr: a flaky link at 3 a.m. should
+ * not need the command typed again, nor hide that it is being waited out. `watch` waits longer.
+ */
+export const BRIEF_RETRY: PatienceOptions = { attempts: 5, patienceMs: 15_000, onRetry: note };
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: ' ' };
 
@@ -164,7 +172,7 @@ export async function actAndWatch(opts: ClientOptions, id: string, act: () => Pr
 const PAGE = 500;
 
 /** The newest `limit` cutovers, or every one when `limit` is undefined, following the API's `next` pages. */
-export async function listCutovers(client: RestClient, limit?: number, pageSize = PAGE): Promise<CutoverLike[]> {
+export async function listCutovers(client: RestClient, limit?: number, pageSize = PAGE, patience: PatienceOptions = { attempts: 1 }): Promise<CutoverLike[]> {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new SwitchyardError('SY_VALIDATION', `--limit: must be a whole number of at least 1, not ${String(limit)}`, { field: 'limit' });
   const found: CutoverLike[] = [];
   const per = Math.min(limit ?? pageSize, pageSize);
@@ -172,7 +180,7 @@ export async function listCutovers(client: RestClient, limit?: number, pageSize 
   // sees the client, which behind a proxy with a prefix may not be how this base URL reads.
   let next: string | null = `/v1/cutovers?limit=${per}`;
   while (next !== null && (limit === undefined || found.length < limit)) {
-    const page: { cutovers: CutoverLike[]; nextCursor: string | null } = await client.get(next);
+    const page: { cutovers: CutoverLike[]; nextCursor: string | null } = await client.getPatiently(next, patience);
     found.push(...page.cutovers);
     next = page.nextCursor === null ? null : `/v1/cutovers?limit=${per}&cursor=${encodeURIComponent(page.nextCursor)}`;
   }
@@ -212,14 +220,14 @@ export function registerCutoverCommand(program: Command): void {
   });
 
   addClientOptions(cutover.command('status <id>').description('state, every step with state, timings, result and error')).action(async (id: string, o: Flags) => {
-    const c = await new RestClient(clientOptionsFrom(o)).get<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}`);
+    const c = await new RestClient(clientOptionsFrom(o)).getPatiently<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}`, BRIEF_RETRY);
     out(o.json ? JSON.stringify(c, null, 2) : formatCutover(c));
   });
 
   addClientOptions(
     cutover.command('list').description('cutovers, newest first').option('--limit <n>', 'how many (default 50)').option('--all', 'every cutover, page after page'),
   ).action(async (o: Flags & { limit?: string; all?: boolean }) => {
-    const cutovers = await listCutovers(new RestClient(clientOptionsFrom(o)), o.all === true ? undefined : Number(o.limit ?? 50));
+    const cutovers = await listCutovers(new RestClient(clientOptionsFrom(o)), o.all === true ? undefined : Number(o.limit ?? 50), PAGE, BRIEF_RETRY);
     out(o.json ? JSON.stringify({ cutovers }, null, 2) : cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));
   });
 
@@ -234,7 +242,9 @@ export function registerCutoverCommand(program: Command): void {
     cutover.command('rollback <id>').description('revert DNS if switched, unlock staging; safe to repeat').option('--reason <text>', 'why, for the audit log').option('--wait', 'watch until it ends'),
   ).action(async (id: string, o: Flags & { reason?: string; wait?: boolean }) => {
     const opts = clientOptionsFrom(o);
-    const rollback = () => new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/rollback`, o.reason ? { reason: o.reason } : {});
+    // Rollback is idempotent by contract, so a try lost to a drop or a proxy's 502/503/504 is
+    // asked again (said on stderr); a second rollback finds the first done or under way.
+    const rollback = () => new RestClient(opts).postIdempotent<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/rollback`, o.reason ? { reason: o.reason } : {}, BRIEF_RETRY);
     if (!o.wait) {
       const c = await rollback();
       return out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
@@ -255,7 +265,7 @@ export function registerCutoverCommand(program: Command): void {
   });
 
   addClientOptions(cutover.command('report <id>').description('steps timeline, parity, validation findings, DNS propagation (--json: the raw report)')).action(async (id: string, o: Flags) => {
-    const r = await new RestClient(clientOptionsFrom(o)).get<Record<string, unknown>>(`/v1/cutovers/${encodeURIComponent(id)}/report`);
+    const r = await new RestClient(clientOptionsFrom(o)).getPatiently<Record<string, unknown>>(`/v1/cutovers/${encodeURIComponent(id)}/report`, BRIEF_RETRY);
     const { formatReportText } = await import('../../controller/report/text.js');
     out(o.json ? JSON.stringify(r, null, 2) : formatReportText(r));
   });
