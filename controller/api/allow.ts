@@ -10,3 +10,12 @@ export function allowedMethods(app: FastifyInstance, path: string): string[] {
   const found = METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
   return found.length === 0 ? [] : [...found, 'OPTIONS'];
 }
+
+/** The path parameters (`id`, `name`) of a concrete path as the routes that have it read them; empty when none does. */
+export function pathParams(app: FastifyInstance, path: string): Record<string, string | undefined> {
+  for (const method of METHODS) {
+    const found = app.findRoute({ method, url: path });
+    if (found !== null) return { ...(found.params as Record<string, string | undefined>) };
+  }
+  return {};
+}

@@ -14,6 +14,7 @@ import { packageVersion } from '../../shared/paths.js';
 import { installAuth } from './auth.js';
 import { installMetrics } from './metrics.js';
 import { installProblemHandlers } from './problem.js';
+import { missingResource } from './missing-resource.js';
 import { installRequestLog } from './request-log.js';
 import { installPublicPath } from './public-path.js';
 import type { AgentsPort, RuntimeParityPort } from './ports.js';
@@ -75,7 +76,7 @@ export function buildApp(deps: ApiDeps): ApiApp {
   }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();
 
-  installProblemHandlers(app);
+  installProblemHandlers(app, missingResource(API_PREFIX, deps.agents, deps.cutovers));
   installAuth(app, deps.config.tokens);
   installMetrics(app, registry);
   installRequestLog(app);

@@ -6,7 +6,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, SwitchyardError, toProblem, type ErrorCode, type Problem } from '../../shared/errors.js';
 import { describeFinding } from './validation-message.js';
-import { allowedMethods } from './allow.js';
+import { allowedMethods, pathParams } from './allow.js';
+import type { MissingResource } from './missing-resource.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -77,7 +78,7 @@ function instanceOf(request: FastifyRequest): string {
   return request.url.split('?')[0] ?? request.url;
 }
 
-export function installProblemHandlers(app: FastifyInstance): void {
+export function installProblemHandlers(app: FastifyInstance, missing: MissingResource = () => undefined): void {
   app.setErrorHandler((err: FastifyError | SwitchyardError | Error, request, reply) => {
     const known = err instanceof SwitchyardError ? err : fromFastifyError(err as FastifyError, request);
     if (known !== undefined) {
@@ -97,6 +98,12 @@ export function installProblemHandlers(app: FastifyInstance): void {
     // A path that exists with other methods: say which (RFC 9110 OPTIONS and 405), not "no route".
     const allow = allowedMethods(app, path);
     if (allow.length > 0) {
+      // `/v1/cutovers/co_typo/advance` has the shape of a route, not a cutover behind it.
+      const absent = missing(path, pathParams(app, path));
+      if (absent !== undefined) {
+        request.log.info({ code: absent.code, field: absent.field }, absent.message);
+        return sendProblem(reply, toProblem(absent, path));
+      }
       void reply.header('allow', allow.join(', '));
       if (request.method === 'OPTIONS') return reply.code(204).send();
       const err = new SwitchyardError('SY_METHOD_NOT_ALLOWED', `${path} does not take ${request.method}; it takes ${allow.join(', ')}`);

@@ -737,6 +737,27 @@ test('without trustedProxies X-Forwarded-Prefix is ignored, and a trustedProxies
   }
 });
 
+test('OPTIONS and a wrong method on /v1/cutovers/<unknown id>/… are the 404 naming the id, not an Allow list; a real id keeps them', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  for (const [method, sub] of [['OPTIONS', ''], ['OPTIONS', '/advance'], ['OPTIONS', '/rollback'], ['OPTIONS', '/report.html'], ['DELETE', ''], ['GET', '/rollback'], ['PUT', '/advance']] as const) {
+    const typo = await app.inject({ method, url: `/v1/cutovers/co_typo${sub}`, headers: op });
+    assert.equal(typo.statusCode, 404, `${method} ${sub}: ${typo.body}`);
+    assert.match(String(typo.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(typo.headers.allow, undefined, `${method} ${sub}: no Allow for what is not there`);
+    const problem = typo.json() as { code: string; detail: string; field: string; instance: string };
+    assert.deepEqual([problem.code, problem.field, problem.instance], ['SY_NOT_FOUND', 'id', `/v1/cutovers/co_typo${sub}`]);
+    assert.match(problem.detail, /no cutover co_typo/);
+
+    const real = await app.inject({ method, url: `/v1/cutovers/${id}${sub}`, headers: op });
+    assert.equal(real.statusCode, method === 'OPTIONS' ? 204 : 405, `${method} ${sub} on a real id: ${real.body}`);
+    assert.ok(String(real.headers.allow).endsWith('OPTIONS'), `${method} ${sub}: ${String(real.headers.allow)}`);
+  }
+  // Without a token the answer is still 401: an id cannot be probed this way.
+  assert.equal((await app.inject({ method: 'OPTIONS', url: '/v1/cutovers/co_typo' })).statusCode, 401);
+  assert.equal((await app.inject({ method: 'OPTIONS', url: '/v1/cutovers', headers: op })).headers.allow, 'GET, HEAD, POST, OPTIONS');
+});
+
 test('GET /v1/cutovers with a cursor it did not issue is a 400 problem naming cursor', async (t) => {
   const { app } = await harness(t);
   await create(app);

@@ -120,6 +120,18 @@ test('OPTIONS on a route is 204 with Allow listing its methods; a method the pat
   isProblem(await app.inject({ method: 'PUT', url: '/v1/nothing', headers: auth }), 404, 'SY_NOT_FOUND');
 });
 
+test('OPTIONS and a wrong method on /v1/agents/<unknown name>/facts are the 404 naming the agent, not an Allow list', async (t) => {
+  const app = await buildTestApp(t);
+  for (const method of ['OPTIONS', 'POST'] as const) {
+    const res = await app.inject({ method, url: '/v1/agents/stagign-1/facts', headers: auth });
+    const body = isProblem(res, 404, 'SY_AGENT_UNKNOWN');
+    assert.equal(res.headers.allow, undefined);
+    assert.equal(body.field, 'name');
+    assert.match(String(body.detail), /no agent named "stagign-1"/);
+  }
+  assert.equal((await app.inject({ method: 'POST', url: '/v1/agents/staging-1/facts', headers: auth })).statusCode, 405);
+});
+
 test('OPTIONS and 405 need a token where the path does, and none on a public path', async (t) => {
   const app = await buildTestApp(t);
   isProblem(await app.inject({ method: 'OPTIONS', url: '/v1/agents' }), 401, 'SY_UNAUTHENTICATED');
