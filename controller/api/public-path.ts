@@ -50,7 +50,7 @@ const PREFIX = /^(\/(?!\.\.?(?:\/|$))[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+\/?$/;
 export function forwardedPrefix(request: FastifyRequest, trusted: BlockList): string {
   const header = request.headers['x-forwarded-prefix'];
   if (header === undefined || !fromTrustedProxy(trusted, request.socket.remoteAddress)) return '';
-  // Several proxies in a row may each have appended theirs; the first is the client's side.
+  // A list is not standard for this header; if one came, the first value is the outermost proxy's.
   const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim() ?? '';
   if (first === '' || first === '/') return '';
   if (!PREFIX.test(first)) {
