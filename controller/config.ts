@@ -3,6 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { LogLevel, Port, TlsFiles } from '../shared/config/common.js';
 import { SecretRef } from '../shared/config/secret.js';
 import { loadConfigFile } from '../shared/config/load.js';
+import { SwitchyardError } from '../shared/errors.js';
+import { trustedProxyList } from './api/public-path.js';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
 
@@ -91,5 +93,16 @@ export type ControllerConfig = Static<typeof ControllerConfigSchema>;
 export type DnsProviderConfig = Static<typeof DnsProviderSchema>;
 
 export function loadControllerConfig(path: string): ControllerConfig {
-  return loadConfigFile(path, ControllerConfigSchema);
+  const config = loadConfigFile(path, ControllerConfigSchema);
+  // The schema takes any string; the address rules are checked here so a bad entry stops the
+  // load itself, before the controller opens its state or listens.
+  for (const [i, entry] of (config.trustedProxies ?? []).entries()) {
+    try {
+      trustedProxyList([entry]);
+    } catch {
+      const key = `trustedProxies[${i}]`;
+      throw new SwitchyardError('SY_CONFIG_INVALID', `${path}: key ${key}: ${JSON.stringify(entry)} is not an IP address or a CIDR range (10.0.0.5, 10.0.0.0/8, fd00::/8)`, { field: key });
+    }
+  }
+  return config;
 }

@@ -52,6 +52,13 @@ test('an unknown key is refused naming it', (t) => {
   expectKey(() => loadControllerConfig(p), 'agentz', /unknown key/);
 });
 
+test('a trustedProxies entry that is not an address or CIDR range stops the load naming the key', (t) => {
+  const p = tmpFile(t, 'controller.yaml', 'tokens: []\ntrustedProxies: [10.0.0.0/8, "proxy.example"]\n');
+  expectKey(() => loadControllerConfig(p), 'trustedProxies[1]', /proxy\.example/);
+  const ok = tmpFile(t, 'ok.yaml', 'tokens: []\ntrustedProxies: [10.0.0.0/8, "::1"]\n');
+  assert.deepEqual(loadControllerConfig(ok).trustedProxies, ['10.0.0.0/8', '::1']);
+});
+
 test('a bad nested entry is named with its index', (t) => {
   const p = tmpFile(t, 'controller.yaml', 'tokens:\n  - { name: ops, role: admin, hash: "sha256:00" }\n');
   assert.throws(() => loadControllerConfig(p), (err: unknown) => err instanceof SwitchyardError && /tokens\[0\]\.(role|hash)/.test(err.message));
