@@ -66,6 +66,11 @@ export const DB_MIGRATIONS: Migration[] = [
   // record joining another keeps each key's own time, so "newer" is per key, not per record. ''
   // in records made before: every key takes `recorded_at`.
   { id: 307, name: 'db_production_only_key_times', sql: "ALTER TABLE db_production_only ADD COLUMN key_times TEXT NOT NULL DEFAULT ''" },
+  // When the live tables reached the served copy ('' until then): a recorded copy they never
+  // reached (the agent stopped between CREATE DATABASE and the move) is the retry's to reuse.
+  // Records made before count as moved (they were written just before the move, which most
+  // reached): a copy an operator has since emptied is never taken for a leftover.
+  { id: 308, name: 'db_served_moved_at', sql: "ALTER TABLE db_served ADD COLUMN moved_at TEXT NOT NULL DEFAULT ''; UPDATE db_served SET moved_at = served_at;" },
 ];
 
 const toJson = (s: FreezeState) => JSON.stringify({ ...s, flagFileContent: s.flagFileContent.toString('base64') });

@@ -24,6 +24,8 @@ import { ChunkCache } from './chunk-cache.js';
 import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
 import { rollbackSwap, releaseKept } from './swap.js';
 import { ServedStore } from './served-store.js';
+import { existingServed, type ServedLog } from './served-copy.js';
+import { KeyedQueue } from '../../shared/keyed-queue.js';
 import { explainLockWait } from './lock-wait.js';
 import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly } from './preflight.js';
 import { rewriteDatabase } from './rewrite/rewrite-db.js';
@@ -76,6 +78,7 @@ export class DatabaseService implements AgentService {
   private readonly freeze: FreezeStore;
   private readonly productionOnly: ProductionOnlyStore;
   private readonly served: ServedStore;
+  private readonly rollbacks = new KeyedQueue();
   private readonly chunks = new ChunkCache();
   private readonly log: Logger;
 
@@ -242,20 +245,31 @@ export class DatabaseService implements AgentService {
         if (!req.dry_run) this.chunks.forget(schema);
         return rewriteDatabase(this.target(), schema, req.rules.map((r) => ({ from: r.from, to: r.to, skipColumns: r.skip_columns, schemes: r.schemes })), req.dry_run, this.log);
       }),
+      // One at a time per schema: the record of served copies is pruned by what the server holds,
+      // which must not catch another rollback between recording a name and creating it.
       RollbackDatabase: this.unary('RollbackDatabase', async (req) => {
         const schema = this.allowed(req.target_schema, 'target_schema');
-        this.chunks.forget(schema);
-        const conn = await connect(this.target());
-        try {
-          const servedLog = { kept: (name: string) => this.served.kept(schema, name, req.attempt), forget: (name: string) => this.served.forget(schema, name) };
-          const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog });
-          this.productionOnly.rolledBack(schema);
-          return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })), notes: r.notes };
-        } catch (err) {
-          throw await explainLockWait(this.alreadyServed(err, schema, req.attempt), this.target(), `roll back ${schema} on production`);
-        } finally {
-          await closeConn(conn);
-        }
+        return this.rollbacks.run(schema, async () => {
+          this.chunks.forget(schema);
+          const conn = await connect(this.target());
+          try {
+            const dropped = this.served.prune(schema, await existingServed(conn, schema));
+            if (dropped.length > 0) this.log.info({ schema, served: dropped }, 'served copies no longer on the server (dropped by an operator) forgotten');
+            const servedLog: ServedLog = {
+              kept: (name) => this.served.kept(schema, name, req.attempt),
+              moved: (name) => this.served.moved(schema, name),
+              forget: (name) => this.served.forget(schema, name),
+              unmoved: (name) => this.served.unmoved(schema, name),
+            };
+            const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog });
+            this.productionOnly.rolledBack(schema);
+            return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })), notes: r.notes };
+          } catch (err) {
+            throw await explainLockWait(this.alreadyServed(err, schema, req.attempt), this.target(), `roll back ${schema} on production`);
+          } finally {
+            await closeConn(conn);
+          }
+        });
       }),
       ReleaseDatabase: this.unary('ReleaseDatabase', async (req) => {
         const schema = this.allowed(req.target_schema, 'target_schema');

@@ -21,6 +21,8 @@ export function checkSchemaName(name: string, field: string): string {
 
 export const shadowSchema = (schema: string): string => `${schema}__sy_shadow`;
 export const prevSchema = (schema: string): string => `${schema}__sy_prev`;
+/** Where a kept schema records the views, triggers, routines and events its tables had. */
+export const KEPT_TABLE = '__sy_kept';
 
 export interface KeyColumnType {
   name: string;

@@ -5,13 +5,14 @@
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { qi, qt, prevSchema, shadowSchema } from './sql.js';
+import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { rows } from './connect.js';
 import { joinRecordedRows, type LiveRecord } from './last-rows.js';
+import { freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
-export const KEPT_TABLE = '__sy_kept';
+export { KEPT_TABLE };
 /** A `__sy_kept` entry naming ("KIND name") an object the copy created from staging's definitions: not production's. */
 const COPIED = 'COPIED';
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
@@ -349,9 +350,8 @@ async function recreateKept(conn: Connection, target: string, objects: SchemaObj
   }
 }
 
-/** The `<db>__sy_served[N]` names a rollback may keep a live copy under, all within MySQL's 64 characters. */
-export const servedSchema = (schema: string, n = 1): string => `${schema}__sy_served${n === 1 ? '' : n}`;
-const MAX_SERVED = 99;
+export { servedSchema };
+export type { ServedLog };
 
 export interface ServedCopy {
   schema: string;
@@ -368,22 +368,6 @@ export interface RollbackResult {
 }
 
 /**
- * A name no earlier rollback used: a served copy is the operator's to reconcile and drop, so it
- * is never replaced. With all taken nothing has been touched yet.
- */
-async function freeServedSchema(conn: Connection, target: string): Promise<string> {
-  for (let n = 1; n <= MAX_SERVED; n++) {
-    const name = servedSchema(target, n);
-    if (!(await schemaExists(conn, name))) return name;
-  }
-  throw new SwitchyardError(
-    'SY_CONFLICT',
-    `${servedSchema(target)} through ${servedSchema(target, MAX_SERVED)} all exist (live copies kept by earlier rollbacks): nothing was changed; reconcile and drop the ones you are done with, then roll back again`,
-    { details: { schema: target } },
-  );
-}
-
-/**
  * Puts the kept-aside production tables and objects back (instant DB rollback). The live tables
  * that hold production-only rows preflight recorded (`liveRecords`) go to `__sy_last` instead of
  * being dropped with the rest of the copy, their rows joining a table of that name kept there;
@@ -395,20 +379,13 @@ async function freeServedSchema(conn: Connection, target: string): Promise<strin
  * and drop. The recorded production-only rows are copied into `__sy_last` as well, where a later
  * keep looks for them.
  */
-export interface ServedLog {
-  /** Called before the live tables move to `served`: an agent stopped right after the move still knows where they went. */
-  kept(served: string): void;
-  /** The move failed and `served` is dropped again. */
-  forget(served: string): void;
-}
-
 export async function rollbackSwap(conn: Connection, target: string, logger?: Logger, liveRecords: LiveRecord[] = [], opts: { keepLive?: boolean; servedLog?: ServedLog } = {}): Promise<RollbackResult> {
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
   const last = lastSchema(target);
   const keepLive = opts.keepLive === true;
   const notes: string[] = [];
-  const served = keepLive ? await freeServedSchema(conn, target) : undefined;
+  const served = keepLive ? await freeServedSchema(conn, target, opts.servedLog, logger ?? silent) : undefined;
   const dest = served ?? trashSchema(target);
   const current = await inspectSchema(conn, target);
   const keptObjects = await readKeptObjects(conn, target);
@@ -445,10 +422,23 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
     await conn.query(`CREATE DATABASE ${qi(dest)}`);
   } else {
-    await conn.query(`CREATE DATABASE ${qi(served)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
-    // Triggers and views cannot follow their tables to another schema: their definitions stay beside them.
-    await recordObjects(conn, served, current);
+    // Recorded first: an agent stopped between CREATE and the move leaves a schema its retry knows
+    // for its own (and reuses), not one it cannot tell from an operator's.
     opts.servedLog?.kept(served);
+    try {
+      await conn.query(`CREATE DATABASE ${qi(served)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
+    } catch (err) {
+      opts.servedLog?.forget(served);
+      throw err;
+    }
+    try {
+      // Triggers and views cannot follow their tables to another schema: their definitions stay beside them.
+      await recordObjects(conn, served, current);
+    } catch (err) {
+      await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
+      opts.servedLog?.forget(served);
+      throw err;
+    }
   }
   if (whole.size > 0 || [...own.values()].some((x) => x.schema === last)) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   const to = (name: string) => {
@@ -474,6 +464,7 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
     }
     throw err;
   }
+  if (served !== undefined) opts.servedLog?.moved(served);
   const staying = [...own].filter(([, o]) => o.schema === target).flatMap(([name]) => ownTriggers.get(name) ?? []);
   await recreateKept(conn, target, [...keptObjects, ...staying, ...added], logger ?? silent);
   for (const [name, o] of own) {

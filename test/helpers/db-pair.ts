@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import type { Connection } from 'mysql2/promise';
 import type { AgentConfig } from '../../agent/config.js';
+import type { Db } from '../../shared/state/sqlite.js';
 import { withTwoMariaDbs, type MariaDbInstance } from './mariadb.js';
 import { agentConfig, startDbAgent, unaryCall, type RunningAgent } from './db-fixture.js';
 
@@ -56,6 +57,8 @@ export interface TwoAgentsOptions {
   productionDatabase?: Partial<NonNullable<AgentConfig['database']>>;
   /** The schema the transfer is authorised for, on both sides; default `shop`. */
   schema?: string;
+  /** The production agent's state (opened with DB_MIGRATIONS), for a test to read or seed it; default in memory. */
+  productionState?: Db;
 }
 
 export interface TwoAgents<T> extends DbServers {
@@ -76,7 +79,7 @@ export async function twoAgents<T = void>(t: After, setup?: (servers: DbServers)
   const prepared = (await setup?.(servers)) as T;
   const stagingAgent = await startDbAgent(t, agentConfig('staging-1', servers.staging, opts.stagingConfig));
   const prodCfg = agentConfig('prod-1', servers.production);
-  const prodAgent = await startDbAgent(t, opts.productionDatabase === undefined ? prodCfg : { ...prodCfg, database: { ...prodCfg.database!, ...opts.productionDatabase } });
+  const prodAgent = await startDbAgent(t, opts.productionDatabase === undefined ? prodCfg : { ...prodCfg, database: { ...prodCfg.database!, ...opts.productionDatabase } }, { state: opts.productionState });
   const peer = await authorizeTransfer(stagingAgent, opts.schema);
   return { ...servers, stagingAgent, prodAgent, peer, setup: prepared };
 }

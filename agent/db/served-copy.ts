@@ -1,0 +1,71 @@
+// The `<db>__sy_served[N]` schemas a rollback keeps the live copy in (after the DNS switch it may
+// hold orders written on production since): their names, and which of them a retried rollback may
+// take over.
+import type { Connection } from 'mysql2/promise';
+import type { Logger } from '../../shared/logger.js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { rows } from './connect.js';
+import { qi, KEPT_TABLE } from './sql.js';
+
+/** The `<db>__sy_served[N]` names a rollback may keep a live copy under, all within MySQL's 64 characters. */
+export const servedSchema = (schema: string, n = 1): string => `${schema}__sy_served${n === 1 ? '' : n}`;
+export const MAX_SERVED = 99;
+
+const servedNames = (target: string): string[] => Array.from({ length: MAX_SERVED }, (_, i) => servedSchema(target, i + 1));
+
+/** The agent's record of the served copies it keeps (served-store.ts), as a rollback sees it. */
+export interface ServedLog {
+  /** Called before `served` is created: an agent stopped anywhere after still knows the schema is its own. */
+  kept(served: string): void;
+  /** The live tables are in `served`. */
+  moved(served: string): void;
+  /** Nothing went to `served` (the rollback dropped it again, or never created it). */
+  forget(served: string): void;
+  /** `served` was taken by a rollback whose live tables never reached it (the agent stopped first). */
+  unmoved(served: string): boolean;
+}
+
+/** Which of `target`'s served names the server holds. */
+export async function existingServed(conn: Connection, target: string): Promise<Set<string>> {
+  const r = await rows<{ s: string }>(conn, 'SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN (?)', [servedNames(target)]);
+  return new Set(r.map((x) => String(x.s)));
+}
+
+/** Holds nothing but the rollback's own record of objects: no table, view, routine or event. */
+async function holdsNothing(conn: Connection, schema: string): Promise<boolean> {
+  const r = await rows<{ n: string }>(
+    conn,
+    `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> ?
+     UNION ALL SELECT ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? LIMIT 1`,
+    [schema, KEPT_TABLE, schema, schema],
+  );
+  return r.length === 0;
+}
+
+/**
+ * A name for the live copy no earlier rollback kept one under: a served copy is the operator's to
+ * reconcile and drop, so it is never replaced. A schema this agent created for a rollback stopped
+ * before the move (recorded, never moved, holding nothing but its record of objects) is no copy:
+ * it is dropped and its name free again, where a retry otherwise took the next name and left it
+ * behind for good. A schema the agent has no record of, or one holding anything, is left alone.
+ * With all taken nothing has been touched yet.
+ */
+export async function freeServedSchema(conn: Connection, target: string, log: ServedLog | undefined, logger: Logger): Promise<string> {
+  const existing = await existingServed(conn, target);
+  for (const name of servedNames(target)) {
+    if (!existing.has(name) || log === undefined || !log.unmoved(name)) continue;
+    if (!(await holdsNothing(conn, name))) continue;
+    await conn.query(`DROP DATABASE ${qi(name)}`);
+    log.forget(name);
+    existing.delete(name);
+    logger.warn({ schema: target, served: name }, 'an earlier rollback stopped before moving the live copy into the schema it created: the empty schema is dropped and its name taken again');
+  }
+  const free = servedNames(target).find((name) => !existing.has(name));
+  if (free !== undefined) return free;
+  throw new SwitchyardError(
+    'SY_CONFLICT',
+    `${servedSchema(target)} through ${servedSchema(target, MAX_SERVED)} all exist (live copies kept by earlier rollbacks): nothing was changed; reconcile and drop the ones you are done with, then roll back again`,
+    { details: { schema: target } },
+  );
+}

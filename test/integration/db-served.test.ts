@@ -1,0 +1,78 @@
+// The served copies a rollback keeps after the DNS switch (`<db>__sy_served[N]`): a rollback stopped
+// part-way leaves no schema behind for good, and the agent's record of them follows what the
+// server holds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Connection } from 'mysql2/promise';
+import { streamCall, unaryCall } from '../helpers/db-fixture.js';
+import { twoAgents } from '../helpers/db-pair.js';
+import { openDatabase } from '../../shared/state/sqlite.js';
+import { DB_MIGRATIONS } from '../../agent/db/freeze.js';
+import { ServedStore } from '../../agent/db/served-store.js';
+
+async function shop({ s, p }: { s: Connection; p: Connection }): Promise<void> {
+  for (const c of [s, p]) {
+    await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await c.query("INSERT INTO shop.orders VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+  }
+}
+
+type Rollback = { served_schema: string; served_tables: Array<{ table: string; rows: string }> };
+
+const schemasOf = async (p: Connection) => ((await p.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop\\_\\_sy\\_served%' ORDER BY 1")) as unknown as [Array<{ s: string }>])[0].map((r) => r.s);
+const tablesOf = async (p: Connection, schema: string) => ((await p.query('SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [schema])) as unknown as [Array<{ n: string }>])[0].map((r) => r.n);
+const recordsOf = (state: ReturnType<typeof openDatabase>) => (state.prepare('SELECT served_schema AS s, attempt AS a FROM db_served ORDER BY id').all() as Array<{ s: string; a: string }>).map((r) => `${r.s} ${r.a}`);
+
+test('a rollback stopped between creating its served schema and moving the live copy there: the retry takes that schema again, one served copy, not an empty one beside another; schemas it did not make, or holding tables, stay', async (t) => {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const { p, prodAgent, peer } = await twoAgents(t, shop, { productionState: state });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.orders VALUES (13, 'after the switch')");
+  // As the stopped rollback left it: its record, then the schema with its record of objects, no table.
+  const store = new ServedStore(state);
+  store.kept('shop', 'shop__sy_served', 'co_1');
+  await p.query('CREATE DATABASE shop__sy_served');
+  await p.query('CREATE TABLE shop__sy_served.__sy_kept (seq INT PRIMARY KEY)');
+  // An operator's empty schema of the next name, which the agent has no record of.
+  await p.query('CREATE DATABASE shop__sy_served2');
+  // A schema the agent recorded and never saw the move into, but holding a table: never taken.
+  store.kept('shop', 'shop__sy_served3', 'co_0');
+  await p.query('CREATE DATABASE shop__sy_served3');
+  await p.query('CREATE TABLE shop__sy_served3.orders (id INT PRIMARY KEY)');
+
+  const res = await unaryCall<object, Rollback>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_1' });
+  assert.equal(res.served_schema, 'shop__sy_served', 'the stopped rollback\'s own empty schema is taken again');
+  assert.deepEqual(await schemasOf(p), ['shop__sy_served', 'shop__sy_served2', 'shop__sy_served3'], 'no new served schema beside the empty one');
+  assert.deepEqual((await p.query('SELECT id FROM shop__sy_served.orders ORDER BY id'))[0], [{ id: 1 }, { id: 2 }, { id: 3 }, { id: 13 }], 'the live copy is in it');
+  assert.deepEqual(await tablesOf(p, 'shop__sy_served2'), [], 'the operator\'s schema is as it was');
+  assert.deepEqual(await tablesOf(p, 'shop__sy_served3'), ['orders'], 'a schema holding a table is never dropped');
+  assert.equal(store.find('shop', 'co_1')?.served, 'shop__sy_served');
+  assert.equal(store.unmoved('shop', 'shop__sy_served'), false, 'the move is recorded');
+
+  // A copy the move reached is never taken again, even emptied by an operator reconciling it.
+  await p.query('DROP TABLE shop__sy_served.orders');
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const again = await unaryCall<object, Rollback>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_2' });
+  assert.equal(again.served_schema, 'shop__sy_served4');
+  assert.deepEqual(await tablesOf(p, 'shop__sy_served'), ['__sy_kept']);
+});
+
+test('records of served copies an operator has dropped are forgotten when the agent next rolls back; those of copies still there are kept', async (t) => {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const { p, prodAgent, peer } = await twoAgents(t, shop, { productionState: state });
+  for (const attempt of ['co_1', 'co_2']) {
+    await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+    await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt });
+  }
+  assert.deepEqual(recordsOf(state), ['shop__sy_served co_1', 'shop__sy_served2 co_2']);
+  // The operator reconciled the first copy and dropped it.
+  await p.query('DROP DATABASE shop__sy_served');
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const res = await unaryCall<object, Rollback>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_3' });
+  assert.equal(res.served_schema, 'shop__sy_served', 'the first free name again');
+  assert.deepEqual(recordsOf(state), ['shop__sy_served2 co_2', 'shop__sy_served co_3'], 'the dropped copy\'s record is gone, the live one kept');
+  // A rollback that finds nothing to do prunes too.
+  await p.query('DROP DATABASE shop__sy_served2');
+  await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_4' }), /nothing kept aside/);
+  assert.deepEqual(recordsOf(state), ['shop__sy_served co_3']);
+});
