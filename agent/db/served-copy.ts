@@ -1,11 +1,11 @@
 // The `<db>__sy_served[N]` schemas a rollback keeps the live copy in (after the DNS switch it may
-// hold orders written on production since): their names, and which of them a retried rollback may
-// take over.
+// hold orders written on production since): their names, which of them a retried rollback may take
+// over, and what they hold, told within the 2 KiB an error's details may carry.
 import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { rows } from './connect.js';
-import { qi, KEPT_TABLE } from './sql.js';
+import { qi, qt, KEPT_TABLE } from './sql.js';
 
 /** The `<db>__sy_served[N]` names a rollback may keep a live copy under, all within MySQL's 64 characters. */
 export const servedSchema = (schema: string, n = 1): string => `${schema}__sy_served${n === 1 ? '' : n}`;
@@ -68,4 +68,45 @@ export async function freeServedSchema(conn: Connection, target: string, log: Se
     `${servedSchema(target)} through ${servedSchema(target, MAX_SERVED)} all exist (live copies kept by earlier rollbacks): nothing was changed; reconcile and drop the ones you are done with, then roll back again`,
     { details: { schema: target } },
   );
+}
+
+export interface TableRows {
+  table: string;
+  rows: number;
+}
+
+/** The rows each table of `served` holds (its record of objects aside), `tables` of them at most, by name. */
+export async function servedRows(conn: Connection, served: string, tables = Infinity): Promise<{ tables: TableRows[]; leftOff: number }> {
+  const names = (await rows<{ n: string }>(conn, "SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME <> ? ORDER BY TABLE_NAME", [served, KEPT_TABLE])).map((r) => String(r.n));
+  const out: TableRows[] = [];
+  for (const t of names.slice(0, tables)) {
+    const [r] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(served, t)}`);
+    out.push({ table: t, rows: Number(r?.n ?? 0) });
+  }
+  return { tables: out, leftOff: names.length - out.length };
+}
+
+/** Tables an error names the rows of: their names may be 64 characters, and the details 2 KiB in all. */
+export const EVIDENCE_TABLES = 12;
+const EVIDENCE_BYTES = 1200;
+
+/**
+ * What a served copy holds, for an error's details: the first tables by name whose list fits
+ * EVIDENCE_BYTES (names can be long, and multi-byte), and how many were left off.
+ */
+export async function servedEvidence(conn: Connection, served: string): Promise<{ tables: TableRows[]; leftOff: number }> {
+  const all = await servedRows(conn, served, EVIDENCE_TABLES);
+  const tables: TableRows[] = [];
+  for (const t of all.tables) {
+    if (Buffer.byteLength(JSON.stringify([...tables, t])) > EVIDENCE_BYTES) break;
+    tables.push(t);
+  }
+  return { tables, leftOff: all.leftOff + all.tables.length - tables.length };
+}
+
+/** "orders 5 rows, audit 0 rows, and 3 more tables": the evidence in a sentence. */
+export function showServedRows(e: { tables: TableRows[]; leftOff: number }): string {
+  const list = e.tables.map((t) => `${t.table} ${t.rows} row${t.rows === 1 ? '' : 's'}`);
+  if (e.leftOff > 0) list.push(`and ${e.leftOff} more table${e.leftOff === 1 ? '' : 's'}`);
+  return list.length === 0 ? 'no tables' : list.join(', ');
 }

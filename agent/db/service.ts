@@ -24,8 +24,9 @@ import { ChunkCache } from './chunk-cache.js';
 import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
 import { rollbackSwap, releaseKept } from './swap.js';
 import { ServedStore } from './served-store.js';
-import { existingServed, type ServedLog } from './served-copy.js';
+import { existingServed, servedEvidence, showServedRows, type ServedLog } from './served-copy.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
+import type { Connection } from 'mysql2/promise';
 import { explainLockWait } from './lock-wait.js';
 import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly } from './preflight.js';
 import { rewriteDatabase } from './rewrite/rewrite-db.js';
@@ -265,7 +266,7 @@ export class DatabaseService implements AgentService {
             this.productionOnly.rolledBack(schema);
             return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })), notes: r.notes };
           } catch (err) {
-            throw await explainLockWait(this.alreadyServed(err, schema, req.attempt), this.target(), `roll back ${schema} on production`);
+            throw await explainLockWait(await this.alreadyServed(conn, err, schema, req.attempt), this.target(), `roll back ${schema} on production`);
           } finally {
             await closeConn(conn);
           }
@@ -288,14 +289,19 @@ export class DatabaseService implements AgentService {
   /**
    * Nothing kept aside, but this rollback (by the caller's name for it) already kept the live
    * copy: a retry whose answer was lost. The error names the schema, which is the first free N
-   * then, not necessarily the highest.
+   * then, not necessarily the highest, and the rows its tables hold now, as the lost answer did
+   * (the first tables by name, and how many more: details travel in 2 KiB).
    */
-  private alreadyServed(err: unknown, schema: string, attempt: string): unknown {
+  private async alreadyServed(conn: Connection, err: unknown, schema: string, attempt: string): Promise<unknown> {
     if (!(err instanceof SwitchyardError) || err.code !== 'SY_PRECONDITION') return err;
     const rec = this.served.find(schema, attempt);
     if (rec === undefined) return err;
-    return new SwitchyardError('SY_PRECONDITION', `${err.message}; this rollback already swapped back, at ${rec.servedAt}, keeping the live copy in ${rec.served}`, {
-      details: { ...err.details, servedSchema: rec.served, servedAt: rec.servedAt },
+    const held = await servedEvidence(conn, rec.served).catch((e: unknown) => {
+      this.log.warn({ served: rec.served, err: (e as Error).message }, 'the rows of the served copy could not be counted');
+      return undefined;
+    });
+    return new SwitchyardError('SY_PRECONDITION', `${err.message}; this rollback already swapped back, at ${rec.servedAt}, keeping the live copy in ${rec.served}${held === undefined ? '' : ` (${showServedRows(held)})`}`, {
+      details: { ...err.details, servedSchema: rec.served, servedAt: rec.servedAt, ...(held === undefined ? {} : { servedTables: held.tables, servedTablesLeftOff: held.leftOff }) },
       cause: err,
     });
   }

@@ -146,7 +146,7 @@ export function renderReportHtml(report: unknown): string {
     const r = m.rollback;
     body.push(`<h2>Rollback ${badge(r.state === 'done' ? 'succeeded' : r.state)}</h2><p>${r.automatic ? 'automatic: ' : ''}${e(r.reason)}</p>${table(['part', 'state'], r.parts.map((p) => [e(p.name), badge(p.state)]))}`);
     if (r.servedCopy !== null) {
-      body.push(`<p>Live copy kept in <span class="mono">${e(r.servedCopy.schema)}</span>: it holds what production took after the switch; reconcile, then drop it by hand.</p>${r.servedCopy.tables.length === 0 ? '' : table(['table', 'rows'], r.servedCopy.tables.map((x) => [`<span class="mono">${e(x.table)}</span>`, e(String(x.rows ?? '?'))]), [1])}`);
+      body.push(`<p>Live copy kept in <span class="mono">${e(r.servedCopy.schema)}</span>: it holds what production took after the switch; reconcile, then drop it by hand.</p>${r.servedCopy.tables.length === 0 ? '' : table(['table', 'rows'], r.servedCopy.tables.map((x) => [`<span class="mono">${e(x.table)}</span>`, e(String(x.rows ?? '?'))]), [1])}${r.servedCopy.tablesLeftOff > 0 ? `<p>and ${r.servedCopy.tablesLeftOff} more tables, not listed.</p>` : ''}`);
     }
   }
   for (const [name, raw] of Object.entries(m.unknown)) body.push(`<h2>${e(name)}</h2><pre class="mono">${e(JSON.stringify(raw, null, 2))}</pre>`);

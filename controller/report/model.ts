@@ -109,7 +109,7 @@ export interface ReportModel {
     automatic: boolean;
     parts: Array<{ name: string; state: string }>;
     /** Where the database part kept the copy production served after the switch, for the operator to reconcile. */
-    servedCopy: { schema: string; tables: Array<{ table: string; rows: number | null }> } | null;
+    servedCopy: { schema: string; tables: Array<{ table: string; rows: number | null }>; /** Tables the agent did not list (a retry's answer is bounded). */ tablesLeftOff: number } | null;
   } | null;
   audit: Array<{ at: string; tokenName: string; action: string }>;
 }
@@ -233,7 +233,7 @@ function servedCopy(parts: unknown): NonNullable<ReportModel['rollback']>['serve
   const db = arr(parts).filter(isObj).find((p) => p.name === 'database');
   const copy = db !== undefined && isObj(db.detail) && isObj(db.detail.servedCopy) ? db.detail.servedCopy : null;
   if (copy === null || str(copy.schema) === null || copy.schema === '') return null;
-  return { schema: str(copy.schema)!, tables: arr(copy.tables).filter(isObj).map((t) => ({ table: str(t.table) ?? '?', rows: num(t.rows) })) };
+  return { schema: str(copy.schema)!, tables: arr(copy.tables).filter(isObj).map((t) => ({ table: str(t.table) ?? '?', rows: num(t.rows) })), tablesLeftOff: num(copy.tablesLeftOff) ?? 0 };
 }
 
 export function reportModel(report: unknown): ReportModel {

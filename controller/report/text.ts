@@ -114,7 +114,7 @@ export function formatReportText(report: unknown): string {
     const r = m.rollback;
     out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);
     if (r.servedCopy !== null) {
-      out.push(`  live copy kept in ${r.servedCopy.schema} (rows production took after the switch are there)${r.servedCopy.tables.length === 0 ? '' : `: ${r.servedCopy.tables.map((x) => `${x.table} ${x.rows ?? '?'} rows`).join(', ')}`} — reconcile, then drop it by hand`);
+      out.push(`  live copy kept in ${r.servedCopy.schema} (rows production took after the switch are there)${r.servedCopy.tables.length === 0 ? '' : `: ${[...r.servedCopy.tables.map((x) => `${x.table} ${x.rows ?? '?'} rows`), ...(r.servedCopy.tablesLeftOff > 0 ? [`and ${r.servedCopy.tablesLeftOff} more tables`] : [])].join(', ')}`} — reconcile, then drop it by hand`);
     }
   }
   for (const [name, raw] of Object.entries(m.unknown)) out.push('', `${name} (raw): ${oneLine(JSON.stringify(raw), 400)}`);

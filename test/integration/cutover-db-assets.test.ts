@@ -629,9 +629,11 @@ async function rollbackAnswerLost(t: TestContext, attempt: (id: string) => strin
 test('a rollback whose first attempt swapped back and lost the answer: the retry names the exact served copy from the agent, not the newest-looking one', async (t) => {
   const { env, part } = await rollbackAnswerLost(t, (id) => id);
   assert.equal(part.state, 'done', JSON.stringify(part.detail));
-  const copy = (part.detail as { servedCopy?: { schema: string; keptAt: string | null } }).servedCopy;
+  const copy = (part.detail as { servedCopy?: { schema: string; keptAt: string | null; tables?: Array<{ table: string; rows: number }> } }).servedCopy;
   assert.equal(copy?.schema, `${SCHEMA}__sy_served`, JSON.stringify(part.detail));
   assert.match(copy?.keptAt ?? '', /^\d{4}-\d\d-\d\dT/);
+  const [count] = await query<{ n: number }>(env.productionRoot, `SELECT COUNT(*) AS n FROM ${SCHEMA}__sy_served.wp_comments`);
+  assert.deepEqual(copy?.tables?.find((x) => x.table === 'wp_comments'), { table: 'wp_comments', rows: Number(count!.n) }, `the rows the served copy holds are told: ${JSON.stringify(copy)}`);
   const orders = await query<{ c: string }>(env.productionRoot, `SELECT comment_content AS c FROM ${copy!.schema}.wp_comments`);
   assert.ok(orders.some((o) => o.c === 'order after the switch'), 'the schema named holds the order');
 });

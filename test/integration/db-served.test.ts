@@ -1,12 +1,13 @@
 // The served copies a rollback keeps after the DNS switch (`<db>__sy_served[N]`): a rollback stopped
-// part-way leaves no schema behind for good, and the agent's record of them follows what the
-// server holds.
+// part-way leaves no schema behind for good, a retry whose answer was lost is told what the copy
+// holds, and the agent's record of them follows what the server holds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Connection } from 'mysql2/promise';
 import { streamCall, unaryCall } from '../helpers/db-fixture.js';
 import { twoAgents } from '../helpers/db-pair.js';
 import { openDatabase } from '../../shared/state/sqlite.js';
+import { fromGrpcError } from '../../shared/errors.js';
 import { DB_MIGRATIONS } from '../../agent/db/freeze.js';
 import { ServedStore } from '../../agent/db/served-store.js';
 
@@ -55,6 +56,34 @@ test('a rollback stopped between creating its served schema and moving the live 
   const again = await unaryCall<object, Rollback>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_2' });
   assert.equal(again.served_schema, 'shop__sy_served4');
   assert.deepEqual(await tablesOf(p, 'shop__sy_served'), ['__sy_kept']);
+});
+
+test('a rollback retried after its answer was lost is told the rows each table of the served copy holds, the first tables by name within the bounded details, and how many more there are', async (t) => {
+  // Twenty tables of long names: all of them would not fit the 2 KiB an error's details carry.
+  const long = (i: number) => `t${String(i).padStart(2, '0')}_${'x'.repeat(56)}`;
+  const { p, prodAgent, peer } = await twoAgents(t, async (servers) => {
+    await shop(servers);
+    for (const c of [servers.s, servers.p]) for (let i = 0; i < 20; i++) await c.query(`CREATE TABLE shop.${long(i)} (id INT PRIMARY KEY) ENGINE=InnoDB`);
+  });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.orders VALUES (13, 'after the switch')");
+  await p.query(`INSERT INTO shop.${long(0)} VALUES (1), (2)`);
+  const first = await unaryCall<object, Rollback>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_1' });
+  assert.equal(first.served_tables.length, 21, 'the answer itself lists every table');
+
+  const err = await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_1' }).then(
+    () => assert.fail('nothing is kept aside any more'),
+    (e: unknown) => fromGrpcError(e),
+  );
+  assert.equal(err.code, 'SY_PRECONDITION');
+  const d = err.details ?? {};
+  assert.equal(d.servedSchema, 'shop__sy_served', JSON.stringify(d));
+  const tables = d.servedTables as Array<{ table: string; rows: number }>;
+  assert.ok(Array.isArray(tables) && tables.length > 0, `the details carry the row counts: ${JSON.stringify(d)}`);
+  assert.deepEqual(tables.slice(0, 2), [{ table: 'orders', rows: 4 }, { table: long(0), rows: 2 }], 'by name, as counted now');
+  assert.equal(tables.length + Number(d.servedTablesLeftOff), 21, 'the tables left off are counted');
+  assert.ok(Number(d.servedTablesLeftOff) > 0, 'a long list is cut');
+  assert.match(err.message, /keeping the live copy in shop__sy_served \(orders 4 rows, t00_x+ 2 rows, .*and \d+ more tables\)/);
 });
 
 test('records of served copies an operator has dropped are forgotten when the agent next rolls back; those of copies still there are kept', async (t) => {

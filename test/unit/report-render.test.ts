@@ -206,6 +206,11 @@ test('a rollback that kept the live copy: text and HTML reports say where it is 
   assert.ok(html.includes('<td><span class="mono">wp_posts</span></td><td class="num">41</td>'), 'the row count of each table');
   assert.ok(!html.includes(HOSTILE), 'a table name is escaped');
 
+  // A retry's answer lists the first tables only, and says how many more the copy has.
+  rollback.parts[1] = { name: 'database', state: 'done', detail: { agent: 'prod-1', schema: 'wp', swappedBackBy: 'an earlier attempt', servedCopy: { schema: 'wp__sy_served', keptAt: '2026-01-02T03:04:05.000Z', tables: [{ table: 'wp_posts', rows: 41 }], tablesLeftOff: 7 } } };
+  assert.match(formatReportText(report), /live copy kept in wp__sy_served .*: wp_posts 41 rows, and 7 more tables — reconcile/);
+  assert.ok(renderReportHtml(report).includes('and 7 more tables, not listed.'));
+
   // A rollback that dropped the copy (before the switch) says nothing of one.
   rollback.parts[1] = { name: 'database', state: 'done', detail: { agent: 'prod-1', schema: 'wp', tablesRestored: ['wp_posts'], liveCopy: 'dropped: DNS was never switched, so it served no traffic' } };
   assert.doesNotMatch(formatReportText(report), /live copy kept/);

@@ -103,6 +103,7 @@ export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
             const servedCopy = {
               schema: servedSchema,
               keptAt: typeof err.details?.servedAt === 'string' ? err.details.servedAt : null,
+              ...servedTables(err.details),
               note: 'kept by an earlier attempt of this rollback, whose answer was lost: the copy production served after the DNS switch; reconcile rows written since (README, "Reconciling a served copy") and drop the schema by hand when done',
             };
             return { detail: { agent, schema: db.production, swappedBackBy: 'an earlier attempt', servedCopy } };
@@ -113,6 +114,20 @@ export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
       }
     },
   };
+}
+
+/**
+ * The rows the served copy's tables hold, as the agent counted them on the retry: the first tables
+ * by name (an error's details are bounded) and how many it left off. Nothing from an older agent.
+ */
+function servedTables(details: Record<string, unknown> | undefined): { tables?: Array<{ table: string; rows: number }>; tablesLeftOff?: number } {
+  const list = details?.servedTables;
+  if (!Array.isArray(list)) return {};
+  const tables = list
+    .filter((t): t is { table: string; rows: number } => typeof t === 'object' && t !== null && typeof (t as { table?: unknown }).table === 'string' && typeof (t as { rows?: unknown }).rows === 'number')
+    .map((t) => ({ table: t.table, rows: t.rows }));
+  const leftOff = details?.servedTablesLeftOff;
+  return { tables, ...(typeof leftOff === 'number' && leftOff > 0 ? { tablesLeftOff: leftOff } : {}) };
 }
 
 /**
