@@ -5,7 +5,8 @@
 // anything else changes.
 import type { Connection } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
-import { errnoOf } from './connect.js';
+import { errnoOf, rows } from './connect.js';
+import { dupEntry, ER_DUP_ENTRY } from './dup-entry.js';
 import { qi, qt } from './sql.js';
 import { dataColumns, type Table } from './inspect.js';
 import { dropKeyTable, keyJoin, loadKeyTable } from './key-table.js';
@@ -24,52 +25,89 @@ export interface LiveRecord {
   rowHash: string;
 }
 
+export interface RecordedJoin {
+  /** The live table, in `schema`, holding the recorded rows. */
+  live: Table;
+  /** The table of that name in `last` they join. */
+  kept: Table;
+  rec: LiveRecord;
+}
+
 /**
- * Copies the recorded rows of `live` (in `schema`) into the table of that name in `last`: a
- * keyed row replaces the one under its key there (it is the newer), a row without a key is added
- * as many times as recorded. Columns that differ, or a row that takes a unique value of another
- * row there, fail with SY_CONFLICT and change nothing.
+ * Copies the recorded rows of each live table (in `schema`) into the table of that name in
+ * `last`: a keyed row replaces the one under its key there (it is the newer), a row without a key
+ * is added as many times as recorded. All of them in one transaction: columns that differ (checked
+ * before anything), or a row that takes a unique value another row there holds, fail with
+ * SY_CONFLICT and no kept table has changed — not those whose rows joined before the conflict.
+ * Returns the rows joined, by table.
  */
-export async function joinRecordedRows(conn: Connection, schema: string, last: string, live: Table, kept: Table, rec: LiveRecord): Promise<number> {
-  if (rec.rowHash === TOO_MANY || rec.keys.length === 0) return 0;
-  const cols = dataColumns(live).map((c) => c.name);
-  if (cols.join(',') !== dataColumns(kept).map((c) => c.name).join(',')) {
-    throw new SwitchyardError(
-      'SY_CONFLICT',
-      `${live.name}: production-only rows recorded since the last copy cannot join those kept in ${last}.${live.name}, whose columns differ (staging changed the table since); nothing was changed — rename or move ${last}.${live.name} by hand (keep could not merge its rows into the changed table either) and run this again`,
-      { details: { table: live.name, schema: last } },
-    );
-  }
-  const list = cols.map(qi).join(', ');
-  let n = 0;
-  // A keyed record is joined in two statements, whatever its size: its keys in a temporary
-  // table, the kept rows under them deleted and the live ones copied in by joins against it.
-  if (rec.rowHash === '') await loadKeyTable(conn, schema, JOIN_KEYS, live, [rec.keys]);
+export async function joinRecordedRows(conn: Connection, schema: string, last: string, joins: RecordedJoin[]): Promise<Map<string, number>> {
+  const todo = joins.filter((j) => j.rec.rowHash !== TOO_MANY && j.rec.keys.length > 0);
+  for (const j of todo) sameColumns(last, j);
+  const joined = new Map<string, number>();
+  if (todo.length === 0) return joined;
+  let at: RecordedJoin | undefined;
+  // The key tables are temporary: creating and dropping them commits nothing.
   await conn.query('START TRANSACTION');
   try {
-    if (rec.rowHash === '') {
-      // The kept table's key decides which of its rows a recorded key replaces ('abc' may be 'ABC' there).
-      // A multi-table DELETE names its alias without a schema, which needs a default database: a semi-join instead.
-      await conn.query(`DELETE FROM ${qt(last, live.name)} WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, qt(last, live.name), kept)})`);
-      const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, live.name)} l WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, 'l')})`);
-      n += (r as { affectedRows: number }).affectedRows;
-    }
-    for (const k of rec.rowHash === '' ? [] : rec.keys) {
-      const h = k[0]!.toString('latin1');
-      const copies = k[1]!.toString('latin1');
-      if (!/^\d{1,20}$/.test(h) || !/^\d{1,20}$/.test(copies)) throw new SwitchyardError('SY_INTERNAL', `${live.name}: a recorded row hash is not a pair of numbers`);
-      const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h = ${h} LIMIT ${copies}`);
-      n += (r as { affectedRows: number }).affectedRows;
+    for (const j of todo) {
+      at = j;
+      joined.set(j.live.name, (joined.get(j.live.name) ?? 0) + (await joinOne(conn, schema, last, j)));
     }
     await conn.query('COMMIT');
   } catch (err) {
     await conn.query('ROLLBACK').catch(() => undefined);
-    if (errnoOf(err) === 1062) {
-      throw new SwitchyardError('SY_CONFLICT', `${live.name}: a production-only row recorded since the last copy takes a unique value of a row kept in ${last}.${live.name}; nothing was changed — merge or discard the recorded rows first (${(err as Error).message})`, { details: { table: live.name, schema: last }, cause: err });
-    }
+    if (errnoOf(err) === ER_DUP_ENTRY && at !== undefined) throw await uniqueConflict(conn, last, at.live.name, err);
     throw err;
   } finally {
     await dropKeyTable(conn, schema, JOIN_KEYS).catch(() => undefined);
   }
+  return joined;
+}
+
+function sameColumns(last: string, { live, kept }: RecordedJoin): void {
+  if (dataColumns(live).map((c) => c.name).join(',') === dataColumns(kept).map((c) => c.name).join(',')) return;
+  throw new SwitchyardError(
+    'SY_CONFLICT',
+    `${live.name}: production-only rows recorded since the last copy cannot join those kept in ${last}.${live.name}, whose columns differ (staging changed the table since); nothing was changed — rename or move ${last}.${live.name} by hand (keep could not merge its rows into the changed table either) and run this again`,
+    { details: { table: live.name, schema: last } },
+  );
+}
+
+async function joinOne(conn: Connection, schema: string, last: string, { live, kept, rec }: RecordedJoin): Promise<number> {
+  const list = dataColumns(live).map((c) => qi(c.name)).join(', ');
+  let n = 0;
+  if (rec.rowHash === '') {
+    // A keyed record is joined in two statements, whatever its size: its keys in a temporary
+    // table, the kept rows under them deleted and the live ones copied in by joins against it.
+    await loadKeyTable(conn, schema, JOIN_KEYS, live, [rec.keys]);
+    // The kept table's key decides which of its rows a recorded key replaces ('abc' may be 'ABC' there).
+    // A multi-table DELETE names its alias without a schema, which needs a default database: a semi-join instead.
+    await conn.query(`DELETE FROM ${qt(last, live.name)} WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, qt(last, live.name), kept)})`);
+    const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, live.name)} l WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, 'l')})`);
+    return (r as { affectedRows: number }).affectedRows;
+  }
+  for (const k of rec.keys) {
+    const h = k[0]!.toString('latin1');
+    const copies = k[1]!.toString('latin1');
+    if (!/^\d{1,20}$/.test(h) || !/^\d{1,20}$/.test(copies)) throw new SwitchyardError('SY_INTERNAL', `${live.name}: a recorded row hash is not a pair of numbers`);
+    const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h = ${h} LIMIT ${copies}`);
+    n += (r as { affectedRows: number }).affectedRows;
+  }
   return n;
+}
+
+/** The duplicate-key error of a join, told by table, unique key, its columns and the values, not in the server's words. */
+async function uniqueConflict(conn: Connection, last: string, table: string, err: unknown): Promise<SwitchyardError> {
+  const d = dupEntry(err);
+  const columns =
+    d === undefined
+      ? []
+      : (await rows<{ c: string }>(conn, 'SELECT COLUMN_NAME AS c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ? ORDER BY SEQ_IN_INDEX', [last, table, d.key]).catch(() => [])).map((r) => String(r.c));
+  const what = d === undefined ? 'a unique value' : `${d.key === 'PRIMARY' ? 'the primary key' : `unique key ${d.key}`}${columns.length > 0 ? ` (${columns.join(', ')})` : ''} = '${d.values}'`;
+  return new SwitchyardError(
+    'SY_CONFLICT',
+    `${table}: a production-only row recorded since the last copy takes ${what}, which another row kept in ${last}.${table} holds, so the recorded rows cannot join the kept ones; nothing was changed (no recorded rows of any table joined ${last}, the live tables are as they were) — merge or discard the recorded rows first, or settle the two rows by hand, and run this again`,
+    { details: { table, schema: last, ...(d === undefined ? {} : { uniqueKey: d.key, columns, values: d.values }) }, cause: err },
+  );
 }

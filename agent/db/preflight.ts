@@ -11,6 +11,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
 import { closeConn, connect, dbError, errnoOf, rows, type DbTarget } from './connect.js';
+import { dupEntry, ER_DUP_ENTRY } from './dup-entry.js';
 import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
 import { inspectSchema, inspectObjects, exactValue, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
@@ -431,7 +432,6 @@ function parentsFirst<T extends { t: Table }>(list: T[]): T[] {
   return out;
 }
 
-const ER_DUP_ENTRY = 1062;
 
 interface UniqueCollision {
   table: string;
@@ -443,10 +443,8 @@ interface UniqueCollision {
 }
 
 function uniqueCollision(t: Table, k: Key, err: unknown): UniqueCollision {
-  const msg = (err as { sqlMessage?: string; message?: string }).sqlMessage ?? (err as Error).message;
-  // "Duplicate entry 'a@b.c-1' for key 'email'" (MySQL 8 writes the key as 'table.email').
-  const m = /^Duplicate entry '([\s\S]*)' for key '([^']*)'$/.exec(msg);
-  return { table: t.name, keyColumns: t.keyColumns, key: t.keyColumns.length > 0 ? keyText(k) : `row hash ${keyText(k.slice(0, 1))}`, uniqueKey: m?.[2]?.replace(/^.*\./, '') ?? '?', values: m?.[1] ?? msg };
+  const d = dupEntry(err);
+  return { table: t.name, keyColumns: t.keyColumns, key: t.keyColumns.length > 0 ? keyText(k) : `row hash ${keyText(k.slice(0, 1))}`, uniqueKey: d?.key ?? '?', values: d?.values ?? (err as { sqlMessage?: string }).sqlMessage ?? (err as Error).message };
 }
 
 function uniqueConflict(list: UniqueCollision[]): SwitchyardError {

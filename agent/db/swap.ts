@@ -9,7 +9,7 @@ import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { rows } from './connect.js';
-import { joinRecordedRows, type LiveRecord } from './last-rows.js';
+import { joinRecordedRows, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -83,21 +83,25 @@ async function joinLast(conn: Connection, target: string, current: SchemaInfo, r
   const kept = new Map((await inspectSchema(conn, last, { objects: false })).tables.map((t) => [t.name, t]));
   const live = new Map(current.tables.map((t) => [t.name, t]));
   const whole = new Set<string>();
+  const joins: RecordedJoin[] = [];
+  const created: string[] = [];
   for (const r of records) {
     const t = live.get(r.table);
     if (t === undefined) continue;
-    let k = kept.get(r.table);
-    if (k === undefined && copyAll) {
-      await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
-      await conn.query(`CREATE TABLE ${qt(last, t.name)} LIKE ${qt(target, t.name)}`);
-      k = t;
-    }
-    if (k === undefined) {
-      whole.add(r.table);
-      continue;
-    }
-    const n = await joinRecordedRows(conn, target, last, t, k, r);
-    logger.info({ table: r.table, kept: last, rows: n }, 'recorded production-only rows joined the kept-aside table');
+    const k = kept.get(r.table) ?? (copyAll ? t : undefined);
+    if (k === undefined) whole.add(r.table);
+    else joins.push({ live: t, kept: k, rec: r });
+    if (k !== undefined && !kept.has(r.table)) created.push(r.table);
+  }
+  // Created before the joins (CREATE commits) and dropped again if they fail: empty, and ours.
+  if (created.length > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+  for (const name of created) await conn.query(`CREATE TABLE ${qt(last, name)} LIKE ${qt(target, name)}`);
+  try {
+    const joined = await joinRecordedRows(conn, target, last, joins);
+    for (const [table, n] of joined) logger.info({ table, kept: last, rows: n }, 'recorded production-only rows joined the kept-aside table');
+  } catch (err) {
+    for (const name of created) await conn.query(`DROP TABLE IF EXISTS ${qt(last, name)}`).catch(() => undefined);
+    throw err;
   }
   return whole;
 }

@@ -13,7 +13,7 @@ import { preflightDatabase, mergeProductionOnly, ProductionOnlyStore } from '../
 import { GrpcSourcePeer } from '../../agent/db/peer.js';
 import { dbTargetFromConfig } from '../../agent/db/connect.js';
 import { createLogger } from '../../shared/logger.js';
-import type { SwitchyardError } from '../../shared/errors.js';
+import { fromGrpcError, type SwitchyardError } from '../../shared/errors.js';
 import { productionOnlyCheck } from '../../controller/cutover/steps/preflight/database.js';
 
 /** The same small shop on both sides. */
@@ -138,6 +138,41 @@ test('rows recorded in a table __sy_last holds with other columns (staging chang
   });
   assert.deepEqual(await ordersOf(p, [11, 12]), [{ id: 12, v: 'second webhook' }], 'the live tables untouched');
   assert.deepEqual((await p.query('SELECT id, v FROM shop__sy_last.orders WHERE id IN (11, 12)'))[0], [{ id: 11, v: 'first webhook' }]);
+});
+
+test('a recorded row taking a unique value a row kept in __sy_last holds: the rerun copy fails SY_CONFLICT naming the table, the unique key and the value, and no kept table of any record changed', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    for (const c of [s, p]) {
+      await c.query('CREATE TABLE shop.carts (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.carts VALUES (1, 'a')");
+      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, email VARCHAR(40) NOT NULL, UNIQUE KEY uq_email (email)) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.orders VALUES (1, 'a@example.com'), (2, 'b@example.com')");
+    }
+  });
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const preflight = () => unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  await copy();
+  await p.query("INSERT INTO shop.carts VALUES (21, 'first cart')");
+  await p.query("INSERT INTO shop.orders VALUES (11, 'x@example.com')");
+  await preflight();
+  await copy(); // carts 21 and orders 11 in shop__sy_last
+  // Since: another cart, and an order under another key with the same email.
+  await p.query("INSERT INTO shop.carts VALUES (22, 'second cart')");
+  await p.query("INSERT INTO shop.orders VALUES (12, 'x@example.com')");
+  assert.equal(Number((await preflight()).production_only_rows), 4);
+  const keptBefore = (await p.query('SELECT id FROM shop__sy_last.carts ORDER BY id'))[0];
+  await assert.rejects(copy(), (err: unknown) => {
+    const e = fromGrpcError(err);
+    assert.equal(e.code, 'SY_CONFLICT', e.message);
+    assert.match(e.message, /^orders: a production-only row recorded since the last copy takes unique key uq_email \(email\) = 'x@example\.com', which another row kept in shop__sy_last\.orders holds.*; nothing was changed/);
+    assert.doesNotMatch(e.message, /Duplicate entry|ER_DUP/, 'not the server\'s words');
+    assert.deepEqual(e.details, { table: 'orders', schema: 'shop__sy_last', uniqueKey: 'uq_email', columns: ['email'], values: 'x@example.com' });
+    return true;
+  });
+  assert.deepEqual((await p.query('SELECT id FROM shop__sy_last.carts ORDER BY id'))[0], keptBefore, 'the cart joined before the conflict is undone with it');
+  assert.deepEqual((await p.query('SELECT id, email FROM shop__sy_last.orders WHERE id IN (11, 12)'))[0], [{ id: 11, email: 'x@example.com' }]);
+  assert.deepEqual((await p.query('SELECT id FROM shop.carts WHERE id > 20'))[0], [{ id: 22 }], 'the live tables untouched');
+  assert.deepEqual((await p.query('SELECT id FROM shop.orders WHERE id > 10'))[0], [{ id: 12 }]);
 });
 
 test('keep says how many recorded rows were not where they were kept, and which, instead of merging 0 of them silently', async (t) => {
