@@ -38,9 +38,9 @@ export class ServedStore {
     this.db.prepare('UPDATE db_served SET moved_at = ? WHERE schema_name = ? AND served_schema = ?').run(new Date().toISOString(), schema, served);
   }
 
-  /** The move failed: nothing went to `served` (the rollback drops it again). */
+  /** Nothing went to `served`: the move failed, or the schema was a stopped rollback's, left empty (both dropped). */
   forget(schema: string, served: string): void {
-    this.db.prepare('DELETE FROM db_served WHERE schema_name = ? AND served_schema = ? AND id = (SELECT MAX(id) FROM db_served WHERE schema_name = ?)').run(schema, served, schema);
+    this.db.prepare("DELETE FROM db_served WHERE schema_name = ? AND served_schema = ? AND moved_at = ''").run(schema, served);
   }
 
   /** Recorded by a rollback whose live tables never reached it: an agent stopped before the move. */

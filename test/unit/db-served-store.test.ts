@@ -17,6 +17,19 @@ test('a served name is recorded before the move and marked once the live tables 
   assert.equal(store.find('shop', 'co_1'), undefined);
 });
 
+test('forget drops the record of a schema nothing was moved into, though a later rollback recorded another name since; never that of a copy the move reached', () => {
+  const store = new ServedStore();
+  store.kept('shop', 'shop__sy_served', 'co_1');
+  store.moved('shop', 'shop__sy_served');
+  store.kept('shop', 'shop__sy_served2', 'co_2'); // stopped before its move
+  store.kept('shop', 'shop__sy_served3', 'co_3');
+  store.forget('shop', 'shop__sy_served2');
+  assert.equal(store.find('shop', 'co_2'), undefined, 'the leftover\'s record goes');
+  store.forget('shop', 'shop__sy_served');
+  assert.equal(store.find('shop', 'co_1')?.served, 'shop__sy_served', 'a moved copy stays recorded');
+  assert.equal(store.find('shop', 'co_3')?.served, 'shop__sy_served3');
+});
+
 test('prune forgets the records whose served schema the server no longer holds, of that schema only, and keeps the others', () => {
   const store = new ServedStore();
   store.kept('shop', 'shop__sy_served', 'co_1');
