@@ -1,7 +1,7 @@
 // The cutover report as terminal text for `switchyard cutover report ID`: step timeline,
 // parity summaries, preflight and validation findings grouped by status (failures first,
-// passes only counted), DNS change, propagation, monitoring, rollback.
-import { reportModel, type FindingModel, type ReportModel } from './model.js';
+// passes only counted) and a capped page table, DNS change, propagation, monitoring, rollback.
+import { reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
 
@@ -70,6 +70,45 @@ function parity(m: ReportModel): string[] {
   return lines;
 }
 
+/** Page rows beyond this are counted, not printed: a terminal is read, not searched. */
+export const PAGE_ROWS_SHOWN = 25;
+
+/** Staging's status cell and what it needs said beside it (where the record came from, what staging answers now). */
+function stagingPage(r: PageRowModel): { cell: string; notes: string[] } {
+  const notes: string[] = [];
+  let cell = '-';
+  if (r.stagingFrom === 'none') notes.push('staging not compared: no record of it from before the freeze');
+  else if (r.stagingLeftTo !== null) {
+    cell = 'off-site';
+    notes.push(`staging redirected to ${r.stagingLeftTo}`);
+  } else if (r.stagingStatus !== null) cell = String(r.stagingStatus);
+  else if (r.stagingNote !== null) notes.push(`staging: ${r.stagingNote}`);
+  if (r.stagingFrom === 'preflight' || r.stagingFrom === 'lock') notes.push(`staging as ${r.stagingFrom} recorded it${r.stagingRecordedAt === null ? '' : ` (${r.stagingRecordedAt})`}`);
+  if (r.stagingMaintenance) notes.push(`now its maintenance page${r.stagingMaintenanceStatus === null ? ' (no answer)' : ` (${r.stagingMaintenanceStatus})`}, not compared`);
+  return { cell, notes };
+}
+
+/**
+ * The page table, aligned: production's status and TTFB beside what staging's checks compared
+ * with. Capped at PAGE_ROWS_SHOWN rows, saying how many more there are.
+ */
+function pageTable(rows: readonly PageRowModel[]): string[] {
+  if (rows.length === 0) return [];
+  const shown = rows.slice(0, PAGE_ROWS_SHOWN);
+  const ms = (v: number | null): string => (v === null ? '-' : `${v} ms`);
+  const cells = shown.map((r) => {
+    const st = stagingPage(r);
+    const notes = [...(r.error === null ? [] : [`production: ${r.error}`]), ...(r.redirects > 0 ? [`${r.redirects} redirect${r.redirects === 1 ? '' : 's'}`] : []), ...st.notes];
+    return [oneLine(r.path, 48), r.error !== null ? 'error' : r.status === null ? '-' : String(r.status), ms(r.ttfbMs), st.cell, ms(r.stagingTtfbMs), oneLine(notes.join('; '))];
+  });
+  const head = ['path', 'production', 'TTFB', 'staging', 'TTFB', ''];
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const right = new Set([2, 4]);
+  const line = (c: string[]): string => `    ${c.map((v, i) => (i === c.length - 1 ? v : right.has(i) ? v.padStart(width[i]!) : v.padEnd(width[i]!))).join('  ')}`.trimEnd();
+  const more = rows.length - shown.length;
+  return [`  Pages (${rows.length}): production and what staging's checks compared with`, line(head), ...cells.map(line), ...(more > 0 ? [`    … ${more} more page${more === 1 ? '' : 's'} left off (--json lists them)`] : [])];
+}
+
 function validation(m: ReportModel): string[] {
   const v = m.validation;
   if (v === null) return [];
@@ -79,6 +118,7 @@ function validation(m: ReportModel): string[] {
     ...findingLines(v.byStatus.fail, 'FAIL'),
     ...findingLines(v.byStatus.warn, 'WARN'),
     ...(s.pass > 0 ? [`  PASS (${s.pass}; --json lists them)`] : []),
+    ...pageTable(v.pageTable),
   ];
 }
 

@@ -228,3 +228,39 @@ test("HTML report's page table: a locked staging's row shows the record compared
   assert.ok(html.includes('<td>410 <span class="muted">as lock recorded it (2030-01-01T07:59:00.000Z)</span><br><span class="muted">now its maintenance page (503), not compared</span></td>'), html);
   assert.ok(html.includes('<td><span class="muted">not compared: no record of it from before the freeze</span><br><span class="muted">now its maintenance page (no answer), not compared</span></td>'), html);
 });
+
+test("text report's page table: production's status and TTFB beside what staging's checks compared with, aligned, a locked staging's record and maintenance page said, rows capped", () => {
+  const v = validationReport();
+  v.pageTable = [
+    { path: '/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 },
+    { path: '/gone/', status: 410, stagingStatus: 410, redirects: 1, ttfbMs: 1200, stagingTtfbMs: 18, stagingBaseline: 'lock', stagingRecordedAt: '2030-01-01T07:59:00.000Z', stagingMaintenanceStatus: 503 },
+    { path: '/new/', status: 200, stagingStatus: null, redirects: 0, ttfbMs: 20, stagingTtfbMs: null, stagingBaseline: 'none', stagingNote: 'no record', stagingMaintenanceStatus: null },
+    { path: '/shop/', status: 200, stagingStatus: null, redirects: 0, ttfbMs: 25, stagingTtfbMs: 30, stagingBaseline: 'preflight', stagingLeftTo: 'https://shop.example.net/', stagingMaintenanceStatus: 503 },
+    { path: '/down/', status: null, stagingStatus: 200, redirects: 0, ttfbMs: null, stagingTtfbMs: 30, error: 'connect ECONNREFUSED 203.0.113.20:443' },
+  ];
+  const text = formatReportText({ ...fullReport(), validation: v });
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  Pages (5)'));
+  assert.ok(at > 0, text);
+  const [head, ...rows] = lines.slice(at + 1, at + 7);
+  assert.match(head!, /^ {4}path\s+production\s+TTFB\s+staging\s+TTFB$/);
+  // Aligned: each column starts at the same place on every row.
+  const col = (l: string, v: string) => l.indexOf(v);
+  assert.equal(col(rows[0]!, '200'), col(head!, 'production'));
+  assert.equal(col(rows[1]!, '410'), col(head!, 'production'));
+  assert.equal(rows[1]!.indexOf('1200 ms') + '1200 ms'.length, rows[0]!.indexOf('40 ms') + '40 ms'.length, 'TTFB right-aligned');
+  assert.equal(rows[1]!.lastIndexOf('410'), col(head!, 'staging'));
+  assert.match(rows[0]!, /^ {4}\/\s+200\s+40 ms\s+200\s+35 ms$/);
+  assert.match(rows[1]!, /\/gone\/\s+410\s+1200 ms\s+410\s+18 ms\s+1 redirect; staging as lock recorded it \(2030-01-01T07:59:00\.000Z\); now its maintenance page \(503\), not compared$/);
+  assert.match(rows[2]!, /\/new\/\s+200\s+20 ms\s+-\s+- {2}staging not compared: no record of it from before the freeze; now its maintenance page \(no answer\), not compared$/);
+  assert.match(rows[3]!, /\/shop\/\s+200\s+25 ms\s+off-site\s+30 ms\s+staging redirected to https:\/\/shop\.example\.net\/; staging as preflight recorded it; now its maintenance page \(503\), not compared$/);
+  assert.match(rows[4]!, /\/down\/\s+error\s+-\s+200\s+30 ms\s+production: connect ECONNREFUSED 203\.0\.113\.20:443$/);
+
+  // Bounded: a long page list prints its first rows and says how many were left off.
+  v.pageTable = Array.from({ length: 40 }, (_, i) => ({ path: `/p${i}/`, status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 10, stagingTtfbMs: 10 }));
+  const long = formatReportText({ ...fullReport(), validation: v });
+  assert.match(long, /^ {2}Pages \(40\)/m);
+  assert.match(long, /^ {4}\/p24\/ /m);
+  assert.doesNotMatch(long, /\/p25\//);
+  assert.match(long, /^ {4}… 15 more pages left off \(--json lists them\)$/m);
+});
