@@ -1,9 +1,11 @@
-// `switchyard agents` and `switchyard parity`: read-only views through the controller's REST API.
+// `switchyard agents` and `switchyard parity`: read-only views through the controller's REST API,
+// asked again shortly on a dropped connection or a proxy's 502/503/504 like the other one-shot reads.
 import type { Command } from 'commander';
 import { RestClient, clientOptionsFrom } from '../client/rest.js';
 import type { ParityTable } from '../../shared/parity.js';
 import { formatParityTable } from '../../shared/parity-format.js';
 import { terminalSafe } from '../terminal-safe.js';
+import { BRIEF_RETRY } from './brief-retry.js';
 
 interface AgentRow {
   name: string;
@@ -34,7 +36,7 @@ export function formatAgents(rows: AgentRow[]): string {
 export function registerAgentsCommand(program: Command): void {
   addClientOptions(program.command('agents').description('list the configured agents and whether the controller reaches them'))
     .action(async (o: { url?: string; token?: string; json?: boolean }) => {
-      const res = await new RestClient(clientOptionsFrom(o)).get<{ agents: AgentRow[] }>('/v1/agents');
+      const res = await new RestClient(clientOptionsFrom(o)).getPatiently<{ agents: AgentRow[] }>('/v1/agents', BRIEF_RETRY);
       process.stdout.write(`${o.json ? JSON.stringify(res, null, 2) : terminalSafe(formatAgents(res.agents))}\n`);
     });
 
@@ -48,7 +50,7 @@ export function registerAgentsCommand(program: Command): void {
   ).action(async (o: { staging: string; production: string; allowDiffer?: string; url?: string; token?: string; json?: boolean }) => {
     const q = new URLSearchParams({ staging: o.staging, production: o.production });
     if (o.allowDiffer) q.set('allowDiffer', o.allowDiffer);
-    const table = await new RestClient(clientOptionsFrom(o)).get<ParityTable>(`/v1/parity/runtime?${q}`);
+    const table = await new RestClient(clientOptionsFrom(o)).getPatiently<ParityTable>(`/v1/parity/runtime?${q}`, BRIEF_RETRY);
     process.stdout.write(`${o.json ? JSON.stringify(table, null, 2) : terminalSafe(formatParityTable(table))}\n`);
   });
 }

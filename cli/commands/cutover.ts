@@ -4,6 +4,7 @@ import { RestClient, clientOptionsFrom, type ClientOptions, type PatienceOptions
 import { readEvents, type SseEvent } from '../client/sse.js';
 import { STEP_NAMES } from '../../controller/cutover/states.js';
 import { addClientOptions } from './agents.js';
+import { BRIEF_RETRY } from './brief-retry.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { terminalSafe } from '../terminal-safe.js';
 
@@ -30,15 +31,6 @@ interface CutoverLike {
 
 type Flags = { url?: string; token?: string; json?: boolean };
 const out = (s: string): void => void process.stdout.write(`${terminalSafe(s)}\n`);
-const note = (s: string): void => void process.stderr.write(`switchyard: ${terminalSafe(s)}\n`);
-
-/**
- * One-shot reads (status, report, list) ask again a few times, shortly, when the connection
- * drops or a proxy answers 502/503/504, and say so on stderr: a flaky link at 3 a.m. should
- * not need the command typed again, nor hide that it is being waited out. `watch` waits longer.
- */
-export const BRIEF_RETRY: PatienceOptions = { attempts: 5, patienceMs: 15_000, onRetry: note };
-
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: ' ' };
 
 /**

@@ -1,6 +1,6 @@
-// `switchyard cutover status|report|list|rollback` against a stand-in controller on a flaky link:
-// a dropped connection or a proxy's 502/503/504 is asked again a few times, shortly, and said
-// on stderr; an answer (404) and a POST that is not idempotent (advance) are asked once.
+// `switchyard cutover status|report|list|rollback`, `agents` and `parity` against a stand-in
+// controller on a flaky link: a dropped connection or a proxy's 502/503/504 is asked again a few
+// times, shortly, and said on stderr; an answer (404) and a POST that is not idempotent (advance) are asked once.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -122,4 +122,33 @@ test('rollback, idempotent by contract, is asked again after a drop; advance is 
   assert.notEqual(adv.code, 0);
   assert.doesNotMatch(adv.stderr, /trying again/);
   assert.equal(controller.seen.filter((k) => k === 'POST /v1/cutovers/co_1/advance').length, 1, 'a run that may have started is not started twice');
+});
+
+test('agents and parity, reads too, ride out a dropped connection and a 502/503/504 the same way', async (t) => {
+  const parity = { status: 200, body: { staging: 'staging-1', production: 'prod-1', rows: [], summary: { equal: 0, differs: 0, missing: 0, allowed: 0 } } };
+  const controller = await standIn(t, (key, n) => {
+    if (key === 'GET /v1/agents') return n === 1 ? 'drop' : n === 2 ? 503 : { status: 200, body: { agents: [{ name: 'prod-1', address: '10.0.0.2:7701', reachable: true, latencyMs: 3 }] } };
+    if (key === 'GET /v1/parity/runtime?staging=staging-1&production=prod-1') return n === 1 ? 502 : n === 2 ? 504 : parity;
+    return 404;
+  });
+  const agents = await cli(controller.url, ['agents']);
+  assert.equal(agents.code, 0, agents.stderr);
+  assert.match(agents.stdout, /^prod-1\s+10\.0\.0\.2:7701\s+reachable \(3 ms\)$/m);
+  const notes = agents.stderr.trim().split('\n');
+  assert.equal(notes.length, 2, agents.stderr);
+  assert.match(notes[0]!, /^switchyard: GET \/v1\/agents: cannot reach the controller .*; trying again in 0\.5 s \(try 2 of 5\)$/);
+  assert.match(notes[1]!, /^switchyard: GET \/v1\/agents: 503 away: stand-in 503; trying again in 1\.0 s \(try 3 of 5\)$/);
+
+  const p = await cli(controller.url, ['parity', '--staging', 'staging-1', '--production', 'prod-1', '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal((JSON.parse(p.stdout) as { production: string }).production, 'prod-1');
+  assert.match(p.stderr, /^switchyard: GET \/v1\/parity\/runtime\?staging=staging-1&production=prod-1: 502 away: stand-in 502; trying again in 0\.5 s \(try 2 of 5\)\n/);
+  assert.match(p.stderr, /504 away: stand-in 504; trying again in 1\.0 s \(try 3 of 5\)\n$/);
+  assert.equal(controller.seen.filter((k) => k.startsWith('GET /v1/parity/')).length, 3);
+
+  // An answer is an answer: a 404 (no such agent) is asked once.
+  const typo = await cli(controller.url, ['parity', '--staging', 'nope', '--production', 'prod-1']);
+  assert.notEqual(typo.code, 0);
+  assert.doesNotMatch(typo.stderr, /trying again/);
+  assert.equal(controller.seen.filter((k) => k.includes('staging=nope')).length, 1);
 });
