@@ -73,9 +73,19 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
-function instanceOf(request: FastifyRequest): string {
+/** The request's path as the controller routes it: the query string cut off. */
+function routedPath(request: FastifyRequest): string {
   // The path only: a query string may carry values nobody asked to see echoed.
   return request.url.split('?')[0] ?? request.url;
+}
+
+/**
+ * `instance`: the path as the client addressed it, with a trusted proxy's prefix in front, so it
+ * names the resource the client can ask for again, like Location does.
+ */
+function instanceOf(request: FastifyRequest, path = routedPath(request)): string {
+  // An app built without installPublicPath (the decorator is absent) has no prefix to add.
+  return typeof request.publicPath === 'function' ? request.publicPath(path) : path;
 }
 
 export function installProblemHandlers(app: FastifyInstance, missing: MissingResource = () => undefined): void {
@@ -94,7 +104,8 @@ export function installProblemHandlers(app: FastifyInstance, missing: MissingRes
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const path = instanceOf(request);
+    const path = routedPath(request);
+    const instance = instanceOf(request, path);
     // A path that exists with other methods: say which (RFC 9110 OPTIONS and 405), not "no route".
     const allow = allowedMethods(app, path);
     if (allow.length > 0) {
@@ -102,14 +113,14 @@ export function installProblemHandlers(app: FastifyInstance, missing: MissingRes
       const absent = missing(path, pathParams(app, path));
       if (absent !== undefined) {
         request.log.info({ code: absent.code, field: absent.field }, absent.message);
-        return sendProblem(reply, toProblem(absent, path));
+        return sendProblem(reply, toProblem(absent, instance));
       }
       void reply.header('allow', allow.join(', '));
       if (request.method === 'OPTIONS') return reply.code(204).send();
       const err = new SwitchyardError('SY_METHOD_NOT_ALLOWED', `${path} does not take ${request.method}; it takes ${allow.join(', ')}`);
-      return sendProblem(reply, toProblem(err, path));
+      return sendProblem(reply, toProblem(err, instance));
     }
     const err = new SwitchyardError('SY_NOT_FOUND', `no route ${request.method} ${path}`);
-    return sendProblem(reply, toProblem(err, path));
+    return sendProblem(reply, toProblem(err, instance));
   });
 }

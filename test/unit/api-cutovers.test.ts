@@ -4,6 +4,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Type } from '@sinclair/typebox';
+import type { InjectOptions } from 'fastify';
 import { buildApp, type ApiApp } from '../../controller/api/app.js';
 import { hashToken } from '../../controller/api/auth.js';
 import { ControllerConfigSchema } from '../../controller/config.js';
@@ -721,6 +722,25 @@ test('behind a trusted proxy serving the API under a prefix, Location, next and 
     const p = res.json() as Page;
     assert.equal(p.next, `/v1/cutovers?limit=1&cursor=${p.nextCursor}`, bad);
   }
+});
+
+test("behind a trusted proxy a problem's instance is the path the client asked for, prefix included; from anyone else the bare path", async (t) => {
+  const { app } = await harness(t, {}, true, { trustedProxies: ['10.0.0.0/8'] });
+  const via = (headers: Record<string, string>) => ({ headers: { ...headers, 'x-forwarded-prefix': '/switchyard' }, remoteAddress: '10.1.2.3' });
+  const instance = async (req: InjectOptions) => {
+    const res = await app.inject(req);
+    assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', res.body);
+    return (res.json() as { instance?: string }).instance;
+  };
+  // Raised by a route (no such cutover), by validation, by auth, and by the not-found handler
+  // (no route; a route's shape with no cutover behind it): every path out says the same.
+  assert.equal(await instance({ url: '/v1/cutovers/co_nope?x=1', ...via(viewer) }), '/switchyard/v1/cutovers/co_nope');
+  assert.equal(await instance({ method: 'POST', url: '/v1/cutovers', ...via(op), payload: { site: 1 } }), '/switchyard/v1/cutovers');
+  assert.equal(await instance({ url: '/v1/cutovers', ...via({}) }), '/switchyard/v1/cutovers');
+  assert.equal(await instance({ url: '/v1/nothing-here', ...via(viewer) }), '/switchyard/v1/nothing-here');
+  assert.equal(await instance({ method: 'OPTIONS', url: '/v1/cutovers/co_typo/advance', ...via(op) }), '/switchyard/v1/cutovers/co_typo/advance');
+  // Not from a trusted proxy: the header is not believed.
+  assert.equal(await instance({ url: '/v1/cutovers/co_nope', headers: { ...viewer, 'x-forwarded-prefix': '/elsewhere' }, remoteAddress: '192.0.2.7' }), '/v1/cutovers/co_nope');
 });
 
 test('without trustedProxies X-Forwarded-Prefix is ignored, and a trustedProxies entry that is not an address stops start-up naming it', async (t) => {
