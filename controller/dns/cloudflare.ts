@@ -70,12 +70,12 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
     this.client = { label: `cloudflare ${opts.name}`, policy: { ...DEFAULT_RETRY_POLICY, ...opts.policy }, secrets: [opts.apiToken], errorText: cfErrorText };
   }
 
-  private async call<T>(method: ProviderCall['method'], path: string, opts: CallOptions, body?: unknown, accept?: number[]): Promise<T | undefined> {
-    return (await this.envelope<T>(method, path, opts, body, accept))?.result;
+  private async call<T>(method: ProviderCall['method'], path: string, opts: CallOptions, body?: unknown, accept?: number[], cut: Pick<ProviderCall, 'cutInFlight'> = {}): Promise<T | undefined> {
+    return (await this.envelope<T>(method, path, opts, body, accept, cut))?.result;
   }
 
-  private async envelope<T>(method: ProviderCall['method'], path: string, opts: CallOptions, body?: unknown, accept?: number[]): Promise<CfEnvelope<T> | undefined> {
-    const res = await providerRequest(this.client, { method, url: `${this.base}${path}`, headers: { Authorization: `Bearer ${this.token}` }, body, accept, signal: opts.signal });
+  private async envelope<T>(method: ProviderCall['method'], path: string, opts: CallOptions, body?: unknown, accept?: number[], cut: Pick<ProviderCall, 'cutInFlight'> = {}): Promise<CfEnvelope<T> | undefined> {
+    const res = await providerRequest(this.client, { method, url: `${this.base}${path}`, headers: { Authorization: `Bearer ${this.token}` }, body, accept, signal: opts.signal, ...cut });
     if (accept?.includes(res.status)) return undefined;
     const env = res.body as CfEnvelope<T> | undefined;
     if (env?.success !== true) {
@@ -205,11 +205,12 @@ export class CloudflareProvider implements DnsProvider, CachePurger {
 
   /**
    * Purges everything the edge cached for the zone: after a switch it may hold pages fetched
-   * from the old origin. Purging twice does no harm, so a retried request is safe.
+   * from the old origin. Purging twice does no harm, so a retried request is safe, and an abort
+   * (a rollback) cuts it in flight: it changes no record, so nothing waits to learn if it landed.
    */
   async purgeCache(zone: string, opts: CallOptions = {}): Promise<{ id: string | null }> {
     const zoneId = await this.zoneId(zone, opts);
-    const res = await this.call<{ id?: string }>('POST', `/zones/${zoneId}/purge_cache`, opts, { purge_everything: true });
+    const res = await this.call<{ id?: string }>('POST', `/zones/${zoneId}/purge_cache`, opts, { purge_everything: true }, undefined, { cutInFlight: true });
     return { id: res?.id ?? null };
   }
 }

@@ -28,10 +28,15 @@ export interface ProviderCall {
   accept?: number[];
   /**
    * Once aborted, no attempt starts and a wait for the next one ends at once. A GET in flight is
-   * cut at once: it changes nothing. Any other method in flight runs to its own timeout, see
-   * cutInFlight.
+   * cut at once: it changes nothing. Any other method in flight runs to its own timeout unless
+   * `cutInFlight` says otherwise, see cuttable.
    */
   signal?: AbortSignal;
+  /**
+   * A write that changes no record and may be repeated (an edge-cache purge): an abort cuts it
+   * in flight like a read. Whether it landed matters to nobody: no restore decides on it.
+   */
+  cutInFlight?: boolean;
 }
 
 export interface ProviderClient {
@@ -104,7 +109,8 @@ export function notApplied(err: unknown): boolean {
 }
 
 /**
- * Whether an abort ends an attempt already sent. Only a read: a write cut off client-side may
+ * Whether an abort ends an attempt already sent. Only a read, or a write the caller marks
+ * harmless to cut (cutInFlight: a cache purge, which no restore reads back): a write cut off client-side may
  * still be applied by the provider, later and in an order nobody sees. The caller would then
  * have to read back to learn what the provider holds, and that read could come before the cut
  * write lands (PowerDNS and Cloudflare go on with a request whose client went away), so a
@@ -113,8 +119,8 @@ export function notApplied(err: unknown): boolean {
  * queues are released only once the provider has answered): the switch step restores a change
  * that landed after an abort, and the rollback's restore queues behind it.
  */
-function cutInFlight(method: ProviderCall['method']): boolean {
-  return method === 'GET';
+function cuttable(call: ProviderCall): boolean {
+  return call.method === 'GET' || call.cutInFlight === true;
 }
 
 function abortedError(where: string, signal: AbortSignal, attempt: number, last: string, detail: { inFlight: boolean; mayHaveLanded: boolean }): SwitchyardError {
@@ -138,7 +144,7 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
     attempts = attempt + 1;
     const final = attempt >= client.policy.retries;
     const timeout = AbortSignal.timeout(client.policy.timeoutMs);
-    const cut = call.signal !== undefined && cutInFlight(call.method) ? call.signal : undefined;
+    const cut = call.signal !== undefined && cuttable(call) ? call.signal : undefined;
     let res: Response;
     try {
       res = await fetch(call.url, {
@@ -148,8 +154,9 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
         signal: cut === undefined ? timeout : AbortSignal.any([cut, timeout]),
       });
     } catch (err) {
-      // Aborted with a reason, fetch rejects with that reason, not an AbortError.
-      if (cut?.aborted === true) throw abortedError(where, cut, attempt, last, { inFlight: true, mayHaveLanded });
+      // Aborted with a reason, fetch rejects with that reason, not an AbortError. A write cut
+      // once sent may still be applied by the provider.
+      if (cut?.aborted === true) throw abortedError(where, cut, attempt, last, { inFlight: true, mayHaveLanded: mayHaveLanded || call.method !== 'GET' });
       const code = networkCode(err);
       last = code === 'TIMEOUT' ? `no answer in ${client.policy.timeoutMs} ms` : `${code} ${scrub((err as Error).message, client.secrets)}`;
       if (!NOT_SENT.has(code)) mayHaveLanded = true;
@@ -160,7 +167,7 @@ export async function providerRequest(client: ProviderClient, call: ProviderCall
     }
     const text = await res.text().catch(() => '');
     // An answer cut off mid-body is no answer: it must not read as an empty one.
-    if (cut?.aborted === true) throw abortedError(where, cut, attempt, last, { inFlight: true, mayHaveLanded });
+    if (cut?.aborted === true) throw abortedError(where, cut, attempt, last, { inFlight: true, mayHaveLanded: mayHaveLanded || call.method !== 'GET' });
     let body: unknown = undefined;
     try {
       body = text === '' ? undefined : JSON.parse(text);

@@ -54,3 +54,26 @@ test('a provider without an edge cache cannot purge', () => {
   const pdns = new PowerDnsProvider({ name: 'pdns', url: 'http://127.0.0.1:1', apiKey: 'k' });
   assert.equal(canPurgeCache(pdns), false);
 });
+
+test('purgeCache: an abort cuts the purge in flight at once instead of letting it run to its timeout, and it is not sent again', async (t) => {
+  const fake = await startCloudflareFake(t);
+  fake.zones.push({ id: 'zone123', name: 'example.com' });
+  // The edge holds the answer well past the abort; the timeout is further still.
+  fake.faults.push({ method: 'POST', delayMs: 4000 });
+  const provider = new CloudflareProvider({ name: 'cf-main', apiToken: fake.token, baseUrl: fake.baseUrl, policy: { ...FAST, timeoutMs: 10_000 } });
+  const ac = new AbortController();
+  const purge = provider.purgeCache('example.com', { signal: ac.signal });
+  while (!fake.requests.some((r) => r.method === 'POST')) await new Promise((r) => setTimeout(r, 10));
+  const abortedAt = Date.now();
+  ac.abort(new SwitchyardError('SY_CONFLICT', 'aborted: rollback requested (test)'));
+  await assert.rejects(purge, (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError);
+    assert.equal(err.code, 'SY_CONFLICT');
+    assert.match(err.message, /POST \/client\/v4\/zones\/zone123\/purge_cache: cut off in flight at attempt 1: aborted: rollback requested \(test\)/);
+    assert.equal(err.details?.aborted, true);
+    assert.equal(err.details?.applied, undefined, 'a purge cut once sent may still have been applied');
+    return true;
+  });
+  assert.ok(Date.now() - abortedAt < 1000, `the purge ended ${Date.now() - abortedAt} ms after the abort`);
+  assert.equal(fake.requests.filter((r) => r.method === 'POST').length, 1, 'not sent again after the cut');
+});
