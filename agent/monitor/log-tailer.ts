@@ -4,10 +4,17 @@
 //   copytruncate: the same file shrinks, so reading restarts at offset 0.
 // It polls (stat) rather than using inotify: rotation replaces the watched inode, and
 // polling behaves the same on every filesystem, NFS included.
+// A file rotated away is followed by any rotated since it (found by mtime, see rotatedAfter) before
+// the current log: rotated twice between two looks — or between the switch's position and the
+// start of a resumed tail — the file in the middle is read whole (plain or gzip), or named as not
+// read, never skipped in silence.
 // Limits: lines written to a copytruncate'd file between logrotate's copy and its truncate are
 // lost (no reader can see them), and a truncated file that grows past the old offset between
 // two polls looks like growth — keep pollMs well under the time the site needs to write that much.
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { rotatedAfter, type RotatedFile } from './rotated-logs.js';
 
 export type Rotation = 'rename' | 'truncate';
 
@@ -15,6 +22,8 @@ export interface LogTailerOptions {
   /** Called with each batch of complete lines, in file order, without line endings. */
   onLines: (lines: string[]) => void;
   onRotate?: (kind: Rotation) => void;
+  /** A file rotated in between that could not be read (whole or in part): its lines are not in onLines. */
+  onUnread?: (file: string, why: string) => void;
   /** Default 250 ms. */
   pollMs?: number;
   /** Start at offset 0 instead of the end (a file created after start is always read whole). */
@@ -45,6 +54,8 @@ export class LogTailer {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
+  /** Lines handed to onLines so far: how far a file that failed part-way was read. */
+  #linesOut = 0;
   droppedLines = 0;
 
   constructor(path: string, opts: LogTailerOptions) {
@@ -155,9 +166,11 @@ export class LogTailer {
       // Renamed away: whatever the server wrote to the old file before reopening is still ours.
       await this.#readToEnd();
       this.#flushPartial();
+      const old = await this.#fh!.stat({ bigint: true }).catch(() => undefined);
       await this.#fh!.close().catch(() => undefined);
       this.#fh = undefined;
       this.#opts.onRotate?.('rename');
+      if (old !== undefined) await this.#readRotatedSince(old, current?.ino);
       if (current === undefined) return;
       await this.#open('start');
     } else {
@@ -169,6 +182,54 @@ export class LogTailer {
       }
     }
     await this.#readToEnd();
+  }
+
+  /** The files rotated after `old` and before the current log (inode `currentIno`), oldest first, each read whole. */
+  async #readRotatedSince(old: { ino: bigint; mtimeNs: bigint }, currentIno: bigint | undefined): Promise<void> {
+    const later = await rotatedAfter(this.path, old.mtimeNs, currentIno === undefined ? [old.ino] : [old.ino, currentIno]);
+    for (const f of later) {
+      if (this.#closed) return;
+      // Each was the log once: a rotation the counts should show like any other.
+      this.#opts.onRotate?.('rename');
+      const before = this.#linesOut;
+      try {
+        await this.#readWhole(f);
+      } catch (err) {
+        const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+        const read = this.#linesOut - before;
+        this.#opts.onUnread?.(f.path, `${read > 0 ? `read ${read} lines, then ` : 'not read: '}${why}`);
+      } finally {
+        this.#partial = Buffer.alloc(0);
+      }
+    }
+  }
+
+  async #readWhole(f: RotatedFile): Promise<void> {
+    if (f.compressed !== null && f.compressed !== 'gz') {
+      this.#opts.onUnread?.(f.path, `not read: ${f.size} bytes compressed as .${f.compressed}, which the agent does not decompress`);
+      return;
+    }
+    const fh = await open(f.path, 'r');
+    try {
+      // Renamed again since the listing (a third rotation) or replaced: not the file listed.
+      if ((await fh.stat({ bigint: true })).ino !== f.ino) throw new Error('replaced before it could be read');
+      if (f.compressed === 'gz') {
+        await pipeline(fh.createReadStream({ autoClose: false }), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
+          for await (const chunk of chunks) this.#take(chunk);
+        });
+      } else {
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (let pos = 0; ; ) {
+          const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+          if (bytesRead === 0) break;
+          pos += bytesRead;
+          this.#take(buf.subarray(0, bytesRead));
+        }
+      }
+      this.#flushPartial();
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
   }
 
   async #readToEnd(): Promise<void> {
@@ -196,6 +257,7 @@ export class LogTailer {
       this.#partial = Buffer.alloc(0);
       this.droppedLines++;
     }
+    this.#linesOut += lines.length;
     if (lines.length > 0) this.#opts.onLines(lines);
   }
 
@@ -204,6 +266,8 @@ export class LogTailer {
     if (this.#partial.length === 0) return;
     const line = this.#partial.toString('utf8').replace(/\r$/, '');
     this.#partial = Buffer.alloc(0);
-    if (line !== '') this.#opts.onLines([line]);
+    if (line === '') return;
+    this.#linesOut++;
+    this.#opts.onLines([line]);
   }
 }

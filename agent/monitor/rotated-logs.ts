@@ -3,23 +3,58 @@
 // the log's directory named `<base>.*` or `<base>-*`. The tailer tells them apart by inode, so a
 // name scheme need not be guessed. Compressed ones are left out: their inode is a new file's,
 // and their bytes are not the log's at the recorded offset.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|lzma|lz|z|zip)$/i;
 
-/** Candidate rotated copies of `path`, `<path>.1` first (the likeliest); [] when the directory cannot be read. */
-export async function rotatedSiblings(path: string): Promise<string[]> {
-  const dir = dirname(path);
+async function siblingNames(path: string): Promise<string[]> {
   const base = basename(path);
-  let names: string[];
   try {
-    names = await readdir(dir);
+    return (await readdir(dirname(path))).filter((n) => (n.startsWith(`${base}.`) || n.startsWith(`${base}-`)) && n.length > base.length + 1);
   } catch {
     return [];
   }
-  const found = names
-    .filter((n) => (n.startsWith(`${base}.`) || n.startsWith(`${base}-`)) && n.length > base.length + 1 && !COMPRESSED.test(n))
+}
+
+/** Candidate rotated copies of `path`, `<path>.1` first (the likeliest); [] when the directory cannot be read. */
+export async function rotatedSiblings(path: string): Promise<string[]> {
+  const base = basename(path);
+  const found = (await siblingNames(path))
+    .filter((n) => !COMPRESSED.test(n))
     .sort((a, b) => (a === `${base}.1` ? -1 : b === `${base}.1` ? 1 : a < b ? -1 : a > b ? 1 : 0));
-  return found.map((n) => join(dir, n));
+  return found.map((n) => join(dirname(path), n));
+}
+
+export interface RotatedFile {
+  path: string;
+  ino: bigint;
+  size: bigint;
+  /** Its compression suffix ('gz', 'xz', …); null for a plain file. */
+  compressed: string | null;
+}
+
+/**
+ * The rotated copies of `path` last written after `afterMtimeNs` (the mtime of a file rotated
+ * away), oldest first: what a second rotation put between that file and the current log, which a
+ * tail going from one straight to the other would skip. By mtime, not name: `.N` counts down
+ * while dateext counts up, and logrotate keeps a file's mtime when it compresses it. Files older
+ * than the switch were last written before the rotated file was, so they are not in it. Inodes in
+ * `skip` (the rotated file itself, the current log) are left out.
+ */
+export async function rotatedAfter(path: string, afterMtimeNs: bigint, skip: bigint[]): Promise<RotatedFile[]> {
+  const found: (RotatedFile & { mtimeNs: bigint })[] = [];
+  for (const name of await siblingNames(path)) {
+    const p = join(dirname(path), name);
+    let st;
+    try {
+      st = await stat(p, { bigint: true });
+    } catch {
+      continue;
+    }
+    if (!st.isFile() || st.mtimeNs <= afterMtimeNs || skip.includes(st.ino)) continue;
+    found.push({ path: p, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, compressed: COMPRESSED.exec(name)?.[1]?.toLowerCase() ?? null });
+  }
+  found.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : 0));
+  return found.map(({ mtimeNs: _m, ...f }) => f);
 }

@@ -15,6 +15,7 @@ export class StatusCounter {
   #byStatus: Record<number, number> = {};
   #rotations: Rotation[] = [];
   #excluded = 0;
+  #unread: string[] = [];
   readonly #excludeUserAgent: string;
 
   constructor(now: Date = new Date(), excludeUserAgent = '') {
@@ -46,6 +47,11 @@ export class StatusCounter {
     this.#rotations.push(kind);
   }
 
+  /** A rotated file whose lines could not be read (see LogTailerOptions.onUnread). */
+  unread(file: string, why: string): void {
+    this.#unread.push(`${file}: ${why}`);
+  }
+
   take(now: Date, path: string): StatusCounts {
     const out: StatusCounts = {
       window_start: this.#start.toISOString(),
@@ -58,6 +64,7 @@ export class StatusCounter {
       path,
       excluded: this.#excluded,
       excluded_user_agent: this.#excludeUserAgent,
+      unread: this.#unread,
     };
     this.#start = now;
     this.#total = 0;
@@ -66,6 +73,7 @@ export class StatusCounter {
     this.#byClass = {};
     this.#byStatus = {};
     this.#rotations = [];
+    this.#unread = [];
     return out;
   }
 }

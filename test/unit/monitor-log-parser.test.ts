@@ -56,6 +56,7 @@ test('the counter groups by class and status, counts the unparsed, and restarts 
     path: '/var/log/site.log',
     excluded: 0,
     excluded_user_agent: '',
+    unread: [],
   });
   const second = c.take(new Date('2030-01-01T00:00:20Z'), '/var/log/site.log');
   assert.equal(second.window_start, '2030-01-01T00:00:10.000Z');

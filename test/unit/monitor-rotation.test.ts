@@ -1,7 +1,7 @@
 // The tailer against real files: driven by explicit polls so each rotation is seen at a known point.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer, type Rotation } from '../../agent/monitor/log-tailer.js';
@@ -212,4 +212,59 @@ test('resuming from the switch finds the log rotated away by inode under any nam
   });
   assert.equal(lost.total, 0);
   assert.match(lost.start ?? '', /^end: the log at that position \(inode \d+\) is neither .*access\.log nor any uncompressed .*access\.log\.\* or .*access\.log-\* beside it any more$/);
+});
+
+test('rotated twice since the switch: the file in between is read whole (plain or gzip), an older one is not, and one it cannot read is named', async (t) => {
+  const { statSync, utimesSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  const line = (s: number) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+  /** The switch's position in A; then A is rotated, B takes its place and is rotated in turn by `second`. */
+  const twice = async (second: (log: string, b: string) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const log = join(dir, 'access.log');
+    // From before the switch, full of errors: not the site's traffic since.
+    writeFileSync(`${log}-20301229`, line(500).repeat(20));
+    utimesSync(`${log}-20301229`, hoursAgo(30), hoursAgo(30));
+    writeFileSync(log, line(200));
+    const from = { inode: statSync(log, { bigint: true }).ino, offset: statSync(log).size };
+    appendFileSync(log, line(500));
+    utimesSync(log, hoursAgo(3), hoursAgo(3));
+    renameSync(log, `${log}-20301230`);
+    writeFileSync(log, line(503) + line(200) + line(200));
+    utimesSync(log, hoursAgo(2), hoursAgo(2));
+    second(log, `${log}-20301231`);
+    writeFileSync(log, line(204));
+    const got: StatusCounts[] = [];
+    const abort = new AbortController();
+    const running = streamStatusCounts({ path: log, intervalMs: 150, from, send: (c) => got.push(c), signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 400));
+    abort.abort();
+    await running;
+    const sum = (k: string) => got.reduce((n, c) => n + (c.by_class?.[k] ?? 0), 0);
+    return { start: got[0]?.start, total: got.reduce((n, c) => n + (c.total ?? 0), 0), fivexx: sum('5xx'), rotations: got.flatMap((c) => c.rotations ?? []).length, unread: got.flatMap((c) => c.unread ?? []) };
+  };
+
+  // dateext without compression: A is access.log-20301230, B access.log-20301231.
+  const plain = await twice((log, b) => renameSync(log, b));
+  assert.deepEqual(plain, { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] });
+
+  // B compressed at once (gzip keeps its mtime, as logrotate does).
+  const gz = await twice((log, b) => {
+    writeFileSync(`${b}.gz`, gzipSync(readFileSync(log)));
+    utimesSync(`${b}.gz`, hoursAgo(2), hoursAgo(2));
+    unlinkSync(log);
+  });
+  assert.deepEqual(gz, { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] });
+
+  // Compressed with something the agent does not read: its lines are missing, and the counts say which file.
+  const xz = await twice((log, b) => {
+    writeFileSync(`${b}.xz`, 'xz bytes');
+    utimesSync(`${b}.xz`, hoursAgo(2), hoursAgo(2));
+    unlinkSync(log);
+  });
+  assert.equal(xz.total, 2);
+  assert.equal(xz.unread.length, 1);
+  assert.match(xz.unread[0]!, /access\.log-20301231\.xz: not read: 8 bytes compressed as \.xz/);
 });

@@ -34,6 +34,7 @@ function counts(total: number, fivexx: number): StatusCounts__Output {
     excluded: 0,
     excluded_user_agent: '',
     start: '',
+    unread: [],
   };
 }
 
@@ -293,4 +294,30 @@ test('takeAccessLogStart: an agent without AccessLogPosition (UNIMPLEMENTED) is 
   const client = { AccessLogPosition: (_req: unknown, _opts: unknown, cb: (err: Error | null, res?: unknown) => void) => cb(Object.assign(new Error('12 UNIMPLEMENTED: The server does not implement the method AccessLogPosition'), { code: 12 })) };
   const r = await takeAccessLogStart(() => client as never, 'prod-1');
   assert.match((r as { unavailable: string }).unavailable, /agent prod-1 predates AccessLogPosition/);
+});
+
+/** A watch counted from a switch a minute ago: the agent's first counts, from that position, carry `extra`. */
+async function watchFromSwitch(t: TestContext, extra: Partial<StatusCounts__Output>): Promise<{ result: StepResult; switchAt: number; began: number }> {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => timers.forEach((x) => clearTimeout(x)));
+  const { agents } = fakeAgents((call, n) => {
+    if (n === 1) timers.push(setTimeout(() => call.emit('data', { ...counts(20, 0), start: 'position', ...extra }), 50));
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.4 / 60, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const switchAt = Date.now() - 60_000;
+  const propagate = { state: 'succeeded', result: { evidence: { accessLogStart: { path: '/var/log/site.log', inode: '1234', offset: '5678', at: new Date(switchAt).toISOString() } } } };
+  const ctx = { ...ctxFor(plan), record: { ...ctxFor(plan).record, step: (name: string) => (name === 'propagate' ? propagate : undefined) } } as unknown as StepContext;
+  const began = Date.now();
+  const result = await monitorExecutor({ agents }).run(ctx);
+  assert.equal(result.rollback, undefined, result.rollback?.reason);
+  return { result, switchAt, began };
+}
+
+test('a rotated file the agent could not read is named in the summary and the evidence', async (t) => {
+  const unread = '/var/log/site.log-20301231.xz: not read: 812 bytes compressed as .xz, which the agent does not decompress';
+  const { result } = await watchFromSwitch(t, { unread: [unread] });
+  const ev = (result.evidence as { monitor: { accessLog: { unread: { file: string }[] } } }).monitor;
+  assert.deepEqual(ev.accessLog.unread.map((u) => u.file), [unread]);
+  assert.match(result.summary ?? '', /1 rotated access-log file not read, its lines not counted \(\/var\/log\/site\.log-20301231\.xz: not read/);
 });

@@ -19,6 +19,8 @@ export interface FeedState {
   unavailable: string | null;
   errors: { at: string; message: string }[];
   rotations: { at: string; kind: string }[];
+  /** Rotated files the agent could not read ("<path>: <why>"): their lines are not in the counts. */
+  unread: { at: string; file: string }[];
   /** The agent's `start` of the first stream that sent counts ('' from an agent predating it); null before. */
   start: string | null;
 }
@@ -50,7 +52,7 @@ export class AccessLogFeed {
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], start: null };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], start: null };
   }
 
   start(): void {
@@ -91,6 +93,8 @@ export class AccessLogFeed {
       if (this.state.messages === 0) this.state.start = c.start ?? '';
       this.state.messages++;
       for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
+      // Absent from an agent that predates the field (grpc fills [] for a current one's empty list).
+      for (const file of c.unread ?? []) this.state.unread.push({ at: this.#now(), file });
       this.#opts.onCounts(c);
     });
     let over = false;

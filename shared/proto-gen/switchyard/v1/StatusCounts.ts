@@ -13,6 +13,7 @@ export interface StatusCounts {
   'excluded'?: (number);
   'excluded_user_agent'?: (string);
   'start'?: (string);
+  'unread'?: (string)[];
 }
 
 export interface StatusCounts__Output {
@@ -27,4 +28,5 @@ export interface StatusCounts__Output {
   'excluded': (number);
   'excluded_user_agent': (string);
   'start': (string);
+  'unread': (string)[];
 }
