@@ -321,3 +321,11 @@ test('a rotated file the agent could not read is named in the summary and the ev
   assert.deepEqual(ev.accessLog.unread.map((u) => u.file), [unread]);
   assert.match(result.summary ?? '', /1 rotated access-log file not read, its lines not counted \(\/var\/log\/site\.log-20301231\.xz: not read/);
 });
+
+test('counted from the switch: the watch is said to span from the switch, and monitor\'s own start is given apart', async (t) => {
+  const { result, switchAt, began } = await watchFromSwitch(t, {});
+  const ev = (result.evidence as { monitor: { watch: { from: string; log: { total: number } }; monitorStartedAt: string } }).monitor;
+  assert.equal(ev.watch.log.total, 20);
+  assert.ok(Math.abs(Date.parse(ev.watch.from) - switchAt) < 2000, `watch.from ${ev.watch.from} is not the switch (${new Date(switchAt).toISOString()})`);
+  assert.ok(Math.abs(Date.parse(ev.monitorStartedAt) - began) < 2000, `monitorStartedAt ${ev.monitorStartedAt}`);
+});

@@ -77,3 +77,14 @@ test('a backlog read at once is judged in the first look, then ages from when it
   assert.equal(v.stats(T0 + 39_999).total, 50, 'judged once enough samples, with the backlog still in');
   assert.equal(v.stats(T0 + 40_000).total, 10);
 });
+
+test('the whole watch reaches back to when the backlog it holds began, not only to monitor\'s start', () => {
+  const w = new WatchTotals(T0);
+  assert.equal(w.stats(T0 + 1).from, new Date(T0).toISOString());
+  // The access log since the switch, five minutes before monitor started, arrives in one sample.
+  w.add({ at: T0 + 100, since: T0 - 300_000, source: 'log', total: 80, errors: 4 });
+  w.add({ at: T0 + 200, source: 'probe', total: 1, errors: 0 });
+  const s = w.stats(T0 + 1000);
+  assert.equal(s.from, new Date(T0 - 300_000).toISOString());
+  assert.equal(s.total, 81);
+});

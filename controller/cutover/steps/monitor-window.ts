@@ -69,25 +69,31 @@ export class SlidingWindow {
 }
 
 /**
- * Every sample since `since`, kept as running sums: the whole watch, judged when the sliding
- * window holds too few requests. Sums, not samples, so a long watch costs nothing per look.
+ * Every sample since `since` (monitor's start), kept as running sums: the whole watch, judged when
+ * the sliding window holds too few requests. Sums, not samples, so a long watch costs nothing per
+ * look. Its `from` is when the requests counted began: the switch, once the access log's backlog
+ * since then is in — the share is over that span, not only the time monitor has been running.
  */
 export class WatchTotals {
   #log = { total: 0, errors: 0 };
   #probes = { total: 0, errors: 0 };
-  constructor(readonly since: number) {}
+  #from: number;
+  constructor(readonly since: number) {
+    this.#from = since;
+  }
 
   add(sample: Sample): void {
     const into = sample.source === 'log' ? this.#log : this.#probes;
     into.total += sample.total;
     into.errors += sample.errors;
+    if (sample.since !== undefined && sample.since < this.#from) this.#from = sample.since;
   }
 
   stats(now: number): WindowStats {
     const total = this.#log.total + this.#probes.total;
     const errors = this.#log.errors + this.#probes.errors;
     return {
-      from: new Date(this.since).toISOString(),
+      from: new Date(this.#from).toISOString(),
       to: new Date(now).toISOString(),
       total,
       errors,

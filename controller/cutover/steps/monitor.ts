@@ -178,6 +178,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const evidence = (): Record<string, unknown> => ({
         [EVIDENCE_KEYS.monitor]: {
           settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
+          /** When this watch began; `watch.from` (and a window's `from`) reach back to the switch when the log's backlog since then is counted. */
+          monitorStartedAt: new Date(started).toISOString(),
           elapsedSeconds: seconds(clock() - started),
           /** This attempt and the ones a restart cut short: what the next resume counts as done. */
           watchedSeconds: Math.round((before + seconds(clock() - started)) * 10) / 10,
