@@ -1,8 +1,9 @@
 // The TailAccessLog stream: a tailer on the configured access log and one StatusCounts message
 // per interval — sent even when empty, so the controller can tell a quiet site from a dead stream.
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+import { fingerprintBefore } from './log-fingerprint.js';
 import { LogTailer } from './log-tailer.js';
 import { rotatedSiblings } from './rotated-logs.js';
 import { StatusCounter } from './status-counter.js';
@@ -16,17 +17,23 @@ export interface AccessLogStreamOptions {
   /** Lines from this user agent are set apart (the controller's probes); '' counts every line. */
   excludeUserAgent?: string;
   /** Count from this earlier position (AccessLogPosition's answer) instead of the end. */
-  from?: { inode: bigint; offset: number };
+  from?: { inode: bigint; offset: number; tailSha256?: string };
   send: (counts: StatusCounts) => void;
   signal: AbortSignal;
   pollMs?: number;
 }
 
 /** Where the log ends now: what `from` takes later. Rejects like streamStatusCounts when the log cannot be opened. */
-export async function accessLogPosition(path: string): Promise<{ path: string; inode: string; offset: number; at: string }> {
+export async function accessLogPosition(path: string): Promise<{ path: string; inode: string; offset: number; at: string; tail_sha256: string }> {
   try {
-    const st = await stat(path, { bigint: true });
-    return { path, inode: st.ino.toString(), offset: Number(st.size), at: new Date().toISOString() };
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat({ bigint: true });
+      const offset = Number(st.size);
+      return { path, inode: st.ino.toString(), offset, at: new Date().toISOString(), tail_sha256: await fingerprintBefore(fh, offset) };
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SwitchyardError('SY_PRECONDITION', `access log ${path}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`, { field: 'accessLog', cause: err });
@@ -45,7 +52,7 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
     pollMs: Math.min(250, intervalMs),
     // Renamed away since the switch: found by inode whatever the rotation named it (a file
     // compressed at once is gone, its lines not countable from the position).
-    ...(opts.from === undefined ? {} : { resume: { ino: opts.from.inode, offset: opts.from.offset, rotatedPaths: await rotatedSiblings(opts.path), rotatedLabel: `any uncompressed ${opts.path}.* or ${opts.path}-* beside it` } }),
+    ...(opts.from === undefined ? {} : { resume: { ino: opts.from.inode, offset: opts.from.offset, rotatedPaths: await rotatedSiblings(opts.path), rotatedLabel: `any uncompressed ${opts.path}.* or ${opts.path}-* beside it`, ...(opts.from.tailSha256 ? { tailSha256: opts.from.tailSha256 } : {}) } }),
   });
   let start: string;
   try {

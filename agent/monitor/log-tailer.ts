@@ -14,7 +14,8 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { rotatedAfter, type RotatedFile } from './rotated-logs.js';
+import { fingerprint, fingerprintBefore, FINGERPRINT_BYTES } from './log-fingerprint.js';
+import { gzippedRotations, rotatedAfter, rotatedFiles, type RotatedFile } from './rotated-logs.js';
 
 export type Rotation = 'rename' | 'truncate';
 
@@ -35,8 +36,11 @@ export interface LogTailerOptions {
    * log's path or, renamed away by a rotation since, at one of `rotatedPaths` — read to its end,
    * then the current log from its start, as any rename rotation. Not found: at the end.
    * `rotatedLabel` names the rotated candidates in that reason when listing them all would not do.
+   * With `tailSha256` (log-fingerprint.ts) the file is also checked by the bytes before `offset`,
+   * and when the inode's file no longer holds them (reused after a compression, copytruncate'd),
+   * the copy that does — plain or one of the newest gzip'd — is read on from there.
    */
-  resume?: { ino: bigint; offset: number; rotatedPaths: string[]; rotatedLabel?: string };
+  resume?: { ino: bigint; offset: number; rotatedPaths: string[]; rotatedLabel?: string; tailSha256?: string };
 }
 
 /** Where start() began: 'end', 'start', 'position', or 'end: <why the position was not found>'. */
@@ -66,17 +70,39 @@ export class LogTailer {
   /** Opens the file (at its end unless fromStart or resume) and starts polling. Fails if it does not exist. */
   async start(): Promise<StartedAt> {
     const r = this.#opts.resume;
-    if (r !== undefined && (await this.#openAt(r))) {
-      this.#schedule();
-      return 'position';
+    if (r !== undefined) {
+      const hit = await this.#findByInode(r);
+      const tail = r.offset > 0 ? r.tailSha256 : undefined;
+      // The inode alone is not the file when a fingerprint says otherwise: freed by a compression,
+      // it may be the new log's now; truncated by copytruncate, its bytes at the position are gone.
+      const same = hit !== undefined && (tail === undefined || (hit.size >= r.offset && (await fingerprintBefore(hit.fh, r.offset)) === tail));
+      if (same) {
+        this.#adopt(hit.fh, hit.ino, r.offset, hit.size);
+        this.#schedule();
+        return 'position';
+      }
+      // Still at the log's path, it was truncated (or its inode reused) there: the rotation was of that kind.
+      const atPath = hit !== undefined && hit.path === this.path;
+      if (tail !== undefined && (await this.#resumeFromCopy(r.offset, tail, atPath ? 'truncate' : 'rename'))) {
+        await hit?.fh.close().catch(() => undefined);
+        await this.#open('start');
+        this.#schedule();
+        return 'position';
+      }
+      if (hit !== undefined) {
+        // Not the bytes it had (no copy holds them): what it holds now is all newer.
+        this.#adopt(hit.fh, hit.ino, tail === undefined ? r.offset : Number.MAX_SAFE_INTEGER, hit.size);
+        this.#schedule();
+        return 'position';
+      }
     }
     await this.#open(this.#opts.fromStart === true ? 'start' : 'end');
     this.#schedule();
-    if (r !== undefined) return `end: the log at that position (inode ${r.ino}) is neither ${[this.path, ...(r.rotatedLabel === undefined ? r.rotatedPaths : [r.rotatedLabel])].join(' nor ')} any more`;
+    if (r !== undefined) return `end: the log at that position (inode ${r.ino}) is neither ${[this.path, ...(r.rotatedLabel === undefined ? r.rotatedPaths : [r.rotatedLabel])].join(' nor ')} any more${r.tailSha256 !== undefined && r.offset > 0 ? ', nor one of the newest gzip\'d copies beside it' : ''}`;
     return this.#opts.fromStart === true ? 'start' : 'end';
   }
 
-  async #openAt(r: NonNullable<LogTailerOptions['resume']>): Promise<boolean> {
+  async #findByInode(r: NonNullable<LogTailerOptions['resume']>): Promise<{ fh: FileHandle; path: string; ino: bigint; size: number } | undefined> {
     for (const candidate of [this.path, ...r.rotatedPaths]) {
       // By stat first: opening every sibling would block on a FIFO and cost a descriptor each.
       try {
@@ -95,20 +121,94 @@ export class LogTailer {
         await fh.close().catch(() => undefined);
         continue;
       }
-      this.#fh = fh;
-      this.#ino = st.ino;
-      this.#partial = Buffer.alloc(0);
-      // Shorter than the position: truncated since (copytruncate), so all of it is newer.
-      if (Number(st.size) < r.offset) {
-        this.#pos = 0;
-        this.#opts.onRotate?.('truncate');
-      } else {
-        this.#pos = r.offset;
+      return { fh, path: candidate, ino: st.ino, size: Number(st.size) };
+    }
+    return undefined;
+  }
+
+  /** Reads on from `offset` in `fh`; shorter than that, it was truncated since (copytruncate), so all of it is newer. */
+  #adopt(fh: FileHandle, ino: bigint, offset: number, size: number): void {
+    this.#fh = fh;
+    this.#ino = ino;
+    this.#partial = Buffer.alloc(0);
+    if (size < offset) {
+      this.#pos = 0;
+      this.#opts.onRotate?.('truncate');
+    } else {
+      this.#pos = offset;
+    }
+    // A rotated-away file is finished on the first poll, which then opens the current log.
+  }
+
+  /**
+   * The log at the position, copied or compressed since (copytruncate's copy, a gzip'd rotation):
+   * the copy whose bytes before `offset` hash to `tailSha256` — plain rotated copies first, then
+   * the newest gzip'd ones — is read on from `offset`, then the files rotated after it. False when
+   * none matches (nothing handed over then).
+   */
+  async #resumeFromCopy(offset: number, tailSha256: string, kind: Rotation): Promise<boolean> {
+    const plain = (await rotatedFiles(this.path)).filter((f) => f.compressed === null).reverse();
+    for (const f of [...plain, ...(await gzippedRotations(this.path))]) {
+      const fh = await open(f.path, 'r').catch(() => undefined);
+      if (fh === undefined) continue;
+      try {
+        if ((await fh.stat({ bigint: true })).ino !== f.ino) continue;
+        const matched = f.compressed === null ? await this.#readPlainFrom(fh, f, offset, tailSha256) : await this.#readGzipFrom(fh, f, offset, tailSha256);
+        if (!matched) continue;
+        this.#flushPartial();
+        this.#partial = Buffer.alloc(0);
+        // It was the log once, and every file rotated after it was too.
+        this.#opts.onRotate?.(kind);
+        const current = await stat(this.path, { bigint: true }).catch(() => undefined);
+        await this.#readRotatedSince({ ino: f.ino, mtimeNs: f.mtimeNs }, current?.ino);
+        return true;
+      } finally {
+        await fh.close().catch(() => undefined);
       }
-      // A rotated-away file is finished on the first poll, which then opens the current log.
-      return true;
     }
     return false;
+  }
+
+  async #readPlainFrom(fh: FileHandle, f: RotatedFile, offset: number, tailSha256: string): Promise<boolean> {
+    if (Number(f.size) < offset || (await fingerprintBefore(fh, offset)) !== tailSha256) return false;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (let pos = offset; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      if (bytesRead === 0) return true;
+      pos += bytesRead;
+      this.#take(buf.subarray(0, bytesRead));
+    }
+  }
+
+  async #readGzipFrom(fh: FileHandle, f: RotatedFile, offset: number, tailSha256: string): Promise<boolean> {
+    let matched = false;
+    const src = fh.createReadStream({ autoClose: false });
+    const gunzip = createGunzip();
+    src.on('error', (err) => gunzip.destroy(err));
+    const head: Buffer[] = [];
+    let pos = 0;
+    try {
+      for await (const chunk of src.pipe(gunzip) as AsyncIterable<Buffer>) {
+        if (matched) {
+          this.#take(chunk);
+          continue;
+        }
+        const end = pos + chunk.length;
+        const from = Math.max(pos, offset - FINGERPRINT_BYTES);
+        if (from < Math.min(end, offset)) head.push(chunk.subarray(from - pos, Math.min(end, offset) - pos));
+        pos = end;
+        if (end < offset) continue;
+        if (fingerprint(Buffer.concat(head)) !== tailSha256) break;
+        matched = true;
+        this.#take(chunk.subarray(chunk.length - (end - offset)));
+      }
+    } catch (err) {
+      // A broken gzip: if it was the file, what it still held is named, not silently lost.
+      if (matched) this.#opts.onUnread?.(f.path, `read from the position, then: ${(err as Error).message}`);
+    } finally {
+      src.destroy();
+    }
+    return matched;
   }
 
   /** One poll now: rotation check and read to the current end. Serialised with the timer's. */

@@ -30,6 +30,7 @@ export interface RotatedFile {
   path: string;
   ino: bigint;
   size: bigint;
+  mtimeNs: bigint;
   /** Its compression suffix ('gz', 'xz', …); null for a plain file. */
   compressed: string | null;
 }
@@ -43,7 +44,21 @@ export interface RotatedFile {
  * `skip` (the rotated file itself, the current log) are left out.
  */
 export async function rotatedAfter(path: string, afterMtimeNs: bigint, skip: bigint[]): Promise<RotatedFile[]> {
-  const found: (RotatedFile & { mtimeNs: bigint })[] = [];
+  return (await rotatedFiles(path)).filter((f) => f.mtimeNs > afterMtimeNs && !skip.includes(f.ino));
+}
+
+/**
+ * The gzip'd rotated copies of `path`, newest first, at most `max`: where a file rotated away
+ * since a position may be once compressed (after two rotations with delaycompress, at once with
+ * compress) — the newest few, as it was the log not long ago.
+ */
+export async function gzippedRotations(path: string, max = 4): Promise<RotatedFile[]> {
+  return (await rotatedFiles(path)).filter((f) => f.compressed === 'gz').reverse().slice(0, max);
+}
+
+/** Every rotated copy (plain or compressed) that is a regular file, oldest mtime first. */
+export async function rotatedFiles(path: string): Promise<RotatedFile[]> {
+  const found: RotatedFile[] = [];
   for (const name of await siblingNames(path)) {
     const p = join(dirname(path), name);
     let st;
@@ -52,9 +67,8 @@ export async function rotatedAfter(path: string, afterMtimeNs: bigint, skip: big
     } catch {
       continue;
     }
-    if (!st.isFile() || st.mtimeNs <= afterMtimeNs || skip.includes(st.ino)) continue;
+    if (!st.isFile()) continue;
     found.push({ path: p, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, compressed: COMPRESSED.exec(name)?.[1]?.toLowerCase() ?? null });
   }
-  found.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : 0));
-  return found.map(({ mtimeNs: _m, ...f }) => f);
+  return found.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : 0));
 }

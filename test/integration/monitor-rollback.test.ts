@@ -3,7 +3,8 @@
 // back automatically; a burst under minSamples does not. Every other step is a FAKE.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -182,6 +183,33 @@ test('a 5xx burst while DNS propagates (before monitor opens the log, across a r
   const ev = (store.rollbacks.get(id)!.evidence as { monitor: MonitorEvidence & { accessLog: { countedFrom: { agentStart: string } } } }).monitor;
   assert.equal(ev.totals.log.byClass['5xx'], 60, 'the burst during propagate, in both files, and none of the 200 lines of history');
   assert.equal(ev.totals.log.byClass['2xx'], 20);
+  assert.equal(ev.accessLog.countedFrom.agentStart, 'position');
+  assert.equal(world.count('fallback'), 0);
+});
+
+test('rotated twice while DNS propagates, the first file gzip\'d since (delaycompress): both files\' 5xx are counted and roll back', async (t) => {
+  let switched = false;
+  const { engine, store, world, log, id } = await setup(t, { monitorMinutes: 0.1, monitorWindowSeconds: 5, monitorIntervalSeconds: 0.2, minSamples: 50, propagationTimeoutSeconds: 30 }, { dnsAnswer: () => (switched ? HOST : '127.0.0.2') });
+  const run = engine.advance(id, 'monitor', 'tester');
+  await until(() => store.steps.get(id, 'propagate')?.state === 'running', 10_000);
+  await new Promise((r) => setTimeout(r, 500));
+  appendFileSync(log, logLine(503).repeat(40) + logLine(200).repeat(10));
+  renameSync(log, `${log}.1`);
+  const aWritten = new Date(Date.now() - 2000);
+  utimesSync(`${log}.1`, aWritten, aWritten);
+  writeFileSync(log, logLine(502).repeat(20) + logLine(200).repeat(10));
+  // The second rotation: .1 is compressed to .2.gz (mtime kept, as logrotate does), the log becomes .1.
+  writeFileSync(`${log}.2.gz`, gzipSync(readFileSync(`${log}.1`)));
+  utimesSync(`${log}.2.gz`, aWritten, aWritten);
+  unlinkSync(`${log}.1`);
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, logLine(200).repeat(10));
+  switched = true;
+  const view = await run.done;
+  assert.equal(view.state, 'rolled_back', JSON.stringify(view.error));
+  const ev = (store.rollbacks.get(id)!.evidence as { monitor: MonitorEvidence & { accessLog: { countedFrom: { agentStart: string } } } }).monitor;
+  assert.equal(ev.totals.log.byClass['5xx'], 60, 'the burst in the compressed file and in the one between, none of the history');
+  assert.equal(ev.totals.log.byClass['2xx'], 30);
   assert.equal(ev.accessLog.countedFrom.agentStart, 'position');
   assert.equal(world.count('fallback'), 0);
 });

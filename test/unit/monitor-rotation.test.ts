@@ -268,3 +268,73 @@ test('rotated twice since the switch: the file in between is read whole (plain o
   assert.equal(xz.unread.length, 1);
   assert.match(xz.unread[0]!, /access\.log-20301231\.xz: not read: 8 bytes compressed as \.xz/);
 });
+
+test('rotated twice since the switch with delaycompress: the log, gzip\'d since, is found by the bytes before the position and read on from there', async (t) => {
+  const { statSync, utimesSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
+  const line = (s: number, path = '/') => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+  const gzipAway = (plain: string, gz: string) => {
+    const mtime = statSync(plain).mtime;
+    writeFileSync(gz, gzipSync(readFileSync(plain)));
+    utimesSync(gz, mtime, mtime); // logrotate keeps the mtime when it compresses
+    unlinkSync(plain);
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  // From before the switch: compressed, full of errors, the same size as A at the switch.
+  writeFileSync(`${log}.3.gz`, gzipSync(line(500, '/x') + line(500, '/x') + line(500, '/x')));
+  utimesSync(`${log}.3.gz`, hoursAgo(30), hoursAgo(30));
+  writeFileSync(log, line(200, '/a') + line(200, '/b') + line(200, '/c'));
+  const pos = await accessLogPosition(log);
+  appendFileSync(log, line(500));
+  utimesSync(log, hoursAgo(3), hoursAgo(3));
+  renameSync(log, `${log}.1`); // first rotation (delaycompress: .1 stays plain)
+  writeFileSync(log, line(503) + line(200) + line(200));
+  utimesSync(log, hoursAgo(2), hoursAgo(2));
+  gzipAway(`${log}.1`, `${log}.2.gz`); // second rotation: A is compressed, B becomes .1
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, line(204));
+
+  const stream = async (from: { inode: bigint; offset: number; tailSha256?: string }) => {
+    const got: StatusCounts[] = [];
+    const abort = new AbortController();
+    const running = streamStatusCounts({ path: log, intervalMs: 150, from, send: (c) => got.push(c), signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 400));
+    abort.abort();
+    await running;
+    return { start: got[0]?.start, total: got.reduce((n, c) => n + (c.total ?? 0), 0), fivexx: got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0), rotations: got.flatMap((c) => c.rotations ?? []).length };
+  };
+  const from = { inode: BigInt(pos.inode), offset: pos.offset };
+  assert.match(pos.tail_sha256, /^[0-9a-f]{64}$/);
+  assert.deepEqual(await stream({ ...from, tailSha256: pos.tail_sha256 }), { start: 'position', total: 5, fivexx: 2, rotations: 2 });
+  // Neither the inode (1: no log's) nor the fingerprint is found: at the end, and why.
+  const lost = await stream({ inode: 1n, offset: pos.offset, tailSha256: '0'.repeat(64) });
+  assert.equal(lost.total, 0);
+  assert.match(lost.start ?? '', /^end: .* nor one of the newest gzip'd copies beside it$/);
+});
+
+test('copytruncate since the switch: the lines after the position, now only in the copy, are counted before the truncated log', async (t) => {
+  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
+  const line = (s: number) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, line(200) + line(200));
+  const pos = await accessLogPosition(log);
+  appendFileSync(log, line(500) + line(502));
+  copyFileSync(log, `${log}.1`);
+  truncateSync(log, 0);
+  appendFileSync(log, line(200));
+  const got: StatusCounts[] = [];
+  const abort = new AbortController();
+  const running = streamStatusCounts({ path: log, intervalMs: 150, from: { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 }, send: (c) => got.push(c), signal: abort.signal });
+  await new Promise((r) => setTimeout(r, 400));
+  abort.abort();
+  await running;
+  assert.equal(got[0]?.start, 'position');
+  assert.equal(got.reduce((n, c) => n + (c.total ?? 0), 0), 3);
+  assert.equal(got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0), 2, 'the 5xx written before the copy are counted');
+});

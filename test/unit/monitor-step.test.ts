@@ -258,13 +258,15 @@ test('the switch position propagate took is asked for on the first stream only; 
     }
   });
   const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 2.5 / 60, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.1, minSamples: 50 });
-  const propagate = { state: 'succeeded', result: { evidence: { accessLogStart: { path: '/var/log/site.log', inode: '1234', offset: '5678', at: new Date().toISOString() } } } };
+  const tailSha256 = 'ab'.repeat(32);
+  const propagate = { state: 'succeeded', result: { evidence: { accessLogStart: { path: '/var/log/site.log', inode: '1234', offset: '5678', at: new Date().toISOString(), tailSha256 } } } };
   const ctx = { ...ctxFor(plan), record: { ...ctxFor(plan).record, step: (name: string) => (name === 'propagate' ? propagate : undefined) } } as unknown as StepContext;
   const result = await monitorExecutor({ agents }).run(ctx);
   assert.ok(calls.length >= 2, `streams opened: ${calls.length}`);
-  const req = (i: number) => calls[i]!.request as { from_inode?: string; from_offset?: string };
+  const req = (i: number) => calls[i]!.request as { from_inode?: string; from_offset?: string; from_tail_sha256?: string };
   assert.equal(req(0).from_inode, '1234');
   assert.equal(req(0).from_offset, '5678');
+  assert.equal(req(0).from_tail_sha256, tailSha256, 'without it, a log compressed or copied since the switch is not found again');
   assert.equal(req(1).from_inode, undefined, 'a reopened stream would count the lines since the switch twice');
   // The fake's counts carry no `start`, as an agent that predates from_inode answers.
   assert.match(result.summary ?? '', /agent prod-1 predates counting from the switch: access log counted from monitor's start only/);
@@ -287,6 +289,13 @@ test('the backlog since the switch is judged at once but leaves the window when 
   // Kept a whole second after it arrived, the minute-old backlog would dilute 2 of 50 to 2 of 150+.
   assert.ok(result.rollback !== undefined, `no rollback: ${result.summary}`);
   assert.match(result.rollback.reason, /2\/50 in the access log/);
+});
+
+test('takeAccessLogStart keeps the fingerprint of the bytes before the position, and leaves it out when an older agent sends none', async () => {
+  const { takeAccessLogStart } = await import('../../controller/cutover/steps/access-log-start.js');
+  const answer = (tail: string) => ({ AccessLogPosition: (_req: unknown, _opts: unknown, cb: (err: Error | null, res?: unknown) => void) => cb(null, { path: '/var/log/site.log', inode: '12', offset: '34', at: '2030-01-01T00:00:00.000Z', tail_sha256: tail }) });
+  assert.deepEqual(await takeAccessLogStart(() => answer('cd'.repeat(32)) as never, 'prod-1'), { path: '/var/log/site.log', inode: '12', offset: '34', at: '2030-01-01T00:00:00.000Z', tailSha256: 'cd'.repeat(32) });
+  assert.deepEqual(await takeAccessLogStart(() => answer('') as never, 'prod-1'), { path: '/var/log/site.log', inode: '12', offset: '34', at: '2030-01-01T00:00:00.000Z' });
 });
 
 test('takeAccessLogStart: an agent without AccessLogPosition (UNIMPLEMENTED) is recorded as such, not an error', async () => {

@@ -32,7 +32,7 @@ export interface AccessLogFeedOptions {
   /** The user agent of the monitor's own probes, which the agent leaves out of its counts. */
   excludeUserAgent?: string;
   /** An AccessLogPosition answer to count from instead of the end. */
-  from?: { inode: string; offset: string };
+  from?: { inode: string; offset: string; tailSha256?: string };
   onCounts: (c: StatusCounts__Output) => void;
   reconnectMs?: number;
   /** Silence after which an open stream counts as dead; default 3 intervals + 2 s. */
@@ -75,7 +75,7 @@ export class AccessLogFeed {
     if (this.#stopped) return;
     this.state.connects++;
     // Once counts arrived, lines from the position on were counted: a reopened stream starts at the end.
-    const from = this.#opts.from !== undefined && this.state.messages === 0 ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset } : {};
+    const from = this.#opts.from !== undefined && this.state.messages === 0 ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset, from_tail_sha256: this.#opts.from.tailSha256 ?? '' } : {};
     const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
     this.#call = call;
     const stallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;

@@ -7,7 +7,8 @@ import type { StepContext } from '../executor.js';
 
 export const ACCESS_LOG_START_KEY = 'accessLogStart';
 
-export type AccessLogStart = { path: string; inode: string; offset: string; at: string } | { unavailable: string };
+/** `tailSha256` finds the file again once compressed (absent from an agent that predates it). */
+export type AccessLogStart = { path: string; inode: string; offset: string; at: string; tailSha256?: string } | { unavailable: string };
 
 /** Never throws: without a position monitor counts from its own start, as before. */
 export function takeAccessLogStart(clientFor: () => AgentClient, agent: string, timeoutMs = 5000): Promise<AccessLogStart> {
@@ -26,7 +27,7 @@ export function takeAccessLogStart(clientFor: () => AgentClient, agent: string, 
         resolve({ unavailable: old ? `agent ${agent} predates AccessLogPosition (upgrade it): the access log is counted from monitor's start only` : e.message });
         return;
       }
-      resolve({ path: res.path, inode: res.inode, offset: res.offset, at: res.at });
+      resolve({ path: res.path, inode: res.inode, offset: res.offset, at: res.at, ...(res.tail_sha256 ? { tailSha256: res.tail_sha256 } : {}) });
     });
   });
 }
@@ -39,11 +40,11 @@ export function earlierAccessLogStart(ctx: Pick<StepContext, 'previousAttempt'>)
 }
 
 /** The position propagate took, for monitor; `at` is the agent's clock when it was taken. */
-export function switchAccessLogStart(ctx: Pick<StepContext, 'record'>): { inode: string; offset: string; at?: string } | undefined {
+export function switchAccessLogStart(ctx: Pick<StepContext, 'record'>): { inode: string; offset: string; at?: string; tailSha256?: string } | undefined {
   const ev = ctx.record.step('propagate')?.result?.evidence as Record<string, unknown> | undefined;
-  const v = ev?.[ACCESS_LOG_START_KEY] as { inode?: unknown; offset?: unknown; at?: unknown } | undefined;
+  const v = ev?.[ACCESS_LOG_START_KEY] as { inode?: unknown; offset?: unknown; at?: unknown; tailSha256?: unknown } | undefined;
   if (typeof v?.inode !== 'string' || typeof v.offset !== 'string') return undefined;
-  return { inode: v.inode, offset: v.offset, ...(typeof v.at === 'string' ? { at: v.at } : {}) };
+  return { inode: v.inode, offset: v.offset, ...(typeof v.at === 'string' ? { at: v.at } : {}), ...(typeof v.tailSha256 === 'string' ? { tailSha256: v.tailSha256 } : {}) };
 }
 
 /**

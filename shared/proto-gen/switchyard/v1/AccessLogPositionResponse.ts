@@ -7,6 +7,7 @@ export interface AccessLogPositionResponse {
   'inode'?: (string);
   'offset'?: (number | string | Long);
   'at'?: (string);
+  'tail_sha256'?: (string);
 }
 
 export interface AccessLogPositionResponse__Output {
@@ -14,4 +15,5 @@ export interface AccessLogPositionResponse__Output {
   'inode': (string);
   'offset': (string);
   'at': (string);
+  'tail_sha256': (string);
 }

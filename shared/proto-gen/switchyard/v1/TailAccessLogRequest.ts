@@ -7,6 +7,7 @@ export interface TailAccessLogRequest {
   'exclude_user_agent'?: (string);
   'from_inode'?: (string);
   'from_offset'?: (number | string | Long);
+  'from_tail_sha256'?: (string);
 }
 
 export interface TailAccessLogRequest__Output {
@@ -14,4 +15,5 @@ export interface TailAccessLogRequest__Output {
   'exclude_user_agent': (string);
   'from_inode': (string);
   'from_offset': (string);
+  'from_tail_sha256': (string);
 }
