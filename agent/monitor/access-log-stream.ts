@@ -48,6 +48,7 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
     onLines: (lines) => counter.addLines(lines),
     onRotate: (kind) => counter.rotated(kind),
     onUnread: (file, why) => counter.unread(file, why),
+    onError: (err) => counter.readError(err),
     // Frequent enough to notice a copytruncate before the file regrows past the old offset.
     pollMs: Math.min(250, intervalMs),
     // Renamed away since the switch: found by inode whatever the rotation named it (a file
@@ -74,7 +75,7 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
       });
       if (opts.signal.aborted) break;
       // Read what is there now, so the interval's counts include lines written up to its end.
-      await tailer.poll().catch(() => undefined);
+      await tailer.poll().catch((err: Error) => counter.readError(err));
       opts.send({ ...counter.take(new Date(), opts.path), start });
     }
   } finally {

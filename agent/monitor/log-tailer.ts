@@ -23,6 +23,11 @@ export interface LogTailerOptions {
   /** Called with each batch of complete lines, in file order, without line endings. */
   onLines: (lines: string[]) => void;
   onRotate?: (kind: Rotation) => void;
+  /**
+   * A poll that failed (the log recreated by a rotation with permissions the agent lacks, EIO):
+   * retried at the next one, but until one succeeds nothing is read — said, not swallowed.
+   */
+  onError?: (err: Error) => void;
   /** A file rotated in between that could not be read (whole or in part): its lines are not in onLines. */
   onUnread?: (file: string, why: string) => void;
   /** Default 250 ms. */
@@ -231,7 +236,7 @@ export class LogTailer {
     if (this.#closed) return;
     this.#timer = setTimeout(() => {
       // A transient error (file briefly gone, EIO) must not end the tail; the next poll retries.
-      this.poll().catch(() => undefined).finally(() => this.#schedule());
+      this.poll().catch((err: Error) => this.#opts.onError?.(err)).finally(() => this.#schedule());
     }, this.#opts.pollMs ?? 250);
     this.#timer.unref();
   }

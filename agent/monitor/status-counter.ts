@@ -16,6 +16,7 @@ export class StatusCounter {
   #rotations: Rotation[] = [];
   #excluded = 0;
   #unread: string[] = [];
+  #readError = '';
   readonly #excludeUserAgent: string;
 
   constructor(now: Date = new Date(), excludeUserAgent = '') {
@@ -52,6 +53,11 @@ export class StatusCounter {
     this.#unread.push(`${file}: ${why}`);
   }
 
+  /** A failed read of the log: the interval's counts say so, or a log the agent cannot read looks like a quiet site. */
+  readError(err: Error): void {
+    this.#readError = err.message;
+  }
+
   take(now: Date, path: string): StatusCounts {
     const out: StatusCounts = {
       window_start: this.#start.toISOString(),
@@ -65,6 +71,7 @@ export class StatusCounter {
       excluded: this.#excluded,
       excluded_user_agent: this.#excludeUserAgent,
       unread: this.#unread,
+      read_error: this.#readError,
     };
     this.#start = now;
     this.#total = 0;
@@ -74,6 +81,7 @@ export class StatusCounter {
     this.#byStatus = {};
     this.#rotations = [];
     this.#unread = [];
+    this.#readError = '';
     return out;
   }
 }

@@ -338,3 +338,24 @@ test('copytruncate since the switch: the lines after the position, now only in t
   assert.equal(got.reduce((n, c) => n + (c.total ?? 0), 0), 3);
   assert.equal(got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0), 2, 'the 5xx written before the copy are counted');
 });
+
+test('a log the agent cannot read after a rotation is said in the counts, not reported as a quiet interval', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, '');
+  const got: StatusCounts[] = [];
+  const abort = new AbortController();
+  const running = streamStatusCounts({ path: log, intervalMs: 150, send: (c) => got.push(c), signal: abort.signal });
+  await new Promise((r) => setTimeout(r, 50));
+  // Rotated, and what takes the log's place cannot be read (as a file created with permissions
+  // the agent lacks; a directory here, since the tests may run as root).
+  renameSync(log, `${log}.1`);
+  mkdirSync(log);
+  await new Promise((r) => setTimeout(r, 500));
+  abort.abort();
+  await running;
+  const errors = got.map((c) => c.read_error ?? '').filter((e) => e !== '');
+  assert.ok(errors.length >= 2, `intervals with a read error: ${errors.length} of ${got.length}`);
+  assert.match(errors[0]!, /EISDIR/);
+});

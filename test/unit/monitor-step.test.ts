@@ -35,6 +35,7 @@ function counts(total: number, fivexx: number): StatusCounts__Output {
     excluded_user_agent: '',
     start: '',
     unread: [],
+    read_error: '',
   };
 }
 
@@ -329,6 +330,24 @@ test('a rotated file the agent could not read is named in the summary and the ev
   const ev = (result.evidence as { monitor: { accessLog: { unread: { file: string }[] } } }).monitor;
   assert.deepEqual(ev.accessLog.unread.map((u) => u.file), [unread]);
   assert.match(result.summary ?? '', /1 rotated access-log file not read, its lines not counted \(\/var\/log\/site\.log-20301231\.xz: not read/);
+});
+
+test('intervals in which the agent could not read the log are said in the summary and the evidence', async (t) => {
+  const message = "EACCES: permission denied, open '/var/log/site.log'";
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const { agents } = fakeAgents((call, n) => {
+    if (n !== 1) return;
+    const timer = setInterval(() => call.emit('data', { ...counts(0, 0), read_error: message }), 100);
+    call.cancel = () => clearInterval(timer);
+    t.after(() => clearInterval(timer));
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.5 / 60, monitorWindowSeconds: 1, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  const ev = (result.evidence as { monitor: { accessLog: { readErrors: { message: string; intervals: number }[] } } }).monitor;
+  assert.equal(ev.accessLog.readErrors.length, 1, 'one entry for a run of the same error');
+  assert.equal(ev.accessLog.readErrors[0]!.message, message);
+  assert.ok(ev.accessLog.readErrors[0]!.intervals >= 2, JSON.stringify(ev.accessLog.readErrors));
+  assert.match(result.summary ?? '', /the agent could not read the access log in \d+ intervals, nothing counted while so \(EACCES: permission denied/);
 });
 
 test('counted from the switch: the watch is said to span from the switch, and monitor\'s own start is given apart', async (t) => {

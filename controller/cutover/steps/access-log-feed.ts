@@ -21,6 +21,8 @@ export interface FeedState {
   rotations: { at: string; kind: string }[];
   /** Rotated files the agent could not read ("<path>: <why>"): their lines are not in the counts. */
   unread: { at: string; file: string }[];
+  /** Intervals in which the agent could not read the log, one entry per run of the same error. */
+  readErrors: { at: string; message: string; intervals: number }[];
   /** The agent's `start` of the first stream that sent counts ('' from an agent predating it); null before. */
   start: string | null;
 }
@@ -52,7 +54,7 @@ export class AccessLogFeed {
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], start: null };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], readErrors: [], start: null };
   }
 
   start(): void {
@@ -95,6 +97,12 @@ export class AccessLogFeed {
       for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
       // Absent from an agent that predates the field (grpc fills [] for a current one's empty list).
       for (const file of c.unread ?? []) this.state.unread.push({ at: this.#now(), file });
+      if (c.read_error) {
+        const last = this.state.readErrors.at(-1);
+        if (last?.message === c.read_error) last.intervals++;
+        else this.state.readErrors.push({ at: this.#now(), message: c.read_error, intervals: 1 });
+        if (this.state.readErrors.length > MAX_ERRORS_KEPT) this.state.readErrors.shift();
+      }
       this.#opts.onCounts(c);
     });
     let over = false;

@@ -191,7 +191,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
           totals,
-          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations], unread: [...feed.state.unread], probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { switchPosition: from, agentStart: feed.state.start } },
+          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { switchPosition: from, agentStart: feed.state.start } },
           probes: probes.slice(-PROBES_KEPT),
           failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
         },
@@ -253,6 +253,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       if (probesInLog) notes.push(`agent ${agent} predates leaving the probes out of its access-log counts: probes answered were counted twice (upgrade the agent)`);
       const unread = feed.state.unread.length;
       if (unread > 0) notes.push(`${unread} rotated access-log file${unread === 1 ? '' : 's'} not read, ${unread === 1 ? 'its' : 'their'} lines not counted (${feed.state.unread.map((u) => u.file).join('; ')})`);
+      const unreadable = feed.state.readErrors.reduce((n, e) => n + e.intervals, 0);
+      if (unreadable > 0) notes.push(`the agent could not read the access log in ${unreadable} interval${unreadable === 1 ? '' : 's'}, nothing counted while so (${feed.state.readErrors.at(-1)!.message})`);
       if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format, not counted`);
       const breaks = feed.state.connects - 1;
       if (breaks > 0) notes.push(`access-log stream broke ${breaks} time${breaks === 1 ? '' : 's'} (lines written while it was down are not counted)`);

@@ -14,6 +14,7 @@ export interface StatusCounts {
   'excluded_user_agent'?: (string);
   'start'?: (string);
   'unread'?: (string)[];
+  'read_error'?: (string);
 }
 
 export interface StatusCounts__Output {
@@ -29,4 +30,5 @@ export interface StatusCounts__Output {
   'excluded_user_agent': (string);
   'start': (string);
   'unread': (string)[];
+  'read_error': (string);
 }
