@@ -49,6 +49,7 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
     onRotate: (kind) => counter.rotated(kind),
     onUnread: (file, why) => counter.unread(file, why),
     onError: (err) => counter.readError(err),
+    onOversized: () => counter.oversized(),
     // Frequent enough to notice a copytruncate before the file regrows past the old offset.
     pollMs: Math.min(250, intervalMs),
     // Renamed away since the switch: found by inode whatever the rotation named it (a file

@@ -34,8 +34,12 @@ export interface LogTailerOptions {
   pollMs?: number;
   /** Start at offset 0 instead of the end (a file created after start is always read whole). */
   fromStart?: boolean;
-  /** A partial line longer than this is dropped (default 64 KiB); counted in `droppedLines`. */
+  /**
+   * A partial line longer than this is dropped (default 64 KiB), up to its newline; counted in
+   * `droppedLines` and told to onOversized, once per line, so it is not lost without a word.
+   */
   maxLineBytes?: number;
+  onOversized?: () => void;
   /**
    * Start at an earlier position instead: the file with inode `ino` at `offset`, found at the
    * log's path or, renamed away by a rotation since, at one of `rotatedPaths` — read to its end,
@@ -65,6 +69,8 @@ export class LogTailer {
   #closed = false;
   /** Lines handed to onLines so far: how far a file that failed part-way was read. */
   #linesOut = 0;
+  /** Inside a line too long to keep: bytes up to its newline are not a line of their own. */
+  #discarding = false;
   droppedLines = 0;
 
   constructor(path: string, opts: LogTailerOptions) {
@@ -135,7 +141,7 @@ export class LogTailer {
   #adopt(fh: FileHandle, ino: bigint, offset: number, size: number): void {
     this.#fh = fh;
     this.#ino = ino;
-    this.#partial = Buffer.alloc(0);
+    this.#resetLine();
     if (size < offset) {
       this.#pos = 0;
       this.#opts.onRotate?.('truncate');
@@ -161,7 +167,7 @@ export class LogTailer {
         const matched = f.compressed === null ? await this.#readPlainFrom(fh, f, offset, tailSha256) : await this.#readGzipFrom(fh, f, offset, tailSha256);
         if (!matched) continue;
         this.#flushPartial();
-        this.#partial = Buffer.alloc(0);
+        this.#resetLine();
         // It was the log once, and every file rotated after it was too.
         this.#opts.onRotate?.(kind);
         const current = await stat(this.path, { bigint: true }).catch(() => undefined);
@@ -247,7 +253,7 @@ export class LogTailer {
     this.#fh = fh;
     this.#ino = st.ino;
     this.#pos = at === 'end' ? Number(st.size) : 0;
-    this.#partial = Buffer.alloc(0);
+    this.#resetLine();
   }
 
   async #poll(): Promise<void> {
@@ -282,7 +288,7 @@ export class LogTailer {
       const size = Number((await this.#fh!.stat({ bigint: true })).size);
       if (size < this.#pos) {
         this.#pos = 0;
-        this.#partial = Buffer.alloc(0);
+        this.#resetLine();
         this.#opts.onRotate?.('truncate');
       }
     }
@@ -304,7 +310,7 @@ export class LogTailer {
         const read = this.#linesOut - before;
         this.#opts.onUnread?.(f.path, `${read > 0 ? `read ${read} lines, then ` : 'not read: '}${why}`);
       } finally {
-        this.#partial = Buffer.alloc(0);
+        this.#resetLine();
       }
     }
   }
@@ -354,20 +360,37 @@ export class LogTailer {
     let start = 0;
     for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
       const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
-      if (end > start) lines.push(data.toString('utf8', start, end));
+      // The rest of a line too long to keep: it was counted as one when its start was dropped.
+      if (this.#discarding) this.#discarding = false;
+      else if (end > start) lines.push(data.toString('utf8', start, end));
       start = nl + 1;
     }
     this.#partial = data.subarray(start);
     if (this.#partial.length > (this.#opts.maxLineBytes ?? 64 * 1024)) {
       this.#partial = Buffer.alloc(0);
-      this.droppedLines++;
+      if (!this.#discarding) {
+        this.#discarding = true;
+        this.droppedLines++;
+        this.#opts.onOversized?.();
+      }
     }
     this.#linesOut += lines.length;
     if (lines.length > 0) this.#opts.onLines(lines);
   }
 
+  /** Forgets any partial line: the next byte read starts a line. */
+  #resetLine(): void {
+    this.#partial = Buffer.alloc(0);
+    this.#discarding = false;
+  }
+
   /** A last line without newline in a file that will not grow again still counts. */
   #flushPartial(): void {
+    // The end of an over-long line already counted as one.
+    if (this.#discarding) {
+      this.#resetLine();
+      return;
+    }
     if (this.#partial.length === 0) return;
     const line = this.#partial.toString('utf8').replace(/\r$/, '');
     this.#partial = Buffer.alloc(0);

@@ -44,6 +44,11 @@ export class StatusCounter {
     }
   }
 
+  /** A line too long for the tailer to keep: not counted by status, so counted as unparsed. */
+  oversized(): void {
+    this.#unparsed++;
+  }
+
   rotated(kind: Rotation): void {
     this.#rotations.push(kind);
   }

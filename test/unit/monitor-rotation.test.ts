@@ -359,3 +359,27 @@ test('a log the agent cannot read after a rotation is said in the counts, not re
   assert.ok(errors.length >= 2, `intervals with a read error: ${errors.length} of ${got.length}`);
   assert.match(errors[0]!, /EISDIR/);
 });
+
+test('a line too long to keep is told once, its end not taken for a line, and one ending right where it was dropped does not vanish', async (t) => {
+  const { log, lines, tailer } = setup(t);
+  let oversized = 0;
+  const long = new LogTailer(log, { onLines: (l) => lines.push(...l), onOversized: () => oversized++, pollMs: 60_000 });
+  t.after(() => long.close());
+  await tailer.close();
+  await long.start();
+  // Over the limit by more than a read: dropped, then its end (the status among it) arrives alone.
+  appendFileSync(log, `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET /${'a'.repeat(200 * 1024)} HTTP/1.1" 500 1 "-" "ua"\n`);
+  await long.poll();
+  // Exactly two reads long, dropped at the second's end; its newline comes with the next poll.
+  appendFileSync(log, 'b'.repeat(128 * 1024));
+  await long.poll();
+  appendFileSync(log, '\nnext\n');
+  await long.poll();
+  assert.equal(oversized, 2);
+  assert.deepEqual(lines, ['next']);
+
+  const { StatusCounter } = await import('../../agent/monitor/status-counter.js');
+  const c = new StatusCounter();
+  c.oversized();
+  assert.equal(c.take(new Date(), log).unparsed, 1, 'counted with the lines that could not be parsed');
+});

@@ -255,7 +255,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       if (unread > 0) notes.push(`${unread} rotated access-log file${unread === 1 ? '' : 's'} not read, ${unread === 1 ? 'its' : 'their'} lines not counted (${feed.state.unread.map((u) => u.file).join('; ')})`);
       const unreadable = feed.state.readErrors.reduce((n, e) => n + e.intervals, 0);
       if (unreadable > 0) notes.push(`the agent could not read the access log in ${unreadable} interval${unreadable === 1 ? '' : 's'}, nothing counted while so (${feed.state.readErrors.at(-1)!.message})`);
-      if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format, not counted`);
+      if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format (or over 64 KiB), not counted`);
       const breaks = feed.state.connects - 1;
       if (breaks > 0) notes.push(`access-log stream broke ${breaks} time${breaks === 1 ? '' : 's'} (lines written while it was down are not counted)`);
       const logNote = notes.map((n) => `; ${n}`).join('');
