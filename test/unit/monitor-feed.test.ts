@@ -72,3 +72,37 @@ test('a log missing on a reconnect (caught mid-rotation) is asked for again; one
   assert.equal(never.calls.length, 1, 'a log that was never there is not asked for again');
   assert.match(missing.state.unavailable!, /no such file/);
 });
+
+test('a stream asked to start at the switch position is given time to read the backlog before its first counts', async (t) => {
+  const got: StatusCounts__Output[] = [];
+  let silent = false;
+  // The agent reads a long backlog (gzip'd rotations) before it sends anything; then every interval.
+  const { client, calls } = fakeClient((call, n) => {
+    let timer: NodeJS.Timeout | undefined;
+    const first = setTimeout(() => {
+      call.emit('data', empty());
+      timer = setInterval(() => silent || call.emit('data', empty()), 100);
+    }, n === 1 ? 700 : 0);
+    const cancel = call.cancel;
+    call.cancel = () => {
+      clearTimeout(first);
+      clearInterval(timer);
+      cancel();
+    };
+    t.after(() => {
+      clearTimeout(first);
+      clearInterval(timer);
+    });
+  });
+  const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, stallMs: 300, backlogStallMs: 3000, reconnectMs: 50, from: { inode: '12', offset: '34' }, onCounts: (c) => got.push(c) });
+  t.after(() => feed.stop());
+  feed.start();
+  await until(() => got.length >= 3, 5000);
+  assert.equal(calls.length, 1, 'given up while reading the backlog, it would be asked for all of it again');
+  assert.deepEqual(feed.state.errors, []);
+  // Once counts flow, the usual limit is back: a stream silent for 300 ms is given up, not after 3 s.
+  silent = true;
+  const quiet = Date.now();
+  await until(() => calls.length >= 2, 5000);
+  assert.ok(Date.now() - quiet < 2000, `reopened after ${Date.now() - quiet} ms`);
+});

@@ -39,6 +39,12 @@ export interface AccessLogFeedOptions {
   reconnectMs?: number;
   /** Silence after which an open stream counts as dead; default 3 intervals + 2 s. */
   stallMs?: number;
+  /**
+   * The same before the first counts of a stream asked to start at `from`, default 2 min (or
+   * stallMs if longer): the agent reads the whole backlog since the switch first — rotated files,
+   * a gzip'd one decompressed — and given up half-way it would be asked for all of it again.
+   */
+  backlogStallMs?: number;
   now?: () => Date;
 }
 
@@ -80,7 +86,8 @@ export class AccessLogFeed {
     const from = this.#opts.from !== undefined && this.state.messages === 0 ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset, from_tail_sha256: this.#opts.from.tailSha256 ?? '' } : {};
     const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
     this.#call = call;
-    const stallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
+    const liveStallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
+    let stallMs = 'from_inode' in from ? Math.max(liveStallMs, this.#opts.backlogStallMs ?? 120_000) : liveStallMs;
     const watch = (): void => {
       clearTimeout(this.#watchdog);
       this.#watchdog = setTimeout(() => {
@@ -91,6 +98,7 @@ export class AccessLogFeed {
       }, stallMs);
     };
     call.on('data', (c: StatusCounts__Output) => {
+      stallMs = liveStallMs;
       watch();
       if (this.state.messages === 0) this.state.start = c.start ?? '';
       this.state.messages++;
