@@ -383,3 +383,24 @@ test('a line too long to keep is told once, its end not taken for a line, and on
   c.oversized();
   assert.equal(c.take(new Date(), log).unparsed, 1, 'counted with the lines that could not be parsed');
 });
+
+test('rotated twice between two looks (numbered names shift): the file in between is read whole, in order', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { log, lines, rotations, tailer } = setup(t);
+  await tailer.start();
+  appendFileSync(log, 'a1\n');
+  await tailer.poll();
+  appendFileSync(log, 'a2\n');
+  const past = (s: number) => new Date(Date.now() - s * 1000);
+  utimesSync(log, past(20), past(20));
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'b1\nb2\n');
+  utimesSync(log, past(10), past(10));
+  // The second rotation shifts .1 to .2 and the log to .1.
+  renameSync(`${log}.1`, `${log}.2`);
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'c1\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2', 'c1']);
+  assert.deepEqual(rotations, ['rename', 'rename']);
+});
