@@ -67,7 +67,22 @@ export const AgentConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    envFiles: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    envFiles: Type.Array(
+      Type.Union([
+        Type.String({ minLength: 1 }),
+        Type.Object(
+          {
+            path: Type.String({ minLength: 1 }),
+            name: Type.String({
+              pattern: '^[A-Za-z0-9][A-Za-z0-9_./-]{0,127}$',
+              description: 'what its rows line up by on the other side, where the paths differ (the same name in both agents\' configs)',
+            }),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+      { default: [] },
+    ),
     tlsHosts: Type.Array(
       Type.Object(
         {
@@ -105,6 +120,7 @@ export const AgentConfigSchema = Type.Object(
 );
 
 export type AgentConfig = Static<typeof AgentConfigSchema>;
+export type EnvFileConfig = AgentConfig['envFiles'][number];
 
 export function loadAgentConfig(path: string): AgentConfig {
   return loadConfigFile(path, AgentConfigSchema);

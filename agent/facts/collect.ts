@@ -9,9 +9,11 @@ import { collectOsFacts } from './os.js';
 import { collectDatabaseFacts } from './database.js';
 import { collectPhpFacts } from './php.js';
 import { collectWebServerFacts } from './webserver.js';
-import { collectEnvFacts, requireEnvSalt } from './env.js';
+import { collectEnvFacts, requireEnvSalt, type EnvFacts } from './env.js';
 import { collectTlsFacts, TLS_TIMEOUT_MS } from './tls.js';
 import { collectDiskFacts } from './disk.js';
+
+const NO_ENV: EnvFacts = { env: [], unreadable: [] };
 
 export interface CollectOptions {
   /** PATH and timeout for php/nginx/apache lookups; tests put fakes first on PATH. */
@@ -42,7 +44,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
     guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools), logger),
-    guarded('env', [], () => (config.envFiles.length === 0 ? Promise.resolve({ facts: [], notes: [] }) : collectEnvFacts(config.envFiles, salt)), logger),
+    guarded('env', NO_ENV, () => (config.envFiles.length === 0 ? Promise.resolve({ facts: NO_ENV, notes: [] }) : collectEnvFacts(config.envFiles, salt)), logger),
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),
   ]);
@@ -55,7 +57,8 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     database: database.facts,
     php: php.facts,
     web_servers: web.facts,
-    env: env.facts,
+    env: env.facts.env,
+    env_unreadable: env.facts.unreadable,
     tls: tls.facts,
     disks: disks.facts,
     notes,

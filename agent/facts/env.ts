@@ -2,6 +2,9 @@
 // nothing it returns, notes or throws contains one, so facts can travel and be logged safely.
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import type { EnvFileConfig } from '../config.js';
+import type { EnvFileUnreadable } from '../../shared/proto-gen/switchyard/v1/EnvFileUnreadable.js';
 import type { EnvVarDigest } from '../../shared/proto-gen/switchyard/v1/EnvVarDigest.js';
 import { envUnreadableNote } from '../../shared/env-note.js';
 import { SwitchyardError } from '../../shared/errors.js';
@@ -74,10 +77,10 @@ function findClose(body: string, quote: string): number {
   return -1;
 }
 
-/** Digests of every variable in one env file's text, in file order. */
-export function digestEnvText(text: string, file: string, salt: string): Collected<EnvVarDigest[]> {
+/** Digests of every variable in one env file's text, in file order; `label` is its configured name, if any. */
+export function digestEnvText(text: string, file: string, salt: string, label = ''): Collected<EnvVarDigest[]> {
   const { entries, notes } = parse(text, file);
-  const facts = [...entries].map(([name, value]): EnvVarDigest => ({ file, name, digest: envDigest(salt, value) }));
+  const facts = [...entries].map(([name, value]): EnvVarDigest => ({ file, name, digest: envDigest(salt, value), label }));
   return { facts, notes };
 }
 
@@ -86,18 +89,40 @@ export function requireEnvSalt(salt: string): void {
   if (salt === '') throw new SwitchyardError('SY_VALIDATION', 'env_salt is required to digest env values', { field: 'env_salt' });
 }
 
-export async function collectEnvFacts(files: string[], salt: string): Promise<Collected<EnvVarDigest[]>> {
+export interface EnvFacts {
+  env: EnvVarDigest[];
+  unreadable: EnvFileUnreadable[];
+}
+
+/** Who the agent reads as: what the advice for an unreadable file must name. */
+export function agentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry (a container's arbitrary uid): the number is what chown/setfacl take then.
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
+
+export async function collectEnvFacts(files: EnvFileConfig[], salt: string, user = agentUser()): Promise<Collected<EnvFacts>> {
   requireEnvSalt(salt);
   const perFile = await Promise.all(
-    files.map(async (file): Promise<Collected<EnvVarDigest[]>> => {
+    files.map(async (entry): Promise<Collected<EnvFacts>> => {
+      const { path: file, name: label = '' } = typeof entry === 'string' ? { path: entry } : entry;
       let text: string;
       try {
         text = await readFile(file, 'utf8');
       } catch (err) {
-        return { facts: [], notes: [envUnreadableNote(file, (err as NodeJS.ErrnoException).code ?? 'error')] };
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        // The note too: for a person reading the facts, and for controllers older than the field.
+        return { facts: { env: [], unreadable: [{ file, code, label, user }] }, notes: [envUnreadableNote(file, code)] };
       }
-      return digestEnvText(text, file, salt);
+      const { facts, notes } = digestEnvText(text, file, salt, label);
+      return { facts: { env: facts, unreadable: [] }, notes };
     }),
   );
-  return { facts: perFile.flatMap((c) => c.facts), notes: perFile.flatMap((c) => c.notes) };
+  return {
+    facts: { env: perFile.flatMap((c) => c.facts.env), unreadable: perFile.flatMap((c) => c.facts.unreadable) },
+    notes: perFile.flatMap((c) => c.notes),
+  };
 }

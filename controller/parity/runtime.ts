@@ -1,6 +1,6 @@
 // Runtime parity: two agents' facts flattened to comparable keys and classified. Pure, so the
 // rules can be read and tested without any agent running.
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import { parseEnvUnreadableNote } from '../../shared/env-note.js';
 import type { ParityRow, ParityStatus, ParityTable } from '../../shared/parity.js';
@@ -66,11 +66,61 @@ function put(flat: Flat, key: string, category: string, shown: string, extra: Pa
   flat.set(key, { category, shown, ...extra });
 }
 
-/** `env` keys by file basename, so /srv/staging/.env and /srv/www/.env line up; parent dir only when a side has two of one name. */
-function envFileLabels(files: string[]): Map<string, string> {
-  const counts = new Map<string, number>();
-  for (const f of new Set(files)) counts.set(basename(f), (counts.get(basename(f)) ?? 0) + 1);
-  return new Map([...new Set(files)].map((f) => [f, (counts.get(basename(f)) ?? 0) > 1 ? `${basename(dirname(f))}/${basename(f)}` : basename(f)]));
+/** An env file of one side: its path and its configured name (empty: none). */
+interface EnvFileRef {
+  file: string;
+  label: string;
+}
+
+/** The last `n` components of a path: `suffix('/srv/a/.env', 2)` is `a/.env`. */
+function pathSuffix(file: string, n: number): string {
+  return file.split('/').filter((c) => c !== '').slice(-n).join('/');
+}
+
+/**
+ * Row labels of each side's env files, so a file lines up with its counterpart whatever else either
+ * side has: a configured name as it is; otherwise the file's trailing path components, as few as
+ * tell apart the files of that basename on every side — counted over both sides at once, so
+ * /srv/a/.env is `a/.env` on the side that also has /srv/b/.env and on the side that has it alone.
+ */
+function envFileLabels(sides: EnvFileRef[][]): Array<Map<string, string>> {
+  const depth = new Map<string, number>();
+  for (const refs of sides) {
+    const byBase = new Map<string, string[]>();
+    for (const file of new Set(refs.filter((r) => r.label === '').map((r) => r.file))) byBase.set(basename(file), [...(byBase.get(basename(file)) ?? []), file]);
+    for (const [base, files] of byBase) {
+      const longest = Math.max(...files.map((f) => f.split('/').filter((c) => c !== '').length));
+      let n = depth.get(base) ?? 1;
+      while (n < longest && new Set(files.map((f) => pathSuffix(f, n))).size < files.length) n++;
+      depth.set(base, n);
+    }
+  }
+  return sides.map((refs) => new Map(refs.map((r) => [r.file, r.label !== '' ? r.label : pathSuffix(r.file, depth.get(basename(r.file)) ?? 1)])));
+}
+
+/** An env file a side could not read, and why. */
+export interface EnvFileUnread {
+  file: string;
+  /** The errno code: EACCES, ENOENT, EISDIR, … */
+  code: string;
+  /** Its configured name; empty when none. */
+  label: string;
+  /** Who the agent read as; empty from agents that do not say. */
+  user: string;
+}
+
+/** From the facts' own field; from the note for agents older than it (they send only the note). */
+export function envFilesUnread(f: Facts__Output): EnvFileUnread[] {
+  const field = f.env_unreadable ?? [];
+  if (field.length > 0) return field.map((u) => ({ file: u.file, code: u.code, label: u.label, user: u.user }));
+  return f.notes.flatMap((n) => {
+    const parsed = parseEnvUnreadableNote(n);
+    return parsed === undefined ? [] : [{ ...parsed, label: '', user: '' }];
+  });
+}
+
+function envFileRefs(f: Facts__Output): EnvFileRef[] {
+  return [...f.env.map((e) => ({ file: e.file, label: e.label ?? '' })), ...envFilesUnread(f).map((u) => ({ file: u.file, label: u.label }))];
 }
 
 function humanBytes(n: bigint): string {
@@ -85,10 +135,11 @@ function humanBytes(n: bigint): string {
 }
 
 export function flattenFacts(f: Facts__Output): Flat {
-  return flattenWithGaps(f).flat;
+  return flattenWithGaps(f, envFileLabels([envFileRefs(f)])[0]!).flat;
 }
 
-function flattenWithGaps(f: Facts__Output): Flattened {
+/** `envLabels`: the row label of each env file path, lined up with the other side's. */
+function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>): Flattened {
   const flat: Flat = new Map();
   const unreadable: Unreadable[] = [];
   if (f.os) {
@@ -145,11 +196,9 @@ function flattenWithGaps(f: Facts__Output): Flattened {
   // missing. It takes part in labelling, so it lines up as a read file of that path would.
   const envFailed = f.notes.find((n) => n.startsWith('env: failed: '));
   if (envFailed !== undefined) unreadable.push({ prefix: 'env.', what: 'env files', error: envFailed.slice('env: '.length) });
-  const unreadEnv = f.notes.map(parseEnvUnreadableNote).filter((n) => n !== undefined);
-  const labels = envFileLabels([...f.env.map((e) => e.file), ...unreadEnv.map((n) => n.file)]);
-  for (const n of unreadEnv) unreadable.push({ prefix: `env.${labels.get(n.file)}:`, what: `env file ${n.file}`, error: n.error });
+  for (const u of envFilesUnread(f)) unreadable.push({ prefix: `env.${envLabels.get(u.file)}:`, what: `env file ${u.file}`, error: `cannot read: ${u.code}` });
   for (const e of f.env) {
-    put(flat, `env.${labels.get(e.file)}:${e.name}`, 'env', e.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: e.digest });
+    put(flat, `env.${envLabels.get(e.file)}:${e.name}`, 'env', e.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: e.digest });
   }
   for (const t of f.tls) {
     const p = t.port === 443 ? `tls.${t.host}` : `tls.${t.host}:${t.port}`;
@@ -330,8 +379,9 @@ function atLeast(staging: Value['capacity'], production: Value['capacity']): boo
 }
 
 export function compareRuntimeFacts(staging: Facts__Output, production: Facts__Output, opts: RuntimeCompareOptions): ParityTable {
-  const sg = flattenWithGaps(staging);
-  const pg = flattenWithGaps(production);
+  const [sLabels, pLabels] = envFileLabels([envFileRefs(staging), envFileRefs(production)]);
+  const sg = flattenWithGaps(staging, sLabels!);
+  const pg = flattenWithGaps(production, pLabels!);
   fillUnknown(sg, pg);
   const s = sg.flat;
   const p = pg.flat;

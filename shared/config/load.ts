@@ -59,8 +59,10 @@ function sharpen(err: ValueError): ValueError {
   const v = err.value as { type?: unknown } | null;
   if (members === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) return err;
   const kinds = members.map((m) => m.properties?.type?.const).filter((k): k is string => typeof k === 'string');
-  if (kinds.length === 0) return err;
-  const member = members.find((m) => m.properties?.type?.const === v.type);
+  // A value or an object (envFiles: a path or {path, name}): an object means the one object member.
+  const objects = members.filter((m) => m.properties !== undefined);
+  if (kinds.length === 0 && objects.length !== 1) return err;
+  const member = kinds.length === 0 ? objects[0] : members.find((m) => m.properties?.type?.const === v.type);
   if (member === undefined) {
     return { ...err, path: `${err.path}/type`, value: v.type, message: `Expected one of ${kinds.join(', ')}` };
   }

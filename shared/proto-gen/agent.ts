@@ -6,6 +6,7 @@ import type { AccessLogPositionResponse as _switchyard_v1_AccessLogPositionRespo
 import type { AgentClient as _switchyard_v1_AgentClient, AgentDefinition as _switchyard_v1_AgentDefinition } from './switchyard/v1/Agent.js';
 import type { DatabaseFacts as _switchyard_v1_DatabaseFacts, DatabaseFacts__Output as _switchyard_v1_DatabaseFacts__Output } from './switchyard/v1/DatabaseFacts.js';
 import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from './switchyard/v1/DiskFacts.js';
+import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnreadable__Output as _switchyard_v1_EnvFileUnreadable__Output } from './switchyard/v1/EnvFileUnreadable.js';
 import type { EnvVarDigest as _switchyard_v1_EnvVarDigest, EnvVarDigest__Output as _switchyard_v1_EnvVarDigest__Output } from './switchyard/v1/EnvVarDigest.js';
 import type { Facts as _switchyard_v1_Facts, Facts__Output as _switchyard_v1_Facts__Output } from './switchyard/v1/Facts.js';
 import type { GetFactsRequest as _switchyard_v1_GetFactsRequest, GetFactsRequest__Output as _switchyard_v1_GetFactsRequest__Output } from './switchyard/v1/GetFactsRequest.js';
@@ -35,6 +36,7 @@ export interface ProtoGrpcType {
       Agent: SubtypeConstructor<typeof grpc.Client, _switchyard_v1_AgentClient> & { service: _switchyard_v1_AgentDefinition }
       DatabaseFacts: MessageTypeDefinition<_switchyard_v1_DatabaseFacts, _switchyard_v1_DatabaseFacts__Output>
       DiskFacts: MessageTypeDefinition<_switchyard_v1_DiskFacts, _switchyard_v1_DiskFacts__Output>
+      EnvFileUnreadable: MessageTypeDefinition<_switchyard_v1_EnvFileUnreadable, _switchyard_v1_EnvFileUnreadable__Output>
       EnvVarDigest: MessageTypeDefinition<_switchyard_v1_EnvVarDigest, _switchyard_v1_EnvVarDigest__Output>
       Facts: MessageTypeDefinition<_switchyard_v1_Facts, _switchyard_v1_Facts__Output>
       GetFactsRequest: MessageTypeDefinition<_switchyard_v1_GetFactsRequest, _switchyard_v1_GetFactsRequest__Output>

@@ -46,6 +46,7 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
     php: { present: true, binary: '/usr/bin/php', version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: { memory_limit: '256M', upload_max_filesize: '64M', 'date.timezone': 'UTC', disable_functions: '' }, ini_error: '' },
     web_servers: [{ kind: 'nginx', binary: '/usr/sbin/nginx', version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], error: '' }],
     env: [],
+    env_unreadable: [],
     tls: [],
     disks: [{ root: 'uploads', path: '/srv/www/uploads', free_bytes: '53687091200', total_bytes: '107374182400', error: '' }],
     notes: [],

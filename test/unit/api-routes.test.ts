@@ -79,7 +79,7 @@ test('GET /v1/agents asks every agent at once, not one after another', async (t)
 
 test('GET /v1/agents/:name/facts serves every fact field and a fresh salt per request', async (t) => {
   const facts = mockFacts('staging-1', {
-    env: [{ file: '/srv/www/.env', name: 'APP_KEY', digest: 'a'.repeat(64) }],
+    env: [{ file: '/srv/www/.env', name: 'APP_KEY', digest: 'a'.repeat(64), label: '' }],
     tls: [{ host: 'www.example.com', port: 443, error: '', subject: 'CN=www.example.com', issuer: 'CN=R3', sans: ['www.example.com'], valid_from: '2024-01-01', valid_to: '2024-04-01', key_type: 'ec', key_bits: 256, fingerprint_sha256: 'ff', connect_to: '127.0.0.2' }],
     notes: ['php: not found'],
   });

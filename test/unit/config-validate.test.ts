@@ -42,6 +42,13 @@ test("an asset root's watch limit is a whole number of entries, named when it is
   expectKey(() => loadAgentConfig(bad), 'assets.uploads.watchMaxEntries', /0|minimum|>=/);
 });
 
+test('an env file is a path or { path, name }; a mistake in the object form names its own key', (t) => {
+  const ok = tmpFile(t, 'agent.yaml', 'name: staging-1\nenvFiles: [ /srv/www/.env, { path: /srv/www/api/.env, name: api } ]\n');
+  assert.deepEqual(loadAgentConfig(ok).envFiles, ['/srv/www/.env', { path: '/srv/www/api/.env', name: 'api' }]);
+  expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\nenvFiles: [ { path: /srv/www/.env } ]\n')), 'envFiles[0].name', /required/);
+  expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\nenvFiles: [ { path: /srv/www/.env, name: "a:b" } ]\n')), 'envFiles[0].name', /expected string to match/);
+});
+
 test('a wrong type is refused naming the key', (t) => {
   const p = tmpFile(t, 'agent.yaml', 'name: staging-1\nlisten: { host: 127.0.0.2, port: "seven" }\n');
   expectKey(() => loadAgentConfig(p), 'listen.port', /integer/);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { collectEnvFacts, digestEnvText, envDigest } from '../../agent/facts/env.js';
 import { collectFacts } from '../../agent/facts/collect.js';
@@ -122,4 +122,37 @@ test('an env file production cannot read: its variables compare as unreadable th
     ['env..env:DB_HOST', 'unknown', 'differs', true],
   ]);
   assert.deepEqual(table.unreadable?.filter((u) => u.what.startsWith('env')), [{ side: 'production', agent: 'p', what: `env file ${join(production, '.env')}`, error: 'cannot read: EISDIR' }]);
+});
+
+test('an env file the agent cannot read travels in its own field, naming the user it read as; the note stays for people and older controllers', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, '.env'));
+  const { logger } = capturingLogger();
+  const facts = overTheWire(await collectFacts(testAgentConfig({ envFiles: [{ path: join(dir, '.env'), name: 'app' }] }), SALT, logger));
+  assert.deepEqual(facts.env_unreadable, [{ file: join(dir, '.env'), code: 'EISDIR', label: 'app', user: userInfo().username }]);
+  assert.ok(facts.notes.includes(`env: ${join(dir, '.env')}: cannot read: EISDIR`));
+});
+
+test('same-named env files collected on two hosts line up by file, with one missing and another order on production', async (t) => {
+  const staging = tempDir(t);
+  const production = tempDir(t);
+  for (const d of ['a', 'b']) mkdirSync(join(staging, d));
+  mkdirSync(join(production, 'b'));
+  writeFileSync(join(staging, 'a', '.env'), 'ONLY_A=1\nSHARED=a\n');
+  writeFileSync(join(staging, 'b', '.env'), 'ONLY_B=1\nSHARED=b\n');
+  writeFileSync(join(production, 'b', '.env'), 'ONLY_B=1\nSHARED=b\n');
+  // Named files: the names line up whatever the paths.
+  writeFileSync(join(staging, 'api.env'), 'KEY=1\n');
+  writeFileSync(join(production, 'b', 'settings.env'), 'KEY=2\n');
+  const { logger } = capturingLogger();
+  const s = overTheWire(await collectFacts(testAgentConfig({ envFiles: [join(staging, 'a', '.env'), join(staging, 'b', '.env'), { path: join(staging, 'api.env'), name: 'api' }] }), SALT, logger));
+  const p = overTheWire(await collectFacts(testAgentConfig({ envFiles: [{ path: join(production, 'b', 'settings.env'), name: 'api' }, join(production, 'b', '.env')] }), SALT, logger));
+  const table = compareRuntimeFacts(s, p, { stagingName: 's', productionName: 'p' });
+  assert.deepEqual(table.rows.filter((r) => r.category === 'env').map((r) => [r.key, r.status]), [
+    ['env.a/.env:ONLY_A', 'missing'],
+    ['env.a/.env:SHARED', 'missing'],
+    ['env.api:KEY', 'differs'],
+    ['env.b/.env:ONLY_B', 'equal'],
+    ['env.b/.env:SHARED', 'equal'],
+  ]);
 });

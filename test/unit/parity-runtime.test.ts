@@ -101,10 +101,10 @@ test('php settings unreadable on a side are flagged unreadable there (differs: n
 
 test('allowDiffer takes exact keys and ENV:NAME for that variable in any env file, also when on one side only', () => {
   const s = withDb(mockFacts('s', { env: [
-    { file: '/srv/staging/.env', name: 'APP_URL', digest: DIGEST_A },
-    { file: '/srv/staging/.env', name: 'MAIL_HOST', digest: DIGEST_A },
+    { file: '/srv/staging/.env', name: 'APP_URL', digest: DIGEST_A, label: '' },
+    { file: '/srv/staging/.env', name: 'MAIL_HOST', digest: DIGEST_A, label: '' },
   ] }), { time_zone: 'UTC' });
-  const p = mockFacts('p', { env: [{ file: '/var/www/site/.env', name: 'APP_URL', digest: DIGEST_B }] });
+  const p = mockFacts('p', { env: [{ file: '/var/www/site/.env', name: 'APP_URL', digest: DIGEST_B, label: '' }] });
   const without = compareRuntimeFacts(s, p, names);
   assert.equal(row(without, 'mysql.time_zone').status, 'differs');
   assert.equal(row(without, 'env..env:APP_URL').status, 'differs');
@@ -206,8 +206,8 @@ test('os facts a side failed to collect are unreadable there, named with its not
 
 test('env digests compare in full yet are shown as 12 hex chars, in the table and in its text', () => {
   const nearTwin = DIGEST_A.slice(0, 60) + 'ffff';
-  const s = mockFacts('s', { env: [{ file: '/a/.env', name: 'DB_PASSWORD', digest: DIGEST_A }, { file: '/a/.env', name: 'APP_KEY', digest: DIGEST_B }] });
-  const p = mockFacts('p', { env: [{ file: '/b/.env', name: 'DB_PASSWORD', digest: nearTwin }, { file: '/b/.env', name: 'APP_KEY', digest: DIGEST_B }] });
+  const s = mockFacts('s', { env: [{ file: '/a/.env', name: 'DB_PASSWORD', digest: DIGEST_A, label: '' }, { file: '/a/.env', name: 'APP_KEY', digest: DIGEST_B, label: '' }] });
+  const p = mockFacts('p', { env: [{ file: '/b/.env', name: 'DB_PASSWORD', digest: nearTwin, label: '' }, { file: '/b/.env', name: 'APP_KEY', digest: DIGEST_B, label: '' }] });
   const t = compareRuntimeFacts(s, p, names);
   const pw = row(t, 'env..env:DB_PASSWORD');
   assert.equal(pw.status, 'differs', 'a difference past the shown prefix still differs');
@@ -220,8 +220,8 @@ test('env digests compare in full yet are shown as 12 hex chars, in the table an
 });
 
 test('an env file a side could not read makes its variables unreadable there, named with the note, not one-sided', () => {
-  const s = mockFacts('s', { env: [{ file: '/srv/staging/.env', name: 'APP_KEY', digest: DIGEST_A }, { file: '/srv/staging/.env', name: 'DB_HOST', digest: DIGEST_B }, { file: '/srv/staging/extra.env', name: 'X', digest: DIGEST_A }] });
-  const p = mockFacts('p', { env: [{ file: '/srv/www/extra.env', name: 'X', digest: DIGEST_A }], notes: ['env: /srv/www/.env: cannot read: EACCES'] });
+  const s = mockFacts('s', { env: [{ file: '/srv/staging/.env', name: 'APP_KEY', digest: DIGEST_A, label: '' }, { file: '/srv/staging/.env', name: 'DB_HOST', digest: DIGEST_B, label: '' }, { file: '/srv/staging/extra.env', name: 'X', digest: DIGEST_A, label: '' }] });
+  const p = mockFacts('p', { env: [{ file: '/srv/www/extra.env', name: 'X', digest: DIGEST_A, label: '' }], notes: ['env: /srv/www/.env: cannot read: EACCES'] });
   const t = compareRuntimeFacts(s, p, names);
   for (const key of ['env..env:APP_KEY', 'env..env:DB_HOST']) {
     assert.deepEqual([row(t, key).production, row(t, key).status, row(t, key).unreadable], ['unknown', 'differs', true], key);
@@ -237,10 +237,57 @@ test('an env file a side could not read makes its variables unreadable there, na
 });
 
 test('two env files of one basename on a side are told apart by their directory', () => {
-  const f = mockFacts('s', { env: [{ file: '/srv/app/.env', name: 'X', digest: DIGEST_A }, { file: '/srv/api/.env', name: 'X', digest: DIGEST_B }] });
+  const f = mockFacts('s', { env: [{ file: '/srv/app/.env', name: 'X', digest: DIGEST_A, label: '' }, { file: '/srv/api/.env', name: 'X', digest: DIGEST_B, label: '' }] });
   const t = compareRuntimeFacts(f, f, names);
   assert.equal(row(t, 'env.app/.env:X').status, 'equal');
   assert.equal(row(t, 'env.api/.env:X').status, 'equal');
+});
+
+const envVar = (file: string, name: string, digest: string, label = '') => ({ file, name, digest, label });
+
+test('same-named env files line up by path on both sides, whatever the order and though one side lacks one', () => {
+  const s = mockFacts('s', { env: [envVar('/srv/a/.env', 'X', DIGEST_A), envVar('/srv/b/.env', 'X', DIGEST_A), envVar('/srv/b/.env', 'Y', DIGEST_B)] });
+  // Production lists b first and has no a/.env; its b/.env has another Y.
+  const p = mockFacts('p', { env: [envVar('/srv/b/.env', 'Y', DIGEST_A), envVar('/srv/b/.env', 'X', DIGEST_A)] });
+  const t = compareRuntimeFacts(s, p, names);
+  assert.deepEqual(t.rows.filter((r) => r.category === 'env').map((r) => [r.key, r.status]), [
+    ['env.a/.env:X', 'missing'],
+    ['env.b/.env:X', 'equal'],
+    ['env.b/.env:Y', 'differs'],
+  ]);
+  // Both sides with both files, listed in opposite orders, under other roots: all equal, by file.
+  const p2 = mockFacts('p', { env: [envVar('/var/www/b/.env', 'Y', DIGEST_B), envVar('/var/www/b/.env', 'X', DIGEST_A), envVar('/var/www/a/.env', 'X', DIGEST_A)] });
+  const t2 = compareRuntimeFacts(s, p2, names);
+  assert.deepEqual(t2.rows.filter((r) => r.category === 'env').map((r) => [r.key, r.status]), [
+    ['env.a/.env:X', 'equal'],
+    ['env.b/.env:X', 'equal'],
+    ['env.b/.env:Y', 'equal'],
+  ]);
+});
+
+test('env files with a configured name line up by it, wherever each side keeps them', () => {
+  const s = mockFacts('s', { env: [envVar('/srv/staging/.env', 'X', DIGEST_A, 'app'), envVar('/srv/staging/api/.env', 'X', DIGEST_B, 'api')] });
+  const p = mockFacts('p', { env: [envVar('/var/www/html/api/.env', 'X', DIGEST_B, 'api'), envVar('/var/www/html/.env', 'X', DIGEST_B, 'app')] });
+  const t = compareRuntimeFacts(s, p, names);
+  assert.deepEqual(t.rows.filter((r) => r.category === 'env').map((r) => [r.key, r.status]), [
+    ['env.api:X', 'equal'],
+    ['env.app:X', 'differs'],
+  ]);
+  // A named file production could not read: its rows are unknown there under the same name.
+  const unread = compareRuntimeFacts(s, mockFacts('p', { env_unreadable: [{ file: '/var/www/html/.env', code: 'EACCES', label: 'app', user: 'switchyard' }] }), names);
+  assert.deepEqual([row(unread, 'env.app:X').production, row(unread, 'env.app:X').unreadable], ['unknown', true]);
+});
+
+test('an unreadable env file is learnt from the facts\' field, with no note needed; an older agent\'s note still counts', () => {
+  const s = mockFacts('s', { env: [envVar('/srv/staging/.env', 'APP_KEY', DIGEST_A)] });
+  const p = mockFacts('p', { env_unreadable: [{ file: '/srv/www/.env', code: 'EACCES', label: '', user: 'switchyard' }] });
+  const t = compareRuntimeFacts(s, p, names);
+  assert.deepEqual([row(t, 'env..env:APP_KEY').production, row(t, 'env..env:APP_KEY').status, row(t, 'env..env:APP_KEY').unreadable], ['unknown', 'differs', true]);
+  assert.deepEqual(t.unreadable, [{ side: 'production', agent: 'prod-1', what: 'env file /srv/www/.env', error: 'cannot read: EACCES' }]);
+  assert.equal(t.summary.missing, 0);
+  // A note that merely looks like one (a skipped line) is not an unreadable file.
+  const old = compareRuntimeFacts(s, mockFacts('p', { notes: ['env: /srv/www/.env: cannot read: EACCES', 'env: /srv/www/.env:3: not a KEY=VALUE line, skipped'] }), names);
+  assert.deepEqual(old.unreadable, t.unreadable);
 });
 
 test('TLS: issuer and SANs are parity, a re-issued fingerprint or expiry is only informational', () => {

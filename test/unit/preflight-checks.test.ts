@@ -107,7 +107,7 @@ test('runtime parity: a difference fails naming the key unless allowed; TLS rows
 test('runtime parity: a key on one side only fails saying how to allow it; listed, it passes; a kernel update alone passes', async () => {
   const plan = fakePlan();
   const staging = mockFacts('staging-1', {
-    env: [{ file: '/srv/staging/.env', name: 'DEBUGBAR_ENABLED', digest: 'a'.repeat(64) }],
+    env: [{ file: '/srv/staging/.env', name: 'DEBUGBAR_ENABLED', digest: 'a'.repeat(64), label: '' }],
     database: { ...mockFacts('s').database!, variables: { ...mockFacts('s').database!.variables, innodb_ft_min_token_size: '3' } },
   });
   const production = mockFacts('prod-1');

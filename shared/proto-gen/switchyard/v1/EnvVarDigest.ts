@@ -5,10 +5,12 @@ export interface EnvVarDigest {
   'file'?: (string);
   'name'?: (string);
   'digest'?: (string);
+  'label'?: (string);
 }
 
 export interface EnvVarDigest__Output {
   'file': (string);
   'name': (string);
   'digest': (string);
+  'label': (string);
 }

@@ -7,6 +7,7 @@ import type { WebServerFacts as _switchyard_v1_WebServerFacts, WebServerFacts__O
 import type { EnvVarDigest as _switchyard_v1_EnvVarDigest, EnvVarDigest__Output as _switchyard_v1_EnvVarDigest__Output } from '../../switchyard/v1/EnvVarDigest.js';
 import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from '../../switchyard/v1/TlsCertificateFacts.js';
 import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from '../../switchyard/v1/DiskFacts.js';
+import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnreadable__Output as _switchyard_v1_EnvFileUnreadable__Output } from '../../switchyard/v1/EnvFileUnreadable.js';
 
 export interface Facts {
   'agent_name'?: (string);
@@ -19,6 +20,7 @@ export interface Facts {
   'tls'?: (_switchyard_v1_TlsCertificateFacts)[];
   'disks'?: (_switchyard_v1_DiskFacts)[];
   'notes'?: (string)[];
+  'env_unreadable'?: (_switchyard_v1_EnvFileUnreadable)[];
 }
 
 export interface Facts__Output {
@@ -32,4 +34,5 @@ export interface Facts__Output {
   'tls': (_switchyard_v1_TlsCertificateFacts__Output)[];
   'disks': (_switchyard_v1_DiskFacts__Output)[];
   'notes': (string)[];
+  'env_unreadable': (_switchyard_v1_EnvFileUnreadable__Output)[];
 }
