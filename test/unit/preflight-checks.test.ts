@@ -129,6 +129,22 @@ test('runtime parity: a key on one side only fails saying how to allow it; liste
   assert.equal((await runtimeParityCheck()(apache.ctx))[0]!.status, 'pass');
 });
 
+test('runtime parity: an unreadable env file is told as what to do — make it readable by the agent\'s user, or fix the path — never "install it"', async () => {
+  const plan = fakePlan();
+  const staging = mockFacts('staging-1', { env: [{ file: '/srv/staging/.env', name: 'APP_KEY', digest: 'a'.repeat(64), label: '' }] });
+  const judge = async (production: Facts__Output) => (await runtimeParityCheck()(ctxFor(plan, { staging, production }).ctx))[0]!;
+  const denied = await judge(mockFacts('prod-1', { env_unreadable: [{ file: '/srv/www/.env', code: 'EACCES', label: '', user: 'switchyard' }] }));
+  assert.equal(denied.status, 'fail');
+  assert.match(denied.message, /^could not read env file \/srv\/www\/\.env on prod-1: cannot read: EACCES — make \/srv\/www\/\.env readable by the agent's user \(switchyard\) on prod-1, not by everyone: .*`setfacl -m u:switchyard:r \/srv\/www\/\.env`/);
+  assert.doesNotMatch(denied.message, /install/);
+  // An older agent says it only in a note, without the user.
+  const old = await judge(mockFacts('prod-1', { notes: ['env: /srv/www/.env: cannot read: EACCES'] }));
+  assert.match(old.message, /readable by the agent's user on prod-1, .*`setfacl -m u:<agent user>:r \/srv\/www\/\.env`/);
+  const absent = await judge(mockFacts('prod-1', { env_unreadable: [{ file: '/srv/www/.env', code: 'ENOENT', label: '', user: 'switchyard' }] }));
+  assert.match(absent.message, /^could not read env file \/srv\/www\/\.env on prod-1: cannot read: ENOENT — there is no such file on prod-1: correct envFiles in prod-1's agent config/);
+  assert.doesNotMatch(absent.message, /install/);
+});
+
 test('preflight fetches each agent\'s facts once, with one salt for both, fresh for each preflight', async () => {
   const calls: Array<[string, string]> = [];
   const agents = {

@@ -3,7 +3,7 @@
 // and software one side lacks are told as such, naming the host and what to do, so nobody hunts
 // forty "module absent" rows that are one failed command or one missing package.
 import { EVIDENCE_KEYS } from '../../executor.js';
-import { compareRuntimeFacts, samePatchLine } from '../../../parity/runtime.js';
+import { compareRuntimeFacts, envFilesUnread, samePatchLine, type EnvFileUnread } from '../../../parity/runtime.js';
 import type { ParityRow, ParityTable } from '../../../../shared/parity.js';
 import { fail, pass, type PreflightCheck } from './types.js';
 
@@ -50,6 +50,25 @@ function oneSidedSoftware(table: ParityTable, rows: ParityRow[]): { problems: st
 }
 
 
+type Unreadable = NonNullable<ParityTable['unreadable']>[number];
+
+/**
+ * What to do about a source a side could not read. An env file is there and only needs reading
+ * (by the agent's user, without opening it to everyone), or is not where the config says: nothing
+ * to install.
+ */
+function unreadableAdvice(u: Unreadable, envFiles: EnvFileUnread[]): string {
+  const env = envFiles.find((e) => u.what === `env file ${e.file}`);
+  const told = `could not read ${u.what} on ${u.agent}: ${u.error}`;
+  if (env === undefined) return `${told} — make it answer on that host (install it, fix its configuration, or let the agent's user run it) and run preflight again`;
+  if (env.code === 'ENOENT' || env.code === 'ENOTDIR') return `${told} — there is no such file on ${u.agent}: correct envFiles in ${u.agent}'s agent config (or put the file there) and run preflight again`;
+  if (env.code === 'EISDIR') return `${told} — that is a directory on ${u.agent}: point envFiles in ${u.agent}'s agent config at the dotenv file and run preflight again`;
+  // An agent older than the field does not say who it reads as.
+  const who = env.user === '' ? "the agent's user" : `the agent's user (${env.user})`;
+  const acl = env.user === '' ? '<agent user>' : env.user.replace(/^uid /, '');
+  return `${told} — make ${env.file} readable by ${who} on ${u.agent}, not by everyone: an ACL (\`setfacl -m u:${acl}:r ${env.file}\`), or a group that user is in (\`chgrp GROUP ${env.file} && chmod g+r ${env.file}\`), with its directories searchable by that user; then run preflight again`;
+}
+
 /** What to list in checks.allowDiffer for this row: env rows by variable name, the rest by key. */
 function allowKey(key: string): string {
   const env = /^env\..*:([^:]+)$/.exec(key);
@@ -68,9 +87,8 @@ export function runtimeParityCheck(): PreflightCheck {
     const { problems: software, covered } = oneSidedSoftware(table, judged);
     const bad = judged.filter((r) => r.status === 'differs' && r.unreadable !== true);
     const oneSided = judged.filter((r) => r.status === 'missing' && !covered.has(r));
-    const unreadable = (table.unreadable ?? []).map(
-      (u) => `could not read ${u.what} on ${u.agent}: ${u.error} — make it answer on that host (install it, fix its configuration, or let the agent's user run it) and run preflight again`,
-    );
+    const envFiles = { staging: envFilesUnread(s), production: envFilesUnread(p) };
+    const unreadable = (table.unreadable ?? []).map((u) => unreadableAdvice(u, envFiles[u.side]));
     if (bad.length === 0 && oneSided.length === 0 && unknown.length === 0 && software.length === 0) {
       return [pass('runtime parity', `${table.summary.equal} equal, ${table.summary.allowed} allowed to differ`, { summary: table.summary })];
     }
