@@ -12,6 +12,7 @@ import { collectWebServerFacts } from './webserver.js';
 import { collectEnvFacts, requireEnvSalt, type EnvFacts } from './env.js';
 import { collectTlsFacts, TLS_TIMEOUT_MS } from './tls.js';
 import { collectDiskFacts } from './disk.js';
+import { collectLocaleFacts } from './locale.js';
 
 const NO_ENV: EnvFacts = { env: [], unreadable: [] };
 
@@ -20,6 +21,8 @@ export interface CollectOptions {
   tools?: ToolEnv;
   tlsTimeoutMs?: number;
   osReleasePath?: string;
+  /** Where LANG and LC_ALL are read from (default: the agent's own environment). */
+  localeEnv?: NodeJS.ProcessEnv;
 }
 
 async function guarded<T>(source: string, fallback: T, run: () => Promise<Collected<T>>, logger: Logger): Promise<Collected<T>> {
@@ -39,7 +42,7 @@ async function guarded<T>(source: string, fallback: T, run: () => Promise<Collec
 export async function collectFacts(config: AgentConfig, salt: string, logger: Logger, opts: CollectOptions = {}): Promise<Facts> {
   if (config.envFiles.length > 0) requireEnvSalt(salt);
   const started = Date.now();
-  const [os, database, php, web, env, tls, disks] = await Promise.all([
+  const [os, database, php, web, env, tls, disks, locale] = await Promise.all([
     guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
@@ -47,8 +50,9 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('env', NO_ENV, () => (config.envFiles.length === 0 ? Promise.resolve({ facts: NO_ENV, notes: [] }) : collectEnvFacts(config.envFiles, salt)), logger),
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),
+    guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
   ]);
-  const notes = [os, database, php, web, env, tls, disks].flatMap((c) => c.notes);
+  const notes = [os, database, php, web, env, tls, disks, locale].flatMap((c) => c.notes);
   logger.debug({ ms: Date.now() - started, notes: notes.length }, 'facts collected');
   return {
     agent_name: config.name,
@@ -61,6 +65,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     env_unreadable: env.facts.unreadable,
     tls: tls.facts,
     disks: disks.facts,
+    locale: locale.facts,
     notes,
   };
 }

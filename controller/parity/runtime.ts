@@ -47,7 +47,7 @@ interface Flattened {
   unreadable: Unreadable[];
 }
 
-const CATEGORY_ORDER = ['os', 'database', 'php', 'web server', 'env', 'tls', 'disk'];
+const CATEGORY_ORDER = ['os', 'locale', 'database', 'php', 'web server', 'env', 'tls', 'disk'];
 
 /**
  * The upstream release in a version string, without the distribution's packaging revision:
@@ -72,7 +72,7 @@ interface EnvFileRef {
   label: string;
 }
 
-/** The last `n` components of a path: `suffix('/srv/a/.env', 2)` is `a/.env`. */
+/** The last `n` components of a path: `pathSuffix('/srv/a/.env', 2)` is `a/.env`. */
 function pathSuffix(file: string, n: number): string {
   return file.split('/').filter((c) => c !== '').slice(-n).join('/');
 }
@@ -135,11 +135,14 @@ function humanBytes(n: bigint): string {
 }
 
 export function flattenFacts(f: Facts__Output): Flat {
-  return flattenWithGaps(f, envFileLabels([envFileRefs(f)])[0]!).flat;
+  return flattenWithGaps(f, envFileLabels([envFileRefs(f)])[0]!, defaultLocales([f])).flat;
 }
 
-/** `envLabels`: the row label of each env file path, lined up with the other side's. */
-function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>): Flattened {
+/**
+ * `envLabels`: the row label of each env file path, lined up with the other side's; `locales`: the
+ * locales whose availability is compared (staging's default).
+ */
+function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>, locales: string[]): Flattened {
   const flat: Flat = new Map();
   const unreadable: Unreadable[] = [];
   if (f.os) {
@@ -200,6 +203,7 @@ function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>): Flat
   for (const e of f.env) {
     put(flat, `env.${envLabels.get(e.file)}:${e.name}`, 'env', e.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: e.digest });
   }
+  flattenLocale(f, locales, flat, unreadable);
   for (const t of f.tls) {
     const p = t.port === 443 ? `tls.${t.host}` : `tls.${t.host}:${t.port}`;
     if (t.error) {
@@ -220,6 +224,47 @@ function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>): Flat
     else put(flat, `disk.${d.root}.free_bytes`, 'disk', humanBytes(BigInt(d.free_bytes)), { informational: true });
   }
   return { flat, unreadable };
+}
+
+/**
+ * A locale name as glibc matches it: the codeset lower-cased without punctuation, so LANG's
+ * `de_DE.UTF-8` is `locale -a`'s `de_DE.utf8`.
+ */
+export function normalizeLocale(name: string): string {
+  const m = /^([^.@]*)(?:\.([^@]*))?(@.*)?$/.exec(name.trim());
+  if (m === null) return name.trim();
+  return `${m[1]}${m[2] === undefined ? '' : `.${m[2].toLowerCase().replace(/[^a-z0-9]/g, '')}`}${m[3] ?? ''}`;
+}
+
+/** Built into glibc (C.UTF-8 since 2.35, shipped with libc-bin before): on every host, whatever `locale -a` says. */
+const BUILT_IN_LOCALE = /^(?:C|POSIX|C\.utf8)$/;
+
+/** The default locales (LC_ALL, LANG) of these hosts, normalized: what a site most likely runs with. */
+function defaultLocales(sides: Facts__Output[]): string[] {
+  const names = sides.flatMap((f) => [f.locale?.lc_all ?? '', f.locale?.lang ?? '']).filter((n) => n !== '').map(normalizeLocale);
+  return [...new Set(names.filter((n) => !BUILT_IN_LOCALE.test(n)))].sort();
+}
+
+/**
+ * The default locale itself is only informational (services may set their own, and C.UTF-8 meets
+ * en_US.UTF-8 between any two hosts); production lacking the locale staging runs with is not.
+ */
+function flattenLocale(f: Facts__Output, locales: string[], flat: Flat, unreadable: Unreadable[]): void {
+  const l = f.locale;
+  if (l === null || l === undefined) {
+    unreadable.push({ prefix: 'locale.available.', what: 'locales', error: `not reported by this agent${f.os?.agent_version ? ` ${f.os.agent_version}` : ''} — upgrade it`, quiet: true });
+    return;
+  }
+  if (l.lang !== '') put(flat, 'locale.LANG', 'locale', l.lang, { informational: true });
+  if (l.lc_all !== '') put(flat, 'locale.LC_ALL', 'locale', l.lc_all, { informational: true });
+  if (l.error !== '') {
+    for (const name of locales) put(flat, `locale.available.${name}`, 'locale', `unknown: ${l.error}`, { unknown: true });
+    if (locales.length > 0) unreadable.push({ prefix: 'locale.available.', what: 'locales (locale -a)', error: l.error });
+    return;
+  }
+  const available = new Set(l.available.map(normalizeLocale));
+  // As a capacity: production having a locale staging lacks is no risk to the site.
+  for (const name of locales) put(flat, `locale.available.${name}`, 'locale', available.has(name) ? 'yes' : 'no', { capacity: available.has(name) ? 1n : 0n });
 }
 
 /** php.ini settings written as sizes (256M, 268435456, 256m) are the same setting. */
@@ -380,8 +425,10 @@ function atLeast(staging: Value['capacity'], production: Value['capacity']): boo
 
 export function compareRuntimeFacts(staging: Facts__Output, production: Facts__Output, opts: RuntimeCompareOptions): ParityTable {
   const [sLabels, pLabels] = envFileLabels([envFileRefs(staging), envFileRefs(production)]);
-  const sg = flattenWithGaps(staging, sLabels!);
-  const pg = flattenWithGaps(production, pLabels!);
+  // The site comes from staging: production must have the locales it runs with there.
+  const locales = defaultLocales([staging]);
+  const sg = flattenWithGaps(staging, sLabels!, locales);
+  const pg = flattenWithGaps(production, pLabels!, locales);
   fillUnknown(sg, pg);
   const s = sg.flat;
   const p = pg.flat;

@@ -49,6 +49,7 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
     env_unreadable: [],
     tls: [],
     disks: [{ root: 'uploads', path: '/srv/www/uploads', free_bytes: '53687091200', total_bytes: '107374182400', error: '' }],
+    locale: { lang: 'en_US.UTF-8', lc_all: '', available: ['C', 'C.utf8', 'POSIX', 'en_US.utf8'], error: '' },
     notes: [],
     ...patch,
   };

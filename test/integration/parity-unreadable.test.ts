@@ -39,7 +39,8 @@ async function judge(t: TestContext, staging: Record<string, string>, production
   const facts = async (side: 'staging' | 'production') => {
     const name = plan[side].agent;
     const config = testAgentConfig({ name, binaries: { php: 'php', nginx: '/nonexistent/nginx', apache: 'apache2ctl' } });
-    return overTheWire(await collectFacts(config, 'salt', logger, { tools: { path: dirs[name as keyof typeof dirs], timeoutMs: 500 } }));
+    // No default locale: the fake PATH has no `locale`, and these cases are about php and apache.
+    return overTheWire(await collectFacts(config, 'salt', logger, { tools: { path: dirs[name as keyof typeof dirs], timeoutMs: 500 }, localeEnv: {} }));
   };
   const evidence: Record<string, unknown> = {};
   const step = { plan, cutover: { id: 'co_test' }, signal: new AbortController().signal } as unknown as StepContext;

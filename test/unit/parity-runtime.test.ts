@@ -290,6 +290,40 @@ test('an unreadable env file is learnt from the facts\' field, with no note need
   assert.deepEqual(old.unreadable, t.unreadable);
 });
 
+test('locale: production lacking the locale staging runs with differs; the default itself is informational; more on production is allowed', () => {
+  const locale = (lang: string, available: string[], error = '') => ({ lang, lc_all: '', available, error });
+  const s = mockFacts('s', { locale: locale('de_DE.UTF-8', ['C', 'C.utf8', 'POSIX', 'de_DE.utf8']) });
+  const p = mockFacts('p', { locale: locale('C.UTF-8', ['C', 'C.utf8', 'POSIX']) });
+  const t = compareRuntimeFacts(s, p, names);
+  assert.deepEqual(t.rows.filter((r) => r.category === 'locale').map((r) => [r.key, r.staging, r.production, r.status]), [
+    ['locale.available.de_DE.utf8', 'yes', 'no', 'differs'],
+    ['locale.LANG', 'de_DE.UTF-8', 'C.UTF-8', 'allowed'],
+  ]);
+  assert.equal(row(compareRuntimeFacts(s, p, { ...names, allowDiffer: ['locale.available.*'] }), 'locale.available.de_DE.utf8').status, 'allowed');
+  // Production with it too: equal, whatever production's own default is.
+  assert.equal(row(compareRuntimeFacts(s, mockFacts('p', { locale: locale('C.UTF-8', ['C', 'de_DE.utf8']) }), names), 'locale.available.de_DE.utf8').status, 'equal');
+  // Staging without its own default, production with it: more there is no risk.
+  const lacking = mockFacts('s', { locale: locale('en_GB.UTF-8', ['C']) });
+  assert.equal(row(compareRuntimeFacts(lacking, mockFacts('p', { locale: locale('C.UTF-8', ['en_GB.utf8']) }), names), 'locale.available.en_GB.utf8').status, 'allowed');
+  // C, POSIX and C.UTF-8 are built in: nothing to compare.
+  for (const builtIn of ['C', 'POSIX', 'C.UTF-8']) {
+    const c = compareRuntimeFacts(mockFacts('s', { locale: locale(builtIn, []) }), mockFacts('p', { locale: locale('C', []) }), names);
+    assert.deepEqual(c.rows.filter((r) => r.key.startsWith('locale.available.')), [], builtIn);
+  }
+});
+
+test('locale: locale -a failing on production, or an agent too old to tell, is unreadable there, not "no"', () => {
+  const s = mockFacts('s', { locale: { lang: 'de_DE.UTF-8', lc_all: '', available: ['de_DE.utf8'], error: '' } });
+  const failed = compareRuntimeFacts(s, mockFacts('p', { locale: { lang: 'de_DE.UTF-8', lc_all: '', available: [], error: 'locale -a: timed out after 10000 ms' } }), names);
+  const r = row(failed, 'locale.available.de_DE.utf8');
+  assert.deepEqual([r.production, r.status, r.unreadable], ['unknown: locale -a: timed out after 10000 ms', 'differs', true]);
+  assert.deepEqual(failed.unreadable, [{ side: 'production', agent: 'prod-1', what: 'locales (locale -a)', error: 'locale -a: timed out after 10000 ms' }]);
+  const old = compareRuntimeFacts(s, mockFacts('p', { locale: null }), names);
+  assert.deepEqual([row(old, 'locale.available.de_DE.utf8').production, row(old, 'locale.available.de_DE.utf8').unreadable], ['unknown', true]);
+  assert.match(old.unreadable?.[0]?.error ?? '', /not reported by this agent 0\.1\.0 — upgrade it/);
+  assert.equal(row(old, 'locale.LANG').status, 'allowed', 'the informational row of one side only does not fail');
+});
+
 test('TLS: issuer and SANs are parity, a re-issued fingerprint or expiry is only informational', () => {
   const cert = (issuer: string, fingerprint: string, validTo: string): TlsCertificateFacts__Output => ({
     host: 'www.example.com', port: 443, connect_to: '127.0.0.1', error: '', subject: 'CN=www.example.com', issuer,

@@ -8,6 +8,7 @@ import type { EnvVarDigest as _switchyard_v1_EnvVarDigest, EnvVarDigest__Output 
 import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from '../../switchyard/v1/TlsCertificateFacts.js';
 import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from '../../switchyard/v1/DiskFacts.js';
 import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnreadable__Output as _switchyard_v1_EnvFileUnreadable__Output } from '../../switchyard/v1/EnvFileUnreadable.js';
+import type { LocaleFacts as _switchyard_v1_LocaleFacts, LocaleFacts__Output as _switchyard_v1_LocaleFacts__Output } from '../../switchyard/v1/LocaleFacts.js';
 
 export interface Facts {
   'agent_name'?: (string);
@@ -21,6 +22,7 @@ export interface Facts {
   'disks'?: (_switchyard_v1_DiskFacts)[];
   'notes'?: (string)[];
   'env_unreadable'?: (_switchyard_v1_EnvFileUnreadable)[];
+  'locale'?: (_switchyard_v1_LocaleFacts | null);
 }
 
 export interface Facts__Output {
@@ -35,4 +37,5 @@ export interface Facts__Output {
   'disks': (_switchyard_v1_DiskFacts__Output)[];
   'notes': (string)[];
   'env_unreadable': (_switchyard_v1_EnvFileUnreadable__Output)[];
+  'locale': (_switchyard_v1_LocaleFacts__Output | null);
 }
