@@ -91,8 +91,8 @@ export class AgentRpcService implements AgentService {
         this.#streams.add(abort);
         call.on('cancelled', () => abort.abort());
         call.on('close', () => abort.abort());
-        const { from_inode: inode, from_offset: offset, from_tail_sha256: tail } = call.request;
-        const from = /^\d+$/.test(inode) && /^\d+$/.test(offset) ? { inode: BigInt(inode), offset: Number(offset), ...(/^[0-9a-f]{64}$/.test(tail ?? '') ? { tailSha256: tail } : {}) } : undefined;
+        const { from_inode: inode, from_offset: offset, from_tail_sha256: tail, from_dev: dev } = call.request;
+        const from = /^\d+$/.test(inode) && /^\d+$/.test(offset) ? { inode: BigInt(inode), offset: Number(offset), ...(/^[0-9a-f]{64}$/.test(tail ?? '') ? { tailSha256: tail } : {}), ...(/^\d+$/.test(dev ?? '') ? { dev: BigInt(dev) } : {}) } : undefined;
         log.info({ path, from: from === undefined ? 'end' : `${inode}:${offset}` }, 'access log tail started');
         streamStatusCounts({ path, intervalMs: call.request.interval_ms || DEFAULT_INTERVAL_MS, excludeUserAgent: call.request.exclude_user_agent, ...(from === undefined ? {} : { from }), send: (c) => call.write(c), signal: abort.signal }).then(
           () => {

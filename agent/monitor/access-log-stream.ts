@@ -17,7 +17,8 @@ export interface AccessLogStreamOptions {
   /** Lines from this user agent are set apart (the controller's probes); '' counts every line. */
   excludeUserAgent?: string;
   /** Count from this earlier position (AccessLogPosition's answer) instead of the end. */
-  from?: { inode: bigint; offset: number; tailSha256?: string };
+  /** Or where an earlier stream's counts ended (its last counted_to, with the file's device). */
+  from?: { inode: bigint; offset: number; tailSha256?: string; dev?: bigint };
   send: (counts: StatusCounts) => void;
   signal: AbortSignal;
   pollMs?: number;
@@ -54,7 +55,7 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
     pollMs: Math.min(250, intervalMs),
     // Renamed away since the switch: found by inode whatever the rotation named it (a file
     // compressed at once is gone, its lines not countable from the position).
-    ...(opts.from === undefined ? {} : { resume: { ino: opts.from.inode, offset: opts.from.offset, rotatedPaths: await rotatedSiblings(opts.path), rotatedLabel: `any uncompressed ${opts.path}.* or ${opts.path}-* beside it`, ...(opts.from.tailSha256 ? { tailSha256: opts.from.tailSha256 } : {}) } }),
+    ...(opts.from === undefined ? {} : { resume: { ino: opts.from.inode, offset: opts.from.offset, rotatedPaths: await rotatedSiblings(opts.path), rotatedLabel: `any uncompressed ${opts.path}.* or ${opts.path}-* beside it`, ...(opts.from.tailSha256 ? { tailSha256: opts.from.tailSha256 } : {}), ...(opts.from.dev === undefined ? {} : { dev: opts.from.dev }) } }),
   });
   let start: string;
   try {
@@ -77,7 +78,15 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
       if (opts.signal.aborted) break;
       // Read what is there now, so the interval's counts include lines written up to its end.
       await tailer.poll().catch((err: Error) => counter.readError(err));
-      opts.send({ ...counter.take(new Date(), opts.path), start });
+      // The counts and where their lines end, taken together: a stream reopened from there counts
+      // each later line once, however the connection broke.
+      opts.send(
+        await tailer.snapshot((at) => ({
+          ...counter.take(new Date(), opts.path),
+          start,
+          ...(at === undefined ? {} : { counted_to: { inode: at.ino.toString(), dev: at.dev.toString(), offset: at.offset, tail_sha256: at.tailSha256 } }),
+        })),
+      );
     }
   } finally {
     await tailer.close();

@@ -49,7 +49,15 @@ export interface LogTailerOptions {
    * and when the inode's file no longer holds them (reused after a compression, copytruncate'd),
    * the copy that does — plain or one of the newest gzip'd — is read on from there.
    */
-  resume?: { ino: bigint; offset: number; rotatedPaths: string[]; rotatedLabel?: string; tailSha256?: string };
+  resume?: { ino: bigint; offset: number; rotatedPaths: string[]; rotatedLabel?: string; tailSha256?: string; dev?: bigint };
+}
+
+/** Where the lines handed over so far end: what `resume` takes to go on from there. */
+export interface TailPosition {
+  ino: bigint;
+  dev: bigint;
+  offset: number;
+  tailSha256: string;
 }
 
 /** Where start() began: 'end', 'start', 'position', or 'end: <why the position was not found>'. */
@@ -62,7 +70,14 @@ export class LogTailer {
   #opts: LogTailerOptions;
   #fh: FileHandle | undefined;
   #ino: bigint | undefined;
+  #dev = 0n;
   #pos = 0;
+  /**
+   * Where the lines handed over end while no file is open (rotated away, the new log not there
+   * yet) or once a file rotated in between was read whole: #fh's position would go back before
+   * lines already handed over.
+   */
+  #handoff: TailPosition | undefined;
   #partial: Buffer = Buffer.alloc(0);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -88,7 +103,7 @@ export class LogTailer {
       // it may be the new log's now; truncated by copytruncate, its bytes at the position are gone.
       const same = hit !== undefined && (tail === undefined || (hit.size >= r.offset && (await fingerprintBefore(hit.fh, r.offset)) === tail));
       if (same) {
-        this.#adopt(hit.fh, hit.ino, r.offset, hit.size);
+        this.#adopt(hit.fh, hit.ino, hit.dev, r.offset, hit.size);
         this.#schedule();
         return 'position';
       }
@@ -102,7 +117,7 @@ export class LogTailer {
       }
       if (hit !== undefined) {
         // Not the bytes it had (no copy holds them): what it holds now is all newer.
-        this.#adopt(hit.fh, hit.ino, tail === undefined ? r.offset : Number.MAX_SAFE_INTEGER, hit.size);
+        this.#adopt(hit.fh, hit.ino, hit.dev, tail === undefined ? r.offset : Number.MAX_SAFE_INTEGER, hit.size);
         this.#schedule();
         return 'position';
       }
@@ -113,11 +128,12 @@ export class LogTailer {
     return this.#opts.fromStart === true ? 'start' : 'end';
   }
 
-  async #findByInode(r: NonNullable<LogTailerOptions['resume']>): Promise<{ fh: FileHandle; path: string; ino: bigint; size: number } | undefined> {
+  async #findByInode(r: NonNullable<LogTailerOptions['resume']>): Promise<{ fh: FileHandle; path: string; ino: bigint; dev: bigint; size: number } | undefined> {
     for (const candidate of [this.path, ...r.rotatedPaths]) {
       // By stat first: opening every sibling would block on a FIFO and cost a descriptor each.
       try {
-        if ((await stat(candidate, { bigint: true })).ino !== r.ino) continue;
+        const st = await stat(candidate, { bigint: true });
+        if (st.ino !== r.ino || (r.dev !== undefined && st.dev !== r.dev)) continue;
       } catch {
         continue;
       }
@@ -128,19 +144,20 @@ export class LogTailer {
         continue;
       }
       const st = await fh.stat({ bigint: true });
-      if (st.ino !== r.ino) {
+      if (st.ino !== r.ino || (r.dev !== undefined && st.dev !== r.dev)) {
         await fh.close().catch(() => undefined);
         continue;
       }
-      return { fh, path: candidate, ino: st.ino, size: Number(st.size) };
+      return { fh, path: candidate, ino: st.ino, dev: st.dev, size: Number(st.size) };
     }
     return undefined;
   }
 
   /** Reads on from `offset` in `fh`; shorter than that, it was truncated since (copytruncate), so all of it is newer. */
-  #adopt(fh: FileHandle, ino: bigint, offset: number, size: number): void {
+  #adopt(fh: FileHandle, ino: bigint, dev: bigint, offset: number, size: number): void {
     this.#fh = fh;
     this.#ino = ino;
+    this.#dev = dev;
     this.#resetLine();
     if (size < offset) {
       this.#pos = 0;
@@ -230,6 +247,26 @@ export class LogTailer {
     return next;
   }
 
+  /**
+   * Hands `fn` where the lines handed over so far end, between two polls (serialised with them, so
+   * no line is handed over in between): counts taken in `fn` go exactly up to that position.
+   * Undefined before start(). Inside a line too long to keep, the position is where reading
+   * stopped: the rest of that line, read from there, would be one more unparsed line.
+   */
+  snapshot<T>(fn: (at: TailPosition | undefined) => T): Promise<T> {
+    const prev = this.#running ?? Promise.resolve();
+    const next = prev.then(async () => fn(await this.#position()));
+    this.#running = next.then(() => undefined, () => undefined);
+    return next;
+  }
+
+  async #position(): Promise<TailPosition | undefined> {
+    if (this.#fh === undefined) return this.#handoff;
+    // A partial line is not handed over yet: read again from its start.
+    const offset = this.#discarding ? this.#pos : this.#pos - this.#partial.length;
+    return { ino: this.#ino!, dev: this.#dev, offset, tailSha256: await fingerprintBefore(this.#fh, offset).catch(() => '') };
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
@@ -252,7 +289,9 @@ export class LogTailer {
     const st = await fh.stat({ bigint: true });
     this.#fh = fh;
     this.#ino = st.ino;
+    this.#dev = st.dev;
     this.#pos = at === 'end' ? Number(st.size) : 0;
+    this.#handoff = undefined;
     this.#resetLine();
   }
 
@@ -278,6 +317,8 @@ export class LogTailer {
       await this.#readToEnd();
       this.#flushPartial();
       const old = await this.#fh!.stat({ bigint: true }).catch(() => undefined);
+      // Unhashable (EIO): the inode alone finds it again.
+      this.#handoff = { ino: this.#ino!, dev: this.#dev, offset: this.#pos, tailSha256: await fingerprintBefore(this.#fh!, this.#pos).catch(() => '') };
       await this.#fh!.close().catch(() => undefined);
       this.#fh = undefined;
       this.#opts.onRotate?.('rename');
@@ -323,10 +364,19 @@ export class LogTailer {
     const fh = await open(f.path, 'r');
     try {
       // Renamed again since the listing (a third rotation) or replaced: not the file listed.
-      if ((await fh.stat({ bigint: true })).ino !== f.ino) throw new Error('replaced before it could be read');
+      const st = await fh.stat({ bigint: true });
+      if (st.ino !== f.ino) throw new Error('replaced before it could be read');
+      // Its end, as a position: a tail resumed there goes on with the files after it, not this one again.
+      let seen = 0;
+      let last = Buffer.alloc(0);
+      const take = (chunk: Buffer): void => {
+        seen += chunk.length;
+        last = chunk.length >= FINGERPRINT_BYTES ? Buffer.from(chunk.subarray(chunk.length - FINGERPRINT_BYTES)) : Buffer.concat([last, chunk]).subarray(-FINGERPRINT_BYTES);
+        this.#take(chunk);
+      };
       if (f.compressed === 'gz') {
         await pipeline(fh.createReadStream({ autoClose: false }), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) this.#take(chunk);
+          for await (const chunk of chunks) take(chunk);
         });
       } else {
         const buf = Buffer.allocUnsafe(CHUNK);
@@ -334,10 +384,11 @@ export class LogTailer {
           const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
           if (bytesRead === 0) break;
           pos += bytesRead;
-          this.#take(buf.subarray(0, bytesRead));
+          take(buf.subarray(0, bytesRead));
         }
       }
       this.#flushPartial();
+      this.#handoff = { ino: st.ino, dev: st.dev, offset: seen, tailSha256: fingerprint(last) };
     } finally {
       await fh.close().catch(() => undefined);
     }

@@ -13,6 +13,7 @@ import type { GetFactsRequest as _switchyard_v1_GetFactsRequest, GetFactsRequest
 import type { HelloRequest as _switchyard_v1_HelloRequest, HelloRequest__Output as _switchyard_v1_HelloRequest__Output } from './switchyard/v1/HelloRequest.js';
 import type { HelloResponse as _switchyard_v1_HelloResponse, HelloResponse__Output as _switchyard_v1_HelloResponse__Output } from './switchyard/v1/HelloResponse.js';
 import type { LocaleFacts as _switchyard_v1_LocaleFacts, LocaleFacts__Output as _switchyard_v1_LocaleFacts__Output } from './switchyard/v1/LocaleFacts.js';
+import type { LogPosition as _switchyard_v1_LogPosition, LogPosition__Output as _switchyard_v1_LogPosition__Output } from './switchyard/v1/LogPosition.js';
 import type { OsFacts as _switchyard_v1_OsFacts, OsFacts__Output as _switchyard_v1_OsFacts__Output } from './switchyard/v1/OsFacts.js';
 import type { PhpFacts as _switchyard_v1_PhpFacts, PhpFacts__Output as _switchyard_v1_PhpFacts__Output } from './switchyard/v1/PhpFacts.js';
 import type { RunCommandRequest as _switchyard_v1_RunCommandRequest, RunCommandRequest__Output as _switchyard_v1_RunCommandRequest__Output } from './switchyard/v1/RunCommandRequest.js';
@@ -44,6 +45,7 @@ export interface ProtoGrpcType {
       HelloRequest: MessageTypeDefinition<_switchyard_v1_HelloRequest, _switchyard_v1_HelloRequest__Output>
       HelloResponse: MessageTypeDefinition<_switchyard_v1_HelloResponse, _switchyard_v1_HelloResponse__Output>
       LocaleFacts: MessageTypeDefinition<_switchyard_v1_LocaleFacts, _switchyard_v1_LocaleFacts__Output>
+      LogPosition: MessageTypeDefinition<_switchyard_v1_LogPosition, _switchyard_v1_LogPosition__Output>
       OsFacts: MessageTypeDefinition<_switchyard_v1_OsFacts, _switchyard_v1_OsFacts__Output>
       PhpFacts: MessageTypeDefinition<_switchyard_v1_PhpFacts, _switchyard_v1_PhpFacts__Output>
       RunCommandRequest: MessageTypeDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandRequest__Output>

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, renameSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
 import { FakeWorld, fakeRollback, fakeSteps, newEngine, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
@@ -40,12 +40,53 @@ async function productionSite(t: TestContext, opts: { log?: string; status?: (n:
   return { port: (server.address() as AddressInfo).port, hits };
 }
 
-async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean; siteLogs?: boolean; status?: (n: number) => number; dnsAnswer?: () => string } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string }> {
+/**
+ * A TCP relay between the controller and the agent: `cut()` drops every connection through it and
+ * refuses new ones (a network blip, the agent's host rebooting) until `restore()`.
+ */
+async function relay(t: TestContext, target: { host: string; port: number }): Promise<{ address: string; cut: () => void; restore: () => void }> {
+  const open = new Set<Socket>();
+  let down = false;
+  const server = createTcpServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target.port, target.host);
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      open.add(a);
+      a.on('close', () => {
+        open.delete(a);
+        b.destroy();
+      });
+      a.on('error', () => b.destroy());
+      a.pipe(b);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, HOST, r));
+  t.after(() => new Promise<void>((r) => {
+    for (const s of open) s.destroy();
+    server.close(() => r());
+  }));
+  return {
+    address: `${HOST}:${(server.address() as AddressInfo).port}`,
+    cut: () => {
+      down = true;
+      for (const s of open) s.destroy();
+    },
+    restore: () => {
+      down = false;
+    },
+  };
+}
+
+async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean; siteLogs?: boolean; status?: (n: number) => number; dnsAnswer?: () => string; viaRelay?: boolean } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string; link?: Awaited<ReturnType<typeof relay>> }> {
   const dir = tempDir(t, 'sy-monitor-');
   const log = join(dir, 'access.log');
   writeFileSync(log, logLine(500).repeat(200)); // history before the watch: must not count
   const agent = await startTestAgent(t, { name: 'prod-1', host: HOST, insecure: true, config: opts.accessLog === false ? {} : { accessLog: log } });
-  const agents = testDirectory(t, { insecure: true, agents: [{ name: 'prod-1', address: agent.address }, { name: 'staging-1', address: agent.address }] });
+  const link = opts.viaRelay === true ? await relay(t, { host: HOST, port: agent.port }) : undefined;
+  const agents = testDirectory(t, { insecure: true, agents: [{ name: 'prod-1', address: link?.address ?? agent.address }, { name: 'staging-1', address: agent.address }] });
   const site = await productionSite(t, { ...(opts.siteLogs === true ? { log } : {}), ...(opts.status === undefined ? {} : { status: opts.status }) });
   const plan = parsePlan(
     {
@@ -65,7 +106,7 @@ async function setup(t: TestContext, checks: Record<string, unknown>, opts: { ac
   const engine = newEngine(store, { executors: fakeSteps(world, { monitor: monitorExecutor({ agents }), ...propagate }), rollback: fakeRollback(world) });
   t.after(() => engine.close());
   const id = engine.create(plan, 'tester').id;
-  return { engine, store, world, log, hits: site.hits, port: site.port, id };
+  return { engine, store, world, log, hits: site.hits, port: site.port, id, ...(link === undefined ? {} : { link }) };
 }
 
 async function realPropagate(t: TestContext, answer: () => string, agents: AgentDirectory) {
@@ -211,5 +252,29 @@ test('rotated twice while DNS propagates, the first file gzip\'d since (delaycom
   assert.equal(ev.totals.log.byClass['5xx'], 60, 'the burst in the compressed file and in the one between, none of the history');
   assert.equal(ev.totals.log.byClass['2xx'], 30);
   assert.equal(ev.accessLog.countedFrom.agentStart, 'position');
+  assert.equal(world.count('fallback'), 0);
+});
+
+test('a 5xx burst written while the access-log stream is down is counted once it is reopened, and rolls back', async (t) => {
+  const { engine, store, world, log, id, link } = await setup(t, { monitorMinutes: 0.25, monitorWindowSeconds: 10, monitorIntervalSeconds: 0.2, minSamples: 50 }, { viaRelay: true });
+  const run = engine.advance(id, 'monitor', 'tester');
+  await streamOpen(store, id);
+  const logged = () => (store.steps.get(id, 'monitor')?.result as { evidence?: { monitor?: MonitorEvidence } } | null)?.evidence?.monitor?.totals.log.byClass ?? {};
+  appendFileSync(log, logLine(200).repeat(30));
+  await until(() => logged()['2xx'] === 30, 10_000);
+  // The connection to the agent drops; the burst happens while the controller cannot hear it.
+  link!.cut();
+  await new Promise((r) => setTimeout(r, 300));
+  appendFileSync(log, logLine(503).repeat(60));
+  await new Promise((r) => setTimeout(r, 1500));
+  link!.restore();
+  const view = await run.done;
+  assert.equal(view.state, 'rolled_back', `the burst during the break was missed: ${JSON.stringify(view.steps.find((s) => s.name === 'monitor')?.result)}`);
+  assert.match(view.steps.find((s) => s.name === 'monitor')!.error?.message ?? '', /automatic rollback: 5xx share .* over maxErrorRate 2\.0%/);
+  const ev = (store.rollbacks.get(id)!.evidence as { monitor: MonitorEvidence & { accessLog: { connects: number; resumed: number; reopenedAtEnd: unknown[] } } }).monitor;
+  assert.equal(ev.totals.log.byClass['5xx'], 60, 'every line of the burst, once');
+  assert.equal(ev.totals.log.byClass['2xx'], 30, 'the lines before the break were not counted again');
+  assert.ok(ev.accessLog.connects >= 2 && ev.accessLog.resumed >= 1, JSON.stringify(ev.accessLog));
+  assert.deepEqual(ev.accessLog.reopenedAtEnd, []);
   assert.equal(world.count('fallback'), 0);
 });

@@ -13,7 +13,7 @@ function fakeClient(onOpen: (call: FakeCall, n: number) => void): { client: Acce
   return { client: client as never, calls };
 }
 
-const empty = (): StatusCounts__Output => ({ window_start: new Date().toISOString(), interval_ms: 100, total: 0, by_class: {}, by_status: {}, unparsed: 0, rotations: [], path: '/var/log/site.log', excluded: 0, excluded_user_agent: '', start: '', unread: [], read_error: '' });
+const empty = (): StatusCounts__Output => ({ window_start: new Date().toISOString(), interval_ms: 100, total: 0, by_class: {}, by_status: {}, unparsed: 0, rotations: [], path: '/var/log/site.log', excluded: 0, excluded_user_agent: '', start: '', unread: [], read_error: '', counted_to: null });
 
 test('a stream that goes silent (agent frozen, connection half-open) is noticed and reopened', async (t) => {
   const got: StatusCounts__Output[] = [];

@@ -36,6 +36,8 @@ function counts(total: number, fivexx: number): StatusCounts__Output {
     start: '',
     unread: [],
     read_error: '',
+    // As an agent that predates counted_to sends them: a reopened stream starts at the log's end.
+    counted_to: null,
   };
 }
 
@@ -171,6 +173,8 @@ test('the summary says when the access log was not what was counted: other forma
   assert.match(result.summary ?? '', /0 logged requests/);
   assert.match(result.summary ?? '', /\d+ access-log lines not in combined format \(or over 64 KiB\), not counted/);
   assert.match(result.summary ?? '', /access-log stream broke 1 time/);
+  // Its counts say nothing of where they end (an agent that predates counted_to): reopened at the end.
+  assert.match(result.summary ?? '', /1 reopened at the log's end, lines written while it was down not counted \(agent prod-1 predates saying where its counts end \(counted_to\): upgrade it\)/);
 });
 
 test('a watch cut short by a restart resumes with only the time still owed, and says so', async (t) => {

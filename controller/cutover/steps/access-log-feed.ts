@@ -1,8 +1,11 @@
 // The production agent's TailAccessLog stream, kept open for the whole monitor step: each
 // message is handed over as it comes, and a broken stream (agent restarted, network blip) is
-// reopened after a pause. The agent starts each stream at the log's end, so a reconnect never
-// counts a line twice — except the first, which may start at an earlier position (`from`, taken at
-// the switch): that is asked for only until counts have arrived. The agent sends a message every interval even when the log is quiet, so a
+// reopened after a pause. Each message says where the lines it counted end (counted_to): a reopened
+// stream is asked to go on from the last one received, so the lines written while it was down —
+// a 5xx burst during the reconnect — are counted, and none twice. Before any counts arrived the
+// stream is asked to start at the switch position (`from`) if there is one, at the log's end if
+// not; an agent that predates counted_to starts every reopened stream at the end, its lines from
+// the break on lost (said in `reopenedAtEnd`). The agent sends a message every interval even when the log is quiet, so a
 // stream silent for several intervals is dead even though it neither ended nor failed (a frozen
 // agent, a connection dropped without a reset — gRPC sends no keepalives here): it is given up and
 // reopened like a broken one.
@@ -25,6 +28,13 @@ export interface FeedState {
   readErrors: { at: string; message: string; intervals: number }[];
   /** The agent's `start` of the first stream that sent counts ('' from an agent predating it); null before. */
   start: string | null;
+  /** Reopened streams that went on from where the counts before them ended: nothing lost. */
+  resumed: number;
+  /**
+   * Reopened streams that started at the log's end, the lines since the last counts not counted:
+   * `why` is an agent predating counted_to, or the agent's `start` when the position was gone.
+   */
+  reopenedAtEnd: { at: string; why: string; times: number }[];
 }
 
 export interface AccessLogFeedOptions {
@@ -57,10 +67,12 @@ export class AccessLogFeed {
   #timer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** The last counted_to received: where the next stream goes on from. */
+  #countedTo: { from_inode: string; from_offset: string; from_tail_sha256: string; from_dev: string } | undefined;
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], readErrors: [], start: null };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
   }
 
   start(): void {
@@ -82,8 +94,11 @@ export class AccessLogFeed {
   #connect(): void {
     if (this.#stopped) return;
     this.state.connects++;
-    // Once counts arrived, lines from the position on were counted: a reopened stream starts at the end.
-    const from = this.#opts.from !== undefined && this.state.messages === 0 ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset, from_tail_sha256: this.#opts.from.tailSha256 ?? '' } : {};
+    // Once counts arrived, lines up to their counted_to were counted: a reopened stream goes on
+    // from there, or (from an agent that sends none) starts at the end.
+    const reopened = this.state.messages > 0;
+    const from = this.#countedTo ?? (this.#opts.from !== undefined && !reopened ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset, from_tail_sha256: this.#opts.from.tailSha256 ?? '' } : {});
+    let first = true;
     const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
     this.#call = call;
     const liveStallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
@@ -98,9 +113,24 @@ export class AccessLogFeed {
       }, stallMs);
     };
     call.on('data', (c: StatusCounts__Output) => {
+      // A given-up stream's late message: its lines are the next stream's to count.
+      if (this.#call !== call) return;
       stallMs = liveStallMs;
       watch();
       if (this.state.messages === 0) this.state.start = c.start ?? '';
+      if (first && reopened) {
+        if ('from_inode' in from && c.start === 'position') this.state.resumed++;
+        else {
+          const why = 'from_inode' in from ? (c.start ? c.start : 'the agent predates counting from a position') : 'the agent predates saying where its counts end (counted_to)';
+          const last = this.state.reopenedAtEnd.at(-1);
+          if (last?.why === why) last.times++;
+          else this.state.reopenedAtEnd.push({ at: this.#now(), why, times: 1 });
+          if (this.state.reopenedAtEnd.length > MAX_ERRORS_KEPT) this.state.reopenedAtEnd.shift();
+        }
+      }
+      first = false;
+      const at = c.counted_to;
+      if (at != null && /^\d+$/.test(at.inode) && /^\d+$/.test(String(at.offset))) this.#countedTo = { from_inode: at.inode, from_offset: String(at.offset), from_tail_sha256: at.tail_sha256 ?? '', from_dev: at.dev ?? '' };
       this.state.messages++;
       for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
       // Absent from an agent that predates the field (grpc fills [] for a current one's empty list).

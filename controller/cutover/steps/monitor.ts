@@ -191,7 +191,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
           totals,
-          accessLog: { ...feed.state, errors: [...feed.state.errors], rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { switchPosition: from, agentStart: feed.state.start } },
+          accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { switchPosition: from, agentStart: feed.state.start } },
           probes: probes.slice(-PROBES_KEPT),
           failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
         },
@@ -257,7 +257,12 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       if (unreadable > 0) notes.push(`the agent could not read the access log in ${unreadable} interval${unreadable === 1 ? '' : 's'}, nothing counted while so (${feed.state.readErrors.at(-1)!.message})`);
       if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format (or over 64 KiB), not counted`);
       const breaks = feed.state.connects - 1;
-      if (breaks > 0) notes.push(`access-log stream broke ${breaks} time${breaks === 1 ? '' : 's'} (lines written while it was down are not counted)`);
+      if (breaks > 0) {
+        const lost = feed.state.reopenedAtEnd.reduce((n, r) => n + r.times, 0);
+        const why = feed.state.reopenedAtEnd.at(-1)?.why.replace(/^the agent/, `agent ${agent}`);
+        // A reopened stream goes on from where the counts before it ended, unless the agent cannot.
+        notes.push(`access-log stream broke ${breaks} time${breaks === 1 ? '' : 's'}${lost > 0 ? `: ${lost} reopened at the log's end, lines written while it was down not counted (${why}${why?.includes('predates') ? ': upgrade it' : ''})` : feed.state.resumed > 0 ? ', each reopened stream counting on from where the last counts ended' : ''}`);
+      }
       const logNote = notes.map((n) => `; ${n}`).join('');
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       return {

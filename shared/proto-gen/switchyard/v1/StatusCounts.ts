@@ -1,5 +1,6 @@
 // Original file: proto/switchyard/v1/agent.proto
 
+import type { LogPosition as _switchyard_v1_LogPosition, LogPosition__Output as _switchyard_v1_LogPosition__Output } from '../../switchyard/v1/LogPosition.js';
 
 export interface StatusCounts {
   'window_start'?: (string);
@@ -15,6 +16,7 @@ export interface StatusCounts {
   'start'?: (string);
   'unread'?: (string)[];
   'read_error'?: (string);
+  'counted_to'?: (_switchyard_v1_LogPosition | null);
 }
 
 export interface StatusCounts__Output {
@@ -31,4 +33,5 @@ export interface StatusCounts__Output {
   'start': (string);
   'unread': (string)[];
   'read_error': (string);
+  'counted_to': (_switchyard_v1_LogPosition__Output | null);
 }

@@ -8,6 +8,7 @@ export interface TailAccessLogRequest {
   'from_inode'?: (string);
   'from_offset'?: (number | string | Long);
   'from_tail_sha256'?: (string);
+  'from_dev'?: (string);
 }
 
 export interface TailAccessLogRequest__Output {
@@ -16,4 +17,5 @@ export interface TailAccessLogRequest__Output {
   'from_inode': (string);
   'from_offset': (string);
   'from_tail_sha256': (string);
+  'from_dev': (string);
 }
