@@ -1,6 +1,6 @@
 // The CLI's client of the controller's REST API. A problem+json answer becomes one clear line.
 import { SwitchyardError, isErrorCode } from '../../shared/errors.js';
-import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason } from './retry.js';
+import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason, worthRetrying } from './retry.js';
 
 /**
  * `path` (an API path such as `/v1/cutovers?limit=5`) under the controller's base URL, path
@@ -63,7 +63,8 @@ export class RestClient {
       res = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
       text = await res.text();
     } catch (err) {
-      throw notReached(new SwitchyardError('SY_AGENT_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${transportReason(err)}`));
+      const unreachable = new SwitchyardError('SY_AGENT_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${transportReason(err)}`);
+      throw worthRetrying(err) ? notReached(unreachable) : unreachable;
     }
     if (!res.ok) {
       const err = problemError(res.status, res.statusText, text);

@@ -14,7 +14,21 @@ export function backoffMs(attempt: number): number {
 
 export { sleep } from '../../shared/sleep.js';
 
-/** The short reason a request did not get through (ECONNREFUSED, UND_ERR_SOCKET), for the final error. */
+type FetchFailure = Error & { cause?: { code?: string; message?: string } };
+
+/** The short reason a request did not get through (ECONNREFUSED, UND_ERR_SOCKET, bad port), for the final error. */
 export function transportReason(err: unknown): string {
-  return (err as Error & { cause?: { code?: string } }).cause?.code ?? String(err);
+  const cause = (err as FetchFailure).cause;
+  return cause?.code ?? cause?.message ?? String(err);
+}
+
+/**
+ * Whether waiting could help: a refused or dropped connection can (a restarting controller, a
+ * flaky link); a host name that does not resolve, or a URL fetch will not open at all (a port
+ * browsers block, such as 9 or 25: undici's "bad port", with no code), cannot — asking again only
+ * hides the typo for longer.
+ */
+export function worthRetrying(err: unknown): boolean {
+  const code = (err as FetchFailure).cause?.code;
+  return code !== undefined && code !== 'ENOTFOUND';
 }

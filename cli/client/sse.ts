@@ -2,7 +2,7 @@
 // id seen whenever the connection drops or the controller restarts.
 import { SwitchyardError } from '../../shared/errors.js';
 import { apiUrl, problemError, type ClientOptions } from './rest.js';
-import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason } from './retry.js';
+import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason, worthRetrying } from './retry.js';
 
 export interface SseEvent {
   id: number;
@@ -45,6 +45,8 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
     } catch (err) {
       if (signal?.aborted) return;
       why = transportReason(err);
+      // A bad port or a name that does not resolve stays so for all 120 s: say it now.
+      if (!worthRetrying(err)) throw new SwitchyardError('SY_AGENT_UNREACHABLE', `event stream ${path}: cannot reach the controller at ${opts.url}: ${why}`);
       continue;
     }
     if (PASSING.has(res.status)) {

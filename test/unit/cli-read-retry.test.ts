@@ -107,6 +107,18 @@ test('the retries are bounded: five tries, then one clear error line; a 404 is a
   assert.equal(controller.seen.filter((k) => k === 'GET /v1/cutovers/co_typo').length, 1);
 });
 
+test('a URL fetch will not open (a blocked port) is not asked again, by a read or by watch: one line naming why', async () => {
+  for (const args of [['cutover', 'status', 'co_1'], ['cutover', 'watch', 'co_1']]) {
+    const started = Date.now();
+    const run = await cli('http://127.0.0.1:9', args);
+    assert.notEqual(run.code, 0, args.join(' '));
+    assert.doesNotMatch(run.stderr, /trying again/, args.join(' '));
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    assert.match(run.stderr, /cannot reach the controller at http:\/\/127\.0\.0\.1:9: bad port/, args.join(' '));
+    assert.ok(Date.now() - started < 5_000, `${args.join(' ')} gave up at once`);
+  }
+});
+
 test('rollback, idempotent by contract, is asked again after a drop; advance is never retried', async (t) => {
   const controller = await standIn(t, (key, n) => {
     if (key === 'POST /v1/cutovers/co_1/rollback') return n === 1 ? 'drop' : { status: 202, body: cutover('rolling_back').body };
