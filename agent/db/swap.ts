@@ -23,6 +23,18 @@ async function schemaExists(conn: Connection, schema: string): Promise<boolean> 
   return (await rows(conn, 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])).length > 0;
 }
 
+/** Holds no table, view, routine or event (a trigger lives on a table). */
+async function schemaEmpty(conn: Connection, schema: string): Promise<boolean> {
+  const r = await rows(
+    conn,
+    `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?
+     UNION ALL SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT 1 FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? LIMIT 1`,
+    [schema, schema, schema],
+  );
+  return r.length === 0;
+}
+
 export async function hasKeptAside(conn: Connection, target: string): Promise<boolean> {
   return (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prevSchema(target), KEPT_TABLE])).length > 0;
 }
@@ -93,14 +105,18 @@ async function joinLast(conn: Connection, target: string, current: SchemaInfo, r
     else joins.push({ live: t, kept: k, rec: r });
     if (k !== undefined && !kept.has(r.table)) created.push(r.table);
   }
-  // Created before the joins (CREATE commits) and dropped again if they fail: empty, and ours.
+  // Created before the joins (CREATE commits) and dropped again if they fail: empty, and ours. So
+  // is `__sy_last` itself when it was created for them (a failed rollback otherwise left an empty
+  // schema for the operator to wonder about), never one that was there before or holds anything.
+  const madeLast = created.length > 0 && !(await schemaExists(conn, last));
   if (created.length > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
-  for (const name of created) await conn.query(`CREATE TABLE ${qt(last, name)} LIKE ${qt(target, name)}`);
   try {
+    for (const name of created) await conn.query(`CREATE TABLE ${qt(last, name)} LIKE ${qt(target, name)}`);
     const joined = await joinRecordedRows(conn, target, last, joins);
     for (const [table, n] of joined) logger.info({ table, kept: last, rows: n }, 'recorded production-only rows joined the kept-aside table');
   } catch (err) {
     for (const name of created) await conn.query(`DROP TABLE IF EXISTS ${qt(last, name)}`).catch(() => undefined);
+    if (madeLast && (await schemaEmpty(conn, last).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`).catch(() => undefined);
     throw err;
   }
   return whole;

@@ -11,10 +11,12 @@ import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/Prefl
 import type { MergeReport__Output } from '../../shared/proto-gen/switchyard/v1/MergeReport.js';
 import { preflightDatabase, mergeProductionOnly, ProductionOnlyStore } from '../../agent/db/preflight.js';
 import { GrpcSourcePeer } from '../../agent/db/peer.js';
-import { dbTargetFromConfig } from '../../agent/db/connect.js';
+import { closeConn, connect, dbTargetFromConfig } from '../../agent/db/connect.js';
 import { createLogger } from '../../shared/logger.js';
 import { fromGrpcError, type SwitchyardError } from '../../shared/errors.js';
 import { productionOnlyCheck } from '../../controller/cutover/steps/preflight/database.js';
+import { rollbackSwap } from '../../agent/db/swap.js';
+import type { LiveRecord } from '../../agent/db/last-rows.js';
 
 /** The same small shop on both sides. */
 async function shop({ s, p }: { s: Connection; p: Connection }): Promise<void> {
@@ -402,4 +404,24 @@ test('a key re-entered on production after a rollback that kept the live copy wi
   ]);
   assert.equal(Number(merged.rows_merged), 2);
   assert.deepEqual(merged.superseded, ['orders: 1 row in shop__sy_last under a key a newer kept row took, not merged (11)']);
+});
+
+test('recorded rows that cannot join __sy_last (a rollback keeping the live copy): the __sy_last it created for them goes again, one there before stays', async (t) => {
+  const { p, production, prodAgent, peer } = await twoAgents(t, shop);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const agentConn = await connect(dbTargetFromConfig(agentConfig('prod-1', production).database));
+  t.after(() => closeConn(agentConn));
+  // A record the join refuses (its keys have two parts, the table's key one), as a unique conflict would be.
+  const bad: LiveRecord = { table: 'orders', keys: [[Buffer.from('1'), Buffer.from('2')]], rowHash: '' };
+  const schemata = async () => ((await p.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop%' ORDER BY 1"))[0] as Array<{ s: string }>).map((r) => r.s);
+  await assert.rejects(rollbackSwap(agentConn, 'shop', undefined, [bad], { keepLive: true }), /recorded key has 2 parts/);
+  assert.deepEqual(await schemata(), ['shop', 'shop__sy_prev'], 'no empty shop__sy_last left behind');
+  // One that was there before, even empty, is not this rollback's to drop.
+  await p.query('CREATE DATABASE shop__sy_last');
+  await assert.rejects(rollbackSwap(agentConn, 'shop', undefined, [bad], { keepLive: true }), /recorded key has 2 parts/);
+  assert.deepEqual(await schemata(), ['shop', 'shop__sy_last', 'shop__sy_prev']);
+  assert.deepEqual((await p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop__sy_last'"))[0], [], 'the table created for the join is dropped again');
+  // Nothing else changed: the rollback still works.
+  const r = await rollbackSwap(agentConn, 'shop', undefined, [], { keepLive: true });
+  assert.equal(r.served?.schema, 'shop__sy_served');
 });
