@@ -344,19 +344,28 @@ export async function productionsOwn(conn: Connection, target: string, objects: 
   return objects.filter((o) => !copied.has(`${o.kind} ${o.name}`));
 }
 
+/** An object a rollback could not re-create, with the server's reason. */
+export interface NotRecreated {
+  kind: SchemaObject['kind'];
+  name: string;
+  reason: string;
+}
+
 /**
  * Re-creates the kept objects after a rollback put production's tables back. One recorded since
  * the copy (a trigger production added to a table of the copy that its own tables lack) may not
- * fit them: it is skipped with its definition logged, rather than stopping the rollback with
- * the tables already back and the rest of the objects missing.
+ * fit them: it is skipped rather than stopping the rollback with the tables already back and the
+ * rest of the objects missing. Those skipped are returned, for the rollback's answer to name: a
+ * log alone was seen by no one.
  */
-async function recreateKept(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<void> {
+async function recreateKept(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<Array<NotRecreated & { object: SchemaObject }>> {
   try {
     await createObjects(conn, target, objects, target);
-    return;
+    return [];
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'a kept object could not be re-created; re-creating the others one by one');
   }
+  const failed: Array<NotRecreated & { object: SchemaObject }> = [];
   // Two passes: a view may name another created after it.
   for (let pass = 0; pass < 2; pass++) {
     const have = await existingObjects(conn, target);
@@ -364,10 +373,35 @@ async function recreateKept(conn: Connection, target: string, objects: SchemaObj
       try {
         await createObjects(conn, target, [o], target);
       } catch (err) {
-        if (pass === 1) logger.warn({ schema: target, kind: o.kind, name: o.name, createSql: o.createSql, err: (err as Error).message }, 'a kept object does not fit the tables put back: not re-created, its definition');
+        if (pass === 0) continue;
+        logger.warn({ schema: target, kind: o.kind, name: o.name, createSql: o.createSql, err: (err as Error).message }, 'a kept object does not fit the tables put back: not re-created, its definition');
+        failed.push({ kind: o.kind, name: o.name, reason: (err as Error).message, object: o });
       }
     }
   }
+  return failed;
+}
+
+/**
+ * The definitions of the objects a rollback could not re-create, recorded in
+ * `<db>__sy_last`.`__sy_kept` (as the triggers of tables moved there are): `__sy_prev`, where they
+ * were, is dropped by the rollback, and a person recreating one by hand needs its definition after
+ * the log is gone. They stay until release. Returns the notes naming them.
+ */
+async function keepNotRecreated(conn: Connection, target: string, failed: Array<NotRecreated & { object: SchemaObject }>, logger: Logger): Promise<string[]> {
+  if (failed.length === 0) return [];
+  const last = lastSchema(target);
+  let where = `${last}.${KEPT_TABLE} until release`;
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+    await createKeptTable(conn, last, true);
+    for (const f of failed) await appendKept(conn, last, f.object);
+  } catch (err) {
+    // The tables are back: a record that cannot be written must not fail the rollback after them.
+    logger.error({ schema: target, err: (err as Error).message, objects: failed.map((f) => ({ kind: f.kind, name: f.name, createSql: f.object.createSql })) }, 'the definitions of objects not re-created could not be recorded: in this log only');
+    where = `the agent's log only (recording it in ${last}.${KEPT_TABLE} failed: ${(err as Error).message})`;
+  }
+  return failed.map((f) => `${f.kind} ${f.name}: production's ${f.kind.toLowerCase()} could not be re-created in ${target} with production's own tables (${f.reason}): not re-created; its definition is kept in ${where}, to re-create by hand`);
 }
 
 export { servedSchema };
@@ -486,7 +520,8 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
   }
   if (served !== undefined) opts.servedLog?.moved(served);
   const staying = [...own].filter(([, o]) => o.schema === target).flatMap(([name]) => ownTriggers.get(name) ?? []);
-  await recreateKept(conn, target, [...keptObjects, ...staying, ...added], logger ?? silent);
+  const notRecreated = await recreateKept(conn, target, [...keptObjects, ...staying, ...added], logger ?? silent);
+  notes.push(...(await keepNotRecreated(conn, target, notRecreated, logger ?? silent)));
   for (const [name, o] of own) {
     const list = ownTriggers.get(name);
     if (o.schema === last && list !== undefined) await recordTriggersInLast(conn, target, o.as, list, logger ?? silent);

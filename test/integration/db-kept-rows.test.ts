@@ -301,9 +301,14 @@ test('triggers production added after presync on tables both sides have: sync dr
   assert.deepEqual((kept as Array<{ name: string; create_sql: string }>).map((k) => [k.name, /UPPER\(NEW\.v\)|LEAST/.test(k.create_sql)]), [['orders_upper', true], ['reviews_cap', true]]);
 
   // reviews is not among production's own tables: its trigger cannot come back, and does not stop the rollback.
-  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  const res = await unaryCall<object, { notes: string[] }>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
   const [back] = await p.query("SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop'");
   assert.deepEqual(back, [{ n: 'orders_upper' }]);
+  // The answer says so, with the server's reason, and where its definition is (shop__sy_prev is gone).
+  assert.equal(res.notes.length, 1, res.notes.join('\n'));
+  assert.match(res.notes[0]!, /^TRIGGER reviews_cap: production's trigger could not be re-created in shop .*\(create trigger reviews_cap: .*reviews.* doesn't exist.*\): not re-created; its definition is kept in shop__sy_last\.__sy_kept until release/);
+  const [saved] = await p.query("SELECT kind, name, create_sql FROM shop__sy_last.__sy_kept");
+  assert.deepEqual((saved as Array<{ kind: string; name: string; create_sql: string }>).map((k) => [k.kind, k.name, /LEAST\(NEW\.stars, 5\)/.test(k.create_sql)]), [['TRIGGER', 'reviews_cap', true]]);
   await p.query("INSERT INTO shop.orders VALUES (20, 'shout')");
   assert.deepEqual(await ordersOf(p, [20]), [{ id: 20, v: 'SHOUT' }], 'the trigger fires again');
 });
