@@ -262,7 +262,7 @@ export class DatabaseService implements AgentService {
               forget: (name) => this.served.forget(schema, name),
               unmoved: (name) => this.served.unmoved(schema, name),
             };
-            const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog });
+            const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog, copiedTables: req.copied_tables });
             this.productionOnly.rolledBack(schema);
             return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })), notes: r.notes };
           } catch (err) {

@@ -433,7 +433,13 @@ export interface RollbackResult {
  * and drop. The recorded production-only rows are copied into `__sy_last` as well, where a later
  * keep looks for them.
  */
-export async function rollbackSwap(conn: Connection, target: string, logger?: Logger, liveRecords: LiveRecord[] = [], opts: { keepLive?: boolean; servedLog?: ServedLog } = {}): Promise<RollbackResult> {
+export async function rollbackSwap(
+  conn: Connection,
+  target: string,
+  logger?: Logger,
+  liveRecords: LiveRecord[] = [],
+  opts: { keepLive?: boolean; servedLog?: ServedLog; copiedTables?: string[] } = {},
+): Promise<RollbackResult> {
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
   const last = lastSchema(target);
@@ -450,9 +456,14 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
   // schema beside production's own tables, or, where those have one of the name, go to
   // `__sy_last` (beside any of the name there), and are told. Their triggers follow them. With
   // `keepLive` they go with the rest to the served copy. A copy from before the copied tables
-  // were recorded cannot tell them apart: they go with it, as they did.
+  // were recorded (an older agent's) cannot tell them apart: only the tables the caller knows the
+  // copy brought (`copiedTables`, presync's list) go with it, and every other one is kept as
+  // production's — dropping one of production's loses its rows, keeping one of staging's loses
+  // nothing and is said. They used to all go.
   const own = new Map<string, { schema: string; as: string }>();
-  const copied = keepLive ? undefined : await copiedTables(conn, target);
+  const recorded = keepLive ? undefined : await copiedTables(conn, target);
+  const unrecorded = !keepLive && recorded === undefined;
+  const copied = unrecorded ? new Set(opts.copiedTables ?? []) : recorded;
   if (copied !== undefined) {
     const theirs = new Set(kept.map((t) => t.name));
     const taken = new Set([...(await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name), ...whole]);
@@ -471,7 +482,8 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
   // recorded the earlier ones): re-created where they fit, as sync's records are.
   const keptKeys = new Set(keptObjects.map((o) => `${o.kind} ${o.name}`));
   const ownTriggerNames = new Set([...ownTriggers.values()].flat().map((o) => o.name));
-  const added = copied === undefined ? [] : (await productionsOwn(conn, target, current.objects)).filter((o) => !keptKeys.has(`${o.kind} ${o.name}`) && !(o.kind === 'TRIGGER' && ownTriggerNames.has(o.name)));
+  // An unrecorded copy may lack the record of its objects too: none of them is told for production's.
+  const added = copied === undefined || unrecorded ? [] : (await productionsOwn(conn, target, current.objects)).filter((o) => !keptKeys.has(`${o.kind} ${o.name}`) && !(o.kind === 'TRIGGER' && ownTriggerNames.has(o.name)));
   if (served === undefined) {
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
     await conn.query(`CREATE DATABASE ${qi(dest)}`);
@@ -525,10 +537,13 @@ export async function rollbackSwap(conn: Connection, target: string, logger?: Lo
   for (const [name, o] of own) {
     const list = ownTriggers.get(name);
     if (o.schema === last && list !== undefined) await recordTriggersInLast(conn, target, o.as, list, logger ?? silent);
+    const why = unrecorded
+      ? `not provably staging's: the copy was made by an agent that did not record the tables it brought from staging, and ${opts.copiedTables === undefined || opts.copiedTables.length === 0 ? 'no list of them was given' : "presync's list of them lacks it"}, so it may be production's (created on the copy)`
+      : 'only production has this table (created on the copy after it was swapped in)';
     notes.push(
       o.schema === target
-        ? `${name}: only production has this table (created on the copy after it was swapped in): left in ${target} beside production's own tables, not dropped with the copy`
-        : `${name}: only production has this table (created on the copy after it was swapped in) and production's own tables have one of that name: kept in ${last}.${o.as} until release, not dropped with the copy`,
+        ? `${name}: ${why}: left in ${target} beside production's own tables, not dropped with the copy${unrecorded ? ' — drop it by hand if it is a copy of staging' : ''}`
+        : `${name}: ${why}${unrecorded ? ';' : ' and'} production's own tables have one of that name: kept in ${last}.${o.as} until release, not dropped with the copy`,
     );
   }
   if (own.size > 0) (logger ?? silent).warn({ schema: target, tables: Object.fromEntries([...own].map(([n, o]) => [n, `${o.schema}.${o.as}`])), objects: added.map((o) => `${o.kind} ${o.name}`) }, 'tables production created on the copy kept by the rollback');

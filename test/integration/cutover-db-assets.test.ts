@@ -671,6 +671,27 @@ test('a rollback after presync but before lock, with database.rollbackSwap, puts
   assert.match(notes.join('\n'), /wp_pay_webhooks: only production has this table .*left in wp beside production's own tables/);
 });
 
+test("a rollback of a copy an older agent made (no record of the tables it brought): the controller sends presync's list, so the copy's tables go and the one production created stays", async (t) => {
+  const env = await setup(t);
+  const tables = async (schema: string) => (await query<{ n: string }>(env.productionRoot, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [schema])).map((r) => r.n);
+  const own = await tables(SCHEMA);
+  const co = env.engine.create(env.plan({ database: { staging: SCHEMA, production: SCHEMA, rollbackSwap: true } }), 'tester');
+  const copied = await advance(env, co.id, 'presync');
+  assert.equal(step(copied, 'presync').state, 'succeeded', JSON.stringify(copied.error));
+  // As an agent before the record of copied tables left the copy.
+  await env.productionRoot.query(`DELETE FROM ${SCHEMA}__sy_prev.__sy_kept WHERE kind = 'COPIED' AND name LIKE 'TABLE %'`);
+  await env.productionRoot.query(`CREATE TABLE ${SCHEMA}.wp_pay_webhooks (id INT PRIMARY KEY, payload VARCHAR(40)) ENGINE=InnoDB`);
+  await env.productionRoot.query(`INSERT INTO ${SCHEMA}.wp_pay_webhooks VALUES (1, 'test order paid')`);
+
+  const rolled = await env.engine.rollback(co.id, 'not tonight', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.deepEqual(await tables(SCHEMA), [...own, 'wp_pay_webhooks'].sort(), "production's own tables, and the one it created on the copy");
+  assert.deepEqual(await tables(`${SCHEMA}__sy_last`), [], "nothing of the copy kept: presync's list names its tables");
+  const notes = (rolled.rollback!.parts.find((p) => p.name === 'database')!.detail as { notes?: string[] }).notes ?? [];
+  assert.equal(notes.length, 1, notes.join('\n'));
+  assert.match(notes[0]!, /^wp_pay_webhooks: not provably staging's: .*presync's list of them lacks it.*left in wp beside production's own tables/);
+});
+
 test('production agent down during a rollback: staging is unlocked anyway, the report says the database part is not done, and a retry once it is back finishes', async (t) => {
   const env = await setup(t);
   const siteurl = async () => (await query<{ v: string }>(env.productionRoot, `SELECT option_value AS v FROM ${SCHEMA}.wp_options WHERE option_name = 'siteurl'`))[0]?.v;

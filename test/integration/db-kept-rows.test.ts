@@ -430,3 +430,45 @@ test('recorded rows that cannot join __sy_last (a rollback keeping the live copy
   const r = await rollbackSwap(agentConn, 'shop', undefined, [], { keepLive: true });
   assert.equal(r.served?.schema, 'shop__sy_served');
 });
+
+test('a DB rollback of a copy an older agent made (no record of the tables it brought): tables not on presync\'s list are kept as production\'s, every table when there is no list, and said', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, async ({ s, p }) => {
+    await shop({ s, p });
+    await s.query('CREATE TABLE shop.reviews (id INT PRIMARY KEY, stars INT NOT NULL) ENGINE=InnoDB');
+    await s.query('INSERT INTO shop.reviews VALUES (1, 5)');
+    await p.query('CREATE TABLE shop.audit (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+    await p.query("INSERT INTO shop.audit VALUES (1, 'before the copy')");
+  });
+  // As an agent before the record of copied tables left it.
+  const olderAgentsCopy = async () => {
+    await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+    await p.query("DELETE FROM shop__sy_prev.__sy_kept WHERE kind = 'COPIED' AND name LIKE 'TABLE %'");
+  };
+  const tablesOf = async (schema: string) => ((await p.query('SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1', [schema]))[0] as Array<{ n: string }>).map((r) => r.n);
+  const rollback = (copied?: string[]) => unaryCall<object, { notes: string[] }>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', ...(copied === undefined ? {} : { copied_tables: copied }) });
+
+  await olderAgentsCopy();
+  await p.query('CREATE TABLE shop.webhooks (id INT PRIMARY KEY, payload VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.webhooks VALUES (1, 'test order paid')");
+  await p.query('CREATE TABLE shop.audit (id INT PRIMARY KEY, msg VARCHAR(20)) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.audit VALUES (2, 'on the copy')");
+  // Presync's list (the controller sends it): the tables on it go with the copy, the others stay.
+  const first = await rollback(['orders', 'reviews']);
+  assert.deepEqual(await tablesOf('shop'), ['audit', 'orders', 'webhooks']);
+  assert.deepEqual((await p.query('SELECT payload FROM shop.webhooks'))[0], [{ payload: 'test order paid' }], 'not dropped with the copy');
+  assert.deepEqual((await p.query('SELECT msg FROM shop.audit'))[0], [{ msg: 'before the copy' }], "production's own table is back");
+  assert.deepEqual((await p.query('SELECT msg FROM shop__sy_last.audit'))[0], [{ msg: 'on the copy' }]);
+  assert.equal(first.notes.length, 2, first.notes.join('\n'));
+  assert.match(first.notes.join('\n'), /webhooks: not provably staging's: .*presync's list of them lacks it.*: left in shop beside production's own tables/);
+  assert.match(first.notes.join('\n'), /audit: not provably staging's: .*kept in shop__sy_last\.audit until release/);
+
+  // No list at all: nothing of the copy is dropped.
+  await olderAgentsCopy();
+  const second = await rollback();
+  assert.deepEqual(await tablesOf('shop'), ['audit', 'orders', 'reviews', 'webhooks']);
+  assert.deepEqual((await p.query('SELECT stars FROM shop.reviews'))[0], [{ stars: 5 }], 'a table staging had and production lacks stays, said');
+  assert.deepEqual((await p.query('SELECT COUNT(*) AS n FROM shop__sy_last.orders'))[0], [{ n: 3 }], "the copy's orders kept beside production's");
+  assert.equal(second.notes.length, 2, second.notes.join('\n'));
+  assert.match(second.notes.join('\n'), /reviews: .*no list of them was given.*left in shop .*drop it by hand if it is a copy of staging/);
+  assert.match(second.notes.join('\n'), /orders: .*kept in shop__sy_last\.orders until release/);
+});

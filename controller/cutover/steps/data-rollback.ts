@@ -15,6 +15,15 @@ import { freezeEvidence, freezeToWire, recordedPrior } from './lock.js';
 const ranStep = (state: string | undefined): boolean => state !== undefined && state !== 'pending' && state !== 'skipped';
 
 /**
+ * The tables presync's copy brought from staging, as its evidence recorded them: an agent whose
+ * copy predates its own record of them keeps every other table as possibly production's.
+ */
+export function presyncTables(result: Record<string, unknown> | null | undefined): string[] {
+  const tables = ((result?.evidence as { database?: { tables?: unknown } } | undefined)?.database?.tables);
+  return Array.isArray(tables) ? tables.filter((t): t is string => typeof t === 'string') : [];
+}
+
+/**
  * Staging back to exactly how the lock found it: read_only and the maintenance flag file as
  * recorded. The staging agent's own record wins; the prior state the lock step stored is sent
  * along for an agent that lost its record.
@@ -73,7 +82,7 @@ export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
           agent,
           client,
           'RollbackDatabase',
-          { target_schema: db.production, keep_live_copy: switched, attempt: ctx.cutover.id },
+          { target_schema: db.production, keep_live_copy: switched, attempt: ctx.cutover.id, copied_tables: presyncTables(ctx.step('presync')?.result) },
           { timeoutMs: longCallMs(deps) },
         );
         ctx.logger.warn({ agent, schema: db.production, tables: res.tables.length, servedSchema: res.served_schema || null }, 'production tables swapped back');
