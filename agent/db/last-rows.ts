@@ -17,6 +17,8 @@ import type { Key } from './convert.js';
 export const TOO_MANY = 'too-many';
 
 const JOIN_KEYS = '__sy_join_keys';
+const JOIN_HASHES = '__sy_join_hashes';
+const JOIN_ROWS = '__sy_join_rows';
 
 export interface LiveRecord {
   table: string;
@@ -60,7 +62,7 @@ export async function joinRecordedRows(conn: Connection, schema: string, last: s
     if (errnoOf(err) === ER_DUP_ENTRY && at !== undefined) throw await uniqueConflict(conn, last, at.live.name, err);
     throw err;
   } finally {
-    await dropKeyTable(conn, schema, JOIN_KEYS).catch(() => undefined);
+    for (const tmp of [JOIN_KEYS, JOIN_HASHES, JOIN_ROWS]) await dropKeyTable(conn, schema, tmp).catch(() => undefined);
   }
   return joined;
 }
@@ -87,14 +89,33 @@ async function joinOne(conn: Connection, schema: string, last: string, { live, k
     const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, live.name)} l WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, 'l')})`);
     return (r as { affectedRows: number }).affectedRows;
   }
-  for (const k of rec.keys) {
-    const h = k[0]!.toString('latin1');
-    const copies = k[1]!.toString('latin1');
-    if (!/^\d{1,20}$/.test(h) || !/^\d{1,20}$/.test(copies)) throw new SwitchyardError('SY_INTERNAL', `${live.name}: a recorded row hash is not a pair of numbers`);
-    const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h = ${h} LIMIT ${copies}`);
+  const pairs = rec.keys.map((k) => {
+    const h = k[0]?.toString('latin1') ?? '';
+    const copies = k[1]?.toString('latin1') ?? '';
+    if (k.length !== 2 || !/^\d{1,20}$/.test(h) || !/^\d{1,20}$/.test(copies)) throw new SwitchyardError('SY_INTERNAL', `${live.name}: a recorded row hash is not a pair of numbers`);
+    return { h, copies };
+  });
+  // The live rows of the recorded hashes, hashed once into a temporary table indexed by the hash
+  // (as keep's merge does): each recorded hash is then one lookup there, where it was a scan of
+  // the whole live table, hashing every row again. Still a statement per hash: taking "this many
+  // copies of each" in one needs window functions, which MySQL 5.7 lacks.
+  await loadJoinHashes(conn, schema, pairs.map((x) => x.h));
+  await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, JOIN_ROWS)}`);
+  await conn.query(
+    `CREATE TEMPORARY TABLE ${qt(schema, JOIN_ROWS)} (KEY (__sy_h)) ENGINE=InnoDB SELECT * FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h IN (SELECT h FROM ${qt(schema, JOIN_HASHES)})`,
+  );
+  for (const { h, copies } of pairs) {
+    const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, JOIN_ROWS)} WHERE __sy_h = ${h} LIMIT ${copies}`);
     n += (r as { affectedRows: number }).affectedRows;
   }
   return n;
+}
+
+/** The recorded hashes (digits only, checked) in a temporary table: a record may name one twice. */
+async function loadJoinHashes(conn: Connection, schema: string, hashes: string[]): Promise<void> {
+  await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, JOIN_HASHES)}`);
+  await conn.query(`CREATE TEMPORARY TABLE ${qt(schema, JOIN_HASHES)} (h BIGINT UNSIGNED NOT NULL, KEY (h)) ENGINE=InnoDB`);
+  for (let i = 0; i < hashes.length; i += 1000) await conn.query(`INSERT INTO ${qt(schema, JOIN_HASHES)} VALUES ${hashes.slice(i, i + 1000).map((h) => `(${h})`).join(', ')}`);
 }
 
 /** The duplicate-key error of a join, told by table, unique key, its columns and the values, not in the server's words. */
