@@ -25,13 +25,13 @@ export interface AccessLogStreamOptions {
 }
 
 /** Where the log ends now: what `from` takes later. Rejects like streamStatusCounts when the log cannot be opened. */
-export async function accessLogPosition(path: string): Promise<{ path: string; inode: string; offset: number; at: string; tail_sha256: string }> {
+export async function accessLogPosition(path: string): Promise<{ path: string; inode: string; dev: string; offset: number; at: string; tail_sha256: string }> {
   try {
     const fh = await open(path, 'r');
     try {
       const st = await fh.stat({ bigint: true });
       const offset = Number(st.size);
-      return { path, inode: st.ino.toString(), offset, at: new Date().toISOString(), tail_sha256: await fingerprintBefore(fh, offset) };
+      return { path, inode: st.ino.toString(), dev: st.dev.toString(), offset, at: new Date().toISOString(), tail_sha256: await fingerprintBefore(fh, offset) };
     } finally {
       await fh.close().catch(() => undefined);
     }

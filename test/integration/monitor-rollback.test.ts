@@ -3,7 +3,7 @@
 // back automatically; a burst under minSamples does not. Every other step is a FAKE.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, renameSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createServer } from 'node:http';
 import { connect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
@@ -222,6 +222,8 @@ test('a 5xx burst while DNS propagates (before monitor opens the log, across a r
   const step = view.steps.find((s) => s.name === 'monitor')!;
   assert.match(step.error?.message ?? '', /automatic rollback: 5xx share .* over maxErrorRate 2\.0%/);
   const ev = (store.rollbacks.get(id)!.evidence as { monitor: MonitorEvidence & { accessLog: { countedFrom: { agentStart: string } } } }).monitor;
+  const taken = (view.steps.find((s) => s.name === 'propagate')!.result as { evidence: { accessLogStart: { inode: string; dev?: string } } }).evidence.accessLogStart;
+  assert.deepEqual([taken.inode, taken.dev], [statSync(`${log}.1`).ino.toString(), statSync(`${log}.1`).dev.toString()], 'the switch position names the file\'s device too');
   assert.equal(ev.totals.log.byClass['5xx'], 60, 'the burst during propagate, in both files, and none of the 200 lines of history');
   assert.equal(ev.totals.log.byClass['2xx'], 20);
   assert.equal(ev.accessLog.countedFrom.agentStart, 'position');

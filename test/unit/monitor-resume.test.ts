@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer } from '../../agent/monitor/log-tailer.js';
-import { streamStatusCounts } from '../../agent/monitor/access-log-stream.js';
+import { accessLogPosition, streamStatusCounts } from '../../agent/monitor/access-log-stream.js';
 import { AccessLogFeed, type AccessLogFeedOptions } from '../../controller/cutover/steps/access-log-feed.js';
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
@@ -131,4 +131,16 @@ test('the feed reopens a broken stream from the last counted_to; from an agent t
   assert.equal((old.calls[1]!.request as Record<string, unknown>).from_inode, undefined);
   assert.equal(oldFeed.state.resumed, 0);
   assert.match(oldFeed.state.reopenedAtEnd[0]?.why ?? '', /predates saying where its counts end/);
+});
+
+test('the switch position carries the log\'s device: counted from it on that device, while a file of that inode on another is not taken for it', async (t) => {
+  const log = tempLog(t);
+  const at = await accessLogPosition(log);
+  const st = statSync(log, { bigint: true });
+  assert.deepEqual([at.inode, at.dev, at.offset], [st.ino.toString(), st.dev.toString(), line(500).length * 5]);
+  const from = { inode: BigInt(at.inode), offset: at.offset, tailSha256: at.tail_sha256 };
+  const here = await stream(log, { ...from, dev: BigInt(at.dev) }, (got) => sum(got, '5xx') >= 1, () => appendFileSync(log, line(503)));
+  assert.equal(here[0]!.start, 'position');
+  const elsewhere = await stream(log, { ...from, dev: BigInt(at.dev) + 1n }, (got) => got.length >= 1);
+  assert.match(elsewhere[0]!.start ?? '', /^end: /);
 });

@@ -361,3 +361,23 @@ test('counted from the switch: the watch is said to span from the switch, and mo
   assert.ok(Math.abs(Date.parse(ev.watch.from) - switchAt) < 2000, `watch.from ${ev.watch.from} is not the switch (${new Date(switchAt).toISOString()})`);
   assert.ok(Math.abs(Date.parse(ev.monitorStartedAt) - began) < 2000, `monitorStartedAt ${ev.monitorStartedAt}`);
 });
+
+/** A context whose propagate step took `accessLogStart` at the switch. */
+function ctxWithSwitch(plan: ReturnType<typeof planFor>, accessLogStart: Record<string, unknown>, signal?: AbortSignal): StepContext {
+  const base = ctxFor(plan, signal);
+  const propagate = { state: 'succeeded', result: { evidence: { accessLogStart } } };
+  return { ...base, record: { ...base.record, step: (name: string) => (name === 'propagate' ? propagate : undefined) } } as unknown as StepContext;
+}
+
+test('the switch position\'s device is asked for with it, so a file of that inode on another filesystem is not taken for the log', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const { agents, calls } = fakeAgents(() => undefined);
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.2 / 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  await monitorExecutor({ agents }).run(ctxWithSwitch(plan, { path: '/var/log/site.log', inode: '1234', dev: '64769', offset: '5678', at: new Date().toISOString() }));
+  const req = calls[0]!.request as Record<string, unknown>;
+  assert.deepEqual([req.from_inode, req.from_dev], ['1234', '64769']);
+
+  const { takeAccessLogStart } = await import('../../controller/cutover/steps/access-log-start.js');
+  const answer = { AccessLogPosition: (_req: unknown, _opts: unknown, cb: (err: Error | null, res?: unknown) => void) => cb(null, { path: '/var/log/site.log', inode: '12', dev: '64769', offset: '34', at: '2030-01-01T00:00:00.000Z', tail_sha256: '' }) };
+  assert.deepEqual(await takeAccessLogStart(() => answer as never, 'prod-1'), { path: '/var/log/site.log', inode: '12', dev: '64769', offset: '34', at: '2030-01-01T00:00:00.000Z' });
+});

@@ -3,8 +3,8 @@
 // reopened after a pause. Each message says where the lines it counted end (counted_to): a reopened
 // stream is asked to go on from the last one received, so the lines written while it was down —
 // a 5xx burst during the reconnect — are counted, and none twice. Before any counts arrived the
-// stream is asked to start at the switch position (`from`) if there is one, at the log's end if
-// not; an agent that predates counted_to starts every reopened stream at the end, its lines from
+// stream is asked to start at `from` if there is one (the switch position, or where the counts of
+// a watch interrupted by a controller restart ended), at the log's end if not; an agent that predates counted_to starts every reopened stream at the end, its lines from
 // the break on lost (said in `reopenedAtEnd`). The agent sends a message every interval even when the log is quiet, so a
 // stream silent for several intervals is dead even though it neither ended nor failed (a frozen
 // agent, a connection dropped without a reset — gRPC sends no keepalives here): it is given up and
@@ -13,6 +13,7 @@ import { status as GrpcStatus, type ClientReadableStream } from '@grpc/grpc-js';
 import { fromGrpcError, SwitchyardError } from '../../../shared/errors.js';
 import type { AgentClient } from '../../../shared/proto-gen/switchyard/v1/Agent.js';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
+import type { CountFrom } from './access-log-start.js';
 
 export interface FeedState {
   agent: string;
@@ -43,8 +44,11 @@ export interface AccessLogFeedOptions {
   intervalMs: number;
   /** The user agent of the monitor's own probes, which the agent leaves out of its counts. */
   excludeUserAgent?: string;
-  /** An AccessLogPosition answer to count from instead of the end. */
-  from?: { inode: string; offset: string; tailSha256?: string };
+  /**
+   * Where to count from instead of the end: an AccessLogPosition answer (the switch), or where the
+   * counts an interrupted watch stored ended.
+   */
+  from?: CountFrom;
   onCounts: (c: StatusCounts__Output) => void;
   reconnectMs?: number;
   /** Silence after which an open stream counts as dead; default 3 intervals + 2 s. */
@@ -97,7 +101,7 @@ export class AccessLogFeed {
     // Once counts arrived, lines up to their counted_to were counted: a reopened stream goes on
     // from there, or (from an agent that sends none) starts at the end.
     const reopened = this.state.messages > 0;
-    const from = this.#countedTo ?? (this.#opts.from !== undefined && !reopened ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset, from_tail_sha256: this.#opts.from.tailSha256 ?? '' } : {});
+    const from = this.#countedTo ?? (this.#opts.from !== undefined && !reopened ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset, from_tail_sha256: this.#opts.from.tailSha256 ?? '', from_dev: this.#opts.from.dev ?? '' } : {});
     let first = true;
     const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
     this.#call = call;

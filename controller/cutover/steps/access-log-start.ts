@@ -7,8 +7,20 @@ import type { StepContext } from '../executor.js';
 
 export const ACCESS_LOG_START_KEY = 'accessLogStart';
 
-/** `tailSha256` finds the file again once compressed (absent from an agent that predates it). */
-export type AccessLogStart = { path: string; inode: string; offset: string; at: string; tailSha256?: string } | { unavailable: string };
+/**
+ * `tailSha256` finds the file again once compressed, `dev` tells a file of that inode on another
+ * filesystem apart (each absent from an agent that predates it).
+ */
+export type AccessLogStart = { path: string; inode: string; offset: string; at: string; tailSha256?: string; dev?: string } | { unavailable: string };
+
+/** A point to count the access log on from, as AccessLogFeed takes it; `at` is on the agent's clock. */
+export interface CountFrom {
+  inode: string;
+  offset: string;
+  at?: string;
+  tailSha256?: string;
+  dev?: string;
+}
 
 /** Never throws: without a position monitor counts from its own start, as before. */
 export function takeAccessLogStart(clientFor: () => AgentClient, agent: string, timeoutMs = 5000): Promise<AccessLogStart> {
@@ -27,7 +39,7 @@ export function takeAccessLogStart(clientFor: () => AgentClient, agent: string, 
         resolve({ unavailable: old ? `agent ${agent} predates AccessLogPosition (upgrade it): the access log is counted from monitor's start only` : e.message });
         return;
       }
-      resolve({ path: res.path, inode: res.inode, offset: res.offset, at: res.at, ...(res.tail_sha256 ? { tailSha256: res.tail_sha256 } : {}) });
+      resolve({ path: res.path, inode: res.inode, offset: res.offset, at: res.at, ...(res.tail_sha256 ? { tailSha256: res.tail_sha256 } : {}), ...(/^\d+$/.test(res.dev ?? '') ? { dev: res.dev } : {}) });
     });
   });
 }
@@ -40,11 +52,22 @@ export function earlierAccessLogStart(ctx: Pick<StepContext, 'previousAttempt'>)
 }
 
 /** The position propagate took, for monitor; `at` is the agent's clock when it was taken. */
-export function switchAccessLogStart(ctx: Pick<StepContext, 'record'>): { inode: string; offset: string; at?: string; tailSha256?: string } | undefined {
+export function switchAccessLogStart(ctx: Pick<StepContext, 'record'>): CountFrom | undefined {
   const ev = ctx.record.step('propagate')?.result?.evidence as Record<string, unknown> | undefined;
-  const v = ev?.[ACCESS_LOG_START_KEY] as { inode?: unknown; offset?: unknown; at?: unknown; tailSha256?: unknown } | undefined;
-  if (typeof v?.inode !== 'string' || typeof v.offset !== 'string') return undefined;
-  return { inode: v.inode, offset: v.offset, ...(typeof v.at === 'string' ? { at: v.at } : {}), ...(typeof v.tailSha256 === 'string' ? { tailSha256: v.tailSha256 } : {}) };
+  return countFrom(ev?.[ACCESS_LOG_START_KEY]);
+}
+
+/** A stored position (the switch's, or where stored counts ended) read back; undefined when unusable. */
+export function countFrom(value: unknown): CountFrom | undefined {
+  const v = value as { inode?: unknown; offset?: unknown; at?: unknown; tailSha256?: unknown; dev?: unknown } | null | undefined;
+  if (typeof v?.inode !== 'string' || typeof v.offset !== 'string' || !/^\d+$/.test(v.inode) || !/^\d+$/.test(v.offset)) return undefined;
+  return {
+    inode: v.inode,
+    offset: v.offset,
+    ...(typeof v.at === 'string' ? { at: v.at } : {}),
+    ...(typeof v.tailSha256 === 'string' ? { tailSha256: v.tailSha256 } : {}),
+    ...(typeof v.dev === 'string' && /^\d+$/.test(v.dev) ? { dev: v.dev } : {}),
+  };
 }
 
 /**

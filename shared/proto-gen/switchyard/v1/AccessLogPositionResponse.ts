@@ -8,6 +8,7 @@ export interface AccessLogPositionResponse {
   'offset'?: (number | string | Long);
   'at'?: (string);
   'tail_sha256'?: (string);
+  'dev'?: (string);
 }
 
 export interface AccessLogPositionResponse__Output {
@@ -16,4 +17,5 @@ export interface AccessLogPositionResponse__Output {
   'offset': (string);
   'at': (string);
   'tail_sha256': (string);
+  'dev': (string);
 }
