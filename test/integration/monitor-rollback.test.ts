@@ -16,7 +16,7 @@ import type { DnsProvider } from '../../controller/dns/provider.js';
 import type { AgentDirectory } from '../../controller/agents/agent-directory.js';
 import { tinyDnsServer } from '../helpers/tiny-dns.js';
 import type { CutoverEngine } from '../../controller/cutover/machine.js';
-import type { CutoverStore } from '../../controller/cutover/store/index.js';
+import { CutoverStore } from '../../controller/cutover/store/index.js';
 
 const HOST = '127.0.0.3';
 
@@ -80,7 +80,7 @@ async function relay(t: TestContext, target: { host: string; port: number }): Pr
   };
 }
 
-async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean; siteLogs?: boolean; status?: (n: number) => number; dnsAnswer?: () => string; viaRelay?: boolean } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; world: FakeWorld; log: string; hits: string[]; port: number; id: string; link?: Awaited<ReturnType<typeof relay>> }> {
+async function setup(t: TestContext, checks: Record<string, unknown>, opts: { accessLog?: boolean; siteLogs?: boolean; status?: (n: number) => number; dnsAnswer?: () => string; viaRelay?: boolean } = {}): Promise<{ engine: CutoverEngine; store: CutoverStore; file: string; agents: AgentDirectory; world: FakeWorld; log: string; hits: string[]; port: number; id: string; link?: Awaited<ReturnType<typeof relay>> }> {
   const dir = tempDir(t, 'sy-monitor-');
   const log = join(dir, 'access.log');
   writeFileSync(log, logLine(500).repeat(200)); // history before the watch: must not count
@@ -99,14 +99,14 @@ async function setup(t: TestContext, checks: Record<string, unknown>, opts: { ac
     },
     { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
   );
-  const { store } = tempStore(t);
+  const { store, file } = tempStore(t);
   const world = new FakeWorld();
   // With dnsAnswer: the real propagate, the zone's one server answering it (no resolvers).
   const propagate = opts.dnsAnswer === undefined ? {} : { propagate: await realPropagate(t, opts.dnsAnswer, agents) };
   const engine = newEngine(store, { executors: fakeSteps(world, { monitor: monitorExecutor({ agents }), ...propagate }), rollback: fakeRollback(world) });
   t.after(() => engine.close());
   const id = engine.create(plan, 'tester').id;
-  return { engine, store, world, log, hits: site.hits, port: site.port, id, ...(link === undefined ? {} : { link }) };
+  return { engine, store, file, agents, world, log, hits: site.hits, port: site.port, id, ...(link === undefined ? {} : { link }) };
 }
 
 async function realPropagate(t: TestContext, answer: () => string, agents: AgentDirectory) {
@@ -279,4 +279,37 @@ test('a 5xx burst written while the access-log stream is down is counted once it
   assert.ok(ev.accessLog.connects >= 2 && ev.accessLog.resumed >= 1, JSON.stringify(ev.accessLog));
   assert.deepEqual(ev.accessLog.reopenedAtEnd, []);
   assert.equal(world.count('fallback'), 0);
+});
+
+test('a controller restarted during the watch counts on from where its stored counts ended: a 5xx burst while it was down is counted once, and rolls back', async (t) => {
+  const { engine, store, file, agents, world, log, id } = await setup(t, { monitorMinutes: 0.2, monitorWindowSeconds: 10, monitorIntervalSeconds: 0.2, minSamples: 50 });
+  void engine.advance(id, 'monitor', 'tester');
+  await streamOpen(store, id);
+  const stored = () => (store.steps.get(id, 'monitor')?.result as { evidence?: { monitor?: MonitorEvidence & { accessLog: { countedTo?: { inode: string; dev?: string } | null } } } } | null)?.evidence?.monitor;
+  appendFileSync(log, logLine(200).repeat(30));
+  await until(() => stored()?.totals.log.byClass['2xx'] === 30, 10_000);
+  // The controller stops (SIGTERM); the burst happens while no controller runs.
+  await engine.close();
+  assert.equal(store.cutovers.get(id)!.state, 'interrupted');
+  assert.equal(stored()?.accessLog.countedTo?.inode, statSync(log).ino.toString(), 'where the stored counts end is stored with them');
+  assert.equal(stored()?.accessLog.countedTo?.dev, statSync(log).dev.toString());
+  appendFileSync(log, logLine(503).repeat(60));
+
+  const store2 = CutoverStore.open(file);
+  t.after(() => store2.close());
+  const world2 = new FakeWorld();
+  world2.stagingLocked = world.stagingLocked;
+  world2.dnsValue = world.dnsValue;
+  const second = newEngine(store2, { executors: fakeSteps(world2, { monitor: monitorExecutor({ agents }) }), rollback: fakeRollback(world2) });
+  t.after(() => second.close());
+  second.resumeAfterRestart();
+  await until(() => ['rolled_back', 'paused', 'failed', 'rollback_failed'].includes(second.get(id).state), 20_000);
+  const view = second.get(id);
+  assert.equal(view.state, 'rolled_back', `the burst while the controller was down was missed: ${JSON.stringify(view.steps.find((s) => s.name === 'monitor')?.result)}`);
+  const ev = (store2.rollbacks.get(id)!.evidence as { monitor: MonitorEvidence & { resumed: { accessLog: string }; accessLog: { countedFrom: { storedCountsEnd?: unknown; agentStart: string } } } }).monitor;
+  assert.equal(ev.totals.log.byClass['5xx'], 60, 'every line of the burst, once');
+  assert.equal(ev.totals.log.byClass['2xx'], 30, 'the stored counts carried on, their lines not counted again');
+  assert.match(ev.resumed.accessLog, /counted on from where the interrupted watch's stored counts ended/);
+  assert.equal(ev.accessLog.countedFrom.agentStart, 'position');
+  assert.ok(world2.calls.includes('rollback:dns'));
 });

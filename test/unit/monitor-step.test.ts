@@ -369,6 +369,73 @@ function ctxWithSwitch(plan: ReturnType<typeof planFor>, accessLogStart: Record<
   return { ...base, record: { ...base.record, step: (name: string) => (name === 'propagate' ? propagate : undefined) } } as unknown as StepContext;
 }
 
+test('a watch resumed after a controller restart counts on from where its stored counts ended, with those counts, and says so', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => timers.forEach((x) => clearInterval(x)));
+  const pos = (offset: number) => ({ inode: '4242', dev: '2049', offset: String(offset), tail_sha256: 'ef'.repeat(32) });
+  // Attempt 1: the agent counts 30 healthy requests in two intervals, each saying where its lines end.
+  let sent = 0;
+  const first = fakeAgents((call) => {
+    const timer = setInterval(() => {
+      sent++;
+      call.emit('data', { ...counts(sent <= 2 ? 15 : 0, 0), start: 'position', counted_to: pos(sent <= 2 ? 1000 * sent : 2000) });
+    }, 50);
+    timers.push(timer);
+    call.cancel = () => clearInterval(timer);
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 3 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const switchPos = { path: '/var/log/site.log', inode: '4242', dev: '2049', offset: '0', at: new Date().toISOString() };
+  const abort = new AbortController();
+  const ctx1 = ctxWithSwitch(plan, switchPos, abort.signal);
+  const run1 = monitorExecutor({ agents: first.agents }).run(ctx1);
+  const stored = () => ctx1.record.get('monitor') as { totals: { log: { byClass: Record<string, number> } }; accessLog: { countedTo: { offset: string } | null } } | undefined;
+  const until = async (ok: () => boolean) => {
+    for (const t0 = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 20))) if (Date.now() - t0 > 5000) throw new Error('timed out');
+  };
+  await until(() => stored()?.totals.log.byClass['2xx'] === 30);
+  // The controller stops: what the store holds is the last evidence put, as JSON.
+  abort.abort();
+  await run1;
+  const kept = JSON.parse(JSON.stringify(stored())) as NonNullable<ReturnType<typeof stored>>;
+  assert.equal(kept.totals.log.byClass['2xx'], 30);
+  assert.deepEqual(kept.accessLog.countedTo && { ...kept.accessLog.countedTo, at: undefined }, { inode: '4242', dev: '2049', offset: '2000', tailSha256: 'ef'.repeat(32), at: undefined }, 'where the stored counts end');
+
+  // Attempt 2, after the restart: 60 errors were logged while the controller was down.
+  const second = fakeAgents((call) => {
+    timers.push(setTimeout(() => call.emit('data', { ...counts(60, 60), start: 'position', counted_to: pos(8000) }), 50));
+  });
+  const previousAttempt = { cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 1, startedAt: null, endedAt: null, error: null, result: { evidence: { monitor: kept } } };
+  const result = await monitorExecutor({ agents: second.agents }).run({ ...ctxWithSwitch(plan, switchPos), attempt: 2, previousAttempt } as StepContext);
+  const req = second.calls[0]!.request as Record<string, unknown>;
+  assert.deepEqual([req.from_inode, req.from_offset, req.from_dev, req.from_tail_sha256], ['4242', '2000', '2049', 'ef'.repeat(32)], 'asked to go on from where the stored counts ended, not the switch nor the end');
+  assert.ok(result.rollback !== undefined, `the burst while the controller was down was not judged: ${result.summary}`);
+  const ev = (result.rollback.evidence as { monitor: { totals: { log: { byClass: Record<string, number> } }; resumed: { accessLog: string }; accessLog: { countedFrom: { storedCountsEnd?: { offset: string }; agentStart: string }; countedTo: { offset: string } } } }).monitor;
+  assert.deepEqual(ev.totals.log.byClass, { '2xx': 30, '5xx': 60 }, 'the stored counts carried on, each line once');
+  assert.match(ev.resumed.accessLog, /counted on from where the interrupted watch's stored counts ended: lines logged while the controller was down counted, none twice/);
+  assert.equal(ev.accessLog.countedFrom.storedCountsEnd?.offset, '2000');
+  assert.equal(ev.accessLog.countedFrom.agentStart, 'position');
+  assert.equal(ev.accessLog.countedTo.offset, '8000');
+});
+
+test('a watch resumed before it stored any counts counts from the switch; one resumed from counts that say no position, from the end, and says why', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.3 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const switchPos = { path: '/var/log/site.log', inode: '4242', dev: '2049', offset: '77', at: new Date().toISOString(), tailSha256: 'ab'.repeat(32) };
+  const interrupted = (evidence: unknown) => ({ cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 1, startedAt: null, endedAt: null, error: null, result: evidence === null ? null : { evidence } });
+  const none = fakeAgents(() => undefined);
+  const a = await monitorExecutor({ agents: none.agents }).run({ ...ctxWithSwitch(plan, switchPos), attempt: 2, previousAttempt: interrupted(null) } as StepContext);
+  const req = none.calls[0]!.request as Record<string, unknown>;
+  assert.deepEqual([req.from_inode, req.from_offset, req.from_dev], ['4242', '77', '2049'], 'nothing was counted: from the switch');
+  assert.match(a.summary ?? '', /access log to be counted on from the switch \(the interrupted watch had stored no counts\)/);
+
+  const old = fakeAgents(() => undefined);
+  const b = await monitorExecutor({ agents: old.agents }).run({ ...ctxWithSwitch(plan, switchPos), attempt: 2, previousAttempt: interrupted({ monitor: { watchedSeconds: 0.1, totals: { log: { total: 5, byClass: { '2xx': 5 } }, probes: { total: 1, errors: 0 } }, accessLog: { countedTo: null } } }) } as StepContext);
+  assert.equal((old.calls[0]!.request as Record<string, unknown>).from_inode, undefined, 'no position to go on from: the end, not the switch (those lines were counted)');
+  assert.match(b.summary ?? '', /access log counted from the resume: lines logged while the controller was down not counted \(the interrupted watch's counts did not say where their lines end/);
+  assert.match(b.summary ?? '', /: 5 logged requests/, 'the stored counts are carried on');
+});
+
 test('the switch position\'s device is asked for with it, so a file of that inode on another filesystem is not taken for the log', async (t) => {
   const prod = await site(t, (_req, res) => res.end('ok'));
   const { agents, calls } = fakeAgents(() => undefined);

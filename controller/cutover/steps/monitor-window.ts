@@ -78,8 +78,14 @@ export class WatchTotals {
   #log = { total: 0, errors: 0 };
   #probes = { total: 0, errors: 0 };
   #from: number;
-  constructor(readonly since: number) {
+  /** `carried`: the whole watch so far of an interrupted attempt this one goes on with. */
+  constructor(readonly since: number, carried?: Pick<WindowStats, 'from' | 'log' | 'probes'>) {
     this.#from = since;
+    if (carried === undefined) return;
+    this.#log = { ...carried.log };
+    this.#probes = { ...carried.probes };
+    const from = Date.parse(carried.from);
+    if (Number.isFinite(from) && from < since) this.#from = from;
   }
 
   add(sample: Sample): void {

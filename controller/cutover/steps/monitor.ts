@@ -10,6 +10,9 @@
 // The probes land in production's access log too: the agent is asked to leave the probes' user
 // agent out of its counts, so each probe counts once. The log is counted from where it ended at
 // the switch (taken by propagate), so a 5xx burst while DNS spread is judged with the first counts.
+// Each put of the evidence holds the counts so far and where their log lines end (countedTo): a
+// watch resumed after a restart goes on with those counts and from that point, so what was logged
+// while the controller was down is counted, and nothing twice.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
@@ -18,7 +21,7 @@ import type { Plan } from '../plan.js';
 import type { StepRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 import { AccessLogFeed } from './access-log-feed.js';
-import { backlogSpanMs, switchAccessLogStart } from './access-log-start.js';
+import { backlogSpanMs, countFrom, switchAccessLogStart, type CountFrom } from './access-log-start.js';
 import { judge, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
 import { pageUrl, pinnedRequest } from './pinned-http.js';
 
@@ -99,6 +102,81 @@ export function watchedBefore(previous: StepRow | undefined): number {
   return Number.isFinite(v) && v > 0 ? v : 0;
 }
 
+interface Totals {
+  log: { total: number; byClass: Record<string, number>; byStatus: Record<string, number>; unparsed: number; probesSetApart: number };
+  probes: { total: number; errors: number };
+}
+
+const emptyTotals = (): Totals => ({ log: { total: 0, byClass: {}, byStatus: {}, unparsed: 0, probesSetApart: 0 }, probes: { total: 0, errors: 0 } });
+
+const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+const counts = (v: unknown): Record<string, number> => Object.fromEntries(Object.entries(typeof v === 'object' && v !== null ? v : {}).map(([k, n]) => [k, count(n)]));
+const sums = (v: unknown): { total: number; errors: number } | undefined => {
+  const o = v as { total?: unknown; errors?: unknown } | undefined;
+  return typeof o?.total === 'number' && typeof o.errors === 'number' ? { total: count(o.total), errors: count(o.errors) } : undefined;
+};
+
+/**
+ * What an interrupted attempt stored for the watch it was doing: its counts so far (totals, the
+ * whole watch, the worst window) and where the access-log lines in them end. `countedTo` is null
+ * when that cannot be said (counts from an agent that predates counted_to, or a stream counting
+ * from the log's end that sent none yet), absent from a controller that predates storing it.
+ */
+export interface StoredWatch {
+  countedTo?: CountFrom | null;
+  totals: Totals;
+  watch?: Pick<WindowStats, 'from' | 'log' | 'probes'>;
+  peak: WindowStats | null;
+}
+
+/** Undefined unless the last attempt was interrupted and put its evidence (a failed one's re-run is a new watch). */
+export function storedWatch(previous: StepRow | undefined): StoredWatch | undefined {
+  if (previous?.state !== 'interrupted') return undefined;
+  const m = (previous.result?.evidence as Record<string, unknown> | undefined)?.[EVIDENCE_KEYS.monitor] as Record<string, unknown> | undefined;
+  if (m === undefined || typeof m !== 'object' || m === null) return undefined;
+  const t = m.totals as { log?: Record<string, unknown>; probes?: Record<string, unknown> } | undefined;
+  const totals = emptyTotals();
+  if (t?.log !== undefined) totals.log = { total: count(t.log.total), byClass: counts(t.log.byClass), byStatus: counts(t.log.byStatus), unparsed: count(t.log.unparsed), probesSetApart: count(t.log.probesSetApart) };
+  if (t?.probes !== undefined) totals.probes = sums(t.probes) ?? totals.probes;
+  const w = m.watch as { from?: unknown; log?: unknown; probes?: unknown } | undefined;
+  const wLog = sums(w?.log);
+  const wProbes = sums(w?.probes);
+  const watch = typeof w?.from === 'string' && wLog !== undefined && wProbes !== undefined ? { from: w.from, log: wLog, probes: wProbes } : undefined;
+  const p = m.peakWindow as WindowStats | null | undefined;
+  const peak = p !== null && typeof p === 'object' && typeof p.errorRate === 'number' ? p : null;
+  const log = m.accessLog as { countedTo?: unknown } | undefined;
+  const countedTo = log === undefined || !('countedTo' in log) ? undefined : (countFrom(log.countedTo) ?? null);
+  return { ...(countedTo === undefined ? {} : { countedTo }), totals, ...(watch === undefined ? {} : { watch }), peak };
+}
+
+/**
+ * Where a watch counts the access log from: the switch (a first watch, or one resumed before any
+ * counts were stored), where an interrupted attempt's stored counts ended, or the log's end.
+ */
+export type LogStart = { kind: 'switch' | 'stored'; from: CountFrom } | { kind: 'end'; why: string | null };
+
+export function logStart(ctx: Pick<StepContext, 'previousAttempt' | 'record'>, stored: StoredWatch | undefined): LogStart {
+  const fromSwitch = (why: string): LogStart => {
+    const from = switchAccessLogStart(ctx);
+    return from === undefined ? { kind: 'end', why } : { kind: 'switch', from };
+  };
+  if (ctx.previousAttempt === undefined) return fromSwitch('no position taken at the switch');
+  if (ctx.previousAttempt.state !== 'interrupted') return { kind: 'end', why: null };
+  // Cut short before it stored anything: nothing was counted, so the switch is still where to begin.
+  if (stored === undefined) return fromSwitch('no position taken at the switch');
+  if (stored.countedTo === undefined) return { kind: 'end', why: 'the interrupted watch was run by a controller that did not store where its counts ended' };
+  if (stored.countedTo === null) return { kind: 'end', why: 'the interrupted watch\'s counts did not say where their lines end (an agent that predates counted_to, or none arrived)' };
+  return { kind: 'stored', from: stored.countedTo };
+}
+
+/** Where the lines a StatusCounts counted end, with the end of its interval on the agent's clock. */
+function countedToOf(c: StatusCounts__Output): CountFrom | null {
+  const at = c.counted_to;
+  if (at == null || !/^\d+$/.test(at.inode) || !/^\d+$/.test(String(at.offset))) return null;
+  const end = Date.parse(c.window_start) + c.interval_ms;
+  return { inode: at.inode, offset: String(at.offset), ...(at.tail_sha256 ? { tailSha256: at.tail_sha256 } : {}), ...(/^\d+$/.test(at.dev ?? '') ? { dev: at.dev } : {}), ...(Number.isFinite(end) ? { at: new Date(end).toISOString() } : {}) };
+}
+
 export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
   return {
     idempotent: true,
@@ -115,15 +193,21 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const before = watchedBefore(ctx.previousAttempt);
       const owedMs = Math.max(0, s.durationMs - before * 1000);
       const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+      // A resumed watch goes on with the counts the interrupted one stored, from where their lines end.
+      const stored = storedWatch(ctx.previousAttempt);
+      const start = logStart(ctx, stored);
+      const from = start.kind === 'end' ? undefined : start.from;
       const window = new SlidingWindow(s.windowMs);
-      const watch = new WatchTotals(started);
+      const watch = new WatchTotals(started, stored?.watch);
       const limits = { maxErrorRate: s.maxErrorRate, minSamples: s.minSamples };
-      const totals = { log: { total: 0, byClass: {} as Record<string, number>, byStatus: {} as Record<string, number>, unparsed: 0, probesSetApart: 0 }, probes: { total: 0, errors: 0 } };
+      const totals: Totals = stored?.totals ?? emptyTotals();
+      /** Where the lines in totals.log end: what a watch resumed after this one is cut short counts on from. */
+      let countedTo: CountFrom | null = from ?? null;
       const userAgent = probeUserAgent();
       /** Counts from an agent that predates exclude_user_agent: the probes are in them too. */
       let probesInLog = false;
       const probes: ProbeResult[] = [];
-      let peak: WindowStats | null = null;
+      let peak: WindowStats | null = stored?.peak ?? null;
       let verdict: Verdict = judge(window.stats(clock()), limits);
       /** What `verdict` was taken over: the sliding window, or the whole watch so far when the window held too few. */
       let scope = 'window' as 'window' | 'watch';
@@ -161,9 +245,11 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         if (c.excluded_user_agent !== userAgent) probesInLog = true;
         for (const [k, n] of Object.entries(c.by_class)) totals.log.byClass[k] = (totals.log.byClass[k] ?? 0) + n;
         for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
+        countedTo = countedToOf(c);
         const now = clock();
-        // The first counts from the switch hold everything logged since: judged with this look,
-        // then aged from the switch as if counted live, not kept a whole window from now.
+        // The first counts from the switch (or from where stored counts ended) hold everything
+        // logged since: judged with this look, then aged from then as if counted live, not kept a
+        // whole window from now.
         const span = backlogPending ? backlogSpanMs(c, from?.at) : undefined;
         backlogPending = false;
         add({ at: now, source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0, ...(span === undefined ? {} : { since: now - span }) });
@@ -171,10 +257,18 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       };
 
       const agent = plan.production.agent;
-      // Only a first watch: a resumed or re-run one counted those lines already.
-      const from = before === 0 && ctx.previousAttempt === undefined ? switchAccessLogStart(ctx) : undefined;
       let backlogPending = from !== undefined;
       const feed = new AccessLogFeed({ agent, client: deps.agents.client(agent, 'production.agent'), intervalMs: s.intervalMs, excludeUserAgent: userAgent, onCounts, ...(from === undefined ? {} : { from }) });
+      const resuming = ctx.previousAttempt?.state === 'interrupted';
+      /** What a resumed watch counted of the access log, for its evidence and summary. */
+      const resumedLog = (): string => {
+        const agentStart = feed.state.start;
+        const since = start.kind === 'stored' ? 'where the interrupted watch\'s stored counts ended' : 'the switch (the interrupted watch had stored no counts)';
+        if (start.kind === 'end') return `counted from the resume: lines logged while the controller was down not counted (${start.why ?? 'a new watch'})`;
+        if (agentStart === 'position') return `counted on from ${since}: lines logged while the controller was down counted, none twice`;
+        if (agentStart === null) return `to be counted on from ${since} (no counts yet)`;
+        return `counted from the resume, not ${since}: ${agentStart === '' ? `agent ${agent} predates counting from a position (upgrade it)` : agentStart}; lines logged while the controller was down not counted`;
+      };
       const evidence = (): Record<string, unknown> => ({
         [EVIDENCE_KEYS.monitor]: {
           settings: { monitorSeconds: s.durationMs / 1000, windowSeconds: s.windowMs / 1000, intervalSeconds: s.intervalMs / 1000, minSamples: s.minSamples, maxErrorRate: s.maxErrorRate, pages: s.pages },
@@ -183,15 +277,15 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           elapsedSeconds: seconds(clock() - started),
           /** This attempt and the ones a restart cut short: what the next resume counts as done. */
           watchedSeconds: Math.round((before + seconds(clock() - started)) * 10) / 10,
-          ...(before > 0 ? { resumed: { watchedBeforeSeconds: before, owedSeconds: seconds(owedMs), note: 'resumed after an interruption: production was not watched while the controller was down; the counts here are since the resume' } } : {}),
+          ...(resuming ? { resumed: { watchedBeforeSeconds: before, owedSeconds: seconds(owedMs), accessLog: resumedLog(), note: 'resumed after an interruption: no probes while the controller was down; the totals, the whole watch and the worst window include the interrupted attempts\' counts' } } : {}),
           verdict: verdict.kind,
           scope,
           window: verdict.stats,
           watch: watchStats,
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
-          totals,
-          accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { switchPosition: from, agentStart: feed.state.start } },
+          totals: structuredClone(totals),
+          accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { [start.kind === 'stored' ? 'storedCountsEnd' : 'switchPosition']: from, agentStart: feed.state.start }, countedTo },
           probes: probes.slice(-PROBES_KEPT),
           failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
         },
@@ -247,7 +341,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const notes: string[] = [];
       if (feed.state.unavailable !== null) notes.push(`access log not watched: ${feed.state.unavailable}`);
       else if (feed.state.messages === 0) notes.push('no access-log counts arrived');
-      if (from === undefined && before === 0 && ctx.previousAttempt === undefined) notes.push('access log counted from monitor\'s start, not the switch (no position taken at the switch)');
+      if (resuming) notes.push(`access log ${resumedLog()}`);
+      else if (from === undefined && ctx.previousAttempt === undefined) notes.push('access log counted from monitor\'s start, not the switch (no position taken at the switch)');
       else if (from !== undefined && feed.state.start === '') notes.push(`agent ${agent} predates counting from the switch: access log counted from monitor's start only (upgrade the agent)`);
       else if (from !== undefined && feed.state.start?.startsWith('end') === true) notes.push(`access log counted from monitor's start: ${feed.state.start}`);
       if (probesInLog) notes.push(`agent ${agent} predates leaving the probes out of its access-log counts: probes answered were counted twice (upgrade the agent)`);
@@ -266,7 +361,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const logNote = notes.map((n) => `; ${n}`).join('');
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       return {
-        summary: `watched ${Math.round(s.durationMs / 1000)} s${before > 0 ? ` (${Math.round(before)} s before an interruption, ${Math.round(owedMs / 1000)} s after it; counts since the resume)` : ''}: ${totals.log.total} logged requests${totals.log.probesSetApart > 0 ? ` (${totals.log.probesSetApart} probe lines left out)` : ''}, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
+        summary: `watched ${Math.round(s.durationMs / 1000)} s${before > 0 ? ` (${Math.round(before)} s before an interruption, ${Math.round(owedMs / 1000)} s after it${stored === undefined ? '; counts since the resume' : ''})` : ''}: ${totals.log.total} logged requests${totals.log.probesSetApart > 0 ? ` (${totals.log.probesSetApart} probe lines left out)` : ''}, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
         evidence: ev,
       };
     },
