@@ -60,6 +60,7 @@ export interface ValidationModel {
   pages: number;
   summary: { pass: number; warn: number; fail: number };
   byStatus: Record<Verdict, FindingModel[]>;
+  /** Pages with a problem first, each group in the report's order: a capped table still shows them. */
   pageTable: PageRowModel[];
 }
 
@@ -80,6 +81,8 @@ export interface PageRowModel {
   /** Staging was locked: it answered its maintenance page, with `stagingMaintenanceStatus` (null: no answer). */
   stagingMaintenance: boolean;
   stagingMaintenanceStatus: number | null;
+  /** Production failed, answered otherwise than staging's baseline, or a failed or warned check names the page. */
+  problem: boolean;
 }
 
 export interface ReportModel {
@@ -193,9 +196,36 @@ function findings(v: unknown, nameKey: 'check' | 'name'): FindingModel[] {
   return arr(v).filter(isObj).map((f) => ({ check: str(f[nameKey]) ?? '?', page: str(f.page), status: verdict(f.status), message: str(f.message) ?? '' }));
 }
 
+function pageRow(r: Json, flagged: ReadonlySet<string>): PageRowModel {
+  const row = {
+    path: str(r.path) ?? '?',
+    status: num(r.status),
+    stagingStatus: num(r.stagingStatus),
+    redirects: num(r.redirects) ?? 0,
+    ttfbMs: num(r.ttfbMs),
+    stagingTtfbMs: num(r.stagingTtfbMs),
+    error: str(r.error),
+    stagingFrom: str(r.stagingBaseline) ?? 'live',
+    stagingRecordedAt: str(r.stagingRecordedAt),
+    stagingLeftTo: str(r.stagingLeftTo),
+    stagingNote: str(r.stagingNote),
+    stagingMaintenance: 'stagingMaintenanceStatus' in r,
+    stagingMaintenanceStatus: num(r.stagingMaintenanceStatus),
+  };
+  // Staging's status is only a baseline when there was one to compare with (not `none`).
+  const differs = row.stagingFrom !== 'none' && row.stagingStatus !== null && row.status !== row.stagingStatus;
+  return { ...row, problem: row.error !== null || differs || flagged.has(row.path) };
+}
+
+/** Stable: rows with a problem keep their order among themselves, as do the others. */
+function problemsFirst(rows: PageRowModel[]): PageRowModel[] {
+  return [...rows.filter((r) => r.problem), ...rows.filter((r) => !r.problem)];
+}
+
 function validation(v: unknown): ValidationModel | null {
   if (!isObj(v) || !Array.isArray(v.findings)) return null;
   const all = findings(v.findings, 'check');
+  const flagged = new Set(all.flatMap((f) => (f.status !== 'pass' && f.page !== null ? [f.page] : [])));
   const s = isObj(v.summary) ? v.summary : {};
   return {
     mode: str(v.mode) ?? 'pinned',
@@ -203,21 +233,7 @@ function validation(v: unknown): ValidationModel | null {
     pages: arr(v.pages).length,
     summary: { pass: num(s.pass) ?? all.filter((f) => f.status === 'pass').length, warn: num(s.warn) ?? all.filter((f) => f.status === 'warn').length, fail: num(s.fail) ?? all.filter((f) => f.status === 'fail').length },
     byStatus: { fail: all.filter((f) => f.status === 'fail'), warn: all.filter((f) => f.status === 'warn'), pass: all.filter((f) => f.status === 'pass') },
-    pageTable: arr(v.pageTable).filter(isObj).map((r) => ({
-      path: str(r.path) ?? '?',
-      status: num(r.status),
-      stagingStatus: num(r.stagingStatus),
-      redirects: num(r.redirects) ?? 0,
-      ttfbMs: num(r.ttfbMs),
-      stagingTtfbMs: num(r.stagingTtfbMs),
-      error: str(r.error),
-      stagingFrom: str(r.stagingBaseline) ?? 'live',
-      stagingRecordedAt: str(r.stagingRecordedAt),
-      stagingLeftTo: str(r.stagingLeftTo),
-      stagingNote: str(r.stagingNote),
-      stagingMaintenance: 'stagingMaintenanceStatus' in r,
-      stagingMaintenanceStatus: num(r.stagingMaintenanceStatus),
-    })),
+    pageTable: problemsFirst(arr(v.pageTable).filter(isObj).map((r) => pageRow(r, flagged))),
   };
 }
 

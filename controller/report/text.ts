@@ -90,7 +90,8 @@ function stagingPage(r: PageRowModel): { cell: string; notes: string[] } {
 
 /**
  * The page table, aligned: production's status and TTFB beside what staging's checks compared
- * with. Capped at PAGE_ROWS_SHOWN rows, saying how many more there are.
+ * with. Capped at PAGE_ROWS_SHOWN rows, pages with a problem first, saying how many more there
+ * are and how many of those have a problem.
  */
 function pageTable(rows: readonly PageRowModel[]): string[] {
   if (rows.length === 0) return [];
@@ -106,7 +107,9 @@ function pageTable(rows: readonly PageRowModel[]): string[] {
   const right = new Set([2, 4]);
   const line = (c: string[]): string => `    ${c.map((v, i) => (i === c.length - 1 ? v : right.has(i) ? v.padStart(width[i]!) : v.padEnd(width[i]!))).join('  ')}`.trimEnd();
   const more = rows.length - shown.length;
-  return [`  Pages (${rows.length}): production and what staging's checks compared with`, line(head), ...cells.map(line), ...(more > 0 ? [`    … ${more} more page${more === 1 ? '' : 's'} left off (--json lists them)`] : [])];
+  // Problems come first (model), so this is 0 unless there are more of them than rows shown.
+  const moreProblems = rows.slice(PAGE_ROWS_SHOWN).filter((r) => r.problem).length;
+  return [`  Pages (${rows.length}): production and what staging's checks compared with`, line(head), ...cells.map(line), ...(more > 0 ? [`    … ${more} more page${more === 1 ? '' : 's'} left off, ${moreProblems} of them with a problem (--json lists them)`] : [])];
 }
 
 function validation(m: ReportModel): string[] {

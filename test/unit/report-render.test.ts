@@ -242,8 +242,10 @@ test("text report's page table: production's status and TTFB beside what staging
   const lines = text.split('\n');
   const at = lines.findIndex((l) => l.startsWith('  Pages (5)'));
   assert.ok(at > 0, text);
-  const [head, ...rows] = lines.slice(at + 1, at + 7);
+  const [head, down, ...rows] = lines.slice(at + 1, at + 7);
   assert.match(head!, /^ {4}path\s+production\s+TTFB\s+staging\s+TTFB$/);
+  // The page production failed on comes first; the rest keep the report's order.
+  assert.match(down!, /\/down\/\s+error\s+-\s+200\s+30 ms\s+production: connect ECONNREFUSED 203\.0\.113\.20:443$/);
   // Aligned: each column starts at the same place on every row.
   const col = (l: string, v: string) => l.indexOf(v);
   assert.equal(col(rows[0]!, '200'), col(head!, 'production'));
@@ -254,7 +256,6 @@ test("text report's page table: production's status and TTFB beside what staging
   assert.match(rows[1]!, /\/gone\/\s+410\s+1200 ms\s+410\s+18 ms\s+1 redirect; staging as lock recorded it \(2030-01-01T07:59:00\.000Z\); now its maintenance page \(503\), not compared$/);
   assert.match(rows[2]!, /\/new\/\s+200\s+20 ms\s+-\s+- {2}staging not compared: no record of it from before the freeze; now its maintenance page \(no answer\), not compared$/);
   assert.match(rows[3]!, /\/shop\/\s+200\s+25 ms\s+off-site\s+30 ms\s+staging redirected to https:\/\/shop\.example\.net\/; staging as preflight recorded it; now its maintenance page \(503\), not compared$/);
-  assert.match(rows[4]!, /\/down\/\s+error\s+-\s+200\s+30 ms\s+production: connect ECONNREFUSED 203\.0\.113\.20:443$/);
 
   // Bounded: a long page list prints its first rows and says how many were left off.
   v.pageTable = Array.from({ length: 40 }, (_, i) => ({ path: `/p${i}/`, status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 10, stagingTtfbMs: 10 }));
@@ -262,5 +263,37 @@ test("text report's page table: production's status and TTFB beside what staging
   assert.match(long, /^ {2}Pages \(40\)/m);
   assert.match(long, /^ {4}\/p24\/ /m);
   assert.doesNotMatch(long, /\/p25\//);
-  assert.match(long, /^ {4}… 15 more pages left off \(--json lists them\)$/m);
+  assert.match(long, /^ {4}… 15 more pages left off, 0 of them with a problem \(--json lists them\)$/m);
+});
+
+test('text and HTML page tables: pages with a problem come first, so a failing page past the first 25 is shown, not only counted', () => {
+  const v = validationReport();
+  v.pageTable = Array.from({ length: 40 }, (_, i) => ({ path: `/p${i}/`, status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 10, stagingTtfbMs: 10 }));
+  v.pageTable[30] = { ...v.pageTable[30]!, status: null, ttfbMs: null, error: 'connect ECONNREFUSED 203.0.113.20:443' };
+  v.pageTable[33] = { ...v.pageTable[33]!, status: 500 };
+  // Not compared (no record from before the freeze): production's status differing is no problem of itself.
+  v.pageTable[34] = { ...v.pageTable[34]!, status: 404, stagingStatus: null, stagingBaseline: 'none', stagingNote: 'no record' };
+  v.findings = [
+    { check: 'canonical', page: '/p36/', status: 'fail', message: 'points to staging' },
+    { check: 'redirect-chain', page: '/p38/', status: 'warn', message: '2 redirects' },
+    { check: 'status', page: '/p39/', status: 'pass', message: '200 as expected' },
+  ];
+  const text = formatReportText({ ...fullReport(), validation: v });
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  Pages (40)'));
+  assert.ok(at > 0, text);
+  const paths = lines.slice(at + 2, at + 2 + 25).map((l) => l.trim().split(/\s+/)[0]);
+  assert.deepEqual(paths.slice(0, 6), ['/p30/', '/p33/', '/p36/', '/p38/', '/p0/', '/p1/'], text);
+  assert.match(lines[at + 2]!, /\/p30\/\s+error\s.*production: connect ECONNREFUSED/);
+  assert.ok(!paths.includes('/p34/') && !paths.includes('/p39/'), 'a page not compared, or with passes only, keeps its place');
+  assert.match(text, /^ {4}… 15 more pages left off, 0 of them with a problem \(--json lists them\)$/m);
+
+  const full = renderReportHtml({ ...fullReport(), validation: v });
+  const html = full.slice(full.indexOf('<summary>Pages (40)</summary>'));
+  const order = ['/p30/', '/p33/', '/p36/', '/p38/', '/p0/', '/p29/', '/p31/', '/p39/'].map((p) => html.indexOf(`<td><code>${p}</code></td>`));
+  assert.ok(order.every((x, i) => x > 0 && (i === 0 || x > order[i - 1]!)), `HTML rows in order problems first: ${order.join(', ')}`);
+
+  // More problem pages than rows shown: the ones left off are said.
+  v.pageTable = v.pageTable.map((r) => ({ ...r, status: 503 }));
+  assert.match(formatReportText({ ...fullReport(), validation: v }), /^ {4}… 15 more pages left off, 14 of them with a problem \(--json lists them\)$/m);
 });
