@@ -117,10 +117,11 @@ export function installProblemHandlers(app: FastifyInstance, missing: MissingRes
       }
       void reply.header('allow', allow.join(', '));
       if (request.method === 'OPTIONS') return reply.code(204).send();
-      const err = new SwitchyardError('SY_METHOD_NOT_ALLOWED', `${path} does not take ${request.method}; it takes ${allow.join(', ')}`);
+      // The detail names the path as the client addressed it, like `instance`: behind a proxy the bare one is not theirs.
+      const err = new SwitchyardError('SY_METHOD_NOT_ALLOWED', `${instance} does not take ${request.method}; it takes ${allow.join(', ')}`);
       return sendProblem(reply, toProblem(err, instance));
     }
-    const err = new SwitchyardError('SY_NOT_FOUND', `no route ${request.method} ${path}`);
+    const err = new SwitchyardError('SY_NOT_FOUND', `no route ${request.method} ${instance}`);
     return sendProblem(reply, toProblem(err, instance));
   });
 }

@@ -743,6 +743,26 @@ test("behind a trusted proxy a problem's instance is the path the client asked f
   assert.equal(await instance({ url: '/v1/cutovers/co_nope', headers: { ...viewer, 'x-forwarded-prefix': '/elsewhere' }, remoteAddress: '192.0.2.7' }), '/v1/cutovers/co_nope');
 });
 
+test("behind a trusted proxy the detail of a no-route 404 and a wrong-method 405 names the path as the client asked for it, prefix included, like instance", async (t) => {
+  const { app } = await harness(t, {}, true, { trustedProxies: ['10.0.0.0/8'] });
+  const via = (headers: Record<string, string>) => ({ headers: { ...headers, 'x-forwarded-prefix': '/switchyard' }, remoteAddress: '10.1.2.3' });
+  const problem = async (req: InjectOptions) => {
+    const res = await app.inject(req);
+    assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', res.body);
+    return res.json() as { status: number; code: string; detail: string; instance?: string };
+  };
+  const missing = await problem({ url: '/v1/nothing-here?x=1', ...via(viewer) });
+  assert.deepEqual([missing.status, missing.code, missing.detail, missing.instance], [404, 'SY_NOT_FOUND', 'no route GET /switchyard/v1/nothing-here', '/switchyard/v1/nothing-here']);
+  const wrong = await problem({ method: 'PUT', url: '/v1/cutovers', ...via(op) });
+  assert.equal(wrong.status, 405, wrong.detail);
+  assert.equal(wrong.code, 'SY_METHOD_NOT_ALLOWED');
+  assert.match(wrong.detail, /^\/switchyard\/v1\/cutovers does not take PUT; it takes /);
+  assert.equal(wrong.instance, '/switchyard/v1/cutovers');
+  // Not from a trusted proxy: the bare path, as before.
+  const direct = await problem({ url: '/v1/nothing-here', headers: { ...viewer, 'x-forwarded-prefix': '/elsewhere' }, remoteAddress: '192.0.2.7' });
+  assert.equal(direct.detail, 'no route GET /v1/nothing-here');
+});
+
 test('without trustedProxies X-Forwarded-Prefix is ignored, and a trustedProxies entry that is not an address stops start-up naming it', async (t) => {
   const { app } = await harness(t);
   const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'x-forwarded-prefix': '/switchyard' }, payload: planInput() });
