@@ -39,8 +39,19 @@ const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running:
  */
 export function fallbackLine(c: Pick<CutoverLike, 'id' | 'state' | 'fallbackUntil'>, now = Date.now()): string | undefined {
   if (c.state !== 'fallback' || typeof c.fallbackUntil !== 'string') return undefined;
-  if (Date.parse(c.fallbackUntil) > now) return `fallback window until ${c.fallbackUntil}: staging read-only and ready; rollback goes back`;
+  const left = Date.parse(c.fallbackUntil) - now;
+  if (left > 0) return `fallback window until ${c.fallbackUntil} (${timeLeft(left)}): staging read-only and ready; rollback goes back`;
   return `fallback window over since ${c.fallbackUntil}; staging is still held read-only and nothing is released on its own: release when sure (switchyard cutover release ${c.id}), or roll back`;
+}
+
+/**
+ * How long until the window ends, as the operator plans with it: the ISO time is UTC, not their
+ * clock. Rounded up to the minute, so an open window never reads "in 0 min".
+ */
+export function timeLeft(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  return h === 0 ? `in ${minutes} min` : `in ${h} h ${minutes % 60} min`;
 }
 
 export function formatCutover(c: CutoverLike, now = Date.now()): string {
