@@ -68,7 +68,9 @@ export class RestClient {
     }
     if (!res.ok) {
       const err = problemError(res.status, res.statusText, text);
-      throw PASSING.has(res.status) ? notReached(err) : err;
+      // A proxy's 502/503/504 says the controller is away; the controller's own (an agent or the
+      // DNS provider it asked failed) is its answer, and asking again only repeats that wait.
+      throw PASSING.has(res.status) && !controllersProblem(text) ? notReached(err) : err;
     }
     if (text === '') return undefined as T;
     try {
@@ -126,6 +128,15 @@ export class RestClient {
 
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('POST', path, body ?? {});
+  }
+}
+
+/** A problem document with one of the controller's error codes: the controller answered it, not a proxy. */
+function controllersProblem(text: string): boolean {
+  try {
+    return isErrorCode((JSON.parse(text) as { code?: unknown } | null)?.code);
+  } catch {
+    return false;
   }
 }
 

@@ -164,3 +164,18 @@ test('agents and parity, reads too, ride out a dropped connection and a 502/503/
   assert.doesNotMatch(typo.stderr, /trying again/);
   assert.equal(controller.seen.filter((k) => k.includes('staging=nope')).length, 1);
 });
+
+test("parity: the controller's own 502/504 (an agent it asked did not answer) is its answer, said once, not a proxy's to wait out", async (t) => {
+  const controller = await standIn(t, (key) => {
+    if (key.includes('production=prod-down')) return { status: 502, body: { code: 'SY_AGENT_UNREACHABLE', title: 'Agent unreachable', detail: 'agent prod-down at 10.0.0.9:7701: ECONNREFUSED' } };
+    if (key.includes('production=prod-hung')) return { status: 504, body: { code: 'SY_AGENT_TIMEOUT', title: 'Agent did not answer in time', detail: 'agent prod-hung: no answer in 10000 ms' } };
+    return 404;
+  });
+  for (const agent of ['prod-down', 'prod-hung']) {
+    const p = await cli(controller.url, ['parity', '--staging', 'staging-1', '--production', agent]);
+    assert.notEqual(p.code, 0);
+    assert.doesNotMatch(p.stderr, /trying again/, p.stderr);
+    assert.match(p.stderr, agent === 'prod-down' ? /502 Agent unreachable: agent prod-down/ : /504 Agent did not answer in time: agent prod-hung/);
+    assert.equal(controller.seen.filter((k) => k.includes(`production=${agent}`)).length, 1, `${agent}: asked once`);
+  }
+});
