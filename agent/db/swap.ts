@@ -39,6 +39,18 @@ export async function hasKeptAside(conn: Connection, target: string): Promise<bo
   return (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prevSchema(target), KEPT_TABLE])).length > 0;
 }
 
+/**
+ * `prev` has lost every table its record says was kept aside (RENAME TABLE moves them back all at
+ * once): a rollback already put them back. False when production had no table to keep.
+ */
+async function tablesAlreadyBack(conn: Connection, target: string): Promise<boolean> {
+  const prev = prevSchema(target);
+  const recorded = await rows<{ n: string }>(conn, `SELECT name AS n FROM ${qt(prev, KEPT_TABLE)} WHERE kind = 'TABLE' LIMIT 1`);
+  if (recorded.length === 0) return false;
+  const held = await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> ? LIMIT 1', [prev, KEPT_TABLE]);
+  return held.length === 0;
+}
+
 export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
   const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
     conn,
@@ -442,6 +454,17 @@ export async function rollbackSwap(
 ): Promise<RollbackResult> {
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
+  // An earlier attempt stopped after RENAME TABLE put production's tables back and before it
+  // dropped `prev` (holding only its record then). Swapping again would take production's own
+  // tables for the copy: moved out, and dropped with it. What that attempt left is finished instead.
+  if (await tablesAlreadyBack(conn, target)) {
+    await recreateKept(conn, target, await readKeptObjects(conn, target), logger ?? silent);
+    await conn.query(`DROP DATABASE ${qi(prev)}`);
+    throw new SwitchyardError(
+      'SY_PRECONDITION',
+      `nothing kept aside for ${target}: an earlier attempt of this rollback already put production's tables back and stopped before it finished; finished now (their views, triggers and routines re-created, ${prev} dropped)`,
+    );
+  }
   const last = lastSchema(target);
   const keepLive = opts.keepLive === true;
   const notes: string[] = [];

@@ -105,3 +105,35 @@ test('records of served copies an operator has dropped are forgotten when the ag
   await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_4' }), /nothing kept aside/);
   assert.deepEqual(recordsOf(state), ['shop__sy_served co_3']);
 });
+
+test("a rollback stopped after it put production's tables back but before it dropped <db>__sy_prev: the retry leaves them in place (not swapped out and dropped with the copy) and finishes", async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, async ({ s, p: prod }) => {
+    await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await s.query("INSERT INTO shop.orders VALUES (1, 'staging')");
+    await prod.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await prod.query("INSERT INTO shop.orders VALUES (1, 'production'), (2, 'production')");
+    await prod.query('CREATE VIEW shop.recent AS SELECT id FROM shop.orders');
+  });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // The kept-aside schema's record as the swap-in wrote it: what the stopped rollback left behind.
+  await p.query('CREATE DATABASE keep_copy');
+  await p.query('CREATE TABLE keep_copy.k LIKE shop__sy_prev.__sy_kept');
+  await p.query('INSERT INTO keep_copy.k SELECT * FROM shop__sy_prev.__sy_kept');
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: false, attempt: 'co_1' });
+  const production = [{ id: 1, v: 'production' }, { id: 2, v: 'production' }];
+  assert.deepEqual((await p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], production);
+  // Stopped after RENAME TABLE put production's tables back, before the objects came back and
+  // <db>__sy_prev (holding only its record now) was dropped.
+  await p.query('DROP VIEW shop.recent');
+  await p.query('CREATE DATABASE shop__sy_prev');
+  await p.query('CREATE TABLE shop__sy_prev.__sy_kept LIKE keep_copy.k');
+  await p.query('INSERT INTO shop__sy_prev.__sy_kept SELECT * FROM keep_copy.k');
+
+  for (const keepLive of [false, true]) {
+    await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: keepLive, attempt: 'co_1' }), /already/);
+    assert.deepEqual((await p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], production, `keep_live_copy ${keepLive}: production's tables stay live`);
+    assert.deepEqual(await schemasOf(p), [], 'no served copy of production\'s own tables');
+    assert.deepEqual(await tablesOf(p, 'shop__sy_prev'), [], 'the leftover kept-aside schema is gone');
+    assert.deepEqual((await p.query('SELECT id FROM shop.recent ORDER BY id'))[0], [{ id: 1 }, { id: 2 }], 'its objects are back');
+  }
+});
