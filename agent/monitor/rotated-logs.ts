@@ -1,6 +1,6 @@
 // The files a rotation may have renamed the access log to: `<path>.1` (logrotate's default),
 // `<path>-20261207` (dateext), `<path>.1` left uncompressed by delaycompress, … — every sibling in
-// the log's directory named `<base>.*` or `<base>-*`. The tailer tells them apart by inode, so a
+// the log's directory named `<base>.<digit>…` or `<base>-<digit>…`. The tailer tells them apart by inode, so a
 // name scheme need not be guessed. Compressed ones are left out: their inode is a new file's,
 // and their bytes are not the log's at the recorded offset.
 import { readdir, stat } from 'node:fs/promises';
@@ -11,7 +11,10 @@ const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|lzma|lz|z|zip)$/i;
 async function siblingNames(path: string): Promise<string[]> {
   const base = basename(path);
   try {
-    return (await readdir(dirname(path))).filter((n) => (n.startsWith(`${base}.`) || n.startsWith(`${base}-`)) && n.length > base.length + 1);
+    // The suffix starts with a digit: logrotate's `.N` and dateext's `-20261207` (or a dateformat
+    // like `.2026-12-07`) do, while a live sibling such as `access.log-json` or `access.log.bak`
+    // does not — read whole as a rotation in between, its lines would be counted as traffic.
+    return (await readdir(dirname(path))).filter((n) => (n.startsWith(`${base}.`) || n.startsWith(`${base}-`)) && /^[0-9]/.test(n.slice(base.length + 1)));
   } catch {
     return [];
   }

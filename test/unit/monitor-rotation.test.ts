@@ -250,6 +250,14 @@ test('rotated twice since the switch: the file in between is read whole (plain o
   const plain = await twice((log, b) => renameSync(log, b));
   assert.deepEqual(plain, { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] });
 
+  // Live siblings that are no rotation (another format's log, an admin's copy), written since: not counted.
+  const siblings = await twice((log, b) => {
+    renameSync(log, b);
+    writeFileSync(`${log}-json`, line(500).repeat(7));
+    writeFileSync(`${log}.bak`, line(502).repeat(3));
+  });
+  assert.deepEqual(siblings, { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] });
+
   // B compressed at once (gzip keeps its mtime, as logrotate does).
   const gz = await twice((log, b) => {
     writeFileSync(`${b}.gz`, gzipSync(readFileSync(log)));
