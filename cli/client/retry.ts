@@ -24,11 +24,15 @@ export function transportReason(err: unknown): string {
 
 /**
  * Whether waiting could help: a refused or dropped connection can (a restarting controller, a
- * flaky link); a host name that does not resolve, or a URL fetch will not open at all (a port
- * browsers block, such as 9 or 25: undici's "bad port", with no code), cannot — asking again only
- * hides the typo for longer.
+ * flaky link); a host name that does not resolve, a certificate not trusted, or a URL fetch will
+ * not open at all (a port browsers block, such as 9 or 25: undici's "bad port", with no code),
+ * cannot — asking again only hides the mistake for longer.
  */
 export function worthRetrying(err: unknown): boolean {
   const code = (err as FetchFailure).cause?.code;
-  return code !== undefined && code !== 'ENOTFOUND';
+  return code !== undefined && code !== 'ENOTFOUND' && !TLS_REFUSAL.test(code);
 }
+
+// A certificate the client does not trust, or TLS spoken to a plain port (or the other way
+// round), is the same on every try: OpenSSL's and Node's TLS error codes.
+const TLS_REFUSAL = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE)|ERR_INVALID_URL$)/;

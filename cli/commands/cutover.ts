@@ -183,9 +183,11 @@ export async function listCutovers(client: RestClient, limit?: number, pageSize 
   // sees the client, which behind a proxy with a prefix may not be how this base URL reads.
   let next: string | null = `/v1/cutovers?limit=${per}`;
   while (next !== null && (limit === undefined || found.length < limit)) {
-    const page: { cutovers: CutoverLike[]; nextCursor: string | null } = await client.getPatiently(next, patience);
+    const page: { cutovers: CutoverLike[]; nextCursor?: string | null } = await client.getPatiently(next, patience);
     found.push(...page.cutovers);
-    next = page.nextCursor === null ? null : `/v1/cutovers?limit=${per}&cursor=${encodeURIComponent(page.nextCursor)}`;
+    // A controller from before paging sends no cursor and the same first page every time: stop.
+    const cursor = page.nextCursor;
+    next = typeof cursor !== 'string' || cursor === '' || page.cutovers.length === 0 ? null : `/v1/cutovers?limit=${per}&cursor=${encodeURIComponent(cursor)}`;
   }
   return limit === undefined ? found : found.slice(0, limit);
 }

@@ -119,6 +119,40 @@ test('a URL fetch will not open (a blocked port) is not asked again, by a read o
   }
 });
 
+test('a certificate the CLI does not trust is not asked again: one line naming why, from a read and from watch', async (t) => {
+  const { createServer: createHttps } = await import('node:https');
+  const { readFileSync } = await import('node:fs');
+  const { makePki } = await import('../helpers/pki.js');
+  const pki = await makePki(t);
+  const tls = await pki.issue('controller', ['IP:127.0.0.1'], 'server');
+  let seen = 0;
+  const server = createHttps({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (_req, res) => {
+    seen++;
+    res.end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  for (const args of [['cutover', 'status', 'co_1'], ['cutover', 'watch', 'co_1']]) {
+    const started = Date.now();
+    const run = await cli(url, args);
+    assert.notEqual(run.code, 0, args.join(' '));
+    assert.doesNotMatch(run.stderr, /trying again/, args.join(' '));
+    assert.match(run.stderr, /cannot reach the controller at https:\/\/127\.0\.0\.1:\d+: [A-Z_]*(CERT|SIGNATURE|ISSUER)/, run.stderr);
+    assert.ok(Date.now() - started < 5_000, `${args.join(' ')} gave up at once`);
+  }
+  assert.equal(seen, 0);
+});
+
+test('cutover list --all against a controller that sends no nextCursor (from before paging) stops after the first page', async (t) => {
+  const page = { cutovers: [{ id: 'co_1', site: 'example.com', state: 'completed', createdAt: '2026-12-01T00:00:00.000Z' }] };
+  const controller = await standIn(t, () => ({ status: 200, body: page }));
+  const run = await cli(controller.url, ['cutover', 'list', '--all']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /co_1/);
+  assert.equal(controller.seen.length, 1, controller.seen.join(', '));
+});
+
 test('rollback, idempotent by contract, is asked again after a drop; advance is never retried', async (t) => {
   const controller = await standIn(t, (key, n) => {
     if (key === 'POST /v1/cutovers/co_1/rollback') return n === 1 ? 'drop' : { status: 202, body: cutover('rolling_back').body };
