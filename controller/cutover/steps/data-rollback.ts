@@ -92,7 +92,8 @@ export function databaseRollbackPart(deps: DataStepDeps): RollbackPart {
         if (res.served_schema === '') {
           const liveCopy = 'not reported kept: the production agent predates keep_live_copy and dropped it; upgrade it before the next cutover';
           ctx.logger.error({ agent }, liveCopy);
-          return { detail: { agent, schema: db.production, tablesRestored: res.tables, liveCopy } };
+          // An agent that old sends no notes today; one that does is heard all the same.
+          return { detail: { agent, schema: db.production, tablesRestored: res.tables, liveCopy, ...notes } };
         }
         const servedCopy = {
           schema: res.served_schema,
