@@ -10,7 +10,7 @@ import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { closeConn, connect, dbError, errnoOf, rows, type DbTarget } from './connect.js';
-import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, type RangeBounds } from './sql.js';
+import { qi, qt, rangeWhere, shadowSchema, checkSchemaName, KEPT_TABLE, type RangeBounds } from './sql.js';
 import { inspectSchema, keyColumnTypes, normalizeCreate, type SchemaInfo, type SchemaObject, type Table } from './inspect.js';
 import { ConnPool } from './conn-pool.js';
 import { bestAlgo, checksumChunk, type ChunkSum } from './checksum.js';
@@ -396,7 +396,7 @@ async function repair(
       const keptIn = await keepObjectsAside(meta, target, only, log);
       const told = new Set(only.map((o) => `${o.kind} ${o.name}: extra`));
       for (const [i, d] of objectsDiffering.entries()) {
-        if (told.has(d)) objectsDiffering[i] = `${d} — only production had it: dropped, ${keptIn === undefined ? 'its definition logged (nothing kept aside to record it in)' : `its definition kept in ${keptIn} (a DB rollback re-creates it)`}`;
+        if (keptIn !== undefined && told.has(d)) objectsDiffering[i] = `${d} — only production had it: dropped, ${keptIn.rollbackRecreates ? `its definition kept in ${keptIn.schema} (a DB rollback re-creates it)` : `its definition kept in ${keptIn.schema}.${KEPT_TABLE} until release, to re-create by hand (nothing is kept aside for a DB rollback)`}`;
       }
       takenOff.push(...prod.objects);
       await dropAllObjects(meta, target, prod.objects);

@@ -332,21 +332,27 @@ async function appendKept(conn: Connection, prev: string, o: SchemaObject): Prom
  * sync is about to drop: staging defines the schema's objects. Recorded with the objects presync
  * kept, so a DB rollback re-creates them with production's own tables, as it does production's
  * objects of before the copy; one of a name already recorded is not (the object production had at
- * the copy comes back). Without a record to join (released), their definitions are logged.
- * Returns where they were recorded, or undefined.
+ * the copy comes back). Without a record to join (released: no rollback comes), they are recorded
+ * in `<db>__sy_last`.`__sy_kept`, as the objects a rollback cannot re-create are: a log alone was
+ * seen by no one, and may be gone when someone needs the definition. Nothing is dropped yet, so a
+ * record that cannot be written stops sync. Returns where they were recorded.
  */
-export async function keepObjectsAside(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<string | undefined> {
+export async function keepObjectsAside(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<{ schema: string; rollbackRecreates: boolean } | undefined> {
   if (objects.length === 0) return undefined;
   const prev = prevSchema(target);
   const definitions = objects.map((o) => ({ kind: o.kind, name: o.name, createSql: o.createSql }));
   if (!(await hasKeptAside(conn, target))) {
-    logger.warn({ schema: target, objects: definitions }, 'objects only production has dropped (staging defines the objects), with no copy kept aside to record them in: their definitions');
-    return undefined;
+    const last = lastSchema(target);
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+    await createKeptTable(conn, last, true);
+    for (const o of objects) await appendKept(conn, last, o);
+    logger.warn({ schema: target, kept: last, objects: definitions }, 'objects only production has dropped (staging defines the objects), with no copy kept aside for a rollback: their definitions recorded in __sy_last, to re-create by hand');
+    return { schema: last, rollbackRecreates: false };
   }
   const have = new Set((await readKeptObjects(conn, target)).map((o) => `${o.kind} ${o.name}`));
   for (const o of objects.filter((x) => !have.has(`${x.kind} ${x.name}`))) await appendKept(conn, prev, o);
   logger.warn({ schema: target, kept: prev, objects: definitions }, 'objects only production has dropped (staging defines the objects): recorded, a DB rollback re-creates them');
-  return prev;
+  return { schema: prev, rollbackRecreates: true };
 }
 
 /** Of `objects` (the live schema's that staging lacks), those the copy did not create: production added them. */

@@ -313,6 +313,24 @@ test('triggers production added after presync on tables both sides have: sync dr
   assert.deepEqual(await ordersOf(p, [20]), [{ id: 20, v: 'SHOUT' }], 'the trigger fires again');
 });
 
+test('objects production added after release, which sync drops (nothing kept aside for a rollback): their definitions are kept in __sy_last.__sy_kept and the report line says so, not only the log', async (t) => {
+  const { p, prodAgent, peer } = await twoAgents(t, shop);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  assert.equal((await unaryCall<object, { dropped: boolean }>(prodAgent.client, 'ReleaseDatabase', { target_schema: 'shop' })).dropped, true);
+  await p.query('CREATE TRIGGER shop.orders_upper BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.v = UPPER(NEW.v)');
+  await p.query("CREATE VIEW shop.big_orders AS SELECT id FROM shop.orders WHERE v = 'big'");
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  assert.deepEqual([...sync.objects_differing].sort(), [
+    'TRIGGER orders_upper: extra — only production had it: dropped, its definition kept in shop__sy_last.__sy_kept until release, to re-create by hand (nothing is kept aside for a DB rollback)',
+    'VIEW big_orders: extra — only production had it: dropped, its definition kept in shop__sy_last.__sy_kept until release, to re-create by hand (nothing is kept aside for a DB rollback)',
+  ]);
+  const [left] = await p.query("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'shop' UNION ALL SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = 'shop'");
+  assert.deepEqual(left, [], "staging's objects only");
+  const [saved] = await p.query('SELECT kind, name, create_sql FROM shop__sy_last.__sy_kept ORDER BY seq');
+  assert.deepEqual((saved as Array<{ kind: string; name: string; create_sql: string }>).map((k) => [k.kind, k.name, /UPPER\(NEW\.v\)|'big'/.test(k.create_sql)]).sort(), [['TRIGGER', 'orders_upper', true], ['VIEW', 'big_orders', true]]);
+  assert.deepEqual((await p.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop__sy_prev'"))[0], [], 'no copy kept aside appears');
+});
+
 test('a trigger production added after the first copy, on a table both sides have: a rerun copy keeps its definition, and a DB rollback re-creates it', async (t) => {
   const { p, prodAgent, peer } = await twoAgents(t, shop);
   const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });

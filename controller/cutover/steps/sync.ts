@@ -8,6 +8,9 @@ import type { StepExecutor, StepResult } from '../executor.js';
 import { hasAssets, withDatabaseTransfer, type DataStepDeps } from './data-agents.js';
 import { databaseStream, formatBytes, parityEvidence, pullAssetRoot, type AssetPullEvidence } from './data-pull.js';
 
+/** How the agent's line for an object only production had goes on, before where its definition is kept. */
+const ONLY_PRODUCTION = ': extra — only production had it: dropped, ';
+
 export function syncExecutor(deps: DataStepDeps): StepExecutor {
   return {
     idempotent: true,
@@ -33,10 +36,14 @@ export function syncExecutor(deps: DataStepDeps): StepExecutor {
           // Tables only production has are not copied: sync moves them aside, and says where.
           const aside = moved.filter((t) => t.note.startsWith('missing on staging'));
           const recopied = moved.filter((t) => t.note !== '' && !aside.includes(t)).map((t) => `${t.table} (${t.note})`);
+          // Objects only production had, which sync dropped (staging defines them): the agent's
+          // line for each says where their definitions are kept; the summary is what an operator reads.
+          const dropped = db.objectsDiffering.filter((o) => o.includes(ONLY_PRODUCTION)).map((o) => `${o.slice(0, o.indexOf(ONLY_PRODUCTION))} [${o.slice(o.indexOf(ONLY_PRODUCTION) + ONLY_PRODUCTION.length)}]`);
           lines.push(
             `database: ${chunks} chunks in ${moved.length - aside.length} of ${db.tables.length - aside.length} tables re-copied, ${rows} rows` +
               (recopied.length > 0 ? `; whole tables: ${recopied.join(', ')}` : '') +
-              (aside.length > 0 ? `; tables only production has, kept: ${aside.map((t) => `${t.table} (${t.note.replace(/^missing on staging: /, '')})`).join(', ')}` : ''),
+              (aside.length > 0 ? `; tables only production has, kept: ${aside.map((t) => `${t.table} (${t.note.replace(/^missing on staging: /, '')})`).join(', ')}` : '') +
+              (dropped.length > 0 ? `; objects only production had, dropped: ${dropped.join(', ')}` : ''),
           );
         }
       }
