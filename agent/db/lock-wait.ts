@@ -49,9 +49,14 @@ export async function explainLockWait(err: unknown, target: DbTarget, what: stri
     .slice(0, 3)
     .map((h) => `session ${h.id} ${h.user}@${h.host} (transaction open ${h.age} s, ${h.command === 'Sleep' ? 'idle' : `running: ${h.info ?? h.command}`})`)
     .join('; ');
+  // What the failed work could not undo (a swap's triggers not put back, details.aftermath) is
+  // said whatever explains the wait: this message replaces the one that said it.
+  const carried = err instanceof SwitchyardError ? err.details : undefined;
+  const aftermath = typeof carried?.aftermath === 'string' ? `; ${carried.aftermath}` : '';
   const message =
     `${what}: gave up waiting for a lock another session holds (tables: database.lockWaitSeconds = ${seconds} s${rowWait})` +
     (named !== '' ? `; open transactions on this server, oldest first: ${named}` : '') +
+    aftermath +
     '. End them (COMMIT, ROLLBACK or KILL), or wait for them, and run the step again';
-  return new SwitchyardError('SY_CONFLICT', message, { cause: err });
+  return new SwitchyardError('SY_CONFLICT', message, { cause: err, ...(carried === undefined ? {} : { details: carried }) });
 }

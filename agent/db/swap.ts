@@ -182,17 +182,17 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   // Triggers cannot travel between schemas with their table, and a view may share a name with
   // an incoming table: both go first, and come back if the swap fails.
   const blocking = current.objects.filter((o) => o.kind === 'TRIGGER' || o.kind === 'VIEW');
-  await dropAllObjects(conn, target, blocking);
   const moves = [
     ...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(dest, t.name)}`),
     ...staging.tables.map((t) => `${qt(shadow, t.name)} TO ${qt(target, t.name)}`),
   ];
   try {
+    // Inside: a drop that waits out a lock leaves the ones before it dropped, to come back too.
+    await dropAllObjects(conn, target, blocking);
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'swap failed; restoring the views and triggers of the live schema');
-    await createObjects(conn, target, blocking, target).catch((e: unknown) => logger.error({ err: (e as Error).message }, 'could not restore objects'));
-    throw new SwitchyardError('SY_DB', `swap into ${target} failed, production unchanged: ${(err as Error).message}`, { cause: err });
+    throw await swapFailed(conn, target, blocking, err, logger);
   }
   await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));
   await createObjects(conn, target, staging.objects, sourceSchema);
@@ -227,6 +227,33 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
   }
   return { keptAside: prev, replaced: current.tables.map((t) => t.name), firstCopy, notes };
+}
+
+/**
+ * The error of a swap whose RENAME (or a drop before it) failed: no table moved. The views and
+ * triggers dropped for it are put back; one that cannot be (the session holding the lock that
+ * stopped the swap holds its table too) would otherwise be gone with only the log to say so. The
+ * error names each with the server's reason, and its definition is recorded in
+ * `<db>__sy_last`.`__sy_kept`, as those a rollback cannot re-create are, until release.
+ */
+async function swapFailed(conn: Connection, target: string, dropped: SchemaObject[], err: unknown, logger: Logger): Promise<SwitchyardError> {
+  const why = (err as Error).message;
+  let lost: Array<NotRecreated & { object: SchemaObject }> = [];
+  try {
+    const left = await existingObjects(conn, target);
+    lost = await recreateKept(conn, target, dropped.filter((o) => !left.has(`${o.kind} ${o.name}`)), logger);
+  } catch (e) {
+    // The server could not even be asked what is left: every one dropped is told, none proven back.
+    lost = dropped.map((o) => ({ kind: o.kind, name: o.name, reason: `not known to be back: ${(e as Error).message}`, object: o }));
+  }
+  if (lost.length === 0) return new SwitchyardError('SY_DB', `swap into ${target} failed, production unchanged: ${why}`, { cause: err });
+  const where = await recordInLast(conn, target, lost.map((f) => f.object), logger);
+  const aftermath = `${lost.length === 1 ? 'a view or trigger' : `${lost.length} views and triggers`} dropped for the swap could not be put back: ${lost.map((f) => `${f.kind} ${f.name} (${f.reason})`).join('; ')}; ${lost.length === 1 ? 'its definition is' : 'their definitions are'} kept in ${where}, to re-create by hand`;
+  logger.error({ schema: target, notRestored: lost.map((f) => ({ kind: f.kind, name: f.name, createSql: f.object.createSql, err: f.reason })) }, 'objects dropped for a failed swap not put back');
+  return new SwitchyardError('SY_DB', `swap into ${target} failed, production's tables unchanged: ${why}; ${aftermath}`, {
+    cause: err,
+    details: { notRestored: lost.map((f) => `${f.kind} ${f.name}`), definitionsKeptIn: where, aftermath },
+  });
 }
 
 /** A name `taken` lacks for another table called `name`: `name__sy_2`, `name__sy_3`, … within MySQL's 64 characters. */
@@ -408,18 +435,26 @@ async function recreateKept(conn: Connection, target: string, objects: SchemaObj
  */
 async function keepNotRecreated(conn: Connection, target: string, failed: Array<NotRecreated & { object: SchemaObject }>, logger: Logger): Promise<string[]> {
   if (failed.length === 0) return [];
+  const where = await recordInLast(conn, target, failed.map((f) => f.object), logger);
+  return failed.map((f) => `${f.kind} ${f.name}: production's ${f.kind.toLowerCase()} could not be re-created in ${target} with production's own tables (${f.reason}): not re-created; its definition is kept in ${where}, to re-create by hand`);
+}
+
+/**
+ * Definitions of objects that are gone from `target`, recorded in `<db>__sy_last`.`__sy_kept`
+ * until release; says where. A record that cannot be written leaves them in the log alone (and
+ * says that): it is written after the tables moved, or after a failure, and must not hide either.
+ */
+async function recordInLast(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<string> {
   const last = lastSchema(target);
-  let where = `${last}.${KEPT_TABLE} until release`;
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
     await createKeptTable(conn, last, true);
-    for (const f of failed) await appendKept(conn, last, f.object);
+    for (const o of objects) await appendKept(conn, last, o);
+    return `${last}.${KEPT_TABLE} until release`;
   } catch (err) {
-    // The tables are back: a record that cannot be written must not fail the rollback after them.
-    logger.error({ schema: target, err: (err as Error).message, objects: failed.map((f) => ({ kind: f.kind, name: f.name, createSql: f.object.createSql })) }, 'the definitions of objects not re-created could not be recorded: in this log only');
-    where = `the agent's log only (recording it in ${last}.${KEPT_TABLE} failed: ${(err as Error).message})`;
+    logger.error({ schema: target, err: (err as Error).message, objects: objects.map((o) => ({ kind: o.kind, name: o.name, createSql: o.createSql })) }, 'the definitions of objects not re-created could not be recorded: in this log only');
+    return `the agent's log only (recording it in ${last}.${KEPT_TABLE} failed: ${(err as Error).message})`;
   }
-  return failed.map((f) => `${f.kind} ${f.name}: production's ${f.kind.toLowerCase()} could not be re-created in ${target} with production's own tables (${f.reason}): not re-created; its definition is kept in ${where}, to re-create by hand`);
 }
 
 export { servedSchema };

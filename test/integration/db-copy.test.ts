@@ -6,6 +6,8 @@ import { GrpcSourcePeer } from '../../agent/db/peer.js';
 import { pullDatabase } from '../../agent/db/pull.js';
 import { compareDatabases } from '../../agent/db/compare.js';
 import { silentLogger } from '../../shared/logger.js';
+import { fromGrpcError } from '../../shared/errors.js';
+import type { Connection } from 'mysql2/promise';
 import { ChunkCache } from '../../agent/db/chunk-cache.js';
 
 async function prepare(t: TestContext) {
@@ -119,6 +121,60 @@ test('a rollback keeping the live copy, held up by an open transaction, leaves n
   const res = await unaryCall<object, { served_schema: string }>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true });
   assert.equal(res.served_schema, 'shop__sy_served');
   assert.deepEqual(await served(), ['shop__sy_served']);
+});
+
+/**
+ * A first copy whose RENAME waits out a lock: a session holds `accounts` (which sorts first, so
+ * the RENAME waits there holding nothing else), and once it waits a second session takes
+ * `orders`, whose trigger the swap dropped: the trigger cannot come back either.
+ */
+async function swapHeldUp(t: TestContext) {
+  const { production, p, peer } = await prepare(t);
+  await p.query('CREATE TABLE shop.accounts (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO shop.accounts VALUES (1, "acme")');
+  await p.query('CREATE TRIGGER shop.orders_upper BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.note = UPPER(NEW.note)');
+  await p.query('CREATE VIEW shop.v_accounts AS SELECT id, name FROM shop.accounts');
+  const cfg = agentConfig('prod-1', production);
+  const prodAgent = await startDbAgent(t, { ...cfg, database: { ...cfg.database!, lockWaitSeconds: 2 } });
+  const [x, y] = [await production.rootConnection(), await production.rootConnection()];
+  t.after(async () => {
+    await x.end();
+    await y.end();
+  });
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.accounts');
+  const copy = streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  copy.catch(() => undefined);
+  for (let i = 0; ; i++) {
+    const [w] = await p.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'RENAME TABLE%' AND STATE LIKE 'Waiting for table metadata lock%'");
+    if ((w as unknown[]).length > 0) break;
+    assert.ok(i < 1200, 'the swap never waited for the lock');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await y.query('START TRANSACTION');
+  await y.query('SELECT COUNT(*) FROM shop.orders');
+  const err = await copy.then(() => undefined, (e: unknown) => e as Error & { details?: Record<string, unknown> });
+  await x.query('ROLLBACK');
+  await y.query('ROLLBACK');
+  return { p, prodAgent, peer, err };
+}
+
+const objectsOf = async (p: Connection, schema: string) =>
+  ((await p.query('SELECT CONCAT(\'TRIGGER \', TRIGGER_NAME) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? UNION ALL SELECT CONCAT(\'VIEW \', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1', [schema, schema])) as unknown as [Array<{ n: string }>])[0].map((r) => r.n);
+
+test('a swap that fails with a trigger it dropped that cannot be put back: the error names it, with the reason, and where its definition is kept', async (t) => {
+  const { p, err } = await swapHeldUp(t);
+  assert.ok(err !== undefined, 'the copy fails');
+  assert.match(err.message, /gave up waiting for a lock another session holds/);
+  assert.match(err.message, /a view or trigger dropped for the swap could not be put back: TRIGGER orders_upper \(create trigger orders_upper: Lock wait timeout exceeded; try restarting transaction \(ER_LOCK_WAIT_TIMEOUT\)\); its definition is kept in shop__sy_last\.__sy_kept until release, to re-create by hand/);
+  assert.doesNotMatch(err.message, /v_accounts|legacy_trg/, 'the view and the trigger of a table no one held came back: not named');
+  const details = fromGrpcError(err, 'PullDatabase').details;
+  assert.deepEqual(details?.notRestored, ['TRIGGER orders_upper']);
+  assert.equal(details?.definitionsKeptIn, 'shop__sy_last.__sy_kept until release');
+  assert.deepEqual(await objectsOf(p, 'shop'), ['TRIGGER legacy_trg', 'VIEW v_accounts']);
+  const [saved] = await p.query('SELECT kind, name, create_sql FROM shop__sy_last.__sy_kept');
+  assert.deepEqual((saved as Array<{ kind: string; name: string; create_sql: string }>).map((k) => [k.kind, k.name, /UPPER\(NEW\.note\)/.test(k.create_sql)]), [['TRIGGER', 'orders_upper', true]]);
+  const [tables] = await p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop' AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1");
+  assert.deepEqual((tables as Array<{ n: string }>).map((r) => r.n), ['accounts', 'legacy', 'orders'], "production's tables did not move");
 });
 
 test('binary-protocol INSERTs copy the same bytes when LOAD DATA LOCAL is off', async (t) => {
