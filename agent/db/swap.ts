@@ -35,6 +35,18 @@ async function schemaEmpty(conn: Connection, schema: string): Promise<boolean> {
   return r.length === 0;
 }
 
+/** Holds no table but `__sy_kept`, and no routine or event. */
+async function schemaHoldsOnlyRecord(conn: Connection, schema: string): Promise<boolean> {
+  const r = await rows(
+    conn,
+    `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> ?
+     UNION ALL SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
+     UNION ALL SELECT 1 FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? LIMIT 1`,
+    [schema, KEPT_TABLE, schema, schema],
+  );
+  return r.length === 0;
+}
+
 export async function hasKeptAside(conn: Connection, target: string): Promise<boolean> {
   return (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prevSchema(target), KEPT_TABLE])).length > 0;
 }
@@ -192,6 +204,10 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'swap failed; restoring the views and triggers of the live schema');
+    // The first copy's `__sy_prev` holds only its record now: left, it made the retry a rerun,
+    // which kept production's own tables in `__sy_last` and left a rollback none to put back.
+    // Never one holding a table (a RENAME done on the server whose answer was lost).
+    if (firstCopy && (await schemaHoldsOnlyRecord(conn, prev).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`).catch(() => undefined);
     throw await swapFailed(conn, target, blocking, err, logger);
   }
   await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));

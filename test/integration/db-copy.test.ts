@@ -177,6 +177,19 @@ test('a swap that fails with a trigger it dropped that cannot be put back: the e
   assert.deepEqual((tables as Array<{ n: string }>).map((r) => r.n), ['accounts', 'legacy', 'orders'], "production's tables did not move");
 });
 
+test('a first copy whose swap failed is retried as a first copy: a DB rollback after the retry puts production\'s own tables back', async (t) => {
+  const { p, prodAgent, peer, err } = await swapHeldUp(t);
+  assert.ok(err !== undefined, 'the first attempt fails');
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const [prev] = await p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop__sy_prev' AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1");
+  assert.deepEqual((prev as Array<{ n: string }>).map((r) => r.n).sort(), ['__sy_kept', 'accounts', 'legacy', 'orders'], "production's own tables are what the retry kept aside");
+  const res = await unaryCall<object, { tables: string[] }>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual([...res.tables].sort(), ['accounts', 'legacy', 'orders']);
+  assert.deepEqual((await p.query('SELECT id, name FROM shop.accounts'))[0], [{ id: 1, name: 'acme' }]);
+  assert.deepEqual((await p.query('SELECT id, note FROM shop.orders'))[0], [{ id: 1, note: 'prod order' }]);
+  assert.deepEqual(await objectsOf(p, 'shop'), ['TRIGGER legacy_trg', 'VIEW v_accounts'], 'the objects production had at the retry are back');
+});
+
 test('binary-protocol INSERTs copy the same bytes when LOAD DATA LOCAL is off', async (t) => {
   const { staging, production, s, p, peer } = await prepare(t);
   const prodAgent = await startDbAgent(t, agentConfig('prod-1', production, { database: { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password, localInfile: false } }));
