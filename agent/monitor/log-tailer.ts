@@ -48,6 +48,8 @@ export interface LogTailerOptions {
    * With `tailSha256` (log-fingerprint.ts) the file is also checked by the bytes before `offset`,
    * and when the inode's file no longer holds them (reused after a compression, copytruncate'd),
    * the copy that does — plain or one of the newest gzip'd — is read on from there.
+   * With `dev`, a file of that inode on another device is taken only when it holds those bytes
+   * (a reboot may renumber the device): without a fingerprint to tell, it is not found.
    */
   resume?: { ino: bigint; offset: number; rotatedPaths: string[]; rotatedLabel?: string; tailSha256?: string; dev?: bigint };
 }
@@ -128,12 +130,19 @@ export class LogTailer {
     return this.#opts.fromStart === true ? 'start' : 'end';
   }
 
+  /**
+   * The file at the position, by inode and device. A device number can change across a reboot
+   * (LVM, btrfs) while the file stays the same: on another device the inode is taken only when the
+   * bytes before the offset are the position's, since another file may hold that inode there.
+   */
   async #findByInode(r: NonNullable<LogTailerOptions['resume']>): Promise<{ fh: FileHandle; path: string; ino: bigint; dev: bigint; size: number } | undefined> {
+    const tail = r.offset > 0 && r.tailSha256 !== undefined && r.tailSha256 !== '' ? r.tailSha256 : undefined;
+    const moved = (dev: bigint): boolean => r.dev !== undefined && dev !== r.dev;
     for (const candidate of [this.path, ...r.rotatedPaths]) {
       // By stat first: opening every sibling would block on a FIFO and cost a descriptor each.
       try {
         const st = await stat(candidate, { bigint: true });
-        if (st.ino !== r.ino || (r.dev !== undefined && st.dev !== r.dev)) continue;
+        if (st.ino !== r.ino || (moved(st.dev) && tail === undefined)) continue;
       } catch {
         continue;
       }
@@ -144,11 +153,13 @@ export class LogTailer {
         continue;
       }
       const st = await fh.stat({ bigint: true });
-      if (st.ino !== r.ino || (r.dev !== undefined && st.dev !== r.dev)) {
+      const size = Number(st.size);
+      const ok = st.ino === r.ino && (!moved(st.dev) || (tail !== undefined && size >= r.offset && (await fingerprintBefore(fh, r.offset).catch(() => '')) === tail));
+      if (!ok) {
         await fh.close().catch(() => undefined);
         continue;
       }
-      return { fh, path: candidate, ino: st.ino, dev: st.dev, size: Number(st.size) };
+      return { fh, path: candidate, ino: st.ino, dev: st.dev, size };
     }
     return undefined;
   }

@@ -133,7 +133,7 @@ test('the feed reopens a broken stream from the last counted_to; from an agent t
   assert.match(oldFeed.state.reopenedAtEnd[0]?.why ?? '', /predates saying where its counts end/);
 });
 
-test('the switch position carries the log\'s device: counted from it on that device, while a file of that inode on another is not taken for it', async (t) => {
+test('the switch position carries the log\'s device: counted from it on that device; on another (renumbered by a reboot) only while the file holds the position\'s bytes', async (t) => {
   const log = tempLog(t);
   const at = await accessLogPosition(log);
   const st = statSync(log, { bigint: true });
@@ -141,6 +141,16 @@ test('the switch position carries the log\'s device: counted from it on that dev
   const from = { inode: BigInt(at.inode), offset: at.offset, tailSha256: at.tail_sha256 };
   const here = await stream(log, { ...from, dev: BigInt(at.dev) }, (got) => sum(got, '5xx') >= 1, () => appendFileSync(log, line(503)));
   assert.equal(here[0]!.start, 'position');
-  const elsewhere = await stream(log, { ...from, dev: BigInt(at.dev) + 1n }, (got) => got.length >= 1);
+
+  // After a reboot that renumbered the device: the same bytes, so the same file, counted on from the position.
+  const rebooted = await stream(log, { ...from, dev: BigInt(at.dev) + 1n }, (got) => got.length >= 2);
+  assert.equal(rebooted[0]!.start, 'position');
+  assert.equal(sum(rebooted, '5xx'), 1, 'the line written after the position');
+
+  // Another file under that inode on the other device (other bytes): not taken for it, nor read as all newer.
+  writeFileSync(log, line(404).repeat(10));
+  assert.equal(statSync(log, { bigint: true }).ino, st.ino);
+  const elsewhere = await stream(log, { ...from, dev: BigInt(at.dev) + 1n }, (got) => got.length >= 2);
   assert.match(elsewhere[0]!.start ?? '', /^end: /);
+  assert.equal(sum(elsewhere, '4xx'), 0);
 });
