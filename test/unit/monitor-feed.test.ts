@@ -106,3 +106,21 @@ test('a stream asked to start at the switch position is given time to read the b
   await until(() => calls.length >= 2, 5000);
   assert.ok(Date.now() - quiet < 2000, `reopened after ${Date.now() - quiet} ms`);
 });
+
+test('a rotated file the agent names again on a reopened stream is kept once', async (t) => {
+  const a = '/var/log/site.log-20301230.xz';
+  const { client } = fakeClient((call, n) => {
+    setImmediate(() => {
+      if (n === 1) {
+        call.emit('data', { ...empty(), unread: [`${a}: read 3 lines, then EIO`] });
+        call.emit('error', Object.assign(new Error('14 UNAVAILABLE: connection reset'), { code: 14 }));
+      } else call.emit('data', { ...empty(), unread: [`${a}: not read: EIO`, '/var/log/site.log.2.gz: not read: EACCES'] });
+    });
+  });
+  const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, reconnectMs: 20, onCounts: () => undefined });
+  t.after(() => feed.stop());
+  feed.start();
+  await until(() => feed.state.messages >= 2, 5000);
+  assert.deepEqual(feed.state.unread.map((u) => u.file), [`${a}: read 3 lines, then EIO`, '/var/log/site.log.2.gz: not read: EACCES']);
+  assert.equal(feed.state.unreadCount, 2);
+});

@@ -448,3 +448,14 @@ test('the switch position\'s device is asked for with it, so a file of that inod
   const answer = { AccessLogPosition: (_req: unknown, _opts: unknown, cb: (err: Error | null, res?: unknown) => void) => cb(null, { path: '/var/log/site.log', inode: '12', dev: '64769', offset: '34', at: '2030-01-01T00:00:00.000Z', tail_sha256: '' }) };
   assert.deepEqual(await takeAccessLogStart(() => answer as never, 'prod-1'), { path: '/var/log/site.log', inode: '12', dev: '64769', offset: '34', at: '2030-01-01T00:00:00.000Z' });
 });
+
+test('a rotated file named twice is one file in the summary, and the files named are capped', async (t) => {
+  const xz = (day: number) => `/var/log/site.log-203012${String(day).padStart(2, '0')}.xz: not read: 812 bytes compressed as .xz, which the agent does not decompress`;
+  const days = Array.from({ length: 25 }, (_, i) => i + 1);
+  // The first named again with another reason, as a reopened stream may.
+  const { result } = await watchFromSwitch(t, { unread: [...days.map(xz), '/var/log/site.log-20301201.xz: read 3 lines, then EIO'] });
+  const ev = (result.evidence as { monitor: { accessLog: { unread: { file: string }[]; unreadCount: number } } }).monitor;
+  assert.match(result.summary ?? '', /; 25 rotated access-log files not read, their lines not counted \(\/var\/log\/site\.log-20301201\.xz: not read[^;]*; [^;]*02\.xz[^;]*; [^;]*03\.xz[^;]*; and 22 more, the first 20 named in the evidence's accessLog\.unread\)/);
+  assert.equal(ev.accessLog.unreadCount, 25);
+  assert.deepEqual(ev.accessLog.unread.map((u) => u.file), days.slice(0, 20).map(xz), 'each file once, as first named, the first 20');
+});

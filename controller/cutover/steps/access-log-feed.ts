@@ -23,8 +23,13 @@ export interface FeedState {
   unavailable: string | null;
   errors: { at: string; message: string }[];
   rotations: { at: string; kind: string }[];
-  /** Rotated files the agent could not read ("<path>: <why>"): their lines are not in the counts. */
+  /**
+   * Rotated files the agent could not read ("<path>: <why>"): their lines are not in the counts.
+   * One entry per file, as first reported (a reopened stream may name it again), the first
+   * MAX_UNREAD_KEPT of them; `unreadCount` counts them all.
+   */
   unread: { at: string; file: string }[];
+  unreadCount: number;
   /** Intervals in which the agent could not read the log, one entry per run of the same error. */
   readErrors: { at: string; message: string; intervals: number }[];
   /** The agent's `start` of the first stream that sent counts ('' from an agent predating it); null before. */
@@ -63,6 +68,14 @@ export interface AccessLogFeedOptions {
 }
 
 const MAX_ERRORS_KEPT = 20;
+const MAX_UNREAD_KEPT = 20;
+/** Files told apart beyond that, for unreadCount; more than this many are counted without telling repeats apart. */
+const MAX_UNREAD_SEEN = 1000;
+
+/** The file an agent's unread entry ("<path>: <why>") names. */
+function unreadFile(entry: string): string {
+  return /^(.+?): (?:not read|read )/.exec(entry)?.[1] ?? entry;
+}
 
 export class AccessLogFeed {
   readonly state: FeedState;
@@ -73,10 +86,11 @@ export class AccessLogFeed {
   #stopped = false;
   /** The last counted_to received: where the next stream goes on from. */
   #countedTo: { from_inode: string; from_offset: string; from_tail_sha256: string; from_dev: string } | undefined;
+  #unreadSeen = new Set<string>();
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], unreadCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
   }
 
   start(): void {
@@ -138,7 +152,7 @@ export class AccessLogFeed {
       this.state.messages++;
       for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
       // Absent from an agent that predates the field (grpc fills [] for a current one's empty list).
-      for (const file of c.unread ?? []) this.state.unread.push({ at: this.#now(), file });
+      for (const file of c.unread ?? []) this.#noteUnread(file);
       if (c.read_error) {
         const last = this.state.readErrors.at(-1);
         if (last?.message === c.read_error) last.intervals++;
@@ -172,5 +186,13 @@ export class AccessLogFeed {
     });
     call.on('end', () => retry('the stream ended', false));
     watch();
+  }
+
+  #noteUnread(entry: string): void {
+    const file = unreadFile(entry);
+    if (this.#unreadSeen.has(file)) return;
+    if (this.#unreadSeen.size < MAX_UNREAD_SEEN) this.#unreadSeen.add(file);
+    this.state.unreadCount++;
+    if (this.state.unread.length < MAX_UNREAD_KEPT) this.state.unread.push({ at: this.#now(), file: entry });
   }
 }

@@ -346,8 +346,10 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       else if (from !== undefined && feed.state.start === '') notes.push(`agent ${agent} predates counting from the switch: access log counted from monitor's start only (upgrade the agent)`);
       else if (from !== undefined && feed.state.start?.startsWith('end') === true) notes.push(`access log counted from monitor's start: ${feed.state.start}`);
       if (probesInLog) notes.push(`agent ${agent} predates leaving the probes out of its access-log counts: probes answered were counted twice (upgrade the agent)`);
-      const unread = feed.state.unread.length;
-      if (unread > 0) notes.push(`${unread} rotated access-log file${unread === 1 ? '' : 's'} not read, ${unread === 1 ? 'its' : 'their'} lines not counted (${feed.state.unread.map((u) => u.file).join('; ')})`);
+      // Files, not reports: a reopened stream may name the same file again (the feed keeps it once).
+      const unread = feed.state.unreadCount;
+      const named = feed.state.unread.slice(0, 3).map((u) => u.file);
+      if (unread > 0) notes.push(`${unread} rotated access-log file${unread === 1 ? '' : 's'} not read, ${unread === 1 ? 'its' : 'their'} lines not counted (${named.join('; ')}${unread > named.length ? `; and ${unread - named.length} more, ${unread > feed.state.unread.length ? `the first ${feed.state.unread.length} named` : 'named'} in the evidence's accessLog.unread` : ''})`);
       const unreadable = feed.state.readErrors.reduce((n, e) => n + e.intervals, 0);
       if (unreadable > 0) notes.push(`the agent could not read the access log in ${unreadable} interval${unreadable === 1 ? '' : 's'}, nothing counted while so (${feed.state.readErrors.at(-1)!.message})`);
       if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format (or over 64 KiB), not counted`);
