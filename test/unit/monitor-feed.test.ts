@@ -107,6 +107,76 @@ test('a stream asked to start at the switch position is given time to read the b
   assert.ok(Date.now() - quiet < 2000, `reopened after ${Date.now() - quiet} ms`);
 });
 
+test('a stream reopened from the last counts is given up as soon as one that dies again silently, not after the backlog allowance', async (t) => {
+  const at = { inode: '77', dev: '2049', offset: '1234', tail_sha256: 'cd'.repeat(32) };
+  const opened: number[] = [];
+  // Stream 1 sends counts and breaks; stream 2 never sends; stream 3 and on send every interval.
+  const { client, calls } = fakeClient((call, n) => {
+    opened.push(Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    if (n === 1) {
+      setImmediate(() => {
+        call.emit('data', { ...empty(), start: 'position', counted_to: at });
+        call.emit('error', Object.assign(new Error('14 UNAVAILABLE: connection reset'), { code: 14 }));
+      });
+    } else if (n >= 3) timer = setInterval(() => call.emit('data', { ...empty(), start: 'position', counted_to: at }), 100);
+    const cancel = call.cancel;
+    call.cancel = () => {
+      clearInterval(timer);
+      cancel();
+    };
+    t.after(() => clearInterval(timer));
+  });
+  const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, stallMs: 300, backlogStallMs: 5000, reconnectMs: 50, from: { inode: '12', offset: '34' }, onCounts: () => undefined });
+  t.after(() => feed.stop());
+  feed.start();
+  await until(() => calls.length >= 3, 8000);
+  assert.equal(calls[1]!.cancelled, true, 'the silent stream was given up');
+  assert.equal((calls[1]!.request as Record<string, unknown>).from_inode, '77', 'it went on from the last counts');
+  const silentFor = opened[2]! - opened[1]!;
+  assert.ok(silentFor < 2000, `the silent reopened stream was given up after ${silentFor} ms, not the 5 s allowed a backlog`);
+  await until(() => feed.state.messages >= 3, 5000);
+  assert.equal(feed.state.resumed, 1, 'stream 3 went on from the last counts');
+  assert.ok(feed.state.errors.some((e) => /no access-log counts for [\d.]+ s/.test(e.message)), JSON.stringify(feed.state.errors));
+});
+
+test('a stream reopened after a long outage still gets time to read what was written meanwhile', async (t) => {
+  const at = { inode: '77', dev: '2049', offset: '1234', tail_sha256: 'cd'.repeat(32) };
+  const { client, calls } = fakeClient((call, n) => {
+    let timer: NodeJS.Timeout | undefined;
+    let first: NodeJS.Timeout | undefined;
+    if (n === 1) {
+      setImmediate(() => {
+        call.emit('data', { ...empty(), start: 'position', counted_to: at });
+        call.emit('error', Object.assign(new Error('14 UNAVAILABLE: connection reset'), { code: 14 }));
+      });
+    } else if (n === 2) setImmediate(() => call.emit('error', Object.assign(new Error('14 UNAVAILABLE: agent down'), { code: 14 })));
+    else {
+      // The agent reads what was written during the outage before its first counts.
+      first = setTimeout(() => {
+        call.emit('data', { ...empty(), start: 'position', counted_to: at });
+        timer = setInterval(() => call.emit('data', { ...empty(), start: 'position', counted_to: at }), 100);
+      }, 600);
+    }
+    const cancel = call.cancel;
+    call.cancel = () => {
+      clearTimeout(first);
+      clearInterval(timer);
+      cancel();
+    };
+    t.after(() => {
+      clearTimeout(first);
+      clearInterval(timer);
+    });
+  });
+  // Down for 1 s (reconnectMs) between stream 2's failure and stream 3.
+  const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, stallMs: 300, backlogStallMs: 5000, reconnectMs: 1000, from: { inode: '12', offset: '34' }, onCounts: () => undefined });
+  t.after(() => feed.stop());
+  feed.start();
+  await until(() => feed.state.messages >= 3, 8000);
+  assert.equal(calls.length, 3, 'the stream reading the outage was not given up after 300 ms');
+});
+
 test('a rotated file the agent names again on a reopened stream is kept once', async (t) => {
   const a = '/var/log/site.log-20301230.xz';
   const { client } = fakeClient((call, n) => {

@@ -62,6 +62,8 @@ export interface AccessLogFeedOptions {
    * The same before the first counts of a stream asked to start at `from`, default 2 min (or
    * stallMs if longer): the agent reads the whole backlog since the switch first — rotated files,
    * a gzip'd one decompressed — and given up half-way it would be asked for all of it again.
+   * A stream reopened from the last counts' counted_to has only what was written since those
+   * counts to read: it is given as long as they are old (at least stallMs, at most this).
    */
   backlogStallMs?: number;
   now?: () => Date;
@@ -86,6 +88,8 @@ export class AccessLogFeed {
   #stopped = false;
   /** The last counted_to received: where the next stream goes on from. */
   #countedTo: { from_inode: string; from_offset: string; from_tail_sha256: string; from_dev: string } | undefined;
+  /** When #countedTo arrived (ms): a stream reopened from it has what was written since then to read. */
+  #countedToAt = 0;
   #unreadSeen = new Set<string>();
 
   constructor(opts: AccessLogFeedOptions) {
@@ -120,7 +124,10 @@ export class AccessLogFeed {
     const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
     this.#call = call;
     const liveStallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
-    let stallMs = 'from_inode' in from ? Math.max(liveStallMs, this.#opts.backlogStallMs ?? 120_000) : liveStallMs;
+    const backlogStallMs = Math.max(liveStallMs, this.#opts.backlogStallMs ?? 120_000);
+    // Reading what was written in some time takes the agent less than that time; a stream given up
+    // before its first counts is reopened with an older counted_to, so a real backlog still gets its time.
+    let stallMs = !('from_inode' in from) ? liveStallMs : this.#countedTo === undefined ? backlogStallMs : Math.min(backlogStallMs, Math.max(liveStallMs, Date.now() - this.#countedToAt));
     const watch = (): void => {
       clearTimeout(this.#watchdog);
       this.#watchdog = setTimeout(() => {
@@ -148,7 +155,10 @@ export class AccessLogFeed {
       }
       first = false;
       const at = c.counted_to;
-      if (at != null && /^\d+$/.test(at.inode) && /^\d+$/.test(String(at.offset))) this.#countedTo = { from_inode: at.inode, from_offset: String(at.offset), from_tail_sha256: at.tail_sha256 ?? '', from_dev: at.dev ?? '' };
+      if (at != null && /^\d+$/.test(at.inode) && /^\d+$/.test(String(at.offset))) {
+        this.#countedTo = { from_inode: at.inode, from_offset: String(at.offset), from_tail_sha256: at.tail_sha256 ?? '', from_dev: at.dev ?? '' };
+        this.#countedToAt = Date.now();
+      }
       this.state.messages++;
       for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
       // Absent from an agent that predates the field (grpc fills [] for a current one's empty list).
