@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Plan } from './plan.js';
-import { MID_TRANSITION, STEP_NAMES, WATCH_STEPS, isStepName, stepIndex, type CutoverState, type StepName, type StepState } from './states.js';
+import { FINAL_STATES, MID_TRANSITION, STEP_NAMES, WATCH_STEPS, isStepName, stepIndex, type CutoverState, type StepName, type StepState } from './states.js';
 import type { CutoverStore, CutoverPatch, CutoverRow, ErrorRecord, AuditAction, StepRow, ListPosition } from './store/index.js';
 import {
   systemClock,
@@ -228,12 +228,22 @@ export class CutoverEngine {
   // ---------------------------------------------------------------- reads
 
   get(id: string): CutoverView {
-    return buildView(this.store, this.row(id), this.active.has(id), this.warnings.get(id));
+    const row = this.row(id);
+    return buildView(this.store, row, this.active.has(id), this.warningsFor(row));
   }
 
   /** Newest first; `after` continues a listing after the last cutover of the previous page. */
   list(limit = 100, after?: ListPosition): CutoverView[] {
-    return this.store.cutovers.list(limit, after).map((r) => buildView(this.store, r, this.active.has(r.id), this.warnings.get(r.id)));
+    return this.store.cutovers.list(limit, after).map((r) => buildView(this.store, r, this.active.has(r.id), this.warningsFor(r)));
+  }
+
+  /**
+   * A cutover over (rolled back, released) runs no prepare, preflight or switch again: what was
+   * found wrong with its plan no longer applies, and left in the view it would read as a problem
+   * still to fix. Its warning events stay.
+   */
+  private warningsFor(row: CutoverRow): WarningView[] | undefined {
+    return FINAL_STATES.has(row.state) ? undefined : this.warnings.get(row.id);
   }
 
   report(id: string): CutoverReport {

@@ -97,7 +97,7 @@ export const CutoverViewSchema = Type.Object(
     rollback: Nullable(RollbackViewSchema),
     warnings: Type.Optional(
       Type.Array(WarningViewSchema, {
-        description: 'what this controller found wrong with the cutover outside any step since it started (a stored plan the DNS provider now refuses); the same as its warning events; absent when none',
+        description: 'what this controller found wrong with the cutover outside any step since it started (a stored plan the DNS provider now refuses); the same as its warning events; absent when none, and once the cutover is rolled_back or completed',
       }),
     ),
   },

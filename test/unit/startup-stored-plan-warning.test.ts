@@ -88,3 +88,23 @@ test('cutover status shows the start-up warnings of this controller: the view ha
     }
   }
 });
+
+test('a start-up warning leaves the view once the cutover is over (rolled back): its prepare and preflight no longer come; the event log keeps it', async (t) => {
+  const { store, file } = tempStore(t);
+  const engine = newEngine(store);
+  const bad = engine.create(storedPlan(30), 'tester');
+  await engine.close();
+  store.close();
+
+  const running = await startController(configFor(file), { logger: silentLogger() });
+  t.after(() => running.close());
+  assert.equal(running.engine.get(bad.id).warnings?.length, 1);
+  const done = await running.engine.rollback(bad.id, 'not going ahead', 'tester').done;
+  assert.equal(done.state, 'rolled_back');
+  assert.equal(running.engine.get(bad.id).warnings, undefined);
+  assert.equal(running.engine.list().find((c) => c.id === bad.id)?.warnings, undefined);
+  const res = await running.app.inject({ method: 'GET', url: `/v1/cutovers/${bad.id}`, headers: bearer(VIEWER_TOKEN) });
+  assert.equal((res.json() as { warnings?: unknown }).warnings, undefined);
+  assert.ok(!formatCutover(res.json()).includes('⚠'), 'cutover status prints no stale warning');
+  assert.equal(running.engine.history(bad.id).filter((e) => e.type === 'warning').length, 1);
+});
