@@ -16,6 +16,15 @@ import type { Key } from './convert.js';
 /** The record of a table whose rows were too many to record: keep refuses it, discard does not care. Its one "key" is the count. */
 export const TOO_MANY = 'too-many';
 
+/**
+ * The kind of a `__sy_kept` entry noting the row copies of a table without a key already joined
+ * `__sy_last` from the live table (name: the table; create_sql: JSON of its algorithm and copies
+ * by row hash). Written in the join's own transaction: a join committed before a step that then
+ * failed (the rollback's RENAME TABLE waiting on a lock, the agent killed) is not joined again
+ * when that step is retried. Keyed rows need no note: a keyed join replaces the rows under its keys.
+ */
+export const JOINED = 'JOINED';
+
 const JOIN_KEYS = '__sy_join_keys';
 const JOIN_HASHES = '__sy_join_hashes';
 const JOIN_ROWS = '__sy_join_rows';
@@ -41,9 +50,10 @@ export interface RecordedJoin {
  * is added as many times as recorded. All of them in one transaction: columns that differ (checked
  * before anything), or a row that takes a unique value another row there holds, fail with
  * SY_CONFLICT and no kept table has changed — not those whose rows joined before the conflict.
- * Returns the rows joined, by table.
+ * `ledger` (a `__sy_kept` table): where the copies joined of each table without a key are noted,
+ * and only those beyond the noted ones join (see JOINED). Returns the rows joined, by table.
  */
-export async function joinRecordedRows(conn: Connection, schema: string, last: string, joins: RecordedJoin[]): Promise<Map<string, number>> {
+export async function joinRecordedRows(conn: Connection, schema: string, last: string, joins: RecordedJoin[], ledger?: string): Promise<Map<string, number>> {
   const todo = joins.filter((j) => j.rec.rowHash !== TOO_MANY && j.rec.keys.length > 0);
   for (const j of todo) sameColumns(last, j);
   const joined = new Map<string, number>();
@@ -54,7 +64,7 @@ export async function joinRecordedRows(conn: Connection, schema: string, last: s
   try {
     for (const j of todo) {
       at = j;
-      joined.set(j.live.name, (joined.get(j.live.name) ?? 0) + (await joinOne(conn, schema, last, j)));
+      joined.set(j.live.name, (joined.get(j.live.name) ?? 0) + (await joinOne(conn, schema, last, j, ledger)));
     }
     await conn.query('COMMIT');
   } catch (err) {
@@ -76,7 +86,7 @@ function sameColumns(last: string, { live, kept }: RecordedJoin): void {
   );
 }
 
-async function joinOne(conn: Connection, schema: string, last: string, { live, kept, rec }: RecordedJoin): Promise<number> {
+async function joinOne(conn: Connection, schema: string, last: string, { live, kept, rec }: RecordedJoin, ledger: string | undefined): Promise<number> {
   const list = dataColumns(live).map((c) => qi(c.name)).join(', ');
   let n = 0;
   if (rec.rowHash === '') {
@@ -89,26 +99,56 @@ async function joinOne(conn: Connection, schema: string, last: string, { live, k
     const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, live.name)} l WHERE EXISTS (SELECT 1 FROM ${qt(schema, JOIN_KEYS)} k WHERE ${keyJoin(live, 'l')})`);
     return (r as { affectedRows: number }).affectedRows;
   }
-  const pairs = rec.keys.map((k) => {
+  // Copies by row hash (a record may name one twice: they add up), less those already joined.
+  const recorded = new Map<string, bigint>();
+  for (const k of rec.keys) {
     const h = k[0]?.toString('latin1') ?? '';
     const copies = k[1]?.toString('latin1') ?? '';
     if (k.length !== 2 || !/^\d{1,20}$/.test(h) || !/^\d{1,20}$/.test(copies)) throw new SwitchyardError('SY_INTERNAL', `${live.name}: a recorded row hash is not a pair of numbers`);
-    return { h, copies };
-  });
-  // The live rows of the recorded hashes, hashed once into a temporary table indexed by the hash
-  // (as keep's merge does): each recorded hash is then one lookup there, where it was a scan of
-  // the whole live table, hashing every row again. Still a statement per hash: taking "this many
-  // copies of each" in one needs window functions, which MySQL 5.7 lacks.
-  await loadJoinHashes(conn, schema, pairs.map((x) => x.h));
-  await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, JOIN_ROWS)}`);
-  await conn.query(
-    `CREATE TEMPORARY TABLE ${qt(schema, JOIN_ROWS)} (KEY (__sy_h)) ENGINE=InnoDB SELECT * FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h IN (SELECT h FROM ${qt(schema, JOIN_HASHES)})`,
-  );
-  for (const { h, copies } of pairs) {
-    const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, JOIN_ROWS)} WHERE __sy_h = ${h} LIMIT ${copies}`);
-    n += (r as { affectedRows: number }).affectedRows;
+    recorded.set(h, (recorded.get(h) ?? 0n) + BigInt(copies));
+  }
+  const before = ledger === undefined ? new Map<string, bigint>() : await joinedBefore(conn, ledger, live.name, rec.rowHash);
+  const todo = [...recorded].map(([h, copies]) => ({ h, copies: copies - (before.get(h) ?? 0n) })).filter((x) => x.copies > 0n);
+  if (todo.length > 0) {
+    // The live rows of the recorded hashes, hashed once into a temporary table indexed by the hash
+    // (as keep's merge does): each recorded hash is then one lookup there, where it was a scan of
+    // the whole live table, hashing every row again. Still a statement per hash: taking "this many
+    // copies of each" in one needs window functions, which MySQL 5.7 lacks.
+    await loadJoinHashes(conn, schema, todo.map((x) => x.h));
+    await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, JOIN_ROWS)}`);
+    await conn.query(
+      `CREATE TEMPORARY TABLE ${qt(schema, JOIN_ROWS)} (KEY (__sy_h)) ENGINE=InnoDB SELECT * FROM (SELECT ${list}, ${rowHashSql(live, rec.rowHash as ChecksumAlgo)} AS __sy_h FROM ${qt(schema, live.name)}) r WHERE __sy_h IN (SELECT h FROM ${qt(schema, JOIN_HASHES)})`,
+    );
+    for (const { h, copies } of todo) {
+      const [r] = await conn.query(`INSERT INTO ${qt(last, live.name)} (${list}) SELECT ${list} FROM ${qt(schema, JOIN_ROWS)} WHERE __sy_h = ${h} LIMIT ${copies}`);
+      n += (r as { affectedRows: number }).affectedRows;
+    }
+  }
+  if (ledger !== undefined) {
+    // The copies asked for, not those found: a live table holding fewer than recorded has given
+    // all it holds, and asking again would take copies already joined.
+    const noted = new Map(before);
+    for (const [h, copies] of recorded) if (copies > (noted.get(h) ?? 0n)) noted.set(h, copies);
+    await noteJoined(conn, ledger, live.name, rec.rowHash, noted);
   }
   return n;
+}
+
+/** The copies by row hash `ledger` notes as joined from `table` under `algo`; none under another algorithm. */
+async function joinedBefore(conn: Connection, ledger: string, table: string, algo: string): Promise<Map<string, bigint>> {
+  const r = await rows<{ j: string }>(conn, `SELECT create_sql AS j FROM ${ledger} WHERE kind = '${JOINED}' AND name = ?`, [table]);
+  const out = new Map<string, bigint>();
+  if (r.length === 0) return out;
+  const note = JSON.parse(String(r[0]!.j)) as { algo: string; copies: Record<string, string> };
+  if (note.algo !== algo) return out;
+  for (const [h, c] of Object.entries(note.copies)) out.set(h, BigInt(c));
+  return out;
+}
+
+async function noteJoined(conn: Connection, ledger: string, table: string, algo: string, copies: Map<string, bigint>): Promise<void> {
+  const json = JSON.stringify({ algo, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])) });
+  await conn.query(`DELETE FROM ${ledger} WHERE kind = '${JOINED}' AND name = ?`, [table]);
+  await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${JOINED}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [table, json]);
 }
 
 /** The recorded hashes (digits only, checked) in a temporary table: a record may name one twice. */

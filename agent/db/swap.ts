@@ -9,7 +9,7 @@ import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { rows } from './connect.js';
-import { joinRecordedRows, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { JOINED, joinRecordedRows, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -66,7 +66,7 @@ async function tablesAlreadyBack(conn: Connection, target: string): Promise<bool
 export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
   const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
     conn,
-    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}') ORDER BY seq`,
+    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}', '${JOINED}') ORDER BY seq`,
   );
   return r.map((x) => ({ kind: x.kind as SchemaObject['kind'], name: x.name, createSql: x.create_sql, sqlMode: x.sql_mode, characterSetClient: x.cs, collationConnection: x.coll, timeZone: x.tz }));
 }
@@ -136,7 +136,9 @@ async function joinLast(conn: Connection, target: string, current: SchemaInfo, r
   if (created.length > 0) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   try {
     for (const name of created) await conn.query(`CREATE TABLE ${qt(last, name)} LIKE ${qt(target, name)}`);
-    const joined = await joinRecordedRows(conn, target, last, joins);
+    // What joined is noted beside the record of the copy these live tables are, and goes with it (a
+    // rollback drops it, a rerun's swap clears the notes): a later copy's rows are never taken for joined.
+    const joined = await joinRecordedRows(conn, target, last, joins, qt(prevSchema(target), KEPT_TABLE));
     for (const [table, n] of joined) logger.info({ table, kept: last, rows: n }, 'recorded production-only rows joined the kept-aside table');
   } catch (err) {
     for (const name of created) await conn.query(`DROP TABLE IF EXISTS ${qt(last, name)}`).catch(() => undefined);
@@ -210,6 +212,8 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     if (firstCopy && (await schemaHoldsOnlyRecord(conn, prev).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`).catch(() => undefined);
     throw await swapFailed(conn, target, blocking, err, logger);
   }
+  // The recorded rows of the tables replaced were joined: the next live tables' are others.
+  if (!firstCopy) await conn.query(`DELETE FROM ${qt(prev, KEPT_TABLE)} WHERE kind = '${JOINED}'`);
   await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));
   await createObjects(conn, target, staging.objects, sourceSchema);
   await recordCopied(conn, target, staging.objects, staging.tables.map((t) => t.name));

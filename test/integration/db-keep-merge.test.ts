@@ -211,3 +211,58 @@ test('hundreds of recorded rows without a key join __sy_last reading the live ta
   // A scan per recorded row read about 80,000 (each stops at its first match); one is about 900 with the rest.
   assert.ok(scanned < 10_000, `${scanned} rows read by scans`);
 });
+
+test('recorded rows without a key joined __sy_last, then the RENAME TABLE gave up on a lock: the retried rollback or rerun copy does not join them again', async (t) => {
+  const env = await twoAgents(
+    t,
+    async ({ s, p }) => {
+      for (const c of [s, p]) {
+        await c.query('CREATE TABLE shop.log (msg VARCHAR(40) NOT NULL) ENGINE=InnoDB');
+        await c.query("INSERT INTO shop.log VALUES ('boot')");
+      }
+    },
+    { productionDatabase: { lockWaitSeconds: 1 } },
+  );
+  const { p, production } = env;
+  const { preflight, copy, rollbackKeepingLive } = calls(env);
+  const kept = async () => (await p.query('SELECT msg, COUNT(*) AS c FROM shop__sy_last.log GROUP BY msg ORDER BY msg'))[0];
+  // A client with a transaction open on the live table: the join reads it, the RENAME cannot move it.
+  const held = async (step: () => Promise<unknown>) => {
+    const x = await production.rootConnection();
+    try {
+      await x.query('START TRANSACTION');
+      await x.query('SELECT COUNT(*) FROM shop.log');
+      await assert.rejects(step(), /gave up waiting for a lock/);
+    } finally {
+      await x.query('ROLLBACK');
+      await x.end();
+    }
+  };
+
+  await copy();
+  await p.query("INSERT INTO shop.log VALUES ('paid'), ('paid'), ('refund')");
+  assert.equal(Number((await preflight()).production_only_rows), 3);
+  await held(rollbackKeepingLive);
+  assert.deepEqual(await kept(), [{ msg: 'paid', c: 2 }, { msg: 'refund', c: 1 }], 'joined before the RENAME gave up');
+  await rollbackKeepingLive();
+  assert.deepEqual(await kept(), [{ msg: 'paid', c: 2 }, { msg: 'refund', c: 1 }], 'the retry joined nothing again');
+  assert.deepEqual((await p.query('SELECT msg, COUNT(*) AS c FROM shop__sy_served.log GROUP BY msg ORDER BY msg'))[0], [{ msg: 'boot', c: 1 }, { msg: 'paid', c: 2 }, { msg: 'refund', c: 1 }], 'the live copy is served');
+
+  // A rerun copy, whose live rows join the table kept above, stopped the same way.
+  await copy();
+  await p.query("INSERT INTO shop.log VALUES ('paid'), ('late')");
+  await preflight();
+  await copy();
+  await p.query("INSERT INTO shop.log VALUES ('paid'), ('paid'), ('late')");
+  assert.equal(Number((await preflight()).production_only_rows), 3 + 2 + 3, 'kept rows told with the new ones');
+  await held(copy);
+  assert.deepEqual(await kept(), [{ msg: 'late', c: 2 }, { msg: 'paid', c: 5 }, { msg: 'refund', c: 1 }], 'joined before the RENAME gave up');
+  // Preflight run again before the retry finds the same rows, and one more written since.
+  await p.query("INSERT INTO shop.log VALUES ('paid')");
+  assert.equal(Number((await preflight()).production_only_rows), 3 + 2 + 4);
+  await copy();
+  assert.deepEqual(await kept(), [{ msg: 'late', c: 2 }, { msg: 'paid', c: 6 }, { msg: 'refund', c: 1 }], 'only the row written since joined');
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 9);
+  assert.deepEqual((await p.query('SELECT msg, COUNT(*) AS c FROM shop.log GROUP BY msg ORDER BY msg'))[0], [{ msg: 'boot', c: 1 }, { msg: 'late', c: 2 }, { msg: 'paid', c: 6 }, { msg: 'refund', c: 1 }]);
+});
