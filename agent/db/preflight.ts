@@ -20,7 +20,7 @@ import { bestAlgo, rowHashSql, type ChecksumAlgo } from './checksum.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
-import { hasKeptAside, lastSchema } from './swap.js';
+import { copyInPlace, lastSchema } from './swap.js';
 import { TOO_MANY } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
@@ -326,7 +326,8 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
     // live tables to be found again: their records stay, and are told again below (forgotten,
     // keep merged nothing of them and release dropped them).
     const byName = new Map(prod.tables.map((t) => [t.name, t]));
-    const copied = await hasKeptAside(conn, opts.targetSchema);
+    // Not a record alone, left by a copy stopped before it swapped: the live tables are production's.
+    const copied = await copyInPlace(conn, opts.targetSchema);
     const keptIn: KeptIn = copied ? 'last' : 'prev';
     opts.store.forgetLive(opts.targetSchema, copied);
     for (const r of opts.store.records(opts.targetSchema)) {

@@ -63,6 +63,16 @@ async function tablesAlreadyBack(conn: Connection, target: string): Promise<bool
   return held.length === 0;
 }
 
+/**
+ * A copy is in place: `__sy_prev` holds production's tables. Its record alone, with production's
+ * tables live, is what a first copy stopped between writing the record and its RENAME TABLE leaves
+ * (or a rollback stopped after its RENAME TABLE put them back): no copy to roll back, and the live
+ * tables are production's own.
+ */
+export async function copyInPlace(conn: Connection, target: string): Promise<boolean> {
+  return (await hasKeptAside(conn, target)) && !(await tablesAlreadyBack(conn, target));
+}
+
 export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
   const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
     conn,
@@ -166,9 +176,13 @@ export interface SwapResult {
 export async function swapIn(conn: Connection, target: string, staging: SchemaInfo, sourceSchema: string, logger: Logger, opts: { liveRecords?: LiveRecord[] } = {}): Promise<SwapResult> {
   const shadow = shadowSchema(target);
   const prev = prevSchema(target);
+  const notes: string[] = [];
+  // `__sy_prev` holding the record of production's tables and none of them (see copyInPlace): taken
+  // for a rerun, the live tables — production's own — went to `__sy_last` or were dropped, and no
+  // rollback brought them back. The stopped step is finished first, and this is a first copy.
+  if ((await hasKeptAside(conn, target)) && (await tablesAlreadyBack(conn, target))) notes.push(...(await finishStopped(conn, target, logger)));
   const current = await inspectSchema(conn, target);
   const firstCopy = !(await hasKeptAside(conn, target));
-  const notes: string[] = [];
   // A rerun moves the live tables to `__sy_last`: rows recorded in one it cannot move there join
   // the table of that name first.
   if (!firstCopy) await joinLast(conn, target, current, opts.liveRecords ?? [], logger);
@@ -274,6 +288,22 @@ async function swapFailed(conn: Connection, target: string, dropped: SchemaObjec
     cause: err,
     details: { notRestored: lost.map((f) => `${f.kind} ${f.name}`), definitionsKeptIn: where, aftermath },
   });
+}
+
+/**
+ * `__sy_prev` holds the record of production's tables and none of them: they are live (see
+ * copyInPlace). What the stopped step left is finished — the recorded views, triggers and routines
+ * the live schema lacks re-created, the record dropped — so the copy now keeps production's
+ * tables aside as a first copy does. Returns the notes saying so.
+ */
+async function finishStopped(conn: Connection, target: string, logger: Logger): Promise<string[]> {
+  const prev = prevSchema(target);
+  const failed = await recreateKept(conn, target, await readKeptObjects(conn, target), logger);
+  const notes = await keepNotRecreated(conn, target, failed, logger);
+  await conn.query(`DROP DATABASE ${qi(prev)}`);
+  const note = `${prev} held the record of production's tables but none of them (an earlier copy stopped before it swapped, or a rollback after it put them back): the live tables were production's own, and are kept aside in ${prev} now as on a first copy`;
+  logger.warn({ schema: target, kept: prev }, note);
+  return [note, ...notes];
 }
 
 /** A name `taken` lacks for another table called `name`: `name__sy_2`, `name__sy_3`, … within MySQL's 64 characters. */

@@ -301,3 +301,59 @@ test('presync copies tables tied by foreign keys whatever their names\' order (a
   assert.deepEqual((await p.query('SELECT id FROM shop.items'))[0], [{ id: 11 }]);
   await assert.rejects(p.query('INSERT INTO shop.items VALUES (12, 99)'), /foreign key constraint fails/);
 });
+
+test("a first copy whose RENAME TABLE gave up, or that stopped after it recorded production's tables in <db>__sy_prev and before its RENAME TABLE: the rerun keeps production's own tables aside as a first copy does, and a rollback brings them back", async (t) => {
+  const { p, production, prodAgent, peer } = await twoAgents(t, async ({ s, p: prod }) => {
+    await s.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await s.query("INSERT INTO shop.orders VALUES (1, 'staging')");
+    await prod.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await prod.query("INSERT INTO shop.orders VALUES (1, 'production'), (2, 'production')");
+    await prod.query('CREATE TABLE shop.legacy (id INT PRIMARY KEY) ENGINE=InnoDB');
+    await prod.query('INSERT INTO shop.legacy VALUES (7)');
+    await prod.query('CREATE VIEW shop.recent AS SELECT id FROM shop.orders');
+  }, { productionDatabase: { lockWaitSeconds: 1 } });
+  const productionRows = [{ id: 1, v: 'production' }, { id: 2, v: 'production' }];
+  const orders = async () => (await p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0];
+  const tablesOf = async (schema: string) => ((await p.query('SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ', [schema])) as unknown as [Array<{ n: string }>])[0].map((r) => r.n).sort();
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const schemas = async () => ((await p.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop\\_\\_sy\\_%'")) as unknown as [Array<{ s: string }>])[0].map((r) => r.s);
+  // A first copy whose RENAME TABLE gives up on a lock takes its record of production's tables away with it.
+  const x = await production.rootConnection();
+  t.after(() => x.end());
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.legacy');
+  await assert.rejects(copy(), /gave up waiting for a lock/);
+  await x.query('ROLLBACK');
+  assert.deepEqual(await schemas(), [], 'no shop__sy_prev holding only a record');
+  assert.deepEqual(await orders(), productionRows);
+  // The record a first copy writes, taken from a real one; then production as it was.
+  await copy();
+  await p.query('CREATE DATABASE keep_copy');
+  await p.query('CREATE TABLE keep_copy.k LIKE shop__sy_prev.__sy_kept');
+  await p.query("INSERT INTO keep_copy.k SELECT * FROM shop__sy_prev.__sy_kept WHERE kind <> 'COPIED'");
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual(await orders(), productionRows);
+  // Stopped after writing the record and dropping the view (views go before the RENAME), before the RENAME.
+  await p.query('CREATE DATABASE shop__sy_prev');
+  await p.query('CREATE TABLE shop__sy_prev.__sy_kept LIKE keep_copy.k');
+  await p.query('INSERT INTO shop__sy_prev.__sy_kept SELECT * FROM keep_copy.k');
+  await p.query('DROP VIEW shop.recent');
+  // A production-only row preflight finds then is one of production's own tables' (kept in __sy_prev), not a copy's.
+  const report = await unaryCall<object, { production_only_rows: string; notes: string[] }>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(report.production_only_rows), 2, 'orders 2, and legacy (only production has it)');
+  assert.match(report.notes.join('\n'), /legacy: exists only on production .*moves it aside to shop__sy_prev/);
+
+  const events = await copy();
+  assert.match(events.find((e) => e.copy)!.copy!.notes.join('\n'), /shop__sy_prev held the record of production's tables but none of them .*kept aside in shop__sy_prev now as on a first copy/);
+  assert.deepEqual(await orders(), [{ id: 1, v: 'staging' }]);
+  assert.deepEqual(await tablesOf('shop__sy_prev'), ['__sy_kept', 'legacy', 'orders'], "production's own tables are kept aside for a rollback");
+  assert.deepEqual(await tablesOf('shop__sy_last'), [], 'none of them taken for a copy');
+  const merged = await unaryCall<object, { rows_merged: string }>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1, 'the production-only row is merged from __sy_prev');
+  assert.deepEqual(await orders(), [{ id: 1, v: 'staging' }, { id: 2, v: 'production' }]);
+
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual(await orders(), productionRows, "the rollback brings production's own tables back");
+  assert.deepEqual((await p.query('SELECT id FROM shop.legacy'))[0], [{ id: 7 }]);
+  assert.deepEqual((await p.query('SELECT id FROM shop.recent ORDER BY id'))[0], [{ id: 1 }, { id: 2 }], 'with the view the stopped copy had dropped');
+});
