@@ -41,7 +41,7 @@ export function fallbackLine(c: Pick<CutoverLike, 'id' | 'state' | 'fallbackUnti
   if (c.state !== 'fallback' || typeof c.fallbackUntil !== 'string') return undefined;
   const left = Date.parse(c.fallbackUntil) - now;
   if (left > 0) return `fallback window until ${c.fallbackUntil} (${timeLeft(left)}): staging read-only and ready; rollback goes back`;
-  return `fallback window over since ${c.fallbackUntil}; staging is still held read-only and nothing is released on its own: release when sure (switchyard cutover release ${c.id}), or roll back`;
+  return `fallback window over since ${c.fallbackUntil} (${timeAgo(-left)}); staging is still held read-only and nothing is released on its own: release when sure (switchyard cutover release ${c.id}), or roll back`;
 }
 
 /**
@@ -52,6 +52,13 @@ export function timeLeft(ms: number): string {
   const minutes = Math.ceil(ms / 60_000);
   const h = Math.floor(minutes / 60);
   return h === 0 ? `in ${minutes} min` : `in ${h} h ${minutes % 60} min`;
+}
+
+/** How long ago the window ended, in the same terms; rounded down, so a just-ended window reads "0 min ago". */
+export function timeAgo(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  return h === 0 ? `${minutes} min ago` : `${h} h ${minutes % 60} min ago`;
 }
 
 export function formatCutover(c: CutoverLike, now = Date.now()): string {
