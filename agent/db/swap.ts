@@ -546,14 +546,15 @@ export async function rollbackSwap(
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
   // An earlier attempt stopped after RENAME TABLE put production's tables back and before it
-  // dropped `prev` (holding only its record then). Swapping again would take production's own
+  // dropped `prev` (holding only its record then), or a first copy stopped between writing that
+  // record and its swap (the tables never left). Swapping again would take production's own
   // tables for the copy: moved out, and dropped with it. What that attempt left is finished instead.
   if (await tablesAlreadyBack(conn, target)) {
     await recreateKept(conn, target, await readKeptObjects(conn, target), logger ?? silent);
     await conn.query(`DROP DATABASE ${qi(prev)}`);
     throw new SwitchyardError(
       'SY_PRECONDITION',
-      `nothing kept aside for ${target}: an earlier attempt of this rollback already put production's tables back and stopped before it finished; finished now (their views, triggers and routines re-created, ${prev} dropped)`,
+      `nothing kept aside for ${target}: production's tables are live already — an earlier attempt of this rollback put them back and stopped before it finished, or the copy stopped before its swap moved them; finished now (their views, triggers and routines re-created, ${prev} dropped)`,
     );
   }
   const last = lastSchema(target);

@@ -122,15 +122,14 @@ test("a rollback stopped after it put production's tables back but before it dro
   await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: false, attempt: 'co_1' });
   const production = [{ id: 1, v: 'production' }, { id: 2, v: 'production' }];
   assert.deepEqual((await p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], production);
-  // Stopped after RENAME TABLE put production's tables back, before the objects came back and
-  // <db>__sy_prev (holding only its record now) was dropped.
-  await p.query('DROP VIEW shop.recent');
-  await p.query('CREATE DATABASE shop__sy_prev');
-  await p.query('CREATE TABLE shop__sy_prev.__sy_kept LIKE keep_copy.k');
-  await p.query('INSERT INTO shop__sy_prev.__sy_kept SELECT * FROM keep_copy.k');
-
   for (const keepLive of [false, true]) {
-    await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: keepLive, attempt: 'co_1' }), /already/);
+    // Stopped after RENAME TABLE put production's tables back, before the objects came back and
+    // <db>__sy_prev (holding only its record now) was dropped.
+    await p.query('DROP VIEW shop.recent');
+    await p.query('CREATE DATABASE shop__sy_prev');
+    await p.query('CREATE TABLE shop__sy_prev.__sy_kept LIKE keep_copy.k');
+    await p.query('INSERT INTO shop__sy_prev.__sy_kept SELECT * FROM keep_copy.k');
+    await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: keepLive, attempt: 'co_1' }), /production.s tables are live already/);
     assert.deepEqual((await p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], production, `keep_live_copy ${keepLive}: production's tables stay live`);
     assert.deepEqual(await schemasOf(p), [], 'no served copy of production\'s own tables');
     assert.deepEqual(await tablesOf(p, 'shop__sy_prev'), [], 'the leftover kept-aside schema is gone');
