@@ -1,5 +1,5 @@
 // The controller's side of TailAccessLog against a FAKE agent client the test drives.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { AccessLogFeed, type AccessLogFeedOptions } from '../../controller/cutover/steps/access-log-feed.js';
 import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
@@ -13,6 +13,17 @@ function fakeClient(onOpen: (call: FakeCall, n: number) => void): { client: Acce
   return { client: client as never, calls };
 }
 
+/** The fake stream's timers (read when it ends: they may be set later) stop when the feed cancels the call or the test ends. */
+function stopTimersWith(t: TestContext, call: FakeCall, timers: () => Array<NodeJS.Timeout | undefined>): void {
+  const stop = (): void => timers().forEach((x) => clearTimeout(x));
+  const cancel = call.cancel;
+  call.cancel = () => {
+    stop();
+    cancel();
+  };
+  t.after(stop);
+}
+
 const empty = (): StatusCounts__Output => ({ window_start: new Date().toISOString(), interval_ms: 100, total: 0, by_class: {}, by_status: {}, unparsed: 0, rotations: [], path: '/var/log/site.log', excluded: 0, excluded_user_agent: '', start: '', unread: [], read_error: '', counted_to: null });
 
 test('a stream that goes silent (agent frozen, connection half-open) is noticed and reopened', async (t) => {
@@ -21,12 +32,7 @@ test('a stream that goes silent (agent frozen, connection half-open) is noticed 
   const { client, calls } = fakeClient((call, n) => {
     const timer = setInterval(() => call.emit('data', empty()), 100);
     if (n === 1) setTimeout(() => clearInterval(timer), 250);
-    const cancel = call.cancel;
-    call.cancel = () => {
-      clearInterval(timer);
-      cancel();
-    };
-    t.after(() => clearInterval(timer));
+    stopTimersWith(t, call, () => [timer]);
   });
   const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, reconnectMs: 50, onCounts: (c) => got.push(c) });
   t.after(() => feed.stop());
@@ -83,16 +89,7 @@ test('a stream asked to start at the switch position is given time to read the b
       call.emit('data', empty());
       timer = setInterval(() => silent || call.emit('data', empty()), 100);
     }, n === 1 ? 700 : 0);
-    const cancel = call.cancel;
-    call.cancel = () => {
-      clearTimeout(first);
-      clearInterval(timer);
-      cancel();
-    };
-    t.after(() => {
-      clearTimeout(first);
-      clearInterval(timer);
-    });
+    stopTimersWith(t, call, () => [first, timer]);
   });
   const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, stallMs: 300, backlogStallMs: 3000, reconnectMs: 50, from: { inode: '12', offset: '34' }, onCounts: (c) => got.push(c) });
   t.after(() => feed.stop());
@@ -120,12 +117,7 @@ test('a stream reopened from the last counts is given up as soon as one that die
         call.emit('error', Object.assign(new Error('14 UNAVAILABLE: connection reset'), { code: 14 }));
       });
     } else if (n >= 3) timer = setInterval(() => call.emit('data', { ...empty(), start: 'position', counted_to: at }), 100);
-    const cancel = call.cancel;
-    call.cancel = () => {
-      clearInterval(timer);
-      cancel();
-    };
-    t.after(() => clearInterval(timer));
+    stopTimersWith(t, call, () => [timer]);
   });
   const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, stallMs: 300, backlogStallMs: 5000, reconnectMs: 50, from: { inode: '12', offset: '34' }, onCounts: () => undefined });
   t.after(() => feed.stop());
@@ -158,16 +150,7 @@ test('a stream reopened after a long outage still gets time to read what was wri
         timer = setInterval(() => call.emit('data', { ...empty(), start: 'position', counted_to: at }), 100);
       }, 600);
     }
-    const cancel = call.cancel;
-    call.cancel = () => {
-      clearTimeout(first);
-      clearInterval(timer);
-      cancel();
-    };
-    t.after(() => {
-      clearTimeout(first);
-      clearInterval(timer);
-    });
+    stopTimersWith(t, call, () => [first, timer]);
   });
   // Down for 1 s (reconnectMs) between stream 2's failure and stream 3.
   const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, stallMs: 300, backlogStallMs: 5000, reconnectMs: 1000, from: { inode: '12', offset: '34' }, onCounts: () => undefined });

@@ -1,7 +1,7 @@
 // A cutover stored under an earlier controller config whose plan the DNS provider now refuses:
 // start-up says so in that cutover's event stream (what `cutover watch` and GET .../events show),
 // not only in the controller's log, once per start-up.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../shared/logger.js';
 import { startController } from '../../controller/run.js';
@@ -26,13 +26,19 @@ function configFor(stateFile: string): ControllerConfig {
   return { listen: { host: '127.0.0.1', port: 0 }, stateFile, logLevel: 'silent', insecure: false, agents: [], tokens: [{ name: 'alice-viewer', role: 'viewer', hash: hashToken(VIEWER_TOKEN) }], dnsProviders: { 'cf-main': CF }, resolvers: [], agentTimeoutMs: 1000 };
 }
 
-test('start-up puts a warning naming the key in the event stream of each open cutover whose stored plan the provider now refuses, once per start-up', async (t) => {
+/** A state file holding one cutover whose plan the provider now refuses (TTL 30) and one it takes (60), its engine closed. */
+async function storedCutovers(t: TestContext) {
   const { store, file } = tempStore(t);
   const engine = newEngine(store);
   const bad = engine.create(storedPlan(30), 'tester');
   const good = engine.create(storedPlan(60), 'tester');
   await engine.close();
   store.close();
+  return { file, bad, good };
+}
+
+test('start-up puts a warning naming the key in the event stream of each open cutover whose stored plan the provider now refuses, once per start-up', async (t) => {
+  const { file, bad, good } = await storedCutovers(t);
 
   for (const start of [1, 2]) {
     const running = await startController(configFor(file), { logger: silentLogger() });
@@ -55,12 +61,7 @@ test('start-up puts a warning naming the key in the event stream of each open cu
 });
 
 test('cutover status shows the start-up warnings of this controller: the view has them (REST too), the CLI prints them, once however often it restarted', async (t) => {
-  const { store, file } = tempStore(t);
-  const engine = newEngine(store);
-  const bad = engine.create(storedPlan(30), 'tester');
-  const good = engine.create(storedPlan(60), 'tester');
-  await engine.close();
-  store.close();
+  const { file, bad, good } = await storedCutovers(t);
 
   for (const start of [1, 2]) {
     const running = await startController(configFor(file), { logger: silentLogger() });
@@ -90,11 +91,7 @@ test('cutover status shows the start-up warnings of this controller: the view ha
 });
 
 test('a start-up warning leaves the view once the cutover is over (rolled back): its prepare and preflight no longer come; the event log keeps it', async (t) => {
-  const { store, file } = tempStore(t);
-  const engine = newEngine(store);
-  const bad = engine.create(storedPlan(30), 'tester');
-  await engine.close();
-  store.close();
+  const { file, bad } = await storedCutovers(t);
 
   const running = await startController(configFor(file), { logger: silentLogger() });
   t.after(() => running.close());
