@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { LogLevel, Port, TlsFiles } from '../shared/config/common.js';
 import { SecretRef } from '../shared/config/secret.js';
 import { loadConfigFile } from '../shared/config/load.js';
+import { SwitchyardError } from '../shared/errors.js';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
 
@@ -122,6 +123,38 @@ export const AgentConfigSchema = Type.Object(
 export type AgentConfig = Static<typeof AgentConfigSchema>;
 export type EnvFileConfig = AgentConfig['envFiles'][number];
 
+/** `/srv/a/.env` → [`.env`, `a/.env`, `srv/a/.env`]: every label the controller may give an unnamed file. */
+function pathSuffixes(file: string): string[] {
+  const parts = file.split('/').filter((c) => c !== '');
+  return parts.map((_, i) => parts.slice(parts.length - 1 - i).join('/'));
+}
+
+/**
+ * Env file rows are keyed by the file's label (its name, or trailing path components when
+ * unnamed), and the controller maps a path to one label: two files under one label, or one path
+ * listed twice, would merge their variables into one set of rows, each value from either file.
+ */
+export function checkEnvFiles(config: AgentConfig, what: string): void {
+  const entries = config.envFiles.map((e, i) => (typeof e === 'string' ? { i, path: e, name: undefined } : { i, path: e.path, name: e.name }));
+  const clash = (key: string, why: string): never => {
+    throw new SwitchyardError('SY_CONFIG_INVALID', `${what}: key ${key}: ${why}`, { field: key });
+  };
+  for (const e of entries) {
+    const key = typeof config.envFiles[e.i] === 'string' ? `envFiles[${e.i}]` : `envFiles[${e.i}].path`;
+    const earlier = entries.find((o) => o.i < e.i && o.path === e.path);
+    if (earlier !== undefined) clash(key, `${JSON.stringify(e.path)} is listed already as envFiles[${earlier.i}]; list each file once`);
+    if (e.name === undefined) continue;
+    const sameName = entries.find((o) => o.i < e.i && o.name === e.name);
+    if (sameName !== undefined) clash(`envFiles[${e.i}].name`, `${JSON.stringify(e.name)} is envFiles[${sameName.i}].name already; give each file its own name, or their variables share one set of rows`);
+    const unnamed = entries.find((o) => o.name === undefined && pathSuffixes(o.path).includes(e.name!));
+    if (unnamed !== undefined) {
+      clash(`envFiles[${e.i}].name`, `${JSON.stringify(e.name)} is also how the unnamed envFiles[${unnamed.i}] (${unnamed.path}) may be labelled, so their rows could merge; choose another name, or name that file too`);
+    }
+  }
+}
+
 export function loadAgentConfig(path: string): AgentConfig {
-  return loadConfigFile(path, AgentConfigSchema);
+  const config = loadConfigFile(path, AgentConfigSchema);
+  checkEnvFiles(config, path);
+  return config;
 }

@@ -49,6 +49,18 @@ test('an env file is a path or { path, name }; a mistake in the object form name
   expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\nenvFiles: [ { path: /srv/www/.env, name: "a:b" } ]\n')), 'envFiles[0].name', /expected string to match/);
 });
 
+test('env files whose rows would share a label are refused at load, naming the key: one name twice, a name an unnamed file is labelled by, one path twice', (t) => {
+  const load = (files: string) => () => loadAgentConfig(tmpFile(t, 'agent.yaml', `name: s\nenvFiles: ${files}\n`));
+  expectKey(load('[ { path: /srv/a/.env, name: app }, { path: /srv/b/.env, name: app } ]'), 'envFiles[1].name', /"app" is envFiles\[0\]\.name already/);
+  // Unnamed /srv/www/app.env is labelled `app.env` (or `www/app.env` beside another app.env): a file named either merges with it.
+  expectKey(load('[ /srv/www/app.env, { path: /srv/api/.env, name: app.env } ]'), 'envFiles[1].name', /unnamed envFiles\[0\] \(\/srv\/www\/app\.env\)/);
+  expectKey(load('[ { path: /srv/api/.env, name: www/.env }, /srv/www/.env ]'), 'envFiles[0].name', /unnamed envFiles\[1\]/);
+  expectKey(load('[ /srv/www/.env, { path: /srv/www/.env, name: web } ]'), 'envFiles[1].path', /listed already as envFiles\[0\]/);
+  expectKey(load('[ /srv/www/.env, /srv/www/.env ]'), 'envFiles[1]', /listed already/);
+  // Names that no unnamed file can be labelled by load as before.
+  assert.equal(loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\nenvFiles: [ /srv/www/.env, { path: /srv/api/.env, name: api } ]\n')).envFiles.length, 2);
+});
+
 test('a wrong type is refused naming the key', (t) => {
   const p = tmpFile(t, 'agent.yaml', 'name: staging-1\nlisten: { host: 127.0.0.2, port: "seven" }\n');
   expectKey(() => loadAgentConfig(p), 'listen.port', /integer/);
