@@ -115,6 +115,11 @@ export const AgentConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    phpFpmPools: Type.Optional(
+      Type.Array(Type.String({ pattern: '^/' }), {
+        description: 'PHP-FPM pool files whose php_value/php_admin_value/php_flag/php_admin_flag lines are compared (absolute paths, `*` allowed); default: Debian, RHEL and Docker image layouts; []: none',
+      }),
+    ),
     accessLog: Type.Optional(Type.String({ description: 'the site\'s access log (combined format), for monitor' })),
   },
   { additionalProperties: false },

@@ -13,8 +13,12 @@ import { collectEnvFacts, requireEnvSalt, type EnvFacts } from './env.js';
 import { collectTlsFacts, TLS_TIMEOUT_MS } from './tls.js';
 import { collectDiskFacts } from './disk.js';
 import { collectLocaleFacts } from './locale.js';
+import { collectFpmFacts, DEFAULT_FPM_POOLS } from './fpm.js';
+import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
 
 const NO_ENV: EnvFacts = { env: [], unreadable: [] };
+// A collector that failed has read nothing: its rows are unknown here, not absent.
+const FPM_FAILED: PhpFpmFacts = { files: [], settings: [], unreadable: [{ file: '', pool: '', name: '', error: 'php-fpm collector failed (see notes)' }] };
 
 export interface CollectOptions {
   /** PATH and timeout for php/nginx/apache lookups; tests put fakes first on PATH. */
@@ -42,7 +46,7 @@ async function guarded<T>(source: string, fallback: T, run: () => Promise<Collec
 export async function collectFacts(config: AgentConfig, salt: string, logger: Logger, opts: CollectOptions = {}): Promise<Facts> {
   if (config.envFiles.length > 0) requireEnvSalt(salt);
   const started = Date.now();
-  const [os, database, php, web, env, tls, disks, locale] = await Promise.all([
+  const [os, database, php, web, env, tls, disks, locale, fpm] = await Promise.all([
     guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
@@ -51,8 +55,9 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),
     guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
+    guarded('php-fpm', FPM_FAILED, () => collectFpmFacts(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt), logger),
   ]);
-  const notes = [os, database, php, web, env, tls, disks, locale].flatMap((c) => c.notes);
+  const notes = [os, database, php, web, env, tls, disks, locale, fpm].flatMap((c) => c.notes);
   logger.debug({ ms: Date.now() - started, notes: notes.length }, 'facts collected');
   return {
     agent_name: config.name,
@@ -66,6 +71,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     tls: tls.facts,
     disks: disks.facts,
     locale: locale.facts,
+    php_fpm: fpm.facts,
     notes,
   };
 }

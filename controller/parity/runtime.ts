@@ -203,6 +203,7 @@ function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>, local
   for (const e of f.env) {
     put(flat, `env.${envLabels.get(e.file)}:${e.name}`, 'env', e.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: e.digest });
   }
+  flattenFpm(f, flat, unreadable);
   flattenLocale(f, locales, flat, unreadable);
   for (const t of f.tls) {
     const p = t.port === 443 ? `tls.${t.host}` : `tls.${t.host}:${t.port}`;
@@ -339,6 +340,34 @@ function flattenPhpIni(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): 
   }
   for (const [name, value] of ini) {
     put(flat, `php.ini.${name}`, 'php', value, withCapacity(SIZE_SETTINGS.has(name) ? { compared: phpSize(value) } : {}, value, Object.hasOwn(PHP_CAPACITY, name) ? PHP_CAPACITY[name] : undefined));
+  }
+}
+
+/**
+ * PHP-FPM pool overrides as `php.fpm.POOL:SETTING` (the colon, as in env rows, since pool names
+ * hold dots: `[example.com]`), compared as the php.ini rows are: sizes by bytes, limits as
+ * capacities, flags as on/off; a setting that may hold a secret by its digest.
+ */
+function flattenFpm(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
+  const fpm = f.php_fpm;
+  if (fpm === null || fpm === undefined) {
+    const agent = f.os?.agent_version ? ` ${f.os.agent_version}` : '';
+    unreadable.push({ prefix: 'php.fpm.', what: 'php-fpm pools', error: `not reported by this agent${agent} — upgrade it`, quiet: true });
+    return;
+  }
+  for (const u of fpm.unreadable) {
+    if (u.pool === '') unreadable.push({ prefix: 'php.fpm.', what: `php-fpm pools${u.file === '' ? '' : ` (${u.file})`}`, error: u.error });
+    else if (u.name === '') unreadable.push({ prefix: `php.fpm.${u.pool}:`, what: `php-fpm pool ${u.pool}`, error: u.error });
+    else unreadable.push({ prefix: `php.fpm.${u.pool}:${u.name}`, what: `php-fpm pool ${u.pool} setting ${u.name}${u.file === '' ? '' : ` (${u.file})`}`, error: u.error });
+  }
+  for (const st of fpm.settings) {
+    const key = `php.fpm.${st.pool}:${st.name}`;
+    if (st.digest !== '') {
+      put(flat, key, 'php', st.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: st.digest });
+      continue;
+    }
+    const compared = SIZE_SETTINGS.has(st.name) ? { compared: phpSize(st.value) } : {};
+    put(flat, key, 'php', st.value, withCapacity(compared, st.value, Object.hasOwn(PHP_CAPACITY, st.name) ? PHP_CAPACITY[st.name] : undefined));
   }
 }
 

@@ -9,6 +9,8 @@ import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switc
 import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnreadable__Output as _switchyard_v1_EnvFileUnreadable__Output } from './switchyard/v1/EnvFileUnreadable.js';
 import type { EnvVarDigest as _switchyard_v1_EnvVarDigest, EnvVarDigest__Output as _switchyard_v1_EnvVarDigest__Output } from './switchyard/v1/EnvVarDigest.js';
 import type { Facts as _switchyard_v1_Facts, Facts__Output as _switchyard_v1_Facts__Output } from './switchyard/v1/Facts.js';
+import type { FpmPoolSetting as _switchyard_v1_FpmPoolSetting, FpmPoolSetting__Output as _switchyard_v1_FpmPoolSetting__Output } from './switchyard/v1/FpmPoolSetting.js';
+import type { FpmPoolUnreadable as _switchyard_v1_FpmPoolUnreadable, FpmPoolUnreadable__Output as _switchyard_v1_FpmPoolUnreadable__Output } from './switchyard/v1/FpmPoolUnreadable.js';
 import type { GetFactsRequest as _switchyard_v1_GetFactsRequest, GetFactsRequest__Output as _switchyard_v1_GetFactsRequest__Output } from './switchyard/v1/GetFactsRequest.js';
 import type { HelloRequest as _switchyard_v1_HelloRequest, HelloRequest__Output as _switchyard_v1_HelloRequest__Output } from './switchyard/v1/HelloRequest.js';
 import type { HelloResponse as _switchyard_v1_HelloResponse, HelloResponse__Output as _switchyard_v1_HelloResponse__Output } from './switchyard/v1/HelloResponse.js';
@@ -16,6 +18,7 @@ import type { LocaleFacts as _switchyard_v1_LocaleFacts, LocaleFacts__Output as 
 import type { LogPosition as _switchyard_v1_LogPosition, LogPosition__Output as _switchyard_v1_LogPosition__Output } from './switchyard/v1/LogPosition.js';
 import type { OsFacts as _switchyard_v1_OsFacts, OsFacts__Output as _switchyard_v1_OsFacts__Output } from './switchyard/v1/OsFacts.js';
 import type { PhpFacts as _switchyard_v1_PhpFacts, PhpFacts__Output as _switchyard_v1_PhpFacts__Output } from './switchyard/v1/PhpFacts.js';
+import type { PhpFpmFacts as _switchyard_v1_PhpFpmFacts, PhpFpmFacts__Output as _switchyard_v1_PhpFpmFacts__Output } from './switchyard/v1/PhpFpmFacts.js';
 import type { RunCommandRequest as _switchyard_v1_RunCommandRequest, RunCommandRequest__Output as _switchyard_v1_RunCommandRequest__Output } from './switchyard/v1/RunCommandRequest.js';
 import type { RunCommandResponse as _switchyard_v1_RunCommandResponse, RunCommandResponse__Output as _switchyard_v1_RunCommandResponse__Output } from './switchyard/v1/RunCommandResponse.js';
 import type { ScanTextMatch as _switchyard_v1_ScanTextMatch, ScanTextMatch__Output as _switchyard_v1_ScanTextMatch__Output } from './switchyard/v1/ScanTextMatch.js';
@@ -41,6 +44,8 @@ export interface ProtoGrpcType {
       EnvFileUnreadable: MessageTypeDefinition<_switchyard_v1_EnvFileUnreadable, _switchyard_v1_EnvFileUnreadable__Output>
       EnvVarDigest: MessageTypeDefinition<_switchyard_v1_EnvVarDigest, _switchyard_v1_EnvVarDigest__Output>
       Facts: MessageTypeDefinition<_switchyard_v1_Facts, _switchyard_v1_Facts__Output>
+      FpmPoolSetting: MessageTypeDefinition<_switchyard_v1_FpmPoolSetting, _switchyard_v1_FpmPoolSetting__Output>
+      FpmPoolUnreadable: MessageTypeDefinition<_switchyard_v1_FpmPoolUnreadable, _switchyard_v1_FpmPoolUnreadable__Output>
       GetFactsRequest: MessageTypeDefinition<_switchyard_v1_GetFactsRequest, _switchyard_v1_GetFactsRequest__Output>
       HelloRequest: MessageTypeDefinition<_switchyard_v1_HelloRequest, _switchyard_v1_HelloRequest__Output>
       HelloResponse: MessageTypeDefinition<_switchyard_v1_HelloResponse, _switchyard_v1_HelloResponse__Output>
@@ -48,6 +53,7 @@ export interface ProtoGrpcType {
       LogPosition: MessageTypeDefinition<_switchyard_v1_LogPosition, _switchyard_v1_LogPosition__Output>
       OsFacts: MessageTypeDefinition<_switchyard_v1_OsFacts, _switchyard_v1_OsFacts__Output>
       PhpFacts: MessageTypeDefinition<_switchyard_v1_PhpFacts, _switchyard_v1_PhpFacts__Output>
+      PhpFpmFacts: MessageTypeDefinition<_switchyard_v1_PhpFpmFacts, _switchyard_v1_PhpFpmFacts__Output>
       RunCommandRequest: MessageTypeDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandRequest__Output>
       RunCommandResponse: MessageTypeDefinition<_switchyard_v1_RunCommandResponse, _switchyard_v1_RunCommandResponse__Output>
       ScanTextMatch: MessageTypeDefinition<_switchyard_v1_ScanTextMatch, _switchyard_v1_ScanTextMatch__Output>

@@ -9,6 +9,7 @@ import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCert
 import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from '../../switchyard/v1/DiskFacts.js';
 import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnreadable__Output as _switchyard_v1_EnvFileUnreadable__Output } from '../../switchyard/v1/EnvFileUnreadable.js';
 import type { LocaleFacts as _switchyard_v1_LocaleFacts, LocaleFacts__Output as _switchyard_v1_LocaleFacts__Output } from '../../switchyard/v1/LocaleFacts.js';
+import type { PhpFpmFacts as _switchyard_v1_PhpFpmFacts, PhpFpmFacts__Output as _switchyard_v1_PhpFpmFacts__Output } from '../../switchyard/v1/PhpFpmFacts.js';
 
 export interface Facts {
   'agent_name'?: (string);
@@ -23,6 +24,7 @@ export interface Facts {
   'notes'?: (string)[];
   'env_unreadable'?: (_switchyard_v1_EnvFileUnreadable)[];
   'locale'?: (_switchyard_v1_LocaleFacts | null);
+  'php_fpm'?: (_switchyard_v1_PhpFpmFacts | null);
 }
 
 export interface Facts__Output {
@@ -38,4 +40,5 @@ export interface Facts__Output {
   'notes': (string)[];
   'env_unreadable': (_switchyard_v1_EnvFileUnreadable__Output)[];
   'locale': (_switchyard_v1_LocaleFacts__Output | null);
+  'php_fpm': (_switchyard_v1_PhpFpmFacts__Output | null);
 }
