@@ -1,5 +1,7 @@
 // Absolute path patterns with `*`, `?` and `[…]` inside path components, as php-fpm's own
-// `include=` takes them (Node 20 has no fs.glob). Enough for pool directories; no `**`.
+// `include=` takes them (Node 20 has no fs.glob). Enough for pool directories; no `**`. Not a
+// glob library: those we looked at (tinyglobby, fast-glob) pass over a directory they cannot read,
+// and an unreadable pool directory must show as unreadable, never as a host without pools.
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
