@@ -21,12 +21,17 @@ code,.mono{font-family:ui-monospace,monospace;font-size:.92em;word-break:break-a
 .s-pass,.s-succeeded,.s-equal{background:#e3f5e6;color:#17692a}.s-warn,.s-allowed,.s-interrupted,.s-running{background:#fff4d6;color:#7a5600}
 .s-fail,.s-failed,.s-differs,.s-missing{background:#fde5e4;color:#a3150f}.s-skipped,.s-pending{background:#eee;color:#555}
 .bar{height:.6rem;background:#4a7bd0;border-radius:.3rem;min-width:2px}.muted{color:#777}.err{color:#a3150f}
+tr.problem td{background:#fff6f5}tr.problem td:first-child{box-shadow:inset 3px 0 #a3150f}.flag{color:#a3150f;font-weight:600;white-space:nowrap}
 details summary{cursor:pointer}`;
 
 const badge = (s: string): string => `<span class="badge s-${e(s.replace(/[^a-z_-]/gi, ''))}">${e(s)}</span>`;
-const table = (head: string[], rows: string[][], numeric: number[] = []): string =>
+/** `rowClass`: a class for the row with this index (already safe), or null. */
+const table = (head: string[], rows: string[][], numeric: number[] = [], rowClass: (i: number) => string | null = () => null): string =>
   `<table><thead><tr>${head.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`)
+    .map((r, ri) => {
+      const cls = rowClass(ri);
+      return `<tr${cls === null ? '' : ` class="${cls}"`}>${r.map((c, i) => `<td${numeric.includes(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`;
+    })
     .join('')}</tbody></table>`;
 
 function timeline(m: ReportModel): string {
@@ -100,18 +105,33 @@ function stagingCell(r: PageRowModel): string {
   return value + from + now;
 }
 
+/** A page row's marker: a word a screen reader reads and a greyscale print shows, not colour alone. */
+const PROBLEM_MARK = '<strong class="flag"><span aria-hidden="true">⚠ </span>problem</strong>';
+
 function validation(m: ReportModel): string {
   const v = m.validation;
   if (v === null) return '';
   const all = [...v.byStatus.fail, ...v.byStatus.warn, ...v.byStatus.pass];
   const head = grouped(`Validation (${v.mode}, ${v.pages} pages${v.durationMs === null ? '' : `, ${duration(v.durationMs)}`})`, all, v.summary);
+  // Rows with a problem come first (model) and are marked in words as well as colour, and the
+  // table opens by itself when there are any: they are what the reader came for.
+  const problems = v.pageTable.filter((r) => r.problem).length;
   const pages =
     v.pageTable.length === 0
       ? ''
-      : `<details><summary>Pages (${v.pageTable.length})</summary>${table(
-          ['path', 'production', 'staging', 'redirects', 'TTFB production', 'TTFB staging'],
-          v.pageTable.map((r) => [`<code>${e(r.path)}</code>`, r.error !== null ? `<span class="err">${e(r.error)}</span>` : e(r.status ?? ''), stagingCell(r), e(r.redirects), r.ttfbMs === null ? '' : `${e(r.ttfbMs)} ms`, r.stagingTtfbMs === null ? '' : `${e(r.stagingTtfbMs)} ms`]),
-          [3, 4, 5],
+      : `<details${problems > 0 ? ' open' : ''}><summary>Pages (${v.pageTable.length})</summary>${problems > 0 ? `<p>${problems} page${problems === 1 ? '' : 's'} with a problem, listed first.</p>` : ''}${table(
+          ['problem', 'path', 'production', 'staging', 'redirects', 'TTFB production', 'TTFB staging'],
+          v.pageTable.map((r) => [
+            r.problem ? PROBLEM_MARK : '',
+            `<code>${e(r.path)}</code>`,
+            r.error !== null ? `<span class="err">${e(r.error)}</span>` : e(r.status ?? ''),
+            stagingCell(r),
+            e(r.redirects),
+            r.ttfbMs === null ? '' : `${e(r.ttfbMs)} ms`,
+            r.stagingTtfbMs === null ? '' : `${e(r.stagingTtfbMs)} ms`,
+          ]),
+          [4, 5, 6],
+          (i) => (v.pageTable[i]!.problem ? 'problem' : null),
         )}</details>`;
   return head + pages;
 }

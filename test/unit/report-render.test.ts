@@ -297,3 +297,28 @@ test('text and HTML page tables: pages with a problem come first, so a failing p
   v.pageTable = v.pageTable.map((r) => ({ ...r, status: 503 }));
   assert.match(formatReportText({ ...fullReport(), validation: v }), /^ {4}… 15 more pages left off, 14 of them with a problem \(--json lists them\)$/m);
 });
+
+test("HTML page table: a page with a problem is marked in words, not colour alone, and listed before a good page", () => {
+  const v = validationReport();
+  // The good page comes first in the report; the bad one answers 500 where staging answers 200.
+  v.pageTable = [
+    { path: '/good/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 30, stagingTtfbMs: 30 },
+    { path: '/bad/', status: 500, stagingStatus: 200, redirects: 0, ttfbMs: 30, stagingTtfbMs: 30 },
+  ];
+  v.findings = [];
+  const full = renderReportHtml({ ...fullReport(), validation: v });
+  const html = full.slice(full.indexOf('<summary>Pages (2)</summary>'));
+  const rows = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>')).split('<tr').slice(1);
+  assert.equal(rows.length, 2, html);
+  assert.match(rows[0]!, /^ class="problem">/, 'the bad row carries the class');
+  assert.match(rows[0]!, /<code>\/bad\/<\/code>/, 'and comes first');
+  assert.match(rows[0]!, /<strong class="flag"><span aria-hidden="true">⚠ <\/span>problem<\/strong>/, 'with the word "problem" in it');
+  assert.match(rows[1]!, /^><td><\/td><td><code>\/good\/<\/code>/, 'the good row is neither marked nor classed');
+  assert.ok(full.includes('tr.problem td{'), 'the class is styled');
+  assert.ok(full.includes('<details open><summary>Pages (2)</summary><p>1 page with a problem, listed first.</p>'), 'the table opens by itself');
+
+  v.pageTable = [v.pageTable[0]!];
+  const calm = renderReportHtml({ ...fullReport(), validation: v });
+  assert.ok(calm.includes('<details><summary>Pages (1)</summary><table>') && !calm.includes('class="problem"'), 'no problem: closed, nothing marked');
+});
+
