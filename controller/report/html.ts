@@ -2,7 +2,7 @@
 // timeline, parity tables, preflight and validation findings grouped by status, DNS change,
 // propagation, monitoring, rollback and audit trail. No script, no external resources; every
 // value from the report — which carries text from web pages, agents and operators — is escaped.
-import { reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
+import { clip, reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 import { bytes, duration } from './text.js';
 
 export function escapeHtml(v: unknown): string {
@@ -21,7 +21,7 @@ code,.mono{font-family:ui-monospace,monospace;font-size:.92em;word-break:break-a
 .s-pass,.s-succeeded,.s-equal{background:#e3f5e6;color:#17692a}.s-warn,.s-allowed,.s-interrupted,.s-running{background:#fff4d6;color:#7a5600}
 .s-fail,.s-failed,.s-differs,.s-missing{background:#fde5e4;color:#a3150f}.s-skipped,.s-pending{background:#eee;color:#555}
 .bar{height:.6rem;background:#4a7bd0;border-radius:.3rem;min-width:2px}.muted{color:#777}.err{color:#a3150f}
-tr.problem td{background:#fff6f5}tr.problem td:first-child{box-shadow:inset 3px 0 #a3150f}.flag{color:#a3150f;font-weight:600;white-space:nowrap}
+tr.problem td{background:#fff6f5}tr.problem td:first-child{box-shadow:inset 3px 0 #a3150f}.flag{color:#a3150f;font-weight:600;white-space:nowrap}.ptitle{display:block;max-width:24rem}
 details summary{cursor:pointer}`;
 
 const badge = (s: string): string => `<span class="badge s-${e(s.replace(/[^a-z_-]/gi, ''))}">${e(s)}</span>`;
@@ -105,6 +105,23 @@ function stagingCell(r: PageRowModel): string {
   return value + from + now;
 }
 
+/** Longest title shown in a page row; the whole title is the cell's tooltip. */
+export const TITLE_SHOWN = 80;
+
+function titleText(t: string | null): string {
+  if (t === null) return '-';
+  if (t.trim() === '') return '<span class="muted">(no title)</span>';
+  const shown = clip(t, TITLE_SHOWN);
+  return shown === t ? e(t) : `<span title="${e(t)}">${e(shown)}</span>`;
+}
+
+/** Production's title, and staging's beside it where they differ (beyond host names and the rewrite). */
+function titleCell(r: PageRowModel): string {
+  const text = r.titleDiffers ? `${titleText(r.title)}<br><span class="flag">differs from staging's:</span> ${titleText(r.stagingTitle)}` : titleText(r.title);
+  // Bounded width: a long title would otherwise squeeze the path column into a letter a line.
+  return `<span class="ptitle">${text}</span>`;
+}
+
 /** A page row's marker: a word a screen reader reads and a greyscale print shows, not colour alone. */
 const PROBLEM_MARK = '<strong class="flag"><span aria-hidden="true">⚠ </span>problem</strong>';
 
@@ -120,17 +137,18 @@ function validation(m: ReportModel): string {
     v.pageTable.length === 0
       ? ''
       : `<details${problems > 0 ? ' open' : ''}><summary>Pages (${v.pageTable.length})</summary>${problems > 0 ? `<p>${problems} page${problems === 1 ? '' : 's'} with a problem, listed first.</p>` : ''}${table(
-          ['problem', 'path', 'production', 'staging', 'redirects', 'TTFB production', 'TTFB staging'],
+          ['problem', 'path', 'title', 'production', 'staging', 'redirects', 'TTFB production', 'TTFB staging'],
           v.pageTable.map((r) => [
             r.problem ? PROBLEM_MARK : '',
             `<code>${e(r.path)}</code>`,
+            titleCell(r),
             r.error !== null ? `<span class="err">${e(r.error)}</span>` : e(r.status ?? ''),
             stagingCell(r),
             e(r.redirects),
             r.ttfbMs === null ? '' : `${e(r.ttfbMs)} ms`,
             r.stagingTtfbMs === null ? '' : `${e(r.stagingTtfbMs)} ms`,
           ]),
-          [4, 5, 6],
+          [5, 6, 7],
           (i) => (v.pageTable[i]!.problem ? 'problem' : null),
         )}</details>`;
   return head + pages;

@@ -81,7 +81,13 @@ export interface PageRowModel {
   /** Staging was locked: it answered its maintenance page, with `stagingMaintenanceStatus` (null: no answer). */
   stagingMaintenance: boolean;
   stagingMaintenanceStatus: number | null;
-  /** Production failed, answered otherwise than staging's baseline, or a failed or warned check names the page. */
+  /** Production's <title>: '' when its HTML page has none; null when not recorded (not HTML, no answer, or a report from before the field). */
+  title: string | null;
+  /** Staging's title the same-site check compared with, like `title`; null when there was none. */
+  stagingTitle: string | null;
+  /** The titles differ beyond host names and the plan's rewrite: what search results show changes. */
+  titleDiffers: boolean;
+  /** Production failed, answered otherwise than staging's baseline, its title differs from staging's, or a failed or warned check names the page. */
   problem: boolean;
 }
 
@@ -196,6 +202,19 @@ function findings(v: unknown, nameKey: 'check' | 'name'): FindingModel[] {
   return arr(v).filter(isObj).map((f) => ({ check: str(f[nameKey]) ?? '?', page: str(f.page), status: verdict(f.status), message: str(f.message) ?? '' }));
 }
 
+/**
+ * A page text for one table cell: whitespace runs as one space, at most `max` characters (code
+ * points, so a character outside the BMP is never cut in half), an ellipsis where it was cut.
+ */
+export function clip(s: string, max: number): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  const chars = Array.from(flat);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
+}
+
+/** A recorded title: null in the record is an HTML page without one (''); absent, not recorded (null). */
+const titleField = (v: unknown): string | null => (typeof v === 'string' ? v : v === null ? '' : null);
+
 function pageRow(r: Json, flagged: ReadonlySet<string>): PageRowModel {
   const row = {
     path: str(r.path) ?? '?',
@@ -211,10 +230,13 @@ function pageRow(r: Json, flagged: ReadonlySet<string>): PageRowModel {
     stagingNote: str(r.stagingNote),
     stagingMaintenance: 'stagingMaintenanceStatus' in r,
     stagingMaintenanceStatus: num(r.stagingMaintenanceStatus),
+    title: titleField(r.title),
+    stagingTitle: titleField(r.stagingTitle),
+    titleDiffers: r.titleDiffers === true,
   };
   // Staging's status is only a baseline when there was one to compare with (not `none`).
   const differs = row.stagingFrom !== 'none' && row.stagingStatus !== null && row.status !== row.stagingStatus;
-  return { ...row, problem: row.error !== null || differs || flagged.has(row.path) };
+  return { ...row, problem: row.error !== null || differs || row.titleDiffers || flagged.has(row.path) };
 }
 
 /** Stable: rows with a problem keep their order among themselves, as do the others. */

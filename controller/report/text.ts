@@ -1,7 +1,7 @@
 // The cutover report as terminal text for `switchyard cutover report ID`: step timeline,
 // parity summaries, preflight and validation findings grouped by status (failures first,
 // passes only counted) and a capped page table, DNS change, propagation, monitoring, rollback.
-import { reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
+import { clip, reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
 
@@ -73,6 +73,11 @@ function parity(m: ReportModel): string[] {
 /** Page rows beyond this are counted, not printed: a terminal is read, not searched. */
 export const PAGE_ROWS_SHOWN = 25;
 
+/** Longest title in the text page table; --json and the HTML report have it whole. */
+export const TITLE_COLUMN = 40;
+
+const titleText = (t: string | null): string => (t === null ? '-' : t.trim() === '' ? '(no title)' : clip(t, TITLE_COLUMN));
+
 /** Staging's status cell and what it needs said beside it (where the record came from, what staging answers now). */
 function stagingPage(r: PageRowModel): { cell: string; notes: string[] } {
   const notes: string[] = [];
@@ -97,15 +102,25 @@ function pageTable(rows: readonly PageRowModel[]): string[] {
   if (rows.length === 0) return [];
   const shown = rows.slice(0, PAGE_ROWS_SHOWN);
   const ms = (v: number | null): string => (v === null ? '-' : `${v} ms`);
+  // A report from before titles were recorded has none at all: no column of dashes then.
+  const titles = rows.some((r) => r.title !== null);
   const cells = shown.map((r) => {
     const st = stagingPage(r);
-    const notes = [...(r.error === null ? [] : [`production: ${r.error}`]), ...(r.redirects > 0 ? [`${r.redirects} redirect${r.redirects === 1 ? '' : 's'}`] : []), ...st.notes];
-    return [oneLine(r.path, 48), r.error !== null ? 'error' : r.status === null ? '-' : String(r.status), ms(r.ttfbMs), st.cell, ms(r.stagingTtfbMs), oneLine(notes.join('; '))];
+    const notes = [
+      ...(r.error === null ? [] : [`production: ${r.error}`]),
+      ...(r.titleDiffers ? [`title differs from staging's: ${titleText(r.stagingTitle)}`] : []),
+      ...(r.redirects > 0 ? [`${r.redirects} redirect${r.redirects === 1 ? '' : 's'}`] : []),
+      ...st.notes,
+    ];
+    return [oneLine(r.path, 48), ...(titles ? [titleText(r.title)] : []), r.error !== null ? 'error' : r.status === null ? '-' : String(r.status), ms(r.ttfbMs), st.cell, ms(r.stagingTtfbMs), oneLine(notes.join('; '))];
   });
-  const head = ['path', 'production', 'TTFB', 'staging', 'TTFB', ''];
-  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const right = new Set([2, 4]);
-  const line = (c: string[]): string => `    ${c.map((v, i) => (i === c.length - 1 ? v : right.has(i) ? v.padStart(width[i]!) : v.padEnd(width[i]!))).join('  ')}`.trimEnd();
+  const head = ['path', ...(titles ? ['title'] : []), 'production', 'TTFB', 'staging', 'TTFB', ''];
+  // Character counts, not UTF-16 units: a title's emoji takes one column.
+  const len = (v: string): number => Array.from(v).length;
+  const width = head.map((h, i) => Math.max(len(h), ...cells.map((c) => len(c[i]!))));
+  const right = new Set(titles ? [3, 5] : [2, 4]);
+  const pad = (v: string, i: number): string => ' '.repeat(width[i]! - len(v));
+  const line = (c: string[]): string => `    ${c.map((v, i) => (i === c.length - 1 ? v : right.has(i) ? pad(v, i) + v : v + pad(v, i))).join('  ')}`.trimEnd();
   const more = rows.length - shown.length;
   // Problems come first (model), so this is 0 unless there are more of them than rows shown.
   const moreProblems = rows.slice(PAGE_ROWS_SHOWN).filter((r) => r.problem).length;

@@ -14,7 +14,7 @@ import { headerValue, headerValues, type FetchOk } from './pinned-client.js';
 import { redirectCount, type Chain } from './redirect-chain.js';
 import { headerDirectives, metaDirectives, type RobotsDirective } from './robots-directives.js';
 import { statusFindings } from './page-status.js';
-import { siteIdentityFindings, type RecordedPage, type TitleRewrite } from './site-identity.js';
+import { siteIdentityFindings, titleColumns, type RecordedPage, type TitleRewrite } from './site-identity.js';
 import { baselineEvidence, isBlank, noPageText, stagingAgainst, stagingDid, stagingNoPage, when, type Against } from './staging-answer.js';
 import { urlOn, type Side } from './sides.js';
 import { urlRefs } from './url-refs.js';
@@ -154,7 +154,9 @@ export async function checkPage(env: PageCheckEnv, path: string): Promise<{ find
   findings.push(...contentFindings(final, against, path));
   const doc = htmlOf(final);
   const stagingDoc = staging.final === null ? null : htmlOf(staging.final);
-  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides, { recorded, rewrite: env.rewrite ?? [], stagingLocked: locked }));
+  const baselines = { recorded, rewrite: env.rewrite ?? [], stagingLocked: locked };
+  findings.push(...siteIdentityFindings(final, doc, staging.final, stagingDoc, path, sides, baselines));
+  Object.assign(row, titleColumns(doc, staging.final, stagingDoc, sides, baselines));
   // Maintenance plugins often send noindex themselves: a locked staging's says nothing of the page.
   findings.push(...robotsFindings(directivesOf(final, doc), locked ? null : directivesOf(staging.final, stagingDoc), path, final.status));
   findings.push(...canonicalFindings(doc, headerValues(final.headers, 'link'), final.url, path, sides));

@@ -8,7 +8,7 @@
 // checked against the well-known placeholders, and warns that it was not compared. Some
 // maintenance plugins answer 200 with their own page: once the cutover has locked staging, such
 // a page is no more a baseline than the 503.
-import { findingsFor, type Finding } from './types.js';
+import { findingsFor, type Finding, type PageRow } from './types.js';
 import type { HtmlDoc } from './html-doc.js';
 import type { FetchOk } from './pinned-client.js';
 import type { Side } from './sides.js';
@@ -66,6 +66,12 @@ function rewritten(title: string, rules: readonly TitleRewrite[]): string {
   return t;
 }
 
+/** Production's title is staging's: host names aside, as written or as the plan's rewrite rules change it. */
+export function titlesMatch(title: string | null, stagingTitle: string | null, sides: { production: Side; staging: Side }, rewrite: readonly TitleRewrite[]): boolean {
+  const ours = comparable(title ?? '', sides);
+  return [stagingTitle ?? '', rewritten(stagingTitle ?? '', rewrite)].some((t) => comparable(t, sides) === ours);
+}
+
 /** A page staging served while it was live, as preflight or lock recorded it. */
 export interface RecordedPage {
   page: PageBaseline;
@@ -97,8 +103,7 @@ export function siteIdentityFindings(
   // maintenance plugin's switch copied over in the database) is not the site either.
   const live = stagingLocked ? null : answered;
   const rec: Baseline | null = recorded !== undefined && recorded.page.status === 200 && recorded.page.html ? recorded.page : null;
-  const ours = comparable(title ?? '', sides);
-  const sameTitle = (b: Baseline): boolean => [b.title ?? '', rewritten(b.title ?? '', rewrite)].some((t) => comparable(t, sides) === ours);
+  const sameTitle = (b: Baseline): boolean => titlesMatch(title, b.title, sides, rewrite);
   // A placeholder is this site only where staging's page was that placeholder too.
   const matches = (b: Baseline): boolean => sameTitle(b) && (placeholder === null || b.placeholder !== null);
   const what = placeholder === null ? `title ${JSON.stringify(title ?? '')}` : `the web server's placeholder page (${placeholder})`;
@@ -127,4 +132,29 @@ export function siteIdentityFindings(
   const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `and it ${noPageText(recorded.page, true)} ${at}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} ${at}` : `and its page was not HTML ${at}`;
   // A check that could not be made is not a pass: the page may be a neighbour site's.
   return [f.warn(`title ${JSON.stringify(title ?? '')} on ${path}; not compared (${why}, ${none}): this page may not be the site`, evidence)];
+}
+
+/**
+ * The page table's title columns: production's <title> (an HTML page only), and the staging
+ * title the check above compares it with — staging's answer now while it is live, else its
+ * record — preferring one that matches, as the check does. `titleDiffers` marks a title that
+ * changed beyond host names and the rewrite: what search results show for the page changes.
+ */
+export function titleColumns(
+  prodDoc: HtmlDoc | null,
+  staging: FetchOk | null,
+  stagingDoc: HtmlDoc | null,
+  sides: { production: Side; staging: Side },
+  baselines: { recorded?: RecordedPage | undefined; rewrite?: readonly TitleRewrite[]; stagingLocked?: boolean } = {},
+): Pick<PageRow, 'title' | 'stagingTitle' | 'titleDiffers'> {
+  if (prodDoc === null) return {};
+  const { recorded, rewrite = [], stagingLocked = false } = baselines;
+  const title = titleOf(prodDoc);
+  const candidates: Array<string | null> = [];
+  // Locked, staging's 200 page is its maintenance page, no title of the site's.
+  if (!stagingLocked && staging !== null && staging.status === 200 && stagingDoc !== null) candidates.push(titleOf(stagingDoc));
+  if (recorded !== undefined && recorded.page.status === 200 && recorded.page.html) candidates.push(recorded.page.title);
+  if (candidates.length === 0) return { title };
+  const same = candidates.find((t) => titlesMatch(title, t, sides, rewrite));
+  return same !== undefined ? { title, stagingTitle: same, titleDiffers: false } : { title, stagingTitle: candidates[0]!, titleDiffers: true };
 }

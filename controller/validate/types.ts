@@ -42,6 +42,12 @@ export interface PageRow {
   stagingNote?: string;
   /** Staging is locked: what it answers now is its maintenance page (this status, null when none), compared with nothing. */
   stagingMaintenanceStatus?: number | null;
+  /** Production's <title> as a browser shows it (null: the HTML page has none); absent when the page is not HTML or gave no answer. */
+  title?: string | null;
+  /** Staging's title the same-site check compared it with (its answer now, or once locked its record); absent when there was none. */
+  stagingTitle?: string | null;
+  /** With stagingTitle: the titles differ beyond host names and the plan's rewrite, so search results change. */
+  titleDiffers?: boolean;
 }
 
 export interface ValidationReport {

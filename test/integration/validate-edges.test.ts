@@ -846,6 +846,54 @@ test('a title the rewrite changed (staging on http, its URL in the title, rewrit
   one(locked, 'same-site', '/other/', 'fail', /"Other Client Ltd – .*" where staging had "Shop – http:/);
 });
 
+test("the page table records each page's <title> and staging's it was compared with, marking one that differs beyond the rewrite and host names, live or as preflight recorded it", async (t) => {
+  const w = await world(t);
+  const stgHttp = `http://staging.example.test:${w.stg.httpPort}`;
+  const p = parsePlan(
+    {
+      site: 'www.example.test',
+      staging: { agent: 'staging-1', origin: stgHttp, ip: STAGING_IP },
+      production: { agent: 'prod-1', origin: w.PROD, ip: PRODUCTION_IP },
+      rewrite: [{ from: stgHttp, to: w.PROD }],
+      dns: { provider: 'pdns-test', zone: 'example.test', name: 'www.example.test' },
+      checks: { pages: ['/', '/other/', '/untitled/', '/feed/'], requestTimeoutMs: 5000, caFile: w.caFile, adminPaths: [], vitals: { enabled: false } },
+    },
+    { agentNames: ['staging-1', 'prod-1'], dnsProviders: ['pdns-test'] },
+  );
+  const titled = (title: string): Route => (_req, res) => send(res, 200, `<html><head><title>${title}</title></head><body></body></html>`);
+  w.stgRoutes.set('/', titled(`Shop – ${stgHttp}/`));
+  w.prodRoutes.set('/', titled(`Shop – ${w.PROD}/`));
+  w.stgRoutes.set('/other/', titled('Shop'));
+  w.prodRoutes.set('/other/', titled('Shop – 50% off &lt;today&gt;'));
+  w.stgRoutes.set('/untitled/', titled('Untitled?'));
+  w.prodRoutes.set('/untitled/', (_req, res) => send(res, 200, '<html><head></head><body>no title</body></html>'));
+  w.prodRoutes.set('/feed/', (_req, res) => send(res, 200, '{"items":[]}', { 'content-type': 'application/json' }));
+  const row = (r: ValidationReport, path: string) => {
+    const x = r.pageTable.find((y) => y.path === path);
+    assert.ok(x !== undefined, path);
+    return { title: x.title, stagingTitle: x.stagingTitle, titleDiffers: x.titleDiffers };
+  };
+
+  const live = await only(p, ['pages']);
+  // The rewrite put production's URL where staging's was: the same title.
+  assert.deepEqual(row(live, '/'), { title: `Shop – ${w.PROD}/`, stagingTitle: `Shop – ${stgHttp}/`, titleDiffers: false });
+  assert.deepEqual(row(live, '/other/'), { title: 'Shop – 50% off <today>', stagingTitle: 'Shop', titleDiffers: true });
+  assert.deepEqual(row(live, '/untitled/'), { title: null, stagingTitle: 'Untitled?', titleDiffers: true });
+  // Not an HTML page: no title recorded at all.
+  assert.deepEqual(row(live, '/feed/'), { title: undefined, stagingTitle: undefined, titleDiffers: undefined });
+
+  const baseline = await recordStagingBaseline(p);
+  w.stagingLocked = true;
+  const locked = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingBaseline: baseline, stagingLocked: true });
+  assert.deepEqual(row(locked, '/'), { title: `Shop – ${w.PROD}/`, stagingTitle: `Shop – ${stgHttp}/`, titleDiffers: false });
+  assert.deepEqual(row(locked, '/other/'), { title: 'Shop – 50% off <today>', stagingTitle: 'Shop', titleDiffers: true });
+
+  // Locked with no record: staging's maintenance page, even one answering 200, is no title to compare with.
+  w.maintenanceStatus = 200;
+  const unrecorded = await runValidation(p, { skip: ALL.filter((g) => g !== 'pages'), stagingLocked: true });
+  assert.deepEqual(row(unrecorded, '/other/'), { title: 'Shop – 50% off <today>', stagingTitle: undefined, titleDiffers: undefined });
+});
+
 /**
  * The real lock step against a staging agent without a database whose maintenance flag is what
  * puts staging's maintenance page up (`w.flagFile`); the plan moves assets, so lock freezes by
@@ -1190,7 +1238,8 @@ test("page table with staging locked: staging's columns are the record the check
   const at = '2030-01-01T08:00:00.000Z';
   const recordedTtfb = (path: string): number | undefined => baseline.pages.find((x) => x.path === path)?.ttfbMs;
   const { path: _p, status: _s, redirects: _r, ttfbMs: _t, ...gone } = row(r, '/gone/');
-  assert.deepEqual(gone, { stagingStatus: 404, stagingTtfbMs: recordedTtfb('/gone/'), stagingBaseline: 'preflight', stagingRecordedAt: at, stagingMaintenanceStatus: 200 });
+  // Its title is production's; staging's 404 is no title to compare with.
+  assert.deepEqual(gone, { stagingStatus: 404, stagingTtfbMs: recordedTtfb('/gone/'), stagingBaseline: 'preflight', stagingRecordedAt: at, stagingMaintenanceStatus: 200, title: 'Not found' });
   assert.equal(row(r, '/').stagingStatus, 200);
   assert.equal(row(r, '/').stagingTtfbMs, recordedTtfb('/'));
   const partner = row(r, '/partner/');

@@ -224,7 +224,7 @@ test("HTML report's page table: a locked staging's row shows the record compared
     { path: '/new/', status: 200, stagingStatus: null, redirects: 0, ttfbMs: 20, stagingTtfbMs: null, stagingBaseline: 'none', stagingNote: 'no record', stagingMaintenanceStatus: null },
   ];
   const html = renderReportHtml({ ...fullReport(), validation: v });
-  assert.ok(html.includes('<td><code>/</code></td><td>200</td><td>200</td>'), html);
+  assert.ok(html.includes('<td><code>/</code></td><td><span class="ptitle">-</span></td><td>200</td><td>200</td>'), html);
   assert.ok(html.includes('<td>410 <span class="muted">as lock recorded it (2030-01-01T07:59:00.000Z)</span><br><span class="muted">now its maintenance page (503), not compared</span></td>'), html);
   assert.ok(html.includes('<td><span class="muted">not compared: no record of it from before the freeze</span><br><span class="muted">now its maintenance page (no answer), not compared</span></td>'), html);
 });
@@ -322,3 +322,50 @@ test("HTML page table: a page with a problem is marked in words, not colour alon
   assert.ok(calm.includes('<details><summary>Pages (1)</summary><table>') && !calm.includes('class="problem"'), 'no problem: closed, nothing marked');
 });
 
+test("page tables show each page's title, escaped and cut to a readable length, mark one that differs from staging's, and show a dash for a row recorded before titles were", () => {
+  const v = validationReport();
+  const long = `Winter sale — ${'very '.repeat(30)}long title`;
+  v.pageTable = [
+    { path: '/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35, title: 'Shop', stagingTitle: 'Shop', titleDiffers: false },
+    { path: '/hostile/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35, title: HOSTILE, stagingTitle: 'Hostile', titleDiffers: true },
+    { path: '/long/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35, title: long, stagingTitle: long, titleDiffers: false },
+    { path: '/untitled/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35, title: null },
+    // From a report before titles were recorded.
+    { path: '/old/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 },
+  ];
+  v.findings = [];
+  const report = { ...fullReport(), validation: v };
+
+  const full = renderReportHtml(report);
+  const html = full.slice(full.indexOf('<summary>Pages (5)</summary>'));
+  assert.ok(html.includes('<th>path</th><th>title</th>'), html);
+  assert.ok(!full.includes(HOSTILE), 'a title is escaped');
+  // The differing title makes its row a problem, first, with staging's title beside it in words.
+  assert.ok(
+    html.includes(`<tr class="problem"><td>${'<strong class="flag"><span aria-hidden="true">⚠ </span>problem</strong>'}</td><td><code>/hostile/</code></td><td><span class="ptitle">${escapeHtml(HOSTILE)}<br><span class="flag">differs from staging's:</span> Hostile</span></td>`),
+    html,
+  );
+  assert.ok(html.includes('<td><code>/</code></td><td><span class="ptitle">Shop</span></td><td>200</td>'), 'a title as staging has it is shown plainly');
+  const cut = `${Array.from(long.replace(/\s+/g, ' ')).slice(0, 79).join('')}…`;
+  assert.ok(html.includes(`<td><code>/long/</code></td><td><span class="ptitle"><span title="${escapeHtml(long)}">${escapeHtml(cut)}</span></span></td>`), 'a long title is cut, whole in its tooltip');
+  assert.equal(Array.from(cut).length, 80);
+  assert.ok(html.includes('<td><code>/untitled/</code></td><td><span class="ptitle"><span class="muted">(no title)</span></span></td>'));
+  assert.ok(html.includes('<td><code>/old/</code></td><td><span class="ptitle">-</span></td><td>200</td>'), 'a row recorded before titles shows a dash');
+
+  const text = formatReportText(report);
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  Pages (5)'));
+  assert.ok(at > 0, text);
+  const [head, hostile, home, longRow, untitled, old] = lines.slice(at + 1, at + 7);
+  assert.match(head!, /^ {4}path\s+title\s+production\s+TTFB\s+staging\s+TTFB$/);
+  assert.match(hostile!, /^ {4}\/hostile\/\s+<script>alert\("x"\)<\/script>\s+200\s+40 ms\s+200\s+35 ms {2}title differs from staging's: Hostile$/, text);
+  assert.match(home!, /^ {4}\/\s+Shop\s+200\s+40 ms\s+200\s+35 ms$/);
+  assert.ok(longRow!.includes(`${Array.from(long).slice(0, 39).join('')}…`) && !longRow!.includes(long), `cut to 40 characters: ${longRow}`);
+  assert.match(untitled!, /^ {4}\/untitled\/\s+\(no title\)\s+200/);
+  assert.match(old!, /^ {4}\/old\/\s+-\s+200/);
+  assert.equal(head!.indexOf('production'), old!.indexOf('200'), 'the title column keeps the table aligned');
+
+  // A report from before titles were recorded: no column of dashes in the terminal.
+  v.pageTable = [v.pageTable[4]!];
+  assert.doesNotMatch(formatReportText(report), /^ {4}path\s+title/m);
+});
