@@ -313,3 +313,44 @@ test('a controller restarted during the watch counts on from where its stored co
   assert.equal(ev.accessLog.countedFrom.agentStart, 'position');
   assert.ok(world2.calls.includes('rollback:dns'));
 });
+
+test('a controller restarted during the watch goes on with the same window: 5xx seen before the restart weigh with those after it', async (t) => {
+  // Two pages probed every 0.5 s: ~20 healthy probes in a 5 s window, so no window reaches
+  // minSamples 100 on either side of the restart alone; together they do. The healthy history
+  // keeps the whole watch under 2% throughout: only the window can see the burst.
+  const { engine, store, file, agents, world, log, id } = await setup(t, { monitorMinutes: 0.4, monitorWindowSeconds: 5, monitorIntervalSeconds: 0.5, minSamples: 100 });
+  void engine.advance(id, 'monitor', 'tester');
+  await streamOpen(store, id);
+  const stored = () => (store.steps.get(id, 'monitor')?.result as { evidence?: { monitor?: MonitorEvidence & { scope: string; windowSamples?: { source: string; errors: number }[] } } } | null)?.evidence?.monitor;
+  appendFileSync(log, logLine(200).repeat(5000));
+  await until(() => stored()?.totals.log.byClass['2xx'] === 5000, 10_000);
+  // The healthy history leaves the window; then 30 of 40 requests fail, too few for the window alone.
+  await new Promise((r) => setTimeout(r, 5500));
+  appendFileSync(log, logLine(200).repeat(10) + logLine(503).repeat(30));
+  await until(() => stored()?.totals.log.byClass['5xx'] === 30, 10_000);
+  // Judged over the whole watch (the window holds too few): 30 of ~5000, fine.
+  assert.deepEqual([stored()?.verdict, stored()?.scope], ['ok', 'watch'], JSON.stringify(stored()?.window));
+  const storedWindow = stored()?.windowSamples;
+  await engine.close();
+  assert.equal(store.cutovers.get(id)!.state, 'interrupted');
+
+  const store2 = CutoverStore.open(file);
+  t.after(() => store2.close());
+  const world2 = new FakeWorld();
+  world2.stagingLocked = world.stagingLocked;
+  world2.dnsValue = world.dnsValue;
+  const second = newEngine(store2, { executors: fakeSteps(world2, { monitor: monitorExecutor({ agents }) }), rollback: fakeRollback(world2) });
+  t.after(() => second.close());
+  second.resumeAfterRestart();
+  // 50 more after the restart (counted on from where the stored counts ended): 80 of ~110 requests in the window.
+  appendFileSync(log, logLine(503).repeat(50));
+  await until(() => ['rolled_back', 'paused', 'failed', 'rollback_failed'].includes(second.get(id).state), 30_000);
+  const view = second.get(id);
+  assert.equal(view.state, 'rolled_back', `the window after the restart left out the 5xx seen before it: ${JSON.stringify((view.steps.find((s) => s.name === 'monitor')?.result as { evidence?: { monitor?: { window?: unknown } } } | null)?.evidence?.monitor?.window)}`);
+  const ev = (store2.rollbacks.get(id)!.evidence as { monitor: MonitorEvidence & { scope: string } }).monitor;
+  assert.equal(ev.scope, 'window');
+  assert.equal(ev.window.log.errors, 80, 'the 30 before the restart and the 50 after it, in one window');
+  assert.equal(ev.totals.log.byClass['5xx'], 80);
+  assert.ok(world2.calls.includes('rollback:dns'));
+  assert.equal(storedWindow?.filter((s) => s.source === 'log').reduce((n, s) => n + s.errors, 0), 30, 'the window\'s samples were stored with the counts');
+});

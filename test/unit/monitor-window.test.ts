@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SlidingWindow, WatchTotals, judge } from '../../controller/cutover/steps/monitor-window.js';
+import { restoreSamples, SlidingWindow, WatchTotals, judge } from '../../controller/cutover/steps/monitor-window.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const limits = { maxErrorRate: 0.02, minSamples: 50 };
@@ -87,4 +87,34 @@ test('the whole watch reaches back to when the backlog it holds began, not only 
   const s = w.stats(T0 + 1000);
   assert.equal(s.from, new Date(T0 - 300_000).toISOString());
   assert.equal(s.total, 81);
+});
+
+test('the window stored for a restart is read back as the same window: summed per source in 1/60 slices, aged by its own times', () => {
+  const w = new SlidingWindow(60_000);
+  // Outside the window at T0 + 60 s by then: not stored.
+  w.add({ at: T0 - 1000, source: 'probe', total: 1, errors: 1 });
+  w.stats(T0);
+  // Many probes in one 1 s slice (1/60 of the window) are one stored sample; the log's stays apart.
+  for (let i = 0; i < 40; i++) w.add({ at: T0 + 10_000 + i * 10, source: 'probe', total: 1, errors: i % 2 });
+  w.add({ at: T0 + 10_200, source: 'log', total: 30, errors: 20 });
+  w.add({ at: T0 + 50_000, since: T0 + 20_000, source: 'log', total: 10, errors: 0 });
+  const now = T0 + 59_500;
+  const before = w.stats(now);
+  const stored = JSON.parse(JSON.stringify(w.stored(now))) as unknown;
+  assert.deepEqual(stored, [
+    { at: new Date(T0 + 10_390).toISOString(), source: 'probe', total: 40, errors: 20 },
+    { at: new Date(T0 + 10_200).toISOString(), source: 'log', total: 30, errors: 20 },
+    { at: new Date(T0 + 50_000).toISOString(), source: 'log', total: 10, errors: 0, since: new Date(T0 + 20_000).toISOString() },
+  ]);
+  const restored = new SlidingWindow(60_000, restoreSamples(stored));
+  const after = restored.stats(now);
+  assert.deepEqual({ ...after, from: undefined }, { ...before, from: undefined });
+  assert.equal(after.errors, 40);
+  // The slice leaves with its newest probe (at most 1 s late); the backlog when its oldest requests are a window old.
+  assert.equal(restored.stats(T0 + 70_200).total, 50);
+  assert.equal(restored.stats(T0 + 70_391).total, 10);
+  assert.equal(restored.stats(T0 + 80_000).total, 0);
+  // Entries that are not samples are left out, not guessed at.
+  assert.deepEqual(restoreSamples([{ at: 'x', source: 'log', total: 1, errors: 0 }, { at: new Date(T0).toISOString(), source: 'dns', total: 1, errors: 0 }, { at: new Date(T0).toISOString(), source: 'log', total: 1, errors: 2 }, null]), []);
+  assert.deepEqual(restoreSamples(undefined), []);
 });

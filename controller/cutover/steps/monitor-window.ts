@@ -33,11 +33,79 @@ export type Verdict =
   | { kind: 'too-few'; stats: WindowStats; needed: number }
   | { kind: 'rollback'; stats: WindowStats; reason: string };
 
+/**
+ * A window sample as the monitor's evidence stores it, for a watch resumed after a controller
+ * restart to go on with the same window (times as ISO strings, readable in the report).
+ */
+export interface StoredSample {
+  at: string;
+  source: Sample['source'];
+  total: number;
+  errors: number;
+  since?: string;
+}
+
+/**
+ * Stored samples of one source less than windowMs / STORED_BUCKETS apart are summed into one, so
+ * what is stored stays about 2 × STORED_BUCKETS entries however many pages are probed: a summed
+ * sample takes its newest one's time and so stays in the window at most 1/60 of it longer.
+ */
+export const STORED_BUCKETS = 60;
+
+const finiteCount = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
+/** Stored samples read back; entries that are not samples (hand-edited, another version's) are left out. */
+export function restoreSamples(value: unknown): Sample[] {
+  if (!Array.isArray(value)) return [];
+  const out: Sample[] = [];
+  for (const v of value as Array<Partial<Record<keyof StoredSample, unknown>> | null>) {
+    const at = typeof v?.at === 'string' ? Date.parse(v.at) : NaN;
+    const total = finiteCount(v?.total);
+    const errors = finiteCount(v?.errors);
+    const since = typeof v?.since === 'string' ? Date.parse(v.since) : undefined;
+    const source = v?.source;
+    if (!Number.isFinite(at) || (source !== 'log' && source !== 'probe') || total === undefined || errors === undefined || errors > total) continue;
+    out.push({ at, source, total, errors, ...(since !== undefined && Number.isFinite(since) && since < at ? { since } : {}) });
+  }
+  return out;
+}
+
 export class SlidingWindow {
   #samples: Sample[] = [];
   /** Added since the last look: each is in one look at least, so a backlog older than the window is still judged. */
   #unseen = new Set<Sample>();
-  constructor(readonly windowMs: number) {}
+  /**
+   * `carried`: the samples an interrupted watch stored (restoreSamples). They were judged before
+   * the restart, so they leave the window by their time like any other, down time included.
+   */
+  constructor(readonly windowMs: number, carried: readonly Sample[] = []) {
+    this.#samples = carried.map((s) => ({ ...s }));
+  }
+
+  /** The samples in the window ending at `now`, to store with the evidence (see STORED_BUCKETS). */
+  stored(now: number): StoredSample[] {
+    const windowFrom = now - this.windowMs;
+    const bucketMs = Math.max(1, this.windowMs / STORED_BUCKETS);
+    const kept: Sample[] = [];
+    const buckets = new Map<string, Sample>();
+    for (const s of this.#samples) {
+      if ((s.since ?? s.at) <= windowFrom && !this.#unseen.has(s)) continue;
+      // A backlog's own span is what ages it: kept as it is, not summed with live samples.
+      const key = s.since === undefined ? `${s.source}:${Math.floor(s.at / bucketMs)}` : undefined;
+      const b = key === undefined ? undefined : buckets.get(key);
+      if (b === undefined) {
+        const copy = { ...s };
+        if (key !== undefined) buckets.set(key, copy);
+        kept.push(copy);
+        continue;
+      }
+      b.total += s.total;
+      b.errors += s.errors;
+      b.at = Math.max(b.at, s.at);
+    }
+    const iso = (ms: number): string => new Date(ms).toISOString();
+    return kept.map((s) => ({ at: iso(s.at), source: s.source, total: s.total, errors: s.errors, ...(s.since === undefined ? {} : { since: iso(s.since) }) }));
+  }
 
   add(sample: Sample): void {
     this.#samples.push(sample);

@@ -12,7 +12,9 @@
 // the switch (taken by propagate), so a 5xx burst while DNS spread is judged with the first counts.
 // Each put of the evidence holds the counts so far and where their log lines end (countedTo): a
 // watch resumed after a restart goes on with those counts and from that point, so what was logged
-// while the controller was down is counted, and nothing twice.
+// while the controller was down is counted, and nothing twice. It holds the sliding window's
+// samples too (windowSamples): the resumed watch judges the same window, so 5xx seen just before
+// the restart still weigh with those just after it, until they age out by their time.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
@@ -22,7 +24,7 @@ import type { StepRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 import { AccessLogFeed } from './access-log-feed.js';
 import { backlogSpanMs, countFrom, switchAccessLogStart, type CountFrom } from './access-log-start.js';
-import { judge, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
+import { judge, restoreSamples, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
 import { pageUrl, pinnedRequest } from './pinned-http.js';
 
 export const DEFAULT_MIN_SAMPLES = 50;
@@ -127,6 +129,8 @@ export interface StoredWatch {
   totals: Totals;
   watch?: Pick<WindowStats, 'from' | 'log' | 'probes'>;
   peak: WindowStats | null;
+  /** The sliding window's samples when last stored (none from a controller that predates storing them). */
+  samples: Sample[];
 }
 
 /** Undefined unless the last attempt was interrupted and put its evidence (a failed one's re-run is a new watch). */
@@ -146,7 +150,7 @@ export function storedWatch(previous: StepRow | undefined): StoredWatch | undefi
   const peak = p !== null && typeof p === 'object' && typeof p.errorRate === 'number' ? p : null;
   const log = m.accessLog as { countedTo?: unknown } | undefined;
   const countedTo = log === undefined || !('countedTo' in log) ? undefined : (countFrom(log.countedTo) ?? null);
-  return { ...(countedTo === undefined ? {} : { countedTo }), totals, ...(watch === undefined ? {} : { watch }), peak };
+  return { ...(countedTo === undefined ? {} : { countedTo }), totals, ...(watch === undefined ? {} : { watch }), peak, samples: restoreSamples(m.windowSamples) };
 }
 
 /**
@@ -197,7 +201,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const stored = storedWatch(ctx.previousAttempt);
       const start = logStart(ctx, stored);
       const from = start.kind === 'end' ? undefined : start.from;
-      const window = new SlidingWindow(s.windowMs);
+      const window = new SlidingWindow(s.windowMs, stored?.samples);
       const watch = new WatchTotals(started, stored?.watch);
       const limits = { maxErrorRate: s.maxErrorRate, minSamples: s.minSamples };
       const totals: Totals = stored?.totals ?? emptyTotals();
@@ -277,10 +281,12 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           elapsedSeconds: seconds(clock() - started),
           /** This attempt and the ones a restart cut short: what the next resume counts as done. */
           watchedSeconds: Math.round((before + seconds(clock() - started)) * 10) / 10,
-          ...(resuming ? { resumed: { watchedBeforeSeconds: before, owedSeconds: seconds(owedMs), accessLog: resumedLog(), note: 'resumed after an interruption: no probes while the controller was down; the totals, the whole watch and the worst window include the interrupted attempts\' counts' } } : {}),
+          ...(resuming ? { resumed: { watchedBeforeSeconds: before, owedSeconds: seconds(owedMs), accessLog: resumedLog(), note: 'resumed after an interruption: no probes while the controller was down; the totals, the whole watch, the window (its samples not yet aged out) and the worst window include the interrupted attempts\' counts' } } : {}),
           verdict: verdict.kind,
           scope,
           window: verdict.stats,
+          /** The window's samples (summed per source in slices of 1/60 of it), which a watch resumed after a restart goes on with. */
+          windowSamples: window.stored(clock()),
           watch: watchStats,
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
