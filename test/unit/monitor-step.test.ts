@@ -459,3 +459,27 @@ test('a rotated file named twice is one file in the summary, and the files named
   assert.equal(ev.accessLog.unreadCount, 25);
   assert.deepEqual(ev.accessLog.unread.map((u) => u.file), days.slice(0, 20).map(xz), 'each file once, as first named, the first 20');
 });
+
+test('a watch resumed after a restart still says its carried counts hold the probes twice when the interrupted one\'s agent predated leaving them out', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.3 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const switchPos = { path: '/var/log/site.log', inode: '4242', dev: '2049', offset: '0', at: new Date().toISOString() };
+  const kept = { watchedSeconds: 0.1, totals: { log: { total: 40, byClass: { '2xx': 40 } }, probes: { total: 20, errors: 0 } }, accessLog: { countedTo: { inode: '4242', dev: '2049', offset: '900' }, probesInLog: true } };
+  const previousAttempt = { cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 1, startedAt: null, endedAt: null, error: null, result: { evidence: { monitor: kept } } };
+  // The agent, upgraded meanwhile, leaves the probes out now (or sends nothing after the restart).
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => timers.forEach((x) => clearInterval(x)));
+  const current = fakeAgents((call) => {
+    const timer = setInterval(() => call.emit('data', { ...counts(0, 0), start: 'position', counted_to: { inode: '4242', dev: '2049', offset: '900', tail_sha256: '' } }), 100);
+    timers.push(timer);
+    call.cancel = () => clearInterval(timer);
+  });
+  const result = await monitorExecutor({ agents: current.agents }).run({ ...ctxWithSwitch(plan, switchPos), attempt: 2, previousAttempt } as StepContext);
+  assert.equal((result.evidence as { monitor: { accessLog: { probesInLog: boolean } } }).monitor.accessLog.probesInLog, true, 'the carried counts hold the probes');
+  assert.match(result.summary ?? '', /the interrupted watch's access-log counts carried on hold the probes answered too \(agent prod-1 then predated leaving them out\): those were counted twice/);
+  assert.doesNotMatch(result.summary ?? '', /upgrade the agent/, 'this attempt\'s agent leaves them out');
+
+  // Stored again and resumed again: still carried.
+  const again = await monitorExecutor({ agents: fakeAgents(() => undefined).agents }).run({ ...ctxWithSwitch(plan, switchPos), attempt: 3, previousAttempt: { ...previousAttempt, attempt: 2, result: { evidence: { monitor: { ...(result.evidence as { monitor: Record<string, unknown> }).monitor, watchedSeconds: 0.1 } } } } } as StepContext);
+  assert.equal((again.evidence as { monitor: { accessLog: { probesInLog: boolean } } }).monitor.accessLog.probesInLog, true);
+});

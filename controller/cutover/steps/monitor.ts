@@ -131,6 +131,8 @@ export interface StoredWatch {
   peak: WindowStats | null;
   /** The sliding window's samples when last stored (none from a controller that predates storing them). */
   samples: Sample[];
+  /** The stored counts hold the probes too (an agent that predated leaving them out): carried, so the summary still says so. */
+  probesInLog: boolean;
 }
 
 /** Undefined unless the last attempt was interrupted and put its evidence (a failed one's re-run is a new watch). */
@@ -148,9 +150,9 @@ export function storedWatch(previous: StepRow | undefined): StoredWatch | undefi
   const watch = typeof w?.from === 'string' && wLog !== undefined && wProbes !== undefined ? { from: w.from, log: wLog, probes: wProbes } : undefined;
   const p = m.peakWindow as WindowStats | null | undefined;
   const peak = p !== null && typeof p === 'object' && typeof p.errorRate === 'number' ? p : null;
-  const log = m.accessLog as { countedTo?: unknown } | undefined;
+  const log = m.accessLog as { countedTo?: unknown; probesInLog?: unknown } | undefined;
   const countedTo = log === undefined || !('countedTo' in log) ? undefined : (countFrom(log.countedTo) ?? null);
-  return { ...(countedTo === undefined ? {} : { countedTo }), totals, ...(watch === undefined ? {} : { watch }), peak, samples: restoreSamples(m.windowSamples) };
+  return { ...(countedTo === undefined ? {} : { countedTo }), totals, ...(watch === undefined ? {} : { watch }), peak, samples: restoreSamples(m.windowSamples), probesInLog: log?.probesInLog === true };
 }
 
 /**
@@ -209,7 +211,9 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       let countedTo: CountFrom | null = from ?? null;
       const userAgent = probeUserAgent();
       /** Counts from an agent that predates exclude_user_agent: the probes are in them too. */
-      let probesInLog = false;
+      let probesInLog = stored?.probesInLog ?? false;
+      /** Whether this attempt's own counts hold the probes (probesInLog may be carried from an interrupted one). */
+      let probesInLogNow = false;
       const probes: ProbeResult[] = [];
       let peak: WindowStats | null = stored?.peak ?? null;
       let verdict: Verdict = judge(window.stats(clock()), limits);
@@ -246,7 +250,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         totals.log.total += c.total;
         totals.log.unparsed += c.unparsed;
         totals.log.probesSetApart += c.excluded ?? 0;
-        if (c.excluded_user_agent !== userAgent) probesInLog = true;
+        if (c.excluded_user_agent !== userAgent) probesInLog = probesInLogNow = true;
         for (const [k, n] of Object.entries(c.by_class)) totals.log.byClass[k] = (totals.log.byClass[k] ?? 0) + n;
         for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
         countedTo = countedToOf(c);
@@ -351,7 +355,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       else if (from === undefined && ctx.previousAttempt === undefined) notes.push('access log counted from monitor\'s start, not the switch (no position taken at the switch)');
       else if (from !== undefined && feed.state.start === '') notes.push(`agent ${agent} predates counting from the switch: access log counted from monitor's start only (upgrade the agent)`);
       else if (from !== undefined && feed.state.start?.startsWith('end') === true) notes.push(`access log counted from monitor's start: ${feed.state.start}`);
-      if (probesInLog) notes.push(`agent ${agent} predates leaving the probes out of its access-log counts: probes answered were counted twice (upgrade the agent)`);
+      if (probesInLogNow) notes.push(`agent ${agent} predates leaving the probes out of its access-log counts: probes answered were counted twice (upgrade the agent)`);
+      else if (probesInLog) notes.push(`the interrupted watch's access-log counts carried on hold the probes answered too (agent ${agent} then predated leaving them out): those were counted twice`);
       // Files, not reports: a reopened stream may name the same file again (the feed keeps it once).
       const unread = feed.state.unreadCount;
       const named = feed.state.unread.slice(0, 3).map((u) => u.file);
