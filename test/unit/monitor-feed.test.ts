@@ -177,3 +177,21 @@ test('a rotated file the agent names again on a reopened stream is kept once', a
   assert.deepEqual(feed.state.unread.map((u) => u.file), [`${a}: read 3 lines, then EIO`, '/var/log/site.log.2.gz: not read: EACCES']);
   assert.equal(feed.state.unreadCount, 2);
 });
+
+test('the rotations kept are the newest MAX_ROTATIONS_KEPT; all of them are counted', async (t) => {
+  const { MAX_ROTATIONS_KEPT } = await import('../../controller/cutover/steps/access-log-feed.js');
+  // A log rotated by size on a busy site: a rotation in most intervals, two in some.
+  const kinds = Array.from({ length: 75 }, (_, i) => `rename-${i}`);
+  const { client } = fakeClient((call) => {
+    setImmediate(() => {
+      for (let i = 0; i < kinds.length; i += 3) call.emit('data', { ...empty(), rotations: kinds.slice(i, i + 3) });
+    });
+  });
+  const feed = new AccessLogFeed({ agent: 'prod-1', client, intervalMs: 100, onCounts: () => undefined });
+  t.after(() => feed.stop());
+  feed.start();
+  await until(() => feed.state.messages >= 25, 5000);
+  assert.equal(MAX_ROTATIONS_KEPT, 20);
+  assert.equal(feed.state.rotationCount, 75);
+  assert.deepEqual(feed.state.rotations.map((r) => r.kind), kinds.slice(-20), 'the newest, oldest first');
+});

@@ -22,7 +22,13 @@ export interface FeedState {
   /** The agent said it cannot tail (no accessLog configured, file missing): not retried. */
   unavailable: string | null;
   errors: { at: string; message: string }[];
+  /**
+   * Rotations the agent followed, the newest MAX_ROTATIONS_KEPT (a busy log rotated by size every
+   * few minutes would otherwise grow the evidence, stored each round, for as long as the watch);
+   * `rotationCount` counts them all.
+   */
   rotations: { at: string; kind: string }[];
+  rotationCount: number;
   /**
    * Rotated files the agent could not read ("<path>: <why>"): their lines are not in the counts.
    * One entry per file, as first reported (a reopened stream may name it again), the first
@@ -71,6 +77,8 @@ export interface AccessLogFeedOptions {
 
 const MAX_ERRORS_KEPT = 20;
 const MAX_UNREAD_KEPT = 20;
+/** Rotations named in the state: the newest 20 (the last ones are what explains a gap now). */
+export const MAX_ROTATIONS_KEPT = 20;
 /** Files told apart beyond that, for unreadCount; more than this many are counted without telling repeats apart. */
 const MAX_UNREAD_SEEN = 1000;
 
@@ -94,7 +102,7 @@ export class AccessLogFeed {
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], unread: [], unreadCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], rotationCount: 0, unread: [], unreadCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
   }
 
   start(): void {
@@ -160,7 +168,11 @@ export class AccessLogFeed {
         this.#countedToAt = Date.now();
       }
       this.state.messages++;
-      for (const kind of c.rotations) this.state.rotations.push({ at: this.#now(), kind });
+      for (const kind of c.rotations) {
+        this.state.rotations.push({ at: this.#now(), kind });
+        this.state.rotationCount++;
+      }
+      if (this.state.rotations.length > MAX_ROTATIONS_KEPT) this.state.rotations.splice(0, this.state.rotations.length - MAX_ROTATIONS_KEPT);
       // Absent from an agent that predates the field (grpc fills [] for a current one's empty list).
       for (const file of c.unread ?? []) this.#noteUnread(file);
       if (c.read_error) {
