@@ -483,3 +483,40 @@ test('a watch resumed after a restart still says its carried counts hold the pro
   const again = await monitorExecutor({ agents: fakeAgents(() => undefined).agents }).run({ ...ctxWithSwitch(plan, switchPos), attempt: 3, previousAttempt: { ...previousAttempt, attempt: 2, result: { evidence: { monitor: { ...(result.evidence as { monitor: Record<string, unknown> }).monitor, watchedSeconds: 0.1 } } } } } as StepContext);
   assert.equal((again.evidence as { monitor: { accessLog: { probesInLog: boolean } } }).monitor.accessLog.probesInLog, true);
 });
+
+test('a watch counting from the log\'s end and cut short before any counts arrived goes on from where the log ended as it began, not from the end again', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 3 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const switchPos = { path: '/var/log/site.log', inode: '4242', dev: '2049', offset: '0', at: new Date().toISOString() };
+  const interrupted = (attempt: number, evidence: unknown) => ({ cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt, startedAt: null, endedAt: null, error: null, result: { evidence } });
+  // Where the log ends when each watch begins: it grows meanwhile.
+  let end = 5000;
+  const withPosition = (onOpen: Parameters<typeof fakeTailAccessLog>[0]) => {
+    const { client, calls } = fakeTailAccessLog(onOpen);
+    const position = (_req: unknown, _opts: unknown, cb: (err: Error | null, res?: unknown) => void) => cb(null, { path: '/var/log/site.log', inode: '4242', dev: '2049', offset: String(end), at: new Date().toISOString(), tail_sha256: 'cd'.repeat(32) });
+    return { agents: { client: () => ({ ...client, AccessLogPosition: position }) } as never, calls };
+  };
+  // Attempt 2 resumes one whose counts said no position (an agent then too old): from the end. Its
+  // agent sends nothing before the controller stops again.
+  const quiet = withPosition(() => undefined);
+  const abort = new AbortController();
+  const ctx2 = { ...ctxWithSwitch(plan, switchPos, abort.signal), attempt: 2, previousAttempt: interrupted(1, { monitor: { watchedSeconds: 0.5, totals: { log: { total: 5, byClass: { '2xx': 5 } }, probes: { total: 1, errors: 0 } }, accessLog: { countedTo: null } } }) } as StepContext;
+  const run2 = monitorExecutor({ agents: quiet.agents }).run(ctx2);
+  const stored = () => ctx2.record.get('monitor') as { accessLog: { countedTo: { offset: string } | null; countedFrom: unknown } } | undefined;
+  for (const t0 = Date.now(); quiet.calls.length === 0; await new Promise((r) => setTimeout(r, 20))) if (Date.now() - t0 > 5000) throw new Error('no stream opened');
+  abort.abort();
+  await run2;
+  const kept = JSON.parse(JSON.stringify(stored())) as NonNullable<ReturnType<typeof stored>>;
+  assert.equal((quiet.calls[0]!.request as Record<string, unknown>).from_offset, '5000', 'counted from where the log ended as the watch began');
+  // 60 errors logged after that point: while attempt 2 waited for its first counts, and while the controller was down.
+  end = 9000;
+  const second = withPosition((call) => {
+    const timer = setTimeout(() => call.emit('data', { ...counts(60, 60), start: 'position', counted_to: { inode: '4242', dev: '2049', offset: '9000', tail_sha256: '' } }), 50);
+    t.after(() => clearTimeout(timer));
+  });
+  const result = await monitorExecutor({ agents: second.agents }).run({ ...ctxWithSwitch(plan, switchPos), attempt: 3, previousAttempt: interrupted(2, { monitor: kept }) } as StepContext);
+  const req = second.calls[0]!.request as Record<string, unknown>;
+  assert.deepEqual([req.from_inode, req.from_offset, req.from_dev], ['4242', '5000', '2049'], 'went on from attempt 2\'s start, not the log\'s end (9000)');
+  assert.ok(result.rollback !== undefined, `the 60 errors were not counted: ${result.summary}`);
+  assert.deepEqual(kept.accessLog.countedFrom, { monitorStartPosition: { inode: '4242', dev: '2049', offset: '5000', tailSha256: 'cd'.repeat(32), at: (kept.accessLog.countedFrom as { monitorStartPosition: { at: string } }).monitorStartPosition.at }, agentStart: null });
+});

@@ -99,13 +99,24 @@ export class AccessLogFeed {
   /** When #countedTo arrived (ms): a stream reopened from it has what was written since then to read. */
   #countedToAt = 0;
   #unreadSeen = new Set<string>();
+  /** `from` is where the log ended a moment ago, not a backlog: the first stream gets the live stall. */
+  #fromIsEnd = false;
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
     this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], rotationCount: 0, unread: [], unreadCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
   }
 
-  start(): void {
+  /**
+   * `endAt`: where the log ends now (AccessLogPosition, taken when there is no `from`): counted
+   * from there rather than from wherever the stream happens to open, so that point is known —
+   * stored as where the counts end, a watch cut short before any counts arrived goes on from it.
+   */
+  start(endAt?: CountFrom): void {
+    if (endAt !== undefined && this.#opts.from === undefined) {
+      this.#opts = { ...this.#opts, from: endAt };
+      this.#fromIsEnd = true;
+    }
     this.#connect();
   }
 
@@ -135,7 +146,7 @@ export class AccessLogFeed {
     const backlogStallMs = Math.max(liveStallMs, this.#opts.backlogStallMs ?? 120_000);
     // Reading what was written in some time takes the agent less than that time; a stream given up
     // before its first counts is reopened with an older counted_to, so a real backlog still gets its time.
-    let stallMs = !('from_inode' in from) ? liveStallMs : this.#countedTo === undefined ? backlogStallMs : Math.min(backlogStallMs, Math.max(liveStallMs, Date.now() - this.#countedToAt));
+    let stallMs = !('from_inode' in from) || (this.#countedTo === undefined && this.#fromIsEnd) ? liveStallMs : this.#countedTo === undefined ? backlogStallMs : Math.min(backlogStallMs, Math.max(liveStallMs, Date.now() - this.#countedToAt));
     const watch = (): void => {
       clearTimeout(this.#watchdog);
       this.#watchdog = setTimeout(() => {

@@ -32,6 +32,11 @@ export function takeAccessLogStart(clientFor: () => AgentClient, agent: string, 
       resolve({ unavailable: (err as Error).message });
       return;
     }
+    // A client without the method (a stand-in, a build that predates it) is an answer too, not a throw.
+    if (typeof client.AccessLogPosition !== 'function') {
+      resolve({ unavailable: `agent ${agent}: no AccessLogPosition on its client` });
+      return;
+    }
     client.AccessLogPosition({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
       if (err !== null || res === undefined) {
         const e = err === null ? new Error('no answer') : fromGrpcError(err, `agent ${agent} AccessLogPosition`);

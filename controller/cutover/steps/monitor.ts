@@ -23,7 +23,7 @@ import type { Plan } from '../plan.js';
 import type { StepRow } from '../store/index.js';
 import type { StepDeps } from './deps.js';
 import { AccessLogFeed } from './access-log-feed.js';
-import { backlogSpanMs, countFrom, switchAccessLogStart, type CountFrom } from './access-log-start.js';
+import { backlogSpanMs, countFrom, switchAccessLogStart, takeAccessLogStart, type CountFrom } from './access-log-start.js';
 import { judge, restoreSamples, SlidingWindow, WatchTotals, type Sample, type Verdict, type WindowStats } from './monitor-window.js';
 import { pageUrl, pinnedRequest } from './pinned-http.js';
 
@@ -209,6 +209,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const totals: Totals = stored?.totals ?? emptyTotals();
       /** Where the lines in totals.log end: what a watch resumed after this one is cut short counts on from. */
       let countedTo: CountFrom | null = from ?? null;
+      /** Without `from`: where the log ended as this watch began, if the agent could say. */
+      let endAt: CountFrom | undefined;
       const userAgent = probeUserAgent();
       /** Counts from an agent that predates exclude_user_agent: the probes are in them too. */
       let probesInLog = stored?.probesInLog ?? false;
@@ -295,7 +297,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
           totals: structuredClone(totals),
-          accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? 'monitor start' : { [start.kind === 'stored' ? 'storedCountsEnd' : 'switchPosition']: from, agentStart: feed.state.start }, countedTo },
+          accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? (endAt === undefined ? 'monitor start' : { monitorStartPosition: endAt, agentStart: feed.state.start }) : { [start.kind === 'stored' ? 'storedCountsEnd' : 'switchPosition']: from, agentStart: feed.state.start }, countedTo },
           probes: probes.slice(-PROBES_KEPT),
           failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
         },
@@ -307,9 +309,20 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       if (owedMs <= 0) {
         return { summary: `watched ${Math.round(s.durationMs / 1000)} s before an interruption: the watch was already complete`, evidence: evidence() };
       }
-      feed.start();
       // Before the first round: a restart cut short again before it still knows the time watched.
       ctx.record.put(EVIDENCE_KEYS.monitor, evidence()[EVIDENCE_KEYS.monitor]);
+      // Counted from the log's end: asked where that is, so the counts' start is a known point. A
+      // watch cut short before any counts arrived then goes on from it, not from the end again
+      // (which would leave out what was logged in between). An agent without it: the end, as before.
+      if (from === undefined) {
+        const now = await takeAccessLogStart(() => deps.agents.client(agent, 'production.agent'), agent, Math.min(5000, Math.max(1000, s.intervalMs)));
+        endAt = countFrom(now);
+        if (endAt !== undefined) {
+          countedTo = endAt;
+          ctx.record.put(EVIDENCE_KEYS.monitor, evidence()[EVIDENCE_KEYS.monitor]);
+        }
+      }
+      feed.start(endAt);
       try {
         const deadline = started + owedMs;
         for (;;) {
