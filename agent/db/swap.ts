@@ -47,6 +47,11 @@ async function schemaHoldsOnlyRecord(conn: Connection, schema: string): Promise<
   return r.length === 0;
 }
 
+/** Drops `schema` if it holds nothing (best effort: the caller is failing already, with its own error). */
+async function dropIfEmpty(conn: Connection, schema: string): Promise<void> {
+  if (await schemaEmpty(conn, schema).catch(() => false)) await conn.query(`DROP DATABASE IF EXISTS ${qi(schema)}`).catch(() => undefined);
+}
+
 export async function hasKeptAside(conn: Connection, target: string): Promise<boolean> {
   return (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prevSchema(target), KEPT_TABLE])).length > 0;
 }
@@ -204,8 +209,6 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
     await conn.query(`CREATE DATABASE ${qi(dest)}`);
   }
-  if (!current.exists) await conn.query(`CREATE DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
-  else await conn.query(`ALTER DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
 
   // Triggers cannot travel between schemas with their table, and a view may share a name with
   // an incoming table: both go first, and come back if the swap fails.
@@ -215,7 +218,10 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     ...staging.tables.map((t) => `${qt(shadow, t.name)} TO ${qt(target, t.name)}`),
   ];
   try {
-    // Inside: a drop that waits out a lock leaves the ones before it dropped, to come back too.
+    // Inside, as the trash schema above is created: one that fails leaves nothing of the swap behind.
+    if (!current.exists) await conn.query(`CREATE DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
+    else await conn.query(`ALTER DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
+    // A drop that waits out a lock leaves the ones before it dropped, to come back too.
     await dropAllObjects(conn, target, blocking);
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
   } catch (err) {
@@ -224,6 +230,9 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     // which kept production's own tables in `__sy_last` and left a rollback none to put back.
     // Never one holding a table (a RENAME done on the server whose answer was lost).
     if (firstCopy && (await schemaHoldsOnlyRecord(conn, prev).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`).catch(() => undefined);
+    // A rerun's trash schema, created for the RENAME, goes too while empty (left, the operator
+    // wondered what it was): never one holding a table, for the same reason.
+    if (!firstCopy) await dropIfEmpty(conn, dest);
     throw await swapFailed(conn, target, blocking, err, logger);
   }
   // The recorded rows of the tables replaced were joined: the next live tables' are others.
@@ -642,7 +651,7 @@ export async function rollbackSwap(
     if (served !== undefined) {
       await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
       opts.servedLog?.forget(served);
-    }
+    } else await dropIfEmpty(conn, dest);
     throw err;
   }
   if (served !== undefined) opts.servedLog?.moved(served);

@@ -357,3 +357,30 @@ test("a first copy whose RENAME TABLE gave up, or that stopped after it recorded
   assert.deepEqual((await p.query('SELECT id FROM shop.legacy'))[0], [{ id: 7 }]);
   assert.deepEqual((await p.query('SELECT id FROM shop.recent ORDER BY id'))[0], [{ id: 1 }, { id: 2 }], 'with the view the stopped copy had dropped');
 });
+
+test('a rerun copy whose swap gives up on a lock leaves no <db>__sy_trash schema behind and production as it was; nor does a rollback held up the same way', async (t) => {
+  const { production, p, peer } = await prepare(t);
+  const cfg = agentConfig('prod-1', production);
+  const prodAgent = await startDbAgent(t, { ...cfg, database: { ...cfg.database!, lockWaitSeconds: 1 } });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const schemas = async () => ((await p.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'shop\\_\\_sy\\_%' ORDER BY 1")) as unknown as [Array<{ s: string }>])[0].map((r) => r.s);
+  const live = async () => checksumTables(p, 'shop');
+  const before = { schemas: await schemas(), tables: await live(), objects: await objectsOf(p, 'shop') };
+  assert.deepEqual(before.schemas, ['shop__sy_prev']);
+  // A client left with a transaction open on a copied table without triggers: the RENAME waits there.
+  const x = await production.rootConnection();
+  t.after(() => x.end());
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.audit');
+  await assert.rejects(streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 }), /gave up waiting for a lock/);
+  assert.deepEqual(await schemas(), before.schemas, 'no empty shop__sy_trash (nor anything else) left by the rerun');
+  assert.deepEqual(await live(), before.tables, "the live tables are the first copy's, unchanged");
+  assert.deepEqual(await objectsOf(p, 'shop'), before.objects);
+  await assert.rejects(unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' }), /gave up waiting for a lock/);
+  assert.deepEqual(await schemas(), before.schemas, 'no empty shop__sy_trash left by the rollback');
+  assert.deepEqual(await live(), before.tables);
+  await x.query('ROLLBACK');
+  await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual(await schemas(), []);
+  assert.deepEqual((await p.query('SELECT id, note FROM shop.orders'))[0], [{ id: 1, note: 'prod order' }]);
+});
