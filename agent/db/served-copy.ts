@@ -44,23 +44,49 @@ async function holdsNothing(conn: Connection, schema: string): Promise<boolean> 
 }
 
 /**
- * A name for the live copy no earlier rollback kept one under: a served copy is the operator's to
- * reconcile and drop, so it is never replaced. A schema this agent created for a rollback stopped
- * before the move (recorded, never moved, holding nothing but its record of objects) is no copy:
- * it is dropped and its name free again, where a retry otherwise took the next name and left it
- * behind for good. A schema the agent has no record of, or one holding anything, is left alone.
- * With all taken nothing has been touched yet.
+ * Drops the served schemas this agent created for a rollback stopped before the move (recorded,
+ * never moved, holding nothing but its record of objects: no copy) and forgets them; returns their
+ * names. A schema the agent has no record of, or one holding anything, is left alone. Called by
+ * every rollback (with or without keeping the live copy) and by release, with the rollbacks of
+ * `target` held back: an empty one is otherwise left until the next rollback keeping the live copy,
+ * which may never come.
  */
-export async function freeServedSchema(conn: Connection, target: string, log: ServedLog | undefined, logger: Logger): Promise<string> {
-  const existing = await existingServed(conn, target);
-  for (const name of servedNames(target)) {
-    if (!existing.has(name) || log === undefined || !log.unmoved(name)) continue;
-    if (!(await holdsNothing(conn, name))) continue;
+export async function dropUnmovedServed(conn: Connection, target: string, log: ServedLog, logger: Logger): Promise<string[]> {
+  const dropped: string[] = [];
+  for (const name of await existingServed(conn, target)) {
+    if (!log.unmoved(name) || !(await holdsNothing(conn, name))) continue;
     await conn.query(`DROP DATABASE ${qi(name)}`);
     log.forget(name);
-    existing.delete(name);
-    logger.warn({ schema: target, served: name }, 'an earlier rollback stopped before moving the live copy into the schema it created: the empty schema is dropped and its name taken again');
+    dropped.push(name);
+    logger.warn({ schema: target, served: name }, 'an earlier rollback stopped before moving the live copy into the schema it created: the empty schema is dropped');
   }
+  return dropped;
+}
+
+/**
+ * After a failed rollback: drops `served` if it holds nothing but the rollback's record of objects
+ * (no table moved), and only then forgets it. One that cannot be dropped stays recorded, for the
+ * next rollback or release to drop (dropUnmovedServed): forgotten, it was left for good, an empty
+ * schema the agent could no longer tell from an operator's. Never throws: the caller has its error.
+ */
+export async function dropServedIfEmpty(conn: Connection, served: string, log: ServedLog | undefined): Promise<void> {
+  try {
+    if (!(await holdsNothing(conn, served))) return;
+    await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`);
+  } catch {
+    return;
+  }
+  log?.forget(served);
+}
+
+/**
+ * A name for the live copy no earlier rollback kept one under: a served copy is the operator's to
+ * reconcile and drop, so it is never replaced. Called after dropUnmovedServed: a schema a stopped
+ * rollback left empty is no copy, and its name is free again, where a retry otherwise took the next
+ * name. With all taken nothing has been touched yet.
+ */
+export async function freeServedSchema(conn: Connection, target: string): Promise<string> {
+  const existing = await existingServed(conn, target);
   const free = servedNames(target).find((name) => !existing.has(name));
   if (free !== undefined) return free;
   throw new SwitchyardError(

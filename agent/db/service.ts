@@ -24,7 +24,7 @@ import { ChunkCache } from './chunk-cache.js';
 import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
 import { rollbackSwap, releaseKept } from './swap.js';
 import { ServedStore } from './served-store.js';
-import { existingServed, servedEvidence, showServedRows, type ServedLog } from './served-copy.js';
+import { dropUnmovedServed, existingServed, servedEvidence, showServedRows, type ServedLog } from './served-copy.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 import type { Connection } from 'mysql2/promise';
 import { explainLockWait } from './lock-wait.js';
@@ -256,13 +256,7 @@ export class DatabaseService implements AgentService {
           try {
             const dropped = this.served.prune(schema, await existingServed(conn, schema));
             if (dropped.length > 0) this.log.info({ schema, served: dropped }, 'served copies no longer on the server (dropped by an operator) forgotten');
-            const servedLog: ServedLog = {
-              kept: (name) => this.served.kept(schema, name, req.attempt),
-              moved: (name) => this.served.moved(schema, name),
-              forget: (name) => this.served.forget(schema, name),
-              unmoved: (name) => this.served.unmoved(schema, name),
-            };
-            const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog, copiedTables: req.copied_tables });
+            const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog: this.servedLog(schema, req.attempt), copiedTables: req.copied_tables });
             this.productionOnly.rolledBack(schema);
             return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })), notes: r.notes };
           } catch (err) {
@@ -272,17 +266,34 @@ export class DatabaseService implements AgentService {
           }
         });
       }),
+      // With the rollbacks of the schema held back: it drops the empty served schema a stopped
+      // rollback left, which no rollback after release would (none comes), and which must not be
+      // one a running rollback has just created.
       ReleaseDatabase: this.unary('ReleaseDatabase', async (req) => {
         const schema = this.allowed(req.target_schema, 'target_schema');
-        const conn = await connect(this.target());
-        try {
-          return { dropped: await releaseKept(conn, schema) };
-        } catch (err) {
-          throw await explainLockWait(err, this.target(), `release ${schema}'s kept-aside tables`);
-        } finally {
-          await closeConn(conn);
-        }
+        return this.rollbacks.run(schema, async () => {
+          const conn = await connect(this.target());
+          try {
+            const dropped = await releaseKept(conn, schema);
+            await dropUnmovedServed(conn, schema, this.servedLog(schema, ''), this.log).catch((e: unknown) => this.log.warn({ schema, err: (e as Error).message }, 'an empty served schema a stopped rollback left could not be dropped: the next rollback or release drops it'));
+            return { dropped };
+          } catch (err) {
+            throw await explainLockWait(err, this.target(), `release ${schema}'s kept-aside tables`);
+          } finally {
+            await closeConn(conn);
+          }
+        });
       }),
+    };
+  }
+
+  /** The agent's record of `schema`'s served copies, as a rollback (named `attempt`) writes it. */
+  private servedLog(schema: string, attempt: string): ServedLog {
+    return {
+      kept: (name) => this.served.kept(schema, name, attempt),
+      moved: (name) => this.served.moved(schema, name),
+      forget: (name) => this.served.forget(schema, name),
+      unmoved: (name) => this.served.unmoved(schema, name),
     };
   }
 

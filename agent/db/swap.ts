@@ -10,7 +10,7 @@ import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } fro
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { rows } from './connect.js';
 import { JOINED, joinRecordedRows, type LiveRecord, type RecordedJoin } from './last-rows.js';
-import { freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
+import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
 /** A `__sy_kept` entry naming ("KIND name") an object the copy created from staging's definitions: not production's. */
@@ -552,6 +552,9 @@ export async function rollbackSwap(
   liveRecords: LiveRecord[] = [],
   opts: { keepLive?: boolean; servedLog?: ServedLog; copiedTables?: string[] } = {},
 ): Promise<RollbackResult> {
+  // An empty served schema an earlier rollback left (stopped before its move) goes whatever this
+  // one does: keeping the live copy or not, or finding nothing to roll back.
+  if (opts.servedLog !== undefined) await dropUnmovedServed(conn, target, opts.servedLog, logger ?? silent);
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
   // An earlier attempt stopped after RENAME TABLE put production's tables back and before it
@@ -569,7 +572,7 @@ export async function rollbackSwap(
   const last = lastSchema(target);
   const keepLive = opts.keepLive === true;
   const notes: string[] = [];
-  const served = keepLive ? await freeServedSchema(conn, target, opts.servedLog, logger ?? silent) : undefined;
+  const served = keepLive ? await freeServedSchema(conn, target) : undefined;
   const dest = served ?? trashSchema(target);
   const current = await inspectSchema(conn, target);
   const keptObjects = await readKeptObjects(conn, target);
@@ -612,25 +615,20 @@ export async function rollbackSwap(
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
     await conn.query(`CREATE DATABASE ${qi(dest)}`);
   } else {
-    // Recorded first: an agent stopped between CREATE and the move leaves a schema its retry knows
-    // for its own (and reuses), not one it cannot tell from an operator's.
+    // Recorded first: an agent stopped between CREATE and the move leaves a schema the next
+    // rollback or release knows for its own (and drops), not one it cannot tell from an operator's.
+    // A failure before the move drops it again while it holds nothing of the copy, and forgets it
+    // only once dropped: one that cannot be (or a CREATE done whose answer was lost) stays recorded.
     opts.servedLog?.kept(served);
     try {
       await conn.query(`CREATE DATABASE ${qi(served)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
-    } catch (err) {
-      opts.servedLog?.forget(served);
-      throw err;
-    }
-    try {
       // Triggers and views cannot follow their tables to another schema: their definitions stay beside them.
       await recordObjects(conn, served, current);
     } catch (err) {
-      await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
-      opts.servedLog?.forget(served);
+      await dropServedIfEmpty(conn, served, opts.servedLog);
       throw err;
     }
   }
-  if (whole.size > 0 || [...own.values()].some((x) => x.schema === last)) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   const to = (name: string) => {
     const o = own.get(name);
     return o !== undefined ? qt(o.schema, o.as) : qt(whole.has(name) ? last : dest, name);
@@ -640,6 +638,7 @@ export async function rollbackSwap(
     ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`),
   ];
   try {
+    if (whole.size > 0 || [...own.values()].some((x) => x.schema === last)) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
     await dropAllObjects(conn, target, current.objects);
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
   } catch (err) {
@@ -648,10 +647,8 @@ export async function rollbackSwap(
     // record, goes: a retry would otherwise leave it behind, empty, and take the next name.
     const left = new Set((await inspectObjects(conn, target).catch(() => current.objects)).map((o) => `${o.kind} ${o.name}`));
     await createObjects(conn, target, current.objects.filter((o) => !left.has(`${o.kind} ${o.name}`)), target).catch((e: unknown) => (logger ?? silent).error({ err: (e as Error).message }, 'could not restore objects'));
-    if (served !== undefined) {
-      await conn.query(`DROP DATABASE IF EXISTS ${qi(served)}`).catch(() => undefined);
-      opts.servedLog?.forget(served);
-    } else await dropIfEmpty(conn, dest);
+    if (served !== undefined) await dropServedIfEmpty(conn, served, opts.servedLog);
+    else await dropIfEmpty(conn, dest);
     throw err;
   }
   if (served !== undefined) opts.servedLog?.moved(served);

@@ -136,3 +136,53 @@ test("a rollback stopped after it put production's tables back but before it dro
     assert.deepEqual((await p.query('SELECT id FROM shop.recent ORDER BY id'))[0], [{ id: 1 }, { id: 2 }], 'its objects are back');
   }
 });
+
+test('an empty served schema a failed or stopped rollback left is dropped by the next rollback that keeps no live copy, or by release; one it did not make, or holding a table, stays', async (t) => {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const { p, production, prodAgent, peer } = await twoAgents(t, shop, { productionState: state, productionDatabase: { lockWaitSeconds: 1 } });
+  const store = new ServedStore(state);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  // A rollback keeping the live copy whose RENAME gives up on a held table, and whose drop of the
+  // served schema it had created gives up too (a session reading its record of objects).
+  const [x, y] = [await production.rootConnection(), await production.rootConnection()];
+  t.after(async () => {
+    await x.end();
+    await y.end();
+  });
+  await x.query('START TRANSACTION');
+  await x.query('SELECT COUNT(*) FROM shop.orders');
+  const failed = unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: true, attempt: 'co_1' });
+  failed.catch(() => undefined);
+  for (let i = 0; ; i++) {
+    const [w] = await p.query("SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'RENAME TABLE%' AND STATE LIKE 'Waiting for table metadata lock%'");
+    if ((w as unknown[]).length > 0) break;
+    assert.ok(i < 1200, 'the rollback never waited for the lock');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await y.query('START TRANSACTION');
+  await y.query('SELECT COUNT(*) FROM shop__sy_served.__sy_kept');
+  await assert.rejects(failed, /gave up waiting for a lock/);
+  await y.query('ROLLBACK');
+  await x.query('ROLLBACK');
+  assert.deepEqual(await schemasOf(p), ['shop__sy_served'], 'the drop gave up: the empty schema is still there');
+  assert.equal(store.unmoved('shop', 'shop__sy_served'), true, 'and still known for the agent\'s own, never moved into');
+
+  const res = await unaryCall<object, Rollback>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: false, attempt: 'co_1' });
+  assert.equal(res.served_schema, '');
+  assert.deepEqual(await schemasOf(p), [], 'a rollback keeping no live copy drops the empty one');
+  assert.deepEqual(recordsOf(state), []);
+
+  // Stopped after recording and creating its served schema, before the move: then released.
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  store.kept('shop', 'shop__sy_served', 'co_2');
+  await p.query('CREATE DATABASE shop__sy_served');
+  await p.query('CREATE TABLE shop__sy_served.__sy_kept (seq INT PRIMARY KEY)');
+  store.kept('shop', 'shop__sy_served2', 'co_0');
+  await p.query('CREATE DATABASE shop__sy_served2');
+  await p.query('CREATE TABLE shop__sy_served2.orders (id INT PRIMARY KEY)');
+  await p.query('CREATE DATABASE shop__sy_served3');
+  const released = await unaryCall<object, { dropped: boolean }>(prodAgent.client, 'ReleaseDatabase', { target_schema: 'shop' });
+  assert.equal(released.dropped, true);
+  assert.deepEqual(await schemasOf(p), ['shop__sy_served2', 'shop__sy_served3'], 'release drops the empty one it made; one holding a table, and the operator\'s, stay');
+  assert.deepEqual(recordsOf(state), ['shop__sy_served2 co_0']);
+});
