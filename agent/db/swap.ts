@@ -8,7 +8,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
-import { rows } from './connect.js';
+import { errnoOf, rows } from './connect.js';
 import { JOINED, joinRecordedRows, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
@@ -461,8 +461,17 @@ export interface NotRecreated {
  * fit them: it is skipped rather than stopping the rollback with the tables already back and the
  * rest of the objects missing. Those skipped are returned, for the rollback's answer to name: a
  * log alone was seen by no one.
+ *
+ * A try on a table another session holds waits out lock_wait_timeout, and each object is tried up
+ * to three times (all at once, then two passes one by one): a step with many objects behind one
+ * held table took objects × 3 × database.lockWaitSeconds. The wait is the step's instead: every
+ * try waits at most what is left of one lockWaitSeconds from the first (one second at least, as a
+ * busy table's short transactions need), and an object that gave up on a lock is not tried again
+ * once that is spent — the step ends in about lockWaitSeconds plus a second an object.
  */
 async function recreateKept(conn: Connection, target: string, objects: SchemaObject[], logger: Logger): Promise<Array<NotRecreated & { object: SchemaObject }>> {
+  const wait = await lockWaitOf(conn);
+  const deadline = Date.now() + (wait ?? 0) * 1000;
   try {
     await createObjects(conn, target, objects, target);
     return [];
@@ -470,20 +479,44 @@ async function recreateKept(conn: Connection, target: string, objects: SchemaObj
     logger.warn({ err: (err as Error).message }, 'a kept object could not be re-created; re-creating the others one by one');
   }
   const failed: Array<NotRecreated & { object: SchemaObject }> = [];
-  // Two passes: a view may name another created after it.
-  for (let pass = 0; pass < 2; pass++) {
-    const have = await existingObjects(conn, target);
-    for (const o of objects.filter((x) => !have.has(`${x.kind} ${x.name}`))) {
-      try {
-        await createObjects(conn, target, [o], target);
-      } catch (err) {
-        if (pass === 0) continue;
-        logger.warn({ schema: target, kind: o.kind, name: o.name, createSql: o.createSql, err: (err as Error).message }, 'a kept object does not fit the tables put back: not re-created, its definition');
-        failed.push({ kind: o.kind, name: o.name, reason: (err as Error).message, object: o });
+  const gaveUp = new Map<string, string>();
+  try {
+    // Two passes: a view may name another created after it.
+    for (let pass = 0; pass < 2; pass++) {
+      const have = await existingObjects(conn, target);
+      for (const o of objects.filter((x) => !have.has(`${x.kind} ${x.name}`))) {
+        const key = `${o.kind} ${o.name}`;
+        const left = Math.ceil((deadline - Date.now()) / 1000);
+        let reason = gaveUp.get(key);
+        if (reason === undefined || wait === undefined || left > 0) {
+          try {
+            if (wait !== undefined) await conn.query('SET SESSION lock_wait_timeout = ?', [Math.max(1, Math.min(wait, left))]);
+            await createObjects(conn, target, [o], target);
+            continue;
+          } catch (err) {
+            reason = (err as Error).message;
+            if (errnoOf(err) === 1205) gaveUp.set(key, reason);
+            if (pass === 0) continue;
+          }
+        }
+        logger.warn({ schema: target, kind: o.kind, name: o.name, createSql: o.createSql, err: reason }, 'a kept object does not fit the tables put back: not re-created, its definition');
+        failed.push({ kind: o.kind, name: o.name, reason, object: o });
       }
     }
+  } finally {
+    if (wait !== undefined) await conn.query('SET SESSION lock_wait_timeout = ?', [wait]).catch(() => undefined);
   }
   return failed;
+}
+
+/** The session's lock_wait_timeout (database.lockWaitSeconds); undefined if it cannot be read. */
+async function lockWaitOf(conn: Connection): Promise<number | undefined> {
+  try {
+    const v = Number((await rows<{ v: number | string }>(conn, 'SELECT @@SESSION.lock_wait_timeout AS v'))[0]?.v);
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

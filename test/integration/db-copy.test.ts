@@ -128,10 +128,11 @@ test('a rollback keeping the live copy, held up by an open transaction, leaves n
  * the RENAME waits there holding nothing else), and once it waits a second session takes
  * `orders`, whose trigger the swap dropped: the trigger cannot come back either.
  */
-async function swapHeldUp(t: TestContext) {
+async function swapHeldUp(t: TestContext, moreTriggers = 0) {
   const { production, p, peer } = await prepare(t);
   await p.query('CREATE TABLE shop.accounts (id INT PRIMARY KEY, name VARCHAR(20)); INSERT INTO shop.accounts VALUES (1, "acme")');
   await p.query('CREATE TRIGGER shop.orders_upper BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.note = UPPER(NEW.note)');
+  for (let i = 1; i <= moreTriggers; i++) await p.query(`CREATE TRIGGER shop.orders_t${i} BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.note = TRIM(NEW.note)`);
   await p.query('CREATE VIEW shop.v_accounts AS SELECT id, name FROM shop.accounts');
   const cfg = agentConfig('prod-1', production);
   const prodAgent = await startDbAgent(t, { ...cfg, database: { ...cfg.database!, lockWaitSeconds: 2 } });
@@ -152,10 +153,12 @@ async function swapHeldUp(t: TestContext) {
   }
   await y.query('START TRANSACTION');
   await y.query('SELECT COUNT(*) FROM shop.orders');
+  const held = Date.now();
   const err = await copy.then(() => undefined, (e: unknown) => e as Error & { details?: Record<string, unknown> });
+  const seconds = (Date.now() - held) / 1000;
   await x.query('ROLLBACK');
   await y.query('ROLLBACK');
-  return { p, prodAgent, peer, err };
+  return { p, prodAgent, peer, err, seconds };
 }
 
 const objectsOf = async (p: Connection, schema: string) =>
@@ -383,4 +386,19 @@ test('a rerun copy whose swap gives up on a lock leaves no <db>__sy_trash schema
   await unaryCall(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
   assert.deepEqual(await schemas(), []);
   assert.deepEqual((await p.query('SELECT id, note FROM shop.orders'))[0], [{ id: 1, note: 'prod order' }]);
+});
+
+test('a swap failing with many triggers it dropped behind one held table gives up on them in about database.lockWaitSeconds in all, not that for each of three tries of each; every one is named and its definition kept', async (t) => {
+  // lockWaitSeconds 2: the RENAME waits 2 s, then the triggers' re-creation 2 s in all plus at most
+  // a second each (before: 2 s for the first try of all, then 2 s per trigger in each of two passes).
+  const { p, err, seconds } = await swapHeldUp(t, 5);
+  assert.ok(err !== undefined, 'the copy fails');
+  const names = ['orders_t1', 'orders_t2', 'orders_t3', 'orders_t4', 'orders_t5', 'orders_upper'];
+  assert.deepEqual([...(fromGrpcError(err, 'PullDatabase').details?.notRestored as string[])].sort(), names.map((n) => `TRIGGER ${n}`));
+  assert.match(err.message, /6 views and triggers dropped for the swap could not be put back: .*their definitions are kept in shop__sy_last\.__sy_kept until release/);
+  const [saved] = await p.query("SELECT name FROM shop__sy_last.__sy_kept WHERE kind = 'TRIGGER' ORDER BY name");
+  assert.deepEqual((saved as Array<{ name: string }>).map((k) => k.name), names);
+  // Old: 2 + 2 + 6 × 2 × 2 = 28 s; now 2 + 2 + 6 × 1 = 10 s at most.
+  assert.ok(seconds < 18, `the swap failed after ${seconds} s`);
+  assert.deepEqual(await objectsOf(p, 'shop'), ['TRIGGER legacy_trg', 'VIEW v_accounts'], 'the objects of tables no one held came back');
 });
