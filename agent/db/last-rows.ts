@@ -3,6 +3,7 @@
 // holds a table of that name, with rows recorded earlier: the table cannot move there, and dropped
 // it took the recorded rows with it. So the recorded rows are copied into the kept table, before
 // anything else changes.
+import { createHash } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { SwitchyardError } from '../../shared/errors.js';
 import { errnoOf, rows } from './connect.js';
@@ -25,6 +26,18 @@ export const TOO_MANY = 'too-many';
  */
 export const JOINED = 'JOINED';
 
+/**
+ * The kinds of the `__sy_kept` entries a rerun copy writes, one per record of the live tables it
+ * takes in (name: the table; create_sql: the record's print, recordPrint): 'LANDING' before its
+ * RENAME TABLE, 'LANDED' once that ran. The agent's own records are told where the rows went only
+ * after the swap: one stopped in between (agent killed, an error after the RENAME) left records
+ * naming rows of tables that are no longer live, and a retry joining them by their keys replaced
+ * the rows joined `__sy_last` with the new live tables' (staging's, or none). A record whose print
+ * a LANDED entry holds is not joined again; it is where the rows went (`__sy_last`).
+ */
+export const LANDING = 'LANDING';
+export const LANDED = 'LANDED';
+
 const JOIN_KEYS = '__sy_join_keys';
 const JOIN_HASHES = '__sy_join_hashes';
 const JOIN_ROWS = '__sy_join_rows';
@@ -34,6 +47,46 @@ export interface LiveRecord {
   keys: Key[];
   /** '' for keys; the algorithm of [row hash, copies] pairs for a table without a key; TOO_MANY. */
   rowHash: string;
+  /** When the record was last written (ISO): a later preflight's record of the same keys is another record. */
+  recordedAt?: string;
+}
+
+/** One record, as a LANDING or LANDED entry names it. */
+export function recordPrint(r: LiveRecord): string {
+  const keys = r.keys.map((k) => k.map((v) => (v === null ? null : v.toString('hex'))));
+  return createHash('sha256').update(JSON.stringify([r.table, r.rowHash, r.recordedAt ?? '', keys])).digest('hex');
+}
+
+/** Notes in `ledger`, in one transaction, that `records` are about to leave with the live tables (see LANDING). */
+export async function noteLanding(conn: Connection, ledger: string, records: LiveRecord[]): Promise<void> {
+  await conn.query('START TRANSACTION');
+  try {
+    await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LANDING}'`);
+    for (const r of records) {
+      await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LANDED}' AND name = ?`, [r.table]);
+      await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${LANDING}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [r.table, recordPrint(r)]);
+    }
+    await conn.query('COMMIT');
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The RENAME TABLE ran: the LANDING entries become LANDED, and the JOINED notes go (they were of
+ * the tables that left; the next live tables' rows are others) — together, in one transaction.
+ */
+export async function noteLanded(conn: Connection, ledger: string): Promise<void> {
+  await conn.query('START TRANSACTION');
+  try {
+    await conn.query(`UPDATE ${ledger} SET kind = '${LANDED}' WHERE kind = '${LANDING}'`);
+    await conn.query(`DELETE FROM ${ledger} WHERE kind = '${JOINED}'`);
+    await conn.query('COMMIT');
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
 
 export interface RecordedJoin {

@@ -20,7 +20,7 @@ import { bestAlgo, rowHashSql, type ChecksumAlgo } from './checksum.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
-import { copyInPlace, lastSchema } from './swap.js';
+import { copyInPlace, forgetLanded, landedRecords, lastSchema } from './swap.js';
 import { TOO_MANY } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
@@ -117,13 +117,14 @@ export class ProductionOnlyStore {
    * own tables on a first copy (after a rollback), else to `__sy_last`. A table recorded there
    * already gets the keys added to its record.
    */
-  landed(schema: string, firstCopy: boolean): void {
-    this.move(schema, 'last', firstCopy ? 'prev' : 'last-kept');
+  landed(schema: string, firstCopy: boolean, tables?: string[]): void {
+    this.move(schema, 'last', firstCopy ? 'prev' : 'last-kept', tables);
   }
 
-  private move(schema: string, from: KeptIn, to: KeptIn): void {
+  /** `tables`: only the records of these; default all. */
+  private move(schema: string, from: KeptIn, to: KeptIn, tables?: string[]): void {
     this.db.transaction(() => {
-      for (const r of this.records(schema).filter((x) => x.keptIn === from)) {
+      for (const r of this.records(schema).filter((x) => x.keptIn === from && (tables === undefined || tables.includes(x.table)))) {
         const there = this.records(schema).find((x) => x.table === r.table && x.keptIn === to);
         this.db.prepare('DELETE FROM db_production_only WHERE schema_name = ? AND table_name = ? AND kept_in = ?').run(schema, r.table, from);
         const joined = there === undefined ? { keys: r.keys, times: r.keyTimes } : joinKeys(there, r);
@@ -329,6 +330,15 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
     // Not a record alone, left by a copy stopped before it swapped: the live tables are production's.
     const copied = await copyInPlace(conn, opts.targetSchema);
     const keptIn: KeptIn = copied ? 'last' : 'prev';
+    // Records a copy took into `__sy_last` before it stopped, the agent not told: their rows are
+    // not in the live tables to be found again, and forgotten, keep never merged them.
+    if (copied) {
+      const landed = await landedRecords(conn, opts.targetSchema, opts.store.records(opts.targetSchema).filter((r) => r.keptIn === 'last'));
+      if (landed.length > 0) {
+        opts.store.landed(opts.targetSchema, false, landed.map((r) => r.table));
+        await forgetLanded(conn, opts.targetSchema);
+      }
+    }
     opts.store.forgetLive(opts.targetSchema, copied);
     for (const r of opts.store.records(opts.targetSchema)) {
       const where = r.keptIn === 'prev' ? prevSchema(opts.targetSchema) : lastSchema(opts.targetSchema);

@@ -10,7 +10,7 @@ import { inspectSchema, dataColumns, normalizeCreate, type Table, type SchemaInf
 import { loadRows, PREPARED_MIN_ROW_BYTES, type LoadMethod } from './load-rows.js';
 import { rawExecuteUsable } from './raw-execute.js';
 import type { RowFormat } from './read-rows.js';
-import { swapIn } from './swap.js';
+import { forgetLanded, swapIn } from './swap.js';
 import type { ProductionOnlyStore } from './preflight.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { SourcePeer, RemoteSnapshot } from './peer.js';
@@ -270,6 +270,8 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
     }
     const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log, { liveRecords: opts.productionOnly?.records(opts.targetSchema).filter((r) => r.keptIn === 'last') });
     opts.productionOnly?.landed(opts.targetSchema, swap.firstCopy);
+    // Left, they are dropped by the next swap or preflight, which finds no record they match.
+    await forgetLanded(meta, opts.targetSchema).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'the notes of the recorded rows this copy took aside were not cleared'));
     if (mark !== undefined) {
       const stamps = await readStamps(meta, opts.targetSchema);
       for (const [name, p] of plans) p.prodMark = { mark, create: stamps.get(name)?.create ?? null, since: 'presync' };

@@ -9,7 +9,7 @@ import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { errnoOf, rows } from './connect.js';
-import { JOINED, joinRecordedRows, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { JOINED, LANDED, LANDING, joinRecordedRows, noteLanded, noteLanding, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -18,6 +18,14 @@ const COPIED = 'COPIED';
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
 /** On a rerun, the tables the rerun replaced: production-only rows recorded since the first copy live there. */
 export const lastSchema = (schema: string): string => `${schema}__sy_last`;
+/**
+ * An empty table a rerun copy's RENAME TABLE moves from the shadow schema into `<db>__sy_prev`, in
+ * the same statement as the live tables: found there, that RENAME ran (its LANDING entries are
+ * LANDED), though the agent stopped before it could note so. Dropped right after the note.
+ */
+const LANDED_TABLE = '__sy_landed';
+/** Tables of `__sy_prev` that are ours, not production's. */
+const notProduction = (name: string): boolean => name === KEPT_TABLE || name === LANDED_TABLE;
 
 async function schemaExists(conn: Connection, schema: string): Promise<boolean> {
   return (await rows(conn, 'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schema])).length > 0;
@@ -39,10 +47,10 @@ async function schemaEmpty(conn: Connection, schema: string): Promise<boolean> {
 async function schemaHoldsOnlyRecord(conn: Connection, schema: string): Promise<boolean> {
   const r = await rows(
     conn,
-    `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> ?
+    `SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME NOT IN (?, ?)
      UNION ALL SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?
      UNION ALL SELECT 1 FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? LIMIT 1`,
-    [schema, KEPT_TABLE, schema, schema],
+    [schema, KEPT_TABLE, LANDED_TABLE, schema, schema],
   );
   return r.length === 0;
 }
@@ -64,7 +72,7 @@ async function tablesAlreadyBack(conn: Connection, target: string): Promise<bool
   const prev = prevSchema(target);
   const recorded = await rows<{ n: string }>(conn, `SELECT name AS n FROM ${qt(prev, KEPT_TABLE)} WHERE kind = 'TABLE' LIMIT 1`);
   if (recorded.length === 0) return false;
-  const held = await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME <> ? LIMIT 1', [prev, KEPT_TABLE]);
+  const held = await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME NOT IN (?, ?) LIMIT 1', [prev, KEPT_TABLE, LANDED_TABLE]);
   return held.length === 0;
 }
 
@@ -81,7 +89,7 @@ export async function copyInPlace(conn: Connection, target: string): Promise<boo
 export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
   const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
     conn,
-    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}', '${JOINED}') ORDER BY seq`,
+    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}', '${JOINED}', '${LANDING}', '${LANDED}') ORDER BY seq`,
   );
   return r.map((x) => ({ kind: x.kind as SchemaObject['kind'], name: x.name, createSql: x.create_sql, sqlMode: x.sql_mode, characterSetClient: x.cs, collationConnection: x.coll, timeZone: x.tz }));
 }
@@ -121,6 +129,44 @@ async function recordTriggersInLast(conn: Connection, target: string, table: str
   await createKeptTable(conn, last, true);
   for (const o of list) await appendKept(conn, last, o);
   logger.warn({ table, movedTo: last, triggers: list.map((o) => ({ name: o.name, createSql: o.createSql })) }, 'triggers of a table moved aside cannot follow it: their definitions are recorded beside it, for a person restoring it');
+}
+
+/**
+ * Of `records` (the agent's records of rows in the live tables), those a rerun copy already took
+ * into `<db>__sy_last` with the tables it replaced, though the agent stopped before it was told
+ * (see LANDING): their rows are in `__sy_last`, the live tables are others. What a stopped copy
+ * left is settled first: its LANDING entries become LANDED when its RENAME TABLE ran (its marker
+ * table is in `__sy_prev`), and go when it did not. LANDED entries no record matches any more
+ * (the agent was told since) go too.
+ */
+export async function landedRecords(conn: Connection, target: string, records: LiveRecord[]): Promise<LiveRecord[]> {
+  if (!(await hasKeptAside(conn, target))) return [];
+  const prev = prevSchema(target);
+  const ledger = qt(prev, KEPT_TABLE);
+  const marker = (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prev, LANDED_TABLE])).length > 0;
+  if (marker) await noteLanded(conn, ledger);
+  else await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LANDING}'`);
+  if (marker) await conn.query(`DROP TABLE IF EXISTS ${qt(prev, LANDED_TABLE)}`);
+  const notes = await rows<{ name: string; print: string }>(conn, `SELECT name, create_sql AS print FROM ${ledger} WHERE kind = '${LANDED}'`);
+  if (notes.length === 0) return [];
+  const printOf = new Map(notes.map((n) => [String(n.name), String(n.print)]));
+  const landed = records.filter((r) => printOf.get(r.table) === recordPrint(r));
+  const still = new Set(landed.map((r) => r.table));
+  for (const n of notes.filter((x) => !still.has(String(x.name)))) await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LANDED}' AND name = ?`, [n.name]);
+  return landed;
+}
+
+/** The agent was told where the recorded rows went: the LANDED entries have served (see landedRecords). */
+export async function forgetLanded(conn: Connection, target: string): Promise<void> {
+  if (await hasKeptAside(conn, target)) await conn.query(`DELETE FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind = '${LANDED}'`);
+}
+
+/** Of `records`, those whose rows are in the live tables still (landedRecords): the ones to join. */
+async function liveOnes(conn: Connection, target: string, records: LiveRecord[], logger: Logger): Promise<LiveRecord[]> {
+  const landed = new Set(await landedRecords(conn, target, records));
+  // Joined again by their keys, the rows of another live table (staging's copy, or none) replaced them.
+  if (landed.size > 0) logger.warn({ kept: lastSchema(target), tables: [...landed].map((r) => r.table) }, 'recorded production-only rows a stopped copy already took into the kept-aside tables: not joined again');
+  return records.filter((r) => !landed.has(r));
 }
 
 /**
@@ -189,8 +235,9 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   const current = await inspectSchema(conn, target);
   const firstCopy = !(await hasKeptAside(conn, target));
   // A rerun moves the live tables to `__sy_last`: rows recorded in one it cannot move there join
-  // the table of that name first.
-  if (!firstCopy) await joinLast(conn, target, current, opts.liveRecords ?? [], logger);
+  // the table of that name first. Those a stopped attempt took there already are not taken again.
+  const records = firstCopy ? [] : await liveOnes(conn, target, opts.liveRecords ?? [], logger);
+  if (!firstCopy) await joinLast(conn, target, current, records, logger);
   // Triggers of the tables a rerun moves to `__sy_last` (only production has them), by table.
   let leaving = new Map<string, SchemaObject[]>();
   if (firstCopy) await recordKept(conn, target, current);
@@ -217,6 +264,14 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     ...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(dest, t.name)}`),
     ...staging.tables.map((t) => `${qt(shadow, t.name)} TO ${qt(target, t.name)}`),
   ];
+  // The agent is told where the recorded rows went only after this returns: until then the
+  // ledger says it, and the marker moving with the tables says whether they moved (LANDING).
+  const marking = records.length > 0;
+  if (marking) {
+    await conn.query(`CREATE TABLE ${qt(shadow, LANDED_TABLE)} (landed TINYINT)`);
+    await noteLanding(conn, qt(prev, KEPT_TABLE), records);
+    moves.push(`${qt(shadow, LANDED_TABLE)} TO ${qt(prev, LANDED_TABLE)}`);
+  }
   try {
     // Inside, as the trash schema above is created: one that fails leaves nothing of the swap behind.
     if (!current.exists) await conn.query(`CREATE DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
@@ -235,8 +290,9 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     if (!firstCopy) await dropIfEmpty(conn, dest);
     throw await swapFailed(conn, target, blocking, err, logger);
   }
-  // The recorded rows of the tables replaced were joined: the next live tables' are others.
-  if (!firstCopy) await conn.query(`DELETE FROM ${qt(prev, KEPT_TABLE)} WHERE kind = '${JOINED}'`);
+  // The recorded rows of the tables replaced were joined, or moved with them: the next live tables' are others.
+  if (!firstCopy) await noteLanded(conn, qt(prev, KEPT_TABLE));
+  if (marking) await conn.query(`DROP TABLE IF EXISTS ${qt(prev, LANDED_TABLE)}`);
   await dropAllObjects(conn, target, current.objects.filter((o) => o.kind !== 'TRIGGER' && o.kind !== 'VIEW'));
   await createObjects(conn, target, staging.objects, sourceSchema);
   await recordCopied(conn, target, staging.objects, staging.tables.map((t) => t.name));
@@ -609,8 +665,8 @@ export async function rollbackSwap(
   const dest = served ?? trashSchema(target);
   const current = await inspectSchema(conn, target);
   const keptObjects = await readKeptObjects(conn, target);
-  const kept = (await inspectSchema(conn, prev, { objects: false })).tables.filter((t) => t.name !== KEPT_TABLE);
-  const whole = await joinLast(conn, target, current, liveRecords, logger ?? silent, keepLive);
+  const kept = (await inspectSchema(conn, prev, { objects: false })).tables.filter((t) => !notProduction(t.name));
+  const whole = await joinLast(conn, target, current, await liveOnes(conn, target, liveRecords, logger ?? silent), logger ?? silent, keepLive);
   // Tables production created on the copy (a plugin's, a webhook log's) hold rows only production
   // wrote: not dropped with the copy. As sync treats the ones it finds, they stay in the live
   // schema beside production's own tables, or, where those have one of the name, go to
