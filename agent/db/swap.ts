@@ -257,11 +257,24 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     await conn.query(`CREATE DATABASE ${qi(dest)}`);
   }
 
+  // `__sy_last` is only added to, never replaced, until release: it may hold production-only
+  // rows preflight recorded (replacing it lost them for good) and tables only production had,
+  // moved there by sync. Of the tables a rerun replaces, those whose names it lacks join it (a
+  // table only production has, a table whose recorded rows then move with it); the rest were
+  // copies, their recorded rows joined above, and go with the trash. They move there in the
+  // RENAME TABLE itself: moved after it, from the trash, a copy stopped in between left them
+  // there, for the retry to drop with the trash.
+  const last = lastSchema(target);
+  const toLast = firstCopy ? [] : await keptInLast(conn, target, current, staging);
+  const madeLast = !firstCopy && !(await schemaExists(conn, last));
+  if (!firstCopy) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+  const lastAs = new Map(toLast.map((j) => [j.table, j.as]));
+
   // Triggers cannot travel between schemas with their table, and a view may share a name with
   // an incoming table: both go first, and come back if the swap fails.
   const blocking = current.objects.filter((o) => o.kind === 'TRIGGER' || o.kind === 'VIEW');
   const moves = [
-    ...current.tables.map((t) => `${qt(target, t.name)} TO ${qt(dest, t.name)}`),
+    ...current.tables.map((t) => `${qt(target, t.name)} TO ${lastAs.has(t.name) ? qt(last, lastAs.get(t.name)!) : qt(dest, t.name)}`),
     ...staging.tables.map((t) => `${qt(shadow, t.name)} TO ${qt(target, t.name)}`),
   ];
   // The agent is told where the recorded rows went only after this returns: until then the
@@ -288,6 +301,8 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     // A rerun's trash schema, created for the RENAME, goes too while empty (left, the operator
     // wondered what it was): never one holding a table, for the same reason.
     if (!firstCopy) await dropIfEmpty(conn, dest);
+    // Likewise the `__sy_last` created for the tables that did not move, left empty.
+    if (madeLast && (await schemaEmpty(conn, last).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`).catch(() => undefined);
     throw await swapFailed(conn, target, blocking, err, logger);
   }
   // The recorded rows of the tables replaced were joined, or moved with them: the next live tables' are others.
@@ -298,34 +313,32 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   await recordCopied(conn, target, staging.objects, staging.tables.map((t) => t.name));
   await conn.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
   if (!firstCopy) {
-    // `__sy_last` is only added to, never replaced, until release: it may hold production-only
-    // rows preflight recorded (replacing it lost them for good) and tables only production had,
-    // moved there by sync. Of the tables replaced now, those whose names it lacks join it (a
-    // table only production has); the rest were copies, their recorded rows joined above.
-    const last = lastSchema(target);
-    const left = (await inspectSchema(conn, dest, { objects: false })).tables;
-    await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
-    const have = new Set((await inspectSchema(conn, last, { objects: false })).tables.map((t) => t.name));
-    // A table only production has whose name `__sy_last` holds (kept by an earlier copy) is no
-    // copy: its rows were written on production since, and dropped they were lost. It is kept
-    // beside the earlier one under a free name, and said so.
-    const stagingHas = new Set(staging.tables.map((t) => t.name));
-    const join = left.filter((t) => !have.has(t.name)).map((t) => ({ table: t.name, as: t.name }));
-    for (const t of left.filter((x) => have.has(x.name) && !stagingHas.has(x.name))) join.push({ table: t.name, as: freeName(t.name, have) });
-    for (const j of join) have.add(j.as);
-    if (join.length > 0) await conn.query(`RENAME TABLE ${join.map((j) => `${qt(dest, j.table)} TO ${qt(last, j.as)}`).join(', ')}`);
-    for (const j of join) {
+    for (const j of toLast) {
       const list = leaving.get(j.table);
       if (list !== undefined) await recordTriggersInLast(conn, target, j.as, list, logger);
     }
-    for (const j of join.filter((x) => x.as !== x.table)) {
+    for (const j of toLast.filter((x) => x.as !== x.table)) {
       notes.push(`${j.table}: only production has this table and ${last} already holds one of that name (kept by an earlier copy): kept beside it as ${last}.${j.as} until release, nothing dropped`);
     }
     if (notes.length > 0) logger.warn({ kept: last, notes }, 'tables only production has kept beside earlier ones of the same name');
-    logger.info({ kept: last, joined: join.map((j) => j.as), dropped: left.filter((t) => !join.some((j) => j.table === t.name)).map((t) => t.name) }, 'replaced tables kept aside where new');
+    logger.info({ kept: last, joined: toLast.map((j) => j.as), dropped: current.tables.filter((t) => !lastAs.has(t.name)).map((t) => t.name) }, 'replaced tables kept aside where new');
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
   }
   return { keptAside: prev, replaced: current.tables.map((t) => t.name), firstCopy, notes };
+}
+
+/**
+ * The live tables a rerun moves to `<db>__sy_last` (`as`: their name there): those whose names it
+ * lacks. A table only production has whose name it holds (kept by an earlier copy) is no copy: its
+ * rows were written on production since, and dropped they were lost. It is kept beside the earlier
+ * one under a free name, and said so.
+ */
+async function keptInLast(conn: Connection, target: string, current: SchemaInfo, staging: SchemaInfo): Promise<Array<{ table: string; as: string }>> {
+  const have = new Set((await inspectSchema(conn, lastSchema(target), { objects: false })).tables.map((t) => t.name));
+  const stagingHas = new Set(staging.tables.map((t) => t.name));
+  const join = current.tables.filter((t) => !have.has(t.name)).map((t) => ({ table: t.name, as: t.name }));
+  for (const t of current.tables.filter((x) => have.has(x.name) && !stagingHas.has(x.name))) join.push({ table: t.name, as: freeName(t.name, have) });
+  return join;
 }
 
 /**

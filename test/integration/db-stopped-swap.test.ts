@@ -137,3 +137,23 @@ test('a DB rollback after a rerun copy stopped past its RENAME TABLE: the rows t
   assert.equal(Number(merged.rows_merged), 3);
   assert.deepEqual(await liveOrders(p, [10, 11, 12]), KEPT);
 });
+
+test('a rerun copy stopped past its RENAME TABLE, then retried: the replaced tables __sy_last lacked (recorded rows, a table only production has) are kept there, not dropped with the trash', async (t) => {
+  const env = await twoAgents(t, shop);
+  const { s, p } = env;
+  const { preflight, copy, keep } = calls(env);
+  await copy();
+  await p.query("INSERT INTO shop.orders VALUES (11, 'webhook'), (12, 'order')");
+  await p.query('CREATE TABLE shop.plugin_log (id INT PRIMARY KEY, msg VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+  await p.query("INSERT INTO shop.plugin_log VALUES (1, 'only here')");
+  assert.equal(Number((await preflight()).production_only_rows), 2 + 1);
+  const broken = await breakObjects(s);
+  await assert.rejects(copy(), /reads_elsewhere/);
+  await broken.fixed();
+  await copy();
+  assert.deepEqual(await keptOrders(p), KEPT.slice(1), 'the table holding the recorded rows');
+  assert.deepEqual((await p.query('SELECT id, msg FROM shop__sy_last.plugin_log'))[0], [{ id: 1, msg: 'only here' }], 'the table only production had');
+  const merged = await keep();
+  assert.equal(Number(merged.rows_merged), 2);
+  assert.deepEqual(await liveOrders(p, [11, 12]), KEPT.slice(1));
+});
