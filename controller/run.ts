@@ -1,5 +1,6 @@
 // Composition root of the controller process: config → logger → state → agents → engine → REST.
 import { createLogger, type Logger } from '../shared/logger.js';
+import type { SwitchyardError } from '../shared/errors.js';
 import { loadControllerConfig, type ControllerConfig } from './config.js';
 import { AgentDirectory } from './agents/agent-directory.js';
 import { RuntimeParityService } from './parity/service.js';
@@ -24,6 +25,24 @@ export interface StartOptions {
   logger?: Logger;
   /** Take the state file from a controller on another host the operator knows is gone. */
   takeOver?: boolean;
+  /** The state file lock's heartbeat interval (BEAT_INTERVAL_MS); for tests. */
+  lockBeatMs?: number;
+  /**
+   * What to do once another controller took this one's state file over (found at a heartbeat,
+   * already logged as an error). Default: exitOnLockLost.
+   */
+  onLockLost?: (err: SwitchyardError) => void;
+}
+
+/**
+ * Ends the process at once, exit code 1, as a crash would. The controller that took the state
+ * file over has already recovered this one's cutovers as crashed (running steps interrupted, run
+ * locks cleared); a graceful close would go on writing step results and aborts into a file that
+ * another controller drives, and waiting for steps in flight could take minutes.
+ */
+export function exitOnLockLost(err: SwitchyardError): void {
+  process.stderr.write(`switchyard: ${err.message} [${err.code}]\n`);
+  process.exit(1);
 }
 
 export async function startController(config: ControllerConfig, opts: StartOptions = {}): Promise<RunningController> {
@@ -35,7 +54,11 @@ export async function startController(config: ControllerConfig, opts: StartOptio
   // before anything reads the cutovers, so a second controller (any port) stops here.
   let lock;
   try {
-    lock = lockStateFile(store, config.stateFile, logger, opts.takeOver === true ? { takeOver: true } : {});
+    lock = lockStateFile(store, config.stateFile, logger, {
+      ...(opts.takeOver === true ? { takeOver: true } : {}),
+      ...(opts.lockBeatMs === undefined ? {} : { beatMs: opts.lockBeatMs }),
+      onLost: opts.onLockLost ?? exitOnLockLost,
+    });
   } catch (err) {
     store.close();
     agents.close();

@@ -3,12 +3,27 @@
 // (another port, same file) would drive the same cutovers twice. The lock is a row in the state
 // file itself, claimed in one write transaction; a holder whose process is gone (killed, host
 // rebooted) is taken over, and a live one makes the newcomer refuse to start.
+//
+// A holder's pid means something only on its host and in its pid namespace: two containers with
+// one host name (`--hostname ctl` twice, or `--network host`) each have a pid 1. A holder this
+// process cannot check (another host name or pid namespace) is kept while it beats: it refreshes
+// beat_at every BEAT_INTERVAL_MS, and once its last beat is older than STALE_BEAT_MS it is taken
+// over (or at once with --take-over). A controller that finds at a beat that its row was taken
+// has been recovered as crashed by the new holder, and is told to stop (onLost).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { SwitchyardError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { CutoverStore, LockHolder } from './cutover/store/index.js';
+
+/** How often the holder refreshes its beat. */
+export const BEAT_INTERVAL_MS = 20_000;
+/**
+ * A holder that cannot be checked otherwise is taken for dead once its last beat is this old:
+ * three missed beats, and at least a minute (the hosts' clocks must agree within that).
+ */
+export const STALE_BEAT_MS = Math.max(3 * BEAT_INTERVAL_MS, 60_000);
 
 export interface StateLock {
   readonly holder: LockHolder;
@@ -19,9 +34,17 @@ export interface StateLock {
 export interface StateLockOptions {
   /**
    * Take the lock even from a holder that cannot be checked (another host name: a container
-   * re-created under a new one) — after the operator made sure that controller is gone.
+   * re-created under a new one; another pid namespace) — after the operator made sure that
+   * controller is gone.
    */
   takeOver?: boolean;
+  /** Beat interval; BEAT_INTERVAL_MS unless a test wants it quicker. */
+  beatMs?: number;
+  /**
+   * Called once when a beat finds the row is no longer this controller's (another one took it
+   * over): this one must stop driving cutovers. The error names the new holder.
+   */
+  onLost?: (err: SwitchyardError) => void;
 }
 
 /** Tokens of the locks held by controllers of this process (tests and the demo run several). */
@@ -52,8 +75,20 @@ function procStart(pid: number): string | null | 'gone' {
   return fields[19] ?? null;
 }
 
-function liveness(h: LockHolder, host: string): Liveness {
+/** This process's pid namespace, e.g. "pid:[4026531836]"; null without /proc. */
+function pidNamespace(): string | null {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+}
+
+function liveness(h: LockHolder, host: string, ns: string | null): Liveness {
   if (h.host !== host) return 'unknown';
+  // Another container under the same host name: its pids are not ours to look up. One side
+  // without a namespace (an older version's row, no /proc) cannot be compared either.
+  if (h.pidNs !== ns) return 'unknown';
   // Same pid as ours: another controller of this process, or this pid's previous life (a
   // container restarted hands its process the same pid).
   if (h.pid === process.pid) return heldHere.has(h.token) ? 'alive' : 'gone';
@@ -68,48 +103,123 @@ function liveness(h: LockHolder, host: string): Liveness {
   }
 }
 
-const describe = (h: LockHolder): string => `pid ${h.pid} on host ${h.host} (started ${h.startedAt}, holding it since ${h.takenAt})`;
+/** Milliseconds since the holder's last beat; null when it records none (an older version). */
+function beatAge(h: LockHolder, now: number): number | null {
+  if (h.beatAt === null) return null;
+  const at = Date.parse(h.beatAt);
+  return Number.isNaN(at) ? null : now - at;
+}
+
+const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));
+
+const describe = (h: LockHolder): string =>
+  `pid ${h.pid} on host ${h.host}${h.pidNs === null ? '' : ` in pid namespace ${h.pidNs}`} (started ${h.startedAt}, holding it since ${h.takenAt})`;
+
+const summary = (h: LockHolder) => ({ pid: h.pid, host: h.host, pidNs: h.pidNs, startedAt: h.startedAt, since: h.takenAt, lastBeat: h.beatAt });
+
+/** Why this process cannot check `h`, for the refusal. */
+function whyUnknown(h: LockHolder, host: string, ns: string | null): string {
+  if (h.host !== host) return `this host (${host}) cannot tell whether it still runs`;
+  if (h.pidNs === null || ns === null) return `this process cannot tell whether it still runs (${h.pidNs === null ? 'the lock does not record its pid namespace' : 'this process cannot read its own pid namespace'})`;
+  return `this process (pid namespace ${ns}: another container with the same host name) cannot tell whether it still runs`;
+}
 
 /** Claims `store`'s state file for this controller, or throws SY_CONFLICT naming the holder. */
 export function lockStateFile(store: CutoverStore, stateFile: string, logger: Logger, opts: StateLockOptions = {}): StateLock {
   const host = hostname();
+  const ns = pidNamespace();
   const mine = procStart(process.pid);
+  const now = new Date();
   const holder: LockHolder = {
     token: randomBytes(8).toString('hex'),
     pid: process.pid,
     host,
     procStart: mine === 'gone' ? null : mine,
-    startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
-    takenAt: new Date().toISOString(),
+    pidNs: ns,
+    startedAt: new Date(now.getTime() - process.uptime() * 1000).toISOString(),
+    takenAt: now.toISOString(),
+    beatAt: now.toISOString(),
   };
-  const previous = store.controllerLock.claim((current, take) => {
+  const taken = store.controllerLock.claim((current, take) => {
+    let reason: 'gone' | 'stale' | 'take-over' | undefined;
     if (current !== undefined) {
-      const state = liveness(current, host);
-      if (state === 'alive' || (state === 'unknown' && opts.takeOver !== true)) {
+      const state = liveness(current, host, ns);
+      const age = beatAge(current, now.getTime());
+      if (state === 'gone') reason = 'gone';
+      else if (state === 'unknown' && opts.takeOver === true) reason = 'take-over';
+      else if (state === 'unknown' && age !== null && age > STALE_BEAT_MS) reason = 'stale';
+      else {
         const how =
           state === 'alive'
             ? 'stop that controller first (only one controller may use a state file), or give this one its own stateFile'
-            : `this host (${host}) cannot tell whether it still runs: stop it, or once you are sure it is gone start this one with --take-over`;
+            : `${whyUnknown(current, host, ns)}; ${
+                age === null
+                  ? 'it records no heartbeat (an older version)'
+                  : `its last heartbeat was ${seconds(age)} s ago, and it is taken over once that is over ${seconds(STALE_BEAT_MS)} s`
+              }: stop it, or once you are sure it is gone start this one with --take-over`;
         throw new SwitchyardError('SY_CONFLICT', `stateFile ${stateFile} is in use by another controller: ${describe(current)}; ${how}`, {
           field: 'stateFile',
-          details: { stateFile, pid: current.pid, host: current.host, startedAt: current.startedAt, since: current.takenAt },
+          details: { stateFile, pid: current.pid, host: current.host, pidNs: current.pidNs, startedAt: current.startedAt, since: current.takenAt, lastBeat: current.beatAt },
         });
       }
     }
     take(holder);
-    return current;
+    return current === undefined || reason === undefined ? undefined : { previous: current, reason };
   });
   heldHere.add(holder.token);
-  if (previous !== undefined) {
-    logger.warn({ stateFile, previous: { pid: previous.pid, host: previous.host, startedAt: previous.startedAt, since: previous.takenAt } }, 'took over the state file from a controller that is gone (crashed or killed)');
+  if (taken !== undefined) {
+    const { previous, reason } = taken;
+    const msg =
+      reason === 'gone'
+        ? 'took over the state file from a controller that is gone (crashed or killed)'
+        : reason === 'stale'
+          ? `took over the state file from a controller this process cannot check whose last heartbeat is over ${seconds(STALE_BEAT_MS)} s old: ${describe(previous)}, last heartbeat ${previous.beatAt}`
+          : `took over the state file, as --take-over asked, from a controller this process cannot check: ${describe(previous)}`;
+    logger.warn({ stateFile, reason, previous: summary(previous) }, msg);
   }
+
   let released = false;
+  const stop = (): void => {
+    released = true;
+    clearInterval(timer);
+    heldHere.delete(holder.token);
+  };
+  const beat = (): void => {
+    if (released) return;
+    // A store closed without release() (a test, an aborted start-up) has no one left to beat for.
+    if (!store.db.open) return stop();
+    let stillMine: boolean;
+    try {
+      stillMine = store.controllerLock.beat(holder.token, new Date().toISOString());
+    } catch (err) {
+      logger.warn({ stateFile, err }, 'could not record the state file lock\'s heartbeat; trying again at the next one');
+      return;
+    }
+    if (stillMine) return;
+    stop();
+    let by: LockHolder | undefined;
+    try {
+      by = store.controllerLock.get();
+    } catch {
+      by = undefined;
+    }
+    const err = new SwitchyardError(
+      'SY_CONFLICT',
+      `stateFile ${stateFile} is no longer this controller's: ${by === undefined ? 'its lock was removed' : `another controller took it over: ${describe(by)}`}; this controller stops driving cutovers`,
+      { field: 'stateFile', details: { stateFile, ...(by === undefined ? {} : { by: summary(by) }) } },
+    );
+    logger.error({ stateFile, ...(by === undefined ? {} : { by: summary(by) }) }, err.message);
+    opts.onLost?.(err);
+  };
+  // unref'd: a beat never keeps the process alive by itself.
+  const timer = setInterval(beat, opts.beatMs ?? BEAT_INTERVAL_MS);
+  timer.unref();
+
   return {
     holder,
     release() {
       if (released) return;
-      released = true;
-      heldHere.delete(holder.token);
+      stop();
       if (!store.controllerLock.release(holder.token)) logger.warn({ stateFile }, 'the state file lock was no longer this controller\'s at shutdown');
     },
   };

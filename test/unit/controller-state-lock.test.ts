@@ -1,21 +1,27 @@
 // Two controllers on one state file would both run crash recovery and drive the same cutovers.
 // The second one refuses to start; the lock of a controller that is gone is taken over.
+// One this process cannot check (another host, another container under the same host name) is
+// kept while it beats, and taken over once its heartbeat is stale.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { SwitchyardError } from '../../shared/errors.js';
 import { createLogger, silentLogger } from '../../shared/logger.js';
-import { CutoverStore } from '../../controller/cutover/store/index.js';
+import { CUTOVER_MIGRATIONS, CutoverStore, type LockHolder } from '../../controller/cutover/store/index.js';
+import { openDatabase } from '../../shared/state/sqlite.js';
 import { startController } from '../../controller/run.js';
+import { lockStateFile, STALE_BEAT_MS } from '../../controller/state-lock.js';
 import type { ControllerConfig } from '../../controller/config.js';
-import { fakePlan, fakeStep, fakeSteps, FakeWorld, gate, newEngine, tempDir, until } from '../helpers/cutover-fakes.js';
+import { fakePlan, fakeStep, fakeSteps, FakeWorld, gate, newEngine, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
 
 const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+/** This process's pid namespace: a holder in it is checked by its pid. */
+const OUR_PID_NS = readlinkSync('/proc/self/ns/pid');
 
 function configFor(stateFile: string): ControllerConfig {
   return { listen: { host: '127.0.0.1', port: 0 }, stateFile, logLevel: 'silent', insecure: false, agents: [], tokens: [], dnsProviders: {}, resolvers: [], agentTimeoutMs: 1000 };
@@ -121,15 +127,17 @@ test('a lock whose pid now belongs to another process is stale; one from another
   const file = join(tempDir(t), 'controller.sqlite');
   const store = CutoverStore.open(file);
   t.after(() => store.close());
-  const put = (h: { pid: number; host: string; procStart: string | null }) =>
-    store.controllerLock.claim((_current, take) => take({ token: 'old', startedAt: '2026-01-01T00:00:00.000Z', takenAt: '2026-01-01T00:00:01.000Z', ...h }));
+  const put = (h: { pid: number; host: string; procStart: string | null; pidNs: string | null }) =>
+    store.controllerLock.claim((_current, take) =>
+      take({ token: 'old', startedAt: '2026-01-01T00:00:00.000Z', takenAt: '2026-01-01T00:00:01.000Z', beatAt: new Date().toISOString(), ...h }),
+    );
 
   // The parent process is alive, but not the one that started at that kernel time.
-  put({ pid: process.ppid, host: hostname(), procStart: '1' });
+  put({ pid: process.ppid, host: hostname(), procStart: '1', pidNs: OUR_PID_NS });
   const reused = await startController(configFor(file), { logger: silentLogger() });
   await reused.close();
 
-  put({ pid: 4242, host: 'old-container-id', procStart: null });
+  put({ pid: 4242, host: 'old-container-id', procStart: null, pidNs: null });
   await refused(
     startController(configFor(file), { logger: silentLogger() }),
     (e) => e instanceof SwitchyardError && e.code === 'SY_CONFLICT' && /pid 4242 on host old-container-id/.test(e.message) && /--take-over/.test(e.message),
@@ -139,4 +147,161 @@ test('a lock whose pid now belongs to another process is stale; one from another
   assert.equal(store.controllerLock.get()?.pid, process.pid);
   await taken.close();
   assert.equal(store.controllerLock.get(), undefined, 'a clean shutdown frees the file');
+});
+
+/** Writes the lock row as another controller would have left it. */
+function putHolder(store: CutoverStore, h: Partial<LockHolder> & { pid: number }): LockHolder {
+  const row: LockHolder = {
+    token: 'other',
+    host: hostname(),
+    procStart: null,
+    pidNs: OUR_PID_NS,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    takenAt: '2026-01-01T00:00:01.000Z',
+    beatAt: new Date().toISOString(),
+    ...h,
+  };
+  store.controllerLock.claim((_current, take) => take(row));
+  return row;
+}
+
+const ago = (ms: number): string => new Date(Date.now() - ms).toISOString();
+/** Another container's pid namespace under the same host name. */
+const OTHER_NS = 'pid:[4026530000]';
+
+const conflict = (file: string, ...parts: Array<string | RegExp>) => (e: unknown) => {
+  assert.ok(e instanceof SwitchyardError, String(e));
+  assert.equal(e.code, 'SY_CONFLICT');
+  assert.ok(e.message.includes(`stateFile ${file} is in use by another controller`), e.message);
+  for (const p of parts) assert.ok(typeof p === 'string' ? e.message.includes(p) : p.test(e.message), `${e.message} lacks ${String(p)}`);
+  return true;
+};
+
+test('a controller in another container with the same host name is not taken for gone while it beats, though its pid means nothing here', (t) => {
+  const { store, file } = tempStore(t);
+  // Both containers' controllers are pid 1 in their own namespace: here, this process's pid.
+  putHolder(store, { pid: process.pid, pidNs: OTHER_NS, beatAt: ago(5_000) });
+  assert.throws(
+    () => lockStateFile(store, file, silentLogger()),
+    conflict(file, `pid ${process.pid} on host ${hostname()} in pid namespace ${OTHER_NS}`, 'another container with the same host name', /last heartbeat was [56] s ago/, '--take-over'),
+  );
+  assert.equal(store.controllerLock.get()?.token, 'other', 'a refused start leaves the lock as it was');
+
+  // A pid that is not running in this namespace is no sign either.
+  putHolder(store, { pid: 4_194_303, pidNs: OTHER_NS });
+  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, 'pid 4194303'));
+
+  // A row without a namespace (an older version's) cannot be compared with this one's.
+  putHolder(store, { pid: process.pid, pidNs: null });
+  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, 'the lock does not record its pid namespace'));
+  assert.equal(store.controllerLock.get()?.token, 'other');
+
+  // In this namespace the pid is checked as before: this pid's previous life is gone.
+  putHolder(store, { pid: process.pid, pidNs: OUR_PID_NS });
+  const lock = lockStateFile(store, file, silentLogger());
+  assert.equal(store.controllerLock.get()?.token, lock.holder.token);
+  assert.equal(store.controllerLock.get()?.pidNs, OUR_PID_NS, 'the holder records its pid namespace');
+  lock.release();
+});
+
+test('a holder this process cannot check is taken over, with a warning naming it, once its last heartbeat is stale; not before', (t) => {
+  const { store, file } = tempStore(t);
+  putHolder(store, { pid: process.pid, pidNs: OTHER_NS, beatAt: ago(STALE_BEAT_MS - 10_000) });
+  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, `taken over once that is over ${STALE_BEAT_MS / 1000} s`));
+
+  const stale = putHolder(store, { pid: process.pid, pidNs: OTHER_NS, beatAt: ago(STALE_BEAT_MS + 1_000) });
+  const log = capturingLogger();
+  const lock = lockStateFile(store, file, log.logger);
+  assert.equal(store.controllerLock.get()?.token, lock.holder.token);
+  const warned = log.lines().find((l) => /took over the state file/.test(String(l.msg)));
+  assert.equal(warned?.level, 40, 'logged as a warning');
+  assert.equal(warned?.reason, 'stale');
+  assert.match(String(warned?.msg), new RegExp(`pid ${process.pid} on host .* in pid namespace ${OTHER_NS.replace(/[[\]]/g, '\\$&')}.*last heartbeat ${stale.beatAt}`));
+  assert.deepEqual(warned?.previous, { pid: process.pid, host: hostname(), pidNs: OTHER_NS, startedAt: stale.startedAt, since: stale.takenAt, lastBeat: stale.beatAt });
+  lock.release();
+
+  // Another host's controller too, without --take-over; one that records no heartbeat still needs it.
+  putHolder(store, { pid: 4242, host: 'old-container-id', pidNs: null, beatAt: ago(STALE_BEAT_MS + 1_000) });
+  const other = lockStateFile(store, file, silentLogger());
+  assert.equal(store.controllerLock.get()?.token, other.holder.token);
+  other.release();
+  putHolder(store, { pid: 4242, host: 'old-container-id', pidNs: null, beatAt: null });
+  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, 'it records no heartbeat', '--take-over'));
+});
+
+test('the holder refreshes its heartbeat in the row until it releases the lock', async (t) => {
+  const { store, file } = tempStore(t);
+  const lock = lockStateFile(store, file, silentLogger(), { beatMs: 20 });
+  const first = store.controllerLock.get()!.beatAt!;
+  assert.equal(first, lock.holder.takenAt, 'the first beat is the claim');
+  await until(() => Date.parse(store.controllerLock.get()!.beatAt!) > Date.parse(first));
+  lock.release();
+  assert.equal(store.controllerLock.get(), undefined);
+  // Nothing beats for it any more: a row put by the next holder stays as it was written.
+  const next = putHolder(store, { pid: 4242, host: 'next-host', pidNs: null });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(store.controllerLock.get(), next);
+});
+
+test('a controller whose lock was taken over finds out at its next beat, says so as an error and is told to stop', async (t) => {
+  const { store, file } = tempStore(t);
+  const log = capturingLogger();
+  const lost: SwitchyardError[] = [];
+  const lock = lockStateFile(store, file, log.logger, { beatMs: 20, onLost: (e) => lost.push(e) });
+  putHolder(store, { token: 'thief', pid: 4242, host: 'other-host', pidNs: null });
+  await until(() => lost.length > 0);
+  assert.equal(lost[0]!.code, 'SY_CONFLICT');
+  assert.match(lost[0]!.message, new RegExp(`stateFile ${file} is no longer this controller's: another controller took it over: pid 4242 on host other-host .*; this controller stops driving cutovers`));
+  const logged = log.lines().find((l) => /is no longer this controller's/.test(String(l.msg)));
+  assert.equal(logged?.level, 50, 'logged as an error');
+  assert.equal((logged?.by as { host: string }).host, 'other-host');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(lost.length, 1, 'told once');
+  lock.release();
+  assert.equal(store.controllerLock.get()?.token, 'thief', 'its shutdown leaves the new holder\'s lock alone');
+});
+
+test('a controller process whose state file was taken over exits non-zero with one line saying so', { timeout: 30_000 }, async (t) => {
+  const file = join(tempDir(t), 'controller.sqlite');
+  const run = new URL('../../controller/run.js', import.meta.url).href;
+  const script = `import { startController } from ${JSON.stringify(run)};
+await startController(${JSON.stringify(configFor(file))}, { lockBeatMs: 50 });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  const store = CutoverStore.open(file);
+  t.after(() => store.close());
+  await until(() => {
+    assert.equal(child.exitCode, null, stderr);
+    return store.controllerLock.get()?.pid === child.pid;
+  }, 15_000);
+  putHolder(store, { token: 'thief', pid: 4242, host: 'other-host', pidNs: null });
+  assert.equal(await exited, 1, stderr);
+  assert.match(stderr, /^switchyard: stateFile .* is no longer this controller's: another controller took it over: pid 4242 on host other-host .* \[SY_CONFLICT\]\n$/);
+});
+
+test('a lock row left by a version without heartbeats is kept on upgrade, with no namespace and no beat', (t) => {
+  const file = join(tempDir(t), 'controller.sqlite');
+  const old = openDatabase(file, CUTOVER_MIGRATIONS.filter((m) => m.id <= 201));
+  old
+    .prepare('INSERT INTO controller_lock (id, token, pid, host, proc_start, started_at, taken_at) VALUES (1, ?, ?, ?, ?, ?, ?)')
+    .run('old', 4242, 'old-host', '77', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z');
+  old.close();
+  const store = CutoverStore.open(file);
+  t.after(() => store.close());
+  assert.deepEqual(store.controllerLock.get(), {
+    token: 'old',
+    pid: 4242,
+    host: 'old-host',
+    procStart: '77',
+    pidNs: null,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    takenAt: '2026-01-01T00:00:01.000Z',
+    beatAt: null,
+  });
 });

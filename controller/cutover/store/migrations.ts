@@ -131,4 +131,15 @@ export const CUTOVER_MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    id: 202,
+    name: 'controller-lock-namespace-beat',
+    // Containers sharing a host name (and the state volume) each have their own pids: a holder's
+    // pid is only checked in its own pid namespace. beat_at is refreshed by the live holder, so
+    // one that cannot be checked is known dead once it stops beating.
+    sql: `
+      ALTER TABLE controller_lock ADD COLUMN pid_ns TEXT;
+      ALTER TABLE controller_lock ADD COLUMN beat_at TEXT;
+    `,
+  },
 ];
