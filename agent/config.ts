@@ -120,6 +120,28 @@ export const AgentConfigSchema = Type.Object(
         description: 'PHP-FPM pool files whose php_value/php_admin_value/php_flag/php_admin_flag lines are compared (absolute paths, `*` allowed); default: Debian, RHEL and Docker image layouts; []: none',
       }),
     ),
+    cron: Type.Optional(
+      Type.Object(
+        {
+          files: Type.Optional(
+            Type.Array(Type.String({ pattern: '^/' }), {
+              description: 'system crontabs (with a user column) whose jobs are compared (absolute paths, `*` allowed); default: /etc/crontab, /etc/cron.d/*; []: none',
+            }),
+          ),
+          users: Type.Array(
+            // No `/`, no leading dot: the name becomes a file name under the spool directories.
+            Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$' }),
+            { default: [], description: 'users whose own crontabs (crontab -e) are compared, e.g. the site\'s www-data; reading another user\'s needs root' },
+          ),
+          spoolDirs: Type.Optional(
+            Type.Array(Type.String({ pattern: '^/' }), {
+              description: 'where users\' crontabs are, tried in order; default: /var/spool/cron/crontabs (Debian, Alpine), /var/spool/cron (RHEL)',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     accessLog: Type.Optional(Type.String({ description: 'the site\'s access log (combined format), for monitor' })),
   },
   { additionalProperties: false },

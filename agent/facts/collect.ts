@@ -15,10 +15,13 @@ import { collectDiskFacts } from './disk.js';
 import { collectLocaleFacts } from './locale.js';
 import { collectFpmFacts, DEFAULT_FPM_POOLS } from './fpm.js';
 import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
+import { collectCronFacts, DEFAULT_CRON_FILES, DEFAULT_CRON_SPOOL } from './cron.js';
+import type { CronFacts } from '../../shared/proto-gen/switchyard/v1/CronFacts.js';
 
 const NO_ENV: EnvFacts = { env: [], unreadable: [] };
 // A collector that failed has read nothing: its rows are unknown here, not absent.
 const FPM_FAILED: PhpFpmFacts = { files: [], settings: [], unreadable: [{ file: '', pool: '', name: '', error: 'php-fpm collector failed (see notes)' }] };
+const CRON_FAILED: CronFacts = { files: [], entries: [], env: [], unreadable: [{ file: '', user: '', error: 'cron collector failed (see notes)' }] };
 
 export interface CollectOptions {
   /** PATH and timeout for php/nginx/apache lookups; tests put fakes first on PATH. */
@@ -46,7 +49,8 @@ async function guarded<T>(source: string, fallback: T, run: () => Promise<Collec
 export async function collectFacts(config: AgentConfig, salt: string, logger: Logger, opts: CollectOptions = {}): Promise<Facts> {
   if (config.envFiles.length > 0) requireEnvSalt(salt);
   const started = Date.now();
-  const [os, database, php, web, env, tls, disks, locale, fpm] = await Promise.all([
+  const cron = { files: config.cron?.files ?? DEFAULT_CRON_FILES, users: config.cron?.users ?? [], spoolDirs: config.cron?.spoolDirs ?? DEFAULT_CRON_SPOOL };
+  const [os, database, php, web, env, tls, disks, locale, fpm, jobs] = await Promise.all([
     guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
@@ -56,8 +60,9 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),
     guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
     guarded('php-fpm', FPM_FAILED, () => collectFpmFacts(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt), logger),
+    guarded('cron', CRON_FAILED, () => collectCronFacts(cron, salt, opts.tools), logger),
   ]);
-  const notes = [os, database, php, web, env, tls, disks, locale, fpm].flatMap((c) => c.notes);
+  const notes = [os, database, php, web, env, tls, disks, locale, fpm, jobs].flatMap((c) => c.notes);
   logger.debug({ ms: Date.now() - started, notes: notes.length }, 'facts collected');
   return {
     agent_name: config.name,
@@ -72,6 +77,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     disks: disks.facts,
     locale: locale.facts,
     php_fpm: fpm.facts,
+    cron: jobs.facts,
     notes,
   };
 }

@@ -34,6 +34,8 @@ type Flat = Map<string, Value>;
 /** What a side could not read: rows under `prefix` the other side has are unknown here, not absent. */
 interface Unreadable {
   prefix: string;
+  /** Further prefixes the same gap covers (one user's crontab: its jobs and its env rows). */
+  alsoPrefixes?: string[];
   what: string;
   error: string;
   /** Worth telling only when the other side has rows under the prefix (an older agent). */
@@ -47,7 +49,7 @@ interface Flattened {
   unreadable: Unreadable[];
 }
 
-const CATEGORY_ORDER = ['os', 'locale', 'database', 'php', 'web server', 'env', 'tls', 'disk'];
+const CATEGORY_ORDER = ['os', 'locale', 'database', 'php', 'web server', 'env', 'cron', 'tls', 'disk'];
 
 /**
  * The upstream release in a version string, without the distribution's packaging revision:
@@ -135,14 +137,15 @@ function humanBytes(n: bigint): string {
 }
 
 export function flattenFacts(f: Facts__Output): Flat {
-  return flattenWithGaps(f, envFileLabels([envFileRefs(f)])[0]!, defaultLocales([f])).flat;
+  return flattenWithGaps(f, envFileLabels([envFileRefs(f)])[0]!, defaultLocales([f]), cronJobKeys([f.cron?.entries ?? []])[0]!).flat;
 }
 
 /**
  * `envLabels`: the row label of each env file path, lined up with the other side's; `locales`: the
- * locales whose availability is compared (staging's default).
+ * locales whose availability is compared (staging's default); `cronKeys`: the row key of each cron
+ * entry, lined up with the other side's.
  */
-function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>, locales: string[]): Flattened {
+function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>, locales: string[], cronKeys: string[]): Flattened {
   const flat: Flat = new Map();
   const unreadable: Unreadable[] = [];
   if (f.os) {
@@ -204,6 +207,7 @@ function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>, local
     put(flat, `env.${envLabels.get(e.file)}:${e.name}`, 'env', e.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: e.digest });
   }
   flattenFpm(f, flat, unreadable);
+  flattenCron(f, cronKeys, flat, unreadable);
   flattenLocale(f, locales, flat, unreadable);
   for (const t of f.tls) {
     const p = t.port === 443 ? `tls.${t.host}` : `tls.${t.host}:${t.port}`;
@@ -371,12 +375,109 @@ function flattenFpm(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): voi
   }
 }
 
+/** The five time fields @daily and its kin stand for: `@daily` runs when `0 0 * * *` does. */
+const CRON_ALIASES: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+/** A schedule as cron runs it: aliases spelled out, names (`MON`, `jan`) in one case, one space apart. */
+export function cronSchedule(schedule: string): string {
+  const s = schedule.trim().toLowerCase().split(/\s+/).join(' ');
+  return Object.hasOwn(CRON_ALIASES, s) ? CRON_ALIASES[s]! : s;
+}
+
+interface CronJobRef {
+  user: string;
+  program: string;
+  schedule: string;
+  digest: string;
+}
+
+/**
+ * Row keys of both sides' cron entries, so a job lines up with its counterpart: `cron.job.USER:PROGRAM`,
+ * numbered (`#1`, `#2`, …) where that user runs the program more than once on either side. Within
+ * one user and program, entries pair by schedule and command digest first, then by digest alone (the
+ * schedule changed), by schedule alone (the command changed), then in file order — a pair that is
+ * not identical is one row that differs, not two that are each on one side only.
+ */
+function cronJobKeys(sides: CronJobRef[][]): string[][] {
+  const keys = sides.map((entries) => entries.map(() => ''));
+  const groups = new Map<string, number[][]>();
+  sides.forEach((entries, side) =>
+    entries.forEach((e, i) => {
+      const g = `${e.user}:${e.program}`;
+      if (!groups.has(g)) groups.set(g, sides.map(() => []));
+      groups.get(g)![side]!.push(i);
+    }),
+  );
+  for (const [group, [s = [], p = []]] of groups) {
+    const at = (side: number, i: number) => ({ ...sides[side]![i]!, schedule: cronSchedule(sides[side]![i]!.schedule) });
+    const pairs: Array<[number, number]> = [];
+    const freeS = new Set(s);
+    const freeP = new Set(p);
+    const passes: Array<(a: CronJobRef, b: CronJobRef) => boolean> = [
+      (a, b) => a.schedule === b.schedule && a.digest === b.digest,
+      (a, b) => a.digest === b.digest,
+      (a, b) => a.schedule === b.schedule,
+      () => true,
+    ];
+    for (const same of passes) {
+      for (const i of freeS) {
+        const j = [...freeP].find((j) => same(at(0, i), at(1, j)));
+        if (j === undefined) continue;
+        pairs.push([i, j]);
+        freeS.delete(i);
+        freeP.delete(j);
+      }
+    }
+    // Numbered in staging's file order, production's own jobs after.
+    const staged: Array<[number, number | undefined]> = [...pairs, ...[...freeS].map((i) => [i, undefined] as [number, undefined])].sort((a, b) => a[0] - b[0]);
+    const slots: Array<[number | undefined, number | undefined]> = [...staged, ...[...freeP].map((j) => [undefined, j] as [undefined, number])];
+    slots.forEach(([i, j], n) => {
+      const key = `cron.job.${group}${slots.length > 1 ? `#${n + 1}` : ''}`;
+      if (i !== undefined) keys[0]![i] = key;
+      if (j !== undefined) keys[1]![j] = key;
+    });
+  }
+  return keys;
+}
+
+/**
+ * Cron jobs as `cron.job.USER:PROGRAM` (keys from cronJobKeys): schedule and command digest, compared
+ * with the schedule spelled out; `NAME=value` lines as `cron.env.SCOPE:NAME` by digest, SCOPE being
+ * the system crontab's path or `crontab:USER` for a user's own.
+ */
+function flattenCron(f: Facts__Output, keys: string[], flat: Flat, unreadable: Unreadable[]): void {
+  const cron = f.cron;
+  if (cron === null || cron === undefined) {
+    const agent = f.os?.agent_version ? ` ${f.os.agent_version}` : '';
+    unreadable.push({ prefix: 'cron.', what: 'cron jobs', error: `not reported by this agent${agent} — upgrade it`, quiet: true });
+    return;
+  }
+  for (const u of cron.unreadable) {
+    if (u.user === '') unreadable.push({ prefix: 'cron.', what: `cron jobs${u.file === '' ? '' : ` (${u.file})`}`, error: u.error });
+    else unreadable.push({ prefix: `cron.job.${u.user}:`, alsoPrefixes: [`cron.env.crontab:${u.user}:`], what: `crontab of ${u.user}${u.file === '' ? '' : ` (${u.file})`}`, error: u.error });
+  }
+  cron.entries.forEach((e, i) => {
+    put(flat, keys[i]!, 'cron', `${e.schedule} [${e.digest.slice(0, DIGEST_SHOWN_CHARS)}]`, { compared: `${cronSchedule(e.schedule)}\0${e.digest}` });
+  });
+  for (const v of cron.env) {
+    put(flat, `cron.env.${v.user === '' ? v.file : `crontab:${v.user}`}:${v.name}`, 'cron', v.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: v.digest });
+  }
+}
+
 /** A key the other side has and this side could not read is 'unknown' here, never 'absent' or missing. */
 function fillUnknown(a: Flattened, b: Flattened): void {
   for (const [from, to] of [[a, b], [b, a]] as const) {
     for (const [key, v] of from.flat) {
       if (to.flat.has(key)) continue;
-      const gap = to.unreadable.find((u) => key.startsWith(u.prefix));
+      const gap = to.unreadable.find((u) => [u.prefix, ...(u.alsoPrefixes ?? [])].some((prefix) => key.startsWith(prefix)));
       if (gap === undefined) continue;
       gap.used = true;
       to.flat.set(key, { category: v.category, shown: 'unknown', unknown: true });
@@ -456,8 +557,9 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
   const [sLabels, pLabels] = envFileLabels([envFileRefs(staging), envFileRefs(production)]);
   // The site comes from staging: production must have the locales it runs with there.
   const locales = defaultLocales([staging]);
-  const sg = flattenWithGaps(staging, sLabels!, locales);
-  const pg = flattenWithGaps(production, pLabels!, locales);
+  const [sCron, pCron] = cronJobKeys([staging.cron?.entries ?? [], production.cron?.entries ?? []]);
+  const sg = flattenWithGaps(staging, sLabels!, locales, sCron!);
+  const pg = flattenWithGaps(production, pLabels!, locales, pCron!);
   fillUnknown(sg, pg);
   const s = sg.flat;
   const p = pg.flat;

@@ -4,6 +4,10 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AccessLogPositionRequest as _switchyard_v1_AccessLogPositionRequest, AccessLogPositionRequest__Output as _switchyard_v1_AccessLogPositionRequest__Output } from './switchyard/v1/AccessLogPositionRequest.js';
 import type { AccessLogPositionResponse as _switchyard_v1_AccessLogPositionResponse, AccessLogPositionResponse__Output as _switchyard_v1_AccessLogPositionResponse__Output } from './switchyard/v1/AccessLogPositionResponse.js';
 import type { AgentClient as _switchyard_v1_AgentClient, AgentDefinition as _switchyard_v1_AgentDefinition } from './switchyard/v1/Agent.js';
+import type { CronEntry as _switchyard_v1_CronEntry, CronEntry__Output as _switchyard_v1_CronEntry__Output } from './switchyard/v1/CronEntry.js';
+import type { CronEnvVar as _switchyard_v1_CronEnvVar, CronEnvVar__Output as _switchyard_v1_CronEnvVar__Output } from './switchyard/v1/CronEnvVar.js';
+import type { CronFacts as _switchyard_v1_CronFacts, CronFacts__Output as _switchyard_v1_CronFacts__Output } from './switchyard/v1/CronFacts.js';
+import type { CronUnreadable as _switchyard_v1_CronUnreadable, CronUnreadable__Output as _switchyard_v1_CronUnreadable__Output } from './switchyard/v1/CronUnreadable.js';
 import type { DatabaseFacts as _switchyard_v1_DatabaseFacts, DatabaseFacts__Output as _switchyard_v1_DatabaseFacts__Output } from './switchyard/v1/DatabaseFacts.js';
 import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switchyard_v1_DiskFacts__Output } from './switchyard/v1/DiskFacts.js';
 import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnreadable__Output as _switchyard_v1_EnvFileUnreadable__Output } from './switchyard/v1/EnvFileUnreadable.js';
@@ -39,6 +43,10 @@ export interface ProtoGrpcType {
       AccessLogPositionRequest: MessageTypeDefinition<_switchyard_v1_AccessLogPositionRequest, _switchyard_v1_AccessLogPositionRequest__Output>
       AccessLogPositionResponse: MessageTypeDefinition<_switchyard_v1_AccessLogPositionResponse, _switchyard_v1_AccessLogPositionResponse__Output>
       Agent: SubtypeConstructor<typeof grpc.Client, _switchyard_v1_AgentClient> & { service: _switchyard_v1_AgentDefinition }
+      CronEntry: MessageTypeDefinition<_switchyard_v1_CronEntry, _switchyard_v1_CronEntry__Output>
+      CronEnvVar: MessageTypeDefinition<_switchyard_v1_CronEnvVar, _switchyard_v1_CronEnvVar__Output>
+      CronFacts: MessageTypeDefinition<_switchyard_v1_CronFacts, _switchyard_v1_CronFacts__Output>
+      CronUnreadable: MessageTypeDefinition<_switchyard_v1_CronUnreadable, _switchyard_v1_CronUnreadable__Output>
       DatabaseFacts: MessageTypeDefinition<_switchyard_v1_DatabaseFacts, _switchyard_v1_DatabaseFacts__Output>
       DiskFacts: MessageTypeDefinition<_switchyard_v1_DiskFacts, _switchyard_v1_DiskFacts__Output>
       EnvFileUnreadable: MessageTypeDefinition<_switchyard_v1_EnvFileUnreadable, _switchyard_v1_EnvFileUnreadable__Output>

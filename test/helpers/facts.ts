@@ -51,6 +51,7 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
     disks: [{ root: 'uploads', path: '/srv/www/uploads', free_bytes: '53687091200', total_bytes: '107374182400', error: '' }],
     locale: { lang: 'en_US.UTF-8', lc_all: '', available: ['C', 'C.utf8', 'POSIX', 'en_US.utf8'], error: '' },
     php_fpm: { files: ['/etc/php/8.2/fpm/pool.d/www.conf'], settings: [], unreadable: [] },
+    cron: { files: ['/etc/crontab'], entries: [], env: [], unreadable: [] },
     notes: [],
     ...patch,
   };
@@ -71,6 +72,8 @@ export function testAgentConfig(patch: Partial<AgentConfig> = {}): AgentConfig {
     binaries: { php: 'php', nginx: 'nginx', apache: 'apache2ctl' },
     // Not this machine's pool files: tests that want some write their own.
     phpFpmPools: [],
+    // Nor its crontabs.
+    cron: { files: [], users: [], spoolDirs: [] },
     ...patch,
   };
 }

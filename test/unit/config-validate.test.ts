@@ -61,6 +61,14 @@ test('env files whose rows would share a label are refused at load, naming the k
   assert.equal(loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\nenvFiles: [ /srv/www/.env, { path: /srv/api/.env, name: api } ]\n')).envFiles.length, 2);
 });
 
+test('cron: users default to none; a user name that would leave the spool directory, or a relative crontab path, is refused naming the key', (t) => {
+  assert.deepEqual(loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { files: [/etc/crontab] }\n')).cron, { files: ['/etc/crontab'], users: [] });
+  assert.deepEqual(loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { users: [www-data] }\n')).cron?.users, ['www-data']);
+  expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { users: [../../etc/shadow] }\n')), 'cron.users[0]', /expected string to match/);
+  expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { users: [.x] }\n')), 'cron.users[0]', /expected string to match/);
+  expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { files: [etc/crontab] }\n')), 'cron.files[0]', /expected string to match/);
+});
+
 test('a wrong type is refused naming the key', (t) => {
   const p = tmpFile(t, 'agent.yaml', 'name: staging-1\nlisten: { host: 127.0.0.2, port: "seven" }\n');
   expectKey(() => loadAgentConfig(p), 'listen.port', /integer/);

@@ -10,6 +10,7 @@ import type { DiskFacts as _switchyard_v1_DiskFacts, DiskFacts__Output as _switc
 import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnreadable__Output as _switchyard_v1_EnvFileUnreadable__Output } from '../../switchyard/v1/EnvFileUnreadable.js';
 import type { LocaleFacts as _switchyard_v1_LocaleFacts, LocaleFacts__Output as _switchyard_v1_LocaleFacts__Output } from '../../switchyard/v1/LocaleFacts.js';
 import type { PhpFpmFacts as _switchyard_v1_PhpFpmFacts, PhpFpmFacts__Output as _switchyard_v1_PhpFpmFacts__Output } from '../../switchyard/v1/PhpFpmFacts.js';
+import type { CronFacts as _switchyard_v1_CronFacts, CronFacts__Output as _switchyard_v1_CronFacts__Output } from '../../switchyard/v1/CronFacts.js';
 
 export interface Facts {
   'agent_name'?: (string);
@@ -25,6 +26,7 @@ export interface Facts {
   'env_unreadable'?: (_switchyard_v1_EnvFileUnreadable)[];
   'locale'?: (_switchyard_v1_LocaleFacts | null);
   'php_fpm'?: (_switchyard_v1_PhpFpmFacts | null);
+  'cron'?: (_switchyard_v1_CronFacts | null);
 }
 
 export interface Facts__Output {
@@ -41,4 +43,5 @@ export interface Facts__Output {
   'env_unreadable': (_switchyard_v1_EnvFileUnreadable__Output)[];
   'locale': (_switchyard_v1_LocaleFacts__Output | null);
   'php_fpm': (_switchyard_v1_PhpFpmFacts__Output | null);
+  'cron': (_switchyard_v1_CronFacts__Output | null);
 }
