@@ -129,6 +129,23 @@ test('runtime parity: a key on one side only fails saying how to allow it; liste
   assert.equal((await runtimeParityCheck()(apache.ctx))[0]!.status, 'pass');
 });
 
+test('runtime parity: a cron job production lacks fails naming its key; a crontab production cannot read is told as such, never "install it"', async () => {
+  const plan = fakePlan();
+  const job = { user: 'www-data', schedule: '*/5 * * * *', program: 'php', digest: 'c'.repeat(64), file: '/etc/cron.d/site', line: 1 };
+  const staging = mockFacts('staging-1', { cron: { files: ['/etc/cron.d/site'], entries: [job], env: [], unreadable: [] } });
+  const judge = async (production: Facts__Output) => (await runtimeParityCheck()(ctxFor(plan, { staging, production }).ctx))[0]!;
+  const lost = await judge(mockFacts('prod-1'));
+  assert.equal(lost.status, 'fail');
+  assert.match(lost.message, /1 key\(s\) on one side only: cron\.job\.www-data:php \(staging-1 only\) — .*list cron\.job\.www-data:php in checks\.allowDiffer/);
+  assert.equal((await judge(mockFacts('prod-1', { cron: { files: ['/etc/cron.d/site'], entries: [{ ...job }], env: [], unreadable: [] } }))).status, 'pass');
+  const denied = await judge(mockFacts('prod-1', { cron: { files: [], entries: [], env: [], unreadable: [{ file: '/var/spool/cron/crontabs/www-data', user: 'www-data', error: 'cannot read: EACCES' }] } }));
+  assert.equal(denied.status, 'fail');
+  assert.match(denied.message, /^could not read crontab of www-data \(\/var\/spool\/cron\/crontabs\/www-data\) on prod-1: cannot read: EACCES — let the agent read it \(another user's crontab needs root/);
+  assert.doesNotMatch(denied.message, /install/);
+  plan.checks.allowDiffer = ['cron.job.www-data:*'];
+  assert.equal((await judge(mockFacts('prod-1'))).status, 'pass');
+});
+
 test('runtime parity: an unreadable env file is told as what to do — make it readable by the agent\'s user, or fix the path — never "install it"', async () => {
   const plan = fakePlan();
   const staging = mockFacts('staging-1', { env: [{ file: '/srv/staging/.env', name: 'APP_KEY', digest: 'a'.repeat(64), label: '' }] });

@@ -60,6 +60,11 @@ type Unreadable = NonNullable<ParityTable['unreadable']>[number];
 function unreadableAdvice(u: Unreadable, envFiles: EnvFileUnread[]): string {
   const env = envFiles.find((e) => u.what === `env file ${e.file}`);
   const told = `could not read ${u.what} on ${u.agent}: ${u.error}`;
+  if (u.what.startsWith('crontab of ') || u.what.startsWith('cron jobs')) {
+    // Nothing to install: the agent lacks the rights to a crontab, or predates cron facts.
+    if (/upgrade it$/.test(u.error)) return `${told}, then run preflight again`;
+    return `${told} — let the agent read it (another user's crontab needs root; cron.files and cron.users in ${u.agent}'s agent config say what is read) and run preflight again`;
+  }
   if (env === undefined) return `${told} — make it answer on that host (install it, fix its configuration, or let the agent's user run it) and run preflight again`;
   if (env.code === 'ENOENT' || env.code === 'ENOTDIR') return `${told} — there is no such file on ${u.agent}: correct envFiles in ${u.agent}'s agent config (or put the file there) and run preflight again`;
   if (env.code === 'EISDIR') return `${told} — that is a directory on ${u.agent}: point envFiles in ${u.agent}'s agent config at the dotenv file and run preflight again`;
