@@ -27,6 +27,12 @@ export interface StartOptions {
   takeOver?: boolean;
   /** The state file lock's heartbeat interval (BEAT_INTERVAL_MS); for tests. */
   lockBeatMs?: number;
+  /** When a holder's heartbeat is stale (STALE_BEAT_MS); for tests. */
+  lockStaleMs?: number;
+  /** How often a start waiting for a holder's heartbeat to go stale re-reads it (WAIT_POLL_MS); for tests. */
+  lockPollMs?: number;
+  /** The most a start waits for that (lockStaleMs + WAIT_MARGIN_MS); for tests. */
+  lockMaxWaitMs?: number;
   /**
    * What to do once another controller took this one's state file over (found at a heartbeat,
    * already logged as an error). Default: exitOnLockLost.
@@ -51,12 +57,16 @@ export async function startController(config: ControllerConfig, opts: StartOptio
   const parity = new RuntimeParityService(agents);
   const store = CutoverStore.open(config.stateFile);
   // One controller per state file: crash recovery in the engine assumes it alone runs. Taken
-  // before anything reads the cutovers, so a second controller (any port) stops here.
+  // before anything reads the cutovers, so a second controller (any port) stops here; one that
+  // finds its crashed predecessor (another container) still fresh waits here for up to ~70 s.
   let lock;
   try {
-    lock = lockStateFile(store, config.stateFile, logger, {
+    lock = await lockStateFile(store, config.stateFile, logger, {
       ...(opts.takeOver === true ? { takeOver: true } : {}),
       ...(opts.lockBeatMs === undefined ? {} : { beatMs: opts.lockBeatMs }),
+      ...(opts.lockStaleMs === undefined ? {} : { staleMs: opts.lockStaleMs }),
+      ...(opts.lockPollMs === undefined ? {} : { pollMs: opts.lockPollMs }),
+      ...(opts.lockMaxWaitMs === undefined ? {} : { maxWaitMs: opts.lockMaxWaitMs }),
       onLost: opts.onLockLost ?? exitOnLockLost,
     });
   } catch (err) {

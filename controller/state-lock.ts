@@ -10,9 +10,17 @@
 // beat_at every BEAT_INTERVAL_MS, and once its last beat is older than STALE_BEAT_MS it is taken
 // over (or at once with --take-over). A controller that finds at a beat that its row was taken
 // has been recovered as crashed by the new holder, and is told to stop (onLost).
+//
+// A newcomer that finds such a holder still beating waits for the beat to go stale instead of
+// refusing at once: a controller container restarted (or re-created) after a crash always has a
+// new pid namespace, so its old self is 'unknown' and its last beat up to a minute fresh. Refusing
+// would leave the controller down for that minute, with a cutover in flight; waiting, re-reading
+// the row, brings it up as soon as the old beat is stale. One that goes on beating is alive after
+// all: after STALE_BEAT_MS + WAIT_MARGIN_MS the newcomer refuses as before.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SwitchyardError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { CutoverStore, LockHolder } from './cutover/store/index.js';
@@ -24,6 +32,13 @@ export const BEAT_INTERVAL_MS = 20_000;
  * three missed beats, and at least a minute (the hosts' clocks must agree within that).
  */
 export const STALE_BEAT_MS = Math.max(3 * BEAT_INTERVAL_MS, 60_000);
+/** How often a newcomer waiting for a holder's beat to go stale re-reads the row (freed, taken). */
+export const WAIT_POLL_MS = 2_000;
+/**
+ * How much longer than STALE_BEAT_MS a newcomer waits for a beating holder: timer slack and a few
+ * seconds of clock difference between hosts. One still beating after that is alive.
+ */
+export const WAIT_MARGIN_MS = 10_000;
 
 export interface StateLock {
   readonly holder: LockHolder;
@@ -40,6 +55,15 @@ export interface StateLockOptions {
   takeOver?: boolean;
   /** Beat interval; BEAT_INTERVAL_MS unless a test wants it quicker. */
   beatMs?: number;
+  /** Age at which a holder's last beat is stale; STALE_BEAT_MS unless a test wants it quicker. */
+  staleMs?: number;
+  /** How often a waiting newcomer re-reads the row; WAIT_POLL_MS unless a test wants it quicker. */
+  pollMs?: number;
+  /**
+   * The most a newcomer waits for a beating holder's beat to go stale, from its first look:
+   * staleMs + WAIT_MARGIN_MS unless a test wants it shorter (0: refuse at once).
+   */
+  maxWaitMs?: number;
   /**
    * Called once when a beat finds the row is no longer this controller's (another one took it
    * over): this one must stop driving cutovers. The error names the new holder.
@@ -124,56 +148,109 @@ function whyUnknown(h: LockHolder, host: string, ns: string | null): string {
   return `this process (pid namespace ${ns}: another container with the same host name) cannot tell whether it still runs`;
 }
 
-/** Claims `store`'s state file for this controller, or throws SY_CONFLICT naming the holder. */
-export function lockStateFile(store: CutoverStore, stateFile: string, logger: Logger, opts: StateLockOptions = {}): StateLock {
+type Reason = 'gone' | 'stale' | 'take-over';
+
+/** One look at the row, in its write transaction: taken (from `previous` if any), or why not. */
+type Attempt =
+  | { taken: true; previous?: { holder: LockHolder; reason: Reason } }
+  | { taken: false; current: LockHolder; state: Liveness; age: number | null };
+
+/**
+ * Claims `store`'s state file for this controller. A holder this process cannot check whose beat
+ * is still fresh is waited for (logged once per holder) until its beat is stale, at most maxWaitMs;
+ * throws SY_CONFLICT naming the holder when one is alive, records no beat, or beats on.
+ */
+export async function lockStateFile(store: CutoverStore, stateFile: string, logger: Logger, opts: StateLockOptions = {}): Promise<StateLock> {
   const host = hostname();
   const ns = pidNamespace();
   const mine = procStart(process.pid);
-  const now = new Date();
-  const holder: LockHolder = {
-    token: randomBytes(8).toString('hex'),
-    pid: process.pid,
-    host,
-    procStart: mine === 'gone' ? null : mine,
-    pidNs: ns,
-    startedAt: new Date(now.getTime() - process.uptime() * 1000).toISOString(),
-    takenAt: now.toISOString(),
-    beatAt: now.toISOString(),
-  };
-  const taken = store.controllerLock.claim((current, take) => {
-    let reason: 'gone' | 'stale' | 'take-over' | undefined;
-    if (current !== undefined) {
+  const staleMs = opts.staleMs ?? STALE_BEAT_MS;
+  const pollMs = opts.pollMs ?? WAIT_POLL_MS;
+  const maxWaitMs = opts.maxWaitMs ?? staleMs + WAIT_MARGIN_MS;
+  const firstLook = Date.now();
+  /** Tokens of the holders the wait was logged for. */
+  const announced = new Set<string>();
+  let holder: LockHolder;
+  let taken: Attempt & { taken: true };
+  for (;;) {
+    const now = new Date();
+    const candidate: LockHolder = {
+      token: randomBytes(8).toString('hex'),
+      pid: process.pid,
+      host,
+      procStart: mine === 'gone' ? null : mine,
+      pidNs: ns,
+      startedAt: new Date(now.getTime() - process.uptime() * 1000).toISOString(),
+      takenAt: now.toISOString(),
+      beatAt: now.toISOString(),
+    };
+    const attempt = store.controllerLock.claim((current, take): Attempt => {
+      if (current === undefined) {
+        take(candidate);
+        return { taken: true };
+      }
       const state = liveness(current, host, ns);
       const age = beatAge(current, now.getTime());
+      let reason: Reason | undefined;
       if (state === 'gone') reason = 'gone';
       else if (state === 'unknown' && opts.takeOver === true) reason = 'take-over';
-      else if (state === 'unknown' && age !== null && age > STALE_BEAT_MS) reason = 'stale';
-      else {
-        const how =
-          state === 'alive'
-            ? 'stop that controller first (only one controller may use a state file), or give this one its own stateFile'
-            : `${whyUnknown(current, host, ns)}; ${
-                age === null
-                  ? 'it records no heartbeat (an older version)'
-                  : `its last heartbeat was ${seconds(age)} s ago, and it is taken over once that is over ${seconds(STALE_BEAT_MS)} s`
-              }: stop it, or once you are sure it is gone start this one with --take-over`;
-        throw new SwitchyardError('SY_CONFLICT', `stateFile ${stateFile} is in use by another controller: ${describe(current)}; ${how}`, {
-          field: 'stateFile',
-          details: { stateFile, pid: current.pid, host: current.host, pidNs: current.pidNs, startedAt: current.startedAt, since: current.takenAt, lastBeat: current.beatAt },
-        });
-      }
+      else if (state === 'unknown' && age !== null && age > staleMs) reason = 'stale';
+      if (reason === undefined) return { taken: false, current, state, age };
+      take(candidate);
+      return { taken: true, previous: { holder: current, reason } };
+    });
+    if (attempt.taken) {
+      holder = candidate;
+      taken = attempt;
+      break;
     }
-    take(holder);
-    return current === undefined || reason === undefined ? undefined : { previous: current, reason };
-  });
+    const { current, state, age } = attempt;
+    const waited = now.getTime() - firstLook;
+    const left = maxWaitMs - waited;
+    if (state === 'alive' || age === null || left <= 0) {
+      const how =
+        state === 'alive'
+          ? 'stop that controller first (only one controller may use a state file), or give this one its own stateFile'
+          : `${whyUnknown(current, host, ns)}; ${
+              age === null
+                ? 'it records no heartbeat (an older version)'
+                : `its last heartbeat was ${seconds(age)} s ago, and it is taken over once that is over ${seconds(staleMs)} s${
+                    waited > 0 ? ` (it went on beating while this controller waited ${seconds(waited)} s)` : ''
+                  }`
+            }: stop it, or once you are sure it is gone start this one with --take-over`;
+      throw new SwitchyardError('SY_CONFLICT', `stateFile ${stateFile} is in use by another controller: ${describe(current)}; ${how}`, {
+        field: 'stateFile',
+        details: {
+          stateFile,
+          pid: current.pid,
+          host: current.host,
+          pidNs: current.pidNs,
+          startedAt: current.startedAt,
+          since: current.takenAt,
+          lastBeat: current.beatAt,
+          ...(waited > 0 ? { waitedMs: waited } : {}),
+        },
+      });
+    }
+    if (!announced.has(current.token)) {
+      announced.add(current.token);
+      logger.warn(
+        { stateFile, holder: summary(current), lastBeatAgeMs: age, staleMs, maxWaitMs, waitLeftMs: left },
+        `waiting up to ${seconds(left)} s for the controller holding the state file to stop beating: ${describe(current)}, last heartbeat ${seconds(age)} s ago; ${whyUnknown(current, host, ns)}: it is taken over once its heartbeat is over ${seconds(staleMs)} s old (--take-over takes it at once)`,
+      );
+    }
+    // Wakes when the beat turns stale, or to see whether the row was freed or taken meanwhile.
+    // A ref'd timer: nothing else keeps the process alive while it waits.
+    await sleep(Math.max(1, Math.min(pollMs, staleMs - age + 1, left)));
+  }
   heldHere.add(holder.token);
-  if (taken !== undefined) {
-    const { previous, reason } = taken;
+  if (taken.previous !== undefined) {
+    const { holder: previous, reason } = taken.previous;
     const msg =
       reason === 'gone'
         ? 'took over the state file from a controller that is gone (crashed or killed)'
         : reason === 'stale'
-          ? `took over the state file from a controller this process cannot check whose last heartbeat is over ${seconds(STALE_BEAT_MS)} s old: ${describe(previous)}, last heartbeat ${previous.beatAt}`
+          ? `took over the state file from a controller this process cannot check whose last heartbeat is over ${seconds(staleMs)} s old: ${describe(previous)}, last heartbeat ${previous.beatAt}`
           : `took over the state file, as --take-over asked, from a controller this process cannot check: ${describe(previous)}`;
     logger.warn({ stateFile, reason, previous: summary(previous) }, msg);
   }

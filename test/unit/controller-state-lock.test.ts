@@ -1,7 +1,8 @@
 // Two controllers on one state file would both run crash recovery and drive the same cutovers.
 // The second one refuses to start; the lock of a controller that is gone is taken over.
 // One this process cannot check (another host, another container under the same host name) is
-// kept while it beats, and taken over once its heartbeat is stale.
+// kept while it beats: the newcomer waits for its heartbeat to go stale and takes over then, or
+// refuses if it still beats after its wait.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -139,7 +140,7 @@ test('a lock whose pid now belongs to another process is stale; one from another
 
   put({ pid: 4242, host: 'old-container-id', procStart: null, pidNs: null });
   await refused(
-    startController(configFor(file), { logger: silentLogger() }),
+    startController(configFor(file), { logger: silentLogger(), lockMaxWaitMs: 100, lockPollMs: 20 }),
     (e) => e instanceof SwitchyardError && e.code === 'SY_CONFLICT' && /pid 4242 on host old-container-id/.test(e.message) && /--take-over/.test(e.message),
   );
   assert.equal(store.controllerLock.get()?.host, 'old-container-id', 'a refused start leaves the lock as it was');
@@ -177,41 +178,44 @@ const conflict = (file: string, ...parts: Array<string | RegExp>) => (e: unknown
   return true;
 };
 
-test('a controller in another container with the same host name is not taken for gone while it beats, though its pid means nothing here', (t) => {
+/** Refuse at once instead of waiting for a beating holder: what is refused, not the wait. */
+const noWait = { maxWaitMs: 0 };
+
+test('a controller in another container with the same host name is not taken for gone while it beats, though its pid means nothing here', async (t) => {
   const { store, file } = tempStore(t);
   // Both containers' controllers are pid 1 in their own namespace: here, this process's pid.
   putHolder(store, { pid: process.pid, pidNs: OTHER_NS, beatAt: ago(5_000) });
-  assert.throws(
-    () => lockStateFile(store, file, silentLogger()),
+  await assert.rejects(
+    lockStateFile(store, file, silentLogger(), noWait),
     conflict(file, `pid ${process.pid} on host ${hostname()} in pid namespace ${OTHER_NS}`, 'another container with the same host name', /last heartbeat was [56] s ago/, '--take-over'),
   );
   assert.equal(store.controllerLock.get()?.token, 'other', 'a refused start leaves the lock as it was');
 
   // A pid that is not running in this namespace is no sign either.
   putHolder(store, { pid: 4_194_303, pidNs: OTHER_NS });
-  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, 'pid 4194303'));
+  await assert.rejects(lockStateFile(store, file, silentLogger(), noWait), conflict(file, 'pid 4194303'));
 
   // A row without a namespace (an older version's) cannot be compared with this one's.
   putHolder(store, { pid: process.pid, pidNs: null });
-  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, 'the lock does not record its pid namespace'));
+  await assert.rejects(lockStateFile(store, file, silentLogger(), noWait), conflict(file, 'the lock does not record its pid namespace'));
   assert.equal(store.controllerLock.get()?.token, 'other');
 
   // In this namespace the pid is checked as before: this pid's previous life is gone.
   putHolder(store, { pid: process.pid, pidNs: OUR_PID_NS });
-  const lock = lockStateFile(store, file, silentLogger());
+  const lock = await lockStateFile(store, file, silentLogger());
   assert.equal(store.controllerLock.get()?.token, lock.holder.token);
   assert.equal(store.controllerLock.get()?.pidNs, OUR_PID_NS, 'the holder records its pid namespace');
   lock.release();
 });
 
-test('a holder this process cannot check is taken over, with a warning naming it, once its last heartbeat is stale; not before', (t) => {
+test('a holder this process cannot check is taken over, with a warning naming it, once its last heartbeat is stale; not before', async (t) => {
   const { store, file } = tempStore(t);
   putHolder(store, { pid: process.pid, pidNs: OTHER_NS, beatAt: ago(STALE_BEAT_MS - 10_000) });
-  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, `taken over once that is over ${STALE_BEAT_MS / 1000} s`));
+  await assert.rejects(lockStateFile(store, file, silentLogger(), noWait), conflict(file, `taken over once that is over ${STALE_BEAT_MS / 1000} s`));
 
   const stale = putHolder(store, { pid: process.pid, pidNs: OTHER_NS, beatAt: ago(STALE_BEAT_MS + 1_000) });
   const log = capturingLogger();
-  const lock = lockStateFile(store, file, log.logger);
+  const lock = await lockStateFile(store, file, log.logger);
   assert.equal(store.controllerLock.get()?.token, lock.holder.token);
   const warned = log.lines().find((l) => /took over the state file/.test(String(l.msg)));
   assert.equal(warned?.level, 40, 'logged as a warning');
@@ -222,16 +226,109 @@ test('a holder this process cannot check is taken over, with a warning naming it
 
   // Another host's controller too, without --take-over; one that records no heartbeat still needs it.
   putHolder(store, { pid: 4242, host: 'old-container-id', pidNs: null, beatAt: ago(STALE_BEAT_MS + 1_000) });
-  const other = lockStateFile(store, file, silentLogger());
+  const other = await lockStateFile(store, file, silentLogger());
   assert.equal(store.controllerLock.get()?.token, other.holder.token);
   other.release();
+  // Nothing to wait for: refused at once, with the default wait.
   putHolder(store, { pid: 4242, host: 'old-container-id', pidNs: null, beatAt: null });
-  assert.throws(() => lockStateFile(store, file, silentLogger()), conflict(file, 'it records no heartbeat', '--take-over'));
+  const start = Date.now();
+  await assert.rejects(lockStateFile(store, file, silentLogger()), conflict(file, 'it records no heartbeat', '--take-over'));
+  assert.ok(Date.now() - start < 1_000, 'not waited for');
+});
+
+/** Beats for the row's holder `token` every `ms`, as a live controller would, until stopped. */
+function beatFor(t: TestContext, store: CutoverStore, token: string, ms: number): { stop(): void; last(): number } {
+  let last = Date.now();
+  const timer = setInterval(() => {
+    last = Date.now();
+    store.controllerLock.beat(token, new Date(last).toISOString());
+  }, ms);
+  t.after(() => clearInterval(timer));
+  return { stop: () => clearInterval(timer), last: () => last };
+}
+
+const escape = (s: string): string => s.replace(/[[\]().*+?^$|{}\\]/g, '\\$&');
+
+test('a controller restarted in a new container waits for its crashed predecessor\'s heartbeat to go stale, then takes over without --take-over', { timeout: 20_000 }, async (t) => {
+  const file = join(tempDir(t), 'controller.sqlite');
+  const store = CutoverStore.open(file);
+  t.after(() => store.close());
+  // The old container's controller: pid 1 like this one, in the pid namespace the restart replaced.
+  const old = putHolder(store, { pid: process.pid, pidNs: OTHER_NS });
+  const beats = beatFor(t, store, old.token, 30);
+  const staleMs = 300;
+  const log = capturingLogger();
+  const starting = startController(configFor(file), { logger: log.logger, lockStaleMs: staleMs, lockPollMs: 25, lockMaxWaitMs: 5_000 });
+  // It crashes a moment after the newcomer first looked.
+  await new Promise((r) => setTimeout(r, 150));
+  beats.stop();
+  const next = await starting;
+  const startedAt = Date.now();
+  t.after(() => next.close());
+
+  assert.equal(store.controllerLock.get()?.pidNs, OUR_PID_NS, 'the newcomer holds the state file');
+  assert.ok(startedAt - beats.last() >= staleMs, `took over ${startedAt - beats.last()} ms after the last beat, before it was ${staleMs} ms old`);
+  const waiting = log.lines().filter((l) => /^waiting up to/.test(String(l.msg)));
+  assert.equal(waiting.length, 1, 'the wait is logged once');
+  assert.equal(waiting[0]!.level, 40, 'as a warning');
+  assert.match(
+    String(waiting[0]!.msg),
+    new RegExp(`^waiting up to 5 s for the controller holding the state file to stop beating: ${escape(`pid ${process.pid} on host ${hostname()} in pid namespace ${OTHER_NS}`)} .*, last heartbeat 0 s ago; .*another container with the same host name`),
+  );
+  assert.deepEqual(waiting[0]!.holder, { pid: process.pid, host: hostname(), pidNs: OTHER_NS, startedAt: old.startedAt, since: old.takenAt, lastBeat: (waiting[0]!.holder as { lastBeat: string }).lastBeat });
+  assert.equal(waiting[0]!.maxWaitMs, 5_000);
+  const taken = log.lines().find((l) => /took over the state file/.test(String(l.msg)));
+  assert.equal(taken?.reason, 'stale');
+  assert.equal((taken?.previous as { pidNs: string }).pidNs, OTHER_NS);
+  assert.equal((await fetch(`${next.url}/healthz`)).status, 200, 'it serves');
+});
+
+test('a holder this process cannot check that goes on beating is not taken: the newcomer refuses once its wait is over', { timeout: 20_000 }, async (t) => {
+  const { store, file } = tempStore(t);
+  putHolder(store, { pid: 4242, host: 'other-host', pidNs: null });
+  beatFor(t, store, 'other', 30);
+  const start = Date.now();
+  await assert.rejects(
+    lockStateFile(store, file, silentLogger(), { staleMs: 200, pollMs: 20, maxWaitMs: 600 }),
+    (e: unknown) =>
+      conflict(file, 'pid 4242 on host other-host', /last heartbeat was 0 s ago, and it is taken over once that is over 0 s \(it went on beating while this controller waited 1 s\)/, '--take-over')(e) &&
+      ((e as SwitchyardError).details?.waitedMs as number) >= 600,
+  );
+  assert.ok(Date.now() - start >= 600, 'refused only after the wait');
+  assert.equal(store.controllerLock.get()?.token, 'other', 'the lock stays with the holder');
+});
+
+test('a newcomer waiting for a holder takes the row as soon as it is freed, and refuses at once when a live controller took it meanwhile', { timeout: 20_000 }, async (t) => {
+  const { store, file } = tempStore(t);
+  const opts = { staleMs: 5_000, pollMs: 20, maxWaitMs: 5_000 };
+  // Stopped cleanly during the wait: the row is free, nothing was taken over.
+  putHolder(store, { pid: 4242, host: 'other-host', pidNs: null });
+  const log = capturingLogger();
+  const waiting = lockStateFile(store, file, log.logger, opts);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(store.controllerLock.get()?.token, 'other', 'waited for');
+  store.controllerLock.release('other');
+  const start = Date.now();
+  const lock = await waiting;
+  assert.ok(Date.now() - start < 1_000);
+  assert.equal(store.controllerLock.get()?.token, lock.holder.token);
+  assert.equal(log.lines().filter((l) => /took over/.test(String(l.msg))).length, 0);
+  lock.release();
+
+  // Taken meanwhile by a controller this process sees alive (its parent stands in for one).
+  putHolder(store, { pid: 4242, host: 'other-host', pidNs: null });
+  const refusing = lockStateFile(store, file, silentLogger(), opts);
+  await new Promise((r) => setTimeout(r, 100));
+  putHolder(store, { token: 'live', pid: process.ppid, pidNs: OUR_PID_NS });
+  const at = Date.now();
+  await assert.rejects(refusing, conflict(file, `pid ${process.ppid} on host ${hostname()}`, 'stop that controller first'));
+  assert.ok(Date.now() - at < 1_000, 'at once');
+  assert.equal(store.controllerLock.get()?.token, 'live');
 });
 
 test('the holder refreshes its heartbeat in the row until it releases the lock', async (t) => {
   const { store, file } = tempStore(t);
-  const lock = lockStateFile(store, file, silentLogger(), { beatMs: 20 });
+  const lock = await lockStateFile(store, file, silentLogger(), { beatMs: 20 });
   const first = store.controllerLock.get()!.beatAt!;
   assert.equal(first, lock.holder.takenAt, 'the first beat is the claim');
   await until(() => Date.parse(store.controllerLock.get()!.beatAt!) > Date.parse(first));
@@ -247,7 +344,7 @@ test('a controller whose lock was taken over finds out at its next beat, says so
   const { store, file } = tempStore(t);
   const log = capturingLogger();
   const lost: SwitchyardError[] = [];
-  const lock = lockStateFile(store, file, log.logger, { beatMs: 20, onLost: (e) => lost.push(e) });
+  const lock = await lockStateFile(store, file, log.logger, { beatMs: 20, onLost: (e) => lost.push(e) });
   putHolder(store, { token: 'thief', pid: 4242, host: 'other-host', pidNs: null });
   await until(() => lost.length > 0);
   assert.equal(lost[0]!.code, 'SY_CONFLICT');
