@@ -87,6 +87,8 @@ export interface PageRowModel {
   stagingTitle: string | null;
   /** The titles differ beyond host names and the plan's rewrite: what search results show changes. */
   titleDiffers: boolean;
+  /** The failed or warned checks that name the page, failures first: a row's only problem may be one of these. */
+  checks: Array<{ check: string; status: 'fail' | 'warn' }>;
   /** Production failed, answered otherwise than staging's baseline, its title differs from staging's, or a failed or warned check names the page. */
   problem: boolean;
 }
@@ -215,7 +217,23 @@ export function clip(s: string, max: number): string {
 /** A recorded title: null in the record is an HTML page without one (''); absent, not recorded (null). */
 const titleField = (v: unknown): string | null => (typeof v === 'string' ? v : v === null ? '' : null);
 
-function pageRow(r: Json, flagged: ReadonlySet<string>): PageRowModel {
+type PageChecks = ReadonlyMap<string, PageRowModel['checks']>;
+
+/** The failed or warned findings by the page they name, failures first. */
+function checksByPage(all: readonly FindingModel[]): PageChecks {
+  const by = new Map<string, PageRowModel['checks']>();
+  for (const status of ['fail', 'warn'] as const) {
+    for (const f of all) {
+      if (f.status !== status || f.page === null) continue;
+      const list = by.get(f.page) ?? [];
+      if (!list.some((c) => c.check === f.check && c.status === status)) list.push({ check: f.check, status });
+      by.set(f.page, list);
+    }
+  }
+  return by;
+}
+
+function pageRow(r: Json, flagged: PageChecks): PageRowModel {
   const row = {
     path: str(r.path) ?? '?',
     status: num(r.status),
@@ -236,7 +254,8 @@ function pageRow(r: Json, flagged: ReadonlySet<string>): PageRowModel {
   };
   // Staging's status is only a baseline when there was one to compare with (not `none`).
   const differs = row.stagingFrom !== 'none' && row.stagingStatus !== null && row.status !== row.stagingStatus;
-  return { ...row, problem: row.error !== null || differs || row.titleDiffers || flagged.has(row.path) };
+  const checks = flagged.get(row.path) ?? [];
+  return { ...row, checks, problem: row.error !== null || differs || row.titleDiffers || checks.length > 0 };
 }
 
 /** Stable: rows with a problem keep their order among themselves, as do the others. */
@@ -247,7 +266,7 @@ function problemsFirst(rows: PageRowModel[]): PageRowModel[] {
 function validation(v: unknown): ValidationModel | null {
   if (!isObj(v) || !Array.isArray(v.findings)) return null;
   const all = findings(v.findings, 'check');
-  const flagged = new Set(all.flatMap((f) => (f.status !== 'pass' && f.page !== null ? [f.page] : [])));
+  const flagged = checksByPage(all);
   const s = isObj(v.summary) ? v.summary : {};
   return {
     mode: str(v.mode) ?? 'pinned',

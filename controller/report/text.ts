@@ -93,9 +93,13 @@ function stagingPage(r: PageRowModel): { cell: string; notes: string[] } {
   return { cell, notes };
 }
 
+/** Leads a page row with a problem in the text table (the legend line says so in words). */
+export const PROBLEM_MARK = '!';
+
 /**
  * The page table, aligned: production's status and TTFB beside what staging's checks compared
- * with. Capped at PAGE_ROWS_SHOWN rows, pages with a problem first, saying how many more there
+ * with. Capped at PAGE_ROWS_SHOWN rows, pages with a problem first and marked (a row whose only
+ * problem is a failed check would otherwise look like a good one), saying how many more there
  * are and how many of those have a problem.
  */
 function pageTable(rows: readonly PageRowModel[]): string[] {
@@ -109,6 +113,7 @@ function pageTable(rows: readonly PageRowModel[]): string[] {
     const notes = [
       ...(r.error === null ? [] : [`production: ${r.error}`]),
       ...(r.titleDiffers ? [`title differs from staging's: ${titleText(r.stagingTitle)}`] : []),
+      ...r.checks.map((c) => `${c.check} ${c.status === 'fail' ? 'failed' : 'warned'}`),
       ...(r.redirects > 0 ? [`${r.redirects} redirect${r.redirects === 1 ? '' : 's'}`] : []),
       ...st.notes,
     ];
@@ -120,11 +125,22 @@ function pageTable(rows: readonly PageRowModel[]): string[] {
   const width = head.map((h, i) => Math.max(len(h), ...cells.map((c) => len(c[i]!))));
   const right = new Set(titles ? [3, 5] : [2, 4]);
   const pad = (v: string, i: number): string => ' '.repeat(width[i]! - len(v));
-  const line = (c: string[]): string => `    ${c.map((v, i) => (i === c.length - 1 ? v : right.has(i) ? pad(v, i) + v : v + pad(v, i))).join('  ')}`.trimEnd();
+  // Problems come first (model): the first row has one if any row has. A table without any
+  // needs no column of blanks.
+  const marked = rows[0]!.problem;
+  const mark = (problem: boolean): string => (marked ? `${problem ? PROBLEM_MARK : ' '} ` : '');
+  const line = (c: string[], problem = false): string => `    ${mark(problem)}${c.map((v, i) => (i === c.length - 1 ? v : right.has(i) ? pad(v, i) + v : v + pad(v, i))).join('  ')}`.trimEnd();
   const more = rows.length - shown.length;
-  // Problems come first (model), so this is 0 unless there are more of them than rows shown.
+  // So this is 0 unless there are more of them than rows shown.
   const moreProblems = rows.slice(PAGE_ROWS_SHOWN).filter((r) => r.problem).length;
-  return [`  Pages (${rows.length}): production and what staging's checks compared with`, line(head), ...cells.map(line), ...(more > 0 ? [`    … ${more} more page${more === 1 ? '' : 's'} left off, ${moreProblems} of them with a problem (--json lists them)`] : [])];
+  const problems = rows.filter((r) => r.problem).length;
+  return [
+    `  Pages (${rows.length}): production and what staging's checks compared with`,
+    ...(marked ? [`    ${PROBLEM_MARK} = a page with a problem (${problems}, listed first): production error, status or title unlike staging's, or a failed or warned check`] : []),
+    line(head),
+    ...cells.map((c, i) => line(c, shown[i]!.problem)),
+    ...(more > 0 ? [`    … ${more} more page${more === 1 ? '' : 's'} left off, ${moreProblems} of them with a problem (--json lists them)`] : []),
+  ];
 }
 
 function validation(m: ReportModel): string[] {

@@ -242,17 +242,18 @@ test("text report's page table: production's status and TTFB beside what staging
   const lines = text.split('\n');
   const at = lines.findIndex((l) => l.startsWith('  Pages (5)'));
   assert.ok(at > 0, text);
-  const [head, down, ...rows] = lines.slice(at + 1, at + 7);
-  assert.match(head!, /^ {4}path\s+production\s+TTFB\s+staging\s+TTFB$/);
-  // The page production failed on comes first; the rest keep the report's order.
-  assert.match(down!, /\/down\/\s+error\s+-\s+200\s+30 ms\s+production: connect ECONNREFUSED 203\.0\.113\.20:443$/);
+  assert.match(lines[at + 1]!, /^ {4}! = a page with a problem \(1, listed first\): /);
+  const [head, down, ...rows] = lines.slice(at + 2, at + 8);
+  assert.match(head!, /^ {6}path\s+production\s+TTFB\s+staging\s+TTFB$/);
+  // The page production failed on comes first, marked; the rest keep the report's order.
+  assert.match(down!, /^ {4}! \/down\/\s+error\s+-\s+200\s+30 ms\s+production: connect ECONNREFUSED 203\.0\.113\.20:443$/);
   // Aligned: each column starts at the same place on every row.
   const col = (l: string, v: string) => l.indexOf(v);
   assert.equal(col(rows[0]!, '200'), col(head!, 'production'));
   assert.equal(col(rows[1]!, '410'), col(head!, 'production'));
   assert.equal(rows[1]!.indexOf('1200 ms') + '1200 ms'.length, rows[0]!.indexOf('40 ms') + '40 ms'.length, 'TTFB right-aligned');
   assert.equal(rows[1]!.lastIndexOf('410'), col(head!, 'staging'));
-  assert.match(rows[0]!, /^ {4}\/\s+200\s+40 ms\s+200\s+35 ms$/);
+  assert.match(rows[0]!, /^ {6}\/\s+200\s+40 ms\s+200\s+35 ms$/);
   assert.match(rows[1]!, /\/gone\/\s+410\s+1200 ms\s+410\s+18 ms\s+1 redirect; staging as lock recorded it \(2030-01-01T07:59:00\.000Z\); now its maintenance page \(503\), not compared$/);
   assert.match(rows[2]!, /\/new\/\s+200\s+20 ms\s+-\s+- {2}staging not compared: no record of it from before the freeze; now its maintenance page \(no answer\), not compared$/);
   assert.match(rows[3]!, /\/shop\/\s+200\s+25 ms\s+off-site\s+30 ms\s+staging redirected to https:\/\/shop\.example\.net\/; staging as preflight recorded it; now its maintenance page \(503\), not compared$/);
@@ -261,7 +262,9 @@ test("text report's page table: production's status and TTFB beside what staging
   v.pageTable = Array.from({ length: 40 }, (_, i) => ({ path: `/p${i}/`, status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 10, stagingTtfbMs: 10 }));
   const long = formatReportText({ ...fullReport(), validation: v });
   assert.match(long, /^ {2}Pages \(40\)/m);
+  // No page with a problem: no mark column, no legend.
   assert.match(long, /^ {4}\/p24\/ /m);
+  assert.doesNotMatch(long, /a page with a problem/);
   assert.doesNotMatch(long, /\/p25\//);
   assert.match(long, /^ {4}… 15 more pages left off, 0 of them with a problem \(--json lists them\)$/m);
 });
@@ -282,9 +285,12 @@ test('text and HTML page tables: pages with a problem come first, so a failing p
   const lines = text.split('\n');
   const at = lines.findIndex((l) => l.startsWith('  Pages (40)'));
   assert.ok(at > 0, text);
-  const paths = lines.slice(at + 2, at + 2 + 25).map((l) => l.trim().split(/\s+/)[0]);
+  const paths = lines.slice(at + 3, at + 3 + 25).map((l) => l.slice(6).split(/\s+/)[0]);
+  assert.deepEqual(lines.slice(at + 3, at + 3 + 25).map((l) => l[4]), [...Array<string>(4).fill('!'), ...Array<string>(21).fill(' ')], 'the four problem rows, and only they, are marked');
   assert.deepEqual(paths.slice(0, 6), ['/p30/', '/p33/', '/p36/', '/p38/', '/p0/', '/p1/'], text);
-  assert.match(lines[at + 2]!, /\/p30\/\s+error\s.*production: connect ECONNREFUSED/);
+  assert.match(lines[at + 3]!, /^ {4}! \/p30\/\s+error\s.*production: connect ECONNREFUSED/);
+  assert.match(lines[at + 5]!, /^ {4}! \/p36\/\s+200\s.*\s{2}canonical failed$/, 'a page whose only problem is a failed check says which');
+  assert.match(lines[at + 6]!, /^ {4}! \/p38\/\s+200\s.*\s{2}redirect-chain warned$/);
   assert.ok(!paths.includes('/p34/') && !paths.includes('/p39/'), 'a page not compared, or with passes only, keeps its place');
   assert.match(text, /^ {4}… 15 more pages left off, 0 of them with a problem \(--json lists them\)$/m);
 
@@ -356,16 +362,36 @@ test("page tables show each page's title, escaped and cut to a readable length, 
   const lines = text.split('\n');
   const at = lines.findIndex((l) => l.startsWith('  Pages (5)'));
   assert.ok(at > 0, text);
-  const [head, hostile, home, longRow, untitled, old] = lines.slice(at + 1, at + 7);
-  assert.match(head!, /^ {4}path\s+title\s+production\s+TTFB\s+staging\s+TTFB$/);
-  assert.match(hostile!, /^ {4}\/hostile\/\s+<script>alert\("x"\)<\/script>\s+200\s+40 ms\s+200\s+35 ms {2}title differs from staging's: Hostile$/, text);
-  assert.match(home!, /^ {4}\/\s+Shop\s+200\s+40 ms\s+200\s+35 ms$/);
+  const [head, hostile, home, longRow, untitled, old] = lines.slice(at + 2, at + 8);
+  assert.match(head!, /^ {6}path\s+title\s+production\s+TTFB\s+staging\s+TTFB$/);
+  assert.match(hostile!, /^ {4}! \/hostile\/\s+<script>alert\("x"\)<\/script>\s+200\s+40 ms\s+200\s+35 ms {2}title differs from staging's: Hostile$/, text);
+  assert.match(home!, /^ {6}\/\s+Shop\s+200\s+40 ms\s+200\s+35 ms$/);
   assert.ok(longRow!.includes(`${Array.from(long).slice(0, 39).join('')}…`) && !longRow!.includes(long), `cut to 40 characters: ${longRow}`);
-  assert.match(untitled!, /^ {4}\/untitled\/\s+\(no title\)\s+200/);
-  assert.match(old!, /^ {4}\/old\/\s+-\s+200/);
+  assert.match(untitled!, /^ {6}\/untitled\/\s+\(no title\)\s+200/);
+  assert.match(old!, /^ {6}\/old\/\s+-\s+200/);
   assert.equal(head!.indexOf('production'), old!.indexOf('200'), 'the title column keeps the table aligned');
 
   // A report from before titles were recorded: no column of dashes in the terminal.
   v.pageTable = [v.pageTable[4]!];
   assert.doesNotMatch(formatReportText(report), /^ {4}path\s+title/m);
+});
+
+test("text page table: a page whose only problem is a failed check is marked like any other, with the check named; a legend says what the mark means, once", () => {
+  const v = validationReport();
+  // Both answer as staging does; only the canonical check failed on /about/.
+  v.pageTable = [
+    { path: '/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 },
+    { path: '/about/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 },
+  ];
+  const text = formatReportText({ ...fullReport(), validation: v });
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('  Pages (2)'));
+  assert.ok(at > 0, text);
+  const [legend, head, about, home] = lines.slice(at + 1, at + 5);
+  assert.equal(legend, "    ! = a page with a problem (1, listed first): production error, status or title unlike staging's, or a failed or warned check");
+  assert.equal(lines.filter((l) => l.includes('a page with a problem')).length, 1, 'the legend once');
+  assert.match(about!, /^ {4}! \/about\/\s+200\s+40 ms\s+200\s+35 ms {2}canonical failed$/, text);
+  assert.match(home!, /^ {6}\/\s+200\s+40 ms\s+200\s+35 ms$/, 'a good row is not marked');
+  for (const row of [about!, home!]) assert.equal(row.indexOf('200'), head!.indexOf('production'), 'the mark keeps the columns aligned');
+  assert.equal(head!.indexOf('path'), about!.indexOf('/about/'));
 });
