@@ -1,8 +1,9 @@
 // The cutover report as one self-contained HTML page (GET /v1/cutovers/:id/report.html): step
 // timeline, parity tables, preflight and validation findings grouped by status, DNS change,
-// propagation, monitoring, rollback and audit trail. No script, no external resources; every
-// value from the report — which carries text from web pages, agents and operators — is escaped.
-import { clip, reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
+// propagation, the validation run again after the switch, monitoring, rollback and audit trail.
+// No script, no external resources; every value from the report — which carries text from web
+// pages, agents and operators — is escaped.
+import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 import { bytes, duration } from './text.js';
 
 export function escapeHtml(v: unknown): string {
@@ -74,10 +75,12 @@ function findingTable(list: readonly FindingModel[]): string {
   return table(['check', 'page', 'status', 'message'], list.map((f) => [`<code>${e(f.check)}</code>`, `<code>${e(f.page ?? '')}</code>`, badge(f.status), e(f.message)]));
 }
 
+const countsLine = (c: { pass: number; warn: number; fail: number }): string => `${badge('fail')} ${e(c.fail)} failed ${badge('warn')} ${e(c.warn)} warnings ${badge('pass')} ${e(c.pass)} passed`;
+
 function grouped(title: string, all: readonly FindingModel[], counts?: { pass: number; warn: number; fail: number }): string {
   const by = (s: string) => all.filter((f) => f.status === s);
   const c = counts ?? { fail: by('fail').length, warn: by('warn').length, pass: by('pass').length };
-  const parts = [`<h2>${e(title)}</h2><p>${badge('fail')} ${e(c.fail)} failed ${badge('warn')} ${e(c.warn)} warnings ${badge('pass')} ${e(c.pass)} passed</p>`];
+  const parts = [`<h2>${e(title)}</h2><p>${countsLine(c)}</p>`];
   if (by('fail').length > 0) parts.push(`<h3>Failed</h3>${findingTable(by('fail'))}`);
   if (by('warn').length > 0) parts.push(`<h3>Warnings</h3>${findingTable(by('warn'))}`);
   if (by('pass').length > 0) parts.push(`<details><summary>Passed (${by('pass').length})</summary>${findingTable(by('pass'))}</details>`);
@@ -169,6 +172,26 @@ function dns(m: ReportModel): string {
   return out.length === 0 ? '' : `<h2>DNS</h2>${out.join('')}`;
 }
 
+/** The validation run again after the switch: its counts beside the run before, what failed or warned and on which pages. */
+function postSwitch(m: ReportModel): string {
+  const p = m.postSwitchValidation;
+  if (p === null) return '';
+  const out = [`<h2>Post-switch validation (${e(p.mode)}, ${e(p.pages)} pages${p.durationMs === null ? '' : `, ${e(duration(p.durationMs))}`})</h2>`];
+  const ran = [...(p.startedAt === null ? [] : [`ran at <span class="mono">${e(p.startedAt)}</span>`]), ...(p.skipped.length === 0 ? [] : [`skipped: ${p.skipped.map((x) => e(x)).join(', ')}`])];
+  if (ran.length > 0) out.push(`<p class="muted">${ran.join(' · ')}</p>`);
+  out.push(`<p>${countsLine(p.summary)}</p>`);
+  if (p.before !== null) out.push(`<p class="muted">before the switch${p.before.startedAt === null ? '' : ` (<span class="mono">${e(p.before.startedAt)}</span>)`}: ${e(p.before.summary.fail)} failed, ${e(p.before.summary.warn)} warnings, ${e(p.before.summary.pass)} passed</p>`);
+  if (p.problems.length > 0) {
+    out.push(table(['check', 'page', 'status', 'message', ...(p.before === null ? [] : ['before the switch'])], p.problems.map((f) => [`<code>${e(f.check)}</code>`, `<code>${e(f.page ?? '')}</code>`, badge(f.status), e(f.message), ...(p.before === null ? [] : [e(beforeSwitch(f))])])));
+  }
+  if (p.problemPages.length > 0) {
+    const shown = p.problemPages.slice(0, POST_SWITCH_PAGES_SHOWN);
+    const more = p.problemPages.length - shown.length;
+    out.push(`<p><span class="flag">Pages with a problem (${e(p.problemPages.length)}):</span> ${shown.map((r) => `<code>${e(r.path)}</code> (${e(pageProblem(r))})`).join('; ')}${more > 0 ? `; and ${e(more)} more (the JSON report lists them)` : ''}</p>`);
+  }
+  return out.join('');
+}
+
 export function renderReportHtml(report: unknown): string {
   const m = reportModel(report);
   const body: string[] = [];
@@ -177,7 +200,7 @@ export function renderReportHtml(report: unknown): string {
   if (m.error !== null) body.push(`<p class="err">${e(m.error)}</p>`);
   body.push(timeline(m), parity(m));
   if (m.preflight.length > 0) body.push(grouped('Preflight checks', m.preflight));
-  body.push(validation(m), dns(m));
+  body.push(validation(m), dns(m), postSwitch(m));
   if (m.monitor !== null) body.push(`<h2>Monitor</h2><p>${badge(m.monitor.verdict === 'rollback' ? 'fail' : m.monitor.verdict === 'ok' ? 'pass' : 'warn')} ${e(m.monitor.verdict)} — ${e(m.monitor.summary)}</p>`);
   if (m.fallbackUntil !== null) body.push(`<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span></p>`);
   if (m.rollback !== null) {

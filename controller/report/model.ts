@@ -1,8 +1,9 @@
 // The cutover report (GET /v1/cutovers/:id/report) reduced to what a person reads: the step
-// timeline, parity summaries, preflight checks, validation findings grouped by status, the DNS
-// change, propagation, monitoring and rollback. Works on the report as JSON — the CLI has it
-// only that way — and tolerates sections a step did not write (null) or wrote in a shape this
-// build does not know (shown as raw JSON rather than dropped).
+// timeline, parity summaries, preflight checks, validation findings grouped by status (and the
+// validation run again after the switch, beside the one before), the DNS change, propagation,
+// monitoring and rollback. Works on the report as JSON — the CLI has it only that way — and
+// tolerates sections a step did not write (null) or wrote in a shape this build does not know
+// (shown as raw JSON rather than dropped).
 
 type Json = Record<string, unknown>;
 
@@ -64,6 +65,29 @@ export interface ValidationModel {
   pageTable: PageRowModel[];
 }
 
+/** A failed or warned check after the switch, with how the same check on the same page ended before it. */
+export interface PostSwitchFindingModel extends FindingModel {
+  /** Its worst status in the pre-switch validation; null when that did not run it (or there is none). */
+  before: Verdict | null;
+}
+
+/** The validation run again after the switch (propagate), through the address DNS answered. */
+export interface PostSwitchValidationModel {
+  startedAt: string | null;
+  mode: string;
+  durationMs: number | null;
+  pages: number;
+  summary: { pass: number; warn: number; fail: number };
+  /** Checks left out on purpose (the asset scan, web vitals). */
+  skipped: string[];
+  /** Failures, then warnings; passes are only counted. */
+  problems: PostSwitchFindingModel[];
+  /** Pages with a problem, in the page table's order (problems first). */
+  problemPages: PageRowModel[];
+  /** The pre-switch validation's counts and start, to compare with; null when the report has none. */
+  before: { startedAt: string | null; summary: { pass: number; warn: number; fail: number } } | null;
+}
+
 export interface PageRowModel {
   path: string;
   status: number | null;
@@ -87,6 +111,8 @@ export interface PageRowModel {
   stagingTitle: string | null;
   /** The titles differ beyond host names and the plan's rewrite: what search results show changes. */
   titleDiffers: boolean;
+  /** Production failed or answered otherwise than staging's baseline (one it had: not `none`). */
+  statusDiffers: boolean;
   /** The failed or warned checks that name the page, failures first: a row's only problem may be one of these. */
   checks: Array<{ check: string; status: 'fail' | 'warn' }>;
   /** Production failed, answered otherwise than staging's baseline, its title differs from staging's, or a failed or warned check names the page. */
@@ -111,6 +137,7 @@ export interface ReportModel {
   unknown: Record<string, unknown>;
   preflight: FindingModel[];
   validation: ValidationModel | null;
+  postSwitchValidation: PostSwitchValidationModel | null;
   dnsChange: { name: string; type: string; before: string; after: string; appliedAt: string | null; warning: string | null } | null;
   propagation: { ok: boolean | null; elapsedMs: number | null; servers: Array<{ server: string; role: string; answer: string; latencyMs: number | null; ok: boolean; error: string | null }> } | null;
   monitor: { verdict: string; errorRate: number | null; summary: string } | null;
@@ -255,7 +282,7 @@ function pageRow(r: Json, flagged: PageChecks): PageRowModel {
   // Staging's status is only a baseline when there was one to compare with (not `none`).
   const differs = row.stagingFrom !== 'none' && row.stagingStatus !== null && row.status !== row.stagingStatus;
   const checks = flagged.get(row.path) ?? [];
-  return { ...row, checks, problem: row.error !== null || differs || row.titleDiffers || checks.length > 0 };
+  return { ...row, statusDiffers: differs, checks, problem: row.error !== null || differs || row.titleDiffers || checks.length > 0 };
 }
 
 /** Stable: rows with a problem keep their order among themselves, as do the others. */
@@ -276,6 +303,52 @@ function validation(v: unknown): ValidationModel | null {
     byStatus: { fail: all.filter((f) => f.status === 'fail'), warn: all.filter((f) => f.status === 'warn'), pass: all.filter((f) => f.status === 'pass') },
     pageTable: problemsFirst(arr(v.pageTable).filter(isObj).map((r) => pageRow(r, flagged))),
   };
+}
+
+const RANK: Record<Verdict, number> = { pass: 0, warn: 1, fail: 2 };
+
+function postSwitchValidation(v: unknown, pre: unknown): PostSwitchValidationModel | null {
+  const after = validation(v);
+  if (after === null || !isObj(v)) return null;
+  const before = validation(pre);
+  // Worst status of each check on each page before the switch: what "new" is measured against.
+  const was = new Map<string, Verdict>();
+  if (before !== null) {
+    for (const f of [...before.byStatus.fail, ...before.byStatus.warn, ...before.byStatus.pass]) {
+      const key = JSON.stringify([f.check, f.page]);
+      const prev = was.get(key);
+      if (prev === undefined || RANK[f.status] > RANK[prev]) was.set(key, f.status);
+    }
+  }
+  return {
+    startedAt: str(v.startedAt),
+    mode: after.mode,
+    durationMs: after.durationMs,
+    pages: after.pages,
+    summary: after.summary,
+    skipped: arr(v.skipped).map(String),
+    problems: [...after.byStatus.fail, ...after.byStatus.warn].map((f) => ({ ...f, before: was.get(JSON.stringify([f.check, f.page])) ?? null })),
+    problemPages: after.pageTable.filter((r) => r.problem),
+    before: before === null ? null : { startedAt: isObj(pre) ? str(pre.startedAt) : null, summary: before.summary },
+  };
+}
+
+/** Post-switch page problems listed by path, the rest counted: the findings above say the details. */
+export const POST_SWITCH_PAGES_SHOWN = 10;
+
+const PAST: Record<Verdict, string> = { pass: 'passed', warn: 'warned', fail: 'failed' };
+
+/** How a post-switch finding's check ended on its page before the switch, in a word or two. */
+export const beforeSwitch = (f: PostSwitchFindingModel): string => (f.before === null ? 'not run' : PAST[f.before]);
+
+/** Why a page is a problem, briefly: production's failure or status, the title, the checks naming it. */
+export function pageProblem(r: PageRowModel): string {
+  const why = [
+    ...(r.error !== null ? ['production error'] : r.statusDiffers ? [`production ${r.status ?? '-'}, staging ${r.stagingStatus ?? '-'}`] : []),
+    ...(r.titleDiffers ? ['title differs'] : []),
+    ...r.checks.map((c) => c.check),
+  ];
+  return why.join(', ');
 }
 
 function monitorModel(v: unknown): ReportModel['monitor'] {
@@ -334,6 +407,7 @@ export function reportModel(report: unknown): ReportModel {
     unknown,
     preflight: findings(r.preflightChecks, 'name'),
     validation: keep('validation', r.validation, validation(r.validation)),
+    postSwitchValidation: keep('post-switch validation', r.postSwitchValidation, postSwitchValidation(r.postSwitchValidation, r.validation)),
     dnsChange:
       change === null
         ? null

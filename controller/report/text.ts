@@ -1,7 +1,8 @@
 // The cutover report as terminal text for `switchyard cutover report ID`: step timeline,
 // parity summaries, preflight and validation findings grouped by status (failures first,
-// passes only counted) and a capped page table, DNS change, propagation, monitoring, rollback.
-import { clip, reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
+// passes only counted) and a capped page table, DNS change, propagation, the validation run
+// again after the switch, monitoring, rollback.
+import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, type FindingModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
 
@@ -29,10 +30,11 @@ const oneLine = (s: string, max = 160): string => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
-function findingLines(list: readonly FindingModel[], label: string): string[] {
+/** `tail`: what to say after a finding's message (the post-switch run compares with the one before). */
+function findingLines<F extends FindingModel>(list: readonly F[], label: string, tail: (f: F) => string = () => ''): string[] {
   if (list.length === 0) return [];
   const w = Math.min(16, Math.max(...list.map((f) => f.check.length)));
-  return [`  ${label} (${list.length})`, ...list.map((f) => `    ${f.check.padEnd(w)}  ${f.page === null ? '' : `${f.page}  `}${oneLine(f.message)}`)];
+  return [`  ${label} (${list.length})`, ...list.map((f) => `    ${f.check.padEnd(w)}  ${f.page === null ? '' : `${f.page}  `}${oneLine(f.message)}${tail(f)}`)];
 }
 
 function timeline(m: ReportModel): string[] {
@@ -156,6 +158,24 @@ function validation(m: ReportModel): string[] {
   ];
 }
 
+function postSwitch(m: ReportModel): string[] {
+  const p = m.postSwitchValidation;
+  if (p === null) return [];
+  const s = p.summary;
+  const counts = (c: typeof s): string => `${c.fail} failed, ${c.warn} warnings, ${c.pass} passed`;
+  const tail = (f: PostSwitchFindingModel): string => (p.before === null ? '' : `  (before the switch: ${beforeSwitch(f)})`);
+  const pages = p.problemPages.slice(0, POST_SWITCH_PAGES_SHOWN).map((r) => `${oneLine(r.path, 48)} (${pageProblem(r)})`);
+  const more = p.problemPages.length - pages.length;
+  return [
+    `Post-switch validation (${p.mode}, ${p.pages} pages${p.durationMs === null ? '' : `, ${duration(p.durationMs)}`})${p.startedAt === null ? '' : ` at ${p.startedAt}`}: ${counts(s)}`,
+    ...(p.before === null ? [] : [`  before the switch${p.before.startedAt === null ? '' : ` (${p.before.startedAt})`}: ${counts(p.before.summary)}`]),
+    ...(p.skipped.length === 0 ? [] : [`  skipped: ${p.skipped.join(', ')}`]),
+    ...findingLines(p.problems.filter((f) => f.status === 'fail'), 'FAIL', tail),
+    ...findingLines(p.problems.filter((f) => f.status === 'warn'), 'WARN', tail),
+    ...(pages.length === 0 ? [] : [`  Pages with a problem (${p.problemPages.length}): ${pages.join('; ')}${more > 0 ? `; and ${more} more (--json lists them)` : ''}`]),
+  ];
+}
+
 export function formatReportText(report: unknown): string {
   const m = reportModel(report);
   const out: string[] = [];
@@ -182,6 +202,8 @@ export function formatReportText(report: unknown): string {
     out.push('', `Propagation: ${pr.ok === true ? 'complete' : pr.ok === false ? 'INCOMPLETE' : '?'}${pr.elapsedMs === null ? '' : ` after ${duration(pr.elapsedMs)}`}`);
     for (const s of pr.servers) out.push(`  ${s.ok ? '✔' : '✘'} ${s.server.padEnd(22)} ${s.role.padEnd(13)} ${(s.answer || s.error || '-').padEnd(18)} ${s.latencyMs === null ? '' : `${s.latencyMs} ms`}`);
   }
+  const ps = postSwitch(m);
+  if (ps.length > 0) out.push('', ...ps);
   if (m.monitor !== null) out.push('', `Monitor: ${m.monitor.verdict}${m.monitor.summary === '' ? '' : ` — ${m.monitor.summary}`}`);
   if (m.fallbackUntil !== null) out.push('', `Fallback window until ${m.fallbackUntil}`);
   if (m.rollback !== null) {

@@ -395,3 +395,81 @@ test("text page table: a page whose only problem is a failed check is marked lik
   for (const row of [about!, home!]) assert.equal(row.indexOf('200'), head!.indexOf('production'), 'the mark keeps the columns aligned');
   assert.equal(head!.indexOf('path'), about!.indexOf('/about/'));
 });
+
+function postSwitchReport(): Record<string, unknown> {
+  const v = validationReport();
+  return {
+    ...v,
+    startedAt: '2030-01-01T00:03:00.000Z',
+    durationMs: 1200,
+    mode: 'dns',
+    pages: ['/', '/about/'],
+    skipped: ['assets', 'vitals'],
+    pageTable: [
+      { path: '/about/', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 },
+      { path: '/', status: 503, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35 },
+    ],
+    findings: [
+      { check: 'canonical', page: '/about/', status: 'fail', message: 'points to staging' },
+      { check: 'status', page: '/', status: 'fail', message: `503 where staging answers 200 ${HOSTILE}` },
+      { check: 'hsts', page: 'www.example.com', status: 'warn', message: 'no Strict-Transport-Security header' },
+      { check: 'tls-expiry', page: 'www.example.com', status: 'pass', message: '80 days left' },
+    ],
+    summary: { pass: 1, warn: 1, fail: 2 },
+  };
+}
+
+test('text report: the validation run again after the switch says when, its counts beside those before the switch, what failed or warned (and how it ended before) and on which pages', () => {
+  const report = { ...fullReport(), postSwitchValidation: postSwitchReport(), monitor: { verdict: 'rollback', errorRate: 0.2 } };
+  const text = formatReportText(report);
+  const lines = text.split('\n');
+  const at = lines.indexOf('Post-switch validation (dns, 2 pages, 1.2s) at 2030-01-01T00:03:00.000Z: 2 failed, 1 warnings, 1 passed');
+  assert.ok(at > 0, text);
+  assert.ok(at > lines.findIndex((l) => l.startsWith('Propagation: ')) && at < lines.findIndex((l) => l.startsWith('Monitor: ')), 'after propagation, which runs it, before the monitor');
+  assert.deepEqual(lines.slice(at + 1, at + 9), [
+    '  before the switch (2030-01-01T00:00:00.000Z): 1 failed, 1 warnings, 2 passed',
+    '  skipped: assets, vitals',
+    '  FAIL (2)',
+    '    canonical  /about/  points to staging  (before the switch: failed)',
+    `    status     /  503 where staging answers 200 ${HOSTILE}  (before the switch: passed)`,
+    '  WARN (1)',
+    '    hsts  www.example.com  no Strict-Transport-Security header  (before the switch: not run)',
+    '  Pages with a problem (2): /about/ (canonical); / (production 503, staging 200, status)',
+  ]);
+
+  // Without a pre-switch validation to compare with, nothing is said of one.
+  const alone = formatReportText({ ...report, validation: null });
+  assert.match(alone, /^Post-switch validation \(dns, 2 pages, 1\.2s\) at 2030-01-01T00:03:00\.000Z: 2 failed/m);
+  assert.doesNotMatch(alone, /before the switch/);
+
+  // Not run (postSwitchValidation null, or a report from before it): no section; an unknown shape shown raw.
+  assert.doesNotMatch(formatReportText(fullReport()), /Post-switch validation/);
+  assert.doesNotMatch(formatReportText({ ...fullReport(), postSwitchValidation: null }), /Post-switch validation/);
+  assert.match(formatReportText({ ...fullReport(), postSwitchValidation: { odd: true } }), /^post-switch validation \(raw\): \{"odd":true\}$/m);
+
+  // Many pages with a problem: the first ten by path, the rest counted.
+  const many = postSwitchReport();
+  many.pageTable = Array.from({ length: 14 }, (_, i) => ({ path: `/p${i}/`, status: 500, stagingStatus: 200, redirects: 0, ttfbMs: 10, stagingTtfbMs: 10 }));
+  assert.match(formatReportText({ ...fullReport(), postSwitchValidation: many }), /^ {2}Pages with a problem \(14\): \/p0\/ .*\/p9\/ \(production 500, staging 200\); and 4 more \(--json lists them\)$/m);
+});
+
+test('HTML report: the validation run again after the switch — when, counts beside those before, the failed and warned checks with how each ended before, the pages with a problem — escaped', () => {
+  const html = renderReportHtml({ ...fullReport(), postSwitchValidation: postSwitchReport() });
+  const at = html.indexOf('<h2>Post-switch validation (dns, 2 pages, 1.2s)</h2>');
+  assert.ok(at > html.indexOf('<h2>DNS</h2>'), html);
+  const section = html.slice(at);
+  assert.ok(section.includes('<p class="muted">ran at <span class="mono">2030-01-01T00:03:00.000Z</span> · skipped: assets, vitals</p>'), section);
+  assert.ok(section.includes(`<p>${'<span class="badge s-fail">fail</span>'} 2 failed <span class="badge s-warn">warn</span> 1 warnings <span class="badge s-pass">pass</span> 1 passed</p>`), section);
+  assert.ok(section.includes('<p class="muted">before the switch (<span class="mono">2030-01-01T00:00:00.000Z</span>): 1 failed, 1 warnings, 2 passed</p>'), section);
+  assert.ok(section.includes('<th>message</th><th>before the switch</th>'), section);
+  assert.ok(section.includes('<td><code>canonical</code></td><td><code>/about/</code></td><td><span class="badge s-fail">fail</span></td><td>points to staging</td><td>failed</td>'), section);
+  assert.ok(section.includes(`<td><code>status</code></td><td><code>/</code></td><td><span class="badge s-fail">fail</span></td><td>503 where staging answers 200 ${escapeHtml(HOSTILE)}</td><td>passed</td>`), section);
+  assert.ok(section.includes('<td>no Strict-Transport-Security header</td><td>not run</td>'), section);
+  assert.ok(!section.includes('80 days left'), 'passes are counted, not listed');
+  assert.ok(section.includes('<p><span class="flag">Pages with a problem (2):</span> <code>/about/</code> (canonical); <code>/</code> (production 503, staging 200, status)</p>'), section);
+  assert.ok(!html.includes(HOSTILE), 'a message is escaped');
+
+  const alone = renderReportHtml({ ...fullReport(), validation: null, postSwitchValidation: postSwitchReport() });
+  assert.ok(alone.includes('<h2>Post-switch validation') && !alone.includes('before the switch'), 'nothing to compare with: no comparison');
+  assert.ok(!renderReportHtml(fullReport()).includes('Post-switch'), 'not run: no section');
+});
