@@ -170,6 +170,8 @@ export async function lockStateFile(store: CutoverStore, stateFile: string, logg
   const firstLook = Date.now();
   /** Tokens of the holders the wait was logged for. */
   const announced = new Set<string>();
+  /** The first beat seen of each holder waited for: one that beats again runs, and waiting on is in vain. */
+  const firstBeat = new Map<string, string | null>();
   let holder: LockHolder;
   let taken: Attempt & { taken: true };
   for (;;) {
@@ -207,7 +209,9 @@ export async function lockStateFile(store: CutoverStore, stateFile: string, logg
     const { current, state, age } = attempt;
     const waited = now.getTime() - firstLook;
     const left = maxWaitMs - waited;
-    if (state === 'alive' || age === null || left <= 0) {
+    if (!firstBeat.has(current.token)) firstBeat.set(current.token, current.beatAt);
+    const beatAgain = firstBeat.get(current.token) !== current.beatAt;
+    if (state === 'alive' || age === null || left <= 0 || beatAgain) {
       const how =
         state === 'alive'
           ? 'stop that controller first (only one controller may use a state file), or give this one its own stateFile'
@@ -215,7 +219,7 @@ export async function lockStateFile(store: CutoverStore, stateFile: string, logg
               age === null
                 ? 'it records no heartbeat (an older version)'
                 : `its last heartbeat was ${seconds(age)} s ago, and it is taken over once that is over ${seconds(staleMs)} s${
-                    waited > 0 ? ` (it went on beating while this controller waited ${seconds(waited)} s)` : ''
+                    waited > 0 ? ` (it beat again while this controller waited ${seconds(waited)} s: it runs)` : ''
                   }`
             }: stop it, or once you are sure it is gone start this one with --take-over`;
       throw new SwitchyardError('SY_CONFLICT', `stateFile ${stateFile} is in use by another controller: ${describe(current)}; ${how}`, {

@@ -39,7 +39,7 @@ export function registerServeCommands(program: Command): void {
     .command('controller')
     .description('run the controller (REST API, drives agents, owns the DNS switch)')
     .option('--config <file>', 'controller.yaml (default: $SWITCHYARD_CONFIG)')
-    .option('--take-over', 'use the state file at once although a controller on another host or in another container holds it (only once that one is gone); without it this one waits up to 70 s for that one\'s heartbeat to go stale, and refuses if it still beats')
+    .option('--take-over', 'use the state file at once although a controller on another host or in another container holds it (only once that one is gone); without it this one waits up to 70 s for that one\'s heartbeat to go stale, and refuses as soon as it beats again')
     .action(async (o: { config?: string; takeOver?: boolean }) => {
       const { runController } = await import('../../controller/run.js');
       const controller = await runController(configPath(o.config), o.takeOver === true ? { takeOver: true } : {});
