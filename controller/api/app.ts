@@ -5,6 +5,7 @@
 import { fastify, LogController, type FastifyInstance, type FastifyBaseLogger, type RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
+import { Type } from '@sinclair/typebox';
 import AjvCompiler, { type ValidatorFactory } from '@fastify/ajv-compiler';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Registry } from 'prom-client';
@@ -13,7 +14,7 @@ import type { Logger } from '../../shared/logger.js';
 import { packageVersion } from '../../shared/paths.js';
 import { installAuth } from './auth.js';
 import { installMetrics } from './metrics.js';
-import { installProblemHandlers } from './problem.js';
+import { installProblemHandlers, problemResponses } from './problem.js';
 import { missingResource } from './missing-resource.js';
 import { installRequestLog } from './request-log.js';
 import { installPublicPath } from './public-path.js';
@@ -84,9 +85,16 @@ export function buildApp(deps: ApiDeps): ApiApp {
 
   // Route auth lives in route config; mirror it into the document so it cannot disagree.
   app.addHook('onRoute', (route) => {
-    const schema = (route.schema ??= {}) as { security?: unknown[]; description?: string };
+    const schema = (route.schema ??= {}) as { security?: unknown[]; description?: string; querystring?: unknown; hide?: boolean; response?: Record<string | number, unknown> };
     if (route.config?.public === true) schema.security = [];
     else if (route.config?.role === 'operator') schema.description = [schema.description, 'Requires the operator role.'].filter(Boolean).join(' ');
+    // A route that takes no query still refuses one: `POST …/rollback?reason=DNS+broken` must
+    // not roll back having dropped the reason in silence. Probes (/healthz, /metrics) keep
+    // taking whatever a load balancer or scraper appends.
+    if (route.config?.public !== true && schema.hide !== true && schema.querystring === undefined) {
+      schema.querystring = Type.Object({}, { additionalProperties: false });
+      schema.response = { ...problemResponses(400), ...schema.response };
+    }
   });
 
   void app.register(swagger, {

@@ -632,6 +632,35 @@ test('an unknown query parameter is a 400 naming it, not silently ignored', asyn
   }
 });
 
+test('a route that takes no query refuses one (400 naming it) instead of acting without it: a rollback reason sent as ?reason= is not dropped', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const cases: Array<['GET' | 'POST', string, string]> = [
+    ['POST', `/v1/cutovers/${id}/rollback?reason=DNS+broken`, 'reason'],
+    ['POST', `/v1/cutovers/${id}/advance?until=preflight`, 'until'],
+    ['POST', `/v1/cutovers/${id}/release?now=1`, 'now'],
+    ['GET', `/v1/cutovers/${id}?verbose=1`, 'verbose'],
+    ['GET', `/v1/cutovers/${id}/report?format=html`, 'format'],
+    ['GET', '/v1/agents?all=1', 'all'],
+    ['GET', '/v1/agents/staging-1/facts?fresh=1', 'fresh'],
+  ];
+  for (const [method, url, key] of cases) {
+    const res = await app.inject({ method, url, headers: method === 'POST' ? op : viewer, ...(method === 'POST' && key !== 'until' ? {} : method === 'POST' ? { payload: { until: 'preflight' } } : {}) });
+    assert.equal(res.statusCode, 400, `${method} ${url}: ${res.body.slice(0, 200)}`);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', key], url);
+    assert.equal(problem.detail, `unknown query parameter \`${key}\`; none are taken here`, url);
+  }
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing ran, nothing rolled back');
+  assert.equal((await app.inject({ url: '/healthz?probe=lb' })).statusCode, 200, 'a probe may append what it likes');
+  const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+  for (const [path, method] of [['/v1/cutovers/{id}/release', 'post'], ['/v1/cutovers/{id}/prepare', 'post'], ['/v1/agents', 'get'], ['/v1/cutovers/{id}', 'get']] as const) {
+    assert.ok(doc.paths[path]?.[method]?.responses['400'] !== undefined, `${method} ${path} documents its 400`);
+  }
+});
+
 test('a plan whose TTL Cloudflare would refuse (2..59; 1 is automatic, served as 300 s) is a 400 naming the key at submit, not a failed switch', async (t) => {
   const { app } = await harness(t);
   const post = (dns: Record<string, unknown>, checks: Record<string, unknown> = {}) => {
