@@ -94,6 +94,30 @@ function fillNestedDefaults(schema: SchemaNode, value: unknown): unknown {
   return obj;
 }
 
+function parentOf(pointer: string): string {
+  return pointer.slice(0, pointer.lastIndexOf('/'));
+}
+
+function lastKey(pointer: string): string {
+  return (pointer.split('/').at(-1) ?? '').replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/**
+ * A mistyped required key (`agnet:` for `agent:`) fails twice: the key it was meant to be is
+ * missing, and the typo is unknown. "agent is missing" sends the operator looking for a line
+ * that is there; the typo, with its guess, is the finding to show.
+ */
+function typoBehind(missing: ValueError, errors: readonly ValueError[]): ValueError | undefined {
+  if (missing.value !== undefined || !/required property/i.test(missing.message)) return undefined;
+  const parent = parentOf(missing.path);
+  const meant = lastKey(missing.path);
+  return errors.find((e) => {
+    if (!/unexpected property/i.test(e.message) || parentOf(e.path) !== parent) return false;
+    const known = Object.keys((e.schema as { properties?: Record<string, unknown> }).properties ?? {});
+    return closest(lastKey(e.path), known) === meant;
+  });
+}
+
 /** Validates `data` against `schema` (defaults applied first) or throws naming the bad key. */
 export function validate<S extends TSchema>(schema: S, data: unknown, what: string, code: 'SY_CONFIG_INVALID' | 'SY_VALIDATION' = 'SY_CONFIG_INVALID'): Static<S> {
   const withDefaults = fillNestedDefaults(schema as SchemaNode, Value.Default(schema, structuredClone(data ?? {})));
@@ -101,7 +125,7 @@ export function validate<S extends TSchema>(schema: S, data: unknown, what: stri
   const errors = [...Value.Errors(schema, withDefaults)];
   if (errors.length > 0) {
     const deepest = sharpen(errors.reduce((a, b) => (b.path.length > a.path.length ? b : a)));
-    const { key, why } = describe(deepest);
+    const { key, why } = describe(typoBehind(deepest, errors) ?? deepest);
     throw new SwitchyardError(code, `${what}: key ${key}: ${why}`, { field: key });
   }
   return withDefaults as Static<S>;

@@ -91,6 +91,28 @@ test('wrong types and unknown keys are refused naming the key', () => {
   assert.equal(refusal(c).field, 'productionOnlyRows');
 });
 
+test('a mistyped required key is named as the typo with its guess, not as the key it was meant to be, missing', () => {
+  const rename = (obj: Record<string, unknown>, from: string, to: string) => {
+    obj[to] = obj[from];
+    delete obj[from];
+  };
+  const a = planInput();
+  rename(a.production as Record<string, unknown>, 'agent', 'agnet');
+  const nested = refusal(a);
+  assert.equal(nested.field, 'production.agnet');
+  assert.match(nested.message, /key production\.agnet: unknown key \(did you mean agent\?\)/);
+  const b = planInput();
+  rename(b, 'site', 'sit');
+  const top = refusal(b);
+  assert.equal(top.field, 'sit');
+  assert.match(top.message, /key sit: unknown key \(did you mean site\?\)/);
+  // A key simply left out is still named as missing, and an unrelated unknown key does not hide it.
+  const c = planInput();
+  delete (c.production as Record<string, unknown>).origin;
+  (c.production as Record<string, unknown>).colour = 'red';
+  assert.equal(refusal(c).field, 'production.origin');
+});
+
 test('the same agent on both sides, bad IPs and an unknown regression agent are refused', () => {
   const same = planInput();
   (same.production as Record<string, unknown>).agent = 'staging-1';
