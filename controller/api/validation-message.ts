@@ -46,6 +46,12 @@ export function describeFinding(v: FastifySchemaValidationError, context: string
   const finding = v as Finding;
   const field = fieldOf(v, context);
   if (v.keyword === 'additionalProperties') return { field, message: unknownKey(finding, field, context) };
+  // `curl -X POST …/advance` with no -d: "body must be an object, not null" reads as if the
+  // caller had sent null. Say that a body is needed and which keys it must carry.
+  const required = (finding.parentSchema as { required?: unknown } | undefined)?.required;
+  if (v.keyword === 'type' && context === 'body' && v.instancePath === '' && finding.data == null && Array.isArray(required) && required.length > 0) {
+    return { field, message: `body is required: a JSON object with ${required.map((k) => `\`${String(k)}\``).join(', ')} (none came, or null)` };
+  }
   const subject = field === context ? field : `${PART[context ?? ''] ?? 'field'} ${field}`;
   let why: string;
   switch (v.keyword) {

@@ -871,6 +871,19 @@ test('every 400 for a body or query names the key and says what is wrong in plai
   assert.equal(engine.get(id).state, 'planned', 'nothing ran');
 });
 
+test('advance with no body (curl -X POST without -d) is a 400 on body saying until is needed, not "body must be an object, not null"', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  for (const headers of [op, { ...op, 'content-type': 'application/json' }, { ...op, 'content-type': 'application/x-www-form-urlencoded' }]) {
+    const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers, payload: '' });
+    assert.equal(res.statusCode, 400, res.body);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field, problem.detail], ['SY_VALIDATION', 'body', 'body is required: a JSON object with `until` (none came, or null)']);
+  }
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing ran');
+});
+
 test('HEAD on the event stream (curl -I) answers its headers and ends, instead of hanging', async (t) => {
   const { app } = await harness(t);
   const id = await create(app);
