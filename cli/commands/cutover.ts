@@ -178,6 +178,12 @@ export async function actAndWatch(opts: ClientOptions, id: string, act: () => Pr
   return watch(opts, id, write, { after });
 }
 
+/** A count option as typed: `10abc` and `1.5` are refused as written, not as NaN or rounded. */
+function countOption(flag: string, raw: string): number {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new SwitchyardError('SY_VALIDATION', `${flag}: must be a whole number of at least 1, not ${JSON.stringify(raw)}`, { field: flag.slice(2) });
+  return Number(raw);
+}
+
 /** The largest page the API serves. */
 const PAGE = 500;
 
@@ -239,7 +245,7 @@ export function registerCutoverCommand(program: Command): void {
   addClientOptions(
     cutover.command('list').description('cutovers, newest first').option('--limit <n>', 'how many (default 50)').option('--all', 'every cutover, page after page'),
   ).action(async (o: Flags & { limit?: string; all?: boolean }) => {
-    const cutovers = await listCutovers(new RestClient(clientOptionsFrom(o)), o.all === true ? undefined : Number(o.limit ?? 50), PAGE, BRIEF_RETRY);
+    const cutovers = await listCutovers(new RestClient(clientOptionsFrom(o)), o.all === true ? undefined : countOption('--limit', o.limit ?? '50'), PAGE, BRIEF_RETRY);
     out(o.json ? JSON.stringify({ cutovers }, null, 2) : cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));
   });
 

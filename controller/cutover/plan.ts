@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { SwitchyardError } from '../../shared/errors.js';
-import { parseYaml, validate } from '../../shared/config/load.js';
+import { parseYaml, unreadableWhy, validate } from '../../shared/config/load.js';
 import { parseRedirectsCsv, RedirectRule } from './redirects-csv.js';
 import type { TtlLimits } from '../dns/ttl-limits.js';
 
@@ -254,8 +254,7 @@ export function loadPlanFile(path: string): Plan {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err);
-    throw new SwitchyardError('SY_VALIDATION', `plan ${path}: ${why}`, { field: 'plan', cause: err });
+    throw new SwitchyardError('SY_VALIDATION', `plan ${path}: ${unreadableWhy(err)}`, { field: 'plan', cause: err });
   }
   let data: unknown;
   try {

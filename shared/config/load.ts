@@ -140,12 +140,24 @@ export function parseYaml(text: string, what: string): unknown {
   return doc.toJS();
 }
 
-export function loadConfigFile<S extends TSchema>(path: string, schema: S): Static<S> {
-  let text: string;
+/** Why a file could not be read, in words a person acts on ("Error: EISDIR: illegal operation …" is not). */
+export function unreadableWhy(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A config file's text, or SY_CONFIG_UNREADABLE saying why not. */
+export function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new SwitchyardError('SY_CONFIG_UNREADABLE', `${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err)}`, { cause: err });
+    throw new SwitchyardError('SY_CONFIG_UNREADABLE', `${path}: ${unreadableWhy(err)}`, { cause: err });
   }
-  return validate(schema, parseYaml(text, path), path);
+}
+
+export function loadConfigFile<S extends TSchema>(path: string, schema: S): Static<S> {
+  return validate(schema, parseYaml(readConfigText(path), path), path);
 }

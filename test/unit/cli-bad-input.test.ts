@@ -1,0 +1,38 @@
+// Wrong input to the CLI ends in one stderr line a person acts on: the value as typed, the file
+// and what is wrong with it — never "NaN" or a raw errno text. None of these reach a controller.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../shared/paths.js';
+
+const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  // A port nothing listens on: a request that slipped through would fail differently.
+  return spawnSync(process.execPath, [MAIN, ...args, ...(args[0] === 'cutover' ? ['--url', 'http://127.0.0.1:9', '--token', 'x'] : [])], { encoding: 'utf8', timeout: 30_000 });
+}
+
+function oneLine(args: string[], expected: string): void {
+  const r = run(args);
+  assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `${expected}\n`, args.join(' '));
+}
+
+test('cutover list --limit that is not a whole number is named as typed, not as NaN', () => {
+  oneLine(['cutover', 'list', '--limit', 'abc'], 'switchyard: --limit: must be a whole number of at least 1, not "abc" [SY_VALIDATION]');
+  oneLine(['cutover', 'list', '--limit', '10abc'], 'switchyard: --limit: must be a whole number of at least 1, not "10abc" [SY_VALIDATION]');
+  oneLine(['cutover', 'list', '--limit', '0'], 'switchyard: --limit: must be a whole number of at least 1, not "0" [SY_VALIDATION]');
+});
+
+test('a plan or config path that is a directory or missing says so in words, with the error code', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cli-bad-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  oneLine(['cutover', 'create', '--plan', dir], `switchyard: plan ${dir}: is a directory, not a file [SY_VALIDATION]`);
+  oneLine(['healthcheck', '--config', dir], `switchyard: ${dir}: is a directory, not a file [SY_CONFIG_UNREADABLE]`);
+  oneLine(['healthcheck', '--config', join(dir, 'absent.yaml')], `switchyard: ${join(dir, 'absent.yaml')}: no such file [SY_CONFIG_UNREADABLE]`);
+  oneLine(['agent', '--config', dir], `switchyard: ${dir}: is a directory, not a file [SY_CONFIG_UNREADABLE]`);
+});
