@@ -85,7 +85,7 @@ export function buildApp(deps: ApiDeps): ApiApp {
 
   // Route auth lives in route config; mirror it into the document so it cannot disagree.
   app.addHook('onRoute', (route) => {
-    const schema = (route.schema ??= {}) as { security?: unknown[]; description?: string; querystring?: unknown; hide?: boolean; response?: Record<string | number, unknown> };
+    const schema = (route.schema ??= {}) as { security?: unknown[]; description?: string; querystring?: unknown; body?: unknown; hide?: boolean; response?: Record<string | number, unknown> };
     if (route.config?.public === true) schema.security = [];
     else if (route.config?.role === 'operator') schema.description = [schema.description, 'Requires the operator role.'].filter(Boolean).join(' ');
     // A route that takes no query still refuses one: `POST …/rollback?reason=DNS+broken` must
@@ -95,6 +95,8 @@ export function buildApp(deps: ApiDeps): ApiApp {
       schema.querystring = Type.Object({}, { additionalProperties: false });
       schema.response = { ...problemResponses(400), ...schema.response };
     }
+    // Every body has a size limit (1 MiB unless the route sets its own): its 413 is an answer too.
+    if (schema.body !== undefined) schema.response = { ...problemResponses(413), ...schema.response };
   });
 
   void app.register(swagger, {

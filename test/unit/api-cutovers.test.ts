@@ -659,6 +659,9 @@ test('a route that takes no query refuses one (400 naming it) instead of acting 
   for (const [path, method] of [['/v1/cutovers/{id}/release', 'post'], ['/v1/cutovers/{id}/prepare', 'post'], ['/v1/agents', 'get'], ['/v1/cutovers/{id}', 'get']] as const) {
     assert.ok(doc.paths[path]?.[method]?.responses['400'] !== undefined, `${method} ${path} documents its 400`);
   }
+  for (const path of ['/v1/cutovers/{id}/advance', '/v1/cutovers/{id}/rollback', '/v1/cutovers/{id}/release', '/v1/cutovers/{id}/prepare', '/v1/cutovers']) {
+    assert.ok(doc.paths[path]?.post?.responses['413'] !== undefined, `POST ${path} documents its 413 (a body over the limit)`);
+  }
 });
 
 test('a plan whose TTL Cloudflare would refuse (2..59; 1 is automatic, served as 300 s) is a 400 naming the key at submit, not a failed switch', async (t) => {
