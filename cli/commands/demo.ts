@@ -24,6 +24,8 @@ export function serveLines(env: DemoEnvironment, planPath: string): string[] {
   return [
     `SWITCHYARD_URL=${env.controllerUrl}`,
     `SWITCHYARD_TOKEN=${env.operatorToken}`,
+    // A read-only token too, so the 403 of a viewer acting can be tried by hand.
+    `SWITCHYARD_VIEWER_TOKEN=${env.viewerToken}`,
     `STAGING_MYSQL=${mysql(env.staging)}`,
     `PRODUCTION_MYSQL=${mysql(env.production)}`,
     `STAGING_ASSETS=${env.staging.assetsDir}`,
