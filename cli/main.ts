@@ -14,13 +14,27 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
+/** The one line for a help text Commander sends to stderr (a verb missing); undefined for anything else. */
+function missingCommandLine(text: string): string | undefined {
+  const usage = /^Usage: (\S+(?: [a-z][\w-]*)*) \[options\] \[command\]/.exec(text);
+  if (usage === null) return undefined;
+  const verbs = [...text.slice(text.indexOf('\nCommands:')).matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]).filter((v) => v !== 'help');
+  const group = usage[1]!.split(' ').slice(1).join(' ');
+  return `switchyard: missing command${group === '' ? '' : ` for ${group}`}: ${verbs.join(', ')} (see ${usage[1]!} --help)\n`;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('switchyard')
     .description('Move a website from a validated staging host to a new production host, prove parity, then switch DNS — with a way back.')
     .version(packageVersion())
     // A usage error is one line on stderr (the whole help after it buried the line that matters).
-    .configureOutput({ outputError: (str, write) => write(`switchyard: ${str.replace(/^error: /, '').trim()} (see --help)\n`) })
+    .configureOutput({
+      outputError: (str, write) => write(`switchyard: ${str.replace(/^error: /, '').trim()} (see --help)\n`),
+      // `switchyard` or `switchyard cutover` without a verb: Commander writes the whole help to
+      // stderr and exits 1. That is a usage error too, so one line naming what is missing.
+      writeErr: (str) => void process.stderr.write(missingCommandLine(str) ?? str),
+    })
     .exitOverride();
   registerCommands(program);
   try {

@@ -36,3 +36,21 @@ test('a plan or config path that is a directory or missing says so in words, wit
   oneLine(['healthcheck', '--config', join(dir, 'absent.yaml')], `switchyard: ${join(dir, 'absent.yaml')}: no such file [SY_CONFIG_UNREADABLE]`);
   oneLine(['agent', '--config', dir], `switchyard: ${dir}: is a directory, not a file [SY_CONFIG_UNREADABLE]`);
 });
+
+test('a command group without its verb (`switchyard`, `switchyard cutover`) is one line naming the verbs, not the whole help on stderr', () => {
+  const bare = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const root = bare([]);
+  assert.equal(root.status, 1);
+  assert.equal(root.stdout, '');
+  assert.equal(root.stderr, 'switchyard: missing command: agent, controller, agents, parity, cutover, certs, token, demo, healthcheck (see switchyard --help)\n');
+  const cutover = bare(['cutover']);
+  assert.equal(cutover.status, 1);
+  assert.equal(cutover.stderr, 'switchyard: missing command for cutover: create, advance, status, list, watch, rollback, release, prepare, report (see switchyard cutover --help)\n');
+  const certs = bare(['certs']);
+  assert.equal(certs.stderr.split('\n').filter(Boolean).length, 1, certs.stderr);
+  // Asked for, the help is still all there, on stdout, exit 0.
+  const help = bare(['cutover', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^Usage: switchyard cutover \[options\] \[command\]/);
+  assert.match(help.stdout, /^ {2}rollback \[options\] <id>/m);
+});
