@@ -53,6 +53,10 @@ export function describeFinding(v: FastifySchemaValidationError, context: string
     return { field, message: `body is required: a JSON object with ${required.map((k) => `\`${String(k)}\``).join(', ')} (none came, or null)` };
   }
   const subject = field === context ? field : `${PART[context ?? ''] ?? 'field'} ${field}`;
+  // `?staging=a&staging=b` arrives as an array: "must be a string" hides that it came twice.
+  if (v.keyword === 'type' && context === 'querystring' && Array.isArray(finding.data)) {
+    return { field, message: `${subject} is given ${finding.data.length} times; give it once` };
+  }
   let why: string;
   switch (v.keyword) {
     case 'required':

@@ -862,6 +862,8 @@ test('every 400 for a body or query names the key and says what is wrong in plai
     ['GET', '/v1/cutovers?limt=5', undefined, 'limt', 'unknown query parameter `limt` (did you mean `limit`?)'],
     ['GET', `/v1/cutovers/${id}/events?follow=maybe`, undefined, 'follow', 'query parameter follow must be a boolean (true or false)'],
     ['GET', '/v1/parity/runtime?staging=staging-1&production=prod-1&allowdiffer=ENV:FOO', undefined, 'allowdiffer', 'unknown query parameter `allowdiffer` (did you mean `allowDiffer`?)'],
+    ['GET', '/v1/parity/runtime?staging=staging-1&staging=prod-1&production=prod-1', undefined, 'staging', 'query parameter staging is given 2 times; give it once'],
+    ['GET', `/v1/cutovers/${id}/events?follow=false&follow=true`, undefined, 'follow', 'query parameter follow is given 2 times; give it once'],
   ];
   const seen: string[] = [];
   for (const [method, url, payload, , ] of cases) {
