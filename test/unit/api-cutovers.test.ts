@@ -889,6 +889,26 @@ test('advance with no body (curl -X POST without -d) is a 400 on body saying unt
   assert.equal(engine.get(id).state, 'planned', 'nothing ran');
 });
 
+test('a body labelled text/plain is JSON like any other label: a plan and a reason are read, an empty one is no body', async (t) => {
+  const { app, engine } = await harness(t);
+  const plain = { ...op, 'content-type': 'text/plain' };
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: plain, payload: JSON.stringify(planInput()) });
+  assert.equal(created.statusCode, 201, created.body.slice(0, 300));
+  const id = (created.json() as { id: string }).id;
+  const refused = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: plain, payload: '{"until":"preflight","froce":true}' });
+  assert.equal(refused.statusCode, 400);
+  assert.equal((refused.json() as { field: string }).field, 'froce', 'the JSON was read, key by key');
+  const notJson = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: plain, payload: 'reason=DNS broken' });
+  assert.equal(notJson.statusCode, 400);
+  assert.match((notJson.json() as { detail: string }).detail, /^body: not JSON \(Content-Type "text\/plain"\)/);
+  const empty = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: plain, payload: '' });
+  assert.equal(empty.statusCode, 202, empty.body.slice(0, 300));
+  const again = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: { ...plain, 'content-type': 'text/plain; charset=utf-8' }, payload: '{"reason":"DNS broken"}' });
+  assert.equal(again.statusCode, 202, again.body.slice(0, 300));
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'rolled_back');
+});
+
 test('HEAD on the event stream (curl -I) answers its headers and ends, instead of hanging', async (t) => {
   const { app } = await harness(t);
   const id = await create(app);

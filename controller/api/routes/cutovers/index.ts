@@ -3,7 +3,7 @@
 // that acts an operator token; the engine writes every action to the audit log under the
 // token's name.
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyContextConfig } from 'fastify';
+import type { FastifyContextConfig, FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../../auth.js';
 import { problemResponses } from '../../problem.js';
 import type { CutoverEngine } from '../../../cutover/machine.js';
@@ -100,7 +100,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
   // curl sends -d data as application/x-www-form-urlencoded unless told otherwise, and -d '' is
   // a body of that type too: at 3 a.m. neither may stand between an operator and a rollback. An
   // empty body of any type is no body; any other body must be JSON, whatever its label says.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+  const anyType = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     const text = typeof body === 'string' ? body : String(body);
     if (text.trim() === '') {
       done(null, undefined);
@@ -111,7 +111,12 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     } catch {
       done(new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}); send JSON with -H 'Content-Type: application/json', or no body`, { field: 'body' }), undefined);
     }
-  });
+  };
+  app.addContentTypeParser('*', { parseAs: 'string' }, anyType);
+  // Fastify's own text/plain parser would hand the route a string ("body must be an object, not
+  // a string" for '{"reason": …}', and for an empty body too): text/plain is any type here.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/plain', { parseAs: 'string' }, anyType);
 
   app.post(
     '/cutovers',
