@@ -8,6 +8,7 @@ import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.j
 import type { TlsCertificateFacts__Output } from '../../shared/proto-gen/switchyard/v1/TlsCertificateFacts.js';
 import { tlsParityCheck, sanCovers } from '../../controller/cutover/steps/preflight/tls-parity.js';
 import { freeDiskCheck } from '../../controller/cutover/steps/preflight/free-disk.js';
+import { stagingRootsCheck } from '../../controller/cutover/steps/preflight/staging-roots.js';
 import { runtimeParityCheck } from '../../controller/cutover/steps/preflight/runtime-parity.js';
 import { cdnCheck } from '../../controller/cutover/steps/preflight/cdn.js';
 import { builtinPreflightChecks, named, preflightExecutor, type Check, type PreflightCheckContext } from '../../controller/cutover/steps/preflight.js';
@@ -82,6 +83,19 @@ test('free disk: warns under 1 GiB or 10 %, fails for a root production does not
   disks[0]!.free_bytes = String(50 * 1024 ** 3);
   plan.assets = [plan.assets[0]!];
   assert.equal((await freeDiskCheck()(ctx))[0]!.status, 'pass');
+});
+
+test('staging asset roots: a root the staging agent does not have fails preflight naming the plan key, before presync copies anything', async () => {
+  const plan = fakePlan();
+  plan.assets = [{ staging: 'uploads', production: 'uploads', delete: true }, { staging: 'upload', production: 'uploads', delete: false }];
+  const { ctx } = ctxFor(plan, { staging: mockFacts('staging-1'), production: mockFacts('prod-1') });
+  const out = await stagingRootsCheck()(ctx);
+  assert.deepEqual(out.map((c) => [c.name, c.status]), [['staging asset root uploads', 'pass'], ['staging asset root upload', 'fail']]);
+  assert.equal(out[1]!.message, 'plan key assets[1].staging: staging-1 has no asset root upload in its config (it has uploads)');
+  const deps = { agents: {}, dns: new Map() } as unknown as Parameters<typeof builtinPreflightChecks>[0];
+  assert.ok(builtinPreflightChecks(deps).some((c) => c.name === 'staging asset roots'), 'preflight runs it');
+  plan.assets = [];
+  assert.deepEqual(await stagingRootsCheck()(ctx), [], 'a plan without assets has nothing to check');
 });
 
 test('runtime parity: a difference fails naming the key unless allowed; TLS rows are left to the TLS check', async () => {

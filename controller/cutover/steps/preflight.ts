@@ -14,6 +14,7 @@ import { regressionCheck } from './preflight/regression.js';
 import { robotsCheck } from './preflight/robots.js';
 import { runtimeParityCheck } from './preflight/runtime-parity.js';
 import { stagingPagesCheck } from './preflight/staging-pages.js';
+import { stagingRootsCheck } from './preflight/staging-roots.js';
 import { tlsParityCheck } from './preflight/tls-parity.js';
 import { ttlLimitsCheck } from './preflight/ttl-limits.js';
 import { fail, named, type Check, type PreflightCheck, type PreflightCheckContext } from './preflight/types.js';
@@ -38,6 +39,7 @@ export function builtinPreflightChecks(deps: Pick<StepDeps, 'agents' | 'dns'>, o
     named('dns ttl limits', ttlLimitsCheck(deps.dns)),
     named('dns name', dnsNameCheck(deps.dns)),
     named('free disk', freeDiskCheck(opts.freeDisk)),
+    named('staging asset roots', stagingRootsCheck()),
     named('robots.txt', robotsCheck()),
     named('staging pages', stagingPagesCheck()),
     named('cdn purge', cdnCheck(deps.dns)),
