@@ -34,6 +34,12 @@ const NAMES = 'jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|t
 const TIME_ELEMENT = new RegExp(`^(?:\\*|\\?|L|\\d+[LW]?(?:#\\d)?|${NAMES})(?:-(?:\\d+|${NAMES}))?(?:/\\d+)?$`, 'i');
 const isTimeField = (f: string) => f.split(',').every((e) => TIME_ELEMENT.test(e));
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/;
+/**
+ * A user name as cron looks it up (getpwnam): letters, digits, `_.@-`, a trailing `$` (Samba). A
+ * system crontab's line without its user column has the command's first word there, which may be
+ * `TOKEN=secret` or a path: cron runs no such job ("ORPHAN"), and the word is never shown.
+ */
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}\$?$/;
 /** A program name safe to show: nothing that could be part of a secret slipped into the first word. */
 const SHOWN_PROGRAM = /^(?:\[|[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63})$/;
 
@@ -136,6 +142,7 @@ export function parseCrontab(text: string, file: string, owner?: string): Collec
     if (user === undefined) {
       const m = /^(\S+)\s*(.*)$/.exec(rest);
       if (m === null) return void skip('no user');
+      if (!USER_NAME.test(m[1]!)) return void skip('no user name in the user column (a user crontab\'s line in a system crontab?)');
       user = m[1]!;
       rest = m[2]!;
     }

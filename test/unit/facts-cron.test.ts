@@ -66,7 +66,25 @@ test('a user crontab has no user column: the first word is the command, the owne
   const own = parseCrontab(line, '/var/spool/cron/crontabs/www-data', 'www-data').facts.entries;
   assert.deepEqual(own.map((e) => [e.user, e.schedule, cronProgram(e.command)]), [['www-data', '*/5 * * * *', 'php'], ['www-data', '@reboot', 'worker']]);
   // Read as a system crontab the same line would run /var/www/site/cron.php as a user named php.
-  assert.deepEqual(parseCrontab(line, '/etc/cron.d/x').facts.entries.map((e) => [e.user, e.command]), [['php', '/var/www/site/cron.php'], ['/usr/local/bin/worker', '--queue=default']]);
+  // A path is no user name: cron runs no such job, and it is skipped.
+  const asSystem = parseCrontab(line, '/etc/cron.d/x');
+  assert.deepEqual(asSystem.facts.entries.map((e) => [e.user, e.command]), [['php', '/var/www/site/cron.php']]);
+  assert.deepEqual(asSystem.notes, ["cron: /etc/cron.d/x:2: no user name in the user column (a user crontab's line in a system crontab?), skipped"]);
+});
+
+test('a system crontab line without its user column never puts its first word (TOKEN=secret) in the facts as the user', async (t) => {
+  const dir = tempDir(t);
+  write(join(dir, 'etc/cron.d/site'), '*/5 * * * * API_TOKEN=S3cret-Token /usr/bin/php /var/www/site/cron.php\n0 1 * * * "S3cret-Quoted" run\n0 2 * * * www-data php ok.php\n');
+  const { logger, lines } = capturingLogger();
+  const config = testAgentConfig({ cron: { files: [join(dir, 'etc/cron.d/*')], users: [] } });
+  const facts = await collectFacts(config, SALT, logger);
+  const cron = overTheWire(facts).cron!;
+  assert.deepEqual(cron.entries.map((e) => [e.user, e.program, e.line]), [['www-data', 'php', 3]]);
+  const everything = JSON.stringify(facts) + lines.join('\n');
+  for (const secret of ['S3cret-Token', 'S3cret-Quoted']) assert.ok(!everything.includes(secret), `${secret} leaked`);
+  // Nor in the parity rows the controller builds from them.
+  const table = compareRuntimeFacts(mockFacts('staging-1', { cron }), mockFacts('prod-1', { cron: { files: [], entries: [], env: [], unreadable: [] } }), names);
+  assert.ok(!JSON.stringify(table).includes('S3cret'), 'a secret reached the parity rows');
 });
 
 test('program names: first word after NAME=value prefixes, quotes honoured, basename, nothing after an unescaped %; ? for anything not a plain name', () => {
