@@ -16,9 +16,11 @@ export const DEFAULT_FPM_POOLS = ['/etc/php/*/fpm/pool.d/*.conf', '/etc/php-fpm.
 
 /**
  * Settings that may hold a credential: a database password, an API key, a Redis `auth=` in
- * session.save_path. Compared by digest only; wider than needed rather than narrower.
+ * session.save_path, an APM agent's licence key (`newrelic.license`), an MTA's password on the
+ * sendmail_path command line (`ssmtp -ap …`). Compared by digest only; wider than needed rather
+ * than narrower.
  */
-export const FPM_SECRET_SETTING = /pass|pwd|_pw$|secret|key|token|auth|credential|save_path|dsn/i;
+export const FPM_SECRET_SETTING = /pass|pwd|_pw$|secret|key|token|auth|credential|save_path|dsn|licen[cs]e|sendmail_path|salt/i;
 
 const DIRECTIVE = /^(php_admin_value|php_value|php_admin_flag|php_flag)\s*\[\s*([^\]]*?)\s*\]\s*=\s*(.*)$/;
 const SECTION = /^\[([^\]]*)\]\s*(?:;.*)?$/;

@@ -156,3 +156,23 @@ test('parity: a pool memory_limit lower on production differs though php.ini is 
   assert.equal(old.rows.find((r) => r.key === 'php.fpm.www:memory_limit')?.unreadable, true);
   assert.equal(compareRuntimeFacts({ ...s, php_fpm: null }, { ...p, php_fpm: null }, names).unreadable?.filter((x) => x.what.startsWith('php-fpm')).length, 0);
 });
+
+test('an APM licence key and a password on the sendmail_path command line set in a pool travel as digests, never as values', async (t) => {
+  const dir = tempDir(t);
+  const pool = join(dir, 'pool.d');
+  write(join(pool, 'www.conf'), [
+    '[www]',
+    'php_value[newrelic.license] = "0123S3cretLicence4567"',
+    'php_admin_value[sendmail_path] = "/usr/sbin/ssmtp -t -au mailer -ap S3cret-Mail-Pw"',
+    'php_value[memory_limit] = 256M',
+  ]);
+  const { logger, lines } = capturingLogger();
+  const facts = await collectFacts(testAgentConfig({ phpFpmPools: [join(pool, '*.conf')] }), SALT, logger);
+  const fpm = overTheWire(facts).php_fpm!;
+  const byName = new Map(fpm.settings.map((s) => [s.name, s]));
+  assert.equal(byName.get('newrelic.license')?.digest, envDigest(SALT, '0123S3cretLicence4567'));
+  assert.equal(byName.get('sendmail_path')?.digest, envDigest(SALT, '/usr/sbin/ssmtp -t -au mailer -ap S3cret-Mail-Pw'));
+  assert.equal(byName.get('memory_limit')?.value, '256M');
+  const everything = JSON.stringify(facts) + lines.join('\n');
+  for (const secret of ['S3cretLicence', 'S3cret-Mail-Pw']) assert.ok(!everything.includes(secret), `${secret} leaked`);
+});
