@@ -154,7 +154,23 @@ export function titleColumns(
   // Locked, staging's 200 page is its maintenance page, no title of the site's.
   if (!stagingLocked && staging !== null && staging.status === 200 && stagingDoc !== null) candidates.push(titleOf(stagingDoc));
   if (recorded !== undefined && recorded.page.status === 200 && recorded.page.html) candidates.push(recorded.page.title);
-  if (candidates.length === 0) return { title };
+  if (candidates.length === 0) return { title: recordedTitle(title) };
   const same = candidates.find((t) => titlesMatch(title, t, sides, rewrite));
-  return same !== undefined ? { title, stagingTitle: same, titleDiffers: false } : { title, stagingTitle: candidates[0]!, titleDiffers: true };
+  return same !== undefined
+    ? { title: recordedTitle(title), stagingTitle: recordedTitle(same), titleDiffers: false }
+    : { title: recordedTitle(title), stagingTitle: recordedTitle(candidates[0]!), titleDiffers: true };
+}
+
+/**
+ * Longest title a page row records (characters). A template that never closes its <title> makes
+ * the rest of the page (up to the 4 MiB body limit) the title: recorded whole, for production and
+ * staging on every page, it swelled the validation record, the state file and each report.
+ */
+export const TITLE_RECORDED_MAX = 1000;
+
+/** A title as a page row records it: cut to TITLE_RECORDED_MAX characters, `…` saying so (compared whole before). */
+function recordedTitle(t: string | null): string | null {
+  if (t === null) return null;
+  const chars = Array.from(t);
+  return chars.length > TITLE_RECORDED_MAX ? `${chars.slice(0, TITLE_RECORDED_MAX - 1).join('')}…` : t;
 }
