@@ -655,8 +655,14 @@ export async function rollbackSwap(
   opts: { keepLive?: boolean; servedLog?: ServedLog; copiedTables?: string[] } = {},
 ): Promise<RollbackResult> {
   // An empty served schema an earlier rollback left (stopped before its move) goes whatever this
-  // one does: keeping the live copy or not, or finding nothing to roll back.
-  if (opts.servedLog !== undefined) await dropUnmovedServed(conn, target, opts.servedLog, logger ?? silent);
+  // one does: keeping the live copy or not, or finding nothing to roll back. Only tidying: a drop
+  // that fails (a session reading it holds its lock) never stops the rollback, and the schema
+  // stays recorded, for the next rollback or release to drop.
+  if (opts.servedLog !== undefined) {
+    await dropUnmovedServed(conn, target, opts.servedLog, logger ?? silent).catch((err: unknown) =>
+      (logger ?? silent).warn({ schema: target, err: (err as Error).message }, 'an empty served schema a stopped rollback left could not be dropped: the next rollback or release drops it'),
+    );
+  }
   if (!(await hasKeptAside(conn, target))) throw new SwitchyardError('SY_PRECONDITION', `nothing kept aside for ${target}: no copy to roll back, or already released`);
   const prev = prevSchema(target);
   // An earlier attempt stopped after RENAME TABLE put production's tables back and before it

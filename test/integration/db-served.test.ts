@@ -186,3 +186,35 @@ test('an empty served schema a failed or stopped rollback left is dropped by the
   assert.deepEqual(await schemasOf(p), ['shop__sy_served2', 'shop__sy_served3'], 'release drops the empty one it made; one holding a table, and the operator\'s, stay');
   assert.deepEqual(recordsOf(state), ['shop__sy_served2 co_0']);
 });
+
+test('a rollback whose drop of an empty served schema an earlier rollback left gives up (a session reading it) still rolls back; that schema stays recorded for the next one', async (t) => {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const { p, production, prodAgent, peer } = await twoAgents(t, shop, { productionState: state, productionDatabase: { lockWaitSeconds: 1 } });
+  const store = new ServedStore(state);
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.orders VALUES (13, 'on the copy')");
+  // As a rollback stopped before its move left it: recorded, created, holding only its record of objects.
+  store.kept('shop', 'shop__sy_served', 'co_1');
+  await p.query('CREATE DATABASE shop__sy_served');
+  await p.query('CREATE TABLE shop__sy_served.__sy_kept (seq INT PRIMARY KEY)');
+  // An operator's client browsing it, in an open transaction: DROP DATABASE waits on it.
+  const y = await production.rootConnection();
+  t.after(async () => {
+    await y.query('ROLLBACK').catch(() => undefined);
+    await y.end();
+  });
+  await y.query('START TRANSACTION');
+  await y.query('SELECT COUNT(*) FROM shop__sy_served.__sy_kept');
+
+  const res = await unaryCall<object, Rollback>(prodAgent.client, 'RollbackDatabase', { target_schema: 'shop', keep_live_copy: false, attempt: 'co_2' });
+  assert.equal(res.served_schema, '');
+  assert.deepEqual((await p.query('SELECT id FROM shop.orders ORDER BY id'))[0], [{ id: 1 }, { id: 2 }, { id: 3 }], 'production\'s own tables are back');
+  assert.deepEqual(await schemasOf(p), ['shop__sy_served'], 'the schema it could not drop is still there');
+  assert.equal(store.unmoved('shop', 'shop__sy_served'), true, 'and still known for the agent\'s own');
+
+  await y.query('ROLLBACK');
+  const released = await unaryCall<object, { dropped: boolean }>(prodAgent.client, 'ReleaseDatabase', { target_schema: 'shop' });
+  assert.equal(released.dropped, false);
+  assert.deepEqual(await schemasOf(p), [], 'release drops it once no one holds it');
+  assert.deepEqual(recordsOf(state), []);
+});
