@@ -214,5 +214,16 @@ export function formatReportText(report: unknown): string {
     }
   }
   for (const [name, raw] of Object.entries(m.unknown)) out.push('', `${name} (raw): ${oneLine(JSON.stringify(raw), 400)}`);
-  return out.join('\n');
+  return printable(out.join('\n'));
+}
+
+/**
+ * The report as a terminal may show it: control characters other than newline and tab (ESC, BEL,
+ * CR, the C1 set) become U+FFFD. Page titles, findings and agents' errors carry text from web pages
+ * and hosts, and an ESC sequence in a <title> printed raw could rewrite the screen, hide lines or
+ * set the clipboard (OSC 52) of the operator reading the report.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\ufffd');
 }

@@ -473,3 +473,15 @@ test('HTML report: the validation run again after the switch — when, counts be
   assert.ok(alone.includes('<h2>Post-switch validation') && !alone.includes('before the switch'), 'nothing to compare with: no comparison');
   assert.ok(!renderReportHtml(fullReport()).includes('Post-switch'), 'not run: no section');
 });
+
+test('text report: control characters from a page title or a finding (ESC sequences, BEL, CR) are never printed raw to the terminal', () => {
+  const v = validationReport();
+  const evil = 'Shop\u001b]52;c;cm0gLXJmIH4=\u0007\u001b[2J\rOK\u009b31m';
+  v.pageTable = [{ path: '/x/\u001b[8m', status: 200, stagingStatus: 200, redirects: 0, ttfbMs: 40, stagingTtfbMs: 35, title: evil, stagingTitle: 'Shop', titleDiffers: true }];
+  v.findings = [{ check: 'site-identity', page: '/x/\u001b[8m', status: 'warn', message: `title ${evil}` }];
+  const text = formatReportText({ ...fullReport(), validation: v });
+  // eslint-disable-next-line no-control-regex
+  const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+  assert.doesNotMatch(text, control, JSON.stringify(text.split('\n').find((l) => control.test(l))));
+  assert.ok(text.includes('Shop\ufffd]52;c;cm0gLXJmIH4=\ufffd\ufffd[2J'), 'shown, made harmless');
+});
