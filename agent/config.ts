@@ -138,6 +138,16 @@ export const AgentConfigSchema = Type.Object(
               description: 'where users\' crontabs are, tried in order; default: /var/spool/cron/crontabs (Debian, Alpine), /var/spool/cron (RHEL)',
             }),
           ),
+          partsDirs: Type.Optional(
+            Type.Array(Type.String({ pattern: '^/' }), {
+              description: 'directories run-parts or anacron runs (absolute); their scripts are compared by name and content digest; default: /etc/cron.hourly, /etc/cron.daily, /etc/cron.weekly, /etc/cron.monthly; []: none',
+            }),
+          ),
+          timerDirs: Type.Optional(
+            Type.Array(Type.String({ pattern: '^/' }), {
+              description: 'systemd unit directories whose enabled timers are compared (absolute); default: /etc/systemd/system (the admin\'s units, not packages\'); []: none',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

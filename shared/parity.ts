@@ -14,7 +14,7 @@ export type ParityStatus = Static<typeof ParityStatusSchema>;
 
 export const ParityRowSchema = Type.Object({
   key: Type.String({ description: 'what is compared, e.g. mysql.time_zone or ENV:APP_KEY' }),
-  category: Type.String({ description: 'group of the key, e.g. os, database, php, env, cron, tls, disk' }),
+  category: Type.String({ description: 'group of the key, e.g. os, database, php, env, cron, timer, tls, disk' }),
   staging: Type.Union([Type.String(), Type.Null()], { description: 'value on staging; null when absent' }),
   production: Type.Union([Type.String(), Type.Null()], { description: 'value on production; null when absent' }),
   status: ParityStatusSchema,

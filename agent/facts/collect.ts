@@ -17,11 +17,17 @@ import { collectFpmFacts, DEFAULT_FPM_POOLS } from './fpm.js';
 import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
 import { collectCronFacts, DEFAULT_CRON_FILES, DEFAULT_CRON_SPOOL } from './cron.js';
 import type { CronFacts } from '../../shared/proto-gen/switchyard/v1/CronFacts.js';
+import { collectRunPartsFacts, DEFAULT_PARTS_DIRS } from './runparts.js';
+import type { RunPartsFacts } from '../../shared/proto-gen/switchyard/v1/RunPartsFacts.js';
+import { collectTimerFacts, DEFAULT_TIMER_DIRS } from './timers.js';
+import type { TimerFacts } from '../../shared/proto-gen/switchyard/v1/TimerFacts.js';
 
 const NO_ENV: EnvFacts = { env: [], unreadable: [] };
 // A collector that failed has read nothing: its rows are unknown here, not absent.
 const FPM_FAILED: PhpFpmFacts = { files: [], settings: [], unreadable: [{ file: '', pool: '', name: '', error: 'php-fpm collector failed (see notes)' }] };
 const CRON_FAILED: CronFacts = { files: [], entries: [], env: [], unreadable: [{ file: '', user: '', error: 'cron collector failed (see notes)' }] };
+const PARTS_FAILED: RunPartsFacts = { dirs: [], scripts: [], unreadable: [{ dir: '', name: '', file: '', error: 'cron scripts collector failed (see notes)' }] };
+const TIMERS_FAILED: TimerFacts = { dirs: [], timers: [], unreadable: [{ name: '', file: '', error: 'systemd timers collector failed (see notes)' }] };
 
 export interface CollectOptions {
   /** PATH and timeout for php/nginx/apache lookups; tests put fakes first on PATH. */
@@ -50,7 +56,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
   if (config.envFiles.length > 0) requireEnvSalt(salt);
   const started = Date.now();
   const cron = { files: config.cron?.files ?? DEFAULT_CRON_FILES, users: config.cron?.users ?? [], spoolDirs: config.cron?.spoolDirs ?? DEFAULT_CRON_SPOOL };
-  const [os, database, php, web, env, tls, disks, locale, fpm, jobs] = await Promise.all([
+  const [os, database, php, web, env, tls, disks, locale, fpm, jobs, parts, timers] = await Promise.all([
     guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
@@ -61,8 +67,10 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
     guarded('php-fpm', FPM_FAILED, () => collectFpmFacts(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt), logger),
     guarded('cron', CRON_FAILED, () => collectCronFacts(cron, salt, opts.tools), logger),
+    guarded('cron scripts', PARTS_FAILED, () => collectRunPartsFacts(config.cron?.partsDirs ?? DEFAULT_PARTS_DIRS, salt), logger),
+    guarded('systemd timers', TIMERS_FAILED, () => collectTimerFacts(config.cron?.timerDirs ?? DEFAULT_TIMER_DIRS, salt), logger),
   ]);
-  const notes = [os, database, php, web, env, tls, disks, locale, fpm, jobs].flatMap((c) => c.notes);
+  const notes = [os, database, php, web, env, tls, disks, locale, fpm, jobs, parts, timers].flatMap((c) => c.notes);
   logger.debug({ ms: Date.now() - started, notes: notes.length }, 'facts collected');
   return {
     agent_name: config.name,
@@ -78,6 +86,8 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     locale: locale.facts,
     php_fpm: fpm.facts,
     cron: jobs.facts,
+    run_parts: parts.facts,
+    timers: timers.facts,
     notes,
   };
 }

@@ -36,6 +36,8 @@ interface Unreadable {
   prefix: string;
   /** Further prefixes the same gap covers (one user's crontab: its jobs and its env rows). */
   alsoPrefixes?: string[];
+  /** `prefix` is one whole key (one script), not the start of others (`backup` is no gap in `backup2`). */
+  exact?: boolean;
   what: string;
   error: string;
   /** Worth telling only when the other side has rows under the prefix (an older agent). */
@@ -49,7 +51,7 @@ interface Flattened {
   unreadable: Unreadable[];
 }
 
-const CATEGORY_ORDER = ['os', 'locale', 'database', 'php', 'web server', 'env', 'cron', 'tls', 'disk'];
+const CATEGORY_ORDER = ['os', 'locale', 'database', 'php', 'web server', 'env', 'cron', 'timer', 'tls', 'disk'];
 
 /**
  * The upstream release in a version string, without the distribution's packaging revision:
@@ -208,6 +210,8 @@ function flattenWithGaps(f: Facts__Output, envLabels: Map<string, string>, local
   }
   flattenFpm(f, flat, unreadable);
   flattenCron(f, cronKeys, flat, unreadable);
+  flattenRunParts(f, flat, unreadable);
+  flattenTimers(f, flat, unreadable);
   flattenLocale(f, locales, flat, unreadable);
   for (const t of f.tls) {
     const p = t.port === 443 ? `tls.${t.host}` : `tls.${t.host}:${t.port}`;
@@ -472,12 +476,87 @@ function flattenCron(f: Facts__Output, keys: string[], flat: Flat, unreadable: U
   }
 }
 
+/** What an older agent, without a collector, is told; quiet unless the other side has such rows. */
+function notReported(f: Facts__Output, prefix: string, what: string): Unreadable {
+  const agent = f.os?.agent_version ? ` ${f.os.agent_version}` : '';
+  return { prefix, what, error: `not reported by this agent${agent} — upgrade it`, quiet: true };
+}
+
+/**
+ * Scripts run-parts runs as `cron.parts.DIR:NAME` (DIR: hourly, daily, …) by content digest: one
+ * production lacks is `missing`, another content `differs`. A script over the agent's read cap is
+ * compared by size and modification time, which the row says.
+ */
+function flattenRunParts(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
+  const parts = f.run_parts;
+  if (parts === null || parts === undefined) return void unreadable.push(notReported(f, 'cron.parts.', 'cron scripts'));
+  for (const s of parts.scripts) {
+    const shown = `[${s.digest.slice(0, DIGEST_SHOWN_CHARS)}]${s.large ? ' (large: size and mtime)' : ''}`;
+    put(flat, `cron.parts.${s.dir}:${s.name}`, 'cron', shown, { compared: `${s.large ? 'large' : 'content'}\0${s.digest}` });
+  }
+  for (const u of parts.unreadable) {
+    const where = u.file === '' ? '' : ` (${u.file})`;
+    if (u.dir === '') unreadable.push({ prefix: 'cron.parts.', what: `cron scripts${where}`, error: u.error });
+    else if (u.name === '') unreadable.push({ prefix: `cron.parts.${u.dir}:`, what: `cron scripts${where}`, error: u.error });
+    else {
+      // There, and executable: run-parts runs it, whatever it holds.
+      const key = `cron.parts.${u.dir}:${u.name}`;
+      put(flat, key, 'cron', 'unknown', { unknown: true });
+      unreadable.push({ prefix: key, exact: true, what: `cron script${where}`, error: u.error });
+    }
+  }
+}
+
+/** systemd's calendar shorthands as the expressions they stand for (systemd.time(7)), so `daily` equals `*-*-* 00:00:00`. */
+const CALENDAR_SHORTHANDS: Record<string, string> = {
+  minutely: '*-*-* *:*:00',
+  hourly: '*-*-* *:00:00',
+  daily: '*-*-* 00:00:00',
+  monthly: '*-*-01 00:00:00',
+  weekly: 'Mon *-*-* 00:00:00',
+  yearly: '*-01-01 00:00:00',
+  annually: '*-01-01 00:00:00',
+  quarterly: '*-01,04,07,10-01 00:00:00',
+  semiannually: '*-01,07-01 00:00:00',
+};
+
+/** A timer's `KEY=value` schedule line as systemd reads it: calendar shorthands spelled out. */
+export function timerSchedule(line: string): string {
+  const m = /^OnCalendar=(.*)$/.exec(line);
+  if (m === null) return line;
+  const v = m[1]!.trim();
+  return `OnCalendar=${Object.hasOwn(CALENDAR_SHORTHANDS, v.toLowerCase()) ? CALENDAR_SHORTHANDS[v.toLowerCase()]! : v}`;
+}
+
+/**
+ * Enabled systemd timers of the admin's unit directory as `timer.NAME`: the On*= schedule lines as
+ * written (no secret in them) and the unit they start with a digest of its ExecStart lines.
+ */
+function flattenTimers(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
+  const timers = f.timers;
+  if (timers === null || timers === undefined) return void unreadable.push(notReported(f, 'timer.', 'systemd timers'));
+  for (const t of timers.timers) {
+    const runs = `${t.service} [${t.service_digest === '' ? 'not under the unit directory' : t.service_digest.slice(0, DIGEST_SHOWN_CHARS)}]`;
+    const shown = `${t.schedule.length === 0 ? '(no schedule)' : t.schedule.join('; ')} → ${runs}`;
+    put(flat, `timer.${t.name}`, 'timer', shown, { compared: `${t.schedule.map(timerSchedule).join('\n')}\0${t.service}\0${t.service_digest}` });
+  }
+  for (const u of timers.unreadable) {
+    const where = u.file === '' ? '' : ` (${u.file})`;
+    if (u.name === '') unreadable.push({ prefix: 'timer.', what: `systemd timers${where}`, error: u.error });
+    else {
+      const key = `timer.${u.name}`;
+      put(flat, key, 'timer', 'unknown', { unknown: true });
+      unreadable.push({ prefix: key, exact: true, what: `systemd timer${where}`, error: u.error });
+    }
+  }
+}
+
 /** A key the other side has and this side could not read is 'unknown' here, never 'absent' or missing. */
 function fillUnknown(a: Flattened, b: Flattened): void {
   for (const [from, to] of [[a, b], [b, a]] as const) {
     for (const [key, v] of from.flat) {
       if (to.flat.has(key)) continue;
-      const gap = to.unreadable.find((u) => [u.prefix, ...(u.alsoPrefixes ?? [])].some((prefix) => key.startsWith(prefix)));
+      const gap = to.unreadable.find((u) => (u.exact ? key === u.prefix : [u.prefix, ...(u.alsoPrefixes ?? [])].some((prefix) => key.startsWith(prefix))));
       if (gap === undefined) continue;
       gap.used = true;
       to.flat.set(key, { category: v.category, shown: 'unknown', unknown: true });

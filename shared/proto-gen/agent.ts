@@ -25,11 +25,17 @@ import type { PhpFacts as _switchyard_v1_PhpFacts, PhpFacts__Output as _switchya
 import type { PhpFpmFacts as _switchyard_v1_PhpFpmFacts, PhpFpmFacts__Output as _switchyard_v1_PhpFpmFacts__Output } from './switchyard/v1/PhpFpmFacts.js';
 import type { RunCommandRequest as _switchyard_v1_RunCommandRequest, RunCommandRequest__Output as _switchyard_v1_RunCommandRequest__Output } from './switchyard/v1/RunCommandRequest.js';
 import type { RunCommandResponse as _switchyard_v1_RunCommandResponse, RunCommandResponse__Output as _switchyard_v1_RunCommandResponse__Output } from './switchyard/v1/RunCommandResponse.js';
+import type { RunPartsFacts as _switchyard_v1_RunPartsFacts, RunPartsFacts__Output as _switchyard_v1_RunPartsFacts__Output } from './switchyard/v1/RunPartsFacts.js';
+import type { RunPartsScript as _switchyard_v1_RunPartsScript, RunPartsScript__Output as _switchyard_v1_RunPartsScript__Output } from './switchyard/v1/RunPartsScript.js';
+import type { RunPartsUnreadable as _switchyard_v1_RunPartsUnreadable, RunPartsUnreadable__Output as _switchyard_v1_RunPartsUnreadable__Output } from './switchyard/v1/RunPartsUnreadable.js';
 import type { ScanTextMatch as _switchyard_v1_ScanTextMatch, ScanTextMatch__Output as _switchyard_v1_ScanTextMatch__Output } from './switchyard/v1/ScanTextMatch.js';
 import type { ScanTextRequest as _switchyard_v1_ScanTextRequest, ScanTextRequest__Output as _switchyard_v1_ScanTextRequest__Output } from './switchyard/v1/ScanTextRequest.js';
 import type { ScanTextResponse as _switchyard_v1_ScanTextResponse, ScanTextResponse__Output as _switchyard_v1_ScanTextResponse__Output } from './switchyard/v1/ScanTextResponse.js';
 import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from './switchyard/v1/StatusCounts.js';
 import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from './switchyard/v1/TailAccessLogRequest.js';
+import type { TimerFacts as _switchyard_v1_TimerFacts, TimerFacts__Output as _switchyard_v1_TimerFacts__Output } from './switchyard/v1/TimerFacts.js';
+import type { TimerUnit as _switchyard_v1_TimerUnit, TimerUnit__Output as _switchyard_v1_TimerUnit__Output } from './switchyard/v1/TimerUnit.js';
+import type { TimerUnreadable as _switchyard_v1_TimerUnreadable, TimerUnreadable__Output as _switchyard_v1_TimerUnreadable__Output } from './switchyard/v1/TimerUnreadable.js';
 import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from './switchyard/v1/TlsCertificateFacts.js';
 import type { WebServerFacts as _switchyard_v1_WebServerFacts, WebServerFacts__Output as _switchyard_v1_WebServerFacts__Output } from './switchyard/v1/WebServerFacts.js';
 
@@ -64,11 +70,17 @@ export interface ProtoGrpcType {
       PhpFpmFacts: MessageTypeDefinition<_switchyard_v1_PhpFpmFacts, _switchyard_v1_PhpFpmFacts__Output>
       RunCommandRequest: MessageTypeDefinition<_switchyard_v1_RunCommandRequest, _switchyard_v1_RunCommandRequest__Output>
       RunCommandResponse: MessageTypeDefinition<_switchyard_v1_RunCommandResponse, _switchyard_v1_RunCommandResponse__Output>
+      RunPartsFacts: MessageTypeDefinition<_switchyard_v1_RunPartsFacts, _switchyard_v1_RunPartsFacts__Output>
+      RunPartsScript: MessageTypeDefinition<_switchyard_v1_RunPartsScript, _switchyard_v1_RunPartsScript__Output>
+      RunPartsUnreadable: MessageTypeDefinition<_switchyard_v1_RunPartsUnreadable, _switchyard_v1_RunPartsUnreadable__Output>
       ScanTextMatch: MessageTypeDefinition<_switchyard_v1_ScanTextMatch, _switchyard_v1_ScanTextMatch__Output>
       ScanTextRequest: MessageTypeDefinition<_switchyard_v1_ScanTextRequest, _switchyard_v1_ScanTextRequest__Output>
       ScanTextResponse: MessageTypeDefinition<_switchyard_v1_ScanTextResponse, _switchyard_v1_ScanTextResponse__Output>
       StatusCounts: MessageTypeDefinition<_switchyard_v1_StatusCounts, _switchyard_v1_StatusCounts__Output>
       TailAccessLogRequest: MessageTypeDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_TailAccessLogRequest__Output>
+      TimerFacts: MessageTypeDefinition<_switchyard_v1_TimerFacts, _switchyard_v1_TimerFacts__Output>
+      TimerUnit: MessageTypeDefinition<_switchyard_v1_TimerUnit, _switchyard_v1_TimerUnit__Output>
+      TimerUnreadable: MessageTypeDefinition<_switchyard_v1_TimerUnreadable, _switchyard_v1_TimerUnreadable__Output>
       TlsCertificateFacts: MessageTypeDefinition<_switchyard_v1_TlsCertificateFacts, _switchyard_v1_TlsCertificateFacts__Output>
       WebServerFacts: MessageTypeDefinition<_switchyard_v1_WebServerFacts, _switchyard_v1_WebServerFacts__Output>
     }

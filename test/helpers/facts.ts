@@ -52,6 +52,8 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
     locale: { lang: 'en_US.UTF-8', lc_all: '', available: ['C', 'C.utf8', 'POSIX', 'en_US.utf8'], error: '' },
     php_fpm: { files: ['/etc/php/8.2/fpm/pool.d/www.conf'], settings: [], unreadable: [] },
     cron: { files: ['/etc/crontab'], entries: [], env: [], unreadable: [] },
+    run_parts: { dirs: ['/etc/cron.daily'], scripts: [], unreadable: [] },
+    timers: { dirs: ['/etc/systemd/system'], timers: [], unreadable: [] },
     notes: [],
     ...patch,
   };
@@ -73,7 +75,7 @@ export function testAgentConfig(patch: Partial<AgentConfig> = {}): AgentConfig {
     // Not this machine's pool files: tests that want some write their own.
     phpFpmPools: [],
     // Nor its crontabs.
-    cron: { files: [], users: [], spoolDirs: [] },
+    cron: { files: [], users: [], spoolDirs: [], partsDirs: [], timerDirs: [] },
     ...patch,
   };
 }

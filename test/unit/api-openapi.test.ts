@@ -47,7 +47,7 @@ test('the facts response schema follows the proto, 64-bit integers as strings an
   const schema = protoMessageSchema(loadProto(), 'switchyard.v1.Facts') as unknown as {
     properties: Record<string, { type?: string; anyOf?: { properties?: Record<string, Record<string, unknown>> }[]; items?: { properties: Record<string, Record<string, unknown>> } }>;
   };
-  assert.deepEqual(Object.keys(schema.properties), ['agent_name', 'collected_at', 'os', 'database', 'php', 'web_servers', 'env', 'tls', 'disks', 'notes', 'env_unreadable', 'locale', 'php_fpm', 'cron']);
+  assert.deepEqual(Object.keys(schema.properties), ['agent_name', 'collected_at', 'os', 'database', 'php', 'web_servers', 'env', 'tls', 'disks', 'notes', 'env_unreadable', 'locale', 'php_fpm', 'cron', 'run_parts', 'timers']);
   assert.deepEqual(schema.properties.disks?.items?.properties.free_bytes, { type: 'string', pattern: '^[0-9]+$' });
   assert.deepEqual(schema.properties.env?.items?.properties.digest, { type: 'string' });
   const database = schema.properties.database?.anyOf?.[0]?.properties;

@@ -69,6 +69,12 @@ test('cron: users default to none; a user name that would leave the spool direct
   expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { files: [etc/crontab] }\n')), 'cron.files[0]', /expected string to match/);
 });
 
+test('cron: run-parts and systemd directories are absolute paths, [] reading none; a relative one is refused naming the key', (t) => {
+  assert.deepEqual(loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { partsDirs: [/etc/cron.daily], timerDirs: [] }\n')).cron, { partsDirs: ['/etc/cron.daily'], timerDirs: [], users: [] });
+  expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { partsDirs: [etc/cron.daily] }\n')), 'cron.partsDirs[0]', /expected string to match/);
+  expectKey(() => loadAgentConfig(tmpFile(t, 'agent.yaml', 'name: s\ncron: { timerDirs: [systemd] }\n')), 'cron.timerDirs[0]', /expected string to match/);
+});
+
 test('a wrong type is refused naming the key', (t) => {
   const p = tmpFile(t, 'agent.yaml', 'name: staging-1\nlisten: { host: 127.0.0.2, port: "seven" }\n');
   expectKey(() => loadAgentConfig(p), 'listen.port', /integer/);

@@ -111,7 +111,7 @@ test('collected: /etc/crontab-style files by glob and users\' crontabs from the 
   write(join(dir, 'spool/crontabs/www-data'), 'MAILTO=site@example.com\n30 2 * * * curl -fsS -u admin:S3cret-Curl https://example.com/cron\n');
   const { logger, lines } = capturingLogger();
   const config = testAgentConfig({
-    cron: { files: [join(dir, 'etc/crontab'), join(dir, 'etc/cron.d/*'), join(dir, 'etc/absent-crontab')], users: ['www-data', 'nobody', 'www-data'], spoolDirs: [join(dir, 'spool/crontabs'), join(dir, 'spool')] },
+    cron: { files: [join(dir, 'etc/crontab'), join(dir, 'etc/cron.d/*'), join(dir, 'etc/absent-crontab')], users: ['www-data', 'nobody', 'www-data'], spoolDirs: [join(dir, 'spool/crontabs'), join(dir, 'spool')], partsDirs: [], timerDirs: [] },
   });
   const facts = await collectFacts(config, SALT, logger);
   const cron = overTheWire(facts).cron!;

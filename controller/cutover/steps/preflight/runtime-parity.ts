@@ -65,6 +65,11 @@ function unreadableAdvice(u: Unreadable, envFiles: EnvFileUnread[]): string {
     if (/upgrade it$/.test(u.error)) return `${told}, then run preflight again`;
     return `${told} — let the agent read it (another user's crontab needs root; cron.files and cron.users in ${u.agent}'s agent config say what is read) and run preflight again`;
   }
+  if (u.what.startsWith('cron script') || u.what.startsWith('systemd timer')) {
+    if (/upgrade it$/.test(u.error)) return `${told}, then run preflight again`;
+    const key = u.what.startsWith('cron') ? 'cron.partsDirs' : 'cron.timerDirs';
+    return `${told} — let the agent read it (run-parts and systemd run these as root; ${key} in ${u.agent}'s agent config says what is read) and run preflight again`;
+  }
   if (env === undefined) return `${told} — make it answer on that host (install it, fix its configuration, or let the agent's user run it) and run preflight again`;
   if (env.code === 'ENOENT' || env.code === 'ENOTDIR') return `${told} — there is no such file on ${u.agent}: correct envFiles in ${u.agent}'s agent config (or put the file there) and run preflight again`;
   if (env.code === 'EISDIR') return `${told} — that is a directory on ${u.agent}: point envFiles in ${u.agent}'s agent config at the dotenv file and run preflight again`;

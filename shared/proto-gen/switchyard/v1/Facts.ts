@@ -11,6 +11,8 @@ import type { EnvFileUnreadable as _switchyard_v1_EnvFileUnreadable, EnvFileUnre
 import type { LocaleFacts as _switchyard_v1_LocaleFacts, LocaleFacts__Output as _switchyard_v1_LocaleFacts__Output } from '../../switchyard/v1/LocaleFacts.js';
 import type { PhpFpmFacts as _switchyard_v1_PhpFpmFacts, PhpFpmFacts__Output as _switchyard_v1_PhpFpmFacts__Output } from '../../switchyard/v1/PhpFpmFacts.js';
 import type { CronFacts as _switchyard_v1_CronFacts, CronFacts__Output as _switchyard_v1_CronFacts__Output } from '../../switchyard/v1/CronFacts.js';
+import type { RunPartsFacts as _switchyard_v1_RunPartsFacts, RunPartsFacts__Output as _switchyard_v1_RunPartsFacts__Output } from '../../switchyard/v1/RunPartsFacts.js';
+import type { TimerFacts as _switchyard_v1_TimerFacts, TimerFacts__Output as _switchyard_v1_TimerFacts__Output } from '../../switchyard/v1/TimerFacts.js';
 
 export interface Facts {
   'agent_name'?: (string);
@@ -27,6 +29,8 @@ export interface Facts {
   'locale'?: (_switchyard_v1_LocaleFacts | null);
   'php_fpm'?: (_switchyard_v1_PhpFpmFacts | null);
   'cron'?: (_switchyard_v1_CronFacts | null);
+  'run_parts'?: (_switchyard_v1_RunPartsFacts | null);
+  'timers'?: (_switchyard_v1_TimerFacts | null);
 }
 
 export interface Facts__Output {
@@ -44,4 +48,6 @@ export interface Facts__Output {
   'locale': (_switchyard_v1_LocaleFacts__Output | null);
   'php_fpm': (_switchyard_v1_PhpFpmFacts__Output | null);
   'cron': (_switchyard_v1_CronFacts__Output | null);
+  'run_parts': (_switchyard_v1_RunPartsFacts__Output | null);
+  'timers': (_switchyard_v1_TimerFacts__Output | null);
 }

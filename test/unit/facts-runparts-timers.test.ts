@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectRunPartsFacts, PARTS_READ_CAP, partsLabel } from '../../agent/facts/runparts.js';
+import { collectTimerFacts, parseUnit } from '../../agent/facts/timers.js';
+import { envDigest } from '../../agent/facts/env.js';
+import { timerSchedule } from '../../controller/parity/runtime.js';
+
+const SALT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-parts-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function write(path: string, text: string | Buffer, mode = 0o644): string {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+  return path;
+}
+
+const BACKUP = '#!/bin/sh\nmysqldump -pS3cret-Parts site | gzip > /backup/site.sql.gz\n';
+
+test('run-parts: only executable files with run-parts names count, content as a salted digest; a large one by size and mtime; no directory is no error', async (t) => {
+  const dir = tempDir(t);
+  const daily = join(dir, 'cron.daily');
+  write(join(daily, 'site-backup'), BACKUP, 0o755);
+  write(join(daily, 'logrotate_2'), '#!/bin/sh\nlogrotate /etc/logrotate.conf\n', 0o700);
+  // run-parts skips these on Debian: a dot in the name, no execute bit, a dot file, a directory.
+  write(join(daily, 'site-backup.sh'), BACKUP, 0o755);
+  write(join(daily, 'site-backup.dpkg-old'), BACKUP, 0o755);
+  write(join(daily, 'disabled'), BACKUP, 0o644);
+  write(join(daily, '.placeholder'), '', 0o755);
+  mkdirSync(join(daily, 'subdir'));
+  symlinkSync('site-backup', join(daily, 'linked'));
+  symlinkSync('nowhere', join(daily, 'dangling'));
+  // Opening a FIFO would wait for a writer forever.
+  execFileSync('mkfifo', ['-m', '755', join(daily, 'fifo')]);
+  const big = write(join(dir, 'cron.weekly', 'big'), Buffer.alloc(PARTS_READ_CAP + 1, 'x'), 0o755);
+  utimesSync(big, new Date('2026-01-02T03:04:05Z'), new Date('2026-01-02T03:04:05Z'));
+  const dirs = [join(dir, 'cron.hourly'), daily, join(dir, 'cron.weekly'), join(dir, 'periodic', 'daily')];
+  write(join(dir, 'periodic', 'daily', 'site-backup'), '#!/bin/sh\n', 0o755);
+
+  const { facts, notes } = await collectRunPartsFacts(dirs, SALT);
+  assert.deepEqual(facts.dirs, dirs.slice(1));
+  assert.deepEqual(facts.unreadable, []);
+  const hmac = (s: string | Buffer) => createHmac('sha256', SALT).update(s).digest('hex');
+  assert.deepEqual(
+    facts.scripts!.map((s) => [s.dir, s.name, s.digest, s.large]),
+    [
+      ['daily', 'linked', envDigest(SALT, BACKUP), false],
+      ['daily', 'logrotate_2', hmac('#!/bin/sh\nlogrotate /etc/logrotate.conf\n'), false],
+      ['daily', 'site-backup', envDigest(SALT, BACKUP), false],
+      ['weekly', 'big', hmac(`size ${PARTS_READ_CAP + 1} mtime 2026-01-02T03:04:05.000Z`), true],
+      // A second directory of the same name keeps its path as its label.
+      [join(dir, 'periodic', 'daily'), 'site-backup', hmac('#!/bin/sh\n'), false],
+    ],
+  );
+  assert.deepEqual(notes, [`cron scripts: ${big}: over ${PARTS_READ_CAP} bytes, compared by size and modification time`]);
+  assert.ok(!JSON.stringify(facts).includes('S3cret-Parts'));
+  assert.equal(partsLabel('/etc/cron.monthly'), 'monthly');
+  assert.equal(partsLabel('/etc/periodic/15min'), '15min');
+});
+
+test('run-parts: a directory or script the agent cannot read is unreadable, naming it; no salt: all unknown', async (t) => {
+  const dir = tempDir(t);
+  // Symlink loops fail to read as root too (tests run as root, where EACCES cannot be staged).
+  symlinkSync('cron.weekly', join(dir, 'cron.weekly'));
+  write(join(dir, 'cron.daily', 'ok'), '#!/bin/sh\n', 0o755);
+  symlinkSync('looped', join(dir, 'cron.daily', 'looped'));
+  const { facts, notes } = await collectRunPartsFacts([join(dir, 'cron.daily'), join(dir, 'cron.weekly')], SALT);
+  assert.deepEqual(facts.scripts!.map((s) => s.name), ['ok']);
+  assert.deepEqual(facts.unreadable, [
+    { dir: 'daily', name: 'looped', file: join(dir, 'cron.daily', 'looped'), error: 'cannot read: ELOOP' },
+    { dir: 'weekly', name: '', file: join(dir, 'cron.weekly'), error: 'cannot read: ELOOP' },
+  ]);
+  assert.equal(notes.length, 2);
+  const unsalted = await collectRunPartsFacts([join(dir, 'cron.daily')], '');
+  assert.deepEqual(unsalted.facts, { dirs: [], scripts: [], unreadable: [{ dir: '', name: '', file: '', error: 'no salt was sent to digest scripts with' }] });
+});
+
+test('unit files: sections, continuation lines, comments; an empty assignment clears the list as systemd does', () => {
+  const unit = parseUnit('[Timer]\n# OnCalendar=hourly\nOnCalendar = daily\n; x\nOnCalendar=Mon  *-*-* 03:00\n[Service]\nExecStart=/bin/a \\\n  --b\n');
+  assert.deepEqual(unit.get('Timer')?.get('OnCalendar'), ['daily', 'Mon *-*-* 03:00']);
+  assert.deepEqual(unit.get('Service')?.get('ExecStart'), ['/bin/a --b']);
+  parseUnit('[Timer]\nOnCalendar=\nOnCalendar=weekly\n', unit);
+  assert.deepEqual(unit.get('Timer')?.get('OnCalendar'), ['weekly']);
+  assert.equal(timerSchedule('OnCalendar=daily'), timerSchedule('OnCalendar=*-*-* 00:00:00'));
+  assert.notEqual(timerSchedule('OnCalendar=daily'), timerSchedule('OnCalendar=weekly'));
+  assert.equal(timerSchedule('OnBootSec=15min'), 'OnBootSec=15min');
+});
+
+test('timers: enabled ones (linked from a *.wants directory) whose unit is in the directory, schedule after drop-ins and a digest of the service\'s ExecStart lines', async (t) => {
+  const root = tempDir(t);
+  const sys = join(root, 'etc/systemd/system');
+  write(join(sys, 'site-backup.timer'), '[Unit]\nDescription=Backup\n[Timer]\nOnCalendar=daily\nPersistent=true\n[Install]\nWantedBy=timers.target\n');
+  write(join(sys, 'site-backup.timer.d/override.conf'), '[Timer]\nOnCalendar=\nOnCalendar=*-*-* 03:00:00\nRandomizedDelaySec=10m\n');
+  write(join(sys, 'site-backup.service'), '[Service]\nType=oneshot\nExecStart=/usr/local/bin/backup --password=S3cret-Timer\nExecStart=/bin/sync\n');
+  write(join(sys, 'queue@.timer'), '[Timer]\nOnBootSec=5min\nOnUnitActiveSec=1min\nUnit=worker.service\n');
+  write(join(sys, 'worker.service'), '[Service]\nExecStart=/usr/bin/php \\\n  /var/www/site/queue.php\n');
+  write(join(sys, 'orphan.timer'), '[Timer]\nOnCalendar=hourly\n');
+  write(join(sys, 'disabled.timer'), '[Timer]\nOnCalendar=hourly\n');
+  mkdirSync(join(sys, 'timers.target.wants'));
+  symlinkSync('../site-backup.timer', join(sys, 'timers.target.wants/site-backup.timer'));
+  symlinkSync('../queue@.timer', join(sys, 'timers.target.wants/queue@default.timer'));
+  symlinkSync('../orphan.timer', join(sys, 'timers.target.wants/orphan.timer'));
+  // A package's timer the admin enabled: its unit is in /lib, not the admin's.
+  symlinkSync('/lib/systemd/system/apt-daily.timer', join(sys, 'timers.target.wants/apt-daily.timer'));
+  // Masked.
+  symlinkSync('/dev/null', join(sys, 'masked.timer'));
+  symlinkSync('../masked.timer', join(sys, 'timers.target.wants/masked.timer'));
+  mkdirSync(join(sys, 'multi-user.target.wants'));
+  symlinkSync('../site-backup.service', join(sys, 'multi-user.target.wants/site-backup.service'));
+
+  const { facts, notes } = await collectTimerFacts([sys, join(root, 'run/systemd/system')], SALT);
+  assert.deepEqual(notes, []);
+  assert.deepEqual(facts.dirs, [sys]);
+  assert.deepEqual(facts.unreadable, []);
+  assert.deepEqual(
+    facts.timers!.map((u) => [u.name, u.schedule, u.service, u.service_digest]),
+    [
+      ['orphan', ['OnCalendar=hourly'], 'orphan.service', ''],
+      ['queue@default', ['OnBootSec=5min', 'OnUnitActiveSec=1min'], 'worker.service', envDigest(SALT, '/usr/bin/php /var/www/site/queue.php')],
+      ['site-backup', ['OnCalendar=*-*-* 03:00:00'], 'site-backup.service', envDigest(SALT, '/usr/local/bin/backup --password=S3cret-Timer\n/bin/sync')],
+    ],
+  );
+  assert.ok(!JSON.stringify(facts).includes('S3cret-Timer'));
+});
+
+test('timers: one the agent cannot read is unreadable by name; an unreadable *.wants directory makes all of them unknown; no salt: all unknown', async (t) => {
+  const root = tempDir(t);
+  const sys = join(root, 'system');
+  mkdirSync(join(sys, 'timers.target.wants'), { recursive: true });
+  symlinkSync('loop.timer', join(sys, 'loop.timer'));
+  symlinkSync('../loop.timer', join(sys, 'timers.target.wants/loop.timer'));
+  const one = await collectTimerFacts([sys], SALT);
+  assert.deepEqual(one.facts.unreadable, [{ name: 'loop', file: join(sys, 'loop.timer'), error: 'cannot read: ELOOP' }]);
+  assert.deepEqual(one.notes, [`systemd timers: ${join(sys, 'loop.timer')}: cannot read: ELOOP`]);
+  symlinkSync('other.target.wants', join(sys, 'other.target.wants'));
+  const all = await collectTimerFacts([sys], SALT);
+  assert.deepEqual(all.facts.timers, []);
+  assert.deepEqual(all.facts.unreadable, [{ name: '', file: join(sys, 'other.target.wants'), error: 'cannot read: ELOOP' }]);
+  assert.deepEqual((await collectTimerFacts([sys], '')).facts.unreadable, [{ name: '', file: '', error: 'no salt was sent to digest commands with' }]);
+});

@@ -1,0 +1,142 @@
+// Runtime parity of what cron.daily and systemd timers run: collected from fixture directories by
+// the agent's collectors, sent through the real protobuf codec, compared and judged by preflight.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectFacts } from '../../agent/facts/collect.js';
+import { envDigest } from '../../agent/facts/env.js';
+import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
+import { runtimeParityCheck } from '../../controller/cutover/steps/preflight/runtime-parity.js';
+import type { PreflightCheckContext } from '../../controller/cutover/steps/preflight.js';
+import type { StepContext } from '../../controller/cutover/executor.js';
+import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import { capturingLogger, mockFacts, overTheWire, testAgentConfig } from '../helpers/facts.js';
+import { fakePlan } from '../helpers/cutover-fakes.js';
+
+const SALT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+const names = { stagingName: 'staging-1', productionName: 'prod-1' };
+const d = (s: string) => envDigest(SALT, s).slice(0, 12);
+
+function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-parts-parity-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function write(path: string, text: string, mode = 0o644): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, text);
+  chmodSync(path, mode);
+}
+
+const BACKUP = '#!/bin/sh\nmysqldump -pS3cret-Backup site > /backup/site.sql\n';
+const LOGROTATE = '#!/bin/sh\nlogrotate /etc/logrotate.d/site\n';
+const BACKUP_EXEC = '/usr/local/bin/backup --token=S3cret-Exec';
+const QUEUE_EXEC = '/usr/bin/php /var/www/site/queue.php';
+
+/** A host's /etc: cron.daily scripts and the admin's timers, each timer starting a same-name service. */
+function host(root: string, scripts: Record<string, string>, timers: Record<string, { onCalendar: string; exec: string }>): { partsDirs: string[]; timerDirs: string[] } {
+  for (const [name, text] of Object.entries(scripts)) write(join(root, 'cron.daily', name), text, 0o755);
+  mkdirSync(join(root, 'cron.daily'), { recursive: true });
+  const sys = join(root, 'systemd/system');
+  mkdirSync(join(sys, 'timers.target.wants'), { recursive: true });
+  for (const [name, timer] of Object.entries(timers)) {
+    write(join(sys, `${name}.timer`), `[Timer]\nOnCalendar=${timer.onCalendar}\nPersistent=true\n[Install]\nWantedBy=timers.target\n`);
+    write(join(sys, `${name}.service`), `[Service]\nType=oneshot\nExecStart=${timer.exec}\n`);
+    symlinkSync(`../${name}.timer`, join(sys, 'timers.target.wants', `${name}.timer`));
+  }
+  return { partsDirs: [join(root, 'cron.hourly'), join(root, 'cron.daily')], timerDirs: [sys] };
+}
+
+async function factsOf(name: string, dirs: { partsDirs: string[]; timerDirs: string[] }): Promise<Facts__Output> {
+  const config = testAgentConfig({ name, cron: { files: [], users: [], spoolDirs: [], ...dirs } });
+  const { logger, lines } = capturingLogger();
+  const facts = overTheWire(await collectFacts(config, SALT, logger));
+  const everything = JSON.stringify(facts) + lines.join('\n');
+  for (const secret of ['S3cret-Backup', 'S3cret-Exec', 'queue.php']) assert.ok(!everything.includes(secret), `${secret} leaked`);
+  return facts;
+}
+
+function judge(staging: Facts__Output, production: Facts__Output, allowDiffer: string[] = []) {
+  const plan = fakePlan();
+  plan.checks.allowDiffer = allowDiffer;
+  const step = { plan, cutover: { id: 'co_test' }, signal: new AbortController().signal, clock: { now: () => new Date() } } as unknown as StepContext;
+  const ctx: PreflightCheckContext = { step, facts: async (side) => (side === 'staging' ? staging : production), setEvidence: () => undefined };
+  return runtimeParityCheck()(ctx);
+}
+
+test('parity: a cron.daily script production lacks is missing, a timer whose OnCalendar differs differs, and preflight fails naming both; daily equals *-*-* 00:00:00', async (t) => {
+  const dir = tempDir(t);
+  const staging = await factsOf(
+    'staging-1',
+    host(join(dir, 'staging'), { 'site-backup': BACKUP, 'logrotate-site': LOGROTATE, 'site-backup.sh': BACKUP }, {
+      'site-backup': { onCalendar: 'daily', exec: BACKUP_EXEC },
+      queue: { onCalendar: '*-*-* 00:00:00', exec: QUEUE_EXEC },
+    }),
+  );
+  const production = await factsOf(
+    'prod-1',
+    host(join(dir, 'prod'), { 'logrotate-site': LOGROTATE }, {
+      'site-backup': { onCalendar: 'weekly', exec: BACKUP_EXEC },
+      queue: { onCalendar: 'daily', exec: QUEUE_EXEC },
+    }),
+  );
+  const table = compareRuntimeFacts(staging, production, names);
+  const rows = table.rows.filter((r) => r.key.startsWith('cron.parts.') || r.key.startsWith('timer.'));
+  assert.deepEqual(
+    rows.map((r) => [r.key, r.category, r.staging, r.production, r.status]),
+    [
+      ['cron.parts.daily:logrotate-site', 'cron', `[${d(LOGROTATE)}]`, `[${d(LOGROTATE)}]`, 'equal'],
+      ['cron.parts.daily:site-backup', 'cron', `[${d(BACKUP)}]`, null, 'missing'],
+      ['timer.queue', 'timer', `OnCalendar=*-*-* 00:00:00 → queue.service [${d(QUEUE_EXEC)}]`, `OnCalendar=daily → queue.service [${d(QUEUE_EXEC)}]`, 'equal'],
+      ['timer.site-backup', 'timer', `OnCalendar=daily → site-backup.service [${d(BACKUP_EXEC)}]`, `OnCalendar=weekly → site-backup.service [${d(BACKUP_EXEC)}]`, 'differs'],
+    ],
+  );
+  assert.deepEqual(table.unreadable, []);
+
+  const [check] = await judge(staging, production);
+  assert.equal(check!.status, 'fail');
+  assert.match(check!.message, /timer\.site-backup: OnCalendar=daily → site-backup\.service \[[0-9a-f]{12}\] ≠ OnCalendar=weekly/);
+  assert.match(check!.message, /cron\.parts\.daily:site-backup \(staging-1 only\)/);
+  assert.equal((await judge(staging, production, ['cron.parts.daily:*', 'timer.site-backup']))[0]!.status, 'pass');
+});
+
+test('parity: a script or timers production could not read are unknown there, not missing, and preflight says to let the agent read them; an agent before them is quiet unless staging has some', async (t) => {
+  const dir = tempDir(t);
+  const collected = await factsOf('staging-1', host(join(dir, 'staging'), { 'site-backup': BACKUP, 'site-backup2': BACKUP }, { queue: { onCalendar: 'hourly', exec: QUEUE_EXEC } }));
+  // The rest of both hosts alike, so only these rows are judged.
+  const staging = mockFacts('staging-1', { run_parts: collected.run_parts, timers: collected.timers });
+  const production = mockFacts('prod-1', {
+    run_parts: { dirs: ['/etc/cron.daily'], scripts: [], unreadable: [{ dir: 'daily', name: 'site-backup', file: '/etc/cron.daily/site-backup', error: 'cannot read: EACCES' }] },
+    timers: { dirs: [], timers: [], unreadable: [{ name: '', file: '/etc/systemd/system', error: 'cannot read: EACCES' }] },
+  });
+  const table = compareRuntimeFacts(staging, production, names);
+  assert.deepEqual(
+    table.rows.filter((r) => r.key.startsWith('cron.parts.') || r.key.startsWith('timer.')).map((r) => [r.key, r.production, r.status, r.unreadable ?? false]),
+    [
+      // Only the script named is unknown: site-backup2, whose name starts alike, is plainly lacking.
+      ['cron.parts.daily:site-backup', 'unknown', 'differs', true],
+      ['cron.parts.daily:site-backup2', null, 'missing', false],
+      ['timer.queue', 'unknown', 'differs', true],
+    ],
+  );
+  assert.deepEqual(table.unreadable, [
+    { side: 'production', agent: 'prod-1', what: 'cron script (/etc/cron.daily/site-backup)', error: 'cannot read: EACCES' },
+    { side: 'production', agent: 'prod-1', what: 'systemd timers (/etc/systemd/system)', error: 'cannot read: EACCES' },
+  ]);
+  const [check] = await judge(staging, production);
+  assert.equal(check!.status, 'fail');
+  assert.match(check!.message, /could not read cron script \(\/etc\/cron\.daily\/site-backup\) on prod-1: cannot read: EACCES — let the agent read it .*cron\.partsDirs/);
+  assert.match(check!.message, /could not read systemd timers \(\/etc\/systemd\/system\) on prod-1: cannot read: EACCES — let the agent read it .*cron\.timerDirs/);
+  assert.doesNotMatch(check!.message, /install/);
+
+  const old = compareRuntimeFacts(staging, mockFacts('prod-1', { run_parts: null, timers: null }), names);
+  assert.equal(old.rows.find((r) => r.key === 'timer.queue')?.unreadable, true);
+  assert.deepEqual(old.unreadable?.map((u) => [u.what, u.error]), [
+    ['cron scripts', 'not reported by this agent 0.1.0 — upgrade it'],
+    ['systemd timers', 'not reported by this agent 0.1.0 — upgrade it'],
+  ]);
+  assert.deepEqual(compareRuntimeFacts(mockFacts('staging-1', { run_parts: null, timers: null }), mockFacts('prod-1', { run_parts: null, timers: null }), names).unreadable, []);
+});
