@@ -20,7 +20,7 @@ import { bestAlgo, rowHashSql, type ChecksumAlgo } from './checksum.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
-import { copyInPlace, forgetLanded, landedRecords, lastSchema } from './swap.js';
+import { copyInPlace, forgetLanded, forgetRolledBack, landedRecords, lastSchema, rolledBackRecords } from './swap.js';
 import { TOO_MANY } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
@@ -302,6 +302,20 @@ export interface PreflightOptions {
   maxKeys?: number;
 }
 
+/**
+ * The records of rows a DB rollback took into `__sy_last` before it stopped, the agent not told
+ * (rolledBackRecords): told now ('last-kept'). Left 'last', preflight forgot them (their rows are
+ * not live to be found again) and a first copy took them for rows of production's own tables, kept
+ * in `__sy_prev`: keep never merged them. Before anything else reads the records.
+ */
+export async function settleRolledBack(conn: Connection, schema: string, store: ProductionOnlyStore, logger: Logger): Promise<void> {
+  const landed = await rolledBackRecords(conn, schema, store.records(schema).filter((r) => r.keptIn === 'last'));
+  if (landed.length === 0) return;
+  store.landed(schema, false, landed.map((r) => r.table));
+  await forgetRolledBack(conn, schema);
+  logger.warn({ schema, kept: lastSchema(schema), tables: landed.map((r) => r.table) }, 'recorded production-only rows a stopped DB rollback took into the kept-aside tables: recorded as kept there');
+}
+
 export async function preflightDatabase(opts: PreflightOptions): Promise<PreflightReport> {
   checkSchemaName(opts.targetSchema, 'peer.target_schema');
   const snap = await opts.peer.openSnapshot(1);
@@ -339,6 +353,7 @@ export async function preflightDatabase(opts: PreflightOptions): Promise<Preflig
         await forgetLanded(conn, opts.targetSchema);
       }
     }
+    await settleRolledBack(conn, opts.targetSchema, opts.store, opts.logger);
     opts.store.forgetLive(opts.targetSchema, copied);
     for (const r of opts.store.records(opts.targetSchema)) {
       const where = r.keptIn === 'prev' ? prevSchema(opts.targetSchema) : lastSchema(opts.targetSchema);

@@ -11,7 +11,7 @@ import { loadRows, PREPARED_MIN_ROW_BYTES, type LoadMethod } from './load-rows.j
 import { rawExecuteUsable } from './raw-execute.js';
 import type { RowFormat } from './read-rows.js';
 import { forgetLanded, swapIn } from './swap.js';
-import type { ProductionOnlyStore } from './preflight.js';
+import { settleRolledBack, type ProductionOnlyStore } from './preflight.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { SourcePeer, RemoteSnapshot } from './peer.js';
 import type { Key } from './convert.js';
@@ -268,6 +268,9 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
       await waitPast(meta, lastLoad.second > 0 ? lastLoad.second : await serverSecond(meta));
       mark = await takeMark(meta);
     }
+    // A rollback stopped before its records were told leaves them 'last': this copy is a first
+    // one then, and took them for rows of production's own tables, now kept in `__sy_prev`.
+    if (opts.productionOnly !== undefined) await settleRolledBack(meta, opts.targetSchema, opts.productionOnly, log);
     const swap = await swapIn(meta, opts.targetSchema, snap as SchemaInfo, opts.sourceSchema, log, { liveRecords: opts.productionOnly?.records(opts.targetSchema).filter((r) => r.keptIn === 'last') });
     opts.productionOnly?.landed(opts.targetSchema, swap.firstCopy);
     // Left, they are dropped by the next swap or preflight, which finds no record they match.

@@ -22,13 +22,13 @@ import { pullDatabase } from './pull.js';
 import { compareDatabases, type ParityReport } from './compare.js';
 import { ChunkCache } from './chunk-cache.js';
 import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
-import { rollbackSwap, releaseKept } from './swap.js';
+import { forgetRolledBack, rollbackSwap, releaseKept } from './swap.js';
 import { ServedStore } from './served-store.js';
 import { dropUnmovedServed, existingServed, servedEvidence, showServedRows, type ServedLog } from './served-copy.js';
 import { KeyedQueue } from '../../shared/keyed-queue.js';
 import type { Connection } from 'mysql2/promise';
 import { explainLockWait } from './lock-wait.js';
-import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly } from './preflight.js';
+import { preflightDatabase, ProductionOnlyStore, mergeProductionOnly, settleRolledBack } from './preflight.js';
 import { rewriteDatabase } from './rewrite/rewrite-db.js';
 import type { ProgressEvent } from './progress.js';
 
@@ -256,8 +256,12 @@ export class DatabaseService implements AgentService {
           try {
             const dropped = this.served.prune(schema, await existingServed(conn, schema));
             if (dropped.length > 0) this.log.info({ schema, served: dropped }, 'served copies no longer on the server (dropped by an operator) forgotten');
+            // An earlier rollback stopped past its RENAME TABLE: the rows of its records are in `__sy_last`.
+            await settleRolledBack(conn, schema, this.productionOnly, this.log);
             const r = await rollbackSwap(conn, schema, this.log, this.productionOnly.records(schema).filter((x) => x.keptIn === 'last'), { keepLive: req.keep_live_copy === true, servedLog: this.servedLog(schema, req.attempt), copiedTables: req.copied_tables });
             this.productionOnly.rolledBack(schema);
+            // Left, they are dropped by the next preflight, copy or rollback, which finds no record they match.
+            await forgetRolledBack(conn, schema).catch((e: unknown) => this.log.warn({ schema, err: (e as Error).message }, 'the notes of the recorded rows this rollback took aside were not cleared'));
             return { tables: r.tables, served_schema: r.served?.schema ?? '', served_tables: (r.served?.tables ?? []).map((t) => ({ table: t.table, rows: String(t.rows) })), notes: r.notes };
           } catch (err) {
             throw await explainLockWait(await this.alreadyServed(conn, err, schema, req.attempt), this.target(), `roll back ${schema} on production`);

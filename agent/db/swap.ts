@@ -24,6 +24,14 @@ export const lastSchema = (schema: string): string => `${schema}__sy_last`;
  * LANDED), though the agent stopped before it could note so. Dropped right after the note.
  */
 const LANDED_TABLE = '__sy_landed';
+/**
+ * A DB rollback's marker, in `<db>__sy_last`: created as ROLLING_TABLE beside the rollback's
+ * LANDING entries (in `__sy_last`.`__sy_kept`: the rollback drops `__sy_prev`, ledger and all),
+ * and renamed ROLLED_TABLE by the rollback's own RENAME TABLE. Found so, that RENAME ran and the
+ * recorded rows are in `__sy_last`, though the agent stopped before its records were told.
+ */
+const ROLLING_TABLE = '__sy_rolling';
+const ROLLED_TABLE = '__sy_rolled';
 /** Tables of `__sy_prev` that are ours, not production's. */
 const notProduction = (name: string): boolean => name === KEPT_TABLE || name === LANDED_TABLE;
 
@@ -141,12 +149,49 @@ async function recordTriggersInLast(conn: Connection, target: string, table: str
  */
 export async function landedRecords(conn: Connection, target: string, records: LiveRecord[]): Promise<LiveRecord[]> {
   if (!(await hasKeptAside(conn, target))) return [];
-  const prev = prevSchema(target);
-  const ledger = qt(prev, KEPT_TABLE);
-  const marker = (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prev, LANDED_TABLE])).length > 0;
-  if (marker) await noteLanded(conn, ledger);
+  return settleLanding(conn, prevSchema(target), LANDED_TABLE, undefined, records);
+}
+
+/**
+ * Of `records` (the agent's records of rows in the live tables), those a DB rollback already took
+ * into `<db>__sy_last`, though the agent stopped before it was told (see ROLLING_TABLE). What a
+ * stopped rollback left is settled first, as landedRecords does for a copy.
+ */
+export async function rolledBackRecords(conn: Connection, target: string, records: LiveRecord[]): Promise<LiveRecord[]> {
+  const last = lastSchema(target);
+  if (!(await tableExists(conn, last, KEPT_TABLE))) return [];
+  return settleLanding(conn, last, ROLLED_TABLE, ROLLING_TABLE, records);
+}
+
+/**
+ * The agent was told where a rollback took the recorded rows: its LANDED entries have served. A
+ * ledger left empty goes (the rollback created it for them, or it holds nothing to keep).
+ */
+export async function forgetRolledBack(conn: Connection, target: string): Promise<void> {
+  const last = lastSchema(target);
+  if (!(await tableExists(conn, last, KEPT_TABLE))) return;
+  await conn.query(`DELETE FROM ${qt(last, KEPT_TABLE)} WHERE kind = '${LANDED}'`);
+  const [n] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(last, KEPT_TABLE)}`);
+  if (Number(n?.n ?? 1) === 0) await conn.query(`DROP TABLE IF EXISTS ${qt(last, KEPT_TABLE)}`);
+}
+
+async function tableExists(conn: Connection, schema: string, table: string): Promise<boolean> {
+  return (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [schema, table])).length > 0;
+}
+
+/**
+ * The LANDING entries of `schema`.`__sy_kept` become LANDED when `marker` is in `schema` (the
+ * RENAME TABLE that moved it ran), and go when it is not; the marker goes, and `unmoved` (its name
+ * before that RENAME) too. Returns the `records` a LANDED entry names; LANDED entries no record
+ * matches any more (the agent was told since) go.
+ */
+async function settleLanding(conn: Connection, schema: string, marker: string, unmoved: string | undefined, records: LiveRecord[]): Promise<LiveRecord[]> {
+  const ledger = qt(schema, KEPT_TABLE);
+  const ran = await tableExists(conn, schema, marker);
+  if (ran) await noteLanded(conn, ledger);
   else await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LANDING}'`);
-  if (marker) await conn.query(`DROP TABLE IF EXISTS ${qt(prev, LANDED_TABLE)}`);
+  if (ran) await conn.query(`DROP TABLE IF EXISTS ${qt(schema, marker)}`);
+  if (unmoved !== undefined) await conn.query(`DROP TABLE IF EXISTS ${qt(schema, unmoved)}`);
   const notes = await rows<{ name: string; print: string }>(conn, `SELECT name, create_sql AS print FROM ${ledger} WHERE kind = '${LANDED}'`);
   if (notes.length === 0) return [];
   const printOf = new Map(notes.map((n) => [String(n.name), String(n.print)]));
@@ -678,6 +723,7 @@ export async function rollbackSwap(
     );
   }
   const last = lastSchema(target);
+  const lastExisted = await schemaExists(conn, last);
   const keepLive = opts.keepLive === true;
   const notes: string[] = [];
   const served = keepLive ? await freeServedSchema(conn, target) : undefined;
@@ -745,11 +791,25 @@ export async function rollbackSwap(
     ...current.tables.filter((t) => own.get(t.name)?.schema !== target).map((t) => `${qt(target, t.name)} TO ${to(t.name)}`),
     ...kept.map((t) => `${qt(prev, t.name)} TO ${qt(target, t.name)}`),
   ];
+  // The agent's records are told the rows went to `__sy_last` only after this returns (rolledBack):
+  // until then `__sy_last`'s ledger says it — `__sy_prev`'s goes with the rollback — and the
+  // marker the RENAME renames says whether they went (see ROLLING_TABLE). Left untold, the next
+  // preflight forgot the records (their rows no longer live) and keep never merged those rows.
+  const marking = liveRecords.length > 0;
+  const ledger = qt(last, KEPT_TABLE);
   try {
-    if (whole.size > 0 || [...own.values()].some((x) => x.schema === last)) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+    if (marking || whole.size > 0 || [...own.values()].some((x) => x.schema === last)) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+    if (marking) {
+      await createKeptTable(conn, last, true);
+      await conn.query(`DROP TABLE IF EXISTS ${qt(last, ROLLING_TABLE)}, ${qt(last, ROLLED_TABLE)}`);
+      await conn.query(`CREATE TABLE ${qt(last, ROLLING_TABLE)} (rolled TINYINT)`);
+      await noteLanding(conn, ledger, liveRecords);
+      moves.push(`${qt(last, ROLLING_TABLE)} TO ${qt(last, ROLLED_TABLE)}`);
+    }
     await dropAllObjects(conn, target, current.objects);
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
   } catch (err) {
+    if (marking) await unmark(conn, last, lastExisted);
     // A session holding a table (lock wait) stops the drop of its trigger or the RENAME: no table
     // moved. The objects already dropped come back, and the new served schema, holding only its
     // record, goes: a retry would otherwise leave it behind, empty, and take the next name.
@@ -760,6 +820,10 @@ export async function rollbackSwap(
     throw err;
   }
   if (served !== undefined) opts.servedLog?.moved(served);
+  if (marking) {
+    await noteLanded(conn, ledger);
+    await conn.query(`DROP TABLE IF EXISTS ${qt(last, ROLLED_TABLE)}`);
+  }
   const staying = [...own].filter(([, o]) => o.schema === target).flatMap(([name]) => ownTriggers.get(name) ?? []);
   const notRecreated = await recreateKept(conn, target, [...keptObjects, ...staying, ...added], logger ?? silent);
   notes.push(...(await keepNotRecreated(conn, target, notRecreated, logger ?? silent)));
@@ -788,6 +852,22 @@ export async function rollbackSwap(
   }
   logger?.warn({ schema: target, served, tables: counts }, 'live copy kept after a rollback: it may hold rows written on production since the DNS switch');
   return { tables: kept.map((t) => t.name), served: { schema: served, tables: counts }, notes };
+}
+
+/**
+ * A rollback's RENAME TABLE failed: its LANDING entries and marker go (best effort: the caller is
+ * failing already), and `__sy_last` too when this rollback created it and it holds nothing else.
+ */
+async function unmark(conn: Connection, last: string, lastExisted: boolean): Promise<void> {
+  try {
+    await conn.query(`DELETE FROM ${qt(last, KEPT_TABLE)} WHERE kind = '${LANDING}'`);
+    await conn.query(`DROP TABLE IF EXISTS ${qt(last, ROLLING_TABLE)}`);
+    if (lastExisted || !(await schemaHoldsOnlyRecord(conn, last))) return;
+    const [n] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(last, KEPT_TABLE)}`);
+    if (Number(n?.n ?? 1) === 0) await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`);
+  } catch {
+    // Left, the next preflight, copy or rollback settles them (rolledBackRecords).
+  }
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as unknown as Logger;

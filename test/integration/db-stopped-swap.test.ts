@@ -157,3 +157,61 @@ test('a rerun copy stopped past its RENAME TABLE, then retried: the replaced tab
   assert.equal(Number(merged.rows_merged), 2);
   assert.deepEqual(await liveOrders(p, [11, 12]), KEPT.slice(1));
 });
+
+/**
+ * A DB rollback that stops past its own RENAME TABLE, before the agent's records were told where
+ * the recorded rows went: a client reading `__sy_prev`'s ledger holds up the rollback's DROP of
+ * `__sy_prev`, which comes after the RENAME, until it gives up.
+ */
+async function rollbackStoppedPastRename(env: Env): Promise<void> {
+  const x = await env.production.rootConnection();
+  try {
+    await x.query('START TRANSACTION');
+    await x.query('SELECT COUNT(*) FROM shop__sy_prev.__sy_kept');
+    await assert.rejects(calls(env).rollback(), /gave up waiting for a lock/);
+  } finally {
+    await x.query('ROLLBACK');
+    await x.end();
+  }
+  assert.deepEqual(await liveOrders(env.p, [1, 2, 3, 10, 11, 12]), [{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }], "the RENAME ran: production's own tables are live");
+  assert.deepEqual(await keptOrders(env.p), KEPT, 'the stopped rollback took rows 11 and 12 into __sy_last');
+}
+
+const rollbackNotes = async (p: Connection) =>
+  (await p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop__sy_last' AND TABLE_NAME LIKE '\\_\\_sy\\_%'"))[0];
+
+test('a DB rollback stopped past its RENAME TABLE, before the agent was told: preflight keeps the records of the rows it took into __sy_last, and keep merges them after the next copy', async (t) => {
+  const env = await twoAgents(t, shop, { productionDatabase: { lockWaitSeconds: 1 } });
+  const { p } = env;
+  const { preflight, copy, keep } = calls(env);
+  await keptAndRecorded(env);
+  await rollbackStoppedPastRename(env);
+  const again = await preflight();
+  assert.equal(Number(again.production_only_rows), 3, 'told again as kept aside, not forgotten');
+  assert.match(again.notes.join('\n'), /orders: 3 rows only production had, recorded by an earlier preflight, are kept aside in shop__sy_last/);
+  assert.deepEqual(await rollbackNotes(p), [], "the rollback's notes and marker went once the agent was told");
+  await copy();
+  const merged = await keep();
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual(await liveOrders(p, [10, 11, 12]), KEPT);
+});
+
+test('a DB rollback stopped past its RENAME TABLE, retried, then a copy without preflight: the rows it took into __sy_last are not taken for rows of production’s own tables, and keep merges them', async (t) => {
+  const env = await twoAgents(t, shop, { productionDatabase: { lockWaitSeconds: 1 } });
+  const { p } = env;
+  const { copy, keep, rollback } = calls(env);
+  await keptAndRecorded(env);
+  await rollbackStoppedPastRename(env);
+  // Stopped right after the RENAME instead, before it noted so: the entries written before it, and
+  // the marker the RENAME renamed.
+  await p.query("UPDATE shop__sy_last.__sy_kept SET kind = 'LANDING' WHERE kind = 'LANDED'");
+  await p.query('CREATE TABLE shop__sy_last.__sy_rolled (rolled TINYINT)');
+  await assert.rejects(rollback(), /production's tables are live already/);
+  await copy();
+  assert.deepEqual(await rollbackNotes(p), []);
+  const merged = await keep();
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual(await liveOrders(p, [10, 11, 12]), KEPT);
+});
