@@ -348,7 +348,7 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     if (!firstCopy) await dropIfEmpty(conn, dest);
     // Likewise the `__sy_last` created for the tables that did not move, left empty.
     if (madeLast && (await schemaEmpty(conn, last).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`).catch(() => undefined);
-    throw await swapFailed(conn, target, blocking, err, logger);
+    throw await swapFailed(conn, target, blocking, err, logger, current.exists ? await putDefaultBack(conn, target, current, logger) : undefined);
   }
   // The recorded rows of the tables replaced were joined, or moved with them: the next live tables' are others.
   if (!firstCopy) await noteLanded(conn, qt(prev, KEPT_TABLE));
@@ -393,8 +393,8 @@ async function keptInLast(conn: Connection, target: string, current: SchemaInfo,
  * error names each with the server's reason, and its definition is recorded in
  * `<db>__sy_last`.`__sy_kept`, as those a rollback cannot re-create are, until release.
  */
-async function swapFailed(conn: Connection, target: string, dropped: SchemaObject[], err: unknown, logger: Logger): Promise<SwitchyardError> {
-  const why = (err as Error).message;
+async function swapFailed(conn: Connection, target: string, dropped: SchemaObject[], err: unknown, logger: Logger, defaultLeft?: string): Promise<SwitchyardError> {
+  const why = `${(err as Error).message}${defaultLeft === undefined ? '' : `; ${defaultLeft}`}`;
   let lost: Array<NotRecreated & { object: SchemaObject }> = [];
   try {
     const left = await existingObjects(conn, target);
@@ -403,7 +403,7 @@ async function swapFailed(conn: Connection, target: string, dropped: SchemaObjec
     // The server could not even be asked what is left: every one dropped is told, none proven back.
     lost = dropped.map((o) => ({ kind: o.kind, name: o.name, reason: `not known to be back: ${(e as Error).message}`, object: o }));
   }
-  if (lost.length === 0) return new SwitchyardError('SY_DB', `swap into ${target} failed, production unchanged: ${why}`, { cause: err });
+  if (lost.length === 0) return new SwitchyardError('SY_DB', `swap into ${target} failed, ${defaultLeft === undefined ? 'production unchanged' : "production's tables unchanged"}: ${why}`, { cause: err });
   const where = await recordInLast(conn, target, lost.map((f) => f.object), logger);
   const aftermath = `${lost.length === 1 ? 'a view or trigger' : `${lost.length} views and triggers`} dropped for the swap could not be put back: ${lost.map((f) => `${f.kind} ${f.name} (${f.reason})`).join('; ')}; ${lost.length === 1 ? 'its definition is' : 'their definitions are'} kept in ${where}, to re-create by hand`;
   logger.error({ schema: target, notRestored: lost.map((f) => ({ kind: f.kind, name: f.name, createSql: f.object.createSql, err: f.reason })) }, 'objects dropped for a failed swap not put back');
@@ -411,6 +411,22 @@ async function swapFailed(conn: Connection, target: string, dropped: SchemaObjec
     cause: err,
     details: { notRestored: lost.map((f) => `${f.kind} ${f.name}`), definitionsKeptIn: where, aftermath },
   });
+}
+
+/**
+ * A swap that failed puts production's default character set and collation back: the swap set
+ * staging's before its RENAME TABLE, and left so, tables production's site creates later took
+ * staging's defaults though its own tables are live. Returns what could not be put back, for the
+ * error to say (the caller is failing already, with its own error).
+ */
+async function putDefaultBack(conn: Connection, target: string, current: SchemaInfo, logger: Logger): Promise<string | undefined> {
+  try {
+    await conn.query(`ALTER DATABASE ${qi(target)} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation}`);
+    return undefined;
+  } catch (e) {
+    logger.error({ schema: target, charset: current.defaultCharset, collation: current.defaultCollation, err: (e as Error).message }, "production's default character set could not be put back after a failed swap");
+    return `its default character set and collation could not be put back to ${current.defaultCharset} / ${current.defaultCollation} (${(e as Error).message}): ALTER DATABASE ${target} CHARACTER SET ${current.defaultCharset} COLLATE ${current.defaultCollation} by hand`;
+  }
 }
 
 /**

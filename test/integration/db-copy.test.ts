@@ -402,3 +402,36 @@ test('a swap failing with many triggers it dropped behind one held table gives u
   assert.ok(seconds < 18, `the swap failed after ${seconds} s`);
   assert.deepEqual(await objectsOf(p, 'shop'), ['TRIGGER legacy_trg', 'VIEW v_accounts'], 'the objects of tables no one held came back');
 });
+
+test("a copy whose RENAME TABLE gives up puts production's default character set and collation back, on a first copy and on a rerun", async (t) => {
+  const { s, p, production, prodAgent, peer } = await twoAgents(t, async ({ s: stag, p: prod }) => {
+    await stag.query('ALTER DATABASE shop CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+    await prod.query('ALTER DATABASE shop CHARACTER SET latin1 COLLATE latin1_swedish_ci');
+    for (const c of [stag, prod]) {
+      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) CHARACTER SET utf8mb4 ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.orders VALUES (1, 'a')");
+    }
+  }, { productionDatabase: { lockWaitSeconds: 1 } });
+  const defaults = async () => (await p.query("SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop'"))[0];
+  const copy = () => streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  const x = await production.rootConnection();
+  t.after(() => x.end());
+  const heldUp = async () => {
+    await x.query('START TRANSACTION');
+    await x.query('SELECT COUNT(*) FROM shop.orders');
+    try {
+      await assert.rejects(copy(), /gave up waiting for a lock/);
+    } finally {
+      await x.query('ROLLBACK');
+    }
+  };
+  await heldUp();
+  assert.deepEqual(await defaults(), [{ cs: 'latin1', co: 'latin1_swedish_ci' }], "production's own default, not staging's");
+  await copy();
+  assert.deepEqual(await defaults(), [{ cs: 'utf8mb4', co: 'utf8mb4_unicode_ci' }], "a copy swapped in takes staging's");
+  await s.query('ALTER DATABASE shop CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci');
+  await heldUp();
+  assert.deepEqual(await defaults(), [{ cs: 'utf8mb4', co: 'utf8mb4_unicode_ci' }], "the rerun that gave up left the live copy's default");
+  await copy();
+  assert.deepEqual(await defaults(), [{ cs: 'utf8mb4', co: 'utf8mb4_general_ci' }]);
+});
