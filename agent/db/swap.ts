@@ -15,6 +15,15 @@ import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, t
 export { KEPT_TABLE };
 /** A `__sy_kept` entry naming ("KIND name") an object the copy created from staging's definitions: not production's. */
 const COPIED = 'COPIED';
+/**
+ * Where a rerun copy, a DB rollback (not keeping the live copy) and sync's re-copy move the tables
+ * they drop, in their RENAME TABLE, and then drop it whole. It holds only what that step drops:
+ * copies of staging's tables (a rerun's or a rollback's recorded rows joined `__sy_last` first;
+ * sync's re-copy replaces a table whose rows its repair would replace anyway); tables only
+ * production has, and those holding recorded rows `__sy_last` lacks, go elsewhere in the same
+ * RENAME. So a retry may drop one a step stopped after its RENAME left (its answer lost): that
+ * step was about to. Anything else moved here must change that.
+ */
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
 /** On a rerun, the tables the rerun replaced: production-only rows recorded since the first copy live there. */
 export const lastSchema = (schema: string): string => `${schema}__sy_last`;
