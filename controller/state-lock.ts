@@ -111,8 +111,11 @@ function pidNamespace(): string | null {
 function liveness(h: LockHolder, host: string, ns: string | null): Liveness {
   if (h.host !== host) return 'unknown';
   // Another container under the same host name: its pids are not ours to look up. One side
-  // without a namespace (an older version's row, no /proc) cannot be compared either.
-  if (h.pidNs !== ns) return 'unknown';
+  // without a namespace (no /proc) cannot be compared either — except a row of a version before
+  // namespaces and heartbeats, checked by its pid as that version did: refused, it needed
+  // --take-over after every crash on a plain host once upgraded, and no wait could end that.
+  const legacy = h.pidNs === null && h.beatAt === null;
+  if (h.pidNs !== ns && !legacy) return 'unknown';
   // Same pid as ours: another controller of this process, or this pid's previous life (a
   // container restarted hands its process the same pid).
   if (h.pid === process.pid) return heldHere.has(h.token) ? 'alive' : 'gone';

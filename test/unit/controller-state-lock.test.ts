@@ -200,6 +200,16 @@ test('a controller in another container with the same host name is not taken for
   await assert.rejects(lockStateFile(store, file, silentLogger(), noWait), conflict(file, 'the lock does not record its pid namespace'));
   assert.equal(store.controllerLock.get()?.token, 'other');
 
+  // A row of a version before namespaces and heartbeats on this host is checked by its pid, as
+  // that version did: a crashed one's pid is gone, and the upgraded controller takes over without
+  // --take-over; one whose pid runs is refused.
+  putHolder(store, { pid: 4_194_303, pidNs: null, beatAt: null });
+  const afterUpgrade = await lockStateFile(store, file, silentLogger(), noWait);
+  assert.equal(store.controllerLock.get()?.token, afterUpgrade.holder.token, 'the older version\'s lock of a gone pid is taken over');
+  afterUpgrade.release();
+  putHolder(store, { pid: process.ppid, pidNs: null, beatAt: null });
+  await assert.rejects(lockStateFile(store, file, silentLogger(), noWait), conflict(file, `pid ${process.ppid}`, 'stop that controller first'));
+
   // In this namespace the pid is checked as before: this pid's previous life is gone.
   putHolder(store, { pid: process.pid, pidNs: OUR_PID_NS });
   const lock = await lockStateFile(store, file, silentLogger());
