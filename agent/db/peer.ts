@@ -64,17 +64,28 @@ export function createDatabaseClient(address: string, transport: PeerTransport, 
   });
 }
 
-function unary<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: Req): Promise<Res> {
+/**
+ * An error the staging agent answered with, named as its: this agent relays it to the controller,
+ * and a bare "schema x does not exist on this server" there read as production's own fault, so
+ * the operator looked at the wrong host.
+ */
+export function stagingError(err: unknown, where: string): SwitchyardError {
+  const e = fromGrpcError(err, where);
+  if (e.message.startsWith(`${where}:`)) return e;
+  return new SwitchyardError(e.code, `${where}: ${e.message}`, { ...(e.field === undefined ? {} : { field: e.field }), ...(e.details === undefined ? {} : { details: e.details }), cause: err });
+}
+
+function unary<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: Req, where: string): Promise<Res> {
   return new Promise((resolve, reject) => {
-    fn(req, (err, res) => (err !== null ? reject(fromGrpcError(err, 'staging agent')) : resolve(res as Res)));
+    fn(req, (err, res) => (err !== null ? reject(stagingError(err, where)) : resolve(res as Res)));
   });
 }
 
-async function* streamOf<T>(call: grpc.ClientReadableStream<T>): AsyncGenerator<T> {
+async function* streamOf<T>(call: grpc.ClientReadableStream<T>, where: string): AsyncGenerator<T> {
   try {
     for await (const m of call) yield m as T;
   } catch (err) {
-    throw fromGrpcError(err, 'staging agent');
+    throw stagingError(err, where);
   } finally {
     call.cancel();
   }
@@ -83,21 +94,24 @@ async function* streamOf<T>(call: grpc.ClientReadableStream<T>): AsyncGenerator<
 export class GrpcSourcePeer implements SourcePeer {
   private readonly client: DatabaseClient;
   private readonly token: string;
+  /** How its errors name the staging agent. */
+  private readonly where: string;
 
   constructor(peer: PeerTransfer__Output, transport: PeerTransport) {
     if (peer.peer_address === '' || peer.transfer_token === '') throw new SwitchyardError('SY_VALIDATION', 'peer.peer_address and peer.transfer_token are required', { field: 'peer' });
+    this.where = `staging agent at ${peer.peer_address}`;
     this.client = createDatabaseClient(peer.peer_address, transport, peer.peer_server_name);
     this.token = peer.transfer_token;
   }
 
   async openSnapshot(parallelism: number): Promise<RemoteSnapshot> {
-    const info = await unary(this.client.OpenSnapshot.bind(this.client), { token: this.token, parallelism });
+    const info = await unary(this.client.OpenSnapshot.bind(this.client), { token: this.token, parallelism }, this.where);
     return snapshotFromWire(info);
   }
 
   async *streamTable(snapshotId: string, table: string, range?: RangeBounds, onBoundaries?: (keys: Key[]) => void, chunkBytes = 0, rows?: { onFormat: (f: RowFormat) => void }): AsyncIterable<Buffer> {
     let told = false;
-    for await (const m of streamOf(this.client.StreamTable({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null, chunk_bytes: chunkBytes, format: rows === undefined ? '' : 'rows' }))) {
+    for await (const m of streamOf(this.client.StreamTable({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null, chunk_bytes: chunkBytes, format: rows === undefined ? '' : 'rows' }), this.where)) {
       const format: RowFormat = m.format === 'rows' ? 'rows' : 'tsv';
       if (!told) {
         rows?.onFormat(format);
@@ -111,24 +125,24 @@ export class GrpcSourcePeer implements SourcePeer {
 
   checksumChunks(snapshotId: string, tables: string[], targetMs: number, plans: TableChunksPlan[] = [], algo = ''): AsyncIterable<ChunkChecksum__Output> {
     const wire = plans.map((p) => ({ table: p.table, boundaries: p.boundaries.map(keyToWire), only: p.only }));
-    return streamOf(this.client.ChecksumChunks({ token: this.token, snapshot_id: snapshotId, tables, target_ms: targetMs, plans: wire, algo }));
+    return streamOf(this.client.ChecksumChunks({ token: this.token, snapshot_id: snapshotId, tables, target_ms: targetMs, plans: wire, algo }), this.where);
   }
 
   async *streamKeys(snapshotId: string, table: string, range?: RangeBounds): AsyncIterable<Key[]> {
-    for await (const b of streamOf(this.client.StreamKeys({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null }))) {
+    for await (const b of streamOf(this.client.StreamKeys({ token: this.token, snapshot_id: snapshotId, table, range: rangeToWire(range) ?? null }), this.where)) {
       yield b.keys.map((k) => keyFromWire(k)!);
     }
   }
 
   async *streamRowHashes(snapshotId: string, table: string, algo: string): AsyncIterable<Key[]> {
-    for await (const b of streamOf(this.client.StreamKeys({ token: this.token, snapshot_id: snapshotId, table, row_hashes: true, algo }))) {
+    for await (const b of streamOf(this.client.StreamKeys({ token: this.token, snapshot_id: snapshotId, table, row_hashes: true, algo }), this.where)) {
       if (!b.row_hashes) throw new SwitchyardError('SY_PRECONDITION', `table ${table}: the staging agent sent keys, not row hashes; it is older than comparing tables without a key by their rows — upgrade it`);
       yield b.keys.map((k) => keyFromWire(k)!);
     }
   }
 
   async closeSnapshot(snapshotId: string): Promise<void> {
-    await unary(this.client.CloseSnapshot.bind(this.client), { token: this.token, snapshot_id: snapshotId });
+    await unary(this.client.CloseSnapshot.bind(this.client), { token: this.token, snapshot_id: snapshotId }, this.where);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { agentConfig, loadFixture, streamCall, unaryCall } from '../helpers/db-fixture.js';
-import { twoAgents, type TwoAgents } from '../helpers/db-pair.js';
+import { authorizeTransfer, twoAgents, type TwoAgents } from '../helpers/db-pair.js';
 import type { PreflightReport__Output } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import { preflightDatabase, mergeProductionOnly, ProductionOnlyStore } from '../../agent/db/preflight.js';
@@ -63,6 +63,16 @@ test('preflight finds production-only rows and auto-increment risk; keep merges 
   assert.equal(Number(merged.rows_merged), Number(pre2.production_only_rows));
   const [[after]] = (await p.query("SELECT COUNT(*) AS n FROM shop.orders WHERE customer IN ('late-webhook', 'late-test', 'staging-new')")) as unknown as [[{ n: number }]];
   assert.equal(after.n, 3, 'staging rows and the kept rows side by side');
+});
+
+test("a staging schema that does not exist: the production agent's error names the staging agent, not itself", async (t) => {
+  const { stagingAgent, prodAgent } = await twoAgents(t);
+  const missing = { ...(await authorizeTransfer(stagingAgent, 'wp_nope')), target_schema: 'shop' };
+  await assert.rejects(unaryCall(prodAgent.client, 'PreflightDatabase', { peer: missing }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.match(err.message, new RegExp(`staging agent at ${stagingAgent.address.replace(/[.]/g, '\\.')}: schema wp_nope does not exist`));
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_NOT_FOUND']);
+    return true;
+  });
 });
 
 test('keep merges rows back without firing their triggers again (what the triggers wrote is merged too); the triggers are back and fire afterwards', async (t) => {
