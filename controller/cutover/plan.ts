@@ -9,6 +9,7 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { parseYaml, unreadableWhy, validate } from '../../shared/config/load.js';
 import { parseRedirectsCsv, RedirectRule } from './redirects-csv.js';
 import type { TtlLimits } from '../dns/ttl-limits.js';
+import { normalizeName } from '../dns/provider.js';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
 const NonEmpty = Type.String({ minLength: 1 });
@@ -190,6 +191,19 @@ export function checkProviderTtl(plan: Plan, provider: string, limits: TtlLimits
   }
 }
 
+/**
+ * The record to switch must be in the zone the provider is asked about: a name outside it got as
+ * far as preflight, which failed with the provider's bare 404. Compared as the providers compare
+ * names (case-insensitive, a trailing dot ignored).
+ */
+function checkDnsName(plan: Plan): void {
+  const zone = normalizeName(plan.dns.zone);
+  const name = normalizeName(plan.dns.name);
+  // The root zone ('.') holds every name.
+  if (zone === '' || name === zone || name.endsWith(`.${zone}`)) return;
+  throw invalid('dns.name', `${JSON.stringify(plan.dns.name)} is not in dns.zone ${JSON.stringify(plan.dns.zone)}; give the record's full name in that zone (e.g. www.${zone}), or the zone its name is in`);
+}
+
 function checkOrigin(plan: Plan, side: 'staging' | 'production'): void {
   try {
     new URL(plan[side].origin);
@@ -219,6 +233,7 @@ export function parsePlan(input: unknown, ctx: PlanContext): Plan {
   if (!providers.has(plan.dns.provider)) {
     throw invalid('dns.provider', `unknown DNS provider ${JSON.stringify(plan.dns.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
   }
+  checkDnsName(plan);
   if (plan.cdn !== undefined && !providers.has(plan.cdn.provider)) {
     throw invalid('cdn.provider', `unknown provider ${JSON.stringify(plan.cdn.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
   }

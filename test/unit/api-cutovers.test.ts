@@ -685,6 +685,27 @@ test('a plan whose TTL Cloudflare would refuse (2..59; 1 is automatic, served as
   assert.equal((await post({ ttl: 1 })).statusCode, 201, 'automatic (300 s) within maxTtl 300');
 });
 
+test('a plan whose dns.name is not in dns.zone is a 400 problem naming dns.name at create, not a provider 404 at preflight', async (t) => {
+  const { app } = await harness(t);
+  const post = (zone: string, name: string) => {
+    const input = planInput();
+    Object.assign(input.dns as Record<string, unknown>, { zone, name });
+    return app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: input });
+  };
+  for (const [zone, name] of [['example.com', 'www.example.org'], ['example.com', 'wwwexample.com'], ['shop.example.com', 'www.example.com'], ['example.com', 'www']]) {
+    const res = await post(zone!, name!);
+    assert.equal(res.statusCode, 400, `${name} in ${zone}: ${res.body}`);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', 'dns.name']);
+    assert.match(problem.detail, new RegExp(`key dns\\.name: "${name!.replace(/[.]/g, '\\.')}" is not in dns\\.zone "${zone!.replace(/[.]/g, '\\.')}"`));
+  }
+  // Names compare as DNS compares them: any case, one trailing dot on either.
+  for (const [zone, name] of [['example.com', 'www.example.com'], ['Example.COM.', 'WWW.example.com'], ['example.com', 'www.Example.Com.'], ['example.com', 'example.com.'], ['example.com.', 'EXAMPLE.COM']]) {
+    assert.equal((await post(zone!, name!)).statusCode, 201, `${name} in ${zone}`);
+  }
+});
+
 test('GET /v1/cutovers pages past 500 with a cursor: next link in body and Link header, stable when cutovers are created meanwhile', async (t) => {
   // A clock that moves only now and then: many cutovers share a created time, so the order
   // within one instant (by id) must hold across pages too.
