@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { packageRoot } from '../../shared/paths.js';
@@ -29,6 +29,18 @@ test('demo --serve prints every promised line, then DEMO_READY, and the environm
   for (const n of NAMES) assert.ok(vars[n], `${n} printed`);
   const lines = stdout.split('\n');
   assert.ok(lines.indexOf('DEMO_READY') > Math.max(...NAMES.map((n) => lines.findIndex((l) => l.startsWith(`${n}=`)))), 'DEMO_READY comes last');
+
+  // The README's sample of this output names the same steps, and preflight's counts as this run
+  // printed them (an added check had left it promising "10 passed"). Timings, sizes and the
+  // validate count (web vitals run only where Chromium is) vary by machine.
+  const readme = readFileSync(join(packageRoot(), 'README.md'), 'utf8');
+  const from = readme.indexOf('```', readme.indexOf('What the demo prints'));
+  const sample = readme.slice(from, readme.indexOf('```', from + 3));
+  const stepLines = (text: string) => [...text.matchAll(/^ {2}✔ (\w+) +succeeded +\S+ +(.*)$/gm)].map((m) => ({ step: m[1]!, text: m[2]! }));
+  const printed = stepLines(stdout).slice(0, 11);
+  assert.deepEqual(stepLines(sample).map((l) => l.step), printed.map((l) => l.step), "the README sample's steps are the demo's");
+  const counts = (text: string) => text.match(/\d+ passed, \d+ warning\(s\), \d+ failed/)?.[0];
+  assert.equal(counts(stepLines(sample).find((l) => l.step === 'preflight')!.text), counts(printed.find((l) => l.step === 'preflight')!.text), "the README sample's preflight counts are the demo's");
 
   const agents = await fetch(`${vars.SWITCHYARD_URL}/v1/agents`, { headers: { authorization: `Bearer ${vars.SWITCHYARD_TOKEN}` } });
   assert.equal(agents.status, 200);
