@@ -36,7 +36,7 @@ export function titleOf(doc: HtmlDoc): string | null {
 /** Why this looks like a server's placeholder rather than a site, or null. */
 export function placeholderOf(doc: HtmlDoc): string | null {
   const title = titleOf(doc);
-  if (title !== null && title !== '' && PLACEHOLDER_TITLES.some((r) => r.test(title))) return `title ${JSON.stringify(title)}`;
+  if (title !== null && title !== '' && PLACEHOLDER_TITLES.some((r) => r.test(title))) return `title ${quoted(title)}`;
   // Apache's own index.html: `<html><body><h1>It works!</h1></body></html>`, no title.
   const h1 = doc.elements.find((e) => e.tag === 'h1');
   if ((title === null || title === '') && h1 !== undefined && /^\s*it works!?\s*$/i.test(h1.text)) return '"It works!"';
@@ -106,32 +106,32 @@ export function siteIdentityFindings(
   const sameTitle = (b: Baseline): boolean => titlesMatch(title, b.title, sides, rewrite);
   // A placeholder is this site only where staging's page was that placeholder too.
   const matches = (b: Baseline): boolean => sameTitle(b) && (placeholder === null || b.placeholder !== null);
-  const what = placeholder === null ? `title ${JSON.stringify(title ?? '')}` : `the web server's placeholder page (${placeholder})`;
+  const what = placeholder === null ? `title ${quoted(title)}` : `the web server's placeholder page (${placeholder})`;
   const fallThrough = "typically the server's default vhost answering because this site's vhost is missing, not enabled or does not match the name (server_name/ServerName)";
   const ph = placeholder === null ? {} : { placeholder };
-  const atRecord = recorded === undefined ? {} : { recordedTitle: recorded.page.title, recordedStatus: recorded.page.status, recordedAt: recorded.recordedAt, recordedBy: recorded.by };
+  const atRecord = recorded === undefined ? {} : { recordedTitle: recordedTitle(recorded.page.title), recordedStatus: recorded.page.status, recordedAt: recorded.recordedAt, recordedBy: recorded.by };
   const by = recorded?.by ?? 'preflight';
   const whenRecorded = `when ${by} recorded it (${recorded?.recordedAt ?? ''})`;
   if (live !== null) {
-    const evidence = { title, stagingTitle: live.title, baseline: 'staging', ...atRecord, ...ph };
-    if (matches(live)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging`, evidence)];
+    const evidence = { title: recordedTitle(title), stagingTitle: recordedTitle(live.title), baseline: 'staging', ...atRecord, ...ph };
+    if (matches(live)) return [f.pass(`title ${quoted(title)} as on staging`, evidence)];
     // A maintenance page served with a 200 is not the site either.
-    if (rec !== null && matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; staging now answers ${JSON.stringify(live.title ?? '')} (its maintenance page?)`, { ...evidence, baseline: by })];
-    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${JSON.stringify(live.title ?? '')} — ${fallThrough}`, evidence)];
+    if (rec !== null && matches(rec)) return [f.pass(`title ${quoted(title)} as on staging ${whenRecorded}; staging now answers ${quoted(live.title)} (its maintenance page?)`, { ...evidence, baseline: by })];
+    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging has ${quoted(live.title)} — ${fallThrough}`, evidence)];
   }
   const why =
-    answered !== null ? `staging, locked, answers 200 with ${JSON.stringify(answered.title ?? '')}` : staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
+    answered !== null ? `staging, locked, answers 200 with ${quoted(answered.title)}` : staging === null ? 'staging did not answer' : staging.status !== 200 ? `staging answers ${staging.status}` : 'staging is not HTML';
   if (rec !== null) {
-    const evidence = { title, stagingTitle: rec.title, baseline: by, ...atRecord, ...ph };
-    if (matches(rec)) return [f.pass(`title ${JSON.stringify(title ?? '')} as on staging ${whenRecorded}; ${why} now`, evidence)];
-    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging had ${JSON.stringify(rec.title ?? '')} ${whenRecorded} (${why} now) — ${fallThrough}`, evidence)];
+    const evidence = { title: recordedTitle(title), stagingTitle: recordedTitle(rec.title), baseline: by, ...atRecord, ...ph };
+    if (matches(rec)) return [f.pass(`title ${quoted(title)} as on staging ${whenRecorded}; ${why} now`, evidence)];
+    return [f.fail(`production answers with another site, not staging's copy: ${what} where staging had ${quoted(rec.title)} ${whenRecorded} (${why} now) — ${fallThrough}`, evidence)];
   }
-  const evidence = { title, stagingTitle: null, baseline: null, ...(answered === null ? {} : { stagingNowTitle: answered.title }), ...atRecord, ...ph };
+  const evidence = { title: recordedTitle(title), stagingTitle: null, baseline: null, ...(answered === null ? {} : { stagingNowTitle: recordedTitle(answered.title) }), ...atRecord, ...ph };
   if (placeholder !== null) return [f.fail(`production answers with the web server's placeholder page (${placeholder}), not the site — ${fallThrough}`, evidence)];
   const at = `at ${by} (${recorded?.recordedAt ?? ''})`;
   const none = recorded === undefined ? 'no baseline' : recorded.page.status === null ? `and it ${noPageText(recorded.page, true)} ${at}` : recorded.page.status !== 200 ? `and it answered ${recorded.page.status} ${at}` : `and its page was not HTML ${at}`;
   // A check that could not be made is not a pass: the page may be a neighbour site's.
-  return [f.warn(`title ${JSON.stringify(title ?? '')} on ${path}; not compared (${why}, ${none}): this page may not be the site`, evidence)];
+  return [f.warn(`title ${quoted(title)} on ${path}; not compared (${why}, ${none}): this page may not be the site`, evidence)];
 }
 
 /**
@@ -173,4 +173,9 @@ function recordedTitle(t: string | null): string | null {
   if (t === null) return null;
   const chars = Array.from(t);
   return chars.length > TITLE_RECORDED_MAX ? `${chars.slice(0, TITLE_RECORDED_MAX - 1).join('')}…` : t;
+}
+
+/** A title quoted in a finding's message: cut as a page row records it, so a <title> never closed does not put the page in every message. */
+function quoted(t: string | null): string {
+  return JSON.stringify(recordedTitle(t ?? ''));
 }
