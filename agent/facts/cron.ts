@@ -2,7 +2,6 @@
 // lacks the line loses its scheduled work silently after the cutover. A command may hold a secret
 // (`mysqldump -pSECRET`, `curl -u user:pass`): it is read, hashed and dropped here, as env values
 // are, and only its program name travels. Nothing returned, noted or thrown contains command text.
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CronEntry } from '../../shared/proto-gen/switchyard/v1/CronEntry.js';
 import type { CronEnvVar } from '../../shared/proto-gen/switchyard/v1/CronEnvVar.js';
@@ -12,6 +11,7 @@ import type { Collected } from './collected.js';
 import { agentUser, envDigest } from './env.js';
 import { errorMessage, findOnPath, runTool, type ToolEnv } from './exec.js';
 import { expandGlob } from './glob.js';
+import { readSmallFile } from './small-file.js';
 
 /** System crontabs: a user column before each command. */
 export const DEFAULT_CRON_FILES = ['/etc/crontab', '/etc/cron.d/*'];
@@ -176,7 +176,11 @@ async function readUserCrontab(user: string, spoolDirs: string[], me: string, to
   for (const dir of spoolDirs) {
     const path = join(dir, user);
     try {
-      return { text: await readFile(path, 'utf8'), file: path };
+      const read = await readSmallFile(path);
+      if ('text' in read) return { text: read.text, file: path };
+      if (read.directory) continue;
+      // cron itself passes over a crontab that is not a regular file or is this large: unknown, not empty.
+      return { unreadable: { file: path, user, error: read.refused } };
     } catch (err) {
       if (ABSENT.has(code(err)) || code(err) === 'EISDIR') continue;
       denied ??= { path, code: code(err) };
@@ -217,7 +221,12 @@ export async function collectCronFacts(sources: CronSources, salt: string, tools
   for (const file of system) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const read = await readSmallFile(file);
+      if (!('text' in read)) {
+        facts.unreadable.push({ file, user: '', error: read.refused });
+        continue;
+      }
+      text = read.text;
     } catch (err) {
       if (!ABSENT.has(code(err))) facts.unreadable.push({ file, user: '', error: `cannot read: ${code(err)}` });
       continue;

@@ -3,13 +3,13 @@
 // run the site with another memory_limit. A value whose setting may hold a secret is read, hashed
 // and dropped here, as env values are: nothing returned, noted or thrown contains one.
 import { dirname } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { FpmPoolSetting } from '../../shared/proto-gen/switchyard/v1/FpmPoolSetting.js';
 import type { FpmPoolUnreadable } from '../../shared/proto-gen/switchyard/v1/FpmPoolUnreadable.js';
 import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
 import type { Collected } from './collected.js';
 import { envDigest } from './env.js';
 import { expandGlob } from './glob.js';
+import { readSmallFile } from './small-file.js';
 
 /** Where Debian/Ubuntu, RHEL/Fedora and the official Docker images keep pool files. */
 export const DEFAULT_FPM_POOLS = ['/etc/php/*/fpm/pool.d/*.conf', '/etc/php-fpm.d/*.conf', '/usr/local/etc/php-fpm.d/*.conf'];
@@ -129,7 +129,12 @@ export async function collectFpmFacts(patterns: string[], salt: string): Promise
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      const read = await readSmallFile(file);
+      if (!('text' in read)) {
+        unreadable.push({ file, pool: '', name: '', error: read.refused });
+        continue;
+      }
+      text = read.text;
     } catch (err) {
       unreadable.push({ file, pool: '', name: '', error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
       continue;

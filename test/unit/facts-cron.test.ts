@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectCronFacts, cronProgram, parseCrontab } from '../../agent/facts/cron.js';
 import { envDigest } from '../../agent/facts/env.js';
+import { SMALL_FILE_CAP } from '../../agent/facts/small-file.js';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { compareRuntimeFacts, cronSchedule } from '../../controller/parity/runtime.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
@@ -253,4 +255,39 @@ test('parity: a crontab production could not read is unknown there, not missing;
   const old = compareRuntimeFacts(staging, mockFacts('prod-1', { cron: null }), names);
   assert.equal(old.rows.find((r) => r.key === 'cron.job.www-data:php')?.unreadable, true);
   assert.equal(compareRuntimeFacts(mockFacts('staging-1', { cron: null }), mockFacts('prod-1', { cron: null }), names).unreadable?.length, 0);
+});
+
+test('a user crontab that is a FIFO or over 1 MiB is unreadable with the reason, never read (a FIFO would hang collection, a huge file fill memory); so is a huge system crontab', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'spool'));
+  const fifo = join(dir, 'spool/deploy');
+  execFileSync('mkfifo', [fifo]);
+  write(join(dir, 'spool/www-data'), `* * * * * php /srv/site/cron.php\n${'#'.repeat(SMALL_FILE_CAP)}\n`);
+  write(join(dir, 'cron.d/big'), `* * * * * root php /srv/site/cron.php\n${'#'.repeat(SMALL_FILE_CAP)}\n`);
+  const sources = { files: [join(dir, 'cron.d/*')], users: ['deploy', 'www-data'], spoolDirs: [join(dir, 'spool')] };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => {
+    timer = setTimeout(() => resolve('hung'), 5000);
+  });
+  const got = await Promise.race([collectCronFacts(sources, SALT, {}, 'root'), hung]);
+  clearTimeout(timer);
+  if (got === 'hung') {
+    // The reader waits in a blocking open: a writer's open and close give it end of file, so the run can end.
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    assert.fail('reading a FIFO crontab waited for a writer');
+  }
+  assert.deepEqual(got.facts.entries, []);
+  assert.deepEqual(got.facts.files, []);
+  assert.deepEqual(
+    got.facts.unreadable!.map((u) => [u.file, u.user]),
+    [
+      [join(dir, 'cron.d/big'), ''],
+      [fifo, 'deploy'],
+      [join(dir, 'spool/www-data'), 'www-data'],
+    ],
+  );
+  assert.match(got.facts.unreadable![0]!.error!, /over the 1048576-byte limit/);
+  assert.match(got.facts.unreadable![1]!.error!, /not a regular file/);
+  assert.match(got.facts.unreadable![2]!.error!, /over the 1048576-byte limit/);
+  assert.equal(got.notes.length, 3);
 });

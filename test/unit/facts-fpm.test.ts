@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectFpmFacts, parseFpmPoolFile } from '../../agent/facts/fpm.js';
 import { envDigest } from '../../agent/facts/env.js';
+import { SMALL_FILE_CAP } from '../../agent/facts/small-file.js';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { expandGlob } from '../../agent/facts/glob.js';
 import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
@@ -175,4 +176,15 @@ test('an APM licence key and a password on the sendmail_path command line set in
   assert.equal(byName.get('memory_limit')?.value, '256M');
   const everything = JSON.stringify(facts) + lines.join('\n');
   for (const secret of ['S3cretLicence', 'S3cret-Mail-Pw']) assert.ok(!everything.includes(secret), `${secret} leaked`);
+});
+
+test('a pool file over 1 MiB is unreadable with the reason, not read whole into memory; the other pools still count', async (t) => {
+  const dir = tempDir(t);
+  const big = write(join(dir, 'pool.d/big.conf'), ['[big]', 'php_value[memory_limit] = 2G', ';'.repeat(SMALL_FILE_CAP)]);
+  write(join(dir, 'pool.d/www.conf'), ['[www]', 'php_value[memory_limit] = 256M']);
+  const { facts, notes } = await collectFpmFacts([join(dir, 'pool.d/*.conf')], SALT);
+  assert.deepEqual(facts.settings!.map((s) => [s.pool, s.name, s.value]), [['www', 'memory_limit', '256M']]);
+  assert.deepEqual(facts.unreadable!.map((u) => [u.file, u.pool]), [[big, '']]);
+  assert.match(facts.unreadable![0]!.error!, /over the 1048576-byte limit/);
+  assert.equal(notes.length, 1);
 });
