@@ -388,10 +388,26 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
  * one under a free name, and said so.
  */
 async function keptInLast(conn: Connection, target: string, current: SchemaInfo, staging: SchemaInfo): Promise<Array<{ table: string; as: string }>> {
-  const have = new Set((await inspectSchema(conn, lastSchema(target), { objects: false })).tables.map((t) => t.name));
-  const stagingHas = new Set(staging.tables.map((t) => t.name));
-  const join = current.tables.filter((t) => !have.has(t.name)).map((t) => ({ table: t.name, as: t.name }));
-  for (const t of current.tables.filter((x) => have.has(x.name) && !stagingHas.has(x.name))) join.push({ table: t.name, as: freeName(t.name, have) });
+  const have = (await inspectSchema(conn, lastSchema(target), { objects: false })).tables.map((t) => t.name);
+  return namesInLast(current.tables.map((t) => t.name), have, staging.tables.map((t) => t.name));
+}
+
+/**
+ * keptInLast's choice of names: `live` tables `last` lacks keep theirs; one only production has
+ * whose name `last` holds gets a free one. Each name chosen is reserved: two tables given one name
+ * (long names alike in their first 60 characters, or a live `x__sy_2` beside a kept `x`) made the
+ * RENAME fail on every retry.
+ */
+export function namesInLast(live: readonly string[], last: readonly string[], staging: readonly string[]): Array<{ table: string; as: string }> {
+  const have = new Set(last);
+  const stagingHas = new Set(staging);
+  const join = live.filter((t) => !have.has(t)).map((t) => ({ table: t, as: t }));
+  const taken = new Set([...have, ...join.map((j) => j.as)]);
+  for (const t of live.filter((x) => have.has(x) && !stagingHas.has(x))) {
+    const as = freeName(t, taken);
+    taken.add(as);
+    join.push({ table: t, as });
+  }
   return join;
 }
 
