@@ -643,6 +643,7 @@ async function recreateKept(conn: Connection, target: string, objects: SchemaObj
         const key = `${o.kind} ${o.name}`;
         const left = Math.ceil((deadline - Date.now()) / 1000);
         let reason = gaveUp.get(key);
+        let lockWait = reason !== undefined;
         if (reason === undefined || wait === undefined || left > 0) {
           try {
             if (wait !== undefined) await conn.query('SET SESSION lock_wait_timeout = ?', [Math.max(1, Math.min(wait, left))]);
@@ -650,11 +651,14 @@ async function recreateKept(conn: Connection, target: string, objects: SchemaObj
             continue;
           } catch (err) {
             reason = (err as Error).message;
-            if (errnoOf(err) === 1205) gaveUp.set(key, reason);
+            lockWait = errnoOf(err) === 1205;
+            if (lockWait) gaveUp.set(key, reason);
             if (pass === 0) continue;
           }
         }
-        logger.warn({ schema: target, kind: o.kind, name: o.name, createSql: o.createSql, err: reason }, 'a kept object does not fit the tables put back: not re-created, its definition');
+        // Said by the reason: one held up by another session's lock fits the tables well enough.
+        const why = lockWait ? 'could not be re-created: gave up waiting for a lock another session holds on its table' : 'does not fit the tables put back';
+        logger.warn({ schema: target, kind: o.kind, name: o.name, createSql: o.createSql, err: reason }, `a kept object ${why}: not re-created, its definition`);
         failed.push({ kind: o.kind, name: o.name, reason, object: o });
       }
     }

@@ -14,7 +14,7 @@ import type { MariaDbInstance } from './mariadb.js';
 import type { AgentConfig } from '../../agent/config.js';
 import { DatabaseService } from '../../agent/db/service.js';
 import type { Db } from '../../shared/state/sqlite.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { ProtoGrpcType as DatabaseProto } from '../../shared/proto-gen/database.js';
 import type { DatabaseClient } from '../../shared/proto-gen/switchyard/v1/Database.js';
@@ -120,9 +120,9 @@ export interface RunningAgent {
 }
 
 /** A Database service on host:0, plaintext on loopback, with a client to it; its state in `state` (with DB_MIGRATIONS) or in memory. */
-export async function startDbAgent(t: Pick<TestContext, 'after'>, config: AgentConfig, opts: { state?: Db } = {}): Promise<RunningAgent> {
+export async function startDbAgent(t: Pick<TestContext, 'after'>, config: AgentConfig, opts: { state?: Db; logger?: Logger } = {}): Promise<RunningAgent> {
   const server = new grpc.Server();
-  const service = new DatabaseService({ config, logger: createLogger({ level: process.env.SWITCHYARD_LOG_LEVEL ?? 'silent', destination: process.stderr }), ...(opts.state === undefined ? {} : { state: opts.state }) });
+  const service = new DatabaseService({ config, logger: opts.logger ?? createLogger({ level: process.env.SWITCHYARD_LOG_LEVEL ?? 'silent', destination: process.stderr }), ...(opts.state === undefined ? {} : { state: opts.state }) });
   service.addToServer(server);
   const port = await new Promise<number>((resolve, reject) => server.bindAsync(`${config.listen.host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   const address = `${config.listen.host}:${port}`;

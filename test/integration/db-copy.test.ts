@@ -9,6 +9,7 @@ import { silentLogger } from '../../shared/logger.js';
 import { fromGrpcError } from '../../shared/errors.js';
 import type { Connection } from 'mysql2/promise';
 import { ChunkCache } from '../../agent/db/chunk-cache.js';
+import { capturingLogger } from '../helpers/facts.js';
 
 async function prepare(t: TestContext) {
   const { staging, production, s, p } = await twoServers(t);
@@ -135,7 +136,8 @@ async function swapHeldUp(t: TestContext, moreTriggers = 0) {
   for (let i = 1; i <= moreTriggers; i++) await p.query(`CREATE TRIGGER shop.orders_t${i} BEFORE INSERT ON shop.orders FOR EACH ROW SET NEW.note = TRIM(NEW.note)`);
   await p.query('CREATE VIEW shop.v_accounts AS SELECT id, name FROM shop.accounts');
   const cfg = agentConfig('prod-1', production);
-  const prodAgent = await startDbAgent(t, { ...cfg, database: { ...cfg.database!, lockWaitSeconds: 2 } });
+  const { logger, lines } = capturingLogger();
+  const prodAgent = await startDbAgent(t, { ...cfg, database: { ...cfg.database!, lockWaitSeconds: 2 } }, { logger });
   const [x, y] = [await production.rootConnection(), await production.rootConnection()];
   t.after(async () => {
     await x.end();
@@ -158,15 +160,20 @@ async function swapHeldUp(t: TestContext, moreTriggers = 0) {
   const seconds = (Date.now() - held) / 1000;
   await x.query('ROLLBACK');
   await y.query('ROLLBACK');
-  return { p, prodAgent, peer, err, seconds };
+  return { p, prodAgent, peer, err, seconds, lines };
 }
 
 const objectsOf = async (p: Connection, schema: string) =>
   ((await p.query('SELECT CONCAT(\'TRIGGER \', TRIGGER_NAME) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? UNION ALL SELECT CONCAT(\'VIEW \', TABLE_NAME) FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY 1', [schema, schema])) as unknown as [Array<{ n: string }>])[0].map((r) => r.n);
 
 test('a swap that fails with a trigger it dropped that cannot be put back: the error names it, with the reason, and where its definition is kept', async (t) => {
-  const { p, err } = await swapHeldUp(t);
+  const { p, err, lines } = await swapHeldUp(t);
   assert.ok(err !== undefined, 'the copy fails');
+  // The agent's log says why by the reason: a lock wait, not a definition that no longer fits.
+  const given = lines.map((l) => JSON.parse(l) as { msg: string; name?: string }).filter((l) => l.name === 'orders_upper' && /kept object/.test(l.msg));
+  assert.ok(given.length > 0, 'the trigger not put back is logged');
+  for (const l of given) assert.match(l.msg, /gave up waiting for a lock another session holds/);
+  for (const l of given) assert.doesNotMatch(l.msg, /does not fit/);
   assert.match(err.message, /gave up waiting for a lock another session holds/);
   assert.match(err.message, /a view or trigger dropped for the swap could not be put back: TRIGGER orders_upper \(create trigger orders_upper: Lock wait timeout exceeded; try restarting transaction \(ER_LOCK_WAIT_TIMEOUT\)\); its definition is kept in shop__sy_last\.__sy_kept until release, to re-create by hand/);
   assert.doesNotMatch(err.message, /v_accounts|legacy_trg/, 'the view and the trigger of a table no one held came back: not named');
