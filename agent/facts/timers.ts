@@ -3,7 +3,8 @@
 // the admin's, not the distribution's packages' in /lib, which differ between any two hosts and are
 // no part of the site. A timer's schedule is no secret and is shown; the service's ExecStart lines
 // may hold one and travel as a digest only.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { readSmallFile } from './small-file.js';
 import { join } from 'node:path';
 import type { TimerFacts } from '../../shared/proto-gen/switchyard/v1/TimerFacts.js';
 import type { Collected } from './collected.js';
@@ -56,7 +57,8 @@ async function findUnit(dirs: string[], names: string[]): Promise<Read> {
       try {
         // A unit linked to /dev/null is masked: not a unit file.
         if (!(await stat(file)).isFile()) continue;
-        return { text: await readFile(file, 'utf8'), file };
+        const read = await readSmallFile(file);
+        return 'text' in read ? { text: read.text, file } : { error: read.refused, file };
       } catch (err) {
         if (ABSENT.has(code(err))) continue;
         return { error: `cannot read: ${code(err)}`, file };
@@ -93,7 +95,9 @@ async function dropIns(dirs: string[], name: string): Promise<{ texts: string[];
     try {
       // Never open what is not a file (a FIFO would wait for a writer forever).
       if (!(await stat(file)).isFile()) continue;
-      texts.push(await readFile(file, 'utf8'));
+      const read = await readSmallFile(file);
+      if (!('text' in read)) return { texts: [], error: { error: read.refused, file } };
+      texts.push(read.text);
     } catch (err) {
       if (ABSENT.has(code(err))) continue;
       return { texts: [], error: { error: `cannot read: ${code(err)}`, file } };

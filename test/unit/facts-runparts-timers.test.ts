@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { collectRunPartsFacts, PARTS_READ_CAP, partsLabel } from '../../agent/facts/runparts.js';
 import { collectTimerFacts, parseUnit } from '../../agent/facts/timers.js';
 import { envDigest } from '../../agent/facts/env.js';
+import { SMALL_FILE_CAP } from '../../agent/facts/small-file.js';
 import { timerSchedule } from '../../controller/parity/runtime.js';
 
 const SALT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
@@ -147,4 +148,26 @@ test('timers: one the agent cannot read is unreadable by name; an unreadable *.w
   assert.deepEqual(all.facts.timers, []);
   assert.deepEqual(all.facts.unreadable, [{ name: '', file: join(sys, 'other.target.wants'), error: 'cannot read: ELOOP' }]);
   assert.deepEqual((await collectTimerFacts([sys], '')).facts.unreadable, [{ name: '', file: '', error: 'no salt was sent to digest commands with' }]);
+});
+
+test('timers: a unit file or drop-in over the size limit is unknown with the reason, not read whole into memory', async (t) => {
+  const root = tempDir(t);
+  const sys = join(root, 'system');
+  const huge = `[Timer]\nOnCalendar=daily\n#${'x'.repeat(SMALL_FILE_CAP)}\n`;
+  write(join(sys, 'big.timer'), huge);
+  write(join(sys, 'small.timer'), '[Timer]\nOnCalendar=hourly\n');
+  write(join(sys, 'small.timer.d/big.conf'), huge);
+  mkdirSync(join(sys, 'timers.target.wants'));
+  symlinkSync('../big.timer', join(sys, 'timers.target.wants/big.timer'));
+  symlinkSync('../small.timer', join(sys, 'timers.target.wants/small.timer'));
+  const { facts } = await collectTimerFacts([sys], SALT);
+  assert.deepEqual(facts.timers, []);
+  const over = `${Buffer.byteLength(huge)} bytes, over the ${SMALL_FILE_CAP}-byte limit for this file, not read`;
+  assert.deepEqual(
+    (facts.unreadable ?? []).map((u) => [u.name, u.file, u.error]),
+    [
+      ['big', join(sys, 'big.timer'), over],
+      ['small', join(sys, 'small.timer.d/big.conf'), over],
+    ],
+  );
 });
