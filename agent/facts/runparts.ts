@@ -8,6 +8,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RunPartsFacts } from '../../shared/proto-gen/switchyard/v1/RunPartsFacts.js';
 import type { Collected } from './collected.js';
+import { readUpTo } from './small-file.js';
 
 /** Debian, RHEL and Alpine-with-cronie layouts; anacron runs the same directories. */
 export const DEFAULT_PARTS_DIRS = ['/etc/cron.hourly', '/etc/cron.daily', '/etc/cron.weekly', '/etc/cron.monthly'];
@@ -58,14 +59,7 @@ async function readScript(file: string, salt: string): Promise<Script> {
     const s = await handle.stat();
     if (!s.isFile()) return { skip: 'not a regular file' };
     if (s.size > PARTS_READ_CAP) return { digest: digest(salt, `size ${s.size} mtime ${s.mtime.toISOString()}`), large: true };
-    const buf = Buffer.alloc(s.size);
-    let read = 0;
-    while (read < buf.length) {
-      const { bytesRead } = await handle.read(buf, read, buf.length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return { digest: digest(salt, buf.subarray(0, read)), large: false };
+    return { digest: digest(salt, await readUpTo(handle, s.size)), large: false };
   } catch (err) {
     return { error: `cannot read: ${code(err)}` };
   } finally {

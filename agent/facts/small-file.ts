@@ -2,7 +2,7 @@
 // a FIFO left at its path would block a plain read until a writer comes, and a huge file would be
 // read whole into the agent's memory. Both are refused with a reason, as runparts.ts does for scripts.
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 /** Crontabs and pool files are a few KiB; one larger than this is not read. */
 export const SMALL_FILE_CAP = 1024 * 1024;
@@ -22,16 +22,21 @@ export async function readSmallFile(path: string, cap = SMALL_FILE_CAP): Promise
     if (s.isDirectory()) return { refused: 'a directory, not a file', directory: true };
     if (!s.isFile()) return { refused: 'not a regular file (a FIFO, socket or device), not read' };
     if (s.size > cap) return { refused: `${s.size} bytes, over the ${cap}-byte limit for this file, not read` };
-    const buf = Buffer.alloc(s.size);
-    let read = 0;
-    while (read < buf.length) {
-      const { bytesRead } = await handle.read(buf, read, buf.length - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
     // Grown since the stat: still only what fits under the cap is read.
-    return { text: buf.subarray(0, read).toString('utf8') };
+    return { text: (await readUpTo(handle, s.size)).toString('utf8') };
   } finally {
     await handle.close();
   }
+}
+
+/** At most `size` bytes from the start of `handle` (fewer when the file shrank since its stat). */
+export async function readUpTo(handle: FileHandle, size: number): Promise<Buffer> {
+  const buf = Buffer.alloc(size);
+  let read = 0;
+  while (read < buf.length) {
+    const { bytesRead } = await handle.read(buf, read, buf.length - read, read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  return buf.subarray(0, read);
 }
