@@ -295,14 +295,7 @@ test('a controller restarted during the watch counts on from where its stored co
   assert.equal(stored()?.accessLog.countedTo?.dev, statSync(log).dev.toString());
   appendFileSync(log, logLine(503).repeat(60));
 
-  const store2 = CutoverStore.open(file);
-  t.after(() => store2.close());
-  const world2 = new FakeWorld();
-  world2.stagingLocked = world.stagingLocked;
-  world2.dnsValue = world.dnsValue;
-  const second = newEngine(store2, { executors: fakeSteps(world2, { monitor: monitorExecutor({ agents }) }), rollback: fakeRollback(world2) });
-  t.after(() => second.close());
-  second.resumeAfterRestart();
+  const { store2, world2, second } = restartController(t, file, world, agents);
   await until(() => ['rolled_back', 'paused', 'failed', 'rollback_failed'].includes(second.get(id).state), 20_000);
   const view = second.get(id);
   assert.equal(view.state, 'rolled_back', `the burst while the controller was down was missed: ${JSON.stringify(view.steps.find((s) => s.name === 'monitor')?.result)}`);
@@ -334,14 +327,7 @@ test('a controller restarted during the watch goes on with the same window: 5xx 
   await engine.close();
   assert.equal(store.cutovers.get(id)!.state, 'interrupted');
 
-  const store2 = CutoverStore.open(file);
-  t.after(() => store2.close());
-  const world2 = new FakeWorld();
-  world2.stagingLocked = world.stagingLocked;
-  world2.dnsValue = world.dnsValue;
-  const second = newEngine(store2, { executors: fakeSteps(world2, { monitor: monitorExecutor({ agents }) }), rollback: fakeRollback(world2) });
-  t.after(() => second.close());
-  second.resumeAfterRestart();
+  const { store2, world2, second } = restartController(t, file, world, agents);
   // 50 more after the restart (counted on from where the stored counts ended): 80 of ~110 requests in the window.
   appendFileSync(log, logLine(503).repeat(50));
   await until(() => ['rolled_back', 'paused', 'failed', 'rollback_failed'].includes(second.get(id).state), 30_000);
@@ -354,3 +340,16 @@ test('a controller restarted during the watch goes on with the same window: 5xx 
   assert.ok(world2.calls.includes('rollback:dns'));
   assert.equal(storedWindow?.filter((s) => s.source === 'log').reduce((n, s) => n + s.errors, 0), 30, 'the window\'s samples were stored with the counts');
 });
+
+/** The controller started again on the state file after a stop: a new store, world and engine, the interrupted watch resumed. */
+function restartController(t: TestContext, file: string, world: FakeWorld, agents: Parameters<typeof monitorExecutor>[0]['agents']) {
+  const store2 = CutoverStore.open(file);
+  t.after(() => store2.close());
+  const world2 = new FakeWorld();
+  world2.stagingLocked = world.stagingLocked;
+  world2.dnsValue = world.dnsValue;
+  const second = newEngine(store2, { executors: fakeSteps(world2, { monitor: monitorExecutor({ agents }) }), rollback: fakeRollback(world2) });
+  t.after(() => second.close());
+  second.resumeAfterRestart();
+  return { store2, world2, second };
+}
