@@ -404,11 +404,13 @@ interface CronJobRef {
 }
 
 /**
- * Row keys of both sides' cron entries, so a job lines up with its counterpart: `cron.job.USER:PROGRAM`,
- * numbered (`#1`, `#2`, …) where that user runs the program more than once on either side. Within
- * one user and program, entries pair by schedule and command digest first, then by digest alone (the
- * schedule changed), by schedule alone (the command changed), then in file order — a pair that is
- * not identical is one row that differs, not two that are each on one side only.
+ * Row keys of both sides' cron entries, so a job lines up with its counterpart. A user running a
+ * program once on each side: `cron.job.USER:PROGRAM`, paired whatever changed (one row that
+ * differs). More than once on either side: `cron.job.USER:PROGRAM@SCHEDULE` (the schedule
+ * spelled out, `#1`, `#2`, … only among jobs of one schedule), so a job removed or added leaves
+ * every other key as it was. Within one user and program, entries pair by schedule and command
+ * digest first, then by digest alone (the schedule changed: staging's schedule keys the row), then
+ * by schedule alone (the command changed); what is left is on its side only. Never command text.
  */
 function cronJobKeys(sides: CronJobRef[][]): string[][] {
   const keys = sides.map((entries) => entries.map(() => ''));
@@ -421,39 +423,51 @@ function cronJobKeys(sides: CronJobRef[][]): string[][] {
     }),
   );
   for (const [group, [s = [], p = []]] of groups) {
+    if (s.length <= 1 && p.length <= 1) {
+      for (const i of s) keys[0]![i] = `cron.job.${group}`;
+      for (const j of p) keys[1]![j] = `cron.job.${group}`;
+      continue;
+    }
     const at = (side: number, i: number) => ({ ...sides[side]![i]!, schedule: cronSchedule(sides[side]![i]!.schedule) });
-    const pairs: Array<[number, number]> = [];
+    /** Each row: staging's entry, production's, and the schedule naming it. */
+    const rows: Array<{ i?: number; j?: number; schedule: string }> = [];
     const freeS = new Set(s);
     const freeP = new Set(p);
     const passes: Array<(a: CronJobRef, b: CronJobRef) => boolean> = [
       (a, b) => a.schedule === b.schedule && a.digest === b.digest,
       (a, b) => a.digest === b.digest,
       (a, b) => a.schedule === b.schedule,
-      () => true,
     ];
     for (const same of passes) {
       for (const i of freeS) {
         const j = [...freeP].find((j) => same(at(0, i), at(1, j)));
         if (j === undefined) continue;
-        pairs.push([i, j]);
+        rows.push({ i, j, schedule: at(0, i).schedule });
         freeS.delete(i);
         freeP.delete(j);
       }
     }
-    // Numbered in staging's file order, production's own jobs after.
-    const staged: Array<[number, number | undefined]> = [...pairs, ...[...freeS].map((i) => [i, undefined] as [number, undefined])].sort((a, b) => a[0] - b[0]);
-    const slots: Array<[number | undefined, number | undefined]> = [...staged, ...[...freeP].map((j) => [undefined, j] as [undefined, number])];
-    slots.forEach(([i, j], n) => {
-      const key = `cron.job.${group}${slots.length > 1 ? `#${n + 1}` : ''}`;
-      if (i !== undefined) keys[0]![i] = key;
-      if (j !== undefined) keys[1]![j] = key;
-    });
+    for (const i of freeS) rows.push({ i, schedule: at(0, i).schedule });
+    for (const j of freeP) rows.push({ j, schedule: at(1, j).schedule });
+    // Numbered within a schedule in staging's file order, production's own jobs after.
+    const order = (r: { i?: number; j?: number }) => (r.i !== undefined ? r.i : sides[0]!.length + r.j!);
+    const bySchedule = new Map<string, typeof rows>();
+    for (const r of rows) bySchedule.set(r.schedule, [...(bySchedule.get(r.schedule) ?? []), r]);
+    for (const [schedule, slots] of bySchedule) {
+      slots.sort((a, b) => order(a) - order(b));
+      slots.forEach((r, n) => {
+        // `@reboot` is its own name: `php@reboot`, not `php@@reboot`.
+        const key = `cron.job.${group}${schedule.startsWith('@') ? '' : '@'}${schedule}${slots.length > 1 ? `#${n + 1}` : ''}`;
+        if (r.i !== undefined) keys[0]![r.i] = key;
+        if (r.j !== undefined) keys[1]![r.j] = key;
+      });
+    }
   }
   return keys;
 }
 
 /**
- * Cron jobs as `cron.job.USER:PROGRAM` (keys from cronJobKeys): schedule and command digest, compared
+ * Cron jobs as `cron.job.USER:PROGRAM[@SCHEDULE]` (keys from cronJobKeys): schedule and command digest, compared
  * with the schedule spelled out; `NAME=value` lines as `cron.env.SCOPE:NAME` by digest, SCOPE being
  * the system crontab's path or `crontab:USER` for a user's own.
  */

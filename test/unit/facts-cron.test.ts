@@ -221,9 +221,9 @@ test('parity: a job production lacks is missing; another schedule or command for
       ['cron.env./etc/cron.d/site:MAILTO', d('ops@example.com'), d('ops@example.com'), 'equal'],
       ['cron.job.root:logrotate', `15 3 * * * [${d('/usr/sbin/logrotate /etc/logrotate.conf')}]`, `15 3 * * * [${d('/usr/sbin/logrotate /etc/logrotate.d/site')}]`, 'differs'],
       ['cron.job.www-data:backup', `@daily [${d('/usr/local/bin/backup --to s3://bucket')}]`, `0 0 * * * [${d('/usr/local/bin/backup --to s3://bucket')}]`, 'equal'],
-      // Paired by digest: the indexer job's schedule changed; wp-cron is the one gone.
-      ['cron.job.www-data:php#1', `*/5 * * * * [${d('php /var/www/site/wp-cron.php')}]`, null, 'missing'],
-      ['cron.job.www-data:php#2', `0 * * * * [${d('php /var/www/site/bin/magento indexer:reindex')}]`, `*/15 * * * * [${d('php /var/www/site/bin/magento indexer:reindex')}]`, 'differs'],
+      // Two php jobs: keyed by schedule. Paired by digest: the indexer job's schedule changed (staging's keys it); wp-cron is the one gone.
+      ['cron.job.www-data:php@*/5 * * * *', `*/5 * * * * [${d('php /var/www/site/wp-cron.php')}]`, null, 'missing'],
+      ['cron.job.www-data:php@0 * * * *', `0 * * * * [${d('php /var/www/site/bin/magento indexer:reindex')}]`, `*/15 * * * * [${d('php /var/www/site/bin/magento indexer:reindex')}]`, 'differs'],
     ],
   );
   assert.ok(!JSON.stringify(table).includes('wp-cron'));
@@ -233,6 +233,41 @@ test('parity: a job production lacks is missing; another schedule or command for
   const moved = withCron('prod-1', STAGING_CRON.split('\n').slice(1, 4).map((l) => l.replace(' www-data ', ' ')).join('\n'), 'www-data');
   const m = compareRuntimeFacts(withCron('staging-1', STAGING_CRON.split('\n').slice(1, 4).join('\n')), moved, names);
   assert.deepEqual(m.rows.filter((r) => r.category === 'cron').map((r) => r.status), ['equal', 'equal', 'equal']);
+});
+
+test('parity: removing one of a user\'s jobs of one program is one missing row; the others keep their keys and stay equal, also when staging loses the first', () => {
+  const jobs = [
+    '*/5 * * * * www-data php /var/www/site/wp-cron.php',
+    '0 * * * * www-data php /var/www/site/bin/magento indexer:reindex',
+    '30 2 * * * www-data php /var/www/site/bin/magento cache:flush',
+    '@reboot www-data php /var/www/site/bin/warm.php',
+    // Two jobs of one schedule: numbered among themselves only.
+    '* * * * * www-data php /var/www/site/queue-a.php',
+    '* * * * * www-data php /var/www/site/queue-b.php',
+  ];
+  const staging = withCron('staging-1', jobs.join('\n'));
+  // Production lacks the first job and the first of the two every-minute ones.
+  const production = withCron('prod-1', [jobs[1], jobs[2], jobs[3], jobs[5]].join('\n'));
+  const table = compareRuntimeFacts(staging, production, names);
+  const rows = table.rows.filter((r) => r.key.startsWith('cron.job.'));
+  assert.deepEqual(
+    rows.map((r) => [r.key, r.status]).sort(),
+    [
+      ['cron.job.www-data:php@* * * * *#1', 'missing'],
+      ['cron.job.www-data:php@* * * * *#2', 'equal'],
+      ['cron.job.www-data:php@*/5 * * * *', 'missing'],
+      ['cron.job.www-data:php@0 * * * *', 'equal'],
+      ['cron.job.www-data:php@30 2 * * *', 'equal'],
+      ['cron.job.www-data:php@reboot', 'equal'],
+    ],
+  );
+  // Keys name schedules, never commands.
+  for (const r of rows) assert.doesNotMatch(r.key, /magento|wp-cron|queue|warm/);
+  // Once staging loses the first job too, every other key is the one it was: allowDiffer entries and reports still name them.
+  const later = compareRuntimeFacts(withCron('staging-1', jobs.slice(1).join('\n')), production, names);
+  const keyOf = (t: typeof table, status: string) => t.rows.filter((r) => r.key.startsWith('cron.job.') && r.status === status).map((r) => r.key).sort();
+  assert.deepEqual(keyOf(later, 'equal'), keyOf(table, 'equal'));
+  assert.deepEqual(keyOf(later, 'missing'), ['cron.job.www-data:php@* * * * *#1']);
 });
 
 test('parity: a crontab production could not read is unknown there, not missing; so is all of cron from an agent that could read none; an agent before cron is quiet where neither side has jobs', () => {
