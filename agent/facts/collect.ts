@@ -36,6 +36,8 @@ export interface CollectOptions {
   osReleasePath?: string;
   /** Where LANG and LC_ALL are read from (default: the agent's own environment). */
   localeEnv?: NodeJS.ProcessEnv;
+  /** Where cron looks for run-parts, whose kind decides which cron script names run. */
+  runPartsPaths?: string[];
 }
 
 async function guarded<T>(source: string, fallback: T, run: () => Promise<Collected<T>>, logger: Logger): Promise<Collected<T>> {
@@ -67,7 +69,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
     guarded('php-fpm', FPM_FAILED, () => collectFpmFacts(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt), logger),
     guarded('cron', CRON_FAILED, () => collectCronFacts(cron, salt, opts.tools), logger),
-    guarded('cron scripts', PARTS_FAILED, () => collectRunPartsFacts(config.cron?.partsDirs ?? DEFAULT_PARTS_DIRS, salt), logger),
+    guarded('cron scripts', PARTS_FAILED, () => collectRunPartsFacts(config.cron?.partsDirs ?? DEFAULT_PARTS_DIRS, salt, { runPartsPaths: opts.runPartsPaths, osReleasePath: opts.osReleasePath }), logger),
     guarded('systemd timers', TIMERS_FAILED, () => collectTimerFacts(config.cron?.timerDirs ?? DEFAULT_TIMER_DIRS, salt), logger),
   ]);
   const notes = [os, database, php, web, env, tls, disks, locale, fpm, jobs, parts, timers].flatMap((c) => c.notes);

@@ -7,6 +7,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { readSmallFile } from './small-file.js';
 import { join } from 'node:path';
 import type { TimerFacts } from '../../shared/proto-gen/switchyard/v1/TimerFacts.js';
+import type { TimerSettings } from '../../shared/proto-gen/switchyard/v1/TimerSettings.js';
+import { timespanMicros } from '../../shared/systemd-timespan.js';
 import type { Collected } from './collected.js';
 import { envDigest } from './env.js';
 
@@ -46,6 +48,40 @@ export function parseUnit(text: string, into: Unit = new Map()): Unit {
 }
 
 const values = (u: Unit, section: string, key: string) => u.get(section)?.get(key) ?? [];
+
+/** systemd's boolean spellings (parse_boolean); anything else is no boolean. */
+function unitBoolean(v: string): boolean | undefined {
+  const s = v.toLowerCase();
+  if (['1', 'yes', 'y', 'true', 't', 'on'].includes(s)) return true;
+  if (['0', 'no', 'n', 'false', 'f', 'off'].includes(s)) return false;
+  return undefined;
+}
+
+/** The value systemd ends with: it logs an invalid assignment and ignores it, so the last valid one counts. */
+function lastValid<T>(vs: string[], parse: (v: string) => T | undefined): { raw: string; value: T } | undefined {
+  for (let i = vs.length - 1; i >= 0; i--) {
+    const value = parse(vs[i]!);
+    if (value !== undefined) return { raw: vs[i]!, value };
+  }
+  return undefined;
+}
+
+/**
+ * What changes when and as whom a timer's job runs besides its schedule: Persistent= (a run missed
+ * while the host was down is made up at boot), RandomizedDelaySec= (spread over that window) and
+ * the service's User= (root when unset). `service` undefined: not under the unit directories.
+ */
+export function timerSettings(timer: Unit, service: Unit | undefined): TimerSettings {
+  const persistent = lastValid(values(timer, 'Timer', 'Persistent'), unitBoolean)?.value ?? false;
+  const delay = lastValid(values(timer, 'Timer', 'RandomizedDelaySec'), timespanMicros)?.raw ?? '0';
+  let user = '';
+  if (service !== undefined) {
+    const named = values(service, 'Service', 'User').at(-1);
+    const dynamic = lastValid(values(service, 'Service', 'DynamicUser'), unitBoolean)?.value ?? false;
+    user = named ?? (dynamic ? '(dynamic)' : 'root');
+  }
+  return { persistent: persistent ? 'yes' : 'no', randomized_delay_sec: delay, user };
+}
 
 type Read = { text: string; file: string } | { error: string; file: string } | undefined;
 
@@ -146,7 +182,7 @@ async function enabledTimers(dirs: string[], facts: Required<TimerFacts>): Promi
   return [...names].sort();
 }
 
-/** The enabled timers whose unit files are under `dirs`: schedule and a digest of the service's ExecStart lines. */
+/** The enabled timers whose unit files are under `dirs`: schedule, settings and a digest of the service's ExecStart lines. */
 export async function collectTimerFacts(dirs: string[], salt: string): Promise<Collected<TimerFacts>> {
   const facts: Required<TimerFacts> = { dirs: [], timers: [], unreadable: [] };
   if (salt === '') {
@@ -171,7 +207,7 @@ export async function collectTimerFacts(dirs: string[], salt: string): Promise<C
       continue;
     }
     const digest = unit === undefined ? '' : envDigest(salt, values(unit.unit, 'Service', 'ExecStart').join('\n'));
-    facts.timers.push({ name, schedule, service, service_digest: digest, file: timer.file });
+    facts.timers.push({ name, schedule, service, service_digest: digest, file: timer.file, settings: timerSettings(timer.unit, unit?.unit) });
   }
   const notes = facts.unreadable.map((u) => `systemd timers: ${u.file}: ${u.error}`);
   return { facts, notes };

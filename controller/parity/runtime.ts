@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import { parseEnvUnreadableNote } from '../../shared/env-note.js';
 import type { ParityRow, ParityStatus, ParityTable } from '../../shared/parity.js';
+import { timespanMicros } from '../../shared/systemd-timespan.js';
 
 export interface RuntimeCompareOptions {
   stagingName: string;
@@ -36,7 +37,7 @@ interface Unreadable {
   prefix: string;
   /** Further prefixes the same gap covers (one user's crontab: its jobs and its env rows). */
   alsoPrefixes?: string[];
-  /** `prefix` is one whole key (one script), not the start of others (`backup` is no gap in `backup2`). */
+  /** `prefix` and `alsoPrefixes` are whole keys (one script, one timer's rows), not the start of others (`backup` is no gap in `backup2`). */
   exact?: boolean;
   what: string;
   error: string;
@@ -499,11 +500,15 @@ function notReported(f: Facts__Output, prefix: string, what: string): Unreadable
 /**
  * Scripts run-parts runs as `cron.parts.DIR:NAME` (DIR: hourly, daily, …) by content digest: one
  * production lacks is `missing`, another content `differs`. A script over the agent's read cap is
- * compared by size and modification time, which the row says.
+ * compared by size and modification time, which the row says. Each side lists what its own
+ * run-parts runs (`cron.parts.naming`), so a `backup.sh` only RHEL's runs is on that side only.
  */
 function flattenRunParts(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
   const parts = f.run_parts;
   if (parts === null || parts === undefined) return void unreadable.push(notReported(f, 'cron.parts.', 'cron scripts'));
+  // Which names each host runs (`backup.sh` runs on RHEL, not on Debian) explains a script on one
+  // side only; the scripts' own rows are what is judged.
+  if (parts.naming !== '') put(flat, 'cron.parts.naming', 'cron', `${parts.naming} (${parts.naming_from})`, { compared: parts.naming, informational: true });
   for (const s of parts.scripts) {
     const shown = `[${s.digest.slice(0, DIGEST_SHOWN_CHARS)}]${s.large ? ' (large: size and mtime)' : ''}`;
     put(flat, `cron.parts.${s.dir}:${s.name}`, 'cron', shown, { compared: `${s.large ? 'large' : 'content'}\0${s.digest}` });
@@ -542,25 +547,44 @@ export function timerSchedule(line: string): string {
   return `OnCalendar=${Object.hasOwn(CALENDAR_SHORTHANDS, v.toLowerCase()) ? CALENDAR_SHORTHANDS[v.toLowerCase()]! : v}`;
 }
 
+/** The rows of one timer's settings beside `timer.NAME`, named as the unit files write them. */
+const TIMER_SETTINGS = ['Persistent', 'RandomizedDelaySec', 'User'] as const;
+const timerSettingKeys = (name: string) => TIMER_SETTINGS.map((s) => `timer.${name}.${s}`);
+
 /**
  * Enabled systemd timers of the admin's unit directory as `timer.NAME`: the On*= schedule lines as
- * written (no secret in them) and the unit they start with a digest of its ExecStart lines.
+ * written (no secret in them) and the unit they start with a digest of its ExecStart lines; beside
+ * it `timer.NAME.Persistent`, `timer.NAME.RandomizedDelaySec` (compared as a time span: `10m`
+ * equals `600`) and `timer.NAME.User`, the service's.
  */
 function flattenTimers(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
   const timers = f.timers;
   if (timers === null || timers === undefined) return void unreadable.push(notReported(f, 'timer.', 'systemd timers'));
+  const unsettled: string[] = [];
   for (const t of timers.timers) {
     const runs = `${t.service} [${t.service_digest === '' ? 'not under the unit directory' : t.service_digest.slice(0, DIGEST_SHOWN_CHARS)}]`;
     const shown = `${t.schedule.length === 0 ? '(no schedule)' : t.schedule.join('; ')} → ${runs}`;
     put(flat, `timer.${t.name}`, 'timer', shown, { compared: `${t.schedule.map(timerSchedule).join('\n')}\0${t.service}\0${t.service_digest}` });
+    const st = t.settings;
+    if (st === null || st === undefined) {
+      unsettled.push(...timerSettingKeys(t.name));
+      continue;
+    }
+    const [persistent, delay, user] = timerSettingKeys(t.name) as [string, string, string];
+    put(flat, persistent, 'timer', st.persistent);
+    put(flat, delay, 'timer', st.randomized_delay_sec, { compared: timespanMicros(st.randomized_delay_sec)?.toString() ?? st.randomized_delay_sec });
+    put(flat, user, 'timer', st.user === '' ? `(${t.service} not under the unit directory)` : st.user, { compared: st.user });
   }
+  // An agent before the settings: the other side's are unknown here, quietly unless it has some.
+  if (unsettled.length > 0) unreadable.push({ ...notReported(f, unsettled[0]!, 'systemd timer settings (Persistent=, RandomizedDelaySec=, User=)'), alsoPrefixes: unsettled.slice(1), exact: true });
   for (const u of timers.unreadable) {
     const where = u.file === '' ? '' : ` (${u.file})`;
     if (u.name === '') unreadable.push({ prefix: 'timer.', what: `systemd timers${where}`, error: u.error });
     else {
       const key = `timer.${u.name}`;
       put(flat, key, 'timer', 'unknown', { unknown: true });
-      unreadable.push({ prefix: key, exact: true, what: `systemd timer${where}`, error: u.error });
+      // Its settings are as unknown as its schedule.
+      unreadable.push({ prefix: key, alsoPrefixes: timerSettingKeys(u.name), exact: true, what: `systemd timer${where}`, error: u.error });
     }
   }
 }
@@ -570,7 +594,7 @@ function fillUnknown(a: Flattened, b: Flattened): void {
   for (const [from, to] of [[a, b], [b, a]] as const) {
     for (const [key, v] of from.flat) {
       if (to.flat.has(key)) continue;
-      const gap = to.unreadable.find((u) => (u.exact ? key === u.prefix : [u.prefix, ...(u.alsoPrefixes ?? [])].some((prefix) => key.startsWith(prefix))));
+      const gap = to.unreadable.find((u) => [u.prefix, ...(u.alsoPrefixes ?? [])].some((prefix) => (u.exact ? key === prefix : key.startsWith(prefix))));
       if (gap === undefined) continue;
       gap.used = true;
       to.flat.set(key, { category: v.category, shown: 'unknown', unknown: true });

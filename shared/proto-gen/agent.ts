@@ -34,6 +34,7 @@ import type { ScanTextResponse as _switchyard_v1_ScanTextResponse, ScanTextRespo
 import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from './switchyard/v1/StatusCounts.js';
 import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from './switchyard/v1/TailAccessLogRequest.js';
 import type { TimerFacts as _switchyard_v1_TimerFacts, TimerFacts__Output as _switchyard_v1_TimerFacts__Output } from './switchyard/v1/TimerFacts.js';
+import type { TimerSettings as _switchyard_v1_TimerSettings, TimerSettings__Output as _switchyard_v1_TimerSettings__Output } from './switchyard/v1/TimerSettings.js';
 import type { TimerUnit as _switchyard_v1_TimerUnit, TimerUnit__Output as _switchyard_v1_TimerUnit__Output } from './switchyard/v1/TimerUnit.js';
 import type { TimerUnreadable as _switchyard_v1_TimerUnreadable, TimerUnreadable__Output as _switchyard_v1_TimerUnreadable__Output } from './switchyard/v1/TimerUnreadable.js';
 import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from './switchyard/v1/TlsCertificateFacts.js';
@@ -79,6 +80,7 @@ export interface ProtoGrpcType {
       StatusCounts: MessageTypeDefinition<_switchyard_v1_StatusCounts, _switchyard_v1_StatusCounts__Output>
       TailAccessLogRequest: MessageTypeDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_TailAccessLogRequest__Output>
       TimerFacts: MessageTypeDefinition<_switchyard_v1_TimerFacts, _switchyard_v1_TimerFacts__Output>
+      TimerSettings: MessageTypeDefinition<_switchyard_v1_TimerSettings, _switchyard_v1_TimerSettings__Output>
       TimerUnit: MessageTypeDefinition<_switchyard_v1_TimerUnit, _switchyard_v1_TimerUnit__Output>
       TimerUnreadable: MessageTypeDefinition<_switchyard_v1_TimerUnreadable, _switchyard_v1_TimerUnreadable__Output>
       TlsCertificateFacts: MessageTypeDefinition<_switchyard_v1_TlsCertificateFacts, _switchyard_v1_TlsCertificateFacts__Output>

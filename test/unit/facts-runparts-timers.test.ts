@@ -10,6 +10,7 @@ import { collectTimerFacts, parseUnit } from '../../agent/facts/timers.js';
 import { envDigest } from '../../agent/facts/env.js';
 import { SMALL_FILE_CAP } from '../../agent/facts/small-file.js';
 import { timerSchedule } from '../../controller/parity/runtime.js';
+import { timespanMicros } from '../../shared/systemd-timespan.js';
 
 const SALT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 
@@ -83,7 +84,7 @@ test('run-parts: a directory or script the agent cannot read is unreadable, nami
   ]);
   assert.equal(notes.length, 2);
   const unsalted = await collectRunPartsFacts([join(dir, 'cron.daily')], '');
-  assert.deepEqual(unsalted.facts, { dirs: [], scripts: [], unreadable: [{ dir: '', name: '', file: '', error: 'no salt was sent to digest scripts with' }] });
+  assert.deepEqual(unsalted.facts, { dirs: [], scripts: [], unreadable: [{ dir: '', name: '', file: '', error: 'no salt was sent to digest scripts with' }], naming: '', naming_from: '' });
 });
 
 test('unit files: sections, continuation lines, comments; an empty assignment clears the list as systemd does', () => {
@@ -170,4 +171,102 @@ test('timers: a unit file or drop-in over the size limit is unknown with the rea
       ['small', join(sys, 'small.timer.d/big.conf'), over],
     ],
   );
+});
+
+test('timers: Persistent=, RandomizedDelaySec= and the service\'s User= after drop-ins, as systemd takes them; unset: no, 0 and root', async (t) => {
+  const root = tempDir(t);
+  const sys = join(root, 'system');
+  write(join(sys, 'backup.timer'), '[Timer]\nOnCalendar=daily\nPersistent=true\nRandomizedDelaySec=5m\n');
+  // A drop-in's invalid boolean is ignored (systemd logs it): Persistent stays true. An empty assignment resets.
+  write(join(sys, 'backup.timer.d/spread.conf'), '[Timer]\nPersistent=maybe\nRandomizedDelaySec=\nRandomizedDelaySec=1h 30min\nRandomizedDelaySec=soon\n');
+  write(join(sys, 'backup.service'), '[Service]\nUser=root\nExecStart=/usr/local/bin/backup\n');
+  write(join(sys, 'backup.service.d/user.conf'), '[Service]\nUser=www-data\n');
+  write(join(sys, 'plain.timer'), '[Timer]\nOnCalendar=hourly\n');
+  write(join(sys, 'plain.service'), '[Service]\nExecStart=/bin/true\n');
+  write(join(sys, 'dyn.timer'), '[Timer]\nOnBootSec=1min\nPersistent=off\n');
+  write(join(sys, 'dyn.service'), '[Service]\nDynamicUser=yes\nExecStart=/bin/true\n');
+  write(join(sys, 'pkg.timer'), '[Timer]\nOnCalendar=weekly\n');
+  mkdirSync(join(sys, 'timers.target.wants'));
+  for (const n of ['backup', 'plain', 'dyn', 'pkg']) symlinkSync(`../${n}.timer`, join(sys, `timers.target.wants/${n}.timer`));
+  const { facts } = await collectTimerFacts([sys], SALT);
+  assert.deepEqual(
+    facts.timers!.map((u) => [u.name, u.settings]),
+    [
+      ['backup', { persistent: 'yes', randomized_delay_sec: '1h 30min', user: 'www-data' }],
+      ['dyn', { persistent: 'no', randomized_delay_sec: '0', user: '(dynamic)' }],
+      ['pkg', { persistent: 'no', randomized_delay_sec: '0', user: '' }],
+      ['plain', { persistent: 'no', randomized_delay_sec: '0', user: 'root' }],
+    ],
+  );
+});
+
+test('time spans as systemd reads them: a bare number is seconds, units and parts add up; not a span is undefined', () => {
+  assert.equal(timespanMicros('600'), timespanMicros('10m'));
+  assert.equal(timespanMicros('10min'), 600_000_000n);
+  assert.equal(timespanMicros('1h 30min'), timespanMicros('5400s'));
+  assert.equal(timespanMicros('1h30m'), 5_400_000_000n);
+  assert.equal(timespanMicros('1.5h'), 5_400_000_000n);
+  assert.equal(timespanMicros('2 weeks'), 1_209_600_000_000n);
+  assert.equal(timespanMicros('100ms'), 100_000n);
+  assert.equal(timespanMicros('infinity'), -1n);
+  for (const bad of ['', 'soon', '5 parsecs', '-5s', '1h x']) assert.equal(timespanMicros(bad), undefined, bad);
+});
+
+/** A run-parts standing in for the host's: Debian's compiled one, or RHEL's shell script. */
+function fakeRunParts(dir: string, kind: 'elf' | 'cronie' | 'other'): string {
+  const body = {
+    elf: Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(64)]),
+    cronie: '#!/bin/bash\n# run-parts - concept taken from Debian\nfor i in $(LC_ALL=C; echo ${1%/}/*[^~,]) ; do\n  [ "${i%.rpmsave}" != "${i}" ] && continue\ndone\n',
+    other: '#!/bin/sh\nexec /opt/other-run-parts "$@"\n',
+  }[kind];
+  return write(join(dir, 'bin', 'run-parts'), body, 0o755);
+}
+
+const OS_RELEASE = { rocky: 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n', ubuntu: 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n', other: 'NAME=Other\nID=other\n' };
+
+test('run-parts naming: RHEL\'s run-parts (cronie) runs foo.sh, Debian\'s does not; cronie passes over leftovers, a jobs.deny name and names outside a jobs.allow', async (t) => {
+  const dir = tempDir(t);
+  const daily = join(dir, 'cron.daily');
+  const weekly = join(dir, 'cron.weekly');
+  for (const name of ['backup', 'backup.sh', 'report.php', 'old.rpmsave', 'old.rpmnew', 'old.rpmorig', 'edit~', 'edit,', 'rcs,v', 'swap.swp', 'saved.cfsaved', 'pkg.dpkg-old', '.hidden', 'denied']) write(join(daily, name), `#!/bin/sh\n# ${name}\n`, 0o755);
+  write(join(daily, 'jobs.deny'), 'denied\n');
+  for (const name of ['allowed.sh', 'other.sh']) write(join(weekly, name), `#!/bin/sh\n# ${name}\n`, 0o755);
+  write(join(weekly, 'jobs.allow'), 'allowed.sh\n');
+  const osRelease = write(join(dir, 'os-release'), OS_RELEASE.ubuntu);
+  const names = (f: Awaited<ReturnType<typeof collectRunPartsFacts>>['facts']) => f.scripts!.map((s) => `${s.dir}:${s.name}`);
+
+  const cronie = await collectRunPartsFacts([daily, weekly], SALT, { runPartsPaths: [join(dir, 'nowhere', 'run-parts'), fakeRunParts(join(dir, 'rhel'), 'cronie')], osReleasePath: osRelease });
+  assert.equal(cronie.facts.naming, 'cronie');
+  assert.equal(cronie.facts.naming_from, join(dir, 'rhel', 'bin', 'run-parts'));
+  assert.deepEqual(names(cronie.facts), ['daily:backup', 'daily:backup.sh', 'daily:report.php', 'weekly:allowed.sh']);
+  assert.deepEqual(cronie.facts.unreadable, []);
+  assert.equal(cronie.facts.scripts!.find((s) => s.name === 'backup.sh')?.digest, envDigest(SALT, '#!/bin/sh\n# backup.sh\n'));
+
+  const debian = await collectRunPartsFacts([daily, weekly], SALT, { runPartsPaths: [fakeRunParts(join(dir, 'deb'), 'elf')], osReleasePath: join(dir, 'os-release') });
+  assert.deepEqual([debian.facts.naming, debian.facts.naming_from], ['debian', join(dir, 'deb', 'bin', 'run-parts')]);
+  assert.deepEqual(names(debian.facts), ['daily:backup', 'daily:denied']);
+});
+
+test('run-parts naming: no run-parts, or one of no known kind, falls back to os-release ID then ID_LIKE; neither: Debian\'s rule, with a note saying it is assumed; an unreadable jobs.deny leaves the directory unknown', async (t) => {
+  const dir = tempDir(t);
+  const daily = join(dir, 'cron.daily');
+  write(join(daily, 'backup.sh'), '#!/bin/sh\n', 0o755);
+  const none = [join(dir, 'nowhere', 'run-parts')];
+  const rocky = write(join(dir, 'rocky'), OS_RELEASE.rocky);
+  const byId = await collectRunPartsFacts([daily], SALT, { runPartsPaths: none, osReleasePath: rocky });
+  assert.deepEqual([byId.facts.naming, byId.facts.naming_from], ['cronie', 'os-release (rhel; no run-parts found)']);
+  assert.deepEqual(byId.facts.scripts!.map((s) => s.name), ['backup.sh']);
+  assert.deepEqual(byId.notes, []);
+  const other = fakeRunParts(join(dir, 'other'), 'other');
+  const ubuntu = await collectRunPartsFacts([daily], SALT, { runPartsPaths: [other], osReleasePath: write(join(dir, 'ubuntu'), OS_RELEASE.ubuntu) });
+  assert.deepEqual([ubuntu.facts.naming, ubuntu.facts.naming_from], ['debian', `os-release (ubuntu; ${other} of no known kind)`]);
+  assert.deepEqual(ubuntu.facts.scripts, []);
+  const assumed = await collectRunPartsFacts([daily], SALT, { runPartsPaths: none, osReleasePath: write(join(dir, 'other-os'), OS_RELEASE.other) });
+  assert.equal(assumed.facts.naming, 'debian');
+  assert.deepEqual(assumed.notes, ["cron scripts: which names run-parts runs is not known here: Debian's rule assumed (no run-parts found, os-release names no known distribution)"]);
+
+  symlinkSync('jobs.deny', join(daily, 'jobs.deny'));
+  const denied = await collectRunPartsFacts([daily], SALT, { runPartsPaths: none, osReleasePath: rocky });
+  assert.deepEqual(denied.facts.scripts, []);
+  assert.deepEqual(denied.facts.unreadable, [{ dir: 'daily', name: '', file: join(daily, 'jobs.deny'), error: 'cannot read: ELOOP' }]);
 });

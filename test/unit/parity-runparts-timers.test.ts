@@ -36,24 +36,46 @@ const LOGROTATE = '#!/bin/sh\nlogrotate /etc/logrotate.d/site\n';
 const BACKUP_EXEC = '/usr/local/bin/backup --token=S3cret-Exec';
 const QUEUE_EXEC = '/usr/bin/php /var/www/site/queue.php';
 
-/** A host's /etc: cron.daily scripts and the admin's timers, each timer starting a same-name service. */
-function host(root: string, scripts: Record<string, string>, timers: Record<string, { onCalendar: string; exec: string }>): { partsDirs: string[]; timerDirs: string[] } {
+interface Timer {
+  onCalendar: string;
+  exec: string;
+  /** Extra [Timer] lines (Persistent=true by default). */
+  timer?: string;
+  /** Extra [Service] lines. */
+  service?: string;
+}
+
+interface Host {
+  partsDirs: string[];
+  timerDirs: string[];
+  runPartsPaths: string[];
+}
+
+/**
+ * A host's /etc: cron.daily scripts and the admin's timers, each timer starting a same-name
+ * service; its run-parts Debian's compiled one or RHEL's (cronie's) shell script.
+ */
+function host(root: string, scripts: Record<string, string>, timers: Record<string, Timer>, runParts: 'debian' | 'cronie' = 'debian'): Host {
   for (const [name, text] of Object.entries(scripts)) write(join(root, 'cron.daily', name), text, 0o755);
   mkdirSync(join(root, 'cron.daily'), { recursive: true });
   const sys = join(root, 'systemd/system');
   mkdirSync(join(sys, 'timers.target.wants'), { recursive: true });
   for (const [name, timer] of Object.entries(timers)) {
-    write(join(sys, `${name}.timer`), `[Timer]\nOnCalendar=${timer.onCalendar}\nPersistent=true\n[Install]\nWantedBy=timers.target\n`);
-    write(join(sys, `${name}.service`), `[Service]\nType=oneshot\nExecStart=${timer.exec}\n`);
+    write(join(sys, `${name}.timer`), `[Timer]\nOnCalendar=${timer.onCalendar}\n${timer.timer ?? 'Persistent=true\n'}[Install]\nWantedBy=timers.target\n`);
+    write(join(sys, `${name}.service`), `[Service]\nType=oneshot\nExecStart=${timer.exec}\n${timer.service ?? ''}`);
     symlinkSync(`../${name}.timer`, join(sys, 'timers.target.wants', `${name}.timer`));
   }
-  return { partsDirs: [join(root, 'cron.hourly'), join(root, 'cron.daily')], timerDirs: [sys] };
+  const runPartsPath = join(root, 'bin/run-parts');
+  mkdirSync(join(root, 'bin'));
+  writeFileSync(runPartsPath, runParts === 'debian' ? Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]) : '#!/bin/bash\n# Don\'t run *.{rpmsave,rpmorig,rpmnew,swp,cfsaved} scripts\n');
+  chmodSync(runPartsPath, 0o755);
+  return { partsDirs: [join(root, 'cron.hourly'), join(root, 'cron.daily')], timerDirs: [sys], runPartsPaths: [runPartsPath] };
 }
 
-async function factsOf(name: string, dirs: { partsDirs: string[]; timerDirs: string[] }): Promise<Facts__Output> {
+async function factsOf(name: string, { runPartsPaths, ...dirs }: Host): Promise<Facts__Output> {
   const config = testAgentConfig({ name, cron: { files: [], users: [], spoolDirs: [], ...dirs } });
   const { logger, lines } = capturingLogger();
-  const facts = overTheWire(await collectFacts(config, SALT, logger));
+  const facts = overTheWire(await collectFacts(config, SALT, logger, { runPartsPaths }));
   const everything = JSON.stringify(facts) + lines.join('\n');
   for (const secret of ['S3cret-Backup', 'S3cret-Exec', 'queue.php']) assert.ok(!everything.includes(secret), `${secret} leaked`);
   return facts;
@@ -84,12 +106,13 @@ test('parity: a cron.daily script production lacks is missing, a timer whose OnC
     }),
   );
   const table = compareRuntimeFacts(staging, production, names);
-  const rows = table.rows.filter((r) => r.key.startsWith('cron.parts.') || r.key.startsWith('timer.'));
+  const rows = table.rows.filter((r) => r.key.startsWith('cron.parts.') || /^timer\.[^.]+$/.test(r.key));
   assert.deepEqual(
     rows.map((r) => [r.key, r.category, r.staging, r.production, r.status]),
     [
       ['cron.parts.daily:logrotate-site', 'cron', `[${d(LOGROTATE)}]`, `[${d(LOGROTATE)}]`, 'equal'],
       ['cron.parts.daily:site-backup', 'cron', `[${d(BACKUP)}]`, null, 'missing'],
+      ['cron.parts.naming', 'cron', `debian (${join(dir, 'staging/bin/run-parts')})`, `debian (${join(dir, 'prod/bin/run-parts')})`, 'equal'],
       ['timer.queue', 'timer', `OnCalendar=*-*-* 00:00:00 → queue.service [${d(QUEUE_EXEC)}]`, `OnCalendar=daily → queue.service [${d(QUEUE_EXEC)}]`, 'equal'],
       ['timer.site-backup', 'timer', `OnCalendar=daily → site-backup.service [${d(BACKUP_EXEC)}]`, `OnCalendar=weekly → site-backup.service [${d(BACKUP_EXEC)}]`, 'differs'],
     ],
@@ -109,7 +132,7 @@ test('parity: a script or timers production could not read are unknown there, no
   // The rest of both hosts alike, so only these rows are judged.
   const staging = mockFacts('staging-1', { run_parts: collected.run_parts, timers: collected.timers });
   const production = mockFacts('prod-1', {
-    run_parts: { dirs: ['/etc/cron.daily'], scripts: [], unreadable: [{ dir: 'daily', name: 'site-backup', file: '/etc/cron.daily/site-backup', error: 'cannot read: EACCES' }] },
+    run_parts: { dirs: ['/etc/cron.daily'], scripts: [], unreadable: [{ dir: 'daily', name: 'site-backup', file: '/etc/cron.daily/site-backup', error: 'cannot read: EACCES' }], naming: '', naming_from: '' },
     timers: { dirs: [], timers: [], unreadable: [{ name: '', file: '/etc/systemd/system', error: 'cannot read: EACCES' }] },
   });
   const table = compareRuntimeFacts(staging, production, names);
@@ -119,7 +142,12 @@ test('parity: a script or timers production could not read are unknown there, no
       // Only the script named is unknown: site-backup2, whose name starts alike, is plainly lacking.
       ['cron.parts.daily:site-backup', 'unknown', 'differs', true],
       ['cron.parts.daily:site-backup2', null, 'missing', false],
+      // Informational: a mock agent says no rule.
+      ['cron.parts.naming', null, 'allowed', false],
       ['timer.queue', 'unknown', 'differs', true],
+      ['timer.queue.Persistent', 'unknown', 'differs', true],
+      ['timer.queue.RandomizedDelaySec', 'unknown', 'differs', true],
+      ['timer.queue.User', 'unknown', 'differs', true],
     ],
   );
   assert.deepEqual(table.unreadable, [
@@ -139,4 +167,69 @@ test('parity: a script or timers production could not read are unknown there, no
     ['systemd timers', 'not reported by this agent 0.1.0 — upgrade it'],
   ]);
   assert.deepEqual(compareRuntimeFacts(mockFacts('staging-1', { run_parts: null, timers: null }), mockFacts('prod-1', { run_parts: null, timers: null }), names).unreadable, []);
+});
+
+test('parity: a timer\'s Persistent=, RandomizedDelaySec= (10m equals 600) and service User= are rows of their own; a production whose run-parts is RHEL\'s runs backup.sh, which staging\'s Debian one never ran', async (t) => {
+  const dir = tempDir(t);
+  const staging = await factsOf(
+    'staging-1',
+    host(join(dir, 'staging'), { 'site-backup': BACKUP, 'site-backup.sh': BACKUP }, {
+      'site-backup': { onCalendar: 'daily', exec: BACKUP_EXEC, timer: 'Persistent=yes\nRandomizedDelaySec=10m\n', service: 'User=backup\n' },
+      queue: { onCalendar: 'hourly', exec: QUEUE_EXEC, timer: 'RandomizedDelaySec=30\n', service: 'User=www-data\n' },
+    }),
+  );
+  const production = await factsOf(
+    'prod-1',
+    host(
+      join(dir, 'prod'),
+      { 'site-backup': BACKUP, 'site-backup.sh': BACKUP },
+      {
+        // Persistent= lost (a run missed while the host was down is never made up), the delay spelled another way, root instead of backup.
+        'site-backup': { onCalendar: 'daily', exec: BACKUP_EXEC, timer: 'RandomizedDelaySec=600\n' },
+        queue: { onCalendar: 'hourly', exec: QUEUE_EXEC, timer: 'RandomizedDelaySec=5min\n', service: 'User=www-data\n' },
+      },
+      'cronie',
+    ),
+  );
+  const table = compareRuntimeFacts(staging, production, names);
+  const rows = table.rows.filter((r) => r.key.startsWith('cron.parts.') || /^timer\.[^.]+\./.test(r.key));
+  assert.deepEqual(
+    rows.map((r) => [r.key, r.staging, r.production, r.status]),
+    [
+      ['cron.parts.daily:site-backup', `[${d(BACKUP)}]`, `[${d(BACKUP)}]`, 'equal'],
+      // Only RHEL's run-parts runs it: the new host does something the old one never did.
+      ['cron.parts.daily:site-backup.sh', null, `[${d(BACKUP)}]`, 'missing'],
+      ['cron.parts.naming', `debian (${join(dir, 'staging/bin/run-parts')})`, `cronie (${join(dir, 'prod/bin/run-parts')})`, 'allowed'],
+      ['timer.queue.Persistent', 'no', 'no', 'equal'],
+      ['timer.queue.RandomizedDelaySec', '30', '5min', 'differs'],
+      ['timer.queue.User', 'www-data', 'www-data', 'equal'],
+      ['timer.site-backup.Persistent', 'yes', 'no', 'differs'],
+      ['timer.site-backup.RandomizedDelaySec', '10m', '600', 'equal'],
+      ['timer.site-backup.User', 'backup', 'root', 'differs'],
+    ],
+  );
+  assert.equal(table.rows.find((r) => r.key === 'timer.site-backup')?.status, 'equal');
+  const [check] = await judge(staging, production);
+  assert.equal(check!.status, 'fail');
+  assert.match(check!.message, /timer\.site-backup\.Persistent: yes ≠ no/);
+  assert.match(check!.message, /timer\.site-backup\.User: backup ≠ root/);
+  assert.match(check!.message, /cron\.parts\.daily:site-backup\.sh \(prod-1 only\)/);
+
+  // An agent before the settings: staging's are unknown there, said only because staging has them.
+  const old = mockFacts('prod-1', { timers: { ...production.timers!, timers: production.timers!.timers.map((u) => ({ ...u, settings: null })) } });
+  const vsOld = compareRuntimeFacts(mockFacts('staging-1', { timers: staging.timers }), old, names);
+  assert.deepEqual(
+    vsOld.rows.filter((r) => r.key.startsWith('timer.site-backup')).map((r) => [r.key, r.production, r.status, r.unreadable ?? false]),
+    [
+      ['timer.site-backup', `OnCalendar=daily → site-backup.service [${d(BACKUP_EXEC)}]`, 'equal', false],
+      ['timer.site-backup.Persistent', 'unknown', 'differs', true],
+      ['timer.site-backup.RandomizedDelaySec', 'unknown', 'differs', true],
+      ['timer.site-backup.User', 'unknown', 'differs', true],
+    ],
+  );
+  assert.deepEqual(vsOld.unreadable?.map((u) => [u.side, u.what, u.error]), [['production', 'systemd timer settings (Persistent=, RandomizedDelaySec=, User=)', 'not reported by this agent 0.1.0 — upgrade it']]);
+  const [oldCheck] = await judge(mockFacts('staging-1', { timers: staging.timers }), old);
+  assert.match(oldCheck!.message, /systemd timer settings .* upgrade it, then run preflight again/);
+  // Neither side with settings: nothing said.
+  assert.deepEqual(compareRuntimeFacts(old, old, names).unreadable, []);
 });

@@ -7,10 +7,14 @@ export interface RunPartsFacts {
   'dirs'?: (string)[];
   'scripts'?: (_switchyard_v1_RunPartsScript)[];
   'unreadable'?: (_switchyard_v1_RunPartsUnreadable)[];
+  'naming'?: (string);
+  'naming_from'?: (string);
 }
 
 export interface RunPartsFacts__Output {
   'dirs': (string)[];
   'scripts': (_switchyard_v1_RunPartsScript__Output)[];
   'unreadable': (_switchyard_v1_RunPartsUnreadable__Output)[];
+  'naming': (string);
+  'naming_from': (string);
 }

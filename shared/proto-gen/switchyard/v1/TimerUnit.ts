@@ -1,5 +1,6 @@
 // Original file: proto/switchyard/v1/agent.proto
 
+import type { TimerSettings as _switchyard_v1_TimerSettings, TimerSettings__Output as _switchyard_v1_TimerSettings__Output } from '../../switchyard/v1/TimerSettings.js';
 
 export interface TimerUnit {
   'name'?: (string);
@@ -7,6 +8,7 @@ export interface TimerUnit {
   'service'?: (string);
   'service_digest'?: (string);
   'file'?: (string);
+  'settings'?: (_switchyard_v1_TimerSettings | null);
 }
 
 export interface TimerUnit__Output {
@@ -15,4 +17,5 @@ export interface TimerUnit__Output {
   'service': (string);
   'service_digest': (string);
   'file': (string);
+  'settings': (_switchyard_v1_TimerSettings__Output | null);
 }
