@@ -49,7 +49,8 @@ test('run-parts: only executable files with run-parts names count, content as a 
   const dirs = [join(dir, 'cron.hourly'), daily, join(dir, 'cron.weekly'), join(dir, 'periodic', 'daily')];
   write(join(dir, 'periodic', 'daily', 'site-backup'), '#!/bin/sh\n', 0o755);
 
-  const { facts, notes } = await collectRunPartsFacts(dirs, SALT);
+  // Debian's run-parts, whatever host the tests run on.
+  const { facts, notes } = await collectRunPartsFacts(dirs, SALT, { runPartsPaths: [fakeRunParts(join(dir, 'deb'), 'elf')] });
   assert.deepEqual(facts.dirs, dirs.slice(1));
   assert.deepEqual(facts.unreadable, []);
   const hmac = (s: string | Buffer) => createHmac('sha256', SALT).update(s).digest('hex');
