@@ -117,7 +117,7 @@ export const AgentConfigSchema = Type.Object(
     ),
     phpFpmPools: Type.Optional(
       Type.Array(Type.String({ pattern: '^/' }), {
-        description: 'PHP-FPM pool files whose php_value/php_admin_value/php_flag/php_admin_flag lines are compared (absolute paths, `*` allowed); default: Debian, RHEL and Docker image layouts; []: none',
+        description: 'PHP-FPM config and pool files whose php_value/php_admin_value/php_flag/php_admin_flag and env[...] lines are compared, include= lines followed (absolute paths, `*` allowed); default: php-fpm.conf and pool directories of the Debian, RHEL and Docker image layouts; []: none',
       }),
     ),
     cron: Type.Optional(

@@ -1,161 +1,194 @@
 // PHP-FPM pool overrides: `php_value[…]`, `php_admin_value[…]`, `php_flag[…]`, `php_admin_flag[…]`
 // in pool files set php.ini settings for the site alone, so two hosts with one php.ini can still
-// run the site with another memory_limit. A value whose setting may hold a secret is read, hashed
-// and dropped here, as env values are: nothing returned, noted or thrown contains one.
-import { dirname } from 'node:path';
+// run the site with another memory_limit; `env[…]` sets what getenv() returns there. The files
+// are read as FPM reads them, include= lines followed. A value whose setting may hold a secret,
+// and every env value, is read, hashed and dropped here, as env files' values are: nothing
+// returned, noted or thrown contains one.
+import { dirname, join } from 'node:path';
 import type { FpmPoolSetting } from '../../shared/proto-gen/switchyard/v1/FpmPoolSetting.js';
 import type { FpmPoolUnreadable } from '../../shared/proto-gen/switchyard/v1/FpmPoolUnreadable.js';
 import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
 import type { Collected } from './collected.js';
 import { envDigest } from './env.js';
+import { applyFpmEntry, mergeFpmLines, scanFpmText, type FpmEntry, type FpmLine, type FpmReadState, type FpmSink } from './fpm-parse.js';
 import { expandGlob } from './glob.js';
 import { readSmallFile } from './small-file.js';
 
-/** Where Debian/Ubuntu, RHEL/Fedora and the official Docker images keep pool files. */
-export const DEFAULT_FPM_POOLS = ['/etc/php/*/fpm/pool.d/*.conf', '/etc/php-fpm.d/*.conf', '/usr/local/etc/php-fpm.d/*.conf'];
+export { mergeFpmLines, parseFpmPoolFile, type FpmLine } from './fpm-parse.js';
+
+/**
+ * Where Debian/Ubuntu, RHEL/Fedora and the official Docker images keep php-fpm.conf and the pool
+ * files; php-fpm.conf first, so what its include= lines name is read in FPM's order. A file here
+ * that is not there is no error (another distribution's layout).
+ */
+export const DEFAULT_FPM_POOLS = [
+  '/etc/php/*/fpm/php-fpm.conf',
+  '/etc/php-fpm.conf',
+  '/usr/local/etc/php-fpm.conf',
+  '/etc/php/*/fpm/pool.d/*.conf',
+  '/etc/php-fpm.d/*.conf',
+  '/usr/local/etc/php-fpm.d/*.conf',
+];
 
 /**
  * Settings that may hold a credential: a database password, an API key, a Redis `auth=` in
  * session.save_path, an APM agent's licence key (`newrelic.license`), an MTA's password on the
  * sendmail_path command line (`ssmtp -ap …`). Compared by digest only; wider than needed rather
- * than narrower.
+ * than narrower. env[…] values need no list: they are all digested.
  */
 export const FPM_SECRET_SETTING = /pass|pwd|_pw$|secret|key|token|auth|credential|save_path|dsn|licen[cs]e|sendmail_path|salt/i;
 
-const DIRECTIVE = /^(php_admin_value|php_value|php_admin_flag|php_flag)\s*\[\s*([^\]]*?)\s*\]\s*=\s*(.*)$/;
-const SECTION = /^\[([^\]]*)\]\s*(?:;.*)?$/;
+/**
+ * FPM refuses a config nested deeper than php-fpm.conf and four levels of include= (php-src
+ * fpm_conf.c, `ini_recursion > 4`), so an include loop never starts a server either.
+ */
+export const FPM_INCLUDE_DEPTH = 5;
 
-/** One override line as written: `admin` lines win over plain ones in FPM, whatever their order. */
-export interface FpmLine {
-  pool: string;
-  name: string;
-  value: string;
-  admin: boolean;
-  flag: boolean;
-  file: string;
+/** Files read at most, whatever include= globs match: the rest is unknown, not absent. */
+export const FPM_MAX_FILES = 1000;
+
+/** An include that matches nothing is skipped by FPM with a warning; a directory it matches, silently. */
+const INCLUDE_SKIPPED = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+
+interface Walk extends FpmSink {
+  files: string[];
+  unreadable: FpmPoolUnreadable[];
+  /** Each file read, by the install (group) it was first reached through. */
+  groupOf: Map<string, string>;
+  /** Groups joined by an include= from one into the other: one FPM install. */
+  parent: Map<string, string>;
 }
 
-/** An ini value: quotes removed; unquoted, up to a `;` comment. */
-function iniValue(raw: string): string {
-  const q = raw[0];
-  if (q === '"' || q === "'") {
-    const end = raw.indexOf(q, 1);
-    return end < 0 ? raw.slice(1) : raw.slice(1, end);
-  }
-  const comment = raw.indexOf(';');
-  return (comment < 0 ? raw : raw.slice(0, comment)).trim();
+function findGroup(w: Walk, g: string): string {
+  let root = g;
+  while (w.parent.has(root)) root = w.parent.get(root)!;
+  return root;
 }
 
-/** on/off for what php_flag takes as true/false. */
-function flagValue(v: string): string {
-  const l = v.trim().toLowerCase();
-  if (['1', 'on', 'yes', 'true'].includes(l)) return 'on';
-  if (['0', 'off', 'no', 'false', 'none', ''].includes(l)) return 'off';
-  return v.trim();
+function joinGroups(w: Walk, a: string, b: string): void {
+  const ra = findGroup(w, a);
+  const rb = findGroup(w, b);
+  if (ra !== rb) w.parent.set(rb, ra);
 }
 
 /**
- * The override lines of one pool file, by `[pool]` section. `[global]` is php-fpm.conf's own
- * section, not a pool. Notes give the line number, never the line: it may hold a secret.
+ * FPM's prefix, which a relative include= is taken from: the directory above the `etc` the file
+ * is in (`/usr/local` for the Docker images' /usr/local/etc/php-fpm.conf, where FPM looks for
+ * `${prefix}/etc/php-fpm.conf`). Distributions keep their files in /etc with the prefix /usr,
+ * which nothing in the path tells: undefined there.
  */
-export function parseFpmPoolFile(text: string, file: string): Collected<FpmLine[]> {
-  const lines: FpmLine[] = [];
-  const notes: string[] = [];
-  let pool: string | undefined;
-  text.replace(/\r\n?/g, '\n').split('\n').forEach((line, i) => {
-    const t = line.trim();
-    if (t === '' || t.startsWith(';') || t.startsWith('#')) return;
-    const section = SECTION.exec(t);
-    if (section) {
-      const name = section[1]!.trim();
-      pool = name === 'global' || name === '' ? undefined : name;
-      return;
-    }
-    const m = DIRECTIVE.exec(t);
-    if (m === null) return; // pm.*, listen, user, env[…]: not php.ini settings
-    const [, kind, name, raw] = m as unknown as [string, string, string, string];
-    if (pool === undefined) {
-      notes.push(`php-fpm: ${file}:${i + 1}: ${kind} outside a pool section, skipped`);
-      return;
-    }
-    if (name === '') {
-      notes.push(`php-fpm: ${file}:${i + 1}: ${kind}[] names no setting, skipped`);
-      return;
-    }
-    const flag = kind.endsWith('_flag');
-    const value = iniValue(raw);
-    lines.push({ pool, name, value: flag ? flagValue(value) : value, admin: kind.startsWith('php_admin_'), flag, file });
-  });
-  return { facts: lines, notes };
+export function fpmPrefix(file: string): string | undefined {
+  const parts = file.split('/').filter((p) => p !== '');
+  const etc = parts.indexOf('etc');
+  return etc > 0 ? `/${parts.slice(0, etc).join('/')}` : undefined;
 }
 
-/**
- * One value per pool and setting: an admin line over a plain one (FPM applies admin values
- * last), otherwise the last line read, as FPM merges sections of one name across its files.
- */
-export function mergeFpmLines(lines: FpmLine[]): FpmLine[] {
-  const out = new Map<string, FpmLine>();
-  for (const l of lines) {
-    const key = `${l.pool}\0${l.name}`;
-    const had = out.get(key);
-    if (had?.admin && !l.admin) continue;
-    out.set(key, l);
+function unreadableFile(file: string, error: string): FpmPoolUnreadable {
+  return { file, pool: '', name: '', error };
+}
+
+/** Reads `file` and what it includes, in FPM's order; `chain` is the files including it, outermost first. */
+async function readFpmFile(file: string, chain: string[], group: string, state: FpmReadState, w: Walk): Promise<void> {
+  const seen = w.groupOf.get(file);
+  if (seen !== undefined) {
+    // Read once, where first reached; reached again, it still ties the two installs together.
+    joinGroups(w, group, seen);
+    return;
   }
-  return [...out.values()];
+  if (w.groupOf.size >= FPM_MAX_FILES) {
+    w.unreadable.push(unreadableFile(file, `not read: over ${FPM_MAX_FILES} PHP-FPM files matched`));
+    return;
+  }
+  w.groupOf.set(file, group);
+  let text: string;
+  try {
+    const read = await readSmallFile(file);
+    if (!('text' in read)) return void w.unreadable.push(unreadableFile(file, read.refused));
+    text = read.text;
+  } catch (err) {
+    return void w.unreadable.push(unreadableFile(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}`));
+  }
+  w.files.push(file);
+  for (const e of scanFpmText(text)) {
+    if (e.kind === 'include') await followInclude(e, file, [...chain, file], group, state, w);
+    else applyFpmEntry(e, state, file, w);
+  }
+}
+
+async function followInclude(e: Extract<FpmEntry, { kind: 'include' }>, file: string, chain: string[], group: string, state: FpmReadState, w: Walk): Promise<void> {
+  const where = `${file}:${e.line}`;
+  if (e.pattern === '') return void w.notes.push(`php-fpm: ${where}: include= names no file, skipped`);
+  let pattern = e.pattern;
+  if (!pattern.startsWith('/')) {
+    const prefix = fpmPrefix(file);
+    if (prefix === undefined) {
+      const error = `include=${e.pattern} is relative to PHP-FPM's --prefix, which the path of ${file} does not tell — list the files it names in phpFpmPools`;
+      return void w.unreadable.push(unreadableFile(where, error));
+    }
+    pattern = join(prefix, pattern);
+  }
+  if (chain.length >= FPM_INCLUDE_DEPTH) {
+    return void w.unreadable.push(unreadableFile(where, `include=${e.pattern} nested more than ${FPM_INCLUDE_DEPTH} files deep (${chain.join(' → ')}); PHP-FPM refuses such a config`));
+  }
+  const found = await expandGlob(pattern);
+  for (const err of found.errors) {
+    if (!INCLUDE_SKIPPED.has(err.code)) w.unreadable.push(unreadableFile(err.path, `cannot read: ${err.code} (include= at ${where})`));
+  }
+  if (found.files.length === 0 && found.errors.every((x) => INCLUDE_SKIPPED.has(x.code))) w.notes.push(`php-fpm: ${where}: include=${e.pattern} matches no file`);
+  for (const f of found.files) {
+    if (chain.includes(f)) {
+      w.unreadable.push(unreadableFile(where, `include=${e.pattern} includes ${f} again, which includes this file; PHP-FPM refuses such a config`));
+      continue;
+    }
+    await readFpmFile(f, chain, group, state, w);
+  }
 }
 
 function toSetting(l: FpmLine, salt: string): FpmPoolSetting | FpmPoolUnreadable {
-  if (!FPM_SECRET_SETTING.test(l.name)) return { pool: l.pool, name: l.name, value: l.value, digest: '', flag: l.flag, file: l.file };
+  // An env value is as secret as a process's environment, whatever its name (APP_KEY, DATABASE_URL, …).
+  const secret = l.env || FPM_SECRET_SETTING.test(l.name);
+  if (!secret) return { pool: l.pool, name: l.name, value: l.value, digest: '', flag: l.flag, file: l.file, env: false };
   // Unsalted digests of short secrets are found by trying every short string.
-  if (salt === '') return { file: l.file, pool: l.pool, name: l.name, error: 'may hold a secret and no salt was sent to digest it with' };
-  return { pool: l.pool, name: l.name, value: '', digest: envDigest(salt, l.value), flag: l.flag, file: l.file };
+  if (salt === '') return { file: l.file, pool: l.pool, name: l.env ? `env[${l.name}]` : l.name, error: `${l.env ? 'an env value' : 'may hold a secret'} and no salt was sent to digest it with` };
+  return { pool: l.pool, name: l.name, value: '', digest: envDigest(salt, l.value), flag: l.flag, file: l.file, env: l.env };
+}
+
+export interface FpmCollectOptions {
+  /** A literal path in `patterns` that is not there is no error (the defaults: another layout's files). */
+  absentIsEmpty?: boolean;
 }
 
 /**
- * The pools of the files matching `patterns`. A pool defined in the pool directories of two FPM
- * installs (php8.1-fpm and php8.2-fpm side by side) is unknown: which one serves the site is not
- * in the files, and the agent config can say.
+ * The pools of the files matching `patterns` and of what they include. A pool defined in two FPM
+ * installs (php8.1-fpm and php8.2-fpm side by side: files not tied by include= lines, in
+ * different directories) is unknown: which one serves the site is not in the files, and the
+ * agent config can say.
  */
-export async function collectFpmFacts(patterns: string[], salt: string): Promise<Collected<PhpFpmFacts>> {
-  const unreadable: FpmPoolUnreadable[] = [];
-  const notes: string[] = [];
-  const files: string[] = [];
+export async function collectFpmFacts(patterns: string[], salt: string, opts: FpmCollectOptions = {}): Promise<Collected<PhpFpmFacts>> {
+  const w: Walk = { files: [], lines: [], pools: [], notes: [], unreadable: [], groupOf: new Map(), parent: new Map() };
   for (const pattern of patterns) {
     const found = await expandGlob(pattern);
-    for (const e of found.errors) unreadable.push({ file: e.path, pool: '', name: '', error: `cannot read: ${e.code}` });
-    for (const f of found.files) if (!files.includes(f)) files.push(f);
-  }
-  const lines: FpmLine[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      const read = await readSmallFile(file);
-      if (!('text' in read)) {
-        unreadable.push({ file, pool: '', name: '', error: read.refused });
-        continue;
-      }
-      text = read.text;
-    } catch (err) {
-      unreadable.push({ file, pool: '', name: '', error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` });
-      continue;
+    for (const e of found.errors) {
+      if (opts.absentIsEmpty && e.code === 'ENOENT' && e.path === pattern) continue;
+      w.unreadable.push(unreadableFile(e.path, `cannot read: ${e.code}`));
     }
-    const parsed = parseFpmPoolFile(text, file);
-    lines.push(...parsed.facts);
-    notes.push(...parsed.notes);
+    // Each configured file starts outside any pool, as FPM's main file does.
+    for (const f of found.files) if (!w.groupOf.has(f)) await readFpmFile(f, [], dirname(f), { pool: undefined }, w);
   }
-  const dirsOf = new Map<string, Set<string>>();
-  for (const l of lines) dirsOf.set(l.pool, (dirsOf.get(l.pool) ?? new Set()).add(dirname(l.file)));
+  const groupsOf = new Map<string, Set<string>>();
+  for (const l of w.lines) groupsOf.set(l.pool, (groupsOf.get(l.pool) ?? new Set()).add(findGroup(w, w.groupOf.get(l.file)!)));
+  for (const [pool, groups] of groupsOf) {
+    if (groups.size > 1) {
+      w.unreadable.push({ file: '', pool, name: '', error: `defined in ${[...groups].join(' and ')} (two PHP-FPM installs?) — set phpFpmPools in the agent config to the pool files of the one serving the site` });
+    }
+  }
   const settings: FpmPoolSetting[] = [];
-  for (const [pool, dirs] of dirsOf) {
-    if (dirs.size > 1) {
-      unreadable.push({ file: '', pool, name: '', error: `defined in ${[...dirs].join(' and ')} (two PHP-FPM installs?) — set phpFpmPools in the agent config to the pool files of the one serving the site` });
-    }
-  }
-  for (const l of mergeFpmLines(lines.filter((l) => dirsOf.get(l.pool)!.size === 1))) {
+  for (const l of mergeFpmLines(w.lines.filter((l) => groupsOf.get(l.pool)!.size === 1))) {
     const s = toSetting(l, salt);
-    if ('error' in s) unreadable.push(s);
+    if ('error' in s) w.unreadable.push(s);
     else settings.push(s);
   }
-  for (const u of unreadable) notes.push(`php-fpm: ${u.pool === '' ? u.file : `pool ${u.pool}${u.name === '' ? '' : ` ${u.name}`}`}: ${u.error}`);
-  return { facts: { files, settings, unreadable }, notes };
+  const notes = [...w.notes];
+  for (const u of w.unreadable) notes.push(`php-fpm: ${u.pool === '' ? u.file : `pool ${u.pool}${u.name === '' ? '' : ` ${u.name}`}`}: ${u.error}`);
+  return { facts: { files: w.files, settings, unreadable: w.unreadable, pools: w.pools, env_read: true }, notes };
 }

@@ -39,6 +39,8 @@ interface Unreadable {
   alsoPrefixes?: string[];
   /** `prefix` and `alsoPrefixes` are whole keys (one script, one timer's rows), not the start of others (`backup` is no gap in `backup2`). */
   exact?: boolean;
+  /** Keys the gap covers, where no prefix says it (every pool's env rows); replaces `prefix` in the match. */
+  covers?: (key: string) => boolean;
   what: string;
   error: string;
   /** Worth telling only when the other side has rows under the prefix (an older agent). */
@@ -352,17 +354,30 @@ function flattenPhpIni(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): 
   }
 }
 
+/** An env[NAME] row's key: the brackets as in the pool file, so it never meets a php.ini setting's. */
+const FPM_ENV_KEY = /^php\.fpm\.[^:]*:env\[/;
+
+/** A php.ini setting's value as its php.ini row compares it: sizes by bytes, limits as capacities. */
+function phpIniValue(name: string, value: string): Partial<Value> {
+  const compared = SIZE_SETTINGS.has(name) ? { compared: phpSize(value) } : {};
+  return withCapacity(compared, value, Object.hasOwn(PHP_CAPACITY, name) ? PHP_CAPACITY[name] : undefined);
+}
+
 /**
  * PHP-FPM pool overrides as `php.fpm.POOL:SETTING` (the colon, as in env rows, since pool names
  * hold dots: `[example.com]`), compared as the php.ini rows are: sizes by bytes, limits as
- * capacities, flags as on/off; a setting that may hold a secret by its digest.
+ * capacities, flags as on/off; a setting that may hold a secret by its digest. A pool's env[NAME]
+ * lines as `php.fpm.POOL:env[NAME]`, always by digest.
  */
 function flattenFpm(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
   const fpm = f.php_fpm;
+  const agent = f.os?.agent_version ? ` ${f.os.agent_version}` : '';
   if (fpm === null || fpm === undefined) {
-    const agent = f.os?.agent_version ? ` ${f.os.agent_version}` : '';
     unreadable.push({ prefix: 'php.fpm.', what: 'php-fpm pools', error: `not reported by this agent${agent} — upgrade it`, quiet: true });
     return;
+  }
+  if (!fpm.env_read) {
+    unreadable.push({ prefix: 'php.fpm.', covers: (key) => FPM_ENV_KEY.test(key), what: 'php-fpm pool env[…] values', error: `not reported by this agent${agent} — upgrade it`, quiet: true });
   }
   for (const u of fpm.unreadable) {
     if (u.pool === '') unreadable.push({ prefix: 'php.fpm.', what: `php-fpm pools${u.file === '' ? '' : ` (${u.file})`}`, error: u.error });
@@ -370,13 +385,12 @@ function flattenFpm(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): voi
     else unreadable.push({ prefix: `php.fpm.${u.pool}:${u.name}`, what: `php-fpm pool ${u.pool} setting ${u.name}${u.file === '' ? '' : ` (${u.file})`}`, error: u.error });
   }
   for (const st of fpm.settings) {
-    const key = `php.fpm.${st.pool}:${st.name}`;
+    const key = st.env ? `php.fpm.${st.pool}:env[${st.name}]` : `php.fpm.${st.pool}:${st.name}`;
     if (st.digest !== '') {
       put(flat, key, 'php', st.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: st.digest });
       continue;
     }
-    const compared = SIZE_SETTINGS.has(st.name) ? { compared: phpSize(st.value) } : {};
-    put(flat, key, 'php', st.value, withCapacity(compared, st.value, Object.hasOwn(PHP_CAPACITY, st.name) ? PHP_CAPACITY[st.name] : undefined));
+    put(flat, key, 'php', st.value, phpIniValue(st.name, st.value));
   }
 }
 
@@ -594,7 +608,7 @@ function fillUnknown(a: Flattened, b: Flattened): void {
   for (const [from, to] of [[a, b], [b, a]] as const) {
     for (const [key, v] of from.flat) {
       if (to.flat.has(key)) continue;
-      const gap = to.unreadable.find((u) => [u.prefix, ...(u.alsoPrefixes ?? [])].some((prefix) => (u.exact ? key === prefix : key.startsWith(prefix))));
+      const gap = to.unreadable.find((u) => (u.covers ? u.covers(key) : [u.prefix, ...(u.alsoPrefixes ?? [])].some((prefix) => (u.exact ? key === prefix : key.startsWith(prefix)))));
       if (gap === undefined) continue;
       gap.used = true;
       to.flat.set(key, { category: v.category, shown: 'unknown', unknown: true });

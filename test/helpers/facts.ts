@@ -50,7 +50,7 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
     tls: [],
     disks: [{ root: 'uploads', path: '/srv/www/uploads', free_bytes: '53687091200', total_bytes: '107374182400', error: '' }],
     locale: { lang: 'en_US.UTF-8', lc_all: '', available: ['C', 'C.utf8', 'POSIX', 'en_US.utf8'], error: '' },
-    php_fpm: { files: ['/etc/php/8.2/fpm/pool.d/www.conf'], settings: [], unreadable: [] },
+    php_fpm: { files: ['/etc/php/8.2/fpm/pool.d/www.conf'], settings: [], unreadable: [], pools: ['www'], env_read: true },
     cron: { files: ['/etc/crontab'], entries: [], env: [], unreadable: [] },
     // No naming rule said: no `cron.parts.naming` row in tests that count rows.
     run_parts: { dirs: ['/etc/cron.daily'], scripts: [], unreadable: [], naming: '', naming_from: '' },

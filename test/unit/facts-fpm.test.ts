@@ -37,7 +37,7 @@ const WWW = [
   "php_value[error_log] = '/var/log/fpm-$pool.log'",
   'php_admin_flag[display_errors] = Off',
   'php_flag[log_errors] = 1',
-  'env[DB_PASSWORD] = never-read-as-a-setting',
+  'env[DB_PASSWORD] = digested-never-shown',
   '',
   '[example.com]',
   'php_value[date.timezone] = Europe/Berlin\r',
@@ -53,6 +53,7 @@ test('pool files parse as FPM reads them: ; and # comments, spaces, quotes, inli
       ['www', 'error_log', '/var/log/fpm-$pool.log', false, false],
       ['www', 'display_errors', 'off', true, true],
       ['www', 'log_errors', 'on', false, true],
+      ['www', 'DB_PASSWORD', 'digested-never-shown', false, false],
       ['example.com', 'date.timezone', 'Europe/Berlin', false, false],
     ],
   );
@@ -84,11 +85,12 @@ test('pool files by glob: sections of one pool merge across its files (last wins
   assert.equal(byName.get('www:upload_max_filesize')?.value, '128M');
   assert.equal(byName.get('www:upload_max_filesize')?.file, join(pool, 'zz-site.conf'));
   assert.equal(byName.get('example.com:date.timezone')?.value, 'Europe/Berlin');
-  assert.deepEqual({ ...byName.get('www:session.save_path') }, { pool: 'www', name: 'session.save_path', value: '', digest: envDigest(SALT, 'tcp://redis:6379?auth=Sup3r-S3cret'), flag: false, file: join(pool, 'zz-site.conf') });
+  assert.deepEqual({ ...byName.get('www:session.save_path') }, { pool: 'www', name: 'session.save_path', value: '', digest: envDigest(SALT, 'tcp://redis:6379?auth=Sup3r-S3cret'), flag: false, file: join(pool, 'zz-site.conf'), env: false });
   assert.equal(byName.get('www:mysqli.default_pw')?.digest, envDigest(SALT, 'hunter2-pw'));
+  assert.deepEqual([byName.get('www:DB_PASSWORD')?.env, byName.get('www:DB_PASSWORD')?.digest], [true, envDigest(SALT, 'digested-never-shown')]);
   assert.deepEqual(fpm.unreadable, []);
   const everything = JSON.stringify(facts) + lines.join('\n');
-  for (const secret of ['Sup3r-S3cret', 'hunter2-pw', 'never-read-as-a-setting']) assert.ok(!everything.includes(secret), `${secret} leaked`);
+  for (const secret of ['Sup3r-S3cret', 'hunter2-pw', 'digested-never-shown']) assert.ok(!everything.includes(secret), `${secret} leaked`);
   // Without a salt a secret setting is not digested but unknown (and still not shown).
   const unsalted = await collectFpmFacts([join(pool, 'zz-site.conf')], '');
   assert.deepEqual(unsalted.facts.unreadable!.map((u) => [u.pool, u.name]), [['www', 'session.save_path'], ['www', 'mysqli.default_pw']]);
@@ -141,12 +143,13 @@ test('parity: a pool memory_limit lower on production differs though php.ini is 
   assert.equal(allowed.rows.find((r) => r.key === 'php.fpm.www:memory_limit')?.status, 'allowed');
   assert.equal(allowed.rows.find((r) => r.key === 'php.fpm.www:session.save_path')?.status, 'allowed');
 
-  // A setting one pool overrides and the other does not is on one side only.
-  const onlyStaging = compareRuntimeFacts(s, { ...p, php_fpm: { ...p.php_fpm!, settings: p.php_fpm!.settings.filter((x) => x.name !== 'date.timezone') } }, names);
+  // A setting one pool overrides and the other does not, on a host without a PHP CLI to read php.ini with, is on one side only.
+  const noCli = { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '' };
+  const onlyStaging = compareRuntimeFacts(s, { ...p, php: noCli, php_fpm: { ...p.php_fpm!, settings: p.php_fpm!.settings.filter((x) => x.name !== 'date.timezone') } }, names);
   assert.equal(onlyStaging.rows.find((r) => r.key === 'php.fpm.www:date.timezone')?.status, 'missing');
 
   // Production's pool files unreadable: staging's rows are unknown there, and the table says why.
-  const broken = { ...p, php_fpm: { files: [], settings: [], unreadable: [{ file: '/etc/php/8.2/fpm/pool.d', pool: '', name: '', error: 'cannot read: EACCES' }] } };
+  const broken = { ...p, php_fpm: { files: [], settings: [], unreadable: [{ file: '/etc/php/8.2/fpm/pool.d', pool: '', name: '', error: 'cannot read: EACCES' }], pools: [], env_read: true } };
   const u = compareRuntimeFacts(s, broken, names);
   const mem = u.rows.find((r) => r.key === 'php.fpm.www:memory_limit')!;
   assert.deepEqual([mem.production, mem.status, mem.unreadable], ['unknown', 'differs', true]);

@@ -8,6 +8,7 @@ export interface FpmPoolSetting {
   'digest'?: (string);
   'flag'?: (boolean);
   'file'?: (string);
+  'env'?: (boolean);
 }
 
 export interface FpmPoolSetting__Output {
@@ -17,4 +18,5 @@ export interface FpmPoolSetting__Output {
   'digest': (string);
   'flag': (boolean);
   'file': (string);
+  'env': (boolean);
 }

@@ -7,10 +7,14 @@ export interface PhpFpmFacts {
   'files'?: (string)[];
   'settings'?: (_switchyard_v1_FpmPoolSetting)[];
   'unreadable'?: (_switchyard_v1_FpmPoolUnreadable)[];
+  'pools'?: (string)[];
+  'env_read'?: (boolean);
 }
 
 export interface PhpFpmFacts__Output {
   'files': (string)[];
   'settings': (_switchyard_v1_FpmPoolSetting__Output)[];
   'unreadable': (_switchyard_v1_FpmPoolUnreadable__Output)[];
+  'pools': (string)[];
+  'env_read': (boolean);
 }

@@ -1,0 +1,68 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectFpmFacts } from '../../agent/facts/fpm.js';
+import { envDigest } from '../../agent/facts/env.js';
+import { collectFacts } from '../../agent/facts/collect.js';
+import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
+import type { ParityTable } from '../../shared/parity.js';
+import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { PhpFpmFacts__Output } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
+import { capturingLogger, mockFacts, overTheWire, testAgentConfig } from '../helpers/facts.js';
+
+const SALT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+const names = { stagingName: 'staging-1', productionName: 'prod-1' };
+
+function row(table: ParityTable, key: string) {
+  const r = table.rows.find((x) => x.key === key);
+  assert.ok(r, `row ${key} is missing; rows: ${table.rows.map((x) => x.key).join(' ')}`);
+  return r;
+}
+
+/** A pool file's facts as the agent sends them. */
+async function pool(t: { after: (fn: () => void) => void }, lines: string[], salt = SALT): Promise<PhpFpmFacts__Output> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-fpm-parity-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'pool.d'));
+  writeFileSync(join(dir, 'pool.d/www.conf'), lines.join('\n'));
+  const { logger } = capturingLogger();
+  return overTheWire(await collectFacts(testAgentConfig({ phpFpmPools: [join(dir, 'pool.d/*.conf')] }), salt, logger)).php_fpm!;
+}
+
+function host(name: string, php_fpm: PhpFpmFacts__Output, ini: Record<string, string>): Facts__Output {
+  const base = mockFacts(name);
+  return { ...base, php: { ...base.php!, ini }, php_fpm };
+}
+
+test('env[...] values in a pool travel and compare as digests whatever their name; php_value settings stay values unless their name looks secret', async (t) => {
+  const lines = (appEnv: string) => ['[www]', `env[APP_ENV] = ${appEnv}`, 'env[DATABASE_URL] = "mysql://shop:Pl41n-Pw@db/shop"', 'php_value[memory_limit] = 256M'];
+  const staging = await pool(t, lines('staging'));
+  const production = await pool(t, lines('production'));
+  const byName = new Map(staging.settings.map((s) => [s.name, s]));
+  assert.deepEqual({ ...byName.get('APP_ENV') }, { pool: 'www', name: 'APP_ENV', value: '', digest: envDigest(SALT, 'staging'), flag: false, env: true, file: byName.get('APP_ENV')!.file });
+  assert.equal(byName.get('DATABASE_URL')?.digest, envDigest(SALT, 'mysql://shop:Pl41n-Pw@db/shop'));
+  assert.equal(byName.get('memory_limit')?.value, '256M');
+  assert.equal(staging.env_read, true);
+  assert.ok(!JSON.stringify(staging).includes('Pl41n-Pw') && !JSON.stringify(staging).includes('"staging"'));
+
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', production, {}), names);
+  const appEnv = row(table, 'php.fpm.www:env[APP_ENV]');
+  assert.deepEqual([appEnv.staging, appEnv.production, appEnv.status], [envDigest(SALT, 'staging').slice(0, 12), envDigest(SALT, 'production').slice(0, 12), 'differs']);
+  assert.equal(row(table, 'php.fpm.www:env[DATABASE_URL]').status, 'equal');
+  assert.equal(row(table, 'php.fpm.www:memory_limit').staging, '256M');
+  assert.ok(!JSON.stringify(table).includes('Pl41n-Pw'));
+  assert.equal(compareRuntimeFacts(host('s', staging, {}), host('p', production, {}), { ...names, allowDiffer: ['php.fpm.www:env[APP_ENV]'] }).rows.find((r) => r.key === 'php.fpm.www:env[APP_ENV]')?.status, 'allowed');
+
+  // Without a salt an env value is unknown, never shown.
+  const unsalted = await collectFpmFacts([byName.get('APP_ENV')!.file], '');
+  assert.deepEqual(unsalted.facts.unreadable!.map((u) => [u.pool, u.name]), [['www', 'env[APP_ENV]'], ['www', 'env[DATABASE_URL]']]);
+  assert.ok(!JSON.stringify(unsalted).includes('Pl41n-Pw'));
+
+  // An agent from before env[...] rows: staging's are unknown on its side, not missing, and the table says why.
+  const old = compareRuntimeFacts(host('s', staging, {}), host('p', { ...production, settings: production.settings.filter((s) => !s.env), env_read: false }, {}), names);
+  assert.deepEqual([row(old, 'php.fpm.www:env[APP_ENV]').production, row(old, 'php.fpm.www:env[APP_ENV]').unreadable], ['unknown', true]);
+  assert.equal(row(old, 'php.fpm.www:memory_limit').status, 'equal');
+  assert.ok(old.unreadable?.some((u) => u.side === 'production' && u.what === 'php-fpm pool env[…] values'));
+});
