@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import { parseEnvUnreadableNote } from '../../shared/env-note.js';
 import type { ParityRow, ParityStatus, ParityTable } from '../../shared/parity.js';
+import { phpFlag } from '../../shared/php-flag.js';
 import { timespanMicros } from '../../shared/systemd-timespan.js';
 
 export interface RuntimeCompareOptions {
@@ -394,6 +395,40 @@ function flattenFpm(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): voi
   }
 }
 
+/** The pools a side defines: all its sections from agents that list them, else those with settings. */
+function fpmPools(f: Facts__Output): Set<string> {
+  const fpm = f.php_fpm;
+  if (!fpm) return new Set();
+  return new Set(fpm.pools.length > 0 ? fpm.pools : fpm.settings.map((s) => s.pool));
+}
+
+/**
+ * A php.ini setting the other side's pool overrides and this side's pool leaves alone: its value
+ * here is php.ini's, which is compared, shown with `(php.ini)` to say where it came from — the
+ * PHP CLI's php.ini, the only one the agent reads. Where that setting is not among those read
+ * (PHP_PARITY_INI) the row stays on one side only: a value not read is not made up. Secret and
+ * env rows never fall back.
+ */
+function fillFpmFromIni(f: Facts__Output, other: Facts__Output, side: Flattened): void {
+  const pools = fpmPools(f);
+  const php = f.php;
+  for (const st of other.php_fpm?.settings ?? []) {
+    const key = `php.fpm.${st.pool}:${st.name}`;
+    if (st.env || st.digest !== '' || side.flat.has(key) || !pools.has(st.pool)) continue;
+    if (!php?.present) continue;
+    if (php.error || php.ini_error) {
+      // This side's php.ini could not be read: its gap (php.ini.) is told in the table already.
+      side.flat.set(key, { category: 'php', shown: 'unknown', unknown: true });
+      continue;
+    }
+    const ini = php.ini ?? {};
+    if (!Object.hasOwn(ini, st.name)) continue;
+    const value = st.flag ? phpFlag(ini[st.name]!) : ini[st.name]!;
+    const v = phpIniValue(st.name, value);
+    side.flat.set(key, { category: 'php', shown: `${value} (php.ini)`, ...v, compared: v.compared ?? value });
+  }
+}
+
 /** The five time fields @daily and its kin stand for: `@daily` runs when `0 0 * * *` does. */
 const CRON_ALIASES: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
@@ -692,6 +727,8 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
   const sg = flattenWithGaps(staging, sLabels!, locales, sCron!);
   const pg = flattenWithGaps(production, pLabels!, locales, pCron!);
   fillUnknown(sg, pg);
+  fillFpmFromIni(staging, production, sg);
+  fillFpmFromIni(production, staging, pg);
   const s = sg.flat;
   const p = pg.flat;
   fillAbsentModules(s, p);

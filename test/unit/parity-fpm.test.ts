@@ -36,6 +36,51 @@ function host(name: string, php_fpm: PhpFpmFacts__Output, ini: Record<string, st
   return { ...base, php: { ...base.php!, ini }, php_fpm };
 }
 
+test("a setting one pool overrides and the other leaves to php.ini is compared with php.ini's value, which the row says it is", async (t) => {
+  const staging = await pool(t, ['[www]', 'php_admin_value[memory_limit] = 512M', 'php_value[max_execution_time] = 30', 'php_admin_flag[display_errors] = off', 'php_value[error_log] = /var/log/php/www.log']);
+  // Production's pool sets nothing of the kind: only process settings.
+  const production = await pool(t, ['[www]', 'pm = dynamic', 'pm.max_children = 10']);
+  const ini = { memory_limit: '512M', max_execution_time: '30', display_errors: '' };
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', production, ini), names);
+  assert.deepEqual(
+    ['memory_limit', 'max_execution_time', 'display_errors'].map((n) => {
+      const r = row(table, `php.fpm.www:${n}`);
+      return [r.key, r.staging, r.production, r.status];
+    }),
+    [
+      ['php.fpm.www:memory_limit', '512M', '512M (php.ini)', 'equal'],
+      ['php.fpm.www:max_execution_time', '30', '30 (php.ini)', 'equal'],
+      ['php.fpm.www:display_errors', 'off', 'off (php.ini)', 'equal'],
+    ],
+  );
+  // A setting the agent does not read from php.ini is not made up: still on one side only.
+  assert.deepEqual([row(table, 'php.fpm.www:error_log').production, row(table, 'php.fpm.www:error_log').status], [null, 'missing']);
+
+  // Less in production's php.ini than staging's pool is a difference; more is allowed, as for pool values.
+  const lower = compareRuntimeFacts(host('s', staging, {}), host('p', production, { ...ini, memory_limit: '256M' }), names);
+  assert.deepEqual([row(lower, 'php.fpm.www:memory_limit').production, row(lower, 'php.fpm.www:memory_limit').status], ['256M (php.ini)', 'differs']);
+  const higher = compareRuntimeFacts(host('s', staging, {}), host('p', production, { ...ini, memory_limit: '1G' }), names);
+  assert.equal(row(higher, 'php.fpm.www:memory_limit').status, 'allowed');
+
+  // Either way round: production's pool sets it, staging's php.ini has it.
+  const reverse = compareRuntimeFacts(host('s', production, { memory_limit: '128M' }), host('p', staging, {}), names);
+  assert.deepEqual([row(reverse, 'php.fpm.www:memory_limit').staging, row(reverse, 'php.fpm.www:memory_limit').status], ['128M (php.ini)', 'allowed']);
+});
+
+test("php.ini unreadable on a side leaves the pool's fallback unknown there; a pool that side does not define at all stays missing", async (t) => {
+  const staging = await pool(t, ['[www]', 'php_admin_value[memory_limit] = 512M']);
+  const production = await pool(t, ['[www]', 'pm = dynamic']);
+  const base = host('p', production, {});
+  const broken = { ...base, php: { ...base.php!, ini: {}, ini_error: 'php -r: timed out after 5000 ms' } };
+  const t1 = compareRuntimeFacts(host('s', staging, {}), broken, names);
+  const mem = row(t1, 'php.fpm.www:memory_limit');
+  assert.deepEqual([mem.production, mem.status, mem.unreadable], ['unknown', 'differs', true]);
+
+  const other = await pool(t, ['[api]', 'pm = dynamic']);
+  const t2 = compareRuntimeFacts(host('s', staging, {}), host('p', other, { memory_limit: '512M' }), names);
+  assert.deepEqual([row(t2, 'php.fpm.www:memory_limit').production, row(t2, 'php.fpm.www:memory_limit').status], [null, 'missing']);
+});
+
 test('env[...] values in a pool travel and compare as digests whatever their name; php_value settings stay values unless their name looks secret', async (t) => {
   const lines = (appEnv: string) => ['[www]', `env[APP_ENV] = ${appEnv}`, 'env[DATABASE_URL] = "mysql://shop:Pl41n-Pw@db/shop"', 'php_value[memory_limit] = 256M'];
   const staging = await pool(t, lines('staging'));
