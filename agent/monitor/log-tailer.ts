@@ -4,17 +4,22 @@
 //   copytruncate: the same file shrinks, so reading restarts at offset 0.
 // It polls (stat) rather than using inotify: rotation replaces the watched inode, and
 // polling behaves the same on every filesystem, NFS included.
-// A file rotated away is followed by any rotated since it (found by mtime, see rotatedAfter) before
-// the current log: rotated twice between two looks — or between the switch's position and the
-// start of a resumed tail — the file in the middle is read whole (plain or gzip), or named as not
-// read, never skipped in silence.
-// Limits: lines written to a copytruncate'd file between logrotate's copy and its truncate are
-// lost (no reader can see them), and a truncated file that grows past the old offset between
-// two polls looks like growth — keep pollMs well under the time the site needs to write that much.
+// A file rotated away is followed by any rotated since it before the current log: rotated twice
+// between two looks — or between the switch's position and the start of a resumed tail — the file
+// in the middle is read whole (plain or gzip), or named as not read, never skipped in silence.
+// Which files came in between is told by evidence, not mtime (a copy touched since would move):
+// the rotated-away file is found where it is now by its inode, or by the bytes before its end in a
+// compressed copy, and the copies newer than it by name (rotated-logs.ts) are the ones in between.
+// A truncation is told by size and by the bytes before the position (held as read): a file
+// truncated and written past the old offset between two polls is not mistaken for growth. The
+// lines written between the last read and copytruncate's copy are read from that copy, found by
+// those bytes, before the truncated log from its start.
+// Limit: lines written to a copytruncate'd file between logrotate's copy and its truncate are
+// lost (no reader can see them).
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { fingerprint, fingerprintBefore, FINGERPRINT_BYTES } from './log-fingerprint.js';
+import { bytesBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gzipFingerprintBefore, keepTail } from './log-fingerprint.js';
 import { gzippedRotations, rotatedAfter, rotatedFiles, type RotatedFile } from './rotated-logs.js';
 
 export type Rotation = 'rename' | 'truncate';
@@ -36,7 +41,9 @@ export interface LogTailerOptions {
   fromStart?: boolean;
   /**
    * A partial line longer than this is dropped (default 64 KiB), up to its newline; counted in
-   * `droppedLines` and told to onOversized, once per line, so it is not lost without a word.
+   * `droppedLines` and told to onOversized, once per line, as it ends (at its newline, or where the
+   * file it is in ends or is truncated), so it is not lost without a word — and a tail resumed from
+   * a position inside it (which is its start, see snapshot) does not tell it twice.
    */
   maxLineBytes?: number;
   onOversized?: () => void;
@@ -81,6 +88,13 @@ export class LogTailer {
    */
   #handoff: TailPosition | undefined;
   #partial: Buffer = Buffer.alloc(0);
+  /** Bytes of the line being read so far: #partial's, or those of a line too long to keep. */
+  #lineBytes = 0;
+  /**
+   * The up to FINGERPRINT_BYTES before #pos in #fh, as read: what tells a truncation written past
+   * the old offset from growth, and finds copytruncate's copy. Undefined until first needed.
+   */
+  #tail: Buffer | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #closed = false;
@@ -105,13 +119,14 @@ export class LogTailer {
       // it may be the new log's now; truncated by copytruncate, its bytes at the position are gone.
       const same = hit !== undefined && (tail === undefined || (hit.size >= r.offset && (await fingerprintBefore(hit.fh, r.offset)) === tail));
       if (same) {
-        this.#adopt(hit.fh, hit.ino, hit.dev, r.offset, hit.size);
+        await this.#adopt(hit.fh, hit.ino, hit.dev, r.offset, hit.size);
         this.#schedule();
         return 'position';
       }
       // Still at the log's path, it was truncated (or its inode reused) there: the rotation was of that kind.
       const atPath = hit !== undefined && hit.path === this.path;
-      if (tail !== undefined && (await this.#resumeFromCopy(r.offset, tail, atPath ? 'truncate' : 'rename'))) {
+      const current = (await stat(this.path, { bigint: true }).catch(() => undefined))?.ino;
+      if (tail !== undefined && (await this.#readFromCopy(r.offset, tail, current, atPath ? 'truncate' : 'rename'))) {
         await hit?.fh.close().catch(() => undefined);
         await this.#open('start');
         this.#schedule();
@@ -119,7 +134,7 @@ export class LogTailer {
       }
       if (hit !== undefined) {
         // Not the bytes it had (no copy holds them): what it holds now is all newer.
-        this.#adopt(hit.fh, hit.ino, hit.dev, tail === undefined ? r.offset : Number.MAX_SAFE_INTEGER, hit.size);
+        await this.#adopt(hit.fh, hit.ino, hit.dev, tail === undefined ? r.offset : Number.MAX_SAFE_INTEGER, hit.size);
         this.#schedule();
         return 'position';
       }
@@ -165,7 +180,7 @@ export class LogTailer {
   }
 
   /** Reads on from `offset` in `fh`; shorter than that, it was truncated since (copytruncate), so all of it is newer. */
-  #adopt(fh: FileHandle, ino: bigint, dev: bigint, offset: number, size: number): void {
+  async #adopt(fh: FileHandle, ino: bigint, dev: bigint, offset: number, size: number): Promise<void> {
     this.#fh = fh;
     this.#ino = ino;
     this.#dev = dev;
@@ -176,16 +191,19 @@ export class LogTailer {
     } else {
       this.#pos = offset;
     }
+    this.#tail = await bytesBefore(fh, this.#pos).catch(() => undefined);
     // A rotated-away file is finished on the first poll, which then opens the current log.
   }
 
   /**
    * The log at the position, copied or compressed since (copytruncate's copy, a gzip'd rotation):
    * the copy whose bytes before `offset` hash to `tailSha256` — plain rotated copies first, then
-   * the newest gzip'd ones — is read on from `offset`, then the files rotated after it. False when
-   * none matches (nothing handed over then).
+   * the newest gzip'd ones — is read on from `offset`, then the files rotated after it (up to the
+   * current log, inode `currentIno`). False when none matches (nothing handed over then). A line
+   * begun before `offset` goes on in the copy: it is ended there, not dropped. `kind` is told
+   * when one matches (the caller tells a truncation it noticed itself).
    */
-  async #resumeFromCopy(offset: number, tailSha256: string, kind: Rotation): Promise<boolean> {
+  async #readFromCopy(offset: number, tailSha256: string, currentIno: bigint | undefined, kind?: Rotation): Promise<boolean> {
     const plain = (await rotatedFiles(this.path)).filter((f) => f.compressed === null).reverse();
     for (const f of [...plain, ...(await gzippedRotations(this.path))]) {
       const fh = await open(f.path, 'r').catch(() => undefined);
@@ -197,9 +215,8 @@ export class LogTailer {
         this.#flushPartial();
         this.#resetLine();
         // It was the log once, and every file rotated after it was too.
-        this.#opts.onRotate?.(kind);
-        const current = await stat(this.path, { bigint: true }).catch(() => undefined);
-        await this.#readRotatedSince({ ino: f.ino, mtimeNs: f.mtimeNs }, current?.ino);
+        if (kind !== undefined) this.#opts.onRotate?.(kind);
+        await this.#readRotatedSince({ ino: f.ino, mtimeNs: f.mtimeNs, path: f.path }, currentIno);
         return true;
       } finally {
         await fh.close().catch(() => undefined);
@@ -261,8 +278,9 @@ export class LogTailer {
   /**
    * Hands `fn` where the lines handed over so far end, between two polls (serialised with them, so
    * no line is handed over in between): counts taken in `fn` go exactly up to that position.
-   * Undefined before start(). Inside a line too long to keep, the position is where reading
-   * stopped: the rest of that line, read from there, would be one more unparsed line.
+   * Undefined before start(). Inside a line too long to keep, the position is that line's start,
+   * as for any partial line: it is told only as it ends, so a tail resumed there tells it once,
+   * and its rest is never taken for a line of its own.
    */
   snapshot<T>(fn: (at: TailPosition | undefined) => T): Promise<T> {
     const prev = this.#running ?? Promise.resolve();
@@ -273,8 +291,8 @@ export class LogTailer {
 
   async #position(): Promise<TailPosition | undefined> {
     if (this.#fh === undefined) return this.#handoff;
-    // A partial line is not handed over yet: read again from its start.
-    const offset = this.#discarding ? this.#pos : this.#pos - this.#partial.length;
+    // A partial line (too long to keep or not) is not handed over yet: read again from its start.
+    const offset = this.#pos - this.#lineBytes;
     return { ino: this.#ino!, dev: this.#dev, offset, tailSha256: await fingerprintBefore(this.#fh, offset).catch(() => '') };
   }
 
@@ -302,6 +320,7 @@ export class LogTailer {
     this.#ino = st.ino;
     this.#dev = st.dev;
     this.#pos = at === 'end' ? Number(st.size) : 0;
+    this.#tail = await bytesBefore(fh, this.#pos).catch(() => undefined);
     this.#handoff = undefined;
     this.#resetLine();
   }
@@ -329,27 +348,53 @@ export class LogTailer {
       this.#flushPartial();
       const old = await this.#fh!.stat({ bigint: true }).catch(() => undefined);
       // Unhashable (EIO): the inode alone finds it again.
-      this.#handoff = { ino: this.#ino!, dev: this.#dev, offset: this.#pos, tailSha256: await fingerprintBefore(this.#fh!, this.#pos).catch(() => '') };
+      const end = { offset: this.#pos, tailSha256: await fingerprintBefore(this.#fh!, this.#pos).catch(() => '') };
+      this.#handoff = { ino: this.#ino!, dev: this.#dev, ...end };
       await this.#fh!.close().catch(() => undefined);
       this.#fh = undefined;
       this.#opts.onRotate?.('rename');
-      if (old !== undefined) await this.#readRotatedSince(old, current?.ino);
+      if (old !== undefined) await this.#readRotatedSince({ ino: old.ino, mtimeNs: old.mtimeNs, ...(end.tailSha256 === '' ? {} : { end }) }, current?.ino);
       if (current === undefined) return;
       await this.#open('start');
-    } else {
-      const size = Number((await this.#fh!.stat({ bigint: true })).size);
-      if (size < this.#pos) {
-        this.#pos = 0;
-        this.#resetLine();
-        this.#opts.onRotate?.('truncate');
-      }
+    } else if (await this.#truncated()) {
+      const offset = this.#pos;
+      const held = this.#tail;
+      this.#opts.onRotate?.('truncate');
+      // copytruncate: what was written between the last read and the copy is only in the copy now.
+      const copied = held !== undefined && offset > 0 && (await this.#readFromCopy(offset, fingerprint(held), this.#ino));
+      if (!copied) this.#resetLine();
+      this.#pos = 0;
+      this.#tail = Buffer.alloc(0);
     }
     await this.#readToEnd();
   }
 
-  /** The files rotated after `old` and before the current log (inode `currentIno`), oldest first, each read whole. */
-  async #readRotatedSince(old: { ino: bigint; mtimeNs: bigint }, currentIno: bigint | undefined): Promise<void> {
-    const later = await rotatedAfter(this.path, old.mtimeNs, currentIno === undefined ? [old.ino] : [old.ino, currentIno]);
+  /**
+   * Whether the open file no longer holds what was read of it: shorter than the position, or
+   * other bytes before it — truncated and written past the old offset since the last look, which
+   * by size alone looks like growth.
+   */
+  async #truncated(): Promise<boolean> {
+    const fh = this.#fh!;
+    if (Number((await fh.stat({ bigint: true })).size) < this.#pos) return true;
+    if (this.#tail === undefined || this.#tail.length === 0) return false;
+    return !(await bytesBefore(fh, this.#pos)).equals(this.#tail);
+  }
+
+  /**
+   * The files rotated after `old` and before the current log (inode `currentIno`), oldest first,
+   * each read whole. `old` is placed among the rotated copies by its path when known (a copy found
+   * by its bytes), else by its inode, else — compressed since, its inode gone — by the bytes
+   * before its `end` in one of the newest gzip'd copies; the copies newer than it by name are the
+   * ones in between. Placed by none of these (compressed as the agent cannot read, or deleted),
+   * the copies last written after it are taken instead: mtime is the only order left then.
+   */
+  async #readRotatedSince(old: { ino: bigint; mtimeNs: bigint; path?: string; end?: { offset: number; tailSha256: string } }, currentIno: bigint | undefined): Promise<void> {
+    const files = await rotatedFiles(this.path);
+    const skip = currentIno === undefined ? [old.ino] : [old.ino, currentIno];
+    let anchor = files.find((f) => (old.path !== undefined ? f.path === old.path : f.ino === old.ino));
+    if (anchor === undefined && old.end !== undefined && old.end.offset > 0) anchor = await this.#gzipHolding(files, old.end.offset, old.end.tailSha256);
+    const later = anchor !== undefined ? rotatedAfter(files, anchor, skip) : files.filter((f) => f.mtimeNs > old.mtimeNs && !skip.includes(f.ino));
     for (const f of later) {
       if (this.#closed) return;
       // Each was the log once: a rotation the counts should show like any other.
@@ -365,6 +410,20 @@ export class LogTailer {
         this.#resetLine();
       }
     }
+  }
+
+  /** Of the newest gzip'd copies in `files`, the one whose content holds `tailSha256`'s bytes right before `offset`. */
+  async #gzipHolding(files: RotatedFile[], offset: number, tailSha256: string): Promise<RotatedFile | undefined> {
+    for (const f of files.filter((g) => g.compressed === 'gz').reverse().slice(0, 4)) {
+      const fh = await open(f.path, 'r').catch(() => undefined);
+      if (fh === undefined) continue;
+      try {
+        if ((await gzipFingerprintBefore(fh, offset)) === tailSha256) return f;
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+    }
+    return undefined;
   }
 
   async #readWhole(f: RotatedFile): Promise<void> {
@@ -407,48 +466,78 @@ export class LogTailer {
 
   async #readToEnd(): Promise<void> {
     const fh = this.#fh!;
+    this.#tail ??= await bytesBefore(fh, this.#pos);
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
       const { bytesRead } = await fh.read(buf, 0, CHUNK, this.#pos);
       if (bytesRead === 0) return;
       this.#pos += bytesRead;
+      this.#tail = keepTail(this.#tail, buf.subarray(0, bytesRead));
       this.#take(buf.subarray(0, bytesRead));
     }
   }
 
   #take(chunk: Buffer): void {
-    const data = this.#partial.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#partial, chunk]);
+    let data: Buffer;
+    if (this.#discarding) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) {
+        this.#lineBytes += chunk.length;
+        return;
+      }
+      // The rest of a line too long to keep, up to its newline: not a line of its own.
+      this.#endOversized();
+      data = Buffer.from(chunk.subarray(nl + 1));
+    } else {
+      data = this.#partial.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#partial, chunk]);
+    }
+    const max = this.#opts.maxLineBytes ?? 64 * 1024;
     const lines: string[] = [];
     let start = 0;
     for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
       const end = nl > start && data[nl - 1] === 13 ? nl - 1 : nl;
-      // The rest of a line too long to keep: it was counted as one when its start was dropped.
-      if (this.#discarding) this.#discarding = false;
+      // Too long whether or not it came whole in one read: how it was read decides nothing.
+      if (end - start > max) this.#tooLong();
       else if (end > start) lines.push(data.toString('utf8', start, end));
       start = nl + 1;
     }
     this.#partial = data.subarray(start);
-    if (this.#partial.length > (this.#opts.maxLineBytes ?? 64 * 1024)) {
+    this.#lineBytes = this.#partial.length;
+    if (this.#partial.length > max) {
+      // Told as it ends, not now: a position taken meanwhile is its start, and a tail resumed there reads it whole again.
       this.#partial = Buffer.alloc(0);
-      if (!this.#discarding) {
-        this.#discarding = true;
-        this.droppedLines++;
-        this.#opts.onOversized?.();
-      }
+      this.#discarding = true;
     }
     this.#linesOut += lines.length;
     if (lines.length > 0) this.#opts.onLines(lines);
   }
 
-  /** Forgets any partial line: the next byte read starts a line. */
-  #resetLine(): void {
-    this.#partial = Buffer.alloc(0);
+  /** A line too long to keep being read has ended: counted once, as one that could not be read. */
+  #endOversized(): void {
     this.#discarding = false;
+    this.#lineBytes = 0;
+    this.#tooLong();
+  }
+
+  #tooLong(): void {
+    this.droppedLines++;
+    this.#opts.onOversized?.();
+  }
+
+  /**
+   * Forgets any partial line: the next byte read starts a line. A line too long to keep that is
+   * left unended (its file truncated, or ended) is told still: it was there, and is not counted
+   * anywhere else.
+   */
+  #resetLine(): void {
+    if (this.#discarding) this.#endOversized();
+    this.#partial = Buffer.alloc(0);
+    this.#lineBytes = 0;
   }
 
   /** A last line without newline in a file that will not grow again still counts. */
   #flushPartial(): void {
-    // The end of an over-long line already counted as one.
+    // A line too long to keep that its file ends inside: it ends here.
     if (this.#discarding) {
       this.#resetLine();
       return;
@@ -456,6 +545,7 @@ export class LogTailer {
     if (this.#partial.length === 0) return;
     const line = this.#partial.toString('utf8').replace(/\r$/, '');
     this.#partial = Buffer.alloc(0);
+    this.#lineBytes = 0;
     if (line === '') return;
     this.#linesOut++;
     this.#opts.onLines([line]);

@@ -1,8 +1,10 @@
 // The files a rotation may have renamed the access log to: `<path>.1` (logrotate's default),
 // `<path>-20261207` (dateext), `<path>.1` left uncompressed by delaycompress, … — every sibling in
-// the log's directory named `<base>.<digit>…` or `<base>-<digit>…`. The tailer tells them apart by inode, so a
-// name scheme need not be guessed. Compressed ones are left out: their inode is a new file's,
-// and their bytes are not the log's at the recorded offset.
+// the log's directory named `<base>.<digit>…` or `<base>-<digit>…`. The tailer tells which one
+// is the file it was reading by inode (or bytes), so a name scheme need not be guessed for that;
+// which came after it is told by the name (rotationAge), the order logrotate keeps. Compressed
+// ones are left out of rotatedSiblings: their inode is a new file's, and their bytes are not the
+// log's at the recorded offset.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -36,18 +38,42 @@ export interface RotatedFile {
   mtimeNs: bigint;
   /** Its compression suffix ('gz', 'xz', …); null for a plain file. */
   compressed: string | null;
+  /** Where its name puts it in the rotation order (see rotationAge). */
+  age: RotationAge;
 }
 
 /**
- * The rotated copies of `path` last written after `afterMtimeNs` (the mtime of a file rotated
- * away), oldest first: what a second rotation put between that file and the current log, which a
- * tail going from one straight to the other would skip. By mtime, not name: `.N` counts down
- * while dateext counts up, and logrotate keeps a file's mtime when it compresses it. Files older
- * than the switch were last written before the rotated file was, so they are not in it. Inodes in
- * `skip` (the rotated file itself, the current log) are left out.
+ * How old a rotated copy is by its name, the one order logrotate itself keeps: `.N` counts up
+ * with age (`.1` is the newest), a date suffix (dateext's `-20261207`, a dateformat like
+ * `.2026-12-07` or `-20261207-1700`) counts down. Not by mtime: a copy touched since (a backup
+ * tool, an admin's `touch`, copytruncate's copy stamped when it was made) would move in the
+ * order, and be read twice or skipped. A compression suffix is no part of the age.
  */
-export async function rotatedAfter(path: string, afterMtimeNs: bigint, skip: bigint[]): Promise<RotatedFile[]> {
-  return (await rotatedFiles(path)).filter((f) => f.mtimeNs > afterMtimeNs && !skip.includes(f.ino));
+export type RotationAge = { scheme: 'number'; n: number } | { scheme: 'date'; key: string };
+
+export function rotationAge(path: string, name: string): RotationAge {
+  const suffix = name.slice(basename(path).length).replace(COMPRESSED, '');
+  // Up to five digits after a dot is logrotate's counter (`rotate 365` is three); eight digits is a date.
+  const n = /^\.([0-9]{1,5})$/.exec(suffix);
+  return n !== null ? { scheme: 'number', n: Number(n[1]) } : { scheme: 'date', key: suffix.slice(1) };
+}
+
+/** Negative when `a` is older than `b`, 0 for the same age (a copy and its compressed twin), undefined across schemes. */
+export function compareAge(a: RotationAge, b: RotationAge): number | undefined {
+  if (a.scheme === 'number' && b.scheme === 'number') return b.n - a.n;
+  if (a.scheme === 'date' && b.scheme === 'date') return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return undefined;
+}
+
+/**
+ * The rotated copies of `path` newer than `anchor` (the file a tail was reading, found where it is
+ * now by its inode or its bytes), oldest first: what later rotations put between it and the current
+ * log, which a tail going from one straight to the other would skip. Only copies named in the
+ * anchor's scheme: one of another scheme cannot be placed against it. Inodes in `skip` (the
+ * anchor itself, the current log) are left out.
+ */
+export function rotatedAfter(files: RotatedFile[], anchor: RotatedFile, skip: bigint[]): RotatedFile[] {
+  return files.filter((f) => (compareAge(anchor.age, f.age) ?? 0) < 0 && !skip.includes(f.ino));
 }
 
 /**
@@ -59,7 +85,11 @@ export async function gzippedRotations(path: string, max = 4): Promise<RotatedFi
   return (await rotatedFiles(path)).filter((f) => f.compressed === 'gz').reverse().slice(0, max);
 }
 
-/** Every rotated copy (plain or compressed) that is a regular file, oldest mtime first. */
+/**
+ * Every rotated copy (plain or compressed) that is a regular file, oldest first by name
+ * (rotationAge). Names of two schemes side by side (the config changed) cannot be placed against
+ * each other: numbered ones are listed first, then dated ones.
+ */
 export async function rotatedFiles(path: string): Promise<RotatedFile[]> {
   const found: RotatedFile[] = [];
   for (const name of await siblingNames(path)) {
@@ -71,7 +101,9 @@ export async function rotatedFiles(path: string): Promise<RotatedFile[]> {
       continue;
     }
     if (!st.isFile()) continue;
-    found.push({ path: p, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, compressed: COMPRESSED.exec(name)?.[1]?.toLowerCase() ?? null });
+    found.push({ path: p, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs, compressed: COMPRESSED.exec(name)?.[1]?.toLowerCase() ?? null, age: rotationAge(path, name) });
   }
-  return found.sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : 0));
+  const scheme = (f: RotatedFile): number => (f.age.scheme === 'number' ? 0 : 1);
+  // A plain copy and its compressed twin (compression under way) are the same age: plain first.
+  return found.sort((a, b) => scheme(a) - scheme(b) || (compareAge(a.age, b.age) ?? 0) || (a.compressed === null ? 0 : 1) - (b.compressed === null ? 0 : 1) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

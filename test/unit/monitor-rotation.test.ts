@@ -412,3 +412,153 @@ test('rotated twice between two looks (numbered names shift): the file in betwee
   assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2', 'c1']);
   assert.deepEqual(rotations, ['rename', 'rename']);
 });
+
+test('copytruncate between two looks: the lines written after the last read are read from the copy (dateext name), once', async (t) => {
+  const { log, lines, rotations, tailer } = setup(t);
+  await tailer.start();
+  appendFileSync(log, 'one\n');
+  await tailer.poll();
+  // Written after the last look, then copied away and truncated: only the copy holds it now.
+  appendFileSync(log, 'two, only in the copy\n');
+  copyFileSync(log, `${log}-20261207`);
+  truncateSync(log, 0);
+  appendFileSync(log, 'three\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['one', 'two, only in the copy', 'three']);
+  assert.deepEqual(rotations, ['truncate']);
+  appendFileSync(log, 'four\n');
+  appendFileSync(`${log}-20261207`, 'not the log any more\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['one', 'two, only in the copy', 'three', 'four']);
+});
+
+test('copytruncate and the log written past the old offset before the next look: told by the bytes before it, not taken for growth', async (t) => {
+  const { log, lines, rotations, tailer } = setup(t);
+  await tailer.start();
+  appendFileSync(log, 'a\n');
+  await tailer.poll();
+  appendFileSync(log, 'b\n');
+  copyFileSync(log, `${log}.1`);
+  truncateSync(log, 0);
+  // Longer than everything read so far: by size alone the file only grew.
+  appendFileSync(log, 'after the truncate, a long line\nand more\n');
+  await tailer.poll();
+  assert.deepEqual(rotations, ['truncate']);
+  assert.deepEqual(lines, ['a', 'b', 'after the truncate, a long line', 'and more']);
+});
+
+test('rotated twice between two looks: the file in between is told by its name, not its mtime (an older copy touched since, the newer one stamped older)', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { log, lines, rotations, tailer } = setup(t);
+  // From before the tail began; a backup tool touched it since.
+  writeFileSync(`${log}-20261201`, 'ancient 1\nancient 2\n');
+  await tailer.start();
+  appendFileSync(log, 'a1\n');
+  await tailer.poll();
+  appendFileSync(log, 'a2\n');
+  renameSync(log, `${log}-20261206`);
+  writeFileSync(log, 'b1\n');
+  renameSync(log, `${log}-20261207`);
+  writeFileSync(log, 'c1\n');
+  const past = (s: number) => new Date(Date.now() - s * 1000);
+  // The file in between last written before the one the tail was reading (a clock stepped back, a copy that kept an old stamp).
+  utimesSync(`${log}-20261206`, past(60), past(60));
+  utimesSync(`${log}-20261207`, past(120), past(120));
+  utimesSync(`${log}-20261201`, new Date(), new Date());
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'c1']);
+  assert.deepEqual(rotations, ['rename', 'rename']);
+});
+
+test('resumed after copytruncate twice with dateext: read on from the copy holding the position, then the later copy, never an older copy touched since', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
+  const line = (s: number, path = '/') => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(`${log}-20261201`, line(500, '/old').repeat(9));
+  writeFileSync(log, line(200) + line(200));
+  const pos = await accessLogPosition(log);
+  appendFileSync(log, line(500) + line(502));
+  copyFileSync(log, `${log}-20261206`);
+  truncateSync(log, 0);
+  appendFileSync(log, line(503) + line(200));
+  copyFileSync(log, `${log}-20261207`);
+  truncateSync(log, 0);
+  appendFileSync(log, line(204));
+  // Stamps that say nothing of the order: the older copy touched last, the later copy stamped first.
+  const ago = (s: number) => new Date(Date.now() - s * 1000);
+  utimesSync(`${log}-20261207`, ago(300), ago(300));
+  utimesSync(`${log}-20261206`, ago(200), ago(200));
+  const got: StatusCounts[] = [];
+  const abort = new AbortController();
+  const running = streamStatusCounts({ path: log, intervalMs: 150, from: { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 }, send: (c) => got.push(c), signal: abort.signal });
+  await new Promise((r) => setTimeout(r, 400));
+  abort.abort();
+  await running;
+  assert.equal(got[0]?.start, 'position');
+  const sum = (k: string) => got.reduce((n, c) => n + (c.by_class?.[k] ?? 0), 0);
+  assert.equal(got.reduce((n, c) => n + (c.total ?? 0), 0), 5, 'the 2 after the position, the 2 of the later copy, the live one');
+  assert.equal(sum('5xx'), 3);
+  assert.equal(sum('2xx'), 2);
+});
+
+test('logrotate names are put in order by name: .N counts up with age, a date suffix counts down', async () => {
+  const { rotationAge, compareAge } = await import('../../agent/monitor/rotated-logs.js');
+  const age = (n: string) => rotationAge('/var/log/access.log', n);
+  assert.ok(compareAge(age('access.log.2.gz'), age('access.log.1'))! < 0, '.2.gz is older than .1');
+  assert.ok(compareAge(age('access.log.10'), age('access.log.9'))! < 0, 'by number, not by text');
+  assert.ok(compareAge(age('access.log-20261206'), age('access.log-20261207.gz'))! < 0);
+  assert.ok(compareAge(age('access.log.2026-11-30'), age('access.log.2026-12-01'))! < 0);
+  assert.equal(compareAge(age('access.log.1'), age('access.log.1.gz')), 0, 'a copy and its compressed twin');
+  assert.equal(compareAge(age('access.log.1'), age('access.log-20261207')), undefined, 'two schemes are not placed against each other');
+  assert.deepEqual(age('access.log.20261207'), { scheme: 'date', key: '20261207' }, 'eight digits after a dot are a date');
+});
+
+test('a line over 64 KiB that a tail reads part of, then a tail resumed from its position reads the rest of: counted once, its rest not a line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, 'before\n');
+  const { StatusCounter } = await import('../../agent/monitor/status-counter.js');
+  const counter = new StatusCounter();
+  const lines: string[] = [];
+  const tailer = (resume?: { ino: bigint; offset: number; tailSha256: string }) =>
+    new LogTailer(log, { onLines: (l) => { lines.push(...l); counter.addLines(l); }, onOversized: () => counter.oversized(), pollMs: 60_000, ...(resume === undefined ? {} : { resume: { ...resume, rotatedPaths: [] } }) });
+  const first = tailer();
+  await first.start();
+  const head = `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET /${'a'.repeat(100 * 1024)}`;
+  appendFileSync(log, head);
+  await first.poll();
+  const at = await first.snapshot((p) => p);
+  await first.close();
+  // The stream broke there; the rest of the line is written, and a tail resumed from the counts' position goes on.
+  appendFileSync(log, ` HTTP/1.1" 500 1 "-" "ua"\nnext\n`);
+  const second = tailer({ ino: at!.ino, offset: at!.offset, tailSha256: at!.tailSha256 });
+  assert.equal(await second.start(), 'position');
+  await second.poll();
+  await second.close();
+  assert.deepEqual(lines, ['next'], 'the rest of the long line is no line of its own');
+  assert.equal(counter.take(new Date(), log).unparsed, 2, 'the long line once, and "next"');
+});
+
+test('a line over 64 KiB cut by a rotation or a truncation is counted once as unparsed, not dropped in silence', async (t) => {
+  const { log, lines, tailer } = setup(t);
+  let oversized = 0;
+  const long = new LogTailer(log, { onLines: (l) => lines.push(...l), onOversized: () => oversized++, pollMs: 60_000 });
+  t.after(() => long.close());
+  await tailer.close();
+  await long.start();
+  appendFileSync(log, 'x'.repeat(100 * 1024));
+  await long.poll();
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'y'.repeat(100 * 1024));
+  await long.poll();
+  assert.equal(oversized, 1, 'the one the rotated file ended inside');
+  truncateSync(log, 0);
+  appendFileSync(log, 'z\n');
+  await long.poll();
+  assert.equal(oversized, 2, 'and the one the truncation cut');
+  assert.deepEqual(lines, ['z']);
+});
