@@ -520,3 +520,59 @@ test('a watch counting from the log\'s end and cut short before any counts arriv
   assert.ok(result.rollback !== undefined, `the 60 errors were not counted: ${result.summary}`);
   assert.deepEqual(kept.accessLog.countedFrom, { monitorStartPosition: { inode: '4242', dev: '2049', offset: '5000', tailSha256: 'cd'.repeat(32), at: (kept.accessLog.countedFrom as { monitorStartPosition: { at: string } }).monitorStartPosition.at }, agentStart: null });
 });
+
+test('failed probes of a burst many rounds back stay in the evidence after the newest rounds push them out of the probes kept', async (t) => {
+  let failedOnce = false;
+  const prod = await site(t, (req, res) => {
+    // One cold upstream on the first round, healthy ever after.
+    res.statusCode = req.url === '/p7/' && !failedOnce ? 502 : 200;
+    if (res.statusCode === 502) failedOnce = true;
+    res.end();
+  });
+  const { agents } = fakeAgents(() => undefined);
+  const pages = Array.from({ length: 40 }, (_, i) => `/p${i}/`);
+  const plan = planFor(prod.port, { pages, monitorMinutes: 0.8 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.equal(result.rollback, undefined, result.rollback?.reason);
+  const ev = (result.evidence as { monitor: { totals: { probes: { total: number; errors: number } }; failedProbes: { path: string; status: number }[] } }).monitor;
+  assert.ok(ev.totals.probes.total > 160, `rounds enough to trim the probes kept: ${ev.totals.probes.total} probes`);
+  assert.equal(ev.totals.probes.errors, 1);
+  assert.deepEqual(ev.failedProbes.map((p) => [p.path, p.status]), [['/p7/', 502]]);
+});
+
+test('a 5xx burst in the access log between probe rounds that ages out of the window is still in the evidence and the summary', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  let n = 0;
+  const { agents } = fakeAgents((call) => {
+    const timer = setInterval(() => {
+      n++;
+      call.emit('data', n === 3 ? { ...counts(100, 40), by_status: { 200: 60, 502: 38, 503: 2 } } : counts(100, 0));
+    }, 100);
+    call.cancel = () => clearInterval(timer);
+    t.after(() => clearInterval(timer));
+  });
+  // A half window: the burst is judged (13% of it, under the limit here) and then ages out.
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 1.5 / 60, monitorWindowSeconds: 0.3, monitorIntervalSeconds: 0.1, minSamples: 50, maxErrorRate: 0.5 });
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.equal(result.rollback, undefined, result.rollback?.reason);
+  const ev = (result.evidence as { monitor: { window: { errors: number }; logErrorIntervals: { total: number; errors: number; byStatus: Record<string, number> }[]; logErrorIntervalCount: number } }).monitor;
+  assert.equal(ev.window.errors, 0, 'the burst aged out of the final window');
+  assert.equal(ev.logErrorIntervalCount, 1);
+  assert.deepEqual(ev.logErrorIntervals.map((i) => [i.total, i.errors, i.byStatus]), [[100, 40, { 502: 38, 503: 2 }]]);
+  assert.match(result.summary ?? '', /: \d+ logged requests \(40 of them 5xx\)/);
+});
+
+test('a 5xx burst logged in the watch\'s last seconds, counted by the agent after the last probe round, is judged before the watch passes', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const { agents } = fakeAgents((call) => {
+    // The agent's interval is half a second: healthy twice, then the interval holding the watch's end is all 5xx.
+    const timers = [500, 1000].map((ms) => setTimeout(() => call.emit('data', counts(100, 0)), ms));
+    timers.push(setTimeout(() => call.emit('data', counts(100, 100)), 1500));
+    call.cancel = () => timers.forEach((x) => clearTimeout(x));
+    t.after(() => timers.forEach((x) => clearTimeout(x)));
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 1.2 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.5, minSamples: 50 });
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.ok(result.rollback !== undefined, `the burst at the end was not judged: ${result.summary}`);
+  assert.match(result.rollback.reason, /100\/300 in the access log/);
+});

@@ -15,6 +15,10 @@
 // while the controller was down is counted, and nothing twice. It holds the sliding window's
 // samples too (windowSamples): the resumed watch judges the same window, so 5xx seen just before
 // the restart still weigh with those just after it, until they age out by their time.
+// Counts arrive between probe rounds and are judged as they come; the watch ends with the agent's
+// counts that cover its last seconds, not the ones before. Failed probes and the log's intervals
+// with 5xx are kept in the evidence apart from the newest rounds, so a burst that aged out of the
+// window is still there to read.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { StatusCounts__Output } from '../../../shared/proto-gen/switchyard/v1/StatusCounts.js';
@@ -30,7 +34,20 @@ import { pageUrl, pinnedRequest } from './pinned-http.js';
 export const DEFAULT_MIN_SAMPLES = 50;
 export const DEFAULT_WINDOW_SECONDS = 300;
 export const DEFAULT_INTERVAL_SECONDS = 10;
+/** Probes, failed probes and access-log intervals with 5xx each kept in the evidence: the newest this many. */
 const PROBES_KEPT = 30;
+
+/** An access-log interval that held 5xx, as the evidence keeps it: when (the agent's clock) and which. */
+export interface LogErrorInterval {
+  /** The interval's start and length on the agent's clock, and when the controller took it in. */
+  windowStart: string;
+  intervalMs: number;
+  receivedAt: string;
+  total: number;
+  errors: number;
+  /** The 5xx statuses among them, e.g. { "502": 40, "503": 2 }. */
+  byStatus: Record<string, number>;
+}
 
 export interface MonitorSettings {
   durationMs: number;
@@ -217,6 +234,14 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       /** Whether this attempt's own counts hold the probes (probesInLog may be carried from an interrupted one). */
       let probesInLogNow = false;
       const probes: ProbeResult[] = [];
+      // Kept apart from `probes`, which is trimmed to the newest rounds: failures of a burst many
+      // rounds back would otherwise leave the evidence while the share they raised still stands.
+      const failedProbes: ProbeResult[] = [];
+      /** The access log's intervals with 5xx: a burst between two probe rounds, by when it happened and which statuses. */
+      const logErrorIntervals: LogErrorInterval[] = [];
+      let logErrorIntervalCount = 0;
+      /** Resolved by the next access-log counts: the watch's end waits for the ones that cover it. */
+      let countsArrived: () => void = () => undefined;
       let peak: WindowStats | null = stored?.peak ?? null;
       let verdict: Verdict = judge(window.stats(clock()), limits);
       /** What `verdict` was taken over: the sliding window, or the whole watch so far when the window held too few. */
@@ -257,13 +282,20 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         for (const [k, n] of Object.entries(c.by_status)) totals.log.byStatus[k] = (totals.log.byStatus[k] ?? 0) + n;
         countedTo = countedToOf(c);
         const now = clock();
+        const fivexx = c.by_class['5xx'] ?? 0;
+        if (fivexx > 0) {
+          logErrorIntervalCount++;
+          logErrorIntervals.push({ windowStart: c.window_start, intervalMs: c.interval_ms, receivedAt: new Date(now).toISOString(), total: c.total, errors: fivexx, byStatus: Object.fromEntries(Object.entries(c.by_status).filter(([k]) => Number(k) >= 500)) });
+          if (logErrorIntervals.length > PROBES_KEPT) logErrorIntervals.shift();
+        }
         // The first counts from the switch (or from where stored counts ended) hold everything
         // logged since: judged with this look, then aged from then as if counted live, not kept a
         // whole window from now.
         const span = backlogPending ? backlogSpanMs(c, from?.at) : undefined;
         backlogPending = false;
-        add({ at: now, source: 'log', total: c.total, errors: c.by_class['5xx'] ?? 0, ...(span === undefined ? {} : { since: now - span }) });
+        add({ at: now, source: 'log', total: c.total, errors: fivexx, ...(span === undefined ? {} : { since: now - span }) });
         evaluate();
+        countsArrived();
       };
 
       const agent = plan.production.agent;
@@ -299,7 +331,10 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           totals: structuredClone(totals),
           accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? (endAt === undefined ? 'monitor start' : { monitorStartPosition: endAt, agentStart: feed.state.start }) : { [start.kind === 'stored' ? 'storedCountsEnd' : 'switchPosition']: from, agentStart: feed.state.start }, countedTo },
           probes: probes.slice(-PROBES_KEPT),
-          failedProbes: probes.filter(isError).slice(-PROBES_KEPT),
+          failedProbes: [...failedProbes],
+          /** The newest access-log intervals that held 5xx; `logErrorIntervalCount` counts them all. */
+          logErrorIntervals: logErrorIntervals.map((i) => ({ ...i, byStatus: { ...i.byStatus } })),
+          logErrorIntervalCount,
         },
       });
 
@@ -332,7 +367,11 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           for (const p of round) {
             probes.push(p);
             totals.probes.total++;
-            if (isError(p)) totals.probes.errors++;
+            if (isError(p)) {
+              totals.probes.errors++;
+              failedProbes.push(p);
+              if (failedProbes.length > PROBES_KEPT) failedProbes.shift();
+            }
             add({ at: clock(), source: 'probe', total: 1, errors: isError(p) ? 1 : 0 });
           }
           if (probes.length > PROBES_KEPT * 4) probes.splice(0, probes.length - PROBES_KEPT * 2);
@@ -345,7 +384,17 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
             etaSeconds: Math.max(0, Math.round((deadline - clock()) / 1000)),
             message: `${v.stats.errors}/${v.stats.total} 5xx ${scope === 'watch' ? 'since the watch began (no window had enough requests)' : `in the last ${s.windowMs / 1000} s`}${v.kind === 'too-few' ? ` (fewer than ${s.minSamples} requests: not judged)` : ''}`,
           });
-          if (v.kind === 'rollback' || ctx.signal.aborted || clock() >= deadline) break;
+          if (v.kind === 'rollback' || ctx.signal.aborted) break;
+          if (clock() >= deadline) {
+            // The agent's last counts end up to an interval before now: the lines logged since (a
+            // 5xx burst in the watch's last seconds) are in its next ones, judged before the watch
+            // passes. Not waited for when no counts come (stream unavailable, or none yet).
+            if (feed.state.messages > 0 && feed.state.unavailable === null) {
+              const next = new Promise<void>((r) => (countsArrived = r));
+              await sleep(s.intervalMs + 2000, ctx.signal, Promise.race([next, tripped]));
+            }
+            break;
+          }
           await sleep(Math.min(s.intervalMs, deadline - clock()), ctx.signal, tripped);
           if (verdict.kind === 'rollback') break;
         }
@@ -385,9 +434,15 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         notes.push(`access-log stream broke ${breaks} time${breaks === 1 ? '' : 's'}${lost > 0 ? `: ${lost} reopened at the log's end, lines written while it was down not counted (${why}${why?.includes('predates') ? ': upgrade it' : ''})` : feed.state.resumed > 0 ? ', each reopened stream counting on from where the last counts ended' : ''}`);
       }
       const logNote = notes.map((n) => `; ${n}`).join('');
+      // 5xx the final window no longer holds (a burst since aged out) are still said.
+      const logged5xx = totals.log.byClass['5xx'] ?? 0;
+      const logAside = [
+        ...(logged5xx > 0 ? [`${logged5xx} of them 5xx`] : []),
+        ...(totals.log.probesSetApart > 0 ? [`${totals.log.probesSetApart} probe lines left out`] : []),
+      ];
       const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
       return {
-        summary: `watched ${Math.round(s.durationMs / 1000)} s${before > 0 ? ` (${Math.round(before)} s before an interruption, ${Math.round(owedMs / 1000)} s after it${stored === undefined ? '; counts since the resume' : ''})` : ''}: ${totals.log.total} logged requests${totals.log.probesSetApart > 0 ? ` (${totals.log.probesSetApart} probe lines left out)` : ''}, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
+        summary: `watched ${Math.round(s.durationMs / 1000)} s${before > 0 ? ` (${Math.round(before)} s before an interruption, ${Math.round(owedMs / 1000)} s after it${stored === undefined ? '; counts since the resume' : ''})` : ''}: ${totals.log.total} logged requests${logAside.length > 0 ? ` (${logAside.join(', ')})` : ''}, ${totals.probes.total} probes (${totals.probes.errors} failed); worst window ${peak === null ? `never had enough requests to judge (whole watch ${watchStats.errors} 5xx of ${watchStats.total}${watchStats.total < s.minSamples ? ', too few to judge' : ''})` : pct((peak as WindowStats).errorRate)}${logNote}`,
         evidence: ev,
       };
     },
