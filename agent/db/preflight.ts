@@ -20,7 +20,7 @@ import { bestAlgo, rowHashSql, type ChecksumAlgo } from './checksum.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
-import { copyInPlace, forgetLanded, forgetRolledBack, landedRecords, lastSchema, rolledBackRecords } from './swap.js';
+import { copyInPlace, dropRolledTrash, forgetLanded, forgetRolledBack, landedRecords, lastSchema, rolledBackRecords } from './swap.js';
 import { TOO_MANY } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
@@ -306,9 +306,13 @@ export interface PreflightOptions {
  * The records of rows a DB rollback took into `__sy_last` before it stopped, the agent not told
  * (rolledBackRecords): told now ('last-kept'). Left 'last', preflight forgot them (their rows are
  * not live to be found again) and a first copy took them for rows of production's own tables, kept
- * in `__sy_prev`: keep never merged them. Before anything else reads the records.
+ * in `__sy_prev`: keep never merged them. Before anything else reads the records. The copy such a
+ * rollback swapped out and left in `__sy_trash` goes too (dropRolledTrash).
  */
 export async function settleRolledBack(conn: Connection, schema: string, store: ProductionOnlyStore, logger: Logger): Promise<void> {
+  // Only tidying: a drop that fails (a session reading the trash holds its lock) stops nothing,
+  // and the ledger stays for the next preflight, copy or rollback.
+  await dropRolledTrash(conn, schema, logger).catch((err: unknown) => logger.warn({ schema, err: (err as Error).message }, 'the copy a stopped DB rollback left to drop could not be dropped: the next preflight, copy or rollback drops it'));
   const landed = await rolledBackRecords(conn, schema, store.records(schema).filter((r) => r.keptIn === 'last'));
   if (landed.length === 0) return;
   store.landed(schema, false, landed.map((r) => r.table));

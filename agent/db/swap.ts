@@ -25,6 +25,13 @@ const COPIED = 'COPIED';
  * step was about to. Anything else moved here must change that.
  */
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
+/**
+ * A `__sy_kept` entry a DB rollback writes in `<db>__sy_trash` before its RENAME TABLE, naming a
+ * table of the copy it moves there to drop. A rollback stopped after its RENAME left them there
+ * (with production's tables back): the next rollback, preflight or copy drops those it names
+ * (dropRolledTrash), as that rollback was about to, and nothing the ledger does not name.
+ */
+const TRASHED = 'TRASHED';
 /** On a rerun, the tables the rerun replaced: production-only rows recorded since the first copy live there. */
 export const lastSchema = (schema: string): string => `${schema}__sy_last`;
 /**
@@ -70,6 +77,44 @@ async function schemaHoldsOnlyRecord(conn: Connection, schema: string): Promise<
     [schema, KEPT_TABLE, LANDED_TABLE, schema, schema],
   );
   return r.length === 0;
+}
+
+/** Drops `schema` if it holds nothing but our record (best effort: the caller is failing already, with its own error). */
+async function dropIfOnlyRecord(conn: Connection, schema: string): Promise<void> {
+  if (await schemaHoldsOnlyRecord(conn, schema).catch(() => false)) await conn.query(`DROP DATABASE IF EXISTS ${qi(schema)}`).catch(() => undefined);
+}
+
+/**
+ * The tables of the copy a DB rollback stopped past its RENAME TABLE left in `<db>__sy_trash`
+ * (its TRASHED entries name them), dropped: that rollback was about to, and nothing else drops
+ * them once production's tables are back (no rerun copy or sync comes to replace the trash). A
+ * table the entries do not name is not ours to drop: it stays, with the schema, and is logged.
+ * Returns the tables dropped.
+ */
+export async function dropRolledTrash(conn: Connection, target: string, logger: Logger): Promise<string[]> {
+  const trash = trashSchema(target);
+  if (!(await tableExists(conn, trash, KEPT_TABLE))) return [];
+  const named = new Set((await rows<{ name: string }>(conn, `SELECT name FROM ${qt(trash, KEPT_TABLE)} WHERE kind = '${TRASHED}'`)).map((r) => String(r.name)));
+  const held = (await rows<{ n: string }>(conn, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [trash])).map((r) => String(r.n)).filter((n) => n !== KEPT_TABLE);
+  const ours = held.filter((n) => named.has(n));
+  if (ours.length > 0) {
+    // The copy's tables may name each other in FOREIGN KEYs: they go together, unchecked.
+    const [fk] = await rows<{ v: number | string }>(conn, 'SELECT @@SESSION.foreign_key_checks AS v');
+    await conn.query('SET SESSION foreign_key_checks = 0');
+    try {
+      await conn.query(`DROP TABLE IF EXISTS ${ours.map((n) => qt(trash, n)).join(', ')}`);
+    } finally {
+      await conn.query('SET SESSION foreign_key_checks = ?', [Number(fk?.v ?? 1)]);
+    }
+  }
+  const others = held.filter((n) => !named.has(n));
+  if (others.length === 0 && (await schemaHoldsOnlyRecord(conn, trash))) await conn.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
+  else {
+    await conn.query(`DROP TABLE IF EXISTS ${qt(trash, KEPT_TABLE)}`);
+    logger.warn({ schema: trash, left: others }, 'a stopped DB rollback left tables of the copy to drop beside others no step of ours put there: only its own were dropped, the others are left for a person');
+  }
+  logger.warn({ schema: target, trash, dropped: ours }, "a DB rollback had stopped after putting production's tables back, before it dropped the copy it swapped out: dropped now");
+  return ours;
 }
 
 /** Drops `schema` if it holds nothing (best effort: the caller is failing already, with its own error). */
@@ -339,10 +384,14 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     await noteLanding(conn, qt(prev, KEPT_TABLE), records);
     moves.push(`${qt(shadow, LANDED_TABLE)} TO ${qt(prev, LANDED_TABLE)}`);
   }
+  // The live schema, when this swap created it: production had none.
+  let createdTarget = false;
   try {
     // Inside, as the trash schema above is created: one that fails leaves nothing of the swap behind.
-    if (!current.exists) await conn.query(`CREATE DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
-    else await conn.query(`ALTER DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
+    if (!current.exists) {
+      await conn.query(`CREATE DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
+      createdTarget = true;
+    } else await conn.query(`ALTER DATABASE ${qi(target)} CHARACTER SET ${staging.defaultCharset} COLLATE ${staging.defaultCollation}`);
     // A drop that waits out a lock leaves the ones before it dropped, to come back too.
     await dropAllObjects(conn, target, blocking);
     if (moves.length > 0) await conn.query(`RENAME TABLE ${moves.join(', ')}`);
@@ -357,6 +406,10 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     if (!firstCopy) await dropIfEmpty(conn, dest);
     // Likewise the `__sy_last` created for the tables that did not move, left empty.
     if (madeLast && (await schemaEmpty(conn, last).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`).catch(() => undefined);
+    // Production had no such schema: the one created for the RENAME goes while empty, so production
+    // ends as it was (left, the retry found an empty live schema the site never had). Never one
+    // holding anything: a RENAME done whose answer was lost, or a table the site created since.
+    if (createdTarget) await dropIfEmpty(conn, target);
     throw await swapFailed(conn, target, blocking, err, logger, current.exists ? await putDefaultBack(conn, target, current, logger) : undefined);
   }
   // The recorded rows of the tables replaced were joined, or moved with them: the next live tables' are others.
@@ -813,6 +866,15 @@ export async function rollbackSwap(
   if (served === undefined) {
     await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
     await conn.query(`CREATE DATABASE ${qi(dest)}`);
+    // Named before the RENAME: stopped after it, what this rollback was about to drop is known
+    // for the copy's own, and the next rollback, preflight or copy drops it (dropRolledTrash).
+    try {
+      await createKeptTable(conn, dest);
+      for (const t of current.tables.filter((x) => !own.has(x.name) && !whole.has(x.name))) await conn.query(`INSERT INTO ${qt(dest, KEPT_TABLE)} SELECT COALESCE(MAX(seq), -1) + 1, '${TRASHED}', ?, '', '', '', '', '', 1 FROM ${qt(dest, KEPT_TABLE)}`, [t.name]);
+    } catch (err) {
+      await dropIfOnlyRecord(conn, dest);
+      throw err;
+    }
   } else {
     // Recorded first: an agent stopped between CREATE and the move leaves a schema the next
     // rollback or release knows for its own (and drops), not one it cannot tell from an operator's.
@@ -861,7 +923,7 @@ export async function rollbackSwap(
     const left = new Set((await inspectObjects(conn, target).catch(() => current.objects)).map((o) => `${o.kind} ${o.name}`));
     await createObjects(conn, target, current.objects.filter((o) => !left.has(`${o.kind} ${o.name}`)), target).catch((e: unknown) => (logger ?? silent).error({ err: (e as Error).message }, 'could not restore objects'));
     if (served !== undefined) await dropServedIfEmpty(conn, served, opts.servedLog);
-    else await dropIfEmpty(conn, dest);
+    else await dropIfOnlyRecord(conn, dest);
     throw err;
   }
   if (served !== undefined) opts.servedLog?.moved(served);
