@@ -24,7 +24,9 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { asideSchemas, keepObjectsAside, keepTriggersAside, moveAside, productionsOwn, recordCopied, trashSchema, triggersOn } from './swap.js';
+import { asideSchemas, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, moveAside, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
+import type { ProductionOnlyStore } from './preflight.js';
+import { TOO_MANY } from './last-rows.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
 import { explainLockWait } from './lock-wait.js';
 
@@ -72,6 +74,8 @@ export interface CompareOptions {
   cache?: ChunkCache;
   /** Test hook: false repairs from staging's text (LOAD DATA or mysql2's parameters), as where execute packets cannot be written. */
   rawExecute?: boolean;
+  /** Preflight's record of production-only rows: those in the live tables are kept aside before a repair changes them. */
+  productionOnly?: ProductionOnlyStore;
 }
 
 const algoOf = (s: ChunkSum | undefined): string => s?.checksum.split(':')[0] ?? '';
@@ -107,6 +111,8 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     log.debug({ ms: Date.now() - started }, 'staging snapshot open');
     const prod = await prodP;
     if (!prod.exists) throw new SwitchyardError('SY_PRECONDITION', `schema ${opts.targetSchema} does not exist on production; run presync first`);
+    // Before anything reads the live tables for the repair (early locks, marks): the join only reads them.
+    if (opts.repair && opts.productionOnly !== undefined) await keepRecordedRows(meta, opts.targetSchema, prod, snap.tables.map((t) => t.name), opts.productionOnly, log);
     const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
     const report = new Map<string, TableParity>();
     const comparable: Table[] = [];
@@ -322,6 +328,28 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     await pool.close();
     await closeConn(meta);
   }
+}
+
+/**
+ * Production-only rows recorded in the live tables ('last'), which the repair would replace with
+ * staging's or drop with a table re-copied whole, kept in `<db>__sy_last` first (keepRecordedInLast),
+ * and the records told so ('last-kept'): keep merges them from there. A preflight of the live copy
+ * records them, and a copy after it takes them aside; a preflight run after the last copy (another
+ * cutover's, of the same site, while this one waited to sync) left them for the repair. Those of a
+ * table staging lacks are not repaired: sync moves the table aside whole, rows and all.
+ */
+async function keepRecordedRows(meta: Connection, target: string, prod: SchemaInfo, staging: string[], store: ProductionOnlyStore, log: Logger): Promise<void> {
+  const recorded = store.records(target).filter((r) => r.keptIn === 'last');
+  if (recorded.length === 0) return;
+  // A sync (or DB rollback) that joined them and stopped before the agent was told: told now, not joined again.
+  const landed = await rolledBackRecords(meta, target, recorded);
+  if (landed.length > 0) store.landed(target, false, landed.map((r) => r.table));
+  const stagingHas = new Set(staging);
+  // A record of too many rows to keep names none: keep refuses it whatever is kept.
+  const kept = await keepRecordedInLast(meta, target, prod, recorded.filter((r) => !landed.includes(r) && stagingHas.has(r.table) && r.rowHash !== TOO_MANY && r.keys.length > 0), log);
+  if (kept.length > 0) store.landed(target, false, kept.map((r) => r.table));
+  // Left, they are dropped by the next preflight, copy, rollback or sync, which finds no record they match.
+  if (landed.length > 0 || kept.length > 0) await forgetRolledBack(meta, target).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'the notes of the recorded rows kept aside before the repair were not cleared'));
 }
 
 async function repair(

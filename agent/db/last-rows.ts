@@ -89,6 +89,17 @@ export async function noteLanded(conn: Connection, ledger: string): Promise<void
   }
 }
 
+/**
+ * Notes in `ledger` that `records` have landed, inside the caller's transaction (the join that
+ * moves their rows): a LANDED entry per record, replacing any earlier one of its table.
+ */
+export async function noteLandedNow(conn: Connection, ledger: string, records: LiveRecord[]): Promise<void> {
+  for (const r of records) {
+    await conn.query(`DELETE FROM ${ledger} WHERE kind IN ('${LANDING}', '${LANDED}') AND name = ?`, [r.table]);
+    await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${LANDED}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [r.table, recordPrint(r)]);
+  }
+}
+
 export interface RecordedJoin {
   /** The live table, in `schema`, holding the recorded rows. */
   live: Table;
@@ -104,13 +115,14 @@ export interface RecordedJoin {
  * before anything), or a row that takes a unique value another row there holds, fail with
  * SY_CONFLICT and no kept table has changed — not those whose rows joined before the conflict.
  * `ledger` (a `__sy_kept` table): where the copies joined of each table without a key are noted,
- * and only those beyond the noted ones join (see JOINED). Returns the rows joined, by table.
+ * and only those beyond the noted ones join (see JOINED). `alsoInJoin` writes in the same
+ * transaction (committed with the rows, or not at all). Returns the rows joined, by table.
  */
-export async function joinRecordedRows(conn: Connection, schema: string, last: string, joins: RecordedJoin[], ledger?: string): Promise<Map<string, number>> {
+export async function joinRecordedRows(conn: Connection, schema: string, last: string, joins: RecordedJoin[], ledger?: string, alsoInJoin?: (conn: Connection) => Promise<void>): Promise<Map<string, number>> {
   const todo = joins.filter((j) => j.rec.rowHash !== TOO_MANY && j.rec.keys.length > 0);
   for (const j of todo) sameColumns(last, j);
   const joined = new Map<string, number>();
-  if (todo.length === 0) return joined;
+  if (todo.length === 0 && alsoInJoin === undefined) return joined;
   let at: RecordedJoin | undefined;
   // The key tables are temporary: creating and dropping them commits nothing.
   await conn.query('START TRANSACTION');
@@ -119,6 +131,8 @@ export async function joinRecordedRows(conn: Connection, schema: string, last: s
       at = j;
       joined.set(j.live.name, (joined.get(j.live.name) ?? 0) + (await joinOne(conn, schema, last, j, ledger)));
     }
+    at = undefined;
+    await alsoInJoin?.(conn);
     await conn.query('COMMIT');
   } catch (err) {
     await conn.query('ROLLBACK').catch(() => undefined);

@@ -211,7 +211,7 @@ export class DatabaseService implements AgentService {
       SyncDatabase: this.streaming('SyncDatabase', async (req, call) => {
         const peer = this.peer(req.peer);
         try {
-          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: true, parallelism: req.parallelism || DEFAULT_DB_PARALLELISM, targetMs: req.target_ms || 500, logger: this.log, onProgress: (p) => call.write(progressToWire(p)), full: req.full, cache: this.chunks });
+          const r = await compareDatabases({ target: this.target(), peer, sourceSchema: req.peer!.source_schema, targetSchema: req.peer!.target_schema, repair: true, parallelism: req.parallelism || DEFAULT_DB_PARALLELISM, targetMs: req.target_ms || 500, logger: this.log, onProgress: (p) => call.write(progressToWire(p)), full: req.full, cache: this.chunks, productionOnly: this.productionOnly });
           call.write({ parity: parityToWire(r) });
         } finally {
           peer.close();

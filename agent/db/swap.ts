@@ -9,7 +9,7 @@ import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { errnoOf, rows } from './connect.js';
-import { JOINED, LANDED, LANDING, joinRecordedRows, noteLanded, noteLanding, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { JOINED, LANDED, LANDING, joinRecordedRows, noteLanded, noteLandedNow, noteLanding, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -274,7 +274,7 @@ async function liveOnes(conn: Connection, target: string, records: LiveRecord[],
  * rows and can move to `__sy_last` whole. With `copyAll` no table moves whole: the live tables
  * are kept elsewhere, so a table `__sy_last` lacks is created there, empty, for the rows to join.
  */
-async function joinLast(conn: Connection, target: string, current: SchemaInfo, records: LiveRecord[], logger: Logger, copyAll = false): Promise<Set<string>> {
+async function joinLast(conn: Connection, target: string, current: SchemaInfo, records: LiveRecord[], logger: Logger, copyAll = false, alsoInJoin?: (conn: Connection) => Promise<void>): Promise<Set<string>> {
   const last = lastSchema(target);
   const kept = new Map((await inspectSchema(conn, last, { objects: false })).tables.map((t) => [t.name, t]));
   const live = new Map(current.tables.map((t) => [t.name, t]));
@@ -298,7 +298,7 @@ async function joinLast(conn: Connection, target: string, current: SchemaInfo, r
     for (const name of created) await conn.query(`CREATE TABLE ${qt(last, name)} LIKE ${qt(target, name)}`);
     // What joined is noted beside the record of the copy these live tables are, and goes with it (a
     // rollback drops it, a rerun's swap clears the notes): a later copy's rows are never taken for joined.
-    const joined = await joinRecordedRows(conn, target, last, joins, qt(prevSchema(target), KEPT_TABLE));
+    const joined = await joinRecordedRows(conn, target, last, joins, qt(prevSchema(target), KEPT_TABLE), alsoInJoin);
     for (const [table, n] of joined) logger.info({ table, kept: last, rows: n }, 'recorded production-only rows joined the kept-aside table');
   } catch (err) {
     for (const name of created) await conn.query(`DROP TABLE IF EXISTS ${qt(last, name)}`).catch(() => undefined);
@@ -306,6 +306,42 @@ async function joinLast(conn: Connection, target: string, current: SchemaInfo, r
     throw err;
   }
   return whole;
+}
+
+/**
+ * Sync is about to repair the live tables: the production-only rows recorded in them ('last': a
+ * preflight ran after the copy, and no copy has taken them aside since) would be replaced by
+ * staging's rows of their chunks, or dropped with a table re-copied whole, and keep would find
+ * them nowhere. They join `<db>__sy_last` first, as a rerun copy's do (a table of the name
+ * created there, empty, where it lacks one); keep merges them from there. The join notes them
+ * LANDED in `__sy_last`'s ledger in its own transaction: a sync stopped before the agent was told
+ * leaves what the next sync, preflight, copy or rollback settles (rolledBackRecords), never joined
+ * again from tables the repair has changed since. Needs the copy's record (`__sy_prev`), where
+ * the joins of tables without a key are noted; returns the records whose rows joined.
+ */
+export async function keepRecordedInLast(conn: Connection, target: string, current: SchemaInfo, records: LiveRecord[], logger: Logger): Promise<LiveRecord[]> {
+  const live = new Set(current.tables.map((t) => t.name));
+  const todo = records.filter((r) => live.has(r.table));
+  if (todo.length === 0 || !(await hasKeptAside(conn, target))) return [];
+  const last = lastSchema(target);
+  const lastExisted = await schemaExists(conn, last);
+  const ledgerExisted = lastExisted && (await tableExists(conn, last, KEPT_TABLE));
+  // Created before the join's transaction (CREATE commits), and dropped again if it fails while
+  // they hold nothing: ours, as joinLast's tables are.
+  await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
+  await createKeptTable(conn, last, true);
+  try {
+    await joinLast(conn, target, current, todo, logger, true, (c) => noteLandedNow(c, qt(last, KEPT_TABLE), todo));
+  } catch (err) {
+    if (!ledgerExisted) {
+      const [n] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(last, KEPT_TABLE)}`).catch(() => [{ n: 1 }]);
+      if (Number(n?.n ?? 1) === 0) await conn.query(`DROP TABLE IF EXISTS ${qt(last, KEPT_TABLE)}`).catch(() => undefined);
+    }
+    if (!lastExisted) await dropIfEmpty(conn, last);
+    throw err;
+  }
+  logger.info({ kept: last, tables: todo.map((r) => r.table) }, 'production-only rows recorded in the live tables kept aside before sync repairs them');
+  return todo;
 }
 
 export interface SwapResult {
