@@ -102,8 +102,9 @@ export class RestClient {
 
   /**
    * A POST the API declares idempotent (rollback: "idempotent; safe when called twice at
-   * once"), asked again like a read: if the lost try did act, the next one finds it done or
-   * in progress and says so. Never for advance, create, release or prepare.
+   * once"; release: a completed cutover answers as it is), asked again like a read: if the lost
+   * try did act, the next one finds it done or in progress and says so. Never for advance,
+   * create or prepare.
    */
   postIdempotent<T>(path: string, body: unknown, patience: PatienceOptions): Promise<T> {
     return this.patiently(() => this.post<T>(path, body), `POST ${path}`, patience);

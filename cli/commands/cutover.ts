@@ -272,8 +272,10 @@ export function registerCutoverCommand(program: Command): void {
     if (end.state !== 'rolled_back') process.exitCode = 1;
   });
 
-  addClientOptions(cutover.command('release <id>').description('end the fallback window → completed')).action(async (id: string, o: Flags) => {
-    const c = await new RestClient(clientOptionsFrom(o)).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/release`);
+  addClientOptions(cutover.command('release <id>').description('end the fallback window → completed; safe to repeat')).action(async (id: string, o: Flags) => {
+    // A release the controller already made answers the cutover as it is, so a try lost to a
+    // drop is asked again like a rollback: the next one finds it completed.
+    const c = await new RestClient(clientOptionsFrom(o)).postIdempotent<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/release`, {}, BRIEF_RETRY);
     out(o.json ? JSON.stringify(c, null, 2) : `${c.id}\t${c.state}`);
   });
 

@@ -107,6 +107,21 @@ function interruptedMessage(id: string, step: StepName, idempotent: boolean): st
   return `the controller stopped while step ${step} ran; it may have half-run: check it by hand and advance with "force": true, or roll back with ${rollback}`;
 }
 
+/** Why a cutover in `state` (not fallback, not completed) has no fallback window to end, and what to do instead. */
+function notReleasable(id: string, state: CutoverState): string {
+  switch (state) {
+    case 'rolled_back':
+      return 'it was rolled back, so staging is the site again and there is no fallback window to end';
+    case 'rolling_back':
+    case 'rollback_failed':
+      return `a rollback of it was asked for, so there is no fallback window to end; finish it (POST /v1/cutovers/${id}/rollback)`;
+    case 'running':
+      return `a run of it is in flight; release once it rests in its fallback window (GET /v1/cutovers/${id})`;
+    default:
+      return `its steps have not all run yet; advance it until fallback (POST /v1/cutovers/${id}/advance {"until": "fallback"}), then release`;
+  }
+}
+
 type AbortReason = 'rollback' | 'shutdown';
 
 interface Activity {
@@ -386,14 +401,20 @@ export class CutoverEngine {
     this.warnings.set(id, [...(this.warnings.get(id) ?? []), seen]);
   }
 
-  /** Ends the fallback window: fallback → completed. */
+  /**
+   * Ends the fallback window: fallback → completed. A cutover already released answers as it is
+   * (audited as such): a script that lost the first answer to a timeout asks again, and what it
+   * asked for has happened.
+   */
   release(id: string, actor: string): CutoverView {
     this.assertOpen();
     const row = this.row(id);
-    if (this.active.has(id)) this.refuse(id, 'release', actor, `a ${this.active.get(id)!.kind} of cutover ${id} is in flight`);
-    if (row.state !== 'fallback') {
-      this.refuse(id, 'release', actor, `only a cutover in its fallback window can be released; ${id} is ${row.state}`);
+    if (row.state === 'completed') {
+      this.auditOnly(id, 'release', actor, { alreadyReleased: true });
+      return this.get(id);
     }
+    if (this.active.has(id)) this.refuse(id, 'release', actor, `a ${this.active.get(id)!.kind} of cutover ${id} is in flight`);
+    if (row.state !== 'fallback') this.refuse(id, 'release', actor, `only a cutover in its fallback window can be released; ${id} is ${row.state}: ${notReleasable(id, row.state)}`);
     const at = this.now();
     this.commit((tx) => {
       this.store.audit.append({ at, tokenName: actor, action: 'release', cutoverId: id, detail: { fallbackUntil: row.fallbackUntil } });

@@ -382,6 +382,45 @@ test('release is 409 outside the fallback window and completes inside it', async
   assert.equal((res.json() as { state: string }).state, 'completed');
 });
 
+test('release again after it completed answers 200 with the cutover as it is, audited as already released', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'fallback' } });
+  await engine.idle(id);
+  const first = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
+  assert.equal(first.statusCode, 200, first.body);
+  const eventsBefore = engine.history(id).length;
+
+  // A script that lost the first answer to a timeout asks again.
+  const again = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
+  assert.equal(again.statusCode, 200, again.body);
+  const body = again.json() as { state: string; updatedAt: string };
+  assert.equal(body.state, 'completed');
+  assert.equal(body.updatedAt, (first.json() as { updatedAt: string }).updatedAt, 'nothing changed');
+  assert.equal(engine.history(id).length, eventsBefore, 'no second released event');
+
+  const audit = engine.report(id).audit.filter((a) => a.action === 'release');
+  assert.deepEqual(audit.map((a) => a.detail), [{ fallbackUntil: (first.json() as { fallbackUntil: string }).fallbackUntil }, { alreadyReleased: true }]);
+});
+
+test('release of a cutover that never reached its fallback window is a 409 problem saying why', async (t) => {
+  const { app, engine } = await harness(t);
+  const planned = await create(app);
+  const early = await app.inject({ method: 'POST', url: `/v1/cutovers/${planned}/release`, headers: op });
+  assert.equal(early.statusCode, 409);
+  assert.match(String(early.headers['content-type']), /^application\/problem\+json/);
+  const p1 = early.json() as { code: string; detail: string };
+  assert.equal(p1.code, 'SY_CONFLICT');
+  assert.match(p1.detail, new RegExp(`${planned} is planned: .*advance it until fallback`));
+
+  const gone = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${gone}/rollback`, headers: op });
+  await engine.idle(gone);
+  const late = await app.inject({ method: 'POST', url: `/v1/cutovers/${gone}/release`, headers: op });
+  assert.equal(late.statusCode, 409, late.body);
+  assert.match((late.json() as { detail: string }).detail, new RegExp(`${gone} is rolled_back: it was rolled back`));
+});
+
 test('prepare lowers the TTL through the injected port; without one it says so', async (t) => {
   const lowered: number[] = [];
   const { app } = await harness(t, { ttl: { lower: async (_dns, ttl) => (lowered.push(ttl), { previousTtl: 3600, ttl, changed: true }) } });

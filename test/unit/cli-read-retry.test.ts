@@ -1,4 +1,4 @@
-// `switchyard cutover status|report|list|rollback`, `agents` and `parity` against a stand-in
+// `switchyard cutover status|report|list|rollback|release`, `agents` and `parity` against a stand-in
 // controller on a flaky link: a dropped connection or a proxy's 502/503/504 is asked again a few
 // times, shortly, and said on stderr; an answer (404) and a POST that is not idempotent (advance) are asked once.
 import { test, type TestContext } from 'node:test';
@@ -168,6 +168,18 @@ test('rollback, idempotent by contract, is asked again after a drop; advance is 
   assert.notEqual(adv.code, 0);
   assert.doesNotMatch(adv.stderr, /trying again/);
   assert.equal(controller.seen.filter((k) => k === 'POST /v1/cutovers/co_1/advance').length, 1, 'a run that may have started is not started twice');
+});
+
+test('release, a repeat of which answers the completed cutover, is asked again after a drop', async (t) => {
+  const controller = await standIn(t, (key, n) => {
+    if (key === 'POST /v1/cutovers/co_1/release') return n === 1 ? 'drop' : cutover('completed');
+    return 404;
+  });
+  const run = await cli(controller.url, ['cutover', 'release', 'co_1']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'co_1\tcompleted');
+  assert.match(run.stderr, /^switchyard: POST \/v1\/cutovers\/co_1\/release: cannot reach the controller .*; trying again in 0\.5 s \(try 2 of 5\)\n$/);
+  assert.equal(controller.seen.filter((k) => k === 'POST /v1/cutovers/co_1/release').length, 2);
 });
 
 test('agents and parity, reads too, ride out a dropped connection and a 502/503/504 the same way', async (t) => {

@@ -238,6 +238,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       schema: {
         tags: ['cutovers'],
         summary: 'End the fallback window: fallback → completed',
+        description: 'Safe to repeat: a cutover already completed (released) answers 200 as it is, audited as already released, so a script may retry after a lost answer. Any other state but fallback is a 409 saying why.',
         params: IdParams,
         body: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()])),
         response: { 200: CutoverViewSchema, ...problemResponses(401, 403, 404, 409) },
