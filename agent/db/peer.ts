@@ -75,6 +75,15 @@ export function stagingError(err: unknown, where: string): SwitchyardError {
   return new SwitchyardError(e.code, `${where}: ${e.message}`, { ...(e.field === undefined ? {} : { field: e.field }), ...(e.details === undefined ? {} : { details: e.details }), cause: err });
 }
 
+/**
+ * How errors name the staging agent: by the name the controller knows it by when it sent one
+ * (`staging agent staging-1 (10.0.0.5:7701)`), by address alone otherwise (an older controller).
+ */
+export function stagingAgentLabel(peer: Pick<PeerTransfer__Output, 'peer_address' | 'peer_name'>): string {
+  const name = (peer.peer_name ?? '').trim();
+  return name === '' ? `staging agent at ${peer.peer_address}` : `staging agent ${name} (${peer.peer_address})`;
+}
+
 function unary<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown, req: Req, where: string): Promise<Res> {
   return new Promise((resolve, reject) => {
     fn(req, (err, res) => (err !== null ? reject(stagingError(err, where)) : resolve(res as Res)));
@@ -99,7 +108,7 @@ export class GrpcSourcePeer implements SourcePeer {
 
   constructor(peer: PeerTransfer__Output, transport: PeerTransport) {
     if (peer.peer_address === '' || peer.transfer_token === '') throw new SwitchyardError('SY_VALIDATION', 'peer.peer_address and peer.transfer_token are required', { field: 'peer' });
-    this.where = `staging agent at ${peer.peer_address}`;
+    this.where = stagingAgentLabel(peer);
     this.client = createDatabaseClient(peer.peer_address, transport, peer.peer_server_name);
     this.token = peer.transfer_token;
   }

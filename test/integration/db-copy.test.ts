@@ -251,7 +251,7 @@ test('every way in copies every table exactly: row packets as execute packets, o
     { rowFormat: 'tsv', rawExecute: true, localInfile: true, methods: ['load-data', 'prepared'], formats: ['tsv'] },
   ] as const;
   for (const w of ways) {
-    const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' }, { insecure: true });
+    const source = new GrpcSourcePeer({ ...peer, peer_server_name: '', peer_name: '' }, { insecure: true });
     t.after(() => source.close());
     const r = await pullDatabase({ target: { ...prodTarget, localInfile: w.localInfile }, peer: source, sourceSchema: 'shop', targetSchema: 'shop', parallelism: 2, logger: silentLogger(), rowFormat: w.rowFormat, rawExecute: w.rawExecute });
     const what = JSON.stringify(w);
@@ -265,7 +265,7 @@ test('every way in copies every table exactly: row packets as execute packets, o
 test('sync repairs chunks from staging\'s row packets where it can, and from text where it cannot: both exact on the hard cases', async (t) => {
   const { staging, production, s, p, peer } = await prepare(t);
   const prodTarget = { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password };
-  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' }, { insecure: true });
+  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '', peer_name: '' }, { insecure: true });
   t.after(() => source.close());
   const cache = new ChunkCache();
   await pullDatabase({ target: prodTarget, peer: source, sourceSchema: 'shop', targetSchema: 'shop', parallelism: 2, logger: silentLogger(), cache });

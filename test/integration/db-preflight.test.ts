@@ -65,12 +65,18 @@ test('preflight finds production-only rows and auto-increment risk; keep merges 
   assert.equal(after.n, 3, 'staging rows and the kept rows side by side');
 });
 
-test("a staging schema that does not exist: the production agent's error names the staging agent, not itself", async (t) => {
+test("a staging schema that does not exist: the production agent's error names the staging agent (by name when the controller sent it), not itself", async (t) => {
   const { stagingAgent, prodAgent } = await twoAgents(t);
   const missing = { ...(await authorizeTransfer(stagingAgent, 'wp_nope')), target_schema: 'shop' };
   await assert.rejects(unaryCall(prodAgent.client, 'PreflightDatabase', { peer: missing }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
     assert.match(err.message, new RegExp(`staging agent at ${stagingAgent.address.replace(/[.]/g, '\\.')}: schema wp_nope does not exist`));
     assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_NOT_FOUND']);
+    return true;
+  });
+  // The controller sends the name people know the staging agent by (the plan's staging.agent).
+  const named = { ...(await authorizeTransfer(stagingAgent, 'wp_nope')), target_schema: 'shop', peer_name: 'staging-1' };
+  await assert.rejects(unaryCall(prodAgent.client, 'PreflightDatabase', { peer: named }), (err: Error) => {
+    assert.match(err.message, new RegExp(`staging agent staging-1 \\(${stagingAgent.address.replace(/[.]/g, '\\.')}\\): schema wp_nope does not exist`));
     return true;
   });
 });

@@ -27,7 +27,7 @@ async function staging(t: TestContext, format: string | undefined): Promise<{ ad
 }
 
 async function read(address: string, ask: boolean): Promise<{ chunks: string[]; heard: RowFormat[] }> {
-  const peer = new GrpcSourcePeer({ peer_address: address, transfer_token: 'x'.repeat(32), source_schema: 's', target_schema: 's', peer_server_name: '' }, { insecure: true });
+  const peer = new GrpcSourcePeer({ peer_address: address, transfer_token: 'x'.repeat(32), source_schema: 's', target_schema: 's', peer_server_name: '', peer_name: '' }, { insecure: true });
   const heard: RowFormat[] = [];
   const chunks: string[] = [];
   try {

@@ -102,7 +102,7 @@ export async function withDatabaseTransfer<T>(deps: DataStepDeps, plan: Plan, si
   await unary(deps, plan.staging.agent, staging, 'AuthorizeTransfer', { token, schema: db.staging, ttl_seconds: deps.transferTtlSeconds ?? DEFAULT_TRANSFER_TTL_S }, { signal });
   const peer = stagingPeer(deps, plan);
   try {
-    return await fn({ peer_address: peer.address, peer_server_name: peer.serverName, transfer_token: token, source_schema: db.staging, target_schema: db.production });
+    return await fn({ peer_address: peer.address, peer_server_name: peer.serverName, peer_name: plan.staging.agent, transfer_token: token, source_schema: db.staging, target_schema: db.production });
   } finally {
     await unary(deps, plan.staging.agent, staging, 'RevokeTransfer', { token }).catch((err: unknown) => {
       // It expires by itself; a failed revoke must not turn a good step into a failed one.

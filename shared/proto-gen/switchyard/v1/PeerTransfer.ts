@@ -7,6 +7,7 @@ export interface PeerTransfer {
   'transfer_token'?: (string);
   'source_schema'?: (string);
   'target_schema'?: (string);
+  'peer_name'?: (string);
 }
 
 export interface PeerTransfer__Output {
@@ -15,4 +16,5 @@ export interface PeerTransfer__Output {
   'transfer_token': (string);
   'source_schema': (string);
   'target_schema': (string);
+  'peer_name': (string);
 }
