@@ -17,6 +17,7 @@ import { installMetrics } from './metrics.js';
 import { installProblemHandlers, problemResponses } from './problem.js';
 import { missingResource } from './missing-resource.js';
 import { installRequestLog } from './request-log.js';
+import { installExpectContinue } from './expect-continue.js';
 import { installPublicPath } from './public-path.js';
 import type { AgentsPort, RuntimeParityPort } from './ports.js';
 import { healthRoutes } from './routes/health.js';
@@ -82,6 +83,7 @@ export function buildApp(deps: ApiDeps): ApiApp {
   installMetrics(app, registry);
   installRequestLog(app);
   installPublicPath(app, deps.config.trustedProxies ?? []);
+  installExpectContinue(app);
 
   // Route auth lives in route config; mirror it into the document so it cannot disagree.
   app.addHook('onRoute', (route) => {

@@ -659,6 +659,82 @@ test('a plan with a large redirect map is accepted; a body over the limit is a 4
   assert.match((reason.json() as { detail: string }).detail, /1 MiB/);
 });
 
+interface Expected {
+  /** The server answered 100 Continue (the body was sent only then). */
+  continued: boolean;
+  status: number;
+  headers: IncomingMessage['headers'];
+  text: string;
+}
+
+/** A POST carrying `Expect: 100-continue`, as curl sends one with `-d @big.json`: the body goes only after a 100 Continue. */
+function postExpecting(port: number, path: string, headers: Record<string, string>, body: Buffer): Promise<Expected> {
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path,
+      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue' },
+    });
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        resolve({ continued, status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
+
+test('Expect: 100-continue with a body over the limit is a 413 problem at once, without 100 Continue; one within it is continued', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+
+  const big = Buffer.from(JSON.stringify({ reason: 'x'.repeat(2 * 1024 * 1024) }));
+  const refused = await postExpecting(port, `/v1/cutovers/${id}/rollback`, op, big);
+  assert.equal(refused.status, 413, refused.text);
+  assert.equal(refused.continued, false, 'no 100 Continue: the client never starts the upload');
+  assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
+  const problem = JSON.parse(refused.text) as { code: string; field: string; detail: string; instance: string };
+  assert.equal(problem.code, 'SY_TOO_LARGE');
+  assert.equal(problem.field, 'body');
+  assert.match(problem.detail, /1 MiB/);
+  assert.equal(problem.instance, `/v1/cutovers/${id}/rollback`);
+  assert.equal(refused.headers.connection, 'close', 'the held-back body cannot be mistaken for a next request');
+  assert.equal((await app.inject({ url: `/v1/cutovers/${id}`, headers: op })).json().state, 'planned', 'nothing was rolled back');
+
+  // No token: 401 first, and no body asked for either.
+  const anonymous = await postExpecting(port, `/v1/cutovers/${id}/rollback`, {}, big);
+  assert.deepEqual([anonymous.status, anonymous.continued, anonymous.headers.connection], [401, false, 'close']);
+  const looker = await postExpecting(port, `/v1/cutovers/${id}/rollback`, viewer, Buffer.from('{"reason":"viewer"}'));
+  assert.deepEqual([looker.status, looker.continued, looker.headers.connection], [403, false, 'close']);
+
+  // Within the limit: continued, then answered as usual.
+  const small = await postExpecting(port, `/v1/cutovers/${id}/rollback`, op, Buffer.from('{"reason":"expect test"}'));
+  assert.equal(small.continued, true);
+  assert.equal(small.status, 202, small.text);
+
+  // The limit is the route's: a 2 MiB plan is within POST /v1/cutovers' 16 MiB.
+  const plan = planInput() as { checks: Record<string, unknown> };
+  const redirects = Array.from({ length: 30_000 }, (_, i) => ({ from: `/old/category/page-number-${i}/a-long-slug-for-it`, to: `/new/category/page-number-${i}/a-long-slug-for-it/`, status: 301 }));
+  const planBody = Buffer.from(JSON.stringify({ ...plan, checks: { ...plan.checks, redirects } }));
+  assert.ok(planBody.length > 2 * 1024 * 1024);
+  const created = await postExpecting(port, '/v1/cutovers', op, planBody);
+  assert.equal(created.continued, true);
+  assert.equal(created.status, 201, created.text.slice(0, 300));
+});
+
 test('an unknown query parameter is a 400 naming it, not silently ignored', async (t) => {
   const { app } = await harness(t);
   const id = await create(app);
