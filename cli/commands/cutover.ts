@@ -61,13 +61,31 @@ export function timeAgo(ms: number): string {
   return h === 0 ? `${minutes} min ago` : `${h} h ${minutes % 60} min ago`;
 }
 
+/**
+ * A step's duration in the status table: tenths of a second under a minute (most steps), then
+ * minutes and seconds, then hours and minutes, as the report writes them: `7200.0s` is not read
+ * as two hours at a glance.
+ */
+export function stepDuration(ms: number): string {
+  // 59.96 s would round up to "60.0s": from there on it is a minute.
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
 export function formatCutover(c: CutoverLike, now = Date.now()): string {
   const lines = [`cutover ${c.id} (${c.site}): ${c.state}`];
-  for (const s of c.steps) {
-    const d = s.durationMs === null ? '' : ` ${(s.durationMs / 1000).toFixed(1)}s`;
+  // The duration column is as wide as its widest entry, right-aligned, so the summaries after it
+  // start in one column whether a step took 0.4 s or 2 hours.
+  const durations = c.steps.map((s) => (s.durationMs === null ? '' : stepDuration(s.durationMs)));
+  const width = Math.max(0, ...durations.map((d) => d.length));
+  c.steps.forEach((s, i) => {
+    const d = width === 0 ? '' : ` ${durations[i]!.padStart(width)}`;
     const tail = s.error ? `  ${s.error.code}: ${s.error.message}` : s.summary ? `  ${s.summary}` : '';
-    lines.push(`  ${MARK[s.state] ?? '?'} ${s.name.padEnd(10)} ${s.state.padEnd(11)}${d}${tail}`);
-  }
+    lines.push(`  ${MARK[s.state] ?? '?'} ${s.name.padEnd(10)} ${s.state.padEnd(11)}${d}${tail}`.trimEnd());
+  });
   if (c.error) lines.push(`error: ${c.error.code}: ${c.error.message}`);
   for (const w of c.warnings ?? []) lines.push(`⚠ ${w.message}`);
   if (c.rollback) lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ')}`);
