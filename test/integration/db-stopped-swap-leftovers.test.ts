@@ -92,7 +92,7 @@ test('a first copy into a schema production does not have, whose RENAME TABLE fa
   // the swap, when the copy closes staging's snapshot), and gives up after lockWaitSeconds.
   const x = await production.rootConnection();
   t.after(() => x.end());
-  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '' }, { insecure: true });
+  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '', peer_name: '' }, { insecure: true });
   t.after(() => source.close());
   const held: SourcePeer = Object.assign(Object.create(source) as SourcePeer, {
     closeSnapshot: async (id: string) => {
