@@ -14,6 +14,7 @@ import { collectTlsFacts, TLS_TIMEOUT_MS } from './tls.js';
 import { collectDiskFacts } from './disk.js';
 import { collectLocaleFacts } from './locale.js';
 import { collectFpmFacts, DEFAULT_FPM_POOLS } from './fpm.js';
+import { collectFpmIni, fpmIniDefaults } from './fpm-ini.js';
 import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
 import { collectCronFacts, DEFAULT_CRON_FILES, DEFAULT_CRON_SPOOL } from './cron.js';
 import type { CronFacts } from '../../shared/proto-gen/switchyard/v1/CronFacts.js';
@@ -50,6 +51,13 @@ async function guarded<T>(source: string, fallback: T, run: () => Promise<Collec
   }
 }
 
+/** The pools, and the php.ini of the FPM install their files belong to. */
+async function collectFpmWithIni(patterns: string[], salt: string, defaults: boolean): Promise<Collected<PhpFpmFacts>> {
+  const pools = await collectFpmFacts(patterns, salt, { absentIsEmpty: defaults });
+  const ini = await collectFpmIni(pools.facts.files ?? []);
+  return { facts: { ...pools.facts, ...ini.facts }, notes: [...pools.notes, ...ini.notes] };
+}
+
 /**
  * Rejects only for a bad request: env files are configured and `salt` is empty (SY_VALIDATION,
  * field env_salt). Everything else resolves.
@@ -67,7 +75,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),
     guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
-    guarded('php-fpm', FPM_FAILED, () => collectFpmFacts(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt, { absentIsEmpty: config.phpFpmPools === undefined }), logger),
+    guarded('php-fpm', FPM_FAILED, () => collectFpmWithIni(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt, config.phpFpmPools === undefined), logger),
     guarded('cron', CRON_FAILED, () => collectCronFacts(cron, salt, opts.tools), logger),
     guarded('cron scripts', PARTS_FAILED, () => collectRunPartsFacts(config.cron?.partsDirs ?? DEFAULT_PARTS_DIRS, salt, { runPartsPaths: opts.runPartsPaths, osReleasePath: opts.osReleasePath }), logger),
     guarded('systemd timers', TIMERS_FAILED, () => collectTimerFacts(config.cron?.timerDirs ?? DEFAULT_TIMER_DIRS, salt), logger),
@@ -86,7 +94,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     tls: tls.facts,
     disks: disks.facts,
     locale: locale.facts,
-    php_fpm: fpm.facts,
+    php_fpm: { ...fpm.facts, ini_default: fpmIniDefaults(fpm.facts, php.facts) },
     cron: jobs.facts,
     run_parts: parts.facts,
     timers: timers.facts,

@@ -47,11 +47,13 @@ export const PHP_PARITY_INI = [
   'opcache.jit',
 ] as const;
 
-// The CLI forces max_execution_time=0 and output_buffering=0 over php.ini, even in get_cfg_var;
-// the web SAPIs use the files' values, so those two are read from the loaded ini files (last one
-// wins, as PHP does). Missing settings (no opcache) are left out.
-const CLI_FORCED = ['max_execution_time', 'output_buffering'];
-const INI_SCRIPT = `$f=array_filter(array_merge([php_ini_loaded_file()],array_map('trim',explode(',',(string)php_ini_scanned_files()))));$fromFiles=[];foreach($f as $p){$a=@parse_ini_file($p,false,INI_SCANNER_RAW);if(is_array($a))foreach(${JSON.stringify(CLI_FORCED).replace(/"/g, "'")} as $k)if(array_key_exists($k,$a))$fromFiles[$k]=$a[$k];}$o=[];foreach(json_decode($argv[1]) as $k){$v=array_key_exists($k,$fromFiles)?$fromFiles[$k]:ini_get($k);if($v!==false)$o[$k]=(string)$v;}echo json_encode($o);`;
+// The CLI forces max_execution_time=0 and output_buffering=0 over php.ini
+// (php_cli.c HARDCODED_INI), even in get_cfg_var; the web SAPIs use the files' values, so those
+// are read from the loaded ini files (last one wins, as PHP does). Missing settings (no opcache)
+// are left out. A setting no loaded file sets (get_cfg_var false) and the CLI does not force has
+// PHP's built-in default, which PHP-FPM has too when its own files leave it unset: listed apart.
+export const CLI_FORCED = ['max_execution_time', 'output_buffering'];
+const INI_SCRIPT = `$f=array_filter(array_merge([php_ini_loaded_file()],array_map('trim',explode(',',(string)php_ini_scanned_files()))));$fromFiles=[];foreach($f as $p){$a=@parse_ini_file($p,false,INI_SCANNER_RAW);if(is_array($a))foreach(${JSON.stringify(CLI_FORCED).replace(/"/g, "'")} as $k)if(array_key_exists($k,$a))$fromFiles[$k]=$a[$k];}$o=[];$d=[];foreach(json_decode($argv[1]) as $k){$v=array_key_exists($k,$fromFiles)?$fromFiles[$k]:ini_get($k);if($v===false)continue;$o[$k]=(string)$v;if(get_cfg_var($k)===false&&!in_array($k,${JSON.stringify(CLI_FORCED).replace(/"/g, "'")},true))$d[]=$k;}echo json_encode(['ini'=>(object)$o,'defaults'=>$d]);`;
 
 /** Module names from `php -m`: both sections, lower-cased so "Zend OPcache" matches across builds. */
 export function parsePhpModules(output: string): string[] {
@@ -63,23 +65,39 @@ export function parsePhpModules(output: string): string[] {
   return [...new Set(names)].sort();
 }
 
-/** The settings object the INI script prints; anything else is an error naming what came back. */
-export function parsePhpIni(output: string): Record<string, string> {
+export interface PhpIniRead {
+  ini: Record<string, string>;
+  /** Settings of `ini` at PHP's built-in default (no loaded file sets them, the CLI does not force them). */
+  defaults: string[];
+}
+
+/**
+ * What the INI script prints: `{"ini": {...}, "defaults": [...]}`, or a bare settings object (a
+ * php that does not say which are defaults: none are taken for one). Anything else is an error
+ * naming what came back.
+ */
+export function parsePhpIni(output: string): PhpIniRead {
   let parsed: unknown;
   try {
     parsed = JSON.parse(output.trim());
   } catch {
     throw new Error(`php settings: not JSON: ${JSON.stringify(output.trim().slice(0, 60))}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('php settings: not a JSON object');
+  const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!isObject(parsed)) throw new Error('php settings: not a JSON object');
+  const wrapped = isObject(parsed.ini) && Array.isArray(parsed.defaults);
+  const values = wrapped ? (parsed.ini as Record<string, unknown>) : parsed;
   const wanted = new Set<string>(PHP_PARITY_INI);
-  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([k]) => wanted.has(k)).map(([k, v]) => [k, String(v)]));
+  const ini = Object.fromEntries(Object.entries(values).filter(([k]) => wanted.has(k)).map(([k, v]) => [k, String(v)]));
+  const defaults = wrapped ? (parsed.defaults as unknown[]).filter((k): k is string => typeof k === 'string' && Object.hasOwn(ini, k)) : [];
+  return { ini, defaults: [...new Set(defaults)].sort() };
 }
 
-async function readIni(binary: string, env: ToolEnv): Promise<{ ini: Record<string, string> } | { ini_error: string }> {
+async function readIni(binary: string, env: ToolEnv): Promise<{ ini: Record<string, string>; ini_defaults: string[] } | { ini_error: string }> {
   try {
     const out = await runTool(binary, ['-r', INI_SCRIPT, JSON.stringify(PHP_PARITY_INI)], env);
-    return { ini: parsePhpIni(out.stdout) };
+    const read = parsePhpIni(out.stdout);
+    return { ini: read.ini, ini_defaults: read.defaults };
   } catch (err) {
     // The command line holds only the script: safe to report as runTool words it.
     return { ini_error: errorMessage(err).replace(INI_SCRIPT, '<settings script>') };

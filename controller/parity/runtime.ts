@@ -403,29 +403,57 @@ function fpmPools(f: Facts__Output): Set<string> {
 }
 
 /**
+ * Where this side's php.ini value for an FPM pool comes from: PHP-FPM's own php.ini and scan
+ * directory when the agent found them, PHP's built-in default for a setting they leave unset (as
+ * the CLI reports it), or — for an agent that found no FPM php.ini, or an older agent — the PHP
+ * CLI's php.ini, labelled so. `unknown` with why, when none can be told.
+ */
+function fpmIniSource(f: Facts__Output, name: string): { value: string; label: string } | { unknown: string; what?: string } | undefined {
+  const fpm = f.php_fpm;
+  const php = f.php;
+  if (fpm?.ini_path) {
+    if (fpm.ini_error) return { unknown: fpm.ini_error, what: 'php-fpm php.ini' };
+    if (Object.hasOwn(fpm.ini ?? {}, name)) return { value: fpm.ini[name]!, label: 'fpm php.ini' };
+    if (Object.hasOwn(fpm.ini_default ?? {}, name)) return { value: fpm.ini_default[name]!, label: 'PHP default' };
+    // Left to PHP's default, which the CLI cannot tell here.
+    const why = !php?.present ? 'no PHP CLI to ask' : php.error || php.ini_error ? "the PHP CLI's settings could not be read" : Object.hasOwn(php.ini ?? {}, name) ? "the PHP CLI's own php.ini sets it, or the CLI forces it" : undefined;
+    if (why !== undefined) return { what: `php-fpm php.ini setting ${name}`, unknown: `not set in PHP-FPM's ${fpm.ini_path} or ${fpm.ini_scan_dir}/*.ini, and PHP's default for it is not known (${why})` };
+    // Not a setting of this PHP (opcache.* without OPcache): as for the CLI, not made up.
+    return undefined;
+  }
+  if (!php?.present) return undefined;
+  // This side's php.ini could not be read: its gap (php.ini.) is told in the table already.
+  if (php.error || php.ini_error) return { unknown: '' };
+  if (!Object.hasOwn(php.ini ?? {}, name)) return undefined;
+  return { value: php.ini[name]!, label: 'CLI php.ini' };
+}
+
+/**
  * A php.ini setting the other side's pool overrides and this side's pool leaves alone: its value
- * here is php.ini's, which is compared, shown with `(php.ini)` to say where it came from — the
- * PHP CLI's php.ini, the only one the agent reads. Where that setting is not among those read
- * (PHP_PARITY_INI) the row stays on one side only: a value not read is not made up. Secret and
- * env rows never fall back.
+ * here is php.ini's (fpmIniSource), which is compared, shown with where it came from
+ * (`512M (fpm php.ini)`). Where that setting is not among those read (PHP_PARITY_INI) the row
+ * stays on one side only: a value not read is not made up. Secret and env rows never fall back.
  */
 function fillFpmFromIni(f: Facts__Output, other: Facts__Output, side: Flattened): void {
   const pools = fpmPools(f);
-  const php = f.php;
+  const told = new Set<string>();
   for (const st of other.php_fpm?.settings ?? []) {
     const key = `php.fpm.${st.pool}:${st.name}`;
     if (st.env || st.digest !== '' || side.flat.has(key) || !pools.has(st.pool)) continue;
-    if (!php?.present) continue;
-    if (php.error || php.ini_error) {
-      // This side's php.ini could not be read: its gap (php.ini.) is told in the table already.
+    const src = fpmIniSource(f, st.name);
+    if (src === undefined) continue;
+    if ('unknown' in src) {
       side.flat.set(key, { category: 'php', shown: 'unknown', unknown: true });
+      const what = src.what;
+      if (what !== undefined && !told.has(`${what}\0${src.unknown}`)) {
+        told.add(`${what}\0${src.unknown}`);
+        side.unreadable.push({ prefix: key, exact: true, what, error: src.unknown });
+      }
       continue;
     }
-    const ini = php.ini ?? {};
-    if (!Object.hasOwn(ini, st.name)) continue;
-    const value = st.flag ? phpFlag(ini[st.name]!) : ini[st.name]!;
+    const value = st.flag ? phpFlag(src.value) : src.value;
     const v = phpIniValue(st.name, value);
-    side.flat.set(key, { category: 'php', shown: `${value} (php.ini)`, ...v, compared: v.compared ?? value });
+    side.flat.set(key, { category: 'php', shown: `${value} (${src.label})`, ...v, compared: v.compared ?? value });
   }
 }
 

@@ -22,6 +22,9 @@ export function fakeBin(t: TestContext, scripts: Record<string, string>): string
 
 
 /** A plausible Debian/MariaDB/PHP/nginx host; pass fields to change, whole sections replace. */
+/** An agent that found no PHP-FPM php.ini: a pool's unset setting falls back to the CLI's php.ini. */
+export const NO_FPM_INI = { ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '' };
+
 export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {}): Facts__Output {
   return {
     agent_name: agentName,
@@ -43,14 +46,14 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
       flavor: 'mariadb',
       variables: { sql_mode: 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone: 'SYSTEM', max_allowed_packet: '16777216' },
     },
-    php: { present: true, binary: '/usr/bin/php', version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: { memory_limit: '256M', upload_max_filesize: '64M', 'date.timezone': 'UTC', disable_functions: '' }, ini_error: '' },
+    php: { present: true, binary: '/usr/bin/php', version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: { memory_limit: '256M', upload_max_filesize: '64M', 'date.timezone': 'UTC', disable_functions: '' }, ini_error: '', ini_defaults: [] },
     web_servers: [{ kind: 'nginx', binary: '/usr/sbin/nginx', version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], error: '' }],
     env: [],
     env_unreadable: [],
     tls: [],
     disks: [{ root: 'uploads', path: '/srv/www/uploads', free_bytes: '53687091200', total_bytes: '107374182400', error: '' }],
     locale: { lang: 'en_US.UTF-8', lc_all: '', available: ['C', 'C.utf8', 'POSIX', 'en_US.utf8'], error: '' },
-    php_fpm: { files: ['/etc/php/8.2/fpm/pool.d/www.conf'], settings: [], unreadable: [], pools: ['www'], env_read: true },
+    php_fpm: { files: ['/etc/php/8.2/fpm/pool.d/www.conf'], settings: [], unreadable: [], pools: ['www'], env_read: true, ...NO_FPM_INI },
     cron: { files: ['/etc/crontab'], entries: [], env: [], unreadable: [] },
     // No naming rule said: no `cron.parts.naming` row in tests that count rows.
     run_parts: { dirs: ['/etc/cron.daily'], scripts: [], unreadable: [], naming: '', naming_from: '' },

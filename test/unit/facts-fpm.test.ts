@@ -144,12 +144,12 @@ test('parity: a pool memory_limit lower on production differs though php.ini is 
   assert.equal(allowed.rows.find((r) => r.key === 'php.fpm.www:session.save_path')?.status, 'allowed');
 
   // A setting one pool overrides and the other does not, on a host without a PHP CLI to read php.ini with, is on one side only.
-  const noCli = { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '' };
+  const noCli = { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '', ini_defaults: [] };
   const onlyStaging = compareRuntimeFacts(s, { ...p, php: noCli, php_fpm: { ...p.php_fpm!, settings: p.php_fpm!.settings.filter((x) => x.name !== 'date.timezone') } }, names);
   assert.equal(onlyStaging.rows.find((r) => r.key === 'php.fpm.www:date.timezone')?.status, 'missing');
 
   // Production's pool files unreadable: staging's rows are unknown there, and the table says why.
-  const broken = { ...p, php_fpm: { files: [], settings: [], unreadable: [{ file: '/etc/php/8.2/fpm/pool.d', pool: '', name: '', error: 'cannot read: EACCES' }], pools: [], env_read: true } };
+  const broken = { ...p, php_fpm: { files: [], settings: [], unreadable: [{ file: '/etc/php/8.2/fpm/pool.d', pool: '', name: '', error: 'cannot read: EACCES' }], pools: [], env_read: true, ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '' } };
   const u = compareRuntimeFacts(s, broken, names);
   const mem = u.rows.find((r) => r.key === 'php.fpm.www:memory_limit')!;
   assert.deepEqual([mem.production, mem.status, mem.unreadable], ['unknown', 'differs', true]);

@@ -48,9 +48,9 @@ test("a setting one pool overrides and the other leaves to php.ini is compared w
       return [r.key, r.staging, r.production, r.status];
     }),
     [
-      ['php.fpm.www:memory_limit', '512M', '512M (php.ini)', 'equal'],
-      ['php.fpm.www:max_execution_time', '30', '30 (php.ini)', 'equal'],
-      ['php.fpm.www:display_errors', 'off', 'off (php.ini)', 'equal'],
+      ['php.fpm.www:memory_limit', '512M', '512M (CLI php.ini)', 'equal'],
+      ['php.fpm.www:max_execution_time', '30', '30 (CLI php.ini)', 'equal'],
+      ['php.fpm.www:display_errors', 'off', 'off (CLI php.ini)', 'equal'],
     ],
   );
   // A setting the agent does not read from php.ini is not made up: still on one side only.
@@ -58,13 +58,13 @@ test("a setting one pool overrides and the other leaves to php.ini is compared w
 
   // Less in production's php.ini than staging's pool is a difference; more is allowed, as for pool values.
   const lower = compareRuntimeFacts(host('s', staging, {}), host('p', production, { ...ini, memory_limit: '256M' }), names);
-  assert.deepEqual([row(lower, 'php.fpm.www:memory_limit').production, row(lower, 'php.fpm.www:memory_limit').status], ['256M (php.ini)', 'differs']);
+  assert.deepEqual([row(lower, 'php.fpm.www:memory_limit').production, row(lower, 'php.fpm.www:memory_limit').status], ['256M (CLI php.ini)', 'differs']);
   const higher = compareRuntimeFacts(host('s', staging, {}), host('p', production, { ...ini, memory_limit: '1G' }), names);
   assert.equal(row(higher, 'php.fpm.www:memory_limit').status, 'allowed');
 
   // Either way round: production's pool sets it, staging's php.ini has it.
   const reverse = compareRuntimeFacts(host('s', production, { memory_limit: '128M' }), host('p', staging, {}), names);
-  assert.deepEqual([row(reverse, 'php.fpm.www:memory_limit').staging, row(reverse, 'php.fpm.www:memory_limit').status], ['128M (php.ini)', 'allowed']);
+  assert.deepEqual([row(reverse, 'php.fpm.www:memory_limit').staging, row(reverse, 'php.fpm.www:memory_limit').status], ['128M (CLI php.ini)', 'allowed']);
 });
 
 test("php.ini unreadable on a side leaves the pool's fallback unknown there; a pool that side does not define at all stays missing", async (t) => {

@@ -9,6 +9,7 @@ export interface PhpFacts {
   'error'?: (string);
   'ini'?: ({[key: string]: string});
   'ini_error'?: (string);
+  'ini_defaults'?: (string)[];
 }
 
 export interface PhpFacts__Output {
@@ -19,4 +20,5 @@ export interface PhpFacts__Output {
   'error': (string);
   'ini': ({[key: string]: string});
   'ini_error': (string);
+  'ini_defaults': (string)[];
 }

@@ -9,6 +9,12 @@ export interface PhpFpmFacts {
   'unreadable'?: (_switchyard_v1_FpmPoolUnreadable)[];
   'pools'?: (string)[];
   'env_read'?: (boolean);
+  'ini_path'?: (string);
+  'ini_scan_dir'?: (string);
+  'ini_files'?: (string)[];
+  'ini'?: ({[key: string]: string});
+  'ini_default'?: ({[key: string]: string});
+  'ini_error'?: (string);
 }
 
 export interface PhpFpmFacts__Output {
@@ -17,4 +23,10 @@ export interface PhpFpmFacts__Output {
   'unreadable': (_switchyard_v1_FpmPoolUnreadable__Output)[];
   'pools': (string)[];
   'env_read': (boolean);
+  'ini_path': (string);
+  'ini_scan_dir': (string);
+  'ini_files': (string)[];
+  'ini': ({[key: string]: string});
+  'ini_default': ({[key: string]: string});
+  'ini_error': (string);
 }

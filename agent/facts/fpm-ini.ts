@@ -1,0 +1,116 @@
+// The php.ini PHP-FPM loads, found from where its pool files are. A setting a pool leaves unset
+// is php.ini's there — FPM's php.ini, which on Debian (/etc/php/X.Y/fpm/php.ini, next to
+// cli/php.ini with memory_limit = -1) and in the Docker images is not the CLI's.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PhpFacts } from '../../shared/proto-gen/switchyard/v1/PhpFacts.js';
+import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
+import type { Collected } from './collected.js';
+import { expandGlob } from './glob.js';
+import { PHP_PARITY_INI } from './php.js';
+import { parsePhpIniText } from './php-ini-text.js';
+import { readSmallFile } from './small-file.js';
+
+export interface FpmIniLocation {
+  /** php.ini, whether or not it is there. */
+  path: string;
+  scanDir: string;
+  /** X.Y of a Debian install (/etc/php/8.2/fpm), whose built-in defaults are that version's. */
+  version?: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the FPM install that `file` (a php-fpm.conf or pool file) belongs to keeps php.ini:
+ * Debian `D/php/X.Y/fpm/…` → `D/php/X.Y/fpm/php.ini` + `conf.d`; `D/php-fpm.conf` or
+ * `D/php-fpm.d/…` → `D/php.ini` + `D/php.d` (RHEL, Remi's /etc/opt/remi/phpNN) or, where those are
+ * not, `D/php/php.ini` + `D/php/conf.d` (the Docker images' /usr/local/etc). Matched anywhere in
+ * the path, so a host's tree mounted elsewhere is read as its own. Undefined when neither php.ini
+ * nor the scan directory is there: another layout, told by nothing in the path.
+ */
+export async function fpmIniLocation(file: string): Promise<FpmIniLocation | undefined> {
+  const debian = /^(.*\/php\/(\d+\.\d+)\/fpm)\//.exec(file);
+  const candidates: FpmIniLocation[] = [];
+  if (debian) candidates.push({ path: `${debian[1]}/php.ini`, scanDir: `${debian[1]}/conf.d`, version: debian[2] });
+  const rhel = /^(.*)\/php-fpm(?:\.conf$|\.d\/)/.exec(file);
+  if (rhel) {
+    const d = rhel[1] === '' ? '/' : rhel[1]!;
+    candidates.push({ path: join(d, 'php.ini'), scanDir: join(d, 'php.d') }, { path: join(d, 'php/php.ini'), scanDir: join(d, 'php/conf.d') });
+  }
+  for (const c of candidates) if ((await exists(c.path)) || (await exists(c.scanDir))) return c;
+  return undefined;
+}
+
+type FpmIniFacts = Pick<PhpFpmFacts, 'ini_path' | 'ini_scan_dir' | 'ini_files' | 'ini' | 'ini_error'>;
+
+/** php.ini then the scan directory's *.ini in name order, later files over earlier, as PHP reads them. */
+async function readIniFiles(loc: FpmIniLocation): Promise<{ files: string[]; ini: Record<string, string> } | { error: string }> {
+  const wanted = new Set<string>(PHP_PARITY_INI);
+  const scan = await expandGlob(join(loc.scanDir, '*.ini'));
+  if (scan.errors.length > 0) return { error: `cannot read ${scan.errors[0]!.path}: ${scan.errors[0]!.code}` };
+  const files: string[] = [];
+  const ini: Record<string, string> = {};
+  for (const file of [loc.path, ...scan.files]) {
+    let text: string;
+    try {
+      const read = await readSmallFile(file);
+      if (!('text' in read)) return { error: `${file}: ${read.refused}` };
+      text = read.text;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      // FPM starts without a php.ini (the Docker images ship none); one it cannot read, it does too, but we cannot tell its values.
+      if (file === loc.path && code === 'ENOENT') continue;
+      return { error: `cannot read ${file}: ${code}` };
+    }
+    files.push(file);
+    for (const [k, v] of parsePhpIniText(text, wanted)) ini[k] = v;
+  }
+  return { files, ini };
+}
+
+/**
+ * FPM's php.ini settings for the install the pool files read (`fpmFiles`) belong to. None found:
+ * empty, and the CLI's php.ini stands in, as the controller says. Two installs' files read: which
+ * one runs the site is not told, so the settings are unknown (ini_error).
+ */
+export async function collectFpmIni(fpmFiles: string[]): Promise<Collected<FpmIniFacts>> {
+  const locations = new Map<string, FpmIniLocation>();
+  for (const f of fpmFiles) {
+    const loc = await fpmIniLocation(f);
+    if (loc && !locations.has(loc.path)) locations.set(loc.path, loc);
+  }
+  if (locations.size === 0) return { facts: {}, notes: [] };
+  const [first, ...rest] = [...locations.values()];
+  const where = { ini_path: first!.path, ini_scan_dir: first!.scanDir };
+  if (rest.length > 0) {
+    const error = `pool files of two PHP-FPM installs were read (${[...locations.keys()].join(' and ')}) — set phpFpmPools in the agent config to the pool files of the one serving the site`;
+    return { facts: { ...where, ini_error: error }, notes: [`php-fpm php.ini: ${error}`] };
+  }
+  const read = await readIniFiles(first!);
+  if ('error' in read) return { facts: { ...where, ini_error: read.error }, notes: [`php-fpm php.ini: ${read.error}`] };
+  return { facts: { ...where, ini_files: read.files, ini: read.ini }, notes: [] };
+}
+
+/**
+ * The settings FPM's files leave unset, at PHP's built-in default: the CLI's value where the CLI
+ * says it is that default (PhpFacts.ini_defaults) and runs the same PHP release line as a Debian
+ * install's directory names. A setting whose default is not known that way is left out.
+ */
+export function fpmIniDefaults(fpm: FpmIniFacts, php: PhpFacts): Record<string, string> {
+  if (!fpm.ini_path || fpm.ini_error || !php.present || php.error || php.ini_error) return {};
+  const fpmVersion = /\/php\/(\d+\.\d+)\/fpm\/php\.ini$/.exec(fpm.ini_path)?.[1];
+  if (fpmVersion !== undefined && !(php.version ?? '').startsWith(`${fpmVersion}.`)) return {};
+  const out: Record<string, string> = {};
+  for (const name of php.ini_defaults ?? []) {
+    if (!Object.hasOwn(fpm.ini ?? {}, name) && Object.hasOwn(php.ini ?? {}, name)) out[name] = php.ini![name]!;
+  }
+  return out;
+}

@@ -1,0 +1,182 @@
+// A setting one side's pool leaves to php.ini is compared with the php.ini PHP-FPM loads (its own
+// tree: Debian /etc/php/X.Y/fpm, RHEL /etc/php.ini + php.d, the Docker images' /usr/local/etc/php),
+// not the CLI's, whose memory_limit is often -1. Fixture trees stand for the hosts' /.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { collectFacts } from '../../agent/facts/collect.js';
+import { collectFpmIni, fpmIniDefaults } from '../../agent/facts/fpm-ini.js';
+import { parsePhpIniText } from '../../agent/facts/php-ini-text.js';
+import { parsePhpIni } from '../../agent/facts/php.js';
+import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
+import type { ParityTable } from '../../shared/parity.js';
+import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { PhpFpmFacts__Output } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
+import { capturingLogger, mockFacts, overTheWire, testAgentConfig } from '../helpers/facts.js';
+
+const names = { stagingName: 'staging-1', productionName: 'prod-1' };
+const WANTED = new Set(['memory_limit', 'display_errors', 'error_reporting', 'date.timezone', 'disable_functions', 'opcache.jit', 'short_open_tag']);
+
+function row(table: ParityTable, key: string) {
+  const r = table.rows.find((x) => x.key === key);
+  assert.ok(r, `row ${key} is missing; rows: ${table.rows.map((x) => x.key).join(' ')}`);
+  return r;
+}
+
+/** A host's tree under a temporary root: path (relative to /) → content. */
+function tree(t: { after: (fn: () => void) => void }, files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'switchyard-fpm-ini-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+/** The php_fpm facts an agent reading `pools` (under `root`) sends. */
+async function fpmFacts(root: string, pools: string): Promise<PhpFpmFacts__Output> {
+  const { logger } = capturingLogger();
+  return overTheWire(await collectFacts(testAgentConfig({ phpFpmPools: [join(root, pools)] }), '', logger)).php_fpm!;
+}
+
+function host(name: string, php_fpm: PhpFpmFacts__Output, cliIni: Record<string, string>, defaults: string[] = []): Facts__Output {
+  const base = mockFacts(name);
+  return { ...base, php: { ...base.php!, ini: cliIni, ini_defaults: defaults }, php_fpm };
+}
+
+const SITE_POOL = '[www]\nphp_admin_value[memory_limit] = 512M\nphp_admin_flag[display_errors] = off\nphp_value[error_reporting] = 22527\n';
+const BARE_POOL = '[www]\npm = dynamic\npm.max_children = 5\n';
+
+test("php.ini text is read as PHP reads it: comments, quotes, On/Off as 1/'', E_* expressions as numbers, the last line winning, [PATH=] sections left out", () => {
+  const text = [
+    '[PHP]',
+    '; memory_limit = 1G',
+    'memory_limit = 128M ; the default',
+    'memory_limit = 256M',
+    'display_errors = Off',
+    'short_open_tag = On',
+    'error_reporting = E_ALL & ~E_DEPRECATED & ~E_STRICT',
+    'date.timezone = "Europe/Berlin" ; quoted',
+    "disable_functions = 'exec;system'",
+    'opcache.jit = tracing',
+    '[PATH=/srv/www/legacy]',
+    'memory_limit = 2G',
+    '[Date]',
+    'unrelated = 1',
+  ].join('\r\n');
+  assert.deepEqual(Object.fromEntries(parsePhpIniText(text, WANTED)), {
+    memory_limit: '256M',
+    display_errors: '',
+    short_open_tag: '1',
+    error_reporting: '22527',
+    'date.timezone': 'Europe/Berlin',
+    disable_functions: 'exec;system',
+    'opcache.jit': 'tracing',
+  });
+});
+
+test("Debian: a setting production's pool leaves unset is compared with /etc/php/X.Y/fpm/php.ini and conf.d (later files win), not the CLI's php.ini", async (t) => {
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const root = tree(t, {
+    'etc/php/8.2/fpm/pool.d/www.conf': BARE_POOL,
+    'etc/php/8.2/fpm/php.ini': '[PHP]\nmemory_limit = 128M\ndisplay_errors = On\nerror_reporting = E_ALL & ~E_DEPRECATED & ~E_STRICT\n',
+    'etc/php/8.2/fpm/conf.d/10-opcache.ini': 'zend_extension=opcache.so\n',
+    'etc/php/8.2/fpm/conf.d/99-site.ini': 'memory_limit = 256M\n',
+    // The CLI's own php.ini, which FPM never reads.
+    'etc/php/8.2/cli/php.ini': 'memory_limit = -1\n',
+  });
+  const production = await fpmFacts(root, 'etc/php/8.2/fpm/pool.d/*.conf');
+  assert.equal(production.ini_path, join(root, 'etc/php/8.2/fpm/php.ini'));
+  assert.deepEqual(production.ini_files, [join(root, 'etc/php/8.2/fpm/php.ini'), join(root, 'etc/php/8.2/fpm/conf.d/10-opcache.ini'), join(root, 'etc/php/8.2/fpm/conf.d/99-site.ini')]);
+  assert.deepEqual(production.ini, { memory_limit: '256M', display_errors: '1', error_reporting: '22527' });
+
+  // The CLI reports memory_limit -1 and display_errors off: taken for FPM's, both would pass.
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', production, { memory_limit: '-1', display_errors: '', error_reporting: '22527' }), names);
+  assert.deepEqual(
+    ['memory_limit', 'display_errors', 'error_reporting'].map((n) => {
+      const r = row(table, `php.fpm.www:${n}`);
+      return [n, r.production, r.status];
+    }),
+    [
+      ['memory_limit', '256M (fpm php.ini)', 'differs'],
+      ['display_errors', 'on (fpm php.ini)', 'differs'],
+      ['error_reporting', '22527 (fpm php.ini)', 'equal'],
+    ],
+  );
+});
+
+test("RHEL (/etc/php.ini + /etc/php.d) and Docker (/usr/local/etc/php/conf.d, no php.ini) layouts are found from the pool files' paths", async (t) => {
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const rhel = tree(t, { 'etc/php-fpm.d/www.conf': BARE_POOL, 'etc/php.ini': 'memory_limit = 128M\n', 'etc/php.d/50-site.ini': 'memory_limit = 512M\n' });
+  const rp = await fpmFacts(rhel, 'etc/php-fpm.d/*.conf');
+  assert.deepEqual([rp.ini_path, rp.ini_scan_dir, rp.ini], [join(rhel, 'etc/php.ini'), join(rhel, 'etc/php.d'), { memory_limit: '512M' }]);
+  assert.equal(row(compareRuntimeFacts(host('s', staging, {}), host('p', rp, { memory_limit: '64M' }), names), 'php.fpm.www:memory_limit').production, '512M (fpm php.ini)');
+
+  const docker = tree(t, { 'usr/local/etc/php-fpm.d/www.conf': BARE_POOL, 'usr/local/etc/php/conf.d/docker-php-memlimit.ini': 'memory_limit = 1G\n' });
+  const dp = await fpmFacts(docker, 'usr/local/etc/php-fpm.d/*.conf');
+  assert.deepEqual([dp.ini_path, dp.ini_files, dp.ini_error], [join(docker, 'usr/local/etc/php/php.ini'), [join(docker, 'usr/local/etc/php/conf.d/docker-php-memlimit.ini')], '']);
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', dp, { memory_limit: '128M', display_errors: '1', error_reporting: '32767' }, ['display_errors']), names);
+  assert.deepEqual([row(table, 'php.fpm.www:memory_limit').production, row(table, 'php.fpm.www:memory_limit').status], ['1G (fpm php.ini)', 'allowed']);
+  // Unset in FPM's files, the CLI's own php.ini sets it: PHP's default is not known, so unknown, with why.
+  const er = row(table, 'php.fpm.www:error_reporting');
+  assert.deepEqual([er.production, er.unreadable], ['unknown', true]);
+  assert.ok((table.unreadable ?? []).some((u) => u.side === 'production' && u.what === 'php-fpm php.ini setting error_reporting' && /not set in PHP-FPM's .*php\.ini/.test(u.error)), JSON.stringify(table.unreadable));
+});
+
+test("a setting FPM's files leave unset takes PHP's built-in default, as the CLI of the same release reports it", async (t) => {
+  const root = tree(t, { 'etc/php/8.2/fpm/php.ini': 'memory_limit = 128M\n' });
+  const ini = (await collectFpmIni([join(root, 'etc/php/8.2/fpm/pool.d/www.conf')])).facts;
+  const php = { present: true, version: '8.2.18', ini: { memory_limit: '-1', display_errors: '1', 'date.timezone': 'UTC' }, ini_defaults: ['memory_limit', 'display_errors'] };
+  // memory_limit is set in FPM's php.ini; date.timezone is the CLI php.ini's, no default.
+  assert.deepEqual(fpmIniDefaults(ini, php), { display_errors: '1' });
+  // Another PHP release's CLI: its defaults are not FPM 8.2's.
+  assert.deepEqual(fpmIniDefaults(ini, { ...php, version: '8.3.1' }), {});
+
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const production = { ...(await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': BARE_POOL, 'etc/php/8.2/fpm/php.ini': 'memory_limit = 128M\n' }), 'etc/php/8.2/fpm/pool.d/*.conf')), ini_default: { display_errors: '1' } };
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', production, { display_errors: '1' }, ['display_errors']), names);
+  assert.deepEqual([row(table, 'php.fpm.www:display_errors').production, row(table, 'php.fpm.www:display_errors').status], ['on (PHP default)', 'differs']);
+});
+
+test("the CLI settings script's answer says which settings are at PHP's default; a bare settings object gives none", () => {
+  assert.deepEqual(parsePhpIni('{"ini":{"memory_limit":"-1","display_errors":"1","session.save_path":"x"},"defaults":["display_errors","session.save_path"]}'), {
+    ini: { memory_limit: '-1', display_errors: '1' },
+    defaults: ['display_errors'],
+  });
+  assert.deepEqual(parsePhpIni('{"memory_limit":"256M"}'), { ini: { memory_limit: '256M' }, defaults: [] });
+});
+
+test("two FPM installs' pool files read: FPM's php.ini is unknown, said once; no FPM php.ini found: the CLI's, labelled so", async (t) => {
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const root = tree(t, {
+    'etc/php/8.1/fpm/pool.d/www.conf': BARE_POOL,
+    'etc/php/8.1/fpm/php.ini': 'memory_limit = 128M\n',
+    'etc/php/8.2/fpm/pool.d/api.conf': '[api]\npm = ondemand\n',
+    'etc/php/8.2/fpm/php.ini': 'memory_limit = 512M\n',
+  });
+  const two = await fpmFacts(root, 'etc/php/*/fpm/pool.d/*.conf');
+  assert.match(two.ini_error, /two PHP-FPM installs .*8\.1\/fpm\/php\.ini and .*8\.2\/fpm\/php\.ini/);
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', two, { memory_limit: '512M' }), names);
+  assert.deepEqual(['memory_limit', 'display_errors'].map((n) => [row(table, `php.fpm.www:${n}`).production, row(table, `php.fpm.www:${n}`).unreadable]), [['unknown', true], ['unknown', true]]);
+  assert.equal((table.unreadable ?? []).filter((u) => u.what === 'php-fpm php.ini').length, 1);
+
+  // A pool directory of no known layout: the CLI's php.ini is all there is, and the row says so.
+  const elsewhere = await fpmFacts(tree(t, { 'srv/pools/www.conf': BARE_POOL }), 'srv/pools/*.conf');
+  assert.equal(elsewhere.ini_path, '');
+  assert.equal(row(compareRuntimeFacts(host('s', staging, {}), host('p', elsewhere, { memory_limit: '512M' }), names), 'php.fpm.www:memory_limit').production, '512M (CLI php.ini)');
+});
+
+test("an FPM php.ini that cannot be read makes the fallback unknown rather than the CLI's value", async (t) => {
+  const root = tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': BARE_POOL });
+  // A FIFO where php.ini should be: not read (it would block), and not taken for "no php.ini".
+  execFileSync('mkfifo', [join(root, 'etc/php/8.2/fpm/php.ini')]);
+  const production = await fpmFacts(root, 'etc/php/8.2/fpm/pool.d/*.conf');
+  assert.match(production.ini_error, /php\.ini: not a regular file/);
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const mem = row(compareRuntimeFacts(host('s', staging, {}), host('p', production, { memory_limit: '512M' }), names), 'php.fpm.www:memory_limit');
+  assert.deepEqual([mem.production, mem.unreadable], ['unknown', true]);
+});
