@@ -47,12 +47,12 @@ export const PHP_PARITY_INI = [
   'opcache.jit',
 ] as const;
 
-// The CLI forces max_execution_time=0 and output_buffering=0 over php.ini
+// The CLI forces max_execution_time=0, max_input_time=-1 and output_buffering=0 over php.ini
 // (php_cli.c HARDCODED_INI), even in get_cfg_var; the web SAPIs use the files' values, so those
 // are read from the loaded ini files (last one wins, as PHP does). Missing settings (no opcache)
 // are left out. A setting no loaded file sets (get_cfg_var false) and the CLI does not force has
 // PHP's built-in default, which PHP-FPM has too when its own files leave it unset: listed apart.
-export const CLI_FORCED = ['max_execution_time', 'output_buffering'];
+export const CLI_FORCED = ['max_execution_time', 'max_input_time', 'output_buffering'];
 const INI_SCRIPT = `$f=array_filter(array_merge([php_ini_loaded_file()],array_map('trim',explode(',',(string)php_ini_scanned_files()))));$fromFiles=[];foreach($f as $p){$a=@parse_ini_file($p,false,INI_SCANNER_RAW);if(is_array($a))foreach(${JSON.stringify(CLI_FORCED).replace(/"/g, "'")} as $k)if(array_key_exists($k,$a))$fromFiles[$k]=$a[$k];}$o=[];$d=[];foreach(json_decode($argv[1]) as $k){$v=array_key_exists($k,$fromFiles)?$fromFiles[$k]:ini_get($k);if($v===false)continue;$o[$k]=(string)$v;if(get_cfg_var($k)===false&&!in_array($k,${JSON.stringify(CLI_FORCED).replace(/"/g, "'")},true))$d[]=$k;}echo json_encode(['ini'=>(object)$o,'defaults'=>$d]);`;
 
 /** Module names from `php -m`: both sections, lower-cased so "Zend OPcache" matches across builds. */

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { collectFpmIni, fpmIniDefaults } from '../../agent/facts/fpm-ini.js';
 import { parsePhpIniText } from '../../agent/facts/php-ini-text.js';
-import { parsePhpIni } from '../../agent/facts/php.js';
+import { CLI_FORCED, parsePhpIni, PHP_PARITY_INI } from '../../agent/facts/php.js';
 import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
 import type { ParityTable } from '../../shared/parity.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
@@ -179,4 +179,10 @@ test("an FPM php.ini that cannot be read makes the fallback unknown rather than 
   const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
   const mem = row(compareRuntimeFacts(host('s', staging, {}), host('p', production, { memory_limit: '512M' }), names), 'php.fpm.www:memory_limit');
   assert.deepEqual([mem.production, mem.unreadable], ['unknown', true]);
+});
+
+test("every compared setting the PHP CLI forces over php.ini is read from the files, and never taken for PHP's default", () => {
+  // php_cli.c HARDCODED_INI: the CLI's ini_get gives these whatever php.ini says (max_input_time -1, where FPM's default is 60).
+  const hardcoded = ['html_errors', 'register_argc_argv', 'implicit_flush', 'output_buffering', 'max_execution_time', 'max_input_time'];
+  assert.deepEqual(hardcoded.filter((n) => (PHP_PARITY_INI as readonly string[]).includes(n) && !CLI_FORCED.includes(n)), []);
 });
