@@ -3,7 +3,7 @@
 // propagation, the validation run again after the switch, monitoring, rollback and audit trail.
 // No script, no external resources; every value from the report — which carries text from web
 // pages, agents and operators — is escaped.
-import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
+import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 import { bytes, duration } from './text.js';
 
 export function escapeHtml(v: unknown): string {
@@ -192,6 +192,33 @@ function postSwitch(m: ReportModel): string {
   return out.join('');
 }
 
+/**
+ * The monitor's verdict with the final and worst windows' shares, then what raised them: the
+ * access-log intervals that held 5xx (agent's clock) and the failed probes, the newest the
+ * evidence kept, each row marked a problem like the page table's, the rest counted.
+ */
+function monitor(m: ReportModel): string {
+  const mo = m.monitor;
+  if (mo === null) return '';
+  const out = [`<h2>Monitor</h2><p>${badge(mo.verdict === 'rollback' ? 'fail' : mo.verdict === 'ok' ? 'pass' : 'warn')} ${e(mo.verdict)} — ${e(mo.summary)}</p>`];
+  const w = mo.worstWindow;
+  if (w !== null) {
+    out.push(`<p>${w.overLimit ? `${PROBLEM_MARK} ` : ''}Worst window: ${e(`${(w.errorRate * 100).toFixed(2)}%`)} 5xx (${e(w.errors)} of ${e(w.total)} requests)${w.from !== null && w.to !== null ? `, <span class="mono">${e(w.from)}</span> → <span class="mono">${e(w.to)}</span>` : ''}</p>`);
+  }
+  const listed = (kept: number, count: number): string => (count > kept ? `<p class="muted">the newest ${e(kept)} listed; ${e(count - kept)} before them only counted</p>` : '');
+  if (mo.logErrorIntervalCount > 0) {
+    out.push(`<h3>Access-log intervals with 5xx (${e(mo.logErrorIntervalCount)})</h3>`);
+    out.push(table(['problem', "start (agent's clock)", 'interval', '5xx', 'requests', 'statuses'], mo.logErrorIntervals.map((i) => [PROBLEM_MARK, `<span class="mono">${e(i.windowStart)}</span>`, e(duration(i.intervalMs)), e(i.errors), e(i.total), e(statusCounts(i.byStatus))]), [2, 3, 4], () => 'problem'));
+    out.push(listed(mo.logErrorIntervals.length, mo.logErrorIntervalCount));
+  }
+  if (mo.failedProbeCount > 0) {
+    out.push(`<h3>Failed probes (${e(mo.failedProbeCount)})</h3>`);
+    out.push(table(['problem', 'at', 'page', 'answer'], mo.failedProbes.map((f) => [PROBLEM_MARK, `<span class="mono">${e(f.at)}</span>`, `<code>${e(f.path)}</code>`, f.status !== null ? e(f.status) : `<span class="err">no answer${f.error === null ? '' : `: ${e(f.error)}`}</span>`]), [], () => 'problem'));
+    out.push(listed(mo.failedProbes.length, mo.failedProbeCount));
+  }
+  return out.join('');
+}
+
 export function renderReportHtml(report: unknown): string {
   const m = reportModel(report);
   const body: string[] = [];
@@ -200,8 +227,7 @@ export function renderReportHtml(report: unknown): string {
   if (m.error !== null) body.push(`<p class="err">${e(m.error)}</p>`);
   body.push(timeline(m), parity(m));
   if (m.preflight.length > 0) body.push(grouped('Preflight checks', m.preflight));
-  body.push(validation(m), dns(m), postSwitch(m));
-  if (m.monitor !== null) body.push(`<h2>Monitor</h2><p>${badge(m.monitor.verdict === 'rollback' ? 'fail' : m.monitor.verdict === 'ok' ? 'pass' : 'warn')} ${e(m.monitor.verdict)} — ${e(m.monitor.summary)}</p>`);
+  body.push(validation(m), dns(m), postSwitch(m), monitor(m));
   if (m.fallbackUntil !== null) body.push(`<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span></p>`);
   if (m.rollback !== null) {
     const r = m.rollback;

@@ -119,6 +119,22 @@ export interface PageRowModel {
   problem: boolean;
 }
 
+/** The monitor step's evidence: the final window and the worst one, with the failures behind them. */
+export interface MonitorModel {
+  verdict: string;
+  /** The 5xx share the verdict was taken over: the final window (or the whole watch when no window had enough requests). */
+  errorRate: number | null;
+  summary: string;
+  /** The window with the highest 5xx share among those with enough requests to judge; null when none had (or a report from before it). */
+  worstWindow: { errorRate: number; errors: number; total: number; from: string | null; to: string | null; overLimit: boolean } | null;
+  /** The newest failed probes kept (at most MONITOR_EVIDENCE_KEPT), oldest first; `failedProbeCount` counts them all. */
+  failedProbes: Array<{ at: string; path: string; status: number | null; error: string | null }>;
+  failedProbeCount: number;
+  /** The newest access-log intervals that held 5xx (at most MONITOR_EVIDENCE_KEPT), oldest first, on the agent's clock. */
+  logErrorIntervals: Array<{ windowStart: string; intervalMs: number | null; total: number; errors: number; byStatus: Array<[string, number]> }>;
+  logErrorIntervalCount: number;
+}
+
 export interface ReportModel {
   id: string;
   site: string;
@@ -140,7 +156,7 @@ export interface ReportModel {
   postSwitchValidation: PostSwitchValidationModel | null;
   dnsChange: { name: string; type: string; before: string; after: string; appliedAt: string | null; warning: string | null } | null;
   propagation: { ok: boolean | null; elapsedMs: number | null; servers: Array<{ server: string; role: string; answer: string; latencyMs: number | null; ok: boolean; error: string | null }> } | null;
-  monitor: { verdict: string; errorRate: number | null; summary: string } | null;
+  monitor: MonitorModel | null;
   rollback: {
     state: string;
     reason: string;
@@ -351,12 +367,66 @@ export function pageProblem(r: PageRowModel): string {
   return why.join(', ');
 }
 
+/** The monitor step keeps the newest 30 of each; a hand-edited or future report holding more is cut to as many. */
+export const MONITOR_EVIDENCE_KEPT = 30;
+
+/** An interval's 5xx statuses in a few characters: "502×38, 503×2". */
+export const statusCounts = (list: ReadonlyArray<[string, number]>): string => list.map(([k, n]) => `${k}×${n}`).join(', ');
+
+const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+
 function monitorModel(v: unknown): ReportModel['monitor'] {
   if (!isObj(v)) return null;
   const rate = num(v.errorRate);
-  const totals = isObj(v.totals) && isObj(v.totals.log) ? v.totals.log : null;
-  const parts = [rate === null ? null : `5xx share ${(rate * 100).toFixed(2)}%`, totals !== null && num(totals.total) !== null ? `${num(totals.total)} logged requests` : null, num(v.elapsedSeconds) !== null ? `over ${num(v.elapsedSeconds)} s` : null];
-  return { verdict: str(v.verdict) ?? '?', errorRate: rate, summary: parts.filter((p) => p !== null).join(', ') };
+  const totals = isObj(v.totals) ? v.totals : {};
+  const logTotals = isObj(totals.log) ? totals.log : null;
+  const probeTotals = isObj(totals.probes) ? totals.probes : null;
+  const settings = isObj(v.settings) ? v.settings : {};
+  const limit = num(settings.maxErrorRate);
+  const p = isObj(v.peakWindow) ? v.peakWindow : null;
+  const peakRate = p === null ? null : num(p.errorRate);
+  const worstWindow =
+    p === null || peakRate === null
+      ? null
+      : { errorRate: peakRate, errors: num(p.errors) ?? 0, total: num(p.total) ?? 0, from: str(p.from), to: str(p.to), overLimit: limit !== null && peakRate > limit };
+  const probe = (x: Json) => ({ at: str(x.at) ?? '?', path: str(x.path) ?? '?', status: num(x.status), error: str(x.error) });
+  // A report from before failedProbes was kept: the failures among the newest probes it kept.
+  const failedProbes = (Array.isArray(v.failedProbes) ? v.failedProbes.filter(isObj).map(probe) : arr(v.probes).filter(isObj).map(probe).filter((x) => x.status === null || x.status >= 500)).slice(-MONITOR_EVIDENCE_KEPT);
+  const logErrorIntervals = arr(v.logErrorIntervals)
+    .filter(isObj)
+    .map((i) => ({
+      windowStart: str(i.windowStart) ?? '?',
+      intervalMs: num(i.intervalMs),
+      total: num(i.total) ?? 0,
+      errors: num(i.errors) ?? 0,
+      byStatus: Object.entries(isObj(i.byStatus) ? i.byStatus : {})
+        .map(([k, n]): [string, number] => [k, num(n) ?? 0])
+        .sort(([a], [b]) => a.localeCompare(b)),
+    }))
+    .slice(-MONITOR_EVIDENCE_KEPT);
+  const scope = v.scope === 'watch' ? 'over the whole watch (no window had enough requests)' : 'in the final window';
+  const worst =
+    worstWindow !== null
+      ? `worst window ${pct(worstWindow.errorRate)} (${worstWindow.errors} of ${worstWindow.total})${worstWindow.overLimit ? `, over the ${pct(limit!)} limit` : ''}`
+      : 'peakWindow' in v
+        ? 'no window had enough requests to judge'
+        : null;
+  const parts = [
+    rate === null ? null : `5xx share ${pct(rate)} ${scope}`,
+    worst,
+    logTotals !== null && num(logTotals.total) !== null ? `${num(logTotals.total)} logged requests` : null,
+    num(v.elapsedSeconds) !== null ? `over ${num(v.elapsedSeconds)} s` : null,
+  ];
+  return {
+    verdict: str(v.verdict) ?? '?',
+    errorRate: rate,
+    summary: parts.filter((x) => x !== null).join(', '),
+    worstWindow,
+    failedProbes,
+    failedProbeCount: Math.max(failedProbes.length, (probeTotals === null ? null : num(probeTotals.errors)) ?? 0),
+    logErrorIntervals,
+    logErrorIntervalCount: Math.max(logErrorIntervals.length, num(v.logErrorIntervalCount) ?? 0),
+  };
 }
 
 function servedCopy(parts: unknown): NonNullable<ReportModel['rollback']>['servedCopy'] {

@@ -2,7 +2,7 @@
 // parity summaries, preflight and validation findings grouped by status (failures first,
 // passes only counted) and a capped page table, DNS change, propagation, the validation run
 // again after the switch, monitoring, rollback.
-import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, type FindingModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
+import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, type FindingModel, type MonitorModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
 
@@ -176,6 +176,43 @@ function postSwitch(m: ReportModel): string[] {
   ];
 }
 
+/** Failed probes and access-log intervals with 5xx printed, the newest; the rest are counted. */
+export const MONITOR_ROWS_SHOWN = 10;
+
+/** What was left off a capped list: how many, and whether --json has them. */
+function leftOff(count: number, kept: number, shown: number, what: string): string[] {
+  const more = count - shown;
+  if (more <= 0) return [];
+  return [`    … ${more} earlier ${what} left off${kept > shown ? ` (--json lists the newest ${kept}${count > kept ? `; the ${count - kept} before those only counted` : ''})` : ' (only counted)'}`];
+}
+
+/**
+ * The monitor's verdict with the final and worst windows' shares, then what raised them: the
+ * access-log intervals that held 5xx (on the agent's clock) and the failed probes, newest ones,
+ * each marked as a problem like the page table's rows.
+ */
+function monitor(mo: MonitorModel): string[] {
+  const lines = [`Monitor: ${mo.verdict}${mo.summary === '' ? '' : ` — ${mo.summary}`}`];
+  if (mo.worstWindow !== null && mo.worstWindow.from !== null && mo.worstWindow.to !== null) lines.push(`  worst window ${mo.worstWindow.from} → ${mo.worstWindow.to}`);
+  const intervals = mo.logErrorIntervals.slice(-MONITOR_ROWS_SHOWN);
+  const probes = mo.failedProbes.slice(-MONITOR_ROWS_SHOWN);
+  if (mo.logErrorIntervalCount > 0 || mo.failedProbeCount > 0) lines.push(`  ${PROBLEM_MARK} = an access-log interval that held 5xx, or a probe answered 5xx or not at all`);
+  if (mo.logErrorIntervalCount > 0) {
+    lines.push(`  Access-log intervals with 5xx (${mo.logErrorIntervalCount}; agent's clock):`);
+    for (const i of intervals) {
+      const statuses = i.byStatus.length === 0 ? '' : `  ${statusCounts(i.byStatus)}`;
+      lines.push(`    ${PROBLEM_MARK} ${i.windowStart}${i.intervalMs === null ? '' : ` +${duration(i.intervalMs)}`}  ${i.errors} of ${i.total} 5xx${statuses}`);
+    }
+    lines.push(...leftOff(mo.logErrorIntervalCount, mo.logErrorIntervals.length, intervals.length, `interval${mo.logErrorIntervalCount - intervals.length === 1 ? '' : 's'}`));
+  }
+  if (mo.failedProbeCount > 0) {
+    lines.push(`  Failed probes (${mo.failedProbeCount}):`);
+    for (const f of probes) lines.push(`    ${PROBLEM_MARK} ${f.at}  ${oneLine(f.path, 48)}  ${f.status !== null ? String(f.status) : `no answer${f.error === null ? '' : `: ${oneLine(f.error)}`}`}`);
+    lines.push(...leftOff(mo.failedProbeCount, mo.failedProbes.length, probes.length, `failed probe${mo.failedProbeCount - probes.length === 1 ? '' : 's'}`));
+  }
+  return lines;
+}
+
 export function formatReportText(report: unknown): string {
   const m = reportModel(report);
   const out: string[] = [];
@@ -204,7 +241,7 @@ export function formatReportText(report: unknown): string {
   }
   const ps = postSwitch(m);
   if (ps.length > 0) out.push('', ...ps);
-  if (m.monitor !== null) out.push('', `Monitor: ${m.monitor.verdict}${m.monitor.summary === '' ? '' : ` — ${m.monitor.summary}`}`);
+  if (m.monitor !== null) out.push('', ...monitor(m.monitor));
   if (m.fallbackUntil !== null) out.push('', `Fallback window until ${m.fallbackUntil}`);
   if (m.rollback !== null) {
     const r = m.rollback;

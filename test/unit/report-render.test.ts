@@ -485,3 +485,84 @@ test('text report: control characters from a page title or a finding (ESC sequen
   assert.doesNotMatch(text, control, JSON.stringify(text.split('\n').find((l) => control.test(l))));
   assert.ok(text.includes('Shop\ufffd]52;c;cm0gLXJmIH4=\ufffd\ufffd[2J'), 'shown, made harmless');
 });
+
+/** A monitor step's evidence as the report holds it: a burst 2 min in, aged out of the final window by the end. */
+function monitorEvidence(over: Record<string, unknown> = {}): Record<string, unknown> {
+  const interval = (i: number, errors: number) => ({ windowStart: `2030-01-01T00:${String(2 + Math.floor(i / 6)).padStart(2, '0')}:${String((i % 6) * 10).padStart(2, '0')}.000Z`, intervalMs: 10_000, receivedAt: '2030-01-01T00:09:00.000Z', total: 100, errors, byStatus: errors > 1 ? { 502: errors - 1, 503: 1 } : { 503: 1 } });
+  return {
+    settings: { monitorSeconds: 900, windowSeconds: 300, intervalSeconds: 10, minSamples: 50, maxErrorRate: 0.02, pages: ['/'] },
+    elapsedSeconds: 900,
+    verdict: 'ok',
+    scope: 'window',
+    window: { from: '2030-01-01T00:10:00.000Z', to: '2030-01-01T00:15:00.000Z', total: 3000, errors: 0, errorRate: 0, log: { total: 2970, errors: 0 }, probes: { total: 30, errors: 0 } },
+    peakWindow: { from: '2030-01-01T00:01:00.000Z', to: '2030-01-01T00:06:00.000Z', total: 3000, errors: 45, errorRate: 0.015, log: { total: 2970, errors: 44 }, probes: { total: 30, errors: 1 } },
+    errorRate: 0,
+    totals: { log: { total: 26_000, byClass: { '2xx': 25_955, '5xx': 45 }, byStatus: {}, unparsed: 0, probesSetApart: 90 }, probes: { total: 90, errors: 1 } },
+    probes: [],
+    failedProbes: [{ at: '2030-01-01T00:02:10.000Z', path: `/shop/${HOSTILE}`, status: null, latencyMs: null, error: 'timed out after 5000 ms' }],
+    logErrorIntervals: Array.from({ length: 12 }, (_, i) => interval(i, i === 0 ? 34 : 1)),
+    logErrorIntervalCount: 12,
+    ...over,
+  };
+}
+
+test("text report: the monitor shows the worst window's share beside the final one, and the access-log intervals with 5xx and the failed probes marked, the newest ones listed and all counted", () => {
+  const text = formatReportText({ ...fullReport(), monitor: monitorEvidence() });
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('Monitor: '));
+  assert.equal(lines[at], 'Monitor: ok — 5xx share 0.00% in the final window, worst window 1.50% (45 of 3000), 26000 logged requests, over 900 s', text);
+  assert.equal(lines[at + 1], '  worst window 2030-01-01T00:01:00.000Z → 2030-01-01T00:06:00.000Z');
+  assert.equal(lines[at + 2], '  ! = an access-log interval that held 5xx, or a probe answered 5xx or not at all');
+  assert.equal(lines[at + 3], "  Access-log intervals with 5xx (12; agent's clock):");
+  // The newest ten of the twelve, oldest first; the two before them said, with where to read them.
+  assert.equal(lines[at + 4], '    ! 2030-01-01T00:02:20.000Z +10.0s  1 of 100 5xx  503×1');
+  assert.equal(lines[at + 13], '    ! 2030-01-01T00:03:50.000Z +10.0s  1 of 100 5xx  503×1');
+  assert.equal(lines[at + 14], '    … 2 earlier intervals left off (--json lists the newest 12)');
+  assert.equal(lines[at + 15], '  Failed probes (1):');
+  assert.equal(lines[at + 16], `    ! 2030-01-01T00:02:10.000Z  /shop/${HOSTILE}  no answer: timed out after 5000 ms`);
+
+  // More than the evidence keeps: the ones before those kept are only counted.
+  const many = formatReportText({ ...fullReport(), monitor: monitorEvidence({ logErrorIntervalCount: 40, totals: { log: { total: 5 }, probes: { total: 90, errors: 31 } } }) });
+  assert.match(many, /^ {2}Access-log intervals with 5xx \(40; agent's clock\):$/m);
+  assert.match(many, /^ {4}… 30 earlier intervals left off \(--json lists the newest 12; the 28 before those only counted\)$/m);
+  assert.match(many, /^ {2}Failed probes \(31\):$/m);
+  assert.match(many, /^ {4}… 30 earlier failed probes left off \(only counted\)$/m);
+
+  // A window over the limit is said so; a watch no window could judge says that instead of a share.
+  const over = formatReportText({ ...fullReport(), monitor: monitorEvidence({ verdict: 'rollback', errorRate: 0.3, peakWindow: { ...(monitorEvidence().peakWindow as object), errors: 900, errorRate: 0.3 } }) });
+  assert.match(over, /^Monitor: rollback — 5xx share 30\.00% in the final window, worst window 30\.00% \(900 of 3000\), over the 2\.00% limit,/m);
+  const quiet = formatReportText({ ...fullReport(), monitor: monitorEvidence({ peakWindow: null, scope: 'watch', failedProbes: [], logErrorIntervals: [], logErrorIntervalCount: 0, totals: { log: { total: 20 }, probes: { total: 9, errors: 0 } } }) });
+  assert.match(quiet, /^Monitor: ok — 5xx share 0\.00% over the whole watch \(no window had enough requests\), no window had enough requests to judge, 20 logged requests/m);
+  assert.doesNotMatch(quiet, /^ {2}(! =|Access-log intervals|Failed probes)/m, 'nothing failed: no list, no legend');
+});
+
+test('text report: a monitor report from before failedProbes was kept lists the failures among the probes it kept', () => {
+  const old = monitorEvidence({ failedProbes: undefined, logErrorIntervals: undefined, logErrorIntervalCount: undefined, peakWindow: undefined, probes: [{ at: '2030-01-01T00:14:50.000Z', path: '/', status: 200, latencyMs: 9, error: null }, { at: '2030-01-01T00:14:50.000Z', path: '/cart/', status: 500, latencyMs: 9, error: null }] });
+  // As JSON: the keys left undefined above are absent, as in a report an older controller wrote.
+  const text = formatReportText(JSON.parse(JSON.stringify({ ...fullReport(), monitor: old })));
+  assert.match(text, /^Monitor: ok — 5xx share 0\.00% in the final window, 26000 logged requests, over 900 s$/m, 'no worst window in the report: none said');
+  assert.match(text, /^ {2}Failed probes \(1\):\n {4}! 2030-01-01T00:14:50\.000Z {2}\/cart\/ {2}500$/m);
+  assert.doesNotMatch(text, /Access-log intervals/);
+});
+
+test("HTML report: the monitor shows the worst window's share and when, and tables of the access-log intervals with 5xx and the failed probes, each row marked a problem, escaped", () => {
+  const html = renderReportHtml({ ...fullReport(), monitor: monitorEvidence({ peakWindow: { ...(monitorEvidence().peakWindow as object), errors: 90, errorRate: 0.03 } }) });
+  const section = html.slice(html.indexOf('<h2>Monitor</h2>'));
+  assert.ok(section.includes('<span class="badge s-pass">pass</span> ok — 5xx share 0.00% in the final window, worst window 3.00% (90 of 3000), over the 2.00% limit, 26000 logged requests, over 900 s</p>'), section);
+  assert.ok(section.includes('<p><strong class="flag"><span aria-hidden="true">⚠ </span>problem</strong> Worst window: 3.00% 5xx (90 of 3000 requests), <span class="mono">2030-01-01T00:01:00.000Z</span> → <span class="mono">2030-01-01T00:06:00.000Z</span></p>'), section);
+  assert.ok(section.includes('<h3>Access-log intervals with 5xx (12)</h3>'), section);
+  const tbody = (from: number) => section.slice(section.indexOf('<tbody>', from), section.indexOf('</tbody>', from));
+  const intervals = tbody(section.indexOf('Access-log intervals')).split('<tr').slice(1);
+  assert.equal(intervals.length, 12, 'all the evidence kept');
+  assert.ok(intervals.every((r) => r.startsWith(' class="problem"><td><strong class="flag"><span aria-hidden="true">⚠ </span>problem</strong></td>')), intervals[0]);
+  assert.ok(intervals[0]!.includes('<td><span class="mono">2030-01-01T00:02:00.000Z</span></td><td class="num">10.0s</td><td class="num">34</td><td class="num">100</td><td>502×33, 503×1</td>'), intervals[0]);
+  const probes = tbody(section.indexOf('<h3>Failed probes (1)</h3>')).split('<tr').slice(1);
+  assert.equal(probes.length, 1, section);
+  assert.ok(probes[0]!.startsWith(' class="problem">') && probes[0]!.includes(`<code>/shop/${escapeHtml(HOSTILE)}</code>`) && probes[0]!.includes('<span class="err">no answer: timed out after 5000 ms</span>'), probes[0]);
+  assert.ok(!html.includes(HOSTILE), 'a page path is escaped');
+  // Under the limit: the worst window is not marked.
+  const calm = renderReportHtml({ ...fullReport(), monitor: monitorEvidence() });
+  assert.ok(calm.includes('<p>Worst window: 1.50% 5xx (45 of 3000 requests)'), calm.slice(calm.indexOf('<h2>Monitor</h2>')));
+  const many = renderReportHtml({ ...fullReport(), monitor: monitorEvidence({ logErrorIntervalCount: 40 }) });
+  assert.ok(many.includes('<h3>Access-log intervals with 5xx (40)</h3>') && many.includes('<p class="muted">the newest 12 listed; 28 before them only counted</p>'));
+});
