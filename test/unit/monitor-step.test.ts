@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePlan } from '../../controller/cutover/plan.js';
-import { monitorExecutor } from '../../controller/cutover/steps/monitor.js';
+import { monitorExecutor, storedWatch } from '../../controller/cutover/steps/monitor.js';
 import type { StepContext, StepResult } from '../../controller/cutover/executor.js';
 import type { StatusCounts__Output } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { silentLogger } from '../../shared/logger.js';
@@ -575,4 +575,50 @@ test('a 5xx burst logged in the watch\'s last seconds, counted by the agent afte
   const result = await monitorExecutor({ agents }).run(ctxFor(plan));
   assert.ok(result.rollback !== undefined, `the burst at the end was not judged: ${result.summary}`);
   assert.match(result.rollback.reason, /100\/300 in the access log/);
+});
+
+test('a watch resumed after a controller restart keeps the failed probes and the access-log intervals with 5xx of the burst before it, ahead of its own', async (t) => {
+  let first = true;
+  const prod = await site(t, (_req, res) => {
+    // The resumed watch's first probe fails, the rest answer.
+    res.statusCode = first ? 503 : 200;
+    first = false;
+    res.end();
+  });
+  const { agents } = fakeAgents((call) => {
+    const timers = [100, 300].map((ms, i) => setTimeout(() => call.emit('data', i === 0 ? { ...counts(100, 5), by_status: { 200: 95, 504: 5 } } : counts(100, 0)), ms));
+    call.cancel = () => timers.forEach((x) => clearTimeout(x));
+    t.after(() => timers.forEach((x) => clearTimeout(x)));
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 1 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50, maxErrorRate: 0.5 });
+  // What the interrupted attempt last put (as JSON, as the store holds it): the burst it saw before the restart.
+  const burst = { at: '2030-01-01T00:00:01.000Z', path: '/', status: 502, latencyMs: 12, error: null };
+  const down = { at: '2030-01-01T00:00:02.000Z', path: '/', status: null, latencyMs: null, error: 'connect ECONNREFUSED' };
+  const logged = { windowStart: '2030-01-01T00:00:00.000Z', intervalMs: 100, receivedAt: '2030-01-01T00:00:00.150Z', total: 100, errors: 40, byStatus: { 502: 40 } };
+  const kept = JSON.parse(JSON.stringify({ watchedSeconds: 0.5, totals: { log: { total: 100, byClass: { '2xx': 60, '5xx': 40 } }, probes: { total: 10, errors: 2 } }, accessLog: { countedTo: null }, failedProbes: [burst, down], logErrorIntervals: [logged], logErrorIntervalCount: 1 }));
+  const previousAttempt = { cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 1, startedAt: null, endedAt: null, error: null, result: { evidence: { monitor: kept } } };
+  const result = await monitorExecutor({ agents }).run({ ...ctxFor(plan), attempt: 2, previousAttempt } as StepContext);
+  assert.equal(result.rollback, undefined, result.rollback?.reason);
+  const ev = (result.evidence as { monitor: { failedProbes: { at: string; path: string; status: number | null; error: string | null }[]; logErrorIntervals: { windowStart: string; errors: number; byStatus: Record<string, number> }[]; logErrorIntervalCount: number; totals: { probes: { errors: number } } } }).monitor;
+  assert.deepEqual(ev.failedProbes.slice(0, 2), [burst, down], 'the burst before the restart is still in the evidence, first');
+  assert.deepEqual(ev.failedProbes.slice(2).map((p) => p.status), [503], 'then the resumed watch\'s own');
+  assert.equal(ev.totals.probes.errors, 3);
+  assert.deepEqual(ev.logErrorIntervals.map((i) => [i.windowStart === logged.windowStart, i.errors, i.byStatus]), [[true, 40, { 502: 40 }], [false, 5, { 504: 5 }]]);
+  assert.equal(ev.logErrorIntervalCount, 2, 'counted on from the interrupted watch\'s count');
+});
+
+test('the failed probes and access-log intervals a resumed watch carries are the newest 30 stored, entries that are not one left out, the interval count never under the list', () => {
+  const probes = Array.from({ length: 35 }, (_, i) => ({ at: `2030-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, path: `/p${i}/`, status: 502, latencyMs: 3, error: null }));
+  const intervals = Array.from({ length: 35 }, (_, i) => ({ windowStart: `2030-01-01T00:00:${String(i).padStart(2, '0')}.000Z`, intervalMs: 10_000, receivedAt: '2030-01-01T00:01:00.000Z', total: 10, errors: 1, byStatus: { 500: 1 } }));
+  const row = (monitor: Record<string, unknown>) => ({ cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 1, startedAt: null, endedAt: null, error: null, result: { evidence: { monitor } } }) as never;
+  const s = storedWatch(row({ failedProbes: [...probes, { path: '/no-time/' }, 'junk'], logErrorIntervals: [...intervals, { errors: 3 }], logErrorIntervalCount: 80 }))!;
+  assert.equal(s.failedProbes.length, 30);
+  assert.deepEqual([s.failedProbes[0]!.path, s.failedProbes.at(-1)!.path], ['/p5/', '/p34/'], 'the newest 30');
+  assert.equal(s.logErrorIntervals.length, 30);
+  assert.equal(s.logErrorIntervals[0]!.windowStart, intervals[5]!.windowStart);
+  assert.equal(s.logErrorIntervalCount, 80);
+  // A count the list outnumbers (hand-edited, or absent) is raised to the list.
+  assert.equal(storedWatch(row({ logErrorIntervals: intervals.slice(0, 3) }))!.logErrorIntervalCount, 3);
+  // A controller that predates keeping them stored none: nothing to carry.
+  assert.deepEqual([storedWatch(row({ watchedSeconds: 3 }))!.failedProbes, storedWatch(row({ watchedSeconds: 3 }))!.logErrorIntervals], [[], []]);
 });

@@ -14,7 +14,9 @@
 // watch resumed after a restart goes on with those counts and from that point, so what was logged
 // while the controller was down is counted, and nothing twice. It holds the sliding window's
 // samples too (windowSamples): the resumed watch judges the same window, so 5xx seen just before
-// the restart still weigh with those just after it, until they age out by their time.
+// the restart still weigh with those just after it, until they age out by their time. The failed
+// probes and the log's intervals with 5xx are carried on too, so a burst before the restart is
+// still there to read in the resumed watch's evidence.
 // Counts arrive between probe rounds and are judged as they come; the watch ends with the agent's
 // counts that cover its last seconds, not the ones before. Failed probes and the log's intervals
 // with 5xx are kept in the evidence apart from the newest rounds, so a burst that aged out of the
@@ -150,6 +152,39 @@ export interface StoredWatch {
   samples: Sample[];
   /** The stored counts hold the probes too (an agent that predated leaving them out): carried, so the summary still says so. */
   probesInLog: boolean;
+  /** The evidence of failures before the restart, the newest PROBES_KEPT of each, and how many intervals held 5xx in all. */
+  failedProbes: ProbeResult[];
+  logErrorIntervals: LogErrorInterval[];
+  logErrorIntervalCount: number;
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** Stored failed probes read back, the newest PROBES_KEPT; entries that are not probes (hand-edited, another version's) are left out. */
+function restoreFailedProbes(v: unknown): ProbeResult[] {
+  if (!Array.isArray(v)) return [];
+  const out: ProbeResult[] = [];
+  for (const p of v as Array<Record<string, unknown> | null>) {
+    const at = text(p?.at);
+    const path = text(p?.path);
+    if (at === null || path === null) continue;
+    out.push({ at, path, status: numOrNull(p!.status), latencyMs: numOrNull(p!.latencyMs), error: text(p!.error) });
+  }
+  return out.slice(-PROBES_KEPT);
+}
+
+/** Stored access-log intervals with 5xx read back, the newest PROBES_KEPT, like restoreFailedProbes. */
+function restoreLogErrorIntervals(v: unknown): LogErrorInterval[] {
+  if (!Array.isArray(v)) return [];
+  const out: LogErrorInterval[] = [];
+  for (const i of v as Array<Record<string, unknown> | null>) {
+    const windowStart = text(i?.windowStart);
+    const receivedAt = text(i?.receivedAt);
+    if (windowStart === null || receivedAt === null) continue;
+    out.push({ windowStart, intervalMs: count(i!.intervalMs), receivedAt, total: count(i!.total), errors: count(i!.errors), byStatus: counts(i!.byStatus) });
+  }
+  return out.slice(-PROBES_KEPT);
 }
 
 /** Undefined unless the last attempt was interrupted and put its evidence (a failed one's re-run is a new watch). */
@@ -169,7 +204,18 @@ export function storedWatch(previous: StepRow | undefined): StoredWatch | undefi
   const peak = p !== null && typeof p === 'object' && typeof p.errorRate === 'number' ? p : null;
   const log = m.accessLog as { countedTo?: unknown; probesInLog?: unknown } | undefined;
   const countedTo = log === undefined || !('countedTo' in log) ? undefined : (countFrom(log.countedTo) ?? null);
-  return { ...(countedTo === undefined ? {} : { countedTo }), totals, ...(watch === undefined ? {} : { watch }), peak, samples: restoreSamples(m.windowSamples), probesInLog: log?.probesInLog === true };
+  const logErrorIntervals = restoreLogErrorIntervals(m.logErrorIntervals);
+  return {
+    ...(countedTo === undefined ? {} : { countedTo }),
+    totals,
+    ...(watch === undefined ? {} : { watch }),
+    peak,
+    samples: restoreSamples(m.windowSamples),
+    probesInLog: log?.probesInLog === true,
+    failedProbes: restoreFailedProbes(m.failedProbes),
+    logErrorIntervals,
+    logErrorIntervalCount: Math.max(logErrorIntervals.length, count(m.logErrorIntervalCount)),
+  };
 }
 
 /**
@@ -236,10 +282,11 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const probes: ProbeResult[] = [];
       // Kept apart from `probes`, which is trimmed to the newest rounds: failures of a burst many
       // rounds back would otherwise leave the evidence while the share they raised still stands.
-      const failedProbes: ProbeResult[] = [];
+      // A resumed watch goes on with the interrupted one's: a burst just before the restart stays in the evidence.
+      const failedProbes: ProbeResult[] = [...(stored?.failedProbes ?? [])];
       /** The access log's intervals with 5xx: a burst between two probe rounds, by when it happened and which statuses. */
-      const logErrorIntervals: LogErrorInterval[] = [];
-      let logErrorIntervalCount = 0;
+      const logErrorIntervals: LogErrorInterval[] = [...(stored?.logErrorIntervals ?? [])];
+      let logErrorIntervalCount = stored?.logErrorIntervalCount ?? 0;
       /** Resolved by the next access-log counts: the watch's end waits for the ones that cover it. */
       let countsArrived: () => void = () => undefined;
       let peak: WindowStats | null = stored?.peak ?? null;
@@ -319,7 +366,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           elapsedSeconds: seconds(clock() - started),
           /** This attempt and the ones a restart cut short: what the next resume counts as done. */
           watchedSeconds: Math.round((before + seconds(clock() - started)) * 10) / 10,
-          ...(resuming ? { resumed: { watchedBeforeSeconds: before, owedSeconds: seconds(owedMs), accessLog: resumedLog(), note: 'resumed after an interruption: no probes while the controller was down; the totals, the whole watch, the window (its samples not yet aged out) and the worst window include the interrupted attempts\' counts' } } : {}),
+          ...(resuming ? { resumed: { watchedBeforeSeconds: before, owedSeconds: seconds(owedMs), accessLog: resumedLog(), note: 'resumed after an interruption: no probes while the controller was down; the totals, the whole watch, the window (its samples not yet aged out), the worst window, the failed probes and the access-log intervals with 5xx include the interrupted attempts\'' } } : {}),
           verdict: verdict.kind,
           scope,
           window: verdict.stats,
