@@ -531,7 +531,8 @@ test('failed probes of a burst many rounds back stay in the evidence after the n
   });
   const { agents } = fakeAgents(() => undefined);
   const pages = Array.from({ length: 40 }, (_, i) => `/p${i}/`);
-  const plan = planFor(prod.port, { pages, monitorMinutes: 0.8 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
+  // Long enough for well over four rounds of 40 probes on a loaded machine (a round takes longer there).
+  const plan = planFor(prod.port, { pages, monitorMinutes: 3 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 50 });
   const result = await monitorExecutor({ agents }).run(ctxFor(plan));
   assert.equal(result.rollback, undefined, result.rollback?.reason);
   const ev = (result.evidence as { monitor: { totals: { probes: { total: number; errors: number } }; failedProbes: { path: string; status: number }[] } }).monitor;
