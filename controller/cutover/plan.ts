@@ -205,10 +205,18 @@ function checkDnsName(plan: Plan): void {
 }
 
 function checkOrigin(plan: Plan, side: 'staging' | 'production'): void {
+  const origin = plan[side].origin;
+  let url: URL;
   try {
-    new URL(plan[side].origin);
+    url = new URL(origin);
   } catch {
-    throw invalid(`${side}.origin`, `${JSON.stringify(plan[side].origin)} is not a URL`);
+    throw invalid(`${side}.origin`, `${JSON.stringify(origin)} is not a URL`);
+  }
+  // Pages are asked as new URL(path, origin): a path, query or fragment here would be dropped
+  // without a word, and the checks would pass or fail on the site's root instead.
+  const extra = `${url.pathname === '/' ? '' : url.pathname}${url.search}${url.hash}`;
+  if (extra !== '' || url.username !== '' || url.password !== '') {
+    throw invalid(`${side}.origin`, `${JSON.stringify(origin)} is not an origin: give scheme://host[:port] only (${url.origin}), without ${extra !== '' ? extra : 'user:password@'}; the pages to check go in checks.pages`);
   }
 }
 

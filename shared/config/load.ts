@@ -56,6 +56,11 @@ interface UnionNode {
  */
 function sharpen(err: ValueError): ValueError {
   const members = (err.schema as UnionNode).anyOf;
+  // A union of literals (dns.type: A | AAAA) says only "expected union value": name the choices.
+  const literals = (members as Array<{ const?: unknown }> | undefined)?.map((m) => m.const);
+  if (literals !== undefined && literals.length > 0 && literals.every((c) => typeof c === 'string' || typeof c === 'number')) {
+    return { ...err, message: `Expected one of ${literals.map((c) => JSON.stringify(c)).join(', ')}` };
+  }
   const v = err.value as { type?: unknown } | null;
   if (members === undefined || v === null || typeof v !== 'object' || Array.isArray(v)) return err;
   const kinds = members.map((m) => m.properties?.type?.const).filter((k): k is string => typeof k === 'string');

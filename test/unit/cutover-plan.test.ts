@@ -205,3 +205,34 @@ test("TTL limits of the plan's DNS provider: Cloudflare's minimum is its config'
   const pdns = { ...PLAN_CONTEXT, dnsTtlLimits: ttlLimitsByProvider({ 'cf-main': { type: 'powerdns', url: 'http://127.0.0.1:8081', apiKey: 'x', serverId: 'localhost' } }) };
   assert.equal(parsePlan(structuredClone(input), pdns).dns.ttl, 30);
 });
+
+test('an origin with a path, query or credentials is refused naming the side: pages are asked from the host, so the path would be dropped in silence', () => {
+  for (const [origin, named] of [
+    ['https://www.example.com/shop', '/shop'],
+    ['https://www.example.com/?x=1', '?x=1'],
+    ['https://www.example.com/#top', '#top'],
+    ['https://user:pw@www.example.com', 'user:password@'],
+  ] as const) {
+    const input = planInput() as { production: { origin: string } };
+    input.production.origin = origin;
+    const err = refusal(input);
+    assert.equal(err.field, 'production.origin', origin);
+    assert.ok(err.message.includes(`without ${named}`), err.message);
+    assert.match(err.message, /scheme:\/\/host\[:port\] only \(https:\/\/www\.example\.com\)/);
+  }
+  // A trailing slash and a port are an origin still.
+  const input = planInput() as { staging: { origin: string } };
+  input.staging.origin = 'https://staging.example.com:8443/';
+  assert.equal(parsePlan(input, PLAN_CONTEXT).staging.origin, 'https://staging.example.com:8443/');
+});
+
+test('a value outside a list of choices names the choices, not "union value"', () => {
+  const dns = planInput() as { dns: Record<string, unknown> };
+  dns.dns.type = 'CNAME';
+  const a = refusal(dns);
+  assert.equal(a.field, 'dns.type');
+  assert.match(a.message, /key dns\.type: expected one of "A", "AAAA" \(got "CNAME"\)/);
+  const rows = planInput();
+  rows.productionOnlyRows = 'maybe';
+  assert.match(refusal(rows).message, /key productionOnlyRows: expected one of "keep", "discard" \(got "maybe"\)/);
+});
