@@ -23,6 +23,8 @@ export const ERRORS = {
   SY_METHOD_NOT_ALLOWED: { http: 405, grpc: GrpcStatus.UNIMPLEMENTED, title: 'Method not allowed on this path' },
   SY_AGENT_UNKNOWN: { http: 404, grpc: GrpcStatus.NOT_FOUND, title: 'Unknown agent' },
   SY_AGENT_UNREACHABLE: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'Agent unreachable' },
+  // The CLI's own: it could not reach the controller (an agent may be fine).
+  SY_CONTROLLER_UNREACHABLE: { http: 502, grpc: GrpcStatus.UNAVAILABLE, title: 'Controller unreachable' },
   SY_AGENT_TIMEOUT: { http: 504, grpc: GrpcStatus.DEADLINE_EXCEEDED, title: 'Agent did not answer in time' },
   SY_CONFLICT: { http: 409, grpc: GrpcStatus.ABORTED, title: 'Conflict with the current state' },
   SY_PRECONDITION: { http: 412, grpc: GrpcStatus.FAILED_PRECONDITION, title: 'A precondition failed' },

@@ -63,7 +63,7 @@ export class RestClient {
       res = await fetch(url, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
       text = await res.text();
     } catch (err) {
-      const unreachable = new SwitchyardError('SY_AGENT_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${transportReason(err)}`);
+      const unreachable = new SwitchyardError('SY_CONTROLLER_UNREACHABLE', `cannot reach the controller at ${this.opts.url}: ${transportReason(err)}`);
       throw worthRetrying(err) ? notReached(unreachable) : unreachable;
     }
     if (!res.ok) {

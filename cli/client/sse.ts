@@ -31,7 +31,7 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) {
       if (Date.now() - lastHeard > patienceMs) {
-        throw new SwitchyardError('SY_AGENT_UNREACHABLE', `event stream ${path}: the controller at ${opts.url} has not answered for ${Math.round(patienceMs / 1000)} s (${why})`);
+        throw new SwitchyardError('SY_CONTROLLER_UNREACHABLE', `event stream ${path}: the controller at ${opts.url} has not answered for ${Math.round(patienceMs / 1000)} s (${why})`);
       }
       await sleep(backoffMs(attempt), signal);
       if (signal?.aborted) return;
@@ -46,7 +46,7 @@ export async function* readEvents(opts: ClientOptions, path: string, signal?: Ab
       if (signal?.aborted) return;
       why = transportReason(err);
       // A bad port or a name that does not resolve stays so for all 120 s: say it now.
-      if (!worthRetrying(err)) throw new SwitchyardError('SY_AGENT_UNREACHABLE', `event stream ${path}: cannot reach the controller at ${opts.url}: ${why}`);
+      if (!worthRetrying(err)) throw new SwitchyardError('SY_CONTROLLER_UNREACHABLE', `event stream ${path}: cannot reach the controller at ${opts.url}: ${why}`);
       continue;
     }
     if (PASSING.has(res.status)) {

@@ -49,9 +49,9 @@ async function checkController(path: string): Promise<string> {
   const cfg = loadConfigFile(path, ControllerConfigSchema);
   const url = `http://${joinHostPort(localHost(cfg.listen.host), cfg.listen.port)}/healthz`;
   const res = await fetch(url, { signal: AbortSignal.timeout(4000) }).catch((err: Error) => {
-    throw new SwitchyardError('SY_AGENT_UNREACHABLE', `controller at ${url}: ${err.message}`);
+    throw new SwitchyardError('SY_CONTROLLER_UNREACHABLE', `controller at ${url}: ${err.message}`);
   });
-  if (!res.ok) throw new SwitchyardError('SY_AGENT_UNREACHABLE', `controller at ${url}: HTTP ${res.status}`);
+  if (!res.ok) throw new SwitchyardError('SY_CONTROLLER_UNREACHABLE', `controller at ${url}: HTTP ${res.status}`);
   return `controller at ${url}: ok`;
 }
 

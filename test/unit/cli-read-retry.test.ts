@@ -99,7 +99,7 @@ test('the retries are bounded: five tries, then one clear error line; a 404 is a
   assert.equal(controller.seen.length, 5);
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.filter((l) => l.includes('trying again')).length, 4, run.stderr);
-  assert.match(lines.at(-1)!, /^switchyard: cannot reach the controller at .* \[SY_AGENT_UNREACHABLE\]$/);
+  assert.match(lines.at(-1)!, /^switchyard: cannot reach the controller at .* \[SY_CONTROLLER_UNREACHABLE\]$/);
 
   const missing = await cli(controller.url, ['cutover', 'status', 'co_typo']);
   assert.notEqual(missing.code, 0);

@@ -76,7 +76,7 @@ test('a patient GET gives up after its patience with the connection error, and n
   const controller = await standIn(t, () => true);
   const client = new RestClient({ url: controller.url });
   const started = Date.now();
-  await assert.rejects(client.getPatiently('/v1/cutovers/co_1', 1200), (err: Error & { code?: string }) => err.code === 'SY_AGENT_UNREACHABLE' && /cannot reach the controller/.test(err.message));
+  await assert.rejects(client.getPatiently('/v1/cutovers/co_1', 1200), (err: Error & { code?: string }) => err.code === 'SY_CONTROLLER_UNREACHABLE' && /cannot reach the controller/.test(err.message));
   assert.ok(Date.now() - started < 5000, 'bounded by its patience');
   assert.ok(controller.gets.length >= 2, `it tried again: ${controller.gets.length}`);
   await assert.rejects(client.getPatiently('/v1/cutovers/co_nope', 1200), (err: Error & { code?: string }) => /^404 /.test(err.message));
