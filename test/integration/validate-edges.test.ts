@@ -705,11 +705,13 @@ test('staging locked (maintenance 503) at validate: production answering with a 
   // The right site behind the name: the same cutover, run again from scratch, passes.
   w.stagingLocked = false;
   w.prodRoutes.set('/shop/', shop('Shop'));
-  const right = engine.create(p, 'alice');
-  const passed = await engine.advance(right.id, 'validate', 'alice').done;
+  // A state file of its own: the failed cutover, never rolled back here, holds staging in the first.
+  const { engine: again } = engineOver(t, w);
+  const right = again.create(p, 'alice');
+  const passed = await again.advance(right.id, 'validate', 'alice').done;
   assert.equal(passed.state, 'paused', JSON.stringify(passed.steps.find((s) => s.name === 'validate')?.error));
   assert.equal(w.stagingLocked, true, 'validate ran with staging locked');
-  const ok = engine.report(right.id).validation as ValidationReport;
+  const ok = again.report(right.id).validation as ValidationReport;
   one(ok, 'same-site', '/shop/', 'pass', /title "Shop" as on staging when preflight recorded it/);
 });
 
