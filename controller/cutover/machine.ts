@@ -29,7 +29,6 @@ import { EventHub, type CutoverEvent, type CutoverEventType } from './events.js'
 import { buildView, nextStepOf, type CutoverView, type WarningView } from './view.js';
 import { fallbackExecutor } from './steps/fallback.js';
 import { buildReport, type CutoverReport } from './report.js';
-import { overlapOf } from './overlap.js';
 
 /** Lowers the plan's DNS record TTL ahead of the switch (POST /v1/cutovers/:id/prepare). */
 export interface TtlPort {
@@ -317,7 +316,6 @@ export class CutoverEngine {
     const steps = this.store.steps.list(id);
     const next = nextStepOf(steps);
     this.checkAdvance(row, next, until, opts, refuse);
-    if (until !== 'preflight') this.checkNoOverlap(row, refuse);
     return this.startRun(row, next!.name, until, actor, opts.force === true ? { force: true } : {});
   }
 
@@ -536,22 +534,6 @@ export class CutoverEngine {
     }
     if (next === undefined) refuse(`cutover ${id} has run every step`);
     if (stepIndex(next!.name) > stepIndex(until)) refuse(`cutover ${id} is already past ${until}; its next step is ${next!.name}`);
-  }
-
-  /**
-   * Preflight only reads; from presync on a run takes agents, a database and a DNS record that
-   * another cutover under way (past its preflight, not completed or rolled back) may hold.
-   */
-  private checkNoOverlap(row: CutoverRow, refuse: (m: string) => never): void {
-    for (const other of this.store.cutovers.unfinished()) {
-      if (other.id === row.id) continue;
-      const underWay = this.store.steps.list(other.id).some((s) => s.name !== 'preflight' && s.state !== 'pending');
-      if (!underWay) continue;
-      const what = overlapOf(row.plan, other.plan);
-      if (what === undefined) continue;
-      const end = other.state === 'fallback' ? `release it (POST /v1/cutovers/${other.id}/release) or roll it back` : `roll it back (POST /v1/cutovers/${other.id}/rollback)`;
-      refuse(`cutover ${other.id} (${other.site}, ${other.state}) holds ${what}; one cutover at a time may: ${end}, then advance ${row.id} again`);
-    }
   }
 
   // ---------------------------------------------------------------- the run

@@ -169,8 +169,7 @@ test('validate carries the planned DNS change (a dry run), and fails when the pr
   assert.ok(fake.requests.every((r) => r.method === 'GET'), 'a preview writes nothing');
 
   const broken = new Map<string, DnsProvider>([['cf-main', new CloudflareProvider({ name: 'cf-main', apiToken: 'wrong', baseUrl: fake.baseUrl, policy: FAST })]]);
-  // A state file of its own: the first cutover, paused past its lock, holds staging in this one.
-  const engine2 = newEngine(tempStore(t).store, { executors: fakeSteps(world, { validate: withSwitchPreview(validateFake, { dns: broken }) }), rollback: fakeRollback(world) });
+  const engine2 = newEngine(store, { executors: fakeSteps(world, { validate: withSwitchPreview(validateFake, { dns: broken }) }), rollback: fakeRollback(world) });
   t.after(() => engine2.close());
   const v2 = await engine2.advance(engine2.create(plan, 'tester').id, 'validate', 'tester').done;
   assert.equal(v2.state, 'failed');

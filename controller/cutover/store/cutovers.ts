@@ -76,7 +76,6 @@ export class CutoverRepo {
   private readonly listStmt;
   private readonly listBeforeStmt;
   private readonly byStateStmt;
-  private readonly unfinishedStmt;
   private readonly acquireStmt;
   private readonly releaseStmt;
   private readonly clearOwnersStmt;
@@ -96,7 +95,6 @@ export class CutoverRepo {
        ORDER BY created_at DESC, id DESC LIMIT @limit`,
     );
     this.byStateStmt = db.prepare('SELECT * FROM cutovers WHERE state = ?');
-    this.unfinishedStmt = db.prepare(`SELECT * FROM cutovers WHERE state NOT IN ('completed', 'rolled_back') ORDER BY created_at, id`);
     this.acquireStmt = db.prepare('UPDATE cutovers SET run_owner = ?, updated_at = ? WHERE id = ? AND run_owner IS NULL');
     this.releaseStmt = db.prepare('UPDATE cutovers SET run_owner = NULL, updated_at = ? WHERE id = ? AND run_owner = ?');
     this.clearOwnersStmt = db.prepare('UPDATE cutovers SET run_owner = NULL WHERE run_owner IS NOT NULL');
@@ -115,11 +113,6 @@ export class CutoverRepo {
   list(limit = 100, after?: ListPosition): CutoverRow[] {
     const raws = after === undefined ? this.listStmt.all(limit) : this.listBeforeStmt.all({ createdAt: after.createdAt, id: after.id, limit });
     return (raws as Raw[]).map(toRow);
-  }
-
-  /** Every cutover not yet completed or rolled back, oldest first. */
-  unfinished(): CutoverRow[] {
-    return (this.unfinishedStmt.all() as Raw[]).map(toRow);
   }
 
   withState(state: CutoverState): CutoverRow[] {
