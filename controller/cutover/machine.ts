@@ -29,6 +29,7 @@ import { EventHub, type CutoverEvent, type CutoverEventType } from './events.js'
 import { buildView, nextStepOf, type CutoverView, type WarningView } from './view.js';
 import { fallbackExecutor } from './steps/fallback.js';
 import { buildReport, type CutoverReport } from './report.js';
+import { holdsResources, sharedResources, type SharedResource } from './exclusive.js';
 
 /** Lowers the plan's DNS record TTL ahead of the switch (POST /v1/cutovers/:id/prepare). */
 export interface TtlPort {
@@ -319,9 +320,14 @@ export class CutoverEngine {
     return this.startRun(row, next!.name, until, actor, opts.force === true ? { force: true } : {});
   }
 
-  /** Takes the run lock, records who started the run, and runs from `from` up to `until`. */
+  /**
+   * Takes the run lock, records who started the run, and runs from `from` up to `until`. Every
+   * run starts here — an advance, a watch resumed after a restart — so none starts next to
+   * another cutover that holds what its plan touches.
+   */
   private startRun(row: CutoverRow, from: StepName, until: StepName, actor: string, detail: Record<string, unknown>, note?: string): Started {
     const id = row.id;
+    this.assertExclusive(row, actor, { until, from, ...detail });
     const at = this.now();
     this.commit((tx) => {
       if (!this.store.cutovers.acquire(id, this.instanceId, at)) throw conflict(`cutover ${id} is locked by another controller process; only one controller may use a state file: stop the other one`);
@@ -399,6 +405,15 @@ export class CutoverEngine {
     if (typeof detail.field === 'string') seen.field = detail.field;
     if (typeof detail.phase === 'string') seen.phase = detail.phase;
     this.warnings.set(id, [...(this.warnings.get(id) ?? []), seen]);
+  }
+
+  /** warn() for a start-up path that must go on when even that cannot be recorded. */
+  private warnQuietly(id: string, message: string): void {
+    try {
+      this.warn(id, message, { phase: 'resume' });
+    } catch (err) {
+      this.logger.error({ err, cutover: id }, 'cannot record the warning');
+    }
   }
 
   /**
@@ -534,6 +549,32 @@ export class CutoverEngine {
     }
     if (next === undefined) refuse(`cutover ${id} has run every step`);
     if (stepIndex(next!.name) > stepIndex(until)) refuse(`cutover ${id} is already past ${until}; its next step is ${next!.name}`);
+  }
+
+  // ---------------------------------------------------------------- one cutover per resource
+
+  /**
+   * Refuses (409, audited) a run of `row` while another cutover that has started and is not over
+   * shares a schema, an asset root, the staging freeze or the DNS record with it. Creating one is
+   * never refused (planned does nothing), nor is rolling one back (that is the way out).
+   */
+  private assertExclusive(row: CutoverRow, actor: string, detail: Record<string, unknown>): void {
+    const holders: Array<{ other: CutoverRow; shared: SharedResource[] }> = [];
+    for (const other of this.store.cutovers.holding()) {
+      if (other.id === row.id || !holdsResources(other.state)) continue;
+      const shared = sharedResources(row.plan, other.plan);
+      if (shared.length > 0) holders.push({ other, shared });
+    }
+    if (holders.length === 0) return;
+    const { other, shared } = holders[0]!;
+    const a = other.id;
+    const more = holders.length > 1 ? ` (also held by ${holders.slice(1).map((h) => `${h.other.id} (${h.other.state})`).join(', ')})` : '';
+    const message =
+      `cutover ${a} is ${other.state} and shares ${shared.map((r) => r.description).join(', ')} with cutover ${row.id}${more}; only one cutover at a time may hold them: ` +
+      `roll back cutover ${a} (POST /v1/cutovers/${a}/rollback) or release it (POST /v1/cutovers/${a}/release, once it is in its fallback window), then advance again`;
+    const blockedBy = holders.map((h) => ({ id: h.other.id, state: h.other.state, shared: h.shared }));
+    this.auditOnly(row.id, 'advance', actor, { ...detail, refused: message, blockedBy });
+    throw new SwitchyardError('SY_CONFLICT', message, { details: { blockedBy } });
   }
 
   // ---------------------------------------------------------------- the run
@@ -994,6 +1035,7 @@ export class CutoverEngine {
         return await this.startRun(this.row(id), next.name, continueTo, RECOVERY_ACTOR, { resumed: true, reason: note }, note).done;
       } catch (err) {
         log.error({ err }, `cannot go on with ${next.name}; the cutover stays paused`);
+        this.warnQuietly(id, `${next.name} did not start by itself after the restart: ${errorRecord(err).message}`);
       }
     }
     return this.get(id);
@@ -1042,6 +1084,8 @@ export class CutoverEngine {
       this.logger.warn({ cutover: row.id, step, until }, 'watch resumed after a restart');
     } catch (err) {
       this.logger.error({ err, cutover: row.id, step }, 'cannot resume the watch; the cutover stays interrupted');
+      // Production has the visitors and nobody watches it: say why where the operator looks.
+      this.warnQuietly(row.id, `the watch (${step}) was not resumed after the restart: ${errorRecord(err).message}`);
     }
   }
 

@@ -65,6 +65,8 @@ async function runChecks(t: TestContext, store: CutoverStore, plan: Plan, checks
   const id = engine.create(plan, 'tester').id;
   const view = await engine.advance(id, 'preflight', 'tester').done;
   const step = view.steps.find((s) => s.name === 'preflight')!;
+  // Cancelled once read, as an operator would: the next run on this store shares its plan's record and schemas.
+  await engine.rollback(id, 'checks read', 'tester').done;
   return { id, checks: (step.result as { evidence: { checks: Check[] } }).evidence.checks, state: step.state };
 }
 

@@ -670,6 +670,18 @@ function engineOver(t: TestContext, w: World, extra: PreflightCheck[] = []) {
       rewrite: fake('rewrite'),
       validate: validateExecutor(noAgents, { skip: ALL.filter((g) => g !== 'pages') }),
     },
+    // Undoes the fake lock, so a cutover that failed with staging locked can be rolled back before the next one runs.
+    rollback: {
+      parts: [
+        {
+          name: 'staging',
+          run: () => {
+            w.stagingLocked = false;
+            return Promise.resolve({});
+          },
+        },
+      ],
+    },
   });
   t.after(() => engine.close());
   return { engine, clock };
@@ -702,8 +714,9 @@ test('staging locked (maintenance 503) at validate: production answering with a 
   one(report, 'same-site', '/about/', 'pass', /as on staging when preflight recorded it/);
   assert.equal(pick(report, 'same-site').filter((x) => x.status === 'fail').length, 1, show(report));
 
-  // The right site behind the name: the same cutover, run again from scratch, passes.
-  w.stagingLocked = false;
+  // The right site behind the name: the same cutover, rolled back and run again from scratch, passes.
+  assert.equal((await engine.rollback(wrong.id, 'wrong site behind the name', 'alice').done).state, 'rolled_back');
+  assert.equal(w.stagingLocked, false);
   w.prodRoutes.set('/shop/', shop('Shop'));
   // A state file of its own: the failed cutover, never rolled back here, holds staging in the first.
   const { engine: again } = engineOver(t, w);

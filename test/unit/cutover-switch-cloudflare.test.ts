@@ -169,7 +169,8 @@ test('validate carries the planned DNS change (a dry run), and fails when the pr
   assert.ok(fake.requests.every((r) => r.method === 'GET'), 'a preview writes nothing');
 
   const broken = new Map<string, DnsProvider>([['cf-main', new CloudflareProvider({ name: 'cf-main', apiToken: 'wrong', baseUrl: fake.baseUrl, policy: FAST })]]);
-  const engine2 = newEngine(store, { executors: fakeSteps(world, { validate: withSwitchPreview(validateFake, { dns: broken }) }), rollback: fakeRollback(world) });
+  // A store of its own: on this one the first cutover, paused with staging locked, holds the plan's resources.
+  const engine2 = newEngine(tempStore(t).store, { executors: fakeSteps(world, { validate: withSwitchPreview(validateFake, { dns: broken }) }), rollback: fakeRollback(world) });
   t.after(() => engine2.close());
   const v2 = await engine2.advance(engine2.create(plan, 'tester').id, 'validate', 'tester').done;
   assert.equal(v2.state, 'failed');

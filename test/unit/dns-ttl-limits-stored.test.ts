@@ -62,6 +62,8 @@ test('preflight fails a stored plan whose dns.ttl the provider now refuses, nami
   assert.equal(refused.state, 'failed');
   assert.match(refused.steps.find((s) => s.name === 'preflight')!.error?.message ?? '', /preflight failed: dns ttl limits: plan: key dns\.ttl: 30 is below 60, .*earlier controller config/);
   assert.equal(world.stagingLocked, false);
+  // As an operator would: the failed cutover is cancelled (it holds the plan's record and schemas until then).
+  assert.equal((await engine.rollback(refused.id, 'plan refused', 'tester').done).state, 'rolled_back');
 
   const fine = await engine.advance(engine.create(storedPlan(60), 'tester').id, 'preflight', 'tester').done;
   assert.equal(fine.state, 'paused', JSON.stringify(fine.error));

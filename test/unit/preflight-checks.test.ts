@@ -225,6 +225,8 @@ test('the preflight step: warnings pass, any fail fails listing every failed che
   const pre = a.steps.find((s) => s.name === 'preflight')!;
   assert.equal(pre.state, 'succeeded');
   assert.equal(pre.summary, '1 passed, 1 warning(s), 0 failed: b');
+  // Cancelled, so the next cutover of the same plan may run.
+  assert.equal((await engine1.rollback(a.id, 'done looking', 't').done).state, 'rolled_back');
 
   const bad = named('bad', async () => [{ name: 'robots.txt', status: 'fail', message: 'Disallow: /' }]);
   const boom = named('db preflight', async () => {

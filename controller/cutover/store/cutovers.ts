@@ -76,6 +76,7 @@ export class CutoverRepo {
   private readonly listStmt;
   private readonly listBeforeStmt;
   private readonly byStateStmt;
+  private readonly holdingStmt;
   private readonly acquireStmt;
   private readonly releaseStmt;
   private readonly clearOwnersStmt;
@@ -95,6 +96,7 @@ export class CutoverRepo {
        ORDER BY created_at DESC, id DESC LIMIT @limit`,
     );
     this.byStateStmt = db.prepare('SELECT * FROM cutovers WHERE state = ?');
+    this.holdingStmt = db.prepare(`SELECT * FROM cutovers WHERE state NOT IN ('planned', 'completed', 'rolled_back') ORDER BY created_at, id`);
     this.acquireStmt = db.prepare('UPDATE cutovers SET run_owner = ?, updated_at = ? WHERE id = ? AND run_owner IS NULL');
     this.releaseStmt = db.prepare('UPDATE cutovers SET run_owner = NULL, updated_at = ? WHERE id = ? AND run_owner = ?');
     this.clearOwnersStmt = db.prepare('UPDATE cutovers SET run_owner = NULL WHERE run_owner IS NOT NULL');
@@ -117,6 +119,11 @@ export class CutoverRepo {
 
   withState(state: CutoverState): CutoverRow[] {
     return (this.byStateStmt.all(state) as Raw[]).map(toRow);
+  }
+
+  /** Cutovers that have started and are not over (neither planned, completed nor rolled back), oldest first. */
+  holding(): CutoverRow[] {
+    return (this.holdingStmt.all() as Raw[]).map(toRow);
   }
 
   update(id: string, patch: CutoverPatch, at: string): void {

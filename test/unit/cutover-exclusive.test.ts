@@ -1,0 +1,238 @@
+// Two cutovers that share a schema, an asset root, the staging freeze or the DNS record must not
+// interleave: advancing one while the other has started and is not over is a 409 naming the
+// other, its state and what they share. Creating and rolling back are never refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SwitchyardError } from '../../shared/errors.js';
+import { CutoverStore } from '../../controller/cutover/store/index.js';
+import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
+import { sharedResources } from '../../controller/cutover/exclusive.js';
+import { FakeWorld, PLAN_CONTEXT, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
+
+const CONTEXT = { ...PLAN_CONTEXT, agentNames: ['staging-1', 'prod-1', 'staging-2', 'prod-2'] };
+
+/** Plan A: the helpers' plan (staging-1/staging_db, prod-1/production_db, uploads, www.example.com A). */
+const planA = (): Plan => parsePlan(planInput(), CONTEXT);
+
+/** A plan on other agents, schemas, roots and record; `change` puts back what a test wants shared. */
+function planB(change: (p: Record<string, unknown>) => void = () => undefined): Plan {
+  const p = planInput();
+  p.site = 'shop.example.com';
+  p.staging = { agent: 'staging-2', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' };
+  p.production = { agent: 'prod-2', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+  p.database = { staging: 'shop_staging', production: 'shop_production' };
+  p.assets = [{ staging: 'media', production: 'media', delete: false }];
+  p.rewrite = [{ from: 'https://staging.shop.example.com', to: 'https://shop.example.com' }];
+  p.dns = { provider: 'cf-main', zone: 'example.com', name: 'shop.example.com' };
+  p.checks = { pages: ['/'], regression: ['prod-2:smoke'] };
+  change(p);
+  return parsePlan(p, CONTEXT);
+}
+
+const refusedFor = (a: string, state: string, resource: RegExp) => (err: unknown) => {
+  assert.ok(err instanceof SwitchyardError, String(err));
+  assert.equal(err.code, 'SY_CONFLICT');
+  assert.equal(err.httpStatus, 409);
+  assert.match(err.message, new RegExp(`^cutover ${a} is ${state} and shares `));
+  assert.match(err.message, resource);
+  assert.ok(
+    err.message.endsWith(`roll back cutover ${a} (POST /v1/cutovers/${a}/rollback) or release it (POST /v1/cutovers/${a}/release, once it is in its fallback window), then advance again`),
+    err.message,
+  );
+  return true;
+};
+
+test('sharing only the production schema: B is refused while A is paused past lock, naming A, its state and the schema; B can still be created and rolled back', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'lock', 'alice').done).state, 'paused');
+  const plan = planB((p) => {
+    p.production = { agent: 'prod-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+    p.database = { staging: 'shop_staging', production: 'production_db' };
+  });
+  assert.deepEqual(sharedResources(planA(), plan).map((r) => r.description), ['database production_db on agent prod-1']);
+
+  const b = engine.create(plan, 'bob');
+  assert.equal(b.state, 'planned', 'creating is never refused: planned does nothing');
+  const calls = world.calls.length;
+  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(a.id, 'paused', /shares database production_db on agent prod-1 with cutover co_\w+; only one cutover at a time may hold them/));
+  assert.equal(world.calls.length, calls, 'no step of B ran');
+  assert.equal(engine.get(b.id).state, 'planned');
+  assert.equal(engine.get(b.id).running, false);
+
+  const audit = store.audit.forCutover(b.id).filter((r) => r.action === 'advance');
+  assert.equal(audit.length, 1);
+  assert.equal(audit[0]!.tokenName, 'bob');
+  assert.match(String(audit[0]!.detail?.refused), new RegExp(`^cutover ${a.id} is paused`));
+  assert.deepEqual(audit[0]!.detail?.blockedBy, [{ id: a.id, state: 'paused', shared: [{ kind: 'database', description: 'database production_db on agent prod-1' }] }]);
+
+  // Rolling B back is never blocked (here it only cancels).
+  assert.equal((await engine.rollback(b.id, 'wrong night', 'bob').done).state, 'rolled_back');
+  assert.equal(engine.get(a.id).state, 'paused', "A's run is untouched");
+});
+
+test('sharing only the DNS record (written another way): B is refused while A has only run preflight', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'preflight', 'alice').done).state, 'paused');
+  const plan = planB((p) => {
+    p.dns = { provider: 'cf-main', zone: 'Example.COM.', name: 'WWW.example.com.' };
+  });
+  assert.deepEqual(sharedResources(planA(), plan).map((r) => r.kind), ['dns']);
+  const b = engine.create(plan, 'bob');
+  assert.throws(() => engine.advance(b.id, 'fallback', 'bob'), refusedFor(a.id, 'paused', /shares DNS record www\.example\.com A in zone example\.com at provider cf-main with cutover /));
+  assert.equal(engine.get(b.id).state, 'planned');
+  assert.deepEqual(world.calls, ['preflight'], 'only A ran');
+});
+
+test('sharing nothing: both advance and interleave freely, each to its fallback window', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+
+  const a = engine.create(planA(), 'alice');
+  const b = engine.create(planB(), 'bob');
+  assert.deepEqual(sharedResources(planA(), planB()), []);
+  assert.equal((await engine.advance(a.id, 'lock', 'alice').done).state, 'paused');
+  assert.equal((await engine.advance(b.id, 'fallback', 'bob').done).state, 'fallback');
+  assert.equal((await engine.advance(a.id, 'fallback', 'alice').done).state, 'fallback');
+  assert.ok(store.audit.forCutover(b.id).every((r) => r.detail?.refused === undefined), 'nothing was refused');
+});
+
+test("A failed mid-transition with staging frozen: B's lock is refused (it would record the freeze as staging's prior state) until A is rolled back; then B advances and records staging writable", async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const lock = fakeStep(world, 'lock', {
+    run: (ctx, w) => {
+      ctx.record.put('prior', { readOnly: w.stagingLocked });
+      w.stagingLocked = true;
+    },
+  });
+  let failSync = true;
+  const sync = fakeStep(world, 'sync', {
+    run: () => {
+      if (failSync) throw new SwitchyardError('SY_AGENT_UNREACHABLE', 'agent prod-1 did not answer');
+    },
+  });
+  const engine = newEngine(store, { executors: fakeSteps(world, { lock, sync }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'verify', 'alice').done).state, 'failed');
+  assert.equal(world.stagingLocked, true, 'A left staging frozen');
+
+  // Someone starts over with a new cutover of the same site instead of rolling A back.
+  failSync = false;
+  const b = engine.create(planA(), 'bob');
+  assert.throws(() => engine.advance(b.id, 'lock', 'bob'), refusedFor(a.id, 'failed', /the write freeze of staging agent staging-1 \(maintenance flag and read_only\)/));
+  assert.equal(store.steps.get(b.id, 'lock')!.state, 'pending');
+
+  assert.equal((await engine.rollback(a.id, 'start over', 'alice').done).state, 'rolled_back');
+  assert.equal(world.stagingLocked, false);
+  const done = await engine.advance(b.id, 'lock', 'bob').done;
+  assert.equal(done.state, 'paused', JSON.stringify(done.error));
+  assert.deepEqual((done.steps.find((s) => s.name === 'lock')!.result as { evidence: { prior: unknown } }).evidence.prior, { readOnly: false }, "B's rollback will leave staging writable");
+  const advances = store.audit.forCutover(b.id).filter((r) => r.action === 'advance');
+  assert.deepEqual(advances.map((r) => r.detail?.refused === undefined), [false, true], 'the refusal and then the run are both audited');
+});
+
+test('a cutover in its fallback window blocks too, and released (completed) it no longer does', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'fallback', 'alice').done).state, 'fallback');
+  const b = engine.create(planA(), 'bob');
+  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(a.id, 'fallback', /asset root uploads on agent prod-1/));
+  engine.release(a.id, 'alice');
+  assert.equal((await engine.advance(b.id, 'preflight', 'bob').done).state, 'paused');
+});
+
+test('a run in flight holds its resources: a second cutover is refused while it runs', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const hold = gate();
+  const engine = newEngine(store, { executors: fakeSteps(world, { presync: fakeStep(world, 'presync', { run: () => hold.promise }) }), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+  const a = engine.create(planA(), 'alice');
+  const run = engine.advance(a.id, 'presync', 'alice');
+  const b = engine.create(planA(), 'bob');
+  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(a.id, 'running', /database staging_db on agent staging-1/));
+  hold.open();
+  await run.done;
+});
+
+test('a watch the restart would resume is not, while another cutover holds a shared resource: it stays interrupted, with a warning and an audited refusal', async (t) => {
+  const { store, file } = tempStore(t);
+  const world = new FakeWorld();
+  const never = gate();
+  const first = newEngine(store, { executors: fakeSteps(world, { monitor: fakeStep(world, 'monitor', { run: () => never.promise }) }) });
+  const { id } = first.create(planB(), 'bob');
+  void first.advance(id, 'fallback', 'bob');
+  await until(() => store.steps.get(id, 'monitor')?.state === 'running');
+  // A store from before this rule: another cutover of the same record got past preflight meanwhile.
+  const other = first.create(planB((p) => void (p.staging = { agent: 'staging-1', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' })), 'alice');
+  const at = new Date().toISOString();
+  store.steps.finish(other.id, 'preflight', 'succeeded', at, null, null);
+  store.cutovers.update(other.id, { state: 'paused' }, at);
+
+  const store2 = CutoverStore.open(file);
+  t.after(() => store2.close());
+  const world2 = new FakeWorld();
+  const second = newEngine(store2, { executors: fakeSteps(world2), rollback: fakeRollback(world2) });
+  t.after(() => second.close());
+  second.resumeAfterRestart();
+  await second.idle();
+
+  assert.equal(world2.count('monitor'), 0, 'the watch did not run next to the other cutover');
+  const view = second.get(id);
+  assert.equal(view.state, 'interrupted');
+  assert.match(view.warnings?.[0]?.message ?? '', new RegExp(`^the watch \\(monitor\\) was not resumed after the restart: cutover ${other.id} is paused and shares database shop_production on agent prod-2`));
+  const refused = store2.audit.forCutover(id).filter((r) => r.action === 'advance').at(-1)!;
+  assert.equal(refused.tokenName, 'system:recovery');
+  assert.match(String(refused.detail?.refused), new RegExp(`roll back cutover ${other.id}`));
+
+  // The way out: roll the other one back; rolling this one back is never refused either.
+  assert.equal((await second.rollback(other.id, 'not now', 'alice').done).state, 'rolled_back');
+  assert.equal((await second.advance(id, 'fallback', 'bob').done).state, 'fallback');
+});
+
+test('what two plans share: schemas and asset roots by agent on either side, the staging freeze, the DNS record', () => {
+  const a = planA();
+  // The same schema on the same agent is one schema, whichever side each plan has it on.
+  const crossed = planB((p) => {
+    p.production = { agent: 'staging-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+    p.database = { staging: 'shop_staging', production: 'staging_db' };
+    p.assets = [{ staging: 'media', production: 'uploads', delete: false }];
+  });
+  assert.deepEqual(sharedResources(a, crossed).map((r) => r.description), ['database staging_db on agent staging-1', 'asset root uploads on agent staging-1']);
+  // One staging agent is one freeze (its flag file and its server's read_only), whatever the schemas.
+  const sameStaging = planB((p) => void (p.staging = { agent: 'staging-1', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' }));
+  assert.deepEqual(sharedResources(a, sameStaging).map((r) => r.kind), ['staging-freeze']);
+  // ...but a plan that freezes nothing (no database, no assets) does not share it.
+  const nothingToFreeze = planB((p) => {
+    p.staging = { agent: 'staging-1', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' };
+    delete p.database;
+    delete p.assets;
+    delete p.productionOnlyRows;
+  });
+  assert.deepEqual(sharedResources(a, nothingToFreeze), []);
+  // The record is the provider, zone, name and type: the AAAA of the same name is another record.
+  const aaaa = planB((p) => {
+    p.staging = { agent: 'staging-2', origin: 'https://staging.shop.example.com', ip: '2001:db8::30' };
+    p.production = { agent: 'prod-2', origin: 'https://shop.example.com', ip: '2001:db8::40' };
+    p.dns = { provider: 'cf-main', zone: 'example.com', name: 'www.example.com', type: 'AAAA' };
+  });
+  assert.deepEqual(sharedResources(a, aaaa), []);
+  assert.deepEqual(sharedResources(a, planB()), []);
+});
