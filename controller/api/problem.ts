@@ -38,11 +38,16 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'An agent did not answer in time',
 };
 
+type ProblemResponse = { description: string; content: Record<string, { schema: typeof ProblemSchema }> };
+
 /** Problem responses for a route schema, so the OpenAPI document lists them with their media type. */
-export function problemResponses(...statuses: number[]): Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }> {
-  return Object.fromEntries(
-    statuses.map((s) => [s, { description: STATUS_TEXT[s] ?? 'Error', content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } }]),
-  );
+export function problemResponses(...statuses: number[]): Record<number, ProblemResponse> {
+  return Object.fromEntries(statuses.map((s) => [s, problemResponse(s)]));
+}
+
+/** One problem response, with a description of what it means on this route where the generic one says too little. */
+export function problemResponse(status: number, description = STATUS_TEXT[status] ?? 'Error'): ProblemResponse {
+  return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } };
 }
 
 /** Fastify's own errors (validation, body parsing) are the client's fault when they carry a 4xx. */

@@ -165,6 +165,38 @@ test('advance answers 202 at once, 409 while the run is in flight, 400 for an un
   assert.deepEqual([after.state, after.currentStep], ['paused', 'lock']);
 });
 
+test('advance of a second cutover of the same site while the first holds staging locked is a 409 problem naming the first and the way out; create and rollback of the second are not refused', async (t) => {
+  const { app, engine } = await harness(t);
+  const a = await create(app);
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${a}/advance`, headers: op, payload: { until: 'lock' } })).statusCode, 202);
+  await engine.idle(a);
+  const b = await create(app);
+
+  const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${b}/advance`, headers: op, payload: { until: 'preflight' } });
+  assert.equal(res.statusCode, 409, res.body);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const problem = res.json() as { code: string; detail: string; details: { blockedBy: Array<{ id: string; state: string; shared: Array<{ kind: string }> }> } };
+  assert.equal(problem.code, 'SY_CONFLICT');
+  assert.match(problem.detail, new RegExp(`^cutover ${a} is paused and shares database staging_db on agent staging-1, `));
+  assert.match(problem.detail, new RegExp(`roll back cutover ${a} \\(POST /v1/cutovers/${a}/rollback\\) or release it .*then advance again$`));
+  assert.deepEqual(problem.details.blockedBy.map((h) => [h.id, h.state]), [[a, 'paused']]);
+  assert.deepEqual(problem.details.blockedBy[0]!.shared.map((s) => s.kind), ['database', 'database', 'assets', 'assets', 'staging-freeze', 'dns']);
+  assert.equal((await app.inject({ url: `/v1/cutovers/${b}`, headers: viewer })).json().state, 'planned');
+
+  const report = (await app.inject({ url: `/v1/cutovers/${b}/report`, headers: viewer })).json() as { audit: Array<{ action: string; detail?: { refused?: string } }> };
+  assert.match(report.audit.find((e) => e.action === 'advance')?.detail?.refused ?? '', new RegExp(`^cutover ${a} is paused`), 'the refusal is in the audit trail');
+
+  const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, { post?: { responses: Record<string, { description: string }> } }> };
+  assert.match(doc.paths['/v1/cutovers/{id}/advance']!.post!.responses['409']!.description, /another cutover that has started and is not over .*shares .*DNS record/);
+
+  // Rolling A back is the way out; B then advances.
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${a}/rollback`, headers: op })).statusCode, 202);
+  await engine.idle(a);
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${b}/advance`, headers: op, payload: { until: 'preflight' } })).statusCode, 202);
+  await engine.idle(b);
+  assert.equal((await app.inject({ url: `/v1/cutovers/${b}`, headers: viewer })).json().state, 'paused');
+});
+
 test('rollback works as a bare curl POST: no body and no content type, or an empty JSON body', async (t) => {
   const { app, engine, world } = await harness(t);
   const id = await create(app);

@@ -5,7 +5,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyContextConfig, FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../../auth.js';
-import { problemResponses } from '../../problem.js';
+import { problemResponse, problemResponses } from '../../problem.js';
 import type { CutoverEngine } from '../../../cutover/machine.js';
 import { parsePlan, PlanSchema, type PlanContext } from '../../../cutover/plan.js';
 import { FINAL_STATES, STEP_NAMES } from '../../../cutover/states.js';
@@ -202,7 +202,17 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
         summary: 'Run the next steps up to and including `until`; returns at once',
         params: IdParams,
         body: AdvanceBody,
-        response: { 202: CutoverViewSchema, ...problemResponses(400, 401, 403, 404, 409) },
+        response: {
+          202: CutoverViewSchema,
+          ...problemResponses(400, 401, 403, 404),
+          409: problemResponse(
+            409,
+            'Conflict with the current state: a run or rollback of this cutover is in flight, its state forbids the step, or another cutover ' +
+              'that has started and is not over (neither planned, completed nor rolled back) shares its staging or production schema (agent and schema), ' +
+              'an asset root (agent and root), the staging agent\'s write freeze or the DNS record (provider, zone, name, type); `detail` names that cutover, ' +
+              'its state and what they share (`details.blockedBy`): roll it back or release it, then advance again',
+          ),
+        },
       },
     },
     async (request, reply) => {
