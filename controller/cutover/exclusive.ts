@@ -69,6 +69,13 @@ export function sharedResources(a: Plan, b: Plan): SharedResource[] {
   both('assets', assetRoots(a), assetRoots(b));
   if (a.staging.agent === b.staging.agent && freezes(a) && freezes(b)) {
     shared.push({ kind: 'staging-freeze', description: `the write freeze of staging agent ${a.staging.agent} (maintenance flag and read_only)` });
+  } else if (freezes(a) && freezes(b)) {
+    // One plan's staging is the other's production: its freeze sets read_only on the server the
+    // other copies into, and the other's copy changes the site this one holds frozen as fallback.
+    const crossed = [a.staging.agent === b.production.agent ? a.staging.agent : undefined, b.staging.agent === a.production.agent ? b.staging.agent : undefined].filter((x): x is string => x !== undefined);
+    for (const agent of new Set(crossed)) {
+      shared.push({ kind: 'staging-freeze', description: `the write freeze of agent ${agent} (staging of one cutover, production of the other)` });
+    }
   }
   if (dnsKey(a) === dnsKey(b)) {
     shared.push({ kind: 'dns', description: `DNS record ${normalizeName(a.dns.name)} ${a.dns.type} in zone ${normalizeName(a.dns.zone)} at provider ${a.dns.provider}` });

@@ -215,7 +215,7 @@ test('what two plans share: schemas and asset roots by agent on either side, the
     p.database = { staging: 'shop_staging', production: 'staging_db' };
     p.assets = [{ staging: 'media', production: 'uploads', delete: false }];
   });
-  assert.deepEqual(sharedResources(a, crossed).map((r) => r.description), ['database staging_db on agent staging-1', 'asset root uploads on agent staging-1']);
+  assert.deepEqual(sharedResources(a, crossed).map((r) => r.description), ['database staging_db on agent staging-1', 'asset root uploads on agent staging-1', 'the write freeze of agent staging-1 (staging of one cutover, production of the other)']);
   // One staging agent is one freeze (its flag file and its server's read_only), whatever the schemas.
   const sameStaging = planB((p) => void (p.staging = { agent: 'staging-1', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' }));
   assert.deepEqual(sharedResources(a, sameStaging).map((r) => r.kind), ['staging-freeze']);
@@ -227,6 +227,11 @@ test('what two plans share: schemas and asset roots by agent on either side, the
     delete p.productionOnlyRows;
   });
   assert.deepEqual(sharedResources(a, nothingToFreeze), []);
+  // One plan's staging agent is the other's production agent (other schemas, other roots): the
+  // freeze of that agent sets read_only on the server the other copies into.
+  const stagingIsProduction = planB((p) => void (p.production = { agent: 'staging-1', origin: 'https://shop.example.com', ip: '203.0.113.40' }));
+  assert.deepEqual(sharedResources(a, stagingIsProduction).map((r) => r.description), ['the write freeze of agent staging-1 (staging of one cutover, production of the other)']);
+  assert.deepEqual(sharedResources(stagingIsProduction, a).map((r) => r.kind), ['staging-freeze']);
   // The record is the provider, zone, name and type: the AAAA of the same name is another record.
   const aaaa = planB((p) => {
     p.staging = { agent: 'staging-2', origin: 'https://staging.shop.example.com', ip: '2001:db8::30' };
