@@ -217,7 +217,7 @@ async function fetchSmall(ctx: CopyContext, s: Entry, base: { size: number; sha2
     ...(base === undefined ? {} : { base }),
     onChunk: async (index, chunk, offset) => {
       const ok = index === 0 && (offset === 0 ? chunk.length === s.size : base !== undefined && offset === base.size && offset + chunk.length === s.size);
-      if (!ok) throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
+      if (!ok) throw new SwitchyardError('SY_VALIDATION', `${ctx.fetcher.who} sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
       await ctx.limiter.take(chunk.length);
       got = { status: offset === 0 ? 'whole' : 'tail', data: chunk };
       ctx.counters.bytesWire += chunk.length;
@@ -225,7 +225,7 @@ async function fetchSmall(ctx: CopyContext, s: Entry, base: { size: number; sha2
   });
   if (end.status === 'vanished') return { status: 'vanished' };
   if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
-  if (end.status !== 'ok') throw sendFailure(s.path, end);
+  if (end.status !== 'ok') throw sendFailure(ctx.fetcher.who, s.path, end);
   return got ?? { status: 'changed', current: undefined };
 }
 
@@ -233,9 +233,9 @@ async function fetchSmall(ctx: CopyContext, s: Entry, base: { size: number; sha2
  * Why staging ended a request without the file: a file it could not read (its errno given; a
  * staging agent without the field gives none) is for its admin to fix, as SY_FILESYSTEM.
  */
-function sendFailure(path: string, end: AssetFetchEnd__Output): SwitchyardError {
-  if (end.errno === '') return new SwitchyardError('SY_AGENT_UNREACHABLE', `staging could not send ${path}: ${end.error}`);
-  return new SwitchyardError('SY_FILESYSTEM', `staging could not read ${path}: ${end.error}`, {
+function sendFailure(who: string, path: string, end: AssetFetchEnd__Output): SwitchyardError {
+  if (end.errno === '') return new SwitchyardError('SY_AGENT_UNREACHABLE', `${who} could not send ${path}: ${end.error}`);
+  return new SwitchyardError('SY_FILESYSTEM', `${who} could not read ${path}: ${end.error}`, {
     details: { errno: end.errno, ...(end.host === '' ? {} : { host: end.host }), path, side: 'staging' },
   });
 }
@@ -442,7 +442,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
         expectedSize: s.size,
         onChunk: async (index, data, offset) => {
           if (offset !== 0 || !need.includes(index) || data.length !== chunkLength(s.size, index)) {
-            throw new SwitchyardError('SY_VALIDATION', `staging sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
+            throw new SwitchyardError('SY_VALIDATION', `${ctx.fetcher.who} sent a bad chunk ${index} for ${s.path}`, { field: 'chunk' });
           }
           await ctx.limiter.take(data.length);
           await fh.write(data, 0, data.length, index * CHUNK_SIZE);
@@ -454,7 +454,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       if (end.status === 'vanished' || end.status === 'changed') discard = true;
       if (end.status === 'vanished') return { status: 'vanished' };
       if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
-      if (end.status !== 'ok') throw sendFailure(s.path, end);
+      if (end.status !== 'ok') throw sendFailure(ctx.fetcher.who, s.path, end);
     }
     // Read back and hashed on the hash thread, through this descriptor: hashing on the main
     // thread as the chunks passed held up the small files behind a large one.

@@ -8,8 +8,9 @@ import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.j
 import type { AssetFetchRequest } from '../../shared/proto-gen/switchyard/v1/AssetFetchRequest.js';
 import type { AssetFetchResponse__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchResponse.js';
 import type { AssetFetchEnd__Output } from '../../shared/proto-gen/switchyard/v1/AssetFetchEnd.js';
-import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
+import { SwitchyardError } from '../../shared/errors.js';
 import { CHUNK_SIZE } from './chunking.js';
+import { fromStaging, UNNAMED_STAGING } from './staging-name.js';
 
 export interface FetchJob {
   path: string;
@@ -44,7 +45,7 @@ class FetchStream {
   private failed: unknown;
   private readonly done: Promise<void>;
 
-  constructor(client: AssetsClient, private readonly token: string, private readonly root: string) {
+  constructor(client: AssetsClient, private readonly token: string, private readonly root: string, private readonly who: string) {
     this.call = client.Fetch();
     this.done = this.readLoop();
   }
@@ -58,7 +59,7 @@ class FetchStream {
     return new Promise<void>((resolve) => {
       let chain = Promise.resolve();
       const failAll = (err: unknown): void => {
-        this.failed ??= err instanceof SwitchyardError ? err : fromGrpcError(err, 'staging Fetch');
+        this.failed ??= fromStaging(err, this.who, 'Fetch');
         for (const p of this.pending.splice(0)) p.reject(this.failed);
       };
       let queued = 0;
@@ -111,7 +112,7 @@ class FetchStream {
       });
       this.call.on('status', () => {
         void chain.then(() => {
-          if (this.pending.length > 0) failAll(new SwitchyardError('SY_AGENT_UNREACHABLE', 'Fetch stream ended early'));
+          if (this.pending.length > 0) failAll(new SwitchyardError('SY_AGENT_UNREACHABLE', `${this.who === UNNAMED_STAGING ? '' : `${this.who} `}Fetch stream ended early`));
           resolve();
         });
       });
@@ -151,8 +152,9 @@ export class Fetcher {
   private readonly streams: FetchStream[];
   private nextId = 1;
 
-  constructor(client: AssetsClient, token: string, root: string, parallelism: number) {
-    this.streams = Array.from({ length: Math.max(1, parallelism) }, () => new FetchStream(client, token, root));
+  /** `who`: how errors name staging (see stagingName); its copy-file errors use it too. */
+  constructor(client: AssetsClient, token: string, root: string, parallelism: number, readonly who = UNNAMED_STAGING) {
+    this.streams = Array.from({ length: Math.max(1, parallelism) }, () => new FetchStream(client, token, root, who));
   }
 
   /**

@@ -7,6 +7,7 @@ import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.j
 import type { Entry, JournalMark, ManifestStore } from './manifest-store.js';
 import { buildPartialPlan, buildPlan, type JournalChanges, type Plan } from './plan.js';
 import { stagingBatches, stagingEntries } from './staging-listing.js';
+import { UNNAMED_STAGING } from './staging-name.js';
 import type { TreeSummary } from './tree-digest.js';
 
 /** Beyond this many changed paths a whole listing is cheaper, and it pages through SQLite instead of memory. */
@@ -30,6 +31,8 @@ export interface PlanSource {
   withDelete: boolean;
   /** Where both journals stood after the last equal pull; none: plan from whole listings. */
   mark: JournalMark | undefined;
+  /** How errors name staging (see stagingName); "staging" when left out. */
+  who?: string;
   /** The plan's parts for the pull's log, filled in as they end: seconds each, and how many paths were looked up by name. */
   parts?: Record<string, number>;
 }
@@ -42,14 +45,14 @@ export async function planPull(plan: Plan, o: PlanSource): Promise<PlannedPull> 
   let summary: TreeSummary | undefined;
   let journal: PlannedPull['journal'] | undefined;
   async function* entries(): AsyncGenerator<Entry> {
-    for await (const b of stagingBatches(o.peer, o.token, o.stagingRoot, 'none', [])) {
+    for await (const b of stagingBatches(o.peer, o.token, o.stagingRoot, 'none', [], undefined, o.who)) {
       journal = b.journal;
       yield* b.entries;
       if (b.summary !== undefined) summary = b.summary;
     }
   }
   await buildPlan(plan, entries(), o.store, o.root, o.withDelete);
-  if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', 'staging listing ended without its summary');
+  if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', `${o.who ?? UNNAMED_STAGING} listing ended without its summary`);
   return { summary, journal, partial: false };
 }
 
@@ -71,7 +74,7 @@ async function planFromJournals(plan: Plan, o: PlanSource, mark: JournalMark): P
   const started = performance.now();
   let summary: TreeSummary | undefined;
   let journal: PlannedPull['journal'] | undefined;
-  for await (const b of stagingBatches(o.peer, o.token, o.stagingRoot, 'none', [], { epoch: mark.peerEpoch, seq: mark.peerSeq })) {
+  for await (const b of stagingBatches(o.peer, o.token, o.stagingRoot, 'none', [], { epoch: mark.peerEpoch, seq: mark.peerSeq }, o.who)) {
     // Staging could not answer from its journal (recreated, or not this one): a whole listing
     // is on its way; dropping it here costs one round trip.
     if (b.complete) return undefined;
@@ -81,8 +84,8 @@ async function planFromJournals(plan: Plan, o: PlanSource, mark: JournalMark): P
     if (changes.staging.size + changes.removed.size + local.size > JOURNAL_CAP) return undefined;
     if (b.summary !== undefined) summary = b.summary;
   }
-  if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', 'staging listing ended without its summary');
+  if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', `${o.who ?? UNNAMED_STAGING} listing ended without its summary`);
   if (o.parts !== undefined) o.parts.journals = (performance.now() - started) / 1000;
-  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths), o.store, o.root, o.withDelete, o.parts);
+  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths, o.who), o.store, o.root, o.withDelete, o.parts);
   return { summary, journal, partial: true };
 }

@@ -6,7 +6,7 @@ import { lstat, lutimes, mkdir, readlink, rename, rm, symlink, unlink, chmod, ut
 import { posix } from 'node:path';
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import type { AssetTreeSummary__Output } from '../../shared/proto-gen/switchyard/v1/AssetTreeSummary.js';
-import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
+import { SwitchyardError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { fromWireSummary, refreshToWire } from './convert.js';
 import { assertRealDir, assertWritableDir, copyFile, partName, type CopyContext, type CopyCounters } from './copy-file.js';
@@ -17,6 +17,7 @@ import { Fetcher } from './fetcher.js';
 import { ManifestBatcher, type Entry } from './manifest-store.js';
 import { fileModeFromPeer, resolveInside, resolveLinkProblem, SETID_BITS, symlinkTargetProblem } from './path-safety.js';
 import { stagingEntries } from './staging-listing.js';
+import { fromStaging, UNNAMED_STAGING } from './staging-name.js';
 import { planPull } from './journal-plan.js';
 import { utimesArg } from './mtime.js';
 import { Plan } from './plan.js';
@@ -33,6 +34,8 @@ export interface PullParams {
   peer: AssetsClient;
   token: string;
   stagingRoot: string;
+  /** How errors name the staging agent (see stagingName); "staging" when left out. */
+  stagingAgent?: string;
   root: AssetRoot;
   delete: boolean;
   parallelism?: number;
@@ -78,19 +81,15 @@ export interface PullResult {
 const MAX_RETRIES = 3;
 const MAX_REFUSED_LISTED = 1000;
 
-export function unary<Req, Res>(fn: (req: Req, cb: (err: unknown, res?: Res) => void) => unknown, req: Req, what: string): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    fn(req, (err, res) => (err ? reject(fromGrpcError(err, what)) : resolve(res as Res)));
-  });
-}
-
-export async function stagingDigest(peer: AssetsClient, token: string, root: string, refresh: RefreshMode): Promise<TreeSummary> {
-  return (await stagingDigestAndJournal(peer, token, root, refresh)).summary;
+export async function stagingDigest(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, who = UNNAMED_STAGING): Promise<TreeSummary> {
+  return (await stagingDigestAndJournal(peer, token, root, refresh, who)).summary;
 }
 
 /** Staging's digest, and where its change journal stood then (undefined from an older agent). */
-async function stagingDigestAndJournal(peer: AssetsClient, token: string, root: string, refresh: RefreshMode): Promise<{ summary: TreeSummary; journal: { epoch: string; seq: number } | undefined }> {
-  const res = await unary<object, AssetTreeSummary__Output>((r, cb) => peer.TreeDigest(r, cb), { root, refresh: refreshToWire(refresh), token }, 'staging TreeDigest');
+async function stagingDigestAndJournal(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, who: string): Promise<{ summary: TreeSummary; journal: { epoch: string; seq: number } | undefined }> {
+  const res = await new Promise<AssetTreeSummary__Output>((resolve, reject) => {
+    peer.TreeDigest({ root, refresh: refreshToWire(refresh), token }, (err, r) => (err ? reject(fromStaging(err, who, 'TreeDigest')) : resolve(r!)));
+  });
   return { summary: fromWireSummary(res), journal: res.journal_epoch === '' ? undefined : { epoch: res.journal_epoch, seq: Number(res.journal_seq) } };
 }
 
@@ -118,6 +117,7 @@ const DIGEST_COPY_AFTER_MS = 200;
 async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): Promise<PullResult> {
   const started = performance.now();
   const { root, peer } = p;
+  const who = p.stagingAgent ?? UNNAMED_STAGING;
   const store = roots.store;
   const counters: CopyCounters = { filesDone: 0, bytesDone: 0, bytesWire: 0, bytesReused: 0, bytesResumed: 0 };
   const result: PullResult = {
@@ -178,7 +178,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       }
     };
     const [{ summary: staging, journal: stagingJournal }] = await Promise.all([
-      timed('staging', stagingDigestAndJournal(peer, p.token, p.stagingRoot, p.stagingRefresh ?? 'watched')),
+      timed('staging', stagingDigestAndJournal(peer, p.token, p.stagingRoot, p.stagingRefresh ?? 'watched', who)),
       timed('production', roots.refresh(root, p.productionRefresh ?? 'watched')),
     ]);
     result.staging = staging;
@@ -207,7 +207,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
     enter('plan');
     report();
     const planned = await planPull(plan, {
-      peer, token: p.token, stagingRoot: p.stagingRoot, store, root: root.name, withDelete: p.delete,
+      peer, token: p.token, stagingRoot: p.stagingRoot, who, store, root: root.name, withDelete: p.delete,
       mark: useJournal ? store.journalMark(root.name) : undefined,
       parts: planParts,
     });
@@ -238,7 +238,7 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
       }
     };
     const parallelism = p.parallelism !== undefined && p.parallelism > 0 ? p.parallelism : 4;
-    fetcher = new Fetcher(peer, p.token, p.stagingRoot, parallelism);
+    fetcher = new Fetcher(peer, p.token, p.stagingRoot, parallelism, who);
     const ctx: CopyContext = {
       root, store, batcher, fetcher,
       limiter: new RateLimiter(p.bandwidthLimit ?? 0),
@@ -327,11 +327,11 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
         }
         if (attempt === 0) result.filesChangedDuringCopy += out.status === 'changed' ? 1 : 0;
         if (out.status === 'vanished') break;
-        if (attempt >= MAX_RETRIES) throw new SwitchyardError('SY_CONFLICT', `${want.path}: what staging sent did not match the SHA-256 it listed, ${attempt + 1} times — the file keeps changing on staging while being copied, or staging's agent sends data that is not the file it lists; nothing was written at its path`, { field: 'path' });
+        if (attempt >= MAX_RETRIES) throw new SwitchyardError('SY_CONFLICT', `${want.path}: what ${who} sent did not match the SHA-256 it listed, ${attempt + 1} times — the file keeps changing on staging while being copied, or staging's agent sends data that is not the file it lists; nothing was written at its path`, { field: 'path' });
         // Changed: take staging's current entry (or ask for it) and go again.
         let current = out.current;
         if (current === undefined) {
-          for await (const e of stagingEntries(peer, p.token, p.stagingRoot, 'none', [want.path])) current = e;
+          for await (const e of stagingEntries(peer, p.token, p.stagingRoot, 'none', [want.path], who)) current = e;
         }
         if (current === undefined || current.type !== 'file' || current.path !== want.path) break;
         totals.bytes += current.size - want.size;

@@ -15,6 +15,7 @@ import type { AgentService } from '../service.js';
 import { refreshFromWire, toWireSummary } from './convert.js';
 import { ASSET_MIGRATIONS, ManifestStore } from './manifest-store.js';
 import { connectAssetsPeer } from './peer-client.js';
+import { stagingName } from './staging-name.js';
 import { pullAssets } from './pull.js';
 import { AssetRoots } from './roots.js';
 import { AssetSource, writeWithBackpressure } from './source.js';
@@ -149,6 +150,7 @@ export class AssetsService implements AgentService {
               peer,
               token: r.transfer_token,
               stagingRoot: r.staging_root,
+              stagingAgent: stagingName(r.peer_address, r.peer_name),
               root,
               delete: r.delete,
               parallelism: r.parallelism,
@@ -191,7 +193,7 @@ export class AssetsService implements AgentService {
         const { client: peer, release } = this.peer(r.peer_address, r.peer_server_name);
         try {
           const rep = await verifyAgainstPeer(this.roots, {
-            peer, token: r.transfer_token, stagingRoot: r.staging_root, root, refresh: refreshFromWire(r.refresh), maxDifferences: r.max_differences,
+            peer, token: r.transfer_token, stagingRoot: r.staging_root, stagingAgent: stagingName(r.peer_address, r.peer_name), root, refresh: refreshFromWire(r.refresh), maxDifferences: r.max_differences,
           });
           return {
             equal: rep.equal, staging: toWireSummary(rep.staging), production: toWireSummary(rep.production),

@@ -3,12 +3,13 @@
 // journal position.
 import type { AssetsClient } from '../../shared/proto-gen/switchyard/v1/Assets.js';
 import type { AssetManifestBatch__Output } from '../../shared/proto-gen/switchyard/v1/AssetManifestBatch.js';
-import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
+import { SwitchyardError } from '../../shared/errors.js';
 import { CHUNK_SIZE } from './chunking.js';
 import { fromWireEntry, fromWireSummary, refreshToWire } from './convert.js';
 import type { Entry } from './manifest-store.js';
 import { checkRelativePath } from './path-safety.js';
 import type { RefreshMode } from './roots.js';
+import { fromStaging, UNNAMED_STAGING } from './staging-name.js';
 import type { TreeSummary } from './tree-digest.js';
 
 /** One batch of staging's listing, validated. */
@@ -22,12 +23,15 @@ export interface ListedBatch {
   summary: TreeSummary | undefined;
 }
 
-/** Staging's listing batch by batch: the whole root, some paths, or (with `since`) only changes. */
-export async function* stagingBatches(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, paths: string[], since?: { epoch: string; seq: number }): AsyncGenerator<ListedBatch> {
+/**
+ * Staging's listing batch by batch: the whole root, some paths, or (with `since`) only changes.
+ * `who`: how errors name staging (see stagingName).
+ */
+export async function* stagingBatches(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, paths: string[], since?: { epoch: string; seq: number }, who = UNNAMED_STAGING): AsyncGenerator<ListedBatch> {
   const call = peer.ListManifest({ token, root, refresh: refreshToWire(refresh), paths, since_epoch: since?.epoch ?? '', since_seq: since?.seq ?? 0 });
   try {
     for await (const batch of call as AsyncIterable<AssetManifestBatch__Output>) {
-      if (batch.chunk_size !== CHUNK_SIZE) throw new SwitchyardError('SY_PRECONDITION', `staging uses ${batch.chunk_size}-byte chunks, this agent ${CHUNK_SIZE}`);
+      if (batch.chunk_size !== CHUNK_SIZE) throw new SwitchyardError('SY_PRECONDITION', `${who} uses ${batch.chunk_size}-byte chunks, this agent ${CHUNK_SIZE}`);
       yield {
         entries: batch.entries.map((w) => fromWireEntry(w, 'entries')),
         deleted: batch.deleted.map((d, i) => checkRelativePath(d, `deleted[${i}]`)),
@@ -38,13 +42,13 @@ export async function* stagingBatches(peer: AssetsClient, token: string, root: s
     }
   } catch (err) {
     call.cancel();
-    throw err instanceof SwitchyardError ? err : fromGrpcError(err, 'staging ListManifest');
+    throw fromStaging(err, who, 'ListManifest');
   }
 }
 
 /** Staging's entries for the whole root (or some paths), validated on arrival; the summary via the callback. */
-export async function* stagingEntries(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, paths: string[], onSummary?: (s: TreeSummary) => void): AsyncGenerator<Entry> {
-  for await (const batch of stagingBatches(peer, token, root, refresh, paths)) {
+export async function* stagingEntries(peer: AssetsClient, token: string, root: string, refresh: RefreshMode, paths: string[], who = UNNAMED_STAGING, onSummary?: (s: TreeSummary) => void): AsyncGenerator<Entry> {
+  for await (const batch of stagingBatches(peer, token, root, refresh, paths, undefined, who)) {
     yield* batch.entries;
     if (batch.summary) onSummary?.(batch.summary);
   }

@@ -30,11 +30,11 @@ function describe(e: Entry): string {
 
 export async function verifyAgainstPeer(
   roots: AssetRoots,
-  opts: { peer: AssetsClient; token: string; stagingRoot: string; root: AssetRoot; refresh: RefreshMode; maxDifferences?: number },
+  opts: { peer: AssetsClient; token: string; stagingRoot: string; root: AssetRoot; refresh: RefreshMode; maxDifferences?: number; /** How errors name staging (see stagingName). */ stagingAgent?: string },
 ): Promise<VerifyReport> {
   const mode: RefreshMode = opts.refresh === 'full' ? 'full' : 'stat';
   const [staging] = await Promise.all([
-    stagingDigest(opts.peer, opts.token, opts.stagingRoot, mode),
+    stagingDigest(opts.peer, opts.token, opts.stagingRoot, mode, opts.stagingAgent),
     roots.exclusive(opts.root.name, () => roots.refresh(opts.root, mode)),
   ]);
   const production = manifestDigest(roots.store, opts.root.name);
@@ -57,7 +57,7 @@ export async function verifyAgainstPeer(
     }
     return page[i];
   };
-  for await (const s of stagingEntries(opts.peer, opts.token, opts.stagingRoot, 'none', [])) {
+  for await (const s of stagingEntries(opts.peer, opts.token, opts.stagingRoot, 'none', [], opts.stagingAgent)) {
     let l = peek();
     while (l !== undefined && comparePaths(l.path, s.path) < 0) {
       add(l.path, 'extra', undefined, l);

@@ -114,6 +114,8 @@ export async function withDatabaseTransfer<T>(deps: DataStepDeps, plan: Plan, si
 export interface AssetPeer {
   peer_address: string;
   peer_server_name: string;
+  /** The plan's staging.agent: the production agent's errors from staging name it so. */
+  peer_name: string;
   transfer_token: string;
   staging_root: string;
   production_root: string;
@@ -128,7 +130,7 @@ export async function withAssetTransfer<T>(deps: DataStepDeps, plan: Plan, root:
   await unary(deps, plan.staging.agent, staging, 'AuthorizeTransfer', { token, root: root.staging, ttl_seconds: deps.transferTtlSeconds ?? DEFAULT_TRANSFER_TTL_S }, { signal });
   const peer = stagingPeer(deps, plan);
   try {
-    return await fn({ peer_address: peer.address, peer_server_name: peer.serverName, transfer_token: token, staging_root: root.staging, production_root: root.production });
+    return await fn({ peer_address: peer.address, peer_server_name: peer.serverName, peer_name: plan.staging.agent, transfer_token: token, staging_root: root.staging, production_root: root.production });
   } finally {
     await unary(deps, plan.staging.agent, staging, 'RevokeTransfer', { token }).catch((err: unknown) => {
       deps.logger.warn({ agent: plan.staging.agent, root: root.staging, err: (err as Error).message }, 'could not revoke the asset transfer token; it expires by itself');

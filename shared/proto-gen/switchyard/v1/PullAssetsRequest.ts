@@ -14,6 +14,7 @@ export interface PullAssetsRequest {
   'staging_refresh'?: (_switchyard_v1_AssetRefresh);
   'production_refresh'?: (_switchyard_v1_AssetRefresh);
   'peer_server_name'?: (string);
+  'peer_name'?: (string);
 }
 
 export interface PullAssetsRequest__Output {
@@ -27,4 +28,5 @@ export interface PullAssetsRequest__Output {
   'staging_refresh': (_switchyard_v1_AssetRefresh__Output);
   'production_refresh': (_switchyard_v1_AssetRefresh__Output);
   'peer_server_name': (string);
+  'peer_name': (string);
 }

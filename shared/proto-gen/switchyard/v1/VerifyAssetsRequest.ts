@@ -10,6 +10,7 @@ export interface VerifyAssetsRequest {
   'refresh'?: (_switchyard_v1_AssetRefresh);
   'peer_server_name'?: (string);
   'max_differences'?: (number);
+  'peer_name'?: (string);
 }
 
 export interface VerifyAssetsRequest__Output {
@@ -20,4 +21,5 @@ export interface VerifyAssetsRequest__Output {
   'refresh': (_switchyard_v1_AssetRefresh__Output);
   'peer_server_name': (string);
   'max_differences': (number);
+  'peer_name': (string);
 }
