@@ -574,6 +574,11 @@ function notReported(f: Facts__Output, prefix: string, what: string): Unreadable
   return { prefix, what, error: `not reported by this agent${agent} — upgrade it`, quiet: true };
 }
 
+/** A cron script's row key, `cron.parts.DIR:NAME`: NAME. */
+const PARTS_KEY = /^cron\.parts\.[^:]+:(.+)$/;
+/** The names Debian's run-parts runs, the only ones an agent before RunPartsFacts.naming reported (agent/facts/runparts-naming.ts). */
+const DEBIAN_PARTS_NAME = /^[A-Za-z0-9_-]+$/;
+
 /**
  * Scripts run-parts runs as `cron.parts.DIR:NAME` (DIR: hourly, daily, …) by content digest: one
  * production lacks is `missing`, another content `differs`. A script over the agent's read cap is
@@ -600,6 +605,22 @@ function flattenRunParts(f: Facts__Output, flat: Flat, unreadable: Unreadable[])
       put(flat, key, 'cron', 'unknown', { unknown: true });
       unreadable.push({ prefix: key, exact: true, what: `cron script${where}`, error: u.error });
     }
+  }
+  // An agent before the naming rule left out every name Debian's run-parts skips (`backup.sh`),
+  // whatever its host's run-parts runs: such a script the other side reports is unknown here, not
+  // lacking. Last, so a gap the agent named itself is the one told.
+  if (parts.naming === '') {
+    const agent = f.os?.agent_version ? ` ${f.os.agent_version}` : '';
+    unreadable.push({
+      prefix: 'cron.parts.',
+      covers: (key) => {
+        const m = PARTS_KEY.exec(key);
+        return m !== null && !DEBIAN_PARTS_NAME.test(m[1]!);
+      },
+      what: 'cron scripts named outside Debian\'s run-parts rule (backup.sh)',
+      error: `not reported by this agent${agent}, which lists only the names Debian's run-parts runs — upgrade it`,
+      quiet: true,
+    });
   }
 }
 

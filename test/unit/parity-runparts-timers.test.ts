@@ -233,3 +233,25 @@ test('parity: a timer\'s Persistent=, RandomizedDelaySec= (10m equals 600) and s
   // Neither side with settings: nothing said.
   assert.deepEqual(compareRuntimeFacts(old, old, names).unreadable, []);
 });
+
+test('parity: a backup.sh an RHEL staging runs is unknown, not missing, on a production whose agent predates the naming rule (it listed Debian\'s names only); a Debian-named script it lacks is still missing', async (t) => {
+  const dir = tempDir(t);
+  const staging = await factsOf('staging-1', host(join(dir, 'staging'), { 'site-backup.sh': BACKUP, 'logrotate-site': LOGROTATE, 'site-backup': BACKUP }, {}, 'cronie'));
+  // What an agent before RunPartsFacts.naming sent from the same files: no naming, Debian's names only, one of them gone.
+  const older = staging.run_parts!.scripts.filter((s) => s.name === 'logrotate-site');
+  const production = mockFacts('prod-1', { run_parts: { dirs: staging.run_parts!.dirs, scripts: older, unreadable: [], naming: '', naming_from: '' } });
+  const table = compareRuntimeFacts(mockFacts('staging-1', { run_parts: staging.run_parts }), production, names);
+  assert.deepEqual(
+    table.rows.filter((r) => r.key.startsWith('cron.parts.daily:')).map((r) => [r.key, r.production, r.status, r.unreadable ?? false]),
+    [
+      ['cron.parts.daily:logrotate-site', `[${d(LOGROTATE)}]`, 'equal', false],
+      ['cron.parts.daily:site-backup', null, 'missing', false],
+      ['cron.parts.daily:site-backup.sh', 'unknown', 'differs', true],
+    ],
+  );
+  assert.deepEqual(table.unreadable?.map((u) => [u.side, u.what]), [['production', "cron scripts named outside Debian's run-parts rule (backup.sh)"]]);
+  assert.match(table.unreadable![0]!.error, /upgrade it/);
+  // Quiet when the other side has no such script.
+  const debianOnly = { ...staging.run_parts!, scripts: staging.run_parts!.scripts.filter((s) => s.name !== 'site-backup.sh') };
+  assert.deepEqual(compareRuntimeFacts(mockFacts('staging-1', { run_parts: debianOnly }), production, names).unreadable, []);
+});
