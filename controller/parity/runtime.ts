@@ -358,9 +358,16 @@ function flattenPhpIni(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): 
 /** An env[NAME] row's key: the brackets as in the pool file, so it never meets a php.ini setting's. */
 const FPM_ENV_KEY = /^php\.fpm\.[^:]*:env\[/;
 
-/** A php.ini setting's value as its php.ini row compares it: sizes by bytes, limits as capacities. */
+/**
+ * php.ini settings that are booleans (display_errors also takes stderr/stdout, kept as written):
+ * a pool's `php_admin_value[display_errors] = Off` is the `""` php.ini's `display_errors = Off`
+ * gives, and `on`, `1` and `On` are one value, however each side spells it.
+ */
+const PHP_BOOLEAN_SETTINGS = new Set(['allow_url_fopen', 'file_uploads', 'short_open_tag', 'display_errors', 'session.cookie_secure', 'opcache.enable', 'opcache.validate_timestamps', 'pcre.jit']);
+
+/** A php.ini setting's value as its php.ini row compares it: sizes by bytes, limits as capacities, booleans as on/off. */
 function phpIniValue(name: string, value: string): Partial<Value> {
-  const compared = SIZE_SETTINGS.has(name) ? { compared: phpSize(value) } : {};
+  const compared = SIZE_SETTINGS.has(name) ? { compared: phpSize(value) } : PHP_BOOLEAN_SETTINGS.has(name) ? { compared: phpFlag(value) } : {};
   return withCapacity(compared, value, Object.hasOwn(PHP_CAPACITY, name) ? PHP_CAPACITY[name] : undefined);
 }
 
@@ -451,7 +458,7 @@ function fillFpmFromIni(f: Facts__Output, other: Facts__Output, side: Flattened)
       }
       continue;
     }
-    const value = st.flag ? phpFlag(src.value) : src.value;
+    const value = st.flag || PHP_BOOLEAN_SETTINGS.has(st.name) ? phpFlag(src.value) : src.value;
     const v = phpIniValue(st.name, value);
     side.flat.set(key, { category: 'php', shown: `${value} (${src.label})`, ...v, compared: v.compared ?? value });
   }

@@ -111,3 +111,25 @@ test('env[...] values in a pool travel and compare as digests whatever their nam
   assert.equal(row(old, 'php.fpm.www:memory_limit').status, 'equal');
   assert.ok(old.unreadable?.some((u) => u.side === 'production' && u.what === 'php-fpm pool env[…] values'));
 });
+
+test('a boolean setting a pool sets with php_value (Off, 0, On) equals the same boolean from php.ini or a php_flag line on the other side', async (t) => {
+  const staging = await pool(t, ['[www]', 'php_admin_value[display_errors] = Off', 'php_value[allow_url_fopen] = 0', 'php_value[short_open_tag] = On', 'php_value[file_uploads] = Off']);
+  // Production leaves three to php.ini, which PHP stores as "" and "1", and says the last with php_flag.
+  const production = await pool(t, ['[www]', 'pm = dynamic', 'php_flag[file_uploads] = off']);
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', production, { display_errors: '', allow_url_fopen: '', short_open_tag: '1' }), names);
+  assert.deepEqual(
+    ['display_errors', 'allow_url_fopen', 'short_open_tag', 'file_uploads'].map((n) => {
+      const r = row(table, `php.fpm.www:${n}`);
+      return [n, r.production, r.status];
+    }),
+    [
+      ['display_errors', 'off (CLI php.ini)', 'equal'],
+      ['allow_url_fopen', 'off (CLI php.ini)', 'equal'],
+      ['short_open_tag', 'on (CLI php.ini)', 'equal'],
+      ['file_uploads', 'off', 'equal'],
+    ],
+  );
+  // A real difference still is one.
+  const on = compareRuntimeFacts(host('s', staging, {}), host('p', production, { display_errors: '1', allow_url_fopen: '', short_open_tag: '1' }), names);
+  assert.deepEqual([row(on, 'php.fpm.www:display_errors').production, row(on, 'php.fpm.www:display_errors').status], ['on (CLI php.ini)', 'differs']);
+});
