@@ -70,7 +70,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
-    guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools), logger),
+    guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools, salt), logger),
     guarded('env', NO_ENV, () => (config.envFiles.length === 0 ? Promise.resolve({ facts: NO_ENV, notes: [] }) : collectEnvFacts(config.envFiles, salt)), logger),
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),

@@ -1,9 +1,10 @@
-// The web servers installed here (nginx, Apache): version and the modules they were built or
-// loaded with. Whichever is absent is noted; a host usually runs one of the two.
+// The web servers installed here (nginx, Apache): version, the modules they were built or
+// loaded with, and nginx's server blocks. Whichever is absent is noted; a host usually runs one.
 import { basename } from 'node:path';
 import type { WebServerFacts } from '../../shared/proto-gen/switchyard/v1/WebServerFacts.js';
 import type { Collected } from './collected.js';
 import { errorMessage, findOnPath, runTool, type ToolEnv } from './exec.js';
+import { vhostFacts } from './nginx-vhosts.js';
 
 /** Version and modules from `nginx -V` (which writes to stderr). */
 export function parseNginxV(output: string): { version: string; modules: string[] } {
@@ -34,15 +35,26 @@ export function parseApacheModules(output: string): string[] {
   return [...new Set(names)].sort();
 }
 
-async function nginx(binary: string, env: ToolEnv): Promise<Collected<WebServerFacts | undefined>> {
+async function nginx(binary: string, env: ToolEnv, salt: string): Promise<Collected<WebServerFacts | undefined>> {
   const found = await findOnPath(binary, env);
   if (found === undefined) return { facts: undefined, notes: [`nginx: ${binary} not found on this host`] };
+  let facts: WebServerFacts;
   try {
     const out = await runTool(found, ['-V'], env);
-    return { facts: { kind: 'nginx', binary: found, ...parseNginxV(`${out.stderr}\n${out.stdout}`) }, notes: [] };
+    facts = { kind: 'nginx', binary: found, ...parseNginxV(`${out.stderr}\n${out.stdout}`) };
   } catch (err) {
     const message = errorMessage(err);
     return { facts: { kind: 'nginx', binary: found, error: message }, notes: [`nginx: ${message}`] };
+  }
+  // -T tests the configuration as the running server would load it, then prints every file it
+  // read (runTool caps its time and output). It needs what nginx needs: certificate keys root
+  // alone may read make it fail, which is said, not guessed around.
+  try {
+    const out = await runTool(found, ['-T'], env);
+    return { facts: { ...facts, vhosts: await vhostFacts(out.stdout, salt), vhosts_read: true }, notes: [] };
+  } catch (err) {
+    const message = errorMessage(err);
+    return { facts: { ...facts, vhosts_read: false, vhosts_error: message }, notes: [`nginx: server blocks unknown: ${message}`] };
   }
 }
 
@@ -70,8 +82,9 @@ async function apache(binary: string, env: ToolEnv): Promise<Collected<WebServer
   return { facts, notes };
 }
 
-export async function collectWebServerFacts(binaries: { nginx: string; apache: string }, env: ToolEnv = {}): Promise<Collected<WebServerFacts[]>> {
-  const found = await Promise.all([nginx(binaries.nginx, env), apache(binaries.apache, env)]);
+/** `salt` keys the digests of vhost values that may hold secrets (as env values'). */
+export async function collectWebServerFacts(binaries: { nginx: string; apache: string }, env: ToolEnv = {}, salt = ''): Promise<Collected<WebServerFacts[]>> {
+  const found = await Promise.all([nginx(binaries.nginx, env, salt), apache(binaries.apache, env)]);
   return {
     facts: found.flatMap((c) => (c.facts === undefined ? [] : [c.facts])),
     notes: found.flatMap((c) => c.notes),

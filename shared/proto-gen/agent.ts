@@ -38,6 +38,8 @@ import type { TimerSettings as _switchyard_v1_TimerSettings, TimerSettings__Outp
 import type { TimerUnit as _switchyard_v1_TimerUnit, TimerUnit__Output as _switchyard_v1_TimerUnit__Output } from './switchyard/v1/TimerUnit.js';
 import type { TimerUnreadable as _switchyard_v1_TimerUnreadable, TimerUnreadable__Output as _switchyard_v1_TimerUnreadable__Output } from './switchyard/v1/TimerUnreadable.js';
 import type { TlsCertificateFacts as _switchyard_v1_TlsCertificateFacts, TlsCertificateFacts__Output as _switchyard_v1_TlsCertificateFacts__Output } from './switchyard/v1/TlsCertificateFacts.js';
+import type { VhostDirective as _switchyard_v1_VhostDirective, VhostDirective__Output as _switchyard_v1_VhostDirective__Output } from './switchyard/v1/VhostDirective.js';
+import type { VirtualHostFacts as _switchyard_v1_VirtualHostFacts, VirtualHostFacts__Output as _switchyard_v1_VirtualHostFacts__Output } from './switchyard/v1/VirtualHostFacts.js';
 import type { WebServerFacts as _switchyard_v1_WebServerFacts, WebServerFacts__Output as _switchyard_v1_WebServerFacts__Output } from './switchyard/v1/WebServerFacts.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -84,6 +86,8 @@ export interface ProtoGrpcType {
       TimerUnit: MessageTypeDefinition<_switchyard_v1_TimerUnit, _switchyard_v1_TimerUnit__Output>
       TimerUnreadable: MessageTypeDefinition<_switchyard_v1_TimerUnreadable, _switchyard_v1_TimerUnreadable__Output>
       TlsCertificateFacts: MessageTypeDefinition<_switchyard_v1_TlsCertificateFacts, _switchyard_v1_TlsCertificateFacts__Output>
+      VhostDirective: MessageTypeDefinition<_switchyard_v1_VhostDirective, _switchyard_v1_VhostDirective__Output>
+      VirtualHostFacts: MessageTypeDefinition<_switchyard_v1_VirtualHostFacts, _switchyard_v1_VirtualHostFacts__Output>
       WebServerFacts: MessageTypeDefinition<_switchyard_v1_WebServerFacts, _switchyard_v1_WebServerFacts__Output>
     }
   }

@@ -23,6 +23,9 @@ export function fakeBin(t: TestContext, scripts: Record<string, string>): string
 
 /** A plausible Debian/MariaDB/PHP/nginx host; pass fields to change, whole sections replace. */
 /** An agent that found no PHP-FPM php.ini: a pool's unset setting falls back to the CLI's php.ini. */
+/** A web server from an agent before server blocks were reported. */
+export const NO_VHOSTS = { vhosts: [], vhosts_read: false, vhosts_error: '' };
+
 export const NO_FPM_INI = { ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '' };
 
 export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {}): Facts__Output {
@@ -47,7 +50,7 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
       variables: { sql_mode: 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone: 'SYSTEM', max_allowed_packet: '16777216' },
     },
     php: { present: true, binary: '/usr/bin/php', version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: { memory_limit: '256M', upload_max_filesize: '64M', 'date.timezone': 'UTC', disable_functions: '' }, ini_error: '', ini_defaults: [] },
-    web_servers: [{ kind: 'nginx', binary: '/usr/sbin/nginx', version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], error: '' }],
+    web_servers: [{ kind: 'nginx', binary: '/usr/sbin/nginx', version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], error: '', ...NO_VHOSTS }],
     env: [],
     env_unreadable: [],
     tls: [],

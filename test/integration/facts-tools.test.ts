@@ -10,6 +10,8 @@ import { collectDiskFacts } from '../../agent/facts/disk.js';
 import { collectTlsFacts } from '../../agent/facts/tls.js';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { capturingLogger, fakeBin, testAgentConfig } from '../helpers/facts.js';
+import { NGINX_T_STAGING } from '../helpers/nginx-dump.js';
+import { writeFileSync } from 'node:fs';
 
 // The settings script gets the names it wants as $3; this php answers one it was not asked for,
 // holding a password, which must not leave the agent.
@@ -22,7 +24,9 @@ const FAKE_PHP = `case "$1" in
   *) exit 2 ;;
 esac`;
 
-const FAKE_NGINX = `[ "$1" = "-V" ] || exit 2
+// -T answers as an nginx whose configuration holds no server block; -V as below.
+const FAKE_NGINX = `if [ "$1" = "-T" ]; then printf '# configuration file /etc/nginx/nginx.conf:\\nevents {}\\nhttp {}\\n'; echo 'nginx: configuration file /etc/nginx/nginx.conf test is successful' >&2; exit 0; fi
+[ "$1" = "-V" ] || exit 2
 echo 'nginx version: nginx/1.22.1' >&2
 echo "configure arguments: --with-cc-opt='-g -O2' --with-http_ssl_module --with-http_v2_module" >&2`;
 
@@ -82,7 +86,7 @@ test('a php that hangs is cut off by the deadline', async (t) => {
 test('web servers: fake nginx reports modules, fake apache keeps its version when -M fails, absent ones are noted', async (t) => {
   const dir = fakeBin(t, { nginx: FAKE_NGINX, apache2ctl: FAKE_APACHE });
   const both = await collectWebServerFacts({ nginx: 'nginx', apache: 'apache2ctl' }, { path: dir });
-  assert.deepEqual(both.facts[0], { kind: 'nginx', binary: join(dir, 'nginx'), version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'] });
+  assert.deepEqual(both.facts[0], { kind: 'nginx', binary: join(dir, 'nginx'), version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], vhosts: [], vhosts_read: true });
   assert.equal(both.facts[1]!.kind, 'apache');
   assert.equal(both.facts[1]!.version, '2.4.57');
   assert.match(both.facts[1]!.error!, /No MPM loaded/);
@@ -133,4 +137,30 @@ test('collectFacts never throws for a broken source: an unreachable database is 
   assert.equal(facts.database!.reachable, false);
   assert.match(facts.database!.error!, /ECONNREFUSED/);
   assert.ok(facts.notes!.some((n) => n.startsWith('database: 127.0.0.2:1: ')));
+});
+
+test('web servers: nginx -T on PATH gives every server block, secrets digested; nginx -T failing leaves the version and says why', async (t) => {
+  const dumpDir = fakeBin(t, {});
+  writeFileSync(join(dumpDir, 'dump.txt'), NGINX_T_STAGING);
+  const nginx = `case "$1" in
+  -V) echo 'nginx version: nginx/1.22.1' >&2 ;;
+  -T) /bin/cat '${join(dumpDir, 'dump.txt')}'; echo 'nginx: configuration file /etc/nginx/nginx.conf test is successful' >&2 ;;
+  *) exit 2 ;;
+esac`;
+  const got = await collectWebServerFacts({ nginx: 'nginx', apache: '/nonexistent/apache2ctl' }, { path: fakeBin(t, { nginx }) }, 'salt-1');
+  const ws = got.facts[0]!;
+  assert.equal(ws.vhosts_read, true);
+  assert.deepEqual(ws.vhosts!.map((v) => v.server_names!.join(' ')), ['_', 'staging.example.com', 'staging.example.com']);
+  assert.ok(ws.vhosts![2]!.directives!.some((d) => d.name === 'client_max_body_size' && d.value === '64m'));
+  assert.ok(!JSON.stringify(got).includes('s3cr3t'), 'the fastcgi_param password left the agent');
+
+  const failing = `case "$1" in
+  -V) echo 'nginx version: nginx/1.22.1' >&2 ;;
+  *) echo 'nginx: [emerg] cannot load certificate key "/etc/ssl/private/site.key": Permission denied' >&2; exit 1 ;;
+esac`;
+  const denied = await collectWebServerFacts({ nginx: 'nginx', apache: '/nonexistent/apache2ctl' }, { path: fakeBin(t, { nginx: failing }) }, 'salt-1');
+  assert.equal(denied.facts[0]!.version, '1.22.1');
+  assert.equal(denied.facts[0]!.vhosts_read, false);
+  assert.match(denied.facts[0]!.vhosts_error!, /-T: exited with 1: nginx: \[emerg\] cannot load certificate key/);
+  assert.ok(denied.notes.some((n) => /^nginx: server blocks unknown: .*cannot load certificate key/.test(n)));
 });

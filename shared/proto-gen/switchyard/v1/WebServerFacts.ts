@@ -1,5 +1,6 @@
 // Original file: proto/switchyard/v1/agent.proto
 
+import type { VirtualHostFacts as _switchyard_v1_VirtualHostFacts, VirtualHostFacts__Output as _switchyard_v1_VirtualHostFacts__Output } from '../../switchyard/v1/VirtualHostFacts.js';
 
 export interface WebServerFacts {
   'kind'?: (string);
@@ -7,6 +8,9 @@ export interface WebServerFacts {
   'version'?: (string);
   'modules'?: (string)[];
   'error'?: (string);
+  'vhosts'?: (_switchyard_v1_VirtualHostFacts)[];
+  'vhosts_read'?: (boolean);
+  'vhosts_error'?: (string);
 }
 
 export interface WebServerFacts__Output {
@@ -15,4 +19,7 @@ export interface WebServerFacts__Output {
   'version': (string);
   'modules': (string)[];
   'error': (string);
+  'vhosts': (_switchyard_v1_VirtualHostFacts__Output)[];
+  'vhosts_read': (boolean);
+  'vhosts_error': (string);
 }

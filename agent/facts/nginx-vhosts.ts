@@ -1,0 +1,93 @@
+// The server blocks nginx serves, as facts: each directive with where it stands (top of the block,
+// `location[~ \.php$]`), values that may hold a secret as salted digests only. A value is read,
+// hashed and dropped here, as env.ts does for dotenv files: a password in a fastcgi_param never
+// leaves the agent.
+import { dirname, isAbsolute, join } from 'node:path';
+import type { VirtualHostFacts } from '../../shared/proto-gen/switchyard/v1/VirtualHostFacts.js';
+import type { VhostDirective } from '../../shared/proto-gen/switchyard/v1/VhostDirective.js';
+import { envDigest } from './env.js';
+import { errorMessage } from './exec.js';
+import { serverBlocks, splitDump, type ConfDirective } from './nginx-conf.js';
+import { readSmallFile } from './small-file.js';
+
+/** Directives named by their first argument: one row per header or parameter. */
+const KEYED = new Set(['fastcgi_param', 'uwsgi_param', 'scgi_param', 'proxy_set_header', 'grpc_set_header', 'add_header', 'set', 'proxy_hide_header']);
+
+/** A parameter or variable whose name says it holds a credential. */
+const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|KEY/i;
+/** Headers that carry credentials whatever they are called in the config. */
+const SECRET_HEADER = /^(?:proxy-)?authorization$|^cookie$/i;
+
+function isSecret(name: string, param: string, value: string): boolean {
+  if (KEYED.has(name) && (SECRET_NAME.test(param) || SECRET_HEADER.test(param))) return true;
+  // A key given inline (`data:-----BEGIN…`) is the key itself; a path to one is not a secret.
+  if (name === 'ssl_certificate_key' || name === 'ssl_password_file') return /^data:/.test(value) || name === 'ssl_password_file';
+  return false;
+}
+
+/** `location[~ \.php$]`: a block's name and arguments, as the row keys show them. */
+function blockLabel(d: ConfDirective): string {
+  return `${d.name}[${d.args.join(' ')}]`;
+}
+
+export interface VhostOptions {
+  salt: string;
+  /** Where relative auth_basic_user_file paths start (nginx's conf prefix). */
+  prefix: string;
+}
+
+async function directiveFacts(d: ConfDirective, context: string, opts: VhostOptions): Promise<VhostDirective> {
+  const keyed = KEYED.has(d.name) && d.args.length > 0;
+  const param = keyed ? d.args[0]! : '';
+  const value = (keyed ? d.args.slice(1) : d.args).join(' ');
+  const base = { context, name: d.name, param, secret: false, error: '' };
+  // Unsalted digests of short secrets are found by trying every short string: none is sent.
+  const digest = (text: string): VhostDirective =>
+    opts.salt === '' ? { ...base, value: '', secret: true, error: 'not digested: the request carried no env_salt' } : { ...base, value: envDigest(opts.salt, text), secret: true };
+  if (d.name === 'auth_basic_user_file' && d.args.length === 1) {
+    // Its users and password hashes are what matters, not where the file lies.
+    const file = isAbsolute(d.args[0]!) ? d.args[0]! : join(opts.prefix, d.args[0]!);
+    try {
+      const read = await readSmallFile(file);
+      if ('refused' in read) return { ...base, value: '', secret: true, error: `${file}: ${read.refused}` };
+      return digest(read.text);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return { ...base, value: '', secret: true, error: `${file}: cannot read: ${code ?? errorMessage(err)}` };
+    }
+  }
+  if (isSecret(d.name, param, value)) return digest(value);
+  return { ...base, value };
+}
+
+async function flatten(directives: ConfDirective[], context: string, opts: VhostOptions, out: VhostDirective[]): Promise<void> {
+  for (const d of directives) {
+    if (d.children !== undefined) {
+      await flatten(d.children, context === '' ? blockLabel(d) : `${context}.${blockLabel(d)}`, opts, out);
+      continue;
+    }
+    // Named in the block's own fields.
+    if (context === '' && (d.name === 'server_name' || d.name === 'listen')) continue;
+    out.push(await directiveFacts(d, context, opts));
+  }
+}
+
+/** Every server block of a `nginx -T` dump, secrets digested with `salt`. */
+export async function vhostFacts(dump: string, salt: string): Promise<VirtualHostFacts[]> {
+  const main = splitDump(dump)[0]?.path;
+  const opts = { salt, prefix: main === undefined ? '/etc/nginx' : dirname(main) };
+  const hosts: VirtualHostFacts[] = [];
+  for (const block of serverBlocks(dump)) {
+    const directives: VhostDirective[] = [];
+    await flatten(block.directives, '', opts, directives);
+    const top = (name: string) => block.directives.filter((d) => d.name === name && d.children === undefined);
+    hosts.push({
+      server_names: top('server_name').flatMap((d) => d.args),
+      listen: top('listen').map((d) => d.args.join(' ')),
+      file: block.file,
+      line: block.line,
+      directives,
+    });
+  }
+  return hosts;
+}
