@@ -27,6 +27,8 @@ export interface AgentsPort {
 export interface RuntimeParityOptions {
   /** Row keys (e.g. `ENV:FOO`, `mysql.time_zone`) whose difference is expected. */
   allowDiffer?: string[];
+  /** Each side's origin host: the nginx server block serving it is compared too (`web.vhost.*`). */
+  hosts?: { staging: string; production: string };
 }
 
 export interface RuntimeParityPort {

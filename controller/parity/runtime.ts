@@ -6,12 +6,18 @@ import { parseEnvUnreadableNote } from '../../shared/env-note.js';
 import type { ParityRow, ParityStatus, ParityTable } from '../../shared/parity.js';
 import { phpFlag } from '../../shared/php-flag.js';
 import { timespanMicros } from '../../shared/systemd-timespan.js';
+import { vhostRows, type VhostHosts } from './vhost.js';
 
 export interface RuntimeCompareOptions {
   stagingName: string;
   productionName: string;
   /** Row keys allowed to differ or be on one side only; `ENV:NAME` means that variable in any env file. */
   allowDiffer?: string[];
+  /**
+   * The origin host of each side (the plan's origins): the nginx server block serving it is
+   * compared as `web.vhost.*` rows. Without them no server block is compared.
+   */
+  hosts?: VhostHosts;
 }
 
 /** Digests are shown this short: enough to tell values apart by eye, useless to guess from. */
@@ -783,6 +789,13 @@ export function compareRuntimeFacts(staging: Facts__Output, production: Facts__O
   const sg = flattenWithGaps(staging, sLabels!, locales, sCron!);
   const pg = flattenWithGaps(production, pLabels!, locales, pCron!);
   fillUnknown(sg, pg);
+  if (opts.hosts !== undefined) {
+    // Lined up by the hosts of both sides at once, so after the other collectors' gaps are filled.
+    const vh = vhostRows(staging, production, opts.hosts);
+    for (const [k, v] of vh.staging) sg.flat.set(k, v);
+    for (const [k, v] of vh.production) pg.flat.set(k, v);
+    for (const g of vh.gaps) (g.side === 'staging' ? sg : pg).unreadable.push({ prefix: g.key, exact: true, what: g.what, error: g.error });
+  }
   fillFpmFromIni(staging, production, sg);
   fillFpmFromIni(production, staging, pg);
   const s = sg.flat;

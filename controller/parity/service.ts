@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { ParityTable } from '../../shared/parity.js';
 import { compareRuntimeFacts } from './runtime.js';
+import type { VhostHosts } from './vhost.js';
 
 export interface FactsSource {
   facts(name: string, salt: string): Promise<Facts__Output>;
@@ -12,9 +13,10 @@ export interface FactsSource {
 export class RuntimeParityService {
   constructor(private readonly agents: FactsSource) {}
 
-  async compare(staging: string, production: string, opts: { allowDiffer?: string[] } = {}): Promise<ParityTable> {
+  /** `hosts`: each side's origin host, whose nginx server block is compared too. */
+  async compare(staging: string, production: string, opts: { allowDiffer?: string[]; hosts?: VhostHosts } = {}): Promise<ParityTable> {
     const salt = randomBytes(16).toString('hex');
     const [s, p] = await Promise.all([this.agents.facts(staging, salt), this.agents.facts(production, salt)]);
-    return compareRuntimeFacts(s, p, { stagingName: staging, productionName: production, allowDiffer: opts.allowDiffer ?? [] });
+    return compareRuntimeFacts(s, p, { stagingName: staging, productionName: production, allowDiffer: opts.allowDiffer ?? [], hosts: opts.hosts });
   }
 }

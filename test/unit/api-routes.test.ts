@@ -105,6 +105,18 @@ test('GET /v1/parity/runtime passes both agents and the allowed differences to t
   assert.deepEqual(parity.calls[1]?.opts, { allowDiffer: [] });
 });
 
+test('GET /v1/parity/runtime passes stagingHost and productionHost on, for the server blocks; one without the other is a 400 naming it', async (t) => {
+  const parity = fakeParity();
+  const app = await buildTestApp(t, { parity });
+  const res = await app.inject({ url: '/v1/parity/runtime?staging=staging-1&production=prod-1&stagingHost=staging.example.com&productionHost=www.example.com', headers: auth });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(parity.calls[0]?.opts, { allowDiffer: [], hosts: { staging: 'staging.example.com', production: 'www.example.com' } });
+  const half = await app.inject({ url: '/v1/parity/runtime?staging=staging-1&production=prod-1&stagingHost=staging.example.com', headers: auth });
+  assert.equal(half.statusCode, 400);
+  assert.match(half.json().detail, /productionHost is required with stagingHost/);
+  assert.equal(parity.calls.length, 1);
+});
+
 test('GET /v1/parity/runtime answers rows a side could not read (differs, flagged unreadable) and what it could not read, as the comparison made them', async (t) => {
   const table = {
     ...sampleParityTable('staging-1', 'prod-1'),

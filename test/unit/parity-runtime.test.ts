@@ -6,7 +6,7 @@ import { formatParityTable } from '../../shared/parity-format.js';
 import type { ParityTable } from '../../shared/parity.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { TlsCertificateFacts__Output } from '../../shared/proto-gen/switchyard/v1/TlsCertificateFacts.js';
-import { mockFacts } from '../helpers/facts.js';
+import { mockFacts, NO_VHOSTS } from '../helpers/facts.js';
 
 const names = { stagingName: 'staging-1', productionName: 'prod-1' };
 
@@ -141,7 +141,7 @@ test('a variable renamed between server versions is one row: tx_isolation (5.7) 
 
 test('allowDiffer also accepts a key on one side only: a variable one server version lacks, software the site does not use; unlisted stays missing', () => {
   const s = withDb(mockFacts('s', {
-    web_servers: [...mockFacts('s').web_servers, { kind: 'apache', binary: '/usr/sbin/apache2ctl', version: '2.4.57', modules: ['core_module', 'rewrite_module'], error: '' }],
+    web_servers: [...mockFacts('s').web_servers, { kind: 'apache', binary: '/usr/sbin/apache2ctl', version: '2.4.57', modules: ['core_module', 'rewrite_module'], error: '', ...NO_VHOSTS }],
   }), { innodb_ft_min_token_size: '3', tx_isolation: 'REPEATABLE-READ' });
   const p = withDb(mockFacts('p'), { sql_require_primary_key: 'OFF' });
   const none = compareRuntimeFacts(s, p, names);

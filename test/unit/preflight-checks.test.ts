@@ -1,6 +1,9 @@
-import { test, type TestContext } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
-import { mockFacts } from '../helpers/facts.js';
+import { mockFacts, NO_VHOSTS } from '../helpers/facts.js';
 import { FakeWorld, fakePlan, fakeSteps, newEngine, tempStore } from '../helpers/cutover-fakes.js';
 import type { Plan } from '../../controller/cutover/plan.js';
 import type { StepContext } from '../../controller/cutover/executor.js';
@@ -18,6 +21,9 @@ import { CloudflareProvider } from '../../controller/dns/cloudflare.js';
 import { PowerDnsProvider } from '../../controller/dns/powerdns.js';
 import type { DnsProvider } from '../../controller/dns/provider.js';
 import type { ParityTable } from '../../shared/parity.js';
+import type { VirtualHostFacts__Output } from '../../shared/proto-gen/switchyard/v1/VirtualHostFacts.js';
+import { vhostFacts } from '../../agent/facts/nginx-vhosts.js';
+import { NGINX_T_STAGING, productionDump } from '../helpers/nginx-dump.js';
 
 const NOW = new Date('2030-06-01T00:00:00Z');
 
@@ -118,6 +124,35 @@ test('runtime parity: a difference fails naming the key unless allowed; TLS rows
   assert.equal((await runtimeParityCheck()(ctx))[0]!.status, 'pass');
 });
 
+// The site's htpasswd, the same on both sides (its digest is compared).
+const HTPASSWD = join(mkdtempSync(join(tmpdir(), 'switchyard-htpasswd-')), 'htpasswd');
+writeFileSync(HTPASSWD, 'staff:$apr1$abc$hash\n');
+after(() => rmSync(dirname(HTPASSWD), { recursive: true, force: true }));
+
+async function nginxFacts(agent: string, dump: string): Promise<Facts__Output> {
+  const base = mockFacts(agent);
+  const vhosts = (await vhostFacts(dump.replace('AUTHFILE', HTPASSWD), 'salt')) as VirtualHostFacts__Output[];
+  return { ...base, web_servers: [{ ...base.web_servers[0]!, vhosts, vhosts_read: true, vhosts_error: '' }] };
+}
+
+test('runtime parity: the server block of each side\'s origin host is compared; a smaller upload limit fails naming its key, a missing block says what to do', async () => {
+  const plan = fakePlan();
+  const staging = await nginxFacts('staging-1', NGINX_T_STAGING);
+  const same = ctxFor(plan, { staging, production: await nginxFacts('prod-1', productionDump()) });
+  assert.equal((await runtimeParityCheck()(same.ctx))[0]!.status, 'pass', 'the same block under production\'s host name');
+  assert.ok((same.evidence.runtimeParity as ParityTable).rows.some((r) => r.key === 'web.vhost.client_max_body_size' && r.status === 'equal'));
+
+  const smaller = ctxFor(plan, { staging, production: await nginxFacts('prod-1', productionDump([['client_max_body_size 64m;', 'client_max_body_size 2m;']])) });
+  const out = (await runtimeParityCheck()(smaller.ctx))[0]!;
+  assert.equal(out.status, 'fail');
+  assert.match(out.message, /web\.vhost\.client_max_body_size: 64m ≠ 2m/);
+
+  const elsewhere = ctxFor(plan, { staging, production: await nginxFacts('prod-1', productionDump().replaceAll('www.example.com', 'shop.example.net')) });
+  const missing = (await runtimeParityCheck()(elsewhere.ctx))[0]!;
+  assert.equal(missing.status, 'fail');
+  assert.match(missing.message, /could not read nginx server block for www\.example\.com on prod-1: no server block has server_name www\.example\.com .* — give the site's server block on prod-1 a server_name of www\.example\.com/);
+});
+
 test('runtime parity: a key on one side only fails saying how to allow it; listed, it passes; a kernel update alone passes', async () => {
   const plan = fakePlan();
   const staging = mockFacts('staging-1', {
@@ -135,7 +170,7 @@ test('runtime parity: a key on one side only fails saying how to allow it; liste
   const ok = (await runtimeParityCheck()(ctx))[0]!;
   assert.equal(ok.status, 'pass', ok.message);
 
-  const withApache = mockFacts('staging-1', { web_servers: [...staging.web_servers, { kind: 'apache', binary: '/usr/sbin/apache2ctl', version: '2.4.57', modules: ['core_module'], error: '' }] });
+  const withApache = mockFacts('staging-1', { web_servers: [...staging.web_servers, { kind: 'apache', binary: '/usr/sbin/apache2ctl', version: '2.4.57', modules: ['core_module'], error: '', ...NO_VHOSTS }] });
   const apache = ctxFor(plan, { staging: withApache, production });
   const unused = (await runtimeParityCheck()(apache.ctx))[0]!;
   assert.match(unused.message, /^Apache is not installed on prod-1 \(staging-1 has 2\.4\.57 with modules core_module\) — .*, or list apache\.\* in checks\.allowDiffer if the site does not use it$/);

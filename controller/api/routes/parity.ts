@@ -4,6 +4,7 @@ import { ParityTableSchema } from '../../../shared/parity.js';
 import type { AgentsPort, RuntimeParityPort } from '../ports.js';
 import { problemResponses } from '../problem.js';
 import { assertKnownAgent } from './agents.js';
+import { SwitchyardError } from '../../../shared/errors.js';
 
 export interface ParityRoutesOptions {
   agents: AgentsPort;
@@ -18,6 +19,10 @@ const RuntimeQuery = Type.Object({
       description: 'row keys allowed to differ, comma-separated or repeated, e.g. ENV:FOO,mysql.time_zone,php.module.*,php.version~patch',
     }),
   ),
+  stagingHost: Type.Optional(
+    Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$', description: "staging's origin host name (staging.example.com): with productionHost, the nginx server block serving each side's host is compared as web.vhost.* rows" }),
+  ),
+  productionHost: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$', description: "production's origin host name (www.example.com); given with stagingHost" })),
 }, { additionalProperties: false, description: 'an unknown parameter (a misspelt allowDiffer) is a 400 naming it, not a table judged without it' });
 
 /** `a,b` and `?x=a&x=b` both mean [a, b]; blanks are dropped. */
@@ -37,10 +42,16 @@ export const parityRoutes: FastifyPluginAsyncTypebox<ParityRoutesOptions> = asyn
       },
     },
     async (request) => {
-      const { staging, production, allowDiffer } = request.query;
+      const { staging, production, allowDiffer, stagingHost, productionHost } = request.query;
       assertKnownAgent(agents, staging, 'staging');
       assertKnownAgent(agents, production, 'production');
-      return parity.compare(staging, production, { allowDiffer: splitList(allowDiffer) });
+      // One host alone would compare a block with nothing: the table would look judged and not be.
+      if ((stagingHost === undefined) !== (productionHost === undefined)) {
+        const field = stagingHost === undefined ? 'stagingHost' : 'productionHost';
+        throw new SwitchyardError('SY_VALIDATION', `${field} is required with ${field === 'stagingHost' ? 'productionHost' : 'stagingHost'}: server blocks are compared for both sides' hosts or not at all`, { field });
+      }
+      const hosts = stagingHost === undefined || productionHost === undefined ? undefined : { staging: stagingHost, production: productionHost };
+      return parity.compare(staging, production, { allowDiffer: splitList(allowDiffer), ...(hosts === undefined ? {} : { hosts }) });
     },
   );
 };

@@ -65,6 +65,16 @@ function unreadableAdvice(u: Unreadable, envFiles: EnvFileUnread[]): string {
     if (/upgrade it$/.test(u.error)) return `${told}, then run preflight again`;
     return `${told} — let the agent read it (another user's crontab needs root; cron.files and cron.users in ${u.agent}'s agent config say what is read) and run preflight again`;
   }
+  if (u.what.startsWith('nginx server block for ')) {
+    if (/upgrade it$/.test(u.error)) return `${told}, then run preflight again`;
+    const host = u.what.slice('nginx server block for '.length);
+    if (u.error.startsWith('no server block has server_name')) {
+      return `${told} — give the site's server block on ${u.agent} a server_name of ${host} (the plan's origin host there), or correct the plan's origin, and run preflight again`;
+    }
+    // nginx -T failed: it reads every file nginx reads, certificate keys included.
+    return `${told} — let the agent's user run \`nginx -T\` on ${u.agent} (it must read every file nginx reads, certificate keys included; binaries.nginx in its agent config says which nginx), and run preflight again`;
+  }
+  if (u.what.startsWith('nginx ')) return `${told} — let the agent's user read it on ${u.agent} and run preflight again`;
   if (u.what.startsWith('cron script') || u.what.startsWith('systemd timer')) {
     if (/upgrade it$/.test(u.error)) return `${told}, then run preflight again`;
     const key = u.what.startsWith('cron') ? 'cron.partsDirs' : 'cron.timerDirs';
@@ -90,7 +100,8 @@ export function runtimeParityCheck(): PreflightCheck {
   return async ({ step, facts, setEvidence }) => {
     const { plan } = step;
     const [s, p] = await Promise.all([facts('staging'), facts('production')]);
-    const table = compareRuntimeFacts(s, p, { stagingName: plan.staging.agent, productionName: plan.production.agent, allowDiffer: plan.checks.allowDiffer ?? [] });
+    const hosts = { staging: new URL(plan.staging.origin).hostname, production: new URL(plan.production.origin).hostname };
+    const table = compareRuntimeFacts(s, p, { stagingName: plan.staging.agent, productionName: plan.production.agent, allowDiffer: plan.checks.allowDiffer ?? [], hosts });
     setEvidence(EVIDENCE_KEYS.runtimeParity, table);
     const judged = table.rows.filter((r) => !JUDGED_ELSEWHERE.has(r.category));
     const unknown = judged.filter((r) => r.unreadable === true);
