@@ -46,10 +46,15 @@ export function registerAgentsCommand(program: Command): void {
       .description('runtime parity table of two agents (equal / differs / missing / allowed)')
       .requiredOption('--staging <agent>', 'staging agent name')
       .requiredOption('--production <agent>', 'production agent name')
-      .option('--allow-differ <keys>', 'comma-separated keys allowed to differ, e.g. ENV:APP_URL,os.kernel'),
-  ).action(async (o: { staging: string; production: string; allowDiffer?: string; url?: string; token?: string; json?: boolean }) => {
+      .option('--allow-differ <keys>', 'comma-separated keys allowed to differ, e.g. ENV:APP_URL,os.kernel')
+      .option('--staging-host <host>', "staging's origin host: with --production-host, the nginx server block serving each side's host is compared too (web.vhost.*)")
+      .option('--production-host <host>', "production's origin host, given with --staging-host"),
+  ).action(async (o: { staging: string; production: string; allowDiffer?: string; stagingHost?: string; productionHost?: string; url?: string; token?: string; json?: boolean }) => {
     const q = new URLSearchParams({ staging: o.staging, production: o.production });
     if (o.allowDiffer) q.set('allowDiffer', o.allowDiffer);
+    // The controller answers one host without the other with a 400 naming the missing one.
+    if (o.stagingHost) q.set('stagingHost', o.stagingHost);
+    if (o.productionHost) q.set('productionHost', o.productionHost);
     const table = await new RestClient(clientOptionsFrom(o)).getPatiently<ParityTable>(`/v1/parity/runtime?${q}`, BRIEF_RETRY);
     process.stdout.write(`${o.json ? JSON.stringify(table, null, 2) : terminalSafe(formatParityTable(table))}\n`);
   });

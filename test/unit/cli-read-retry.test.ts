@@ -211,6 +211,14 @@ test('agents and parity, reads too, ride out a dropped connection and a 502/503/
   assert.equal(controller.seen.filter((k) => k.includes('staging=nope')).length, 1);
 });
 
+test('parity --staging-host/--production-host ask for the server blocks of those hosts', async (t) => {
+  const parity = { status: 200, body: { staging: 'staging-1', production: 'prod-1', rows: [], summary: { equal: 0, differs: 0, missing: 0, allowed: 0 } } };
+  const controller = await standIn(t, (key) => (key.startsWith('GET /v1/parity/runtime?') ? parity : 404));
+  const p = await cli(controller.url, ['parity', '--staging', 'staging-1', '--production', 'prod-1', '--staging-host', 'staging.example.com', '--production-host', 'www.example.com', '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.deepEqual(controller.seen, ['GET /v1/parity/runtime?staging=staging-1&production=prod-1&stagingHost=staging.example.com&productionHost=www.example.com']);
+});
+
 test("parity: the controller's own 502/504 (an agent it asked did not answer) is its answer, said once, not a proxy's to wait out", async (t) => {
   const controller = await standIn(t, (key) => {
     if (key.includes('production=prod-down')) return { status: 502, body: { code: 'SY_AGENT_UNREACHABLE', title: 'Agent unreachable', detail: 'agent prod-down at 10.0.0.9:7701: ECONNREFUSED' } };
