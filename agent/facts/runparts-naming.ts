@@ -23,9 +23,10 @@ export const DEBIAN_NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
  * cronie's run-parts globs `*[^~,]` (no dot files, nothing ending in `~` or `,`) and passes over
- * editor, RCS and package-manager leftovers; every other name runs.
+ * editor, RCS and rpm leftovers; every other name runs — `foo.dpkg-old` too, which it does not
+ * know of.
  */
-const CRONIE_SKIPPED = /^\.|[~,]$|,v$|\.(?:rpmsave|rpmorig|rpmnew|swp|cfsaved)$|\.dpkg-[^/]*$/;
+const CRONIE_SKIPPED = /^\.|[~,]$|,v$|\.(?:rpmsave|rpmorig|rpmnew|swp|cfsaved)$/;
 
 /** Whether cronie's run-parts runs `name`, given the directory's jobs.deny and jobs.allow lines (undefined: no such file). */
 export function cronieRuns(name: string, deny: string[] | undefined, allow: string[] | undefined): boolean {

@@ -225,7 +225,7 @@ function fakeRunParts(dir: string, kind: 'elf' | 'cronie' | 'other'): string {
 
 const OS_RELEASE = { rocky: 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\n', ubuntu: 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n', other: 'NAME=Other\nID=other\n' };
 
-test('run-parts naming: RHEL\'s run-parts (cronie) runs foo.sh, Debian\'s does not; cronie passes over leftovers, a jobs.deny name and names outside a jobs.allow', async (t) => {
+test('run-parts naming: RHEL\'s run-parts (cronie) runs foo.sh and foo.dpkg-old, Debian\'s does not; cronie passes over rpm and editor leftovers, a jobs.deny name and names outside a jobs.allow', async (t) => {
   const dir = tempDir(t);
   const daily = join(dir, 'cron.daily');
   const weekly = join(dir, 'cron.weekly');
@@ -239,7 +239,8 @@ test('run-parts naming: RHEL\'s run-parts (cronie) runs foo.sh, Debian\'s does n
   const cronie = await collectRunPartsFacts([daily, weekly], SALT, { runPartsPaths: [join(dir, 'nowhere', 'run-parts'), fakeRunParts(join(dir, 'rhel'), 'cronie')], osReleasePath: osRelease });
   assert.equal(cronie.facts.naming, 'cronie');
   assert.equal(cronie.facts.naming_from, join(dir, 'rhel', 'bin', 'run-parts'));
-  assert.deepEqual(names(cronie.facts), ['daily:backup', 'daily:backup.sh', 'daily:report.php', 'weekly:allowed.sh']);
+  // cronie's run-parts knows no dpkg leftovers: it runs pkg.dpkg-old, so the row is there.
+  assert.deepEqual(names(cronie.facts), ['daily:backup', 'daily:backup.sh', 'daily:pkg.dpkg-old', 'daily:report.php', 'weekly:allowed.sh']);
   assert.deepEqual(cronie.facts.unreadable, []);
   assert.equal(cronie.facts.scripts!.find((s) => s.name === 'backup.sh')?.digest, envDigest(SALT, '#!/bin/sh\n# backup.sh\n'));
 
