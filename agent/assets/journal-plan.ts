@@ -51,7 +51,7 @@ export async function planPull(plan: Plan, o: PlanSource): Promise<PlannedPull> 
       if (b.summary !== undefined) summary = b.summary;
     }
   }
-  await buildPlan(plan, entries(), o.store, o.root, o.withDelete);
+  await buildPlan(plan, entries(), o.store, o.root, o.withDelete, o.who);
   if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', `${o.who ?? UNNAMED_STAGING} listing ended without its summary`);
   return { summary, journal, partial: false };
 }
@@ -86,6 +86,6 @@ async function planFromJournals(plan: Plan, o: PlanSource, mark: JournalMark): P
   }
   if (summary === undefined || journal === undefined) throw new SwitchyardError('SY_AGENT_UNREACHABLE', `${o.who ?? UNNAMED_STAGING} listing ended without its summary`);
   if (o.parts !== undefined) o.parts.journals = (performance.now() - started) / 1000;
-  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths, o.who), o.store, o.root, o.withDelete, o.parts);
+  await buildPartialPlan(plan, changes, (paths) => stagingEntries(o.peer, o.token, o.stagingRoot, 'none', paths, o.who), o.store, o.root, o.withDelete, o.parts, o.who);
   return { summary, journal, partial: true };
 }

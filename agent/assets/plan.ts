@@ -6,6 +6,7 @@ import type { Db } from '../../shared/state/sqlite.js';
 import { addAncestors, comparePaths, type Entry, type ManifestStore } from './manifest-store.js';
 import { entryRecord } from './tree-digest.js';
 import { sameMtime } from './mtime.js';
+import { UNNAMED_STAGING } from './staging-name.js';
 
 export type PlanKind = 'dir' | 'file' | 'symlink' | 'meta' | 'delete';
 export type MarkTag = 'touched-dir' | 'link-made' | 'closed-dir';
@@ -184,7 +185,7 @@ export interface JournalChanges {
  * by name (`lookup`); one it does not return is gone on staging. Memory grows with the change
  * (the caller caps it), never with the tree.
  */
-export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean, parts?: Record<string, number>): Promise<void> {
+export async function buildPartialPlan(plan: Plan, changes: JournalChanges, lookup: (paths: string[]) => AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean, parts?: Record<string, number>, who: string = UNNAMED_STAGING): Promise<void> {
   let t = performance.now();
   const paths = new Set<string>([...changes.staging.keys(), ...changes.removed, ...changes.local]);
   // A path met here that is itself in the set has its directories added when its turn comes.
@@ -193,7 +194,7 @@ export async function buildPartialPlan(plan: Plan, changes: JournalChanges, look
   for (let i = 0; i < ask.length; i += 500) {
     const wanted = new Set(ask.slice(i, i + 500));
     for await (const e of lookup([...wanted])) {
-      if (!wanted.has(e.path)) throw new SwitchyardError('SY_VALIDATION', `staging answered for ${JSON.stringify(e.path)}, which was not asked for`, { field: 'entries' });
+      if (!wanted.has(e.path)) throw new SwitchyardError('SY_VALIDATION', `${who} answered for ${JSON.stringify(e.path)}, which was not asked for`, { field: 'entries' });
       changes.staging.set(e.path, e);
     }
   }
@@ -225,9 +226,10 @@ export async function buildPartialPlan(plan: Plan, changes: JournalChanges, look
 
 /**
  * Merges staging's entries (validated, in strictly increasing path order — checked, since the
- * merge relies on it) with production's manifest into the plan.
+ * merge relies on it) with production's manifest into the plan. `who` names staging in errors
+ * (stagingName).
  */
-export async function buildPlan(plan: Plan, staging: AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean): Promise<void> {
+export async function buildPlan(plan: Plan, staging: AsyncIterable<Entry>, store: ManifestStore, root: string, withDelete: boolean, who: string = UNNAMED_STAGING): Promise<void> {
   const local = new LocalCursor(store, root);
   let prev: string | undefined;
   const rows: Array<[PlanKind, string, Entry | null]> = [];
@@ -245,7 +247,7 @@ export async function buildPlan(plan: Plan, staging: AsyncIterable<Entry>, store
   };
   for await (const s of staging) {
     if (prev !== undefined && comparePaths(prev, s.path) >= 0) {
-      throw new SwitchyardError('SY_VALIDATION', `staging manifest out of order at ${JSON.stringify(s.path)}`, { field: 'entries' });
+      throw new SwitchyardError('SY_VALIDATION', `${who} manifest out of order at ${JSON.stringify(s.path)}`, { field: 'entries' });
     }
     prev = s.path;
     if (s.type === 'dir') dirs.push(s);
