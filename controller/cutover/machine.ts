@@ -475,6 +475,9 @@ export class CutoverEngine {
     if (this.ttl === undefined) {
       this.refuse(id, 'prepare', actor, 'prepare is not available in this build: no DNS TTL port is registered', {}, 'SY_PRECONDITION');
     }
+    // Another cutover under way on this record: a TTL written now would be what that one's
+    // restore or switch reads back as the record's, or be overwritten by it.
+    this.assertExclusive(row, actor, {}, 'prepare');
     const target = Math.min(plan.dns.ttl ?? plan.checks.maxTtl, plan.checks.maxTtl);
     let r: Awaited<ReturnType<TtlPort['lower']>>;
     try {
@@ -558,11 +561,12 @@ export class CutoverEngine {
    * shares a schema, an asset root, the staging freeze or the DNS record with it. Creating one is
    * never refused (planned does nothing), nor is rolling one back (that is the way out).
    */
-  private assertExclusive(row: CutoverRow, actor: string, detail: Record<string, unknown>): void {
+  private assertExclusive(row: CutoverRow, actor: string, detail: Record<string, unknown>, action: 'advance' | 'prepare' = 'advance'): void {
     const holders: Array<{ other: CutoverRow; shared: SharedResource[] }> = [];
     for (const other of this.store.cutovers.holding()) {
       if (other.id === row.id || !holdsResources(other.state)) continue;
-      const shared = sharedResources(row.plan, other.plan);
+      // Prepare touches the DNS record only: a schema or root in use elsewhere does not stop it.
+      const shared = sharedResources(row.plan, other.plan).filter((r) => action === 'advance' || r.kind === 'dns');
       if (shared.length > 0) holders.push({ other, shared });
     }
     if (holders.length === 0) return;
@@ -571,9 +575,9 @@ export class CutoverEngine {
     const more = holders.length > 1 ? ` (also held by ${holders.slice(1).map((h) => `${h.other.id} (${h.other.state})`).join(', ')})` : '';
     const message =
       `cutover ${a} is ${other.state} and shares ${shared.map((r) => r.description).join(', ')} with cutover ${row.id}${more}; only one cutover at a time may hold them: ` +
-      `roll back cutover ${a} (POST /v1/cutovers/${a}/rollback) or release it (POST /v1/cutovers/${a}/release, once it is in its fallback window), then advance again`;
+      `roll back cutover ${a} (POST /v1/cutovers/${a}/rollback) or release it (POST /v1/cutovers/${a}/release, once it is in its fallback window), then ${action} again`;
     const blockedBy = holders.map((h) => ({ id: h.other.id, state: h.other.state, shared: h.shared }));
-    this.auditOnly(row.id, 'advance', actor, { ...detail, refused: message, blockedBy });
+    this.auditOnly(row.id, action, actor, { ...detail, refused: message, blockedBy });
     throw new SwitchyardError('SY_CONFLICT', message, { details: { blockedBy } });
   }
 

@@ -93,6 +93,44 @@ test('sharing only the DNS record (written another way): B is refused while A ha
   assert.deepEqual(world.calls, ['preflight'], 'only A ran');
 });
 
+test("prepare (lowering the TTL ahead) of B is refused while A, which holds the same DNS record, is under way; a schema shared alone does not stop it, and A released it goes ahead", async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const lowered: string[] = [];
+  const ttl = { lower: async (dns: Plan['dns'], ttl: number) => (lowered.push(`${dns.name} ${ttl}`), { previousTtl: 3600, ttl, changed: true }) };
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), ttl });
+  t.after(() => engine.close());
+
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'fallback', 'alice').done).state, 'fallback');
+  const b = engine.create(planB((p) => void (p.dns = { provider: 'cf-main', zone: 'Example.COM.', name: 'WWW.example.com.' })), 'bob');
+  await assert.rejects(engine.prepare(b.id, 'bob'), (err: unknown) => {
+    assert.ok(err instanceof SwitchyardError, String(err));
+    assert.equal(err.code, 'SY_CONFLICT');
+    assert.equal(err.httpStatus, 409);
+    assert.match(err.message, new RegExp(`^cutover ${a.id} is fallback and shares DNS record www\\.example\\.com A in zone example\\.com at provider cf-main with cutover ${b.id}; `));
+    assert.ok(err.message.endsWith(`release it (POST /v1/cutovers/${a.id}/release, once it is in its fallback window), then prepare again`), err.message);
+    assert.deepEqual(err.details, { blockedBy: [{ id: a.id, state: 'fallback', shared: [{ kind: 'dns', description: 'DNS record www.example.com A in zone example.com at provider cf-main' }] }] });
+    return true;
+  });
+  assert.deepEqual(lowered, [], 'the record was not touched');
+  const refused = store.audit.forCutover(b.id).filter((r) => r.action === 'prepare');
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]!.tokenName, 'bob');
+  assert.deepEqual((refused[0]!.detail?.blockedBy as Array<{ id: string }>).map((x) => x.id), [a.id]);
+
+  // Another record, sharing only the production schema with A: prepare touches the record only.
+  const c = engine.create(planB((p) => {
+    p.production = { agent: 'prod-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+    p.database = { staging: 'shop_staging', production: 'production_db' };
+  }), 'carol');
+  assert.equal((await engine.prepare(c.id, 'carol')).ttl, 300);
+
+  engine.release(a.id, 'alice');
+  assert.equal((await engine.prepare(b.id, 'bob')).ttl, 300);
+  assert.deepEqual(lowered, ['shop.example.com 300', 'WWW.example.com. 300']);
+});
+
 test('sharing nothing: both advance and interleave freely, each to its fallback window', async (t) => {
   const { store } = tempStore(t);
   const world = new FakeWorld();

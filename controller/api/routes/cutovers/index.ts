@@ -266,7 +266,15 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
         summary: 'Lower the record TTL now, ahead of the switch, so preflight finds it low for ttlLeadHours',
         params: IdParams,
         body: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()])),
-        response: { 200: PrepareResultSchema, ...problemResponses(401, 403, 404, 409, 502) },
+        response: {
+          200: PrepareResultSchema,
+          ...problemResponses(401, 403, 404, 502),
+          409: problemResponse(
+            409,
+            'Conflict with the current state: the cutover is over, rolling back or past the switch, or another cutover that has started and is not over ' +
+              'holds the same DNS record (provider, zone, name, type); `detail` names that cutover and its state (`details.blockedBy`): roll it back or release it, then prepare again',
+          ),
+        },
       },
     },
     async (request) => cutovers.prepare(request.params.id, requirePrincipal(request).name),
