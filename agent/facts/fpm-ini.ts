@@ -3,6 +3,7 @@
 // cli/php.ini with memory_limit = -1) and in the Docker images is not the CLI's.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { debianFpmRelease, sameRelease } from '../../shared/php-release.js';
 import type { PhpFacts } from '../../shared/proto-gen/switchyard/v1/PhpFacts.js';
 import type { PhpFpmFacts } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
 import type { Collected } from './collected.js';
@@ -106,8 +107,8 @@ export async function collectFpmIni(fpmFiles: string[]): Promise<Collected<FpmIn
  */
 export function fpmIniDefaults(fpm: FpmIniFacts, php: PhpFacts): Record<string, string> {
   if (!fpm.ini_path || fpm.ini_error || !php.present || php.error || php.ini_error) return {};
-  const fpmVersion = /\/php\/(\d+\.\d+)\/fpm\/php\.ini$/.exec(fpm.ini_path)?.[1];
-  if (fpmVersion !== undefined && !(php.version ?? '').startsWith(`${fpmVersion}.`)) return {};
+  const fpmVersion = debianFpmRelease(fpm.ini_path);
+  if (fpmVersion !== undefined && !sameRelease(fpmVersion, php.version ?? '')) return {};
   const out: Record<string, string> = {};
   for (const name of php.ini_defaults ?? []) {
     if (!Object.hasOwn(fpm.ini ?? {}, name) && Object.hasOwn(php.ini ?? {}, name)) out[name] = php.ini![name]!;

@@ -52,8 +52,9 @@ export const PHP_PARITY_INI = [
 // are read from the loaded ini files (last one wins, as PHP does). Missing settings (no opcache)
 // are left out. A setting no loaded file sets (get_cfg_var false) and the CLI does not force has
 // PHP's built-in default, which PHP-FPM has too when its own files leave it unset: listed apart.
+// One the CLI forces and no file sets is the CLI's forced value, not FPM's: listed apart too.
 export const CLI_FORCED = ['max_execution_time', 'max_input_time', 'output_buffering'];
-const INI_SCRIPT = `$f=array_filter(array_merge([php_ini_loaded_file()],array_map('trim',explode(',',(string)php_ini_scanned_files()))));$fromFiles=[];foreach($f as $p){$a=@parse_ini_file($p,false,INI_SCANNER_RAW);if(is_array($a))foreach(${JSON.stringify(CLI_FORCED).replace(/"/g, "'")} as $k)if(array_key_exists($k,$a))$fromFiles[$k]=$a[$k];}$o=[];$d=[];foreach(json_decode($argv[1]) as $k){$v=array_key_exists($k,$fromFiles)?$fromFiles[$k]:ini_get($k);if($v===false)continue;$o[$k]=(string)$v;if(get_cfg_var($k)===false&&!in_array($k,${JSON.stringify(CLI_FORCED).replace(/"/g, "'")},true))$d[]=$k;}echo json_encode(['ini'=>(object)$o,'defaults'=>$d]);`;
+const INI_SCRIPT = `$f=array_filter(array_merge([php_ini_loaded_file()],array_map('trim',explode(',',(string)php_ini_scanned_files()))));$fromFiles=[];foreach($f as $p){$a=@parse_ini_file($p,false,INI_SCANNER_RAW);if(is_array($a))foreach(${JSON.stringify(CLI_FORCED).replace(/"/g, "'")} as $k)if(array_key_exists($k,$a))$fromFiles[$k]=$a[$k];}$o=[];$d=[];$h=[];foreach(json_decode($argv[1]) as $k){$forced=in_array($k,${JSON.stringify(CLI_FORCED).replace(/"/g, "'")},true);$v=array_key_exists($k,$fromFiles)?$fromFiles[$k]:ini_get($k);if($v===false)continue;$o[$k]=(string)$v;if($forced&&!array_key_exists($k,$fromFiles))$h[]=$k;if(get_cfg_var($k)===false&&!$forced)$d[]=$k;}echo json_encode(['ini'=>(object)$o,'defaults'=>$d,'forced'=>$h]);`;
 
 /** Module names from `php -m`: both sections, lower-cased so "Zend OPcache" matches across builds. */
 export function parsePhpModules(output: string): string[] {
@@ -69,12 +70,14 @@ export interface PhpIniRead {
   ini: Record<string, string>;
   /** Settings of `ini` at PHP's built-in default (no loaded file sets them, the CLI does not force them). */
   defaults: string[];
+  /** Settings of `ini` the CLI forces and no loaded file sets: the CLI's value, not PHP-FPM's. */
+  forced: string[];
 }
 
 /**
- * What the INI script prints: `{"ini": {...}, "defaults": [...]}`, or a bare settings object (a
- * php that does not say which are defaults: none are taken for one). Anything else is an error
- * naming what came back.
+ * What the INI script prints: `{"ini": {...}, "defaults": [...], "forced": [...]}`, or a bare
+ * settings object (a php that does not say which are defaults: none are taken for one). Anything
+ * else is an error naming what came back.
  */
 export function parsePhpIni(output: string): PhpIniRead {
   let parsed: unknown;
@@ -89,15 +92,15 @@ export function parsePhpIni(output: string): PhpIniRead {
   const values = wrapped ? (parsed.ini as Record<string, unknown>) : parsed;
   const wanted = new Set<string>(PHP_PARITY_INI);
   const ini = Object.fromEntries(Object.entries(values).filter(([k]) => wanted.has(k)).map(([k, v]) => [k, String(v)]));
-  const defaults = wrapped ? (parsed.defaults as unknown[]).filter((k): k is string => typeof k === 'string' && Object.hasOwn(ini, k)) : [];
-  return { ini, defaults: [...new Set(defaults)].sort() };
+  const listed = (x: unknown): string[] => [...new Set((Array.isArray(x) ? x : []).filter((k): k is string => typeof k === 'string' && Object.hasOwn(ini, k)))].sort();
+  return { ini, defaults: wrapped ? listed(parsed.defaults) : [], forced: wrapped ? listed(parsed.forced).filter((k) => CLI_FORCED.includes(k)) : [] };
 }
 
-async function readIni(binary: string, env: ToolEnv): Promise<{ ini: Record<string, string>; ini_defaults: string[] } | { ini_error: string }> {
+async function readIni(binary: string, env: ToolEnv): Promise<{ ini: Record<string, string>; ini_defaults: string[]; ini_forced: string[] } | { ini_error: string }> {
   try {
     const out = await runTool(binary, ['-r', INI_SCRIPT, JSON.stringify(PHP_PARITY_INI)], env);
     const read = parsePhpIni(out.stdout);
-    return { ini: read.ini, ini_defaults: read.defaults };
+    return { ini: read.ini, ini_defaults: read.defaults, ini_forced: read.forced };
   } catch (err) {
     // The command line holds only the script: safe to report as runTool words it.
     return { ini_error: errorMessage(err).replace(INI_SCRIPT, '<settings script>') };

@@ -5,6 +5,7 @@ import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.j
 import { parseEnvUnreadableNote } from '../../shared/env-note.js';
 import type { ParityRow, ParityStatus, ParityTable } from '../../shared/parity.js';
 import { phpFlag } from '../../shared/php-flag.js';
+import { debianFpmRelease, sameRelease } from '../../shared/php-release.js';
 import { timespanMicros } from '../../shared/systemd-timespan.js';
 import { vhostRows, type VhostHosts } from './vhost.js';
 
@@ -429,7 +430,12 @@ function fpmIniSource(f: Facts__Output, name: string): { value: string; label: s
     if (Object.hasOwn(fpm.ini ?? {}, name)) return { value: fpm.ini[name]!, label: 'fpm php.ini' };
     if (Object.hasOwn(fpm.ini_default ?? {}, name)) return { value: fpm.ini_default[name]!, label: 'PHP default' };
     // Left to PHP's default, which the CLI cannot tell here.
-    const why = !php?.present ? 'no PHP CLI to ask' : php.error || php.ini_error ? "the PHP CLI's settings could not be read" : Object.hasOwn(php.ini ?? {}, name) ? "the PHP CLI's own php.ini sets it, or the CLI forces it" : undefined;
+    const release = debianFpmRelease(fpm.ini_path);
+    const otherRelease = release !== undefined && !sameRelease(release, php?.version ?? '');
+    const cliSays = otherRelease
+      ? `PHP-FPM is ${release} and the PHP CLI ${php?.version || 'of an unknown version'}: other releases, so PHP's default cannot be read from the CLI`
+      : "the PHP CLI's own php.ini sets it, or the CLI forces it";
+    const why = !php?.present ? 'no PHP CLI to ask' : php.error || php.ini_error ? "the PHP CLI's settings could not be read" : Object.hasOwn(php.ini ?? {}, name) ? cliSays : undefined;
     if (why !== undefined) return { what: `php-fpm php.ini setting ${name}`, unknown: `not set in PHP-FPM's ${fpm.ini_path} or ${fpm.ini_scan_dir}/*.ini, and PHP's default for it is not known (${why})` };
     // Not a setting of this PHP (opcache.* without OPcache): as for the CLI, not made up.
     return undefined;
@@ -438,6 +444,8 @@ function fpmIniSource(f: Facts__Output, name: string): { value: string; label: s
   // This side's php.ini could not be read: its gap (php.ini.) is told in the table already.
   if (php.error || php.ini_error) return { unknown: '' };
   if (!Object.hasOwn(php.ini ?? {}, name)) return undefined;
+  // No php.ini sets it and the CLI forces it (max_execution_time 0, where FPM's default is 30).
+  if ((php.ini_forced ?? []).includes(name)) return { what: `php-fpm php.ini setting ${name}`, unknown: "the PHP CLI forces it; FPM's php.ini was not found" };
   return { value: php.ini[name]!, label: 'CLI php.ini' };
 }
 

@@ -49,7 +49,7 @@ export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {})
       flavor: 'mariadb',
       variables: { sql_mode: 'STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION', time_zone: 'SYSTEM', max_allowed_packet: '16777216' },
     },
-    php: { present: true, binary: '/usr/bin/php', version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: { memory_limit: '256M', upload_max_filesize: '64M', 'date.timezone': 'UTC', disable_functions: '' }, ini_error: '', ini_defaults: [] },
+    php: { present: true, binary: '/usr/bin/php', version: '8.2.18', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: { memory_limit: '256M', upload_max_filesize: '64M', 'date.timezone': 'UTC', disable_functions: '' }, ini_error: '', ini_defaults: [], ini_forced: [] },
     web_servers: [{ kind: 'nginx', binary: '/usr/sbin/nginx', version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], error: '', ...NO_VHOSTS }],
     env: [],
     env_unreadable: [],

@@ -52,6 +52,7 @@ test('a fake php first on PATH is asked for its version and modules', async (t) 
     modules: ['core', 'gd', 'mysqli', 'zend opcache'],
     ini: { memory_limit: '256M', 'date.timezone': 'UTC', disable_functions: 'exec' },
     ini_defaults: [],
+    ini_forced: [],
   });
   assert.deepEqual(notes, []);
   assert.equal(JSON.stringify(facts).includes('Redis-Pa55'), false, 'a setting not asked for never leaves the host');

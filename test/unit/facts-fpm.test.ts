@@ -144,7 +144,7 @@ test('parity: a pool memory_limit lower on production differs though php.ini is 
   assert.equal(allowed.rows.find((r) => r.key === 'php.fpm.www:session.save_path')?.status, 'allowed');
 
   // A setting one pool overrides and the other does not, on a host without a PHP CLI to read php.ini with, is on one side only.
-  const noCli = { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '', ini_defaults: [] };
+  const noCli = { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '', ini_defaults: [], ini_forced: [] };
   const onlyStaging = compareRuntimeFacts(s, { ...p, php: noCli, php_fpm: { ...p.php_fpm!, settings: p.php_fpm!.settings.filter((x) => x.name !== 'date.timezone') } }, names);
   assert.equal(onlyStaging.rows.find((r) => r.key === 'php.fpm.www:date.timezone')?.status, 'missing');
 

@@ -142,12 +142,49 @@ test("a setting FPM's files leave unset takes PHP's built-in default, as the CLI
   assert.deepEqual([row(table, 'php.fpm.www:display_errors').production, row(table, 'php.fpm.www:display_errors').status], ['on (PHP default)', 'differs']);
 });
 
-test("the CLI settings script's answer says which settings are at PHP's default; a bare settings object gives none", () => {
+test("the CLI settings script's answer says which settings are at PHP's default and which the CLI forces; a bare settings object gives neither", () => {
   assert.deepEqual(parsePhpIni('{"ini":{"memory_limit":"-1","display_errors":"1","session.save_path":"x"},"defaults":["display_errors","session.save_path"]}'), {
     ini: { memory_limit: '-1', display_errors: '1' },
     defaults: ['display_errors'],
+    forced: [],
   });
-  assert.deepEqual(parsePhpIni('{"memory_limit":"256M"}'), { ini: { memory_limit: '256M' }, defaults: [] });
+  // Only settings the CLI does force, and that are in the answer, are taken for forced.
+  assert.deepEqual(parsePhpIni('{"ini":{"max_execution_time":"0","max_input_time":"60","memory_limit":"-1"},"defaults":[],"forced":["max_execution_time","memory_limit","output_buffering"]}'), {
+    ini: { max_execution_time: '0', max_input_time: '60', memory_limit: '-1' },
+    defaults: [],
+    forced: ['max_execution_time'],
+  });
+  assert.deepEqual(parsePhpIni('{"memory_limit":"256M"}'), { ini: { memory_limit: '256M' }, defaults: [], forced: [] });
+});
+
+test("no FPM php.ini found: a setting the PHP CLI forces and no php.ini sets is unknown, not the CLI's forced value; one a php.ini sets is the CLI php.ini's", async (t) => {
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': '[www]\nphp_value[max_execution_time] = 0\nphp_value[max_input_time] = 60\n' }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const elsewhere = await fpmFacts(tree(t, { 'srv/pools/www.conf': BARE_POOL }), 'srv/pools/*.conf');
+  assert.equal(elsewhere.ini_path, '');
+  // The CLI reports max_execution_time 0 (forced: FPM's default is 30) and max_input_time 60 from its php.ini.
+  const cli = { ...host('p', elsewhere, { max_execution_time: '0', max_input_time: '60' }) };
+  const production = { ...cli, php: { ...cli.php!, ini_forced: ['max_execution_time'] } };
+  const table = compareRuntimeFacts(host('s', staging, {}), production, names);
+  const met = row(table, 'php.fpm.www:max_execution_time');
+  assert.deepEqual([met.production, met.unreadable, met.status === 'equal'], ['unknown', true, false]);
+  assert.deepEqual(
+    (table.unreadable ?? []).filter((u) => u.side === 'production' && u.what === 'php-fpm php.ini setting max_execution_time').map((u) => u.error),
+    ["the PHP CLI forces it; FPM's php.ini was not found"],
+  );
+  const mit = row(table, 'php.fpm.www:max_input_time');
+  assert.deepEqual([mit.production, mit.status], ['60 (CLI php.ini)', 'equal']);
+});
+
+test("Debian FPM of another PHP release than the CLI: a setting FPM's files leave unset is unknown because the releases differ, naming both", async (t) => {
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const production = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': BARE_POOL, 'etc/php/8.2/fpm/php.ini': 'memory_limit = 128M\n' }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const p = host('p', production, { memory_limit: '-1', error_reporting: '32767', display_errors: '1' }, ['error_reporting']);
+  const table = compareRuntimeFacts(host('s', staging, {}), { ...p, php: { ...p.php!, version: '8.3.1' } }, names);
+  const er = row(table, 'php.fpm.www:error_reporting');
+  assert.deepEqual([er.production, er.unreadable], ['unknown', true]);
+  const why = (table.unreadable ?? []).find((u) => u.side === 'production' && u.what === 'php-fpm php.ini setting error_reporting')?.error ?? '';
+  assert.match(why, /PHP's default for it is not known \(PHP-FPM is 8\.2 and the PHP CLI 8\.3\.1: other releases, so PHP's default cannot be read from the CLI\)$/);
+  assert.doesNotMatch(why, /php\.ini sets it|forces it/);
 });
 
 test("two FPM installs' pool files read: FPM's php.ini is unknown, said once; no FPM php.ini found: the CLI's, labelled so", async (t) => {

@@ -53,7 +53,7 @@ test('a different value differs, a one-sided key is missing, an absent module re
 });
 
 test('software missing on one side makes its rows missing rather than absent', () => {
-  const t = compareRuntimeFacts(mockFacts('s'), mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '', ini_defaults: [] } }), names);
+  const t = compareRuntimeFacts(mockFacts('s'), mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '', ini_defaults: [], ini_forced: [] } }), names);
   assert.equal(row(t, 'php.version').status, 'missing');
   assert.equal(row(t, 'php.module.gd').production, null);
   assert.equal(row(t, 'php.module.gd').status, 'missing');
@@ -89,7 +89,7 @@ test('php settings unreadable on a side are flagged unreadable there (differs: n
   assert.equal(row(t, 'php.version').unreadable, undefined, 'rows that were read carry no flag');
   assert.deepEqual(t.unreadable, [{ side: 'production', agent: 'prod-1', what: 'php settings (/usr/bin/php)', error: 'php -r <settings script>: exited with 255' }]);
 
-  const old = mockFacts('p', { php: { ...s.php!, ini: {}, ini_error: '', ini_defaults: [] } });
+  const old = mockFacts('p', { php: { ...s.php!, ini: {}, ini_error: '', ini_defaults: [], ini_forced: [] } });
   const o = compareRuntimeFacts(s, old, names);
   assert.deepEqual([row(o, 'php.ini.memory_limit').status, row(o, 'php.ini.memory_limit').unreadable], ['differs', true]);
   assert.equal(o.summary.differs, o.summary.unknown, 'only the unreadable rows differ');
@@ -156,7 +156,7 @@ test('allowDiffer also accepts a key on one side only: a variable one server ver
   assert.equal(row(t, 'mysql.transaction_isolation').status, 'missing', 'not listed');
   assert.equal(t.summary.missing, 1);
   // ~patch compares two versions; a version on one side only is not a patch release.
-  const noPhp = mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '', ini_defaults: [] } });
+  const noPhp = mockFacts('p', { php: { present: false, binary: 'php', version: '', modules: [], error: '', ini: {}, ini_error: '', ini_defaults: [], ini_forced: [] } });
   assert.equal(row(compareRuntimeFacts(mockFacts('s'), noPhp, { ...names, allowDiffer: ['php.version~patch'] }), 'php.version').status, 'missing');
 });
 

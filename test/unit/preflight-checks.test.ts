@@ -107,7 +107,7 @@ test('staging asset roots: a root the staging agent does not have fails prefligh
 test('runtime parity: a difference fails naming the key unless allowed; TLS rows are left to the TLS check', async () => {
   const plan = fakePlan();
   const staging = mockFacts('staging-1', { tls: [cert('staging.example.com')] });
-  const production = mockFacts('prod-1', { php: { present: true, binary: '/usr/bin/php', version: '8.3.1', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: mockFacts('x').php!.ini, ini_error: '', ini_defaults: [] }, tls: [cert('www.example.com')] });
+  const production = mockFacts('prod-1', { php: { present: true, binary: '/usr/bin/php', version: '8.3.1', modules: ['core', 'gd', 'mysqli', 'zend opcache'], error: '', ini: mockFacts('x').php!.ini, ini_error: '', ini_defaults: [], ini_forced: [] }, tls: [cert('www.example.com')] });
   const { ctx, evidence } = ctxFor(plan, { staging, production });
   const out = await runtimeParityCheck()(ctx);
   assert.equal(out[0]!.status, 'fail');

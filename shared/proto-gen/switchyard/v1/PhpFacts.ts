@@ -10,6 +10,7 @@ export interface PhpFacts {
   'ini'?: ({[key: string]: string});
   'ini_error'?: (string);
   'ini_defaults'?: (string)[];
+  'ini_forced'?: (string)[];
 }
 
 export interface PhpFacts__Output {
@@ -21,4 +22,5 @@ export interface PhpFacts__Output {
   'ini': ({[key: string]: string});
   'ini_error': (string);
   'ini_defaults': (string)[];
+  'ini_forced': (string)[];
 }
