@@ -24,7 +24,7 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { asideSchemas, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, moveAside, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
+import { asideSchemas, forgetLiveToo, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, moveAside, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
 import type { ProductionOnlyStore } from './preflight.js';
 import { TOO_MANY } from './last-rows.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
@@ -289,6 +289,9 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
       const base = new Map<string, SideMark | undefined>();
       for (const [name, p] of plans) base.set(name, verdicts.get(name)!.prod.holds ? p.prodMark : prodMarkNow(name));
       const proven = await repair(opts, snap, prod, report, recopy, extra, objectsDiffering, log, base, algo, early);
+      // Rows kept aside before this repair, or a failed one's, are no longer live as well: said so, or
+      // keep would take those the live table held then for live still. Left, keep takes no fewer.
+      await forgetLiveToo(meta, opts.targetSchema).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'the notes of the rows kept aside before the repair while live were not cleared'));
       // Otherwise, production's sums of a repaired table are proven only by a read after a mark
       // past this second: a foreign write racing the repair must not hide behind ours.
       const second = await serverSecond(meta);

@@ -38,6 +38,60 @@ export const JOINED = 'JOINED';
 export const LANDING = 'LANDING';
 export const LANDED = 'LANDED';
 
+/**
+ * The kind of a `__sy_last`.`__sy_kept` entry noting the row copies of a table without a key that
+ * sync kept aside before its repair while they stayed live (name: the table; create_sql: JSON of
+ * the algorithm and the live table's copies by row hash then). A sync that fails after that leaves
+ * them in both places: keep merges only the copies the live table has lost since, not the rows
+ * again beside themselves. A keyed row needs no note: keep finds it live under its key. Cleared by
+ * the sync whose repair completes (the live tables are staging's then).
+ */
+export const LIVE_TOO = 'LIVE_TOO';
+
+/**
+ * Notes in `ledger` (inside the caller's transaction, the join's) how many copies of each
+ * recorded row hash the live tables of `records` without a key hold now (see LIVE_TOO).
+ */
+export async function noteLiveToo(conn: Connection, ledger: string, schema: string, tables: Map<string, Table>, records: LiveRecord[]): Promise<void> {
+  for (const r of records) {
+    const t = tables.get(r.table);
+    if (r.rowHash === '' || r.rowHash === TOO_MANY || t === undefined) continue;
+    const hashes = r.keys.map((k) => k[0]?.toString('latin1') ?? '').filter((h) => /^\d{1,20}$/.test(h));
+    if (hashes.length === 0) continue;
+    const before = await liveTooCopies(conn, ledger, r.table, r.rowHash);
+    const copies = await liveCopies(conn, schema, t, r.rowHash as ChecksumAlgo, hashes);
+    // Noted again (a preflight found them live again and sync kept them again): the most they were.
+    for (const [h, c] of before) if (c > (copies.get(h) ?? 0n)) copies.set(h, c);
+    await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LIVE_TOO}' AND name = ?`, [r.table]);
+    const json = JSON.stringify({ algo: r.rowHash, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])) });
+    await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${LIVE_TOO}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [r.table, json]);
+  }
+}
+
+/** The copies by row hash `ledger` notes the live `table` held when sync kept them aside (see LIVE_TOO); none under another algorithm. */
+export async function liveTooCopies(conn: Connection, ledger: string, table: string, algo: string): Promise<Map<string, bigint>> {
+  const r = await rows<{ j: string }>(conn, `SELECT create_sql AS j FROM ${ledger} WHERE kind = '${LIVE_TOO}' AND name = ?`, [table]);
+  const out = new Map<string, bigint>();
+  if (r.length === 0) return out;
+  const note = JSON.parse(String(r[0]!.j)) as { algo: string; copies: Record<string, string> };
+  if (note.algo !== algo) return out;
+  for (const [h, c] of Object.entries(note.copies)) out.set(h, BigInt(c));
+  return out;
+}
+
+/** How many copies of each of `hashes` (digits, checked by the caller) `schema`.`t` holds. */
+export async function liveCopies(conn: Connection, schema: string, t: Table, algo: ChecksumAlgo, hashes: string[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  for (let i = 0; i < hashes.length; i += 1000) {
+    const r = await rows<{ h: string | number; n: string | number }>(
+      conn,
+      `SELECT CAST(__sy_h AS CHAR) AS h, COUNT(*) AS n FROM (SELECT ${rowHashSql(t, algo)} AS __sy_h FROM ${qt(schema, t.name)}) r WHERE __sy_h IN (${hashes.slice(i, i + 1000).join(', ')}) GROUP BY __sy_h`,
+    );
+    for (const x of r) out.set(String(x.h), BigInt(x.n));
+  }
+  return out;
+}
+
 const JOIN_KEYS = '__sy_join_keys';
 const JOIN_HASHES = '__sy_join_hashes';
 const JOIN_ROWS = '__sy_join_rows';

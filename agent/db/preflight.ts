@@ -12,7 +12,7 @@ import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/Prefl
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
 import { closeConn, connect, dbError, errnoOf, rows, type DbTarget } from './connect.js';
 import { dupEntry, ER_DUP_ENTRY } from './dup-entry.js';
-import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
+import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName, KEPT_TABLE } from './sql.js';
 import { inspectSchema, inspectObjects, exactValue, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
 import { referencedTables } from './compare.js';
@@ -21,7 +21,7 @@ import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
 import { copyInPlace, dropRolledTrash, forgetLanded, forgetRolledBack, landedRecords, lastSchema, rolledBackRecords } from './swap.js';
-import { TOO_MANY } from './last-rows.js';
+import { TOO_MANY, liveCopies, liveTooCopies } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
 
@@ -575,6 +575,10 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     // again after a rollback): merged from the newer record only, as a keyed row is.
     const offsets = new Map<string, number>();
     const groups = new Map<string, number>();
+    // Per table without a key: the copies by row hash the live table has lost since sync kept them
+    // aside while they stayed live (a sync that failed after, LIVE_TOO), at most that many to merge.
+    const lostSince = new Map<string, Map<string, bigint> | undefined>();
+    const lastLedger = (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [lastSchema(schema), KEPT_TABLE])).length > 0;
     for (const [i, { r, t, old, prev }] of places.entries()) {
       const { table: name, keys } = r;
       const algo = r.rowHash;
@@ -582,6 +586,12 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         // No key, so none to collide on: the extra copies come back (a UNIQUE key staging's
         // table may have is caught as the rows go in).
         const won = hashWinner.get(name)!;
+        if (!lostSince.has(name)) {
+          const noted = lastLedger ? await liveTooCopies(conn, qt(lastSchema(schema), KEPT_TABLE), name, algo) : new Map<string, bigint>();
+          const now = noted.size === 0 ? undefined : await liveCopies(conn, schema, t, algo as ChecksumAlgo, [...noted.keys()]);
+          lostSince.set(name, now === undefined ? undefined : new Map([...noted].map(([h, c]) => [h, c > (now.get(h) ?? 0n) ? c - (now.get(h) ?? 0n) : 0n])));
+        }
+        const lost = lostSince.get(name);
         const mine: Key[] = [];
         const over: string[] = [];
         let overRows = 0;
@@ -589,8 +599,16 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
           const h = k[0]!.toString('latin1');
           const n = BigInt(k[1]!.toString('latin1'));
           const w = won.get(h)!;
-          if (w.place === i) mine.push(k);
-          else if (n > w.copies) {
+          if (w.place === i) {
+            const most = lost?.get(h);
+            if (most === undefined) mine.push(k);
+            else {
+              // The rest are live still: merged again, they would be there twice.
+              const take = n < most ? n : most;
+              lost!.set(h, most - take);
+              if (take > 0n) mine.push([k[0]!, Buffer.from(take.toString(), 'latin1')]);
+            }
+          } else if (n > w.copies) {
             over.push(`row hash ${h}`);
             overRows += Number(n - w.copies);
           }

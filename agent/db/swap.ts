@@ -9,7 +9,7 @@ import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { errnoOf, rows } from './connect.js';
-import { JOINED, LANDED, LANDING, joinRecordedRows, noteLanded, noteLandedNow, noteLanding, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { JOINED, LANDED, LANDING, LIVE_TOO, joinRecordedRows, noteLanded, noteLandedNow, noteLanding, noteLiveToo, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -331,7 +331,14 @@ export async function keepRecordedInLast(conn: Connection, target: string, curre
   await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   await createKeptTable(conn, last, true);
   try {
-    await joinLast(conn, target, current, todo, logger, true, (c) => noteLandedNow(c, qt(last, KEPT_TABLE), todo));
+    // The rows stay live until the repair replaces them: one that fails leaves them in both places,
+    // and what keep may take from here of a table without a key is noted with them (LIVE_TOO).
+    const ledger = qt(last, KEPT_TABLE);
+    const tables = new Map(current.tables.map((t) => [t.name, t]));
+    await joinLast(conn, target, current, todo, logger, true, async (c) => {
+      await noteLandedNow(c, ledger, todo);
+      await noteLiveToo(c, ledger, target, tables, todo);
+    });
   } catch (err) {
     if (!ledgerExisted) {
       const [n] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(last, KEPT_TABLE)}`).catch(() => [{ n: 1 }]);
@@ -342,6 +349,18 @@ export async function keepRecordedInLast(conn: Connection, target: string, curre
   }
   logger.info({ kept: last, tables: todo.map((r) => r.table) }, 'production-only rows recorded in the live tables kept aside before sync repairs them');
   return todo;
+}
+
+/**
+ * A sync's repair completed: the live tables are staging's, so no row kept aside before it is
+ * live too any more (LIVE_TOO). A ledger left empty goes.
+ */
+export async function forgetLiveToo(conn: Connection, target: string): Promise<void> {
+  const last = lastSchema(target);
+  if (!(await tableExists(conn, last, KEPT_TABLE))) return;
+  await conn.query(`DELETE FROM ${qt(last, KEPT_TABLE)} WHERE kind = '${LIVE_TOO}'`);
+  const [n] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(last, KEPT_TABLE)}`);
+  if (Number(n?.n ?? 1) === 0) await conn.query(`DROP TABLE IF EXISTS ${qt(last, KEPT_TABLE)}`);
 }
 
 export interface SwapResult {

@@ -8,6 +8,13 @@ import { streamCall, unaryCall } from '../helpers/db-fixture.js';
 import { twoAgents } from '../helpers/db-pair.js';
 import type { PreflightReport__Output } from '../../shared/proto-gen/switchyard/v1/PreflightReport.js';
 import type { MergeReport__Output } from '../../shared/proto-gen/switchyard/v1/MergeReport.js';
+import type { Connection } from 'mysql2/promise';
+import { openDatabase } from '../../shared/state/sqlite.js';
+import { DB_MIGRATIONS } from '../../agent/db/freeze.js';
+import { ProductionOnlyStore } from '../../agent/db/preflight.js';
+import { compareDatabases } from '../../agent/db/compare.js';
+import { GrpcSourcePeer, type SourcePeer } from '../../agent/db/peer.js';
+import { silentLogger } from '../../shared/logger.js';
 
 test('sync after a preflight of the live copy: the production-only rows it recorded are kept in __sy_last before the repair replaces their chunks, and keep merges them back', async (t) => {
   const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s: stag, p: prod }) => {
@@ -46,3 +53,103 @@ test('sync after a preflight of the live copy: the production-only rows it recor
   assert.deepEqual((await p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }]);
   assert.deepEqual((await p.query("SELECT page, n FROM shop.hits WHERE page = '/shop/'"))[0], [{ page: '/shop/', n: 7 }]);
 });
+
+/**
+ * The setup of the test above, the agent's state shared with the test: a copy, production-only
+ * rows written on it (keyed orders 11 and 12, one row of the keyless hits), a preflight that
+ * records them in the live tables ('last'), and staging changed in the chunks that hold them.
+ */
+async function recordedAfterCopy(t: Parameters<typeof twoAgents>[0]) {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const store = new ProductionOnlyStore(state);
+  const env = await twoAgents(t, async ({ s: stag, p: prod }) => {
+    for (const c of [stag, prod]) {
+      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.orders VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      await c.query('CREATE TABLE shop.hits (page VARCHAR(20) NOT NULL, n INT NOT NULL) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.hits VALUES ('/', 1)");
+    }
+  }, { productionState: state });
+  const { s, p, prodAgent, peer, production } = env;
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.orders VALUES (11, 'webhook'), (12, 'order')");
+  await p.query("INSERT INTO shop.hits VALUES ('/shop/', 7)");
+  const report = await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.equal(Number(report.production_only_rows), 3);
+  assert.deepEqual(store.records('shop').map((r) => [r.table, r.keptIn]), [['hits', 'last'], ['orders', 'last']]);
+  await s.query("UPDATE shop.orders SET v = 'A' WHERE id = 1");
+  await s.query("INSERT INTO shop.hits VALUES ('/about/', 2)");
+  const target = { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password, lockWaitSeconds: 1 };
+  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '', peer_name: '' }, { insecure: true });
+  t.after(() => source.close());
+  return { ...env, store, target, source };
+}
+
+/** A sync whose repair fails (staging stops streaming rows) after the recorded rows were kept aside. */
+async function syncStoppedAfterKeepingAside(env: Awaited<ReturnType<typeof recordedAfterCopy>>): Promise<void> {
+  const failing: SourcePeer = Object.assign(Object.create(env.source) as SourcePeer, {
+    // eslint-disable-next-line require-yield
+    streamTable: async function* (): AsyncIterable<Buffer> {
+      throw new Error('staging went away');
+    },
+  });
+  await assert.rejects(
+    compareDatabases({ target: env.target, peer: failing, sourceSchema: 'shop', targetSchema: 'shop', repair: true, parallelism: 2, targetMs: 500, logger: silentLogger(), productionOnly: env.store }),
+    /staging went away/,
+  );
+  // Nothing repaired: the rows are live still, and in __sy_last too.
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }]);
+  assert.deepEqual((await env.p.query("SELECT page, n FROM shop.hits WHERE page = '/shop/'"))[0], [{ page: '/shop/', n: 7 }]);
+  assert.deepEqual((await env.p.query('SELECT id FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11 }, { id: 12 }]);
+  assert.deepEqual((await env.p.query('SELECT page FROM shop__sy_last.hits'))[0], [{ page: '/shop/' }]);
+  assert.deepEqual((await env.p.query("SELECT name FROM shop__sy_last.__sy_kept WHERE kind = 'LIVE_TOO'"))[0], [{ name: 'hits' }], 'noted: the keyless row is live too');
+}
+
+const hitsRows = async (p: Connection) => (await p.query('SELECT page, n FROM shop.hits ORDER BY page, n'))[0];
+
+test('a sync that fails after it kept the recorded rows aside, and no sync after it: keep leaves them once in the live tables, neither doubled nor lost', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'webhook' }, { id: 12, v: 'order' }]);
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/shop/', n: 7 }], 'the keyless row once, not twice');
+});
+
+test('a sync that fails after it kept the recorded rows aside, then a preflight again: keep still merges each row once', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  // The rows are live still: this preflight finds them again, beside the record of them in __sy_last.
+  await unaryCall<object, PreflightReport__Output>(env.prodAgent.client, 'PreflightDatabase', { peer: env.peer });
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }]);
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/shop/', n: 7 }], 'the keyless row once, not twice');
+});
+
+test('a sync that fails after it kept the recorded rows aside, then the sync run again: the repair completes and keep merges each row once', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }], "the live table is staging's");
+  assert.deepEqual((await env.p.query("SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'shop__sy_last' AND TABLE_NAME LIKE '\\_\\_sy\\_%'"))[0], [], 'the note went with the repair');
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }]);
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
+});
+
+test('a sync that fails after it kept the recorded rows aside, then a DB rollback: the rows are in __sy_last once, and keep after the next copy merges each once', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await env.p.query('SELECT id FROM shop.orders ORDER BY id'))[0], [{ id: 1 }, { id: 2 }, { id: 3 }], "production's own tables are live");
+  assert.deepEqual((await env.p.query('SELECT id FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11 }, { id: 12 }]);
+  assert.deepEqual((await env.p.query('SELECT page FROM shop__sy_last.hits'))[0], [{ page: '/shop/' }], 'kept once: the rollback did not join them again');
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'A' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'webhook' }, { id: 12, v: 'order' }]);
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
+});
+
