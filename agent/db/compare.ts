@@ -619,6 +619,8 @@ async function repair(
     // Created on production after presync (a plugin's tables, a webhook's): moved aside as
     // presync moves the tables only production has, not dropped; their triggers went above.
     await moveAside(meta, target, aside);
+    // Rows preflight recorded in them went too: their records say where, not the live tables.
+    opts.productionOnly?.movedWhole(target, aside);
     await keepTriggersAside(meta, target, aside, asideTriggers, log);
     for (const [name, schema] of aside) {
       const e = report.get(name);

@@ -133,6 +133,15 @@ export class ProductionOnlyStore {
     })();
   }
 
+  /**
+   * Sync moved tables staging lacks aside whole (`dest`: table → schema), the rows recorded in
+   * them ('last') with them: recorded where they went, `__sy_prev` ('prev', which a DB rollback
+   * puts back live) or `__sy_last` ('last-kept').
+   */
+  movedWhole(schema: string, dest: Map<string, string>): void {
+    for (const [table, to] of dest) this.move(schema, 'last', to === prevSchema(schema) ? 'prev' : 'last-kept', [table]);
+  }
+
   /** A DB rollback moved the live tables' recorded rows into `__sy_last`. */
   rolledBack(schema: string): void {
     this.move(schema, 'last', 'last-kept');
@@ -494,6 +503,11 @@ export interface MergeResult {
   notFound: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
   /** Older kept rows under a key a newer kept row took: not merged, left where they were kept. */
   superseded: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
+  /**
+   * Recorded rows of a table staging no longer has, which sync moved aside whole, rows and all:
+   * not merged (there is no live table to merge them into), kept with their table until release.
+   */
+  keptWithTable: Array<{ table: string; schema: string; rows: number }>;
 }
 
 /**
@@ -506,7 +520,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
   const recorded = store.records(schema);
   if (mode === 'discard') {
     store.clear(schema);
-    return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [] };
+    return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [], keptWithTable: [] };
   }
   const conn = await connect(target);
   // The temporary tables of recorded keys, dropped whatever happens (the connection may be reused).
@@ -535,8 +549,22 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     // other place is merged once, and a different older row is told (it stays kept aside).
     const superseded: MergeResult['superseded'] = [];
     const newestFirst = [...recorded].sort((a, b) => (a.recordedAt < b.recordedAt ? 1 : a.recordedAt > b.recordedAt ? -1 : 0));
+    // A table staging dropped since preflight recorded rows in it: sync moved it aside whole, to
+    // `__sy_prev` or `__sy_last` (asideSchemas), the record told or not. Nothing to merge into.
+    const asideWhole = new Map<string, string>();
+    for (const r of recorded.filter((x) => !live.has(x.table))) {
+      const found = await rows<{ s: string }>(conn, 'SELECT TABLE_SCHEMA AS s FROM information_schema.TABLES WHERE TABLE_NAME = ? AND TABLE_SCHEMA IN (?, ?)', [r.table, placeOf(r), placeOf(r) === prevSchema(schema) ? lastSchema(schema) : prevSchema(schema)]);
+      const where = found.map((x) => String(x.s)).sort((a, b) => (a === placeOf(r) ? -1 : b === placeOf(r) ? 1 : 0))[0];
+      if (where !== undefined) asideWhole.set(r.table, where);
+    }
+    const keptWithTable: MergeResult['keptWithTable'] = [];
     // Checked first, in the order the records are told, before anything is asked of the server.
-    const places = newestFirst.map((r) => {
+    const places = newestFirst.flatMap((r) => {
+      const whole = asideWhole.get(r.table);
+      if (whole !== undefined) {
+        keptWithTable.push({ table: r.table, schema: whole, rows: recordedRows(r) });
+        return [];
+      }
       if (r.rowHash === TOO_MANY) {
         throw new SwitchyardError('SY_PRECONDITION', `${r.table}: preflight found ${recordedRows(r)} rows only production has in this table, too many to record: keep cannot merge them back (discard them — they stay in ${placeOf(r)} until release, to merge by hand — or, for a table without a key, give it a primary key on both sides and run preflight again)`, { details: { table: r.table } });
       }
@@ -545,7 +573,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       const old = kept.get(prev)?.get(r.table);
       if (t === undefined || old === undefined) throw new SwitchyardError('SY_PRECONDITION', `${r.table}: not found in ${schema} and ${prev}; was presync run after preflight?`);
       if (dataColumns(t).map((c) => c.name).join(',') !== dataColumns(old).map((c) => c.name).join(',')) throw new SwitchyardError('SY_CONFLICT', `${r.table}: columns differ between staging's and production's table; rows cannot be merged`, { details: { table: r.table } });
-      return { r, t, old, prev };
+      return [{ r, t, old, prev }];
     });
     // Each keyed table's recorded keys, newest record first, in one temporary table: where each
     // is kept, whether the live table has it, and which record holds it first are read by joins.
@@ -760,7 +788,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       }
     }
     store.clear(schema);
-    return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound, superseded };
+    return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound, superseded, keptWithTable };
   } catch (err) {
     throw dbError(err, `merge production-only rows into ${schema}`);
   } finally {

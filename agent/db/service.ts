@@ -239,7 +239,7 @@ export class DatabaseService implements AgentService {
         if (req.mode !== 'keep' && req.mode !== 'discard') throw new SwitchyardError('SY_VALIDATION', 'mode: keep or discard', { field: 'mode' });
         this.chunks.forget(schema);
         const r = await mergeProductionOnly(this.target(), schema, req.mode, this.productionOnly);
-        return { rows_merged: r.rowsMerged, tables: r.tables, rows_not_found: r.rowsNotFound, not_found: r.notFound.map((x) => `${x.table}: ${x.rows} row${x.rows === 1 ? '' : 's'} not in ${x.schema} (${x.keys.join(', ')}${x.rows > x.keys.length ? ', …' : ''})`), superseded: r.superseded.map((x) => `${x.table}: ${x.rows} row${x.rows === 1 ? '' : 's'} in ${x.schema} under a key a newer kept row took, not merged (${x.keys.join(', ')}${x.rows > x.keys.length ? ', …' : ''})`) };
+        return { rows_merged: r.rowsMerged, tables: r.tables, rows_not_found: r.rowsNotFound, not_found: r.notFound.map((x) => `${x.table}: ${x.rows} row${x.rows === 1 ? '' : 's'} not in ${x.schema} (${x.keys.join(', ')}${x.rows > x.keys.length ? ', …' : ''})`), superseded: r.superseded.map((x) => `${x.table}: ${x.rows} row${x.rows === 1 ? '' : 's'} in ${x.schema} under a key a newer kept row took, not merged (${x.keys.join(', ')}${x.rows > x.keys.length ? ', …' : ''})`), kept_with_table: r.keptWithTable.map((x) => `${x.table}: ${x.rows} row${x.rows === 1 ? '' : 's'} kept in ${x.schema}.${x.table}, moved aside whole (staging no longer has the table): not merged`) };
       }),
       RewriteUrls: this.unary('RewriteUrls', async (req) => {
         const schema = this.allowed(req.schema, 'schema');

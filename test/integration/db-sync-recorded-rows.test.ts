@@ -153,3 +153,59 @@ test('a sync that fails after it kept the recorded rows aside, then a DB rollbac
   assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
 });
 
+test('rows recorded in a table staging drops before sync: the record follows the table sync moves aside whole, and keep merges the rest and tells those kept with it, instead of failing', async (t) => {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const store = new ProductionOnlyStore(state);
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s: stag, p: prod }) => {
+    for (const c of [stag, prod]) {
+      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.orders VALUES (1, 'a')");
+    }
+    // Staging's alone: the copy brings it, and production's own tables (in __sy_prev) lack it.
+    await stag.query('CREATE TABLE shop.notes (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+    await stag.query("INSERT INTO shop.notes VALUES (1, 'n')");
+  }, { productionState: state });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.orders VALUES (11, 'webhook')");
+  await p.query("INSERT INTO shop.notes VALUES (5, 'production')");
+  await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.deepEqual(store.records('shop').map((r) => [r.table, r.keptIn]), [['notes', 'last'], ['orders', 'last']]);
+  await s.query('DROP TABLE shop.notes');
+
+  const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
+  assert.match(sync.tables.find((x) => x.table === 'notes')!.note, /moved aside to shop__sy_prev/);
+  assert.deepEqual((await p.query('SELECT id, v FROM shop__sy_prev.notes ORDER BY id'))[0], [{ id: 1, v: 'n' }, { id: 5, v: 'production' }], 'the table went whole, rows and all');
+  assert.deepEqual(store.records('shop').map((r) => [r.table, r.keptIn]), [['notes', 'prev'], ['orders', 'last-kept']], 'each record says where its rows are');
+
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual(merged.kept_with_table, ['notes: 1 row kept in shop__sy_prev.notes, moved aside whole (staging no longer has the table): not merged']);
+  assert.deepEqual((await p.query('SELECT id FROM shop.orders ORDER BY id'))[0], [{ id: 1 }, { id: 11 }]);
+  assert.deepEqual((await p.query('SELECT id FROM shop__sy_prev.notes ORDER BY id'))[0], [{ id: 1 }, { id: 5 }], 'still kept aside, until release');
+});
+
+test('keep after a stop between the sync moving a table aside whole and the record being told: keep finds the table where it went', async (t) => {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const store = new ProductionOnlyStore(state);
+  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s: stag, p: prod }) => {
+    for (const c of [stag, prod]) {
+      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.orders VALUES (1, 'a')");
+    }
+    await stag.query('CREATE TABLE shop.notes (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+  }, { productionState: state });
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.orders VALUES (11, 'webhook')");
+  await p.query("INSERT INTO shop.notes VALUES (5, 'production')");
+  await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  await s.query('DROP TABLE shop.notes');
+  await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 });
+  // As if the agent stopped right after the RENAME: the record still says the live tables.
+  const notes = store.records('shop').find((r) => r.table === 'notes')!;
+  state.prepare("UPDATE db_production_only SET kept_in = 'last' WHERE table_name = 'notes'").run();
+  assert.equal(store.records('shop').find((r) => r.table === 'notes')!.keptIn, 'last');
+  assert.equal(notes.keys.length, 1);
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 1);
+  assert.deepEqual(merged.kept_with_table, ['notes: 1 row kept in shop__sy_prev.notes, moved aside whole (staging no longer has the table): not merged']);
+});

@@ -89,6 +89,8 @@ export interface MergeEvidence {
   notFound: string[];
   /** Older kept rows under a key a newer kept row took (kept by two attempts): not merged, left kept aside until release. */
   superseded: string[];
+  /** Recorded rows of a table staging no longer has, moved aside whole with it: not merged, kept there until release. */
+  keptWithTable: string[];
 }
 
 /** Production-only rows found by preflight: merged back (`keep`) or forgotten (`discard`). */
@@ -104,8 +106,9 @@ async function mergeProductionOnlyRows(deps: DataStepDeps, ctx: StepContext, mod
     { target_schema: ctx.plan.database!.production, mode },
     { signal: ctx.signal, timeoutMs: longCallMs(deps) },
   );
-  const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [], superseded: res.superseded ?? [] };
+  const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [], superseded: res.superseded ?? [], keptWithTable: res.kept_with_table ?? [] };
   if (merged.superseded.length > 0) ctx.logger.warn({ agent, superseded: merged.superseded }, 'older kept production-only rows under keys a newer kept row took: not merged, kept aside until release');
+  if (merged.keptWithTable.length > 0) ctx.logger.warn({ agent, keptWithTable: merged.keptWithTable }, 'recorded production-only rows of tables staging no longer has, moved aside whole with them: not merged, kept aside until release');
   if (merged.rowsNotFound > 0) ctx.logger.warn({ agent, rowsNotFound: merged.rowsNotFound, notFound: merged.notFound }, 'recorded production-only rows not found where they were kept: not merged');
   return merged;
 }
@@ -125,7 +128,8 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
       }
       const missing = merged === undefined || merged.rowsNotFound === 0 ? '' : ` — ${merged.rowsNotFound} recorded rows not found where they were kept, not merged: ${merged.notFound.slice(0, 5).join('; ')}${merged.notFound.length > 5 ? '; …' : ''}`;
       const older = merged === undefined || merged.superseded.length === 0 ? '' : ` — older kept rows under keys a newer kept row took, not merged (kept aside until release): ${merged.superseded.slice(0, 5).join('; ')}${merged.superseded.length > 5 ? '; …' : ''}`;
-      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}${older}` : undefined;
+      const withTable = merged === undefined || merged.keptWithTable.length === 0 ? '' : ` — rows of tables staging no longer has, moved aside whole with them, not merged (kept aside until release): ${merged.keptWithTable.slice(0, 5).join('; ')}${merged.keptWithTable.length > 5 ? '; …' : ''}`;
+      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}${older}${withTable}` : undefined;
       if (plan.rewrite.length === 0) {
         if (merged === undefined) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
         return { summary: `${mergedLine ?? 'production-only rows discarded'}; no rewrite rules`, evidence: { productionOnlyRows: merged } };

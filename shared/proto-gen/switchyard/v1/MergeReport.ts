@@ -8,6 +8,7 @@ export interface MergeReport {
   'rows_not_found'?: (number | string | Long);
   'not_found'?: (string)[];
   'superseded'?: (string)[];
+  'kept_with_table'?: (string)[];
 }
 
 export interface MergeReport__Output {
@@ -16,4 +17,5 @@ export interface MergeReport__Output {
   'rows_not_found': (string);
   'not_found': (string)[];
   'superseded': (string)[];
+  'kept_with_table': (string)[];
 }
