@@ -88,7 +88,6 @@ async function recordedAfterCopy(t: Parameters<typeof twoAgents>[0]) {
 /** A sync whose repair fails (staging stops streaming rows) after the recorded rows were kept aside. */
 async function syncStoppedAfterKeepingAside(env: Awaited<ReturnType<typeof recordedAfterCopy>>): Promise<void> {
   const failing: SourcePeer = Object.assign(Object.create(env.source) as SourcePeer, {
-    // eslint-disable-next-line require-yield
     streamTable: async function* (): AsyncIterable<Buffer> {
       throw new Error('staging went away');
     },
