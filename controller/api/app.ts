@@ -19,6 +19,7 @@ import { missingResource } from './missing-resource.js';
 import { installRequestLog } from './request-log.js';
 import { installExpectContinue } from './expect-continue.js';
 import { installPublicPath } from './public-path.js';
+import { withoutTrailingSlash } from './trailing-slash.js';
 import type { AgentsPort, RuntimeParityPort } from './ports.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -75,6 +76,7 @@ export function buildApp(deps: ApiDeps): ApiApp {
     // known ones ("did you mean `force`?") and a wrong type with the type that came.
     ajv: { customOptions: { removeAdditional: false, verbose: true } },
     schemaController: { compilersFactory: { buildValidator: bodyStrictValidator() } },
+    rewriteUrl: (req) => withoutTrailingSlash(req.url ?? '/'),
   }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();
 

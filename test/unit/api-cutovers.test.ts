@@ -139,6 +139,26 @@ test('GET /v1/cutovers lists newest first; GET of an unknown id is 404', async (
   assert.equal((missing.json() as { code: string }).code, 'SY_NOT_FOUND');
 });
 
+test('a collection with a trailing slash is the collection: GET /v1/cutovers/ and /v1/agents/ list, POST /v1/cutovers/ creates', async (t) => {
+  const { app } = await harness(t);
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers/', headers: op, payload: planInput() });
+  assert.equal(created.statusCode, 201, created.body);
+  const id = (created.json() as { id: string }).id;
+  assert.equal(created.headers.location, `/v1/cutovers/${id}`, 'Location has no doubled slash');
+  for (const url of ['/v1/cutovers/', '/v1/cutovers//', '/v1/cutovers/?limit=1']) {
+    const list = await app.inject({ url, headers: viewer });
+    assert.equal(list.statusCode, 200, `${url}: ${list.body}`);
+    assert.deepEqual((list.json() as { cutovers: { id: string }[] }).cutovers.map((c) => c.id), [id], url);
+  }
+  const one = await app.inject({ url: `/v1/cutovers/${id}/`, headers: viewer });
+  assert.equal(one.statusCode, 200, one.body);
+  assert.equal((one.json() as { id: string }).id, id);
+  const agents = await app.inject({ url: '/v1/agents/', headers: viewer });
+  assert.equal(agents.statusCode, 200, agents.body);
+  assert.equal((agents.json() as { agents: unknown[] }).agents.length, 2);
+  assert.equal((await app.inject({ url: '/v1/agents/', headers: {} })).statusCode, 401, 'still needs a token');
+});
+
 test('advance answers 202 at once, 409 while the run is in flight, 400 for an unknown step', async (t) => {
   const world = new FakeWorld();
   const hold = gate();
