@@ -69,11 +69,33 @@ function lookup(known: readonly KnownToken[], presented: string): Principal | un
   return found;
 }
 
-function bearerOf(request: FastifyRequest): string | undefined {
+/**
+ * How many Authorization headers came. Node keeps only the first in request.headers and drops
+ * the rest without a word, so a request with a valid token and then a wrong one was let in on
+ * the first while a proxy or log may have gone by the second: which one counts is ambiguous,
+ * and such a request is refused.
+ */
+function authorizationHeaders(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'authorization') n++;
+  return n;
+}
+
+type Presented = { token: string } | { problem: string };
+
+/** The bearer token, or what is wrong with the header in words that say what to send. */
+function bearerOf(request: FastifyRequest): Presented {
   const header = request.headers.authorization;
-  if (header === undefined) return undefined;
+  if (header === undefined || header.trim() === '') return { problem: 'missing bearer token: send Authorization: Bearer TOKEN' };
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  return m?.[1];
+  if (m !== null) return { token: m[1]! };
+  const [scheme = '', ...rest] = header.trim().split(/[ \t]+/);
+  if (scheme.toLowerCase() === 'bearer') return { problem: 'malformed bearer token: send Authorization: Bearer TOKEN, one token without spaces' };
+  // Only the scheme is named, never the credentials after it. A lone word (a token pasted
+  // without its scheme) or one that is not a plain name is not echoed either.
+  if (rest.length > 0 && /^[A-Za-z][A-Za-z0-9_.+-]{0,31}$/.test(scheme)) return { problem: `authorization scheme ${scheme} is not supported: send Authorization: Bearer TOKEN` };
+  return { problem: 'authorization is not a bearer token: send Authorization: Bearer TOKEN' };
 }
 
 /** The authenticated caller of a route that is not public. */
@@ -96,12 +118,16 @@ export function installAuth(app: FastifyInstance, tokens: readonly TokenEntry[])
     if (request.routeOptions.config.public === true) return;
     // An unmatched URL has no route config; it still needs a token, so routes cannot be probed.
     if (request.is404 && publicPaths.has(request.url.split('?')[0] ?? '')) return;
-    const presented = bearerOf(request);
-    if (presented === undefined) {
-      reply.header('www-authenticate', 'Bearer realm="switchyard"');
-      throw new SwitchyardError('SY_UNAUTHENTICATED', 'missing bearer token: send Authorization: Bearer TOKEN');
+    if (authorizationHeaders(request) > 1) {
+      reply.header('www-authenticate', 'Bearer realm="switchyard", error="invalid_request"');
+      throw new SwitchyardError('SY_VALIDATION', 'more than one Authorization header: send exactly one, Authorization: Bearer TOKEN', { field: 'authorization' });
     }
-    const principal = lookup(known, presented);
+    const presented = bearerOf(request);
+    if ('problem' in presented) {
+      reply.header('www-authenticate', 'Bearer realm="switchyard"');
+      throw new SwitchyardError('SY_UNAUTHENTICATED', presented.problem);
+    }
+    const principal = lookup(known, presented.token);
     if (principal === undefined) {
       reply.header('www-authenticate', 'Bearer realm="switchyard", error="invalid_token"');
       throw new SwitchyardError('SY_UNAUTHENTICATED', 'unknown bearer token');

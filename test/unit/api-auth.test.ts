@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { generateToken, hashToken, requirePrincipal } from '../../controller/api/auth.js';
 import { buildApp } from '../../controller/api/app.js';
 import { ControllerConfigSchema } from '../../controller/config.js';
@@ -80,4 +82,58 @@ test('with no tokens configured every authenticated route is closed', async (t) 
   t.after(() => app.close());
   assert.equal((await app.inject({ method: 'GET', url: '/v1/agents', headers: bearer(VIEWER_TOKEN) })).statusCode, 401);
   assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+});
+
+/** A GET over a real socket with the raw header lines given: Node's parser, not inject's, reads them. */
+async function rawGet(app: ApiApp, path: string, headers: Array<[string, string]>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  if (!app.server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    const byName = new Map<string, string[]>();
+    for (const [k, v] of headers) byName.set(k, [...(byName.get(k) ?? []), v]);
+    for (const [k, v] of byName) req.setHeader(k, v.length === 1 ? v[0]! : v);
+    req.end();
+  });
+}
+
+test('two Authorization headers, a valid token first, are refused as a 400 problem saying so, not let in on the first', async (t) => {
+  const app = await buildTestApp(t);
+  const res = await rawGet(app, '/v1/agents', [
+    ['authorization', `Bearer ${VIEWER_TOKEN}`],
+    ['authorization', `Bearer ${generateToken()}`],
+  ]);
+  assert.equal(res.status, 400, res.body);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const problem = JSON.parse(res.body) as { code: string; detail: string; field: string };
+  assert.equal(problem.code, 'SY_VALIDATION');
+  assert.equal(problem.field, 'authorization');
+  assert.match(problem.detail, /more than one Authorization header: send exactly one, Authorization: Bearer TOKEN/);
+  assert.ok(!res.body.includes(VIEWER_TOKEN), 'the token is not echoed');
+  // One header is still fine, and public routes do not read it.
+  assert.equal((await rawGet(app, '/v1/agents', [['authorization', `Bearer ${VIEWER_TOKEN}`]])).status, 200);
+  assert.equal((await rawGet(app, '/healthz', [['authorization', 'Bearer a'], ['authorization', 'Bearer b']])).status, 200);
+});
+
+test('a scheme other than Bearer is a 401 saying the scheme is not supported and what to send, never echoing the credentials', async (t) => {
+  const app = await buildTestApp(t);
+  const basic = await app.inject({ method: 'GET', url: '/v1/agents', headers: { authorization: `Basic ${Buffer.from('alice:s3cret').toString('base64')}` } });
+  assert.equal(basic.statusCode, 401);
+  assert.equal(basic.json().code, 'SY_UNAUTHENTICATED');
+  assert.equal(basic.json().detail, 'authorization scheme Basic is not supported: send Authorization: Bearer TOKEN');
+  assert.ok(!basic.body.includes(Buffer.from('alice:s3cret').toString('base64')));
+  const bare = await app.inject({ method: 'GET', url: '/v1/agents', headers: { authorization: VIEWER_TOKEN } });
+  assert.equal(bare.statusCode, 401);
+  assert.equal(bare.json().detail, 'authorization is not a bearer token: send Authorization: Bearer TOKEN');
+  assert.ok(!bare.body.includes(VIEWER_TOKEN), 'a token sent without a scheme is not echoed');
+  const empty = await app.inject({ method: 'GET', url: '/v1/agents', headers: { authorization: 'Bearer' } });
+  assert.match(empty.json().detail, /^malformed bearer token: send Authorization: Bearer TOKEN/);
+  const none = await app.inject({ method: 'GET', url: '/v1/agents' });
+  assert.equal(none.json().detail, 'missing bearer token: send Authorization: Bearer TOKEN');
 });
