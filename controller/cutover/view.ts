@@ -1,7 +1,7 @@
 // What callers see of a cutover: the REST body of GET /v1/cutovers/:id, the CLI's status, and
 // the `cutover` handed to executors. Schemas here double as REST response schemas.
 import { Type, type Static } from '@sinclair/typebox';
-import { CUTOVER_STATES, ROLLBACK_PART_STATES, ROLLBACK_STATES, STEP_NAMES, STEP_STATES } from './states.js';
+import { CUTOVER_STATES, FINAL_STATES, ROLLBACK_PART_STATES, ROLLBACK_STATES, STEP_NAMES, STEP_STATES } from './states.js';
 import { PlanSchema } from './plan.js';
 import type { CutoverStore, CutoverRow, RollbackPartRow, RollbackRow, StepRow } from './store/index.js';
 
@@ -85,7 +85,7 @@ export const CutoverViewSchema = Type.Object(
     site: Type.String(),
     state: literals(CUTOVER_STATES),
     currentStep: Nullable(literals(STEP_NAMES)),
-    nextStep: Nullable(literals(STEP_NAMES)),
+    nextStep: Type.Union([literals(STEP_NAMES), Type.Null()], { description: 'the step the next advance runs; null when every step is done and once the cutover is completed or rolled_back, which nothing advances' }),
     running: Type.Boolean({ description: 'a run or rollback is in flight' }),
     createdAt: Type.String(),
     createdBy: Type.String(),
@@ -163,7 +163,9 @@ export function buildView(store: CutoverStore, row: CutoverRow, running: boolean
     site: row.site,
     state: row.state,
     currentStep: row.currentStep,
-    nextStep: nextStepOf(steps)?.name ?? null,
+    // A cutover rolled back before its first step still has every step pending; none of them
+    // will run, so there is no next one to show.
+    nextStep: FINAL_STATES.has(row.state) ? null : (nextStepOf(steps)?.name ?? null),
     running,
     createdAt: row.createdAt,
     createdBy: row.createdBy,

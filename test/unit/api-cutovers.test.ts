@@ -434,6 +434,29 @@ test('release is 409 outside the fallback window and completes inside it', async
   assert.equal((res.json() as { state: string }).state, 'completed');
 });
 
+test('a cutover rolled back before any step ran, or completed, has no next step (nextStep null), while one resting mid-way names it', async (t) => {
+  const { app, engine } = await harness(t);
+  const get = async (id: string) => (await app.inject({ url: `/v1/cutovers/${id}`, headers: viewer })).json() as { state: string; nextStep: string | null };
+  const cancelled = await create(app);
+  assert.equal((await get(cancelled)).nextStep, 'preflight', 'a planned cutover starts with preflight');
+  const rb = await app.inject({ method: 'POST', url: `/v1/cutovers/${cancelled}/rollback`, headers: op, payload: { reason: 'not today' } });
+  assert.ok(rb.statusCode < 300, rb.body);
+  await engine.idle(cancelled);
+  const after = await get(cancelled);
+  assert.deepEqual([after.state, after.nextStep], ['rolled_back', null]);
+  const listed = (await app.inject({ url: '/v1/cutovers', headers: viewer })).json() as { cutovers: Array<{ id: string; nextStep: string | null }> };
+  assert.equal(listed.cutovers.find((c) => c.id === cancelled)?.nextStep, null, 'the list says the same');
+
+  const released = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${released}/advance`, headers: op, payload: { until: 'lock' } });
+  await engine.idle(released);
+  assert.deepEqual([(await get(released)).state, (await get(released)).nextStep], ['paused', 'sync']);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${released}/advance`, headers: op, payload: { until: 'fallback' } });
+  await engine.idle(released);
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${released}/release`, headers: op })).statusCode, 200);
+  assert.deepEqual([(await get(released)).state, (await get(released)).nextStep], ['completed', null]);
+});
+
 test('release again after it completed answers 200 with the cutover as it is, audited as already released', async (t) => {
   const { app, engine } = await harness(t);
   const id = await create(app);
