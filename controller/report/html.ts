@@ -228,7 +228,14 @@ export function renderReportHtml(report: unknown): string {
   body.push(timeline(m), parity(m));
   if (m.preflight.length > 0) body.push(grouped('Preflight checks', m.preflight));
   body.push(validation(m), dns(m), postSwitch(m), monitor(m));
-  if (m.fallbackUntil !== null) body.push(`<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span></p>`);
+  if (m.fallbackUntil !== null) {
+    const ended = m.fallbackEnded;
+    body.push(
+      ended === null
+        ? `<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span></p>`
+        : `<p>Fallback window (until <span class="mono">${e(m.fallbackUntil)}</span>) ended with the ${e(ended.by)}${ended.at === null ? '' : ` at <span class="mono">${e(ended.at)}</span>`}</p>`,
+    );
+  }
   if (m.rollback !== null) {
     const r = m.rollback;
     body.push(`<h2>Rollback ${badge(r.state === 'done' ? 'succeeded' : r.state)}</h2><p>${r.automatic ? 'automatic: ' : ''}${e(r.reason)}</p>${table(['part', 'state'], r.parts.map((p) => [e(p.name), badge(p.state)]))}`);

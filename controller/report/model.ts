@@ -144,6 +144,8 @@ export interface ReportModel {
   generatedAt: string | null;
   error: string | null;
   fallbackUntil: string | null;
+  /** What closed the fallback window (a rollback, a release) and when; null while it is open or was never reached. */
+  fallbackEnded: { by: 'rollback' | 'release'; at: string | null } | null;
   totalMs: number | null;
   timeline: TimelineRow[];
   runtimeParity: RuntimeParityModel | null;
@@ -436,6 +438,18 @@ function servedCopy(parts: unknown): NonNullable<ReportModel['rollback']>['serve
   return { schema: str(copy.schema)!, tables: arr(copy.tables).filter(isObj).map((t) => ({ table: str(t.table) ?? '?', rows: num(t.rows) })), tablesLeftOff: num(copy.tablesLeftOff) ?? 0 };
 }
 
+/**
+ * A cutover keeps its fallbackUntil after the window is over: rolled back (the rollback began
+ * then) or released. Shown bare, it read as a window still open on a rolled-back cutover.
+ */
+function fallbackEnded(c: Json, rb: Json | null, audit: unknown): ReportModel['fallbackEnded'] {
+  if (str(c.fallbackUntil) === null) return null;
+  if (rb !== null) return { by: 'rollback', at: str(rb.startedAt) };
+  if (c.state !== 'completed') return null;
+  const release = arr(audit).filter(isObj).find((a) => a.action === 'release');
+  return { by: 'release', at: release === undefined ? null : str(release.at) };
+}
+
 export function reportModel(report: unknown): ReportModel {
   const r = isObj(report) ? report : {};
   const c = isObj(r.cutover) ? r.cutover : {};
@@ -460,6 +474,7 @@ export function reportModel(report: unknown): ReportModel {
     generatedAt: str(r.generatedAt),
     error: errorText(c.error),
     fallbackUntil: str(c.fallbackUntil),
+    fallbackEnded: fallbackEnded(c, rb, r.audit),
     totalMs: num(timings.totalMs),
     timeline: steps.map((s) => ({
       name: str(s.name) ?? '?',

@@ -213,6 +213,11 @@ function monitor(mo: MonitorModel): string[] {
   return lines;
 }
 
+function fallbackLine(until: string, ended: ReportModel['fallbackEnded']): string {
+  if (ended === null) return `Fallback window until ${until}`;
+  return `Fallback window (until ${until}) ended with the ${ended.by}${ended.at === null ? '' : ` at ${ended.at}`}`;
+}
+
 export function formatReportText(report: unknown): string {
   const m = reportModel(report);
   const out: string[] = [];
@@ -242,7 +247,7 @@ export function formatReportText(report: unknown): string {
   const ps = postSwitch(m);
   if (ps.length > 0) out.push('', ...ps);
   if (m.monitor !== null) out.push('', ...monitor(m.monitor));
-  if (m.fallbackUntil !== null) out.push('', `Fallback window until ${m.fallbackUntil}`);
+  if (m.fallbackUntil !== null) out.push('', fallbackLine(m.fallbackUntil, m.fallbackEnded));
   if (m.rollback !== null) {
     const r = m.rollback;
     out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);

@@ -566,3 +566,31 @@ test("HTML report: the monitor shows the worst window's share and when, and tabl
   const many = renderReportHtml({ ...fullReport(), monitor: monitorEvidence({ logErrorIntervalCount: 40 }) });
   assert.ok(many.includes('<h3>Access-log intervals with 5xx (40)</h3>') && many.includes('<p class="muted">the newest 12 listed; 28 before them only counted</p>'));
 });
+
+test('text and HTML reports: the fallback window of a rolled-back or released cutover is said to have ended, and when, not shown as open', () => {
+  const report = fullReport();
+  const until = '2030-01-02T00:00:00.000Z';
+  report.cutover = { ...(report.cutover as object), state: 'fallback', error: null, fallbackUntil: until };
+  assert.match(formatReportText(report), /^Fallback window until 2030-01-02T00:00:00\.000Z$/m, 'open: as before');
+  assert.ok(renderReportHtml(report).includes(`<p>Fallback window until <span class="mono">${until}</span></p>`));
+
+  report.cutover = {
+    ...(report.cutover as object),
+    state: 'rolled_back',
+    rollback: { state: 'done', reason: 'changed our minds', automatic: false, startedAt: '2030-01-01T02:00:00.000Z', endedAt: '2030-01-01T02:00:05.000Z', parts: [{ name: 'dns', state: 'done' }] },
+  };
+  const text = formatReportText(report);
+  assert.match(text, /^Fallback window \(until 2030-01-02T00:00:00\.000Z\) ended with the rollback at 2030-01-01T02:00:00\.000Z$/m);
+  assert.doesNotMatch(text, /^Fallback window until/m);
+  const html = renderReportHtml(report);
+  assert.ok(html.includes(`<p>Fallback window (until <span class="mono">${until}</span>) ended with the rollback at <span class="mono">2030-01-01T02:00:00.000Z</span></p>`), html);
+  assert.ok(!html.includes('<p>Fallback window until'));
+
+  report.cutover = { ...(report.cutover as object), state: 'completed', rollback: null };
+  report.audit = [
+    { at: '2030-01-01T00:00:00.000Z', tokenName: 'ci-operator', action: 'create' },
+    { at: '2030-01-01T03:00:00.000Z', tokenName: 'ci-operator', action: 'release' },
+  ];
+  assert.match(formatReportText(report), /^Fallback window \(until 2030-01-02T00:00:00\.000Z\) ended with the release at 2030-01-01T03:00:00\.000Z$/m);
+  assert.ok(renderReportHtml(report).includes('ended with the release at <span class="mono">2030-01-01T03:00:00.000Z</span>'));
+});
