@@ -28,6 +28,7 @@ import { agentsRoutes } from './routes/agents.js';
 import { parityRoutes } from './routes/parity.js';
 import { cutoverRoutes, type CutoversPort } from './routes/cutovers/index.js';
 import { ttlLimitsByProvider } from '../dns/ttl-limits.js';
+import { cachePurgerNames } from '../dns/registry.js';
 
 export interface ApiDeps {
   config: ControllerConfig;
@@ -130,6 +131,7 @@ export function buildApp(deps: ApiDeps): ApiApp {
       agentNames: deps.agents.list().map((a) => a.name),
       dnsProviders: Object.keys(deps.config.dnsProviders),
       dnsTtlLimits: ttlLimitsByProvider(deps.config.dnsProviders),
+      cachePurgers: cachePurgerNames(deps.config.dnsProviders),
     });
     void app.register(cutoverRoutes, {
       prefix: API_PREFIX,

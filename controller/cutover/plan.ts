@@ -144,6 +144,8 @@ export interface PlanContext {
   dnsProviders: readonly string[];
   /** TTLs the providers that have limits accept (Cloudflare), by name. */
   dnsTtlLimits?: Readonly<Record<string, TtlLimits>>;
+  /** The providers that can purge an edge cache (Cloudflare), by name; unchecked when absent. */
+  cachePurgers?: readonly string[];
 }
 
 function invalid(field: string, message: string): SwitchyardError {
@@ -244,6 +246,13 @@ export function parsePlan(input: unknown, ctx: PlanContext): Plan {
   checkDnsName(plan);
   if (plan.cdn !== undefined && !providers.has(plan.cdn.provider)) {
     throw invalid('cdn.provider', `unknown provider ${JSON.stringify(plan.cdn.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
+  }
+  // Otherwise preflight is the first to find a provider with no edge cache (PowerDNS).
+  if (plan.cdn?.purge === true && ctx.cachePurgers !== undefined && !ctx.cachePurgers.includes(plan.cdn.provider)) {
+    throw invalid(
+      'cdn.provider',
+      `provider ${JSON.stringify(plan.cdn.provider)} has no edge cache to purge; providers that can purge: ${ctx.cachePurgers.join(', ') || '(none configured: add a Cloudflare provider)'}; name one, or remove cdn`,
+    );
   }
   if (plan.checks.pages === undefined && plan.checks.sitemap === undefined) {
     throw invalid('checks.pages', 'name the landing pages (pages: [/, ...]) or a sitemap (sitemap: /sitemap.xml, top: N)');

@@ -25,6 +25,13 @@ export function buildDnsProviders(
   return out;
 }
 
+/** The configured providers that front a site with a cache they can purge: Cloudflare's kind. */
+export function cachePurgerNames(config: ControllerConfig['dnsProviders']): string[] {
+  return Object.entries(config)
+    .filter(([, p]) => p.type === 'cloudflare')
+    .map(([name]) => name);
+}
+
 /** The provider a plan names; `field` is the plan field for the problem+json answer. */
 export function requireDnsProvider(providers: DnsProviders, name: string, field = 'dns.provider'): DnsProvider {
   const p = providers.get(name);

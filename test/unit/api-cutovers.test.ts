@@ -896,6 +896,25 @@ test('a plan whose dns.name is not in dns.zone is a 400 problem naming dns.name 
   }
 });
 
+test('a plan whose cdn.provider cannot purge (PowerDNS) is a 400 naming cdn.provider and the providers that can, at create rather than at preflight', async (t) => {
+  const { app } = await harness(t, {}, true, {
+    dnsProviders: {
+      'cf-main': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN' } },
+      'cf-edge': { type: 'cloudflare', apiToken: { env: 'CF_TOKEN' } },
+      'pdns-main': { type: 'powerdns', url: 'http://127.0.0.1:8081', apiKey: { env: 'PDNS_KEY' } },
+    },
+  });
+  const post = (cdn: Record<string, unknown>) => app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: { ...planInput(), cdn } });
+  const res = await post({ provider: 'pdns-main', zone: 'example.com' });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const problem = res.json() as { code: string; field: string; detail: string };
+  assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', 'cdn.provider']);
+  assert.match(problem.detail, /key cdn\.provider: provider "pdns-main" has no edge cache to purge; providers that can purge: cf-main, cf-edge; name one, or remove cdn/);
+  assert.equal((await post({ provider: 'cf-edge', zone: 'example.com' })).statusCode, 201);
+  assert.equal((await post({ provider: 'pdns-main', zone: 'example.com', purge: false })).statusCode, 201, 'nothing to purge asked: nothing to refuse');
+});
+
 test('GET /v1/cutovers pages past 500 with a cursor: next link in body and Link header, stable when cutovers are created meanwhile', async (t) => {
   // A clock that moves only now and then: many cutovers share a created time, so the order
   // within one instant (by id) must hold across pages too.
