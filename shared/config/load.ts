@@ -123,15 +123,43 @@ function typoBehind(missing: ValueError, errors: readonly ValueError[]): ValueEr
   });
 }
 
+/** How many keys down `pointer` goes: `/staging/origin` is 2, however long the names. */
+function depth(pointer: string): number {
+  return pointer.split('/').length - 1;
+}
+
+const isMissing = (e: ValueError): boolean => e.value === undefined && /required property/i.test(e.message);
+
+/**
+ * The other keys missing beside `first` under the same parent, in schema order: an empty plan is
+ * told every key it lacks at once, not one per attempt.
+ */
+function missingBeside(first: ValueError, errors: readonly ValueError[]): string[] {
+  if (!isMissing(first)) return [];
+  const parent = parentOf(first.path);
+  const seen = new Set([first.path]);
+  const out: string[] = [];
+  for (const e of errors) {
+    if (!isMissing(e) || parentOf(e.path) !== parent || seen.has(e.path)) continue;
+    seen.add(e.path);
+    out.push(pointerToKey(e.path));
+  }
+  return out;
+}
+
 /** Validates `data` against `schema` (defaults applied first) or throws naming the bad key. */
 export function validate<S extends TSchema>(schema: S, data: unknown, what: string, code: 'SY_CONFIG_INVALID' | 'SY_VALIDATION' = 'SY_CONFIG_INVALID'): Static<S> {
   const withDefaults = fillNestedDefaults(schema as SchemaNode, Value.Default(schema, structuredClone(data ?? {})));
-  // Unions report a vague error at the union itself; prefer the deepest error.
+  // Unions report a vague error at the union itself; prefer the deepest error. Deepest in keys,
+  // not in characters, and the first of equals, so errors at one level come in the schema's
+  // order: an empty plan was told about `production` (the longest name) before `site`.
   const errors = [...Value.Errors(schema, withDefaults)];
   if (errors.length > 0) {
-    const deepest = sharpen(errors.reduce((a, b) => (b.path.length > a.path.length ? b : a)));
-    const { key, why } = describe(typoBehind(deepest, errors) ?? deepest);
-    throw new SwitchyardError(code, `${what}: key ${key}: ${why}`, { field: key });
+    const deepest = sharpen(errors.reduce((a, b) => (depth(b.path) > depth(a.path) ? b : a)));
+    const shown = typoBehind(deepest, errors) ?? deepest;
+    const { key, why } = describe(shown);
+    const others = shown === deepest ? missingBeside(deepest, errors) : [];
+    throw new SwitchyardError(code, `${what}: key ${key}: ${why}${others.length === 0 ? '' : `; missing too: ${others.join(', ')}`}`, { field: key });
   }
   return withDefaults as Static<S>;
 }

@@ -236,3 +236,21 @@ test('a value outside a list of choices names the choices, not "union value"', (
   rows.productionOnlyRows = 'maybe';
   assert.match(refusal(rows).message, /key productionOnlyRows: expected one of "keep", "discard" \(got "maybe"\)/);
 });
+
+test('an empty or null plan is told its missing keys in plan order, all at once: site first, not production', (t) => {
+  for (const input of [{}, null]) {
+    const err = refusal(input);
+    assert.equal(err.field, 'site', JSON.stringify(input));
+    assert.equal(err.message, 'plan: key site: expected required property (missing); missing too: staging, production, dns, checks');
+  }
+  // Within a section too: the first of its missing keys, then the rest.
+  const input = planInput();
+  input.staging = {};
+  const err = refusal(input);
+  assert.equal(err.field, 'staging.agent');
+  assert.match(err.message, /^plan: key staging\.agent: expected required property \(missing\); missing too: staging\.origin, staging\.ip$/);
+  // The same from a plan file (`switchyard cutover create --plan`).
+  const file = join(tempDir(t), 'empty.yaml');
+  writeFileSync(file, '{}\n');
+  assert.throws(() => loadPlanFile(file), (e: SwitchyardError) => e.field === 'site' && /missing too: staging, production, dns, checks/.test(e.message));
+});
