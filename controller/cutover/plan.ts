@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { SwitchyardError } from '../../shared/errors.js';
-import { parseYaml, unreadableWhy, validate } from '../../shared/config/load.js';
+import { parseConfigText, unreadableWhy, validate } from '../../shared/config/load.js';
 import { parseRedirectsCsv, RedirectRule } from './redirects-csv.js';
 import type { TtlLimits } from '../dns/ttl-limits.js';
 import { normalizeName } from '../dns/provider.js';
@@ -276,7 +276,7 @@ export function parsePlan(input: unknown, ctx: PlanContext): Plan {
 }
 
 /**
- * Reads a plan file (YAML or JSON) for the CLI's --plan. Shapes and defaults are checked here
+ * Reads a plan file (YAML, or JSON when named .json) for the CLI's --plan. Shapes and defaults are checked here
  * so a typo fails before any request; agents and providers are checked by the controller.
  * A `checks.redirects` CSV path is read relative to the plan file and sent as rows, because
  * the controller may run on another host than the file.
@@ -290,7 +290,7 @@ export function loadPlanFile(path: string): Plan {
   }
   let data: unknown;
   try {
-    data = parseYaml(text, path);
+    data = parseConfigText(text, path);
   } catch (err) {
     throw new SwitchyardError('SY_VALIDATION', (err as Error).message, { field: 'plan', cause: err });
   }

@@ -8,6 +8,7 @@ import { Value, type ValueError } from '@sinclair/typebox/value';
 import { SwitchyardError } from '../errors.js';
 import { redactSecrets, SECRET_KEY } from '../logger.js';
 import { closest } from '../suggest.js';
+import { jsonFault } from './json-error.js';
 
 /** `/grpc/listen/0/port` → `grpc.listen[0].port` */
 export function pointerToKey(pointer: string): string {
@@ -171,6 +172,26 @@ export function parseYaml(text: string, what: string): unknown {
     throw new SwitchyardError('SY_CONFIG_INVALID', `${what}: not valid YAML at line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`);
   }
   return doc.toJS();
+}
+
+/**
+ * A `.json` file as strict JSON. Read as YAML (JSON is YAML), `{"a": 1,}` with its trailing
+ * comma was taken without a word, so a file the author meant as JSON was never checked as JSON.
+ */
+export function parseJson(text: string, what: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    const f = jsonFault(body);
+    const want = f.expected === '' ? '' : `: expected ${f.expected}`;
+    throw new SwitchyardError('SY_CONFIG_INVALID', `${what}: not valid JSON at line ${f.line}, column ${f.column}${want}${f.trailingComma ? '; a trailing comma? JSON allows none' : ''}`);
+  }
+}
+
+/** A config or plan file's text as its name says: a `.json` file must be JSON, anything else is YAML. */
+export function parseConfigText(text: string, path: string): unknown {
+  return /\.json$/i.test(path) ? parseJson(text, path) : parseYaml(text, path);
 }
 
 /** Why a file could not be read, in words a person acts on ("Error: EISDIR: illegal operation …" is not). */

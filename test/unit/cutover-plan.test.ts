@@ -254,3 +254,30 @@ test('an empty or null plan is told its missing keys in plan order, all at once:
   writeFileSync(file, '{}\n');
   assert.throws(() => loadPlanFile(file), (e: SwitchyardError) => e.field === 'site' && /missing too: staging, production, dns, checks/.test(e.message));
 });
+
+test('a .json plan file must be JSON: a trailing comma is refused naming the file, line and column, not read as YAML', (t) => {
+  const dir = tempDir(t);
+  const good = JSON.stringify(planInput(), null, 2);
+  const path = join(dir, 'plan.json');
+  writeFileSync(path, good);
+  assert.equal(loadPlanFile(path).site, 'example.com');
+  // `"fallbackHours": 24,` then `}`: the comma YAML took without a word.
+  const trailing = good.replace(/\n}$/, ',\n}');
+  assert.notEqual(trailing, good);
+  writeFileSync(path, trailing);
+  const lines = trailing.split('\n');
+  assert.throws(
+    () => loadPlanFile(path),
+    (e: SwitchyardError) =>
+      e.code === 'SY_VALIDATION' &&
+      e.message === `${path}: not valid JSON at line ${lines.length}, column 1: expected a double-quoted property name; a trailing comma? JSON allows none`,
+  );
+  writeFileSync(path, '{\n  "site": "example.com",\n  "checks": { "pages": ["/", "/about/",] }\n}\n');
+  assert.throws(() => loadPlanFile(path), (e: SwitchyardError) => e.message.startsWith(`${path}: not valid JSON at line 3, column 40: expected a value`));
+  writeFileSync(path, '{"site": "example.com" "staging": {}}');
+  assert.throws(() => loadPlanFile(path), (e: SwitchyardError) => e.message === `${path}: not valid JSON at line 1, column 24: expected ',' or '}'`);
+  // A YAML file keeps YAML's flow syntax, trailing comma and all.
+  const yaml = join(dir, 'plan.yaml');
+  writeFileSync(yaml, trailing);
+  assert.equal(loadPlanFile(yaml).site, 'example.com');
+});
