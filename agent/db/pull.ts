@@ -249,7 +249,7 @@ export async function pullDatabase(opts: PullOptions): Promise<PullResult> {
   try {
     await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
     await meta.query(`CREATE DATABASE ${qi(shadow)} CHARACTER SET ${snap.defaultCharset} COLLATE ${snap.defaultCollation}`);
-    const meter = new ProgressMeter('presync', snap.tables.length, snap.tables.reduce((s, t) => s + t.approxBytes, 0), opts.onProgress);
+    const meter = new ProgressMeter('presync', snap.tables.length, new Map(snap.tables.map((t) => [t.name, t.approxBytes])), opts.onProgress);
     log.debug({ ms: Date.now() - started }, 'shadow schema ready');
     const plans = new Map<string, TablePlan>();
     const formats = new Set<RowFormat>();

@@ -113,7 +113,10 @@ export function formatEvent(e: SseEvent): string {
   switch (e.type) {
     case 'progress': {
       const parts: string[] = [];
-      if (typeof d.bytes === 'number') parts.push(typeof d.bytesTotal === 'number' ? `${bar(d.bytes, d.bytesTotal)} ${human(d.bytes)}/${human(d.bytesTotal)}` : human(d.bytes));
+      // A total the bytes have passed was an estimate that fell short (an older agent's guess
+      // from information_schema): a full bar and "955.5 KiB/48.0 KiB" would say nothing true, so
+      // the bytes are shown alone, as when no total is known.
+      if (typeof d.bytes === 'number') parts.push(typeof d.bytesTotal === 'number' && d.bytesTotal > 0 && d.bytes <= d.bytesTotal ? `${bar(d.bytes, d.bytesTotal)} ${human(d.bytes)}/${human(d.bytesTotal)}` : human(d.bytes));
       if (typeof d.rows === 'number') parts.push(typeof d.rowsTotal === 'number' ? `rows ${d.rows}/${d.rowsTotal}` : `rows ${d.rows}`);
       if (typeof d.files === 'number') parts.push(typeof d.filesTotal === 'number' ? `files ${d.files}/${d.filesTotal}` : `files ${d.files}`);
       if (typeof d.rate === 'number') parts.push(`${human(d.rate)}/s`);
