@@ -68,15 +68,20 @@ export async function noteLiveToo(conn: Connection, ledger: string, schema: stri
   }
 }
 
-/** The copies by row hash `ledger` notes the live `table` held when sync kept them aside (see LIVE_TOO); none under another algorithm. */
-export async function liveTooCopies(conn: Connection, ledger: string, table: string, algo: string): Promise<Map<string, bigint>> {
-  const r = await rows<{ j: string }>(conn, `SELECT create_sql AS j FROM ${ledger} WHERE kind = '${LIVE_TOO}' AND name = ?`, [table]);
+/** The copies by row hash a `kind` note of `ledger` holds for `table`; none under another algorithm. */
+async function notedCopies(conn: Connection, ledger: string, kind: string, table: string, algo: string): Promise<Map<string, bigint>> {
+  const r = await rows<{ j: string }>(conn, `SELECT create_sql AS j FROM ${ledger} WHERE kind = '${kind}' AND name = ?`, [table]);
   const out = new Map<string, bigint>();
   if (r.length === 0) return out;
   const note = JSON.parse(String(r[0]!.j)) as { algo: string; copies: Record<string, string> };
   if (note.algo !== algo) return out;
   for (const [h, c] of Object.entries(note.copies)) out.set(h, BigInt(c));
   return out;
+}
+
+/** The copies by row hash `ledger` notes the live `table` held when sync kept them aside (see LIVE_TOO); none under another algorithm. */
+export function liveTooCopies(conn: Connection, ledger: string, table: string, algo: string): Promise<Map<string, bigint>> {
+  return notedCopies(conn, ledger, LIVE_TOO, table, algo);
 }
 
 /** How many copies of each of `hashes` (digits, checked by the caller) `schema`.`t` holds. */
@@ -256,14 +261,8 @@ async function joinOne(conn: Connection, schema: string, last: string, { live, k
 }
 
 /** The copies by row hash `ledger` notes as joined from `table` under `algo`; none under another algorithm. */
-async function joinedBefore(conn: Connection, ledger: string, table: string, algo: string): Promise<Map<string, bigint>> {
-  const r = await rows<{ j: string }>(conn, `SELECT create_sql AS j FROM ${ledger} WHERE kind = '${JOINED}' AND name = ?`, [table]);
-  const out = new Map<string, bigint>();
-  if (r.length === 0) return out;
-  const note = JSON.parse(String(r[0]!.j)) as { algo: string; copies: Record<string, string> };
-  if (note.algo !== algo) return out;
-  for (const [h, c] of Object.entries(note.copies)) out.set(h, BigInt(c));
-  return out;
+function joinedBefore(conn: Connection, ledger: string, table: string, algo: string): Promise<Map<string, bigint>> {
+  return notedCopies(conn, ledger, JOINED, table, algo);
 }
 
 async function noteJoined(conn: Connection, ledger: string, table: string, algo: string, copies: Map<string, bigint>): Promise<void> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 const MAGIC = /[*?[]/;
 
 /** One path component's pattern as a regular expression; a leading dot is matched only by a dot, as glob(3) does. */
-function componentRegExp(pattern: string): RegExp {
+export function componentRegExp(pattern: string): RegExp {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;

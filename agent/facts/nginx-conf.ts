@@ -3,6 +3,7 @@
 // here through the dumped files themselves, as nginx followed them: a server block in
 // sites-enabled/ is found wherever it is included from, with the snippets it includes inlined.
 import { dirname, isAbsolute, join } from 'node:path';
+import { componentRegExp } from './glob.js';
 
 /** One parsed directive; `children` is set for a block (`server {…}`, `location ~ x {…}`). */
 export interface ConfDirective {
@@ -116,23 +117,12 @@ export function parseConf(text: string, file: string): ConfDirective[] {
   return block();
 }
 
-/** nginx's include glob (`*`, `?`, `[…]`) as a regex over a whole path. */
+/**
+ * nginx's include glob as a regex over a whole path: nginx expands it with glob(3), so each
+ * component follows the rules the agent's own globs do (a leading dot matched only by a dot).
+ */
 function globRegex(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
+  return new RegExp(`^${pattern.split('/').map((c) => componentRegExp(c).source.slice(1, -1)).join('/')}$`);
 }
 
 /** Includes nested deeper than this are a loop (nginx refuses one far sooner). */
