@@ -28,13 +28,29 @@ export function holdsResources(state: CutoverState): boolean {
 // NUL cannot occur in an agent, schema, root or DNS name, so keys built with it never collide.
 const key = (...parts: string[]): string => parts.join('\u0000');
 
+/**
+ * A schema's key. On a server with lower_case_table_names=1 or 2 (Windows, macOS, and any server
+ * set so) `Shop` and `shop` name one schema. The controller cannot know the setting (plans carry
+ * names only, and a server's variables are read only when a step runs), so names that differ only
+ * in case are taken as one schema everywhere: a false refusal is rolled back or waited out, two
+ * runs that share a freeze and a copy lose data.
+ */
+const schemaKey = (agent: string, schema: string): string => key(agent, schema.toLowerCase());
+
 /** Each side's schema, by agent: the same schema is shared whichever side each plan has it on. */
 function schemas(plan: Plan): Map<string, string> {
   const out = new Map<string, string>();
   if (plan.database === undefined) return out;
-  out.set(key(plan.staging.agent, plan.database.staging), `database ${plan.database.staging} on agent ${plan.staging.agent}`);
-  out.set(key(plan.production.agent, plan.database.production), `database ${plan.database.production} on agent ${plan.production.agent}`);
+  out.set(schemaKey(plan.staging.agent, plan.database.staging), plan.database.staging);
+  out.set(schemaKey(plan.production.agent, plan.database.production), plan.database.production);
   return out;
+}
+
+/** `ours` as this plan writes it, and the other plan's spelling when only its case differs. */
+function schemaDescription(k: string, ours: string, theirs: string): string {
+  const agent = k.slice(0, k.indexOf('\u0000'));
+  const also = theirs === ours ? '' : ` (${theirs} in the other plan: schema names that differ only in case are taken as one schema, as lower_case_table_names=1 or 2 makes them)`;
+  return `database ${ours} on agent ${agent}${also}`;
 }
 
 function assetRoots(plan: Plan): Map<string, string> {
@@ -65,7 +81,11 @@ export function sharedResources(a: Plan, b: Plan): SharedResource[] {
   const both = (kind: SharedKind, x: Map<string, string>, y: Map<string, string>): void => {
     for (const [k, description] of x) if (y.has(k)) shared.push({ kind, description });
   };
-  both('database', schemas(a), schemas(b));
+  const theirs = schemas(b);
+  for (const [k, ours] of schemas(a)) {
+    const other = theirs.get(k);
+    if (other !== undefined) shared.push({ kind: 'database', description: schemaDescription(k, ours, other) });
+  }
   both('assets', assetRoots(a), assetRoots(b));
   if (a.staging.agent === b.staging.agent && freezes(a) && freezes(b)) {
     shared.push({ kind: 'staging-freeze', description: `the write freeze of staging agent ${a.staging.agent} (maintenance flag and read_only)` });

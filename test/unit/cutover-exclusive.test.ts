@@ -75,6 +75,47 @@ test('sharing only the production schema: B is refused while A is paused past lo
   assert.equal(engine.get(a.id).state, 'paused', "A's run is untouched");
 });
 
+test('schema names that differ only in case are one schema (lower_case_table_names=1 or 2 makes them so and the controller cannot know the setting): B is refused, naming both spellings', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
+  t.after(() => engine.close());
+
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'presync', 'alice').done).state, 'paused');
+  // B copies into A's production schema written another way, and from A's staging schema (as its production) too.
+  const plan = planB((p) => {
+    p.production = { agent: 'prod-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+    p.database = { staging: 'shop_staging', production: 'Production_DB' };
+  });
+  const note = 'schema names that differ only in case are taken as one schema, as lower_case_table_names=1 or 2 makes them';
+  const description = `database Production_DB on agent prod-1 (production_db in the other plan: ${note})`;
+  assert.deepEqual(sharedResources(plan, planA()), [{ kind: 'database', description }]);
+  assert.deepEqual(sharedResources(planA(), plan).map((r) => r.description), [`database production_db on agent prod-1 (Production_DB in the other plan: ${note})`]);
+  const crossed = planB((p) => {
+    p.production = { agent: 'staging-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+    p.database = { staging: 'shop_staging', production: 'STAGING_db' };
+    delete p.assets;
+  });
+  assert.deepEqual(sharedResources(crossed, planA()).map((r) => r.kind), ['database', 'staging-freeze']);
+  assert.match(sharedResources(crossed, planA())[0]!.description, /^database STAGING_db on agent staging-1 \(staging_db in the other plan: /);
+  // Another agent's schema of the same name is still another schema.
+  assert.deepEqual(sharedResources(planA(), planB((p) => void (p.database = { staging: 'STAGING_DB', production: 'production_db' }))), []);
+
+  const b = engine.create(plan, 'bob');
+  const calls = world.calls.length;
+  assert.throws(
+    () => engine.advance(b.id, 'preflight', 'bob'),
+    (err: unknown) => {
+      assert.ok(refusedFor(a.id, 'paused', /shares database Production_DB on agent prod-1 \(production_db in the other plan: /)(err));
+      assert.deepEqual((err as SwitchyardError).details, { blockedBy: [{ id: a.id, state: 'paused', shared: [{ kind: 'database', description }] }] });
+      return true;
+    },
+  );
+  assert.equal(world.calls.length, calls, 'no step of B ran');
+  assert.equal(engine.get(b.id).state, 'planned');
+});
+
 test('sharing only the DNS record (written another way): B is refused while A has only run preflight', async (t) => {
   const { store } = tempStore(t);
   const world = new FakeWorld();
