@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
-import { replaceHost, serverNameMatches } from '../../controller/parity/vhost.js';
+import { replaceHost, serverNameMatch, serverNameMatches } from '../../controller/parity/vhost.js';
 import { vhostFacts } from '../../agent/facts/nginx-vhosts.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { VirtualHostFacts__Output } from '../../shared/proto-gen/switchyard/v1/VirtualHostFacts.js';
@@ -21,8 +21,8 @@ async function withDump(agent: string, dump: string): Promise<Facts__Output> {
   return { ...base, web_servers: [{ ...base.web_servers[0]!, vhosts, vhosts_read: true, vhosts_error: '' }] };
 }
 
-function vhostRows(s: Facts__Output, p: Facts__Output) {
-  const table = compareRuntimeFacts(s, p, { stagingName: 'staging-1', productionName: 'prod-1', hosts: HOSTS });
+function vhostRows(s: Facts__Output, p: Facts__Output, hosts: typeof HOSTS = HOSTS) {
+  const table = compareRuntimeFacts(s, p, { stagingName: 'staging-1', productionName: 'prod-1', hosts });
   return { table, rows: table.rows.filter((r) => r.key.startsWith('web.vhost')) };
 }
 
@@ -67,15 +67,15 @@ test('vhost parity: a smaller upload limit, a lost location directive, a redirec
   assert.ok(table.summary.differs >= 3);
 });
 
-test('vhost parity: no server block for production\'s host is one unknown row naming why, not a crash nor a row per directive', async () => {
-  const production = await withDump('prod-1', productionDump().replaceAll('www.example.com', 'shop.example.net'));
+test('vhost parity: no server block for production\'s host, nor one listening on its ports, is one unknown row naming why, not a crash nor a row per directive', async () => {
+  const production = await withDump('prod-1', productionDump().replaceAll('www.example.com', 'shop.example.net').replaceAll('listen 80', 'listen 8080').replaceAll(':443', ':8443').replace('listen 443', 'listen 8443'));
   const { rows, table } = vhostRows(await withDump('staging-1', NGINX_T_STAGING), production);
   assert.equal(rows.length, 1);
   assert.equal(rows[0]!.key, 'web.vhost');
   assert.equal(rows[0]!.unreadable, true);
   assert.equal(rows[0]!.status, 'differs');
   assert.match(rows[0]!.staging!, /^staging\.example\.com: \/etc\/nginx\/sites-enabled\/shop:1, \/etc\/nginx\/sites-enabled\/shop:7$/);
-  assert.match(rows[0]!.production!, /^unknown: no server block has server_name www\.example\.com \(3 server block\(s\) in nginx -T\)$/);
+  assert.match(rows[0]!.production!, /^unknown: no server block has server_name www\.example\.com, nor listens on port 443 or 80 to answer it by default \(3 server block\(s\) in nginx -T\)$/);
   assert.deepEqual(table.unreadable!.filter((u) => u.what.startsWith('nginx')).map((u) => [u.side, u.what]), [['production', 'nginx server block for www.example.com']]);
 
   // nginx -T failing on staging (a key only root may read) is said the same way.
@@ -89,10 +89,92 @@ test('vhost parity: no server block for production\'s host is one unknown row na
   assert.ok(!noHosts.rows.some((r) => r.key.startsWith('web.vhost')));
 });
 
+test('vhost parity: with no server_name for the host on a port, the default server of that listen is compared, the row saying which block and why', async () => {
+  const staging = await withDump('staging-1', NGINX_T_STAGING);
+  // A one-site production host: its TLS block answers any name as the default server of :443.
+  const single = await withDump('prod-1', productionDump([
+    ['listen 443 ssl http2;', 'listen 443 ssl http2 default_server;'],
+    ['server_name www.example.com; # the shop', 'server_name _;'],
+  ]));
+  const { rows } = vhostRows(staging, single);
+  const by = new Map(rows.map((r) => [r.key, r]));
+  assert.equal(by.get('web.vhost.root')!.status, 'equal');
+  assert.equal(by.get('web.vhost.location[~ \\.php$].fastcgi_read_timeout')!.status, 'equal');
+  assert.equal(by.get('web.vhost[80].return')!.status, 'equal');
+  const name = by.get('web.vhost.server_name')!;
+  assert.equal(name.production, '_ (no server_name on *:443 matches www.example.com: nginx answers with its default_server, /etc/nginx/sites-enabled/shop:7)');
+  assert.equal(name.status, 'differs', 'a block serving the site by default is not named for it');
+
+  // No name anywhere: the first block on :443 (none marked) and the default_server of :80.
+  const renamed = await withDump('prod-1', productionDump().replaceAll('www.example.com', 'shop.example.net'));
+  const other = new Map(vhostRows(staging, renamed).rows.map((r) => [r.key, r]));
+  assert.equal(other.get('web.vhost.server_name')!.production, 'shop.example.net (no server_name on *:443 matches www.example.com: nginx answers with the first block listening there (none is default_server), /etc/nginx/sites-enabled/shop:7)');
+  assert.equal(other.get('web.vhost[80].server_name')!.production, '_ (no server_name on *:80 matches www.example.com: nginx answers with its default_server, /etc/nginx/sites-enabled/default:1)');
+  assert.equal(other.get('web.vhost[80].root')!.production, '/var/www/html');
+  assert.equal(other.get('web.vhost.root')!.status, 'equal');
+  // Only the origin's own ports count: an https origin on 443 alone leaves :80 out.
+  const only443 = vhostRows(staging, renamed, { ...HOSTS, ports: { production: ['443'] } } as typeof HOSTS);
+  assert.ok(!only443.rows.some((r) => r.key.startsWith('web.vhost[80]') && r.production !== null));
+});
+
+test('vhost parity: a listen on each side\'s own origin address compares equal; the port, options or another address still differ', async () => {
+  const hosts = { ...HOSTS, addresses: { staging: '127.0.0.2', production: '127.0.0.3' } } as typeof HOSTS;
+  const onIp = (addr: string): Array<[string, string]> => [['listen 443 ssl http2;', `listen ${addr};`]];
+  const staging = await withDump('staging-1', NGINX_T_STAGING.replace('listen 443 ssl http2;', 'listen 127.0.0.2:443 ssl http2;'));
+  const own = vhostRows(staging, await withDump('prod-1', productionDump(onIp('127.0.0.3:443 ssl http2'))), hosts);
+  const listen = own.rows.find((r) => r.key === 'web.vhost.listen')!;
+  assert.deepEqual([listen.staging, listen.production, listen.status], ['127.0.0.2:443 ssl http2; [::]:443 ssl http2', '127.0.0.3:443 ssl http2; [::]:443 ssl http2', 'equal']);
+  assert.deepEqual(own.rows.filter((r) => r.status !== 'equal').map((r) => r.key), []);
+  for (const other of ['127.0.0.4:443 ssl http2', '127.0.0.3:8443 ssl http2', '127.0.0.3:443 ssl', '443 ssl http2']) {
+    const rows = vhostRows(staging, await withDump('prod-1', productionDump(onIp(other))), hosts).rows;
+    assert.equal(rows.find((r) => r.key === 'web.vhost.listen')?.status, 'differs', other);
+  }
+  // An IPv6 origin address matches however it is spelt.
+  const v6 = { ...HOSTS, addresses: { staging: '2001:db8::2', production: '2001:db8:0:0::3' } } as typeof HOSTS;
+  const s6 = await withDump('staging-1', NGINX_T_STAGING.replace('listen [::]:443 ssl http2;', 'listen [2001:db8:0::2]:443 ssl http2;'));
+  const p6 = await withDump('prod-1', productionDump([['listen [::]:443 ssl http2;', 'listen [2001:db8::3]:443 ssl http2;']]));
+  assert.equal(vhostRows(s6, p6, v6).rows.find((r) => r.key === 'web.vhost.listen')?.status, 'equal');
+});
+
+test('vhost parity: a server_name regex in PCRE spelling JS reads alike is matched; one JS would read otherwise is unknown, not missing nor a default server', async () => {
+  const staging = await withDump('staging-1', NGINX_T_STAGING);
+  const named = await withDump('prod-1', productionDump([
+    ['server_name www.example.com;', String.raw`server_name ~^(?P<sub>www|shop)\.example\.com$;`],
+    ['server_name www.example.com; # the shop', String.raw`server_name ~^(?P<sub>www|shop)\.example\.com$;`],
+  ]));
+  const by = new Map(vhostRows(staging, named).rows.map((r) => [r.key, r]));
+  assert.equal(by.get('web.vhost.root')!.status, 'equal');
+  assert.equal(by.get('web.vhost[80].return')!.status, 'equal');
+  assert.equal(by.get('web.vhost.server_name')!.production, String.raw`~^(?P<sub>www|shop)\.example\.com$`);
+
+  const atomic = await withDump('prod-1', productionDump([['server_name www.example.com; # the shop', String.raw`server_name ~^(?>www|shop)\.example\.com$;`]]));
+  const { rows } = vhostRows(staging, atomic);
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.unreadable, true);
+  assert.equal(rows[0]!.production, String.raw`unknown: cannot tell whether server_name ~^(?>www|shop)\.example\.com$ matches www.example.com: the group '(?>w…' is PCRE syntax JS does not read the same way (/etc/nginx/sites-enabled/shop:7)`);
+});
+
 test('server_name matching and host replacement follow nginx names, not substrings', () => {
   assert.ok(serverNameMatches('*.example.com', 'www.example.com'));
   assert.ok(serverNameMatches('.example.com', 'example.com'));
   assert.ok(serverNameMatches('~^(www|shop)\\.example\\.com$', 'www.example.com'));
   assert.ok(!serverNameMatches('example.com', 'www.example.com'));
   assert.equal(replaceHost('https://example.com/ www.example.com ~^example\\.com$', 'example.com', 'new.example.org'), 'https://new.example.org/ www.example.com ~^new\\.example\\.org$');
+  // nginx compiles a regex caseless only when it holds a capital, and never lowercases it: \S is not \s.
+  assert.equal(serverNameMatch(String.raw`~^\S+\.example\.com$`, 'www.example.com'), true);
+  assert.equal(serverNameMatch(String.raw`~^(?<sub>www)\.EXAMPLE\.com$`, 'www.example.com'), true);
+  assert.equal(serverNameMatch(String.raw`~^(www\.)?example\.com$`, 'shop.example.com'), false);
+  // PCRE constructs JS reads otherwise, or not at all, are unknown, with the construct named.
+  for (const [re, what] of [
+    [String.raw`~^www\.example\.com\z`, String.raw`\z`],
+    [String.raw`~^[[:alnum:]]+\.example\.com$`, "the POSIX class '[:'"],
+    [String.raw`~^w++\.example\.com$`, 'the possessive quantifier'],
+    [String.raw`~^(?i)WWW\.example\.com$`, "the group '(?i)…'"],
+    [String.raw`~^[]w]+\.example\.com$`, "']' first in a class"],
+    [String.raw`~^(www)\.\1$`, String.raw`\1`],
+    [String.raw`~^w{,3}\.example\.com$`, "'{'"],
+  ] as const) {
+    const m = serverNameMatch(re, 'www.example.com');
+    assert.ok(typeof m === 'object' && m.unknown.startsWith(what), `${re}: ${JSON.stringify(m)}`);
+  }
 });

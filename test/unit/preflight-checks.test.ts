@@ -147,10 +147,32 @@ test('runtime parity: the server block of each side\'s origin host is compared; 
   assert.equal(out.status, 'fail');
   assert.match(out.message, /web\.vhost\.client_max_body_size: 64m ≠ 2m/);
 
-  const elsewhere = ctxFor(plan, { staging, production: await nginxFacts('prod-1', productionDump().replaceAll('www.example.com', 'shop.example.net')) });
+  // Each side listening on its own plan ip is no difference; on another address it is.
+  const onIp = (dump: string, ip: string) => dump.replace('listen 443 ssl http2;', `listen ${ip}:443 ssl http2;`);
+  const stagingOnIp = await nginxFacts('staging-1', onIp(NGINX_T_STAGING, '203.0.113.10'));
+  const ownIps = ctxFor(plan, { staging: stagingOnIp, production: await nginxFacts('prod-1', onIp(productionDump(), '203.0.113.20')) });
+  assert.equal((await runtimeParityCheck()(ownIps.ctx))[0]!.status, 'pass', "listen lines on each side's plan ip");
+  const otherIp = ctxFor(plan, { staging: stagingOnIp, production: await nginxFacts('prod-1', onIp(productionDump(), '203.0.113.21')) });
+  assert.match((await runtimeParityCheck()(otherIp.ctx))[0]!.message, /web\.vhost\.listen: 203\.0\.113\.10:443 ssl http2; \[::\]:443 ssl http2 ≠ 203\.0\.113\.21:443/);
+
+  // Another site's blocks answer the host by default on 443 and 80: compared, and the row says so.
+  const renamed = productionDump().replaceAll('www.example.com', 'shop.example.net');
+  const byDefault = ctxFor(plan, { staging, production: await nginxFacts('prod-1', renamed) });
+  const fallback = (await runtimeParityCheck()(byDefault.ctx))[0]!;
+  assert.equal(fallback.status, 'fail');
+  assert.match(fallback.message, /web\.vhost\.server_name: staging\.example\.com ≠ shop\.example\.net \(no server_name on \*:443 matches www\.example\.com: nginx answers with the first block listening there/);
+
+  // Nothing listens on the origin's ports either: no block to compare, and what to do.
+  const elsewhere = ctxFor(plan, { staging, production: await nginxFacts('prod-1', renamed.replaceAll('listen 80', 'listen 8080').replaceAll('443', '8443')) });
   const missing = (await runtimeParityCheck()(elsewhere.ctx))[0]!;
   assert.equal(missing.status, 'fail');
-  assert.match(missing.message, /could not read nginx server block for www\.example\.com on prod-1: no server block has server_name www\.example\.com .* — give the site's server block on prod-1 a server_name of www\.example\.com/);
+  assert.match(missing.message, /could not read nginx server block for www\.example\.com on prod-1: no server block has server_name www\.example\.com, nor listens on port 443 or 80 at [^ ]+ .* — give the site's server block on prod-1 a server_name of www\.example\.com/);
+
+  // A regex JS would read otherwise: unknown, and how to settle it.
+  const atomic = ctxFor(plan, { staging, production: await nginxFacts('prod-1', productionDump([['server_name www.example.com; # the shop', String.raw`server_name ~^(?>www|shop)\.example\.com$;`]])) });
+  const unsure = (await runtimeParityCheck()(atomic.ctx))[0]!;
+  assert.equal(unsure.status, 'fail');
+  assert.match(unsure.message, /could not read nginx server block for www\.example\.com on prod-1: cannot tell whether server_name ~\^\(\?>www\|shop\).* — give the site's server block on prod-1 a server_name of www\.example\.com as a plain name/);
 });
 
 test('runtime parity: a key on one side only fails saying how to allow it; listed, it passes; a kernel update alone passes', async () => {

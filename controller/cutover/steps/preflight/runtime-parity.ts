@@ -71,6 +71,10 @@ function unreadableAdvice(u: Unreadable, envFiles: EnvFileUnread[]): string {
     if (u.error.startsWith('no server block has server_name')) {
       return `${told} — give the site's server block on ${u.agent} a server_name of ${host} (the plan's origin host there), or correct the plan's origin, and run preflight again`;
     }
+    if (u.error.startsWith('cannot tell whether server_name')) {
+      // nginx tries a plain name before any regex: naming the host settles which block serves it.
+      return `${told} — give the site's server block on ${u.agent} a server_name of ${host} as a plain name (nginx tries those before any regex), or write the regex without that construct, and run preflight again`;
+    }
     // nginx -T failed: it reads every file nginx reads, certificate keys included.
     return `${told} — let the agent's user run \`nginx -T\` on ${u.agent} (it must read every file nginx reads, certificate keys included; binaries.nginx in its agent config says which nginx), and run preflight again`;
   }
@@ -95,12 +99,24 @@ function allowKey(key: string): string {
   return env === null ? key : `ENV:${env[1]}`;
 }
 
+/** The ports an origin is asked on: its own, and 80 beside https (the redirect to it). */
+function originPorts(origin: string): string[] {
+  const url = new URL(origin);
+  const port = url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80';
+  return url.protocol === 'https:' && port !== '80' ? [port, '80'] : [port];
+}
+
 /** The facts come from the preflight's shared fetch: one per agent, salted for this preflight alone. */
 export function runtimeParityCheck(): PreflightCheck {
   return async ({ step, facts, setEvidence }) => {
     const { plan } = step;
     const [s, p] = await Promise.all([facts('staging'), facts('production')]);
-    const hosts = { staging: new URL(plan.staging.origin).hostname, production: new URL(plan.production.origin).hostname };
+    const hosts = {
+      staging: new URL(plan.staging.origin).hostname,
+      production: new URL(plan.production.origin).hostname,
+      addresses: { staging: plan.staging.ip, production: plan.production.ip },
+      ports: { staging: originPorts(plan.staging.origin), production: originPorts(plan.production.origin) },
+    };
     const table = compareRuntimeFacts(s, p, { stagingName: plan.staging.agent, productionName: plan.production.agent, allowDiffer: plan.checks.allowDiffer ?? [], hosts });
     setEvidence(EVIDENCE_KEYS.runtimeParity, table);
     const judged = table.rows.filter((r) => !JUDGED_ELSEWHERE.has(r.category));
