@@ -33,6 +33,11 @@ export function formatAgents(rows: AgentRow[]): string {
   return lines.join('\n');
 }
 
+/** Commander's collector for an option that may be repeated. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function registerAgentsCommand(program: Command): void {
   addClientOptions(program.command('agents').description('list the configured agents and whether the controller reaches them'))
     .action(async (o: { url?: string; token?: string; json?: boolean }) => {
@@ -46,12 +51,13 @@ export function registerAgentsCommand(program: Command): void {
       .description('runtime parity table of two agents (equal / differs / missing / allowed)')
       .requiredOption('--staging <agent>', 'staging agent name')
       .requiredOption('--production <agent>', 'production agent name')
-      .option('--allow-differ <keys>', 'comma-separated keys allowed to differ, e.g. ENV:APP_URL,os.kernel')
+      .option('--allow-differ <keys>', 'keys allowed to differ, comma-separated or the option repeated, e.g. ENV:APP_URL,os.kernel; a comma in a cron key\'s schedule (cron.job.root:backup@0,30 * * * *) stays in the key', collect, [])
       .option('--staging-host <host>', "staging's origin host: with --production-host, the nginx server block serving each side's host is compared too (web.vhost.*)")
       .option('--production-host <host>', "production's origin host, given with --staging-host"),
-  ).action(async (o: { staging: string; production: string; allowDiffer?: string; stagingHost?: string; productionHost?: string; url?: string; token?: string; json?: boolean }) => {
+  ).action(async (o: { staging: string; production: string; allowDiffer: string[]; stagingHost?: string; productionHost?: string; url?: string; token?: string; json?: boolean }) => {
     const q = new URLSearchParams({ staging: o.staging, production: o.production });
-    if (o.allowDiffer) q.set('allowDiffer', o.allowDiffer);
+    // Each as given: the controller splits at commas, keeping a cron schedule's commas in its key.
+    for (const keys of o.allowDiffer) q.append('allowDiffer', keys);
     // The controller answers one host without the other with a 400 naming the missing one.
     if (o.stagingHost) q.set('stagingHost', o.stagingHost);
     if (o.productionHost) q.set('productionHost', o.productionHost);

@@ -142,3 +142,24 @@ test('splitList takes comma lists and repeats, dropping blanks', () => {
   assert.deepEqual(splitList(['a, b', '', 'c,,']), ['a', 'b', 'c']);
   assert.deepEqual(splitList(undefined), []);
 });
+
+test('splitList keeps the commas of a cron key\'s schedule in the key, and splits after it', () => {
+  assert.deepEqual(splitList(['cron.job.root:backup@0,30 * * * *,ENV:FOO', 'cron.job.www-data:php@0 0 * * mon,wed,php.version', 'cron.job.root:x@0 0 1,15 * *#2']), [
+    'cron.job.root:backup@0,30 * * * *',
+    'ENV:FOO',
+    'cron.job.www-data:php@0 0 * * mon,wed',
+    'php.version',
+    'cron.job.root:x@0 0 1,15 * *#2',
+  ]);
+  // Outside a cron key's schedule a comma still ends the key, before a number too.
+  assert.deepEqual(splitList(['ENV:A,30,os.kernel']), ['ENV:A', '30', 'os.kernel']);
+});
+
+test('GET /v1/parity/runtime takes a cron key with a comma in its schedule as one allowed key', async (t) => {
+  const parity = fakeParity();
+  const app = await buildTestApp(t, { parity });
+  const q = new URLSearchParams([['staging', 'staging-1'], ['production', 'prod-1'], ['allowDiffer', 'cron.job.root:backup@0,30 * * * *,ENV:FOO']]);
+  const res = await app.inject({ url: `/v1/parity/runtime?${q}`, headers: auth });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(parity.calls[0]?.opts, { allowDiffer: ['cron.job.root:backup@0,30 * * * *', 'ENV:FOO'] });
+});

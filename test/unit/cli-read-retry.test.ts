@@ -219,6 +219,16 @@ test('parity --staging-host/--production-host ask for the server blocks of those
   assert.deepEqual(controller.seen, ['GET /v1/parity/runtime?staging=staging-1&production=prod-1&stagingHost=staging.example.com&productionHost=www.example.com']);
 });
 
+test('parity --allow-differ may be repeated, and a cron key with commas in its schedule goes to the controller whole', async (t) => {
+  const parity = { status: 200, body: { staging: 'staging-1', production: 'prod-1', rows: [], summary: { equal: 0, differs: 0, missing: 0, allowed: 0 } } };
+  const controller = await standIn(t, (key) => (key.startsWith('GET /v1/parity/runtime?') ? parity : 404));
+  const p = await cli(controller.url, ['parity', '--staging', 'staging-1', '--production', 'prod-1', '--allow-differ', 'cron.job.root:backup@0,30 * * * *', '--allow-differ', 'ENV:FOO,os.kernel', '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal(controller.seen.length, 1);
+  const asked = new URL(`http://x${controller.seen[0]!.slice('GET '.length)}`).searchParams.getAll('allowDiffer');
+  assert.deepEqual(asked, ['cron.job.root:backup@0,30 * * * *', 'ENV:FOO,os.kernel']);
+});
+
 test("parity: the controller's own 502/504 (an agent it asked did not answer) is its answer, said once, not a proxy's to wait out", async (t) => {
   const controller = await standIn(t, (key) => {
     if (key.includes('production=prod-down')) return { status: 502, body: { code: 'SY_AGENT_UNREACHABLE', title: 'Agent unreachable', detail: 'agent prod-down at 10.0.0.9:7701: ECONNREFUSED' } };

@@ -16,7 +16,7 @@ const RuntimeQuery = Type.Object({
   production: Type.String({ minLength: 1, description: 'production agent name' }),
   allowDiffer: Type.Optional(
     Type.Array(Type.String(), {
-      description: 'row keys allowed to differ, comma-separated or repeated, e.g. ENV:FOO,mysql.time_zone,php.module.*,php.version~patch',
+      description: 'row keys allowed to differ, comma-separated or repeated, e.g. ENV:FOO,mysql.time_zone,php.module.*,php.version~patch; a comma in a cron key\'s schedule (cron.job.root:backup@0,30 * * * *) stays in the key',
     }),
   ),
   stagingHost: Type.Optional(
@@ -25,9 +25,27 @@ const RuntimeQuery = Type.Object({
   productionHost: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$', description: "production's origin host name (www.example.com); given with stagingHost" })),
 }, { additionalProperties: false, description: 'an unknown parameter (a misspelt allowDiffer) is a 400 naming it, not a table judged without it' });
 
-/** `a,b` and `?x=a&x=b` both mean [a, b]; blanks are dropped. */
+/** What follows a comma inside a cron schedule: a number, `*`, a month or day name, then schedule text only. */
+const SCHEDULE_TAIL = /^\s*(?:\d|\*|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)(?![a-z]))[\w*/ #-]*$/i;
+
+/**
+ * `a,b` and `?x=a&x=b` both mean [a, b]; blanks are dropped. A comma in the schedule of a cron key
+ * (`cron.job.root:backup@0,30 * * * *`) is part of the key: a piece after such a key that reads as
+ * the rest of a schedule (`30 * * * *`, `wed`), with no `.` or `:` a key has, joins it.
+ */
 export function splitList(values: readonly string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return (values ?? [])
+    .flatMap((v) => {
+      const keys: string[] = [];
+      for (const piece of v.split(',')) {
+        const last = keys.at(-1);
+        if (last !== undefined && /^\s*cron\.job\.[^@]*@/.test(last) && SCHEDULE_TAIL.test(piece)) keys[keys.length - 1] = `${last},${piece}`;
+        else keys.push(piece);
+      }
+      return keys;
+    })
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 export const parityRoutes: FastifyPluginAsyncTypebox<ParityRoutesOptions> = async (app, { agents, parity }) => {
