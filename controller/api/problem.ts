@@ -78,17 +78,23 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
-/** The request's path as the controller routes it: the query string cut off. */
+/** The path of `url`: the query string cut off, since it may carry values nobody asked to see echoed. */
+function pathOf(url: string): string {
+  return url.split('?')[0] ?? url;
+}
+
+/** The request's path as the controller routes it (a trailing slash already trimmed by rewriteUrl). */
 function routedPath(request: FastifyRequest): string {
-  // The path only: a query string may carry values nobody asked to see echoed.
-  return request.url.split('?')[0] ?? request.url;
+  return pathOf(request.url);
 }
 
 /**
  * `instance`: the path as the client addressed it, with a trusted proxy's prefix in front, so it
- * names the resource the client can ask for again, like Location does.
+ * names the resource the client can ask for again, like Location does. The URL from before
+ * rewriteUrl: `GET /v1/cutovers/nope/` is answered for `/v1/cutovers/nope/`, not the routed path.
  */
-function instanceOf(request: FastifyRequest, path = routedPath(request)): string {
+function instanceOf(request: FastifyRequest): string {
+  const path = pathOf(request.originalUrl);
   // An app built without installPublicPath (the decorator is absent) has no prefix to add.
   return typeof request.publicPath === 'function' ? request.publicPath(path) : path;
 }
@@ -110,7 +116,7 @@ export function installProblemHandlers(app: FastifyInstance, missing: MissingRes
 
   app.setNotFoundHandler((request, reply) => {
     const path = routedPath(request);
-    const instance = instanceOf(request, path);
+    const instance = instanceOf(request);
     // A path that exists with other methods: say which (RFC 9110 OPTIONS and 405), not "no route".
     const allow = allowedMethods(app, path);
     if (allow.length > 0) {

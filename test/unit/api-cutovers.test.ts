@@ -159,6 +159,30 @@ test('a collection with a trailing slash is the collection: GET /v1/cutovers/ an
   assert.equal((await app.inject({ url: '/v1/agents/', headers: {} })).statusCode, 401, 'still needs a token');
 });
 
+test("a trailing-slash path's problem names the path the client asked for, slash included, in instance and detail", async (t) => {
+  const { app } = await harness(t);
+  const problem = async (req: InjectOptions) => {
+    const res = await app.inject(req);
+    assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', res.body);
+    return res.json() as { status: number; code: string; detail: string; instance?: string };
+  };
+  // Raised by a route (no such cutover), by auth, by validation and by the not-found handler.
+  const nope = await problem({ url: '/v1/cutovers/co_nope/', headers: viewer });
+  assert.deepEqual([nope.status, nope.code, nope.instance], [404, 'SY_NOT_FOUND', '/v1/cutovers/co_nope/']);
+  assert.equal((await problem({ url: '/v1/cutovers/nope/', headers: viewer })).instance, '/v1/cutovers/nope/');
+  assert.equal((await problem({ url: '/v1/cutovers/', headers: {} })).instance, '/v1/cutovers/');
+  assert.equal((await problem({ url: '/v1/cutovers/co_nope/?x=1', headers: viewer })).instance, '/v1/cutovers/co_nope/', 'the query is still left out');
+  assert.equal((await problem({ method: 'POST', url: '/v1/cutovers//', headers: op, payload: { site: 1 } })).instance, '/v1/cutovers//');
+  const noRoute = await problem({ url: '/v1/nothing-here/', headers: viewer });
+  assert.deepEqual([noRoute.status, noRoute.detail, noRoute.instance], [404, 'no route GET /v1/nothing-here/', '/v1/nothing-here/']);
+  const typo = await problem({ method: 'OPTIONS', url: '/v1/cutovers/co_typo/advance/', headers: op });
+  assert.deepEqual([typo.status, typo.instance], [404, '/v1/cutovers/co_typo/advance/']);
+  const wrong = await problem({ method: 'PUT', url: '/v1/cutovers/', headers: op });
+  assert.equal(wrong.status, 405, wrong.detail);
+  assert.equal(wrong.instance, '/v1/cutovers/');
+  assert.match(wrong.detail, /^\/v1\/cutovers\/ does not take PUT/);
+});
+
 test('advance answers 202 at once, 409 while the run is in flight, 400 for an unknown step', async (t) => {
   const world = new FakeWorld();
   const hold = gate();
