@@ -2,7 +2,7 @@
 // process it checks and asks that process, locally, whether it serves.
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
-import { loadConfigFile, parseYaml, readConfigText } from '../../shared/config/load.js';
+import { loadConfigFile, parseConfigText, readConfigText } from '../../shared/config/load.js';
 import { AgentConfigSchema } from '../../agent/config.js';
 import { ControllerConfigSchema } from '../../controller/config.js';
 import { loadTlsMaterial } from '../../shared/grpc/credentials.js';
@@ -63,7 +63,7 @@ export function registerHealthcheckCommand(program: Command): void {
     .action(async (o: { config?: string }) => {
       const path = configPath(o.config);
       // An agent config names the agent; a controller config never has a top-level `name`.
-      const raw = parseYaml(readConfigText(path), path) as { name?: unknown } | null;
+      const raw = parseConfigText(readConfigText(path), path) as { name?: unknown } | null;
       const line = raw !== null && typeof raw === 'object' && 'name' in raw ? await checkAgent(path) : await checkController(path);
       process.stdout.write(`${line}\n`);
     });

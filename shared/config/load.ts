@@ -1,5 +1,5 @@
-// Config files are YAML (JSON is YAML too), validated once at start-up against a TypeBox
-// schema. The first problem is reported with the dotted key that holds it, so an operator
+// Config files are YAML, or strict JSON when named `.json`, validated once at start-up against
+// a TypeBox schema. The first problem is reported with the dotted key that holds it, so an operator
 // can fix the file without reading code.
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
@@ -212,6 +212,7 @@ export function readConfigText(path: string): string {
   }
 }
 
+/** A controller or agent config file, parsed as its name says (a `.json` one must be JSON, like a plan) and validated. */
 export function loadConfigFile<S extends TSchema>(path: string, schema: S): Static<S> {
-  return validate(schema, parseYaml(readConfigText(path), path), path);
+  return validate(schema, parseConfigText(readConfigText(path), path), path);
 }

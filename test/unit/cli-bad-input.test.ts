@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths.js';
@@ -35,6 +35,20 @@ test('a plan or config path that is a directory or missing says so in words, wit
   oneLine(['healthcheck', '--config', dir], `switchyard: ${dir}: is a directory, not a file [SY_CONFIG_UNREADABLE]`);
   oneLine(['healthcheck', '--config', join(dir, 'absent.yaml')], `switchyard: ${join(dir, 'absent.yaml')}: no such file [SY_CONFIG_UNREADABLE]`);
   oneLine(['agent', '--config', dir], `switchyard: ${dir}: is a directory, not a file [SY_CONFIG_UNREADABLE]`);
+});
+
+test('a controller or agent config named .json that is not JSON stops start-up naming the file, line and column', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cli-bad-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const controller = join(dir, 'controller.json');
+  // Each also holds a value its schema refuses: read as YAML the start-up stops there, instead of serving.
+  writeFileSync(controller, '{\n  "tokens": "none",\n}\n');
+  const agent = join(dir, 'agent.json');
+  writeFileSync(agent, '{ "name": 7, "insecure": true, }\n');
+  const why = 'expected a double-quoted property name; a trailing comma? JSON allows none [SY_CONFIG_INVALID]';
+  oneLine(['controller', '--config', controller], `switchyard: ${controller}: not valid JSON at line 3, column 1: ${why}`);
+  oneLine(['agent', '--config', agent], `switchyard: ${agent}: not valid JSON at line 1, column 32: ${why}`);
+  oneLine(['healthcheck', '--config', agent], `switchyard: ${agent}: not valid JSON at line 1, column 32: ${why}`);
 });
 
 test('a command group without its verb (`switchyard`, `switchyard cutover`) is one line naming the verbs, not the whole help on stderr', () => {

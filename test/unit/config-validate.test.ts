@@ -198,3 +198,24 @@ test("a Cloudflare provider's minTtl (30 on Enterprise zones) is checked at star
   assert.equal(cf?.type === 'cloudflare' ? cf.minTtl : undefined, 30);
   expectKey(() => c('{ type: cloudflare, apiToken: x, minTtl: 10 }'), 'dnsProviders.cf.minTtl', /greater or equal to 30 \(got 10\)/);
 });
+
+test('a controller or agent config named .json must be JSON: a trailing comma is refused naming the file, line and column, not read as YAML', (t) => {
+  const refused = (load: () => unknown, path: string, line: number, column: number) =>
+    assert.throws(load, (err: unknown) => {
+      assert.ok(err instanceof SwitchyardError);
+      assert.equal(err.code, 'SY_CONFIG_INVALID');
+      assert.equal(err.message, `${path}: not valid JSON at line ${line}, column ${column}: expected a double-quoted property name; a trailing comma? JSON allows none`);
+      return true;
+    });
+  const controllerText = '{\n  "tokens": [],\n  "dnsProviders": {},\n}\n';
+  const controller = tmpFile(t, 'controller.json', controllerText);
+  refused(() => loadControllerConfig(controller), controller, 4, 1);
+  const agentText = '{\n  "name": "staging-1",\n  "assets": { "uploads": { "path": "/srv/uploads", } }\n}\n';
+  const agent = tmpFile(t, 'agent.JSON', agentText);
+  refused(() => loadAgentConfig(agent), agent, 3, 52);
+  // Valid JSON loads as before, and a YAML file keeps YAML's flow syntax, trailing comma and all.
+  assert.equal(loadAgentConfig(tmpFile(t, 'agent.json', agentText.replace('", }', '" }'))).assets.uploads?.path, '/srv/uploads');
+  assert.deepEqual(loadControllerConfig(tmpFile(t, 'controller.json', controllerText.replace('{},', '{}'))).tokens, []);
+  assert.equal(loadAgentConfig(tmpFile(t, 'agent.yaml', agentText)).name, 'staging-1');
+  assert.deepEqual(loadControllerConfig(tmpFile(t, 'controller.yaml', controllerText)).tokens, []);
+});
