@@ -145,9 +145,20 @@ export const rootLabel = (root: AssetRootPlan): string => (root.staging === root
 
 const num = (v: string | number | undefined): number => (v === undefined ? 0 : Number(v));
 
+/**
+ * A byte total is passed on only when it is one: known (above 0) and not below the bytes done.
+ * An older agent's total can fall short — presync's guess from information_schema, an asset
+ * pull's listed sizes before a file grew while it was copied — and "955.5 KiB of 48.0 KiB"
+ * says nothing true to the API or the CLI; without it they show the bytes alone, as for a step
+ * whose total is unknown.
+ */
+function trueTotal(bytes: number, total: number): number | undefined {
+  return total > 0 && total >= bytes ? total : undefined;
+}
+
 export function dbProgress(step: string, p: DbProgress): Progress {
   const bytes = num(p.bytes);
-  const total = num(p.total_bytes_estimate);
+  const total = trueTotal(bytes, num(p.total_bytes_estimate));
   const rate = p.rate_bytes_per_second;
   const out: Progress = {
     phase: `database ${p.phase}${p.table === '' ? '' : ` ${p.table}`}`.trim(),
@@ -156,22 +167,26 @@ export function dbProgress(step: string, p: DbProgress): Progress {
     rate,
     message: `${step}: tables ${p.tables_done}/${p.tables_total}`,
   };
-  if (total > 0) out.bytesTotal = total;
-  if (total > bytes && rate > 0) out.etaSeconds = Math.round((total - bytes) / rate);
+  if (total !== undefined) out.bytesTotal = total;
+  if (total !== undefined && total > bytes && rate > 0) out.etaSeconds = Math.round((total - bytes) / rate);
   return out;
 }
 
 export function assetProgress(step: string, root: AssetRootPlan, p: AssetPullProgress__Output): Progress {
+  const bytes = num(p.bytes_done);
+  // An empty pull's 0 of 0 is a true total (nothing to copy), kept as before.
+  const total = bytes === 0 ? num(p.bytes_total) : trueTotal(bytes, num(p.bytes_total));
   const out: Progress = {
     phase: `assets ${rootLabel(root)} ${p.phase}`.trim(),
     files: num(p.files_done),
     filesTotal: num(p.files_total),
-    bytes: num(p.bytes_done),
-    bytesTotal: num(p.bytes_total),
+    bytes,
+    ...(total === undefined ? {} : { bytesTotal: total }),
     rate: p.rate_bytes_per_second,
     message: `${step}: ${num(p.bytes_wire)} bytes on the wire`,
   };
-  if (p.eta_seconds > 0) out.etaSeconds = Math.round(p.eta_seconds);
+  // The agent's ETA is reckoned against its total: none where that total was not one.
+  if (total !== undefined && p.eta_seconds > 0) out.etaSeconds = Math.round(p.eta_seconds);
   return out;
 }
 

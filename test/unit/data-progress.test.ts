@@ -1,0 +1,48 @@
+// What the controller passes on of an agent's progress: a byte total below the bytes done (an
+// older agent's short estimate) must not reach the API or `cutover watch` as if it were one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { assetProgress, dbProgress } from '../../controller/cutover/steps/data-agents.js';
+import { formatEvent } from '../../cli/commands/cutover.js';
+import type { Progress } from '../../controller/cutover/executor.js';
+
+const KiB = 1024;
+const at = { seq: 1, at: '2030-01-01T00:00:00.000Z' };
+const watched = (step: string, p: Progress): string => formatEvent({ type: 'progress', id: 1, data: { ...at, step, ...p } });
+
+const db = (bytes: number, total: number) =>
+  dbProgress('presync', { phase: 'copy', table: 'wp_posts', rows: '1000', bytes: String(bytes), tables_done: 1, tables_total: 3, rate_bytes_per_second: 100 * KiB, total_bytes_estimate: String(total) });
+
+const assets = (bytes: number, total: number, eta = 3) =>
+  assetProgress('sync', { staging: 'uploads', production: 'uploads', delete: false }, {
+    phase: 'files', files_done: '7', files_total: '9', bytes_done: String(bytes), bytes_total: String(total), bytes_wire: String(bytes), rate_bytes_per_second: 100 * KiB, eta_seconds: eta,
+  });
+
+test("presync progress: an agent's total below the bytes done is dropped, with its ETA; a total at or above them is passed on", () => {
+  const short = db(955 * KiB, 48 * KiB);
+  assert.equal(short.bytes, 955 * KiB);
+  assert.equal(short.bytesTotal, undefined, 'a total the bytes have passed is no total');
+  assert.equal(short.etaSeconds, undefined);
+  assert.match(watched('presync', short), /presync\s+database copy wp_posts 955\.0 KiB {2}rows 1000/);
+
+  const within = db(24 * KiB, 48 * KiB);
+  assert.deepEqual([within.bytesTotal, within.etaSeconds], [48 * KiB, 0]);
+  const exact = db(48 * KiB, 48 * KiB);
+  assert.deepEqual([exact.bytesTotal, exact.etaSeconds], [48 * KiB, undefined]);
+  assert.equal(db(5, 0).bytesTotal, undefined, 'no estimate: no total, as before');
+});
+
+test("asset progress: an agent's total below the bytes done is dropped, with its ETA; a total at or above them, and an empty pull's 0 of 0, are passed on", () => {
+  const short = assets(12 * KiB * KiB, 10 * KiB * KiB);
+  assert.equal(short.bytes, 12 * KiB * KiB);
+  assert.equal(short.bytesTotal, undefined, 'a total the bytes have passed is no total');
+  assert.equal(short.etaSeconds, undefined, 'an ETA reckoned against it neither');
+  assert.doesNotMatch(watched('sync', short), /\[#|%|\/10\.0 MiB/);
+
+  const within = assets(5 * KiB * KiB, 10 * KiB * KiB);
+  assert.deepEqual([within.bytesTotal, within.etaSeconds], [10 * KiB * KiB, 3]);
+  assert.match(watched('sync', within), /\[#{12}\.{12}\]  50% 5\.0 MiB\/10\.0 MiB/);
+  assert.equal(assets(10 * KiB * KiB, 10 * KiB * KiB, 0).bytesTotal, 10 * KiB * KiB);
+  assert.equal(assets(0, 0, 0).bytesTotal, 0);
+  assert.equal(assets(1, 0, 0).bytesTotal, undefined);
+});
