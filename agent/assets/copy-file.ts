@@ -58,7 +58,13 @@ export interface CopyContext {
   staleParts: Map<string, string[]>;
 }
 
-export type CopyOutcome = { status: 'ok' } | { status: 'changed'; current: Entry | undefined } | { status: 'vanished' };
+/**
+ * How one attempt at a file ended. `counted`: the bytes a failed attempt added to
+ * `counters.bytesDone` and left there (chunks written before staging said the file changed or
+ * went): done, though the file is done again or not at all, so the pull's byte total must grow
+ * by them for it to end equal to the bytes done.
+ */
+export type CopyOutcome = { status: 'ok' } | { status: 'changed'; current: Entry | undefined; counted: number } | { status: 'vanished'; counted: number };
 
 const LARGE_FILE = 4 * 1024 * 1024;
 export const REAL_DIRS_KEPT = 10_000;
@@ -263,7 +269,8 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
     let base = appendBase(s, cur);
     for (;;) {
       const got = await fetchSmall(ctx, s, base);
-      if (got.status === 'vanished' || got.status === 'changed') return got;
+      // A small file counts its bytes only once written: a failed attempt counted none.
+      if (got.status === 'vanished' || got.status === 'changed') return { ...got, counted: 0 };
       if (got.status === 'whole') written = await ctx.writer.write(tmp, got.data, sha, s.mode, mtime);
       else written = await ctx.writer.append(abs, base!.size, base!.sha256, got.data, tmp, sha, s.mode, mtime);
       // Production's old file is not what its manifest says (changed behind its back): the whole file, then.
@@ -271,7 +278,7 @@ async function copySmallFile(ctx: CopyContext, s: Entry, dirAbs: string, abs: st
       base = undefined;
     }
   }
-  if (written !== 'ok') return { status: 'changed', current: undefined };
+  if (written !== 'ok') return { status: 'changed', current: undefined, counted: 0 };
   ctx.counters.bytesDone += s.size;
   // Only where the manifest has a directory: an lstat per file cost more than its share here.
   // A directory made at this path by someone else during the pull fails the rename (EISDIR),
@@ -452,8 +459,8 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
         },
       });
       if (end.status === 'vanished' || end.status === 'changed') discard = true;
-      if (end.status === 'vanished') return { status: 'vanished' };
-      if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined };
+      if (end.status === 'vanished') return { status: 'vanished', counted: counted.resumed + counted.reused + counted.wire };
+      if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined, counted: counted.resumed + counted.reused + counted.wire };
       if (end.status !== 'ok') throw sendFailure(ctx.fetcher.who, s.path, end);
     }
     // Read back and hashed on the hash thread, through this descriptor: hashing on the main
@@ -468,7 +475,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
         return 'check-local';
       }
       discard = true;
-      return { status: 'changed', current: undefined };
+      return { status: 'changed', current: undefined, counted: counted.resumed + counted.reused + counted.wire };
     }
 
     await fh.chmod(s.mode);

@@ -325,6 +325,11 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
           touch(want.path);
           return;
         }
+        // This attempt is over: what it counted stays in the bytes done, and its planned size is
+        // no longer ahead. The total grows by the one and drops by the other, so it never falls
+        // below the bytes done (a file that grew was counted twice, once per attempt, against a
+        // total that had grown only by the growth) and ends equal to them.
+        totals.bytes += out.counted - want.size;
         if (attempt === 0) result.filesChangedDuringCopy += out.status === 'changed' ? 1 : 0;
         if (out.status === 'vanished') break;
         if (attempt >= MAX_RETRIES) throw new SwitchyardError('SY_CONFLICT', `${want.path}: what ${who} sent did not match the SHA-256 it listed, ${attempt + 1} times — the file keeps changing on staging while being copied, or staging's agent sends data that is not the file it lists; nothing was written at its path`, { field: 'path' });
@@ -334,11 +339,13 @@ async function pullOnce(roots: AssetRoots, p: PullParams, useJournal: boolean): 
           for await (const e of stagingEntries(peer, p.token, p.stagingRoot, 'none', [want.path], who)) current = e;
         }
         if (current === undefined || current.type !== 'file' || current.path !== want.path) break;
-        totals.bytes += current.size - want.size;
+        totals.bytes += current.size;
         want = current;
       }
-      // Deleted on staging while we copied: staging no longer has it, so neither should production.
+      // Deleted on staging while we copied: staging no longer has it, so neither should production,
+      // and it is no longer one of the files to copy.
       result.filesVanishedDuringCopy++;
+      totals.files--;
       if (p.delete) await removeLocal(s.path);
     };
 

@@ -1,0 +1,78 @@
+// An asset pull's byte total against its bytes done when staging's files change under it: a file
+// that grew while it was copied is done twice (the bytes of the first attempt stay done), and one
+// that vanished is not done at all. The total must never read below the bytes done and must end
+// equal to them, as presync's does. Staging is faked so the file grows at a known moment.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
+import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
+import { pull } from '../helpers/tree-fixture.js';
+import { fakeAssetsStaging, productionFacing } from '../helpers/fake-staging.js';
+
+function wire(path: string, data: Buffer): AssetManifestEntry {
+  const chunks: Buffer[] = [];
+  for (let off = 0; off < data.length; off += CHUNK_SIZE) chunks.push(createHash('sha256').update(data.subarray(off, off + CHUNK_SIZE)).digest());
+  return { path, type: 'file', mode: 0o644, size: data.length, mtime_ns: '1700000000000000000', sha256: createHash('sha256').update(data).digest(), chunks: chunks.length > 1 ? Buffer.concat(chunks) : Buffer.alloc(0), target: '' };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('asset progress: a file that grew while it was copied and one that vanished leave the byte total never below the bytes done, and equal to them at the end', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-aprog-'));
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  // Listed at three chunks; staging has four by the time it has sent the three.
+  const listed = randomBytes(2 * CHUNK_SIZE + 1000);
+  const grown = Buffer.concat([listed, randomBytes(300 * 1024)]);
+  const gone = randomBytes(CHUNK_SIZE + 10);
+  // Listed in path order, as staging lists.
+  const entries = [wire('gone.bin', gone), wire('grows.bin', listed)];
+  // Answers in the order asked (the fetcher expects them so), one request at a time.
+  let answering = Promise.resolve();
+  const staging = await fakeAssetsStaging({
+    TreeDigest: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { digest: 'fake', files: 2 }),
+    ListManifest: (call: grpc.ServerWritableStream<{ paths: string[] }, object>) => {
+      const wanted = call.request.paths;
+      call.write({ entries: entries.filter((e) => wanted.length === 0 || wanted.includes(e.path ?? '')), chunk_size: CHUNK_SIZE, summary: { digest: 'fake' }, journal_epoch: 'e', journal_seq: 1, complete: true });
+      call.end();
+    },
+    Fetch: (call: grpc.ServerDuplexStream<{ request_id: string; path: string; chunk_indexes: number[]; expected_size: string }, object>) => {
+      const answer = async (req: { request_id: string; path: string; chunk_indexes: number[]; expected_size: string }): Promise<void> => {
+        const end = (end: object) => call.write({ request_id: req.request_id, end });
+        if (req.path === 'gone.bin') return void end({ status: 'vanished' });
+        const data = Number(req.expected_size) === listed.length ? listed : grown;
+        for (const [n, index] of req.chunk_indexes.entries()) {
+          // The grown file's last chunk comes late: progress is reported meanwhile, with both
+          // attempts' bytes done.
+          if (data === grown && n === req.chunk_indexes.length - 1) await sleep(1300);
+          call.write({ request_id: req.request_id, chunk: { index, data: data.subarray(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE) } });
+        }
+        end(data === listed ? { status: 'changed', current: wire('grows.bin', grown) } : { status: 'ok' });
+      };
+      call.on('data', (req: { request_id: string; path: string; chunk_indexes: number[]; expected_size: string }) => {
+        answering = answering.then(() => answer(req));
+      });
+      call.on('end', () => void answering.then(() => call.end()));
+    },
+  });
+  const { production, req } = await productionFacing(t, dir, staging, { path: root });
+
+  const { progress, result } = await pull(production.client, req);
+  assert.equal(Number(result.files_changed_during_copy), 1, JSON.stringify(result));
+  assert.equal(Number(result.files_vanished_during_copy), 1, JSON.stringify(result));
+  assert.ok(readFileSync(join(root, 'grows.bin')).equals(grown), 'the grown file is there as staging has it now');
+
+  const seen = progress.map((p) => ({ phase: p.phase, done: Number(p.bytes_done), total: Number(p.bytes_total), files: Number(p.files_done), filesTotal: Number(p.files_total) }));
+  for (const p of seen) assert.ok(p.total >= p.done, `bytes total ${p.total} below the bytes done ${p.done} (${p.phase}): ${JSON.stringify(seen)}`);
+  assert.ok(seen.some((p) => p.phase === 'files' && p.done > grown.length), `a report came while both attempts' bytes were done: ${JSON.stringify(seen)}`);
+  const last = seen.at(-1)!;
+  assert.equal(last.phase, 'done');
+  assert.equal(last.done, listed.length + grown.length, 'both attempts at the grown file count as done');
+  assert.equal(last.total, last.done, 'the total is exact at the end: the vanished file no longer in it, the first attempt at the grown one in it');
+  assert.deepEqual([last.files, last.filesTotal], [1, 1], 'the vanished file is no longer one to copy');
+});
