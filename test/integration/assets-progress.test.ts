@@ -49,7 +49,7 @@ test('asset progress: a file that grew while it was copied and one that vanished
         for (const [n, index] of req.chunk_indexes.entries()) {
           // The grown file's last chunk comes late: progress is reported meanwhile, with both
           // attempts' bytes done.
-          if (data === grown && n === req.chunk_indexes.length - 1) await sleep(1300);
+          if (data === grown && n === req.chunk_indexes.length - 1) await sleep(2500);
           call.write({ request_id: req.request_id, chunk: { index, data: data.subarray(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE) } });
         }
         end(data === listed ? { status: 'changed', current: wire('grows.bin', grown) } : { status: 'ok' });
