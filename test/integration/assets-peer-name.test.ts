@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { fromGrpcError, SwitchyardError, toGrpcError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/logger.js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
-import { withAssetTransfer, type AssetPeer, type DataStepDeps } from '../../controller/cutover/steps/data-agents.js';
+import { withAssetTransfer, type AssetPeer } from '../../controller/cutover/steps/data-agents.js';
 import { call, pull } from '../helpers/tree-fixture.js';
 import { fakeAssetsStaging, productionFacing } from '../helpers/fake-staging.js';
+import { recordingAgents } from '../helpers/recording-agents.js';
 
 const DATA = Buffer.from('hello\n');
 const X: AssetManifestEntry = { path: 'x', type: 'file', mode: 0o644, size: DATA.length, mtime_ns: '1700000000000000000', sha256: createHash('sha256').update(DATA).digest(), chunks: Buffer.alloc(0), target: '' };
@@ -113,13 +113,7 @@ test("staging's listing failing names it, on a pull and on the proof; without a 
 });
 
 test("the controller hands the production agent the plan's staging.agent as the asset peer's name", async () => {
-  const asked: string[] = [];
-  const agents = {
-    makeClient: () => new Proxy({}, { get: (_t, rpc: string) => Object.assign(() => undefined, { rpcName: rpc }) }),
-    get: () => ({ address: '10.0.0.5:7701', serverName: '' }),
-    call: async (_agent: string, _client: unknown, method: { rpcName: string }) => (asked.push(method.rpcName), {}),
-  };
-  const deps = { agents, logger: createLogger({ level: 'silent' }) } as unknown as DataStepDeps;
+  const { deps, asked } = recordingAgents('10.0.0.5:7701');
   const plan = { staging: { agent: 'staging-1' }, production: { agent: 'prod-1' }, assets: [{ staging: 'uploads', production: 'uploads', delete: true }] };
   const peer = await withAssetTransfer(deps, plan as never, plan.assets[0] as never, new AbortController().signal, async (p: AssetPeer) => p);
   assert.equal(peer.peer_name, 'staging-1');

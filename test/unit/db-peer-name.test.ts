@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { SwitchyardError, toGrpcError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/logger.js';
 import type { ProtoGrpcType as DatabaseProto } from '../../shared/proto-gen/database.js';
 import { GrpcSourcePeer } from '../../agent/db/peer.js';
-import { withDatabaseTransfer, type DataStepDeps } from '../../controller/cutover/steps/data-agents.js';
+import { withDatabaseTransfer } from '../../controller/cutover/steps/data-agents.js';
 import type { PeerTransfer } from '../../shared/proto-gen/switchyard/v1/PeerTransfer.js';
+import { recordingAgents } from '../helpers/recording-agents.js';
 
 /** A staging stand-in whose OpenSnapshot answers as an agent without the schema would. */
 async function staging(t: TestContext): Promise<string> {
@@ -56,13 +56,7 @@ test('sent no name (an older controller), the staging agent is named by its addr
 });
 
 test("the controller hands the production agent the plan's staging.agent as the peer's name", async () => {
-  const asked: string[] = [];
-  const agents = {
-    makeClient: () => new Proxy({}, { get: (_t, rpc: string) => Object.assign(() => undefined, { rpcName: rpc }) }),
-    get: () => ({ address: '10.0.0.5:7701', serverName: '' }),
-    call: async (_agent: string, _client: unknown, method: { rpcName: string }) => (asked.push(method.rpcName), {}),
-  };
-  const deps = { agents, logger: createLogger({ level: 'silent' }) } as unknown as DataStepDeps;
+  const { deps, asked } = recordingAgents('10.0.0.5:7701');
   const plan = { staging: { agent: 'staging-1' }, production: { agent: 'prod-1' }, database: { staging: 'wp_staging', production: 'wp_production' } };
   const peer = await withDatabaseTransfer(deps, plan as never, new AbortController().signal, async (p: PeerTransfer) => p);
   assert.equal(peer.peer_name, 'staging-1');
