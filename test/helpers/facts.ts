@@ -4,10 +4,24 @@ import type { Facts, Facts__Output } from '../../shared/proto-gen/switchyard/v1/
 import { loadProto } from '../../shared/grpc/load.js';
 import type { AgentConfig } from '../../agent/config.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+
+/** A fresh directory for a test's config files, removed after the test. */
+export function tempDir(t: { after: (fn: () => void) => void }, prefix = 'switchyard-facts-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes `lines` joined by newlines to `path`, making its directory first; returns `path`. */
+export function writeLines(path: string, lines: string[]): string {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, lines.join('\n'));
+  return path;
+}
 
 /** A directory of shell scripts standing in for php, apache2ctl, nginx…: put it first on PATH. */
 export function fakeBin(t: TestContext, scripts: Record<string, string>): string {

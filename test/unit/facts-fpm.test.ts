@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectFpmFacts, parseFpmPoolFile } from '../../agent/facts/fpm.js';
 import { envDigest } from '../../agent/facts/env.js';
@@ -9,21 +8,9 @@ import { SMALL_FILE_CAP } from '../../agent/facts/small-file.js';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { expandGlob } from '../../agent/facts/glob.js';
 import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
-import { capturingLogger, overTheWire, testAgentConfig } from '../helpers/facts.js';
+import { capturingLogger, overTheWire, tempDir, testAgentConfig, writeLines } from '../helpers/facts.js';
 
 const SALT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
-
-function tempDir(t: { after: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'switchyard-fpm-test-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function write(path: string, lines: string[]): string {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, lines.join('\n'));
-  return path;
-}
 
 const WWW = [
   '; Start a new pool named www.',
@@ -67,15 +54,15 @@ test('pool files parse as FPM reads them: ; and # comments, spaces, quotes, inli
 test('pool files by glob: sections of one pool merge across its files (last wins, admin over plain), settings that may hold a secret travel as digests', async (t) => {
   const dir = tempDir(t);
   const pool = join(dir, 'php/8.2/fpm/pool.d');
-  write(join(pool, 'www.conf'), WWW);
-  write(join(pool, 'zz-site.conf'), [
+  writeLines(join(pool, 'www.conf'), WWW);
+  writeLines(join(pool, 'zz-site.conf'), [
     '[www]',
     'php_value[upload_max_filesize] = 128M',
     'php_value[memory_limit] = 64M', // a plain value does not beat php_admin_value
     'php_value[session.save_path] = "tcp://redis:6379?auth=Sup3r-S3cret"',
     'php_admin_value[mysqli.default_pw] = hunter2-pw',
   ]);
-  write(join(pool, 'notes.txt'), ['[www]', 'php_value[memory_limit] = 1M']);
+  writeLines(join(pool, 'notes.txt'), ['[www]', 'php_value[memory_limit] = 1M']);
   const { logger, lines } = capturingLogger();
   const facts = await collectFacts(testAgentConfig({ phpFpmPools: [join(dir, 'php/*/fpm/pool.d/*.conf')] }), SALT, logger);
   const fpm = overTheWire(facts).php_fpm!;
@@ -99,8 +86,8 @@ test('pool files by glob: sections of one pool merge across its files (last wins
 
 test('a pool two FPM installs define is unknown (naming both directories and phpFpmPools); a configured file that is not there is unreadable', async (t) => {
   const dir = tempDir(t);
-  write(join(dir, 'php/8.1/fpm/pool.d/www.conf'), ['[www]', 'php_value[memory_limit] = 128M']);
-  write(join(dir, 'php/8.2/fpm/pool.d/www.conf'), ['[www]', 'php_value[memory_limit] = 256M', '[api]', 'php_value[memory_limit] = 1G']);
+  writeLines(join(dir, 'php/8.1/fpm/pool.d/www.conf'), ['[www]', 'php_value[memory_limit] = 128M']);
+  writeLines(join(dir, 'php/8.2/fpm/pool.d/www.conf'), ['[www]', 'php_value[memory_limit] = 256M', '[api]', 'php_value[memory_limit] = 1G']);
   const missing = join(dir, 'php-fpm.d/site.conf');
   const { facts, notes } = await collectFpmFacts([join(dir, 'php/*/fpm/pool.d/*.conf'), missing, join(dir, 'nothing/*.conf')], SALT);
   assert.deepEqual(facts.settings!.map((s) => [s.pool, s.name, s.value]), [['api', 'memory_limit', '1G']]);
@@ -112,7 +99,7 @@ test('a pool two FPM installs define is unknown (naming both directories and php
 
 test('glob: * and ? within a component, no dot files, sorted; a wildcard matching nothing is no error', async (t) => {
   const dir = tempDir(t);
-  for (const f of ['b.conf', 'a.conf', '.hidden.conf', 'a.conf.bak', 'x1.conf']) write(join(dir, 'd', f), ['']);
+  for (const f of ['b.conf', 'a.conf', '.hidden.conf', 'a.conf.bak', 'x1.conf']) writeLines(join(dir, 'd', f), ['']);
   mkdirSync(join(dir, 'd', 'sub.conf'));
   assert.deepEqual((await expandGlob(join(dir, 'd/*.conf'))).files, ['a.conf', 'b.conf', 'x1.conf'].map((f) => join(dir, 'd', f)));
   assert.deepEqual((await expandGlob(join(dir, 'd/x?.conf'))).files, [join(dir, 'd/x1.conf')]);
@@ -121,8 +108,8 @@ test('glob: * and ? within a component, no dot files, sorted; a wildcard matchin
 
 test('parity: a pool memory_limit lower on production differs though php.ini is the same; more is allowed; allowDiffer takes the key; an unreadable pool is unknown, not missing', async (t) => {
   const dir = tempDir(t);
-  const stagingPool = write(join(dir, 'staging/www.conf'), ['[www]', 'php_admin_value[memory_limit] = 512M', 'php_value[upload_max_filesize] = 64M', 'php_value[date.timezone] = UTC', 'php_value[session.save_path] = "tcp://r:6379?auth=a"']);
-  const prodPool = write(join(dir, 'prod/www.conf'), ['[www]', 'php_admin_value[memory_limit] = 256M', 'php_value[upload_max_filesize] = 128M', 'php_value[date.timezone] = UTC', 'php_value[session.save_path] = "tcp://r:6379?auth=b"']);
+  const stagingPool = writeLines(join(dir, 'staging/www.conf'), ['[www]', 'php_admin_value[memory_limit] = 512M', 'php_value[upload_max_filesize] = 64M', 'php_value[date.timezone] = UTC', 'php_value[session.save_path] = "tcp://r:6379?auth=a"']);
+  const prodPool = writeLines(join(dir, 'prod/www.conf'), ['[www]', 'php_admin_value[memory_limit] = 256M', 'php_value[upload_max_filesize] = 128M', 'php_value[date.timezone] = UTC', 'php_value[session.save_path] = "tcp://r:6379?auth=b"']);
   const { logger } = capturingLogger();
   const s = overTheWire(await collectFacts(testAgentConfig({ phpFpmPools: [stagingPool] }), SALT, logger));
   const p = overTheWire(await collectFacts(testAgentConfig({ phpFpmPools: [prodPool] }), SALT, logger));
@@ -164,7 +151,7 @@ test('parity: a pool memory_limit lower on production differs though php.ini is 
 test('an APM licence key and a password on the sendmail_path command line set in a pool travel as digests, never as values', async (t) => {
   const dir = tempDir(t);
   const pool = join(dir, 'pool.d');
-  write(join(pool, 'www.conf'), [
+  writeLines(join(pool, 'www.conf'), [
     '[www]',
     'php_value[newrelic.license] = "0123S3cretLicence4567"',
     'php_admin_value[sendmail_path] = "/usr/sbin/ssmtp -t -au mailer -ap S3cret-Mail-Pw"',
@@ -183,8 +170,8 @@ test('an APM licence key and a password on the sendmail_path command line set in
 
 test('a pool file over 1 MiB is unreadable with the reason, not read whole into memory; the other pools still count', async (t) => {
   const dir = tempDir(t);
-  const big = write(join(dir, 'pool.d/big.conf'), ['[big]', 'php_value[memory_limit] = 2G', ';'.repeat(SMALL_FILE_CAP)]);
-  write(join(dir, 'pool.d/www.conf'), ['[www]', 'php_value[memory_limit] = 256M']);
+  const big = writeLines(join(dir, 'pool.d/big.conf'), ['[big]', 'php_value[memory_limit] = 2G', ';'.repeat(SMALL_FILE_CAP)]);
+  writeLines(join(dir, 'pool.d/www.conf'), ['[www]', 'php_value[memory_limit] = 256M']);
   const { facts, notes } = await collectFpmFacts([join(dir, 'pool.d/*.conf')], SALT);
   assert.deepEqual(facts.settings!.map((s) => [s.pool, s.name, s.value]), [['www', 'memory_limit', '256M']]);
   assert.deepEqual(facts.unreadable!.map((u) => [u.file, u.pool]), [[big, '']]);
