@@ -3,7 +3,7 @@
 // stream, so their hash finds the file again without trusting its name or its size.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
+import { gunzipChunks } from './gunzip-chunks.js';
 
 export const FINGERPRINT_BYTES = 4096;
 
@@ -41,23 +41,25 @@ export function keepTail(held: Buffer, chunk: Buffer): Buffer {
  * undefined when its content is shorter or it cannot be decompressed. Decompresses up to `offset` only.
  */
 export async function gzipFingerprintBefore(fh: FileHandle, offset: number): Promise<string | undefined> {
-  const src = fh.createReadStream({ autoClose: false });
-  const gunzip = createGunzip();
-  src.on('error', (err) => gunzip.destroy(err));
   const head: Buffer[] = [];
-  let pos = 0;
   try {
-    for await (const chunk of src.pipe(gunzip) as AsyncIterable<Buffer>) {
-      const end = pos + chunk.length;
-      const from = Math.max(pos, offset - FINGERPRINT_BYTES);
-      if (from < Math.min(end, offset)) head.push(chunk.subarray(from - pos, Math.min(end, offset) - pos));
-      pos = end;
-      if (end >= offset) return fingerprint(Buffer.concat(head));
+    for await (const { chunk, at } of gunzipChunks(fh)) {
+      gatherBefore(head, chunk, at, offset);
+      if (at + chunk.length >= offset) return fingerprint(Buffer.concat(head));
     }
     return undefined;
   } catch {
     return undefined;
-  } finally {
-    src.destroy();
   }
+}
+
+/**
+ * Adds to `head` the part of `chunk` (which starts at `at` in a file's content) that lies in the up
+ * to FINGERPRINT_BYTES before `offset`, if any: chunk by chunk, `head` gathers the bytes whose
+ * fingerprint is compared. Only such parts are kept, so the chunks read before them can be freed.
+ */
+export function gatherBefore(head: Buffer[], chunk: Buffer, at: number, offset: number): void {
+  const from = Math.max(at, offset - FINGERPRINT_BYTES);
+  const to = Math.min(at + chunk.length, offset);
+  if (from < to) head.push(chunk.subarray(from - at, to - at));
 }

@@ -19,7 +19,8 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { bytesBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gzipFingerprintBefore, keepTail } from './log-fingerprint.js';
+import { bytesBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gatherBefore, gzipFingerprintBefore, keepTail } from './log-fingerprint.js';
+import { gunzipChunks } from './gunzip-chunks.js';
 import { gzippedRotations, rotatedAfter, rotatedFiles, type RotatedFile } from './rotated-logs.js';
 
 export type Rotation = 'rename' | 'truncate';
@@ -238,21 +239,15 @@ export class LogTailer {
 
   async #readGzipFrom(fh: FileHandle, f: RotatedFile, offset: number, tailSha256: string): Promise<boolean> {
     let matched = false;
-    const src = fh.createReadStream({ autoClose: false });
-    const gunzip = createGunzip();
-    src.on('error', (err) => gunzip.destroy(err));
     const head: Buffer[] = [];
-    let pos = 0;
     try {
-      for await (const chunk of src.pipe(gunzip) as AsyncIterable<Buffer>) {
+      for await (const { chunk, at } of gunzipChunks(fh)) {
         if (matched) {
           this.#take(chunk);
           continue;
         }
-        const end = pos + chunk.length;
-        const from = Math.max(pos, offset - FINGERPRINT_BYTES);
-        if (from < Math.min(end, offset)) head.push(chunk.subarray(from - pos, Math.min(end, offset) - pos));
-        pos = end;
+        gatherBefore(head, chunk, at, offset);
+        const end = at + chunk.length;
         if (end < offset) continue;
         if (fingerprint(Buffer.concat(head)) !== tailSha256) break;
         matched = true;
@@ -261,8 +256,6 @@ export class LogTailer {
     } catch (err) {
       // A broken gzip: if it was the file, what it still held is named, not silently lost.
       if (matched) this.#opts.onUnread?.(f.path, `read from the position, then: ${(err as Error).message}`);
-    } finally {
-      src.destroy();
     }
     return matched;
   }
