@@ -13,9 +13,9 @@ const watched = (step: string, p: Progress): string => formatEvent({ type: 'prog
 const db = (bytes: number, total: number) =>
   dbProgress('presync', { phase: 'copy', table: 'wp_posts', rows: '1000', bytes: String(bytes), tables_done: 1, tables_total: 3, rate_bytes_per_second: 100 * KiB, total_bytes_estimate: String(total) });
 
-const assets = (bytes: number, total: number, eta = 3) =>
+const assets = (bytes: number, total: number, eta = 3, files: [number, number] = [7, 9]) =>
   assetProgress('sync', { staging: 'uploads', production: 'uploads', delete: false }, {
-    phase: 'files', files_done: '7', files_total: '9', bytes_done: String(bytes), bytes_total: String(total), bytes_wire: String(bytes), rate_bytes_per_second: 100 * KiB, eta_seconds: eta,
+    phase: 'files', files_done: String(files[0]), files_total: String(files[1]), bytes_done: String(bytes), bytes_total: String(total), bytes_wire: String(bytes), rate_bytes_per_second: 100 * KiB, eta_seconds: eta,
   });
 
 test("presync progress: an agent's total below the bytes done is dropped, with its ETA; a total at or above them is passed on", () => {
@@ -45,4 +45,20 @@ test("asset progress: an agent's total below the bytes done is dropped, with its
   assert.equal(assets(10 * KiB * KiB, 10 * KiB * KiB, 0).bytesTotal, 10 * KiB * KiB);
   assert.equal(assets(0, 0, 0).bytesTotal, 0);
   assert.equal(assets(1, 0, 0).bytesTotal, undefined);
+});
+
+test("asset progress: an agent's file total below the files done is dropped, the bytes' total kept; a file total at or above them, and an empty pull's 0 of 0, are passed on", () => {
+  const short = assets(5 * KiB * KiB, 10 * KiB * KiB, 3, [12, 9]);
+  assert.equal(short.files, 12);
+  assert.equal(short.filesTotal, undefined, 'a total the files have passed is no total');
+  assert.deepEqual([short.bytesTotal, short.etaSeconds], [10 * KiB * KiB, 3], 'the byte total is judged on its own');
+  const line = watched('sync', short);
+  assert.match(line, / files 12(?!\/)/);
+  assert.doesNotMatch(line, /12\/9/);
+
+  assert.equal(assets(5, 10, 3, [7, 9]).filesTotal, 9);
+  assert.match(watched('sync', assets(5, 10, 3, [7, 9])), /files 7\/9/);
+  assert.equal(assets(5, 10, 3, [9, 9]).filesTotal, 9);
+  assert.equal(assets(0, 0, 0, [0, 0]).filesTotal, 0, "an empty pull's 0 of 0 files stays");
+  assert.equal(assets(5, 10, 3, [3, 0]).filesTotal, undefined, 'no count from the agent: none passed on');
 });

@@ -146,14 +146,14 @@ export const rootLabel = (root: AssetRootPlan): string => (root.staging === root
 const num = (v: string | number | undefined): number => (v === undefined ? 0 : Number(v));
 
 /**
- * A byte total is passed on only when it is one: known (above 0) and not below the bytes done.
+ * A byte or file total is passed on only when it is one: known (above 0) and not below what is done.
  * An older agent's total can fall short — presync's guess from information_schema, an asset
- * pull's listed sizes before a file grew while it was copied — and "955.5 KiB of 48.0 KiB"
- * says nothing true to the API or the CLI; without it they show the bytes alone, as for a step
- * whose total is unknown.
+ * pull's listed sizes before a file grew while it was copied, or its file count likewise — and
+ * "955.5 KiB of 48.0 KiB" or "files 12/9" says nothing true to the API or the CLI; without it
+ * they show what is done alone, as for a step whose total is unknown.
  */
-function trueTotal(bytes: number, total: number): number | undefined {
-  return total > 0 && total >= bytes ? total : undefined;
+function trueTotal(done: number, total: number): number | undefined {
+  return total > 0 && total >= done ? total : undefined;
 }
 
 export function dbProgress(step: string, p: DbProgress): Progress {
@@ -176,10 +176,13 @@ export function assetProgress(step: string, root: AssetRootPlan, p: AssetPullPro
   const bytes = num(p.bytes_done);
   // An empty pull's 0 of 0 is a true total (nothing to copy), kept as before.
   const total = bytes === 0 ? num(p.bytes_total) : trueTotal(bytes, num(p.bytes_total));
+  const files = num(p.files_done);
+  // Files as bytes: a count short of the files done is dropped, an empty pull's 0 of 0 kept.
+  const filesTotal = files === 0 ? num(p.files_total) : trueTotal(files, num(p.files_total));
   const out: Progress = {
     phase: `assets ${rootLabel(root)} ${p.phase}`.trim(),
-    files: num(p.files_done),
-    filesTotal: num(p.files_total),
+    files,
+    ...(filesTotal === undefined ? {} : { filesTotal }),
     bytes,
     ...(total === undefined ? {} : { bytesTotal: total }),
     rate: p.rate_bytes_per_second,
