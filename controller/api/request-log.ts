@@ -8,7 +8,8 @@ export function installRequestLog(app: FastifyInstance): void {
   app.addHook('onResponse', async (request, reply) => {
     const line = {
       method: request.method,
-      path: request.url.split('?')[0],
+      // As the client sent it (`/v1/cutovers/`), like a problem's `instance`, not as rewriteUrl trimmed it for routing.
+      path: request.originalUrl.split('?')[0],
       route: request.routeOptions.url ?? null,
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10,

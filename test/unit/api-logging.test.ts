@@ -42,3 +42,25 @@ test('a bearer token never reaches the log, valid or not, whatever the level', a
     assert.equal(log.includes(token.slice(3)), false, 'token body found in the log');
   }
 });
+
+test('the request log names the path as the client sent it, trailing slash and all, without the query string', async (t) => {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(s) } });
+  const app = await buildTestApp(t, { logger });
+  const secret = generateToken();
+  const res = await app.inject({ url: '/v1/agents/', headers: bearer(VIEWER_TOKEN) });
+  assert.equal(res.statusCode, 200, 'the collection is answered with the slash trimmed for routing');
+  // /v1/agents takes no parameter: a 400, logged all the same, its query string left out.
+  assert.equal((await app.inject({ url: `/v1/agents/?access_token=${secret}`, headers: bearer(VIEWER_TOKEN) })).statusCode, 400);
+
+  const completed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === 'request completed');
+  assert.deepEqual(
+    completed.map((l) => [l.path, l.route, l.status]),
+    [
+      ['/v1/agents/', '/v1/agents', 200],
+      ['/v1/agents/', '/v1/agents', 400],
+    ],
+    'the path as sent, not the routed /v1/agents',
+  );
+  assert.equal(lines.join('').includes(secret), false, 'a query string value found in the log');
+});
