@@ -53,14 +53,19 @@ export function registerAgentsCommand(program: Command): void {
       .requiredOption('--production <agent>', 'production agent name')
       .option('--allow-differ <keys>', 'keys allowed to differ, comma-separated or the option repeated, e.g. ENV:APP_URL,os.kernel; a comma in a cron key\'s schedule (cron.job.root:backup@0,30 * * * *) stays in the key', collect, [])
       .option('--staging-host <host>', "staging's origin host: with --production-host, the nginx server block serving each side's host is compared too (web.vhost.*)")
-      .option('--production-host <host>', "production's origin host, given with --staging-host"),
-  ).action(async (o: { staging: string; production: string; allowDiffer: string[]; stagingHost?: string; productionHost?: string; url?: string; token?: string; json?: boolean }) => {
+      .option('--production-host <host>', "production's origin host, given with --staging-host")
+      .option('--staging-ip <ip>', "staging's origin address (the plan's staging.ip), with the hosts: a listen on it compares as staging's own address, as in preflight")
+      .option('--production-ip <ip>', "production's origin address (the plan's production.ip), with the hosts"),
+  ).action(async (o: { staging: string; production: string; allowDiffer: string[]; stagingHost?: string; productionHost?: string; stagingIp?: string; productionIp?: string; url?: string; token?: string; json?: boolean }) => {
     const q = new URLSearchParams({ staging: o.staging, production: o.production });
     // Each as given: the controller splits at commas, keeping a cron schedule's commas in its key.
     for (const keys of o.allowDiffer) q.append('allowDiffer', keys);
     // The controller answers one host without the other with a 400 naming the missing one.
     if (o.stagingHost) q.set('stagingHost', o.stagingHost);
     if (o.productionHost) q.set('productionHost', o.productionHost);
+    // Likewise a bad address, or one given without the hosts: the controller says which.
+    if (o.stagingIp) q.set('stagingIp', o.stagingIp);
+    if (o.productionIp) q.set('productionIp', o.productionIp);
     const table = await new RestClient(clientOptionsFrom(o)).getPatiently<ParityTable>(`/v1/parity/runtime?${q}`, BRIEF_RETRY);
     process.stdout.write(`${o.json ? JSON.stringify(table, null, 2) : terminalSafe(formatParityTable(table))}\n`);
   });

@@ -28,7 +28,12 @@ export interface RuntimeParityOptions {
   /** Row keys (e.g. `ENV:FOO`, `mysql.time_zone`) whose difference is expected. */
   allowDiffer?: string[];
   /** Each side's origin host: the nginx server block serving it is compared too (`web.vhost.*`). */
-  hosts?: { staging: string; production: string };
+  hosts?: {
+    staging: string;
+    production: string;
+    /** Each side's origin address: a `listen` on it compares as the side's own address. */
+    addresses?: { staging?: string; production?: string };
+  };
 }
 
 export interface RuntimeParityPort {

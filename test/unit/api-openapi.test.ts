@@ -31,7 +31,7 @@ test('the OpenAPI document is public and describes the routes, parameters and be
   const parity = doc.paths['/v1/parity/runtime']?.get;
   assert.ok(parity, 'GET /v1/parity/runtime is listed');
   const query = Object.fromEntries((parity.parameters ?? []).filter((p) => p.in === 'query').map((p) => [p.name, p.required === true]));
-  assert.deepEqual(query, { staging: true, production: true, allowDiffer: false, stagingHost: false, productionHost: false });
+  assert.deepEqual(query, { staging: true, production: true, allowDiffer: false, stagingHost: false, productionHost: false, stagingIp: false, productionIp: false });
   const table = parity.responses['200']?.content?.['application/json']?.schema as { properties: Record<string, unknown> };
   assert.deepEqual(Object.keys(table.properties).sort(), ['production', 'rows', 'staging', 'summary', 'unreadable']);
   assert.ok(parity.responses['400']?.content?.['application/problem+json'], 'errors are documented as problem+json');

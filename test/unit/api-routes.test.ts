@@ -117,6 +117,35 @@ test('GET /v1/parity/runtime passes stagingHost and productionHost on, for the s
   assert.equal(parity.calls.length, 1);
 });
 
+test('GET /v1/parity/runtime passes stagingIp and productionIp on with the hosts; one that is no IP, or one without the hosts, is a 400 naming it', async (t) => {
+  const parity = fakeParity();
+  const app = await buildTestApp(t, { parity });
+  const hosts = 'stagingHost=staging.example.com&productionHost=www.example.com';
+  const both = await app.inject({ url: `/v1/parity/runtime?staging=staging-1&production=prod-1&${hosts}&stagingIp=127.0.0.2&productionIp=2001:db8::3`, headers: auth });
+  assert.equal(both.statusCode, 200, both.body);
+  assert.deepEqual(parity.calls[0]?.opts, { allowDiffer: [], hosts: { staging: 'staging.example.com', production: 'www.example.com', addresses: { staging: '127.0.0.2', production: '2001:db8::3' } } });
+  // One side's address alone: the other side falls back to its host, as before.
+  assert.equal((await app.inject({ url: `/v1/parity/runtime?staging=staging-1&production=prod-1&${hosts}&productionIp=127.0.0.3`, headers: auth })).statusCode, 200);
+  assert.deepEqual(parity.calls[1]?.opts.hosts?.addresses, { production: '127.0.0.3' });
+  assert.equal((await app.inject({ url: `/v1/parity/runtime?staging=staging-1&production=prod-1&${hosts}`, headers: auth })).statusCode, 200);
+  assert.equal(parity.calls[2]?.opts.hosts?.addresses, undefined, 'no address given: none passed on');
+
+  for (const [query, field, detail] of [
+    [`${hosts}&stagingIp=staging.example.com`, 'stagingIp', /^stagingIp: "staging\.example\.com" is not an IP address$/],
+    [`${hosts}&stagingIp=127.0.0.2&productionIp=127.0.0.300`, 'productionIp', /^productionIp: "127\.0\.0\.300" is not an IP address$/],
+    [`${hosts}&productionIp=[::1]`, 'productionIp', /is not an IP address/],
+    ['productionIp=127.0.0.3', 'productionIp', /^productionIp is used only with stagingHost and productionHost/],
+    ['stagingIp=127.0.0.2', 'stagingIp', /^stagingIp is used only with stagingHost and productionHost/],
+  ] as const) {
+    const res = await app.inject({ url: `/v1/parity/runtime?staging=staging-1&production=prod-1&${query}`, headers: auth });
+    assert.equal(res.statusCode, 400, query);
+    assert.equal(res.json().code, 'SY_VALIDATION', query);
+    assert.equal(res.json().field, field, query);
+    assert.match(res.json().detail, detail, query);
+  }
+  assert.equal(parity.calls.length, 3, 'no comparison for a rejected request');
+});
+
 test('GET /v1/parity/runtime answers rows a side could not read (differs, flagged unreadable) and what it could not read, as the comparison made them', async (t) => {
   const table = {
     ...sampleParityTable('staging-1', 'prod-1'),

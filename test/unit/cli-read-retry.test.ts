@@ -219,6 +219,17 @@ test('parity --staging-host/--production-host ask for the server blocks of those
   assert.deepEqual(controller.seen, ['GET /v1/parity/runtime?staging=staging-1&production=prod-1&stagingHost=staging.example.com&productionHost=www.example.com']);
 });
 
+test('parity --staging-ip/--production-ip pass each side\'s origin address on with the hosts', async (t) => {
+  const parity = { status: 200, body: { staging: 'staging-1', production: 'prod-1', rows: [], summary: { equal: 0, differs: 0, missing: 0, allowed: 0 } } };
+  const controller = await standIn(t, (key) => (key.startsWith('GET /v1/parity/runtime?') ? parity : 404));
+  const hosts = ['--staging-host', 'staging.example.com', '--production-host', 'www.example.com'];
+  const p = await cli(controller.url, ['parity', '--staging', 'staging-1', '--production', 'prod-1', ...hosts, '--staging-ip', '127.0.0.2', '--production-ip', '2001:db8::3', '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  assert.equal(controller.seen.length, 1);
+  const asked = new URL(`http://x${controller.seen[0]!.slice('GET '.length)}`).searchParams;
+  assert.deepEqual([asked.get('stagingHost'), asked.get('productionHost'), asked.get('stagingIp'), asked.get('productionIp')], ['staging.example.com', 'www.example.com', '127.0.0.2', '2001:db8::3']);
+});
+
 test('parity --allow-differ may be repeated, and a cron key with commas in its schedule goes to the controller whole', async (t) => {
   const parity = { status: 200, body: { staging: 'staging-1', production: 'prod-1', rows: [], summary: { equal: 0, differs: 0, missing: 0, allowed: 0 } } };
   const controller = await standIn(t, (key) => (key.startsWith('GET /v1/parity/runtime?') ? parity : 404));

@@ -9,6 +9,10 @@ import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.j
 import type { VirtualHostFacts__Output } from '../../shared/proto-gen/switchyard/v1/VirtualHostFacts.js';
 import { mockFacts } from '../helpers/facts.js';
 import { NGINX_T_STAGING, productionDump } from '../helpers/nginx-dump.js';
+import { RuntimeParityService } from '../../controller/parity/service.js';
+import { bearer, buildTestApp, VIEWER_TOKEN } from '../helpers/api-app.js';
+import { fakeAgents } from '../helpers/api-fakes.js';
+import type { ParityTable } from '../../shared/parity.js';
 
 const HOSTS = { staging: 'staging.example.com', production: 'www.example.com' };
 const SALT = 'comparison-salt';
@@ -134,6 +138,26 @@ test('vhost parity: a listen on each side\'s own origin address compares equal; 
   const s6 = await withDump('staging-1', NGINX_T_STAGING.replace('listen [::]:443 ssl http2;', 'listen [2001:db8:0::2]:443 ssl http2;'));
   const p6 = await withDump('prod-1', productionDump([['listen [::]:443 ssl http2;', 'listen [2001:db8::3]:443 ssl http2;']]));
   assert.equal(vhostRows(s6, p6, v6).rows.find((r) => r.key === 'web.vhost.listen')?.status, 'equal');
+});
+
+test("vhost parity over GET /v1/parity/runtime: stagingIp and productionIp make a listen on each side's own address equal, as preflight judges it", async (t) => {
+  const staging = await withDump('staging-1', NGINX_T_STAGING.replace('listen 443 ssl http2;', 'listen 127.0.0.2:443 ssl http2;'));
+  const production = await withDump('prod-1', productionDump([['listen 443 ssl http2;', 'listen 127.0.0.3:443 ssl http2;']]));
+  const agents = fakeAgents([
+    { name: 'staging-1', address: '127.0.0.2:7701', facts: staging },
+    { name: 'prod-1', address: '127.0.0.3:7701', facts: production },
+  ]);
+  const app = await buildTestApp(t, { agents, parity: new RuntimeParityService(agents) });
+  const listenRow = async (query: string) => {
+    const res = await app.inject({ url: `/v1/parity/runtime?staging=staging-1&production=prod-1&stagingHost=staging.example.com&productionHost=www.example.com${query}`, headers: bearer(VIEWER_TOKEN) });
+    assert.equal(res.statusCode, 200, res.body);
+    return (res.json() as ParityTable).rows.find((r) => r.key === 'web.vhost.listen');
+  };
+  const own = await listenRow('&stagingIp=127.0.0.2&productionIp=127.0.0.3');
+  assert.deepEqual([own?.staging, own?.production, own?.status], ['127.0.0.2:443 ssl http2; [::]:443 ssl http2', '127.0.0.3:443 ssl http2; [::]:443 ssl http2', 'equal']);
+  // Without the addresses the two listens are two addresses; with another one, production's is not its own.
+  assert.equal((await listenRow(''))?.status, 'differs');
+  assert.equal((await listenRow('&stagingIp=127.0.0.2&productionIp=127.0.0.4'))?.status, 'differs');
 });
 
 test('vhost parity: a server_name regex in PCRE spelling JS reads alike is matched; one JS would read otherwise is unknown, not missing nor a default server', async () => {

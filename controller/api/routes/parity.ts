@@ -1,4 +1,5 @@
 // Runtime parity of two agents, as the preflight step will judge it.
+import { isIP } from 'node:net';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ParityTableSchema } from '../../../shared/parity.js';
 import type { AgentsPort, RuntimeParityPort } from '../ports.js';
@@ -23,6 +24,10 @@ const RuntimeQuery = Type.Object({
     Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$', description: "staging's origin host name (staging.example.com): with productionHost, the nginx server block serving each side's host is compared as web.vhost.* rows" }),
   ),
   productionHost: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.-]+$', description: "production's origin host name (www.example.com); given with stagingHost" })),
+  stagingIp: Type.Optional(
+    Type.String({ minLength: 1, description: "staging's origin address (the plan's staging.ip, e.g. 127.0.0.2), only with stagingHost and productionHost: a listen on it compares as staging's own address, as in preflight, and it picks the default server nginx answers the host with; without it, a stagingHost that is an IP serves" }),
+  ),
+  productionIp: Type.Optional(Type.String({ minLength: 1, description: "production's origin address (the plan's production.ip), only with stagingHost and productionHost; as stagingIp" })),
 }, { additionalProperties: false, description: 'an unknown parameter (a misspelt allowDiffer) is a 400 naming it, not a table judged without it' });
 
 /** What follows a comma inside a cron schedule: a number, `*`, a month or day name, then schedule text only. */
@@ -60,7 +65,11 @@ export const parityRoutes: FastifyPluginAsyncTypebox<ParityRoutesOptions> = asyn
       },
     },
     async (request) => {
-      const { staging, production, allowDiffer, stagingHost, productionHost } = request.query;
+      const { staging, production, allowDiffer, stagingHost, productionHost, stagingIp, productionIp } = request.query;
+      // Checked here, not by a schema format: the 400 then says what a bad value is, naming the parameter.
+      for (const [field, ip] of [['stagingIp', stagingIp], ['productionIp', productionIp]] as const) {
+        if (ip !== undefined && isIP(ip) === 0) throw new SwitchyardError('SY_VALIDATION', `${field}: ${JSON.stringify(ip)} is not an IP address`, { field });
+      }
       assertKnownAgent(agents, staging, 'staging');
       assertKnownAgent(agents, production, 'production');
       // One host alone would compare a block with nothing: the table would look judged and not be.
@@ -68,7 +77,16 @@ export const parityRoutes: FastifyPluginAsyncTypebox<ParityRoutesOptions> = asyn
         const field = stagingHost === undefined ? 'stagingHost' : 'productionHost';
         throw new SwitchyardError('SY_VALIDATION', `${field} is required with ${field === 'stagingHost' ? 'productionHost' : 'stagingHost'}: server blocks are compared for both sides' hosts or not at all`, { field });
       }
-      const hosts = stagingHost === undefined || productionHost === undefined ? undefined : { staging: stagingHost, production: productionHost };
+      // An address only says something about a server block: without the hosts it would be dropped unread.
+      if (stagingHost === undefined && (stagingIp !== undefined || productionIp !== undefined)) {
+        const field = stagingIp !== undefined ? 'stagingIp' : 'productionIp';
+        throw new SwitchyardError('SY_VALIDATION', `${field} is used only with stagingHost and productionHost: it is the address of a side's nginx server block, compared only for both hosts`, { field });
+      }
+      const addresses = { ...(stagingIp === undefined ? {} : { staging: stagingIp }), ...(productionIp === undefined ? {} : { production: productionIp }) };
+      const hosts =
+        stagingHost === undefined || productionHost === undefined
+          ? undefined
+          : { staging: stagingHost, production: productionHost, ...(Object.keys(addresses).length === 0 ? {} : { addresses }) };
       return parity.compare(staging, production, { allowDiffer: splitList(allowDiffer), ...(hosts === undefined ? {} : { hosts }) });
     },
   );
