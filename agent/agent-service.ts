@@ -14,6 +14,7 @@ import { runDeclaredCommand } from './commands/run-command.js';
 import { resolveSecret } from '../shared/config/secret.js';
 import { accessLogPosition, DEFAULT_INTERVAL_MS, streamStatusCounts } from './monitor/access-log-stream.js';
 import { scanText } from './scan/scan-text.js';
+import { rootRealPath } from './assets/root-path.js';
 
 export interface AgentRpcServiceOptions {
   config: AgentConfig;
@@ -58,15 +59,25 @@ export class AgentRpcService implements AgentService {
     }
   }
 
-  hello(): HelloResponse {
-    return structuredClone(this.#hello);
+  /** Root paths are resolved on each call: production's roots appear with its first copy. */
+  async hello(): Promise<HelloResponse> {
+    const assets = this.#opts.config.assets;
+    const asset_root_paths = await Promise.all(
+      Object.keys(assets)
+        .sort()
+        .map(async (name) => ({ name, path: await rootRealPath(assets[name]!.path) })),
+    );
+    return { ...structuredClone(this.#hello), asset_root_paths };
   }
 
   addToServer(server: grpc.Server): void {
     const log = this.#opts.logger;
     const handlers: AgentHandlers = {
       Hello: (_call, callback) => {
-        callback(null, this.hello());
+        this.hello().then(
+          (hello) => callback(null, hello),
+          (err: unknown) => callback(toGrpcError(err)),
+        );
       },
       GetFacts: (call, callback) => {
         const started = Date.now();

@@ -1,9 +1,10 @@
 // The agents the controller config names, and typed gRPC clients for them. Credentials are
 // built once at construction, so a bad certificate path or a plaintext non-loopback target
 // stops the controller at start-up rather than at the first cutover step.
+import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { splitHostPort } from '../../shared/grpc/address.js';
+import { joinHostPort, splitHostPort } from '../../shared/grpc/address.js';
 import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { Logger } from '../../shared/logger.js';
@@ -28,6 +29,8 @@ export interface AgentHealth {
 
 interface Target {
   entry: AgentEntry;
+  /** Its address as one string for every spelling of it: names with equal ones reach one agent. */
+  identity: string;
   credentials: grpc.ChannelCredentials;
   options: grpc.ChannelOptions;
   channel?: grpc.Channel;
@@ -36,6 +39,8 @@ interface Target {
 
 export class AgentDirectory {
   readonly #targets = new Map<string, Target>();
+  /** Each agent's last Hello, by identity (two names for one address share it). */
+  readonly #hellos = new Map<string, HelloResponse__Output>();
   readonly #timeoutMs: number;
   readonly #log: Logger;
 
@@ -46,9 +51,9 @@ export class AgentDirectory {
     config.agents.forEach((entry, i) => {
       const field = `agents[${i}].address`;
       if (this.#targets.has(entry.name)) throw new SwitchyardError('SY_CONFIG_INVALID', `agents[${i}].name: ${entry.name} is listed twice`, { field: `agents[${i}].name` });
-      const { host } = splitHostPort(entry.address, field);
+      const { host, port } = splitHostPort(entry.address, field);
       const credentials = channelCredentials({ tls: config.tls, insecure: config.insecure, targetHost: host, hostField: field });
-      this.#targets.set(entry.name, { entry, credentials, options: channelOptions(entry.serverName), clients: new Map() });
+      this.#targets.set(entry.name, { entry, identity: addressIdentity(host, port), credentials, options: channelOptions(entry.serverName), clients: new Map() });
     });
   }
 
@@ -105,9 +110,46 @@ export class AgentDirectory {
     return callUnary(client, method, request, { timeoutMs: opts.timeoutMs ?? this.#timeoutMs, context: `agent ${name}`, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
-  hello(name: string, field = 'agent'): Promise<HelloResponse__Output> {
+  /** Also kept, for rootPaths(). */
+  async hello(name: string, field = 'agent'): Promise<HelloResponse__Output> {
+    const t = this.#target(name, field);
     const c = this.client(name, field);
-    return this.call<AgentClient, object, HelloResponse__Output>(name, c, c.Hello, {});
+    const res = await this.call<AgentClient, object, HelloResponse__Output>(name, c, c.Hello, {});
+    this.#hellos.set(t.identity, res);
+    return res;
+  }
+
+  /**
+   * Hello to every agent, so rootPaths() knows them before a cutover asks (the exclusivity check
+   * is synchronous). Never throws: an agent that does not answer now is asked again by the next
+   * preflight that uses it, and until then its roots compare by name.
+   */
+  async helloAll(): Promise<void> {
+    await Promise.all(
+      [...this.#targets.keys()].map((name) =>
+        this.hello(name).catch((err: unknown) => this.#log.debug({ agent: name, err }, 'hello failed; its asset roots compare by name until it answers')),
+      ),
+    );
+  }
+
+  /**
+   * The same string for every name the config gives one address (host without case, IPv6
+   * compressed, and the port), the name itself for an unknown one: what the exclusivity check
+   * compares instead of agent names.
+   */
+  identity(name: string): string {
+    return this.#targets.get(name)?.identity ?? name;
+  }
+
+  /**
+   * Root name -> real path on the agent, from its last Hello; undefined before one answered, or
+   * from an agent older than the field (its roots then compare by name only).
+   */
+  rootPaths(name: string): ReadonlyMap<string, string> | undefined {
+    const t = this.#targets.get(name);
+    const hello = t === undefined ? undefined : this.#hellos.get(t.identity);
+    if (hello === undefined || hello.asset_root_paths.length === 0) return undefined;
+    return new Map(hello.asset_root_paths.map((r) => [r.name, r.path]));
   }
 
   facts(name: string, salt: string, field = 'agent'): Promise<Facts__Output> {
@@ -138,4 +180,21 @@ export class AgentDirectory {
       delete t.channel;
     }
   }
+}
+
+/**
+ * `host:port` with the host written one way: `Prod-1.Internal.:7701` is `prod-1.internal:7701`,
+ * `[2001:DB8:0::1]:7701` is `[2001:db8::1]:7701`. Two names for one host (`localhost` and
+ * `127.0.0.1`, a DNS name and its address) stay two: telling them apart would need resolving.
+ */
+function addressIdentity(host: string, port: number): string {
+  let h = host.toLowerCase().replace(/\.$/, '');
+  if (isIP(host) === 6) {
+    try {
+      h = new URL(`http://[${host}]/`).hostname.slice(1, -1);
+    } catch {
+      // A zone index (fe80::1%eth0) is no URL host; the lower-cased spelling stands.
+    }
+  }
+  return joinHostPort(h, port);
 }

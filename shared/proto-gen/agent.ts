@@ -4,6 +4,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AccessLogPositionRequest as _switchyard_v1_AccessLogPositionRequest, AccessLogPositionRequest__Output as _switchyard_v1_AccessLogPositionRequest__Output } from './switchyard/v1/AccessLogPositionRequest.js';
 import type { AccessLogPositionResponse as _switchyard_v1_AccessLogPositionResponse, AccessLogPositionResponse__Output as _switchyard_v1_AccessLogPositionResponse__Output } from './switchyard/v1/AccessLogPositionResponse.js';
 import type { AgentClient as _switchyard_v1_AgentClient, AgentDefinition as _switchyard_v1_AgentDefinition } from './switchyard/v1/Agent.js';
+import type { AssetRootPath as _switchyard_v1_AssetRootPath, AssetRootPath__Output as _switchyard_v1_AssetRootPath__Output } from './switchyard/v1/AssetRootPath.js';
 import type { CronEntry as _switchyard_v1_CronEntry, CronEntry__Output as _switchyard_v1_CronEntry__Output } from './switchyard/v1/CronEntry.js';
 import type { CronEnvVar as _switchyard_v1_CronEnvVar, CronEnvVar__Output as _switchyard_v1_CronEnvVar__Output } from './switchyard/v1/CronEnvVar.js';
 import type { CronFacts as _switchyard_v1_CronFacts, CronFacts__Output as _switchyard_v1_CronFacts__Output } from './switchyard/v1/CronFacts.js';
@@ -52,6 +53,7 @@ export interface ProtoGrpcType {
       AccessLogPositionRequest: MessageTypeDefinition<_switchyard_v1_AccessLogPositionRequest, _switchyard_v1_AccessLogPositionRequest__Output>
       AccessLogPositionResponse: MessageTypeDefinition<_switchyard_v1_AccessLogPositionResponse, _switchyard_v1_AccessLogPositionResponse__Output>
       Agent: SubtypeConstructor<typeof grpc.Client, _switchyard_v1_AgentClient> & { service: _switchyard_v1_AgentDefinition }
+      AssetRootPath: MessageTypeDefinition<_switchyard_v1_AssetRootPath, _switchyard_v1_AssetRootPath__Output>
       CronEntry: MessageTypeDefinition<_switchyard_v1_CronEntry, _switchyard_v1_CronEntry__Output>
       CronEnvVar: MessageTypeDefinition<_switchyard_v1_CronEnvVar, _switchyard_v1_CronEnvVar__Output>
       CronFacts: MessageTypeDefinition<_switchyard_v1_CronFacts, _switchyard_v1_CronFacts__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/switchyard/v1/agent.proto
 
+import type { AssetRootPath as _switchyard_v1_AssetRootPath, AssetRootPath__Output as _switchyard_v1_AssetRootPath__Output } from '../../switchyard/v1/AssetRootPath.js';
 
 export interface HelloResponse {
   'name'?: (string);
@@ -8,6 +9,7 @@ export interface HelloResponse {
   'asset_roots'?: (string)[];
   'commands'?: (string)[];
   'database_configured'?: (boolean);
+  'asset_root_paths'?: (_switchyard_v1_AssetRootPath)[];
 }
 
 export interface HelloResponse__Output {
@@ -17,4 +19,5 @@ export interface HelloResponse__Output {
   'asset_roots': (string)[];
   'commands': (string)[];
   'database_configured': (boolean);
+  'asset_root_paths': (_switchyard_v1_AssetRootPath__Output)[];
 }
