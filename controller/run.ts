@@ -81,6 +81,7 @@ export async function startController(config: ControllerConfig, opts: StartOptio
     rollback: wiring.rollback,
     ...(wiring.ttl ? { ttl: wiring.ttl } : {}),
     ...(wiring.onRelease ? { onRelease: wiring.onRelease } : {}),
+    agents,
     logger: logger.child({ component: 'cutover' }),
     deferRecovery: true,
   });
@@ -98,6 +99,9 @@ export async function startController(config: ControllerConfig, opts: StartOptio
   // to exit. (A request in the instant before this line sees the state as the last process left
   // it: a run lock refuses it.)
   engine.resumeAfterRestart();
+  // Where each agent's asset roots lie, for the one-cutover-per-resource check (which cannot wait
+  // for an agent): asked now, in the background, and again by each preflight.
+  void agents.helloAll();
   for (const p of storedPlansRefused(store, ttlLimitsByProvider(config.dnsProviders))) {
     const message = `${p.message}; its prepare and preflight fail until then`;
     logger.warn({ cutover: p.cutoverId, state: p.state, field: p.field }, `cutover ${p.cutoverId} (${p.state}): ${message}`);

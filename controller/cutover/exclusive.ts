@@ -25,39 +25,92 @@ export function holdsResources(state: CutoverState): boolean {
   return state !== 'planned' && !FINAL_STATES.has(state);
 }
 
+/**
+ * What the controller knows of its agents beyond the names plans use. The agent directory is
+ * one; without it (tests of the engine alone) every name is its own agent and roots compare by
+ * name.
+ */
+export interface AgentView {
+  /** One string for every name the config gives one address: two names for one agent are one agent here. */
+  identity(agent: string): string;
+  /** Root name -> real path, from the agent's last Hello; undefined when not known. */
+  rootPaths(agent: string): ReadonlyMap<string, string> | undefined;
+}
+
+export const BY_NAME: AgentView = { identity: (agent) => agent, rootPaths: () => undefined };
+
 // NUL cannot occur in an agent, schema, root or DNS name, so keys built with it never collide.
 const key = (...parts: string[]): string => parts.join('\u0000');
 
-/**
- * A schema's key. On a server with lower_case_table_names=1 or 2 (Windows, macOS, and any server
- * set so) `Shop` and `shop` name one schema. The controller cannot know the setting (plans carry
- * names only, and a server's variables are read only when a step runs), so names that differ only
- * in case are taken as one schema everywhere: a false refusal is rolled back or waited out, two
- * runs that share a freeze and a copy lose data.
- */
-const schemaKey = (agent: string, schema: string): string => key(agent, schema.toLowerCase());
+/** `agent X` as plan `a` names it, and the other plan's name when it is another name for that agent. */
+function agentDescription(ours: string, theirs: string, agents: AgentView): string {
+  return theirs === ours ? `agent ${ours}` : `agent ${ours} (${theirs} in the other plan: the controller config gives both the address ${agents.identity(ours)})`;
+}
 
-/** Each side's schema, by agent: the same schema is shared whichever side each plan has it on. */
-function schemas(plan: Plan): Map<string, string> {
-  const out = new Map<string, string>();
+interface Side {
+  agent: string;
+  name: string;
+}
+
+/**
+ * Each side's schema, keyed by agent and name. On a server with lower_case_table_names=1 or 2
+ * (Windows, macOS, and any server set so) `Shop` and `shop` name one schema. The controller
+ * cannot know the setting (plans carry names only, and a server's variables are read only when
+ * a step runs), so names that differ only in case are taken as one schema everywhere: a false
+ * refusal is rolled back or waited out, two runs that share a freeze and a copy lose data. The
+ * same schema is shared whichever side each plan has it on.
+ */
+function schemas(plan: Plan, agents: AgentView): Map<string, Side> {
+  const out = new Map<string, Side>();
   if (plan.database === undefined) return out;
-  out.set(schemaKey(plan.staging.agent, plan.database.staging), plan.database.staging);
-  out.set(schemaKey(plan.production.agent, plan.database.production), plan.database.production);
+  for (const s of [{ agent: plan.staging.agent, name: plan.database.staging }, { agent: plan.production.agent, name: plan.database.production }]) {
+    out.set(key(agents.identity(s.agent), s.name.toLowerCase()), s);
+  }
   return out;
 }
 
 /** `ours` as this plan writes it, and the other plan's spelling when only its case differs. */
-function schemaDescription(k: string, ours: string, theirs: string): string {
-  const agent = k.slice(0, k.indexOf('\u0000'));
-  const also = theirs === ours ? '' : ` (${theirs} in the other plan: schema names that differ only in case are taken as one schema, as lower_case_table_names=1 or 2 makes them)`;
-  return `database ${ours} on agent ${agent}${also}`;
+function schemaDescription(ours: Side, theirs: Side, agents: AgentView): string {
+  const also = theirs.name === ours.name ? '' : ` (${theirs.name} in the other plan: schema names that differ only in case are taken as one schema, as lower_case_table_names=1 or 2 makes them)`;
+  return `database ${ours.name} on ${agentDescription(ours.agent, theirs.agent, agents)}${also}`;
 }
 
-function assetRoots(plan: Plan): Map<string, string> {
-  const out = new Map<string, string>();
+/** Each side's roots, once each (a plan may name one root on both sides of one agent). */
+function assetRoots(plan: Plan): Side[] {
+  const out = new Map<string, Side>();
   for (const a of plan.assets ?? []) {
-    out.set(key(plan.staging.agent, a.staging), `asset root ${a.staging} on agent ${plan.staging.agent}`);
-    out.set(key(plan.production.agent, a.production), `asset root ${a.production} on agent ${plan.production.agent}`);
+    out.set(key(plan.staging.agent, a.staging), { agent: plan.staging.agent, name: a.staging });
+    out.set(key(plan.production.agent, a.production), { agent: plan.production.agent, name: a.production });
+  }
+  return [...out.values()];
+}
+
+/** `inner` is `outer` or lies below it, on a '/' boundary (`/srv/up` does not hold `/srv/uploads`). */
+const within = (inner: string, outer: string): boolean => inner === outer || inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`);
+
+/**
+ * Roots on one agent are shared when they have one name, or (once the agent has said where its
+ * roots lie) when their directories are one or one holds the other: a copy into either writes
+ * files of the other, and a mirror's delete removes them.
+ */
+function sharedRoots(a: Plan, b: Plan, agents: AgentView): string[] {
+  const out: string[] = [];
+  for (const ours of assetRoots(a)) {
+    for (const theirs of assetRoots(b)) {
+      if (agents.identity(ours.agent) !== agents.identity(theirs.agent)) continue;
+      const on = agentDescription(ours.agent, theirs.agent, agents);
+      if (ours.name === theirs.name) {
+        out.push(`asset root ${ours.name} on ${on}`);
+        continue;
+      }
+      // One agent's Hello, whichever of its names was asked.
+      const paths = agents.rootPaths(ours.agent) ?? agents.rootPaths(theirs.agent);
+      const p = paths?.get(ours.name);
+      const q = paths?.get(theirs.name);
+      if (p === undefined || q === undefined || !(within(p, q) || within(q, p))) continue;
+      const how = p === q ? 'one directory' : within(p, q) ? `${ours.name} lies inside ${theirs.name}` : `${theirs.name} lies inside ${ours.name}`;
+      out.push(`asset root ${ours.name} (${p}) on ${on} and its asset root ${theirs.name} (${q}) in the other plan: ${how}`);
+    }
   }
   return out;
 }
@@ -76,25 +129,25 @@ function dnsKey(plan: Plan): string {
 }
 
 /** What `a` and `b` both touch, each named once; empty when they can run side by side. */
-export function sharedResources(a: Plan, b: Plan): SharedResource[] {
+export function sharedResources(a: Plan, b: Plan, agents: AgentView = BY_NAME): SharedResource[] {
   const shared: SharedResource[] = [];
-  const both = (kind: SharedKind, x: Map<string, string>, y: Map<string, string>): void => {
-    for (const [k, description] of x) if (y.has(k)) shared.push({ kind, description });
-  };
-  const theirs = schemas(b);
-  for (const [k, ours] of schemas(a)) {
+  const theirs = schemas(b, agents);
+  for (const [k, ours] of schemas(a, agents)) {
     const other = theirs.get(k);
-    if (other !== undefined) shared.push({ kind: 'database', description: schemaDescription(k, ours, other) });
+    if (other !== undefined) shared.push({ kind: 'database', description: schemaDescription(ours, other, agents) });
   }
-  both('assets', assetRoots(a), assetRoots(b));
-  if (a.staging.agent === b.staging.agent && freezes(a) && freezes(b)) {
-    shared.push({ kind: 'staging-freeze', description: `the write freeze of staging agent ${a.staging.agent} (maintenance flag and read_only)` });
+  for (const description of sharedRoots(a, b, agents)) shared.push({ kind: 'assets', description });
+  const same = (x: string, y: string): boolean => agents.identity(x) === agents.identity(y);
+  if (same(a.staging.agent, b.staging.agent) && freezes(a) && freezes(b)) {
+    shared.push({ kind: 'staging-freeze', description: `the write freeze of staging ${agentDescription(a.staging.agent, b.staging.agent, agents)} (maintenance flag and read_only)` });
   } else if (freezes(a) && freezes(b)) {
     // One plan's staging is the other's production: its freeze sets read_only on the server the
     // other copies into, and the other's copy changes the site this one holds frozen as fallback.
-    const crossed = [a.staging.agent === b.production.agent ? a.staging.agent : undefined, b.staging.agent === a.production.agent ? b.staging.agent : undefined].filter((x): x is string => x !== undefined);
-    for (const agent of new Set(crossed)) {
-      shared.push({ kind: 'staging-freeze', description: `the write freeze of agent ${agent} (staging of one cutover, production of the other)` });
+    const crossed = new Map<string, string>();
+    if (same(a.staging.agent, b.production.agent)) crossed.set(agents.identity(a.staging.agent), agentDescription(a.staging.agent, b.production.agent, agents));
+    if (same(b.staging.agent, a.production.agent)) crossed.set(agents.identity(a.production.agent), agentDescription(a.production.agent, b.staging.agent, agents));
+    for (const agent of crossed.values()) {
+      shared.push({ kind: 'staging-freeze', description: `the write freeze of ${agent} (staging of one cutover, production of the other)` });
     }
   }
   if (dnsKey(a) === dnsKey(b)) {

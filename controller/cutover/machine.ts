@@ -29,7 +29,7 @@ import { EventHub, type CutoverEvent, type CutoverEventType } from './events.js'
 import { buildView, nextStepOf, type CutoverView, type WarningView } from './view.js';
 import { fallbackExecutor } from './steps/fallback.js';
 import { buildReport, type CutoverReport } from './report.js';
-import { holdsResources, sharedResources, type SharedResource } from './exclusive.js';
+import { BY_NAME, holdsResources, sharedResources, type AgentView, type SharedResource } from './exclusive.js';
 
 /** Lowers the plan's DNS record TTL ahead of the switch (POST /v1/cutovers/:id/prepare). */
 export interface TtlPort {
@@ -50,6 +50,11 @@ export interface CutoverEngineOptions {
   rollback?: RollbackExecutor;
   ttl?: TtlPort;
   onRelease?: ReleaseHook;
+  /**
+   * Which agent names reach one agent and where its asset roots lie, for the one-cutover-per-
+   * resource check (the agent directory); without it names alone are compared.
+   */
+  agents?: AgentView;
   logger: Logger;
   clock?: Clock;
   /** Least time between two persisted progress events of one step (default 250 ms). */
@@ -206,6 +211,7 @@ export class CutoverEngine {
   private readonly rollbackExecutor: RollbackExecutor | undefined;
   private readonly ttl: TtlPort | undefined;
   private readonly onRelease: ReleaseHook | undefined;
+  private readonly agents: AgentView;
   /** Release clean-ups in flight; idle() and close() wait for them. */
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly logger: Logger;
@@ -231,6 +237,7 @@ export class CutoverEngine {
     this.rollbackExecutor = opts.rollback;
     this.ttl = opts.ttl;
     this.onRelease = opts.onRelease;
+    this.agents = opts.agents ?? BY_NAME;
     this.logger = opts.logger.child({ component: 'cutover' });
     this.clock = opts.clock ?? systemClock;
     this.progressIntervalMs = opts.progressIntervalMs ?? 250;
@@ -566,7 +573,7 @@ export class CutoverEngine {
     for (const other of this.store.cutovers.holding()) {
       if (other.id === row.id || !holdsResources(other.state)) continue;
       // Prepare touches the DNS record only: a schema or root in use elsewhere does not stop it.
-      const shared = sharedResources(row.plan, other.plan).filter((r) => action === 'advance' || r.kind === 'dns');
+      const shared = sharedResources(row.plan, other.plan, this.agents).filter((r) => action === 'advance' || r.kind === 'dns');
       if (shared.length > 0) holders.push({ other, shared });
     }
     if (holders.length === 0) return;

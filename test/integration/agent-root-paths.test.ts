@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
+import { FakeWorld, PLAN_CONTEXT, fakeRollback, fakeSteps, newEngine, planInput, tempStore } from '../helpers/cutover-fakes.js';
+import { parsePlan } from '../../controller/cutover/plan.js';
+import { preflightExecutor } from '../../controller/cutover/steps/preflight.js';
+import { SwitchyardError } from '../../shared/errors.js';
 
 function tempTree(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'sy-root-paths-'));
@@ -67,4 +71,50 @@ test('an agent before asset_root_paths: the directory knows no paths for it (its
   assert.deepEqual(hello.asset_roots, ['uploads', 'media']);
   assert.deepEqual(hello.asset_root_paths, []);
   assert.equal(dir.rootPaths('old'), undefined);
+});
+
+test("preflight asks its agents Hello, so a later cutover writing into a root inside one of this cutover's roots is refused, naming both roots and their paths", async (t) => {
+  const tree = tempTree(t);
+  mkdirSync(join(tree, 'site', 'uploads', 'media'), { recursive: true });
+  const agent = await startTestAgent(t, {
+    name: 'prod-1',
+    insecure: true,
+    config: { assets: { uploads: { path: join(tree, 'site', 'uploads') }, media: { path: join(tree, 'site', 'uploads', 'media') } } },
+  });
+  // staging-1 and staging-2 answer nothing (ports 1 and 2): its Hello fails, which preflight's own checks report, not this.
+  const dir = testDirectory(t, {
+    insecure: true,
+    agentTimeoutMs: 1000,
+    agents: [{ name: 'staging-1', address: '127.0.0.1:1' }, { name: 'prod-1', address: agent.address }, { name: 'staging-2', address: '127.0.0.1:2' }],
+  });
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const preflight = preflightExecutor({ agents: dir, dns: new Map() }, { checks: [] });
+  const engine = newEngine(store, { executors: fakeSteps(world, { preflight }), rollback: fakeRollback(world), agents: dir });
+  t.after(() => engine.close());
+
+  const context = { ...PLAN_CONTEXT, agentNames: ['staging-1', 'prod-1', 'staging-2'] };
+  const a = engine.create(parsePlan(planInput(), context), 'alice');
+  assert.equal(dir.rootPaths('prod-1'), undefined);
+  assert.equal((await engine.advance(a.id, 'preflight', 'alice').done).state, 'paused');
+  assert.equal(dir.rootPaths('prod-1')?.get('media'), join(tree, 'site', 'uploads', 'media'), "A's preflight asked prod-1 where its roots lie");
+
+  const other = planInput();
+  other.staging = { agent: 'staging-2', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' };
+  other.database = { staging: 'shop_staging', production: 'shop_production' };
+  other.assets = [{ staging: 'media', production: 'media', delete: true }];
+  other.dns = { provider: 'cf-main', zone: 'example.com', name: 'shop.example.com' };
+  const b = engine.create(parsePlan(other, context), 'bob');
+  const description = `asset root media (${join(tree, 'site', 'uploads', 'media')}) on agent prod-1 and its asset root uploads (${join(tree, 'site', 'uploads')}) in the other plan: media lies inside uploads`;
+  assert.throws(
+    () => engine.advance(b.id, 'preflight', 'bob'),
+    (err: unknown) => {
+      assert.ok(err instanceof SwitchyardError, String(err));
+      assert.equal(err.code, 'SY_CONFLICT');
+      assert.ok(err.message.includes(`shares ${description} with cutover ${b.id}`), err.message);
+      assert.deepEqual(err.details, { blockedBy: [{ id: a.id, state: 'paused', shared: [{ kind: 'assets', description }] }] });
+      return true;
+    },
+  );
+  assert.equal(engine.get(b.id).state, 'planned');
 });

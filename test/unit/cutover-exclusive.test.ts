@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../shared/errors.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
-import { sharedResources } from '../../controller/cutover/exclusive.js';
+import { sharedResources, type AgentView } from '../../controller/cutover/exclusive.js';
+import { testDirectory } from '../helpers/agent-server.js';
 import { FakeWorld, PLAN_CONTEXT, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 
-const CONTEXT = { ...PLAN_CONTEXT, agentNames: ['staging-1', 'prod-1', 'staging-2', 'prod-2'] };
+// prod-1b, staging-1b and local: other names for agents' addresses (the test of two names for one agent).
+const CONTEXT = { ...PLAN_CONTEXT, agentNames: ['staging-1', 'prod-1', 'staging-2', 'prod-2', 'prod-1b', 'staging-1b', 'local'] };
 
 /** Plan A: the helpers' plan (staging-1/staging_db, prod-1/production_db, uploads, www.example.com A). */
 const planA = (): Plan => parsePlan(planInput(), CONTEXT);
@@ -319,4 +321,98 @@ test('what two plans share: schemas and asset roots by agent on either side, the
   });
   assert.deepEqual(sharedResources(a, aaaa), []);
   assert.deepEqual(sharedResources(a, planB()), []);
+});
+
+/** Where the agents' roots lie, as their Hello says (`undefined`: an agent before that field). */
+function rootsAt(paths: Record<string, Record<string, string> | undefined>): AgentView {
+  return { identity: (agent) => agent, rootPaths: (agent) => (paths[agent] === undefined ? undefined : new Map(Object.entries(paths[agent]!))) };
+}
+
+test("asset roots on one agent whose directories are one, or one inside the other (by the agent's Hello), are shared under other names: B is refused naming both roots and paths; without paths (an older agent) names alone count", async (t) => {
+  const W = '/srv/site/wp-content';
+  const agents = rootsAt({
+    'prod-1': { uploads: `${W}/uploads`, media: `${W}/uploads/media`, again: `${W}/uploads`, up: `${W}/up`, root: '/' },
+    // Another agent with the same directories is another host.
+    'prod-2': { uploads: `${W}/uploads`, media: `${W}/uploads/media` },
+  });
+  const onProd1 = (root: string): Plan => planB((p) => {
+    p.production = { agent: 'prod-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+    p.assets = [{ staging: 'media', production: root, delete: true }];
+  });
+  const inside = `asset root media (${W}/uploads/media) on agent prod-1 and its asset root uploads (${W}/uploads) in the other plan: media lies inside uploads`;
+  assert.deepEqual(sharedResources(onProd1('media'), planA(), agents), [{ kind: 'assets', description: inside }]);
+  assert.deepEqual(sharedResources(planA(), onProd1('media'), agents).map((r) => r.description), [`asset root uploads (${W}/uploads) on agent prod-1 and its asset root media (${W}/uploads/media) in the other plan: media lies inside uploads`]);
+  assert.deepEqual(sharedResources(onProd1('again'), planA(), agents).map((r) => r.description), [`asset root again (${W}/uploads) on agent prod-1 and its asset root uploads (${W}/uploads) in the other plan: one directory`]);
+  assert.deepEqual(sharedResources(onProd1('root'), planA(), agents).map((r) => r.description), [`asset root root (/) on agent prod-1 and its asset root uploads (${W}/uploads) in the other plan: uploads lies inside root`]);
+  // A shared beginning is not a shared directory: /srv/site/wp-content/up does not hold .../uploads.
+  assert.deepEqual(sharedResources(onProd1('up'), planA(), agents), []);
+  assert.deepEqual(sharedResources(planB(), planA(), agents), [], 'media on prod-2 and uploads on prod-1 are on two hosts');
+  // Without the paths (no Hello yet, or an agent before asset_root_paths): names alone, as before.
+  assert.deepEqual(sharedResources(onProd1('media'), planA()), []);
+  assert.deepEqual(sharedResources(onProd1('media'), planA(), rootsAt({ 'prod-1': undefined })), []);
+
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents });
+  t.after(() => engine.close());
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'presync', 'alice').done).state, 'paused');
+  const b = engine.create(onProd1('media'), 'bob');
+  const calls = world.calls.length;
+  assert.throws(
+    () => engine.advance(b.id, 'preflight', 'bob'),
+    (err: unknown) => {
+      assert.ok(refusedFor(a.id, 'paused', new RegExp(`shares asset root media \\(${W}/uploads/media\\) on agent prod-1 and its asset root uploads \\(${W}/uploads\\) in the other plan: media lies inside uploads with cutover `))(err));
+      assert.deepEqual((err as SwitchyardError).details, { blockedBy: [{ id: a.id, state: 'paused', shared: [{ kind: 'assets', description: inside }] }] });
+      return true;
+    },
+  );
+  assert.equal(world.calls.length, calls, 'no step of B ran');
+});
+
+test('two agent names the controller config gives one address are one agent: its schemas, roots and freeze are shared under either name, and the description gives both names and the address', async (t) => {
+  const dir = testDirectory(t, {
+    insecure: true,
+    agents: [
+      { name: 'staging-1', address: '127.0.0.1:7701' },
+      { name: 'prod-1', address: '127.0.0.2:7701' },
+      { name: 'staging-2', address: '127.0.0.3:7701' },
+      { name: 'prod-2', address: '127.0.0.4:7701' },
+      // Another name for prod-1's host, and one for staging-1's written another way.
+      { name: 'prod-1b', address: '127.0.0.2:7701' },
+      { name: 'staging-1b', address: 'LocalHost:7701' },
+      { name: 'local', address: 'localhost:7701' },
+      { name: 'v6', address: '[::1]:7702' },
+      { name: 'v6-long', address: '[0:0:0:0:0:0:0:1]:7702' },
+    ],
+  });
+  assert.equal(dir.identity('prod-1b'), dir.identity('prod-1'));
+  assert.equal(dir.identity('staging-1b'), dir.identity('local'));
+  assert.equal(dir.identity('v6'), dir.identity('v6-long'));
+  assert.equal(dir.identity('v6'), '[::1]:7702');
+  assert.notEqual(dir.identity('prod-1'), dir.identity('staging-1'));
+  // Another port is another agent process: only an address compares, never a host alone.
+  assert.notEqual(dir.identity('v6'), dir.identity('local'));
+
+  const viaAlias = parsePlan({ ...planInput(), production: { agent: 'prod-1b', origin: 'https://www.example.com', ip: '203.0.113.20' }, dns: { provider: 'cf-main', zone: 'example.com', name: 'shop.example.com' }, database: { staging: 'other_db', production: 'production_db' }, staging: { agent: 'staging-2', origin: 'https://staging.example.com', ip: '203.0.113.10' } }, CONTEXT);
+  const also = '(prod-1 in the other plan: the controller config gives both the address 127.0.0.2:7701)';
+  assert.deepEqual(sharedResources(viaAlias, planA(), dir), [
+    { kind: 'database', description: `database production_db on agent prod-1b ${also}` },
+    { kind: 'assets', description: `asset root uploads on agent prod-1b ${also}` },
+  ]);
+  assert.deepEqual(sharedResources(viaAlias, planA()), [], 'by name alone they are two agents');
+  // One staging host under two names is one freeze.
+  const a = parsePlan({ ...planInput(), staging: { agent: 'local', origin: 'https://staging.example.com', ip: '203.0.113.10' } }, CONTEXT);
+  const sameStaging = planB((p) => void (p.staging = { agent: 'staging-1b', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' }));
+  assert.deepEqual(sharedResources(sameStaging, a, dir).map((r) => r.description), ['the write freeze of staging agent staging-1b (local in the other plan: the controller config gives both the address localhost:7701) (maintenance flag and read_only)']);
+
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents: dir });
+  t.after(() => engine.close());
+  const first = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(first.id, 'lock', 'alice').done).state, 'paused');
+  const b = engine.create(viaAlias, 'bob');
+  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(first.id, 'paused', /shares database production_db on agent prod-1b \(prod-1 in the other plan: the controller config gives both the address 127\.0\.0\.2:7701\), asset root uploads on agent prod-1b /));
+  assert.equal(engine.get(b.id).state, 'planned');
 });

@@ -71,6 +71,7 @@ export function preflightExecutor(deps: Pick<StepDeps, 'agents' | 'dns'>, opts: 
           extraEvidence[key] = value;
         },
       };
+      const hellos = refreshHellos(deps.agents, [step.plan.staging.agent, step.plan.production.agent]);
       let done = 0;
       const results = await Promise.all(
         checks.map(async (check, i): Promise<Check[]> => {
@@ -84,6 +85,7 @@ export function preflightExecutor(deps: Pick<StepDeps, 'agents' | 'dns'>, opts: 
           }
         }),
       );
+      await hellos;
       const all = results.flat();
       const failed = all.filter((c) => c.status === 'fail');
       const warned = all.filter((c) => c.status === 'warn');
@@ -95,4 +97,14 @@ export function preflightExecutor(deps: Pick<StepDeps, 'agents' | 'dns'>, opts: 
       return { summary: warned.length > 0 ? `${counts}: ${warned.map((c) => c.name).join(', ')}` : counts, evidence };
     },
   };
+}
+
+/**
+ * Asks the plan's agents Hello, which the directory keeps: where their asset roots lie is what
+ * the one-cutover-per-resource check compares (a root inside another, two names for one
+ * directory) when another cutover is advanced, and it cannot wait for an agent then. Not a
+ * check: an agent that does not answer fails the facts checks already.
+ */
+async function refreshHellos(agents: Pick<StepDeps, 'agents'>['agents'], names: string[]): Promise<void> {
+  await Promise.allSettled([...new Set(names)].map(async (name) => agents.hello(name)));
 }
