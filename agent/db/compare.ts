@@ -24,7 +24,7 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { asideSchemas, forgetLiveToo, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, moveAside, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
+import { abandonTrash, asideSchemas, emptyTrash, forgetLiveToo, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, moveAside, openTrash, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
 import type { ProductionOnlyStore } from './preflight.js';
 import { TOO_MANY } from './last-rows.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
@@ -605,11 +605,17 @@ async function repair(
       await meta.query(`DROP DATABASE IF EXISTS ${qi(shadow)}`);
       await meta.query(`CREATE DATABASE ${qi(shadow)} CHARACTER SET ${snap.defaultCharset} COLLATE ${snap.defaultCollation}`);
       await copyTablesInto(opts, snap, shadow, recopy, meter);
-      await meta.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
-      await meta.query(`CREATE DATABASE ${qi(trash)}`);
+      // Named before the RENAME, and only those dropped after it: never a table no step of ours put there (see trashSchema).
+      const replaced = recopy.filter((t) => prodByName.has(t.name));
+      await openTrash(meta, target, replaced.map((t) => t.name), log);
       const moves = recopy.flatMap((t) => [...(prodByName.has(t.name) ? [`${qt(target, t.name)} TO ${qt(trash, t.name)}`] : []), `${qt(shadow, t.name)} TO ${qt(target, t.name)}`]);
-      await meta.query(`RENAME TABLE ${moves.join(', ')}`);
-      await meta.query(`DROP DATABASE ${qi(trash)}`);
+      try {
+        await meta.query(`RENAME TABLE ${moves.join(', ')}`);
+      } catch (err) {
+        await abandonTrash(meta, target);
+        throw err;
+      }
+      await emptyTrash(meta, target);
       await meta.query(`DROP DATABASE ${qi(shadow)}`);
       for (const t of recopy) {
         const e = report.get(t.name)!;

@@ -17,19 +17,23 @@ export { KEPT_TABLE };
 const COPIED = 'COPIED';
 /**
  * Where a rerun copy, a DB rollback (not keeping the live copy) and sync's re-copy move the tables
- * they drop, in their RENAME TABLE, and then drop it whole. It holds only what that step drops:
+ * they drop, in their RENAME TABLE, and then drop them. It holds only what that step drops:
  * copies of staging's tables (a rerun's or a rollback's recorded rows joined `__sy_last` first;
  * sync's re-copy replaces a table whose rows its repair would replace anyway); tables only
  * production has, and those holding recorded rows `__sy_last` lacks, go elsewhere in the same
- * RENAME. So a retry may drop one a step stopped after its RENAME left (its answer lost): that
- * step was about to. Anything else moved here must change that.
+ * RENAME. Each step names the tables it moves here in its ledger (TRASHED) before its RENAME
+ * (openTrash), and drops those alone (emptyTrash): so a retry, preflight or the next such step
+ * drops what a step stopped after its RENAME left (that step was about to), and never a table no
+ * step of ours put here — the schema used to be dropped whole, and an operator's table left here
+ * (dropRolledTrash leaves what its ledger does not name) went with it. Anything else moved here
+ * must change that.
  */
 export const trashSchema = (schema: string): string => `${schema}__sy_trash`;
 /**
- * A `__sy_kept` entry a DB rollback writes in `<db>__sy_trash` before its RENAME TABLE, naming a
- * table of the copy it moves there to drop. A rollback stopped after its RENAME left them there
- * (with production's tables back): the next rollback, preflight or copy drops those it names
- * (dropRolledTrash), as that rollback was about to, and nothing the ledger does not name.
+ * A `__sy_kept` entry a step writes in `<db>__sy_trash` before its RENAME TABLE (openTrash), naming
+ * a table it moves there to drop. A step stopped after its RENAME left them there: the next
+ * rollback, preflight, copy or sync drops those it names (dropRolledTrash, openTrash), as that step
+ * was about to, and nothing the ledger does not name.
  */
 const TRASHED = 'TRASHED';
 /** On a rerun, the tables the rerun replaced: production-only rows recorded since the first copy live there. */
@@ -79,11 +83,6 @@ async function schemaHoldsOnlyRecord(conn: Connection, schema: string): Promise<
   return r.length === 0;
 }
 
-/** Drops `schema` if it holds nothing but our record (best effort: the caller is failing already, with its own error). */
-async function dropIfOnlyRecord(conn: Connection, schema: string): Promise<void> {
-  if (await schemaHoldsOnlyRecord(conn, schema).catch(() => false)) await conn.query(`DROP DATABASE IF EXISTS ${qi(schema)}`).catch(() => undefined);
-}
-
 /**
  * The tables of the copy a DB rollback stopped past its RENAME TABLE left in `<db>__sy_trash`
  * (its TRASHED entries name them), dropped: that rollback was about to, and nothing else drops
@@ -92,8 +91,20 @@ async function dropIfOnlyRecord(conn: Connection, schema: string): Promise<void>
  * Returns the tables dropped.
  */
 export async function dropRolledTrash(conn: Connection, target: string, logger: Logger): Promise<string[]> {
+  const r = await dropTrashed(conn, target);
+  if (r === undefined) return [];
+  if (r.others.length > 0) logger.warn({ schema: trashSchema(target), left: r.others }, 'a stopped step left tables to drop beside others no step of ours put there: only its own were dropped, the others are left for a person');
+  logger.warn({ schema: target, trash: trashSchema(target), dropped: r.dropped }, 'a step (a DB rollback, a rerun copy, a re-copy) had stopped after its RENAME TABLE, before it dropped what it swapped out: dropped now');
+  return r.dropped;
+}
+
+/**
+ * The tables of `<db>__sy_trash` its ledger names (TRASHED), dropped; the schema too when nothing
+ * else is left in it, else only the ledger. Undefined without a ledger: nothing there is ours to drop.
+ */
+async function dropTrashed(conn: Connection, target: string): Promise<{ dropped: string[]; others: string[] } | undefined> {
   const trash = trashSchema(target);
-  if (!(await tableExists(conn, trash, KEPT_TABLE))) return [];
+  if (!(await tableExists(conn, trash, KEPT_TABLE))) return undefined;
   const named = new Set((await rows<{ name: string }>(conn, `SELECT name FROM ${qt(trash, KEPT_TABLE)} WHERE kind = '${TRASHED}'`)).map((r) => String(r.name)));
   const held = (await rows<{ n: string }>(conn, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [trash])).map((r) => String(r.n)).filter((n) => n !== KEPT_TABLE);
   const ours = held.filter((n) => named.has(n));
@@ -109,12 +120,61 @@ export async function dropRolledTrash(conn: Connection, target: string, logger: 
   }
   const others = held.filter((n) => !named.has(n));
   if (others.length === 0 && (await schemaHoldsOnlyRecord(conn, trash))) await conn.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
-  else {
-    await conn.query(`DROP TABLE IF EXISTS ${qt(trash, KEPT_TABLE)}`);
-    logger.warn({ schema: trash, left: others }, 'a stopped DB rollback left tables of the copy to drop beside others no step of ours put there: only its own were dropped, the others are left for a person');
+  else await conn.query(`DROP TABLE IF EXISTS ${qt(trash, KEPT_TABLE)}`);
+  return { dropped: ours, others };
+}
+
+/**
+ * `<db>__sy_trash` readied for a step about to move `names` there in its RENAME TABLE: what a
+ * stopped step left there, named in its ledger, is dropped first (that step was about to); then
+ * the ledger names `names`, before the RENAME. A table there under one of those names that no step
+ * of ours put there stops the step before it changes anything, named: it is not ours to drop, and
+ * the RENAME would fail on it.
+ */
+export async function openTrash(conn: Connection, target: string, names: string[], logger: Logger): Promise<void> {
+  const trash = trashSchema(target);
+  if (await schemaExists(conn, trash)) await dropRolledTrash(conn, target, logger);
+  const held = new Set((await rows<{ n: string }>(conn, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [trash])).map((r) => String(r.n)));
+  const clash = names.filter((n) => held.has(n));
+  if (clash.length > 0) {
+    throw new SwitchyardError(
+      'SY_CONFLICT',
+      `${trash} holds ${clash.length === 1 ? 'a table' : 'tables'} no step of ours put there, named as ${clash.length === 1 ? 'one' : 'ones'} this step moves there to drop: ${clash.join(', ')}; nothing was changed — move ${clash.length === 1 ? 'it' : 'them'} out of ${trash} (or drop ${clash.length === 1 ? 'it' : 'them'}) by hand and run this again`,
+      { details: { schema: trash, tables: clash } },
+    );
   }
-  logger.warn({ schema: target, trash, dropped: ours }, "a DB rollback had stopped after putting production's tables back, before it dropped the copy it swapped out: dropped now");
-  return ours;
+  await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(trash)}`);
+  try {
+    await createKeptTable(conn, trash, true);
+    for (const n of names) await conn.query(`INSERT INTO ${qt(trash, KEPT_TABLE)} SELECT COALESCE(MAX(seq), -1) + 1, '${TRASHED}', ?, '', '', '', '', '', 1 FROM ${qt(trash, KEPT_TABLE)}`, [n]);
+  } catch (err) {
+    await abandonTrash(conn, target);
+    throw err;
+  }
+}
+
+/** The step's RENAME TABLE ran: the tables it moved to `<db>__sy_trash` dropped, nothing else (see openTrash). */
+export async function emptyTrash(conn: Connection, target: string): Promise<void> {
+  await dropTrashed(conn, target);
+}
+
+/**
+ * The step's RENAME TABLE failed (nothing moved): its ledger goes, and the schema when it holds
+ * nothing else — best effort, the caller is failing already with its own error.
+ */
+export async function abandonTrash(conn: Connection, target: string): Promise<void> {
+  const trash = trashSchema(target);
+  try {
+    if (await schemaHoldsOnlyRecord(conn, trash)) await conn.query(`DROP DATABASE IF EXISTS ${qi(trash)}`);
+    else {
+      // A table named there is one a RENAME moved after all (its answer lost): the ledger stays for it.
+      const named = new Set((await rows<{ name: string }>(conn, `SELECT name FROM ${qt(trash, KEPT_TABLE)} WHERE kind = '${TRASHED}'`)).map((r) => String(r.name)));
+      const held = (await rows<{ n: string }>(conn, 'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [trash])).map((r) => String(r.n));
+      if (!held.some((n) => named.has(n))) await conn.query(`DROP TABLE IF EXISTS ${qt(trash, KEPT_TABLE)}`);
+    }
+  } catch {
+    // Left, the next step that opens the trash settles it.
+  }
 }
 
 /** Drops `schema` if it holds nothing (best effort: the caller is failing already, with its own error). */
@@ -406,10 +466,6 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     await keepObjectsAside(conn, target, only.filter((o) => !(o.kind === 'TRIGGER' && ofLeaving.has(o.name))), logger);
   }
   const dest = firstCopy ? prev : trashSchema(target);
-  if (!firstCopy) {
-    await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
-    await conn.query(`CREATE DATABASE ${qi(dest)}`);
-  }
 
   // `__sy_last` is only added to, never replaced, until release: it may hold production-only
   // rows preflight recorded (replacing it lost them for good) and tables only production had,
@@ -423,6 +479,15 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   const madeLast = !firstCopy && !(await schemaExists(conn, last));
   if (!firstCopy) await conn.query(`CREATE DATABASE IF NOT EXISTS ${qi(last)}`);
   const lastAs = new Map(toLast.map((j) => [j.table, j.as]));
+  // Named before the RENAME, and only those dropped after it (see trashSchema).
+  if (!firstCopy) {
+    try {
+      await openTrash(conn, target, current.tables.filter((t) => !lastAs.has(t.name)).map((t) => t.name), logger);
+    } catch (err) {
+      if (madeLast && (await schemaEmpty(conn, last).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`).catch(() => undefined);
+      throw err;
+    }
+  }
 
   // Triggers cannot travel between schemas with their table, and a view may share a name with
   // an incoming table: both go first, and come back if the swap fails.
@@ -456,9 +521,9 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     // which kept production's own tables in `__sy_last` and left a rollback none to put back.
     // Never one holding a table (a RENAME done on the server whose answer was lost).
     if (firstCopy && (await schemaHoldsOnlyRecord(conn, prev).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(prev)}`).catch(() => undefined);
-    // A rerun's trash schema, created for the RENAME, goes too while empty (left, the operator
-    // wondered what it was): never one holding a table, for the same reason.
-    if (!firstCopy) await dropIfEmpty(conn, dest);
+    // A rerun's trash schema, created for the RENAME, goes too while it holds only its ledger (left,
+    // the operator wondered what it was): never one holding a table, for the same reason.
+    if (!firstCopy) await abandonTrash(conn, target);
     // Likewise the `__sy_last` created for the tables that did not move, left empty.
     if (madeLast && (await schemaEmpty(conn, last).catch(() => false))) await conn.query(`DROP DATABASE IF EXISTS ${qi(last)}`).catch(() => undefined);
     // Production had no such schema: the one created for the RENAME goes while empty, so production
@@ -484,7 +549,7 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
     }
     if (notes.length > 0) logger.warn({ kept: last, notes }, 'tables only production has kept beside earlier ones of the same name');
     logger.info({ kept: last, joined: toLast.map((j) => j.as), dropped: current.tables.filter((t) => !lastAs.has(t.name)).map((t) => t.name) }, 'replaced tables kept aside where new');
-    await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
+    await emptyTrash(conn, target);
   }
   return { keptAside: prev, replaced: current.tables.map((t) => t.name), firstCopy, notes };
 }
@@ -919,17 +984,9 @@ export async function rollbackSwap(
   // An unrecorded copy may lack the record of its objects too: none of them is told for production's.
   const added = copied === undefined || unrecorded ? [] : (await productionsOwn(conn, target, current.objects)).filter((o) => !keptKeys.has(`${o.kind} ${o.name}`) && !(o.kind === 'TRIGGER' && ownTriggerNames.has(o.name)));
   if (served === undefined) {
-    await conn.query(`DROP DATABASE IF EXISTS ${qi(dest)}`);
-    await conn.query(`CREATE DATABASE ${qi(dest)}`);
     // Named before the RENAME: stopped after it, what this rollback was about to drop is known
     // for the copy's own, and the next rollback, preflight or copy drops it (dropRolledTrash).
-    try {
-      await createKeptTable(conn, dest);
-      for (const t of current.tables.filter((x) => !own.has(x.name) && !whole.has(x.name))) await conn.query(`INSERT INTO ${qt(dest, KEPT_TABLE)} SELECT COALESCE(MAX(seq), -1) + 1, '${TRASHED}', ?, '', '', '', '', '', 1 FROM ${qt(dest, KEPT_TABLE)}`, [t.name]);
-    } catch (err) {
-      await dropIfOnlyRecord(conn, dest);
-      throw err;
-    }
+    await openTrash(conn, target, current.tables.filter((x) => !own.has(x.name) && !whole.has(x.name)).map((t) => t.name), logger ?? silent);
   } else {
     // Recorded first: an agent stopped between CREATE and the move leaves a schema the next
     // rollback or release knows for its own (and drops), not one it cannot tell from an operator's.
@@ -978,7 +1035,7 @@ export async function rollbackSwap(
     const left = new Set((await inspectObjects(conn, target).catch(() => current.objects)).map((o) => `${o.kind} ${o.name}`));
     await createObjects(conn, target, current.objects.filter((o) => !left.has(`${o.kind} ${o.name}`)), target).catch((e: unknown) => (logger ?? silent).error({ err: (e as Error).message }, 'could not restore objects'));
     if (served !== undefined) await dropServedIfEmpty(conn, served, opts.servedLog);
-    else await dropIfOnlyRecord(conn, dest);
+    else await abandonTrash(conn, target);
     throw err;
   }
   if (served !== undefined) opts.servedLog?.moved(served);
@@ -1004,7 +1061,7 @@ export async function rollbackSwap(
   if (own.size > 0) (logger ?? silent).warn({ schema: target, tables: Object.fromEntries([...own].map(([n, o]) => [n, `${o.schema}.${o.as}`])), objects: added.map((o) => `${o.kind} ${o.name}`) }, 'tables production created on the copy kept by the rollback');
   await conn.query(`DROP DATABASE ${qi(prev)}`);
   if (served === undefined) {
-    await conn.query(`DROP DATABASE ${qi(dest)}`);
+    await emptyTrash(conn, target);
     return { tables: kept.map((t) => t.name), notes };
   }
   const counts: ServedCopy['tables'] = [];

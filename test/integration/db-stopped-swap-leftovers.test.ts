@@ -70,6 +70,17 @@ test('a DB rollback stopped after it dropped <db>__sy_prev, before <db>__sy_tras
   assert.deepEqual(await tablesOf(p, 'shop__sy_trash'), ['operator_notes'], "the retried rollback dropped the copy's table and its ledger, nothing else");
   assert.deepEqual((await p.query('SELECT id FROM shop__sy_trash.operator_notes'))[0], [{ id: 1 }]);
   assert.deepEqual(await orders(p), PRODUCTION);
+  // A copy, and a rerun copy that moves the live tables through the trash: only its own go.
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual(await orders(p), STAGING);
+  assert.deepEqual(await tablesOf(p, 'shop__sy_trash'), ['operator_notes'], 'the rerun copy dropped the tables it swapped out, not the trash whole');
+  assert.deepEqual((await p.query('SELECT id FROM shop__sy_trash.operator_notes'))[0], [{ id: 1 }]);
+  // One of a name the rerun moves there stops it, named, before anything changes.
+  await p.query('CREATE TABLE shop__sy_trash.orders (id INT PRIMARY KEY) ENGINE=InnoDB');
+  await assert.rejects(streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 }), /shop__sy_trash holds a table no step of ours put there, named as one this step moves there to drop: orders; nothing was changed/);
+  assert.deepEqual(await orders(p), STAGING);
+  assert.deepEqual(await tablesOf(p, 'shop__sy_trash'), ['operator_notes', 'orders']);
 
   // The same left without the operator's table: preflight, the settle step of a new cutover, drops it whole.
   const again = await twoAgents(t, shops, { productionDatabase: { lockWaitSeconds: 1 } });
