@@ -24,7 +24,7 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { abandonTrash, asideSchemas, emptyTrash, forgetLiveToo, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, moveAside, openTrash, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
+import { abandonTrash, asideSchemas, emptyTrash, forgetLiveToo, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, liveTooRepairBegins, moveAside, openTrash, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
 import type { ProductionOnlyStore } from './preflight.js';
 import { TOO_MANY } from './last-rows.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
@@ -394,6 +394,8 @@ async function repair(
     const byTable = new Map<string, typeof chunks>();
     for (const c of chunks) byTable.set(c.e.table, [...(byTable.get(c.e.table) ?? []), c]);
     const groups = [...byTable.values()];
+    // From here a live row under a key kept aside while live may be staging's (LIVE_TOO).
+    await liveTooRepairBegins(meta, target, [...new Set([...byTable.keys(), ...recopy.map((t) => t.name)])]);
     // The early locks of tables with chunks to repair are used; the others go now (their
     // triggers back), before any DDL here could wait on them — all of them for a structural
     // change, whose object and table DDL may touch any table.

@@ -39,32 +39,81 @@ export const LANDING = 'LANDING';
 export const LANDED = 'LANDED';
 
 /**
- * The kind of a `__sy_last`.`__sy_kept` entry noting the row copies of a table without a key that
- * sync kept aside before its repair while they stayed live (name: the table; create_sql: JSON of
- * the algorithm and the live table's copies by row hash then). A sync that fails after that leaves
- * them in both places: keep merges only the copies the live table has lost since, not the rows
- * again beside themselves. A keyed row needs no note: keep finds it live under its key. Cleared by
- * the sync whose repair completes (the live tables are staging's then).
+ * The kind of a `__sy_kept` entry noting the recorded rows sync kept aside in `__sy_last` before
+ * its repair while they stayed live (name: the table; create_sql: JSON). A sync that fails after
+ * that leaves them in both places. For a table without a key, the algorithm and the live table's
+ * copies by row hash then: keep merges only the copies the live table has lost since, not the rows
+ * again beside themselves. For a keyed table, the keys (hex parts; `algo` ''): a live row under
+ * one of them that differs from the kept row is production's own, changed since (nothing but
+ * production writes the live tables until a repair, copy or rollback), not a staging row under the
+ * same key; `repaired` once a sync's repair has begun on the table, which may have put staging's
+ * row there instead. Cleared by the sync whose repair completes (the live tables are staging's then).
+ *
+ * They describe the live tables of one copy, so they are kept with its record, in
+ * `__sy_prev`.`__sy_kept`, and go with it: a DB rollback drops `__sy_prev`, a rerun copy's swap
+ * clears them (noteLanded) with the JOINED notes. A reader trusts them only while that copy is live
+ * (liveTooLedger): kept in `__sy_last`, they outlived a rollback, and keep took the rows of the next
+ * copy for the ones noted (a staging row alike to a noted one left production's copy unmerged).
  */
 export const LIVE_TOO = 'LIVE_TOO';
 
 /**
  * Notes in `ledger` (inside the caller's transaction, the join's) how many copies of each
- * recorded row hash the live tables of `records` without a key hold now (see LIVE_TOO).
+ * recorded row hash the live tables of `records` without a key hold now, and the keys of the keyed
+ * ones (see LIVE_TOO).
  */
 export async function noteLiveToo(conn: Connection, ledger: string, schema: string, tables: Map<string, Table>, records: LiveRecord[]): Promise<void> {
   for (const r of records) {
     const t = tables.get(r.table);
-    if (r.rowHash === '' || r.rowHash === TOO_MANY || t === undefined) continue;
+    if (r.rowHash === TOO_MANY || t === undefined || r.keys.length === 0) continue;
+    if (r.rowHash === '') {
+      // Noted again (sync kept them aside again): the keys of both times.
+      const keys = new Set([...((await liveTooKeys(conn, ledger, r.table))?.keys ?? []), ...r.keys.map(keyHex)]);
+      await writeLiveToo(conn, ledger, r.table, { algo: '', keys: [...keys] });
+      continue;
+    }
     const hashes = r.keys.map((k) => k[0]?.toString('latin1') ?? '').filter((h) => /^\d{1,20}$/.test(h));
     if (hashes.length === 0) continue;
     const before = await liveTooCopies(conn, ledger, r.table, r.rowHash);
     const copies = await liveCopies(conn, schema, t, r.rowHash as ChecksumAlgo, hashes);
     // Noted again (a preflight found them live again and sync kept them again): the most they were.
     for (const [h, c] of before) if (c > (copies.get(h) ?? 0n)) copies.set(h, c);
-    await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LIVE_TOO}' AND name = ?`, [r.table]);
-    const json = JSON.stringify({ algo: r.rowHash, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])) });
-    await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${LIVE_TOO}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [r.table, json]);
+    await writeLiveToo(conn, ledger, r.table, { algo: r.rowHash, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])) });
+  }
+}
+
+async function writeLiveToo(conn: Connection, ledger: string, table: string, note: object): Promise<void> {
+  await conn.query(`DELETE FROM ${ledger} WHERE kind = '${LIVE_TOO}' AND name = ?`, [table]);
+  await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${LIVE_TOO}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [table, JSON.stringify(note)]);
+}
+
+/** A recorded key as a LIVE_TOO note holds it: its parts in hex, NULL as null, in JSON. */
+export const keyHex = (k: Key): string => JSON.stringify(k.map((v) => (v === null ? null : v.toString('hex'))));
+
+/**
+ * The keys `ledger` notes the recorded rows of the keyed `table` were kept aside under while live
+ * (see LIVE_TOO), and whether a repair has begun on it since; undefined without a note.
+ */
+export async function liveTooKeys(conn: Connection, ledger: string, table: string): Promise<{ keys: Set<string>; repaired: boolean } | undefined> {
+  const r = await rows<{ j: string }>(conn, `SELECT create_sql AS j FROM ${ledger} WHERE kind = '${LIVE_TOO}' AND name = ?`, [table]);
+  if (r.length === 0) return undefined;
+  const note = JSON.parse(String(r[0]!.j)) as { algo: string; keys?: string[]; repaired?: boolean };
+  if (note.algo !== '' || note.keys === undefined) return undefined;
+  return { keys: new Set(note.keys), repaired: note.repaired === true };
+}
+
+/**
+ * A sync's repair is about to begin on `tables`: a live row under a key noted for one of them may be
+ * staging's from here on, not production's own (see LIVE_TOO). Marked before the repair, in a
+ * statement of its own: a repair that then stops leaves the mark, and keep refuses such a row
+ * rather than take it for production's. The notes of tables without a key stay: the copies the live
+ * table has lost are counted from what it holds.
+ */
+export async function noteRepairBegins(conn: Connection, ledger: string, tables: string[]): Promise<void> {
+  for (const table of tables) {
+    const noted = await liveTooKeys(conn, ledger, table);
+    if (noted === undefined || noted.repaired) continue;
+    await writeLiveToo(conn, ledger, table, { algo: '', keys: [...noted.keys], repaired: true });
   }
 }
 
@@ -133,14 +182,15 @@ export async function noteLanding(conn: Connection, ledger: string, records: Liv
 }
 
 /**
- * The RENAME TABLE ran: the LANDING entries become LANDED, and the JOINED notes go (they were of
- * the tables that left; the next live tables' rows are others) — together, in one transaction.
+ * The RENAME TABLE ran: the LANDING entries become LANDED, and the JOINED and LIVE_TOO notes go
+ * (they were of the tables that left; the next live tables' rows are others) — together, in one
+ * transaction.
  */
 export async function noteLanded(conn: Connection, ledger: string): Promise<void> {
   await conn.query('START TRANSACTION');
   try {
     await conn.query(`UPDATE ${ledger} SET kind = '${LANDED}' WHERE kind = '${LANDING}'`);
-    await conn.query(`DELETE FROM ${ledger} WHERE kind = '${JOINED}'`);
+    await conn.query(`DELETE FROM ${ledger} WHERE kind IN ('${JOINED}', '${LIVE_TOO}')`);
     await conn.query('COMMIT');
   } catch (err) {
     await conn.query('ROLLBACK').catch(() => undefined);

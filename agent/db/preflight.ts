@@ -12,7 +12,7 @@ import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/Prefl
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
 import { closeConn, connect, dbError, errnoOf, rows, type DbTarget } from './connect.js';
 import { dupEntry, ER_DUP_ENTRY } from './dup-entry.js';
-import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName, KEPT_TABLE } from './sql.js';
+import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
 import { inspectSchema, inspectObjects, exactValue, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
 import { referencedTables } from './compare.js';
@@ -20,8 +20,8 @@ import { bestAlgo, rowHashSql, type ChecksumAlgo } from './checksum.js';
 import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
-import { copyInPlace, dropRolledTrash, forgetLanded, forgetRolledBack, landedRecords, lastSchema, rolledBackRecords } from './swap.js';
-import { TOO_MANY, liveCopies, liveTooCopies } from './last-rows.js';
+import { copyInPlace, dropRolledTrash, forgetLanded, forgetRolledBack, landedRecords, lastSchema, liveTooLedger, rolledBackRecords } from './swap.js';
+import { TOO_MANY, keyHex, liveCopies, liveTooCopies, liveTooKeys } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
 
@@ -479,20 +479,64 @@ interface UniqueCollision {
   /** The UNIQUE key the row collides on and its values, as the server names them. */
   uniqueKey: string;
   values: string;
+  /** Which row holds the value (heldBy): told as it is known, not taken for a staging row. */
+  heldBy: string;
 }
 
-function uniqueCollision(t: Table, k: Key, err: unknown): UniqueCollision {
+function uniqueCollision(t: Table, k: Key, err: unknown, heldBy: string): UniqueCollision {
   const d = dupEntry(err);
-  return { table: t.name, keyColumns: t.keyColumns, key: t.keyColumns.length > 0 ? keyText(k) : `row hash ${keyText(k.slice(0, 1))}`, uniqueKey: d?.key ?? '?', values: d?.values ?? (err as { sqlMessage?: string }).sqlMessage ?? (err as Error).message };
+  return { table: t.name, keyColumns: t.keyColumns, key: t.keyColumns.length > 0 ? keyText(k) : `row hash ${keyText(k.slice(0, 1))}`, uniqueKey: d?.key ?? '?', values: d?.values ?? (err as { sqlMessage?: string }).sqlMessage ?? (err as Error).message, heldBy };
 }
 
 function uniqueConflict(list: UniqueCollision[]): SwitchyardError {
-  const text = (c: UniqueCollision) => `${c.table}: ${[c.keyColumns.join(','), c.key].filter((x) => x !== '').join(' ')} takes ${c.uniqueKey} '${c.values}' from a staging row`;
+  const text = (c: UniqueCollision) => `${c.table}: ${[c.keyColumns.join(','), c.key].filter((x) => x !== '').join(' ')} takes ${c.uniqueKey} '${c.values}' from ${c.heldBy}`;
   return new SwitchyardError(
     'SY_CONFLICT',
-    `production-only rows collide with staging rows on a unique key, nothing merged: ${list.slice(0, 20).map(text).join('; ')}${list.length > 20 ? ` (+${list.length - 20} more)` : ''}`,
+    `production-only rows collide with other rows on a unique key, nothing merged: ${list.slice(0, 20).map(text).join('; ')}${list.length > 20 ? ` (+${list.length - 20} more)` : ''}`,
     { details: { collisions: list } },
   );
+}
+
+/** What the merge knows of the rows the live tables hold, to tell whose row a kept one collides with. */
+interface LiveKnown {
+  /** Keys (keyHex) of each table's rows merged in this merge. */
+  merging: Map<string, Set<string>>;
+  /** Keys (keyHex) of each table's recorded rows sync kept aside while they stayed live, no repair begun since (LIVE_TOO). */
+  liveToo: Map<string, Set<string>>;
+  /** Tables some of whose rows sync kept aside while they stayed live: production's rows are live there beside staging's. */
+  stayedLive: Set<string>;
+}
+
+/**
+ * The row of the live table holding the values of `uniqueKey` that the kept row (`keptWhere`, in
+ * `kept`) takes, told by whose it is: another row this merge brings back, a row production kept
+ * live (a sync kept the rows aside and stopped before its repair), or staging's. A keyed row is
+ * named by its key. Before, every one was "a staging row", and a person looked for it on staging.
+ * Under the merge's LOCK TABLES: the tables are read under their own names.
+ */
+async function heldBy(conn: Connection, schema: string, t: Table, kept: string, keptWhere: string, uniqueKey: string, known: LiveKnown): Promise<string> {
+  try {
+    const cols = (await rows<{ c: string }>(conn, 'SELECT COLUMN_NAME AS c FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = ? ORDER BY SEQ_IN_INDEX', [schema, t.name, uniqueKey])).map((r) => String(r.c));
+    if (cols.length === 0) return 'a row of the live table';
+    const live = qt(schema, t.name);
+    const where = `(${cols.map((c) => `${live}.${qi(c)}`).join(', ')}) IN (SELECT ${cols.map(qi).join(', ')} FROM ${kept} WHERE ${keptWhere})`;
+    if (t.keyColumns.length === 0) {
+      const [n] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${live} WHERE ${where}`);
+      // The statement bringing back every copy of the row was undone whole: none of them is live.
+      if (Number(n?.n ?? 0) === 0) return 'another copy of the same row, merged with it (production had it more than once; the unique key allows one)';
+      return known.stayedLive.has(t.name) ? "a row of the live table (staging's, or production's own: a sync kept production-only rows aside and stopped before its repair)" : 'a staging row';
+    }
+    const [r] = await conn.query({ sql: `SELECT ${keySelect(t, live)} FROM ${live} WHERE ${where} LIMIT 1`, rowsAsArray: true, typeCast: (f: { buffer(): Buffer | null }) => f.buffer() } as never);
+    const k = (r as unknown as Key[])[0];
+    if (k === undefined) return 'a row of the live table';
+    const named = `${t.keyColumns.join(',')} ${keyText(k)}`;
+    if (known.merging.get(t.name)?.has(keyHex(k)) === true) return `the production-only row ${named}, merged here too`;
+    if (known.liveToo.get(t.name)?.has(keyHex(k)) === true) return `production's own live row ${named} (kept aside with these by a sync that stopped before its repair)`;
+    if (known.stayedLive.has(t.name)) return `the live row ${named} (staging's, or production's own: a sync kept production-only rows aside and stopped before its repair)`;
+    return `the staging row ${named}`;
+  } catch {
+    return 'a row of the live table';
+  }
 }
 
 export interface MergeResult {
@@ -501,8 +545,12 @@ export interface MergeResult {
   /** Recorded rows missing from the tables they were kept in: not merged. */
   rowsNotFound: number;
   notFound: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
-  /** Older kept rows under a key a newer kept row took: not merged, left where they were kept. */
-  superseded: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
+  /**
+   * Older kept rows under a key a newer kept row took: not merged, left where they were kept.
+   * `by` 'live': the newer row is the live one — production changed it after sync kept it aside
+   * while live (a sync that stopped before its repair; LIVE_TOO).
+   */
+  superseded: Array<{ table: string; schema: string; rows: number; keys: string[]; by?: 'live' }>;
   /**
    * Recorded rows of a table staging no longer has, which sync moved aside whole, rows and all:
    * not merged (there is no live table to merge them into), kept with their table until release.
@@ -606,7 +654,16 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     // Per table without a key: the copies by row hash the live table has lost since sync kept them
     // aside while they stayed live (a sync that failed after, LIVE_TOO), at most that many to merge.
     const lostSince = new Map<string, Map<string, bigint> | undefined>();
-    const lastLedger = (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [lastSchema(schema), KEPT_TABLE])).length > 0;
+    // The notes of the copy live now: none of a copy rolled back or replaced since.
+    const liveLedger = await liveTooLedger(conn, schema);
+    // Per keyed table: the keys sync kept aside while they stayed live (LIVE_TOO).
+    const liveKeys = new Map<string, { keys: Set<string>; repaired: boolean } | undefined>();
+    // A kept row differing from production's own live row under its key, changed since sync kept it aside: the live one is newer.
+    const newerLive = new Map<string, Key[]>();
+    // …and those a repair may have replaced with staging's since: either row may be the one to keep.
+    const unsure: string[] = [];
+    // Tables some of whose recorded rows stayed live after sync kept them aside (LIVE_TOO).
+    const stayedLive = new Set<string>();
     for (const [i, { r, t, old, prev }] of places.entries()) {
       const { table: name, keys } = r;
       const algo = r.rowHash;
@@ -615,11 +672,12 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         // table may have is caught as the rows go in).
         const won = hashWinner.get(name)!;
         if (!lostSince.has(name)) {
-          const noted = lastLedger ? await liveTooCopies(conn, qt(lastSchema(schema), KEPT_TABLE), name, algo) : new Map<string, bigint>();
+          const noted = liveLedger !== undefined ? await liveTooCopies(conn, liveLedger, name, algo) : new Map<string, bigint>();
           const now = noted.size === 0 ? undefined : await liveCopies(conn, schema, t, algo as ChecksumAlgo, [...noted.keys()]);
           lostSince.set(name, now === undefined ? undefined : new Map([...noted].map(([h, c]) => [h, c > (now.get(h) ?? 0n) ? c - (now.get(h) ?? 0n) : 0n])));
         }
         const lost = lostSince.get(name);
+        if (lost !== undefined) stayedLive.add(name);
         const mine: Key[] = [];
         const over: string[] = [];
         let overRows = 0;
@@ -646,6 +704,9 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         continue;
       }
       const j = judged.get(name)!;
+      if (!liveKeys.has(name)) liveKeys.set(name, liveLedger === undefined ? undefined : await liveTooKeys(conn, liveLedger, name));
+      const noted = liveKeys.get(name);
+      if (noted !== undefined) stayedLive.add(name);
       const g = groups.get(name) ?? 0;
       groups.set(name, g + 1);
       const at = offsets.get(name) ?? 0;
@@ -664,9 +725,16 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
           if (v.b !== null && v.b !== v.firstH) older.push(k);
           continue;
         }
-        // A key the live table has already: nothing to merge, unless the rows differ.
+        // A key the live table has already: nothing to merge, unless the rows differ. A row sync
+        // kept aside while it stayed live differs from the live one only as production changed
+        // it since (no repair has begun on the table): the live row is the newer, the kept one is
+        // left. Taken for a staging row, it failed the merge naming one staging never had.
         if (v.a !== null) {
-          if (v.b !== null && v.b !== v.a) collisions.push(`${name}:${keyText(k)}`);
+          if (v.b === null || v.b === v.a) continue;
+          const keptLive = noted !== undefined && prev === lastSchema(schema) && noted.keys.has(keyHex(k));
+          if (!keptLive) collisions.push(`${name}:${keyText(k)}`);
+          else if (noted.repaired) unsure.push(`${name}:${keyText(k)}`);
+          else newerLive.set(name, [...(newerLive.get(name) ?? []), k]);
         } else if (v.b === null) missing.push(k);
         else todo.push(at + n);
       }
@@ -675,8 +743,18 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       await markTodo(conn, schema, j.tmp, todo);
       plan.push({ t, from: prev, keys: todo.map((n) => keys[n - at]!), keyed: { tmp: j.tmp, group: g, alias: `sy_x${plan.length}` } });
     }
-    if (collisions.length > 0) {
-      throw new SwitchyardError('SY_CONFLICT', `production-only rows collide with staging rows under the same key: ${collisions.slice(0, 20).join(', ')}${collisions.length > 20 ? ` (+${collisions.length - 20} more)` : ''}`, { details: { collisions } });
+    for (const [table, keys] of newerLive) superseded.push({ table, schema: lastSchema(schema), rows: keys.length, keys: keys.slice(0, 20).map(keyText), by: 'live' });
+    if (collisions.length > 0 || unsure.length > 0) {
+      const list = (xs: string[]) => `${xs.slice(0, 20).join(', ')}${xs.length > 20 ? ` (+${xs.length - 20} more)` : ''}`;
+      const said = [
+        ...(collisions.length > 0 ? [`production-only rows collide with staging rows under the same key: ${list(collisions)}`] : []),
+        ...(unsure.length > 0
+          ? [
+              `production-only rows a sync kept aside in ${lastSchema(schema)} while they stayed live differ from the live row under the same key, which production changed since or that sync's repair (stopped part-way) replaced with staging's: ${list(unsure)} — compare each live row with the one kept in ${lastSchema(schema)} under its key: to keep the live row, delete the kept one; to keep the kept one, put it live in its place; then run this again`,
+            ]
+          : []),
+      ];
+      throw new SwitchyardError('SY_CONFLICT', said.join('; '), { details: { collisions, ...(unsure.length > 0 ? { changedOrRepaired: unsure } : {}) } });
     }
     let merged = 0;
     // Copies of a row without a key that the kept-aside table no longer has as many of.
@@ -708,6 +786,12 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         await conn.query(`DROP TEMPORARY TABLE ${qt(schema, '__sy_merge_hashes')}`);
         hashedRows.set(x, tmp);
       }
+      const known: LiveKnown = {
+        merging: new Map(),
+        liveToo: new Map([...liveKeys].flatMap(([n, x]) => (x === undefined || x.repaired ? [] : [[n, x.keys] as const]))),
+        stayedLive,
+      };
+      for (const p of into.filter((x) => x.keyed !== undefined)) known.merging.set(p.t.name, new Set([...(known.merging.get(p.t.name) ?? []), ...p.keys.map(keyHex)]));
       // A kept table is read under its own name (one row at a time, naming a collision) and under an alias of its own (a record's rows at once).
       const locks = new Set([...into.map((p) => `${qt(schema, p.t.name)} WRITE`), ...into.map((p) => `${qt(p.from, p.t.name)} READ`), ...into.filter((p) => p.keyed !== undefined).map((p) => `${qt(p.from, p.t.name)} AS ${p.keyed!.alias} READ`)]);
       await conn.query(`LOCK TABLES ${[...locks].join(', ')}`);
@@ -736,7 +820,8 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
                   if (short > 0) hashesShort.push({ table: t.name, schema: from, rows: short, key: `row hash ${k[0]!.toString('latin1')}` });
                 } catch (err) {
                   if (errnoOf(err) !== ER_DUP_ENTRY) throw err;
-                  unique.push(uniqueCollision({ ...t, keyColumns: [] }, k, err));
+                  const keyless = { ...t, keyColumns: [] };
+                  unique.push(uniqueCollision(keyless, k, err, await heldBy(conn, schema, keyless, qt(schema, hashedRows.get(x)!), `__sy_h = ${k[0]!.toString('latin1')}`, dupEntry(err)?.key ?? '', known)));
                 }
               }
               continue;
@@ -761,7 +846,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
                 merged += (res as { affectedRows: number }).affectedRows;
               } catch (err) {
                 if (errnoOf(err) !== ER_DUP_ENTRY) throw err;
-                unique.push(uniqueCollision(t, k, err));
+                unique.push(uniqueCollision(t, k, err, await heldBy(conn, schema, t, qt(from, t.name), where, dupEntry(err)?.key ?? '', known)));
               }
             }
           }

@@ -9,7 +9,7 @@ import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { errnoOf, rows } from './connect.js';
-import { JOINED, LANDED, LANDING, LIVE_TOO, joinRecordedRows, noteLanded, noteLandedNow, noteLanding, noteLiveToo, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { JOINED, LANDED, LANDING, LIVE_TOO, joinRecordedRows, noteLanded, noteLandedNow, noteLanding, noteLiveToo, noteRepairBegins, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -211,7 +211,7 @@ export async function copyInPlace(conn: Connection, target: string): Promise<boo
 export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
   const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
     conn,
-    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}', '${JOINED}', '${LANDING}', '${LANDED}') ORDER BY seq`,
+    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}', '${JOINED}', '${LANDING}', '${LANDED}', '${LIVE_TOO}') ORDER BY seq`,
   );
   return r.map((x) => ({ kind: x.kind as SchemaObject['kind'], name: x.name, createSql: x.create_sql, sqlMode: x.sql_mode, characterSetClient: x.cs, collationConnection: x.coll, timeZone: x.tz }));
 }
@@ -392,12 +392,12 @@ export async function keepRecordedInLast(conn: Connection, target: string, curre
   await createKeptTable(conn, last, true);
   try {
     // The rows stay live until the repair replaces them: one that fails leaves them in both places,
-    // and what keep may take from here of a table without a key is noted with them (LIVE_TOO).
+    // and that is noted with the record of the copy they are live in (LIVE_TOO).
     const ledger = qt(last, KEPT_TABLE);
     const tables = new Map(current.tables.map((t) => [t.name, t]));
     await joinLast(conn, target, current, todo, logger, true, async (c) => {
       await noteLandedNow(c, ledger, todo);
-      await noteLiveToo(c, ledger, target, tables, todo);
+      await noteLiveToo(c, qt(prevSchema(target), KEPT_TABLE), target, tables, todo);
     });
   } catch (err) {
     if (!ledgerExisted) {
@@ -413,14 +413,35 @@ export async function keepRecordedInLast(conn: Connection, target: string, curre
 
 /**
  * A sync's repair completed: the live tables are staging's, so no row kept aside before it is
- * live too any more (LIVE_TOO). A ledger left empty goes.
+ * live too any more (LIVE_TOO). Notes an older agent kept in `__sy_last`'s ledger go too, and that
+ * ledger when left empty.
  */
 export async function forgetLiveToo(conn: Connection, target: string): Promise<void> {
+  if (await hasKeptAside(conn, target)) await conn.query(`DELETE FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind = '${LIVE_TOO}'`);
   const last = lastSchema(target);
   if (!(await tableExists(conn, last, KEPT_TABLE))) return;
   await conn.query(`DELETE FROM ${qt(last, KEPT_TABLE)} WHERE kind = '${LIVE_TOO}'`);
   const [n] = await rows<{ n: number | string }>(conn, `SELECT COUNT(*) AS n FROM ${qt(last, KEPT_TABLE)}`);
   if (Number(n?.n ?? 1) === 0) await conn.query(`DROP TABLE IF EXISTS ${qt(last, KEPT_TABLE)}`);
+}
+
+/**
+ * The ledger whose LIVE_TOO notes describe the live tables now: the record of the copy in place.
+ * None when no copy is (a DB rollback put production's tables back, and stopped before it dropped
+ * `__sy_prev`), or a rerun copy's RENAME TABLE ran and it stopped before it cleared them (its
+ * marker is in `__sy_prev`): their notes are of tables no longer live, and read they made keep
+ * take other rows for the ones noted.
+ */
+export async function liveTooLedger(conn: Connection, target: string): Promise<string | undefined> {
+  if (!(await copyInPlace(conn, target))) return undefined;
+  if (await tableExists(conn, prevSchema(target), LANDED_TABLE)) return undefined;
+  return qt(prevSchema(target), KEPT_TABLE);
+}
+
+/** A sync's repair is about to begin on `tables` (see noteRepairBegins). */
+export async function liveTooRepairBegins(conn: Connection, target: string, tables: string[]): Promise<void> {
+  const ledger = await liveTooLedger(conn, target);
+  if (ledger !== undefined && tables.length > 0) await noteRepairBegins(conn, ledger, tables);
 }
 
 export interface SwapResult {
@@ -498,7 +519,9 @@ export async function swapIn(conn: Connection, target: string, staging: SchemaIn
   ];
   // The agent is told where the recorded rows went only after this returns: until then the
   // ledger says it, and the marker moving with the tables says whether they moved (LANDING).
-  const marking = records.length > 0;
+  // Notes of the live tables (JOINED, LIVE_TOO) go with them too, so their RENAME is marked even
+  // without records: a stop right after it leaves notes of tables no longer live.
+  const marking = records.length > 0 || (!firstCopy && (await rows(conn, `SELECT 1 FROM ${qt(prev, KEPT_TABLE)} WHERE kind IN ('${JOINED}', '${LIVE_TOO}') LIMIT 1`)).length > 0);
   if (marking) {
     await conn.query(`CREATE TABLE ${qt(shadow, LANDED_TABLE)} (landed TINYINT)`);
     await noteLanding(conn, qt(prev, KEPT_TABLE), records);

@@ -265,7 +265,7 @@ test('a table without a key: past the limit of rows to record, the count is stil
   await assert.rejects(mergeProductionOnly(target, 'shop', 'keep', store), (err: SwitchyardError) => {
     assert.equal(err.code, 'SY_CONFLICT');
     assert.match(err.message, /log: row hash \d+ takes a '4' from a staging row/);
-    assert.match(err.message, /log: row hash \d+ takes a '3' from a staging row/, 'the second copy of (3, b) collides with the first');
+    assert.match(err.message, /log: row hash \d+ takes a '3' from another copy of the same row, merged with it \(production had it more than once; the unique key allows one\)/, 'the second copy of (3, b) collides with the first, not with a staging row');
     return true;
   });
   assert.deepEqual((await p.query('SELECT a, b FROM shop.log ORDER BY a'))[0], [{ a: 1, b: 'x' }, { a: 4, b: 'staging' }], 'nothing merged');
@@ -289,6 +289,7 @@ test('keep: a production-only row that takes a unique value staging gave another
     assert.match(err.message, /option_name/);
     assert.match(err.message, /_transient_doing_cron/);
     assert.match(err.message, /\b500\b/, 'the production-only row named by its key');
+    assert.match(err.message, /wp_options: option_id 500 takes option_name '_transient_doing_cron' from the staging row option_id 400/, 'and the row that holds the value, by its key');
     return true;
   });
   const [[merged]] = (await p.query("SELECT (SELECT COUNT(*) FROM shop.orders WHERE customer = 'webhook') + (SELECT COUNT(*) FROM shop.wp_options WHERE option_id = 500) AS n")) as unknown as [[{ n: number }]];

@@ -101,7 +101,24 @@ async function syncStoppedAfterKeepingAside(env: Awaited<ReturnType<typeof recor
   assert.deepEqual((await env.p.query("SELECT page, n FROM shop.hits WHERE page = '/shop/'"))[0], [{ page: '/shop/', n: 7 }]);
   assert.deepEqual((await env.p.query('SELECT id FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11 }, { id: 12 }]);
   assert.deepEqual((await env.p.query('SELECT page FROM shop__sy_last.hits'))[0], [{ page: '/shop/' }]);
-  assert.deepEqual((await env.p.query("SELECT name FROM shop__sy_last.__sy_kept WHERE kind = 'LIVE_TOO'"))[0], [{ name: 'hits' }], 'noted: the keyless row is live too');
+}
+
+/**
+ * A sync that stops after it kept the recorded rows aside and before its repair begins: staging
+ * goes away while the chunks are compared. Nothing but production writes the live tables since.
+ */
+async function syncStoppedBeforeRepair(env: Awaited<ReturnType<typeof recordedAfterCopy>>): Promise<void> {
+  const failing: SourcePeer = Object.assign(Object.create(env.source) as SourcePeer, {
+    checksumChunks: async function* (): AsyncIterable<never> {
+      throw new Error('staging went away');
+    },
+  });
+  await assert.rejects(
+    compareDatabases({ target: env.target, peer: failing, sourceSchema: 'shop', targetSchema: 'shop', repair: true, parallelism: 2, targetMs: 500, logger: silentLogger(), productionOnly: env.store }),
+    /staging went away/,
+  );
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }]);
+  assert.deepEqual((await env.p.query('SELECT id FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11 }, { id: 12 }], 'kept aside, and live still');
 }
 
 const hitsRows = async (p: Connection) => (await p.query('SELECT page, n FROM shop.hits ORDER BY page, n'))[0];
@@ -207,4 +224,53 @@ test('keep after a stop between the sync moving a table aside whole and the reco
   const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
   assert.equal(Number(merged.rows_merged), 1);
   assert.deepEqual(merged.kept_with_table, ['notes: 1 row kept in shop__sy_prev.notes, moved aside whole (staging no longer has the table): not merged']);
+});
+
+test("a sync that stops before its repair, after it kept the recorded rows aside, then production changes one of them: keep leaves production's newer live row and tells the kept one, instead of refusing it as a staging row", async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  // The order is paid on production: its live row changes; the one kept aside is the older.
+  await env.p.query("UPDATE shop.orders SET v = 'paid' WHERE id = 11");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual(merged.superseded, ['orders: 1 row in shop__sy_last under a key whose live row production changed after sync kept it aside (the live row is the newer), not merged (11)']);
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'paid' }, { id: 12, v: 'order' }], "production's change stands");
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/shop/', n: 7 }], 'the keyless row once, not twice');
+  assert.deepEqual((await env.p.query('SELECT v FROM shop__sy_last.orders WHERE id = 11'))[0], [{ v: 'webhook' }], 'the older row stays kept aside until release');
+});
+
+test("a sync that stops in its repair, after it kept the recorded rows aside, then production changes one of them: keep refuses it saying the live row is production's change or the stopped repair's staging row, not a staging row", async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query("UPDATE shop.orders SET v = 'paid' WHERE id = 11");
+  await assert.rejects(unaryCall(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT'], err.message);
+    assert.match(err.message, /production-only rows a sync kept aside in shop__sy_last while they stayed live differ from the live row under the same key, which production changed since or that sync's repair \(stopped part-way\) replaced with staging's: orders:11 — compare each live row with the one kept in shop__sy_last under its key/);
+    assert.doesNotMatch(err.message, /collide with staging rows/);
+    return true;
+  });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'paid' }, { id: 12, v: 'order' }], 'nothing merged');
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/shop/', n: 7 }]);
+});
+
+test("a sync that fails after it kept the recorded rows aside, then a DB rollback, and staging writes a row alike to a kept one: keep after the next copy merges production's copy beside staging's", async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  // The rolled-back copy's tables held the kept row live; the next copy's hold staging's alike one.
+  await env.s.query("INSERT INTO shop.hits VALUES ('/shop/', 7)");
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }, { page: '/shop/', n: 7 }], "staging's row and production's, not production's taken for live still");
+});
+
+test("a sync that fails after it kept the recorded rows aside, then a rerun copy, and staging writes a row alike to a kept one: keep merges production's copy beside staging's", async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.s.query("INSERT INTO shop.hits VALUES ('/shop/', 7)");
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_merged), 3);
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }, { page: '/shop/', n: 7 }]);
 });

@@ -87,7 +87,7 @@ export interface MergeEvidence {
   /** Recorded rows missing from the tables they were kept in (deleted before the copy, say): not merged. */
   rowsNotFound: number;
   notFound: string[];
-  /** Older kept rows under a key a newer kept row took (kept by two attempts): not merged, left kept aside until release. */
+  /** Older kept rows under a key a newer row took (a newer kept row, kept by two attempts, or the live row production changed after sync kept it aside): not merged, left kept aside until release. */
   superseded: string[];
   /** Recorded rows of a table staging no longer has, moved aside whole with it: not merged, kept there until release. */
   keptWithTable: string[];
@@ -107,7 +107,7 @@ async function mergeProductionOnlyRows(deps: DataStepDeps, ctx: StepContext, mod
     { signal: ctx.signal, timeoutMs: longCallMs(deps) },
   );
   const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [], superseded: res.superseded ?? [], keptWithTable: res.kept_with_table ?? [] };
-  if (merged.superseded.length > 0) ctx.logger.warn({ agent, superseded: merged.superseded }, 'older kept production-only rows under keys a newer kept row took: not merged, kept aside until release');
+  if (merged.superseded.length > 0) ctx.logger.warn({ agent, superseded: merged.superseded }, 'older kept production-only rows under keys a newer row took: not merged, kept aside until release');
   if (merged.keptWithTable.length > 0) ctx.logger.warn({ agent, keptWithTable: merged.keptWithTable }, 'recorded production-only rows of tables staging no longer has, moved aside whole with them: not merged, kept aside until release');
   if (merged.rowsNotFound > 0) ctx.logger.warn({ agent, rowsNotFound: merged.rowsNotFound, notFound: merged.notFound }, 'recorded production-only rows not found where they were kept: not merged');
   return merged;
@@ -127,7 +127,7 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
         ctx.record.put('productionOnlyRows', merged);
       }
       const missing = merged === undefined || merged.rowsNotFound === 0 ? '' : ` — ${merged.rowsNotFound} recorded rows not found where they were kept, not merged: ${merged.notFound.slice(0, 5).join('; ')}${merged.notFound.length > 5 ? '; …' : ''}`;
-      const older = merged === undefined || merged.superseded.length === 0 ? '' : ` — older kept rows under keys a newer kept row took, not merged (kept aside until release): ${merged.superseded.slice(0, 5).join('; ')}${merged.superseded.length > 5 ? '; …' : ''}`;
+      const older = merged === undefined || merged.superseded.length === 0 ? '' : ` — older kept rows under keys a newer row took, not merged (kept aside until release): ${merged.superseded.slice(0, 5).join('; ')}${merged.superseded.length > 5 ? '; …' : ''}`;
       const withTable = merged === undefined || merged.keptWithTable.length === 0 ? '' : ` — rows of tables staging no longer has, moved aside whole with them, not merged (kept aside until release): ${merged.keptWithTable.slice(0, 5).join('; ')}${merged.keptWithTable.length > 5 ? '; …' : ''}`;
       const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}${older}${withTable}` : undefined;
       if (plan.rewrite.length === 0) {
