@@ -148,8 +148,42 @@ function missingBeside(first: ValueError, errors: readonly ValueError[]): string
   return out;
 }
 
+/** Deeper than any plan or config nests (a plan's deepest key is about five levels down). */
+export const MAX_NESTING = 64;
+
+/**
+ * The path to the first array or object nested deeper than `max`, or undefined. Iterative on
+ * purpose: structuredClone and the schema walk below recurse, and a request body of 100,000
+ * nested brackets (JSON.parse takes it) overflowed the stack there, answered as a 500.
+ */
+export function tooDeep(data: unknown, max = MAX_NESTING): string[] | undefined {
+  interface Node { value: unknown; depth: number; key: string; parent: Node | undefined }
+  const stack: Node[] = [{ value: data, depth: 0, key: '', parent: undefined }];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    const { value, depth: level } = node;
+    if (value === null || typeof value !== 'object') continue;
+    if (level > max) {
+      const path: string[] = [];
+      for (let n: Node | undefined = node; n?.parent !== undefined; n = n.parent) path.push(n.key);
+      return path.reverse();
+    }
+    for (const [key, child] of Object.entries(value)) {
+      // Only what can nest: a 16 MiB plan's redirect rows are mostly strings.
+      if (child !== null && typeof child === 'object') stack.push({ value: child, depth: level + 1, key, parent: node });
+    }
+  }
+  return undefined;
+}
+
 /** Validates `data` against `schema` (defaults applied first) or throws naming the bad key. */
 export function validate<S extends TSchema>(schema: S, data: unknown, what: string, code: 'SY_CONFIG_INVALID' | 'SY_VALIDATION' = 'SY_CONFIG_INVALID'): Static<S> {
+  const deep = tooDeep(data);
+  if (deep !== undefined) {
+    // Named by where it starts, as far as a person reads: the whole path is 64 brackets long.
+    const keyOf = (parts: string[]): string => pointerToKey(`/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`);
+    const key = keyOf(deep.slice(0, 3));
+    throw new SwitchyardError(code, `${what}: key ${key}: nested more than ${MAX_NESTING} levels deep (${keyOf(deep.slice(0, 6))}…); no key of a ${what} nests that far`, { field: key });
+  }
   const withDefaults = fillNestedDefaults(schema as SchemaNode, Value.Default(schema, structuredClone(data ?? {})));
   // Unions report a vague error at the union itself; prefer the deepest error. Deepest in keys,
   // not in characters, and the first of equals, so errors at one level come in the schema's

@@ -758,6 +758,32 @@ test('a plan with a large redirect map is accepted; a body over the limit is a 4
   assert.match((reason.json() as { detail: string }).detail, /1 MiB/);
 });
 
+test('a plan body nested far too deep is a 400 naming the key it starts at, not a 500 from a stack overflow; one nested as deep as a plan goes is read', async (t) => {
+  const { app } = await harness(t);
+  const plan = planInput() as { checks: Record<string, unknown> };
+  // JSON.parse takes this; the plan's validation recursed on it and overflowed the stack.
+  const brackets = 100_000;
+  const deep = JSON.stringify({ ...plan, checks: { ...plan.checks, pages: '@' } }).replace('"@"', `${'['.repeat(brackets)}${']'.repeat(brackets)}`);
+  for (const contentType of ['application/json', 'application/x-www-form-urlencoded']) {
+    const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': contentType }, payload: deep });
+    assert.equal(res.statusCode, 400, `${contentType}: ${res.body.slice(0, 300)}`);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const problem = res.json() as { code: string; field: string; detail: string; instance: string };
+    assert.equal(problem.code, 'SY_VALIDATION');
+    assert.equal(problem.field, 'checks.pages[0]');
+    assert.match(problem.detail, /^plan: key checks\.pages\[0\]: nested more than 64 levels deep \(checks\.pages\[0\]\[0\]\[0\]\[0\]…\)/);
+    assert.equal(problem.instance, '/v1/cutovers');
+  }
+  // The depth guard leaves room: a wrong type several levels down is still named as before.
+  const nested = JSON.stringify({ ...plan, checks: { ...plan.checks, pages: [[[['/']]]] } });
+  const wrong = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: nested });
+  assert.equal(wrong.statusCode, 400);
+  assert.equal((wrong.json() as { field: string }).field, 'checks.pages[0]');
+  assert.doesNotMatch((wrong.json() as { detail: string }).detail, /nested/);
+  const ok = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: planInput() });
+  assert.equal(ok.statusCode, 201, ok.body.slice(0, 300));
+});
+
 interface Expected {
   /** The server answered 100 Continue (the body was sent only then). */
   continued: boolean;
