@@ -24,8 +24,42 @@ export interface CutoverReport {
   dns: { change: unknown; snapshots: DnsSnapshotRow[] };
   propagation: unknown;
   monitor: unknown;
-  fallback: { until: string | null; expired: boolean };
+  fallback: FallbackReport;
   audit: AuditRow[];
+}
+
+export interface FallbackReport {
+  until: string | null;
+  /** `until` has passed. */
+  expired: boolean;
+  /** What closed the window before `until`, and when; null while it is open or was never reached. */
+  ended: { by: 'rollback' | 'release'; at: string | null } | null;
+  /** Staging is held read-only and ready to go back to: reached, not ended, not expired. */
+  open: boolean;
+}
+
+/**
+ * A cutover keeps its fallbackUntil once the window is over, so `until` alone read as a window
+ * still open on a rolled-back or released cutover: a script checking it at 3 a.m. was told
+ * staging was frozen and ready when the rollback had already unlocked it.
+ */
+function fallbackOf(view: CutoverView, audit: AuditRow[], now: Date): FallbackReport {
+  const until = view.fallbackUntil;
+  const expired = until !== null && Date.parse(until) <= now.getTime();
+  let ended: FallbackReport['ended'] = null;
+  if (until !== null && view.rollback !== null) ended = { by: 'rollback', at: view.rollback.startedAt };
+  else if (until !== null && view.state === 'completed') {
+    // The release that took it: not one refused earlier, nor a repeat answered as already released.
+    const release = audit.find((a) => a.action === 'release' && !isRefusedOrRepeat(a.detail));
+    ended = { by: 'release', at: release?.at ?? null };
+  }
+  return { until, expired, ended, open: until !== null && ended === null && !expired };
+}
+
+function isRefusedOrRepeat(detail: unknown): boolean {
+  if (detail === null || typeof detail !== 'object') return false;
+  const d = detail as Record<string, unknown>;
+  return d.refused !== undefined || d.alreadyReleased === true;
 }
 
 function evidenceOf(steps: StepView[], step: StepName, key: string): unknown {
@@ -41,6 +75,7 @@ export function buildReport(store: CutoverStore, view: CutoverView, now: Date): 
   const ended = steps.map((s) => s.endedAt).filter((t): t is string => t !== null).sort();
   const startedAt = started[0] ?? null;
   const endedAt = ended.at(-1) ?? null;
+  const audit = store.audit.forCutover(view.id);
   return {
     generatedAt: now.toISOString(),
     cutover,
@@ -62,7 +97,7 @@ export function buildReport(store: CutoverStore, view: CutoverView, now: Date): 
     dns: { change: evidenceOf(steps, 'switch', EVIDENCE_KEYS.dnsChange), snapshots: store.dnsSnapshots.forCutover(view.id) },
     propagation: evidenceOf(steps, 'propagate', EVIDENCE_KEYS.propagation),
     monitor: evidenceOf(steps, 'monitor', EVIDENCE_KEYS.monitor),
-    fallback: { until: view.fallbackUntil, expired: view.fallbackUntil !== null && Date.parse(view.fallbackUntil) <= now.getTime() },
-    audit: store.audit.forCutover(view.id),
+    fallback: fallbackOf(view, audit, now),
+    audit,
   };
 }

@@ -442,11 +442,17 @@ function servedCopy(parts: unknown): NonNullable<ReportModel['rollback']>['serve
  * A cutover keeps its fallbackUntil after the window is over: rolled back (the rollback began
  * then) or released. Shown bare, it read as a window still open on a rolled-back cutover.
  */
-function fallbackEnded(c: Json, rb: Json | null, audit: unknown): ReportModel['fallbackEnded'] {
+function fallbackEnded(c: Json, rb: Json | null, audit: unknown, fallback: unknown): ReportModel['fallbackEnded'] {
   if (str(c.fallbackUntil) === null) return null;
+  // The controller says so itself (report.fallback.ended); a report from an older one does not.
+  if (isObj(fallback) && 'ended' in fallback) {
+    const ended = fallback.ended;
+    return isObj(ended) && (ended.by === 'rollback' || ended.by === 'release') ? { by: ended.by, at: str(ended.at) } : null;
+  }
   if (rb !== null) return { by: 'rollback', at: str(rb.startedAt) };
   if (c.state !== 'completed') return null;
-  const release = arr(audit).filter(isObj).find((a) => a.action === 'release');
+  // A release refused before the window (or answered as already released) did not end it.
+  const release = arr(audit).filter(isObj).find((a) => a.action === 'release' && !(isObj(a.detail) && (a.detail.refused !== undefined || a.detail.alreadyReleased === true)));
   return { by: 'release', at: release === undefined ? null : str(release.at) };
 }
 
@@ -474,7 +480,7 @@ export function reportModel(report: unknown): ReportModel {
     generatedAt: str(r.generatedAt),
     error: errorText(c.error),
     fallbackUntil: str(c.fallbackUntil),
-    fallbackEnded: fallbackEnded(c, rb, r.audit),
+    fallbackEnded: fallbackEnded(c, rb, r.audit, r.fallback),
     totalMs: num(timings.totalMs),
     timeline: steps.map((s) => ({
       name: str(s.name) ?? '?',

@@ -16,6 +16,7 @@ import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
 import { FakeClock, FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 import type { CutoverEngineOptions } from '../../controller/cutover/machine.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { formatReportText } from '../../controller/report/text.js';
 
 const op = bearer(OPERATOR_TOKEN);
 const viewer = bearer(VIEWER_TOKEN);
@@ -479,6 +480,45 @@ test('a cutover rolled back before any step ran, or completed, has no next step 
   await engine.idle(released);
   assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${released}/release`, headers: op })).statusCode, 200);
   assert.deepEqual([(await get(released)).state, (await get(released)).nextStep], ['completed', null]);
+});
+
+test('the report says when the fallback window ended and how (fallback.ended, fallback.open): a rolled-back or released cutover no longer reads as held ready; a release refused earlier is not the one that ended it', async (t) => {
+  const clock = new FakeClock('2030-01-01T00:00:00.000Z');
+  const { app, engine } = await harness(t, { clock });
+  type Fallback = { until: string | null; expired: boolean; ended: { by: string; at: string | null } | null; open: boolean };
+  const report = async (id: string) => (await app.inject({ url: `/v1/cutovers/${id}/report`, headers: viewer })).json() as { fallback: Fallback };
+  const toFallback = async (id: string) => {
+    await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'fallback' } });
+    await engine.idle(id);
+  };
+
+  const released = await create(app);
+  assert.deepEqual((await report(released)).fallback, { until: null, expired: false, ended: null, open: false }, 'never reached');
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${released}/release`, headers: op })).statusCode, 409, 'refused: not in its window yet');
+  clock.advance(60_000);
+  await toFallback(released);
+  const held = (await report(released)).fallback;
+  assert.equal(held.open, true);
+  assert.equal(held.ended, null);
+  assert.equal(held.expired, false);
+  clock.advance(60_000);
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${released}/release`, headers: op })).statusCode, 200);
+  const releasedAt = clock.now().toISOString();
+  clock.advance(60_000);
+  const afterRelease = await report(released);
+  assert.deepEqual(afterRelease.fallback, { until: held.until, expired: false, ended: { by: 'release', at: releasedAt }, open: false });
+  assert.match(formatReportText(afterRelease), new RegExp(`Fallback window \\(until ${held.until}\\) ended with the release at ${releasedAt}`), 'the text says the release that took it, not the refused one');
+
+  const rolledBack = await create(app);
+  await toFallback(rolledBack);
+  clock.advance(60_000);
+  const rb = await app.inject({ method: 'POST', url: `/v1/cutovers/${rolledBack}/rollback`, headers: op, payload: { reason: 'orders missing' } });
+  assert.equal(rb.statusCode, 202, rb.body);
+  const rolledBackAt = clock.now().toISOString();
+  await engine.idle(rolledBack);
+  const fb = (await report(rolledBack)).fallback;
+  assert.notEqual(fb.until, null, 'the window had opened');
+  assert.deepEqual([fb.open, fb.ended], [false, { by: 'rollback', at: rolledBackAt }]);
 });
 
 test('release again after it completed answers 200 with the cutover as it is, audited as already released', async (t) => {
