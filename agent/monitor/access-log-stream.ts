@@ -49,6 +49,7 @@ export async function streamStatusCounts(opts: AccessLogStreamOptions): Promise<
     onLines: (lines) => counter.addLines(lines),
     onRotate: (kind) => counter.rotated(kind),
     onUnread: (file, why) => counter.unread(file, why),
+    onUnplaced: (why) => counter.unplaced(why),
     onError: (err) => counter.readError(err),
     onOversized: () => counter.oversized(),
     // Frequent enough to notice a copytruncate before the file regrows past the old offset.

@@ -63,3 +63,22 @@ export function gatherBefore(head: Buffer[], chunk: Buffer, at: number, offset: 
   const to = Math.min(at + chunk.length, offset);
   if (from < to) head.push(chunk.subarray(from - at, to - at));
 }
+
+/**
+ * The fingerprint of the up to FINGERPRINT_BYTES before `offset` in a decompressed content given
+ * as chunks; undefined when it is shorter or cannot be read. Stops reading at `offset`.
+ */
+export async function chunksFingerprintBefore(chunks: AsyncIterable<Buffer>, offset: number): Promise<string | undefined> {
+  const head: Buffer[] = [];
+  let at = 0;
+  try {
+    for await (const chunk of chunks) {
+      gatherBefore(head, chunk, at, offset);
+      at += chunk.length;
+      if (at >= offset) return fingerprint(Buffer.concat(head));
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -6,7 +6,8 @@
 // polling behaves the same on every filesystem, NFS included.
 // A file rotated away is followed by any rotated since it before the current log: rotated twice
 // between two looks — or between the switch's position and the start of a resumed tail — the file
-// in the middle is read whole (plain or gzip), or named as not read, never skipped in silence.
+// in the middle is read whole (plain, gzip, or xz/bzip2/zstd through the host's tool), or named
+// as not read, never skipped in silence.
 // Which files came in between is told by evidence, not mtime (a copy touched since would move):
 // the rotated-away file is found where it is now by its inode, or by the bytes before its end in a
 // compressed copy, and the copies newer than it by name (rotated-logs.ts) are the ones in between.
@@ -19,9 +20,11 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { bytesBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gatherBefore, gzipFingerprintBefore, keepTail } from './log-fingerprint.js';
+import { basename } from 'node:path';
+import { bytesBefore, chunksFingerprintBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gatherBefore, gzipFingerprintBefore, keepTail } from './log-fingerprint.js';
 import { gunzipChunks } from './gunzip-chunks.js';
 import { gzippedRotations, rotatedAfter, rotatedFiles, type RotatedFile } from './rotated-logs.js';
+import { decompressTool, toolChunks } from './tool-decompress.js';
 
 export type Rotation = 'rename' | 'truncate';
 
@@ -36,6 +39,12 @@ export interface LogTailerOptions {
   onError?: (err: Error) => void;
   /** A file rotated in between that could not be read (whole or in part): its lines are not in onLines. */
   onUnread?: (file: string, why: string) => void;
+  /**
+   * The file rotated away could not be found among its rotated copies (moved elsewhere by olddir,
+   * deleted, or compressed past the newest few copies): which came after it was guessed by mtime,
+   * so a file rotated in between may have been missed or read twice. `why` says so, and what was taken.
+   */
+  onUnplaced?: (why: string) => void;
   /** Default 250 ms. */
   pollMs?: number;
   /** Start at offset 0 instead of the end (a file created after start is always read whole). */
@@ -74,6 +83,8 @@ export interface TailPosition {
 export type StartedAt = string;
 
 const CHUNK = 64 * 1024;
+/** The newest compressed copies searched for the file a rotation compressed: it was the log not long ago. */
+const COMPRESSED_SEARCHED = 4;
 
 export class LogTailer {
   readonly path: string;
@@ -379,15 +390,20 @@ export class LogTailer {
    * each read whole. `old` is placed among the rotated copies by its path when known (a copy found
    * by its bytes), else by its inode, else — compressed since, its inode gone — by the bytes
    * before its `end` in one of the newest gzip'd copies; the copies newer than it by name are the
-   * ones in between. Placed by none of these (compressed as the agent cannot read, or deleted),
-   * the copies last written after it are taken instead: mtime is the only order left then.
+   * ones in between. Placed by none of these (moved elsewhere, deleted, compressed past the newest
+   * few copies or as the agent cannot read), the copies last written after it are taken instead —
+   * mtime is the only order left then — and onUnplaced says so: lines may be missed or read twice.
    */
   async #readRotatedSince(old: { ino: bigint; mtimeNs: bigint; path?: string; end?: { offset: number; tailSha256: string } }, currentIno: bigint | undefined): Promise<void> {
     const files = await rotatedFiles(this.path);
     const skip = currentIno === undefined ? [old.ino] : [old.ino, currentIno];
     let anchor = files.find((f) => (old.path !== undefined ? f.path === old.path : f.ino === old.ino));
-    if (anchor === undefined && old.end !== undefined && old.end.offset > 0) anchor = await this.#gzipHolding(files, old.end.offset, old.end.tailSha256);
+    if (anchor === undefined && old.end !== undefined && old.end.offset > 0) anchor = await this.#compressedHolding(files, old.end.offset, old.end.tailSha256);
     const later = anchor !== undefined ? rotatedAfter(files, anchor, skip) : files.filter((f) => f.mtimeNs > old.mtimeNs && !skip.includes(f.ino));
+    if (anchor === undefined) {
+      const taken = later.length === 0 ? 'none' : later.map((f) => basename(f.path)).join(', ');
+      this.#opts.onUnplaced?.(`${this.path} rotated away (inode ${old.ino}) was not found beside it (moved elsewhere, deleted, or compressed past the newest ${COMPRESSED_SEARCHED} copies or as the agent cannot read): the files rotated after it were taken by their mtime (${taken}), so lines of one in between may be missed or counted twice`);
+    }
     for (const f of later) {
       if (this.#closed) return;
       // Each was the log once: a rotation the counts should show like any other.
@@ -405,13 +421,18 @@ export class LogTailer {
     }
   }
 
-  /** Of the newest gzip'd copies in `files`, the one whose content holds `tailSha256`'s bytes right before `offset`. */
-  async #gzipHolding(files: RotatedFile[], offset: number, tailSha256: string): Promise<RotatedFile | undefined> {
-    for (const f of files.filter((g) => g.compressed === 'gz').reverse().slice(0, 4)) {
+  /**
+   * Of the newest compressed copies in `files` the agent can read (gzip, or through the host's xz,
+   * bzip2, zstd), the one whose content holds `tailSha256`'s bytes right before `offset`.
+   */
+  async #compressedHolding(files: RotatedFile[], offset: number, tailSha256: string): Promise<RotatedFile | undefined> {
+    const readable = (c: string | null): c is string => c === 'gz' || (c !== null && decompressTool(c) !== undefined);
+    for (const f of files.filter((g) => readable(g.compressed)).reverse().slice(0, COMPRESSED_SEARCHED)) {
       const fh = await open(f.path, 'r').catch(() => undefined);
       if (fh === undefined) continue;
       try {
-        if ((await gzipFingerprintBefore(fh, offset)) === tailSha256) return f;
+        const held = f.compressed === 'gz' ? await gzipFingerprintBefore(fh, offset) : await chunksFingerprintBefore(toolChunks(fh, f.compressed!), offset);
+        if (held === tailSha256) return f;
       } finally {
         await fh.close().catch(() => undefined);
       }
@@ -420,7 +441,7 @@ export class LogTailer {
   }
 
   async #readWhole(f: RotatedFile): Promise<void> {
-    if (f.compressed !== null && f.compressed !== 'gz') {
+    if (f.compressed !== null && f.compressed !== 'gz' && decompressTool(f.compressed) === undefined) {
       this.#opts.onUnread?.(f.path, `not read: ${f.size} bytes compressed as .${f.compressed}, which the agent does not decompress`);
       return;
     }
@@ -437,7 +458,9 @@ export class LogTailer {
         last = chunk.length >= FINGERPRINT_BYTES ? Buffer.from(chunk.subarray(chunk.length - FINGERPRINT_BYTES)) : Buffer.concat([last, chunk]).subarray(-FINGERPRINT_BYTES);
         this.#take(chunk);
       };
-      if (f.compressed === 'gz') {
+      if (f.compressed !== null && f.compressed !== 'gz') {
+        for await (const chunk of toolChunks(fh, f.compressed)) take(chunk);
+      } else if (f.compressed === 'gz') {
         await pipeline(fh.createReadStream({ autoClose: false }), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
           for await (const chunk of chunks) take(chunk);
         });

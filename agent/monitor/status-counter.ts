@@ -16,6 +16,7 @@ export class StatusCounter {
   #rotations: Rotation[] = [];
   #excluded = 0;
   #unread: string[] = [];
+  #unplaced: string[] = [];
   #readError = '';
   readonly #excludeUserAgent: string;
 
@@ -58,6 +59,11 @@ export class StatusCounter {
     this.#unread.push(`${file}: ${why}`);
   }
 
+  /** The rotated-away file could not be placed among its copies (see LogTailerOptions.onUnplaced). */
+  unplaced(why: string): void {
+    this.#unplaced.push(why);
+  }
+
   /** A failed read of the log: the interval's counts say so, or a log the agent cannot read looks like a quiet site. */
   readError(err: Error): void {
     this.#readError = err.message;
@@ -77,6 +83,7 @@ export class StatusCounter {
       excluded_user_agent: this.#excludeUserAgent,
       unread: this.#unread,
       read_error: this.#readError,
+      unplaced: this.#unplaced,
     };
     this.#start = now;
     this.#total = 0;
@@ -86,6 +93,7 @@ export class StatusCounter {
     this.#byStatus = {};
     this.#rotations = [];
     this.#unread = [];
+    this.#unplaced = [];
     this.#readError = '';
     return out;
   }

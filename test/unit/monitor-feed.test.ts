@@ -24,7 +24,7 @@ function stopTimersWith(t: TestContext, call: FakeCall, timers: () => Array<Node
   t.after(stop);
 }
 
-const empty = (): StatusCounts__Output => ({ window_start: new Date().toISOString(), interval_ms: 100, total: 0, by_class: {}, by_status: {}, unparsed: 0, rotations: [], path: '/var/log/site.log', excluded: 0, excluded_user_agent: '', start: '', unread: [], read_error: '', counted_to: null });
+const empty = (): StatusCounts__Output => ({ window_start: new Date().toISOString(), interval_ms: 100, total: 0, by_class: {}, by_status: {}, unparsed: 0, rotations: [], path: '/var/log/site.log', excluded: 0, excluded_user_agent: '', start: '', unread: [], read_error: '', counted_to: null, unplaced: [] });
 
 test('a stream that goes silent (agent frozen, connection half-open) is noticed and reopened', async (t) => {
   const got: StatusCounts__Output[] = [];

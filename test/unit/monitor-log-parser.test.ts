@@ -58,6 +58,7 @@ test('the counter groups by class and status, counts the unparsed, and restarts 
     excluded_user_agent: '',
     unread: [],
     read_error: '',
+    unplaced: [],
   });
   const second = c.take(new Date('2030-01-01T00:00:20Z'), '/var/log/site.log');
   assert.equal(second.window_start, '2030-01-01T00:00:10.000Z');

@@ -95,7 +95,7 @@ test('counted_to while the log is rotated away and not yet re-created goes on wi
   assert.match(await elsewhere.start(), /^end: /);
 });
 
-const counts = (over: Partial<StatusCounts__Output> = {}): StatusCounts__Output => ({ window_start: new Date().toISOString(), interval_ms: 100, total: 0, by_class: {}, by_status: {}, unparsed: 0, rotations: [], path: '/var/log/site.log', excluded: 0, excluded_user_agent: '', start: 'end', unread: [], read_error: '', counted_to: null, ...over });
+const counts = (over: Partial<StatusCounts__Output> = {}): StatusCounts__Output => ({ window_start: new Date().toISOString(), interval_ms: 100, total: 0, by_class: {}, by_status: {}, unparsed: 0, rotations: [], path: '/var/log/site.log', excluded: 0, excluded_user_agent: '', start: 'end', unread: [], read_error: '', counted_to: null, unplaced: [], ...over });
 
 test('the feed reopens a broken stream from the last counted_to; from an agent that sends none, at the end, and says so', async (t) => {
   const at = { inode: '77', dev: '2049', offset: '1234', tail_sha256: 'cd'.repeat(32) };

@@ -2,6 +2,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer, type Rotation } from '../../agent/monitor/log-tailer.js';
@@ -266,15 +267,102 @@ test('rotated twice since the switch: the file in between is read whole (plain o
   });
   assert.deepEqual(gz, { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] });
 
+  // Compressed by logrotate's compresscmd (xz, bzip2): read through the host's tool.
+  for (const [suffix, tool] of [['xz', 'xz'], ['bz2', 'bzip2']] as const) {
+    const other = await twice((log, b) => {
+      execFileSync(tool, ['-z', log]);
+      renameSync(`${log}.${suffix}`, `${b}.${suffix}`);
+      utimesSync(`${b}.${suffix}`, hoursAgo(2), hoursAgo(2));
+    });
+    assert.deepEqual(other, { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] }, suffix);
+  }
+
   // Compressed with something the agent does not read: its lines are missing, and the counts say which file.
-  const xz = await twice((log, b) => {
-    writeFileSync(`${b}.xz`, 'xz bytes');
-    utimesSync(`${b}.xz`, hoursAgo(2), hoursAgo(2));
+  const lz4 = await twice((log, b) => {
+    writeFileSync(`${b}.lz4`, 'lz4 bytes');
+    utimesSync(`${b}.lz4`, hoursAgo(2), hoursAgo(2));
     unlinkSync(log);
   });
-  assert.equal(xz.total, 2);
-  assert.equal(xz.unread.length, 1);
-  assert.match(xz.unread[0]!, /access\.log-20301231\.xz: not read: 8 bytes compressed as \.xz/);
+  assert.equal(lz4.total, 2);
+  assert.equal(lz4.unread.length, 1);
+  assert.match(lz4.unread[0]!, /access\.log-20301231\.lz4: not read: 9 bytes compressed as \.lz4/);
+
+  // xz gone from the host: the file is named with why, not skipped in silence.
+  const path = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    const noTool = await twice((log, b) => {
+      writeFileSync(`${b}.xz`, 'xz bytes');
+      utimesSync(`${b}.xz`, hoursAgo(2), hoursAgo(2));
+      unlinkSync(log);
+    });
+    assert.equal(noTool.total, 2);
+    assert.equal(noTool.unread.length, 1);
+    assert.match(noTool.unread[0]!, /\/access\.log-20301231\.xz: not read: xz is not installed on the agent's host$/);
+  } finally {
+    process.env.PATH = path;
+  }
+});
+
+test('rotated twice between two looks, the log xz\'d at once: placed by its content in the .xz, so the file after it is read even when stamped older', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { log, lines, rotations, tailer } = setup(t);
+  await tailer.start();
+  appendFileSync(log, 'a1\n');
+  await tailer.poll();
+  appendFileSync(log, 'a2\n');
+  // compress without delaycompress, compresscmd xz: the file the tail had open is gone, its lines in .1.xz.
+  renameSync(log, `${log}.1`);
+  execFileSync('xz', [`${log}.1`]);
+  writeFileSync(log, 'b1\nb2\n');
+  renameSync(`${log}.1.xz`, `${log}.2.xz`);
+  renameSync(log, `${log}.1`);
+  execFileSync('xz', [`${log}.1`]);
+  writeFileSync(log, 'c1\n');
+  // The file in between last written before the one the tail was reading (a clock stepped back):
+  // by mtime it would be taken for older and skipped.
+  const past = (s: number) => new Date(Date.now() - s * 1000);
+  utimesSync(`${log}.1.xz`, past(600), past(600));
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2', 'c1']);
+  assert.deepEqual(rotations, ['rename', 'rename']);
+});
+
+test('a log rotated away where its copies cannot be found (olddir): said, with the files taken by mtime, not guessed in silence', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, 'a0\n');
+  const lines: string[] = [];
+  const unplaced: string[] = [];
+  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onUnplaced: (why) => unplaced.push(why), pollMs: 60_000 });
+  t.after(() => tailer.close());
+  await tailer.start();
+  appendFileSync(log, 'a1\n');
+  await tailer.poll();
+  assert.deepEqual(unplaced, []);
+  // logrotate's olddir: rotated copies go to another directory, where the tail does not look.
+  mkdirSync(join(dir, 'old'));
+  appendFileSync(log, 'a2\n');
+  renameSync(log, join(dir, 'old', 'access.log.1'));
+  writeFileSync(log, 'b1\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1']);
+  assert.equal(unplaced.length, 1);
+  assert.match(unplaced[0]!, /access\.log rotated away \(inode \d+\) was not found beside it \(moved elsewhere, deleted, or compressed past the newest 4 copies or as the agent cannot read\): the files rotated after it were taken by their mtime \(none\), so lines of one in between may be missed or counted twice/);
+
+  // A rotation placed as usual (.1 beside the log) says nothing.
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'c1\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'c1']);
+  assert.equal(unplaced.length, 1);
+
+  // The interval's counts carry it to the controller.
+  const { StatusCounter } = await import('../../agent/monitor/status-counter.js');
+  const counter = new StatusCounter(new Date());
+  counter.unplaced(unplaced[0]!);
+  assert.deepEqual(counter.take(new Date(), log).unplaced, [unplaced[0]]);
 });
 
 test('rotated twice since the switch with delaycompress: the log, gzip\'d since, is found by the bytes before the position and read on from there', async (t) => {

@@ -36,6 +36,7 @@ function counts(total: number, fivexx: number): StatusCounts__Output {
     start: '',
     unread: [],
     read_error: '',
+    unplaced: [],
     // As an agent that predates counted_to sends them: a reopened stream starts at the log's end.
     counted_to: null,
   };
@@ -334,6 +335,15 @@ test('a rotated file the agent could not read is named in the summary and the ev
   const ev = (result.evidence as { monitor: { accessLog: { unread: { file: string }[] } } }).monitor;
   assert.deepEqual(ev.accessLog.unread.map((u) => u.file), [unread]);
   assert.match(result.summary ?? '', /1 rotated access-log file not read, its lines not counted \(\/var\/log\/site\.log-20301231\.xz: not read/);
+});
+
+test('a rotated-away log the agent could not place among its copies (files after it taken by mtime) is said in the summary and the evidence', async (t) => {
+  const why = '/var/log/site.log rotated away (inode 77) was not found beside it (moved elsewhere, …): the files rotated after it were taken by their mtime (none), so lines of one in between may be missed or counted twice';
+  const { result } = await watchFromSwitch(t, { unplaced: [why] });
+  const ev = (result.evidence as { monitor: { accessLog: { unplaced: { why: string }[]; unplacedCount: number } } }).monitor;
+  assert.deepEqual(ev.accessLog.unplaced.map((u) => u.why), [why]);
+  assert.equal(ev.accessLog.unplacedCount, 1);
+  assert.match(result.summary ?? '', /once the access log rotated away could not be found among its rotated copies, so the files rotated after it were taken by their mtime: lines of one in between may be missed or counted twice \(\/var\/log\/site\.log rotated away \(inode 77\)/);
 });
 
 test('intervals in which the agent could not read the log are said in the summary and the evidence', async (t) => {

@@ -36,6 +36,13 @@ export interface FeedState {
    */
   unread: { at: string; file: string }[];
   unreadCount: number;
+  /**
+   * Times the file the agent was reading, rotated away, could not be placed among its rotated
+   * copies, so the files after it were taken by mtime and lines may be missed or counted twice:
+   * the agent's words, the newest MAX_UNREAD_KEPT; `unplacedCount` counts them all.
+   */
+  unplaced: { at: string; why: string }[];
+  unplacedCount: number;
   /** Intervals in which the agent could not read the log, one entry per run of the same error. */
   readErrors: { at: string; message: string; intervals: number }[];
   /** The agent's `start` of the first stream that sent counts ('' from an agent predating it); null before. */
@@ -104,7 +111,7 @@ export class AccessLogFeed {
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], rotationCount: 0, unread: [], unreadCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], rotationCount: 0, unread: [], unreadCount: 0, unplaced: [], unplacedCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
   }
 
   /**
@@ -186,6 +193,11 @@ export class AccessLogFeed {
       if (this.state.rotations.length > MAX_ROTATIONS_KEPT) this.state.rotations.splice(0, this.state.rotations.length - MAX_ROTATIONS_KEPT);
       // Absent from an agent that predates the field (grpc fills [] for a current one's empty list).
       for (const file of c.unread ?? []) this.#noteUnread(file);
+      for (const why of c.unplaced ?? []) {
+        this.state.unplacedCount++;
+        this.state.unplaced.push({ at: this.#now(), why });
+        if (this.state.unplaced.length > MAX_UNREAD_KEPT) this.state.unplaced.shift();
+      }
       if (c.read_error) {
         const last = this.state.readErrors.at(-1);
         if (last?.message === c.read_error) last.intervals++;

@@ -376,7 +376,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           peakWindow: peak,
           errorRate: verdict.stats.errorRate,
           totals: structuredClone(totals),
-          accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? (endAt === undefined ? 'monitor start' : { monitorStartPosition: endAt, agentStart: feed.state.start }) : { [start.kind === 'stored' ? 'storedCountsEnd' : 'switchPosition']: from, agentStart: feed.state.start }, countedTo },
+          accessLog: { ...feed.state, errors: [...feed.state.errors], reopenedAtEnd: feed.state.reopenedAtEnd.map((r) => ({ ...r })), rotations: [...feed.state.rotations], unread: [...feed.state.unread], unplaced: feed.state.unplaced.map((u) => ({ ...u })), readErrors: feed.state.readErrors.map((e) => ({ ...e })), probeUserAgent: userAgent, probesInLog, countedFrom: from === undefined ? (endAt === undefined ? 'monitor start' : { monitorStartPosition: endAt, agentStart: feed.state.start }) : { [start.kind === 'stored' ? 'storedCountsEnd' : 'switchPosition']: from, agentStart: feed.state.start }, countedTo },
           probes: probes.slice(-PROBES_KEPT),
           failedProbes: [...failedProbes],
           /** The newest access-log intervals that held 5xx; `logErrorIntervalCount` counts them all. */
@@ -470,6 +470,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const unread = feed.state.unreadCount;
       const named = feed.state.unread.slice(0, 3).map((u) => u.file);
       if (unread > 0) notes.push(`${unread} rotated access-log file${unread === 1 ? '' : 's'} not read, ${unread === 1 ? 'its' : 'their'} lines not counted (${named.join('; ')}${unread > named.length ? `; and ${unread - named.length} more, ${unread > feed.state.unread.length ? `the first ${feed.state.unread.length} named` : 'named'} in the evidence's accessLog.unread` : ''})`);
+      const unplaced = feed.state.unplacedCount;
+      if (unplaced > 0) notes.push(`${unplaced === 1 ? 'once' : `${unplaced} times`} the access log rotated away could not be found among its rotated copies, so the files rotated after it were taken by their mtime: lines of one in between may be missed or counted twice (${feed.state.unplaced.at(-1)!.why}${unplaced > 1 ? `; the newest ${feed.state.unplaced.length} in the evidence's accessLog.unplaced` : ''})`);
       const unreadable = feed.state.readErrors.reduce((n, e) => n + e.intervals, 0);
       if (unreadable > 0) notes.push(`the agent could not read the access log in ${unreadable} interval${unreadable === 1 ? '' : 's'}, nothing counted while so (${feed.state.readErrors.at(-1)!.message})`);
       if (totals.log.unparsed > 0) notes.push(`${totals.log.unparsed} access-log lines not in combined format (or over 64 KiB), not counted`);

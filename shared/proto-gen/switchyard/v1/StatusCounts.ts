@@ -17,6 +17,7 @@ export interface StatusCounts {
   'unread'?: (string)[];
   'read_error'?: (string);
   'counted_to'?: (_switchyard_v1_LogPosition | null);
+  'unplaced'?: (string)[];
 }
 
 export interface StatusCounts__Output {
@@ -34,4 +35,5 @@ export interface StatusCounts__Output {
   'unread': (string)[];
   'read_error': (string);
   'counted_to': (_switchyard_v1_LogPosition__Output | null);
+  'unplaced': (string)[];
 }
