@@ -40,9 +40,10 @@ export interface LogTailerOptions {
   /** A file rotated in between that could not be read (whole or in part): its lines are not in onLines. */
   onUnread?: (file: string, why: string) => void;
   /**
-   * The file rotated away could not be found among its rotated copies (moved elsewhere by olddir,
-   * deleted, or compressed past the newest few copies): which came after it was guessed by mtime,
-   * so a file rotated in between may have been missed or read twice. `why` says so, and what was taken.
+   * Which rotated files came after the one rotated away was told by mtime, not by their names: it
+   * could not be found among its rotated copies (moved elsewhere by olddir, deleted, compressed past
+   * the newest few copies), or copies named another way were beside it (logrotate's naming
+   * changed). A file rotated in between may have been missed or read twice: `why` says which were taken.
    */
   onUnplaced?: (why: string) => void;
   /** Default 250 ms. */
@@ -399,10 +400,15 @@ export class LogTailer {
     const skip = currentIno === undefined ? [old.ino] : [old.ino, currentIno];
     let anchor = files.find((f) => (old.path !== undefined ? f.path === old.path : f.ino === old.ino));
     if (anchor === undefined && old.end !== undefined && old.end.offset > 0) anchor = await this.#compressedHolding(files, old.end.offset, old.end.tailSha256);
-    const later = anchor !== undefined ? rotatedAfter(files, anchor, skip) : files.filter((f) => f.mtimeNs > old.mtimeNs && !skip.includes(f.ino));
-    if (anchor === undefined) {
-      const taken = later.length === 0 ? 'none' : later.map((f) => basename(f.path)).join(', ');
-      this.#opts.onUnplaced?.(`${this.path} rotated away (inode ${old.ino}) was not found beside it (moved elsewhere, deleted, or compressed past the newest ${COMPRESSED_SEARCHED} copies or as the agent cannot read): the files rotated after it were taken by their mtime (${taken}), so lines of one in between may be missed or counted twice`);
+    const names = (fs: RotatedFile[]): string => (fs.length === 0 ? 'none' : fs.map((f) => basename(f.path)).join(', '));
+    let later: RotatedFile[];
+    if (anchor !== undefined) {
+      const placed = rotatedAfter(files, anchor, skip);
+      later = placed.files;
+      if (placed.byMtime.length > 0) this.#opts.onUnplaced?.(`${names(placed.byMtime)} named unlike ${basename(anchor.path)} (logrotate's naming changed?): taken as rotated after it by their mtime, so lines of a file in between may be missed or counted twice`);
+    } else {
+      later = files.filter((f) => f.mtimeNs > old.mtimeNs && !skip.includes(f.ino));
+      this.#opts.onUnplaced?.(`${this.path} rotated away (inode ${old.ino}) was not found beside it (moved elsewhere, deleted, or compressed past the newest ${COMPRESSED_SEARCHED} copies or as the agent cannot read): the files rotated after it were taken by their mtime (${names(later)}), so lines of a file in between may be missed or counted twice`);
     }
     for (const f of later) {
       if (this.#closed) return;

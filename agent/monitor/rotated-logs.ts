@@ -68,12 +68,28 @@ export function compareAge(a: RotationAge, b: RotationAge): number | undefined {
 /**
  * The rotated copies of `path` newer than `anchor` (the file a tail was reading, found where it is
  * now by its inode or its bytes), oldest first: what later rotations put between it and the current
- * log, which a tail going from one straight to the other would skip. Only copies named in the
- * anchor's scheme: one of another scheme cannot be placed against it. Inodes in `skip` (the
- * anchor itself, the current log) are left out.
+ * log, which a tail going from one straight to the other would skip. Inodes in `skip` (the anchor
+ * itself, the current log) are left out, and of a copy and its compressed twin (compression under
+ * way) the plain one is read only.
+ *
+ * Copies named in the anchor's scheme are placed against it by name. Those of the other scheme
+ * (logrotate's naming changed, `.N` to dateext or back, its old copies still there) cannot be: they
+ * come after the anchor's scheme's, and of them, those newer by name than the newest one last
+ * written before the anchor are taken (`byMtime`) — so an old copy touched since is not, while the
+ * first written under the new naming is.
  */
-export function rotatedAfter(files: RotatedFile[], anchor: RotatedFile, skip: bigint[]): RotatedFile[] {
-  return files.filter((f) => (compareAge(anchor.age, f.age) ?? 0) < 0 && !skip.includes(f.ino));
+export function rotatedAfter(files: RotatedFile[], anchor: RotatedFile, skip: bigint[]): { files: RotatedFile[]; byMtime: RotatedFile[] } {
+  const same = files.filter((f) => f.age.scheme === anchor.age.scheme && compareAge(anchor.age, f.age)! < 0);
+  const other = files.filter((f) => f.age.scheme !== anchor.age.scheme);
+  let from = other.length;
+  while (from > 0 && other[from - 1]!.mtimeNs > anchor.mtimeNs) from--;
+  const byMtime = oneOfEachAge(other.slice(from)).filter((f) => !skip.includes(f.ino));
+  return { files: [...oneOfEachAge(same).filter((f) => !skip.includes(f.ino)), ...byMtime], byMtime };
+}
+
+/** `files` (one scheme, in rotatedFiles' order: a plain copy before its compressed twin) without the twins. */
+function oneOfEachAge(files: RotatedFile[]): RotatedFile[] {
+  return files.filter((f, i) => i === 0 || compareAge(files[i - 1]!.age, f.age) !== 0);
 }
 
 /**

@@ -349,7 +349,7 @@ test('a log rotated away where its copies cannot be found (olddir): said, with t
   await tailer.poll();
   assert.deepEqual(lines, ['a1', 'a2', 'b1']);
   assert.equal(unplaced.length, 1);
-  assert.match(unplaced[0]!, /access\.log rotated away \(inode \d+\) was not found beside it \(moved elsewhere, deleted, or compressed past the newest 4 copies or as the agent cannot read\): the files rotated after it were taken by their mtime \(none\), so lines of one in between may be missed or counted twice/);
+  assert.match(unplaced[0]!, /access\.log rotated away \(inode \d+\) was not found beside it \(moved elsewhere, deleted, or compressed past the newest 4 copies or as the agent cannot read\): the files rotated after it were taken by their mtime \(none\), so lines of a file in between may be missed or counted twice/);
 
   // A rotation placed as usual (.1 beside the log) says nothing.
   renameSync(log, `${log}.1`);
@@ -590,6 +590,64 @@ test('resumed after copytruncate twice with dateext: read on from the copy holdi
   assert.equal(got.reduce((n, c) => n + (c.total ?? 0), 0), 5, 'the 2 after the position, the 2 of the later copy, the live one');
   assert.equal(sum('5xx'), 3);
   assert.equal(sum('2xx'), 2);
+});
+
+test('rotated twice between two looks as logrotate\'s naming changed (dateext to .N): the file in between, named the new way, is read, old copies of that naming are not, and the mtime guess is said', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  const past = (s: number) => new Date(Date.now() - s * 1000);
+  // Left from a time the naming was .N, long ago; .3 touched since by a backup tool.
+  writeFileSync(`${log}.2`, 'ancient 2\n');
+  writeFileSync(`${log}.3`, 'ancient 3\n');
+  utimesSync(`${log}.2`, past(86_400 * 30), past(86_400 * 30));
+  writeFileSync(`${log}-20261206`, 'older day\n');
+  utimesSync(`${log}-20261206`, past(86_400), past(86_400));
+  writeFileSync(log, 'a0\n');
+  const lines: string[] = [];
+  const unplaced: string[] = [];
+  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onUnplaced: (why) => unplaced.push(why), pollMs: 60_000 });
+  t.after(() => tailer.close());
+  await tailer.start();
+  appendFileSync(log, 'a1\n');
+  await tailer.poll();
+  appendFileSync(log, 'a2\n');
+  utimesSync(log, past(20), past(20));
+  renameSync(log, `${log}-20261207`);
+  writeFileSync(log, 'b1\n');
+  utimesSync(log, past(10), past(10));
+  // dateext dropped from the config: the next rotation names the log .1.
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'c1\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'c1']);
+  assert.equal(unplaced.length, 1);
+  assert.match(unplaced[0]!, /^access\.log\.1 named unlike access\.log-20261207 \(logrotate's naming changed\?\): taken as rotated after it by their mtime, so lines of a file in between may be missed or counted twice$/);
+});
+
+test('rotatedAfter: by name in the anchor\'s naming, the other naming from past the newest copy last written before it, a compressed twin once', async () => {
+  const { rotatedAfter, rotationAge } = await import('../../agent/monitor/rotated-logs.js');
+  let ino = 10n;
+  const file = (name: string, mtime: number) => ({ path: `/l/${name}`, ino: ino++, size: 1n, mtimeNs: BigInt(mtime), compressed: /\.gz$/.test(name) ? 'gz' : null, age: rotationAge('/l/access.log', name) });
+  // In rotatedFiles' order: numbered (oldest first), then dated (oldest first); a plain copy before its twin.
+  const n3 = file('access.log.3', 50);
+  const n2 = file('access.log.2', 90);
+  const n1 = file('access.log.1', 200);
+  const n1gz = file('access.log.1.gz', 200);
+  const d5 = file('access.log-20261205', 300);
+  const d6 = file('access.log-20261206', 20);
+  const d7 = file('access.log-20261207', 400);
+  const d7gz = file('access.log-20261207.gz', 400);
+  const files = [n3, n2, n1, n1gz, d5, d6, d7, d7gz];
+  // Anchor .2 (written at 100): .1 by name, once; of the dated, past -20261206 (written before it): -20261207 once.
+  const fromN2 = rotatedAfter(files, { ...n2, mtimeNs: 100n }, [n2.ino]);
+  assert.deepEqual(fromN2.files.map((f) => f.path), ['/l/access.log.1', '/l/access.log-20261207']);
+  assert.deepEqual(fromN2.byMtime.map((f) => f.path), ['/l/access.log-20261207']);
+  // Anchor -20261205: -20261206 and -20261207 by name (mtime aside), the numbered all last written before it.
+  const fromD5 = rotatedAfter(files, d5, [d5.ino]);
+  assert.deepEqual(fromD5.files.map((f) => f.path), ['/l/access.log-20261206', '/l/access.log-20261207']);
+  assert.deepEqual(fromD5.byMtime, []);
 });
 
 test('logrotate names are put in order by name: .N counts up with age, a date suffix counts down', async () => {

@@ -343,7 +343,7 @@ test('a rotated-away log the agent could not place among its copies (files after
   const ev = (result.evidence as { monitor: { accessLog: { unplaced: { why: string }[]; unplacedCount: number } } }).monitor;
   assert.deepEqual(ev.accessLog.unplaced.map((u) => u.why), [why]);
   assert.equal(ev.accessLog.unplacedCount, 1);
-  assert.match(result.summary ?? '', /once the access log rotated away could not be found among its rotated copies, so the files rotated after it were taken by their mtime: lines of one in between may be missed or counted twice \(\/var\/log\/site\.log rotated away \(inode 77\)/);
+  assert.match(result.summary ?? '', /once the rotated access-log files in between were told by their mtime, not their names: lines of one may be missed or counted twice \(\/var\/log\/site\.log rotated away \(inode 77\)/);
 });
 
 test('intervals in which the agent could not read the log are said in the summary and the evidence', async (t) => {

@@ -37,9 +37,10 @@ export interface FeedState {
   unread: { at: string; file: string }[];
   unreadCount: number;
   /**
-   * Times the file the agent was reading, rotated away, could not be placed among its rotated
-   * copies, so the files after it were taken by mtime and lines may be missed or counted twice:
-   * the agent's words, the newest MAX_UNREAD_KEPT; `unplacedCount` counts them all.
+   * Times the agent told which rotated files came after the one it was reading by mtime, not by
+   * their names (that file not found beside the log, or copies named another way beside it), so
+   * lines may be missed or counted twice: the agent's words, the newest MAX_UNREAD_KEPT;
+   * `unplacedCount` counts them all.
    */
   unplaced: { at: string; why: string }[];
   unplacedCount: number;
