@@ -588,6 +588,44 @@ test('a 5xx burst logged in the watch\'s last seconds, counted by the agent afte
   assert.match(result.rollback.reason, /100\/300 in the access log/);
 });
 
+test('at the watch\'s end the counts since the last ones are asked for at once, from where those ended: a passing watch ends on time, a burst in its last seconds still rolls back', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const position = (offset: number) => ({ inode: '77', dev: '2049', offset, tail_sha256: 'ab'.repeat(32) });
+  /** A live stream sending every 2 s (the first at 1 s), and the stream asked for the last counts answering in 100 ms with `last`. */
+  const watchEnding = async (last: StatusCounts__Output) => {
+    const timers: NodeJS.Timeout[] = [];
+    t.after(() => timers.forEach((x) => clearTimeout(x)));
+    const { agents, calls } = fakeAgents((call, n) => {
+      if (n === 1) {
+        timers.push(setTimeout(() => call.emit('data', { ...counts(100, 0), start: 'end', counted_to: position(1000) }), 1000));
+        // Not to be taken: the live stream was let go, its lines are the last stream's to count.
+        timers.push(setTimeout(() => call.emit('data', { ...counts(100, 100), start: 'end', counted_to: position(2000) }), 3000));
+      } else timers.push(setTimeout(() => call.emit('data', { ...last, start: 'position', counted_to: position(1500) }), 100));
+    });
+    const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 1.5 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 2, minSamples: 50 });
+    const began = Date.now();
+    const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+    return { result, calls, tookMs: Date.now() - began };
+  };
+
+  const passing = await watchEnding(counts(50, 0));
+  assert.equal(passing.result.rollback, undefined, passing.result.rollback?.reason);
+  assert.equal(passing.calls.length, 2, 'the last counts were asked for');
+  const req = passing.calls[1]!.request as Record<string, unknown>;
+  assert.deepEqual([req.from_inode, req.from_offset, req.from_dev, req.interval_ms], ['77', '1000', '2049', 100]);
+  assert.ok(passing.calls[0]!.cancelled, 'the live stream was let go first');
+  assert.ok(passing.tookMs < 2500, `a 1.5 s watch took ${passing.tookMs} ms: not an interval (2 s) more`);
+  assert.match(passing.result.summary ?? '', /: 150 logged requests/);
+  assert.doesNotMatch(passing.result.summary ?? '', /stream broke/, 'asking for the last counts is no break of the stream');
+  const ev = (passing.result.evidence as { monitor: { accessLog: { countedTo: { offset: string } } } }).monitor;
+  assert.equal(ev.accessLog.countedTo.offset, '1500', 'counted to where the last counts end');
+
+  const burst = await watchEnding(counts(100, 100));
+  assert.ok(burst.result.rollback !== undefined, `the burst at the end was not judged: ${burst.result.summary}`);
+  assert.match(burst.result.rollback.reason, /100\/200 in the access log/);
+  assert.ok(burst.tookMs < 2500, `took ${burst.tookMs} ms`);
+});
+
 test('a watch resumed after a controller restart keeps the failed probes and the access-log intervals with 5xx of the burst before it, ahead of its own', async (t) => {
   let first = true;
   const prod = await site(t, (_req, res) => {

@@ -8,7 +8,9 @@
 // the break on lost (said in `reopenedAtEnd`). The agent sends a message every interval even when the log is quiet, so a
 // stream silent for several intervals is dead even though it neither ended nor failed (a frozen
 // agent, a connection dropped without a reset — gRPC sends no keepalives here): it is given up and
-// reopened like a broken one.
+// reopened like a broken one. At the watch's end the counts up to then are asked for at once
+// (finalCounts): a short stream from the last counted_to, instead of waiting up to an interval for
+// the live one's next counts.
 import { status as GrpcStatus, type ClientReadableStream } from '@grpc/grpc-js';
 import { fromGrpcError, SwitchyardError } from '../../../shared/errors.js';
 import type { AgentClient } from '../../../shared/proto-gen/switchyard/v1/Agent.js';
@@ -90,6 +92,9 @@ export const MAX_ROTATIONS_KEPT = 20;
 /** Files told apart beyond that, for unreadCount; more than this many are counted without telling repeats apart. */
 const MAX_UNREAD_SEEN = 1000;
 
+/** The interval asked of the stream that fetches the watch's last counts: the agent's least (MIN_INTERVAL_MS). */
+const FINAL_INTERVAL_MS = 100;
+
 /** The file an agent's unread entry ("<path>: <why>") names. */
 function unreadFile(entry: string): string {
   return /^(.+?): (?:not read|read )/.exec(entry)?.[1] ?? entry;
@@ -140,25 +145,46 @@ export class AccessLogFeed {
     return (this.#opts.now?.() ?? new Date()).toISOString();
   }
 
-  #connect(): void {
+  /**
+   * The counts of what was logged since the last ones, now — for the watch's end, so it ends on
+   * time and a 5xx burst in its last seconds is still judged: the live stream is stopped (its later
+   * messages are not taken: no line is counted twice) and one is opened from the last counted_to
+   * at the agent's shortest interval; its first counts are taken in like any, and the feed stops.
+   * Resolves once they came, or failed, or `timeoutMs` passed (said in `errors`). Undefined, with
+   * nothing changed, when there is no counted_to to go on from (no counts yet, an agent that
+   * predates it) or the feed is stopped or unavailable: the live stream's next counts are all there is.
+   */
+  finalCounts(timeoutMs: number): Promise<void> | undefined {
+    if (this.#stopped || this.#countedTo === undefined || this.state.unavailable !== null) return undefined;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#watchdog);
+    const live = this.#call;
+    // Set aside first: the CANCELLED error the cancel brings is this feed's own doing.
+    this.#call = undefined;
+    live?.cancel();
+    return new Promise((resolve) => this.#connect({ done: resolve, timeoutMs }));
+  }
+
+  #connect(final?: { done: () => void; timeoutMs: number }): void {
     if (this.#stopped) return;
-    this.state.connects++;
+    // The last counts' stream is no reconnect: not a break of the stream.
+    if (final === undefined) this.state.connects++;
     // Once counts arrived, lines up to their counted_to were counted: a reopened stream goes on
     // from there, or (from an agent that sends none) starts at the end.
     const reopened = this.state.messages > 0;
     const from = this.#countedTo ?? (this.#opts.from !== undefined && !reopened ? { from_inode: this.#opts.from.inode, from_offset: this.#opts.from.offset, from_tail_sha256: this.#opts.from.tailSha256 ?? '', from_dev: this.#opts.from.dev ?? '' } : {});
     let first = true;
-    const call = this.#opts.client.TailAccessLog({ interval_ms: this.#opts.intervalMs, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
+    const call = this.#opts.client.TailAccessLog({ interval_ms: final === undefined ? this.#opts.intervalMs : FINAL_INTERVAL_MS, exclude_user_agent: this.#opts.excludeUserAgent ?? '', ...from });
     this.#call = call;
     const liveStallMs = this.#opts.stallMs ?? 3 * this.#opts.intervalMs + 2000;
     const backlogStallMs = Math.max(liveStallMs, this.#opts.backlogStallMs ?? 120_000);
     // Reading what was written in some time takes the agent less than that time; a stream given up
     // before its first counts is reopened with an older counted_to, so a real backlog still gets its time.
-    let stallMs = !('from_inode' in from) || (this.#countedTo === undefined && this.#fromIsEnd) ? liveStallMs : this.#countedTo === undefined ? backlogStallMs : Math.min(backlogStallMs, Math.max(liveStallMs, Date.now() - this.#countedToAt));
+    let stallMs = final !== undefined ? final.timeoutMs : !('from_inode' in from) || (this.#countedTo === undefined && this.#fromIsEnd) ? liveStallMs : this.#countedTo === undefined ? backlogStallMs : Math.min(backlogStallMs, Math.max(liveStallMs, Date.now() - this.#countedToAt));
     const watch = (): void => {
       clearTimeout(this.#watchdog);
       this.#watchdog = setTimeout(() => {
-        retry(`no access-log counts for ${Math.round(stallMs / 100) / 10} s (the agent sends one every ${this.#opts.intervalMs / 1000} s): the stream looks dead`, false);
+        retry(final !== undefined ? `the watch's last access-log counts did not come in ${Math.round(stallMs / 100) / 10} s: lines logged since the counts before are not counted` : `no access-log counts for ${Math.round(stallMs / 100) / 10} s (the agent sends one every ${this.#opts.intervalMs / 1000} s): the stream looks dead`, false);
         // Set aside first: the CANCELLED error the cancel brings is this feed's own doing.
         if (this.#call === call) this.#call = undefined;
         call.cancel();
@@ -167,11 +193,13 @@ export class AccessLogFeed {
     call.on('data', (c: StatusCounts__Output) => {
       // A given-up stream's late message: its lines are the next stream's to count.
       if (this.#call !== call) return;
-      stallMs = liveStallMs;
+      if (final === undefined) stallMs = liveStallMs;
       watch();
       if (this.state.messages === 0) this.state.start = c.start ?? '';
       if (first && reopened) {
-        if ('from_inode' in from && c.start === 'position') this.state.resumed++;
+        if ('from_inode' in from && c.start === 'position') {
+          if (final === undefined) this.state.resumed++;
+        }
         else {
           const why = 'from_inode' in from ? (c.start ? c.start : 'the agent predates counting from a position') : 'the agent predates saying where its counts end (counted_to)';
           const last = this.state.reopenedAtEnd.at(-1);
@@ -206,6 +234,10 @@ export class AccessLogFeed {
         if (this.state.readErrors.length > MAX_ERRORS_KEPT) this.state.readErrors.shift();
       }
       this.#opts.onCounts(c);
+      if (final !== undefined) {
+        this.stop();
+        final.done();
+      }
     });
     let over = false;
     const retry = (message: string, permanent: boolean): void => {
@@ -214,6 +246,11 @@ export class AccessLogFeed {
       clearTimeout(this.#watchdog);
       this.state.errors.push({ at: this.#now(), message });
       if (this.state.errors.length > MAX_ERRORS_KEPT) this.state.errors.shift();
+      if (final !== undefined) {
+        this.stop();
+        final.done();
+        return;
+      }
       if (permanent) {
         this.state.unavailable = message;
         return;

@@ -434,10 +434,12 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
           if (v.kind === 'rollback' || ctx.signal.aborted) break;
           if (clock() >= deadline) {
             // The agent's last counts end up to an interval before now: the lines logged since (a
-            // 5xx burst in the watch's last seconds) are in its next ones, judged before the watch
-            // passes. Not waited for when no counts come (stream unavailable, or none yet).
+            // 5xx burst in the watch's last seconds) are asked for at once, from where those counts
+            // ended, and judged before the watch passes — or, from an agent that does not say
+            // where its counts end, are in its next counts, waited for. Not waited for when no
+            // counts come (stream unavailable, or none yet).
             if (feed.state.messages > 0 && feed.state.unavailable === null) {
-              const next = new Promise<void>((r) => (countsArrived = r));
+              const next = feed.finalCounts(s.intervalMs + 2000) ?? new Promise<void>((r) => (countsArrived = r));
               await sleep(s.intervalMs + 2000, ctx.signal, Promise.race([next, tripped]));
             }
             break;
