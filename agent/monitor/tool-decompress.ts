@@ -29,7 +29,7 @@ export async function* toolChunks(fh: FileHandle, compressed: string): AsyncGene
     if (stderr.length < 1024) stderr += d.toString('utf8');
   });
   const exited = new Promise<number | null>((resolve) => {
-    child.once('error', (err) => {
+    child.on('error', (err) => {
       spawnError = err;
       resolve(null);
     });

@@ -626,6 +626,26 @@ test('at the watch\'s end the counts since the last ones are asked for at once, 
   assert.ok(burst.tookMs < 2500, `took ${burst.tookMs} ms`);
 });
 
+test('last access-log counts asked for at the watch\'s end that do not come are said: the lines of its last seconds are not counted', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => timers.forEach((x) => clearTimeout(x)));
+  const { agents, calls } = fakeAgents((call, n) => {
+    if (n === 1) timers.push(setTimeout(() => call.emit('data', { ...counts(100, 0), start: 'end', counted_to: { inode: '77', dev: '2049', offset: 1000, tail_sha256: '' } }), 200));
+    // The stream for the last counts stays silent.
+  });
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.5 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.3, minSamples: 50 });
+  const began = Date.now();
+  const result = await monitorExecutor({ agents }).run(ctxFor(plan));
+  assert.equal(result.rollback, undefined, result.rollback?.reason);
+  assert.equal(calls.length, 2);
+  assert.ok(calls[1]!.cancelled, 'given up');
+  assert.ok(Date.now() - began < 0.5 * 1000 + 2300 + 1500, 'waited no longer than its timeout');
+  assert.match(result.summary ?? '', /the access-log counts asked for at the watch's end did not come \(none came in 2\.3 s\): what was logged in its last seconds, since the counts before, is not counted/);
+  const ev = (result.evidence as { monitor: { accessLog: { lastCountsMissed: string | null } } }).monitor;
+  assert.equal(ev.accessLog.lastCountsMissed, 'none came in 2.3 s');
+});
+
 test('a watch resumed after a controller restart keeps the failed probes and the access-log intervals with 5xx of the burst before it, ahead of its own', async (t) => {
   let first = true;
   const prod = await site(t, (_req, res) => {

@@ -57,6 +57,11 @@ export interface FeedState {
    * `why` is an agent predating counted_to, or the agent's `start` when the position was gone.
    */
   reopenedAtEnd: { at: string; why: string; times: number }[];
+  /**
+   * Why the counts asked for at the watch's end (finalCounts) did not come: what was logged since
+   * the counts before them is not counted. Null when they came, or were not asked for.
+   */
+  lastCountsMissed: string | null;
 }
 
 export interface AccessLogFeedOptions {
@@ -117,7 +122,7 @@ export class AccessLogFeed {
 
   constructor(opts: AccessLogFeedOptions) {
     this.#opts = opts;
-    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], rotationCount: 0, unread: [], unreadCount: 0, unplaced: [], unplacedCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [] };
+    this.state = { agent: opts.agent, connects: 0, messages: 0, unavailable: null, errors: [], rotations: [], rotationCount: 0, unread: [], unreadCount: 0, unplaced: [], unplacedCount: 0, readErrors: [], start: null, resumed: 0, reopenedAtEnd: [], lastCountsMissed: null };
   }
 
   /**
@@ -184,7 +189,7 @@ export class AccessLogFeed {
     const watch = (): void => {
       clearTimeout(this.#watchdog);
       this.#watchdog = setTimeout(() => {
-        retry(final !== undefined ? `the watch's last access-log counts did not come in ${Math.round(stallMs / 100) / 10} s: lines logged since the counts before are not counted` : `no access-log counts for ${Math.round(stallMs / 100) / 10} s (the agent sends one every ${this.#opts.intervalMs / 1000} s): the stream looks dead`, false);
+        retry(final !== undefined ? `none came in ${Math.round(stallMs / 100) / 10} s` : `no access-log counts for ${Math.round(stallMs / 100) / 10} s (the agent sends one every ${this.#opts.intervalMs / 1000} s): the stream looks dead`, false);
         // Set aside first: the CANCELLED error the cancel brings is this feed's own doing.
         if (this.#call === call) this.#call = undefined;
         call.cancel();
@@ -247,6 +252,7 @@ export class AccessLogFeed {
       this.state.errors.push({ at: this.#now(), message });
       if (this.state.errors.length > MAX_ERRORS_KEPT) this.state.errors.shift();
       if (final !== undefined) {
+        this.state.lastCountsMissed = message;
         this.stop();
         final.done();
         return;

@@ -439,8 +439,11 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
             // where its counts end, are in its next counts, waited for. Not waited for when no
             // counts come (stream unavailable, or none yet).
             if (feed.state.messages > 0 && feed.state.unavailable === null) {
-              const next = feed.finalCounts(s.intervalMs + 2000) ?? new Promise<void>((r) => (countsArrived = r));
-              await sleep(s.intervalMs + 2000, ctx.signal, Promise.race([next, tripped]));
+              const wait = s.intervalMs + 2000;
+              const final = feed.finalCounts(wait);
+              const next = final ?? new Promise<void>((r) => (countsArrived = r));
+              // The last counts' own timeout ends their wait, and is said: this one only stops a stuck one.
+              await sleep(final === undefined ? wait : wait + 1000, ctx.signal, Promise.race([next, tripped]));
             }
             break;
           }
@@ -472,6 +475,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       const unread = feed.state.unreadCount;
       const named = feed.state.unread.slice(0, 3).map((u) => u.file);
       if (unread > 0) notes.push(`${unread} rotated access-log file${unread === 1 ? '' : 's'} not read, ${unread === 1 ? 'its' : 'their'} lines not counted (${named.join('; ')}${unread > named.length ? `; and ${unread - named.length} more, ${unread > feed.state.unread.length ? `the first ${feed.state.unread.length} named` : 'named'} in the evidence's accessLog.unread` : ''})`);
+      if (feed.state.lastCountsMissed !== null) notes.push(`the access-log counts asked for at the watch's end did not come (${feed.state.lastCountsMissed}): what was logged in its last seconds, since the counts before, is not counted`);
       const unplaced = feed.state.unplacedCount;
       if (unplaced > 0) notes.push(`${unplaced === 1 ? 'once' : `${unplaced} times`} the rotated access-log files in between were told by their mtime, not their names: lines of one may be missed or counted twice (${feed.state.unplaced.at(-1)!.why}${unplaced > 1 ? `; the newest ${feed.state.unplaced.length} in the evidence's accessLog.unplaced` : ''})`);
       const unreadable = feed.state.readErrors.reduce((n, e) => n + e.intervals, 0);
