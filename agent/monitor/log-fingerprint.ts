@@ -1,9 +1,9 @@
 // What identifies the access log at a position once its inode is gone: a rotation that compressed
-// it wrote a new file. The bytes just before the position are the same in the gzip's uncompressed
-// stream, so their hash finds the file again without trusting its name or its size.
+// it wrote a new file. The bytes just before the position are the same in the compressed copy's
+// content, so their hash finds the file again without trusting its name or its size.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { gunzipChunks } from './gunzip-chunks.js';
+import { compressedChunks } from './compressed-chunks.js';
 
 export const FINGERPRINT_BYTES = 4096;
 
@@ -37,13 +37,14 @@ export function keepTail(held: Buffer, chunk: Buffer): Buffer {
 }
 
 /**
- * The fingerprint of the up to FINGERPRINT_BYTES before `offset` in a gzip'd file's content;
- * undefined when its content is shorter or it cannot be decompressed. Decompresses up to `offset` only.
+ * The fingerprint of the up to FINGERPRINT_BYTES before `offset` in a compressed file's content
+ * (gzip, or through the host's xz, bzip2, zstd); undefined when its content is shorter or it cannot
+ * be decompressed. Decompresses up to `offset` only.
  */
-export async function gzipFingerprintBefore(fh: FileHandle, offset: number): Promise<string | undefined> {
+export async function compressedFingerprintBefore(fh: FileHandle, compressed: string, offset: number): Promise<string | undefined> {
   const head: Buffer[] = [];
   try {
-    for await (const { chunk, at } of gunzipChunks(fh)) {
+    for await (const { chunk, at } of compressedChunks(fh, compressed)) {
       gatherBefore(head, chunk, at, offset);
       if (at + chunk.length >= offset) return fingerprint(Buffer.concat(head));
     }
@@ -62,23 +63,4 @@ export function gatherBefore(head: Buffer[], chunk: Buffer, at: number, offset: 
   const from = Math.max(at, offset - FINGERPRINT_BYTES);
   const to = Math.min(at + chunk.length, offset);
   if (from < to) head.push(chunk.subarray(from - at, to - at));
-}
-
-/**
- * The fingerprint of the up to FINGERPRINT_BYTES before `offset` in a decompressed content given
- * as chunks; undefined when it is shorter or cannot be read. Stops reading at `offset`.
- */
-export async function chunksFingerprintBefore(chunks: AsyncIterable<Buffer>, offset: number): Promise<string | undefined> {
-  const head: Buffer[] = [];
-  let at = 0;
-  try {
-    for await (const chunk of chunks) {
-      gatherBefore(head, chunk, at, offset);
-      at += chunk.length;
-      if (at >= offset) return fingerprint(Buffer.concat(head));
-    }
-    return undefined;
-  } catch {
-    return undefined;
-  }
 }

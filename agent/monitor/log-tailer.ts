@@ -18,13 +18,10 @@
 // Limit: lines written to a copytruncate'd file between logrotate's copy and its truncate are
 // lost (no reader can see them).
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { basename } from 'node:path';
-import { bytesBefore, chunksFingerprintBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gatherBefore, gzipFingerprintBefore, keepTail } from './log-fingerprint.js';
-import { gunzipChunks } from './gunzip-chunks.js';
-import { gzippedRotations, rotatedAfter, rotatedFiles, type RotatedFile } from './rotated-logs.js';
-import { decompressTool, toolChunks } from './tool-decompress.js';
+import { canDecompress, compressedChunks } from './compressed-chunks.js';
+import { bytesBefore, compressedFingerprintBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gatherBefore, keepTail } from './log-fingerprint.js';
+import { COMPRESSED_SEARCHED, compressedRotations, rotatedAfter, rotatedFiles, type RotatedFile } from './rotated-logs.js';
 
 export type Rotation = 'rename' | 'truncate';
 
@@ -65,7 +62,7 @@ export interface LogTailerOptions {
    * `rotatedLabel` names the rotated candidates in that reason when listing them all would not do.
    * With `tailSha256` (log-fingerprint.ts) the file is also checked by the bytes before `offset`,
    * and when the inode's file no longer holds them (reused after a compression, copytruncate'd),
-   * the copy that does — plain or one of the newest gzip'd — is read on from there.
+   * the copy that does — plain or one of the newest compressed — is read on from there.
    * With `dev`, a file of that inode on another device is taken only when it holds those bytes
    * (a reboot may renumber the device): without a fingerprint to tell, it is not found.
    */
@@ -84,8 +81,6 @@ export interface TailPosition {
 export type StartedAt = string;
 
 const CHUNK = 64 * 1024;
-/** The newest compressed copies searched for the file a rotation compressed: it was the log not long ago. */
-const COMPRESSED_SEARCHED = 4;
 
 export class LogTailer {
   readonly path: string;
@@ -154,7 +149,7 @@ export class LogTailer {
     }
     await this.#open(this.#opts.fromStart === true ? 'start' : 'end');
     this.#schedule();
-    if (r !== undefined) return `end: the log at that position (inode ${r.ino}) is neither ${[this.path, ...(r.rotatedLabel === undefined ? r.rotatedPaths : [r.rotatedLabel])].join(' nor ')} any more${r.tailSha256 !== undefined && r.offset > 0 ? ', nor one of the newest gzip\'d copies beside it' : ''}`;
+    if (r !== undefined) return `end: the log at that position (inode ${r.ino}) is neither ${[this.path, ...(r.rotatedLabel === undefined ? r.rotatedPaths : [r.rotatedLabel])].join(' nor ')} any more${r.tailSha256 !== undefined && r.offset > 0 ? ', nor one of the newest compressed copies beside it' : ''}`;
     return this.#opts.fromStart === true ? 'start' : 'end';
   }
 
@@ -209,21 +204,22 @@ export class LogTailer {
   }
 
   /**
-   * The log at the position, copied or compressed since (copytruncate's copy, a gzip'd rotation):
+   * The log at the position, copied or compressed since (copytruncate's copy, a compressed rotation):
    * the copy whose bytes before `offset` hash to `tailSha256` — plain rotated copies first, then
-   * the newest gzip'd ones — is read on from `offset`, then the files rotated after it (up to the
+   * the newest compressed ones it can read (gzip, xz, bzip2, zstd) — is read on from `offset`, then the files rotated after it (up to the
    * current log, inode `currentIno`). False when none matches (nothing handed over then). A line
    * begun before `offset` goes on in the copy: it is ended there, not dropped. `kind` is told
    * when one matches (the caller tells a truncation it noticed itself).
    */
   async #readFromCopy(offset: number, tailSha256: string, currentIno: bigint | undefined, kind?: Rotation): Promise<boolean> {
-    const plain = (await rotatedFiles(this.path)).filter((f) => f.compressed === null).reverse();
-    for (const f of [...plain, ...(await gzippedRotations(this.path))]) {
+    const files = await rotatedFiles(this.path);
+    const plain = files.filter((f) => f.compressed === null).reverse();
+    for (const f of [...plain, ...compressedRotations(files)]) {
       const fh = await open(f.path, 'r').catch(() => undefined);
       if (fh === undefined) continue;
       try {
         if ((await fh.stat({ bigint: true })).ino !== f.ino) continue;
-        const matched = f.compressed === null ? await this.#readPlainFrom(fh, f, offset, tailSha256) : await this.#readGzipFrom(fh, f, offset, tailSha256);
+        const matched = f.compressed === null ? await this.#readPlainFrom(fh, f, offset, tailSha256) : await this.#readCompressedFrom(fh, f, offset, tailSha256);
         if (!matched) continue;
         this.#flushPartial();
         this.#resetLine();
@@ -249,11 +245,11 @@ export class LogTailer {
     }
   }
 
-  async #readGzipFrom(fh: FileHandle, f: RotatedFile, offset: number, tailSha256: string): Promise<boolean> {
+  async #readCompressedFrom(fh: FileHandle, f: RotatedFile, offset: number, tailSha256: string): Promise<boolean> {
     let matched = false;
     const head: Buffer[] = [];
     try {
-      for await (const { chunk, at } of gunzipChunks(fh)) {
+      for await (const { chunk, at } of compressedChunks(fh, f.compressed!)) {
         if (matched) {
           this.#take(chunk);
           continue;
@@ -266,7 +262,7 @@ export class LogTailer {
         this.#take(chunk.subarray(chunk.length - (end - offset)));
       }
     } catch (err) {
-      // A broken gzip: if it was the file, what it still held is named, not silently lost.
+      // A broken copy (or its tool failing): if it was the file, what it still held is named, not silently lost.
       if (matched) this.#opts.onUnread?.(f.path, `read from the position, then: ${(err as Error).message}`);
     }
     return matched;
@@ -390,7 +386,7 @@ export class LogTailer {
    * The files rotated after `old` and before the current log (inode `currentIno`), oldest first,
    * each read whole. `old` is placed among the rotated copies by its path when known (a copy found
    * by its bytes), else by its inode, else — compressed since, its inode gone — by the bytes
-   * before its `end` in one of the newest gzip'd copies; the copies newer than it by name are the
+   * before its `end` in one of the newest compressed copies; the copies newer than it by name are the
    * ones in between. Placed by none of these (moved elsewhere, deleted, compressed past the newest
    * few copies or as the agent cannot read), the copies last written after it are taken instead —
    * mtime is the only order left then — and onUnplaced says so: lines may be missed or read twice.
@@ -432,13 +428,11 @@ export class LogTailer {
    * bzip2, zstd), the one whose content holds `tailSha256`'s bytes right before `offset`.
    */
   async #compressedHolding(files: RotatedFile[], offset: number, tailSha256: string): Promise<RotatedFile | undefined> {
-    const readable = (c: string | null): c is string => c === 'gz' || (c !== null && decompressTool(c) !== undefined);
-    for (const f of files.filter((g) => readable(g.compressed)).reverse().slice(0, COMPRESSED_SEARCHED)) {
+    for (const f of compressedRotations(files)) {
       const fh = await open(f.path, 'r').catch(() => undefined);
       if (fh === undefined) continue;
       try {
-        const held = f.compressed === 'gz' ? await gzipFingerprintBefore(fh, offset) : await chunksFingerprintBefore(toolChunks(fh, f.compressed!), offset);
-        if (held === tailSha256) return f;
+        if ((await compressedFingerprintBefore(fh, f.compressed!, offset)) === tailSha256) return f;
       } finally {
         await fh.close().catch(() => undefined);
       }
@@ -447,7 +441,7 @@ export class LogTailer {
   }
 
   async #readWhole(f: RotatedFile): Promise<void> {
-    if (f.compressed !== null && f.compressed !== 'gz' && decompressTool(f.compressed) === undefined) {
+    if (f.compressed !== null && !canDecompress(f.compressed)) {
       this.#opts.onUnread?.(f.path, `not read: ${f.size} bytes compressed as .${f.compressed}, which the agent does not decompress`);
       return;
     }
@@ -464,12 +458,8 @@ export class LogTailer {
         last = chunk.length >= FINGERPRINT_BYTES ? Buffer.from(chunk.subarray(chunk.length - FINGERPRINT_BYTES)) : Buffer.concat([last, chunk]).subarray(-FINGERPRINT_BYTES);
         this.#take(chunk);
       };
-      if (f.compressed !== null && f.compressed !== 'gz') {
-        for await (const chunk of toolChunks(fh, f.compressed)) take(chunk);
-      } else if (f.compressed === 'gz') {
-        await pipeline(fh.createReadStream({ autoClose: false }), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
-          for await (const chunk of chunks) take(chunk);
-        });
+      if (f.compressed !== null) {
+        for await (const { chunk } of compressedChunks(fh, f.compressed)) take(chunk);
       } else {
         const buf = Buffer.allocUnsafe(CHUNK);
         for (let pos = 0; ; ) {

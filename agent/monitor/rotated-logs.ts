@@ -7,6 +7,7 @@
 // log's at the recorded offset.
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { canDecompress } from './compressed-chunks.js';
 
 const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|lzma|lz|z|zip)$/i;
 
@@ -92,13 +93,16 @@ function oneOfEachAge(files: RotatedFile[]): RotatedFile[] {
   return files.filter((f, i) => i === 0 || compareAge(files[i - 1]!.age, f.age) !== 0);
 }
 
+/** How many of the newest compressed copies are searched for the log at a position: it was the log not long ago. */
+export const COMPRESSED_SEARCHED = 4;
+
 /**
- * The gzip'd rotated copies of `path`, newest first, at most `max`: where a file rotated away
- * since a position may be once compressed (after two rotations with delaycompress, at once with
- * compress) — the newest few, as it was the log not long ago.
+ * The compressed rotated copies of `path` the agent can read (compressed-chunks.ts), newest first,
+ * at most COMPRESSED_SEARCHED: where a file rotated away since a position may be once compressed
+ * (after two rotations with delaycompress, at once with compress) — the newest few.
  */
-export async function gzippedRotations(path: string, max = 4): Promise<RotatedFile[]> {
-  return (await rotatedFiles(path)).filter((f) => f.compressed === 'gz').reverse().slice(0, max);
+export function compressedRotations(files: RotatedFile[]): RotatedFile[] {
+  return files.filter((f) => canDecompress(f.compressed)).reverse().slice(0, COMPRESSED_SEARCHED);
 }
 
 /**

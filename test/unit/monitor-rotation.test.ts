@@ -10,17 +10,39 @@ import { streamStatusCounts } from '../../agent/monitor/access-log-stream.js';
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
-function setup(t: TestContext): { dir: string; log: string; lines: string[]; rotations: Rotation[]; tailer: LogTailer } {
+function setup(t: TestContext): { dir: string; log: string; lines: string[]; rotations: Rotation[]; unplaced: string[]; tailer: LogTailer } {
   const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const log = join(dir, 'access.log');
   writeFileSync(log, 'old 1\nold 2\n');
   const lines: string[] = [];
   const rotations: Rotation[] = [];
+  const unplaced: string[] = [];
   // A long poll interval: the test's own poll() calls decide when the file is looked at.
-  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onRotate: (k) => rotations.push(k), pollMs: 60_000 });
+  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onRotate: (k) => rotations.push(k), onUnplaced: (why) => unplaced.push(why), pollMs: 60_000 });
   t.after(() => tailer.close());
-  return { dir, log, lines, rotations, tailer };
+  return { dir, log, lines, rotations, unplaced, tailer };
+}
+
+/** What a stream on `log` from the position `from` counts in 400 ms (150 ms intervals), summed. */
+async function countFrom(log: string, from: { inode: bigint; offset: number; tailSha256?: string }): Promise<{ start: string | undefined; total: number; fivexx: number; rotations: number; unread: string[] }> {
+  const got: StatusCounts[] = [];
+  const abort = new AbortController();
+  const running = streamStatusCounts({ path: log, intervalMs: 150, from, send: (c) => got.push(c), signal: abort.signal });
+  await new Promise((r) => setTimeout(r, 400));
+  abort.abort();
+  await running;
+  return { start: got[0]?.start, total: got.reduce((n, c) => n + (c.total ?? 0), 0), fivexx: got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0), rotations: got.flatMap((c) => c.rotations ?? []).length, unread: got.flatMap((c) => c.unread ?? []) };
+}
+
+/** A tail started and polled once with 'a1' written, then 'a2' written: what a rotation before the next poll must not lose. */
+async function tailingA(t: TestContext): Promise<ReturnType<typeof setup>> {
+  const tail = setup(t);
+  await tail.tailer.start();
+  appendFileSync(tail.log, 'a1\n');
+  await tail.tailer.poll();
+  appendFileSync(tail.log, 'a2\n');
+  return tail;
 }
 
 test('starts at the end of the file and hands over only complete lines', async (t) => {
@@ -178,13 +200,8 @@ test('resuming from the switch finds the log rotated away by inode under any nam
     appendFileSync(log, line(500) + line(502));
     rotate(log);
     appendFileSync(log, line(200));
-    const got: StatusCounts[] = [];
-    const abort = new AbortController();
-    const running = streamStatusCounts({ path: log, intervalMs: 150, from, send: (c) => got.push(c), signal: abort.signal });
-    await new Promise((r) => setTimeout(r, 400));
-    abort.abort();
-    await running;
-    return { start: got[0]?.start, total: got.reduce((n, c) => n + (c.total ?? 0), 0), fivexx: got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0) };
+    const { start, total, fivexx } = await countFrom(log, from);
+    return { start, total, fivexx };
   };
 
   // dateext: access.log-YYYYMMDD, with an older compressed one beside it.
@@ -237,14 +254,7 @@ test('rotated twice since the switch: the file in between is read whole (plain o
     utimesSync(log, hoursAgo(2), hoursAgo(2));
     second(log, `${log}-20301231`);
     writeFileSync(log, line(204));
-    const got: StatusCounts[] = [];
-    const abort = new AbortController();
-    const running = streamStatusCounts({ path: log, intervalMs: 150, from, send: (c) => got.push(c), signal: abort.signal });
-    await new Promise((r) => setTimeout(r, 400));
-    abort.abort();
-    await running;
-    const sum = (k: string) => got.reduce((n, c) => n + (c.by_class?.[k] ?? 0), 0);
-    return { start: got[0]?.start, total: got.reduce((n, c) => n + (c.total ?? 0), 0), fivexx: sum('5xx'), rotations: got.flatMap((c) => c.rotations ?? []).length, unread: got.flatMap((c) => c.unread ?? []) };
+    return countFrom(log, from);
   };
 
   // dateext without compression: A is access.log-20301230, B access.log-20301231.
@@ -277,12 +287,15 @@ test('rotated twice since the switch: the file in between is read whole (plain o
     assert.deepEqual(other, { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] }, suffix);
   }
 
+  /** B replaced by a copy that is no `suffix` file at all. */
+  const bogus = (suffix: string) =>
+    twice((log, b) => {
+      writeFileSync(`${b}.${suffix}`, `${suffix} bytes`);
+      utimesSync(`${b}.${suffix}`, hoursAgo(2), hoursAgo(2));
+      unlinkSync(log);
+    });
   // Compressed with something the agent does not read: its lines are missing, and the counts say which file.
-  const lz4 = await twice((log, b) => {
-    writeFileSync(`${b}.lz4`, 'lz4 bytes');
-    utimesSync(`${b}.lz4`, hoursAgo(2), hoursAgo(2));
-    unlinkSync(log);
-  });
+  const lz4 = await bogus('lz4');
   assert.equal(lz4.total, 2);
   assert.equal(lz4.unread.length, 1);
   assert.match(lz4.unread[0]!, /access\.log-20301231\.lz4: not read: 9 bytes compressed as \.lz4/);
@@ -291,11 +304,7 @@ test('rotated twice since the switch: the file in between is read whole (plain o
   const path = process.env.PATH;
   process.env.PATH = '/nonexistent';
   try {
-    const noTool = await twice((log, b) => {
-      writeFileSync(`${b}.xz`, 'xz bytes');
-      utimesSync(`${b}.xz`, hoursAgo(2), hoursAgo(2));
-      unlinkSync(log);
-    });
+    const noTool = await bogus('xz');
     assert.equal(noTool.total, 2);
     assert.equal(noTool.unread.length, 1);
     assert.match(noTool.unread[0]!, /\/access\.log-20301231\.xz: not read: xz is not installed on the agent's host$/);
@@ -306,11 +315,7 @@ test('rotated twice since the switch: the file in between is read whole (plain o
 
 test('rotated twice between two looks, the log xz\'d at once: placed by its content in the .xz, so the file after it is read even when stamped older', async (t) => {
   const { utimesSync } = await import('node:fs');
-  const { log, lines, rotations, tailer } = setup(t);
-  await tailer.start();
-  appendFileSync(log, 'a1\n');
-  await tailer.poll();
-  appendFileSync(log, 'a2\n');
+  const { log, lines, rotations, tailer } = await tailingA(t);
   // compress without delaycompress, compresscmd xz: the file the tail had open is gone, its lines in .1.xz.
   renameSync(log, `${log}.1`);
   execFileSync('xz', [`${log}.1`]);
@@ -329,21 +334,10 @@ test('rotated twice between two looks, the log xz\'d at once: placed by its cont
 });
 
 test('a log rotated away where its copies cannot be found (olddir): said, with the files taken by mtime, not guessed in silence', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const log = join(dir, 'access.log');
-  writeFileSync(log, 'a0\n');
-  const lines: string[] = [];
-  const unplaced: string[] = [];
-  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onUnplaced: (why) => unplaced.push(why), pollMs: 60_000 });
-  t.after(() => tailer.close());
-  await tailer.start();
-  appendFileSync(log, 'a1\n');
-  await tailer.poll();
+  const { dir, log, lines, unplaced, tailer } = await tailingA(t);
   assert.deepEqual(unplaced, []);
   // logrotate's olddir: rotated copies go to another directory, where the tail does not look.
   mkdirSync(join(dir, 'old'));
-  appendFileSync(log, 'a2\n');
   renameSync(log, join(dir, 'old', 'access.log.1'));
   writeFileSync(log, 'b1\n');
   await tailer.poll();
@@ -394,22 +388,36 @@ test('rotated twice since the switch with delaycompress: the log, gzip\'d since,
   renameSync(log, `${log}.1`);
   writeFileSync(log, line(204));
 
-  const stream = async (from: { inode: bigint; offset: number; tailSha256?: string }) => {
-    const got: StatusCounts[] = [];
-    const abort = new AbortController();
-    const running = streamStatusCounts({ path: log, intervalMs: 150, from, send: (c) => got.push(c), signal: abort.signal });
-    await new Promise((r) => setTimeout(r, 400));
-    abort.abort();
-    await running;
-    return { start: got[0]?.start, total: got.reduce((n, c) => n + (c.total ?? 0), 0), fivexx: got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0), rotations: got.flatMap((c) => c.rotations ?? []).length };
-  };
+  const stream = (from: { inode: bigint; offset: number; tailSha256?: string }) => countFrom(log, from);
   const from = { inode: BigInt(pos.inode), offset: pos.offset };
   assert.match(pos.tail_sha256, /^[0-9a-f]{64}$/);
-  assert.deepEqual(await stream({ ...from, tailSha256: pos.tail_sha256 }), { start: 'position', total: 5, fivexx: 2, rotations: 2 });
+  assert.deepEqual(await stream({ ...from, tailSha256: pos.tail_sha256 }), { start: 'position', total: 5, fivexx: 2, rotations: 2, unread: [] });
   // Neither the inode (1: no log's) nor the fingerprint is found: at the end, and why.
   const lost = await stream({ inode: 1n, offset: pos.offset, tailSha256: '0'.repeat(64) });
   assert.equal(lost.total, 0);
-  assert.match(lost.start ?? '', /^end: .* nor one of the newest gzip'd copies beside it$/);
+  assert.match(lost.start ?? '', /^end: .* nor one of the newest compressed copies beside it$/);
+});
+
+test('rotated since the switch and compressed at once by compresscmd (xz, bzip2): the log is found by the bytes before the position in its copy and read on from there', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
+  const line = (s: number, path = '/') => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+  for (const [suffix, tool] of [['xz', 'xz'], ['bz2', 'bzip2']] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const log = join(dir, 'access.log');
+    writeFileSync(log, line(200, '/a') + line(200, '/b'));
+    const pos = await accessLogPosition(log);
+    appendFileSync(log, line(500) + line(502));
+    utimesSync(log, hoursAgo(3), hoursAgo(3));
+    // compress without delaycompress: A goes straight to .1.<suffix>, its inode freed.
+    renameSync(log, `${log}.1`);
+    execFileSync(tool, ['-z', `${log}.1`]);
+    writeFileSync(log, line(200) + line(204));
+    const counted = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
+    assert.deepEqual(counted, { start: 'position', total: 4, fivexx: 2, rotations: 1, unread: [] }, suffix);
+  }
 });
 
 test('copytruncate since the switch: the lines after the position, now only in the copy, are counted before the truncated log', async (t) => {
@@ -424,15 +432,10 @@ test('copytruncate since the switch: the lines after the position, now only in t
   copyFileSync(log, `${log}.1`);
   truncateSync(log, 0);
   appendFileSync(log, line(200));
-  const got: StatusCounts[] = [];
-  const abort = new AbortController();
-  const running = streamStatusCounts({ path: log, intervalMs: 150, from: { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 }, send: (c) => got.push(c), signal: abort.signal });
-  await new Promise((r) => setTimeout(r, 400));
-  abort.abort();
-  await running;
-  assert.equal(got[0]?.start, 'position');
-  assert.equal(got.reduce((n, c) => n + (c.total ?? 0), 0), 3);
-  assert.equal(got.reduce((n, c) => n + (c.by_class?.['5xx'] ?? 0), 0), 2, 'the 5xx written before the copy are counted');
+  const counted = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
+  assert.equal(counted.start, 'position');
+  assert.equal(counted.total, 3);
+  assert.equal(counted.fivexx, 2, 'the 5xx written before the copy are counted');
 });
 
 test('a log the agent cannot read after a rotation is said in the counts, not reported as a quiet interval', async (t) => {
@@ -482,11 +485,7 @@ test('a line too long to keep is told once, its end not taken for a line, and on
 
 test('rotated twice between two looks (numbered names shift): the file in between is read whole, in order', async (t) => {
   const { utimesSync } = await import('node:fs');
-  const { log, lines, rotations, tailer } = setup(t);
-  await tailer.start();
-  appendFileSync(log, 'a1\n');
-  await tailer.poll();
-  appendFileSync(log, 'a2\n');
+  const { log, lines, rotations, tailer } = await tailingA(t);
   const past = (s: number) => new Date(Date.now() - s * 1000);
   utimesSync(log, past(20), past(20));
   renameSync(log, `${log}.1`);
@@ -594,9 +593,7 @@ test('resumed after copytruncate twice with dateext: read on from the copy holdi
 
 test('rotated twice between two looks as logrotate\'s naming changed (dateext to .N): the file in between, named the new way, is read, old copies of that naming are not, and the mtime guess is said', async (t) => {
   const { utimesSync } = await import('node:fs');
-  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const log = join(dir, 'access.log');
+  const { log, lines, unplaced, tailer } = await tailingA(t);
   const past = (s: number) => new Date(Date.now() - s * 1000);
   // Left from a time the naming was .N, long ago; .3 touched since by a backup tool.
   writeFileSync(`${log}.2`, 'ancient 2\n');
@@ -604,15 +601,6 @@ test('rotated twice between two looks as logrotate\'s naming changed (dateext to
   utimesSync(`${log}.2`, past(86_400 * 30), past(86_400 * 30));
   writeFileSync(`${log}-20261206`, 'older day\n');
   utimesSync(`${log}-20261206`, past(86_400), past(86_400));
-  writeFileSync(log, 'a0\n');
-  const lines: string[] = [];
-  const unplaced: string[] = [];
-  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onUnplaced: (why) => unplaced.push(why), pollMs: 60_000 });
-  t.after(() => tailer.close());
-  await tailer.start();
-  appendFileSync(log, 'a1\n');
-  await tailer.poll();
-  appendFileSync(log, 'a2\n');
   utimesSync(log, past(20), past(20));
   renameSync(log, `${log}-20261207`);
   writeFileSync(log, 'b1\n');
