@@ -206,10 +206,11 @@ export class LogTailer {
   /**
    * The log at the position, copied or compressed since (copytruncate's copy, a compressed rotation):
    * the copy whose bytes before `offset` hash to `tailSha256` — plain rotated copies first, then
-   * the newest compressed ones it can read (gzip, xz, bzip2, zstd) — is read on from `offset`, then the files rotated after it (up to the
-   * current log, inode `currentIno`). False when none matches (nothing handed over then). A line
-   * begun before `offset` goes on in the copy: it is ended there, not dropped. `kind` is told
-   * when one matches (the caller tells a truncation it noticed itself).
+   * the newest compressed ones it can read (gzip, xz, bzip2, zstd) — is read on from `offset`,
+   * then the files rotated after it (up to the current log, inode `currentIno`). False when none
+   * matches (nothing handed over then). A line begun before `offset` goes on in the copy: it is
+   * ended there, not dropped. `kind` is told when one matches (the caller tells a truncation it
+   * noticed itself).
    */
   async #readFromCopy(offset: number, tailSha256: string, currentIno: bigint | undefined, kind?: Rotation): Promise<boolean> {
     const files = await rotatedFiles(this.path);
@@ -262,7 +263,8 @@ export class LogTailer {
         this.#take(chunk.subarray(chunk.length - (end - offset)));
       }
     } catch (err) {
-      // A broken copy (or its tool failing): if it was the file, what it still held is named, not silently lost.
+      // A broken copy (or its tool failing): if it was the file, what it still held is named, not
+      // silently lost.
       if (matched) this.#opts.onUnread?.(f.path, `read from the position, then: ${(err as Error).message}`);
     }
     return matched;
@@ -386,8 +388,8 @@ export class LogTailer {
    * The files rotated after `old` and before the current log (inode `currentIno`), oldest first,
    * each read whole. `old` is placed among the rotated copies by its path when known (a copy found
    * by its bytes), else by its inode, else — compressed since, its inode gone — by the bytes
-   * before its `end` in one of the newest compressed copies; the copies newer than it by name are the
-   * ones in between. Placed by none of these (moved elsewhere, deleted, compressed past the newest
+   * before its `end` in one of the newest compressed copies; the copies newer than it by name are
+   * the ones in between. Placed by none of these (moved elsewhere, deleted, compressed past the newest
    * few copies or as the agent cannot read), the copies last written after it are taken instead —
    * mtime is the only order left then — and onUnplaced says so: lines may be missed or read twice.
    */
