@@ -2,7 +2,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { runTool } from '../helpers/system-tool.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer, type Rotation } from '../../agent/monitor/log-tailer.js';
@@ -280,7 +280,7 @@ test('rotated twice since the switch: the file in between is read whole (plain o
   // Compressed by logrotate's compresscmd (xz, bzip2): read through the host's tool.
   for (const [suffix, tool] of [['xz', 'xz'], ['bz2', 'bzip2']] as const) {
     const other = await twice((log, b) => {
-      execFileSync(tool, ['-z', log]);
+      runTool(tool, ['-z', log]);
       renameSync(`${log}.${suffix}`, `${b}.${suffix}`);
       utimesSync(`${b}.${suffix}`, hoursAgo(2), hoursAgo(2));
     });
@@ -318,11 +318,11 @@ test('rotated twice between two looks, the log xz\'d at once: placed by its cont
   const { log, lines, rotations, tailer } = await tailingA(t);
   // compress without delaycompress, compresscmd xz: the file the tail had open is gone, its lines in .1.xz.
   renameSync(log, `${log}.1`);
-  execFileSync('xz', [`${log}.1`]);
+  runTool('xz', [`${log}.1`]);
   writeFileSync(log, 'b1\nb2\n');
   renameSync(`${log}.1.xz`, `${log}.2.xz`);
   renameSync(log, `${log}.1`);
-  execFileSync('xz', [`${log}.1`]);
+  runTool('xz', [`${log}.1`]);
   writeFileSync(log, 'c1\n');
   // The file in between last written before the one the tail was reading (a clock stepped back):
   // by mtime it would be taken for older and skipped.
@@ -413,7 +413,7 @@ test('rotated since the switch and compressed at once by compresscmd (xz, bzip2)
     utimesSync(log, hoursAgo(3), hoursAgo(3));
     // compress without delaycompress: A goes straight to .1.<suffix>, its inode freed.
     renameSync(log, `${log}.1`);
-    execFileSync(tool, ['-z', `${log}.1`]);
+    runTool(tool, ['-z', `${log}.1`]);
     writeFileSync(log, line(200) + line(204));
     const counted = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
     assert.deepEqual(counted, { start: 'position', total: 4, fivexx: 2, rotations: 1, unread: [] }, suffix);
