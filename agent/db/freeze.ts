@@ -25,6 +25,11 @@ export interface FreezeState {
    * database, whose server may serve more than this site).
    */
   noDatabase?: boolean;
+  /**
+   * The cutover that took this freeze (LockWrites.cutover_id); absent in records made for a
+   * controller older than the field, or before it. Only that cutover's unlock restores it.
+   */
+  owner?: string;
 }
 
 export interface FreezeStore {
@@ -166,37 +171,74 @@ async function readPrior(conn: Connection, m: Maintenance | undefined): Promise<
   return { readOnly: Number(ro!.v) === 1, superReadOnly: await superReadOnly(conn), ...flagPrior(m) };
 }
 
+export interface LockOptions {
+  flagOnly?: boolean;
+  /** The cutover locking; '' or absent: an older controller, and a held record is kept whoever made it. */
+  cutoverId?: string;
+  /** lockedAt of the held record of another cutover, which the caller vouches is over. */
+  finishedLock?: string;
+}
+
+export interface LockResult {
+  prior: FreezeState;
+  alreadyLocked: boolean;
+  /** The owner of the standing freeze this lock took over: `prior` is staging as that freeze left it. */
+  tookOverFrom?: string;
+}
+
+/**
+ * What a lock does with the record the agent holds: keep it (the same cutover again, or a caller
+ * that names none), or take over from a cutover the caller vouches is over. A record that cutover
+ * keeps is what staging was before ITS lock: a later cutover that kept it as its own would, on
+ * rollback, unfreeze a staging it found frozen.
+ */
+function heldRecord(store: FreezeStore, opts: LockOptions): { recorded: FreezeState | undefined; takeOver?: FreezeState } {
+  const held = store.get();
+  const id = opts.cutoverId ?? '';
+  if (held === undefined || id === '' || held.owner === undefined || held.owner === '' || held.owner === id) return { recorded: held };
+  if (opts.finishedLock !== undefined && opts.finishedLock !== '' && opts.finishedLock === held.lockedAt) return { recorded: undefined, takeOver: held };
+  throw new SwitchyardError(
+    'SY_PRECONDITION',
+    `staging is frozen by cutover ${held.owner} (locked at ${held.lockedAt}), and this agent keeps that cutover's record of staging before its lock; cutover ${id} may take the freeze over only when its controller knows ${held.owner} is over (completed or rolled back) — if ${held.owner} belongs to another controller, roll it back or release it there first`,
+    { field: 'cutover_id', details: { owner: held.owner, lockedAt: held.lockedAt } },
+  );
+}
+
 /**
  * `target` undefined (the agent has no database) or `flagOnly`: the freeze is the maintenance flag
  * alone. A repeated lock keeps the first record, but never changes what the freeze covers.
  */
-export function lockWrites(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: { flagOnly?: boolean } = {}): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+export function lockWrites(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: LockOptions = {}): Promise<LockResult> {
   return oneAtATime(() => lockNow(target, m, store, opts));
 }
 
-async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: { flagOnly?: boolean }): Promise<{ prior: FreezeState; alreadyLocked: boolean }> {
+const owned = (s: FreezeState, opts: LockOptions): FreezeState => (opts.cutoverId === undefined || opts.cutoverId === '' ? s : { ...s, owner: opts.cutoverId });
+
+async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: LockOptions): Promise<LockResult> {
+  const { recorded, takeOver } = heldRecord(store, opts);
+  // A failed take-over leaves the freeze standing as it was, and its owner's record with it.
+  const undoRecord = (): void => (takeOver === undefined ? store.clear() : store.set(takeOver));
+  const tookOver = takeOver === undefined ? {} : { tookOverFrom: takeOver.owner! };
   if (target === undefined || opts.flagOnly === true) {
-    const recorded = store.get();
     if (recorded !== undefined && recorded.noDatabase !== true) {
       throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen with read_only on its database, and this lock asks for the maintenance flag alone; unlock first, then lock again', { field: 'flag_only' });
     }
-    const prior = recorded ?? { readOnly: false, superReadOnly: '', noDatabase: true, ...flagPrior(m) };
+    const prior = recorded ?? owned({ readOnly: false, superReadOnly: '', noDatabase: true, ...flagPrior(m) }, opts);
     if (recorded === undefined) store.set(prior);
     try {
       if (m !== undefined) writeAtomic(m.flagFile, m.content);
     } catch (err) {
-      if (recorded === undefined) store.clear();
+      if (recorded === undefined) undoRecord();
       throw err;
     }
-    return { prior, alreadyLocked: recorded !== undefined };
+    return { prior, alreadyLocked: recorded !== undefined, ...tookOver };
   }
   // A freeze recorded before the database was configured has no read_only to restore: setting
-  // it now would leave staging read-only after unlock.
-  if (store.get()?.noDatabase === true) throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen by its maintenance flag alone (database: was not configured then, or that lock asked for the flag only); unlock first, then lock again', { field: 'database' });
+  // it now would leave staging read-only after unlock. (A freeze taken over is recorded anew.)
+  if (recorded?.noDatabase === true) throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen by its maintenance flag alone (database: was not configured then, or that lock asked for the flag only); unlock first, then lock again', { field: 'database' });
   const conn = await connect(target);
   try {
-    const recorded = store.get();
-    const prior = recorded ?? (await readPrior(conn, m));
+    const prior = recorded ?? owned(await readPrior(conn, m), opts);
     if (recorded === undefined) store.set(prior);
     try {
       if (m !== undefined) writeAtomic(m.flagFile, m.content);
@@ -208,11 +250,11 @@ async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined,
       if (recorded === undefined) {
         await conn.query(`SET GLOBAL read_only = ${prior.readOnly ? 'ON' : 'OFF'}`).catch(() => undefined);
         restoreFlag(prior);
-        store.clear();
+        undoRecord();
       }
       throw err;
     }
-    return { prior, alreadyLocked: recorded !== undefined };
+    return { prior, alreadyLocked: recorded !== undefined, ...tookOver };
   } catch (err) {
     if (err instanceof SwitchyardError) throw err;
     throw dbError(await explainLockWait(err, target, 'lock writes on staging'), 'lock writes');
@@ -231,12 +273,24 @@ function restoreFlag(prior: FreezeState): void {
   else if (existsSync(prior.flagFile)) unlinkSync(prior.flagFile);
 }
 
-export function unlockWrites(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
-  return oneAtATime(() => unlockNow(target, store, fromController));
+export interface UnlockResult {
+  restored: FreezeState | undefined;
+  wasLocked: boolean;
+  /** The cutover that owns the freeze, when not the caller: nothing restored, staging stays frozen. */
+  heldBy?: string;
 }
 
-async function unlockNow(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState): Promise<{ restored: FreezeState | undefined; wasLocked: boolean }> {
+/** `cutoverId` '' or absent: an older controller, and the record is restored whoever made it. */
+export function unlockWrites(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState, cutoverId = ''): Promise<UnlockResult> {
+  return oneAtATime(() => unlockNow(target, store, fromController, cutoverId));
+}
+
+async function unlockNow(target: DbTarget | undefined, store: FreezeStore, fromController: FreezeState | undefined, cutoverId: string): Promise<UnlockResult> {
   const recorded = store.get();
+  // Another cutover's freeze (it took over one this caller left, or another controller's): its
+  // record is what staging was before THAT lock, not before the caller's, and the caller's copy
+  // is of a freeze that no longer stands alone. Either put back would unfreeze a staging the owner holds.
+  if (recorded?.owner !== undefined && recorded.owner !== '' && cutoverId !== '' && recorded.owner !== cutoverId) return { restored: undefined, wasLocked: false, heldBy: recorded.owner };
   // The controller sends its copy of the prior state in case this agent lost its own; a copy of a
   // freeze this agent already undid is history, and applying it again would undo whatever was
   // changed by hand since (a repeated rollback must be a no-op).

@@ -67,3 +67,60 @@ test('write freeze: a lock that fails undoes itself, concurrent locks keep the t
   assert.equal(store.get(), undefined);
   assert.equal(await readOnly(), 0);
 });
+
+test("write freeze ownership: a cutover locking a staging a finished one left frozen records it frozen, its unlock leaves it so, and another cutover's unlock restores nothing", async (t) => {
+  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
+  const root = await db.rootConnection();
+  t.after(() => root.end());
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-owner-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flagFile = join(dir, '.maintenance');
+  const m = { flagFile, content: 'MAINT' };
+  const readOnly = async () => Number(((await root.query('SELECT @@GLOBAL.read_only AS v')) as unknown as [[{ v: number }]])[0][0].v);
+  const admin: DbTarget = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  const store = new MemoryFreezeStore();
+
+  // Cutover A locks a live staging and is released: staging stays frozen, A's record (OFF) stays.
+  const a = await lockWrites(admin, m, store, { cutoverId: 'co_A' });
+  assert.equal(a.prior.readOnly, false);
+  assert.equal(a.prior.flagFileExisted, false);
+  assert.equal((await lockWrites(admin, m, store, { cutoverId: 'co_A' })).alreadyLocked, true, "A's forced re-run keeps its first record");
+
+  // B, unvouched: refused, naming A; nothing changes.
+  await assert.rejects(lockWrites(admin, m, store, { cutoverId: 'co_B' }), (err: Error & { code?: string; details?: Record<string, unknown> }) =>
+    err.code === 'SY_PRECONDITION' && err.details?.owner === 'co_A' && err.details?.lockedAt === a.prior.lockedAt && /frozen by cutover co_A/.test(err.message));
+  assert.equal(store.get()!.owner, 'co_A');
+  // Vouched with another freeze's lockedAt (not the one held): refused all the same.
+  await assert.rejects(lockWrites(admin, m, store, { cutoverId: 'co_B', finishedLock: '2000-01-01T00:00:00.000Z' }), /frozen by cutover co_A/);
+
+  // B vouched: staging as B found it is frozen.
+  const b = await lockWrites(admin, m, store, { cutoverId: 'co_B', finishedLock: a.prior.lockedAt });
+  assert.equal(b.alreadyLocked, false);
+  assert.equal(b.tookOverFrom, 'co_A');
+  assert.equal(b.prior.readOnly, true, 'B found read_only ON');
+  assert.equal(b.prior.flagFileExisted, true, 'B found the maintenance flag up');
+
+  // An unlock by a cutover that does not own the freeze (A, or another controller's C) restores
+  // nothing, not even with its own copy of its record.
+  const other = await unlockWrites(admin, store, a.prior, 'co_C');
+  assert.deepEqual([other.wasLocked, other.heldBy, other.restored], [false, 'co_B', undefined]);
+  assert.equal(await readOnly(), 1);
+  assert.equal(existsSync(flagFile), true);
+
+  // B's rollback: staging exactly as B's lock found it — frozen and flagged.
+  const undone = await unlockWrites(admin, store, b.prior, 'co_B');
+  assert.equal(undone.wasLocked, true);
+  assert.equal(await readOnly(), 1, 'staging stays read_only as B found it');
+  assert.equal(readFileSync(flagFile, 'utf8'), 'MAINT', 'the maintenance flag stays up');
+  assert.equal(store.get(), undefined);
+
+  // A caller without a cutover id (an older controller) is served as before: the held record is
+  // kept and restored whoever made it.
+  await root.query('SET GLOBAL read_only = OFF');
+  rmSync(flagFile);
+  await lockWrites(admin, m, store, { cutoverId: 'co_D' });
+  assert.equal((await lockWrites(admin, m, store)).alreadyLocked, true);
+  assert.equal((await unlockWrites(admin, store)).wasLocked, true);
+  assert.equal(await readOnly(), 0);
+  assert.equal(existsSync(flagFile), false);
+});

@@ -3,8 +3,12 @@
 
 export interface LockWritesRequest {
   'flag_only'?: (boolean);
+  'cutover_id'?: (string);
+  'finished_lock'?: (string);
 }
 
 export interface LockWritesRequest__Output {
   'flag_only': (boolean);
+  'cutover_id': (string);
+  'finished_lock': (string);
 }

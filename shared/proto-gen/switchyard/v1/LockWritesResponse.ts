@@ -5,9 +5,11 @@ import type { FreezeState as _switchyard_v1_FreezeState, FreezeState__Output as 
 export interface LockWritesResponse {
   'prior'?: (_switchyard_v1_FreezeState | null);
   'already_locked'?: (boolean);
+  'took_over_from'?: (string);
 }
 
 export interface LockWritesResponse__Output {
   'prior': (_switchyard_v1_FreezeState__Output | null);
   'already_locked': (boolean);
+  'took_over_from': (string);
 }

@@ -4,8 +4,10 @@ import type { FreezeState as _switchyard_v1_FreezeState, FreezeState__Output as 
 
 export interface UnlockWritesRequest {
   'prior'?: (_switchyard_v1_FreezeState | null);
+  'cutover_id'?: (string);
 }
 
 export interface UnlockWritesRequest__Output {
   'prior': (_switchyard_v1_FreezeState__Output | null);
+  'cutover_id': (string);
 }

@@ -5,9 +5,11 @@ import type { FreezeState as _switchyard_v1_FreezeState, FreezeState__Output as 
 export interface UnlockWritesResponse {
   'restored'?: (_switchyard_v1_FreezeState | null);
   'was_locked'?: (boolean);
+  'held_by'?: (string);
 }
 
 export interface UnlockWritesResponse__Output {
   'restored': (_switchyard_v1_FreezeState__Output | null);
   'was_locked': (boolean);
+  'held_by': (string);
 }
