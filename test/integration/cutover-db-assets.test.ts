@@ -157,6 +157,8 @@ interface Env {
   /** What `GET /v1/agents` says of the production agent. */
   productionReachable(): Promise<boolean>;
   plan(extra?: Record<string, unknown>, opts?: { assetsOnly?: boolean }): Plan;
+  /** Another controller (its own state file) pointed at the same two agents. */
+  secondController(): CutoverEngine;
 }
 
 /** An agent from before LockWritesRequest.flag_only: it never sees the field. */
@@ -275,6 +277,11 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStag
     },
     productionAddress() {
       return productionAgent.address;
+    },
+    secondController() {
+      const other = join(dir, 'second-controller');
+      mkdirSync(other, { recursive: true });
+      return controllerFor(t, other, stagingAgent.address, productionAgent.address, new FakeWorld()).engine;
     },
     async productionReachable() {
       return (await agents.health('prod-1')).reachable;
@@ -826,4 +833,50 @@ test('an agent that ignores flag_only (older than the field) fails the lock of a
   assert.equal(rolled.state, 'rolled_back');
   assert.equal(await readOnly(env.stagingRoot), 0, 'the recorded prior read_only=OFF came back');
   assert.equal(existsSync(env.flagFile), false);
+});
+
+test("a cutover after a released one finds staging frozen and its rollback leaves it so; another controller's cutover cannot take that freeze over or undo it", async (t) => {
+  const env = await setup(t);
+  // A: all the way, then released: staging stays frozen, the agent keeps A's record (read_only OFF).
+  const a = env.engine.create(env.plan(), 'tester');
+  const fallback = await advance(env, a.id, 'fallback');
+  assert.equal(fallback.state, 'fallback', JSON.stringify(fallback.error));
+  assert.equal(env.engine.release(a.id, 'tester').state, 'completed');
+  await env.engine.idle(a.id);
+  assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
+  assert.equal(existsSync(env.flagFile), true);
+
+  // Another controller's cutover on the same staging: it knows nothing of A, so its lock is refused
+  // naming A, and its rollback leaves A's freeze as it is.
+  const other = env.secondController();
+  const c = other.create(env.plan(), 'tester');
+  const refused = await other.advance(c.id, 'lock', 'tester').done;
+  const cLock = step(refused, 'lock');
+  assert.equal(cLock.state, 'failed', JSON.stringify(cLock));
+  assert.equal(cLock.error?.code, 'SY_CONFLICT');
+  assert.match(String(cLock.error?.message), new RegExp(`frozen by cutover ${a.id}.*this controller has no cutover ${a.id}: it belongs to another controller`));
+  const cRolled = await other.rollback(c.id, 'test rollback', 'tester').done;
+  assert.equal(cRolled.state, 'rolled_back', JSON.stringify(cRolled.error));
+  const cUnlock = cRolled.rollback!.parts.find((p) => p.name === 'unlock-staging')!;
+  assert.equal((cUnlock.detail as { heldBy?: string }).heldBy, a.id, JSON.stringify(cUnlock));
+  assert.equal(await readOnly(env.stagingRoot), 1, "another controller's rollback leaves the freeze");
+  assert.equal(existsSync(env.flagFile), true);
+
+  // B, same controller, same staging: A is over, so B's lock records staging as it found it.
+  const b = env.engine.create(env.plan(), 'tester');
+  const locked = await advance(env, b.id, 'lock');
+  const bLock = step(locked, 'lock');
+  assert.equal(bLock.state, 'succeeded', JSON.stringify(bLock));
+  const prior = evidence(locked, 'lock').prior as { readOnly: boolean; flagFileExisted: boolean };
+  assert.deepEqual([prior.readOnly, prior.flagFileExisted], [true, true], 'B found staging frozen');
+  assert.equal(evidence(locked, 'lock').tookOverFrom, a.id);
+  assert.match(String(bLock.result?.summary), new RegExp(`still frozen by cutover ${a.id}, which is over`));
+
+  // B's rollback puts staging back as B's lock found it: frozen, flagged.
+  const rolled = await env.engine.rollback(b.id, 'test rollback', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  const unlock = rolled.rollback!.parts.find((p) => p.name === 'unlock-staging')!;
+  assert.equal(unlock.state, 'done', JSON.stringify(unlock));
+  assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays read_only as B found it');
+  assert.equal(readFileSync(env.flagFile, 'utf8'), FLAG_CONTENT, 'the maintenance flag stays up');
 });

@@ -40,7 +40,13 @@ export function unlockStagingPart(deps: DataStepDeps): RollbackPart {
       const client = databaseClient(deps, agent, 'staging.agent');
       const prior = recordedPrior(lock);
       ctx.emit({ phase: 'unlock-staging', message: `restoring staging's write state on ${agent}` });
-      const res = await unary<typeof client, object, UnlockWritesResponse__Output>(deps, agent, client, 'UnlockWrites', prior === undefined ? {} : { prior: freezeToWire(prior) });
+      const res = await unary<typeof client, object, UnlockWritesResponse__Output>(deps, agent, client, 'UnlockWrites', { cutover_id: ctx.cutover.id, ...(prior === undefined ? {} : { prior: freezeToWire(prior) }) });
+      if (res.held_by !== '') {
+        // This cutover's lock was refused (another controller's freeze stood), or a later cutover
+        // took its freeze over: what staging was before that freeze is its owner's to put back.
+        ctx.logger.warn({ agent, heldBy: res.held_by }, "staging left frozen: the freeze is another cutover's");
+        return { detail: { agent, wasLocked: false, heldBy: res.held_by, note: `staging stays frozen: the freeze on ${agent} is cutover ${res.held_by}'s, not this one's` } };
+      }
       const restored = res.restored === null ? null : freezeEvidence(res.restored);
       ctx.logger.warn({ agent, wasLocked: res.was_locked, readOnly: restored?.readOnly, flagFileExisted: restored?.flagFileExisted }, 'staging unlocked');
       return {

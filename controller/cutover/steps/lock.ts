@@ -11,13 +11,21 @@
 // Not idempotent: a forced rerun is safe only because the agent keeps its first record and
 // answers `already_locked` with it; an agent that lost its state would read the locked state
 // as "prior", which is why an operator has to look first.
+//
+// The agent keeps its record under the cutover that locked. Staging stays frozen after a release,
+// and the agent with it keeps the released cutover's record (what staging was before THAT lock);
+// the next cutover's lock finds it and is refused. It asks again vouching that the owner is over
+// only when the owner is a cutover of this controller's in a final state, whose lock recorded that
+// very freeze: the agent then records staging as it is now, frozen, and this cutover's rollback
+// leaves it so. An owner this controller does not know is another controller's: refused.
 import { SwitchyardError } from '../../../shared/errors.js';
 import type { FreezeState, FreezeState__Output } from '../../../shared/proto-gen/switchyard/v1/FreezeState.js';
 import type { LockWritesRequest } from '../../../shared/proto-gen/switchyard/v1/LockWritesRequest.js';
 import type { LockWritesResponse__Output } from '../../../shared/proto-gen/switchyard/v1/LockWritesResponse.js';
 import { answeredNormally, recordStagingBaseline, storedStagingBaseline, type StagingBaseline } from '../../validate/index.js';
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
-import type { StepRow } from '../store/index.js';
+import type { CutoverStore, StepRow } from '../store/index.js';
+import { FINAL_STATES } from '../states.js';
 import { databaseClient, hasAssets, unary, type DataStepDeps } from './data-agents.js';
 
 /** The freeze's prior state as stored in the lock step's evidence (flag content as base64). */
@@ -99,6 +107,27 @@ function keptPages(fresh: StagingBaseline | string, earlier: StagingBaseline | u
   return { note: `staging's pages not recorded: ${why}; validate compares with preflight's record` };
 }
 
+/** The freeze another cutover holds on the agent, as the agent's refusal names it. */
+function heldByOther(err: unknown): { owner: string; lockedAt: string } | undefined {
+  if (!(err instanceof SwitchyardError) || err.code !== 'SY_PRECONDITION' || err.field !== 'cutover_id') return undefined;
+  const { owner, lockedAt } = err.details ?? {};
+  return typeof owner === 'string' && owner !== '' && typeof lockedAt === 'string' ? { owner, lockedAt } : undefined;
+}
+
+/**
+ * Why this controller cannot vouch that `owner`'s freeze is over, or undefined when it can: the
+ * owner is one of its cutovers, completed or rolled back, and its lock recorded this very freeze
+ * (a cutover of the same id under another controller recorded another).
+ */
+function whyNotOver(store: CutoverStore, owner: string, lockedAt: string): string | undefined {
+  const row = store.cutovers.get(owner);
+  if (row === undefined) return `this controller has no cutover ${owner}: it belongs to another controller, and only that one knows whether it is over — run this cutover from that controller (which takes a finished cutover's freeze over), or roll ${owner} back there if it is not over`;
+  if (!FINAL_STATES.has(row.state)) return `cutover ${owner} is ${row.state}, not over: roll it back or release it first`;
+  const recorded = recordedPrior(store.steps.get(owner, 'lock'));
+  if (recorded !== undefined && recorded.lockedAt !== lockedAt) return `cutover ${owner}'s lock recorded a freeze taken at ${recorded.lockedAt}, and the agent's was taken at ${lockedAt}: another controller's cutover of the same id?`;
+  return undefined;
+}
+
 export function lockExecutor(deps: DataStepDeps): StepExecutor {
   return {
     idempotent: false,
@@ -115,13 +144,27 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       const earlier = storedStagingBaseline(evidenceOf(ctx.previousAttempt)[EVIDENCE_KEYS.stagingBaseline], plan, 'lock');
       const fresh = await recordPages(ctx);
       const client = databaseClient(deps, agent, 'staging.agent');
-      const res = await unary<typeof client, LockWritesRequest, LockWritesResponse__Output>(deps, agent, client, 'LockWrites', { flag_only: flagOnly }, { signal: ctx.signal });
+      const request: LockWritesRequest = { flag_only: flagOnly, cutover_id: ctx.cutover.id };
+      const lock = (req: LockWritesRequest) => unary<typeof client, LockWritesRequest, LockWritesResponse__Output>(deps, agent, client, 'LockWrites', req, { signal: ctx.signal });
+      let res: LockWritesResponse__Output;
+      try {
+        res = await lock(request);
+      } catch (err) {
+        const held = heldByOther(err);
+        if (held === undefined) throw err;
+        const why = whyNotOver(ctx.store, held.owner, held.lockedAt);
+        if (why !== undefined) {
+          throw new SwitchyardError('SY_CONFLICT', `${(err as Error).message}; ${why}`, { details: { owner: held.owner, lockedAt: held.lockedAt } });
+        }
+        res = await lock({ ...request, finished_lock: held.lockedAt });
+      }
       if (res.prior === null) {
         throw new SwitchyardError('SY_INTERNAL', `LockWrites on agent ${agent} answered without the prior state; staging may be locked — roll back to restore it`);
       }
       const prior = freezeEvidence(res.prior);
       ctx.record.put(PRIOR_KEY, prior);
       ctx.record.put('alreadyLocked', res.already_locked);
+      if (res.took_over_from !== '') ctx.record.put('tookOverFrom', res.took_over_from);
       const pages = keptPages(fresh, earlier, res.already_locked);
       if (pages.baseline !== undefined) ctx.record.put(EVIDENCE_KEYS.stagingBaseline, pages.baseline);
       if (flagOnly && prior.noDatabase !== true) {
@@ -132,9 +175,14 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
 
       const flag = prior.flagFile === '' ? 'no maintenance flag configured on the agent' : `maintenance flag ${prior.flagFile}${prior.flagFileExisted ? ' (existed before)' : ''}`;
       const ro = prior.noDatabase !== true ? `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})` : flagOnly ? 'no database frozen (the plan moves none)' : 'no database on the agent';
+      const held = res.already_locked
+        ? '; the agent was already locked and kept its first record'
+        : res.took_over_from !== ''
+          ? `; staging was still frozen by cutover ${res.took_over_from}, which is over: recorded as found (frozen), and a rollback leaves it so`
+          : '';
       return {
-        summary: `staging writes frozen: ${flag}, ${ro}${res.already_locked ? '; the agent was already locked and kept its first record' : ''}; ${pages.note}`,
-        evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, agent },
+        summary: `staging writes frozen: ${flag}, ${ro}${held}; ${pages.note}`,
+        evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, ...(res.took_over_from !== '' ? { tookOverFrom: res.took_over_from } : {}), agent },
       };
     },
   };
