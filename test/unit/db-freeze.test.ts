@@ -72,3 +72,23 @@ test('a lock for the flag alone on an agent with a database records no database,
   assert.equal(undone.wasLocked, true);
   assert.equal(existsSync(flagFile), false);
 });
+
+test('without a database, a cutover after a finished one records the flag as up and its unlock leaves it up; an unvouched one is refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flagFile = join(dir, '.maintenance');
+  const m = { flagFile, content: 'down' };
+  const store = new MemoryFreezeStore();
+  const a = await lockWrites(undefined, m, store, { cutoverId: 'co_A' });
+  assert.equal(a.prior.flagFileExisted, false);
+  // A failed take-over (its flag cannot be written: the directory is gone) leaves A's record.
+  await assert.rejects(lockWrites(undefined, { flagFile: join(dir, 'gone', '.maintenance'), content: 'down' }, store, { cutoverId: 'co_B', finishedLock: a.prior.lockedAt }), (err: Error & { code?: string }) => err.code === 'SY_CONFIG_INVALID');
+  assert.deepEqual([store.get()?.owner, store.get()?.lockedAt], ['co_A', a.prior.lockedAt]);
+  await assert.rejects(lockWrites(undefined, m, store, { cutoverId: 'co_B' }), (err: Error & { code?: string; details?: Record<string, unknown> }) => err.code === 'SY_PRECONDITION' && err.details?.owner === 'co_A');
+  const b = await lockWrites(undefined, m, store, { cutoverId: 'co_B', finishedLock: a.prior.lockedAt });
+  assert.deepEqual([b.tookOverFrom, b.prior.noDatabase, b.prior.flagFileExisted, b.prior.flagFileContent.toString()], ['co_A', true, true, 'down']);
+  assert.equal((await unlockWrites(undefined, store, a.prior, 'co_A')).heldBy, 'co_B', "A's unlock no longer owns it");
+  assert.equal(existsSync(flagFile), true);
+  assert.equal((await unlockWrites(undefined, store, b.prior, 'co_B')).wasLocked, true);
+  assert.equal(readFileSync(flagFile, 'utf8'), 'down', 'the flag stays up, as B found it');
+});
