@@ -24,7 +24,7 @@ import { copyTablesInto } from './pull.js';
 import { createObjects, dropAllObjects, existingObjects, objectsEqual } from './objects.js';
 import { ProgressMeter, runPool, type ProgressSink } from './progress.js';
 import type { RemoteSnapshot, SourcePeer, TableChunksPlan } from './peer.js';
-import { abandonTrash, asideSchemas, emptyTrash, forgetLiveToo, forgetRolledBack, keepObjectsAside, keepRecordedInLast, keepTriggersAside, liveTooRepairBegins, moveAside, openTrash, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
+import { abandonTrash, asideSchemas, emptyTrash, forgetLiveToo, forgetRolledBack, keepChangedLive, keepObjectsAside, keepRecordedInLast, keepTriggersAside, liveTooRepairBegins, moveAside, openTrash, productionsOwn, recordCopied, rolledBackRecords, trashSchema, triggersOn } from './swap.js';
 import type { ProductionOnlyStore } from './preflight.js';
 import { TOO_MANY } from './last-rows.js';
 import { EarlyLocks, lockForRepair, repairSession, unlockRepair } from './repair-lock.js';
@@ -113,6 +113,9 @@ export async function compareDatabases(opts: CompareOptions): Promise<ParityRepo
     if (!prod.exists) throw new SwitchyardError('SY_PRECONDITION', `schema ${opts.targetSchema} does not exist on production; run presync first`);
     // Before anything reads the live tables for the repair (early locks, marks): the join only reads them.
     if (opts.repair && opts.productionOnly !== undefined) await keepRecordedRows(meta, opts.targetSchema, prod, snap.tables.map((t) => t.name), opts.productionOnly, log);
+    // Rows an earlier, failed sync kept aside while they stayed live, changed by production since:
+    // the newer live rows are kept aside in their place, or sync refuses (keepChangedLive).
+    if (opts.repair) await keepChangedLive(meta, opts.targetSchema, prod, log);
     const prodByName = new Map(prod.tables.map((t) => [t.name, t]));
     const report = new Map<string, TableParity>();
     const comparable: Table[] = [];

@@ -67,9 +67,12 @@ export async function noteLiveToo(conn: Connection, ledger: string, schema: stri
     const t = tables.get(r.table);
     if (r.rowHash === TOO_MANY || t === undefined || r.keys.length === 0) continue;
     if (r.rowHash === '') {
-      // Noted again (sync kept them aside again): the keys of both times.
-      const keys = new Set([...((await liveTooKeys(conn, ledger, r.table))?.keys ?? []), ...r.keys.map(keyHex)]);
-      await writeLiveToo(conn, ledger, r.table, { algo: '', keys: [...keys] });
+      // Noted again (sync kept them aside again): the keys of both times. A repair begun since the
+      // first time stays marked: a live row under one of the first keys may be staging's still, and
+      // taken for production's change it replaced the row kept aside (keepChangedLive).
+      const before = await liveTooKeys(conn, ledger, r.table);
+      const keys = new Set([...(before?.keys ?? []), ...r.keys.map(keyHex)]);
+      await writeLiveToo(conn, ledger, r.table, { algo: '', keys: [...keys], ...(before?.repaired === true ? { repaired: true } : {}) });
       continue;
     }
     const hashes = r.keys.map((k) => k[0]?.toString('latin1') ?? '').filter((h) => /^\d{1,20}$/.test(h));
@@ -100,6 +103,32 @@ export async function liveTooKeys(conn: Connection, ledger: string, table: strin
   const note = JSON.parse(String(r[0]!.j)) as { algo: string; keys?: string[]; repaired?: boolean };
   if (note.algo !== '' || note.keys === undefined) return undefined;
   return { keys: new Set(note.keys), repaired: note.repaired === true };
+}
+
+/** A key as keyHex wrote it, back in the parts a Key holds. */
+export const keyFromHex = (h: string): Key => (JSON.parse(h) as Array<string | null>).map((v) => (v === null ? null : Buffer.from(v, 'hex')));
+
+const CHANGED_KEYS = '__sy_changed_keys';
+
+/**
+ * The keys, of `noted`, whose live row in `schema`.`live` differs from the row kept under it in
+ * `last`.`kept` (by row hash, byte for byte: a change of case is a change): rows sync kept aside
+ * while they stayed live, and production changed since — or a repair put staging's there (see
+ * LIVE_TOO). A key either side lacks is not among them.
+ */
+export async function changedSinceKept(conn: Connection, schema: string, last: string, live: Table, kept: Table, noted: Key[]): Promise<Key[]> {
+  if (noted.length === 0 || live.keyColumns.length === 0) return [];
+  if (dataColumns(live).map((c) => c.name).join(',') !== dataColumns(kept).map((c) => c.name).join(',')) return [];
+  const hash = (t: Table) => rowHashSql({ ...t, columns: dataColumns(t) }, 'md5');
+  try {
+    await loadKeyTable(conn, schema, CHANGED_KEYS, live, [noted]);
+    const l = `(SELECT ${hash(live)} FROM ${qt(schema, live.name)} l WHERE ${keyJoin(live, 'l')})`;
+    const m = `(SELECT ${hash(kept)} FROM ${qt(last, kept.name)} m WHERE ${keyJoin(live, 'm', kept)})`;
+    const r = await rows<{ i: number | string }>(conn, `SELECT k.__sy_i AS i FROM ${qt(schema, CHANGED_KEYS)} k WHERE ${l} <> ${m} ORDER BY k.__sy_i`);
+    return r.map((x) => noted[Number(x.i)]!);
+  } finally {
+    await dropKeyTable(conn, schema, CHANGED_KEYS).catch(() => undefined);
+  }
 }
 
 /**

@@ -9,7 +9,8 @@ import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
 import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { errnoOf, rows } from './connect.js';
-import { JOINED, LANDED, LANDING, LIVE_TOO, joinRecordedRows, noteLanded, noteLandedNow, noteLanding, noteLiveToo, noteRepairBegins, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { keyText, type Key } from './convert.js';
+import { JOINED, LANDED, LANDING, LIVE_TOO, changedSinceKept, joinRecordedRows, keyFromHex, liveTooKeys, noteLanded, noteLandedNow, noteLanding, noteLiveToo, noteRepairBegins, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -436,6 +437,57 @@ export async function liveTooLedger(conn: Connection, target: string): Promise<s
   if (!(await copyInPlace(conn, target))) return undefined;
   if (await tableExists(conn, prevSchema(target), LANDED_TABLE)) return undefined;
   return qt(prevSchema(target), KEPT_TABLE);
+}
+
+/**
+ * A sync run again after one that kept recorded rows aside while they stayed live (LIVE_TOO) and
+ * failed: the records say 'last-kept', so nothing joins `__sy_last` again, yet production may have
+ * changed a kept row since — its live row is then the newer, and the repair would replace it with
+ * staging's (or delete it) while keep merged the older copy: the change was lost without a word.
+ * Before the repair, each noted key's live row is compared with the one kept under it. Where they
+ * differ and no repair had begun on the table, nothing but production wrote it: the live row
+ * replaces the kept one (as a preflight run again and this sync would have kept it; the join is
+ * the same, one transaction, a unique value another kept row holds stops it with SY_CONFLICT).
+ * Where a repair had begun, the live row may be that stopped repair's staging row: sync refuses,
+ * SY_CONFLICT naming each table and key and what to do, and nothing has changed. Returns the keys
+ * whose live rows were kept aside again, by table.
+ */
+export async function keepChangedLive(conn: Connection, target: string, current: SchemaInfo, logger: Logger): Promise<Map<string, Key[]>> {
+  const out = new Map<string, Key[]>();
+  const ledger = await liveTooLedger(conn, target);
+  if (ledger === undefined) return out;
+  const last = lastSchema(target);
+  const noted = (await rows<{ n: string }>(conn, `SELECT name AS n FROM ${ledger} WHERE kind = '${LIVE_TOO}' ORDER BY seq`)).map((r) => String(r.n));
+  if (noted.length === 0 || !(await schemaExists(conn, last))) return out;
+  const kept = new Map((await inspectSchema(conn, last, { objects: false })).tables.map((t) => [t.name, t]));
+  const live = new Map(current.tables.map((t) => [t.name, t]));
+  const joins: RecordedJoin[] = [];
+  const unsure: string[] = [];
+  for (const name of noted) {
+    const l = live.get(name);
+    const k = kept.get(name);
+    const note = await liveTooKeys(conn, ledger, name);
+    if (l === undefined || k === undefined || note === undefined) continue;
+    const changed = await changedSinceKept(conn, target, last, l, k, [...note.keys].map(keyFromHex));
+    if (changed.length === 0) continue;
+    if (note.repaired) unsure.push(...changed.map((x) => `${name}:${keyText(x)}`));
+    else joins.push({ live: l, kept: k, rec: { table: name, keys: changed, rowHash: '' } });
+  }
+  if (unsure.length > 0) {
+    const list = `${unsure.slice(0, 20).join(', ')}${unsure.length > 20 ? ` (+${unsure.length - 20} more)` : ''}`;
+    throw new SwitchyardError(
+      'SY_CONFLICT',
+      `production-only rows an earlier sync kept aside in ${last} while they stayed live differ from the live row under the same key, which production changed since or that sync's repair (stopped part-way) replaced with staging's: ${list}; this sync would replace the live row, and keep would merge the one kept aside, so nothing was changed — compare each live row with the one kept in ${last} under its key: if the live row is production's (newer), copy it over the kept one (REPLACE INTO ${last}.<table> SELECT * FROM ${target}.<table> WHERE <key>); if it is staging's, put the kept one live in its place (REPLACE INTO ${target}.<table> SELECT * FROM ${last}.<table> WHERE <key>); then run sync again`,
+      { details: { schema: last, changedOrRepaired: unsure } },
+    );
+  }
+  if (joins.length === 0) return out;
+  const joined = await joinRecordedRows(conn, target, last, joins);
+  for (const j of joins) {
+    out.set(j.live.name, j.rec.keys);
+    logger.warn({ table: j.live.name, kept: last, rows: joined.get(j.live.name) ?? 0, keys: j.rec.keys.slice(0, 20).map(keyText) }, 'production changed rows an earlier sync kept aside while they stayed live: the live rows, newer, kept aside in their place before the repair replaces them');
+  }
+  return out;
 }
 
 /** A sync's repair is about to begin on `tables` (see noteRepairBegins). */

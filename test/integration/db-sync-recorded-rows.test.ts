@@ -274,3 +274,38 @@ test("a sync that fails after it kept the recorded rows aside, then a rerun copy
   assert.equal(Number(merged.rows_merged), 3);
   assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }, { page: '/shop/', n: 7 }]);
 });
+
+test("a sync that stops before its repair, after it kept the recorded rows aside, then production changes one of them, then the sync run again: the newer live row is kept aside in place of the older, and keep merges it", async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  // The order is paid on production; no preflight runs before the sync is retried.
+  await env.p.query("UPDATE shop.orders SET v = 'paid' WHERE id = 11");
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'A' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }], "the live table is staging's");
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11, v: 'paid' }, { id: 12, v: 'order' }], "production's change was kept aside before the repair replaced it");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'paid' }, { id: 12, v: 'order' }], "production's change, not the older row kept aside");
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
+});
+
+test("a sync that stops in its repair, after it kept the recorded rows aside, then production changes one of them, then the sync run again: it refuses naming the row and what to do, changes nothing, and once the operator keeps the live row aside it completes and keep merges that row", async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query("UPDATE shop.orders SET v = 'paid' WHERE id = 11");
+  await assert.rejects(streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT'], err.message);
+    assert.match(err.message, /production-only rows an earlier sync kept aside in shop__sy_last while they stayed live differ from the live row under the same key, which production changed since or that sync's repair \(stopped part-way\) replaced with staging's: orders:11;/);
+    assert.match(err.message, /nothing was changed — compare each live row with the one kept in shop__sy_last under its key: if the live row is production's \(newer\), copy it over the kept one \(REPLACE INTO shop__sy_last\.<table> SELECT \* FROM shop\.<table> WHERE <key>\)/);
+    return true;
+  });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'paid' }, { id: 12, v: 'order' }], 'nothing repaired');
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }], 'the kept rows as they were');
+  // The operator: the live row is production's (the order was paid).
+  await env.p.query('REPLACE INTO shop__sy_last.orders SELECT * FROM shop.orders WHERE id = 11');
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'A' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }], "the live table is staging's");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'paid' }, { id: 12, v: 'order' }]);
+});
