@@ -50,11 +50,23 @@ export function problemResponse(status: number, description = STATUS_TEXT[status
   return { description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } };
 }
 
+/**
+ * What is wrong with the query, if anything. Fastify validates the body before the query, so
+ * `POST …/advance?until=lock` with no body was told a body is required, when the parameter it
+ * did send is the mistake (the README: an unknown query parameter is a 400 naming it).
+ */
+function queryFinding(request: FastifyRequest): { field: string; message: string } | undefined {
+  const check = request.getValidationFunction('querystring');
+  if (check === undefined || check(request.query) !== false) return undefined;
+  const finding = check.errors?.[0];
+  return finding === undefined || finding === null ? undefined : describeFinding(finding, 'querystring');
+}
+
 /** Fastify's own errors (validation, body parsing) are the client's fault when they carry a 4xx. */
 function fromFastifyError(err: FastifyError, request: FastifyRequest): SwitchyardError | undefined {
   const first = err.validation?.[0];
   if (first !== undefined) {
-    const { field, message } = describeFinding(first, err.validationContext);
+    const { field, message } = (err.validationContext === 'body' ? queryFinding(request) : undefined) ?? describeFinding(first, err.validationContext);
     return new SwitchyardError('SY_VALIDATION', message, { field });
   }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -1209,6 +1209,22 @@ test('advance with no body (curl -X POST without -d) is a 400 on body saying unt
   assert.equal(engine.get(id).state, 'planned', 'nothing ran');
 });
 
+test('advance?until=lock with no body is a 400 naming the query parameter until, not "body is required": the query is checked first', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  for (const headers of [op, { ...op, 'content-type': 'application/json' }]) {
+    const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance?until=lock`, headers, payload: '' });
+    assert.equal(res.statusCode, 400, res.body);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field, problem.detail], ['SY_VALIDATION', 'until', 'unknown query parameter `until`; none are taken here']);
+  }
+  // A body that is wrong under a query that is fine is still told about its body.
+  const wrongBody = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'lock', froce: true } });
+  assert.equal((wrongBody.json() as { field: string }).field, 'froce');
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing ran');
+});
+
 test('a body labelled text/plain is JSON like any other label: a plan and a reason are read, an empty one is no body', async (t) => {
   const { app, engine } = await harness(t);
   const plain = { ...op, 'content-type': 'text/plain' };
