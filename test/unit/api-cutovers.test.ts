@@ -1225,6 +1225,58 @@ test('advance?until=lock with no body is a 400 naming the query parameter until,
   assert.equal(engine.get(id).state, 'planned', 'nothing ran');
 });
 
+test('a JSON body with a __proto__ key is refused naming the key and why, not as invalid JSON', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const json = { ...op, 'content-type': 'application/json' };
+  for (const [headers, payload, field] of [
+    [json, '{"reason":"x","__proto__":{"admin":true}}', '__proto__'],
+    [{ ...op, 'content-type': 'text/plain' }, '{"__proto__":{}}', '__proto__'],
+    [json, '{"reason":"x","more":[{"__proto__":1}]}', 'more[0].__proto__'],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers, payload });
+    assert.equal(res.statusCode, 400, res.body);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', field], payload);
+    assert.match(problem.detail, new RegExp(`^body: key \`${field.replace(/[.[\]]/g, '\\$&')}\` is not taken: a key named __proto__ would set the prototype`), problem.detail);
+    assert.doesNotMatch(problem.detail, /not valid JSON/);
+  }
+  const plan = JSON.stringify(planInput()).replace('"checks":{', '"checks":{"__proto__":{"maxTtl":1},');
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: json, payload: plan });
+  assert.equal(created.statusCode, 400, created.body.slice(0, 300));
+  assert.equal((created.json() as { field: string }).field, 'checks.__proto__');
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing rolled back');
+});
+
+test('JSON that does not parse under application/json gets the controller\'s own words with line and column, not fastify\'s', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: { ...op, 'content-type': 'application/json' }, payload: '{"until": "preflight",}' });
+  assert.equal(res.statusCode, 400, res.body);
+  const problem = res.json() as { code: string; field: string; detail: string };
+  assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', 'body']);
+  assert.equal(
+    problem.detail,
+    'body: not JSON (Content-Type "application/json") at line 1, column 23: expected a double-quoted property name (a trailing comma? JSON allows none); send JSON with -H \'Content-Type: application/json\', or no body',
+  );
+});
+
+test('a compressed body (Content-Encoding: gzip) is a 400 saying compressed bodies are not taken, not "not valid JSON"', async (t) => {
+  const { app, engine } = await harness(t);
+  const { gzipSync } = await import('node:zlib');
+  const plan = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipSync(JSON.stringify(planInput())) });
+  assert.equal(plan.statusCode, 400, plan.body.slice(0, 300));
+  const problem = plan.json() as { code: string; field: string; detail: string };
+  assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', 'body']);
+  assert.equal(problem.detail, 'body: compressed (Content-Encoding "gzip"), and compressed bodies are not taken here; send the JSON as it is, without Content-Encoding');
+  // identity is no compression: the body is read as it is.
+  const id = await create(app);
+  const plain = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: { ...op, 'content-type': 'application/json', 'content-encoding': 'identity' }, payload: '{"reason":"x"}' });
+  assert.equal(plain.statusCode, 202, plain.body.slice(0, 300));
+  await engine.idle(id);
+});
+
 test('a body labelled text/plain is JSON like any other label: a plan and a reason are read, an empty one is no body', async (t) => {
   const { app, engine } = await harness(t);
   const plain = { ...op, 'content-type': 'text/plain' };

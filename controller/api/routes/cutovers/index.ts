@@ -13,7 +13,7 @@ import { CutoverViewSchema } from '../../../cutover/view.js';
 import { resumeAfter, streamEvents } from './sse.js';
 import { reportHtmlRoutes } from './report-html.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { SwitchyardError } from '../../../../shared/errors.js';
+import { readJsonBody } from '../../json-body.js';
 
 /** What these routes need of the engine; tests may pass a fake with the same shape. */
 export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events'>;
@@ -86,32 +86,23 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     for (const stop of streams) stop();
   });
 
-  // `curl -X POST -H 'Content-Type: application/json' URL` with no data must still roll back:
-  // inside this plugin an empty JSON body is no body, anything else parses as usual.
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (typeof body === 'string' && body.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    parseJson(request, body as string, done);
-  });
-  // curl sends -d data as application/x-www-form-urlencoded unless told otherwise, and -d '' is
-  // a body of that type too: at 3 a.m. neither may stand between an operator and a rollback. An
-  // empty body of any type is no body; any other body must be JSON, whatever its label says.
+  // `curl -X POST -H 'Content-Type: application/json' URL` with no data must still roll back,
+  // and curl sends -d data as application/x-www-form-urlencoded unless told otherwise (-d '' is a
+  // body of that type too): at 3 a.m. neither may stand between an operator and a rollback. An
+  // empty body of any type is no body; any other body must be JSON, whatever its label says, and
+  // is read by one parser so every label is refused in the same words (readJsonBody).
   const anyType = (request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void => {
-    const text = typeof body === 'string' ? body : String(body);
-    if (text.trim() === '') {
-      done(null, undefined);
+    let value: unknown;
+    try {
+      value = readJsonBody(request, body);
+    } catch (err) {
+      done(err as Error, undefined);
       return;
     }
-    try {
-      done(null, JSON.parse(text) as unknown);
-    } catch {
-      done(new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')}); send JSON with -H 'Content-Type: application/json', or no body`, { field: 'body' }), undefined);
-    }
+    done(null, value);
   };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, anyType);
   app.addContentTypeParser('*', { parseAs: 'string' }, anyType);
   // Fastify's own text/plain parser would hand the route a string ("body must be an object, not
   // a string" for '{"reason": …}', and for an empty body too): text/plain is any type here.

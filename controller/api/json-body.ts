@@ -1,0 +1,81 @@
+// A request body as the cutover routes read it, whatever its Content-Type says: an empty one is
+// no body, anything else must be JSON. Every refusal is a 400 on `body` that says what is wrong
+// with it, in the controller's words rather than a parser library's.
+import type { FastifyRequest } from 'fastify';
+import { SwitchyardError } from '../../shared/errors.js';
+import { jsonFault } from '../../shared/config/json-error.js';
+import { pointerToKey } from '../../shared/config/load.js';
+
+const SEND_JSON = "send JSON with -H 'Content-Type: application/json', or no body";
+
+/**
+ * The path to the first `__proto__` key anywhere in `value`, or undefined. JSON.parse makes it an
+ * own key, harmless where it stays, but a merge or spread of the object elsewhere sets the
+ * prototype from it; fastify's own parser refused it with "Body is not valid JSON", naming
+ * neither the key nor why. Iterative: a body may nest 100,000 brackets deep (see tooDeep).
+ */
+export function protoKeyPath(value: unknown): string[] | undefined {
+  interface Node { value: unknown; key: string; parent: Node | undefined }
+  const stack: Node[] = [{ value, key: '', parent: undefined }];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    if (node.value === null || typeof node.value !== 'object') continue;
+    const own = Object.keys(node.value);
+    for (let i = own.length - 1; i >= 0; i--) {
+      const key = own[i]!;
+      const child: Node = { value: (node.value as Record<string, unknown>)[key], key, parent: node };
+      if (key === '__proto__') {
+        const path: string[] = [];
+        for (let n: Node | undefined = child; n?.parent !== undefined; n = n.parent) path.push(n.key);
+        return path.reverse();
+      }
+      stack.push(child);
+    }
+  }
+  return undefined;
+}
+
+function keyOf(path: string[]): string {
+  return pointerToKey(`/${path.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`);
+}
+
+/** Content-Encoding as sent, or undefined when the body is as it is (absent, empty or identity). */
+function encodingOf(request: FastifyRequest): string | undefined {
+  const raw = request.headers['content-encoding'];
+  const text = (Array.isArray(raw) ? raw.join(', ') : raw ?? '').trim();
+  return text === '' || text.toLowerCase() === 'identity' ? undefined : text;
+}
+
+/** The body's value, undefined for none; a SwitchyardError (400, field `body`) for one that is not taken. */
+export function readJsonBody(request: FastifyRequest, body: string | Buffer): unknown {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  if (text.trim() === '') return undefined;
+  const label = JSON.stringify(request.headers['content-type'] ?? '');
+  // Nothing here undoes a compression: read as text, a gzip'd plan was "not JSON", which sent the
+  // sender looking for a fault in JSON that had none. A body of 16 MiB needs none.
+  const encoding = encodingOf(request);
+  if (encoding !== undefined) {
+    throw new SwitchyardError(
+      'SY_VALIDATION',
+      `body: compressed (Content-Encoding ${JSON.stringify(encoding)}), and compressed bodies are not taken here; send the JSON as it is, without Content-Encoding`,
+      { field: 'body' },
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch {
+    const f = jsonFault(text);
+    const where = `at line ${f.line}, column ${f.column}${f.expected === '' ? '' : `: expected ${f.expected}`}${f.trailingComma ? ' (a trailing comma? JSON allows none)' : ''}`;
+    throw new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${label}) ${where}; ${SEND_JSON}`, { field: 'body' });
+  }
+  const proto = protoKeyPath(value);
+  if (proto !== undefined) {
+    const key = keyOf(proto);
+    throw new SwitchyardError(
+      'SY_VALIDATION',
+      `body: key \`${key}\` is not taken: a key named __proto__ would set the prototype of the object that holds it once that object is copied, and no field of this API is named so; remove it`,
+      { field: key },
+    );
+  }
+  return value;
+}
