@@ -3,7 +3,7 @@
 // propagation, the validation run again after the switch, monitoring, rollback and audit trail.
 // No script, no external resources; every value from the report — which carries text from web
 // pages, agents and operators — is escaped.
-import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
+import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 import { bytes, duration } from './text.js';
 
 export function escapeHtml(v: unknown): string {
@@ -75,7 +75,7 @@ function findingTable(list: readonly FindingModel[]): string {
   return table(['check', 'page', 'status', 'message'], list.map((f) => [`<code>${e(f.check)}</code>`, `<code>${e(f.page ?? '')}</code>`, badge(f.status), e(f.message)]));
 }
 
-const countsLine = (c: { pass: number; warn: number; fail: number }): string => `${badge('fail')} ${e(c.fail)} failed ${badge('warn')} ${e(c.warn)} warnings ${badge('pass')} ${e(c.pass)} passed`;
+const countsLine = (c: { pass: number; warn: number; fail: number }): string => `${badge('fail')} ${e(c.fail)} failed ${badge('warn')} ${e(counted(c.warn, 'warning'))} ${badge('pass')} ${e(c.pass)} passed`;
 
 function grouped(title: string, all: readonly FindingModel[], counts?: { pass: number; warn: number; fail: number }): string {
   const by = (s: string) => all.filter((f) => f.status === s);
@@ -132,7 +132,7 @@ function validation(m: ReportModel): string {
   const v = m.validation;
   if (v === null) return '';
   const all = [...v.byStatus.fail, ...v.byStatus.warn, ...v.byStatus.pass];
-  const head = grouped(`Validation (${v.mode}, ${v.pages} pages${v.durationMs === null ? '' : `, ${duration(v.durationMs)}`})`, all, v.summary);
+  const head = grouped(`Validation (${v.mode}, ${counted(v.pages, 'page')}${v.durationMs === null ? '' : `, ${duration(v.durationMs)}`})`, all, v.summary);
   // Rows with a problem come first (model) and are marked in words as well as colour, and the
   // table opens by itself when there are any: they are what the reader came for.
   const problems = v.pageTable.filter((r) => r.problem).length;
@@ -176,11 +176,11 @@ function dns(m: ReportModel): string {
 function postSwitch(m: ReportModel): string {
   const p = m.postSwitchValidation;
   if (p === null) return '';
-  const out = [`<h2>Post-switch validation (${e(p.mode)}, ${e(p.pages)} pages${p.durationMs === null ? '' : `, ${e(duration(p.durationMs))}`})</h2>`];
+  const out = [`<h2>Post-switch validation (${e(p.mode)}, ${e(counted(p.pages, 'page'))}${p.durationMs === null ? '' : `, ${e(duration(p.durationMs))}`})</h2>`];
   const ran = [...(p.startedAt === null ? [] : [`ran at <span class="mono">${e(p.startedAt)}</span>`]), ...(p.skipped.length === 0 ? [] : [`skipped: ${p.skipped.map((x) => e(x)).join(', ')}`])];
   if (ran.length > 0) out.push(`<p class="muted">${ran.join(' · ')}</p>`);
   out.push(`<p>${countsLine(p.summary)}</p>`);
-  if (p.before !== null) out.push(`<p class="muted">before the switch${p.before.startedAt === null ? '' : ` (<span class="mono">${e(p.before.startedAt)}</span>)`}: ${e(p.before.summary.fail)} failed, ${e(p.before.summary.warn)} warnings, ${e(p.before.summary.pass)} passed</p>`);
+  if (p.before !== null) out.push(`<p class="muted">before the switch${p.before.startedAt === null ? '' : ` (<span class="mono">${e(p.before.startedAt)}</span>)`}: ${e(p.before.summary.fail)} failed, ${e(counted(p.before.summary.warn, 'warning'))}, ${e(p.before.summary.pass)} passed</p>`);
   if (p.problems.length > 0) {
     out.push(table(['check', 'page', 'status', 'message', ...(p.before === null ? [] : ['before the switch'])], p.problems.map((f) => [`<code>${e(f.check)}</code>`, `<code>${e(f.page ?? '')}</code>`, badge(f.status), e(f.message), ...(p.before === null ? [] : [e(beforeSwitch(f))])])));
   }

@@ -525,3 +525,8 @@ export function reportModel(report: unknown): ReportModel {
     audit: arr(r.audit).filter(isObj).map((a) => ({ at: str(a.at) ?? '', tokenName: str(a.tokenName) ?? '', action: str(a.action) ?? '' })),
   };
 }
+
+/** `1 warning`, `2 warnings`: a count with its noun, plural unless it is exactly one. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

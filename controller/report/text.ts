@@ -2,7 +2,7 @@
 // parity summaries, preflight and validation findings grouped by status (failures first,
 // passes only counted) and a capped page table, DNS change, propagation, the validation run
 // again after the switch, monitoring, rollback.
-import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, type FindingModel, type MonitorModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
+import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type MonitorModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
 
@@ -150,7 +150,7 @@ function validation(m: ReportModel): string[] {
   if (v === null) return [];
   const s = v.summary;
   return [
-    `Validation (${v.mode}, ${v.pages} pages${v.durationMs === null ? '' : `, ${duration(v.durationMs)}`}): ${s.fail} failed, ${s.warn} warnings, ${s.pass} passed`,
+    `Validation (${v.mode}, ${counted(v.pages, 'page')}${v.durationMs === null ? '' : `, ${duration(v.durationMs)}`}): ${s.fail} failed, ${counted(s.warn, 'warning')}, ${s.pass} passed`,
     ...findingLines(v.byStatus.fail, 'FAIL'),
     ...findingLines(v.byStatus.warn, 'WARN'),
     ...(s.pass > 0 ? [`  PASS (${s.pass}; --json lists them)`] : []),
@@ -162,12 +162,12 @@ function postSwitch(m: ReportModel): string[] {
   const p = m.postSwitchValidation;
   if (p === null) return [];
   const s = p.summary;
-  const counts = (c: typeof s): string => `${c.fail} failed, ${c.warn} warnings, ${c.pass} passed`;
+  const counts = (c: typeof s): string => `${c.fail} failed, ${counted(c.warn, 'warning')}, ${c.pass} passed`;
   const tail = (f: PostSwitchFindingModel): string => (p.before === null ? '' : `  (before the switch: ${beforeSwitch(f)})`);
   const pages = p.problemPages.slice(0, POST_SWITCH_PAGES_SHOWN).map((r) => `${oneLine(r.path, 48)} (${pageProblem(r)})`);
   const more = p.problemPages.length - pages.length;
   return [
-    `Post-switch validation (${p.mode}, ${p.pages} pages${p.durationMs === null ? '' : `, ${duration(p.durationMs)}`})${p.startedAt === null ? '' : ` at ${p.startedAt}`}: ${counts(s)}`,
+    `Post-switch validation (${p.mode}, ${counted(p.pages, 'page')}${p.durationMs === null ? '' : `, ${duration(p.durationMs)}`})${p.startedAt === null ? '' : ` at ${p.startedAt}`}: ${counts(s)}`,
     ...(p.before === null ? [] : [`  before the switch${p.before.startedAt === null ? '' : ` (${p.before.startedAt})`}: ${counts(p.before.summary)}`]),
     ...(p.skipped.length === 0 ? [] : [`  skipped: ${p.skipped.join(', ')}`]),
     ...findingLines(p.problems.filter((f) => f.status === 'fail'), 'FAIL', tail),
@@ -229,7 +229,7 @@ export function formatReportText(report: unknown): string {
   if (p.length > 0) out.push('', ...p);
   if (m.preflight.length > 0) {
     const count = (st: string) => m.preflight.filter((f) => f.status === st).length;
-    out.push('', `Preflight checks: ${count('fail')} failed, ${count('warn')} warnings, ${count('pass')} passed`);
+    out.push('', `Preflight checks: ${count('fail')} failed, ${counted(count('warn'), 'warning')}, ${count('pass')} passed`);
     out.push(...findingLines(m.preflight.filter((f) => f.status === 'fail'), 'FAIL'), ...findingLines(m.preflight.filter((f) => f.status === 'warn'), 'WARN'));
   }
   const v = validation(m);

@@ -100,8 +100,8 @@ test('text report: timeline, parity summaries, findings grouped by status with p
   assert.doesNotMatch(text, /checked\s+wp_options/);
   assert.match(text, /wp_posts: 2 of 40 chunks/);
   assert.match(text, /Assets parity uploads: equal — 1200 files, 3\.0 GiB/);
-  assert.match(text, /Preflight checks: 0 failed, 1 warnings, 0 passed/);
-  assert.match(text, /Validation \(pinned, 2 pages, 2\.3s\): 1 failed, 1 warnings, 2 passed/);
+  assert.match(text, /Preflight checks: 0 failed, 1 warning, 0 passed/);
+  assert.match(text, /Validation \(pinned, 2 pages, 2\.3s\): 1 failed, 1 warning, 2 passed/);
   const section = text.slice(text.indexOf('Validation ('));
   const fail = section.indexOf('  FAIL (1)');
   const warn = section.indexOf('  WARN (1)');
@@ -423,11 +423,11 @@ test('text report: the validation run again after the switch says when, its coun
   const report = { ...fullReport(), postSwitchValidation: postSwitchReport(), monitor: { verdict: 'rollback', errorRate: 0.2 } };
   const text = formatReportText(report);
   const lines = text.split('\n');
-  const at = lines.indexOf('Post-switch validation (dns, 2 pages, 1.2s) at 2030-01-01T00:03:00.000Z: 2 failed, 1 warnings, 1 passed');
+  const at = lines.indexOf('Post-switch validation (dns, 2 pages, 1.2s) at 2030-01-01T00:03:00.000Z: 2 failed, 1 warning, 1 passed');
   assert.ok(at > 0, text);
   assert.ok(at > lines.findIndex((l) => l.startsWith('Propagation: ')) && at < lines.findIndex((l) => l.startsWith('Monitor: ')), 'after propagation, which runs it, before the monitor');
   assert.deepEqual(lines.slice(at + 1, at + 9), [
-    '  before the switch (2030-01-01T00:00:00.000Z): 1 failed, 1 warnings, 2 passed',
+    '  before the switch (2030-01-01T00:00:00.000Z): 1 failed, 1 warning, 2 passed',
     '  skipped: assets, vitals',
     '  FAIL (2)',
     '    canonical  /about/  points to staging  (before the switch: failed)',
@@ -459,8 +459,8 @@ test('HTML report: the validation run again after the switch — when, counts be
   assert.ok(at > html.indexOf('<h2>DNS</h2>'), html);
   const section = html.slice(at);
   assert.ok(section.includes('<p class="muted">ran at <span class="mono">2030-01-01T00:03:00.000Z</span> · skipped: assets, vitals</p>'), section);
-  assert.ok(section.includes(`<p>${'<span class="badge s-fail">fail</span>'} 2 failed <span class="badge s-warn">warn</span> 1 warnings <span class="badge s-pass">pass</span> 1 passed</p>`), section);
-  assert.ok(section.includes('<p class="muted">before the switch (<span class="mono">2030-01-01T00:00:00.000Z</span>): 1 failed, 1 warnings, 2 passed</p>'), section);
+  assert.ok(section.includes(`<p>${'<span class="badge s-fail">fail</span>'} 2 failed <span class="badge s-warn">warn</span> 1 warning <span class="badge s-pass">pass</span> 1 passed</p>`), section);
+  assert.ok(section.includes('<p class="muted">before the switch (<span class="mono">2030-01-01T00:00:00.000Z</span>): 1 failed, 1 warning, 2 passed</p>'), section);
   assert.ok(section.includes('<th>message</th><th>before the switch</th>'), section);
   assert.ok(section.includes('<td><code>canonical</code></td><td><code>/about/</code></td><td><span class="badge s-fail">fail</span></td><td>points to staging</td><td>failed</td>'), section);
   assert.ok(section.includes(`<td><code>status</code></td><td><code>/</code></td><td><span class="badge s-fail">fail</span></td><td>503 where staging answers 200 ${escapeHtml(HOSTILE)}</td><td>passed</td>`), section);
