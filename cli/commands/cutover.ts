@@ -4,7 +4,7 @@ import { RestClient, clientOptionsFrom, type ClientOptions, type PatienceOptions
 import { readEvents, type SseEvent } from '../client/sse.js';
 import { STEP_NAMES } from '../../controller/cutover/states.js';
 import { addClientOptions } from './agents.js';
-import { BRIEF_RETRY } from './brief-retry.js';
+import { BRIEF_RETRY, note } from './brief-retry.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { terminalSafe } from '../terminal-safe.js';
 
@@ -210,6 +210,11 @@ const PAGE = 500;
 
 /** The newest `limit` cutovers, or every one when `limit` is undefined, following the API's `next` pages. */
 export async function listCutovers(client: RestClient, limit?: number, pageSize = PAGE, patience: PatienceOptions = { attempts: 1 }): Promise<CutoverLike[]> {
+  return (await listCutoversMore(client, limit, pageSize, patience)).cutovers;
+}
+
+/** As listCutovers, and whether older cutovers are left beyond `limit` (the API gives no count, only a next page). */
+export async function listCutoversMore(client: RestClient, limit?: number, pageSize = PAGE, patience: PatienceOptions = { attempts: 1 }): Promise<{ cutovers: CutoverLike[]; more: boolean }> {
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new SwitchyardError('SY_VALIDATION', `--limit: must be a whole number of at least 1, not ${String(limit)}`, { field: 'limit' });
   const found: CutoverLike[] = [];
   const per = Math.min(limit ?? pageSize, pageSize);
@@ -223,7 +228,8 @@ export async function listCutovers(client: RestClient, limit?: number, pageSize 
     const cursor = page.nextCursor;
     next = typeof cursor !== 'string' || cursor === '' || page.cutovers.length === 0 ? null : `/v1/cutovers?limit=${per}&cursor=${encodeURIComponent(cursor)}`;
   }
-  return limit === undefined ? found : found.slice(0, limit);
+  if (limit === undefined) return { cutovers: found, more: false };
+  return { cutovers: found.slice(0, limit), more: found.length > limit || next !== null };
 }
 
 export function registerCutoverCommand(program: Command): void {
@@ -266,8 +272,12 @@ export function registerCutoverCommand(program: Command): void {
   addClientOptions(
     cutover.command('list').description('cutovers, newest first').option('--limit <n>', 'how many (default 50)').option('--all', 'every cutover, page after page'),
   ).action(async (o: Flags & { limit?: string; all?: boolean }) => {
-    const cutovers = await listCutovers(new RestClient(clientOptionsFrom(o)), o.all === true ? undefined : countOption('--limit', o.limit ?? '50'), PAGE, BRIEF_RETRY);
-    out(o.json ? JSON.stringify({ cutovers }, null, 2) : cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));
+    const limit = o.all === true ? undefined : countOption('--limit', o.limit ?? '50');
+    const { cutovers, more } = await listCutoversMore(new RestClient(clientOptionsFrom(o)), limit, PAGE, BRIEF_RETRY);
+    out(o.json ? JSON.stringify({ cutovers, more }, null, 2) : cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));
+    // On stderr: stdout stays one cutover a line for scripts. Without it `--limit 3` read as if
+    // there were only three. The API counts nothing, so the note says how to see them, not how many.
+    if (more && limit !== undefined) note(`${limit === 1 ? 'this is the newest cutover' : `these are the newest ${limit} cutovers`}; older ones exist: --limit ${limit * 2} for more, or --all for every one`);
   });
 
   addClientOptions(cutover.command('watch <id>').description('live progress from the event stream until the cutover rests')).action(async (id: string, o: Flags) => {
