@@ -135,7 +135,7 @@ const isMissing = (e: ValueError): boolean => e.value === undefined && /required
  * The other keys missing beside `first` under the same parent, in schema order: an empty plan is
  * told every key it lacks at once, not one per attempt.
  */
-function missingBeside(first: ValueError, errors: readonly ValueError[]): string[] {
+function missingBeside(first: ValueError, errors: readonly ValueError[], asPointers = false): string[] {
   if (!isMissing(first)) return [];
   const parent = parentOf(first.path);
   const seen = new Set([first.path]);
@@ -143,7 +143,31 @@ function missingBeside(first: ValueError, errors: readonly ValueError[]): string
   for (const e of errors) {
     if (!isMissing(e) || parentOf(e.path) !== parent || seen.has(e.path)) continue;
     seen.add(e.path);
-    out.push(pointerToKey(e.path));
+    out.push(asPointers ? e.path : pointerToKey(e.path));
+  }
+  return out;
+}
+
+/** Other findings named in the message after the first; every one is in `details.problems` up to MAX_PROBLEMS. */
+const ALSO_SHOWN = 10;
+const MAX_PROBLEMS = 100;
+
+/**
+ * The findings at keys other than those already said (`said`: pointers), one per key, in the
+ * schema's order: a plan with three values of the wrong type is told all three at once, not one
+ * per attempt. A missing key that a typo beside it explains is left to the typo's own finding.
+ */
+function elsewhere(errors: readonly ValueError[], said: readonly string[]): Array<{ key: string; why: string }> {
+  const seen = new Set(said);
+  const out: Array<{ key: string; why: string }> = [];
+  for (const e of errors) {
+    if (seen.has(e.path)) continue;
+    seen.add(e.path);
+    if (typoBehind(e, errors) !== undefined) continue;
+    const sharp = sharpen(e);
+    if (sharp.path !== e.path && seen.has(sharp.path)) continue;
+    seen.add(sharp.path);
+    out.push(describe(sharp));
   }
   return out;
 }
@@ -194,7 +218,17 @@ export function validate<S extends TSchema>(schema: S, data: unknown, what: stri
     const shown = typoBehind(deepest, errors) ?? deepest;
     const { key, why } = describe(shown);
     const others = shown === deepest ? missingBeside(deepest, errors) : [];
-    throw new SwitchyardError(code, `${what}: key ${key}: ${why}${others.length === 0 ? '' : `; missing too: ${others.join(', ')}`}`, { field: key });
+    const more = elsewhere(errors, [shown.path, deepest.path, ...(shown === deepest ? missingBeside(deepest, errors, true) : [])]);
+    const problems = [{ field: key, detail: why }, ...more.map((m) => ({ field: m.key, detail: m.why }))];
+    const also = more.slice(0, ALSO_SHOWN).map((m) => `key ${m.key}: ${m.why}`);
+    const beyond = more.length - also.length;
+    throw new SwitchyardError(
+      code,
+      `${what}: key ${key}: ${why}${others.length === 0 ? '' : `; missing too: ${others.join(', ')}`}` +
+        `${also.length === 0 ? '' : `; also ${also.join('; ')}${beyond > 0 ? `; and ${beyond} more` : ''}`}`,
+      // `field` stays the first key, as before; `details.problems` has every one, the first included.
+      { field: key, ...(more.length === 0 ? {} : { details: { problems: problems.slice(0, MAX_PROBLEMS) } }) },
+    );
   }
   return withDefaults as Static<S>;
 }

@@ -281,3 +281,20 @@ test('a .json plan file must be JSON: a trailing comma is refused naming the fil
   writeFileSync(yaml, trailing);
   assert.equal(loadPlanFile(yaml).site, 'example.com');
 });
+
+test('a plan with several values of the wrong type is told every one, each by its key; the first stays the problem field', () => {
+  const input = planInput();
+  (input.dns as Record<string, unknown>).ttl = 'sixty';
+  (input.checks as Record<string, unknown>).pages = '/';
+  input.fallbackHours = 'a day';
+  const err = refusal(input);
+  assert.equal(err.field, 'dns.ttl', 'the first, as before');
+  assert.match(err.message, /^plan: key dns\.ttl: expected integer \(got "sixty"\); also key checks\.pages: expected array \(got "\/"\); key fallbackHours: expected number \(got "a day"\)$/);
+  assert.deepEqual((err.details as { problems: Array<{ field: string }> }).problems.map((p) => p.field), ['dns.ttl', 'checks.pages', 'fallbackHours']);
+  // One wrong value alone reads as it did, with no list.
+  const one = planInput();
+  (one.dns as Record<string, unknown>).ttl = 'sixty';
+  const single = refusal(one);
+  assert.equal(single.message, 'plan: key dns.ttl: expected integer (got "sixty")');
+  assert.equal(single.details, undefined);
+});
