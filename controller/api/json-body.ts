@@ -22,13 +22,14 @@ export function protoKeyPath(value: unknown): string[] | undefined {
     const own = Object.keys(node.value);
     for (let i = own.length - 1; i >= 0; i--) {
       const key = own[i]!;
-      const child: Node = { value: (node.value as Record<string, unknown>)[key], key, parent: node };
+      const child: unknown = (node.value as Record<string, unknown>)[key];
       if (key === '__proto__') {
-        const path: string[] = [];
-        for (let n: Node | undefined = child; n?.parent !== undefined; n = n.parent) path.push(n.key);
+        const path: string[] = [key];
+        for (let n: Node | undefined = node; n?.parent !== undefined; n = n.parent) path.push(n.key);
         return path.reverse();
       }
-      stack.push(child);
+      // Only what can hold keys: a 16 MiB plan's redirect rows are mostly strings.
+      if (child !== null && typeof child === 'object') stack.push({ value: child, key, parent: node });
     }
   }
   return undefined;
@@ -68,7 +69,8 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
     const where = `at line ${f.line}, column ${f.column}${f.expected === '' ? '' : `: expected ${f.expected}`}${f.trailingComma ? ' (a trailing comma? JSON allows none)' : ''}`;
     throw new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${label}) ${where}; ${SEND_JSON}`, { field: 'body' });
   }
-  const proto = protoKeyPath(value);
+  // The key can only be spelled with the word itself or a \u escape: most bodies need no walk.
+  const proto = text.includes('__proto__') || text.includes('\\u') ? protoKeyPath(value) : undefined;
   if (proto !== undefined) {
     const key = keyOf(proto);
     throw new SwitchyardError(

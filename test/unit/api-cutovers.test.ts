@@ -1233,6 +1233,8 @@ test('a JSON body with a __proto__ key is refused naming the key and why, not as
     [json, '{"reason":"x","__proto__":{"admin":true}}', '__proto__'],
     [{ ...op, 'content-type': 'text/plain' }, '{"__proto__":{}}', '__proto__'],
     [json, '{"reason":"x","more":[{"__proto__":1}]}', 'more[0].__proto__'],
+    // Spelled with an escape, it is the same key once parsed.
+    [json, '{"\\u005f_proto__":{}}', '__proto__'],
   ] as const) {
     const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers, payload });
     assert.equal(res.statusCode, 400, res.body);
