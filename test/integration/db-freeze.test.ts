@@ -1,7 +1,7 @@
 // The write freeze against a real server when something goes wrong: a lock that cannot set
 // read_only leaves staging as it was (no maintenance page left up, nothing recorded), two locks
 // at once record what staging had before either, and a flag file that cannot be written is named.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,15 +10,21 @@ import { withMariaDb } from '../helpers/mariadb.js';
 import { lockWrites, MemoryFreezeStore, unlockWrites } from '../../agent/db/freeze.js';
 import type { DbTarget } from '../../agent/db/connect.js';
 
-test('write freeze: a lock that fails undoes itself, concurrent locks keep the true prior state, a bad flag path is named', async (t) => {
+/** A staging MariaDB on 127.0.0.2, a temp dir for the maintenance flag, and a reader of read_only. */
+async function freezeStaging(t: TestContext, prefix: string) {
   const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
   const root = await db.rootConnection();
   t.after(() => root.end());
-  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const flagFile = join(dir, '.maintenance');
   const readOnly = async () => Number(((await root.query('SELECT @@GLOBAL.read_only AS v')) as unknown as [[{ v: number }]])[0][0].v);
   const admin: DbTarget = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
+  return { db, root, dir, flagFile, readOnly, admin };
+}
+
+test('write freeze: a lock that fails undoes itself, concurrent locks keep the true prior state, a bad flag path is named', async (t) => {
+  const { db, root, dir, flagFile, readOnly, admin } = await freezeStaging(t, 'sy-freeze-');
 
   // An agent user without READ_ONLY ADMIN: the lock fails, and leaves no flag and no record.
   await root.query("CREATE USER 'weak'@'%' IDENTIFIED BY 'weakpw'");
@@ -69,15 +75,8 @@ test('write freeze: a lock that fails undoes itself, concurrent locks keep the t
 });
 
 test("write freeze ownership: a cutover locking a staging a finished one left frozen records it frozen, its unlock leaves it so, and another cutover's unlock restores nothing", async (t) => {
-  const db = await withMariaDb(t, { host: '127.0.0.2', databases: ['shop'] });
-  const root = await db.rootConnection();
-  t.after(() => root.end());
-  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-owner-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const flagFile = join(dir, '.maintenance');
+  const { root, flagFile, readOnly, admin } = await freezeStaging(t, 'sy-freeze-owner-');
   const m = { flagFile, content: 'MAINT' };
-  const readOnly = async () => Number(((await root.query('SELECT @@GLOBAL.read_only AS v')) as unknown as [[{ v: number }]])[0][0].v);
-  const admin: DbTarget = { host: db.host, port: db.port, user: db.admin.user, password: db.admin.password };
   const store = new MemoryFreezeStore();
 
   // Cutover A locks a live staging and is released: staging stays frozen, A's record (OFF) stays.
