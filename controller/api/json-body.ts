@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../shared/errors.js';
 import { jsonFault } from '../../shared/config/json-error.js';
-import { pointerToKey } from '../../shared/config/load.js';
+import { MAX_NESTING, pointerToKey } from '../../shared/config/load.js';
 
 const SEND_JSON = "send JSON with -H 'Content-Type: application/json', or no body";
 
@@ -72,6 +72,16 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
   // The key can only be spelled with the word itself or a \u escape: most bodies need no walk.
   const proto = text.includes('__proto__') || text.includes('\\u') ? protoKeyPath(value) : undefined;
   if (proto !== undefined) {
+    // Deeper than any field nests, the path is named by where it starts, as a plan nested too deep
+    // is (validate): whole, a 16 MiB body's path ran to megabytes in the answer, its field and the log.
+    if (proto.length - 1 > MAX_NESTING) {
+      const start = keyOf(proto.slice(0, 3));
+      throw new SwitchyardError(
+        'SY_VALIDATION',
+        `body: key ${start}: nested more than ${MAX_NESTING} levels deep (${keyOf(proto.slice(0, 6))}…, a key named __proto__ ${proto.length - 1} levels down); no field of this API nests that far`,
+        { field: start },
+      );
+    }
     const key = keyOf(proto);
     throw new SwitchyardError(
       'SY_VALIDATION',

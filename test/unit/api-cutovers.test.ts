@@ -824,6 +824,28 @@ test('a plan body nested far too deep is a 400 naming the key it starts at, not 
   assert.equal(ok.statusCode, 201, ok.body.slice(0, 300));
 });
 
+test('a __proto__ key at the bottom of a body nested far too deep is named by where the nesting starts, not by a path 100,000 keys long', async (t) => {
+  const { app } = await harness(t);
+  const plan = planInput() as { checks: Record<string, unknown> };
+  const brackets = 100_000;
+  const deep = JSON.stringify({ ...plan, checks: { ...plan.checks, pages: '@' } }).replace('"@"', `${'['.repeat(brackets)}{"__proto__":1}${']'.repeat(brackets)}`);
+  for (const contentType of ['application/json', 'application/x-www-form-urlencoded']) {
+    const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': contentType }, payload: deep });
+    assert.equal(res.statusCode, 400, `${contentType}: ${res.body.slice(0, 300)}`);
+    // The answer (and the log line with its field and detail) stayed small: the whole path was 300 KB of `[0]`.
+    assert.ok(res.body.length < 1000, `${contentType}: a problem of ${res.body.length} bytes`);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.equal(problem.code, 'SY_VALIDATION');
+    assert.equal(problem.field, 'checks.pages[0]');
+    assert.match(problem.detail, /^body: key checks\.pages\[0\]: nested more than 64 levels deep \(checks\.pages\[0\]\[0\]\[0\]\[0\]…, a key named __proto__ 100002 levels down\)/);
+  }
+  // Within the depth any field nests, the key is named whole, as before.
+  const shallow = JSON.stringify({ ...plan, checks: { ...plan.checks, pages: '@' } }).replace('"@"', '[[{"__proto__":1}]]');
+  const named = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: shallow });
+  assert.equal(named.statusCode, 400, named.body.slice(0, 300));
+  assert.equal((named.json() as { field: string }).field, 'checks.pages[0][0].__proto__');
+});
+
 interface Expected {
   /** The server answered 100 Continue (the body was sent only then). */
   continued: boolean;
