@@ -7,6 +7,7 @@ import { addClientOptions } from './agents.js';
 import { BRIEF_RETRY, note } from './brief-retry.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { terminalSafe } from '../terminal-safe.js';
+import { stagingLeftFrozen } from '../../shared/staging-left-frozen.js';
 
 interface StepLike {
   name: string;
@@ -23,7 +24,7 @@ interface CutoverLike {
   running?: boolean;
   steps: StepLike[];
   error?: { code: string; message: string; step?: string } | null;
-  rollback?: { state: string; reason: string; parts: Array<{ name: string; state: string }> } | null;
+  rollback?: { state: string; reason: string; parts: Array<{ name: string; state: string; detail?: unknown }> } | null;
   fallbackUntil?: string | null;
   /** What the controller found wrong outside any step since it started (absent from older controllers). */
   warnings?: Array<{ message: string }>;
@@ -88,7 +89,11 @@ export function formatCutover(c: CutoverLike, now = Date.now()): string {
   });
   if (c.error) lines.push(`error: ${c.error.code}: ${c.error.message}`);
   for (const w of c.warnings ?? []) lines.push(`⚠ ${w.message}`);
-  if (c.rollback) lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ')}`);
+  if (c.rollback) {
+    lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ')}`);
+    const frozen = stagingLeftFrozen(c.rollback.parts);
+    if (frozen !== undefined) lines.push(`  ${frozen}`);
+  }
   const fallback = fallbackLine(c, now);
   if (fallback !== undefined) lines.push(fallback);
   return lines.join('\n');

@@ -239,6 +239,7 @@ export function renderReportHtml(report: unknown): string {
   if (m.rollback !== null) {
     const r = m.rollback;
     body.push(`<h2>Rollback ${badge(r.state === 'done' ? 'succeeded' : r.state)}</h2><p>${r.automatic ? 'automatic: ' : ''}${e(r.reason)}</p>${table(['part', 'state'], r.parts.map((p) => [e(p.name), badge(p.state)]))}`);
+    if (r.stagingLeftFrozen !== null) body.push(`<p>${e(r.stagingLeftFrozen)}</p>`);
     if (r.servedCopy !== null) {
       body.push(`<p>Live copy kept in <span class="mono">${e(r.servedCopy.schema)}</span>: it holds what production took after the switch; reconcile, then drop it by hand.</p>${r.servedCopy.tables.length === 0 ? '' : table(['table', 'rows'], r.servedCopy.tables.map((x) => [`<span class="mono">${e(x.table)}</span>`, e(String(x.rows ?? '?'))]), [1])}${r.servedCopy.tablesLeftOff > 0 ? `<p>and ${r.servedCopy.tablesLeftOff} more tables, not listed.</p>` : ''}`);
     }

@@ -5,6 +5,8 @@
 // tolerates sections a step did not write (null) or wrote in a shape this build does not know
 // (shown as raw JSON rather than dropped).
 
+import { stagingLeftFrozen } from '../../shared/staging-left-frozen.js';
+
 type Json = Record<string, unknown>;
 
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -166,6 +168,8 @@ export interface ReportModel {
     parts: Array<{ name: string; state: string }>;
     /** Where the database part kept the copy production served after the switch, for the operator to reconcile. */
     servedCopy: { schema: string; tables: Array<{ table: string; rows: number | null }>; /** Tables the agent did not list (a retry's answer is bounded). */ tablesLeftOff: number } | null;
+    /** What the rollback left frozen on staging (a freeze its lock took over, or another cutover's), else null. */
+    stagingLeftFrozen: string | null;
   } | null;
   audit: Array<{ at: string; tokenName: string; action: string }>;
 }
@@ -521,6 +525,7 @@ export function reportModel(report: unknown): ReportModel {
             automatic: rb.automatic === true,
             parts: arr(rb.parts).filter(isObj).map((p) => ({ name: str(p.name) ?? '?', state: str(p.state) ?? '?' })),
             servedCopy: servedCopy(rb.parts),
+            stagingLeftFrozen: stagingLeftFrozen(rb.parts) ?? null,
           },
     audit: arr(r.audit).filter(isObj).map((a) => ({ at: str(a.at) ?? '', tokenName: str(a.tokenName) ?? '', action: str(a.action) ?? '' })),
   };

@@ -251,6 +251,7 @@ export function formatReportText(report: unknown): string {
   if (m.rollback !== null) {
     const r = m.rollback;
     out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);
+    if (r.stagingLeftFrozen !== null) out.push(`  ${r.stagingLeftFrozen}`);
     if (r.servedCopy !== null) {
       out.push(`  live copy kept in ${r.servedCopy.schema} (rows production took after the switch are there)${r.servedCopy.tables.length === 0 ? '' : `: ${[...r.servedCopy.tables.map((x) => `${x.table} ${x.rows ?? '?'} rows`), ...(r.servedCopy.tablesLeftOff > 0 ? [`and ${r.servedCopy.tablesLeftOff} more tables`] : [])].join(', ')}`} — reconcile, then drop it by hand`);
     }

@@ -49,3 +49,18 @@ test('a cutover no step of which has run yet has no duration column', () => {
   const fresh = { ...cutover, state: 'planned', steps: [step('preflight', 'pending', null, null), step('presync', 'pending', null, null)] };
   assert.deepEqual(formatCutover(fresh).split('\n').slice(1), ['    preflight  pending', '    presync    pending']);
 });
+
+test('a rollback that left staging frozen says so under its parts; one that unfroze it does not', () => {
+  const restored = { readOnly: true, superReadOnly: '', flagFile: '/srv/staging/.maintenance', flagFileExisted: true, noDatabase: false };
+  const rolledBack = (detail: Record<string, unknown>) => ({
+    ...cutover,
+    state: 'rolled_back',
+    rollback: { state: 'done', reason: 'requested by ops', parts: [{ name: 'dns', state: 'done' }, { name: 'unlock-staging', state: 'done', detail }] },
+  });
+  const lines = formatCutover(rolledBack({ agent: 'staging-1', wasLocked: true, restored })).split('\n');
+  const at = lines.findIndex((l) => l.startsWith('rollback: done'));
+  assert.ok(at >= 0, lines.join('\n'));
+  assert.match(lines[at + 1] ?? '', /^ {2}staging left as its lock found it, still frozen: read_only=ON, maintenance flag \/srv\/staging\/\.maintenance up/);
+  assert.match(formatCutover(rolledBack({ agent: 'staging-1', wasLocked: false, heldBy: 'co_other' })), /staging left frozen: the freeze is cutover co_other's/);
+  assert.doesNotMatch(formatCutover(rolledBack({ agent: 'staging-1', wasLocked: true, restored: { ...restored, readOnly: false, flagFileExisted: false } })), /frozen/);
+});

@@ -216,6 +216,28 @@ test('a rollback that kept the live copy: text and HTML reports say where it is 
   assert.doesNotMatch(formatReportText(report), /live copy kept/);
 });
 
+test('a rollback that left staging frozen (a freeze its lock took over, or another cutover\'s) says so in the text and HTML reports, not only unlock-staging=done', () => {
+  const report = fullReport();
+  const restored = { readOnly: true, superReadOnly: '', flagFile: '/srv/staging/.maintenance', flagFileExisted: true, noDatabase: false };
+  const rollback = {
+    state: 'done',
+    reason: 'requested by ops',
+    automatic: false,
+    parts: [{ name: 'unlock-staging', state: 'done', detail: { agent: 'staging-1', wasLocked: true, restored } as Record<string, unknown> }],
+  };
+  report.cutover = { ...(report.cutover as object), state: 'rolled_back', rollback };
+  assert.match(formatReportText(report), /unlock-staging=done\n {2}staging left as its lock found it, still frozen: read_only=ON, maintenance flag \/srv\/staging\/\.maintenance up/);
+  assert.ok(renderReportHtml(report).includes('staging left as its lock found it, still frozen: read_only=ON'));
+
+  rollback.parts[0]!.detail = { agent: 'staging-1', wasLocked: false, heldBy: 'co_other', note: 'x' };
+  assert.match(formatReportText(report), /staging left frozen: the freeze is cutover co_other's, not this one's/);
+
+  // Staging put back to taking writes: nothing more is said.
+  rollback.parts[0]!.detail = { agent: 'staging-1', wasLocked: true, restored: { ...restored, readOnly: false, flagFileExisted: false } };
+  assert.doesNotMatch(formatReportText(report), /left (as|frozen)/);
+  assert.ok(!renderReportHtml(report).includes('still frozen'));
+});
+
 test("HTML report's page table: a locked staging's row shows the record compared with and sets the maintenance page apart; a row from an older report shows its status as before", () => {
   const v = validationReport();
   v.pageTable = [
