@@ -117,7 +117,9 @@ function interruptedMessage(id: string, step: StepName, idempotent: boolean): st
 function notReleasable(id: string, state: CutoverState): string {
   switch (state) {
     case 'rolled_back':
-      return 'it was rolled back, so staging is the site again and there is no fallback window to end';
+      // Not "staging is the site again": a cutover that took over a released cutover's freeze
+      // found DNS on production and staging frozen, and its rollback leaves them so.
+      return `it was rolled back, so there is no fallback window to end; its rollback put DNS and staging back as this cutover found them (GET /v1/cutovers/${id} shows how)`;
     case 'rolling_back':
     case 'rollback_failed':
       return `a rollback of it was asked for, so there is no fallback window to end; finish it (POST /v1/cutovers/${id}/rollback)`;

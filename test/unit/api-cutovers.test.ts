@@ -521,6 +521,20 @@ test('the report says when the fallback window ended and how (fallback.ended, fa
   assert.deepEqual([fb.open, fb.ended], [false, { by: 'rollback', at: rolledBackAt }]);
 });
 
+test('release of a rolled-back cutover is 409 saying the rollback put things back as the cutover found them, not that staging is the site again (a cutover that took over a released freeze leaves DNS on production)', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'fallback' } });
+  await engine.idle(id);
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: op })).statusCode, 202);
+  await engine.idle(id);
+  const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
+  assert.equal(res.statusCode, 409, res.body);
+  const detail = (res.json() as { detail: string }).detail;
+  assert.doesNotMatch(detail, /staging is the site again/);
+  assert.match(detail, new RegExp(`rolled_back: it was rolled back, so there is no fallback window to end; its rollback put DNS and staging back as this cutover found them \\(GET /v1/cutovers/${id} shows how\\)`));
+});
+
 test('release again after it completed answers 200 with the cutover as it is, audited as already released', async (t) => {
   const { app, engine } = await harness(t);
   const id = await create(app);
