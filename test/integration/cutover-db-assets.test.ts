@@ -880,3 +880,30 @@ test("a cutover after a released one finds staging frozen and its rollback leave
   assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays read_only as B found it');
   assert.equal(readFileSync(env.flagFile, 'utf8'), FLAG_CONTENT, 'the maintenance flag stays up');
 });
+
+test('a cutover after a released one whose freeze a person undid by hand is told staging was not frozen, and its rollback puts it back writable', async (t) => {
+  const env = await setup(t);
+  const a = env.engine.create(env.plan(), 'tester');
+  const fallback = await advance(env, a.id, 'fallback');
+  assert.equal(fallback.state, 'fallback', JSON.stringify(fallback.error));
+  assert.equal(env.engine.release(a.id, 'tester').state, 'completed');
+  await env.engine.idle(a.id);
+  // Days later a person opens staging again by hand; the agent still holds A's record.
+  await env.stagingRoot.query('SET GLOBAL read_only = OFF');
+  rmSync(env.flagFile);
+
+  const b = env.engine.create(env.plan(), 'tester');
+  const locked = await advance(env, b.id, 'lock');
+  const bLock = step(locked, 'lock');
+  assert.equal(bLock.state, 'succeeded', JSON.stringify(bLock));
+  assert.equal(evidence(locked, 'lock').tookOverFrom, a.id);
+  const summary = String(bLock.result?.summary);
+  assert.doesNotMatch(summary, /still frozen|leaves it so/, summary);
+  assert.match(summary, new RegExp(`record of cutover ${a.id}'s freeze, which is over, but staging was no longer frozen \\(read_only=OFF, no maintenance flag`));
+  assert.equal(await readOnly(env.stagingRoot), 1, "B's own lock froze staging");
+
+  const rolled = await env.engine.rollback(b.id, 'test rollback', 'tester').done;
+  assert.equal(rolled.state, 'rolled_back', JSON.stringify(rolled.error));
+  assert.equal(await readOnly(env.stagingRoot), 0, 'writable again, as B found it');
+  assert.equal(existsSync(env.flagFile), false);
+});

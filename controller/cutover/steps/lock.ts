@@ -128,6 +128,23 @@ function whyNotOver(store: CutoverStore, owner: string, lockedAt: string): strin
   return undefined;
 }
 
+/**
+ * The lock summary's words for a freeze taken over from a finished cutover, from staging as the
+ * agent found it. The agent keeps a released cutover's record however staging changed since: a
+ * person who unfroze staging by hand left the record behind, and "still frozen … a rollback
+ * leaves it so" beside "read_only=ON (was OFF)" told the opposite of what the rollback then does
+ * (put back what was found: writable).
+ */
+export function tookOverNote(owner: string, found: Pick<FreezeEvidence, 'readOnly' | 'flagFile' | 'flagFileExisted' | 'noDatabase'>): string {
+  const db = found.noDatabase !== true;
+  const flag = found.flagFile !== '';
+  const frozen = [db && found.readOnly ? 'read_only=ON' : undefined, flag && found.flagFileExisted ? 'maintenance flag up' : undefined].filter((x) => x !== undefined);
+  const thawed = [db && !found.readOnly ? 'read_only=OFF' : undefined, flag && !found.flagFileExisted ? 'no maintenance flag' : undefined].filter((x) => x !== undefined);
+  if (thawed.length === 0) return `; staging was still frozen by cutover ${owner}, which is over: recorded as found (frozen), and a rollback leaves it so`;
+  if (frozen.length === 0) return `; the agent still held the record of cutover ${owner}'s freeze, which is over, but staging was no longer frozen (${thawed.join(', ')}; undone by hand since?): recorded as found, and a rollback puts it back so`;
+  return `; staging was still partly frozen by cutover ${owner}, which is over (${[...frozen, ...thawed].join(', ')}): recorded as found, and a rollback puts it back so`;
+}
+
 export function lockExecutor(deps: DataStepDeps): StepExecutor {
   return {
     idempotent: false,
@@ -178,7 +195,7 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       const held = res.already_locked
         ? '; the agent was already locked and kept its first record'
         : res.took_over_from !== ''
-          ? `; staging was still frozen by cutover ${res.took_over_from}, which is over: recorded as found (frozen), and a rollback leaves it so`
+          ? tookOverNote(res.took_over_from, prior)
           : '';
       return {
         summary: `staging writes frozen: ${flag}, ${ro}${held}; ${pages.note}`,
