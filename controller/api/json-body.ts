@@ -48,7 +48,11 @@ function encodingOf(request: FastifyRequest): string | undefined {
 
 /** The body's value, undefined for none; a SwitchyardError (400, field `body`) for one that is not taken. */
 export function readJsonBody(request: FastifyRequest, body: string | Buffer): unknown {
-  const text = typeof body === 'string' ? body : body.toString('utf8');
+  const raw = typeof body === 'string' ? body : body.toString('utf8');
+  // A UTF-8 byte order mark, as Notepad or PowerShell's Out-File writes a plan.json: RFC 8259
+  // lets a parser ignore it, and `--plan FILE` already does; refused, it was "not JSON at line 1,
+  // column 1" for a file that reads as JSON in every editor.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   if (text.trim() === '') return undefined;
   const label = JSON.stringify(request.headers['content-type'] ?? '');
   // Nothing here undoes a compression: read as text, a gzip'd plan was "not JSON", which sent the
@@ -65,6 +69,11 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
   try {
     value = JSON.parse(text) as unknown;
   } catch {
+    // gzip's magic bytes (1f 8b; 8b is no UTF-8 on its own, so decoded as U+FFFD): a compressed
+    // file sent without Content-Encoding (curl --data-binary @plan.json.gz).
+    if (text.charCodeAt(0) === 0x1f && (text.charCodeAt(1) === 0xfffd || text.charCodeAt(1) === 0x8b)) {
+      throw new SwitchyardError('SY_VALIDATION', `body: gzip data, not JSON (it starts with gzip's bytes 1f 8b), and compressed bodies are not taken here; send the JSON as it is (gunzip it first)`, { field: 'body' });
+    }
     const f = jsonFault(text);
     const where = `at line ${f.line}, column ${f.column}${f.expected === '' ? '' : `: expected ${f.expected}`}${f.trailingComma ? ' (a trailing comma? JSON allows none)' : ''}`;
     throw new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${label}) ${where}; ${SEND_JSON}`, { field: 'body' });

@@ -1315,6 +1315,29 @@ test('a compressed body (Content-Encoding: gzip) is a 400 saying compressed bodi
   await engine.idle(id);
 });
 
+test('a body with a UTF-8 byte order mark is read as the JSON after it, as --plan FILE reads one; gzip bytes sent without Content-Encoding are named as gzip, not "not JSON at column 1"', async (t) => {
+  const { app, engine } = await harness(t);
+  const json = { ...op, 'content-type': 'application/json' };
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: json, payload: Buffer.concat([bom, Buffer.from(JSON.stringify(planInput()))]) });
+  assert.equal(created.statusCode, 201, created.body.slice(0, 300));
+  const id = (created.json() as { id: string }).id;
+  const rolled = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: json, payload: Buffer.concat([bom, Buffer.from('{"reason":"with a BOM"}')]) });
+  assert.equal(rolled.statusCode, 202, rolled.body.slice(0, 300));
+  assert.equal((rolled.json() as { rollback: { reason: string } }).rollback.reason, 'with a BOM');
+  await engine.idle(id);
+  // A body of a BOM alone is no body, as an empty one is.
+  const bare = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: json, payload: bom });
+  assert.equal((bare.json() as { field: string }).field, 'site', bare.body.slice(0, 300));
+
+  const { gzipSync } = await import('node:zlib');
+  const gz = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: json, payload: gzipSync(JSON.stringify(planInput())) });
+  assert.equal(gz.statusCode, 400);
+  const problem = gz.json() as { field: string; detail: string };
+  assert.equal(problem.field, 'body');
+  assert.match(problem.detail, /^body: gzip data, not JSON \(it starts with gzip's bytes 1f 8b\), and compressed bodies are not taken here; send the JSON as it is/);
+});
+
 test('a body labelled text/plain is JSON like any other label: a plan and a reason are read, an empty one is no body', async (t) => {
   const { app, engine } = await harness(t);
   const plain = { ...op, 'content-type': 'text/plain' };
