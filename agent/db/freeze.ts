@@ -30,6 +30,17 @@ export interface FreezeState {
    * controller older than the field, or before it. Only that cutover's unlock restores it.
    */
   owner?: string;
+  /**
+   * When staging was really frozen, where that is before lockedAt: a lock that took over a
+   * finished cutover's standing freeze records the time of that freeze (absent: lockedAt). Not
+   * on the wire; lockedAt still names this record (finishedLock, released).
+   */
+  frozenSince?: string;
+}
+
+/** When staging's freeze began: the freeze a take-over found standing, else this record's lock. */
+export function frozenSince(s: FreezeState): string {
+  return s.frozenSince ?? s.lockedAt;
 }
 
 export interface FreezeStore {
@@ -214,6 +225,17 @@ export function lockWrites(target: DbTarget | undefined, m: Maintenance | undefi
 
 const owned = (s: FreezeState, opts: LockOptions): FreezeState => (opts.cutoverId === undefined || opts.cutoverId === '' ? s : { ...s, owner: opts.cutoverId });
 
+/**
+ * A record taking over `takeOver` keeps when that freeze began if staging was still frozen as it
+ * left it: the flag up (a flag-only lock), or read_only on after a freeze that set it. A freeze
+ * found undone is this lock's, from now. Without this, frozenSince said the take-over's time.
+ */
+function keepSince(prior: FreezeState, takeOver: FreezeState | undefined): FreezeState {
+  if (takeOver === undefined) return prior;
+  const stillFrozen = prior.noDatabase === true ? prior.flagFileExisted : takeOver.noDatabase !== true && prior.readOnly;
+  return stillFrozen ? { ...prior, frozenSince: frozenSince(takeOver) } : prior;
+}
+
 async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined, store: FreezeStore, opts: LockOptions): Promise<LockResult> {
   const { recorded, takeOver } = heldRecord(store, opts);
   // A failed take-over leaves the freeze standing as it was, and its owner's record with it.
@@ -223,7 +245,7 @@ async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined,
     if (recorded !== undefined && recorded.noDatabase !== true) {
       throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen with read_only on its database, and this lock asks for the maintenance flag alone; unlock first, then lock again', { field: 'flag_only' });
     }
-    const prior = recorded ?? owned({ readOnly: false, superReadOnly: '', noDatabase: true, ...flagPrior(m) }, opts);
+    const prior = recorded ?? keepSince(owned({ readOnly: false, superReadOnly: '', noDatabase: true, ...flagPrior(m) }, opts), takeOver);
     if (recorded === undefined) store.set(prior);
     try {
       if (m !== undefined) writeAtomic(m.flagFile, m.content);
@@ -238,7 +260,7 @@ async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined,
   if (recorded?.noDatabase === true) throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen by its maintenance flag alone (database: was not configured then, or that lock asked for the flag only); unlock first, then lock again', { field: 'database' });
   const conn = await connect(target);
   try {
-    const prior = recorded ?? owned(await readPrior(conn, m), opts);
+    const prior = recorded ?? keepSince(owned(await readPrior(conn, m), opts), takeOver);
     if (recorded === undefined) store.set(prior);
     try {
       if (m !== undefined) writeAtomic(m.flagFile, m.content);

@@ -21,7 +21,7 @@ import { GrpcSourcePeer, type SourcePeer } from './peer.js';
 import { pullDatabase } from './pull.js';
 import { compareDatabases, type ParityReport } from './compare.js';
 import { ChunkCache } from './chunk-cache.js';
-import { lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
+import { frozenSince, lockWrites, unlockWrites, MemoryFreezeStore, SqliteFreezeStore, type FreezeState, type FreezeStore } from './freeze.js';
 import { forgetRolledBack, rollbackSwap, releaseKept } from './swap.js';
 import { ServedStore } from './served-store.js';
 import { dropUnmovedServed, existingServed, servedEvidence, showServedRows, type ServedLog } from './served-copy.js';
@@ -85,7 +85,11 @@ export class DatabaseService implements AgentService {
 
   constructor(private readonly opts: DatabaseServiceOptions) {
     this.log = opts.logger.child({ component: 'db' });
-    this.source = new TransferSource(() => this.target(), this.log, () => this.freeze.get()?.lockedAt);
+    // When staging was frozen, not when the current record was made (a take-over keeps the former).
+    this.source = new TransferSource(() => this.target(), this.log, () => {
+      const s = this.freeze.get();
+      return s === undefined ? undefined : frozenSince(s);
+    });
     this.freeze = opts.state !== undefined ? new SqliteFreezeStore(opts.state) : new MemoryFreezeStore();
     this.productionOnly = new ProductionOnlyStore(opts.state);
     this.served = new ServedStore(opts.state);

@@ -92,3 +92,31 @@ test('without a database, a cutover after a finished one records the flag as up 
   assert.equal((await unlockWrites(undefined, store, b.prior, 'co_B')).wasLocked, true);
   assert.equal(readFileSync(flagFile, 'utf8'), 'down', 'the flag stays up, as B found it');
 });
+
+test('a lock taking over a finished cutover\'s standing freeze keeps when staging was frozen (frozenSince), not the take-over time; one that finds the flag down starts anew', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flagFile = join(dir, '.maintenance');
+  const m = { flagFile, content: 'down' };
+  const store = new MemoryFreezeStore();
+  const later = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
+  const a = await lockWrites(undefined, m, store, { cutoverId: 'co_A' });
+  assert.equal(store.get()?.frozenSince, undefined, 'a freeze of its own: lockedAt says when');
+  await later();
+  const b = await lockWrites(undefined, m, store, { cutoverId: 'co_B', finishedLock: a.prior.lockedAt });
+  assert.equal(b.tookOverFrom, 'co_A');
+  assert.notEqual(b.prior.lockedAt, a.prior.lockedAt, 'lockedAt still names this record');
+  assert.equal(store.get()?.frozenSince, a.prior.lockedAt, 'staging has been frozen since A locked it');
+  // A take-over of a take-over goes back to the first freeze.
+  await later();
+  const c = await lockWrites(undefined, m, store, { cutoverId: 'co_C', finishedLock: b.prior.lockedAt });
+  assert.equal(c.tookOverFrom, 'co_B');
+  assert.equal(store.get()?.frozenSince, a.prior.lockedAt);
+  // The flag taken down meanwhile: the freeze begins with this lock.
+  rmSync(flagFile);
+  await later();
+  const d = await lockWrites(undefined, m, store, { cutoverId: 'co_D', finishedLock: c.prior.lockedAt });
+  assert.equal(d.tookOverFrom, 'co_C');
+  assert.equal(store.get()?.frozenSince, undefined);
+  assert.equal(store.get()?.lockedAt, d.prior.lockedAt);
+});
