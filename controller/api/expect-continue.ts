@@ -1,10 +1,11 @@
 // `Expect: 100-continue` answered by the route, not by Node. curl sends it with any body over
 // 1 KiB (`curl -d @big.json`); Node's default answers 100 Continue at once, the client starts
 // uploading, and a body over the route's limit is then refused mid-upload: curl may print a
-// broken pipe instead of the 413 problem. Here the request goes through routing and auth first,
-// and only a body the route will take is asked for; one whose Content-Length is over the limit
-// gets Fastify's 413 (our problem document) before a byte of it is sent.
-import type { FastifyInstance } from 'fastify';
+// broken pipe instead of the 413 problem. Here the request goes through routing, auth and the
+// route's checks of the headers first, and only a body the route will take is asked for: one
+// whose Content-Length is over the limit gets Fastify's 413 (our problem document), a compressed
+// one its 400, before a byte of it is sent.
+import type { FastifyInstance, preParsingAsyncHookHandler } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 
 const EXPECTING = Symbol('switchyard.expectContinue');
@@ -17,8 +18,10 @@ export function installExpectContinue(app: FastifyInstance): void {
     app.routing(req, res);
   });
 
-  // After onRequest (auth: a 401 asks for no body either), before the body is read.
-  app.addHook('preParsing', async (request, reply, payload) => {
+  // After onRequest (auth: a 401 asks for no body either) and after every other preParsing hook
+  // (a route's refusal by the headers alone, such as a compressed body): a route's own hooks run
+  // after all hooks added with addHook, so this one is made the last of each route's own.
+  const askForBody: preParsingAsyncHookHandler = async (request, reply, payload) => {
     const raw = request.raw as Marked;
     if (raw[EXPECTING] !== true) return payload;
     const length = Number(request.headers['content-length']);
@@ -29,6 +32,10 @@ export function installExpectContinue(app: FastifyInstance): void {
     raw[EXPECTING] = false;
     reply.raw.writeContinue();
     return payload;
+  };
+  app.addHook('onRoute', (route) => {
+    const own = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
+    route.preParsing = [...own, askForBody];
   });
 
   // Any other answer given without asking for the body (401, 404, …): the client may still send

@@ -936,6 +936,37 @@ test('Expect: 100-continue with a body over the limit is a 413 problem at once, 
   assert.equal(created.status, 201, created.text.slice(0, 300));
 });
 
+test('Expect: 100-continue with a compressed body is a 400 problem at once, without 100 Continue, as an over-limit one is a 413', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const { gzipSync } = await import('node:zlib');
+
+  const gz = gzipSync(JSON.stringify({ reason: 'x'.repeat(4096) }));
+  const refused = await postExpecting(port, `/v1/cutovers/${id}/rollback`, { ...op, 'content-encoding': 'gzip' }, gz);
+  assert.equal(refused.status, 400, refused.text);
+  assert.equal(refused.continued, false, 'no 100 Continue: the client never starts the upload');
+  const problem = JSON.parse(refused.text) as { code: string; field: string; detail: string };
+  assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', 'body']);
+  assert.match(problem.detail, /^body: compressed \(Content-Encoding "gzip"\)/);
+  assert.equal(refused.headers.connection, 'close', 'the held-back body cannot be mistaken for a next request');
+  assert.equal((await app.inject({ url: `/v1/cutovers/${id}`, headers: op })).json().state, 'planned', 'nothing was rolled back');
+
+  // identity is no compression: continued and taken.
+  const plain = await postExpecting(port, `/v1/cutovers/${id}/rollback`, { ...op, 'content-encoding': 'identity' }, Buffer.from('{"reason":"expect identity"}'));
+  assert.deepEqual([plain.continued, plain.status], [true, 202], plain.text);
+});
+
+test('a compressed body with Content-Length 0 is no body, and a GET naming Content-Encoding is not refused', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  const list = await app.inject({ url: '/v1/cutovers', headers: { ...op, 'content-encoding': 'gzip' } });
+  assert.equal(list.statusCode, 200, list.body.slice(0, 300));
+  const empty = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: { ...op, 'content-encoding': 'gzip', 'content-length': '0' } });
+  assert.equal(empty.statusCode, 202, empty.body);
+});
+
 test('an unknown query parameter is a 400 naming it, not silently ignored', async (t) => {
   const { app } = await harness(t);
   const id = await create(app);

@@ -13,7 +13,7 @@ import { CutoverViewSchema } from '../../../cutover/view.js';
 import { resumeAfter, streamEvents } from './sse.js';
 import { reportHtmlRoutes } from './report-html.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { readJsonBody } from '../../json-body.js';
+import { compressedBodyFault, readJsonBody } from '../../json-body.js';
 
 /** What these routes need of the engine; tests may pass a fake with the same shape. */
 export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events'>;
@@ -101,6 +101,13 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     }
     done(null, value);
   };
+  // A compressed body is refused by its headers, before a byte of it is read or, under
+  // `Expect: 100-continue`, asked for (expect-continue answers 100 Continue after this hook).
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    const fault = compressedBodyFault(request);
+    if (fault !== undefined) throw fault;
+    return payload;
+  });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, anyType);
   app.addContentTypeParser('*', { parseAs: 'string' }, anyType);
