@@ -62,8 +62,31 @@ function queryFinding(request: FastifyRequest): { field: string; message: string
   return finding === undefined || finding === null ? undefined : describeFinding(finding, 'querystring');
 }
 
+/** Errors about a body found while reading it, before the query was validated (see asBodyFault). */
+const BODY_FAULTS = new WeakSet<Error>();
+
+/**
+ * Marks `err` as found reading or parsing the body, before Fastify validates the query: when the
+ * query is wrong too, the answer names the query (README: the query is named first).
+ */
+export function asBodyFault<E extends Error>(err: E): E {
+  BODY_FAULTS.add(err);
+  return err;
+}
+
+/** The query's fault as the answer, if it has one. */
+function queryFault(request: FastifyRequest): SwitchyardError | undefined {
+  const q = queryFinding(request);
+  return q === undefined ? undefined : new SwitchyardError('SY_VALIDATION', q.message, { field: q.field });
+}
+
 /** Fastify's own errors (validation, body parsing) are the client's fault when they carry a 4xx. */
 function fromFastifyError(err: FastifyError, request: FastifyRequest): SwitchyardError | undefined {
+  // Fastify's parser errors (too large, bad media type, …) come before query validation too.
+  if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_')) {
+    const query = queryFault(request);
+    if (query !== undefined) return query;
+  }
   const first = err.validation?.[0];
   if (first !== undefined) {
     const { field, message } = (err.validationContext === 'body' ? queryFinding(request) : undefined) ?? describeFinding(first, err.validationContext);
@@ -113,7 +136,7 @@ function instanceOf(request: FastifyRequest): string {
 
 export function installProblemHandlers(app: FastifyInstance, missing: MissingResource = () => undefined): void {
   app.setErrorHandler((err: FastifyError | SwitchyardError | Error, request, reply) => {
-    const known = err instanceof SwitchyardError ? err : fromFastifyError(err as FastifyError, request);
+    const known = err instanceof SwitchyardError ? ((BODY_FAULTS.has(err) ? queryFault(request) : undefined) ?? err) : fromFastifyError(err as FastifyError, request);
     if (known !== undefined) {
       const problem = toProblem(known, instanceOf(request));
       if (problem.status >= 500) request.log.error({ err: known }, known.message);

@@ -967,6 +967,32 @@ test('a compressed body with Content-Length 0 is no body, and a GET naming Conte
   assert.equal(empty.statusCode, 202, empty.body);
 });
 
+test('a wrong query under a body that is not taken (not JSON, compressed, not an object) is named first', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const { gzipSync } = await import('node:zlib');
+  const url = `/v1/cutovers/${id}/advance?until=lock`;
+  for (const [headers, payload] of [
+    [{ ...op, 'content-type': 'application/json' }, '{"until": "preflight",}'],
+    [{ ...op, 'content-type': 'text/plain' }, 'until=lock'],
+    [{ ...op, 'content-type': 'application/json' }, '{"__proto__":{}}'],
+    [{ ...op, 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync('{"until":"lock"}')],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url, headers, payload });
+    assert.equal(res.statusCode, 400, res.body);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field, problem.detail], ['SY_VALIDATION', 'until', 'unknown query parameter `until`; none are taken here'], String(payload));
+  }
+  // Over the body limit too: the query is still named first.
+  const big = await app.inject({ method: 'POST', url, headers: { ...op, 'content-type': 'application/json' }, payload: JSON.stringify({ until: 'x'.repeat(2 * 1024 * 1024) }) });
+  assert.deepEqual([big.statusCode, (big.json() as { field: string }).field], [400, 'until']);
+  // The same bodies under a query that is fine are told about their body.
+  const bad = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: { ...op, 'content-type': 'text/plain' }, payload: 'until=lock' });
+  assert.deepEqual([bad.statusCode, (bad.json() as { field: string }).field], [400, 'body']);
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing ran');
+});
+
 test('an unknown query parameter is a 400 naming it, not silently ignored', async (t) => {
   const { app } = await harness(t);
   const id = await create(app);

@@ -5,7 +5,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyContextConfig, FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../../auth.js';
-import { problemResponse, problemResponses } from '../../problem.js';
+import { asBodyFault, problemResponse, problemResponses } from '../../problem.js';
 import type { CutoverEngine } from '../../../cutover/machine.js';
 import { parsePlan, PlanSchema, type PlanContext } from '../../../cutover/plan.js';
 import { FINAL_STATES, STEP_NAMES } from '../../../cutover/states.js';
@@ -96,7 +96,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     try {
       value = readJsonBody(request, body);
     } catch (err) {
-      done(err as Error, undefined);
+      done(asBodyFault(err as Error), undefined);
       return;
     }
     done(null, value);
@@ -105,7 +105,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
   // `Expect: 100-continue`, asked for (expect-continue answers 100 Continue after this hook).
   app.addHook('preParsing', async (request, _reply, payload) => {
     const fault = compressedBodyFault(request);
-    if (fault !== undefined) throw fault;
+    if (fault !== undefined) throw asBodyFault(fault);
     return payload;
   });
   app.removeContentTypeParser('application/json');
