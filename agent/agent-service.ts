@@ -22,13 +22,23 @@ export interface AgentRpcServiceOptions {
   /** Gathers runtime facts; `salt` keys the env value digests. */
   getFacts: (salt: string) => Promise<Facts>;
   startedAt?: Date;
+  /** Where an asset root lies (tests: one that hangs, as a dead NFS mount does). */
+  resolveRootPath?: (configured: string) => Promise<string>;
+  /** How long Hello waits for root paths before answering with what it knows (default 2 s). */
+  rootPathWaitMs?: number;
 }
+
+export const ROOT_PATH_WAIT_MS = 2_000;
 
 export class AgentRpcService implements AgentService {
   readonly #opts: AgentRpcServiceOptions;
   readonly #hello: HelloResponse;
   /** Open access-log tails, ended on close so a shutdown is not held up by a stream. */
   readonly #streams = new Set<AbortController>();
+  /** Each asset root's last resolved path, by name. */
+  readonly #rootPaths = new Map<string, string>();
+  /** Resolutions still running, by root name: at most one each, however many Hellos ask. */
+  readonly #resolving = new Map<string, Promise<void>>();
 
   constructor(opts: AgentRpcServiceOptions) {
     this.#opts = opts;
@@ -59,15 +69,45 @@ export class AgentRpcService implements AgentService {
     }
   }
 
-  /** Root paths are resolved on each call: production's roots appear with its first copy. */
+  /**
+   * Root paths are resolved on each call (production's roots appear with its first copy), but
+   * Hello waits for them at most rootPathWaitMs: a realpath on a hung NFS mount never returns, and
+   * a Hello that hung with it made the agent look down. A root not resolved in time is sent with
+   * its last resolved path, or none (the controller then compares it by name); its resolution
+   * goes on in the background and is not started again while it runs, so hung calls do not pile
+   * up in libuv's threadpool.
+   */
   async hello(): Promise<HelloResponse> {
     const assets = this.#opts.config.assets;
-    const asset_root_paths = await Promise.all(
-      Object.keys(assets)
-        .sort()
-        .map(async (name) => ({ name, path: await rootRealPath(assets[name]!.path) })),
-    );
+    const names = Object.keys(assets).sort();
+    const resolving = names.map((name) => this.#resolveRoot(name, assets[name]!.path));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((done) => {
+      timer = setTimeout(done, this.#opts.rootPathWaitMs ?? ROOT_PATH_WAIT_MS);
+    });
+    await Promise.race([Promise.all(resolving), waited]);
+    clearTimeout(timer);
+    const late = names.filter((name) => this.#resolving.has(name));
+    if (late.length > 0) this.#opts.logger.warn({ roots: late }, 'asset root paths not resolved in time (a hung mount?); Hello sends their last known paths, or none');
+    const asset_root_paths = names.flatMap((name) => {
+      const path = this.#rootPaths.get(name);
+      return path === undefined ? [] : [{ name, path }];
+    });
     return { ...structuredClone(this.#hello), asset_root_paths };
+  }
+
+  /** The root's resolution under way, started if none is. */
+  #resolveRoot(name: string, configured: string): Promise<void> {
+    const running = this.#resolving.get(name);
+    if (running !== undefined) return running;
+    const resolve = this.#opts.resolveRootPath ?? rootRealPath;
+    const started = resolve(configured).then(
+      (path) => void this.#rootPaths.set(name, path),
+      // rootRealPath never rejects; a path that cannot be told is better sent as none than stale.
+      () => void this.#rootPaths.delete(name),
+    ).finally(() => this.#resolving.delete(name));
+    this.#resolving.set(name, started);
+    return started;
   }
 
   addToServer(server: grpc.Server): void {
