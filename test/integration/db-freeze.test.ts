@@ -98,6 +98,8 @@ test("write freeze ownership: a cutover locking a staging a finished one left fr
   assert.equal(b.tookOverFrom, 'co_A');
   assert.equal(b.prior.readOnly, true, 'B found read_only ON');
   assert.equal(b.prior.flagFileExisted, true, 'B found the maintenance flag up');
+  // Frozen since A's lock, not since B's take-over (what a snapshot's frozen_since reports).
+  assert.deepEqual([store.get()!.lockedAt, store.get()!.frozenSince], [b.prior.lockedAt, a.prior.lockedAt]);
 
   // An unlock by a cutover that does not own the freeze (A, or another controller's C) restores
   // nothing, not even with its own copy of its record.
