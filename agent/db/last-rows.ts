@@ -132,6 +132,44 @@ export async function changedSinceKept(conn: Connection, schema: string, last: s
 }
 
 /**
+ * The keys, of `noted`, a row is kept under in `last`.`kept` and none is live under in
+ * `schema`.`live`: rows sync kept aside while they stayed live, and production deleted since — or
+ * a repair did (see LIVE_TOO). changedSinceKept leaves them out.
+ */
+export async function goneSinceKept(conn: Connection, schema: string, last: string, live: Table, kept: Table, noted: Key[]): Promise<Key[]> {
+  if (noted.length === 0 || live.keyColumns.length === 0) return [];
+  if (dataColumns(live).map((c) => c.name).join(',') !== dataColumns(kept).map((c) => c.name).join(',')) return [];
+  try {
+    await loadKeyTable(conn, schema, CHANGED_KEYS, live, [noted]);
+    const r = await rows<{ i: number | string }>(
+      conn,
+      `SELECT k.__sy_i AS i FROM ${qt(schema, CHANGED_KEYS)} k WHERE NOT EXISTS (SELECT 1 FROM ${qt(schema, live.name)} l WHERE ${keyJoin(live, 'l')}) AND EXISTS (SELECT 1 FROM ${qt(last, kept.name)} m WHERE ${keyJoin(live, 'm', kept)}) ORDER BY k.__sy_i`,
+    );
+    return r.map((x) => noted[Number(x.i)]!);
+  } finally {
+    await dropKeyTable(conn, schema, CHANGED_KEYS).catch(() => undefined);
+  }
+}
+
+/**
+ * Deletes the rows kept in `last`.`kept` under `keys` (of the live table `live`, in `schema`,
+ * whose key the kept table shares), inside the caller's transaction: the key table is temporary,
+ * creating and dropping it commits nothing. Returns the rows deleted.
+ */
+export async function dropKeptRows(conn: Connection, schema: string, last: string, live: Table, kept: Table, keys: Key[]): Promise<number> {
+  if (keys.length === 0) return 0;
+  try {
+    await loadKeyTable(conn, schema, CHANGED_KEYS, live, [keys]);
+    // Single-table, its rows named by the table itself: a multi-table DELETE's alias is looked for
+    // in the default database, which this connection has none of.
+    const [res] = await conn.query(`DELETE FROM ${qt(last, kept.name)} WHERE EXISTS (SELECT 1 FROM ${qt(schema, CHANGED_KEYS)} k WHERE ${keyJoin(live, qt(last, kept.name), kept)})`);
+    return (res as { affectedRows: number }).affectedRows;
+  } finally {
+    await dropKeyTable(conn, schema, CHANGED_KEYS).catch(() => undefined);
+  }
+}
+
+/**
  * A sync's repair is about to begin on `tables`: a live row under a key noted for one of them may be
  * staging's from here on, not production's own (see LIVE_TOO). Marked before the repair, in a
  * statement of its own: a repair that then stops leaves the mark, and keep refuses such a row

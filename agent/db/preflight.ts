@@ -548,9 +548,16 @@ export interface MergeResult {
   /**
    * Older kept rows under a key a newer kept row took: not merged, left where they were kept.
    * `by` 'live': the newer row is the live one — production changed it after sync kept it aside
-   * while live (a sync that stopped before its repair; LIVE_TOO).
+   * while live (a sync that stopped before its repair; LIVE_TOO). 'deleted': production deleted
+   * the live row after sync kept it aside while live: the delete is the newer word.
    */
-  superseded: Array<{ table: string; schema: string; rows: number; keys: string[]; by?: 'live' }>;
+  superseded: Array<{ table: string; schema: string; rows: number; keys: string[]; by?: 'live' | 'deleted' }>;
+  /**
+   * Kept rows merged under a key whose live row is gone since sync kept them aside while live,
+   * after that sync's repair began on the table: production's delete or the repair's, which
+   * cannot be told apart — merged, as a row the repair deleted must come back, and told.
+   */
+  mergedGoneLive: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
   /**
    * Recorded rows of a table staging no longer has, which sync moved aside whole, rows and all:
    * not merged (there is no live table to merge them into), kept with their table until release.
@@ -568,7 +575,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
   const recorded = store.records(schema);
   if (mode === 'discard') {
     store.clear(schema);
-    return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [], keptWithTable: [] };
+    return { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [], keptWithTable: [], mergedGoneLive: [] };
   }
   const conn = await connect(target);
   // The temporary tables of recorded keys, dropped whatever happens (the connection may be reused).
@@ -664,6 +671,10 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     const unsure: string[] = [];
     // Tables some of whose recorded rows stayed live after sync kept them aside (LIVE_TOO).
     const stayedLive = new Set<string>();
+    // Kept rows whose live row is gone since: production's delete (no repair begun), the newer
+    // word, not merged; or, a repair begun, maybe the repair's: merged, and told.
+    const deletedLive = new Map<string, Key[]>();
+    const mergedGoneLive: MergeResult['mergedGoneLive'] = [];
     for (const [i, { r, t, old, prev }] of places.entries()) {
       const { table: name, keys } = r;
       const algo = r.rowHash;
@@ -714,6 +725,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       const todo: number[] = [];
       const missing: Key[] = [];
       const older: Key[] = [];
+      const gone: Key[] = [];
       // Recorded after key `y`: later, or as late and told first (the newer record).
       const newer = (x: number, y: number) => j.times[x]! > j.times[y]! || (j.times[x] === j.times[y] && x < y);
       for (const [n, k] of keys.entries()) {
@@ -736,14 +748,24 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
           else if (noted.repaired) unsure.push(`${name}:${keyText(k)}`);
           else newerLive.set(name, [...(newerLive.get(name) ?? []), k]);
         } else if (v.b === null) missing.push(k);
-        else todo.push(at + n);
+        else if (noted !== undefined && prev === lastSchema(schema) && noted.keys.has(keyHex(k))) {
+          // Kept aside while live, and gone from the live table since. Merged back, it undid
+          // production's delete; only a stopped repair may have deleted it instead.
+          if (!noted.repaired) deletedLive.set(name, [...(deletedLive.get(name) ?? []), k]);
+          else {
+            gone.push(k);
+            todo.push(at + n);
+          }
+        } else todo.push(at + n);
       }
+      if (gone.length > 0) mergedGoneLive.push({ table: name, schema: prev, rows: gone.length, keys: gone.slice(0, 20).map(keyText) });
       if (missing.length > 0) notFound.push({ table: name, schema: prev, rows: missing.length, keys: missing.slice(0, 20).map(keyText) });
       if (older.length > 0) superseded.push({ table: name, schema: prev, rows: older.length, keys: older.slice(0, 20).map(keyText) });
       await markTodo(conn, schema, j.tmp, todo);
       plan.push({ t, from: prev, keys: todo.map((n) => keys[n - at]!), keyed: { tmp: j.tmp, group: g, alias: `sy_x${plan.length}` } });
     }
     for (const [table, keys] of newerLive) superseded.push({ table, schema: lastSchema(schema), rows: keys.length, keys: keys.slice(0, 20).map(keyText), by: 'live' });
+    for (const [table, keys] of deletedLive) superseded.push({ table, schema: lastSchema(schema), rows: keys.length, keys: keys.slice(0, 20).map(keyText), by: 'deleted' });
     if (collisions.length > 0 || unsure.length > 0) {
       const list = (xs: string[]) => `${xs.slice(0, 20).join(', ')}${xs.length > 20 ? ` (+${xs.length - 20} more)` : ''}`;
       const said = [
@@ -873,7 +895,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       }
     }
     store.clear(schema);
-    return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound, superseded, keptWithTable };
+    return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound, superseded, keptWithTable, mergedGoneLive };
   } catch (err) {
     throw dbError(err, `merge production-only rows into ${schema}`);
   } finally {

@@ -6,11 +6,11 @@ import type { Connection } from 'mysql2/promise';
 import type { Logger } from '../../shared/logger.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { qi, qt, prevSchema, shadowSchema, KEPT_TABLE } from './sql.js';
-import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject } from './inspect.js';
+import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject, type Table } from './inspect.js';
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { errnoOf, rows } from './connect.js';
 import { keyText, type Key } from './convert.js';
-import { JOINED, LANDED, LANDING, LIVE_TOO, changedSinceKept, joinRecordedRows, keyFromHex, liveTooKeys, noteLanded, noteLandedNow, noteLanding, noteLiveToo, noteRepairBegins, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { JOINED, LANDED, LANDING, LIVE_TOO, changedSinceKept, dropKeptRows, goneSinceKept, joinRecordedRows, keyFromHex, liveTooKeys, noteLanded, noteLandedNow, noteLanding, noteLiveToo, noteRepairBegins, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -441,18 +441,24 @@ export async function liveTooLedger(conn: Connection, target: string): Promise<s
 
 /**
  * A sync run again after one that kept recorded rows aside while they stayed live (LIVE_TOO) and
- * failed: the records say 'last-kept', so nothing joins `__sy_last` again, yet production may have
- * changed a kept row since — its live row is then the newer, and the repair would replace it with
- * staging's (or delete it) while keep merged the older copy: the change was lost without a word.
- * Before the repair, each noted key's live row is compared with the one kept under it. Where they
- * differ and no repair had begun on the table, nothing but production wrote it: the live row
- * replaces the kept one (as a preflight run again and this sync would have kept it; the join is
- * the same, one transaction, a unique value another kept row holds stops it with SY_CONFLICT).
- * Where a repair had begun, the live row may be that stopped repair's staging row: sync refuses,
- * SY_CONFLICT naming each table and key and what to do, and nothing has changed. Returns the keys
- * whose live rows were kept aside again, by table.
+ * failed, or a DB rollback after it: the records say 'last-kept', so nothing joins `__sy_last`
+ * again, yet production may have changed a kept row since — its live row is then the newer, and
+ * the repair would replace it with staging's (or delete it), the rollback drop it with the copy,
+ * while keep merged the older copy: the change was lost without a word. Or production deleted a
+ * kept row since, and keep merged the older copy back. Before the repair (or the rollback's join),
+ * each noted key's live row is compared with the one kept under it. Where they differ and no
+ * repair had begun on the table, nothing but production wrote it: the live row replaces the kept
+ * one (as a preflight run again and this sync would have kept it; the join is the same, one
+ * transaction, a unique value another kept row holds stops it with SY_CONFLICT); where the live
+ * table lacks the key, production deleted it, the newest word: the kept copy goes, in the same
+ * transaction (keep then tells the recorded row not found, as one production deleted before a
+ * copy). Where a repair had begun, the live row may be that stopped repair's staging row: `step`
+ * refuses, SY_CONFLICT naming each table and key and what to do, and nothing has changed; a key
+ * gone from the live table may be the repair's delete as well as production's, so its kept copy
+ * stays (keep merges it, as before) and is logged. Returns the keys whose live rows were kept
+ * aside again, by table.
  */
-export async function keepChangedLive(conn: Connection, target: string, current: SchemaInfo, logger: Logger): Promise<Map<string, Key[]>> {
+export async function keepChangedLive(conn: Connection, target: string, current: SchemaInfo, logger: Logger, step: 'sync' | 'rollback' = 'sync'): Promise<Map<string, Key[]>> {
   const out = new Map<string, Key[]>();
   const ledger = await liveTooLedger(conn, target);
   if (ledger === undefined) return out;
@@ -462,30 +468,48 @@ export async function keepChangedLive(conn: Connection, target: string, current:
   const kept = new Map((await inspectSchema(conn, last, { objects: false })).tables.map((t) => [t.name, t]));
   const live = new Map(current.tables.map((t) => [t.name, t]));
   const joins: RecordedJoin[] = [];
+  const drops: Array<{ live: Table; kept: Table; keys: Key[] }> = [];
   const unsure: string[] = [];
+  const goneUnsure: string[] = [];
   for (const name of noted) {
     const l = live.get(name);
     const k = kept.get(name);
     const note = await liveTooKeys(conn, ledger, name);
     if (l === undefined || k === undefined || note === undefined) continue;
-    const changed = await changedSinceKept(conn, target, last, l, k, [...note.keys].map(keyFromHex));
-    if (changed.length === 0) continue;
-    if (note.repaired) unsure.push(...changed.map((x) => `${name}:${keyText(x)}`));
-    else joins.push({ live: l, kept: k, rec: { table: name, keys: changed, rowHash: '' } });
+    const keys = [...note.keys].map(keyFromHex);
+    const changed = await changedSinceKept(conn, target, last, l, k, keys);
+    const gone = await goneSinceKept(conn, target, last, l, k, keys);
+    if (note.repaired) {
+      unsure.push(...changed.map((x) => `${name}:${keyText(x)}`));
+      goneUnsure.push(...gone.map((x) => `${name}:${keyText(x)}`));
+      continue;
+    }
+    if (changed.length > 0) joins.push({ live: l, kept: k, rec: { table: name, keys: changed, rowHash: '' } });
+    if (gone.length > 0) drops.push({ live: l, kept: k, keys: gone });
   }
   if (unsure.length > 0) {
     const list = `${unsure.slice(0, 20).join(', ')}${unsure.length > 20 ? ` (+${unsure.length - 20} more)` : ''}`;
+    const would = step === 'sync' ? 'this sync would replace the live row' : 'this rollback would drop the live row with the copy';
     throw new SwitchyardError(
       'SY_CONFLICT',
-      `production-only rows an earlier sync kept aside in ${last} while they stayed live differ from the live row under the same key, which production changed since or that sync's repair (stopped part-way) replaced with staging's: ${list}; this sync would replace the live row, and keep would merge the one kept aside, so nothing was changed — compare each live row with the one kept in ${last} under its key: if the live row is production's (newer), copy it over the kept one (REPLACE INTO ${last}.<table> SELECT * FROM ${target}.<table> WHERE <key>); if it is staging's, put the kept one live in its place (REPLACE INTO ${target}.<table> SELECT * FROM ${last}.<table> WHERE <key>); then run sync again`,
+      `production-only rows an earlier sync kept aside in ${last} while they stayed live differ from the live row under the same key, which production changed since or that sync's repair (stopped part-way) replaced with staging's: ${list}; ${would}, and keep would merge the one kept aside, so nothing was changed — compare each live row with the one kept in ${last} under its key: if the live row is production's (newer), copy it over the kept one (REPLACE INTO ${last}.<table> SELECT * FROM ${target}.<table> WHERE <key>); if it is staging's, put the kept one live in its place (REPLACE INTO ${target}.<table> SELECT * FROM ${last}.<table> WHERE <key>); then run ${step === 'sync' ? 'sync' : 'the rollback'} again`,
       { details: { schema: last, changedOrRepaired: unsure } },
     );
   }
-  if (joins.length === 0) return out;
-  const joined = await joinRecordedRows(conn, target, last, joins);
+  if (goneUnsure.length > 0) {
+    logger.warn({ kept: last, keys: goneUnsure.slice(0, 20) }, "rows an earlier sync kept aside while they stayed live are gone from the live tables since that sync's repair began: production's delete or the repair's, which cannot be told apart — the kept copies stay, and keep merges them");
+  }
+  if (joins.length === 0 && drops.length === 0) return out;
+  const dropped = new Map<string, number>();
+  const joined = await joinRecordedRows(conn, target, last, joins, undefined, async (c) => {
+    for (const d of drops) dropped.set(d.live.name, await dropKeptRows(c, target, last, d.live, d.kept, d.keys));
+  });
   for (const j of joins) {
     out.set(j.live.name, j.rec.keys);
-    logger.warn({ table: j.live.name, kept: last, rows: joined.get(j.live.name) ?? 0, keys: j.rec.keys.slice(0, 20).map(keyText) }, 'production changed rows an earlier sync kept aside while they stayed live: the live rows, newer, kept aside in their place before the repair replaces them');
+    logger.warn({ table: j.live.name, kept: last, rows: joined.get(j.live.name) ?? 0, keys: j.rec.keys.slice(0, 20).map(keyText) }, `production changed rows an earlier sync kept aside while they stayed live: the live rows, newer, kept aside in their place before the ${step === 'sync' ? 'repair replaces them' : 'rollback drops them with the copy'}`);
+  }
+  for (const d of drops) {
+    logger.warn({ table: d.live.name, kept: last, rows: dropped.get(d.live.name) ?? 0, keys: d.keys.slice(0, 20).map(keyText) }, 'production deleted rows an earlier sync kept aside while they stayed live: their kept copies dropped, not merged back by keep');
   }
   return out;
 }
@@ -1024,6 +1048,9 @@ export async function rollbackSwap(
   const current = await inspectSchema(conn, target);
   const keptObjects = await readKeptObjects(conn, target);
   const kept = (await inspectSchema(conn, prev, { objects: false })).tables.filter((t) => !notProduction(t.name));
+  // Rows a failed sync kept aside while they stayed live, changed or deleted by production since:
+  // the copy goes now, so its newer word is kept aside in their place, or the rollback refuses.
+  await keepChangedLive(conn, target, current, logger ?? silent, 'rollback');
   const whole = await joinLast(conn, target, current, await liveOnes(conn, target, liveRecords, logger ?? silent), logger ?? silent, keepLive);
   // Tables production created on the copy (a plugin's, a webhook log's) hold rows only production
   // wrote: not dropped with the copy. As sync treats the ones it finds, they stay in the live

@@ -252,7 +252,7 @@ test('a table without a key: past the limit of rows to record, the count is stil
     assert.match(err.message, /log: .*too many to record/);
     return true;
   });
-  assert.deepEqual(await mergeProductionOnly(target, 'shop', 'discard', store), { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [], keptWithTable: [] });
+  assert.deepEqual(await mergeProductionOnly(target, 'shop', 'discard', store), { rowsMerged: 0, tables: [], rowsNotFound: 0, notFound: [], superseded: [], keptWithTable: [], mergedGoneLive: [] });
 
   // Within the limit, and staging has put a UNIQUE key on the table since: the rows are compared
   // whole all the same, and a kept copy that takes a unique value staging holds is named.

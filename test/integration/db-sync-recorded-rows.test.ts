@@ -309,3 +309,70 @@ test("a sync that stops in its repair, after it kept the recorded rows aside, th
   assert.equal(Number(merged.rows_not_found), 0);
   assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'paid' }, { id: 12, v: 'order' }]);
 });
+
+test("a sync that stops before its repair, after it kept the recorded rows aside, then production changes one and deletes another, then a DB rollback: the changed row replaces the older kept copy, the deleted one's copy goes, and keep after the next copy merges production's last word", async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  // The order is paid, the other cancelled, on production; then the cutover is rolled back.
+  await env.p.query("UPDATE shop.orders SET v = 'paid' WHERE id = 11");
+  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
+  await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await env.p.query('SELECT id FROM shop.orders ORDER BY id'))[0], [{ id: 1 }, { id: 2 }, { id: 3 }], "production's own tables are live");
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11, v: 'paid' }], "production's change kept aside in place of the older copy; the deleted row's copy gone");
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'A' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'paid' }], "production's change, and its delete, stand");
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
+  assert.equal(Number(merged.rows_merged), 2);
+  assert.deepEqual(merged.not_found, ['orders: 1 row not in shop__sy_last (12)'], 'told as a recorded row production deleted');
+});
+
+test('a sync that stops in its repair, after it kept the recorded rows aside, then production changes one of them, then a DB rollback: it refuses naming the row and what to do, and changes nothing', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query("UPDATE shop.orders SET v = 'paid' WHERE id = 11");
+  await assert.rejects(unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' }), (err: Error & { metadata?: { get(k: string): unknown[] } }) => {
+    assert.deepEqual(err.metadata?.get('switchyard-error-code'), ['SY_CONFLICT'], err.message);
+    assert.match(err.message, /differ from the live row under the same key, which production changed since or that sync's repair \(stopped part-way\) replaced with staging's: orders:11;/);
+    assert.match(err.message, /this rollback would drop the live row with the copy, and keep would merge the one kept aside, so nothing was changed/);
+    return true;
+  });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'paid' }, { id: 12, v: 'order' }], 'the copy is live still');
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }], 'the kept rows as they were');
+  // The operator: the live row is production's. The rollback then goes through and keeps it.
+  await env.p.query('REPLACE INTO shop__sy_last.orders SELECT * FROM shop.orders WHERE id = 11');
+  await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11, v: 'paid' }, { id: 12, v: 'order' }]);
+});
+
+test('a sync that stops before its repair, after it kept the recorded rows aside, then production deletes one of them: keep does not merge the kept copy back, and tells it superseded by the delete', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'a' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'webhook' }], "production's delete stands");
+  assert.deepEqual(merged.superseded, ['orders: 1 row in shop__sy_last under a key whose live row production deleted after sync kept it aside (the delete is the newer), not merged (12)']);
+  assert.equal(Number(merged.rows_not_found), 0);
+  assert.deepEqual((await env.p.query('SELECT v FROM shop__sy_last.orders WHERE id = 12'))[0], [{ v: 'order' }], 'the older row stays kept aside until release');
+});
+
+test('a sync that stops in its repair, after it kept the recorded rows aside, then one of them is gone from the live table: keep merges the kept copy back, as before, and says the delete may have been production\'s', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }], 'merged back: the repair may have deleted it');
+  assert.deepEqual(merged.merged_gone_live, ["orders: 1 row merged from shop__sy_last under a key whose live row is gone since sync kept it aside, after that sync's repair began on the table: production may have deleted it, or the repair did — delete it again if production did (12)"]);
+});
+
+test('a sync that stops before its repair, after it kept the recorded rows aside, then production deletes one of them, then the sync run again: the kept copy goes, and keep does not merge it back', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11, v: 'webhook' }], "the deleted row's copy went before the repair");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders ORDER BY id'))[0], [{ id: 1, v: 'A' }, { id: 2, v: 'b' }, { id: 3, v: 'c' }, { id: 11, v: 'webhook' }], "production's delete stands");
+  assert.equal(Number(merged.rows_merged), 2);
+  assert.deepEqual(merged.not_found, ['orders: 1 row not in shop__sy_last (12)'], 'told as a recorded row production deleted');
+});

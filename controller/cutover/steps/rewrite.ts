@@ -91,6 +91,8 @@ export interface MergeEvidence {
   superseded: string[];
   /** Recorded rows of a table staging no longer has, moved aside whole with it: not merged, kept there until release. */
   keptWithTable: string[];
+  /** Kept rows merged under a key gone from the live table after a stopped sync's repair began: production's delete or the repair's, told to delete again if production's. */
+  mergedGoneLive: string[];
 }
 
 /** Production-only rows found by preflight: merged back (`keep`) or forgotten (`discard`). */
@@ -106,7 +108,8 @@ async function mergeProductionOnlyRows(deps: DataStepDeps, ctx: StepContext, mod
     { target_schema: ctx.plan.database!.production, mode },
     { signal: ctx.signal, timeoutMs: longCallMs(deps) },
   );
-  const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [], superseded: res.superseded ?? [], keptWithTable: res.kept_with_table ?? [] };
+  const merged = { mode, rowsMerged: toNumber(res.rows_merged), tables: res.tables, rowsNotFound: toNumber(res.rows_not_found), notFound: res.not_found ?? [], superseded: res.superseded ?? [], keptWithTable: res.kept_with_table ?? [], mergedGoneLive: res.merged_gone_live ?? [] };
+  if (merged.mergedGoneLive.length > 0) ctx.logger.warn({ agent, mergedGoneLive: merged.mergedGoneLive }, "kept production-only rows merged under keys gone from the live table after a stopped sync's repair began: production's delete or the repair's");
   if (merged.superseded.length > 0) ctx.logger.warn({ agent, superseded: merged.superseded }, 'older kept production-only rows under keys a newer row took: not merged, kept aside until release');
   if (merged.keptWithTable.length > 0) ctx.logger.warn({ agent, keptWithTable: merged.keptWithTable }, 'recorded production-only rows of tables staging no longer has, moved aside whole with them: not merged, kept aside until release');
   if (merged.rowsNotFound > 0) ctx.logger.warn({ agent, rowsNotFound: merged.rowsNotFound, notFound: merged.notFound }, 'recorded production-only rows not found where they were kept: not merged');
@@ -129,7 +132,8 @@ export function rewriteExecutor(deps: DataStepDeps): StepExecutor {
       const missing = merged === undefined || merged.rowsNotFound === 0 ? '' : ` — ${merged.rowsNotFound} recorded rows not found where they were kept, not merged: ${merged.notFound.slice(0, 5).join('; ')}${merged.notFound.length > 5 ? '; …' : ''}`;
       const older = merged === undefined || merged.superseded.length === 0 ? '' : ` — older kept rows under keys a newer row took, not merged (kept aside until release): ${merged.superseded.slice(0, 5).join('; ')}${merged.superseded.length > 5 ? '; …' : ''}`;
       const withTable = merged === undefined || merged.keptWithTable.length === 0 ? '' : ` — rows of tables staging no longer has, moved aside whole with them, not merged (kept aside until release): ${merged.keptWithTable.slice(0, 5).join('; ')}${merged.keptWithTable.length > 5 ? '; …' : ''}`;
-      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}${older}${withTable}` : undefined;
+      const goneLive = merged === undefined || merged.mergedGoneLive.length === 0 ? '' : ` — merged under keys gone from the live table, which production or a stopped sync's repair deleted (delete again if production did): ${merged.mergedGoneLive.slice(0, 5).join('; ')}${merged.mergedGoneLive.length > 5 ? '; …' : ''}`;
+      const mergedLine = merged?.mode === 'keep' ? `${merged.rowsMerged} production-only rows merged back${merged.tables.length > 0 ? ` into ${merged.tables.join(', ')}` : ''}${missing}${older}${withTable}${goneLive}` : undefined;
       if (plan.rewrite.length === 0) {
         if (merged === undefined) return { outcome: 'skipped', summary: 'the plan has no rewrite rules' };
         return { summary: `${mergedLine ?? 'production-only rows discarded'}; no rewrite rules`, evidence: { productionOnlyRows: merged } };

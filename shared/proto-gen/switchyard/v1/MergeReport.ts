@@ -9,6 +9,7 @@ export interface MergeReport {
   'not_found'?: (string)[];
   'superseded'?: (string)[];
   'kept_with_table'?: (string)[];
+  'merged_gone_live'?: (string)[];
 }
 
 export interface MergeReport__Output {
@@ -18,4 +19,5 @@ export interface MergeReport__Output {
   'not_found': (string)[];
   'superseded': (string)[];
   'kept_with_table': (string)[];
+  'merged_gone_live': (string)[];
 }
