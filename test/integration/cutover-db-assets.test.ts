@@ -835,14 +835,20 @@ test('an agent that ignores flag_only (older than the field) fails the lock of a
   assert.equal(existsSync(env.flagFile), false);
 });
 
-test("a cutover after a released one finds staging frozen and its rollback leaves it so; another controller's cutover cannot take that freeze over or undo it", async (t) => {
-  const env = await setup(t);
-  // A: all the way, then released: staging stays frozen, the agent keeps A's record (read_only OFF).
+/** A cutover taken to its fallback window and released: staging stays frozen under its record. */
+async function releasedCutover(env: Env) {
   const a = env.engine.create(env.plan(), 'tester');
   const fallback = await advance(env, a.id, 'fallback');
   assert.equal(fallback.state, 'fallback', JSON.stringify(fallback.error));
   assert.equal(env.engine.release(a.id, 'tester').state, 'completed');
   await env.engine.idle(a.id);
+  return a;
+}
+
+test("a cutover after a released one finds staging frozen and its rollback leaves it so; another controller's cutover cannot take that freeze over or undo it", async (t) => {
+  const env = await setup(t);
+  // A: all the way, then released: staging stays frozen, the agent keeps A's record (read_only OFF).
+  const a = await releasedCutover(env);
   assert.equal(await readOnly(env.stagingRoot), 1, 'staging stays frozen after release');
   assert.equal(existsSync(env.flagFile), true);
 
@@ -883,11 +889,7 @@ test("a cutover after a released one finds staging frozen and its rollback leave
 
 test('a cutover after a released one whose freeze a person undid by hand is told staging was not frozen, and its rollback puts it back writable', async (t) => {
   const env = await setup(t);
-  const a = env.engine.create(env.plan(), 'tester');
-  const fallback = await advance(env, a.id, 'fallback');
-  assert.equal(fallback.state, 'fallback', JSON.stringify(fallback.error));
-  assert.equal(env.engine.release(a.id, 'tester').state, 'completed');
-  await env.engine.idle(a.id);
+  const a = await releasedCutover(env);
   // Days later a person opens staging again by hand; the agent still holds A's record.
   await env.stagingRoot.query('SET GLOBAL read_only = OFF');
   rmSync(env.flagFile);

@@ -1,16 +1,21 @@
 // The freeze of an agent without a database (an assets-only site): its maintenance flag alone,
 // recorded and restored exactly; a recorded database freeze is never silently dropped.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockWrites, MemoryFreezeStore, unlockWrites } from '../../agent/db/freeze.js';
 
-test('without a database, lock sets the flag (keeping what was there) and unlock puts it back', async (t) => {
+/** A temp dir for the maintenance flag, removed after the test. */
+function flagDir(t: TestContext): { dir: string; flagFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const flagFile = join(dir, '.maintenance');
+  return { dir, flagFile: join(dir, '.maintenance') };
+}
+
+test('without a database, lock sets the flag (keeping what was there) and unlock puts it back', async (t) => {
+  const { dir, flagFile } = flagDir(t);
   const store = new MemoryFreezeStore();
   // No flag before: the lock writes it, a second lock keeps the first record, unlock removes it.
   const first = await lockWrites(undefined, { flagFile, content: 'down' }, store);
@@ -46,9 +51,7 @@ test('a freeze recorded without a database is not extended to one configured sin
 });
 
 test('a lock for the flag alone does not take over a recorded database freeze', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const flagFile = join(dir, '.maintenance');
+  const { dir, flagFile } = flagDir(t);
   const store = new MemoryFreezeStore();
   const recorded = { readOnly: false, superReadOnly: '', flagFile, flagFileExisted: false, flagFileContent: Buffer.alloc(0), lockedAt: '2026-11-26T00:00:00Z' };
   store.set(recorded);
@@ -59,9 +62,7 @@ test('a lock for the flag alone does not take over a recorded database freeze', 
 });
 
 test('a lock for the flag alone on an agent with a database records no database, and unlock never reaches the server', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const flagFile = join(dir, '.maintenance');
+  const { dir, flagFile } = flagDir(t);
   const store = new MemoryFreezeStore();
   // 127.0.0.9:1 answers nothing: any attempt to reach the server would fail these calls.
   const target = { host: '127.0.0.9', port: 1, user: 'x' };
@@ -74,9 +75,7 @@ test('a lock for the flag alone on an agent with a database records no database,
 });
 
 test('without a database, a cutover after a finished one records the flag as up and its unlock leaves it up; an unvouched one is refused', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const flagFile = join(dir, '.maintenance');
+  const { dir, flagFile } = flagDir(t);
   const m = { flagFile, content: 'down' };
   const store = new MemoryFreezeStore();
   const a = await lockWrites(undefined, m, store, { cutoverId: 'co_A' });
@@ -94,9 +93,7 @@ test('without a database, a cutover after a finished one records the flag as up 
 });
 
 test('a lock taking over a finished cutover\'s standing freeze keeps when staging was frozen (frozenSince), not the take-over time; one that finds the flag down starts anew', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'sy-freeze-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const flagFile = join(dir, '.maintenance');
+  const { dir, flagFile } = flagDir(t);
   const m = { flagFile, content: 'down' };
   const store = new MemoryFreezeStore();
   const later = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
