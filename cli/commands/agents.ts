@@ -6,6 +6,7 @@ import type { ParityTable } from '../../shared/parity.js';
 import { formatParityTable } from '../../shared/parity-format.js';
 import { terminalSafe } from '../terminal-safe.js';
 import { BRIEF_RETRY } from './brief-retry.js';
+import { SwitchyardError } from '../../shared/errors.js';
 
 interface AgentRow {
   name: string;
@@ -38,6 +39,29 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** The REST parameters of /v1/parity/runtime that `switchyard parity` fills, and the option each comes from. */
+const PARITY_OPTIONS: Record<string, string> = {
+  stagingHost: '--staging-host',
+  productionHost: '--production-host',
+  stagingIp: '--staging-ip',
+  productionIp: '--production-ip',
+  allowDiffer: '--allow-differ',
+};
+const PARITY_PARAM = new RegExp(`(query parameter )?\\b(${Object.keys(PARITY_OPTIONS).join('|')})\\b`, 'g');
+
+/**
+ * The controller's refusal in the words typed: it names its query parameters (stagingIp), which
+ * the person at the CLI never wrote and cannot find in `parity --help`; the options they did
+ * type are --staging-ip and the like. Anything else passes as it is.
+ */
+export function inParityOptions(err: unknown): unknown {
+  if (!(err instanceof SwitchyardError)) return err;
+  const message = err.message.replace(PARITY_PARAM, (_, query: string | undefined, name: string) => `${query === undefined ? '' : 'option '}${PARITY_OPTIONS[name]!}`);
+  if (message === err.message) return err;
+  const field = err.field === undefined ? undefined : PARITY_OPTIONS[err.field]?.slice(2) ?? err.field;
+  return new SwitchyardError(err.code, message, { cause: err, ...(field === undefined ? {} : { field }), ...(err.details === undefined ? {} : { details: err.details }) });
+}
+
 export function registerAgentsCommand(program: Command): void {
   addClientOptions(program.command('agents').description('list the configured agents and whether the controller reaches them'))
     .action(async (o: { url?: string; token?: string; json?: boolean }) => {
@@ -66,7 +90,9 @@ export function registerAgentsCommand(program: Command): void {
     // Likewise a bad address, or one given without the hosts: the controller says which.
     if (o.stagingIp) q.set('stagingIp', o.stagingIp);
     if (o.productionIp) q.set('productionIp', o.productionIp);
-    const table = await new RestClient(clientOptionsFrom(o)).getPatiently<ParityTable>(`/v1/parity/runtime?${q}`, BRIEF_RETRY);
+    const table = await new RestClient(clientOptionsFrom(o)).getPatiently<ParityTable>(`/v1/parity/runtime?${q}`, BRIEF_RETRY).catch((err: unknown) => {
+      throw inParityOptions(err);
+    });
     process.stdout.write(`${o.json ? JSON.stringify(table, null, 2) : terminalSafe(formatParityTable(table))}\n`);
   });
 }
