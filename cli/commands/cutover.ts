@@ -277,6 +277,10 @@ export function registerCutoverCommand(program: Command): void {
   addClientOptions(
     cutover.command('list').description('cutovers, newest first').option('--limit <n>', 'how many (default 50)').option('--all', 'every cutover, page after page'),
   ).action(async (o: Flags & { limit?: string; all?: boolean }) => {
+    // Both given, one would be dropped unsaid: `--limit 1 --all` listed every cutover.
+    if (o.all === true && o.limit !== undefined) {
+      throw new SwitchyardError('SY_VALIDATION', '--limit and --all: give one, not both (--limit N lists the newest N cutovers, --all every one)', { field: 'limit' });
+    }
     const limit = o.all === true ? undefined : countOption('--limit', o.limit ?? '50');
     const { cutovers, more } = await listCutoversMore(new RestClient(clientOptionsFrom(o)), limit, PAGE, BRIEF_RETRY);
     out(o.json ? JSON.stringify({ cutovers, more }, null, 2) : cutovers.map((c) => `${c.id}\t${c.site}\t${c.state}`).join('\n'));

@@ -68,3 +68,9 @@ test('a command group without its verb (`switchyard`, `switchyard cutover`) is o
   assert.match(help.stdout, /^Usage: switchyard cutover \[options\] \[command\]/);
   assert.match(help.stdout, /^ {2}rollback \[options\] <id>/m);
 });
+
+test('cutover list with both --limit and --all is refused naming both, in either order, before any request', () => {
+  const line = 'switchyard: --limit and --all: give one, not both (--limit N lists the newest N cutovers, --all every one) [SY_VALIDATION]';
+  oneLine(['cutover', 'list', '--limit', '1', '--all'], line);
+  oneLine(['cutover', 'list', '--all', '--limit', '1'], line);
+});
