@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { SwitchyardError } from '../../shared/errors.js';
 import { jsonFault } from '../../shared/config/json-error.js';
-import { MAX_NESTING, pointerToKey } from '../../shared/config/load.js';
+import { MAX_NESTING, duplicateKeyFinding, pointerToKey } from '../../shared/config/load.js';
 
 /** Methods whose body Fastify does not read. */
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
@@ -96,6 +96,9 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
     const where = `at line ${f.line}, column ${f.column}${f.expected === '' ? '' : `: expected ${f.expected}`}${f.trailingComma ? ' (a trailing comma? JSON allows none)' : ''}`;
     throw new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${label}) ${where}; ${SEND_JSON}`, { field: 'body' });
   }
+  // Before __proto__: a body holding it twice is told of the duplicate, which it must fix anyway.
+  const dup = duplicateKeyFinding(text);
+  if (dup !== undefined) throw new SwitchyardError('SY_VALIDATION', `body: ${dup.why}`, { field: dup.field });
   // The key can only be spelled with the word itself or a \u escape: most bodies need no walk.
   const proto = text.includes('__proto__') || text.includes('\\u') ? protoKeyPath(value) : undefined;
   if (proto !== undefined) {

@@ -9,6 +9,7 @@ import { SwitchyardError } from '../errors.js';
 import { redactSecrets, SECRET_KEY } from '../logger.js';
 import { closest } from '../suggest.js';
 import { jsonFault } from './json-error.js';
+import { duplicateKey } from './json-dup-keys.js';
 
 /** `/grpc/listen/0/port` → `grpc.listen[0].port` */
 export function pointerToKey(pointer: string): string {
@@ -248,13 +249,36 @@ export function parseYaml(text: string, what: string): unknown {
  */
 export function parseJson(text: string, what: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let value: unknown;
   try {
-    return JSON.parse(body) as unknown;
+    value = JSON.parse(body) as unknown;
   } catch {
     const f = jsonFault(body);
     const want = f.expected === '' ? '' : `: expected ${f.expected}`;
     throw new SwitchyardError('SY_CONFIG_INVALID', `${what}: not valid JSON at line ${f.line}, column ${f.column}${want}${f.trailingComma ? '; a trailing comma? JSON allows none' : ''}`);
   }
+  const dup = duplicateKeyFinding(body);
+  if (dup !== undefined) throw new SwitchyardError('SY_CONFIG_INVALID', `${what}: ${dup.why}`, { field: dup.field });
+  return value;
+}
+
+/**
+ * A key written twice in one object of `text` (JSON that parses), as a finding: the key path and
+ * where both are. JSON.parse keeps the last silently; a YAML file with the same slip is refused,
+ * so a `.json` plan or config and a REST body are too. Undefined when every key is written once.
+ */
+export function duplicateKeyFinding(text: string): { field: string; why: string } | undefined {
+  const dup = duplicateKey(text);
+  if (dup === undefined) return undefined;
+  const toKey = (parts: Array<string | number>): string => pointerToKey(`/${parts.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`);
+  // Deeper than any key nests, named by where it starts (a whole path could run to megabytes).
+  const deep = dup.path.length - 1 > MAX_NESTING;
+  const field = deep ? toKey(dup.path.slice(0, 3)) : toKey(dup.path);
+  const shownKey = deep ? `${toKey(dup.path.slice(0, 6))}… (${dup.path.length} levels down)` : field;
+  return {
+    field,
+    why: `key ${shownKey}: written twice in one object, at line ${dup.first.line}, column ${dup.first.column} and at line ${dup.second.line}, column ${dup.second.column}; JSON would keep only the last silently, so remove one`,
+  };
 }
 
 /** A config or plan file's text as its name says: a `.json` file must be JSON, anything else is YAML. */

@@ -1430,3 +1430,31 @@ test('HEAD on the event stream (curl -I) answers its headers and ends, instead o
     assert.equal(res.body, '');
   }
 });
+
+test('a key written twice in a JSON body is a 400 naming the key path and both places, not the last one taken silently', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  const advance = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: { ...op, 'content-type': 'application/json' }, payload: '{"until":"lock","until":"fallback"}' });
+  assert.equal(advance.statusCode, 400, advance.body);
+  const a = advance.json() as { code: string; field: string; detail: string };
+  assert.deepEqual([a.code, a.field], ['SY_VALIDATION', 'until']);
+  assert.match(a.detail, /^body: key until: written twice in one object, at line 1, column 2 and at line 1, column 17;/);
+  await engine.idle(id);
+  assert.equal(engine.get(id).state, 'planned', 'nothing ran');
+  // A plan with two `checks`, and a key twice deeper down: named by its whole path.
+  const plan = JSON.stringify(planInput(), null, 2);
+  const twice = plan.replace(/\n\}$/, ',\n  "checks": {}\n}');
+  const created = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: twice });
+  assert.equal(created.statusCode, 400, created.body.slice(0, 300));
+  const c = created.json() as { field: string; detail: string };
+  const lines = twice.split('\n');
+  const first = lines.findIndex((l) => l.startsWith('  "checks"')) + 1;
+  assert.equal(c.field, 'checks');
+  assert.equal(c.detail, `body: key checks: written twice in one object, at line ${first}, column 3 and at line ${lines.length - 1}, column 3; JSON would keep only the last silently, so remove one`);
+  const inner = JSON.stringify(planInput()).replace('"ip":"203.0.113.10"', '"ip":"203.0.113.10","ip":"203.0.113.11"');
+  const deep = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: inner });
+  assert.equal(deep.statusCode, 400, deep.body.slice(0, 300));
+  assert.equal((deep.json() as { field: string }).field, 'staging.ip');
+  // The same key in two objects is no duplicate: create() above sent `staging` in four of them.
+  assert.equal(engine.list().length, 1, 'no cutover made from a refused body');
+});

@@ -74,3 +74,20 @@ test('cutover list with both --limit and --all is refused naming both, in either
   oneLine(['cutover', 'list', '--limit', '1', '--all'], line);
   oneLine(['cutover', 'list', '--all', '--limit', '1'], line);
 });
+
+test('a key written twice in a .json config or plan is refused naming the key and both lines, as YAML refuses it', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cli-bad-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const agent = join(dir, 'agent.json');
+  writeFileSync(agent, '{\n  "name": "staging-1",\n  "name": "prod-1"\n}\n');
+  oneLine(
+    ['healthcheck', '--config', agent],
+    `switchyard: ${agent}: key name: written twice in one object, at line 2, column 3 and at line 3, column 3; JSON would keep only the last silently, so remove one [SY_CONFIG_INVALID]`,
+  );
+  const plan = join(dir, 'plan.json');
+  writeFileSync(plan, '{"site": "example.com",\n "checks": {"pages": ["/"]},\n "checks": {"pages": ["/about/"]}}\n');
+  oneLine(
+    ['cutover', 'create', '--plan', plan],
+    `switchyard: ${plan}: key checks: written twice in one object, at line 2, column 2 and at line 3, column 2; JSON would keep only the last silently, so remove one [SY_VALIDATION]`,
+  );
+});
