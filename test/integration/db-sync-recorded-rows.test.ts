@@ -2,7 +2,7 @@
 // them aside — another cutover of the site ran preflight while this one waited to sync. Sync's
 // repair replaces the chunks holding them with staging's: they must be kept aside first, where
 // keep merges them from, not lost with the repair.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { streamCall, unaryCall } from '../helpers/db-fixture.js';
 import { twoAgents } from '../helpers/db-pair.js';
@@ -169,7 +169,11 @@ test('a sync that fails after it kept the recorded rows aside, then a DB rollbac
   assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
 });
 
-test('rows recorded in a table staging drops before sync: the record follows the table sync moves aside whole, and keep merges the rest and tells those kept with it, instead of failing', async (t) => {
+/**
+ * Production-only rows recorded by a preflight in orders and in notes (a table of staging's alone,
+ * with one row of its own when `stagingRow`), then staging drops notes before the sync.
+ */
+async function recordedThenDropped(t: TestContext, stagingRow: boolean) {
   const state = openDatabase(':memory:', DB_MIGRATIONS);
   const store = new ProductionOnlyStore(state);
   const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s: stag, p: prod }) => {
@@ -179,7 +183,7 @@ test('rows recorded in a table staging drops before sync: the record follows the
     }
     // Staging's alone: the copy brings it, and production's own tables (in __sy_prev) lack it.
     await stag.query('CREATE TABLE shop.notes (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
-    await stag.query("INSERT INTO shop.notes VALUES (1, 'n')");
+    if (stagingRow) await stag.query("INSERT INTO shop.notes VALUES (1, 'n')");
   }, { productionState: state });
   await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
   await p.query("INSERT INTO shop.orders VALUES (11, 'webhook')");
@@ -187,6 +191,11 @@ test('rows recorded in a table staging drops before sync: the record follows the
   await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
   assert.deepEqual(store.records('shop').map((r) => [r.table, r.keptIn]), [['notes', 'last'], ['orders', 'last']]);
   await s.query('DROP TABLE shop.notes');
+  return { state, store, p, prodAgent, peer };
+}
+
+test('rows recorded in a table staging drops before sync: the record follows the table sync moves aside whole, and keep merges the rest and tells those kept with it, instead of failing', async (t) => {
+  const { store, p, prodAgent, peer } = await recordedThenDropped(t, true);
 
   const sync = (await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 })).find((e) => e.parity)!.parity!;
   assert.match(sync.tables.find((x) => x.table === 'notes')!.note, /moved aside to shop__sy_prev/);
@@ -201,20 +210,7 @@ test('rows recorded in a table staging drops before sync: the record follows the
 });
 
 test('keep after a stop between the sync moving a table aside whole and the record being told: keep finds the table where it went', async (t) => {
-  const state = openDatabase(':memory:', DB_MIGRATIONS);
-  const store = new ProductionOnlyStore(state);
-  const { s, p, prodAgent, peer } = await twoAgents(t, async ({ s: stag, p: prod }) => {
-    for (const c of [stag, prod]) {
-      await c.query('CREATE TABLE shop.orders (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
-      await c.query("INSERT INTO shop.orders VALUES (1, 'a')");
-    }
-    await stag.query('CREATE TABLE shop.notes (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
-  }, { productionState: state });
-  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
-  await p.query("INSERT INTO shop.orders VALUES (11, 'webhook')");
-  await p.query("INSERT INTO shop.notes VALUES (5, 'production')");
-  await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
-  await s.query('DROP TABLE shop.notes');
+  const { state, store, prodAgent, peer } = await recordedThenDropped(t, false);
   await streamCall(prodAgent.client, 'SyncDatabase', { peer, parallelism: 2 });
   // As if the agent stopped right after the RENAME: the record still says the live tables.
   const notes = store.records('shop').find((r) => r.table === 'notes')!;
