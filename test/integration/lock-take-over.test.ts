@@ -1,0 +1,165 @@
+// The lock step and the rollback's unlock-staging part, through the engine, against a real staging
+// agent (gRPC on 127.0.0.1; no database, so the freeze is its maintenance flag) that holds another
+// freeze's record: each refusal names the owner and leaves that record as it was. The other steps
+// are fakes.
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AgentConfigSchema } from '../../agent/config.js';
+import { startAgentServer } from '../../agent/server.js';
+import { openAgentState } from '../../agent/state.js';
+import { DatabaseService } from '../../agent/db/service.js';
+import { SqliteFreezeStore, type FreezeState } from '../../agent/db/freeze.js';
+import { CutoverStore } from '../../controller/cutover/store/index.js';
+import { CutoverEngine } from '../../controller/cutover/machine.js';
+import { parsePlan } from '../../controller/cutover/plan.js';
+import { lockExecutor } from '../../controller/cutover/steps/lock.js';
+import { unlockStagingPart } from '../../controller/cutover/steps/data-rollback.js';
+import type { RollbackContext, StepContext } from '../../controller/cutover/executor.js';
+import type { CutoverView } from '../../controller/cutover/view.js';
+import { validate } from '../../shared/config/load.js';
+import { silentLogger } from '../../shared/logger.js';
+import { FakeWorld, PLAN_CONTEXT, fakeSteps, planInput, stepContextFor, tempDir } from '../helpers/cutover-fakes.js';
+import { testDirectory } from '../helpers/agent-server.js';
+
+const FLAG = 'MAINT';
+
+/** A staging agent with a maintenance flag and a state file the test reads (its freeze record), and engines for controllers of it. */
+async function stagingAgent(t: TestContext) {
+  const dir = tempDir(t, 'sy-take-over-');
+  const flagFile = join(dir, '.maintenance');
+  const config = validate(AgentConfigSchema, {
+    name: 'staging-1',
+    listen: { host: '127.0.0.1', port: 0 },
+    insecure: true,
+    stateFile: join(dir, 'agent.sqlite'),
+    logLevel: 'silent',
+    maintenance: { flagFile, content: FLAG },
+  }, 'agent staging-1');
+  const state = openAgentState(config.stateFile, 'staging-1');
+  const server = await startAgentServer({ config, logger: silentLogger(), services: [new DatabaseService({ config, logger: silentLogger(), state: state.db })] });
+  t.after(async () => {
+    await server.close();
+    state.close();
+  });
+  const agents = testDirectory(t, { insecure: true, agents: [{ name: 'staging-1', address: server.address }, { name: 'prod-1', address: server.address }] });
+  const deps = { agents, logger: silentLogger() };
+  // Staging's pages are recorded before the freeze: port 1 refuses at once instead of waiting out a timeout.
+  const plan = parsePlan({ ...planInput(), staging: { agent: 'staging-1', origin: 'http://staging.example.test:1', ip: '127.0.0.1' } }, PLAN_CONTEXT);
+  /** A controller of its own (state file) running the real lock and unlock-staging against this agent. */
+  const controller = (name: string) => {
+    const store = CutoverStore.open(join(dir, `${name}.sqlite`));
+    const engine = new CutoverEngine({
+      store,
+      executors: { ...fakeSteps(new FakeWorld()), lock: lockExecutor(deps) },
+      rollback: { parts: [unlockStagingPart(deps)] },
+      logger: silentLogger(),
+      progressIntervalMs: 0,
+    });
+    t.after(async () => {
+      await engine.close();
+      store.close();
+    });
+    return {
+      store,
+      engine,
+      create: () => engine.create(plan, 'tester').id,
+      advance: (id: string, until: string) => engine.advance(id, until, 'tester').done,
+      rollback: (id: string) => engine.rollback(id, 'test rollback', 'tester').done,
+      /**
+       * The lock step on its own, past the engine's own checks (it holds a cutover back while
+       * another of its cutovers holds staging's freeze): its last attempt is what the store holds.
+       */
+      lockStep: (id: string) => {
+        const before = store.steps.get(id, 'lock')!;
+        return lockExecutor(deps).run({ ...stepContextFor(plan, 'lock'), cutover: { id } as CutoverView, store, ...(before.attempt > 0 ? { previousAttempt: before } : {}) } as StepContext);
+      },
+      /** The rollback's unlock-staging part on its own, for a cutover whose lock step ran and failed. */
+      unlockStep: async (id: string) =>
+        (await unlockStagingPart(deps).run({
+          cutover: { id } as CutoverView,
+          plan,
+          reason: 'test rollback',
+          automatic: false,
+          attempt: 1,
+          step: (name) => (name === 'lock' ? { ...store.steps.get(id, 'lock')!, state: 'failed' } : store.steps.get(id, name)),
+          emit: () => undefined,
+          store,
+          logger: silentLogger(),
+          clock: { now: () => new Date() },
+        } as RollbackContext))?.detail ?? {},
+    };
+  };
+  const freeze = new SqliteFreezeStore(state.db);
+  return {
+    flagFile,
+    freeze,
+    record: (): FreezeState | undefined => freeze.get(),
+    flag: (): string | undefined => (existsSync(flagFile) ? readFileSync(flagFile, 'utf8') : undefined),
+    controller,
+  };
+}
+
+function step(view: CutoverView, name: string) {
+  const s = view.steps.find((x) => x.name === name);
+  assert.ok(s, `step ${name}`);
+  return s;
+}
+
+function unlockPart(view: CutoverView): Record<string, unknown> {
+  const part = view.rollback?.parts.find((p) => p.name === 'unlock-staging');
+  assert.ok(part, JSON.stringify(view.rollback));
+  assert.equal(part.state, 'done', JSON.stringify(part));
+  return part.detail as Record<string, unknown>;
+}
+
+test("the lock of a cutover that finds staging frozen by another of this controller's cutovers, not over, is refused naming it, the agent's record untouched; the unlock of the refused one leaves it", async (t) => {
+  const staging = await stagingAgent(t);
+  const ctl = staging.controller('controller');
+  const a = ctl.create();
+  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
+  const held = staging.record();
+  assert.equal(held?.owner, a);
+
+  const b = ctl.create();
+  await assert.rejects(ctl.lockStep(b), (err: Error & { code?: string; details?: Record<string, unknown> }) => {
+    assert.equal(err.code, 'SY_CONFLICT');
+    assert.deepEqual(err.details, { owner: a, lockedAt: held!.lockedAt });
+    assert.match(err.message, new RegExp(`frozen by cutover ${a}.*cutover ${a} is \\w+, not over: roll it back or release it first`));
+    return true;
+  });
+  assert.deepEqual(staging.record(), held, "A's record is untouched");
+  assert.equal(staging.flag(), FLAG);
+  assert.equal((await ctl.unlockStep(b)).heldBy, a);
+  assert.equal(staging.flag(), FLAG, "B's unlock leaves A's freeze");
+  assert.deepEqual(staging.record(), held);
+
+  // A's own rollback finds its record as it made it: staging had no flag.
+  assert.equal((await ctl.rollback(a)).state, 'rolled_back');
+  assert.equal(staging.flag(), undefined);
+  assert.equal(staging.record(), undefined);
+});
+
+test("a finished cutover's id on a freeze its lock did not record (another controller's cutover of the same id) is not taken over: refused naming it, the record untouched", async (t) => {
+  const staging = await stagingAgent(t);
+  const ctl = staging.controller('controller');
+  const a = ctl.create();
+  assert.equal((await ctl.advance(a, 'fallback')).state, 'fallback');
+  assert.equal(ctl.engine.release(a, 'tester').state, 'completed');
+  await ctl.engine.idle(a);
+  // The agent's record names A but another freeze: taken at another time than A's lock recorded.
+  const recorded = staging.record()!.lockedAt;
+  const other = '2030-06-01T00:00:00.000Z';
+  staging.freeze.set({ ...staging.record()!, lockedAt: other });
+  const held = staging.record();
+
+  const b = ctl.create();
+  const refused = step(await ctl.advance(b, 'lock'), 'lock');
+  assert.equal(refused.state, 'failed', JSON.stringify(refused));
+  assert.equal(refused.error?.code, 'SY_CONFLICT');
+  assert.deepEqual(refused.error?.details, { owner: a, lockedAt: other });
+  assert.match(String(refused.error?.message), new RegExp(`frozen by cutover ${a}.*cutover ${a}'s lock recorded a freeze taken at ${recorded}, and the agent's was taken at ${other}: another controller's cutover of the same id\\?`));
+  assert.deepEqual(staging.record(), held, 'the record is untouched');
+  assert.equal(staging.flag(), FLAG);
+});
