@@ -1,8 +1,9 @@
 // A rollback's `unlock-staging` part reads "done" both when it put staging back to taking writes
 // and when it left staging frozen: the lock found staging frozen by a released cutover and took
 // that freeze over (restored as found: read_only=ON, the flag up), or the freeze is another
-// cutover's (heldBy). Told only "unlock-staging=done", an operator rolling back at night takes
-// staging for writable again; this line says it is not, from the part's own detail.
+// cutover's (heldBy; heldLockedAt alone for a record naming no cutover). Told only
+// "unlock-staging=done", an operator rolling back at night takes staging for writable again;
+// this line says it is not, from the part's own detail.
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -14,6 +15,10 @@ export function stagingLeftFrozen(parts: unknown): string | undefined {
   const d = part.detail;
   if (typeof d.heldBy === 'string' && d.heldBy !== '') {
     return `staging left frozen: the freeze is cutover ${d.heldBy}'s, not this one's — that cutover's rollback (or a person) unfreezes it`;
+  }
+  // A record naming no cutover (made before the agent kept owners) that no cutover of this controller recorded.
+  if (typeof d.heldLockedAt === 'string' && d.heldLockedAt !== '') {
+    return `staging left frozen: the freeze is a lock taken at ${d.heldLockedAt}, not this cutover's — the rollback of the cutover that took it (from its controller), or a person, unfreezes it`;
   }
   if (!isObj(d.restored)) return undefined;
   const r = d.restored;

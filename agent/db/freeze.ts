@@ -27,7 +27,8 @@ export interface FreezeState {
   noDatabase?: boolean;
   /**
    * The cutover that took this freeze (LockWrites.cutover_id); absent in records made for a
-   * controller older than the field, or before it. Only that cutover's unlock restores it.
+   * controller older than the field, or by an agent older than it. Only that cutover's unlock
+   * restores it; a record without one, only an unlock whose copy names its lockedAt (ownerless).
    */
   owner?: string;
   /**
@@ -188,26 +189,52 @@ export interface LockOptions {
   cutoverId?: string;
   /** lockedAt of the held record of another cutover, which the caller vouches is over. */
   finishedLock?: string;
+  /** lockedAt of a held record that names no cutover, which the caller vouches its own lock made. */
+  ownLock?: string;
 }
 
 export interface LockResult {
   prior: FreezeState;
   alreadyLocked: boolean;
-  /** The owner of the standing freeze this lock took over: `prior` is staging as that freeze left it. */
+  /**
+   * The owner of the standing freeze this lock took over: `prior` is staging as that freeze left
+   * it. '' for a record that named no cutover (the caller, who vouched for it, knows whose it was).
+   */
   tookOverFrom?: string;
 }
+
+/** A record that names no cutover: made by an agent older than owners, or for a controller older than cutover_id. */
+const ownerless = (s: FreezeState): boolean => s.owner === undefined || s.owner === '';
 
 /**
  * What a lock does with the record the agent holds: keep it (the same cutover again, or a caller
  * that names none), or take over from a cutover the caller vouches is over. A record that cutover
  * keeps is what staging was before ITS lock: a later cutover that kept it as its own would, on
  * rollback, unfreeze a staging it found frozen.
+ *
+ * A record that names no cutover is kept as the caller's only when the caller vouches its own lock
+ * made it (ownLock), and taken over only when it vouches that lock's cutover is over. Before, any
+ * cutover's lock kept it: after an agent upgrade, a second cutover's rollback put back what staging
+ * was before the first one's lock, unfreezing a staging the first still held.
  */
 function heldRecord(store: FreezeStore, opts: LockOptions): { recorded: FreezeState | undefined; takeOver?: FreezeState } {
   const held = store.get();
   const id = opts.cutoverId ?? '';
-  if (held === undefined || id === '' || held.owner === undefined || held.owner === '' || held.owner === id) return { recorded: held };
-  if (opts.finishedLock !== undefined && opts.finishedLock !== '' && opts.finishedLock === held.lockedAt) return { recorded: undefined, takeOver: held };
+  if (held === undefined || id === '' || held.owner === id) return { recorded: held };
+  const names = (vouched: string | undefined): boolean => vouched !== undefined && vouched !== '' && vouched === held.lockedAt;
+  if (ownerless(held) && names(opts.ownLock)) {
+    const adopted = { ...held, owner: id };
+    store.set(adopted);
+    return { recorded: adopted };
+  }
+  if (names(opts.finishedLock)) return { recorded: undefined, takeOver: held };
+  if (ownerless(held)) {
+    throw new SwitchyardError(
+      'SY_PRECONDITION',
+      `staging is frozen by a lock taken at ${held.lockedAt} that names no cutover (made by an agent older than freeze owners, or for a controller older than cutover_id), and this agent keeps that lock's record of staging before it; cutover ${id} may keep it only when its controller vouches its own lock took it, or take the freeze over when its controller knows the cutover that took it is over — otherwise roll that cutover back, or release it, from the controller that ran it`,
+      { field: 'cutover_id', details: { owner: '', lockedAt: held.lockedAt } },
+    );
+  }
   throw new SwitchyardError(
     'SY_PRECONDITION',
     `staging is frozen by cutover ${held.owner} (locked at ${held.lockedAt}), and this agent keeps that cutover's record of staging before its lock; cutover ${id} may take the freeze over only when its controller knows ${held.owner} is over (completed or rolled back) — if ${held.owner} belongs to another controller, roll it back or release it there first`,
@@ -240,7 +267,7 @@ async function lockNow(target: DbTarget | undefined, m: Maintenance | undefined,
   const { recorded, takeOver } = heldRecord(store, opts);
   // A failed take-over leaves the freeze standing as it was, and its owner's record with it.
   const undoRecord = (): void => (takeOver === undefined ? store.clear() : store.set(takeOver));
-  const tookOver = takeOver === undefined ? {} : { tookOverFrom: takeOver.owner! };
+  const tookOver = takeOver === undefined ? {} : { tookOverFrom: takeOver.owner ?? '' };
   if (target === undefined || opts.flagOnly === true) {
     if (recorded !== undefined && recorded.noDatabase !== true) {
       throw new SwitchyardError('SY_PRECONDITION', 'staging is already frozen with read_only on its database, and this lock asks for the maintenance flag alone; unlock first, then lock again', { field: 'flag_only' });
@@ -300,9 +327,15 @@ export interface UnlockResult {
   wasLocked: boolean;
   /** The cutover that owns the freeze, when not the caller: nothing restored, staging stays frozen. */
   heldBy?: string;
+  /** lockedAt of the freeze left standing: with heldBy, or alone for a record that names no cutover. */
+  heldLockedAt?: string;
 }
 
-/** `cutoverId` '' or absent: an older controller, and the record is restored whoever made it. */
+/**
+ * `cutoverId` '' or absent: an older controller, and the record is restored whoever made it.
+ * Otherwise a record another cutover owns is left standing (heldBy), and one that names no
+ * cutover is restored only when `fromController` names its lockedAt.
+ */
 export function unlockWrites(target: DbTarget | undefined, store: FreezeStore, fromController?: FreezeState, cutoverId = ''): Promise<UnlockResult> {
   return oneAtATime(() => unlockNow(target, store, fromController, cutoverId));
 }
@@ -312,7 +345,13 @@ async function unlockNow(target: DbTarget | undefined, store: FreezeStore, fromC
   // Another cutover's freeze (it took over one this caller left, or another controller's): its
   // record is what staging was before THAT lock, not before the caller's, and the caller's copy
   // is of a freeze that no longer stands alone. Either put back would unfreeze a staging the owner holds.
-  if (recorded?.owner !== undefined && recorded.owner !== '' && cutoverId !== '' && recorded.owner !== cutoverId) return { restored: undefined, wasLocked: false, heldBy: recorded.owner };
+  if (recorded !== undefined && cutoverId !== '' && recorded.owner !== cutoverId) {
+    if (!ownerless(recorded)) return { restored: undefined, wasLocked: false, heldBy: recorded.owner!, heldLockedAt: recorded.lockedAt };
+    // A record that names no cutover is the caller's only if the caller's copy of its prior
+    // state names that very freeze: a cutover whose lock was refused, or that never locked, has
+    // no such copy, and restoring would unfreeze a staging another cutover froze.
+    if (fromController?.lockedAt !== recorded.lockedAt) return { restored: undefined, wasLocked: false, heldLockedAt: recorded.lockedAt };
+  }
   // The controller sends its copy of the prior state in case this agent lost its own; a copy of a
   // freeze this agent already undid is history, and applying it again would undo whatever was
   // changed by hand since (a repeated rollback must be a no-op).

@@ -154,15 +154,15 @@ export class DatabaseService implements AgentService {
       }),
       LockWrites: this.unary('LockWrites', async (req) => {
         // Without a database (an assets-only site), or asked so, the freeze is the maintenance flag alone.
-        const r = await lockWrites(this.optionalTarget(), this.opts.config.maintenance, this.freeze, { flagOnly: req.flag_only, cutoverId: req.cutover_id, finishedLock: req.finished_lock });
-        this.log.info({ alreadyLocked: r.alreadyLocked, flagOnly: r.prior.noDatabase === true, cutover: req.cutover_id || null, tookOverFrom: r.tookOverFrom ?? null }, 'writes locked');
+        const r = await lockWrites(this.optionalTarget(), this.opts.config.maintenance, this.freeze, { flagOnly: req.flag_only, cutoverId: req.cutover_id, finishedLock: req.finished_lock, ownLock: req.own_lock });
+        this.log.info({ alreadyLocked: r.alreadyLocked, flagOnly: r.prior.noDatabase === true, cutover: req.cutover_id || null, tookOverFrom: r.tookOverFrom ?? null, ownLock: req.own_lock || null }, 'writes locked');
         return { prior: freezeToWire(r.prior), already_locked: r.alreadyLocked, took_over_from: r.tookOverFrom ?? '' };
       }),
       UnlockWrites: this.unary('UnlockWrites', async (req) => {
         const r = await unlockWrites(this.optionalTarget(), this.freeze, freezeFromWire(req.prior, this.opts.config.maintenance?.flagFile ?? ''), req.cutover_id);
-        if (r.heldBy !== undefined) this.log.warn({ cutover: req.cutover_id, heldBy: r.heldBy }, "unlock left staging frozen: the freeze is another cutover's");
+        if (r.heldLockedAt !== undefined) this.log.warn({ cutover: req.cutover_id, heldBy: r.heldBy ?? null, heldLockedAt: r.heldLockedAt }, "unlock left staging frozen: the freeze is not this cutover's");
         else this.log.info({ wasLocked: r.wasLocked, cutover: req.cutover_id || null }, 'writes unlocked');
-        return { restored: freezeToWire(r.restored), was_locked: r.wasLocked, held_by: r.heldBy ?? '' };
+        return { restored: freezeToWire(r.restored), was_locked: r.wasLocked, held_by: r.heldBy ?? '', held_locked_at: r.heldLockedAt ?? '' };
       }),
       OpenSnapshot: this.unary('OpenSnapshot', async (req) => {
         const s = await this.source.open(req.token, req.parallelism);

@@ -1,7 +1,8 @@
 // The lock step and the rollback's unlock-staging part, through the engine, against a real staging
 // agent (gRPC on 127.0.0.1; no database, so the freeze is its maintenance flag) that holds another
-// freeze's record: each refusal names the owner and leaves that record as it was. The other steps
-// are fakes.
+// freeze's record: each refusal names the owner and leaves that record as it was, and a record an
+// agent older than owners made (it names no cutover) is kept, taken over or refused by whose lock
+// this controller recorded. The other steps are fakes.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { lockExecutor } from '../../controller/cutover/steps/lock.js';
 import { unlockStagingPart } from '../../controller/cutover/steps/data-rollback.js';
 import type { RollbackContext, StepContext } from '../../controller/cutover/executor.js';
 import type { CutoverView } from '../../controller/cutover/view.js';
+import { stagingLeftFrozen } from '../../shared/staging-left-frozen.js';
 import { validate } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/logger.js';
 import { FakeWorld, PLAN_CONTEXT, fakeSteps, planInput, stepContextFor, tempDir } from '../helpers/cutover-fakes.js';
@@ -97,6 +99,11 @@ async function stagingAgent(t: TestContext) {
     freeze,
     record: (): FreezeState | undefined => freeze.get(),
     flag: (): string | undefined => (existsSync(flagFile) ? readFileSync(flagFile, 'utf8') : undefined),
+    /** The record as an agent older than owners wrote it: no owner. */
+    asOlderAgentMadeIt() {
+      const { owner: _owner, ...older } = freeze.get()!;
+      freeze.set(older);
+    },
     controller,
   };
 }
@@ -162,4 +169,92 @@ test("a finished cutover's id on a freeze its lock did not record (another contr
   assert.match(String(refused.error?.message), new RegExp(`frozen by cutover ${a}.*cutover ${a}'s lock recorded a freeze taken at ${recorded}, and the agent's was taken at ${other}: another controller's cutover of the same id\\?`));
   assert.deepEqual(staging.record(), held, 'the record is untouched');
   assert.equal(staging.flag(), FLAG);
+});
+
+test('a freeze recorded by an agent older than owners: another cutover is refused naming the one whose lock it was, and once that cutover is released the next one takes it over', async (t) => {
+  const staging = await stagingAgent(t);
+  const ctl = staging.controller('controller');
+  const a = ctl.create();
+  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
+  // The agent is upgraded with A's freeze standing.
+  staging.asOlderAgentMadeIt();
+  const held = staging.record();
+  assert.equal(held?.owner, undefined);
+
+  // B, while A is not over: refused naming A; before, B kept A's record as its own, and its
+  // rollback put staging back as A found it (the flag down) under A's feet.
+  const b = ctl.create();
+  await assert.rejects(ctl.lockStep(b), (err: Error & { code?: string; details?: Record<string, unknown> }) => {
+    assert.equal(err.code, 'SY_CONFLICT');
+    assert.deepEqual(err.details, { owner: a, lockedAt: held!.lockedAt });
+    assert.match(err.message, new RegExp(`names no cutover.*cutover ${a} recorded that lock: cutover ${a} is \\w+, not over`));
+    return true;
+  });
+  assert.deepEqual(staging.record(), held, 'the record is untouched');
+  const bUnlock = await ctl.unlockStep(b);
+  assert.deepEqual([bUnlock.wasLocked, bUnlock.heldBy, bUnlock.heldLockedAt], [false, a, held!.lockedAt], JSON.stringify(bUnlock));
+  assert.equal(staging.flag(), FLAG, "B's unlock leaves A's freeze");
+  assert.deepEqual(staging.record(), held);
+
+  // A goes on to its fallback window and is released; C takes the standing freeze over.
+  assert.equal((await ctl.advance(a, 'fallback')).state, 'fallback');
+  assert.equal(ctl.engine.release(a, 'tester').state, 'completed');
+  await ctl.engine.idle(a);
+  const c = ctl.create();
+  const cLock = step(await ctl.advance(c, 'lock'), 'lock');
+  assert.equal(cLock.state, 'succeeded', JSON.stringify(cLock));
+  assert.equal((cLock.result?.evidence as Record<string, unknown>).tookOverFrom, a);
+  assert.match(String(cLock.summary), new RegExp(`still frozen by cutover ${a}, which is over`));
+  assert.deepEqual([staging.record()?.owner, staging.record()?.frozenSince], [c, held!.lockedAt]);
+  assert.equal((await ctl.rollback(c)).state, 'rolled_back');
+  assert.equal(staging.flag(), FLAG, "C's rollback leaves staging frozen, as it found it");
+});
+
+test('a freeze recorded by an agent older than owners: the lock of the cutover that took it, run again, keeps it as that cutover\'s', async (t) => {
+  const staging = await stagingAgent(t);
+  const ctl = staging.controller('controller');
+  const a = ctl.create();
+  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
+  staging.asOlderAgentMadeIt();
+  const held = staging.record();
+
+  // As a forced re-run: its last attempt recorded that very freeze.
+  const again = await ctl.lockStep(a);
+  assert.match(String(again.summary), /already locked and kept its first record/);
+  assert.equal((again.evidence as Record<string, unknown>).tookOverFrom, undefined);
+  assert.deepEqual(staging.record(), { ...held, owner: a });
+  assert.equal((await ctl.rollback(a)).state, 'rolled_back');
+  assert.equal(staging.flag(), undefined, 'its rollback puts staging back as its lock found it');
+});
+
+test("a freeze recorded by an agent older than owners: the cutover mid-freeze rolls back as before; another controller's cutover is refused and its rollback leaves the freeze", async (t) => {
+  const staging = await stagingAgent(t);
+  const ctl = staging.controller('controller');
+  const a = ctl.create();
+  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
+  staging.asOlderAgentMadeIt();
+  const held = staging.record();
+
+  const other = staging.controller('second-controller');
+  const c = other.create();
+  const refused = step(await other.advance(c, 'lock'), 'lock');
+  assert.equal(refused.state, 'failed', JSON.stringify(refused));
+  assert.equal(refused.error?.code, 'SY_CONFLICT');
+  assert.deepEqual(refused.error?.details, { owner: '', lockedAt: held!.lockedAt });
+  assert.match(String(refused.error?.message), new RegExp(`no cutover of this controller recorded a lock taken at ${held!.lockedAt} on agent staging-1: it is another controller's`));
+  assert.deepEqual(staging.record(), held, 'the record is untouched');
+  const cRolled = await other.rollback(c);
+  assert.equal(cRolled.state, 'rolled_back', JSON.stringify(cRolled.error));
+  const cUnlock = unlockPart(cRolled);
+  assert.deepEqual([cUnlock.heldBy, cUnlock.heldLockedAt], [undefined, held!.lockedAt], JSON.stringify(cUnlock));
+  assert.match(String(stagingLeftFrozen(cRolled.rollback?.parts)), new RegExp(`staging left frozen: the freeze is a lock taken at ${held!.lockedAt}, not this cutover's`));
+  assert.equal(staging.flag(), FLAG, "another controller's rollback leaves the freeze");
+  assert.deepEqual(staging.record(), held);
+
+  // A's rollback: its controller's copy names that freeze, so staging is put back as A found it.
+  const aRolled = await ctl.rollback(a);
+  assert.equal(aRolled.state, 'rolled_back', JSON.stringify(aRolled.error));
+  assert.equal(unlockPart(aRolled).wasLocked, true);
+  assert.equal(staging.flag(), undefined);
+  assert.equal(staging.record(), undefined);
 });

@@ -117,3 +117,49 @@ test('a lock taking over a finished cutover\'s standing freeze keeps when stagin
   assert.equal(store.get()?.frozenSince, undefined);
   assert.equal(store.get()?.lockedAt, d.prior.lockedAt);
 });
+
+test('a record that names no cutover (an agent older than owners made it) is kept only by the lock that vouches for it, taken over only when vouched over, and restored only by an unlock whose copy names it', async (t) => {
+  const { flagFile } = flagDir(t);
+  const m = { flagFile, content: 'down' };
+  const store = new MemoryFreezeStore();
+  // As the agent left it before the upgrade: the lock of a cutover it did not name.
+  const older = await lockWrites(undefined, m, store);
+  assert.equal(store.get()?.owner, undefined);
+  const before = store.get();
+  const refusal = (err: Error & { code?: string; field?: string; details?: Record<string, unknown> }) =>
+    err.code === 'SY_PRECONDITION' && err.field === 'cutover_id' && err.details?.owner === '' && err.details?.lockedAt === older.prior.lockedAt && /names no cutover/.test(err.message);
+  await assert.rejects(lockWrites(undefined, m, store, { cutoverId: 'co_B' }), refusal);
+  await assert.rejects(lockWrites(undefined, m, store, { cutoverId: 'co_B', ownLock: '2000-01-01T00:00:00.000Z' }), refusal, 'vouched for another freeze');
+  assert.deepEqual(store.get(), before, 'the record is untouched');
+
+  // An unlock from a cutover with no copy of that freeze (its lock was refused) restores nothing.
+  const refused = await unlockWrites(undefined, store, undefined, 'co_B');
+  assert.deepEqual([refused.wasLocked, refused.heldBy, refused.heldLockedAt, refused.restored], [false, undefined, older.prior.lockedAt, undefined]);
+  assert.equal(readFileSync(flagFile, 'utf8'), 'down');
+  assert.deepEqual(store.get(), before);
+
+  // The cutover whose lock it was (its controller's copy names that lockedAt) keeps it as its own.
+  const own = await lockWrites(undefined, m, store, { cutoverId: 'co_A', ownLock: older.prior.lockedAt });
+  assert.deepEqual([own.alreadyLocked, own.prior.lockedAt, own.tookOverFrom, store.get()?.owner], [true, older.prior.lockedAt, undefined, 'co_A']);
+  assert.equal((await unlockWrites(undefined, store, undefined, 'co_B')).heldBy, 'co_A', 'owned now: named as such');
+
+  // Taken over once vouched over: staging as found (flag up), and that cutover's unlock leaves it so.
+  store.set(before!);
+  const taken = await lockWrites(undefined, m, store, { cutoverId: 'co_C', finishedLock: older.prior.lockedAt });
+  assert.deepEqual([taken.tookOverFrom, taken.prior.flagFileExisted, store.get()?.owner, store.get()?.frozenSince], ['', true, 'co_C', older.prior.lockedAt]);
+  assert.equal((await unlockWrites(undefined, store, taken.prior, 'co_C')).wasLocked, true);
+  assert.equal(readFileSync(flagFile, 'utf8'), 'down', 'the flag stays up, as C found it');
+
+  // A cutover mid-freeze when the agent was upgraded rolls back with its controller's copy.
+  rmSync(flagFile);
+  const mid = await lockWrites(undefined, m, store);
+  const undone = await unlockWrites(undefined, store, mid.prior, 'co_D');
+  assert.deepEqual([undone.wasLocked, undone.heldLockedAt], [true, undefined]);
+  assert.equal(existsSync(flagFile), false, 'the flag it put up comes down');
+
+  // A controller older than cutover_id is served as before, whoever's record it is.
+  await lockWrites(undefined, m, store, { cutoverId: 'co_E' });
+  assert.equal((await lockWrites(undefined, m, store)).alreadyLocked, true);
+  assert.equal((await unlockWrites(undefined, store)).wasLocked, true);
+  assert.equal(existsSync(flagFile), false);
+});

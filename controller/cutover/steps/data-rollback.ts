@@ -10,7 +10,7 @@ import type { RollbackPart } from '../executor.js';
 import type { Plan } from '../plan.js';
 import type { CutoverView } from '../view.js';
 import { databaseClient, longCallMs, unary, type DataStepDeps } from './data-agents.js';
-import { freezeEvidence, freezeToWire, recordedPrior } from './lock.js';
+import { freezeEvidence, freezeToWire, lockedBy, recordedPrior } from './lock.js';
 
 const ranStep = (state: string | undefined): boolean => state !== undefined && state !== 'pending' && state !== 'skipped';
 
@@ -46,6 +46,14 @@ export function unlockStagingPart(deps: DataStepDeps): RollbackPart {
         // took its freeze over: what staging was before that freeze is its owner's to put back.
         ctx.logger.warn({ agent, heldBy: res.held_by }, "staging left frozen: the freeze is another cutover's");
         return { detail: { agent, wasLocked: false, heldBy: res.held_by, note: `staging stays frozen: the freeze on ${agent} is cutover ${res.held_by}'s, not this one's` } };
+      }
+      if (res.held_locked_at !== '') {
+        // A record naming no cutover (made before the agent kept owners) whose lock this cutover
+        // did not record: whose it is, only the locks this controller recorded can tell.
+        const owner = lockedBy(ctx.store, deps.agents, agent, res.held_locked_at, ctx.cutover.id)[0];
+        const whose = owner === undefined ? `a lock taken at ${res.held_locked_at} that this controller did not record (another controller's?)` : `cutover ${owner}'s (its lock at ${res.held_locked_at}, recorded before the agent kept owners)`;
+        ctx.logger.warn({ agent, heldBy: owner ?? null, heldLockedAt: res.held_locked_at }, "staging left frozen: the freeze is not this cutover's");
+        return { detail: { agent, wasLocked: false, ...(owner === undefined ? {} : { heldBy: owner }), heldLockedAt: res.held_locked_at, note: `staging stays frozen: the freeze on ${agent} is ${whose}, not this one's` } };
       }
       const restored = res.restored === null ? null : freezeEvidence(res.restored);
       ctx.logger.warn({ agent, wasLocked: res.was_locked, readOnly: restored?.readOnly, flagFileExisted: restored?.flagFileExisted }, 'staging unlocked');

@@ -18,6 +18,12 @@
 // only when the owner is a cutover of this controller's in a final state, whose lock recorded that
 // very freeze: the agent then records staging as it is now, frozen, and this cutover's rollback
 // leaves it so. An owner this controller does not know is another controller's: refused.
+//
+// A record that names no owner (an agent older than owners made it, or a controller older than
+// cutover_id asked for it) is refused the same way. The controller finds whose it is by its
+// lockedAt among the locks it recorded: this cutover's own earlier attempt keeps it (own_lock: a
+// cutover mid-freeze when the agent was upgraded goes on as before), another of its cutovers' is
+// taken over when that one is over; one it never recorded is another controller's.
 import { SwitchyardError } from '../../../shared/errors.js';
 import type { FreezeState, FreezeState__Output } from '../../../shared/proto-gen/switchyard/v1/FreezeState.js';
 import type { LockWritesRequest } from '../../../shared/proto-gen/switchyard/v1/LockWritesRequest.js';
@@ -26,6 +32,7 @@ import { answeredNormally, recordStagingBaseline, storedStagingBaseline, type St
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { CutoverStore, StepRow } from '../store/index.js';
 import { FINAL_STATES } from '../states.js';
+import type { AgentView } from '../exclusive.js';
 import { databaseClient, hasAssets, unary, type DataStepDeps } from './data-agents.js';
 
 /** The freeze's prior state as stored in the lock step's evidence (flag content as base64). */
@@ -107,11 +114,49 @@ function keptPages(fresh: StagingBaseline | string, earlier: StagingBaseline | u
   return { note: `staging's pages not recorded: ${why}; validate compares with preflight's record` };
 }
 
-/** The freeze another cutover holds on the agent, as the agent's refusal names it. */
+/** The freeze another cutover holds on the agent (owner '' for a record naming none), as the agent's refusal names it. */
 function heldByOther(err: unknown): { owner: string; lockedAt: string } | undefined {
   if (!(err instanceof SwitchyardError) || err.code !== 'SY_PRECONDITION' || err.field !== 'cutover_id') return undefined;
   const { owner, lockedAt } = err.details ?? {};
-  return typeof owner === 'string' && owner !== '' && typeof lockedAt === 'string' ? { owner, lockedAt } : undefined;
+  return typeof owner === 'string' && typeof lockedAt === 'string' && lockedAt !== '' ? { owner, lockedAt } : undefined;
+}
+
+/**
+ * This controller's cutovers but `except` whose lock on `agent` (by any name the config gives its
+ * address) recorded the freeze taken at `lockedAt`, newest first: whose a record naming no owner
+ * is. (More than one: an agent older than owners answered a later cutover's lock with an earlier
+ * one's record.)
+ */
+export function lockedBy(store: CutoverStore, agents: Pick<AgentView, 'identity'>, agent: string, lockedAt: string, except: string): string[] {
+  const at = agents.identity(agent);
+  return store.steps
+    .withResult('lock', `$.evidence.${PRIOR_KEY}.lockedAt`, lockedAt)
+    .map((id) => store.cutovers.get(id))
+    .filter((c) => c !== undefined && c.id !== except && agents.identity(c.plan.staging.agent) === at)
+    .sort((a, b) => b!.createdAt.localeCompare(a!.createdAt))
+    .map((c) => c!.id);
+}
+
+/** What the lock asks again with, and whose freeze that is; or why it may not. */
+type Retry = { again: Pick<LockWritesRequest, 'finished_lock' | 'own_lock'>; owner: string } | { why: string; owner: string };
+
+/** How this cutover may ask again for the freeze the agent refused it, or why it may not. */
+function retryFor(ctx: StepContext, agents: Pick<AgentView, 'identity'>, agent: string, held: { owner: string; lockedAt: string }): Retry {
+  if (held.owner !== '') {
+    const why = whyNotOver(ctx.store, held.owner, held.lockedAt);
+    return why === undefined ? { again: { finished_lock: held.lockedAt }, owner: held.owner } : { why, owner: held.owner };
+  }
+  const others = lockedBy(ctx.store, agents, agent, held.lockedAt, ctx.cutover.id);
+  for (const other of others) {
+    const why = whyNotOver(ctx.store, other, held.lockedAt);
+    if (why !== undefined) return { why: `the agent's record names no cutover (made before it kept owners), and this controller's cutover ${other} recorded that lock: ${why}`, owner: other };
+  }
+  if (recordedPrior(ctx.previousAttempt)?.lockedAt === held.lockedAt) return { again: { own_lock: held.lockedAt }, owner: ctx.cutover.id };
+  if (others.length > 0) return { again: { finished_lock: held.lockedAt }, owner: others[0]! };
+  return {
+    why: `no cutover of this controller recorded a lock taken at ${held.lockedAt} on agent ${agent}: it is another controller's — run this cutover from that controller (which knows whether its cutover is over), or roll that cutover back there`,
+    owner: '',
+  };
 }
 
 /**
@@ -164,24 +209,28 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       const request: LockWritesRequest = { flag_only: flagOnly, cutover_id: ctx.cutover.id };
       const lock = (req: LockWritesRequest) => unary<typeof client, LockWritesRequest, LockWritesResponse__Output>(deps, agent, client, 'LockWrites', req, { signal: ctx.signal });
       let res: LockWritesResponse__Output;
+      // Whose freeze this lock took over, as this controller knows it: the agent names none for a record without an owner.
+      let vouchedOwner = '';
       try {
         res = await lock(request);
       } catch (err) {
         const held = heldByOther(err);
         if (held === undefined) throw err;
-        const why = whyNotOver(ctx.store, held.owner, held.lockedAt);
-        if (why !== undefined) {
-          throw new SwitchyardError('SY_CONFLICT', `${(err as Error).message}; ${why}`, { details: { owner: held.owner, lockedAt: held.lockedAt } });
+        const retry = retryFor(ctx, deps.agents, agent, held);
+        if ('why' in retry) {
+          throw new SwitchyardError('SY_CONFLICT', `${(err as Error).message}; ${retry.why}`, { details: { owner: retry.owner, lockedAt: held.lockedAt } });
         }
-        res = await lock({ ...request, finished_lock: held.lockedAt });
+        if (retry.again.finished_lock !== undefined) vouchedOwner = retry.owner;
+        res = await lock({ ...request, ...retry.again });
       }
+      const tookOverFrom = res.took_over_from !== '' ? res.took_over_from : vouchedOwner;
       if (res.prior === null) {
         throw new SwitchyardError('SY_INTERNAL', `LockWrites on agent ${agent} answered without the prior state; staging may be locked — roll back to restore it`);
       }
       const prior = freezeEvidence(res.prior);
       ctx.record.put(PRIOR_KEY, prior);
       ctx.record.put('alreadyLocked', res.already_locked);
-      if (res.took_over_from !== '') ctx.record.put('tookOverFrom', res.took_over_from);
+      if (tookOverFrom !== '' && !res.already_locked) ctx.record.put('tookOverFrom', tookOverFrom);
       const pages = keptPages(fresh, earlier, res.already_locked);
       if (pages.baseline !== undefined) ctx.record.put(EVIDENCE_KEYS.stagingBaseline, pages.baseline);
       if (flagOnly && prior.noDatabase !== true) {
@@ -194,12 +243,12 @@ export function lockExecutor(deps: DataStepDeps): StepExecutor {
       const ro = prior.noDatabase !== true ? `read_only=ON (was ${prior.readOnly ? 'ON' : 'OFF'})` : flagOnly ? 'no database frozen (the plan moves none)' : 'no database on the agent';
       const held = res.already_locked
         ? '; the agent was already locked and kept its first record'
-        : res.took_over_from !== ''
-          ? tookOverNote(res.took_over_from, prior)
+        : tookOverFrom !== ''
+          ? tookOverNote(tookOverFrom, prior)
           : '';
       return {
         summary: `staging writes frozen: ${flag}, ${ro}${held}; ${pages.note}`,
-        evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, ...(res.took_over_from !== '' ? { tookOverFrom: res.took_over_from } : {}), agent },
+        evidence: { [PRIOR_KEY]: prior, alreadyLocked: res.already_locked, ...(tookOverFrom !== '' && !res.already_locked ? { tookOverFrom } : {}), agent },
       };
     },
   };

@@ -48,6 +48,7 @@ export class StepRepo {
   private readonly finishStmt;
   private readonly resultStmt;
   private readonly runningStmt;
+  private readonly withResultStmt;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare("INSERT INTO steps (cutover_id, name, ord, state) VALUES (?, ?, ?, 'pending')");
@@ -60,6 +61,9 @@ export class StepRepo {
     this.finishStmt = db.prepare('UPDATE steps SET state = ?, ended_at = ?, result = ?, error = ? WHERE cutover_id = ? AND name = ?');
     this.resultStmt = db.prepare('UPDATE steps SET result = ? WHERE cutover_id = ? AND name = ?');
     this.runningStmt = db.prepare("SELECT * FROM steps WHERE state = 'running' ORDER BY cutover_id, ord");
+    // A result that is not JSON (a hand-edited row, read back as a string) matches nothing
+    // rather than failing the query.
+    this.withResultStmt = db.prepare('SELECT cutover_id FROM steps WHERE name = ? AND CASE WHEN json_valid(result) THEN json_extract(result, ?) END = ? ORDER BY cutover_id');
   }
 
   insertAll(cutoverId: string): void {
@@ -86,6 +90,11 @@ export class StepRepo {
   /** Evidence recorded while the step still runs, so it survives a crash mid-step. */
   setResult(cutoverId: string, name: StepName, result: unknown): void {
     this.resultStmt.run(toJson(result), cutoverId, name);
+  }
+
+  /** The cutovers whose step `name` holds `value` at the JSON `path` of its result ('$.evidence.…'). */
+  withResult(name: StepName, path: string, value: string): string[] {
+    return (this.withResultStmt.all(name, path, value) as { cutover_id: string }[]).map((r) => r.cutover_id);
   }
 
   running(): StepRow[] {

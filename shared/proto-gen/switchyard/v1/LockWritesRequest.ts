@@ -5,10 +5,12 @@ export interface LockWritesRequest {
   'flag_only'?: (boolean);
   'cutover_id'?: (string);
   'finished_lock'?: (string);
+  'own_lock'?: (string);
 }
 
 export interface LockWritesRequest__Output {
   'flag_only': (boolean);
   'cutover_id': (string);
   'finished_lock': (string);
+  'own_lock': (string);
 }

@@ -6,10 +6,12 @@ export interface UnlockWritesResponse {
   'restored'?: (_switchyard_v1_FreezeState | null);
   'was_locked'?: (boolean);
   'held_by'?: (string);
+  'held_locked_at'?: (string);
 }
 
 export interface UnlockWritesResponse__Output {
   'restored': (_switchyard_v1_FreezeState__Output | null);
   'was_locked': (boolean);
   'held_by': (string);
+  'held_locked_at': (string);
 }
