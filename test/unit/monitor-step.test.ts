@@ -626,6 +626,42 @@ test('at the watch\'s end the counts since the last ones are asked for at once, 
   assert.ok(burst.tookMs < 2500, `took ${burst.tookMs} ms`);
 });
 
+test('a watch resumed after its end (all its time watched before the restart) asks for the counts since its stored ones before it passes: a burst in its last seconds rolls back', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => timers.forEach((x) => clearTimeout(x)));
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 10 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 2, minSamples: 50 });
+  const storedEnd = { inode: '4242', dev: '2049', offset: '2000', tailSha256: 'ef'.repeat(32), at: new Date(Date.now() - 1500).toISOString() };
+  // The interrupted attempt had watched all 10 s, its last stored counts 100 healthy requests.
+  const previousAttempt = {
+    cutoverId: 'co_x', name: 'monitor', state: 'interrupted', attempt: 1, startedAt: null, endedAt: null, error: null,
+    result: { evidence: { monitor: { watchedSeconds: 10.2, totals: { log: { total: 100, byClass: { '2xx': 100 } }, probes: { total: 10, errors: 0 } }, accessLog: { countedTo: storedEnd } } } },
+  };
+  /** The agent answers the stream it is asked for with `last`, counted on from the stored end. */
+  const resumedPastEnd = async (last: StatusCounts__Output) => {
+    const { agents, calls } = fakeAgents((call) => timers.push(setTimeout(() => call.emit('data', { ...last, start: 'position', counted_to: { inode: '4242', dev: '2049', offset: '2600', tail_sha256: '' } }), 100)));
+    const hits = prod.hits();
+    const began = Date.now();
+    const result = await monitorExecutor({ agents }).run({ ...ctxFor(plan), attempt: 2, previousAttempt } as StepContext);
+    return { result, calls, probes: prod.hits() - hits, tookMs: Date.now() - began };
+  };
+
+  const burst = await resumedPastEnd(counts(60, 60));
+  assert.equal(burst.calls.length, 1, 'the last counts were asked for');
+  const req = burst.calls[0]!.request as Record<string, unknown>;
+  assert.deepEqual([req.from_inode, req.from_offset, req.from_dev, req.from_tail_sha256, req.interval_ms], ['4242', '2000', '2049', 'ef'.repeat(32), 100], 'from where the stored counts ended, at the shortest interval');
+  assert.ok(burst.result.rollback !== undefined, `the burst after the stored counts was not judged: ${burst.result.summary}`);
+  assert.match(burst.result.rollback.reason, /60\/60 in the access log/);
+  assert.equal(burst.probes, 0, 'no probe: the time to watch is over');
+  assert.ok(burst.tookMs < 2000, `took ${burst.tookMs} ms`);
+
+  const passing = await resumedPastEnd(counts(50, 0));
+  assert.equal(passing.result.rollback, undefined, passing.result.rollback?.reason);
+  assert.match(passing.result.summary ?? '', /^watched 10 s before an interruption: the watch was already complete; access log counted on from where the interrupted watch's stored counts ended: lines logged while the controller was down counted, none twice: 150 logged requests in all$/);
+  const ev = (passing.result.evidence as { monitor: { accessLog: { countedTo: { offset: string } } } }).monitor;
+  assert.equal(ev.accessLog.countedTo.offset, '2600', 'counted to where the last counts end');
+});
+
 test('last access-log counts asked for at the watch\'s end that do not come are said: the lines of its last seconds are not counted', async (t) => {
   const prod = await site(t, (_req, res) => res.end('ok'));
   const timers: NodeJS.Timeout[] = [];

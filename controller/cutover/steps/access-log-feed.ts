@@ -155,12 +155,15 @@ export class AccessLogFeed {
    * time and a 5xx burst in its last seconds is still judged: the live stream is stopped (its later
    * messages are not taken: no line is counted twice) and one is opened from the last counted_to
    * at the agent's shortest interval; its first counts are taken in like any, and the feed stops.
-   * Resolves once they came, or failed, or `timeoutMs` passed (said in `errors`). Undefined, with
-   * nothing changed, when there is no counted_to to go on from (no counts yet, an agent that
-   * predates it) or the feed is stopped or unavailable: the live stream's next counts are all there is.
+   * Resolves once they came, or failed, or `timeoutMs` passed (said in `errors`). Before any
+   * counts (a feed never started: a watch resumed past its end) they are asked for from `from`.
+   * Undefined, with nothing changed, when there is nothing to go on from (no counts and no `from`,
+   * an agent that predates counted_to) or the feed is stopped or unavailable: the live stream's
+   * next counts are all there is.
    */
   finalCounts(timeoutMs: number): Promise<void> | undefined {
-    if (this.#stopped || this.#countedTo === undefined || this.state.unavailable !== null) return undefined;
+    const fromStart = this.state.messages === 0 && this.#opts.from !== undefined;
+    if (this.#stopped || (this.#countedTo === undefined && !fromStart) || this.state.unavailable !== null) return undefined;
     clearTimeout(this.#timer);
     clearTimeout(this.#watchdog);
     const live = this.#call;

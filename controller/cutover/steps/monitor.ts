@@ -36,6 +36,8 @@ import { pageUrl, pinnedRequest } from './pinned-http.js';
 export const DEFAULT_MIN_SAMPLES = 50;
 export const DEFAULT_WINDOW_SECONDS = 300;
 export const DEFAULT_INTERVAL_SECONDS = 10;
+/** The longest a watch resumed past its end waits for the counts since its stored ones (the feed's backlog allowance). */
+const LAST_COUNTS_BACKLOG_MS = 120_000;
 /** Probes, failed probes and access-log intervals with 5xx each kept in the evidence: the newest this many. */
 const PROBES_KEPT = 30;
 
@@ -385,12 +387,41 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         },
       });
 
+      /**
+       * A watch resumed once its time had all been watched (cut short while it waited for its last
+       * counts, or before it was recorded as done): its stored counts end up to an interval before
+       * its end, so what was logged since — a burst in its last seconds, or while the controller
+       * was down — is asked for from where they ended and judged before it passes, as a watch that
+       * ends on time does. No probes: the time to watch is over.
+       */
+      const lastCountsOfEndedWatch = async (): Promise<StepResult> => {
+        const done = `watched ${Math.round(s.durationMs / 1000)} s before an interruption: the watch was already complete`;
+        if (from === undefined) return { summary: `${done}; access log since its stored counts not counted (${start.kind === 'end' ? start.why ?? 'a new watch' : ''})`, evidence: evidence() };
+        // The backlog since the stored counts may be long (the controller down a while): given as
+        // long as those counts are old, within the allowance a stream from the switch gets.
+        const age = Date.now() - Date.parse(from.at ?? '');
+        const wait = Math.min(LAST_COUNTS_BACKLOG_MS, Math.max(s.intervalMs + 2000, Number.isFinite(age) ? age : 0));
+        const final = feed.finalCounts(wait);
+        if (final !== undefined) await sleep(wait + 1000, ctx.signal, Promise.race([final, tripped]));
+        feed.stop();
+        const ev = evidence();
+        if (verdict.kind === 'rollback') {
+          ctx.logger.warn({ window: verdict.stats }, 'production 5xx share over the limit');
+          return { rollback: { reason: verdict.reason, evidence: ev }, evidence: ev };
+        }
+        if (ctx.signal.aborted) return { outcome: 'failed', error: 'monitor aborted', evidence: ev };
+        const logged5xx = totals.log.byClass['5xx'] ?? 0;
+        const got =
+          feed.state.messages > 0
+            ? `access log ${resumedLog()}: ${totals.log.total} logged requests in all${logged5xx > 0 ? ` (${logged5xx} of them 5xx)` : ''}`
+            : `the access-log counts since the stored ones did not come (${feed.state.lastCountsMissed ?? feed.state.unavailable ?? 'no answer'}): what was logged since them is not counted`;
+        return { summary: `${done}; ${got}`, evidence: ev };
+      };
+
       if (s.durationMs <= 0) {
         return { summary: 'monitorMinutes is 0: production was not watched', evidence: evidence() };
       }
-      if (owedMs <= 0) {
-        return { summary: `watched ${Math.round(s.durationMs / 1000)} s before an interruption: the watch was already complete`, evidence: evidence() };
-      }
+      if (owedMs <= 0) return lastCountsOfEndedWatch();
       // Before the first round: a restart cut short again before it still knows the time watched.
       ctx.record.put(EVIDENCE_KEYS.monitor, evidence()[EVIDENCE_KEYS.monitor]);
       // Counted from the log's end: asked where that is, so the counts' start is a known point. A
