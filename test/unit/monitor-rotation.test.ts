@@ -359,6 +359,30 @@ test('a log rotated away where its copies cannot be found (olddir): said, with t
   assert.deepEqual(counter.take(new Date(), log).unplaced, [unplaced[0]]);
 });
 
+test('a log rotated away where its copies cannot be found: the files taken by mtime are read in the order they were last written, by name for the same stamp', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { dir, log, lines, unplaced, tailer } = await tailingA(t);
+  const past = (s: number) => new Date(Date.now() - s * 1000);
+  utimesSync(log, past(100), past(100));
+  mkdirSync(join(dir, 'old'));
+  renameSync(log, join(dir, 'old', 'access.log.1'));
+  // Beside the log: copies of both namings (the config changed), none of them the file rotated away.
+  writeFileSync(`${log}.3`, 'ancient\n');
+  utimesSync(`${log}.3`, past(200), past(200)); // last written before it: not in between
+  writeFileSync(`${log}-20261207`, 'd1\n');
+  utimesSync(`${log}-20261207`, past(80), past(80));
+  writeFileSync(`${log}.2`, 'n2\n');
+  writeFileSync(`${log}.1`, 'n1\n');
+  // The same stamp: by name, .2 (older) before .1.
+  utimesSync(`${log}.1`, past(50), past(50));
+  utimesSync(`${log}.2`, past(50), past(50));
+  writeFileSync(log, 'c1\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'd1', 'n2', 'n1', 'c1']);
+  assert.equal(unplaced.length, 1);
+  assert.match(unplaced[0]!, /taken by their mtime \(access\.log-20261207, access\.log\.2, access\.log\.1\)/);
+});
+
 test('rotated twice since the switch with delaycompress: the log, gzip\'d since, is found by the bytes before the position and read on from there', async (t) => {
   const { statSync, utimesSync } = await import('node:fs');
   const { gzipSync } = await import('node:zlib');
