@@ -2,7 +2,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
-import { runTool } from '../helpers/system-tool.js';
+import { compressLikeLogrotate, runTool } from '../helpers/system-tool.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer, type Rotation } from '../../agent/monitor/log-tailer.js';
@@ -381,6 +381,56 @@ test('a log rotated away where its copies cannot be found: the files taken by mt
   assert.deepEqual(lines, ['a1', 'a2', 'd1', 'n2', 'n1', 'c1']);
   assert.equal(unplaced.length, 1);
   assert.match(unplaced[0]!, /taken by their mtime \(access\.log-20261207, access\.log\.2, access\.log\.1\)/);
+});
+
+test('zstd, as logrotate\'s compresscmd writes it: the log compressed at once since the switch, a file in between, copytruncate\'s copy compressed at once', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
+  const line = (s: number, path = '/') => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  const zstd = (file: string, to: string) => compressLikeLogrotate('zstd', file, to, ['-q']);
+
+  // Rotated since the switch, compressed at once (no delaycompress): found by the bytes before the position in .1.zst.
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const log = join(dir, 'access.log');
+    writeFileSync(log, line(200, '/a') + line(200, '/b'));
+    const pos = await accessLogPosition(log);
+    appendFileSync(log, line(500) + line(502));
+    utimesSync(log, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    renameSync(log, `${log}.1`);
+    zstd(`${log}.1`, `${log}.1.zst`);
+    writeFileSync(log, line(200) + line(204));
+    const counted = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
+    assert.deepEqual(counted, { start: 'position', total: 4, fivexx: 2, rotations: 1, unread: [] });
+  }
+
+  // Rotated twice between two looks, each compressed at once: the file in between is read from its .zst.
+  {
+    const { log, lines, rotations, tailer } = await tailingA(t);
+    renameSync(log, `${log}.1`);
+    zstd(`${log}.1`, `${log}.1.zst`);
+    writeFileSync(log, 'b1\nb2\n');
+    renameSync(`${log}.1.zst`, `${log}.2.zst`);
+    renameSync(log, `${log}.1`);
+    zstd(`${log}.1`, `${log}.1.zst`);
+    writeFileSync(log, 'c1\n');
+    await tailer.poll();
+    assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2', 'c1']);
+    assert.deepEqual(rotations, ['rename', 'rename']);
+  }
+
+  // copytruncate with compress: the lines after the last read are only in the copy, zstd'd before the next look.
+  {
+    const { log, lines, rotations, tailer } = await tailingA(t);
+    copyFileSync(log, `${log}.1`);
+    truncateSync(log, 0);
+    zstd(`${log}.1`, `${log}.1.zst`);
+    appendFileSync(log, 'b1\n');
+    await tailer.poll();
+    assert.deepEqual(lines, ['a1', 'a2', 'b1']);
+    assert.deepEqual(rotations, ['truncate']);
+  }
 });
 
 test('rotated twice since the switch with delaycompress: the log, gzip\'d since, is found by the bytes before the position and read on from there', async (t) => {
