@@ -129,9 +129,17 @@ test('vhost parity: a listen on each side\'s own origin address compares equal; 
   const listen = own.rows.find((r) => r.key === 'web.vhost.listen')!;
   assert.deepEqual([listen.staging, listen.production, listen.status], ['127.0.0.2:443 ssl http2; [::]:443 ssl http2', '127.0.0.3:443 ssl http2; [::]:443 ssl http2', 'equal']);
   assert.deepEqual(own.rows.filter((r) => r.status !== 'equal').map((r) => r.key), []);
-  for (const other of ['127.0.0.4:443 ssl http2', '127.0.0.3:8443 ssl http2', '127.0.0.3:443 ssl', '443 ssl http2']) {
+  for (const other of ['127.0.0.3:443 ssl', '443 ssl http2']) {
     const rows = vhostRows(staging, await withDump('prod-1', productionDump(onIp(other))), hosts).rows;
     assert.equal(rows.find((r) => r.key === 'web.vhost.listen')?.status, 'differs', other);
+  }
+  // On another address or port, nothing answers production's address on :443 over IPv4 (the
+  // block's [::]:443 takes IPv6 only): the port's row says so.
+  for (const other of ['127.0.0.4:443 ssl http2', '127.0.0.3:8443 ssl http2']) {
+    const rows = vhostRows(staging, await withDump('prod-1', productionDump(onIp(other))), hosts).rows;
+    const name = rows.find((r) => r.key === 'web.vhost.server_name')!;
+    assert.deepEqual([name.production, name.status], ['none: no server block answers www.example.com on port 443 at 127.0.0.3', 'differs'], other);
+    assert.equal(rows.find((r) => r.key === 'web.vhost.listen')?.status, 'missing', other);
   }
   // An IPv6 origin address matches however it is spelt.
   const v6 = { ...HOSTS, addresses: { staging: '2001:db8::2', production: '2001:db8:0:0::3' } } as typeof HOSTS;
@@ -155,9 +163,10 @@ test("vhost parity over GET /v1/parity/runtime: stagingIp and productionIp make 
   };
   const own = await listenRow('&stagingIp=127.0.0.2&productionIp=127.0.0.3');
   assert.deepEqual([own?.staging, own?.production, own?.status], ['127.0.0.2:443 ssl http2; [::]:443 ssl http2', '127.0.0.3:443 ssl http2; [::]:443 ssl http2', 'equal']);
-  // Without the addresses the two listens are two addresses; with another one, production's is not its own.
+  // Without the addresses the two listens are two addresses.
   assert.equal((await listenRow(''))?.status, 'differs');
-  assert.equal((await listenRow('&stagingIp=127.0.0.2&productionIp=127.0.0.4'))?.status, 'differs');
+  // With another one, no block listens at production's address: nothing answers it there.
+  assert.equal((await listenRow('&stagingIp=127.0.0.2&productionIp=127.0.0.4'))?.status, 'missing');
 });
 
 test('vhost parity: a server_name regex in PCRE spelling JS reads alike is matched; one JS would read otherwise is unknown, not missing nor a default server', async () => {
@@ -201,4 +210,74 @@ test('server_name matching and host replacement follow nginx names, not substrin
     const m = serverNameMatch(re, 'www.example.com');
     assert.ok(typeof m === 'object' && m.unknown.startsWith(what), `${re}: ${JSON.stringify(m)}`);
   }
+});
+
+test('vhost parity by port: a same-named block on another port (an :8080 admin, a unix socket) is no part of the site', async () => {
+  const extra = (host: string, root: string) => `
+server {
+	listen 8080;
+	server_name ${host};
+	root ${root};
+}
+
+server {
+	listen unix:/run/nginx-internal.sock;
+	server_name ${host};
+	root ${root}-internal;
+}
+`;
+  const staging = await withDump('staging-1', NGINX_T_STAGING.replace('# configuration file /etc/nginx/snippets/', `${extra('staging.example.com', '/srv/admin')}\n# configuration file /etc/nginx/snippets/`));
+  const production = await withDump('prod-1', productionDump([['# configuration file /etc/nginx/snippets/', `${extra('www.example.com', '/srv/admin-v2')}\n# configuration file /etc/nginx/snippets/`]]));
+  const { rows } = vhostRows(staging, production);
+  assert.deepEqual(rows.filter((r) => /\[(8080|unix)\]/.test(r.key)).map((r) => r.key), []);
+  assert.deepEqual(rows.filter((r) => r.status !== 'equal').map((r) => r.key), []);
+  assert.equal(rows.find((r) => r.key === 'web.vhost.root')!.staging, '/srv/www/shop/current');
+});
+
+test('vhost parity by port: a block listening on the side\'s own address hides the wildcard\'s blocks there, as nginx does; the port is named', async () => {
+  const hosts = { ...HOSTS, addresses: { staging: '127.0.0.2', production: '127.0.0.3' } } as typeof HOSTS;
+  const staging = await withDump('staging-1', NGINX_T_STAGING);
+  // www.example.com's block listens on *:443, but connections to 127.0.0.3:443 only ever see the
+  // blocks listening on 127.0.0.3:443: the catch-all there answers the site, not the shop.
+  const catchAll = `server {\n\tlisten 127.0.0.3:443 ssl default_server;\n\tserver_name _;\n\troot /var/www/parked;\n}\n\n`;
+  const production = await withDump('prod-1', productionDump([['# configuration file /etc/nginx/sites-enabled/shop:\n', `# configuration file /etc/nginx/sites-enabled/shop:\n${catchAll}`]]));
+  const by = new Map(vhostRows(staging, production, hosts).rows.map((r) => [r.key, r]));
+  assert.equal(by.get('web.vhost.root')!.production, '/var/www/parked');
+  assert.equal(by.get('web.vhost.root')!.status, 'differs');
+  assert.match(by.get('web.vhost.server_name')!.production!, /^_ \(no server_name on 127\.0\.0\.3:443 matches www\.example\.com: nginx answers with its default_server, \/etc\/nginx\/sites-enabled\/shop:1\)$/);
+  // Port 80 is still the redirect, named for the host, compared under its port.
+  assert.equal(by.get('web.vhost[80].return')!.status, 'equal');
+
+  // Nothing answering on :80 on production is said in the port's own server_name row.
+  const no80 = await withDump('prod-1', productionDump([['listen 80;', 'listen 8081;'], ['listen 80 default_server;', 'listen 8082 default_server;']]));
+  const row = vhostRows(staging, no80, hosts).rows.find((r) => r.key === 'web.vhost[80].server_name')!;
+  assert.deepEqual([row.production, row.status], ['none: no server block answers www.example.com on port 80 at 127.0.0.3', 'differs']);
+});
+
+test('vhost parity: listen forms — [::]:443 ipv6only=off answers IPv4, *:443 is 443, a host name is compared as written with a note', async () => {
+  const hosts = { ...HOSTS, addresses: { staging: '127.0.0.2', production: '127.0.0.3' } } as typeof HOSTS;
+  const staging = await withDump('staging-1', NGINX_T_STAGING);
+  // One dual-stack socket: nginx answers IPv4 connections there too.
+  const dual = await withDump('prod-1', productionDump([
+    ['listen 443 ssl http2;\n', ''],
+    ['listen [::]:443 ssl http2;', 'listen [::]:443 ssl http2 ipv6only=off default_server;'],
+    ['server_name www.example.com; # the shop', 'server_name _;'],
+  ]));
+  const by = new Map(vhostRows(staging, dual, hosts).rows.map((r) => [r.key, r]));
+  assert.equal(by.get('web.vhost.root')!.status, 'equal');
+  assert.match(by.get('web.vhost.server_name')!.production!, /no server_name on \[::\]:443 matches www\.example\.com: nginx answers with its default_server/);
+
+  // The same sockets spelt otherwise are equal; other options still differ.
+  const spelt = await withDump('prod-1', productionDump([['listen 443 ssl http2;', 'listen *:443 http2 ssl;'], ['listen [::]:443 ssl http2;', 'listen [::]:443 ssl http2 ipv6only=on;']]));
+  const listen = vhostRows(staging, spelt, hosts).rows.find((r) => r.key === 'web.vhost.listen')!;
+  assert.deepEqual([listen.production, listen.status], ['*:443 http2 ssl; [::]:443 ssl http2 ipv6only=on', 'equal']);
+
+  // A host name is not looked up: compared as written (staging's host read as production's), said so.
+  const named = (host: string): Array<[string, string]> => [['listen 443 ssl http2;', `listen ${host}:443 ssl http2;`]];
+  const sNamed = await withDump('staging-1', NGINX_T_STAGING.replace('listen 443 ssl http2;', 'listen staging.example.com:443 ssl http2;'));
+  const row = vhostRows(sNamed, await withDump('prod-1', productionDump(named('www.example.com'))), hosts).rows.find((r) => r.key === 'web.vhost.listen')!;
+  assert.equal(row.status, 'equal');
+  assert.match(row.production!, /^www\.example\.com:443 ssl http2; \[::\]:443 ssl http2 \(www\.example\.com: a host name, compared as written and taken as the side's address, not looked up\)$/);
+  const other = vhostRows(sNamed, await withDump('prod-1', productionDump(named('origin.example.com'))), hosts).rows.find((r) => r.key === 'web.vhost.listen')!;
+  assert.equal(other.status, 'differs');
 });
