@@ -7,6 +7,8 @@ import { packageVersion } from '../shared/paths.js';
 import type { Logger } from '../shared/logger.js';
 import type { AgentHandlers } from '../shared/proto-gen/switchyard/v1/Agent.js';
 import type { Facts } from '../shared/proto-gen/switchyard/v1/Facts.js';
+import type { SiteQuery__Output } from '../shared/proto-gen/switchyard/v1/SiteQuery.js';
+import { DEFAULT_SITE_PORTS, type SiteQuery } from '../shared/nginx-site.js';
 import type { HelloResponse } from '../shared/proto-gen/switchyard/v1/HelloResponse.js';
 import type { AgentConfig } from './config.js';
 import type { AgentService } from './service.js';
@@ -20,7 +22,8 @@ export interface AgentRpcServiceOptions {
   config: AgentConfig;
   logger: Logger;
   /** Gathers runtime facts; `salt` keys the env value digests. */
-  getFacts: (salt: string) => Promise<Facts>;
+  /** `site`: the request named one, whose nginx server blocks alone are sent. */
+  getFacts: (salt: string, site?: SiteQuery) => Promise<Facts>;
   startedAt?: Date;
   /** Where an asset root lies (tests: one that hangs, as a dead NFS mount does). */
   resolveRootPath?: (configured: string) => Promise<string>;
@@ -29,6 +32,12 @@ export interface AgentRpcServiceOptions {
 }
 
 export const ROOT_PATH_WAIT_MS = 2_000;
+
+/** The site a GetFacts request names; none (every server block) when it names no host. */
+function requestedSite(site: SiteQuery__Output | null | undefined): SiteQuery | undefined {
+  if (site === null || site === undefined || site.host === '') return undefined;
+  return { host: site.host, ...(site.address === '' ? {} : { address: site.address }), ports: site.ports.length > 0 ? site.ports : DEFAULT_SITE_PORTS };
+}
 
 export class AgentRpcService implements AgentService {
   readonly #opts: AgentRpcServiceOptions;
@@ -121,7 +130,7 @@ export class AgentRpcService implements AgentService {
       },
       GetFacts: (call, callback) => {
         const started = Date.now();
-        this.#opts.getFacts(call.request.env_salt).then(
+        this.#opts.getFacts(call.request.env_salt, requestedSite(call.request.site)).then(
           (facts) => {
             log.debug({ ms: Date.now() - started }, 'facts served');
             callback(null, facts);

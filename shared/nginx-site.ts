@@ -208,11 +208,14 @@ function nameHit(name: string, host: string): NameHit | false | { unknown: strin
   return { order: n.endsWith('.*') ? 2 : 1, length: n.length };
 }
 
+/** The ports an origin is asked on when none are given: https and its port-80 redirect. */
+export const DEFAULT_SITE_PORTS: readonly string[] = ['443', '80'];
+
 /** What a side is asked about: its origin host, its address (the plan's `ip`), the ports. */
 export interface SiteQuery {
   host: string;
   address?: string;
-  ports: string[];
+  ports: readonly string[];
 }
 
 /** The block answering the site on one port, or none. */

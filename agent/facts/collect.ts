@@ -1,5 +1,6 @@
 // All runtime facts of this host, gathered concurrently. One source failing never fails the
 // rest: what could not be gathered becomes an error field or a note, in plain words.
+import type { SiteQuery } from '../../shared/nginx-site.js';
 import type { AgentConfig } from '../config.js';
 import type { Facts } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { Logger } from '../../shared/logger.js';
@@ -39,6 +40,8 @@ export interface CollectOptions {
   localeEnv?: NodeJS.ProcessEnv;
   /** Where cron looks for run-parts, whose kind decides which cron script names run. */
   runPartsPaths?: string[];
+  /** The site the request named (GetFactsRequest.site): only its nginx server blocks are sent. */
+  site?: SiteQuery;
 }
 
 async function guarded<T>(source: string, fallback: T, run: () => Promise<Collected<T>>, logger: Logger): Promise<Collected<T>> {
@@ -70,7 +73,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
-    guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools, salt), logger),
+    guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools, salt, opts.site), logger),
     guarded('env', NO_ENV, () => (config.envFiles.length === 0 ? Promise.resolve({ facts: NO_ENV, notes: [] }) : collectEnvFacts(config.envFiles, salt)), logger),
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),

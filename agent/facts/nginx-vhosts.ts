@@ -7,6 +7,7 @@ import type { VirtualHostFacts } from '../../shared/proto-gen/switchyard/v1/Virt
 import type { VhostDirective } from '../../shared/proto-gen/switchyard/v1/VhostDirective.js';
 import { envDigest } from './env.js';
 import { errorMessage } from './exec.js';
+import { matchSite, type SiteQuery } from '../../shared/nginx-site.js';
 import { serverBlocks, splitDump, type ConfDirective } from './nginx-conf.js';
 import { readSmallFile } from './small-file.js';
 
@@ -74,20 +75,29 @@ async function flatten(directives: ConfDirective[], context: string, opts: Vhost
 
 /** Every server block of a `nginx -T` dump, secrets digested with `salt`. */
 export async function vhostFacts(dump: string, salt: string): Promise<VirtualHostFacts[]> {
+  return (await siteVhostFacts(dump, salt)).vhosts;
+}
+
+/**
+ * The server blocks of a `nginx -T` dump as facts: with a `site`, only those nginx answers it with
+ * on its ports and those that choice reads (an unreadable regex), so the controller, matching again
+ * over them, decides as over all — and another site's secrets are not even digested. `total`
+ * counts every block of the dump.
+ */
+export async function siteVhostFacts(dump: string, salt: string, site?: SiteQuery): Promise<{ vhosts: VirtualHostFacts[]; total: number }> {
   const main = splitDump(dump)[0]?.path;
   const opts = { salt, prefix: main === undefined ? '/etc/nginx' : dirname(main) };
-  const hosts: VirtualHostFacts[] = [];
-  for (const block of serverBlocks(dump)) {
-    const directives: VhostDirective[] = [];
-    await flatten(block.directives, '', opts, directives);
+  const blocks = serverBlocks(dump).map((block) => {
     const top = (name: string) => block.directives.filter((d) => d.name === name && d.children === undefined);
-    hosts.push({
-      server_names: top('server_name').flatMap((d) => d.args),
-      listen: top('listen').map((d) => d.args.join(' ')),
-      file: block.file,
-      line: block.line,
-      directives,
-    });
+    return { block, server_names: top('server_name').flatMap((d) => d.args), listen: top('listen').map((d) => d.args.join(' ')), file: block.file, line: block.line };
+  });
+  const keep = site === undefined ? undefined : new Set(matchSite(blocks, site).relevant);
+  const hosts: VirtualHostFacts[] = [];
+  for (const [i, b] of blocks.entries()) {
+    if (keep !== undefined && !keep.has(i)) continue;
+    const directives: VhostDirective[] = [];
+    await flatten(b.block.directives, '', opts, directives);
+    hosts.push({ server_names: b.server_names, listen: b.listen, file: b.file, line: b.line, directives });
   }
-  return hosts;
+  return { vhosts: hosts, total: blocks.length };
 }

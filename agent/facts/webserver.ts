@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import type { WebServerFacts } from '../../shared/proto-gen/switchyard/v1/WebServerFacts.js';
 import type { Collected } from './collected.js';
 import { errorMessage, findOnPath, runTool, type ToolEnv } from './exec.js';
-import { vhostFacts } from './nginx-vhosts.js';
+import type { SiteQuery } from '../../shared/nginx-site.js';
+import { siteVhostFacts } from './nginx-vhosts.js';
 
 /** Version and modules from `nginx -V` (which writes to stderr). */
 export function parseNginxV(output: string): { version: string; modules: string[] } {
@@ -35,7 +36,7 @@ export function parseApacheModules(output: string): string[] {
   return [...new Set(names)].sort();
 }
 
-async function nginx(binary: string, env: ToolEnv, salt: string): Promise<Collected<WebServerFacts | undefined>> {
+async function nginx(binary: string, env: ToolEnv, salt: string, site: SiteQuery | undefined): Promise<Collected<WebServerFacts | undefined>> {
   const found = await findOnPath(binary, env);
   if (found === undefined) return { facts: undefined, notes: [`nginx: ${binary} not found on this host`] };
   let facts: WebServerFacts;
@@ -51,7 +52,8 @@ async function nginx(binary: string, env: ToolEnv, salt: string): Promise<Collec
   // alone may read make it fail, which is said, not guessed around.
   try {
     const out = await runTool(found, ['-T'], env);
-    return { facts: { ...facts, vhosts: await vhostFacts(out.stdout, salt), vhosts_read: true }, notes: [] };
+    const { vhosts, total } = await siteVhostFacts(out.stdout, salt, site);
+    return { facts: { ...facts, vhosts, vhosts_read: true, vhosts_total: total, vhosts_site: site?.host ?? '' }, notes: [] };
   } catch (err) {
     const message = errorMessage(err);
     return { facts: { ...facts, vhosts_read: false, vhosts_error: message }, notes: [`nginx: server blocks unknown: ${message}`] };
@@ -82,9 +84,12 @@ async function apache(binary: string, env: ToolEnv): Promise<Collected<WebServer
   return { facts, notes };
 }
 
-/** `salt` keys the digests of vhost values that may hold secrets (as env values'). */
-export async function collectWebServerFacts(binaries: { nginx: string; apache: string }, env: ToolEnv = {}, salt = ''): Promise<Collected<WebServerFacts[]>> {
-  const found = await Promise.all([nginx(binaries.nginx, env, salt), apache(binaries.apache, env)]);
+/**
+ * `salt` keys the digests of vhost values that may hold secrets (as env values'); with `site`,
+ * only that site's nginx server blocks are sent.
+ */
+export async function collectWebServerFacts(binaries: { nginx: string; apache: string }, env: ToolEnv = {}, salt = '', site?: SiteQuery): Promise<Collected<WebServerFacts[]>> {
+  const found = await Promise.all([nginx(binaries.nginx, env, salt, site), apache(binaries.apache, env)]);
   return {
     facts: found.flatMap((c) => (c.facts === undefined ? [] : [c.facts])),
     notes: found.flatMap((c) => c.notes),

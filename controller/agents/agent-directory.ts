@@ -1,6 +1,8 @@
 // The agents the controller config names, and typed gRPC clients for them. Credentials are
 // built once at construction, so a bad certificate path or a plaintext non-loopback target
 // stops the controller at start-up rather than at the first cutover step.
+import type { SiteQuery } from '../../shared/nginx-site.js';
+import type { GetFactsRequest } from '../../shared/proto-gen/switchyard/v1/GetFactsRequest.js';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError } from '../../shared/errors.js';
@@ -152,9 +154,14 @@ export class AgentDirectory {
     return new Map(hello.asset_root_paths.map((r) => [r.name, r.path]));
   }
 
-  facts(name: string, salt: string, field = 'agent'): Promise<Facts__Output> {
+  /**
+   * `site`: the agent sends only the server blocks nginx answers that site with (agents before
+   * GetFactsRequest.site send all, which the comparison matches the same).
+   */
+  facts(name: string, salt: string, site?: SiteQuery, field = 'agent'): Promise<Facts__Output> {
     const c = this.client(name, field);
-    return this.call<AgentClient, object, Facts__Output>(name, c, c.GetFacts, { env_salt: salt });
+    const request: GetFactsRequest = { env_salt: salt, ...(site === undefined ? {} : { site: { host: site.host, address: site.address ?? '', ports: [...site.ports] } }) };
+    return this.call<AgentClient, object, Facts__Output>(name, c, c.GetFacts, request);
   }
 
   /** Never throws for an unreachable agent: that is an answer, reported with the reason. */

@@ -1,6 +1,7 @@
 // What the REST edge needs from the rest of the controller. Routes depend on these small
 // interfaces, never on the gRPC directory or the comparison code, so each side can be built
 // and tested alone; tests pass fakes.
+import type { SiteQuery } from '../../shared/nginx-site.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { ParityTable } from '../../shared/parity.js';
 
@@ -21,7 +22,8 @@ export interface AgentsPort {
   /** Never rejects for an unreachable agent: that is `reachable: false` with the reason. */
   health(name: string): Promise<AgentHealth>;
   /** Throws SwitchyardError (SY_AGENT_UNKNOWN, SY_AGENT_UNREACHABLE, SY_AGENT_TIMEOUT, ...). */
-  facts(name: string, salt: string): Promise<Facts__Output>;
+  /** `site`: only the server blocks answering it are wanted (the agent may send more). */
+  facts(name: string, salt: string, site?: SiteQuery): Promise<Facts__Output>;
 }
 
 export interface RuntimeParityOptions {

@@ -7,7 +7,7 @@
 // staging's values reads as production's before comparing, so a server_name or redirect that
 // differs only by the host is equal, and production pointing at the staging host is a difference.
 import { isIP } from 'node:net';
-import { blockListens, matchSite, sameIp, type Listen } from '../../shared/nginx-site.js';
+import { blockListens, DEFAULT_SITE_PORTS, matchSite, sameIp, type Listen, type SiteQuery } from '../../shared/nginx-site.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { VirtualHostFacts__Output } from '../../shared/proto-gen/switchyard/v1/VirtualHostFacts.js';
 import type { WebServerFacts__Output } from '../../shared/proto-gen/switchyard/v1/WebServerFacts.js';
@@ -29,8 +29,6 @@ export interface VhostHosts {
   /** The ports each origin is asked on (`https://` → 443 and its port-80 redirect); 443 and 80 when not given. */
   ports?: { staging?: string[]; production?: string[] };
 }
-
-const DEFAULT_PORTS = ['443', '80'];
 
 export interface VhostValue {
   category: string;
@@ -172,14 +170,14 @@ function rows(site: SideSite, other: SideSite, opts: SideRows, gaps: VhostGap[])
 const where = (b: VirtualHostFacts__Output) => `${b.file}:${b.line}`;
 
 /** How many server blocks nginx -T had: an agent that sent only the site's says so. */
-const totalBlocks = (ws: WebServerFacts__Output) => ws.vhosts.length;
+const totalBlocks = (ws: WebServerFacts__Output) => Math.max(ws.vhosts.length, ws.vhosts_total ?? 0);
 
 /**
  * The blocks answering `host` on each port of a side, or why they cannot be told: nginx -T unread,
  * a server_name regex JS does not read as PCRE does that may be the one nginx picks, or no block
  * on any of the ports.
  */
-function siteBlocks(ws: WebServerFacts__Output, host: string, address: string | undefined, ports: string[]): SideSite | { why: string } {
+function siteBlocks(ws: WebServerFacts__Output, host: string, address: string | undefined, ports: readonly string[]): SideSite | { why: string } {
   if (!ws.vhosts_read) return { why: ws.vhosts_error !== '' ? ws.vhosts_error : 'server blocks not reported by this agent — upgrade it' };
   const match = matchSite(ws.vhosts, { host, ...(address === undefined ? {} : { address }), ports });
   if ('why' in match) return { why: match.why };
@@ -202,7 +200,18 @@ export function ownAddress(hosts: VhostHosts, side: VhostGap['side']): string | 
 }
 
 /** The ports a side's origin is asked on. */
-export const sidePorts = (hosts: VhostHosts, side: VhostGap['side']): string[] => hosts.ports?.[side] ?? DEFAULT_PORTS;
+export const sidePorts = (hosts: VhostHosts, side: VhostGap['side']): readonly string[] => hosts.ports?.[side] ?? DEFAULT_SITE_PORTS;
+
+/**
+ * What a side's agent is asked to send server blocks for (GetFactsRequest.site): the blocks the
+ * rows here are made from, matched the same way. None when both sides are one agent, whose
+ * answer serves both hosts.
+ */
+export function siteQuery(hosts: VhostHosts, side: VhostGap['side'], oneAgent: boolean): SiteQuery | undefined {
+  if (oneAgent) return undefined;
+  const address = ownAddress(hosts, side);
+  return { host: hosts[side], ...(address === undefined ? {} : { address }), ports: sidePorts(hosts, side) };
+}
 
 /**
  * Both sides' rows. Nothing when either side lacks nginx (its version rows say so) or both agents

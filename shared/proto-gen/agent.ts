@@ -32,6 +32,7 @@ import type { RunPartsUnreadable as _switchyard_v1_RunPartsUnreadable, RunPartsU
 import type { ScanTextMatch as _switchyard_v1_ScanTextMatch, ScanTextMatch__Output as _switchyard_v1_ScanTextMatch__Output } from './switchyard/v1/ScanTextMatch.js';
 import type { ScanTextRequest as _switchyard_v1_ScanTextRequest, ScanTextRequest__Output as _switchyard_v1_ScanTextRequest__Output } from './switchyard/v1/ScanTextRequest.js';
 import type { ScanTextResponse as _switchyard_v1_ScanTextResponse, ScanTextResponse__Output as _switchyard_v1_ScanTextResponse__Output } from './switchyard/v1/ScanTextResponse.js';
+import type { SiteQuery as _switchyard_v1_SiteQuery, SiteQuery__Output as _switchyard_v1_SiteQuery__Output } from './switchyard/v1/SiteQuery.js';
 import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from './switchyard/v1/StatusCounts.js';
 import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from './switchyard/v1/TailAccessLogRequest.js';
 import type { TimerFacts as _switchyard_v1_TimerFacts, TimerFacts__Output as _switchyard_v1_TimerFacts__Output } from './switchyard/v1/TimerFacts.js';
@@ -81,6 +82,7 @@ export interface ProtoGrpcType {
       ScanTextMatch: MessageTypeDefinition<_switchyard_v1_ScanTextMatch, _switchyard_v1_ScanTextMatch__Output>
       ScanTextRequest: MessageTypeDefinition<_switchyard_v1_ScanTextRequest, _switchyard_v1_ScanTextRequest__Output>
       ScanTextResponse: MessageTypeDefinition<_switchyard_v1_ScanTextResponse, _switchyard_v1_ScanTextResponse__Output>
+      SiteQuery: MessageTypeDefinition<_switchyard_v1_SiteQuery, _switchyard_v1_SiteQuery__Output>
       StatusCounts: MessageTypeDefinition<_switchyard_v1_StatusCounts, _switchyard_v1_StatusCounts__Output>
       TailAccessLogRequest: MessageTypeDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_TailAccessLogRequest__Output>
       TimerFacts: MessageTypeDefinition<_switchyard_v1_TimerFacts, _switchyard_v1_TimerFacts__Output>

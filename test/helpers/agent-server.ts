@@ -10,6 +10,7 @@ import { validate } from '../../shared/config/load.js';
 import type { TlsFiles } from '../../shared/config/common.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { Facts } from '../../shared/proto-gen/switchyard/v1/Facts.js';
+import type { SiteQuery } from '../../shared/nginx-site.js';
 
 interface Cleanup {
   after: (fn: () => void | Promise<void>) => void;
@@ -22,7 +23,7 @@ export interface TestAgentOptions {
   insecure?: boolean;
   /** Extra agent.yaml keys (assets, commands, database...). */
   config?: Record<string, unknown>;
-  getFacts?: (salt: string) => Promise<Facts>;
+  getFacts?: (salt: string, site?: SiteQuery) => Promise<Facts>;
   services?: AgentService[];
 }
 

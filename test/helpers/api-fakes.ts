@@ -5,6 +5,7 @@ import type { ParityTable } from '../../shared/parity.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { AgentHealth, AgentsPort, RuntimeParityOptions, RuntimeParityPort } from '../../controller/api/ports.js';
 import { mockFacts } from './facts.js';
+import type { SiteQuery } from '../../shared/nginx-site.js';
 
 export interface FakeAgent {
   name: string;
@@ -16,14 +17,14 @@ export interface FakeAgent {
 }
 
 export interface FakeAgents extends AgentsPort {
-  factsCalls: { name: string; salt: string }[];
+  factsCalls: { name: string; salt: string; site?: SiteQuery }[];
 }
 
 export function fakeAgents(agents: FakeAgent[] = [
   { name: 'staging-1', address: '127.0.0.2:7701', health: { reachable: true, latencyMs: 3 } },
   { name: 'prod-1', address: '127.0.0.3:7701', health: { reachable: false, error: 'connect ECONNREFUSED 127.0.0.3:7701' } },
 ]): FakeAgents {
-  const factsCalls: { name: string; salt: string }[] = [];
+  const factsCalls: { name: string; salt: string; site?: SiteQuery }[] = [];
   const find = (name: string): FakeAgent => {
     const a = agents.find((x) => x.name === name);
     if (a === undefined) throw new SwitchyardError('SY_AGENT_UNKNOWN', `no agent named ${name}`);
@@ -37,8 +38,8 @@ export function fakeAgents(agents: FakeAgent[] = [
       if (h instanceof Error) throw h;
       return h;
     },
-    facts: async (name, salt) => {
-      factsCalls.push({ name, salt });
+    facts: async (name, salt, site) => {
+      factsCalls.push({ name, salt, ...(site === undefined ? {} : { site }) });
       const f = find(name).facts ?? mockFacts(name);
       if (f instanceof Error) throw f;
       return f;

@@ -38,7 +38,7 @@ export function fakeBin(t: TestContext, scripts: Record<string, string>): string
 /** A plausible Debian/MariaDB/PHP/nginx host; pass fields to change, whole sections replace. */
 /** An agent that found no PHP-FPM php.ini: a pool's unset setting falls back to the CLI's php.ini. */
 /** A web server from an agent before server blocks were reported. */
-export const NO_VHOSTS = { vhosts: [], vhosts_read: false, vhosts_error: '' };
+export const NO_VHOSTS = { vhosts: [], vhosts_read: false, vhosts_error: '', vhosts_total: 0, vhosts_site: '' };
 
 export const NO_FPM_INI = { ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '' };
 

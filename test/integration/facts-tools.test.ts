@@ -11,6 +11,7 @@ import { collectTlsFacts } from '../../agent/facts/tls.js';
 import { collectFacts } from '../../agent/facts/collect.js';
 import { capturingLogger, fakeBin, testAgentConfig } from '../helpers/facts.js';
 import { NGINX_T_STAGING } from '../helpers/nginx-dump.js';
+import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
 import { writeFileSync } from 'node:fs';
 
 // The settings script gets the names it wants as $3; this php answers one it was not asked for,
@@ -87,7 +88,7 @@ test('a php that hangs is cut off by the deadline', async (t) => {
 test('web servers: fake nginx reports modules, fake apache keeps its version when -M fails, absent ones are noted', async (t) => {
   const dir = fakeBin(t, { nginx: FAKE_NGINX, apache2ctl: FAKE_APACHE });
   const both = await collectWebServerFacts({ nginx: 'nginx', apache: 'apache2ctl' }, { path: dir });
-  assert.deepEqual(both.facts[0], { kind: 'nginx', binary: join(dir, 'nginx'), version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], vhosts: [], vhosts_read: true });
+  assert.deepEqual(both.facts[0], { kind: 'nginx', binary: join(dir, 'nginx'), version: '1.22.1', modules: ['http_ssl_module', 'http_v2_module'], vhosts: [], vhosts_read: true, vhosts_total: 0, vhosts_site: '' });
   assert.equal(both.facts[1]!.kind, 'apache');
   assert.equal(both.facts[1]!.version, '2.4.57');
   assert.match(both.facts[1]!.error!, /No MPM loaded/);
@@ -164,4 +165,33 @@ esac`;
   assert.equal(denied.facts[0]!.vhosts_read, false);
   assert.match(denied.facts[0]!.vhosts_error!, /-T: exited with 1: nginx: \[emerg\] cannot load certificate key/);
   assert.ok(denied.notes.some((n) => /^nginx: server blocks unknown: .*cannot load certificate key/.test(n)));
+});
+
+test("web servers over GetFacts: a request naming the site gets that site's server blocks only; one without (an older controller) gets every block", async (t) => {
+  const dumpDir = fakeBin(t, {});
+  writeFileSync(join(dumpDir, 'dump.txt'), NGINX_T_STAGING.replace('AUTHFILE', '/nonexistent/htpasswd'));
+  const nginx = `case "$1" in
+  -V) echo 'nginx version: nginx/1.22.1' >&2 ;;
+  -T) /bin/cat '${join(dumpDir, 'dump.txt')}' ;;
+  *) exit 2 ;;
+esac`;
+  const path = fakeBin(t, { nginx });
+  const agent = await startTestAgent(t, {
+    name: 'staging-1',
+    insecure: true,
+    getFacts: async (salt, site) => ({ agent_name: 'staging-1', web_servers: (await collectWebServerFacts({ nginx: 'nginx', apache: '/nonexistent/apache2ctl' }, { path }, salt, site)).facts }),
+  });
+  const dir = testDirectory(t, { insecure: true, agents: [{ name: 'staging-1', address: agent.address }] });
+  const blocks = async (site?: { host: string; address?: string; ports: string[] }) => {
+    const ws = (await dir.facts('staging-1', 'salt-1', site)).web_servers[0]!;
+    return { at: ws.vhosts.map((v) => `${v.file}:${v.line}`), total: ws.vhosts_total, site: ws.vhosts_site };
+  };
+  assert.deepEqual(await blocks({ host: 'staging.example.com', address: '127.0.0.2', ports: ['443', '80'] }), {
+    at: ['/etc/nginx/sites-enabled/shop:1', '/etc/nginx/sites-enabled/shop:7'],
+    total: 3,
+    site: 'staging.example.com',
+  });
+  // Another host: the default servers nginx would answer it with on its ports, nothing else.
+  assert.deepEqual((await blocks({ host: 'other.example.com', ports: ['80'] })).at, ['/etc/nginx/sites-enabled/default:1']);
+  assert.deepEqual(await blocks(), { at: ['/etc/nginx/sites-enabled/default:1', '/etc/nginx/sites-enabled/shop:1', '/etc/nginx/sites-enabled/shop:7'], total: 3, site: '' });
 });

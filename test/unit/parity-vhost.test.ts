@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
 import { replaceHost, serverNameMatch, serverNameMatches } from '../../controller/parity/vhost.js';
-import { vhostFacts } from '../../agent/facts/nginx-vhosts.js';
+import { siteVhostFacts, vhostFacts } from '../../agent/facts/nginx-vhosts.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { VirtualHostFacts__Output } from '../../shared/proto-gen/switchyard/v1/VirtualHostFacts.js';
 import { mockFacts } from '../helpers/facts.js';
@@ -162,6 +162,11 @@ test("vhost parity over GET /v1/parity/runtime: stagingIp and productionIp make 
     return (res.json() as ParityTable).rows.find((r) => r.key === 'web.vhost.listen');
   };
   const own = await listenRow('&stagingIp=127.0.0.2&productionIp=127.0.0.3');
+  // Each agent was asked for its own host's server blocks, at its own address.
+  assert.deepEqual(agents.factsCalls.map((c) => [c.name, c.site]), [
+    ['staging-1', { host: 'staging.example.com', address: '127.0.0.2', ports: ['443', '80'] }],
+    ['prod-1', { host: 'www.example.com', address: '127.0.0.3', ports: ['443', '80'] }],
+  ]);
   assert.deepEqual([own?.staging, own?.production, own?.status], ['127.0.0.2:443 ssl http2; [::]:443 ssl http2', '127.0.0.3:443 ssl http2; [::]:443 ssl http2', 'equal']);
   // Without the addresses the two listens are two addresses.
   assert.equal((await listenRow(''))?.status, 'differs');
@@ -280,4 +285,39 @@ test('vhost parity: listen forms — [::]:443 ipv6only=off answers IPv4, *:443 i
   assert.match(row.production!, /^www\.example\.com:443 ssl http2; \[::\]:443 ssl http2 \(www\.example\.com: a host name, compared as written and taken as the side's address, not looked up\)$/);
   const other = vhostRows(sNamed, await withDump('prod-1', productionDump(named('origin.example.com'))), hosts).rows.find((r) => r.key === 'web.vhost.listen')!;
   assert.equal(other.status, 'differs');
+});
+
+test("vhost parity: the blocks an agent sends for the site alone give the same rows as every block; another site's secrets are not sent", async () => {
+  const narrowed = async (agent: string, dump: string, host: string, address: string | undefined, ports: string[]): Promise<Facts__Output> => {
+    const base = mockFacts(agent);
+    const { vhosts, total } = await siteVhostFacts(dump.replace('AUTHFILE', '/nonexistent-in-tests'), SALT, { host, ...(address === undefined ? {} : { address }), ports });
+    for (const v of vhosts) v.directives = v.directives!.filter((d) => d.name !== 'auth_basic_user_file');
+    return { ...base, web_servers: [{ ...base.web_servers[0]!, vhosts: vhosts as VirtualHostFacts__Output[], vhosts_read: true, vhosts_error: '', vhosts_total: total, vhosts_site: host }] };
+  };
+  const catchAll = `server {\n\tlisten 127.0.0.3:443 ssl default_server;\n\tserver_name _;\n\troot /var/www/parked;\n}\n\n`;
+  const admin = `server {\n\tlisten 8080;\n\tserver_name www.example.com;\n\tfastcgi_param ADMIN_TOKEN "t0ken-admin";\n}\n\n`;
+  const productions: Record<string, string> = {
+    same: productionDump(),
+    renamed: productionDump().replaceAll('www.example.com', 'shop.example.net'),
+    elsewhere: productionDump().replaceAll('www.example.com', 'shop.example.net').replaceAll('listen 80', 'listen 8080').replaceAll('443', '8443'),
+    catchAll: productionDump([['# configuration file /etc/nginx/sites-enabled/shop:\n', `# configuration file /etc/nginx/sites-enabled/shop:\n${catchAll}`]]),
+    admin: productionDump([['# configuration file /etc/nginx/sites-enabled/shop:\n', `# configuration file /etc/nginx/sites-enabled/shop:\n${admin}`]]),
+    atomic: productionDump([['server_name www.example.com; # the shop', String.raw`server_name ~^(?>www|shop)\.example\.com$;`]]),
+    regexFirst: productionDump([['server_name www.example.com;', String.raw`server_name ~^(?P<sub>www|shop)\.example\.com$;`]]),
+  };
+  for (const [addresses, label] of [[undefined, 'no addresses'], [{ staging: '127.0.0.2', production: '127.0.0.3' }, 'addresses']] as const) {
+    const hosts = { ...HOSTS, ...(addresses === undefined ? {} : { addresses }) } as typeof HOSTS;
+    const staging = await withDump('staging-1', NGINX_T_STAGING);
+    const sNarrow = await narrowed('staging-1', NGINX_T_STAGING, HOSTS.staging, addresses?.staging, ['443', '80']);
+    for (const [name, dump] of Object.entries(productions)) {
+      const all = vhostRows(staging, await withDump('prod-1', dump), hosts);
+      const some = vhostRows(sNarrow, await narrowed('prod-1', dump, HOSTS.production, addresses?.production, ['443', '80']), hosts);
+      assert.deepEqual(some.rows, all.rows, `${name}, ${label}`);
+      assert.deepEqual(some.table.unreadable, all.table.unreadable, `${name}, ${label}`);
+    }
+  }
+  const admin8080 = await narrowed('prod-1', productions.admin!, HOSTS.production, '127.0.0.3', ['443', '80']);
+  const sent = admin8080.web_servers[0]!;
+  assert.deepEqual([sent.vhosts.length, sent.vhosts_total], [2, 4]);
+  assert.ok(!JSON.stringify(sent).includes('ADMIN_TOKEN'), "the :8080 block's parameters stayed on the agent");
 });

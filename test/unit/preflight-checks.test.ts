@@ -1,3 +1,4 @@
+import type { SiteQuery } from '../../shared/nginx-site.js';
 import { after, test, type TestContext } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -236,9 +237,11 @@ test('runtime parity: an unreadable env file is told as what to do — make it r
 
 test('preflight fetches each agent\'s facts once, with one salt for both, fresh for each preflight', async () => {
   const calls: Array<[string, string]> = [];
+  const sites = new Map<string, SiteQuery | undefined>();
   const agents = {
-    facts: async (name: string, salt: string) => {
+    facts: async (name: string, salt: string, site?: SiteQuery) => {
       calls.push([name, salt]);
+      sites.set(name, site);
       return mockFacts(name);
     },
   };
@@ -253,6 +256,11 @@ test('preflight fetches each agent\'s facts once, with one salt for both, fresh 
   assert.deepEqual(calls.map((c) => c[0]).sort(), ['prod-1', 'staging-1']);
   assert.match(calls[0]![1], /^[0-9a-f]{32}$/);
   assert.equal(calls[0]![1], calls[1]![1], 'env digests of both sides are keyed alike');
+  // Each agent is asked for its own origin's server blocks only.
+  const plan = fakePlan();
+  const origin = (side: 'staging' | 'production') => new URL(plan[side].origin);
+  assert.deepEqual(sites.get('staging-1'), { host: origin('staging').hostname, address: plan.staging.ip, ports: ['443', '80'] });
+  assert.deepEqual(sites.get('prod-1'), { host: origin('production').hostname, address: plan.production.ip, ports: ['443', '80'] });
   await preflightExecutor(deps, { checks }).run(step);
   assert.equal(calls.length, 4);
   assert.notEqual(calls[2]![1], calls[0]![1], 'a new preflight is a new comparison with its own salt');

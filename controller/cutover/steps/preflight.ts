@@ -12,7 +12,8 @@ import { dnsNameCheck } from './preflight/dns-name.js';
 import { freeDiskCheck, type FreeDiskOptions } from './preflight/free-disk.js';
 import { regressionCheck } from './preflight/regression.js';
 import { robotsCheck } from './preflight/robots.js';
-import { runtimeParityCheck } from './preflight/runtime-parity.js';
+import { planVhostHosts, runtimeParityCheck } from './preflight/runtime-parity.js';
+import { siteQuery } from '../../parity/vhost.js';
 import { stagingPagesCheck } from './preflight/staging-pages.js';
 import { stagingRootsCheck } from './preflight/staging-roots.js';
 import { tlsParityCheck } from './preflight/tls-parity.js';
@@ -62,7 +63,9 @@ export function preflightExecutor(deps: Pick<StepDeps, 'agents' | 'dns'>, opts: 
           const agent = step.plan[side].agent;
           let p = factsOf.get(agent);
           if (p === undefined) {
-            p = deps.agents.facts(agent, salt, `${side}.agent`);
+            // Only runtime parity reads the server blocks: the agent sends the site's.
+            const { plan } = step;
+            p = deps.agents.facts(agent, salt, siteQuery(planVhostHosts(plan), side, plan.staging.agent === plan.production.agent), `${side}.agent`);
             factsOf.set(agent, p);
           }
           return p;

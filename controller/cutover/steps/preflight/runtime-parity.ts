@@ -6,6 +6,8 @@ import { EVIDENCE_KEYS } from '../../executor.js';
 import { compareRuntimeFacts, envFilesUnread, samePatchLine, type EnvFileUnread } from '../../../parity/runtime.js';
 import type { ParityRow, ParityTable } from '../../../../shared/parity.js';
 import { fail, pass, type PreflightCheck } from './types.js';
+import type { Plan } from '../../plan.js';
+import type { VhostHosts } from '../../../parity/vhost.js';
 
 // TLS rows are keyed by host name, and staging and production serve different names, so they
 // never line up here; the TLS check pairs the two origins' certificates instead.
@@ -106,17 +108,22 @@ function originPorts(origin: string): string[] {
   return url.protocol === 'https:' && port !== '80' ? [port, '80'] : [port];
 }
 
+/** Each side's origin host, address and ports, whose nginx server blocks are compared. */
+export function planVhostHosts(plan: Plan): VhostHosts {
+  return {
+    staging: new URL(plan.staging.origin).hostname,
+    production: new URL(plan.production.origin).hostname,
+    addresses: { staging: plan.staging.ip, production: plan.production.ip },
+    ports: { staging: originPorts(plan.staging.origin), production: originPorts(plan.production.origin) },
+  };
+}
+
 /** The facts come from the preflight's shared fetch: one per agent, salted for this preflight alone. */
 export function runtimeParityCheck(): PreflightCheck {
   return async ({ step, facts, setEvidence }) => {
     const { plan } = step;
     const [s, p] = await Promise.all([facts('staging'), facts('production')]);
-    const hosts = {
-      staging: new URL(plan.staging.origin).hostname,
-      production: new URL(plan.production.origin).hostname,
-      addresses: { staging: plan.staging.ip, production: plan.production.ip },
-      ports: { staging: originPorts(plan.staging.origin), production: originPorts(plan.production.origin) },
-    };
+    const hosts = planVhostHosts(plan);
     const table = compareRuntimeFacts(s, p, { stagingName: plan.staging.agent, productionName: plan.production.agent, allowDiffer: plan.checks.allowDiffer ?? [], hosts });
     setEvidence(EVIDENCE_KEYS.runtimeParity, table);
     const judged = table.rows.filter((r) => !JUDGED_ELSEWHERE.has(r.category));

@@ -11,6 +11,8 @@ export interface WebServerFacts {
   'vhosts'?: (_switchyard_v1_VirtualHostFacts)[];
   'vhosts_read'?: (boolean);
   'vhosts_error'?: (string);
+  'vhosts_total'?: (number);
+  'vhosts_site'?: (string);
 }
 
 export interface WebServerFacts__Output {
@@ -22,4 +24,6 @@ export interface WebServerFacts__Output {
   'vhosts': (_switchyard_v1_VirtualHostFacts__Output)[];
   'vhosts_read': (boolean);
   'vhosts_error': (string);
+  'vhosts_total': (number);
+  'vhosts_site': (string);
 }
