@@ -48,6 +48,8 @@ export class AgentRpcService implements AgentService {
   readonly #rootPaths = new Map<string, string>();
   /** Resolutions still running, by root name: at most one each, however many Hellos ask. */
   readonly #resolving = new Map<string, Promise<void>>();
+  /** Roots whose hung resolution has been logged: once each until it ends, not on every Hello. */
+  readonly #warnedLate = new Map<string, number>();
 
   constructor(opts: AgentRpcServiceOptions) {
     this.#opts = opts;
@@ -96,8 +98,11 @@ export class AgentRpcService implements AgentService {
     });
     await Promise.race([Promise.all(resolving), waited]);
     clearTimeout(timer);
-    const late = names.filter((name) => this.#resolving.has(name));
-    if (late.length > 0) this.#opts.logger.warn({ roots: late }, 'asset root paths not resolved in time (a hung mount?); Hello sends their last known paths, or none');
+    // Each Hello (each preflight, each controller start) finds a hung root still hung; a warning
+    // per Hello buried the one that said when it began.
+    const late = names.filter((name) => this.#resolving.has(name) && !this.#warnedLate.has(name));
+    for (const name of late) this.#warnedLate.set(name, Date.now());
+    if (late.length > 0) this.#opts.logger.warn({ roots: late }, 'asset root paths not resolved in time (a hung mount?); Hello sends their last known paths, or none, until they resolve (logged once per root)');
     const asset_root_paths = names.flatMap((name) => {
       const path = this.#rootPaths.get(name);
       return path === undefined ? [] : [{ name, path }];
@@ -114,7 +119,14 @@ export class AgentRpcService implements AgentService {
       (path) => void this.#rootPaths.set(name, path),
       // rootRealPath never rejects; a path that cannot be told is better sent as none than stale.
       () => void this.#rootPaths.delete(name),
-    ).finally(() => this.#resolving.delete(name));
+    ).finally(() => {
+      this.#resolving.delete(name);
+      const since = this.#warnedLate.get(name);
+      if (since === undefined) return;
+      // Hung again later, it is warned about again.
+      this.#warnedLate.delete(name);
+      this.#opts.logger.info({ root: name, path: this.#rootPaths.get(name) ?? null, ms: Date.now() - since }, 'asset root path resolved after all');
+    });
     this.#resolving.set(name, started);
     return started;
   }

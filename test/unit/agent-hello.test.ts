@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { AgentRpcService } from '../../agent/agent-service.js';
 import { AgentConfigSchema } from '../../agent/config.js';
 import { validate } from '../../shared/config/load.js';
-import { silentLogger } from '../../shared/logger.js';
+import { createLogger, silentLogger } from '../../shared/logger.js';
 
 test('a root whose path does not resolve (a hung mount) does not hold Hello past its bound: it is sent without a path, then with one once resolved', async () => {
   const config = validate(AgentConfigSchema, {
@@ -45,4 +45,41 @@ test('a root whose path does not resolve (a hung mount) does not hold Hello past
   await new Promise((r) => setImmediate(r));
   const later = await service.hello();
   assert.deepEqual(later.asset_root_paths, [{ name: 'local', path: '/real/srv/site/uploads' }, { name: 'nfs', path: '/real/mnt/nfs/media' }]);
+});
+
+test('a hung root is warned about once while it stays hung, not on every Hello; resolved it is logged once, and hung again it is warned about again', async () => {
+  const config = validate(AgentConfigSchema, {
+    name: 'prod-1',
+    listen: { host: '127.0.0.1', port: 0 },
+    insecure: true,
+    assets: { local: { path: '/srv/site/uploads' }, nfs: { path: '/mnt/nfs/media' }, nfs2: { path: '/mnt/nfs/docs' } },
+  }, 'test agent config');
+  const out: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void out.push(s) } });
+  const lines = (): Array<Record<string, unknown>> => out.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const warnings = (): Array<Record<string, unknown>> => lines().filter((l) => l.level === 40 && /not resolved in time/.test(String(l.msg)));
+  const hangs = new Map<string, (path: string) => void>();
+  const service = new AgentRpcService({
+    config,
+    logger,
+    getFacts: async () => ({}),
+    rootPathWaitMs: 50,
+    resolveRootPath: (configured) =>
+      configured.startsWith('/mnt/nfs') ? new Promise<string>((r) => void hangs.set(configured, r)) : Promise.resolve(`/real${configured}`),
+  });
+
+  for (let i = 0; i < 4; i++) await service.hello();
+  assert.equal(warnings().length, 1, `one warning for four Hellos: ${JSON.stringify(warnings())}`);
+  assert.deepEqual(warnings()[0]!.roots, ['nfs', 'nfs2'], 'it names each hung root');
+
+  // nfs comes back; nfs2 stays hung and is still not warned about again.
+  hangs.get('/mnt/nfs/media')!('/real/mnt/nfs/media');
+  await new Promise((r) => setImmediate(r));
+  const resolved = lines().filter((l) => /resolved after all/.test(String(l.msg)));
+  assert.deepEqual(resolved.map((l) => [l.root, l.path]), [['nfs', '/real/mnt/nfs/media']]);
+  await service.hello();
+  assert.equal(warnings().length, 2, 'nfs hangs again on the next Hello: a new warning');
+  assert.deepEqual(warnings()[1]!.roots, ['nfs'], 'only the root that hung anew, not nfs2 again');
+  await service.hello();
+  assert.equal(warnings().length, 2);
 });
