@@ -135,12 +135,17 @@ export class AgentDirectory {
   }
 
   /**
-   * The same string for every name the config gives one address (host without case, IPv6
-   * compressed, and the port), the name itself for an unknown one: what the exclusivity check
-   * compares instead of agent names.
+   * The same string for every name the config gives one address (host without case, IP literals
+   * written one way, the loopback spellings as `localhost`, and the port: see addressIdentity),
+   * the name itself for an unknown one: what the exclusivity check compares instead of agent names.
    */
   identity(name: string): string {
     return this.#targets.get(name)?.identity ?? name;
+  }
+
+  /** The address as the config writes it, for messages; undefined for an unknown name. */
+  address(name: string): string | undefined {
+    return this.#targets.get(name)?.entry.address;
   }
 
   /**
@@ -191,17 +196,29 @@ export class AgentDirectory {
 
 /**
  * `host:port` with the host written one way: `Prod-1.Internal.:7701` is `prod-1.internal:7701`,
- * `[2001:DB8:0::1]:7701` is `[2001:db8::1]:7701`. Two names for one host (`localhost` and
- * `127.0.0.1`, a DNS name and its address) stay two: telling them apart would need resolving.
+ * `[2001:DB8:0::1]:7701` is `[2001:db8::1]:7701`, `127.1` is `127.0.0.1` (the resolver reads IPv4
+ * shorthand as the address it stands for), `[::ffff:203.0.113.5]` is `203.0.113.5`. The loopback
+ * names and literals a target reaches this host's agent by — `localhost` (its resolver answers
+ * both 127.0.0.1 and ::1, and gRPC takes whichever connects), `127.0.0.1` and `::1` — are one host,
+ * `localhost`: two agents on 127.0.0.1 and ::1 with one port would be taken as one, which only
+ * refuses a run that could have gone ahead, while `localhost:7701` and `127.0.0.1:7701` taken as two
+ * let two cutovers copy into one root. No name is resolved (DNS answers change, and a lookup here
+ * would hold a synchronous check): two DNS names for one host, or a DNS name and its address, stay two.
  */
-function addressIdentity(host: string, port: number): string {
+export function addressIdentity(host: string, port: number): string {
   let h = host.toLowerCase().replace(/\.$/, '');
-  if (isIP(host) === 6) {
-    try {
-      h = new URL(`http://[${host}]/`).hostname.slice(1, -1);
-    } catch {
-      // A zone index (fe80::1%eth0) is no URL host; the lower-cased spelling stands.
-    }
+  try {
+    // The WHATWG host parser writes an IPv4 address (in any of the forms getaddrinfo accepts)
+    // dotted and an IPv6 one compressed; a DNS name comes back lower-cased.
+    h = new URL(isIP(host) === 6 ? `http://[${host}]/` : `http://${h}/`).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  } catch {
+    // A zone index (fe80::1%eth0), or a name no URL takes: the lower-cased spelling stands.
   }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
+  if (mapped !== null) {
+    const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+    h = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  if (h === '127.0.0.1' || h === '::1') h = 'localhost';
   return joinHostPort(h, port);
 }

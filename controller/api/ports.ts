@@ -24,6 +24,12 @@ export interface AgentsPort {
   /** Throws SwitchyardError (SY_AGENT_UNKNOWN, SY_AGENT_UNREACHABLE, SY_AGENT_TIMEOUT, ...). */
   /** `site`: only the server blocks answering it are wanted (the agent may send more). */
   facts(name: string, salt: string, site?: SiteQuery): Promise<Facts__Output>;
+  /** One string for every name of one agent's address (plan checks); without it names compare. */
+  identity?(name: string): string;
+  /** Root name -> real path from the agent's last Hello; undefined when not known. */
+  rootPaths?(name: string): ReadonlyMap<string, string> | undefined;
+  /** The address as the config writes it, for messages. */
+  address?(name: string): string | undefined;
 }
 
 export interface RuntimeParityOptions {

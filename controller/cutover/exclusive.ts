@@ -35,6 +35,8 @@ export interface AgentView {
   identity(agent: string): string;
   /** Root name -> real path, from the agent's last Hello; undefined when not known. */
   rootPaths(agent: string): ReadonlyMap<string, string> | undefined;
+  /** The address as the config writes it, for messages (two spellings of one address). */
+  address?(agent: string): string | undefined;
 }
 
 export const BY_NAME: AgentView = { identity: (agent) => agent, rootPaths: () => undefined };
@@ -43,8 +45,11 @@ export const BY_NAME: AgentView = { identity: (agent) => agent, rootPaths: () =>
 const key = (...parts: string[]): string => parts.join('\u0000');
 
 /** `agent X` as plan `a` names it, and the other plan's name when it is another name for that agent. */
-function agentDescription(ours: string, theirs: string, agents: AgentView): string {
-  return theirs === ours ? `agent ${ours}` : `agent ${ours} (${theirs} in the other plan: the controller config gives both the address ${agents.identity(ours)})`;
+function agentDescription(ours: string, theirs: string, agents: AgentView, other = 'in the other plan'): string {
+  if (theirs === ours) return `agent ${ours}`;
+  const [a, b] = [agents.address?.(ours) ?? agents.identity(ours), agents.address?.(theirs) ?? agents.identity(theirs)];
+  const how = a === b ? `the controller config gives both the address ${a}` : `the controller config gives them ${a} and ${b}, one address (${agents.identity(ours)})`;
+  return `agent ${ours} (${theirs} ${other}: ${how})`;
 }
 
 interface Side {
@@ -112,6 +117,48 @@ function sharedRoots(a: Plan, b: Plan, agents: AgentView): string[] {
       out.push(`asset root ${ours.name} (${p}) on ${on} and its asset root ${theirs.name} (${q}) in the other plan: ${how}`);
     }
   }
+  return out;
+}
+
+/** One plan's two roots that share files, and the plan key of the later one. */
+export interface OwnRootOverlap {
+  field: string;
+  message: string;
+}
+
+/**
+ * Two entries of one plan's `assets` that write or read one directory, on one agent: the same
+ * root twice (or one root on both sides of one agent, which copies it into itself), or (once the
+ * agent has said where its roots lie) two roots whose directories are one or one inside the
+ * other. The two transfers run side by side under each root's own lock, so one's delete removes
+ * the files the other just wrote, and verify compares each tree with files the other put there.
+ * Empty when every root is its own.
+ */
+export function ownRootOverlaps(plan: Plan, agents: AgentView = BY_NAME): OwnRootOverlap[] {
+  const roots = (plan.assets ?? []).flatMap((a, i) => [
+    { field: `assets[${i}].staging`, agent: plan.staging.agent, name: a.staging },
+    { field: `assets[${i}].production`, agent: plan.production.agent, name: a.production },
+  ]);
+  const out: OwnRootOverlap[] = [];
+  roots.forEach((y, j) => {
+    for (const x of roots.slice(0, j)) {
+      if (agents.identity(x.agent) !== agents.identity(y.agent)) continue;
+      const on = agentDescription(x.agent, y.agent, agents, `for ${y.field}`);
+      if (x.name === y.name) {
+        out.push({ field: y.field, message: `${x.field} and ${y.field} both name asset root ${x.name} on ${on}; each entry of assets needs roots of its own: two entries on one directory (or a root copied into itself) run side by side, and one's copy and delete undo the other's` });
+        continue;
+      }
+      const paths = agents.rootPaths(x.agent) ?? agents.rootPaths(y.agent);
+      const p = paths?.get(x.name);
+      const q = paths?.get(y.name);
+      if (p === undefined || q === undefined || !(within(p, q) || within(q, p))) continue;
+      const how = p === q ? 'are one directory' : within(q, p) ? `lie one inside the other (${y.name} inside ${x.name})` : `lie one inside the other (${x.name} inside ${y.name})`;
+      out.push({
+        field: y.field,
+        message: `asset root ${y.name} (${q}) and asset root ${x.name} (${p}) of ${x.field}, on ${on}, ${how}, as the agent's Hello says; each entry of assets needs a directory of its own, outside the others: two entries on one directory run side by side, and one's copy and delete undo the other's`,
+      });
+    }
+  });
   return out;
 }
 

@@ -29,7 +29,7 @@ import { EventHub, type CutoverEvent, type CutoverEventType } from './events.js'
 import { buildView, nextStepOf, type CutoverView, type WarningView } from './view.js';
 import { fallbackExecutor } from './steps/fallback.js';
 import { buildReport, type CutoverReport } from './report.js';
-import { BY_NAME, holdsResources, sharedResources, type AgentView, type SharedResource } from './exclusive.js';
+import { BY_NAME, holdsResources, ownRootOverlaps, sharedResources, type AgentView, type SharedResource } from './exclusive.js';
 
 /** Lowers the plan's DNS record TTL ahead of the switch (POST /v1/cutovers/:id/prepare). */
 export interface TtlPort {
@@ -336,7 +336,11 @@ export class CutoverEngine {
    */
   private startRun(row: CutoverRow, from: StepName, until: StepName, actor: string, detail: Record<string, unknown>, note?: string): Started {
     const id = row.id;
+    this.assertOwnRoots(row, actor, { until, from, ...detail });
     this.assertExclusive(row, actor, { until, from, ...detail });
+    // What this check could not see yet (an agent that had not said where its roots lie) is
+    // looked at again before each later step, against these: see recheck().
+    const heldAtStart = this.store.cutovers.holding().filter((o) => o.id !== id && holdsResources(o.state)).map((o) => o.id);
     const at = this.now();
     this.commit((tx) => {
       if (!this.store.cutovers.acquire(id, this.instanceId, at)) throw conflict(`cutover ${id} is locked by another controller process; only one controller may use a state file: stop the other one`);
@@ -349,7 +353,7 @@ export class CutoverEngine {
     const settled = deferred();
     const act = { kind: 'run', abort: new AbortController(), settled: settled.promise } as Activity;
     this.active.set(id, act);
-    act.done = this.runLoop(id, until, act, settled.resolve);
+    act.done = this.runLoop(id, until, act, settled.resolve, { actor, heldAtStart });
     return { cutover: this.get(id), done: act.done };
   }
 
@@ -571,37 +575,91 @@ export class CutoverEngine {
    * never refused (planned does nothing), nor is rolling one back (that is the way out).
    */
   private assertExclusive(row: CutoverRow, actor: string, detail: Record<string, unknown>, action: 'advance' | 'prepare' = 'advance'): void {
+    const others = this.store.cutovers.holding().filter((other) => other.id !== row.id && holdsResources(other.state));
+    const found = this.conflicts(row, others, action);
+    if (found === undefined) return;
+    const message = `${found.message}, then ${action} again`;
+    const { blockedBy } = found;
+    this.auditOnly(row.id, action, actor, { ...detail, refused: message, blockedBy });
+    throw new SwitchyardError('SY_CONFLICT', message, { details: { blockedBy } });
+  }
+
+  /** What `row` shares with `others` (all holding), as the refusal says it up to "then ACTION again". */
+  private conflicts(row: CutoverRow, others: CutoverRow[], action: 'advance' | 'prepare' = 'advance'): { message: string; blockedBy: Array<{ id: string; state: CutoverState; shared: SharedResource[] }> } | undefined {
     const holders: Array<{ other: CutoverRow; shared: SharedResource[] }> = [];
-    for (const other of this.store.cutovers.holding()) {
-      if (other.id === row.id || !holdsResources(other.state)) continue;
+    for (const other of others) {
       // Prepare touches the DNS record only: a schema or root in use elsewhere does not stop it.
       const shared = sharedResources(row.plan, other.plan, this.agents).filter((r) => action === 'advance' || r.kind === 'dns');
       if (shared.length > 0) holders.push({ other, shared });
     }
-    if (holders.length === 0) return;
+    if (holders.length === 0) return undefined;
     const { other, shared } = holders[0]!;
     const a = other.id;
     const more = holders.length > 1 ? ` (also held by ${holders.slice(1).map((h) => `${h.other.id} (${h.other.state})`).join(', ')})` : '';
     const message =
       `cutover ${a} is ${other.state} and shares ${shared.map((r) => r.description).join(', ')} with cutover ${row.id}${more}; only one cutover at a time may hold them: ` +
-      `roll back cutover ${a} (POST /v1/cutovers/${a}/rollback) or release it (POST /v1/cutovers/${a}/release, once it is in its fallback window), then ${action} again`;
-    const blockedBy = holders.map((h) => ({ id: h.other.id, state: h.other.state, shared: h.shared }));
-    this.auditOnly(row.id, action, actor, { ...detail, refused: message, blockedBy });
-    throw new SwitchyardError('SY_CONFLICT', message, { details: { blockedBy } });
+      `roll back cutover ${a} (POST /v1/cutovers/${a}/rollback) or release it (POST /v1/cutovers/${a}/release, once it is in its fallback window)`;
+    return { message, blockedBy: holders.map((h) => ({ id: h.other.id, state: h.other.state, shared: h.shared })) };
+  }
+
+  /**
+   * Refuses (400, audited) a run of a plan two of whose own asset roots share a directory, as far
+   * as the agents have said where their roots lie: creating it checked the same with what was
+   * known then, and an agent that had not answered yet may have since.
+   */
+  private assertOwnRoots(row: CutoverRow, actor: string, detail: Record<string, unknown>): void {
+    const overlap = ownRootOverlaps(row.plan, this.agents)[0];
+    if (overlap === undefined) return;
+    const message = `plan: key ${overlap.field}: ${overlap.message}`;
+    this.auditOnly(row.id, 'advance', actor, { ...detail, refused: message });
+    throw new SwitchyardError('SY_VALIDATION', message, { field: overlap.field });
+  }
+
+  /**
+   * The start of a run compared asset roots by name where an agent had not said yet where its
+   * roots lie (no Hello answered; this run's preflight asks). Before each later step the plan is
+   * compared again with what is known now: its own roots, and the cutovers that already held
+   * something when the run started (one that started later was checked against this one then).
+   * True when the run stops here, before `step`: the cutover rests paused with the refusal as
+   * its error, and the next advance is refused the same way until the other is over.
+   */
+  private recheck(id: string, step: StepName, actor: string, heldAtStart: string[]): boolean {
+    const row = this.row(id);
+    let err: SwitchyardError | undefined;
+    const overlap = ownRootOverlaps(row.plan, this.agents)[0];
+    if (overlap !== undefined) {
+      err = new SwitchyardError('SY_VALIDATION', `plan: key ${overlap.field}: ${overlap.message}. Found before step ${step}, once the agents said where their asset roots lie (the run started comparing them by name)`, { field: overlap.field });
+    } else {
+      const found = this.conflicts(row, heldAtStart.map((other) => this.store.cutovers.get(other)).filter((o): o is CutoverRow => o !== undefined && holdsResources(o.state)));
+      if (found !== undefined) {
+        err = new SwitchyardError('SY_CONFLICT', `${found.message}, then advance again; or roll this one back (POST /v1/cutovers/${id}/rollback), as it now holds them too. Found before step ${step}, once the agents said where their asset roots lie (the run started comparing them by name)`, { details: { blockedBy: found.blockedBy } });
+      }
+    }
+    if (err === undefined) return false;
+    const stop = err;
+    const rec = errorRecord(stop);
+    const at = this.now();
+    this.commit((tx) => {
+      this.setState(tx, row, 'paused', { error: rec }, at);
+      this.store.audit.append({ at, tokenName: actor, action: 'advance', cutoverId: id, detail: { stoppedBefore: step, refused: stop.message, ...(stop.details ?? {}) } });
+    });
+    this.logger.warn({ cutover: id, step, code: stop.code }, `run stopped before ${step}: ${stop.message}`);
+    return true;
   }
 
   // ---------------------------------------------------------------- the run
 
-  private async runLoop(id: string, until: StepName, act: Activity, settle: () => void): Promise<CutoverView> {
+  private async runLoop(id: string, until: StepName, act: Activity, settle: () => void, checked: { actor: string; heldAtStart: string[] }): Promise<CutoverView> {
     let auto: Extract<StepOutcome, { kind: 'auto-rollback' }> | undefined;
     try {
-      for (;;) {
+      for (let first = true; ; first = false) {
         const next = nextStepOf(this.store.steps.list(id));
         if (next === undefined || stepIndex(next.name) > stepIndex(until)) break;
         if (act.abort.signal.aborted) {
           this.endAborted(id, act, null);
           break;
         }
+        if (!first && this.recheck(id, next.name, checked.actor, checked.heldAtStart)) break;
         const outcome = await this.runStep(id, next.name, until, act);
         if (outcome.kind === 'auto-rollback') auto = outcome;
         if (outcome.kind !== 'ok') break;

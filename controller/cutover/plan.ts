@@ -10,6 +10,7 @@ import { parseConfigText, unreadableWhy, validate } from '../../shared/config/lo
 import { parseRedirectsCsv, RedirectRule } from './redirects-csv.js';
 import type { TtlLimits } from '../dns/ttl-limits.js';
 import { normalizeName } from '../dns/provider.js';
+import { ownRootOverlaps, type AgentView } from './exclusive.js';
 
 const Name = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' });
 const NonEmpty = Type.String({ minLength: 1 });
@@ -146,6 +147,8 @@ export interface PlanContext {
   dnsTtlLimits?: Readonly<Record<string, TtlLimits>>;
   /** The providers that can purge an edge cache (Cloudflare), by name; unchecked when absent. */
   cachePurgers?: readonly string[];
+  /** Which names reach one agent and where its roots lie (the agent directory); names alone when absent. */
+  agents?: AgentView;
 }
 
 function invalid(field: string, message: string): SwitchyardError {
@@ -272,6 +275,9 @@ export function parsePlan(input: unknown, ctx: PlanContext): Plan {
     throw invalid('dns.ttl', `${plan.dns.ttl} is above checks.maxTtl ${plan.checks.maxTtl}`);
   }
   checkProviderTtl(plan, plan.dns.provider, ctx.dnsTtlLimits?.[plan.dns.provider]);
+  // Paths the agents have not given yet are compared again when they do: each advance checks.
+  const overlap = ownRootOverlaps(plan, ctx.agents)[0];
+  if (overlap !== undefined) throw invalid(overlap.field, overlap.message);
   return plan;
 }
 

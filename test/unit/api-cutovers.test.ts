@@ -13,6 +13,7 @@ import { silentLogger } from '../../shared/logger.js';
 import type { CutoverEngine } from '../../controller/cutover/machine.js';
 import { bearer, buildTestApp, OPERATOR_TOKEN, VIEWER_TOKEN } from '../helpers/api-app.js';
 import { fakeAgents, fakeParity } from '../helpers/api-fakes.js';
+import type { AgentsPort } from '../../controller/api/ports.js';
 import { FakeClock, FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 import type { CutoverEngineOptions } from '../../controller/cutover/machine.js';
 import { SwitchyardError } from '../../shared/errors.js';
@@ -33,6 +34,7 @@ async function harness(
   engineOpts: Partial<CutoverEngineOptions> | ((world: FakeWorld) => Partial<CutoverEngineOptions>) = {},
   withCutovers = true,
   configExtra: Record<string, unknown> = {},
+  agents: AgentsPort = fakeAgents(),
 ): Promise<Harness> {
   const { store } = tempStore(t);
   const world = new FakeWorld();
@@ -52,7 +54,7 @@ async function harness(
   const app = buildApp({
     config,
     logger: silentLogger(),
-    agents: fakeAgents(),
+    agents,
     parity: fakeParity(),
     registry: new Registry(),
     sseHeartbeatMs: 20,
@@ -106,6 +108,27 @@ test('an invalid plan is refused as problem+json naming the field', async (t) =>
   const bad = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: '{"site": ' });
   assert.equal(bad.statusCode, 400);
   assert.equal((bad.json() as { field: string }).field, 'body');
+});
+
+test("a plan whose own asset roots share a directory is a 400 problem naming both: the same root twice, or (as the agent's Hello says) one inside the other", async (t) => {
+  const paths = new Map([['uploads', '/srv/site/uploads'], ['media', '/srv/site/uploads/media']]);
+  const agents: AgentsPort = { ...fakeAgents(), identity: (name) => name, rootPaths: (name) => (name === 'prod-1' ? paths : undefined) };
+  const { app } = await harness(t, {}, true, {}, agents);
+  const cases: Array<[unknown[], string, RegExp]> = [
+    [[{ staging: 'uploads', production: 'uploads' }, { staging: 'media', production: 'uploads' }], 'assets[1].production', /assets\[0\]\.production and assets\[1\]\.production both name asset root uploads on agent prod-1/],
+    [[{ staging: 'uploads', production: 'uploads' }, { staging: 'media', production: 'media' }], 'assets[1].production', /asset root media \(\/srv\/site\/uploads\/media\) and asset root uploads \(\/srv\/site\/uploads\) of assets\[0\]\.production, on agent prod-1, lie one inside the other/],
+  ];
+  for (const [assets, field, detail] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: { ...planInput(), assets } });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.equal(problem.code, 'SY_VALIDATION');
+    assert.equal(problem.field, field);
+    assert.match(problem.detail, detail);
+  }
+  const ok = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: planInput() });
+  assert.equal(ok.statusCode, 201, ok.body);
 });
 
 test('reads need a token, actions need the operator role', async (t) => {

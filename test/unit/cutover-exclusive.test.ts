@@ -389,7 +389,7 @@ test('two agent names the controller config gives one address are one agent: its
   assert.equal(dir.identity('prod-1b'), dir.identity('prod-1'));
   assert.equal(dir.identity('staging-1b'), dir.identity('local'));
   assert.equal(dir.identity('v6'), dir.identity('v6-long'));
-  assert.equal(dir.identity('v6'), '[::1]:7702');
+  assert.equal(dir.identity('v6'), 'localhost:7702', '::1 is one of the loopback spellings');
   assert.notEqual(dir.identity('prod-1'), dir.identity('staging-1'));
   // Another port is another agent process: only an address compares, never a host alone.
   assert.notEqual(dir.identity('v6'), dir.identity('local'));
@@ -404,7 +404,7 @@ test('two agent names the controller config gives one address are one agent: its
   // One staging host under two names is one freeze.
   const a = parsePlan({ ...planInput(), staging: { agent: 'local', origin: 'https://staging.example.com', ip: '203.0.113.10' } }, CONTEXT);
   const sameStaging = planB((p) => void (p.staging = { agent: 'staging-1b', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' }));
-  assert.deepEqual(sharedResources(sameStaging, a, dir).map((r) => r.description), ['the write freeze of staging agent staging-1b (local in the other plan: the controller config gives both the address localhost:7701) (maintenance flag and read_only)']);
+  assert.deepEqual(sharedResources(sameStaging, a, dir).map((r) => r.description), ['the write freeze of staging agent staging-1b (local in the other plan: the controller config gives them LocalHost:7701 and localhost:7701, one address (localhost:7701)) (maintenance flag and read_only)']);
 
   const { store } = tempStore(t);
   const world = new FakeWorld();
@@ -415,4 +415,152 @@ test('two agent names the controller config gives one address are one agent: its
   const b = engine.create(viaAlias, 'bob');
   assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(first.id, 'paused', /shares database production_db on agent prod-1b \(prod-1 in the other plan: the controller config gives both the address 127\.0\.0\.2:7701\), asset root uploads on agent prod-1b /));
   assert.equal(engine.get(b.id).state, 'planned');
+});
+
+test('the loopback spellings of one address are one agent (localhost, 127.0.0.1, ::1, ::ffff:127.0.0.1, LOCALHOST): B from localhost:7701 is refused while A froze staging at 127.0.0.1:7701; another port or 127.0.0.2 is another agent', async (t) => {
+  const dir = testDirectory(t, {
+    insecure: true,
+    agents: [
+      { name: 'staging-1', address: '127.0.0.1:7701' },
+      { name: 'prod-1', address: '127.0.0.2:7702' },
+      { name: 'staging-2', address: 'localhost:7701' },
+      { name: 'prod-2', address: '127.0.0.3:7703' },
+      { name: 'v6', address: '[::1]:7701' },
+      { name: 'mapped', address: '[::ffff:127.0.0.1]:7701' },
+      { name: 'upper', address: 'LOCALHOST:7701' },
+      { name: 'other-port', address: 'localhost:7799' },
+      { name: 'other-host', address: '127.0.0.2:7701' },
+    ],
+  });
+  for (const name of ['staging-2', 'v6', 'mapped', 'upper']) assert.equal(dir.identity(name), dir.identity('staging-1'), `${name} is staging-1's agent`);
+  assert.notEqual(dir.identity('other-port'), dir.identity('staging-1'));
+  assert.notEqual(dir.identity('other-host'), dir.identity('staging-1'));
+
+  const description = 'the write freeze of staging agent staging-2 (staging-1 in the other plan: the controller config gives them localhost:7701 and 127.0.0.1:7701, one address (localhost:7701)) (maintenance flag and read_only)';
+  assert.deepEqual(sharedResources(planB(), planA(), dir), [{ kind: 'staging-freeze', description }]);
+
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents: dir });
+  t.after(() => engine.close());
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'lock', 'alice').done).state, 'paused');
+  const b = engine.create(planB(), 'bob');
+  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(a.id, 'paused', /shares the write freeze of staging agent staging-2 \(staging-1 in the other plan: the controller config gives them localhost:7701 and 127\.0\.0\.1:7701, one address/));
+  assert.equal(engine.get(b.id).state, 'planned');
+});
+
+/** A view whose root paths a test sets as an agent's Hello would (none known at first). */
+function learningView(): AgentView & { learn(agent: string, paths: Record<string, string>): void } {
+  const known = new Map<string, Map<string, string>>();
+  return {
+    identity: (agent) => agent,
+    rootPaths: (agent) => known.get(agent),
+    learn: (agent, paths) => void known.set(agent, new Map(Object.entries(paths))),
+  };
+}
+
+const invalidAt = (field: string, message: RegExp) => (err: unknown) => {
+  assert.ok(err instanceof SwitchyardError, String(err));
+  assert.equal(err.code, 'SY_VALIDATION');
+  assert.equal(err.httpStatus, 400);
+  assert.equal(err.field, field);
+  assert.match(err.message, message);
+  return true;
+};
+
+test("one plan's own roots that share files are refused naming both: the same root twice (either side), one root on both sides of one agent, and (once the agent said where they lie) one directory or one inside the other", () => {
+  const withAssets = (assets: unknown[], change: (p: Record<string, unknown>) => void = () => undefined) => {
+    const p = planInput();
+    p.assets = assets;
+    change(p);
+    return p;
+  };
+  assert.throws(
+    () => parsePlan(withAssets([{ staging: 'uploads', production: 'uploads' }, { staging: 'media', production: 'uploads' }]), CONTEXT),
+    invalidAt('assets[1].production', /^plan: key assets\[1\]\.production: assets\[0\]\.production and assets\[1\]\.production both name asset root uploads on agent prod-1; each entry of assets needs roots of its own/),
+  );
+  assert.throws(
+    () => parsePlan(withAssets([{ staging: 'uploads', production: 'uploads' }, { staging: 'uploads', production: 'media' }]), CONTEXT),
+    invalidAt('assets[1].staging', /assets\[0\]\.staging and assets\[1\]\.staging both name asset root uploads on agent staging-1/),
+  );
+  // Staging and production under two names of one address: the copy would write into its own source.
+  const oneHost: AgentView = { identity: (agent) => (agent === 'prod-1b' ? 'staging-1' : agent), rootPaths: () => undefined, address: () => '127.0.0.1:7701' };
+  assert.throws(
+    () => parsePlan(withAssets([{ staging: 'uploads', production: 'uploads' }], (p) => void (p.production = { agent: 'prod-1b', origin: 'https://www.example.com', ip: '203.0.113.20' })), { ...CONTEXT, agents: oneHost }),
+    invalidAt('assets[0].production', /assets\[0\]\.staging and assets\[0\]\.production both name asset root uploads on agent staging-1 \(prod-1b for assets\[0\]\.production: the controller config gives both the address 127\.0\.0\.1:7701\)/),
+  );
+
+  const view = learningView();
+  const nested = withAssets([{ staging: 'uploads', production: 'uploads' }, { staging: 'media', production: 'media' }]);
+  assert.equal(parsePlan(nested, { ...CONTEXT, agents: view }).assets?.length, 2, 'names alone: two roots');
+  view.learn('prod-1', { uploads: '/srv/site/uploads', media: '/srv/site/uploads/media', again: '/srv/site/uploads', up: '/srv/site/up' });
+  assert.throws(
+    () => parsePlan(nested, { ...CONTEXT, agents: view }),
+    invalidAt('assets[1].production', /^plan: key assets\[1\]\.production: asset root media \(\/srv\/site\/uploads\/media\) and asset root uploads \(\/srv\/site\/uploads\) of assets\[0\]\.production, on agent prod-1, lie one inside the other \(media inside uploads\), as the agent's Hello says/),
+  );
+  assert.throws(
+    () => parsePlan(withAssets([{ staging: 'media', production: 'again' }, { staging: 'uploads', production: 'uploads' }]), { ...CONTEXT, agents: view }),
+    invalidAt('assets[1].production', /asset root uploads \(\/srv\/site\/uploads\) and asset root again \(\/srv\/site\/uploads\) of assets\[0\]\.production, on agent prod-1, are one directory/),
+  );
+  // A shared beginning is not a shared directory, and staging-1's roots are on another host.
+  assert.equal(parsePlan(withAssets([{ staging: 'uploads', production: 'uploads' }, { staging: 'media', production: 'up' }]), { ...CONTEXT, agents: view }).assets?.length, 2);
+});
+
+test("a plan accepted while its agent had not said where its roots lie is checked again when it has: advance is refused (400) once they are known to overlap, and a run that learns it in its preflight stops before presync", async (t) => {
+  const view = learningView();
+  const nested = planInput();
+  nested.assets = [{ staging: 'uploads', production: 'uploads', delete: true }, { staging: 'media', production: 'media', delete: true }];
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const preflight = fakeStep(world, 'preflight', { run: () => view.learn('prod-1', { uploads: '/srv/site/uploads', media: '/srv/site/uploads/media' }) });
+  const engine = newEngine(store, { executors: fakeSteps(world, { preflight }), rollback: fakeRollback(world), agents: view });
+  t.after(() => engine.close());
+
+  const a = engine.create(parsePlan(nested, { ...CONTEXT, agents: view }), 'alice');
+  const done = await engine.advance(a.id, 'sync', 'alice').done;
+  assert.deepEqual(world.calls, ['preflight'], 'nothing was copied into the nested roots');
+  assert.equal(done.state, 'paused');
+  assert.equal(done.error?.code, 'SY_VALIDATION');
+  assert.match(done.error?.message ?? '', /^plan: key assets\[1\]\.production: asset root media \(\/srv\/site\/uploads\/media\) and asset root uploads \(\/srv\/site\/uploads\) of assets\[0\]\.production, on agent prod-1, lie one inside the other .*\. Found before step presync/);
+  assert.equal(store.steps.get(a.id, 'presync')!.state, 'pending');
+  const stopped = store.audit.forCutover(a.id).filter((r) => r.action === 'advance').at(-1)!;
+  assert.equal(stopped.tokenName, 'alice');
+  assert.equal(stopped.detail?.stoppedBefore, 'presync');
+
+  // Advanced again, it is refused before anything runs.
+  assert.throws(() => engine.advance(a.id, 'sync', 'alice'), invalidAt('assets[1].production', /lie one inside the other \(media inside uploads\)/));
+  assert.deepEqual(world.calls, ['preflight']);
+});
+
+test("a run started while the agent had not said where its roots lie (roots compared by name) is checked again once its preflight has asked: B stops before presync, naming A, the roots and their paths; advanced again it is refused", async (t) => {
+  const view = learningView();
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const preflight = fakeStep(world, 'preflight', { run: (ctx) => void (ctx.plan.site === 'shop.example.com' && view.learn('prod-1', { uploads: '/srv/site/uploads', media: '/srv/site/uploads/media' })) });
+  const engine = newEngine(store, { executors: fakeSteps(world, { preflight }), rollback: fakeRollback(world), agents: view });
+  t.after(() => engine.close());
+
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'presync', 'alice').done).state, 'paused');
+  // B copies into media on prod-1, which lies inside A's uploads: by name they are two roots.
+  const b = engine.create(planB((p) => {
+    p.production = { agent: 'prod-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
+    p.assets = [{ staging: 'media', production: 'media', delete: true }];
+  }), 'bob');
+  const calls = world.calls.length;
+  const done = await engine.advance(b.id, 'sync', 'bob').done;
+  assert.deepEqual(world.calls.slice(calls), ['preflight'], "B's presync did not copy into A's root");
+  assert.equal(done.state, 'paused');
+  assert.equal(done.error?.code, 'SY_CONFLICT');
+  const shared = 'asset root media (/srv/site/uploads/media) on agent prod-1 and its asset root uploads (/srv/site/uploads) in the other plan: media lies inside uploads';
+  assert.ok(done.error?.message.startsWith(`cutover ${a.id} is paused and shares ${shared} with cutover ${b.id}; `), done.error?.message);
+  assert.match(done.error?.message ?? '', /Found before step presync/);
+  assert.deepEqual((done.error?.details as { blockedBy: unknown }).blockedBy, [{ id: a.id, state: 'paused', shared: [{ kind: 'assets', description: shared }] }]);
+  assert.equal(store.steps.get(b.id, 'presync')!.state, 'pending');
+
+  assert.throws(() => engine.advance(b.id, 'sync', 'bob'), refusedFor(a.id, 'paused', /shares asset root media \(\/srv\/site\/uploads\/media\) on agent prod-1 and its asset root uploads/));
+  // A started before B: it is not stopped for B's sake once B is out of the way.
+  assert.equal((await engine.rollback(b.id, 'shares a root', 'bob').done).state, 'rolled_back');
+  assert.equal((await engine.advance(a.id, 'sync', 'alice').done).state, 'paused');
 });

@@ -105,8 +105,10 @@ export function preflightExecutor(deps: Pick<StepDeps, 'agents' | 'dns'>, opts: 
 /**
  * Asks the plan's agents Hello, which the directory keeps: where their asset roots lie is what
  * the one-cutover-per-resource check compares (a root inside another, two names for one
- * directory) when another cutover is advanced, and it cannot wait for an agent then. Not a
- * check: an agent that does not answer fails the facts checks already.
+ * directory) when another cutover is advanced, and it cannot wait for an agent then; the engine
+ * compares this cutover's own roots and those of the cutovers already under way again with what
+ * these answers say before its next step. Not a check: an agent that does not answer fails the
+ * facts checks already.
  */
 async function refreshHellos(agents: Pick<StepDeps, 'agents'>['agents'], names: string[]): Promise<void> {
   await Promise.allSettled([...new Set(names)].map(async (name) => agents.hello(name)));
