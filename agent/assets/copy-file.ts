@@ -61,8 +61,9 @@ export interface CopyContext {
 /**
  * How one attempt at a file ended. `counted`: the bytes a failed attempt added to
  * `counters.bytesDone` and left there (chunks written before staging said the file changed or
- * went): done, though the file is done again or not at all, so the pull's byte total must grow
- * by them for it to end equal to the bytes done.
+ * went; with a redo after local chunks that did not check out, both tries' together, the larger
+ * of the two): done, though the file is done again or not at all, so the pull's byte total must
+ * grow by them for it to end equal to the bytes done.
  */
 export type CopyOutcome = { status: 'ok' } | { status: 'changed'; current: Entry | undefined; counted: number } | { status: 'vanished'; counted: number };
 
@@ -321,9 +322,14 @@ export async function copyFile(ctx: CopyContext, s: Entry): Promise<CopyOutcome>
   // Chunks found in production's own files are taken on the manifest's word: the whole file's
   // SHA-256 is checked before the rename anyway, and hashing each such chunk as well was a second
   // pass over every reused byte on the main thread (a large file appended to: all of it). Should
-  // the file then not match, it is done again with every local chunk checked.
-  const out = await copyLargeFile(ctx, s, false);
-  return out === 'check-local' ? ((await copyLargeFile(ctx, s, true)) as CopyOutcome) : out;
+  // the file then not match, it is done again with every local chunk checked — the bytes the first
+  // attempt counted done stay done (taken back, the pull's bytes done went down mid-pull), and
+  // the second adds only what goes beyond them.
+  const out = await copyLargeFile(ctx, s, false, 0);
+  if (out.status !== 'check-local') return out;
+  const again = await copyLargeFile(ctx, s, true, out.counted);
+  if (again.status === 'check-local') throw new SwitchyardError('SY_INTERNAL', `${s.path}: a copy with every local chunk checked asked to be done again`);
+  return again;
 }
 
 /**
@@ -360,7 +366,14 @@ async function cloneSource(ctx: CopyContext, s: Entry, abs: string): Promise<{ a
   return undefined;
 }
 
-async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): Promise<CopyOutcome | 'check-local'> {
+/**
+ * One attempt at a large file. `credit`: the bytes an earlier attempt at it counted done and left
+ * there; this one adds to `counters.bytesDone` only what it counts beyond them, so the pull's bytes
+ * done never go down, and a failed attempt's `counted` is the larger of the two (what the file
+ * holds in the bytes done, as pull.ts's totals expect). 'check-local': the file did not match,
+ * with chunks taken unchecked — `counted` of it stays done, as the next attempt's credit.
+ */
+async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean, credit: number): Promise<CopyOutcome | { status: 'check-local'; counted: number }> {
   const { root } = ctx;
   const sha = s.sha256!;
   const chunks = s.chunks!;
@@ -405,8 +418,16 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
     const buf = Buffer.allocUnsafe(CHUNK_SIZE);
     const need: number[] = [];
     let unchecked = 0;
-    // What this attempt added to the progress counters, taken back if it is done again.
+    // What this attempt took from each source (the reused and resumed bytes taken back if it is
+    // done again), and the bytes of the file it has counted done, credit or not.
     const counted = { resumed: 0, reused: 0, wire: 0 };
+    let attemptDone = 0;
+    const addDone = (len: number): void => {
+      const before = Math.max(attemptDone, credit);
+      attemptDone += len;
+      ctx.counters.bytesDone += Math.max(attemptDone, credit) - before;
+    };
+    const doneHere = (): number => Math.max(attemptDone, credit);
     const isCloned = new Set(cloned);
     // A large clone's bytes start for the disk now, while the rest is fetched and the whole is
     // hashed (the commit's fsync would otherwise wait for all of them at the end).
@@ -417,7 +438,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
       if (isCloned.has(i)) {
         unchecked++;
         ctx.counters.bytesReused += len;
-        ctx.counters.bytesDone += len;
+        addDone(len);
         counted.reused += len;
         continue;
       }
@@ -425,7 +446,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
         const got = await readFully(fh, buf, len, i * CHUNK_SIZE);
         if (got === len && sha256(buf.subarray(0, len)).equals(h)) {
           ctx.counters.bytesResumed += len;
-          ctx.counters.bytesDone += len;
+          addDone(len);
           counted.resumed += len;
           continue;
         }
@@ -434,7 +455,7 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
         if (!checkLocal) unchecked++;
         await fh.write(buf, 0, len, i * CHUNK_SIZE);
         ctx.counters.bytesReused += len;
-        ctx.counters.bytesDone += len;
+        addDone(len);
         counted.reused += len;
         continue;
       }
@@ -454,28 +475,31 @@ async function copyLargeFile(ctx: CopyContext, s: Entry, checkLocal: boolean): P
           await ctx.limiter.take(data.length);
           await fh.write(data, 0, data.length, index * CHUNK_SIZE);
           ctx.counters.bytesWire += data.length;
-          ctx.counters.bytesDone += data.length;
+          addDone(data.length);
           counted.wire += data.length;
         },
       });
       if (end.status === 'vanished' || end.status === 'changed') discard = true;
-      if (end.status === 'vanished') return { status: 'vanished', counted: counted.resumed + counted.reused + counted.wire };
-      if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined, counted: counted.resumed + counted.reused + counted.wire };
+      if (end.status === 'vanished') return { status: 'vanished', counted: doneHere() };
+      if (end.status === 'changed') return { status: 'changed', current: end.current ? fromWireEntry(end.current, 'current') : undefined, counted: doneHere() };
       if (end.status !== 'ok') throw sendFailure(ctx.fetcher.who, s.path, end);
     }
     // Read back and hashed on the hash thread, through this descriptor: hashing on the main
     // thread as the chunks passed held up the small files behind a large one.
     const { sha256: digest, bytes } = await ctx.hasher.hash(fh.fd, s.size);
     if (bytes !== s.size || !digest.equals(sha)) {
-      // Kept: the next attempt resumes from it, checking each chunk it holds.
+      // Kept: the next attempt resumes from it, checking each chunk it holds. The bytes done stay
+      // (the next attempt's credit). After such a redo the pull's bytes reused and resumed say
+      // where the file's bytes came from in the checked attempt (the clone and the wire bytes of
+      // this one come back as resumed, from the temporary file), so this one's are taken back;
+      // the bytes on the wire stay: they crossed it, once per attempt that fetched them.
       if (unchecked > 0) {
         ctx.counters.bytesResumed -= counted.resumed;
         ctx.counters.bytesReused -= counted.reused;
-        ctx.counters.bytesDone -= counted.resumed + counted.reused + counted.wire;
-        return 'check-local';
+        return { status: 'check-local', counted: doneHere() };
       }
       discard = true;
-      return { status: 'changed', current: undefined, counted: counted.resumed + counted.reused + counted.wire };
+      return { status: 'changed', current: undefined, counted: doneHere() };
     }
 
     await fh.chmod(s.mode);

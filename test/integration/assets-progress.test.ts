@@ -5,13 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
-import { pull } from '../helpers/tree-fixture.js';
+import { call, pull } from '../helpers/tree-fixture.js';
 import { fakeAssetsStaging, productionFacing } from '../helpers/fake-staging.js';
 
 function wire(path: string, data: Buffer): AssetManifestEntry {
@@ -75,4 +75,75 @@ test('asset progress: a file that grew while it was copied and one that vanished
   assert.equal(last.done, listed.length + grown.length, 'both attempts at the grown file count as done');
   assert.equal(last.total, last.done, 'the total is exact at the end: the vanished file no longer in it, the first attempt at the grown one in it');
   assert.deepEqual([last.files, last.filesTotal], [1, 1], 'the vanished file is no longer one to copy');
+});
+
+test("asset progress: a large file redone because production's own chunks, taken on the manifest's word, did not check out never takes its bytes done back", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-aprog-'));
+  const root = join(dir, 'root');
+  mkdirSync(root);
+  // Production has clip.bin's first four chunks; staging's has 1000 bytes more (a fifth chunk).
+  const old = randomBytes(4 * CHUNK_SIZE);
+  const now = Buffer.concat([old, randomBytes(1000)]);
+  writeFileSync(join(root, 'clip.bin'), old);
+  const fetched: number[][] = [];
+  let answering = Promise.resolve();
+  const staging = await fakeAssetsStaging({
+    TreeDigest: (_call: unknown, cb: (e: null, r: object) => void) => cb(null, { digest: 'fake', files: 1 }),
+    ListManifest: (call: grpc.ServerWritableStream<{ paths: string[] }, object>) => {
+      call.write({ entries: [wire('clip.bin', now)], chunk_size: CHUNK_SIZE, summary: { digest: 'fake' }, journal_epoch: 'e', journal_seq: 1, complete: true });
+      call.end();
+    },
+    Fetch: (call: grpc.ServerDuplexStream<{ request_id: string; path: string; chunk_indexes: number[] }, object>) => {
+      const answer = async (req: { request_id: string; path: string; chunk_indexes: number[] }): Promise<void> => {
+        fetched.push([...req.chunk_indexes]);
+        for (const index of req.chunk_indexes) {
+          // Slow: progress is reported while each attempt waits for its chunk.
+          await sleep(1500);
+          call.write({ request_id: req.request_id, chunk: { index, data: now.subarray(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE) } });
+        }
+        call.write({ request_id: req.request_id, end: { status: 'ok' } });
+      };
+      call.on('data', (req: { request_id: string; path: string; chunk_indexes: number[] }) => {
+        answering = answering.then(() => answer(req));
+      });
+      call.on('end', () => void answering.then(() => call.end()));
+    },
+  });
+  const { production, req } = await productionFacing(t, dir, staging, { path: root });
+  // Production's manifest learns clip.bin's chunks; then chunk 1 is overwritten behind its back
+  // (size, mtime and inode kept) and the pull trusts the manifest (refresh none): the file is
+  // cloned with all four chunks unchecked, the whole-file hash fails, and it is done again.
+  await call((r, cb) => production.client.ScanRoot(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const });
+  const path = join(root, 'clip.bin');
+  const before = statSync(path);
+  const fd = openSync(path, 'r+');
+  writeSync(fd, randomBytes(CHUNK_SIZE), 0, CHUNK_SIZE, CHUNK_SIZE);
+  closeSync(fd);
+  utimesSync(path, before.atime, before.mtime);
+  assert.equal(statSync(path).ino, before.ino);
+
+  const { progress, result } = await pull(production.client, { ...req, production_refresh: 'ASSET_REFRESH_NONE' });
+  assert.deepEqual(fetched, [[4], [1]], 'the new chunk, then (the redo, every local chunk checked) the overwritten one');
+  assert.ok(readFileSync(path).equals(now), "clip.bin is staging's, byte for byte");
+  assert.equal(Number(result.files_copied), 1, JSON.stringify(result));
+  assert.equal(Number(result.files_changed_during_copy), 0, 'production\'s own damage is no change on staging');
+  assert.equal(Number(result.bytes_wire), 1000 + CHUNK_SIZE, 'both attempts\' fetches');
+  // The checked attempt took chunks 0, 2, 3 and 4 from the temporary file the first one left.
+  assert.equal(Number(result.bytes_resumed), 3 * CHUNK_SIZE + 1000, JSON.stringify(result));
+  assert.equal(Number(result.bytes_reused), 0, JSON.stringify(result));
+
+  const seen = progress.map((p) => ({ phase: p.phase, done: Number(p.bytes_done), total: Number(p.bytes_total), wire: Number(p.bytes_wire), rate: p.rate_bytes_per_second }));
+  assert.ok(seen.some((p) => p.phase === 'files' && p.wire === 0 && p.done > 0), `a report came while the first attempt waited: ${JSON.stringify(seen)}`);
+  assert.ok(seen.some((p) => p.phase === 'files' && p.wire === 1000), `a report came while the second attempt waited: ${JSON.stringify(seen)}`);
+  for (let i = 1; i < seen.length; i++) {
+    assert.ok(seen[i]!.done >= seen[i - 1]!.done, `bytes done went down from ${seen[i - 1]!.done} to ${seen[i]!.done} (${seen[i]!.phase}): ${JSON.stringify(seen)}`);
+  }
+  for (const p of seen) {
+    assert.ok(p.total >= p.done, `bytes total ${p.total} below the bytes done ${p.done} (${p.phase}): ${JSON.stringify(seen)}`);
+    assert.ok(p.rate >= 0, `a negative rate: ${JSON.stringify(seen)}`);
+  }
+  const last = seen.at(-1)!;
+  assert.equal(last.phase, 'done');
+  assert.equal(last.done, now.length, 'the file counts once, though done twice');
+  assert.equal(last.total, last.done);
 });
