@@ -98,10 +98,30 @@ async function stagingDigestAndJournal(peer: AssetsClient, token: string, root: 
  * such a pull not end equal (a journal missed something), it is redone from whole listings.
  */
 export async function pullAssets(roots: AssetRoots, p: PullParams): Promise<PullResult> {
-  const first = await pullOnce(roots, p, true);
-  if (first.equal || !first.fromJournal) return first;
+  // A second pull counts from zero again: reported as they were, its bytes done went down
+  // mid-pull, after a 'done'. The first one's 'done' is held back until it is known to be the
+  // last, and the second's reports go on from where the first's ended.
+  const onProgress = p.onProgress;
+  let ended: PullProgress | undefined;
+  const hold = onProgress === undefined ? p : { ...p, onProgress: (ev: PullProgress) => (ev.phase === 'done' ? (ended = ev) : onProgress(ev)) };
+  const first = await pullOnce(roots, hold, true).catch((err: unknown) => {
+    if (ended !== undefined) onProgress?.(ended);
+    throw err;
+  });
+  if (first.equal || !first.fromJournal) {
+    if (ended !== undefined) onProgress?.(ended);
+    return first;
+  }
   p.logger.warn({ root: p.root.name }, 'pull planned from the change journals did not end equal; pulling again from whole listings');
-  const second = await pullOnce(roots, p, false);
+  const b = ended ?? { filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, bytesWire: 0 };
+  const after = onProgress === undefined ? p : {
+    ...p,
+    onProgress: (ev: PullProgress) => onProgress({
+      ...ev, filesDone: b.filesDone + ev.filesDone, filesTotal: b.filesTotal + ev.filesTotal,
+      bytesDone: b.bytesDone + ev.bytesDone, bytesTotal: b.bytesTotal + ev.bytesTotal, bytesWire: b.bytesWire + ev.bytesWire,
+    }),
+  };
+  const second = await pullOnce(roots, after, false);
   for (const k of ['filesCopied', 'bytesCopied', 'bytesWire', 'bytesReused', 'bytesResumed', 'entriesDeleted', 'metadataFixed', 'filesChangedDuringCopy', 'filesVanishedDuringCopy'] as const) second[k] += first[k];
   second.seconds += first.seconds;
   second.refused = [...first.refused, ...second.refused];

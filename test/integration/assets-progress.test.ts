@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import type { AssetManifestEntry } from '../../shared/proto-gen/switchyard/v1/AssetManifestEntry.js';
 import { CHUNK_SIZE } from '../../agent/assets/chunking.js';
-import { call, pull } from '../helpers/tree-fixture.js';
+import Database from 'better-sqlite3';
+import { call, pull, startAssetPair } from '../helpers/tree-fixture.js';
 import { fakeAssetsStaging, productionFacing } from '../helpers/fake-staging.js';
 
 function wire(path: string, data: Buffer): AssetManifestEntry {
@@ -146,4 +147,50 @@ test("asset progress: a large file redone because production's own chunks, taken
   assert.equal(last.phase, 'done');
   assert.equal(last.done, now.length, 'the file counts once, though done twice');
   assert.equal(last.total, last.done);
+});
+
+test('asset progress: a pull planned from the journals that is redone from whole listings reports on from where the first ended, one done at the end', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-aprog-'));
+  const stagingRoot = join(dir, 'staging');
+  const productionRoot = join(dir, 'production');
+  mkdirSync(stagingRoot);
+  writeFileSync(join(stagingRoot, 'missed.txt'), randomBytes(5_000));
+  const { staging, production, stagingState, productionState, req: base } = await startAssetPair(t, dir, stagingRoot, productionRoot, 'tok-progress-0123456789abcdef');
+  const req = { ...base, staging_refresh: 'ASSET_REFRESH_STAT' as const, production_refresh: 'ASSET_REFRESH_STAT' as const };
+  assert.equal((await pull(production.client, req)).result.equal, true);
+
+  // A change production's journal mark says it has seen (it has not), then one it has not: the
+  // pull planned from the journals copies the second, does not end equal, and a pull from whole
+  // listings copies the first.
+  const missed = randomBytes(5_500);
+  writeFileSync(join(stagingRoot, 'missed.txt'), missed);
+  await call((r, cb) => staging.client.TreeDigest(r, cb), { root: 'uploads', refresh: 'ASSET_REFRESH_STAT' as const, token: req.transfer_token });
+  const sdb = new Database(stagingState);
+  const stagingSeq = (sdb.prepare('SELECT seq FROM asset_roots WHERE root = ?').get('uploads') as { seq: number }).seq;
+  sdb.close();
+  const pdb = new Database(productionState);
+  pdb.pragma('busy_timeout = 5000');
+  pdb.prepare('UPDATE asset_roots SET peer_seq = ? WHERE root = ?').run(stagingSeq, 'uploads');
+  pdb.close();
+  const seen = randomBytes(2 * 1024 * 1024);
+  writeFileSync(join(stagingRoot, 'seen.bin'), seen);
+
+  const { progress, result } = await pull(production.client, req);
+  assert.equal(result.equal, true);
+  assert.equal(result.from_journal, false, 'redone from whole listings');
+  assert.equal(Number(result.bytes_copied), seen.length + missed.length, JSON.stringify(result));
+  assert.ok(readFileSync(join(productionRoot, 'missed.txt')).equals(missed));
+  assert.ok(readFileSync(join(productionRoot, 'seen.bin')).equals(seen));
+
+  const reports = progress.map((p) => ({ phase: p.phase, done: Number(p.bytes_done), total: Number(p.bytes_total), files: Number(p.files_done), filesTotal: Number(p.files_total) }));
+  for (let i = 1; i < reports.length; i++) {
+    assert.ok(reports[i]!.done >= reports[i - 1]!.done, `bytes done went down from ${reports[i - 1]!.done} to ${reports[i]!.done} (${reports[i]!.phase}): ${JSON.stringify(reports)}`);
+    assert.ok(reports[i]!.files >= reports[i - 1]!.files, `files done went down: ${JSON.stringify(reports)}`);
+  }
+  for (const p of reports) assert.ok(p.total >= p.done, `bytes total ${p.total} below the bytes done ${p.done} (${p.phase}): ${JSON.stringify(reports)}`);
+  assert.deepEqual(reports.map((p) => p.phase).filter((ph) => ph === 'done'), ['done'], `one 'done': ${JSON.stringify(reports)}`);
+  const last = reports.at(-1)!;
+  assert.equal(last.phase, 'done');
+  assert.deepEqual([last.done, last.total], [seen.length + missed.length, seen.length + missed.length]);
+  assert.deepEqual([last.files, last.filesTotal], [2, 2]);
 });
