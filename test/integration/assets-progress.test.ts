@@ -1,7 +1,9 @@
 // An asset pull's byte total against its bytes done when staging's files change under it: a file
 // that grew while it was copied is done twice (the bytes of the first attempt stay done), and one
 // that vanished is not done at all. The total must never read below the bytes done and must end
-// equal to them, as presync's does. Staging is faked so the file grows at a known moment.
+// equal to them, as presync's does. Staging is faked so the file grows at a known moment. And
+// the bytes done never go down: not when a file is redone because production's own chunks did
+// not check out, nor when a journal-planned pull is redone from whole listings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
