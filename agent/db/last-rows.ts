@@ -43,7 +43,9 @@ export const LANDED = 'LANDED';
  * its repair while they stayed live (name: the table; create_sql: JSON). A sync that fails after
  * that leaves them in both places. For a table without a key, the algorithm and the live table's
  * copies by row hash then: keep merges only the copies the live table has lost since, not the rows
- * again beside themselves. For a keyed table, the keys (hex parts; `algo` ''): a live row under
+ * again beside themselves — and only once a repair has begun on it (`repaired`, as below): before,
+ * nothing but production wrote the live table, and a copy it lost is production's delete (or
+ * change), the newer word, not merged back. For a keyed table, the keys (hex parts; `algo` ''): a live row under
  * one of them that differs from the kept row is production's own, changed since (nothing but
  * production writes the live tables until a repair, copy or rollback), not a staging row under the
  * same key; `repaired` once a sync's repair has begun on the table, which may have put staging's
@@ -77,11 +79,13 @@ export async function noteLiveToo(conn: Connection, ledger: string, schema: stri
     }
     const hashes = r.keys.map((k) => k[0]?.toString('latin1') ?? '').filter((h) => /^\d{1,20}$/.test(h));
     if (hashes.length === 0) continue;
-    const before = await liveTooCopies(conn, ledger, r.table, r.rowHash);
+    const before = await liveTooCopiesNote(conn, ledger, r.table);
     const copies = await liveCopies(conn, schema, t, r.rowHash as ChecksumAlgo, hashes);
     // Noted again (a preflight found them live again and sync kept them again): the most they were.
-    for (const [h, c] of before) if (c > (copies.get(h) ?? 0n)) copies.set(h, c);
-    await writeLiveToo(conn, ledger, r.table, { algo: r.rowHash, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])) });
+    if (before?.algo === r.rowHash) for (const [h, c] of before.copies) if (c > (copies.get(h) ?? 0n)) copies.set(h, c);
+    // `repaired` always written (false too): a note without it is an older agent's, which never
+    // marked a repair on a table without a key — whether one began is not known (liveTooCopiesNote).
+    await writeLiveToo(conn, ledger, r.table, { algo: r.rowHash, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])), repaired: before?.repaired === true });
   }
 }
 
@@ -107,6 +111,106 @@ export async function liveTooKeys(conn: Connection, ledger: string, table: strin
 
 /** A key as keyHex wrote it, back in the parts a Key holds. */
 export const keyFromHex = (h: string): Key => (JSON.parse(h) as Array<string | null>).map((v) => (v === null ? null : Buffer.from(v, 'hex')));
+
+/**
+ * The LIVE_TOO note of the keyless `table` in `ledger`: the algorithm, the copies by row hash the
+ * live table held when sync kept its recorded rows aside, and whether a sync's repair has begun on
+ * it since — true for a note that does not say (an older agent's, which never marked it: a repair
+ * may have begun). undefined without a note of copies.
+ */
+export async function liveTooCopiesNote(conn: Connection, ledger: string, table: string): Promise<{ algo: string; copies: Map<string, bigint>; repaired: boolean } | undefined> {
+  const r = await rows<{ j: string }>(conn, `SELECT create_sql AS j FROM ${ledger} WHERE kind = '${LIVE_TOO}' AND name = ?`, [table]);
+  if (r.length === 0) return undefined;
+  const note = JSON.parse(String(r[0]!.j)) as { algo: string; copies?: Record<string, string>; repaired?: boolean };
+  if (note.algo === '' || note.copies === undefined) return undefined;
+  return { algo: note.algo, copies: new Map(Object.entries(note.copies).map(([h, c]) => [h, BigInt(c)])), repaired: note.repaired !== false };
+}
+
+/**
+ * The copies by row hash of the keyless `live` (in `schema`) that it held when sync kept them
+ * aside (`noted`) and holds no more, as many as `last`.`kept` still keeps: production deleted
+ * them (or changed them: a row without a key changed is another row) since — or a repair did.
+ */
+export async function copiesGoneSinceKept(conn: Connection, schema: string, last: string, live: Table, kept: Table, algo: string, noted: Map<string, bigint>): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  const hashes = [...noted.keys()].filter((h) => /^\d{1,20}$/.test(h));
+  if (hashes.length === 0 || live.keyColumns.length > 0) return out;
+  if (dataColumns(live).map((c) => c.name).join(',') !== dataColumns(kept).map((c) => c.name).join(',')) return out;
+  const now = await liveCopies(conn, schema, live, algo as ChecksumAlgo, hashes);
+  const lost = new Map(hashes.map((h) => [h, noted.get(h)! - (now.get(h) ?? 0n)] as const).filter(([, n]) => n > 0n));
+  if (lost.size === 0) return out;
+  const keptNow = await liveCopies(conn, last, kept, algo as ChecksumAlgo, [...lost.keys()]);
+  for (const [h, n] of lost) {
+    const k = keptNow.get(h) ?? 0n;
+    if (k > 0n) out.set(h, n < k ? n : k);
+  }
+  return out;
+}
+
+/**
+ * Deletes `copies` (by row hash) of the rows kept in `last`.`kept`, a table without a key, and
+ * lowers the LIVE_TOO note of `live` by as many (the live table holds that many fewer now: run
+ * again, this finds none to drop), inside the caller's transaction. Returns the rows deleted.
+ */
+export async function dropKeptCopies(conn: Connection, ledger: string, last: string, kept: Table, algo: string, copies: Map<string, bigint>): Promise<number> {
+  let n = 0;
+  for (const [h, c] of copies) {
+    if (!/^\d{1,20}$/.test(h)) continue;
+    const [res] = await conn.query(`DELETE FROM ${qt(last, kept.name)} WHERE ${rowHashSql(kept, algo as ChecksumAlgo)} = ${h} LIMIT ${c}`);
+    n += (res as { affectedRows: number }).affectedRows;
+  }
+  const note = await liveTooCopiesNote(conn, ledger, kept.name);
+  if (note !== undefined && note.algo === algo) {
+    for (const [h, c] of copies) {
+      const was = note.copies.get(h);
+      if (was !== undefined) note.copies.set(h, was > c ? was - c : 0n);
+    }
+    await writeLiveToo(conn, ledger, kept.name, { algo, copies: Object.fromEntries([...note.copies].map(([h, c]) => [h, c.toString()])), repaired: note.repaired });
+  }
+  return n;
+}
+
+/**
+ * The kind of a `__sy_kept` entry (in `__sy_prev`, beside LIVE_TOO) noting kept rows a sync run
+ * again found gone from the live table after the earlier sync's repair had begun on it: the
+ * repair's delete or production's, which cannot be told apart. Their kept copies stay and keep
+ * merges them, telling them in merged_gone_live — but that sync's repair, once it completes,
+ * clears LIVE_TOO, and without this keep merged them without a word. Name: the table; create_sql:
+ * JSON of the keys (keyHex) or, for a table without a key, the algorithm and copies by row hash.
+ * Outlives the completed repair and a rerun copy (it is about kept rows, not the live tables);
+ * cleared by keep.
+ */
+export const GONE_LIVE = 'GONE_LIVE';
+
+export interface GoneLive {
+  keys: Set<string>;
+  algo: string;
+  copies: Map<string, bigint>;
+}
+
+/** The GONE_LIVE notes of `ledger`, by table. */
+export async function goneLiveNotes(conn: Connection, ledger: string): Promise<Map<string, GoneLive>> {
+  const out = new Map<string, GoneLive>();
+  for (const r of await rows<{ n: string; j: string }>(conn, `SELECT name AS n, create_sql AS j FROM ${ledger} WHERE kind = '${GONE_LIVE}'`)) {
+    const note = JSON.parse(String(r.j)) as { keys?: string[]; algo?: string; copies?: Record<string, string> };
+    out.set(String(r.n), { keys: new Set(note.keys ?? []), algo: note.algo ?? '', copies: new Map(Object.entries(note.copies ?? {}).map(([h, c]) => [h, BigInt(c)])) });
+  }
+  return out;
+}
+
+/** Adds to `ledger`'s GONE_LIVE note of `table` the `keys` (keyed) or `copies` (by row hash, under `algo`); the most of each copy. */
+export async function noteGoneLive(conn: Connection, ledger: string, table: string, gone: { keys?: Key[]; algo?: string; copies?: Map<string, bigint> }): Promise<void> {
+  const before = (await goneLiveNotes(conn, ledger)).get(table);
+  const keys = new Set([...(before?.keys ?? []), ...(gone.keys ?? []).map(keyHex)]);
+  const algo = gone.algo ?? before?.algo ?? '';
+  const copies = new Map(before !== undefined && before.algo === algo ? before.copies : []);
+  for (const [h, c] of gone.copies ?? []) if (c > (copies.get(h) ?? 0n)) copies.set(h, c);
+  await conn.query(`DELETE FROM ${ledger} WHERE kind = '${GONE_LIVE}' AND name = ?`, [table]);
+  await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${GONE_LIVE}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [
+    table,
+    JSON.stringify({ keys: [...keys], algo, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])) }),
+  ]);
+}
 
 const CHANGED_KEYS = '__sy_changed_keys';
 
@@ -173,14 +277,19 @@ export async function dropKeptRows(conn: Connection, schema: string, last: strin
  * A sync's repair is about to begin on `tables`: a live row under a key noted for one of them may be
  * staging's from here on, not production's own (see LIVE_TOO). Marked before the repair, in a
  * statement of its own: a repair that then stops leaves the mark, and keep refuses such a row
- * rather than take it for production's. The notes of tables without a key stay: the copies the live
- * table has lost are counted from what it holds.
+ * rather than take it for production's. A table without a key is marked too: a copy its live table
+ * loses from here may be the repair's delete; before the mark, only production's (or its change).
  */
 export async function noteRepairBegins(conn: Connection, ledger: string, tables: string[]): Promise<void> {
   for (const table of tables) {
     const noted = await liveTooKeys(conn, ledger, table);
-    if (noted === undefined || noted.repaired) continue;
-    await writeLiveToo(conn, ledger, table, { algo: '', keys: [...noted.keys], repaired: true });
+    if (noted !== undefined) {
+      if (!noted.repaired) await writeLiveToo(conn, ledger, table, { algo: '', keys: [...noted.keys], repaired: true });
+      continue;
+    }
+    // Without a key too: a copy the live table loses from here may be the repair's delete, not production's.
+    const copies = await liveTooCopiesNote(conn, ledger, table);
+    if (copies !== undefined && !copies.repaired) await writeLiveToo(conn, ledger, table, { algo: copies.algo, copies: Object.fromEntries([...copies.copies].map(([h, c]) => [h, c.toString()])), repaired: true });
   }
 }
 
@@ -193,11 +302,6 @@ async function notedCopies(conn: Connection, ledger: string, kind: string, table
   if (note.algo !== algo) return out;
   for (const [h, c] of Object.entries(note.copies)) out.set(h, BigInt(c));
   return out;
-}
-
-/** The copies by row hash `ledger` notes the live `table` held when sync kept them aside (see LIVE_TOO); none under another algorithm. */
-export function liveTooCopies(conn: Connection, ledger: string, table: string, algo: string): Promise<Map<string, bigint>> {
-  return notedCopies(conn, ledger, LIVE_TOO, table, algo);
 }
 
 /** How many copies of each of `hashes` (digits, checked by the caller) `schema`.`t` holds. */

@@ -12,7 +12,7 @@ import type { PreflightReport } from '../../shared/proto-gen/switchyard/v1/Prefl
 import type { KeyRange } from '../../shared/proto-gen/switchyard/v1/KeyRange.js';
 import { closeConn, connect, dbError, errnoOf, rows, type DbTarget } from './connect.js';
 import { dupEntry, ER_DUP_ENTRY } from './dup-entry.js';
-import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName } from './sql.js';
+import { qi, qt, keyLiteral, prevSchema, isNumericType, checkSchemaName, KEPT_TABLE } from './sql.js';
 import { inspectSchema, inspectObjects, exactValue, keyColumnTypes, keySelect, dataColumns, type Table } from './inspect.js';
 import { createObjects, dropObject } from './objects.js';
 import { referencedTables } from './compare.js';
@@ -21,7 +21,7 @@ import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
 import { copyInPlace, dropRolledTrash, forgetLanded, forgetRolledBack, landedRecords, lastSchema, liveTooLedger, rolledBackRecords } from './swap.js';
-import { TOO_MANY, keyHex, liveCopies, liveTooCopies, liveTooKeys } from './last-rows.js';
+import { GONE_LIVE, TOO_MANY, goneLiveNotes, keyHex, liveCopies, liveTooCopiesNote, liveTooKeys, type GoneLive } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
 
@@ -539,6 +539,9 @@ async function heldBy(conn: Connection, schema: string, t: Table, kept: string, 
   }
 }
 
+/** Row hashes told of a table without a key: copies may be more than hashes, so the rest are counted by hash. */
+const firstHashes = (xs: string[]): string[] => [...xs.slice(0, 20), ...(xs.length > 20 ? [`+${xs.length - 20} more row hashes`] : [])];
+
 export interface MergeResult {
   rowsMerged: number;
   tables: string[];
@@ -549,15 +552,19 @@ export interface MergeResult {
    * Older kept rows under a key a newer kept row took: not merged, left where they were kept.
    * `by` 'live': the newer row is the live one — production changed it after sync kept it aside
    * while live (a sync that stopped before its repair; LIVE_TOO). 'deleted': production deleted
-   * the live row after sync kept it aside while live: the delete is the newer word.
+   * the live row after sync kept it aside while live: the delete is the newer word. `keyless`: rows
+   * of a table without a key (keys are `row hash N`), whose live copies production deleted or
+   * changed (another row, then) before a repair began.
    */
-  superseded: Array<{ table: string; schema: string; rows: number; keys: string[]; by?: 'live' | 'deleted' }>;
+  superseded: Array<{ table: string; schema: string; rows: number; keys: string[]; by?: 'live' | 'deleted'; keyless?: true }>;
   /**
    * Kept rows merged under a key whose live row is gone since sync kept them aside while live,
    * after that sync's repair began on the table: production's delete or the repair's, which
-   * cannot be told apart — merged, as a row the repair deleted must come back, and told.
+   * cannot be told apart — merged, as a row the repair deleted must come back, and told. Also
+   * those a sync run again found so (GONE_LIVE) and whose repair completed since. `keyless`: copies
+   * of rows without a key (keys are `row hash N`).
    */
-  mergedGoneLive: Array<{ table: string; schema: string; rows: number; keys: string[] }>;
+  mergedGoneLive: Array<{ table: string; schema: string; rows: number; keys: string[]; keyless?: true }>;
   /**
    * Recorded rows of a table staging no longer has, which sync moved aside whole, rows and all:
    * not merged (there is no live table to merge them into), kept with their table until release.
@@ -660,9 +667,13 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     const groups = new Map<string, number>();
     // Per table without a key: the copies by row hash the live table has lost since sync kept them
     // aside while they stayed live (a sync that failed after, LIVE_TOO), at most that many to merge.
-    const lostSince = new Map<string, Map<string, bigint> | undefined>();
+    const lostSince = new Map<string, { lost: Map<string, bigint>; repaired: boolean } | undefined>();
     // The notes of the copy live now: none of a copy rolled back or replaced since.
     const liveLedger = await liveTooLedger(conn, schema);
+    // Kept rows a sync run again found gone from the live table after a repair had begun (GONE_LIVE):
+    // its own repair has completed since and cleared LIVE_TOO, yet merged they are told as such.
+    const prevLedger = (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prevSchema(schema), KEPT_TABLE])).length > 0 ? qt(prevSchema(schema), KEPT_TABLE) : undefined;
+    const goneNoted = prevLedger === undefined ? new Map<string, GoneLive>() : await goneLiveNotes(conn, prevLedger);
     // Per keyed table: the keys sync kept aside while they stayed live (LIVE_TOO).
     const liveKeys = new Map<string, { keys: Set<string>; repaired: boolean } | undefined>();
     // A kept row differing from production's own live row under its key, changed since sync kept it aside: the live one is newer.
@@ -683,27 +694,52 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         // table may have is caught as the rows go in).
         const won = hashWinner.get(name)!;
         if (!lostSince.has(name)) {
-          const noted = liveLedger !== undefined ? await liveTooCopies(conn, liveLedger, name, algo) : new Map<string, bigint>();
+          const note = liveLedger !== undefined ? await liveTooCopiesNote(conn, liveLedger, name) : undefined;
+          const noted = note?.algo === algo ? note.copies : new Map<string, bigint>();
           const now = noted.size === 0 ? undefined : await liveCopies(conn, schema, t, algo as ChecksumAlgo, [...noted.keys()]);
-          lostSince.set(name, now === undefined ? undefined : new Map([...noted].map(([h, c]) => [h, c > (now.get(h) ?? 0n) ? c - (now.get(h) ?? 0n) : 0n])));
+          lostSince.set(name, now === undefined ? undefined : { lost: new Map([...noted].map(([h, c]) => [h, c > (now.get(h) ?? 0n) ? c - (now.get(h) ?? 0n) : 0n])), repaired: note!.repaired });
         }
-        const lost = lostSince.get(name);
+        const since = lostSince.get(name);
+        const lost = since?.lost;
         if (lost !== undefined) stayedLive.add(name);
+        const goneBefore = goneNoted.get(name);
         const mine: Key[] = [];
         const over: string[] = [];
         let overRows = 0;
+        const deleted: string[] = [];
+        let deletedRows = 0;
+        const gone: string[] = [];
+        let goneRows = 0;
         for (const k of keys) {
           const h = k[0]!.toString('latin1');
           const n = BigInt(k[1]!.toString('latin1'));
           const w = won.get(h)!;
           if (w.place === i) {
             const most = lost?.get(h);
-            if (most === undefined) mine.push(k);
-            else {
+            if (most === undefined) {
+              mine.push(k);
+              // Found gone after a repair had begun by a sync run again, whose repair completed since.
+              const g = prev === lastSchema(schema) && goneBefore?.algo === algo ? goneBefore.copies.get(h) : undefined;
+              if (g !== undefined && g > 0n) {
+                gone.push(`row hash ${h}`);
+                goneRows += Number(g < n ? g : n);
+              }
+            } else {
               // The rest are live still: merged again, they would be there twice.
               const take = n < most ? n : most;
               lost!.set(h, most - take);
-              if (take > 0n) mine.push([k[0]!, Buffer.from(take.toString(), 'latin1')]);
+              if (take === 0n) continue;
+              if (!since!.repaired) {
+                // Lost before any repair began: nothing but production wrote the live table, so it
+                // deleted (or changed) them — the newer word. Merged back, they undid it.
+                deleted.push(`row hash ${h}`);
+                deletedRows += Number(take);
+                continue;
+              }
+              // The repair's delete or production's, which cannot be told apart: merged, and told.
+              mine.push([k[0]!, Buffer.from(take.toString(), 'latin1')]);
+              gone.push(`row hash ${h}`);
+              goneRows += Number(take);
             }
           } else if (n > w.copies) {
             over.push(`row hash ${h}`);
@@ -711,6 +747,8 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
           }
         }
         if (over.length > 0) superseded.push({ table: name, schema: prev, rows: overRows, keys: over.slice(0, 20) });
+        if (deleted.length > 0) superseded.push({ table: name, schema: prev, rows: deletedRows, keys: firstHashes(deleted), by: 'deleted', keyless: true });
+        if (gone.length > 0) mergedGoneLive.push({ table: name, schema: prev, rows: goneRows, keys: firstHashes(gone), keyless: true });
         plan.push({ t, from: prev, keys: mine, rowHash: { algo: algo as ChecksumAlgo, old } });
         continue;
       }
@@ -756,7 +794,11 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
             gone.push(k);
             todo.push(at + n);
           }
-        } else todo.push(at + n);
+        } else {
+          // Found gone after a repair had begun by a sync run again, whose repair completed since.
+          if (prev === lastSchema(schema) && goneNoted.get(name)?.keys.has(keyHex(k)) === true) gone.push(k);
+          todo.push(at + n);
+        }
       }
       if (gone.length > 0) mergedGoneLive.push({ table: name, schema: prev, rows: gone.length, keys: gone.slice(0, 20).map(keyText) });
       if (missing.length > 0) notFound.push({ table: name, schema: prev, rows: missing.length, keys: missing.slice(0, 20).map(keyText) });
@@ -894,6 +936,8 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         if (e.keys.length < 20) e.keys.push(h.key);
       }
     }
+    // Told now: the notes go with the records they annotate.
+    if (prevLedger !== undefined && goneNoted.size > 0) await conn.query(`DELETE FROM ${prevLedger} WHERE kind = '${GONE_LIVE}'`);
     store.clear(schema);
     return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound, superseded, keptWithTable, mergedGoneLive };
   } catch (err) {

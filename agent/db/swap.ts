@@ -10,7 +10,7 @@ import { inspectObjects, inspectSchema, type SchemaInfo, type SchemaObject, type
 import { createObjects, dropAllObjects, existingObjects } from './objects.js';
 import { errnoOf, rows } from './connect.js';
 import { keyText, type Key } from './convert.js';
-import { JOINED, LANDED, LANDING, LIVE_TOO, changedSinceKept, dropKeptRows, goneSinceKept, joinRecordedRows, keyFromHex, liveTooKeys, noteLanded, noteLandedNow, noteLanding, noteLiveToo, noteRepairBegins, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
+import { GONE_LIVE, JOINED, LANDED, LANDING, LIVE_TOO, changedSinceKept, copiesGoneSinceKept, dropKeptCopies, dropKeptRows, goneSinceKept, joinRecordedRows, keyFromHex, liveTooCopiesNote, liveTooKeys, noteGoneLive, noteLanded, noteLandedNow, noteLanding, noteLiveToo, noteRepairBegins, recordPrint, type LiveRecord, type RecordedJoin } from './last-rows.js';
 import { dropServedIfEmpty, dropUnmovedServed, freeServedSchema, servedSchema, type ServedLog } from './served-copy.js';
 
 export { KEPT_TABLE };
@@ -212,7 +212,7 @@ export async function copyInPlace(conn: Connection, target: string): Promise<boo
 export async function readKeptObjects(conn: Connection, target: string): Promise<SchemaObject[]> {
   const r = await rows<{ kind: string; name: string; create_sql: string; sql_mode: string; tz: string; cs: string; coll: string }>(
     conn,
-    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}', '${JOINED}', '${LANDING}', '${LANDED}', '${LIVE_TOO}') ORDER BY seq`,
+    `SELECT kind, name, create_sql, sql_mode, tz, cs, coll FROM ${qt(prevSchema(target), KEPT_TABLE)} WHERE kind NOT IN ('TABLE', '${COPIED}', '${JOINED}', '${LANDING}', '${LANDED}', '${LIVE_TOO}', '${GONE_LIVE}') ORDER BY seq`,
   );
   return r.map((x) => ({ kind: x.kind as SchemaObject['kind'], name: x.name, createSql: x.create_sql, sqlMode: x.sql_mode, characterSetClient: x.cs, collationConnection: x.coll, timeZone: x.tz }));
 }
@@ -455,8 +455,13 @@ export async function liveTooLedger(conn: Connection, target: string): Promise<s
  * copy). Where a repair had begun, the live row may be that stopped repair's staging row: `step`
  * refuses, SY_CONFLICT naming each table and key and what to do, and nothing has changed; a key
  * gone from the live table may be the repair's delete as well as production's, so its kept copy
- * stays (keep merges it, as before) and is logged. Returns the keys whose live rows were kept
- * aside again, by table.
+ * stays (keep merges it, as before), is logged, and noted GONE_LIVE: this sync's repair, once
+ * complete, clears LIVE_TOO, and keep still tells it in merged_gone_live. A table without a key
+ * is judged by row hash: the copies its live table held when they were kept aside and holds no
+ * more are production's deletes (a change of such a row is another row) before a repair began —
+ * that many kept copies go, in the same transaction, and the note is lowered by as many — and
+ * unknowable after: kept, logged and noted, as a keyed row gone. Returns the keys whose live rows
+ * were kept aside again, by table.
  */
 export async function keepChangedLive(conn: Connection, target: string, current: SchemaInfo, logger: Logger, step: 'sync' | 'rollback' = 'sync'): Promise<Map<string, Key[]>> {
   const out = new Map<string, Key[]>();
@@ -469,19 +474,33 @@ export async function keepChangedLive(conn: Connection, target: string, current:
   const live = new Map(current.tables.map((t) => [t.name, t]));
   const joins: RecordedJoin[] = [];
   const drops: Array<{ live: Table; kept: Table; keys: Key[] }> = [];
+  const copyDrops: Array<{ kept: Table; algo: string; copies: Map<string, bigint> }> = [];
   const unsure: string[] = [];
   const goneUnsure: string[] = [];
+  const goneNotes: Array<{ table: string; keys?: Key[]; algo?: string; copies?: Map<string, bigint> }> = [];
   for (const name of noted) {
     const l = live.get(name);
     const k = kept.get(name);
+    if (l === undefined || k === undefined) continue;
+    const copies = await liveTooCopiesNote(conn, ledger, name);
+    if (copies !== undefined) {
+      const gone = await copiesGoneSinceKept(conn, target, last, l, k, copies.algo, copies.copies);
+      if (gone.size === 0) continue;
+      if (copies.repaired) {
+        goneUnsure.push(...[...gone].map(([h, n]) => `${name}: row hash ${h} ×${n}`));
+        goneNotes.push({ table: name, algo: copies.algo, copies: gone });
+      } else copyDrops.push({ kept: k, algo: copies.algo, copies: gone });
+      continue;
+    }
     const note = await liveTooKeys(conn, ledger, name);
-    if (l === undefined || k === undefined || note === undefined) continue;
+    if (note === undefined) continue;
     const keys = [...note.keys].map(keyFromHex);
     const changed = await changedSinceKept(conn, target, last, l, k, keys);
     const gone = await goneSinceKept(conn, target, last, l, k, keys);
     if (note.repaired) {
       unsure.push(...changed.map((x) => `${name}:${keyText(x)}`));
       goneUnsure.push(...gone.map((x) => `${name}:${keyText(x)}`));
+      if (gone.length > 0) goneNotes.push({ table: name, keys: gone });
       continue;
     }
     if (changed.length > 0) joins.push({ live: l, kept: k, rec: { table: name, keys: changed, rowHash: '' } });
@@ -497,12 +516,15 @@ export async function keepChangedLive(conn: Connection, target: string, current:
     );
   }
   if (goneUnsure.length > 0) {
-    logger.warn({ kept: last, keys: goneUnsure.slice(0, 20) }, "rows an earlier sync kept aside while they stayed live are gone from the live tables since that sync's repair began: production's delete or the repair's, which cannot be told apart — the kept copies stay, and keep merges them");
+    // Noted where keep reads it after this sync's repair completes (and clears LIVE_TOO).
+    for (const g of goneNotes) await noteGoneLive(conn, ledger, g.table, g);
+    logger.warn({ kept: last, keys: goneUnsure.slice(0, 20) }, "rows an earlier sync kept aside while they stayed live are gone from the live tables since that sync's repair began: production's delete or the repair's, which cannot be told apart — the kept copies stay, and keep merges them and tells them in merged_gone_live");
   }
-  if (joins.length === 0 && drops.length === 0) return out;
+  if (joins.length === 0 && drops.length === 0 && copyDrops.length === 0) return out;
   const dropped = new Map<string, number>();
   const joined = await joinRecordedRows(conn, target, last, joins, undefined, async (c) => {
     for (const d of drops) dropped.set(d.live.name, await dropKeptRows(c, target, last, d.live, d.kept, d.keys));
+    for (const d of copyDrops) dropped.set(d.kept.name, await dropKeptCopies(c, ledger, last, d.kept, d.algo, d.copies));
   });
   for (const j of joins) {
     out.set(j.live.name, j.rec.keys);
@@ -510,6 +532,9 @@ export async function keepChangedLive(conn: Connection, target: string, current:
   }
   for (const d of drops) {
     logger.warn({ table: d.live.name, kept: last, rows: dropped.get(d.live.name) ?? 0, keys: d.keys.slice(0, 20).map(keyText) }, 'production deleted rows an earlier sync kept aside while they stayed live: their kept copies dropped, not merged back by keep');
+  }
+  for (const d of copyDrops) {
+    logger.warn({ table: d.kept.name, kept: last, rows: dropped.get(d.kept.name) ?? 0, rowHashes: [...d.copies.keys()].slice(0, 20) }, 'production deleted or changed rows without a key an earlier sync kept aside while they stayed live: as many kept copies dropped, not merged back by keep');
   }
   return out;
 }

@@ -372,3 +372,72 @@ test('a sync that stops before its repair, after it kept the recorded rows aside
   assert.equal(Number(merged.rows_merged), 2);
   assert.deepEqual(merged.not_found, ['orders: 1 row not in shop__sy_last (12)'], 'told as a recorded row production deleted');
 });
+
+// The keyless row (hits '/shop/', 7) the same ways: rows without a key are told apart by content
+// (row hash), and a copy the live table lost before any repair began is production's newer word.
+
+test('a sync that stops before its repair, after it kept the recorded rows aside, then production deletes the row without a key: keep does not merge it back, and tells it superseded by the delete', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  await env.p.query("DELETE FROM shop.hits WHERE page = '/shop/'");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }], "production's delete stands");
+  assert.equal(merged.superseded.length, 1, merged.superseded.join('; '));
+  assert.match(merged.superseded[0]!, /^hits: 1 row without a key in shop__sy_last, whose live copies production deleted or changed after sync kept them aside \(the delete is the newer\), not merged \(row hash \d+\)$/);
+  assert.deepEqual(merged.merged_gone_live, []);
+});
+
+test('a sync that stops before its repair, after it kept the recorded rows aside, then production deletes the row without a key, then the sync run again: the kept copy goes, and keep does not merge it back', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  await env.p.query("DELETE FROM shop.hits WHERE page = '/shop/'");
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }], "the live table is staging's");
+  assert.deepEqual((await env.p.query('SELECT page FROM shop__sy_last.hits'))[0], [], "the deleted row's copy went before the repair");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }], "production's delete stands");
+  assert.equal(Number(merged.rows_merged), 2, 'the two orders');
+  assert.equal(merged.not_found.length, 1, merged.not_found.join('; '));
+  assert.match(merged.not_found[0]!, /^hits: 1 row not in shop__sy_last \(row hash \d+\)$/, 'told as a recorded row production deleted');
+});
+
+test('a sync that stops before its repair, after it kept the recorded rows aside, then production changes the row without a key, then a DB rollback: the older kept copy goes, and keep after the next copy does not bring it back', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedBeforeRepair(env);
+  // Without a key, a change is another row: the kept one is no longer production's.
+  await env.p.query("UPDATE shop.hits SET n = 8 WHERE page = '/shop/'");
+  await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await env.p.query('SELECT page FROM shop__sy_last.hits'))[0], [], 'the older copy went with the rollback');
+  assert.deepEqual((await env.p.query('SELECT id FROM shop__sy_last.orders ORDER BY id'))[0], [{ id: 11 }, { id: 12 }], 'the keyed rows stay kept');
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }], 'the older row is not merged back');
+  assert.equal(Number(merged.rows_merged), 2);
+});
+
+test('a sync that stops in its repair, after it kept the recorded rows aside, then the row without a key is gone from the live table: keep merges the kept copy back, and says the delete may have been production\'s', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query("DELETE FROM shop.hits WHERE page = '/shop/'");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/shop/', n: 7 }], 'merged back: the repair may have deleted it');
+  assert.deepEqual(merged.superseded, []);
+  assert.equal(merged.merged_gone_live.length, 1, merged.merged_gone_live.join('; '));
+  assert.match(merged.merged_gone_live[0]!, /^hits: 1 row without a key merged from shop__sy_last, whose live copies are gone since sync kept them aside, after that sync's repair began on the table: production may have deleted them, or the repair did — delete them again if production did \(row hash \d+\)$/);
+});
+
+test('a sync that stops in its repair, after it kept the recorded rows aside, then kept rows are gone from the live tables, then the sync run again: keep merges them back and still tells them in merged_gone_live', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
+  await env.p.query("DELETE FROM shop.hits WHERE page = '/shop/'");
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }], "the repair completed: the live table is staging's");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }], 'merged back: the stopped repair may have deleted it');
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
+  assert.equal(merged.merged_gone_live.length, 2, merged.merged_gone_live.join('; '));
+  assert.match(merged.merged_gone_live.find((x) => x.startsWith('orders:')) ?? '', /^orders: 1 row merged from shop__sy_last under a key whose live row is gone since sync kept it aside, after that sync's repair began on the table: .*\(12\)$/);
+  assert.match(merged.merged_gone_live.find((x) => x.startsWith('hits:')) ?? '', /^hits: 1 row without a key merged from shop__sy_last, .*\(row hash \d+\)$/);
+  assert.deepEqual((await env.p.query("SELECT name FROM shop__sy_prev.__sy_kept WHERE kind = 'GONE_LIVE'"))[0], [], 'told once: the notes went with the merge');
+});
