@@ -203,6 +203,18 @@ function rollbackFailure(id: string, failed: Array<{ name: string; error: ErrorR
   };
 }
 
+/**
+ * The fallback window's end as its step announced it: the step's summary tells the person a
+ * time, and the cutover (status, report, `release`) must keep that same one, not one taken a few
+ * milliseconds later when the step was recorded. A step that names none gets it from `at`.
+ */
+function fallbackEnd(result: unknown, at: string, hours: number): string {
+  const evidence = (result as { evidence?: { fallbackUntil?: unknown } } | null)?.evidence;
+  const told = evidence?.fallbackUntil;
+  if (typeof told === 'string' && Number.isFinite(Date.parse(told))) return new Date(Date.parse(told)).toISOString();
+  return new Date(Date.parse(at) + hours * 3_600_000).toISOString();
+}
+
 const conflict = (message: string): SwitchyardError => new SwitchyardError('SY_CONFLICT', message);
 
 export class CutoverEngine {
@@ -845,8 +857,7 @@ export class CutoverEngine {
         return;
       }
       if (name === 'fallback') {
-        const until = new Date(Date.parse(at) + row.plan.fallbackHours * 3_600_000).toISOString();
-        this.setState(tx, row, 'fallback', { fallbackUntil: until }, at);
+        this.setState(tx, row, 'fallback', { fallbackUntil: fallbackEnd(result, at, row.plan.fallbackHours) }, at);
       } else if (name === until) {
         this.setState(tx, row, 'paused', {}, at);
       }

@@ -231,3 +231,20 @@ test('an unknown cutover is 404', (t) => {
 test('until() helper sanity: polling gives up', async () => {
   await assert.rejects(until(() => false, 20), /not reached/);
 });
+
+test('the fallback window the cutover keeps is the one its step told, not one taken when the step was recorded', async (t) => {
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  // Time moves between the step's own reading and the engine's record of its end, as it does live
+  // (the demo's step said …53.466Z while status, report and release kept …53.521Z).
+  const clock = new FakeClock('2030-01-01T00:00:00.000Z');
+  const ticking = { now: () => { clock.advance(55); return clock.now(); } };
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), clock: ticking });
+  const { id } = engine.create(fakePlan(), 'alice');
+  const done = await engine.advance(id, 'fallback', 'alice').done;
+  const step = done.steps.find((s) => s.name === 'fallback')!;
+  const told = (step.result as { evidence: { fallbackUntil: string } }).evidence.fallbackUntil;
+  assert.equal(done.fallbackUntil, told);
+  assert.ok(step.summary?.includes(`until ${done.fallbackUntil};`), step.summary ?? '');
+  assert.equal(engine.report(id).fallback.until, told);
+});
