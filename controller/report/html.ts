@@ -3,7 +3,7 @@
 // propagation, the validation run again after the switch, monitoring, rollback and audit trail.
 // No script, no external resources; every value from the report — which carries text from web
 // pages, agents and operators — is escaped.
-import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
+import { beforeSwitch, clip, FALLBACK_OVER, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type PageRowModel, type ReportModel } from './model.js';
 import { bytes, duration } from './text.js';
 
 export function escapeHtml(v: unknown): string {
@@ -231,7 +231,9 @@ export function renderReportHtml(report: unknown): string {
   if (m.fallbackUntil !== null) {
     const ended = m.fallbackEnded;
     body.push(
-      ended === null
+      ended === null && m.fallbackExpired
+        ? `<p>Fallback window over since <span class="mono">${e(m.fallbackUntil)}</span>: ${e(FALLBACK_OVER)}</p>`
+        : ended === null
         ? `<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span></p>`
         : `<p>Fallback window (until <span class="mono">${e(m.fallbackUntil)}</span>) ended with the ${e(ended.by)}${ended.at === null ? '' : ` at <span class="mono">${e(ended.at)}</span>`}</p>`,
     );

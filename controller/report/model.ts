@@ -137,6 +137,9 @@ export interface MonitorModel {
   logErrorIntervalCount: number;
 }
 
+/** What an expired fallback window still means, said the same in the text and HTML reports as in `cutover status`. */
+export const FALLBACK_OVER = 'staging is still held read-only and nothing is released on its own: release when sure, or roll back';
+
 export interface ReportModel {
   id: string;
   site: string;
@@ -148,6 +151,11 @@ export interface ReportModel {
   fallbackUntil: string | null;
   /** What closed the fallback window (a rollback, a release) and when; null while it is open or was never reached. */
   fallbackEnded: { by: 'rollback' | 'release'; at: string | null } | null;
+  /**
+   * `fallbackUntil` had passed when the report was made and nothing closed the window: staging is
+   * still held read-only (nothing is released on its own), so the reader is told to decide.
+   */
+  fallbackExpired: boolean;
   totalMs: number | null;
   timeline: TimelineRow[];
   runtimeParity: RuntimeParityModel | null;
@@ -485,6 +493,7 @@ export function reportModel(report: unknown): ReportModel {
     error: errorText(c.error),
     fallbackUntil: str(c.fallbackUntil),
     fallbackEnded: fallbackEnded(c, rb, r.audit, r.fallback),
+    fallbackExpired: isObj(r.fallback) && r.fallback.expired === true && fallbackEnded(c, rb, r.audit, r.fallback) === null,
     totalMs: num(timings.totalMs),
     timeline: steps.map((s) => ({
       name: str(s.name) ?? '?',

@@ -2,7 +2,7 @@
 // parity summaries, preflight and validation findings grouped by status (failures first,
 // passes only counted) and a capped page table, DNS change, propagation, the validation run
 // again after the switch, monitoring, rollback.
-import { beforeSwitch, clip, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type MonitorModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
+import { beforeSwitch, clip, FALLBACK_OVER, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type MonitorModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
 
@@ -213,7 +213,8 @@ function monitor(mo: MonitorModel): string[] {
   return lines;
 }
 
-function fallbackLine(until: string, ended: ReportModel['fallbackEnded']): string {
+function fallbackLine(until: string, ended: ReportModel['fallbackEnded'], expired: boolean): string {
+  if (ended === null && expired) return `Fallback window over since ${until}: ${FALLBACK_OVER}`;
   if (ended === null) return `Fallback window until ${until}`;
   return `Fallback window (until ${until}) ended with the ${ended.by}${ended.at === null ? '' : ` at ${ended.at}`}`;
 }
@@ -247,7 +248,7 @@ export function formatReportText(report: unknown): string {
   const ps = postSwitch(m);
   if (ps.length > 0) out.push('', ...ps);
   if (m.monitor !== null) out.push('', ...monitor(m.monitor));
-  if (m.fallbackUntil !== null) out.push('', fallbackLine(m.fallbackUntil, m.fallbackEnded));
+  if (m.fallbackUntil !== null) out.push('', fallbackLine(m.fallbackUntil, m.fallbackEnded, m.fallbackExpired));
   if (m.rollback !== null) {
     const r = m.rollback;
     out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);

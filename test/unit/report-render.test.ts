@@ -616,3 +616,19 @@ test('text and HTML reports: the fallback window of a rolled-back or released cu
   assert.match(formatReportText(report), /^Fallback window \(until 2030-01-02T00:00:00\.000Z\) ended with the release at 2030-01-01T03:00:00\.000Z$/m);
   assert.ok(renderReportHtml(report).includes('ended with the release at <span class="mono">2030-01-01T03:00:00.000Z</span>'));
 });
+
+test('text and HTML reports: a fallback window past its end and not closed says it is over and that staging is still held', () => {
+  const report = fullReport();
+  const until = '2030-01-02T00:00:00.000Z';
+  report.cutover = { ...(report.cutover as object), state: 'fallback', error: null, fallbackUntil: until, rollback: null };
+  report.fallback = { until, expired: true, ended: null, open: false };
+  const text = formatReportText(report);
+  assert.match(text, /^Fallback window over since 2030-01-02T00:00:00\.000Z: staging is still held read-only and nothing is released on its own: release when sure, or roll back$/m, text);
+  assert.doesNotMatch(text, /^Fallback window until/m);
+  const html = renderReportHtml(report);
+  assert.ok(html.includes(`<p>Fallback window over since <span class="mono">${until}</span>: staging is still held read-only`), html);
+  // Closed by a release after it expired: ended, as before.
+  report.cutover = { ...(report.cutover as object), state: 'completed' };
+  report.fallback = { until, expired: true, ended: { by: 'release', at: '2030-01-02T01:00:00.000Z' }, open: false };
+  assert.match(formatReportText(report), /^Fallback window \(until 2030-01-02T00:00:00\.000Z\) ended with the release at 2030-01-02T01:00:00\.000Z$/m);
+});
