@@ -13,6 +13,8 @@ interface StepLike {
   name: string;
   state: string;
   durationMs: number | null;
+  /** When it began (absent from older controllers): a running step's time so far is counted from it. */
+  startedAt?: string | null;
   summary: string | null;
   error: { code: string; message: string } | null;
 }
@@ -80,11 +82,22 @@ export function formatCutover(c: CutoverLike, now = Date.now()): string {
   const lines = [`cutover ${c.id} (${c.site}): ${c.state}`];
   // The duration column is as wide as its widest entry, right-aligned, so the summaries after it
   // start in one column whether a step took 0.4 s or 2 hours.
-  const durations = c.steps.map((s) => (s.durationMs === null ? '' : stepDuration(s.durationMs)));
+  // A running step shows its time so far and since when: at 3 a.m. "▶ monitor running" alone
+  // does not tell a 15-minute watch just begun from a step hanging for an hour.
+  const sinceStart = (s: StepLike): number | undefined => {
+    if (s.state !== 'running' || typeof s.startedAt !== 'string') return undefined;
+    const started = Date.parse(s.startedAt);
+    return Number.isFinite(started) ? Math.max(0, now - started) : undefined;
+  };
+  const durations = c.steps.map((s) => {
+    const soFar = sinceStart(s);
+    return s.durationMs !== null ? stepDuration(s.durationMs) : soFar !== undefined ? stepDuration(soFar) : '';
+  });
   const width = Math.max(0, ...durations.map((d) => d.length));
   c.steps.forEach((s, i) => {
     const d = width === 0 ? '' : ` ${durations[i]!.padStart(width)}`;
-    const tail = s.error ? `  ${s.error.code}: ${s.error.message}` : s.summary ? `  ${s.summary}` : '';
+    const running = s.durationMs === null && sinceStart(s) !== undefined ? `  so far, since ${s.startedAt}` : '';
+    const tail = s.error ? `  ${s.error.code}: ${s.error.message}` : s.summary ? `${running}  ${s.summary}` : running;
     lines.push(`  ${MARK[s.state] ?? '?'} ${s.name.padEnd(10)} ${s.state.padEnd(11)}${d}${tail}`.trimEnd());
   });
   if (c.error) lines.push(`error: ${c.error.code}: ${c.error.message}`);

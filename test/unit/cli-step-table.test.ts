@@ -64,3 +64,26 @@ test('a rollback that left staging frozen says so under its parts; one that unfr
   assert.match(formatCutover(rolledBack({ agent: 'staging-1', wasLocked: false, heldBy: 'co_other' })), /staging left frozen: the freeze is cutover co_other's/);
   assert.doesNotMatch(formatCutover(rolledBack({ agent: 'staging-1', wasLocked: true, restored: { ...restored, readOnly: false, flagFileExisted: false } })), /frozen/);
 });
+
+test('a running step shows its time so far and since when, in the duration column', () => {
+  const now = Date.parse('2030-01-01T01:00:00.000Z');
+  const running = {
+    ...cutover,
+    state: 'running',
+    running: true,
+    steps: [
+      step('preflight', 'succeeded', 400, 'PRE'),
+      { ...step('presync', 'running', null, null), startedAt: '2030-01-01T00:56:55.000Z' },
+      step('lock', 'pending', null, null),
+    ],
+  };
+  const lines = formatCutover(running, now).split('\n');
+  const line = lines.find((l) => l.includes('presync'))!;
+  assert.match(line, /^ {2}▶ presync +running +3m05s {2}so far, since 2030-01-01T00:56:55\.000Z$/, lines.join('\n'));
+  // Right-aligned with the finished steps' durations.
+  const pre = lines.find((l) => l.includes('preflight'))!;
+  assert.equal(pre.indexOf(' 0.4s') + ' 0.4s'.length, line.indexOf('3m05s') + '3m05s'.length, lines.join('\n'));
+  // An older controller's step without startedAt stays as it was.
+  const old = { ...running, steps: [step('presync', 'running', null, null)] };
+  assert.deepEqual(formatCutover(old, now).split('\n').slice(1), ['  ▶ presync    running']);
+});
