@@ -125,6 +125,18 @@ function human(n: number): string {
   return `${n.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
 }
 
+/**
+ * What a progress event's `files` and `rows` count where they are not files and rows: the event
+ * shape has those two counters only, and preflight counts its checks, propagate the DNS servers
+ * answering, monitor the requests judged in its window with them. "preflight files 6/12" read as
+ * six files copied.
+ */
+const COUNTED: Record<string, { files?: string; rows?: string }> = {
+  preflight: { files: 'checks' },
+  propagation: { files: 'servers' },
+  monitor: { rows: 'requests' },
+};
+
 export function formatEvent(e: SseEvent): string {
   const d = e.data;
   const step = typeof d.step === 'string' ? d.step : '';
@@ -135,8 +147,11 @@ export function formatEvent(e: SseEvent): string {
       // from information_schema): a full bar and "955.5 KiB/48.0 KiB" would say nothing true, so
       // the bytes are shown alone, as when no total is known.
       if (typeof d.bytes === 'number') parts.push(typeof d.bytesTotal === 'number' && d.bytesTotal > 0 && d.bytes <= d.bytesTotal ? `${bar(d.bytes, d.bytesTotal)} ${human(d.bytes)}/${human(d.bytesTotal)}` : human(d.bytes));
-      if (typeof d.rows === 'number') parts.push(typeof d.rowsTotal === 'number' ? `rows ${d.rows}/${d.rowsTotal}` : `rows ${d.rows}`);
-      if (typeof d.files === 'number') parts.push(typeof d.filesTotal === 'number' ? `files ${d.files}/${d.filesTotal}` : `files ${d.files}`);
+      const counted = (typeof d.phase === 'string' ? COUNTED[d.phase] : undefined) ?? {};
+      const rows = counted.rows ?? 'rows';
+      const files = counted.files ?? 'files';
+      if (typeof d.rows === 'number') parts.push(typeof d.rowsTotal === 'number' ? `${rows} ${d.rows}/${d.rowsTotal}` : `${rows} ${d.rows}`);
+      if (typeof d.files === 'number') parts.push(typeof d.filesTotal === 'number' ? `${files} ${d.files}/${d.filesTotal}` : `${files} ${d.files}`);
       if (typeof d.rate === 'number') parts.push(`${human(d.rate)}/s`);
       if (typeof d.etaSeconds === 'number') parts.push(`ETA ${Math.ceil(d.etaSeconds)}s`);
       return `  ${step.padEnd(10)} ${typeof d.phase === 'string' ? `${d.phase} ` : ''}${parts.join('  ')}${typeof d.message === 'string' ? ` ${d.message}` : ''}`;

@@ -62,3 +62,13 @@ test("asset progress: an agent's file total below the files done is dropped, the
   assert.equal(assets(0, 0, 0, [0, 0]).filesTotal, 0, "an empty pull's 0 of 0 files stays");
   assert.equal(assets(5, 10, 3, [3, 0]).filesTotal, undefined, 'no count from the agent: none passed on');
 });
+
+test('watch names what preflight, propagate and monitor count: checks, servers and requests, not files and rows', () => {
+  const line = (step: string, data: Record<string, unknown>) => formatEvent({ type: 'progress', id: 1, data: { ...at, step, ...data } });
+  assert.match(line('preflight', { phase: 'preflight', files: 6, filesTotal: 12 }), /preflight\s+preflight checks 6\/12$/);
+  assert.match(line('propagate', { phase: 'propagation', files: 1, filesTotal: 2, message: '1/2 servers answer 127.0.0.3' }), /propagation servers 1\/2 1\/2 servers answer/);
+  assert.match(line('monitor', { phase: 'monitor', rows: 33, etaSeconds: 0, message: '0/33 5xx in the last 10 s' }), /monitor requests 33 {2}ETA 0s 0\/33 5xx/);
+  // Files and rows moved are still files and rows.
+  assert.match(line('sync', { phase: 'assets uploads', files: 7, filesTotal: 9 }), /files 7\/9/);
+  assert.match(line('presync', { phase: 'database presync wp_posts', rows: 2000 }), /rows 2000/);
+});
