@@ -8,6 +8,7 @@ import { BRIEF_RETRY, note } from './brief-retry.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { terminalSafe } from '../terminal-safe.js';
 import { stagingLeftFrozen } from '../../shared/staging-left-frozen.js';
+import { ROLLBACK_CANCELLED } from '../../controller/report/model.js';
 
 interface StepLike {
   name: string;
@@ -26,7 +27,7 @@ interface CutoverLike {
   running?: boolean;
   steps: StepLike[];
   error?: { code: string; message: string; step?: string } | null;
-  rollback?: { state: string; reason: string; parts: Array<{ name: string; state: string; detail?: unknown }> } | null;
+  rollback?: { state: string; reason: string; cancelled?: boolean; parts: Array<{ name: string; state: string; detail?: unknown }> } | null;
   fallbackUntil?: string | null;
   /** What the controller found wrong outside any step since it started (absent from older controllers). */
   warnings?: Array<{ message: string }>;
@@ -103,7 +104,9 @@ export function formatCutover(c: CutoverLike, now = Date.now()): string {
   if (c.error) lines.push(`error: ${c.error.code}: ${c.error.message}`);
   for (const w of c.warnings ?? []) lines.push(`⚠ ${w.message}`);
   if (c.rollback) {
-    lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ')}`);
+    // A cancel has no parts: "rollback: done (reason) " alone left the reader to guess what was done.
+    const parts = c.rollback.cancelled === true && c.rollback.parts.length === 0 ? ROLLBACK_CANCELLED : c.rollback.parts.map((p) => `${p.name}=${p.state}`).join(' ');
+    lines.push(`rollback: ${c.rollback.state} (${c.rollback.reason}) ${parts}`.trimEnd());
     const frozen = stagingLeftFrozen(c.rollback.parts);
     if (frozen !== undefined) lines.push(`  ${frozen}`);
   }

@@ -138,6 +138,9 @@ export interface MonitorModel {
 }
 
 /** What an expired fallback window still means, said the same in the text and HTML reports as in `cutover status`. */
+/** A rollback of a cutover no step of which had run, said where its parts would be listed. */
+export const ROLLBACK_CANCELLED = 'cancelled before any step ran: nothing to put back';
+
 export const FALLBACK_OVER = 'staging is still held read-only and nothing is released on its own: release when sure, or roll back';
 
 export interface ReportModel {
@@ -173,6 +176,8 @@ export interface ReportModel {
     state: string;
     reason: string;
     automatic: boolean;
+    /** Rolled back before any step had run: nothing to put back, no parts. */
+    cancelled: boolean;
     parts: Array<{ name: string; state: string }>;
     /** Where the database part kept the copy production served after the switch, for the operator to reconcile. */
     servedCopy: { schema: string; tables: Array<{ table: string; rows: number | null }>; /** Tables the agent did not list (a retry's answer is bounded). */ tablesLeftOff: number } | null;
@@ -532,6 +537,7 @@ export function reportModel(report: unknown): ReportModel {
             state: str(rb.state) ?? '?',
             reason: str(rb.reason) ?? '',
             automatic: rb.automatic === true,
+            cancelled: rb.cancelled === true,
             parts: arr(rb.parts).filter(isObj).map((p) => ({ name: str(p.name) ?? '?', state: str(p.state) ?? '?' })),
             servedCopy: servedCopy(rb.parts),
             stagingLeftFrozen: stagingLeftFrozen(rb.parts) ?? null,

@@ -2,7 +2,7 @@
 // parity summaries, preflight and validation findings grouped by status (failures first,
 // passes only counted) and a capped page table, DNS change, propagation, the validation run
 // again after the switch, monitoring, rollback.
-import { beforeSwitch, clip, FALLBACK_OVER, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type MonitorModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
+import { beforeSwitch, clip, FALLBACK_OVER, ROLLBACK_CANCELLED, pageProblem, POST_SWITCH_PAGES_SHOWN, reportModel, statusCounts, counted, type FindingModel, type MonitorModel, type PageRowModel, type PostSwitchFindingModel, type ReportModel } from './model.js';
 
 const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running: '▶', interrupted: '!', skipped: '–', pending: '·' };
 
@@ -251,7 +251,7 @@ export function formatReportText(report: unknown): string {
   if (m.fallbackUntil !== null) out.push('', fallbackLine(m.fallbackUntil, m.fallbackEnded, m.fallbackExpired));
   if (m.rollback !== null) {
     const r = m.rollback;
-    out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);
+    out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.cancelled && r.parts.length === 0 ? ROLLBACK_CANCELLED : r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);
     if (r.stagingLeftFrozen !== null) out.push(`  ${r.stagingLeftFrozen}`);
     if (r.servedCopy !== null) {
       out.push(`  live copy kept in ${r.servedCopy.schema} (rows production took after the switch are there)${r.servedCopy.tables.length === 0 ? '' : `: ${[...r.servedCopy.tables.map((x) => `${x.table} ${x.rows ?? '?'} rows`), ...(r.servedCopy.tablesLeftOff > 0 ? [`and ${r.servedCopy.tablesLeftOff} more tables`] : [])].join(', ')}`} — reconcile, then drop it by hand`);
