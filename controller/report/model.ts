@@ -137,10 +137,10 @@ export interface MonitorModel {
   logErrorIntervalCount: number;
 }
 
-/** What an expired fallback window still means, said the same in the text and HTML reports as in `cutover status`. */
-/** A rollback of a cutover no step of which had run, said where its parts would be listed. */
-export const ROLLBACK_CANCELLED = 'cancelled before any step ran: nothing to put back';
+/** A rollback before presync and lock (a cancel), said where its parts would be listed. */
+export const ROLLBACK_CANCELLED = 'cancelled: presync and lock had not run, so nothing was copied or frozen to put back';
 
+/** What an expired fallback window still means, said the same in the text and HTML reports as in `cutover status`. */
 export const FALLBACK_OVER = 'staging is still held read-only and nothing is released on its own: release when sure, or roll back';
 
 export interface ReportModel {
@@ -176,7 +176,7 @@ export interface ReportModel {
     state: string;
     reason: string;
     automatic: boolean;
-    /** Rolled back before any step had run: nothing to put back, no parts. */
+    /** Rolled back before presync and lock had run (a cancel): nothing copied or frozen, no parts. */
     cancelled: boolean;
     parts: Array<{ name: string; state: string }>;
     /** Where the database part kept the copy production served after the switch, for the operator to reconcile. */

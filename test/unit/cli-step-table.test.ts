@@ -88,8 +88,8 @@ test('a running step shows its time so far and since when, in the duration colum
   assert.deepEqual(formatCutover(old, now).split('\n').slice(1), ['  ▶ presync    running']);
 });
 
-test('a rollback that only cancelled (no step had run) says so, not a bare "rollback: done (reason) "', () => {
+test('a rollback that only cancelled (presync and lock had not run) says so, not a bare "rollback: done (reason) "', () => {
   const cancelled = { ...cutover, state: 'rolled_back', steps: [step('preflight', 'pending', null, null)], rollback: { state: 'done', reason: 'cancel', cancelled: true, parts: [] } };
   const lines = formatCutover(cancelled).split('\n');
-  assert.ok(lines.includes('rollback: done (cancel) cancelled before any step ran: nothing to put back'), lines.join('\n'));
+  assert.ok(lines.includes('rollback: done (cancel) cancelled: presync and lock had not run, so nothing was copied or frozen to put back'), lines.join('\n'));
 });

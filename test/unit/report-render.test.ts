@@ -633,11 +633,11 @@ test('text and HTML reports: a fallback window past its end and not closed says 
   assert.match(formatReportText(report), /^Fallback window \(until 2030-01-02T00:00:00\.000Z\) ended with the release at 2030-01-02T01:00:00\.000Z$/m);
 });
 
-test('text report: a rollback that only cancelled says so where its parts would be, not an empty line', () => {
+test('text report: a rollback that only cancelled (before presync and lock) says so where its parts would be, not an empty line', () => {
   const report = fullReport();
   report.cutover = { ...(report.cutover as object), state: 'rolled_back', error: null, rollback: { state: 'done', reason: 'cancel', automatic: false, cancelled: true, startedAt: '2030-01-01T02:00:00.000Z', parts: [] } };
   const lines = formatReportText(report).split('\n');
   const at = lines.indexOf('Rollback: done — cancel');
   assert.ok(at >= 0, lines.join('\n'));
-  assert.equal(lines[at + 1], '  cancelled before any step ran: nothing to put back');
+  assert.equal(lines[at + 1], '  cancelled: presync and lock had not run, so nothing was copied or frozen to put back');
 });
