@@ -812,6 +812,45 @@ test('events: a following stream ends once the cutover is over, and one opened a
   assert.equal([...whole.text().matchAll(/^id: (\d+)$/gm)].length, last, 'a stream of a finished cutover replays all of it, then ends');
 });
 
+test('events: a following stream that sees a release goes on to its clean-up (done or failed) before it ends', async (t) => {
+  const letGo = gate();
+  const { app, engine } = await harness(t, {
+    onRelease: async () => {
+      await letGo.promise;
+      throw new Error('agent prod-1 unreachable');
+    },
+  });
+  const id = await create(app);
+  await engine.advance(id, 'fallback', 'ci-operator').done;
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  let text = '';
+  let ended = false;
+  await new Promise<void>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/cutovers/${id}/events`, headers: viewer }, (res) => {
+      t.after(() => res.destroy());
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => (ended = true));
+      resolve();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  await until(() => /"to":"fallback"/.test(text));
+  const released = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
+  assert.equal(released.statusCode, 200, released.body);
+  try {
+    await until(() => /"to":"completed"/.test(text));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(ended, false, 'the stream waits for the clean-up under way');
+  } finally {
+    letGo.open(); // else the engine's close would wait on it and hold up the tests after this one
+  }
+  await until(() => ended);
+  assert.match(text, /"to":"completed"[\s\S]*"phase":"release","message":"release clean-up failed: agent prod-1 unreachable"/, text.slice(-600));
+});
+
 test('a plan with a large redirect map is accepted; a body over the limit is a 413 problem naming the body', async (t) => {
   const { app } = await harness(t);
   const plan = planInput() as { checks: Record<string, unknown> };

@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { compressedBodyFault, readJsonBody } from '../../json-body.js';
 
 /** What these routes need of the engine; tests may pass a fake with the same shape. */
-export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events'>;
+export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events' | 'idle'>;
 
 export interface CutoverRoutesOptions {
   cutovers: CutoversPort;
@@ -304,7 +304,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       const stop = streamEvents(
         request,
         reply,
-        { history: (seq) => cutovers.history(id, seq), live: (seq, signal) => cutovers.events(id, { after: seq, signal }) },
+        { history: (seq) => cutovers.history(id, seq), live: (seq, signal) => cutovers.events(id, { after: seq, signal }), settled: () => cutovers.idle(id) },
         after,
         { heartbeatMs, follow },
       );

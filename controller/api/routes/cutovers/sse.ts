@@ -33,6 +33,12 @@ export function resumeAfter(request: FastifyRequest, after: number | undefined):
 export interface EventSource {
   history(after: number): CutoverEvent[];
   live(after: number, signal: AbortSignal): AsyncIterable<CutoverEvent>;
+  /**
+   * Resolves once nothing more is under way for the cutover (a release's clean-up runs after
+   * `completed` is recorded): a following stream that reached a final state sends what that
+   * wrote before it ends.
+   */
+  settled?(): Promise<void>;
 }
 
 /**
@@ -74,10 +80,26 @@ export function streamEvents(request: FastifyRequest, reply: FastifyReply, sourc
   raw.on('close', stop);
   void (async () => {
     try {
+      let last = after;
+      let final = false;
       for await (const e of source.live(after, ac.signal)) {
         if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
+        last = e.seq;
         // Nothing follows a final state: `curl -N …/events` ends instead of waiting forever.
-        if (e.type === 'state-changed' && FINAL_STATES.has(e.data.to as CutoverState)) break;
+        if (e.type === 'state-changed' && FINAL_STATES.has(e.data.to as CutoverState)) {
+          final = true;
+          break;
+        }
+      }
+      // But a release's clean-up (dropping the tables the copy kept aside) reports after
+      // `completed`, its failure too: the stream ended before it, and whoever followed the
+      // release never saw whether it went through.
+      if (final && source.settled !== undefined && !ac.signal.aborted) {
+        await Promise.race([source.settled(), aborted(ac.signal)]);
+        for (let page = source.history(last); page.length > 0 && !ac.signal.aborted; page = source.history(last)) {
+          for (const e of page) if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
+          last = page.at(-1)!.seq;
+        }
       }
     } catch (err) {
       request.log.warn({ err }, 'event stream ended with an error');
@@ -87,6 +109,13 @@ export function streamEvents(request: FastifyRequest, reply: FastifyReply, sourc
     }
   })();
   return stop;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 /** A slow client gets no more than the socket buffer ahead of it; a gone one ends the wait. */
