@@ -31,6 +31,9 @@ import { fallbackExecutor } from './steps/fallback.js';
 import { buildReport, type CutoverReport } from './report.js';
 import { BY_NAME, holdsResources, ownRootOverlaps, sharedResources, type AgentView, type SharedResource } from './exclusive.js';
 
+/** A step after `switch`: DNS points at production, and no asset root is copied into any more. */
+const pastSwitch = (step: StepName): boolean => stepIndex(step) > stepIndex('switch');
+
 /** Lowers the plan's DNS record TTL ahead of the switch (POST /v1/cutovers/:id/prepare). */
 export interface TtlPort {
   /** `plan`: the whole stored plan, for checks beyond the record (its TTLs against the provider's limits). */
@@ -348,10 +351,12 @@ export class CutoverEngine {
    */
   private startRun(row: CutoverRow, from: StepName, until: StepName, actor: string, detail: Record<string, unknown>, note?: string): Started {
     const id = row.id;
-    this.assertOwnRoots(row, actor, { until, from, ...detail });
+    // Past the switch no step touches an asset root, and production has the visitors: a refusal
+    // would only keep the watch (a resumed one too) and the fallback from running.
+    if (!pastSwitch(from)) this.assertOwnRoots(row, actor, { until, from, ...detail });
     this.assertExclusive(row, actor, { until, from, ...detail });
     // What this check could not see yet (an agent that had not said where its roots lie) is
-    // looked at again before each later step, against these: see recheck().
+    // looked at again before each later step up to the switch, against these: see recheck().
     const heldAtStart = this.store.cutovers.holding().filter((o) => o.id !== id && holdsResources(o.state)).map((o) => o.id);
     const at = this.now();
     this.commit((tx) => {
@@ -629,8 +634,8 @@ export class CutoverEngine {
 
   /**
    * The start of a run compared asset roots by name where an agent had not said yet where its
-   * roots lie (no Hello answered; this run's preflight asks). Before each later step the plan is
-   * compared again with what is known now: its own roots, and the cutovers that already held
+   * roots lie (no Hello answered; this run's preflight asks). Before each later step up to the
+   * switch the plan is compared again with what is known now: its own roots, and the cutovers that already held
    * something when the run started (one that started later was checked against this one then).
    * True when the run stops here, before `step`: the cutover rests paused with the refusal as
    * its error, and the next advance is refused the same way until the other is over.
@@ -671,7 +676,8 @@ export class CutoverEngine {
           this.endAborted(id, act, null);
           break;
         }
-        if (!first && this.recheck(id, next.name, checked.actor, checked.heldAtStart)) break;
+        // Not past the switch: stopped there, the cutover rests with DNS on production and nobody watching it.
+        if (!first && !pastSwitch(next.name) && this.recheck(id, next.name, checked.actor, checked.heldAtStart)) break;
         const outcome = await this.runStep(id, next.name, until, act);
         if (outcome.kind === 'auto-rollback') auto = outcome;
         if (outcome.kind !== 'ok') break;

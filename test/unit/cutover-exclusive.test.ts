@@ -564,3 +564,37 @@ test("a run started while the agent had not said where its roots lie (roots comp
   assert.equal((await engine.rollback(b.id, 'shares a root', 'bob').done).state, 'rolled_back');
   assert.equal((await engine.advance(a.id, 'sync', 'alice').done).state, 'paused');
 });
+
+test("own roots learnt to overlap only after the DNS switch do not stop the watch: a run that learns them in propagate still runs monitor, and an advance past the switch is not refused", async (t) => {
+  const nested = planInput();
+  nested.assets = [{ staging: 'uploads', production: 'uploads', delete: true }, { staging: 'media', production: 'media', delete: true }];
+  const learnIn = (view: ReturnType<typeof learningView>) => fakeStep(new FakeWorld(), 'propagate', { run: () => view.learn('prod-1', { uploads: '/srv/site/uploads', media: '/srv/site/uploads/media' }) });
+
+  // One run through the switch: the paths arrive while propagate runs, and monitor must still watch.
+  {
+    const view = learningView();
+    const { store } = tempStore(t);
+    const world = new FakeWorld();
+    const engine = newEngine(store, { executors: fakeSteps(world, { propagate: learnIn(view) }), rollback: fakeRollback(world), agents: view });
+    t.after(() => engine.close());
+    const a = engine.create(parsePlan(nested, { ...CONTEXT, agents: view }), 'alice');
+    const done = await engine.advance(a.id, 'monitor', 'alice').done;
+    assert.equal(done.error, null, JSON.stringify(done.error));
+    assert.equal(done.state, 'paused');
+    assert.equal(world.count('monitor'), 1, 'production was watched after the switch');
+    assert.equal(store.steps.get(a.id, 'monitor')!.state, 'succeeded');
+  }
+  // A run that ended at propagate, advanced again once the paths are known: the watch is not refused.
+  {
+    const view = learningView();
+    const { store } = tempStore(t);
+    const world = new FakeWorld();
+    const engine = newEngine(store, { executors: fakeSteps(world, { propagate: learnIn(view) }), rollback: fakeRollback(world), agents: view });
+    t.after(() => engine.close());
+    const a = engine.create(parsePlan(nested, { ...CONTEXT, agents: view }), 'alice');
+    assert.equal((await engine.advance(a.id, 'propagate', 'alice').done).state, 'paused');
+    const done = await engine.advance(a.id, 'monitor', 'alice').done;
+    assert.equal(done.error, null, JSON.stringify(done.error));
+    assert.equal(world.count('monitor'), 1);
+  }
+});
