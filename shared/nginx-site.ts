@@ -269,7 +269,9 @@ export function matchSite(blocks: BlockNames[], q: SiteQuery): SiteMatch {
         }
         // A regex after an unreadable one is tried only if that one did not match.
         if (hit.order === 3 && unread !== undefined) continue;
-        if (best === undefined || hit.order < best.hit.order || (hit.order === best.hit.order && hit.order < 3 && hit.length > best.hit.length)) best = { index, hit };
+        // Exact names (`.example.com` is one for example.com) are one name: nginx keeps the first
+        // block that gives it ("conflicting server name" for the rest), so length ranks wildcards only.
+        if (best === undefined || hit.order < best.hit.order || (hit.order === best.hit.order && (hit.order === 1 || hit.order === 2) && hit.length > best.hit.length)) best = { index, hit };
       }
     }
     // A regex is taken only before any unreadable one (those after it are skipped above).

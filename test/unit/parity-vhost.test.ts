@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
 import { replaceHost, serverNameMatch, serverNameMatches } from '../../controller/parity/vhost.js';
 import { siteVhostFacts, vhostFacts } from '../../agent/facts/nginx-vhosts.js';
+import { matchSite } from '../../shared/nginx-site.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { VirtualHostFacts__Output } from '../../shared/proto-gen/switchyard/v1/VirtualHostFacts.js';
 import { mockFacts } from '../helpers/facts.js';
@@ -320,4 +321,19 @@ test("vhost parity: the blocks an agent sends for the site alone give the same r
   const sent = admin8080.web_servers[0]!;
   assert.deepEqual([sent.vhosts.length, sent.vhosts_total], [2, 4]);
   assert.ok(!JSON.stringify(sent).includes('ADMIN_TOKEN'), "the :8080 block's parameters stayed on the agent");
+});
+
+test("server_name example.com and .example.com in two blocks on one port are one exact name: nginx keeps the first block's (conflicting server name), whichever form is longer", () => {
+  const block = (names: string[], line: number) => ({ server_names: names, listen: ['443 ssl'], file: '/etc/nginx/sites-enabled/site', line });
+  const exactFirst = [block(['example.com'], 1), block(['.example.com'], 10)];
+  const dotFirst = [block(['.example.com'], 1), block(['example.com'], 10)];
+  for (const blocks of [exactFirst, dotFirst]) {
+    const m = matchSite(blocks, { host: 'example.com', ports: ['443'] });
+    assert.ok(!('why' in m), JSON.stringify(m));
+    assert.deepEqual(m.ports, [{ port: '443', index: 0 }], `first of ${blocks.map((b) => b.server_names[0]).join(', ')}`);
+  }
+  // A longer leading wildcard still wins over a shorter one, as nginx's wildcard search does.
+  const wild = matchSite([block(['*.example.com'], 1), block(['*.www.example.com'], 10)], { host: 'a.www.example.com', ports: ['443'] });
+  assert.ok(!('why' in wild));
+  assert.equal(wild.ports[0]!.index, 1);
 });
