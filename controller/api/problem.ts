@@ -82,8 +82,11 @@ function queryFault(request: FastifyRequest): SwitchyardError | undefined {
 
 /** Fastify's own errors (validation, body parsing) are the client's fault when they carry a 4xx. */
 function fromFastifyError(err: FastifyError, request: FastifyRequest): SwitchyardError | undefined {
-  // Fastify's parser errors (too large, bad media type, …) come before query validation too.
-  if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_')) {
+  // Fastify's parser errors (bad media type, …) come before query validation too, and the query
+  // is named first. Not a body over the limit: refused by its Content-Length unread (or cut off
+  // part-way), it is a 413 whatever the query, the status a client, proxy or curl acts on (shrink
+  // the body); a 400 naming the query sent the caller to fix it, only to be refused again for size.
+  if (typeof err.code === 'string' && err.code.startsWith('FST_ERR_CTP_') && err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const query = queryFault(request);
     if (query !== undefined) return query;
   }
