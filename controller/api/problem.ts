@@ -152,7 +152,7 @@ export function installProblemHandlers(app: FastifyInstance, missing: MissingRes
     return sendProblem(reply, toProblem(internal, instanceOf(request)));
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  const unrouted = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const path = routedPath(request);
     const instance = instanceOf(request);
     // A path that exists with other methods: say which (RFC 9110 OPTIONS and 405), not "no route".
@@ -172,5 +172,22 @@ export function installProblemHandlers(app: FastifyInstance, missing: MissingRes
     }
     const err = new SwitchyardError('SY_NOT_FOUND', `no route ${request.method} ${instance}`);
     return sendProblem(reply, toProblem(err, instance));
+  };
+  app.setNotFoundHandler(unrouted);
+  // A path or method no route has is answered before its body is read, after auth (onRequest):
+  // Fastify's 404 route reads and parses a body as a route does, so a POST to a typo'd path was
+  // told its body was not JSON (or its media type unknown) instead of 404, and under
+  // `Expect: 100-continue`, which no route here answers for it, the 404 or 405 waited for a body
+  // the client held back — curl's second of waiting, a client that waits for the 100 hung — and
+  // then closed the connection, the body read for nothing. Now the answer goes at once; a body
+  // sent along is discarded by Node, and one held back under Expect is never asked for, so that
+  // answer says `Connection: close` (expect-continue).
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    if (!request.is404) {
+      done(null, payload);
+      return;
+    }
+    // Answered here, so `done` is not called: nothing after this hook runs.
+    unrouted(request, reply);
   });
 }

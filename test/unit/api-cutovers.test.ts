@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Type } from '@sinclair/typebox';
 import type { InjectOptions } from 'fastify';
@@ -930,10 +930,15 @@ interface Expected {
   text: string;
 }
 
-/** A POST carrying `Expect: 100-continue`, as curl sends one with `-d @big.json`: the body goes only after a 100 Continue. */
-function postExpecting(port: number, path: string, headers: Record<string, string>, body: Buffer): Promise<Expected> {
+/**
+ * A POST carrying `Expect: 100-continue`, as curl sends one with `-d @big.json`: the body goes only after a 100 Continue.
+ * With `answerWithinMs`, a server that has not answered by then fails the call (and the socket is dropped) instead of
+ * leaving the test waiting for ever, as a client that waits for the 100 would.
+ */
+function postExpecting(port: number, path: string, headers: Record<string, string>, body: Buffer, answerWithinMs?: number): Promise<Expected> {
   return new Promise((resolve, reject) => {
     let continued = false;
+    const timer = answerWithinMs === undefined ? undefined : setTimeout(() => req.destroy(new Error(`no answer within ${answerWithinMs} ms (continued: ${continued})`)), answerWithinMs);
     const req = httpRequest({
       host: '127.0.0.1',
       port,
@@ -949,11 +954,15 @@ function postExpecting(port: number, path: string, headers: Record<string, strin
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
+        clearTimeout(timer);
         resolve({ continued, status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() });
         req.destroy();
       });
     });
-    req.on('error', reject);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     req.flushHeaders();
   });
 }
@@ -1018,6 +1027,63 @@ test('Expect: 100-continue with a compressed body is a 400 problem at once, with
   // identity is no compression: continued and taken.
   const plain = await postExpecting(port, `/v1/cutovers/${id}/rollback`, { ...op, 'content-encoding': 'identity' }, Buffer.from('{"reason":"expect identity"}'));
   assert.deepEqual([plain.continued, plain.status], [true, 202], plain.text);
+});
+
+/** Writes `text` on one raw connection and collects what comes back until the server closes it or `ms` pass. */
+function rawExchange(port: number, text: string, ms: number): Promise<{ text: string; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ text: got, closed: false });
+    }, ms);
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      clearTimeout(timer);
+      resolve({ text: got, closed: true });
+    });
+    socket.write(text);
+  });
+}
+
+test('a 404 or 405 is answered before the body is read: at once under Expect: 100-continue, saying Connection: close; without it, on a connection kept alive', async (t) => {
+  const { app } = await harness(t);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const body = Buffer.from(JSON.stringify({ reason: 'x'.repeat(4096) }));
+
+  // The client holds the body back until a 100 Continue, which never comes for a path no route has.
+  const missing = await postExpecting(port, '/v1/cutoverz', op, body, 3000);
+  assert.equal(missing.status, 404, missing.text);
+  assert.equal(missing.continued, false, 'no 100 Continue: the body would be thrown away');
+  assert.equal((JSON.parse(missing.text) as { code: string }).code, 'SY_NOT_FOUND');
+  assert.equal(missing.headers.connection, 'close', 'the held-back body cannot be mistaken for a next request');
+  const wrongMethod = await postExpecting(port, '/v1/agents', op, body, 3000);
+  assert.equal(wrongMethod.status, 405, wrongMethod.text);
+  assert.deepEqual([wrongMethod.continued, wrongMethod.headers.connection, wrongMethod.headers.allow], [false, 'close', 'GET, HEAD, OPTIONS']);
+
+  // The same on a raw socket: the answer comes, and the server closes, with the body still unsent.
+  const raw = await rawExchange(port, `PUT /v1/cutovers HTTP/1.1\r\nHost: x\r\nAuthorization: ${op.authorization}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`, 3000);
+  assert.match(raw.text, /^HTTP\/1\.1 405 /, raw.text);
+  assert.doesNotMatch(raw.text, /100 Continue/);
+  assert.match(raw.text, /\r\nconnection: close\r\n/i);
+  assert.equal(raw.closed, true, 'closed by the server');
+
+  // Without Expect the body comes along: the 404 is still the answer (not "not JSON"), the body
+  // is discarded, and the connection serves the next request.
+  const pipelined = await rawExchange(
+    port,
+    `POST /v1/cutoverz HTTP/1.1\r\nHost: x\r\nAuthorization: ${op.authorization}\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n{"until":` +
+      `PUT /v1/cutovers HTTP/1.1\r\nHost: x\r\nAuthorization: ${op.authorization}\r\nContent-Type: text/xml\r\nContent-Length: 4\r\n\r\n<a/>` +
+      'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+    1500,
+  );
+  const statuses = [...pipelined.text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+  assert.deepEqual(statuses, [404, 405, 200], pipelined.text);
+  assert.doesNotMatch(pipelined.text, /connection: close/i);
+  assert.equal(pipelined.closed, false, 'kept alive');
 });
 
 test('a compressed body with Content-Length 0 is no body, and a GET naming Content-Encoding is not refused', async (t) => {
