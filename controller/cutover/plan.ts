@@ -6,7 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import { SwitchyardError } from '../../shared/errors.js';
-import { parseConfigText, unreadableWhy, validate } from '../../shared/config/load.js';
+import { keyFindingsError, parseConfigText, unreadableWhy, validate, type KeyFinding } from '../../shared/config/load.js';
 import { parseRedirectsCsv, RedirectRule } from './redirects-csv.js';
 import type { TtlLimits } from '../dns/ttl-limits.js';
 import { normalizeName } from '../dns/provider.js';
@@ -151,8 +151,18 @@ export interface PlanContext {
   agents?: AgentView;
 }
 
+/** A plan refused at one key; `why` is the message without the `plan: key …:` in front, for a list of them. */
+class PlanFault extends SwitchyardError {
+  constructor(
+    field: string,
+    readonly why: string,
+  ) {
+    super('SY_VALIDATION', `plan: key ${field}: ${why}`, { field });
+  }
+}
+
 function invalid(field: string, message: string): SwitchyardError {
-  return new SwitchyardError('SY_VALIDATION', `plan: key ${field}: ${message}`, { field });
+  return new PlanFault(field, message);
 }
 
 function checkIp(plan: Plan, side: 'staging' | 'production'): void {
@@ -225,59 +235,108 @@ function checkOrigin(plan: Plan, side: 'staging' | 'production'): void {
   }
 }
 
-/** Validates a plan from a request body or file against the schema and this controller's config. */
+/**
+ * Validates a plan from a request body or file against the schema and this controller's config.
+ * Every check after the schema's is made and each key at fault named at once, as the schema's
+ * findings are (keyFindingsError): a plan with an unknown agent and a name outside its zone was
+ * told one per attempt. Once per key, the first finding: dns.ttl above checks.maxTtl is not then
+ * also told it is below the provider's lowest. A check that needs another's value good (the two
+ * IPs compared once each is an IP, cdn.purge once cdn.provider is known) waits for it.
+ */
 export function parsePlan(input: unknown, ctx: PlanContext): Plan {
   const plan = validate(PlanSchema, input, 'plan', 'SY_VALIDATION');
-  const agents = new Set(ctx.agentNames);
-  for (const side of ['staging', 'production'] as const) {
-    if (!agents.has(plan[side].agent)) {
-      throw invalid(`${side}.agent`, `unknown agent ${JSON.stringify(plan[side].agent)}; configured: ${[...agents].join(', ') || '(none)'}`);
+  const findings: KeyFinding[] = [];
+  /** Runs one check; false when it refused the plan, its finding kept. */
+  const check = (run: () => void): boolean => {
+    try {
+      run();
+      return true;
+    } catch (err) {
+      if (!(err instanceof PlanFault) || err.field === undefined) throw err;
+      const field = err.field;
+      if (!findings.some((f) => f.field === field)) findings.push({ field, detail: err.why });
+      return false;
     }
-    checkOrigin(plan, side);
-    checkIp(plan, side);
+  };
+  const agents = new Set(ctx.agentNames);
+  const ipOk = { staging: false, production: false };
+  for (const side of ['staging', 'production'] as const) {
+    check(() => {
+      if (!agents.has(plan[side].agent)) {
+        throw invalid(`${side}.agent`, `unknown agent ${JSON.stringify(plan[side].agent)}; configured: ${[...agents].join(', ') || '(none)'}`);
+      }
+    });
+    check(() => checkOrigin(plan, side));
+    ipOk[side] = check(() => checkIp(plan, side));
   }
-  if (plan.staging.agent === plan.production.agent) {
-    throw invalid('production.agent', `staging and production are the same agent ${JSON.stringify(plan.staging.agent)}`);
-  }
-  if (plan.staging.ip === plan.production.ip) {
-    throw invalid('production.ip', `staging and production have the same IP ${plan.staging.ip}; the switch would change nothing`);
-  }
-  const providers = new Set(ctx.dnsProviders);
-  if (!providers.has(plan.dns.provider)) {
-    throw invalid('dns.provider', `unknown DNS provider ${JSON.stringify(plan.dns.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
-  }
-  checkDnsName(plan);
-  if (plan.cdn !== undefined && !providers.has(plan.cdn.provider)) {
-    throw invalid('cdn.provider', `unknown provider ${JSON.stringify(plan.cdn.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
-  }
-  // Otherwise preflight is the first to find a provider with no edge cache (PowerDNS).
-  if (plan.cdn?.purge === true && ctx.cachePurgers !== undefined && !ctx.cachePurgers.includes(plan.cdn.provider)) {
-    throw invalid(
-      'cdn.provider',
-      `provider ${JSON.stringify(plan.cdn.provider)} has no edge cache to purge; providers that can purge: ${ctx.cachePurgers.join(', ') || '(none configured: add a Cloudflare provider)'}; name one, or remove cdn`,
-    );
-  }
-  if (plan.checks.pages === undefined && plan.checks.sitemap === undefined) {
-    throw invalid('checks.pages', 'name the landing pages (pages: [/, ...]) or a sitemap (sitemap: /sitemap.xml, top: N)');
-  }
-  if (plan.checks.top !== undefined && plan.checks.sitemap === undefined) {
-    throw invalid('checks.top', 'top needs a sitemap to pick the pages from');
-  }
-  plan.checks.regression.forEach((entry, i) => {
-    const agent = entry.slice(0, entry.indexOf(':'));
-    if (!agents.has(agent)) throw invalid(`checks.regression[${i}]`, `unknown agent ${JSON.stringify(agent)} in ${JSON.stringify(entry)}`);
+  check(() => {
+    if (plan.staging.agent === plan.production.agent) {
+      throw invalid('production.agent', `staging and production are the same agent ${JSON.stringify(plan.staging.agent)}`);
+    }
   });
-  if (typeof plan.checks.redirects === 'string') {
-    // Only the CLI reads the file (beside the plan); a name sent here would be a check that never runs.
-    throw invalid('checks.redirects', `${JSON.stringify(plan.checks.redirects)} is a file name; the controller cannot read your files: send its rows ([{from, to, status}]), or create the cutover with switchyard cutover create --plan, which reads the file`);
-  }
-  if (plan.dns.ttl !== undefined && plan.dns.ttl > plan.checks.maxTtl) {
-    throw invalid('dns.ttl', `${plan.dns.ttl} is above checks.maxTtl ${plan.checks.maxTtl}`);
-  }
-  checkProviderTtl(plan, plan.dns.provider, ctx.dnsTtlLimits?.[plan.dns.provider]);
+  // Compared as checkIp spelled them (IPv6 compressed): two spellings of one address are one.
+  check(() => {
+    if (ipOk.staging && ipOk.production && plan.staging.ip === plan.production.ip) {
+      throw invalid('production.ip', `staging and production have the same IP ${plan.staging.ip}; the switch would change nothing`);
+    }
+  });
+  const providers = new Set(ctx.dnsProviders);
+  check(() => {
+    if (!providers.has(plan.dns.provider)) {
+      throw invalid('dns.provider', `unknown DNS provider ${JSON.stringify(plan.dns.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
+    }
+  });
+  check(() => checkDnsName(plan));
+  check(() => {
+    if (plan.cdn === undefined) return;
+    if (!providers.has(plan.cdn.provider)) {
+      throw invalid('cdn.provider', `unknown provider ${JSON.stringify(plan.cdn.provider)}; configured: ${[...providers].join(', ') || '(none)'}`);
+    }
+    // Otherwise preflight is the first to find a provider with no edge cache (PowerDNS).
+    if (plan.cdn.purge === true && ctx.cachePurgers !== undefined && !ctx.cachePurgers.includes(plan.cdn.provider)) {
+      throw invalid(
+        'cdn.provider',
+        `provider ${JSON.stringify(plan.cdn.provider)} has no edge cache to purge; providers that can purge: ${ctx.cachePurgers.join(', ') || '(none configured: add a Cloudflare provider)'}; name one, or remove cdn`,
+      );
+    }
+  });
+  check(() => {
+    if (plan.checks.pages === undefined && plan.checks.sitemap === undefined) {
+      throw invalid('checks.pages', 'name the landing pages (pages: [/, ...]) or a sitemap (sitemap: /sitemap.xml, top: N)');
+    }
+  });
+  check(() => {
+    if (plan.checks.top !== undefined && plan.checks.sitemap === undefined) {
+      throw invalid('checks.top', 'top needs a sitemap to pick the pages from');
+    }
+  });
+  plan.checks.regression.forEach((entry, i) => {
+    check(() => {
+      const agent = entry.slice(0, entry.indexOf(':'));
+      if (!agents.has(agent)) throw invalid(`checks.regression[${i}]`, `unknown agent ${JSON.stringify(agent)} in ${JSON.stringify(entry)}`);
+    });
+  });
+  check(() => {
+    if (typeof plan.checks.redirects === 'string') {
+      // Only the CLI reads the file (beside the plan); a name sent here would be a check that never runs.
+      throw invalid('checks.redirects', `${JSON.stringify(plan.checks.redirects)} is a file name; the controller cannot read your files: send its rows ([{from, to, status}]), or create the cutover with switchyard cutover create --plan, which reads the file`);
+    }
+  });
+  check(() => {
+    if (plan.dns.ttl !== undefined && plan.dns.ttl > plan.checks.maxTtl) {
+      throw invalid('dns.ttl', `${plan.dns.ttl} is above checks.maxTtl ${plan.checks.maxTtl}`);
+    }
+  });
+  check(() => checkProviderTtl(plan, plan.dns.provider, ctx.dnsTtlLimits?.[plan.dns.provider]));
   // Paths the agents have not given yet are compared again when they do: each advance checks.
-  const overlap = ownRootOverlaps(plan, ctx.agents)[0];
-  if (overlap !== undefined) throw invalid(overlap.field, overlap.message);
+  // Only with both agents known: an overlap is told of roots on agents the plan can have.
+  if (!findings.some((f) => f.field === 'staging.agent' || f.field === 'production.agent')) {
+    for (const overlap of ownRootOverlaps(plan, ctx.agents)) check(() => {
+      throw invalid(overlap.field, overlap.message);
+    });
+  }
+  const [first, ...more] = findings;
+  if (first !== undefined) throw keyFindingsError('SY_VALIDATION', 'plan', [first, ...more]);
   return plan;
 }
 

@@ -153,6 +153,30 @@ function missingBeside(first: ValueError, errors: readonly ValueError[], asPoint
 const ALSO_SHOWN = 10;
 const MAX_PROBLEMS = 100;
 
+/** What is wrong at one key: `field` as a person writes the key (checks.pages[0]), `detail` why. */
+export interface KeyFinding {
+  field: string;
+  detail: string;
+}
+
+/**
+ * One error for every finding at once, worded alike wherever a document is checked: the first
+ * named in full (`field` is its key), up to ALSO_SHOWN more after `also`, every one up to
+ * MAX_PROBLEMS in `details.problems` ({field, detail}, the first included). A single finding
+ * reads as it always did, without a list. `firstMore` follows the first finding's own words.
+ */
+export function keyFindingsError(code: 'SY_CONFIG_INVALID' | 'SY_VALIDATION', what: string, findings: readonly [KeyFinding, ...KeyFinding[]], firstMore = ''): SwitchyardError {
+  const [first, ...more] = findings;
+  const also = more.slice(0, ALSO_SHOWN).map((m) => `key ${m.field}: ${m.detail}`);
+  const beyond = more.length - also.length;
+  return new SwitchyardError(
+    code,
+    `${what}: key ${first.field}: ${first.detail}${firstMore}${also.length === 0 ? '' : `; also ${also.join('; ')}${beyond > 0 ? `; and ${beyond} more` : ''}`}`,
+    // `field` stays the first key, as before; `details.problems` has every one, the first included.
+    { field: first.field, ...(more.length === 0 ? {} : { details: { problems: findings.slice(0, MAX_PROBLEMS).map((f) => ({ field: f.field, detail: f.detail })) } }) },
+  );
+}
+
 /**
  * The findings at keys other than those already said (`said`: pointers), one per key, in the
  * schema's order: a plan with three values of the wrong type is told all three at once, not one
@@ -220,16 +244,7 @@ export function validate<S extends TSchema>(schema: S, data: unknown, what: stri
     const { key, why } = describe(shown);
     const others = shown === deepest ? missingBeside(deepest, errors) : [];
     const more = elsewhere(errors, [shown.path, deepest.path, ...(shown === deepest ? missingBeside(deepest, errors, true) : [])]);
-    const problems = [{ field: key, detail: why }, ...more.map((m) => ({ field: m.key, detail: m.why }))];
-    const also = more.slice(0, ALSO_SHOWN).map((m) => `key ${m.key}: ${m.why}`);
-    const beyond = more.length - also.length;
-    throw new SwitchyardError(
-      code,
-      `${what}: key ${key}: ${why}${others.length === 0 ? '' : `; missing too: ${others.join(', ')}`}` +
-        `${also.length === 0 ? '' : `; also ${also.join('; ')}${beyond > 0 ? `; and ${beyond} more` : ''}`}`,
-      // `field` stays the first key, as before; `details.problems` has every one, the first included.
-      { field: key, ...(more.length === 0 ? {} : { details: { problems: problems.slice(0, MAX_PROBLEMS) } }) },
-    );
+    throw keyFindingsError(code, what, [{ field: key, detail: why }, ...more.map((m) => ({ field: m.key, detail: m.why }))], others.length === 0 ? '' : `; missing too: ${others.join(', ')}`);
   }
   return withDefaults as Static<S>;
 }

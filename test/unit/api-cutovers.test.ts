@@ -131,6 +131,24 @@ test("a plan whose own asset roots share a directory is a 400 problem naming bot
   assert.equal(ok.statusCode, 201, ok.body);
 });
 
+test('a plan refused by the controller\'s own checks at two keys is one 400 naming both in details.problems, as schema faults are', async (t) => {
+  const { app } = await harness(t);
+  const plan = planInput() as Record<string, Record<string, unknown>>;
+  plan.production!.agent = 'prod-9';
+  plan.dns!.provider = 'route53';
+  const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: plan });
+  assert.equal(res.statusCode, 400, res.body);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const problem = res.json() as { code: string; field: string; detail: string; details: { problems: Array<{ field: string; detail: string }> } };
+  assert.equal(problem.code, 'SY_VALIDATION');
+  assert.equal(problem.field, 'production.agent');
+  assert.deepEqual(problem.details.problems, [
+    { field: 'production.agent', detail: 'unknown agent "prod-9"; configured: staging-1, prod-1' },
+    { field: 'dns.provider', detail: 'unknown DNS provider "route53"; configured: cf-main' },
+  ]);
+  assert.match(problem.detail, /^plan: key production\.agent: unknown agent "prod-9"; configured: staging-1, prod-1; also key dns\.provider: unknown DNS provider "route53"/);
+});
+
 test('reads need a token, actions need the operator role', async (t) => {
   const { app } = await harness(t);
   const id = await create(app);

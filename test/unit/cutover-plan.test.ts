@@ -298,3 +298,36 @@ test('a plan with several values of the wrong type is told every one, each by it
   assert.equal(single.message, 'plan: key dns.ttl: expected integer (got "sixty")');
   assert.equal(single.details, undefined);
 });
+
+test('a plan the schema takes but the controller refuses at several keys is told every one at once, the first staying the problem field', () => {
+  const input = planInput();
+  (input.staging as Record<string, unknown>).agent = 'nobody';
+  (input.dns as Record<string, unknown>).name = 'www.example.org';
+  (input.checks as Record<string, unknown>).regression = ['prod-1:smoke', 'ghost:smoke'];
+  const err = refusal(input);
+  assert.equal(err.field, 'staging.agent', 'the first, as before');
+  assert.match(
+    err.message,
+    /^plan: key staging\.agent: unknown agent "nobody"; configured: staging-1, prod-1; also key dns\.name: "www\.example\.org" is not in dns\.zone "example\.com"; .*; key checks\.regression\[1\]: unknown agent "ghost" in "ghost:smoke"$/,
+  );
+  const problems = (err.details as { problems: Array<{ field: string; detail: string }> }).problems;
+  assert.deepEqual(problems.map((p) => p.field), ['staging.agent', 'dns.name', 'checks.regression[1]']);
+  assert.equal(problems[0]!.detail, 'unknown agent "nobody"; configured: staging-1, prod-1', 'a detail is the finding alone, without `plan: key …:`');
+
+  // A check that needs another's value good waits for it; a key is named once, by its first finding.
+  const ips = planInput();
+  (ips.staging as Record<string, unknown>).ip = 'not-an-ip';
+  (ips.production as Record<string, unknown>).agent = 'staging-1';
+  (ips.dns as Record<string, unknown>).ttl = 600;
+  const both = refusal(ips);
+  assert.deepEqual((both.details as { problems: Array<{ field: string }> }).problems.map((p) => p.field), ['staging.ip', 'production.agent', 'dns.ttl']);
+
+  // One finding alone reads as it did, with no list.
+  const one = planInput();
+  (one.dns as Record<string, unknown>).name = 'www.example.org';
+  const single = refusal(one);
+  assert.equal(single.field, 'dns.name');
+  assert.match(single.message, /^plan: key dns\.name: "www\.example\.org" is not in dns\.zone "example\.com"; give/);
+  assert.doesNotMatch(single.message, /also/);
+  assert.equal(single.details, undefined);
+});
