@@ -12,12 +12,17 @@ const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 const SEND_JSON = "send JSON with -H 'Content-Type: application/json', or no body";
 
 /**
- * The path to the first `__proto__` key anywhere in `value`, or undefined. JSON.parse makes it an
- * own key, harmless where it stays, but a merge or spread of the object elsewhere sets the
- * prototype from it; fastify's own parser refused it with "Body is not valid JSON", naming
- * neither the key nor why. Iterative: a body may nest 100,000 brackets deep (see tooDeep).
+ * The path to the first key anywhere in `value` that reaches an object's prototype once the object
+ * is copied or merged elsewhere, or undefined: a `__proto__` key, or a `constructor` holding a
+ * `prototype` key (the path ends at `prototype`), which a deep merge follows from any object to
+ * Object.prototype itself (target.constructor.prototype) and writes the keys below it there.
+ * JSON.parse makes either an own key, harmless where it stays, and nothing here merges a body
+ * today; but fastify's own parser refuses both (its __proto__ and constructor poisoning checks),
+ * and this one, which replaces it on the cutover routes, is not to be the weaker. No field of this
+ * API is named either way, so nothing a client means is refused. Iterative: a body may nest
+ * 100,000 brackets deep (see tooDeep).
  */
-export function protoKeyPath(value: unknown): string[] | undefined {
+export function poisonedKeyPath(value: unknown): string[] | undefined {
   interface Node { value: unknown; key: string; parent: Node | undefined }
   const stack: Node[] = [{ value, key: '', parent: undefined }];
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
@@ -26,8 +31,9 @@ export function protoKeyPath(value: unknown): string[] | undefined {
     for (let i = own.length - 1; i >= 0; i--) {
       const key = own[i]!;
       const child: unknown = (node.value as Record<string, unknown>)[key];
-      if (key === '__proto__') {
-        const path: string[] = [key];
+      const poisoned = key === '__proto__' || (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype'));
+      if (poisoned) {
+        const path: string[] = key === '__proto__' ? [key] : ['prototype', key];
         for (let n: Node | undefined = node; n?.parent !== undefined; n = n.parent) path.push(n.key);
         return path.reverse();
       }
@@ -94,28 +100,29 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
     const where = `at line ${f.line}, column ${f.column}${f.expected === '' ? '' : `: expected ${f.expected}`}${f.trailingComma ? ' (a trailing comma? JSON allows none)' : ''}`;
     throw new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${label}) ${where}; ${SEND_JSON}`, { field: 'body' });
   }
-  // Before __proto__: a body holding it twice is told of the duplicate, which it must fix anyway.
+  // Before __proto__ and constructor: a body holding one twice is told of the duplicate, which it must fix anyway.
   const dup = duplicateKeyFinding(text);
   if (dup !== undefined) throw new SwitchyardError('SY_VALIDATION', `body: ${dup.why}`, { field: dup.field });
-  // The key can only be spelled with the word itself or a \u escape: most bodies need no walk.
-  const proto = text.includes('__proto__') || text.includes('\\u') ? protoKeyPath(value) : undefined;
-  if (proto !== undefined) {
+  // The keys can only be spelled with the words themselves or a \u escape: most bodies need no walk.
+  const poisoned = text.includes('__proto__') || text.includes('prototype') || text.includes('\\u') ? poisonedKeyPath(value) : undefined;
+  if (poisoned !== undefined) {
+    const proto = poisoned.at(-1) === '__proto__';
+    const named = proto ? 'a key named __proto__' : 'a key named constructor holding prototype';
     // Deeper than any field nests, the path is named by where it starts, as a plan nested too deep
     // is (validate): whole, a 16 MiB body's path ran to megabytes in the answer, its field and the log.
-    if (proto.length - 1 > MAX_NESTING) {
-      const start = keyOf(proto.slice(0, 3));
+    if (poisoned.length - 1 > MAX_NESTING) {
+      const start = keyOf(poisoned.slice(0, 3));
       throw new SwitchyardError(
         'SY_VALIDATION',
-        `body: key ${start}: nested more than ${MAX_NESTING} levels deep (${keyOf(proto.slice(0, 6))}…, a key named __proto__ ${proto.length - 1} levels down); no field of this API nests that far`,
+        `body: key ${start}: nested more than ${MAX_NESTING} levels deep (${keyOf(poisoned.slice(0, 6))}…, ${named} ${poisoned.length - (proto ? 1 : 2)} levels down); no field of this API nests that far`,
         { field: start },
       );
     }
-    const key = keyOf(proto);
-    throw new SwitchyardError(
-      'SY_VALIDATION',
-      `body: key \`${key}\` is not taken: a key named __proto__ would set the prototype of the object that holds it once that object is copied, and no field of this API is named so; remove it`,
-      { field: key },
-    );
+    const key = keyOf(poisoned);
+    const why = proto
+      ? 'a key named __proto__ would set the prototype of the object that holds it once that object is copied'
+      : 'a key named constructor holding prototype would reach Object.prototype, the prototype of every object, once the object that holds it is merged into another';
+    throw new SwitchyardError('SY_VALIDATION', `body: key \`${key}\` is not taken: ${why}, and no field of this API is named so; remove it`, { field: key });
   }
   return value;
 }

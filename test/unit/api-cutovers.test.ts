@@ -1204,6 +1204,44 @@ test('a body over the limit is a 413 whatever the query; a body within it that i
   assert.equal(engine.get(id).state, 'planned', 'nothing ran');
 });
 
+test('a constructor key holding prototype, anywhere in a body, is a 400 naming it as __proto__ is; constructor or prototype alone are left to the schema', async (t) => {
+  const { app } = await harness(t);
+  const id = await create(app);
+  const plan = planInput() as { checks: Record<string, unknown> };
+  for (const [url, payload, field] of [
+    [`/v1/cutovers/${id}/advance`, '{"until":"preflight","constructor":{"prototype":{"polluted":true}}}', 'constructor.prototype'],
+    [`/v1/cutovers/${id}/rollback`, '{"constructor":{"prototype":1}}', 'constructor.prototype'],
+    ['/v1/cutovers', JSON.stringify({ ...plan, checks: { ...plan.checks, constructor: { prototype: { polluted: true } } } }), 'checks.constructor.prototype'],
+    ['/v1/cutovers', JSON.stringify({ ...plan, checks: { ...plan.checks, pages: [{ constructor: { prototype: {} } }] } }), 'checks.pages[0].constructor.prototype'],
+    // Spelled with escapes, as __proto__ may be.
+    [`/v1/cutovers/${id}/advance`, '{"until":"preflight","\\u0063onstructor":{"prot\\u006ftype":{}}}', 'constructor.prototype'],
+  ] as const) {
+    for (const contentType of ['application/json', 'application/x-www-form-urlencoded']) {
+      const res = await app.inject({ method: 'POST', url, headers: { ...op, 'content-type': contentType }, payload });
+      assert.equal(res.statusCode, 400, `${contentType} ${payload.slice(0, 80)}: ${res.body.slice(0, 300)}`);
+      const problem = res.json() as { code: string; field: string; detail: string };
+      assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', field], payload.slice(0, 80));
+      assert.equal(
+        problem.detail,
+        `body: key \`${field}\` is not taken: a key named constructor holding prototype would reach Object.prototype, the prototype of every object, once the object that holds it is merged into another, and no field of this API is named so; remove it`,
+      );
+    }
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  // Neither key alone reaches a prototype: the schema names it as the unknown key it is.
+  for (const [payload, field] of [
+    ['{"until":"preflight","constructor":"x"}', 'constructor'],
+    ['{"until":"preflight","prototype":{"polluted":true}}', 'prototype'],
+    ['{"until":"preflight","constructor":{"notPrototype":1}}', 'constructor'],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: { ...op, 'content-type': 'application/json' }, payload });
+    assert.equal(res.statusCode, 400, res.body);
+    const problem = res.json() as { field: string; detail: string };
+    assert.equal(problem.field, field, payload);
+    assert.match(problem.detail, /^unknown key `(constructor|prototype)` in body/, payload);
+  }
+});
+
 test('an unknown query parameter is a 400 naming it, not silently ignored', async (t) => {
   const { app } = await harness(t);
   const id = await create(app);
