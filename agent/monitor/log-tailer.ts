@@ -21,7 +21,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { canDecompress, compressedChunks } from './compressed-chunks.js';
 import { bytesBefore, compressedFingerprintBefore, fingerprint, fingerprintBefore, FINGERPRINT_BYTES, gatherBefore, keepTail } from './log-fingerprint.js';
-import { COMPRESSED_SEARCHED, compressedRotations, rotatedAfter, rotatedFiles, type RotatedFile } from './rotated-logs.js';
+import { COMPRESSED_SEARCHED, compressedRotations, rotatedAfter, rotatedFiles, writtenAfter, type RotatedFile } from './rotated-logs.js';
 
 export type Rotation = 'rename' | 'truncate';
 
@@ -391,8 +391,9 @@ export class LogTailer {
    * before its `end` in one of the newest compressed copies; the copies newer than it by name are
    * the ones in between. Placed by none of these (moved elsewhere, deleted, compressed past the newest
    * few copies or as the agent cannot read), the copies last written after it are taken instead,
-   * in the order they were last written (by name for the same stamp) — mtime is the only order
-   * left then — and onUnplaced says so: lines may be missed or read twice.
+   * in the order they were last written (by name for the same stamp), of a copy and its compressed
+   * twin the plain one (writtenAfter) — mtime is the only order left then — and onUnplaced says so:
+   * lines may be missed or read twice.
    */
   async #readRotatedSince(old: { ino: bigint; mtimeNs: bigint; path?: string; end?: { offset: number; tailSha256: string } }, currentIno: bigint | undefined): Promise<void> {
     const files = await rotatedFiles(this.path);
@@ -406,11 +407,7 @@ export class LogTailer {
       later = placed.files;
       if (placed.byMtime.length > 0) this.#opts.onUnplaced?.(`${names(placed.byMtime)} named unlike ${basename(anchor.path)} (logrotate's naming changed?): taken as rotated after it by their mtime, so lines of a file in between may be missed or counted twice`);
     } else {
-      // Read in the order they were last written, oldest first, as a person listing them by time
-      // would expect (their names cannot be placed against the lost file's): a copy named `.1`
-      // beside dated ones from before a naming change would otherwise come first. Same stamp: by
-      // name, oldest first (rotatedFiles' order, kept by the stable sort).
-      later = files.filter((f) => f.mtimeNs > old.mtimeNs && !skip.includes(f.ino)).sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : 0));
+      later = writtenAfter(files, old.mtimeNs, skip);
       this.#opts.onUnplaced?.(`${this.path} rotated away (inode ${old.ino}) was not found beside it (moved elsewhere, deleted, or compressed past the newest ${COMPRESSED_SEARCHED} copies or as the agent cannot read): the files rotated after it were taken by their mtime (${names(later)}), so lines of a file in between may be missed or counted twice`);
     }
     for (const f of later) {

@@ -88,7 +88,22 @@ export function rotatedAfter(files: RotatedFile[], anchor: RotatedFile, skip: bi
   return { files: [...oneOfEachAge(same).filter((f) => !skip.includes(f.ino)), ...byMtime], byMtime };
 }
 
-/** `files` (one scheme, in rotatedFiles' order: a plain copy before its compressed twin) without the twins. */
+/**
+ * The rotated copies last written after `mtimeNs`, for a file rotated away that cannot be placed
+ * among them (rotatedAfter needs it as the anchor): in the order they were last written, oldest
+ * first — their names cannot be placed against the lost file's, and a `.1` beside dated copies from
+ * before a naming change would otherwise come first — by name for the same stamp. Of a copy and its
+ * compressed twin (compression under way) the plain one only, judged by its own stamp, as
+ * rotatedAfter does: both read, each of their lines would be counted twice, and the twin's stamp
+ * is when compresscmd wrote it, not when the log was. Inodes in `skip` are left out.
+ */
+export function writtenAfter(files: RotatedFile[], mtimeNs: bigint, skip: bigint[]): RotatedFile[] {
+  return oneOfEachAge(files)
+    .filter((f) => f.mtimeNs > mtimeNs && !skip.includes(f.ino))
+    .sort((a, b) => (a.mtimeNs < b.mtimeNs ? -1 : a.mtimeNs > b.mtimeNs ? 1 : 0));
+}
+
+/** `files` (in rotatedFiles' order: a plain copy before its compressed twin) without the twins; two namings' ages are never the same. */
 function oneOfEachAge(files: RotatedFile[]): RotatedFile[] {
   return files.filter((f, i) => i === 0 || compareAge(files[i - 1]!.age, f.age) !== 0);
 }

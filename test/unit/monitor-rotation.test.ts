@@ -383,6 +383,30 @@ test('a log rotated away where its copies cannot be found: the files taken by mt
   assert.match(unplaced[0]!, /taken by their mtime \(access\.log-20261207, access\.log\.2, access\.log\.1\)/);
 });
 
+test('a log rotated away where its copies cannot be found: a copy and its compressed twin (compression under way) are read once, the plain one, by its own stamp', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { gzipSync } = await import('node:zlib');
+  const { dir, log, lines, unplaced, tailer } = await tailingA(t);
+  const past = (s: number) => new Date(Date.now() - s * 1000);
+  utimesSync(log, past(100), past(100));
+  mkdirSync(join(dir, 'old'));
+  renameSync(log, join(dir, 'old', 'access.log.1'));
+  writeFileSync(`${log}.3`, 'ancient\n');
+  utimesSync(`${log}.3`, past(200), past(200)); // last written before it: not in between
+  writeFileSync(`${log}.2`, 'n2\n');
+  utimesSync(`${log}.2`, past(60), past(60));
+  writeFileSync(`${log}.1`, 'n1a\nn1b\n');
+  utimesSync(`${log}.1`, past(50), past(50));
+  // compresscmd writing twins now (new files, stamped as they are written), the plain copies not yet removed.
+  writeFileSync(`${log}.1.gz`, gzipSync('n1a\nn1b\n'));
+  writeFileSync(`${log}.3.gz`, gzipSync('ancient\n'));
+  writeFileSync(log, 'c1\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'n2', 'n1a', 'n1b', 'c1'], 'each line of .1 and .2 once, none of .3 (last written before it, its twin stamped now)');
+  assert.equal(unplaced.length, 1);
+  assert.match(unplaced[0]!, /taken by their mtime \(access\.log\.2, access\.log\.1\)/);
+});
+
 test('zstd, as logrotate\'s compresscmd writes it: the log compressed at once since the switch, a file in between, copytruncate\'s copy compressed at once', async (t) => {
   const { utimesSync } = await import('node:fs');
   const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
