@@ -373,9 +373,10 @@ test('a log rotated away where its copies cannot be found: the files taken by mt
   utimesSync(`${log}-20261207`, past(80), past(80));
   writeFileSync(`${log}.2`, 'n2\n');
   writeFileSync(`${log}.1`, 'n1\n');
-  // The same stamp: by name, .2 (older) before .1.
-  utimesSync(`${log}.1`, past(50), past(50));
-  utimesSync(`${log}.2`, past(50), past(50));
+  // The same stamp: by name, .2 (older) before .1. One Date for both: two calls of past() may fall in two milliseconds.
+  const same = past(50);
+  utimesSync(`${log}.1`, same, same);
+  utimesSync(`${log}.2`, same, same);
   writeFileSync(log, 'c1\n');
   await tailer.poll();
   assert.deepEqual(lines, ['a1', 'a2', 'd1', 'n2', 'n1', 'c1']);
