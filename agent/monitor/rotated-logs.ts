@@ -77,7 +77,11 @@ export function compareAge(a: RotationAge, b: RotationAge): number | undefined {
  * (logrotate's naming changed, `.N` to dateext or back, its old copies still there) cannot be: they
  * come after the anchor's scheme's, and of them, those newer by name than the newest one last
  * written before the anchor are taken (`byMtime`) — so an old copy touched since is not, while the
- * first written under the new naming is.
+ * first written under the new naming is. Taken by mtime, they are still read by name, oldest first:
+ * within one naming the names are the order logrotate rotated them in (a `.2` touched since is still
+ * older than `.1`), and the last one read is where a later look places the tail (its position,
+ * resumed, goes on with the copies newer than it by name) — read by mtime, a `.1` before that `.2`
+ * would be read again.
  */
 export function rotatedAfter(files: RotatedFile[], anchor: RotatedFile, skip: bigint[]): { files: RotatedFile[]; byMtime: RotatedFile[] } {
   const same = files.filter((f) => f.age.scheme === anchor.age.scheme && compareAge(anchor.age, f.age)! < 0);

@@ -713,6 +713,36 @@ test('rotated twice between two looks as logrotate\'s naming changed (dateext to
   assert.match(unplaced[0]!, /^access\.log\.1 named unlike access\.log-20261207 \(logrotate's naming changed\?\): taken as rotated after it by their mtime, so lines of a file in between may be missed or counted twice$/);
 });
 
+test('rotated twice as logrotate\'s naming changed, the copies named the new way stamped against their order (.2 touched since): read by name, .2 before .1, so a tail resumed where they end reads neither again', async (t) => {
+  const { utimesSync } = await import('node:fs');
+  const { rotatedSiblings } = await import('../../agent/monitor/rotated-logs.js');
+  const { log, lines, unplaced, tailer } = await tailingA(t);
+  const past = (s: number) => new Date(Date.now() - s * 1000);
+  utimesSync(log, past(30), past(30));
+  renameSync(log, `${log}-20261207`);
+  writeFileSync(log, 'b1\n');
+  // dateext dropped: .1, then .1 shifted to .2 and the log to .1; nocreate, the server not reopened yet.
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'c1\n');
+  renameSync(`${log}.1`, `${log}.2`);
+  renameSync(log, `${log}.1`);
+  utimesSync(`${log}.1`, past(10), past(10));
+  utimesSync(`${log}.2`, past(5), past(5)); // a backup tool touched it: by mtime the newest
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'c1'], 'in the order logrotate rotated them');
+  assert.match(unplaced[0] ?? '', /^access\.log\.2, access\.log\.1 named unlike access\.log-20261207/);
+  // Where the lines end, with no log to open yet: the end of .1, the newest by name.
+  const at = await tailer.snapshot((p) => p);
+  await tailer.close();
+  writeFileSync(log, 'd1\n');
+  const again: string[] = [];
+  const resumed = new LogTailer(log, { onLines: (l) => again.push(...l), pollMs: 60_000, resume: { ino: at!.ino, dev: at!.dev, offset: at!.offset, tailSha256: at!.tailSha256, rotatedPaths: await rotatedSiblings(log) } });
+  t.after(() => resumed.close());
+  assert.equal(await resumed.start(), 'position');
+  await resumed.poll();
+  assert.deepEqual(again, ['d1'], 'the copies read before the position are not read again');
+});
+
 test('rotatedAfter: by name in the anchor\'s naming, the other naming from past the newest copy last written before it, a compressed twin once', async () => {
   const { rotatedAfter, rotationAge } = await import('../../agent/monitor/rotated-logs.js');
   let ino = 10n;
