@@ -3,7 +3,8 @@
 //   rename (+ create): the old file is read to its end first, then the new one from its start;
 //   copytruncate: the same file shrinks, so reading restarts at offset 0.
 // It polls (stat) rather than using inotify: rotation replaces the watched inode, and
-// polling behaves the same on every filesystem, NFS included.
+// polling behaves the same on every filesystem, NFS included. A log that is a symlink re-pointed to
+// the next dated file is a rename rotation: the path names another inode.
 // A file rotated away is followed by any rotated since it before the current log: rotated twice
 // between two looks — or between the switch's position and the start of a resumed tail — the file
 // in the middle is read whole (plain, gzip, or xz/bzip2/zstd through the host's tool), or named
@@ -332,12 +333,14 @@ export class LogTailer {
     if (this.#closed) return;
     if (this.#fh === undefined) {
       // The old file was rotated away and the new one did not exist yet at the last poll.
+      const handoff = this.#handoff;
       try {
         await this.#open('start');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw err;
       }
+      if (handoff !== undefined) await this.#goOnFrom(handoff);
     }
     let current: { ino: bigint } | undefined;
     try {
@@ -370,6 +373,22 @@ export class LogTailer {
       this.#tail = Buffer.alloc(0);
     }
     await this.#readToEnd();
+  }
+
+  /**
+   * The log back at its path is a file already read up to `at` (where the lines handed over end):
+   * read on from there, not again from its start. A symlink re-pointed in two steps (`rm`, then
+   * `ln -s` to the next dated file) is missing at a poll, which reads that dated file whole as
+   * rotated after the old one; the same file renamed or linked back is the old one. Taken as that
+   * file by inode and device, and by the bytes before `at` when they could be hashed.
+   */
+  async #goOnFrom(at: TailPosition): Promise<void> {
+    const fh = this.#fh!;
+    if (at.offset === 0 || this.#ino !== at.ino || this.#dev !== at.dev) return;
+    if (Number((await fh.stat({ bigint: true })).size) < at.offset) return;
+    if (at.tailSha256 !== '' && (await fingerprintBefore(fh, at.offset)) !== at.tailSha256) return;
+    this.#pos = at.offset;
+    this.#tail = await bytesBefore(fh, at.offset);
   }
 
   /**

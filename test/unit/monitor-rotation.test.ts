@@ -743,6 +743,101 @@ test('rotated twice as logrotate\'s naming changed, the copies named the new way
   assert.deepEqual(again, ['d1'], 'the copies read before the position are not read again');
 });
 
+/** A tail on `access.log`, a symlink to `access.log-20261207` (the dated file the server writes), polled once with 'a1' written, then 'a2' written. */
+async function tailingLink(t: TestContext): Promise<{ dir: string; log: string; lines: string[]; rotations: Rotation[]; unplaced: string[]; tailer: LogTailer }> {
+  const { symlinkSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(`${log}-20261206`, 'older day\n');
+  writeFileSync(`${log}-20261207`, 'before the tail\n');
+  symlinkSync('access.log-20261207', log);
+  const lines: string[] = [];
+  const rotations: Rotation[] = [];
+  const unplaced: string[] = [];
+  const tailer = new LogTailer(log, { onLines: (l) => lines.push(...l), onRotate: (k) => rotations.push(k), onUnplaced: (why) => unplaced.push(why), pollMs: 60_000 });
+  t.after(() => tailer.close());
+  await tailer.start();
+  appendFileSync(log, 'a1\n');
+  await tailer.poll();
+  appendFileSync(log, 'a2\n');
+  return { dir, log, lines, rotations, unplaced, tailer };
+}
+
+/** `ln -sfn target link` as one step: a new link renamed over the old one. */
+async function repoint(log: string, target: string): Promise<void> {
+  const { symlinkSync } = await import('node:fs');
+  symlinkSync(target, `${log}.new-link`);
+  renameSync(`${log}.new-link`, log);
+}
+
+test('a log that is a symlink re-pointed to the next dated file (once, or twice between two looks): the old file read to its end, the one in between whole, each line once', async (t) => {
+  const { log, lines, rotations, unplaced, tailer } = await tailingLink(t);
+  writeFileSync(`${log}-20261208`, 'b1\n');
+  await repoint(log, 'access.log-20261208');
+  await tailer.poll();
+  appendFileSync(log, 'b2\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2']);
+  assert.deepEqual(rotations, ['rename']);
+  // Twice before the next look: -20261209 in between, read whole; the older days are not.
+  appendFileSync(log, 'b3\n');
+  writeFileSync(`${log}-20261209`, 'c1\n');
+  await repoint(log, 'access.log-20261209');
+  appendFileSync(`${log}-20261209`, 'c2\n');
+  writeFileSync(`${log}-20261210`, 'd1\n');
+  await repoint(log, 'access.log-20261210');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2', 'b3', 'c1', 'c2', 'd1']);
+  assert.deepEqual(rotations, ['rename', 'rename', 'rename']);
+  assert.deepEqual(unplaced, [], 'each dated file is placed by its name');
+});
+
+test('a log that is a symlink re-pointed in two steps (rm, ln -s) with a look in between: the next dated file, read whole then, is read on where that read ended, not again; the same file linked back is too', async (t) => {
+  const { symlinkSync } = await import('node:fs');
+  const { log, lines, tailer } = await tailingLink(t);
+  writeFileSync(`${log}-20261208`, 'b1\n');
+  unlinkSync(log);
+  // No log at this look: -20261208, newer by name than the file rotated away, is read as rotated after it.
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1']);
+  symlinkSync('access.log-20261208', log);
+  appendFileSync(log, 'b2\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2'], 'b1 once');
+  // A config tool asserting the link: removed and made again to the same file between two looks.
+  appendFileSync(log, 'b3\n');
+  await tailer.poll();
+  unlinkSync(log);
+  await tailer.poll();
+  symlinkSync('access.log-20261208', log);
+  appendFileSync(log, 'b4\n');
+  await tailer.poll();
+  assert.deepEqual(lines, ['a1', 'a2', 'b1', 'b2', 'b3', 'b4'], 'the file linked back is not read again from its start');
+});
+
+test('resumed from the switch on a log that is a symlink, re-pointed twice since: read on from the position in the old dated file, the one in between whole, then the current one', async (t) => {
+  const { symlinkSync } = await import('node:fs');
+  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
+  const line = (s: number) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(`${log}-20261206`, line(500).repeat(5));
+  writeFileSync(`${log}-20261207`, line(200).repeat(3));
+  symlinkSync('access.log-20261207', log);
+  const pos = await accessLogPosition(log);
+  appendFileSync(log, line(502));
+  writeFileSync(`${log}-20261208`, line(503) + line(200));
+  await repoint(log, 'access.log-20261208');
+  writeFileSync(`${log}-20261209`, line(204));
+  await repoint(log, 'access.log-20261209');
+  const got = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
+  assert.equal(got.start, 'position');
+  assert.equal(got.total, 4, 'the one after the position, the 2 of -20261208, the current one');
+  assert.equal(got.fivexx, 2);
+});
+
 test('rotatedAfter: by name in the anchor\'s naming, the other naming from past the newest copy last written before it, a compressed twin once', async () => {
   const { rotatedAfter, rotationAge } = await import('../../agent/monitor/rotated-logs.js');
   let ino = 10n;
