@@ -20,14 +20,14 @@ const ISO_TIME = /^[0-9T:.Z+-]{0,40}$/;
 /**
  * Creates `schema`.`tmp` holding the keys of `groups` (one group per record): `__sy_i` numbers
  * every key in the order given across the groups, `__sy_g` is its group, `__sy_t` when it was
- * recorded (`times`, in the same shape; '' without), `__sy_h` and `__sy_todo` are for the caller.
- * `t` is the live table in `schema`: the key columns take its types.
+ * recorded (`times`, in the same shape; '' without), `__sy_h`, `__sy_todo` and the `flags` (each a
+ * TINYINT, 0) are for the caller. `t` is the live table in `schema`: the key columns take its types.
  */
-export async function loadKeyTable(conn: Connection, schema: string, tmp: string, t: Table, groups: Key[][], times?: string[][]): Promise<void> {
+export async function loadKeyTable(conn: Connection, schema: string, tmp: string, t: Table, groups: Key[][], times?: string[][], flags: string[] = []): Promise<void> {
   const cols = keyColumnTypes(t);
   await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, tmp)}`);
   await conn.query(
-    `CREATE TEMPORARY TABLE ${qt(schema, tmp)} (__sy_i INT UNSIGNED NOT NULL PRIMARY KEY, __sy_g INT UNSIGNED NOT NULL, __sy_t VARCHAR(40) CHARACTER SET ascii NOT NULL DEFAULT '', __sy_h CHAR(32) CHARACTER SET ascii NULL, __sy_todo TINYINT NOT NULL DEFAULT 0) ENGINE=InnoDB SELECT ${cols.map((c, i) => `${qi(c.name)} AS ${keyCol(i)}`).join(', ')} FROM ${qt(schema, t.name)} LIMIT 0`,
+    `CREATE TEMPORARY TABLE ${qt(schema, tmp)} (__sy_i INT UNSIGNED NOT NULL PRIMARY KEY, __sy_g INT UNSIGNED NOT NULL, __sy_t VARCHAR(40) CHARACTER SET ascii NOT NULL DEFAULT '', __sy_h CHAR(32) CHARACTER SET ascii NULL, __sy_todo TINYINT NOT NULL DEFAULT 0${flags.map((f) => `, ${qi(f)} TINYINT NOT NULL DEFAULT 0`).join('')}) ENGINE=InnoDB SELECT ${cols.map((c, i) => `${qi(c.name)} AS ${keyCol(i)}`).join(', ')} FROM ${qt(schema, t.name)} LIMIT 0`,
   );
   const head = `INSERT INTO ${qt(schema, tmp)} (__sy_i, __sy_g, __sy_t, ${cols.map((_, i) => keyCol(i)).join(', ')}) VALUES `;
   let values: string[] = [];

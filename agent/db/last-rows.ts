@@ -171,46 +171,70 @@ export async function dropKeptCopies(conn: Connection, ledger: string, last: str
 }
 
 /**
- * The kind of a `__sy_kept` entry (in `__sy_prev`, beside LIVE_TOO) noting kept rows a sync run
- * again found gone from the live table after the earlier sync's repair had begun on it: the
- * repair's delete or production's, which cannot be told apart. Their kept copies stay and keep
- * merges them, telling them in merged_gone_live — but that sync's repair, once it completes,
- * clears LIVE_TOO, and without this keep merged them without a word. Name: the table; create_sql:
- * JSON of the keys (keyHex) or, for a table without a key, the algorithm and copies by row hash.
- * Outlives the completed repair and a rerun copy (it is about kept rows, not the live tables);
- * cleared by keep.
+ * The kind of a `__sy_kept` entry noting kept rows a sync run again (or a DB rollback) found gone
+ * from the live table after the earlier sync's repair had begun on it: the repair's delete or
+ * production's, which cannot be told apart. Their kept copies stay and keep merges them, telling
+ * them in merged_gone_live — but that sync's repair, once it completes, clears LIVE_TOO, and
+ * without this keep merged them without a word. Name: the table; create_sql: JSON of the keys
+ * (keyHex) or, for a table without a key, the algorithm and copies by row hash, each with when it
+ * was noted. Kept in `__sy_last`.`__sy_kept`, beside the rows it is about: a DB rollback drops
+ * `__sy_prev` (and with it a note kept there, so keep after the next copy merged them without a
+ * word), a rerun copy clears LIVE_TOO; only release drops `__sy_last`. Cleared by keep. A note
+ * counts only for a recorded key (or row hash) recorded no later than it was noted: one from
+ * before a discard (which has no database to clear it in) or of a row production wrote again and
+ * a later preflight recorded anew is about another row, and named it in merged_gone_live wrongly.
  */
 export const GONE_LIVE = 'GONE_LIVE';
 
 export interface GoneLive {
-  keys: Set<string>;
+  /** keyHex → when noted (ISO; '' in a note that did not say: counts for any record). */
+  keys: Map<string, string>;
   algo: string;
   copies: Map<string, bigint>;
+  /** Row hash → when noted, as `keys`. */
+  copiesAt: Map<string, string>;
 }
 
 /** The GONE_LIVE notes of `ledger`, by table. */
 export async function goneLiveNotes(conn: Connection, ledger: string): Promise<Map<string, GoneLive>> {
   const out = new Map<string, GoneLive>();
   for (const r of await rows<{ n: string; j: string }>(conn, `SELECT name AS n, create_sql AS j FROM ${ledger} WHERE kind = '${GONE_LIVE}'`)) {
-    const note = JSON.parse(String(r.j)) as { keys?: string[]; algo?: string; copies?: Record<string, string> };
-    out.set(String(r.n), { keys: new Set(note.keys ?? []), algo: note.algo ?? '', copies: new Map(Object.entries(note.copies ?? {}).map(([h, c]) => [h, BigInt(c)])) });
+    const note = JSON.parse(String(r.j)) as { keys?: string[]; keysAt?: string[]; algo?: string; copies?: Record<string, string>; copiesAt?: Record<string, string> };
+    out.set(String(r.n), {
+      keys: new Map((note.keys ?? []).map((k, i) => [k, note.keysAt?.[i] ?? ''])),
+      algo: note.algo ?? '',
+      copies: new Map(Object.entries(note.copies ?? {}).map(([h, c]) => [h, BigInt(c)])),
+      copiesAt: new Map(Object.entries(note.copiesAt ?? {})),
+    });
   }
   return out;
 }
 
-/** Adds to `ledger`'s GONE_LIVE note of `table` the `keys` (keyed) or `copies` (by row hash, under `algo`); the most of each copy. */
-export async function noteGoneLive(conn: Connection, ledger: string, table: string, gone: { keys?: Key[]; algo?: string; copies?: Map<string, bigint> }): Promise<void> {
+/**
+ * Adds to `ledger`'s GONE_LIVE note of `table` the `keys` (keyed) or `copies` (by row hash, under
+ * `algo`), noted `at` (the latest time each was noted; the most of each copy).
+ */
+export async function noteGoneLive(conn: Connection, ledger: string, table: string, gone: { keys?: Key[]; algo?: string; copies?: Map<string, bigint> }, at = new Date().toISOString()): Promise<void> {
   const before = (await goneLiveNotes(conn, ledger)).get(table);
-  const keys = new Set([...(before?.keys ?? []), ...(gone.keys ?? []).map(keyHex)]);
+  const keys = new Map(before?.keys ?? []);
+  for (const k of gone.keys ?? []) keys.set(keyHex(k), at);
   const algo = gone.algo ?? before?.algo ?? '';
-  const copies = new Map(before !== undefined && before.algo === algo ? before.copies : []);
-  for (const [h, c] of gone.copies ?? []) if (c > (copies.get(h) ?? 0n)) copies.set(h, c);
+  const same = before !== undefined && before.algo === algo;
+  const copies = new Map(same ? before.copies : []);
+  const copiesAt = new Map(same ? before.copiesAt : []);
+  for (const [h, c] of gone.copies ?? []) {
+    if (c > (copies.get(h) ?? 0n)) copies.set(h, c);
+    copiesAt.set(h, at);
+  }
   await conn.query(`DELETE FROM ${ledger} WHERE kind = '${GONE_LIVE}' AND name = ?`, [table]);
   await conn.query(`INSERT INTO ${ledger} SELECT COALESCE(MAX(seq), -1) + 1, '${GONE_LIVE}', ?, ?, '', '', '', '', 1 FROM ${ledger}`, [
     table,
-    JSON.stringify({ keys: [...keys], algo, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])) }),
+    JSON.stringify({ keys: [...keys.keys()], keysAt: [...keys.values()], algo, copies: Object.fromEntries([...copies].map(([h, c]) => [h, c.toString()])), copiesAt: Object.fromEntries(copiesAt) }),
   ]);
 }
+
+/** A note noted `at` ('' when it did not say) counts for a record of the row made `recordedAt`. */
+export const goneNoteCounts = (at: string | undefined, recordedAt: string): boolean => at !== undefined && (at === '' || recordedAt <= at);
 
 const CHANGED_KEYS = '__sy_changed_keys';
 

@@ -21,7 +21,7 @@ import { TsvEncoder } from './tsv.js';
 import { loadRows } from './load-rows.js';
 import { keyText, keyToWire, type Key } from './convert.js';
 import { copyInPlace, dropRolledTrash, forgetLanded, forgetRolledBack, landedRecords, lastSchema, liveTooLedger, rolledBackRecords } from './swap.js';
-import { GONE_LIVE, TOO_MANY, goneLiveNotes, keyHex, liveCopies, liveTooCopiesNote, liveTooKeys, type GoneLive } from './last-rows.js';
+import { GONE_LIVE, TOO_MANY, goneLiveNotes, goneNoteCounts, keyFromHex, keyHex, liveCopies, liveTooCopiesNote, liveTooKeys, type GoneLive } from './last-rows.js';
 import { dropKeyTable, keyCol, keyJoin, loadKeyTable } from './key-table.js';
 import type { SourcePeer } from './peer.js';
 
@@ -561,7 +561,8 @@ export interface MergeResult {
    * Kept rows merged under a key whose live row is gone since sync kept them aside while live,
    * after that sync's repair began on the table: production's delete or the repair's, which
    * cannot be told apart — merged, as a row the repair deleted must come back, and told. Also
-   * those a sync run again found so (GONE_LIVE) and whose repair completed since. `keyless`: copies
+   * those a sync run again or a DB rollback found so (GONE_LIVE) and whose repair completed (or
+   * copy was rolled back) since. `keyless`: copies
    * of rows without a key (keys are `row hash N`).
    */
   mergedGoneLive: Array<{ table: string; schema: string; rows: number; keys: string[]; keyless?: true }>;
@@ -639,13 +640,37 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     });
     // Each keyed table's recorded keys, newest record first, in one temporary table: where each
     // is kept, whether the live table has it, and which record holds it first are read by joins.
+    // The notes of the copy live now: none of a copy rolled back or replaced since.
+    const liveLedger = await liveTooLedger(conn, schema);
+    // Kept rows a sync run again, or a DB rollback, found gone from the live table after a repair
+    // had begun (GONE_LIVE): LIVE_TOO is gone since (the repair completed, the copy rolled back),
+    // yet merged they are told as such. In `__sy_last`'s ledger; an agent before it kept them in `__sy_prev`'s.
+    const goneLedgers: string[] = [];
+    for (const x of [lastSchema(schema), prevSchema(schema)]) if ((await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [x, KEPT_TABLE])).length > 0) goneLedgers.push(qt(x, KEPT_TABLE));
+    const goneNoted = new Map<string, GoneLive>();
+    for (const l of goneLedgers) {
+      for (const [name, g] of await goneLiveNotes(conn, l)) {
+        const was = goneNoted.get(name);
+        if (was === undefined) goneNoted.set(name, g);
+        else {
+          for (const [k, at] of g.keys) if (!was.keys.has(k)) was.keys.set(k, at);
+          if (was.algo === g.algo) for (const [h, c] of g.copies) if (!was.copies.has(h)) { was.copies.set(h, c); was.copiesAt.set(h, g.copiesAt.get(h) ?? ''); }
+        }
+      }
+    }
+    // Per keyed table: the keys sync kept aside while they stayed live (LIVE_TOO).
+    const liveKeys = new Map<string, { keys: Set<string>; repaired: boolean } | undefined>();
     const judged = new Map<string, { tmp: string; rows: KeyVerdict[]; times: string[] }>();
     for (const x of places) {
       if (x.r.rowHash !== '' || judged.has(x.r.table)) continue;
       const mine = places.filter((y) => y.r.table === x.r.table);
       const tmp = `__sy_merge_keys_${judged.size}`;
       keyTables.push(tmp);
-      judged.set(x.r.table, { tmp, rows: await judgeKeys(conn, schema, x.t, tmp, mine.map((y) => ({ keys: y.r.keys, times: y.r.keyTimes, from: y.prev, old: y.old }))), times: mine.flatMap((y) => y.r.keyTimes) });
+      const liveToo = liveLedger === undefined ? undefined : await liveTooKeys(conn, liveLedger, x.r.table);
+      liveKeys.set(x.r.table, liveToo);
+      const gone = [...(goneNoted.get(x.r.table)?.keys ?? [])].map(([k, at]) => ({ key: keyFromHex(k), at }));
+      const noted = { liveToo: [...(liveToo?.keys ?? [])].map(keyFromHex), gone };
+      judged.set(x.r.table, { tmp, rows: await judgeKeys(conn, schema, x.t, tmp, mine.map((y) => ({ keys: y.r.keys, times: y.r.keyTimes, from: y.prev, old: y.old })), noted), times: mine.flatMap((y) => y.r.keyTimes) });
     }
     // Of the copies of one row without a key kept in several places, the ones recorded last: by
     // row hash, where (index in `places`) and how many.
@@ -668,14 +693,6 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
     // Per table without a key: the copies by row hash the live table has lost since sync kept them
     // aside while they stayed live (a sync that failed after, LIVE_TOO), at most that many to merge.
     const lostSince = new Map<string, { lost: Map<string, bigint>; repaired: boolean } | undefined>();
-    // The notes of the copy live now: none of a copy rolled back or replaced since.
-    const liveLedger = await liveTooLedger(conn, schema);
-    // Kept rows a sync run again found gone from the live table after a repair had begun (GONE_LIVE):
-    // its own repair has completed since and cleared LIVE_TOO, yet merged they are told as such.
-    const prevLedger = (await rows(conn, 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [prevSchema(schema), KEPT_TABLE])).length > 0 ? qt(prevSchema(schema), KEPT_TABLE) : undefined;
-    const goneNoted = prevLedger === undefined ? new Map<string, GoneLive>() : await goneLiveNotes(conn, prevLedger);
-    // Per keyed table: the keys sync kept aside while they stayed live (LIVE_TOO).
-    const liveKeys = new Map<string, { keys: Set<string>; repaired: boolean } | undefined>();
     // A kept row differing from production's own live row under its key, changed since sync kept it aside: the live one is newer.
     const newerLive = new Map<string, Key[]>();
     // …and those a repair may have replaced with staging's since: either row may be the one to keep.
@@ -710,7 +727,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         let deletedRows = 0;
         const gone: string[] = [];
         let goneRows = 0;
-        for (const k of keys) {
+        for (const [ki, k] of keys.entries()) {
           const h = k[0]!.toString('latin1');
           const n = BigInt(k[1]!.toString('latin1'));
           const w = won.get(h)!;
@@ -718,9 +735,9 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
             const most = lost?.get(h);
             if (most === undefined) {
               mine.push(k);
-              // Found gone after a repair had begun by a sync run again, whose repair completed since.
+              // Found gone after a repair had begun by a sync run again (or a rollback), since completed (or dropped).
               const g = prev === lastSchema(schema) && goneBefore?.algo === algo ? goneBefore.copies.get(h) : undefined;
-              if (g !== undefined && g > 0n) {
+              if (g !== undefined && g > 0n && goneNoteCounts(goneBefore!.copiesAt.get(h), r.keyTimes[ki]!)) {
                 gone.push(`row hash ${h}`);
                 goneRows += Number(g < n ? g : n);
               }
@@ -753,7 +770,6 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         continue;
       }
       const j = judged.get(name)!;
-      if (!liveKeys.has(name)) liveKeys.set(name, liveLedger === undefined ? undefined : await liveTooKeys(conn, liveLedger, name));
       const noted = liveKeys.get(name);
       if (noted !== undefined) stayedLive.add(name);
       const g = groups.get(name) ?? 0;
@@ -781,12 +797,14 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
         // left. Taken for a staging row, it failed the merge naming one staging never had.
         if (v.a !== null) {
           if (v.b === null || v.b === v.a) continue;
-          const keptLive = noted !== undefined && prev === lastSchema(schema) && noted.keys.has(keyHex(k));
+          // Noted as the server matches keys (v.live): production may have changed only the case of
+          // a key under a case-insensitive collation, and a preflight since recorded it so.
+          const keptLive = noted !== undefined && prev === lastSchema(schema) && v.live;
           if (!keptLive) collisions.push(`${name}:${keyText(k)}`);
           else if (noted.repaired) unsure.push(`${name}:${keyText(k)}`);
           else newerLive.set(name, [...(newerLive.get(name) ?? []), k]);
         } else if (v.b === null) missing.push(k);
-        else if (noted !== undefined && prev === lastSchema(schema) && noted.keys.has(keyHex(k))) {
+        else if (noted !== undefined && prev === lastSchema(schema) && v.live) {
           // Kept aside while live, and gone from the live table since. Merged back, it undid
           // production's delete; only a stopped repair may have deleted it instead.
           if (!noted.repaired) deletedLive.set(name, [...(deletedLive.get(name) ?? []), k]);
@@ -795,8 +813,8 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
             todo.push(at + n);
           }
         } else {
-          // Found gone after a repair had begun by a sync run again, whose repair completed since.
-          if (prev === lastSchema(schema) && goneNoted.get(name)?.keys.has(keyHex(k)) === true) gone.push(k);
+          // Found gone after a repair had begun by a sync run again (or a rollback), since completed (or dropped).
+          if (prev === lastSchema(schema) && v.gone) gone.push(k);
           todo.push(at + n);
         }
       }
@@ -937,7 +955,7 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       }
     }
     // Told now: the notes go with the records they annotate.
-    if (prevLedger !== undefined && goneNoted.size > 0) await conn.query(`DELETE FROM ${prevLedger} WHERE kind = '${GONE_LIVE}'`);
+    if (goneNoted.size > 0) for (const l of goneLedgers) await conn.query(`DELETE FROM ${l} WHERE kind = '${GONE_LIVE}'`);
     store.clear(schema);
     return { rowsMerged: merged, tables: [...new Set(into.map((p) => p.t.name))], rowsNotFound: notFound.reduce((n, x) => n + x.rows, 0), notFound, superseded, keptWithTable, mergedGoneLive };
   } catch (err) {
@@ -954,6 +972,10 @@ interface KeyVerdict {
   b: string | null;
   first: number | null;
   firstH: string | null;
+  /** A key of `noted.liveToo`, as the server compares keys. */
+  live: boolean;
+  /** A key of `noted.gone`, noted no earlier than this key was recorded. */
+  gone: boolean;
 }
 
 /** A row's hash over its data columns; a FLOAT as its exact text (exactValue): its own drops digits, and a different row would look the same. */
@@ -964,10 +986,25 @@ const rowHashOf = (x: Table, alias: string) => `MD5(CONCAT_WS('#', ${dataColumns
  * whatever their number: loaded into `tmp` (kept for the merge to join against), each one's row
  * hash in the live table and in the place it was kept, and, for keys the live table's collation
  * makes one ('abc' and 'ABC'), the one of them recorded last (per key: a record holds keys recorded
- * at different times) that has a kept row. Verdicts in the order of the keys.
+ * at different times) that has a kept row; and whether it is one of the keys noted LIVE_TOO or
+ * GONE_LIVE (`noted`) — matched by the server too: a key production changed only in case, found
+ * again by a preflight, is the row noted, not another. Verdicts in the order of the keys.
  */
-async function judgeKeys(conn: Connection, schema: string, t: Table, tmp: string, recs: Array<{ keys: Key[]; times: string[]; from: string; old: Table }>): Promise<KeyVerdict[]> {
-  await loadKeyTable(conn, schema, tmp, t, recs.map((r) => r.keys), recs.map((r) => r.times));
+async function judgeKeys(conn: Connection, schema: string, t: Table, tmp: string, recs: Array<{ keys: Key[]; times: string[]; from: string; old: Table }>, noted: { liveToo: Key[]; gone: Array<{ key: Key; at: string }> }): Promise<KeyVerdict[]> {
+  await loadKeyTable(conn, schema, tmp, t, recs.map((r) => r.keys), recs.map((r) => r.times), ['__sy_live', '__sy_gone']);
+  if (noted.liveToo.length > 0 || noted.gone.length > 0) {
+    const nt = '__sy_merge_noted';
+    try {
+      // Both temporary tables take the live table's key columns, collation and all: `=` is the server's.
+      await loadKeyTable(conn, schema, nt, t, [noted.liveToo, noted.gone.map((g) => g.key)], [noted.liveToo.map(() => ''), noted.gone.map((g) => g.at)]);
+      const on = t.keyColumns.map((_, i) => `n.${keyCol(i)} = k.${keyCol(i)}`).join(' AND ');
+      await conn.query(`UPDATE ${qt(schema, tmp)} k JOIN ${qt(schema, nt)} n ON ${on} SET k.__sy_live = 1 WHERE n.__sy_g = 0`);
+      // A note older than the key's record is of a row before it (a run since discarded, a row written again).
+      await conn.query(`UPDATE ${qt(schema, tmp)} k JOIN ${qt(schema, nt)} n ON ${on} SET k.__sy_gone = 1 WHERE n.__sy_g = 1 AND (n.__sy_t = '' OR k.__sy_t <= n.__sy_t)`);
+    } finally {
+      await dropKeyTable(conn, schema, nt);
+    }
+  }
   const k0 = qi(t.keyColumns[0]!);
   for (const [g, r] of recs.entries()) {
     await conn.query(`UPDATE ${qt(schema, tmp)} k JOIN ${qt(r.from, t.name)} b ON ${keyJoin(t, 'b')} SET k.__sy_h = ${rowHashOf(r.old, 'b')} WHERE k.__sy_g = ${g}`);
@@ -982,10 +1019,10 @@ async function judgeKeys(conn: Connection, schema: string, t: Table, tmp: string
     // The key recorded last goes in first and holds the place (records newest first break a tie).
     await conn.query(`INSERT IGNORE INTO ${qt(schema, first)} SELECT ${cols}, __sy_i, __sy_h FROM ${qt(schema, tmp)} WHERE __sy_h IS NOT NULL ORDER BY __sy_t DESC, __sy_i`);
     const [r] = await conn.query(
-      `SELECT k.__sy_i AS i, CASE WHEN a.${k0} IS NULL THEN NULL ELSE ${rowHashOf(t, 'a')} END AS a, k.__sy_h AS b, f.__sy_i AS first, f.__sy_h AS firstH FROM ${qt(schema, tmp)} k LEFT JOIN ${qt(schema, t.name)} a ON ${keyJoin(t, 'a')} LEFT JOIN ${qt(schema, first)} f ON ${t.keyColumns.map((_, i) => `f.${keyCol(i)} = k.${keyCol(i)}`).join(' AND ')} ORDER BY k.__sy_i`,
+      `SELECT k.__sy_i AS i, CASE WHEN a.${k0} IS NULL THEN NULL ELSE ${rowHashOf(t, 'a')} END AS a, k.__sy_h AS b, f.__sy_i AS first, f.__sy_h AS firstH, k.__sy_live AS live, k.__sy_gone AS gone FROM ${qt(schema, tmp)} k LEFT JOIN ${qt(schema, t.name)} a ON ${keyJoin(t, 'a')} LEFT JOIN ${qt(schema, first)} f ON ${t.keyColumns.map((_, i) => `f.${keyCol(i)} = k.${keyCol(i)}`).join(' AND ')} ORDER BY k.__sy_i`,
     );
-    const out = r as Array<{ i: number; a: string | null; b: string | null; first: number | null; firstH: string | null }>;
-    return out.map((x) => ({ a: x.a, b: x.b, first: x.first === null ? null : Number(x.first), firstH: x.firstH }));
+    const out = r as Array<{ i: number; a: string | null; b: string | null; first: number | null; firstH: string | null; live: number | string; gone: number | string }>;
+    return out.map((x) => ({ a: x.a, b: x.b, first: x.first === null ? null : Number(x.first), firstH: x.firstH, live: Number(x.live) === 1, gone: Number(x.gone) === 1 }));
   } finally {
     await conn.query(`DROP TEMPORARY TABLE IF EXISTS ${qt(schema, first)}`);
   }

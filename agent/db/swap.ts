@@ -455,8 +455,9 @@ export async function liveTooLedger(conn: Connection, target: string): Promise<s
  * copy). Where a repair had begun, the live row may be that stopped repair's staging row: `step`
  * refuses, SY_CONFLICT naming each table and key and what to do, and nothing has changed; a key
  * gone from the live table may be the repair's delete as well as production's, so its kept copy
- * stays (keep merges it, as before), is logged, and noted GONE_LIVE: this sync's repair, once
- * complete, clears LIVE_TOO, and keep still tells it in merged_gone_live. A table without a key
+ * stays (keep merges it, as before), is logged, and noted GONE_LIVE in `__sy_last`'s ledger: this
+ * sync's repair, once complete, clears LIVE_TOO, this rollback drops `__sy_prev`, and keep still
+ * tells it in merged_gone_live. A table without a key
  * is judged by row hash: the copies its live table held when they were kept aside and holds no
  * more are production's deletes (a change of such a row is another row) before a repair began —
  * that many kept copies go, in the same transaction, and the note is lowered by as many — and
@@ -516,8 +517,10 @@ export async function keepChangedLive(conn: Connection, target: string, current:
     );
   }
   if (goneUnsure.length > 0) {
-    // Noted where keep reads it after this sync's repair completes (and clears LIVE_TOO).
-    for (const g of goneNotes) await noteGoneLive(conn, ledger, g.table, g);
+    // Noted where keep reads it after this sync's repair completes (and clears LIVE_TOO), or after
+    // this rollback drops `__sy_prev` and a copy is made again: beside the kept rows, in `__sy_last`.
+    await createKeptTable(conn, last, true);
+    for (const g of goneNotes) await noteGoneLive(conn, qt(last, KEPT_TABLE), g.table, g);
     logger.warn({ kept: last, keys: goneUnsure.slice(0, 20) }, "rows an earlier sync kept aside while they stayed live are gone from the live tables since that sync's repair began: production's delete or the repair's, which cannot be told apart — the kept copies stay, and keep merges them and tells them in merged_gone_live");
   }
   if (joins.length === 0 && drops.length === 0 && copyDrops.length === 0) return out;

@@ -441,3 +441,71 @@ test('a sync that stops in its repair, after it kept the recorded rows aside, th
   assert.match(merged.merged_gone_live.find((x) => x.startsWith('hits:')) ?? '', /^hits: 1 row without a key merged from shop__sy_last, .*\(row hash \d+\)$/);
   assert.deepEqual((await env.p.query("SELECT name FROM shop__sy_prev.__sy_kept WHERE kind = 'GONE_LIVE'"))[0], [], 'told once: the notes went with the merge');
 });
+
+test('a sync that stops in its repair, after it kept the recorded rows aside, then kept rows are gone from the live tables, then a DB rollback: keep after the next copy merges them back and still tells them in merged_gone_live', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
+  await env.p.query("DELETE FROM shop.hits WHERE page = '/shop/'");
+  await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
+  assert.deepEqual((await env.p.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop__sy_prev'"))[0], [], 'the rollback dropped __sy_prev, and its ledger with it');
+  await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }], 'merged back: the stopped repair may have deleted it');
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
+  assert.equal(merged.merged_gone_live.length, 2, merged.merged_gone_live.join('; '));
+  assert.match(merged.merged_gone_live.find((x) => x.startsWith('orders:')) ?? '', /^orders: 1 row merged from shop__sy_last under a key whose live row is gone since sync kept it aside, after that sync's repair began on the table: .*\(12\)$/);
+  assert.match(merged.merged_gone_live.find((x) => x.startsWith('hits:')) ?? '', /^hits: 1 row without a key merged from shop__sy_last, .*\(row hash \d+\)$/);
+  assert.deepEqual((await env.p.query("SELECT name FROM shop__sy_last.__sy_kept WHERE kind = 'GONE_LIVE'"))[0], [], 'told once: the notes went with the merge');
+});
+
+test('keep discards after a sync run again noted a kept row gone from the live table, then production writes that row again and the next sync keeps it aside: the next keep merges it without telling it in merged_gone_live', async (t) => {
+  const env = await recordedAfterCopy(t);
+  await syncStoppedAfterKeepingAside(env);
+  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'discard' });
+  // Another cutover's run: order 12 written again on the live copy, recorded, kept aside by sync, repaired away.
+  await env.p.query("INSERT INTO shop.orders VALUES (12, 'again')");
+  const report = await unaryCall<object, PreflightReport__Output>(env.prodAgent.client, 'PreflightDatabase', { peer: env.peer });
+  assert.equal(Number(report.production_only_rows), 1);
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual((await env.p.query('SELECT id FROM shop.orders WHERE id > 10'))[0], [], "the live table is staging's");
+  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 12, v: 'again' }]);
+  assert.deepEqual(merged.merged_gone_live, [], 'the note was of the discarded run: this row stayed live until the repair that completed');
+});
+
+test("a sync that stops before its repair, after it kept the recorded rows aside, then production changes only the case of the key (case-insensitive collation) and a preflight records it again: keep leaves production's live row and tells the kept one superseded, instead of refusing it as a staging row", async (t) => {
+  const state = openDatabase(':memory:', DB_MIGRATIONS);
+  const store = new ProductionOnlyStore(state);
+  const env = await twoAgents(t, async ({ s: stag, p: prod }) => {
+    for (const c of [stag, prod]) {
+      await c.query('CREATE TABLE shop.tags (name VARCHAR(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+      await c.query("INSERT INTO shop.tags VALUES ('base', 'staging')");
+    }
+  }, { productionState: state });
+  const { s, p, prodAgent, peer, production } = env;
+  await streamCall(prodAgent.client, 'PullDatabase', { peer, parallelism: 2 });
+  await p.query("INSERT INTO shop.tags VALUES ('abc', 'webhook')");
+  assert.equal(Number((await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer })).production_only_rows), 1);
+  await s.query("UPDATE shop.tags SET v = 'changed' WHERE name = 'base'");
+  const target = { host: production.host, port: production.port, user: production.admin.user, password: production.admin.password, lockWaitSeconds: 1 };
+  const source = new GrpcSourcePeer({ ...peer, peer_server_name: '', peer_name: '' }, { insecure: true });
+  t.after(() => source.close());
+  const failing: SourcePeer = Object.assign(Object.create(source) as SourcePeer, {
+    checksumChunks: async function* (): AsyncIterable<never> {
+      throw new Error('staging went away');
+    },
+  });
+  await assert.rejects(compareDatabases({ target, peer: failing, sourceSchema: 'shop', targetSchema: 'shop', repair: true, parallelism: 2, targetMs: 500, logger: silentLogger(), productionOnly: store }), /staging went away/);
+  assert.deepEqual((await p.query('SELECT name, v FROM shop__sy_last.tags'))[0], [{ name: 'abc', v: 'webhook' }], 'kept aside, and live still');
+  // The same row to this column: production renamed it in another case, and a preflight found it so.
+  await p.query("UPDATE shop.tags SET name = 'ABC', v = 'renamed' WHERE name = 'abc'");
+  await unaryCall<object, PreflightReport__Output>(prodAgent.client, 'PreflightDatabase', { peer });
+  assert.deepEqual(store.records('shop').map((r) => [r.keptIn, r.keys.map((k) => k[0]!.toString())]), [['last', ['ABC']], ['last-kept', ['abc']]], 'recorded in its new case beside the record of the kept row');
+  const merged = await unaryCall<object, MergeReport__Output>(prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
+  assert.deepEqual((await p.query("SELECT name, v FROM shop.tags WHERE name <> 'base'"))[0], [{ name: 'ABC', v: 'renamed' }], "production's change stands");
+  assert.equal(Number(merged.rows_merged), 0);
+  assert.deepEqual(merged.superseded, ['tags: 1 row in shop__sy_last under a key whose live row production changed after sync kept it aside (the live row is the newer), not merged (ABC)']);
+});
