@@ -668,8 +668,10 @@ export async function mergeProductionOnly(target: DbTarget, schema: string, mode
       keyTables.push(tmp);
       const liveToo = liveLedger === undefined ? undefined : await liveTooKeys(conn, liveLedger, x.r.table);
       liveKeys.set(x.r.table, liveToo);
-      const gone = [...(goneNoted.get(x.r.table)?.keys ?? [])].map(([k, at]) => ({ key: keyFromHex(k), at }));
-      const noted = { liveToo: [...(liveToo?.keys ?? [])].map(keyFromHex), gone };
+      // A note of another shape of key (the table's key changed since) names none of these rows.
+      const fits = (k: Key) => k.length === x.t.keyColumns.length;
+      const gone = [...(goneNoted.get(x.r.table)?.keys ?? [])].map(([k, at]) => ({ key: keyFromHex(k), at })).filter((g) => fits(g.key));
+      const noted = { liveToo: [...(liveToo?.keys ?? [])].map(keyFromHex).filter(fits), gone };
       judged.set(x.r.table, { tmp, rows: await judgeKeys(conn, schema, x.t, tmp, mine.map((y) => ({ keys: y.r.keys, times: y.r.keyTimes, from: y.prev, old: y.old })), noted), times: mine.flatMap((y) => y.r.keyTimes) });
     }
     // Of the copies of one row without a key kept in several places, the ones recorded last: by
