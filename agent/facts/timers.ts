@@ -8,9 +8,10 @@ import { readSmallFile } from './small-file.js';
 import { join } from 'node:path';
 import type { TimerFacts } from '../../shared/proto-gen/switchyard/v1/TimerFacts.js';
 import type { TimerSettings } from '../../shared/proto-gen/switchyard/v1/TimerSettings.js';
+import type { TimerEnvVar } from '../../shared/proto-gen/switchyard/v1/TimerEnvVar.js';
 import { timespanMicros } from '../../shared/systemd-timespan.js';
 import type { Collected } from './collected.js';
-import { envDigest } from './env.js';
+import { digestEnvText, envDigest } from './env.js';
 
 export const DEFAULT_TIMER_DIRS = ['/etc/systemd/system'];
 
@@ -66,21 +67,97 @@ function lastValid<T>(vs: string[], parse: (v: string) => T | undefined): { raw:
   return undefined;
 }
 
+/** Environment='s words as systemd splits them: whitespace apart, quotes grouping, backslash escaping the next character. */
+export function environmentWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '\\' && i + 1 < line.length) {
+      word = (word ?? '') + line[++i]!;
+    } else if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+      else word = (word ?? '') + c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      word = word ?? '';
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Environment= assignments after drop-ins, the last of a name winning; a word that is no `NAME=value` is ignored, as systemd ignores it. */
+export function environmentAssignments(lines: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const w of lines.flatMap(environmentWords)) {
+    const eq = w.indexOf('=');
+    if (eq <= 0 || !ENV_NAME.test(w.slice(0, eq))) continue;
+    out.delete(w.slice(0, eq));
+    out.set(w.slice(0, eq), w.slice(eq + 1));
+  }
+  return out;
+}
+
 /**
- * What changes when and as whom a timer's job runs besides its schedule: Persistent= (a run missed
- * while the host was down is made up at boot), RandomizedDelaySec= (spread over that window) and
- * the service's User= (root when unset). `service` undefined: not under the unit directories.
+ * The service's environment as systemd builds it — Environment= first, each EnvironmentFile=
+ * over it in order — as digests: a value is hashed here and dropped. A `-` file that is not
+ * there is skipped; a required one makes the service fail to start, which its entry says.
  */
-export function timerSettings(timer: Unit, service: Unit | undefined): TimerSettings {
+async function serviceEnvironment(service: Unit, salt: string): Promise<Pick<TimerSettings, 'environment_files' | 'environment' | 'environment_error'>> {
+  const env = new Map<string, Required<TimerEnvVar>>();
+  for (const [name, value] of environmentAssignments(values(service, 'Service', 'Environment'))) env.set(name, { name, digest: envDigest(salt, value), from: 'Environment=' });
+  const files: string[] = [];
+  const errors: string[] = [];
+  for (const written of values(service, 'Service', 'EnvironmentFile')) {
+    const optional = written.startsWith('-');
+    const file = optional ? written.slice(1) : written;
+    let text: string | undefined;
+    try {
+      const read = await readSmallFile(file);
+      if ('text' in read) text = read.text;
+      else errors.push(`${file}: ${read.refused}`);
+    } catch (err) {
+      if (!ABSENT.has(code(err))) errors.push(`cannot read ${file}: ${code(err)}`);
+      else if (!optional) {
+        files.push(`${written} (not there: the service does not start)`);
+        continue;
+      }
+    }
+    files.push(written);
+    if (text === undefined) continue;
+    // Its notes name a line, never a value; the collector's caller has no use for them.
+    for (const { name = '', digest = '' } of digestEnvText(text, file, salt).facts) {
+      env.delete(name);
+      env.set(name, { name, digest, from: file });
+    }
+  }
+  return { environment_files: files, environment: [...env.values()].sort((a, b) => a.name.localeCompare(b.name)), environment_error: errors.join('; ') };
+}
+
+/**
+ * What changes when, as whom and with what a timer's job runs besides its schedule: Persistent=
+ * (a run missed while the host was down is made up at boot), RandomizedDelaySec= (spread over
+ * that window), AccuracySec= (moved up to that much to batch wake-ups), and the service's User=
+ * (root when unset), Group= and environment. `service` undefined: not under the unit directories.
+ */
+export async function timerSettings(timer: Unit, service: Unit | undefined, salt: string): Promise<TimerSettings> {
   const persistent = lastValid(values(timer, 'Timer', 'Persistent'), unitBoolean)?.value ?? false;
   const delay = lastValid(values(timer, 'Timer', 'RandomizedDelaySec'), timespanMicros)?.raw ?? '0';
-  let user = '';
-  if (service !== undefined) {
-    const named = values(service, 'Service', 'User').at(-1);
-    const dynamic = lastValid(values(service, 'Service', 'DynamicUser'), unitBoolean)?.value ?? false;
-    user = named ?? (dynamic ? '(dynamic)' : 'root');
-  }
-  return { persistent: persistent ? 'yes' : 'no', randomized_delay_sec: delay, user };
+  const accuracy = lastValid(values(timer, 'Timer', 'AccuracySec'), timespanMicros)?.raw ?? '1min';
+  const settings: TimerSettings = { persistent: persistent ? 'yes' : 'no', randomized_delay_sec: delay, accuracy_sec: accuracy, user: '', group: '' };
+  if (service === undefined) return settings;
+  const named = values(service, 'Service', 'User').at(-1);
+  const dynamic = lastValid(values(service, 'Service', 'DynamicUser'), unitBoolean)?.value ?? false;
+  settings.user = named ?? (dynamic ? '(dynamic)' : 'root');
+  settings.group = values(service, 'Service', 'Group').at(-1) ?? "(User's group)";
+  return { ...settings, ...(await serviceEnvironment(service, salt)) };
 }
 
 type Read = { text: string; file: string } | { error: string; file: string } | undefined;
@@ -207,7 +284,7 @@ export async function collectTimerFacts(dirs: string[], salt: string): Promise<C
       continue;
     }
     const digest = unit === undefined ? '' : envDigest(salt, values(unit.unit, 'Service', 'ExecStart').join('\n'));
-    facts.timers.push({ name, schedule, service, service_digest: digest, file: timer.file, settings: timerSettings(timer.unit, unit?.unit) });
+    facts.timers.push({ name, schedule, service, service_digest: digest, file: timer.file, settings: await timerSettings(timer.unit, unit?.unit, salt) });
   }
   const notes = facts.unreadable.map((u) => `systemd timers: ${u.file}: ${u.error}`);
   return { facts, notes };

@@ -668,42 +668,79 @@ export function timerSchedule(line: string): string {
 
 /** The rows of one timer's settings beside `timer.NAME`, named as the unit files write them. */
 const TIMER_SETTINGS = ['Persistent', 'RandomizedDelaySec', 'User'] as const;
-const timerSettingKeys = (name: string) => TIMER_SETTINGS.map((s) => `timer.${name}.${s}`);
+/** Those only agents that report TimerSettings.accuracy_sec send. */
+const TIMER_SETTINGS_2 = ['AccuracySec', 'Group', 'EnvironmentFile'] as const;
+const timerSettingKeys = (name: string) => [...TIMER_SETTINGS, ...TIMER_SETTINGS_2].map((s) => `timer.${name}.${s}`);
+/** A variable of the timer's service environment: `timer.NAME.env[VAR]`, brackets as in FPM's env rows. */
+const timerEnvKey = (name: string, variable: string) => `timer.${name}.env[${variable}]`;
+/** Every row of one timer's, the timer's own and its settings'. */
+function timerCovers(name: string, settingKeys: string[]): (key: string) => boolean {
+  const env = timerEnvKey(name, '');
+  const envPrefix = env.slice(0, -1);
+  return (key) => settingKeys.includes(key) || key.startsWith(envPrefix);
+}
 
 /**
  * Enabled systemd timers of the admin's unit directory as `timer.NAME`: the On*= schedule lines as
  * written (no secret in them) and the unit they start with a digest of its ExecStart lines; beside
- * it `timer.NAME.Persistent`, `timer.NAME.RandomizedDelaySec` (compared as a time span: `10m`
- * equals `600`) and `timer.NAME.User`, the service's.
+ * it `timer.NAME.Persistent`, `timer.NAME.RandomizedDelaySec` and `timer.NAME.AccuracySec`
+ * (compared as time spans: `10m` equals `600`), the service's `timer.NAME.User`,
+ * `timer.NAME.Group`, `timer.NAME.EnvironmentFile` (the files as written) and its environment as
+ * `timer.NAME.env[VAR]` by digest only.
  */
 function flattenTimers(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): void {
   const timers = f.timers;
   if (timers === null || timers === undefined) return void unreadable.push(notReported(f, 'timer.', 'systemd timers'));
   const unsettled: string[] = [];
+  const unsettled2: string[] = [];
   for (const t of timers.timers) {
     const runs = `${t.service} [${t.service_digest === '' ? 'not under the unit directory' : t.service_digest.slice(0, DIGEST_SHOWN_CHARS)}]`;
     const shown = `${t.schedule.length === 0 ? '(no schedule)' : t.schedule.join('; ')} → ${runs}`;
     put(flat, `timer.${t.name}`, 'timer', shown, { compared: `${t.schedule.map(timerSchedule).join('\n')}\0${t.service}\0${t.service_digest}` });
     const st = t.settings;
     if (st === null || st === undefined) {
-      unsettled.push(...timerSettingKeys(t.name));
+      unsettled.push(t.name);
       continue;
     }
-    const [persistent, delay, user] = timerSettingKeys(t.name) as [string, string, string];
+    const [persistent, delay, user, accuracy, group, envFiles] = timerSettingKeys(t.name) as [string, string, string, string, string, string];
+    const notUnder = `(${t.service} not under the unit directory)`;
     put(flat, persistent, 'timer', st.persistent);
     put(flat, delay, 'timer', st.randomized_delay_sec, { compared: timespanMicros(st.randomized_delay_sec)?.toString() ?? st.randomized_delay_sec });
-    put(flat, user, 'timer', st.user === '' ? `(${t.service} not under the unit directory)` : st.user, { compared: st.user });
+    put(flat, user, 'timer', st.user === '' ? notUnder : st.user, { compared: st.user });
+    if (st.accuracy_sec === '') {
+      unsettled2.push(t.name);
+      continue;
+    }
+    put(flat, accuracy, 'timer', st.accuracy_sec, { compared: timespanMicros(st.accuracy_sec)?.toString() ?? st.accuracy_sec });
+    put(flat, group, 'timer', st.group === '' ? notUnder : st.group, { compared: st.group });
+    if (st.user === '') continue;
+    const files = st.environment_files.length === 0 ? '(none)' : st.environment_files.join('; ');
+    if (st.environment_error !== '') {
+      // What the file sets is not known: its variables, and the other side's, are unknown here.
+      put(flat, envFiles, 'timer', `${files} (unknown: ${st.environment_error})`, { unknown: true });
+      unreadable.push({ prefix: timerEnvKey(t.name, ''), covers: (key) => key.startsWith(timerEnvKey(t.name, '').slice(0, -1)), what: `systemd timer ${t.name}: ${t.service} environment`, error: st.environment_error });
+    } else put(flat, envFiles, 'timer', files);
+    for (const v of st.environment) put(flat, timerEnvKey(t.name, v.name), 'timer', v.digest.slice(0, DIGEST_SHOWN_CHARS), { compared: v.digest });
   }
   // An agent before the settings: the other side's are unknown here, quietly unless it has some.
-  if (unsettled.length > 0) unreadable.push({ ...notReported(f, unsettled[0]!, 'systemd timer settings (Persistent=, RandomizedDelaySec=, User=)'), alsoPrefixes: unsettled.slice(1), exact: true });
+  if (unsettled.length > 0) {
+    const keys = unsettled.flatMap((n) => timerSettingKeys(n));
+    const envs = unsettled.map((n) => timerCovers(n, []));
+    unreadable.push({ ...notReported(f, keys[0]!, 'systemd timer settings (Persistent=, RandomizedDelaySec=, User=)'), covers: (key) => keys.includes(key) || envs.some((c) => c(key)) });
+  }
+  if (unsettled2.length > 0) {
+    const keys = unsettled2.flatMap((n) => TIMER_SETTINGS_2.map((s) => `timer.${n}.${s}`));
+    const envs = unsettled2.map((n) => timerCovers(n, []));
+    unreadable.push({ ...notReported(f, keys[0]!, 'systemd timer settings (AccuracySec=, Group=, Environment=, EnvironmentFile=)'), covers: (key) => keys.includes(key) || envs.some((c) => c(key)) });
+  }
   for (const u of timers.unreadable) {
     const where = u.file === '' ? '' : ` (${u.file})`;
     if (u.name === '') unreadable.push({ prefix: 'timer.', what: `systemd timers${where}`, error: u.error });
     else {
       const key = `timer.${u.name}`;
       put(flat, key, 'timer', 'unknown', { unknown: true });
-      // Its settings are as unknown as its schedule.
-      unreadable.push({ prefix: key, alsoPrefixes: timerSettingKeys(u.name), exact: true, what: `systemd timer${where}`, error: u.error });
+      // Its settings and environment are as unknown as its schedule.
+      unreadable.push({ prefix: key, covers: timerCovers(u.name, [key, ...timerSettingKeys(u.name)]), what: `systemd timer${where}`, error: u.error });
     }
   }
 }

@@ -35,6 +35,7 @@ import type { ScanTextResponse as _switchyard_v1_ScanTextResponse, ScanTextRespo
 import type { SiteQuery as _switchyard_v1_SiteQuery, SiteQuery__Output as _switchyard_v1_SiteQuery__Output } from './switchyard/v1/SiteQuery.js';
 import type { StatusCounts as _switchyard_v1_StatusCounts, StatusCounts__Output as _switchyard_v1_StatusCounts__Output } from './switchyard/v1/StatusCounts.js';
 import type { TailAccessLogRequest as _switchyard_v1_TailAccessLogRequest, TailAccessLogRequest__Output as _switchyard_v1_TailAccessLogRequest__Output } from './switchyard/v1/TailAccessLogRequest.js';
+import type { TimerEnvVar as _switchyard_v1_TimerEnvVar, TimerEnvVar__Output as _switchyard_v1_TimerEnvVar__Output } from './switchyard/v1/TimerEnvVar.js';
 import type { TimerFacts as _switchyard_v1_TimerFacts, TimerFacts__Output as _switchyard_v1_TimerFacts__Output } from './switchyard/v1/TimerFacts.js';
 import type { TimerSettings as _switchyard_v1_TimerSettings, TimerSettings__Output as _switchyard_v1_TimerSettings__Output } from './switchyard/v1/TimerSettings.js';
 import type { TimerUnit as _switchyard_v1_TimerUnit, TimerUnit__Output as _switchyard_v1_TimerUnit__Output } from './switchyard/v1/TimerUnit.js';
@@ -85,6 +86,7 @@ export interface ProtoGrpcType {
       SiteQuery: MessageTypeDefinition<_switchyard_v1_SiteQuery, _switchyard_v1_SiteQuery__Output>
       StatusCounts: MessageTypeDefinition<_switchyard_v1_StatusCounts, _switchyard_v1_StatusCounts__Output>
       TailAccessLogRequest: MessageTypeDefinition<_switchyard_v1_TailAccessLogRequest, _switchyard_v1_TailAccessLogRequest__Output>
+      TimerEnvVar: MessageTypeDefinition<_switchyard_v1_TimerEnvVar, _switchyard_v1_TimerEnvVar__Output>
       TimerFacts: MessageTypeDefinition<_switchyard_v1_TimerFacts, _switchyard_v1_TimerFacts__Output>
       TimerSettings: MessageTypeDefinition<_switchyard_v1_TimerSettings, _switchyard_v1_TimerSettings__Output>
       TimerUnit: MessageTypeDefinition<_switchyard_v1_TimerUnit, _switchyard_v1_TimerUnit__Output>

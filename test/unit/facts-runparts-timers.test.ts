@@ -191,7 +191,7 @@ test('timers: Persistent=, RandomizedDelaySec= and the service\'s User= after dr
   for (const n of ['backup', 'plain', 'dyn', 'pkg']) symlinkSync(`../${n}.timer`, join(sys, `timers.target.wants/${n}.timer`));
   const { facts } = await collectTimerFacts([sys], SALT);
   assert.deepEqual(
-    facts.timers!.map((u) => [u.name, u.settings]),
+    facts.timers!.map((u) => [u.name, { persistent: u.settings?.persistent, randomized_delay_sec: u.settings?.randomized_delay_sec, user: u.settings?.user }]),
     [
       ['backup', { persistent: 'yes', randomized_delay_sec: '1h 30min', user: 'www-data' }],
       ['dyn', { persistent: 'no', randomized_delay_sec: '0', user: '(dynamic)' }],
@@ -199,6 +199,38 @@ test('timers: Persistent=, RandomizedDelaySec= and the service\'s User= after dr
       ['plain', { persistent: 'no', randomized_delay_sec: '0', user: 'root' }],
     ],
   );
+});
+
+test('timers: AccuracySec=, the service\'s Group= and its environment (Environment= words, then each EnvironmentFile= over them) after drop-ins, values as digests only', async (t) => {
+  const root = tempDir(t);
+  const sys = join(root, 'system');
+  const defaults = write(join(root, 'default/backup'), '# the backup\'s own\nDB_PASSWORD="S3cret-File"\nRETENTION=30\n');
+  write(join(sys, 'backup.timer'), '[Timer]\nOnCalendar=daily\nAccuracySec=1us\nAccuracySec=often\n');
+  write(join(sys, 'backup.service'), `[Service]\nUser=backup\nGroup=disk\nExecStart=/usr/local/bin/backup\nEnvironment=OLD=gone\nEnvironment=\nEnvironment="TOKEN=S3cret-Env two" MODE=full bad-word\nEnvironmentFile=-${join(root, 'default/absent')}\nEnvironmentFile=${defaults}\n`);
+  write(join(sys, 'backup.service.d/env.conf'), `[Service]\nEnvironment=MODE=incremental RETENTION=7\nEnvironmentFile=${join(root, 'default/required')}\n`);
+  write(join(sys, 'dirfile.timer'), '[Timer]\nOnCalendar=hourly\n');
+  write(join(sys, 'dirfile.service'), `[Service]\nExecStart=/bin/true\nEnvironmentFile=${join(root, 'default')}\n`);
+  mkdirSync(join(sys, 'timers.target.wants'));
+  for (const n of ['backup', 'dirfile']) symlinkSync(`../${n}.timer`, join(sys, `timers.target.wants/${n}.timer`));
+  const { facts } = await collectTimerFacts([sys], SALT);
+  const [backup, dirfile] = facts.timers!;
+  const st = backup!.settings!;
+  assert.deepEqual([st.accuracy_sec, st.user, st.group], ['1us', 'backup', 'disk']);
+  assert.deepEqual(st.environment_files, [`-${join(root, 'default/absent')}`, defaults, `${join(root, 'default/required')} (not there: the service does not start)`]);
+  assert.deepEqual(
+    st.environment!.map((v) => [v.name, v.digest, v.from]),
+    [
+      // The file's RETENTION over the drop-in's; OLD reset by the empty assignment; `bad-word` ignored as systemd ignores it.
+      ['DB_PASSWORD', envDigest(SALT, 'S3cret-File'), defaults],
+      ['MODE', envDigest(SALT, 'incremental'), 'Environment='],
+      ['RETENTION', envDigest(SALT, '30'), defaults],
+      ['TOKEN', envDigest(SALT, 'S3cret-Env two'), 'Environment='],
+    ],
+  );
+  assert.equal(st.environment_error, '');
+  // Unset: AccuracySec's default, the user's group; a file that cannot be read leaves the environment unknown, saying why.
+  assert.deepEqual([dirfile!.settings!.accuracy_sec, dirfile!.settings!.group, dirfile!.settings!.environment_error], ['1min', "(User's group)", `${join(root, 'default')}: a directory, not a file`]);
+  assert.ok(!/S3cret/.test(JSON.stringify(facts)));
 });
 
 test('time spans as systemd reads them: a bare number is seconds, units and parts add up; not a span is undefined', () => {

@@ -77,7 +77,7 @@ async function factsOf(name: string, { runPartsPaths, ...dirs }: Host): Promise<
   const { logger, lines } = capturingLogger();
   const facts = overTheWire(await collectFacts(config, SALT, logger, { runPartsPaths }));
   const everything = JSON.stringify(facts) + lines.join('\n');
-  for (const secret of ['S3cret-Backup', 'S3cret-Exec', 'queue.php']) assert.ok(!everything.includes(secret), `${secret} leaked`);
+  for (const secret of ['S3cret-Backup', 'S3cret-Exec', 'queue.php', 'S3cret-Env', 'S3cret-Other', 'S3cret-EnvFile']) assert.ok(!everything.includes(secret), `${secret} leaked`);
   return facts;
 }
 
@@ -145,6 +145,9 @@ test('parity: a script or timers production could not read are unknown there, no
       // Informational: a mock agent says no rule.
       ['cron.parts.naming', null, 'allowed', false],
       ['timer.queue', 'unknown', 'differs', true],
+      ['timer.queue.AccuracySec', 'unknown', 'differs', true],
+      ['timer.queue.EnvironmentFile', 'unknown', 'differs', true],
+      ['timer.queue.Group', 'unknown', 'differs', true],
       ['timer.queue.Persistent', 'unknown', 'differs', true],
       ['timer.queue.RandomizedDelaySec', 'unknown', 'differs', true],
       ['timer.queue.User', 'unknown', 'differs', true],
@@ -200,9 +203,15 @@ test('parity: a timer\'s Persistent=, RandomizedDelaySec= (10m equals 600) and s
       // Only RHEL's run-parts runs it: the new host does something the old one never did.
       ['cron.parts.daily:site-backup.sh', null, `[${d(BACKUP)}]`, 'missing'],
       ['cron.parts.naming', `debian (${join(dir, 'staging/bin/run-parts')})`, `cronie (${join(dir, 'prod/bin/run-parts')})`, 'allowed'],
+      ['timer.queue.AccuracySec', '1min', '1min', 'equal'],
+      ['timer.queue.EnvironmentFile', '(none)', '(none)', 'equal'],
+      ['timer.queue.Group', "(User's group)", "(User's group)", 'equal'],
       ['timer.queue.Persistent', 'no', 'no', 'equal'],
       ['timer.queue.RandomizedDelaySec', '30', '5min', 'differs'],
       ['timer.queue.User', 'www-data', 'www-data', 'equal'],
+      ['timer.site-backup.AccuracySec', '1min', '1min', 'equal'],
+      ['timer.site-backup.EnvironmentFile', '(none)', '(none)', 'equal'],
+      ['timer.site-backup.Group', "(User's group)", "(User's group)", 'equal'],
       ['timer.site-backup.Persistent', 'yes', 'no', 'differs'],
       ['timer.site-backup.RandomizedDelaySec', '10m', '600', 'equal'],
       ['timer.site-backup.User', 'backup', 'root', 'differs'],
@@ -222,6 +231,9 @@ test('parity: a timer\'s Persistent=, RandomizedDelaySec= (10m equals 600) and s
     vsOld.rows.filter((r) => r.key.startsWith('timer.site-backup')).map((r) => [r.key, r.production, r.status, r.unreadable ?? false]),
     [
       ['timer.site-backup', `OnCalendar=daily → site-backup.service [${d(BACKUP_EXEC)}]`, 'equal', false],
+      ['timer.site-backup.AccuracySec', 'unknown', 'differs', true],
+      ['timer.site-backup.EnvironmentFile', 'unknown', 'differs', true],
+      ['timer.site-backup.Group', 'unknown', 'differs', true],
       ['timer.site-backup.Persistent', 'unknown', 'differs', true],
       ['timer.site-backup.RandomizedDelaySec', 'unknown', 'differs', true],
       ['timer.site-backup.User', 'unknown', 'differs', true],
@@ -232,6 +244,71 @@ test('parity: a timer\'s Persistent=, RandomizedDelaySec= (10m equals 600) and s
   assert.match(oldCheck!.message, /systemd timer settings .* upgrade it, then run preflight again/);
   // Neither side with settings: nothing said.
   assert.deepEqual(compareRuntimeFacts(old, old, names).unreadable, []);
+});
+
+test('parity: a timer\'s AccuracySec= (60s equals 1min), service Group=, EnvironmentFile= and environment (by digest, never values) are rows; an environment file production cannot read leaves its variables unknown', async (t) => {
+  const dir = tempDir(t);
+  const stagingEnv = join(dir, 'staging-backup.env');
+  write(stagingEnv, 'S3_KEY=S3cret-EnvFile\n');
+  const staging = await factsOf(
+    'staging-1',
+    host(join(dir, 'staging'), {}, {
+      'site-backup': { onCalendar: 'daily', exec: BACKUP_EXEC, timer: 'AccuracySec=60s\n', service: `User=backup\nGroup=backup\nEnvironment="DB_PASSWORD=S3cret-Env" MODE=full\nEnvironmentFile=${stagingEnv}\n` },
+      queue: { onCalendar: 'hourly', exec: QUEUE_EXEC, service: `EnvironmentFile=-${stagingEnv}\n` },
+    }),
+  );
+  const prodEnv = join(dir, 'prod-backup.env');
+  mkdirSync(prodEnv);
+  const production = await factsOf(
+    'prod-1',
+    host(join(dir, 'prod'), {}, {
+      // Another database password, the group lost; AccuracySec spelled otherwise.
+      'site-backup': { onCalendar: 'daily', exec: BACKUP_EXEC, timer: 'AccuracySec=1min\n', service: `User=backup\nEnvironment="DB_PASSWORD=S3cret-Other" MODE=full\nEnvironmentFile=${stagingEnv}\n` },
+      // Its environment file is a directory here: what it sets is unknown.
+      queue: { onCalendar: 'hourly', exec: QUEUE_EXEC, service: `EnvironmentFile=-${prodEnv}\n` },
+    }),
+  );
+  const table = compareRuntimeFacts(staging, production, names);
+  assert.deepEqual(
+    table.rows.filter((r) => /^timer\.[^.]+\.(?:AccuracySec|Group|EnvironmentFile|env\[)/.test(r.key)).map((r) => [r.key, r.staging, r.production, r.status, r.unreadable ?? false]),
+    [
+      ['timer.queue.AccuracySec', '1min', '1min', 'equal', false],
+      ['timer.queue.env[S3_KEY]', d('S3cret-EnvFile'), 'unknown', 'differs', true],
+      ['timer.queue.EnvironmentFile', `-${stagingEnv}`, `-${prodEnv} (unknown: ${prodEnv}: a directory, not a file)`, 'differs', true],
+      ['timer.queue.Group', "(User's group)", "(User's group)", 'equal', false],
+      ['timer.site-backup.AccuracySec', '60s', '1min', 'equal', false],
+      ['timer.site-backup.env[DB_PASSWORD]', d('S3cret-Env'), d('S3cret-Other'), 'differs', false],
+      ['timer.site-backup.env[MODE]', d('full'), d('full'), 'equal', false],
+      ['timer.site-backup.env[S3_KEY]', d('S3cret-EnvFile'), d('S3cret-EnvFile'), 'equal', false],
+      ['timer.site-backup.EnvironmentFile', stagingEnv, stagingEnv, 'equal', false],
+      ['timer.site-backup.Group', 'backup', "(User's group)", 'differs', false],
+    ],
+  );
+  assert.deepEqual(table.unreadable?.map((u) => [u.side, u.what, u.error]), [['production', 'systemd timer queue: queue.service environment', `${prodEnv}: a directory, not a file`]]);
+  const [check] = await judge(staging, production);
+  assert.equal(check!.status, 'fail');
+  assert.match(check!.message, /timer\.site-backup\.env\[DB_PASSWORD\]/);
+  assert.match(check!.message, /timer\.site-backup\.Group: backup ≠ \(User's group\)/);
+  assert.ok(!/S3cret/.test(JSON.stringify(table) + check!.message));
+
+  // An agent that reports Persistent= and User= but not these: staging's are unknown there.
+  const old = mockFacts('prod-1', { timers: { ...production.timers!, timers: production.timers!.timers.map((u) => ({ ...u, settings: { persistent: u.settings!.persistent, randomized_delay_sec: u.settings!.randomized_delay_sec, user: u.settings!.user, accuracy_sec: '', group: '', environment_files: [], environment: [], environment_error: '' } })) } });
+  const vsOld = compareRuntimeFacts(mockFacts('staging-1', { timers: staging.timers }), old, names);
+  assert.deepEqual(
+    vsOld.rows.filter((r) => r.key.startsWith('timer.site-backup.')).map((r) => [r.key, r.production, r.status]),
+    [
+      ['timer.site-backup.AccuracySec', 'unknown', 'differs'],
+      ['timer.site-backup.env[DB_PASSWORD]', 'unknown', 'differs'],
+      ['timer.site-backup.env[MODE]', 'unknown', 'differs'],
+      ['timer.site-backup.env[S3_KEY]', 'unknown', 'differs'],
+      ['timer.site-backup.EnvironmentFile', 'unknown', 'differs'],
+      ['timer.site-backup.Group', 'unknown', 'differs'],
+      ['timer.site-backup.Persistent', 'no', 'equal'],
+      ['timer.site-backup.RandomizedDelaySec', '0', 'equal'],
+      ['timer.site-backup.User', 'backup', 'equal'],
+    ],
+  );
+  assert.deepEqual(vsOld.unreadable?.map((u) => [u.side, u.what, u.error]), [['production', 'systemd timer settings (AccuracySec=, Group=, Environment=, EnvironmentFile=)', 'not reported by this agent 0.1.0 — upgrade it']]);
 });
 
 test('parity: a backup.sh an RHEL staging runs is unknown, not missing, on a production whose agent predates the naming rule (it listed Debian\'s names only); a Debian-named script it lacks is still missing', async (t) => {
