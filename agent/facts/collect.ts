@@ -42,6 +42,8 @@ export interface CollectOptions {
   runPartsPaths?: string[];
   /** The site the request named (GetFactsRequest.site): only its nginx server blocks are sent. */
   site?: SiteQuery;
+  /** Where the PHP-FPM service's systemd unit is looked for (default: systemd's own directories). */
+  systemdUnitDirs?: string[];
 }
 
 async function guarded<T>(source: string, fallback: T, run: () => Promise<Collected<T>>, logger: Logger): Promise<Collected<T>> {
@@ -55,9 +57,9 @@ async function guarded<T>(source: string, fallback: T, run: () => Promise<Collec
 }
 
 /** The pools, and the php.ini of the FPM install their files belong to. */
-async function collectFpmWithIni(patterns: string[], salt: string, defaults: boolean): Promise<Collected<PhpFpmFacts>> {
+async function collectFpmWithIni(patterns: string[], salt: string, defaults: boolean, unitDirs: string[] | undefined): Promise<Collected<PhpFpmFacts>> {
   const pools = await collectFpmFacts(patterns, salt, { absentIsEmpty: defaults });
-  const ini = await collectFpmIni(pools.facts.files ?? []);
+  const ini = await collectFpmIni(pools.facts.files ?? [], unitDirs);
   return { facts: { ...pools.facts, ...ini.facts }, notes: [...pools.notes, ...ini.notes] };
 }
 
@@ -78,7 +80,7 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),
     guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
-    guarded('php-fpm', FPM_FAILED, () => collectFpmWithIni(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt, config.phpFpmPools === undefined), logger),
+    guarded('php-fpm', FPM_FAILED, () => collectFpmWithIni(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt, config.phpFpmPools === undefined, opts.systemdUnitDirs), logger),
     guarded('cron', CRON_FAILED, () => collectCronFacts(cron, salt, opts.tools), logger),
     guarded('cron scripts', PARTS_FAILED, () => collectRunPartsFacts(config.cron?.partsDirs ?? DEFAULT_PARTS_DIRS, salt, { runPartsPaths: opts.runPartsPaths, osReleasePath: opts.osReleasePath }), logger),
     guarded('systemd timers', TIMERS_FAILED, () => collectTimerFacts(config.cron?.timerDirs ?? DEFAULT_TIMER_DIRS, salt), logger),

@@ -22,7 +22,7 @@ const ABSENT = new Set(['ENOENT', 'ENOTDIR']);
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'error';
 
 /** `[Section]` → `Key` → values in order; an empty assignment (`OnCalendar=`) clears the list, as systemd does. */
-type Unit = Map<string, Map<string, string[]>>;
+export type Unit = Map<string, Map<string, string[]>>;
 
 /** systemd unit syntax: sections, `Key=value`, `#`/`;` comments, a trailing `\` continues the line. */
 export function parseUnit(text: string, into: Unit = new Map()): Unit {
@@ -48,7 +48,7 @@ export function parseUnit(text: string, into: Unit = new Map()): Unit {
   return into;
 }
 
-const values = (u: Unit, section: string, key: string) => u.get(section)?.get(key) ?? [];
+export const values = (u: Unit, section: string, key: string) => u.get(section)?.get(key) ?? [];
 
 /** systemd's boolean spellings (parse_boolean); anything else is no boolean. */
 function unitBoolean(v: string): boolean | undefined {
@@ -220,7 +220,7 @@ async function dropIns(dirs: string[], name: string): Promise<{ texts: string[];
 }
 
 /** A unit file with its drop-ins applied; undefined when it is not under `dirs`. */
-async function loadUnit(dirs: string[], name: string): Promise<{ unit: Unit; file: string } | { error: string; file: string } | undefined> {
+export async function loadUnit(dirs: string[], name: string): Promise<{ unit: Unit; file: string } | { error: string; file: string } | undefined> {
   const found = await findUnit(dirs, unitNames(name));
   if (found === undefined || 'error' in found) return found;
   const extra = await dropIns(dirs, name);

@@ -40,7 +40,7 @@ export function fakeBin(t: TestContext, scripts: Record<string, string>): string
 /** A web server from an agent before server blocks were reported. */
 export const NO_VHOSTS = { vhosts: [], vhosts_read: false, vhosts_error: '', vhosts_total: 0, vhosts_site: '' };
 
-export const NO_FPM_INI = { ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '' };
+export const NO_FPM_INI = { ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '', ini_env: '', serving: '', serving_from: '' };
 
 export function mockFacts(agentName: string, patch: Partial<Facts__Output> = {}): Facts__Output {
   return {

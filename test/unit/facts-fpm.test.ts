@@ -136,7 +136,7 @@ test('parity: a pool memory_limit lower on production differs though php.ini is 
   assert.equal(onlyStaging.rows.find((r) => r.key === 'php.fpm.www:date.timezone')?.status, 'missing');
 
   // Production's pool files unreadable: staging's rows are unknown there, and the table says why.
-  const broken = { ...p, php_fpm: { files: [], settings: [], unreadable: [{ file: '/etc/php/8.2/fpm/pool.d', pool: '', name: '', error: 'cannot read: EACCES' }], pools: [], env_read: true, ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '' } };
+  const broken = { ...p, php_fpm: { files: [], settings: [], unreadable: [{ file: '/etc/php/8.2/fpm/pool.d', pool: '', name: '', error: 'cannot read: EACCES' }], pools: [], env_read: true, ini_path: '', ini_scan_dir: '', ini_files: [], ini: {}, ini_default: {}, ini_error: '', ini_env: '', serving: '', serving_from: '' } };
   const u = compareRuntimeFacts(s, broken, names);
   const mem = u.rows.find((r) => r.key === 'php.fpm.www:memory_limit')!;
   assert.deepEqual([mem.production, mem.status, mem.unreadable], ['unknown', 'differs', true]);

@@ -40,7 +40,9 @@ function tree(t: { after: (fn: () => void) => void }, files: Record<string, stri
 /** The php_fpm facts an agent reading `pools` (under `root`) sends. */
 async function fpmFacts(root: string, pools: string): Promise<PhpFpmFacts__Output> {
   const { logger } = capturingLogger();
-  return overTheWire(await collectFacts(testAgentConfig({ phpFpmPools: [join(root, pools)] }), '', logger)).php_fpm!;
+  // The host's own systemd units stay out of it: FPM's unit, if any, is the tree's.
+  const systemdUnitDirs = [join(root, 'etc/systemd/system'), join(root, 'lib/systemd/system')];
+  return overTheWire(await collectFacts(testAgentConfig({ phpFpmPools: [join(root, pools)] }), '', logger, { systemdUnitDirs })).php_fpm!;
 }
 
 function host(name: string, php_fpm: PhpFpmFacts__Output, cliIni: Record<string, string>, defaults: string[] = []): Facts__Output {
@@ -108,6 +110,53 @@ test("Debian: a setting production's pool leaves unset is compared with /etc/php
     ],
   );
 });
+
+test("PHPRC and PHP_INI_SCAN_DIR that FPM's systemd unit sets (drop-ins, EnvironmentFile=) move the php.ini it loads; the row compares that one", async (t) => {
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const files = {
+    'etc/php/8.2/fpm/pool.d/www.conf': BARE_POOL,
+    'etc/php/8.2/fpm/php.ini': 'memory_limit = 512M\ndisplay_errors = Off\n',
+    'etc/php/8.2/fpm/conf.d/10-opcache.ini': 'opcache.enable = 1\n',
+    'srv/site/ini/php.ini': 'memory_limit = 128M\ndisplay_errors = Off\n',
+    'srv/site/php.d/99-site.ini': 'display_errors = On\n',
+    // A pool's env[PHPRC] is the workers' getenv(), not what the master loaded php.ini by.
+    'etc/php/8.2/fpm/pool.d/zz-env.conf': '[www]\nenv[PHPRC] = /nowhere\n',
+  };
+  const root = tree(t, files);
+  // The package's unit; the admin's drop-in and environment file.
+  writeFileSync(join(mkdirp(join(root, 'lib/systemd/system')), 'php8.2-fpm.service'), '[Service]\nType=notify\nExecStart=/usr/sbin/php-fpm8.2 --nodaemonize --fpm-config /etc/php/8.2/fpm/php-fpm.conf\n');
+  writeFileSync(join(mkdirp(join(root, 'etc/systemd/system/php8.2-fpm.service.d')), 'site.conf'), `[Service]\nEnvironment=PHP_INI_SCAN_DIR=:${join(root, 'srv/site/php.d')} OTHER=x\nEnvironmentFile=-${join(root, 'etc/default/php-fpm')}\n`);
+  writeFileSync(join(mkdirp(join(root, 'etc/default')), 'php-fpm'), `# site php.ini\nPHPRC="${join(root, 'srv/site/ini')}"\nAPP_KEY=never-read\n`);
+  const production = await fpmFacts(root, 'etc/php/8.2/fpm/pool.d/*.conf');
+  assert.equal(production.ini_path, join(root, 'srv/site/ini/php.ini'));
+  assert.equal(production.ini_scan_dir, `${join(root, 'etc/php/8.2/fpm/conf.d')}:${join(root, 'srv/site/php.d')}`);
+  assert.deepEqual(production.ini_files, [join(root, 'srv/site/ini/php.ini'), join(root, 'etc/php/8.2/fpm/conf.d/10-opcache.ini'), join(root, 'srv/site/php.d/99-site.ini')]);
+  assert.equal(production.ini_env, `PHP_INI_SCAN_DIR=:${join(root, 'srv/site/php.d')} PHPRC=${join(root, 'srv/site/ini')} (php8.2-fpm.service)`);
+  assert.ok(!JSON.stringify(production).includes('never-read'));
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', production, { memory_limit: '512M' }), names);
+  assert.deepEqual(
+    ['memory_limit', 'display_errors'].map((n) => [row(table, `php.fpm.www:${n}`).production, row(table, `php.fpm.www:${n}`).status]),
+    [
+      ['128M (fpm php.ini)', 'differs'],
+      ['on (fpm php.ini)', 'differs'],
+    ],
+  );
+
+  // An empty PHP_INI_SCAN_DIR scans nothing; PHPRC naming a file loads that file.
+  writeFileSync(join(root, 'etc/systemd/system/php8.2-fpm.service.d/site.conf'), `[Service]\nEnvironment=PHP_INI_SCAN_DIR= PHPRC=${join(root, 'srv/site/php.d/99-site.ini')}\n`);
+  const bare = await fpmFacts(root, 'etc/php/8.2/fpm/pool.d/*.conf');
+  assert.deepEqual([bare.ini_path, bare.ini_scan_dir, bare.ini_files], [join(root, 'srv/site/php.d/99-site.ini'), '', [join(root, 'srv/site/php.d/99-site.ini')]]);
+
+  // A unit the agent cannot read leaves the php.ini unknown, saying why.
+  writeFileSync(join(root, 'etc/systemd/system/php8.2-fpm.service.d/site.conf'), Buffer.alloc(1024 * 1024 + 1, 0x20));
+  const unread = await fpmFacts(root, 'etc/php/8.2/fpm/pool.d/*.conf');
+  assert.match(unread.ini_error, /over the 1048576-byte limit.* — PHPRC and PHP_INI_SCAN_DIR there decide which php\.ini FPM loads/);
+});
+
+function mkdirp(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 test("RHEL (/etc/php.ini + /etc/php.d) and Docker (/usr/local/etc/php/conf.d, no php.ini) layouts are found from the pool files' paths", async (t) => {
   const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');

@@ -15,6 +15,9 @@ export interface PhpFpmFacts {
   'ini'?: ({[key: string]: string});
   'ini_default'?: ({[key: string]: string});
   'ini_error'?: (string);
+  'ini_env'?: (string);
+  'serving'?: (string);
+  'serving_from'?: (string);
 }
 
 export interface PhpFpmFacts__Output {
@@ -29,4 +32,7 @@ export interface PhpFpmFacts__Output {
   'ini': ({[key: string]: string});
   'ini_default': ({[key: string]: string});
   'ini_error': (string);
+  'ini_env': (string);
+  'serving': (string);
+  'serving_from': (string);
 }
