@@ -10,6 +10,8 @@ import { collectOsFacts } from './os.js';
 import { collectDatabaseFacts } from './database.js';
 import { collectPhpFacts } from './php.js';
 import { collectWebServerFacts } from './webserver.js';
+import type { WebServerFacts } from '../../shared/proto-gen/switchyard/v1/WebServerFacts.js';
+import type { FastcgiPass } from './nginx-vhosts.js';
 import { collectEnvFacts, requireEnvSalt, type EnvFacts } from './env.js';
 import { collectTlsFacts, TLS_TIMEOUT_MS } from './tls.js';
 import { collectDiskFacts } from './disk.js';
@@ -57,9 +59,10 @@ async function guarded<T>(source: string, fallback: T, run: () => Promise<Collec
 }
 
 /** The pools, and the php.ini of the FPM install their files belong to. */
-async function collectFpmWithIni(patterns: string[], salt: string, defaults: boolean, unitDirs: string[] | undefined): Promise<Collected<PhpFpmFacts>> {
-  const pools = await collectFpmFacts(patterns, salt, { absentIsEmpty: defaults });
-  const ini = await collectFpmIni(pools.facts.files ?? [], unitDirs);
+async function collectFpmWithIni(patterns: string[], salt: string, defaults: boolean, unitDirs: string[] | undefined, web: Promise<Collected<WebServerFacts[]> & { fastcgi?: FastcgiPass }>): Promise<Collected<PhpFpmFacts>> {
+  const pools = await collectFpmFacts(patterns, salt, { absentIsEmpty: defaults, fastcgi: (await web).fastcgi });
+  // With two installs read, the one serving the site's php.ini.
+  const ini = await collectFpmIni(pools.servingFiles ?? pools.facts.files ?? [], unitDirs);
   return { facts: { ...pools.facts, ...ini.facts }, notes: [...pools.notes, ...ini.notes] };
 }
 
@@ -71,16 +74,18 @@ export async function collectFacts(config: AgentConfig, salt: string, logger: Lo
   if (config.envFiles.length > 0) requireEnvSalt(salt);
   const started = Date.now();
   const cron = { files: config.cron?.files ?? DEFAULT_CRON_FILES, users: config.cron?.users ?? [], spoolDirs: config.cron?.spoolDirs ?? DEFAULT_CRON_SPOOL };
+  // PHP-FPM's collector waits for nginx's: where it passes the site's PHP tells which FPM install serves it.
+  const webServers: Promise<Collected<WebServerFacts[]> & { fastcgi?: FastcgiPass }> = guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools, salt, opts.site), logger);
   const [os, database, php, web, env, tls, disks, locale, fpm, jobs, parts, timers] = await Promise.all([
     guarded('os', null, () => collectOsFacts(opts.osReleasePath), logger),
     guarded('database', { configured: config.database !== undefined, reachable: false }, () => collectDatabaseFacts(config.database, logger), logger),
     guarded('php', { present: false }, () => collectPhpFacts(config.binaries.php, opts.tools), logger),
-    guarded('web servers', [], () => collectWebServerFacts(config.binaries, opts.tools, salt, opts.site), logger),
+    webServers,
     guarded('env', NO_ENV, () => (config.envFiles.length === 0 ? Promise.resolve({ facts: NO_ENV, notes: [] }) : collectEnvFacts(config.envFiles, salt)), logger),
     guarded('tls', [], () => collectTlsFacts(config.tlsHosts, opts.tlsTimeoutMs ?? TLS_TIMEOUT_MS), logger),
     guarded('disk', [], () => collectDiskFacts(config.assets), logger),
     guarded('locale', { error: 'locale collector failed' }, () => collectLocaleFacts(opts.tools, opts.localeEnv), logger),
-    guarded('php-fpm', FPM_FAILED, () => collectFpmWithIni(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt, config.phpFpmPools === undefined, opts.systemdUnitDirs), logger),
+    guarded('php-fpm', FPM_FAILED, () => collectFpmWithIni(config.phpFpmPools ?? DEFAULT_FPM_POOLS, salt, config.phpFpmPools === undefined, opts.systemdUnitDirs, webServers), logger),
     guarded('cron', CRON_FAILED, () => collectCronFacts(cron, salt, opts.tools), logger),
     guarded('cron scripts', PARTS_FAILED, () => collectRunPartsFacts(config.cron?.partsDirs ?? DEFAULT_PARTS_DIRS, salt, { runPartsPaths: opts.runPartsPaths, osReleasePath: opts.osReleasePath }), logger),
     guarded('systemd timers', TIMERS_FAILED, () => collectTimerFacts(config.cron?.timerDirs ?? DEFAULT_TIMER_DIRS, salt), logger),

@@ -20,12 +20,14 @@ export type FpmEntry =
   | { line: number; kind: 'section'; name: string }
   | { line: number; kind: 'value'; directive: string; name: string; raw: string }
   | { line: number; kind: 'env'; name: string; raw: string }
-  | { line: number; kind: 'include'; pattern: string };
+  | { line: number; kind: 'include'; pattern: string }
+  | { line: number; kind: 'listen'; address: string };
 
 // FPM matches these names case-sensitively (strcmp in fpm_conf.c).
 const DIRECTIVE = /^(php_admin_value|php_value|php_admin_flag|php_flag)\s*\[\s*([^\]]*?)\s*\]\s*=\s*(.*)$/;
 const ENV = /^env\s*\[\s*([^\]]*?)\s*\]\s*=\s*(.*)$/;
 const INCLUDE = /^include\s*=\s*(.*)$/;
+const LISTEN = /^listen\s*=\s*(.*)$/;
 const SECTION = /^\[([^\]]*)\]\s*(?:;.*)?$/;
 
 /** An ini value: quotes removed; unquoted, up to a `;` comment. */
@@ -39,7 +41,7 @@ export function iniValue(raw: string): string {
   return (comment < 0 ? raw : raw.slice(0, comment)).trim();
 }
 
-/** The entries of one file; everything else (pm.*, listen, user, comments) is left out. */
+/** The entries of one file; everything else (pm.*, user, comments) is left out. */
 export function scanFpmText(text: string): FpmEntry[] {
   const out: FpmEntry[] = [];
   text.replace(/\r\n?/g, '\n').split('\n').forEach((l, i) => {
@@ -53,7 +55,9 @@ export function scanFpmText(text: string): FpmEntry[] {
     const env = ENV.exec(t);
     if (env) return void out.push({ line, kind: 'env', name: env[1]!, raw: env[2]! });
     const inc = INCLUDE.exec(t);
-    if (inc) out.push({ line, kind: 'include', pattern: iniValue(inc[1]!) });
+    if (inc) return void out.push({ line, kind: 'include', pattern: iniValue(inc[1]!) });
+    const listen = LISTEN.exec(t);
+    if (listen) out.push({ line, kind: 'listen', address: iniValue(listen[1]!) });
   });
   return out;
 }
@@ -68,6 +72,8 @@ export interface FpmSink {
   /** Every pool section seen, settings or not, in first-seen order. */
   pools: string[];
   notes: string[];
+  /** Each `[pool]` section and `listen =` line with the file it is in, in reading order. */
+  sections?: Array<{ pool: string; file: string; listen?: string }>;
 }
 
 /**
@@ -78,6 +84,12 @@ export function applyFpmEntry(e: Exclude<FpmEntry, { kind: 'include' }>, state: 
   if (e.kind === 'section') {
     state.pool = e.name === 'global' || e.name === '' ? undefined : e.name;
     if (state.pool !== undefined && !sink.pools.includes(state.pool)) sink.pools.push(state.pool);
+    if (state.pool !== undefined) sink.sections?.push({ pool: state.pool, file });
+    return;
+  }
+  if (e.kind === 'listen') {
+    // FPM replaces $pool in any value with the pool's name.
+    if (state.pool !== undefined) sink.sections?.push({ pool: state.pool, file, listen: e.address.replaceAll('$pool', state.pool) });
     return;
   }
   const kind = e.kind === 'env' ? 'env' : e.directive;

@@ -13,6 +13,8 @@ import { envDigest } from './env.js';
 import { applyFpmEntry, mergeFpmLines, scanFpmText, type FpmEntry, type FpmLine, type FpmReadState, type FpmSink } from './fpm-parse.js';
 import { expandGlob } from './glob.js';
 import { readSmallFile } from './small-file.js';
+import { servingInstall, type PoolListen } from './fpm-serving.js';
+import type { FastcgiPass } from './nginx-vhosts.js';
 
 export { mergeFpmLines, parseFpmPoolFile, type FpmLine } from './fpm-parse.js';
 
@@ -51,6 +53,7 @@ export const FPM_MAX_FILES = 1000;
 const INCLUDE_SKIPPED = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 interface Walk extends FpmSink {
+  sections: NonNullable<FpmSink['sections']>;
   files: string[];
   unreadable: FpmPoolUnreadable[];
   /** Each file read, by the install (group) it was first reached through. */
@@ -156,6 +159,8 @@ function toSetting(l: FpmLine, salt: string): FpmPoolSetting | FpmPoolUnreadable
 export interface FpmCollectOptions {
   /** A literal path in `patterns` that is not there is no error (the defaults: another layout's files). */
   absentIsEmpty?: boolean;
+  /** Where nginx passes the site's PHP: with two installs read, it tells the one serving the site. */
+  fastcgi?: FastcgiPass;
 }
 
 /**
@@ -164,8 +169,8 @@ export interface FpmCollectOptions {
  * different directories) is unknown: which one serves the site is not in the files, and the
  * agent config can say.
  */
-export async function collectFpmFacts(patterns: string[], salt: string, opts: FpmCollectOptions = {}): Promise<Collected<PhpFpmFacts>> {
-  const w: Walk = { files: [], lines: [], pools: [], notes: [], unreadable: [], groupOf: new Map(), parent: new Map() };
+export async function collectFpmFacts(patterns: string[], salt: string, opts: FpmCollectOptions = {}): Promise<Collected<PhpFpmFacts> & { servingFiles?: string[] }> {
+  const w: Walk = { files: [], lines: [], pools: [], notes: [], unreadable: [], groupOf: new Map(), parent: new Map(), sections: [] };
   for (const pattern of patterns) {
     const found = await expandGlob(pattern);
     for (const e of found.errors) {
@@ -175,20 +180,40 @@ export async function collectFpmFacts(patterns: string[], salt: string, opts: Fp
     // Each configured file starts outside any pool, as FPM's main file does.
     for (const f of found.files) if (!w.groupOf.has(f)) await readFpmFile(f, [], dirname(f), { pool: undefined }, w);
   }
+  const installOf = (file: string) => findGroup(w, w.groupOf.get(file)!);
+  const sections = w.sections ?? [];
+  const installs = [...new Set(sections.map((x) => installOf(x.file)))];
+  let serving: string | undefined;
+  let servingFrom = '';
+  if (installs.length > 1) {
+    // A pool's listen is its last line, wherever it was read.
+    const listens = new Map<string, PoolListen>();
+    for (const x of sections) if (x.listen !== undefined) listens.set(`${installOf(x.file)}\0${x.pool}`, { install: installOf(x.file), pool: x.pool, listen: x.listen, file: x.file });
+    const told = servingInstall(installs, [...listens.values()], opts.fastcgi);
+    if ('install' in told) {
+      serving = told.install;
+      servingFrom = told.how;
+    } else servingFrom = `unknown: ${told.why}`;
+  }
+  // The serving install's pools alone are the site's; another install's are no part of it.
+  const lines = serving === undefined ? w.lines : w.lines.filter((l) => installOf(l.file) === serving);
+  const pools = serving === undefined ? w.pools : w.pools.filter((p) => sections.some((x) => x.pool === p && installOf(x.file) === serving));
   const groupsOf = new Map<string, Set<string>>();
-  for (const l of w.lines) groupsOf.set(l.pool, (groupsOf.get(l.pool) ?? new Set()).add(findGroup(w, w.groupOf.get(l.file)!)));
+  for (const l of lines) groupsOf.set(l.pool, (groupsOf.get(l.pool) ?? new Set()).add(installOf(l.file)));
   for (const [pool, groups] of groupsOf) {
     if (groups.size > 1) {
-      w.unreadable.push({ file: '', pool, name: '', error: `defined in ${[...groups].join(' and ')} (two PHP-FPM installs?) — set phpFpmPools in the agent config to the pool files of the one serving the site` });
+      const why = servingFrom === '' ? '' : ` — which one serves the site is ${servingFrom}`;
+      w.unreadable.push({ file: '', pool, name: '', error: `defined in ${[...groups].join(' and ')} (two PHP-FPM installs?)${why} — set phpFpmPools in the agent config to the pool files of the one serving the site` });
     }
   }
   const settings: FpmPoolSetting[] = [];
-  for (const l of mergeFpmLines(w.lines.filter((l) => groupsOf.get(l.pool)!.size === 1))) {
+  for (const l of mergeFpmLines(lines.filter((l) => groupsOf.get(l.pool)!.size === 1))) {
     const s = toSetting(l, salt);
     if ('error' in s) w.unreadable.push(s);
     else settings.push(s);
   }
   const notes = [...w.notes];
   for (const u of w.unreadable) notes.push(`php-fpm: ${u.pool === '' ? u.file : `pool ${u.pool}${u.name === '' ? '' : ` ${u.name}`}`}: ${u.error}`);
-  return { facts: { files: w.files, settings, unreadable: w.unreadable, pools: w.pools, env_read: true }, notes };
+  const facts: PhpFpmFacts = { files: w.files, settings, unreadable: w.unreadable, pools, env_read: true, serving: serving ?? '', serving_from: servingFrom };
+  return serving === undefined ? { facts, notes } : { facts, notes, servingFiles: w.files.filter((f) => installOf(f) === serving) };
 }

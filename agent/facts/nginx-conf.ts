@@ -134,8 +134,21 @@ const MAX_INCLUDE_DEPTH = 16;
  * from the main file's directory, glob matches in name order as nginx sorts them.
  */
 export function serverBlocks(dump: string): ServerBlock[] {
+  return parseDump(dump).servers;
+}
+
+/**
+ * `upstream NAME { server ADDRESS …; }` blocks of the dump's http{}: each name's server addresses
+ * (a `fastcgi_pass NAME` goes to one of them).
+ */
+export function upstreamServers(dump: string): Map<string, string[]> {
+  return parseDump(dump).upstreams;
+}
+
+function parseDump(dump: string): { servers: ServerBlock[]; upstreams: Map<string, string[]> } {
   const files = splitDump(dump);
-  if (files.length === 0) return [];
+  const upstreams = new Map<string, string[]>();
+  if (files.length === 0) return { servers: [], upstreams };
   const parsed = new Map(files.map((f) => [f.path, parseConf(f.text, f.path)]));
   const prefix = dirname(files[0]!.path);
   const expand = (directives: ConfDirective[], depth: number): ConfDirective[] =>
@@ -156,8 +169,11 @@ export function serverBlocks(dump: string): ServerBlock[] {
       // `server` inside `upstream` is a backend line, never a block; stream{} servers are not sites.
       if (d.name === 'server') servers.push({ file: d.file, line: d.line, directives: d.children });
       else if (d.name === 'http') walk(d.children);
+      else if (d.name === 'upstream' && d.args.length === 1) {
+        upstreams.set(d.args[0]!, d.children.filter((c) => c.name === 'server' && c.children === undefined && c.args.length > 0).map((c) => c.args[0]!));
+      }
     }
   };
   walk(root);
-  return servers;
+  return { servers, upstreams };
 }

@@ -8,7 +8,7 @@ import type { VhostDirective } from '../../shared/proto-gen/switchyard/v1/VhostD
 import { envDigest } from './env.js';
 import { errorMessage } from './exec.js';
 import { matchSite, type SiteQuery } from '../../shared/nginx-site.js';
-import { serverBlocks, splitDump, type ConfDirective } from './nginx-conf.js';
+import { serverBlocks, splitDump, upstreamServers, type ConfDirective } from './nginx-conf.js';
 import { readSmallFile } from './small-file.js';
 
 /** Directives named by their first argument: one row per header or parameter. */
@@ -100,4 +100,36 @@ export async function siteVhostFacts(dump: string, salt: string, site?: SiteQuer
     hosts.push({ server_names: b.server_names, listen: b.listen, file: b.file, line: b.line, directives });
   }
   return { vhosts: hosts, total: blocks.length };
+}
+
+/** Where nginx passes the site's PHP: the addresses, upstream names resolved; or why that is not known. */
+export type FastcgiPass = { site: string; targets: string[] } | { why: string };
+
+function fastcgiPasses(directives: ConfDirective[]): string[] {
+  return directives.flatMap((d) => (d.children !== undefined ? fastcgiPasses(d.children) : d.name === 'fastcgi_pass' && d.args.length > 0 ? [d.args[0]!] : []));
+}
+
+/**
+ * The fastcgi_pass addresses of the server blocks nginx answers `site` with (every location's),
+ * an upstream's name replaced by its servers' addresses, so PHP-FPM facts can tell which install's
+ * pool serves the site.
+ */
+export function siteFastcgiTargets(dump: string, site: SiteQuery): FastcgiPass {
+  const blocks = serverBlocks(dump).map((block) => {
+    const top = (name: string) => block.directives.filter((d) => d.name === name && d.children === undefined);
+    return { block, server_names: top('server_name').flatMap((d) => d.args), listen: top('listen').map((d) => d.args.join(' ')), file: block.file, line: block.line };
+  });
+  const match = matchSite(blocks, site);
+  if ('why' in match) return { why: match.why };
+  const serving = [...new Set(match.ports.flatMap((p) => (p.index === undefined ? [] : [p.index])))];
+  if (serving.length === 0) return { why: `no nginx server block answers ${site.host}` };
+  const upstreams = upstreamServers(dump);
+  const targets = new Set<string>();
+  for (const i of serving) {
+    for (const pass of fastcgiPasses(blocks[i]!.block.directives)) {
+      if (pass.includes('$')) return { why: `fastcgi_pass ${pass} in ${blocks[i]!.file}:${blocks[i]!.line} is chosen at request time` };
+      for (const t of upstreams.get(pass) ?? [pass]) targets.add(t);
+    }
+  }
+  return { site: site.host, targets: [...targets] };
 }

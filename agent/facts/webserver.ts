@@ -5,7 +5,7 @@ import type { WebServerFacts } from '../../shared/proto-gen/switchyard/v1/WebSer
 import type { Collected } from './collected.js';
 import { errorMessage, findOnPath, runTool, type ToolEnv } from './exec.js';
 import type { SiteQuery } from '../../shared/nginx-site.js';
-import { siteVhostFacts } from './nginx-vhosts.js';
+import { siteFastcgiTargets, siteVhostFacts, type FastcgiPass } from './nginx-vhosts.js';
 
 /** Version and modules from `nginx -V` (which writes to stderr). */
 export function parseNginxV(output: string): { version: string; modules: string[] } {
@@ -36,16 +36,19 @@ export function parseApacheModules(output: string): string[] {
   return [...new Set(names)].sort();
 }
 
-async function nginx(binary: string, env: ToolEnv, salt: string, site: SiteQuery | undefined): Promise<Collected<WebServerFacts | undefined>> {
+/** What a collector of web servers found, plus where nginx passes the site's PHP (for PHP-FPM's facts, never sent). */
+export type WebServersCollected = Collected<WebServerFacts[]> & { fastcgi: FastcgiPass };
+
+async function nginx(binary: string, env: ToolEnv, salt: string, site: SiteQuery | undefined): Promise<Collected<WebServerFacts | undefined> & { fastcgi: FastcgiPass }> {
   const found = await findOnPath(binary, env);
-  if (found === undefined) return { facts: undefined, notes: [`nginx: ${binary} not found on this host`] };
+  if (found === undefined) return { facts: undefined, notes: [`nginx: ${binary} not found on this host`], fastcgi: { why: `nginx (${binary}) is not on this host` } };
   let facts: WebServerFacts;
   try {
     const out = await runTool(found, ['-V'], env);
     facts = { kind: 'nginx', binary: found, ...parseNginxV(`${out.stderr}\n${out.stdout}`) };
   } catch (err) {
     const message = errorMessage(err);
-    return { facts: { kind: 'nginx', binary: found, error: message }, notes: [`nginx: ${message}`] };
+    return { facts: { kind: 'nginx', binary: found, error: message }, notes: [`nginx: ${message}`], fastcgi: { why: `nginx: ${message}` } };
   }
   // -T tests the configuration as the running server would load it, then prints every file it
   // read (runTool caps its time and output). It needs what nginx needs: certificate keys root
@@ -53,10 +56,11 @@ async function nginx(binary: string, env: ToolEnv, salt: string, site: SiteQuery
   try {
     const out = await runTool(found, ['-T'], env);
     const { vhosts, total } = await siteVhostFacts(out.stdout, salt, site);
-    return { facts: { ...facts, vhosts, vhosts_read: true, vhosts_total: total, vhosts_site: site?.host ?? '' }, notes: [] };
+    const fastcgi = site === undefined ? { why: 'the request named no site' } : siteFastcgiTargets(out.stdout, site);
+    return { facts: { ...facts, vhosts, vhosts_read: true, vhosts_total: total, vhosts_site: site?.host ?? '' }, notes: [], fastcgi };
   } catch (err) {
     const message = errorMessage(err);
-    return { facts: { ...facts, vhosts_read: false, vhosts_error: message }, notes: [`nginx: server blocks unknown: ${message}`] };
+    return { facts: { ...facts, vhosts_read: false, vhosts_error: message }, notes: [`nginx: server blocks unknown: ${message}`], fastcgi: { why: `nginx's server blocks are unknown: ${message}` } };
   }
 }
 
@@ -88,10 +92,11 @@ async function apache(binary: string, env: ToolEnv): Promise<Collected<WebServer
  * `salt` keys the digests of vhost values that may hold secrets (as env values'); with `site`,
  * only that site's nginx server blocks are sent.
  */
-export async function collectWebServerFacts(binaries: { nginx: string; apache: string }, env: ToolEnv = {}, salt = '', site?: SiteQuery): Promise<Collected<WebServerFacts[]>> {
+export async function collectWebServerFacts(binaries: { nginx: string; apache: string }, env: ToolEnv = {}, salt = '', site?: SiteQuery): Promise<WebServersCollected> {
   const found = await Promise.all([nginx(binaries.nginx, env, salt, site), apache(binaries.apache, env)]);
   return {
     facts: found.flatMap((c) => (c.facts === undefined ? [] : [c.facts])),
     notes: found.flatMap((c) => c.notes),
+    fastcgi: found[0].fastcgi,
   };
 }

@@ -399,6 +399,9 @@ function flattenFpm(f: Facts__Output, flat: Flat, unreadable: Unreadable[]): voi
     else if (u.name === '') unreadable.push({ prefix: `php.fpm.${u.pool}:`, what: `php-fpm pool ${u.pool}`, error: u.error });
     else unreadable.push({ prefix: `php.fpm.${u.pool}:${u.name}`, what: `php-fpm pool ${u.pool} setting ${u.name}${u.file === '' ? '' : ` (${u.file})`}`, error: u.error });
   }
+  // Two installs side by side: which one's pools and php.ini these rows are, or why none could be told.
+  // Informational: the install paths differ with any PHP upgrade; the rows it chose are what is judged.
+  if (fpm.serving_from) put(flat, 'php.fpm.serving', 'php', `${fpm.serving || 'unknown'} (${fpm.serving_from.replace(/^unknown: /, '')})`, { informational: true });
   for (const st of fpm.settings) {
     const key = st.env ? `php.fpm.${st.pool}:env[${st.name}]` : `php.fpm.${st.pool}:${st.name}`;
     if (st.digest !== '') {

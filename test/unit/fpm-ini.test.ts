@@ -15,7 +15,7 @@ import { compareRuntimeFacts } from '../../controller/parity/runtime.js';
 import type { ParityTable } from '../../shared/parity.js';
 import type { Facts__Output } from '../../shared/proto-gen/switchyard/v1/Facts.js';
 import type { PhpFpmFacts__Output } from '../../shared/proto-gen/switchyard/v1/PhpFpmFacts.js';
-import { capturingLogger, mockFacts, overTheWire, testAgentConfig } from '../helpers/facts.js';
+import { capturingLogger, fakeBin, mockFacts, overTheWire, testAgentConfig } from '../helpers/facts.js';
 
 const names = { stagingName: 'staging-1', productionName: 'prod-1' };
 const WANTED = new Set(['memory_limit', 'display_errors', 'error_reporting', 'date.timezone', 'disable_functions', 'opcache.jit', 'short_open_tag']);
@@ -254,6 +254,80 @@ test("two FPM installs' pool files read: FPM's php.ini is unknown, said once; no
   const elsewhere = await fpmFacts(tree(t, { 'srv/pools/www.conf': BARE_POOL }), 'srv/pools/*.conf');
   assert.equal(elsewhere.ini_path, '');
   assert.equal(row(compareRuntimeFacts(host('s', staging, {}), host('p', elsewhere, { memory_limit: '512M' }), names), 'php.fpm.www:memory_limit').production, '512M (CLI php.ini)');
+});
+
+/** nginx -T of a host serving www.example.com: `pass` is its fastcgi_pass, through an upstream when `upstream`. */
+function nginxDump(pass: string, upstream = false): string {
+  return [
+    '# configuration file /etc/nginx/nginx.conf:',
+    'events {}',
+    'http {',
+    upstream ? `  upstream php { server ${pass}; }` : '',
+    '  include /etc/nginx/sites-enabled/*;',
+    '}',
+    '# configuration file /etc/nginx/sites-enabled/site:',
+    'server {',
+    '  listen 443 ssl;',
+    '  server_name www.example.com;',
+    `  location ~ \\.php$ { include snippets/fastcgi-php.conf; fastcgi_pass ${upstream ? 'php' : pass}; }`,
+    '}',
+    '# configuration file /etc/nginx/sites-enabled/other:',
+    'server {',
+    '  listen 443 ssl;',
+    '  server_name other.example.com;',
+    '  location ~ \\.php$ { fastcgi_pass unix:/run/php/php8.1-fpm.sock; }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** php_fpm facts of an agent asked for www.example.com on a host whose nginx -T prints `dump`. */
+async function servedFacts(t: Parameters<typeof fakeBin>[0], root: string, dump: string, site = true): Promise<PhpFpmFacts__Output> {
+  const path = fakeBin(t, { nginx: `if [ "$1" = -V ]; then echo 'nginx version: nginx/1.22.1' >&2; else /bin/cat <<'EOF'\n${dump}EOF\nfi` });
+  const opts = { tools: { path }, systemdUnitDirs: [join(root, 'etc/systemd/system')], ...(site ? { site: { host: 'www.example.com', address: '', ports: ['443'] } } : {}) };
+  return overTheWire(await collectFacts(testAgentConfig({ phpFpmPools: [join(root, 'etc/php/*/fpm/pool.d/*.conf')], binaries: { php: 'no-php-here', nginx: 'nginx', apache: 'no-apache-here' } }), '', capturingLogger().logger, opts)).php_fpm!;
+}
+
+test("two FPM installs side by side: the one whose pool listens where nginx's fastcgi_pass for the site points serves it — its pools and php.ini are compared; when that cannot be told, the row says why", async (t) => {
+  const staging = await fpmFacts(tree(t, { 'etc/php/8.2/fpm/pool.d/www.conf': SITE_POOL }), 'etc/php/8.2/fpm/pool.d/*.conf');
+  const root = tree(t, {
+    // The old install, left enabled, listed first.
+    'etc/php/8.1/fpm/pool.d/www.conf': '[www]\nlisten = /run/php/php8.1-fpm.sock\nphp_admin_value[memory_limit] = 64M\n',
+    'etc/php/8.1/fpm/php.ini': 'memory_limit = 64M\ndisplay_errors = On\n',
+    'etc/php/8.2/fpm/pool.d/www.conf': '[www]\nlisten = /var/run/php/php$pool-8.2.sock\nphp_admin_value[memory_limit] = 512M\n',
+    'etc/php/8.2/fpm/php.ini': 'memory_limit = 128M\ndisplay_errors = Off\n',
+  });
+  const served = await servedFacts(t, root, nginxDump('unix:/run/php/phpwww-8.2.sock'));
+  assert.equal(served.serving, join(root, 'etc/php/8.2/fpm/pool.d'));
+  assert.equal(served.serving_from, `nginx passes www.example.com's PHP to unix:/run/php/phpwww-8.2.sock: pool www (listen = /var/run/php/phpwww-8.2.sock, ${join(root, 'etc/php/8.2/fpm/pool.d/www.conf')})`);
+  assert.deepEqual([served.ini_path, served.ini_error, served.unreadable], [join(root, 'etc/php/8.2/fpm/php.ini'), '', []]);
+  const table = compareRuntimeFacts(host('s', staging, {}), host('p', served, {}), names);
+  assert.deepEqual(
+    ['memory_limit', 'display_errors'].map((n) => [row(table, `php.fpm.www:${n}`).production, row(table, `php.fpm.www:${n}`).status]),
+    [
+      ['512M', 'equal'],
+      ['off (fpm php.ini)', 'equal'],
+    ],
+  );
+  assert.deepEqual([row(table, 'php.fpm.serving').production, row(table, 'php.fpm.serving').status], [`${join(root, 'etc/php/8.2/fpm/pool.d')} (${served.serving_from})`, 'allowed']);
+
+  // Through an upstream, on TCP: 127.0.0.1:9000 reaches a pool listening on every address at 9000.
+  writeFileSync(join(root, 'etc/php/8.1/fpm/pool.d/www.conf'), '[www]\nlisten = 9000\nphp_admin_value[memory_limit] = 64M\n');
+  const tcp = await servedFacts(t, root, nginxDump('127.0.0.1:9000', true));
+  assert.deepEqual([tcp.serving, tcp.ini_path], [join(root, 'etc/php/8.1/fpm/pool.d'), join(root, 'etc/php/8.1/fpm/php.ini')]);
+
+  // No pool listens where nginx passes: unknown, the row saying why.
+  const none = await servedFacts(t, root, nginxDump('unix:/run/php/php8.3-fpm.sock'));
+  assert.equal(none.serving, '');
+  assert.match(none.serving_from, /^unknown: PHP-FPM installs .*8\.1.* and .*8\.2.*, and nginx passes www\.example\.com's PHP to unix:\/run\/php\/php8\.3-fpm\.sock, where none of their pools listens$/);
+  assert.ok(none.unreadable.some((u) => u.pool === 'www' && /which one serves the site is unknown: .*none of their pools listens — set phpFpmPools/.test(u.error)), JSON.stringify(none.unreadable));
+  const unknown = compareRuntimeFacts(host('s', staging, {}), host('p', none, {}), names);
+  assert.deepEqual([row(unknown, 'php.fpm.www:memory_limit').production, row(unknown, 'php.fpm.www:memory_limit').unreadable], ['unknown', true]);
+  assert.match(row(unknown, 'php.fpm.serving').production!, /^unknown \(PHP-FPM installs/);
+
+  // Asked for no site (GET /v1/agents/:name/facts): which install serves is not told.
+  const noSite = await servedFacts(t, root, nginxDump('unix:/run/php/phpwww-8.2.sock'), false);
+  assert.match(noSite.serving_from, /where nginx passes the site's PHP is not known: the request named no site$/);
 });
 
 test("an FPM php.ini that cannot be read makes the fallback unknown rather than the CLI's value", async (t) => {
