@@ -2,7 +2,7 @@
 // plaintext), always serves grpc.health.v1, plus the feature services it is given.
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError } from '../shared/errors.js';
-import { joinHostPort } from '../shared/grpc/address.js';
+import { joinHostPort, normalizeHost } from '../shared/grpc/address.js';
 import { serverCredentials } from '../shared/grpc/credentials.js';
 import type { Logger } from '../shared/logger.js';
 import type { AgentConfig } from './config.js';
@@ -73,14 +73,16 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
   const services = [new HealthService(() => server.serviceNames), ...opts.services];
   for (const s of services) s.addToServer(server);
 
+  // Plaintext binds the loopback host as the check read it (plaintextAddress says why).
+  const host = config.insecure ? normalizeHost(config.listen.host) : config.listen.host;
   let port: number;
   try {
-    port = await bind(server, joinHostPort(config.listen.host, config.listen.port ?? DEFAULT_AGENT_PORT), creds);
+    port = await bind(server, joinHostPort(host, config.listen.port ?? DEFAULT_AGENT_PORT), creds);
   } catch (err) {
     server.forceShutdown();
-    throw new SwitchyardError('SY_CONFIG_INVALID', `listen: cannot bind ${joinHostPort(config.listen.host, config.listen.port ?? DEFAULT_AGENT_PORT)}: ${(err as Error).message}`, { field: 'listen', cause: err });
+    throw new SwitchyardError('SY_CONFIG_INVALID', `listen: cannot bind ${joinHostPort(host, config.listen.port ?? DEFAULT_AGENT_PORT)}: ${(err as Error).message}`, { field: 'listen', cause: err });
   }
-  const address = joinHostPort(config.listen.host, port);
+  const address = joinHostPort(host, port);
   log.info({ address, tls: !config.insecure, services: [...server.serviceNames] }, 'agent gRPC server listening');
 
   let closing: Promise<void> | undefined;

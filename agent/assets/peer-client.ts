@@ -1,7 +1,7 @@
 // The production agent's client to the staging agent: mutual TLS with the agent's own
 // certificate when it has one; plaintext only towards a loopback address (tests, the demo).
 import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
-import { splitHostPort } from '../../shared/grpc/address.js';
+import { plaintextAddress, splitHostPort } from '../../shared/grpc/address.js';
 import { acceptLargeFrames } from '../../shared/grpc/large-frames.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { ProtoGrpcType as AssetsProto } from '../../shared/proto-gen/assets.js';
@@ -17,7 +17,8 @@ export function connectAssetsPeer(address: string, transport: PeerTransport, ser
   const creds = channelCredentials({ tls: transport.tls, insecure: transport.tls === undefined, targetHost: host, hostField: 'peer_address' });
   const proto = loadProto<AssetsProto>();
   acceptLargeFrames();
-  return new proto.switchyard.v1.Assets(address, creds, {
+  const dial = transport.tls === undefined ? plaintextAddress(address, 'peer_address') : address;
+  return new proto.switchyard.v1.Assets(dial, creds, {
     ...channelOptions(serverName),
     // A listing batch of a huge file carries its chunk list; chunks themselves are 256 KiB.
     'grpc.max_receive_message_length': 64 * 1024 * 1024,

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { acceptLargeFrames } from '../../shared/grpc/large-frames.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
-import { splitHostPort } from '../../shared/grpc/address.js';
+import { plaintextAddress, splitHostPort } from '../../shared/grpc/address.js';
 import { fromGrpcError, SwitchyardError } from '../../shared/errors.js';
 import type { ProtoGrpcType as DatabaseProto } from '../../shared/proto-gen/database.js';
 import type { DatabaseClient } from '../../shared/proto-gen/switchyard/v1/Database.js';
@@ -52,7 +52,8 @@ export function createDatabaseClient(address: string, transport: PeerTransport, 
   acceptLargeFrames();
   // An agent with tls configured always presents it; plaintext only toward loopback.
   const creds = channelCredentials({ tls: transport.tls, insecure: transport.tls === undefined, targetHost: host, hostField: 'peer.peer_address' });
-  return new proto.switchyard.v1.Database(address, creds, {
+  const dial = transport.tls === undefined ? plaintextAddress(address, 'peer.peer_address') : address;
+  return new proto.switchyard.v1.Database(dial, creds, {
     ...channelOptions(serverName),
     'grpc.max_receive_message_length': 256 << 20,
     // Row chunks are 1 MiB messages: in HTTP/2's default 64 KiB window each took 16 window

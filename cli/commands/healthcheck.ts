@@ -6,7 +6,7 @@ import { loadConfigFile, parseConfigText, readConfigText } from '../../shared/co
 import { AgentConfigSchema } from '../../agent/config.js';
 import { ControllerConfigSchema } from '../../controller/config.js';
 import { loadTlsMaterial } from '../../shared/grpc/credentials.js';
-import { joinHostPort } from '../../shared/grpc/address.js';
+import { joinHostPort, normalizeHost } from '../../shared/grpc/address.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { configPath } from './serve.js';
@@ -19,7 +19,9 @@ function localHost(host: string): string {
 
 async function checkAgent(path: string): Promise<string> {
   const cfg = loadConfigFile(path, AgentConfigSchema);
-  const target = joinHostPort(localHost(cfg.listen.host), cfg.listen.port ?? DEFAULT_AGENT_PORT);
+  // Plaintext dials the loopback host as the agent bound it (plaintextAddress in address.ts says why).
+  const host = cfg.tls ? localHost(cfg.listen.host) : normalizeHost(localHost(cfg.listen.host));
+  const target = joinHostPort(host, cfg.listen.port ?? DEFAULT_AGENT_PORT);
   let creds: grpc.ChannelCredentials;
   if (cfg.tls) {
     const m = loadTlsMaterial(cfg.tls);

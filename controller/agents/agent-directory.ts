@@ -3,10 +3,9 @@
 // stops the controller at start-up rather than at the first cutover step.
 import type { SiteQuery } from '../../shared/nginx-site.js';
 import type { GetFactsRequest } from '../../shared/proto-gen/switchyard/v1/GetFactsRequest.js';
-import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { joinHostPort, splitHostPort } from '../../shared/grpc/address.js';
+import { joinHostPort, normalizeHost, plaintextAddress, splitHostPort } from '../../shared/grpc/address.js';
 import { channelCredentials, channelOptions } from '../../shared/grpc/credentials.js';
 import { loadProto } from '../../shared/grpc/load.js';
 import type { Logger } from '../../shared/logger.js';
@@ -33,6 +32,8 @@ interface Target {
   entry: AgentEntry;
   /** Its address as one string for every spelling of it: names with equal ones reach one agent. */
   identity: string;
+  /** What channels connect to: the address as configured, or its normalised spelling in plaintext (plaintextAddress). */
+  dial: string;
   credentials: grpc.ChannelCredentials;
   options: grpc.ChannelOptions;
   channel?: grpc.Channel;
@@ -41,7 +42,7 @@ interface Target {
 
 export class AgentDirectory {
   readonly #targets = new Map<string, Target>();
-  /** Each agent's last Hello, by identity (two names for one address share it). */
+  /** Each agent's last Hello, by address identity (two names for one address share it). */
   readonly #hellos = new Map<string, HelloResponse__Output>();
   readonly #timeoutMs: number;
   readonly #log: Logger;
@@ -55,7 +56,8 @@ export class AgentDirectory {
       if (this.#targets.has(entry.name)) throw new SwitchyardError('SY_CONFIG_INVALID', `agents[${i}].name: ${entry.name} is listed twice`, { field: `agents[${i}].name` });
       const { host, port } = splitHostPort(entry.address, field);
       const credentials = channelCredentials({ tls: config.tls, insecure: config.insecure, targetHost: host, hostField: field });
-      this.#targets.set(entry.name, { entry, identity: addressIdentity(host, port), credentials, options: channelOptions(entry.serverName), clients: new Map() });
+      const dial = config.insecure ? plaintextAddress(entry.address, field) : entry.address;
+      this.#targets.set(entry.name, { entry, identity: addressIdentity(host, port), dial, credentials, options: channelOptions(entry.serverName), clients: new Map() });
     });
   }
 
@@ -88,7 +90,7 @@ export class AgentDirectory {
   /** The one channel (one HTTP/2 connection) every service client of this agent shares. */
   channelFor(name: string, field = 'agent'): grpc.Channel {
     const t = this.#target(name, field);
-    t.channel ??= new grpc.Channel(t.entry.address, t.credentials, t.options);
+    t.channel ??= new grpc.Channel(t.dial, t.credentials, t.options);
     return t.channel;
   }
 
@@ -97,7 +99,7 @@ export class AgentDirectory {
     const t = this.#target(name, field);
     let client = t.clients.get(ctor);
     if (client === undefined) {
-      client = new ctor(t.entry.address, t.credentials, { ...t.options, channelOverride: this.channelFor(name, field) });
+      client = new ctor(t.dial, t.credentials, { ...t.options, channelOverride: this.channelFor(name, field) });
       t.clients.set(ctor, client);
     }
     return client as C;
@@ -195,9 +197,9 @@ export class AgentDirectory {
 }
 
 /**
- * `host:port` with the host written one way: `Prod-1.Internal.:7701` is `prod-1.internal:7701`,
- * `[2001:DB8:0::1]:7701` is `[2001:db8::1]:7701`, `127.1` is `127.0.0.1` (the resolver reads IPv4
- * shorthand as the address it stands for), `[::ffff:203.0.113.5]` is `203.0.113.5`. The loopback
+ * `host:port` with the host written one way (normalizeHost, which the plaintext loopback check
+ * shares): `Prod-1.Internal.:7701` is `prod-1.internal:7701`, `[2001:DB8:0::1]:7701` is
+ * `[2001:db8::1]:7701`, `127.1` is `127.0.0.1`, `[::ffff:203.0.113.5]` is `203.0.113.5`. The loopback
  * names and literals a target reaches this host's agent by — `localhost` (its resolver answers
  * both 127.0.0.1 and ::1, and gRPC takes whichever connects), `127.0.0.1` and `::1` — are one host,
  * `localhost`: two agents on 127.0.0.1 and ::1 with one port would be taken as one, which only
@@ -206,19 +208,7 @@ export class AgentDirectory {
  * would hold a synchronous check): two DNS names for one host, or a DNS name and its address, stay two.
  */
 export function addressIdentity(host: string, port: number): string {
-  let h = host.toLowerCase().replace(/\.$/, '');
-  try {
-    // The WHATWG host parser writes an IPv4 address (in any of the forms getaddrinfo accepts)
-    // dotted and an IPv6 one compressed; a DNS name comes back lower-cased.
-    h = new URL(isIP(host) === 6 ? `http://[${host}]/` : `http://${h}/`).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
-  } catch {
-    // A zone index (fe80::1%eth0), or a name no URL takes: the lower-cased spelling stands.
-  }
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(h);
-  if (mapped !== null) {
-    const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
-    h = `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  }
+  let h = normalizeHost(host);
   if (h === '127.0.0.1' || h === '::1') h = 'localhost';
   return joinHostPort(h, port);
 }

@@ -190,6 +190,24 @@ test('plaintext works on loopback only, and a non-loopback plaintext target stop
   );
 });
 
+test('plaintext on a loopback spelling: LOCALHOST. and 127.1 are accepted and reach the agent on 127.0.0.1 (dialled as localhost, not asked of DNS); an agent listening on LOCALHOST. binds loopback', async (t) => {
+  const agent = await startTestAgent(t, { name: 'local', insecure: true, host: '127.0.0.1' });
+  const dir = testDirectory(t, {
+    insecure: true,
+    agents: [
+      { name: 'fqdn', address: `LOCALHOST.:${agent.port}` },
+      { name: 'short', address: `127.1:${agent.port}` },
+    ],
+  });
+  assert.equal((await dir.hello('fqdn')).name, 'local');
+  assert.equal((await dir.hello('short')).name, 'local');
+  assert.equal(dir.address('fqdn'), `LOCALHOST.:${agent.port}`, 'messages keep the address as configured');
+  const dotted = await startTestAgent(t, { name: 'dotted', insecure: true, host: 'LOCALHOST.' });
+  assert.equal(dotted.address, `localhost:${dotted.port}`);
+  const back = testDirectory(t, { insecure: true, agents: [{ name: 'dotted', address: `127.0.0.1:${dotted.port}` }] });
+  assert.equal((await back.hello('dotted')).name, 'dotted');
+});
+
 test('a caller holding an agent certificate gets the pull protocol only; the controller keeps the rest', async (t) => {
   const pki = await makePki(t);
   const agentTls = await pki.issue('staging-1', ['127.0.0.1'], 'both');

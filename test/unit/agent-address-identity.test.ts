@@ -16,4 +16,7 @@ test('an address is written one way: loopback spellings are localhost, IPv4 shor
   assert.equal(addressIdentity('prod-1.internal', 7701), 'prod-1.internal:7701');
   assert.notEqual(addressIdentity('localhost', 7702), addressIdentity('localhost', 7701));
   assert.equal(addressIdentity('fe80::1%eth0', 7701), '[fe80::1%eth0]:7701', 'a zone index stands as written');
+  // What a URL parser would cut at (user info, a path) stands as written: it is no loopback spelling.
+  assert.equal(addressIdentity('evil.com@127.0.0.1', 7701), 'evil.com@127.0.0.1:7701');
+  assert.equal(addressIdentity('127.0.0.1/evil.com', 7701), '127.0.0.1/evil.com:7701');
 });

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SwitchyardError } from '../../shared/errors.js';
-import { isLoopbackHost, splitHostPort, joinHostPort } from '../../shared/grpc/address.js';
+import { isLoopbackHost, normalizeHost, plaintextAddress, splitHostPort, joinHostPort } from '../../shared/grpc/address.js';
+import { addressIdentity } from '../../controller/agents/agent-directory.js';
 import { channelCredentials, channelOptions, serverCredentials } from '../../shared/grpc/credentials.js';
 import { makePki } from '../helpers/pki.js';
 
@@ -24,6 +25,37 @@ test('loopback means 127.0.0.0/8, ::1 and localhost, nothing else', () => {
   for (const h of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '192.168.1.10', 'fe80::1', '::ffff:10.0.0.1', 'localhost.example.com', 'evil.localhost', '']) {
     assert.equal(isLoopbackHost(h), false, h);
   }
+});
+
+test('the plaintext check reads a host as the exclusivity check does: every spelling addressIdentity takes for loopback is loopback, and nothing that merely contains one', () => {
+  const spellings = ['127.1', '0x7f.0.0.1', '2130706433', '017700000001', 'LOCALHOST.', 'localhost.', 'LocalHost', '127.0.0.1.', '[0:0::1]', '::ffff:7f00:1', '[::FFFF:127.0.0.1]'];
+  for (const h of spellings) {
+    assert.equal(addressIdentity(h.replace(/^\[|\]$/g, ''), 7701), 'localhost:7701', `${h}: addressIdentity`);
+    assert.equal(isLoopbackHost(h), true, `${h}: isLoopbackHost`);
+    assert.ok(channelCredentials({ insecure: true, targetHost: h }) instanceof grpc.ChannelCredentials, h);
+  }
+  assert.equal(isLoopbackHost('127.0.0.2.'), true, 'the rest of 127.0.0.0/8, spelled so, too');
+  assert.equal(isLoopbackHost('0x7f000002'), true);
+  // Names that hold a loopback spelling but are another host, and what a URL parser would cut at.
+  for (const h of ['127.0.0.1.example.com', 'localhost.localdomain', 'localhost.example.com.', 'evil.com@127.0.0.1', '127.0.0.1/evil.com', 'local host', '::1%lo', '0x80.0.0.1', '127.0.0.1.1']) {
+    assert.equal(isLoopbackHost(h), false, h);
+    assert.throws(
+      () => channelCredentials({ insecure: true, targetHost: h, hostField: 'agents[2].address' }),
+      isError('SY_INSECURE_NON_LOOPBACK', (e) => {
+        assert.equal(e.field, 'agents[2].address');
+        assert.ok(e.message.includes(`address ${h} (agents[2].address) is not loopback`), e.message);
+      }),
+    );
+  }
+  assert.throws(() => serverCredentials({ insecure: true, listenHost: 'localhost.example.com.' }), isError('SY_INSECURE_NON_LOOPBACK', (e) => assert.equal(e.field, 'listen.host')));
+});
+
+test('plaintext dials and binds a loopback host as the check read it: LOCALHOST. (a name getaddrinfo asks DNS for, not /etc/hosts) is localhost, 127.1 is 127.0.0.1', () => {
+  assert.equal(plaintextAddress('LOCALHOST.:7701'), 'localhost:7701');
+  assert.equal(plaintextAddress('127.1:7701'), '127.0.0.1:7701');
+  assert.equal(plaintextAddress('[0:0::1]:7701'), '[::1]:7701');
+  assert.equal(plaintextAddress('[::ffff:127.0.0.2]:7701'), '127.0.0.2:7701');
+  assert.equal(normalizeHost('Prod-1.Internal.'), 'prod-1.internal');
 });
 
 test('insecure is refused on a non-loopback address, naming the address and key', () => {
