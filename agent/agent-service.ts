@@ -29,6 +29,8 @@ export interface AgentRpcServiceOptions {
   resolveRootPath?: (configured: string) => Promise<string>;
   /** How long Hello waits for root paths before answering with what it knows (default 2 s). */
   rootPathWaitMs?: number;
+  /** This agent's id from its state file (AgentState.instanceId); none: Hello sends it empty, as agents before it. */
+  instanceId?: string;
 }
 
 export const ROOT_PATH_WAIT_MS = 2_000;
@@ -61,6 +63,7 @@ export class AgentRpcService implements AgentService {
       asset_roots: Object.keys(config.assets).sort(),
       commands: Object.keys(config.commands).sort(),
       database_configured: config.database !== undefined,
+      instance_id: opts.instanceId ?? '',
     };
   }
 

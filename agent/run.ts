@@ -29,7 +29,7 @@ export async function runAgent(configPath: string, opts: { logger?: Logger } = {
   logger.info({ stateFile: config.stateFile, runs: state.runs }, 'agent state opened');
   const assets = new AssetsService({ config, logger, db: state.db });
   const services: AgentService[] = [
-    new AgentRpcService({ config, logger, getFacts: (salt, site) => collectFacts(config, salt, logger.child({ component: 'facts' }), site === undefined ? {} : { site }) }),
+    new AgentRpcService({ config, logger, instanceId: state.instanceId, getFacts: (salt, site) => collectFacts(config, salt, logger.child({ component: 'facts' }), site === undefined ? {} : { site }) }),
     new DatabaseService({ config, logger, state: state.db }),
     assets,
   ];

@@ -114,7 +114,7 @@ export class AgentDirectory {
     return callUnary(client, method, request, { timeoutMs: opts.timeoutMs ?? this.#timeoutMs, context: `agent ${name}`, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
-  /** Also kept, for rootPaths(). */
+  /** Also kept, for rootPaths() and instance(). */
   async hello(name: string, field = 'agent'): Promise<HelloResponse__Output> {
     const t = this.#target(name, field);
     const c = this.client(name, field);
@@ -139,10 +139,23 @@ export class AgentDirectory {
   /**
    * The same string for every name the config gives one address (host without case, IP literals
    * written one way, the loopback spellings as `localhost`, and the port: see addressIdentity),
-   * the name itself for an unknown one: what the exclusivity check compares instead of agent names.
+   * the name itself for an unknown one: what the exclusivity check compares instead of agent names
+   * while the agent's Hello has reported no instance id.
    */
   identity(name: string): string {
     return this.#targets.get(name)?.identity ?? name;
+  }
+
+  /**
+   * The id the agent's last Hello reported (the name's, or another name's for its address):
+   * names whose addresses differ (a DNS name and its address; 127.0.0.1 and 127.0.0.2 to an agent
+   * on 0.0.0.0) and whose Hellos report one id reach one agent. Undefined before a Hello answered
+   * and from an agent before HelloResponse.instance_id: its address alone tells it apart then.
+   */
+  instance(name: string): string | undefined {
+    const t = this.#targets.get(name);
+    const id = t === undefined ? undefined : this.#hellos.get(t.identity)?.instance_id;
+    return id === undefined || id === '' ? undefined : id;
   }
 
   /** The address as the config writes it, for messages; undefined for an unknown name. */
@@ -205,7 +218,8 @@ export class AgentDirectory {
  * `localhost`: two agents on 127.0.0.1 and ::1 with one port would be taken as one, which only
  * refuses a run that could have gone ahead, while `localhost:7701` and `127.0.0.1:7701` taken as two
  * let two cutovers copy into one root. No name is resolved (DNS answers change, and a lookup here
- * would hold a synchronous check): two DNS names for one host, or a DNS name and its address, stay two.
+ * would hold a synchronous check): two DNS names for one host, or a DNS name and its address, stay
+ * two here; the instance id in the agents' Hellos joins them (instance(), and agentKey in exclusive.ts).
  */
 export function addressIdentity(host: string, port: number): string {
   let h = normalizeHost(host);

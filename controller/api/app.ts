@@ -127,13 +127,13 @@ export function buildApp(deps: ApiDeps): ApiApp {
   void app.register(agentsRoutes, { prefix: API_PREFIX, agents: deps.agents });
   void app.register(parityRoutes, { prefix: API_PREFIX, agents: deps.agents, parity: deps.parity });
   if (deps.cutovers !== undefined) {
-    const { identity, rootPaths, address } = deps.agents;
+    const { identity, rootPaths, address, instance } = deps.agents;
     // A plan's own roots compared as the exclusivity check compares them (one agent under two
     // names, where each root lies); a fake directory without these leaves names alone.
     const agentView =
       identity === undefined || rootPaths === undefined
         ? undefined
-        : { identity: (n: string) => identity.call(deps.agents, n), rootPaths: (n: string) => rootPaths.call(deps.agents, n), ...(address === undefined ? {} : { address: (n: string) => address.call(deps.agents, n) }) };
+        : { identity: (n: string) => identity.call(deps.agents, n), rootPaths: (n: string) => rootPaths.call(deps.agents, n), ...(address === undefined ? {} : { address: (n: string) => address.call(deps.agents, n) }), ...(instance === undefined ? {} : { instance: (n: string) => instance.call(deps.agents, n) }) };
     const planContext = () => ({
       agentNames: deps.agents.list().map((a) => a.name),
       dnsProviders: Object.keys(deps.config.dnsProviders),

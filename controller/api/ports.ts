@@ -26,6 +26,8 @@ export interface AgentsPort {
   facts(name: string, salt: string, site?: SiteQuery): Promise<Facts__Output>;
   /** One string for every name of one agent's address (plan checks); without it names compare. */
   identity?(name: string): string;
+  /** The instance id the agent's last Hello reported; undefined when not known. */
+  instance?(name: string): string | undefined;
   /** Root name -> real path from the agent's last Hello; undefined when not known. */
   rootPaths?(name: string): ReadonlyMap<string, string> | undefined;
   /** The address as the config writes it, for messages. */

@@ -31,8 +31,15 @@ export function holdsResources(state: CutoverState): boolean {
  * name.
  */
 export interface AgentView {
-  /** One string for every name the config gives one address: two names for one agent are one agent here. */
+  /** One string for every name the config gives one address: two names for one address are one agent here. */
   identity(agent: string): string;
+  /**
+   * The id the agent's last Hello reported (HelloResponse.instance_id); undefined before one
+   * answered, or from an agent older than the field. Two names whose Hellos report one id reach
+   * one agent, whatever their addresses (a DNS name and its address, 127.0.0.1 and 127.0.0.2 to
+   * an agent on 0.0.0.0).
+   */
+  instance?(agent: string): string | undefined;
   /** Root name -> real path, from the agent's last Hello; undefined when not known. */
   rootPaths(agent: string): ReadonlyMap<string, string> | undefined;
   /** The address as the config writes it, for messages (two spellings of one address). */
@@ -44,11 +51,28 @@ export const BY_NAME: AgentView = { identity: (agent) => agent, rootPaths: () =>
 // NUL cannot occur in an agent, schema, root or DNS name, so keys built with it never collide.
 const key = (...parts: string[]): string => parts.join('\u0000');
 
+/**
+ * The agent a name reaches, as far as the controller knows: the instance its Hello reported, else
+ * its address. Two names of one address share one Hello, so they never come apart here.
+ */
+export function agentKey(agents: Pick<AgentView, 'identity' | 'instance'>, agent: string): string {
+  const instance = agents.instance?.(agent);
+  // A control character no address identity holds keeps the two kinds of key apart.
+  return instance === undefined || instance === '' ? agents.identity(agent) : `\u0001instance ${instance}`;
+}
+
+const sameAgent = (agents: Pick<AgentView, 'identity' | 'instance'>, x: string, y: string): boolean => agentKey(agents, x) === agentKey(agents, y);
+
 /** `agent X` as plan `a` names it, and the other plan's name when it is another name for that agent. */
 function agentDescription(ours: string, theirs: string, agents: AgentView, other = 'in the other plan'): string {
   if (theirs === ours) return `agent ${ours}`;
   const [a, b] = [agents.address?.(ours) ?? agents.identity(ours), agents.address?.(theirs) ?? agents.identity(theirs)];
-  const how = a === b ? `the controller config gives both the address ${a}` : `the controller config gives them ${a} and ${b}, one address (${agents.identity(ours)})`;
+  const how =
+    a === b
+      ? `the controller config gives both the address ${a}`
+      : agents.identity(ours) === agents.identity(theirs)
+        ? `the controller config gives them ${a} and ${b}, one address (${agents.identity(ours)})`
+        : `the controller config gives them ${a} and ${b}, and both answer Hello as one agent (instance ${agents.instance?.(ours) ?? ''})`;
   return `agent ${ours} (${theirs} ${other}: ${how})`;
 }
 
@@ -69,7 +93,7 @@ function schemas(plan: Plan, agents: AgentView): Map<string, Side> {
   const out = new Map<string, Side>();
   if (plan.database === undefined) return out;
   for (const s of [{ agent: plan.staging.agent, name: plan.database.staging }, { agent: plan.production.agent, name: plan.database.production }]) {
-    out.set(key(agents.identity(s.agent), s.name.toLowerCase()), s);
+    out.set(key(agentKey(agents, s.agent), s.name.toLowerCase()), s);
   }
   return out;
 }
@@ -102,7 +126,7 @@ function sharedRoots(a: Plan, b: Plan, agents: AgentView): string[] {
   const out: string[] = [];
   for (const ours of assetRoots(a)) {
     for (const theirs of assetRoots(b)) {
-      if (agents.identity(ours.agent) !== agents.identity(theirs.agent)) continue;
+      if (!sameAgent(agents, ours.agent, theirs.agent)) continue;
       const on = agentDescription(ours.agent, theirs.agent, agents);
       if (ours.name === theirs.name) {
         out.push(`asset root ${ours.name} on ${on}`);
@@ -142,7 +166,7 @@ export function ownRootOverlaps(plan: Plan, agents: AgentView = BY_NAME): OwnRoo
   const out: OwnRootOverlap[] = [];
   roots.forEach((y, j) => {
     for (const x of roots.slice(0, j)) {
-      if (agents.identity(x.agent) !== agents.identity(y.agent)) continue;
+      if (!sameAgent(agents, x.agent, y.agent)) continue;
       const on = agentDescription(x.agent, y.agent, agents, `for ${y.field}`);
       if (x.name === y.name) {
         out.push({ field: y.field, message: `${x.field} and ${y.field} both name asset root ${x.name} on ${on}; each entry of assets needs roots of its own: two entries on one directory (or a root copied into itself) run side by side, and one's copy and delete undo the other's` });
@@ -184,15 +208,15 @@ export function sharedResources(a: Plan, b: Plan, agents: AgentView = BY_NAME): 
     if (other !== undefined) shared.push({ kind: 'database', description: schemaDescription(ours, other, agents) });
   }
   for (const description of sharedRoots(a, b, agents)) shared.push({ kind: 'assets', description });
-  const same = (x: string, y: string): boolean => agents.identity(x) === agents.identity(y);
+  const same = (x: string, y: string): boolean => sameAgent(agents, x, y);
   if (same(a.staging.agent, b.staging.agent) && freezes(a) && freezes(b)) {
     shared.push({ kind: 'staging-freeze', description: `the write freeze of staging ${agentDescription(a.staging.agent, b.staging.agent, agents)} (maintenance flag and read_only)` });
   } else if (freezes(a) && freezes(b)) {
     // One plan's staging is the other's production: its freeze sets read_only on the server the
     // other copies into, and the other's copy changes the site this one holds frozen as fallback.
     const crossed = new Map<string, string>();
-    if (same(a.staging.agent, b.production.agent)) crossed.set(agents.identity(a.staging.agent), agentDescription(a.staging.agent, b.production.agent, agents));
-    if (same(b.staging.agent, a.production.agent)) crossed.set(agents.identity(a.production.agent), agentDescription(a.production.agent, b.staging.agent, agents));
+    if (same(a.staging.agent, b.production.agent)) crossed.set(agentKey(agents, a.staging.agent), agentDescription(a.staging.agent, b.production.agent, agents));
+    if (same(b.staging.agent, a.production.agent)) crossed.set(agentKey(agents, a.production.agent), agentDescription(a.production.agent, b.staging.agent, agents));
     for (const agent of crossed.values()) {
       shared.push({ kind: 'staging-freeze', description: `the write freeze of ${agent} (staging of one cutover, production of the other)` });
     }

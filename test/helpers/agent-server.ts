@@ -25,6 +25,8 @@ export interface TestAgentOptions {
   config?: Record<string, unknown>;
   getFacts?: (salt: string, site?: SiteQuery) => Promise<Facts>;
   services?: AgentService[];
+  /** What its Hello reports as instance_id (none: empty, as an agent before the field). */
+  instanceId?: string;
 }
 
 export async function startTestAgent(t: Cleanup, opts: TestAgentOptions = {}): Promise<RunningAgentServer & { config: AgentConfig }> {
@@ -37,7 +39,7 @@ export async function startTestAgent(t: Cleanup, opts: TestAgentOptions = {}): P
   }, 'test agent config');
   const logger = silentLogger();
   const getFacts = opts.getFacts ?? (async (salt: string): Promise<Facts> => ({ agent_name: config.name, notes: [`salt ${salt}`] }));
-  const server = await startAgentServer({ config, logger, services: [new AgentRpcService({ config, logger, getFacts }), ...(opts.services ?? [])] });
+  const server = await startAgentServer({ config, logger, services: [new AgentRpcService({ config, logger, getFacts, instanceId: opts.instanceId }), ...(opts.services ?? [])] });
   t.after(() => server.close());
   return { ...server, config };
 }

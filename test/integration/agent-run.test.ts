@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAgent } from '../../agent/run.js';
+import { runAgent, type RunningAgent } from '../../agent/run.js';
+import { testDirectory } from '../helpers/agent-server.js';
 import { silentLogger } from '../../shared/logger.js';
 
 test('the agent keeps its state file across restarts', async (t) => {
@@ -20,4 +21,35 @@ test('the agent keeps its state file across restarts', async (t) => {
   assert.equal(second.state.runs, 2);
   const tables = (second.state.db.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as Array<{ name: string }>).map((r) => r.name);
   assert.ok(tables.includes('schema_migrations') && tables.includes('agent_runs'));
+});
+
+test("the agent's Hello reports the instance id its state file keeps: the same after a restart, on every address it is reached by; another state file is another agent", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-agent-id-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = (name: string, state: string): string => {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(path, `name: ${name}\nlisten: { host: 127.0.0.1, port: 0 }\ninsecure: true\nstateFile: ${join(dir, state)}\n`);
+    return path;
+  };
+  const helloOf = async (agent: RunningAgent): Promise<string[]> => {
+    const port = agent.server.port;
+    const names = testDirectory(t, { insecure: true, agents: [{ name: 'a', address: `127.0.0.1:${port}` }, { name: 'b', address: `localhost:${port}` }] });
+    return [(await names.hello('a')).instance_id, (await names.hello('b')).instance_id];
+  };
+  const cfg = config('s1', 's1.sqlite');
+  const first = await runAgent(cfg, { logger: silentLogger() });
+  const [id, again] = await helloOf(first);
+  await first.close();
+  assert.match(id!, /^[0-9a-f-]{36}$/, 'a UUID');
+  assert.equal(again, id);
+  assert.equal(first.state.instanceId, id);
+
+  const restarted = await runAgent(cfg, { logger: silentLogger() });
+  t.after(() => restarted.close());
+  assert.deepEqual(await helloOf(restarted), [id, id], 'kept across a restart');
+  const other = await runAgent(config('s2', 's2.sqlite'), { logger: silentLogger() });
+  t.after(() => other.close());
+  const [otherId] = await helloOf(other);
+  assert.match(otherId!, /^[0-9a-f-]{36}$/);
+  assert.notEqual(otherId, id);
 });

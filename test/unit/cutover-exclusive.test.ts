@@ -7,7 +7,9 @@ import { SwitchyardError } from '../../shared/errors.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { parsePlan, type Plan } from '../../controller/cutover/plan.js';
 import { sharedResources, type AgentView } from '../../controller/cutover/exclusive.js';
-import { testDirectory } from '../helpers/agent-server.js';
+import { startTestAgent, testDirectory } from '../helpers/agent-server.js';
+import { makePki } from '../helpers/pki.js';
+import { lockedBy } from '../../controller/cutover/steps/lock.js';
 import { FakeWorld, PLAN_CONTEXT, fakeRollback, fakeStep, fakeSteps, gate, newEngine, planInput, tempStore, until } from '../helpers/cutover-fakes.js';
 
 // prod-1b, staging-1b and local: other names for agents' addresses (the test of two names for one agent).
@@ -450,6 +452,47 @@ test('the loopback spellings of one address are one agent (localhost, 127.0.0.1,
   assert.equal(engine.get(b.id).state, 'planned');
 });
 
+test("one agent under two addresses that are not one spelling (on 0.0.0.0, configured as 127.0.0.1 and 127.0.0.2) is one agent once its Hellos report one instance: B is refused naming both names and the instance; before the Hellos, and for an agent before instance_id, the addresses alone count", async (t) => {
+  const pki = await makePki(t);
+  const agentTls = await pki.issue('agent', ['127.0.0.1', '127.0.0.2'], 'both');
+  const controllerTls = await pki.issue('controller', [], 'client');
+  const staging = await startTestAgent(t, { name: 'staging-1', host: '0.0.0.0', tls: agentTls, instanceId: '5b0e3c1e-staging' });
+  // An agent before instance_id: its Hello reports none.
+  const older = await startTestAgent(t, { name: 'prod-1', host: '0.0.0.0', tls: agentTls });
+  const dir = testDirectory(t, {
+    tls: controllerTls,
+    agents: [
+      { name: 'staging-1', address: `127.0.0.1:${staging.port}` },
+      { name: 'staging-2', address: `127.0.0.2:${staging.port}` },
+      { name: 'prod-1', address: `127.0.0.1:${older.port}` },
+      { name: 'prod-2', address: `127.0.0.2:${older.port}` },
+    ],
+  });
+  const sharesRoot = planB((p) => void (p.assets = [{ staging: 'media', production: 'uploads', delete: false }]));
+  assert.deepEqual(sharedResources(sharesRoot, planA(), dir), [], 'before any Hello: two addresses, two agents');
+
+  await dir.helloAll();
+  const freeze = `the write freeze of staging agent staging-2 (staging-1 in the other plan: the controller config gives them 127.0.0.2:${staging.port} and 127.0.0.1:${staging.port}, and both answer Hello as one agent (instance 5b0e3c1e-staging)) (maintenance flag and read_only)`;
+  // prod-1 and prod-2 are one process too, but its Hello cannot say so: uploads on each stays two roots.
+  assert.deepEqual(sharedResources(sharesRoot, planA(), dir), [{ kind: 'staging-freeze', description: freeze }]);
+  assert.equal(dir.instance('staging-1'), '5b0e3c1e-staging');
+  assert.equal(dir.instance('staging-2'), '5b0e3c1e-staging');
+  assert.equal(dir.instance('prod-1'), undefined, 'an agent before the field reports none');
+
+  const { store } = tempStore(t);
+  const world = new FakeWorld();
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents: dir });
+  t.after(() => engine.close());
+  const a = engine.create(planA(), 'alice');
+  assert.equal((await engine.advance(a.id, 'lock', 'alice').done).state, 'paused');
+  const b = engine.create(sharesRoot, 'bob');
+  assert.throws(
+    () => engine.advance(b.id, 'preflight', 'bob'),
+    refusedFor(a.id, 'paused', /shares the write freeze of staging agent staging-2 \(staging-1 in the other plan: the controller config gives them 127\.0\.0\.2:\d+ and 127\.0\.0\.1:\d+, and both answer Hello as one agent \(instance 5b0e3c1e-staging\)\)/),
+  );
+  assert.equal(engine.get(b.id).state, 'planned');
+});
+
 /** A view whose root paths a test sets as an agent's Hello would (none known at first). */
 function learningView(): AgentView & { learn(agent: string, paths: Record<string, string>): void } {
   const known = new Map<string, Map<string, string>>();
@@ -597,4 +640,17 @@ test("own roots learnt to overlap only after the DNS switch do not stop the watc
     assert.equal(done.error, null, JSON.stringify(done.error));
     assert.equal(world.count('monitor'), 1);
   }
+});
+
+test("the lock's look-up of which cutover recorded a freeze takes two names whose Hellos report one instance for one staging agent; without the instance, two addresses are two agents", async (t) => {
+  const { store } = tempStore(t);
+  const engine = newEngine(store);
+  t.after(() => engine.close());
+  const a = engine.create(planA(), 'alice');
+  store.steps.setResult(a.id, 'lock', { evidence: { prior: { lockedAt: '2026-01-02T03:04:05.000Z' } } });
+  const byAddress: AgentView = { identity: (agent) => `${agent}:7701`, rootPaths: () => undefined };
+  const oneInstance: AgentView = { ...byAddress, instance: (agent) => (agent === 'staging-1' || agent === 'staging-2' ? '5b0e3c1e-staging' : undefined) };
+  assert.deepEqual(lockedBy(store, byAddress, 'staging-2', '2026-01-02T03:04:05.000Z', 'co_other'), []);
+  assert.deepEqual(lockedBy(store, oneInstance, 'staging-2', '2026-01-02T03:04:05.000Z', 'co_other'), [a.id]);
+  assert.deepEqual(lockedBy(store, oneInstance, 'prod-2', '2026-01-02T03:04:05.000Z', 'co_other'), [], 'another agent');
 });

@@ -32,7 +32,7 @@ import { answeredNormally, recordStagingBaseline, storedStagingBaseline, type St
 import { EVIDENCE_KEYS, type StepContext, type StepExecutor, type StepResult } from '../executor.js';
 import type { CutoverStore, StepRow } from '../store/index.js';
 import { FINAL_STATES } from '../states.js';
-import type { AgentView } from '../exclusive.js';
+import { agentKey, type AgentView } from '../exclusive.js';
 import { databaseClient, hasAssets, unary, type DataStepDeps } from './data-agents.js';
 
 /** The freeze's prior state as stored in the lock step's evidence (flag content as base64). */
@@ -122,17 +122,17 @@ function heldByOther(err: unknown): { owner: string; lockedAt: string } | undefi
 }
 
 /**
- * This controller's cutovers but `except` whose lock on `agent` (by any name the config gives its
- * address) recorded the freeze taken at `lockedAt`, newest first: whose a record naming no owner
+ * This controller's cutovers but `except` whose lock on `agent` (by any name of it: one address,
+ * or one instance by the agents' Hellos) recorded the freeze taken at `lockedAt`, newest first: whose a record naming no owner
  * is. (More than one: an agent older than owners answered a later cutover's lock with an earlier
  * one's record.)
  */
-export function lockedBy(store: CutoverStore, agents: Pick<AgentView, 'identity'>, agent: string, lockedAt: string, except: string): string[] {
-  const at = agents.identity(agent);
+export function lockedBy(store: CutoverStore, agents: Pick<AgentView, 'identity' | 'instance'>, agent: string, lockedAt: string, except: string): string[] {
+  const at = agentKey(agents, agent);
   return store.steps
     .withResult('lock', `$.evidence.${PRIOR_KEY}.lockedAt`, lockedAt)
     .map((id) => store.cutovers.get(id))
-    .filter((c) => c !== undefined && c.id !== except && agents.identity(c.plan.staging.agent) === at)
+    .filter((c) => c !== undefined && c.id !== except && agentKey(agents, c.plan.staging.agent) === at)
     .sort((a, b) => b!.createdAt.localeCompare(a!.createdAt))
     .map((c) => c!.id);
 }
@@ -141,7 +141,7 @@ export function lockedBy(store: CutoverStore, agents: Pick<AgentView, 'identity'
 type Retry = { again: Pick<LockWritesRequest, 'finished_lock' | 'own_lock'>; owner: string } | { why: string; owner: string };
 
 /** How this cutover may ask again for the freeze the agent refused it, or why it may not. */
-function retryFor(ctx: StepContext, agents: Pick<AgentView, 'identity'>, agent: string, held: { owner: string; lockedAt: string }): Retry {
+function retryFor(ctx: StepContext, agents: Pick<AgentView, 'identity' | 'instance'>, agent: string, held: { owner: string; lockedAt: string }): Retry {
   if (held.owner !== '') {
     const why = whyNotOver(ctx.store, held.owner, held.lockedAt);
     return why === undefined ? { again: { finished_lock: held.lockedAt }, owner: held.owner } : { why, owner: held.owner };

@@ -10,6 +10,7 @@ export interface HelloResponse {
   'commands'?: (string)[];
   'database_configured'?: (boolean);
   'asset_root_paths'?: (_switchyard_v1_AssetRootPath)[];
+  'instance_id'?: (string);
 }
 
 export interface HelloResponse__Output {
@@ -20,4 +21,5 @@ export interface HelloResponse__Output {
   'commands': (string)[];
   'database_configured': (boolean);
   'asset_root_paths': (_switchyard_v1_AssetRootPath__Output)[];
+  'instance_id': (string);
 }
