@@ -727,3 +727,34 @@ test('the failed probes and access-log intervals a resumed watch carries are the
   // A controller that predates keeping them stored none: nothing to carry.
   assert.deepEqual([storedWatch(row({ watchedSeconds: 3 }))!.failedProbes, storedWatch(row({ watchedSeconds: 3 }))!.logErrorIntervals], [[], []]);
 });
+
+test('the window and the worst window reach back only to the switch (or monitor\'s start), not a full window before it', async (t) => {
+  const prod = await site(t, (_req, res) => res.end('ok'));
+  const timers: NodeJS.Timeout[] = [];
+  t.after(() => timers.forEach((x) => clearTimeout(x)));
+  type Ev = { monitorStartedAt: string; window: { from: string; to: string }; peakWindow: { from: string; to: string } | null };
+  const plan = planFor(prod.port, { pages: ['/'], monitorMinutes: 0.6 / 60, monitorWindowSeconds: 60, monitorIntervalSeconds: 0.1, minSamples: 3 });
+
+  // Counted from the switch, 2 s before monitor began: the 60 s window starts at the switch.
+  const switchAt = Date.now() - 2000;
+  const fromSwitch = fakeAgents((call, n) => {
+    if (n === 1) timers.push(setTimeout(() => call.emit('data', { ...counts(20, 0), start: 'position' }), 50));
+  });
+  const r1 = await monitorExecutor({ agents: fromSwitch.agents }).run(ctxWithSwitch(plan, { path: '/var/log/site.log', inode: '1234', offset: '5678', at: new Date(switchAt).toISOString() }));
+  assert.equal(r1.rollback, undefined, r1.rollback?.reason);
+  const e1 = (r1.evidence as { monitor: Ev }).monitor;
+  for (const [name, w] of [['window', e1.window], ['peakWindow', e1.peakWindow]] as const) {
+    assert.ok(w !== null, `${name} missing`);
+    assert.ok(Date.parse(w.from) >= switchAt - 500, `${name} ${w.from} → ${w.to} starts before the switch at ${new Date(switchAt).toISOString()}`);
+  }
+
+  // Counted from monitor's start (no position at the switch): the window starts there.
+  const fromStart = fakeAgents(() => undefined);
+  const r2 = await monitorExecutor({ agents: fromStart.agents }).run(ctxFor(plan));
+  assert.equal(r2.rollback, undefined, r2.rollback?.reason);
+  const e2 = (r2.evidence as { monitor: Ev }).monitor;
+  for (const [name, w] of [['window', e2.window], ['peakWindow', e2.peakWindow]] as const) {
+    assert.ok(w !== null, `${name} missing`);
+    assert.equal(w.from, e2.monitorStartedAt, `${name} ${w.from} → ${w.to} is not bounded by monitor's start`);
+  }
+});

@@ -118,3 +118,33 @@ test('the window stored for a restart is read back as the same window: summed pe
   assert.deepEqual(restoreSamples([{ at: 'x', source: 'log', total: 1, errors: 0 }, { at: new Date(T0).toISOString(), source: 'dns', total: 1, errors: 0 }, { at: new Date(T0).toISOString(), source: 'log', total: 1, errors: 2 }, null]), []);
   assert.deepEqual(restoreSamples(undefined), []);
 });
+
+test('a window early in the watch starts where the watch does, not a full window before it; its share is over the requests since then', () => {
+  const w = new SlidingWindow(10_000);
+  const watch = new WatchTotals(T0);
+  const add = (s: Parameters<SlidingWindow['add']>[0]) => {
+    w.add(s);
+    watch.add(s);
+  };
+  add({ at: T0 + 500, source: 'probe', total: 1, errors: 0 });
+  add({ at: T0 + 1000, source: 'log', total: 60, errors: 2 });
+  const early = w.stats(T0 + 1300, watch.from);
+  assert.equal(early.from, new Date(T0).toISOString(), 'from: monitor\'s start, not 8.7 s before it');
+  assert.equal(early.to, new Date(T0 + 1300).toISOString());
+  // The 2% rule is not weakened for a short span: 61 requests are enough, 2 of 61 (3.3%) rolls back.
+  assert.deepEqual([early.total, early.errors], [61, 2]);
+  assert.equal(judge(early, limits).kind, 'rollback');
+  // Once the watch is older than a window, the window is a full one again.
+  assert.equal(w.stats(T0 + 12_000, watch.from).from, new Date(T0 + 2000).toISOString());
+
+  // Counted from the switch: the backlog's start bounds it (the switch), never further back.
+  const v = new SlidingWindow(10_000);
+  const vw = new WatchTotals(T0);
+  const backlog = { at: T0 + 100, since: T0 - 3000, source: 'log' as const, total: 20, errors: 0 };
+  v.add(backlog);
+  vw.add(backlog);
+  assert.equal(v.stats(T0 + 200, vw.from).from, new Date(T0 - 3000).toISOString());
+  // A sample older than the bound given (carried from a watch that stored none) still widens it: the span holds every request counted.
+  const c = new SlidingWindow(10_000, [{ at: T0 - 2000, source: 'probe', total: 1, errors: 1 }]);
+  assert.equal(c.stats(T0 + 100, T0).from, new Date(T0 - 2000).toISOString());
+});

@@ -112,13 +112,21 @@ export class SlidingWindow {
     this.#unseen.add(sample);
   }
 
-  /** Drops samples older than the window ending at `now`; returns what remains. */
-  stats(now: number): WindowStats {
+  /**
+   * Drops samples older than the window ending at `now`; returns what remains. `begin`: when the
+   * watch's requests begin (the switch once the log's backlog since it is in, else monitor's
+   * start). A window in the watch's first windowMs is no older than that: its share is over the
+   * requests since then, and said to be, not over a full window that reaches back before the switch.
+   */
+  stats(now: number, begin?: number): WindowStats {
     const windowFrom = now - this.windowMs;
     this.#samples = this.#samples.filter((s) => (s.since ?? s.at) > windowFrom || this.#unseen.has(s));
     this.#unseen.clear();
-    // A backlog reaching back further than the window widens what the share is said to be over.
-    const from = this.#samples.reduce((m, s) => Math.min(m, s.since ?? s.at), windowFrom);
+    const start = begin !== undefined && Number.isFinite(begin) && begin > windowFrom ? Math.min(begin, now) : windowFrom;
+    // A backlog reaching back further than the window widens what the share is said to be over,
+    // as does a sample older than `begin` (carried from a watch that stored no start): the span
+    // said always holds every request the share counts.
+    const from = this.#samples.reduce((m, s) => Math.min(m, s.since ?? s.at), start);
     const sum = (src?: Sample['source']) => {
       const xs = src === undefined ? this.#samples : this.#samples.filter((s) => s.source === src);
       return { total: xs.reduce((n, s) => n + s.total, 0), errors: xs.reduce((n, s) => n + s.errors, 0) };
@@ -161,6 +169,11 @@ export class WatchTotals {
     into.total += sample.total;
     into.errors += sample.errors;
     if (sample.since !== undefined && sample.since < this.#from) this.#from = sample.since;
+  }
+
+  /** When the requests counted begin (ms since epoch): the bound of a window early in the watch. */
+  get from(): number {
+    return this.#from;
   }
 
   stats(now: number): WindowStats {

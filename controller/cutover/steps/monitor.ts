@@ -292,7 +292,7 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       /** Resolved by the next access-log counts: the watch's end waits for the ones that cover it. */
       let countsArrived: () => void = () => undefined;
       let peak: WindowStats | null = stored?.peak ?? null;
-      let verdict: Verdict = judge(window.stats(clock()), limits);
+      let verdict: Verdict = judge(window.stats(clock(), watch.from), limits);
       /** What `verdict` was taken over: the sliding window, or the whole watch so far when the window held too few. */
       let scope = 'window' as 'window' | 'watch';
       let watchStats: WindowStats = watch.stats(clock());
@@ -305,7 +305,10 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         // `tripped` already resolved, leave every later sleep a no-op (probes back to back).
         if (verdict.kind === 'rollback') return;
         const now = clock();
-        verdict = judge(window.stats(now), limits);
+        // Bounded by the watch's start: a window early in the watch is the span since the switch
+        // (or monitor's start), with the share of the requests in it; minSamples and maxErrorRate
+        // judge it as they do a full one.
+        verdict = judge(window.stats(now, watch.from), limits);
         scope = 'window';
         watchStats = watch.stats(now);
         if (verdict.kind !== 'too-few' && (peak === null || verdict.stats.errorRate > peak.errorRate)) peak = verdict.stats;
