@@ -869,6 +869,45 @@ test('events: a following stream that sees a release goes on to its clean-up (do
   assert.match(text, /"to":"completed"[\s\S]*"phase":"release","message":"release clean-up failed: agent prod-1 unreachable"/, text.slice(-600));
 });
 
+test('events: a following stream opened while a release\'s clean-up runs replays the cutover, waits for the clean-up\'s outcome, then ends', async (t) => {
+  const letGo = gate();
+  const { app, engine } = await harness(t, {
+    onRelease: async () => {
+      await letGo.promise;
+      return { droppedTables: 3 };
+    },
+  });
+  const id = await create(app);
+  await engine.advance(id, 'fallback', 'ci-operator').done;
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const released = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
+  assert.equal(released.statusCode, 200, released.body);
+  let text = '';
+  let ended = false;
+  try {
+    // Opened after `completed` was recorded, with the clean-up still under way.
+    await new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/cutovers/${id}/events`, headers: viewer }, (res) => {
+        t.after(() => res.destroy());
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => (ended = true));
+        resolve();
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await until(() => /"to":"completed"/.test(text));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(ended, false, 'the stream waits for the clean-up under way, as one already following does');
+  } finally {
+    letGo.open(); // else the engine's close would wait on it and hold up the tests after this one
+  }
+  await until(() => ended);
+  assert.match(text, /"to":"completed"[\s\S]*"phase":"release","message":"release clean-up done","droppedTables":3/, text.slice(-600));
+});
+
 test('a plan with a large redirect map is accepted; a body over the limit is a 413 problem naming the body', async (t) => {
   const { app } = await harness(t);
   const plan = planInput() as { checks: Record<string, unknown> };

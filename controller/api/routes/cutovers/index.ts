@@ -299,14 +299,15 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       const current = cutovers.get(id); // 404 as problem+json before the stream starts
       const after = resumeAfter(request, request.query.after);
       // A cutover already over has only stored events: a client resuming after its last one
-      // gets the end at once, not an open stream that will never carry anything.
-      const follow = request.query.follow && !FINAL_STATES.has(current.state);
+      // gets the end at once, not an open stream that will never carry anything — once what is
+      // still under way has reported (a release's clean-up runs after `completed` is recorded).
+      const over = FINAL_STATES.has(current.state);
       const stop = streamEvents(
         request,
         reply,
         { history: (seq) => cutovers.history(id, seq), live: (seq, signal) => cutovers.events(id, { after: seq, signal }), settled: () => cutovers.idle(id) },
         after,
-        { heartbeatMs, follow },
+        { heartbeatMs, follow: request.query.follow, over },
       );
       streams.add(stop);
       reply.raw.on('close', () => streams.delete(stop));

@@ -13,6 +13,12 @@ export interface SseOptions {
    * following stream ends too, once the cutover reaches a final state.
    */
   follow: boolean;
+  /**
+   * The cutover was already in a final state when the stream opened: a following stream sends
+   * the stored events, then waits for what is still under way (a release's clean-up) to report,
+   * sends that too and ends — as one that was following when the state was reached does.
+   */
+  over?: boolean;
 }
 
 export function formatEvent(e: CutoverEvent): string {
@@ -81,14 +87,25 @@ export function streamEvents(request: FastifyRequest, reply: FastifyReply, sourc
   void (async () => {
     try {
       let last = after;
-      let final = false;
-      for await (const e of source.live(after, ac.signal)) {
-        if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
-        last = e.seq;
-        // Nothing follows a final state: `curl -N …/events` ends instead of waiting forever.
-        if (e.type === 'state-changed' && FINAL_STATES.has(e.data.to as CutoverState)) {
-          final = true;
-          break;
+      let final = opts.over === true;
+      const replay = async (): Promise<void> => {
+        for (let page = source.history(last); page.length > 0 && !ac.signal.aborted; page = source.history(last)) {
+          for (const e of page) if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
+          last = page.at(-1)!.seq;
+        }
+      };
+      // Already over: only stored events, and no final state-changed may be left to see (a
+      // client resuming after it), so the live feed would never end.
+      if (final) await replay();
+      else {
+        for await (const e of source.live(after, ac.signal)) {
+          if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
+          last = e.seq;
+          // Nothing follows a final state: `curl -N …/events` ends instead of waiting forever.
+          if (e.type === 'state-changed' && FINAL_STATES.has(e.data.to as CutoverState)) {
+            final = true;
+            break;
+          }
         }
       }
       // But a release's clean-up (dropping the tables the copy kept aside) reports after
@@ -96,10 +113,7 @@ export function streamEvents(request: FastifyRequest, reply: FastifyReply, sourc
       // release never saw whether it went through.
       if (final && source.settled !== undefined && !ac.signal.aborted) {
         await Promise.race([source.settled(), aborted(ac.signal)]);
-        for (let page = source.history(last); page.length > 0 && !ac.signal.aborted; page = source.history(last)) {
-          for (const e of page) if (!raw.write(formatEvent(e))) await drainedOrClosed(raw);
-          last = page.at(-1)!.seq;
-        }
+        await replay();
       }
     } catch (err) {
       request.log.warn({ err }, 'event stream ended with an error');
