@@ -8,6 +8,7 @@ import { BRIEF_RETRY, note } from './brief-retry.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { terminalSafe } from '../terminal-safe.js';
 import { stagingLeftFrozen } from '../../shared/staging-left-frozen.js';
+import { NOTHING_HELD, nothingHeld } from '../../shared/fallback-held.js';
 import { ROLLBACK_CANCELLED } from '../../controller/report/model.js';
 
 interface StepLike {
@@ -41,11 +42,12 @@ const MARK: Record<string, string> = { succeeded: '✔', failed: '✘', running:
  * The fallback window in one line. Nothing is released when it passes — a release drops the
  * copies an instant rollback needs — so once it is over the line says what is left to do.
  */
-export function fallbackLine(c: Pick<CutoverLike, 'id' | 'state' | 'fallbackUntil'>, now = Date.now()): string | undefined {
+export function fallbackLine(c: Pick<CutoverLike, 'id' | 'state' | 'fallbackUntil'> & { steps?: unknown }, now = Date.now()): string | undefined {
   if (c.state !== 'fallback' || typeof c.fallbackUntil !== 'string') return undefined;
   const left = Date.parse(c.fallbackUntil) - now;
-  if (left > 0) return `fallback window until ${c.fallbackUntil} (${timeLeft(left)}): staging read-only and ready; rollback goes back`;
-  return `fallback window over since ${c.fallbackUntil} (${timeAgo(-left)}); staging is still held read-only and nothing is released on its own: release when sure (switchyard cutover release ${c.id}), or roll back`;
+  const empty = nothingHeld(c.steps);
+  if (left > 0) return `fallback window until ${c.fallbackUntil} (${timeLeft(left)}): ${empty ? NOTHING_HELD : 'staging read-only and ready; rollback goes back'}`;
+  return `fallback window over since ${c.fallbackUntil} (${timeAgo(-left)}); ${empty ? `${NOTHING_HELD}; nothing is released on its own` : 'staging is still held read-only and nothing is released on its own'}: release when sure (switchyard cutover release ${c.id}), or roll back`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { EVIDENCE_KEYS } from './executor.js';
 import type { StepName } from './states.js';
 import type { AuditRow, CutoverStore, DnsSnapshotRow } from './store/index.js';
 import type { CutoverView, StepView } from './view.js';
+import { NOTHING_HELD, nothingHeld } from '../../shared/fallback-held.js';
 
 export interface CutoverReport {
   generatedAt: string;
@@ -34,8 +35,13 @@ export interface FallbackReport {
   expired: boolean;
   /** What closed the window before `until`, and when; null while it is open or was never reached. */
   ended: { by: 'rollback' | 'release'; at: string | null } | null;
-  /** Staging is held read-only and ready to go back to: reached, not ended, not expired. */
+  /**
+   * Staging is held read-only and ready to go back to: reached, not ended, not expired, and
+   * something was frozen (false for a plan with neither database nor assets: `note` says so).
+   */
   open: boolean;
+  /** Set while the window is not ended but holds nothing read-only (lock was skipped): why `open` is false. */
+  note?: string;
 }
 
 /**
@@ -53,7 +59,14 @@ function fallbackOf(view: CutoverView, audit: AuditRow[], now: Date): FallbackRe
     const release = audit.find((a) => a.action === 'release' && !isRefusedOrRepeat(a.detail));
     ended = { by: 'release', at: release?.at ?? null };
   }
-  return { until, expired, ended, open: until !== null && ended === null && !expired };
+  const held = !nothingHeld(view.steps);
+  return {
+    until,
+    expired,
+    ended,
+    open: until !== null && ended === null && !expired && held,
+    ...(until !== null && ended === null && !held ? { note: NOTHING_HELD } : {}),
+  };
 }
 
 function isRefusedOrRepeat(detail: unknown): boolean {

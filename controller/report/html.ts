@@ -230,11 +230,12 @@ export function renderReportHtml(report: unknown): string {
   body.push(validation(m), dns(m), postSwitch(m), monitor(m));
   if (m.fallbackUntil !== null) {
     const ended = m.fallbackEnded;
+    const note = m.fallbackNote;
     body.push(
       ended === null && m.fallbackExpired
-        ? `<p>Fallback window over since <span class="mono">${e(m.fallbackUntil)}</span>: ${e(FALLBACK_OVER)}</p>`
+        ? `<p>Fallback window over since <span class="mono">${e(m.fallbackUntil)}</span>: ${e(note === null ? FALLBACK_OVER : `${note}; nothing is released on its own: release when sure, or roll back`)}</p>`
         : ended === null
-        ? `<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span></p>`
+        ? `<p>Fallback window until <span class="mono">${e(m.fallbackUntil)}</span>${note === null ? '' : `: ${e(note)}`}</p>`
         : `<p>Fallback window (until <span class="mono">${e(m.fallbackUntil)}</span>) ended with the ${e(ended.by)}${ended.at === null ? '' : ` at <span class="mono">${e(ended.at)}</span>`}</p>`,
     );
   }

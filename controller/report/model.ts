@@ -159,6 +159,8 @@ export interface ReportModel {
    * still held read-only (nothing is released on its own), so the reader is told to decide.
    */
   fallbackExpired: boolean;
+  /** The window holds nothing read-only (a plan with neither database nor assets): said instead of "held". */
+  fallbackNote: string | null;
   totalMs: number | null;
   timeline: TimelineRow[];
   runtimeParity: RuntimeParityModel | null;
@@ -499,6 +501,7 @@ export function reportModel(report: unknown): ReportModel {
     fallbackUntil: str(c.fallbackUntil),
     fallbackEnded: fallbackEnded(c, rb, r.audit, r.fallback),
     fallbackExpired: isObj(r.fallback) && r.fallback.expired === true && fallbackEnded(c, rb, r.audit, r.fallback) === null,
+    fallbackNote: isObj(r.fallback) ? str(r.fallback.note) : null,
     totalMs: num(timings.totalMs),
     timeline: steps.map((s) => ({
       name: str(s.name) ?? '?',

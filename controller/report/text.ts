@@ -213,9 +213,9 @@ function monitor(mo: MonitorModel): string[] {
   return lines;
 }
 
-function fallbackLine(until: string, ended: ReportModel['fallbackEnded'], expired: boolean): string {
-  if (ended === null && expired) return `Fallback window over since ${until}: ${FALLBACK_OVER}`;
-  if (ended === null) return `Fallback window until ${until}`;
+function fallbackLine(until: string, ended: ReportModel['fallbackEnded'], expired: boolean, note: string | null): string {
+  if (ended === null && expired) return `Fallback window over since ${until}: ${note === null ? FALLBACK_OVER : `${note}; nothing is released on its own: release when sure, or roll back`}`;
+  if (ended === null) return `Fallback window until ${until}${note === null ? '' : `: ${note}`}`;
   return `Fallback window (until ${until}) ended with the ${ended.by}${ended.at === null ? '' : ` at ${ended.at}`}`;
 }
 
@@ -248,7 +248,7 @@ export function formatReportText(report: unknown): string {
   const ps = postSwitch(m);
   if (ps.length > 0) out.push('', ...ps);
   if (m.monitor !== null) out.push('', ...monitor(m.monitor));
-  if (m.fallbackUntil !== null) out.push('', fallbackLine(m.fallbackUntil, m.fallbackEnded, m.fallbackExpired));
+  if (m.fallbackUntil !== null) out.push('', fallbackLine(m.fallbackUntil, m.fallbackEnded, m.fallbackExpired, m.fallbackNote));
   if (m.rollback !== null) {
     const r = m.rollback;
     out.push('', `Rollback: ${r.state}${r.automatic ? ' (automatic)' : ''} — ${r.reason}`, `  ${r.cancelled && r.parts.length === 0 ? ROLLBACK_CANCELLED : r.parts.map((p2) => `${p2.name}=${p2.state}`).join('  ')}`);

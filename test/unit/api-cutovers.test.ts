@@ -18,6 +18,8 @@ import { FakeClock, FakeWorld, fakeRollback, fakeStep, fakeSteps, gate, newEngin
 import type { CutoverEngineOptions } from '../../controller/cutover/machine.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { formatReportText } from '../../controller/report/text.js';
+import { lockExecutor } from '../../controller/cutover/steps/lock.js';
+import { renderReportHtml } from '../../controller/report/html.js';
 
 const op = bearer(OPERATOR_TOKEN);
 const viewer = bearer(VIEWER_TOKEN);
@@ -560,6 +562,36 @@ test('the report says when the fallback window ended and how (fallback.ended, fa
   const fb = (await report(rolledBack)).fallback;
   assert.notEqual(fb.until, null, 'the window had opened');
   assert.deepEqual([fb.open, fb.ended], [false, { by: 'rollback', at: rolledBackAt }]);
+});
+
+test('a plan with neither database nor assets freezes nothing: its fallback window is not reported open (held read-only), and a note says why', async (t) => {
+  const clock = new FakeClock('2030-01-01T00:00:00.000Z');
+  // The real lock: it skips such a plan before it would need an agent.
+  const { app, engine } = await harness(t, (world) => ({ clock, executors: fakeSteps(world, { lock: lockExecutor({} as never) }) }));
+  const input = planInput();
+  for (const k of ['database', 'assets', 'rewrite', 'productionOnlyRows']) delete input[k];
+  const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: op, payload: input });
+  assert.equal(res.statusCode, 201, res.body);
+  const id = (res.json() as { id: string }).id;
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'fallback' } });
+  await engine.idle(id);
+  type Fallback = { until: string | null; expired: boolean; ended: unknown; open: boolean; note?: string };
+  const report = async () => (await app.inject({ url: `/v1/cutovers/${id}/report`, headers: viewer })).json() as { fallback: Fallback; steps: { name: string; state: string; summary: string | null }[] };
+  const during = await report();
+  assert.equal(during.steps.find((s) => s.name === 'lock')?.state, 'skipped');
+  assert.notEqual(during.fallback.until, null, 'the window opened');
+  assert.equal(during.fallback.open, false, 'open means staging held read-only and ready: nothing is held');
+  assert.match(during.fallback.note ?? '', /nothing on staging is held read-only: the plan has neither database nor assets/);
+  assert.doesNotMatch(during.steps.find((s) => s.name === 'fallback')?.summary ?? '', /read-only and ready/, 'the fallback step does not say staging is held');
+  assert.match(formatReportText(during), /Fallback window until \S+: nothing on staging is held read-only/);
+  assert.match(renderReportHtml(during), /Fallback window until <span class="mono">[^<]+<\/span>: nothing on staging is held read-only/);
+  clock.advance(25 * 3_600_000);
+  const expired = await report();
+  assert.deepEqual([expired.fallback.expired, expired.fallback.open], [true, false]);
+  assert.doesNotMatch(formatReportText(expired), /still held read-only/, 'an expired window of such a plan is not said to hold staging');
+  assert.equal((await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op })).statusCode, 200);
+  const released = (await report()).fallback;
+  assert.deepEqual([released.open, released.note], [false, undefined], 'once released there is nothing to explain');
 });
 
 test('release of a rolled-back cutover is 409 saying the rollback put things back as the cutover found them, not that staging is the site again (a cutover that took over a released freeze leaves DNS on production)', async (t) => {

@@ -29,3 +29,13 @@ test('once the window is over, cutover status says how long ago it ended beside 
   assert.match(line('2026-12-09T12:31:59Z')!, /^fallback window over since 2026-12-08T10:00:00\.000Z \(26 h 31 min ago\); /);
   assert.match(line('2026-12-08T10:00:00Z')!, /over since 2026-12-08T10:00:00\.000Z \(0 min ago\); /);
 });
+
+test('cutover status of a plan with neither database nor assets (lock skipped) does not say staging is held read-only in the fallback window', () => {
+  const skipped = { ...base, state: 'fallback', steps: [{ name: 'lock', state: 'skipped', attempt: 1, startedAt: null, endedAt: null, durationMs: null, summary: null, error: null }] };
+  const during = formatCutover(skipped, at('2026-12-08T09:00:00Z'));
+  assert.match(during, /^fallback window until 2026-12-08T10:00:00\.000Z \(in 1 h 0 min\): nothing on staging is held read-only: the plan has neither database nor assets/m);
+  assert.doesNotMatch(during, /read-only and ready/);
+  const after = formatCutover(skipped, at('2026-12-08T11:00:00Z'));
+  assert.match(after, /^fallback window over since .*nothing on staging is held read-only.*release when sure \(switchyard cutover release co_1\), or roll back$/m);
+  assert.doesNotMatch(after, /still held read-only/);
+});

@@ -71,7 +71,7 @@ const ReportSchema = Type.Object(
     dns: Type.Unknown({ description: 'the change and the record sets as they were before it' }),
     propagation: Type.Unknown({ description: 'answer, remaining TTL and latency per resolver' }),
     monitor: Type.Unknown(),
-    fallback: Type.Unknown({ description: '{until, expired, ended: {by: rollback|release, at} or null, open}: open while staging is held read-only and ready to go back to' }),
+    fallback: Type.Unknown({ description: '{until, expired, ended: {by: rollback|release, at} or null, open, note?}: open while staging is held read-only and ready to go back to; note says why it is not when the window holds nothing (a plan with neither database nor assets)' }),
     audit: Type.Unknown(),
   },
   { additionalProperties: true },
