@@ -7,9 +7,16 @@ import { SwitchyardError } from '../shared/errors.js';
 import { packageVersion } from '../shared/paths.js';
 import { registerCommands } from './commands/index.js';
 import { terminalSafe } from './terminal-safe.js';
+import { UsageError, usageLine } from './usage-error.js';
 
 function fail(err: unknown): never {
-  const line = err instanceof SwitchyardError ? `switchyard: ${err.message} [${err.code}]` : `switchyard: ${err instanceof Error ? err.message : String(err)}`;
+  // A usage error's line is cut before `(see --help)` is added, so a long message keeps it.
+  const line =
+    err instanceof UsageError
+      ? usageLine(err.message.split('\n')[0]!)
+      : err instanceof SwitchyardError
+        ? `switchyard: ${err.message} [${err.code}]`
+        : `switchyard: ${err instanceof Error ? err.message : String(err)}`;
   process.stderr.write(`${terminalSafe(line.split('\n')[0]!)}\n`);
   process.exit(1);
 }
@@ -30,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(packageVersion())
     // A usage error is one line on stderr (the whole help after it buried the line that matters).
     .configureOutput({
-      outputError: (str, write) => write(`switchyard: ${str.replace(/^error: /, '').trim()} (see --help)\n`),
+      outputError: (str, write) => write(`${usageLine(str.replace(/^error: /, '').trim())}\n`),
       // `switchyard` or `switchyard cutover` without a verb: Commander writes the whole help to
       // stderr and exits 1. That is a usage error too, so one line naming what is missing.
       writeErr: (str) => void process.stderr.write(missingCommandLine(str) ?? str),

@@ -1,6 +1,7 @@
 // The CLI's client of the controller's REST API. A problem+json answer becomes one clear line.
 import { SwitchyardError, isErrorCode } from '../../shared/errors.js';
 import { backoffMs, DEFAULT_PATIENCE_MS, PASSING, sleep, transportReason, worthRetrying } from './retry.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * `path` (an API path such as `/v1/cutovers?limit=5`) under the controller's base URL, path
@@ -16,7 +17,7 @@ export function apiUrl(base: string, path: string): URL {
   }
   // `ops.example:7700` parses too, as a URL of scheme `ops.example:`.
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new SwitchyardError('SY_VALIDATION', `controller URL ${JSON.stringify(base)} is not an http(s) URL; give --url or $SWITCHYARD_URL as http(s)://host:port[/prefix]`, { field: 'url' });
+    throw new UsageError(`controller URL ${JSON.stringify(base)} is not an http(s) URL; give --url or $SWITCHYARD_URL as http(s)://host:port[/prefix]`, 'url');
   }
   return new URL(`${url.pathname.replace(/\/+$/, '')}${path}`, url.origin);
 }

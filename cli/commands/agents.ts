@@ -7,6 +7,7 @@ import { formatParityTable } from '../../shared/parity-format.js';
 import { terminalSafe } from '../terminal-safe.js';
 import { BRIEF_RETRY } from './brief-retry.js';
 import { SwitchyardError } from '../../shared/errors.js';
+import { UsageError } from '../usage-error.js';
 
 interface AgentRow {
   name: string;
@@ -59,6 +60,8 @@ export function inParityOptions(err: unknown): unknown {
   const message = err.message.replace(PARITY_PARAM, (_, query: string | undefined, name: string) => `${query === undefined ? '' : 'option '}${PARITY_OPTIONS[name]!}`);
   if (message === err.message) return err;
   const field = err.field === undefined ? undefined : PARITY_OPTIONS[err.field]?.slice(2) ?? err.field;
+  // A 400 naming an option is a usage error, like a flag refused here: its line ends `(see --help)`.
+  if (err.code === 'SY_VALIDATION') return new UsageError(message, field ?? 'parity', err);
   return new SwitchyardError(err.code, message, { cause: err, ...(field === undefined ? {} : { field }), ...(err.details === undefined ? {} : { details: err.details }) });
 }
 

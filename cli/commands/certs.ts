@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SwitchyardError } from '../../shared/errors.js';
+import { UsageError } from '../usage-error.js';
 import { createCa, issueCertificate, type CertificateUsage } from '../../shared/tls/authority.js';
 import { describeCertificate } from '../../shared/tls/describe.js';
 import { refuseExisting, replaceTogether, writeFileAtomic } from '../../shared/tls/write-file.js';
@@ -68,13 +69,13 @@ export async function certsInit(opts: CertsInitOptions): Promise<string[]> {
 /** Creates NAME.pem and NAME-key.pem in `dir`, signed by the CA there; returns the paths written. */
 export async function certsIssue(opts: CertsIssueOptions): Promise<string[]> {
   if (!NAME.test(opts.name) || opts.name === 'ca') {
-    throw new SwitchyardError('SY_VALIDATION', `name ${JSON.stringify(opts.name)}: use letters, digits, '.', '_' or '-' (and not "ca")`, { field: 'name' });
+    throw new UsageError(`name ${JSON.stringify(opts.name)}: use letters, digits, '.', '_' or '-' (and not "ca")`, 'name');
   }
   const role = opts.role ?? 'agent';
-  if (!(role in USAGE)) throw new SwitchyardError('SY_VALIDATION', `role ${JSON.stringify(role)}: expected agent or controller`, { field: 'role' });
+  if (!(role in USAGE)) throw new UsageError(`role ${JSON.stringify(role)}: expected agent or controller`, 'role');
   const sans = opts.sans ?? [];
   if (role === 'agent' && sans.length === 0) {
-    throw new SwitchyardError('SY_VALIDATION', 'an agent certificate needs at least one --san: the host name or IP address the controller dials', { field: 'san' });
+    throw new UsageError('an agent certificate needs at least one --san: the host name or IP address the controller dials', 'san');
   }
   const force = opts.force === true;
   if (!force) refuseExisting([join(opts.dir, `${opts.name}.pem`), join(opts.dir, `${opts.name}-key.pem`)]);
@@ -91,7 +92,7 @@ export async function certsIssue(opts: CertsIssueOptions): Promise<string[]> {
 
 function parseDays(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1) throw new SwitchyardError('SY_VALIDATION', `--days ${JSON.stringify(value)}: expected a positive whole number`, { field: 'days' });
+  if (!/^\d+$/.test(value) || n < 1) throw new UsageError(`--days ${JSON.stringify(value)}: expected a positive whole number`, 'days');
   return n;
 }
 

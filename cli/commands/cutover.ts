@@ -7,6 +7,7 @@ import { addClientOptions } from './agents.js';
 import { BRIEF_RETRY, note } from './brief-retry.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { terminalSafe } from '../terminal-safe.js';
+import { UsageError } from '../usage-error.js';
 import { stagingLeftFrozen } from '../../shared/staging-left-frozen.js';
 import { NOTHING_HELD, nothingHeld } from '../../shared/fallback-held.js';
 import { ROLLBACK_CANCELLED } from '../../controller/report/model.js';
@@ -239,7 +240,7 @@ export async function actAndWatch(opts: ClientOptions, id: string, act: () => Pr
 
 /** A count option as typed: `10abc` and `1.5` are refused as written, not as NaN or rounded. */
 function countOption(flag: string, raw: string): number {
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new SwitchyardError('SY_VALIDATION', `${flag}: must be a whole number of at least 1, not ${JSON.stringify(raw)}`, { field: flag.slice(2) });
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new UsageError(`${flag}: must be a whole number of at least 1, not ${JSON.stringify(raw)}`, flag.slice(2));
   return Number(raw);
 }
 
@@ -253,7 +254,7 @@ export async function listCutovers(client: RestClient, limit?: number, pageSize 
 
 /** As listCutovers, and whether older cutovers are left beyond `limit` (the API gives no count, only a next page). */
 export async function listCutoversMore(client: RestClient, limit?: number, pageSize = PAGE, patience: PatienceOptions = { attempts: 1 }): Promise<{ cutovers: CutoverLike[]; more: boolean }> {
-  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new SwitchyardError('SY_VALIDATION', `--limit: must be a whole number of at least 1, not ${String(limit)}`, { field: 'limit' });
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) throw new UsageError(`--limit: must be a whole number of at least 1, not ${String(limit)}`, 'limit');
   const found: CutoverLike[] = [];
   const per = Math.min(limit ?? pageSize, pageSize);
   // The next page from its cursor, under our own base URL: the `next` path is as the server
@@ -290,7 +291,7 @@ export function registerCutoverCommand(program: Command): void {
       .option('--wait', 'watch until the run stops, exit non-zero if it failed')
       .option('--force', 'also re-run a non-idempotent interrupted step'),
   ).action(async (id: string, o: Flags & { until: string; wait?: boolean; force?: boolean }) => {
-    if (!(STEP_NAMES as readonly string[]).includes(o.until)) throw new SwitchyardError('SY_VALIDATION', `--until: unknown step ${o.until}; one of ${STEP_NAMES.join(', ')}`, { field: 'until' });
+    if (!(STEP_NAMES as readonly string[]).includes(o.until)) throw new UsageError(`--until: unknown step ${o.until}; one of ${STEP_NAMES.join(', ')}`, 'until');
     const opts = clientOptionsFrom(o);
     const advance = () => new RestClient(opts).post<CutoverLike>(`/v1/cutovers/${encodeURIComponent(id)}/advance`, { until: o.until, ...(o.force ? { force: true } : {}) });
     if (!o.wait) {
@@ -312,7 +313,7 @@ export function registerCutoverCommand(program: Command): void {
   ).action(async (o: Flags & { limit?: string; all?: boolean }) => {
     // Both given, one would be dropped unsaid: `--limit 1 --all` listed every cutover.
     if (o.all === true && o.limit !== undefined) {
-      throw new SwitchyardError('SY_VALIDATION', '--limit and --all: give one, not both (--limit N lists the newest N cutovers, --all every one)', { field: 'limit' });
+      throw new UsageError('--limit and --all: give one, not both (--limit N lists the newest N cutovers, --all every one)', 'limit');
     }
     const limit = o.all === true ? undefined : countOption('--limit', o.limit ?? '50');
     const { cutovers, more } = await listCutoversMore(new RestClient(clientOptionsFrom(o)), limit, PAGE, BRIEF_RETRY);

@@ -3,12 +3,12 @@
 // driver, …) had a heap of 50 MB instead of 14, and every major GC — one per ~64 MB of chunk
 // buffers during a copy — marks all of it.
 import type { Command } from 'commander';
-import { SwitchyardError } from '../../shared/errors.js';
+import { UsageError } from '../usage-error.js';
 
 /** --config, else $SWITCHYARD_CONFIG (how the container image passes it to every verb). */
 export function configPath(flag: string | undefined): string {
   const path = flag ?? process.env.SWITCHYARD_CONFIG;
-  if (path === undefined || path === '') throw new SwitchyardError('SY_VALIDATION', 'pass --config FILE or set SWITCHYARD_CONFIG', { field: 'config' });
+  if (path === undefined || path === '') throw new UsageError('pass --config FILE or set SWITCHYARD_CONFIG', 'config');
   return path;
 }
 

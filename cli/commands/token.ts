@@ -6,6 +6,8 @@ import { stringify } from 'yaml';
 import { ControllerConfigSchema } from '../../controller/config.js';
 import { generateToken, hashToken, type Role, type TokenEntry } from '../../controller/api/auth.js';
 import { validate } from '../../shared/config/load.js';
+import { SwitchyardError } from '../../shared/errors.js';
+import { UsageError } from '../usage-error.js';
 
 export interface TokenIo {
   out: (line: string) => void;
@@ -19,8 +21,14 @@ export interface NewToken {
 /** A fresh token and its controller.yaml entry, checked against the same schema the controller loads. */
 export function newToken(name: string, role: Role): NewToken {
   const token = generateToken();
-  const entry = validate(ControllerConfigSchema.properties.tokens.items, { name, role, hash: hashToken(token) }, 'token', 'SY_VALIDATION');
-  return { token, entry };
+  try {
+    const entry = validate(ControllerConfigSchema.properties.tokens.items, { name, role, hash: hashToken(token) }, 'token', 'SY_VALIDATION');
+    return { token, entry };
+  } catch (err) {
+    // Only --name and --role reach the schema: what it refuses is a flag's value.
+    if (err instanceof SwitchyardError && err.code === 'SY_VALIDATION') throw new UsageError(err.message.replace(/^token: key (name|role):/, '--$1:'), err.field ?? 'name', err);
+    throw err;
+  }
 }
 
 export function registerTokenCommand(program: Command, io: TokenIo = { out: (line) => process.stdout.write(`${line}\n`) }): void {

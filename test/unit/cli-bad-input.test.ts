@@ -23,9 +23,9 @@ function oneLine(args: string[], expected: string): void {
 }
 
 test('cutover list --limit that is not a whole number is named as typed, not as NaN', () => {
-  oneLine(['cutover', 'list', '--limit', 'abc'], 'switchyard: --limit: must be a whole number of at least 1, not "abc" [SY_VALIDATION]');
-  oneLine(['cutover', 'list', '--limit', '10abc'], 'switchyard: --limit: must be a whole number of at least 1, not "10abc" [SY_VALIDATION]');
-  oneLine(['cutover', 'list', '--limit', '0'], 'switchyard: --limit: must be a whole number of at least 1, not "0" [SY_VALIDATION]');
+  oneLine(['cutover', 'list', '--limit', 'abc'], 'switchyard: --limit: must be a whole number of at least 1, not "abc" (see --help)');
+  oneLine(['cutover', 'list', '--limit', '10abc'], 'switchyard: --limit: must be a whole number of at least 1, not "10abc" (see --help)');
+  oneLine(['cutover', 'list', '--limit', '0'], 'switchyard: --limit: must be a whole number of at least 1, not "0" (see --help)');
 });
 
 test('a plan or config path that is a directory or missing says so in words, with the error code', (t) => {
@@ -70,9 +70,34 @@ test('a command group without its verb (`switchyard`, `switchyard cutover`) is o
 });
 
 test('cutover list with both --limit and --all is refused naming both, in either order, before any request', () => {
-  const line = 'switchyard: --limit and --all: give one, not both (--limit N lists the newest N cutovers, --all every one) [SY_VALIDATION]';
+  const line = 'switchyard: --limit and --all: give one, not both (--limit N lists the newest N cutovers, --all every one) (see --help)';
   oneLine(['cutover', 'list', '--limit', '1', '--all'], line);
   oneLine(['cutover', 'list', '--all', '--limit', '1'], line);
+});
+
+test('every usage error, Commander\'s or a flag value refused by our own checks, is one line ending (see --help), as README says', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-cli-usage-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const noConfig = (args: string[]) => spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, SWITCHYARD_CONFIG: '' } });
+  const cases: Array<[string[], string]> = [
+    [['cutover', 'list', '--bogus'], "unknown option '--bogus'"],
+    [['cutover', 'list', '--limit', '0'], '--limit: must be a whole number of at least 1, not "0"'],
+    [['cutover', 'list', '--limit', '2', '--all'], '--limit and --all: give one, not both (--limit N lists the newest N cutovers, --all every one)'],
+    [['cutover', 'advance', 'co_x', '--until', 'nowhere'], '--until: unknown step nowhere; one of preflight, presync, lock, sync, verify, rewrite, validate, switch, propagate, monitor, fallback'],
+    [['certs', 'init', '--dir', dir, '--days', '0'], '--days "0": expected a positive whole number'],
+    [['certs', 'issue', '--dir', dir, '--name', 'ca'], 'name "ca": use letters, digits, \'.\', \'_\' or \'-\' (and not "ca")'],
+    [['certs', 'issue', '--dir', dir, '--name', 'web-1', '--role', 'agent'], 'an agent certificate needs at least one --san: the host name or IP address the controller dials'],
+    [['token', 'new', '--name', 'a b', '--role', 'viewer'], '--name: expected string to match \'^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$\' (got "a b")'],
+  ];
+  for (const [args, why] of cases) oneLine(args, `switchyard: ${why} (see --help)`);
+  // A bad --url is a flag value too; nothing is asked of any controller.
+  const url = spawnSync(process.execPath, [MAIN, 'cutover', 'list', '--url', 'ftp://x', '--token', 'x'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(url.stderr, 'switchyard: controller URL "ftp://x" is not an http(s) URL; give --url or $SWITCHYARD_URL as http(s)://host:port[/prefix] (see --help)\n');
+  for (const verb of ['agent', 'controller']) {
+    const r = noConfig([verb]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'switchyard: pass --config FILE or set SWITCHYARD_CONFIG (see --help)\n', verb);
+  }
 });
 
 test('a key written twice in a .json config or plan is refused naming the key and both lines, as YAML refuses it', (t) => {

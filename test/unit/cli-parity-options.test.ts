@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../../shared/paths.js';
 import { SwitchyardError } from '../../shared/errors.js';
 import { inParityOptions } from '../../cli/commands/agents.js';
+import { UsageError } from '../../cli/usage-error.js';
 import { buildTestApp, VIEWER_TOKEN } from '../helpers/api-app.js';
 
 const MAIN = join(packageRoot(), 'dist', 'cli', 'main.js');
@@ -32,20 +33,20 @@ test('parity refused for an option names the option as typed, not its REST param
   const alone = await cli(url, [...sides, '--staging-ip', '127.0.0.2']);
   assert.equal(alone.code, 1, alone.stderr);
   assert.equal(alone.stdout, '');
-  assert.equal(alone.stderr, "switchyard: 400 The request is invalid: --staging-ip is used only with --staging-host and --production-host: it is the address of a side's nginx server block, compared only for both hosts [SY_VALIDATION]\n");
+  assert.equal(alone.stderr, "switchyard: 400 The request is invalid: --staging-ip is used only with --staging-host and --production-host: it is the address of a side's nginx server block, compared only for both hosts (see --help)\n");
   const bad = await cli(url, [...sides, '--staging-host', 's.example.com', '--production-host', 'www.example.com', '--production-ip', 'not-an-ip']);
-  assert.equal(bad.stderr, 'switchyard: 400 The request is invalid: --production-ip: "not-an-ip" is not an IP address [SY_VALIDATION]\n');
+  assert.equal(bad.stderr, 'switchyard: 400 The request is invalid: --production-ip: "not-an-ip" is not an IP address (see --help)\n');
   const half = await cli(url, [...sides, '--production-host', 'www.example.com']);
   assert.match(half.stderr, /^switchyard: 400 The request is invalid: --staging-host is required with --production-host: /);
   // The schema's own refusal ("query parameter stagingHost must match …") likewise.
   const shape = await cli(url, [...sides, '--staging-host', 'bad host!', '--production-host', 'www.example.com']);
-  assert.equal(shape.stderr, 'switchyard: 400 The request is invalid: option --staging-host must match pattern "^[A-Za-z0-9.-]+$" [SY_VALIDATION]\n');
+  assert.equal(shape.stderr, 'switchyard: 400 The request is invalid: option --staging-host must match pattern "^[A-Za-z0-9.-]+$" (see --help)\n');
   assert.doesNotMatch(`${alone.stderr}${bad.stderr}${half.stderr}${shape.stderr}`, /stagingIp|productionIp|stagingHost|productionHost/);
 });
 
 test('the field of a parity refusal is the option, and other errors pass unchanged', () => {
   const mapped = inParityOptions(new SwitchyardError('SY_VALIDATION', '400 Bad Request: stagingIp: "x" is not an IP address', { field: 'stagingIp' }));
-  assert.ok(mapped instanceof SwitchyardError);
+  assert.ok(mapped instanceof UsageError);
   assert.deepEqual([mapped.code, mapped.field, mapped.message], ['SY_VALIDATION', 'staging-ip', '400 Bad Request: --staging-ip: "x" is not an IP address']);
   const other = new SwitchyardError('SY_NOT_FOUND', '404 Not Found: unknown agent staging-9', { field: 'staging' });
   assert.equal(inParityOptions(other), other);
