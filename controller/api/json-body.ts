@@ -9,7 +9,27 @@ import { MAX_NESTING, duplicateKeyFinding, pointerToKey } from '../../shared/con
 /** Methods whose body Fastify does not read. */
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 
-const SEND_JSON = "send JSON with -H 'Content-Type: application/json', or no body";
+const SEND_JSON = "send JSON with -H 'Content-Type: application/json'";
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * What the body holds on a route that cannot do without one ("a plan"): its refusals then
+     * say it is required, and never suggest sending no body, as the action routes' do.
+     */
+    requiredBody?: string;
+  }
+}
+
+/** The 400 for a route's body left out, or empty, where one is required. */
+export function requiredBodyFault(what: string): SwitchyardError {
+  return new SwitchyardError('SY_VALIDATION', `body: required: ${what} as JSON; ${SEND_JSON}`, { field: 'body' });
+}
+
+/** The hint after a refused body: "or no body" only where no body is taken. */
+function sendHint(request: FastifyRequest): string {
+  return request.routeOptions.config.requiredBody === undefined ? `${SEND_JSON}, or no body` : SEND_JSON;
+}
 
 /**
  * The path to the first key anywhere in `value` that reaches an object's prototype once the object
@@ -55,6 +75,12 @@ function encodingOf(request: FastifyRequest): string | undefined {
   return text === '' || text.toLowerCase() === 'identity' ? undefined : text;
 }
 
+/** Whether the request carries a body at all, by its headers: Transfer-Encoding, or a Content-Length above 0. */
+export function sentBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
+}
+
 /**
  * A SwitchyardError (400, field `body`) for a body sent compressed, else undefined. Asked from the
  * headers alone, before the body is read (or, with Expect: 100-continue, asked for): nothing here
@@ -66,9 +92,7 @@ function encodingOf(request: FastifyRequest): string | undefined {
 export function compressedBodyFault(request: FastifyRequest): SwitchyardError | undefined {
   const encoding = encodingOf(request);
   if (encoding === undefined || BODYLESS.has(request.method)) return undefined;
-  const length = request.headers['content-length'];
-  const hasBody = request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0);
-  if (!hasBody) return undefined;
+  if (!sentBody(request)) return undefined;
   return new SwitchyardError(
     'SY_VALIDATION',
     `body: compressed (Content-Encoding ${JSON.stringify(encoding)}), and compressed bodies are not taken here; send the JSON as it is, without Content-Encoding`,
@@ -98,7 +122,7 @@ export function readJsonBody(request: FastifyRequest, body: string | Buffer): un
     }
     const f = jsonFault(text);
     const where = `at line ${f.line}, column ${f.column}${f.expected === '' ? '' : `: expected ${f.expected}`}${f.trailingComma ? ' (a trailing comma? JSON allows none)' : ''}`;
-    throw new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${label}) ${where}; ${SEND_JSON}`, { field: 'body' });
+    throw new SwitchyardError('SY_VALIDATION', `body: not JSON (Content-Type ${label}) ${where}; ${sendHint(request)}`, { field: 'body' });
   }
   // Before __proto__ and constructor: a body holding one twice is told of the duplicate, which it must fix anyway.
   const dup = duplicateKeyFinding(text);

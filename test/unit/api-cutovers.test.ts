@@ -1778,3 +1778,23 @@ test('a key written twice in a JSON body is a 400 naming the key path and both p
   // The same key in two objects is no duplicate: create() above sent `staging` in four of them.
   assert.equal(engine.list().length, 1, 'no cutover made from a refused body');
 });
+
+test('POST /v1/cutovers without a body says a plan is required, not that key site is missing; its "not JSON" never suggests sending no body', async (t) => {
+  const { app } = await harness(t);
+  const required = "body: required: the plan (site, staging, production, dns, checks, …) as JSON; send JSON with -H 'Content-Type: application/json'";
+  for (const headers of [op, { ...op, 'content-type': 'application/json' }, { ...op, 'content-type': 'application/x-www-form-urlencoded' }]) {
+    const res = await app.inject({ method: 'POST', url: '/v1/cutovers', headers, ...(headers === op ? {} : { payload: '' }) });
+    assert.equal(res.statusCode, 400, res.body);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field, problem.detail], ['SY_VALIDATION', 'body', required], JSON.stringify(headers));
+  }
+  const notJson = await app.inject({ method: 'POST', url: '/v1/cutovers', headers: { ...op, 'content-type': 'application/json' }, payload: '{"site": ' });
+  assert.equal(notJson.statusCode, 400, notJson.body);
+  const detail = (notJson.json() as { detail: string }).detail;
+  assert.match(detail, /^body: not JSON \(Content-Type "application\/json"\) at line 1, column 10/);
+  assert.ok(detail.endsWith("send JSON with -H 'Content-Type: application/json'"), detail);
+  // Where no body is taken (rollback), the hint still offers it.
+  const id = await create(app);
+  const rollback = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: { ...op, 'content-type': 'application/json' }, payload: '{' });
+  assert.match((rollback.json() as { detail: string }).detail, /, or no body$/);
+});

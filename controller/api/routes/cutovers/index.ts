@@ -13,7 +13,7 @@ import { CutoverViewSchema } from '../../../cutover/view.js';
 import { resumeAfter, streamEvents } from './sse.js';
 import { reportHtmlRoutes } from './report-html.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { compressedBodyFault, readJsonBody } from '../../json-body.js';
+import { compressedBodyFault, readJsonBody, requiredBodyFault, sentBody } from '../../json-body.js';
 
 /** What these routes need of the engine; tests may pass a fake with the same shape. */
 export type CutoversPort = Pick<CutoverEngine, 'create' | 'get' | 'list' | 'advance' | 'rollback' | 'release' | 'prepare' | 'report' | 'history' | 'events' | 'idle'>;
@@ -35,6 +35,7 @@ export const PLAN_BODY_LIMIT = 16 * 1024 * 1024;
 // Query schemas refuse unknown parameters: `?folow=false` taken for a follow would keep a
 // script's stream open forever, `?limt=5` would answer fifty without a word.
 const operator: FastifyContextConfig = { role: 'operator' };
+const PLAN_BODY = 'the plan (site, staging, production, dns, checks, …)';
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'cutover id, e.g. co_3f9a…' }) });
 
 const AdvanceBody = Type.Object(
@@ -119,7 +120,7 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
   app.post(
     '/cutovers',
     {
-      config: operator,
+      config: { ...operator, requiredBody: PLAN_BODY },
       // A plan carries its redirect map as rows: an SEO map of tens of thousands of URLs is
       // several MiB, well past the 1 MiB every other body is held to.
       bodyLimit: PLAN_BODY_LIMIT,
@@ -134,6 +135,10 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
       validatorCompiler: () => (data) => ({ value: data }),
     },
     async (request, reply) => {
+      // No body at all was "key site: expected required property": true, but it read as if one
+      // key were missing from a plan that was never sent.
+      // Fastify leaves a body never sent as null, which a body `null` also is: the headers tell.
+      if (request.body === undefined || (request.body === null && !sentBody(request))) throw requiredBodyFault(PLAN_BODY);
       const plan = parsePlan(request.body, planContext());
       const created = cutovers.create(plan, requirePrincipal(request).name);
       return reply.code(201).header('location', request.publicPath(`${request.url.split('?')[0]}/${created.id}`)).send(created);
