@@ -1798,3 +1798,25 @@ test('POST /v1/cutovers without a body says a plan is required, not that key sit
   const rollback = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/rollback`, headers: { ...op, 'content-type': 'application/json' }, payload: '{' });
   assert.match((rollback.json() as { detail: string }).detail, /, or no body$/);
 });
+
+test('events: a Last-Event-ID that is no event id is a 400 naming the header, as a bad ?after is, not a replay from the start', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/advance`, headers: op, payload: { until: 'preflight' } });
+  await engine.idle(id);
+  const byQuery = await app.inject({ url: `/v1/cutovers/${id}/events?follow=false&after=xyz`, headers: viewer });
+  assert.equal(byQuery.statusCode, 400, byQuery.body);
+  assert.equal((byQuery.json() as { field: string }).field, 'after');
+  for (const value of ['xyz', '-1', '3.5', '3, 4']) {
+    const res = await app.inject({ url: `/v1/cutovers/${id}/events?follow=false`, headers: { ...viewer, 'last-event-id': value } });
+    assert.equal(res.statusCode, 400, `${value}: ${res.body.slice(0, 200)}`);
+    assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+    const problem = res.json() as { code: string; field: string; detail: string };
+    assert.deepEqual([problem.code, problem.field], ['SY_VALIDATION', 'Last-Event-ID'], value);
+    assert.equal(problem.detail, `header Last-Event-ID: ${JSON.stringify(value)} is not an event id; expected the id (a whole number) of the last event received, as ?after=N takes`);
+  }
+  // An empty one is the EventSource way of saying "none yet": the whole stream.
+  const empty = await app.inject({ url: `/v1/cutovers/${id}/events?follow=false`, headers: { ...viewer, 'last-event-id': '' } });
+  assert.equal(empty.statusCode, 200);
+  assert.deepEqual([...empty.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [1, 2, 3, 4, 5]);
+});

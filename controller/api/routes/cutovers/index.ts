@@ -301,8 +301,9 @@ export const cutoverRoutes: FastifyPluginAsyncTypebox<CutoverRoutesOptions> = as
     },
     async (request, reply) => {
       const { id } = request.params;
-      const current = cutovers.get(id); // 404 as problem+json before the stream starts
+      // A bad header is named before a missing cutover, as a bad query is (validated before this runs).
       const after = resumeAfter(request, request.query.after);
+      const current = cutovers.get(id); // 404 as problem+json before the stream starts
       // A cutover already over has only stored events: a client resuming after its last one
       // gets the end at once, not an open stream that will never carry anything — once what is
       // still under way has reported (a release's clean-up runs after `completed` is recorded).

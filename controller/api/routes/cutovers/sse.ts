@@ -2,6 +2,7 @@
 // number as the SSE id, so a client reconnecting with Last-Event-ID resumes exactly after the
 // last event it saw; comment lines keep idle proxies from closing the stream.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SwitchyardError } from '../../../../shared/errors.js';
 import type { CutoverEvent } from '../../../cutover/events.js';
 import { FINAL_STATES, type CutoverState } from '../../../cutover/states.js';
 
@@ -27,12 +28,22 @@ export function formatEvent(e: CutoverEvent): string {
   return `id: ${e.seq}\nevent: ${e.type}\ndata: ${payload}\n\n`;
 }
 
-/** Where to resume: the Last-Event-ID header wins over ?after=, both mean "events after this seq". */
+/**
+ * Where to resume: the Last-Event-ID header wins over ?after=, both mean "events after this seq".
+ * One that is no event id is refused as a bad ?after is: skipped, the stream replayed from the
+ * start, and a client resuming with it took old events for new ones. Empty is EventSource's "none
+ * yet" (it resets to an empty id), so it is the whole stream.
+ */
 export function resumeAfter(request: FastifyRequest, after: number | undefined): number {
   const header = request.headers['last-event-id'];
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value !== undefined && /^\d+$/.test(value.trim())) return Number(value.trim());
-  return after ?? 0;
+  const value = (Array.isArray(header) ? header.join(', ') : header ?? '').trim();
+  if (value === '') return after ?? 0;
+  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  throw new SwitchyardError(
+    'SY_VALIDATION',
+    `header Last-Event-ID: ${JSON.stringify(value)} is not an event id; expected the id (a whole number) of the last event received, as ?after=N takes`,
+    { field: 'Last-Event-ID' },
+  );
 }
 
 /** Where the events come from: stored ones (`history`) and stored-then-live ones (`live`). */
