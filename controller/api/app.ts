@@ -81,12 +81,13 @@ export function buildApp(deps: ApiDeps): ApiApp {
   }).withTypeProvider<TypeBoxTypeProvider>();
   const registry = deps.registry ?? new Registry();
 
-  installProblemHandlers(app, missingResource(API_PREFIX, deps.agents, deps.cutovers));
+  const missing = missingResource(API_PREFIX, deps.agents, deps.cutovers);
+  installProblemHandlers(app, missing);
   installAuth(app, deps.config.tokens);
   installMetrics(app, registry);
   installRequestLog(app);
   installPublicPath(app, deps.config.trustedProxies ?? []);
-  installExpectContinue(app);
+  installExpectContinue(app, missing);
 
   // Route auth lives in route config; mirror it into the document so it cannot disagree.
   app.addHook('onRoute', (route) => {

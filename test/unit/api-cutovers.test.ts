@@ -1820,3 +1820,30 @@ test('events: a Last-Event-ID that is no event id is a 400 naming the header, as
   assert.equal(empty.statusCode, 200);
   assert.deepEqual([...empty.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [1, 2, 3, 4, 5]);
 });
+
+test('Expect: 100-continue to a real route naming a cutover that is not there is its 404 at once, no 100 Continue, the body never asked for', async (t) => {
+  const { app, engine } = await harness(t);
+  const id = await create(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const body = '{"reason":"typo"}';
+  for (const action of ['rollback', 'advance', 'release', 'prepare']) {
+    // A raw socket that sends only the head: the answer must come without the body.
+    const raw = await rawExchange(
+      port,
+      `POST /v1/cutovers/co_missing/${action} HTTP/1.1\r\nHost: x\r\nAuthorization: ${op.authorization}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+      3000,
+    );
+    assert.doesNotMatch(raw.text, /100 Continue/, `${action}: ${raw.text}`);
+    assert.match(raw.text, /^HTTP\/1\.1 404 /, `${action}: ${raw.text}`);
+    assert.match(raw.text, /\r\ncontent-type: application\/problem\+json/i);
+    assert.match(raw.text, /"code":"SY_NOT_FOUND"/);
+    assert.match(raw.text, /co_missing/);
+    assert.match(raw.text, /\r\nconnection: close\r\n/i);
+    assert.equal(raw.closed, true, `${action}: closed by the server, the held-back body unread`);
+  }
+  // The cutover that is there is still continued and rolled back.
+  const ok = await postExpecting(port, `/v1/cutovers/${id}/rollback`, op, Buffer.from(body), 3000);
+  assert.deepEqual([ok.continued, ok.status], [true, 202], ok.text);
+  await engine.idle(id);
+});
