@@ -2,7 +2,7 @@
 // transaction per migration, so the controller's and the agent's state survive restarts and
 // upgrades. Each feature brings its own migrations; ids are unique per file.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SwitchyardError } from '../errors.js';
 
@@ -15,14 +15,50 @@ export interface Migration {
   sql: string;
 }
 
-export function openDatabase(path: string, migrations: Migration[]): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  let db: Db;
+/** Why the state file cannot be used, and what to do, in words a sysadmin acts on. */
+function stateFault(path: string, err: unknown): SwitchyardError {
+  const code = (err as { code?: unknown } | null)?.code;
+  // mkdir names the directory it could not make (a parent); sqlite names nothing.
+  const errPath = (err as { path?: unknown } | null)?.path;
+  const dir = typeof errPath === 'string' && errPath !== path ? dirname(errPath) : dirname(path);
+  const why =
+    code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_READONLY' || (code === 'SQLITE_CANTOPEN' && !isDir(path))
+      ? `permission denied; make ${dir} and the file writable by the user this process runs as (the systemd unit's StateDirectory= does it for /var/lib/switchyard)`
+      : code === 'EEXIST' || code === 'ENOTDIR'
+        ? `a path component of ${dirname(path)} is a file, not a directory; choose a stateFile in a directory`
+        : isDir(path)
+          ? 'is a directory; stateFile names the file itself (e.g. /var/lib/switchyard/agent.sqlite)'
+          : code === 'EROFS'
+            ? `${dir} is on a read-only file system; choose a stateFile on a writable one`
+            : `cannot open: ${String(err)}`;
+  return new SwitchyardError('SY_CONFIG_INVALID', `stateFile ${path}: ${why}`, { field: 'stateFile', cause: err });
+}
+
+function isDir(path: string): boolean {
   try {
-    db = new Database(path);
-  } catch (err) {
-    throw new SwitchyardError('SY_CONFIG_INVALID', `stateFile ${path}: cannot open: ${String(err)}`, { field: 'stateFile', cause: err });
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
+}
+
+export function openDatabase(path: string, migrations: Migration[]): Db {
+  if (path === ':memory:') return prepare(new Database(path), migrations);
+  // Every way a state file cannot be made or written stops start-up naming the key: a raw
+  // `EEXIST: file already exists, mkdir …` or `attempt to write a readonly database` said neither.
+  let db: Db | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    return prepare(db, migrations);
+  } catch (err) {
+    db?.close();
+    if (err instanceof SwitchyardError) throw err;
+    throw stateFault(path, err);
+  }
+}
+
+function prepare(db: Db, migrations: Migration[]): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { SwitchyardError } from '../../shared/errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, applyMigrations } from '../../shared/state/sqlite.js';
@@ -33,4 +34,24 @@ test('a failing migration leaves no half-applied schema', (t) => {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='a'").all();
   assert.deepEqual(tables, []);
   db.close();
+});
+
+test('a state file that cannot be made or written is refused naming stateFile and what to do', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-state-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A file where a directory of the path should be: mkdir's raw EEXIST named no key.
+  writeFileSync(join(dir, 'plain'), 'x');
+  const underFile = join(dir, 'plain', 'agent.sqlite');
+  assert.throws(
+    () => openDatabase(underFile, []),
+    (err: unknown) => {
+      assert.ok(err instanceof SwitchyardError);
+      assert.equal(err.code, 'SY_CONFIG_INVALID');
+      assert.equal(err.field, 'stateFile');
+      assert.match(err.message, /^stateFile .*plain\/agent\.sqlite: a path component of .*plain is a file, not a directory/);
+      return true;
+    },
+  );
+  // The directory where the file belongs.
+  assert.throws(() => openDatabase(dir, []), /stateFile .*: is a directory; stateFile names the file itself/);
 });
