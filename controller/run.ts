@@ -1,6 +1,6 @@
 // Composition root of the controller process: config → logger → state → agents → engine → REST.
 import { createLogger, type Logger } from '../shared/logger.js';
-import type { SwitchyardError } from '../shared/errors.js';
+import { SwitchyardError } from '../shared/errors.js';
 import { loadControllerConfig, type ControllerConfig } from './config.js';
 import { AgentDirectory } from './agents/agent-directory.js';
 import { RuntimeParityService } from './parity/service.js';
@@ -51,11 +51,49 @@ export function exitOnLockLost(err: SwitchyardError): void {
   process.exit(1);
 }
 
+/**
+ * A listen failure as a line that names the key and what to do: Fastify's own is
+ * `listen EADDRINUSE: address already in use 127.0.0.1:7700`, with no code and no key.
+ */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why =
+    code === 'EADDRINUSE'
+      ? `${at} is in use by another process (another controller?); stop it or choose another listen.port`
+      : code === 'EADDRNOTAVAIL'
+        ? `${host} is not an address of this host; set listen.host to one of its addresses (127.0.0.1, 0.0.0.0 for all)`
+        : code === 'EACCES'
+          ? `${at}: permission denied (a port below 1024 needs root or CAP_NET_BIND_SERVICE); choose another listen.port`
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+            ? `${host} does not resolve; set listen.host to an address (127.0.0.1, 0.0.0.0 for all)`
+            : undefined;
+  if (why === undefined) return err;
+  const field = code === 'EADDRINUSE' || code === 'EACCES' ? 'listen.port' : 'listen.host';
+  return new SwitchyardError('SY_CONFIG_INVALID', `${field}: cannot listen: ${why}`, { field, cause: err });
+}
+
 export async function startController(config: ControllerConfig, opts: StartOptions = {}): Promise<RunningController> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: 'switchyard-controller' });
   const agents = new AgentDirectory({ config, logger });
   const parity = new RuntimeParityService(agents);
-  const store = CutoverStore.open(config.stateFile);
+  // Before the state file is opened or locked: it resolves the DNS providers' secrets, and a
+  // start refused for an unset {env: …} must leave no lock row (the next start logged it as a
+  // crashed controller taken over) and no new state file behind.
+  let wiring;
+  try {
+    wiring = buildCutoverWiring({ config, agents, parity, logger });
+  } catch (err) {
+    agents.close();
+    throw err;
+  }
+  let store: CutoverStore;
+  try {
+    store = CutoverStore.open(config.stateFile);
+  } catch (err) {
+    agents.close();
+    throw err;
+  }
   // One controller per state file: crash recovery in the engine assumes it alone runs. Taken
   // before anything reads the cutovers, so a second controller (any port) stops here; one that
   // finds its crashed predecessor (another container) still fresh waits here for up to ~70 s.
@@ -74,7 +112,6 @@ export async function startController(config: ControllerConfig, opts: StartOptio
     agents.close();
     throw err;
   }
-  const wiring = buildCutoverWiring({ config, agents, parity, logger });
   const engine = new CutoverEngine({
     store,
     executors: wiring.executors,
@@ -93,7 +130,7 @@ export async function startController(config: ControllerConfig, opts: StartOptio
     lock.release();
     store.close();
     agents.close();
-    throw err;
+    throw listenError(err, config.listen.host, config.listen.port);
   }
   // Only once this process holds the port too, so nothing is resumed by a process that is about
   // to exit. (A request in the instant before this line sees the state as the last process left
