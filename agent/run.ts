@@ -1,4 +1,6 @@
 // Composition root of the agent process: config → logger → state → services → gRPC server.
+import { format } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { loadAgentConfig, type AgentConfig } from './config.js';
 import { resolveSecret } from '../shared/config/secret.js';
@@ -25,6 +27,14 @@ export async function runAgent(configPath: string, opts: { logger?: Logger } = {
   // each use, so a rotated password file is picked up.)
   if (config.database?.password !== undefined) resolveSecret(config.database.password, 'database.password');
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: `switchyard-agent` }).child({ agent: config.name });
+  // grpc-js writes its own lines to stderr ("E No address added out of total 1 resolved" above a
+  // port-in-use refusal): into the agent's log instead, so stderr has the one line saying why.
+  const grpcLog = logger.child({ component: 'grpc-js' });
+  grpc.setLogger({
+    error: (m: unknown, ...rest: unknown[]) => grpcLog.warn(format(m, ...rest)),
+    info: (m: unknown, ...rest: unknown[]) => grpcLog.info(format(m, ...rest)),
+    debug: (m: unknown, ...rest: unknown[]) => grpcLog.debug(format(m, ...rest)),
+  });
   const state = openAgentState(config.stateFile, config.name);
   logger.info({ stateFile: config.stateFile, runs: state.runs }, 'agent state opened');
   const assets = new AssetsService({ config, logger, db: state.db });

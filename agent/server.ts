@@ -65,6 +65,26 @@ function shutdown(server: grpc.Server): Promise<void> {
   });
 }
 
+/**
+ * A bind failure as a line naming the key and what to do. grpc-js hands only text ("No address
+ * added out of total 1 resolved errors: [listen EADDRINUSE: …]"), so the errno is read from it.
+ */
+function bindError(err: unknown, address: string, host: string): SwitchyardError {
+  const text = err instanceof Error ? err.message : String(err);
+  const errno = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(text)?.[1];
+  const [field, why] =
+    errno === 'EADDRINUSE'
+      ? ['listen.port', `${address} is in use by another process (another agent?); stop it or choose another listen.port`]
+      : errno === 'EACCES'
+        ? ['listen.port', `${address}: permission denied (a port below 1024 needs root or CAP_NET_BIND_SERVICE); choose another listen.port`]
+        : errno === 'EADDRNOTAVAIL'
+          ? ['listen.host', `${host} is not an address of this host; set listen.host to one of its addresses (0.0.0.0 for all)`]
+          : /resolution failed/i.test(text)
+            ? ['listen.host', `${host} does not resolve; set listen.host to an address (0.0.0.0 for all)`]
+            : ['listen', `cannot bind ${address}: ${text}`];
+  return new SwitchyardError('SY_CONFIG_INVALID', `${field}: ${field === 'listen' ? why : `cannot listen: ${why}`}`, { field, cause: err });
+}
+
 export async function startAgentServer(opts: AgentServerOptions): Promise<RunningAgentServer> {
   const { config, logger } = opts;
   const log = logger.child({ component: 'grpc-server' });
@@ -80,7 +100,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
     port = await bind(server, joinHostPort(host, config.listen.port ?? DEFAULT_AGENT_PORT), creds);
   } catch (err) {
     server.forceShutdown();
-    throw new SwitchyardError('SY_CONFIG_INVALID', `listen: cannot bind ${joinHostPort(host, config.listen.port ?? DEFAULT_AGENT_PORT)}: ${(err as Error).message}`, { field: 'listen', cause: err });
+    throw bindError(err, joinHostPort(host, config.listen.port ?? DEFAULT_AGENT_PORT), host);
   }
   const address = joinHostPort(host, port);
   log.info({ address, tls: !config.insecure, services: [...server.serviceNames] }, 'agent gRPC server listening');

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAgent, type RunningAgent } from '../../agent/run.js';
 import { testDirectory } from '../helpers/agent-server.js';
-import { silentLogger } from '../../shared/logger.js';
+import { createLogger, silentLogger } from '../../shared/logger.js';
+import { SwitchyardError } from '../../shared/errors.js';
 
 test('the agent keeps its state file across restarts', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sy-agent-run-'));
@@ -53,3 +54,28 @@ test("the agent's Hello reports the instance id its state file keeps: the same a
   assert.match(otherId!, /^[0-9a-f-]{36}$/);
   assert.notEqual(otherId, id);
 });
+
+test('an agent whose port is in use is refused naming listen.port and what to do', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-agent-run-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const first = await runAgent(agentYaml(dir, 'a', 0), { logger: silentLogger() });
+  t.after(() => first.close());
+  const port = first.server.port;
+  const logged: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void logged.push(s) } });
+  await assert.rejects(runAgent(agentYaml(dir, 'b', port), { logger }), (e: unknown) => {
+    assert.ok(e instanceof SwitchyardError, String(e));
+    assert.equal(e.code, 'SY_CONFIG_INVALID');
+    assert.equal(e.field, 'listen.port');
+    assert.equal(e.message, `listen.port: cannot listen: 127.0.0.2:${port} is in use by another process (another agent?); stop it or choose another listen.port`);
+    return true;
+  });
+  // grpc-js's own line went to the log, not to stderr beside the one line saying why.
+  assert.match(logged.join(''), /"component":"grpc-js".*No address added/);
+});
+
+function agentYaml(dir: string, name: string, port: number): string {
+  const cfg = join(dir, `${name}.yaml`);
+  writeFileSync(cfg, `name: ${name}\nlisten: { host: 127.0.0.2, port: ${port} }\ninsecure: true\nstateFile: ${join(dir, name, 'agent.sqlite')}\n`);
+  return cfg;
+}
