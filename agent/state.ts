@@ -5,6 +5,7 @@ import { openDatabase, type Db, type Migration } from '../shared/state/sqlite.js
 import { packageVersion } from '../shared/paths.js';
 import { ASSET_MIGRATIONS } from './assets/manifest-store.js';
 import { DB_MIGRATIONS } from './db/freeze.js';
+import { AGENT_LOCK_MIGRATIONS, lockAgentState } from './state-lock.js';
 
 const CORE_MIGRATIONS: Migration[] = [
   {
@@ -15,7 +16,7 @@ const CORE_MIGRATIONS: Migration[] = [
   { id: 2, name: 'agent-instance', sql: 'CREATE TABLE agent_instance (id INTEGER PRIMARY KEY CHECK (id = 1), instance_id TEXT NOT NULL)' },
 ];
 
-export const AGENT_MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...ASSET_MIGRATIONS, ...DB_MIGRATIONS];
+export const AGENT_MIGRATIONS: Migration[] = [...CORE_MIGRATIONS, ...AGENT_LOCK_MIGRATIONS, ...ASSET_MIGRATIONS, ...DB_MIGRATIONS];
 
 export interface AgentState {
   db: Db;
@@ -33,9 +34,24 @@ export interface AgentState {
 
 export function openAgentState(path: string, agentName: string): AgentState {
   const db = openDatabase(path, AGENT_MIGRATIONS);
+  let release: () => void;
+  try {
+    release = lockAgentState(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   db.prepare('INSERT INTO agent_runs (agent_name, version, started_at) VALUES (?, ?, ?)').run(agentName, packageVersion(), new Date().toISOString());
   const runs = (db.prepare('SELECT COUNT(*) AS n FROM agent_runs').get() as { n: number }).n;
   db.prepare('INSERT OR IGNORE INTO agent_instance (id, instance_id) VALUES (1, ?)').run(randomUUID());
   const { instance_id: instanceId } = db.prepare('SELECT instance_id FROM agent_instance WHERE id = 1').get() as { instance_id: string };
-  return { db, runs, instanceId, close: () => db.close() };
+  return {
+    db,
+    runs,
+    instanceId,
+    close: () => {
+      release();
+      db.close();
+    },
+  };
 }

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { runAgent, type RunningAgent } from '../../agent/run.js';
 import { testDirectory } from '../helpers/agent-server.js';
@@ -79,3 +81,43 @@ function agentYaml(dir: string, name: string, port: number): string {
   writeFileSync(cfg, `name: ${name}\nlisten: { host: 127.0.0.2, port: ${port} }\ninsecure: true\nstateFile: ${join(dir, name, 'agent.sqlite')}\n`);
   return cfg;
 }
+
+test('a second agent on the same state file refuses to start naming the holder; a holder that is gone is taken over', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-agent-run-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const shared = join(dir, 'shared', 'agent.sqlite');
+  const yaml = (name: string): string => {
+    const cfg = join(dir, `${name}.yaml`);
+    writeFileSync(cfg, `name: staging-1\nlisten: { host: 127.0.0.2, port: 0 }\ninsecure: true\nstateFile: ${shared}\n`);
+    return cfg;
+  };
+  const first = await runAgent(yaml('a'), { logger: silentLogger() });
+  let firstClosed = false;
+  t.after(async () => {
+    if (!firstClosed) await first.close();
+  });
+  // Another port, same file: it ran beside the first, both watching the roots into one manifest.
+  let second: { close(): Promise<void> } | undefined;
+  t.after(async () => second?.close());
+  const started = runAgent(yaml('b'), { logger: silentLogger() }).then((a) => {
+    second = a;
+  });
+  await assert.rejects(started, (e: unknown) => {
+    assert.ok(e instanceof SwitchyardError, String(e));
+    assert.equal(e.code, 'SY_CONFLICT');
+    assert.equal(e.field, 'stateFile');
+    assert.match(e.message, new RegExp(`^stateFile ${shared} is in use by another agent: pid ${process.pid} on host .*; stop that agent first`));
+    return true;
+  });
+  assert.equal((first.state.db.prepare('SELECT COUNT(*) AS n FROM agent_runs').get() as { n: number }).n, 1, 'the refused start recorded no run');
+  await first.close();
+  firstClosed = true;
+
+  // A holder whose process is gone (killed: it never released) does not stop the next start.
+  const dead = spawnSync('true').pid!;
+  const db = new Database(shared);
+  db.prepare('INSERT OR REPLACE INTO agent_lock (id, token, pid, host, pid_ns, proc_start, started_at) VALUES (1, ?, ?, ?, ?, NULL, ?)').run('x', dead, hostname(), readlinkSync('/proc/self/ns/pid'), new Date().toISOString());
+  db.close();
+  const next = await runAgent(yaml('d'), { logger: silentLogger() });
+  await next.close();
+});
