@@ -74,7 +74,7 @@ function bindError(err: unknown, address: string, host: string): SwitchyardError
   const errno = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(text)?.[1];
   const [field, why] =
     errno === 'EADDRINUSE'
-      ? ['listen.port', `${address} is in use by another process (another agent?); stop it or choose another listen.port`]
+      ? ['listen.port', `${address} is in use by another process (EADDRINUSE; another agent?); stop it or choose another listen.port`]
       : errno === 'EACCES'
         ? ['listen.port', `${address}: permission denied (a port below 1024 needs root or CAP_NET_BIND_SERVICE); choose another listen.port`]
         : errno === 'EADDRNOTAVAIL'

@@ -60,7 +60,7 @@ function listenError(err: unknown, host: string, port: number): unknown {
   const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const why =
     code === 'EADDRINUSE'
-      ? `${at} is in use by another process (another controller?); stop it or choose another listen.port`
+      ? `${at} is in use by another process (EADDRINUSE; another controller?); stop it or choose another listen.port`
       : code === 'EADDRNOTAVAIL'
         ? `${host} is not an address of this host; set listen.host to one of its addresses (127.0.0.1, 0.0.0.0 for all)`
         : code === 'EACCES'

@@ -69,7 +69,7 @@ test('an agent whose port is in use is refused naming listen.port and what to do
     assert.ok(e instanceof SwitchyardError, String(e));
     assert.equal(e.code, 'SY_CONFIG_INVALID');
     assert.equal(e.field, 'listen.port');
-    assert.equal(e.message, `listen.port: cannot listen: 127.0.0.2:${port} is in use by another process (another agent?); stop it or choose another listen.port`);
+    assert.equal(e.message, `listen.port: cannot listen: 127.0.0.2:${port} is in use by another process (EADDRINUSE; another agent?); stop it or choose another listen.port`);
     return true;
   });
   // grpc-js's own line went to the log, not to stderr beside the one line saying why.

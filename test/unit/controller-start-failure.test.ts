@@ -40,7 +40,7 @@ test('a port in use is refused naming listen.port and what to do, and frees the 
     assert.ok(e instanceof SwitchyardError, String(e));
     assert.equal(e.code, 'SY_CONFIG_INVALID');
     assert.equal(e.field, 'listen.port');
-    assert.equal(e.message, `listen.port: cannot listen: 127.0.0.1:${port} is in use by another process (another controller?); stop it or choose another listen.port`);
+    assert.equal(e.message, `listen.port: cannot listen: 127.0.0.1:${port} is in use by another process (EADDRINUSE; another controller?); stop it or choose another listen.port`);
     return true;
   });
   const next = await startController(configFor(file), { logger: silentLogger() });
