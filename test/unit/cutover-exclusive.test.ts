@@ -1,7 +1,7 @@
 // Two cutovers that share a schema, an asset root, the staging freeze or the DNS record must not
 // interleave: advancing one while the other has started and is not over is a 409 naming the
 // other, its state and what they share. Creating and rolling back are never refused.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { SwitchyardError } from '../../shared/errors.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
@@ -46,14 +46,28 @@ const refusedFor = (a: string, state: string, resource: RegExp) => (err: unknown
   return true;
 };
 
-test('sharing only the production schema: B is refused while A is paused past lock, naming A, its state and the schema; B can still be created and rolled back', async (t) => {
+/** An engine on fake steps in which A (plan A, by alice) has run up to `step` and paused there. */
+async function pausedA(t: TestContext, step: string, agents?: AgentView) {
   const { store } = tempStore(t);
   const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
+  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents });
   t.after(() => engine.close());
-
   const a = engine.create(planA(), 'alice');
-  assert.equal((await engine.advance(a.id, 'lock', 'alice').done).state, 'paused');
+  assert.equal((await engine.advance(a.id, step, 'alice').done).state, 'paused');
+  return { store, world, engine, a };
+}
+
+/** Creates B from `plan` (by bob): its advance to preflight is refused as `refused` checks, runs no step and leaves it planned. */
+function refusedB({ world, engine }: Awaited<ReturnType<typeof pausedA>>, plan: Plan, refused: (err: unknown) => boolean): void {
+  const b = engine.create(plan, 'bob');
+  const calls = world.calls.length;
+  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refused);
+  assert.equal(world.calls.length, calls, 'no step of B ran');
+  assert.equal(engine.get(b.id).state, 'planned');
+}
+
+test('sharing only the production schema: B is refused while A is paused past lock, naming A, its state and the schema; B can still be created and rolled back', async (t) => {
+  const { store, world, engine, a } = await pausedA(t, 'lock');
   const plan = planB((p) => {
     p.production = { agent: 'prod-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
     p.database = { staging: 'shop_staging', production: 'production_db' };
@@ -80,13 +94,8 @@ test('sharing only the production schema: B is refused while A is paused past lo
 });
 
 test('schema names that differ only in case are one schema (lower_case_table_names=1 or 2 makes them so and the controller cannot know the setting): B is refused, naming both spellings', async (t) => {
-  const { store } = tempStore(t);
-  const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
-  t.after(() => engine.close());
-
-  const a = engine.create(planA(), 'alice');
-  assert.equal((await engine.advance(a.id, 'presync', 'alice').done).state, 'paused');
+  const withA = await pausedA(t, 'presync');
+  const { a } = withA;
   // B copies into A's production schema written another way, and from A's staging schema (as its production) too.
   const plan = planB((p) => {
     p.production = { agent: 'prod-1', origin: 'https://shop.example.com', ip: '203.0.113.40' };
@@ -106,28 +115,15 @@ test('schema names that differ only in case are one schema (lower_case_table_nam
   // Another agent's schema of the same name is still another schema.
   assert.deepEqual(sharedResources(planA(), planB((p) => void (p.database = { staging: 'STAGING_DB', production: 'production_db' }))), []);
 
-  const b = engine.create(plan, 'bob');
-  const calls = world.calls.length;
-  assert.throws(
-    () => engine.advance(b.id, 'preflight', 'bob'),
-    (err: unknown) => {
-      assert.ok(refusedFor(a.id, 'paused', /shares database Production_DB on agent prod-1 \(production_db in the other plan: /)(err));
-      assert.deepEqual((err as SwitchyardError).details, { blockedBy: [{ id: a.id, state: 'paused', shared: [{ kind: 'database', description }] }] });
-      return true;
-    },
-  );
-  assert.equal(world.calls.length, calls, 'no step of B ran');
-  assert.equal(engine.get(b.id).state, 'planned');
+  refusedB(withA, plan, (err: unknown) => {
+    assert.ok(refusedFor(a.id, 'paused', /shares database Production_DB on agent prod-1 \(production_db in the other plan: /)(err));
+    assert.deepEqual((err as SwitchyardError).details, { blockedBy: [{ id: a.id, state: 'paused', shared: [{ kind: 'database', description }] }] });
+    return true;
+  });
 });
 
 test('sharing only the DNS record (written another way): B is refused while A has only run preflight', async (t) => {
-  const { store } = tempStore(t);
-  const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world) });
-  t.after(() => engine.close());
-
-  const a = engine.create(planA(), 'alice');
-  assert.equal((await engine.advance(a.id, 'preflight', 'alice').done).state, 'paused');
+  const { world, engine, a } = await pausedA(t, 'preflight');
   const plan = planB((p) => {
     p.dns = { provider: 'cf-main', zone: 'Example.COM.', name: 'WWW.example.com.' };
   });
@@ -353,23 +349,13 @@ test("asset roots on one agent whose directories are one, or one inside the othe
   assert.deepEqual(sharedResources(onProd1('media'), planA()), []);
   assert.deepEqual(sharedResources(onProd1('media'), planA(), rootsAt({ 'prod-1': undefined })), []);
 
-  const { store } = tempStore(t);
-  const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents });
-  t.after(() => engine.close());
-  const a = engine.create(planA(), 'alice');
-  assert.equal((await engine.advance(a.id, 'presync', 'alice').done).state, 'paused');
-  const b = engine.create(onProd1('media'), 'bob');
-  const calls = world.calls.length;
-  assert.throws(
-    () => engine.advance(b.id, 'preflight', 'bob'),
-    (err: unknown) => {
-      assert.ok(refusedFor(a.id, 'paused', new RegExp(`shares asset root media \\(${W}/uploads/media\\) on agent prod-1 and its asset root uploads \\(${W}/uploads\\) in the other plan: media lies inside uploads with cutover `))(err));
-      assert.deepEqual((err as SwitchyardError).details, { blockedBy: [{ id: a.id, state: 'paused', shared: [{ kind: 'assets', description: inside }] }] });
-      return true;
-    },
-  );
-  assert.equal(world.calls.length, calls, 'no step of B ran');
+  const withA = await pausedA(t, 'presync', agents);
+  const { a } = withA;
+  refusedB(withA, onProd1('media'), (err: unknown) => {
+    assert.ok(refusedFor(a.id, 'paused', new RegExp(`shares asset root media \\(${W}/uploads/media\\) on agent prod-1 and its asset root uploads \\(${W}/uploads\\) in the other plan: media lies inside uploads with cutover `))(err));
+    assert.deepEqual((err as SwitchyardError).details, { blockedBy: [{ id: a.id, state: 'paused', shared: [{ kind: 'assets', description: inside }] }] });
+    return true;
+  });
 });
 
 test('two agent names the controller config gives one address are one agent: its schemas, roots and freeze are shared under either name, and the description gives both names and the address', async (t) => {
@@ -408,15 +394,8 @@ test('two agent names the controller config gives one address are one agent: its
   const sameStaging = planB((p) => void (p.staging = { agent: 'staging-1b', origin: 'https://staging.shop.example.com', ip: '203.0.113.30' }));
   assert.deepEqual(sharedResources(sameStaging, a, dir).map((r) => r.description), ['the write freeze of staging agent staging-1b (local in the other plan: the controller config gives them LocalHost:7701 and localhost:7701, one address (localhost:7701)) (maintenance flag and read_only)']);
 
-  const { store } = tempStore(t);
-  const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents: dir });
-  t.after(() => engine.close());
-  const first = engine.create(planA(), 'alice');
-  assert.equal((await engine.advance(first.id, 'lock', 'alice').done).state, 'paused');
-  const b = engine.create(viaAlias, 'bob');
-  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(first.id, 'paused', /shares database production_db on agent prod-1b \(prod-1 in the other plan: the controller config gives both the address 127\.0\.0\.2:7701\), asset root uploads on agent prod-1b /));
-  assert.equal(engine.get(b.id).state, 'planned');
+  const withA = await pausedA(t, 'lock', dir);
+  refusedB(withA, viaAlias, refusedFor(withA.a.id, 'paused', /shares database production_db on agent prod-1b \(prod-1 in the other plan: the controller config gives both the address 127\.0\.0\.2:7701\), asset root uploads on agent prod-1b /));
 });
 
 test('the loopback spellings of one address are one agent (localhost, 127.0.0.1, ::1, ::ffff:127.0.0.1, LOCALHOST): B from localhost:7701 is refused while A froze staging at 127.0.0.1:7701; another port or 127.0.0.2 is another agent', async (t) => {
@@ -441,15 +420,8 @@ test('the loopback spellings of one address are one agent (localhost, 127.0.0.1,
   const description = 'the write freeze of staging agent staging-2 (staging-1 in the other plan: the controller config gives them localhost:7701 and 127.0.0.1:7701, one address (localhost:7701)) (maintenance flag and read_only)';
   assert.deepEqual(sharedResources(planB(), planA(), dir), [{ kind: 'staging-freeze', description }]);
 
-  const { store } = tempStore(t);
-  const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents: dir });
-  t.after(() => engine.close());
-  const a = engine.create(planA(), 'alice');
-  assert.equal((await engine.advance(a.id, 'lock', 'alice').done).state, 'paused');
-  const b = engine.create(planB(), 'bob');
-  assert.throws(() => engine.advance(b.id, 'preflight', 'bob'), refusedFor(a.id, 'paused', /shares the write freeze of staging agent staging-2 \(staging-1 in the other plan: the controller config gives them localhost:7701 and 127\.0\.0\.1:7701, one address/));
-  assert.equal(engine.get(b.id).state, 'planned');
+  const withA = await pausedA(t, 'lock', dir);
+  refusedB(withA, planB(), refusedFor(withA.a.id, 'paused', /shares the write freeze of staging agent staging-2 \(staging-1 in the other plan: the controller config gives them localhost:7701 and 127\.0\.0\.1:7701, one address/));
 });
 
 test("one agent under two addresses that are not one spelling (on 0.0.0.0, configured as 127.0.0.1 and 127.0.0.2) is one agent once its Hellos report one instance: B is refused naming both names and the instance; before the Hellos, and for an agent before instance_id, the addresses alone count", async (t) => {
@@ -479,18 +451,12 @@ test("one agent under two addresses that are not one spelling (on 0.0.0.0, confi
   assert.equal(dir.instance('staging-2'), '5b0e3c1e-staging');
   assert.equal(dir.instance('prod-1'), undefined, 'an agent before the field reports none');
 
-  const { store } = tempStore(t);
-  const world = new FakeWorld();
-  const engine = newEngine(store, { executors: fakeSteps(world), rollback: fakeRollback(world), agents: dir });
-  t.after(() => engine.close());
-  const a = engine.create(planA(), 'alice');
-  assert.equal((await engine.advance(a.id, 'lock', 'alice').done).state, 'paused');
-  const b = engine.create(sharesRoot, 'bob');
-  assert.throws(
-    () => engine.advance(b.id, 'preflight', 'bob'),
-    refusedFor(a.id, 'paused', /shares the write freeze of staging agent staging-2 \(staging-1 in the other plan: the controller config gives them 127\.0\.0\.2:\d+ and 127\.0\.0\.1:\d+, and both answer Hello as one agent \(instance 5b0e3c1e-staging\)\)/),
+  const withA = await pausedA(t, 'lock', dir);
+  refusedB(
+    withA,
+    sharesRoot,
+    refusedFor(withA.a.id, 'paused', /shares the write freeze of staging agent staging-2 \(staging-1 in the other plan: the controller config gives them 127\.0\.0\.2:\d+ and 127\.0\.0\.1:\d+, and both answer Hello as one agent \(instance 5b0e3c1e-staging\)\)/),
   );
-  assert.equal(engine.get(b.id).state, 'planned');
 });
 
 /** A view whose root paths a test sets as an agent's Hello would (none known at first). */
