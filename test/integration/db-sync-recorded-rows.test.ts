@@ -426,37 +426,39 @@ test('a sync that stops in its repair, after it kept the recorded rows aside, th
   assert.match(merged.merged_gone_live[0]!, /^hits: 1 row without a key merged from shop__sy_last, whose live copies are gone since sync kept them aside, after that sync's repair began on the table: production may have deleted them, or the repair did — delete them again if production did \(row hash \d+\)$/);
 });
 
-test('a sync that stops in its repair, after it kept the recorded rows aside, then kept rows are gone from the live tables, then the sync run again: keep merges them back and still tells them in merged_gone_live', async (t) => {
+/** A sync stopped in its repair after it kept the recorded rows aside, then order 12 and the /shop/ hit gone from the live tables. */
+async function keptRowsGoneLive(t: TestContext) {
   const env = await recordedAfterCopy(t);
   await syncStoppedAfterKeepingAside(env);
   await env.p.query('DELETE FROM shop.orders WHERE id = 12');
   await env.p.query("DELETE FROM shop.hits WHERE page = '/shop/'");
-  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
-  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }], "the repair completed: the live table is staging's");
+  return env;
+}
+
+/** Keep merges both gone rows back and tells each in merged_gone_live once: `ledger`'s GONE_LIVE notes go with the merge. */
+async function assertKeepMergesGoneLiveBack(env: Awaited<ReturnType<typeof recordedAfterCopy>>, ledger: 'shop__sy_prev' | 'shop__sy_last'): Promise<void> {
   const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
   assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }], 'merged back: the stopped repair may have deleted it');
   assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
   assert.equal(merged.merged_gone_live.length, 2, merged.merged_gone_live.join('; '));
   assert.match(merged.merged_gone_live.find((x) => x.startsWith('orders:')) ?? '', /^orders: 1 row merged from shop__sy_last under a key whose live row is gone since sync kept it aside, after that sync's repair began on the table: .*\(12\)$/);
   assert.match(merged.merged_gone_live.find((x) => x.startsWith('hits:')) ?? '', /^hits: 1 row without a key merged from shop__sy_last, .*\(row hash \d+\)$/);
-  assert.deepEqual((await env.p.query("SELECT name FROM shop__sy_prev.__sy_kept WHERE kind = 'GONE_LIVE'"))[0], [], 'told once: the notes went with the merge');
+  assert.deepEqual((await env.p.query(`SELECT name FROM ${ledger}.__sy_kept WHERE kind = 'GONE_LIVE'`))[0], [], 'told once: the notes went with the merge');
+}
+
+test('a sync that stops in its repair, after it kept the recorded rows aside, then kept rows are gone from the live tables, then the sync run again: keep merges them back and still tells them in merged_gone_live', async (t) => {
+  const env = await keptRowsGoneLive(t);
+  await streamCall(env.prodAgent.client, 'SyncDatabase', { peer: env.peer, parallelism: 2 });
+  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }], "the repair completed: the live table is staging's");
+  await assertKeepMergesGoneLiveBack(env, 'shop__sy_prev');
 });
 
 test('a sync that stops in its repair, after it kept the recorded rows aside, then kept rows are gone from the live tables, then a DB rollback: keep after the next copy merges them back and still tells them in merged_gone_live', async (t) => {
-  const env = await recordedAfterCopy(t);
-  await syncStoppedAfterKeepingAside(env);
-  await env.p.query('DELETE FROM shop.orders WHERE id = 12');
-  await env.p.query("DELETE FROM shop.hits WHERE page = '/shop/'");
+  const env = await keptRowsGoneLive(t);
   await unaryCall(env.prodAgent.client, 'RollbackDatabase', { target_schema: 'shop' });
   assert.deepEqual((await env.p.query("SELECT SCHEMA_NAME AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop__sy_prev'"))[0], [], 'the rollback dropped __sy_prev, and its ledger with it');
   await streamCall(env.prodAgent.client, 'PullDatabase', { peer: env.peer, parallelism: 2 });
-  const merged = await unaryCall<object, MergeReport__Output>(env.prodAgent.client, 'MergeProductionOnlyRows', { target_schema: 'shop', mode: 'keep' });
-  assert.deepEqual((await env.p.query('SELECT id, v FROM shop.orders WHERE id > 10 ORDER BY id'))[0], [{ id: 11, v: 'webhook' }, { id: 12, v: 'order' }], 'merged back: the stopped repair may have deleted it');
-  assert.deepEqual(await hitsRows(env.p), [{ page: '/', n: 1 }, { page: '/about/', n: 2 }, { page: '/shop/', n: 7 }]);
-  assert.equal(merged.merged_gone_live.length, 2, merged.merged_gone_live.join('; '));
-  assert.match(merged.merged_gone_live.find((x) => x.startsWith('orders:')) ?? '', /^orders: 1 row merged from shop__sy_last under a key whose live row is gone since sync kept it aside, after that sync's repair began on the table: .*\(12\)$/);
-  assert.match(merged.merged_gone_live.find((x) => x.startsWith('hits:')) ?? '', /^hits: 1 row without a key merged from shop__sy_last, .*\(row hash \d+\)$/);
-  assert.deepEqual((await env.p.query("SELECT name FROM shop__sy_last.__sy_kept WHERE kind = 'GONE_LIVE'"))[0], [], 'told once: the notes went with the merge');
+  await assertKeepMergesGoneLiveBack(env, 'shop__sy_last');
 });
 
 test('keep discards after a sync run again noted a kept row gone from the live table, then production writes that row again and the next sync keeps it aside: the next keep merges it without telling it in merged_gone_live', async (t) => {
