@@ -114,6 +114,37 @@ function step(view: CutoverView, name: string) {
   return s;
 }
 
+/** A staging agent whose freeze cutover A, of the controller `ctl`, has taken in its lock. */
+async function lockedByA(t: TestContext) {
+  const staging = await stagingAgent(t);
+  const ctl = staging.controller('controller');
+  const a = ctl.create();
+  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
+  return { staging, ctl, a };
+}
+
+/** As lockedByA, then the agent upgraded with A's freeze standing: `held` is its record as an agent older than owners made it. */
+async function lockedByAOnOlderAgent(t: TestContext) {
+  const locked = await lockedByA(t);
+  locked.staging.asOlderAgentMadeIt();
+  return { ...locked, held: locked.staging.record() };
+}
+
+/** A lock's refusal of another's freeze: a conflict naming its owner and when it was taken, said as `message`. */
+const lockConflict = (owner: string, lockedAt: string, message: RegExp) => (err: { code?: string; message?: string; details?: unknown } | null | undefined) => {
+  assert.equal(err?.code, 'SY_CONFLICT');
+  assert.deepEqual(err?.details, { owner, lockedAt });
+  assert.match(String(err?.message), message);
+  return true;
+};
+
+/** Runs cutover `id` to its lock, which must fail with the error `refused` checks. */
+async function assertLockFails(ctl: ReturnType<Awaited<ReturnType<typeof stagingAgent>>['controller']>, id: string, refused: ReturnType<typeof lockConflict>): Promise<void> {
+  const lock = step(await ctl.advance(id, 'lock'), 'lock');
+  assert.equal(lock.state, 'failed', JSON.stringify(lock));
+  refused(lock.error);
+}
+
 function unlockPart(view: CutoverView): Record<string, unknown> {
   const part = view.rollback?.parts.find((p) => p.name === 'unlock-staging');
   assert.ok(part, JSON.stringify(view.rollback));
@@ -122,20 +153,12 @@ function unlockPart(view: CutoverView): Record<string, unknown> {
 }
 
 test("the lock of a cutover that finds staging frozen by another of this controller's cutovers, not over, is refused naming it, the agent's record untouched; the unlock of the refused one leaves it", async (t) => {
-  const staging = await stagingAgent(t);
-  const ctl = staging.controller('controller');
-  const a = ctl.create();
-  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
+  const { staging, ctl, a } = await lockedByA(t);
   const held = staging.record();
   assert.equal(held?.owner, a);
 
   const b = ctl.create();
-  await assert.rejects(ctl.lockStep(b), (err: Error & { code?: string; details?: Record<string, unknown> }) => {
-    assert.equal(err.code, 'SY_CONFLICT');
-    assert.deepEqual(err.details, { owner: a, lockedAt: held!.lockedAt });
-    assert.match(err.message, new RegExp(`frozen by cutover ${a}.*cutover ${a} is \\w+, not over: roll it back or release it first`));
-    return true;
-  });
+  await assert.rejects(ctl.lockStep(b), lockConflict(a, held!.lockedAt, new RegExp(`frozen by cutover ${a}.*cutover ${a} is \\w+, not over: roll it back or release it first`)));
   assert.deepEqual(staging.record(), held, "A's record is untouched");
   assert.equal(staging.flag(), FLAG);
   assert.equal((await ctl.unlockStep(b)).heldBy, a);
@@ -162,34 +185,19 @@ test("a finished cutover's id on a freeze its lock did not record (another contr
   const held = staging.record();
 
   const b = ctl.create();
-  const refused = step(await ctl.advance(b, 'lock'), 'lock');
-  assert.equal(refused.state, 'failed', JSON.stringify(refused));
-  assert.equal(refused.error?.code, 'SY_CONFLICT');
-  assert.deepEqual(refused.error?.details, { owner: a, lockedAt: other });
-  assert.match(String(refused.error?.message), new RegExp(`frozen by cutover ${a}.*cutover ${a}'s lock recorded a freeze taken at ${recorded}, and the agent's was taken at ${other}: another controller's cutover of the same id\\?`));
+  await assertLockFails(ctl, b, lockConflict(a, other, new RegExp(`frozen by cutover ${a}.*cutover ${a}'s lock recorded a freeze taken at ${recorded}, and the agent's was taken at ${other}: another controller's cutover of the same id\\?`)));
   assert.deepEqual(staging.record(), held, 'the record is untouched');
   assert.equal(staging.flag(), FLAG);
 });
 
 test('a freeze recorded by an agent older than owners: another cutover is refused naming the one whose lock it was, and once that cutover is released the next one takes it over', async (t) => {
-  const staging = await stagingAgent(t);
-  const ctl = staging.controller('controller');
-  const a = ctl.create();
-  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
-  // The agent is upgraded with A's freeze standing.
-  staging.asOlderAgentMadeIt();
-  const held = staging.record();
+  const { staging, ctl, a, held } = await lockedByAOnOlderAgent(t);
   assert.equal(held?.owner, undefined);
 
   // B, while A is not over: refused naming A; before, B kept A's record as its own, and its
   // rollback put staging back as A found it (the flag down) under A's feet.
   const b = ctl.create();
-  await assert.rejects(ctl.lockStep(b), (err: Error & { code?: string; details?: Record<string, unknown> }) => {
-    assert.equal(err.code, 'SY_CONFLICT');
-    assert.deepEqual(err.details, { owner: a, lockedAt: held!.lockedAt });
-    assert.match(err.message, new RegExp(`names no cutover.*cutover ${a} recorded that lock: cutover ${a} is \\w+, not over`));
-    return true;
-  });
+  await assert.rejects(ctl.lockStep(b), lockConflict(a, held!.lockedAt, new RegExp(`names no cutover.*cutover ${a} recorded that lock: cutover ${a} is \\w+, not over`)));
   assert.deepEqual(staging.record(), held, 'the record is untouched');
   const bUnlock = await ctl.unlockStep(b);
   assert.deepEqual([bUnlock.wasLocked, bUnlock.heldBy, bUnlock.heldLockedAt], [false, a, held!.lockedAt], JSON.stringify(bUnlock));
@@ -211,12 +219,7 @@ test('a freeze recorded by an agent older than owners: another cutover is refuse
 });
 
 test('a freeze recorded by an agent older than owners: the lock of the cutover that took it, run again, keeps it as that cutover\'s', async (t) => {
-  const staging = await stagingAgent(t);
-  const ctl = staging.controller('controller');
-  const a = ctl.create();
-  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
-  staging.asOlderAgentMadeIt();
-  const held = staging.record();
+  const { staging, ctl, a, held } = await lockedByAOnOlderAgent(t);
 
   // As a forced re-run: its last attempt recorded that very freeze.
   const again = await ctl.lockStep(a);
@@ -228,20 +231,11 @@ test('a freeze recorded by an agent older than owners: the lock of the cutover t
 });
 
 test("a freeze recorded by an agent older than owners: the cutover mid-freeze rolls back as before; another controller's cutover is refused and its rollback leaves the freeze", async (t) => {
-  const staging = await stagingAgent(t);
-  const ctl = staging.controller('controller');
-  const a = ctl.create();
-  assert.equal(step(await ctl.advance(a, 'lock'), 'lock').state, 'succeeded');
-  staging.asOlderAgentMadeIt();
-  const held = staging.record();
+  const { staging, ctl, a, held } = await lockedByAOnOlderAgent(t);
 
   const other = staging.controller('second-controller');
   const c = other.create();
-  const refused = step(await other.advance(c, 'lock'), 'lock');
-  assert.equal(refused.state, 'failed', JSON.stringify(refused));
-  assert.equal(refused.error?.code, 'SY_CONFLICT');
-  assert.deepEqual(refused.error?.details, { owner: '', lockedAt: held!.lockedAt });
-  assert.match(String(refused.error?.message), new RegExp(`no cutover of this controller recorded a lock taken at ${held!.lockedAt} on agent staging-1: it is another controller's`));
+  await assertLockFails(other, c, lockConflict('', held!.lockedAt, new RegExp(`no cutover of this controller recorded a lock taken at ${held!.lockedAt} on agent staging-1: it is another controller's`)));
   assert.deepEqual(staging.record(), held, 'the record is untouched');
   const cRolled = await other.rollback(c);
   assert.equal(cRolled.state, 'rolled_back', JSON.stringify(cRolled.error));
