@@ -1,12 +1,12 @@
 // The tailer against real files: driven by explicit polls so each rotation is seen at a known point.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, utimesSync, writeFileSync, copyFileSync } from 'node:fs';
 import { compressLikeLogrotate, runTool } from '../helpers/system-tool.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LogTailer, type Rotation } from '../../agent/monitor/log-tailer.js';
-import { streamStatusCounts } from '../../agent/monitor/access-log-stream.js';
+import { accessLogPosition, streamStatusCounts } from '../../agent/monitor/access-log-stream.js';
 import type { StatusCounts } from '../../shared/proto-gen/switchyard/v1/StatusCounts.js';
 import { SwitchyardError } from '../../shared/errors.js';
 
@@ -43,6 +43,18 @@ async function tailingA(t: TestContext): Promise<ReturnType<typeof setup>> {
   await tail.tailer.poll();
   appendFileSync(tail.log, 'a2\n');
   return tail;
+}
+
+/** A log of its own holding `before`, the switch's position (as the agent records it) at its end, then a 500 and a 502 past it. */
+async function logPastThePosition(t: TestContext, before: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'access.log');
+  writeFileSync(log, before);
+  const pos = await accessLogPosition(log);
+  const line = (s: number) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "ua"\n`;
+  appendFileSync(log, line(500) + line(502));
+  return { log, from: { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 } };
 }
 
 test('starts at the end of the file and hands over only complete lines', async (t) => {
@@ -359,24 +371,36 @@ test('a log rotated away where its copies cannot be found (olddir): said, with t
   assert.deepEqual(counter.take(new Date(), log).unplaced, [unplaced[0]]);
 });
 
+/** `s` seconds ago. */
+const past = (s: number) => new Date(Date.now() - s * 1000);
+/** Stamps `file` as last written (and read) at `when`. */
+const stamp = (file: string, when: Date) => utimesSync(file, when, when);
+
+/**
+ * Tailing A, then A (last written 100 s ago) rotated away where the tail does not look (logrotate's
+ * olddir), and beside the log a copy last written before it (.3, 200 s ago): not the file in between.
+ */
+async function rotatedAwayBesideAnOlderCopy(t: TestContext): Promise<ReturnType<typeof setup>> {
+  const tail = await tailingA(t);
+  stamp(tail.log, past(100));
+  mkdirSync(join(tail.dir, 'old'));
+  renameSync(tail.log, join(tail.dir, 'old', 'access.log.1'));
+  writeFileSync(`${tail.log}.3`, 'ancient\n');
+  stamp(`${tail.log}.3`, past(200));
+  return tail;
+}
+
 test('a log rotated away where its copies cannot be found: the files taken by mtime are read in the order they were last written, by name for the same stamp', async (t) => {
-  const { utimesSync } = await import('node:fs');
-  const { dir, log, lines, unplaced, tailer } = await tailingA(t);
-  const past = (s: number) => new Date(Date.now() - s * 1000);
-  utimesSync(log, past(100), past(100));
-  mkdirSync(join(dir, 'old'));
-  renameSync(log, join(dir, 'old', 'access.log.1'));
+  const { log, lines, unplaced, tailer } = await rotatedAwayBesideAnOlderCopy(t);
   // Beside the log: copies of both namings (the config changed), none of them the file rotated away.
-  writeFileSync(`${log}.3`, 'ancient\n');
-  utimesSync(`${log}.3`, past(200), past(200)); // last written before it: not in between
   writeFileSync(`${log}-20261207`, 'd1\n');
-  utimesSync(`${log}-20261207`, past(80), past(80));
+  stamp(`${log}-20261207`, past(80));
   writeFileSync(`${log}.2`, 'n2\n');
   writeFileSync(`${log}.1`, 'n1\n');
   // The same stamp: by name, .2 (older) before .1. One Date for both: two calls of past() may fall in two milliseconds.
   const same = past(50);
-  utimesSync(`${log}.1`, same, same);
-  utimesSync(`${log}.2`, same, same);
+  stamp(`${log}.1`, same);
+  stamp(`${log}.2`, same);
   writeFileSync(log, 'c1\n');
   await tailer.poll();
   assert.deepEqual(lines, ['a1', 'a2', 'd1', 'n2', 'n1', 'c1']);
@@ -385,19 +409,12 @@ test('a log rotated away where its copies cannot be found: the files taken by mt
 });
 
 test('a log rotated away where its copies cannot be found: a copy and its compressed twin (compression under way) are read once, the plain one, by its own stamp', async (t) => {
-  const { utimesSync } = await import('node:fs');
   const { gzipSync } = await import('node:zlib');
-  const { dir, log, lines, unplaced, tailer } = await tailingA(t);
-  const past = (s: number) => new Date(Date.now() - s * 1000);
-  utimesSync(log, past(100), past(100));
-  mkdirSync(join(dir, 'old'));
-  renameSync(log, join(dir, 'old', 'access.log.1'));
-  writeFileSync(`${log}.3`, 'ancient\n');
-  utimesSync(`${log}.3`, past(200), past(200)); // last written before it: not in between
+  const { log, lines, unplaced, tailer } = await rotatedAwayBesideAnOlderCopy(t);
   writeFileSync(`${log}.2`, 'n2\n');
-  utimesSync(`${log}.2`, past(60), past(60));
+  stamp(`${log}.2`, past(60));
   writeFileSync(`${log}.1`, 'n1a\nn1b\n');
-  utimesSync(`${log}.1`, past(50), past(50));
+  stamp(`${log}.1`, past(50));
   // compresscmd writing twins now (new files, stamped as they are written), the plain copies not yet removed.
   writeFileSync(`${log}.1.gz`, gzipSync('n1a\nn1b\n'));
   writeFileSync(`${log}.3.gz`, gzipSync('ancient\n'));
@@ -410,23 +427,17 @@ test('a log rotated away where its copies cannot be found: a copy and its compre
 
 test('zstd, as logrotate\'s compresscmd writes it: the log compressed at once since the switch, a file in between, copytruncate\'s copy compressed at once', async (t) => {
   const { utimesSync } = await import('node:fs');
-  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
   const line = (s: number, path = '/') => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${s} 1 "-" "ua"\n`;
   const zstd = (file: string, to: string) => compressLikeLogrotate('zstd', file, to, ['-q']);
 
   // Rotated since the switch, compressed at once (no delaycompress): found by the bytes before the position in .1.zst.
   {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const log = join(dir, 'access.log');
-    writeFileSync(log, line(200, '/a') + line(200, '/b'));
-    const pos = await accessLogPosition(log);
-    appendFileSync(log, line(500) + line(502));
+    const { log, from } = await logPastThePosition(t, line(200, '/a') + line(200, '/b'));
     utimesSync(log, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
     renameSync(log, `${log}.1`);
     zstd(`${log}.1`, `${log}.1.zst`);
     writeFileSync(log, line(200) + line(204));
-    const counted = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
+    const counted = await countFrom(log, from);
     assert.deepEqual(counted, { start: 'position', total: 4, fivexx: 2, rotations: 1, unread: [] });
   }
 
@@ -499,39 +510,27 @@ test('rotated twice since the switch with delaycompress: the log, gzip\'d since,
 
 test('rotated since the switch and compressed at once by compresscmd (xz, bzip2): the log is found by the bytes before the position in its copy and read on from there', async (t) => {
   const { utimesSync } = await import('node:fs');
-  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
   const line = (s: number, path = '/') => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET ${path} HTTP/1.1" ${s} 1 "-" "ua"\n`;
   const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
   for (const [suffix, tool] of [['xz', 'xz'], ['bz2', 'bzip2']] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const log = join(dir, 'access.log');
-    writeFileSync(log, line(200, '/a') + line(200, '/b'));
-    const pos = await accessLogPosition(log);
-    appendFileSync(log, line(500) + line(502));
+    const { log, from } = await logPastThePosition(t, line(200, '/a') + line(200, '/b'));
     utimesSync(log, hoursAgo(3), hoursAgo(3));
     // compress without delaycompress: A goes straight to .1.<suffix>, its inode freed.
     renameSync(log, `${log}.1`);
     runTool(tool, ['-z', `${log}.1`]);
     writeFileSync(log, line(200) + line(204));
-    const counted = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
+    const counted = await countFrom(log, from);
     assert.deepEqual(counted, { start: 'position', total: 4, fivexx: 2, rotations: 1, unread: [] }, suffix);
   }
 });
 
 test('copytruncate since the switch: the lines after the position, now only in the copy, are counted before the truncated log', async (t) => {
-  const { accessLogPosition } = await import('../../agent/monitor/access-log-stream.js');
   const line = (s: number) => `10.0.0.1 - - [01/Jan/2030:00:00:00 +0000] "GET / HTTP/1.1" ${s} 1 "-" "ua"\n`;
-  const dir = mkdtempSync(join(tmpdir(), 'sy-tail-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const log = join(dir, 'access.log');
-  writeFileSync(log, line(200) + line(200));
-  const pos = await accessLogPosition(log);
-  appendFileSync(log, line(500) + line(502));
+  const { log, from } = await logPastThePosition(t, line(200) + line(200));
   copyFileSync(log, `${log}.1`);
   truncateSync(log, 0);
   appendFileSync(log, line(200));
-  const counted = await countFrom(log, { inode: BigInt(pos.inode), offset: pos.offset, tailSha256: pos.tail_sha256 });
+  const counted = await countFrom(log, from);
   assert.equal(counted.start, 'position');
   assert.equal(counted.total, 3);
   assert.equal(counted.fivexx, 2, 'the 5xx written before the copy are counted');
