@@ -390,6 +390,16 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         },
       });
 
+      /** A watch over, on time or resumed after it: the rollback when 5xx tripped it, a failure when aborted; else undefined, for its summary. */
+      const trippedOrAborted = (ev: Record<string, unknown>): StepResult | undefined => {
+        if (verdict.kind === 'rollback') {
+          ctx.logger.warn({ window: verdict.stats }, 'production 5xx share over the limit');
+          return { rollback: { reason: verdict.reason, evidence: ev }, evidence: ev };
+        }
+        if (ctx.signal.aborted) return { outcome: 'failed', error: 'monitor aborted', evidence: ev };
+        return undefined;
+      };
+
       /**
        * A watch resumed once its time had all been watched (cut short while it waited for its last
        * counts, or before it was recorded as done): its stored counts end up to an interval before
@@ -408,11 +418,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
         if (final !== undefined) await sleep(wait + 1000, ctx.signal, Promise.race([final, tripped]));
         feed.stop();
         const ev = evidence();
-        if (verdict.kind === 'rollback') {
-          ctx.logger.warn({ window: verdict.stats }, 'production 5xx share over the limit');
-          return { rollback: { reason: verdict.reason, evidence: ev }, evidence: ev };
-        }
-        if (ctx.signal.aborted) return { outcome: 'failed', error: 'monitor aborted', evidence: ev };
+        const stopped = trippedOrAborted(ev);
+        if (stopped !== undefined) return stopped;
         const logged5xx = totals.log.byClass['5xx'] ?? 0;
         const got =
           feed.state.messages > 0
@@ -489,11 +496,8 @@ export function monitorExecutor(deps: Pick<StepDeps, 'agents'>): StepExecutor {
       }
 
       const ev = evidence();
-      if (verdict.kind === 'rollback') {
-        ctx.logger.warn({ window: verdict.stats }, 'production 5xx share over the limit');
-        return { rollback: { reason: verdict.reason, evidence: ev }, evidence: ev };
-      }
-      if (ctx.signal.aborted) return { outcome: 'failed', error: 'monitor aborted', evidence: ev };
+      const stopped = trippedOrAborted(ev);
+      if (stopped !== undefined) return stopped;
       // Whatever kept visitors' requests out of the count is said here, or '0 logged requests'
       // reads as a quiet site while the log was in another format or the stream was down.
       const notes: string[] = [];
