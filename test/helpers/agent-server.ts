@@ -1,7 +1,10 @@
 // Starts a real agent gRPC server on 127.0.0.1 port 0 and a controller AgentDirectory that
 // talks to it; both are closed after the test.
 import { AgentConfigSchema, type AgentConfig } from '../../agent/config.js';
+import { join } from 'node:path';
 import { AgentRpcService } from '../../agent/agent-service.js';
+import { DatabaseService } from '../../agent/db/service.js';
+import { openAgentState } from '../../agent/state.js';
 import { startAgentServer, type RunningAgentServer } from '../../agent/server.js';
 import type { AgentService } from '../../agent/service.js';
 import { ControllerConfigSchema, type ControllerConfig } from '../../controller/config.js';
@@ -42,6 +45,30 @@ export async function startTestAgent(t: Cleanup, opts: TestAgentOptions = {}): P
   const server = await startAgentServer({ config, logger, services: [new AgentRpcService({ config, logger, getFacts, instanceId: opts.instanceId }), ...(opts.services ?? [])] });
   t.after(() => server.close());
   return { ...server, config };
+}
+
+/**
+ * Staging agent staging-1 (plaintext, 127.0.0.1 port 0, its state file in `dir`) with no database:
+ * its database service's lock freezes staging by the maintenance flag alone. Closed after the test.
+ */
+export async function startFlagFreezeAgent(t: Cleanup, dir: string, maintenance: { flagFile: string; content: string }) {
+  const config = validate(AgentConfigSchema, {
+    name: 'staging-1',
+    listen: { host: '127.0.0.1', port: 0 },
+    insecure: true,
+    stateFile: join(dir, 'staging-1.sqlite'),
+    logLevel: 'silent',
+    maintenance,
+  }, 'agent staging-1');
+  const state = openAgentState(config.stateFile, 'staging-1');
+  const db = new DatabaseService({ config, logger: silentLogger(), state: state.db });
+  const server = await startAgentServer({ config, logger: silentLogger(), services: [db] });
+  t.after(async () => {
+    await server.close();
+    await db.close();
+    state.close();
+  });
+  return { server, state };
 }
 
 export function testDirectory(t: Cleanup, config: Record<string, unknown>): AgentDirectory {

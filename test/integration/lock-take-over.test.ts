@@ -7,10 +7,6 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentConfigSchema } from '../../agent/config.js';
-import { startAgentServer } from '../../agent/server.js';
-import { openAgentState } from '../../agent/state.js';
-import { DatabaseService } from '../../agent/db/service.js';
 import { SqliteFreezeStore, type FreezeState } from '../../agent/db/freeze.js';
 import { CutoverStore } from '../../controller/cutover/store/index.js';
 import { CutoverEngine } from '../../controller/cutover/machine.js';
@@ -20,10 +16,9 @@ import { unlockStagingPart } from '../../controller/cutover/steps/data-rollback.
 import type { RollbackContext, StepContext } from '../../controller/cutover/executor.js';
 import type { CutoverView } from '../../controller/cutover/view.js';
 import { stagingLeftFrozen } from '../../shared/staging-left-frozen.js';
-import { validate } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/logger.js';
 import { FakeWorld, PLAN_CONTEXT, fakeSteps, planInput, stepContextFor, tempDir } from '../helpers/cutover-fakes.js';
-import { testDirectory } from '../helpers/agent-server.js';
+import { startFlagFreezeAgent, testDirectory } from '../helpers/agent-server.js';
 
 const FLAG = 'MAINT';
 
@@ -31,20 +26,7 @@ const FLAG = 'MAINT';
 async function stagingAgent(t: TestContext) {
   const dir = tempDir(t, 'sy-take-over-');
   const flagFile = join(dir, '.maintenance');
-  const config = validate(AgentConfigSchema, {
-    name: 'staging-1',
-    listen: { host: '127.0.0.1', port: 0 },
-    insecure: true,
-    stateFile: join(dir, 'agent.sqlite'),
-    logLevel: 'silent',
-    maintenance: { flagFile, content: FLAG },
-  }, 'agent staging-1');
-  const state = openAgentState(config.stateFile, 'staging-1');
-  const server = await startAgentServer({ config, logger: silentLogger(), services: [new DatabaseService({ config, logger: silentLogger(), state: state.db })] });
-  t.after(async () => {
-    await server.close();
-    state.close();
-  });
+  const { server, state } = await startFlagFreezeAgent(t, dir, { flagFile, content: FLAG });
   const agents = testDirectory(t, { insecure: true, agents: [{ name: 'staging-1', address: server.address }, { name: 'prod-1', address: server.address }] });
   const deps = { agents, logger: silentLogger() };
   // Staging's pages are recorded before the freeze: port 1 refuses at once instead of waiting out a timeout.

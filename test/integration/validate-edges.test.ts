@@ -20,13 +20,8 @@ import { validateExecutor } from '../../controller/cutover/steps/validate.js';
 import { lockExecutor } from '../../controller/cutover/steps/lock.js';
 import type { CutoverStore } from '../../controller/cutover/store/index.js';
 import type { CutoverView } from '../../controller/cutover/view.js';
-import { AgentConfigSchema } from '../../agent/config.js';
-import { DatabaseService } from '../../agent/db/service.js';
-import { startAgentServer } from '../../agent/server.js';
-import { openAgentState } from '../../agent/state.js';
-import { validate } from '../../shared/config/load.js';
 import { silentLogger } from '../../shared/logger.js';
-import { testDirectory } from '../helpers/agent-server.js';
+import { startFlagFreezeAgent, testDirectory } from '../helpers/agent-server.js';
 import { FakeClock, FakeWorld, fakeStep, newEngine, tempDir, tempStore, until } from '../helpers/cutover-fakes.js';
 import { makeWebCa, makeWebCaChain } from '../helpers/web-certs.js';
 import { startWebSite, type WebSite } from '../helpers/web-site.js';
@@ -918,22 +913,7 @@ async function withLockAgent(t: TestContext, w: World) {
   const dir = tempDir(t, 'sy-validate-lock-');
   mkdirSync(join(dir, 'site'));
   w.flagFile = join(dir, 'site', '.maintenance');
-  const config = validate(AgentConfigSchema, {
-    name: 'staging-1',
-    listen: { host: '127.0.0.1', port: 0 },
-    insecure: true,
-    stateFile: join(dir, 'staging-1.sqlite'),
-    logLevel: 'silent',
-    maintenance: { flagFile: w.flagFile, content: '<?php $upgrading = time(); ?>' },
-  }, 'agent staging-1');
-  const state = openAgentState(config.stateFile, 'staging-1');
-  const db = new DatabaseService({ config, logger: silentLogger(), state: state.db });
-  const server = await startAgentServer({ config, logger: silentLogger(), services: [db] });
-  t.after(async () => {
-    await server.close();
-    await db.close();
-    state.close();
-  });
+  const { server } = await startFlagFreezeAgent(t, dir, { flagFile: w.flagFile, content: '<?php $upgrading = time(); ?>' });
   const agents = testDirectory(t, { insecure: true, agents: [{ name: 'staging-1', address: server.address }] });
   const plan = (pages: string[]): Plan =>
     parsePlan(
