@@ -5,7 +5,7 @@
 // pid namespace, its pid running with the start time recorded) refuses a newcomer. Any other is
 // taken over, so an agent container re-created after a crash never waits on its old self.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { pidNamespace, procStart } from '../shared/proc-identity.js';
 import { hostname } from 'node:os';
 import { SwitchyardError } from '../shared/errors.js';
 import type { Db, Migration } from '../shared/state/sqlite.js';
@@ -29,27 +29,6 @@ interface Holder {
 
 /** Tokens of the locks held in this process (tests run several agents in one). */
 const heldHere = new Set<string>();
-
-/** Field 22 of /proc/PID/stat (a reused pid has another); 'gone' when not running; null without /proc. */
-function procStart(pid: number): string | null | 'gone' {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : null;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return 'gone';
-  return fields[19] ?? null;
-}
-
-function pidNamespace(): string | null {
-  try {
-    return readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return null;
-  }
-}
 
 function alive(h: Holder, host: string, ns: string | null): boolean {
   if (h.host !== host || h.pid_ns !== ns) return false;

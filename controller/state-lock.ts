@@ -18,7 +18,7 @@
 // the row, brings it up as soon as the old beat is stale. One that goes on beating is alive after
 // all: after STALE_BEAT_MS + WAIT_MARGIN_MS the newcomer refuses as before.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { pidNamespace, procStart } from '../shared/proc-identity.js';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SwitchyardError } from '../shared/errors.js';
@@ -75,38 +75,6 @@ export interface StateLockOptions {
 const heldHere = new Set<string>();
 
 type Liveness = 'alive' | 'gone' | 'unknown';
-
-/**
- * The kernel's start time of `pid` (field 22 of /proc/PID/stat): a pid reused by another process
- * has another. 'gone' when the pid is not running (or a zombie); null without /proc.
- */
-function procStart(pid: number): string | null | 'gone' {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return null;
-    try {
-      readFileSync('/proc/self/stat');
-    } catch {
-      return null;
-    }
-    return 'gone';
-  }
-  // The command name (field 2) is in parentheses and may hold spaces or ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return 'gone';
-  return fields[19] ?? null;
-}
-
-/** This process's pid namespace, e.g. "pid:[4026531836]"; null without /proc. */
-function pidNamespace(): string | null {
-  try {
-    return readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return null;
-  }
-}
 
 function liveness(h: LockHolder, host: string, ns: string | null): Liveness {
   if (h.host !== host) return 'unknown';
