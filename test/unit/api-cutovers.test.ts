@@ -862,6 +862,23 @@ test('events: a following stream ends once the cutover is over, and one opened a
   assert.equal([...whole.text().matchAll(/^id: (\d+)$/gm)].length, last, 'a stream of a finished cutover replays all of it, then ends');
 });
 
+/** A following event stream on the real socket: what it has sent so far, and whether it ended. */
+async function followEvents(t: TestContext, port: number, id: string): Promise<{ readonly text: string; readonly ended: boolean }> {
+  const seen = { text: '', ended: false };
+  await new Promise<void>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/cutovers/${id}/events`, headers: viewer }, (res) => {
+      t.after(() => res.destroy());
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (seen.text += chunk));
+      res.on('end', () => (seen.ended = true));
+      resolve();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return seen;
+}
+
 test('events: a following stream that sees a release goes on to its clean-up (done or failed) before it ends', async (t) => {
   const letGo = gate();
   const { app, engine } = await harness(t, {
@@ -874,31 +891,19 @@ test('events: a following stream that sees a release goes on to its clean-up (do
   await engine.advance(id, 'fallback', 'ci-operator').done;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
-  let text = '';
-  let ended = false;
-  await new Promise<void>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/cutovers/${id}/events`, headers: viewer }, (res) => {
-      t.after(() => res.destroy());
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => (ended = true));
-      resolve();
-    });
-    req.on('error', reject);
-    req.end();
-  });
-  await until(() => /"to":"fallback"/.test(text));
+  const stream = await followEvents(t, port, id);
+  await until(() => /"to":"fallback"/.test(stream.text));
   const released = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
   assert.equal(released.statusCode, 200, released.body);
   try {
-    await until(() => /"to":"completed"/.test(text));
+    await until(() => /"to":"completed"/.test(stream.text));
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(ended, false, 'the stream waits for the clean-up under way');
+    assert.equal(stream.ended, false, 'the stream waits for the clean-up under way');
   } finally {
     letGo.open(); // else the engine's close would wait on it and hold up the tests after this one
   }
-  await until(() => ended);
-  assert.match(text, /"to":"completed"[\s\S]*"phase":"release","message":"release clean-up failed: agent prod-1 unreachable"/, text.slice(-600));
+  await until(() => stream.ended);
+  assert.match(stream.text, /"to":"completed"[\s\S]*"phase":"release","message":"release clean-up failed: agent prod-1 unreachable"/, stream.text.slice(-600));
 });
 
 test('events: a following stream opened while a release\'s clean-up runs replays the cutover, waits for the clean-up\'s outcome, then ends', async (t) => {
@@ -915,29 +920,18 @@ test('events: a following stream opened while a release\'s clean-up runs replays
   const { port } = app.server.address() as AddressInfo;
   const released = await app.inject({ method: 'POST', url: `/v1/cutovers/${id}/release`, headers: op });
   assert.equal(released.statusCode, 200, released.body);
-  let text = '';
-  let ended = false;
+  let stream: { readonly text: string; readonly ended: boolean } = { text: '', ended: false };
   try {
     // Opened after `completed` was recorded, with the clean-up still under way.
-    await new Promise<void>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: `/v1/cutovers/${id}/events`, headers: viewer }, (res) => {
-        t.after(() => res.destroy());
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => (ended = true));
-        resolve();
-      });
-      req.on('error', reject);
-      req.end();
-    });
-    await until(() => /"to":"completed"/.test(text));
+    stream = await followEvents(t, port, id);
+    await until(() => /"to":"completed"/.test(stream.text));
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(ended, false, 'the stream waits for the clean-up under way, as one already following does');
+    assert.equal(stream.ended, false, 'the stream waits for the clean-up under way, as one already following does');
   } finally {
     letGo.open(); // else the engine's close would wait on it and hold up the tests after this one
   }
-  await until(() => ended);
-  assert.match(text, /"to":"completed"[\s\S]*"phase":"release","message":"release clean-up done","droppedTables":3/, text.slice(-600));
+  await until(() => stream.ended);
+  assert.match(stream.text, /"to":"completed"[\s\S]*"phase":"release","message":"release clean-up done","droppedTables":3/, stream.text.slice(-600));
 });
 
 test('a plan with a large redirect map is accepted; a body over the limit is a 413 problem naming the body', async (t) => {
