@@ -185,13 +185,22 @@ async function startAgent(t: TestContext, name: string, host: string, db: MariaD
   const state = openAgentState(config.stateFile, name);
   const services = [new (older ? OlderDatabaseService : DatabaseService)({ config, logger, state: state.db }), new AssetsService({ config, logger, db: state.db, watch: false })];
   const server = await startAgentServer({ config, logger, services });
-  t.after(async () => {
-    await server.close();
-    await Promise.all(services.map((s) => s.close()));
-    state.close();
-  });
+  let stopped: Promise<void> | undefined;
+  // As the agent's process ending would: its state file is let go too, so one started again on it
+  // is not refused as a second agent on one state file.
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await server.close();
+      await Promise.all(services.map((s) => s.close()));
+      state.close();
+    })());
+  stopAgents.set(server, stop);
+  t.after(stop);
   return server;
 }
+
+/** Each started agent's stop: its server, services and state file. */
+const stopAgents = new WeakMap<object, () => Promise<void>>();
 
 /** The controller's engine with the real data steps against two agents; the other steps are fakes. */
 function controllerFor(t: TestContext, dir: string, stagingAddress: string, productionAddress: string, world: FakeWorld) {
@@ -270,7 +279,7 @@ async function setup(t: TestContext, opts: { productionOnly?: boolean; olderStag
     data,
     world,
     async stopProductionAgent() {
-      await productionAgent.close();
+      await stopAgents.get(productionAgent)!();
     },
     async startProductionAgent() {
       productionAgent = await startAgent(t, 'prod-1', '127.0.0.3', production, dir, { listen: { host: '127.0.0.3', port: productionPort }, assets: { uploads: { path: productionUploads } } });
